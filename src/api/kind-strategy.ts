@@ -1,0 +1,43 @@
+import type { FieldError } from './errors.js';
+import type { KubeObject } from './object.js';
+
+/** A column of a `kubectl get` table (meta.k8s.io/v1 TableColumnDefinition). */
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  /** 'name' for the NAME column, otherwise '' or e.g. 'date'. */
+  format: string;
+  description: string;
+  /** 0: always shown; 1 or more: shown with `-o wide` only. */
+  priority: number;
+}
+
+/**
+ * Per-kind behaviour the generic API machinery calls. One implementation per kind in
+ * src/api/kinds/<kind>.ts, registered in src/api/kinds/index.ts by `group/Kind` ('' group for core:
+ * `/Pod`, `apps/Deployment`). Every method is pure (no I/O) and must not throw for bad input:
+ * validation problems are returned as FieldErrors.
+ */
+export interface KindStrategy {
+  /** Applies Kubernetes' defaults in place; idempotent. Called before validation on create,
+   *  update, patch and apply, in the object's served version. */
+  applyDefaults?(obj: KubeObject): void;
+  /** Semantic validation (names, required fields, enums, ranges, immutable fields when `old` is
+   *  given on update). Structural validation (types, unknown fields) happens elsewhere, from the
+   *  OpenAPI schemas. */
+  validate?(obj: KubeObject, old?: KubeObject): FieldError[];
+  /** Validation of a status-subresource update. */
+  validateStatus?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Columns and row cells for Table responses, as Kubernetes' own printers show them.
+   *  `now` is injected so AGE cells are testable. */
+  table: {
+    columns: TableColumn[];
+    row(obj: KubeObject, now: Date): unknown[];
+  };
+  /** Fields selectable with fieldSelector besides metadata.name and metadata.namespace
+   *  (pods: spec.nodeName, status.phase, ...; events: involvedObject.*). Values as strings. */
+  selectableFields?(obj: KubeObject): Record<string, string>;
+  /** Converts between two served versions of the same resource (autoscaling/v1 <-> v2,
+   *  events.k8s.io/v1 <-> core v1 Event). Returns a new object with apiVersion set. */
+  convert?(obj: KubeObject, toApiVersion: string): KubeObject;
+}

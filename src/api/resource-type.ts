@@ -1,0 +1,25 @@
+/**
+ * What the API server serves: one ResourceType per (group, version, resource). The table of all
+ * of them is in resource-types.ts; the per-kind behaviour (defaults, validation, table columns,
+ * field selectors) lives in kinds/ behind the KindStrategy contract.
+ */
+export interface ResourceType {
+  group: string;            // '' for core
+  version: string;          // 'v1'
+  kind: string;             // 'Deployment'
+  listKind: string;         // 'DeploymentList'
+  plural: string;           // 'deployments'
+  singular: string;         // 'deployment'
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];     // e.g. ['all']
+  /** Subresources served: 'status', 'scale', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'token' */
+  subresources: string[];
+  /** Storage prefix shared by every version of the same resource: `/registry/<group or core>/<plural>/` */
+  storagePrefix: string;
+  /** apiVersion objects are stored in (e.g. 'autoscaling/v2' for both HPA versions, 'v1' for
+   *  events.k8s.io Events, which share core Events' storage); others are converted on the way. */
+  storageApiVersion: string;
+}
+
+export const VERBS_NAMESPACED_OR_CLUSTER = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
