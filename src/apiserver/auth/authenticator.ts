@@ -1,0 +1,80 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { TLSSocket } from 'node:tls';
+import { joinTokenSecret } from './cluster-tokens.js';
+import { AUTHENTICATED_GROUP, type UserInfo } from './user-info.js';
+
+export interface AuthenticatorOptions {
+  /** Bearer token of user `admin` in group system:masters. */
+  adminToken: string;
+  /** Cluster join token (full `K10...::server:<secret>` form; agents may send either it or the secret). */
+  joinToken: string;
+  /** Further bearer tokens (service account tokens, later); undefined = not this token. */
+  lookupToken?: (token: string) => UserInfo | undefined;
+}
+
+export interface Authenticator {
+  /**
+   * The user a request authenticates as, or undefined (the caller answers 401). Tries, like
+   * Kubernetes' union authenticator, a client certificate the TLS layer verified against the
+   * cluster CA (CN → name, O → groups), then the bearer token. Pure and synchronous.
+   */
+  authenticate(req: IncomingMessage): UserInfo | undefined;
+}
+
+/** Header an agent sets beside the join token to name its node (user `system:node:<name>`). */
+export const NODE_NAME_HEADER = 'x-flotilla-node-name';
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Compares secrets in constant time (by digest, so lengths may differ). */
+function sameSecret(a: string, b: string): boolean {
+  const da = createHash('sha256').update(a).digest();
+  const db = createHash('sha256').update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+function withAuthenticated(groups: string[]): string[] {
+  return groups.includes(AUTHENTICATED_GROUP) ? groups : [...groups, AUTHENTICATED_GROUP];
+}
+
+/** Builds the authenticator of one server from its tokens. The TLS server must request (and verify against the CA) client certificates for certificate authentication to apply. */
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const joinSecret = joinTokenSecret(options.joinToken);
+
+  function fromCertificate(req: IncomingMessage): UserInfo | undefined {
+    const socket = req.socket;
+    if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+    const subject = socket.getPeerCertificate().subject as Record<string, string | string[] | undefined> | undefined;
+    const cn = subject?.CN;
+    const name = Array.isArray(cn) ? cn[0] : cn;
+    if (!name) return undefined;
+    const o = subject?.O;
+    const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+    return { name, groups: withAuthenticated(groups) };
+  }
+
+  function fromToken(req: IncomingMessage): UserInfo | undefined {
+    const header = req.headers.authorization;
+    if (!header) return undefined;
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = m?.[1];
+    if (!token) return undefined;
+    if (sameSecret(token, options.adminToken)) return { name: 'admin', groups: ['system:masters', AUTHENTICATED_GROUP] };
+    if (sameSecret(token, options.joinToken) || (joinSecret !== undefined && sameSecret(token, joinSecret))) {
+      const node = req.headers[NODE_NAME_HEADER];
+      const nodeName = typeof node === 'string' && node.length <= 253 && DNS_SUBDOMAIN.test(node) ? node : undefined;
+      return nodeName
+        ? { name: `system:node:${nodeName}`, groups: ['system:nodes', AUTHENTICATED_GROUP] }
+        : { name: 'system:node-bootstrapper', groups: ['system:bootstrappers', 'system:nodes', AUTHENTICATED_GROUP] };
+    }
+    const found = options.lookupToken?.(token);
+    return found ? { name: found.name, groups: withAuthenticated(found.groups) } : undefined;
+  }
+
+  return {
+    authenticate(req) {
+      return fromCertificate(req) ?? fromToken(req);
+    },
+  };
+}
