@@ -1,3 +1,7 @@
+import type { GroupVersionKind } from '../object.js';
+import type { Schema } from './json-schema.js';
+import { definitionNameFor, resolve } from './definitions.js';
+
 /**
  * A navigable view of one type's schema, with the Kubernetes patch metadata that strategic merge
  * patch and server-side apply need. Produced by the schema module from the OpenAPI definitions;
@@ -20,4 +24,71 @@ export interface TypeInfo {
   listMapKeys?: string[];
   /** x-kubernetes-map-type: 'atomic' | 'granular'. */
   mapType?: string;
+}
+
+/** TypeInfo over one schema, reached through a property (or item) schema carrying the annotations. */
+class SchemaTypeInfo implements TypeInfo {
+  readonly kind: TypeInfo['kind'];
+  readonly patchStrategy?: string;
+  readonly patchMergeKey?: string;
+  readonly listType?: string;
+  readonly listMapKeys?: string[];
+  readonly mapType?: string;
+  private readonly target: Schema;
+  private fields?: Map<string, TypeInfo | undefined>;
+  private element?: TypeInfo | null;
+
+  constructor(via: Schema) {
+    const target = resolve(via);
+    this.target = target;
+    this.kind = target.properties ? 'object'
+      : target.type === 'array' ? 'array'
+      : typeof target.additionalProperties === 'object' ? 'map'
+      : target.type === 'object' || target.type === undefined ? 'unknown'
+      : 'scalar';
+    if (via['x-kubernetes-patch-strategy']) this.patchStrategy = via['x-kubernetes-patch-strategy'];
+    if (via['x-kubernetes-patch-merge-key']) this.patchMergeKey = via['x-kubernetes-patch-merge-key'];
+    if (via['x-kubernetes-list-type']) this.listType = via['x-kubernetes-list-type'];
+    if (via['x-kubernetes-list-map-keys']) this.listMapKeys = via['x-kubernetes-list-map-keys'];
+    const mapType = via['x-kubernetes-map-type'] ?? target['x-kubernetes-map-type'];
+    if (mapType) this.mapType = mapType;
+  }
+
+  field(name: string): TypeInfo | undefined {
+    const props = this.target.properties;
+    if (!props || !Object.hasOwn(props, name)) return undefined;
+    this.fields ??= new Map();
+    if (!this.fields.has(name)) this.fields.set(name, infoOf(props[name] as Schema));
+    return this.fields.get(name);
+  }
+
+  elements(): TypeInfo | undefined {
+    if (this.element === undefined) {
+      const sub = this.target.type === 'array' ? this.target.items : this.target.additionalProperties;
+      this.element = typeof sub === 'object' ? infoOf(sub) : null;
+    }
+    return this.element ?? undefined;
+  }
+}
+
+const infoCache = new WeakMap<Schema, TypeInfo>();
+
+function infoOf(schema: Schema): TypeInfo {
+  let info = infoCache.get(schema);
+  if (!info) infoCache.set(schema, info = new SchemaTypeInfo(schema));
+  return info;
+}
+
+const kindCache = new Map<string, TypeInfo>();
+
+/**
+ * The navigable schema of a served kind (or its List), e.g. {group:'apps',version:'v1',kind:'Deployment'}.
+ * Undefined when the kind has no schema (treat the object as atomic JSON). Cached: cheap to call per request.
+ */
+export function typeInfoFor(gvk: GroupVersionKind): TypeInfo | undefined {
+  const name = definitionNameFor(gvk);
+  if (!name) return undefined;
+  let info = kindCache.get(name);
+  if (!info) kindCache.set(name, info = new SchemaTypeInfo({ $ref: `#/definitions/${name}` }));
+  return info;
 }
