@@ -1,0 +1,64 @@
+import type { StartServerOptions } from '../server/start-server.js';
+
+/** Options shared by `flotilla server` and `flotilla up`, as commander parses them. */
+export interface ServeFlags {
+  dataDir: string;
+  datastore: string;
+  port: number;
+  bindAddress: string;
+  tlsSan: string[];
+  logLevel: string;
+}
+
+/**
+ * Runs the server in the foreground until SIGINT or SIGTERM: prints progress and, once listening,
+ * how to use the cluster; on the first signal shuts down gracefully (the store is closed and
+ * checkpointed) and exits 0; a second signal exits at once. A start-up failure prints the reason
+ * and exits 1. `mode` only changes the wording ('up' will also start the node agent).
+ */
+export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promise<void> {
+  const out = (line: string): void => {
+    process.stdout.write(`flotilla: ${line}\n`);
+  };
+  out(`starting ${mode === 'up' ? 'a single-node cluster' : 'the control plane'} (data dir ${flags.dataDir})`);
+  const [{ createLogger }, { startServer }] = await Promise.all([import('../server/create-logger.js'), import('../server/start-server.js')]);
+  const log = createLogger(flags.logLevel);
+  const options: StartServerOptions = {
+    dataDir: flags.dataDir, datastore: flags.datastore, port: flags.port, host: flags.bindAddress, tlsSans: flags.tlsSan, log, progress: out,
+  };
+  let running;
+  try {
+    running = await startServer(options);
+  } catch (err) {
+    log.error({ err }, 'start-up failed');
+    out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+  out(`ready: API at ${running.url}; admin kubeconfig at ${running.kubeconfigPath}`);
+  process.stdout.write(`
+  export KUBECONFIG=${running.kubeconfigPath}
+  kubectl get namespaces
+
+Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
+`);
+
+  const server = running;
+  let signalled = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      out(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    signalled = true;
+    out(`${signal}: shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
