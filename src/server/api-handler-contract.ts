@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
-import type { UserInfo } from '../apiserver/user-info.js';
+import type { UserInfo } from '../apiserver/auth/user-info.js';
 
 /** The REST core's contract (mirrors apiserver/api-handler.ts). */
 export interface ApiHandler {
