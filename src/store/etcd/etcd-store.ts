@@ -38,7 +38,12 @@ export class EtcdStore implements Store {
 
   constructor(options: EtcdStoreOptions) {
     if (options.endpoints.length === 0) throw new TypeError('etcd store: at least one endpoint is required');
-    this.client = new Etcd3({ hosts: options.endpoints });
+    this.client = new Etcd3({
+      hosts: options.endpoints,
+      // A full list of a large resource easily exceeds gRPC's default 4 MiB reply limit
+      // (10,000 pods of 1.5 KB = 15 MB); kube-apiserver lifts the limit the same way.
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
+    });
     this.prefix = options.prefix ?? '';
   }
 

@@ -172,20 +172,27 @@ export class SqliteStore implements Store {
       if (!this.options.groupCommit) {
         this.flush();
       } else if (!this.flushScheduled) {
+        // The first write of a turn commits at once (no added latency for a lone writer); writes
+        // arriving later in the same turn queue up and share one transaction at setImmediate.
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(this.flushTurn);
+        this.flush();
       }
     });
   }
 
   /** Commits everything queued, in batches of at most maxBatch writes. */
   private flush(): void {
-    this.flushScheduled = false;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
       this.commitBatch(batch);
     }
   }
+
+  private readonly flushTurn = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   private readonly runBatch = (batch: Pending[]): { applied: Applied[]; last: number } => {
     let next = this.revision;
