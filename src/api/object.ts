@@ -1,10 +1,13 @@
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
 
+/** ObjectMeta as the server handles it: the server writes uid, resourceVersion, timestamps. */
+export type MutableObjectMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
+
 /** Any Kubernetes object as stored and served: typed metadata, the rest kind-specific. */
 export interface KubeObject {
   apiVersion: string;
   kind: string;
-  metadata: ObjectMeta;
+  metadata: MutableObjectMeta;
   [field: string]: unknown;
 }
 

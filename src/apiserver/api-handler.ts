@@ -1,0 +1,143 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Registry } from 'prom-client';
+import type { Store } from '../store/store.js';
+import { ApiError, errors, toStatus } from '../api/errors.js';
+import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
+import { getStrategy } from '../api/kinds/index.js';
+import { openApiV3Index, openApiV3DocumentJson, openApiV2Json } from '../api/schema/index.js';
+import type { UserInfo } from './user-info.js';
+import { parseRequestInfo, type ResourceRequest } from './request-info.js';
+import { negotiateFormat } from './negotiation.js';
+import { Discovery } from './discovery.js';
+import { WatchCache } from './watch-cache.js';
+import { RESOURCE_TYPES as TYPES } from '../api/resource-types.js';
+import { serveWatch } from './watch-server.js';
+import type { ResourceCall, RestContext } from './rest/rest-context.js';
+import { selectableFields } from './rest/selectable-fields.js';
+import { serveResource } from './rest/serve-resource.js';
+import { ApiMetrics } from './api-metrics.js';
+import { bootstrapObjects } from './bootstrap.js';
+import { createAdmission } from './admission/index.js';
+
+export type { UserInfo };
+
+export interface ApiHandler {
+  /** Serves every Kubernetes API path (/api, /apis, /openapi/*, resources). Never throws; writes a Status on error. */
+  handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): void;
+  /** Upgrade requests (exec, attach, port-forward): not served yet. */
+  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo): void;
+  /** True once the watch cache has loaded the store. */
+  isReady(): boolean;
+  close(): Promise<void>;
+}
+
+export interface ApiHandlerOptions {
+  store: Store;
+  metrics?: Registry;
+  /** Injectable clock (tests). */
+  now?: () => Date;
+}
+
+/**
+ * The Kubernetes API over one Store: loads the watch cache, creates the default namespaces and the
+ * `kubernetes` Service, and returns the request handler.
+ */
+export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiHandler> {
+  const prefixKinds = new Map<string, { group: string; kind: string }>();
+  for (const rt of TYPES) if (!prefixKinds.has(rt.storagePrefix)) prefixKinds.set(rt.storagePrefix, { group: rt.group, kind: rt.kind });
+  const cache = new WatchCache({
+    store: options.store,
+    fieldsOf: (prefix, obj) => {
+      const k = prefixKinds.get(prefix);
+      return k ? selectableFields(getStrategy(k.group, k.kind), obj) : { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
+    },
+  });
+  await cache.start();
+  const ctx: RestContext = { store: options.store, cache, now: options.now ?? (() => new Date()) };
+  ctx.admit = createAdmission(ctx);
+  await bootstrapObjects(ctx);
+  const discovery = new Discovery(RESOURCE_TYPES);
+  const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;
+
+  return {
+    isReady: () => cache.ready,
+    async close() { cache.stop(); },
+    handle(req, res, user) {
+      const started = process.hrtime.bigint();
+      const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');
+      res.on('finish', () => metrics?.observe(info.isResource ? info.verb : 'nonresource', info.isResource ? info.resource : '', res.statusCode, started));
+      const run = info.isResource ? routeResource(ctx, info, req, res, user) : routeNonResource(discovery, info.path, req, res);
+      run.catch((err: unknown) => sendError(res, err));
+    },
+  };
+}
+
+async function routeNonResource(discovery: Discovery, path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const p = path.replace(/\/+$/, '') || '/';
+  const accept = req.headers.accept ?? '';
+  if (p === '/api' || p === '/apis') {
+    const agg = accept.includes('as=APIGroupDiscoveryList') ? (accept.includes('v=v2;') || /v=v2(,|$|;)/.test(accept) ? 'v2' : accept.includes('v=v2beta1') ? 'v2beta1' : undefined) : undefined;
+    if (agg) {
+      return sendJson(res, 200, discovery.aggregated(p === '/api', agg), `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`);
+    }
+    return sendJson(res, 200, p === '/api' ? discovery.apiVersions() : discovery.apiGroupList());
+  }
+  if (p === '/api/v1') return sendJson(res, 200, discovery.resourceList('', 'v1') as string);
+  let m = p.match(/^\/apis\/([^/]+)$/);
+  if (m) {
+    const g = discovery.apiGroup(m[1]);
+    if (g) return sendJson(res, 200, g);
+  }
+  m = p.match(/^\/apis\/([^/]+)\/([^/]+)$/);
+  if (m) {
+    const rl = discovery.resourceList(m[1], m[2]);
+    if (rl) return sendJson(res, 200, rl);
+  }
+  if (p === '/openapi/v3') return sendJson(res, 200, JSON.stringify(openApiV3Index()));
+  m = p.match(/^\/openapi\/v3\/(.+)$/);
+  if (m) {
+    const doc = openApiV3DocumentJson(m[1]);
+    if (doc) {
+      if (req.headers['if-none-match'] === doc.etag) { res.writeHead(304, { ETag: doc.etag }); res.end(); return; }
+      res.writeHead(200, { 'Content-Type': 'application/json', ETag: doc.etag, 'Cache-Control': 'public, immutable' });
+      res.end(doc.json);
+      return;
+    }
+  }
+  if (p === '/openapi/v2' || p === '/swagger.json') {
+    // Only JSON is served; kubectl asks for protobuf first and then uses OpenAPI v3.
+    if (accept === '' || accept.includes('json') || accept.includes('*/*')) return sendJson(res, 200, openApiV2Json().json);
+    throw errors.notAcceptable('only application/json is available for /openapi/v2');
+  }
+  throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+}
+
+async function routeResource(ctx: RestContext, info: ResourceRequest, req: IncomingMessage, res: ServerResponse, user: UserInfo): Promise<void> {
+  const rt = findResourceType(info.group, info.version, info.resource);
+  if (!rt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (!rt.namespaced && info.namespace !== '') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (info.subresource !== '' && !rt.subresources.includes(info.subresource)) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const call: ResourceCall = { rt, strategy: getStrategy(rt.group, rt.kind), namespace: info.namespace, name: info.name, query: info.query, user };
+  const format = negotiateFormat(req.headers.accept);
+  if (info.verb === 'watch') {
+    if (info.name) call.query.set('fieldSelector', [call.query.get('fieldSelector'), `metadata.name=${info.name}`].filter(Boolean).join(','));
+    serveWatch(ctx, call, format, req, res);
+    return;
+  }
+  await serveResource(ctx, call, info, format, req, res);
+}
+
+/** Writes a JSON body. */
+export function sendJson(res: ServerResponse, code: number, body: string, contentType = 'application/json', headers: Record<string, string> = {}): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+/** Writes an error as a Kubernetes Status (unless the response has already started). */
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (!(err instanceof ApiError)) console.error('internal error:', err);
+  if (res.headersSent) { res.destroy(); return; }
+  const { code, body } = toStatus(err);
+  sendJson(res, code, JSON.stringify(body));
+}

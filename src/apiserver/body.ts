@@ -1,0 +1,48 @@
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import { errors } from '../api/errors.js';
+
+/** Kubernetes' limit on a request body (3 MiB, as kube-apiserver's MaxRequestBodyBytes). */
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads the whole body; a body over the limit is a 413 and the rest is discarded. */
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > limit) {
+    req.resume();
+    throw errors.tooLarge(`the request body is too large: limit is ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw errors.tooLarge(`the request body is too large: limit is ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0].trim().toLowerCase();
+}
+
+/** Parses a JSON or YAML document; malformed input is a 400 naming the problem. Never returns non-objects for objects. */
+export function parseDocument(body: Buffer, type: 'json' | 'yaml'): unknown {
+  const text = body.toString('utf8');
+  if (text.trim() === '') throw errors.badRequest('the request body is empty');
+  try {
+    return type === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+  } catch (e) {
+    const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    throw errors.badRequest(type === 'json' ? `couldn't get version/kind; json parse error: ${detail}` : `error converting YAML to JSON: ${detail}`);
+  }
+}
+
+/** True for a plain object (not null, not an array). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,33 @@
+import type { RestContext, ResourceCall } from './rest/rest-context.js';
+import type { KubeObject } from '../api/object.js';
+import { findResourceTypeByKind } from '../api/resource-types.js';
+import { getStrategy } from '../api/kinds/index.js';
+import { createObject } from './rest/create-object.js';
+import { ApiError } from '../api/errors.js';
+
+const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
+
+/** Objects every cluster has: the four system namespaces and the `kubernetes` Service. Idempotent. */
+export async function bootstrapObjects(ctx: RestContext): Promise<void> {
+  for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
+    await ensure(ctx, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  }
+  await ensure(ctx, 'default', {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: { type: 'ClusterIP', clusterIP: '10.43.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+  });
+}
+
+async function ensure(ctx: RestContext, namespace: string, obj: KubeObject): Promise<void> {
+  const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
+  const rt = findResourceTypeByKind(group, version, obj.kind);
+  if (!rt) throw new Error(`bootstrap: unknown kind ${obj.kind}`);
+  if (ctx.cache.get(rt.namespaced ? `${rt.storagePrefix}${namespace}/${obj.metadata.name}` : `${rt.storagePrefix}${obj.metadata.name}`)) return;
+  const call: ResourceCall = { rt, strategy: getStrategy(rt.group, rt.kind), namespace, name: '', query: new URLSearchParams(), user: SYSTEM };
+  try {
+    await createObject(ctx, call, obj, { dryRun: false, fieldManager: 'flotilla-apiserver', fieldValidation: 'Strict' });
+  } catch (e) {
+    if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
+  }
+}

@@ -1,0 +1,63 @@
+import type { IncomingMessage } from 'node:http';
+import type { KubeObject } from '../../api/object.js';
+import { apiVersionOf } from '../../api/object.js';
+import type { ResourceType } from '../../api/resource-type.js';
+import { errors } from '../../api/errors.js';
+import { checkStructure } from '../../api/schema/index.js';
+import { decodeProtobufObject } from '../../api/protobuf/index.js';
+import { isPlainObject, mediaType, parseDocument } from '../body.js';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export function fieldValidationOf(query: URLSearchParams): FieldValidation {
+  const v = query.get('fieldValidation') ?? 'Warn';
+  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore (got "${v}")`);
+  return v;
+}
+
+/**
+ * Decodes a create/update body (JSON, YAML or protobuf) into an object of the URL's resource:
+ * apiVersion and kind must match, the structure must fit the schema. Unknown fields are an error
+ * with Strict, come back as warnings with Warn.
+ */
+export function decodeObject(body: Buffer, contentType: string | undefined, rt: ResourceType, validation: FieldValidation): { obj: KubeObject; warnings: string[] } {
+  const type = mediaType(contentType);
+  let doc: unknown;
+  if (type === 'application/json' || type === '') doc = parseDocument(body, 'json');
+  else if (type === 'application/yaml') doc = parseDocument(body, 'yaml');
+  else if (type === 'application/vnd.kubernetes.protobuf') doc = decodeProtobufObject(body);
+  else throw errors.unsupportedMediaType(contentType ?? '');
+  return checkObject(doc, rt, validation);
+}
+
+/** Checks an already-parsed document as decodeObject does. */
+export function checkObject(doc: unknown, rt: ResourceType, validation: FieldValidation): { obj: KubeObject; warnings: string[] } {
+  if (!isPlainObject(doc)) throw errors.badRequest('the body must be a JSON or YAML object');
+  const expected = apiVersionOf(rt.group, rt.version);
+  if (doc.apiVersion === undefined && doc.kind === undefined) {
+    doc.apiVersion = expected;
+    doc.kind = rt.kind;
+  }
+  if (typeof doc.kind !== 'string' || doc.kind === '') throw errors.badRequest("Object 'Kind' is missing in the request body");
+  if (doc.kind !== rt.kind) {
+    throw errors.badRequest(`the kind of the object (${doc.kind}) does not match the expected kind (${rt.kind}) for ${rt.plural}`);
+  }
+  if (doc.apiVersion !== expected) {
+    throw errors.badRequest(`the API version in the data (${String(doc.apiVersion)}) does not match the expected API version (${expected})`);
+  }
+  if (doc.metadata === undefined) doc.metadata = {};
+  if (!isPlainObject(doc.metadata)) throw errors.badRequest('metadata must be an object');
+  const obj = doc as KubeObject;
+  const result = checkStructure({ group: rt.group, version: rt.version, kind: rt.kind }, obj);
+  if (result.errors.length > 0) throw errors.invalid(rt.kind, obj.metadata.name ?? '', result.errors, rt.group);
+  const warnings: string[] = [];
+  if (result.unknownFields.length > 0 && validation !== 'Ignore') {
+    if (validation === 'Strict') {
+      throw errors.badRequest(`strict decoding error: ${result.unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
+    for (const f of result.unknownFields) warnings.push(`unknown field "${f}"`);
+  }
+  return { obj, warnings };
+}
+
+export type { IncomingMessage };

@@ -1,0 +1,129 @@
+import type { KubeObject } from '../../api/object.js';
+import { errors } from '../../api/errors.js';
+import { parseLabelSelector, parseFieldSelector, type LabelSelector, type FieldSelector } from '../../api/selectors/index.js';
+import type { ResourceCall, RestContext } from './rest-context.js';
+import type { CachedObject } from '../watch-cache.js';
+import { CompactedError } from '../../store/store.js';
+import { selectableFields, supportsField } from './selectable-fields.js';
+import { servedApiVersion, toServed } from './version-conversion.js';
+import { decodeObject } from './storage-key.js';
+import { includeObjectOf, tableJson, tableRowJson } from './table.js';
+
+export interface Selection {
+  labels: LabelSelector;
+  fields: FieldSelector;
+}
+
+/** The label and field selectors of a list or watch (400 on malformed or unsupported ones). */
+export function selectionOf(call: ResourceCall): Selection {
+  const { rt, strategy, query } = call;
+  return {
+    labels: parseLabelSelector(query.get('labelSelector')),
+    fields: parseFieldSelector(query.get('fieldSelector'), (f) => supportsField(rt, strategy, f)),
+  };
+}
+
+/** Whether a cached object is in a request's scope and selection. */
+export function selects(call: ResourceCall, sel: Selection, o: CachedObject): boolean {
+  if (call.namespace !== '' && o.namespace !== call.namespace) return false;
+  return sel.labels.matches(o.labels) && sel.fields.matches(o.fields);
+}
+
+interface ContinueToken { rv: number; start: string }
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'flotilla/1', rv: t.rv, start: t.start })).toString('base64url');
+}
+
+function decodeContinue(text: string): ContinueToken {
+  try {
+    const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
+    if (t.v !== 'flotilla/1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad token');
+    return { rv: t.rv, start: t.start };
+  } catch {
+    throw errors.badRequest('continue key is not valid: malformed continue token');
+  }
+}
+
+/**
+ * LIST as a JSON string (a <Kind>List or a Table). Served from the watch cache after it has caught
+ * up with the store (a consistent read, as Kubernetes does since 1.31); continuation pages read the
+ * store at the first page's revision so paging is a consistent snapshot.
+ */
+export async function listObjects(ctx: RestContext, call: ResourceCall, format: 'json' | 'table'): Promise<string> {
+  const { rt, query } = call;
+  const sel = selectionOf(call);
+  const limit = Math.max(0, Number(query.get('limit') ?? '0') || 0);
+  const cont = query.get('continue');
+  const rvParam = query.get('resourceVersion') ?? '';
+
+  let items: { key: string; json: string }[];
+  let revision: number;
+  let more = false;
+  let remaining: number | undefined;
+  if (cont) {
+    const token = decodeContinue(cont);
+    const page = await readStorePage(ctx, call, sel, token, limit);
+    ({ items, revision, more } = page);
+  } else {
+    if (rvParam === '') {
+      const current = await ctx.store.currentRevision();
+      await ctx.cache.waitFor(current);
+    } else if (rvParam !== '0' && !/^\d+$/.test(rvParam)) {
+      throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+    }
+    revision = ctx.cache.revision;
+    const all = ctx.cache.list(rt.storagePrefix, call.namespace);
+    items = [];
+    let matched = 0;
+    for (const o of all) {
+      if (!selects(call, sel, o)) continue;
+      matched++;
+      if (limit > 0 && items.length >= limit) { more = true; continue; }
+      items.push(o);
+    }
+    if (more) remaining = matched - items.length;
+  }
+  const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(revision) };
+  if (more && items.length > 0) {
+    meta.continue = encodeContinue({ rv: revision, start: items[items.length - 1].key });
+    if (remaining !== undefined && sel.labels.requirements.length === 0 && sel.fields.requirements.length === 0) meta.remainingItemCount = remaining;
+  }
+  const needsConversion = rt.storageApiVersion !== servedApiVersion(rt);
+  if (format === 'table') {
+    const include = includeObjectOf(query);
+    const now = ctx.now();
+    const rows = items.map((i) => tableRowJson(call.strategy, toServed(JSON.parse(i.json) as KubeObject, rt, call.strategy), include, now));
+    return tableJson(call.strategy.table.columns, rows, meta);
+  }
+  const jsons = needsConversion ? items.map((i) => JSON.stringify(toServed(JSON.parse(i.json) as KubeObject, rt, call.strategy))) : items.map((i) => i.json);
+  return `{"kind":"${rt.listKind}","apiVersion":"${servedApiVersion(rt)}","metadata":${JSON.stringify(meta)},"items":[${jsons.join(',')}]}`;
+}
+
+async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selection, token: ContinueToken, limit: number) {
+  const prefix = call.namespace ? `${call.rt.storagePrefix}${call.namespace}/` : call.rt.storagePrefix;
+  const items: { key: string; json: string }[] = [];
+  let startAfter = token.start;
+  let more = false;
+  try {
+    for (;;) {
+      const page = await ctx.store.list(prefix, { startAfter, revision: token.rv, limit: Math.max(limit, 500) });
+      for (const v of page.items) {
+        startAfter = v.key;
+        const obj = decodeObject<KubeObject>(v.value);
+        obj.metadata.resourceVersion = String(v.modRevision);
+        const labels = obj.metadata.labels ?? {};
+        if (!sel.labels.matches(labels) || !sel.fields.matches(selectableFields(call.strategy, obj))) continue;
+        if (limit > 0 && items.length >= limit) { more = true; break; }
+        items.push({ key: v.key, json: JSON.stringify(obj) });
+      }
+      if (more || !page.more) break;
+    }
+  } catch (e) {
+    if (e instanceof CompactedError) {
+      throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+    }
+    throw e;
+  }
+  return { items, revision: token.rv, more };
+}

@@ -1,0 +1,22 @@
+import type { KubeObject } from '../../api/object.js';
+import { apiVersionOf } from '../../api/object.js';
+import type { ResourceType } from '../../api/resource-type.js';
+import type { KindStrategy } from '../../api/kind-strategy.js';
+
+/** The apiVersion a resource type is served in. */
+export function servedApiVersion(rt: ResourceType): string {
+  return apiVersionOf(rt.group, rt.version);
+}
+
+/** Converts a stored object to the version the request asked for (no-op when they are the same). */
+export function toServed(obj: KubeObject, rt: ResourceType, strategy: KindStrategy): KubeObject {
+  const served = servedApiVersion(rt);
+  if (obj.apiVersion === served || !strategy.convert) return obj;
+  return strategy.convert(obj, served);
+}
+
+/** Converts an object in the served version to the storage version. */
+export function toStorage(obj: KubeObject, rt: ResourceType, strategy: KindStrategy): KubeObject {
+  if (obj.apiVersion === rt.storageApiVersion || !strategy.convert) return obj;
+  return strategy.convert(obj, rt.storageApiVersion);
+}

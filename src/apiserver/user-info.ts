@@ -1,0 +1,5 @@
+/** The authenticated caller of a request. */
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}

@@ -1,0 +1,265 @@
+import type { Store, StoredValue, Watch, WatchEvent } from '../store/store.js';
+import type { KubeObject } from '../api/object.js';
+
+/**
+ * The API server's in-memory view of the store: the latest state of every object and a ring of
+ * recent events, fed by one store watch over `/registry/`. Lists and watches are served from here so
+ * that a thousand watchers cost one store watch, and each event is serialised once per form
+ * (the `lines` memo on CachedEvent), not once per watcher.
+ *
+ *   store.watch('/registry/') --> apply(batch) --> objects (per resource prefix)
+ *                                           \--> ring of CachedEvents --> subscribers
+ */
+
+/** One object as cached: its JSON with resourceVersion set, and what selectors need. */
+export interface CachedObject {
+  key: string;
+  /** Storage prefix of its resource, e.g. `/registry/apps/deployments/`. */
+  prefix: string;
+  namespace: string;
+  name: string;
+  revision: number;
+  /** The stored object serialised with `metadata.resourceVersion` set. */
+  json: string;
+  labels: Record<string, string>;
+  /** Selectable fields (metadata.name, metadata.namespace and the kind's own). */
+  fields: Record<string, string>;
+  /** A freshly parsed copy of the object (callers may mutate it). Only the JSON is held, to keep memory low. */
+  object(): KubeObject;
+}
+
+export interface CachedEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  revision: number;
+  current: CachedObject;
+  /** The state before a MODIFIED or DELETED, when known (selector transitions need it). */
+  previous?: CachedObject;
+  /** Serialisations of this event keyed by form (e.g. `json:apps/v1`), filled by the watch server. */
+  lines: Map<string, string>;
+}
+
+export interface Subscriber {
+  prefix: string;
+  onEvents(events: CachedEvent[]): void;
+  /** The cache cannot continue (store watch failed): the subscriber must end its stream. */
+  onClose(reason: Error): void;
+}
+
+export interface WatchCacheOptions {
+  store: Store;
+  /** Selectable fields of an object, keyed by field path. */
+  fieldsOf(prefix: string, obj: KubeObject): Record<string, string>;
+  /** How many events to keep for watch resumption. */
+  eventCapacity?: number;
+}
+
+export class WatchCache {
+  private readonly byPrefix = new Map<string, Map<string, CachedObject>>();
+  private readonly sortedKeys = new Map<string, string[] | undefined>();
+  private readonly ring: CachedEvent[] = [];
+  private ringStart = 0;
+  private readonly subscribers = new Map<string, Set<Subscriber>>();
+  private readonly waiters: { revision: number; resolve: () => void }[] = [];
+  private storeWatch: Watch | undefined;
+  private _revision = 0;
+  private _ready = false;
+  private readonly capacity: number;
+
+  constructor(private readonly options: WatchCacheOptions) {
+    this.capacity = options.eventCapacity ?? 20000;
+  }
+
+  get revision(): number { return this._revision; }
+  get ready(): boolean { return this._ready; }
+
+  /** Loads every object, then follows the store. Resolves once loaded. */
+  async start(): Promise<void> {
+    const { store } = this.options;
+    let startAfter: string | undefined;
+    let revision: number | undefined;
+    for (;;) {
+      const page = await store.list('/registry/', { limit: 10000, startAfter, revision });
+      revision = page.revision;
+      for (const item of page.items) this.put(item);
+      if (!page.more || page.items.length === 0) break;
+      startAfter = page.items[page.items.length - 1].key;
+    }
+    this._revision = revision ?? 0;
+    this.storeWatch = store.watch('/registry/', {
+      afterRevision: this._revision,
+      onEvents: (events) => this.apply(events),
+      onError: (err) => this.fail(err),
+    });
+    this._ready = true;
+  }
+
+  stop(): void {
+    this.storeWatch?.cancel();
+    this.storeWatch = undefined;
+  }
+
+  /** Resolves once the cache has seen every write up to `revision` (or after `timeoutMs`, returning false). */
+  waitFor(revision: number, timeoutMs = 5000): Promise<boolean> {
+    if (this._revision >= revision) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => { resolve(false); }, timeoutMs);
+      this.waiters.push({ revision, resolve: () => { clearTimeout(timer); resolve(true); } });
+    });
+  }
+
+  /** Objects under `prefix` (a resource prefix, optionally with `<namespace>/`), in key order. */
+  list(resourcePrefix: string, namespace: string): CachedObject[] {
+    const objects = this.byPrefix.get(resourcePrefix);
+    if (!objects) return [];
+    let keys = this.sortedKeys.get(resourcePrefix);
+    if (!keys) {
+      keys = [...objects.keys()].sort();
+      this.sortedKeys.set(resourcePrefix, keys);
+    }
+    const out: CachedObject[] = [];
+    if (namespace === '') {
+      for (const k of keys) out.push(objects.get(k) as CachedObject);
+      return out;
+    }
+    const nsPrefix = `${resourcePrefix}${namespace}/`;
+    let i = lowerBound(keys, nsPrefix);
+    for (; i < keys.length && keys[i].startsWith(nsPrefix); i++) out.push(objects.get(keys[i]) as CachedObject);
+    return out;
+  }
+
+  get(key: string): CachedObject | undefined {
+    return this.byPrefix.get(resourcePrefixOf(key))?.get(key);
+  }
+
+  /**
+   * Events after `revision` for a resource prefix. Undefined when that history is no longer held
+   * (the caller answers 410 Gone). Subscribing right after this call misses nothing: both happen in
+   * one synchronous turn.
+   */
+  eventsSince(resourcePrefix: string, revision: number): CachedEvent[] | undefined {
+    const oldest = this.ring.length > this.ringStart ? this.ring[this.ringStart].revision : this._revision + 1;
+    if (revision < oldest - 1 && revision < this._revision) return undefined;
+    const out: CachedEvent[] = [];
+    let i = this.ringStart;
+    // Binary search for the first event after `revision`.
+    let hi = this.ring.length;
+    while (i < hi) {
+      const mid = (i + hi) >>> 1;
+      if (this.ring[mid].revision <= revision) i = mid + 1; else hi = mid;
+    }
+    for (; i < this.ring.length; i++) if (this.ring[i].current.prefix === resourcePrefix) out.push(this.ring[i]);
+    return out;
+  }
+
+  subscribe(sub: Subscriber): () => void {
+    let set = this.subscribers.get(sub.prefix);
+    if (!set) { set = new Set(); this.subscribers.set(sub.prefix, set); }
+    set.add(sub);
+    return () => { set?.delete(sub); };
+  }
+
+  subscriberCount(): number {
+    let n = 0;
+    for (const s of this.subscribers.values()) n += s.size;
+    return n;
+  }
+
+  private apply(events: WatchEvent[]): void {
+    const out = new Map<string, CachedEvent[]>();
+    for (const ev of events) {
+      const prefix = resourcePrefixOf(ev.key);
+      const previous = this.get(ev.key);
+      let cached: CachedEvent;
+      if (ev.type === 'put') {
+        const current = this.put(ev.value);
+        cached = { type: previous ? 'MODIFIED' : 'ADDED', revision: ev.revision, current, previous, lines: new Map() };
+      } else {
+        const current = this.entry(ev.value, ev.revision);
+        this.byPrefix.get(prefix)?.delete(ev.key);
+        this.sortedKeys.set(prefix, undefined);
+        cached = { type: 'DELETED', revision: ev.revision, current, previous, lines: new Map() };
+      }
+      this.ring.push(cached);
+      let list = out.get(prefix);
+      if (!list) { list = []; out.set(prefix, list); }
+      list.push(cached);
+      this._revision = Math.max(this._revision, ev.revision);
+    }
+    this.trimRing();
+    for (const [prefix, list] of out) {
+      for (const sub of this.subscribers.get(prefix) ?? []) {
+        try { sub.onEvents(list); } catch { /* a broken subscriber must not stop the others */ }
+      }
+    }
+    if (this.waiters.length > 0) {
+      for (let i = this.waiters.length - 1; i >= 0; i--) {
+        if (this.waiters[i].revision <= this._revision) { this.waiters[i].resolve(); this.waiters.splice(i, 1); }
+      }
+    }
+  }
+
+  private fail(err: Error): void {
+    this._ready = false;
+    for (const set of this.subscribers.values()) for (const sub of set) sub.onClose(err);
+    this.subscribers.clear();
+    // Reload from scratch: a compacted or broken store watch leaves no other way to be sure.
+    this.byPrefix.clear();
+    this.sortedKeys.clear();
+    this.ring.length = 0;
+    this.ringStart = 0;
+    setTimeout(() => { this.start().catch(() => undefined); }, 100);
+  }
+
+  private trimRing(): void {
+    const live = this.ring.length - this.ringStart;
+    if (live <= this.capacity) return;
+    this.ringStart += live - this.capacity;
+    if (this.ringStart > this.capacity) {
+      this.ring.splice(0, this.ringStart);
+      this.ringStart = 0;
+    }
+  }
+
+  private put(value: StoredValue): CachedObject {
+    const entry = this.entry(value, value.modRevision);
+    let objects = this.byPrefix.get(entry.prefix);
+    if (!objects) { objects = new Map(); this.byPrefix.set(entry.prefix, objects); }
+    if (!objects.has(entry.key)) this.sortedKeys.set(entry.prefix, undefined);
+    objects.set(entry.key, entry);
+    return entry;
+  }
+
+  private entry(value: StoredValue, revision: number): CachedObject {
+    const obj = JSON.parse(Buffer.from(value.value.buffer, value.value.byteOffset, value.value.byteLength).toString('utf8')) as KubeObject;
+    obj.metadata = obj.metadata ?? {};
+    obj.metadata.resourceVersion = String(revision);
+    const prefix = resourcePrefixOf(value.key);
+    const json = JSON.stringify(obj);
+    const fields = this.options.fieldsOf(prefix, obj);
+    return {
+      key: value.key, prefix, revision, json,
+      namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '',
+      labels: obj.metadata.labels ?? {}, fields,
+      object: () => JSON.parse(json) as KubeObject,
+    };
+  }
+}
+
+/** `/registry/apps/deployments/ns/name` -> `/registry/apps/deployments/` */
+export function resourcePrefixOf(key: string): string {
+  let slashes = 0;
+  for (let i = 0; i < key.length; i++) {
+    if (key.charCodeAt(i) === 47 && ++slashes === 4) return key.slice(0, i + 1);
+  }
+  return key;
+}
+
+function lowerBound(sorted: string[], value: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < value) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,120 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../api/object.js';
+import { toStatus, errors } from '../api/errors.js';
+import type { ResourceCall, RestContext } from './rest/rest-context.js';
+import type { CachedEvent, CachedObject } from './watch-cache.js';
+import { selectionOf, selects } from './rest/list-objects.js';
+import { servedApiVersion, toServed } from './rest/version-conversion.js';
+import { includeObjectOf, tableRowJson, columnsJson } from './rest/table.js';
+
+const BOOKMARK_INTERVAL_MS = 30_000;
+/** A watcher that has this much unsent output is too slow to keep: its stream is ended and it relists. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Serves a watch: a chunked stream of `{"type":..,"object":..}` lines. Starts with synthetic ADDED
+ * events when resourceVersion is unset or "0" (or sendInitialEvents=true), else replays the cache's
+ * events after the given revision (410 when they are gone), then follows live events. Each event's
+ * line is built once per form and shared by every watcher that wants that form.
+ */
+export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' | 'table', req: IncomingMessage, res: ServerResponse): void {
+  const { rt, query, strategy } = call;
+  const sel = selectionOf(call);
+  const rvParam = query.get('resourceVersion') ?? '';
+  const sendInitial = query.get('sendInitialEvents') === 'true' || rvParam === '' || rvParam === '0';
+  const bookmarks = query.get('allowWatchBookmarks') === 'true';
+  const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0') || 1800 + Math.floor(Math.random() * 1800);
+  const apiVersion = servedApiVersion(rt);
+  const convert = rt.storageApiVersion !== apiVersion;
+  const include = includeObjectOf(query);
+  let sentColumns = false;
+
+  let replay: CachedEvent[] | undefined = [];
+  if (!sendInitial) {
+    if (!/^\d+$/.test(rvParam)) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+    replay = ctx.cache.eventsSince(rt.storagePrefix, Number(rvParam));
+  }
+
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  if (replay === undefined) {
+    const gone = toStatus(errors.gone(`too old resource version: ${rvParam} (${ctx.cache.revision})`));
+    res.end(`{"type":"ERROR","object":${JSON.stringify(gone.body)}}\n`);
+    return;
+  }
+
+  const objectJson = (o: CachedObject): string => {
+    if (format === 'table') {
+      const obj = toServed(JSON.parse(o.json) as KubeObject, rt, strategy);
+      const row = tableRowJson(strategy, obj, include, ctx.now());
+      return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${o.revision}"},"rows":[${row}]}`;
+    }
+    return convert ? JSON.stringify(toServed(JSON.parse(o.json) as KubeObject, rt, strategy)) : o.json;
+  };
+  const lineFor = (type: string, ev: CachedEvent | undefined, o: CachedObject): string => {
+    const form = `${type}:${format}:${apiVersion}:${include}`;
+    let line = ev?.lines.get(form);
+    if (line === undefined) {
+      line = `{"type":"${type}","object":${objectJson(o)}}\n`;
+      ev?.lines.set(form, line);
+    }
+    if (format === 'table' && !sentColumns) {
+      sentColumns = true;
+      // Only the first table event carries the column definitions.
+      line = line.replace('"rows":[', `"columnDefinitions":${columnsJson(strategy.table.columns)},"rows":[`);
+    }
+    return line;
+  };
+
+  let closed = false;
+  const write = (chunk: string): void => {
+    if (closed) return;
+    res.write(chunk);
+    if (res.writableLength > MAX_BUFFERED_BYTES) close();
+  };
+  const emit = (events: CachedEvent[]): void => {
+    let out = '';
+    for (const ev of events) {
+      const now = selects(call, sel, ev.current);
+      const before = ev.previous !== undefined && selects(call, sel, ev.previous);
+      let type: string | undefined;
+      if (ev.type === 'ADDED') type = now ? 'ADDED' : undefined;
+      else if (ev.type === 'DELETED') type = before || now ? 'DELETED' : undefined;
+      else if (now && before) type = 'MODIFIED';
+      else if (now) type = 'ADDED';
+      else if (before) type = 'DELETED';
+      if (type) out += lineFor(type, ev, ev.current);
+    }
+    if (out) write(out);
+  };
+  const bookmark = (initialEnd: boolean): void => {
+    const ann = initialEnd ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : '';
+    const obj = format === 'table'
+      ? `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}},"rows":[]}`
+      : `{"kind":"${rt.kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}}}`;
+    write(`{"type":"BOOKMARK","object":${obj}}\n`);
+  };
+
+  // Initial state and subscription happen in one synchronous turn: no event can fall between them.
+  if (sendInitial && !(query.get('sendInitialEvents') === 'false')) {
+    let out = '';
+    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace)) if (selects(call, sel, o)) out += lineFor('ADDED', undefined, o);
+    if (out) write(out);
+    if (query.get('sendInitialEvents') === 'true' && bookmarks) bookmark(true);
+  } else {
+    emit(replay);
+  }
+  const unsubscribe = ctx.cache.subscribe({ prefix: rt.storagePrefix, onEvents: emit, onClose: () => close() });
+  const bookmarkTimer = bookmarks ? setInterval(() => bookmark(false), BOOKMARK_INTERVAL_MS) : undefined;
+  const timeout = setTimeout(() => close(), timeoutSeconds * 1000);
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    unsubscribe();
+    if (bookmarkTimer) clearInterval(bookmarkTimer);
+    clearTimeout(timeout);
+    res.end();
+  }
+  req.on('close', close);
+  res.on('close', close);
+}
