@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs what Flotilla needs on Debian 12 (run as root), skipping everything already present:
+#  - Debian packages for the cluster and its tests (apt-get update only when one is missing);
+#  - npm dependencies (npm ci when node_modules is missing or older than package-lock.json),
+#    then checks that better-sqlite3's native module really loads and rebuilds it when it does not.
+# Idempotent; takes well under a second when everything is in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { echo "setup: $*"; }
+
+# etcd-server: distributed store; runc + conmon: containers; containernetworking-plugins: pod
+# network; nftables: services; iproute2: netns and routes; busybox-static: test image content;
+# docker-registry: local OCI registry for pull tests.
+packages=(etcd-server runc conmon containernetworking-plugins nftables iproute2 busybox-static docker-registry)
+declare -A installed=()
+while read -r name status; do
+  [[ "$status" == ii* ]] && installed[$name]=1
+done < <(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${packages[@]}" 2>/dev/null || true)
+missing=()
+for p in "${packages[@]}"; do
+  [[ -n "${installed[$p]-}" ]] || missing+=("$p")
+done
+
+if (( ${#missing[@]} > 0 )); then
+  if [[ $(id -u) -ne 0 ]]; then
+    log "missing Debian packages: ${missing[*]} (run as root to install them)" >&2
+  else
+    log "installing Debian packages: ${missing[*]}"
+    # Keep the packages' own services (etcd, docker-registry) from starting: tests run their own.
+    created_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && created_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    (( created_policy )) && rm -f /usr/sbin/policy-rc.d
+  fi
+fi
+
+if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing npm dependencies (npm ci; better-sqlite3 compiles from source, about a minute)"
+  npm ci --no-audit --no-fund
+fi
+
+# npm 11 may skip install scripts of packages not allowed to run them; make sure the native
+# SQLite binding and esbuild (used by tsx) are really there.
+if ! node -e "new (require('better-sqlite3'))(':memory:').close()" >/dev/null 2>&1; then
+  log "building better-sqlite3's native module (npm rebuild)"
+  npm rebuild better-sqlite3 esbuild
+  node -e "new (require('better-sqlite3'))(':memory:').close()"
+fi

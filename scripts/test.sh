@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the test suites with Node's test runner (TAP output with `# pass` / `# fail` summaries):
+#   unit         src/**/*.test.ts, two files at a time
+#   integration  test/**/*.test.ts, one file at a time (they start servers, etcd, containers)
+# `scripts/test.sh` runs both; `scripts/test.sh unit` or `scripts/test.sh integration` one of them.
+# Exits non-zero when any test failed. Extra arguments after the suite go to `node --test`.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+suite="${1:-all}"
+shift || true
+status=0
+
+run() { # name concurrency dir [node --test options]
+  local name=$1 concurrency=$2 dir=$3 files
+  shift 3
+  mapfile -t files < <(find "$dir" -name '*.test.ts' -not -path '*/node_modules/*' | sort)
+  if (( ${#files[@]} == 0 )); then
+    echo "# $name: no test files under $dir"
+    return 0
+  fi
+  echo "# $name tests: ${#files[@]} files"
+  node --import tsx --test --test-concurrency="$concurrency" "$@" "${files[@]}" || status=1
+}
+
+case "$suite" in
+  unit) run unit 2 src "$@" ;;
+  integration) run integration 1 test "$@" ;;
+  all) run unit 2 src "$@"; run integration 1 test "$@" ;;
+  *) echo "usage: scripts/test.sh [unit|integration|all] [node --test options]" >&2; exit 2 ;;
+esac
+exit $status
