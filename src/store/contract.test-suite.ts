@@ -294,6 +294,42 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.ok((await store.create('/k/gone', b('again'))).ok);
       }));
 
+    it('a watcher may write from onEvents; its write arrives later, in order', () =>
+      withStore(async (store) => {
+        const start = await store.currentRevision();
+        const events = await new Promise<WatchEvent[]>((resolve, reject) => {
+          const got: WatchEvent[] = [];
+          const w = store.watch('/re/', {
+            afterRevision: start,
+            onEvents(batch) {
+              got.push(...batch);
+              for (const e of batch) if (e.key === '/re/ping') void store.create('/re/pong', b('pong'));
+              if (got.length >= 2) {
+                w.cancel();
+                resolve(got);
+              }
+            },
+            onError: reject,
+          });
+          void store.create('/re/ping', b('ping'));
+        });
+        assert.deepEqual(events.map((e) => e.key), ['/re/ping', '/re/pong']);
+        assert.ok(events[1].revision > events[0].revision);
+      }));
+
+    it('close ends open watches through onError', async () => {
+      const store = await makeStore();
+      const start = await store.currentRevision();
+      const ended = new Promise<Error>((resolve) => {
+        store.watch('/c/', { afterRevision: start, onEvents: () => undefined, onError: resolve });
+      });
+      await store.create('/c/a', b('a'));
+      await new Promise((r) => setTimeout(r, 50));
+      await store.close();
+      const err = await ended;
+      assert.ok(err instanceof Error);
+    });
+
     it('concurrent creates of one key: exactly one wins', () =>
       withStore(async (store) => {
         const results = await Promise.all(Array.from({ length: 16 }, (_, i) => store.create('/r/one', b(`v${i}`))));

@@ -114,7 +114,7 @@ export class EtcdStore implements Store {
     const after = options.startAfter !== undefined ? this.k(options.startAfter) : undefined;
     const req: IRangeRequest = {
       key: after && Buffer.compare(after, start) >= 0 ? Buffer.concat([after, Buffer.from([0])]) : start,
-      range_end: prefixEndBytes(start),
+      range_end: this.end(prefix),
     };
     if (options.limit && options.limit > 0) req.limit = options.limit;
     if (options.revision !== undefined) req.revision = options.revision;
@@ -129,7 +129,7 @@ export class EtcdStore implements Store {
   async count(prefix: string): Promise<number> {
     this.check();
     const start = this.k(prefix);
-    const res = await this.client.kv.range({ key: start, range_end: prefixEndBytes(start), count_only: true });
+    const res = await this.client.kv.range({ key: start, range_end: this.end(prefix), count_only: true });
     return Number(res.count);
   }
 
@@ -143,7 +143,7 @@ export class EtcdStore implements Store {
     let done = false;
     const watcher: Watcher = this.client
       .watch()
-      .inRange({ start, end: prefixEndBytes(start) })
+      .inRange({ start, end: this.end(prefix) })
       .startRevision(String(last + 1))
       .withPreviousKV()
       .watcher();
@@ -280,8 +280,16 @@ export class EtcdStore implements Store {
     };
   }
 
+  /** The etcd key for a store key; etcd rejects an empty key, so '' becomes "\0" (the lowest key). */
   private k(key: string): Buffer {
-    return Buffer.from(this.prefix + key, 'utf8');
+    const full = this.prefix + key;
+    return full.length === 0 ? Buffer.from([0]) : Buffer.from(full, 'utf8');
+  }
+
+  /** range_end covering every key that starts with prefix (all keys for an empty full prefix). */
+  private end(prefix: string): Buffer {
+    const full = this.prefix + prefix;
+    return full.length === 0 ? Buffer.from([0]) : prefixEndBytes(Buffer.from(full, 'utf8'));
   }
 
   private unprefix(key: Buffer): string {
