@@ -127,11 +127,13 @@ export class SqliteLog {
         'SELECT l.name AS name, l.revision AS id, l.create_revision AS create_revision, k.value AS value ' +
         `FROM kv_latest l JOIN kv k ON k.id = l.revision WHERE ${range('l.name')} AND l.deleted = 0 ORDER BY l.name LIMIT ?`;
     } else {
+      // Every name with rows in kv has a kv_latest row, so walk kv_latest in key order and pick each
+      // name's newest row at or below the revision: LIMIT stops the walk early when paging.
       sql =
-        'SELECT k.name AS name, k.id AS id, k.create_revision AS create_revision, k.value AS value FROM kv k ' +
-        `JOIN (SELECT MAX(id) AS id FROM kv WHERE ${range('name')} AND id <= ? GROUP BY name) m ON k.id = m.id ` +
-        'WHERE k.deleted = 0 ORDER BY k.name LIMIT ?';
-      params.push(atRevision);
+        'SELECT k.name AS name, k.id AS id, k.create_revision AS create_revision, k.value AS value FROM kv_latest l ' +
+        'JOIN kv k ON k.id = (SELECT MAX(id) FROM kv WHERE name = l.name AND id <= ?) ' +
+        `WHERE ${range('l.name')} AND k.deleted = 0 ORDER BY l.name LIMIT ?`;
+      params.unshift(atRevision);
     }
     params.push(limit);
     return (this.statement(sql).all(...params) as ValueRow[]).map(toStored);
