@@ -53,7 +53,7 @@ test('kubectl 1.33 autoscale sends an autoscaling/v2 HPA with a CPU utilization 
 });
 
 test('specific real bodies keep the values that matter', () => {
-  const read = (n: string) => decodeProtobufObject(readFileSync(join(dir, '1.33', `${n}.bin`)));
+  const read = (n: string): unknown => decodeProtobufObject(readFileSync(join(dir, '1.33', `${n}.bin`)));
   const dep = read('deployment-zero') as { spec: { replicas: number } };
   assert.equal(dep.spec.replicas, 0, 'pointer zero survives');
   const pc = read('priorityclass-zero') as { value: number; globalDefault: boolean };
