@@ -1,0 +1,61 @@
+/**
+ * Path elements of structured-merge-diff field paths, in the string form FieldsV1 uses as keys:
+ * `f:<field>`, `k:<json object of list-map keys, sorted>`, `v:<json value>`, `i:<index>`.
+ * `formatPath` renders a path the way Kubernetes prints it in apply conflicts:
+ * `.spec.template.spec.containers[name="web"].image`.
+ */
+import { isObject, type JsonObject } from './json-value.js';
+
+/** One encoded path element, e.g. `f:spec` or `k:{"name":"web"}`. */
+export type PathElement = string;
+/** A path from the object root, as encoded elements. */
+export type FieldPath = PathElement[];
+
+export const fieldElement = (name: string): PathElement => `f:${name}`;
+export const indexElement = (i: number): PathElement => `i:${i}`;
+export const valueElement = (v: unknown): PathElement => `v:${canonicalJson(v)}`;
+/** `k:{...}` from the key fields of a list item; keys sorted as structured-merge-diff sorts them. */
+export function keyElement(item: JsonObject, keys: string[]): PathElement {
+  const k: JsonObject = {};
+  for (const name of [...keys].sort()) if (item[name] !== undefined) k[name] = item[name];
+  return `k:${canonicalJson(k)}`;
+}
+
+/** JSON with object keys sorted, so equal values encode equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/** The element's type letter: 'f' | 'k' | 'v' | 'i'. */
+export const elementType = (pe: PathElement): string => pe.slice(0, 1);
+/** The element's payload: field name, key object, value or index. */
+export function elementPayload(pe: PathElement): unknown {
+  const body = pe.slice(2);
+  if (pe.startsWith('f:')) return body;
+  if (pe.startsWith('i:')) return Number(body);
+  return JSON.parse(body);
+}
+
+/** Kubernetes' conflict rendering of a path. */
+export function formatPath(path: FieldPath): string {
+  return path.map((pe) => {
+    const payload = elementPayload(pe);
+    switch (elementType(pe)) {
+      case 'f': return `.${String(payload)}`;
+      case 'k': return `[${Object.entries(payload as JsonObject).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
+      case 'v': return `[=${JSON.stringify(payload)}]`;
+      default: return `[${String(payload)}]`;
+    }
+  }).join('');
+}
+
+const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+/** Sort order of elements within a set: fields, then keys, values, indexes; each lexically. */
+export function compareElements(a: PathElement, b: PathElement): number {
+  const r = (RANK[elementType(a)] ?? 9) - (RANK[elementType(b)] ?? 9);
+  if (r !== 0) return r;
+  if (elementType(a) === 'i') return Number(a.slice(2)) - Number(b.slice(2));
+  return a < b ? -1 : a > b ? 1 : 0;
+}
