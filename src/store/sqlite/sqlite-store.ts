@@ -128,7 +128,7 @@ export class SqliteStore implements Store {
    * the rows are gone. Compacting to or below the compacted revision is a no-op.
    */
   compact(revision: number): Promise<void> {
-    this.check();
+    if (this.closed) return Promise.reject(new StoreClosedError());
     const target = Math.min(revision, this.revision);
     if (target <= this.compacted) return this.compaction;
     this.compacted = target;
