@@ -146,8 +146,9 @@ test('/metrics needs credentials and counts requests by verb, resource and code'
   await get('/api/v1/namespaces/default/pods', { token: server.adminToken });
   const r = await get('/metrics', { token: server.adminToken });
   assert.equal(r.status, 200);
-  assert.match(r.body, /apiserver_request_total\{verb="LIST",group="",version="v1",resource="pods",subresource="",code="200"\} [1-9]/);
-  assert.match(r.body, /apiserver_request_total\{verb="LIST",group="",version="v1",resource="namespaces",subresource="",code="401"\} [1-9]/);
+  assert.match(r.body, /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="pods",subresource="",code="200"\} [1-9]/);
+  assert.match(r.body, /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="namespaces",subresource="",code="401"\} [1-9]/);
+  assert.match(r.body, /flotilla_http_requests_total\{verb="GET",group="",version="",resource="",subresource="",code="200"\} [1-9]/);
   assert.match(r.body, /process_resident_memory_bytes/);
 });
 

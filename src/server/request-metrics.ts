@@ -11,16 +11,18 @@ export interface RequestMetrics {
 const LABELS = ['verb', 'group', 'version', 'resource', 'subresource', 'code'] as const;
 
 /**
- * Kubernetes-named request metrics on `registry`: `apiserver_request_total` and
- * `apiserver_request_duration_seconds` (watch and connect streams are counted but not timed: their
- * duration is the client's choice). Non-resource paths have verb = method and resource = ''.
- * Call once per registry (registering a name twice throws).
+ * Edge metrics on `registry`: `flotilla_http_requests_total` and
+ * `flotilla_http_request_duration_seconds`, for every HTTP request including unauthenticated ones,
+ * health checks and other non-resource paths (verb = HTTP method, resource = ''). The REST core
+ * records Kubernetes' own `apiserver_request_total` / `apiserver_request_duration_seconds` for the
+ * API requests it serves. Watch and connect streams are counted but not timed (their duration is
+ * the client's choice). Call once per registry (registering a name twice throws).
  */
 export function createRequestMetrics(registry: Registry): RequestMetrics {
-  const total = new Counter({ name: 'apiserver_request_total', help: 'Counter of apiserver requests by verb, resource and HTTP response code.', labelNames: LABELS, registers: [registry] });
+  const total = new Counter({ name: 'flotilla_http_requests_total', help: 'HTTP requests at the server edge by verb, resource and response code.', labelNames: LABELS, registers: [registry] });
   const duration = new Histogram({
-    name: 'apiserver_request_duration_seconds',
-    help: 'Response latency distribution in seconds for each verb, group, version, resource and subresource.',
+    name: 'flotilla_http_request_duration_seconds',
+    help: 'HTTP response latency at the server edge in seconds by verb, group, version, resource and subresource.',
     labelNames: LABELS.filter((l) => l !== 'code'),
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
