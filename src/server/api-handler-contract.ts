@@ -34,8 +34,17 @@ export async function loadCreateApiHandler(): Promise<CreateApiHandler> {
   return mod.createApiHandler;
 }
 
-/** Loads the store package's openStore. */
-export async function loadOpenStore(): Promise<OpenStore> {
+/**
+ * Loads the store package's openStore. For `sqlite` it imports only the SQLite backend:
+ * store/index.js loads the etcd client (grpc) eagerly, about 400 ms of start-up on these
+ * machines. The path below must stay the one store/index.ts's openStore uses; this shortcut can go
+ * once store/index.ts imports the etcd backend lazily.
+ */
+export async function loadOpenStore(spec: string): Promise<OpenStore> {
+  if (spec === 'sqlite') {
+    const [{ openSqliteStore }, { join }] = await Promise.all([import('../store/sqlite/sqlite-store.js'), import('node:path')]);
+    return async (_spec, dataDir) => openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
+  }
   const mod = (await import(STORE_MODULE)) as { openStore: OpenStore };
   return mod.openStore;
 }

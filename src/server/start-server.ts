@@ -68,7 +68,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   // Independent steps overlap: certificate files, store, and the heavy module imports.
   progress(`opening ${describeStore(options.datastore, dataDir)}`);
-  const storePromise = (options.openStore ? Promise.resolve(options.openStore) : loadOpenStore()).then((open) => open(options.datastore, dataDir));
+  const storePromise = (options.openStore ? Promise.resolve(options.openStore) : loadOpenStore(options.datastore)).then((open) => open(options.datastore, dataDir));
   const handlerFactoryPromise = options.createApiHandler ? Promise.resolve(options.createApiHandler) : loadCreateApiHandler();
   const metricsPromise = createMetrics();
   const tlsPromise = ensureTls(dataDir, { extraSans: options.tlsSans });

@@ -1,0 +1,71 @@
+/**
+ * `flotilla server` as a real process driven by the real kubectl: start-up, the kubeconfig it
+ * writes, /version through `kubectl version`, credentials, and a graceful stop on SIGTERM.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { kubectl, kubectlVersions, startTestServer, type TestServer } from './helpers/cluster.js';
+
+let server: TestServer;
+
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  await server?.stop();
+});
+
+test('kubectl version shows the server version through the written kubeconfig', async () => {
+  const r = await server.kubectl(['version', '-o', 'json']);
+  assert.equal(r.code, 0, r.stderr);
+  const v = JSON.parse(r.stdout);
+  assert.equal(v.serverVersion.gitVersion, 'v1.31.0-flotilla');
+  assert.equal(v.serverVersion.major, '1');
+});
+
+test('the oldest supported kubectl (1.27) talks to it too', { skip: !kubectlVersions().includes('1.27') }, async () => {
+  const r = await server.kubectl(['get', '--raw', '/readyz?verbose'], { version: '1.27' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /readyz check passed/);
+});
+
+test('kubectl lists the default namespaces with the admin kubeconfig', async () => {
+  const r = await server.kubectl(['get', 'namespaces', '-o', 'name']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^namespace\/default$/m);
+  assert.match(r.stdout, /^namespace\/kube-system$/m);
+});
+
+test('a kubeconfig with a wrong token is refused with Unauthorized', async () => {
+  const bad = join(server.dataDir, 'bad-kubeconfig.yaml');
+  const original = await import('node:fs/promises').then((fs) => fs.readFile(server.kubeconfig, 'utf8'));
+  await writeFile(bad, original.replace(server.token, 'not-the-token'), { mode: 0o600 });
+  const r = await kubectl(['get', 'namespaces'], { kubeconfig: bad });
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /Unauthorized|must be logged in/);
+});
+
+test('SIGTERM stops the server gracefully: exit 0 and the SQLite WAL checkpointed', async () => {
+  const s = await startTestServer();
+  try {
+    const created = await s.kubectl(['create', 'namespace', 'graceful']);
+    assert.equal(created.code, 0, created.stderr);
+    await s.kill('SIGTERM');
+    assert.match(s.output().stdout, /SIGTERM: shutting down/);
+    const wal = join(s.dataDir, 'db', 'state.db-wal');
+    assert.ok(!existsSync(wal) || statSync(wal).size === 0, 'WAL should be empty after a clean close');
+    const again = await startTestServer({ dataDir: s.dataDir });
+    try {
+      const r = await again.kubectl(['get', 'namespace', 'graceful', '-o', 'name']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), 'namespace/graceful');
+    } finally {
+      await again.kill('SIGTERM');
+    }
+  } finally {
+    await s.stop();
+  }
+});
