@@ -16,7 +16,6 @@ import { compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
 import { decodeManagedFields, encodeManagedFields, managerId, type Manager } from './managed-fields-codec.js';
 import { findConflicts, ignoredFieldsFilter, settleOwnership } from './ownership.js';
-import { fieldSetOf } from './to-field-set.js';
 
 export interface UpdateManagedFieldsOptions {
   /** The field manager: `?fieldManager=` or a name derived from the user agent. */
@@ -41,9 +40,7 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
   const managers = managersForUpdate(old, updated, sub);
   const before = old ?? {};
   const filter = (s: FieldSet) => ignoredFieldsFilter(s, sub);
-  const beforeSet = filter(fieldSetOf(stripManaged(before), opts.type));
-  const afterSet = filter(fieldSetOf(stripManaged(updated), opts.type));
-  const cmp = compareObjects(before, beforeSet, updated, afterSet);
+  const cmp = compareObjects(stripManaged(before), stripManaged(updated), opts.type, filter);
   const id = managerId({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, subresource: sub });
   const conflicts = findConflicts(managers, cmp, id);
   const settled = settleOwnership(managers, cmp, id, conflicts);

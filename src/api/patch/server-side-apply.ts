@@ -64,7 +64,7 @@ export function applyServerSide(live: KubeObject | undefined, applied: KubeObjec
   const merged = mergeApplied(base, config, opts.type) as JsonObject;
   prune(merged, managers, lastSet, opts.type, filter);
 
-  const cmp = compareObjects(base, filter(fieldSetOf(base, opts.type)), merged, filter(fieldSetOf(merged, opts.type)));
+  const cmp = compareObjects(base, merged, opts.type, filter);
   const conflicts = findConflicts(managers, cmp, id);
   if (conflicts.length > 0 && !opts.force) throw applyConflictError(conflicts);
   const settled = settleOwnership(managers, cmp, id, conflicts);
