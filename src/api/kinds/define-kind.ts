@@ -64,3 +64,9 @@ export function mutableStatus<S extends object>(obj: unknown, init: S): S {
   rec.status ??= init;
   return rec.status;
 }
+
+/** The CREATED AT cell (roles, limit ranges): the creation time in RFC 3339, UTC. */
+export const createdAtOf = (obj: { metadata?: { creationTimestamp?: string } }): string => {
+  const t = obj.metadata?.creationTimestamp ? Date.parse(obj.metadata.creationTimestamp) : NaN;
+  return Number.isNaN(t) ? '' : new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+};

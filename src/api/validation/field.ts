@@ -63,3 +63,10 @@ export function validateEnum(field: string, value: string | undefined, allowed: 
   if (value === undefined || value === '') return required ? [fieldErrors.required(field)] : [];
   return allowed.includes(value) ? [] : [fieldErrors.notSupported(field, value, allowed)];
 }
+
+/** The object at `obj[key]`, created as {} when absent (for fields typed read-only such as `status`). */
+export function mutableOrInit<T extends object>(obj: unknown, key: string): T {
+  const rec = obj as Record<string, unknown>;
+  if (!isRecord(rec[key])) rec[key] = {};
+  return rec[key] as T;
+}
