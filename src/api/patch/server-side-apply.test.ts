@@ -93,3 +93,15 @@ test('apply without schema: maps merge and lists are atomic', () => {
   const typed = applyServerSide(undefined, cm({ a: '1' }), opts('m', { type: configMap, apiVersion: 'v1' })).object;
   assert.deepEqual(fieldsOf(typed, 'm'), { 'f:data': { 'f:a': {} } });
 });
+
+test('apply: set lists and multi-key list-maps are tracked per item and pruned per item', () => {
+  const d = (finalizers: string[], ports: Array<Record<string, unknown>>) =>
+    deploy({ template: tmpl({ name: 'web', image: 'i', ports }) }, { finalizers });
+  const first = applyServerSide(undefined, d(['a', 'b'], [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 80, protocol: 'UDP' }]), opts('kubectl', { now: T1 })).object;
+  const at = (v: unknown, ...keys: string[]): unknown => keys.reduce((acc, k) => (acc as Record<string, unknown>)[k], v);
+  const ports = at(fieldsOf(first, 'kubectl'), 'f:spec', 'f:template', 'f:spec', 'f:containers', 'k:{"name":"web"}', 'f:ports') as object;
+  assert.deepEqual(Object.keys(ports), ['k:{"containerPort":80,"protocol":"TCP"}', 'k:{"containerPort":80,"protocol":"UDP"}']);
+  const second = applyServerSide(first, d(['a'], [{ containerPort: 80, protocol: 'UDP' }]), opts('kubectl')).object;
+  assert.deepEqual(second.metadata.finalizers, ['a']);
+  assert.deepEqual((second.spec as { template: { spec: { containers: Array<{ ports: unknown }> } } }).template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'UDP' }]);
+});
