@@ -1,0 +1,72 @@
+import { Agent, request } from 'undici';
+import type { Readable } from 'node:stream';
+import { clientErrorOf } from './client-error.js';
+
+/** How to reach and authenticate to an API server. */
+export interface ConnectionOptions {
+  /** Base URL, e.g. `https://127.0.0.1:6443` or `http://127.0.0.1:8080` (tests). */
+  server: string;
+  /** Bearer token sent as `Authorization: Bearer <token>`. */
+  token?: string;
+  /** PEM of the CA that signed the server certificate; without it the system roots are used. */
+  caPem?: string;
+  /** Client certificate authentication (PEM certificate chain and key). */
+  clientCert?: { certPem: string; keyPem: string };
+  /** User-Agent header; defaults to `flotilla-client`. */
+  userAgent?: string;
+}
+
+export interface HttpRequest {
+  method: string;
+  path: string;
+  body?: string;
+  contentType?: string;
+  /** Abort the request (and, for streams, the open response body). */
+  signal?: AbortSignal;
+}
+
+/** A minimal HTTP layer with one keep-alive connection pool per client. */
+export interface HttpTransport {
+  /** Sends a request and returns the parsed JSON body; a non-2xx answer throws a ClientError. */
+  json(req: HttpRequest): Promise<unknown>;
+  /** Sends a request and returns the streaming body on 2xx (no idle timeout); throws a ClientError otherwise. */
+  stream(req: HttpRequest): Promise<Readable>;
+  close(): Promise<void>;
+}
+
+/** Creates the undici-based transport (keep-alive pool, TLS with the given CA and client cert). */
+export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
+  const base = opts.server.replace(/\/+$/, '');
+  const agent = new Agent({
+    keepAliveTimeout: 30_000,
+    connections: 64,
+    connect: {
+      ...(opts.caPem ? { ca: opts.caPem } : {}),
+      ...(opts.clientCert ? { cert: opts.clientCert.certPem, key: opts.clientCert.keyPem } : {}),
+    },
+  });
+  const headersOf = (req: HttpRequest): Record<string, string> => {
+    const h: Record<string, string> = { accept: 'application/json', 'user-agent': opts.userAgent ?? 'flotilla-client' };
+    if (opts.token) h.authorization = `Bearer ${opts.token}`;
+    if (req.body !== undefined) h['content-type'] = req.contentType ?? 'application/json';
+    return h;
+  };
+  const send = (req: HttpRequest, streaming: boolean) => request(base + req.path, {
+    dispatcher: agent, method: req.method as 'GET', headers: headersOf(req), body: req.body, signal: req.signal,
+    ...(streaming ? { bodyTimeout: 0 } : {}),
+  });
+  return {
+    async json(req) {
+      const res = await send(req, false);
+      const text = await res.body.text();
+      if (res.statusCode < 200 || res.statusCode >= 300) throw clientErrorOf(res.statusCode, text);
+      return text ? JSON.parse(text) as unknown : undefined;
+    },
+    async stream(req) {
+      const res = await send(req, true);
+      if (res.statusCode < 200 || res.statusCode >= 300) throw clientErrorOf(res.statusCode, await res.body.text());
+      return res.body;
+    },
+    async close() { await agent.close(); },
+  };
+}

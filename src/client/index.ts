@@ -1,0 +1,20 @@
+/**
+ * The client package: how controllers, the scheduler and the agent reach the API server.
+ *
+ *   createClient / loadKubeconfig --> KubeClient (get/list/create/update/patch/delete/watch)
+ *                                        |
+ *                              Informer (list, then watch; cache; handlers)
+ *                                        |  keys
+ *                                    WorkQueue --> workers
+ */
+export { createClient, clientOver, type ClientOptions } from './create-client.js';
+export type { KubeClient, ObjectList, ListOptions, WriteOptions, PatchType, PatchOptions, DeleteOptions, WatchOptions, WatchHandle } from './kube-client.js';
+export { ClientError, isNotFound, isConflict, isAlreadyExists, isGone, type Status } from './client-error.js';
+export type { WatchEvent } from './watch-stream.js';
+export { resourcePath, type ResourceRef } from './resource-path.js';
+export { loadKubeconfig } from './kubeconfig.js';
+export { Informer, type InformerHandlers, type InformerOptions } from './informer.js';
+export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
+export { keyOf, objectKey, parseKey, type ObjectKey } from './object-key.js';
+export { backoffDelay, realTimers, type Timers } from './backoff.js';
+export type { HttpTransport, HttpRequest, ConnectionOptions } from './http-transport.js';
