@@ -1,5 +1,2 @@
-/** The authenticated caller of a request. */
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
+/** The authenticated caller of a request (defined by the authenticator). */
+export type { UserInfo } from './auth/user-info.js';
