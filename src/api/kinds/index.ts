@@ -1,0 +1,94 @@
+import type { KindStrategy } from '../kind-strategy.js';
+import { RESOURCE_TYPES } from '../resource-types.js';
+import { configMapStrategy } from './configmap.js';
+import { controllerRevisionStrategy } from './controller-revision.js';
+import { cronJobStrategy } from './cronjob.js';
+import { daemonSetStrategy } from './daemonset.js';
+import { deploymentStrategy } from './deployment.js';
+import { endpointSliceStrategy } from './endpoint-slice.js';
+import { endpointsStrategy } from './endpoints.js';
+import { eventStrategy, eventsV1Strategy } from './event.js';
+import { genericStrategy } from './generic.js';
+import { hpaStrategy } from './hpa.js';
+import { ingressClassStrategy } from './ingress-class.js';
+import { ingressStrategy } from './ingress.js';
+import { jobStrategy } from './job.js';
+import { leaseStrategy } from './lease.js';
+import { limitRangeStrategy } from './limit-range.js';
+import { namespaceStrategy } from './namespace.js';
+import { networkPolicyStrategy } from './network-policy.js';
+import { nodeStrategy } from './node.js';
+import { persistentVolumeClaimStrategy } from './persistent-volume-claim.js';
+import { persistentVolumeStrategy } from './persistent-volume.js';
+import { podDisruptionBudgetStrategy } from './pod-disruption-budget.js';
+import { podStrategy } from './pod.js';
+import { priorityClassStrategy } from './priority-class.js';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac.js';
+import { replicaSetStrategy } from './replicaset.js';
+import { resourceQuotaStrategy } from './resource-quota.js';
+import { secretStrategy } from './secret.js';
+import { serviceAccountStrategy } from './service-account.js';
+import { serviceStrategy } from './service.js';
+import { statefulSetStrategy } from './statefulset.js';
+import { storageClassStrategy } from './storage-class.js';
+
+/** Every kind's strategy keyed `group/Kind` ('' group for core: `/Pod`, `apps/Deployment`). */
+export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string, KindStrategy>([
+  ['/Namespace', namespaceStrategy],
+  ['/Pod', podStrategy],
+  ['/Node', nodeStrategy],
+  ['/Service', serviceStrategy],
+  ['/Endpoints', endpointsStrategy],
+  ['/ConfigMap', configMapStrategy],
+  ['/Secret', secretStrategy],
+  ['/ServiceAccount', serviceAccountStrategy],
+  ['/Event', eventStrategy],
+  ['/PersistentVolume', persistentVolumeStrategy],
+  ['/PersistentVolumeClaim', persistentVolumeClaimStrategy],
+  ['/ResourceQuota', resourceQuotaStrategy],
+  ['/LimitRange', limitRangeStrategy],
+  ['apps/Deployment', deploymentStrategy],
+  ['apps/ReplicaSet', replicaSetStrategy],
+  ['apps/StatefulSet', statefulSetStrategy],
+  ['apps/DaemonSet', daemonSetStrategy],
+  ['apps/ControllerRevision', controllerRevisionStrategy],
+  ['batch/Job', jobStrategy],
+  ['batch/CronJob', cronJobStrategy],
+  ['autoscaling/HorizontalPodAutoscaler', hpaStrategy],
+  ['coordination.k8s.io/Lease', leaseStrategy],
+  ['discovery.k8s.io/EndpointSlice', endpointSliceStrategy],
+  ['networking.k8s.io/NetworkPolicy', networkPolicyStrategy],
+  ['networking.k8s.io/Ingress', ingressStrategy],
+  ['networking.k8s.io/IngressClass', ingressClassStrategy],
+  ['storage.k8s.io/StorageClass', storageClassStrategy],
+  ['events.k8s.io/Event', eventsV1Strategy],
+  ['policy/PodDisruptionBudget', podDisruptionBudgetStrategy],
+  ['scheduling.k8s.io/PriorityClass', priorityClassStrategy],
+  ['rbac.authorization.k8s.io/Role', roleStrategy],
+  ['rbac.authorization.k8s.io/RoleBinding', roleBindingStrategy],
+  ['rbac.authorization.k8s.io/ClusterRole', clusterRoleStrategy],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingStrategy],
+]);
+
+const fallbacks = new Map<string, KindStrategy>();
+
+/**
+ * The strategy for a kind. Unknown kinds (custom resources...) get a generic strategy: NAME and
+ * AGE columns and metadata validation; scope from `namespaced`, else RESOURCE_TYPES, else namespaced.
+ * Never throws; the same object is returned for the same key.
+ */
+export function getStrategy(group: string, kind: string, namespaced?: boolean): KindStrategy {
+  const key = `${group}/${kind}`;
+  const known = KIND_STRATEGIES.get(key);
+  if (known) return known;
+  const scoped = namespaced ?? RESOURCE_TYPES.find((r) => r.group === group && r.kind === kind)?.namespaced ?? true;
+  const cacheKey = `${key}/${scoped}`;
+  let fallback = fallbacks.get(cacheKey);
+  if (!fallback) {
+    fallback = genericStrategy(scoped);
+    fallbacks.set(cacheKey, fallback);
+  }
+  return fallback;
+}
+
+export { genericStrategy };
