@@ -3,35 +3,18 @@
  * The modules are imported lazily (they are the heavy part of start-up) and can be replaced
  * through StartServerOptions (tests inject a stub handler or an in-memory store).
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
-import type { UserInfo } from '../apiserver/auth/user-info.js';
+import type { ApiHandler } from '../apiserver/api-handler.js';
 
-/** The REST core's contract (mirrors apiserver/api-handler.ts). */
-export interface ApiHandler {
-  /** Serves every Kubernetes API path. Never throws; writes a Status on error. */
-  handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): void;
-  /** Upgrade requests (exec, port-forward); undefined when not supported. */
-  handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo): void;
-  /** True once the watch cache has loaded the store. */
-  isReady(): boolean;
-  close(): Promise<void>;
-}
-
+export type { ApiHandler };
 export type CreateApiHandler = (options: { store: Store; metrics?: Registry }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 
-// Specifiers kept in variables while the modules are being written in parallel; once both exist
-// these become literal imports so the compiler checks them.
-const API_HANDLER_MODULE = '../apiserver/api-handler.js';
-const STORE_MODULE = '../store/index.js';
-
 /** Loads the REST core's createApiHandler. */
 export async function loadCreateApiHandler(): Promise<CreateApiHandler> {
-  const mod = (await import(API_HANDLER_MODULE)) as { createApiHandler: CreateApiHandler };
-  return mod.createApiHandler;
+  const { createApiHandler } = await import('../apiserver/api-handler.js');
+  return createApiHandler;
 }
 
 /**
@@ -45,6 +28,6 @@ export async function loadOpenStore(spec: string): Promise<OpenStore> {
     const [{ openSqliteStore }, { join }] = await Promise.all([import('../store/sqlite/sqlite-store.js'), import('node:path')]);
     return async (_spec, dataDir) => openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
   }
-  const mod = (await import(STORE_MODULE)) as { openStore: OpenStore };
-  return mod.openStore;
+  const { openStore } = await import('../store/index.js');
+  return openStore;
 }
