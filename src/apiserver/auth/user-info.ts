@@ -1,11 +1,5 @@
-/**
- * Who made a request, as the authenticators establish it (Kubernetes' user.Info without uid and
- * extra). Structurally the same as the REST core's UserInfo in apiserver/api-handler.ts.
- */
-export interface UserInfo {
-  name: string;
-  groups: string[];
-}
+/** Who made a request: the REST core's UserInfo, which the authenticators produce. */
+export type { UserInfo } from '../user-info.js';
 
 /** Kubernetes adds this group to every authenticated user. */
 export const AUTHENTICATED_GROUP = 'system:authenticated';
