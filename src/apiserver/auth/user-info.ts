@@ -1,5 +1,11 @@
-/** Who made a request: the REST core's UserInfo, which the authenticators produce. */
-export type { UserInfo } from '../user-info.js';
+/**
+ * Who made a request, as the authenticators establish it (Kubernetes' user.Info without uid and
+ * extra). The REST core re-exports this type from apiserver/user-info.ts.
+ */
+export interface UserInfo {
+  name: string;
+  groups: string[];
+}
 
 /** Kubernetes adds this group to every authenticated user. */
 export const AUTHENTICATED_GROUP = 'system:authenticated';
