@@ -63,6 +63,7 @@ test('component schemas use v3 refs, allOf around described refs, and keep patch
   const pod = doc.components.schemas['io.k8s.api.core.v1.Pod'];
   assert.deepEqual(pod?.['x-kubernetes-group-version-kind'], [{ group: '', version: 'v1', kind: 'Pod' }]);
   assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.api.resource.Quantity']?.oneOf);
+  assert.equal(doc.components.schemas['io.k8s.apimachinery.pkg.util.intstr.IntOrString']?.['x-kubernetes-int-or-string'], true);
   assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions']);
   // Every ref resolves inside the document.
   for (const m of json.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) assert.ok(doc.components.schemas[m[1] as string], m[1]);

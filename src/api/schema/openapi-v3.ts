@@ -14,6 +14,7 @@ import { schemaClosure } from './schema-closure.js';
 
 const V3_REF = '#/components/schemas/';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const INFO = { title: 'Kubernetes', version: 'v1.30.0' };
 const ALWAYS_INCLUDED = [
   'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
@@ -42,6 +43,10 @@ export function toV3Schema(schema: Schema): Schema {
 function componentSchema(name: string, schema: Schema): Schema {
   // Upstream v3 lets a Quantity be written as a string or a number.
   if (name === QUANTITY) return { description: schema.description, oneOf: [{ type: 'string' }, { type: 'number' }] };
+  // Untyped, so `kubectl explain` names it <IntOrString> as it does upstream.
+  if (name === INT_OR_STRING) {
+    return { description: schema.description, format: 'int-or-string', 'x-kubernetes-int-or-string': true, oneOf: [{ type: 'integer' }, { type: 'string' }] };
+  }
   return toV3Schema(schema);
 }
 
