@@ -64,6 +64,8 @@ export class WatchCache {
   private _revision = 0;
   private _ready = false;
   private readonly capacity: number;
+  /** Objects a writer in this process is about to store, so their events need no re-parse. */
+  private readonly expected = new Map<string, { bytes: Uint8Array; obj: KubeObject }>();
 
   constructor(private readonly options: WatchCacheOptions) {
     this.capacity = options.eventCapacity ?? 20000;
@@ -105,6 +107,17 @@ export class WatchCache {
       const timer = setTimeout(() => { resolve(false); }, timeoutMs);
       this.waiters.push({ revision, resolve: () => { clearTimeout(timer); resolve(true); } });
     });
+  }
+
+  /**
+   * Tells the cache the object behind bytes about to be written to `key` (same process), so the
+   * event for that write reuses it instead of parsing the JSON again. Returns a function that
+   * forgets the hint (call it once the write has finished, whatever its outcome).
+   */
+  expect(key: string, bytes: Uint8Array, obj: KubeObject): () => void {
+    const hint = { bytes, obj };
+    this.expected.set(key, hint);
+    return () => { if (this.expected.get(key) === hint) this.expected.delete(key); };
   }
 
   /** Objects under `prefix` (a resource prefix, optionally with `<namespace>/`), in key order. */
@@ -230,11 +243,20 @@ export class WatchCache {
   }
 
   private entry(value: StoredValue, revision: number): CachedObject {
-    const obj = JSON.parse(Buffer.from(value.value.buffer, value.value.byteOffset, value.value.byteLength).toString('utf8')) as KubeObject;
-    obj.metadata = obj.metadata ?? {};
-    obj.metadata.resourceVersion = String(revision);
+    const text = Buffer.from(value.value.buffer, value.value.byteOffset, value.value.byteLength).toString('utf8');
+    const hint = this.expected.get(value.key);
+    let obj: KubeObject;
+    let json: string;
+    if (hint && Buffer.from(hint.bytes).equals(Buffer.from(value.value))) {
+      obj = hint.obj;
+      json = withResourceVersion(text, revision);
+    } else {
+      obj = JSON.parse(text) as KubeObject;
+      obj.metadata = obj.metadata ?? {};
+      obj.metadata.resourceVersion = String(revision);
+      json = JSON.stringify(obj);
+    }
     const prefix = resourcePrefixOf(value.key);
-    const json = JSON.stringify(obj);
     const fields = this.options.fieldsOf(prefix, obj);
     return {
       key: value.key, prefix, revision, json,
@@ -243,6 +265,15 @@ export class WatchCache {
       object: () => JSON.parse(json) as KubeObject,
     };
   }
+}
+
+/** Adds `metadata.resourceVersion` to JSON written by encodeObject (metadata first, no resourceVersion). */
+function withResourceVersion(text: string, revision: number): string {
+  const at = text.indexOf('"metadata":{');
+  if (at < 0) return text;
+  const open = at + '"metadata":{'.length;
+  const field = `"resourceVersion":"${revision}"`;
+  return text.slice(0, open) + field + (text[open] === '}' ? '' : ',') + text.slice(open);
 }
 
 /** `/registry/apps/deployments/ns/name` -> `/registry/apps/deployments/` */

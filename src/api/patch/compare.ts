@@ -36,7 +36,7 @@ export function compareObjects(before: unknown, after: unknown, type: TypeInfo |
  * structured-merge-diff's comparison records such a map itself as added, which is why Update
  * entries read `f:labels: {".": {}, "f:app": {}}`.
  */
-function addedMapPaths(before: unknown, after: unknown, type: TypeInfo | undefined): FieldSet {
+export function addedMapPaths(before: unknown, after: unknown, type: TypeInfo | undefined): FieldSet {
   const out = new FieldSet();
   const visit = (v: unknown, t: TypeInfo | undefined, path: FieldPath): void => {
     if (t === undefined || isAtomicMap(t)) return;

@@ -12,8 +12,9 @@
 import type { KubeObject } from '../object.js';
 import type { TypeInfo } from '../schema/type-info.js';
 import { clone, deepEqual, isObject } from './json-value.js';
-import { compareObjects } from './compare.js';
+import { addedMapPaths, compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
+import { fieldSetOf } from './to-field-set.js';
 import { decodeManagedFields, encodeManagedFields, managerId, type Manager } from './managed-fields-codec.js';
 import { findConflicts, ignoredFieldsFilter, settleOwnership } from './ownership.js';
 
@@ -37,6 +38,13 @@ export interface UpdateManagedFieldsOptions {
  */
 export function updateManagedFields(old: KubeObject | undefined, updated: KubeObject, opts: UpdateManagedFieldsOptions): KubeObject {
   const sub = opts.subresource || undefined;
+  if (old === undefined && !(Array.isArray(updated.metadata?.managedFields) && updated.metadata.managedFields.length > 0)) {
+    // A create with no managers yet: the creator owns every field; nothing to compare against.
+    const filter = (f: FieldSet) => ignoredFieldsFilter(f, sub);
+    const fields = stripManaged(updated);
+    const set = filter(fieldSetOf(fields, opts.type)).union(filter(addedMapPaths({}, fields, opts.type)));
+    return withManagedFields(updated, [{ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set, ...(sub !== undefined && { subresource: sub }), time: opts.now }]);
+  }
   const managers = managersForUpdate(old, updated, sub);
   const before = old ?? {};
   const filter = (s: FieldSet) => ignoredFieldsFilter(s, sub);

@@ -45,7 +45,10 @@ export async function createObject(ctx: RestContext, call: ResourceCall, obj: Ku
     const stored = toStorage(managed, rt, strategy);
     const name = stored.metadata.name as string;
     if (opts.dryRun) return toServed(stored, rt, strategy);
-    const result = await ctx.store.create(storageKey(rt, call.namespace, name), encodeObject(stored));
+    const key = storageKey(rt, call.namespace, name);
+    const bytes = encodeObject(stored);
+    const forget = ctx.cache.expect(key, bytes, stored);
+    const result = await ctx.store.create(key, bytes).finally(forget);
     if (result.ok) {
       stored.metadata.resourceVersion = String(result.revision);
       return toServed(stored, rt, strategy);

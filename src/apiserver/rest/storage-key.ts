@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 
 /** The store key of one object: `/registry/<group>/<plural>/[<namespace>/]<name>`. */
@@ -5,8 +6,14 @@ export function storageKey(rt: ResourceType, namespace: string, name: string): s
   return rt.namespaced ? `${rt.storagePrefix}${namespace}/${name}` : `${rt.storagePrefix}${name}`;
 }
 
-export function encodeObject(obj: unknown): Uint8Array {
-  return Buffer.from(JSON.stringify(obj));
+/**
+ * The stored form of an object: JSON with apiVersion, kind and metadata first, so the first
+ * `"metadata":{` in the text is the object's own (the watch cache relies on it to add the
+ * resourceVersion without re-parsing).
+ */
+export function encodeObject(obj: KubeObject): Buffer {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
 }
 
 export function decodeObject<T>(bytes: Uint8Array): T {

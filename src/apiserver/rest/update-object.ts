@@ -106,7 +106,9 @@ async function commitUpdate(
     toStore.metadata.resourceVersion = old.metadata.resourceVersion;
     return toServed(toStore, rt, strategy);
   }
-  const result = await ctx.store.update(key, encodeObject(toStore), stored.modRevision);
+  const bytes = encodeObject(toStore);
+  const forget = ctx.cache.expect(key, bytes, toStore);
+  const result = await ctx.store.update(key, bytes, stored.modRevision).finally(forget);
   if (!result.ok) {
     if (result.reason === 'not-found') throw errors.notFound(rt.plural, call.name, rt.group);
     throw new LostRace();
