@@ -11,7 +11,7 @@
  */
 import type { KubeObject } from '../object.js';
 import type { TypeInfo } from '../schema/type-info.js';
-import { clone, deepEqual, isObject } from './json-value.js';
+import { deepEqual, isObject } from './json-value.js';
 import { addedMapPaths, compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
 import { fieldSetOf } from './to-field-set.js';
@@ -65,7 +65,8 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
 
 /** Copy of `obj` with `metadata.managedFields` set from `managers` (removed when none). */
 export function withManagedFields(obj: KubeObject, managers: Manager[]): KubeObject {
-  const out = clone(obj);
+  // A shallow copy with its own metadata: callers never mutate the input's nested values afterwards.
+  const out = { ...obj };
   const encoded = encodeManagedFields(managers);
   out.metadata = { ...out.metadata };
   if (encoded.length) out.metadata.managedFields = encoded;

@@ -43,7 +43,7 @@ export function applyPragmas(db: Database.Database, options: { busyTimeoutMs: nu
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
   db.pragma('foreign_keys = OFF');
   db.pragma('temp_store = MEMORY');
-  db.pragma('cache_size = -65536'); // 64 MiB page cache
+  db.pragma('cache_size = -8192'); // 8 MiB page cache: the API server's watch cache serves most reads
   // After a checkpoint, truncate the WAL file back to this size so it does not stay at its peak.
   db.pragma('journal_size_limit = 67108864');
 }
