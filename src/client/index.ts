@@ -18,3 +18,4 @@ export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
 export { keyOf, objectKey, parseKey, type ObjectKey } from './object-key.js';
 export { backoffDelay, realTimers, type Timers } from './backoff.js';
 export type { HttpTransport, HttpRequest, ConnectionOptions } from './http-transport.js';
+export { SharedInformers, metadataOnly, type InformerMode } from './shared-informers.js';
