@@ -1,0 +1,83 @@
+/**
+ * Controllers that run inside `flotilla server`, reaching the API only through the client.
+ *
+ *   SharedInformers (one list+watch per resource) --> key handlers --> WorkQueue --> workers --> reconcile
+ *
+ *   garbage-collector   ownerReferences: background, orphan and foreground deletion
+ *   namespace           empties a terminating namespace, then finalizes it
+ *   serviceaccount      a `default` ServiceAccount in every active namespace
+ */
+import type { Logger } from 'pino';
+import type { ResourceType } from '../api/resource-type.js';
+import { findResourceType } from '../api/resource-types.js';
+import type { KubeClient } from '../client/kube-client.js';
+import { SharedInformers } from '../client/shared-informers.js';
+import { runController, type RunningController } from './controller.js';
+import { GarbageCollector } from './garbage-collector/garbage-collector.js';
+import { namespaceReconciler } from './namespace/namespace-controller.js';
+import { namespaceKeyOfServiceAccount, serviceAccountReconciler, SERVICE_ACCOUNTS } from './serviceaccount/serviceaccount-controller.js';
+
+export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
+export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
+export { namespaceReconciler } from './namespace/namespace-controller.js';
+export { serviceAccountReconciler } from './serviceaccount/serviceaccount-controller.js';
+
+export interface StartControllersOptions {
+  client: KubeClient;
+  log: Logger;
+  /** Namespace controller poll interval while contents are going away (default 1 s). */
+  namespacePollMs?: number;
+}
+
+export interface Controllers {
+  readonly informers: SharedInformers;
+  /** Stops every controller and informer; resolves when all work in flight has finished. */
+  stop(): Promise<void>;
+}
+
+const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
+
+/**
+ * Starts the garbage collector, the namespace controller and the serviceaccount controller over
+ * one set of shared informers. Resolves once their caches have synced and workers run.
+ */
+export async function startControllers(opts: StartControllersOptions): Promise<Controllers> {
+  const log = opts.log.child({ component: 'controllers' });
+  const informers = new SharedInformers(opts.client, log);
+  const namespaces = informers.informerFor(NAMESPACES, 'full');
+  const serviceAccounts = informers.informerFor(SERVICE_ACCOUNTS, 'metadata');
+  const gc = new GarbageCollector({ client: opts.client, informers, log });
+  const running: RunningController[] = [];
+  try {
+    const started = Promise.all([
+      gc.start(),
+      runController({
+        name: 'namespace', log, workers: 2, sources: [{ informer: namespaces }],
+        reconcile: namespaceReconciler({ client: opts.client, namespaces, log, pollIntervalMs: opts.namespacePollMs }),
+      }).then((c) => { running.push(c); }),
+      runController({
+        name: 'serviceaccount', log, workers: 1,
+        sources: [{ informer: namespaces }, { informer: serviceAccounts, keysFor: namespaceKeyOfServiceAccount }],
+        reconcile: serviceAccountReconciler({ client: opts.client, namespaces, serviceAccounts }),
+      }).then((c) => { running.push(c); }),
+    ]);
+    informers.startAll();
+    await started;
+  } catch (err) {
+    await Promise.all(running.map((c) => c.stop()));
+    await gc.stop();
+    await informers.stopAll();
+    throw err;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    informers,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all([gc.stop(), ...running.map((c) => c.stop())]);
+        await informers.stopAll();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { startTestApi, type TestApi } from './helpers/api-client.js';
+import { createClient, isNotFound, type KubeClient } from '../src/client/index.js';
+import { startControllers, type Controllers } from '../src/controllers/index.js';
+import { findResourceType } from '../src/api/resource-types.js';
+import type { ResourceType } from '../src/api/resource-type.js';
+import type { KubeObject } from '../src/api/object.js';
+
+const CM = findResourceType('', 'v1', 'configmaps') as ResourceType;
+const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
+const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+const SA = findResourceType('', 'v1', 'serviceaccounts') as ResourceType;
+const SECRETS = findResourceType('', 'v1', 'secrets') as ResourceType;
+
+let api: TestApi;
+let client: KubeClient;
+let controllers: Controllers;
+
+before(async () => {
+  api = await startTestApi();
+  client = createClient({ server: api.url });
+  controllers = await startControllers({ client, log: pino({ level: process.env.TEST_LOG ?? 'silent' }), namespacePollMs: 100 });
+});
+after(async () => {
+  await controllers.stop();
+  await client.close();
+  await api.close();
+});
+
+async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`timed out waiting for: ${what}`);
+}
+
+async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean> {
+  try { await client.get(rt, ns, name); return false; } catch (e) { if (isNotFound(e)) return true; throw e; }
+}
+
+async function ownerAndChild(owner: string, child: string, ns = 'default'): Promise<KubeObject> {
+  const o = await client.create(CM, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: owner } });
+  await client.create(CM, ns, {
+    apiVersion: 'v1', kind: 'ConfigMap',
+    metadata: { name: child, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: o.metadata.uid ?? '', blockOwnerDeletion: true }] },
+  });
+  return o;
+}
+
+test('background: deleting the owner deletes the dependent', async () => {
+  await ownerAndChild('bg-owner', 'bg-child');
+  await client.delete(CM, 'default', 'bg-owner', { propagationPolicy: 'Background' });
+  assert.ok(await gone(CM, 'default', 'bg-owner'), 'owner goes at once');
+  await until('dependent collected', () => gone(CM, 'default', 'bg-child'));
+});
+
+test('orphan: the dependent survives without the ownerReference and the owner goes', async () => {
+  await ownerAndChild('or-owner', 'or-child');
+  await client.delete(CM, 'default', 'or-owner', { propagationPolicy: 'Orphan' });
+  await until('owner removed', () => gone(CM, 'default', 'or-owner'));
+  const child = await client.get(CM, 'default', 'or-child');
+  assert.equal(child.metadata.ownerReferences, undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  assert.ok(!(await gone(CM, 'default', 'or-child')), 'dependent is not collected later either');
+});
+
+test('foreground: the owner stays (with foregroundDeletion) until the dependent is gone', async () => {
+  await ownerAndChild('fg-owner', 'fg-child');
+  // A finalizer on the dependent holds it, so the owner's wait can be observed.
+  await client.patch(CM, 'default', 'fg-child', 'merge', { metadata: { finalizers: ['test.flotilla.dev/hold'] } });
+  const marked = await client.delete(CM, 'default', 'fg-owner', { propagationPolicy: 'Foreground' });
+  assert.deepEqual(marked.metadata.finalizers, ['foregroundDeletion']);
+  await until('dependent marked for deletion', async () => (await client.get(CM, 'default', 'fg-child')).metadata.deletionTimestamp !== undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  const owner = await client.get(CM, 'default', 'fg-owner');
+  assert.ok(owner.metadata.deletionTimestamp, 'owner still there, being deleted');
+  await client.patch(CM, 'default', 'fg-child', 'merge', { metadata: { finalizers: null } });
+  await until('dependent gone', () => gone(CM, 'default', 'fg-child'));
+  await until('owner gone after its dependent', () => gone(CM, 'default', 'fg-owner'));
+});
+
+test('a new namespace gets a default ServiceAccount; deleting it removes its objects, then itself', async () => {
+  await client.create(NS, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+  await until('default ServiceAccount', async () => !(await gone(SA, 'doomed', 'default')));
+  await client.create(CM, 'doomed', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1' }, data: { a: '1' } });
+  await client.create(SECRETS, 'doomed', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1' } });
+  // A pod bound to a node that does not exist: deleted with grace period 0.
+  await client.create(PODS, 'doomed', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1' }, spec: { nodeName: 'ghost-node', containers: [{ name: 'c', image: 'busybox' }] } });
+  const ns = await client.get(NS, '', 'doomed');
+  const marked = await client.delete(NS, '', 'doomed');
+  assert.ok(marked.metadata.deletionTimestamp, `namespace marked, not removed at once (spec.finalizers=${JSON.stringify(ns.spec)})`);
+  await until('namespace removed', () => gone(NS, '', 'doomed'));
+  for (const [rt, name] of [[CM, 'c1'], [SECRETS, 's1'], [PODS, 'p1'], [SA, 'default']] as const) {
+    assert.ok(await gone(rt, 'doomed', name), `${rt.plural}/${name} deleted`);
+  }
+  assert.ok(!(await gone(SA, 'default', 'default')), 'other namespaces keep theirs');
+});
