@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { ResourceType } from '../api/resource-type.js';
+import { findResourceType } from '../api/resource-types.js';
+import { FakeClient } from '../client/testing/fake-client.js';
+import { Informer } from '../client/informer.js';
+import { WorkQueue } from '../client/work-queue.js';
+import { runController, TerminalError } from './controller.js';
+import type { ObjectKey } from '../client/object-key.js';
+
+const log = pino({ level: 'silent' });
+const CM = findResourceType('', 'v1', 'configmaps') as ResourceType;
+
+async function until(cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+  assert.ok(cond(), 'condition not reached');
+}
+
+test('informer events become keys; failures retry with backoff; requeueAfter comes back; terminal errors stop', async () => {
+  const fake = new FakeClient();
+  fake.seed(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flaky', namespace: 'a' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'a' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: 'a' } });
+  const informer = new Informer(fake, CM, { log });
+  const calls: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  const reconcile = async (k: ObjectKey) => {
+    calls.push(`${k.namespace}/${k.name}`);
+    active++; maxActive = Math.max(maxActive, active);
+    await new Promise((r) => setTimeout(r, 2));
+    active--;
+    if (k.name === 'flaky' && calls.filter((c) => c === 'a/flaky').length < 3) throw new Error('try again');
+    if (k.name === 'broken') throw new TerminalError('nope');
+    if (k.name === 'later' && calls.filter((c) => c === 'a/later').length < 2) return { requeueAfterMs: 10 };
+    return undefined;
+  };
+  const ctl = await runController({ name: 't', reconcile, sources: [{ informer }], log, workers: 1, queue: new WorkQueue({ baseDelayMs: 1 }) });
+  await until(() => calls.filter((c) => c === 'a/flaky').length === 3 && calls.filter((c) => c === 'a/later').length === 2);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(calls.filter((c) => c === 'a/broken').length, 1, 'terminal errors are not retried');
+  assert.equal(calls.filter((c) => c === 'a/flaky').length, 3, 'no retries after success');
+  assert.equal(maxActive, 1);
+  await fake.create(CM, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } });
+  await until(() => calls.includes('b/new'));
+  await ctl.stop();
+  await informer.stop();
+});
