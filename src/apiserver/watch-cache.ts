@@ -24,6 +24,8 @@ export interface CachedObject {
   labels: Record<string, string>;
   /** Selectable fields (metadata.name, metadata.namespace and the kind's own). */
   fields: Record<string, string>;
+  /** Rendered table rows of this version, by form, with when they were rendered (see list-objects). */
+  rows?: Map<string, { at: number; json: string }>;
   /** A freshly parsed copy of the object (callers may mutate it). Only the JSON is held, to keep memory low. */
   object(): KubeObject;
 }

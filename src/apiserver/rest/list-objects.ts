@@ -7,7 +7,7 @@ import { CompactedError } from '../../store/store.js';
 import { selectableFields, supportsField } from './selectable-fields.js';
 import { servedApiVersion, toServed } from './version-conversion.js';
 import { decodeObject } from './storage-key.js';
-import { includeObjectOf, tableJson, tableRowJson } from './table.js';
+import { includeObjectOf, tableHead, tableRowJson } from './table.js';
 
 export interface Selection {
   labels: LabelSelector;
@@ -46,18 +46,18 @@ function decodeContinue(text: string): ContinueToken {
 }
 
 /**
- * LIST as a JSON string (a <Kind>List or a Table). Served from the watch cache after it has caught
+ * LIST as a <Kind>List or a Table, in pieces to stream. Served from the watch cache after it has caught
  * up with the store (a consistent read, as Kubernetes does since 1.31); continuation pages read the
  * store at the first page's revision so paging is a consistent snapshot.
  */
-export async function listObjects(ctx: RestContext, call: ResourceCall, format: 'json' | 'table'): Promise<string> {
+export async function listObjects(ctx: RestContext, call: ResourceCall, format: 'json' | 'table'): Promise<ListBody> {
   const { rt, query } = call;
   const sel = selectionOf(call);
   const limit = Math.max(0, Number(query.get('limit') ?? '0') || 0);
   const cont = query.get('continue');
   const rvParam = query.get('resourceVersion') ?? '';
 
-  let items: { key: string; json: string }[];
+  let items: ListItem[];
   let revision: number;
   let more = false;
   let remaining: number | undefined;
@@ -90,14 +90,51 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
     if (remaining !== undefined && sel.labels.requirements.length === 0 && sel.fields.requirements.length === 0) meta.remainingItemCount = remaining;
   }
   const needsConversion = rt.storageApiVersion !== servedApiVersion(rt);
+  const { strategy } = call;
   if (format === 'table') {
     const include = includeObjectOf(query);
     const now = ctx.now();
-    const rows = items.map((i) => tableRowJson(call.strategy, toServed(JSON.parse(i.json) as KubeObject, rt, call.strategy), include, now));
-    return tableJson(call.strategy.table.columns, rows, meta);
+    const rowOf = (i: ListItem) => cachedTableRow(i, include, now, () => tableRowJson(strategy, toServed(JSON.parse(i.json) as KubeObject, rt, strategy), include, now));
+    return {
+      head: tableHead(strategy.table.columns, meta),
+      items: items.length,
+      *parts() { for (let i = 0; i < items.length; i += LIST_BATCH) yield items.slice(i, i + LIST_BATCH).map(rowOf).join(','); },
+      tail: ']}',
+    };
   }
-  const jsons = needsConversion ? items.map((i) => JSON.stringify(toServed(JSON.parse(i.json) as KubeObject, rt, call.strategy))) : items.map((i) => i.json);
-  return `{"kind":"${rt.listKind}","apiVersion":"${servedApiVersion(rt)}","metadata":${JSON.stringify(meta)},"items":[${jsons.join(',')}]}`;
+  const jsonOf = needsConversion ? (i: ListItem) => JSON.stringify(toServed(JSON.parse(i.json) as KubeObject, rt, strategy)) : (i: ListItem) => i.json;
+  return {
+    head: `{"kind":"${rt.listKind}","apiVersion":"${servedApiVersion(rt)}","metadata":${JSON.stringify(meta)},"items":[`,
+    items: items.length,
+    *parts() { for (let i = 0; i < items.length; i += LIST_BATCH) yield items.slice(i, i + LIST_BATCH).map(jsonOf).join(','); },
+    tail: ']}',
+  };
+}
+
+/** Items are serialised and sent this many at a time, so a big list neither builds one huge string nor blocks the loop. */
+const LIST_BATCH = 500;
+
+type ListItem = { key: string; json: string; rows?: Map<string, { at: number; json: string }> };
+
+/** A list response in pieces: `head`, the `parts()` joined with commas, then `tail`. */
+export interface ListBody {
+  head: string;
+  items: number;
+  parts(): Generator<string>;
+  tail: string;
+}
+
+/**
+ * A table row is reused for a second: rows hold relative times (AGE), and a second is the
+ * finest they show. Saves re-parsing every object for repeated `kubectl get` and watches.
+ */
+function cachedTableRow(item: ListItem, include: string, now: Date, render: () => string): string {
+  const memo = (item.rows ??= new Map());
+  const hit = memo.get(include);
+  if (hit && now.getTime() - hit.at < 1000) return hit.json;
+  const json = render();
+  memo.set(include, { at: now.getTime(), json });
+  return json;
 }
 
 async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selection, token: ContinueToken, limit: number) {

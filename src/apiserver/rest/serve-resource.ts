@@ -11,7 +11,7 @@ import { writeOptionsOf, type WriteOptions } from './write-options.js';
 import { createObject } from './create-object.js';
 import { updateObject, mutateObject, readStored } from './update-object.js';
 import { deleteObject, parseDeleteOptions } from './delete-object.js';
-import { listObjects, selectionOf, selects } from './list-objects.js';
+import { listObjects, selectionOf, selects, type ListBody } from './list-objects.js';
 import { storageKey } from './storage-key.js';
 import { includeObjectOf, tableJson, tableRowJson } from './table.js';
 import { toScale, applyScale } from './scale.js';
@@ -39,7 +39,7 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
   switch (info.verb) {
     case 'list':
       if (rt.namespaced === false && call.namespace) throw errors.notFound(rt.plural, '');
-      return sendBody(res, await listObjects(ctx, call, format));
+      return sendList(res, await listObjects(ctx, call, format));
     case 'get': {
       const stored = await ctx.store.get(storageKey(rt, call.namespace, call.name));
       if (!stored) throw errors.notFound(rt.plural, call.name, rt.group);
@@ -149,7 +149,29 @@ function isObjectOf(obj: unknown, kind: string): boolean {
   return typeof obj === 'object' && obj !== null && (obj as { kind?: string }).kind === kind;
 }
 
-function sendBody(res: ServerResponse, body: string): void {
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+/** Streams a list; waits for the socket to drain between batches so a big list doesn't hog memory. */
+async function sendList(res: ServerResponse, body: ListBody): Promise<void> {
+  if (body.items <= 500) {
+    const whole = body.head + [...body.parts()].join(',') + body.tail;
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(whole) });
+    res.end(whole);
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': 'application/json' });
+  res.write(body.head);
+  let first = true;
+  for (const part of body.parts()) {
+    if (res.destroyed) return;
+    if (!res.write(first ? part : ',' + part)) await drained(res);
+    first = false;
+  }
+  res.end(body.tail);
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -18,12 +18,21 @@ export function tableRowJson(strategy: KindStrategy, obj: KubeObject, include: I
   }
   const row: Record<string, unknown> = { cells };
   if (include === 'Object') row.object = obj;
-  else if (include === 'Metadata') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata };
+  else if (include === 'Metadata') {
+    // managedFields are left out: no printer shows them and they are most of the bytes.
+    const { managedFields: _omitted, ...metadata } = obj.metadata;
+    row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata };
+  }
   return JSON.stringify(row);
 }
 
 export function columnsJson(columns: TableColumn[]): string {
   return JSON.stringify(columns);
+}
+
+/** The start of a Table body, up to the opening of `rows`. */
+export function tableHead(columns: TableColumn[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): string {
+  return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"columnDefinitions":${columnsJson(columns)},"rows":[`;
 }
 
 /** A whole Table body from pre-rendered rows. */
