@@ -43,7 +43,7 @@ async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean
 }
 
 async function ownerAndChild(owner: string, child: string, ns = 'default'): Promise<KubeObject> {
-  const o = await client.create(CM, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: owner } });
+  const o = await client.create<KubeObject>(CM, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: owner } });
   await client.create(CM, ns, {
     apiVersion: 'v1', kind: 'ConfigMap',
     metadata: { name: child, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: o.metadata.uid ?? '', blockOwnerDeletion: true }] },

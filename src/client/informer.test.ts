@@ -87,7 +87,7 @@ test('a failing list is retried with backoff until it succeeds', async () => {
 test('transform shrinks cached objects', async () => {
   const fake = new FakeClient();
   fake.seed(cms, { ...cm('a', 'big'), data: { blob: 'x'.repeat(1000) } });
-  const inf = new Informer(fake, cms, { log, transform: (o) => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata }) });
+  const inf = new Informer(fake, cms, { log, transform: (o): KubeObject => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata }) });
   inf.start();
   await inf.waitForSync();
   assert.equal(inf.get('a', 'big')?.data, undefined);
