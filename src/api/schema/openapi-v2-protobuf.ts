@@ -11,10 +11,15 @@ import protobuf from 'protobufjs';
 import { GOOGLE_PROTOBUF_ANY_PROTO, OPENAPI_V2_PROTO } from './openapi-v2-proto-text.js';
 import { openApiV2 } from './openapi-v2.js';
 
-/** The media type client-go asks /openapi/v2 for, and the Content-Type of the answer. */
-export const OPENAPI_V2_PROTOBUF_MEDIA_TYPE = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
-/** The same media type as newer kube-openapi also names it. */
-const OPENAPI_V2_PROTOBUF_MEDIA_TYPE_DOT = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+/** The media type client-go asks /openapi/v2 for (Accept). */
+export const OPENAPI_V2_PROTOBUF_ACCEPT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/**
+ * The Content-Type of the protobuf answer, as kube-openapi sends it: the same type with `.` for `@`
+ * (client-go runs the response Content-Type through Go's mime.ParseMediaType, which rejects `@`
+ * and turns the answer into "Internal error occurred: mime: unexpected content after media subtype").
+ * Also accepted in Accept.
+ */
+export const OPENAPI_V2_PROTOBUF_MEDIA_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 
 export interface SerializedProtobufDocument {
   /** The encoded openapi.v2.Document. */
@@ -289,7 +294,7 @@ export function negotiateOpenApiV2(accept: string | undefined): 'protobuf' | 'js
     .filter((r) => r.type !== '' && !(r.q <= 0))
     .sort((a, b) => b.q - a.q || a.i - b.i);
   for (const r of ranges) {
-    if (r.type === OPENAPI_V2_PROTOBUF_MEDIA_TYPE || r.type === OPENAPI_V2_PROTOBUF_MEDIA_TYPE_DOT) return 'protobuf';
+    if (r.type === OPENAPI_V2_PROTOBUF_ACCEPT || r.type === OPENAPI_V2_PROTOBUF_MEDIA_TYPE) return 'protobuf';
     if (r.type === 'application/json' || r.type === '*/*' || r.type === 'application/*') return 'json';
   }
   return undefined;
