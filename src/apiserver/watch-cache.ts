@@ -36,8 +36,8 @@ export interface CachedEvent {
   current: CachedObject;
   /** The state before a MODIFIED or DELETED, when known (selector transitions need it). */
   previous?: CachedObject;
-  /** Serialisations of this event keyed by form (e.g. `json:apps/v1`), filled by the watch server. */
-  lines: Map<string, string>;
+  /** Serialisations of this event keyed by form (e.g. `json:apps/v1`), made by the watch server on first use. */
+  lines?: Map<string, string>;
 }
 
 export interface Subscriber {
@@ -82,7 +82,7 @@ export class WatchCache {
     let startAfter: string | undefined;
     let revision: number | undefined;
     for (;;) {
-      const page = await store.list('/registry/', { limit: 10000, startAfter, revision });
+      const page = await store.list('/registry/', { limit: 1000, startAfter, revision });
       revision = page.revision;
       for (const item of page.items) this.put(item);
       if (!page.more || page.items.length === 0) break;
@@ -187,12 +187,12 @@ export class WatchCache {
       let cached: CachedEvent;
       if (ev.type === 'put') {
         const current = this.put(ev.value);
-        cached = { type: previous ? 'MODIFIED' : 'ADDED', revision: ev.revision, current, previous, lines: new Map() };
+        cached = { type: previous ? 'MODIFIED' : 'ADDED', revision: ev.revision, current, previous };
       } else {
         const current = this.entry(ev.value, ev.revision);
         this.byPrefix.get(prefix)?.delete(ev.key);
         this.sortedKeys.set(prefix, undefined);
-        cached = { type: 'DELETED', revision: ev.revision, current, previous, lines: new Map() };
+        cached = { type: 'DELETED', revision: ev.revision, current, previous };
       }
       this.ring.push(cached);
       let list = out.get(prefix);
@@ -254,9 +254,13 @@ export class WatchCache {
       json = withResourceVersion(text, revision);
     } else {
       obj = JSON.parse(text) as KubeObject;
-      obj.metadata = obj.metadata ?? {};
-      obj.metadata.resourceVersion = String(revision);
-      json = JSON.stringify(obj);
+      if (startsWithMetadata(obj)) {
+        json = withResourceVersion(text, revision);
+      } else {
+        obj.metadata = obj.metadata ?? {};
+        obj.metadata.resourceVersion = String(revision);
+        json = JSON.stringify(obj);
+      }
     }
     const prefix = resourcePrefixOf(value.key);
     const fields = this.options.fieldsOf(prefix, obj);
@@ -267,6 +271,16 @@ export class WatchCache {
       object: () => JSON.parse(json) as KubeObject,
     };
   }
+}
+
+/** True when the object's first keys are apiVersion, kind, metadata (as encodeObject writes them) and it has no resourceVersion. */
+function startsWithMetadata(obj: KubeObject): boolean {
+  let i = 0;
+  for (const k in obj) {
+    if (k !== ['apiVersion', 'kind', 'metadata'][i]) return false;
+    if (++i === 3) return typeof obj.metadata === 'object' && obj.metadata !== null && obj.metadata.resourceVersion === undefined;
+  }
+  return false;
 }
 
 /** Adds `metadata.resourceVersion` to JSON written by encodeObject (metadata first, no resourceVersion). */

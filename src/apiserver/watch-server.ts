@@ -53,10 +53,10 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
   };
   const lineFor = (type: string, ev: CachedEvent | undefined, o: CachedObject): string => {
     const form = `${type}:${format}:${apiVersion}:${include}`;
-    let line = ev?.lines.get(form);
+    let line = ev?.lines?.get(form);
     if (line === undefined) {
       line = `{"type":"${type}","object":${objectJson(o)}}\n`;
-      ev?.lines.set(form, line);
+      if (ev) (ev.lines ??= new Map()).set(form, line);
     }
     if (format === 'table' && !sentColumns) {
       sentColumns = true;
