@@ -24,12 +24,13 @@ export const resourceQuotaStrategy = defineKind<ResourceQuota>({
     col('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
   ],
   row(rq, now) {
+    // Kubernetes' printer walks spec.hard and shows status values (0 until the quota controller fills them).
     const hard = rq.status?.hard ?? {};
     const used = rq.status?.used ?? {};
     const req: string[] = [];
     const lim: string[] = [];
-    for (const name of Object.keys(hard).sort()) {
-      const cell = `${name}: ${used[name] ?? '0'}/${hard[name]}`;
+    for (const name of Object.keys(rq.spec?.hard ?? {}).sort()) {
+      const cell = `${name}: ${used[name] ?? '0'}/${hard[name] ?? '0'}`;
       (name.startsWith('limits.') ? lim : req).push(cell);
     }
     return [nameOf(rq), ageOf(rq, now), req.join(', '), lim.join(', ')];

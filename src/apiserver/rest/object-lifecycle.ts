@@ -9,6 +9,18 @@ export function timestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * ObjectMeta's maps and lists are `omitempty` in Kubernetes: an emptied `labels` or `annotations`
+ * (e.g. after `kubectl label x k-`) is not kept as `{}`.
+ */
+export function pruneEmptyMetadata(obj: KubeObject): void {
+  const m = obj.metadata as Record<string, unknown>;
+  for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
+    const v = m[k];
+    if (v === null || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)) delete m[k];
+  }
+}
+
 /** Kinds whose strategies track metadata.generation (bumped when anything but metadata and status changes). */
 const TRACKS_GENERATION = new Set([
   'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler',
@@ -24,6 +36,7 @@ const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
  */
 export function prepareForCreate(obj: KubeObject, rt: ResourceType, namespace: string, now: Date): void {
   const m = obj.metadata;
+  pruneEmptyMetadata(obj);
   if (!m.name && m.generateName) {
     let suffix = '';
     for (let i = 0; i < 5; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
@@ -83,6 +96,7 @@ export function qosClass(pod: KubeObject): string {
 export function prepareForUpdate(next: KubeObject, old: KubeObject, rt: ResourceType, subresource: string): void {
   const m = next.metadata;
   const o = old.metadata;
+  pruneEmptyMetadata(next);
   if (m.name !== o.name) throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${o.name})`);
   if (rt.namespaced && (m.namespace ?? o.namespace) !== o.namespace) {
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
