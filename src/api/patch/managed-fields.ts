@@ -12,9 +12,9 @@
 import type { KubeObject } from '../object.js';
 import type { TypeInfo } from '../schema/type-info.js';
 import { deepEqual, isObject } from './json-value.js';
-import { addedMapPaths, compareObjects } from './compare.js';
+import { compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
-import { fieldSetOf } from './to-field-set.js';
+import { createdFieldSet } from './created-field-set.js';
 import { decodeManagedFields, encodeManagedFields, managerId, type Manager } from './managed-fields-codec.js';
 import { findConflicts, ignoredFieldsFilter, settleOwnership } from './ownership.js';
 
@@ -40,9 +40,7 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
   const sub = opts.subresource || undefined;
   if (old === undefined && !(Array.isArray(updated.metadata?.managedFields) && updated.metadata.managedFields.length > 0)) {
     // A create with no managers yet: the creator owns every field; nothing to compare against.
-    const filter = (f: FieldSet) => ignoredFieldsFilter(f, sub);
-    const fields = stripManaged(updated);
-    const set = filter(fieldSetOf(fields, opts.type)).union(filter(addedMapPaths({}, fields, opts.type)));
+    const set = createdFieldSet(updated, opts.type, sub);
     return withManagedFields(updated, [{ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set, ...(sub !== undefined && { subresource: sub }), time: opts.now }]);
   }
   const managers = managersForUpdate(old, updated, sub);
