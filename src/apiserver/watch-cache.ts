@@ -1,5 +1,6 @@
 import type { Store, StoredValue, Watch, WatchEvent } from '../store/store.js';
 import type { KubeObject } from '../api/object.js';
+import { withResourceVersion } from './rest/storage-key.js';
 
 /**
  * The API server's in-memory view of the store: the latest state of every object and a ring of
@@ -281,15 +282,6 @@ function startsWithMetadata(obj: KubeObject): boolean {
     if (++i === 3) return typeof obj.metadata === 'object' && obj.metadata !== null && obj.metadata.resourceVersion === undefined;
   }
   return false;
-}
-
-/** Adds `metadata.resourceVersion` to JSON written by encodeObject (metadata first, no resourceVersion). */
-function withResourceVersion(text: string, revision: number): string {
-  const at = text.indexOf('"metadata":{');
-  if (at < 0) return text;
-  const open = at + '"metadata":{'.length;
-  const field = `"resourceVersion":"${revision}"`;
-  return text.slice(0, open) + field + (text[open] === '}' ? '' : ',') + text.slice(open);
 }
 
 /** `/registry/apps/deployments/ns/name` -> `/registry/apps/deployments/` */

@@ -32,12 +32,21 @@ export class FieldSet {
 
   toFieldsV1(): JsonObject {
     const out: JsonObject = {};
-    for (const k of [...this.children.keys()].sort(compareElements)) {
-      const child = this.children.get(k) as FieldSet;
-      const body = child.toFieldsV1();
-      out[k] = child.member && Object.keys(body).length > 0 ? { '.': {}, ...body } : body;
-    }
+    this.writeFieldsV1(out);
     return out;
+  }
+
+  /** toFieldsV1 into an existing object (saves a copy per level). */
+  private writeFieldsV1(out: JsonObject): void {
+    const keys = [...this.children.keys()];
+    if (keys.length > 1) keys.sort(compareElements);
+    for (const k of keys) {
+      const child = this.children.get(k) as FieldSet;
+      // `"."` first marks a member that also has members below it.
+      const body: JsonObject = child.member && child.children.size > 0 ? { '.': {} } : {};
+      child.writeFieldsV1(body);
+      out[k] = body;
+    }
   }
 
   /** Adds `path` (mutates this set). The empty path is ignored. */

@@ -7,7 +7,7 @@ import { prepareForCreate, timestamp } from './object-lifecycle.js';
 import { typeInfoFor } from '../../api/schema/index.js';
 import { checkNamespaceOpen } from './namespace-check.js';
 import { servedApiVersion, toServed, toStorage } from './version-conversion.js';
-import { storageKey, encodeObject } from './storage-key.js';
+import { storageKey, encodeObject, rememberJson, withResourceVersion } from './storage-key.js';
 
 /**
  * Creates an object (already decoded and structurally checked, in the served version):
@@ -51,7 +51,8 @@ export async function createObject(ctx: RestContext, call: ResourceCall, obj: Ku
     const result = await ctx.store.create(key, bytes).finally(forget);
     if (result.ok) {
       stored.metadata.resourceVersion = String(result.revision);
-      return toServed(stored, rt, strategy);
+      const served = toServed(stored, rt, strategy);
+      return served === stored ? rememberJson(stored, withResourceVersion(bytes.toString('utf8'), result.revision)) : served;
     }
     // A generated name that collided: try another, as Kubernetes does.
     if (template && attempt < 8) continue;

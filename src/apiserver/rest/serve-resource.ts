@@ -12,7 +12,7 @@ import { createObject } from './create-object.js';
 import { updateObject, mutateObject, readStored } from './update-object.js';
 import { deleteObject, parseDeleteOptions } from './delete-object.js';
 import { listObjects, selectionOf, selects, type ListBody } from './list-objects.js';
-import { storageKey } from './storage-key.js';
+import { storageKey, toJson } from './storage-key.js';
 import { includeObjectOf, tableJson, tableRowJson } from './table.js';
 import { toScale, applyScale } from './scale.js';
 import { bindPod } from './binding.js';
@@ -29,7 +29,7 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
   const send = (code: number, obj: unknown, warnings: string[] = []) => {
     const body = format === 'table' && isObjectOf(obj, rt.kind) && sub === ''
       ? tableJson(call.strategy.table.columns, [tableRowJson(call.strategy, obj as KubeObject, includeObjectOf(call.query), ctx.now())], { resourceVersion: (obj as KubeObject).metadata.resourceVersion ?? '' })
-      : JSON.stringify(obj);
+      : toJson(obj);
     const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
     if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
     res.writeHead(code, headers);

@@ -19,3 +19,26 @@ export function encodeObject(obj: KubeObject): Buffer {
 export function decodeObject<T>(bytes: Uint8Array): T {
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T;
 }
+
+/** Adds `metadata.resourceVersion` to JSON written by encodeObject (metadata first, no resourceVersion). */
+export function withResourceVersion(text: string, revision: number): string {
+  const at = text.indexOf('"metadata":{');
+  if (at < 0) return text;
+  const open = at + '"metadata":{'.length;
+  const field = `"resourceVersion":"${revision}"`;
+  return text.slice(0, open) + field + (text[open] === '}' ? '' : ',') + text.slice(open);
+}
+
+const SERIALIZED = Symbol('serialized');
+
+/** Attaches the JSON an object was just stored as (with its resourceVersion), so the response reuses it. */
+export function rememberJson<T extends object>(obj: T, json: string): T {
+  Object.defineProperty(obj, SERIALIZED, { value: json, enumerable: false });
+  return obj;
+}
+
+/** JSON of an object: the remembered form when it has one, else JSON.stringify. */
+export function toJson(obj: unknown): string {
+  const remembered = typeof obj === 'object' && obj !== null ? (obj as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
+  return remembered ?? JSON.stringify(obj);
+}
