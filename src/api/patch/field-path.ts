@@ -14,10 +14,21 @@ export type FieldPath = PathElement[];
 export const fieldElement = (name: string): PathElement => `f:${name}`;
 export const indexElement = (i: number): PathElement => `i:${i}`;
 export const valueElement = (v: unknown): PathElement => `v:${canonicalJson(v)}`;
+/**
+ * Key fields of Kubernetes list-maps that have schema defaults: an applied item without them means
+ * the default (structured-merge-diff fills defaulted keys), so `{containerPort: 80}` and the stored
+ * `{containerPort: 80, protocol: TCP}` are the same item. Every such key in the served kinds is a
+ * `protocol` defaulting to TCP (container, service and endpoint ports).
+ */
+const DEFAULTED_KEY_FIELDS: Record<string, unknown> = { protocol: 'TCP' };
+
 /** `k:{...}` from the key fields of a list item; keys sorted as structured-merge-diff sorts them. */
 export function keyElement(item: JsonObject, keys: string[]): PathElement {
   const k: JsonObject = {};
-  for (const name of [...keys].sort()) if (item[name] !== undefined) k[name] = item[name];
+  for (const name of [...keys].sort()) {
+    const v = item[name] ?? (keys.length > 1 ? DEFAULTED_KEY_FIELDS[name] : undefined);
+    if (v !== undefined) k[name] = v;
+  }
   return `k:${canonicalJson(k)}`;
 }
 

@@ -4,7 +4,7 @@ import { ApiError } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { applyServerSide, type ApplyOptions } from './server-side-apply.js';
 import { updateManagedFields } from './managed-fields.js';
-import { configMap, deployment } from './testing/type-fixture.js';
+import { configMap, deployment, list, obj, objectMeta, scalar } from './testing/type-fixture.js';
 
 const T1 = '2024-01-01T00:00:00Z';
 const T2 = '2024-01-02T00:00:00Z';
@@ -104,4 +104,15 @@ test('apply: set lists and multi-key list-maps are tracked per item and pruned p
   const second = applyServerSide(first, d(['a'], [{ containerPort: 80, protocol: 'UDP' }]), opts('kubectl')).object;
   assert.deepEqual(second.metadata.finalizers, ['a']);
   assert.deepEqual((second.spec as { template: { spec: { containers: Array<{ ports: unknown }> } } }).template.spec.containers[0].ports, [{ containerPort: 80, protocol: 'UDP' }]);
+});
+
+test('a second applier with the same ports co-owns them: defaulted list-map keys (protocol) match', () => {
+  const portsType = obj({ spec: obj({ ports: list(obj({ port: scalar(), protocol: scalar(), name: scalar() }), { listType: 'map', mapKeys: ['port', 'protocol'], strategy: 'merge', key: 'port' }) }), metadata: objectMeta, apiVersion: scalar(), kind: scalar() });
+  const svc = (ports: unknown[]) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports } }) as KubeObject;
+  const first = applyServerSide(undefined, svc([{ port: 80 }]), { manager: 'a', force: false, type: portsType, apiVersion: 'v1', now: T1 }).object;
+  // The server defaults protocol, as it would before storing.
+  (first.spec as { ports: { protocol?: string }[] }).ports[0].protocol = 'TCP';
+  const second = applyServerSide(first, svc([{ port: 80 }]), { manager: 'b', force: false, type: portsType, apiVersion: 'v1', now: T1 }).object;
+  assert.deepEqual((second.spec as { ports: unknown[] }).ports, [{ port: 80, protocol: 'TCP' }]);
+  assert.deepEqual(managers(second), ['a/Apply', 'b/Apply']);
 });
