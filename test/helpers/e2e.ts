@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
+import { request, type Agent } from 'node:https';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlBinary } from './kubectl.js';
@@ -106,6 +106,8 @@ export interface ApiRequestOptions {
   /** Default: the admin token. */
   token?: string;
   timeoutMs?: number;
+  /** An https.Agent to reuse connections (default: a fresh connection per request). */
+  agent?: Agent;
 }
 
 /**
@@ -122,7 +124,7 @@ export function apiRequest(server: Pick<TestServer, 'url' | 'caPem' | 'token'>, 
     headers['content-length'] = String(payload.length);
   }
   return new Promise((resolve, reject) => {
-    const req = request(server.url + path, { method, headers, ca: server.caPem, agent: false, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
+    const req = request(server.url + path, { method, headers, ca: server.caPem, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
