@@ -19,6 +19,7 @@ import { serveResource } from './rest/serve-resource.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { createAdmission } from './admission/index.js';
+import { startCompactor } from './compactor.js';
 
 export type { UserInfo };
 
@@ -37,6 +38,8 @@ export interface ApiHandlerOptions {
   metrics?: Registry;
   /** Injectable clock (tests). */
   now?: () => Date;
+  /** Store compaction interval (default 5 minutes, as kube-apiserver). */
+  compactIntervalMs?: number;
 }
 
 /**
@@ -59,10 +62,11 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   await bootstrapObjects(ctx);
   const discovery = new Discovery(RESOURCE_TYPES);
   const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;
+  const compactor = startCompactor({ store: options.store, intervalMs: options.compactIntervalMs });
 
   return {
     isReady: () => cache.ready,
-    async close() { cache.stop(); },
+    async close() { compactor.stop(); cache.stop(); },
     handle(req, res, user) {
       const started = process.hrtime.bigint();
       const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');
