@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { loadCreateApiHandler, loadOpenStore, type ApiHandler, type CreateApiHandler, type OpenStore } from './api-handler-contract.js';
 import type { HealthCheck } from './health-checks.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
+import { startBuiltInControllers } from './built-in-controllers.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -30,6 +31,8 @@ export interface StartServerOptions {
   createApiHandler?: CreateApiHandler;
   /** Replace the store factory. Default: store/index.js openStore. */
   openStore?: OpenStore;
+  /** Run the built-in controllers (garbage collector, namespace, serviceaccount). Default true. */
+  controllers?: boolean;
 }
 
 export interface RunningServer {
@@ -104,6 +107,20 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     log.info({ url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) }, 'API server listening');
     progress(`API server listening on ${options.host ?? '0.0.0.0'}:${port} (${ms()})`);
 
+    // Controllers start in the background: /readyz is about the API, not about them.
+    const controllers = options.controllers === false ? Promise.resolve(undefined) : startBuiltInControllers({
+      server: url, caPem: tls.material.caCert, clientCert: { certPem: tls.material.adminCert, keyPem: tls.material.adminKey }, log,
+    }).then(
+      (c) => {
+        log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
+        return c;
+      },
+      (err: unknown) => {
+        log.error({ err }, 'controllers failed to start');
+        return undefined;
+      },
+    );
+
     let closing: Promise<void> | undefined;
     const openStore = store;
     return {
@@ -112,6 +129,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       close(graceMs = 5000) {
         closing ??= (async () => {
           shuttingDown = true;
+          await (await controllers)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the controllers failed'));
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           await apiHandler.close().catch((err: unknown) => log.error({ err }, 'closing the API handler failed'));

@@ -1,0 +1,42 @@
+import type { Logger } from 'pino';
+
+export interface BuiltInControllersOptions {
+  /** URL of this server (loopback). */
+  server: string;
+  caPem: string;
+  /** Client certificate the controllers authenticate with (today the admin certificate). */
+  clientCert: { certPem: string; keyPem: string };
+  log: Logger;
+}
+
+/** Running controllers; stop() ends their watches and closes their client. Idempotent. */
+export interface BuiltInControllers {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the controllers that run inside `flotilla server` (controllers/index.ts: garbage
+ * collector, namespace, serviceaccount). As DESIGN.md asks they reach the API only through the
+ * HTTP client, here over loopback to this same server. The client and controller modules are
+ * imported here, after the server listens, so they do not delay start-up. Resolves once their
+ * caches have synced.
+ */
+export async function startBuiltInControllers(options: BuiltInControllersOptions): Promise<BuiltInControllers> {
+  const [{ createClient }, { startControllers }] = await Promise.all([import('../client/index.js'), import('../controllers/index.js')]);
+  const client = createClient({ server: options.server, caPem: options.caPem, clientCert: options.clientCert, userAgent: 'flotilla-controllers' });
+  let controllers;
+  try {
+    controllers = await startControllers({ client, log: options.log });
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  const running = controllers;
+  let stopping: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping ??= running.stop().finally(() => client.close());
+      return stopping;
+    },
+  };
+}
