@@ -145,12 +145,19 @@ test('bad input gets a Status, never a crash', async () => {
     ['GET', '/api/v1/namespaces/default/widgets', undefined, {}, 404],
     ['GET', '/api/v1/namespaces/default/configmaps?labelSelector=a%20in%20(', undefined, {}, 400],
     ['POST', '/apis/apps/v1/namespaces/default/deployments', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: 'many' } }, {}, 422],
+    ['POST', '/api/v1/namespaces/default/configmaps?fieldValidation=Strict', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup"},"data":{"a":"1"},"data":{"b":"2"}}', {}, 400],
+    ['POST', '/api/v1/namespaces/default/configmaps', Buffer.from('apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w2\nda\xfft: 1\n', 'latin1'), { 'content-type': 'application/yaml' }, 400],
+    ['POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nullc' }, spec: { containers: [null] } }, {}, 422],
   ];
   for (const [method, path, body, headers, code] of cases) {
     const r = await api.request(method, path, body, headers);
     assert.equal(r.status, code, `${method} ${path}: ${r.text}`);
     assert.equal(r.json.kind, 'Status');
   }
+  // An unknown field with a non-ASCII name under Warn: stored, and the warning header is escaped.
+  const warned = await api.request('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warned"},"dätä":1}');
+  assert.equal(warned.status, 201, warned.text);
+  assert.equal(warned.headers.get('warning'), '299 - "unknown field \\"d\\u00e4t\\u00e4\\""');
   const big = await api.request('POST', '/api/v1/namespaces/default/configmaps', { ...cm('big'), data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } });
   assert.equal(big.status, 413);
   assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/x')).status, 404, 'nothing stored half-way');

@@ -2,6 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.js';
 
+const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
+
 /** Kubernetes' limit on a request body (3 MiB, as kube-apiserver's MaxRequestBodyBytes). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -32,7 +34,13 @@ export function mediaType(contentType: string | undefined): string {
 
 /** Parses a JSON or YAML document; malformed input is a 400 naming the problem. Never returns non-objects for objects. */
 export function parseDocument(body: Buffer, type: 'json' | 'yaml'): unknown {
-  const text = body.toString('utf8');
+  let text: string;
+  try {
+    // YAML must be valid UTF-8 (as Go's YAML decoder insists); JSON's invalid bytes become U+FFFD.
+    text = type === 'yaml' ? UTF8_STRICT.decode(body) : body.toString('utf8');
+  } catch {
+    throw errors.badRequest('error converting YAML to JSON: yaml: invalid leading UTF-8 octet');
+  }
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
   try {
     return type === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });

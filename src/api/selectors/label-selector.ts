@@ -111,7 +111,10 @@ function parseRequirement(part: string, whole: string): LabelRequirement {
   } else {
     throw bad(`found '${part}', expected: key, !key, key=value, key!=value, key in (v1,v2), key notin (v1,v2)`);
   }
-  if (!KEY.test(req.key) || req.key.length > 316) throw bad(`invalid label key "${req.key}"`);
+  if (!KEY.test(req.key)) throw bad(`invalid label key "${req.key}"`);
+  const slash = req.key.lastIndexOf('/');
+  if (req.key.length - slash - 1 > 63) throw bad(`invalid label key "${req.key}": name part must be no more than 63 characters`);
+  if (slash > 253) throw bad(`invalid label key "${req.key}": prefix part must be no more than 253 characters`);
   for (const v of req.values) if (!VALUE.test(v) || v.length > 63) throw bad(`invalid label value: "${v}"`);
   return req;
 }

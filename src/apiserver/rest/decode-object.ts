@@ -3,7 +3,9 @@ import type { KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { errors } from '../../api/errors.js';
-import { checkStructure } from '../../api/schema/index.js';
+import { checkStructure, typeInfoFor } from '../../api/schema/index.js';
+import { duplicateJsonKeys } from '../duplicate-keys.js';
+import { normalizeNulls } from '../normalize-nulls.js';
 import { decodeProtobufObject } from '../../api/protobuf/index.js';
 import { isPlainObject, mediaType, parseDocument } from '../body.js';
 
@@ -23,11 +25,23 @@ export function fieldValidationOf(query: URLSearchParams): FieldValidation {
 export function decodeObject(body: Buffer, contentType: string | undefined, rt: ResourceType, validation: FieldValidation): { obj: KubeObject; warnings: string[] } {
   const type = mediaType(contentType);
   let doc: unknown;
-  if (type === 'application/json' || type === '') doc = parseDocument(body, 'json');
-  else if (type === 'application/yaml') doc = parseDocument(body, 'yaml');
-  else if (type === 'application/vnd.kubernetes.protobuf') doc = decodeProtobufObject(body);
-  else throw errors.unsupportedMediaType(contentType ?? '');
-  return checkObject(doc, rt, validation);
+  const duplicates: string[] = [];
+  if (type === 'application/json' || type === '') {
+    doc = parseDocument(body, 'json');
+    if (validation !== 'Ignore') duplicates.push(...duplicateJsonKeys(body.toString('utf8')));
+  } else if (type === 'application/yaml') {
+    doc = parseDocument(body, 'yaml');
+  } else if (type === 'application/vnd.kubernetes.protobuf') {
+    doc = decodeProtobufObject(body);
+  } else {
+    throw errors.unsupportedMediaType(contentType ?? '');
+  }
+  if (duplicates.length > 0 && validation === 'Strict') {
+    throw errors.badRequest(`strict decoding error: ${duplicates.map((f) => `duplicate field "${f}"`).join(', ')}`);
+  }
+  const result = checkObject(doc, rt, validation);
+  result.warnings.push(...duplicates.map((f) => `duplicate field "${f}"`));
+  return result;
 }
 
 /** Checks an already-parsed document as decodeObject does. */
@@ -48,7 +62,10 @@ export function checkObject(doc: unknown, rt: ResourceType, validation: FieldVal
   if (doc.metadata === undefined) doc.metadata = {};
   if (!isPlainObject(doc.metadata)) throw errors.badRequest('metadata must be an object');
   const obj = doc as KubeObject;
-  const result = checkStructure({ group: rt.group, version: rt.version, kind: rt.kind }, obj);
+  const gvk = { group: rt.group, version: rt.version, kind: rt.kind };
+  normalizeNulls(obj, typeInfoFor(gvk));
+  if (!isPlainObject(obj.metadata)) obj.metadata = {};
+  const result = checkStructure(gvk, obj);
   if (result.errors.length > 0) throw errors.invalid(rt.kind, obj.metadata.name ?? '', result.errors, rt.group);
   const warnings: string[] = [];
   if (result.unknownFields.length > 0 && validation !== 'Ignore') {

@@ -31,7 +31,7 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
       ? tableJson(call.strategy.table.columns, [tableRowJson(call.strategy, obj as KubeObject, includeObjectOf(call.query), ctx.now())], { resourceVersion: (obj as KubeObject).metadata.resourceVersion ?? '' })
       : toJson(obj);
     const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
-    if (warnings.length > 0) headers.Warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+    if (warnings.length > 0) headers.Warning = warnings.map(warningHeader);
     res.writeHead(code, headers);
     res.end(body);
   };
@@ -174,4 +174,13 @@ function drained(res: ServerResponse): Promise<void> {
     res.on('drain', done);
     res.on('close', done);
   });
+}
+
+/**
+ * A `Warning: 299 - "text"` header value. Header values must be printable ASCII, and a write that
+ * already happened must never turn into an error because of its warning: anything else is escaped.
+ */
+export function warningHeader(text: string): string {
+  const quoted = JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `299 - ${quoted}`;
 }
