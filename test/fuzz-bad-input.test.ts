@@ -241,10 +241,12 @@ test('unknown and duplicate fields: Strict is 400 naming the field, Warn is 201 
   const warn = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Warn`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'warned' }, bogus: 1 });
   assert.equal(warn.status, 201, warn.text);
   assert.match(String(warn.headers.warning), /^299 - "unknown field \\"bogus\\""$/);
-  assert.equal(warn.json.bogus, undefined, 'the unknown field is dropped');
+  assert.equal(warn.json.bogus, undefined, 'the unknown field is dropped, as Go decoding does');
+  assert.equal((await req('GET', `/api/v1/namespaces/${NS}/configmaps/warned`)).json.bogus, undefined, 'and not stored');
   const ignore = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Ignore`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ignored' }, bogus: 1 });
   assert.equal(ignore.status, 201, ignore.text);
   assert.equal(ignore.headers.warning, undefined);
+  assert.equal(ignore.json.bogus, undefined, 'dropped under Ignore too');
   const badMode = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Sometimes`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'badmode' } });
   assertStatus(badMode, [400], 'invalid fieldValidation');
   assert.equal(await count('configmaps'), before + 2);
