@@ -69,3 +69,26 @@ test('SIGTERM stops the server gracefully: exit 0 and the SQLite WAL checkpointe
     await s.stop();
   }
 });
+
+test('bin/flotilla up prints how to use the cluster and exits 0 on SIGINT', async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { REPO_ROOT } = await import('./helpers/cluster.js');
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-up-'));
+  try {
+    const child = spawn(join(REPO_ROOT, 'bin', 'flotilla'), ['up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('kubectl get namespaces') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    assert.match(out, /starting a single-node cluster/);
+    assert.ok(out.includes(`export KUBECONFIG=${join(dir, 'kubeconfig.yaml')}`), out);
+    child.kill('SIGINT');
+    assert.equal(await exit, 0);
+    assert.match(out, /SIGINT: shutting down/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
