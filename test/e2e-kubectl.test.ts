@@ -839,3 +839,32 @@ test('delete namespace: kubectl waits until its objects and the namespace are go
   // Objects of a deleted namespace are gone from the store (all-namespace list).
   assert.equal((await ok(['get', 'cm,deploy', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name'])).stdout, '');
 });
+
+test('delete deployment: two levels of dependents (ReplicaSet, then its Pod) are collected, by kubectl delete with both cascades', async () => {
+  const ns = await namespace('e2e-cascade-deep');
+  for (const [name, cascade] of [['bg', 'background'], ['fg', 'foreground']] as const) {
+    await ok(['-n', ns, 'create', 'deployment', name, '--image=nginx']);
+    const dep = await getJson(['-n', ns, 'deploy', name]);
+    const rs = await apiRequest(server, 'POST', `/apis/apps/v1/namespaces/${ns}/replicasets`, {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet',
+      metadata: { name: `${name}-rs`, labels: { app: name }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true }] },
+      spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: dep.spec.template },
+    });
+    assert.equal(rs.status, 201, rs.text);
+    const pod = await apiRequest(server, 'POST', `/api/v1/namespaces/${ns}/pods`, {
+      apiVersion: 'v1', kind: 'Pod',
+      metadata: { name: `${name}-pod`, labels: { app: name }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-rs`, uid: rs.json.metadata.uid, controller: true, blockOwnerDeletion: true }] },
+      spec: { containers: [{ name: 'nginx', image: 'nginx' }] },
+    });
+    assert.equal(pod.status, 201, pod.text);
+    const r = await k(['-n', ns, 'delete', 'deployment', name, `--cascade=${cascade}`, '--timeout=15s'], { timeoutMs: 25_000 });
+    assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
+    assert.equal(r.stdout, `deployment.apps "${name}" deleted\n`);
+    if (cascade === 'foreground') {
+      // kubectl waited for the owner, which foreground deletion removes only after its dependents.
+      assert.equal((await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout, '');
+    }
+    await eventually(`${cascade}: ReplicaSet and Pod collected`, async () =>
+      (await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout === '', 15_000);
+  }
+});
