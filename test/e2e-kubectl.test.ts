@@ -554,7 +554,7 @@ test('edit: EDITOR is a script that changes the file; kubectl sends the change',
   const editor = join(server.dataDir, 'editor.sh');
   await writeFile(editor, '#!/bin/sh\nset -e\nsed -i -e "s/image: nginx:1.25/image: nginx:1.26/" -e "s/replicas: 2/replicas: 3/" "$1"\n');
   await chmod(editor, 0o755);
-  const r = await ok(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: editor, KUBE_EDITOR: editor } });
+  const r = await ok(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: editor, KUBE_EDITOR: editor, TMPDIR: server.dataDir } });
   assert.equal(r.stdout, 'deployment.apps/web edited\n');
   const d = await getJson(['-n', ns, 'deploy', 'web']);
   assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.26');
@@ -566,14 +566,14 @@ test('edit: EDITOR is a script that changes the file; kubectl sends the change',
   const noop = join(server.dataDir, 'noop-editor.sh');
   await writeFile(noop, '#!/bin/sh\ntrue\n');
   await chmod(noop, 0o755);
-  const cancelled = await ok(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: noop, KUBE_EDITOR: noop } });
+  const cancelled = await ok(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: noop, KUBE_EDITOR: noop, TMPDIR: server.dataDir } });
   assert.match(cancelled.stderr, /Edit cancelled, no changes made\./);
 
   // An editor that makes the object invalid: kubectl reports the server's 422 and keeps a copy.
   const breaker = join(server.dataDir, 'bad-editor.sh');
   await writeFile(breaker, '#!/bin/sh\nsed -i -e "s/replicas: 3/replicas: -1/" "$1"\n');
   await chmod(breaker, 0o755);
-  const invalid = await k(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: breaker, KUBE_EDITOR: breaker } });
+  const invalid = await k(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: breaker, KUBE_EDITOR: breaker, TMPDIR: server.dataDir } });
   assert.notEqual(invalid.code, 0);
   assert.match(invalid.stderr, /^error: deployments\.apps "web" is invalid$/m);
   const copy = /A copy of your changes has been stored to "([^"]+)"/.exec(invalid.stderr)?.[1];
