@@ -158,6 +158,7 @@ test('bad input gets a Status, never a crash', async () => {
   const warned = await api.request('POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warned"},"dätä":1}');
   assert.equal(warned.status, 201, warned.text);
   assert.equal(warned.headers.get('warning'), '299 - "unknown field \\"d\\u00e4t\\u00e4\\""');
+  assert.equal('dätä' in warned.json, false, 'unknown fields are dropped, as Kubernetes decoding does');
   const big = await api.request('POST', '/api/v1/namespaces/default/configmaps', { ...cm('big'), data: { a: 'x'.repeat(3 * 1024 * 1024 + 10) } });
   assert.equal(big.status, 413);
   assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/x')).status, 404, 'nothing stored half-way');

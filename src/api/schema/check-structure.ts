@@ -22,7 +22,12 @@ export interface StructureResult {
   unknownFields: string[];
 }
 
-type Check = (value: unknown, path: string, out: StructureResult) => void;
+/** The walk's state: the result, and whether unknown fields are also removed from the object. */
+interface Walk extends StructureResult {
+  prune: boolean;
+}
+
+type Check = (value: unknown, path: string, out: Walk) => void;
 
 function typeName(value: unknown): string {
   if (value === null) return 'null';
@@ -110,7 +115,10 @@ function compileObject(properties: Record<string, Schema>): Check {
       const child = p ? `${p}.${key}` : key;
       const check = fields.get(key);
       if (check) check(v[key], child, o);
-      else o.unknownFields.push(child);
+      else {
+        o.unknownFields.push(child);
+        if (o.prune) delete v[key];
+      }
     }
   };
 }
@@ -118,11 +126,12 @@ function compileObject(properties: Record<string, Schema>): Check {
 /**
  * Checks `obj` (a decoded JSON/YAML body) against the schema of `gvk`. Pure and fast (each kind's
  * check is compiled once). An unknown kind has no schema: the result is empty. `null` is accepted
- * anywhere (Go decodes it as "unset"). Missing required fields are not reported.
+ * anywhere (Go decodes it as "unset"). Missing required fields are not reported. With `prune`,
+ * unknown fields are removed from `obj` as they are found (Kubernetes' decoding drops them).
  */
-export function checkStructure(gvk: GroupVersionKind, obj: unknown): StructureResult {
-  const out: StructureResult = { errors: [], unknownFields: [] };
+export function checkStructure(gvk: GroupVersionKind, obj: unknown, options: { prune?: boolean } = {}): StructureResult {
+  const out: Walk = { errors: [], unknownFields: [], prune: options.prune === true };
   const name = definitionNameFor(gvk);
   if (name) checkOfDefinition(name)(obj, '', out);
-  return out;
+  return { errors: out.errors, unknownFields: out.unknownFields };
 }

@@ -65,7 +65,8 @@ export function checkObject(doc: unknown, rt: ResourceType, validation: FieldVal
   const gvk = { group: rt.group, version: rt.version, kind: rt.kind };
   normalizeNulls(obj, typeInfoFor(gvk));
   if (!isPlainObject(obj.metadata)) obj.metadata = {};
-  const result = checkStructure(gvk, obj);
+  // Unknown fields are dropped, as Kubernetes' typed decoding does (Strict rejects them below).
+  const result = checkStructure(gvk, obj, { prune: true });
   if (result.errors.length > 0) throw errors.invalid(rt.kind, obj.metadata.name ?? '', result.errors, rt.group);
   const warnings: string[] = [];
   if (result.unknownFields.length > 0 && validation !== 'Ignore') {
