@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { ApiError, errors, toStatus } from '../api/errors.js';
 import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
@@ -40,6 +41,8 @@ export interface ApiHandlerOptions {
   now?: () => Date;
   /** Store compaction interval (default 5 minutes, as kube-apiserver). */
   compactIntervalMs?: number;
+  /** Where internal errors are reported (default: nowhere). */
+  log?: Pick<Logger, 'error'>;
 }
 
 /**
@@ -62,7 +65,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   await bootstrapObjects(ctx);
   const discovery = new Discovery(RESOURCE_TYPES);
   const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;
-  const compactor = startCompactor({ store: options.store, intervalMs: options.compactIntervalMs });
+  const compactor = startCompactor({ store: options.store, intervalMs: options.compactIntervalMs, onError: (err) => options.log?.error({ err }, 'store compaction failed') });
 
   return {
     isReady: () => cache.ready,
@@ -72,7 +75,10 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');
       res.on('finish', () => metrics?.observe(info.isResource ? info.verb : 'nonresource', info.isResource ? info.resource : '', res.statusCode, started));
       const run = info.isResource ? routeResource(ctx, info, req, res, user) : routeNonResource(discovery, info.path, req, res);
-      run.catch((err: unknown) => sendError(res, err));
+      run.catch((err: unknown) => {
+        if (!(err instanceof ApiError)) options.log?.error({ err, method: req.method, url: req.url }, 'internal error serving a request');
+        sendError(res, err);
+      });
     },
   };
 }
@@ -149,7 +155,6 @@ export function sendJson(res: ServerResponse, code: number, body: string, conten
 
 /** Writes an error as a Kubernetes Status (unless the response has already started). */
 export function sendError(res: ServerResponse, err: unknown): void {
-  if (!(err instanceof ApiError)) console.error('internal error:', err);
   if (res.headersSent) { res.destroy(); return; }
   const { code, body } = toStatus(err);
   sendJson(res, code, JSON.stringify(body));
