@@ -5,10 +5,11 @@
  */
 import type { Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
+import type { Logger } from 'pino';
 import type { ApiHandler } from '../apiserver/api-handler.js';
 
 export type { ApiHandler };
-export type CreateApiHandler = (options: { store: Store; metrics?: Registry }) => Promise<ApiHandler>;
+export type CreateApiHandler = (options: { store: Store; metrics?: Registry; log?: Logger }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 
 /** Loads the REST core's createApiHandler. */

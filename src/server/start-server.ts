@@ -85,7 +85,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (tls.issued.length > 0) progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
     const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
     progress(`store ready (${ms()}); starting API`);
-    handler = await createHandler({ store, metrics: metrics.registry });
+    handler = await createHandler({ store, metrics: metrics.registry, log: log.child({ component: 'apiserver' }) });
 
     let shuttingDown = false;
     const apiHandler = handler;
