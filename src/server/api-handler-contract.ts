@@ -18,17 +18,8 @@ export async function loadCreateApiHandler(): Promise<CreateApiHandler> {
   return createApiHandler;
 }
 
-/**
- * Loads the store package's openStore. For `sqlite` it imports only the SQLite backend:
- * store/index.js loads the etcd client (grpc) eagerly, about 400 ms of start-up on these
- * machines. The path below must stay the one store/index.ts's openStore uses; this shortcut can go
- * once store/index.ts imports the etcd backend lazily.
- */
-export async function loadOpenStore(spec: string): Promise<OpenStore> {
-  if (spec === 'sqlite') {
-    const [{ openSqliteStore }, { join }] = await Promise.all([import('../store/sqlite/sqlite-store.js'), import('node:path')]);
-    return async (_spec, dataDir) => openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
-  }
+/** Loads the store package's openStore (which itself loads only the backend asked for). */
+export async function loadOpenStore(_spec: string): Promise<OpenStore> {
   const { openStore } = await import('../store/index.js');
   return openStore;
 }

@@ -3,7 +3,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { etcdEndpoints, EtcdStore, MemoryStore, openStore, SqliteStore } from './index.js';
+import { etcdEndpoints, openStore } from './index.js';
+import { EtcdStore } from './etcd/etcd-store.js';
+import { MemoryStore } from './memory/memory-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
 
 describe('openStore', () => {
   it('opens sqlite under <dataDir>/db/state.db', async () => {

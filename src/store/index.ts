@@ -1,15 +1,12 @@
 import { join } from 'node:path';
 import type { Store } from './store.js';
-import { openEtcdStore } from './etcd/etcd-store.js';
-import { openMemoryStore } from './memory/memory-store.js';
-import { openSqliteStore } from './sqlite/sqlite-store.js';
 
 export * from './store.js';
 export { StoreClosedError } from './store-closed-error.js';
-export { MemoryStore, openMemoryStore } from './memory/memory-store.js';
-export { SqliteStore, openSqliteStore } from './sqlite/sqlite-store.js';
+export type { MemoryStore } from './memory/memory-store.js';
+export type { SqliteStore } from './sqlite/sqlite-store.js';
 export type { SqliteStoreOptions } from './sqlite/sqlite-options.js';
-export { EtcdStore, openEtcdStore, type EtcdStoreOptions } from './etcd/etcd-store.js';
+export type { EtcdStore, EtcdStoreOptions } from './etcd/etcd-store.js';
 
 /**
  * Opens the store named by a `--store` style spec:
@@ -17,14 +14,15 @@ export { EtcdStore, openEtcdStore, type EtcdStoreOptions } from './etcd/etcd-sto
  *   'memory'                                -> empty, in-process, nothing persisted
  *   'etcd://h:p[,h:p...]' or 'http://h:p[,...]' -> etcd v3 at those client endpoints (plain HTTP)
  * Throws TypeError for anything else. The caller owns the store and must close() it.
+ * Each backend is loaded only when asked for: the etcd client alone costs ~400 ms of start-up.
  */
 export async function openStore(spec: string, dataDir: string): Promise<Store> {
-  if (spec === 'sqlite') return openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
-  if (spec === 'memory') return openMemoryStore();
+  if (spec === 'sqlite') return (await import('./sqlite/sqlite-store.js')).openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
+  if (spec === 'memory') return (await import('./memory/memory-store.js')).openMemoryStore();
   if (/^(etcd|http):\/\//.test(spec)) {
     const endpoints = etcdEndpoints(spec);
     if (endpoints.length === 0) throw new TypeError(`store spec ${spec}: no etcd endpoints`);
-    return openEtcdStore({ endpoints });
+    return (await import('./etcd/etcd-store.js')).openEtcdStore({ endpoints });
   }
   throw new TypeError(`unknown store spec ${JSON.stringify(spec)}: expected 'sqlite', 'memory' or 'etcd://host:port[,host:port]'`);
 }

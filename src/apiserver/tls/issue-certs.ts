@@ -3,7 +3,8 @@
  * signing take about a millisecond). Heavy to import (~150 ms), so ensure-tls loads this module
  * only when something must be issued; a restart with existing files never does.
  */
-import './reflect-metadata-shim.js';
+// @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { KeyObject, randomBytes, webcrypto } from 'node:crypto';
 import type { ServingNames } from './serving-names.js';
