@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
 import { errors } from '../api/errors.js';
 
 const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
@@ -32,8 +31,13 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Parses a JSON or YAML document; malformed input is a 400 naming the problem. Never returns non-objects for objects. */
-export function parseDocument(body: Buffer, type: 'json' | 'yaml'): unknown {
+let yamlModule: Promise<typeof import('yaml')> | undefined;
+
+/**
+ * Parses a JSON or YAML document; malformed input is a 400 naming the problem. The YAML parser is
+ * loaded on first use (it is a noticeable part of start-up and most requests are JSON).
+ */
+export async function parseDocument(body: Buffer, type: 'json' | 'yaml'): Promise<unknown> {
   let text: string;
   try {
     // YAML must be valid UTF-8 (as Go's YAML decoder insists); JSON's invalid bytes become U+FFFD.
@@ -42,8 +46,9 @@ export function parseDocument(body: Buffer, type: 'json' | 'yaml'): unknown {
     throw errors.badRequest('error converting YAML to JSON: yaml: invalid leading UTF-8 octet');
   }
   if (text.trim() === '') throw errors.badRequest('the request body is empty');
+  const yaml = type === 'yaml' ? await (yamlModule ??= import('yaml')) : undefined;
   try {
-    return type === 'json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 100 });
+    return yaml ? yaml.parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
   } catch (e) {
     const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw errors.badRequest(type === 'json' ? `couldn't get version/kind; json parse error: ${detail}` : `error converting YAML to JSON: ${detail}`);

@@ -6,7 +6,6 @@ import { errors } from '../../api/errors.js';
 import { checkStructure, typeInfoFor } from '../../api/schema/index.js';
 import { duplicateJsonKeys } from '../duplicate-keys.js';
 import { normalizeNulls } from '../normalize-nulls.js';
-import { decodeProtobufObject } from '../../api/protobuf/index.js';
 import { isPlainObject, mediaType, parseDocument } from '../body.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
@@ -22,17 +21,18 @@ export function fieldValidationOf(query: URLSearchParams): FieldValidation {
  * apiVersion and kind must match, the structure must fit the schema. Unknown fields are an error
  * with Strict, come back as warnings with Warn.
  */
-export function decodeObject(body: Buffer, contentType: string | undefined, rt: ResourceType, validation: FieldValidation): { obj: KubeObject; warnings: string[] } {
+export async function decodeObject(body: Buffer, contentType: string | undefined, rt: ResourceType, validation: FieldValidation): Promise<{ obj: KubeObject; warnings: string[] }> {
   const type = mediaType(contentType);
   let doc: unknown;
   const duplicates: string[] = [];
   if (type === 'application/json' || type === '') {
-    doc = parseDocument(body, 'json');
+    doc = await parseDocument(body, 'json');
     if (validation !== 'Ignore') duplicates.push(...duplicateJsonKeys(body.toString('utf8')));
   } else if (type === 'application/yaml') {
-    doc = parseDocument(body, 'yaml');
+    doc = await parseDocument(body, 'yaml');
   } else if (type === 'application/vnd.kubernetes.protobuf') {
-    doc = decodeProtobufObject(body);
+    // The protobuf schemas load on first use: only kubectl's generators send protobuf.
+    doc = (await import('../../api/protobuf/index.js')).decodeProtobufObject(body);
   } else {
     throw errors.unsupportedMediaType(contentType ?? '');
   }

@@ -50,22 +50,22 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
     case 'create': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      if (sub === 'binding') return send(201, await bindPod(ctx, call, parseDocument(body, mediaType(req.headers['content-type']) === 'application/yaml' ? 'yaml' : 'json'), opts));
-      if (sub === 'eviction') return send(201, await evictPod(ctx, call, parseDocument(body, 'json')));
+      if (sub === 'binding') return send(201, await bindPod(ctx, call, await parseDocument(body, mediaType(req.headers['content-type']) === 'application/yaml' ? 'yaml' : 'json'), opts));
+      if (sub === 'eviction') return send(201, await evictPod(ctx, call, await parseDocument(body, 'json')));
       if (sub !== '') throw errors.methodNotAllowed(`create is not supported on ${rt.plural}/${sub}`);
-      const { obj, warnings } = decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
+      const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
       return send(201, await createObject(ctx, call, obj, opts), warnings);
     }
     case 'update': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
       if (sub === 'scale') {
-        const scale = parseDocument(body, 'json');
+        const scale = await parseDocument(body, 'json');
         const updated = await mutateObject(ctx, call, opts, '', (live) => applyScale(live, scale));
         return send(200, toScale(updated));
       }
-      if (sub === 'finalize') return send(200, await finalizeNamespace(ctx, call, parseDocument(body, 'json'), opts));
-      const { obj, warnings } = decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
+      if (sub === 'finalize') return send(200, await finalizeNamespace(ctx, call, await parseDocument(body, 'json'), opts));
+      const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
       return send(200, await updateObject(ctx, call, obj, opts, sub), warnings);
     }
     case 'patch': {
@@ -77,13 +77,13 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
     }
     case 'delete': {
       const body = await readBody(req);
-      const options = parseDeleteOptions(body.length > 0 ? parseDocument(body, 'json') : undefined, call.query);
+      const options = parseDeleteOptions(body.length > 0 ? await parseDocument(body, 'json') : undefined, call.query);
       const { object } = await deleteObject(ctx, call, options);
       return send(200, object);
     }
     case 'deletecollection': {
       const body = await readBody(req);
-      const options = parseDeleteOptions(body.length > 0 ? parseDocument(body, 'json') : undefined, call.query);
+      const options = parseDeleteOptions(body.length > 0 ? await parseDocument(body, 'json') : undefined, call.query);
       const sel = selectionOf(call);
       await ctx.cache.waitFor(await ctx.store.currentRevision());
       const targets = ctx.cache.list(rt.storagePrefix, call.namespace).filter((o) => selects(call, sel, o));
@@ -112,7 +112,7 @@ async function patch(
   if (type === 'application/apply-patch+yaml') {
     if (!call.query.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     if (sub !== '' && sub !== 'status') throw errors.methodNotAllowed(`apply is not supported on ${rt.plural}/${sub}`);
-    const { obj: applied, warnings: w } = checkObject(parseDocument(body, 'yaml'), rt, opts.fieldValidation);
+    const { obj: applied, warnings: w } = checkObject(await parseDocument(body, 'yaml'), rt, opts.fieldValidation);
     warnings.push(...w);
     if (applied.metadata.name && applied.metadata.name !== call.name) throw errors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${call.name})`);
     applied.metadata.name = call.name;
@@ -125,7 +125,7 @@ async function patch(
     }, false);
     return send(created ? 201 : 200, result, warnings);
   }
-  const doc = parseDocument(body, 'json');
+  const doc = await parseDocument(body, 'json');
   const result = await mutateObject(ctx, call, opts, sub === 'scale' ? '' : sub, (live) => {
     if (sub === 'scale') return applyScale(live, applyPatch(type, toScale(live), doc, undefined));
     const patched = applyPatch(type, live, doc, typeInfo);
