@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import { runController, type RunningController } from '../controller.js';
+import { clientEventRecorder } from '../events/event-recorder.js';
+import { PODS, REPLICASETS, ReplicaSetController } from './replicaset-controller.js';
+
+export interface StartReplicaSetControllerOptions {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  /** Default 5, as kube-controller-manager's --concurrent-replicaset-syncs. */
+  workers?: number;
+}
+
+/**
+ * Runs the ReplicaSet controller over the shared full informers of ReplicaSets and pods: its
+ * expectation handlers are registered before the queue's, so a reconcile triggered by a pod event
+ * already sees that pod observed. Resolves once the caches have synced.
+ */
+export async function startReplicaSetController(opts: StartReplicaSetControllerOptions): Promise<RunningController> {
+  const replicaSets = opts.informers.informerFor(REPLICASETS, 'full');
+  const pods = opts.informers.informerFor(PODS, 'full');
+  const log = opts.log.child({ controller: 'replicaset' });
+  const recorder = clientEventRecorder({ client: opts.client, component: 'replicaset-controller', log });
+  const ctrl = new ReplicaSetController({ client: opts.client, replicaSets, pods, recorder, log });
+  const unobserve = pods.addHandlers(ctrl.observePod);
+  const running = await runController({
+    name: 'replicaset', log: opts.log, workers: opts.workers ?? 5,
+    sources: [{ informer: replicaSets }, { informer: pods, keysFor: ctrl.keysForPod }],
+    reconcile: ctrl.reconcile,
+  });
+  return {
+    queue: running.queue,
+    async stop() {
+      unobserve();
+      await running.stop();
+    },
+  };
+}
