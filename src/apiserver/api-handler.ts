@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js';
 import { ApiError, errors, toStatus } from '../api/errors.js';
 import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
 import { getStrategy } from '../api/kinds/index.js';
-import { openApiV3Index, openApiV3DocumentJson, openApiV2Json, openApiV2Protobuf, negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from '../api/schema/index.js';
+import { openApiV3Index, openApiV3DocumentJson, openApiV2Json, negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from '../api/schema/index.js';
 import type { UserInfo } from './user-info.js';
 import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
@@ -119,7 +119,7 @@ async function routeNonResource(discovery: Discovery, path: string, req: Incomin
     // kubectl <= 1.27 reads v2 as gnostic protobuf (apply validation, patch metadata, explain).
     const format = p === '/swagger-2.0.0.pb-v1' ? 'protobuf' : p === '/swagger.json' ? 'json' : negotiateOpenApiV2(accept);
     if (!format) throw errors.notAcceptable(`only application/json and ${OPENAPI_V2_PROTOBUF_MEDIA_TYPE} are available for /openapi/v2`);
-    const doc = format === 'protobuf' ? openApiV2Protobuf() : openApiV2Json();
+    const doc = format === 'protobuf' ? (await import('../api/schema/openapi-v2-protobuf.js')).openApiV2Protobuf() : openApiV2Json();
     const headers = { ETag: doc.etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private' };
     if (req.headers['if-none-match'] === doc.etag) { res.writeHead(304, headers); res.end(); return; }
     if ('bytes' in doc) {
