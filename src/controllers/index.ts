@@ -17,6 +17,7 @@ import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { namespaceReconciler } from './namespace/namespace-controller.js';
 import { namespaceKeyOfServiceAccount, serviceAccountReconciler, SERVICE_ACCOUNTS } from './serviceaccount/serviceaccount-controller.js';
 import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
+import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-lifecycle/start-node-controllers.js';
 
 export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
@@ -62,6 +63,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         reconcile: serviceAccountReconciler({ client: opts.client, namespaces, serviceAccounts }),
       }).then((c) => { running.push(c); }),
       startWorkloadControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
+      startNodeControllers({ client: opts.client, informers, log, settings: nodeControllerSettingsFromEnv(process.env) }).then((cs) => { running.push(...cs); }),
     ]);
     informers.startAll();
     await started;

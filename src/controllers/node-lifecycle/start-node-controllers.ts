@@ -1,0 +1,55 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import { runController, type RunningController } from '../controller.js';
+import { nodeIpamReconciler } from '../node-ipam/node-ipam-controller.js';
+import { LEASES, NODES, PODS, nodeKeyOfLease, nodeKeyOfPod, nodeLifecycleReconciler } from './node-lifecycle-controller.js';
+
+/** Settings of the node controllers (defaults in brackets). */
+export interface NodeControllerSettings {
+  /** Silence after which a node is Unknown [8000 ms]. */
+  gracePeriodMs?: number;
+  /** Cluster pod range [10.42.0.0/16]. */
+  clusterCidr?: string;
+  /** Per-node prefix length [24]. */
+  nodeMaskSize?: number;
+}
+
+/**
+ * Settings from the server's environment, for tests and operators until the CLI grows flags:
+ * FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS, FLOTILLA_CLUSTER_CIDR, FLOTILLA_NODE_CIDR_MASK_SIZE.
+ * Unset or unparsable values fall back to the defaults. Pure.
+ */
+export function nodeControllerSettingsFromEnv(env: Record<string, string | undefined>): NodeControllerSettings {
+  const num = (v: string | undefined): number | undefined => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined);
+  const out: NodeControllerSettings = {};
+  const grace = num(env.FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS);
+  if (grace !== undefined) out.gracePeriodMs = grace;
+  if (env.FLOTILLA_CLUSTER_CIDR) out.clusterCidr = env.FLOTILLA_CLUSTER_CIDR;
+  const mask = num(env.FLOTILLA_NODE_CIDR_MASK_SIZE);
+  if (mask !== undefined) out.nodeMaskSize = mask;
+  return out;
+}
+
+/**
+ * Starts node lifecycle and node IPAM over the shared informers (nodes, pods: full; leases).
+ * The informers are started by the caller (SharedInformers.startAll). Resolves once synced.
+ */
+export async function startNodeControllers(opts: { client: KubeClient; informers: SharedInformers; log: Logger; settings?: NodeControllerSettings }): Promise<RunningController[]> {
+  const settings = opts.settings ?? {};
+  const nodes = opts.informers.informerFor(NODES, 'full');
+  const pods = opts.informers.informerFor(PODS, 'full');
+  const leases = opts.informers.informerFor(LEASES, 'full');
+  const lifecycle = nodeLifecycleReconciler({ client: opts.client, nodes, leases, pods, log: opts.log, gracePeriodMs: settings.gracePeriodMs });
+  return await Promise.all([
+    runController({
+      name: 'node-lifecycle', log: opts.log, workers: 2,
+      sources: [{ informer: nodes }, { informer: leases, keysFor: nodeKeyOfLease }, { informer: pods, keysFor: nodeKeyOfPod(nodes) }],
+      reconcile: lifecycle,
+    }),
+    runController({
+      name: 'node-ipam', log: opts.log, workers: 1, sources: [{ informer: nodes }],
+      reconcile: nodeIpamReconciler({ client: opts.client, nodes, log: opts.log, clusterCidr: settings.clusterCidr, nodeMaskSize: settings.nodeMaskSize }),
+    }),
+  ]);
+}
