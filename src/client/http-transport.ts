@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   clientCert?: { certPem: string; keyPem: string };
   /** User-Agent header; defaults to `flotilla-client`. */
   userAgent?: string;
+  /** Connect to this Unix socket instead of the URL's host (the server's loopback socket). */
+  socketPath?: string;
 }
 
 export interface HttpRequest {
@@ -41,6 +43,7 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
     keepAliveTimeout: 30_000,
     connections: 64,
     connect: {
+      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
       ...(opts.caPem ? { ca: opts.caPem } : {}),
       ...(opts.clientCert ? { cert: opts.clientCert.certPem, key: opts.clientCert.keyPem } : {}),
     },

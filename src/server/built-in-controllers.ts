@@ -1,11 +1,8 @@
 import type { Logger } from 'pino';
 
 export interface BuiltInControllersOptions {
-  /** URL of this server (loopback). */
-  server: string;
-  caPem: string;
-  /** Client certificate the controllers authenticate with (today the admin certificate). */
-  clientCert: { certPem: string; keyPem: string };
+  /** This server's loopback Unix socket (see loopback-server.ts). */
+  socketPath: string;
   log: Logger;
 }
 
@@ -17,13 +14,13 @@ export interface BuiltInControllers {
 /**
  * Starts the controllers that run inside `flotilla server` (controllers/index.ts: garbage
  * collector, namespace, serviceaccount). As DESIGN.md asks they reach the API only through the
- * HTTP client, here over loopback to this same server. The client and controller modules are
+ * HTTP client, here over this server's loopback Unix socket. The client and controller modules are
  * imported here, after the server listens, so they do not delay start-up. Resolves once their
  * caches have synced.
  */
 export async function startBuiltInControllers(options: BuiltInControllersOptions): Promise<BuiltInControllers> {
   const [{ createClient }, { startControllers }] = await Promise.all([import('../client/index.js'), import('../controllers/index.js')]);
-  const client = createClient({ server: options.server, caPem: options.caPem, clientCert: options.clientCert, userAgent: 'flotilla-controllers' });
+  const client = createClient({ server: 'http://localhost', socketPath: options.socketPath, userAgent: 'flotilla-controllers' });
   let controllers;
   try {
     controllers = await startControllers({ client, log: options.log });

@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { loadCreateApiHandler, loadOpenStore, type ApiHandler, type CreateApiHandler, type OpenStore } from './api-handler-contract.js';
 import type { HealthCheck } from './health-checks.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
+import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
 
 export interface StartServerOptions {
@@ -107,10 +108,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     log.info({ url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) }, 'API server listening');
     progress(`API server listening on ${options.host ?? '0.0.0.0'}:${port} (${ms()})`);
 
+    const socketPath = join(dataDir, 'apiserver.sock');
+    const loopback = await listenLoopback(socketPath, handler);
     // Controllers start in the background: /readyz is about the API, not about them.
-    const controllers = options.controllers === false ? Promise.resolve(undefined) : startBuiltInControllers({
-      server: url, caPem: tls.material.caCert, clientCert: { certPem: tls.material.adminCert, keyPem: tls.material.adminKey }, log,
-    }).then(
+    const controllers = options.controllers === false ? Promise.resolve(undefined) : startBuiltInControllers({ socketPath, log }).then(
       (c) => {
         log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
         return c;
@@ -132,6 +133,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           await (await controllers)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the controllers failed'));
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
+          loopback.close();
+          loopback.closeAllConnections();
           await apiHandler.close().catch((err: unknown) => log.error({ err }, 'closing the API handler failed'));
           const timer = setTimeout(() => server.closeAllConnections(), graceMs);
           await closed;
