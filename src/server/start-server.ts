@@ -13,6 +13,7 @@ import type { HealthCheck } from './health-checks.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
+import { startSchedulerInServer } from '../scheduler/start-in-server.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -122,6 +123,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     );
 
+    const scheduler = options.controllers === false ? Promise.resolve(undefined) : startSchedulerInServer({ socketPath, log });
+
     let closing: Promise<void> | undefined;
     const openStore = store;
     return {
@@ -130,6 +133,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       close(graceMs = 5000) {
         closing ??= (async () => {
           shuttingDown = true;
+          await (await scheduler)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the scheduler failed'));
           await (await controllers)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the controllers failed'));
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();

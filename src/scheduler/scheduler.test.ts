@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/object.js';
+import { FakeClient } from '../client/testing/fake-client.js';
+import { NODES, PODS } from './binder/resources.js';
+import { Scheduler } from './scheduler.js';
+import { makeNode, makePod } from './testing/fixtures.js';
+
+const log = pino({ level: 'silent' });
+const obj = (o: object): KubeObject => o as KubeObject;
+
+async function until(cond: () => boolean, ms = 2000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('binds each pending pod to the node that fits, and records why one fits nowhere', async () => {
+  const client = new FakeClient();
+  client.seed(NODES, obj(makeNode('small', { cpu: '1' })), obj(makeNode('big', { cpu: '8' })),
+    obj(makeNode('tainted', { cpu: '16', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] })));
+  client.seed(PODS, obj(makePod('needs-4', { cpu: '4' })), obj(makePod('huge', { cpu: '32' })),
+    obj(makePod('other-scheduler', { cpu: '1', spec: { schedulerName: 'other' } })));
+  const binds: string[] = [];
+  const s = new Scheduler({
+    client, log, random: () => 0,
+    bind: async (ns, name, _uid, node) => { binds.push(`${ns}/${name}->${node}`); },
+  });
+  await s.start();
+  await until(() => s.stats.bound === 1 && s.stats.unschedulable === 1);
+  await until(() => client.actions.some((a) => a.resource === 'events' && a.verb === 'create' && (a.body as { reason?: string }).reason === 'FailedScheduling'));
+  await s.stop();
+  assert.deepEqual(binds, ['default/needs-4->big']);
+  const failed = client.actions.find((a) => a.resource === 'events' && (a.body as { reason?: string }).reason === 'FailedScheduling');
+  assert.equal((failed?.body as { message?: string }).message,
+    '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.');
+  const status = client.actions.find((a) => a.resource === 'pods' && a.subresource === 'status');
+  assert.equal(status?.name, 'huge');
+  const cond = (status?.body as { status: Pod['status'] }).status?.conditions?.[0];
+  assert.equal(cond?.reason, 'Unschedulable');
+  assert.equal(cond?.status, 'False');
+});
+
+test('a pod assumed on a node counts against it before its binding is seen', async () => {
+  const client = new FakeClient();
+  client.seed(NODES, obj(makeNode('a', { cpu: '2' })), obj(makeNode('b', { cpu: '2' })));
+  client.seed(PODS, ...['p1', 'p2', 'p3'].map((n) => obj(makePod(n, { cpu: '2' }))));
+  const binds: string[] = [];
+  const s = new Scheduler({ client, log, bind: async (_ns, name, _uid, node) => { binds.push(`${name}->${node}`); } });
+  await s.start();
+  await until(() => s.stats.bound === 2 && s.stats.unschedulable === 1);
+  await s.stop();
+  assert.deepEqual(new Set(binds.map((b) => b.split('->')[1])), new Set(['a', 'b']));
+});
+
+test('a failed binding forgets the assumed pod and retries it after backoff', async () => {
+  const client = new FakeClient();
+  client.seed(NODES, obj(makeNode('a', { cpu: '2' })));
+  client.seed(PODS, obj(makePod('p', { cpu: '2' })));
+  let calls = 0;
+  const s = new Scheduler({ client, log, initialBackoffMs: 10, bind: async () => { if (calls++ === 0) throw new Error('connection reset'); } });
+  await s.start();
+  const t = setInterval(() => s.queue.flush(), 5);
+  await until(() => s.stats.bound === 1);
+  clearInterval(t);
+  await s.stop();
+  assert.equal(s.stats.bindErrors, 1);
+  assert.equal(calls, 2);
+});

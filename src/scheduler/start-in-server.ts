@@ -1,0 +1,26 @@
+import type { Logger } from 'pino';
+
+export interface InServerSchedulerOptions {
+  /** This server's loopback Unix socket (server/loopback-server.ts), as the controllers use. */
+  socketPath: string;
+  log: Logger;
+}
+
+/**
+ * Starts the scheduler inside `flotilla server`, next to the controllers: its own HTTP client over the
+ * loopback Unix socket (DESIGN.md: the API only through the client). Modules are imported here, after the
+ * server listens. Never rejects: a failure to start is logged and resolves to undefined. stop()
+ * stops the scheduler, then closes its client.
+ */
+export async function startSchedulerInServer(o: InServerSchedulerOptions): Promise<{ stop(): Promise<void> } | undefined> {
+  try {
+    const [{ createClient }, { startScheduler }] = await Promise.all([import('../client/index.js'), import('./index.js')]);
+    const client = createClient({ server: 'http://localhost', socketPath: o.socketPath, userAgent: 'flotilla-scheduler' });
+    const running = await startScheduler({ client, log: o.log }).catch(async (err: unknown) => { await client.close(); throw err; });
+    let stopping: Promise<void> | undefined;
+    return { stop: () => (stopping ??= running.stop().finally(() => client.close())) };
+  } catch (err) {
+    o.log.error({ err }, 'scheduler failed to start');
+    return undefined;
+  }
+}
