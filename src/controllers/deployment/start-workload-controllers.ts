@@ -3,6 +3,7 @@ import type { KubeClient } from '../../client/kube-client.js';
 import type { SharedInformers } from '../../client/shared-informers.js';
 import type { RunningController } from '../controller.js';
 import { startReplicaSetController } from '../replicaset/start-replicaset-controller.js';
+import { startDeploymentController } from './start-deployment-controller.js';
 
 export interface StartWorkloadControllersOptions {
   client: KubeClient;
@@ -12,5 +13,5 @@ export interface StartWorkloadControllersOptions {
 
 /** Starts the workload controllers of issue 3 (ReplicaSet, Deployment). Resolves once they run. */
 export async function startWorkloadControllers(opts: StartWorkloadControllersOptions): Promise<RunningController[]> {
-  return Promise.all([startReplicaSetController(opts)]);
+  return Promise.all([startReplicaSetController(opts), startDeploymentController(opts)]);
 }

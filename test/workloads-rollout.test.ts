@@ -1,0 +1,113 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { startTestApi, type TestApi } from './helpers/api-client.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { startControllers, type Controllers } from '../src/controllers/index.js';
+import { findResourceType } from '../src/api/resource-types.js';
+import type { ResourceType } from '../src/api/resource-type.js';
+import type { KubeObject } from '../src/api/object.js';
+
+const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
+const DEPLOY = findResourceType('apps', 'v1', 'deployments') as ResourceType;
+
+let api: TestApi;
+let client: KubeClient;
+let controllers: Controllers;
+let playing = true;
+let player: Promise<void>;
+
+/** Plays the node: every pending pod becomes Running and Ready shortly after it appears. */
+async function playNode(): Promise<void> {
+  while (playing) {
+    const pods = await client.list(PODS, 'default').catch(() => ({ items: [] as KubeObject[] }));
+    for (const p of pods.items) {
+      if (p.metadata.deletionTimestamp || (p.status as { phase?: string } | undefined)?.phase === 'Running') continue;
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      await client.updateStatus(PODS, 'default', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }).catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 30));
+  }
+}
+
+before(async () => {
+  api = await startTestApi();
+  client = createClient({ server: api.url });
+  controllers = await startControllers({ client, log: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
+  player = playNode();
+});
+after(async () => {
+  playing = false;
+  await player;
+  await controllers.stop();
+  await client.close();
+  await api.close();
+});
+
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    const v = await probe();
+    if (v) return v;
+    last = v;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.fail(`timed out waiting for: ${what} (${JSON.stringify(last)})`);
+}
+
+type Status = { replicas?: number; updatedReplicas?: number; availableReplicas?: number; readyReplicas?: number; observedGeneration?: number; conditions?: { type: string; status: string; reason: string }[] };
+
+async function rolledOut(name: string): Promise<KubeObject | false> {
+  const d = await client.get(DEPLOY, 'default', name);
+  const s = (d.status ?? {}) as Status;
+  const want = (d.spec as { replicas: number }).replicas;
+  return (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want && d;
+}
+
+const rsOf = async (app: string) => (await client.list(RS, 'default', { labelSelector: `app=${app}` })).items;
+
+test('a Deployment rolls out, rolls forward with a new ReplicaSet and records revisions', async () => {
+  const d = await client.create(DEPLOY, 'default', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } },
+  });
+  const done = await until('first rollout', () => rolledOut('web'));
+  assert.equal(done.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
+  const conds = ((done.status ?? {}) as Status).conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`);
+  assert.deepEqual(conds?.sort(), ['Available=True/MinimumReplicasAvailable', 'Progressing=True/NewReplicaSetAvailable']);
+  const [rs1] = await rsOf('web');
+  const hash = rs1.metadata.labels?.['pod-template-hash'] ?? '';
+  assert.equal(rs1.metadata.name, `web-${hash}`);
+  assert.deepEqual(rs1.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
+  assert.deepEqual((rs1.spec as { selector: unknown }).selector, { matchLabels: { app: 'web', 'pod-template-hash': hash } });
+  assert.equal(rs1.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '3');
+  assert.equal(rs1.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '4');
+
+  await client.patch(DEPLOY, 'default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } });
+  await until('second rollout', async () => (await rolledOut('web')) && (await rsOf('web')).length === 2);
+  const rss = await rsOf('web');
+  const byRev = Object.fromEntries(rss.map((r) => [r.metadata.annotations?.['deployment.kubernetes.io/revision'], (r.spec as { replicas: number }).replicas]));
+  assert.deepEqual(byRev, { 1: 0, 2: 3 });
+
+  // Back to the first template (what `kubectl rollout undo` does): the old ReplicaSet is reused as revision 3.
+  await client.patch(DEPLOY, 'default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } } });
+  await until('rollback', async () => (await rolledOut('web')) && (await client.get(RS, 'default', rs1.metadata.name ?? '')).metadata.annotations?.['deployment.kubernetes.io/revision'] === '3');
+  const back = await client.get(RS, 'default', rs1.metadata.name ?? '');
+  assert.equal(back.metadata.annotations?.['deployment.kubernetes.io/revision-history'], '1');
+  assert.equal((back.spec as { replicas: number }).replicas, 3);
+  assert.equal((await rsOf('web')).length, 2);
+});
+
+test('Recreate: old pods are gone before new ones are created', async () => {
+  await client.create(DEPLOY, 'default', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'rec' },
+    spec: { replicas: 2, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'rec' } }, template: { metadata: { labels: { app: 'rec' } }, spec: { containers: [{ name: 'c', image: 'a' }] } } },
+  });
+  await until('first rollout', () => rolledOut('rec'));
+  await client.patch(DEPLOY, 'default', 'rec', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'b' }] } } } });
+  await until('recreated', () => rolledOut('rec'));
+  const pods = (await client.list(PODS, 'default', { labelSelector: 'app=rec' })).items;
+  assert.deepEqual(pods.map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image), ['b', 'b']);
+});
