@@ -58,8 +58,17 @@ export function goArch(nodeArch: string): string {
 
 export const DEFAULT_CAPACITY: NodeResources = { cpu: '8', memory: '32Gi', pods: '110', ephemeralStorage: '100Gi' };
 
+/** What resolveNodeConfig needs: a name and an IP; the rest optional (nested parts may be partial). */
+export type NodeConfigInput = Partial<Omit<NodeConfig, 'capacity' | 'allocatable' | 'nodeInfo'>> & {
+  name: string;
+  internalIP: string;
+  capacity?: Partial<NodeResources>;
+  allocatable?: Partial<NodeResources>;
+  nodeInfo?: Partial<NodeInfoConfig>;
+};
+
 /** Fills a partial config with defaults (hostname = name, allocatable = capacity, host nodeInfo). Pure apart from os facts. */
-export function resolveNodeConfig(c: Partial<NodeConfig> & { name: string; internalIP: string }): NodeConfig {
+export function resolveNodeConfig(c: NodeConfigInput): NodeConfig {
   const capacity = { ...DEFAULT_CAPACITY, ...c.capacity };
   return {
     name: c.name,

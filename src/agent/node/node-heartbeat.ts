@@ -63,6 +63,10 @@ export class NodeHeartbeat {
     return this.opts.config.name;
   }
 
+  get config(): NodeConfig {
+    return this.opts.config;
+  }
+
   /** Creates the Node, or brings an existing one's labels and status up to date. Idempotent. Returns the stored Node. */
   async register(): Promise<NodeObject> {
     const { client, config } = this.opts;

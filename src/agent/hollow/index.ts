@@ -1,0 +1,8 @@
+/**
+ * Hollow nodes: many fake nodes in one process for scale tests (issue 3's fake runtime).
+ *
+ *   HollowNodes --> NodeHeartbeat per node (agent/node) + one pod informer --> pod status writes
+ */
+export { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
+export { EXIT_AFTER_ANNOTATION, exitAfterMs, parseDurationMs, runningPodStatus, succeededPodStatus } from './hollow-pod-status.js';
+export { PodIpPool } from './pod-ip-pool.js';
