@@ -24,6 +24,8 @@ function pod(i: number) {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name: `bench-${i}`, namespace: 'default', labels: { app: 'bench', 'pod-template-hash': '5d8f7c9b6', shard: String(i % 10) }, annotations: { 'example.com/owner': 'benchmark' } },
     spec: {
+      // Not for the default scheduler: the benchmark measures the API server, not scheduling reactions.
+      schedulerName: 'bench-none',
       containers: [{
         name: 'web', image: '127.0.0.1:5000/library/nginx:1.25.3', imagePullPolicy: 'IfNotPresent',
         ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' }],

@@ -5,7 +5,7 @@
  *   bindings. The pods name `schedulerName: bench-scheduler`, so the server's own scheduler leaves
  *   them alone and the measured one runs in its own process, like kube-scheduler.
  * Usage: node --import tsx bench/scheduler-bench.ts [--nodes 500] [--pods 3000] [--transport socket|https]
- *        [--bind api|none] [--binds-in-flight 64]
+ *        [--bind api|none] [--binds-in-flight 64] [--scheduled-events on|off]
  *        (goal: --nodes 5000 --pods 30000 at >= 1,500 pods/s)
  * Traffic goes only to the server it starts on 127.0.0.1.
  */
@@ -26,6 +26,8 @@ const transport = opt('transport', 'socket');
 /** `api` (default) posts bindings; `none` measures the scheduler alone (bindings accepted at once, not written). */
 const bindMode = opt('bind', 'api');
 const inFlight = Number(opt('binds-in-flight', '64'));
+/** `--scheduled-events off` skips the Normal `Scheduled` event per pod (to see its share). */
+const scheduledEvents = opt('scheduled-events', 'on') !== 'off';
 const concurrency = 32;
 
 function node(i: number): KubeObject {
@@ -76,7 +78,7 @@ async function main(): Promise<void> {
     const podsSec = await inParallel(podCount, (i) => setup.create(PODS, 'default', pod(i)));
     const client = connect('bench-scheduler');
     const t0 = performance.now();
-    const running = await startScheduler({ client, log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }), schedulerName: 'bench-scheduler', maxBindsInFlight: inFlight,
+    const running = await startScheduler({ client, log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }), schedulerName: 'bench-scheduler', maxBindsInFlight: inFlight, scheduledEvents,
       ...(bindMode === 'none' ? { bind: async () => {} } : {}) });
     const synced = performance.now();
     const s = running.scheduler;
@@ -94,7 +96,7 @@ async function main(): Promise<void> {
     } while (cont);
     const scheduleSec = (done - synced) / 1000;
     console.log(JSON.stringify({
-      nodes: nodeCount, pods: podCount, transport, bind: bindMode, bindsInFlight: inFlight,
+      nodes: nodeCount, pods: podCount, transport, bind: bindMode, bindsInFlight: inFlight, scheduledEvents,
       setup: { nodesPerSec: Math.round(nodeCount / nodesSec), podCreatesPerSec: Math.round(podCount / podsSec) },
       informerSyncMs: Math.round(synced - t0),
       scheduleSeconds: Number(scheduleSec.toFixed(2)),

@@ -1,4 +1,5 @@
 -- wrk script: POST realistic pods with unique names (thread id + counter) to the default namespace.
+-- schedulerName bench-none keeps the scheduler out of it: this measures the API server.
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -17,7 +18,7 @@ function init(args)
   wrk.headers["Authorization"] = "Bearer " .. token
 end
 
-local template = [[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME","labels":{"app":"bench","pod-template-hash":"5d8f7c9b6"},"annotations":{"example.com/owner":"benchmark"}},"spec":{"containers":[{"name":"web","image":"127.0.0.1:5000/library/nginx:1.25.3","imagePullPolicy":"IfNotPresent","ports":[{"name":"http","containerPort":8080,"protocol":"TCP"}],"env":[{"name":"MODE","value":"production"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},"readinessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":5},"livenessProbe":{"tcpSocket":{"port":8080},"initialDelaySeconds":10},"volumeMounts":[{"name":"config","mountPath":"/etc/app"},{"name":"cache","mountPath":"/var/cache/app"}]}],"volumes":[{"name":"config","configMap":{"name":"app-config"}},{"name":"cache","emptyDir":{}}],"nodeSelector":{"kubernetes.io/os":"linux"},"tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}]}}]]
+local template = [[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME","labels":{"app":"bench","pod-template-hash":"5d8f7c9b6"},"annotations":{"example.com/owner":"benchmark"}},"spec":{"schedulerName":"bench-none","containers":[{"name":"web","image":"127.0.0.1:5000/library/nginx:1.25.3","imagePullPolicy":"IfNotPresent","ports":[{"name":"http","containerPort":8080,"protocol":"TCP"}],"env":[{"name":"MODE","value":"production"},{"name":"POD_NAME","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}}],"resources":{"requests":{"cpu":"100m","memory":"128Mi"},"limits":{"cpu":"500m","memory":"256Mi"}},"readinessProbe":{"httpGet":{"path":"/healthz","port":8080},"periodSeconds":5},"livenessProbe":{"tcpSocket":{"port":8080},"initialDelaySeconds":10},"volumeMounts":[{"name":"config","mountPath":"/etc/app"},{"name":"cache","mountPath":"/var/cache/app"}]}],"volumes":[{"name":"config","configMap":{"name":"app-config"}},{"name":"cache","emptyDir":{}}],"nodeSelector":{"kubernetes.io/os":"linux"},"tolerations":[{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute","tolerationSeconds":300}]}}]]
 
 function request()
   counter = counter + 1
