@@ -50,5 +50,29 @@ export function buildProgram(): Command {
       const { runServer } = await import('./run-server.js');
       await runServer({ ...flags, datastore: 'sqlite' }, 'up');
     });
+  program.command('hollow-nodes').description('run N hollow (fake) nodes in one process, for scale tests')
+    .option('--server <url>', 'API server URL (with --token)')
+    .option('--token <token>', 'cluster join token (<data-dir>/token of the server)')
+    .option('--ca-file <path>', 'CA certificate of the server (default: fetched from /cacerts and checked against the token)')
+    .option('--kubeconfig <path>', 'connect with a kubeconfig instead of --server/--token')
+    .option('--count <n>', 'number of nodes', (v) => positiveInt(v), 1)
+    .option('--name-prefix <prefix>', 'node names are <prefix><index>', 'hollow-')
+    .option('--first-index <n>', 'index of the first node', (v) => positiveInt(v, true), 0)
+    .option('--cpu <q>', 'cpu capacity of each node', '8')
+    .option('--memory <q>', 'memory capacity of each node', '32Gi')
+    .option('--pods <n>', 'pod capacity of each node', '110')
+    .option('--lease-interval-ms <ms>', 'Lease renewal period of each node', (v) => positiveInt(v), 2000)
+    .option('--pod-start-delay-ms <ms>', 'delay before a bound pod is reported Running', (v) => positiveInt(v, true), 0)
+    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
+    .action(async (flags: import('./hollow-nodes.js').HollowNodesFlags) => {
+      const { runHollowNodes } = await import('./hollow-nodes.js');
+      await runHollowNodes(flags);
+    });
   return program;
+}
+
+function positiveInt(value: string, zeroOk = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new InvalidArgumentError(zeroOk ? 'must be a non-negative integer' : 'must be a positive integer');
+  return n;
 }
