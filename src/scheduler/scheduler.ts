@@ -30,6 +30,8 @@ export interface SchedulerOptions extends ProfileOptions, SchedulingQueueOptions
   percentageOfNodesToScore?: number;
   /** Bindings in flight while the next pods are scheduled (default 64). */
   maxBindsInFlight?: number;
+  /** Write the `Scheduled` Normal event for each bound pod (default true; FailedScheduling is always written). */
+  scheduledEvents?: boolean;
   /** Evict lower-priority pods when nothing fits (default true). */
   preemption?: boolean;
   /** Replaces POST pods/<name>/binding (tests). */
@@ -231,7 +233,7 @@ export class Scheduler {
       () => {
         this.stats.bound++;
         this.queue.done(info.key);
-        this.events.record(info.pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`);
+        if (this.opts.scheduledEvents !== false) this.events.record(info.pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`);
       },
       (err: unknown) => {
         this.stats.bindErrors++;
