@@ -33,7 +33,7 @@ let server: RunningServer;
 async function start(): Promise<RunningServer> {
   return startServer({
     dataDir, datastore: 'memory', port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }),
-    createApiHandler: async () => stubHandler, openStore: async () => stubStore, controllers: false,
+    createApiHandler: async () => stubHandler, openStore: async () => stubStore, controllers: false, scheduler: false,
   });
 }
 

@@ -28,7 +28,9 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
     .option('--port <port>', 'HTTPS port of the Kubernetes API', parsePort, 6443)
     .option('--bind-address <ip>', 'address to listen on', '0.0.0.0')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)', collect, [])
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'));
+    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+    .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
+    .option('--disable-scheduler', 'do not run the scheduler');
   if (withDatastore) cmd.option('--datastore <spec>', 'sqlite (in the data dir), memory, or etcd://HOST:PORT[,HOST:PORT...]', parseDatastore, 'sqlite');
   return cmd;
 }

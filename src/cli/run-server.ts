@@ -8,6 +8,8 @@ export interface ServeFlags {
   bindAddress: string;
   tlsSan: string[];
   logLevel: string;
+  disableControllers?: boolean;
+  disableScheduler?: boolean;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
   const log = createLogger(flags.logLevel);
   const options: StartServerOptions = {
     dataDir: flags.dataDir, datastore: flags.datastore, port: flags.port, host: flags.bindAddress, tlsSans: flags.tlsSan, log, progress: out,
+    controllers: !flags.disableControllers, scheduler: !flags.disableScheduler,
   };
   let running;
   try {

@@ -33,8 +33,10 @@ export interface StartServerOptions {
   createApiHandler?: CreateApiHandler;
   /** Replace the store factory. Default: store/index.js openStore. */
   openStore?: OpenStore;
-  /** Run the built-in controllers (garbage collector, namespace, serviceaccount). Default true. */
+  /** Run the built-in controllers (garbage collector, namespace, serviceaccount, workloads, nodes). Default true. */
   controllers?: boolean;
+  /** Run the scheduler. Default true. */
+  scheduler?: boolean;
 }
 
 export interface RunningServer {
@@ -123,7 +125,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     );
 
-    const scheduler = options.controllers === false ? Promise.resolve(undefined) : startSchedulerInServer({ socketPath, log });
+    const scheduler = options.scheduler === false ? Promise.resolve(undefined) : startSchedulerInServer({ socketPath, log });
 
     let closing: Promise<void> | undefined;
     const openStore = store;
