@@ -18,14 +18,17 @@ let controllers: Controllers;
 let playing = true;
 let player: Promise<void>;
 
-/** Plays the node: every pending pod becomes Running and Ready shortly after it appears. */
+/** Plays the node: every pod without a Ready condition becomes Running and Ready (again, if another writer dropped it). */
 async function playNode(): Promise<void> {
   while (playing) {
     const pods = await client.list(PODS, 'default').catch(() => ({ items: [] as KubeObject[] }));
     for (const p of pods.items) {
-      if (p.metadata.deletionTimestamp || (p.status as { phase?: string } | undefined)?.phase === 'Running') continue;
+      const status = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
+      if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+      // Other writers (the scheduler's PodScheduled condition) keep their conditions.
       const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      await client.updateStatus(PODS, 'default', { ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }] } }).catch(() => undefined);
+      const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'True', lastTransitionTime: now }];
+      await client.updateStatus(PODS, 'default', { ...p, status: { ...status, phase: 'Running', conditions } }).catch(() => undefined);
     }
     await new Promise((r) => setTimeout(r, 30));
   }
