@@ -4,7 +4,8 @@
  *   LIST of 10,000 pods as JSON and as Table                        (goals <= 150 ms, <= 250 ms)
  *   one write seen by 1,000 watchers, p99 delivery                  (goal <= 100 ms)
  *   server resident memory with 10,000 pods stored                  (goal <= 200 MB)
- * Usage: node --import tsx bench/api-bench.ts [--datastore sqlite|etcd] [--pods 10000] [--watchers 1000]
+ * Usage: node --import tsx bench/api-bench.ts [--datastore sqlite|etcd] [--pods 10000] [--watchers 1000] [--full]
+ * The server runs without controllers and scheduler (the API server alone) unless --full.
  * Traffic goes only to the server it starts on 127.0.0.1.
  */
 import { Agent, request } from 'node:https';
@@ -18,6 +19,7 @@ const datastoreKind = opt('datastore', 'sqlite');
 const podCount = Number(opt('pods', '10000'));
 const watcherCount = Number(opt('watchers', '1000'));
 const concurrency = 32;
+const full = args.includes('--full');
 
 function pod(i: number) {
   return {
@@ -47,7 +49,10 @@ const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - 
 
 async function main() {
   const etcd = datastoreKind === 'etcd' ? await startEtcdTestServer() : undefined;
-  const server = await startTestServer({ datastore: etcd ? etcd.endpoint.replace(/^http:/, 'etcd:') : 'sqlite' });
+  const server = await startTestServer({
+    datastore: etcd ? etcd.endpoint.replace(/^http:/, 'etcd:') : 'sqlite',
+    extraArgs: full ? [] : ['--disable-controllers', '--disable-scheduler'],
+  });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: server.caPem });
   const url = new URL(server.url);
   const call = (method: string, path: string, body?: string, headers: Record<string, string> = {}, a: Agent = agent) =>
@@ -118,7 +123,7 @@ async function main() {
     watchAgent.destroy();
 
     console.log(JSON.stringify({
-      benchmark: 'api', datastore: datastoreKind, cpus: 2,
+      benchmark: 'api', datastore: datastoreKind, cpus: 2, controlPlane: full ? 'full' : 'api-server only',
       creates: { pods: podCount, concurrency, failures, seconds: +createSeconds.toFixed(2), perSecond: Math.round(podCount / createSeconds) },
       list: { items: listedItems, jsonMedianMs: +median(listJson).toFixed(1), tableMedianMs: +median(listTable).toFixed(1) },
       watchFanout: { watchers: watcherCount, delivered: delays.length, p50Ms: +pct(delays, 0.5).toFixed(1), p99Ms: +pct(delays, 0.99).toFixed(1) },

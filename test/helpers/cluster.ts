@@ -31,6 +31,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Give up waiting for /readyz after this long (default 30 s). */
   readyTimeoutMs?: number;
+  /** Extra `flotilla server` flags, e.g. ['--disable-controllers']. */
+  extraArgs?: string[];
 }
 
 export interface TestServer {
@@ -103,7 +105,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'flotilla-test-')));
   const args = [...flotillaCommand(), 'server', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--bind-address', '127.0.0.1',
-    '--datastore', opts.datastore ?? 'sqlite'];
+    '--datastore', opts.datastore ?? 'sqlite', ...(opts.extraArgs ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
