@@ -1,0 +1,79 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCommand } from '../runtime/run-command.js';
+import { sha256File } from './sha256-file.js';
+
+export interface BusyboxImageOptions {
+  /** The static busybox to copy (default /bin/busybox, from Debian's busybox-static). */
+  busybox?: string;
+  /** Full reference recorded in the archive (default docker.io/library/busybox:latest). */
+  name?: string;
+}
+
+const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
+const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
+
+/**
+ * Builds an OCI image layout tar at `outFile` holding one layer: /bin/busybox, a symlink in /bin
+ * for every applet it lists (except `busybox` itself, which would replace the binary with a link
+ * to itself), /etc/passwd, /etc/group, /tmp and /root; config Cmd ["sh"] and the usual PATH.
+ * Needs nothing from the network: tests and offline machines import the result.
+ */
+export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptions = {}): Promise<void> {
+  const busybox = opts.busybox ?? '/bin/busybox';
+  const work = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
+  try {
+    const root = join(work, 'rootfs');
+    for (const d of ['bin', 'etc', 'root', 'tmp', 'proc', 'sys', 'dev']) await mkdir(join(root, d), { recursive: true });
+    await copyFile(busybox, join(root, 'bin', 'busybox'));
+    await runCommand('chmod', ['0755', join(root, 'bin', 'busybox')]);
+    await runCommand('chmod', ['1777', join(root, 'tmp')]);
+    const applets = (await runCommand(busybox, ['--list'])).stdout.split('\n').map((s) => s.trim()).filter((s) => s && s !== 'busybox');
+    await Promise.all(applets.map((a) => symlink('busybox', join(root, 'bin', a))));
+    await writeFile(join(root, 'etc', 'passwd'), PASSWD);
+    await writeFile(join(root, 'etc', 'group'), GROUP);
+
+    const layout = join(work, 'layout');
+    const blobs = join(layout, 'blobs', 'sha256');
+    await mkdir(blobs, { recursive: true });
+    const layerTar = join(work, 'layer.tar');
+    await runCommand('tar', ['-cf', layerTar, '-C', root, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '.']);
+    const layerDigest = await sha256File(layerTar);
+    await copyFile(layerTar, join(blobs, layerDigest));
+    const layerSize = (await stat(layerTar)).size;
+
+    const config = JSON.stringify({
+      architecture: 'amd64', os: 'linux',
+      config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
+    });
+    const configDigest = await putBlob(blobs, config);
+    const manifest = JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: Buffer.byteLength(config) },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize }],
+    });
+    const manifestDigest = await putBlob(blobs, manifest);
+    const name = opts.name ?? 'docker.io/library/busybox:latest';
+    await writeFile(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+    await writeFile(join(layout, 'index.json'), JSON.stringify({
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [{
+        mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifestDigest}`, size: Buffer.byteLength(manifest),
+        annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.slice(name.lastIndexOf(':') + 1) },
+      }],
+    }));
+    await runCommand('tar', ['-cf', outFile, '-C', layout, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '.']);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function putBlob(dir: string, content: string): Promise<string> {
+  const digest = createHash('sha256').update(content).digest('hex');
+  await writeFile(join(dir, digest), content);
+  return digest;
+}
+
