@@ -114,7 +114,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const socketPath = join(dataDir, 'apiserver.sock');
     const loopback = await listenLoopback(socketPath, handler);
     // Controllers start in the background: /readyz is about the API, not about them.
-    const controllers = options.controllers === false ? Promise.resolve(undefined) : startBuiltInControllers({ socketPath, log }).then(
+    // Controllers and scheduler run only while this server holds their Lease (several servers on one etcd).
+    const elected = (name: string, start: () => Promise<{ stop(): Promise<void> } | undefined>) =>
+      import('../controllers/leader-election/start-elected.js').then(({ startElected }) => startElected({ socketPath, log, name, dataDir, start }));
+    const controllers = options.controllers === false ? Promise.resolve(undefined) : elected('flotilla-controller-manager', () => startBuiltInControllers({ socketPath, log }).then(
       (c) => {
         log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
         return c;
@@ -123,9 +126,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         log.error({ err }, 'controllers failed to start');
         return undefined;
       },
-    );
+    ));
 
-    const scheduler = options.scheduler === false ? Promise.resolve(undefined) : startSchedulerInServer({ socketPath, log });
+    const scheduler = options.scheduler === false ? Promise.resolve(undefined) : elected('flotilla-scheduler', () => startSchedulerInServer({ socketPath, log }));
 
     let closing: Promise<void> | undefined;
     const openStore = store;
