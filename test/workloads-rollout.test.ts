@@ -114,3 +114,19 @@ test('Recreate: old pods are gone before new ones are created', async () => {
   const pods = (await client.list(PODS, 'default', { labelSelector: 'app=rec' })).items;
   assert.deepEqual(pods.map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image), ['b', 'b']);
 });
+
+test('a rollout whose pods never become ready exceeds its progress deadline', async () => {
+  const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
+  await client.create(NS, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stuck' } });
+  await client.create(DEPLOY, 'stuck', {
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'slow' },
+    spec: { replicas: 1, progressDeadlineSeconds: 1, selector: { matchLabels: { app: 'slow' } }, template: { metadata: { labels: { app: 'slow' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+  });
+  const d = await until('ProgressDeadlineExceeded', async () => {
+    const got = await client.get(DEPLOY, 'stuck', 'slow');
+    const c = ((got.status ?? {}) as Status).conditions?.find((x) => x.type === 'Progressing');
+    return c?.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && got;
+  }, 8000);
+  const avail = ((d.status ?? {}) as Status).conditions?.find((x) => x.type === 'Available');
+  assert.equal(avail?.reason, 'MinimumReplicasUnavailable');
+});

@@ -27,6 +27,9 @@ import { maxScaledDown, maxSurge, maxUnavailable, newRSNewReplicas, proportion }
 
 export const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
 
+/** Retry delay after a write conflict: time for the informer to deliver the newer object. */
+const CONFLICT_RETRY_MS = 20;
+
 export interface DeploymentControllerOptions {
   client: KubeClient;
   deployments: Informer;
@@ -54,8 +57,21 @@ export class DeploymentController {
     this.now = opts.now ?? Date.now;
   }
 
-  /** syncDeployment. Level-triggered and idempotent; throws to retry with backoff. */
-  reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
+  /**
+   * syncDeployment. Level-triggered and idempotent; throws to retry with backoff. A write conflict
+   * (the cache had not caught up with an earlier write) is retried shortly, without a warning.
+   */
+  reconcile = async (key: ObjectKey): Promise<ReconcileResult | void> => {
+    try {
+      return await this.syncDeployment(key);
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      this.opts.log.debug({ key, err: String(err) }, 'deployment: conflict; retrying');
+      return { requeueAfterMs: CONFLICT_RETRY_MS };
+    }
+  };
+
+  private async syncDeployment({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> {
     const cached = this.opts.deployments.get(namespace, name);
     if (!cached) return;
     const d = structuredClone(cached) as Dep;
@@ -73,7 +89,7 @@ export class DeploymentController {
     if (await this.isScalingEvent(d, rsList)) return this.sync(d, rsList);
     if (d.spec?.strategy?.type === 'Recreate') return this.rolloutRecreate(d, rsList);
     return this.rolloutRolling(d, rsList);
-  };
+  }
 
   /** A ReplicaSet event wakes its controlling Deployment, or every Deployment selecting an orphan. */
   keysForReplicaSet = (rs: KubeObject): ObjectKey[] => {
