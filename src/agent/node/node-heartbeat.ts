@@ -49,6 +49,7 @@ export class NodeHeartbeat {
   private readonly lease: NodeLeaseRenewer;
   private uid?: string;
   private stopped = false;
+  private registered = false;
   private leaseTimer?: unknown;
   private statusTimer?: unknown;
   private inFlight = new Set<Promise<unknown>>();
@@ -74,6 +75,7 @@ export class NodeHeartbeat {
     try {
       const created = await client.create(NODES, '', buildNode(config, health, this.clock()));
       this.uid = created.metadata.uid;
+      this.registered = true;
       return created;
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
@@ -81,7 +83,9 @@ export class NodeHeartbeat {
     const labels = nodeLabels(config);
     const existing = await client.patch<NodeObject>(NODES, '', config.name, 'merge', { metadata: { labels } });
     this.uid = existing.metadata.uid;
-    return await this.postStatus(existing);
+    const posted = await this.postStatus(existing);
+    this.registered = true;
+    return posted;
   }
 
   /** Renews the node Lease once. Throws on API failure. */
@@ -106,10 +110,10 @@ export class NodeHeartbeat {
     return true;
   }
 
-  /** Registers (retrying every second until it works or stop()), then runs the lease and status loops. */
+  /** Registers (unless register() already succeeded; retrying every second until it works or stop()), then runs the lease and status loops. */
   start(): void {
     const registerLoop = async (): Promise<void> => {
-      while (!this.stopped) {
+      while (!this.stopped && !this.registered) {
         try {
           await this.register();
           return;
