@@ -12,7 +12,8 @@ log() { echo "setup: $*"; }
 # etcd-server: distributed store; runc + conmon: containers; containernetworking-plugins: pod
 # network; nftables: services; iproute2: netns and routes; busybox-static: test image content;
 # docker-registry: local OCI registry for pull tests.
-packages=(etcd-server runc conmon containernetworking-plugins nftables iproute2 busybox-static docker-registry)
+# wrk: the load generator of bench/api-bench.ts (creates over HTTPS from a second process).
+packages=(etcd-server runc conmon containernetworking-plugins nftables iproute2 busybox-static docker-registry wrk)
 declare -A installed=()
 while read -r name status; do
   [[ "$status" == ii* ]] && installed[$name]=1
