@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { runCommand } from '../runtime/run-command.js';
+
+export interface CniOptions {
+  /** Where the plugin binaries are (Debian: /usr/lib/cni). */
+  pluginDir?: string;
+  /** Host bridge the pods attach to (default flotilla0). */
+  bridge?: string;
+  /** The node's pod CIDR (spec.podCIDR; default 10.42.0.0/24). */
+  subnet?: string;
+  /** host-local IPAM state (default under the agent's data dir). */
+  ipamDataDir: string;
+  log: Logger;
+}
+
+/** What a pod got from CNI ADD. */
+export interface PodNetworkResult {
+  ip: string;
+  gateway?: string;
+}
+
+interface CniResult {
+  ips?: { address?: string; gateway?: string }[];
+  code?: number;
+  msg?: string;
+  details?: string;
+}
+
+const CNI_VERSION = '1.0.0';
+const NETWORK_NAME = 'flotilla';
+
+/**
+ * Attaches pod network namespaces with the standard CNI plugins, executed directly as the CNI spec
+ * describes (CNI_COMMAND, CNI_NETNS, ... in the environment, the network config on stdin):
+ * `loopback` for lo, and `bridge` (isGateway, no masquerade yet) with `host-local` IPAM on the
+ * node's pod CIDR for eth0. The two plugins touch different interfaces, so they run in parallel.
+ */
+export class CniNetwork {
+  readonly bridge: string;
+  readonly subnet: string;
+  private readonly pluginDir: string;
+
+  constructor(private readonly opts: CniOptions) {
+    this.bridge = opts.bridge ?? 'flotilla0';
+    this.subnet = opts.subnet ?? '10.42.0.0/24';
+    this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
+  }
+
+  /** CNI ADD for a pod (id = pod uid). Returns the pod's IPv4 address. Throws with the plugin's message. */
+  async add(id: string, netnsPath: string): Promise<PodNetworkResult> {
+    const [, bridge] = await Promise.all([
+      this.exec('ADD', 'loopback', id, netnsPath, 'lo', { cniVersion: CNI_VERSION, name: NETWORK_NAME, type: 'loopback' }),
+      this.exec('ADD', 'bridge', id, netnsPath, 'eth0', this.bridgeConfig()),
+    ]);
+    const ip = bridge.ips?.[0];
+    if (!ip?.address) throw new Error(`CNI bridge returned no IP address for ${id}`);
+    return { ip: ip.address.split('/')[0] ?? ip.address, gateway: ip.gateway };
+  }
+
+  /** CNI DEL (releases the IP and the veth). Idempotent; tolerates a namespace that is already gone. */
+  async del(id: string, netnsPath: string): Promise<void> {
+    await this.exec('DEL', 'bridge', id, netnsPath, 'eth0', this.bridgeConfig());
+  }
+
+  /** Removes the bridge (tests; an agent keeps it). */
+  async removeBridge(): Promise<void> {
+    await runCommand('ip', ['link', 'del', this.bridge], { allowFailure: true });
+  }
+
+  private bridgeConfig(): Record<string, unknown> {
+    return {
+      cniVersion: CNI_VERSION, name: NETWORK_NAME, type: 'bridge', bridge: this.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+      ipam: { type: 'host-local', ranges: [[{ subnet: this.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: this.opts.ipamDataDir },
+    };
+  }
+
+  private async exec(command: 'ADD' | 'DEL', plugin: string, id: string, netns: string, ifName: string, conf: Record<string, unknown>): Promise<CniResult> {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: netns, CNI_IFNAME: ifName, CNI_PATH: this.pluginDir,
+    };
+    const res = await runCommand(join(this.pluginDir, plugin), [], { env, input: JSON.stringify(conf), allowFailure: true });
+    const out = res.stdout.trim() ? (JSON.parse(res.stdout) as CniResult) : {};
+    if (res.code !== 0) throw new Error(`CNI ${plugin} ${command} failed: ${out.msg ?? res.stderr.trim()}${out.details ? ` (${out.details})` : ''}`);
+    return out;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The contract between the pod workers and a container runtime (CRI's shape, smaller):
+ *
+ *   pod worker --runSandbox--> namespaces + pod IP --startContainer--> running container
+ *              <--onExit------ exit code, reason       --stopContainer / removeContainer / removeSandbox
+ *
+ * Implementations: oci/ (conmon + runc, real containers) and fake/ (hollow nodes).
+ */
+
+/** What a pod sandbox is made from. */
+export interface SandboxSpec {
+  uid: string;
+  namespace: string;
+  name: string;
+  /** The pod's host name (pod name, or spec.hostname). */
+  hostname: string;
+}
+
+/** A running pod sandbox: its shared namespaces and network. */
+export interface Sandbox {
+  uid: string;
+  /** Bind-mounted namespace files the containers join. */
+  netnsPath: string;
+  ipcPath: string;
+  utsPath: string;
+  /** The pod's IPv4 address from CNI. */
+  ip: string;
+  /** Per-pod directory (logs, /etc/hosts, /etc/hostname, /etc/resolv.conf). */
+  dir: string;
+}
+
+export interface ContainerResources {
+  /** cpu.shares (from the CPU request; 2 when none). */
+  cpuShares?: number;
+  /** CFS quota and period in microseconds (from the CPU limit). */
+  cpuQuotaUs?: number;
+  cpuPeriodUs?: number;
+  memoryLimitBytes?: number;
+  pidsLimit?: number;
+}
+
+/** One container to create in a sandbox; everything already resolved from the pod spec and image. */
+export interface ContainerSpec {
+  /** Unique per (pod uid, container name, attempt); also the runc id. */
+  id: string;
+  podUid: string;
+  name: string;
+  attempt: number;
+  args: string[];
+  /** `KEY=value`. */
+  env: string[];
+  /** '' = '/'. */
+  workingDir: string;
+  /** Image or securityContext user: `name`, `uid`, `uid:gid`, `name:group`; '' = root. Names are looked up in the rootfs. */
+  user: string;
+  /** Image layer directories, bottom first (overlay lowerdirs). */
+  layers: string[];
+  /** Kubernetes-format log file (conmon k8s-file). */
+  logPath: string;
+  resources: ContainerResources;
+}
+
+export type ContainerStatus = 'created' | 'running' | 'exited';
+
+/** What the runtime knows about one container. */
+export interface ContainerState {
+  id: string;
+  podUid: string;
+  name: string;
+  attempt: number;
+  status: ContainerStatus;
+  pid?: number;
+  /** RFC 3339. */
+  startedAt?: string;
+  finishedAt?: string;
+  exitCode?: number;
+  /** Completed (0), Error (non-zero) or OOMKilled, once exited. */
+  reason?: string;
+}
+
+export interface ContainerRuntime {
+  /** Creates the pod's namespaces and network, or returns the existing sandbox. Idempotent. */
+  runSandbox(spec: SandboxSpec): Promise<Sandbox>;
+  /** Releases the network and namespaces of a pod whose containers are removed. Idempotent. */
+  removeSandbox(uid: string): Promise<void>;
+  /** Creates and starts a container; resolves once it runs (or has already exited). Throws when creation fails. */
+  startContainer(sandbox: Sandbox, spec: ContainerSpec): Promise<ContainerState>;
+  /** SIGTERM, then SIGKILL after graceMs; resolves once the container has exited. Idempotent. */
+  stopContainer(id: string, graceMs: number): Promise<void>;
+  /** Deletes an exited container (runc state, rootfs, bundle); logs stay. Idempotent. */
+  removeContainer(id: string): Promise<void>;
+  /** Known containers, optionally one pod's. */
+  listContainers(podUid?: string): ContainerState[];
+  /** Called after a container exits (its state already updated). */
+  onExit(listener: (state: ContainerState) => void): void;
+}

@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+
+export interface ConmonOptions {
+  conmon: string;
+  runc: string;
+  runcRoot: string;
+  id: string;
+  /** Short id for conmon's attach socket directory (keeps the socket path under 108 bytes). */
+  shortId: string;
+  bundle: string;
+  logPath: string;
+  exitDir: string;
+  socketDir: string;
+}
+
+/**
+ * Starts `conmon`, which runs `runc create` for the bundle and stays as the container's monitor
+ * (holds its stdio, writes the k8s-file log, writes the exit code to `<exitDir>/<id>`). conmon
+ * daemonises and returns before runc has created the container, so a sync pipe (`_OCI_SYNCPIPE`,
+ * an inherited fd) carries `{"data": pid}` once it has, or a negative value and a message on
+ * failure, as podman and CRI-O read it. Resolves with the container's pid; the container is in
+ * state `created` (start it with `runc start`). conmon runs in its own session, so it survives the agent.
+ */
+export function createWithConmon(o: ConmonOptions): Promise<number> {
+  const args = [
+    '--api-version', '1', '-c', o.id, '-u', o.shortId, '-n', o.id, '-r', o.runc, '--runtime-arg', `--root=${o.runcRoot}`,
+    '-b', o.bundle, '-p', `${o.bundle}/pidfile`, '-P', `${o.bundle}/conmon.pid`, '--persist-dir', o.bundle,
+    '--exit-dir', o.exitDir, '-l', `k8s-file:${o.logPath}`, '--log-level', 'error', '--socket-dir-path', o.socketDir,
+  ];
+  // conmon's own stderr goes to a file (read on failure): a pipe would outlive us and could SIGPIPE it.
+  const errPath = `${o.bundle}/conmon.stderr`;
+  const errFd = openSync(errPath, 'w');
+  return new Promise((resolve, reject) => {
+    const child = spawn(o.conmon, args, { stdio: ['ignore', 'ignore', errFd, 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+    child.unref();
+    closeSync(errFd);
+    const stderr = (): string => {
+      try {
+        return readFileSync(errPath, 'utf8').replace(/.*oom_score_adj.*\n*/g, '').trim();
+      } catch {
+        return '';
+      }
+    };
+    const sync = child.stdio[3] as Readable;
+    let text = '';
+    let settled = false;
+    const finish = (err: Error | undefined, pid?: number): void => {
+      if (settled) return;
+      settled = true;
+      sync.destroy();
+      if (err) reject(err);
+      else resolve(pid ?? -1);
+    };
+    child.on('error', (err) => finish(err));
+    sync.setEncoding('utf8');
+    sync.on('data', (c: string) => {
+      text += c;
+      const m = /\{[^}]*\}/.exec(text);
+      if (!m) return;
+      const msg = JSON.parse(m[0]) as { data?: number; message?: string };
+      if (typeof msg.data === 'number' && msg.data > 0) finish(undefined, msg.data);
+      else finish(new Error(`runc create failed: ${(msg.message ?? stderr()).trim()}`));
+    });
+    sync.on('close', () => finish(new Error(`conmon exited before the container was created: ${stderr()}`)));
+  });
+}

@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
+import { access, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { CniNetwork } from '../../network/cni-network.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxSpec } from '../container-runtime.js';
+import { runCommand } from '../run-command.js';
+import { containerCgroupPath, removePodCgroups } from './cgroups.js';
+import { createWithConmon } from './conmon.js';
+import { ensurePrivateMount, unmount, unmountAllUnder } from './mounts.js';
+import { buildOciSpec, resolveUser } from './oci-spec.js';
+import { pinPodNamespaces, releasePodNamespaces } from './pod-namespaces.js';
+
+export interface OciRuntimeOptions {
+  /** The agent's data dir; the runtime uses ns/, containers/, runc/, exits/, conmon/ and pods/ in it. */
+  dataDir: string;
+  network: CniNetwork;
+  log: Logger;
+  runc?: string;
+  conmon?: string;
+}
+
+/**
+ * ContainerRuntime over conmon + runc. Per pod: network, IPC and UTS namespaces pinned on files
+ * (no pause process) and attached by CNI. Per container: an OCI bundle under containers/<id> whose
+ * rootfs is an overlay of the image layers with its own upper dir, created by runc under conmon and
+ * started with `runc start`; exits arrive as files in exits/ (watched with inotify).
+ *
+ * Not yet: re-adopting containers after an agent restart (state is in memory; runc and conmon keep
+ * running, and the bundle annotations hold what is needed to rebuild it).
+ */
+export class OciRuntime implements ContainerRuntime {
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly containers = new Map<string, ContainerState>();
+  private readonly exitWaiters = new Map<string, (() => void)[]>();
+  private readonly listeners: ((s: ContainerState) => void)[] = [];
+  private readonly runc: string;
+  private readonly conmon: string;
+  private readonly dirs: { ns: string; containers: string; runcRoot: string; exits: string; sockets: string; pods: string };
+  private watcher?: FSWatcher;
+
+  constructor(private readonly opts: OciRuntimeOptions) {
+    const d = opts.dataDir;
+    this.runc = opts.runc ?? '/usr/sbin/runc';
+    this.conmon = opts.conmon ?? '/usr/bin/conmon';
+    this.dirs = { ns: join(d, 'ns'), containers: join(d, 'containers'), runcRoot: join(d, 'runc'), exits: join(d, 'exits'), sockets: join(d, 'conmon'), pods: join(d, 'pods') };
+  }
+
+  /** Creates the runtime's directories, the private namespace mount, and starts watching exits. Call once. */
+  async init(): Promise<void> {
+    await Promise.all(Object.values(this.dirs).map((p) => mkdir(p, { recursive: true })));
+    await ensurePrivateMount(this.dirs.ns);
+    this.watcher = watch(this.dirs.exits, (_event, file) => {
+      if (file) void this.exitFileChanged(file.toString());
+    });
+  }
+
+  /** Stops watching exits; containers keep running under conmon. */
+  close(): void {
+    this.watcher?.close();
+  }
+
+  onExit(listener: (state: ContainerState) => void): void {
+    this.listeners.push(listener);
+  }
+
+  listContainers(podUid?: string): ContainerState[] {
+    const all = [...this.containers.values()];
+    return podUid ? all.filter((c) => c.podUid === podUid) : all;
+  }
+
+  async runSandbox(spec: SandboxSpec): Promise<Sandbox> {
+    const existing = this.sandboxes.get(spec.uid);
+    if (existing) return existing;
+    const dir = join(this.dirs.pods, `${spec.namespace}_${spec.name}_${spec.uid}`);
+    await mkdir(dir, { recursive: true });
+    const ns = await pinPodNamespaces(this.dirs.ns, spec.uid, spec.hostname);
+    try {
+      const net = await this.opts.network.add(spec.uid, ns.net);
+      await Promise.all([
+        writeFile(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${net.ip}\t${spec.hostname}\n`),
+        writeFile(join(dir, 'hostname'), `${spec.hostname}\n`),
+        copyFile('/etc/resolv.conf', join(dir, 'resolv.conf')).catch(() => writeFile(join(dir, 'resolv.conf'), '')),
+      ]);
+      const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: net.ip, dir };
+      this.sandboxes.set(spec.uid, sandbox);
+      return sandbox;
+    } catch (err) {
+      await this.opts.network.del(spec.uid, ns.net).catch(() => {});
+      await releasePodNamespaces(this.dirs.ns, spec.uid);
+      throw err;
+    }
+  }
+
+  async removeSandbox(uid: string): Promise<void> {
+    const sb = this.sandboxes.get(uid);
+    const netns = join(this.dirs.ns, `${uid}-net`);
+    if (await exists(netns)) {
+      await this.opts.network.del(uid, netns).catch((err: unknown) => this.opts.log.warn({ uid, err: String(err) }, 'CNI DEL failed'));
+    }
+    await releasePodNamespaces(this.dirs.ns, uid);
+    await removePodCgroups(uid);
+    this.sandboxes.delete(uid);
+    if (sb) this.opts.log.debug({ uid }, 'sandbox removed');
+  }
+
+  async startContainer(sandbox: Sandbox, spec: ContainerSpec): Promise<ContainerState> {
+    const bundle = join(this.dirs.containers, spec.id);
+    const rootfs = join(bundle, 'rootfs');
+    await Promise.all(['rootfs', 'upper', 'work'].map((d) => mkdir(join(bundle, d), { recursive: true })));
+    await mkdir(dirname(spec.logPath), { recursive: true });
+    const state: ContainerState = { id: spec.id, podUid: spec.podUid, name: spec.name, attempt: spec.attempt, status: 'created' };
+    this.containers.set(spec.id, state);
+    try {
+      const lower = [...spec.layers].reverse().join(':');
+      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, rootfs]);
+      const [passwd, group] = await Promise.all(['passwd', 'group'].map((f) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '')));
+      const user = resolveUser(spec.user, passwd ?? '', group ?? '');
+      const config = buildOciSpec({
+        args: spec.args, env: spec.env, cwd: spec.workingDir, uid: user.uid, gid: user.gid, additionalGids: [], rootfs,
+        netnsPath: sandbox.netnsPath, ipcPath: sandbox.ipcPath, utsPath: sandbox.utsPath,
+        cgroupsPath: containerCgroupPath(spec.podUid, spec.id), resources: spec.resources,
+        etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, source: join(sandbox.dir, f) })),
+        annotations: { 'io.flotilla.pod.uid': spec.podUid, 'io.flotilla.container.name': spec.name, 'io.flotilla.container.attempt': String(spec.attempt) },
+      });
+      if (spec.workingDir) await mkdir(join(rootfs, spec.workingDir), { recursive: true });
+      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+      state.pid = await createWithConmon({
+        conmon: this.conmon, runc: this.runc, runcRoot: this.dirs.runcRoot, id: spec.id,
+        shortId: createHash('sha256').update(spec.id).digest('hex').slice(0, 12), bundle,
+        logPath: spec.logPath, exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
+      });
+      await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'start', spec.id]);
+      state.startedAt = new Date().toISOString();
+      if (state.status === 'created') state.status = 'running';
+      return { ...state };
+    } catch (err) {
+      await this.removeContainer(spec.id);
+      throw err;
+    }
+  }
+
+  async stopContainer(id: string, graceMs: number): Promise<void> {
+    const state = this.containers.get(id);
+    if (!state || state.status === 'exited') return;
+    await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'kill', id, 'TERM'], { allowFailure: true });
+    if (await this.waitExit(id, graceMs)) return;
+    await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'kill', id, 'KILL'], { allowFailure: true });
+    if (!(await this.waitExit(id, 10_000))) this.opts.log.warn({ id }, 'container did not exit after SIGKILL');
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'delete', '--force', id], { allowFailure: true });
+    const bundle = join(this.dirs.containers, id);
+    await unmount(join(bundle, 'rootfs'));
+    await rm(bundle, { recursive: true, force: true });
+    await rm(join(this.dirs.exits, id), { force: true });
+    this.containers.delete(id);
+  }
+
+  /**
+   * Forcibly removes everything this runtime created: every runc container in its root, every
+   * sandbox, every mount under the data dir. For tests and `flotilla agent` cleanup; idempotent.
+   */
+  async destroyAll(): Promise<void> {
+    const listed = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'list', '-q'], { allowFailure: true });
+    const ids = new Set([...listed.stdout.split('\n').map((s) => s.trim()).filter(Boolean), ...this.containers.keys()]);
+    for (const id of ids) await this.removeContainer(id);
+    const nsFiles = await readdir(this.dirs.ns).catch(() => [] as string[]);
+    const uids = new Set([...this.sandboxes.keys(), ...nsFiles.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4))]);
+    for (const uid of uids) await this.removeSandbox(uid);
+    this.close();
+    await unmountAllUnder(this.opts.dataDir);
+  }
+
+  /** Resolves true once the container has exited, false after timeoutMs. */
+  private waitExit(id: string, timeoutMs: number): Promise<boolean> {
+    if (this.containers.get(id)?.status !== 'running' && this.containers.get(id)?.status !== 'created') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      const list = this.exitWaiters.get(id) ?? [];
+      list.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      this.exitWaiters.set(id, list);
+    });
+  }
+
+  private async exitFileChanged(id: string): Promise<void> {
+    const state = this.containers.get(id);
+    if (!state || state.status === 'exited') return;
+    let text = '';
+    for (let i = 0; i < 20 && !text; i++) {
+      text = (await readFile(join(this.dirs.exits, id), 'utf8').catch(() => '')).trim();
+      if (!text) await new Promise((r) => setTimeout(r, 5));
+    }
+    if (!text || (state.status as string) === 'exited') return;
+    const code = Number(text);
+    state.status = 'exited';
+    state.exitCode = Number.isFinite(code) ? code : 255;
+    state.finishedAt = new Date().toISOString();
+    const oom = await exists(join(this.dirs.containers, id, 'oom'));
+    state.reason = oom ? 'OOMKilled' : state.exitCode === 0 ? 'Completed' : 'Error';
+    for (const w of this.exitWaiters.get(id) ?? []) w();
+    this.exitWaiters.delete(id);
+    for (const l of this.listeners) l({ ...state });
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,36 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCommand } from '../run-command.js';
+import { unmount } from './mounts.js';
+
+export interface PodNamespaces {
+  net: string;
+  ipc: string;
+  uts: string;
+}
+
+/** The namespace files of a pod in the (private-mounted) namespace dir. Pure. */
+export function podNamespacePaths(nsDir: string, uid: string): PodNamespaces {
+  return { net: join(nsDir, `${uid}-net`), ipc: join(nsDir, `${uid}-ipc`), uts: join(nsDir, `${uid}-uts`) };
+}
+
+/**
+ * Creates and pins a pod's network, IPC and UTS namespaces without a pause process: one
+ * `unshare --net=F --ipc=F --uts=F hostname NAME` bind-mounts the new namespaces onto files and sets
+ * the host name inside the UTS namespace before exiting. `nsDir` must be a private mount.
+ */
+export async function pinPodNamespaces(nsDir: string, uid: string, hostname: string): Promise<PodNamespaces> {
+  const p = podNamespacePaths(nsDir, uid);
+  await Promise.all([p.net, p.ipc, p.uts].map((f) => writeFile(f, '')));
+  await runCommand('unshare', [`--net=${p.net}`, `--ipc=${p.ipc}`, `--uts=${p.uts}`, 'hostname', hostname.slice(0, 63)]);
+  return p;
+}
+
+/** Unmounts and removes a pod's namespace files (the namespaces die with their last user). Idempotent. */
+export async function releasePodNamespaces(nsDir: string, uid: string): Promise<void> {
+  const p = podNamespacePaths(nsDir, uid);
+  for (const f of [p.net, p.ipc, p.uts]) {
+    await unmount(f);
+    await rm(f, { force: true });
+  }
+}
