@@ -1,0 +1,90 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../client/kube-client.js';
+import { Informer } from '../client/informer.js';
+import { WorkQueue } from '../client/work-queue.js';
+import { runController, type RunningController } from '../controllers/controller.js';
+import { ImageStore } from './images/image-store.js';
+import { CniNetwork } from './network/cni-network.js';
+import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
+import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
+import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
+import { OciRuntime } from './runtime/oci/oci-runtime.js';
+
+export interface AgentOptions {
+  client: KubeClient;
+  dataDir: string;
+  nodeName: string;
+  nodeIP: string;
+  log: Logger;
+  /** Host bridge of the pods (default flotilla0). */
+  bridge?: string;
+  /** Pod CIDR when the Node has no spec.podCIDR (default 10.42.0.0/24). */
+  podCIDR?: string;
+  /** Blackhole routes for the cluster ranges (default 10.42.0.0/16 and 10.43.0.0/16; [] for none). */
+  blackholeRoutes?: string[];
+  /** Concurrent pod workers (default 8; a deleting pod holds one for its grace period). */
+  workers?: number;
+}
+
+export interface RunningAgent {
+  nodeName: string;
+  images: ImageStore;
+  runtime: OciRuntime;
+  network: CniNetwork;
+  /** Stops watching and reporting; containers keep running under conmon. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a node agent: registers the Node (heartbeat and Lease from agent/node), prepares the image
+ * store, the CNI network on the node's pod CIDR and the OCI runtime, then runs the pod workers on
+ * the pods bound to this node (`spec.nodeName` field selector).
+ */
+export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
+  const log = o.log.child({ component: 'agent', node: o.nodeName });
+  const images = new ImageStore(join(o.dataDir, 'images'), log);
+  const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP }), log });
+  const node = await heartbeat.register();
+  heartbeat.start();
+  const podCIDR = node.spec?.podCIDR ?? o.podCIDR ?? '10.42.0.0/24';
+  const network = new CniNetwork({ bridge: o.bridge, subnet: podCIDR, ipamDataDir: join(o.dataDir, 'cni', 'networks'), log });
+  const blackholes = o.blackholeRoutes ?? ['10.42.0.0/16', '10.43.0.0/16'];
+  if (blackholes.length) await ensureBlackholeRoutes(blackholes);
+  const runtime = new OciRuntime({ dataDir: o.dataDir, network, log });
+  await runtime.init();
+
+  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log });
+  const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
+  const queue = new WorkQueue();
+  runtime.onExit((state) => {
+    const key = workers.keyForUid(state.podUid);
+    if (key) queue.add(key);
+  });
+  let controller: RunningController;
+  try {
+    controller = await runController({
+      name: 'pod-workers', queue, log, workers: o.workers ?? 8, sources: [{ informer }],
+      reconcile: async (key) => workers.reconcile(`${key.namespace}/${key.name}`, informer.get(key.namespace, key.name)),
+    });
+  } catch (err) {
+    await informer.stop();
+    await heartbeat.stop();
+    runtime.close();
+    throw err;
+  }
+  log.info({ podCIDR }, 'agent running');
+  let stopping: Promise<void> | undefined;
+  return {
+    nodeName: o.nodeName, images, runtime, network,
+    stop() {
+      stopping ??= (async () => {
+        await controller.stop();
+        await informer.stop();
+        await heartbeat.stop();
+        runtime.close();
+      })();
+      return stopping;
+    },
+  };
+}

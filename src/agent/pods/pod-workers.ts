@@ -1,0 +1,207 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/object.js';
+import type { ResourceRef } from '../../client/resource-path.js';
+import { isConflict, isNotFound } from '../../client/client-error.js';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { ImageService } from '../images/image-types.js';
+import type { ContainerRuntime, ContainerState, Sandbox } from '../runtime/container-runtime.js';
+import { containerArgs, containerEnv, containerResources, containerUser } from './container-process.js';
+import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
+
+export type PodObject = KubeObject & Pod;
+
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+
+export interface PodWorkersOptions {
+  client: KubeClient;
+  runtime: ContainerRuntime;
+  images: ImageService;
+  hostIP: string;
+  log: Logger;
+  clock?: () => Date;
+}
+
+/** The agent's memory of one pod it runs. */
+interface PodRecord {
+  uid: string;
+  key: string;
+  startTime: string;
+  sandbox?: Sandbox;
+  /** Kept after the sandbox is released (terminal pods), for the logs. */
+  podDir?: string;
+  containers: Map<string, ContainerRecord>;
+  terminal: boolean;
+  lastStatus?: string;
+}
+
+/** Crash-loop backoff before restart n (n = restarts so far): the first restart at once, then 10 s doubling to 5 min. Pure. */
+export function restartBackoffMs(restartCount: number): number {
+  return restartCount === 0 ? 0 : Math.min(10_000 * 2 ** (restartCount - 1), 300_000);
+}
+
+/**
+ * The kubelet's pod workers, level-triggered: reconcile(key, pod) brings the node in line with the
+ * pod as last seen (undefined = gone) and reports its status. Called by one worker per key at a time.
+ *
+ *   new pod            --> sandbox (namespaces + IP) --> containers started --> status Running
+ *   container exited   --> restartPolicy: restart after backoff | phase Succeeded/Failed, sandbox released
+ *   deletionTimestamp  --> SIGTERM, SIGKILL after the grace period --> containers, sandbox, logs removed
+ *                          --> the pod object deleted with grace 0
+ *   pod gone           --> everything of it killed and removed at once
+ */
+export class PodWorkers {
+  private readonly pods = new Map<string, PodRecord>();
+  private readonly keysByUid = new Map<string, string>();
+  private readonly clock: () => Date;
+
+  constructor(private readonly o: PodWorkersOptions) {
+    this.clock = o.clock ?? (() => new Date());
+  }
+
+  /** The key of the pod a container belongs to (for exit events). */
+  keyForUid(uid: string): string | undefined {
+    return this.keysByUid.get(uid);
+  }
+
+  async reconcile(key: string, pod: PodObject | undefined): Promise<{ requeueAfterMs?: number }> {
+    let rec = this.pods.get(key);
+    if (rec && (!pod || pod.metadata.uid !== rec.uid)) {
+      await this.teardown(rec, 0);
+      rec = undefined;
+    }
+    if (!pod) return {};
+    const uid = pod.metadata.uid ?? '';
+    if (pod.metadata.deletionTimestamp) {
+      if (rec) await this.teardown(rec, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      await this.o.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } })
+        .catch((err: unknown) => { if (!isNotFound(err) && !isConflict(err)) throw err; });
+      return {};
+    }
+    if (!rec) {
+      // A pod already finished (e.g. before an agent restart) is not run again.
+      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return {};
+      rec = { uid, key, startTime: rfc3339(this.clock()), containers: new Map(), terminal: false };
+      this.pods.set(key, rec);
+      this.keysByUid.set(uid, key);
+    }
+    if (rec.terminal) return {};
+    return this.sync(pod, rec);
+  }
+
+  private async sync(pod: PodObject, rec: PodRecord): Promise<{ requeueAfterMs?: number }> {
+    const spec = pod.spec ?? { containers: [] };
+    for (const c of spec.containers) {
+      if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: 'ContainerCreating' } });
+    }
+    if (!rec.sandbox) {
+      try {
+        rec.sandbox = await this.o.runtime.runSandbox({
+          uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '',
+        });
+        rec.podDir = rec.sandbox.dir;
+      } catch (err) {
+        for (const cr of rec.containers.values()) cr.waiting = { reason: 'ContainerCreating', message: `failed to create pod sandbox: ${String(err)}` };
+        await this.report(pod, rec, 'Pending');
+        throw err;
+      }
+    }
+    const restartPolicy = spec.restartPolicy ?? 'Always';
+    let requeue: number | undefined;
+    const later = (ms: number): void => { requeue = Math.min(requeue ?? ms, ms); };
+    await Promise.all(spec.containers.map(async (c) => {
+      const cr = rec.containers.get(c.name);
+      if (!cr || !rec.sandbox) return;
+      const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, restartPolicy);
+      if (wait !== undefined) later(wait);
+    }));
+    for (const cr of rec.containers.values()) this.refresh(cr);
+    const phase = podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      rec.terminal = true;
+      await this.o.runtime.removeSandbox(rec.uid);
+      rec.sandbox = undefined;
+    }
+    await this.report(pod, rec, phase);
+    return requeue !== undefined ? { requeueAfterMs: requeue } : {};
+  }
+
+  /** Starts or restarts one container as its state and the restart policy require; returns a requeue delay when waiting. */
+  private async ensureContainer(pod: PodObject, sandbox: Sandbox, c: Container, cr: ContainerRecord, restartPolicy: string): Promise<number | undefined> {
+    this.refresh(cr);
+    const cur = cr.current;
+    if (cur && cur.status !== 'exited') return undefined;
+    if (cur) {
+      const restart = restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && cur.exitCode !== 0);
+      if (!restart) return undefined;
+      const backoff = restartBackoffMs(cr.restartCount);
+      const wait = Date.parse(cur.finishedAt ?? '') + backoff - this.clock().getTime();
+      if (wait > 0) {
+        cr.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` };
+        return wait;
+      }
+    }
+    const image = await this.o.images.resolve(c.image ?? '');
+    if (!image) {
+      cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present on the node (import it with flotilla images import; registry pulls come later)` };
+      return 5000;
+    }
+    const attempt = cur ? cur.attempt + 1 : 0;
+    const env = containerEnv(pod, c, image.config, sandbox.ip, this.o.hostIP);
+    const id = `${pod.metadata.uid}-${c.name}-${attempt}`;
+    try {
+      const state = await this.o.runtime.startContainer(sandbox, {
+        id, podUid: pod.metadata.uid ?? '', name: c.name, attempt, env, args: containerArgs(c, image.config, env),
+        workingDir: c.workingDir ?? image.config.workingDir, user: containerUser(pod, c, image.config), layers: await this.o.images.layerDirs(image),
+        logPath: join(sandbox.dir, c.name, `${attempt}.log`), resources: containerResources(c),
+      });
+      if (cur) {
+        if (cr.previous) await this.o.runtime.removeContainer(cr.previous.id);
+        cr.previous = cur;
+        cr.restartCount++;
+      }
+      cr.current = state;
+      cr.imageID = image.id;
+      cr.waiting = undefined;
+      return undefined;
+    } catch (err) {
+      this.o.log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, err: String(err) }, 'container start failed');
+      cr.waiting = { reason: 'CreateContainerError', message: String(err instanceof Error ? err.message : err) };
+      return 10_000;
+    }
+  }
+
+  /** Takes the runtime's latest state of the record's current container (exits arrive there first). */
+  private refresh(cr: ContainerRecord): void {
+    if (!cr.current) return;
+    const id = cr.current.id;
+    const latest = this.o.runtime.listContainers(cr.current.podUid).find((s: ContainerState) => s.id === id);
+    if (latest) cr.current = latest;
+  }
+
+  private async report(pod: PodObject, rec: PodRecord, phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed'): Promise<void> {
+    const containers = (pod.spec?.containers ?? []).map((c) => rec.containers.get(c.name)).filter((c): c is ContainerRecord => c !== undefined);
+    const status = buildPodStatus({ pod, containers, podIP: rec.sandbox?.ip ?? pod.status?.podIP, hostIP: this.o.hostIP, startTime: rec.startTime, phase, now: rfc3339(this.clock()) });
+    const json = JSON.stringify(status);
+    if (json === rec.lastStatus) return;
+    try {
+      await this.o.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status' });
+      rec.lastStatus = json;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container, the sandbox and the pod's files; forgets the pod. */
+  private async teardown(rec: PodRecord, graceMs: number): Promise<void> {
+    const rt = this.o.runtime;
+    await Promise.all(rt.listContainers(rec.uid).map((c) => rt.stopContainer(c.id, graceMs)));
+    for (const c of rt.listContainers(rec.uid)) await rt.removeContainer(c.id);
+    await rt.removeSandbox(rec.uid);
+    if (rec.podDir) await rm(rec.podDir, { recursive: true, force: true });
+    this.pods.delete(rec.key);
+    this.keysByUid.delete(rec.uid);
+  }
+}
