@@ -70,6 +70,29 @@ export function buildProgram(): Command {
       const { runHollowNodes } = await import('./hollow-nodes.js');
       await runHollowNodes(flags);
     });
+  // Node agent and image commands (issue 4).
+  program.command('agent').description('run a node agent: pods bound to this node run as runc containers')
+    .requiredOption('--server <url>', 'API server URL, e.g. https://10.0.0.1:6443')
+    .requiredOption('--token <token>', 'cluster join token (the server\'s <data-dir>/token)')
+    .option('--data-dir <dir>', 'images, pod state, logs', DEFAULT_DATA_DIR)
+    .option('--node-name <name>', 'node name (default: the host name)')
+    .option('--node-ip <ip>', 'node InternalIP (default: the first non-loopback IPv4 address)')
+    .option('--ca-file <file>', 'CA of the API server (default: pinned from the server by the token\'s hash)')
+    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+    .action(async (flags: import('./agent.js').AgentFlags) => {
+      const { runAgent } = await import('./agent.js');
+      await runAgent(flags);
+    });
+  const images = program.command('images').description('manage the node\'s images');
+  images.command('import <file>').description('import an OCI-layout or docker-save tar archive')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--name <ref>', 'name for images the archive leaves unnamed')
+    .action(async (file: string, flags: { dataDir: string; name?: string }) => (await import('./images.js')).importImages(file, flags));
+  images.command('ls').description('list images').option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+    .action(async (flags: { dataDir: string }) => (await import('./images.js')).listImages(flags));
+  images.command('rm <ref>').description('remove an image').option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+    .action(async (ref: string, flags: { dataDir: string }) => (await import('./images.js')).removeImage(ref, flags));
+  images.command('build-busybox <file>').description('write a busybox OCI archive from the machine\'s busybox-static (offline test image)')
+    .action(async (file: string) => (await import('./images.js')).buildBusybox(file));
   return program;
 }
 

@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+
+export interface ImagesFlags {
+  dataDir: string;
+}
+
+/** `flotilla images import FILE [--name REF]`: imports an OCI-layout or docker-save tar into `<data-dir>/images`. */
+export async function importImages(file: string, flags: ImagesFlags & { name?: string }): Promise<void> {
+  const store = await openStore(flags.dataDir);
+  const records = await store.importArchive(file, { defaultName: flags.name });
+  for (const r of records) process.stdout.write(`imported ${r.names.join(', ') || '<unnamed>'} ${r.id}\n`);
+}
+
+/** `flotilla images ls`: one line per name, like `crictl images`. */
+export async function listImages(flags: ImagesFlags): Promise<void> {
+  const [{ shortImageRef }, store] = await Promise.all([import('../agent/images/image-ref.js'), openStore(flags.dataDir)]);
+  const rows = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
+  for (const img of await store.list()) {
+    for (const n of img.names) {
+      const short = shortImageRef(n);
+      const at = short.lastIndexOf(':');
+      rows.push([short.slice(0, at), short.slice(at + 1), img.id.slice(7, 20), `${(img.size / 1e6).toFixed(1)}MB`]);
+    }
+  }
+  const widths = rows[0]?.map((_c, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+}
+
+/** `flotilla images rm REF`: forgets an image (blobs are collected later). Exits 1 when absent. */
+export async function removeImage(ref: string, flags: ImagesFlags): Promise<void> {
+  const store = await openStore(flags.dataDir);
+  if (!(await store.remove(ref))) {
+    process.stderr.write(`no such image: ${ref}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`removed ${ref}\n`);
+}
+
+/** `flotilla images build-busybox FILE`: writes a busybox OCI archive from the machine's busybox-static (offline test image). */
+export async function buildBusybox(file: string): Promise<void> {
+  const { buildBusyboxImage } = await import('../agent/images/busybox-image.js');
+  await buildBusyboxImage(file);
+  process.stdout.write(`wrote ${file} (docker.io/library/busybox:latest)\n`);
+}
+
+async function openStore(dataDir: string) {
+  const [{ ImageStore }, { createLogger }] = await Promise.all([import('../agent/images/image-store.js'), import('../server/create-logger.js')]);
+  return new ImageStore(join(dataDir, 'images'), createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn'));
+}
