@@ -35,7 +35,8 @@ before(async () => {
     client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
     podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
   });
-  await agent.images.importArchive(await busyboxArchive());
+  const [img] = await agent.images.importArchive(await busyboxArchive());
+  if (img) await agent.images.layerDirs(img); // image present and unpacked, as the start-time goal assumes
 });
 
 after(async () => {
