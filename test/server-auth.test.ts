@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * The HTTPS edge of the server: which paths need credentials, which credentials work, and the
  * files a first start leaves in the data dir. Runs startServer in-process with a stub REST core
@@ -107,6 +108,13 @@ test('the join token authenticates an agent as system:node:<name>', async () => 
   const r = await get('/api/v1/nodes', { token: server.joinToken, headers: { 'x-flotilla-node-name': 'worker-1' } });
   assert.equal(r.status, 200);
   assert.deepEqual(JSON.parse(r.body).user, { name: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] });
+});
+
+test('/cacerts serves the cluster CA without credentials, pinned by the join token', async () => {
+  const r = await get('/cacerts');
+  assert.equal(r.status, 200);
+  assert.equal(r.body, server.caCertPem);
+  assert.equal(`K10${createHash('sha256').update(r.body).digest('hex')}`, server.joinToken.split('::')[0]);
 });
 
 test('/healthz /livez /readyz and /version need no credentials', async () => {

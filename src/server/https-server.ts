@@ -24,7 +24,7 @@ export interface HttpsServerOptions {
 const HEALTH = /^\/(healthz|livez|readyz)(?:\/([^/]+))?\/?$/;
 
 /**
- * The HTTPS server of the API: /healthz, /livez, /readyz and /version unauthenticated; everything
+ * The HTTPS server of the API: /healthz, /livez, /readyz, /version and /cacerts unauthenticated; everything
  * else authenticated (client certificate of the cluster CA or bearer token, else 401 Status), then
  * /metrics here and the rest to `handler`. Tuned for many long-lived clients: no request timeout
  * (watches stream for as long as the client wants), keep-alive of idle connections for 90 s.
@@ -66,6 +66,9 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
       return sendText(res, r.code, r.body);
     }
     if (path === '/version' && req.method === 'GET') return sendText(res, 200, version, 'application/json');
+    // The cluster CA, for agents joining with a token (k3s' /cacerts): public, and the agent checks
+    // it against the CA hash inside the token (K10<sha256 of this PEM>::...) before trusting it.
+    if (path === '/cacerts' && req.method === 'GET') return sendText(res, 200, options.tls.ca, 'text/plain');
 
     const user = authenticator.authenticate(req);
     if (!user) return writeUnauthorized(res);
