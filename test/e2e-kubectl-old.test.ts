@@ -49,7 +49,8 @@ test(`kubectl ${VERSION}: get tables, -o wide/yaml/name, -l, -A, --field-selecto
   const ns = await namespace('old-get');
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'old-pod.yaml', fixture('pod.yaml'))]);
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'old-cm.yaml', fixture('configmap.yaml'))]);
-  await ok(['-n', ns, 'create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=2']);
+  // Zero replicas keep the table still while the controllers run in the server (no node runs pods here).
+  await ok(['-n', ns, 'create', 'deployment', 'web', '--image=nginx:1.25', '--replicas=0']);
   let t = parseTable((await ok(['-n', ns, 'get', 'pods'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
   assert.deepEqual(t.rows[0].slice(0, 4), ['p1', '0/1', 'Pending', '0']);
@@ -57,7 +58,7 @@ test(`kubectl ${VERSION}: get tables, -o wide/yaml/name, -l, -A, --field-selecto
   assert.deepEqual(t.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
   t = parseTable((await ok(['-n', ns, 'get', 'deploy'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
-  assert.deepEqual(t.rows[0].slice(0, 4), ['web', '0/2', '0', '0']);
+  assert.deepEqual(t.rows[0].slice(0, 4), ['web', '0/0', '0', '0']);
   t = parseTable((await ok(['-n', ns, 'get', 'cm', '--show-labels'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE', 'LABELS']);
   assert.deepEqual(t.records.find((r) => r.NAME === 'settings')?.LABELS, 'app=demo');
