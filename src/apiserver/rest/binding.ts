@@ -13,15 +13,12 @@ export async function bindPod(ctx: RestContext, call: ResourceCall, body: unknow
   const node = binding?.target?.name;
   if (!node) throw errors.invalid('Binding', call.name, [fieldErrors.required('target.name')]);
   if (binding.metadata?.name && binding.metadata.name !== call.name) throw errors.badRequest(`the name of the binding (${binding.metadata.name}) does not match the pod (${call.name})`);
-  await mutateObject(ctx, call, opts, '', (pod: KubeObject) => {
+  // One write sets spec.nodeName and the PodScheduled condition, as Kubernetes' binding does.
+  await mutateObject(ctx, call, opts, 'binding', (pod: KubeObject) => {
     const spec = pod.spec as { nodeName?: string };
     if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', call.name, 'pod is being deleted, cannot be assigned to a host');
     if (spec.nodeName) throw errors.conflict('pods', call.name, `pod ${call.name} is already assigned to node "${spec.nodeName}"`);
     spec.nodeName = node;
-    return pod;
-  });
-  // The PodScheduled condition lives in status, written through the status path.
-  await mutateObject(ctx, call, opts, 'status', (pod: KubeObject) => {
     const status = (pod.status ??= {}) as { conditions?: PodCondition[] };
     const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(ctx.now()) });

@@ -120,7 +120,8 @@ export function prepareForUpdate(next: KubeObject, old: KubeObject, rt: Resource
     next.metadata = { ...o, resourceVersion: m.resourceVersion, managedFields: managedFields ?? o.managedFields };
     return;
   }
-  if (rt.subresources.includes('status')) {
+  // Only the status subresource (and a pod binding, which sets the PodScheduled condition) may write status.
+  if (rt.subresources.includes('status') && subresource !== 'binding') {
     if (old.status === undefined) delete next.status; else next.status = old.status;
   }
   if (o.generation !== undefined) {
