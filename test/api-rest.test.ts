@@ -177,6 +177,11 @@ test('delete: immediate, with finalizers, and graceful for bound pods', async ()
   await api.request('POST', '/api/v1/namespaces/default/pods', pod);
   const bind = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1' }, target: { kind: 'Node', name: 'n1' } });
   assert.equal(bind.status, 201, bind.text);
+  const bound = (await api.request('GET', '/api/v1/namespaces/default/pods/g1')).json;
+  assert.equal(bound.spec.nodeName, 'n1');
+  assert.equal(bound.status.conditions.find((c: any) => c.type === 'PodScheduled')?.status, 'True');
+  const again = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1' }, target: { kind: 'Node', name: 'n2' } });
+  assert.equal(again.status, 409, 'a bound pod cannot be bound again');
   const graceful = await api.request('DELETE', '/api/v1/namespaces/default/pods/g1');
   assert.equal(graceful.json.metadata.deletionGracePeriodSeconds, 30);
   assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/g1')).status, 200);
