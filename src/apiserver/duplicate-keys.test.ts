@@ -9,6 +9,7 @@ test('duplicate keys are found with their paths, escapes and arrays handled', ()
   assert.deepEqual(duplicateJsonKeys('{"spec":{"containers":[{"name":"a","name":"b"}]}}'), ['spec.containers[0].name']);
   assert.deepEqual(duplicateJsonKeys('{"a":"x\\"y","b":["a","a"],"c":{"a":1},"d":{"a":1}}'), []);
   assert.deepEqual(duplicateJsonKeys('{"l":[{"k":1},{"k":1,"k":2}]}'), ['l[1].k']);
+  assert.deepEqual(duplicateJsonKeys('{"a\\"b":1,"a\\u0022b":2}'), ['a"b'], 'escaped keys are compared decoded');
 });
 
 test('nulls: fields dropped, null items of object lists become empty objects', () => {

@@ -31,7 +31,8 @@ export function duplicateJsonKeys(text: string): string[] {
       let k = j + 1;
       while (k < n && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x0a || text.charCodeAt(k) === 0x0d || text.charCodeAt(k) === 0x09)) k++;
       if (top?.keys && text.charCodeAt(k) === 0x3a) {
-        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes('\\') ? JSON.parse(`"${raw}"`) as string : raw;
         if (top.keys.has(key)) found.push(top.path ? `${top.path}.${key}` : key);
         top.keys.add(key);
         top.key = key;

@@ -27,11 +27,13 @@ export const NODE_NAME_HEADER = 'x-flotilla-node-name';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Compares secrets in constant time (by digest, so lengths may differ). */
-function sameSecret(a: string, b: string): boolean {
-  const da = createHash('sha256').update(a).digest();
-  const db = createHash('sha256').update(b).digest();
-  return timingSafeEqual(da, db);
+function digestOf(secret: string): Buffer {
+  return createHash('sha256').update(secret).digest();
+}
+
+/** Compares a presented secret's digest with a known one in constant time (digests, so lengths may differ). */
+function sameDigest(presented: Buffer, known: Buffer): boolean {
+  return timingSafeEqual(presented, known);
 }
 
 function withAuthenticated(groups: string[]): string[] {
@@ -41,6 +43,10 @@ function withAuthenticated(groups: string[]): string[] {
 /** Builds the authenticator of one server from its tokens. The TLS server must request (and verify against the CA) client certificates for certificate authentication to apply. */
 export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
   const joinSecret = joinTokenSecret(options.joinToken);
+  // The known secrets are hashed once; each request hashes only the token it presents.
+  const adminDigest = digestOf(options.adminToken);
+  const joinDigest = digestOf(options.joinToken);
+  const joinSecretDigest = joinSecret === undefined ? undefined : digestOf(joinSecret);
 
   function fromCertificate(req: IncomingMessage): UserInfo | undefined {
     const socket = req.socket;
@@ -60,8 +66,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = m?.[1];
     if (!token) return undefined;
-    if (sameSecret(token, options.adminToken)) return { name: 'admin', groups: ['system:masters', AUTHENTICATED_GROUP] };
-    if (sameSecret(token, options.joinToken) || (joinSecret !== undefined && sameSecret(token, joinSecret))) {
+    const presented = digestOf(token);
+    if (sameDigest(presented, adminDigest)) return { name: 'admin', groups: ['system:masters', AUTHENTICATED_GROUP] };
+    if (sameDigest(presented, joinDigest) || (joinSecretDigest !== undefined && sameDigest(presented, joinSecretDigest))) {
       const node = req.headers[NODE_NAME_HEADER];
       const nodeName = typeof node === 'string' && node.length <= 253 && DNS_SUBDOMAIN.test(node) ? node : undefined;
       return nodeName
