@@ -83,6 +83,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         await informer.stop();
         await heartbeat.stop();
         runtime.close();
+        await runtime.releaseIdleMounts();
       })();
       return stopping;
     },

@@ -72,3 +72,56 @@ async function pinnedCa(server: string, token: string): Promise<string> {
   }
   throw new Error("the server's TLS chain has no CA matching the token: pass --ca-file <data-dir>/tls/ca.crt");
 }
+
+/** What `flotilla up` needs to run the node agent beside its server. */
+export interface UpAgentOptions {
+  /** The server's data dir: the agent uses its images/, ns/, containers/, runc/, exits/, conmon/, pods/ and cni/ subfolders. */
+  dataDir: string;
+  log: import('pino').Logger;
+  progress: (line: string) => void;
+}
+
+/**
+ * Starts the node agent inside `flotilla up`: node name = the host name, node IP = the first
+ * non-loopback IPv4 address. It joins through the server's root-only Unix socket
+ * (`<data-dir>/apiserver.sock`, the loopback API the built-in controllers use): no TLS or token inside
+ * one process. On the first start (no `<data-dir>/images` yet) it imports the busybox image built
+ * from the machine's busybox-static as `busybox:latest` (= `docker.io/library/busybox:latest`), so the
+ * quick start works offline. Resolves once the agent runs; the caller stops it before the server.
+ */
+export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: string; stop(): Promise<void> }> {
+  const [{ existsSync }, { mkdtemp, rm }, { tmpdir }, { join }, { createClient }, { startAgent }, { defaultNodeName }, { buildBusyboxImage }] = await Promise.all([
+    import('node:fs'), import('node:fs/promises'), import('node:os'), import('node:path'),
+    import('../client/index.js'), import('../agent/agent.js'), import('../agent/node/index.js'), import('../agent/images/busybox-image.js'),
+  ]);
+  const firstStart = !existsSync(join(o.dataDir, 'images'));
+  const client = createClient({ server: 'http://localhost', socketPath: join(o.dataDir, 'apiserver.sock'), userAgent: 'flotilla-agent' });
+  const nodeName = defaultNodeName();
+  try {
+    const agent = await startAgent({ client, dataDir: o.dataDir, nodeName, nodeIP: firstIPv4(), log: o.log });
+    if (firstStart) {
+      const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
+      try {
+        const file = join(tmp, 'busybox.tar');
+        await buildBusyboxImage(file);
+        const [img] = await agent.images.importArchive(file);
+        if (img) await agent.images.layerDirs(img);
+        o.progress('imported busybox:latest (docker.io/library/busybox:latest) from the machine\'s busybox-static');
+      } catch (err) {
+        o.log.warn({ err }, 'importing the busybox image failed');
+      } finally {
+        await rm(tmp, { recursive: true, force: true });
+      }
+    }
+    return {
+      nodeName,
+      async stop() {
+        await agent.stop();
+        await client.close();
+      },
+    };
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+}

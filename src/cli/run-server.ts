@@ -46,6 +46,12 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
 `);
 
   const server = running;
+  // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent); a failure leaves the API up.
+  const agent = mode === 'up'
+    ? import('./agent.js').then(({ startUpAgent }) => startUpAgent({ dataDir: flags.dataDir, log, progress: out })).then(
+      (a) => { out(`node agent running: node ${a.nodeName}`); return a; },
+      (err: unknown) => { log.error({ err }, 'node agent failed to start'); out(`node agent failed to start: ${err instanceof Error ? err.message : String(err)}`); return undefined; })
+    : Promise.resolve(undefined);
   let signalled = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (signalled) {
@@ -54,7 +60,7 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
     }
     signalled = true;
     out(`${signal}: shutting down`);
-    server.close().then(
+    agent.then((a) => a?.stop()).catch((err: unknown) => log.error({ err }, 'stopping the node agent failed')).then(() => server.close()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

@@ -61,6 +61,15 @@ export class OciRuntime implements ContainerRuntime {
     this.watcher?.close();
   }
 
+  /**
+   * Unmounts the private namespace mount when no pod namespaces are pinned on it (agent shutdown with
+   * no pods, so the data dir can be removed); keeps it otherwise. Idempotent.
+   */
+  async releaseIdleMounts(): Promise<void> {
+    const files = await readdir(this.dirs.ns).catch(() => [] as string[]);
+    if (files.length === 0) await unmount(this.dirs.ns);
+  }
+
   onExit(listener: (state: ContainerState) => void): void {
     this.listeners.push(listener);
   }
