@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import { runController, type RunningController } from '../controller.js';
+import { ENDPOINTS, EndpointsController } from './endpoints-controller.js';
+import { ENDPOINT_SLICES, EndpointSliceController, NODES, PODS, SERVICES } from './endpointslice-controller.js';
+
+export interface StartEndpointControllersOptions {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  /** Workers of each controller (default 5, as kube-controller-manager's --concurrent-*-syncs). */
+  workers?: number;
+}
+
+/**
+ * Runs the EndpointSlice and Endpoints controllers over the shared informers (services, pods,
+ * endpointslices, endpoints: full; nodes: metadata, for zones). Pod events map to the Services that
+ * select the pod now or listed it last. Informers are started by the caller (or by runController).
+ * Resolves once the caches have synced.
+ */
+export async function startEndpointControllers(opts: StartEndpointControllersOptions): Promise<RunningController[]> {
+  const services = opts.informers.informerFor(SERVICES, 'full');
+  const pods = opts.informers.informerFor(PODS, 'full');
+  const slices = opts.informers.informerFor(ENDPOINT_SLICES, 'full');
+  const endpoints = opts.informers.informerFor(ENDPOINTS, 'full');
+  const nodes = opts.informers.informerFor(NODES, 'metadata');
+  const sliceCtrl = new EndpointSliceController({ client: opts.client, services, pods, slices, nodes, log: opts.log.child({ controller: 'endpointslice' }) });
+  const epCtrl = new EndpointsController({ client: opts.client, services, pods, endpoints });
+  const workers = opts.workers ?? 5;
+  return Promise.all([
+    runController({
+      name: 'endpointslice', log: opts.log, workers, reconcile: sliceCtrl.reconcile,
+      sources: [{ informer: services }, { informer: pods, keysFor: sliceCtrl.keysForPod }, { informer: slices, keysFor: sliceCtrl.keysForSlice }],
+    }),
+    runController({
+      name: 'endpoints', log: opts.log, workers, reconcile: epCtrl.reconcile,
+      sources: [{ informer: services }, { informer: pods, keysFor: sliceCtrl.keysForPod }, { informer: endpoints }],
+    }),
+  ]);
+}
