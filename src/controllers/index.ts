@@ -6,6 +6,7 @@
  *   garbage-collector   ownerReferences: background, orphan and foreground deletion
  *   namespace           empties a terminating namespace, then finalizes it
  *   serviceaccount      a `default` ServiceAccount in every active namespace
+ *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
  */
 import type { Logger } from 'pino';
 import type { ResourceType } from '../api/resource-type.js';
@@ -18,6 +19,7 @@ import { namespaceReconciler } from './namespace/namespace-controller.js';
 import { namespaceKeyOfServiceAccount, serviceAccountReconciler, SERVICE_ACCOUNTS } from './serviceaccount/serviceaccount-controller.js';
 import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
 import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-lifecycle/start-node-controllers.js';
+import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
 
 export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
@@ -64,6 +66,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       }).then((c) => { running.push(c); }),
       startWorkloadControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
       startNodeControllers({ client: opts.client, informers, log, settings: nodeControllerSettingsFromEnv(process.env) }).then((cs) => { running.push(...cs); }),
+      startEndpointControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
     ]);
     informers.startAll();
     await started;
