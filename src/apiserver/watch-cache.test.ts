@@ -17,7 +17,7 @@ test('loads existing objects, follows writes, and serves lists in key order with
   assert.ok(await cache.waitFor(r.revision));
   const items = cache.list('/registry/core/configmaps/', 'ns');
   assert.deepEqual(items.map((o) => o.name), ['a', 'b']);
-  assert.equal(JSON.parse(items[0].json).metadata.resourceVersion, String(r.revision));
+  assert.equal(JSON.parse(items[0].bytes.toString()).metadata.resourceVersion, String(r.revision));
   assert.deepEqual(items[0].labels, { x: '1' });
   assert.deepEqual(cache.list('/registry/core/configmaps/', 'other'), []);
   cache.stop();
@@ -40,7 +40,7 @@ test('events since a revision, live delivery to subscribers, and no history once
   await cache.waitFor(d.revision);
   assert.deepEqual(seen.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
   assert.deepEqual(seen[1].previous?.labels, {});
-  assert.equal(JSON.parse(seen[2].current.json).metadata.resourceVersion, String(d.revision), 'a DELETED carries the delete revision');
+  assert.equal(JSON.parse(seen[2].current.bytes.toString()).metadata.resourceVersion, String(d.revision), 'a DELETED carries the delete revision');
   assert.deepEqual(cache.eventsSince('/registry/core/configmaps/', a.revision)?.map((e) => e.type), ['MODIFIED', 'DELETED']);
   for (let i = 0; i < 4; i++) await store.create(`/registry/core/configmaps/ns/x${i}`, cm(`x${i}`));
   await cache.waitFor(await store.currentRevision());

@@ -1,6 +1,5 @@
 import type { Store, StoredValue, Watch, WatchEvent } from '../store/store.js';
 import type { KubeObject } from '../api/object.js';
-import { withResourceVersion } from './rest/storage-key.js';
 
 /**
  * The API server's in-memory view of the store: the latest state of every object and a ring of
@@ -12,7 +11,7 @@ import { withResourceVersion } from './rest/storage-key.js';
  *                                           \--> ring of CachedEvents --> subscribers
  */
 
-/** One object as cached: its JSON with resourceVersion set, and what selectors need. */
+/** One object as cached: its JSON bytes with resourceVersion set, and what selectors need. */
 export interface CachedObject {
   key: string;
   /** Storage prefix of its resource, e.g. `/registry/apps/deployments/`. */
@@ -20,14 +19,15 @@ export interface CachedObject {
   namespace: string;
   name: string;
   revision: number;
-  /** The stored object serialised with `metadata.resourceVersion` set. */
-  json: string;
+  /** The stored object's JSON with `metadata.resourceVersion` set, as bytes: lists and watches
+   *  send them as they are (no re-encoding), and they live outside the V8 heap. */
+  bytes: Buffer;
   labels: Record<string, string>;
   /** Selectable fields (metadata.name, metadata.namespace and the kind's own). */
   fields: Record<string, string>;
   /** Rendered table rows of this version, by form, with when they were rendered (see list-objects). */
   rows?: Map<string, { at: number; json: string }>;
-  /** A freshly parsed copy of the object (callers may mutate it). Only the JSON is held, to keep memory low. */
+  /** A freshly parsed copy of the object (callers may mutate it). Only the bytes are held, to keep memory low. */
   object(): KubeObject;
 }
 
@@ -38,7 +38,7 @@ export interface CachedEvent {
   /** The state before a MODIFIED or DELETED, when known (selector transitions need it). */
   previous?: CachedObject;
   /** Serialisations of this event keyed by form (e.g. `json:apps/v1`), made by the watch server on first use. */
-  lines?: Map<string, string>;
+  lines?: Map<string, Buffer>;
 }
 
 export interface Subscriber {
@@ -246,32 +246,55 @@ export class WatchCache {
   }
 
   private entry(value: StoredValue, revision: number): CachedObject {
-    const text = Buffer.from(value.value.buffer, value.value.byteOffset, value.value.byteLength).toString('utf8');
+    const stored = Buffer.from(value.value.buffer, value.value.byteOffset, value.value.byteLength);
     const hint = this.expected.get(value.key);
     let obj: KubeObject;
-    let json: string;
-    if (hint && Buffer.from(hint.bytes).equals(Buffer.from(value.value))) {
+    let bytes: Buffer;
+    if (hint && stored.equals(hint.bytes)) {
+      // Written by this process a moment ago: no parse, the resourceVersion is spliced into the bytes.
       obj = hint.obj;
-      json = withResourceVersion(text, revision);
+      bytes = bytesWithResourceVersion(stored, revision);
     } else {
-      obj = JSON.parse(text) as KubeObject;
+      obj = JSON.parse(stored.toString('utf8')) as KubeObject;
       if (startsWithMetadata(obj)) {
-        json = withResourceVersion(text, revision);
+        bytes = bytesWithResourceVersion(stored, revision);
       } else {
         obj.metadata = obj.metadata ?? {};
         obj.metadata.resourceVersion = String(revision);
-        json = JSON.stringify(obj);
+        bytes = ownBuffer(Buffer.from(JSON.stringify(obj)));
       }
     }
     const prefix = resourcePrefixOf(value.key);
     const fields = this.options.fieldsOf(prefix, obj);
     return {
-      key: value.key, prefix, revision, json,
+      key: value.key, prefix, revision, bytes,
       namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '',
       labels: obj.metadata.labels ?? {}, fields,
-      object: () => JSON.parse(json) as KubeObject,
+      object: () => JSON.parse(bytes.toString('utf8')) as KubeObject,
     };
   }
+}
+
+const METADATA_OPEN = Buffer.from('"metadata":{');
+
+/** encodeObject's bytes (metadata first, no resourceVersion) with `metadata.resourceVersion` added. */
+function bytesWithResourceVersion(stored: Buffer, revision: number): Buffer {
+  const at = stored.indexOf(METADATA_OPEN);
+  if (at < 0) return ownBuffer(stored);
+  const open = at + METADATA_OPEN.length;
+  const field = Buffer.from(stored[open] === 0x7d ? `"resourceVersion":"${revision}"` : `"resourceVersion":"${revision}",`);
+  const out = Buffer.allocUnsafeSlow(stored.length + field.length);
+  stored.copy(out, 0, 0, open);
+  field.copy(out, open);
+  stored.copy(out, open + field.length, open);
+  return out;
+}
+
+/** A copy in its own memory: small Buffers share 8 KiB pools, and one kept slice would keep its whole pool alive. */
+function ownBuffer(b: Buffer): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length);
+  b.copy(out);
+  return out;
 }
 
 /** True when the object's first keys are apiVersion, kind, metadata (as encodeObject writes them) and it has no resourceVersion. */

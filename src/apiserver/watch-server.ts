@@ -8,6 +8,7 @@ import { servedApiVersion, toServed } from './rest/version-conversion.js';
 import { includeObjectOf, tableRowJson, columnsJson } from './rest/table.js';
 
 const BOOKMARK_INTERVAL_MS = 30_000;
+const LINE_END = Buffer.from('}\n');
 /** A watcher that has this much unsent output is too slow to keep: its stream is ended and it relists. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -43,37 +44,37 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
     return;
   }
 
-  const objectJson = (o: CachedObject): string => {
+  const objectBytes = (o: CachedObject): Buffer => {
     if (format === 'table') {
-      const obj = toServed(JSON.parse(o.json) as KubeObject, rt, strategy);
+      const obj = toServed(o.object(), rt, strategy);
       const row = tableRowJson(strategy, obj, include, ctx.now());
-      return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${o.revision}"},"rows":[${row}]}`;
+      return Buffer.from(`{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${o.revision}"},"rows":[${row}]}`);
     }
-    return convert ? JSON.stringify(toServed(JSON.parse(o.json) as KubeObject, rt, strategy)) : o.json;
+    return convert ? Buffer.from(JSON.stringify(toServed(o.object(), rt, strategy))) : o.bytes;
   };
-  const lineFor = (type: string, ev: CachedEvent | undefined, o: CachedObject): string => {
+  const lineFor = (type: string, ev: CachedEvent | undefined, o: CachedObject): Buffer => {
     const form = `${type}:${format}:${apiVersion}:${include}`;
     let line = ev?.lines?.get(form);
     if (line === undefined) {
-      line = `{"type":"${type}","object":${objectJson(o)}}\n`;
+      line = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), objectBytes(o), LINE_END]);
       if (ev) (ev.lines ??= new Map()).set(form, line);
     }
     if (format === 'table' && !sentColumns) {
       sentColumns = true;
       // Only the first table event carries the column definitions.
-      line = line.replace('"rows":[', `"columnDefinitions":${columnsJson(strategy.table.columns)},"rows":[`);
+      return Buffer.from(line.toString('utf8').replace('"rows":[', `"columnDefinitions":${columnsJson(strategy.table.columns)},"rows":[`));
     }
     return line;
   };
 
   let closed = false;
-  const write = (chunk: string): void => {
+  const write = (chunk: string | Buffer): void => {
     if (closed) return;
     res.write(chunk);
     if (res.writableLength > MAX_BUFFERED_BYTES) close();
   };
   const emit = (events: CachedEvent[]): void => {
-    let out = '';
+    const out: Buffer[] = [];
     for (const ev of events) {
       const now = selects(call, sel, ev.current);
       const before = ev.previous !== undefined && selects(call, sel, ev.previous);
@@ -83,9 +84,9 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
       else if (now && before) type = 'MODIFIED';
       else if (now) type = 'ADDED';
       else if (before) type = 'DELETED';
-      if (type) out += lineFor(type, ev, ev.current);
+      if (type) out.push(lineFor(type, ev, ev.current));
     }
-    if (out) write(out);
+    if (out.length > 0) write(out.length === 1 ? out[0] : Buffer.concat(out));
   };
   const bookmark = (initialEnd: boolean): void => {
     const ann = initialEnd ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : '';
@@ -97,9 +98,9 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
 
   // Initial state and subscription happen in one synchronous turn: no event can fall between them.
   if (sendInitial && !(query.get('sendInitialEvents') === 'false')) {
-    let out = '';
-    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace)) if (selects(call, sel, o)) out += lineFor('ADDED', undefined, o);
-    if (out) write(out);
+    const out: Buffer[] = [];
+    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace)) if (selects(call, sel, o)) out.push(lineFor('ADDED', undefined, o));
+    if (out.length > 0) write(Buffer.concat(out));
     if (query.get('sendInitialEvents') === 'true' && bookmarks) bookmark(true);
   } else {
     emit(replay);

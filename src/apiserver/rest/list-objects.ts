@@ -94,7 +94,7 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
   if (format === 'table') {
     const include = includeObjectOf(query);
     const now = ctx.now();
-    const rowOf = (i: ListItem) => cachedTableRow(i, include, now, () => tableRowJson(strategy, toServed(JSON.parse(i.json) as KubeObject, rt, strategy), include, now));
+    const rowOf = (i: ListItem) => cachedTableRow(i, include, now, () => tableRowJson(strategy, toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy), include, now));
     return {
       head: tableHead(strategy.table.columns, meta),
       items: items.length,
@@ -102,11 +102,11 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
       tail: ']}',
     };
   }
-  const jsonOf = needsConversion ? (i: ListItem) => JSON.stringify(toServed(JSON.parse(i.json) as KubeObject, rt, strategy)) : (i: ListItem) => i.json;
+  const bytesOf = needsConversion ? (i: ListItem) => Buffer.from(JSON.stringify(toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy))) : (i: ListItem) => i.bytes;
   return {
     head: `{"kind":"${rt.listKind}","apiVersion":"${servedApiVersion(rt)}","metadata":${JSON.stringify(meta)},"items":[`,
     items: items.length,
-    *parts() { for (let i = 0; i < items.length; i += LIST_BATCH) yield items.slice(i, i + LIST_BATCH).map(jsonOf).join(','); },
+    *parts() { for (let i = 0; i < items.length; i += LIST_BATCH) yield joinBytes(items.slice(i, i + LIST_BATCH).map(bytesOf)); },
     tail: ']}',
   };
 }
@@ -114,13 +114,25 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
 /** Items are serialised and sent this many at a time, so a big list neither builds one huge string nor blocks the loop. */
 const LIST_BATCH = 500;
 
-type ListItem = { key: string; json: string; rows?: Map<string, { at: number; json: string }> };
+type ListItem = { key: string; bytes: Buffer; rows?: Map<string, { at: number; json: string }> };
+
+const COMMA = Buffer.from(',');
+
+/** Items joined with commas, in one copy. */
+function joinBytes(parts: Buffer[]): Buffer {
+  const withCommas: Buffer[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) withCommas.push(COMMA);
+    withCommas.push(parts[i]);
+  }
+  return Buffer.concat(withCommas);
+}
 
 /** A list response in pieces: `head`, the `parts()` joined with commas, then `tail`. */
 export interface ListBody {
   head: string;
   items: number;
-  parts(): Generator<string>;
+  parts(): Generator<string | Buffer>;
   tail: string;
 }
 
@@ -139,7 +151,7 @@ function cachedTableRow(item: ListItem, include: string, now: Date, render: () =
 
 async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selection, token: ContinueToken, limit: number) {
   const prefix = call.namespace ? `${call.rt.storagePrefix}${call.namespace}/` : call.rt.storagePrefix;
-  const items: { key: string; json: string }[] = [];
+  const items: ListItem[] = [];
   let startAfter = token.start;
   let more = false;
   try {
@@ -152,7 +164,7 @@ async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selectio
         const labels = obj.metadata.labels ?? {};
         if (!sel.labels.matches(labels) || !sel.fields.matches(selectableFields(call.strategy, obj))) continue;
         if (limit > 0 && items.length >= limit) { more = true; break; }
-        items.push({ key: v.key, json: JSON.stringify(obj) });
+        items.push({ key: v.key, bytes: Buffer.from(JSON.stringify(obj)) });
       }
       if (more || !page.more) break;
     }

@@ -151,9 +151,18 @@ function isObjectOf(obj: unknown, kind: string): boolean {
 
 /** Streams a list; waits for the socket to drain between batches so a big list doesn't hog memory. */
 async function sendList(res: ServerResponse, body: ListBody): Promise<void> {
+  const comma = Buffer.from(',');
   if (body.items <= 500) {
-    const whole = body.head + [...body.parts()].join(',') + body.tail;
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(whole) });
+    const pieces: (string | Buffer)[] = [body.head];
+    let first = true;
+    for (const part of body.parts()) {
+      if (!first) pieces.push(comma);
+      pieces.push(part);
+      first = false;
+    }
+    pieces.push(body.tail);
+    const whole = Buffer.concat(pieces.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': whole.length });
     res.end(whole);
     return;
   }
@@ -162,7 +171,8 @@ async function sendList(res: ServerResponse, body: ListBody): Promise<void> {
   let first = true;
   for (const part of body.parts()) {
     if (res.destroyed) return;
-    if (!res.write(first ? part : ',' + part)) await drained(res);
+    if (!first) res.write(comma);
+    if (!res.write(part)) await drained(res);
     first = false;
   }
   res.end(body.tail);
