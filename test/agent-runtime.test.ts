@@ -62,11 +62,13 @@ test('a sandbox gets a pod IP; an httpd container in it answers from the host; s
   const t0 = performance.now();
   const sandbox = await runtime.runSandbox({ uid, namespace: 'default', name: 'web', hostname: 'web' });
   const tSandbox = performance.now() - t0;
-  assert.match(sandbox.ip, /^10\.42\.\d+\.\d+$/);
+  assert.match(await sandbox.attached, /^10\.42\.\d+\.\d+$/);
+  assert.equal(sandbox.ip, await sandbox.attached);
+  assert.match(await readFile(join(sandbox.dir, 'hosts'), 'utf8'), new RegExp(`^${sandbox.ip.replace(/\./g, '\\.')}\tweb$`, 'm'));
   const logPath = join(sandbox.dir, 'httpd', '0.log');
   const id = `${uid}-httpd-0`;
   const state = await runtime.startContainer(sandbox, {
-    id, podUid: uid, name: 'httpd', attempt: 0, env, workingDir: '', user: '', layers, logPath, resources: { memoryLimitBytes: 64 << 20 },
+    id, podUid: uid, name: 'httpd', attempt: 0, env, workingDir: '', user: '', layers, logPath: 'httpd/0.log', resources: { memoryLimitBytes: 64 << 20 },
     args: ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && echo started && exec httpd -f -p 8080 -h /www'],
   });
   const tStart = performance.now() - t0;
@@ -97,13 +99,13 @@ test('a container exit code is reported with reason Error, and 0 as Completed', 
   const sandbox = await runtime.runSandbox({ uid, namespace: 'default', name: 'job', hostname: 'job' });
   const base = { podUid: uid, attempt: 0, env, workingDir: '/tmp', user: 'nobody', layers, resources: {} };
   const failed = nextExit(`${uid}-fail-0`);
-  await runtime.startContainer(sandbox, { ...base, id: `${uid}-fail-0`, name: 'fail', args: ['sh', '-c', 'id -u; exit 3'], logPath: join(sandbox.dir, 'fail', '0.log') });
+  await runtime.startContainer(sandbox, { ...base, id: `${uid}-fail-0`, name: 'fail', args: ['sh', '-c', 'id -u; exit 3'], logPath: 'fail/0.log' });
   const s = await failed;
   assert.equal(s.exitCode, 3);
   assert.equal(s.reason, 'Error');
   assert.match(await readFile(join(sandbox.dir, 'fail', '0.log'), 'utf8'), /stdout F 65534$/m);
   const ok = nextExit(`${uid}-ok-0`);
-  await runtime.startContainer(sandbox, { ...base, id: `${uid}-ok-0`, name: 'ok', args: ['true'], logPath: join(sandbox.dir, 'ok', '0.log') });
+  await runtime.startContainer(sandbox, { ...base, id: `${uid}-ok-0`, name: 'ok', args: ['true'], logPath: 'ok/0.log' });
   assert.equal((await ok).reason, 'Completed');
   for (const c of runtime.listContainers(uid)) await runtime.removeContainer(c.id);
   await runtime.removeSandbox(uid);

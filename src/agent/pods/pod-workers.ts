@@ -6,8 +6,8 @@ import type { KubeObject } from '../../api/object.js';
 import type { ResourceRef } from '../../client/resource-path.js';
 import { isConflict, isNotFound } from '../../client/client-error.js';
 import type { KubeClient } from '../../client/kube-client.js';
-import type { ImageService } from '../images/image-types.js';
-import type { ContainerRuntime, ContainerState, Sandbox } from '../runtime/container-runtime.js';
+import type { ImageRecord, ImageService } from '../images/image-types.js';
+import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox } from '../runtime/container-runtime.js';
 import { containerArgs, containerEnv, containerResources, containerUser } from './container-process.js';
 import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
 
@@ -35,6 +35,11 @@ interface PodRecord {
   containers: Map<string, ContainerRecord>;
   terminal: boolean;
   lastStatus?: string;
+}
+
+/** Whether a container's environment names the pod IP (its start then waits for the network). Pure. */
+export function needsPodIP(c: Container): boolean {
+  return (c.env ?? []).some((e) => e.valueFrom?.fieldRef?.fieldPath === 'status.podIP' || e.valueFrom?.fieldRef?.fieldPath === 'status.podIPs');
 }
 
 /** Crash-loop backoff before restart n (n = restarts so far): the first restart at once, then 10 s doubling to 5 min. Pure. */
@@ -97,10 +102,15 @@ export class PodWorkers {
       if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: 'ContainerCreating' } });
     }
     if (!rec.sandbox) {
+      const sandboxSpec = { uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '' };
+      // First containers' bundles are prepared while the namespaces are made (their config names fixed paths).
+      const fresh = spec.containers.filter((c) => !rec.containers.get(c.name)?.current && !needsPodIP(c));
+      void Promise.all(fresh.map(async (c) => {
+        const image = await this.o.images.resolve(c.image ?? '');
+        if (image) await this.o.runtime.prepareContainer(sandboxSpec, await this.containerSpec(pod, '', c, image, 0));
+      })).catch(() => {}); // startContainer reports failures
       try {
-        rec.sandbox = await this.o.runtime.runSandbox({
-          uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '',
-        });
+        rec.sandbox = await this.o.runtime.runSandbox(sandboxSpec);
         rec.podDir = rec.sandbox.dir;
       } catch (err) {
         for (const cr of rec.containers.values()) cr.waiting = { reason: 'ContainerCreating', message: `failed to create pod sandbox: ${String(err)}` };
@@ -117,6 +127,21 @@ export class PodWorkers {
       const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, restartPolicy);
       if (wait !== undefined) later(wait);
     }));
+    const sandbox = rec.sandbox;
+    try {
+      await sandbox.attached;
+    } catch (err) {
+      // CNI failed: the sandbox is remade from scratch on the retry.
+      await this.teardownContainers(rec, 0);
+      await this.o.runtime.removeSandbox(rec.uid);
+      rec.sandbox = undefined;
+      for (const cr of rec.containers.values()) {
+        cr.current = undefined;
+        cr.waiting = { reason: 'ContainerCreating', message: `failed to set up the pod network: ${String(err)}` };
+      }
+      await this.report(pod, rec, 'Pending');
+      throw err;
+    }
     for (const cr of rec.containers.values()) this.refresh(cr);
     const phase = podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
     if (phase === 'Succeeded' || phase === 'Failed') {
@@ -149,14 +174,9 @@ export class PodWorkers {
       return 5000;
     }
     const attempt = cur ? cur.attempt + 1 : 0;
-    const env = containerEnv(pod, c, image.config, sandbox.ip, this.o.hostIP);
-    const id = `${pod.metadata.uid}-${c.name}-${attempt}`;
     try {
-      const state = await this.o.runtime.startContainer(sandbox, {
-        id, podUid: pod.metadata.uid ?? '', name: c.name, attempt, env, args: containerArgs(c, image.config, env),
-        workingDir: c.workingDir ?? image.config.workingDir, user: containerUser(pod, c, image.config), layers: await this.o.images.layerDirs(image),
-        logPath: join(sandbox.dir, c.name, `${attempt}.log`), resources: containerResources(c),
-      });
+      const podIP = needsPodIP(c) ? await sandbox.attached : sandbox.ip;
+      const state = await this.o.runtime.startContainer(sandbox, await this.containerSpec(pod, podIP, c, image, attempt));
       if (cur) {
         if (cr.previous) await this.o.runtime.removeContainer(cr.previous.id);
         cr.previous = cur;
@@ -171,6 +191,17 @@ export class PodWorkers {
       cr.waiting = { reason: 'CreateContainerError', message: String(err instanceof Error ? err.message : err) };
       return 10_000;
     }
+  }
+
+  /** The runtime's spec of one container attempt (id `<pod uid>-<name>-<attempt>`). Pure but for the image's layer dirs. */
+  private async containerSpec(pod: PodObject, podIP: string, c: Container, image: ImageRecord, attempt: number): Promise<ContainerSpec> {
+    const env = containerEnv(pod, c, image.config, podIP, this.o.hostIP);
+    const uid = pod.metadata.uid ?? '';
+    return {
+      id: `${uid}-${c.name}-${attempt}`, podUid: uid, name: c.name, attempt, env, args: containerArgs(c, image.config, env),
+      workingDir: c.workingDir ?? image.config.workingDir, user: containerUser(pod, c, image.config), layers: await this.o.images.layerDirs(image),
+      logPath: join(c.name, `${attempt}.log`), resources: containerResources(c),
+    };
   }
 
   /** Takes the runtime's latest state of the record's current container (exits arrive there first). */
@@ -194,11 +225,17 @@ export class PodWorkers {
     }
   }
 
-  /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container, the sandbox and the pod's files; forgets the pod. */
-  private async teardown(rec: PodRecord, graceMs: number): Promise<void> {
+  /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container of the pod. */
+  private async teardownContainers(rec: PodRecord, graceMs: number): Promise<void> {
     const rt = this.o.runtime;
     await Promise.all(rt.listContainers(rec.uid).map((c) => rt.stopContainer(c.id, graceMs)));
     for (const c of rt.listContainers(rec.uid)) await rt.removeContainer(c.id);
+  }
+
+  /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container, the sandbox and the pod's files; forgets the pod. */
+  private async teardown(rec: PodRecord, graceMs: number): Promise<void> {
+    const rt = this.o.runtime;
+    await this.teardownContainers(rec, graceMs);
     await rt.removeSandbox(rec.uid);
     if (rec.podDir) await rm(rec.podDir, { recursive: true, force: true });
     this.pods.delete(rec.key);

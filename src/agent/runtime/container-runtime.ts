@@ -23,8 +23,14 @@ export interface Sandbox {
   netnsPath: string;
   ipcPath: string;
   utsPath: string;
-  /** The pod's IPv4 address from CNI. */
+  /** The pod's IPv4 address from CNI; '' until `attached` has resolved. */
   ip: string;
+  /**
+   * CNI ADD runs in the background while containers are prepared and created in the namespaces:
+   * resolves with the pod IP once attached (and /etc/hosts names it); rejects when CNI fails (the
+   * caller then removes the sandbox).
+   */
+  attached: Promise<string>;
   /** Per-pod directory (logs, /etc/hosts, /etc/hostname, /etc/resolv.conf). */
   dir: string;
 }
@@ -55,7 +61,7 @@ export interface ContainerSpec {
   user: string;
   /** Image layer directories, bottom first (overlay lowerdirs). */
   layers: string[];
-  /** Kubernetes-format log file (conmon k8s-file). */
+  /** Kubernetes-format log file (conmon k8s-file), relative to the pod's directory (Sandbox.dir), e.g. `main/0.log`. */
   logPath: string;
   resources: ContainerResources;
 }
@@ -79,11 +85,23 @@ export interface ContainerState {
 }
 
 export interface ContainerRuntime {
-  /** Creates the pod's namespaces and network, or returns the existing sandbox. Idempotent. */
+  /**
+   * Creates the pod's namespaces and starts attaching its network, or returns the existing sandbox.
+   * Resolves once containers can be created in it (before the IP is known: see Sandbox.attached). Idempotent.
+   */
   runSandbox(spec: SandboxSpec): Promise<Sandbox>;
+  /**
+   * Prepares a container's bundle (rootfs, config) before its sandbox exists, so that work overlaps
+   * the sandbox's set-up; startContainer with the same id uses it. Optional: startContainer prepares
+   * what was not. Idempotent per id; a failure is reported again by startContainer.
+   */
+  prepareContainer(sandbox: SandboxSpec, spec: ContainerSpec): Promise<void>;
   /** Releases the network and namespaces of a pod whose containers are removed. Idempotent. */
   removeSandbox(uid: string): Promise<void>;
-  /** Creates and starts a container; resolves once it runs (or has already exited). Throws when creation fails. */
+  /**
+   * Creates and starts a container (in a sandbox whose network may still be attaching); resolves as
+   * soon as `runc start` returns (status running, or exited if it already did). Throws when creation fails.
+   */
   startContainer(sandbox: Sandbox, spec: ContainerSpec): Promise<ContainerState>;
   /** SIGTERM, then SIGKILL after graceMs; resolves once the container has exited. Idempotent. */
   stopContainer(id: string, graceMs: number): Promise<void>;

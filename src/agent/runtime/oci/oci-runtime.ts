@@ -10,7 +10,7 @@ import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon } from './conmon.js';
 import { ensurePrivateMount, unmount, unmountAllUnder } from './mounts.js';
 import { buildOciSpec, resolveUser } from './oci-spec.js';
-import { pinPodNamespaces, releasePodNamespaces } from './pod-namespaces.js';
+import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
 
 export interface OciRuntimeOptions {
   /** The agent's data dir; the runtime uses ns/, containers/, runc/, exits/, conmon/ and pods/ in it. */
@@ -35,6 +35,10 @@ export class OciRuntime implements ContainerRuntime {
   private readonly containers = new Map<string, ContainerState>();
   private readonly exitWaiters = new Map<string, (() => void)[]>();
   private readonly listeners: ((s: ContainerState) => void)[] = [];
+  /** Bundles prepared ahead of startContainer, by container id. */
+  private readonly prepared = new Map<string, Promise<void>>();
+  /** /etc/passwd and /etc/group of each image (by its lowerdir stack). */
+  private readonly imageUsers = new Map<string, Promise<{ passwd: string; group: string }>>();
   private readonly runc: string;
   private readonly conmon: string;
   private readonly dirs: { ns: string; containers: string; runcRoot: string; exits: string; sockets: string; pods: string };
@@ -82,24 +86,26 @@ export class OciRuntime implements ContainerRuntime {
   async runSandbox(spec: SandboxSpec): Promise<Sandbox> {
     const existing = this.sandboxes.get(spec.uid);
     if (existing) return existing;
-    const dir = join(this.dirs.pods, `${spec.namespace}_${spec.name}_${spec.uid}`);
+    const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
-    const ns = await pinPodNamespaces(this.dirs.ns, spec.uid, spec.hostname);
-    try {
-      const net = await this.opts.network.add(spec.uid, ns.net);
-      await Promise.all([
-        writeFile(join(dir, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${net.ip}\t${spec.hostname}\n`),
-        writeFile(join(dir, 'hostname'), `${spec.hostname}\n`),
-        copyFile('/etc/resolv.conf', join(dir, 'resolv.conf')).catch(() => writeFile(join(dir, 'resolv.conf'), '')),
-      ]);
-      const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: net.ip, dir };
-      this.sandboxes.set(spec.uid, sandbox);
-      return sandbox;
-    } catch (err) {
-      await this.opts.network.del(spec.uid, ns.net).catch(() => {});
-      await releasePodNamespaces(this.dirs.ns, spec.uid);
-      throw err;
-    }
+    const hosts = (ip: string): string => `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`;
+    const [ns] = await Promise.all([
+      pinPodNamespaces(this.dirs.ns, spec.uid, spec.hostname),
+      writeFile(join(dir, 'hosts'), hosts('')),
+      writeFile(join(dir, 'hostname'), `${spec.hostname}\n`),
+      copyFile('/etc/resolv.conf', join(dir, 'resolv.conf')).catch(() => writeFile(join(dir, 'resolv.conf'), '')),
+    ]);
+    const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: '', dir, attached: Promise.resolve('') };
+    // CNI ADD in the background: containers are created meanwhile. /etc/hosts is rewritten in place
+    // (same inode, so the containers' bind mounts see it) once the IP is known.
+    sandbox.attached = this.opts.network.add(spec.uid, ns.net).then(async (net) => {
+      await writeFile(join(dir, 'hosts'), hosts(net.ip));
+      sandbox.ip = net.ip;
+      return net.ip;
+    });
+    sandbox.attached.catch(() => {}); // the pod worker awaits it and removes the sandbox on failure
+    this.sandboxes.set(spec.uid, sandbox);
+    return sandbox;
   }
 
   async removeSandbox(uid: string): Promise<void> {
@@ -114,31 +120,31 @@ export class OciRuntime implements ContainerRuntime {
     if (sb) this.opts.log.debug({ uid }, 'sandbox removed');
   }
 
+  prepareContainer(sandbox: SandboxSpec, spec: ContainerSpec): Promise<void> {
+    let p = this.prepared.get(spec.id);
+    if (!p) {
+      p = this.prepare(this.podDir(sandbox), spec);
+      this.prepared.set(spec.id, p);
+      p.catch(() => {}); // reported by startContainer
+    }
+    return p;
+  }
+
   async startContainer(sandbox: Sandbox, spec: ContainerSpec): Promise<ContainerState> {
     const bundle = join(this.dirs.containers, spec.id);
-    const rootfs = join(bundle, 'rootfs');
-    await Promise.all(['rootfs', 'upper', 'work'].map((d) => mkdir(join(bundle, d), { recursive: true })));
-    await mkdir(dirname(spec.logPath), { recursive: true });
     const state: ContainerState = { id: spec.id, podUid: spec.podUid, name: spec.name, attempt: spec.attempt, status: 'created' };
     this.containers.set(spec.id, state);
     try {
-      const lower = [...spec.layers].reverse().join(':');
-      await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, rootfs]);
-      const [passwd, group] = await Promise.all(['passwd', 'group'].map((f) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '')));
-      const user = resolveUser(spec.user, passwd ?? '', group ?? '');
-      const config = buildOciSpec({
-        args: spec.args, env: spec.env, cwd: spec.workingDir, uid: user.uid, gid: user.gid, additionalGids: [], rootfs,
-        netnsPath: sandbox.netnsPath, ipcPath: sandbox.ipcPath, utsPath: sandbox.utsPath,
-        cgroupsPath: containerCgroupPath(spec.podUid, spec.id), resources: spec.resources,
-        etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, source: join(sandbox.dir, f) })),
-        annotations: { 'io.flotilla.pod.uid': spec.podUid, 'io.flotilla.container.name': spec.name, 'io.flotilla.container.attempt': String(spec.attempt) },
-      });
-      if (spec.workingDir) await mkdir(join(rootfs, spec.workingDir), { recursive: true });
-      await writeFile(join(bundle, 'config.json'), JSON.stringify(config));
+      let prepared = this.prepared.get(spec.id);
+      if (!prepared) {
+        prepared = this.prepare(sandbox.dir, spec);
+        this.prepared.set(spec.id, prepared);
+      }
+      await prepared;
       state.pid = await createWithConmon({
         conmon: this.conmon, runc: this.runc, runcRoot: this.dirs.runcRoot, id: spec.id,
         shortId: createHash('sha256').update(spec.id).digest('hex').slice(0, 12), bundle,
-        logPath: spec.logPath, exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
+        logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
       });
       await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'start', spec.id]);
       state.startedAt = new Date().toISOString();
@@ -148,6 +154,42 @@ export class OciRuntime implements ContainerRuntime {
       await this.removeContainer(spec.id);
       throw err;
     }
+  }
+
+  /**
+   * The bundle of a container: overlay rootfs of the image layers (own upper/work), users resolved
+   * from the image's /etc/passwd and /etc/group (read once per layer stack), config.json naming the
+   * pod's namespace files and /etc files by their fixed paths (they need not exist yet).
+   */
+  private async prepare(podDir: string, spec: ContainerSpec): Promise<void> {
+    const bundle = join(this.dirs.containers, spec.id);
+    const rootfs = join(bundle, 'rootfs');
+    await Promise.all([...['rootfs', 'upper', 'work'].map((d) => mkdir(join(bundle, d), { recursive: true })), mkdir(dirname(join(podDir, spec.logPath)), { recursive: true })]);
+    const lower = [...spec.layers].reverse().join(':');
+    await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, rootfs]);
+    let users = this.imageUsers.get(lower);
+    if (!users) {
+      users = Promise.all(['passwd', 'group'].map((f) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => ''))).then(([passwd, group]) => ({ passwd: passwd ?? '', group: group ?? '' }));
+      this.imageUsers.set(lower, users);
+    }
+    const { passwd, group } = await users;
+    const user = resolveUser(spec.user, passwd, group);
+    const ns = podNamespacePaths(this.dirs.ns, spec.podUid);
+    const config = buildOciSpec({
+      args: spec.args, env: spec.env, cwd: spec.workingDir, uid: user.uid, gid: user.gid, additionalGids: [], rootfs,
+      netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts,
+      cgroupsPath: containerCgroupPath(spec.podUid, spec.id), resources: spec.resources,
+      etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, source: join(podDir, f) })),
+      annotations: { 'io.flotilla.pod.uid': spec.podUid, 'io.flotilla.container.name': spec.name, 'io.flotilla.container.attempt': String(spec.attempt) },
+    });
+    await Promise.all([
+      spec.workingDir ? mkdir(join(rootfs, spec.workingDir), { recursive: true }) : undefined,
+      writeFile(join(bundle, 'config.json'), JSON.stringify(config)),
+    ]);
+  }
+
+  private podDir(spec: SandboxSpec): string {
+    return join(this.dirs.pods, `${spec.namespace}_${spec.name}_${spec.uid}`);
   }
 
   async stopContainer(id: string, graceMs: number): Promise<void> {
@@ -166,6 +208,7 @@ export class OciRuntime implements ContainerRuntime {
     await rm(bundle, { recursive: true, force: true });
     await rm(join(this.dirs.exits, id), { force: true });
     this.containers.delete(id);
+    this.prepared.delete(id);
   }
 
   /**
