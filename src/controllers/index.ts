@@ -20,6 +20,9 @@ import { namespaceKeyOfServiceAccount, serviceAccountReconciler, SERVICE_ACCOUNT
 import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
 import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-lifecycle/start-node-controllers.js';
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
+import { startJobController } from './job/start-job-controller.js';
+import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
+import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 
 export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
@@ -67,6 +70,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startWorkloadControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
       startNodeControllers({ client: opts.client, informers, log, settings: nodeControllerSettingsFromEnv(process.env) }).then((cs) => { running.push(...cs); }),
       startEndpointControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
+      startJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
     ]);
     informers.startAll();
     await started;
