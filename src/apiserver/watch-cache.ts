@@ -1,5 +1,6 @@
 import type { Store, StoredValue, Watch, WatchEvent } from '../store/store.js';
 import type { KubeObject } from '../api/object.js';
+import type { RowMemo } from './rest/table-row-memo.js';
 
 /**
  * The API server's in-memory view of the store: the latest state of every object and a ring of
@@ -25,8 +26,8 @@ export interface CachedObject {
   labels: Record<string, string>;
   /** Selectable fields (metadata.name, metadata.namespace and the kind's own). */
   fields: Record<string, string>;
-  /** Rendered table rows of this version, by form, with when they were rendered (see list-objects). */
-  rows?: Map<string, { at: number; json: string }>;
+  /** Rendered table rows of this version, by form (see rest/table-row-memo.ts). */
+  rows?: Map<string, RowMemo>;
   /** A freshly parsed copy of the object (callers may mutate it). Only the bytes are held, to keep memory low. */
   object(): KubeObject;
 }

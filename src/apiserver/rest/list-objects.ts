@@ -7,7 +7,8 @@ import { CompactedError } from '../../store/store.js';
 import { selectableFields, supportsField } from './selectable-fields.js';
 import { servedApiVersion, toServed } from './version-conversion.js';
 import { decodeObject } from './storage-key.js';
-import { includeObjectOf, tableHead, tableRowJson } from './table.js';
+import { includeObjectOf, tableHead } from './table.js';
+import { memoizeRow, rowFromMemo, type RowMemo } from './table-row-memo.js';
 
 export interface Selection {
   labels: LabelSelector;
@@ -94,7 +95,7 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
   if (format === 'table') {
     const include = includeObjectOf(query);
     const now = ctx.now();
-    const rowOf = (i: ListItem) => cachedTableRow(i, include, now, () => tableRowJson(strategy, toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy), include, now));
+    const rowOf = (i: ListItem) => cachedTableRow(i, include, now, () => memoizeRow(strategy, toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy), include, now));
     return {
       head: tableHead(strategy.table.columns, meta),
       items: items.length,
@@ -114,7 +115,7 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
 /** Items are serialised and sent this many at a time, so a big list neither builds one huge string nor blocks the loop. */
 const LIST_BATCH = 500;
 
-type ListItem = { key: string; bytes: Buffer; rows?: Map<string, { at: number; json: string }> };
+type ListItem = { key: string; bytes: Buffer; rows?: Map<string, RowMemo> };
 
 const COMMA = Buffer.from(',');
 
@@ -136,17 +137,15 @@ export interface ListBody {
   tail: string;
 }
 
-/**
- * A table row is reused for a second: rows hold relative times (AGE), and a second is the
- * finest they show. Saves re-parsing every object for repeated `kubectl get` and watches.
- */
-function cachedTableRow(item: ListItem, include: string, now: Date, render: () => string): string {
+/** A table row from the object version's memo when it still holds, else rendered (parsing the object) and memoized. */
+function cachedTableRow(item: ListItem, include: string, now: Date, render: () => RowMemo): string {
   const memo = (item.rows ??= new Map());
   const hit = memo.get(include);
-  if (hit && now.getTime() - hit.at < 1000) return hit.json;
-  const json = render();
-  memo.set(include, { at: now.getTime(), json });
-  return json;
+  const reused = hit && rowFromMemo(hit, now);
+  if (reused !== undefined) return reused;
+  const fresh = render();
+  memo.set(include, fresh);
+  return fresh.json;
 }
 
 async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selection, token: ContinueToken, limit: number) {
