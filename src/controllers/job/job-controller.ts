@@ -1,0 +1,294 @@
+import type { Logger } from 'pino';
+import type { Job, JobStatus } from 'kubernetes-types/batch/v1.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../../api/object.js';
+import type { ResourceType } from '../../api/resource-type.js';
+import { findResourceType } from '../../api/resource-types.js';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { Informer } from '../../client/informer.js';
+import { isConflict, isNotFound } from '../../client/client-error.js';
+import { keyOf, objectKey, type ObjectKey } from '../../client/object-key.js';
+import { deepEqual } from '../../api/validation/field.js';
+import type { ReconcileResult } from '../controller.js';
+import type { EventRecorder } from '../events/event-recorder.js';
+import { controllerOf } from '../replicaset/controller-ref.js';
+import { Expectations } from '../replicaset/expectations.js';
+import { isPodReady } from '../replicaset/pod-state.js';
+import { slowStartBatch } from '../replicaset/slow-start.js';
+import { jobPod } from './job-pod.js';
+import { planPods } from './job-plan.js';
+import { completionIndexOf, finishedAt, finishedCondition, formatIndexes, JOB_TRACKING_FINALIZER, parseIndexes, podOutcome, rfc3339, withCondition } from './job-state.js';
+
+export const JOBS = findResourceType('batch', 'v1', 'jobs') as ResourceType;
+export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+
+/** At most this many pod creates per reconcile (kube-controller-manager's MaxPodCreateDeletePerSync). */
+export const MAX_CREATES_PER_SYNC = 500;
+
+type JobObject = KubeObject & Job;
+type PodObject = KubeObject & Pod;
+
+export interface JobControllerOptions {
+  client: KubeClient;
+  jobs: Informer;
+  pods: Informer;
+  recorder: EventRecorder;
+  log: Logger;
+  /** Clock in ms (default Date.now). */
+  now?: () => number;
+}
+
+/**
+ * Kubernetes' Job controller (pkg/controller/job) with finalizer-based tracking: every pod it
+ * creates carries `batch.kubernetes.io/job-tracking`; a pod that ends is first written into
+ * status.uncountedTerminatedPods, then its finalizer is removed, then it moves into
+ * status.succeeded / failed, so no pod is counted twice or lost when the pod is deleted.
+ * Runs up to parallelism pods towards completions (NonIndexed or Indexed), fails the Job past
+ * backoffLimit (BackoffLimitExceeded) or activeDeadlineSeconds (DeadlineExceeded), suspends and
+ * resumes it, and deletes a finished Job after ttlSecondsAfterFinished (the TTL-after-finished
+ * controller's job, done here).
+ */
+export class JobController {
+  readonly expectations: Expectations;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: JobControllerOptions) {
+    this.now = opts.now ?? Date.now;
+    this.expectations = new Expectations(this.now);
+  }
+
+  /** Level-triggered sync of one Job (syncJob). Idempotent; throws to retry (e.g. a status write conflict). */
+  reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
+    const key = keyOf(namespace, name);
+    let job = this.opts.jobs.get(namespace, name) as JobObject | undefined;
+    if (!job) {
+      this.expectations.delete(key);
+      return;
+    }
+    const pods = this.opts.pods.list(namespace).filter((p) => controllerOf(p)?.uid === job?.metadata.uid) as PodObject[];
+    if (finishedCondition(job) || job.metadata.deletionTimestamp) {
+      await Promise.all(pods.filter(hasTrackingFinalizer).map((p) => this.removeFinalizer(p)));
+      return job.metadata.deletionTimestamp ? undefined : this.expireAfterTtl(job);
+    }
+    const now = this.now();
+    const nowText = rfc3339(now);
+    const indexed = job.spec?.completionMode === 'Indexed';
+    const completions = job.spec?.completions ?? undefined;
+    const status: JobStatus = structuredClone(job.status ?? {});
+    const uncounted = { succeeded: new Set(status.uncountedTerminatedPods?.succeeded ?? []), failed: new Set(status.uncountedTerminatedPods?.failed ?? []) };
+    const completed = parseIndexes(status.completedIndexes);
+
+    // 1. Pods that ended and still hold our finalizer are recorded as uncounted before anything else.
+    let recorded = false;
+    for (const pod of pods) {
+      const outcome = podOutcome(pod);
+      const uid = pod.metadata.uid ?? '';
+      if (!outcome || !hasTrackingFinalizer(pod) || uncounted.succeeded.has(uid) || uncounted.failed.has(uid)) continue;
+      if (job.spec?.suspend && pod.status?.phase !== 'Failed' && pod.status?.phase !== 'Succeeded') {
+        // Deleted because the Job is suspended: not a failure (Kubernetes does not count these).
+        await this.removeFinalizer(pod);
+        continue;
+      }
+      uncounted[outcome].add(uid);
+      recorded = true;
+      const index = completionIndexOf(pod);
+      if (indexed && outcome === 'succeeded' && index !== undefined && index < (completions ?? 0)) completed.add(index);
+    }
+    if (recorded) {
+      status.uncountedTerminatedPods = { succeeded: [...uncounted.succeeded], failed: [...uncounted.failed] };
+      if (indexed) status.completedIndexes = formatIndexes(completed);
+      job = await this.writeStatus(job, status);
+    }
+
+    // 2. Their finalizers go; 3. each pod whose finalizer is gone moves from uncounted to the counts.
+    const byUid = new Map(pods.map((p) => [p.metadata.uid ?? '', p]));
+    for (const outcome of ['succeeded', 'failed'] as const) {
+      for (const uid of [...uncounted[outcome]]) {
+        const pod = byUid.get(uid);
+        if (pod && hasTrackingFinalizer(pod) && !await this.removeFinalizer(pod)) continue;
+        uncounted[outcome].delete(uid);
+        status[outcome] = (status[outcome] ?? 0) + 1;
+      }
+    }
+    if (indexed) status.succeeded = completed.size - uncounted.succeeded.size;
+    status.uncountedTerminatedPods = { ...(uncounted.succeeded.size ? { succeeded: [...uncounted.succeeded] } : {}), ...(uncounted.failed.size ? { failed: [...uncounted.failed] } : {}) };
+    const succeeded = (status.succeeded ?? 0) + uncounted.succeeded.size;
+    const failed = (status.failed ?? 0) + uncounted.failed.size;
+
+    let active = pods.filter((p) => podOutcome(p) === undefined);
+    let requeueAfterMs: number | undefined;
+    const deadlineMs = job.spec?.activeDeadlineSeconds;
+    const startedAt = status.startTime ? Date.parse(status.startTime) : undefined;
+    const failure = failed > (job.spec?.backoffLimit ?? 6)
+      ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
+      : deadlineMs !== undefined && startedAt !== undefined && !job.spec?.suspend && now - startedAt >= deadlineMs * 1000
+        ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
+        : undefined;
+    const complete = !failure && (indexed
+      ? completed.size >= (completions ?? 0)
+      : completions === undefined ? succeeded > 0 && active.length === 0 : succeeded >= completions);
+
+    if (failure || complete) {
+      active = await this.deletePods(job, active);
+      if (failure) {
+        status.conditions = withCondition(status.conditions, { type: 'Failed', status: 'True', reason: failure.reason, message: failure.message }, nowText);
+        this.opts.recorder.event(job, 'Warning', failure.reason, failure.message);
+      } else {
+        status.conditions = withCondition(status.conditions, { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, nowText);
+        status.completionTime = nowText;
+        this.opts.recorder.event(job, 'Normal', 'Completed', 'Job completed');
+      }
+    } else if (job.spec?.suspend) {
+      active = await this.deletePods(job, active);
+      if (!isTrue(status, 'Suspended')) {
+        status.conditions = withCondition(status.conditions, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }, nowText);
+        this.opts.recorder.event(job, 'Normal', 'Suspended', 'Job suspended');
+      }
+    } else {
+      if (isTrue(status, 'Suspended')) {
+        status.conditions = withCondition(status.conditions, { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' }, nowText);
+        status.startTime = nowText;
+        this.opts.recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
+      }
+      status.startTime ??= nowText;
+      if (this.expectations.satisfied(key)) active = await this.managePods(job, active, succeeded, completed);
+      if (deadlineMs !== undefined) requeueAfterMs = Math.max(0, Date.parse(status.startTime) + deadlineMs * 1000 - now);
+    }
+    status.active = active.length;
+    status.ready = active.filter((p) => isPodReady(p)).length;
+    if (indexed) status.completedIndexes = formatIndexes(completed);
+    await this.writeStatus(job, status);
+    return requeueAfterMs === undefined ? undefined : { requeueAfterMs };
+  };
+
+  /** Maps a pod event to the Job controlling it. */
+  keysForPod = (pod: KubeObject): ObjectKey[] => {
+    const ref = controllerOf(pod);
+    return ref?.kind === 'Job' ? [{ namespace: pod.metadata.namespace ?? '', name: ref.name }] : [];
+  };
+
+  /** Informer handlers that turn pod events into observed expectations (register before the queue's). */
+  observePod = {
+    onAdd: (pod: KubeObject) => {
+      const owner = this.ownerKey(pod);
+      if (!owner) return;
+      if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
+      else this.expectations.creationObserved(owner);
+    },
+    onUpdate: (_old: KubeObject, pod: KubeObject) => {
+      const owner = this.ownerKey(pod);
+      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
+    },
+    onDelete: (pod: KubeObject) => {
+      const owner = this.ownerKey(pod);
+      if (owner) this.expectations.deletionObserved(owner, objectKey(pod));
+    },
+  };
+
+  private ownerKey(pod: KubeObject): string | undefined {
+    const ref = controllerOf(pod);
+    return ref?.kind === 'Job' ? keyOf(pod.metadata.namespace, ref.name) : undefined;
+  }
+
+  /** Creates and deletes pods towards wantActive; returns the active pods as they will be. */
+  private async managePods(job: JobObject, active: PodObject[], succeeded: number, completed: Set<number>): Promise<PodObject[]> {
+    const key = objectKey(job);
+    const plan = planPods(job, active, succeeded, completed, MAX_CREATES_PER_SYNC);
+    let result = active;
+    if (plan.remove.length > 0) result = await this.deletePods(job, active.filter((p) => plan.remove.includes(p)), active);
+    if (plan.create.length === 0) return result;
+    const ns = job.metadata.namespace ?? '';
+    const queue = [...plan.create];
+    const created: PodObject[] = [];
+    this.expectations.expectCreations(key, queue.length);
+    const { successes, error } = await slowStartBatch(queue.length, 1, async () => {
+      const index = queue.shift();
+      try {
+        const pod = await this.opts.client.create(PODS, ns, jobPod(job, index) as unknown as KubeObject) as PodObject;
+        created.push(pod);
+        this.opts.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
+      } catch (err) {
+        this.opts.recorder.event(job, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);
+        throw err;
+      }
+    });
+    for (let i = successes; i < plan.create.length; i++) this.expectations.creationObserved(key);
+    if (error) throw new Error(`job ${key}: ${message(error)}`);
+    return [...result, ...created];
+  }
+
+  /** Deletes `victims` (events SuccessfulDelete); returns `from` without them. A pod already gone counts as deleted. */
+  private async deletePods(job: JobObject, victims: PodObject[], from: PodObject[] = victims): Promise<PodObject[]> {
+    if (victims.length === 0) return from;
+    const key = objectKey(job);
+    this.expectations.expectDeletions(key, victims.map(objectKey));
+    await Promise.all(victims.map(async (pod) => {
+      try {
+        await this.opts.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+        this.opts.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
+      } catch (err) {
+        this.expectations.deletionObserved(key, objectKey(pod));
+        if (!isNotFound(err)) throw err;
+      }
+    }));
+    return from.filter((p) => !victims.includes(p));
+  }
+
+  /** Removes the tracking finalizer (guarded by resourceVersion); false when the pod changed meanwhile (its event brings the Job back). */
+  private async removeFinalizer(pod: PodObject): Promise<boolean> {
+    const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
+    try {
+      await this.opts.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { metadata: { finalizers, resourceVersion: pod.metadata.resourceVersion } });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return true;
+      if (isConflict(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Deletes a finished Job once ttlSecondsAfterFinished has passed (foreground, as the TTL controller does); else requeues at that time. */
+  private async expireAfterTtl(job: JobObject): Promise<ReconcileResult | void> {
+    const ttl = job.spec?.ttlSecondsAfterFinished;
+    const at = finishedAt(job);
+    if (ttl === undefined || ttl === null || at === undefined) return;
+    const left = at + ttl * 1000 - this.now();
+    if (left > 0) return { requeueAfterMs: left };
+    try {
+      await this.opts.client.delete(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', { propagationPolicy: 'Foreground', preconditions: { uid: job.metadata.uid } });
+    } catch (err) {
+      if (!isNotFound(err) && !isConflict(err)) throw err;
+    }
+  }
+
+  /** Writes status when it differs (PUT guarded by the cached resourceVersion: a conflict throws and the key is retried). */
+  private async writeStatus(job: JobObject, status: JobStatus): Promise<JobObject> {
+    if (deepEqual(normalize(job.status ?? {}), normalize(status))) return job;
+    try {
+      return await this.opts.client.updateStatus(JOBS, job.metadata.namespace ?? '', { ...job, status } as KubeObject) as JobObject;
+    } catch (err) {
+      if (isNotFound(err)) return job;
+      throw err;
+    }
+  }
+}
+
+function hasTrackingFinalizer(pod: KubeObject): boolean {
+  return pod.metadata.finalizers?.includes(JOB_TRACKING_FINALIZER) ?? false;
+}
+
+function isTrue(status: JobStatus, type: string): boolean {
+  return status.conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+}
+
+/** Status without empty optional parts, so `{}` and absent compare equal. */
+function normalize(s: JobStatus): JobStatus {
+  const out: JobStatus = { ...s };
+  if (out.uncountedTerminatedPods && !out.uncountedTerminatedPods.succeeded?.length && !out.uncountedTerminatedPods.failed?.length) delete out.uncountedTerminatedPods;
+  for (const k of ['active', 'ready', 'succeeded', 'failed'] as const) if (!out[k]) delete out[k];
+  return out;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

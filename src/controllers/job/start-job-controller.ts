@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import { runController, type RunningController } from '../controller.js';
+import { clientEventRecorder } from '../events/event-recorder.js';
+import { JOBS, JobController, PODS } from './job-controller.js';
+
+export interface StartJobControllerOptions {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  /** Default 5, as kube-controller-manager's --concurrent-job-syncs. */
+  workers?: number;
+}
+
+/**
+ * Runs the Job controller over the shared full informers of Jobs and pods; its expectation
+ * handlers are registered before the queue's. Resolves once the caches have synced.
+ */
+export async function startJobController(opts: StartJobControllerOptions): Promise<RunningController> {
+  const jobs = opts.informers.informerFor(JOBS, 'full');
+  const pods = opts.informers.informerFor(PODS, 'full');
+  const log = opts.log.child({ controller: 'job' });
+  const recorder = clientEventRecorder({ client: opts.client, component: 'job-controller', log });
+  const ctrl = new JobController({ client: opts.client, jobs, pods, recorder, log });
+  const unobserve = pods.addHandlers(ctrl.observePod);
+  const running = await runController({
+    name: 'job', log: opts.log, workers: opts.workers ?? 5,
+    sources: [{ informer: jobs }, { informer: pods, keysFor: ctrl.keysForPod }],
+    reconcile: ctrl.reconcile,
+  });
+  return {
+    queue: running.queue,
+    async stop() {
+      unobserve();
+      await running.stop();
+    },
+  };
+}
