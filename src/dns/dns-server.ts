@@ -1,0 +1,131 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
+import { isIPv6 } from 'node:net';
+import dnsPacket, { type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
+import type { Logger } from 'pino';
+import { RCODE_SERVFAIL, resolve, responseTo } from './answer.js';
+import type { Forwarder } from './forwarder.js';
+import type { RecordTable } from './record-table.js';
+
+/** Largest UDP answer we offer with EDNS0 (the DNS flag day 2020 value). */
+export const EDNS_PAYLOAD = 1232;
+const CLASSIC_UDP_MAX = 512;
+const TC_FLAG = 0x200;
+const TCP_IDLE_MS = 10_000;
+
+export interface DnsServerOptions {
+  table: RecordTable;
+  forwarder: Forwarder;
+  log: Logger;
+  host: string;
+  /** 0 picks a free port (the same for UDP and TCP is tried, see listen()). */
+  port: number;
+}
+
+/**
+ * The cluster DNS server: one UDP socket and one TCP listener on host:port.
+ *   datagram / TCP frame --> decode --> resolve() from the RecordTable --> encode --> reply
+ *                                   \-> not ours: Forwarder (UDP upstreams) --> reply as received
+ * Over UDP an answer larger than the client's limit (512 bytes, or its EDNS0 payload size up to
+ * EDNS_PAYLOAD) is sent truncated (TC, no records) so the client retries over TCP. Malformed
+ * packets are dropped; an answer that cannot be built is SERVFAIL.
+ */
+export class DnsServer {
+  private udp?: Socket;
+  private tcp?: Server;
+  private readonly conns = new Set<TcpSocket>();
+  /** Queries answered (all transports), for tests and benchmarks. */
+  queries = 0;
+
+  constructor(private readonly opts: DnsServerOptions) {}
+
+  /** Binds UDP then TCP on the same port (with port 0, the port UDP got). Resolves with the port. */
+  async listen(): Promise<number> {
+    const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false });
+    udp.on('message', (msg, rinfo) => {
+      void this.handle(msg, 'udp').then((reply) => { if (reply) udp.send(reply, rinfo.port, rinfo.address); });
+    });
+    udp.on('error', (err) => this.opts.log.warn({ err: err.message }, 'dns: udp socket error'));
+    await new Promise<void>((res, rej) => { udp.once('error', rej); udp.bind(this.opts.port, this.opts.host, () => { udp.off('error', rej); res(); }); });
+    this.udp = udp;
+    const port = udp.address().port;
+    const tcp = createServer((sock) => this.serveTcp(sock));
+    await new Promise<void>((res, rej) => { tcp.once('error', rej); tcp.listen(port, this.opts.host, () => { tcp.off('error', rej); res(); }); });
+    this.tcp = tcp;
+    return port;
+  }
+
+  /** Closes both listeners and open TCP connections. Idempotent. */
+  async close(): Promise<void> {
+    for (const c of this.conns) c.destroy();
+    this.conns.clear();
+    const udp = this.udp;
+    const tcp = this.tcp;
+    this.udp = undefined;
+    this.tcp = undefined;
+    await Promise.all([
+      udp ? new Promise<void>((r) => udp.close(() => r())) : undefined,
+      tcp ? new Promise<void>((r) => tcp.close(() => r())) : undefined,
+    ]);
+  }
+
+  /** Answers one raw query; undefined means no reply (undecodable, or not a query). */
+  async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    let query: DecodedPacket;
+    try {
+      query = dnsPacket.decode(msg);
+    } catch {
+      return undefined;
+    }
+    if (query.type !== 'query') return undefined;
+    this.queries++;
+    const opt = query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
+    const limit = transport === 'tcp' ? 65535 : opt ? Math.min(Math.max(opt.udpPayloadSize, CLASSIC_UDP_MAX), EDNS_PAYLOAD) : CLASSIC_UDP_MAX;
+    let packet: Packet;
+    try {
+      const r = resolve(query, this.opts.table);
+      if (r.kind === 'forward') {
+        const reply = await this.opts.forwarder.forward(msg);
+        if (reply) return reply;
+        packet = responseTo(query, RCODE_SERVFAIL, false);
+      } else {
+        packet = r.packet;
+      }
+    } catch (err) {
+      this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns: answering failed');
+      packet = responseTo(query, RCODE_SERVFAIL, false);
+    }
+    if (opt) packet.additionals = [...packet.additionals ?? [], ednsRecord()];
+    const out = dnsPacket.encode(packet);
+    if (out.length <= limit) return out;
+    return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | TC_FLAG, answers: [], authorities: [], additionals: opt ? [ednsRecord()] : [] });
+  }
+
+  private serveTcp(sock: TcpSocket): void {
+    this.conns.add(sock);
+    sock.setTimeout(TCP_IDLE_MS, () => sock.destroy());
+    sock.on('close', () => this.conns.delete(sock));
+    sock.on('error', () => sock.destroy());
+    let buf: Buffer = Buffer.alloc(0);
+    sock.on('data', (chunk: Buffer) => {
+      buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+      while (buf.length >= 2) {
+        const len = buf.readUInt16BE(0);
+        if (buf.length < 2 + len) break;
+        const msg = buf.subarray(2, 2 + len);
+        buf = buf.subarray(2 + len);
+        void this.handle(msg, 'tcp').then((reply) => {
+          if (!reply || sock.destroyed) return;
+          const frame = Buffer.allocUnsafe(2 + reply.length);
+          frame.writeUInt16BE(reply.length, 0);
+          reply.copy(frame, 2);
+          sock.write(frame);
+        });
+      }
+    });
+  }
+}
+
+function ednsRecord(): OptAnswer {
+  return { type: 'OPT', name: '.', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+}

@@ -1,0 +1,146 @@
+import type { Answer, SrvAnswer, StringAnswer } from 'dns-packet';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { dashedIp, normalizeName, reverseName } from './dns-names.js';
+
+/** The precomputed answers of one name: records by type, plus additional records for SRV answers. */
+export interface NameRecords {
+  A: StringAnswer[];
+  CNAME: StringAnswer[];
+  SRV: SrvAnswer[];
+  PTR: StringAnswer[];
+  /** A records of SRV targets (the additional section). */
+  extra: Answer[];
+}
+
+const emptyRecords = (): NameRecords => ({ A: [], CNAME: [], SRV: [], PTR: [], extra: [] });
+
+export interface RecordTableOptions {
+  /** Cluster domain, e.g. `cluster.local`. */
+  domain: string;
+  /** TTL of every record, seconds (default 5, as CoreDNS's kubernetes plugin). */
+  ttl?: number;
+}
+
+/**
+ * Every cluster name and its answers, kept up to date per Service: setService() recomputes one
+ * Service's names (from the Service and its EndpointSlices) and merges them into the lookup map,
+ * so a query is one Map lookup. Names several Services contribute to (a pod IP's PTR listed by two
+ * headless Services) hold the union. Names are normalized (lower case, no trailing dot).
+ *
+ *   ClusterIP    <svc>.<ns>.svc.<domain> A clusterIP; _<port>._<proto>.<svc>... SRV -> <svc>...; PTR of the clusterIP
+ *   headless     <svc>... A of each ready endpoint; <hostname|a-b-c-d>.<svc>... A; SRV per endpoint; PTR of endpoint IPs
+ *   ExternalName <svc>... CNAME externalName
+ * `<ns>.svc.<domain>` exists (NODATA rather than NXDOMAIN) while the namespace has a Service.
+ */
+export class RecordTable {
+  readonly domain: string;
+  readonly ttl: number;
+  private readonly byName = new Map<string, NameRecords>();
+  private readonly contributions = new Map<string, Map<string, NameRecords>>();
+
+  constructor(opts: RecordTableOptions) {
+    this.domain = normalizeName(opts.domain);
+    this.ttl = opts.ttl ?? 5;
+  }
+
+  /** The records of a normalized name, or undefined when it does not exist. */
+  lookup(name: string): NameRecords | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Number of names known (for metrics and tests). */
+  get size(): number {
+    return this.byName.size;
+  }
+
+  /**
+   * Recomputes the names of the Service `namespace/name` (undefined svc: it was deleted) from the
+   * Service and its slices (only those labelled with its name should be passed). Idempotent.
+   */
+  setService(namespace: string, name: string, svc: Service | undefined, slices: EndpointSlice[]): void {
+    const key = `${namespace}/${name}`;
+    const next = svc ? this.namesOf(namespace, name, svc, slices) : new Map<string, NameRecords>();
+    const prev = this.contributions.get(key);
+    if (next.size) this.contributions.set(key, next);
+    else this.contributions.delete(key);
+    for (const n of new Set([...prev?.keys() ?? [], ...next.keys()])) this.merge(n);
+  }
+
+  private merge(name: string): void {
+    const merged = emptyRecords();
+    let found = false;
+    for (const c of this.contributions.values()) {
+      const r = c.get(name);
+      if (!r) continue;
+      found = true;
+      merged.A.push(...r.A); merged.CNAME.push(...r.CNAME); merged.SRV.push(...r.SRV); merged.PTR.push(...r.PTR); merged.extra.push(...r.extra);
+    }
+    if (found) this.byName.set(name, merged);
+    else this.byName.delete(name);
+  }
+
+  private namesOf(namespace: string, name: string, svc: Service, slices: EndpointSlice[]): Map<string, NameRecords> {
+    const out = new Map<string, NameRecords>();
+    const at = (n: string): NameRecords => {
+      let r = out.get(n);
+      if (!r) out.set(n, (r = emptyRecords()));
+      return r;
+    };
+    const ttl = this.ttl;
+    const a = (n: string, ip: string): StringAnswer => ({ type: 'A', name: n, ttl, class: 'IN', data: ip });
+    const nsName = normalizeName(`${namespace}.svc.${this.domain}`);
+    const svcName = normalizeName(`${name}.${nsName}`);
+    at(nsName);
+    if (svc.spec?.type === 'ExternalName') {
+      if (svc.spec.externalName) at(svcName).CNAME.push({ type: 'CNAME', name: svcName, ttl, class: 'IN', data: normalizeName(svc.spec.externalName) });
+      return out;
+    }
+    const clusterIP = svc.spec?.clusterIP;
+    if (clusterIP && clusterIP !== 'None') {
+      const ips = (svc.spec?.clusterIPs ?? [clusterIP]).filter((ip) => reverseName(ip) !== undefined);
+      for (const ip of ips) {
+        at(svcName).A.push(a(svcName, ip));
+        const rev = reverseName(ip) as string;
+        at(rev).PTR.push({ type: 'PTR', name: rev, ttl, class: 'IN', data: svcName });
+      }
+      for (const p of svc.spec?.ports ?? []) {
+        if (!p.name) continue;
+        const srvName = normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`);
+        const r = at(srvName);
+        r.SRV.push({ type: 'SRV', name: srvName, ttl, class: 'IN', data: { priority: 0, weight: 100, port: p.port, target: svcName } });
+        r.extra.push(...ips.map((ip) => a(svcName, ip)));
+      }
+      if (ips.length) at(svcName);
+      return out;
+    }
+    if (clusterIP !== 'None') return out; // no address allocated yet
+    // Headless: the ready endpoints (all of them with publishNotReadyAddresses: the controller marks them ready).
+    at(svcName);
+    const seen = new Set<string>();
+    for (const slice of slices) {
+      if (slice.addressType !== 'IPv4') continue;
+      for (const ep of slice.endpoints ?? []) {
+        if (ep.conditions?.ready === false && !svc.spec?.publishNotReadyAddresses) continue;
+        const ip = ep.addresses[0];
+        if (!ip || reverseName(ip) === undefined) continue;
+        const host = normalizeName(`${ep.hostname ?? dashedIp(ip)}.${svcName}`);
+        if (!seen.has(ip)) {
+          seen.add(ip);
+          at(svcName).A.push(a(svcName, ip));
+          at(host).A.push(a(host, ip));
+          const rev = reverseName(ip) as string;
+          at(rev).PTR.push({ type: 'PTR', name: rev, ttl, class: 'IN', data: host });
+        }
+        for (const p of slice.ports ?? []) {
+          if (!p.name || p.port === undefined) continue;
+          const srvName = normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`);
+          const r = at(srvName);
+          r.SRV.push({ type: 'SRV', name: srvName, ttl, class: 'IN', data: { priority: 0, weight: 100, port: p.port, target: host } });
+          r.extra.push(a(host, ip));
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The cluster DNS server over real UDP and TCP sockets on 127.0.0.1, answering from informers of a
+ * FakeClient seeded with Services and EndpointSlices; names outside the cluster go to a stub
+ * upstream on 127.0.0.1 (never a real resolver).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import dnsPacket from 'dns-packet';
+import pino from 'pino';
+import { FakeClient } from '../src/client/testing/fake-client.js';
+import { findResourceType } from '../src/api/resource-types.js';
+import type { ResourceType } from '../src/api/resource-type.js';
+import type { KubeObject } from '../src/api/object.js';
+import { startDns, type RunningDns } from '../src/dns/index.js';
+import { dnsQuery } from '../src/dns/testing/dns-query.js';
+
+const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
+const SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+const log = pino({ level: 'silent' });
+
+let fake: FakeClient;
+let dns: RunningDns;
+let upstream: Socket;
+let upstreamPort: number;
+const upstreamSeen: string[] = [];
+
+const svc = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec });
+const slice = (name: string, service: string, endpoints: unknown[], ports: unknown[]): KubeObject => ({
+  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name, namespace: 'shop', labels: { 'kubernetes.io/service-name': service } },
+  addressType: 'IPv4', endpoints, ports,
+});
+const ep = (ip: string, ready: boolean, hostname?: string) => ({ addresses: [ip], conditions: { ready, serving: ready, terminating: false }, ...(hostname ? { hostname } : {}) });
+
+before(async () => {
+  upstream = createSocket('udp4');
+  upstream.on('message', (msg, rinfo) => {
+    const q = dnsPacket.decode(msg);
+    const name = q.questions?.[0]?.name ?? '';
+    upstreamSeen.push(name);
+    if (name === 'slow.example.com') return; // never answers
+    upstream.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name, ttl: 60, class: 'IN', data: '192.0.2.7' }] }), rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', () => r()));
+  upstreamPort = upstream.address().port;
+
+  fake = new FakeClient();
+  fake.seed(SERVICES,
+    svc('web', { clusterIP: '10.43.0.20', clusterIPs: ['10.43.0.20'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9090 }] }),
+    svc('db', { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }),
+    svc('ext', { type: 'ExternalName', externalName: 'db.example.com' }),
+    svc('big', { clusterIP: 'None', ports: [{ port: 80 }] }));
+  fake.seed(SLICES,
+    slice('db-abc', 'db', [ep('10.42.0.10', true, 'db-0'), ep('10.42.0.11', true, 'db-1'), ep('10.42.0.12', false, 'db-2')], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
+    slice('big-1', 'big', Array.from({ length: 25 }, (_, i) => ep(`10.42.1.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]));
+  dns = await startDns({ client: fake, listen: { host: '127.0.0.1', port: 0 }, upstreams: [{ host: '127.0.0.1', port: upstreamPort }], log, upstreamTimeoutMs: 300 });
+});
+
+after(async () => {
+  await dns.stop();
+  upstream.close();
+});
+
+const data = (p: { answers?: { data?: unknown }[] }) => (p.answers ?? []).map((a) => a.data);
+
+test('A of a ClusterIP Service: authoritative, TTL 5, the cluster IP; case-insensitive with a trailing dot', async () => {
+  const r = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'A');
+  assert.equal(r.rcode, 'NOERROR');
+  assert.equal(r.flag_aa, true);
+  assert.deepEqual(r.answers?.map((a) => [a.name, a.type, a.ttl, a.data]), [['web.shop.svc.cluster.local', 'A', 5, '10.43.0.20']]);
+  assert.deepEqual(data(await dnsQuery(dns.port, 'WEB.Shop.svc.cluster.local.', 'A')), ['10.43.0.20']);
+});
+
+test('headless Service: A of ready endpoints only; StatefulSet-style hostnames; SRV per endpoint with additional A', async () => {
+  assert.deepEqual(data(await dnsQuery(dns.port, 'db.shop.svc.cluster.local', 'A')).sort(), ['10.42.0.10', '10.42.0.11']);
+  assert.deepEqual(data(await dnsQuery(dns.port, 'db-1.db.shop.svc.cluster.local', 'A')), ['10.42.0.11']);
+  assert.equal((await dnsQuery(dns.port, 'db-2.db.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'not-ready endpoint has no name');
+  const srv = await dnsQuery(dns.port, '_pg._tcp.db.shop.svc.cluster.local', 'SRV');
+  assert.deepEqual(data(srv), [
+    { priority: 0, weight: 100, port: 5432, target: 'db-0.db.shop.svc.cluster.local' },
+    { priority: 0, weight: 100, port: 5432, target: 'db-1.db.shop.svc.cluster.local' },
+  ]);
+  assert.deepEqual(srv.additionals?.map((a) => [a.name, a.data]), [['db-0.db.shop.svc.cluster.local', '10.42.0.10'], ['db-1.db.shop.svc.cluster.local', '10.42.0.11']]);
+});
+
+test('SRV of a ClusterIP Service named port; pod records; PTR of service and endpoint IPs', async () => {
+  assert.deepEqual(data(await dnsQuery(dns.port, '_http._tcp.web.shop.svc.cluster.local', 'SRV')), [{ priority: 0, weight: 100, port: 80, target: 'web.shop.svc.cluster.local' }]);
+  assert.deepEqual(data(await dnsQuery(dns.port, '10-42-0-5.shop.pod.cluster.local', 'A')), ['10.42.0.5']);
+  assert.deepEqual(data(await dnsQuery(dns.port, '20.0.43.10.in-addr.arpa', 'PTR')), ['web.shop.svc.cluster.local']);
+  assert.deepEqual(data(await dnsQuery(dns.port, '10.0.42.10.in-addr.arpa', 'PTR')), ['db-0.db.shop.svc.cluster.local']);
+});
+
+test('ExternalName is a CNAME; NXDOMAIN and NODATA carry the SOA; AAAA is NODATA', async () => {
+  const cname = await dnsQuery(dns.port, 'ext.shop.svc.cluster.local', 'A');
+  assert.deepEqual(cname.answers?.map((a) => [a.type, a.data]), [['CNAME', 'db.example.com']]);
+  const nx = await dnsQuery(dns.port, 'nope.shop.svc.cluster.local', 'A');
+  assert.equal(nx.rcode, 'NXDOMAIN');
+  assert.deepEqual(nx.authorities?.map((a) => [a.type, a.name, (a.data as { minimum: number }).minimum]), [['SOA', 'cluster.local', 5]]);
+  const aaaa = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'AAAA');
+  assert.equal(aaaa.rcode, 'NOERROR');
+  assert.deepEqual(aaaa.answers, []);
+  assert.equal(aaaa.authorities?.[0]?.type, 'SOA');
+  assert.equal((await dnsQuery(dns.port, 'shop.svc.cluster.local', 'A')).rcode, 'NOERROR', 'a namespace with Services exists');
+});
+
+test('UDP answers over 512 bytes are truncated without EDNS, whole with EDNS0 and over TCP', async () => {
+  const plain = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A');
+  assert.equal(plain.flag_tc, true);
+  assert.deepEqual(plain.answers, []);
+  assert.ok(plain.bytes <= 512);
+  const edns = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A', { ednsPayload: 4096 });
+  assert.equal(edns.flag_tc, false);
+  assert.equal(edns.answers?.length, 25);
+  assert.ok(edns.bytes > 512 && edns.bytes <= 1232);
+  assert.equal(edns.additionals?.find((a) => a.type === 'OPT')?.type, 'OPT');
+  const tcp = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A', { transport: 'tcp' });
+  assert.equal(tcp.flag_tc, false);
+  assert.equal(tcp.answers?.length, 25);
+});
+
+test('other names go to the upstream (UDP and TCP clients); an upstream that never answers gives SERVFAIL quickly', async () => {
+  const r = await dnsQuery(dns.port, 'www.example.com', 'A');
+  assert.deepEqual(data(r), ['192.0.2.7']);
+  assert.deepEqual(data(await dnsQuery(dns.port, 'api.example.org', 'A', { transport: 'tcp' })), ['192.0.2.7']);
+  const started = Date.now();
+  const slow = await dnsQuery(dns.port, 'slow.example.com', 'A');
+  assert.equal(slow.rcode, 'SERVFAIL');
+  assert.ok(Date.now() - started < 1500);
+  assert.ok(upstreamSeen.includes('www.example.com') && !upstreamSeen.some((n) => n.endsWith('cluster.local')));
+});
+
+test('informer events update answers: a new Service resolves, a deleted one is NXDOMAIN', async () => {
+  await fake.create(SERVICES, 'shop', svc('cart', { clusterIP: '10.43.0.30', ports: [{ port: 80 }] }));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(data(await dnsQuery(dns.port, 'cart.shop.svc.cluster.local', 'A')), ['10.43.0.30']);
+  await fake.delete(SERVICES, 'shop', 'cart');
+  await new Promise((r) => setImmediate(r));
+  assert.equal((await dnsQuery(dns.port, 'cart.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
+  assert.deepEqual(data(await dnsQuery(dns.port, '30.0.43.10.in-addr.arpa', 'PTR')), ['192.0.2.7'], 'an unknown reverse name is forwarded');
+});
