@@ -144,3 +144,37 @@ test('a container exiting 3 under restartPolicy Never fails the pod with exit co
   const deleted = await server.kubectl(['delete', 'pod', 'fail', '--timeout=30s']);
   assert.equal(deleted.code, 0, deleted.stderr);
 });
+
+test('a readiness httpGet probe holds Ready false until httpd answers; a failing liveness exec probe restarts the container', async () => {
+  const pod = (name: string, container: Record<string, unknown>): string => JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', ...container }] },
+  });
+  const ready = pod('probed', {
+    command: ['sh', '-c', 'sleep 2; mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'],
+    readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
+  });
+  const live = pod('unhealthy', { command: ['sleep', '3600'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } });
+  for (const m of [ready, live]) {
+    const r = await server.kubectl(['apply', '-f', '-'], { stdin: m });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const readyCond = (p: PodObject): string | undefined => p.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+  const runningUnready = waitForPod('probed', (p) => p.status?.phase === 'Running' && readyCond(p) === 'False');
+  const becameReady = waitForPod('probed', (p) => readyCond(p) === 'True');
+  const restarted = waitForPod('unhealthy', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 30_000);
+  await bind('probed');
+  await bind('unhealthy');
+  const first = await runningUnready;
+  assert.equal((first as Pod).status?.containerStatuses?.[0]?.ready, false);
+  const t0 = performance.now();
+  const ok = await becameReady;
+  assert.ok(performance.now() - t0 > 500, 'not Ready before httpd listens');
+  assert.equal((ok as Pod).status?.containerStatuses?.[0]?.ready, true);
+  const r = await restarted;
+  assert.equal((r as Pod).status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
+  for (const name of ['probed', 'unhealthy']) {
+    const deleted = await server.kubectl(['delete', 'pod', name, '--timeout=30s']);
+    assert.equal(deleted.code, 0, deleted.stderr);
+  }
+});

@@ -54,9 +54,9 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const runtime = new OciRuntime({ dataDir: o.dataDir, network, log });
   await runtime.init();
 
-  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log });
-  const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   const queue = new WorkQueue();
+  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key) });
+  const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   runtime.onExit((state) => {
     const key = workers.keyForUid(state.podUid);
     if (key) queue.add(key);

@@ -13,6 +13,9 @@ export interface ContainerRecord {
   restartCount: number;
   /** Set while the container is not running: ContainerCreating, CrashLoopBackOff, ErrImageNeverPull, CreateContainerError. */
   waiting?: { reason: string; message?: string };
+  /** Probe results of the current container (undefined = no such probe: running means ready / started). */
+  ready?: boolean;
+  started?: boolean;
 }
 
 export interface PodStatusInput {
@@ -45,7 +48,7 @@ function stateOf(c: ContainerState | undefined): K8sContainerState {
  * The pod status the agent reports: phase, podIP(s), hostIP, startTime, the standard conditions
  * (transition times kept from the previous status when unchanged), and one containerStatus per
  * spec container with its running / waiting / terminated state, lastState and restartCount.
- * No probes yet: a running container is ready. Pure.
+ * A running container is ready unless its readiness (or startup) probe says otherwise. Pure.
  */
 export function buildPodStatus(i: PodStatusInput): PodStatus {
   const statuses: ContainerStatus[] = i.containers.map((c) => {
@@ -53,7 +56,7 @@ export function buildPodStatus(i: PodStatusInput): PodStatus {
     const state: K8sContainerState = c.waiting ? { waiting: { reason: c.waiting.reason, ...(c.waiting.message ? { message: c.waiting.message } : {}) } } : stateOf(c.current);
     return {
       name: c.name, image: c.image, imageID: c.imageID ?? '', containerID: c.current ? `runc://${c.current.id}` : undefined,
-      ready: running, started: running, restartCount: c.restartCount, state, lastState: stateOf(c.previous),
+      ready: running && (c.ready ?? true), started: running && (c.started ?? true), restartCount: c.restartCount, state, lastState: stateOf(c.previous),
     };
   });
   const allReady = statuses.length > 0 && statuses.every((s) => s.ready);

@@ -9,6 +9,7 @@ import type { KubeClient } from '../../client/kube-client.js';
 import type { ImageRecord, ImageService } from '../images/image-types.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox } from '../runtime/container-runtime.js';
 import { containerArgs, containerEnv, containerResources, containerUser } from './container-process.js';
+import { ContainerProbes } from './prober.js';
 import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
 
 export type PodObject = KubeObject & Pod;
@@ -22,6 +23,8 @@ export interface PodWorkersOptions {
   hostIP: string;
   log: Logger;
   clock?: () => Date;
+  /** Re-runs reconcile for a pod key (probe results changed); the agent's work queue. */
+  requeue?: (key: string) => void;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -60,6 +63,8 @@ export function restartBackoffMs(restartCount: number): number {
 export class PodWorkers {
   private readonly pods = new Map<string, PodRecord>();
   private readonly keysByUid = new Map<string, string>();
+  /** Probes of running containers, by container id. */
+  private readonly probes = new Map<string, ContainerProbes>();
   private readonly clock: () => Date;
 
   constructor(private readonly o: PodWorkersOptions) {
@@ -143,6 +148,10 @@ export class PodWorkers {
       throw err;
     }
     for (const cr of rec.containers.values()) this.refresh(cr);
+    for (const c of spec.containers) {
+      const cr = rec.containers.get(c.name);
+      if (cr) this.syncProbes(pod, rec, c, cr);
+    }
     const phase = podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
     if (phase === 'Succeeded' || phase === 'Failed') {
       rec.terminal = true;
@@ -204,6 +213,37 @@ export class PodWorkers {
     };
   }
 
+  /** Starts the probes of a newly running container, stops those of exited ones, copies their results into the record. */
+  private syncProbes(pod: PodObject, rec: PodRecord, c: Container, cr: ContainerRecord): void {
+    const cur = cr.current;
+    for (const [id, p] of this.probes) {
+      if (id.startsWith(`${rec.uid}-${c.name}-`) && (id !== cur?.id || cur.status !== 'running')) {
+        p.stop();
+        this.probes.delete(id);
+      }
+    }
+    if (!cur || cur.status !== 'running' || !(c.startupProbe || c.livenessProbe || c.readinessProbe)) {
+      cr.ready = undefined;
+      cr.started = undefined;
+      return;
+    }
+    let p = this.probes.get(cur.id);
+    if (!p) {
+      const id = cur.id;
+      const grace = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      p = new ContainerProbes({
+        container: c, startedAtMs: Date.parse(cur.startedAt ?? '') || this.clock().getTime(), log: this.o.log,
+        target: { podIP: rec.sandbox?.ip ?? '', exec: (args, timeoutMs) => this.o.runtime.exec(id, args, timeoutMs) },
+        onChange: () => this.o.requeue?.(rec.key),
+        onUnhealthy: () => { void this.o.runtime.stopContainer(id, grace).catch((err: unknown) => this.o.log.warn({ id, err: String(err) }, 'stopping an unhealthy container failed')); },
+      });
+      this.probes.set(id, p);
+      p.start();
+    }
+    cr.ready = p.ready;
+    cr.started = p.started;
+  }
+
   /** Takes the runtime's latest state of the record's current container (exits arrive there first). */
   private refresh(cr: ContainerRecord): void {
     if (!cr.current) return;
@@ -228,6 +268,7 @@ export class PodWorkers {
   /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container of the pod. */
   private async teardownContainers(rec: PodRecord, graceMs: number): Promise<void> {
     const rt = this.o.runtime;
+    for (const [id, p] of this.probes) if (id.startsWith(`${rec.uid}-`)) { p.stop(); this.probes.delete(id); }
     await Promise.all(rt.listContainers(rec.uid).map((c) => rt.stopContainer(c.id, graceMs)));
     for (const c of rt.listContainers(rec.uid)) await rt.removeContainer(c.id);
   }

@@ -107,6 +107,8 @@ export interface ContainerRuntime {
   stopContainer(id: string, graceMs: number): Promise<void>;
   /** Deletes an exited container (runc state, rootfs, bundle); logs stay. Idempotent. */
   removeContainer(id: string): Promise<void>;
+  /** Runs a command in a running container (probes, hooks); resolves with its exit code, 124 after timeoutMs. */
+  exec(id: string, args: string[], timeoutMs: number): Promise<number>;
   /** Known containers, optionally one pod's. */
   listContainers(podUid?: string): ContainerState[];
   /** Called after a container exits (its state already updated). */

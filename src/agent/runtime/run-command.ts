@@ -12,6 +12,8 @@ export interface RunCommandOptions {
   env?: NodeJS.ProcessEnv;
   /** Resolve with the exit code instead of rejecting on a non-zero exit. */
   allowFailure?: boolean;
+  /** Kill the command (SIGKILL) after this long; it then counts as exit code 124. */
+  timeoutMs?: number;
 }
 
 /** A failed helper command, with its output kept for the log and the pod's status message. */
@@ -32,9 +34,12 @@ export function runCommand(file: string, args: string[], opts: RunCommandOptions
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    let timedOut = false;
+    const timer = opts.timeoutMs !== undefined ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs) : undefined;
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      const rc = code ?? (signal ? 128 : 1);
+      if (timer) clearTimeout(timer);
+      const rc = timedOut ? 124 : code ?? (signal ? 128 : 1);
       if (rc !== 0 && !opts.allowFailure) reject(new CommandError(`${file} ${args.join(' ')}`, rc, stdout, stderr));
       else resolve({ code: rc, stdout, stderr });
     });

@@ -192,6 +192,11 @@ export class OciRuntime implements ContainerRuntime {
     return join(this.dirs.pods, `${spec.namespace}_${spec.name}_${spec.uid}`);
   }
 
+  async exec(id: string, args: string[], timeoutMs: number): Promise<number> {
+    const r = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { allowFailure: true, timeoutMs });
+    return r.code;
+  }
+
   async stopContainer(id: string, graceMs: number): Promise<void> {
     const state = this.containers.get(id);
     if (!state || state.status === 'exited') return;
