@@ -1,0 +1,101 @@
+/**
+ * Jobs driven by the real kubectl against a real `flotilla server` (controllers and scheduler
+ * inside) with hollow nodes in the test process: pods annotated `flotilla.dev/hollow-exit-after`
+ * succeed after a moment, the Job controller counts them and completes the Job.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { HollowNodes } from '../src/agent/hollow/index.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { parseTable, writeManifest } from './helpers/e2e.js';
+
+let server: TestServer;
+let client: KubeClient;
+let hollow: HollowNodes;
+
+before(async () => {
+  server = await startTestServer({ datastore: 'memory' });
+  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: 2, namePrefix: 'hollow-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 });
+  await hollow.registerAll();
+  hollow.start();
+});
+
+after(async () => {
+  await hollow?.stop();
+  await client?.close();
+  await server?.stop();
+});
+
+async function kubectlOk(args: string[], timeoutMs = 30_000): Promise<string> {
+  const r = await server.kubectl(args, { timeoutMs });
+  if (r.code !== 0) {
+    const state = await server.kubectl(['get', 'jobs,pods', '-o', 'yaml']);
+    assert.fail(`kubectl ${args.join(' ')}: ${r.stderr}${r.stdout}\n--- state\n${state.stdout}`);
+  }
+  return r.stdout;
+}
+
+const job = (name: string, extra: string) => `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: ${name}, namespace: default}
+spec:
+${extra}
+  template:
+    metadata:
+      annotations: {flotilla.dev/hollow-exit-after: 300ms}
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox, command: [sh, -c, 'sleep 1']}]
+`;
+
+test('a Job of 3 completions, 2 at a time, completes: kubectl wait succeeds, get jobs shows 3/3, describe shows the events', async () => {
+  await kubectlOk(['apply', '-f', await writeManifest(server, 'job.yaml', job('work', '  completions: 3\n  parallelism: 2'))]);
+  await kubectlOk(['wait', '--for=condition=complete', 'job/work', '--timeout=25s']);
+  const table = parseTable(await kubectlOk(['get', 'jobs']));
+  assert.deepEqual(table.records.map((r) => [r.NAME, r.STATUS, r.COMPLETIONS]), [['work', 'Complete', '3/3']]);
+  const pods = JSON.parse(await kubectlOk(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=work', '-o', 'json'])) as { items: { metadata: { finalizers?: string[]; ownerReferences?: { kind: string; name: string }[] }; status: { phase: string } }[] };
+  assert.equal(pods.items.length, 3);
+  for (const p of pods.items) {
+    assert.equal(p.status.phase, 'Succeeded');
+    assert.deepEqual(p.metadata.finalizers ?? [], [], 'the tracking finalizer is removed once counted');
+    assert.deepEqual(p.metadata.ownerReferences?.map((o) => [o.kind, o.name]), [['Job', 'work']]);
+  }
+  const status = JSON.parse(await kubectlOk(['get', 'job', 'work', '-o', 'jsonpath={.status}'])) as { succeeded: number; active?: number; startTime: string; completionTime: string };
+  assert.equal(status.succeeded, 3);
+  assert.ok(!status.active);
+  assert.ok(status.startTime && status.completionTime);
+  const describe = await kubectlOk(['describe', 'job', 'work']);
+  assert.match(describe, /SuccessfulCreate\s+.*Created pod: work-/);
+  assert.match(describe, /Completed\s+.*Job completed/);
+});
+
+test('an Indexed Job gives each pod its completion index and reports completed indexes', async () => {
+  await kubectlOk(['apply', '-f', await writeManifest(server, 'indexed.yaml', job('idx', '  completions: 3\n  parallelism: 3\n  completionMode: Indexed'))]);
+  await kubectlOk(['wait', '--for=condition=complete', 'job/idx', '--timeout=25s']);
+  const indexes = (await kubectlOk(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=idx', '-o', 'jsonpath={range .items[*]}{.metadata.annotations.batch\\.kubernetes\\.io/job-completion-index}{" "}{end}'])).trim().split(' ').sort();
+  assert.deepEqual(indexes, ['0', '1', '2']);
+  assert.equal(await kubectlOk(['get', 'job', 'idx', '-o', 'jsonpath={.status.completedIndexes}']), '0-2');
+});
+
+test('a Job whose pods never finish fails with DeadlineExceeded; a finished Job with a TTL is deleted', async () => {
+  await kubectlOk(['apply', '-f', await writeManifest(server, 'deadline.yaml', `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: slow, namespace: default}
+spec:
+  activeDeadlineSeconds: 2
+  ttlSecondsAfterFinished: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+`)]);
+  await kubectlOk(['wait', '--for=condition=failed', 'job/slow', '--timeout=20s']);
+  const describe = await kubectlOk(['describe', 'job', 'slow']);
+  assert.match(describe, /DeadlineExceeded/);
+  await kubectlOk(['wait', '--for=delete', 'job/slow', '--timeout=20s']);
+});
