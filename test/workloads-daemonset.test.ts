@@ -113,9 +113,26 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
   assert.deepEqual(await placement(), ['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1', 'ds-node-3=busybox:1']);
   await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
 
-  // set image: each node's pod is replaced (maxUnavailable 1), then rollout status succeeds.
-  await kubectl('set', 'image', 'ds/agent', 'c=busybox:2');
-  assert.match(await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s'), /daemon set "agent" successfully rolled out/);
+  // set image: each node's pod is replaced (maxUnavailable 1: never two nodes without a ready pod), then rollout status succeeds.
+  const readyByNode = new Map<string, Set<string>>();
+  for (const p of await agentPods()) readyByNode.set(p.spec?.nodeName ?? '', new Set([p.metadata.name ?? '']));
+  let maxUnready = 0;
+  const watch = client.watch<KubeObject & Pod>(PODS, 'default', { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion }, (ev) => {
+    const p = ev.object;
+    const node = p.spec?.nodeName;
+    if (!node || !readyByNode.has(node)) return;
+    const isReady = ev.type !== 'DELETED' && !p.metadata.deletionTimestamp && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+    const set = readyByNode.get(node) as Set<string>;
+    if (isReady) set.add(p.metadata.name ?? ''); else set.delete(p.metadata.name ?? '');
+    maxUnready = Math.max(maxUnready, [...readyByNode.values()].filter((s) => s.size === 0).length);
+  });
+  try {
+    await kubectl('set', 'image', 'ds/agent', 'c=busybox:2');
+    assert.match(await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s'), /daemon set "agent" successfully rolled out/);
+  } finally {
+    watch.stop();
+  }
+  assert.equal(maxUnready, 1, 'one node at a time');
   await until('every node on busybox:2', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:2', 'ds-node-1=busybox:2', 'ds-node-2=busybox:2', 'ds-node-3=busybox:2']));
   const ds = JSON.parse(await kubectl('get', 'ds', 'agent', '-o', 'json')) as { metadata: { generation: number }; status: Record<string, number> };
   assert.equal(ds.status.observedGeneration, ds.metadata.generation);
