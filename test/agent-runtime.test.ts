@@ -110,3 +110,26 @@ test('a container exit code is reported with reason Error, and 0 as Completed', 
   for (const c of runtime.listContainers(uid)) await runtime.removeContainer(c.id);
   await runtime.removeSandbox(uid);
 });
+
+test('a container started by one runtime instance is re-adopted by the next (agent restart): running, stoppable, not duplicated', async () => {
+  const uid = `0000aaaa-${suffix}-4000-8000-000000000003`;
+  const sandbox = await runtime.runSandbox({ uid, namespace: 'default', name: 'keep', hostname: 'keep' });
+  const id = `${uid}-main-0`;
+  const started = await runtime.startContainer(sandbox, { id, podUid: uid, name: 'main', attempt: 0, env, workingDir: '', user: '', layers, logPath: 'main/0.log', resources: {}, args: ['sleep', '3600'] });
+  assert.equal(started.status, 'running');
+  runtime.close(); // the first agent goes away; conmon keeps the container
+  const next = new OciRuntime({ dataDir, network, log });
+  await next.init();
+  try {
+    const adopted = next.listContainers(uid);
+    assert.equal(adopted.length, 1);
+    assert.deepEqual({ id: adopted[0]?.id, name: adopted[0]?.name, attempt: adopted[0]?.attempt, status: adopted[0]?.status }, { id, name: 'main', attempt: 0, status: 'running' });
+    const exited = new Promise<ContainerState>((resolve) => next.onExit((s) => { if (s.id === id) resolve(s); }));
+    await next.stopContainer(id, 200);
+    assert.equal((await exited).exitCode, 137);
+    await next.removeContainer(id);
+    assert.equal(next.listContainers(uid).length, 0);
+  } finally {
+    await next.destroyAll();
+  }
+});

@@ -58,6 +58,34 @@ export class OciRuntime implements ContainerRuntime {
     this.watcher = watch(this.dirs.exits, (_event, file) => {
       if (file) void this.exitFileChanged(file.toString());
     });
+    await this.adopt();
+  }
+
+  /**
+   * Re-adopts the containers a previous agent left running under conmon: every container in runc's
+   * root that carries this runtime's annotations is known again (running, or exited with the code
+   * from its exit file), so nothing is started twice and nothing is lost.
+   */
+  private async adopt(): Promise<void> {
+    const listed = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'list', '--format', 'json'], { allowFailure: true });
+    type RuncListed = { id: string; pid?: number; status?: string; created?: string; annotations?: Record<string, string> };
+    const items = listed.code === 0 && listed.stdout.trim() ? (JSON.parse(listed.stdout) as RuncListed[] | null) ?? [] : [];
+    for (const it of items) {
+      const a = it.annotations ?? {};
+      const podUid = a['io.flotilla.pod.uid'];
+      if (!podUid || this.containers.has(it.id)) continue;
+      const state: ContainerState = {
+        id: it.id, podUid, name: a['io.flotilla.container.name'] ?? '', attempt: Number(a['io.flotilla.container.attempt'] ?? 0),
+        status: it.status === 'running' ? 'running' : it.status === 'created' ? 'created' : 'exited', pid: it.pid, startedAt: it.created,
+      };
+      this.containers.set(it.id, state);
+      if (state.status === 'exited') {
+        state.status = 'running'; // let exitFileChanged record the code and reason
+        await this.exitFileChanged(it.id);
+        if ((state.status as string) !== 'exited') Object.assign(state, { status: 'exited', exitCode: 255, reason: 'Error', finishedAt: new Date().toISOString() });
+      }
+    }
+    if (items.length) this.opts.log.info({ adopted: this.containers.size }, 'containers re-adopted');
   }
 
   /** Stops watching exits; containers keep running under conmon. */
