@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { KubeObject } from '../../api/object.js';
+import { Informer } from '../../client/informer.js';
+import { FakeClient } from '../../client/testing/fake-client.js';
+import { RecordingEventRecorder } from '../events/event-recorder.js';
+import { newRevision } from '../history/controller-revision.js';
+import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
+import { PODS, STATEFULSETS, StatefulSetController } from './statefulset-controller.js';
+
+const log = pino({ level: 'silent' });
+const TEMPLATE = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
+const OWNER = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'sts-uid', controller: true, blockOwnerDeletion: true };
+
+function statefulSet(spec: Record<string, unknown> = {}, status?: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'n', uid: 'sts-uid', generation: 1 },
+    spec: { replicas: 2, serviceName: 'web', selector: { matchLabels: { app: 'web' } }, template: TEMPLATE, podManagementPolicy: 'OrderedReady', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 0 } }, ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+function readyPod(ord: number, rev: string): KubeObject {
+  return {
+    apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: `web-${ord}`, namespace: 'n', uid: `pod-${ord}`, labels: { app: 'web', 'controller-revision-hash': rev }, ownerReferences: [OWNER] },
+    spec: { containers: [{ name: 'c', image: 'busybox:1' }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] },
+  };
+}
+
+async function setup(set: KubeObject, seed: { pods?: KubeObject[]; revisions?: KubeObject[] } = {}) {
+  const fake = new FakeClient();
+  fake.seed(STATEFULSETS, set);
+  fake.seed(PODS, ...seed.pods ?? []);
+  fake.seed(CONTROLLER_REVISIONS, ...seed.revisions ?? []);
+  const informers = [new Informer(fake, STATEFULSETS, { log }), new Informer(fake, PODS, { log }), new Informer(fake, CONTROLLER_REVISIONS, { log })];
+  for (const i of informers) i.start();
+  await Promise.all(informers.map((i) => i.waitForSync()));
+  const recorder = new RecordingEventRecorder();
+  const [statefulSets, pods, revisions] = informers;
+  const ctrl = new StatefulSetController({ client: fake, statefulSets, pods, revisions, recorder, log, now: () => Date.parse('2024-01-01T01:00:00Z') });
+  return { fake, ctrl, recorder, stop: () => Promise.all(informers.map((i) => i.stop())) };
+}
+
+test('first sync: creates revision 1, then only web-0 (with its claim first), then status', async () => {
+  const set = statefulSet({ volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'] } }] });
+  const { fake, ctrl, recorder, stop } = await setup(set);
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  const rev = newRevision({ ...set, metadata: { ...set.metadata, uid: 'sts-uid' } }, TEMPLATE, { hashLabel: 'name', revision: 1, collisionCount: 0 });
+  const revName = rev.metadata.name ?? '';
+  assert.deepEqual(fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`), [
+    `create controllerrevisions ${revName}`, 'create persistentvolumeclaims data-web-0', 'create pods web-0', 'update statefulsets/status web',
+  ]);
+  assert.deepEqual(fake.actions[0].body, rev);
+  const pod = fake.actions[2].body as KubeObject;
+  assert.equal(pod.metadata.labels?.['controller-revision-hash'], revName);
+  assert.deepEqual((fake.actions[3].body as { status: unknown }).status, {
+    observedGeneration: 1, replicas: 0, readyReplicas: 0, availableReplicas: 0, currentReplicas: 0, updatedReplicas: 0,
+    currentRevision: revName, updateRevision: revName, collisionCount: 0,
+  });
+  assert.deepEqual(recorder.events, ['Normal SuccessfulCreate create Claim data-web-0 Pod web-0 in StatefulSet web success', 'Normal SuccessfulCreate create Pod web-0 in StatefulSet web successful']);
+  await stop();
+});
+
+test('template change: a new revision 2, the highest ordinal deleted (uid precondition), status keeps the current revision', async () => {
+  const oldTemplate = { ...TEMPLATE, spec: { containers: [{ name: 'c', image: 'busybox:0' }] } };
+  const base = statefulSet();
+  const rev1 = newRevision(base, oldTemplate, { hashLabel: 'name', revision: 1, collisionCount: 0 });
+  const r1 = rev1.metadata.name ?? '';
+  const set = statefulSet({}, { currentRevision: r1, updateRevision: r1, observedGeneration: 1, replicas: 2, readyReplicas: 2, currentReplicas: 2, updatedReplicas: 2, availableReplicas: 2, collisionCount: 0 });
+  const { fake, ctrl, stop } = await setup(set, { pods: [readyPod(0, r1), readyPod(1, r1)], revisions: [rev1] });
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  const r2 = newRevision(base, TEMPLATE, { hashLabel: 'name', revision: 2, collisionCount: 0 }).metadata.name ?? '';
+  assert.deepEqual(fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`), [
+    `create controllerrevisions ${r2}`, 'delete pods web-1', 'update statefulsets/status web',
+  ]);
+  assert.deepEqual(fake.actions[1].body, { preconditions: { uid: 'pod-1' } });
+  const st = (fake.actions[2].body as { status: Record<string, unknown> }).status;
+  assert.deepEqual([st.currentRevision, st.updateRevision, st.currentReplicas, st.updatedReplicas], [r1, r2, 2, 0]);
+  await stop();
+});
+
+test('steady state: nothing to write', async () => {
+  const rev1 = newRevision(statefulSet(), TEMPLATE, { hashLabel: 'name', revision: 1, collisionCount: 0 });
+  const r1 = rev1.metadata.name ?? '';
+  const set = statefulSet({}, { currentRevision: r1, updateRevision: r1, observedGeneration: 1, replicas: 2, readyReplicas: 2, currentReplicas: 2, updatedReplicas: 2, availableReplicas: 2, collisionCount: 0 });
+  const { fake, ctrl, stop } = await setup(set, { pods: [readyPod(0, r1), readyPod(1, r1)], revisions: [rev1] });
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  assert.deepEqual(fake.actions, []);
+  await stop();
+});
