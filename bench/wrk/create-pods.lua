@@ -1,4 +1,4 @@
--- wrk script: POST realistic pods with unique names (thread id + counter) to the default namespace.
+-- wrk script: POST realistic pods with unique names (thread id + counter). Arguments: token [namespace].
 -- schedulerName bench-none keeps the scheduler out of it: this measures the API server.
 local counter = 0
 local thread_id = 0
@@ -12,8 +12,9 @@ end
 
 function init(args)
   token = args[1]
+  local namespace = args[2] or "default"
   wrk.method = "POST"
-  wrk.path = "/api/v1/namespaces/default/pods"
+  wrk.path = "/api/v1/namespaces/" .. namespace .. "/pods"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. token
 end
