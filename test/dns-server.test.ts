@@ -68,7 +68,10 @@ test('A of a ClusterIP Service: authoritative, TTL 5, the cluster IP; case-insen
   assert.equal(r.rcode, 'NOERROR');
   assert.equal(r.flag_aa, true);
   assert.deepEqual(r.answers?.map((a) => [a.name, a.type, a.ttl, a.data]), [['web.shop.svc.cluster.local', 'A', 5, '10.43.0.20']]);
-  assert.deepEqual(data(await dnsQuery(dns.port, 'WEB.Shop.svc.cluster.local.', 'A')), ['10.43.0.20']);
+  const again = await dnsQuery(dns.port, 'WEB.Shop.svc.cluster.local.', 'A');
+  assert.deepEqual(data(again), ['10.43.0.20']);
+  assert.equal(again.questions?.[0]?.name, 'WEB.Shop.svc.cluster.local', 'a cached answer echoes the question as asked');
+  assert.equal(again.flag_rd, true);
 });
 
 test('headless Service: A of ready endpoints only; StatefulSet-style hostnames; SRV per endpoint with additional A', async () => {

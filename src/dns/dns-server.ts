@@ -6,12 +6,16 @@ import type { Logger } from 'pino';
 import { RCODE_SERVFAIL, resolve, responseTo } from './answer.js';
 import type { Forwarder } from './forwarder.js';
 import type { RecordTable } from './record-table.js';
+import { readQuestion } from './wire-question.js';
 
 /** Largest UDP answer we offer with EDNS0 (the DNS flag day 2020 value). */
 export const EDNS_PAYLOAD = 1232;
 const CLASSIC_UDP_MAX = 512;
 const TC_FLAG = 0x200;
 const TCP_IDLE_MS = 10_000;
+const RD_FLAG = 0x100;
+/** Cached encoded answers are dropped wholesale beyond this many (or when the table changes). */
+const CACHE_MAX = 50_000;
 
 export interface DnsServerOptions {
   table: RecordTable;
@@ -36,6 +40,9 @@ export class DnsServer {
   private readonly conns = new Set<TcpSocket>();
   /** Queries answered (all transports), for tests and benchmarks. */
   queries = 0;
+  /** Encoded authoritative answers by question key + size limit, valid for one table version. */
+  private readonly cache = new Map<string, Buffer>();
+  private cacheVersion = -1;
 
   constructor(private readonly opts: DnsServerOptions) {}
 
@@ -69,8 +76,39 @@ export class DnsServer {
     ]);
   }
 
-  /** Answers one raw query; undefined means no reply (undecodable, or not a query). */
+  /**
+   * Answers one raw query; undefined means no reply (undecodable, or not a query). Cluster answers
+   * are cached encoded per (question, size limit) until the table changes: a repeat costs a copy
+   * plus patching the id, the RD bit and the question's spelling (names compare case-insensitively,
+   * so the asked spelling has the cached length).
+   */
   async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    const wq = readQuestion(msg);
+    if (this.cacheVersion !== this.opts.table.version) { this.cache.clear(); this.cacheVersion = this.opts.table.version; }
+    if (wq) {
+      const limit = transport === 'tcp' ? 65535 : udpLimit(wq.ednsPayload);
+      const key = `${wq.key}|${limit}|${wq.ednsPayload === undefined ? 0 : 1}`;
+      const hit = this.cache.get(key);
+      if (hit) {
+        this.queries++;
+        const out = Buffer.allocUnsafe(hit.length);
+        hit.copy(out);
+        msg.copy(out, 0, 0, 2);
+        out.writeUInt16BE((out.readUInt16BE(2) & ~RD_FLAG) | (msg.readUInt16BE(2) & RD_FLAG), 2);
+        msg.copy(out, 12, 12, wq.end);
+        return out;
+      }
+      const reply = await this.answer(msg, transport);
+      if (reply?.authoritative) {
+        if (this.cache.size >= CACHE_MAX) this.cache.clear();
+        this.cache.set(key, reply.bytes);
+      }
+      return reply?.bytes;
+    }
+    return (await this.answer(msg, transport))?.bytes;
+  }
+
+  private async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<{ bytes: Buffer; authoritative: boolean } | undefined> {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -80,16 +118,18 @@ export class DnsServer {
     if (query.type !== 'query') return undefined;
     this.queries++;
     const opt = query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
-    const limit = transport === 'tcp' ? 65535 : opt ? Math.min(Math.max(opt.udpPayloadSize, CLASSIC_UDP_MAX), EDNS_PAYLOAD) : CLASSIC_UDP_MAX;
+    const limit = transport === 'tcp' ? 65535 : udpLimit(opt?.udpPayloadSize);
     let packet: Packet;
+    let authoritative = false;
     try {
       const r = resolve(query, this.opts.table);
       if (r.kind === 'forward') {
         const reply = await this.opts.forwarder.forward(msg);
-        if (reply) return reply;
+        if (reply) return { bytes: reply, authoritative: false };
         packet = responseTo(query, RCODE_SERVFAIL, false);
       } else {
         packet = r.packet;
+        authoritative = true;
       }
     } catch (err) {
       this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns: answering failed');
@@ -97,8 +137,9 @@ export class DnsServer {
     }
     if (opt) packet.additionals = [...packet.additionals ?? [], ednsRecord()];
     const out = dnsPacket.encode(packet);
-    if (out.length <= limit) return out;
-    return dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | TC_FLAG, answers: [], authorities: [], additionals: opt ? [ednsRecord()] : [] });
+    if (out.length <= limit) return { bytes: out, authoritative };
+    const truncated = dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | TC_FLAG, answers: [], authorities: [], additionals: opt ? [ednsRecord()] : [] });
+    return { bytes: truncated, authoritative };
   }
 
   private serveTcp(sock: TcpSocket): void {
@@ -124,6 +165,11 @@ export class DnsServer {
       }
     });
   }
+}
+
+/** The UDP answer size a client accepts: 512 without EDNS0, else its offer within [512, EDNS_PAYLOAD]. Pure. */
+function udpLimit(ednsPayload: number | undefined): number {
+  return ednsPayload === undefined ? CLASSIC_UDP_MAX : Math.min(Math.max(ednsPayload, CLASSIC_UDP_MAX), EDNS_PAYLOAD);
 }
 
 function ednsRecord(): OptAnswer {

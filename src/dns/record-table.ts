@@ -38,6 +38,8 @@ export class RecordTable {
   readonly ttl: number;
   private readonly byName = new Map<string, NameRecords>();
   private readonly contributions = new Map<string, Map<string, NameRecords>>();
+  /** Incremented by every setService(): caches of answers compare it. */
+  version = 0;
 
   constructor(opts: RecordTableOptions) {
     this.domain = normalizeName(opts.domain);
@@ -60,6 +62,7 @@ export class RecordTable {
    */
   setService(namespace: string, name: string, svc: Service | undefined, slices: EndpointSlice[]): void {
     const key = `${namespace}/${name}`;
+    this.version++;
     const next = svc ? this.namesOf(namespace, name, svc, slices) : new Map<string, NameRecords>();
     const prev = this.contributions.get(key);
     if (next.size) this.contributions.set(key, next);
