@@ -11,6 +11,7 @@ import { endpointSubsets } from './endpoints-subsets.js';
 import { isHeadless } from './pod-endpoints.js';
 import { canonical } from './slice-plan.js';
 import { HEADLESS_LABEL } from './endpointslice-controller.js';
+import { isNamespaceTerminating } from './namespace-terminating.js';
 
 export const ENDPOINTS = findResourceType('', 'v1', 'endpoints') as ResourceType;
 
@@ -54,6 +55,7 @@ export class EndpointsController {
         await this.opts.client.create(ENDPOINTS, namespace, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels }, subsets } as EndpointsObject);
       }
     } catch (err) {
+      if (isNamespaceTerminating(err)) return;
       // The cache was behind: the Endpoints event brings the Service back; retry meanwhile.
       if (isConflict(err) || isAlreadyExists(err) || isNotFound(err)) throw new Error(`endpoints ${namespace}/${name} changed meanwhile; resyncing`);
       throw err;

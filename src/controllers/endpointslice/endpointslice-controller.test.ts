@@ -172,3 +172,13 @@ test('Endpoints: ready and not-ready addresses with resolved ports; unchanged me
   assert.deepEqual(fake.actions.slice(2).map((a) => [a.verb, a.resource, a.name]), [['delete', 'endpoints', 'web']]);
   await stop();
 });
+
+test('a namespace being terminated refuses creates: no retry (the Service is going too)', async () => {
+  const { fake, ctrl, epCtrl, stop } = await setup({ services: [service()], pods: [pod('a', '10.42.0.10')] });
+  const refusal = { code: 403, reason: 'Forbidden', message: 'unable to create new content in namespace n because it is being terminated' };
+  fake.failCreates.push(refusal, refusal);
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  await epCtrl.reconcile({ namespace: 'n', name: 'web' });
+  assert.deepEqual(fake.actions.map((a) => [a.verb, a.resource]), [['create', 'endpointslices'], ['create', 'endpoints']]);
+  await stop();
+});

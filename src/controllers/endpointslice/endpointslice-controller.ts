@@ -13,6 +13,7 @@ import { controllerRefTo } from '../replicaset/controller-ref.js';
 import { desiredEndpointGroups, isHeadless, ZONE_LABEL } from './pod-endpoints.js';
 import { canonical, planSlices, type SliceContent } from './slice-plan.js';
 import { ServiceMembership } from './service-membership.js';
+import { isNamespaceTerminating } from './namespace-terminating.js';
 
 export const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
 export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
@@ -72,7 +73,12 @@ export class EndpointSliceController {
     const labels = sliceLabels(svc);
     const plan = planSlices(managed, desired, (s) => canonical(s.metadata.labels ?? {}) !== canonical(labels) || !ownedBy(s, svc), this.opts.maxEndpointsPerSlice);
     for (const content of plan.create) {
-      await this.opts.client.create(ENDPOINT_SLICES, namespace, newSlice(svc, labels, content));
+      try {
+        await this.opts.client.create(ENDPOINT_SLICES, namespace, newSlice(svc, labels, content));
+      } catch (err) {
+        if (isNamespaceTerminating(err)) return;
+        throw err;
+      }
     }
     for (const { slice, content } of plan.update) {
       const body: SliceObject = { ...structuredClone(slice), metadata: { ...structuredClone(slice.metadata), labels, ownerReferences: [controllerRefTo(svc)] }, ports: content.ports, endpoints: content.endpoints };
