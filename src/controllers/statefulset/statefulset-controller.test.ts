@@ -7,7 +7,7 @@ import { FakeClient } from '../../client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../events/event-recorder.js';
 import { newRevision } from '../history/controller-revision.js';
 import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
-import { PODS, STATEFULSETS, StatefulSetController } from './statefulset-controller.js';
+import { PODS, PVCS, STATEFULSETS, StatefulSetController } from './statefulset-controller.js';
 
 const log = pino({ level: 'silent' });
 const TEMPLATE = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
@@ -89,5 +89,30 @@ test('steady state: nothing to write', async () => {
   const { fake, ctrl, stop } = await setup(set, { pods: [readyPod(0, r1), readyPod(1, r1)], revisions: [rev1] });
   await ctrl.reconcile({ namespace: 'n', name: 'web' });
   assert.deepEqual(fake.actions, []);
+  await stop();
+});
+
+test('scale down with whenScaled=Delete: the condemned pod becomes an owner of its claim, then is deleted', async () => {
+  const rev1 = newRevision(statefulSet(), TEMPLATE, { hashLabel: 'name', revision: 1, collisionCount: 0 });
+  const r1 = rev1.metadata.name ?? '';
+  const set = statefulSet({
+    replicas: 1, volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: {} }],
+    persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Delete' },
+  }, { currentRevision: r1, updateRevision: r1, observedGeneration: 1, replicas: 2, readyReplicas: 2, currentReplicas: 2, updatedReplicas: 2, availableReplicas: 2, collisionCount: 0 });
+  const { fake, ctrl, stop } = await setup(set, { pods: [readyPod(0, r1), readyPod(1, r1)], revisions: [rev1] });
+  fake.seed(PVCS, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data-web-1', namespace: 'n' }, spec: {} });
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  assert.deepEqual(fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`), [
+    'patch persistentvolumeclaims data-web-1', 'delete pods web-1',
+  ], 'status (counted before the deletion, as Kubernetes does) is unchanged');
+  const refs = (fake.actions[0].body as { metadata: { ownerReferences: unknown[] } }).metadata.ownerReferences;
+  assert.deepEqual(refs, [{ apiVersion: 'v1', kind: 'Pod', name: 'web-1', uid: 'pod-1', controller: false, blockOwnerDeletion: true }]);
+  await stop();
+});
+
+test('Parallel: every missing pod is created in one sync', async () => {
+  const { fake, ctrl, stop } = await setup(statefulSet({ replicas: 3, podManagementPolicy: 'Parallel' }));
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  assert.deepEqual(fake.actions.filter((a) => a.resource === 'pods').map((a) => a.name), ['web-0', 'web-1', 'web-2']);
   await stop();
 });
