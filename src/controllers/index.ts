@@ -21,6 +21,7 @@ import { startWorkloadControllers } from './deployment/start-workload-controller
 import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-lifecycle/start-node-controllers.js';
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
 import { startJobController } from './job/start-job-controller.js';
+import { startCronJobController } from './cronjob/start-cronjob-controller.js';
 import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 
@@ -71,6 +72,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startNodeControllers({ client: opts.client, informers, log, settings: nodeControllerSettingsFromEnv(process.env) }).then((cs) => { running.push(...cs); }),
       startEndpointControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
       startJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startCronJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
     ]);
