@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
+import { createServer, type Server } from 'node:net';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { FakeClient } from '../src/client/testing/fake-client.js';
@@ -23,6 +24,7 @@ let fake: FakeClient;
 let dns: RunningDns;
 let upstream: Socket;
 let upstreamPort: number;
+let upstreamTcp: Server;
 const upstreamSeen: string[] = [];
 
 const svc = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec });
@@ -43,6 +45,19 @@ before(async () => {
   });
   await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', () => r()));
   upstreamPort = upstream.address().port;
+  // The same stub over TCP (one query per connection), answering 192.0.2.8 so tests see which transport was used.
+  upstreamTcp = createServer((sock) => {
+    sock.once('data', (c: Buffer) => {
+      const q = dnsPacket.decode(c.subarray(2));
+      upstreamSeen.push(`tcp:${q.questions?.[0]?.name ?? ''}`);
+      const reply = dnsPacket.encode({ type: 'response', id: q.id, questions: q.questions, answers: [{ type: 'A', name: q.questions?.[0]?.name ?? '', ttl: 60, class: 'IN', data: '192.0.2.8' }] });
+      const frame = Buffer.alloc(2 + reply.length);
+      frame.writeUInt16BE(reply.length, 0);
+      reply.copy(frame, 2);
+      sock.end(frame);
+    });
+  });
+  await new Promise<void>((r) => upstreamTcp.listen(upstreamPort, '127.0.0.1', () => r()));
 
   fake = new FakeClient();
   fake.seed(SERVICES,
@@ -59,6 +74,7 @@ before(async () => {
 after(async () => {
   await dns.stop();
   upstream.close();
+  await new Promise((r) => upstreamTcp.close(r));
 });
 
 const data = (p: { answers?: { data?: unknown }[] }) => (p.answers ?? []).map((a) => a.data);
@@ -124,7 +140,7 @@ test('UDP answers over 512 bytes are truncated without EDNS, whole with EDNS0 an
 test('other names go to the upstream (UDP and TCP clients); an upstream that never answers gives SERVFAIL quickly', async () => {
   const r = await dnsQuery(dns.port, 'www.example.com', 'A');
   assert.deepEqual(data(r), ['192.0.2.7']);
-  assert.deepEqual(data(await dnsQuery(dns.port, 'api.example.org', 'A', { transport: 'tcp' })), ['192.0.2.7']);
+  assert.deepEqual(data(await dnsQuery(dns.port, 'api.example.org', 'A', { transport: 'tcp' })), ['192.0.2.8'], 'a TCP client is forwarded over TCP');
   const started = Date.now();
   const slow = await dnsQuery(dns.port, 'slow.example.com', 'A');
   assert.equal(slow.rcode, 'SERVFAIL');

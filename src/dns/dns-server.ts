@@ -29,7 +29,7 @@ export interface DnsServerOptions {
 /**
  * The cluster DNS server: one UDP socket and one TCP listener on host:port.
  *   datagram / TCP frame --> decode --> resolve() from the RecordTable --> encode --> reply
- *                                   \-> not ours: Forwarder (UDP upstreams) --> reply as received
+ *                                   \-> not ours: Forwarder (upstreams, over the client's transport) --> reply as received
  * Over UDP an answer larger than the client's limit (512 bytes, or its EDNS0 payload size up to
  * EDNS_PAYLOAD) is sent truncated (TC, no records) so the client retries over TCP. Malformed
  * packets are dropped; an answer that cannot be built is SERVFAIL.
@@ -124,7 +124,7 @@ export class DnsServer {
     try {
       const r = resolve(query, this.opts.table);
       if (r.kind === 'forward') {
-        const reply = await this.opts.forwarder.forward(msg);
+        const reply = transport === 'tcp' ? await this.opts.forwarder.forwardTcp(msg) : await this.opts.forwarder.forward(msg);
         if (reply) return { bytes: reply, authoritative: false };
         packet = responseTo(query, RCODE_SERVFAIL, false);
       } else {

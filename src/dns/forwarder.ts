@@ -1,6 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
-import { isIPv6 } from 'node:net';
+import { connect, isIPv6 } from 'node:net';
 
 /** An upstream resolver. */
 export interface Upstream {
@@ -76,6 +76,19 @@ export class Forwarder {
     });
   }
 
+  /**
+   * Sends `query` upstream over TCP (as CoreDNS's forward does for TCP clients, so answers too big
+   * for UDP arrive whole): one connection per query, upstreams in order, `timeoutMs` each.
+   * Resolves with the reply message (no length prefix) or undefined. Never rejects.
+   */
+  async forwardTcp(query: Buffer): Promise<Buffer | undefined> {
+    for (const up of this.opts.upstreams) {
+      const reply = await tcpExchange(up, query, this.timeoutMs);
+      if (reply) return reply;
+    }
+    return undefined;
+  }
+
   /** Closes the sockets; pending forwards resolve undefined. Idempotent. */
   close(): void {
     for (const [id, p] of this.pending) { clearTimeout(p.timer); this.pending.delete(id); p.done(undefined); }
@@ -122,4 +135,24 @@ export class Forwarder {
     do this.nextId = (this.nextId + 1) & 0xffff; while (this.pending.has(this.nextId));
     return this.nextId;
   }
+}
+
+/** One length-prefixed query and reply over a fresh TCP connection; undefined on error or timeout. */
+function tcpExchange(up: Upstream, query: Buffer, timeoutMs: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const sock = connect(up.port, up.host);
+    let buf: Buffer = Buffer.alloc(0);
+    const finish = (reply: Buffer | undefined) => { clearTimeout(timer); sock.destroy(); resolve(reply); };
+    const timer = setTimeout(() => finish(undefined), timeoutMs);
+    sock.on('error', () => finish(undefined));
+    sock.on('close', () => finish(undefined));
+    sock.on('data', (c: Buffer) => {
+      buf = Buffer.concat([buf, c]);
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+    });
+    const frame = Buffer.alloc(2 + query.length);
+    frame.writeUInt16BE(query.length, 0);
+    query.copy(frame, 2);
+    sock.write(frame);
+  });
 }
