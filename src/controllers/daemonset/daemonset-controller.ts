@@ -20,6 +20,7 @@ import { planDaemonSet, type DaemonPlan, type NodeState } from './daemonset-plan
 import { calculateDaemonSetStatus, daemonSetStatusChanged } from './daemonset-status.js';
 import { nodeShouldRunDaemonPod, targetNodeOf } from './node-eligibility.js';
 import { PodExpectations } from './pod-expectations.js';
+import { claimPods } from '../statefulset/claim-pods.js';
 
 export const DAEMONSETS = findResourceType('apps', 'v1', 'daemonsets') as ResourceType;
 export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
@@ -95,7 +96,8 @@ export class DaemonSetController {
     });
     const hash = revs.update.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? '';
     const generation = templateGeneration(ds);
-    const { nodes, podsOnMissingNodes } = this.nodeStates(ds);
+    const owned = await claimPods(this.opts.client, DAEMONSETS, ds, this.opts.pods.list(namespace), () => true) as Pod[];
+    const { nodes, podsOnMissingNodes } = this.nodeStates(ds, owned);
     const minReadySeconds = ds.spec?.minReadySeconds ?? 0;
     const nowMs = this.now();
     if (!ds.metadata.deletionTimestamp && this.expectations.satisfied(key)) {
@@ -121,10 +123,9 @@ export class DaemonSetController {
   };
 
   /** Every node with its eligibility and the DaemonSet's pods there, sorted by name; and pods whose node is gone. */
-  private nodeStates(ds: DaemonSetObject): { nodes: NodeState[]; podsOnMissingNodes: Pod[] } {
+  private nodeStates(ds: DaemonSetObject, owned: Pod[]): { nodes: NodeState[]; podsOnMissingNodes: Pod[] } {
     const byNode = new Map<string, Pod[]>();
-    for (const p of this.opts.pods.list(ds.metadata.namespace) as (KubeObject & Pod)[]) {
-      if (controllerOf(p)?.uid !== ds.metadata.uid) continue;
+    for (const p of owned) {
       const node = targetNodeOf(p) ?? '';
       byNode.set(node, [...byNode.get(node) ?? [], p]);
     }

@@ -116,3 +116,18 @@ test('Parallel: every missing pod is created in one sync', async () => {
   assert.deepEqual(fake.actions.filter((a) => a.resource === 'pods').map((a) => a.name), ['web-0', 'web-1', 'web-2']);
   await stop();
 });
+
+test('orphans: a matching pod named like a member is adopted (after a live read of the set); one that is not a member is left alone', async () => {
+  const rev1 = newRevision(statefulSet(), TEMPLATE, { hashLabel: 'name', revision: 1, collisionCount: 0 });
+  const r1 = rev1.metadata.name ?? '';
+  const orphan = { ...readyPod(0, r1), metadata: { ...readyPod(0, r1).metadata, ownerReferences: undefined } };
+  const stranger = { ...readyPod(7, r1), metadata: { ...readyPod(7, r1).metadata, name: 'other-7', uid: 'pod-x', ownerReferences: undefined } };
+  const { fake, ctrl, stop } = await setup(statefulSet({ replicas: 1 }), { pods: [orphan, stranger], revisions: [rev1] });
+  await ctrl.reconcile({ namespace: 'n', name: 'web' });
+  assert.deepEqual([fake.actions[0].verb, fake.actions[0].resource, fake.actions[0].name], ['patch', 'pods', 'web-0']);
+  const patch = fake.actions[0].body as { metadata: { ownerReferences: unknown[]; resourceVersion: string } };
+  assert.deepEqual(patch.metadata.ownerReferences, [OWNER]);
+  assert.match(patch.metadata.resourceVersion, /^\d+$/, 'guarded by the resourceVersion');
+  assert.deepEqual(fake.actions.slice(1).map((a) => `${a.verb} ${a.resource} ${a.name}`), ['update statefulsets web'], 'no pod created: the adopted web-0 counts');
+  await stop();
+});

@@ -17,6 +17,7 @@ import { isRunningAndReady, podRevision } from './pod-health.js';
 import { claimsFor, newStatefulPod, ordinalOf, ownerRefTo, startOrdinal, type PodObject, type StatefulSetObject } from './stateful-pod.js';
 import { planStatefulSet, type StatefulStep } from './statefulset-plan.js';
 import { calculateStatefulSetStatus, statefulSetStatusChanged } from './statefulset-status.js';
+import { claimPods } from './claim-pods.js';
 
 export const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
 export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
@@ -59,8 +60,8 @@ export class StatefulSetController {
     const set = this.opts.statefulSets.get(namespace, name) as StatefulSetObject | undefined;
     if (!set) return;
     const pods = new Map<number, PodObject>();
-    for (const p of this.opts.pods.list(namespace) as PodObject[]) {
-      if (controllerOf(p)?.uid !== set.metadata.uid) continue;
+    const member = (p: KubeObject) => ordinalOf(name, p.metadata.name) !== undefined;
+    for (const p of await claimPods(this.opts.client, STATEFULSETS, set, this.opts.pods.list(namespace), member) as PodObject[]) {
       const ord = ordinalOf(name, p.metadata.name);
       if (ord !== undefined) pods.set(ord, p);
     }
