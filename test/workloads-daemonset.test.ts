@@ -141,6 +141,12 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
   const revisions = await kubectl('get', 'controllerrevisions', '-o', 'custom-columns=NAME:.metadata.name,REV:.revision', '--no-headers');
   assert.deepEqual(revisions.trim().split('\n').map((l) => l.replace(/^agent-\w+\s+/, '')).sort(), ['1', '2']);
 
+  // History and undo read the ControllerRevisions.
+  assert.match(await kubectl('rollout', 'history', 'ds/agent'), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+  assert.match(await kubectl('rollout', 'undo', 'ds/agent'), /rolled back/);
+  await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
+  await until('back on busybox:1', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1', 'ds-node-3=busybox:1']));
+
   // The 4th node goes away: its pod goes too.
   await fourth.stop();
   await client.delete(NODES, '', 'ds-node-3');

@@ -173,4 +173,11 @@ test('kubectl drives a StatefulSet: ordered start, identity, claims, scale down,
   const revisions = await kubectl('get', 'controllerrevisions', '-o', 'custom-columns=NAME:.metadata.name,REV:.revision', '--no-headers');
   assert.equal(revisions.trim().split('\n').length, 2);
   assert.match(await kubectl('get', 'events', '--field-selector', 'involvedObject.kind=StatefulSet'), /create Pod web-0 in StatefulSet web successful/);
+
+  // History and undo read the ControllerRevisions.
+  assert.match(await kubectl('rollout', 'history', 'sts/web'), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
+  assert.match(await kubectl('rollout', 'undo', 'sts/web'), /rolled back/);
+  await kubectl('rollout', 'status', 'sts/web', '--timeout=30s');
+  await until('back on busybox:1', async () => JSON.stringify(await images()) === '["web-0=busybox:1","web-1=busybox:1","web-2=busybox:1"]');
+  assert.match(await kubectl('rollout', 'history', 'sts/web'), /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>/);
 });
