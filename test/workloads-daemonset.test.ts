@@ -3,7 +3,7 @@
  * scheduler inside) with hollow nodes in the test process: one pod on each of 3 nodes, pinned by
  * node affinity and bound by the scheduler, with the default daemon tolerations; a 4th node gets
  * its pod; `kubectl set image` rolls out one node at a time and `kubectl rollout status ds/x`
- * succeeds; a deleted node loses its pod.
+ * succeeds (maxUnavailable 1, then maxSurge 1); history and undo; a deleted node loses its pod.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -146,6 +146,32 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
   assert.match(await kubectl('rollout', 'undo', 'ds/agent'), /rolled back/);
   await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
   await until('back on busybox:1', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1', 'ds-node-3=busybox:1']));
+
+  // maxSurge 1, maxUnavailable 0: a new pod starts beside the old one; no node is ever without a ready pod.
+  for (const n of readyByNode.keys()) readyByNode.set(n, new Set());
+  for (const p of await agentPods()) readyByNode.get(p.spec?.nodeName ?? '')?.add(p.metadata.name ?? '');
+  maxUnready = 0;
+  let maxPerNode = 0;
+  const watch2 = client.watch<KubeObject & Pod>(PODS, 'default', { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion }, (ev) => {
+    const p = ev.object;
+    const node = p.spec?.nodeName;
+    if (!node || !readyByNode.has(node)) return;
+    const isReady = ev.type !== 'DELETED' && !p.metadata.deletionTimestamp && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+    const set = readyByNode.get(node) as Set<string>;
+    if (isReady) set.add(p.metadata.name ?? ''); else set.delete(p.metadata.name ?? '');
+    maxUnready = Math.max(maxUnready, [...readyByNode.values()].filter((x) => x.size === 0).length);
+    maxPerNode = Math.max(maxPerNode, ...[...readyByNode.values()].map((x) => x.size));
+  });
+  try {
+    await kubectl('patch', 'ds/agent', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}');
+    await kubectl('set', 'image', 'ds/agent', 'c=busybox:3');
+    await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
+    await until('every node on busybox:3', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:3', 'ds-node-1=busybox:3', 'ds-node-2=busybox:3', 'ds-node-3=busybox:3']));
+  } finally {
+    watch2.stop();
+  }
+  assert.equal(maxUnready, 0, 'surge: every node kept a ready pod');
+  assert.equal(maxPerNode, 2, 'surge: old and new pod side by side');
 
   // The 4th node goes away: its pod goes too.
   await fourth.stop();
