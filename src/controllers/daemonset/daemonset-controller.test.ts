@@ -88,3 +88,15 @@ test('rolling update: with maxUnavailable 1 one old pod is deleted per sync', as
   assert.deepEqual(recorder.events, ['Normal SuccessfulDelete Deleted pod: agent-a']);
   await stop();
 });
+
+test('node events: a new or changed node wakes every DaemonSet, a heartbeat-only update none, a deleted node all', async () => {
+  const { fake, ctrl, stop } = await setup([node('n1')]);
+  const n1 = await fake.get(NODES, '', 'n1');
+  assert.deepEqual(ctrl.keysForNode(n1), [{ namespace: 'n', name: 'agent' }], 'first sight');
+  assert.deepEqual(ctrl.keysForNode({ ...n1, status: { conditions: [{ type: 'Ready', status: 'True' }] } }), [], 'heartbeat');
+  assert.deepEqual(ctrl.keysForNode({ ...n1, spec: { taints: [{ key: 'k', effect: 'NoExecute' }] } }), [{ namespace: 'n', name: 'agent' }], 'taint');
+  await fake.delete(NODES, '', 'n1');
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(ctrl.keysForNode(n1), [{ namespace: 'n', name: 'agent' }], 'deleted');
+  await stop();
+});

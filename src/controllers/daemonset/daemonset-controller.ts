@@ -61,9 +61,24 @@ export class DaemonSetController {
     return ref?.kind === 'DaemonSet' ? [{ namespace: obj.metadata.namespace ?? '', name: ref.name }] : [];
   };
 
-  /** A node event concerns every DaemonSet (its eligibility may have changed). */
-  keysForNode = (_node: KubeObject): ObjectKey[] =>
-    this.opts.daemonSets.list().map((ds) => ({ namespace: ds.metadata.namespace ?? '', name: ds.metadata.name ?? '' }));
+  /**
+   * A node added, deleted, or changed in what eligibility reads (labels, taints, unschedulable)
+   * concerns every DaemonSet; heartbeat-only updates concern none (shouldIgnoreNodeUpdate).
+   * The informer drops a deleted node from its cache before the handlers run.
+   */
+  keysForNode = (node: KubeObject): ObjectKey[] => {
+    const name = node.metadata.name ?? '';
+    const spec = node.spec as Node['spec'];
+    const print = JSON.stringify([node.metadata.labels ?? {}, spec?.taints ?? [], spec?.unschedulable ?? false]);
+    const gone = this.opts.nodes.get(undefined, name) === undefined;
+    if (gone) this.nodePrints.delete(name);
+    else if (this.nodePrints.get(name) === print) return [];
+    else this.nodePrints.set(name, print);
+    return this.opts.daemonSets.list().map((ds) => ({ namespace: ds.metadata.namespace ?? '', name: ds.metadata.name ?? '' }));
+  };
+
+  /** What eligibility read of each node when it last woke the DaemonSets. */
+  private readonly nodePrints = new Map<string, string>();
 
   /** Pod informer handlers feeding the expectations (register before the queue's). */
   observePod = {
