@@ -22,6 +22,7 @@ import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-life
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
 import { startJobController } from './job/start-job-controller.js';
 import { startCronJobController } from './cronjob/start-cronjob-controller.js';
+import { startDisruptionController } from './disruption/start-disruption-controller.js';
 import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 
@@ -73,6 +74,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startEndpointControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
       startJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startCronJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startDisruptionController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
     ]);

@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import { runController, type RunningController } from '../controller.js';
+import { clientEventRecorder } from '../events/event-recorder.js';
+import { DEPLOYMENTS, DisruptionController, PDBS, PODS, REPLICASETS, STATEFULSETS } from './disruption-controller.js';
+
+export interface StartDisruptionControllerOptions {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  workers?: number;
+}
+
+/** Runs the disruption controller over shared full informers of PDBs, pods and the scalable workloads. Resolves once synced. */
+export async function startDisruptionController(opts: StartDisruptionControllerOptions): Promise<RunningController> {
+  const inf = (rt: typeof PDBS) => opts.informers.informerFor(rt, 'full');
+  const [pdbs, pods, replicaSets, deployments, statefulSets] = [inf(PDBS), inf(PODS), inf(REPLICASETS), inf(DEPLOYMENTS), inf(STATEFULSETS)];
+  const log = opts.log.child({ controller: 'disruption' });
+  const recorder = clientEventRecorder({ client: opts.client, component: 'controllermanager', log });
+  const ctrl = new DisruptionController({ client: opts.client, pdbs, pods, replicaSets, deployments, statefulSets, recorder, log });
+  return runController({
+    name: 'disruption', log: opts.log, workers: opts.workers ?? 2,
+    sources: [
+      { informer: pdbs }, { informer: pods, keysFor: ctrl.keysForPod },
+      { informer: replicaSets, keysFor: ctrl.keysForWorkload }, { informer: deployments, keysFor: ctrl.keysForWorkload }, { informer: statefulSets, keysFor: ctrl.keysForWorkload },
+    ],
+    reconcile: ctrl.reconcile,
+  });
+}
