@@ -53,7 +53,13 @@ function validateSpec(s: StatefulSet): FieldError[] {
   errs.push(...validateNonNegative('spec.minReadySeconds', spec.minReadySeconds));
   errs.push(...validateNonNegative('spec.ordinals.start', spec.ordinals?.start));
   if (spec.serviceName) errs.push(...isDNS1123Label(spec.serviceName).map((m) => fieldErrors.invalid('spec.serviceName', spec.serviceName, m)));
-  errs.push(...validateSelectorAndTemplate('statefulset', spec.selector, spec.template, 'spec'));
+  // Mounts may name a volumeClaimTemplate: the controller adds those volumes to each pod, so the
+  // template is validated as the pods will be (Kubernetes does the same).
+  const claims = (spec.volumeClaimTemplates ?? []).map((c) => c.metadata?.name).filter((n): n is string => !!n);
+  const template = spec.template && claims.length > 0 && spec.template.spec
+    ? { ...spec.template, spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claims.filter((n) => !(spec.template?.spec?.volumes ?? []).some((v) => v.name === n)).map((name) => ({ name, persistentVolumeClaim: { claimName: name } }))] } }
+    : spec.template;
+  errs.push(...validateSelectorAndTemplate('statefulset', spec.selector, template, 'spec'));
   return errs;
 }
 

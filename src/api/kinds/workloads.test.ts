@@ -121,3 +121,21 @@ test('cronjob defaults, schedule validation and table', () => {
   assert.deepEqual(msgs(s.validate?.({ ...cj, spec: { ...spec, schedule: 'often' } })), ['spec.schedule: Invalid value: "often": expected exactly 5 fields, found 1: [often]']);
   assert.deepEqual(s.table.row(cj, now).slice(0, 7), ['web', '*/5 * * * *', '<none>', 'False', 0, '<none>', '3h']);
 });
+
+test('statefulset: container mounts may name a volumeClaimTemplate; unknown mounts are still refused', () => {
+  const sts = (mount: string) => ({
+    apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'd' },
+    spec: {
+      serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } },
+      template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'busybox', volumeMounts: [{ name: mount, mountPath: '/data' }] }] } },
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    },
+  }) as unknown as KubeObject;
+  const strategy = getStrategy('apps', 'StatefulSet');
+  const ok = sts('data');
+  strategy.applyDefaults?.(ok);
+  assert.deepEqual(strategy.validate?.(ok) ?? [], []);
+  const bad = sts('nope');
+  strategy.applyDefaults?.(bad);
+  assert.ok((strategy.validate?.(bad) ?? []).some((e) => e.field.endsWith('volumeMounts[0].name')));
+});
