@@ -1,5 +1,5 @@
-import type { StatefulSet } from 'kubernetes-types/apps/v1.js';
-import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { StatefulSet, StatefulSetSpec } from 'kubernetes-types/apps/v1.js';
+import type { PersistentVolumeClaim, PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import { fieldErrors, type FieldError } from '../errors.js';
 import { deepEqual, validateEnum, validateNonNegative } from '../validation/field.js';
 import { isDNS1123Label } from '../validation/names.js';
@@ -55,12 +55,21 @@ function validateSpec(s: StatefulSet): FieldError[] {
   if (spec.serviceName) errs.push(...isDNS1123Label(spec.serviceName).map((m) => fieldErrors.invalid('spec.serviceName', spec.serviceName, m)));
   // Mounts may name a volumeClaimTemplate: the controller adds those volumes to each pod, so the
   // template is validated as the pods will be (Kubernetes does the same).
-  const claims = (spec.volumeClaimTemplates ?? []).map((c) => c.metadata?.name).filter((n): n is string => !!n);
-  const template = spec.template && claims.length > 0 && spec.template.spec
-    ? { ...spec.template, spec: { ...spec.template.spec, volumes: [...(spec.template.spec.volumes ?? []), ...claims.filter((n) => !(spec.template?.spec?.volumes ?? []).some((v) => v.name === n)).map((name) => ({ name, persistentVolumeClaim: { claimName: name } }))] } }
-    : spec.template;
-  errs.push(...validateSelectorAndTemplate('statefulset', spec.selector, template, 'spec'));
+  errs.push(...validateSelectorAndTemplate('statefulset', spec.selector, withClaimVolumes(spec), 'spec'));
   return errs;
+}
+
+/** The pod template with a volume for each volumeClaimTemplate it does not already name. */
+function withClaimVolumes(spec: StatefulSetSpec): PodTemplateSpec | undefined {
+  const template = spec.template;
+  const podSpec = template?.spec;
+  if (!template || !podSpec) return template;
+  const volumes = podSpec.volumes ?? [];
+  const claimVolumes = (spec.volumeClaimTemplates ?? [])
+    .map((c) => c.metadata?.name)
+    .filter((name): name is string => !!name && !volumes.some((v) => v.name === name))
+    .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return claimVolumes.length === 0 ? template : { ...template, spec: { ...podSpec, volumes: [...volumes, ...claimVolumes] } };
 }
 
 /** apps/v1 StatefulSet; on update only replicas, ordinals, template, updateStrategy, PVC retention and minReadySeconds may change. */
