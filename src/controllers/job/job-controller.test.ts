@@ -35,14 +35,14 @@ function pod(name: string, phase: string, extra: Record<string, unknown> = {}): 
   };
 }
 
-async function setup(j: KubeObject, pods: KubeObject[], now = NOW) {
+async function setup(j: KubeObject, pods: KubeObject[], now = NOW, podFailureBackoffMs?: number) {
   const fake = new GenerateNameFakeClient();
   fake.seed(JOBS, j);
   fake.seed(PODS, ...pods);
   const jobs = new Informer(fake, JOBS, { log });
   const podInformer = new Informer(fake, PODS, { log });
   const recorder = new RecordingEventRecorder();
-  const ctrl = new JobController({ client: fake, jobs, pods: podInformer, recorder, log, now: () => now });
+  const ctrl = new JobController({ client: fake, jobs, pods: podInformer, recorder, log, now: () => now, podFailureBackoffMs });
   podInformer.addHandlers(ctrl.observePod);
   jobs.start(); podInformer.start();
   await Promise.all([jobs.waitForSync(), podInformer.waitForSync()]);
@@ -156,4 +156,16 @@ test('a finished Job is deleted (foreground) once ttlSecondsAfterFinished has pa
   await late.ctrl.reconcile({ namespace: 'n', name: 'pi' });
   assert.deepEqual(late.fake.actions, [{ verb: 'delete', resource: 'jobs', namespace: 'n', name: 'pi', body: { propagationPolicy: 'Foreground', preconditions: { uid: 'job-uid' } } }]);
   await late.stop();
+});
+
+test('a failed pod is replaced only after the failure backoff (10 s, doubling per failure)', async () => {
+  const { fake, ctrl, stop } = await setup(job({ completions: 1, parallelism: 1 }, { startTime: T }), [pod('f', 'Failed')]);
+  assert.deepEqual(await ctrl.reconcile({ namespace: 'n', name: 'pi' }), { requeueAfterMs: 10_000 });
+  assert.deepEqual(summarize(fake.actions).map((a) => [a[0], a[2]]), [['update', 'pi'], ['patch', 'f'], ['update', 'pi']]);
+  assert.deepEqual(summarize(fake.actions).at(-1)?.[3], { startTime: T, active: 0, ready: 0, failed: 1, uncountedTerminatedPods: {} });
+  await stop();
+  const noBackoff = await setup(job({ completions: 1, parallelism: 1 }, { startTime: T }), [pod('f', 'Failed')], NOW, 0);
+  await noBackoff.ctrl.reconcile({ namespace: 'n', name: 'pi' });
+  assert.deepEqual(summarize(noBackoff.fake.actions).map((a) => [a[0], a[2]]), [['update', 'pi'], ['patch', 'f'], ['create', 'pi-'], ['update', 'pi']]);
+  await noBackoff.stop();
 });

@@ -36,6 +36,17 @@ export interface JobControllerOptions {
   log: Logger;
   /** Clock in ms (default Date.now). */
   now?: () => number;
+  /** Delay before replacing a failed pod, doubled per failure since the last success (default 10 s, DefaultJobPodFailureBackOff). */
+  podFailureBackoffMs?: number;
+}
+
+/** Longest delay before replacing a failed pod (MaxJobPodFailureBackOff). */
+export const MAX_POD_FAILURE_BACKOFF_MS = 10 * 60 * 1000;
+
+/** Failures counted since the Job's last counted success, and when the last one was counted (the backoff record). */
+interface BackoffRecord {
+  failuresAfterSuccess: number;
+  lastFailureAt: number;
 }
 
 /**
@@ -51,6 +62,7 @@ export interface JobControllerOptions {
 export class JobController {
   readonly expectations: Expectations;
   private readonly now: () => number;
+  private readonly backoff = new Map<string, BackoffRecord>();
 
   constructor(private readonly opts: JobControllerOptions) {
     this.now = opts.now ?? Date.now;
@@ -63,6 +75,7 @@ export class JobController {
     let job = this.opts.jobs.get(namespace, name) as JobObject | undefined;
     if (!job) {
       this.expectations.delete(key);
+      this.backoff.delete(key);
       return;
     }
     const pods = this.opts.pods.list(namespace).filter((p) => controllerOf(p)?.uid === job?.metadata.uid) as PodObject[];
@@ -108,6 +121,7 @@ export class JobController {
         if (pod && hasTrackingFinalizer(pod) && !await this.removeFinalizer(pod)) continue;
         uncounted[outcome].delete(uid);
         status[outcome] = (status[outcome] ?? 0) + 1;
+        this.recordOutcome(key, outcome, now);
       }
     }
     if (indexed) status.succeeded = completed.size - uncounted.succeeded.size;
@@ -151,8 +165,10 @@ export class JobController {
         this.opts.recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
       }
       status.startTime ??= nowText;
-      if (this.expectations.satisfied(key)) active = await this.managePods(job, active, succeeded, completed);
-      if (deadlineMs !== undefined) requeueAfterMs = Math.max(0, Date.parse(status.startTime) + deadlineMs * 1000 - now);
+      const backoffLeft = this.backoffLeft(key, now);
+      if (this.expectations.satisfied(key)) active = await this.managePods(job, active, succeeded, completed, backoffLeft === 0);
+      if (backoffLeft > 0) requeueAfterMs = backoffLeft;
+      if (deadlineMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(0, Date.parse(status.startTime) + deadlineMs * 1000 - now));
     }
     status.active = active.length;
     status.ready = active.filter((p) => isPodReady(p)).length;
@@ -190,10 +206,26 @@ export class JobController {
     return ref?.kind === 'Job' ? keyOf(pod.metadata.namespace, ref.name) : undefined;
   }
 
-  /** Creates and deletes pods towards wantActive; returns the active pods as they will be. */
-  private async managePods(job: JobObject, active: PodObject[], succeeded: number, completed: Set<number>): Promise<PodObject[]> {
+  /** A counted success resets the failure backoff; a counted failure extends it. */
+  private recordOutcome(key: string, outcome: 'succeeded' | 'failed', now: number): void {
+    if (outcome === 'succeeded') this.backoff.delete(key);
+    else this.backoff.set(key, { failuresAfterSuccess: (this.backoff.get(key)?.failuresAfterSuccess ?? 0) + 1, lastFailureAt: now });
+  }
+
+  /** Ms until failed pods may be replaced: base * 2^(failures-1) after the last failure, capped at 10 minutes; 0 when free to create. */
+  private backoffLeft(key: string, now: number): number {
+    const rec = this.backoff.get(key);
+    const base = this.opts.podFailureBackoffMs ?? 10_000;
+    if (!rec || base <= 0) return 0;
+    const delay = Math.min(base * 2 ** (rec.failuresAfterSuccess - 1), MAX_POD_FAILURE_BACKOFF_MS);
+    return Math.max(0, rec.lastFailureAt + delay - now);
+  }
+
+  /** Creates (unless held back by the failure backoff) and deletes pods towards wantActive; returns the active pods as they will be. */
+  private async managePods(job: JobObject, active: PodObject[], succeeded: number, completed: Set<number>, mayCreate: boolean): Promise<PodObject[]> {
     const key = objectKey(job);
-    const plan = planPods(job, active, succeeded, completed, MAX_CREATES_PER_SYNC);
+    const planned = planPods(job, active, succeeded, completed, MAX_CREATES_PER_SYNC);
+    const plan = mayCreate ? planned : { ...planned, create: [] };
     let result = active;
     if (plan.remove.length > 0) result = await this.deletePods(job, active.filter((p) => plan.remove.includes(p)), active);
     if (plan.create.length === 0) return result;
