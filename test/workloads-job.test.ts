@@ -98,4 +98,24 @@ spec:
   const describe = await kubectlOk(['describe', 'job', 'slow']);
   assert.match(describe, /DeadlineExceeded/);
   await kubectlOk(['wait', '--for=delete', 'job/slow', '--timeout=20s']);
+  // Its pod, deleted with the Job, does not hang on the tracking finalizer.
+  await kubectlOk(['wait', '--for=delete', 'pods', '-l', 'batch.kubernetes.io/job-name=slow', '--timeout=20s']);
+});
+
+test('deleting a running Job deletes its pods (the tracking finalizer is released)', async () => {
+  await kubectlOk(['apply', '-f', await writeManifest(server, 'forever.yaml', `
+apiVersion: batch/v1
+kind: Job
+metadata: {name: forever, namespace: default}
+spec:
+  parallelism: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: busybox}]
+`)]);
+  await kubectlOk(['wait', '--for=jsonpath={.status.active}=2', 'job/forever', '--timeout=20s']);
+  await kubectlOk(['delete', 'job', 'forever', '--timeout=20s']);
+  await kubectlOk(['wait', '--for=delete', 'pods', '-l', 'batch.kubernetes.io/job-name=forever', '--timeout=20s']);
+  assert.equal((await kubectlOk(['get', 'pods', '-l', 'batch.kubernetes.io/job-name=forever', '-o', 'name'])).trim(), '');
 });

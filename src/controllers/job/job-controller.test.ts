@@ -169,3 +169,18 @@ test('a failed pod is replaced only after the failure backoff (10 s, doubling pe
   assert.deepEqual(summarize(noBackoff.fake.actions).map((a) => [a[0], a[2]]), [['update', 'pi'], ['patch', 'f'], ['create', 'pi-'], ['update', 'pi']]);
   await noBackoff.stop();
 });
+
+test('pods of a deleted Job lose the tracking finalizer so the garbage collector can remove them', async () => {
+  const { fake, ctrl, stop } = await setup(job(), [pod('a', 'Running', { deletionTimestamp: '2024-01-01T00:00:00Z' })]);
+  fake.removeSilently(JOBS, 'n', 'pi');
+  const silent = new Informer(fake, JOBS, { log });
+  const podInformer = new Informer(fake, PODS, { log });
+  silent.start(); podInformer.start();
+  await Promise.all([silent.waitForSync(), podInformer.waitForSync()]);
+  const orphaned = new JobController({ client: fake, jobs: silent, pods: podInformer, recorder: new RecordingEventRecorder(), log, now: () => NOW });
+  await orphaned.reconcile({ namespace: 'n', name: 'pi' });
+  assert.deepEqual(summarize(fake.actions).map((a) => [a[0], a[2], (a[3] as KubeObject).metadata.finalizers]), [['patch', 'a', []]]);
+  assert.equal(fake.peek(PODS, 'n', 'a'), undefined, 'the pod, already being deleted, is gone');
+  await silent.stop(); await podInformer.stop();
+  await stop();
+});

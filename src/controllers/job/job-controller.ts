@@ -73,6 +73,12 @@ export class JobController {
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
     const key = keyOf(namespace, name);
     let job = this.opts.jobs.get(namespace, name) as JobObject | undefined;
+    // Pods of a Job that is gone (or was replaced by a namesake) must not keep our finalizer forever.
+    const strays = this.opts.pods.list(namespace).filter((p) => {
+      const ref = controllerOf(p);
+      return ref?.kind === 'Job' && ref.name === name && ref.uid !== job?.metadata.uid && hasTrackingFinalizer(p);
+    }) as PodObject[];
+    await Promise.all(strays.map((p) => this.removeFinalizer(p)));
     if (!job) {
       this.expectations.delete(key);
       this.backoff.delete(key);
