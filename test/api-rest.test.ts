@@ -202,3 +202,24 @@ test('discovery: legacy and aggregated', async () => {
   const groups = await api.request('GET', '/apis');
   assert.ok(groups.json.groups.some((g: any) => g.name === 'autoscaling' && g.preferredVersion.version === 'v2'));
 });
+
+test('eviction takes one allowed disruption from the budget: a second eviction is refused with 429', async () => {
+  const pdb = { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'pdb' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'ev' } } } };
+  assert.equal((await api.request('POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', pdb)).status, 201);
+  const allowed = await api.request('PATCH', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/pdb/status',
+    { status: { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 } }, { 'content-type': 'application/merge-patch+json' });
+  assert.equal(allowed.status, 200, allowed.text);
+  for (const name of ['ev1', 'ev2']) {
+    await api.request('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'ev' } }, spec: { containers: [{ name: 'a', image: 'busybox' }] } });
+  }
+  const evict = (name: string) => api.request('POST', `/api/v1/namespaces/default/pods/${name}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name } });
+  assert.equal((await evict('ev1')).status, 201);
+  const second = await evict('ev2');
+  assert.equal(second.status, 429, second.text);
+  assert.equal(second.json.details.causes[0].reason, 'DisruptionBudget');
+  const after = (await api.request('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/pdb')).json;
+  assert.equal(after.status.disruptionsAllowed, 0);
+  assert.ok(after.status.disruptedPods.ev1);
+  assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/ev1')).status, 404);
+  assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/ev2')).status, 200);
+});
