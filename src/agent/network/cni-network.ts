@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { runCommand } from '../runtime/run-command.js';
@@ -56,6 +57,21 @@ export class CniNetwork {
     const ip = bridge.ips?.[0];
     if (!ip?.address) throw new Error(`CNI bridge returned no IP address for ${id}`);
     return { ip: ip.address.split('/')[0] ?? ip.address, gateway: ip.gateway };
+  }
+
+  /**
+   * The IPv4 address host-local IPAM holds for a pod (id = pod uid), from its state files
+   * (`<ipamDataDir>/flotilla/<ip>` containing the container id, then the interface): how a restarted
+   * agent finds the IP of a pod whose namespace it re-adopts. undefined when none.
+   */
+  async findIP(id: string): Promise<string | undefined> {
+    const dir = join(this.opts.ipamDataDir, NETWORK_NAME);
+    for (const f of await readdir(dir).catch(() => [] as string[])) {
+      if (!/^\d+\.\d+\.\d+\.\d+$/.test(f)) continue;
+      const owner = (await readFile(join(dir, f), 'utf8').catch(() => '')).split(/\s+/)[0];
+      if (owner === id) return f;
+    }
+    return undefined;
   }
 
   /** CNI DEL (releases the IP and the veth). Idempotent; tolerates a namespace that is already gone. */

@@ -84,21 +84,70 @@ export class PodWorkers {
     }
     if (!pod) return {};
     const uid = pod.metadata.uid ?? '';
+    if (!rec) {
+      // First sight of the pod (new, or after an agent restart): containers and sandbox a previous
+      // agent left are adopted. A pod already finished is not run again.
+      rec = { uid, key, startTime: pod.status?.startTime ?? rfc3339(this.clock()), containers: new Map(), terminal: pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' };
+      rec.podDir = this.o.runtime.podDir({ uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: '' });
+      this.pods.set(key, rec);
+      this.keysByUid.set(uid, key);
+      await this.adopt(pod, rec);
+    }
     if (pod.metadata.deletionTimestamp) {
-      if (rec) await this.teardown(rec, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      await this.teardown(rec, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
       await this.o.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } })
         .catch((err: unknown) => { if (!isNotFound(err) && !isConflict(err)) throw err; });
       return {};
     }
-    if (!rec) {
-      // A pod already finished (e.g. before an agent restart) is not run again.
-      if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return {};
-      rec = { uid, key, startTime: rfc3339(this.clock()), containers: new Map(), terminal: false };
-      this.pods.set(key, rec);
-      this.keysByUid.set(uid, key);
-    }
     if (rec.terminal) return {};
     return this.sync(pod, rec);
+  }
+
+  /**
+   * Takes over the containers the runtime already has for a pod (left by a previous agent): per
+   * container name the highest attempt is the current one, the one before it lastState, older ones
+   * are removed; restartCount is the current attempt (or the reported count, if higher). Exited
+   * ones are then handled by the restart policy as usual (backoff from their exit time).
+   */
+  private async adopt(pod: PodObject, rec: PodRecord): Promise<void> {
+    const states = this.o.runtime.listContainers(rec.uid);
+    if (!states.length) return;
+    const reported = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
+    const keep = new Set<string>();
+    for (const c of pod.spec?.containers ?? []) {
+      const [current, previous] = states.filter((s) => s.name === c.name).sort((a, b) => b.attempt - a.attempt);
+      if (!current) continue;
+      const r = reported.get(c.name);
+      rec.containers.set(c.name, {
+        name: c.name, image: c.image ?? '', imageID: r?.imageID || undefined, current, previous,
+        restartCount: Math.max(current.attempt, r?.restartCount ?? 0),
+      });
+      keep.add(current.id);
+      if (previous) keep.add(previous.id);
+    }
+    for (const s of states) {
+      if (keep.has(s.id)) continue;
+      await this.o.runtime.stopContainer(s.id, 0);
+      await this.o.runtime.removeContainer(s.id);
+    }
+    this.o.log.info({ pod: rec.key, containers: [...keep] }, 'pod re-adopted');
+  }
+
+  /**
+   * After an agent restart, once the pods bound to the node are listed: removes the containers and
+   * sandboxes of pods that are no longer there (deleted while no agent ran). `liveUids` = the uids
+   * of the listed pods; pods a worker has already seen are kept in any case.
+   */
+  async removeOrphans(liveUids: Set<string>): Promise<void> {
+    const rt = this.o.runtime;
+    const uids = new Set([...rt.listContainers().map((c) => c.podUid), ...(await rt.sandboxUids())]);
+    for (const uid of uids) {
+      if (liveUids.has(uid) || this.keysByUid.has(uid)) continue;
+      this.o.log.info({ uid }, 'removing the containers and sandbox of a pod that is gone');
+      await Promise.all(rt.listContainers(uid).map((c) => rt.stopContainer(c.id, 0)));
+      for (const c of rt.listContainers(uid)) await rt.removeContainer(c.id);
+      await rt.removeSandbox(uid);
+    }
   }
 
   private async sync(pod: PodObject, rec: PodRecord): Promise<{ requeueAfterMs?: number }> {

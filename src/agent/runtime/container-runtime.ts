@@ -96,6 +96,10 @@ export interface ContainerRuntime {
    * what was not. Idempotent per id; a failure is reported again by startContainer.
    */
   prepareContainer(sandbox: SandboxSpec, spec: ContainerSpec): Promise<void>;
+  /** Pod uids whose namespaces are pinned (sandboxes, also those a previous agent left). */
+  sandboxUids(): Promise<string[]>;
+  /** The per-pod directory (logs, /etc files) of a pod, whether or not its sandbox exists. Pure. */
+  podDir(spec: SandboxSpec): string;
   /** Releases the network and namespaces of a pod whose containers are removed. Idempotent. */
   removeSandbox(uid: string): Promise<void>;
   /**
@@ -109,7 +113,7 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   /** Runs a command in a running container (probes, hooks); resolves with its exit code, 124 after timeoutMs. */
   exec(id: string, args: string[], timeoutMs: number): Promise<number>;
-  /** Known containers, optionally one pod's. */
+  /** Known containers, optionally one pod's (after a restart: also those a previous agent left, re-adopted). */
   listContainers(podUid?: string): ContainerState[];
   /** Called after a container exits (its state already updated). */
   onExit(listener: (state: ContainerState) => void): void;

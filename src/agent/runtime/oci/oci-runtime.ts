@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
-import { access, copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CniNetwork } from '../../network/cni-network.js';
@@ -8,7 +8,7 @@ import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxS
 import { runCommand } from '../run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon } from './conmon.js';
-import { ensurePrivateMount, unmount, unmountAllUnder } from './mounts.js';
+import { ensurePrivateMount, mountPoints, unmount, unmountAllUnder } from './mounts.js';
 import { buildOciSpec, resolveUser } from './oci-spec.js';
 import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
 
@@ -27,8 +27,9 @@ export interface OciRuntimeOptions {
  * rootfs is an overlay of the image layers with its own upper dir, created by runc under conmon and
  * started with `runc start`; exits arrive as files in exits/ (watched with inotify).
  *
- * Not yet: re-adopting containers after an agent restart (state is in memory; runc and conmon keep
- * running, and the bundle annotations hold what is needed to rebuild it).
+ * After an agent restart, init() re-adopts the containers runc still knows (bundle annotations name
+ * pod, container and attempt) and runSandbox() the pod namespaces still pinned in ns/ (IP from
+ * host-local's files), so nothing runs twice and pods keep their IPs.
  */
 export class OciRuntime implements ContainerRuntime {
   private readonly sandboxes = new Map<string, Sandbox>();
@@ -114,6 +115,8 @@ export class OciRuntime implements ContainerRuntime {
   async runSandbox(spec: SandboxSpec): Promise<Sandbox> {
     const existing = this.sandboxes.get(spec.uid);
     if (existing) return existing;
+    const adopted = await this.adoptSandbox(spec);
+    if (adopted) return adopted;
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
     const hosts = (ip: string): string => `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`;
@@ -134,6 +137,34 @@ export class OciRuntime implements ContainerRuntime {
     sandbox.attached.catch(() => {}); // the pod worker awaits it and removes the sandbox on failure
     this.sandboxes.set(spec.uid, sandbox);
     return sandbox;
+  }
+
+  /**
+   * The sandbox a previous agent left: the pod's namespace files still mounted in ns/ and its IP in
+   * host-local's state. Without a recorded IP (the agent died during CNI ADD) the network is attached
+   * again. undefined when the pod has no pinned namespaces.
+   */
+  private async adoptSandbox(spec: SandboxSpec): Promise<Sandbox | undefined> {
+    const ns = podNamespacePaths(this.dirs.ns, spec.uid);
+    const mounted = new Set(await mountPoints());
+    if (![ns.net, ns.ipc, ns.uts].every((p) => mounted.has(p))) return undefined;
+    const dir = this.podDir(spec);
+    await mkdir(dir, { recursive: true });
+    const ip = await this.opts.network.findIP(spec.uid);
+    const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: ip ?? '', dir, attached: Promise.resolve(ip ?? '') };
+    if (!ip) {
+      sandbox.attached = this.opts.network.add(spec.uid, ns.net).then((net) => (sandbox.ip = net.ip));
+      sandbox.attached.catch(() => {});
+    }
+    this.sandboxes.set(spec.uid, sandbox);
+    this.opts.log.info({ uid: spec.uid, ip }, 'sandbox re-adopted');
+    return sandbox;
+  }
+
+  /** Pod uids with namespaces pinned in ns/ (sandboxes, adopted or not). */
+  async sandboxUids(): Promise<string[]> {
+    const files = await readdir(this.dirs.ns).catch(() => [] as string[]);
+    return [...new Set([...this.sandboxes.keys(), ...files.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4))])];
   }
 
   async removeSandbox(uid: string): Promise<void> {
@@ -216,7 +247,7 @@ export class OciRuntime implements ContainerRuntime {
     ]);
   }
 
-  private podDir(spec: SandboxSpec): string {
+  podDir(spec: SandboxSpec): string {
     return join(this.dirs.pods, `${spec.namespace}_${spec.name}_${spec.uid}`);
   }
 
@@ -285,7 +316,8 @@ export class OciRuntime implements ContainerRuntime {
     const code = Number(text);
     state.status = 'exited';
     state.exitCode = Number.isFinite(code) ? code : 255;
-    state.finishedAt = new Date().toISOString();
+    // The exit file's time: when the container exited, also if that was while no agent ran.
+    state.finishedAt = (await stat(join(this.dirs.exits, id)).then((st) => st.mtime, () => new Date())).toISOString();
     const oom = await exists(join(this.dirs.containers, id, 'oom'));
     state.reason = oom ? 'OOMKilled' : state.exitCode === 0 ? 'Completed' : 'Error';
     for (const w of this.exitWaiters.get(id) ?? []) w();

@@ -1,0 +1,73 @@
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { CniNetwork } from '../../network/cni-network.js';
+import { removeBlackholeRoutes } from '../../network/blackhole-routes.js';
+import { readNetworkState } from '../../network/network-state.js';
+import { runCommand } from '../run-command.js';
+import { OciRuntime } from './oci-runtime.js';
+
+/** What killAll found and removed. */
+export interface KillAllReport {
+  containers: number;
+  conmons: number;
+  veths: string[];
+  bridge?: string;
+  routes: string[];
+}
+
+/** Pids of conmon processes whose arguments name a path in `dataDir` (from /proc/<pid>/cmdline). */
+export async function conmonPids(dataDir: string): Promise<number[]> {
+  const prefix = `${dataDir}/`;
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (!(argv[0] ?? '').endsWith('conmon')) continue;
+    if (argv.some((a) => a.startsWith(prefix))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Stops everything an agent with this data dir left on the machine, like k3s-killall.sh: every runc
+ * container of its runc root (`runc delete --force`), its conmon processes, the overlay and namespace
+ * mounts under the data dir (CNI DEL first, so host-local releases the IPs), the pod cgroups, the
+ * veths on its bridge, the bridge and the blackhole routes recorded in `<data-dir>/network.json`.
+ * Images, logs and the database stay. Idempotent; for users and for tests' cleanup.
+ */
+export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllReport> {
+  const dataDir = resolve(dataDirArg);
+  const state = await readNetworkState(dataDir);
+  const network = new CniNetwork({ bridge: state?.bridge, subnet: state?.subnet || undefined, ipamDataDir: join(dataDir, 'cni', 'networks'), log });
+  const runtime = new OciRuntime({ dataDir, network, log });
+  const listed = await runCommand('/usr/sbin/runc', ['--root', join(dataDir, 'runc'), 'list', '-q'], { allowFailure: true });
+  const containers = listed.stdout.split('\n').filter((s) => s.trim()).length;
+  await runtime.destroyAll();
+  const conmons = await conmonPids(dataDir);
+  for (const pid of conmons) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const report: KillAllReport = { containers, conmons: conmons.length, veths: [], routes: [] };
+  if (state) {
+    // The host ends of the pods' veths (normally gone with their namespaces), then the bridge.
+    const links = await runCommand('ip', ['-j', 'link', 'show', 'master', state.bridge], { allowFailure: true });
+    const veths = links.code === 0 && links.stdout.trim() ? (JSON.parse(links.stdout) as { ifname: string }[]).map((l) => l.ifname) : [];
+    for (const v of veths) await runCommand('ip', ['link', 'del', v], { allowFailure: true });
+    report.veths = veths;
+    if ((await runCommand('ip', ['link', 'show', state.bridge], { allowFailure: true })).code === 0) {
+      await network.removeBridge();
+      report.bridge = state.bridge;
+    }
+    const routes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'], { allowFailure: true })).stdout;
+    report.routes = state.blackholeRoutes.filter((c) => routes.includes(c));
+    await removeBlackholeRoutes(report.routes);
+  }
+  // Every pod is gone: host-local's reservations are stale.
+  await rm(join(dataDir, 'cni', 'networks', 'flotilla'), { recursive: true, force: true });
+  return report;
+}

@@ -1,0 +1,21 @@
+/** Options of `flotilla killall`. */
+export interface KillAllFlags {
+  dataDir: string;
+}
+
+/**
+ * `flotilla killall [--data-dir DIR]`: stops every container of the data dir's agent and removes the
+ * mounts, namespaces, veths, bridge and blackhole routes it made (k3s-killall.sh's job). Run it with
+ * the agent stopped; pod objects stay in the API (a restarted agent starts their pods again).
+ */
+export async function runKillAll(flags: KillAllFlags): Promise<void> {
+  const [{ default: pino }, { killAll }] = await Promise.all([import('pino'), import('../agent/runtime/oci/kill-all.js')]);
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const r = await killAll(flags.dataDir, log);
+  const parts = [
+    `${r.containers} container(s) removed`, `${r.conmons} conmon process(es) killed`,
+    r.bridge ? `bridge ${r.bridge} removed` : 'no bridge', `${r.veths.length} veth(s) removed`,
+    r.routes.length ? `blackhole routes ${r.routes.join(', ')} removed` : 'no blackhole routes',
+  ];
+  process.stdout.write(`flotilla killall: ${parts.join('; ')}\n`);
+}
