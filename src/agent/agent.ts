@@ -7,6 +7,7 @@ import { runController, type RunningController } from '../controllers/controller
 import { ImageStore } from './images/image-store.js';
 import { CniNetwork } from './network/cni-network.js';
 import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
+import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
@@ -51,6 +52,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const network = new CniNetwork({ bridge: o.bridge, subnet: podCIDR, ipamDataDir: join(o.dataDir, 'cni', 'networks'), log });
   const blackholes = o.blackholeRoutes ?? ['10.42.0.0/16', '10.43.0.0/16'];
   if (blackholes.length) await ensureBlackholeRoutes(blackholes);
+  await recordNetworkState(o.dataDir, { bridge: network.bridge, subnet: podCIDR, blackholeRoutes: blackholes }); // for `flotilla killall`
   const runtime = new OciRuntime({ dataDir: o.dataDir, network, log });
   await runtime.init();
 
@@ -73,6 +75,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     runtime.close();
     throw err;
   }
+  // Containers and sandboxes of pods deleted while no agent ran (the others are adopted by their worker).
+  void workers.removeOrphans(new Set(informer.list().map((p) => p.metadata.uid ?? ''))).catch((err: unknown) => log.warn({ err: String(err) }, 'removing orphaned pods failed'));
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {

@@ -83,6 +83,9 @@ export function buildProgram(): Command {
       const { runAgent } = await import('./agent.js');
       await runAgent(flags);
     });
+  program.command('killall').description('stop every container of the data dir and remove its mounts, namespaces, veths, bridge and blackhole routes')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+    .action(async (flags: import('./killall.js').KillAllFlags) => (await import('./killall.js')).runKillAll(flags));
   const images = program.command('images').description('manage the node\'s images');
   images.command('import <file>').description('import an OCI-layout or docker-save tar archive')
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--name <ref>', 'name for images the archive leaves unnamed')
