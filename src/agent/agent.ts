@@ -11,6 +11,7 @@ import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
+import { startProxy, type RunningProxy } from '../proxy/index.js';
 
 export interface AgentOptions {
   client: KubeClient;
@@ -18,6 +19,8 @@ export interface AgentOptions {
   nodeName: string;
   nodeIP: string;
   log: Logger;
+  /** Service proxy (nftables table `flotilla-proxy`, or `flotilla-proxy-<bridge>` for another bridge); default true. */
+  proxy?: boolean;
   /** Host bridge of the pods (default flotilla0). */
   bridge?: string;
   /** Pod CIDR when the Node has no spec.podCIDR (default 10.42.0.0/24). */
@@ -77,12 +80,20 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   }
   // Containers and sandboxes of pods deleted while no agent ran (the others are adopted by their worker).
   void workers.removeOrphans(new Set(informer.list().map((p) => p.metadata.uid ?? ''))).catch((err: unknown) => log.warn({ err: String(err) }, 'removing orphaned pods failed'));
+  let proxy: RunningProxy | undefined;
+  if (o.proxy ?? true) {
+    const table = network.bridge === 'flotilla0' ? 'flotilla-proxy' : `flotilla-proxy-${network.bridge}`;
+    // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
+    const serviceRoute = blackholes.includes('10.43.0.0/16') ? { cidr: '10.43.0.0/16', dev: network.bridge } : undefined;
+    proxy = await startProxy({ client: o.client, log, table, serviceRoute }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
+  }
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
     nodeName: o.nodeName, images, runtime, network,
     stop() {
       stopping ??= (async () => {
+        await proxy?.stop();
         await controller.stop();
         await informer.stop();
         await heartbeat.stop();

@@ -1,0 +1,149 @@
+import type { Logger } from 'pino';
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import type { ResourceType } from '../api/resource-type.js';
+import { findResourceType } from '../api/resource-types.js';
+import type { KubeClient } from '../client/kube-client.js';
+import { Informer } from '../client/informer.js';
+import { runCommand } from '../agent/runtime/run-command.js';
+import { buildRuleset, renderScript, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput } from './ruleset.js';
+
+const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
+const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+
+export interface StartProxyOptions {
+  client: KubeClient;
+  log: Logger;
+  /** nftables table (family ip) the proxy owns (default `flotilla-proxy`). */
+  table?: string;
+  /** Minimum time between two syncs, ms (default 50): events in between are coalesced. */
+  minSyncIntervalMs?: number;
+  /**
+   * A route to install for the service range once its device exists (retried each sync), e.g.
+   * `{ cidr: '10.43.0.0/16', dev: 'flotilla0' }` where a blackhole would make connect() fail with
+   * EINVAL before the output hook could DNAT. Undefined: routes untouched.
+   */
+  serviceRoute?: { cidr: string; dev: string };
+}
+
+export interface RunningProxy {
+  /** Resolves after the next sync has been applied (forces one). */
+  syncNow(): Promise<void>;
+  /** Number of syncs applied so far, and the last one's duration in ms. */
+  stats(): { syncs: number; lastSyncMs: number; failures: number };
+  /** Stops watching; with removeRules (default true) deletes the table. Idempotent. */
+  stop(opts?: { removeRules?: boolean }): Promise<void>;
+}
+
+/** Applies an nft script as one transaction (`nft -f -`). Rejects with nft's message on failure. */
+export async function applyNft(script: string): Promise<void> {
+  if (script) await runCommand('nft', ['-f', '-'], { input: script });
+}
+
+/** Deletes a table the proxy made. Idempotent. */
+export async function deleteTable(table: string): Promise<void> {
+  await runCommand('nft', ['delete', 'table', 'ip', table], { allowFailure: true });
+}
+
+/**
+ * Starts the service proxy of a node:
+ *
+ *   Service / EndpointSlice informers --(any event)--> debounced sync (>= minSyncIntervalMs apart)
+ *     --> buildRuleset (pure) --> renderScript(next, last applied) --> one `nft -f -` transaction
+ *
+ * Resolves after the informers synced and the first full ruleset is in the kernel. A failed apply
+ * is logged and retried (1 s) as a full replacement of the table.
+ */
+export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy> {
+  const log = opts.log.child({ component: 'proxy' });
+  const table = opts.table ?? 'flotilla-proxy';
+  const minInterval = opts.minSyncIntervalMs ?? 50;
+  const services = new Informer(opts.client, SERVICES, { log });
+  const slices = new Informer(opts.client, ENDPOINT_SLICES, { log });
+  let applied: Ruleset | undefined;
+  let routeDone = !opts.serviceRoute;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let lastStart = 0;
+  let dirty = false;
+  let stopped = false;
+  let waiters: (() => void)[] = [];
+  const st = { syncs: 0, lastSyncMs: 0, failures: 0 };
+
+  const inputs = (): ServiceInput[] => {
+    const byService = new Map<string, EndpointSlice[]>();
+    for (const s of slices.list() as unknown as EndpointSlice[]) {
+      const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+      if (!name) continue;
+      const k = `${s.metadata?.namespace ?? ''}/${name}`;
+      const list = byService.get(k);
+      if (list) list.push(s); else byService.set(k, [s]);
+    }
+    return (services.list() as unknown as Service[]).map((service) => ({
+      service, slices: byService.get(`${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`) ?? [],
+    }));
+  };
+
+  const sync = async (): Promise<void> => {
+    dirty = false;
+    lastStart = Date.now();
+    const done = waiters;
+    waiters = [];
+    const t0 = performance.now();
+    const next = buildRuleset(table, inputs());
+    try {
+      await applyNft(renderScript(next, applied));
+      applied = next;
+      st.syncs++;
+      st.lastSyncMs = performance.now() - t0;
+      if (!routeDone && opts.serviceRoute) {
+        const r = await runCommand('ip', ['route', 'replace', opts.serviceRoute.cidr, 'dev', opts.serviceRoute.dev], { allowFailure: true });
+        routeDone = r.code === 0;
+      }
+    } catch (err) {
+      st.failures++;
+      applied = undefined; // next attempt replaces the table whole
+      log.error({ err }, 'nftables sync failed; retrying');
+      if (!stopped) setTimeout(() => schedule(), 1000).unref();
+    }
+    for (const w of done) w();
+  };
+
+  const schedule = (): void => {
+    dirty = true;
+    if (stopped || timer || running) return;
+    const wait = Math.max(0, lastStart + minInterval - Date.now());
+    timer = setTimeout(() => {
+      timer = undefined;
+      running = sync().finally(() => {
+        running = undefined;
+        if (dirty || waiters.length) schedule();
+      });
+    }, wait);
+  };
+  const onEvent = () => schedule();
+  for (const inf of [services, slices]) inf.addHandlers({ onAdd: onEvent, onUpdate: onEvent, onDelete: onEvent });
+  services.start();
+  slices.start();
+  await Promise.all([services.waitForSync(), slices.waitForSync()]);
+  await sync();
+  if (!applied) log.warn('first nftables sync failed');
+  log.info({ table, syncMs: Math.round(st.lastSyncMs) }, 'service proxy running');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    syncNow: () => new Promise<void>((resolve) => { waiters.push(resolve); schedule(); }),
+    stats: () => ({ ...st }),
+    stop(o = {}) {
+      stopping ??= (async () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+        await Promise.all([services.stop(), slices.stop()]);
+        await running;
+        for (const w of waiters) w();
+        if (o.removeRules ?? true) await deleteTable(table);
+      })();
+      return stopping;
+    },
+  };
+}

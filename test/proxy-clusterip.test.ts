@@ -1,0 +1,143 @@
+/**
+ * Service proxy end to end with real containers and real nftables: a Deployment of 2 busybox httpd
+ * replicas (each serving its hostname) behind a ClusterIP Service, applied with the real kubectl to
+ * a server + in-process agent (own bridge, own pod /24, own table `flotilla-proxy-<bridge>`).
+ * From the host: the ClusterIP answers, requests reach both replicas; scaled to 0 the connection
+ * is refused at once (icmp port-unreachable). Runs as root; removes the table, route, bridge.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { runCommand } from '../src/agent/runtime/run-command.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { deleteTable } from '../src/proxy/index.js';
+import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+const NODE = `proxy-test-${suffix}`;
+const BRIDGE = `flp${suffix}`;
+const TABLE = `flotilla-proxy-${BRIDGE}`;
+let server: TestServer;
+let client: KubeClient;
+let agent: RunningAgent | undefined;
+let dataDir = '';
+let clusterIP = '';
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-proxy-'));
+  server = await startTestServer();
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({
+    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: BRIDGE,
+    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
+  });
+  await agent.images.importArchive(await busyboxArchive());
+});
+
+after(async () => {
+  if (clusterIP) await runCommand('ip', ['route', 'del', `${clusterIP}/32`], { allowFailure: true });
+  await agent?.stop();
+  await deleteTable(TABLE);
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await client?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+const MANIFEST = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: default }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: busybox
+        command: ['sh', '-c', 'mkdir /www; hostname > /www/index.html; exec httpd -f -p 8080 -h /www']
+        ports: [{ containerPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+`;
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 2000, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
+    });
+    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
+  });
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('ClusterIP balances over both replicas from the host; scaled to 0 it refuses at once', async () => {
+  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });
+  assert.equal(applied.code, 0, applied.stderr);
+  const rollout = await server.kubectl(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+  assert.equal(rollout.code, 0, rollout.stderr);
+  const ip = await server.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}']);
+  clusterIP = ip.stdout.trim();
+  assert.match(clusterIP, /^10\.43\./);
+  // The host may hold the 10.43.0.0/16 blackhole of a `flotilla up` (connect() would fail EINVAL): route this IP to our bridge.
+  await runCommand('ip', ['route', 'replace', `${clusterIP}/32`, 'dev', BRIDGE]);
+
+  const names = await server.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}']);
+  const pods = names.stdout.trim().split(/\s+/).sort();
+  assert.equal(pods.length, 2);
+
+  const first = await until('the ClusterIP to answer', () => get(`http://${clusterIP}/`));
+  assert.ok(pods.includes(first.trim()), `answer ${first} from one of ${pods.join(',')}`);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 40; i++) {
+    const body = (await get(`http://${clusterIP}/`)).trim();
+    seen.set(body, (seen.get(body) ?? 0) + 1);
+  }
+  process.stdout.write(`# 40 requests through ${clusterIP}: ${JSON.stringify(Object.fromEntries(seen))}\n`);
+  assert.deepEqual([...seen.keys()].sort(), pods);
+
+  const rules = await runCommand('nft', ['list', 'table', 'ip', TABLE]);
+  assert.match(rules.stdout, new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
+  assert.match(rules.stdout, /numgen random mod 2 vmap/);
+
+  const scaled = await server.kubectl(['scale', 'deployment/web', '--replicas=0']);
+  assert.equal(scaled.code, 0, scaled.stderr);
+  const err = await until('connection refused', async () => {
+    try { await get(`http://${clusterIP}/`); return undefined; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? e : undefined; }
+  });
+  assert.ok(err);
+  const t0 = performance.now();
+  await assert.rejects(get(`http://${clusterIP}/`), (e: NodeJS.ErrnoException) => e.code === 'ECONNREFUSED');
+  const refusedMs = performance.now() - t0;
+  process.stdout.write(`# refused in ${refusedMs.toFixed(1)} ms\n`);
+  assert.ok(refusedMs < 500, `refused in ${refusedMs} ms`);
+  const after0 = await runCommand('nft', ['list', 'map', 'ip', TABLE, 'no-endpoint-services']);
+  assert.match(after0.stdout, new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto reject-chain`));
+});
