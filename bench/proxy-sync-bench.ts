@@ -1,0 +1,79 @@
+/**
+ * Service proxy sync benchmark: prints one JSON object.
+ *   node --import tsx bench/proxy-sync-bench.ts [--quick]
+ * 1,000 ClusterIP Services with 10 ready endpoints each (10,000 endpoints) in a private table
+ * `flotilla-proxy-bench` (rules only: addresses 10.43.x/10.42.x that no traffic uses; the table is
+ * deleted at the end). Each round changes one endpoint of a random Service (ready <-> not ready),
+ * then times what a proxy sync does: buildRuleset over all Services (pure), renderScript against
+ * the last applied ruleset, and `nft -f -` until the kernel committed the transaction.
+ * Goal (issue 5): p99 <= 100 ms.
+ */
+import type { Service } from 'kubernetes-types/core/v1.js';
+import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
+import { applyNft, buildRuleset, deleteTable, renderScript, type Ruleset, type ServiceInput } from '../src/proxy/index.js';
+import { runCommand } from '../src/agent/runtime/run-command.js';
+
+const quick = process.argv.includes('--quick');
+const TABLE = 'flotilla-proxy-bench';
+const SERVICES = quick ? 200 : 1000;
+const PER = 10;
+const ROUNDS = quick ? 30 : 200;
+
+const inputs: ServiceInput[] = [];
+for (let i = 0; i < SERVICES; i++) {
+  const name = `svc-${i}`;
+  const service: Service = { metadata: { namespace: 'bench', name }, spec: { clusterIP: `10.43.${i >> 8}.${i & 255}`, ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }] } };
+  const slice: EndpointSlice = {
+    addressType: 'IPv4', metadata: { namespace: 'bench', name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
+    ports: [{ name: '', port: 8080, protocol: 'TCP' }],
+    endpoints: Array.from({ length: PER }, (_, j) => {
+      const n = i * PER + j;
+      return { addresses: [`10.42.${n >> 8}.${n & 255}`], conditions: { ready: true } };
+    }),
+  };
+  inputs.push({ service, slices: [slice] });
+}
+
+function pct(sorted: number[], p: number): number {
+  return Number((sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0).toFixed(2));
+}
+
+await deleteTable(TABLE);
+try {
+  let t0 = performance.now();
+  let applied: Ruleset = buildRuleset(TABLE, inputs);
+  const fullScript = renderScript(applied);
+  await applyNft(fullScript);
+  const fullSyncMs = performance.now() - t0;
+
+  const total: number[] = [], build: number[] = [], render: number[] = [], nft: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const input = inputs[Math.floor(Math.random() * SERVICES)] as ServiceInput;
+    const ep = input.slices[0]?.endpoints?.[Math.floor(Math.random() * PER)];
+    if (ep?.conditions) ep.conditions = { ready: !ep.conditions.ready };
+    t0 = performance.now();
+    const next = buildRuleset(TABLE, inputs);
+    const t1 = performance.now();
+    const script = renderScript(next, applied);
+    const t2 = performance.now();
+    await applyNft(script);
+    const t3 = performance.now();
+    applied = next;
+    total.push(t3 - t0); build.push(t1 - t0); render.push(t2 - t1); nft.push(t3 - t2);
+  }
+  // Sanity: the kernel holds what we think (one service's element and the chain count).
+  const listed = await runCommand('nft', ['list', 'map', 'ip', TABLE, 'service-ips']);
+  const elements = (listed.stdout.match(/ : goto /g) ?? []).length;
+  const s = (a: number[]) => [...a].sort((x, y) => x - y);
+  const T = s(total);
+  console.log(JSON.stringify({
+    bench: 'proxy-sync', services: SERVICES, endpoints: SERVICES * PER, rounds: ROUNDS,
+    chains: applied.chains.size, serviceMapElements: elements, fullSyncMs: Number(fullSyncMs.toFixed(1)), fullScriptBytes: fullScript.length,
+    changeToKernelMs: { p50: pct(T, 50), p90: pct(T, 90), p99: pct(T, 99), max: pct(T, 100) },
+    partsP50Ms: { build: pct(s(build), 50), render: pct(s(render), 50), nft: pct(s(nft), 50) },
+    partsP99Ms: { build: pct(s(build), 99), render: pct(s(render), 99), nft: pct(s(nft), 99) },
+    goalP99Ms: 100, met: pct(T, 99) <= 100,
+  }, null, 2));
+} finally {
+  await deleteTable(TABLE);
+}
