@@ -7,7 +7,7 @@ import { ApiError } from '../api/errors.js';
 
 const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
 
-/** Objects every cluster has: the four system namespaces and the `kubernetes` Service. Idempotent. */
+/** Objects every cluster has: the four system namespaces, the `kubernetes` Service and the default StorageClass `local-path`. Idempotent. */
 export async function bootstrapObjects(ctx: RestContext): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await ensure(ctx, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -16,6 +16,11 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: '10.43.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+  });
+  await ensure(ctx, '', {
+    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
+    provisioner: 'flotilla.dev/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
   });
 }
 

@@ -7,6 +7,7 @@
  *   namespace           empties a terminating namespace, then finalizes it
  *   serviceaccount      a `default` ServiceAccount in every active namespace
  *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
+ *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
  */
 import type { Logger } from 'pino';
 import type { ResourceType } from '../api/resource-type.js';
@@ -25,6 +26,7 @@ import { startCronJobController } from './cronjob/start-cronjob-controller.js';
 import { startDisruptionController } from './disruption/start-disruption-controller.js';
 import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
+import { startVolumeControllers } from './volume/start-volume-controllers.js';
 
 export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
@@ -77,6 +79,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startDisruptionController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startVolumeControllers({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
     ]);
     informers.startAll();
     await started;

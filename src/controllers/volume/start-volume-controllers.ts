@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { Informer } from '../../client/informer.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import { runController, type EventSource, type RunningController } from '../controller.js';
+import { clientEventRecorder } from '../events/event-recorder.js';
+import { PersistentVolumeController } from './pv-controller.js';
+import { PODS, PVCS, PVS, STORAGE_CLASSES, type Class, type PodObj, type PV, type PVC } from './volume-resources.js';
+
+export interface StartVolumeControllersOptions {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  /** Node data dir assumed for local-path volumes when a node does not announce one (default /var/lib/flotilla). */
+  nodeDataDir?: string;
+}
+
+/**
+ * Runs the PersistentVolume controller (binder + local-path provisioner + reclaim) over the shared
+ * full informers of claims, volumes, StorageClasses and pods. Resolves once the caches have synced.
+ */
+export async function startVolumeControllers(opts: StartVolumeControllersOptions): Promise<RunningController> {
+  const claims = opts.informers.informerFor(PVCS, 'full') as Informer<PVC>;
+  const volumes = opts.informers.informerFor(PVS, 'full') as Informer<PV>;
+  const classes = opts.informers.informerFor(STORAGE_CLASSES, 'full') as Informer<Class>;
+  const pods = opts.informers.informerFor(PODS, 'full') as Informer<PodObj>;
+  const log = opts.log.child({ controller: 'persistentvolume' });
+  const recorder = clientEventRecorder({ client: opts.client, component: 'persistentvolume-controller', log });
+  const ctrl = new PersistentVolumeController({ client: opts.client, claims, volumes, classes, pods, recorder, log, nodeDataDir: opts.nodeDataDir });
+  const sources = [
+    { informer: claims, keysFor: ctrl.keysForClaim },
+    { informer: volumes, keysFor: ctrl.keysForVolume },
+    { informer: classes, keysFor: ctrl.keysForClass },
+    { informer: pods, keysFor: ctrl.keysForPod },
+  ] as unknown as EventSource[];
+  return runController({ name: 'persistentvolume', log: opts.log, workers: 1, sources, reconcile: ctrl.reconcile });
+}
