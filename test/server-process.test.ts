@@ -89,6 +89,9 @@ test('bin/flotilla up prints how to use the cluster and exits 0 on SIGINT', asyn
     assert.equal(await exit, 0);
     assert.match(out, /SIGINT: shutting down/);
   } finally {
+    // `up` runs the node agent, whose bridge and blackhole routes outlive it on purpose (as k3s'): remove them.
+    const { spawnSync } = await import('node:child_process');
+    spawnSync(join(REPO_ROOT, 'bin', 'flotilla'), ['killall', '--data-dir', dir], { stdio: 'ignore' });
     await rm(dir, { recursive: true, force: true });
   }
 });
