@@ -225,6 +225,7 @@ test('flotilla killall leaves nothing behind: containers, conmon, mounts, veths,
   assert.ok(!routes.includes(BLACKHOLE.split('/')[0] ?? '-'), routes);
   assert.ok(!routes.includes(POD_CIDR.split('/')[0] ?? '-'), routes);
   for (const h of await readdir('/sys/fs/cgroup')) await assert.rejects(access(join('/sys/fs/cgroup', h, 'flotilla', `pod${uid}`)), `cgroup ${h} removed`);
+  assert.doesNotMatch((await runCommand('nft', ['list', 'tables'])).stdout, new RegExp(`flotilla-proxy-${BRIDGE}\\b`), 'proxy table removed');
   // Idempotent.
   const again = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dataDir], { allowFailure: true });
   assert.equal(again.code, 0, again.stderr);

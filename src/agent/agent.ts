@@ -12,6 +12,7 @@ import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
+import { proxyTableName } from '../proxy/proxy-table-name.js';
 
 export interface AgentOptions {
   client: KubeClient;
@@ -82,7 +83,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   void workers.removeOrphans(new Set(informer.list().map((p) => p.metadata.uid ?? ''))).catch((err: unknown) => log.warn({ err: String(err) }, 'removing orphaned pods failed'));
   let proxy: RunningProxy | undefined;
   if (o.proxy ?? true) {
-    const table = network.bridge === 'flotilla0' ? 'flotilla-proxy' : `flotilla-proxy-${network.bridge}`;
+    const table = proxyTableName(network.bridge);
     // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
     const serviceRoute = blackholes.includes('10.43.0.0/16') ? { cidr: '10.43.0.0/16', dev: network.bridge } : undefined;
     proxy = await startProxy({ client: o.client, log, table, serviceRoute }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });

@@ -6,6 +6,7 @@ import { removeBlackholeRoutes } from '../../network/blackhole-routes.js';
 import { readNetworkState } from '../../network/network-state.js';
 import { runCommand } from '../run-command.js';
 import { OciRuntime } from './oci-runtime.js';
+import { proxyTableName } from '../../../proxy/proxy-table-name.js';
 
 /** What killAll found and removed. */
 export interface KillAllReport {
@@ -33,7 +34,8 @@ export async function conmonPids(dataDir: string): Promise<number[]> {
  * Stops everything an agent with this data dir left on the machine, like k3s-killall.sh: every runc
  * container of its runc root (`runc delete --force`), its conmon processes, the overlay and namespace
  * mounts under the data dir (CNI DEL first, so host-local releases the IPs), the pod cgroups, the
- * veths on its bridge, the bridge and the blackhole routes recorded in `<data-dir>/network.json`.
+ * veths on its bridge, the bridge, the service proxy's nftables table and the blackhole routes
+ * recorded in `<data-dir>/network.json`.
  * Images, logs and the database stay. Idempotent; for users and for tests' cleanup.
  */
 export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllReport> {
@@ -63,6 +65,8 @@ export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllR
       await network.removeBridge();
       report.bridge = state.bridge;
     }
+    // The service proxy's nftables table (an agent killed with -9 cannot delete it itself).
+    await runCommand('nft', ['delete', 'table', 'ip', proxyTableName(state.bridge)], { allowFailure: true });
     const routes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'], { allowFailure: true })).stdout;
     report.routes = state.blackholeRoutes.filter((c) => routes.includes(c));
     await removeBlackholeRoutes(report.routes);
