@@ -1,0 +1,159 @@
+/**
+ * Storage driven by the real kubectl against a real `flotilla server` with 2 hollow nodes: the
+ * default StorageClass `local-path`; a PVC + a pod using it → a PV provisioned on the pod's node
+ * (nodeAffinity), both Bound, `kubectl get pvc,pv` columns; deleting the PVC deletes the PV
+ * (reclaim policy Delete); a static PV bound to a claim by class, size and access modes.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { HollowNodes } from '../src/agent/hollow/index.js';
+import { findResourceType } from '../src/api/resource-types.js';
+import type { ResourceType } from '../src/api/resource-type.js';
+import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/object.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+
+const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
+const PVS = findResourceType('', 'v1', 'persistentvolumes') as ResourceType;
+
+let server: TestServer;
+let client: KubeClient;
+let hollow: HollowNodes;
+
+before(async () => {
+  server = await startTestServer({ datastore: 'memory' });
+  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: 2, namePrefix: 'st-node-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 });
+  await hollow.registerAll();
+  hollow.start();
+});
+
+after(async () => {
+  await hollow?.stop();
+  await client?.close();
+  await server?.stop();
+});
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) {
+      const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
+      throw new Error(`timed out waiting for ${what}\n${state.stdout}${state.stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function kubectl(...args: string[]): Promise<string> {
+  const r = await server.kubectl(args, { timeoutMs: 40_000 });
+  if (r.code !== 0) assert.fail(`kubectl ${args.join(' ')}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+const get = async <T>(rt: ResourceType, ns: string, name: string): Promise<(KubeObject & T) | undefined> => {
+  try { return await client.get<KubeObject & T>(rt, ns, name); } catch { return undefined; }
+};
+
+/** `kubectl get` rows as header-keyed records, cut at the header's column offsets (empty cells kept). */
+function table(out: string): Record<string, string>[] {
+  const rows: Record<string, string>[] = [];
+  let cols: { name: string; at: number }[] = [];
+  for (const line of out.split('\n').filter((l) => l.trim() !== '')) {
+    if (line.startsWith('NAME')) {
+      cols = [...line.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
+      continue;
+    }
+    rows.push(Object.fromEntries(cols.map((c, i) => [c.name, line.slice(c.at, cols[i + 1]?.at ?? line.length).trim()])));
+  }
+  return rows;
+}
+
+test('the default StorageClass local-path exists', async () => {
+  const out = await kubectl('get', 'storageclass');
+  assert.match(out, /^local-path \(default\)\s+flotilla\.dev\/local-path\s+Delete\s+WaitForFirstConsumer\s+false/m);
+});
+
+async function apply(manifest: string): Promise<void> {
+  const r = await server.kubectl(['apply', '-f', '-'], { stdin: manifest, timeoutMs: 40_000 });
+  if (r.code !== 0) assert.fail(`kubectl apply: ${r.stderr}${r.stdout}`);
+}
+
+test('PVC + pod: provisioned on the pod\'s node, Bound both ways; deleting the PVC deletes the PV', async () => {
+  await apply(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec:
+  storageClassName: local-path
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 128Mi}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: app}
+spec:
+  containers: [{name: c, image: busybox, command: [sleep, "3600"], volumeMounts: [{name: v, mountPath: /data}]}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: data}}]
+`);
+  const pod = await until('the pod scheduled', async () => { const p = await get<Pod>(PODS, 'default', 'app'); return p?.spec?.nodeName ? p : undefined; });
+  const claim = await until('the claim Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'data'); return c?.status?.phase === 'Bound' ? c : undefined; });
+  const pvName = `pvc-${claim.metadata.uid ?? ''}`;
+  assert.equal(claim.spec?.volumeName, pvName);
+  assert.equal(claim.metadata.annotations?.['pv.kubernetes.io/bind-completed'], 'yes');
+  assert.equal(claim.metadata.annotations?.['volume.kubernetes.io/storage-provisioner'], 'flotilla.dev/local-path');
+  const pv = await until('the PV Bound', async () => { const v = await get<PersistentVolume>(PVS, '', pvName); return v?.status?.phase === 'Bound' ? v : undefined; });
+  assert.deepEqual(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms, [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [pod.spec?.nodeName] }] }]);
+  assert.match(pv.spec?.hostPath?.path ?? '', new RegExp(`/storage/${claim.metadata.uid ?? ''}$`));
+  assert.equal(pv.spec?.claimRef?.uid, claim.metadata.uid);
+
+  const rows = table(await kubectl('get', 'pvc,pv'));
+  const pvcRow = rows.find((r) => r.NAME === 'persistentvolumeclaim/data');
+  assert.deepEqual(pvcRow && [pvcRow.STATUS, pvcRow.VOLUME, pvcRow.CAPACITY, pvcRow['ACCESS MODES'], pvcRow.STORAGECLASS], ['Bound', pvName, '128Mi', 'RWO', 'local-path']);
+  const pvRow = rows.find((r) => r.NAME === `persistentvolume/${pvName}`);
+  assert.deepEqual(pvRow && [pvRow.CAPACITY, pvRow['ACCESS MODES'], pvRow['RECLAIM POLICY'], pvRow.STATUS, pvRow.CLAIM, pvRow.STORAGECLASS], ['128Mi', 'RWO', 'Delete', 'Bound', 'default/data', 'local-path']);
+
+  await kubectl('delete', 'pod', 'app', '--wait=false');
+  await kubectl('delete', 'pvc', 'data', '--wait=false');
+  await until('the PV deleted', async () => (await get<PersistentVolume>(PVS, '', pvName)) === undefined);
+});
+
+test('a static PV binds to the claim that fits (class, size, access modes); Retain leaves it Released', async () => {
+  await apply(`
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: static-small}
+spec: {storageClassName: manual, capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /tmp/static-small}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: static-big}
+spec: {storageClassName: manual, capacity: {storage: 5Gi}, accessModes: [ReadWriteOnce, ReadOnlyMany], hostPath: {path: /tmp/static-big}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: manual-claim}
+spec:
+  storageClassName: manual
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 512Mi}}
+`);
+  await until('the claim Bound', async () => (await get<PersistentVolumeClaim>(PVCS, 'default', 'manual-claim'))?.status?.phase === 'Bound');
+  const rows = table(await kubectl('get', 'pvc,pv'));
+  const pvcRow = rows.find((r) => r.NAME === 'persistentvolumeclaim/manual-claim');
+  assert.deepEqual(pvcRow && [pvcRow.STATUS, pvcRow.VOLUME, pvcRow.CAPACITY, pvcRow['ACCESS MODES'], pvcRow.STORAGECLASS], ['Bound', 'static-small', '1Gi', 'RWO', 'manual']);
+  const big = rows.find((r) => r.NAME === 'persistentvolume/static-big');
+  assert.deepEqual(big && [big.STATUS, big.CLAIM], ['Available', '']);
+  const small = rows.find((r) => r.NAME === 'persistentvolume/static-small');
+  assert.deepEqual(small && [small['RECLAIM POLICY'], small.STATUS, small.CLAIM], ['Retain', 'Bound', 'default/manual-claim']);
+  const pv = await get<PersistentVolume>(PVS, '', 'static-small');
+  assert.equal(pv?.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'], 'yes');
+
+  await kubectl('delete', 'pvc', 'manual-claim');
+  await until('the PV Released', async () => (await get<PersistentVolume>(PVS, '', 'static-small'))?.status?.phase === 'Released');
+});
