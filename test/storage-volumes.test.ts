@@ -157,3 +157,25 @@ spec:
   await kubectl('delete', 'pvc', 'manual-claim');
   await until('the PV Released', async () => (await get<PersistentVolume>(PVS, '', 'static-small'))?.status?.phase === 'Released');
 });
+
+test('a claim without storageClassName uses the default class local-path', async () => {
+  await apply(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: plain}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 64Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: plain-user}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: plain}}]
+`);
+  const claim = await until('the claim Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'plain'); return c?.status?.phase === 'Bound' ? c : undefined; });
+  const pv = await get<PersistentVolume>(PVS, '', claim.spec?.volumeName ?? '');
+  assert.equal(pv?.spec?.storageClassName, 'local-path');
+  // The controller tries the retroactive write (Kubernetes 1.28+); our PVC update validation
+  // still refuses a nil -> value change, so the class is used without being written.
+  assert.equal(claim.spec?.storageClassName, undefined);
+});
