@@ -53,3 +53,17 @@ test('resourcePrefixOf', () => {
   assert.equal(resourcePrefixOf('/registry/apps/deployments/ns/web'), '/registry/apps/deployments/');
   assert.equal(resourcePrefixOf('/registry/core/nodes/n1'), '/registry/core/nodes/');
 });
+
+test('the event history is also bounded by the bytes of the objects it keeps', async () => {
+  const store = await openStore('memory', '');
+  const cache = new WatchCache({ store, fieldsOf, eventCapacity: 1000, eventBytes: 600 });
+  await cache.start();
+  const start = cache.revision;
+  for (let i = 0; i < 10; i++) await store.create(`/registry/core/configmaps/ns/b${i}`, cm(`b${i}`));
+  await cache.waitFor(await store.currentRevision());
+  assert.equal(cache.eventsSince('/registry/core/configmaps/', start), undefined, 'the oldest events were dropped for size');
+  const recent = cache.eventsSince('/registry/core/configmaps/', cache.revision - 2);
+  assert.deepEqual(recent?.map((e) => e.current.name), ['b8', 'b9'], 'the newest are kept');
+  cache.stop();
+  await store.close();
+});

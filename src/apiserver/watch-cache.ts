@@ -53,8 +53,11 @@ export interface WatchCacheOptions {
   store: Store;
   /** Selectable fields of an object, keyed by field path. */
   fieldsOf(prefix: string, obj: KubeObject): Record<string, string>;
-  /** How many events to keep for watch resumption. */
+  /** How many events to keep for watch resumption (default 20,000). */
   eventCapacity?: number;
+  /** At most this many bytes of object JSON held by kept events (default 64 MiB): a burst of
+   *  deletes keeps every deleted object alive in the ring, so bound it by size too. */
+  eventBytes?: number;
 }
 
 export class WatchCache {
@@ -68,11 +71,15 @@ export class WatchCache {
   private _revision = 0;
   private _ready = false;
   private readonly capacity: number;
+  private readonly maxBytes: number;
+  /** Bytes of object JSON referenced by the live part of the ring (shared objects counted once per event). */
+  private ringBytes = 0;
   /** Objects a writer in this process is about to store, so their events need no re-parse. */
   private readonly expected = new Map<string, { bytes: Uint8Array; obj: KubeObject }>();
 
   constructor(private readonly options: WatchCacheOptions) {
     this.capacity = options.eventCapacity ?? 20000;
+    this.maxBytes = options.eventBytes ?? 64 * 1024 * 1024;
   }
 
   get revision(): number { return this._revision; }
@@ -197,6 +204,7 @@ export class WatchCache {
         cached = { type: 'DELETED', revision: ev.revision, current, previous };
       }
       this.ring.push(cached);
+      this.ringBytes += eventBytes(cached);
       let list = out.get(prefix);
       if (!list) { list = []; out.set(prefix, list); }
       list.push(cached);
@@ -224,14 +232,17 @@ export class WatchCache {
     this.sortedKeys.clear();
     this.ring.length = 0;
     this.ringStart = 0;
+    this.ringBytes = 0;
     setTimeout(() => { this.start().catch(() => undefined); }, 100);
   }
 
   private trimRing(): void {
-    const live = this.ring.length - this.ringStart;
-    if (live <= this.capacity) return;
-    this.ringStart += live - this.capacity;
-    if (this.ringStart > this.capacity) {
+    while (this.ring.length - this.ringStart > this.capacity || (this.ringBytes > this.maxBytes && this.ring.length - this.ringStart > 1)) {
+      this.ringBytes -= eventBytes(this.ring[this.ringStart]);
+      this.ringStart++;
+    }
+    // Drop the forgotten head in one splice now and then, not on every event.
+    if (this.ringStart > 1024 && this.ringStart > (this.ring.length >> 1)) {
       this.ring.splice(0, this.ringStart);
       this.ringStart = 0;
     }
@@ -277,6 +288,11 @@ export class WatchCache {
 }
 
 const METADATA_OPEN = Buffer.from('"metadata":{');
+
+/** The object bytes an event keeps alive (an upper bound: the current state is often shared with the map). */
+function eventBytes(ev: CachedEvent): number {
+  return ev.current.bytes.length + (ev.previous?.bytes.length ?? 0);
+}
 
 /** encodeObject's bytes (metadata first, no resourceVersion) with `metadata.resourceVersion` added. */
 function bytesWithResourceVersion(stored: Buffer, revision: number): Buffer {
