@@ -175,7 +175,6 @@ spec:
   const claim = await until('the claim Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'plain'); return c?.status?.phase === 'Bound' ? c : undefined; });
   const pv = await get<PersistentVolume>(PVS, '', claim.spec?.volumeName ?? '');
   assert.equal(pv?.spec?.storageClassName, 'local-path');
-  // The controller tries the retroactive write (Kubernetes 1.28+); our PVC update validation
-  // still refuses a nil -> value change, so the class is used without being written.
-  assert.equal(claim.spec?.storageClassName, undefined);
+  // The retroactive default class (Kubernetes 1.28+): the controller writes it into the claim.
+  assert.equal(claim.spec?.storageClassName, 'local-path');
 });

@@ -167,3 +167,17 @@ test('getStrategy falls back to NAME/AGE for unknown kinds', () => {
   assert.deepEqual(msgs(s.validate?.({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { namespace: 'default' } })), ['metadata.name: Required value: name or generateName is required']);
   assert.deepEqual(msgs(getStrategy('example.com', 'Gadget', false).validate?.({ apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'g' } })), []);
 });
+
+test('pvc update: a claim without a class may get one (retroactive default); a set class is immutable', () => {
+  const s = getStrategy('', 'PersistentVolumeClaim');
+  const pvc = (cls?: string) => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c', namespace: 'd' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, ...(cls ? { storageClassName: cls } : {}) } }) as unknown as KubeObject;
+  const noClass = pvc();
+  s.applyDefaults?.(noClass);
+  const withClass = pvc('local-path');
+  s.applyDefaults?.(withClass);
+  assert.deepEqual(s.validate?.(withClass, noClass) ?? [], []);
+  const other = pvc('fast');
+  s.applyDefaults?.(other);
+  assert.ok((s.validate?.(other, withClass) ?? []).length > 0);
+});

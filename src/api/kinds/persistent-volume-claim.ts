@@ -34,10 +34,14 @@ export const persistentVolumeClaimStrategy = defineKind<PersistentVolumeClaim>({
   },
   validate: (pvc) => validatePVCSpec(pvc.spec, 'spec'),
   validateUpdate(pvc, old) {
+    // Kubernetes (1.28+) lets a claim without a class get one later (the retroactive default
+    // StorageClass assignment); once set, the class is immutable like the rest of the spec.
+    const classSettable = old.spec?.storageClassName === undefined || old.spec?.storageClassName === null;
     const strip = (s: PersistentVolumeClaimSpec | undefined, keepVolumeName: boolean): unknown => {
       const copy = structuredClone(s ?? {});
       if (copy.resources) delete copy.resources.requests;
       if (!keepVolumeName) delete copy.volumeName;
+      if (classSettable) delete copy.storageClassName;
       delete (copy as { volumeAttributesClassName?: string }).volumeAttributesClassName;
       return copy;
     };
