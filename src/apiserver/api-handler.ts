@@ -19,7 +19,7 @@ import { selectableFields } from './rest/selectable-fields.js';
 import { serveResource } from './rest/serve-resource.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
-import { createAdmission } from './admission/index.js';
+import { createAdmission, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
 
 export type { UserInfo };
@@ -43,6 +43,8 @@ export interface ApiHandlerOptions {
   compactIntervalMs?: number;
   /** Where internal errors are reported (default: nowhere). */
   log?: Pick<Logger, 'error'>;
+  /** tolerationSeconds given to new pods for the not-ready / unreachable taints (DefaultTolerationSeconds). */
+  defaultTolerationSeconds?: DefaultTolerationSeconds;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   });
   await cache.start();
   const ctx: RestContext = { store: options.store, cache, now: options.now ?? (() => new Date()) };
-  ctx.admit = createAdmission(ctx);
+  ctx.admit = createAdmission(ctx, { defaultTolerationSeconds: options.defaultTolerationSeconds });
   await bootstrapObjects(ctx);
   const discovery = new Discovery(RESOURCE_TYPES);
   const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;

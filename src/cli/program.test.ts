@@ -21,7 +21,7 @@ function parseOptions(argv: string[]): Record<string, unknown> {
 }
 
 test('server defaults: /var/lib/flotilla, sqlite, 6443, all interfaces', () => {
-  assert.deepEqual(parseOptions(['server']), { dataDir: DEFAULT_DATA_DIR, port: 6443, bindAddress: '0.0.0.0', tlsSan: [], logLevel: 'info', datastore: 'sqlite' });
+  assert.deepEqual(parseOptions(['server']), { dataDir: DEFAULT_DATA_DIR, port: 6443, bindAddress: '0.0.0.0', tlsSan: [], logLevel: 'info', datastore: 'sqlite', defaultNotReadyTolerationSeconds: 5, defaultUnreachableTolerationSeconds: 5 });
 });
 
 test('server flags are parsed and validated', () => {

@@ -18,6 +18,12 @@ function parseDatastore(value: string): string {
   throw new InvalidArgumentError('must be sqlite, memory or etcd://HOST:PORT[,HOST:PORT...]');
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds');
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -30,7 +36,9 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)', collect, [])
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
-    .option('--disable-scheduler', 'do not run the scheduler');
+    .option('--disable-scheduler', 'do not run the scheduler')
+    .option('--default-not-ready-toleration-seconds <s>', 'tolerationSeconds new pods get for the not-ready:NoExecute taint', (v) => nonNegativeInt(v), 5)
+    .option('--default-unreachable-toleration-seconds <s>', 'tolerationSeconds new pods get for the unreachable:NoExecute taint', (v) => nonNegativeInt(v), 5);
   if (withDatastore) cmd.option('--datastore <spec>', 'sqlite (in the data dir), memory, or etcd://HOST:PORT[,HOST:PORT...]', parseDatastore, 'sqlite');
   return cmd;
 }

@@ -10,6 +10,8 @@ export interface ServeFlags {
   logLevel: string;
   disableControllers?: boolean;
   disableScheduler?: boolean;
+  defaultNotReadyTolerationSeconds?: number;
+  defaultUnreachableTolerationSeconds?: number;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
   const options: StartServerOptions = {
     dataDir: flags.dataDir, datastore: flags.datastore, port: flags.port, host: flags.bindAddress, tlsSans: flags.tlsSan, log, progress: out,
     controllers: !flags.disableControllers, scheduler: !flags.disableScheduler,
+    defaultTolerationSeconds: { notReady: flags.defaultNotReadyTolerationSeconds ?? 5, unreachable: flags.defaultUnreachableTolerationSeconds ?? 5 },
   };
   let running;
   try {

@@ -37,6 +37,8 @@ export interface StartServerOptions {
   controllers?: boolean;
   /** Run the scheduler. Default true. */
   scheduler?: boolean;
+  /** tolerationSeconds new pods get for the not-ready / unreachable taints (default 5 s each). */
+  defaultTolerationSeconds?: { notReady: number; unreachable: number };
 }
 
 export interface RunningServer {
@@ -89,7 +91,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (tls.issued.length > 0) progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
     const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
     progress(`store ready (${ms()}); starting API`);
-    handler = await createHandler({ store, metrics: metrics.registry, log: log.child({ component: 'apiserver' }) });
+    handler = await createHandler({ store, metrics: metrics.registry, log: log.child({ component: 'apiserver' }), defaultTolerationSeconds: options.defaultTolerationSeconds });
 
     let shuttingDown = false;
     const apiHandler = handler;

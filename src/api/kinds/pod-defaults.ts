@@ -1,5 +1,5 @@
 import type {
-  Container, EphemeralContainer, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, Volume, EnvVar, Toleration,
+  Container, EphemeralContainer, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, Volume, EnvVar,
 } from 'kubernetes-types/core/v1.js';
 
 type AnyContainer = Container | EphemeralContainer;
@@ -116,12 +116,9 @@ export function defaultPodTemplateSpec(template: PodTemplateSpec | undefined): v
   defaultPodSpec(template.spec);
 }
 
-const DEFAULT_TOLERATION_SECONDS = 300;
-const NOT_READY = 'node.kubernetes.io/not-ready';
-const UNREACHABLE = 'node.kubernetes.io/unreachable';
-
 /** What a real API server adds to Pods only (SetDefaults_Pod plus the admission plugins
- *  Priority, DefaultTolerationSeconds and ServiceAccount's name defaulting). Idempotent. */
+ *  Priority and ServiceAccount's name defaulting). DefaultTolerationSeconds is the API server's
+ *  admission (src/apiserver/admission), since its seconds are a cluster setting. Idempotent. */
 export function defaultPodOnly(spec: PodSpec): void {
   for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
     if (!c.resources?.limits) continue;
@@ -133,12 +130,4 @@ export function defaultPodOnly(spec: PodSpec): void {
   spec.preemptionPolicy ??= 'PreemptLowerPriority';
   if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || 'default';
   spec.serviceAccount ||= spec.serviceAccountName;
-  const tolerations: Toleration[] = spec.tolerations ?? [];
-  const tolerates = (key: string): boolean =>
-    tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
-  const add: Toleration[] = [];
-  for (const key of [NOT_READY, UNREACHABLE]) {
-    if (!tolerates(key)) add.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
-  }
-  if (add.length) spec.tolerations = [...tolerations, ...add];
 }
