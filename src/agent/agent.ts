@@ -12,6 +12,7 @@ import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
+import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
 
 export interface AgentOptions {
@@ -30,6 +31,8 @@ export interface AgentOptions {
   blackholeRoutes?: string[];
   /** Concurrent pod workers (default 8; a deleting pod holds one for its grace period). */
   workers?: number;
+  /** Port of the agent's HTTPS server (container logs); default 10250 (a free port when taken), 0 = any free port. */
+  serverPort?: number;
 }
 
 export interface RunningAgent {
@@ -37,6 +40,8 @@ export interface RunningAgent {
   images: ImageStore;
   runtime: OciRuntime;
   network: CniNetwork;
+  /** The agent's HTTPS server (port advertised in the Node's daemonEndpoints). */
+  server: RunningAgentServer;
   /** Stops watching and reporting; containers keep running under conmon. Idempotent. */
   stop(): Promise<void>;
 }
@@ -49,8 +54,21 @@ export interface RunningAgent {
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.log.child({ component: 'agent', node: o.nodeName });
   const images = new ImageStore(join(o.dataDir, 'images'), log);
-  const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP }), log });
-  const node = await heartbeat.register();
+  let podsInformer: Informer<PodObject> | undefined;
+  let podRuntime: OciRuntime | undefined;
+  const server = await startAgentServer({
+    nodeName: o.nodeName, nodeIP: o.nodeIP, port: o.serverPort, log,
+    findPod: (namespace, name) => {
+      const pod = podsInformer?.get(namespace, name);
+      const uid = pod?.metadata.uid;
+      if (!pod || !uid || !podRuntime) return undefined;
+      return { uid, dir: podRuntime.podDir({ uid, namespace, name, hostname: name }) };
+    },
+    isRunning: (uid, container, attempt) => (podRuntime?.listContainers(uid) ?? []).some((c) => c.name === container && c.attempt === attempt && c.status !== 'exited'),
+  });
+  const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP, kubeletPort: server.port }), log });
+  const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
+  await server.publish(o.client).catch((err: unknown) => log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'));
   heartbeat.start();
   const podCIDR = node.spec?.podCIDR ?? o.podCIDR ?? '10.42.0.0/24';
   const network = new CniNetwork({ bridge: o.bridge, subnet: podCIDR, ipamDataDir: join(o.dataDir, 'cni', 'networks'), log });
@@ -58,11 +76,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   if (blackholes.length) await ensureBlackholeRoutes(blackholes);
   await recordNetworkState(o.dataDir, { bridge: network.bridge, subnet: podCIDR, blackholeRoutes: blackholes }); // for `flotilla killall`
   const runtime = new OciRuntime({ dataDir: o.dataDir, network, log });
+  podRuntime = runtime;
   await runtime.init();
 
   const queue = new WorkQueue();
   const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key) });
   const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
+  podsInformer = informer;
   runtime.onExit((state) => {
     const key = workers.keyForUid(state.podUid);
     if (key) queue.add(key);
@@ -76,6 +96,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   } catch (err) {
     await informer.stop();
     await heartbeat.stop();
+    await server.close();
     runtime.close();
     throw err;
   }
@@ -91,13 +112,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
-    nodeName: o.nodeName, images, runtime, network,
+    nodeName: o.nodeName, images, runtime, network, server,
     stop() {
       stopping ??= (async () => {
         await proxy?.stop();
         await controller.stop();
         await informer.stop();
         await heartbeat.stop();
+        await server.close();
         runtime.close();
         await runtime.releaseIdleMounts();
       })();

@@ -35,6 +35,8 @@ export interface NodeConfig {
   /** Adds label node-role.kubernetes.io/<role>: '' (e.g. 'control-plane', 'hollow'). */
   role?: string;
   nodeInfo: NodeInfoConfig;
+  /** Port of the agent's HTTPS server (status.daemonEndpoints.kubeletEndpoint.Port); default 10250. */
+  kubeletPort?: number;
 }
 
 export const KUBELET_VERSION = 'v1.31.0-flotilla';
@@ -78,6 +80,7 @@ export function resolveNodeConfig(c: NodeConfigInput): NodeConfig {
     allocatable: { ...capacity, ...c.allocatable },
     labels: { ...c.labels },
     ...(c.role ? { role: c.role } : {}),
+    ...(c.kubeletPort !== undefined ? { kubeletPort: c.kubeletPort } : {}),
     nodeInfo: { ...hostNodeInfo(), ...c.nodeInfo },
   };
 }

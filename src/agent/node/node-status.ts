@@ -55,7 +55,7 @@ export function buildNodeStatus(cfg: NodeConfig, health: NodeHealth, previous: N
       kubeProxyVersion: '',
       machineID: '', systemUUID: '', bootID: '',
     },
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: cfg.kubeletPort ?? 10250 } },
     conditions,
   };
 }
@@ -95,7 +95,7 @@ export function statusNeedsUpdate(current: NodeStatus | undefined, desired: Node
     const c = current.conditions?.find((x) => x.type === d.type);
     if (!c || c.status !== d.status || c.reason !== d.reason || c.message !== d.message) return true;
   }
-  for (const k of ['capacity', 'allocatable', 'addresses', 'nodeInfo'] as const) {
+  for (const k of ['capacity', 'allocatable', 'addresses', 'nodeInfo', 'daemonEndpoints'] as const) {
     if (JSON.stringify(current[k]) !== JSON.stringify(desired[k])) return true;
   }
   const beat = current.conditions?.find((x) => x.type === 'Ready')?.lastHeartbeatTime;
