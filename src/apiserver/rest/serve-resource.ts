@@ -19,6 +19,7 @@ import { bindPod } from './binding.js';
 import { evictPod } from './eviction.js';
 import { servedApiVersion } from './version-conversion.js';
 import { timestamp } from './object-lifecycle.js';
+import { servePodLogs } from './pod-logs.js';
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
@@ -97,6 +98,9 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
       }
       return send(200, { kind: rt.listKind, apiVersion: servedApiVersion(rt), metadata: { resourceVersion: String(ctx.cache.revision) }, items: deleted });
     }
+    case 'connect':
+      if (rt.group === '' && rt.plural === 'pods' && sub === 'log') return servePodLogs(ctx, call, req, res);
+      throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.plural}${sub ? '/' + sub : ''} yet`);
     default:
       throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.plural}${sub ? '/' + sub : ''} yet`);
   }

@@ -1,0 +1,119 @@
+/**
+ * `kubectl logs` against real pods under `flotilla up` (server + in-process agent, the request still
+ * goes API server -> agent HTTPS server): whole log, --tail, --timestamps, -f following lines the
+ * container appends, errors (unknown container, unknown pod). Runs as root; skipped when a real
+ * cluster owns the `flotilla0` bridge. Cleans up with `flotilla killall --data-dir` and removes the data dir.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
+import { runCommand } from '../src/agent/runtime/run-command.js';
+import { flotillaCommand, kubectl, kubectlBinary, type KubectlResult } from './helpers/cluster.js';
+
+const bridgeTaken = existsSync('/sys/class/net/flotilla0');
+const skip = bridgeTaken && 'flotilla0 exists: a real cluster runs here';
+const BLACKHOLES = ['10.42.0.0/16', '10.43.0.0/16'];
+let preexistingRoutes = '';
+let dir = '';
+let child: ChildProcess | undefined;
+let out = '';
+
+const k = (args: string[], stdin?: string): Promise<KubectlResult> => kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+
+const pod = (name: string, script: string) => JSON.stringify({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+  spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] },
+});
+
+before(async () => {
+  if (bridgeTaken) return;
+  preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
+  dir = await mkdtemp(join(tmpdir(), 'flotilla-logs-'));
+  child = spawn(process.execPath, [...flotillaCommand(), 'up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const deadline = Date.now() + 60_000;
+  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  assert.match(out, /node agent running/, out);
+  for (const [name, script] of [['hello', 'echo hello; echo world; sleep 3600'], ['ticker', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']] as const) {
+    const r = await k(['apply', '-f', '-'], pod(name, script));
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const w = await k(['wait', '--for=condition=Ready', 'pod/hello', 'pod/ticker', '--timeout=60s']);
+  assert.equal(w.code, 0, w.stderr + out);
+});
+
+after(async () => {
+  if (bridgeTaken) return;
+  if (child && child.exitCode === null) {
+    const exited = new Promise((r) => child?.once('exit', r));
+    child.kill('SIGINT');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dir], { allowFailure: true });
+  await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Retries while the container has not written its lines yet. */
+async function logsUntil(args: string[], want: (s: string) => boolean): Promise<KubectlResult> {
+  let r = await k(args);
+  for (let i = 0; i < 50 && !(r.code === 0 && want(r.stdout)); i++) {
+    await new Promise((res) => setTimeout(res, 100));
+    r = await k(args);
+  }
+  return r;
+}
+
+test('kubectl logs prints the container output; --tail=1 the last line', { skip }, async () => {
+  const all = await logsUntil(['logs', 'hello'], (s) => s === 'hello\nworld\n');
+  assert.equal(all.code, 0, all.stderr);
+  assert.equal(all.stdout, 'hello\nworld\n');
+  const tail = await k(['logs', 'hello', '--tail=1']);
+  assert.equal(tail.code, 0, tail.stderr);
+  assert.equal(tail.stdout, 'world\n');
+  const byName = await k(['logs', 'hello', '-c', 'main', '--limit-bytes=3']);
+  assert.equal(byName.stdout, 'hel');
+});
+
+test('kubectl logs --timestamps prefixes RFC 3339 times', { skip }, async () => {
+  const r = await k(['logs', 'hello', '--timestamps']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 2, r.stdout);
+  for (const [i, l] of lines.entries()) assert.match(l, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d) ${['hello', 'world'][i]}$`));
+});
+
+test('kubectl logs -f streams lines the container appends later', { skip }, async () => {
+  const proc = spawn(kubectlBinary(), ['--kubeconfig', join(dir, 'kubeconfig.yaml'), 'logs', '-f', 'ticker', '--tail=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let got = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (got += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  try {
+    const deadline = Date.now() + 15_000;
+    const ticks = () => [...got.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
+    while (ticks().length < 4 && Date.now() < deadline && proc.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const seen = ticks();
+    assert.ok(seen.length >= 4, `followed output: ${JSON.stringify(got)} ${err}`);
+    for (let i = 1; i < seen.length; i++) assert.equal(seen[i], (seen[i - 1] ?? 0) + 1, got);
+    assert.equal(proc.exitCode, null, 'still following');
+  } finally {
+    proc.kill('SIGKILL');
+  }
+});
+
+test('kubectl logs errors: unknown container 400, unknown pod 404', { skip }, async () => {
+  const bad = await k(['logs', 'hello', '-c', 'nope']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /container nope is not valid for pod hello/);
+  const missing = await k(['logs', 'nosuchpod']);
+  assert.notEqual(missing.code, 0);
+  assert.match(missing.stderr, /pods "nosuchpod" not found/);
+});
