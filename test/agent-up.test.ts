@@ -122,6 +122,11 @@ test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its
     left = await runcList();
   }
   assert.deepEqual(left, [], 'containers removed after kubectl delete deploy');
-  const gone = await k(['get', 'pods', '-l', 'app=web', '-o', 'name']);
+  // The agent deletes the pod objects right after removing their containers: allow it a moment.
+  let gone = await k(['get', 'pods', '-l', 'app=web', '-o', 'name']);
+  for (let i = 0; i < 50 && gone.stdout.trim() !== ''; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    gone = await k(['get', 'pods', '-l', 'app=web', '-o', 'name']);
+  }
   assert.equal(gone.stdout.trim(), '');
 });
