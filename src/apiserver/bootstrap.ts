@@ -7,7 +7,7 @@ import { ApiError } from '../api/errors.js';
 
 const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
 
-/** Objects every cluster has: the four system namespaces, the `kubernetes` Service and the default StorageClass `local-path`. Idempotent. */
+/** Objects every cluster has: the four system namespaces, the `kubernetes` and `kube-system/kube-dns` Services and the default StorageClass `local-path`. Idempotent. */
 export async function bootstrapObjects(ctx: RestContext): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await ensure(ctx, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -16,6 +16,15 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     apiVersion: 'v1', kind: 'Service',
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: { type: 'ClusterIP', clusterIP: '10.43.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+  });
+  // Cluster DNS: no selector; every node agent serves it (the proxy DNATs it to the node's own DNS server).
+  await ensure(ctx, 'kube-system', {
+    apiVersion: 'v1', kind: 'Service',
+    metadata: { name: 'kube-dns', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/cluster-service': 'true' } },
+    spec: {
+      type: 'ClusterIP', clusterIP: '10.43.0.10', sessionAffinity: 'None',
+      ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
+    },
   });
   await ensure(ctx, '', {
     apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',

@@ -10,3 +10,4 @@ export { DnsServer, EDNS_PAYLOAD, type DnsServerOptions } from './dns-server.js'
 export { Forwarder, parseResolvConf, systemUpstreams, type Upstream, type ForwarderOptions } from './forwarder.js';
 export { resolve, soaRecord, podAddress } from './answer.js';
 export { reverseName, dashedIp, normalizeName } from './dns-names.js';
+export { podResolvConf, podDnsMode, parseResolvConfFile, formatResolvConf, type PodDnsInput, type ClusterDnsConfig, type ResolvConf } from './pod-resolv-conf.js';
