@@ -75,3 +75,19 @@ test('renderScript: full replacement first; then only the changed chain and map 
   assert.match(toEmpty, /delete element ip t service-ips \{ 10\.43\.0\.20 \. tcp \. 80 \}/);
   assert.match(toEmpty, /add element ip t no-endpoint-services \{ 10\.43\.0\.20 \. tcp \. 80 : goto reject-chain \}/);
 });
+
+test('static DNAT: rules ahead of the services jump (prerouting by interface), no reject entry for its Service', () => {
+  const kubeDns = { metadata: { namespace: 'kube-system', name: 'kube-dns' }, spec: { clusterIP: '10.43.0.10', ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] } };
+  const r = buildRuleset('t', [{ service: kubeDns, slices: [] }], [{ ip: '10.43.0.10', port: 53, to: '10.42.0.1', toPort: 53, iifname: 'flotilla0' }]);
+  assert.deepEqual(r.chains.get('nat-prerouting')?.rules, [
+    'iifname "flotilla0" ip daddr 10.43.0.10 udp dport 53 dnat to 10.42.0.1:53',
+    'iifname "flotilla0" ip daddr 10.43.0.10 tcp dport 53 dnat to 10.42.0.1:53',
+    'jump services',
+  ]);
+  assert.deepEqual(r.chains.get('nat-output')?.rules, [
+    'ip daddr 10.43.0.10 udp dport 53 dnat to 10.42.0.1:53',
+    'ip daddr 10.43.0.10 tcp dport 53 dnat to 10.42.0.1:53',
+    'jump services',
+  ]);
+  assert.equal(r.maps.get('no-endpoint-services')?.size, 0);
+});

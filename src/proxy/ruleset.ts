@@ -75,14 +75,35 @@ export function portEndpoints(slices: EndpointSlice[], portName: string, protoco
  *   nat-postrouting: marked --> masquerade (replies come back through this host, also on a bridge)
  *   filter-output / filter-forward: new conns to a Service without endpoints --> reject (icmp port-unreachable)
  */
-export function buildRuleset(table: string, inputs: ServiceInput[]): Ruleset {
+/** A fixed DNAT of `ip:port` (udp and tcp) to a local address, e.g. the cluster DNS 10.43.0.10:53 -> the node's DNS server. */
+export interface StaticDnat {
+  ip: string;
+  port: number;
+  to: string;
+  toPort: number;
+  /** Only packets arriving on this interface (prerouting), e.g. the pod bridge; output (host) always. */
+  iifname?: string;
+}
+
+export function buildRuleset(table: string, inputs: ServiceInput[], staticDnat: StaticDnat[] = []): Ruleset {
   const chains: Ruleset['chains'] = new Map();
   const serviceIps = new Map<string, string>();
   const noEndpoints = new Map<string, string>();
   const sets = new Map<string, number>();
   const mark = `0x${MASQ_MARK.toString(16).padStart(8, '0')}`;
-  chains.set('nat-prerouting', { header: 'type nat hook prerouting priority -100; policy accept;', rules: ['jump services'] });
-  chains.set('nat-output', { header: 'type nat hook output priority -100; policy accept;', rules: ['jump services'] });
+  const pre: string[] = [];
+  const out: string[] = [];
+  const fixed = new Set<string>();
+  for (const d of staticDnat) {
+    for (const proto of ['udp', 'tcp']) {
+      const rule = `ip daddr ${d.ip} ${proto} dport ${d.port} dnat to ${d.to}:${d.toPort}`;
+      pre.push(d.iifname ? `iifname "${d.iifname}" ${rule}` : rule);
+      out.push(rule);
+      fixed.add(`${d.ip} . ${proto} . ${d.port}`);
+    }
+  }
+  chains.set('nat-prerouting', { header: 'type nat hook prerouting priority -100; policy accept;', rules: [...pre, 'jump services'] });
+  chains.set('nat-output', { header: 'type nat hook output priority -100; policy accept;', rules: [...out, 'jump services'] });
   chains.set('nat-postrouting', { header: 'type nat hook postrouting priority 100; policy accept;', rules: [`meta mark & ${mark} == ${mark} meta mark set meta mark ^ ${mark} masquerade`] });
   chains.set('services', { rules: ['ip daddr . meta l4proto . th dport vmap @service-ips'] });
   const check = 'ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services';
@@ -104,7 +125,7 @@ export function buildRuleset(table: string, inputs: ServiceInput[]): Ruleset {
       const eps = portEndpoints(slices, port.name ?? '', port.protocol ?? 'TCP');
       for (const ip of ips) {
         const k = `${ip} . ${proto} . ${port.port}`;
-        if (!eps.length) noEndpoints.set(k, 'goto reject-chain');
+        if (!eps.length && !fixed.has(k)) noEndpoints.set(k, 'goto reject-chain');
       }
       if (!eps.length) continue;
       const svcChain = `svc-${short(portId)}-${portId}`;

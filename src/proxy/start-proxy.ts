@@ -6,7 +6,7 @@ import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
 import { runCommand } from '../agent/runtime/run-command.js';
-import { buildRuleset, renderScript, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput } from './ruleset.js';
+import { buildRuleset, renderScript, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput, type StaticDnat } from './ruleset.js';
 
 const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
 const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
@@ -24,6 +24,8 @@ export interface StartProxyOptions {
    * EINVAL before the output hook could DNAT. Undefined: routes untouched.
    */
   serviceRoute?: { cidr: string; dev: string };
+  /** Fixed DNATs ahead of the Services (the cluster DNS address to this node's DNS server); their Service gets no reject entry. */
+  staticDnat?: StaticDnat[];
 }
 
 export interface RunningProxy {
@@ -90,7 +92,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     const done = waiters;
     waiters = [];
     const t0 = performance.now();
-    const next = buildRuleset(table, inputs());
+    const next = buildRuleset(table, inputs(), opts.staticDnat);
     try {
       await applyNft(renderScript(next, applied));
       applied = next;
