@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox } from '.
 import { containerArgs, containerEnv, containerResources, containerUser } from './container-process.js';
 import { ContainerProbes } from './prober.js';
 import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
+import { podResolvConf, type ClusterDnsConfig } from '../../dns/pod-resolv-conf.js';
 
 export type PodObject = KubeObject & Pod;
 
@@ -25,6 +26,11 @@ export interface PodWorkersOptions {
   clock?: () => Date;
   /** Re-runs reconcile for a pod key (probe results changed); the agent's work queue. */
   requeue?: (key: string) => void;
+  /**
+   * Cluster DNS for pods (dnsPolicy ClusterFirst -> `nameserver <it>`, search paths, ndots:5; Default,
+   * None and dnsConfig as Kubernetes). Unset: every pod gets the host's /etc/resolv.conf.
+   */
+  clusterDns?: ClusterDnsConfig;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -150,6 +156,14 @@ export class PodWorkers {
     }
   }
 
+  /** Rewrites the sandbox's resolv.conf in place (same inode: containers bind-mount it) for the pod's dnsPolicy. */
+  private async writeResolvConf(pod: PodObject, dir: string, cluster: ClusterDnsConfig): Promise<void> {
+    const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
+    const spec = pod.spec;
+    const text = podResolvConf({ namespace: pod.metadata.namespace ?? 'default', dnsPolicy: spec?.dnsPolicy, hostNetwork: spec?.hostNetwork, dnsConfig: spec?.dnsConfig }, host, cluster);
+    await writeFile(join(dir, 'resolv.conf'), text);
+  }
+
   private async sync(pod: PodObject, rec: PodRecord): Promise<{ requeueAfterMs?: number }> {
     const spec = pod.spec ?? { containers: [] };
     for (const c of spec.containers) {
@@ -166,6 +180,7 @@ export class PodWorkers {
       try {
         rec.sandbox = await this.o.runtime.runSandbox(sandboxSpec);
         rec.podDir = rec.sandbox.dir;
+        if (this.o.clusterDns && rec.sandbox.dir) await this.writeResolvConf(pod, rec.sandbox.dir, this.o.clusterDns).catch((err: unknown) => this.o.log.warn({ err: String(err), pod: rec.key }, 'writing the pod resolv.conf failed; it keeps the host one'));
       } catch (err) {
         for (const cr of rec.containers.values()) cr.waiting = { reason: 'ContainerCreating', message: `failed to create pod sandbox: ${String(err)}` };
         await this.report(pod, rec, 'Pending');
