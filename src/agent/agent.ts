@@ -14,6 +14,7 @@ import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
+import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
 
 export interface AgentOptions {
   client: KubeClient;
@@ -33,6 +34,12 @@ export interface AgentOptions {
   workers?: number;
   /** Port of the agent's HTTPS server (container logs); default 10250 (a free port when taken), 0 = any free port. */
   serverPort?: number;
+  /**
+   * Cluster DNS on the bridge gateway (port 53 unless given), reached by pods at 10.43.0.10 through a
+   * static DNAT in the proxy's table; pods with dnsPolicy ClusterFirst get it in resolv.conf. Default
+   * true; needs the proxy. A server that cannot start is logged and pods keep the host's resolv.conf.
+   */
+  dns?: boolean | { port?: number };
 }
 
 export interface RunningAgent {
@@ -79,8 +86,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   podRuntime = runtime;
   await runtime.init();
 
+  let dns: RunningNodeDns | undefined;
+  if ((o.dns ?? true) !== false && (o.proxy ?? true)) {
+    const port = typeof o.dns === 'object' ? o.dns.port : undefined;
+    dns = await startNodeDns({ client: o.client, log, bridge: network.bridge, podCIDR, port }).catch((err: unknown) => { log.error({ err }, 'cluster DNS not started; pods get the host resolv.conf'); return undefined; });
+  }
+  const clusterDns = dns ? { nameserver: CLUSTER_DNS_IP } : undefined;
   const queue = new WorkQueue();
-  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key) });
+  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns });
   const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   podsInformer = informer;
   runtime.onExit((state) => {
@@ -95,6 +108,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     });
   } catch (err) {
     await informer.stop();
+    await dns?.stop();
     await heartbeat.stop();
     await server.close();
     runtime.close();
@@ -107,7 +121,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const table = proxyTableName(network.bridge);
     // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
     const serviceRoute = blackholes.includes('10.43.0.0/16') ? { cidr: '10.43.0.0/16', dev: network.bridge } : undefined;
-    proxy = await startProxy({ client: o.client, log, table, serviceRoute }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
+    const staticDnat = dns ? [{ ip: CLUSTER_DNS_IP, port: 53, to: dns.host, toPort: dns.port, iifname: network.bridge }] : undefined;
+    proxy = await startProxy({ client: o.client, log, table, serviceRoute, staticDnat }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
   }
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
@@ -116,6 +131,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     stop() {
       stopping ??= (async () => {
         await proxy?.stop();
+        await dns?.stop();
         await controller.stop();
         await informer.stop();
         await heartbeat.stop();

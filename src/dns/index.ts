@@ -11,3 +11,4 @@ export { Forwarder, parseResolvConf, systemUpstreams, type Upstream, type Forwar
 export { resolve, soaRecord, podAddress } from './answer.js';
 export { reverseName, dashedIp, normalizeName } from './dns-names.js';
 export { podResolvConf, podDnsMode, parseResolvConfFile, formatResolvConf, type PodDnsInput, type ClusterDnsConfig, type ResolvConf } from './pod-resolv-conf.js';
+export { startNodeDns, gatewayAddress, CLUSTER_DNS_IP, type NodeDnsOptions, type RunningNodeDns } from './node-dns.js';

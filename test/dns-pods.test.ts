@@ -1,0 +1,158 @@
+/**
+ * Cluster DNS end to end with real containers: server + in-process agent (own bridge, own pod /24,
+ * own proxy table). The agent serves DNS on its bridge gateway:53 and DNATs 10.43.0.10:53 there;
+ * a busybox httpd Deployment behind Service `web`, and a client pod (dnsPolicy ClusterFirst by
+ * default) that resolves `web` through its resolv.conf search path and fetches http://web/ and
+ * the FQDN through the ClusterIP. The result is read with `kubectl logs`. Runs as root; removes
+ * the table, bridge and data dir.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { runCommand } from '../src/agent/runtime/run-command.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { deleteTable } from '../src/proxy/index.js';
+import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+const NODE = `dns-test-${suffix}`;
+const BRIDGE = `fld${suffix}`;
+const TABLE = `flotilla-proxy-${BRIDGE}`;
+const SUBNET = 200 + Math.floor(Math.random() * 50);
+let server: TestServer;
+let client: KubeClient;
+let agent: RunningAgent | undefined;
+let dataDir = '';
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-dns-'));
+  server = await startTestServer();
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({
+    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: BRIDGE,
+    podCIDR: `10.42.${SUBNET}.0/24`, blackholeRoutes: [],
+  });
+  await agent.images.importArchive(await busyboxArchive());
+});
+
+after(async () => {
+  await agent?.stop();
+  await deleteTable(TABLE);
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await client?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+const MANIFEST = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: dnst }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: dnst }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: busybox
+        command: ['sh', '-c', 'mkdir /www; echo "hello from $(hostname)" > /www/index.html; exec httpd -f -p 8080 -h /www']
+        ports: [{ containerPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: dnst }
+spec:
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+`;
+
+const CLIENT = `
+apiVersion: v1
+kind: Pod
+metadata: { name: client, namespace: dnst }
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+  - name: c
+    image: busybox
+    command:
+    - sh
+    - -c
+    - |
+      echo "--resolv"; cat /etc/resolv.conf; echo "--end"
+      # busybox-static's wget looks names and the "http" service up through static glibc NSS (it
+      # segfaults without libnss in the image), so names are resolved with busybox's own nslookup
+      # (resolv.conf nameserver + search path) and the request is sent with nc to ip:80.
+      get() { printf 'GET / HTTP/1.0\\r\\nHost: web\\r\\n\\r\\n' | nc -w 2 "$1" 80 2>&1 | tail -n 1; }
+      addr() { nslookup "$1" 2>/dev/null | awk '/^Address/ && !/:53$/ { print $2 }' | head -n 1; }
+      for i in $(seq 1 50); do
+        a=$(addr web) && [ -n "$a" ] && break
+        sleep 0.2
+      done
+      echo "short-addr=$a"
+      echo "short=$(get "$a")"
+      f=$(addr web.dnst.svc.cluster.local)
+      echo "fqdn-addr=$f"
+      echo "fqdn=$(get "$f")"
+      echo "outside:"; nslookup nonexistent.invalid 2>&1 | tail -n 2
+`;
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('kube-dns Service exists; a pod reaches Service web by DNS name through the ClusterIP', async () => {
+  const svc = await server.kubectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[*].name} {.spec.ports[*].protocol}']);
+  assert.equal(svc.code, 0, svc.stderr);
+  assert.equal(svc.stdout.trim(), '10.43.0.10 dns dns-tcp UDP TCP');
+
+  const rules = await runCommand('nft', ['list', 'chain', 'ip', TABLE, 'nat-prerouting']);
+  assert.match(rules.stdout, new RegExp(`iifname "${BRIDGE}" ip daddr 10\\.43\\.0\\.10 udp dport 53 dnat to 10\\.42\\.${SUBNET}\\.1:53`));
+
+  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });
+  assert.equal(applied.code, 0, applied.stderr);
+  const rollout = await server.kubectl(['-n', 'dnst', 'rollout', 'status', 'deployment/web', '--timeout=60s']);
+  assert.equal(rollout.code, 0, rollout.stderr);
+  const ip = (await server.kubectl(['-n', 'dnst', 'get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
+
+  const created = await server.kubectl(['apply', '-f', '-'], { stdin: CLIENT });
+  assert.equal(created.code, 0, created.stderr);
+  await until('the client pod to finish', async () => {
+    const r = await server.kubectl(['-n', 'dnst', 'get', 'pod', 'client', '-o', 'jsonpath={.status.phase}']);
+    return r.stdout.trim() === 'Succeeded' || r.stdout.trim() === 'Failed' ? r.stdout.trim() : undefined;
+  }, 45_000);
+  const logs = await server.kubectl(['-n', 'dnst', 'logs', 'client']);
+  assert.equal(logs.code, 0, logs.stderr);
+  process.stdout.write(logs.stdout.split('\n').map((l) => `# ${l}`).join('\n') + '\n');
+  const resolv = /--resolv\n([\s\S]*?)--end/.exec(logs.stdout)?.[1] ?? '';
+  assert.match(resolv, /^search dnst\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);
+  assert.match(resolv, /^nameserver 10\.43\.0\.10$/m);
+  assert.equal(resolv.match(/^nameserver/gm)?.length, 1);
+  assert.match(resolv, /^options ndots:5$/m);
+  assert.match(logs.stdout, /^short=hello from web-/m);
+  assert.match(logs.stdout, /^fqdn=hello from web-/m);
+  assert.match(logs.stdout, new RegExp(`^short-addr=${ip.replace(/\./g, '\\.')}$`, 'm'));
+  assert.match(logs.stdout, new RegExp(`^fqdn-addr=${ip.replace(/\./g, '\\.')}$`, 'm'));
+});
