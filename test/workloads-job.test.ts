@@ -5,28 +5,22 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pino from 'pino';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { HollowNodes } from '../src/agent/hollow/index.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { KubeClient } from '../src/client/index.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
 import { parseTable, writeManifest } from './helpers/e2e.js';
 
 let server: TestServer;
 let client: KubeClient;
-let hollow: HollowNodes;
+let cluster: HollowCluster | undefined;
 
 before(async () => {
-  server = await startTestServer({ datastore: 'memory' });
-  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
-  hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: 2, namePrefix: 'hollow-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 });
-  await hollow.registerAll();
-  hollow.start();
+  cluster = await startHollowCluster({ count: 2, namePrefix: 'hollow-' });
+  ({ server, client } = cluster);
 });
 
 after(async () => {
-  await hollow?.stop();
-  await client?.close();
-  await server?.stop();
+  await cluster?.stop();
 });
 
 async function kubectlOk(args: string[], timeoutMs = 30_000): Promise<string> {

@@ -7,34 +7,28 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pino from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { HollowNodes } from '../src/agent/hollow/index.js';
+import type { KubeClient } from '../src/client/index.js';
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
 
 let server: TestServer;
 let client: KubeClient;
-let hollow: HollowNodes;
+let cluster: HollowCluster | undefined;
 
 before(async () => {
-  server = await startTestServer({ datastore: 'memory' });
-  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
-  hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: 3, namePrefix: 'sts-node-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 });
-  await hollow.registerAll();
-  hollow.start();
+  cluster = await startHollowCluster({ count: 3, namePrefix: 'sts-node-' });
+  ({ server, client } = cluster);
 });
 
 after(async () => {
-  await hollow?.stop();
-  await client?.close();
-  await server?.stop();
+  await cluster?.stop();
 });
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
