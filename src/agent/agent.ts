@@ -15,6 +15,7 @@ import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
 import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
+import { startNodeRoutes, type RunningNodeRoutes } from './network/node-routes.js';
 
 export interface AgentOptions {
   client: KubeClient;
@@ -40,6 +41,11 @@ export interface AgentOptions {
    * true; needs the proxy. A server that cannot start is logged and pods keep the host's resolv.conf.
    */
   dns?: boolean | { port?: number };
+  /**
+   * Routes to the other nodes' pod CIDRs via their InternalIPs when directly connected (issue 5,
+   * network/node-routes.ts); removed when the agent stops. Default true.
+   */
+  nodeRoutes?: boolean;
 }
 
 export interface RunningAgent {
@@ -124,12 +130,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const staticDnat = dns ? [{ ip: CLUSTER_DNS_IP, port: 53, to: dns.host, toPort: dns.port, iifname: network.bridge }] : undefined;
     proxy = await startProxy({ client: o.client, log, table, serviceRoute, staticDnat }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
   }
+  const nodeRoutes: RunningNodeRoutes | undefined = (o.nodeRoutes ?? true)
+    ? await startNodeRoutes({ client: o.client, nodeName: o.nodeName, log, dataDir: o.dataDir }).catch((err: unknown) => { log.error({ err }, 'node routes not started'); return undefined; })
+    : undefined;
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
     nodeName: o.nodeName, images, runtime, network, server,
     stop() {
       stopping ??= (async () => {
+        await nodeRoutes?.stop();
         await proxy?.stop();
         await dns?.stop();
         await controller.stop();
