@@ -21,6 +21,10 @@ export interface ContainerRecord {
 export interface PodStatusInput {
   pod: Pod;
   containers: ContainerRecord[];
+  /** The init containers' records, in spec order (initContainerStatuses). */
+  initContainers?: ContainerRecord[];
+  /** Init containers not yet completed successfully (Initialized is False while any). */
+  initPending?: string[];
   podIP?: string;
   hostIP: string;
   startTime?: string;
@@ -51,30 +55,35 @@ function stateOf(c: ContainerState | undefined): K8sContainerState {
  * A running container is ready unless its readiness (or startup) probe says otherwise. Pure.
  */
 export function buildPodStatus(i: PodStatusInput): PodStatus {
-  const statuses: ContainerStatus[] = i.containers.map((c) => {
+  const toStatus = (c: ContainerRecord, init: boolean): ContainerStatus => {
     const running = c.current?.status === 'running';
     const state: K8sContainerState = c.waiting ? { waiting: { reason: c.waiting.reason, ...(c.waiting.message ? { message: c.waiting.message } : {}) } } : stateOf(c.current);
+    // An init container is ready once it has completed successfully (as kubelet reports it).
+    const ready = init ? c.current?.status === 'exited' && c.current.exitCode === 0 : running && (c.ready ?? true);
     return {
       name: c.name, image: c.image, imageID: c.imageID ?? '', containerID: c.current ? `runc://${c.current.id}` : undefined,
-      ready: running && (c.ready ?? true), started: running && (c.started ?? true), restartCount: c.restartCount, state, lastState: stateOf(c.previous),
+      ready, started: running && (c.started ?? true), restartCount: c.restartCount, state, lastState: stateOf(c.previous),
     };
-  });
+  };
+  const statuses = i.containers.map((c) => toStatus(c, false));
+  const initPending = i.initPending ?? [];
   const allReady = statuses.length > 0 && statuses.every((s) => s.ready);
   const prev = new Map((i.pod.status?.conditions ?? []).map((c) => [c.type, c]));
-  const cond = (type: string, ok: boolean, reason?: string): PodCondition => {
+  const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
     const status = ok ? 'True' : 'False';
     const old = prev.get(type);
-    return { type, status, lastTransitionTime: old?.status === status ? old.lastTransitionTime : i.now, ...(reason && !ok ? { reason } : {}) };
+    return { type, status, lastTransitionTime: old?.status === status ? old.lastTransitionTime : i.now, ...(reason && !ok ? { reason } : {}), ...(message && !ok ? { message } : {}) };
   };
   const done = i.phase === 'Succeeded' || i.phase === 'Failed';
   const conditions = [
     cond('PodReadyToStartContainers', i.podIP !== undefined),
-    cond('Initialized', true),
+    cond('Initialized', initPending.length === 0, 'ContainersNotInitialized', `containers with incomplete status: [${initPending.join(' ')}]`),
     cond('Ready', allReady, done ? 'PodCompleted' : 'ContainersNotReady'),
     cond('ContainersReady', allReady, done ? 'PodCompleted' : 'ContainersNotReady'),
     prev.get('PodScheduled') ?? cond('PodScheduled', true),
   ];
   const status: PodStatus = { phase: i.phase, conditions, hostIP: i.hostIP, hostIPs: [{ ip: i.hostIP }], containerStatuses: statuses, qosClass: i.pod.status?.qosClass };
+  if (i.initContainers?.length) status.initContainerStatuses = i.initContainers.map((c) => toStatus(c, true));
   if (i.podIP) {
     status.podIP = i.podIP;
     status.podIPs = [{ ip: i.podIP }];

@@ -12,6 +12,9 @@ import { containerArgs, containerEnv, containerResources, containerUser } from '
 import { ContainerProbes } from './prober.js';
 import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
 import { podResolvConf, type ClusterDnsConfig } from '../../dns/pod-resolv-conf.js';
+import { initProgress, initRestartPolicy, pendingInitContainers } from './init-containers.js';
+import { POST_START_TIMEOUT_MS, runHook, stopGracefully, type HookTarget } from './lifecycle-hooks.js';
+import { PodEvents, podDescription } from './pod-events.js';
 
 export type PodObject = KubeObject & Pod;
 
@@ -31,6 +34,8 @@ export interface PodWorkersOptions {
    * None and dnsConfig as Kubernetes). Unset: every pod gets the host's /etc/resolv.conf.
    */
   clusterDns?: ClusterDnsConfig;
+  /** The node's name (events' source.host). */
+  nodeName?: string;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -72,9 +77,12 @@ export class PodWorkers {
   /** Probes of running containers, by container id. */
   private readonly probes = new Map<string, ContainerProbes>();
   private readonly clock: () => Date;
+  /** Events about pods and containers (kubelet's: Created, Started, Killing, BackOff, Unhealthy, ...). */
+  readonly events: PodEvents;
 
   constructor(private readonly o: PodWorkersOptions) {
     this.clock = o.clock ?? (() => new Date());
+    this.events = new PodEvents({ client: o.client, nodeName: o.nodeName ?? '', log: o.log });
   }
 
   /** The key of the pod a container belongs to (for exit events). */
@@ -100,7 +108,7 @@ export class PodWorkers {
       await this.adopt(pod, rec);
     }
     if (pod.metadata.deletionTimestamp) {
-      await this.teardown(rec, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+      await this.teardown(rec, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, pod);
       await this.o.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } })
         .catch((err: unknown) => { if (!isNotFound(err) && !isConflict(err)) throw err; });
       return {};
@@ -118,9 +126,9 @@ export class PodWorkers {
   private async adopt(pod: PodObject, rec: PodRecord): Promise<void> {
     const states = this.o.runtime.listContainers(rec.uid);
     if (!states.length) return;
-    const reported = new Map((pod.status?.containerStatuses ?? []).map((s) => [s.name, s]));
+    const reported = new Map([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]));
     const keep = new Set<string>();
-    for (const c of pod.spec?.containers ?? []) {
+    for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       const [current, previous] = states.filter((s) => s.name === c.name).sort((a, b) => b.attempt - a.attempt);
       if (!current) continue;
       const r = reported.get(c.name);
@@ -166,13 +174,16 @@ export class PodWorkers {
 
   private async sync(pod: PodObject, rec: PodRecord): Promise<{ requeueAfterMs?: number }> {
     const spec = pod.spec ?? { containers: [] };
-    for (const c of spec.containers) {
-      if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: 'ContainerCreating' } });
+    const inits = spec.initContainers ?? [];
+    // Until they run, init containers and (while there are init containers) app containers wait as PodInitializing.
+    for (const c of [...inits, ...spec.containers]) {
+      if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: inits.length ? 'PodInitializing' : 'ContainerCreating' } });
     }
     if (!rec.sandbox) {
       const sandboxSpec = { uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '' };
       // First containers' bundles are prepared while the namespaces are made (their config names fixed paths).
-      const fresh = spec.containers.filter((c) => !rec.containers.get(c.name)?.current && !needsPodIP(c));
+      const first = inits.length && initProgress(inits, spec.containers, rec.containers, 'Always').state !== 'done' ? inits.slice(0, 1) : spec.containers;
+      const fresh = first.filter((c) => !rec.containers.get(c.name)?.current && !needsPodIP(c));
       void Promise.all(fresh.map(async (c) => {
         const image = await this.o.images.resolve(c.image ?? '');
         if (image) await this.o.runtime.prepareContainer(sandboxSpec, await this.containerSpec(pod, '', c, image, 0));
@@ -190,12 +201,20 @@ export class PodWorkers {
     const restartPolicy = spec.restartPolicy ?? 'Always';
     let requeue: number | undefined;
     const later = (ms: number): void => { requeue = Math.min(requeue ?? ms, ms); };
-    await Promise.all(spec.containers.map(async (c) => {
-      const cr = rec.containers.get(c.name);
-      if (!cr || !rec.sandbox) return;
-      const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, restartPolicy);
+    // Init containers one at a time in order, each to success (exit events bring the next), then the app containers.
+    const init = initProgress(inits, spec.containers, rec.containers, restartPolicy);
+    if (init.state === 'run') {
+      const cr = rec.containers.get(init.container.name);
+      const wait = cr && rec.sandbox ? await this.ensureContainer(pod, rec.sandbox, init.container, cr, initRestartPolicy(restartPolicy)) : undefined;
       if (wait !== undefined) later(wait);
-    }));
+    } else if (init.state === 'done') {
+      await Promise.all(spec.containers.map(async (c) => {
+        const cr = rec.containers.get(c.name);
+        if (!cr || !rec.sandbox) return;
+        const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, restartPolicy);
+        if (wait !== undefined) later(wait);
+      }));
+    }
     const sandbox = rec.sandbox;
     try {
       await sandbox.attached;
@@ -216,7 +235,8 @@ export class PodWorkers {
       const cr = rec.containers.get(c.name);
       if (cr) this.syncProbes(pod, rec, c, cr);
     }
-    const phase = podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
+    const initFailed = initProgress(inits, spec.containers, rec.containers, restartPolicy).state === 'failed';
+    const phase = initFailed ? 'Failed' : podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
     if (phase === 'Succeeded' || phase === 'Failed') {
       rec.terminal = true;
       await this.o.runtime.removeSandbox(rec.uid);
@@ -238,6 +258,7 @@ export class PodWorkers {
       const wait = Date.parse(cur.finishedAt ?? '') + backoff - this.clock().getTime();
       if (wait > 0) {
         cr.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` };
+        this.events.emit(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podDescription(pod)}`, c.name);
         return wait;
       }
     }
@@ -246,10 +267,14 @@ export class PodWorkers {
       cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present on the node (import it with flotilla images import; registry pulls come later)` };
       return 5000;
     }
+    // No pull was needed (registry pulls report Pulling/Pulled themselves).
+    this.events.emit(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
     const attempt = cur ? cur.attempt + 1 : 0;
     try {
       const podIP = needsPodIP(c) ? await sandbox.attached : sandbox.ip;
       const state = await this.o.runtime.startContainer(sandbox, await this.containerSpec(pod, podIP, c, image, attempt));
+      this.events.emit(pod, 'Normal', 'Created', `Created container ${c.name}`, c.name);
+      this.events.emit(pod, 'Normal', 'Started', `Started container ${c.name}`, c.name);
       if (cur) {
         if (cr.previous) await this.o.runtime.removeContainer(cr.previous.id);
         cr.previous = cur;
@@ -258,12 +283,34 @@ export class PodWorkers {
       cr.current = state;
       cr.imageID = image.id;
       cr.waiting = undefined;
+      if (c.lifecycle?.postStart && state.status === 'running') await this.postStart(pod, sandbox, c, state.id);
       return undefined;
     } catch (err) {
       this.o.log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, err: String(err) }, 'container start failed');
+      this.events.emit(pod, 'Warning', 'Failed', `Error: ${err instanceof Error ? err.message : String(err)}`, c.name);
       cr.waiting = { reason: 'CreateContainerError', message: String(err instanceof Error ? err.message : err) };
       return 10_000;
     }
+  }
+
+  /**
+   * Runs a started container's postStart hook; when it fails the container is killed (event
+   * FailedPostStartHook) and the restart policy takes over, as in kubelet.
+   */
+  private async postStart(pod: PodObject, sandbox: Sandbox, c: Container, id: string): Promise<void> {
+    const hook = c.lifecycle?.postStart;
+    if (!hook) return;
+    const podIP = hook.httpGet ? await sandbox.attached.catch(() => '') : sandbox.ip;
+    const err = await runHook('PostStart', hook, pod, c, { podIP, exec: (args, t) => this.o.runtime.exec(id, args, t) }, POST_START_TIMEOUT_MS);
+    if (!err) return;
+    this.events.emit(pod, 'Warning', 'FailedPostStartHook', err, c.name);
+    this.events.emit(pod, 'Normal', 'Killing', `FailedPostStartHook`, c.name);
+    await this.o.runtime.stopContainer(id, (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000);
+  }
+
+  /** What hooks need to reach a container of a pod. */
+  private hookTarget(rec: PodRecord, id: string): HookTarget {
+    return { podIP: rec.sandbox?.ip ?? '', exec: (args, t) => this.o.runtime.exec(id, args, t) };
   }
 
   /** The runtime's spec of one container attempt (id `<pod uid>-<name>-<attempt>`). Pure but for the image's layer dirs. */
@@ -299,7 +346,13 @@ export class PodWorkers {
         container: c, startedAtMs: Date.parse(cur.startedAt ?? '') || this.clock().getTime(), log: this.o.log,
         target: { podIP: rec.sandbox?.ip ?? '', exec: (args, timeoutMs) => this.o.runtime.exec(id, args, timeoutMs) },
         onChange: () => this.o.requeue?.(rec.key),
-        onUnhealthy: () => { void this.o.runtime.stopContainer(id, grace).catch((err: unknown) => this.o.log.warn({ id, err: String(err) }, 'stopping an unhealthy container failed')); },
+        onFailure: (kind, message) => this.events.emit(pod, 'Warning', 'Unhealthy', `${kind[0]?.toUpperCase()}${kind.slice(1)} probe failed: ${message}`, c.name),
+        onUnhealthy: (kind) => {
+          this.events.emit(pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
+          const onHookFailed = (m: string): void => this.events.emit(pod, 'Warning', 'FailedPreStopHook', m, c.name);
+          void stopGracefully({ runtime: this.o.runtime, pod, id, container: c, target: this.hookTarget(rec, id), graceMs: grace, onHookFailed })
+            .catch((err: unknown) => this.o.log.warn({ id, err: String(err) }, 'stopping an unhealthy container failed'));
+        },
       });
       this.probes.set(id, p);
       p.start();
@@ -318,7 +371,10 @@ export class PodWorkers {
 
   private async report(pod: PodObject, rec: PodRecord, phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed'): Promise<void> {
     const containers = (pod.spec?.containers ?? []).map((c) => rec.containers.get(c.name)).filter((c): c is ContainerRecord => c !== undefined);
-    const status = buildPodStatus({ pod, containers, podIP: rec.sandbox?.ip ?? pod.status?.podIP, hostIP: this.o.hostIP, startTime: rec.startTime, phase, now: rfc3339(this.clock()) });
+    const inits = pod.spec?.initContainers ?? [];
+    const initContainers = inits.map((c) => rec.containers.get(c.name)).filter((c): c is ContainerRecord => c !== undefined);
+    const initPending = initProgress(inits, pod.spec?.containers ?? [], rec.containers, 'Always').state === 'done' ? [] : pendingInitContainers(inits, rec.containers);
+    const status = buildPodStatus({ pod, containers, initContainers, initPending, podIP: rec.sandbox?.ip ?? pod.status?.podIP, hostIP: this.o.hostIP, startTime: rec.startTime, phase, now: rfc3339(this.clock()) });
     const json = JSON.stringify(status);
     if (json === rec.lastStatus) return;
     try {
@@ -329,18 +385,29 @@ export class PodWorkers {
     }
   }
 
-  /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container of the pod. */
-  private async teardownContainers(rec: PodRecord, graceMs: number): Promise<void> {
+  /**
+   * Stops and removes every container of the pod: with the pod's spec (deletion) gracefully, each
+   * running one with its preStop hook, SIGTERM, SIGKILL after what is left of graceMs (event
+   * Killing); without it (pod gone) SIGTERM, SIGKILL after graceMs.
+   */
+  private async teardownContainers(rec: PodRecord, graceMs: number, pod?: PodObject): Promise<void> {
     const rt = this.o.runtime;
     for (const [id, p] of this.probes) if (id.startsWith(`${rec.uid}-`)) { p.stop(); this.probes.delete(id); }
-    await Promise.all(rt.listContainers(rec.uid).map((c) => rt.stopContainer(c.id, graceMs)));
+    const specs = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])];
+    await Promise.all(rt.listContainers(rec.uid).map(async (s) => {
+      if (!pod || s.status !== 'running') return rt.stopContainer(s.id, graceMs);
+      this.events.emit(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, s.name);
+      const onHookFailed = (m: string): void => this.events.emit(pod, 'Warning', 'FailedPreStopHook', m, s.name);
+      return stopGracefully({ runtime: rt, pod, id: s.id, container: specs.find((c) => c.name === s.name), target: this.hookTarget(rec, s.id), graceMs, onHookFailed });
+    }));
     for (const c of rt.listContainers(rec.uid)) await rt.removeContainer(c.id);
   }
 
   /** Stops (SIGTERM, then SIGKILL after graceMs) and removes every container, the sandbox and the pod's files; forgets the pod. */
-  private async teardown(rec: PodRecord, graceMs: number): Promise<void> {
+  private async teardown(rec: PodRecord, graceMs: number, pod?: PodObject): Promise<void> {
     const rt = this.o.runtime;
-    await this.teardownContainers(rec, graceMs);
+    await this.teardownContainers(rec, graceMs, pod);
+    this.events.forget(rec.uid);
     await rt.removeSandbox(rec.uid);
     if (rec.podDir) await rm(rec.podDir, { recursive: true, force: true });
     this.pods.delete(rec.key);
