@@ -45,6 +45,13 @@ export interface ContainerResources {
   pidsLimit?: number;
 }
 
+/** A host path bind-mounted into a container (a pod volume, or a subPath of one). */
+export interface ContainerMount {
+  containerPath: string;
+  hostPath: string;
+  readOnly: boolean;
+}
+
 /** One container to create in a sandbox; everything already resolved from the pod spec and image. */
 export interface ContainerSpec {
   /** Unique per (pod uid, container name, attempt); also the runc id. */
@@ -64,6 +71,8 @@ export interface ContainerSpec {
   /** Kubernetes-format log file (conmon k8s-file), relative to the pod's directory (Sandbox.dir), e.g. `main/0.log`. */
   logPath: string;
   resources: ContainerResources;
+  /** Volume bind mounts, in the pod spec's order (none when undefined). */
+  mounts?: ContainerMount[];
 }
 
 export type ContainerStatus = 'created' | 'running' | 'exited';

@@ -239,6 +239,7 @@ export class OciRuntime implements ContainerRuntime {
       netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts,
       cgroupsPath: containerCgroupPath(spec.podUid, spec.id), resources: spec.resources,
       etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, source: join(podDir, f) })),
+      volumes: (spec.mounts ?? []).map((m) => ({ destination: m.containerPath, source: m.hostPath, readOnly: m.readOnly })),
       annotations: { 'io.flotilla.pod.uid': spec.podUid, 'io.flotilla.container.name': spec.name, 'io.flotilla.container.attempt': String(spec.attempt) },
     });
     await Promise.all([

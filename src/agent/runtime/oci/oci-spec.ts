@@ -66,6 +66,8 @@ export interface OciSpecInput {
   resources: ContainerResources;
   /** Files bind-mounted from the pod dir: /etc/hosts, /etc/hostname, /etc/resolv.conf. */
   etcFiles: { destination: string; source: string }[];
+  /** Volume bind mounts (after the standard mounts, parents before children; the /etc files after them). */
+  volumes?: { destination: string; source: string; readOnly: boolean }[];
   annotations: Record<string, string>;
 }
 
@@ -104,6 +106,8 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
+      ...[...i.volumes ?? []].sort((a, b) => depth(a.destination) - depth(b.destination))
+        .map((v) => ({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', 'rprivate', v.readOnly ? 'ro' : 'rw'] })),
       ...i.etcFiles.map((f) => ({ destination: f.destination, type: 'bind', source: f.source, options: ['rbind', 'rprivate', 'rw'] })),
     ],
     annotations: i.annotations,
@@ -118,6 +122,11 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
       readonlyPaths: READONLY_PATHS,
     },
   };
+}
+
+/** Path depth of a mount destination (`/a/b` -> 2), so parents are mounted before what is mounted in them. */
+function depth(p: string): number {
+  return p.split('/').filter(Boolean).length;
 }
 
 /**
