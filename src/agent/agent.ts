@@ -15,6 +15,7 @@ import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
 import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
+import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes, type RunningNodeRoutes } from './network/node-routes.js';
 
 export interface AgentOptions {
@@ -78,6 +79,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       return { uid, dir: podRuntime.podDir({ uid, namespace, name, hostname: name }) };
     },
     isRunning: (uid, container, attempt) => (podRuntime?.listContainers(uid) ?? []).some((c) => c.name === container && c.attempt === attempt && c.status !== 'exited'),
+    stats: new CgroupStatsProvider({ nodeName: o.nodeName, listPods: () => statsPods(podsInformer, podRuntime) }),
+    metrics: agentMetrics(() => {
+      const running = (podRuntime?.listContainers() ?? []).filter((c) => c.status === 'running');
+      return { pods: new Set(running.map((c) => c.podUid)).size, containers: running.length };
+    }),
   });
   const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP, kubeletPort: server.port }), log });
   const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
@@ -99,7 +105,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   }
   const clusterDns = dns ? { nameserver: CLUSTER_DNS_IP } : undefined;
   const queue = new WorkQueue();
-  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns });
+  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns, nodeName: o.nodeName });
   const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   podsInformer = informer;
   runtime.onExit((state) => {
@@ -152,4 +158,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       return stopping;
     },
   };
+}
+
+/** The node's pods with their running containers, for the stats provider. */
+function statsPods(pods: Informer<PodObject> | undefined, runtime: OciRuntime | undefined): StatsPod[] {
+  if (!pods || !runtime) return [];
+  const out: StatsPod[] = [];
+  for (const p of pods.list()) {
+    const uid = p.metadata.uid ?? '';
+    const containers = runtime.listContainers(uid).filter((c) => c.status === 'running').map((c) => ({ name: c.name, id: c.id, startedAt: c.startedAt }));
+    if (containers.length) out.push({ uid, namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', startTime: p.status?.startTime, containers });
+  }
+  return out;
 }

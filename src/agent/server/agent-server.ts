@@ -20,6 +20,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../client/kube-client.js';
 import { streamLog, type LogOptions } from './container-logs.js';
+import type { StatsProvider } from '../stats/summary-types.js';
+import { resourceMetricsText } from '../stats/resource-metrics.js';
 
 export const AGENT_SECRET_NAMESPACE = 'kube-system';
 export const agentSecretName = (node: string): string => `flotilla-agent-${node}`;
@@ -43,6 +45,10 @@ export interface AgentServerOptions {
   findPod(namespace: string, name: string): PodLogLocation | undefined;
   /** Whether the container attempt still runs (follow ends when it does not). */
   isRunning(uid: string, container: string, attempt: number): boolean;
+  /** Resource usage for `/stats/summary` and `/metrics/resource` (404 without). */
+  stats?: StatsProvider;
+  /** The agent's own Prometheus metrics for `/metrics` (prom-client text; 404 without). */
+  metrics?: () => Promise<string>;
 }
 
 export interface RunningAgentServer {
@@ -135,6 +141,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 
 async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://agent');
+  if (req.method === 'GET' && (await serveStats(o, url.pathname, res))) return;
   const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method !== 'GET' || !m) return text(res, 404, 'not found\n');
   const [ns, pod, container] = [m[1], m[2], m[3]].map((s) => decodeURIComponent(s ?? ''));
@@ -177,4 +184,28 @@ async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerRes
   const active = () => !previous && o.isRunning(loc.uid, container ?? '', attempt);
   await streamLog(join(cdir, `${attempt}.log`), { ...opts, follow: opts.follow && !previous }, write, active, () => gone);
   if (!gone) res.end();
+}
+
+/** `/stats/summary` (JSON), `/metrics/resource` and `/metrics` (Prometheus text); false for other paths. */
+async function serveStats(o: AgentServerOptions, path: string, res: ServerResponse): Promise<boolean> {
+  const p = path.replace(/\/+$/, '');
+  if (p === '/stats/summary' && o.stats) {
+    const body = JSON.stringify(await o.stats.summary());
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  }
+  if (p === '/metrics/resource' && o.stats) {
+    const body = resourceMetricsText(await o.stats.summary());
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  }
+  if (p === '/metrics' && o.metrics) {
+    const body = await o.metrics();
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  }
+  return false;
 }
