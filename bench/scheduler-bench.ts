@@ -65,7 +65,9 @@ function rssMb(pid: number): number {
 }
 
 async function main(): Promise<void> {
-  const server = await startTestServer();
+  // The API server alone, as kube's scheduler_perf runs it: no node-lifecycle controller tainting
+  // and evicting the bench's lease-less nodes, no second scheduler watching.
+  const server = await startTestServer({ extraArgs: ['--disable-controllers', '--disable-scheduler'] });
   const connect = (agent: string): KubeClient => transport === 'https'
     ? createClient({ server: server.url, caPem: server.caPem, token: server.token, userAgent: agent })
     : createClient({ server: 'http://localhost', socketPath: join(server.dataDir, 'apiserver.sock'), userAgent: agent });

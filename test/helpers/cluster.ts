@@ -33,6 +33,8 @@ export interface TestServerOptions {
   readyTimeoutMs?: number;
   /** Extra `flotilla server` flags, e.g. ['--disable-controllers']. */
   extraArgs?: string[];
+  /** Node.js flags for the server process (e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']). */
+  nodeArgs?: string[];
 }
 
 export interface TestServer {
@@ -104,7 +106,7 @@ function getStatus(url: string, ca: string): Promise<number> {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'flotilla-test-')));
-  const args = [...flotillaCommand(), 'server', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--bind-address', '127.0.0.1',
+  const args = [...(opts.nodeArgs ?? []), ...flotillaCommand(), 'server', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--bind-address', '127.0.0.1',
     '--datastore', opts.datastore ?? 'sqlite', ...(opts.extraArgs ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
