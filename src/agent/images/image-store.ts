@@ -97,12 +97,18 @@ export class ImageStore implements ImageService {
     return dir;
   }
 
-  private async addImage(img: ArchiveImage): Promise<ImageRecord> {
+  /**
+   * Adds an image whose blobs are files on this store's file system (moved into blobs/, or left
+   * where they are when the store has them already) and records it under its names. `verified`:
+   * the caller has checked every blob's digest while writing it (registry pulls); `source` marks
+   * pulled images (imported ones have none). Also used by importArchive.
+   */
+  async addImage(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull' } = {}): Promise<ImageRecord> {
     const blobDir = join(this.root, 'blobs', 'sha256');
     await mkdir(blobDir, { recursive: true });
     let size = 0;
     for (const blob of img.blobs) {
-      const actual = `sha256:${await sha256File(blob.path)}`;
+      const actual = opts.verified ? blob.digest : `sha256:${await sha256File(blob.path)}`;
       if (actual !== blob.digest) throw new Error(`blob ${blob.digest} in the archive has digest ${actual}`);
       const target = join(blobDir, hexOf(blob.digest));
       if (!(await exists(target))) await rename(blob.path, target);
@@ -111,6 +117,7 @@ export class ImageStore implements ImageService {
     const record: ImageRecord = {
       names: img.names.map(normalizeImageRef), id: img.configDigest, manifestDigest: img.manifestDigest,
       layers: img.layerDigests, config: img.config, size, createdAt: new Date().toISOString(),
+      ...(opts.source ? { source: opts.source } : {}),
     };
     await this.update((images) => {
       const others = images
@@ -121,7 +128,7 @@ export class ImageStore implements ImageService {
       if (prev) record.names = [...new Set([...prev.names, ...record.names])];
       return [...others, record];
     });
-    this.log.info({ names: record.names, id: record.id, size }, 'image imported');
+    this.log.info({ names: record.names, id: record.id, size, source: opts.source ?? 'import' }, 'image added');
     return record;
   }
 

@@ -23,6 +23,11 @@ export interface ImageRecord {
   size: number;
   /** RFC 3339 time of import or pull. */
   createdAt: string;
+  /**
+   * 'pull' for images pulled from a registry; absent for imported ones, which are the node's
+   * offline copy: imagePullPolicy Always uses them without asking a registry.
+   */
+  source?: 'pull';
 }
 
 /** What the pod workers need from the image store. */
