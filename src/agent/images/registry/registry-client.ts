@@ -121,9 +121,9 @@ export class RegistryClient {
         }
         if (res.statusCode === 401 && sameHost && authTries === 0) {
           const challenge = header(res.headers['www-authenticate']) ?? '';
-          await res.body.dump();
+          const text = await res.body.text().catch(() => '');
           if (await this.authenticate(challenge)) break; // retry with credentials
-          throw new RegistryError(await statusMessage(url, res, 'no credentials for this registry'), 401);
+          throw new RegistryError(await statusMessage(url, res, 'no credentials for this registry', text), 401);
         }
         if (res.statusCode >= 200 && res.statusCode < 300) return res;
         throw new RegistryError(await statusMessage(url, res), res.statusCode);
@@ -185,10 +185,10 @@ function header(v: string | string[] | undefined): string | undefined {
  * containerd's wording plus the registry's own errors: `unexpected status from GET request to URL:
  * 401 Unauthorized: UNAUTHORIZED: authentication required`.
  */
-async function statusMessage(url: string, res: Dispatcher.ResponseData, context?: string): Promise<string> {
+async function statusMessage(url: string, res: Dispatcher.ResponseData, context?: string, body?: string): Promise<string> {
   let detail = '';
   try {
-    const text = (await res.body.text()).slice(0, 4096);
+    const text = (body ?? (await res.body.text())).slice(0, 4096);
     const json = JSON.parse(text) as { errors?: { code?: string; message?: string }[]; details?: string };
     detail = (json.errors ?? []).map((e) => [e.code, e.message].filter(Boolean).join(': ')).join('; ');
   } catch {
