@@ -122,6 +122,8 @@ export interface ContainerRuntime {
   removeContainer(id: string): Promise<void>;
   /** Runs a command in a running container (probes, hooks); resolves with its exit code, 124 after timeoutMs. */
   exec(id: string, args: string[], timeoutMs: number): Promise<number>;
+  /** A process in a running container with piped stdio (kubectl exec); optional (real runtimes only). */
+  execProcess?(id: string, args: string[]): import('node:child_process').ChildProcess;
   /** Known containers, optionally one pod's (after a restart: also those a previous agent left, re-adopted). */
   listContainers(podUid?: string): ContainerState[];
   /** Called after a container exits (its state already updated). */

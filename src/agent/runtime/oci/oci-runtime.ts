@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { access, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -255,6 +256,19 @@ export class OciRuntime implements ContainerRuntime {
   async exec(id: string, args: string[], timeoutMs: number): Promise<number> {
     const r = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { allowFailure: true, timeoutMs });
     return r.code;
+  }
+
+  /**
+   * Starts a process in a running container with piped stdio (kubectl exec): `runc exec` keeps the
+   * container's env, cwd and user; its exit code is the process's. Signals sent to it are forwarded.
+   */
+  execProcess(id: string, args: string[]): ChildProcess {
+    return spawn(this.runc, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  /** The pinned network namespace file of a pod (port-forward connects inside it). Pure. */
+  podNetnsPath(uid: string): string {
+    return podNamespacePaths(this.dirs.ns, uid).net;
   }
 
   async stopContainer(id: string, graceMs: number): Promise<void> {
