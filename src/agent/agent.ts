@@ -14,6 +14,7 @@ import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
+import { networkPolicyTableName, startNetworkPolicy, type RunningNetworkPolicy } from '../netpol/index.js';
 import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes, type RunningNodeRoutes } from './network/node-routes.js';
@@ -26,6 +27,8 @@ export interface AgentOptions {
   log: Logger;
   /** Service proxy (nftables table `flotilla-proxy`, or `flotilla-proxy-<bridge>` for another bridge); default true. */
   proxy?: boolean;
+  /** NetworkPolicy enforcement for this node's pods (nftables table `flotilla-netpol[-<bridge>]`); default true. */
+  networkPolicy?: boolean;
   /** Host bridge of the pods (default flotilla0). */
   bridge?: string;
   /** Pod CIDR when the Node has no spec.podCIDR (default 10.42.0.0/24). */
@@ -139,6 +142,11 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const nodeRoutes: RunningNodeRoutes | undefined = (o.nodeRoutes ?? true)
     ? await startNodeRoutes({ client: o.client, nodeName: o.nodeName, log, dataDir: o.dataDir }).catch((err: unknown) => { log.error({ err }, 'node routes not started'); return undefined; })
     : undefined;
+  let netpol: RunningNetworkPolicy | undefined;
+  if (o.networkPolicy ?? true) {
+    netpol = await startNetworkPolicy({ client: o.client, log, nodeName: o.nodeName, table: networkPolicyTableName(network.bridge) })
+      .catch((err: unknown) => { log.error({ err }, 'network policy enforcement not started'); return undefined; });
+  }
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
@@ -147,6 +155,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       stopping ??= (async () => {
         await nodeRoutes?.stop();
         await proxy?.stop();
+        await netpol?.stop();
         await dns?.stop();
         await controller.stop();
         await informer.stop();
