@@ -91,3 +91,27 @@ test('a node reporting Ready=False gets the not-ready taints at once', async () 
   assert.deepEqual(fake.actions.filter((a) => a.verb === 'delete').map((a) => a.name), ['fragile', 'patient'], 'patient tolerates unreachable, not not-ready');
   await stop();
 });
+
+test('pods of a node gone Unknown are marked not ready (once), before their eviction', async () => {
+  const { fake, reconcile, at, settle, stop } = await setup();
+  const ready = [{ type: 'Ready', status: 'True', lastTransitionTime: iso(T0) }, { type: 'PodScheduled', status: 'True', lastTransitionTime: iso(T0) }];
+  const patient = fake.peek(PODS, 'default', 'patient') as KubeObject;
+  await fake.update(PODS, 'default', { ...patient, status: { phase: 'Running', conditions: ready } }, { subresource: 'status' });
+  await settle();
+  await reconcile(key);
+  fake.actions.length = 0;
+  at(8000);
+  await reconcile(key);
+  const marks = fake.actions.filter((a) => a.resource === 'pods' && a.verb === 'patch');
+  assert.deepEqual(marks.map((a) => [a.name, a.subresource]), [['patient', 'status']]);
+  const stored = fake.peek(PODS, 'default', 'patient') as { status: { conditions: { type: string; status: string; lastTransitionTime: string }[] } };
+  assert.deepEqual(stored.status.conditions, [
+    { type: 'Ready', status: 'False', lastTransitionTime: iso(T0 + 8000) }, { type: 'PodScheduled', status: 'True', lastTransitionTime: iso(T0) },
+  ]);
+  await settle();
+  fake.actions.length = 0;
+  at(9000);
+  await reconcile(key);
+  assert.deepEqual(fake.actions.filter((a) => a.resource === 'pods'), [], 'already not ready, not yet due for eviction: nothing written');
+  await stop();
+});

@@ -10,6 +10,7 @@ import type { KubeClient } from '../../client/kube-client.js';
 import type { ObjectKey } from '../../client/object-key.js';
 import type { Reconcile, ReconcileResult } from '../controller.js';
 import { evictionTime } from './pod-eviction.js';
+import { notReadyConditions } from './mark-pods-not-ready.js';
 import { readyStatus, reconcileTaints } from './node-taints.js';
 
 export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
@@ -58,6 +59,7 @@ export function unknownConditions(current: readonly NodeCondition[] | undefined,
  *   Lease renewTime / Ready heartbeat moved? --> remember when (local clock, so skew does not matter)
  *   silent for gracePeriodMs                  --> conditions Unknown (NodeStatusUnknown)
  *   Ready Unknown / False / True              --> unreachable / not-ready NoSchedule+NoExecute taints / none
+ *   Ready Unknown                             --> its pods' Ready condition False (out of Service endpoints)
  *   NoExecute taints                          --> pods not tolerating them deleted now, the others
  *                                                  after their tolerationSeconds
  *
@@ -127,6 +129,7 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
     let next = ready === 'Unknown' ? Infinity : Math.max(100, grace - silentFor);
     for (const pod of podsOnNode(name)) {
       if (pod.metadata.deletionTimestamp) continue;
+      if (ready === 'Unknown') await markNotReady(pod, nowIso);
       const d = evictionTime(pod.spec?.tolerations, taints, t);
       if (d.at === 'never') continue;
       if (d.at === 'now' || d.at <= t) {
@@ -141,6 +144,18 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
       }
     }
     return next === Infinity ? undefined : { requeueAfterMs: Math.ceil(next) };
+  };
+  /** The resourceVersion precondition keeps a status the agent wrote meanwhile (a conflict requeues the node). */
+  const markNotReady = async (pod: PodObject, nowIso: string): Promise<void> => {
+    const conditions = notReadyConditions(pod.status?.conditions, nowIso);
+    if (!conditions) return;
+    opts.log.info({ node: pod.spec?.nodeName, pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'node lifecycle: node unreachable; marking pod not ready');
+    try {
+      await opts.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge',
+        { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } }, { subresource: 'status' });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   };
   return Object.assign(reconcile, { podsOnNode });
 }
