@@ -9,3 +9,4 @@
 export { startAgent, type AgentOptions, type RunningAgent } from './agent.js';
 export { ImageStore } from './images/image-store.js';
 export { buildBusyboxImage } from './images/busybox-image.js';
+export { startNetworkPolicy, networkPolicyTableName, type RunningNetworkPolicy } from '../netpol/index.js';

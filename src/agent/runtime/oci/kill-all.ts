@@ -7,6 +7,7 @@ import { readNetworkState } from '../../network/network-state.js';
 import { runCommand } from '../run-command.js';
 import { OciRuntime } from './oci-runtime.js';
 import { proxyTableName } from '../../../proxy/proxy-table-name.js';
+import { networkPolicyTableName } from '../../../netpol/table-name.js';
 
 /** What killAll found and removed. */
 export interface KillAllReport {
@@ -67,6 +68,7 @@ export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllR
     }
     // The service proxy's nftables table (an agent killed with -9 cannot delete it itself).
     await runCommand('nft', ['delete', 'table', 'ip', proxyTableName(state.bridge)], { allowFailure: true });
+    await runCommand('nft', ['delete', 'table', 'ip', networkPolicyTableName(state.bridge)], { allowFailure: true });
     const routes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'], { allowFailure: true })).stdout;
     report.routes = state.blackholeRoutes.filter((c) => routes.includes(c));
     await removeBlackholeRoutes(report.routes);
