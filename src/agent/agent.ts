@@ -10,6 +10,8 @@ import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
 import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
+import { startApiObjects } from './volumes/api-objects.js';
+import { podObjectRefs } from './volumes/pod-volumes.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
@@ -108,7 +110,16 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   }
   const clusterDns = dns ? { nameserver: CLUSTER_DNS_IP } : undefined;
   const queue = new WorkQueue();
-  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns, nodeName: o.nodeName });
+  // configMaps, secrets and services for volumes and env; a change re-syncs the pods whose volumes use it.
+  const allocatable = { cpu: node.status?.allocatable?.cpu, memory: node.status?.allocatable?.memory };
+  const objects = await startApiObjects({ client: o.client, log, nodeAllocatable: () => allocatable });
+  objects.onChange((kind, ns, name) => {
+    for (const p of podsInformer?.list(ns) ?? []) {
+      const refs = podObjectRefs(p);
+      if ((kind === 'configmap' ? refs.configMaps : refs.secrets).has(name)) queue.add(`${ns}/${p.metadata.name}`);
+    }
+  });
+  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns, nodeName: o.nodeName, objects });
   const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   podsInformer = informer;
   runtime.onExit((state) => {
@@ -123,6 +134,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     });
   } catch (err) {
     await informer.stop();
+    await objects.stop();
     await dns?.stop();
     await heartbeat.stop();
     await server.close();
@@ -159,6 +171,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
         await dns?.stop();
         await controller.stop();
         await informer.stop();
+        await objects.stop();
         await heartbeat.stop();
         await server.close();
         runtime.close();

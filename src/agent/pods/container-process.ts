@@ -1,6 +1,7 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { ContainerResources } from '../runtime/container-runtime.js';
 import type { ImageConfig } from '../images/image-types.js';
+import { buildContainerEnv } from './container-env.js';
 
 /**
  * The process a container runs, as Kubernetes decides it: `command` replaces the image's
@@ -16,22 +17,11 @@ export function containerArgs(c: Container, image: ImageConfig, env: string[]): 
 }
 
 /**
- * The container's environment: the image's, then the pod spec's `env` in order (later wins);
- * `valueFrom.fieldRef` for the pod's name, namespace, uid, node name, service account, host and
- * pod IP. Other valueFrom sources come in a later slice. Pure.
+ * The container's environment without API objects (literal values and fieldRefs); see
+ * buildContainerEnv in container-env.ts for the whole of it. Pure.
  */
 export function containerEnv(pod: Pod, c: Container, image: ImageConfig, podIP: string, hostIP: string): string[] {
-  const env = new Map(image.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-  const fields: Record<string, string | undefined> = {
-    'metadata.name': pod.metadata?.name, 'metadata.namespace': pod.metadata?.namespace, 'metadata.uid': pod.metadata?.uid,
-    'spec.nodeName': pod.spec?.nodeName, 'spec.serviceAccountName': pod.spec?.serviceAccountName, 'status.podIP': podIP, 'status.hostIP': hostIP,
-  };
-  for (const e of c.env ?? []) {
-    if (e.value !== undefined) env.set(e.name, e.value);
-    else if (e.valueFrom?.fieldRef) env.set(e.name, fields[e.valueFrom.fieldRef.fieldPath] ?? '');
-  }
-  if (!env.has('HOSTNAME')) env.set('HOSTNAME', pod.spec?.hostname ?? pod.metadata?.name ?? '');
-  return [...env].map(([k, v]) => `${k}=${v}`);
+  return buildContainerEnv({ pod, container: c, image, podIP, hostIP });
 }
 
 /** The user the container runs as: securityContext runAsUser/runAsGroup (container over pod), else the image's. Pure. */

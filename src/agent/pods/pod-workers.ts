@@ -8,13 +8,16 @@ import { isConflict, isNotFound } from '../../client/client-error.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { ImageRecord, ImageService } from '../images/image-types.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox } from '../runtime/container-runtime.js';
-import { containerArgs, containerEnv, containerResources, containerUser } from './container-process.js';
+import { containerArgs, containerResources, containerUser } from './container-process.js';
 import { ContainerProbes } from './prober.js';
 import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
 import { podResolvConf, type ClusterDnsConfig } from '../../dns/pod-resolv-conf.js';
 import { initProgress, initRestartPolicy, pendingInitContainers } from './init-containers.js';
 import { POST_START_TIMEOUT_MS, runHook, stopGracefully, type HookTarget } from './lifecycle-hooks.js';
 import { PodEvents, podDescription } from './pod-events.js';
+import { buildContainerEnv, ContainerConfigError, type EnvObjects } from './container-env.js';
+import { ContainerMountError, PodVolumes, type VolumeObjects } from '../volumes/pod-volumes.js';
+import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
 
 export type PodObject = KubeObject & Pod;
 
@@ -36,6 +39,8 @@ export interface PodWorkersOptions {
   clusterDns?: ClusterDnsConfig;
   /** The node's name (events' source.host). */
   nodeName?: string;
+  /** configMaps, secrets, services, claims for volumes and env (agent/volumes/api-objects); unset: none exist. */
+  objects?: VolumeObjects & EnvObjects;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -49,6 +54,8 @@ interface PodRecord {
   containers: Map<string, ContainerRecord>;
   terminal: boolean;
   lastStatus?: string;
+  /** The pod's volumes were set up once (later failures keep the containers running). */
+  volumesUp?: boolean;
 }
 
 /** Whether a container's environment names the pod IP (its start then waits for the network). Pure. */
@@ -79,8 +86,11 @@ export class PodWorkers {
   private readonly clock: () => Date;
   /** Events about pods and containers (kubelet's: Created, Started, Killing, BackOff, Unhealthy, ...). */
   readonly events: PodEvents;
+  /** Pod volumes (set up before the first container, refreshed every sync, torn down with the pod). */
+  private readonly volumes: PodVolumes;
 
   constructor(private readonly o: PodWorkersOptions) {
+    this.volumes = new PodVolumes({ objects: o.objects ?? NO_API_OBJECTS, log: o.log });
     this.clock = o.clock ?? (() => new Date());
     this.events = new PodEvents({ client: o.client, nodeName: o.nodeName ?? '', log: o.log });
   }
@@ -179,6 +189,7 @@ export class PodWorkers {
     for (const c of [...inits, ...spec.containers]) {
       if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: inits.length ? 'PodInitializing' : 'ContainerCreating' } });
     }
+    if (!(await this.syncVolumes(pod, rec))) return { requeueAfterMs: 2000 };
     if (!rec.sandbox) {
       const sandboxSpec = { uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '' };
       // First containers' bundles are prepared while the namespaces are made (their config names fixed paths).
@@ -240,10 +251,34 @@ export class PodWorkers {
     if (phase === 'Succeeded' || phase === 'Failed') {
       rec.terminal = true;
       await this.o.runtime.removeSandbox(rec.uid);
+      if (rec.podDir) await this.volumes.tearDown(rec.uid, rec.podDir);
       rec.sandbox = undefined;
     }
     await this.report(pod, rec, phase);
     return requeue !== undefined ? { requeueAfterMs: requeue } : {};
+  }
+
+  /**
+   * Sets up the pod's volumes, or refreshes their contents (configMap/secret updates). False when
+   * they cannot be set up before the first container: containers wait in ContainerCreating with
+   * the kubelet's FailedMount message (event too) and the pod is retried. Once up, a later failure
+   * (e.g. the configMap deleted) leaves the running containers and the last contents alone.
+   */
+  private async syncVolumes(pod: PodObject, rec: PodRecord): Promise<boolean> {
+    if (!pod.spec?.volumes?.length) return true;
+    try {
+      await this.volumes.setUp(pod, rec.podDir ?? '');
+      rec.volumesUp = true;
+      return true;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.o.log.warn({ pod: rec.key, err: message }, 'volume set-up failed');
+      this.events.emit(pod, 'Warning', 'FailedMount', message);
+      if (rec.volumesUp) return true;
+      for (const cr of rec.containers.values()) if (!cr.current) cr.waiting = { reason: 'ContainerCreating', message };
+      await this.report(pod, rec, 'Pending');
+      return false;
+    }
   }
 
   /** Starts or restarts one container as its state and the restart policy require; returns a requeue delay when waiting. */
@@ -288,7 +323,8 @@ export class PodWorkers {
     } catch (err) {
       this.o.log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, err: String(err) }, 'container start failed');
       this.events.emit(pod, 'Warning', 'Failed', `Error: ${err instanceof Error ? err.message : String(err)}`, c.name);
-      cr.waiting = { reason: 'CreateContainerError', message: String(err instanceof Error ? err.message : err) };
+      const config = err instanceof ContainerConfigError || err instanceof ContainerMountError; // missing configMap/secret/key, bad subPath
+      cr.waiting = { reason: config ? 'CreateContainerConfigError' : 'CreateContainerError', message: String(err instanceof Error ? err.message : err) };
       return 10_000;
     }
   }
@@ -315,12 +351,13 @@ export class PodWorkers {
 
   /** The runtime's spec of one container attempt (id `<pod uid>-<name>-<attempt>`). Pure but for the image's layer dirs. */
   private async containerSpec(pod: PodObject, podIP: string, c: Container, image: ImageRecord, attempt: number): Promise<ContainerSpec> {
-    const env = containerEnv(pod, c, image.config, podIP, this.o.hostIP);
+    const env = buildContainerEnv({ pod, container: c, image: image.config, podIP, hostIP: this.o.hostIP, objects: this.o.objects });
     const uid = pod.metadata.uid ?? '';
+    const mounts = await this.volumes.containerMounts(uid, c, env);
     return {
       id: `${uid}-${c.name}-${attempt}`, podUid: uid, name: c.name, attempt, env, args: containerArgs(c, image.config, env),
       workingDir: c.workingDir ?? image.config.workingDir, user: containerUser(pod, c, image.config), layers: await this.o.images.layerDirs(image),
-      logPath: join(c.name, `${attempt}.log`), resources: containerResources(c),
+      logPath: join(c.name, `${attempt}.log`), resources: containerResources(c), mounts,
     };
   }
 
@@ -409,6 +446,7 @@ export class PodWorkers {
     await this.teardownContainers(rec, graceMs, pod);
     this.events.forget(rec.uid);
     await rt.removeSandbox(rec.uid);
+    if (rec.podDir) await this.volumes.tearDown(rec.uid, rec.podDir); // tmpfs unmounted before the dir goes
     if (rec.podDir) await rm(rec.podDir, { recursive: true, force: true });
     this.pods.delete(rec.key);
     this.keysByUid.delete(rec.uid);

@@ -1,0 +1,74 @@
+import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service } from 'kubernetes-types/core/v1.js';
+import type { Logger } from 'pino';
+import type { KubeObject } from '../../api/object.js';
+import { isNotFound } from '../../client/client-error.js';
+import { Informer } from '../../client/informer.js';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { ResourceRef } from '../../client/resource-path.js';
+import type { EnvObjects } from '../pods/container-env.js';
+import type { NodeAllocatable } from './downward-api.js';
+import type { VolumeObjects } from './pod-volumes.js';
+
+const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
+const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
+const PVCS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };
+const PVS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
+
+/** The API objects pods need on a node: configMaps, secrets and services cached by informers; claims and PVs fetched. */
+export interface RunningApiObjects extends VolumeObjects, EnvObjects {
+  /** Called with the namespace and name of a configMap or secret that was added, changed or deleted. */
+  onChange(handler: (kind: 'configmap' | 'secret', namespace: string, name: string) => void): void;
+  stop(): Promise<void>;
+}
+
+export interface ApiObjectsOptions {
+  client: KubeClient;
+  log: Logger;
+  /** The node's allocatable cpu and memory (default limits of the downward API). */
+  nodeAllocatable: () => NodeAllocatable;
+  /** How long start waits for the first lists (default 10 s); pods then start with what is cached. */
+  syncTimeoutMs?: number;
+}
+
+/**
+ * Starts the informers on configMaps, secrets and services (all namespaces: one watch each, as
+ * the kubelet's watch-based managers but not per object) and waits for their first list.
+ */
+export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiObjects> {
+  const make = <T extends KubeObject>(r: ResourceRef): Informer<T> => new Informer<T>(o.client, r, { log: o.log });
+  const configMaps = make<KubeObject & ConfigMap>(CONFIGMAPS);
+  const secrets = make<KubeObject & Secret>(SECRETS);
+  const services = make<KubeObject & Service>(SERVICES);
+  const handlers: ((kind: 'configmap' | 'secret', namespace: string, name: string) => void)[] = [];
+  const fan = (kind: 'configmap' | 'secret') => (obj: KubeObject): void => { for (const h of handlers) h(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''); };
+  for (const [inf, kind] of [[configMaps, 'configmap'], [secrets, 'secret']] as const) {
+    const f = fan(kind);
+    (inf as Informer).addHandlers({ onAdd: f, onUpdate: (_old, obj) => f(obj), onDelete: f });
+    inf.start();
+  }
+  services.start();
+  const all = Promise.all([configMaps.waitForSync(), secrets.waitForSync(), services.waitForSync()]);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => { timer = setTimeout(() => { o.log.warn('configMaps, secrets or services not listed in time; pods may wait for them'); resolve(); }, o.syncTimeoutMs ?? 10_000); });
+  await Promise.race([all, timeout]);
+  clearTimeout(timer);
+  const getOrUndefined = async <T extends KubeObject>(r: ResourceRef, ns: string, name: string): Promise<T | undefined> => {
+    try {
+      return await o.client.get<T>(r, ns, name);
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  return {
+    configMap: (ns, name) => configMaps.get(ns, name),
+    secret: (ns, name) => secrets.get(ns, name),
+    services: (ns) => services.list(ns),
+    nodeAllocatable: o.nodeAllocatable,
+    claim: (ns, name) => getOrUndefined<KubeObject & PersistentVolumeClaim>(PVCS, ns, name),
+    volume: (name) => getOrUndefined<KubeObject & PersistentVolume>(PVS, '', name),
+    onChange: (h) => { handlers.push(h); },
+    stop: async () => { await Promise.all([configMaps.stop(), secrets.stop(), services.stop()]); },
+  };
+}
