@@ -21,6 +21,7 @@ import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { createAdmission, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
+import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
 
 export type { UserInfo };
 
@@ -65,7 +66,8 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const ctx: RestContext = { store: options.store, cache, now: options.now ?? (() => new Date()) };
   ctx.admit = createAdmission(ctx, { defaultTolerationSeconds: options.defaultTolerationSeconds });
   await bootstrapObjects(ctx);
-  const discovery = new Discovery(RESOURCE_TYPES);
+  const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES]);
+  const metricsApi = new MetricsApi(ctx, { log: options.log && 'warn' in options.log ? options.log as Pick<Logger, 'warn'> : undefined });
   const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;
   const compactor = startCompactor({ store: options.store, intervalMs: options.compactIntervalMs, onError: (err) => options.log?.error({ err }, 'store compaction failed') });
 
@@ -76,7 +78,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       const started = process.hrtime.bigint();
       const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');
       res.on('finish', () => metrics?.observe(info.isResource ? info.verb : 'nonresource', info.isResource ? info.resource : '', res.statusCode, started));
-      const run = info.isResource ? routeResource(ctx, info, req, res, user) : routeNonResource(discovery, info.path, req, res);
+      const run = info.isResource && info.group === METRICS_GROUP ? metricsApi.serve(info, res) : info.isResource ? routeResource(ctx, info, req, res, user) : routeNonResource(discovery, info.path, req, res);
       run.catch((err: unknown) => {
         if (!(err instanceof ApiError)) options.log?.error({ err, method: req.method, url: req.url }, 'internal error serving a request');
         sendError(res, err);
