@@ -15,6 +15,7 @@ import { podObjectRefs } from './volumes/pod-volumes.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
+import { nodeStreamingBackend } from './server/exec-backend.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
 import { networkPolicyTableName, startNetworkPolicy, type RunningNetworkPolicy } from '../netpol/index.js';
 import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
@@ -84,6 +85,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       return { uid, dir: podRuntime.podDir({ uid, namespace, name, hostname: name }) };
     },
     isRunning: (uid, container, attempt) => (podRuntime?.listContainers(uid) ?? []).some((c) => c.name === container && c.attempt === attempt && c.status !== 'exited'),
+    streaming: nodeStreamingBackend((namespace, name) => podsInformer?.get(namespace, name)?.metadata.uid, () => podRuntime),
     stats: new CgroupStatsProvider({ nodeName: o.nodeName, listPods: () => statsPods(podsInformer, podRuntime) }),
     metrics: agentMetrics(() => {
       const running = (podRuntime?.listContainers() ?? []).filter((c) => c.status === 'running');

@@ -20,6 +20,10 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../client/kube-client.js';
 import { streamLog, type LogOptions } from './container-logs.js';
+import type { Duplex } from 'node:stream';
+import type { StreamingBackend } from './exec-backend.js';
+import { serveStreamingUpgrade } from './exec-routes.js';
+import { refuseUpgrade } from './streams/remote-command.js';
 import type { StatsProvider } from '../stats/summary-types.js';
 import { resourceMetricsText } from '../stats/resource-metrics.js';
 
@@ -45,6 +49,8 @@ export interface AgentServerOptions {
   findPod(namespace: string, name: string): PodLogLocation | undefined;
   /** Whether the container attempt still runs (follow ends when it does not). */
   isRunning(uid: string, container: string, attempt: number): boolean;
+  /** exec, attach and port-forward (upgrade requests); without it they answer 404. */
+  streaming?: StreamingBackend;
   /** Resource usage for `/stats/summary` and `/metrics/resource` (404 without). */
   stats?: StatsProvider;
   /** The agent's own Prometheus metrics for `/metrics` (prom-client text; 404 without). */
@@ -75,6 +81,12 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
       if (!res.headersSent) text(res, 500, `${String(err)}\n`);
       else res.destroy();
     });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const auth = Buffer.from(req.headers.authorization ?? '');
+    if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (!o.streaming) return refuseUpgrade(socket, 404, 'not found');
+    serveStreamingUpgrade(o.streaming, o.log, req, socket, head);
   });
   const port = await listen(server, o.port ?? 10250, o.host ?? '0.0.0.0', o.port === undefined, o.log);
   return {

@@ -1,0 +1,75 @@
+/**
+ * `GET|POST /attach/<ns>/<pod>/<container>?stdout=..&stderr=..&stdin=..&tty=..` (kubelet path), over
+ * the same transports as exec. Output: what the container writes from now on, read from the
+ * k8s-file log conmon keeps (`<time> stdout|stderr F|P <text>`), split back into stdout and stderr;
+ * it ends with Success when the container exits. stdin is not connected yet: conmon's attach socket
+ * is SOCK_SEQPACKET, which Node cannot open; input sent by the client is discarded.
+ */
+import { open } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import { isLookupError, type StreamingBackend } from './exec-backend.js';
+import { openRemoteCommand, streamFlags } from './exec.js';
+import { refuseUpgrade, SUCCESS } from './streams/remote-command.js';
+
+const POLL_MS = 100;
+
+/** One parsed k8s-file log line. Pure. */
+export function parseLogLine(line: string): { stream: 'stdout' | 'stderr'; text: string } | undefined {
+  const m = /^\S+ (stdout|stderr) (F|P) ?(.*)$/s.exec(line);
+  if (!m) return undefined;
+  return { stream: m[1] as 'stdout' | 'stderr', text: m[2] === 'F' ? `${m[3]}\n` : m[3] ?? '' };
+}
+
+export async function serveAttach(backend: StreamingBackend, log: Logger, ns: string, pod: string, container: string, q: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const flags = streamFlags(q);
+  const target = backend.findContainer(ns, pod, container);
+  if (isLookupError(target)) return refuseUpgrade(socket, target.code, target.message);
+  const fh = await open(target.logPath, 'r').catch(() => undefined);
+  let pos = fh ? (await fh.stat()).size : 0;
+  const streams = await openRemoteCommand(req, socket, head, flags);
+  if (!streams) {
+    await fh?.close();
+    return;
+  }
+  streams.stdin?.resume(); // not connected (see above)
+  let gone = false;
+  void streams.closed.then(() => { gone = true; });
+  const out = streams.stdout;
+  const err = streams.stderr ?? (flags.tty ? out : undefined);
+  let partial = '';
+  const write = (w: Writable | undefined, text: string): Promise<void> => new Promise((resolve) => {
+    if (!w || w.destroyed || !text) return resolve();
+    if (w.write(text)) resolve();
+    else w.once('drain', resolve);
+  });
+  const pump = async (): Promise<void> => {
+    if (!fh) return;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      partial += buf.subarray(0, bytesRead).toString('utf8');
+      const lines = partial.split('\n');
+      partial = lines.pop() ?? '';
+      for (const l of lines) {
+        const parsed = parseLogLine(l);
+        if (parsed) await write(parsed.stream === 'stdout' ? out : err, parsed.text);
+      }
+    }
+  };
+  try {
+    while (!gone) {
+      const running = backend.isRunning(target.id);
+      await pump();
+      if (!running) break;
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  } finally {
+    await fh?.close();
+  }
+  log.debug({ ns, pod, container }, 'attach finished');
+  if (!gone) await streams.finish(SUCCESS);
+}

@@ -1,0 +1,89 @@
+/**
+ * `GET|POST /exec/<ns>/<pod>/<container>?command=..&stdin=..&stdout=..&stderr=..&tty=..` (kubelet
+ * path), as an upgrade to a WebSocket (v5/v4 channels) or SPDY/3.1 (v4): runs `runc exec` in the
+ * container with piped stdio and reports the exit code as a Status on the error channel.
+ *
+ * tty: no pseudo-terminal yet; with tty=true the command runs without one and its stderr is sent on
+ * stdout (the channel a terminal would merge it into); resize messages are accepted and ignored.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { isLookupError, type StreamingBackend } from './exec-backend.js';
+import {
+  acceptSpdyUpgrade, acceptWebSocket, errorStatus, exitStatus, isWebSocket, offeredProtocols, refuseUpgrade,
+  spdyRemoteCommand, SPDY_EXEC_PROTOCOL, wsRemoteCommand, WS_EXEC_PROTOCOLS, type RemoteCommandStreams, type StreamFlags,
+} from './streams/remote-command.js';
+
+const truthy = (v: string | null): boolean => v === 'true' || v === '1';
+
+/** The stream flags of an exec/attach query. Pure. */
+export function streamFlags(q: URLSearchParams): StreamFlags {
+  return { stdin: truthy(q.get('stdin')) || truthy(q.get('input')), stdout: truthy(q.get('stdout')) || truthy(q.get('output')), stderr: truthy(q.get('stderr')) || truthy(q.get('error')), tty: truthy(q.get('tty')) };
+}
+
+/** Upgrades to whichever transport the request asks for; undefined after a refusal was written. */
+export async function openRemoteCommand(req: IncomingMessage, socket: Duplex, head: Buffer, flags: StreamFlags): Promise<RemoteCommandStreams | undefined> {
+  if (isWebSocket(req)) {
+    const ws = acceptWebSocket(req, socket, head, WS_EXEC_PROTOCOLS);
+    if (!ws) {
+      refuseUpgrade(socket, 400, `none of the requested subprotocols is supported (supported: ${WS_EXEC_PROTOCOLS.join(', ')})`);
+      return undefined;
+    }
+    return wsRemoteCommand(await ws, flags);
+  }
+  if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1') {
+    refuseUpgrade(socket, 400, 'upgrade to websocket or SPDY/3.1 required');
+    return undefined;
+  }
+  if (!offeredProtocols(req, 'x-stream-protocol-version').includes(SPDY_EXEC_PROTOCOL)) {
+    refuseUpgrade(socket, 400, `unsupported stream protocol version (supported: ${SPDY_EXEC_PROTOCOL})`);
+    return undefined;
+  }
+  acceptSpdyUpgrade(socket, SPDY_EXEC_PROTOCOL);
+  return spdyRemoteCommand(socket, head, flags);
+}
+
+export async function serveExec(backend: StreamingBackend, log: Logger, ns: string, pod: string, container: string, q: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  const command = q.getAll('command');
+  if (command.length === 0) return refuseUpgrade(socket, 400, 'you must specify at least one command for the container');
+  const flags = streamFlags(q);
+  if (!flags.stdin && !flags.stdout && !flags.stderr) return refuseUpgrade(socket, 400, 'you must specify at least one of stdin, stdout, stderr');
+  const target = backend.findContainer(ns, pod, container);
+  if (isLookupError(target)) return refuseUpgrade(socket, target.code, target.message);
+
+  const streams = await openRemoteCommand(req, socket, head, flags);
+  if (!streams) return;
+  let child;
+  try {
+    child = backend.execProcess(target.id, command);
+  } catch (err) {
+    await streams.finish(errorStatus(`failed to exec in container: ${(err as Error).message}`));
+    return;
+  }
+  const proc = child;
+  proc.on('error', () => {}); // reported by 'close' with a null code
+  if (streams.stdin) streams.stdin.pipe(proc.stdin!).on('error', () => {});
+  else proc.stdin?.end();
+  proc.stdin?.on('error', () => {}); // the process may exit without reading its input
+  const out = streams.stdout;
+  const errOut = streams.stderr ?? (flags.tty ? out : undefined);
+  if (out) proc.stdout?.pipe(out, { end: false });
+  else proc.stdout?.resume();
+  if (errOut) proc.stderr?.pipe(errOut, { end: false });
+  else proc.stderr?.resume();
+
+  let clientGone = false;
+  void streams.closed.then(() => {
+    clientGone = true;
+    // the client left: stop the process (runc forwards the signal), as the kubelet does
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      setTimeout(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); }, 5000).unref();
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => proc.on('close', (c, signal) => resolve(c ?? (signal ? 128 + 9 : null))));
+  if (clientGone) return;
+  log.debug({ ns, pod, container, command: command[0], code, transport: streams.transport }, 'exec finished');
+  await streams.finish(code === null ? errorStatus('failed to run the command in the container') : exitStatus(code));
+}
