@@ -18,6 +18,7 @@ import { PodEvents, podDescription } from './pod-events.js';
 import { buildContainerEnv, ContainerConfigError, type EnvObjects } from './container-env.js';
 import { ContainerMountError, PodVolumes, type VolumeObjects } from '../volumes/pod-volumes.js';
 import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
+import { PodImagePuller, type RegistryPuller } from './image-pull.js';
 
 export type PodObject = KubeObject & Pod;
 
@@ -41,6 +42,8 @@ export interface PodWorkersOptions {
   nodeName?: string;
   /** configMaps, secrets, services, claims for volumes and env (agent/volumes/api-objects); unset: none exist. */
   objects?: VolumeObjects & EnvObjects;
+  /** Registry pulls (images/pull-image.ts); unset: only images already in the store run. */
+  imagePuller?: RegistryPuller;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -88,11 +91,14 @@ export class PodWorkers {
   readonly events: PodEvents;
   /** Pod volumes (set up before the first container, refreshed every sync, torn down with the pod). */
   private readonly volumes: PodVolumes;
+  /** imagePullPolicy, pulls with imagePullSecrets, their events and back-off. */
+  private readonly pulls: PodImagePuller;
 
   constructor(private readonly o: PodWorkersOptions) {
     this.volumes = new PodVolumes({ objects: o.objects ?? NO_API_OBJECTS, log: o.log });
     this.clock = o.clock ?? (() => new Date());
     this.events = new PodEvents({ client: o.client, nodeName: o.nodeName ?? '', log: o.log });
+    this.pulls = new PodImagePuller({ images: o.images, puller: o.imagePuller, client: o.client, events: this.events, log: o.log });
   }
 
   /** The key of the pod a container belongs to (for exit events). */
@@ -196,7 +202,7 @@ export class PodWorkers {
       const first = inits.length && initProgress(inits, spec.containers, rec.containers, 'Always').state !== 'done' ? inits.slice(0, 1) : spec.containers;
       const fresh = first.filter((c) => !rec.containers.get(c.name)?.current && !needsPodIP(c));
       void Promise.all(fresh.map(async (c) => {
-        const image = await this.o.images.resolve(c.image ?? '');
+        const image = await this.pulls.localImage(c); // only when no pull will replace it
         if (image) await this.o.runtime.prepareContainer(sandboxSpec, await this.containerSpec(pod, '', c, image, 0));
       })).catch(() => {}); // startContainer reports failures
       try {
@@ -297,13 +303,13 @@ export class PodWorkers {
         return wait;
       }
     }
-    const image = await this.o.images.resolve(c.image ?? '');
-    if (!image) {
-      cr.waiting = { reason: 'ErrImageNeverPull', message: `Container image "${c.image}" is not present on the node (import it with flotilla images import; registry pulls come later)` };
-      return 5000;
+    // imagePullPolicy; the Pulling/Pulled (or "already present") events come from there.
+    const pulled = await this.pulls.ensureImage(pod, c);
+    if ('waiting' in pulled) {
+      cr.waiting = pulled.waiting;
+      return pulled.retryMs;
     }
-    // No pull was needed (registry pulls report Pulling/Pulled themselves).
-    this.events.emit(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
+    const image = pulled.image;
     const attempt = cur ? cur.attempt + 1 : 0;
     try {
       const podIP = needsPodIP(c) ? await sandbox.attached : sandbox.ip;
