@@ -21,6 +21,7 @@ import { networkPolicyTableName, startNetworkPolicy, type RunningNetworkPolicy }
 import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes, type RunningNodeRoutes } from './network/node-routes.js';
+import { waitForPodCIDR } from './network/wait-pod-cidr.js';
 
 export interface AgentOptions {
   client: KubeClient;
@@ -96,7 +97,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
   await server.publish(o.client).catch((err: unknown) => log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'));
   heartbeat.start();
-  const podCIDR = node.spec?.podCIDR ?? o.podCIDR ?? '10.42.0.0/24';
+  // Without a pod CIDR of its own, wait for the server's node IPAM (nodes of one cluster must not share a range).
+  const podCIDR = node.spec?.podCIDR ?? o.podCIDR ?? (await waitForPodCIDR(o.client, o.nodeName, log)) ?? '10.42.0.0/24';
   const network = new CniNetwork({ bridge: o.bridge, subnet: podCIDR, ipamDataDir: join(o.dataDir, 'cni', 'networks'), log });
   const blackholes = o.blackholeRoutes ?? ['10.42.0.0/16', '10.43.0.0/16'];
   if (blackholes.length) await ensureBlackholeRoutes(blackholes);

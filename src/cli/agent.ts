@@ -26,8 +26,10 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
   ]);
   const log = createLogger(flags.logLevel);
   try {
-    const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, flags.token);
-    const client = createClient({ server: flags.server, token: flags.token, caPem });
+    // --token takes the token or a file holding it (e.g. the server's <data-dir>/token): keeps it out of `ps`.
+    const token = flags.token.startsWith('/') ? (await readFile(flags.token, 'utf8')).trim() : flags.token;
+    const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
+    const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
     const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
@@ -79,6 +81,11 @@ export interface UpAgentOptions {
   dataDir: string;
   log: import('pino').Logger;
   progress: (line: string) => void;
+  /** Node IP (default: the first non-loopback IPv4 address); `up --nodes` gives the node bridge address. */
+  nodeIP?: string;
+  /** Pod bridge (default flotilla0) and blackhole routes (default the agent's), for a named cluster. */
+  bridge?: string;
+  blackholeRoutes?: string[];
 }
 
 /**
@@ -98,7 +105,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
   const client = createClient({ server: 'http://localhost', socketPath: join(o.dataDir, 'apiserver.sock'), userAgent: 'flotilla-agent' });
   const nodeName = defaultNodeName();
   try {
-    const agent = await startAgent({ client, dataDir: o.dataDir, nodeName, nodeIP: firstIPv4(), log: o.log });
+    const agent = await startAgent({ client, dataDir: o.dataDir, nodeName, nodeIP: o.nodeIP ?? firstIPv4(), log: o.log, bridge: o.bridge, blackholeRoutes: o.blackholeRoutes });
     if (firstStart) {
       const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
       try {

@@ -55,7 +55,10 @@ export function buildProgram(): Command {
       await runServer(flags, 'server');
     });
 
-  serveOptions(program.command('up').description('run a single-node cluster in one process (SQLite store)'), false)
+  serveOptions(program.command('up').description('run a cluster on this machine: server and node 1 in one process (SQLite store), --nodes N adds nodes in network namespaces'), false)
+    .option('--nodes <n>', 'nodes in all: node 1 is this host, the others run in network namespaces on a node bridge', (v) => positiveInt(v), 1)
+    .option('--cluster-name <name>', 'prefix of the extra nodes\' names, namespaces, veths and bridge (not flotilla: node 1 gets pod bridge <name>0 and no blackhole routes)', 'flotilla')
+    .option('--node-subnet <cidr>', 'private subnet of the node bridge (this host .1, node i .i)', '10.44.0.0/24')
     .action(async (flags: Omit<ServeFlags, 'datastore'>) => {
       const { runServer } = await import('./run-server.js');
       await runServer({ ...flags, datastore: 'sqlite' }, 'up');
@@ -81,7 +84,7 @@ export function buildProgram(): Command {
   // Node agent and image commands (issue 4).
   program.command('agent').description('run a node agent: pods bound to this node run as runc containers')
     .requiredOption('--server <url>', 'API server URL, e.g. https://10.0.0.1:6443')
-    .requiredOption('--token <token>', 'cluster join token (the server\'s <data-dir>/token)')
+    .requiredOption('--token <token>', 'cluster join token, or an absolute path to a file holding it (the server\'s <data-dir>/token)')
     .option('--data-dir <dir>', 'images, pod state, logs', DEFAULT_DATA_DIR)
     .option('--node-name <name>', 'node name (default: the host name)')
     .option('--node-ip <ip>', 'node InternalIP (default: the first non-loopback IPv4 address)')

@@ -1,0 +1,59 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { ClusterNodes, NodeLayout } from '../cluster-nodes/index.js';
+
+/** The `--nodes`, `--cluster-name` and `--node-subnet` options of `flotilla up`. */
+export interface UpNodesFlags {
+  nodes?: number;
+  clusterName?: string;
+  nodeSubnet?: string;
+  bindAddress: string;
+  port: number;
+}
+
+/** What `up` needs for node 1 (the in-process agent) and the extra nodes. */
+export interface UpNodesPlan {
+  layout: NodeLayout;
+  /** Node 1's pod bridge: flotilla0 for the default cluster name, `<name>0` for others. */
+  podBridge?: string;
+  /** Node 1's blackhole routes: the default ones, or none for a named cluster (beside another on this machine). */
+  blackholeRoutes?: string[];
+  /** Node 1's InternalIP: the node bridge address when there are extra nodes. */
+  nodeIP?: string;
+  /** Extra names for the serving certificate. */
+  tlsSans: string[];
+}
+
+/**
+ * Checks the node options and, when there are extra nodes, makes the node bridge so the API server can
+ * listen on it and name it in its certificate. Throws an Error naming the bad option.
+ */
+export async function prepareUpNodes(flags: UpNodesFlags): Promise<UpNodesPlan> {
+  const { nodeLayout, ensureNodeBridge, DEFAULT_CLUSTER_NAME } = await import('../cluster-nodes/index.js');
+  const cluster = flags.clusterName ?? DEFAULT_CLUSTER_NAME;
+  const layout = nodeLayout(cluster, flags.nodes ?? 1, flags.nodeSubnet);
+  const named = cluster !== DEFAULT_CLUSTER_NAME;
+  const plan: UpNodesPlan = { layout, tlsSans: [], ...(named ? { podBridge: `${cluster}0`, blackholeRoutes: [] } : {}) };
+  if (!layout.nodes.length) return plan;
+  if (flags.bindAddress !== '0.0.0.0' && flags.bindAddress !== layout.hostIP) {
+    throw new Error(`--nodes ${flags.nodes} needs the API server on the node bridge: --bind-address 0.0.0.0 or ${layout.hostIP}`);
+  }
+  await ensureNodeBridge(layout);
+  plan.nodeIP = layout.hostIP;
+  plan.tlsSans.push(layout.hostIP);
+  return plan;
+}
+
+/** Starts the extra nodes once the API server listens on `port`. */
+export async function startUpNodes(plan: UpNodesPlan, o: { dataDir: string; port: number; log: Logger; logLevel: string; progress: (line: string) => void }): Promise<ClusterNodes | undefined> {
+  if (!plan.layout.nodes.length) return undefined;
+  const [{ startClusterNodes }, { tlsDir, TLS_FILES }, { resolve }] = await Promise.all([
+    import('../cluster-nodes/index.js'), import('../apiserver/tls/tls-material.js'), import('node:path'),
+  ]);
+  const dataDir = resolve(o.dataDir);
+  o.progress(`starting ${plan.layout.nodes.length} more node(s): network namespaces on bridge ${plan.layout.bridge} (${plan.layout.subnet}, this host ${plan.layout.hostIP})`);
+  return startClusterNodes({
+    dataDir, layout: plan.layout, serverUrl: `https://${plan.layout.hostIP}:${o.port}`, tokenFile: join(dataDir, 'token'),
+    caFile: join(tlsDir(dataDir), TLS_FILES.caCert), log: o.log, progress: o.progress, logLevel: o.logLevel,
+  });
+}
