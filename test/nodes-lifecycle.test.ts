@@ -32,7 +32,7 @@ async function kubectlOk(args: string[]): Promise<string> {
 }
 
 before(async () => {
-  server = await startTestServer({ env: { FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS: '3000' } });
+  server = await startTestServer({ env: { FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS: '3000', FLOTILLA_POD_GC_QUARANTINE_MS: '1000', FLOTILLA_POD_GC_INTERVAL_MS: '500' } });
   client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
   hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: 3, namePrefix: 'hollow-', leaseRenewIntervalMs: 500, statusSyncIntervalMs: 1000 });
   await hollow.registerAll();
@@ -114,4 +114,12 @@ spec:
   // Other nodes are untouched.
   const others = parseTable(await kubectlOk(['get', 'nodes'])).records.filter((x) => x.NAME !== 'hollow-1').map((x) => x.STATUS);
   assert.deepEqual(others, ['Ready', 'Ready']);
+});
+
+test('the dead node\'s pod was marked not ready; once the node is deleted, the pod GC removes its pods', async () => {
+  const pod = JSON.parse(await kubectlOk(['get', 'pod', 'web', '-o', 'json'])) as { metadata: { deletionTimestamp?: string }; status: { conditions: { type: string; status: string }[] } };
+  assert.ok(pod.metadata.deletionTimestamp, 'still Terminating: its kubelet is gone');
+  assert.equal(pod.status.conditions.find((c) => c.type === 'Ready')?.status, 'False', 'MarkPodsNotReady when the node went Unknown');
+  await kubectlOk(['delete', 'node', 'hollow-1']);
+  await until('web removed by the pod GC', async () => ((await server.kubectl(['get', 'pod', 'web'])).code !== 0 ? true : undefined), 15_000);
 });

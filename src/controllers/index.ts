@@ -8,6 +8,7 @@
  *   serviceaccount      a `default` ServiceAccount in every active namespace
  *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
  *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
+ *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  */
 import type { Logger } from 'pino';
 import type { ResourceType } from '../api/resource-type.js';
@@ -27,6 +28,7 @@ import { startDisruptionController } from './disruption/start-disruption-control
 import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
+import { startPodGc } from './podgc/start-pod-gc.js';
 
 export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
@@ -80,6 +82,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startVolumeControllers({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => { running.push(c); }),
     ]);
     informers.startAll();
     await started;
