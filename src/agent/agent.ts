@@ -5,6 +5,8 @@ import { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { runController, type RunningController } from '../controllers/controller.js';
 import { ImageStore } from './images/image-store.js';
+import { ImagePuller } from './images/pull-image.js';
+import { loadRegistriesConfig } from './images/registries-config.js';
 import { CniNetwork } from './network/cni-network.js';
 import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
 import { recordNetworkState } from './network/network-state.js';
@@ -75,6 +77,8 @@ export interface RunningAgent {
 export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.log.child({ component: 'agent', node: o.nodeName });
   const images = new ImageStore(join(o.dataDir, 'images'), log);
+  // Mirrors and registry credentials; an invalid file stops the start (the error names the field).
+  const imagePuller = new ImagePuller({ store: images, registries: await loadRegistriesConfig(o.dataDir), log });
   let podsInformer: Informer<PodObject> | undefined;
   let podRuntime: OciRuntime | undefined;
   const server = await startAgentServer({
@@ -123,7 +127,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       if ((kind === 'configmap' ? refs.configMaps : refs.secrets).has(name)) queue.add(`${ns}/${p.metadata.name}`);
     }
   });
-  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns, nodeName: o.nodeName, objects });
+  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns, nodeName: o.nodeName, objects, imagePuller });
   const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   podsInformer = informer;
   runtime.onExit((state) => {
