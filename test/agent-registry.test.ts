@@ -1,0 +1,192 @@
+/**
+ * Registry pulls end to end: real `docker-registry` processes on 127.0.0.1 (one open, one with
+ * htpasswd auth), the busybox test image pushed there, a real server and an in-process agent with
+ * its own bridge and pod CIDR. Pods are applied with the real kubectl and bound by the test.
+ * Only 127.0.0.1 traffic: the mirrored registry name is 127.0.0.1:1 (nothing listens there).
+ * Runs as root.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ContainerStateWaiting, Event } from 'kubernetes-types/core/v1.js';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { EVENTS } from '../src/controllers/events/event-recorder.js';
+import { removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { startTestRegistry, type PushedImage, type TestRegistry } from './helpers/registry.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+const NODE = `registry-test-${suffix}`;
+const USER = { username: 'puller', password: `pw-${suffix}` };
+/** The registry name the mirror serves: nothing listens at 127.0.0.1:1, so only the mirror can answer. */
+const MIRRORED = '127.0.0.1:1';
+let server: TestServer;
+let client: KubeClient;
+let agent: RunningAgent | undefined;
+let open: TestRegistry | undefined;
+let locked: TestRegistry | undefined;
+let pushed: PushedImage;
+let dataDir = '';
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-registry-agent-'));
+  [open, locked, server] = await Promise.all([startTestRegistry(), startTestRegistry({ auth: USER }), startTestServer()]);
+  pushed = await open.push('test/hello', 'v1', { gzip: true, index: true });
+  await locked.push('private/app', 'v1');
+  await writeFile(join(dataDir, 'registries.yaml'), `mirrors:\n  "${MIRRORED}":\n    endpoint:\n      - "${open.url}"\n`);
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({
+    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
+    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, networkPolicy: false,
+  });
+});
+
+after(async () => {
+  await agent?.stop();
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await client?.close();
+  await server?.stop();
+  await open?.stop();
+  await locked?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+function podManifest(name: string, image: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+    spec: {
+      schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, ...extra,
+      containers: [{ name: 'main', image, command: ['sh', '-c', 'echo started; exec sleep 3600'] }],
+    },
+  });
+}
+
+async function applyAndBind(name: string, image: string, extra: Record<string, unknown> = {}): Promise<void> {
+  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: podManifest(name, image, extra) });
+  assert.equal(applied.code, 0, applied.stderr);
+  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+}
+
+/** Resolves with the pod once `ok` holds for it (watching), or rejects after timeoutMs. */
+function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 60_000): Promise<PodObject> {
+  return new Promise((resolve, reject) => {
+    let last: PodObject | undefined;
+    const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status?.containerStatuses)}`)); }, timeoutMs);
+    const handle = client.watch<PodObject>(PODS, 'default', { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
+      last = ev.object;
+      if (ok(ev.object)) {
+        clearTimeout(timer);
+        handle.stop();
+        resolve(ev.object);
+      }
+    });
+    handle.done.catch(reject);
+  });
+}
+
+const waiting = (p: PodObject): ContainerStateWaiting | undefined => p.status?.containerStatuses?.[0]?.state?.waiting;
+const running = (p: PodObject): boolean => p.status?.phase === 'Running' && !!p.status.containerStatuses?.[0]?.state?.running;
+
+/** `Reason: message` of the pod's events, oldest first (they are written best effort: polled briefly). */
+async function podEvents(name: string, expect: RegExp): Promise<string[]> {
+  let lines: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const list = await client.list<Event & { metadata: { name?: string } }>(EVENTS, 'default');
+    lines = list.items.filter((e) => e.involvedObject.name === name).map((e) => `${e.reason}: ${e.message}`);
+    if (lines.some((l) => expect.test(l))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return lines;
+}
+
+async function deletePod(name: string): Promise<void> {
+  const deleted = await server.kubectl(['delete', 'pod', name, '--timeout=60s']);
+  assert.equal(deleted.code, 0, deleted.stderr);
+}
+
+test('a pod runs an image pulled from a registry (image index, gzip layers) with Pulling/Pulled events; a second pod finds it present', async () => {
+  const image = `${open?.host}/test/hello:v1`;
+  const t0 = performance.now();
+  const ready = waitForPod('pulled', running);
+  await applyAndBind('pulled', image);
+  const pod = await ready;
+  process.stdout.write(`# bind -> Running with a pull from 127.0.0.1: ${(performance.now() - t0).toFixed(0)} ms\n`);
+  const st = pod.status?.containerStatuses?.[0];
+  assert.equal(st?.image, image);
+  const stored = await agent?.images.resolve(image);
+  assert.equal(stored?.source, 'pull');
+  assert.equal(stored?.manifestDigest, pushed.manifestDigest, 'the linux/amd64 manifest of the index');
+  assert.equal(stored?.size, pushed.size);
+  assert.equal(st?.imageID, stored?.id);
+
+  const events = await podEvents('pulled', /^Pulled: /);
+  assert.ok(events.includes(`Pulling: Pulling image "${image}"`), events.join('\n'));
+  const pulledEvent = events.find((e) => e.startsWith('Pulled: '));
+  assert.match(pulledEvent ?? '', new RegExp(`^Pulled: Successfully pulled image "${image.replace(/[.]/g, '\\.')}" in \\d+\\.\\d{3}s\\. Image size: ${pushed.size} bytes\\.$`));
+  assert.match(open?.log() ?? '', /GET \/v2\/test\/hello\/blobs\/sha256:[0-9a-f]{64} 200/);
+
+  // Tag v1: IfNotPresent, so the second pod asks no registry.
+  const manifestGets = (): number => (open?.log() ?? '').split('\n').filter((l) => l.startsWith('GET /v2/test/hello/manifests/')).length;
+  const before = manifestGets();
+  const again = waitForPod('again', running);
+  await applyAndBind('again', image);
+  await again;
+  assert.equal(manifestGets(), before);
+  const againEvents = await podEvents('again', /already present/);
+  assert.ok(againEvents.includes(`Pulled: Container image "${image}" already present on machine`), againEvents.join('\n'));
+  await Promise.all([deletePod('pulled'), deletePod('again')]);
+});
+
+test('a private registry: without imagePullSecrets ErrImagePull then ImagePullBackOff with the 401; with a dockerconfigjson secret the pod runs', async () => {
+  const image = `${locked?.host}/private/app:v1`;
+  const errPull = waitForPod('no-secret', (p) => waiting(p)?.reason === 'ErrImagePull');
+  const backOff = waitForPod('no-secret', (p) => waiting(p)?.reason === 'ImagePullBackOff');
+  await applyAndBind('no-secret', image);
+  const failed = await errPull;
+  assert.match(waiting(failed)?.message ?? '', /401 Unauthorized/);
+  assert.equal(failed.status?.phase, 'Pending');
+  const backingOff = await backOff;
+  assert.match(waiting(backingOff)?.message ?? '', new RegExp(`^Back-off pulling image "${image.replace(/[.]/g, '\\.')}": ErrImagePull: .*401 Unauthorized`));
+  const events = await podEvents('no-secret', /^BackOff: /);
+  assert.ok(events.some((e) => e.startsWith(`Failed: Failed to pull image "${image}": `) && e.includes('401 Unauthorized')), events.join('\n'));
+  assert.ok(events.includes('Failed: Error: ErrImagePull'), events.join('\n'));
+
+  const secret = await server.kubectl(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${locked?.host}`, `--docker-username=${USER.username}`, `--docker-password=${USER.password}`]);
+  assert.equal(secret.code, 0, secret.stderr);
+  const ok = waitForPod('with-secret', running);
+  await applyAndBind('with-secret', image, { imagePullSecrets: [{ name: 'regcred' }] });
+  await ok;
+  assert.match(locked?.log() ?? '', /GET \/v2\/private\/app\/manifests\/v1 200/);
+  await Promise.all([deletePod('no-secret'), deletePod('with-secret')]);
+});
+
+test('a registries.yaml mirror serves a name under another registry host; Never with an absent image waits as ErrImageNeverPull', async () => {
+  const image = `${MIRRORED}/test/hello:latest-mirrored`;
+  await open?.push('test/hello', 'latest-mirrored');
+  const ok = waitForPod('mirrored', running);
+  await applyAndBind('mirrored', image);
+  await ok;
+  assert.match(open?.log() ?? '', /GET \/v2\/test\/hello\/manifests\/latest-mirrored 200/);
+  assert.equal((await agent?.images.resolve(image))?.source, 'pull');
+
+  const never = waitForPod('never', (p) => waiting(p)?.reason === 'ErrImageNeverPull');
+  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'never', namespace: 'default' },
+    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${open?.host}/test/absent:v1`, imagePullPolicy: 'Never' }] },
+  }) });
+  assert.equal(applied.code, 0, applied.stderr);
+  await client.create({ ...PODS, plural: 'pods/never' }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'never' }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+  const p = await never;
+  assert.equal(waiting(p)?.message, `Container image "${open?.host}/test/absent:v1" is not present with pull policy of Never`);
+  assert.doesNotMatch(open?.log() ?? '', /test\/absent/);
+  await Promise.all([deletePod('mirrored'), deletePod('never')]);
+});
