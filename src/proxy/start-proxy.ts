@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
@@ -6,7 +7,8 @@ import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
 import { runCommand } from '../agent/runtime/run-command.js';
-import { buildRuleset, renderScript, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput, type StaticDnat } from './ruleset.js';
+import { renderScript, RulesetBuilder, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput, type StaticDnat } from './ruleset.js';
+import { staleUdpFlows } from './conntrack-cleanup.js';
 
 const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
 const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
@@ -26,6 +28,14 @@ export interface StartProxyOptions {
   serviceRoute?: { cidr: string; dev: string };
   /** Fixed DNATs ahead of the Services (the cluster DNS address to this node's DNS server); their Service gets no reject entry. */
   staticDnat?: StaticDnat[];
+  /** This node's name (traffic policies Local, hairpin). Undefined: every endpoint counts as local. */
+  nodeName?: string;
+  /** Addresses NodePorts answer on (loopback ignored). Undefined/empty: every local address but 127.0.0.0/8. */
+  nodePortAddresses?: string[];
+  /** Cluster pod CIDR: pods keep their source address; others reaching a ClusterIP are masqueraded. */
+  clusterCIDR?: string;
+  /** Masquerade all proxied traffic. Default: true when bridged traffic skips netfilter (no br_netfilter). */
+  masqueradeAll?: boolean;
 }
 
 export interface RunningProxy {
@@ -42,6 +52,16 @@ export async function applyNft(script: string): Promise<void> {
   if (script) await runCommand('nft', ['-f', '-'], { input: script });
 }
 
+/**
+ * Whether bridged IPv4 traffic passes the ip-family netfilter hooks (br_netfilter loaded and
+ * bridge-nf-call-iptables=1). Then a pod's reply to another pod on the bridge is un-DNATed by
+ * conntrack and clients need no masquerade; otherwise every proxied connection is masqueraded.
+ */
+export async function bridgedTrafficHooked(): Promise<boolean> {
+  const v = await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').catch(() => '0');
+  return v.trim() === '1';
+}
+
 /** Deletes a table the proxy made. Idempotent. */
 export async function deleteTable(table: string): Promise<void> {
   await runCommand('nft', ['delete', 'table', 'ip', table], { allowFailure: true });
@@ -51,7 +71,8 @@ export async function deleteTable(table: string): Promise<void> {
  * Starts the service proxy of a node:
  *
  *   Service / EndpointSlice informers --(any event)--> debounced sync (>= minSyncIntervalMs apart)
- *     --> buildRuleset (pure) --> renderScript(next, last applied) --> one `nft -f -` transaction
+ *     --> RulesetBuilder.build (pure, changed Services only) --> renderScript(next, last applied)
+ *     --> one `nft -f -` transaction --> conntrack -D of UDP flows to removed endpoints
  *
  * Resolves after the informers synced and the first full ruleset is in the kernel. A failed apply
  * is logged and retried (1 s) as a full replacement of the table.
@@ -71,6 +92,10 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   let stopped = false;
   let waiters: (() => void)[] = [];
   const st = { syncs: 0, lastSyncMs: 0, failures: 0 };
+  const masqueradeAll = opts.masqueradeAll ?? !(await bridgedTrafficHooked());
+  const builder = new RulesetBuilder(table, {
+    staticDnat: opts.staticDnat, nodeName: opts.nodeName, nodePortAddresses: opts.nodePortAddresses, clusterCIDR: opts.clusterCIDR, masqueradeAll,
+  });
 
   const inputs = (): ServiceInput[] => {
     const byService = new Map<string, EndpointSlice[]>();
@@ -92,10 +117,13 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     const done = waiters;
     waiters = [];
     const t0 = performance.now();
-    const next = buildRuleset(table, inputs(), opts.staticDnat);
+    const next = builder.build(inputs());
     try {
       await applyNft(renderScript(next, applied));
+      const flows = staleUdpFlows(applied, next);
       applied = next;
+      // After the commit, so no new flow can reach a removed endpoint; conntrack exits 1 when none matched.
+      for (const args of flows) await runCommand('conntrack', args, { allowFailure: true }).catch((err: unknown) => log.warn({ err }, 'conntrack clean-up failed'));
       st.syncs++;
       st.lastSyncMs = performance.now() - t0;
       if (!routeDone && opts.serviceRoute) {
@@ -130,7 +158,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   await Promise.all([services.waitForSync(), slices.waitForSync()]);
   await sync();
   if (!applied) log.warn('first nftables sync failed');
-  log.info({ table, syncMs: Math.round(st.lastSyncMs) }, 'service proxy running');
+  log.info({ table, syncMs: Math.round(st.lastSyncMs), masqueradeAll }, 'service proxy running');
 
   let stopping: Promise<void> | undefined;
   return {
