@@ -37,6 +37,8 @@ export interface HollowNodesOptions {
   podStartDelayMs?: number;
   /** Concurrent pod status writers (default 8). */
   workers?: number;
+  /** Agent port every node advertises (status.daemonEndpoints): the shared fake stats server's (see hollow-stats.ts). */
+  kubeletPort?: number;
   clock?: () => Date;
 }
 
@@ -85,7 +87,7 @@ export class HollowNodes {
         name, internalIP: formatIp((0x0a_c8_00_00 + first + i + 1) >>> 0), // 10.200.0.0/16: hollow node addresses
         capacity: opts.capacity,
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
-        role: 'hollow',
+        role: 'hollow', kubeletPort: opts.kubeletPort,
         nodeInfo: { containerRuntimeVersion: 'fake://0.1.0', osImage: 'Flotilla hollow node', kernelVersion: 'hollow', operatingSystem: 'linux', architecture: 'amd64' },
       });
       this.heartbeats.set(name, new NodeHeartbeat({
@@ -135,6 +137,16 @@ export class HollowNodes {
     this.queue.shutDown();
     await this.workers;
     await Promise.all([this.nodes.stop(), this.pods.stop()]);
+  }
+
+  /** The pods bound to one of our nodes, as last seen (for the fake stats). */
+  podsOn(nodeName: string): PodObject[] {
+    return (this.pods.list() as PodObject[]).filter((p) => nodeNameOf(p) === nodeName);
+  }
+
+  /** A node's InternalIP, undefined when it is not ours. */
+  internalIP(nodeName: string): string | undefined {
+    return this.heartbeats.get(nodeName)?.config.internalIP;
   }
 
   /** How many of our pods the process currently holds an IP for. */

@@ -6,3 +6,5 @@
 export { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
 export { EXIT_AFTER_ANNOTATION, exitAfterMs, parseDurationMs, runningPodStatus, succeededPodStatus } from './hollow-pod-status.js';
 export { PodIpPool } from './pod-ip-pool.js';
+export { FakeStatsProvider, fakeContainerUsage, FAKE_CPU_ANNOTATION, FAKE_MEMORY_ANNOTATION } from './fake-stats.js';
+export { startHollowStats, startHollowNodesWithStats, type HollowStats } from './hollow-stats.js';

@@ -153,7 +153,7 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
 
 async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://agent');
-  if (req.method === 'GET' && (await serveStats(o, url.pathname, res))) return;
+  if (req.method === 'GET' && (await serveStats(o, url.pathname, req.headers.host, res))) return;
   const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method !== 'GET' || !m) return text(res, 404, 'not found\n');
   const [ns, pod, container] = [m[1], m[2], m[3]].map((s) => decodeURIComponent(s ?? ''));
@@ -199,16 +199,16 @@ async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerRes
 }
 
 /** `/stats/summary` (JSON), `/metrics/resource` and `/metrics` (Prometheus text); false for other paths. */
-async function serveStats(o: AgentServerOptions, path: string, res: ServerResponse): Promise<boolean> {
+async function serveStats(o: AgentServerOptions, path: string, host: string | undefined, res: ServerResponse): Promise<boolean> {
   const p = path.replace(/\/+$/, '');
   if (p === '/stats/summary' && o.stats) {
-    const body = JSON.stringify(await o.stats.summary());
+    const body = JSON.stringify(await o.stats.summary(host));
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
     return true;
   }
   if (p === '/metrics/resource' && o.stats) {
-    const body = resourceMetricsText(await o.stats.summary());
+    const body = resourceMetricsText(await o.stats.summary(host));
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
     return true;

@@ -47,6 +47,16 @@ export interface Summary {
 
 /** Where a node's Summary comes from: cgroups and /proc (real agent) or pod annotations (hollow nodes). */
 export interface StatsProvider {
-  /** A fresh Summary. Never throws for one unreadable pod or container: it is left out. */
-  summary(): Promise<Summary>;
+  /**
+   * A fresh Summary. Never throws for one unreadable pod or container: it is left out. `host` is the
+   * request's Host header (`<node InternalIP>:<port>`), by which one server for many hollow nodes
+   * picks the node; a real agent ignores it.
+   */
+  summary(host?: string): Promise<Summary>;
 }
+
+/**
+ * Node label naming the host the API server connects to for the node's agent server instead of
+ * its InternalIP (hollow nodes: the loopback address of their process's shared stats server).
+ */
+export const AGENT_HOST_LABEL = 'flotilla.dev/agent-host';

@@ -9,8 +9,9 @@ import type { KubeObject } from '../../api/object.js';
 import { decodeObject } from '../rest/storage-key.js';
 import type { RestContext } from '../rest/rest-context.js';
 
-/** Label naming the host to connect to instead of the node's InternalIP. */
-export const AGENT_HOST_LABEL = 'flotilla.dev/agent-host';
+import { AGENT_HOST_LABEL } from '../../agent/stats/summary-types.js';
+
+export { AGENT_HOST_LABEL };
 
 export interface AgentEndpoint {
   node: string;
