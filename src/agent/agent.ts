@@ -37,6 +37,10 @@ export interface AgentOptions {
   networkPolicy?: boolean;
   /** Host bridge of the pods (default flotilla0). */
   bridge?: string;
+  /** Cluster pod range (default 10.42.0.0/16): the proxy masquerades only sources outside it (and hairpin). */
+  clusterCIDR?: string;
+  /** More addresses NodePorts answer on besides nodeIP (loopback never). */
+  nodePortAddresses?: string[];
   /** Pod CIDR when the Node has no spec.podCIDR (default 10.42.0.0/24). */
   podCIDR?: string;
   /** Blackhole routes for the cluster ranges (default 10.42.0.0/16 and 10.43.0.0/16; [] for none). */
@@ -157,7 +161,9 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
     const serviceRoute = blackholes.includes('10.43.0.0/16') ? { cidr: '10.43.0.0/16', dev: network.bridge } : undefined;
     const staticDnat = dns ? [{ ip: CLUSTER_DNS_IP, port: 53, to: dns.host, toPort: dns.port, iifname: network.bridge }] : undefined;
-    proxy = await startProxy({ client: o.client, log, table, serviceRoute, staticDnat }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
+    // NodePorts on the node's own addresses; pods keep their source address (cluster CIDR) where the bridge is hooked.
+    const nodePortAddresses = [o.nodeIP, ...(o.nodePortAddresses ?? [])];
+    proxy = await startProxy({ client: o.client, log, table, serviceRoute, staticDnat, nodeName: o.nodeName, nodePortAddresses, clusterCIDR: o.clusterCIDR ?? '10.42.0.0/16' }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
   }
   const nodeRoutes: RunningNodeRoutes | undefined = (o.nodeRoutes ?? true)
     ? await startNodeRoutes({ client: o.client, nodeName: o.nodeName, log, dataDir: o.dataDir }).catch((err: unknown) => { log.error({ err }, 'node routes not started'); return undefined; })
