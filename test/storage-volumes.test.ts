@@ -172,3 +172,50 @@ spec:
   // The retroactive default class (Kubernetes 1.28+): the controller writes it into the claim.
   assert.equal(claim.spec?.storageClassName, 'local-path');
 });
+
+test('VolumeBinding: the claim gets the scheduler\'s selected node; later pods of a bound local claim land on its node; a pod of a missing claim waits', async () => {
+  await apply(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: shared}
+spec: {storageClassName: local-path, accessModes: [ReadWriteOnce], resources: {requests: {storage: 64Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: first}
+spec:
+  containers: [{name: c, image: busybox, resources: {requests: {cpu: 500m}}}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: shared}}]
+`);
+  const first = await until('first scheduled', async () => { const p = await get<Pod>(PODS, 'default', 'first'); return p?.spec?.nodeName ? p : undefined; });
+  const claim = await get<PersistentVolumeClaim>(PVCS, 'default', 'shared');
+  assert.equal(claim?.metadata.annotations?.['volume.kubernetes.io/selected-node'], first.spec?.nodeName);
+  assert.ok(claim?.spec?.volumeName, 'bound before the pod was bound (PreBind waits)');
+  // LeastAllocated alone would send these to the emptier node; the volume's nodeAffinity must win.
+  for (const name of ['second', 'third']) {
+    await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: shared}}]
+`);
+    const p = await until(`${name} scheduled`, async () => { const x = await get<Pod>(PODS, 'default', name); return x?.spec?.nodeName ? x : undefined; });
+    assert.equal(p.spec?.nodeName, first.spec?.nodeName);
+  }
+  await apply(`
+apiVersion: v1
+kind: Pod
+metadata: {name: orphan-claim}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: nowhere}}]
+`);
+  const events = await until('FailedScheduling', async () => {
+    const out = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=orphan-claim', '-o', 'jsonpath={.items[*].message}');
+    return out.includes('persistentvolumeclaim "nowhere" not found') ? out : undefined;
+  });
+  assert.match(events, /0\/2 nodes are available: persistentvolumeclaim "nowhere" not found/);
+  await kubectl('delete', 'pod', 'first', 'second', 'third', 'orphan-claim', '--wait=false');
+});

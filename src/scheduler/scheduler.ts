@@ -9,6 +9,9 @@ import { clientBinder, type BindPod } from './binder/bind-pod.js';
 import { EventRecorder } from './binder/event-recorder.js';
 import { podScheduledFalsePatch } from './binder/pod-condition.js';
 import { NODES, PODS, PRIORITY_CLASSES } from './binder/resources.js';
+import { bindClaimsToNode } from './binder/volume-prebind.js';
+import { PVCS, PVS, STORAGE_CLASSES, type Class, type PV, type PVC } from '../controllers/volume/volume-resources.js';
+import type { VolumeLister } from './plugins/volume-binding.js';
 import { SchedulerCache } from './cache/scheduler-cache.js';
 import { fitErrorMessage } from './core/fit-error.js';
 import { podPriority, type PriorityClassLookup } from './core/pod-priority.js';
@@ -65,6 +68,10 @@ export class Scheduler {
   private readonly nodes: Informer;
   private readonly pods: Informer;
   private readonly priorityClasses: Informer;
+  private readonly claims: Informer;
+  private readonly volumes: Informer;
+  private readonly storageClasses: Informer;
+  private readonly volumeLister: VolumeLister;
   private readonly events: EventRecorder;
   private readonly bind: BindPod;
   private readonly profile: Profile;
@@ -81,18 +88,33 @@ export class Scheduler {
     this.log = opts.log.child({ component: 'scheduler' });
     this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.queue = new SchedulingQueue(opts);
-    this.profile = opts.profile ?? defaultProfile(opts);
     this.bind = opts.bind ?? clientBinder(opts.client);
     this.events = new EventRecorder({ client: opts.client, log: this.log, now: opts.clock, component: this.name });
     this.nodes = new Informer(opts.client, NODES, { log: this.log });
     this.pods = new Informer(opts.client, PODS, { log: this.log, transform: slimPod, pageSize: 2000 });
     this.priorityClasses = new Informer(opts.client, PRIORITY_CLASSES, { log: this.log });
+    this.claims = new Informer(opts.client, PVCS, { log: this.log });
+    this.volumes = new Informer(opts.client, PVS, { log: this.log });
+    this.storageClasses = new Informer(opts.client, STORAGE_CLASSES, { log: this.log });
+    this.volumeLister = {
+      claim: (ns, name) => this.claims.get(ns, name) as PVC | undefined,
+      volume: (name) => this.volumes.get(undefined, name) as PV | undefined,
+      volumes: () => this.volumes.list() as PV[],
+      storageClass: (name) => this.storageClasses.get(undefined, name) as Class | undefined,
+      storageClasses: () => this.storageClasses.list() as Class[],
+    };
+    this.profile = opts.profile ?? defaultProfile({ volumes: this.volumeLister, ...opts });
   }
 
   /** Starts the informers, waits for their first lists, then runs the scheduling loop. */
   async start(): Promise<void> {
-    this.priorityClasses.start();
-    await this.priorityClasses.waitForSync();
+    // A claim bound or a volume created may make a waiting pod fit.
+    const storageChanged = { onAdd: () => this.queue.moveAllToActiveOrBackoff(), onUpdate: () => this.queue.moveAllToActiveOrBackoff() };
+    this.claims.addHandlers(storageChanged);
+    this.volumes.addHandlers(storageChanged);
+    const storage = [this.priorityClasses, this.claims, this.volumes, this.storageClasses];
+    for (const i of storage) i.start();
+    await Promise.all(storage.map((i) => i.waitForSync()));
     this.nodes.addHandlers({
       onAdd: (n) => { this.cache.setNode(asNode(n)); this.queue.moveAllToActiveOrBackoff(); },
       onUpdate: (o, n) => { this.cache.setNode(asNode(n)); if (nodeChangeMayHelp(asNode(o), asNode(n))) this.queue.moveAllToActiveOrBackoff(); },
@@ -121,7 +143,7 @@ export class Scheduler {
     for (const w of this.slotWaiters.splice(0)) w();
     await this.loop;
     while (this.bindsInFlight > 0) await new Promise<void>((r) => this.slotWaiters.push(r));
-    await Promise.all([this.nodes.stop(), this.pods.stop(), this.priorityClasses.stop()]);
+    await Promise.all([this.nodes, this.pods, this.priorityClasses, this.claims, this.volumes, this.storageClasses].map((i) => i.stop()));
     await this.events.idle();
   }
 
@@ -229,7 +251,7 @@ export class Scheduler {
   private startBinding(q: QueuedPod, nodeName: string): void {
     const { info } = q;
     this.bindsInFlight++;
-    this.bind(info.namespace, info.name, info.uid, nodeName).then(
+    bindClaimsToNode(this.opts.client, this.volumeLister, info.pod, nodeName).then(() => this.bind(info.namespace, info.name, info.uid, nodeName)).then(
       () => {
         this.stats.bound++;
         this.queue.done(info.key);

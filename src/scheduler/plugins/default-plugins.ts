@@ -8,6 +8,7 @@ import { nodeResourcesFit, type ScoringStrategy } from './node-resources-fit.js'
 import { nodeUnschedulable } from './node-unschedulable.js';
 import { podTopologySpread } from './pod-topology-spread.js';
 import { taintToleration } from './taint-toleration.js';
+import { volumeBinding, type VolumeLister } from './volume-binding.js';
 
 /** The plugins of one scheduling profile, in the order they run. */
 export interface Profile {
@@ -18,6 +19,8 @@ export interface Profile {
 export interface ProfileOptions {
   /** NodeResourcesFit scoring: LeastAllocated (default, spreads) or MostAllocated (packs). */
   scoringStrategy?: ScoringStrategy;
+  /** Storage objects for VolumeBinding (the plugin is left out without them, e.g. in unit tests). */
+  volumes?: VolumeLister;
 }
 
 /**
@@ -34,7 +37,7 @@ export function defaultProfile(opts: ProfileOptions = {}): Profile {
   const spread = podTopologySpread(2);
   const podAffinity = interPodAffinity(2);
   return {
-    filters: [nodeUnschedulable(), nodeName(), taints, affinity, nodePorts(), fit, spread, podAffinity],
+    filters: [nodeUnschedulable(), nodeName(), taints, affinity, nodePorts(), fit, ...(opts.volumes ? [volumeBinding(opts.volumes)] : []), spread, podAffinity],
     scores: [taints, affinity, spread, podAffinity, fit, balancedAllocation(1)],
   };
 }
