@@ -219,3 +219,30 @@ spec:
   assert.match(events, /0\/2 nodes are available: persistentvolumeclaim "nowhere" not found/);
   await kubectl('delete', 'pod', 'first', 'second', 'third', 'orphan-claim', '--wait=false');
 });
+
+test('pvc-protection: a claim in use stays Terminating until its pod is gone; pv-protection lets the released volume go', async () => {
+  await apply(`
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: guarded}
+spec: {storageClassName: local-path, accessModes: [ReadWriteOnce], resources: {requests: {storage: 64Mi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: guard}
+spec:
+  containers: [{name: c, image: busybox}]
+  volumes: [{name: v, persistentVolumeClaim: {claimName: guarded}}]
+`);
+  const claim = await until('guarded Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'guarded'); return c?.status?.phase === 'Bound' ? c : undefined; });
+  assert.deepEqual(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
+  const pvName = claim.spec?.volumeName ?? '';
+  assert.deepEqual((await get<PersistentVolume>(PVS, '', pvName))?.metadata.finalizers, ['kubernetes.io/pv-protection']);
+  await kubectl('delete', 'pvc', 'guarded', '--wait=false');
+  await new Promise((r) => setTimeout(r, 1500));
+  const row = table(await kubectl('get', 'pvc', 'guarded')).find((r) => r.NAME === 'guarded');
+  assert.equal(row?.STATUS, 'Terminating', 'kept while the pod uses it');
+  await kubectl('delete', 'pod', 'guard');
+  await until('the claim gone', async () => (await get<PersistentVolumeClaim>(PVCS, 'default', 'guarded')) === undefined);
+  await until('its volume deleted (reclaim Delete, then pv-protection released)', async () => (await get<PersistentVolume>(PVS, '', pvName)) === undefined);
+});

@@ -8,6 +8,7 @@
  *   serviceaccount      a `default` ServiceAccount in every active namespace
  *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
  *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
+ *   pvc/pv-protection   a claim in use by a pod (a bound volume) is not removed until released
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  */
 import type { Logger } from 'pino';
@@ -29,6 +30,7 @@ import { startStatefulSetController } from './statefulset/start-statefulset-cont
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
+import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
 
 export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
@@ -83,6 +85,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startVolumeControllers({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => { running.push(c); }),
+      startVolumeProtection({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
     ]);
     informers.startAll();
     await started;

@@ -1,0 +1,46 @@
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../client/kube-client.js';
+import type { Informer } from '../../client/informer.js';
+import { isConflict, isNotFound } from '../../client/client-error.js';
+import type { SharedInformers } from '../../client/shared-informers.js';
+import type { ObjectKey } from '../../client/object-key.js';
+import { runController, type EventSource, type RunningController } from '../controller.js';
+import { claimNamesOf, PODS, PVCS, PVS, type PodObj, type PV, type PVC } from '../volume/volume-resources.js';
+import { releasableClaim, releasableVolume } from './volume-protection.js';
+
+/**
+ * kube's pvc-protection and pv-protection controllers: the protection finalizer of a claim being
+ * deleted goes once no pod uses it (checked again with a live list, as the cache may lag); a
+ * volume's goes once it is no longer Bound. The finalizer list is written with the object's
+ * resourceVersion (a conflict retries with fresh state).
+ */
+export async function startVolumeProtection(opts: { client: KubeClient; informers: SharedInformers; log: Logger }): Promise<RunningController[]> {
+  const claims = opts.informers.informerFor(PVCS, 'full') as Informer<PVC>;
+  const volumes = opts.informers.informerFor(PVS, 'full') as Informer<PV>;
+  const pods = opts.informers.informerFor(PODS, 'full') as Informer<PodObj>;
+  const ignoreGone = (err: unknown): void => { if (!isNotFound(err) && !isConflict(err)) throw err; };
+
+  const reconcileClaim = async ({ namespace, name }: ObjectKey): Promise<void> => {
+    const claim = claims.get(namespace, name);
+    if (!claim || !releasableClaim(claim, pods.list(namespace))) return;
+    const live = (await opts.client.list(PODS, namespace ?? '')).items as PodObj[];
+    const finalizers = releasableClaim(claim, live);
+    if (!finalizers) return;
+    opts.log.info({ claim: `${namespace}/${name}` }, 'pvc-protection: claim no longer used; removing its finalizer');
+    await opts.client.patch(PVCS, namespace ?? '', name, 'merge', { metadata: { resourceVersion: claim.metadata.resourceVersion, finalizers } }).catch(ignoreGone);
+  };
+  const reconcileVolume = async ({ name }: ObjectKey): Promise<void> => {
+    const pv = volumes.get(undefined, name);
+    const finalizers = pv && releasableVolume(pv);
+    if (!pv || !finalizers) return;
+    opts.log.info({ volume: name }, 'pv-protection: volume no longer bound; removing its finalizer');
+    await opts.client.patch(PVS, '', name, 'merge', { metadata: { resourceVersion: pv.metadata.resourceVersion, finalizers } }).catch(ignoreGone);
+  };
+  // A pod that finishes or goes releases the claims it named.
+  const claimsOfPod = (p: PodObj): ObjectKey[] => claimNamesOf(p).map((n) => ({ namespace: p.metadata.namespace ?? '', name: n }));
+  return Promise.all([
+    runController({ name: 'pvc-protection', log: opts.log, workers: 1, reconcile: reconcileClaim,
+      sources: [{ informer: claims }, { informer: pods, keysFor: claimsOfPod }] as unknown as EventSource[] }),
+    runController({ name: 'pv-protection', log: opts.log, workers: 1, reconcile: reconcileVolume, sources: [{ informer: volumes }] as unknown as EventSource[] }),
+  ]);
+}
