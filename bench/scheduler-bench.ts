@@ -5,7 +5,7 @@
  *   bindings. The pods name `schedulerName: bench-scheduler`, so the server's own scheduler leaves
  *   them alone and the measured one runs in its own process, like kube-scheduler.
  * Usage: node --import tsx bench/scheduler-bench.ts [--nodes 500] [--pods 3000] [--transport socket|https]
- *        [--bind api|none] [--binds-in-flight 64] [--scheduled-events on|off]
+ *        [--bind api|none] [--binds-in-flight 64] [--scheduled-events on|off] [--server-prof DIR]
  *        (goal: --nodes 5000 --pods 30000 at >= 1,500 pods/s)
  * Traffic goes only to the server it starts on 127.0.0.1.
  */
@@ -29,6 +29,8 @@ const inFlight = Number(opt('binds-in-flight', '64'));
 /** `--scheduled-events off` skips the Normal `Scheduled` event per pod (to see its share). */
 const scheduledEvents = opt('scheduled-events', 'on') !== 'off';
 const concurrency = 32;
+/** `--server-prof DIR` writes a CPU profile of the server process there. */
+const serverProf = opt('server-prof', '');
 
 function node(i: number): KubeObject {
   const alloc = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '100Gi' };
@@ -67,7 +69,7 @@ function rssMb(pid: number): number {
 async function main(): Promise<void> {
   // The API server alone, as kube's scheduler_perf runs it: no node-lifecycle controller tainting
   // and evicting the bench's lease-less nodes, no second scheduler watching.
-  const server = await startTestServer({ extraArgs: ['--disable-controllers', '--disable-scheduler'] });
+  const server = await startTestServer({ extraArgs: ['--disable-controllers', '--disable-scheduler'], ...(serverProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${serverProf}`] } : {}) });
   const connect = (agent: string): KubeClient => transport === 'https'
     ? createClient({ server: server.url, caPem: server.caPem, token: server.token, userAgent: agent })
     : createClient({ server: 'http://localhost', socketPath: join(server.dataDir, 'apiserver.sock'), userAgent: agent });

@@ -174,12 +174,18 @@ test('delete: immediate, with finalizers, and graceful for bound pods', async ()
   assert.equal((await api.request('GET', '/api/v1/namespaces/default/configmaps/f1')).status, 404);
 
   const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'g1' }, spec: { containers: [{ name: 'a', image: 'busybox' }] } };
-  await api.request('POST', '/api/v1/namespaces/default/pods', pod);
-  const bind = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1' }, target: { kind: 'Node', name: 'n1' } });
+  const created = (await api.request('POST', '/api/v1/namespaces/default/pods', pod)).json;
+  const stale = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1', uid: 'not-this-pod' }, target: { kind: 'Node', name: 'n1' } });
+  assert.equal(stale.status, 409, 'the uid precondition protects a re-created pod of the same name');
+  const dry = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding?dryRun=All', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1' }, target: { kind: 'Node', name: 'n1' } });
+  assert.equal(dry.status, 201, dry.text);
+  assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/g1')).json.spec.nodeName, undefined, 'dryRun writes nothing');
+  const bind = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1', uid: created.metadata.uid }, target: { kind: 'Node', name: 'n1' } });
   assert.equal(bind.status, 201, bind.text);
   const bound = (await api.request('GET', '/api/v1/namespaces/default/pods/g1')).json;
   assert.equal(bound.spec.nodeName, 'n1');
   assert.equal(bound.status.conditions.find((c: any) => c.type === 'PodScheduled')?.status, 'True');
+  assert.ok(Number(bound.metadata.resourceVersion) > Number(created.metadata.resourceVersion));
   const again = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'g1' }, target: { kind: 'Node', name: 'n2' } });
   assert.equal(again.status, 409, 'a bound pod cannot be bound again');
   const graceful = await api.request('DELETE', '/api/v1/namespaces/default/pods/g1');
