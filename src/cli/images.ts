@@ -47,3 +47,32 @@ async function openStore(dataDir: string) {
   const [{ ImageStore }, { createLogger }] = await Promise.all([import('../agent/images/image-store.js'), import('../server/create-logger.js')]);
   return new ImageStore(join(dataDir, 'images'), createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn'));
 }
+
+/**
+ * `flotilla images pull REF [--creds USER:PASSWORD]`: pulls from the registry (mirrors, credentials
+ * and TLS from `<data-dir>/registries.yaml`) into `<data-dir>/images`, like `crictl pull`.
+ * Exits 1 with the registry's reason on failure.
+ */
+export async function pullImage(ref: string, flags: ImagesFlags & { creds?: string }): Promise<void> {
+  const [{ ImagePuller }, { loadRegistriesConfig }, { parseImageName }, { createLogger }] = await Promise.all([
+    import('../agent/images/pull-image.js'), import('../agent/images/registries-config.js'),
+    import('../agent/images/registry/image-name.js'), import('../server/create-logger.js'),
+  ]);
+  const store = await openStore(flags.dataDir);
+  const log = createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn');
+  try {
+    const secrets = [];
+    if (flags.creds) {
+      const colon = flags.creds.indexOf(':');
+      if (colon <= 0) throw new Error('--creds must be USER:PASSWORD');
+      secrets.push({ match: parseImageName(ref).host, username: flags.creds.slice(0, colon), password: flags.creds.slice(colon + 1) });
+    }
+    const puller = new ImagePuller({ store, registries: await loadRegistriesConfig(flags.dataDir), log });
+    const t0 = performance.now();
+    const img = await puller.pull(ref, { secrets });
+    process.stdout.write(`pulled ${parseImageName(ref).ref} ${img.id} (${img.size} bytes in ${((performance.now() - t0) / 1000).toFixed(3)}s)\n`);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}

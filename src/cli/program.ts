@@ -101,6 +101,9 @@ export function buildProgram(): Command {
   images.command('import <file>').description('import an OCI-layout or docker-save tar archive')
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--name <ref>', 'name for images the archive leaves unnamed')
     .action(async (file: string, flags: { dataDir: string; name?: string }) => (await import('./images.js')).importImages(file, flags));
+  images.command('pull <ref>').description('pull an image from its registry (mirrors and credentials from <data-dir>/registries.yaml)')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--creds <user:password>', 'registry credentials')
+    .action(async (ref: string, flags: { dataDir: string; creds?: string }) => (await import('./images.js')).pullImage(ref, flags));
   images.command('ls').description('list images').option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
     .action(async (flags: { dataDir: string }) => (await import('./images.js')).listImages(flags));
   images.command('rm <ref>').description('remove an image').option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
