@@ -29,6 +29,7 @@ import { startDisruptionController } from './disruption/start-disruption-control
 import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
+import { startHpaController } from './hpa/start-hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
 
@@ -84,6 +85,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startVolumeControllers({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startHpaController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => { running.push(c); }),
       startVolumeProtection({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
     ]);
