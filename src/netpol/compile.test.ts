@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy, NetworkPolicySpec } from 'kubernetes-types/networking/v1.js';
 import { compilePolicies, normalizeCidr, policyTypes, type CompileInput } from './compile.js';
-import { renderTable } from './render.js';
+import { renderTable, renderUpdate } from './render.js';
 
 function pod(ns: string, name: string, ip: string, labels: Record<string, string> = {}, extra: { node?: string; ports?: { name: string; containerPort: number; protocol?: string }[]; phase?: string; hostNetwork?: boolean } = {}): Pod {
   return {
@@ -140,6 +140,50 @@ test('renderTable: whole-table replacement with sets, chains, maps and the forwa
     '    ip daddr vmap @ingress-pods',
     '  }',
     '}',
+    '',
+  ].join('\n'));
+});
+
+test('renderUpdate: only differences, deletions after nothing refers to them; nothing when unchanged', () => {
+  const allowClients = policy('x', 'allow', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] });
+  const before = compile([allowClients]);
+  assert.equal(renderUpdate('T', before, before), '');
+  const chainA = before.ingress.get('10.42.0.2') ?? '';
+  const set = [...before.peerSets.keys()][0] ?? '';
+
+  // c becomes a client: one set element added, no chain touched.
+  const relabelled = pods.map((p) => (p.metadata?.name === 'c' ? pod('x', 'c', '10.42.0.4', { role: 'client' }) : p));
+  assert.equal(renderUpdate('T', compile([allowClients], { pods: relabelled }), before), `add element ip T ${set} { 10.42.0.4 }\n`);
+
+  // The policy now also allows y: a's chain refilled, a new set; b gets isolated by a second policy.
+  const both = compile([
+    policy('x', 'allow', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }] }] }),
+    policy('x', 'deny-b', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] }),
+  ]);
+  const blue = [...both.peerSets.keys()][0] ?? '';
+  const chainB = both.egress.get('10.42.0.3') ?? '';
+  assert.equal(renderUpdate('T', both, before), [
+    `add set ip T ${blue} { type ipv4_addr; }`,
+    `add element ip T ${blue} { 10.42.1.5 }`,
+    `flush chain ip T ${chainA}`,
+    'add rule ip T ' + chainA + ' ip saddr 10.42.0.2 accept',
+    `add rule ip T ${chainA} ip saddr @${blue} accept comment "x/allow ingress[0]"`,
+    `add rule ip T ${chainA} drop`,
+    `add chain ip T ${chainB}`,
+    `add rule ip T ${chainB} ip daddr 10.42.0.3 return`,
+    `add rule ip T ${chainB} drop`,
+    `add element ip T egress-pods { 10.42.0.3 : jump ${chainB} }`,
+    `delete set ip T ${set}`,
+    '',
+  ].join('\n'));
+
+  // Back to no policy: map elements first, then chains and sets.
+  assert.equal(renderUpdate('T', compile([]), both), [
+    'delete element ip T ingress-pods { 10.42.0.2 }',
+    'delete element ip T egress-pods { 10.42.0.3 }',
+    `delete chain ip T ${chainA}`,
+    `delete chain ip T ${chainB}`,
+    `delete set ip T ${blue}`,
     '',
   ].join('\n'));
 });

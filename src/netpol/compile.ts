@@ -86,24 +86,33 @@ export function compilePolicies(input: CompileInput): PolicyTable {
   }
   // Pods with a usable IP, one per IP (a finished pod's IP may be reused; the first by name wins).
   const pods: { pod: Pod; ip: string }[] = [];
+  const podsByNs = new Map<string, { pod: Pod; ip: string }[]>();
   const seenIPs = new Set<string>();
   for (const pod of [...input.pods].sort(byKey)) {
     const ip = policyPodIP(pod);
     if (!ip || seenIPs.has(ip)) continue;
     seenIPs.add(ip);
     pods.push({ pod, ip });
+    const ns = pod.metadata?.namespace ?? '';
+    const list = podsByNs.get(ns);
+    if (list) list.push({ pod, ip }); else podsByNs.set(ns, [{ pod, ip }]);
   }
-  const policies = [...input.policies].sort(byKey);
+  const policiesByNs = new Map<string, NetworkPolicy[]>();
+  for (const np of [...input.policies].sort(byKey)) {
+    const ns = np.metadata?.namespace ?? '';
+    const list = policiesByNs.get(ns);
+    if (list) list.push(np); else policiesByNs.set(ns, [np]);
+  }
 
   const peerSet = (policyNs: string, peer: NetworkPolicyPeer): string => {
     const def = JSON.stringify({ ns: peer.namespaceSelector ? undefined : policyNs, nsSel: peer.namespaceSelector, podSel: peer.podSelector });
     const name = `peers-${short(def)}`;
     if (!out.peerSets.has(name)) {
-      const ips = pods.filter(({ pod }) => {
-        const ns = pod.metadata?.namespace ?? '';
-        if (peer.namespaceSelector ? !selectorMatches(peer.namespaceSelector, nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns }) : ns !== policyNs) return false;
-        return !peer.podSelector || selectorMatches(peer.podSelector, pod.metadata?.labels);
-      }).map((p) => p.ip);
+      const nsSel = peer.namespaceSelector;
+      const inNamespaces = nsSel
+        ? [...podsByNs].filter(([ns]) => selectorMatches(nsSel, nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns })).flatMap(([, list]) => list)
+        : podsByNs.get(policyNs) ?? [];
+      const ips = inNamespaces.filter(({ pod }) => !peer.podSelector || selectorMatches(peer.podSelector, pod.metadata?.labels)).map((p) => p.ip);
       out.peerSets.set(name, sortIPs(ips));
     }
     return name;
@@ -124,7 +133,7 @@ export function compilePolicies(input: CompileInput): PolicyTable {
 
   for (const { pod, ip } of pods) {
     if (input.nodeName !== undefined && pod.spec?.nodeName !== input.nodeName) continue;
-    const selecting = policies.filter((np) => policySelects(np, pod));
+    const selecting = (policiesByNs.get(pod.metadata?.namespace ?? '') ?? []).filter((np) => policySelects(np, pod));
     for (const dir of ['ingress', 'egress'] as const) {
       const applying = selecting.filter((np) => policyTypes(np).includes(dir));
       if (!applying.length) continue;

@@ -37,3 +37,53 @@ export function renderTable(table: string, t: PolicyTable): string {
   );
   return out.join('\n') + '\n';
 }
+
+function diffElements(prev: string[], next: string[]): { add: string[]; del: string[] } {
+  const p = new Set(prev);
+  const n = new Set(next);
+  return { add: next.filter((e) => !p.has(e)), del: prev.filter((e) => !n.has(e)) };
+}
+
+/**
+ * The `nft -f` script that turns `prev` (what the kernel holds, as last applied) into `next`, as
+ * one transaction; without prev, the whole table (renderTable). Only differences are sent: set
+ * and map elements added/deleted, changed chains flushed and refilled, stale chains and sets
+ * deleted once nothing refers to them. Empty string = nothing to do. Pure.
+ */
+export function renderUpdate(table: string, next: PolicyTable, prev?: PolicyTable): string {
+  if (!prev) return renderTable(table, next);
+  const t = `ip ${table}`;
+  const out: string[] = [];
+  const late: string[] = []; // deletions of element lists, chains and sets: after nothing refers to them
+  const setTypes: [Map<string, string[]>, Map<string, string[]>, string][] = [
+    [next.peerSets, prev.peerSets, 'ipv4_addr'], [next.portSets, prev.portSets, 'ipv4_addr . inet_service'],
+  ];
+  for (const [nextSets, prevSets, type] of setTypes) {
+    for (const [name, els] of nextSets) {
+      const old = prevSets.get(name);
+      if (!old) out.push(`add set ${t} ${name} { type ${type}; }`);
+      const d = diffElements(old ?? [], els);
+      if (d.add.length) out.push(`add element ${t} ${name} { ${d.add.join(', ')} }`);
+      if (d.del.length) out.push(`delete element ${t} ${name} { ${d.del.join(', ')} }`);
+    }
+  }
+  for (const [name, rules] of next.chains) {
+    const old = prev.chains.get(name);
+    if (old && old.join('\n') === rules.join('\n')) continue;
+    out.push(old ? `flush chain ${t} ${name}` : `add chain ${t} ${name}`);
+    for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
+  }
+  for (const dir of ['ingress', 'egress'] as const) {
+    const map = `${dir}-pods`;
+    const del: string[] = [];
+    const add: string[] = [];
+    for (const [ip, chain] of prev[dir]) if (next[dir].get(ip) !== chain) del.push(ip);
+    for (const [ip, chain] of next[dir]) if (prev[dir].get(ip) !== chain) add.push(`${ip} : jump ${chain}`);
+    if (del.length) out.push(`delete element ${t} ${map} { ${del.join(', ')} }`);
+    if (add.length) out.push(`add element ${t} ${map} { ${add.join(', ')} }`);
+  }
+  for (const name of prev.chains.keys()) if (!next.chains.has(name)) late.push(`delete chain ${t} ${name}`);
+  for (const [nextSets, prevSets] of setTypes) for (const name of prevSets.keys()) if (!nextSets.has(name)) late.push(`delete set ${t} ${name}`);
+  const all = [...out, ...late];
+  return all.length ? all.join('\n') + '\n' : '';
+}

@@ -8,8 +8,8 @@ import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
 import { runCommand } from '../agent/runtime/run-command.js';
-import { compilePolicies } from './compile.js';
-import { renderTable } from './render.js';
+import { compilePolicies, type PolicyTable } from './compile.js';
+import { renderUpdate } from './render.js';
 
 const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') as ResourceType;
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
@@ -55,10 +55,10 @@ function slimPod(o: KubeObject): KubeObject {
  * Starts NetworkPolicy enforcement on a node:
  *
  *   NetworkPolicy / Pod (all nodes: peers) / Namespace informers --(any event)--> coalesced sync
- *     --> compilePolicies (pure) --> renderTable (pure) --> one `nft -f -` (skipped when unchanged)
+ *     --> compilePolicies (pure) --> renderUpdate (pure: diff vs last applied) --> one `nft -f -` (none when unchanged)
  *
  * Resolves after the informers synced and the first table is in the kernel. A failed apply is
- * logged and retried after 1 s. Pods not selected by any policy stay allow-all.
+ * logged and retried after 1 s as a full replacement of the table. Pods not selected by any policy stay allow-all.
  */
 export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promise<RunningNetworkPolicy> {
   const log = opts.log.child({ component: 'netpol' });
@@ -68,7 +68,7 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   const pods = new Informer(opts.client, PODS, { log, transform: slimPod });
   const namespaces = new Informer(opts.client, NAMESPACES, { log });
   const st = { syncs: 0, skipped: 0, failures: 0, lastSyncMs: 0 };
-  let applied = '';
+  let applied: PolicyTable | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let lastStart = 0;
@@ -85,23 +85,24 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     const done = waiters;
     waiters = [];
     const t0 = performance.now();
-    const script = renderTable(table, compilePolicies({
+    const next = compilePolicies({
       policies: policies.list() as unknown as NetworkPolicy[],
       pods: pods.list() as unknown as Pod[],
       namespaces: namespaces.list() as unknown as Namespace[],
       nodeName: opts.nodeName,
-    }));
-    if (script === applied) {
+    });
+    const script = renderUpdate(table, next, applied);
+    if (!script) {
       st.skipped++;
     } else {
       try {
         await runCommand('nft', ['-f', '-'], { input: script });
-        applied = script;
+        applied = next;
         st.syncs++;
         st.lastSyncMs = performance.now() - t0;
       } catch (err) {
         st.failures++;
-        applied = '';
+        applied = undefined; // next attempt replaces the table whole
         log.error({ err }, 'network policy sync failed; retrying');
         if (!stopped) setTimeout(() => schedule(), 1000).unref();
       }
