@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -23,6 +24,8 @@ const sha = (b: Buffer | string): string => `sha256:${createHash('sha256').updat
 
 let dir = '';
 let registry: Server;
+let tlsRegistry: Server;
+let tlsPort = 0;
 let blobHost: Server;
 let port = 0;
 let blobPort = 0;
@@ -64,7 +67,7 @@ before(async () => {
   });
   blobPort = await listen(blobHost);
 
-  registry = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'http://x');
     const auth = req.headers.authorization ?? '';
     seen.push(`${req.method} ${url.pathname} ${auth.split(' ')[0] || '-'}`);
@@ -95,12 +98,19 @@ before(async () => {
     if (ref === sha(config)) return void res.writeHead(200).end(config);
     if (ref === sha(layer)) return void res.writeHead(307, { location: `http://127.0.0.1:${blobPort}/data/layer` }).end();
     res.writeHead(404).end();
-  });
+  };
+  registry = createServer(handler);
   port = await listen(registry);
+  // The same registry over HTTPS with a self-signed certificate for 127.0.0.1.
+  await runCommand('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')]);
+  tlsRegistry = createHttpsServer({ key: await readFile(join(dir, 'tls.key')), cert: await readFile(join(dir, 'tls.crt')) }, handler);
+  tlsPort = await listen(tlsRegistry);
 });
 
 after(async () => {
   registry?.close();
+  tlsRegistry?.close();
   blobHost?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -160,4 +170,19 @@ test('mirrors are tried in order (a dead one skipped); a blob whose digest is wr
   await assert.rejects(puller.pull(`127.0.0.1:${port}/team/app@${sha('lie')}`), /manifest sha256:[0-9a-f]{64}: the content received has digest /);
   const byDigest = await puller.pull(`127.0.0.1:${port}/team/app@${sha(list)}`);
   assert.equal(byDigest.id, sha(config));
+});
+
+test('an HTTPS mirror: its certificate is checked (refused unknown, accepted with ca_file or insecure_skip_verify)', async () => {
+  // Registry name 127.0.0.1:1: its own endpoint (plain HTTP, nothing listening) is the fallback, so nothing leaves 127.0.0.1.
+  const mirror = (tls: Record<string, unknown>) => ({ mirrors: { '127.0.0.1:1': { endpoint: [`https://127.0.0.1:${tlsPort}`] } }, configs: { [`127.0.0.1:${tlsPort}`]: { tls } } });
+  const lines: string[] = [];
+  const captured = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+  const pull = (tls: Record<string, unknown>, n: number) => new ImagePuller({ store: new ImageStore(join(dir, `tls${n}`), log), log: captured, registries: mirror(tls) }).pull('127.0.0.1:1/team/app:v1');
+  await assert.rejects(pull({}, 1), /failed to pull and unpack image "127\.0\.0\.1:1\/team\/app:v1": failed to do request: GET http:\/\/127\.0\.0\.1:1\//);
+  const mirrorFailure = lines.map((l) => JSON.parse(l) as { endpoint?: string; err?: string }).find((l) => l.endpoint === `https://127.0.0.1:${tlsPort}`);
+  assert.match(mirrorFailure?.err ?? '', /self[- ]signed certificate/i);
+  seen.length = 0;
+  assert.equal((await pull({ ca_file: join(dir, 'tls.crt') }, 2)).id, sha(config));
+  assert.ok(seen.includes('GET /v2/team/app/manifests/v1 Bearer'), 'served by the HTTPS endpoint');
+  assert.equal((await pull({ insecure_skip_verify: true }, 3)).id, sha(config));
 });
