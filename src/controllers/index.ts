@@ -8,6 +8,7 @@
  *   serviceaccount      a `default` ServiceAccount in every active namespace
  *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
  *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
+ *   servicelb           status.loadBalancer.ingress of LoadBalancer Services (pool or node addresses)
  *   pvc/pv-protection   a claim in use by a pod (a bound volume) is not removed until released
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  */
@@ -29,6 +30,7 @@ import { startDisruptionController } from './disruption/start-disruption-control
 import { startStatefulSetController } from './statefulset/start-statefulset-controller.js';
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
+import { startServiceLbController } from './servicelb/servicelb-controller.js';
 import { startHpaController } from './hpa/start-hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
@@ -43,6 +45,8 @@ export interface StartControllersOptions {
   log: Logger;
   /** Namespace controller poll interval while contents are going away (default 1 s). */
   namespacePollMs?: number;
+  /** Addresses the built-in LoadBalancer provider hands out (default none: the Ready nodes' InternalIPs). */
+  serviceLbPool?: string[];
 }
 
 export interface Controllers {
@@ -85,6 +89,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startVolumeControllers({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
+      startServiceLbController({ client: opts.client, informers, log, pool: opts.serviceLbPool }).then((c) => { running.push(c); }),
       startHpaController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
       startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => { running.push(c); }),
       startVolumeProtection({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
