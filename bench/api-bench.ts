@@ -59,7 +59,7 @@ async function main() {
   const call = (method: string, path: string, body?: string, headers: Record<string, string> = {}, a: Agent = agent) =>
     new Promise<{ status: number; body: string; ms: number }>((resolve, reject) => {
       const t0 = performance.now();
-      const req = request({ host: url.hostname, port: url.port, method, path, agent: a, headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...headers } }, (res) => {
+      const req = request({ host: url.hostname, port: url.port, method, path, agent: a, headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', ...(body === undefined ? {} : { 'content-length': Buffer.byteLength(body) }), ...headers } }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: performance.now() - t0 }));
@@ -81,7 +81,10 @@ async function main() {
       const out = spawnSync('wrk', ['-t1', `-c${concurrency}`, `-d${seconds}s`, '-s', 'bench/wrk/create-pods.lua', server.url, '--', server.token, 'bench-rate'], { encoding: 'utf8' });
       const figures = JSON.parse(/WRKJSON (\{.*\})/.exec(out.stdout)?.[1] ?? '{"created":0,"failed":0}') as { created: number; failed: number; p50Ms?: number; p99Ms?: number };
       failures += figures.failed;
-      await call('DELETE', '/api/v1/namespaces/bench-rate/pods', JSON.stringify({ gracePeriodSeconds: 0 }));
+      // (A DELETE body needs its Content-Length: without it Node's server reads the body as a new,
+      // malformed request, and answers that with a bare 400 while the real deletion runs on.)
+      const cleared = await call('DELETE', '/api/v1/namespaces/bench-rate/pods', JSON.stringify({ gracePeriodSeconds: 0 }));
+      if (cleared.status !== 200) throw new Error(`deleting the rate-test pods: ${cleared.status} ${cleared.body.slice(0, 200)}`);
       createRate = { tool: 'wrk -t1 -c32', seconds, perSecond: Math.round(figures.created / seconds), p50Ms: figures.p50Ms, p99Ms: figures.p99Ms };
     } else {
       createRate = { tool: 'node https client', seconds: 0, perSecond: 0 };

@@ -67,3 +67,22 @@ test('the event history is also bounded by the bytes of the objects it keeps', a
   cache.stop();
   await store.close();
 });
+
+test('events older than the age limit are forgotten, even when the cluster is idle; resuming from the newest one still works', async () => {
+  const store = await openStore('memory', '');
+  let now = 1_000_000;
+  const cache = new WatchCache({ store, fieldsOf, eventMaxAgeMs: 40, now: () => now });
+  await cache.start();
+  const start = cache.revision;
+  const a = await store.create('/registry/core/configmaps/ns/a', cm('a'));
+  const b = await store.create('/registry/core/configmaps/ns/b', cm('b'));
+  assert.ok(a.ok && b.ok);
+  await cache.waitFor(b.revision);
+  assert.equal(cache.eventsSince('/registry/core/configmaps/', start)?.length, 2);
+  now += 41;
+  await new Promise((r) => setTimeout(r, 120)); // the age timer runs every eventMaxAgeMs (here)
+  assert.equal(cache.eventsSince('/registry/core/configmaps/', start), undefined, 'aged out: 410 for older revisions');
+  assert.deepEqual(cache.eventsSince('/registry/core/configmaps/', b.revision), [], 'a watch from the newest forgotten revision misses nothing');
+  cache.stop();
+  await store.close();
+});

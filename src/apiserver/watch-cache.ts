@@ -38,6 +38,8 @@ export interface CachedEvent {
   current: CachedObject;
   /** The state before a MODIFIED or DELETED, when known (selector transitions need it). */
   previous?: CachedObject;
+  /** When the cache received it (ms since the epoch), for the age limit. */
+  at: number;
   /** Serialisations of this event keyed by form (e.g. `json:apps/v1`), made by the watch server on first use. */
   lines?: Map<string, Buffer>;
 }
@@ -58,6 +60,10 @@ export interface WatchCacheOptions {
   /** At most this many bytes of object JSON held by kept events (default 64 MiB): a burst of
    *  deletes keeps every deleted object alive in the ring, so bound it by size too. */
   eventBytes?: number;
+  /** Events older than this are forgotten (default 75 s, kube's eventFreshDuration), so history
+   *  from a burst does not stay in memory. Watch bookmarks (every 30 s) keep clients resumable. */
+  eventMaxAgeMs?: number;
+  now?: () => number;
 }
 
 export class WatchCache {
@@ -74,12 +80,19 @@ export class WatchCache {
   private readonly maxBytes: number;
   /** Bytes of object JSON referenced by the live part of the ring (shared objects counted once per event). */
   private ringBytes = 0;
+  /** Revision of the newest forgotten event (or of the initial load): watches resume only from here on. */
+  private floor = 0;
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+  private ageTimer?: NodeJS.Timeout;
   /** Objects a writer in this process is about to store, so their events need no re-parse. */
   private readonly expected = new Map<string, { bytes: Uint8Array; obj: KubeObject }>();
 
   constructor(private readonly options: WatchCacheOptions) {
     this.capacity = options.eventCapacity ?? 20000;
     this.maxBytes = options.eventBytes ?? 64 * 1024 * 1024;
+    this.maxAgeMs = options.eventMaxAgeMs ?? 75_000;
+    this.now = options.now ?? Date.now;
   }
 
   get revision(): number { return this._revision; }
@@ -98,6 +111,12 @@ export class WatchCache {
       startAfter = page.items[page.items.length - 1].key;
     }
     this._revision = revision ?? 0;
+    this.floor = this._revision;
+    if (!this.ageTimer) {
+      // An idle cluster gets no events to trim on, so age out old ones on a timer too.
+      this.ageTimer = setInterval(() => this.trimRing(), Math.min(10_000, this.maxAgeMs));
+      this.ageTimer.unref();
+    }
     this.storeWatch = store.watch('/registry/', {
       afterRevision: this._revision,
       onEvents: (events) => this.apply(events),
@@ -107,6 +126,8 @@ export class WatchCache {
   }
 
   stop(): void {
+    if (this.ageTimer) clearInterval(this.ageTimer);
+    this.ageTimer = undefined;
     this.storeWatch?.cancel();
     this.storeWatch = undefined;
   }
@@ -161,8 +182,7 @@ export class WatchCache {
    * one synchronous turn.
    */
   eventsSince(resourcePrefix: string, revision: number): CachedEvent[] | undefined {
-    const oldest = this.ring.length > this.ringStart ? this.ring[this.ringStart].revision : this._revision + 1;
-    if (revision < oldest - 1 && revision < this._revision) return undefined;
+    if (revision < this.floor && revision < this._revision) return undefined;
     const out: CachedEvent[] = [];
     let i = this.ringStart;
     // Binary search for the first event after `revision`.
@@ -190,18 +210,19 @@ export class WatchCache {
 
   private apply(events: WatchEvent[]): void {
     const out = new Map<string, CachedEvent[]>();
+    const at = this.now();
     for (const ev of events) {
       const prefix = resourcePrefixOf(ev.key);
       const previous = this.get(ev.key);
       let cached: CachedEvent;
       if (ev.type === 'put') {
         const current = this.put(ev.value);
-        cached = { type: previous ? 'MODIFIED' : 'ADDED', revision: ev.revision, current, previous };
+        cached = { type: previous ? 'MODIFIED' : 'ADDED', revision: ev.revision, current, previous, at };
       } else {
         const current = this.entry(ev.value, ev.revision);
         this.byPrefix.get(prefix)?.delete(ev.key);
         this.sortedKeys.set(prefix, undefined);
-        cached = { type: 'DELETED', revision: ev.revision, current, previous };
+        cached = { type: 'DELETED', revision: ev.revision, current, previous, at };
       }
       this.ring.push(cached);
       this.ringBytes += eventBytes(cached);
@@ -237,12 +258,19 @@ export class WatchCache {
   }
 
   private trimRing(): void {
-    while (this.ring.length - this.ringStart > this.capacity || (this.ringBytes > this.maxBytes && this.ring.length - this.ringStart > 1)) {
-      this.ringBytes -= eventBytes(this.ring[this.ringStart]);
+    const tooOld = this.now() - this.maxAgeMs;
+    while (this.ring.length > this.ringStart && (this.ring.length - this.ringStart > this.capacity
+      || (this.ringBytes > this.maxBytes && this.ring.length - this.ringStart > 1) || this.ring[this.ringStart].at < tooOld)) {
+      const dropped = this.ring[this.ringStart];
+      this.ringBytes -= eventBytes(dropped);
+      this.floor = Math.max(this.floor, dropped.revision);
       this.ringStart++;
     }
     // Drop the forgotten head in one splice now and then, not on every event.
-    if (this.ringStart > 1024 && this.ringStart > (this.ring.length >> 1)) {
+    if (this.ringStart === this.ring.length) {
+      this.ring.length = 0;
+      this.ringStart = 0;
+    } else if (this.ringStart > 1024 && this.ringStart > (this.ring.length >> 1)) {
       this.ring.splice(0, this.ringStart);
       this.ringStart = 0;
     }
