@@ -38,7 +38,8 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
     .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--default-not-ready-toleration-seconds <s>', 'tolerationSeconds new pods get for the not-ready:NoExecute taint', (v) => nonNegativeInt(v), 5)
-    .option('--default-unreachable-toleration-seconds <s>', 'tolerationSeconds new pods get for the unreachable:NoExecute taint', (v) => nonNegativeInt(v), 5);
+    .option('--default-unreachable-toleration-seconds <s>', 'tolerationSeconds new pods get for the unreachable:NoExecute taint', (v) => nonNegativeInt(v), 5)
+    .option('--service-lb-pool <addrs>', 'addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes\' InternalIPs)');
   if (withDatastore) cmd.option('--datastore <spec>', 'sqlite (in the data dir), memory, or etcd://HOST:PORT[,HOST:PORT...]', parseDatastore, 'sqlite');
   return cmd;
 }

@@ -12,6 +12,8 @@ export interface ServeFlags {
   disableScheduler?: boolean;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
+  /** Addresses of the built-in LoadBalancer provider (controllers/servicelb parseLbPool syntax). */
+  serviceLbPool?: string;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -40,10 +42,18 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
       process.exit(1);
     }
   }
+  let serviceLbPool: string[] | undefined;
+  try {
+    serviceLbPool = flags.serviceLbPool ? (await import('../controllers/servicelb/lb-addresses.js')).parseLbPool(flags.serviceLbPool) : undefined;
+  } catch (err) {
+    out(`start-up failed: --service-lb-pool: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   const options: StartServerOptions = {
     dataDir: flags.dataDir, datastore: flags.datastore, port: flags.port, host: flags.bindAddress, tlsSans: [...flags.tlsSan, ...(nodesPlan?.tlsSans ?? [])], log, progress: out,
     controllers: !flags.disableControllers, scheduler: !flags.disableScheduler,
     defaultTolerationSeconds: { notReady: flags.defaultNotReadyTolerationSeconds ?? 5, unreachable: flags.defaultUnreachableTolerationSeconds ?? 5 },
+    serviceLbPool,
   };
   let running;
   try {

@@ -4,6 +4,8 @@ export interface BuiltInControllersOptions {
   /** This server's loopback Unix socket (see loopback-server.ts). */
   socketPath: string;
   log: Logger;
+  /** Addresses of the built-in LoadBalancer provider (default: node InternalIPs). */
+  serviceLbPool?: string[];
 }
 
 /** Running controllers; stop() ends their watches and closes their client. Idempotent. */
@@ -23,7 +25,7 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
   const client = createClient({ server: 'http://localhost', socketPath: options.socketPath, userAgent: 'flotilla-controllers' });
   let controllers;
   try {
-    controllers = await startControllers({ client, log: options.log });
+    controllers = await startControllers({ client, log: options.log, serviceLbPool: options.serviceLbPool });
   } catch (err) {
     await client.close();
     throw err;

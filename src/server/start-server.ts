@@ -39,6 +39,8 @@ export interface StartServerOptions {
   scheduler?: boolean;
   /** tolerationSeconds new pods get for the not-ready / unreachable taints (default 5 s each). */
   defaultTolerationSeconds?: { notReady: number; unreachable: number };
+  /** Addresses the built-in LoadBalancer provider hands out (default: the Ready nodes' InternalIPs). */
+  serviceLbPool?: string[];
 }
 
 export interface RunningServer {
@@ -119,7 +121,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Controllers and scheduler run only while this server holds their Lease (several servers on one etcd).
     const elected = (name: string, start: () => Promise<{ stop(): Promise<void> } | undefined>) =>
       import('../controllers/leader-election/start-elected.js').then(({ startElected }) => startElected({ socketPath, log, name, dataDir, start }));
-    const controllers = options.controllers === false ? Promise.resolve(undefined) : elected('flotilla-controller-manager', () => startBuiltInControllers({ socketPath, log }).then(
+    const controllers = options.controllers === false ? Promise.resolve(undefined) : elected('flotilla-controller-manager', () => startBuiltInControllers({ socketPath, log, serviceLbPool: options.serviceLbPool }).then(
       (c) => {
         log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
         return c;
