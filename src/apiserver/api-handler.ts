@@ -17,6 +17,7 @@ import { serveWatch } from './watch-server.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
 import { selectableFields } from './rest/selectable-fields.js';
 import { serveResource } from './rest/serve-resource.js';
+import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
 import { createAdmission, type DefaultTolerationSeconds } from './admission/index.js';
@@ -28,7 +29,7 @@ export type { UserInfo };
 export interface ApiHandler {
   /** Serves every Kubernetes API path (/api, /apis, /openapi/*, resources). Never throws; writes a Status on error. */
   handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): void;
-  /** Upgrade requests (exec, attach, port-forward): not served yet. */
+  /** Upgrade requests: pods/exec, pods/attach, pods/portforward (proxied to the node agent). */
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo): void;
   /** True once the watch cache has loaded the store. */
   isReady(): boolean;
@@ -74,6 +75,9 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   return {
     isReady: () => cache.ready,
     async close() { compactor.stop(); cache.stop(); },
+    handleUpgrade(req, socket, head) {
+      void serveUpgrade(ctx, parseRequestInfo(req.method ?? 'GET', req.url ?? '/'), req, socket, head);
+    },
     handle(req, res, user) {
       const started = process.hrtime.bigint();
       const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');

@@ -1,0 +1,168 @@
+/**
+ * pods/<name>/exec, pods/<name>/attach and pods/<name>/portforward (GET or POST with `Upgrade:
+ * websocket` or `Upgrade: SPDY/3.1`): checks the pod and container as kube-apiserver does, then opens
+ * an HTTPS connection to the pod's node agent (CA and token from Secret
+ * kube-system/flotilla-agent-<node>, as pods/log), forwards the upgrade request with its Upgrade,
+ * Sec-WebSocket-* and X-Stream-Protocol-Version headers to the kubelet-style path (`/exec/ns/pod/c`,
+ * `/attach/ns/pod/c`, `/portForward/ns/pod`), relays the agent's 101 and then splices the two
+ * connections byte for byte both ways: the API server does not look into WebSocket or SPDY
+ * (like kube-apiserver's UpgradeAwareHandler). Failures before the upgrade are answered with a Status.
+ */
+import type { IncomingMessage } from 'node:http';
+import { request } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { KubeObject } from '../../api/object.js';
+import { ApiError, errors, toStatus } from '../../api/errors.js';
+import { findResourceType } from '../../api/resource-types.js';
+import type { NonResourceRequest, ResourceRequest } from '../request-info.js';
+import { logContainer } from './pod-logs.js';
+import { decodeObject, storageKey } from './storage-key.js';
+import type { RestContext } from './rest-context.js';
+
+export const UPGRADE_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
+const FORWARDED_HEADERS = ['upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
+const PASSED_QUERY: Record<string, string[]> = {
+  exec: ['command', 'stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error'],
+  attach: ['stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error'],
+  portforward: ['ports'],
+};
+
+interface PodLike extends KubeObject {
+  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
+  status?: { phase?: string };
+}
+interface NodeLike extends KubeObject {
+  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+}
+
+async function read<T extends KubeObject>(ctx: RestContext, plural: string, namespace: string, name: string): Promise<T | undefined> {
+  const rt = findResourceType('', 'v1', plural);
+  if (!rt) return undefined;
+  const stored = await ctx.store.get(storageKey(rt, namespace, name));
+  return stored ? decodeObject<T>(stored.value) : undefined;
+}
+
+/** The agent request for a pods/<sub> upgrade: path with query, and where the agent is. */
+export interface AgentTarget {
+  host: string;
+  port: number;
+  caPem: string;
+  token: string;
+  path: string;
+}
+
+/** Validates the request against the stored pod and finds its node's agent (kube-apiserver's checks and messages). */
+export async function upgradeTarget(ctx: RestContext, info: ResourceRequest): Promise<AgentTarget> {
+  const sub = info.subresource;
+  const pod = await read<PodLike>(ctx, 'pods', info.namespace, info.name);
+  if (!pod) throw errors.notFound('pods', info.name);
+  const q = info.query;
+  let path: string;
+  const enc = encodeURIComponent;
+  if (sub === 'exec' || sub === 'attach') {
+    const container = logContainer(pod, q.get('container'));
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      throw errors.badRequest(`cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
+    }
+    if (sub === 'exec' && q.getAll('command').length === 0) throw errors.badRequest('you must specify at least one command for the container');
+    path = `/${sub}/${enc(info.namespace)}/${enc(info.name)}/${enc(container)}`;
+  } else {
+    path = `/portForward/${enc(info.namespace)}/${enc(info.name)}`;
+  }
+  const passed = new URLSearchParams();
+  for (const k of PASSED_QUERY[sub] ?? []) for (const v of q.getAll(k)) passed.append(k, v);
+  const qs = passed.toString();
+
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw errors.badRequest(`pod ${info.name} does not have a host assigned`);
+  const node = await read<NodeLike>(ctx, 'nodes', '', nodeName);
+  if (!node) throw errors.badRequest(`node ${nodeName} of pod ${info.name} not found`);
+  const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
+  const secret = await read<KubeObject & { data?: Record<string, string> }>(ctx, 'secrets', 'kube-system', `flotilla-agent-${nodeName}`);
+  const caPem = secret?.data?.['ca.crt'] ? Buffer.from(secret.data['ca.crt'], 'base64').toString() : undefined;
+  const token = secret?.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
+  if (!caPem || !token) throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
+  return { host, port, caPem, token, path: qs ? `${path}?${qs}` : path };
+}
+
+/** Writes an error as an HTTP response on a not-yet-upgraded socket and closes it. */
+export function rejectUpgradeWithStatus(socket: Duplex, err: unknown): void {
+  const { code, body } = toStatus(err);
+  const text = JSON.stringify(body);
+  if (!socket.writable) return void socket.destroy();
+  socket.end(`HTTP/1.1 ${code} ${statusText(code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`);
+}
+
+function statusText(code: number): string {
+  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[code] ?? 'Error';
+}
+
+/** Serves one pods/{exec,attach,portforward} upgrade. Never throws: errors become a Status response. */
+export async function serveUpgrade(ctx: RestContext, info: ResourceRequest | NonResourceRequest, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  socket.on('error', () => socket.destroy());
+  try {
+    if (!info.isResource || info.group !== '' || info.resource !== 'pods' || !UPGRADE_SUBRESOURCES.has(info.subresource) || !info.name) {
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    }
+    if (req.method !== 'GET' && req.method !== 'POST') throw errors.methodNotAllowed(`${req.method} is not supported on pods/${info.subresource}`);
+    const target = await upgradeTarget(ctx, info);
+    await proxy(target, req, socket, head);
+  } catch (err) {
+    rejectUpgradeWithStatus(socket, err);
+  }
+}
+
+function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${t.token}`, Connection: 'Upgrade', Host: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}` };
+  for (const h of FORWARDED_HEADERS) {
+    const v = req.headers[h];
+    if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return new Promise((resolve, reject) => {
+    const upstream = request({ host: t.host, port: t.port, path: t.path, method: req.method, ca: t.caPem, headers, agent: false, timeout: 30_000 });
+    const onClientClose = () => upstream.destroy();
+    client.once('close', onClientClose);
+    upstream.on('upgrade', (res, agent: Duplex, agentHead: Buffer) => {
+      upstream.setTimeout(0);
+      client.off('close', onClientClose);
+      const lines = [`HTTP/1.1 101 Switching Protocols`];
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      client.write(`${lines.join('\r\n')}\r\n\r\n`);
+      if (agentHead.length) client.write(agentHead);
+      if (head.length) agent.write(head);
+      splice(client, agent);
+      resolve();
+    });
+    upstream.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => { if (body.length < 8192) body += c; });
+      res.on('end', () => reject(agentError(res.statusCode ?? 502, body)));
+      res.on('error', reject);
+    });
+    upstream.on('timeout', () => upstream.destroy(new Error('agent did not answer in time')));
+    upstream.on('error', (err) => reject(new ApiError(500, 'InternalError', `failed to reach the agent at ${t.host}:${t.port}: ${err.message}`)));
+    upstream.end();
+  });
+}
+
+/** The Status for an agent's non-101 answer (its body is a plain-text message). Pure. */
+export function agentError(code: number, body: string): ApiError {
+  const message = body.trim() || `agent answered ${code}`;
+  if (code === 404) return new ApiError(404, 'NotFound', message);
+  if (code === 400) return errors.badRequest(message);
+  return new ApiError(500, 'InternalError', message);
+}
+
+/** Both ways, until either side ends; then both are closed. */
+function splice(a: Duplex, b: Duplex): void {
+  const done = () => { a.destroy(); b.destroy(); };
+  a.pipe(b);
+  b.pipe(a);
+  for (const s of [a, b]) {
+    s.on('error', done);
+    s.on('close', done);
+  }
+}
