@@ -1,0 +1,220 @@
+/**
+ * NodePort, LoadBalancer, externalIPs and externalTrafficPolicy Local end to end: real server (its
+ * ServiceLB controller), in-process agent with real runc pods and the real nftables proxy, kubectl.
+ *
+ *   client netns flt-np-<hex> (10.77.R.2) --veth--> host fnh<hex> (10.77.R.1 = the node's InternalIP)
+ *     --> nodeIP:nodePort / LB ingress (= nodeIP) / externalIP --> proxy DNAT --> pod on bridge flp<hex>
+ *
+ * Pods run busybox httpd with a CGI answering "<pod name> <REMOTE_ADDR>", so the test sees which pod
+ * answered and which source address it saw. All traffic stays on the test's veth, netns and bridge.
+ * Runs as root; removes the netns, veth, table, bridge and containers after.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { runCommand } from '../src/agent/runtime/run-command.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { deleteTable } from '../src/proxy/index.js';
+import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const hex = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+const R = 100 + Math.floor(Math.random() * 100);
+const NODE = `np-test-${hex}`;
+const BRIDGE = `flp${hex}`;
+const TABLE = `flotilla-proxy-${BRIDGE}`;
+const NETNS = `flt-np-${hex}`;
+const VETH_HOST = `fnh${hex}`;
+const VETH_CLIENT = `fnc${hex}`;
+const NODE_IP = `10.77.${R}.1`;
+const CLIENT_IP = `10.77.${R}.2`;
+const EXTERNAL_IP = `10.78.${R}.100`;
+const POD_CIDR = `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`;
+let server: TestServer;
+let client: KubeClient;
+let agent: RunningAgent | undefined;
+let dataDir = '';
+
+async function sh(cmd: string, args: string[]): Promise<void> {
+  const r = await runCommand(cmd, args, { allowFailure: true });
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+}
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-np-'));
+  await sh('ip', ['netns', 'add', NETNS]);
+  await sh('ip', ['link', 'add', VETH_HOST, 'type', 'veth', 'peer', 'name', VETH_CLIENT, 'netns', NETNS]);
+  await sh('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', VETH_HOST]);
+  await sh('ip', ['link', 'set', VETH_HOST, 'up']);
+  await sh('ip', ['-n', NETNS, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', VETH_CLIENT]);
+  await sh('ip', ['-n', NETNS, 'link', 'set', VETH_CLIENT, 'up']);
+  await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+  // Only the externalIP goes to the node; nothing else leaves the namespace.
+  await sh('ip', ['-n', NETNS, 'route', 'add', `${EXTERNAL_IP}/32`, 'via', NODE_IP]);
+  server = await startTestServer();
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: NODE_IP, log, bridge: BRIDGE, podCIDR: POD_CIDR, blackholeRoutes: [], serverPort: 0, dns: false, nodeRoutes: false });
+  await agent.images.importArchive(await busyboxArchive());
+});
+
+after(async () => {
+  await agent?.stop();
+  await deleteTable(TABLE);
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await runCommand('ip', ['link', 'del', VETH_HOST], { allowFailure: true });
+  await runCommand('ip', ['netns', 'del', NETNS], { allowFailure: true });
+  await client?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+const CGI = 'mkdir -p /www/cgi-bin; printf \'#!/bin/sh\\necho "Content-Type: text/plain"\\necho\\necho "$(hostname) $REMOTE_ADDR"\\n\' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; exec httpd -f -p 8080 -h /www';
+const MANIFEST = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: default }
+spec:
+  replicas: 2
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+      - name: httpd
+        image: busybox
+        command: ['sh', '-c', ${JSON.stringify(CGI)}]
+        ports: [{ containerPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: np, namespace: default }
+spec:
+  type: NodePort
+  selector: { app: web }
+  externalIPs: [${EXTERNAL_IP}]
+  ports: [{ port: 80, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: np-local, namespace: default }
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  selector: { app: web }
+  ports: [{ port: 80, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: lb, namespace: default }
+spec:
+  type: LoadBalancer
+  selector: { app: web }
+  ports: [{ port: 8081, targetPort: 8080 }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: remote-only, namespace: default }
+spec:
+  type: NodePort
+  externalTrafficPolicy: Local
+  ports: [{ port: 80 }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: remote-only-1, namespace: default, labels: { kubernetes.io/service-name: remote-only } }
+addressType: IPv4
+ports: [{ name: '', port: 8080, protocol: TCP }]
+endpoints: [{ addresses: [10.42.199.9], nodeName: some-other-node, conditions: { ready: true } }]
+`;
+
+/** GET through curl inside the client namespace: "<pod> <remote addr>", or the curl error. */
+async function fromClient(url: string, timeoutS = 3): Promise<{ ok: boolean; body: string; code: number }> {
+  const r = await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sS', '--max-time', String(timeoutS), url], { allowFailure: true });
+  // httpd listens on IPv6 too and reports IPv4 clients as [::ffff:a.b.c.d].
+  const body = (r.stdout.trim() || r.stderr.trim()).replace(/\[::ffff:([\d.]+)\]/, '$1');
+  return { ok: r.code === 0, body, code: r.code };
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    const v = await fn().catch((e: unknown) => { last = e; return undefined; });
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${String(last ?? '')})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function jsonpath(kind: string, name: string, path: string): Promise<string> {
+  const r = await server.kubectl(['get', kind, name, '-o', `jsonpath={${path}}`]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+test('NodePort, LoadBalancer and externalIP reach the pods from a client namespace; externalTrafficPolicy Local keeps the client address', async () => {
+  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });
+  assert.equal(applied.code, 0, applied.stderr);
+  const rollout = await server.kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s']);
+  assert.equal(rollout.code, 0, rollout.stderr);
+  const podNames = (await server.kubectl(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).stdout.trim().split(/\s+/).sort();
+  assert.equal(podNames.length, 2, podNames.join(','));
+  const nodePort = await jsonpath('service', 'np', '.spec.ports[0].nodePort');
+  const localPort = await jsonpath('service', 'np-local', '.spec.ports[0].nodePort');
+  const remotePort = await jsonpath('service', 'remote-only', '.spec.ports[0].nodePort');
+  assert.match(nodePort, /^3\d{4}$/);
+
+  // externalTrafficPolicy Cluster: the pod sees the node (masqueraded), both replicas answer.
+  const seen = new Map<string, number>();
+  await until('the NodePort to answer', async () => ((await fromClient(`http://${NODE_IP}:${nodePort}/cgi-bin/ip`)).ok ? true : undefined));
+  for (let i = 0; i < 20; i++) {
+    const r = await fromClient(`http://${NODE_IP}:${nodePort}/cgi-bin/ip`);
+    assert.ok(r.ok, r.body);
+    const [pod, addr] = r.body.split(' ');
+    assert.ok(podNames.includes(pod ?? ''), r.body);
+    assert.notEqual(addr, CLIENT_IP, 'externalTrafficPolicy Cluster masquerades');
+    seen.set(pod ?? '', (seen.get(pod ?? '') ?? 0) + 1);
+  }
+  process.stdout.write(`# 20 requests to ${NODE_IP}:${nodePort}: ${JSON.stringify(Object.fromEntries(seen))}\n`);
+  assert.deepEqual([...seen.keys()].sort(), podNames);
+
+  // externalTrafficPolicy Local: the pod sees the client's own address.
+  const local = await until('the Local NodePort', async () => { const r = await fromClient(`http://${NODE_IP}:${localPort}/cgi-bin/ip`); return r.ok ? r : undefined; });
+  assert.equal(local.body.split(' ')[1], CLIENT_IP, local.body);
+
+  // Local with endpoints only on another node: dropped (a timeout, not a refusal).
+  const dropped = await fromClient(`http://${NODE_IP}:${remotePort}/`, 2);
+  assert.equal(dropped.ok, false);
+  assert.equal(dropped.code, 28, `curl timed out (28), got ${dropped.code}: ${dropped.body}`);
+
+  // LoadBalancer: ServiceLB gives it the node's InternalIP; the proxy DNATs that address and port.
+  const ingress = await until('the LoadBalancer ingress', async () => (await jsonpath('service', 'lb', '.status.loadBalancer.ingress[*].ip')) || undefined);
+  assert.equal(ingress, NODE_IP);
+  const viaLb = await until('the LoadBalancer address to answer', async () => { const r = await fromClient(`http://${ingress}:8081/cgi-bin/ip`); return r.ok ? r : undefined; });
+  assert.ok(podNames.includes(viaLb.body.split(' ')[0] ?? ''), viaLb.body);
+  const got = await server.kubectl(['get', 'service', 'lb']);
+  assert.match(got.stdout, new RegExp(`lb\\s+LoadBalancer\\s+10\\.43\\.\\S+\\s+${NODE_IP.replace(/\./g, '\\.')}\\s+8081:3\\d{4}/TCP`));
+
+  // externalIPs: routed to the node by the client, DNATed like the ClusterIP.
+  const viaExt = await fromClient(`http://${EXTERNAL_IP}/cgi-bin/ip`);
+  assert.ok(viaExt.ok && podNames.includes(viaExt.body.split(' ')[0] ?? ''), viaExt.body);
+
+  const rules = (await runCommand('nft', ['list', 'table', 'ip', TABLE])).stdout;
+  assert.match(rules, new RegExp(`tcp \\. ${nodePort} : goto ext-`));
+  // nft lists a one-element set as the bare address.
+  assert.match(rules, new RegExp(`ip daddr (\\{ )?${NODE_IP.replace(/\./g, '\\.')}( \\})? meta l4proto \\. th dport vmap @service-nodeports`));
+  assert.match(rules, /dnat ip to numgen random mod 2 map/);
+
+  // Scaled to 0: the node port refuses at once.
+  assert.equal((await server.kubectl(['scale', 'deployment/web', '--replicas=0'])).code, 0);
+  const refused = await until('the NodePort to refuse', async () => { const r = await fromClient(`http://${NODE_IP}:${nodePort}/`, 2); return r.code === 7 ? r : undefined; });
+  assert.match(refused.body, /after \d+ ms/); // curl 7 at once: rejected (icmp port-unreachable), not a timeout
+});
