@@ -1,0 +1,176 @@
+/**
+ * kubectl exec, cp, port-forward and attach against real containers, through the API server (which
+ * splices the upgraded connection to the node agent), with the newest kubectl (WebSocket v5 for
+ * exec/attach, SPDY tunnelled in a WebSocket for port-forward) and kubectl 1.27 (SPDY/3.1 after an
+ * HTTP upgrade). Server + in-process agent with its own bridge and pod CIDR, cleaned up in `after`.
+ * Runs as root.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { kubectlBinary, kubectlVersions } from './helpers/kubectl.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+const NODE = `exec-test-${suffix}`;
+let server: TestServer;
+let client: KubeClient;
+let agent: RunningAgent | undefined;
+let dataDir = '';
+let work = '';
+
+const pod = (name: string, script: string) => JSON.stringify({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+  spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] },
+});
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-exec-'));
+  work = await mkdtemp(join(tmpdir(), 'flotilla-exec-files-'));
+  server = await startTestServer();
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({
+    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`, serverPort: 0, proxy: false, dns: false,
+    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
+  });
+  await agent.images.importArchive(await busyboxArchive());
+  const pods: [string, string][] = [
+    ['shell', 'sleep 3600'],
+    ['web', 'mkdir -p /www && echo "hello through port-forward" > /www/index.html && exec httpd -f -p 8080 -h /www'],
+    ['ticker', 'i=0; while true; do echo tick $i; echo tock $i >&2; i=$((i+1)); sleep 0.2; done'],
+  ];
+  for (const [name, script] of pods) {
+    const r = await server.kubectl(['apply', '-f', '-'], { stdin: pod(name, script) });
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const w = await server.kubectl(['wait', '--for=condition=Ready', 'pod/shell', 'pod/web', 'pod/ticker', '--timeout=90s'], { timeoutMs: 100_000 });
+  assert.equal(w.code, 0, w.stderr);
+});
+
+after(async () => {
+  await agent?.stop();
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await client?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(work, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
+  });
+}
+
+/** Runs kubectl in the background; `until` resolves once its stdout matches. */
+function background(version: string | undefined, args: string[]) {
+  const proc = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  return {
+    proc,
+    output: () => out,
+    async until(re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline && proc.exitCode === null) {
+        const m = re.exec(out);
+        if (m) return m;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const m = re.exec(out);
+      if (m) return m;
+      throw new Error(`kubectl ${args.join(' ')}: no ${re} in ${JSON.stringify(out)}; stderr ${err}`);
+    },
+    stop: () => proc.kill('SIGKILL'),
+  };
+}
+
+const versions = [...new Set([kubectlVersions().at(-1), '1.27'])].filter((v): v is string => v !== undefined && kubectlVersions().includes(v));
+
+for (const version of versions) {
+  const k = (args: string[], stdin?: string) => server.kubectl(args, { version, stdin, timeoutMs: 60_000 });
+  describe(`kubectl ${version}`, () => {
+    test('exec: stdout, stderr and the exit code', async () => {
+      const r = await k(['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+      assert.equal(r.stdout, 'out\n');
+      assert.match(r.stderr, /^err\n/);
+      assert.equal(r.code, 3, r.stderr);
+      const ok = await k(['exec', 'shell', '-c', 'main', '--', 'sh', '-c', 'echo "$HOSTNAME $(pwd)"']);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.equal(ok.stdout, 'shell /\n');
+    });
+
+    test('exec -i: stdin is piped and closed', async () => {
+      const r = await k(['exec', '-i', 'shell', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n');
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, 'line one\nline two\ndone\n');
+    });
+
+    test('exec errors: unknown container, unknown pod', async () => {
+      const bad = await k(['exec', 'shell', '-c', 'nope', '--', 'true']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /container nope is not valid for pod shell/);
+      const missing = await k(['exec', 'nosuchpod', '--', 'true']);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /pods "nosuchpod" not found/);
+    });
+
+    test('cp: a file into the pod and back, byte for byte', async () => {
+      const data = randomBytes(300 * 1024);
+      const src = join(work, `in-${version}.bin`);
+      const back = join(work, `out-${version}.bin`);
+      await writeFile(src, data);
+      const up = await k(['cp', src, `shell:/tmp/f-${version}.bin`]);
+      assert.equal(up.code, 0, up.stderr);
+      const size = await k(['exec', 'shell', '--', 'sh', '-c', `wc -c < /tmp/f-${version}.bin`]);
+      assert.equal(size.stdout.trim(), String(data.length));
+      const down = await k(['cp', `shell:/tmp/f-${version}.bin`, back]);
+      assert.equal(down.code, 0, down.stderr);
+      assert.ok((await readFile(back)).equals(data), 'copied back unchanged');
+    });
+
+    test('port-forward: HTTP through a local port', async () => {
+      const pf = background(version, ['port-forward', 'pod/web', ':8080']);
+      try {
+        const m = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
+        for (let i = 0; i < 3; i++) {
+          const r = await get(`http://127.0.0.1:${m[1]}/`);
+          assert.equal(r.status, 200);
+          assert.equal(r.body, 'hello through port-forward\n');
+        }
+      } finally {
+        pf.stop();
+      }
+    });
+
+    test('attach: follows what the container prints', async () => {
+      const at = background(version, ['attach', 'ticker']);
+      try {
+        const first = await at.until(/tick (\d+)\n/);
+        const n = Number(first[1]);
+        await at.until(new RegExp(`tick ${n + 2}\\n`));
+        assert.doesNotMatch(at.output(), /tock/, 'stderr is not on stdout');
+      } finally {
+        at.stop();
+      }
+    });
+  });
+}
