@@ -1,0 +1,243 @@
+/**
+ * Pod volumes and container env with real containers: one pod mounts each volume type (emptyDir on
+ * disk and in memory, hostPath, read-only hostPath, configMap with and without items, secret,
+ * downwardAPI, projected, a PVC provisioned by local-path, subPath and subPathExpr) and takes env
+ * from a configMap and a secret; it prints what it sees to its log. A configMap update reaches the
+ * running container; missing configMaps hold pods (CreateContainerConfigError for env, FailedMount
+ * for volumes) until they exist; deleting the pods leaves no tmpfs or other mount. Runs as root.
+ */
+import assert from 'node:assert/strict';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+const NODE = `vol-test-${suffix}`;
+let server: TestServer;
+let client: KubeClient;
+let agent: RunningAgent | undefined;
+let dataDir = '';
+let hostDir = '';
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-vol-'));
+  hostDir = await mkdtemp(join(tmpdir(), 'flotilla-hostpath-'));
+  server = await startTestServer();
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({
+    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
+    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, dns: false,
+  });
+  const [img] = await agent.images.importArchive(await busyboxArchive());
+  if (img) await agent.images.layerDirs(img);
+  // local-path volumes of this node go under the test's data dir, not /var/lib/flotilla.
+  const annotated = await server.kubectl(['annotate', 'node', NODE, `flotilla.dev/data-dir=${dataDir}`]);
+  assert.equal(annotated.code, 0, annotated.stderr);
+});
+
+after(async () => {
+  await agent?.stop();
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await client?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(hostDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+async function kubectl(args: string[], stdin?: string): Promise<string> {
+  const r = await server.kubectl(args, stdin === undefined ? {} : { stdin });
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function bind(name: string): Promise<void> {
+  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+}
+
+function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 30_000): Promise<PodObject> {
+  return new Promise((resolve, reject) => {
+    let last: PodObject | undefined;
+    const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`)); }, timeoutMs);
+    const handle = client.watch<PodObject>(PODS, 'default', { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
+      last = ev.object;
+      if (ok(ev.object)) {
+        clearTimeout(timer);
+        handle.stop();
+        resolve(ev.object);
+      }
+    });
+    handle.done.catch(reject);
+  });
+}
+
+/** The container's log lines (k8s-file format: `<time> <stream> <tag> <line>`) until `done` is printed. */
+async function containerOutput(pod: PodObject, container: string): Promise<Map<string, string>> {
+  const file = join(dataDir, 'pods', `default_${pod.metadata.name}_${pod.metadata.uid}`, container, '0.log');
+  for (let i = 0; i < 200; i++) {
+    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+    if (lines.includes('done')) return new Map(lines.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`no "done" in ${file}: ${await readFile(file, 'utf8').catch(() => '(none)')}`);
+}
+
+const SCRIPT = `
+echo emptydir > /scratch/f && echo "scratch=$(cat /scratch/f)"
+echo "scratchfs=$(grep ' /scratch ' /proc/mounts | cut -d' ' -f3)"
+echo "mem=$(grep ' /mem ' /proc/mounts)"
+echo "host=$(cat /host/hello)"; echo pod > /host/from-pod
+touch /host-ro/x 2>/dev/null && echo "hostro=writable" || echo "hostro=denied"
+echo "cfg=$(cat /cfg/greeting)"
+echo "cfgitem=$(cat /cfg-items/custom/path) $(stat -L -c %a /cfg-items/custom/path)"
+echo "cfgkeys=$(ls /cfg-items | tr '\\n' ' ')"
+touch /cfg/new 2>/dev/null && echo "cfgro=writable" || echo "cfgro=denied"
+echo "sec=$(cat /sec/password) $(stat -L -c %a /sec/password)"
+echo "secfs=$(grep ' /sec ' /proc/mounts | cut -d' ' -f3)"
+echo "podname=$(cat /pod/name)"; echo "labels=$(tr '\\n' ',' < /pod/labels)"; echo "cpu=$(cat /pod/cpu)"
+echo "proj=$(cat /proj/greeting) $(cat /proj/pw) $(cat /proj/ns)"
+echo from-pod > /data/written && echo "data=ok"
+echo "subpath=$(cat /etc/app.conf)"
+echo x > /logs/x && echo "subexpr=ok"
+echo "env=$LEVEL $PASSWORD $CFG_greeting $MEM_MI"
+echo done
+exec sleep 3600
+`;
+
+test('one pod with every volume type and env from a configMap and a secret; configMap updates reach it; cleanup leaves no mounts', async () => {
+  await writeFile(join(hostDir, 'hello'), 'from-host');
+  await mkdir(join(hostDir, 'ro'));
+  await kubectl(['create', 'configmap', 'cfg', '--from-literal=greeting=hello', '--from-literal=LEVEL=debug', '--from-literal=extra=e']);
+  await kubectl(['create', 'secret', 'generic', 'sec', '--from-literal=password=hunter2']);
+  await kubectl(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' },
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
+  }));
+  await kubectl(['apply', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vols', namespace: 'default', labels: { app: 'web', tier: 'x' } },
+    spec: {
+      schedulerName: 'manual-test', terminationGracePeriodSeconds: 1,
+      containers: [{
+        name: 'main', image: 'busybox', command: ['sh', '-c', SCRIPT],
+        resources: { limits: { cpu: '500m', memory: '64Mi' } },
+        envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CFG_' }, { configMapRef: { name: 'cfg' } }],
+        env: [
+          { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+          { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+        ],
+        volumeMounts: [
+          { name: 'scratch', mountPath: '/scratch' }, { name: 'mem', mountPath: '/mem' },
+          { name: 'host', mountPath: '/host' }, { name: 'host-ro', mountPath: '/host-ro', readOnly: true },
+          { name: 'cfg', mountPath: '/cfg' }, { name: 'cfg-items', mountPath: '/cfg-items' }, { name: 'sec', mountPath: '/sec' },
+          { name: 'pod', mountPath: '/pod' }, { name: 'proj', mountPath: '/proj' }, { name: 'data', mountPath: '/data' },
+          { name: 'cfg', mountPath: '/etc/app.conf', subPath: 'greeting' },
+          { name: 'scratch', mountPath: '/logs', subPathExpr: 'logs/$(POD_NAME)' },
+        ],
+      }],
+      volumes: [
+        { name: 'scratch', emptyDir: {} },
+        { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } },
+        { name: 'host', hostPath: { path: hostDir, type: 'Directory' } },
+        { name: 'host-ro', hostPath: { path: join(hostDir, 'ro') } },
+        { name: 'cfg', configMap: { name: 'cfg' } },
+        { name: 'cfg-items', configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'custom/path', mode: 0o600 }] } },
+        { name: 'sec', secret: { secretName: 'sec', defaultMode: 0o400 } },
+        { name: 'pod', downwardAPI: { items: [
+          { path: 'name', fieldRef: { fieldPath: 'metadata.name' } }, { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+          { path: 'cpu', resourceFieldRef: { containerName: 'main', resource: 'limits.cpu', divisor: '1m' } },
+        ] } },
+        { name: 'proj', projected: { sources: [
+          { configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'greeting' }] } },
+          { secret: { name: 'sec', items: [{ key: 'password', path: 'pw' }] } },
+          { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+        ] } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+      ],
+    },
+  }));
+  const running = waitForPod('vols', (p) => p.status?.phase === 'Running', 60_000);
+  await bind('vols');
+  const pod = await running;
+  const uid = pod.metadata.uid ?? '';
+  const out = await containerOutput(pod, 'main');
+  assert.equal(out.get('scratch'), 'emptydir');
+  assert.notEqual(out.get('scratchfs'), 'tmpfs', 'emptyDir on disk');
+  assert.match(out.get('mem') ?? '', /^tmpfs \/mem tmpfs rw,.*size=8192k/);
+  assert.equal(out.get('host'), 'from-host');
+  assert.equal(await readFile(join(hostDir, 'from-pod'), 'utf8'), 'pod\n');
+  assert.equal(out.get('hostro'), 'denied');
+  assert.equal(out.get('cfg'), 'hello');
+  assert.equal(out.get('cfgitem'), 'hello 600');
+  assert.equal(out.get('cfgkeys'), 'custom ');
+  assert.equal(out.get('cfgro'), 'denied');
+  assert.equal(out.get('sec'), 'hunter2 400');
+  assert.equal(out.get('secfs'), 'tmpfs');
+  assert.equal(out.get('podname'), 'vols');
+  assert.equal(out.get('labels'), 'app="web",tier="x"'); // no newline after the last
+  assert.equal(out.get('cpu'), '500');
+  assert.equal(out.get('proj'), 'hello hunter2 default');
+  assert.equal(out.get('data'), 'ok');
+  const pvcUid = (await kubectl(['get', 'pvc', 'data', '-o', 'jsonpath={.metadata.uid}'])).trim();
+  assert.equal(await readFile(join(dataDir, 'storage', pvcUid, 'written'), 'utf8'), 'from-pod\n');
+  assert.equal(out.get('subpath'), 'hello');
+  assert.equal(out.get('subexpr'), 'ok');
+  await access(join(dataDir, 'pods', `default_vols_${uid}`, 'volumes', 'kubernetes.io~empty-dir', 'scratch', 'logs', 'vols', 'x'));
+  assert.equal(out.get('env'), 'debug hunter2 hello 64');
+
+  // A configMap update is seen by the running container (volume and projection) within seconds.
+  const id = `${uid}-main-0`;
+  const t0 = performance.now();
+  await kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"updated"}}']);
+  let seen = false;
+  for (let i = 0; i < 100 && !seen; i++) {
+    seen = (await agent?.runtime.exec(id, ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'], 5000)) === 0;
+    if (!seen) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(seen, 'configMap update visible in the container');
+  process.stdout.write(`# configMap update -> visible in the container: ${(performance.now() - t0).toFixed(0)} ms\n`);
+
+  const podTmpfs = (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods')));
+  assert.equal(podTmpfs.length, 4, `tmpfs for mem, sec, pod, proj: ${podTmpfs.join(' ')}`);
+  await kubectl(['delete', 'pod', 'vols', '--timeout=60s']);
+  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')), []);
+  await assert.rejects(access(join(dataDir, 'pods', `default_vols_${uid}`)));
+  assert.equal(await readFile(join(hostDir, 'hello'), 'utf8'), 'from-host', 'hostPath contents stay');
+});
+
+test('a missing configMap holds the pod: env -> CreateContainerConfigError, volume -> FailedMount; both start once it exists', async () => {
+  const pod = (name: string, extra: Record<string, unknown>, volumes: unknown[] = []): string => JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, volumes, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], ...extra }] },
+  });
+  await kubectl(['apply', '-f', '-'], pod('envmissing', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'later', key: 'x' } } }] }));
+  await kubectl(['apply', '-f', '-'], pod('volmissing', { volumeMounts: [{ name: 'v', mountPath: '/v' }] }, [{ name: 'v', configMap: { name: 'later2' } }]));
+  const waiting = (p: PodObject): { reason?: string; message?: string } | undefined => p.status?.containerStatuses?.[0]?.state?.waiting;
+  const envWaits = waitForPod('envmissing', (p) => waiting(p)?.reason === 'CreateContainerConfigError');
+  const volWaits = waitForPod('volmissing', (p) => /configmap "later2" not found/.test(waiting(p)?.message ?? ''));
+  await bind('envmissing');
+  await bind('volmissing');
+  assert.equal(waiting(await envWaits)?.message, 'configmap "later" not found');
+  const v = await volWaits;
+  assert.equal(waiting(v)?.reason, 'ContainerCreating');
+  assert.equal(waiting(v)?.message, 'MountVolume.SetUp failed for volume "v" : configmap "later2" not found');
+  assert.equal(v.status?.phase, 'Pending');
+  const envRuns = waitForPod('envmissing', (p) => p.status?.phase === 'Running', 40_000);
+  const volRuns = waitForPod('volmissing', (p) => p.status?.phase === 'Running', 40_000);
+  await kubectl(['create', 'configmap', 'later', '--from-literal=x=1']);
+  await kubectl(['create', 'configmap', 'later2', '--from-literal=y=2']);
+  await Promise.all([envRuns, volRuns]);
+  await kubectl(['delete', 'pod', 'envmissing', 'volmissing', '--timeout=60s']);
+  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')), []);
+});
