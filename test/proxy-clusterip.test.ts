@@ -125,7 +125,7 @@ test('ClusterIP balances over both replicas from the host; scaled to 0 it refuse
 
   const rules = await runCommand('nft', ['list', 'table', 'ip', TABLE]);
   assert.match(rules.stdout, new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
-  assert.match(rules.stdout, /numgen random mod 2 vmap/);
+  assert.match(rules.stdout, /dnat ip to numgen random mod 2 map/);
 
   const scaled = await server.kubectl(['scale', 'deployment/web', '--replicas=0']);
   assert.equal(scaled.code, 0, scaled.stderr);
