@@ -177,6 +177,7 @@ export class PodWorkers {
       await Promise.all(rt.listContainers(uid).map((c) => rt.stopContainer(c.id, 0)));
       for (const c of rt.listContainers(uid)) await rt.removeContainer(c.id);
       await rt.removeSandbox(uid);
+      await this.volumes.tearDownOrphan(uid);
     }
   }
 

@@ -174,6 +174,17 @@ export class PodVolumes {
   }
 
   /**
+   * Unmounts the tmpfs volumes of a pod known only by uid (deleted while no agent ran: its pod dir
+   * `<ns>_<name>_<uid>` cannot be named); the directories stay with the pod dir. Idempotent.
+   */
+  async tearDownOrphan(podUid: string): Promise<void> {
+    const marker = `_${podUid}/volumes/`;
+    for (const m of (await mountPoints()).filter((p) => p.includes(marker)).sort((a, b) => b.length - a.length)) await unmountAllUnder(m);
+    for (const d of [...this.tmpfs]) if (d.includes(marker)) this.tmpfs.delete(d);
+    this.paths.delete(podUid);
+  }
+
+  /**
    * The bind mounts of one container: each volumeMount's volume path (with subPath, or subPathExpr
    * expanded from the container's env; the sub-directory made when missing and checked to stay in
    * the volume), read-only when asked or when the volume is API data; the volumes are those of the
