@@ -19,6 +19,7 @@ import { createClient, type KubeClient } from '../src/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { kubectlBinary, kubectlVersions } from './helpers/kubectl.js';
+import { transportCounts } from '../src/agent/server/streams/remote-command.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -88,6 +89,7 @@ function background(version: string | undefined, args: string[]) {
   return {
     proc,
     output: () => out,
+    errors: () => err,
     async until(re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline && proc.exitCode === null) {
@@ -107,8 +109,14 @@ const versions = [...new Set([kubectlVersions().at(-1), '1.27'])].filter((v): v 
 
 for (const version of versions) {
   const k = (args: string[], stdin?: string) => server.kubectl(args, { version, stdin, timeoutMs: 60_000 });
+  // kubectl 1.30+ speaks WebSocket first (exec/attach: v5 channels; 1.31+ port-forward: SPDY inside a
+  // WebSocket); older ones SPDY/3.1 after an HTTP upgrade. A silent fallback must not pass as success.
+  const [maj, min] = version.split('.').map(Number) as [number, number];
+  const wsExec = maj > 1 || min >= 30;
+  const wsPortForward = maj > 1 || min >= 31;
   describe(`kubectl ${version}`, () => {
     test('exec: stdout, stderr and the exit code', async () => {
+      const before = { ...transportCounts };
       const r = await k(['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
       assert.equal(r.stdout, 'out\n');
       assert.match(r.stderr, /^err\n/);
@@ -116,6 +124,7 @@ for (const version of versions) {
       const ok = await k(['exec', 'shell', '-c', 'main', '--', 'sh', '-c', 'echo "$HOSTNAME $(pwd)"']);
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, 'shell /\n');
+      assert.deepEqual([transportCounts.websocket - before.websocket, transportCounts.spdy - before.spdy], wsExec ? [2, 0] : [0, 2]);
     });
 
     test('exec -i: stdin is piped and closed', async () => {
@@ -148,7 +157,8 @@ for (const version of versions) {
     });
 
     test('port-forward: HTTP through a local port', async () => {
-      const pf = background(version, ['port-forward', 'pod/web', ':8080']);
+      const before = { ...transportCounts };
+      const pf = background(version, ['port-forward', 'pod/web', ':8080', ...(process.env.PF_DEBUG ? ['-v=8'] : [])]);
       try {
         const m = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) -> 8080/);
         for (let i = 0; i < 3; i++) {
@@ -156,6 +166,7 @@ for (const version of versions) {
           assert.equal(r.status, 200);
           assert.equal(r.body, 'hello through port-forward\n');
         }
+        assert.deepEqual([transportCounts.spdyInWebSocket - before.spdyInWebSocket, transportCounts.spdy - before.spdy], wsPortForward ? [1, 0] : [0, 1], pf.errors());
       } finally {
         pf.stop();
       }

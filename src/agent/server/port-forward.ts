@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream } from 'ws';
 import { isLookupError, type StreamingBackend } from './exec-backend.js';
-import { acceptSpdyUpgrade, acceptWebSocket, isWebSocket, offeredProtocols, refuseUpgrade } from './streams/remote-command.js';
+import { acceptSpdyUpgrade, acceptWebSocket, isWebSocket, offeredProtocols, refuseUpgrade, transportCounts } from './streams/remote-command.js';
 import { SpdySession, type SpdyStream } from './streams/spdy.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
@@ -34,11 +34,13 @@ export async function servePortForward(backend: StreamingBackend, log: Logger, n
     const ws = acceptWebSocket(req, socket, head, [PORT_FORWARD_TUNNEL]);
     if (!ws) return refuseUpgrade(socket, 400, `port-forward over a WebSocket needs subprotocol ${PORT_FORWARD_TUNNEL}`);
     transport = createWebSocketStream(await ws);
+    transportCounts.spdyInWebSocket++;
     early = Buffer.alloc(0);
   } else {
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1') return refuseUpgrade(socket, 400, 'upgrade to websocket or SPDY/3.1 required');
     if (!offeredProtocols(req, 'x-stream-protocol-version').includes(PORT_FORWARD_PROTOCOL)) return refuseUpgrade(socket, 400, `unsupported stream protocol version (supported: ${PORT_FORWARD_PROTOCOL})`);
     acceptSpdyUpgrade(socket, PORT_FORWARD_PROTOCOL);
+    transportCounts.spdy++;
     transport = socket;
   }
   transport.on('error', () => transport.destroy());

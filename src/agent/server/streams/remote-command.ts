@@ -40,6 +40,9 @@ export interface ExecStatus {
   details?: { causes: { reason: string; message: string }[] };
 }
 
+/** Upgrades accepted per transport since start (tests and debugging check which one kubectl used). */
+export const transportCounts = { websocket: 0, spdy: 0, spdyInWebSocket: 0 };
+
 export const SUCCESS: ExecStatus = { metadata: {}, status: 'Success' };
 
 /** The Status for a process exit code (as the kubelet reports it: kubectl exits with the code). Pure. */
@@ -94,6 +97,11 @@ const wss = new WebSocketServer({
   noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024,
   handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
 });
+const untokenProtocol = new WeakMap<IncomingMessage, string>();
+wss.on('headers', (headers: string[], req: IncomingMessage) => {
+  const p = untokenProtocol.get(req);
+  if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
+});
 
 /** Completes a WebSocket handshake with the first offered protocol we support (`protocols` in our preference order). */
 export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocols: string[]): Promise<WebSocket> | undefined {
@@ -101,6 +109,12 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
   const chosen = protocols.find((p) => offered.includes(p));
   if (!chosen) return undefined;
   chosenProtocol.set(req, chosen);
+  if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(chosen)) {
+    // `ws` refuses subprotocols that are not RFC 7230 tokens ('/' in SPDY/3.1+portforward.k8s.io):
+    // hide the request's list from it and name the chosen one in the response ourselves.
+    delete req.headers['sec-websocket-protocol'];
+    untokenProtocol.set(req, chosen);
+  }
   return new Promise((resolve) => wss.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
 }
 
@@ -121,6 +135,7 @@ function waitFinish(w: Writable | undefined): Promise<void> {
 
 /** Opens the exec/attach streams over a WebSocket (already upgraded). */
 export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteCommandStreams {
+  transportCounts.websocket++;
   const v5 = ws.protocol === 'v5.channel.k8s.io';
   const resizeListeners: ((s: TerminalSize) => void)[] = [];
   const stdin = flags.stdin ? new PassThrough() : undefined;
@@ -181,6 +196,7 @@ function emitResize(text: string, listeners: ((s: TerminalSize) => void)[]): voi
  * opened every stream the flags call for (error, stdin, stdout, stderr unless tty, resize with tty).
  */
 export function spdyRemoteCommand(socket: Duplex, head: Buffer, flags: StreamFlags, timeoutMs = 30_000): Promise<RemoteCommandStreams> {
+  transportCounts.spdy++;
   const want = new Set(['error', ...(flags.stdin ? ['stdin'] : []), ...(flags.stdout ? ['stdout'] : []), ...(flags.stderr && !flags.tty ? ['stderr'] : []), ...(flags.tty ? ['resize'] : [])]);
   const got = new Map<string, SpdyStream>();
   const resizeListeners: ((s: TerminalSize) => void)[] = [];
