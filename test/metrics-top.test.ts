@@ -1,0 +1,131 @@
+/**
+ * Resource metrics end to end with real containers: an in-process agent (own bridge and pod CIDR)
+ * runs a busy-looping pod and an idle one holding ~8 MB (a shell variable: the shell must not exec its last command, hence the loop); the real `kubectl top pods` / `top nodes`
+ * read them through metrics.k8s.io from the agent's cgroup figures. Also checks the agent's own
+ * `/stats/summary`, `/metrics/resource` and `/metrics`. Runs as root; cleans up in `after`.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import pino from 'pino';
+import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import type { Summary } from '../src/agent/stats/index.js';
+import { createClient, type KubeClient } from '../src/client/index.js';
+import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { startTestServer, type TestServer } from './helpers/cluster.js';
+
+const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+const NODE = `metrics-test-${suffix}`;
+let server: TestServer | undefined;
+let client: KubeClient | undefined;
+let agent: RunningAgent | undefined;
+let dataDir = '';
+
+before(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-metrics-'));
+  server = await startTestServer({ env: { FLOTILLA_METRICS_TTL_MS: '1000' } });
+  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  agent = await startAgent({
+    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`, proxy: false, dns: false, serverPort: 0,
+    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
+  });
+  const [img] = await agent.images.importArchive(await busyboxArchive());
+  if (img) await agent.images.layerDirs(img);
+});
+
+after(async () => {
+  await agent?.stop();
+  await agent?.runtime.destroyAll();
+  await agent?.network.removeBridge();
+  await client?.close();
+  await server?.stop();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
+
+async function kubectl(args: string[], stdin?: string): Promise<string> {
+  const r = await (server as TestServer).kubectl(args, stdin === undefined ? {} : { stdin });
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  let lastErr: unknown;
+  for (;;) {
+    const v = await fn().catch((err: unknown) => { lastErr = err; return undefined; });
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${String(lastErr)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const pod = (name: string, script: string) => ({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'metrics' } },
+  spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], resources: { requests: { cpu: '100m' } } }] },
+});
+
+/** GET a path of the agent server with its own credentials. */
+function agentGet(path: string): Promise<string> {
+  const a = agent as RunningAgent;
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: a.server.port, path, ca: a.server.caPem, headers: { Authorization: `Bearer ${a.server.token}` } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => { body += c; });
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `250m` -> 250, `1` -> 1000 (kubectl top prints millicores); `12Mi` -> 12. */
+const num = (s: string): number => (s.endsWith('m') ? Number(s.slice(0, -1)) : s.endsWith('Mi') ? Number(s.slice(0, -2)) : Number(s) * 1000);
+
+test('kubectl top pods / nodes show the containers\' real usage; a busy loop shows more CPU than an idle pod', async (t) => {
+  const items = { apiVersion: 'v1', kind: 'List', items: [pod('busy', 'while :; do :; done'), pod('idle', "x=$(head -c 8000000 /dev/zero | tr '\\0' a); while :; do sleep 3600; done")] };
+  await kubectl(['apply', '-f', '-'], JSON.stringify(items));
+  await until('both pods running', async () => (await kubectl(['get', 'pods', '-l', 'app=metrics', '--field-selector=status.phase=Running', '-o', 'name'])).trim().split('\n').length === 2);
+  // The idle pod has filled its variable, and the busy one has run a few seconds.
+  await new Promise((r) => setTimeout(r, 3000));
+
+  let lastTop = '';
+  const rows = await until('kubectl top pods with both pods', async () => {
+    const out = await kubectl(['top', 'pods', '-l', 'app=metrics']);
+    lastTop = out;
+    const parsed = new Map(out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)).map(([name, cpu, mem]) => [name ?? '', { cpu: num(cpu ?? ''), mem: num(mem ?? '') }]));
+    const busy = parsed.get('busy');
+    const idle = parsed.get('idle');
+    return busy && idle && busy.cpu > 0 && idle.mem >= 7 && { out, busy, idle };
+  }).catch((err: Error) => { throw new Error(`${err.message}; last output:\n${lastTop}`); });
+  assert.match(rows.out, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
+  assert.ok(rows.busy.cpu >= 50, `busy loop at ${rows.busy.cpu}m`);
+  assert.ok(rows.busy.cpu > rows.idle.cpu * 5, `busy ${rows.busy.cpu}m vs idle ${rows.idle.cpu}m`);
+  assert.ok(rows.idle.mem >= 7, `idle pod holds ${rows.idle.mem}Mi`);
+
+  const containers = await kubectl(['top', 'pod', 'busy', '--containers']);
+  assert.match(containers, /^busy\s+main\s+\d+m\s+\d+Mi/m);
+
+  const nodes = await kubectl(['top', 'nodes']);
+  const line = nodes.split('\n').find((l) => l.startsWith(NODE)) ?? '';
+  const [, cpu, cpuPct, mem, memPct] = line.trim().split(/\s+/);
+  assert.ok(num(cpu ?? '0') >= rows.busy.cpu / 2 && num(mem ?? '0') > 0, nodes);
+  assert.match(`${cpuPct} ${memPct}`, /^\d+% \d+%$/);
+  t.diagnostic(`${rows.out}${line}`);
+
+  // The same figures as the kubelet's endpoints.
+  const summary = JSON.parse(await agentGet('/stats/summary')) as Summary;
+  const busy = summary.pods.find((p) => p.podRef.name === 'busy');
+  assert.ok(busy?.containers[0]?.cpu?.usageNanoCores && busy.containers[0].cpu.usageCoreNanoSeconds > 1e9, JSON.stringify(busy));
+  // Pod and container cgroups are read concurrently, so the pod's figure may trail by a few ms of CPU.
+  assert.ok((busy.cpu?.usageCoreNanoSeconds ?? 0) >= busy.containers[0].cpu.usageCoreNanoSeconds * 0.95, 'the pod cgroup includes its container');
+  const resource = await agentGet('/metrics/resource');
+  assert.match(resource, /^container_cpu_usage_seconds_total\{container="main",namespace="default",pod="busy"\} [0-9.]+ \d+$/m);
+  assert.match(resource, /^node_memory_working_set_bytes \d+ \d+$/m);
+  assert.match(await agentGet('/metrics'), /^flotilla_agent_running_containers 2$/m);
+  await kubectl(['delete', 'pods', '-l', 'app=metrics', '--wait=true', '--timeout=30s']);
+});
