@@ -1,6 +1,8 @@
 /**
  * The agent's HTTPS server (the kubelet's port, default 10250): `GET /containerLogs/<ns>/<pod>/<container>`
- * with follow, tailLines, timestamps, sinceSeconds, limitBytes and previous, as the kubelet.
+ * with follow, tailLines, timestamps, sinceSeconds, limitBytes and previous, as the kubelet; and, when
+ * given a StatsProvider, the kubelet's `GET /stats/summary` (JSON subset) and `/metrics/resource`
+ * (Prometheus text), plus the agent's own `/metrics` (see src/agent/stats).
  *
  * Authentication (both ways), without a shared secret to configure:
  * - at start the agent makes a fresh CA and a serving certificate signed by it (SANs: node IP,
