@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import { startAgent, type AgentOptions, type RunningAgent } from '../src/agent/agent.js';
+import { killAll } from '../src/agent/runtime/oci/kill-all.js';
 import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import { createClient, type KubeClient } from '../src/client/index.js';
@@ -27,16 +28,18 @@ let client: KubeClient;
 let agent: RunningAgent | undefined;
 let dataDir = '';
 let hostDir = '';
+let agentOptions: AgentOptions;
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-vol-'));
   hostDir = await mkdtemp(join(tmpdir(), 'flotilla-hostpath-'));
   server = await startTestServer();
   client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
+  agentOptions = {
     client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
     podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, dns: false,
-  });
+  };
+  agent = await startAgent(agentOptions);
   const [img] = await agent.images.importArchive(await busyboxArchive());
   if (img) await agent.images.layerDirs(img);
   // local-path volumes of this node go under the test's data dir, not /var/lib/flotilla.
@@ -240,4 +243,50 @@ test('a missing configMap holds the pod: env -> CreateContainerConfigError, volu
   await Promise.all([envRuns, volRuns]);
   await kubectl(['delete', 'pod', 'envmissing', 'volmissing', '--timeout=60s']);
   assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')), []);
+});
+
+/** Mount points under the data dir's pod dirs (volumes). */
+async function podMounts(): Promise<string[]> {
+  return (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods') + '/'));
+}
+
+const secretPod = (name: string): string => JSON.stringify({
+  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+  spec: {
+    schedulerName: 'manual-test', terminationGracePeriodSeconds: 1,
+    containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'sec', mountPath: '/sec' }, { name: 'mem', mountPath: '/mem' }] }],
+    volumes: [{ name: 'cfg', configMap: { name: 'restart-cfg' } }, { name: 'sec', secret: { secretName: 'sec' } }, { name: 'mem', emptyDir: { medium: 'Memory' } }],
+  },
+});
+
+test('after an agent restart the volumes are taken over (no second tmpfs) and configMap updates still reach the container', async () => {
+  await kubectl(['create', 'configmap', 'restart-cfg', '--from-literal=v=one']);
+  await kubectl(['apply', '-f', '-'], secretPod('restarted'));
+  const running = waitForPod('restarted', (p) => p.status?.phase === 'Running');
+  await bind('restarted');
+  const pod = await running;
+  const id = `${pod.metadata.uid}-main-0`;
+  await agent?.runtime.exec(id, ['sh', '-c', 'echo kept > /mem/f'], 5000);
+  const before = await podMounts();
+  assert.equal(before.length, 2, before.join(' '));
+  await agent?.stop();
+  agent = await startAgent(agentOptions);
+  await kubectl(['patch', 'configmap', 'restart-cfg', '-p', '{"data":{"v":"two"}}']);
+  let seen = false;
+  for (let i = 0; i < 150 && !seen; i++) {
+    seen = (await agent.runtime.exec(id, ['grep', '-qx', 'two', '/cfg/v'], 5000)) === 0;
+    if (!seen) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(seen, 'update visible after the restart');
+  assert.equal(await agent.runtime.exec(id, ['grep', '-qx', 'kept', '/mem/f'], 5000), 0, 'memory emptyDir contents kept');
+  assert.deepEqual(await podMounts(), before, 'same tmpfs mounts, none stacked');
+  assert.equal(agent.runtime.listContainers(pod.metadata.uid).length, 1);
+});
+
+test('flotilla killall unmounts the tmpfs volumes of pods left running', async () => {
+  assert.ok((await podMounts()).length > 0, 'the previous test left its pod running');
+  await agent?.stop();
+  await killAll(dataDir, log);
+  assert.deepEqual(await podMounts(), []);
+  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`)), []);
 });
