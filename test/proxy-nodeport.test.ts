@@ -6,7 +6,8 @@
  *     --> nodeIP:nodePort / LB ingress (= nodeIP) / externalIP --> proxy DNAT --> pod on bridge flp<hex>
  *
  * Pods run busybox httpd with a CGI answering "<pod name> <REMOTE_ADDR>", so the test sees which pod
- * answered and which source address it saw. All traffic stays on the test's veth, netns and bridge.
+ * answered and which source address it saw; a pod calling a ClusterIP keeps its own address (only
+ * hairpin is masqueraded). All traffic stays on the test's veth, netns and bridge.
  * Runs as root; removes the netns, veth, table, bridge and containers after.
  */
 import assert from 'node:assert/strict';
@@ -212,6 +213,32 @@ test('NodePort, LoadBalancer and externalIP reach the pods from a client namespa
   // nft lists a one-element set as the bare address.
   assert.match(rules, new RegExp(`ip daddr (\\{ )?${NODE_IP.replace(/\./g, '\\.')}( \\})? meta l4proto \\. th dport vmap @service-nodeports`));
   assert.match(rules, /dnat ip to numgen random mod 2 map/);
+
+  // Pod -> ClusterIP keeps the pod's address (NetworkPolicy relies on it); a pod reaching itself
+  // through a Service (hairpin) is masqueraded, or its own reply would be dropped.
+  const [podA, podB] = podNames as [string, string];
+  const ipOf = async (pod: string) => jsonpath('pod', pod, '.status.podIP');
+  const [ipA, ipB] = [await ipOf(podA), await ipOf(podB)];
+  const npClusterIP = await jsonpath('service', 'np', '.spec.clusterIP');
+  const fromPod = async (pod: string, ip: string) => {
+    const r = await server.kubectl(['exec', pod, '--', 'sh', '-c', `printf 'GET /cgi-bin/ip HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${ip} 80 | tail -n 1`]);
+    assert.equal(r.code, 0, r.stderr);
+    return r.stdout.trim().replace(/\[::ffff:([\d.]+)\]/, '$1').split(' ');
+  };
+  const answers: string[][] = [];
+  for (let i = 0; i < 8; i++) answers.push(await fromPod(podA, npClusterIP));
+  process.stdout.write(`# ${podA} -> ${npClusterIP}: ${JSON.stringify(answers)}\n`);
+  for (const [pod, addr] of answers) {
+    assert.ok(pod === podA || pod === podB, String(pod));
+    if (pod === podB) assert.equal(addr, ipA, 'the other pod sees the client pod address');
+    else assert.notEqual(addr, ipA, 'hairpin is masqueraded');
+  }
+  assert.equal((await server.kubectl(['label', 'pod', podB, 'solo=yes'])).code, 0);
+  const solo = await server.kubectl(['apply', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Service\nmetadata: { name: solo, namespace: default }\nspec: { selector: { solo: "yes" }, ports: [{ port: 80, targetPort: 8080 }] }\n' });
+  assert.equal(solo.code, 0, solo.stderr);
+  const soloIP = await jsonpath('service', 'solo', '.spec.clusterIP');
+  const hairpin = await until('hairpin through the solo Service', async () => { const a = await fromPod(podB, soloIP); return a[0] === podB ? a : undefined; });
+  assert.notEqual(hairpin[1], ipB, 'hairpin source is the node, not the pod itself');
 
   // Scaled to 0: the node port refuses at once.
   assert.equal((await server.kubectl(['scale', 'deployment/web', '--replicas=0'])).code, 0);
