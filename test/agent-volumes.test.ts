@@ -42,9 +42,9 @@ before(async () => {
   agent = await startAgent(agentOptions);
   const [img] = await agent.images.importArchive(await busyboxArchive());
   if (img) await agent.images.layerDirs(img);
-  // local-path volumes of this node go under the test's data dir, not /var/lib/flotilla.
-  const annotated = await server.kubectl(['annotate', 'node', NODE, `flotilla.dev/data-dir=${dataDir}`]);
-  assert.equal(annotated.code, 0, annotated.stderr);
+  // The agent announces its data dir: local-path volumes of this node go under it, not /var/lib/flotilla.
+  const annotation = await server.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.metadata.annotations.flotilla\\.dev/data-dir}']);
+  assert.equal(annotation.stdout, dataDir, annotation.stderr);
 });
 
 after(async () => {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
@@ -11,6 +11,8 @@ import { CniNetwork } from './network/cni-network.js';
 import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
 import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
+import { NODES } from './node/node-heartbeat.js';
+import { ANN_NODE_DATA_DIR } from '../controllers/volume/local-path-provisioner.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { startApiObjects } from './volumes/api-objects.js';
 import { podObjectRefs } from './volumes/pod-volumes.js';
@@ -105,6 +107,9 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
   await server.publish(o.client).catch((err: unknown) => log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'));
   heartbeat.start();
+  // Where the local-path provisioner puts this node's PVs (`<data-dir>/storage/<claim uid>`).
+  await o.client.patch(NODES, '', o.nodeName, 'merge', { metadata: { annotations: { [ANN_NODE_DATA_DIR]: resolve(o.dataDir) } } })
+    .catch((err: unknown) => log.warn({ err: String(err) }, 'annotating the node with its data dir failed; local-path volumes go to the default dir'));
   // Without a pod CIDR of its own, wait for the server's node IPAM (nodes of one cluster must not share a range).
   const podCIDR = node.spec?.podCIDR ?? o.podCIDR ?? (await waitForPodCIDR(o.client, o.nodeName, log)) ?? '10.42.0.0/24';
   const network = new CniNetwork({ bridge: o.bridge, subnet: podCIDR, ipamDataDir: join(o.dataDir, 'cni', 'networks'), log });
