@@ -225,3 +225,10 @@ test('UDP conntrack clean-up: flows of a removed endpoint per address and node p
   const tcp = builder.build([{ service: svc('web', '10.43.0.71'), slices: [slice('web', [{ ip: '10.42.0.5' }])] }]);
   assert.deepEqual(staleUdpFlows(tcp, builder.build([{ service: svc('web', '10.43.0.71'), slices: [] }])), []);
 });
+
+test('publishNotReadyAddresses: the EndpointSlice controller marks unready pods ready, and the proxy uses them', () => {
+  // What pod-endpoints.ts writes for a not-ready pod of a Service with publishNotReadyAddresses.
+  const s = slice('pub', [{ ip: '10.42.0.2', ready: true, serving: false, terminating: false }]);
+  const rs = buildRuleset('t', [{ service: svc('pub', '10.43.0.80', { publishNotReadyAddresses: true }), slices: [s] }], CIDR);
+  assert.equal(chainOf(rs, rs.maps.get('service-ips')?.get('10.43.0.80 . tcp . 80'))?.[1], 'meta l4proto tcp dnat to 10.42.0.2:8080');
+});
