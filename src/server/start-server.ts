@@ -1,3 +1,4 @@
+import { startIdleMemoryReducer } from './idle-memory-reducer.js';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -115,6 +116,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     log.info({ url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) }, 'API server listening');
     progress(`API server listening on ${options.host ?? '0.0.0.0'}:${port} (${ms()})`);
 
+    const memoryReducer = startIdleMemoryReducer();
     const socketPath = join(dataDir, 'apiserver.sock');
     const loopback = await listenLoopback(socketPath, handler);
     // Controllers start in the background: /readyz is about the API, not about them.
@@ -153,6 +155,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           await closed;
           clearTimeout(timer);
           await openStore.close();
+          memoryReducer.stop();
           log.info('API server stopped');
         })();
         return closing;

@@ -1,0 +1,59 @@
+import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export interface IdleMemoryReducerOptions {
+  /** How often to look (default 10 s). */
+  intervalMs?: number;
+  /** The event loop counts as quiet below this utilization over an interval (default 0.05). */
+  idleUtilization?: number;
+  /** While quiet, collect again after this long anyway (default 60 s): the watch cache forgets old events on a timer. */
+  quietPeriodMs?: number;
+  /** Tests: the event loop's utilization since the last call (default from perf_hooks), the collector (default a full V8 GC), the clock. */
+  utilization?: () => number;
+  collect?: () => void;
+  now?: () => number;
+}
+
+/**
+ * After a burst (many objects written, listed or deleted), V8 keeps the garbage until allocation
+ * pressure makes it collect, and the Buffers that hold object JSON stay allocated with it: an idle
+ * server sat at twice its working set. This runs one full collection when the event loop has gone
+ * quiet after being busy (once per burst), and every minute while it stays quiet (the watch
+ * cache drops old events on a timer), so memory returns to the working set. A full GC of the
+ * server's heap takes tens of milliseconds, and only happens when nothing is waiting.
+ */
+export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop(): void; tick(): void } {
+  const collect = o.collect ?? fullGc();
+  const utilization = o.utilization ?? loopUtilization();
+  const now = o.now ?? Date.now;
+  const quiet = o.idleUtilization ?? 0.05;
+  const period = o.quietPeriodMs ?? 60_000;
+  let busySinceLastGc = false;
+  let lastGc = now();
+  const tick = (): void => {
+    if (utilization() > quiet) { busySinceLastGc = true; return; }
+    if (!busySinceLastGc && now() - lastGc < period) return;
+    busySinceLastGc = false;
+    lastGc = now();
+    collect();
+  };
+  const timer = setInterval(tick, o.intervalMs ?? 10_000);
+  timer.unref();
+  return { stop: () => clearInterval(timer), tick };
+}
+
+function fullGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+function loopUtilization(): () => number {
+  let last = performance.eventLoopUtilization();
+  return () => {
+    const current = performance.eventLoopUtilization();
+    const u = performance.eventLoopUtilization(current, last).utilization;
+    last = current;
+    return u;
+  };
+}
