@@ -16,6 +16,8 @@ export interface HollowNodesFlags {
   pods: string;
   leaseIntervalMs: number;
   podStartDelayMs: number;
+  /** One stats server for all nodes (src/agent/hollow/hollow-stats.ts); publishes a Secret per node. */
+  fakeMetrics?: boolean;
   logLevel: string;
 }
 
@@ -27,7 +29,7 @@ export interface HollowNodesFlags {
  */
 export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
   const out = (line: string): void => { process.stdout.write(`flotilla: ${line}\n`); };
-  const [{ createLogger }, { createClient, loadKubeconfig }, { HollowNodes }] = await Promise.all([
+  const [{ createLogger }, { createClient, loadKubeconfig }, { HollowNodes, startHollowStats }] = await Promise.all([
     import('../server/create-logger.js'), import('../client/index.js'), import('../agent/hollow/index.js'),
   ]);
   const log = createLogger(flags.logLevel);
@@ -39,21 +41,25 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
     process.exit(1);
   }
   const client = createClient({ ...conn, userAgent: 'flotilla-hollow-nodes' });
+  const stats = flags.fakeMetrics ? await startHollowStats(log) : undefined;
   const hollow = new HollowNodes({
     client, log, count: flags.count, namePrefix: flags.namePrefix, firstIndex: flags.firstIndex,
     capacity: { cpu: flags.cpu, memory: flags.memory, pods: flags.pods }, leaseRenewIntervalMs: flags.leaseIntervalMs,
     podStartDelayMs: flags.podStartDelayMs,
+    ...(stats ? { kubeletPort: stats.server.port, labels: stats.labels } : {}),
   });
+  stats?.attach(hollow);
   const t0 = performance.now();
   out(`starting ${flags.count} hollow nodes (${flags.namePrefix}${flags.firstIndex}..) against ${conn.server}`);
   await hollow.registerAll();
   hollow.start();
+  await stats?.publish(client, hollow.names);
   out(`registered ${flags.count} nodes in ${Math.round(performance.now() - t0)} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(130);
     stopping = true;
-    void hollow.stop().then(() => client.close()).then(() => process.exit(0));
+    void hollow.stop().then(() => stats?.close()).then(() => client.close()).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -77,6 +77,7 @@ export function buildProgram(): Command {
     .option('--pods <n>', 'pod capacity of each node', '110')
     .option('--lease-interval-ms <ms>', 'Lease renewal period of each node', (v) => positiveInt(v), 2000)
     .option('--pod-start-delay-ms <ms>', 'delay before a bound pod is reported Running', (v) => positiveInt(v, true), 0)
+    .option('--fake-metrics', 'serve fake pod/node usage (annotations flotilla.dev/fake-cpu, fake-memory) for kubectl top and the HPA')
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
     .action(async (flags: import('./hollow-nodes.js').HollowNodesFlags) => {
       const { runHollowNodes } = await import('./hollow-nodes.js');
