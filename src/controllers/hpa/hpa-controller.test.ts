@@ -165,3 +165,23 @@ test('missing target: AbleToScale False FailedGetScale; zero replicas disable sc
   assert.ok(z.status().conditions.some((x) => x.type === 'ScalingActive' && x.status === 'False' && x.reason === 'ScalingDisabled'));
   await z.stop();
 });
+
+test('a StatefulSet on memory AverageValue: scaled through its scale subresource, status in bytes', async () => {
+  const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
+  const h = hpa({
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' },
+    metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '20Mi' } } }],
+  });
+  const c = await setup(h, 1, { a: '1m', b: '1m' });
+  c.fake.seed(STATEFULSETS, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'n' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } } } });
+  // usage() gives every pod 10Mi of memory: half the target -> ceil(0.5 x 2) = 1, held by the default window.
+  await c.sync();
+  assert.deepEqual(scaleActions(c.fake), []);
+  assert.deepEqual(c.status().currentMetrics, [{ type: 'Resource', resource: { name: 'memory', current: { averageValue: '10485760' } } }]);
+  assert.equal(c.status().desiredReplicas, 2);
+  c.setNow(T0 + 301_000);
+  await c.sync();
+  assert.deepEqual(scaleActions(c.fake), [['patch', 'statefulsets', 'db', { spec: { replicas: 1 } }]]);
+  assert.deepEqual(c.recorder.events, ['Normal SuccessfulRescale New size: 1; reason: All metrics below target']);
+  await c.stop();
+});

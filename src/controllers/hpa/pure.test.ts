@@ -120,3 +120,13 @@ test('metric values: milli sums per pod, Go durations, milli quantities', () => 
   assert.deepEqual(['250ms', '1m5s', '1h0m0s', 'bogus'].map(parseGoDurationMs), [250, 65_000, 3_600_000, 0]);
   assert.deepEqual([250, 2000, 8_388_608_000, 1e11, 0].map(formatMilliQuantity), ['250m', '2', '8388608', '100M', '0']);
 });
+
+test('scale targets: served kinds with a scale subresource; Scale objects and scaled objects read alike', async () => {
+  const { scaleTargetType, readScale } = await import('./hpa-controller.js');
+  assert.equal(scaleTargetType({ apiVersion: 'apps/v1', kind: 'StatefulSet' })?.plural, 'statefulsets');
+  assert.equal(scaleTargetType({ apiVersion: 'apps/v1', kind: 'ReplicaSet' })?.plural, 'replicasets');
+  assert.equal(scaleTargetType({ apiVersion: 'v1', kind: 'Pod' }), undefined);
+  assert.equal(scaleTargetType({ apiVersion: 'apps/v1beta2', kind: 'Deployment' })?.version, 'v1', 'another version of the group and kind');
+  assert.deepEqual(readScale({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: {}, spec: { replicas: 3 }, status: { replicas: 3, selector: 'app=web' } }), { replicas: 3, selector: 'app=web' });
+  assert.deepEqual(readScale({ apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: {}, spec: { replicas: 2, selector: { matchLabels: { app: 'db' } } } }), { replicas: 2, selector: 'app=db' });
+});
