@@ -67,6 +67,8 @@ export class PodVolumes {
   private readonly written = new Map<string, string>();
   /** Each pod's volume paths from its last successful setUp, by pod uid. */
   private readonly paths = new Map<string, Map<string, VolumePath>>();
+  /** Claim volumes resolved to their PV path, by `<pod uid>/<volume>`. */
+  private readonly claims = new Map<string, VolumePath>();
 
   constructor(private readonly o: PodVolumesOptions) {}
 
@@ -121,6 +123,10 @@ export class PodVolumes {
       return { path: await this.project(dir('projected'), payload, true), readOnly: true };
     }
     if (v.persistentVolumeClaim) {
+      // A claim's binding does not change under a pod: resolved once (no API reads on every sync).
+      const key = `${pod.metadata?.uid ?? ''}/${v.name}`;
+      const known = this.claims.get(key);
+      if (known) return known;
       const name = v.persistentVolumeClaim.claimName;
       const claim = await this.o.objects.claim(ns, name);
       if (!claim) throw new Error(`persistentvolumeclaim ${JSON.stringify(name)} not found`);
@@ -131,7 +137,9 @@ export class PodVolumes {
       const path = pv.spec?.local?.path ?? pv.spec?.hostPath?.path;
       if (!path) throw new Error(`persistentvolume ${JSON.stringify(pvName)} is neither local nor hostPath: not supported on this node`);
       await checkHostPath(path, pv.spec?.local ? 'Directory' : pv.spec?.hostPath?.type);
-      return { path, readOnly: !!v.persistentVolumeClaim.readOnly };
+      const resolved = { path, readOnly: !!v.persistentVolumeClaim.readOnly };
+      this.claims.set(key, resolved);
+      return resolved;
     }
     throw new Error('volume type not supported by flotilla (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim are)');
   }
@@ -164,7 +172,7 @@ export class PodVolumes {
    * hostPath and PV contents are never touched: they are not under the pod dir). Idempotent.
    */
   async tearDown(podUid: string, podDir: string): Promise<void> {
-    this.paths.delete(podUid);
+    this.forget(podUid);
     const root = join(podDir, 'volumes');
     await unmountAllUnder(root);
     for (const d of [...this.tmpfs]) if (d.startsWith(`${root}/`)) this.tmpfs.delete(d);
@@ -181,7 +189,12 @@ export class PodVolumes {
     const marker = `_${podUid}/volumes/`;
     for (const m of (await mountPoints()).filter((p) => p.includes(marker)).sort((a, b) => b.length - a.length)) await unmountAllUnder(m);
     for (const d of [...this.tmpfs]) if (d.includes(marker)) this.tmpfs.delete(d);
+    this.forget(podUid);
+  }
+
+  private forget(podUid: string): void {
     this.paths.delete(podUid);
+    for (const k of [...this.claims.keys()]) if (k.startsWith(`${podUid}/`)) this.claims.delete(k);
   }
 
   /**
