@@ -11,7 +11,8 @@
  *   small: GET of a 2-byte file (busybox httpd closes each connection: every request is a new
  *          connection, so each one pays the conntrack + DNAT set-up);
  *   large: GET of a 4 MiB file (bytes/s through the established flow).
- * The best round of each side is compared (the machine is shared; the best is the least disturbed).
+ * The best round of each side is compared (the machine is shared; the best is the least disturbed);
+ * pairRatios gives each round's ClusterIP/pod ratio as well.
  * Removes the netns, veth, routes, table, bridge and containers at the end.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,7 +31,7 @@ const arg = (name: string, dflt: number) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const SECONDS = arg('seconds', 5);
-const ROUNDS = arg('rounds', 2);
+const ROUNDS = arg('rounds', 3);
 const hex = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
 const R = 100 + Math.floor(Math.random() * 100);
 const BRIDGE = `flb${hex}`;
@@ -125,6 +126,8 @@ spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
       podIP: { [key]: pod.map((x) => Math.round(x[key])), errors: pod.reduce((s, x) => s + x.errors, 0) },
       clusterIP: { [key]: svc.map((x) => Math.round(x[key])), errors: svc.reduce((s, x) => s + x.errors, 0) },
       ratio: Number((best(svc, key) / best(pod, key)).toFixed(3)),
+      // Each ClusterIP run right after its pod-IP run: less exposed to load that comes and goes.
+      pairRatios: svc.map((x, i) => Number((x[key] / (pod[i]?.[key] || 1)).toFixed(3))),
     };
   }
   const ratios = Object.values(results).map((r) => (r as { ratio: number }).ratio);
