@@ -127,6 +127,26 @@ for (const version of versions) {
       assert.deepEqual([transportCounts.websocket - before.websocket, transportCounts.spdy - before.spdy], wsExec ? [2, 0] : [0, 2]);
     });
 
+    test('exec -it: a terminal of the client size, resized, exit code kept', async () => {
+      // kubectl wants a terminal of its own for -t: run it under `script`, sized 33x111, resized to
+      // 44x55 a moment later (kubectl then sends a resize message).
+      const remote = `tty; stty size; sleep 2; stty size; exit 4`;
+      const inner = `T=$(tty); stty rows 33 cols 111; (sleep 1; stty -F $T rows 44 cols 55) & exec ${kubectlBinary(version)} --kubeconfig ${server.kubeconfig} exec -it shell -- sh -c '${remote}'`;
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn('script', ['-q', '-e', '-c', inner, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+        p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+        const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+        p.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+      });
+      const lines = r.out.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+      assert.match(lines[0] ?? '', /^\/dev\/pts\/\d+$/, r.out);
+      assert.equal(lines[1], '33 111', r.out);
+      assert.equal(lines[2], '44 55', r.out);
+      assert.equal(r.code, 4, r.out);
+    });
+
     test('exec -i: stdin is piped and closed', async () => {
       const r = await k(['exec', '-i', 'shell', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n');
       assert.equal(r.code, 0, r.stderr);

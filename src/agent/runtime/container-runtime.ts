@@ -124,6 +124,8 @@ export interface ContainerRuntime {
   exec(id: string, args: string[], timeoutMs: number): Promise<number>;
   /** A process in a running container with piped stdio (kubectl exec); optional (real runtimes only). */
   execProcess?(id: string, args: string[]): import('node:child_process').ChildProcess;
+  /** The `runc exec` argv for a process in a container (with tty: `-t`). */
+  execArgv?(id: string, args: string[], tty: boolean): string[];
   /** Known containers, optionally one pod's (after a restart: also those a previous agent left, re-adopted). */
   listContainers(podUid?: string): ContainerState[];
   /** Called after a container exits (its state already updated). */

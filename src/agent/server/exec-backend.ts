@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { ContainerState } from '../runtime/container-runtime.js';
+import { spawnTty } from './exec-tty.js';
 
 export interface ContainerTarget {
   id: string;
@@ -26,7 +27,13 @@ export interface StreamingBackend {
   /** The network namespace file of pod ns/name, when its sandbox exists here. */
   podNetns(namespace: string, pod: string): string | LookupError;
   isRunning(id: string): boolean;
-  execProcess(id: string, args: string[]): ChildProcess;
+  /** With `tty`, the process gets a pseudo-terminal of that size (stdout carries stderr too) and `resize`. */
+  execProcess(id: string, args: string[], opts?: { tty?: { rows: number; cols: number } }): ExecProcess;
+}
+
+export interface ExecProcess {
+  proc: ChildProcess;
+  resize?(rows: number, cols: number): void;
 }
 
 export function isLookupError(x: unknown): x is LookupError {
@@ -37,6 +44,7 @@ interface RuntimeLike {
   listContainers(podUid?: string): ContainerState[];
   podDir(spec: { uid: string; namespace: string; name: string; hostname: string }): string;
   execProcess(id: string, args: string[]): ChildProcess;
+  execArgv(id: string, args: string[], tty: boolean): string[];
   podNetnsPath(uid: string): string;
   sandboxUids(): Promise<string[]>;
 }
@@ -65,10 +73,11 @@ export function nodeStreamingBackend(getPodUid: (namespace: string, name: string
     isRunning(id) {
       return runtime()?.listContainers().some((c) => c.id === id && c.status === 'running') ?? false;
     },
-    execProcess(id, args) {
+    execProcess(id, args, opts) {
       const rt = runtime();
       if (!rt) throw new Error('the container runtime is not running');
-      return rt.execProcess(id, args);
+      if (opts?.tty) return spawnTty(rt.execArgv(id, args, true), opts.tty.rows, opts.tty.cols);
+      return { proc: rt.execProcess(id, args) };
     },
   };
 }

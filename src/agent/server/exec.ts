@@ -3,8 +3,8 @@
  * path), as an upgrade to a WebSocket (v5/v4 channels) or SPDY/3.1 (v4): runs `runc exec` in the
  * container with piped stdio and reports the exit code as a Status on the error channel.
  *
- * tty: no pseudo-terminal yet; with tty=true the command runs without one and its stderr is sent on
- * stdout (the channel a terminal would merge it into); resize messages are accepted and ignored.
+ * tty: `runc exec -t` under `script` (exec-tty.ts), sized from the client's first resize message;
+ * later resize messages resize the pty.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import { isLookupError, type StreamingBackend } from './exec-backend.js';
 import {
   acceptSpdyUpgrade, acceptWebSocket, errorStatus, exitStatus, isWebSocket, offeredProtocols, refuseUpgrade,
-  spdyRemoteCommand, SPDY_EXEC_PROTOCOL, wsRemoteCommand, WS_EXEC_PROTOCOLS, type RemoteCommandStreams, type StreamFlags,
+  spdyRemoteCommand, SPDY_EXEC_PROTOCOL, wsRemoteCommand, WS_EXEC_PROTOCOLS, type RemoteCommandStreams, type StreamFlags, type TerminalSize,
 } from './streams/remote-command.js';
 
 const truthy = (v: string | null): boolean => v === 'true' || v === '1';
@@ -54,9 +54,21 @@ export async function serveExec(backend: StreamingBackend, log: Logger, ns: stri
 
   const streams = await openRemoteCommand(req, socket, head, flags);
   if (!streams) return;
+  let tty: { rows: number; cols: number } | undefined;
+  const sizes: TerminalSize[] = [];
+  let resize: ((s: TerminalSize) => void) | undefined;
+  streams.onResize((s) => (resize ? resize(s) : sizes.push(s)));
+  if (flags.tty) {
+    // kubectl sends the terminal's size at once; start with it when it comes soon
+    for (let i = 0; i < 25 && sizes.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const first = sizes.at(-1);
+    tty = { rows: first?.height ?? 24, cols: first?.width ?? 80 };
+  }
   let child;
   try {
-    child = backend.execProcess(target.id, command);
+    const started = backend.execProcess(target.id, command, { tty });
+    child = started.proc;
+    if (started.resize) resize = (s) => started.resize?.(s.height, s.width);
   } catch (err) {
     await streams.finish(errorStatus(`failed to exec in container: ${(err as Error).message}`));
     return;
@@ -87,3 +99,4 @@ export async function serveExec(backend: StreamingBackend, log: Logger, ns: stri
   log.debug({ ns, pod, container, command: command[0], code, transport: streams.transport }, 'exec finished');
   await streams.finish(code === null ? errorStatus('failed to run the command in the container') : exitStatus(code));
 }
+

@@ -263,7 +263,13 @@ export class OciRuntime implements ContainerRuntime {
    * container's env, cwd and user; its exit code is the process's. Signals sent to it are forwarded.
    */
   execProcess(id: string, args: string[]): ChildProcess {
-    return spawn(this.runc, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [file = this.runc, ...rest] = this.execArgv(id, args, false);
+    return spawn(file, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
+  }
+
+  /** The `runc exec` command line (with tty: `-t`, runc then relays a pty to its own stdio). Pure. */
+  execArgv(id: string, args: string[], tty: boolean): string[] {
+    return [this.runc, '--root', this.dirs.runcRoot, 'exec', ...(tty ? ['-t'] : []), id, ...args];
   }
 
   /** The pinned network namespace file of a pod (port-forward connects inside it). Pure. */
@@ -349,3 +355,4 @@ async function exists(p: string): Promise<boolean> {
     return false;
   }
 }
+

@@ -137,7 +137,7 @@ function waitFinish(w: Writable | undefined): Promise<void> {
 export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteCommandStreams {
   transportCounts.websocket++;
   const v5 = ws.protocol === 'v5.channel.k8s.io';
-  const resizeListeners: ((s: TerminalSize) => void)[] = [];
+  const resizeListeners = new ResizeListeners();
   const stdin = flags.stdin ? new PassThrough() : undefined;
   let finished = false;
   const channel = (n: number): Writable => new Writable({
@@ -163,7 +163,7 @@ export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteComman
   ws.on('error', () => ws.terminate());
   return {
     transport: 'websocket', protocol: ws.protocol, stdin, stdout, stderr,
-    onResize: (l) => resizeListeners.push(l),
+    onResize: (l) => resizeListeners.add(l),
     closed,
     async finish(status) {
       if (finished) return;
@@ -179,12 +179,23 @@ export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteComman
   };
 }
 
-function emitResize(text: string, listeners: ((s: TerminalSize) => void)[]): void {
+/** Resize listeners; a size that came before the first listener is replayed to it. */
+class ResizeListeners extends Array<(s: TerminalSize) => void> {
+  last?: TerminalSize;
+  add(l: (s: TerminalSize) => void): void {
+    this.push(l);
+    if (this.last) l(this.last);
+  }
+}
+
+function emitResize(text: string, listeners: ResizeListeners): void {
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     try {
       const o = JSON.parse(line) as { Width?: number; Height?: number };
-      if (typeof o.Width === 'number' && typeof o.Height === 'number') for (const l of listeners) l({ width: o.Width, height: o.Height });
+      if (typeof o.Width !== 'number' || typeof o.Height !== 'number') continue;
+      listeners.last = { width: o.Width, height: o.Height };
+      for (const l of listeners) l(listeners.last);
     } catch {
       // a malformed resize is ignored, as the kubelet does
     }
@@ -199,7 +210,7 @@ export function spdyRemoteCommand(socket: Duplex, head: Buffer, flags: StreamFla
   transportCounts.spdy++;
   const want = new Set(['error', ...(flags.stdin ? ['stdin'] : []), ...(flags.stdout ? ['stdout'] : []), ...(flags.stderr && !flags.tty ? ['stderr'] : []), ...(flags.tty ? ['resize'] : [])]);
   const got = new Map<string, SpdyStream>();
-  const resizeListeners: ((s: TerminalSize) => void)[] = [];
+  const resizeListeners = new ResizeListeners();
   let closeResolve: () => void = () => {};
   const closed = new Promise<void>((resolve) => (closeResolve = resolve));
   return new Promise((resolve, reject) => {
@@ -233,7 +244,7 @@ export function spdyRemoteCommand(socket: Duplex, head: Buffer, flags: StreamFla
         resolve({
           transport: 'spdy', protocol: SPDY_EXEC_PROTOCOL,
           stdin: got.get('stdin'), stdout, stderr,
-          onResize: (l) => resizeListeners.push(l),
+          onResize: (l) => resizeListeners.add(l),
           closed,
           async finish(status) {
             if (finished) return;
