@@ -113,10 +113,10 @@ test('set-up failures name the volume: missing configMap, unbound claim', async 
   assert.equal((await vols.setUp(pod([{ name: 'cfg', configMap: { name: 'gone', optional: true } }]), d)).size, 1);
 });
 
-test('podObjectRefs: configMaps and secrets of volumes and projections', () => {
-  const refs = podObjectRefs({ spec: { containers: [], volumes: [
+test('podObjectRefs: configMaps and secrets of volumes, projections and env', () => {
+  const refs = podObjectRefs({ spec: { containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'c3' } }], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's3', key: 'k' } } }] }], volumes: [
     { name: 'a', configMap: { name: 'c1' } }, { name: 'b', secret: { secretName: 's1' } },
     { name: 'p', projected: { sources: [{ configMap: { name: 'c2' } }, { secret: { name: 's2' } }] } },
   ] } });
-  assert.deepEqual([[...refs.configMaps], [...refs.secrets]], [['c1', 'c2'], ['s1', 's2']]);
+  assert.deepEqual([[...refs.configMaps], [...refs.secrets]], [['c1', 'c2', 'c3'], ['s1', 's2', 's3']]);
 });

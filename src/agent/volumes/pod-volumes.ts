@@ -226,7 +226,11 @@ export class PodVolumes {
   }
 }
 
-/** The names of the configMaps and secrets a pod's volumes use (projected sources included), for update fan-out. Pure. */
+/**
+ * The names of the configMaps and secrets a pod uses — volumes (projected sources included) and
+ * containers' env/envFrom — for update fan-out: volumes get new contents, and a container waiting
+ * in CreateContainerConfigError starts as soon as what it names exists. Pure.
+ */
 export function podObjectRefs(pod: Pod): { configMaps: Set<string>; secrets: Set<string> } {
   const configMaps = new Set<string>();
   const secrets = new Set<string>();
@@ -236,6 +240,16 @@ export function podObjectRefs(pod: Pod): { configMaps: Set<string>; secrets: Set
     for (const s of v.projected?.sources ?? []) {
       if (s.configMap?.name) configMaps.add(s.configMap.name);
       if (s.secret?.name) secrets.add(s.secret.name);
+    }
+  }
+  for (const c of [...pod.spec?.initContainers ?? [], ...pod.spec?.containers ?? []]) {
+    for (const e of c.envFrom ?? []) {
+      if (e.configMapRef?.name) configMaps.add(e.configMapRef.name);
+      if (e.secretRef?.name) secrets.add(e.secretRef.name);
+    }
+    for (const e of c.env ?? []) {
+      if (e.valueFrom?.configMapKeyRef?.name) configMaps.add(e.valueFrom.configMapKeyRef.name);
+      if (e.valueFrom?.secretKeyRef?.name) secrets.add(e.valueFrom.secretKeyRef.name);
     }
   }
   return { configMaps, secrets };
