@@ -247,3 +247,48 @@ test('stop: no namespace, veth, node bridge or route left; killall removes node 
   const mounts = (await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(dir));
   assert.deepEqual(mounts, []);
 });
+
+test('kill -9 of up: flotilla killall --data-dir removes the node agents, their pods, namespaces, veths and bridge', { skip }, async () => {
+  const cluster = `${CLUSTER}k`;
+  const net = `10.45.${(Number(NODE_NET.split('.')[2]) % 250) + 1}`;
+  const kdir = await mkdtemp(join(tmpdir(), 'flotilla-multinode-kill-'));
+  let kout = '';
+  const up = spawn(process.execPath, [...flotillaCommand(), 'up', '--nodes', '2', '--cluster-name', cluster, '--node-subnet', `${net}.0/24`,
+    '--data-dir', kdir, '--port', '0', '--bind-address', `${net}.1`, '--log-level', 'warn'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own pod range too: node 1 of each cluster puts its /26 on the host.
+    env: { ...process.env, FLOTILLA_CLUSTER_CIDR: `10.42.${200 + ((Number(POD_NET.split('.')[2]) - 199) % 50)}.0/24`, FLOTILLA_NODE_CIDR_MASK_SIZE: '26' },
+  });
+  up.stdout?.setEncoding('utf8').on('data', (c: string) => (kout += c));
+  up.stderr?.setEncoding('utf8').on('data', (c: string) => (kout += c));
+  const linksOf = async (): Promise<string[]> => (await runCommand('ip', ['-o', 'link', 'show'])).stdout.split('\n').map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '').filter((n) => n.startsWith(cluster));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!/node \S+-node2 (running|not ready)|failed/.test(kout) && Date.now() < deadline && up.exitCode === null) await sleep(100);
+    assert.match(kout, new RegExp(`node ${cluster}-node2 running`), kout);
+    const kc = join(kdir, 'kubeconfig.yaml');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'sleeper', namespace: 'default' }, spec: { nodeName: `${cluster}-node2`, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } };
+    assert.equal((await kubectl(['apply', '-f', '-'], { kubeconfig: kc, stdin: JSON.stringify(pod) })).code, 0);
+    assert.equal((await kubectl(['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=60s'], { kubeconfig: kc })).code, 0, kout);
+    up.kill('SIGKILL');
+    await new Promise((r) => up.once('exit', r));
+    assert.ok((await runCommand('ip', ['netns', 'list'])).stdout.includes(`${cluster}-node2`), 'the node outlives a kill -9 of up');
+    const r = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', kdir], { allowFailure: true });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`nodes ${cluster}-node2 removed`));
+    assert.ok(!(await runCommand('ip', ['netns', 'list'])).stdout.includes(cluster));
+    assert.deepEqual(await linksOf(), []);
+    assert.equal((await runCommand('pgrep', ['-f', kdir], { allowFailure: true })).stdout.trim(), '', 'no agent or conmon left');
+    const runc = await runCommand('runc', ['--root', join(kdir, 'nodes', `${cluster}-node2`, 'runc'), 'list', '-q'], { allowFailure: true });
+    assert.equal(runc.stdout.trim(), '');
+    assert.deepEqual((await readFile('/proc/self/mountinfo', 'utf8')).split('\n').filter((l) => l.includes(kdir)), []);
+    const routes = (await runCommand('ip', ['route', 'show'])).stdout;
+    assert.ok(!routes.includes(`${net}.`), routes);
+  } finally {
+    if (up.exitCode === null && up.signalCode === null) up.kill('SIGKILL');
+    await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', kdir], { allowFailure: true });
+    await runCommand('ip', ['netns', 'del', `${cluster}-node2`], { allowFailure: true });
+    for (const l of await linksOf()) await runCommand('ip', ['link', 'del', l], { allowFailure: true });
+    await rm(kdir, { recursive: true, force: true });
+  }
+});
