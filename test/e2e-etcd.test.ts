@@ -136,3 +136,33 @@ test('etcd: a second API server on the same etcd sees the same objects', { skip 
     await second.stop();
   }
 });
+
+// Last in this file: it kills the shared server.
+test('etcd: two servers, one leader: the controllers and scheduler run on one; after a kill -9 the other takes over', { skip }, async () => {
+  const { serverIdentity } = await import('../src/controllers/leader-election/start-elected.js');
+  const holder = async (name: string, s: TestServer): Promise<string> => (await getJson(['-n', 'kube-system', 'lease', name], s)).spec.holderIdentity as string;
+  const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
+  try {
+    const first = serverIdentity(server.dataDir);
+    for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) assert.equal(await holder(name, second), first, `${name} is held by the first server`);
+    await server.kill('SIGKILL');
+    const deadline = Date.now() + 40_000;
+    for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) {
+      while ((await holder(name, second)) !== serverIdentity(second.dataDir)) {
+        assert.ok(Date.now() < deadline, `${name} not taken over within 40 s`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    // The new leader's controllers act: a Deployment gets its ReplicaSet and pods.
+    await ok(['create', 'namespace', 'etcd-failover'], second);
+    await ok(['-n', 'etcd-failover', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2'], second);
+    for (;;) {
+      const pods = await getJson(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second);
+      if (pods.items.length === 2) break;
+      assert.ok(Date.now() < deadline + 20_000, 'the new leader\'s controllers made no pods');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  } finally {
+    await second.stop();
+  }
+});
