@@ -30,9 +30,9 @@ let agent: RunningAgent | undefined;
 let dataDir = '';
 let work = '';
 
-const pod = (name: string, script: string) => JSON.stringify({
+const pod = (name: string, script: string, stdin = false) => JSON.stringify({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-  spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] },
+  spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], stdin }] },
 });
 
 before(async () => {
@@ -54,7 +54,9 @@ before(async () => {
     const r = await server.kubectl(['apply', '-f', '-'], { stdin: pod(name, script) });
     assert.equal(r.code, 0, r.stderr);
   }
-  const w = await server.kubectl(['wait', '--for=condition=Ready', 'pod/shell', 'pod/web', 'pod/ticker', '--timeout=90s'], { timeoutMs: 100_000 });
+  const echoer = await server.kubectl(['apply', '-f', '-'], { stdin: pod('echoer', 'while read l; do echo "got $l"; done; echo stdin closed', true) });
+  assert.equal(echoer.code, 0, echoer.stderr);
+  const w = await server.kubectl(['wait', '--for=condition=Ready', 'pod/shell', 'pod/web', 'pod/ticker', 'pod/echoer', '--timeout=90s'], { timeoutMs: 100_000 });
   assert.equal(w.code, 0, w.stderr);
 });
 
@@ -81,7 +83,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
 
 /** Runs kubectl in the background; `until` resolves once its stdout matches. */
 function background(version: string | undefined, args: string[]) {
-  const proc = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -101,6 +103,7 @@ function background(version: string | undefined, args: string[]) {
       if (m) return m;
       throw new Error(`kubectl ${args.join(' ')}: no ${re} in ${JSON.stringify(out)}; stderr ${err}`);
     },
+    write: (s: string) => proc.stdin.write(s),
     stop: () => proc.kill('SIGKILL'),
   };
 }
@@ -199,6 +202,17 @@ for (const version of versions) {
         const n = Number(first[1]);
         await at.until(new RegExp(`tick ${n + 2}\\n`));
         assert.doesNotMatch(at.output(), /tock/, 'stderr is not on stdout');
+      } finally {
+        at.stop();
+      }
+    });
+
+    test('attach -i: input reaches a container with stdin: true', async () => {
+      const at = background(version, ['attach', '-i', 'echoer']);
+      try {
+        await new Promise((r) => setTimeout(r, 1000)); // attach is a stream from now on: let it open
+        at.write(`hello ${version}\n`);
+        await at.until(new RegExp(`got hello ${version.replace('.', '\\.')}\n`));
       } finally {
         at.stop();
       }

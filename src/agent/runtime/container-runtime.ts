@@ -70,6 +70,8 @@ export interface ContainerSpec {
   layers: string[];
   /** Kubernetes-format log file (conmon k8s-file), relative to the pod's directory (Sandbox.dir), e.g. `main/0.log`. */
   logPath: string;
+  /** spec.stdin: conmon keeps a pipe open as the process's stdin (kubectl attach -i writes to it). */
+  stdin?: boolean;
   resources: ContainerResources;
   /** Volume bind mounts, in the pod spec's order (none when undefined). */
   mounts?: ContainerMount[];

@@ -2,10 +2,15 @@
  * `GET|POST /attach/<ns>/<pod>/<container>?stdout=..&stderr=..&stdin=..&tty=..` (kubelet path), over
  * the same transports as exec. Output: what the container writes from now on, read from the
  * k8s-file log conmon keeps (`<time> stdout|stderr F|P <text>`), split back into stdout and stderr;
- * it ends with Success when the container exits. stdin is not connected yet: conmon's attach socket
- * is SOCK_SEQPACKET, which Node cannot open; input sent by the client is discarded.
+ * it ends with Success when the container exits. stdin: a container with `stdin: true` runs under
+ * `conmon -i`, so its stdin is a pipe conmon holds open; opening /proc/<pid>/fd/0 for writing gives
+ * us another writer on that pipe (conmon's attach socket is SOCK_SEQPACKET, which Node cannot open).
+ * Without a pipe there, input is discarded. The pipe stays open when the client closes its stdin
+ * (stdinOnce is not honoured).
  */
-import { open } from 'node:fs/promises';
+import { constants, openSync } from 'node:fs';
+import { open, readlink } from 'node:fs/promises';
+import { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
 import type { Logger } from 'pino';
@@ -33,7 +38,15 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
     await fh?.close();
     return;
   }
-  streams.stdin?.resume(); // not connected (see above)
+  if (streams.stdin) {
+    const input = await openStdinPipe(target.pid);
+    if (input) {
+      streams.stdin.pipe(input, { end: false });
+      void streams.closed.then(() => input.destroy());
+    } else {
+      streams.stdin.resume();
+    }
+  }
   let gone = false;
   void streams.closed.then(() => { gone = true; });
   const out = streams.stdout;
@@ -72,4 +85,20 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
   }
   log.debug({ ns, pod, container }, 'attach finished');
   if (!gone) await streams.finish(SUCCESS);
+}
+
+/** A non-blocking writer on the container's stdin when that is a pipe (conmon -i), else undefined. */
+async function openStdinPipe(pid: number | undefined): Promise<Socket | undefined> {
+  if (!pid) return undefined;
+  const path = `/proc/${pid}/fd/0`;
+  if (!(await readlink(path).catch(() => '')).startsWith('pipe:')) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  const sock = new Socket({ fd, readable: false, writable: true });
+  sock.on('error', () => sock.destroy());
+  return sock;
 }

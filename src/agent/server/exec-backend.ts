@@ -13,6 +13,8 @@ export interface ContainerTarget {
   podUid: string;
   /** The k8s-file log of the current attempt (attach follows it). */
   logPath: string;
+  /** The container's main process (attach -i writes to its stdin pipe). */
+  pid?: number;
 }
 
 /** A lookup that failed: HTTP code and message (the API server turns it into a Status). */
@@ -61,7 +63,7 @@ export function nodeStreamingBackend(getPodUid: (namespace: string, name: string
       const c = current(uid, container);
       if (!c || c.status !== 'running') return { code: 400, message: `container not found ("${container}")` };
       const dir = rt.podDir({ uid, namespace, name: pod, hostname: pod });
-      return { id: c.id, podUid: uid, logPath: join(dir, container, `${c.attempt}.log`) };
+      return { id: c.id, podUid: uid, logPath: join(dir, container, `${c.attempt}.log`), pid: c.pid };
     },
     podNetns(namespace, pod) {
       const uid = getPodUid(namespace, pod);

@@ -13,6 +13,8 @@ export interface ConmonOptions {
   logPath: string;
   exitDir: string;
   socketDir: string;
+  /** `-i`: conmon holds a pipe as the container's stdin (open until the container exits). */
+  stdin?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export function createWithConmon(o: ConmonOptions): Promise<number> {
     '--api-version', '1', '-c', o.id, '-u', o.shortId, '-n', o.id, '-r', o.runc, '--runtime-arg', `--root=${o.runcRoot}`,
     '-b', o.bundle, '-p', `${o.bundle}/pidfile`, '-P', `${o.bundle}/conmon.pid`, '--persist-dir', o.bundle,
     '--exit-dir', o.exitDir, '-l', `k8s-file:${o.logPath}`, '--log-level', 'error', '--socket-dir-path', o.socketDir,
+    ...(o.stdin ? ['-i'] : []),
   ];
   // conmon's own stderr goes to a file (read on failure): a pipe would outlive us and could SIGPIPE it.
   const errPath = `${o.bundle}/conmon.stderr`;

@@ -204,7 +204,7 @@ export class OciRuntime implements ContainerRuntime {
       state.pid = await createWithConmon({
         conmon: this.conmon, runc: this.runc, runcRoot: this.dirs.runcRoot, id: spec.id,
         shortId: createHash('sha256').update(spec.id).digest('hex').slice(0, 12), bundle,
-        logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
+        logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets, stdin: spec.stdin,
       });
       await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'start', spec.id]);
       state.startedAt = new Date().toISOString();
@@ -355,4 +355,3 @@ async function exists(p: string): Promise<boolean> {
     return false;
   }
 }
-
