@@ -5,48 +5,31 @@
  * Runs as root. Prints the bind -> Running time.
  */
 import assert from 'node:assert/strict';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { RunningAgent } from '../src/agent/agent.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `agent-test-${suffix}`;
+let node: RealNode;
 let server: TestServer;
-let client: KubeClient;
 let agent: RunningAgent | undefined;
+let NODE = '';
 let dataDir = '';
 
+// busybox is imported and unpacked by the helper: image present, as the start-time goal assumes.
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-'));
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
-    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
-  });
-  const [img] = await agent.images.importArchive(await busyboxArchive());
-  if (img) await agent.images.layerDirs(img); // image present and unpacked, as the start-time goal assumes
+  node = await startRealNode({ name: 'agent-test' });
+  ({ server, agent, nodeName: NODE, dataDir } = node);
 });
 
 after(async () => {
-  await agent?.stop();
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
+  await node?.stop();
 });
 
 function manifest(name: string, restartPolicy: string, script: string): string {
@@ -59,25 +42,8 @@ function manifest(name: string, restartPolicy: string, script: string): string {
   });
 }
 
-/** POST pods/<name>/binding, as a scheduler does (the client's create has no name in its path: the plural carries it). */
-async function bind(name: string): Promise<void> {
-  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
-}
-
-/** Resolves with the pod once `ok` holds for it (watching), or rejects after timeoutMs. */
-function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 20_000): Promise<PodObject> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms`)); }, timeoutMs);
-    const handle = client.watch<PodObject>(PODS, 'default', { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
-      if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && ok(ev.object)) {
-        clearTimeout(timer);
-        handle.stop();
-        resolve(ev.object);
-      }
-    });
-    handle.done.catch(reject);
-  });
-}
+const bind = (name: string): Promise<void> => node.bind(name);
+const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 20_000): Promise<PodObject> => node.waitForPod(name, ok, timeoutMs);
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -5,46 +5,25 @@
  * `/stats/summary`, `/metrics/resource` and `/metrics`. Runs as root; cleans up in `after`.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import type { RunningAgent } from '../src/agent/agent.js';
 import type { Summary } from '../src/agent/stats/index.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `metrics-test-${suffix}`;
+let node: RealNode | undefined;
 let server: TestServer | undefined;
-let client: KubeClient | undefined;
 let agent: RunningAgent | undefined;
-let dataDir = '';
+let NODE = '';
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-metrics-'));
-  server = await startTestServer({ env: { FLOTILLA_METRICS_TTL_MS: '1000' } });
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`, proxy: false, dns: false, serverPort: 0,
-    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
-  });
-  const [img] = await agent.images.importArchive(await busyboxArchive());
-  if (img) await agent.images.layerDirs(img);
+  node = await startRealNode({ name: 'metrics-test', server: { env: { FLOTILLA_METRICS_TTL_MS: '1000' } }, agent: { proxy: false, dns: false, serverPort: 0 } });
+  ({ server, agent, nodeName: NODE } = node);
 });
 
 after(async () => {
-  await agent?.stop();
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
+  await node?.stop();
 });
 
 async function kubectl(args: string[], stdin?: string): Promise<string> {

@@ -1,0 +1,104 @@
+/**
+ * A real `flotilla server` plus one in-process agent running real runc containers — the set-up the
+ * agent, proxy, DNS, policy and metrics tests share. The agent gets its own bridge (`flt<hex>`), a
+ * random pod /24 in 10.42.200-249 and no blackhole routes, so tests never touch a cluster running
+ * on the host, and busybox imported from the machine's busybox-static. stop() removes containers,
+ * the bridge, the data dir and the server.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent/agent.js';
+import { PODS, type PodObject } from '../../src/agent/pods/pod-workers.js';
+import { createClient, type KubeClient } from '../../src/client/index.js';
+import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox.js';
+import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
+
+export interface RealNode {
+  server: TestServer;
+  /** Authenticated with the join token (as agents are). */
+  client: KubeClient;
+  agent: RunningAgent;
+  nodeName: string;
+  dataDir: string;
+  bridge: string;
+  /** e.g. `10.42.231.0/24`. */
+  podCIDR: string;
+  /** Binds a pod to this node through pods/binding (the test plays the scheduler). */
+  bind(name: string, namespace?: string): Promise<void>;
+  /** Resolves with the pod once `ok` holds for it (seen by a watch); rejects with its last status after timeoutMs. */
+  waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs?: number, namespace?: string): Promise<PodObject>;
+  /** Runs the real kubectl; fails the test on a non-zero exit. Returns stdout. */
+  kubectl(args: string[], stdin?: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface RealNodeOptions {
+  /** Node name prefix (a random hex suffix is added). */
+  name: string;
+  server?: TestServerOptions;
+  /** Agent options on top of the test defaults (e.g. `proxy: false`, `dns: false`). */
+  agent?: Partial<AgentOptions>;
+  /** Import busybox as `busybox:latest` (default true). */
+  busybox?: boolean;
+}
+
+export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
+  const suffix = Math.floor(Math.random() * 0xffff).toString(16);
+  const nodeName = `${o.name}-${suffix}`;
+  const bridge = `flt${suffix}`;
+  const podCIDR = `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`;
+  const dataDir = await mkdtemp(join(tmpdir(), `flotilla-${o.name}-`));
+  const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
+  const server = await startTestServer(o.server);
+  const client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  let agent: RunningAgent | undefined;
+  const stop = async (): Promise<void> => {
+    await agent?.stop();
+    await agent?.runtime.destroyAll();
+    await agent?.network.removeBridge();
+    await client.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    if (o.busybox !== false) await removeBusyboxArchive();
+  };
+  try {
+    agent = await startAgent({ client, dataDir, nodeName, nodeIP: '127.0.0.1', log, bridge, podCIDR, blackholeRoutes: [], ...o.agent });
+    if (o.busybox !== false) {
+      const [img] = await agent.images.importArchive(await busyboxArchive());
+      if (img) await agent.images.layerDirs(img);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const running = agent;
+  return {
+    server, client, agent: running, nodeName, dataDir, bridge, podCIDR, stop,
+    async bind(name, namespace = 'default') {
+      await client.create({ ...PODS, plural: `pods/${name}` }, namespace, { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } }, { subresource: 'binding' });
+    },
+    waitForPod(name, ok, timeoutMs = 30_000, namespace = 'default') {
+      return new Promise((resolve, reject) => {
+        let last: PodObject | undefined;
+        const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`)); }, timeoutMs);
+        const handle = client.watch<PodObject>(PODS, namespace, { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
+          if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
+          last = ev.object;
+          if (ok(ev.object)) {
+            clearTimeout(timer);
+            handle.stop();
+            resolve(ev.object);
+          }
+        });
+        handle.done.catch(reject);
+      });
+    },
+    async kubectl(args, stdin) {
+      const r = await server.kubectl(args, stdin === undefined ? {} : { stdin });
+      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+      return r.stdout;
+    },
+  };
+}
