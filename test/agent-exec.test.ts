@@ -160,6 +160,9 @@ for (const version of versions) {
       const bad = await k(['exec', 'shell', '-c', 'nope', '--', 'true']);
       assert.notEqual(bad.code, 0);
       assert.match(bad.stderr, /container nope is not valid for pod shell/);
+      const nocmd = await k(['exec', 'shell', '--', 'nosuchcommand']);
+      assert.equal(nocmd.code, 1, nocmd.stderr);
+      assert.match(nocmd.stderr, /^error: error executing command in container: failed to exec in container: .*executable file not found/);
       const missing = await k(['exec', 'nosuchpod', '--', 'true']);
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr, /pods "nosuchpod" not found/);

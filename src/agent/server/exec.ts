@@ -82,8 +82,14 @@ export async function serveExec(backend: StreamingBackend, log: Logger, ns: stri
   const errOut = streams.stderr ?? (flags.tty ? out : undefined);
   if (out) proc.stdout?.pipe(out, { end: false });
   else proc.stdout?.resume();
-  if (errOut) proc.stderr?.pipe(errOut, { end: false });
-  else proc.stderr?.resume();
+  // runc's own failure (e.g. executable not found) is one logfmt line on stderr and exit 255: held
+  // back and reported as an InternalError Status, as the kubelet reports a failed exec.
+  let runcError: { chunk: Buffer; message: string } | undefined;
+  proc.stderr?.on('data', (chunk: Buffer) => {
+    const message = runcError || flags.tty ? undefined : runcFailure(chunk.toString('utf8'));
+    if (message !== undefined) runcError = { chunk, message };
+    else errOut?.write(chunk);
+  });
 
   let clientGone = false;
   void streams.closed.then(() => {
@@ -97,6 +103,22 @@ export async function serveExec(backend: StreamingBackend, log: Logger, ns: stri
   const code = await new Promise<number | null>((resolve) => proc.on('close', (c, signal) => resolve(c ?? (signal ? 128 + 9 : null))));
   if (clientGone) return;
   log.debug({ ns, pod, container, command: command[0], code, transport: streams.transport }, 'exec finished');
+  if (runcError && code === 255) {
+    await streams.finish(errorStatus(`error executing command in container: failed to exec in container: ${runcError.message}`));
+    return;
+  }
+  if (runcError) errOut?.write(runcError.chunk);
   await streams.finish(code === null ? errorStatus('failed to run the command in the container') : exitStatus(code));
 }
 
+
+/** The message of a runc error line (`time="..." level=error msg="..."`), else undefined. Pure. */
+export function runcFailure(text: string): string | undefined {
+  const m = /^time="[^"]*" level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"\s*$/.exec(text);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    return m[1];
+  }
+}
