@@ -6,57 +6,46 @@
  * Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ContainerStateWaiting, Event } from 'kubernetes-types/core/v1.js';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import type { RunningAgent } from '../src/agent/agent.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
+import type { KubeClient } from '../src/client/index.js';
 import { EVENTS } from '../src/controllers/events/event-recorder.js';
-import { removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { startTestRegistry, type PushedImage, type TestRegistry } from './helpers/registry.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `registry-test-${suffix}`;
 const USER = { username: 'puller', password: `pw-${suffix}` };
 /** The registry name the mirror serves: nothing listens at 127.0.0.1:1, so only the mirror can answer. */
 const MIRRORED = '127.0.0.1:1';
+let node: RealNode | undefined;
 let server: TestServer;
 let client: KubeClient;
 let agent: RunningAgent | undefined;
 let open: TestRegistry | undefined;
 let locked: TestRegistry | undefined;
 let pushed: PushedImage;
-let dataDir = '';
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-registry-agent-'));
-  [open, locked, server] = await Promise.all([startTestRegistry(), startTestRegistry({ auth: USER }), startTestServer()]);
+  [open, locked] = await Promise.all([startTestRegistry(), startTestRegistry({ auth: USER })]);
   pushed = await open.push('test/hello', 'v1', { gzip: true, index: true });
   await locked.push('private/app', 'v1');
-  await writeFile(join(dataDir, 'registries.yaml'), `mirrors:\n  "${MIRRORED}":\n    endpoint:\n      - "${open.url}"\n`);
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
-    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, networkPolicy: false,
+  const mirror = open.url;
+  node = await startRealNode({
+    name: 'registry-test', busybox: false, agent: { proxy: false, networkPolicy: false },
+    prepareDataDir: (dir) => writeFile(join(dir, 'registries.yaml'), `mirrors:\n  "${MIRRORED}":\n    endpoint:\n      - "${mirror}"\n`),
   });
+  ({ server, client, agent } = node);
 });
 
 after(async () => {
-  await agent?.stop();
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
+  await node?.stop();
   await open?.stop();
   await locked?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
 });
 
 function podManifest(name: string, image: string, extra: Record<string, unknown> = {}): string {
@@ -72,26 +61,10 @@ function podManifest(name: string, image: string, extra: Record<string, unknown>
 async function applyAndBind(name: string, image: string, extra: Record<string, unknown> = {}): Promise<void> {
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: podManifest(name, image, extra) });
   assert.equal(applied.code, 0, applied.stderr);
-  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+  await node?.bind(name);
 }
 
-/** Resolves with the pod once `ok` holds for it (watching), or rejects after timeoutMs. */
-function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 60_000): Promise<PodObject> {
-  return new Promise((resolve, reject) => {
-    let last: PodObject | undefined;
-    const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status?.containerStatuses)}`)); }, timeoutMs);
-    const handle = client.watch<PodObject>(PODS, 'default', { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
-      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
-      last = ev.object;
-      if (ok(ev.object)) {
-        clearTimeout(timer);
-        handle.stop();
-        resolve(ev.object);
-      }
-    });
-    handle.done.catch(reject);
-  });
-}
+const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 60_000): Promise<PodObject> => (node as RealNode).waitForPod(name, ok, timeoutMs);
 
 const waiting = (p: PodObject): ContainerStateWaiting | undefined => p.status?.containerStatuses?.[0]?.state?.waiting;
 const running = (p: PodObject): boolean => p.status?.phase === 'Running' && !!p.status.containerStatuses?.[0]?.state?.running;
@@ -184,7 +157,7 @@ test('a registries.yaml mirror serves a name under another registry host; Never 
     spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${open?.host}/test/absent:v1`, imagePullPolicy: 'Never' }] },
   }) });
   assert.equal(applied.code, 0, applied.stderr);
-  await client.create({ ...PODS, plural: 'pods/never' }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'never' }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+  await node?.bind('never');
   const p = await never;
   assert.equal(waiting(p)?.message, `Container image "${open?.host}/test/absent:v1" is not present with pull policy of Never`);
   assert.doesNotMatch(open?.log() ?? '', /test\/absent/);

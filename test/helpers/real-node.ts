@@ -42,6 +42,8 @@ export interface RealNodeOptions {
   agent?: Partial<AgentOptions>;
   /** Import busybox as `busybox:latest` (default true). */
   busybox?: boolean;
+  /** Runs before the agent starts, e.g. to write `<data-dir>/registries.yaml`. */
+  prepareDataDir?: (dataDir: string) => Promise<void>;
 }
 
 export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
@@ -64,6 +66,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     if (o.busybox !== false) await removeBusyboxArchive();
   };
   try {
+    await o.prepareDataDir?.(dataDir);
     agent = await startAgent({ client, dataDir, nodeName, nodeIP: '127.0.0.1', log, bridge, podCIDR, blackholeRoutes: [], ...o.agent });
     if (o.busybox !== false) {
       const [img] = await agent.images.importArchive(await busyboxArchive());
