@@ -62,6 +62,8 @@ export interface AgentOptions {
    * network/node-routes.ts); removed when the agent stops. Default true.
    */
   nodeRoutes?: boolean;
+  /** Reach nodes behind a gateway over VXLAN (link flotilla.1, network/vxlan.ts); default false. */
+  vxlan?: boolean;
 }
 
 export interface RunningAgent {
@@ -171,7 +173,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     proxy = await startProxy({ client: o.client, log, table, serviceRoute, staticDnat, nodeName: o.nodeName, nodePortAddresses, clusterCIDR: o.clusterCIDR ?? '10.42.0.0/16' }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
   }
   const nodeRoutes: RunningNodeRoutes | undefined = (o.nodeRoutes ?? true)
-    ? await startNodeRoutes({ client: o.client, nodeName: o.nodeName, log, dataDir: o.dataDir }).catch((err: unknown) => { log.error({ err }, 'node routes not started'); return undefined; })
+    ? await startNodeRoutes({ client: o.client, nodeName: o.nodeName, log, dataDir: o.dataDir, vxlan: o.vxlan ? { nodeIP: o.nodeIP, podCIDR } : undefined }).catch((err: unknown) => { log.error({ err }, 'node routes not started'); return undefined; })
     : undefined;
   let netpol: RunningNetworkPolicy | undefined;
   if (o.networkPolicy ?? true) {

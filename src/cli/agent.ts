@@ -12,6 +12,8 @@ export interface AgentFlags {
   nodeIp?: string;
   caFile?: string;
   logLevel: string;
+  /** Reach nodes that are not on a shared segment over VXLAN. */
+  vxlan?: boolean;
 }
 
 /**
@@ -31,7 +33,7 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
     const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
-    const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log });
+    const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log, vxlan: flags.vxlan });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
     const stop = (signal: string): void => {
       out(`${signal}: stopping (containers keep running)`);

@@ -91,6 +91,7 @@ export function buildProgram(): Command {
     .option('--node-name <name>', 'node name (default: the host name)')
     .option('--node-ip <ip>', 'node InternalIP (default: the first non-loopback IPv4 address)')
     .option('--ca-file <file>', 'CA of the API server (default: pinned from the server by the token\'s hash)')
+    .option('--vxlan', 'reach nodes that are not on a shared segment over VXLAN (UDP 8472, link flotilla.1)')
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .action(async (flags: import('./agent.js').AgentFlags) => {
       const { runAgent } = await import('./agent.js');

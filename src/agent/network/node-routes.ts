@@ -7,6 +7,10 @@ import { Informer } from '../../client/informer.js';
 import { NODES, type NodeObject } from '../node/index.js';
 import { runCommand } from '../runtime/run-command.js';
 import { diffNodeRoutes, plannedNodeRoutes, type NodeRoute } from './node-routes-plan.js';
+import { addVxlanPeer, deleteVxlan, DEFAULT_VXLAN_DEV, ensureVxlan, removeVxlanPeer } from './vxlan.js';
+
+/** A recorded route: direct, or through the VXLAN link `vxlan` (network/vxlan.ts). */
+type RecordedRoute = NodeRoute & { vxlan?: string };
 
 export interface NodeRoutesOptions {
   client: KubeClient;
@@ -19,6 +23,12 @@ export interface NodeRoutesOptions {
   resyncMs?: number;
   /** Minimum time between two syncs (events in between coalesce), default 50 ms. */
   minSyncIntervalMs?: number;
+  /**
+   * Reach nodes that are only reachable through a gateway over VXLAN (link `dev`, default
+   * flotilla.1; outer source nodeIP; VTEP address from podCIDR). Undefined: no overlay, such nodes
+   * get no route. Off by default: the peers' addresses must be real nodes (hollow nodes' are not).
+   */
+  vxlan?: { nodeIP: string; podCIDR: string; dev?: string };
 }
 
 export interface RunningNodeRoutes {
@@ -43,11 +53,11 @@ export async function nextHopKind(ip: string): Promise<'direct' | 'local' | 'rou
 }
 
 /** Routes recorded in `<dataDir>/node-routes.json` ([] when none). */
-export async function readRecordedNodeRoutes(dataDir: string): Promise<NodeRoute[]> {
+export async function readRecordedNodeRoutes(dataDir: string): Promise<RecordedRoute[]> {
   const text = await readFile(join(dataDir, STATE_FILE), 'utf8').catch(() => undefined);
   if (!text) return [];
   try {
-    return (JSON.parse(text) as NodeRoute[]).filter((r) => typeof r.cidr === 'string' && typeof r.via === 'string');
+    return (JSON.parse(text) as RecordedRoute[]).filter((r) => typeof r.cidr === 'string' && typeof r.via === 'string');
   } catch {
     return [];
   }
@@ -56,7 +66,11 @@ export async function readRecordedNodeRoutes(dataDir: string): Promise<NodeRoute
 /** Deletes the routes recorded in `<dataDir>/node-routes.json` and the file (`flotilla killall` after a kill -9). Idempotent. */
 export async function removeRecordedNodeRoutes(dataDir: string): Promise<NodeRoute[]> {
   const routes = await readRecordedNodeRoutes(dataDir);
-  for (const r of routes) await runCommand('ip', ['route', 'del', r.cidr, 'via', r.via], { allowFailure: true });
+  for (const r of routes) {
+    if (r.vxlan) await runCommand('ip', ['route', 'del', r.cidr, 'dev', r.vxlan], { allowFailure: true });
+    else await runCommand('ip', ['route', 'del', r.cidr, 'via', r.via], { allowFailure: true });
+  }
+  for (const dev of new Set(routes.map((r) => r.vxlan).filter((d): d is string => !!d))) await deleteVxlan({ dev });
   await rm(join(dataDir, STATE_FILE), { force: true });
   return routes;
 }
@@ -66,13 +80,17 @@ export async function removeRecordedNodeRoutes(dataDir: string): Promise<NodeRou
  * with a spec.podCIDR and an InternalIP on a segment this node is directly connected to, installs
  * `ip route replace <podCIDR> via <InternalIP>`; routes of nodes that are gone (or changed address)
  * are removed. Packets keep their pod source addresses (nothing is NATed); the nodes must forward
- * (the CNI bridge plugin's isGateway turns ip_forward on). Nodes reached only through a gateway get
- * no route (logged once): they need an overlay (VXLAN), not done yet. Resolves after the first sync.
+ * (the CNI bridge plugin's isGateway turns ip_forward on). Nodes reached only through a gateway are
+ * reached over VXLAN when `vxlan` is given, else get no route (logged once). Resolves after the first sync.
  */
 export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNodeRoutes> {
   const log = o.log.child({ component: 'node-routes' });
   const installed = new Map<string, NodeRoute>();
-  for (const r of await readRecordedNodeRoutes(o.dataDir)) installed.set(r.cidr, r); // a previous run's: replaced or removed below
+  const overlay = new Map<string, NodeRoute>();
+  const vxlanDev = o.vxlan?.dev ?? DEFAULT_VXLAN_DEV;
+  let vxlanUp = false;
+  // A previous run's routes: replaced or removed below.
+  for (const r of await readRecordedNodeRoutes(o.dataDir)) (r.vxlan ? overlay : installed).set(r.cidr, { cidr: r.cidr, via: r.via, node: r.node });
   const skipped = new Set<string>();
   const informer = new Informer<NodeObject>(o.client, NODES, { log });
   let chain: Promise<void> = Promise.resolve();
@@ -83,7 +101,8 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
 
   const record = async (): Promise<void> => {
     await mkdir(o.dataDir, { recursive: true });
-    await writeFile(join(o.dataDir, STATE_FILE), `${JSON.stringify([...installed.values()], null, 2)}\n`);
+    const all: RecordedRoute[] = [...installed.values(), ...[...overlay.values()].map((r) => ({ ...r, vxlan: vxlanDev }))];
+    await writeFile(join(o.dataDir, STATE_FILE), `${JSON.stringify(all, null, 2)}\n`);
   };
 
   const syncOnce = async (): Promise<void> => {
@@ -91,11 +110,14 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
     const all = forceAll;
     forceAll = false;
     const wanted: NodeRoute[] = [];
+    const wantedOverlay: NodeRoute[] = [];
     for (const r of plannedNodeRoutes(informer.list(), o.nodeName)) {
       const kind = await nextHopKind(r.via);
       if (kind === 'direct') {
         skipped.delete(r.node);
         wanted.push(r);
+      } else if (kind === 'routed' && o.vxlan) {
+        wantedOverlay.push(r);
       } else if (!skipped.has(r.node)) {
         skipped.add(r.node);
         log.info({ node: r.node, via: r.via, kind }, 'no route to this node\'s pods: its address is not on a segment this node is connected to');
@@ -117,7 +139,26 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
       if (installed.get(r.cidr)?.via !== r.via) log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'route to node pods installed');
       installed.set(r.cidr, r);
     }
-    if (remove.length || replace.length) await record();
+    const ov = diffNodeRoutes(overlay, wantedOverlay);
+    for (const r of ov.remove) {
+      await removeVxlanPeer({ dev: vxlanDev, nodeIP: o.vxlan?.nodeIP ?? '' }, r);
+      overlay.delete(r.cidr);
+      log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'VXLAN route to node pods removed');
+    }
+    if (o.vxlan && (all ? wantedOverlay : ov.replace).length) {
+      try {
+        if (!vxlanUp || all) await ensureVxlan({ dev: vxlanDev, nodeIP: o.vxlan.nodeIP, podCIDR: o.vxlan.podCIDR });
+        vxlanUp = true;
+        for (const r of all ? wantedOverlay : ov.replace) {
+          await addVxlanPeer({ dev: vxlanDev, nodeIP: o.vxlan.nodeIP }, r);
+          if (overlay.get(r.cidr)?.via !== r.via) log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'VXLAN route to node pods installed');
+          overlay.set(r.cidr, r);
+        }
+      } catch (err) {
+        log.warn({ err }, 'setting up the VXLAN overlay failed');
+      }
+    }
+    if (remove.length || replace.length || ov.remove.length || ov.replace.length) await record();
   };
 
   const sync = (): Promise<void> => {
@@ -139,7 +180,7 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
 
   let stopping: Promise<void> | undefined;
   return {
-    installed: () => [...installed.values()].sort((a, b) => (a.cidr < b.cidr ? -1 : 1)),
+    installed: () => [...installed.values(), ...overlay.values()].sort((a, b) => (a.cidr < b.cidr ? -1 : 1)),
     sync,
     stop() {
       stopping ??= (async () => {
@@ -150,6 +191,8 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
         await chain;
         for (const r of installed.values()) await runCommand('ip', ['route', 'del', r.cidr, 'via', r.via], { allowFailure: true });
         installed.clear();
+        if (vxlanUp || overlay.size) await deleteVxlan({ dev: vxlanDev });
+        overlay.clear();
         await rm(join(o.dataDir, STATE_FILE), { force: true });
       })();
       return stopping;
