@@ -1,4 +1,10 @@
 import type { PolicyTable } from './compile.js';
+import { compareIPs, compareKeys } from './policy-pod.js';
+
+/** Map entries in name order: the text depends only on the table's content, not on the order it was built in. */
+function sorted<V>(m: Map<string, V>, compare: (a: string, b: string) => number = compareKeys): [string, V][] {
+  return [...m].sort(([a], [b]) => compare(a, b));
+}
 
 /**
  * The `nft -f` script that replaces the table whole with `t`, as one transaction (add + delete +
@@ -15,15 +21,15 @@ import type { PolicyTable } from './compile.js';
 export function renderTable(table: string, t: PolicyTable): string {
   const out = [`add table ip ${table}`, `delete table ip ${table}`, `table ip ${table} {`];
   const elements = (els: string[]) => (els.length ? ` elements = { ${els.join(', ')} };` : '');
-  for (const [name, ips] of t.peerSets) out.push(`  set ${name} { type ipv4_addr;${elements(ips)} }`);
-  for (const [name, els] of t.portSets) out.push(`  set ${name} { type ipv4_addr . inet_service;${elements(els)} }`);
-  for (const [name, rules] of t.chains) {
+  for (const [name, ips] of sorted(t.peerSets)) out.push(`  set ${name} { type ipv4_addr;${elements(ips)} }`);
+  for (const [name, els] of sorted(t.portSets)) out.push(`  set ${name} { type ipv4_addr . inet_service;${elements(els)} }`);
+  for (const [name, rules] of sorted(t.chains)) {
     out.push(`  chain ${name} {`);
     for (const r of rules) out.push(`    ${r}`);
     out.push('  }');
   }
   for (const dir of ['ingress', 'egress'] as const) {
-    const els = [...t[dir]].map(([ip, chain]) => `${ip} : jump ${chain}`);
+    const els = sorted(t[dir], compareIPs).map(([ip, chain]) => `${ip} : jump ${chain}`);
     out.push(`  map ${dir}-pods { type ipv4_addr : verdict;${elements(els)} }`);
   }
   out.push(
@@ -61,6 +67,7 @@ export function renderUpdate(table: string, next: PolicyTable, prev?: PolicyTabl
   for (const [nextSets, prevSets, type] of setTypes) {
     for (const [name, els] of nextSets) {
       const old = prevSets.get(name);
+      if (old === els) continue; // the incremental compiler hands out the same array when unchanged
       if (!old) out.push(`add set ${t} ${name} { type ${type}; }`);
       const d = diffElements(old ?? [], els);
       if (d.add.length) out.push(`add element ${t} ${name} { ${d.add.join(', ')} }`);
@@ -69,7 +76,7 @@ export function renderUpdate(table: string, next: PolicyTable, prev?: PolicyTabl
   }
   for (const [name, rules] of next.chains) {
     const old = prev.chains.get(name);
-    if (old && old.join('\n') === rules.join('\n')) continue;
+    if (old === rules || (old && old.length === rules.length && old.every((r, i) => r === rules[i]))) continue;
     out.push(old ? `flush chain ${t} ${name}` : `add chain ${t} ${name}`);
     for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
   }
