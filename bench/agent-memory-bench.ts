@@ -6,7 +6,9 @@
  * TypeScript loader's memory). Pods name the node in spec.nodeName and run `sleep`.
  * Prints JSON: agent VmRSS idle and with the pods running (after settling), its peak (VmHWM), and
  * the conmon processes' total and per-pod RSS. Removes everything at the end (flotilla killall core).
- * Usage: node --import tsx bench/agent-memory-bench.ts [--pods 100] [--settle 10]
+ * `--dist DIR` loads the agent from a compiled tree (e.g. `tsc --outDir DIR` with node_modules linked beside it).
+ * `--node-args "A B"` passes V8/Node flags to the agent process (e.g. --max-semi-space-size=1).
+ * Usage: node --import tsx bench/agent-memory-bench.ts [--pods 100] [--settle 10] [--dist DIR] [--node-args "..."]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -50,8 +52,9 @@ async function main(): Promise<void> {
     const images = new ImageStore(join(dataDir, 'images'), log);
     const [img] = await images.importArchive(await busyboxArchive());
     if (img) await images.layerDirs(img);
-    const built = flotillaCommand()[0] !== '--import';
-    const mod = (p: string): string => JSON.stringify(built ? join(REPO_ROOT, 'dist', `${p}.js`) : join(REPO_ROOT, 'src', `${p}.ts`));
+    const distDir = opt('dist', '') || (flotillaCommand()[0] !== '--import' ? join(REPO_ROOT, 'dist') : '');
+    const built = distDir !== '';
+    const mod = (p: string): string => JSON.stringify(built ? join(distDir, `${p}.js`) : join(REPO_ROOT, 'src', `${p}.ts`));
     await writeFile(join(scriptDir, 'agent.mjs'), `
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${mod('server/create-logger')});
@@ -59,11 +62,13 @@ const { createClient } = await import(${mod('client/index')});
 const { startAgent } = await import(${mod('agent/agent')});
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
 await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: [], proxy: false });
+process.on('SIGUSR2', () => process.stdout.write('MEM ' + JSON.stringify(process.memoryUsage()) + '\\n'));
 process.stdout.write('agent ready\\n');
 `);
     const config = { server: server.url, token: server.joinToken, caPem: server.caPem, dataDir, nodeName: NODE, bridge: BRIDGE, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24` };
     let out = '';
-    agent = spawn(process.execPath, [...(built ? [] : ['--import', 'tsx']), join(scriptDir, 'agent.mjs')], { cwd: REPO_ROOT, env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const nodeArgs = opt('node-args', '').split(' ').filter(Boolean);
+    agent = spawn(process.execPath, [...nodeArgs, ...(built ? [] : ['--import', 'tsx']), join(scriptDir, 'agent.mjs')], { cwd: REPO_ROOT, env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
     agent.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
     agent.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
     const deadline = Date.now() + 60_000;
@@ -91,13 +96,20 @@ process.stdout.write('agent ready\\n');
     const allRunningMs = performance.now() - t0;
     await sleep(settleS * 1000);
     const rss = await procMiB(pid, 'VmRSS');
+    // The agent's own view (heap vs the rest of its RSS).
+    const before = out.length;
+    agent.kill('SIGUSR2');
+    for (let i = 0; i < 50 && !out.slice(before).includes('\n'); i++) await sleep(20);
+    const mem = JSON.parse(/MEM (\{.*\})/.exec(out.slice(before))?.[1] ?? '{}') as Record<string, number>;
+    const mib = (v: number | undefined): number => Math.round(((v ?? NaN) / 1048576) * 10) / 10;
     const hwm = await procMiB(pid, 'VmHWM');
     const conmons = await conmonPids(dataDir);
     const conmonRss = (await Promise.all(conmons.map((p) => procMiB(p, 'VmRSS')))).filter((x) => Number.isFinite(x));
     const conmonTotal = Math.round(conmonRss.reduce((a, b) => a + b, 0) * 10) / 10;
     process.stdout.write(`${JSON.stringify({
-      bench: 'agent-memory', what: `agent process VmRSS with ${count} pods running (settled ${settleS} s), conmon separately`, loader: built ? 'dist' : 'tsx',
+      bench: 'agent-memory', what: `agent process VmRSS with ${count} pods running (settled ${settleS} s), conmon separately`, loader: built ? 'dist' : 'tsx', nodeArgs,
       pods: count, allRunningMs: Math.round(allRunningMs), agentIdleRssMiB: idleRss, agentRssMiB: rss, agentPeakRssMiB: hwm,
+      agentHeapUsedMiB: mib(mem.heapUsed), agentHeapTotalMiB: mib(mem.heapTotal), agentExternalMiB: mib(mem.external),
       conmonProcesses: conmons.length, conmonTotalRssMiB: conmonTotal, conmonPerPodRssMiB: Math.round((conmonTotal / Math.max(1, conmons.length)) * 100) / 100,
       goal: { agentRssMiB: 100 },
     })}\n`);
