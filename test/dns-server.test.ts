@@ -64,10 +64,12 @@ before(async () => {
     svc('web', { clusterIP: '10.43.0.20', clusterIPs: ['10.43.0.20'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9090 }] }),
     svc('db', { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }),
     svc('ext', { type: 'ExternalName', externalName: 'db.example.com' }),
-    svc('big', { clusterIP: 'None', ports: [{ port: 80 }] }));
+    svc('big', { clusterIP: 'None', ports: [{ port: 80 }] }),
+    svc('mid', { clusterIP: 'None', ports: [{ port: 80 }] }));
   fake.seed(SLICES,
     slice('db-abc', 'db', [ep('10.42.0.10', true, 'db-0'), ep('10.42.0.11', true, 'db-1'), ep('10.42.0.12', false, 'db-2')], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
-    slice('big-1', 'big', Array.from({ length: 25 }, (_, i) => ep(`10.42.1.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]));
+    slice('big-1', 'big', Array.from({ length: 30 }, (_, i) => ep(`10.42.1.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]),
+    slice('mid-1', 'mid', Array.from({ length: 28 }, (_, i) => ep(`10.42.2.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]));
   dns = await startDns({ client: fake, listen: { host: '127.0.0.1', port: 0 }, upstreams: [{ host: '127.0.0.1', port: upstreamPort }], log, upstreamTimeoutMs: 300 });
 });
 
@@ -96,14 +98,17 @@ test('headless Service: A of ready endpoints only; StatefulSet-style hostnames; 
   assert.equal((await dnsQuery(dns.port, 'db-2.db.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'not-ready endpoint has no name');
   const srv = await dnsQuery(dns.port, '_pg._tcp.db.shop.svc.cluster.local', 'SRV');
   assert.deepEqual(data(srv), [
-    { priority: 0, weight: 100, port: 5432, target: 'db-0.db.shop.svc.cluster.local' },
-    { priority: 0, weight: 100, port: 5432, target: 'db-1.db.shop.svc.cluster.local' },
+    { priority: 0, weight: 50, port: 5432, target: 'db-0.db.shop.svc.cluster.local' },
+    { priority: 0, weight: 50, port: 5432, target: 'db-1.db.shop.svc.cluster.local' },
   ]);
   assert.deepEqual(srv.additionals?.map((a) => [a.name, a.data]), [['db-0.db.shop.svc.cluster.local', '10.42.0.10'], ['db-1.db.shop.svc.cluster.local', '10.42.0.11']]);
 });
 
 test('SRV of a ClusterIP Service named port; pod records; PTR of service and endpoint IPs', async () => {
   assert.deepEqual(data(await dnsQuery(dns.port, '_http._tcp.web.shop.svc.cluster.local', 'SRV')), [{ priority: 0, weight: 100, port: 80, target: 'web.shop.svc.cluster.local' }]);
+  const bare = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'SRV');
+  assert.deepEqual(data(bare), [80, 9090].map((port) => ({ priority: 0, weight: 50, port, target: 'web.shop.svc.cluster.local' })), '<svc> SRV: every port, named or not');
+  assert.deepEqual(bare.additionals?.map((a) => [a.name, a.data]), [['web.shop.svc.cluster.local', '10.43.0.20']]);
   assert.deepEqual(data(await dnsQuery(dns.port, '10-42-0-5.shop.pod.cluster.local', 'A')), ['10.42.0.5']);
   assert.deepEqual(data(await dnsQuery(dns.port, '20.0.43.10.in-addr.arpa', 'PTR')), ['web.shop.svc.cluster.local']);
   assert.deepEqual(data(await dnsQuery(dns.port, '10.0.42.10.in-addr.arpa', 'PTR')), ['db-0.db.shop.svc.cluster.local']);
@@ -122,19 +127,30 @@ test('ExternalName is a CNAME; NXDOMAIN and NODATA carry the SOA; AAAA is NODATA
   assert.equal((await dnsQuery(dns.port, 'shop.svc.cluster.local', 'A')).rcode, 'NOERROR', 'a namespace with Services exists');
 });
 
-test('UDP answers over 512 bytes are truncated without EDNS, whole with EDNS0 and over TCP', async () => {
+test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC with the 29 that fit), whole with EDNS0 and over TCP', async () => {
+  // Compressed, an A record is 16 bytes: 12 header + 32 question + 28 x 16 = 492. dns-packet's
+  // uncompressed encoding (42 bytes per record here) fit 11 before TC.
+  const mid = await dnsQuery(dns.port, 'mid.shop.svc.cluster.local', 'A');
+  assert.equal(mid.flag_tc, false);
+  assert.equal(mid.answers?.length, 28);
+  assert.equal(mid.bytes, 492);
+  assert.deepEqual(data(mid), Array.from({ length: 28 }, (_, i) => `10.42.2.${i + 1}`));
   const plain = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A');
   assert.equal(plain.flag_tc, true);
-  assert.deepEqual(plain.answers, []);
+  assert.equal(plain.answers?.length, 29, 'as CoreDNS: the records that fit, and TC');
   assert.ok(plain.bytes <= 512);
+  // 30 x 16 + 44 + 11 (OPT) = 535 bytes: within the EDNS0 size (uncompressed it was 1,315 > 1,232: TC even with EDNS0).
   const edns = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A', { ednsPayload: 4096 });
   assert.equal(edns.flag_tc, false);
-  assert.equal(edns.answers?.length, 25);
-  assert.ok(edns.bytes > 512 && edns.bytes <= 1232);
+  assert.equal(edns.answers?.length, 30);
+  assert.equal(edns.bytes, 535);
   assert.equal(edns.additionals?.find((a) => a.type === 'OPT')?.type, 'OPT');
   const tcp = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A', { transport: 'tcp' });
   assert.equal(tcp.flag_tc, false);
-  assert.equal(tcp.answers?.length, 25);
+  assert.equal(tcp.answers?.length, 30);
+  const again = await dnsQuery(dns.port, 'BIG.shop.svc.cluster.local', 'A');
+  assert.equal(again.answers?.length, 29, 'a cached truncated answer');
+  assert.deepEqual([...new Set(again.answers?.map((a) => a.name))], ['BIG.shop.svc.cluster.local'], 'owner names point at the question, so they follow its spelling');
 });
 
 test('other names go to the upstream (UDP and TCP clients); an upstream that never answers gives SERVFAIL quickly', async () => {
@@ -156,4 +172,25 @@ test('informer events update answers: a new Service resolves, a deleted one is N
   await new Promise((r) => setImmediate(r));
   assert.equal((await dnsQuery(dns.port, 'cart.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
   assert.deepEqual(data(await dnsQuery(dns.port, '30.0.43.10.in-addr.arpa', 'PTR')), ['192.0.2.7'], 'an unknown reverse name is forwarded');
+});
+
+test('metrics: queries by type and rcode, cache hits and misses, truncations, forward latency, names', async () => {
+  const text = await dns.metrics.registry.metrics();
+  const value = (line: string) => {
+    const m = text.split('\n').find((l) => l.startsWith(`${line} `));
+    return m === undefined ? undefined : Number(m.slice(line.length + 1));
+  };
+  assert.ok((value('flotilla_dns_queries_total{type="A",rcode="NOERROR"}') ?? 0) >= 10, text);
+  assert.ok((value('flotilla_dns_queries_total{type="A",rcode="NXDOMAIN"}') ?? 0) >= 2);
+  assert.ok((value('flotilla_dns_queries_total{type="SRV",rcode="NOERROR"}') ?? 0) >= 3);
+  assert.equal(value('flotilla_dns_queries_total{type="A",rcode="SERVFAIL"}'), 1, 'the silent upstream');
+  assert.ok((value('flotilla_dns_queries_total{type="AAAA",rcode="NOERROR"}') ?? 0) >= 1);
+  assert.ok((value('flotilla_dns_cache_hits_total') ?? 0) >= 2, 'repeated names were served from the cache');
+  assert.ok((value('flotilla_dns_cache_misses_total') ?? 0) >= 10);
+  assert.equal(value('flotilla_dns_truncated_total'), 2, 'big over plain UDP, twice');
+  assert.ok((value('flotilla_dns_forward_duration_seconds_count{transport="udp",result="answered"}') ?? 0) >= 2);
+  assert.equal(value('flotilla_dns_forward_duration_seconds_count{transport="tcp",result="answered"}'), 1);
+  assert.equal(value('flotilla_dns_forward_duration_seconds_count{transport="udp",result="failed"}'), 1);
+  assert.ok((value('flotilla_dns_forward_duration_seconds_sum{transport="udp",result="failed"}') ?? 0) >= 0.3, 'the failed forward waited the 300 ms timeout');
+  assert.equal(value('flotilla_dns_names'), dns.table.size);
 });

@@ -4,9 +4,11 @@ import { isIPv6 } from 'node:net';
 import dnsPacket, { type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { RCODE_SERVFAIL, resolve, responseTo } from './answer.js';
+import { DnsMetrics } from './dns-metrics.js';
 import type { Forwarder } from './forwarder.js';
 import type { RecordTable } from './record-table.js';
 import { readQuestion } from './wire-question.js';
+import { encodeResponse, typeCode, UnsupportedRecordError } from './wire-encode.js';
 
 /** Largest UDP answer we offer with EDNS0 (the DNS flag day 2020 value). */
 export const EDNS_PAYLOAD = 1232;
@@ -24,15 +26,18 @@ export interface DnsServerOptions {
   host: string;
   /** 0 picks a free port (the same for UDP and TCP is tried, see listen()). */
   port: number;
+  /** Where to count queries, cache hits, forwards (default: metrics in a registry of their own). */
+  metrics?: DnsMetrics;
 }
 
 /**
  * The cluster DNS server: one UDP socket and one TCP listener on host:port.
  *   datagram / TCP frame --> decode --> resolve() from the RecordTable --> encode --> reply
  *                                   \-> not ours: Forwarder (upstreams, over the client's transport) --> reply as received
- * Over UDP an answer larger than the client's limit (512 bytes, or its EDNS0 payload size up to
- * EDNS_PAYLOAD) is sent truncated (TC, no records) so the client retries over TCP. Malformed
- * packets are dropped; an answer that cannot be built is SERVFAIL.
+ * Answers are encoded with name compression (wire-encode.ts). Over UDP an answer larger than the
+ * client's limit (512 bytes, or its EDNS0 payload size up to EDNS_PAYLOAD) keeps the answer records
+ * that fit and is sent with TC (as CoreDNS), so the client retries over TCP. Malformed packets are
+ * dropped; an answer that cannot be built is SERVFAIL.
  */
 export class DnsServer {
   private udp?: Socket;
@@ -43,14 +48,18 @@ export class DnsServer {
   /** Encoded authoritative answers by question key + size limit, valid for one table version. */
   private readonly cache = new Map<string, Buffer>();
   private cacheVersion = -1;
+  readonly metrics: DnsMetrics;
 
-  constructor(private readonly opts: DnsServerOptions) {}
+  constructor(private readonly opts: DnsServerOptions) {
+    this.metrics = opts.metrics ?? new DnsMetrics();
+    this.metrics.trackNames(() => opts.table.size);
+  }
 
   /** Binds UDP then TCP on the same port (with port 0, the port UDP got). Resolves with the port. */
   async listen(): Promise<number> {
     const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false });
     udp.on('message', (msg, rinfo) => {
-      void this.handle(msg, 'udp').then((reply) => { if (reply) udp.send(reply, rinfo.port, rinfo.address); });
+      this.handle(msg, 'udp').then((reply) => { if (reply) udp.send(reply, rinfo.port, rinfo.address); }, (err: unknown) => this.failed(err));
     });
     udp.on('error', (err) => this.opts.log.warn({ err: err.message }, 'dns: udp socket error'));
     await new Promise<void>((res, rej) => { udp.once('error', rej); udp.bind(this.opts.port, this.opts.host, () => { udp.off('error', rej); res(); }); });
@@ -88,27 +97,45 @@ export class DnsServer {
     if (wq) {
       const limit = transport === 'tcp' ? 65535 : udpLimit(wq.ednsPayload);
       const key = `${wq.key}|${limit}|${wq.ednsPayload === undefined ? 0 : 1}`;
+      const qtype = msg.readUInt16BE(wq.end - 4);
       const hit = this.cache.get(key);
       if (hit) {
         this.queries++;
+        this.metrics.cacheHits++;
         const out = Buffer.allocUnsafe(hit.length);
         hit.copy(out);
         msg.copy(out, 0, 0, 2);
         out.writeUInt16BE((out.readUInt16BE(2) & ~RD_FLAG) | (msg.readUInt16BE(2) & RD_FLAG), 2);
         msg.copy(out, 12, 12, wq.end);
+        this.count(qtype, out, transport);
         return out;
       }
+      this.metrics.cacheMisses++;
       const reply = await this.answer(msg, transport);
       if (reply?.authoritative) {
         if (this.cache.size >= CACHE_MAX) this.cache.clear();
         this.cache.set(key, reply.bytes);
       }
+      if (reply) this.count(qtype, reply.bytes, transport);
       return reply?.bytes;
     }
-    return (await this.answer(msg, transport))?.bytes;
+    const reply = await this.answer(msg, transport);
+    if (reply) this.count(reply.qtype, reply.bytes, transport);
+    return reply?.bytes;
   }
 
-  private async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<{ bytes: Buffer; authoritative: boolean } | undefined> {
+  /** A query that could not be answered at all (no reply is sent; the client retries). */
+  private failed(err: unknown): void {
+    this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns: query dropped');
+  }
+
+  private count(qtype: number, reply: Buffer, transport: 'udp' | 'tcp'): void {
+    if (reply.length < 4) return;
+    this.metrics.query(qtype, (reply[3] as number) & 15);
+    if (transport === 'udp' && ((reply[2] as number) & (TC_FLAG >> 8))) this.metrics.truncated++;
+  }
+
+  private async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<{ bytes: Buffer; authoritative: boolean; qtype: number } | undefined> {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -117,6 +144,8 @@ export class DnsServer {
     }
     if (query.type !== 'query') return undefined;
     this.queries++;
+    let qtype = 0;
+    try { qtype = query.questions?.[0] ? typeCode(query.questions[0].type) : 0; } catch { /* counted as "other" */ }
     const opt = query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
     const limit = transport === 'tcp' ? 65535 : udpLimit(opt?.udpPayloadSize);
     let packet: Packet;
@@ -124,8 +153,10 @@ export class DnsServer {
     try {
       const r = resolve(query, this.opts.table);
       if (r.kind === 'forward') {
+        const started = process.hrtime.bigint();
         const reply = transport === 'tcp' ? await this.opts.forwarder.forwardTcp(msg) : await this.opts.forwarder.forward(msg);
-        if (reply) return { bytes: reply, authoritative: false };
+        this.metrics.forwarded(transport, Number(process.hrtime.bigint() - started) / 1e9, reply !== undefined);
+        if (reply) return { bytes: reply, authoritative: false, qtype };
         packet = responseTo(query, RCODE_SERVFAIL, false);
       } else {
         packet = r.packet;
@@ -136,10 +167,16 @@ export class DnsServer {
       packet = responseTo(query, RCODE_SERVFAIL, false);
     }
     if (opt) packet.additionals = [...packet.additionals ?? [], ednsRecord()];
+    try {
+      return { bytes: encodeResponse(packet, limit), authoritative, qtype };
+    } catch (err) {
+      if (!(err instanceof UnsupportedRecordError)) this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns: compressing encoder failed');
+    }
+    // A record or name our encoder does not write: dns-packet, uncompressed, TC without records when too big.
     const out = dnsPacket.encode(packet);
-    if (out.length <= limit) return { bytes: out, authoritative };
+    if (out.length <= limit) return { bytes: out, authoritative, qtype };
     const truncated = dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | TC_FLAG, answers: [], authorities: [], additionals: opt ? [ednsRecord()] : [] });
-    return { bytes: truncated, authoritative };
+    return { bytes: truncated, authoritative, qtype };
   }
 
   private serveTcp(sock: TcpSocket): void {
@@ -155,13 +192,13 @@ export class DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        void this.handle(msg, 'tcp').then((reply) => {
+        this.handle(msg, 'tcp').then((reply) => {
           if (!reply || sock.destroyed) return;
           const frame = Buffer.allocUnsafe(2 + reply.length);
           frame.writeUInt16BE(reply.length, 0);
           reply.copy(frame, 2);
           sock.write(frame);
-        });
+        }, (err: unknown) => this.failed(err));
       }
     });
   }

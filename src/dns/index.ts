@@ -7,6 +7,8 @@
 export { startDns, type StartDnsOptions, type RunningDns } from './start-dns.js';
 export { RecordTable, type NameRecords, type RecordTableOptions } from './record-table.js';
 export { DnsServer, EDNS_PAYLOAD, type DnsServerOptions } from './dns-server.js';
+export { DnsMetrics } from './dns-metrics.js';
+export { encodeResponse, UnsupportedRecordError } from './wire-encode.js';
 export { Forwarder, parseResolvConf, systemUpstreams, type Upstream, type ForwarderOptions } from './forwarder.js';
 export { resolve, soaRecord, podAddress } from './answer.js';
 export { reverseName, dashedIp, normalizeName } from './dns-names.js';

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KubeClient } from '../client/kube-client.js';
 import { runCommand } from '../agent/runtime/run-command.js';
 import { startDns, type RunningDns } from './start-dns.js';
+import type { DnsMetrics } from './dns-metrics.js';
 
 /** The cluster DNS Service address (kube-system/kube-dns, made by the API server's bootstrap). */
 export const CLUSTER_DNS_IP = '10.43.0.10';
@@ -27,6 +28,8 @@ export interface NodeDnsOptions {
   podCIDR: string;
   /** Default 53. */
   port?: number;
+  /** Where the server counts queries (the agent passes metrics registered in its /metrics registry). */
+  metrics?: DnsMetrics;
 }
 
 export interface RunningNodeDns {
@@ -50,6 +53,6 @@ export async function startNodeDns(o: NodeDnsOptions): Promise<RunningNodeDns> {
     await runCommand('ip', ['addr', 'replace', `${gw.ip}/${gw.prefix}`, 'dev', o.bridge]);
     await runCommand('ip', ['link', 'set', o.bridge, 'up']);
   }
-  const dns = await startDns({ client: o.client, log: o.log, listen: { host: gw.ip, port: o.port ?? 53 } });
+  const dns = await startDns({ client: o.client, log: o.log, listen: { host: gw.ip, port: o.port ?? 53 }, metrics: o.metrics });
   return { host: gw.ip, port: dns.port, dns, stop: () => dns.stop() };
 }

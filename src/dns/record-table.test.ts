@@ -40,3 +40,33 @@ test('pod names and resolv.conf parsing', () => {
   assert.equal(podAddress('x.10-42-0-5.default.pod.cluster.local', 'cluster.local'), undefined);
   assert.deepEqual(parseResolvConf('# c\nnameserver 10.0.0.2\nsearch x\nnameserver 127.0.0.53\n', false), [{ host: '10.0.0.2', port: 53 }]);
 });
+
+test('SRV as CoreDNS answers it: <svc> lists every port, _port._proto named ports, <host>.<svc> its endpoint; weights share 100', () => {
+  const t = new RecordTable({ domain: 'cluster.local' });
+  t.setService('ns', 'web', { spec: { clusterIP: '10.43.0.2', ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 53, protocol: 'UDP' }] } }, []);
+  const srv = (name: string) => t.lookup(name)?.SRV.map((r) => [r.data.port, r.data.weight, r.data.target]);
+  const extra = (name: string) => t.lookup(name)?.extra.map((r) => [r.name, r.data]);
+  const web = 'web.ns.svc.cluster.local';
+  assert.deepEqual(srv(web), [[80, 50, web], [53, 50, web]]);
+  assert.deepEqual(extra(web), [[web, '10.43.0.2']], 'the target address once');
+  assert.deepEqual(srv(`_http._tcp.${web}`), [[80, 100, web]]);
+  assert.equal(t.lookup(`_http._udp.${web}`), undefined);
+
+  const slice = {
+    addressType: 'IPv4', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }, { name: 'metrics', port: 9187, protocol: 'TCP' }],
+    endpoints: [0, 1, 2].map((i) => ({ addresses: [`10.42.0.${i + 10}`], hostname: `db-${i}`, conditions: { ready: i !== 2 } })),
+  };
+  t.setService('ns', 'db', { spec: { clusterIP: 'None' } }, [slice]);
+  const db = 'db.ns.svc.cluster.local';
+  assert.deepEqual(srv(db), [[5432, 25, `db-0.${db}`], [9187, 25, `db-0.${db}`], [5432, 25, `db-1.${db}`], [9187, 25, `db-1.${db}`]], 'ready endpoints x ports');
+  assert.deepEqual(extra(db), [[`db-0.${db}`, '10.42.0.10'], [`db-1.${db}`, '10.42.0.11']]);
+  assert.deepEqual(srv(`_pg._tcp.${db}`), [[5432, 50, `db-0.${db}`], [5432, 50, `db-1.${db}`]]);
+  assert.deepEqual(srv(`db-1.${db}`), [[5432, 50, `db-1.${db}`], [9187, 50, `db-1.${db}`]]);
+  assert.deepEqual(t.lookup(`db-1.${db}`)?.A.map((r) => r.data), ['10.42.0.11']);
+
+  t.setService('ns', 'bare', { spec: { clusterIP: 'None' } }, [{ addressType: 'IPv4', endpoints: [{ addresses: ['10.42.0.20'], conditions: { ready: true } }] }]);
+  assert.deepEqual(srv('bare.ns.svc.cluster.local'), [], 'no ports, no SRV (NODATA)');
+  const three = { addressType: 'IPv4', ports: [{ port: 1 }], endpoints: [0, 1, 2].map((i) => ({ addresses: [`10.42.0.${i + 30}`], conditions: { ready: true } })) };
+  t.setService('ns', 'three', { spec: { clusterIP: 'None' } }, [three]);
+  assert.deepEqual(t.lookup('three.ns.svc.cluster.local')?.SRV.map((r) => r.data.weight), [33, 33, 33], 'floor(100 / 3)');
+});

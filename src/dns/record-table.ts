@@ -28,9 +28,14 @@ export interface RecordTableOptions {
  * so a query is one Map lookup. Names several Services contribute to (a pod IP's PTR listed by two
  * headless Services) hold the union. Names are normalized (lower case, no trailing dot).
  *
- *   ClusterIP    <svc>.<ns>.svc.<domain> A clusterIP; _<port>._<proto>.<svc>... SRV -> <svc>...; PTR of the clusterIP
- *   headless     <svc>... A of each ready endpoint; <hostname|a-b-c-d>.<svc>... A; SRV per endpoint; PTR of endpoint IPs
+ *   ClusterIP    <svc>.<ns>.svc.<domain> A clusterIP; SRV -> <svc>... per port (named or not) and
+ *                _<port>._<proto>.<svc>... SRV per named port; PTR of the clusterIP
+ *   headless     <svc>... A of each ready endpoint; <hostname|a-b-c-d>.<svc>... A; SRV per endpoint and
+ *                port under <svc>, <hostname>.<svc> and _<port>._<proto>.<svc>; PTR of endpoint IPs
  *   ExternalName <svc>... CNAME externalName
+ * SRV answers as CoreDNS's kubernetes plugin: priority 0, weight floor(100 / records of the name)
+ * (at least 1), target <svc> (ClusterIP) or the endpoint's name (headless), whose A records go
+ * with them in the additional section.
  * `<ns>.svc.<domain>` exists (NODATA rather than NXDOMAIN) while the namespace has a Service.
  */
 export class RecordTable {
@@ -92,6 +97,19 @@ export class RecordTable {
     };
     const ttl = this.ttl;
     const a = (n: string, ip: string): StringAnswer => ({ type: 'A', name: n, ttl, class: 'IN', data: ip });
+    // One SRV (owner n -> target:port) unless already there, and the target's A records once per owner.
+    const written = new Set<string>();
+    const srv = (n: string, port: number, target: string, ips: string[]) => {
+      const r = at(n);
+      const key = `${n} ${target} ${port}`;
+      if (written.has(key)) return;
+      written.add(key);
+      r.SRV.push({ type: 'SRV', name: n, ttl, class: 'IN', data: { priority: 0, weight: 100, port, target } });
+      for (const ip of ips) {
+        const extraKey = `${n} ${target} ${ip}`;
+        if (!written.has(extraKey)) { written.add(extraKey); r.extra.push(a(target, ip)); }
+      }
+    };
     const nsName = normalizeName(`${namespace}.svc.${this.domain}`);
     const svcName = normalizeName(`${name}.${nsName}`);
     at(nsName);
@@ -107,15 +125,13 @@ export class RecordTable {
         const rev = reverseName(ip) as string;
         at(rev).PTR.push({ type: 'PTR', name: rev, ttl, class: 'IN', data: svcName });
       }
-      for (const p of svc.spec?.ports ?? []) {
-        if (!p.name) continue;
-        const srvName = normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`);
-        const r = at(srvName);
-        r.SRV.push({ type: 'SRV', name: srvName, ttl, class: 'IN', data: { priority: 0, weight: 100, port: p.port, target: svcName } });
-        r.extra.push(...ips.map((ip) => a(svcName, ip)));
+      if (ips.length) {
+        for (const p of svc.spec?.ports ?? []) {
+          srv(svcName, p.port, svcName, ips);
+          if (p.name) srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, svcName, ips);
+        }
       }
-      if (ips.length) at(svcName);
-      return out;
+      return weighted(out);
     }
     if (clusterIP !== 'None') return out; // no address allocated yet
     // Headless: the ready endpoints (all of them with publishNotReadyAddresses: the controller marks them ready).
@@ -136,14 +152,22 @@ export class RecordTable {
           at(rev).PTR.push({ type: 'PTR', name: rev, ttl, class: 'IN', data: host });
         }
         for (const p of slice.ports ?? []) {
-          if (!p.name || p.port === undefined) continue;
-          const srvName = normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`);
-          const r = at(srvName);
-          r.SRV.push({ type: 'SRV', name: srvName, ttl, class: 'IN', data: { priority: 0, weight: 100, port: p.port, target: host } });
-          r.extra.push(a(host, ip));
+          if (p.port === undefined || p.port === null) continue;
+          srv(svcName, p.port, host, [ip]);
+          srv(host, p.port, host, [ip]);
+          if (p.name) srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, host, [ip]);
         }
       }
     }
-    return out;
+    return weighted(out);
   }
+}
+
+/** CoreDNS's SRV weights: the records of a name share 100 (floor(100 / n), at least 1). Mutates and returns `names`. */
+function weighted(names: Map<string, NameRecords>): Map<string, NameRecords> {
+  for (const r of names.values()) {
+    const w = Math.max(1, Math.floor(100 / (r.SRV.length || 1)));
+    for (const s of r.SRV) s.data.weight = w;
+  }
+  return names;
 }

@@ -7,6 +7,7 @@ import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
 import { DnsServer } from './dns-server.js';
+import type { DnsMetrics } from './dns-metrics.js';
 import { Forwarder, systemUpstreams, type Upstream } from './forwarder.js';
 import { RecordTable } from './record-table.js';
 
@@ -27,12 +28,16 @@ export interface StartDnsOptions {
   ttl?: number;
   /** Wait per upstream before the next one / SERVFAIL (default 2000 ms). */
   upstreamTimeoutMs?: number;
+  /** Query, cache and forward metrics (e.g. registered in the agent's /metrics registry); default: their own registry. */
+  metrics?: DnsMetrics;
 }
 
 export interface RunningDns {
   port: number;
   readonly table: RecordTable;
   readonly server: DnsServer;
+  /** Its Prometheus metrics (server.metrics). */
+  readonly metrics: DnsMetrics;
   /** Stops serving and watching. Idempotent. */
   stop(): Promise<void>;
 }
@@ -74,7 +79,7 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   const own = (u: Upstream) => !(u.host === opts.listen.host && u.port === opts.listen.port);
   const upstreams = (opts.upstreams ?? systemUpstreams()).filter(own);
   const forwarder = new Forwarder({ upstreams, timeoutMs: opts.upstreamTimeoutMs });
-  const server = new DnsServer({ table, forwarder, log, host: opts.listen.host, port: opts.listen.port });
+  const server = new DnsServer({ table, forwarder, log, host: opts.listen.host, port: opts.listen.port, metrics: opts.metrics });
   let port: number;
   try {
     await Promise.all([services.waitForSync(), slices.waitForSync()]);
@@ -87,7 +92,7 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   log.info({ host: opts.listen.host, port, domain: table.domain, upstreams }, 'dns: serving');
   let stopping: Promise<void> | undefined;
   return {
-    port, table, server,
+    port, table, server, metrics: server.metrics,
     stop() {
       stopping ??= (async () => {
         await server.close();
