@@ -7,7 +7,8 @@
  *
  * Pods run busybox httpd with a CGI answering "<pod name> <REMOTE_ADDR>", so the test sees which pod
  * answered and which source address it saw; a pod calling a ClusterIP keeps its own address (only
- * hairpin is masqueraded). All traffic stays on the test's veth, netns and bridge.
+ * hairpin is masqueraded). Also: internalTrafficPolicy Local, sessionAffinity ClientIP, UDP conntrack
+ * entries flushed when endpoints go. All traffic stays on the test's veth, netns and bridge.
  * Runs as root; removes the netns, veth, table, bridge and containers after.
  */
 import assert from 'node:assert/strict';
@@ -70,6 +71,7 @@ after(async () => {
   await agent?.network.removeBridge();
   await runCommand('ip', ['link', 'del', VETH_HOST], { allowFailure: true });
   await runCommand('ip', ['netns', 'del', NETNS], { allowFailure: true });
+  await runCommand('conntrack', ['-D', '-s', CLIENT_IP], { allowFailure: true }); // the test client's flows
   await client?.close();
   await server?.stop();
   await rm(dataDir, { recursive: true, force: true });
@@ -101,7 +103,7 @@ spec:
   type: NodePort
   selector: { app: web }
   externalIPs: [${EXTERNAL_IP}]
-  ports: [{ port: 80, targetPort: 8080 }]
+  ports: [{ name: http, port: 80, targetPort: 8080 }, { name: udp, port: 5353, targetPort: 5353, protocol: UDP }]
 ---
 apiVersion: v1
 kind: Service
@@ -109,6 +111,7 @@ metadata: { name: np-local, namespace: default }
 spec:
   type: NodePort
   externalTrafficPolicy: Local
+  internalTrafficPolicy: Local
   selector: { app: web }
   ports: [{ port: 80, targetPort: 8080 }]
 ---
@@ -126,6 +129,7 @@ metadata: { name: remote-only, namespace: default }
 spec:
   type: NodePort
   externalTrafficPolicy: Local
+  internalTrafficPolicy: Local
   ports: [{ port: 80 }]
 ---
 apiVersion: discovery.k8s.io/v1
@@ -240,8 +244,30 @@ test('NodePort, LoadBalancer and externalIP reach the pods from a client namespa
   const hairpin = await until('hairpin through the solo Service', async () => { const a = await fromPod(podB, soloIP); return a[0] === podB ? a : undefined; });
   assert.notEqual(hairpin[1], ipB, 'hairpin source is the node, not the pod itself');
 
-  // Scaled to 0: the node port refuses at once.
+  // internalTrafficPolicy Local: a ClusterIP with local endpoints answers; one with only a remote endpoint drops.
+  const localClusterIP = await jsonpath('service', 'np-local', '.spec.clusterIP');
+  const remoteClusterIP = await jsonpath('service', 'remote-only', '.spec.clusterIP');
+  for (const ip of [localClusterIP, remoteClusterIP]) await sh('ip', ['-n', NETNS, 'route', 'add', `${ip}/32`, 'via', NODE_IP]);
+  const itp = await fromClient(`http://${localClusterIP}/cgi-bin/ip`);
+  assert.ok(itp.ok && podNames.includes(itp.body.split(' ')[0] ?? ''), itp.body);
+  assert.equal((await fromClient(`http://${remoteClusterIP}/`, 2)).code, 28, 'internalTrafficPolicy Local without a local endpoint drops');
+
+  // sessionAffinity ClientIP: once set, every request of the client lands on one pod.
+  assert.equal((await server.kubectl(['patch', 'service', 'np', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}'])).code, 0);
+  await until('affinity rules', async () => ((await runCommand('nft', ['list', 'table', 'ip', TABLE])).stdout.includes('update @aff-') ? true : undefined));
+  const sticky = new Set<string>();
+  for (let i = 0; i < 10; i++) sticky.add((await fromClient(`http://${NODE_IP}:${nodePort}/cgi-bin/ip`)).body.split(' ')[0] ?? '');
+  assert.equal(sticky.size, 1, [...sticky].join(','));
+
+  // A UDP flow through the node port (nothing listens: the entry stays UNREPLIED) is flushed when its endpoints go.
+  const udpNodePort = await jsonpath('service', 'np', '.spec.ports[1].nodePort');
+  const udpFlows = async () => (await runCommand('conntrack', ['-L', '-p', 'udp', '--orig-dst', NODE_IP, '--dport', udpNodePort], { allowFailure: true })).stdout.trim();
+  await runCommand('ip', ['netns', 'exec', NETNS, 'bash', '-c', `echo x > /dev/udp/${NODE_IP}/${udpNodePort}`], { allowFailure: true });
+  assert.match(await udpFlows(), /src=10\.42\.\d+\.\d+ dst=\S+ sport=5353 /, 'the UDP flow is DNATed to a pod (reply tuple from pod:5353)');
+
+  // Scaled to 0: the node port refuses at once, and the UDP flows to the removed pods are gone.
   assert.equal((await server.kubectl(['scale', 'deployment/web', '--replicas=0'])).code, 0);
   const refused = await until('the NodePort to refuse', async () => { const r = await fromClient(`http://${NODE_IP}:${nodePort}/`, 2); return r.code === 7 ? r : undefined; });
+  assert.equal(await until('UDP flows flushed', async () => ((await udpFlows()) === '' ? '' : undefined), 10_000), '');
   assert.match(refused.body, /after \d+ ms/); // curl 7 at once: rejected (icmp port-unreachable), not a timeout
 });
