@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { runCommand } from '../runtime/run-command.js';
 import { addVxlanPeer, deleteVxlan, ensureVxlan, removeVxlanPeer, vtepAddress, vtepMac } from './vxlan.js';
 
@@ -66,4 +70,48 @@ test('VXLAN between nodes on different subnets: pods reach each other only throu
   await deleteVxlan({ netns: A });
   await deleteVxlan({ netns: B });
   assert.notEqual((await ip('-n', A, 'link', 'show', 'flotilla.1').catch(() => ({ code: 1 }))).code, 0);
+});
+
+// The agent's node-routes loop with vxlan on, run inside namespace A (a child process: routes are
+// per namespace), given Nodes a and b by a FakeClient: it builds the overlay to b by itself.
+const AGENT_SCRIPT = (src: string, dataDir: string) => `
+import { FakeClient } from '${src}/client/testing/fake-client.ts';
+import { NODES } from '${src}/agent/node/index.ts';
+import { createLogger } from '${src}/server/create-logger.ts';
+import { startNodeRoutes } from '${src}/agent/network/node-routes.ts';
+const node = (name, cidr, ip) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDR: cidr }, status: { addresses: [{ type: 'InternalIP', address: ip }] } });
+const client = new FakeClient();
+client.seed(NODES, node('a', '10.47.1.0/24', '10.46.1.2'), node('b', '10.47.2.0/24', '10.46.2.2'));
+const routes = await startNodeRoutes({ client, nodeName: 'a', log: createLogger('warn'), dataDir: '${dataDir}', vxlan: { nodeIP: '10.46.1.2', podCIDR: '10.47.1.0/24' } });
+process.stdout.write('synced ' + JSON.stringify(routes.installed()) + '\\n');
+process.stdin.resume();
+process.stdin.on('end', async () => { await routes.stop(); process.stdout.write('stopped\\n'); process.exit(0); });
+`;
+
+test('node routes with vxlan: the agent loop reaches a node behind a router over the overlay, and removes it on stop', { skip: !isRoot && 'needs root' }, async () => {
+  await ensureVxlan({ netns: B, nodeIP: '10.46.2.2', podCIDR: '10.47.2.0/24' });
+  await addVxlanPeer({ netns: B, nodeIP: '10.46.2.2' }, { cidr: '10.47.1.0/24', via: '10.46.1.2', node: 'a' });
+  const dir = await mkdtemp(join(tmpdir(), 'flt-vx-'));
+  const script = join(dir, 'routes.mts');
+  await writeFile(script, AGENT_SCRIPT(resolve(import.meta.dirname, '../..'), dir));
+  const child = spawn('nsenter', [`--net=/run/netns/${A}`, '--', process.execPath, '--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+  try {
+    const end = Date.now() + 30_000;
+    while (!out.includes('synced') && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /synced \[\{"cidr":"10\.47\.2\.0\/24","via":"10\.46\.2\.2","node":"b"\}\]/, out);
+    const r = await ping(A, '10.47.1.1', '10.47.2.1');
+    assert.equal(r.code, 0, r.stdout + r.stderr + out);
+    child.stdin.end();
+    while (!out.includes('stopped') && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    assert.match(out, /stopped/);
+    assert.notEqual((await runCommand('ip', ['-n', A, 'link', 'show', 'flotilla.1'], { allowFailure: true })).code, 0, 'vxlan link removed on stop');
+    assert.notEqual((await ping(A, '10.47.1.1', '10.47.2.1')).code, 0);
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await deleteVxlan({ netns: B });
+    await rm(dir, { recursive: true, force: true });
+  }
 });
