@@ -271,3 +271,22 @@ test('NodePort, LoadBalancer and externalIP reach the pods from a client namespa
   assert.equal(await until('UDP flows flushed', async () => ((await udpFlows()) === '' ? '' : undefined), 10_000), '');
   assert.match(refused.body, /after \d+ ms/); // curl 7 at once: rejected (icmp port-unreachable), not a timeout
 });
+
+test('--service-lb-pool: LoadBalancer Services get pool addresses (shared when ports differ, pending when full)', async () => {
+  const pooled = await startTestServer({ extraArgs: ['--service-lb-pool', '10.99.0.5-10.99.0.6'] });
+  try {
+    const svc = (name: string, port: number) => `apiVersion: v1\nkind: Service\nmetadata: { name: ${name}, namespace: default }\nspec: { type: LoadBalancer, selector: { app: x }, ports: [{ port: ${port} }] }\n---\n`;
+    const applied = await pooled.kubectl(['apply', '-f', '-'], { stdin: svc('a', 80) + svc('b', 80) + svc('c', 443) });
+    assert.equal(applied.code, 0, applied.stderr);
+    const ingress = async (name: string) => (await pooled.kubectl(['get', 'service', name, '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}'])).stdout.trim();
+    const got = await until('pool addresses', async () => { const v = await Promise.all(['a', 'b', 'c'].map(ingress)); return v.every(Boolean) ? v : undefined; });
+    assert.deepEqual(new Set(got.slice(0, 2)), new Set(['10.99.0.5', '10.99.0.6']), 'a and b (same port) get different addresses');
+    assert.ok(['10.99.0.5', '10.99.0.6'].includes(got[2] ?? ''), 'c (other port) shares one');
+    assert.equal((await pooled.kubectl(['apply', '-f', '-'], { stdin: svc('d', 80) })).code, 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await ingress('d'), '', 'no address left for port 80: pending');
+    assert.match((await pooled.kubectl(['get', 'service', 'd'])).stdout, /d\s+LoadBalancer\s+\S+\s+<pending>/);
+  } finally {
+    await pooled.stop();
+  }
+});
