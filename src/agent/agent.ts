@@ -23,6 +23,7 @@ import { nodeStreamingBackend } from './server/exec-backend.js';
 import { proxyTableName } from '../proxy/proxy-table-name.js';
 import { networkPolicyTableName, startNetworkPolicy, type RunningNetworkPolicy } from '../netpol/index.js';
 import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
+import { DnsMetrics } from '../dns/dns-metrics.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes, type RunningNodeRoutes } from './network/node-routes.js';
 import { waitForPodCIDR } from './network/wait-pod-cidr.js';
@@ -89,6 +90,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const imagePuller = new ImagePuller({ store: images, registries: await loadRegistriesConfig(o.dataDir), log });
   let podsInformer: Informer<PodObject> | undefined;
   let podRuntime: OciRuntime | undefined;
+  const dnsMetrics = new DnsMetrics(); // served on the agent's /metrics
   const server = await startAgentServer({
     nodeName: o.nodeName, nodeIP: o.nodeIP, port: o.serverPort, log,
     findPod: (namespace, name) => {
@@ -103,7 +105,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     metrics: agentMetrics(() => {
       const running = (podRuntime?.listContainers() ?? []).filter((c) => c.status === 'running');
       return { pods: new Set(running.map((c) => c.podUid)).size, containers: running.length };
-    }),
+    }, [dnsMetrics.registry]),
   });
   const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP, kubeletPort: server.port }), log });
   const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
@@ -125,7 +127,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   let dns: RunningNodeDns | undefined;
   if ((o.dns ?? true) !== false && (o.proxy ?? true)) {
     const port = typeof o.dns === 'object' ? o.dns.port : undefined;
-    dns = await startNodeDns({ client: o.client, log, bridge: network.bridge, podCIDR, port }).catch((err: unknown) => { log.error({ err }, 'cluster DNS not started; pods get the host resolv.conf'); return undefined; });
+    dns = await startNodeDns({ client: o.client, log, bridge: network.bridge, podCIDR, port, metrics: dnsMetrics }).catch((err: unknown) => { log.error({ err }, 'cluster DNS not started; pods get the host resolv.conf'); return undefined; });
   }
   const clusterDns = dns ? { nameserver: CLUSTER_DNS_IP } : undefined;
   const queue = new WorkQueue();
