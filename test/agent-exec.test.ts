@@ -150,6 +150,21 @@ for (const version of versions) {
       assert.equal(r.code, 4, r.out);
     });
 
+    test('exec latency (kubectl start included)', async () => {
+      const times: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        const r = await k(['exec', 'shell', '--', 'true']);
+        times.push(performance.now() - t0);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      const t0 = performance.now();
+      await k(['get', 'pod', 'shell', '-o', 'name']);
+      const getMs = performance.now() - t0;
+      times.sort((a, b) => a - b);
+      process.stdout.write(`# kubectl ${version} exec true: median ${times[2]?.toFixed(0)} ms (kubectl get: ${getMs.toFixed(0)} ms)\n`);
+    });
+
     test('exec -i: stdin is piped and closed', async () => {
       const r = await k(['exec', '-i', 'shell', '--', 'sh', '-c', 'cat; echo done'], 'line one\nline two\n');
       assert.equal(r.code, 0, r.stderr);
@@ -193,6 +208,19 @@ for (const version of versions) {
           assert.equal(r.body, 'hello through port-forward\n');
         }
         assert.deepEqual([transportCounts.spdyInWebSocket - before.spdyInWebSocket, transportCounts.spdy - before.spdy], wsPortForward ? [1, 0] : [0, 1], pf.errors());
+      } finally {
+        pf.stop();
+      }
+    });
+
+    test('port-forward to a closed port: kubectl reports the error stream', async () => {
+      const pf = background(version, ['port-forward', 'pod/web', ':9999']);
+      try {
+        const m = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) -> 9999/);
+        await get(`http://127.0.0.1:${m[1]}/`).catch(() => undefined); // reset or empty reply
+        const deadline = Date.now() + 15_000;
+        while (!/error forwarding port 9999 to pod default\/web: .*refused/i.test(pf.errors()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        assert.match(pf.errors(), /error forwarding port 9999 to pod default\/web: .*refused/i);
       } finally {
         pf.stop();
       }

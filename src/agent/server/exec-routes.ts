@@ -16,6 +16,7 @@ export function serveStreamingUpgrade(backend: StreamingBackend, log: Logger, re
   const parts = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
   const [kind, ns = '', pod = '', container = ''] = parts;
   socket.on('error', () => socket.destroy());
+  (socket as Duplex & { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true); // small frames, no Nagle delays
   let run: Promise<void>;
   if ((kind === 'exec' || kind === 'attach') && parts.length === 4) {
     run = (kind === 'exec' ? serveExec : serveAttach)(backend, log, ns, pod, container, url.searchParams, req, socket, head);

@@ -158,6 +158,8 @@ export function agentError(code: number, body: string): ApiError {
 
 /** Both ways, until either side ends; then both are closed. */
 function splice(a: Duplex, b: Duplex): void {
+  // small frames (SPDY replies, channel messages) must not wait for Nagle + delayed ACKs (40 ms each)
+  for (const s of [a, b]) (s as Duplex & { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
   const done = () => { a.destroy(); b.destroy(); };
   a.pipe(b);
   b.pipe(a);
