@@ -291,3 +291,29 @@ test('kubectl get events lists the kubelet events of a pod', async () => {
   for (const reason of ['Pulled', 'Created', 'Started', 'Killing']) assert.match(r.stdout, new RegExp(`^${reason}\\s+kubelet\\s+${NODE}\\s`, 'm'), r.stdout);
   assert.match(r.stdout, /Created\s+kubelet\s+\S+\s+Created container main/);
 });
+
+test('a sidecar (init container with restartPolicy Always) runs beside the app and is stopped when the app completes', async () => {
+  const running = waitForPod('sidecar', (p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running !== undefined);
+  const done = waitForPod('sidecar', (p) => p.status?.phase === 'Succeeded');
+  await run('sidecar', {
+    restartPolicy: 'Never',
+    initContainers: [
+      { name: 'helper', image: 'busybox', restartPolicy: 'Always', command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done") },
+      { name: 'setup', image: 'busybox', command: ['true'] },
+    ],
+    containers: [{ name: 'main', image: 'busybox', command: sh('sleep 3') }],
+  });
+  const pod = await running;
+  const [helper, setup] = pod.status?.initContainerStatuses ?? [];
+  assert.ok(helper?.state?.running, JSON.stringify(helper));
+  assert.equal(helper?.started, true);
+  assert.equal(helper?.ready, true);
+  assert.equal(setup?.state?.terminated?.exitCode, 0);
+  assert.ok(ms(helper?.state?.running?.startedAt) <= ms(setup?.state?.terminated?.startedAt), 'setup started after the sidecar');
+  const r = await server.kubectl(['get', 'pod', 'sidecar', '--no-headers']);
+  assert.match(r.stdout, /sidecar\s+2\/2\s+Running/);
+  const finished = await done;
+  assert.equal(finished.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 0, 'the sidecar was stopped with SIGTERM');
+  assert.equal(finished.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+  await remove('sidecar');
+});

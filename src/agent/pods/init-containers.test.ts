@@ -38,3 +38,12 @@ test('initProgress: a pod whose app containers have run is initialized (init con
   assert.deepEqual(initProgress(init, app, records({ main: { status: 'running' } }), 'Always'), { state: 'done' });
   assert.deepEqual(pendingInitContainers(init, records({ a: { status: 'exited', exitCode: 0 }, b: { status: 'running' } })), ['b']);
 });
+
+test('initProgress: a sidecar (restartPolicy Always) only has to be running for the next one to start', () => {
+  const withSidecar: Container[] = [{ name: 'proxy', restartPolicy: 'Always' }, { name: 'b' }];
+  assert.equal((initProgress(withSidecar, app, records({}), 'Never') as { index: number }).index, 0);
+  assert.equal((initProgress(withSidecar, app, records({ proxy: { status: 'running' } }), 'Never') as { index: number }).index, 1);
+  // A sidecar that exited is restarted (run), even under restartPolicy Never.
+  assert.equal(initProgress(withSidecar, app, records({ proxy: { status: 'exited', exitCode: 1 } }), 'Never').state, 'run');
+  assert.deepEqual(pendingInitContainers(withSidecar, records({ proxy: { status: 'running' }, b: { status: 'exited', exitCode: 0 } })), []);
+});

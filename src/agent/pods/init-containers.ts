@@ -12,12 +12,24 @@ export type InitProgress =
   | { state: 'run'; container: Container; index: number }
   | { state: 'failed'; container: Container; index: number };
 
-/** The next step of the init containers, in spec order, each to successful completion first. Pure. */
+/** A sidecar: an init container with restartPolicy Always (started in the init sequence, then kept running). Pure. */
+export function isSidecar(c: Container): boolean {
+  return c.restartPolicy === 'Always';
+}
+
+/**
+ * The next step of the init containers, in spec order, each to successful completion first (a
+ * sidecar only to running: the next one starts once it runs). Pure.
+ */
 export function initProgress(init: Container[], app: Container[], records: Map<string, ContainerRecord>, restartPolicy: string): InitProgress {
   if (app.some((c) => records.get(c.name)?.current)) return { state: 'done' };
   for (let index = 0; index < init.length; index++) {
     const container = init[index] as Container;
     const cur = records.get(container.name)?.current;
+    if (isSidecar(container)) {
+      if (cur?.status === 'running') continue;
+      return { state: 'run', container, index };
+    }
     if (cur?.status === 'exited' && cur.exitCode === 0) continue;
     if (cur?.status === 'exited' && restartPolicy === 'Never') return { state: 'failed', container, index };
     return { state: 'run', container, index };
@@ -35,5 +47,8 @@ export function initRestartPolicy(podRestartPolicy: string): 'OnFailure' | 'Neve
 
 /** The names of the init containers not yet completed successfully (for the Initialized condition's message). Pure. */
 export function pendingInitContainers(init: Container[], records: Map<string, ContainerRecord>): string[] {
-  return init.filter((c) => { const cur = records.get(c.name)?.current; return !(cur?.status === 'exited' && cur.exitCode === 0); }).map((c) => c.name);
+  return init.filter((c) => {
+    const cur = records.get(c.name)?.current;
+    return isSidecar(c) ? cur?.status !== 'running' : !(cur?.status === 'exited' && cur.exitCode === 0);
+  }).map((c) => c.name);
 }

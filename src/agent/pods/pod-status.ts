@@ -16,6 +16,8 @@ export interface ContainerRecord {
   /** Probe results of the current container (undefined = no such probe: running means ready / started). */
   ready?: boolean;
   started?: boolean;
+  /** An init container with restartPolicy Always (ready while running, as an app container). */
+  sidecar?: boolean;
 }
 
 export interface PodStatusInput {
@@ -59,7 +61,7 @@ export function buildPodStatus(i: PodStatusInput): PodStatus {
     const running = c.current?.status === 'running';
     const state: K8sContainerState = c.waiting ? { waiting: { reason: c.waiting.reason, ...(c.waiting.message ? { message: c.waiting.message } : {}) } } : stateOf(c.current);
     // An init container is ready once it has completed successfully (as kubelet reports it).
-    const ready = init ? c.current?.status === 'exited' && c.current.exitCode === 0 : running && (c.ready ?? true);
+    const ready = init && !c.sidecar ? c.current?.status === 'exited' && c.current.exitCode === 0 : running && (c.ready ?? true);
     return {
       name: c.name, image: c.image, imageID: c.imageID ?? '', containerID: c.current ? `runc://${c.current.id}` : undefined,
       ready, started: running && (c.started ?? true), restartCount: c.restartCount, state, lastState: stateOf(c.previous),

@@ -12,7 +12,7 @@ import { containerArgs, containerResources, containerUser } from './container-pr
 import { ContainerProbes } from './prober.js';
 import { buildPodStatus, podPhase, rfc3339, type ContainerRecord } from './pod-status.js';
 import { podResolvConf, type ClusterDnsConfig } from '../../dns/pod-resolv-conf.js';
-import { initProgress, initRestartPolicy, pendingInitContainers } from './init-containers.js';
+import { initProgress, initRestartPolicy, isSidecar, pendingInitContainers } from './init-containers.js';
 import { POST_START_TIMEOUT_MS, runHook, stopGracefully, type HookTarget } from './lifecycle-hooks.js';
 import { PodEvents, podDescription } from './pod-events.js';
 import { buildContainerEnv, ContainerConfigError, type EnvObjects } from './container-env.js';
@@ -194,7 +194,7 @@ export class PodWorkers {
     const inits = spec.initContainers ?? [];
     // Until they run, init containers and (while there are init containers) app containers wait as PodInitializing.
     for (const c of [...inits, ...spec.containers]) {
-      if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: inits.length ? 'PodInitializing' : 'ContainerCreating' } });
+      if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: inits.length ? 'PodInitializing' : 'ContainerCreating' }, sidecar: isSidecar(c) || undefined });
     }
     if (!(await this.syncVolumes(pod, rec))) return { requeueAfterMs: 2000 };
     if (!rec.sandbox) {
@@ -220,16 +220,19 @@ export class PodWorkers {
     let requeue: number | undefined;
     const later = (ms: number): void => { requeue = Math.min(requeue ?? ms, ms); };
     // Init containers one at a time in order, each to success (exit events bring the next), then the app containers.
+    const sidecars = inits.filter(isSidecar);
     const init = initProgress(inits, spec.containers, rec.containers, restartPolicy);
     if (init.state === 'run') {
       const cr = rec.containers.get(init.container.name);
-      const wait = cr && rec.sandbox ? await this.ensureContainer(pod, rec.sandbox, init.container, cr, initRestartPolicy(restartPolicy)) : undefined;
+      const policy = isSidecar(init.container) ? 'Always' : initRestartPolicy(restartPolicy);
+      const wait = cr && rec.sandbox ? await this.ensureContainer(pod, rec.sandbox, init.container, cr, policy) : undefined;
       if (wait !== undefined) later(wait);
     } else if (init.state === 'done') {
-      await Promise.all(spec.containers.map(async (c) => {
+      // Sidecars (init containers with restartPolicy Always) keep running beside the app containers.
+      await Promise.all([...sidecars, ...spec.containers].map(async (c) => {
         const cr = rec.containers.get(c.name);
         if (!cr || !rec.sandbox) return;
-        const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, restartPolicy);
+        const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, isSidecar(c) ? 'Always' : restartPolicy);
         if (wait !== undefined) later(wait);
       }));
     }
@@ -249,13 +252,22 @@ export class PodWorkers {
       throw err;
     }
     for (const cr of rec.containers.values()) this.refresh(cr);
-    for (const c of spec.containers) {
+    for (const c of [...sidecars, ...spec.containers]) {
       const cr = rec.containers.get(c.name);
       if (cr) this.syncProbes(pod, rec, c, cr);
     }
     const initFailed = initProgress(inits, spec.containers, rec.containers, restartPolicy).state === 'failed';
     const phase = initFailed ? 'Failed' : podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
     if (phase === 'Succeeded' || phase === 'Failed') {
+      // The app containers are done: sidecars are stopped (preStop, SIGTERM, SIGKILL after the grace).
+      await Promise.all(sidecars.map(async (c) => {
+        const cr = rec.containers.get(c.name);
+        if (cr?.current?.status !== 'running') return;
+        const id = cr.current.id;
+        this.events.emit(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
+        await stopGracefully({ runtime: this.o.runtime, pod, id, container: c, target: this.hookTarget(rec, id), graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000 });
+        this.refresh(cr);
+      }));
       rec.terminal = true;
       await this.o.runtime.removeSandbox(rec.uid);
       if (rec.podDir) await this.volumes.tearDown(rec.uid, rec.podDir);
