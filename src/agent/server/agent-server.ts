@@ -84,7 +84,10 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
       else res.destroy();
     });
   });
+  const upgraded = new Set<Duplex>(); // exec/attach/port-forward sessions: the server no longer tracks them
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
     const auth = Buffer.from(req.headers.authorization ?? '');
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return refuseUpgrade(socket, 401, 'Unauthorized');
     if (!o.streaming) return refuseUpgrade(socket, 404, 'not found');
@@ -110,6 +113,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      for (const s of upgraded) s.destroy();
     }),
   };
 }
