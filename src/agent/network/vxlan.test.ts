@@ -33,7 +33,7 @@ before(async () => {
     await ip('-n', n, 'link', 'set', dev, 'up');
   }
   for (const n of [A, B, R]) await ip('-n', n, 'link', 'set', 'lo', 'up');
-  await runCommand('ip', ['netns', 'exec', R, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  await runCommand('nsenter', [`--net=/run/netns/${R}`, '--', 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
   await ip('-n', A, 'route', 'add', 'default', 'via', '10.46.1.1');
   await ip('-n', B, 'route', 'add', 'default', 'via', '10.46.2.1');
   // The "pod bridges" (no ports), with the pod CIDR's gateway address.
