@@ -1,14 +1,14 @@
 /**
  * `GET|POST /attach/<ns>/<pod>/<container>?stdout=..&stderr=..&stdin=..&tty=..` (kubelet path), over
  * the same transports as exec. Output: what the container writes from now on, read from the
- * k8s-file log conmon keeps (`<time> stdout|stderr F|P <text>`), split back into stdout and stderr;
+ * k8s-file log conmon keeps (`<time> stdout|stderr F|P <text>`; inotify, 100 ms poll as fallback), split back into stdout and stderr;
  * it ends with Success when the container exits. stdin: a container with `stdin: true` runs under
  * `conmon -i`, so its stdin is a pipe conmon holds open; opening /proc/<pid>/fd/0 for writing gives
  * us another writer on that pipe (conmon's attach socket is SOCK_SEQPACKET, which Node cannot open).
  * Without a pipe there, input is discarded. The pipe stays open when the client closes its stdin
  * (stdinOnce is not honoured).
  */
-import { constants, openSync } from 'node:fs';
+import { constants, openSync, watch, type FSWatcher } from 'node:fs';
 import { open, readlink } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
@@ -73,14 +73,27 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
       }
     }
   };
+  // inotify wakes the loop as soon as conmon appends; the poll is the fallback (and notices the exit)
+  let wake: () => void = () => {};
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(target.logPath, () => wake());
+    watcher.on('error', () => {});
+  } catch {
+    // no inotify: poll only
+  }
   try {
     while (!gone) {
       const running = backend.isRunning(target.id);
       await pump();
       if (!running) break;
-      await new Promise((r) => setTimeout(r, POLL_MS));
+      await new Promise<void>((r) => {
+        const timer = setTimeout(r, POLL_MS);
+        wake = () => { clearTimeout(timer); r(); };
+      });
     }
   } finally {
+    watcher?.close();
     await fh?.close();
   }
   log.debug({ ns, pod, container }, 'attach finished');
