@@ -8,7 +8,8 @@
  *   serial: N pods one at a time (the session-2 measurement), median / p90.
  * A warm-up pod (it creates the bridge) runs first and is excluded. Prints one JSON line per phase.
  * Removes every container, mount, netns and the bridge at the end.
- * Usage: node --import tsx bench/pod-start-bench.ts [--phases paced,burst] [--paced 50] [--rate 5] [--burst 100] [--serial 20]
+ * `--workers N` sets the agent's concurrent pod workers (default the agent's, 8).
+ * Usage: node --import tsx bench/pod-start-bench.ts [--phases paced,burst] [--paced 50] [--rate 5] [--burst 100] [--serial 20] [--workers N]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   try {
     server = await startTestServer();
     client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-    agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flb${suffix}`, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false });
+    agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flb${suffix}`, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, workers: args.includes('--workers') ? Number(opt('workers', '8')) : undefined });
     const [img] = await agent.images.importArchive(await busyboxArchive());
     if (img) await agent.images.layerDirs(img);
     watch = new RunningWatch(client);
