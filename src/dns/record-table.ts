@@ -14,6 +14,8 @@ export interface NameRecords {
 }
 
 const emptyRecords = (): NameRecords => ({ A: [], CNAME: [], SRV: [], PTR: [], extra: [] });
+/** What `<ns>.svc.<domain>` holds: nothing (it exists, so NODATA). Never mutated. */
+const NAMESPACE_RECORDS: NameRecords = Object.freeze(emptyRecords());
 
 export interface RecordTableOptions {
   /** Cluster domain, e.g. `cluster.local`. */
@@ -43,6 +45,10 @@ export class RecordTable {
   readonly ttl: number;
   private readonly byName = new Map<string, NameRecords>();
   private readonly contributions = new Map<string, Map<string, NameRecords>>();
+  /** Name -> the Services (keys of `contributions`) that contribute to it, so merging one name reads only those. */
+  private readonly owners = new Map<string, Set<string>>();
+  /** `<ns>.svc.<domain>` -> its Services' keys. Kept apart: thousands of Services share the name. */
+  private readonly namespaces = new Map<string, Set<string>>();
   /** Incremented by every setService(): caches of answers compare it. */
   version = 0;
 
@@ -53,12 +59,12 @@ export class RecordTable {
 
   /** The records of a normalized name, or undefined when it does not exist. */
   lookup(name: string): NameRecords | undefined {
-    return this.byName.get(name);
+    return this.byName.get(name) ?? (this.namespaces.has(name) ? NAMESPACE_RECORDS : undefined);
   }
 
   /** Number of names known (for metrics and tests). */
   get size(): number {
-    return this.byName.size;
+    return this.byName.size + this.namespaces.size;
   }
 
   /**
@@ -69,23 +75,38 @@ export class RecordTable {
     const key = `${namespace}/${name}`;
     this.version++;
     const next = svc ? this.namesOf(namespace, name, svc, slices) : new Map<string, NameRecords>();
+    const nsName = normalizeName(`${namespace}.svc.${this.domain}`);
+    const inNs = this.namespaces.get(nsName) ?? new Set<string>();
+    if (svc) inNs.add(key);
+    else inNs.delete(key);
+    if (inNs.size) this.namespaces.set(nsName, inNs);
+    else this.namespaces.delete(nsName);
     const prev = this.contributions.get(key);
     if (next.size) this.contributions.set(key, next);
     else this.contributions.delete(key);
+    for (const n of prev?.keys() ?? []) if (!next.has(n)) this.owners.get(n)?.delete(key);
+    for (const n of next.keys()) {
+      let o = this.owners.get(n);
+      if (!o) this.owners.set(n, (o = new Set()));
+      o.add(key);
+    }
     for (const n of new Set([...prev?.keys() ?? [], ...next.keys()])) this.merge(n);
   }
 
   private merge(name: string): void {
+    const owners = this.owners.get(name);
+    const parts = [...owners ?? []].map((k) => this.contributions.get(k)?.get(name)).filter((r): r is NameRecords => r !== undefined);
+    if (parts.length === 0) {
+      this.byName.delete(name);
+      this.owners.delete(name);
+      return;
+    }
+    if (parts.length === 1) { this.byName.set(name, parts[0] as NameRecords); return; }
     const merged = emptyRecords();
-    let found = false;
-    for (const c of this.contributions.values()) {
-      const r = c.get(name);
-      if (!r) continue;
-      found = true;
+    for (const r of parts) {
       merged.A.push(...r.A); merged.CNAME.push(...r.CNAME); merged.SRV.push(...r.SRV); merged.PTR.push(...r.PTR); merged.extra.push(...r.extra);
     }
-    if (found) this.byName.set(name, merged);
-    else this.byName.delete(name);
+    this.byName.set(name, merged);
   }
 
   private namesOf(namespace: string, name: string, svc: Service, slices: EndpointSlice[]): Map<string, NameRecords> {
@@ -112,7 +133,6 @@ export class RecordTable {
     };
     const nsName = normalizeName(`${namespace}.svc.${this.domain}`);
     const svcName = normalizeName(`${name}.${nsName}`);
-    at(nsName);
     if (svc.spec?.type === 'ExternalName') {
       if (svc.spec.externalName) at(svcName).CNAME.push({ type: 'CNAME', name: svcName, ttl, class: 'IN', data: normalizeName(svc.spec.externalName) });
       return out;
