@@ -8,7 +8,8 @@
  * the conmon processes' total and per-pod RSS. Removes everything at the end (flotilla killall core).
  * `--dist DIR` loads the agent from a compiled tree (e.g. `tsc --outDir DIR` with node_modules linked beside it).
  * `--node-args "A B"` passes V8/Node flags to the agent process (e.g. --max-semi-space-size=1).
- * Usage: node --import tsx bench/agent-memory-bench.ts [--pods 100] [--settle 10] [--dist DIR] [--node-args "..."]
+ * `--heap-snapshot FILE` writes the agent's V8 heap snapshot (with the pods running) to FILE.
+ * Usage: node --import tsx bench/agent-memory-bench.ts [--pods 100] [--settle 10] [--dist DIR] [--node-args "..."] [--heap-snapshot FILE]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -63,9 +64,10 @@ const { startAgent } = await import(${mod('agent/agent')});
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
 await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: [], proxy: false });
 process.on('SIGUSR2', () => process.stdout.write('MEM ' + JSON.stringify(process.memoryUsage()) + '\\n'));
+process.on('SIGHUP', async () => { const v8 = await import('node:v8'); v8.writeHeapSnapshot(c.heapSnapshot); process.stdout.write('SNAPSHOT\\n'); });
 process.stdout.write('agent ready\\n');
 `);
-    const config = { server: server.url, token: server.joinToken, caPem: server.caPem, dataDir, nodeName: NODE, bridge: BRIDGE, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24` };
+    const config = { heapSnapshot: opt('heap-snapshot', ''), server: server.url, token: server.joinToken, caPem: server.caPem, dataDir, nodeName: NODE, bridge: BRIDGE, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24` };
     let out = '';
     const nodeArgs = opt('node-args', '').split(' ').filter(Boolean);
     agent = spawn(process.execPath, [...nodeArgs, ...(built ? [] : ['--import', 'tsx']), join(scriptDir, 'agent.mjs')], { cwd: REPO_ROOT, env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -101,6 +103,11 @@ process.stdout.write('agent ready\\n');
     agent.kill('SIGUSR2');
     for (let i = 0; i < 50 && !out.slice(before).includes('\n'); i++) await sleep(20);
     const mem = JSON.parse(/MEM (\{.*\})/.exec(out.slice(before))?.[1] ?? '{}') as Record<string, number>;
+    if (opt('heap-snapshot', '')) {
+      const from = out.length;
+      agent.kill('SIGHUP');
+      for (let i = 0; i < 600 && !out.slice(from).includes('SNAPSHOT'); i++) await sleep(100);
+    }
     const mib = (v: number | undefined): number => Math.round(((v ?? NaN) / 1048576) * 10) / 10;
     const hwm = await procMiB(pid, 'VmHWM');
     const conmons = await conmonPids(dataDir);
