@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -250,3 +251,26 @@ for (const version of versions) {
     });
   });
 }
+
+test('client-node PortForward (WebSocket channel protocol): an HTTP request through it', async () => {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(server.kubeconfig);
+  const out = new PassThrough();
+  const errOut = new PassThrough();
+  const input = new PassThrough();
+  let got = '';
+  let errText = '';
+  out.setEncoding('utf8').on('data', (c: string) => (got += c));
+  errOut.setEncoding('utf8').on('data', (c: string) => (errText += c));
+  const before = transportCounts.websocket;
+  const ws = await new k8s.PortForward(kc).portForward('default', 'web', [8080], out, errOut, input);
+  input.end('GET / HTTP/1.0\r\n\r\n');
+  const deadline = Date.now() + 15_000;
+  while (!got.includes('hello through port-forward') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.match(got, /^HTTP\/1\.[01] 200 OK/, got + errText);
+  assert.match(got, /hello through port-forward\n$/);
+  assert.equal(transportCounts.websocket - before, 1);
+  (typeof ws === 'function' ? ws() : ws)?.close();
+});
+

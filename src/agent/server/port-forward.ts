@@ -6,12 +6,13 @@
  * `requestid` and `port` headers: `streamtype: error` (we write a message there on failure) and
  * `streamtype: data` (the bytes). Each data stream is connected to 127.0.0.1:<port> inside the pod's
  * network namespace by `nsenter --net=<ns file> busybox nc` (nc half-closes on EOF of its input).
+ * Also the older WebSocket channel protocol (v5/v4/channel.k8s.io with `?ports=`) of client libraries.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { createWebSocketStream } from 'ws';
+import { createWebSocketStream, type WebSocket } from 'ws';
 import { isLookupError, type StreamingBackend } from './exec-backend.js';
 import { acceptSpdyUpgrade, acceptWebSocket, isWebSocket, offeredProtocols, refuseUpgrade, transportCounts } from './streams/remote-command.js';
 import { SpdySession, type SpdyStream } from './streams/spdy.js';
@@ -31,9 +32,13 @@ export async function servePortForward(backend: StreamingBackend, log: Logger, n
   let transport: Duplex;
   let early = head;
   if (isWebSocket(req)) {
-    const ws = acceptWebSocket(req, socket, head, [PORT_FORWARD_TUNNEL]);
-    if (!ws) return refuseUpgrade(socket, 400, `port-forward over a WebSocket needs subprotocol ${PORT_FORWARD_TUNNEL}`);
-    transport = createWebSocketStream(await ws);
+    // (read before the handshake: acceptWebSocket hides this non-token protocol from `ws`)
+    const tunnel = offeredProtocols(req, 'sec-websocket-protocol').includes(PORT_FORWARD_TUNNEL);
+    const ws = acceptWebSocket(req, socket, head, [PORT_FORWARD_TUNNEL, ...WS_CHANNEL_PROTOCOLS]);
+    if (!ws) return refuseUpgrade(socket, 400, `port-forward over a WebSocket needs subprotocol ${[PORT_FORWARD_TUNNEL, ...WS_CHANNEL_PROTOCOLS].join(', ')}`);
+    const conn = await ws;
+    if (!tunnel) return wsChannelPortForward(conn, netns, new URL(req.url ?? '/', 'https://agent').searchParams, log, `${ns}/${pod}`);
+    transport = createWebSocketStream(conn);
     transportCounts.spdyInWebSocket++;
     early = Buffer.alloc(0);
   } else {
@@ -76,21 +81,81 @@ export async function servePortForward(backend: StreamingBackend, log: Logger, n
   session.feed(early);
 }
 
-function forward(data: SpdyStream, error: SpdyStream, port: number, netns: string, procs: Set<ChildProcess>, log: Logger, pod: string): void {
-  const nc = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-  procs.add(nc);
+/** WebSocket channel protocols of the older port-forward (client libraries, not kubectl). */
+const WS_CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'];
+
+/** The ports of a `ports=` query (repeated or comma-separated); undefined when one is invalid. Pure. */
+export function queryPorts(q: URLSearchParams): number[] | undefined {
+  const ports = q.getAll('ports').flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean).map(Number);
+  return ports.length > 0 && ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536) ? ports : undefined;
+}
+
+/**
+ * The WebSocket channel port-forward (kubelet's, used by client libraries): one TCP connection per
+ * port in `ports`; port i uses channel 2i for data and 2i+1 for errors, and the first message on each
+ * starts with the port as 2 little-endian bytes. v5's `[255, 2i]` half-closes port i's connection.
+ */
+function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, log: Logger, pod: string): void {
+  transportCounts.websocket++;
+  const ports = queryPorts(q);
+  const send = (ch: number, data: Buffer) => { if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), data]), { binary: true }); };
+  if (!ports) {
+    send(1, Buffer.from('invalid or missing ports query parameter'));
+    ws.close(1000);
+    return;
+  }
+  const procs = ports.map((port, i) => {
+    const prefix = Buffer.from([port & 0xff, port >> 8]);
+    send(2 * i, prefix);
+    send(2 * i + 1, prefix);
+    const nc = connectInPod(netns, port);
+    nc.proc.stdout.on('data', (c: Buffer) => send(2 * i, c));
+    return { nc, done: new Promise<void>((resolve) => nc.proc.on('close', (code) => {
+      if (code !== 0 && nc.stderr().trim()) {
+        const msg = `error forwarding port ${port} to pod ${pod}: ${nc.stderr().trim().replace(/^nc: /, '')}`;
+        log.debug({ pod, port }, msg);
+        send(2 * i + 1, Buffer.from(msg));
+      }
+      resolve();
+    })) };
+  });
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (!isBinary || data.length === 0) return;
+    const ch = data[0] ?? 0;
+    if (ch === 255 && ws.protocol === 'v5.channel.k8s.io') {
+      const target = data[1] ?? 0;
+      if (target % 2 === 0) procs[target / 2]?.nc.proc.stdin.end();
+      return;
+    }
+    if (ch % 2 === 0 && data.length > 1) procs[ch / 2]?.nc.proc.stdin.write(data.subarray(1));
+  });
+  ws.on('close', () => { for (const p of procs) p.nc.proc.kill('SIGKILL'); });
+  ws.on('error', () => ws.terminate());
+  void Promise.all(procs.map((p) => p.done)).then(() => ws.close(1000));
+}
+
+/** `nsenter --net=<ns> busybox nc 127.0.0.1 PORT`: a TCP connection inside the pod's network namespace on stdio. */
+function connectInPod(netns: string, port: number): { proc: ChildProcessByStdio<Writable, Readable, Readable>; stderr(): string } {
+  const proc = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  nc.stderr.setEncoding('utf8').on('data', (c: string) => { if (stderr.length < 2048) stderr += c; });
-  nc.on('error', (err) => { stderr += err.message; });
-  nc.stdin.on('error', () => {});
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => { if (stderr.length < 2048) stderr += c; });
+  proc.on('error', (err) => { stderr += err.message; });
+  proc.stdin.on('error', () => {});
+  return { proc, stderr: () => stderr };
+}
+
+function forward(data: SpdyStream, error: SpdyStream, port: number, netns: string, procs: Set<ChildProcess>, log: Logger, pod: string): void {
+  const conn = connectInPod(netns, port);
+  const nc = conn.proc;
+  procs.add(nc);
   data.pipe(nc.stdin);
   nc.stdout.pipe(data);
   data.on('error', () => nc.kill('SIGKILL'));
   data.on('close', () => { if (nc.exitCode === null) nc.kill('SIGKILL'); });
   nc.on('close', (code) => {
     procs.delete(nc);
-    if (code !== 0 && !data.destroyed && stderr.trim()) {
-      const msg = `error forwarding port ${port} to pod ${pod}: ${stderr.trim().replace(/^nc: /, '')}`;
+    if (code !== 0 && !data.destroyed && conn.stderr().trim()) {
+      const msg = `error forwarding port ${port} to pod ${pod}: ${conn.stderr().trim().replace(/^nc: /, '')}`;
       log.debug({ pod, port }, msg);
       error.end(msg);
     } else {
