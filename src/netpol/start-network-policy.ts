@@ -7,8 +7,11 @@ import type { ResourceType } from '../api/resource-type.js';
 import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
+import { objectKey } from '../client/object-key.js';
 import { runCommand } from '../agent/runtime/run-command.js';
-import { compilePolicies, type PolicyTable } from './compile.js';
+import type { PolicyTable } from './compile.js';
+import { IncrementalCompiler } from './incremental-compiler.js';
+import { NftSession } from './nft-session.js';
 import { renderUpdate } from './render.js';
 
 const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') as ResourceType;
@@ -24,19 +27,36 @@ export interface StartNetworkPolicyOptions {
   table?: string;
   /** Minimum time between two syncs, ms (default 50): events in between are coalesced. */
   minSyncIntervalMs?: number;
+  /** How to run nft (default ['nft']); e.g. ['nsenter', '--net=/run/netns/x', 'nft'] to enforce in another network namespace. */
+  nft?: string[];
+  /** Called after each successful sync, also when there was nothing to send (benchmarks, metrics). */
+  onSync?: (s: SyncTiming) => void;
+}
+
+/** Where the time of one sync went, ms. */
+export interface SyncTiming {
+  /** Objects that changed since the previous sync. */
+  changes: number;
+  /** Whether a script was sent to nft (false: the change did not alter the table). */
+  applied: boolean;
+  compileMs: number;
+  renderMs: number;
+  nftMs: number;
+  totalMs: number;
 }
 
 export interface RunningNetworkPolicy {
   /** Resolves after the next sync has been applied (forces one). */
   syncNow(): Promise<void>;
-  stats(): { syncs: number; skipped: number; failures: number; lastSyncMs: number };
+  stats(): { syncs: number; skipped: number; failures: number; lastSyncMs: number; last?: SyncTiming };
   /** Stops watching; with removeRules (default true) deletes the table. Idempotent. */
   stop(opts?: { removeRules?: boolean }): Promise<void>;
 }
 
-/** Deletes the enforcer's table. Idempotent. */
-export async function deleteNetworkPolicyTable(table: string): Promise<void> {
-  await runCommand('nft', ['delete', 'table', 'ip', table], { allowFailure: true });
+/** Deletes the enforcer's table (nft: as in StartNetworkPolicyOptions). Idempotent. */
+export async function deleteNetworkPolicyTable(table: string, nft: string[] = ['nft']): Promise<void> {
+  const [file = 'nft', ...args] = nft;
+  await runCommand(file, [...args, 'delete', 'table', 'ip', table], { allowFailure: true });
 }
 
 /** Keeps only what policies read of a pod (labels, node, host network, ports, phase, IPs): less memory, and updates of other fields render the same text. */
@@ -54,8 +74,9 @@ function slimPod(o: KubeObject): KubeObject {
 /**
  * Starts NetworkPolicy enforcement on a node:
  *
- *   NetworkPolicy / Pod (all nodes: peers) / Namespace informers --(any event)--> coalesced sync
- *     --> compilePolicies (pure) --> renderUpdate (pure: diff vs last applied) --> one `nft -f -` (none when unchanged)
+ *   NetworkPolicy / Pod (all nodes: peers) / Namespace informers --(key of the changed object)--> coalesced sync
+ *     --> IncrementalCompiler (only what the changed objects affect) --> renderUpdate (pure: diff vs
+ *     last applied) --> one transaction in a kept `nft -i` process (NftSession; none when unchanged)
  *
  * Resolves after the informers synced and the first table is in the kernel. A failed apply is
  * logged and retried after 1 s as a full replacement of the table. Pods not selected by any policy stay allow-all.
@@ -67,7 +88,11 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   const policies = new Informer(opts.client, POLICIES, { log });
   const pods = new Informer(opts.client, PODS, { log, transform: slimPod });
   const namespaces = new Informer(opts.client, NAMESPACES, { log });
-  const st = { syncs: 0, skipped: 0, failures: 0, lastSyncMs: 0 };
+  const nft = new NftSession({ command: opts.nft });
+  const st: { syncs: number; skipped: number; failures: number; lastSyncMs: number; last?: SyncTiming } = { syncs: 0, skipped: 0, failures: 0, lastSyncMs: 0 };
+  const compiler = new IncrementalCompiler(opts.nodeName);
+  // Keys of objects changed since the last sync; the compiler re-reads them from the caches (level-triggered).
+  const pending = { namespaces: new Set<string>(), pods: new Set<string>(), policies: new Set<string>() };
   let applied: PolicyTable | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -85,21 +110,28 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     const done = waiters;
     waiters = [];
     const t0 = performance.now();
-    const next = compilePolicies({
-      policies: policies.list() as unknown as NetworkPolicy[],
-      pods: pods.list() as unknown as Pod[],
-      namespaces: namespaces.list() as unknown as Namespace[],
-      nodeName: opts.nodeName,
-    });
+    const changes = pending.namespaces.size + pending.pods.size + pending.policies.size;
+    // Namespaces and pods before policies: sets a new policy creates are then filled once, from the new state.
+    for (const k of pending.namespaces) compiler.setNamespace(k, namespaces.getByKey(k) as unknown as Namespace | undefined);
+    for (const k of pending.pods) compiler.setPod(k, pods.getByKey(k) as unknown as Pod | undefined);
+    for (const k of pending.policies) compiler.setPolicy(k, policies.getByKey(k) as unknown as NetworkPolicy | undefined);
+    for (const keys of Object.values(pending)) keys.clear();
+    const next = compiler.table();
+    const t1 = performance.now();
     const script = renderUpdate(table, next, applied);
+    const t2 = performance.now();
     if (!script) {
       st.skipped++;
+      opts.onSync?.({ changes, applied: false, compileMs: t1 - t0, renderMs: t2 - t1, nftMs: 0, totalMs: t2 - t0 });
     } else {
       try {
-        await runCommand('nft', ['-f', '-'], { input: script });
+        await nft.apply(script);
         applied = next;
         st.syncs++;
-        st.lastSyncMs = performance.now() - t0;
+        const t3 = performance.now();
+        st.lastSyncMs = t3 - t0;
+        st.last = { changes, applied: true, compileMs: t1 - t0, renderMs: t2 - t1, nftMs: t3 - t2, totalMs: t3 - t0 };
+        opts.onSync?.(st.last);
       } catch (err) {
         st.failures++;
         applied = undefined; // next attempt replaces the table whole
@@ -122,13 +154,13 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
       });
     }, wait);
   };
-  const onEvent = () => schedule();
-  const informers = [policies, pods, namespaces];
-  for (const inf of informers) {
-    inf.addHandlers({ onAdd: onEvent, onUpdate: onEvent, onDelete: onEvent });
+  const informers = [[policies, pending.policies], [pods, pending.pods], [namespaces, pending.namespaces]] as const;
+  for (const [inf, keys] of informers) {
+    const changed = (o: KubeObject) => { keys.add(objectKey(o)); schedule(); };
+    inf.addHandlers({ onAdd: changed, onUpdate: (_old, o) => changed(o), onDelete: changed });
     inf.start();
   }
-  await Promise.all(informers.map((i) => i.waitForSync()));
+  await Promise.all(informers.map(([i]) => i.waitForSync()));
   await sync();
   log.info({ table, syncMs: Math.round(st.lastSyncMs) }, 'network policy enforcement running');
 
@@ -140,10 +172,11 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
       stopping ??= (async () => {
         stopped = true;
         if (timer) clearTimeout(timer);
-        await Promise.all(informers.map((i) => i.stop()));
+        await Promise.all(informers.map(([i]) => i.stop()));
         await running;
+        await nft.close();
         for (const w of waiters) w();
-        if (o.removeRules ?? true) await deleteNetworkPolicyTable(table);
+        if (o.removeRules ?? true) await deleteNetworkPolicyTable(table, opts.nft);
       })();
       return stopping;
     },
