@@ -13,7 +13,7 @@ log() { echo "setup: $*"; }
 # network; nftables: services; iproute2: netns and routes; busybox-static: test image content;
 # docker-registry: local OCI registry for pull tests.
 # wrk: the load generator of bench/api-bench.ts (creates over HTTPS from a second process).
-packages=(etcd-server runc conmon containernetworking-plugins nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack)
+packages=(etcd-server runc conmon containernetworking-plugins nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat)
 declare -A installed=()
 while read -r name status; do
   [[ "$status" == ii* ]] && installed[$name]=1
