@@ -1,6 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
-import { isIPv6 } from 'node:net';
+import { isIP, isIPv6 } from 'node:net';
+import { lookup, type LookupOneOptions } from 'node:dns';
 import dnsPacket, { type DecodedPacket, type OptAnswer, type Packet } from 'dns-packet';
 import type { Logger } from 'pino';
 import { RCODE_SERVFAIL, resolve, responseTo } from './answer.js';
@@ -57,9 +58,12 @@ export class DnsServer {
 
   /** Binds UDP then TCP on the same port (with port 0, the port UDP got). Resolves with the port. */
   async listen(): Promise<number> {
-    const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false });
+    // Replies go to the sender's address literal: skip dns.lookup (and its nextTick) on every send.
+    const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
     udp.on('message', (msg, rinfo) => {
-      this.handle(msg, 'udp').then((reply) => { if (reply) udp.send(reply, rinfo.port, rinfo.address); }, (err: unknown) => this.failed(err));
+      const r = this.reply(msg, 'udp');
+      if (Buffer.isBuffer(r)) udp.send(r, rinfo.port, rinfo.address); // cache hit: no promise on the hot path
+      else r.then((reply) => { if (reply) udp.send(reply, rinfo.port, rinfo.address); }, (err: unknown) => this.failed(err));
     });
     udp.on('error', (err) => this.opts.log.warn({ err: err.message }, 'dns: udp socket error'));
     await new Promise<void>((res, rej) => { udp.once('error', rej); udp.bind(this.opts.port, this.opts.host, () => { udp.off('error', rej); res(); }); });
@@ -92,6 +96,11 @@ export class DnsServer {
    * so the asked spelling has the cached length).
    */
   async handle(msg: Buffer, transport: 'udp' | 'tcp'): Promise<Buffer | undefined> {
+    return this.reply(msg, transport);
+  }
+
+  /** handle(), with a cache hit returned synchronously. */
+  private reply(msg: Buffer, transport: 'udp' | 'tcp'): Buffer | Promise<Buffer | undefined> {
     const wq = readQuestion(msg);
     if (this.cacheVersion !== this.opts.table.version) { this.cache.clear(); this.cacheVersion = this.opts.table.version; }
     if (wq) {
@@ -111,17 +120,19 @@ export class DnsServer {
         return out;
       }
       this.metrics.cacheMisses++;
-      const reply = await this.answer(msg, transport);
-      if (reply?.authoritative) {
-        if (this.cache.size >= CACHE_MAX) this.cache.clear();
-        this.cache.set(key, reply.bytes);
-      }
-      if (reply) this.count(qtype, reply.bytes, transport);
-      return reply?.bytes;
+      return this.answer(msg, transport).then((reply) => {
+        if (reply?.authoritative) {
+          if (this.cache.size >= CACHE_MAX) this.cache.clear();
+          this.cache.set(key, reply.bytes);
+        }
+        if (reply) this.count(qtype, reply.bytes, transport);
+        return reply?.bytes;
+      });
     }
-    const reply = await this.answer(msg, transport);
-    if (reply) this.count(reply.qtype, reply.bytes, transport);
-    return reply?.bytes;
+    return this.answer(msg, transport).then((reply) => {
+      if (reply) this.count(reply.qtype, reply.bytes, transport);
+      return reply?.bytes;
+    });
   }
 
   /** A query that could not be answered at all (no reply is sent; the client retries). */
@@ -202,6 +213,13 @@ export class DnsServer {
       }
     });
   }
+}
+
+/** dgram's lookup: address literals (replies go to rinfo.address) answered synchronously; names (a listen host) by dns.lookup. */
+function literalLookup(address: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const f = isIP(address);
+  if (f) callback(null, address, f);
+  else lookup(address, options, callback);
 }
 
 /** The UDP answer size a client accepts: 512 without EDNS0, else its offer within [512, EDNS_PAYLOAD]. Pure. */
