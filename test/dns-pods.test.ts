@@ -7,49 +7,28 @@
  * the table, bridge and data dir.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { deleteTable } from '../src/proxy/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `dns-test-${suffix}`;
-const BRIDGE = `fld${suffix}`;
-const TABLE = `flotilla-proxy-${BRIDGE}`;
-const SUBNET = 200 + Math.floor(Math.random() * 50);
+let node: RealNode | undefined;
 let server: TestServer;
-let client: KubeClient;
-let agent: RunningAgent | undefined;
-let dataDir = '';
+let BRIDGE = '';
+let TABLE = '';
+let SUBNET = '';
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-dns-'));
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: BRIDGE,
-    podCIDR: `10.42.${SUBNET}.0/24`, blackholeRoutes: [],
-  });
-  await agent.images.importArchive(await busyboxArchive());
+  node = await startRealNode({ name: 'dns-test', busybox: true });
+  server = node.server;
+  BRIDGE = node.bridge;
+  TABLE = `flotilla-proxy-${BRIDGE}`;
+  SUBNET = node.podCIDR.split('.')[2];
 });
 
+// The agent deletes its proxy table when it stops.
 after(async () => {
-  await agent?.stop();
-  await deleteTable(TABLE);
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
+  await node?.stop();
 });
 
 const MANIFEST = `
