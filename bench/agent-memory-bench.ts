@@ -9,7 +9,7 @@
  * `--dist DIR` loads the agent from a compiled tree (e.g. `tsc --outDir DIR` with node_modules linked beside it).
  * `--node-args "A B"` passes V8/Node flags to the agent process (e.g. --max-semi-space-size=1).
  * `--heap-snapshot FILE` writes the agent's V8 heap snapshot (with the pods running) to FILE.
- * Usage: node --import tsx bench/agent-memory-bench.ts [--pods 100] [--settle 10] [--dist DIR] [--node-args "..."] [--heap-snapshot FILE]
+ * Usage: node --import tsx bench/agent-memory-bench.ts [--pods 100] [--settle 30] [--dist DIR] [--node-args "..."] [--heap-snapshot FILE]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -27,7 +27,7 @@ import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from '..
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? (args[i + 1] ?? def) : def; };
 const count = Number(opt('pods', '100'));
-const settleS = Number(opt('settle', '10'));
+const settleS = Number(opt('settle', '30'));
 const log = pino({ level: process.env.FLOTILLA_BENCH_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
 const NODE = `mem-node-${suffix}`;
