@@ -69,6 +69,7 @@ before(async () => {
   fake.seed(SLICES,
     slice('db-abc', 'db', [ep('10.42.0.10', true, 'db-0'), ep('10.42.0.11', true, 'db-1'), ep('10.42.0.12', false, 'db-2')], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
     slice('big-1', 'big', Array.from({ length: 30 }, (_, i) => ep(`10.42.1.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]),
+    slice('web-1', 'web', [ep('10.42.3.30', true), ep('10.42.3.31', false)], [{ name: 'http', port: 8080, protocol: 'TCP' }]),
     slice('mid-1', 'mid', Array.from({ length: 28 }, (_, i) => ep(`10.42.2.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]));
   dns = await startDns({ client: fake, listen: { host: '127.0.0.1', port: 0 }, upstreams: [{ host: '127.0.0.1', port: upstreamPort }], log, upstreamTimeoutMs: 300 });
 });
@@ -109,6 +110,11 @@ test('SRV of a ClusterIP Service named port; pod records; PTR of service and end
   const bare = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'SRV');
   assert.deepEqual(data(bare), [80, 9090].map((port) => ({ priority: 0, weight: 50, port, target: 'web.shop.svc.cluster.local' })), '<svc> SRV: every port, named or not');
   assert.deepEqual(bare.additionals?.map((a) => [a.name, a.data]), [['web.shop.svc.cluster.local', '10.43.0.20']]);
+  // Endpoints of a ClusterIP Service have names and PTRs too (CoreDNS); the Service name stays the cluster IP.
+  assert.deepEqual(data(await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'A')), ['10.43.0.20']);
+  assert.deepEqual(data(await dnsQuery(dns.port, '10-42-3-30.web.shop.svc.cluster.local', 'A')), ['10.42.3.30']);
+  assert.deepEqual(data(await dnsQuery(dns.port, '30.3.42.10.in-addr.arpa', 'PTR')), ['10-42-3-30.web.shop.svc.cluster.local']);
+  assert.equal((await dnsQuery(dns.port, '10-42-3-31.web.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'an unready endpoint has no name');
   assert.deepEqual(data(await dnsQuery(dns.port, '10-42-0-5.shop.pod.cluster.local', 'A')), ['10.42.0.5']);
   assert.deepEqual(data(await dnsQuery(dns.port, '20.0.43.10.in-addr.arpa', 'PTR')), ['web.shop.svc.cluster.local']);
   assert.deepEqual(data(await dnsQuery(dns.port, '10.0.42.10.in-addr.arpa', 'PTR')), ['db-0.db.shop.svc.cluster.local']);

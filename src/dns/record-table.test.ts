@@ -70,3 +70,21 @@ test('SRV as CoreDNS answers it: <svc> lists every port, _port._proto named port
   t.setService('ns', 'three', { spec: { clusterIP: 'None' } }, [three]);
   assert.deepEqual(t.lookup('three.ns.svc.cluster.local')?.SRV.map((r) => r.data.weight), [33, 33, 33], 'floor(100 / 3)');
 });
+
+test('endpoints of a ClusterIP Service have names, SRV and PTRs (as CoreDNS), but the Service name keeps answering its cluster IP', () => {
+  const t = new RecordTable({ domain: 'cluster.local' });
+  const slice = {
+    addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: [{ addresses: ['10.42.0.7'], conditions: { ready: true } }, { addresses: ['10.42.0.8'], conditions: { ready: false } }],
+  };
+  t.setService('ns', 'web', { spec: { clusterIP: '10.43.0.2', ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080 }] } }, [slice]);
+  const web = 'web.ns.svc.cluster.local';
+  assert.deepEqual(t.lookup(web)?.A.map((r) => r.data), ['10.43.0.2']);
+  assert.deepEqual(t.lookup(web)?.SRV.map((r) => [r.data.port, r.data.target]), [[80, web]]);
+  assert.deepEqual(t.lookup(`_http._tcp.${web}`)?.SRV.map((r) => [r.data.port, r.data.target]), [[80, web]]);
+  assert.deepEqual(t.lookup(`10-42-0-7.${web}`)?.A.map((r) => r.data), ['10.42.0.7']);
+  assert.deepEqual(t.lookup(`10-42-0-7.${web}`)?.SRV.map((r) => [r.data.port, r.data.target]), [[8080, `10-42-0-7.${web}`]]);
+  assert.deepEqual(t.lookup(reverseName('10.42.0.7') as string)?.PTR.map((r) => r.data), [`10-42-0-7.${web}`]);
+  assert.equal(t.lookup(`10-42-0-8.${web}`), undefined, 'not ready: no name');
+  assert.equal(t.lookup(reverseName('10.42.0.8') as string), undefined);
+});

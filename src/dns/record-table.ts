@@ -31,7 +31,8 @@ export interface RecordTableOptions {
  * headless Services) hold the union. Names are normalized (lower case, no trailing dot).
  *
  *   ClusterIP    <svc>.<ns>.svc.<domain> A clusterIP; SRV -> <svc>... per port (named or not) and
- *                _<port>._<proto>.<svc>... SRV per named port; PTR of the clusterIP
+ *                _<port>._<proto>.<svc>... SRV per named port; PTR of the clusterIP; endpoint names
+ *                and PTRs as below (CoreDNS answers endpoint names under any Service)
  *   headless     <svc>... A of each ready endpoint; <hostname|a-b-c-d>.<svc>... A; SRV per endpoint and
  *                port under <svc>, <hostname>.<svc> and _<port>._<proto>.<svc>; PTR of endpoint IPs
  *   ExternalName <svc>... CNAME externalName
@@ -138,7 +139,8 @@ export class RecordTable {
       return out;
     }
     const clusterIP = svc.spec?.clusterIP;
-    if (clusterIP && clusterIP !== 'None') {
+    const headless = clusterIP === 'None';
+    if (clusterIP && !headless) {
       const ips = (svc.spec?.clusterIPs ?? [clusterIP]).filter((ip) => reverseName(ip) !== undefined);
       for (const ip of ips) {
         at(svcName).A.push(a(svcName, ip));
@@ -151,11 +153,14 @@ export class RecordTable {
           if (p.name) srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, svcName, ips);
         }
       }
-      return weighted(out);
+    } else if (!headless) {
+      return out; // no address allocated yet
+    } else {
+      at(svcName);
     }
-    if (clusterIP !== 'None') return out; // no address allocated yet
-    // Headless: the ready endpoints (all of them with publishNotReadyAddresses: the controller marks them ready).
-    at(svcName);
+    // The ready endpoints (all of them with publishNotReadyAddresses: the controller marks them ready)
+    // have names and PTRs under any Service, as with CoreDNS; only a headless Service's own name and
+    // its SRV answers list them.
     const seen = new Set<string>();
     for (const slice of slices) {
       if (slice.addressType !== 'IPv4') continue;
@@ -166,15 +171,16 @@ export class RecordTable {
         const host = normalizeName(`${ep.hostname ?? dashedIp(ip)}.${svcName}`);
         if (!seen.has(ip)) {
           seen.add(ip);
-          at(svcName).A.push(a(svcName, ip));
+          if (headless) at(svcName).A.push(a(svcName, ip));
           at(host).A.push(a(host, ip));
           const rev = reverseName(ip) as string;
           at(rev).PTR.push({ type: 'PTR', name: rev, ttl, class: 'IN', data: host });
         }
         for (const p of slice.ports ?? []) {
           if (p.port === undefined || p.port === null) continue;
-          srv(svcName, p.port, host, [ip]);
           srv(host, p.port, host, [ip]);
+          if (!headless) continue;
+          srv(svcName, p.port, host, [ip]);
           if (p.name) srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, host, [ip]);
         }
       }
