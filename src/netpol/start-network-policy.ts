@@ -90,7 +90,7 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   const namespaces = new Informer(opts.client, NAMESPACES, { log });
   const nft = new NftSession({ command: opts.nft });
   const st: { syncs: number; skipped: number; failures: number; lastSyncMs: number; last?: SyncTiming } = { syncs: 0, skipped: 0, failures: 0, lastSyncMs: 0 };
-  const compiler = new IncrementalCompiler(opts.nodeName);
+  let compiler = new IncrementalCompiler(opts.nodeName);
   // Keys of objects changed since the last sync; the compiler re-reads them from the caches (level-triggered).
   const pending = { namespaces: new Set<string>(), pods: new Set<string>(), policies: new Set<string>() };
   let applied: PolicyTable | undefined;
@@ -111,12 +111,28 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     waiters = [];
     const t0 = performance.now();
     const changes = pending.namespaces.size + pending.pods.size + pending.policies.size;
-    // Namespaces and pods before policies: sets a new policy creates are then filled once, from the new state.
-    for (const k of pending.namespaces) compiler.setNamespace(k, namespaces.getByKey(k) as unknown as Namespace | undefined);
-    for (const k of pending.pods) compiler.setPod(k, pods.getByKey(k) as unknown as Pod | undefined);
-    for (const k of pending.policies) compiler.setPolicy(k, policies.getByKey(k) as unknown as NetworkPolicy | undefined);
-    for (const keys of Object.values(pending)) keys.clear();
-    const next = compiler.table();
+    let next: PolicyTable;
+    try {
+      // Namespaces and pods before policies: sets a new policy creates are then filled once, from the new state.
+      for (const k of pending.namespaces) compiler.setNamespace(k, namespaces.getByKey(k) as unknown as Namespace | undefined);
+      for (const k of pending.pods) compiler.setPod(k, pods.getByKey(k) as unknown as Pod | undefined);
+      for (const k of pending.policies) compiler.setPolicy(k, policies.getByKey(k) as unknown as NetworkPolicy | undefined);
+      for (const keys of Object.values(pending)) keys.clear();
+      next = compiler.table();
+    } catch (err) {
+      // A bug or an object the compiler cannot take: start over from the caches in a while, table whole.
+      st.failures++;
+      log.error({ err }, 'network policy compile failed; rebuilding');
+      compiler = new IncrementalCompiler(opts.nodeName);
+      applied = undefined;
+      for (const [inf, keys] of informers) {
+        keys.clear();
+        for (const o of inf.list()) keys.add(objectKey(o));
+      }
+      if (!stopped) setTimeout(() => schedule(), 1000).unref();
+      for (const w of done) w();
+      return;
+    }
     const t1 = performance.now();
     const script = renderUpdate(table, next, applied);
     const t2 = performance.now();
@@ -161,12 +177,15 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     inf.start();
   }
   await Promise.all(informers.map(([i]) => i.waitForSync()));
-  await sync();
+  // Through the scheduler, as every later sync: the informers' initial adds already set its timer,
+  // and a direct call would run a second, concurrent whole-table sync beside it.
+  const syncNow = () => new Promise<void>((resolve) => { waiters.push(resolve); schedule(); });
+  await syncNow();
   log.info({ table, syncMs: Math.round(st.lastSyncMs) }, 'network policy enforcement running');
 
   let stopping: Promise<void> | undefined;
   return {
-    syncNow: () => new Promise<void>((resolve) => { waiters.push(resolve); schedule(); }),
+    syncNow,
     stats: () => ({ ...st }),
     stop(o = {}) {
       stopping ??= (async () => {
