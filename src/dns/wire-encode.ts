@@ -104,15 +104,18 @@ class Writer {
   }
 }
 
-/** `a.b.` -> ['a', 'b']; '' and '.' are the root (no labels). Labels must be 1..63 bytes. */
+/** `a.b.` -> ['a', 'b']; '' and '.' are the root (no labels). Labels must be 1..63 bytes, the name at most 255 on the wire. */
 function splitName(name: string): string[] {
   const n = name.endsWith('.') ? name.slice(0, -1) : name;
   if (n === '') return [];
   const labels = n.split('.');
+  let total = 1;
   for (const l of labels) {
     const len = Buffer.byteLength(l);
     if (len === 0 || len > 63) throw new UnsupportedRecordError(`bad label in ${JSON.stringify(name)}`);
+    total += len + 1;
   }
+  if (total > 255) throw new UnsupportedRecordError('name longer than 255 bytes');
   return labels;
 }
 
