@@ -102,6 +102,30 @@ async function nft(script: string): Promise<void> {
   await runCommand(NFT[0] as string, [...NFT.slice(1), '-f', '-'], { input: script });
 }
 
+type NftJson = { nftables: Array<{
+  set?: { name: string; elem?: unknown[] };
+  map?: { name: string; elem?: [string, { jump?: { target: string } }][] };
+  chain?: { name: string };
+  rule?: { chain: string };
+}> };
+
+/** The bench table as the kernel holds it: set -> sorted elements, map -> sorted `ip>chain`, chain -> rule count. */
+async function kernelTable() {
+  const out = await runCommand(NFT[0] as string, [...NFT.slice(1), '-j', 'list', 'table', 'ip', TABLE]);
+  const j = JSON.parse(out.stdout) as NftJson;
+  const sets = new Map<string, string>();
+  const maps = new Map<string, string>();
+  const chains = new Map<string, number>();
+  const el = (e: unknown) => (typeof e === 'object' && e && 'concat' in e ? (e as { concat: unknown[] }).concat.join(' . ') : String(e));
+  for (const o of j.nftables) {
+    if (o.set) sets.set(o.set.name, (o.set.elem ?? []).map(el).sort().join(','));
+    if (o.map) maps.set(o.map.name, (o.map.elem ?? []).map(([k, v]) => `${k}>${v.jump?.target ?? ''}`).sort().join(','));
+    if (o.chain) chains.set(o.chain.name, chains.get(o.chain.name) ?? 0);
+    if (o.rule) chains.set(o.rule.chain, (chains.get(o.rule.chain) ?? 0) + 1);
+  }
+  return { sets, maps, chains };
+}
+
 async function runScale(podCount: number, policyCount: number) {
   const c = cluster(podCount, policyCount);
   const client = new FakeClient();
@@ -156,13 +180,20 @@ async function runScale(podCount: number, policyCount: number) {
       floorSpawn.push(performance.now() - f1);
       await sleep(60); // past the enforcer's 50 ms coalescing interval
     }
-    // Sanity: the kernel holds the chains the enforcer thinks it applied (+ forward).
-    const listed = await runCommand(NFT[0] as string, [...NFT.slice(1), 'list', 'table', 'ip', TABLE]);
-    const kernelChains = (listed.stdout.match(/^\s*chain /gm) ?? []).length;
-    const sets = (listed.stdout.match(/^\s*set /gm) ?? []).length;
+    // Check: after all the incremental updates the kernel holds what a from-scratch compile of the final cluster gives.
+    const finalPods = (await client.list(PODS)).items as unknown as Pod[];
+    const kernel = await kernelTable();
+    const expected = compilePolicies({ ...c, pods: finalPods, nodeName: NODE });
+    const kernelChains = kernel.chains.size;
+    const sets = kernel.sets.size;
+    const want = new Map([...expected.peerSets, ...expected.portSets].map(([n, els]) => [n, [...els].sort().join(',')]));
+    const wantMaps = (['ingress', 'egress'] as const).map((d) => [...expected[d]].map(([ip, ch]) => `${ip}>${ch}`).sort().join(','));
+    const kernelMatchesFullCompile = want.size === kernel.sets.size && [...want].every(([n, els]) => kernel.sets.get(n) === els)
+      && kernel.chains.size === expected.chains.size + 1 && [...expected.chains].every(([n, rules]) => kernel.chains.get(n) === rules.length)
+      && wantMaps[0] === kernel.maps.get('ingress-pods') && wantMaps[1] === kernel.maps.get('egress-pods');
     const T = sortNum(total);
     return {
-      pods: podCount, policies: policyCount, namespaces: NAMESPACES, localPods: podCount / NODES, kernelChains, kernelSets: sets,
+      pods: podCount, policies: policyCount, namespaces: NAMESPACES, localPods: podCount / NODES, kernelChains, kernelSets: sets, kernelMatchesFullCompile,
       firstFullSyncMs: Number(firstSyncMs.toFixed(1)), fullCompileMs: pct(sortNum(full), 50),
       rounds: total.length, unchangedRounds: unchanged,
       changeToKernelMs: { p50: pct(T, 50), p90: pct(T, 90), p99: pct(T, 99), max: pct(T, 100) },
