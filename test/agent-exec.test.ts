@@ -239,6 +239,41 @@ for (const version of versions) {
       }
     });
 
+    test('kubectl run -i --rm: input to a stdinOnce container, its end ends the pod', async () => {
+      const name = `run-${version.replace('.', '-')}`;
+      const r = await k(['run', name, '-i', '--rm', '--restart=Never', '--image=busybox', '--image-pull-policy=IfNotPresent',
+        `--overrides={"apiVersion":"v1","spec":{"nodeName":"${NODE}","terminationGracePeriodSeconds":1}}`, '--', 'sh', '-c', 'read l; echo "ran $l"'], `hello\n`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /ran hello\n/);
+      const gone = await k(['get', 'pod', name]);
+      assert.match(gone.stderr, /not found/);
+    });
+
+    test('kubectl run -it: a tty container of the client size', async () => {
+      const name = `tty-${version.replace('.', '-')}`;
+      const overrides = JSON.stringify({ apiVersion: 'v1', spec: { nodeName: NODE, terminationGracePeriodSeconds: 1 } });
+      const run = `${kubectlBinary(version)} --kubeconfig ${server.kubeconfig} run ${name} -it --rm --restart=Never --image=busybox --image-pull-policy=IfNotPresent --overrides='${overrides}' -- sh -c 'read l; stty size; tty; echo "typed $l"'`;
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn('script', ['-q', '-e', '-c', `stty rows 21 cols 77; ${run}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let out = '';
+        p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+        p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
+        const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
+        p.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+        // type once kubectl is attached (it says so), as a user would
+        const typed = setInterval(() => {
+          if (!out.includes('try pressing enter')) return;
+          clearInterval(typed);
+          setTimeout(() => p.stdin.write('abc\r'), 1000);
+        }, 50);
+        p.on('close', () => clearInterval(typed));
+      });
+      assert.match(r.out, /21 77\r?\n/, r.out);
+      assert.match(r.out, /\/dev\/pts\/\d+\r?\n/, r.out);
+      assert.match(r.out, /typed abc/, r.out);
+      assert.equal(r.code, 0, r.out);
+    });
+
     test('attach -i: input reaches a container with stdin: true', async () => {
       const at = background(version, ['attach', '-i', 'echoer']);
       try {

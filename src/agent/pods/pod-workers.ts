@@ -376,7 +376,7 @@ export class PodWorkers {
     return {
       id: `${uid}-${c.name}-${attempt}`, podUid: uid, name: c.name, attempt, env, args: containerArgs(c, image.config, env),
       workingDir: c.workingDir ?? image.config.workingDir, user: containerUser(pod, c, image.config), layers: await this.o.images.layerDirs(image),
-      logPath: join(c.name, `${attempt}.log`), resources: containerResources(c), mounts, stdin: c.stdin === true,
+      logPath: join(c.name, `${attempt}.log`), resources: containerResources(c), mounts, stdin: c.stdin === true, stdinOnce: c.stdinOnce === true, tty: c.tty === true,
     };
   }
 

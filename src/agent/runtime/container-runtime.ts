@@ -72,6 +72,10 @@ export interface ContainerSpec {
   logPath: string;
   /** spec.stdin: conmon keeps a pipe open as the process's stdin (kubectl attach -i writes to it). */
   stdin?: boolean;
+  /** spec.stdinOnce: stdin is closed when the first attached client leaves. */
+  stdinOnce?: boolean;
+  /** spec.tty: the process runs on a terminal. */
+  tty?: boolean;
   resources: ContainerResources;
   /** Volume bind mounts, in the pod spec's order (none when undefined). */
   mounts?: ContainerMount[];

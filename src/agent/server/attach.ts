@@ -3,13 +3,15 @@
  * the same transports as exec. Output: what the container writes from now on, read from the
  * k8s-file log conmon keeps (`<time> stdout|stderr F|P <text>`; inotify, 100 ms poll as fallback), split back into stdout and stderr;
  * it ends with Success when the container exits. stdin: a container with `stdin: true` runs under
- * `conmon -i`, so its stdin is a pipe conmon holds open; opening /proc/<pid>/fd/0 for writing gives
- * us another writer on that pipe (conmon's attach socket is SOCK_SEQPACKET, which Node cannot open).
- * Without a pipe there, input is discarded. The pipe stays open when the client closes its stdin
- * (stdinOnce is not honoured).
+ * `conmon -i` (and `-t` with `tty: true`); input goes to conmon's attach socket through `socat`
+ * (the socket is SOCK_SEQPACKET, which Node cannot open); conmon closes the container's stdin when
+ * that client leaves unless the container is not stdinOnce (`--leave-stdin-open`). Without socat,
+ * input is written to /proc/<pid>/fd/0 (the stdin pipe; stdinOnce then not honoured). Resize
+ * messages go to conmon's control fifo (`1 <rows> <cols>`).
  */
 import { constants, openSync, watch, type FSWatcher } from 'node:fs';
-import { open, readlink } from 'node:fs/promises';
+import { appendFile, open, readlink, stat } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex, Writable } from 'node:stream';
@@ -39,13 +41,32 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
     return;
   }
   if (streams.stdin) {
-    const input = await openStdinPipe(target.pid);
-    if (input) {
-      streams.stdin.pipe(input, { end: false });
-      void streams.closed.then(() => input.destroy());
+    const sock = target.attach && (await stat(target.attach.socket).then((s) => s.isSocket(), () => false)) ? target.attach.socket : undefined;
+    if (sock) {
+      // socat carries our input to conmon's SOCK_SEQPACKET attach socket; its end (client closed
+      // stdin or left) is what makes conmon close a stdinOnce container's stdin
+      const socat = spawn('socat', ['STDIO', `UNIX-CONNECT:${sock},type=5`], { stdio: ['pipe', 'ignore', 'ignore'] });
+      socat.on('error', () => {});
+      socat.stdin.on('error', () => {});
+      streams.stdin.pipe(socat.stdin);
+      void streams.closed.then(() => { socat.stdin.end(); setTimeout(() => socat.kill(), 1000).unref(); });
     } else {
-      streams.stdin.resume();
+      const input = await openStdinPipe(target.pid);
+      if (input) {
+        streams.stdin.pipe(input, { end: false });
+        void streams.closed.then(() => input.destroy());
+      } else {
+        streams.stdin.resume();
+      }
     }
+  }
+  if (flags.tty && target.attach) {
+    const ctl = target.attach.ctl;
+    // in order: kubectl sends size+1 then the size (to force a redraw on re-attach)
+    let chain: Promise<void> = Promise.resolve();
+    streams.onResize((s) => {
+      chain = chain.then(() => appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, { flag: constants.O_WRONLY | constants.O_NONBLOCK })).catch(() => {});
+    });
   }
   let gone = false;
   void streams.closed.then(() => { gone = true; });

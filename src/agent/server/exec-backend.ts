@@ -15,6 +15,8 @@ export interface ContainerTarget {
   logPath: string;
   /** The container's main process (attach -i writes to its stdin pipe). */
   pid?: number;
+  /** conmon's attach socket and control fifo (attach input, terminal resize). */
+  attach?: { socket: string; ctl: string };
 }
 
 /** A lookup that failed: HTTP code and message (the API server turns it into a Status). */
@@ -47,6 +49,7 @@ interface RuntimeLike {
   podDir(spec: { uid: string; namespace: string; name: string; hostname: string }): string;
   execProcess(id: string, args: string[]): ChildProcess;
   execArgv(id: string, args: string[], tty: boolean): string[];
+  attachPaths?(id: string): { socket: string; ctl: string };
   podNetnsPath(uid: string): string;
   sandboxUids(): Promise<string[]>;
 }
@@ -63,7 +66,7 @@ export function nodeStreamingBackend(getPodUid: (namespace: string, name: string
       const c = current(uid, container);
       if (!c || c.status !== 'running') return { code: 400, message: `container not found ("${container}")` };
       const dir = rt.podDir({ uid, namespace, name: pod, hostname: pod });
-      return { id: c.id, podUid: uid, logPath: join(dir, container, `${c.attempt}.log`), pid: c.pid };
+      return { id: c.id, podUid: uid, logPath: join(dir, container, `${c.attempt}.log`), pid: c.pid, attach: rt.attachPaths?.(c.id) };
     },
     podNetns(namespace, pod) {
       const uid = getPodUid(namespace, pod);

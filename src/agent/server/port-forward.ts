@@ -149,17 +149,21 @@ function forward(data: SpdyStream, error: SpdyStream, port: number, netns: strin
   const nc = conn.proc;
   procs.add(nc);
   data.pipe(nc.stdin);
-  nc.stdout.pipe(data);
+  // the data stream ends only once nc has exited: a failure must be on the error stream first, since
+  // kubectl resets the data stream when it ends and then reads the error stream
+  nc.stdout.pipe(data, { end: false });
   data.on('error', () => nc.kill('SIGKILL'));
-  data.on('close', () => { if (nc.exitCode === null) nc.kill('SIGKILL'); });
+  let peerGone = false;
+  data.on('close', () => { peerGone = true; if (nc.exitCode === null) nc.kill('SIGKILL'); });
   nc.on('close', (code) => {
     procs.delete(nc);
-    if (code !== 0 && !data.destroyed && conn.stderr().trim()) {
+    if (code !== 0 && !peerGone && conn.stderr().trim()) {
       const msg = `error forwarding port ${port} to pod ${pod}: ${conn.stderr().trim().replace(/^nc: /, '')}`;
       log.debug({ pod, port }, msg);
       error.end(msg);
     } else {
       error.end();
     }
+    if (!data.destroyed) data.end();
   });
 }

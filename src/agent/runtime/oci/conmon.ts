@@ -15,6 +15,10 @@ export interface ConmonOptions {
   socketDir: string;
   /** `-i`: conmon holds a pipe as the container's stdin (open until the container exits). */
   stdin?: boolean;
+  /** `-t`: conmon receives the container's console (config.json process.terminal must be true). */
+  tty?: boolean;
+  /** `--leave-stdin-open`: stdin stays open when an attached client leaves (spec.stdinOnce false). */
+  leaveStdinOpen?: boolean;
 }
 
 /**
@@ -30,7 +34,7 @@ export function createWithConmon(o: ConmonOptions): Promise<number> {
     '--api-version', '1', '-c', o.id, '-u', o.shortId, '-n', o.id, '-r', o.runc, '--runtime-arg', `--root=${o.runcRoot}`,
     '-b', o.bundle, '-p', `${o.bundle}/pidfile`, '-P', `${o.bundle}/conmon.pid`, '--persist-dir', o.bundle,
     '--exit-dir', o.exitDir, '-l', `k8s-file:${o.logPath}`, '--log-level', 'error', '--socket-dir-path', o.socketDir,
-    ...(o.stdin ? ['-i'] : []),
+    ...(o.stdin ? ['-i'] : []), ...(o.tty ? ['-t'] : []), ...(o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
   // conmon's own stderr goes to a file (read on failure): a pipe would outlive us and could SIGPIPE it.
   const errPath = `${o.bundle}/conmon.stderr`;

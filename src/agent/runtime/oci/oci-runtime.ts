@@ -203,8 +203,9 @@ export class OciRuntime implements ContainerRuntime {
       await prepared;
       state.pid = await createWithConmon({
         conmon: this.conmon, runc: this.runc, runcRoot: this.dirs.runcRoot, id: spec.id,
-        shortId: createHash('sha256').update(spec.id).digest('hex').slice(0, 12), bundle,
-        logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets, stdin: spec.stdin,
+        shortId: shortId(spec.id), bundle,
+        logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
+        stdin: spec.stdin, tty: spec.tty, leaveStdinOpen: spec.stdin && !spec.stdinOnce,
       });
       await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'start', spec.id]);
       state.startedAt = new Date().toISOString();
@@ -242,6 +243,7 @@ export class OciRuntime implements ContainerRuntime {
       etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, source: join(podDir, f) })),
       volumes: (spec.mounts ?? []).map((m) => ({ destination: m.containerPath, source: m.hostPath, readOnly: m.readOnly })),
       annotations: { 'io.flotilla.pod.uid': spec.podUid, 'io.flotilla.container.name': spec.name, 'io.flotilla.container.attempt': String(spec.attempt) },
+      terminal: spec.tty,
     });
     await Promise.all([
       spec.workingDir ? mkdir(join(rootfs, spec.workingDir), { recursive: true }) : undefined,
@@ -270,6 +272,11 @@ export class OciRuntime implements ContainerRuntime {
   /** The `runc exec` command line (with tty: `-t`, runc then relays a pty to its own stdio). Pure. */
   execArgv(id: string, args: string[], tty: boolean): string[] {
     return [this.runc, '--root', this.dirs.runcRoot, 'exec', ...(tty ? ['-t'] : []), id, ...args];
+  }
+
+  /** conmon's attach socket (SOCK_SEQPACKET; input written there reaches the container's stdin) and control fifo (`1 <rows> <cols>` resizes its terminal). Pure. */
+  attachPaths(id: string): { socket: string; ctl: string } {
+    return { socket: join(this.dirs.sockets, shortId(id), 'attach'), ctl: join(this.dirs.containers, id, 'ctl') };
   }
 
   /** The pinned network namespace file of a pod (port-forward connects inside it). Pure. */
@@ -354,4 +361,9 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** conmon's short id (its attach socket directory; keeps the socket path under 108 bytes). Pure. */
+function shortId(id: string): string {
+  return createHash('sha256').update(id).digest('hex').slice(0, 12);
 }

@@ -69,6 +69,8 @@ export interface OciSpecInput {
   /** Volume bind mounts (after the standard mounts, parents before children; the /etc files after them). */
   volumes?: { destination: string; source: string; readOnly: boolean }[];
   annotations: Record<string, string>;
+  /** spec.tty: the process gets a terminal (conmon -t receives the console). */
+  terminal?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: i.terminal ?? false,
       user: { uid: i.uid, gid: i.gid, ...(i.additionalGids.length ? { additionalGids: i.additionalGids } : {}) },
       args: i.args,
       env: i.env,
