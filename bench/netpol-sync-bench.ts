@@ -16,12 +16,14 @@
  * depends on sends nothing: such rounds are counted apart and the bench goes on until ROUNDS
  * relabels changed the table. Rounds are spaced more than the enforcer's 50 ms coalescing interval,
  * so no round waits for the timer.
+ * Then POLICY_ROUNDS policy changes (a policy selects another app), timed the same way.
  * Also: the first full sync, a from-scratch compilePolicies of the same cluster (what every change
  * cost before the incremental compiler), and nft's floor: the same kind of change in a one-chain
  * table through a kept `nft -i` (as the enforcer) and through a new `nft -f` per change (as before).
  * Goal (issue 5): p99 <= 100 ms.
  */
 import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
 import pino from 'pino';
 import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
@@ -36,6 +38,7 @@ import { NftSession } from '../src/netpol/nft-session.js';
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 40 : 200;
+const POLICY_ROUNDS = quick ? 10 : 50;
 const SCALES = quick ? [{ pods: 2000, policies: 100 }] : [{ pods: 5000, policies: 200 }, { pods: 10000, policies: 500 }];
 const NAMESPACES = 50;
 const NODES = 10;
@@ -100,6 +103,19 @@ const sortNum = (a: number[]) => [...a].sort((x, y) => x - y);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function nft(script: string): Promise<void> {
   await runCommand(NFT[0] as string, [...NFT.slice(1), '-f', '-'], { input: script });
+}
+
+/** VmRSS of the enforcer's kept `nft -i`: the child of this process named nft that is not the floor's. */
+async function rssKiB(floorPid: number | undefined): Promise<number | undefined> {
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid) || Number(pid) === floorPid) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+    if (m?.[1] !== 'nft' || Number(m[2]) !== process.pid) continue;
+    const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  }
+  return undefined;
 }
 
 type NftJson = { nftables: Array<{
@@ -180,10 +196,25 @@ async function runScale(podCount: number, policyCount: number) {
       floorSpawn.push(performance.now() - f1);
       await sleep(60); // past the enforcer's 50 ms coalescing interval
     }
+    // Policy changes: one policy now selects another app (its namespace's local pods it selected or selects get new chains).
+    const policyMs: number[] = [];
+    for (let r = 0; policyMs.length < POLICY_ROUNDS && r < POLICY_ROUNDS * 10; r++) {
+      const np = c.policies[Math.floor(Math.random() * policyCount)] as NetworkPolicy;
+      const old = client.peek(POLICIES, np.metadata?.namespace ?? '', np.metadata?.name ?? '') as unknown as NetworkPolicy;
+      const app = `app-${(Number(old.spec?.podSelector?.matchLabels?.app?.slice(4)) + 1 + Math.floor(Math.random() * (APPS - 1))) % APPS}`;
+      const synced = new Promise<SyncTiming>((resolve) => { onSync = resolve; });
+      const start = performance.now();
+      await client.update(POLICIES, old.metadata?.namespace ?? '', { ...old, spec: { ...old.spec, podSelector: { matchLabels: { app } } } } as unknown as KubeObject);
+      const s = await synced;
+      if (s.applied) policyMs.push(performance.now() - start);
+      await sleep(60);
+    }
+    const nftRssKiB = await rssKiB(floor.pid);
     // Check: after all the incremental updates the kernel holds what a from-scratch compile of the final cluster gives.
     const finalPods = (await client.list(PODS)).items as unknown as Pod[];
     const kernel = await kernelTable();
-    const expected = compilePolicies({ ...c, pods: finalPods, nodeName: NODE });
+    const finalPolicies = (await client.list(POLICIES)).items as unknown as NetworkPolicy[];
+    const expected = compilePolicies({ ...c, pods: finalPods, policies: finalPolicies, nodeName: NODE });
     const kernelChains = kernel.chains.size;
     const sets = kernel.sets.size;
     const want = new Map([...expected.peerSets, ...expected.portSets].map(([n, els]) => [n, [...els].sort().join(',')]));
@@ -197,6 +228,8 @@ async function runScale(podCount: number, policyCount: number) {
       firstFullSyncMs: Number(firstSyncMs.toFixed(1)), fullCompileMs: pct(sortNum(full), 50),
       rounds: total.length, unchangedRounds: unchanged,
       changeToKernelMs: { p50: pct(T, 50), p90: pct(T, 90), p99: pct(T, 99), max: pct(T, 100) },
+      policyChangeMs: { rounds: policyMs.length, p50: pct(sortNum(policyMs), 50), p99: pct(sortNum(policyMs), 99), max: pct(sortNum(policyMs), 100) },
+      enforcerNftRssKiB: nftRssKiB,
       localPodRelabelMs: { p50: pct(sortNum(local), 50), p99: pct(sortNum(local), 99) },
       remotePodRelabelMs: { p50: pct(sortNum(remote), 50), p99: pct(sortNum(remote), 99) },
       partsP50Ms: { compile: pct(sortNum(compile), 50), render: pct(sortNum(render), 50), nft: pct(sortNum(nftMs), 50) },
