@@ -134,12 +134,22 @@ for (const version of versions) {
     test('exec -it: a terminal of the client size, resized, exit code kept', async () => {
       // kubectl wants a terminal of its own for -t: run it under `script`, sized 33x111, resized to
       // 44x55 a moment later (kubectl then sends a resize message).
-      const remote = `tty; stty size; sleep 2; stty size; exit 4`;
-      const inner = `T=$(tty); stty rows 33 cols 111; (sleep 1; stty -F $T rows 44 cols 55) & exec ${kubectlBinary(version)} --kubeconfig ${server.kubeconfig} exec -it shell -- sh -c '${remote}'`;
+      // (the first `stty size` waits a moment: runc sizes the new pty just after the process starts,
+      // which busybox stty reports as an error when it sees 0x0 — as with kubelet + containerd)
+      const remote = `sleep 0.5; tty; stty size; sleep 2; stty size; exit 4`;
+      const ttyFile = join(work, `tty-${version}`);
+      const inner = `tty > ${ttyFile}; stty rows 33 cols 111; exec ${kubectlBinary(version)} --kubeconfig ${server.kubeconfig} exec -it shell -- sh -c '${remote}'`;
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
         const p = spawn('script', ['-q', '-e', '-c', inner, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
         let out = '';
-        p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+        let resized = false;
+        p.stdout.setEncoding('utf8').on('data', (c: string) => {
+          out += c;
+          if (!resized && out.includes('33 111')) {
+            resized = true; // the terminal is resized once the first size was seen: kubectl sends a resize
+            void readFile(ttyFile, 'utf8').then((t) => spawn('stty', ['-F', t.trim(), 'rows', '44', 'cols', '55']));
+          }
+        });
         p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
         const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
         p.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
