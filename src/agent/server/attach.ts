@@ -5,8 +5,8 @@
  * it ends with Success when the container exits. stdin: a container with `stdin: true` runs under
  * `conmon -i` (and `-t` with `tty: true`); input goes to conmon's attach socket through `socat`
  * (the socket is SOCK_SEQPACKET, which Node cannot open); conmon closes the container's stdin when
- * that client leaves unless the container is not stdinOnce (`--leave-stdin-open`). Without socat,
- * input is written to /proc/<pid>/fd/0 (the stdin pipe; stdinOnce then not honoured). Resize
+ * that client leaves unless the container is not stdinOnce (`--leave-stdin-open`). Without socat or
+ * the socket, input is written to /proc/<pid>/fd/0 (the stdin pipe; stdinOnce then not honoured). Resize
  * messages go to conmon's control fifo (`1 <rows> <cols>`).
  */
 import { constants, openSync, watch, type FSWatcher } from 'node:fs';
@@ -40,24 +40,25 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
     await fh?.close();
     return;
   }
-  if (streams.stdin) {
+  const stdin = streams.stdin;
+  if (stdin) {
+    const toPipe = async (): Promise<void> => {
+      const input = await openStdinPipe(target.pid);
+      if (!input) return void stdin.resume();
+      stdin.pipe(input, { end: false });
+      void streams.closed.then(() => input.destroy());
+    };
     const sock = target.attach && (await stat(target.attach.socket).then((s) => s.isSocket(), () => false)) ? target.attach.socket : undefined;
     if (sock) {
       // socat carries our input to conmon's SOCK_SEQPACKET attach socket; its end (client closed
       // stdin or left) is what makes conmon close a stdinOnce container's stdin
       const socat = spawn('socat', ['STDIO', `UNIX-CONNECT:${sock},type=5`], { stdio: ['pipe', 'ignore', 'ignore'] });
-      socat.on('error', () => {});
+      socat.on('error', () => { stdin.unpipe(socat.stdin); void toPipe(); }); // no socat installed
       socat.stdin.on('error', () => {});
-      streams.stdin.pipe(socat.stdin);
+      stdin.pipe(socat.stdin);
       void streams.closed.then(() => { socat.stdin.end(); setTimeout(() => socat.kill(), 1000).unref(); });
     } else {
-      const input = await openStdinPipe(target.pid);
-      if (input) {
-        streams.stdin.pipe(input, { end: false });
-        void streams.closed.then(() => input.destroy());
-      } else {
-        streams.stdin.resume();
-      }
+      await toPipe();
     }
   }
   if (flags.tty && target.attach) {
