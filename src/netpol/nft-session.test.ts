@@ -33,7 +33,7 @@ test('nft session: scripts applied in order as transactions; a failing script ch
     const pid = s.pid;
     assert.ok(pid);
     process.kill(pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 200));
+    for (let t = Date.now(); s.pid !== undefined && Date.now() - t < 10000;) await new Promise((r) => setTimeout(r, 50));
     await s.apply('add element ip t s { 10.0.0.4 }\n');
     assert.notEqual(s.pid, pid);
     last = s.pid;
@@ -44,4 +44,22 @@ test('nft session: scripts applied in order as transactions; a failing script ch
   assert.equal(s.pid, undefined);
   assert.throws(() => process.kill(last ?? 0, 0), /ESRCH/, 'close ends the nft process');
   await assert.rejects(s.apply('add table ip u\n'), /closed/);
+});
+
+test('nft session: an idle process ends after idleCloseMs; the next script starts a new one', { skip: !root && 'needs root' }, async () => {
+  const s = new NftSession({ command: NFT, idleCloseMs: 150 });
+  try {
+    await s.apply('add table ip idle\n');
+    const first = s.pid;
+    assert.ok(first);
+    const gone = () => { try { process.kill(first, 0); return false; } catch { return true; } };
+    for (let t = Date.now(); (s.pid !== undefined || !gone()) && Date.now() - t < 10000;) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(s.pid, undefined);
+    assert.ok(gone(), 'the idle nft process ended');
+    await s.apply('add chain ip idle c\n');
+    assert.ok(s.pid && s.pid !== first);
+    assert.match(await list(), /table ip idle \{\s+chain c/);
+  } finally {
+    await s.close();
+  }
 });

@@ -5,6 +5,12 @@ export interface NftSessionOptions {
   command?: string[];
   /** A script not applied within this long kills the process and fails (default 30 s). */
   timeoutMs?: number;
+  /**
+   * After this long without a script the process ends (default 60 s; 0 = never): nft keeps a cache
+   * of the table (measured RSS: 29 MB for 1,000 chains and a 10,000-element set, 85 MB for the
+   * 10k-pod bench table), so an idle node gives it back; the next script starts a new process.
+   */
+  idleCloseMs?: number;
 }
 
 /**
@@ -26,6 +32,8 @@ export class NftSession {
   private onExit?: (err: Error) => void;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private inFlight = 0;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: NftSessionOptions = {}) {}
 
@@ -36,7 +44,11 @@ export class NftSession {
 
   /** Applies an `nft -f` style script (newline-separated commands, blocks allowed); rejects with nft's error. '' does nothing. */
   apply(script: string): Promise<void> {
-    const run = this.queue.then(() => this.applyNow(script));
+    this.inFlight++;
+    clearTimeout(this.idleTimer);
+    const run = this.queue.then(() => this.applyNow(script)).finally(() => {
+      if (--this.inFlight === 0) this.armIdleClose();
+    });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -44,6 +56,7 @@ export class NftSession {
   /** Ends the process (after the scripts already queued). Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.idleTimer);
     await this.queue;
     const p = this.proc;
     this.proc = undefined;
@@ -53,6 +66,18 @@ export class NftSession {
     const timer = setTimeout(() => p.kill('SIGKILL'), 2000);
     await exited;
     clearTimeout(timer);
+  }
+
+  private armIdleClose(): void {
+    const ms = this.opts.idleCloseMs ?? 60000;
+    if (ms <= 0 || this.closed) return;
+    this.idleTimer = setTimeout(() => {
+      const p = this.proc;
+      if (this.inFlight > 0 || !p) return;
+      this.proc = undefined;
+      p.stdin?.end(); // nft -i exits at end of input
+    }, ms);
+    this.idleTimer.unref();
   }
 
   private async applyNow(script: string): Promise<void> {
