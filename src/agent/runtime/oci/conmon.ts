@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 
 export interface ConmonOptions {
@@ -29,7 +30,10 @@ export interface ConmonOptions {
  * failure, as podman and CRI-O read it. Resolves with the container's pid; the container is in
  * state `created` (start it with `runc start`). conmon runs in its own session, so it survives the agent.
  */
-export function createWithConmon(o: ConmonOptions): Promise<number> {
+export function createWithConmon(given: ConmonOptions): Promise<number> {
+  // Absolute paths, and conmon runs in the bundle: on a cgroup v1 OOM it also creates a file `oom`
+  // in its working directory (besides the persist dir), which must not land wherever the agent runs.
+  const o = { ...given, bundle: resolve(given.bundle), exitDir: resolve(given.exitDir), logPath: resolve(given.logPath), socketDir: resolve(given.socketDir), runcRoot: resolve(given.runcRoot) };
   const args = [
     '--api-version', '1', '-c', o.id, '-u', o.shortId, '-n', o.id, '-r', o.runc, '--runtime-arg', `--root=${o.runcRoot}`,
     '-b', o.bundle, '-p', `${o.bundle}/pidfile`, '-P', `${o.bundle}/conmon.pid`, '--persist-dir', o.bundle,
@@ -40,7 +44,7 @@ export function createWithConmon(o: ConmonOptions): Promise<number> {
   const errPath = `${o.bundle}/conmon.stderr`;
   const errFd = openSync(errPath, 'w');
   return new Promise((resolve, reject) => {
-    const child = spawn(o.conmon, args, { stdio: ['ignore', 'ignore', errFd, 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
+    const child = spawn(o.conmon, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', errFd, 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
     child.unref();
     closeSync(errFd);
     const stderr = (): string => {
