@@ -33,7 +33,7 @@ import { findResourceType } from '../src/api/resource-types.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 import { FakeClient } from '../src/client/testing/fake-client.js';
 import { compilePolicies, startNetworkPolicy, type SyncTiming } from '../src/netpol/index.js';
-import { NftSession } from '../src/netpol/nft-session.js';
+import { NftSession } from '../src/nftables/nft-session.js';
 
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');

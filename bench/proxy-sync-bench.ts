@@ -14,6 +14,7 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import { allChains, applyNft, deleteTable, renderScript, RulesetBuilder, type Ruleset, type ServiceInput } from '../src/proxy/index.js';
+import { NftSession } from '../src/nftables/nft-session.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 
 const quick = process.argv.includes('--quick');
@@ -50,7 +51,9 @@ try {
   const builder = new RulesetBuilder(TABLE, { nodeName: REMOTE ? 'bench-node' : undefined, clusterCIDR: '10.42.0.0/16' });
   let applied: Ruleset = builder.build(inputs);
   const fullScript = renderScript(applied);
-  await applyNft(fullScript);
+  // As the proxy does: one kept `nft -i` process applies every sync.
+  const session = new NftSession({ idleCloseMs: 0 });
+  await session.apply(fullScript);
   const fullSyncMs = performance.now() - t0;
 
   const total: number[] = [], build: number[] = [], render: number[] = [], nft: number[] = [], floor: number[] = [];
@@ -67,7 +70,7 @@ try {
     const t1 = performance.now();
     const script = renderScript(next, applied);
     const t2 = performance.now();
-    await applyNft(script);
+    await session.apply(script);
     const t3 = performance.now();
     applied = next;
     total.push(t3 - t0); build.push(t1 - t0); render.push(t2 - t1); nft.push(t3 - t2);
@@ -75,6 +78,7 @@ try {
     await applyNft(`flush chain ip ${FLOOR} c\nadd rule ip ${FLOOR} c meta l4proto tcp dnat to 10.42.0.${r & 255}:80\n`);
     floor.push(performance.now() - f0);
   }
+  await session.close();
   // Sanity: the kernel holds what we think (one service's element and the chain count).
   const listed = await runCommand('nft', ['list', 'map', 'ip', TABLE, 'service-ips']);
   const elements = (listed.stdout.match(/ : goto /g) ?? []).length;

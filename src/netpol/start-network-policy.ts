@@ -11,7 +11,7 @@ import { objectKey } from '../client/object-key.js';
 import { runCommand } from '../agent/runtime/run-command.js';
 import type { PolicyTable } from './compile.js';
 import { IncrementalCompiler } from './incremental-compiler.js';
-import { NftSession } from './nft-session.js';
+import { NftSession } from '../nftables/nft-session.js';
 import { renderUpdate } from './render.js';
 
 const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') as ResourceType;

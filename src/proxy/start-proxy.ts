@@ -7,6 +7,7 @@ import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
 import { runCommand } from '../agent/runtime/run-command.js';
+import { NftSession } from '../nftables/nft-session.js';
 import { renderScript, RulesetBuilder, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput, type StaticDnat } from './ruleset.js';
 import { staleUdpFlows } from './conntrack-cleanup.js';
 
@@ -72,7 +73,7 @@ export async function deleteTable(table: string): Promise<void> {
  *
  *   Service / EndpointSlice informers --(any event)--> debounced sync (>= minSyncIntervalMs apart)
  *     --> RulesetBuilder.build (pure, changed Services only) --> renderScript(next, last applied)
- *     --> one `nft -f -` transaction --> conntrack -D of UDP flows to removed endpoints
+ *     --> one transaction on a kept `nft -i` process --> conntrack -D of UDP flows to removed endpoints
  *
  * Resolves after the informers synced and the first full ruleset is in the kernel. A failed apply
  * is logged and retried (1 s) as a full replacement of the table.
@@ -92,6 +93,8 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   let stopped = false;
   let waiters: (() => void)[] = [];
   const st = { syncs: 0, lastSyncMs: 0, failures: 0 };
+  // A kept nft process: starting `nft -f` per sync cost more than the change itself on a loaded node.
+  const nft = new NftSession();
   const masqueradeAll = opts.masqueradeAll ?? !(await bridgedTrafficHooked());
   const builder = new RulesetBuilder(table, {
     staticDnat: opts.staticDnat, nodeName: opts.nodeName, nodePortAddresses: opts.nodePortAddresses, clusterCIDR: opts.clusterCIDR, masqueradeAll,
@@ -119,7 +122,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
     const t0 = performance.now();
     const next = builder.build(inputs());
     try {
-      await applyNft(renderScript(next, applied));
+      await nft.apply(renderScript(next, applied));
       const flows = staleUdpFlows(applied, next);
       applied = next;
       // After the commit, so no new flow can reach a removed endpoint; conntrack exits 1 when none matched.
@@ -170,6 +173,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
         if (timer) clearTimeout(timer);
         await Promise.all([services.stop(), slices.stop()]);
         await running;
+        await nft.close();
         for (const w of waiters) w();
         if (o.removeRules ?? true) await deleteTable(table);
       })();
