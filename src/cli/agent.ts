@@ -35,8 +35,12 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     const nodeName = flags.nodeName ?? defaultNodeName();
     const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log, vxlan: flags.vxlan });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
+    // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
+    const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
+    const reducer = startIdleMemoryReducer();
     const stop = (signal: string): void => {
       out(`${signal}: stopping (containers keep running)`);
+      reducer.stop();
       agent.stop().then(() => client.close()).then(() => process.exit(0), () => process.exit(1));
     };
     process.once('SIGINT', () => stop('SIGINT'));
