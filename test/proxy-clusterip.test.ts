@@ -2,7 +2,8 @@
  * Service proxy end to end with real containers and real nftables: a Deployment of 2 busybox httpd
  * replicas (each serving its hostname) behind a ClusterIP Service, applied with the real kubectl to
  * a server + in-process agent (own bridge, own pod /24, own table `flotilla-proxy-<bridge>`).
- * From the host: the ClusterIP answers, requests reach both replicas; scaled to 0 the connection
+ * From the host: the ClusterIP answers, requests reach both replicas; a replica whose readiness
+ * probe starts failing stops receiving traffic; scaled to 0 the connection
  * is refused at once (icmp port-unreachable). Runs as root; removes the table, route, bridge.
  */
 import assert from 'node:assert/strict';
@@ -45,8 +46,9 @@ spec:
       containers:
       - name: httpd
         image: busybox
-        command: ['sh', '-c', 'mkdir /www; hostname > /www/index.html; exec httpd -f -p 8080 -h /www']
+        command: ['sh', '-c', 'mkdir /www; hostname > /www/index.html; touch /tmp/ready; exec httpd -f -p 8080 -h /www']
         ports: [{ containerPort: 8080 }]
+        readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 }
 ---
 apiVersion: v1
 kind: Service
@@ -104,6 +106,21 @@ test('ClusterIP balances over both replicas from the host; scaled to 0 it refuse
   const rules = await runCommand('nft', ['list', 'table', 'ip', TABLE]);
   assert.match(rules.stdout, new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto svc-`));
   assert.match(rules.stdout, /dnat ip to numgen random mod 2 map/);
+
+  // A replica that turns unready (its readiness probe starts failing) stops receiving traffic.
+  const [unready, ready] = pods as [string, string];
+  const rm = await server.kubectl(['exec', unready, '--', 'rm', '/tmp/ready']);
+  assert.equal(rm.code, 0, rm.stderr);
+  await until(`${unready} not ready in the EndpointSlice`, async () => {
+    const r = await server.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', `jsonpath={.items[*].endpoints[?(@.targetRef.name=="${unready}")].conditions.ready}`]);
+    return r.stdout.trim() === 'false' || undefined;
+  });
+  const answers = await until('only the ready replica answers', async () => {
+    const bodies: string[] = [];
+    for (let i = 0; i < 20; i++) bodies.push((await get(`http://${clusterIP}/`)).trim());
+    return bodies.every((b) => b === ready) ? bodies : undefined;
+  });
+  process.stdout.write(`# ${unready} unready: ${answers.length} requests all answered by ${ready}\n`);
 
   const scaled = await server.kubectl(['scale', 'deployment/web', '--replicas=0']);
   assert.equal(scaled.code, 0, scaled.stderr);
