@@ -63,7 +63,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     await client.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
-    if (o.busybox !== false) await removeBusyboxArchive();
+    await removeBusyboxArchive(); // a no-op unless this process built it (the registry helper does too)
   };
   try {
     await o.prepareDataDir?.(dataDir);
