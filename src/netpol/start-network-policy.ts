@@ -11,6 +11,7 @@ import { objectKey } from '../client/object-key.js';
 import { runCommand } from '../agent/runtime/run-command.js';
 import type { PolicyTable } from './compile.js';
 import { IncrementalCompiler } from './incremental-compiler.js';
+import { CoalescedSync } from '../nftables/coalesced-sync.js';
 import { NftSession } from '../nftables/nft-session.js';
 import { renderUpdate } from './render.js';
 
@@ -94,21 +95,11 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   // Keys of objects changed since the last sync; the compiler re-reads them from the caches (level-triggered).
   const pending = { namespaces: new Set<string>(), pods: new Set<string>(), policies: new Set<string>() };
   let applied: PolicyTable | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let lastStart = 0;
-  let dirty = false;
-  let stopped = false;
-  let waiters: (() => void)[] = [];
 
   const bridgeNf = (await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').catch(() => '')).trim();
   if (bridgeNf !== '1') log.warn({ bridgeNf }, 'net.bridge.bridge-nf-call-iptables is not 1: traffic between pods of one bridge bypasses the policies');
 
   const sync = async (): Promise<void> => {
-    dirty = false;
-    lastStart = Date.now();
-    const done = waiters;
-    waiters = [];
     const t0 = performance.now();
     const changes = pending.namespaces.size + pending.pods.size + pending.policies.size;
     let next: PolicyTable;
@@ -129,8 +120,7 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
         keys.clear();
         for (const o of inf.list()) keys.add(objectKey(o));
       }
-      if (!stopped) setTimeout(() => schedule(), 1000).unref();
-      for (const w of done) w();
+      syncer.retryAfter(1000);
       return;
     }
     const t1 = performance.now();
@@ -152,34 +142,20 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
         st.failures++;
         applied = undefined; // next attempt replaces the table whole
         log.error({ err }, 'network policy sync failed; retrying');
-        if (!stopped) setTimeout(() => schedule(), 1000).unref();
+        syncer.retryAfter(1000);
       }
     }
-    for (const w of done) w();
   };
-
-  const schedule = (): void => {
-    dirty = true;
-    if (stopped || timer || running) return;
-    const wait = Math.max(0, lastStart + minInterval - Date.now());
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = sync().finally(() => {
-        running = undefined;
-        if (dirty || waiters.length) schedule();
-      });
-    }, wait);
-  };
+  const syncer = new CoalescedSync(sync, minInterval);
   const informers = [[policies, pending.policies], [pods, pending.pods], [namespaces, pending.namespaces]] as const;
   for (const [inf, keys] of informers) {
-    const changed = (o: KubeObject) => { keys.add(objectKey(o)); schedule(); };
+    const changed = (o: KubeObject) => { keys.add(objectKey(o)); syncer.schedule(); };
     inf.addHandlers({ onAdd: changed, onUpdate: (_old, o) => changed(o), onDelete: changed });
     inf.start();
   }
   await Promise.all(informers.map(([i]) => i.waitForSync()));
-  // Through the scheduler, as every later sync: the informers' initial adds already set its timer,
-  // and a direct call would run a second, concurrent whole-table sync beside it.
-  const syncNow = () => new Promise<void>((resolve) => { waiters.push(resolve); schedule(); });
+  // Through the syncer, as every later sync: the informers' initial adds already scheduled one.
+  const syncNow = (): Promise<void> => syncer.syncNow();
   await syncNow();
   log.info({ table, syncMs: Math.round(st.lastSyncMs) }, 'network policy enforcement running');
 
@@ -189,12 +165,8 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     stats: () => ({ ...st }),
     stop(o = {}) {
       stopping ??= (async () => {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        await Promise.all(informers.map(([i]) => i.stop()));
-        await running;
+        await Promise.all([syncer.stop(), ...informers.map(([i]) => i.stop())]);
         await nft.close();
-        for (const w of waiters) w();
         if (o.removeRules ?? true) await deleteNetworkPolicyTable(table, opts.nft);
       })();
       return stopping;

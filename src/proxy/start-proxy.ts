@@ -7,6 +7,7 @@ import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../client/kube-client.js';
 import { Informer } from '../client/informer.js';
 import { runCommand } from '../agent/runtime/run-command.js';
+import { CoalescedSync } from '../nftables/coalesced-sync.js';
 import { NftSession } from '../nftables/nft-session.js';
 import { renderScript, RulesetBuilder, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput, type StaticDnat } from './ruleset.js';
 import { staleUdpFlows } from './conntrack-cleanup.js';
@@ -86,12 +87,6 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   const slices = new Informer(opts.client, ENDPOINT_SLICES, { log });
   let applied: Ruleset | undefined;
   let routeDone = !opts.serviceRoute;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let lastStart = 0;
-  let dirty = false;
-  let stopped = false;
-  let waiters: (() => void)[] = [];
   const st = { syncs: 0, lastSyncMs: 0, failures: 0 };
   // A kept nft process: starting `nft -f` per sync cost more than the change itself on a loaded node.
   const nft = new NftSession();
@@ -115,10 +110,6 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   };
 
   const sync = async (): Promise<void> => {
-    dirty = false;
-    lastStart = Date.now();
-    const done = waiters;
-    waiters = [];
     const t0 = performance.now();
     const next = builder.build(inputs());
     try {
@@ -137,44 +128,28 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       st.failures++;
       applied = undefined; // next attempt replaces the table whole
       log.error({ err }, 'nftables sync failed; retrying');
-      if (!stopped) setTimeout(() => schedule(), 1000).unref();
+      syncer.retryAfter(1000);
     }
-    for (const w of done) w();
   };
-
-  const schedule = (): void => {
-    dirty = true;
-    if (stopped || timer || running) return;
-    const wait = Math.max(0, lastStart + minInterval - Date.now());
-    timer = setTimeout(() => {
-      timer = undefined;
-      running = sync().finally(() => {
-        running = undefined;
-        if (dirty || waiters.length) schedule();
-      });
-    }, wait);
-  };
-  const onEvent = () => schedule();
+  const syncer = new CoalescedSync(sync, minInterval);
+  const onEvent = () => syncer.schedule();
   for (const inf of [services, slices]) inf.addHandlers({ onAdd: onEvent, onUpdate: onEvent, onDelete: onEvent });
   services.start();
   slices.start();
   await Promise.all([services.waitForSync(), slices.waitForSync()]);
-  await sync();
+  // Through the syncer like every later sync: the informers' initial adds have already scheduled one.
+  await syncer.syncNow();
   if (!applied) log.warn('first nftables sync failed');
   log.info({ table, syncMs: Math.round(st.lastSyncMs), masqueradeAll }, 'service proxy running');
 
   let stopping: Promise<void> | undefined;
   return {
-    syncNow: () => new Promise<void>((resolve) => { waiters.push(resolve); schedule(); }),
+    syncNow: () => syncer.syncNow(),
     stats: () => ({ ...st }),
     stop(o = {}) {
       stopping ??= (async () => {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-        await Promise.all([services.stop(), slices.stop()]);
-        await running;
+        await Promise.all([syncer.stop(), services.stop(), slices.stop()]);
         await nft.close();
-        for (const w of waiters) w();
         if (o.removeRules ?? true) await deleteTable(table);
       })();
       return stopping;
