@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../api/object.js';
-import type { Informer } from '../client/informer.js';
+import type { Informer, InformerHandlers } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { keyOf, objectKey, parseKey, type ObjectKey } from '../client/object-key.js';
 
@@ -29,6 +29,11 @@ export interface ControllerOptions {
   name: string;
   reconcile: Reconcile;
   sources: EventSource[];
+  /**
+   * Handlers that must see an event before it is queued (e.g. a controller's expectations, so a
+   * reconcile triggered by a pod event already counts that pod). Removed at stop.
+   */
+  observers?: { informer: Informer; handlers: InformerHandlers<KubeObject> }[];
   log: Logger;
   /** Concurrent workers (default 2). One key is never reconciled by two workers at once. */
   workers?: number;
@@ -49,6 +54,7 @@ export async function runController(opts: ControllerOptions): Promise<RunningCon
   const queue = opts.queue ?? new WorkQueue();
   const log = opts.log.child({ controller: opts.name });
   const unsubscribe: (() => void)[] = [];
+  for (const o of opts.observers ?? []) unsubscribe.push(o.informer.addHandlers(o.handlers));
   for (const src of opts.sources) {
     const enqueue = (obj: KubeObject) => {
       for (const k of src.keysFor ? src.keysFor(obj) : [parseKey(objectKey(obj))]) queue.add(keyOf(k.namespace, k.name));

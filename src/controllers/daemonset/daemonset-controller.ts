@@ -5,7 +5,7 @@ import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
+import type { Informer, InformerHandlers } from '../../client/informer.js';
 import { isConflict, isNotFound } from '../../client/client-error.js';
 import { keyOf, objectKey, type ObjectKey } from '../../client/object-key.js';
 import type { ReconcileResult } from '../controller.js';
@@ -19,7 +19,7 @@ import { newDaemonPod, templateGeneration, type DaemonSetObject } from './daemon
 import { planDaemonSet, type DaemonPlan, type NodeState } from './daemonset-plan.js';
 import { calculateDaemonSetStatus, daemonSetStatusChanged } from './daemonset-status.js';
 import { nodeShouldRunDaemonPod, targetNodeOf } from './node-eligibility.js';
-import { PodExpectations } from './pod-expectations.js';
+import { observeOwnedPods, PodExpectations } from '../pod-expectations.js';
 import { claimPods } from '../statefulset/claim-pods.js';
 
 export const DAEMONSETS = findResourceType('apps', 'v1', 'daemonsets') as ResourceType;
@@ -48,11 +48,14 @@ export interface DaemonSetControllerOptions {
  */
 export class DaemonSetController {
   readonly expectations: PodExpectations;
+  /** Pod informer handlers that feed the expectations (register before the queue's). */
+  readonly observePod: InformerHandlers<KubeObject>;
   private readonly now: () => number;
 
   constructor(private readonly opts: DaemonSetControllerOptions) {
     this.now = opts.now ?? Date.now;
     this.expectations = new PodExpectations(this.now);
+    this.observePod = observeOwnedPods('DaemonSet', this.expectations);
   }
 
   /** Maps a pod or ControllerRevision event to the DaemonSet controlling it. */
@@ -79,24 +82,6 @@ export class DaemonSetController {
 
   /** What eligibility read of each node when it last woke the DaemonSets. */
   private readonly nodePrints = new Map<string, string>();
-
-  /** Pod informer handlers feeding the expectations (register before the queue's). */
-  observePod = {
-    onAdd: (pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (!owner) return;
-      if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
-      else this.expectations.creationObserved(owner);
-    },
-    onUpdate: (_old: KubeObject, pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
-    },
-    onDelete: (pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (owner) this.expectations.deletionObserved(owner, objectKey(pod));
-    },
-  };
 
   /** Level-triggered sync of one DaemonSet. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
@@ -180,11 +165,6 @@ export class DaemonSetController {
       }
     }));
     if (failures.length > 0) throw new Error(`daemonset ${key}: ${message(failures[0])}`);
-  }
-
-  private ownerKey(pod: KubeObject): string | undefined {
-    const ref = controllerOf(pod);
-    return ref?.kind === 'DaemonSet' ? keyOf(pod.metadata.namespace, ref.name) : undefined;
   }
 
   /** Writes the status when it changed (one retry on a fresh copy after a conflict). */

@@ -26,20 +26,13 @@ export async function startDaemonSetController(opts: StartDaemonSetControllerOpt
   const log = opts.log.child({ controller: 'daemonset' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'daemonset-controller', log });
   const ctrl = new DaemonSetController({ client: opts.client, daemonSets, pods, nodes, revisions, recorder, log });
-  const unobserve = pods.addHandlers(ctrl.observePod);
-  const running = await runController({
+  return runController({
     name: 'daemonset', log: opts.log, workers: opts.workers ?? 2,
     sources: [
       { informer: daemonSets }, { informer: pods, keysFor: ctrl.keysForOwned },
       { informer: revisions, keysFor: ctrl.keysForOwned }, { informer: nodes, keysFor: ctrl.keysForNode },
     ],
+    observers: [{ informer: pods, handlers: ctrl.observePod }],
     reconcile: ctrl.reconcile,
   });
-  return {
-    queue: running.queue,
-    async stop() {
-      unobserve();
-      await running.stop();
-    },
-  };
 }

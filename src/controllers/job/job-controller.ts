@@ -5,14 +5,14 @@ import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
+import type { Informer, InformerHandlers } from '../../client/informer.js';
 import { isConflict, isNotFound } from '../../client/client-error.js';
 import { keyOf, objectKey, type ObjectKey } from '../../client/object-key.js';
 import { deepEqual } from '../../api/validation/field.js';
 import type { ReconcileResult } from '../controller.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
-import { Expectations } from '../replicaset/expectations.js';
+import { observeOwnedPods, PodExpectations } from '../pod-expectations.js';
 import { isPodReady } from '../replicaset/pod-state.js';
 import { slowStartBatch } from '../replicaset/slow-start.js';
 import { jobPod } from './job-pod.js';
@@ -60,13 +60,16 @@ interface BackoffRecord {
  * controller's job, done here).
  */
 export class JobController {
-  readonly expectations: Expectations;
+  readonly expectations: PodExpectations;
+  /** Pod informer handlers that feed the expectations (register before the queue's). */
+  readonly observePod: InformerHandlers<KubeObject>;
   private readonly now: () => number;
   private readonly backoff = new Map<string, BackoffRecord>();
 
   constructor(private readonly opts: JobControllerOptions) {
     this.now = opts.now ?? Date.now;
-    this.expectations = new Expectations(this.now);
+    this.expectations = new PodExpectations(this.now);
+    this.observePod = observeOwnedPods('Job', this.expectations);
   }
 
   /** Level-triggered sync of one Job (syncJob). Idempotent; throws to retry (e.g. a status write conflict). */
@@ -80,7 +83,7 @@ export class JobController {
     }) as PodObject[];
     await Promise.all(strays.map((p) => this.removeFinalizer(p)));
     if (!job) {
-      this.expectations.delete(key);
+      this.expectations.forget(key);
       this.backoff.delete(key);
       return;
     }
@@ -189,29 +192,6 @@ export class JobController {
     return ref?.kind === 'Job' ? [{ namespace: pod.metadata.namespace ?? '', name: ref.name }] : [];
   };
 
-  /** Informer handlers that turn pod events into observed expectations (register before the queue's). */
-  observePod = {
-    onAdd: (pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (!owner) return;
-      if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
-      else this.expectations.creationObserved(owner);
-    },
-    onUpdate: (_old: KubeObject, pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
-    },
-    onDelete: (pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (owner) this.expectations.deletionObserved(owner, objectKey(pod));
-    },
-  };
-
-  private ownerKey(pod: KubeObject): string | undefined {
-    const ref = controllerOf(pod);
-    return ref?.kind === 'Job' ? keyOf(pod.metadata.namespace, ref.name) : undefined;
-  }
-
   /** A counted success resets the failure backoff; a counted failure extends it. */
   private recordOutcome(key: string, outcome: 'succeeded' | 'failed', now: number): void {
     if (outcome === 'succeeded') this.backoff.delete(key);
@@ -238,7 +218,7 @@ export class JobController {
     const ns = job.metadata.namespace ?? '';
     const queue = [...plan.create];
     const created: PodObject[] = [];
-    this.expectations.expectCreations(key, queue.length);
+    this.expectations.expect(key, queue.length);
     const { successes, error } = await slowStartBatch(queue.length, 1, async () => {
       const index = queue.shift();
       try {
@@ -259,7 +239,7 @@ export class JobController {
   private async deletePods(job: JobObject, victims: PodObject[], from: PodObject[] = victims): Promise<PodObject[]> {
     if (victims.length === 0) return from;
     const key = objectKey(job);
-    this.expectations.expectDeletions(key, victims.map(objectKey));
+    this.expectations.expect(key, 0, victims.map(objectKey));
     await Promise.all(victims.map(async (pod) => {
       try {
         await this.opts.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '');

@@ -23,17 +23,10 @@ export async function startJobController(opts: StartJobControllerOptions): Promi
   const log = opts.log.child({ controller: 'job' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'job-controller', log });
   const ctrl = new JobController({ client: opts.client, jobs, pods, recorder, log });
-  const unobserve = pods.addHandlers(ctrl.observePod);
-  const running = await runController({
+  return runController({
     name: 'job', log: opts.log, workers: opts.workers ?? 5,
     sources: [{ informer: jobs }, { informer: pods, keysFor: ctrl.keysForPod }],
+    observers: [{ informer: pods, handlers: ctrl.observePod }],
     reconcile: ctrl.reconcile,
   });
-  return {
-    queue: running.queue,
-    async stop() {
-      unobserve();
-      await running.stop();
-    },
-  };
 }

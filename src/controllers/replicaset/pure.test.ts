@@ -5,7 +5,6 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import { planClaims } from './controller-ref.js';
-import { Expectations, EXPECTATIONS_TTL_MS } from './expectations.js';
 import { podFromTemplate } from './pod-from-template.js';
 import { podsToDelete } from './pod-ranking.js';
 import { isPodAvailable } from './pod-state.js';
@@ -54,23 +53,6 @@ test('slowStartBatch: batches 1, 2, 4, ... and stops after the first failing bat
   assert.equal(calls, 3, 'batches of 1 then 2; the second fails, nothing more is sent');
   assert.equal(failing.successes, 2);
   assert.equal((failing.error as Error).message, 'quota');
-});
-
-test('expectations: satisfied once observed, or after the TTL', () => {
-  let now = T0;
-  const e = new Expectations(() => now);
-  assert.ok(e.satisfied('n/rs'));
-  e.expectCreations('n/rs', 2);
-  e.creationObserved('n/rs');
-  assert.ok(!e.satisfied('n/rs'));
-  e.creationObserved('n/rs');
-  assert.ok(e.satisfied('n/rs'));
-  e.expectDeletions('n/rs', ['n/p1', 'n/p2']);
-  e.deletionObserved('n/rs', 'n/p1');
-  e.deletionObserved('n/rs', 'n/other');
-  assert.deepEqual(e.pending('n/rs'), { add: 0, del: 1 });
-  now += EXPECTATIONS_TTL_MS + 1;
-  assert.ok(e.satisfied('n/rs'), 'expired');
 });
 
 test('planClaims: own, adopt matching orphans, release non-matching, ignore others', () => {

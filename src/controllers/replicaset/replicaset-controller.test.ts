@@ -67,7 +67,7 @@ test('scale up: creates the missing pods from the template in slow-start batches
 
 test('expectations: a cache that has not seen the creates yet does not create again', async () => {
   const { fake, ctrl, stop } = await setup(replicaSet(2), []);
-  ctrl.expectations.expectCreations('n/web', 2);
+  ctrl.expectations.expect('n/web', 2);
   await ctrl.reconcile({ namespace: 'n', name: 'web' });
   assert.deepEqual(fake.actions.map((a) => `${a.verb} ${a.resource}`), ['update replicasets'], 'only the status');
   await stop();

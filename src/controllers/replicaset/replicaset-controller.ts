@@ -6,13 +6,13 @@ import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
+import type { Informer, InformerHandlers } from '../../client/informer.js';
 import { isConflict, isNotFound } from '../../client/client-error.js';
 import { keyOf, objectKey, type ObjectKey } from '../../client/object-key.js';
 import type { ReconcileResult } from '../controller.js';
 import type { EventRecorder } from '../events/event-recorder.js';
 import { adoptPatch, controllerOf, planClaims, releasePatch } from './controller-ref.js';
-import { Expectations } from './expectations.js';
+import { observeOwnedPods, PodExpectations } from '../pod-expectations.js';
 import { podFromTemplate } from './pod-from-template.js';
 import { podsToDelete } from './pod-ranking.js';
 import { isPodActive } from './pod-state.js';
@@ -44,12 +44,15 @@ export interface ReplicaSetControllerOptions {
  * not caught up yet does not trigger a second round of writes.
  */
 export class ReplicaSetController {
-  readonly expectations: Expectations;
+  readonly expectations: PodExpectations;
+  /** Pod informer handlers that feed the expectations (register before the queue's). */
+  readonly observePod: InformerHandlers<KubeObject>;
   private readonly now: () => number;
 
   constructor(private readonly opts: ReplicaSetControllerOptions) {
     this.now = opts.now ?? Date.now;
-    this.expectations = new Expectations(this.now);
+    this.expectations = new PodExpectations(this.now);
+    this.observePod = observeOwnedPods('ReplicaSet', this.expectations);
   }
 
   /** Level-triggered sync of one ReplicaSet (syncReplicaSet). Idempotent; throws to retry. */
@@ -57,7 +60,7 @@ export class ReplicaSetController {
     const key = keyOf(namespace, name);
     const rs = this.opts.replicaSets.get(namespace, name) as (KubeObject & ReplicaSet) | undefined;
     if (!rs) {
-      this.expectations.delete(key);
+      this.expectations.forget(key);
       return;
     }
     let selector: LabelSelector;
@@ -93,29 +96,6 @@ export class ReplicaSetController {
     if (pod.metadata.deletionTimestamp) return [];
     return this.opts.replicaSets.list(ns).filter((rs) => selects(rs, pod)).map((rs) => ({ namespace: ns, name: rs.metadata.name ?? '' }));
   };
-
-  /** Informer handlers that turn pod events into observed expectations (register before the queue's). */
-  observePod = {
-    onAdd: (pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (!owner) return;
-      if (pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
-      else this.expectations.creationObserved(owner);
-    },
-    onUpdate: (_old: KubeObject, pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (owner && pod.metadata.deletionTimestamp) this.expectations.deletionObserved(owner, objectKey(pod));
-    },
-    onDelete: (pod: KubeObject) => {
-      const owner = this.ownerKey(pod);
-      if (owner) this.expectations.deletionObserved(owner, objectKey(pod));
-    },
-  };
-
-  private ownerKey(pod: KubeObject): string | undefined {
-    const ref = controllerOf(pod);
-    return ref?.kind === 'ReplicaSet' ? keyOf(pod.metadata.namespace, ref.name) : undefined;
-  }
 
   /** Adopts matching orphans and releases pods that stopped matching; returns the pods to manage. */
   private async claimPods(rs: KubeObject, selector: LabelSelector, pods: KubeObject[]): Promise<KubeObject[]> {
@@ -159,7 +139,7 @@ export class ReplicaSetController {
     const diff = pods.length - (rs.spec?.replicas ?? 1);
     if (diff < 0) {
       const count = Math.min(-diff, BURST_REPLICAS);
-      this.expectations.expectCreations(key, count);
+      this.expectations.expect(key, count);
       const { successes, error } = await slowStartBatch(count, 1, async () => {
         try {
           const created = await this.opts.client.create(PODS, ns, podFromTemplate(rs.spec?.template, rs) as unknown as KubeObject);
@@ -175,7 +155,7 @@ export class ReplicaSetController {
     }
     if (diff > 0) {
       const victims = podsToDelete(pods, pods, Math.min(diff, BURST_REPLICAS));
-      this.expectations.expectDeletions(key, victims.map(objectKey));
+      this.expectations.expect(key, 0, victims.map(objectKey));
       const results = await Promise.allSettled(victims.map(async (pod) => {
         try {
           await this.opts.client.delete(PODS, ns, pod.metadata.name ?? '');

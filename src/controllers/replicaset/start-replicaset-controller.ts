@@ -24,17 +24,10 @@ export async function startReplicaSetController(opts: StartReplicaSetControllerO
   const log = opts.log.child({ controller: 'replicaset' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'replicaset-controller', log });
   const ctrl = new ReplicaSetController({ client: opts.client, replicaSets, pods, recorder, log });
-  const unobserve = pods.addHandlers(ctrl.observePod);
-  const running = await runController({
+  return runController({
     name: 'replicaset', log: opts.log, workers: opts.workers ?? 5,
     sources: [{ informer: replicaSets }, { informer: pods, keysFor: ctrl.keysForPod }],
+    observers: [{ informer: pods, handlers: ctrl.observePod }],
     reconcile: ctrl.reconcile,
   });
-  return {
-    queue: running.queue,
-    async stop() {
-      unobserve();
-      await running.stop();
-    },
-  };
 }
