@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { playNode, type NodePlayer } from './helpers/node-player.js';
 import { createClient, type KubeClient } from '../src/client/index.js';
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
@@ -17,33 +18,15 @@ const DEPLOY = findResourceType('apps', 'v1', 'deployments') as ResourceType;
 
 let server: TestServer;
 let client: KubeClient;
-let playing = true;
-let player: Promise<void>;
-
-/** The fake node: every pod without a Ready condition becomes Running and Ready (again, if another writer dropped it). */
-async function playNode(): Promise<void> {
-  while (playing) {
-    const pods = await client.list(PODS, 'default').catch(() => ({ items: [] as KubeObject[] }));
-    for (const p of pods.items) {
-      const status = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
-      if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-      // Other writers (the scheduler's PodScheduled condition) keep their conditions.
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'True', lastTransitionTime: now }];
-      await client.updateStatus(PODS, 'default', { ...p, status: { ...status, phase: 'Running', conditions } }).catch(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+let player: NodePlayer;
 
 before(async () => {
   server = await startTestServer({ datastore: 'memory' });
   client = createClient({ server: server.url, caPem: server.caPem, token: server.token });
-  player = playNode();
+  player = playNode(client, 'default');
 });
 after(async () => {
-  playing = false;
-  await player;
+  await player.stop();
   await client.close();
   await server.stop();
 });

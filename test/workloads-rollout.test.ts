@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { startTestApi, type TestApi } from './helpers/api-client.js';
+import { playNode, type NodePlayer } from './helpers/node-player.js';
 import { createClient, type KubeClient } from '../src/client/index.js';
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import { findResourceType } from '../src/api/resource-types.js';
@@ -15,34 +16,16 @@ const DEPLOY = findResourceType('apps', 'v1', 'deployments') as ResourceType;
 let api: TestApi;
 let client: KubeClient;
 let controllers: Controllers;
-let playing = true;
-let player: Promise<void>;
-
-/** Plays the node: every pod without a Ready condition becomes Running and Ready (again, if another writer dropped it). */
-async function playNode(): Promise<void> {
-  while (playing) {
-    const pods = await client.list(PODS, 'default').catch(() => ({ items: [] as KubeObject[] }));
-    for (const p of pods.items) {
-      const status = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
-      if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
-      // Other writers (the scheduler's PodScheduled condition) keep their conditions.
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-      const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'True', lastTransitionTime: now }];
-      await client.updateStatus(PODS, 'default', { ...p, status: { ...status, phase: 'Running', conditions } }).catch(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 30));
-  }
-}
+let player: NodePlayer;
 
 before(async () => {
   api = await startTestApi();
   client = createClient({ server: api.url });
   controllers = await startControllers({ client, log: pino({ level: process.env.TEST_LOG ?? 'silent' }) });
-  player = playNode();
+  player = playNode(client, 'default', 30);
 });
 after(async () => {
-  playing = false;
-  await player;
+  await player.stop();
   await controllers.stop();
   await client.close();
   await api.close();

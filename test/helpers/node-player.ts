@@ -1,0 +1,39 @@
+import { findResourceType } from '../../src/api/resource-types.js';
+import type { ResourceType } from '../../src/api/resource-type.js';
+import type { KubeObject } from '../../src/api/object.js';
+import type { KubeClient } from '../../src/client/index.js';
+
+const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+
+export interface NodePlayer {
+  /** Stops polling and waits for the last round to finish. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Plays the node for tests without an agent: every pod of the namespace without a Ready condition
+ * becomes Running and Ready through the status subresource (again, if another writer dropped it).
+ */
+export function playNode(client: KubeClient, namespace: string, intervalMs = 50): NodePlayer {
+  let playing = true;
+  const loop = (async () => {
+    while (playing) {
+      const pods = await client.list(PODS, namespace).catch(() => ({ items: [] as KubeObject[] }));
+      for (const p of pods.items) {
+        const status = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
+        if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+        // Other writers (the scheduler's PodScheduled condition) keep their conditions.
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'True', lastTransitionTime: now }];
+        await client.updateStatus(PODS, namespace, { ...p, status: { ...status, phase: 'Running', conditions } }).catch(() => undefined);
+      }
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  })();
+  return {
+    async stop() {
+      playing = false;
+      await loop;
+    },
+  };
+}
