@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let server: TestServer;
 let kc: k8s.KubeConfig;
@@ -28,13 +29,7 @@ interface Seen {
   data?: Record<string, string>;
 }
 
-async function until(what: string, cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (what: string, cond: () => boolean, timeoutMs = 10_000): Promise<true> => waitUntil(what, cond, { timeoutMs, intervalMs: 20 });
 
 test('client-node: typed create, read, replace with a stale resourceVersion, delete', async () => {
   await core.createNamespace({ body: { metadata: { name: 'cn-crud' } } });

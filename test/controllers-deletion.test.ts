@@ -7,6 +7,7 @@ import { startControllers, type Controllers } from '../src/controllers/index.js'
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const CM = findResourceType('', 'v1', 'configmaps') as ResourceType;
 const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
@@ -29,14 +30,7 @@ after(async () => {
   await api.close();
 });
 
-async function until(what: string, cond: () => Promise<boolean>, ms = 8000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
+const until = (what: string, cond: () => Promise<boolean>, timeoutMs = 8000): Promise<true> => waitUntil(what, cond, { timeoutMs, intervalMs: 25 });
 
 async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean> {
   try { await client.get(rt, ns, name); return false; } catch (e) { if (isNotFound(e)) return true; throw e; }

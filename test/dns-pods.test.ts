@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer;
@@ -92,15 +93,7 @@ spec:
       echo "outside:"; nslookup nonexistent.invalid 2>&1 | tail -n 2
 `;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 200, retryErrors: true });
 
 test('kube-dns Service exists; a pod reaches Service web by DNS name through the ClusterIP', async () => {
   const svc = await server.kubectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[*].name} {.spec.ports[*].protocol}']);

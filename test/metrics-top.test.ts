@@ -11,6 +11,7 @@ import type { RunningAgent } from '../src/agent/agent.js';
 import type { Summary } from '../src/agent/stats/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer | undefined;
@@ -32,16 +33,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  let lastErr: unknown;
-  for (;;) {
-    const v = await fn().catch((err: unknown) => { lastErr = err; return undefined; });
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${String(lastErr)}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 500, retryErrors: true });
 
 const pod = (name: string, script: string) => ({
   apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'metrics' } },

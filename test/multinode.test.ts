@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const isRoot = process.getuid?.() === 0;
 const hex = Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0');
@@ -38,15 +39,8 @@ let out = '';
 const k = (args: string[], stdin?: string): Promise<KubectlResult> => kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${out.slice(-3000)}`);
-    await sleep(250);
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true, describe: () => out.slice(-3000) });
 
 async function stopUp(): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;

@@ -10,20 +10,13 @@ import { createClient, type KubeClient } from '../src/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { parseTable, writeManifest } from './helpers/e2e.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let server: TestServer;
 let client: KubeClient;
 let hollow: HollowNodes;
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 200 });
 
 async function kubectlOk(args: string[]): Promise<string> {
   const r = await server.kubectl(args);

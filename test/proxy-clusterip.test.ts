@@ -12,6 +12,7 @@ import { after, before, test } from 'node:test';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer;
@@ -68,15 +69,7 @@ function get(url: string): Promise<string> {
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, retryErrors: true });
 
 test('ClusterIP balances over both replicas from the host; scaled to 0 it refuses at once', async () => {
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });

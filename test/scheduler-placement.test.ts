@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -19,15 +20,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> => waitUntil(what, probe, { timeoutMs });
 
 function node(name: string, cpu: string, labels: Record<string, string>, taints = ''): string {
   return `apiVersion: v1

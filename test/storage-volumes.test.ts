@@ -13,6 +13,7 @@ import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-ty
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
@@ -31,18 +32,10 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) {
-      const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
-      throw new Error(`timed out waiting for ${what}\n${state.stdout}${state.stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitUntil(what, fn, {
+  timeoutMs,
+  describe: async () => { const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']); return state.stdout + state.stderr; },
+});
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });

@@ -15,6 +15,7 @@ import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
@@ -44,15 +45,7 @@ after(async () => {
   await server?.stop();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitUntil(what, fn, { timeoutMs });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });

@@ -11,6 +11,7 @@ import { createClient, type KubeClient } from '../src/client/index.js';
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
@@ -41,15 +42,7 @@ async function kubectl(...args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> => waitUntil(what, probe, { timeoutMs, intervalMs: 50 });
 
 const livePods = async () => (await client.list(PODS, 'default', { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp);
 const images = async () => [...new Set((await livePods()).map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image))].sort();

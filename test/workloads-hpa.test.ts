@@ -11,6 +11,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/client/index.js';
 import { startHollowNodesWithStats, type HollowNodes, type HollowStats } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 let server: TestServer | undefined;
 let client: KubeClient | undefined;
@@ -36,16 +37,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    last = await fn().catch((err: unknown) => { last = err; return undefined; });
-    if (last !== undefined && last !== false) return last as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true });
 
 const DEPLOYMENT = `
 apiVersion: apps/v1

@@ -7,6 +7,7 @@ import { startControllers, type Controllers } from '../src/controllers/index.js'
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
@@ -27,15 +28,7 @@ after(async () => {
   await api.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for: ${what}`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> => waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
 
 const podsOf = async (app: string) => (await client.list(PODS, 'default', { labelSelector: `app=${app}` })).items.filter((p) => !p.metadata.deletionTimestamp);
 

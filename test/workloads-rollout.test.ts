@@ -8,6 +8,7 @@ import { startControllers, type Controllers } from '../src/controllers/index.js'
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
@@ -31,17 +32,7 @@ after(async () => {
   await api.close();
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < end) {
-    const v = await probe();
-    if (v) return v;
-    last = v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  assert.fail(`timed out waiting for: ${what} (${JSON.stringify(last)})`);
-}
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
 
 type Status = { replicas?: number; updatedReplicas?: number; availableReplicas?: number; readyReplicas?: number; observedGeneration?: number; conditions?: { type: string; status: string; reason: string }[] };
 

@@ -14,6 +14,7 @@ import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
+import { waitUntil } from './helpers/wait-until.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
@@ -31,15 +32,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitUntil(what, fn, { timeoutMs });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });

@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlBinary } from './kubectl.js';
 import type { TestServer } from './cluster.js';
+import { waitUntil } from './wait-until.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'e2e');
 
@@ -145,13 +146,5 @@ export function apiRequest(server: Pick<TestServer, 'url' | 'caPem' | 'token'>, 
   });
 }
 
-/** Polls `fn` until it returns a truthy value; rejects with `what` after timeoutMs. */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls `fn` until it returns a value (not undefined, null or false); rejects naming `what` after timeoutMs. */
+export const eventually = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => waitUntil(what, fn, { timeoutMs });
