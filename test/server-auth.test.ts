@@ -157,6 +157,7 @@ test('/metrics needs credentials and counts requests by verb, resource and code'
   assert.match(r.body, /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="pods",subresource="",code="200"\} [1-9]/);
   assert.match(r.body, /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="namespaces",subresource="",code="401"\} [1-9]/);
   assert.match(r.body, /flotilla_http_requests_total\{verb="GET",group="",version="",resource="",subresource="",code="200"\} [1-9]/);
+  assert.match(r.body, /flotilla_http_request_duration_seconds_count\{verb="LIST",group="",version="v1",resource="pods",subresource=""\} [1-9]/);
   assert.match(r.body, /process_resident_memory_bytes/);
 });
 

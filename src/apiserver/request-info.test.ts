@@ -20,6 +20,17 @@ test('non-resource paths', () => {
   }
 });
 
+test('query, escapes and other request-target forms', () => {
+  const r = parseRequestInfo('GET', '/api/v1/namespaces/ns/pods?labelSelector=app%3Dweb%2Ctier+in+(a)&limit=5');
+  assert.ok(r.isResource);
+  assert.equal(r.query.get('labelSelector'), 'app=web,tier in (a)');
+  assert.equal(r.query.get('limit'), '5');
+  assert.deepEqual(pick(parseRequestInfo('GET', '/api/v1/namespaces/n%2Ds/configmaps/a%3Ab')), ['get', '', 'v1', 'n-s', 'configmaps', 'a:b', '']);
+  assert.deepEqual(pick(parseRequestInfo('GET', 'https://127.0.0.1:6443/api/v1/nodes?watch=1')), ['watch', '', 'v1', '', 'nodes', '', '']);
+  const bad = parseRequestInfo('GET', '/api/v1/namespaces/%zz/pods');
+  assert.equal(bad.isResource, false, 'a malformed escape is no resource, not a throw');
+});
+
 function pick(r: ReturnType<typeof parseRequestInfo>) {
   assert.ok(r.isResource);
   return [r.verb, r.group, r.version, r.namespace, r.resource, r.name, r.subresource];

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { parseRequestInfo } from '../apiserver/request-info.js';
+import { requestInfoOf } from '../apiserver/request-info.js';
+import { counterChildren, histogramChildren } from './metric-children.js';
 
 /** Records one finished request into the registry. */
 export interface RequestMetrics {
@@ -27,6 +28,8 @@ export function createRequestMetrics(registry: Registry): RequestMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
     registers: [registry],
   });
+  const totalOf = counterChildren(total);
+  const durationOf = histogramChildren(duration);
   return {
     track(req, res) {
       const start = process.hrtime.bigint();
@@ -34,17 +37,12 @@ export function createRequestMetrics(registry: Registry): RequestMetrics {
       const finish = (): void => {
         if (done) return;
         done = true;
-        let labels: Record<string, string>;
-        try {
-          const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');
-          labels = info.isResource
-            ? { verb: info.verb.toUpperCase(), group: info.group, version: info.version, resource: info.resource, subresource: info.subresource }
-            : { verb: req.method ?? '', group: '', version: '', resource: '', subresource: '' };
-        } catch {
-          labels = { verb: req.method ?? '', group: '', version: '', resource: '', subresource: '' };
-        }
-        total.inc({ ...labels, code: String(res.statusCode) });
-        if (labels.verb !== 'WATCH' && labels.verb !== 'CONNECT') duration.observe(labels, Number(process.hrtime.bigint() - start) / 1e9);
+        const info = requestInfoOf(req);
+        const labels = info.isResource
+          ? { verb: info.verb.toUpperCase(), group: info.group, version: info.version, resource: info.resource, subresource: info.subresource }
+          : { verb: req.method ?? '', group: '', version: '', resource: '', subresource: '' };
+        totalOf({ ...labels, code: String(res.statusCode) }).inc();
+        if (labels.verb !== 'WATCH' && labels.verb !== 'CONNECT') durationOf(labels).observe(Number(process.hrtime.bigint() - start) / 1e9);
       };
       res.once('finish', finish);
       res.once('close', finish);
