@@ -40,3 +40,19 @@ test('other tokens go to lookupToken and gain system:authenticated', () => {
   assert.deepEqual(auth.authenticate(request({ authorization: 'bearer sa-token' })),
     { name: 'system:serviceaccount:default:web', groups: ['system:serviceaccounts', 'system:authenticated'] });
 });
+
+test('one connection: the answer follows the credentials of each request, and looked-up tokens are asked every time', () => {
+  let valid = true;
+  const a = createAuthenticator({ adminToken: 'admin-secret', joinToken, lookupToken: (t) => (valid && t === 'sa' ? { name: 'sa', groups: [] } : undefined) });
+  const socket = new Socket();
+  const on = (headers: Record<string, string>) => a.authenticate({ headers, socket } as unknown as IncomingMessage);
+  assert.equal(on({ authorization: 'Bearer admin-secret' })?.name, 'admin');
+  assert.equal(on({ authorization: 'Bearer admin-secret' })?.name, 'admin');
+  assert.equal(on({ authorization: 'Bearer wrong' }), undefined, 'a different token on the same socket is checked again');
+  assert.equal(on({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'n1' })?.name, 'system:node:n1');
+  assert.equal(on({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'n2' })?.name, 'system:node:n2', 'the node header is part of the credentials');
+  assert.equal(on({ authorization: 'Bearer sa' })?.name, 'sa');
+  valid = false;
+  assert.equal(on({ authorization: 'Bearer sa' }), undefined, 'a revoked looked-up token fails at once');
+  assert.equal(on({}), undefined);
+});

@@ -60,12 +60,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     return { name, groups: withAuthenticated(groups) };
   }
 
-  function fromToken(req: IncomingMessage): UserInfo | undefined {
+  function bearerToken(req: IncomingMessage): string | undefined {
     const header = req.headers.authorization;
     if (!header) return undefined;
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    const token = m?.[1];
-    if (!token) return undefined;
+    return /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] || undefined;
+  }
+
+  /** The admin token or the join token; undefined for any other token. */
+  function fromClusterToken(req: IncomingMessage, token: string): UserInfo | undefined {
     const presented = digestOf(token);
     if (sameDigest(presented, adminDigest)) return { name: 'admin', groups: ['system:masters', AUTHENTICATED_GROUP] };
     if (sameDigest(presented, joinDigest) || (joinSecretDigest !== undefined && sameDigest(presented, joinSecretDigest))) {
@@ -75,13 +77,34 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         ? { name: `system:node:${nodeName}`, groups: ['system:nodes', AUTHENTICATED_GROUP] }
         : { name: 'system:node-bootstrapper', groups: ['system:bootstrappers', 'system:nodes', AUTHENTICATED_GROUP] };
     }
+    return undefined;
+  }
+
+  function fromLookup(token: string): UserInfo | undefined {
     const found = options.lookupToken?.(token);
     return found ? { name: found.name, groups: withAuthenticated(found.groups) } : undefined;
   }
 
+  // A keep-alive connection sends the same credentials request after request: the last answer of
+  // the certificate and the cluster tokens (fixed for the server's life) is kept per socket and
+  // reused while the headers are the same strings. Both strings came from that connection, so
+  // comparing them reveals nothing about a secret; a new credential still goes through the
+  // constant-time digest comparison. Looked-up tokens can be revoked: asked every time.
+  const lastAnswer = new WeakMap<object, { credentials: string; user: UserInfo }>();
+
   return {
     authenticate(req) {
-      return fromCertificate(req) ?? fromToken(req);
+      const node = req.headers[NODE_NAME_HEADER];
+      const credentials = `${req.headers.authorization ?? ''}\u0000${typeof node === 'string' ? node : ''}`;
+      const last = lastAnswer.get(req.socket);
+      if (last && last.credentials === credentials) return last.user;
+      const token = bearerToken(req);
+      const fixed = fromCertificate(req) ?? (token === undefined ? undefined : fromClusterToken(req, token));
+      if (fixed) {
+        lastAnswer.set(req.socket, { credentials, user: fixed });
+        return fixed;
+      }
+      return token === undefined ? undefined : fromLookup(token);
     },
   };
 }
