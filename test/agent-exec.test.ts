@@ -2,8 +2,8 @@
  * kubectl exec, cp, port-forward and attach against real containers, through the API server (which
  * splices the upgraded connection to the node agent), with the newest kubectl (WebSocket v5 for
  * exec/attach, SPDY tunnelled in a WebSocket for port-forward) and kubectl 1.27 (SPDY/3.1 after an
- * HTTP upgrade). Server + in-process agent with its own bridge and pod CIDR, cleaned up in `after`.
- * Runs as root.
+ * HTTP upgrade). Server + in-process agent with its own bridge and pod CIDR (test/helpers/real-node.ts),
+ * cleaned up in `after`. Runs as root.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,21 +14,14 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
 import { kubectlBinary, kubectlVersions } from './helpers/kubectl.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { transportCounts } from '../src/agent/server/streams/remote-command.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `exec-test-${suffix}`;
+let node: RealNode | undefined;
 let server: TestServer;
-let client: KubeClient;
-let agent: RunningAgent | undefined;
-let dataDir = '';
+let NODE = '';
 let work = '';
 
 const pod = (name: string, script: string, stdin = false) => JSON.stringify({
@@ -37,15 +30,10 @@ const pod = (name: string, script: string, stdin = false) => JSON.stringify({
 });
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-exec-'));
   work = await mkdtemp(join(tmpdir(), 'flotilla-exec-files-'));
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`, serverPort: 0, proxy: false, dns: false,
-    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
-  });
-  await agent.images.importArchive(await busyboxArchive());
+  node = await startRealNode({ name: 'exec-test', agent: { serverPort: 0, proxy: false, dns: false } });
+  server = node.server;
+  NODE = node.nodeName;
   const pods: [string, string][] = [
     ['shell', 'sleep 3600'],
     ['web', 'mkdir -p /www && echo "hello through port-forward" > /www/index.html && exec httpd -f -p 8080 -h /www'],
@@ -62,14 +50,8 @@ before(async () => {
 });
 
 after(async () => {
-  await agent?.stop();
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await node?.stop();
   await rm(work, { recursive: true, force: true });
-  await removeBusyboxArchive();
 });
 
 function get(url: string): Promise<{ status: number; body: string }> {

@@ -6,27 +6,22 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Event } from 'kubernetes-types/core/v1.js';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import type { RunningAgent } from '../src/agent/agent.js';
 import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
 import { EVENTS } from '../src/controllers/events/event-recorder.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { KubeObject } from '../src/api/object.js';
+import type { KubeClient } from '../src/client/index.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `lifecycle-${suffix}`;
+let node: RealNode;
+let NODE = '';
 let server: TestServer;
 let client: KubeClient;
 let agent: RunningAgent | undefined;
-let dataDir = '';
 /** A host HTTP server on 127.0.0.1 that httpGet hooks call (the agent runs them from the host). */
 let hookServer: Server;
 let hookPort = 0;
@@ -34,15 +29,8 @@ const hookHits: { path: string; mainRunning: boolean }[] = [];
 const uids = new Map<string, string>();
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-lifecycle-'));
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flc${suffix}`, proxy: false,
-    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [],
-  });
-  const [img] = await agent.images.importArchive(await busyboxArchive());
-  if (img) await agent.images.layerDirs(img);
+  node = await startRealNode({ name: 'lifecycle', agent: { proxy: false } });
+  ({ server, client, agent, nodeName: NODE } = node);
   hookServer = createServer((req, res) => {
     const pod = /^\/hook\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
     const main = agent?.runtime.listContainers(uids.get(pod)).find((c) => c.name === 'main');
@@ -54,14 +42,8 @@ before(async () => {
 });
 
 after(async () => {
-  await agent?.stop();
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
+  await node?.stop();
   await new Promise<void>((r) => (hookServer ? hookServer.close(() => r()) : r()));
-  await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
 });
 
 /** Creates the pod (no scheduler: bound by hand) and binds it to the agent's node. */
@@ -71,26 +53,12 @@ async function run(name: string, spec: Record<string, unknown>): Promise<void> {
     spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 2, ...spec } as PodObject['spec'],
   });
   uids.set(name, created.metadata.uid ?? '');
-  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+  await node.bind(name);
 }
 
-/** Resolves with the pod once `ok` holds (watching; every status seen is passed to `seen`), or rejects after timeoutMs. */
-function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 40_000, seen?: (p: PodObject) => void): Promise<PodObject> {
-  return new Promise((resolve, reject) => {
-    let last: PodObject | undefined;
-    const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`)); }, timeoutMs);
-    const handle = client.watch<PodObject>(PODS, 'default', { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
-      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
-      last = ev.object;
-      seen?.(ev.object);
-      if (ok(ev.object)) {
-        clearTimeout(timer);
-        handle.stop();
-        resolve(ev.object);
-      }
-    });
-    handle.done.catch(reject);
-  });
+/** Resolves with the pod once `ok` holds (watching), or rejects after timeoutMs. */
+function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 40_000): Promise<PodObject> {
+  return node.waitForPod(name, ok, timeoutMs);
 }
 
 /** kubectl's STATUS column for the pod. */
@@ -101,7 +69,7 @@ async function kubectlStatus(name: string): Promise<string> {
 }
 
 async function events(name: string): Promise<Event[]> {
-  const list = await client.list<Event & { metadata: { name: string } }>(EVENTS, 'default', { fieldSelector: `involvedObject.name=${name}` });
+  const list = await client.list<Event & KubeObject>(EVENTS, 'default', { fieldSelector: `involvedObject.name=${name}` });
   return list.items;
 }
 
@@ -128,7 +96,8 @@ const ms = (t: string | undefined): number => Date.parse(t ?? '');
 
 test('init containers run in order, each to completion, before the app container (Init:0/2, Initialized)', async () => {
   const statuses: PodObject[] = [];
-  const running = waitForPod('init-order', (p) => p.status?.phase === 'Running', 40_000, (p) => statuses.push(p));
+  // every status the watch sees is kept
+  const running = waitForPod('init-order', (p) => { statuses.push(p); return p.status?.phase === 'Running'; });
   await run('init-order', {
     initContainers: [
       { name: 'first', image: 'busybox', command: sh('sleep 2; echo first') },

@@ -2,8 +2,9 @@
  * A real `flotilla server` plus one in-process agent running real runc containers — the set-up the
  * agent, proxy, DNS, policy and metrics tests share. The agent gets its own bridge (`flt<hex>`), a
  * random pod /24 in 10.42.200-249 and no blackhole routes, so tests never touch a cluster running
- * on the host, and busybox imported from the machine's busybox-static. stop() removes containers,
- * the bridge, the data dir and the server.
+ * on the host, and busybox imported from the machine's busybox-static. restartAgent() stops the
+ * agent and starts a new one on the same data dir (containers keep running meanwhile). stop()
+ * removes containers, the bridge, the data dir and the server.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ export interface RealNode {
   server: TestServer;
   /** Authenticated with the join token (as agents are). */
   client: KubeClient;
+  /** The agent running now (restartAgent() replaces it). */
   agent: RunningAgent;
   nodeName: string;
   dataDir: string;
@@ -31,6 +33,8 @@ export interface RealNode {
   waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs?: number, namespace?: string): Promise<PodObject>;
   /** Runs the real kubectl; fails the test on a non-zero exit. Returns stdout. */
   kubectl(args: string[], stdin?: string): Promise<string>;
+  /** Stops the agent and starts a new one with the same options and data dir; returns (and sets `agent` to) the new one. */
+  restartAgent(): Promise<RunningAgent>;
   stop(): Promise<void>;
 }
 
@@ -55,9 +59,10 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);
   const client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  const agentOptions: AgentOptions = { client, dataDir, nodeName, nodeIP: '127.0.0.1', log, bridge, podCIDR, blackholeRoutes: [], ...o.agent };
   let agent: RunningAgent | undefined;
   const stop = async (): Promise<void> => {
-    await agent?.stop();
+    await agent?.stop(); // a second stop (the test stopped it) is harmless
     await agent?.runtime.destroyAll();
     await agent?.network.removeBridge();
     await client.close();
@@ -67,7 +72,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   };
   try {
     await o.prepareDataDir?.(dataDir);
-    agent = await startAgent({ client, dataDir, nodeName, nodeIP: '127.0.0.1', log, bridge, podCIDR, blackholeRoutes: [], ...o.agent });
+    agent = await startAgent(agentOptions);
     if (o.busybox !== false) {
       const [img] = await agent.images.importArchive(await busyboxArchive());
       if (img) await agent.images.layerDirs(img);
@@ -76,9 +81,14 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     await stop();
     throw err;
   }
-  const running = agent;
-  return {
-    server, client, agent: running, nodeName, dataDir, bridge, podCIDR, stop,
+  const node: RealNode = {
+    server, client, agent, nodeName, dataDir, bridge, podCIDR, stop,
+    async restartAgent() {
+      await node.agent.stop();
+      agent = await startAgent(agentOptions);
+      node.agent = agent;
+      return agent;
+    },
     async bind(name, namespace = 'default') {
       await client.create({ ...PODS, plural: `pods/${name}` }, namespace, { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } }, { subresource: 'binding' });
     },
@@ -104,4 +114,5 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
       return r.stdout;
     },
   };
+  return node;
 }
