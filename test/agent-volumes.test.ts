@@ -12,78 +12,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import pino from 'pino';
-import { startAgent, type AgentOptions, type RunningAgent } from '../src/agent/agent.js';
 import { killAll } from '../src/agent/runtime/oci/kill-all.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `vol-test-${suffix}`;
-let server: TestServer;
-let client: KubeClient;
-let agent: RunningAgent | undefined;
+let node: RealNode;
 let dataDir = '';
 let hostDir = '';
-let agentOptions: AgentOptions;
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-agent-vol-'));
   hostDir = await mkdtemp(join(tmpdir(), 'flotilla-hostpath-'));
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agentOptions = {
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flt${suffix}`,
-    podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, dns: false,
-  };
-  agent = await startAgent(agentOptions);
-  const [img] = await agent.images.importArchive(await busyboxArchive());
-  if (img) await agent.images.layerDirs(img);
+  node = await startRealNode({ name: 'vol-test', agent: { proxy: false, dns: false } });
+  dataDir = node.dataDir;
   // The agent announces its data dir: local-path volumes of this node go under it, not /var/lib/flotilla.
-  const annotation = await server.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.metadata.annotations.flotilla\\.dev/data-dir}']);
+  const annotation = await node.server.kubectl(['get', 'node', node.nodeName, '-o', 'jsonpath={.metadata.annotations.flotilla\\.dev/data-dir}']);
   assert.equal(annotation.stdout, dataDir, annotation.stderr);
 });
 
 after(async () => {
-  await agent?.stop();
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
+  await node?.stop();
   await rm(hostDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
 });
 
-async function kubectl(args: string[], stdin?: string): Promise<string> {
-  const r = await server.kubectl(args, stdin === undefined ? {} : { stdin });
-  assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function bind(name: string): Promise<void> {
-  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
-}
-
-function waitForPod(name: string, ok: (p: PodObject) => boolean, timeoutMs = 30_000): Promise<PodObject> {
-  return new Promise((resolve, reject) => {
-    let last: PodObject | undefined;
-    const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`)); }, timeoutMs);
-    const handle = client.watch<PodObject>(PODS, 'default', { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
-      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
-      last = ev.object;
-      if (ok(ev.object)) {
-        clearTimeout(timer);
-        handle.stop();
-        resolve(ev.object);
-      }
-    });
-    handle.done.catch(reject);
-  });
-}
+const kubectl = (args: string[], stdin?: string): Promise<string> => node.kubectl(args, stdin);
+const bind = (name: string): Promise<void> => node.bind(name);
+const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs?: number): Promise<PodObject> => node.waitForPod(name, ok, timeoutMs);
 
 /** The container's log lines (k8s-file format: `<time> <stream> <tag> <line>`) until `done` is printed. */
 async function containerOutput(pod: PodObject, container: string): Promise<Map<string, string>> {
@@ -205,7 +160,7 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   await kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"updated"}}']);
   let seen = false;
   for (let i = 0; i < 100 && !seen; i++) {
-    seen = (await agent?.runtime.exec(id, ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'], 5000)) === 0;
+    seen = (await node.agent.runtime.exec(id, ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'], 5000)) === 0;
     if (!seen) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(seen, 'configMap update visible in the container');
@@ -271,11 +226,10 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
   await bind('restarted');
   const pod = await running;
   const id = `${pod.metadata.uid}-main-0`;
-  await agent?.runtime.exec(id, ['sh', '-c', 'echo kept > /mem/f'], 5000);
+  await node.agent.runtime.exec(id, ['sh', '-c', 'echo kept > /mem/f'], 5000);
   const before = await podMounts();
   assert.equal(before.length, 2, before.join(' '));
-  await agent?.stop();
-  agent = await startAgent(agentOptions);
+  const agent = await node.restartAgent();
   await kubectl(['patch', 'configmap', 'restart-cfg', '-p', '{"data":{"v":"two"}}']);
   let seen = false;
   for (let i = 0; i < 150 && !seen; i++) {
@@ -290,7 +244,7 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
 
 test('flotilla killall unmounts the tmpfs volumes of pods left running', async () => {
   assert.ok((await podMounts()).length > 0, 'the previous test left its pod running');
-  await agent?.stop();
+  await node.agent.stop();
   await killAll(dataDir, log);
   assert.deepEqual(await podMounts(), []);
   assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`)), []);

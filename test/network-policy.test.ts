@@ -1,60 +1,42 @@
 /**
- * NetworkPolicy end to end with real containers and real nftables: a server + in-process agent (own
- * bridge, own pod /24, own tables `flotilla-proxy-<bridge>` and `flotilla-netpol-<bridge>`).
+ * NetworkPolicy end to end with real containers and real nftables: a server + in-process agent
+ * (test/helpers/real-node.ts: own bridge, own pod /24, own tables `flotilla-proxy-<bridge>` and
+ * `flotilla-netpol-<bridge>`).
  * Namespace x holds server pod a (httpd on 8080 "http" and 9090 "admin", behind Service a) and
  * client pods b (role=client) and c (role=other); namespace y holds d (role=client too). Clients
  * connect from inside their pod's network namespace (nsenter + curl), so the source is the pod IP.
  * Policies are applied with the real kubectl. Runs as root; removes tables, route, bridge.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
 import { deleteTable } from '../src/proxy/index.js';
 import { deleteNetworkPolicyTable } from '../src/netpol/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { startTestServer, type TestServer } from './helpers/cluster.js';
+import type { TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const suffix = Math.floor(Math.random() * 0xffff).toString(16);
-const NODE = `netpol-test-${suffix}`;
-const BRIDGE = `fln${suffix}`;
-const PROXY_TABLE = `flotilla-proxy-${BRIDGE}`;
-const TABLE = `flotilla-netpol-${BRIDGE}`;
-const SUBNET = 200 + Math.floor(Math.random() * 50);
+let node: RealNode | undefined;
 let server: TestServer;
-let client: KubeClient;
-let agent: RunningAgent | undefined;
 let dataDir = '';
+let BRIDGE = '';
+let PROXY_TABLE = '';
+let TABLE = '';
 let clusterIP = '';
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-netpol-'));
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
-    client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: BRIDGE,
-    podCIDR: `10.42.${SUBNET}.0/24`, blackholeRoutes: [],
-  });
-  await agent.images.importArchive(await busyboxArchive());
+  node = await startRealNode({ name: 'netpol-test' });
+  ({ server, dataDir, bridge: BRIDGE } = node);
+  PROXY_TABLE = `flotilla-proxy-${BRIDGE}`;
+  TABLE = `flotilla-netpol-${BRIDGE}`;
 });
 
 after(async () => {
   if (clusterIP) await runCommand('ip', ['route', 'del', `${clusterIP}/32`], { allowFailure: true });
-  await agent?.stop();
-  await deleteNetworkPolicyTable(TABLE);
-  await deleteTable(PROXY_TABLE);
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
+  await node?.agent.stop();
+  if (TABLE) await deleteNetworkPolicyTable(TABLE);
+  if (PROXY_TABLE) await deleteTable(PROXY_TABLE);
+  await node?.stop();
 });
 
 const sleeper = (ns: string, name: string, labels: string) => `
@@ -224,7 +206,7 @@ test('deleting the policies restores access; stopping the agent deletes the tabl
   await expectMatrix('no policy again', aIP, [['b', 8080, true], ['c', 8080, true], ['d', 8080, true], ['d', 9090, true], ['c', 9090, true]]);
   const map = await runCommand('nft', ['list', 'map', 'ip', TABLE, 'ingress-pods']);
   assert.doesNotMatch(map.stdout, /jump/);
-  await agent?.stop();
+  await node?.agent.stop();
   const gone = await runCommand('nft', ['list', 'table', 'ip', TABLE], { allowFailure: true });
   assert.notEqual(gone.code, 0, 'table removed when the agent stops');
 });
