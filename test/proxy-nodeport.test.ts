@@ -3,44 +3,34 @@
  * ServiceLB controller), in-process agent with real runc pods and the real nftables proxy, kubectl.
  *
  *   client netns flt-np-<hex> (10.77.R.2) --veth--> host fnh<hex> (10.77.R.1 = the node's InternalIP)
- *     --> nodeIP:nodePort / LB ingress (= nodeIP) / externalIP --> proxy DNAT --> pod on bridge flp<hex>
+ *     --> nodeIP:nodePort / LB ingress (= nodeIP) / externalIP --> proxy DNAT --> pod on bridge flt<hex>
  *
  * Pods run busybox httpd with a CGI answering "<pod name> <REMOTE_ADDR>", so the test sees which pod
  * answered and which source address it saw; a pod calling a ClusterIP keeps its own address (only
  * hairpin is masqueraded). Also: internalTrafficPolicy Local, sessionAffinity ClientIP, UDP conntrack
  * entries flushed when endpoints go. All traffic stays on the test's veth, netns and bridge.
- * Runs as root; removes the netns, veth, table, bridge and containers after.
+ * The node comes from test/helpers/real-node.ts. Runs as root; removes the netns, veth, table, bridge
+ * and containers after.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
 import { deleteTable } from '../src/proxy/index.js';
-import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { waitUntil } from './helpers/wait-until.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const hex = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
 const R = 100 + Math.floor(Math.random() * 100);
-const NODE = `np-test-${hex}`;
-const BRIDGE = `flp${hex}`;
-const TABLE = `flotilla-proxy-${BRIDGE}`;
 const NETNS = `flt-np-${hex}`;
 const VETH_HOST = `fnh${hex}`;
 const VETH_CLIENT = `fnc${hex}`;
 const NODE_IP = `10.77.${R}.1`;
 const CLIENT_IP = `10.77.${R}.2`;
 const EXTERNAL_IP = `10.78.${R}.100`;
-const POD_CIDR = `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`;
+let node: RealNode | undefined;
 let server: TestServer;
-let client: KubeClient;
-let agent: RunningAgent | undefined;
-let dataDir = '';
+let TABLE = '';
 
 async function sh(cmd: string, args: string[]): Promise<void> {
   const r = await runCommand(cmd, args, { allowFailure: true });
@@ -48,7 +38,6 @@ async function sh(cmd: string, args: string[]): Promise<void> {
 }
 
 before(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'flotilla-np-'));
   await sh('ip', ['netns', 'add', NETNS]);
   await sh('ip', ['link', 'add', VETH_HOST, 'type', 'veth', 'peer', 'name', VETH_CLIENT, 'netns', NETNS]);
   await sh('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', VETH_HOST]);
@@ -58,24 +47,19 @@ before(async () => {
   await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
   // Only the externalIP goes to the node; nothing else leaves the namespace.
   await sh('ip', ['-n', NETNS, 'route', 'add', `${EXTERNAL_IP}/32`, 'via', NODE_IP]);
-  server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: NODE_IP, log, bridge: BRIDGE, podCIDR: POD_CIDR, blackholeRoutes: [], serverPort: 0, dns: false, nodeRoutes: false });
-  await agent.images.importArchive(await busyboxArchive());
+  // the veth address must exist before the agent starts: it is the node's InternalIP
+  node = await startRealNode({ name: 'np-test', agent: { nodeIP: NODE_IP, serverPort: 0, dns: false, nodeRoutes: false } });
+  server = node.server;
+  TABLE = `flotilla-proxy-${node.bridge}`;
 });
 
 after(async () => {
-  await agent?.stop();
-  await deleteTable(TABLE);
-  await agent?.runtime.destroyAll();
-  await agent?.network.removeBridge();
+  await node?.agent.stop();
+  if (TABLE) await deleteTable(TABLE);
   await runCommand('ip', ['link', 'del', VETH_HOST], { allowFailure: true });
   await runCommand('ip', ['netns', 'del', NETNS], { allowFailure: true });
   await runCommand('conntrack', ['-D', '-s', CLIENT_IP], { allowFailure: true }); // the test client's flows
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
+  await node?.stop();
 });
 
 const CGI = 'mkdir -p /www/cgi-bin; printf \'#!/bin/sh\\necho "Content-Type: text/plain"\\necho\\necho "$(hostname) $REMOTE_ADDR"\\n\' > /www/cgi-bin/ip; chmod +x /www/cgi-bin/ip; exec httpd -f -p 8080 -h /www';
@@ -148,16 +132,9 @@ async function fromClient(url: string, timeoutS = 3): Promise<{ ok: boolean; bod
   return { ok: r.code === 0, body, code: r.code };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    const v = await fn().catch((e: unknown) => { last = e; return undefined; });
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what} (${String(last ?? '')})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+/** Polls `fn` (errors mean "not yet") until it returns a value. */
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs, intervalMs: 200, retryErrors: true });
 
 async function jsonpath(kind: string, name: string, path: string): Promise<string> {
   const r = await server.kubectl(['get', kind, name, '-o', `jsonpath={${path}}`]);
