@@ -52,3 +52,10 @@ if ! node -e "new (require('better-sqlite3'))(':memory:').close()" >/dev/null 2>
   npm rebuild better-sqlite3 esbuild
   node -e "new (require('better-sqlite3'))(':memory:').close()"
 fi
+
+# Our malloc_trim addon (native/malloc-trim, an optional dependency: the server runs without it,
+# only keeps more memory after bursts). npm may skip its install script: build it when missing.
+if ! node -e "require('flotilla-malloc-trim').trim()" >/dev/null 2>&1; then
+  log "building the malloc-trim addon (npm rebuild flotilla-malloc-trim)"
+  npm rebuild flotilla-malloc-trim >/dev/null 2>&1 || log "malloc-trim addon did not build; the server will run without it" >&2
+fi

@@ -1,6 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Logger } from 'pino';
+import { loadNativeMalloc } from './native-malloc.js';
 
 export interface IdleMemoryReducerOptions {
   /** How often to look (default 10 s). */
@@ -9,7 +11,9 @@ export interface IdleMemoryReducerOptions {
   idleUtilization?: number;
   /** While quiet, collect again after this long anyway (default 60 s): the watch cache forgets old events on a timer. */
   quietPeriodMs?: number;
-  /** Tests: the event loop's utilization since the last call (default from perf_hooks), the collector (default a full V8 GC), the clock. */
+  /** Where to say (at debug, once) that the malloc addon is missing. */
+  log?: Pick<Logger, 'debug'>;
+  /** Tests: the event loop's utilization since the last call (default from perf_hooks), the collector (default a full V8 GC, then malloc_trim), the clock. */
   utilization?: () => number;
   collect?: () => void;
   now?: () => number;
@@ -22,9 +26,12 @@ export interface IdleMemoryReducerOptions {
  * quiet after being busy (once per burst), and every minute while it stays quiet (the watch
  * cache drops old events on a timer), so memory returns to the working set. A full GC of the
  * server's heap takes tens of milliseconds, and only happens when nothing is waiting.
+ * The GC frees the objects, but glibc's malloc keeps the pages of what the burst freed (its brk
+ * heap only shrinks from the top): after the GC, malloc_trim(0) hands them back (~5 ms; skipped
+ * without the native addon; figures in docs/dev/issue-2-foundation.md, "Session 3 — memory").
  */
 export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop(): void; tick(): void } {
-  const collect = o.collect ?? fullGc();
+  const collect = o.collect ?? gcThenTrim(o.log);
   const utilization = o.utilization ?? loopUtilization();
   const now = o.now ?? Date.now;
   const quiet = o.idleUtilization ?? 0.05;
@@ -41,6 +48,15 @@ export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop
   const timer = setInterval(tick, o.intervalMs ?? 10_000);
   timer.unref();
   return { stop: () => clearInterval(timer), tick };
+}
+
+function gcThenTrim(log?: Pick<Logger, 'debug'>): () => void {
+  const gc = fullGc();
+  const malloc = loadNativeMalloc(log);
+  return () => {
+    gc();
+    malloc?.trim();
+  };
 }
 
 function fullGc(): () => void {

@@ -116,7 +116,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     log.info({ url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) }, 'API server listening');
     progress(`API server listening on ${options.host ?? '0.0.0.0'}:${port} (${ms()})`);
 
-    const memoryReducer = startIdleMemoryReducer();
+    const memoryReducer = startIdleMemoryReducer({ log });
     const socketPath = join(dataDir, 'apiserver.sock');
     const loopback = await listenLoopback(socketPath, handler);
     // Controllers start in the background: /readyz is about the API, not about them.
