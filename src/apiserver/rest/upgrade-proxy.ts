@@ -1,8 +1,7 @@
 /**
  * pods/<name>/exec, pods/<name>/attach and pods/<name>/portforward (GET or POST with `Upgrade:
  * websocket` or `Upgrade: SPDY/3.1`): checks the pod and container as kube-apiserver does, then opens
- * an HTTPS connection to the pod's node agent (CA and token from Secret
- * kube-system/flotilla-agent-<node>, as pods/log), forwards the upgrade request with its Upgrade,
+ * an HTTPS connection to the pod's node agent (found as for pods/log: agent-connection.ts), forwards the upgrade request with its Upgrade,
  * Sec-WebSocket-* and X-Stream-Protocol-Version headers to the kubelet-style path (`/exec/ns/pod/c`,
  * `/attach/ns/pod/c`, `/portForward/ns/pod`), relays the agent's 101 and then splices the two
  * connections byte for byte both ways: the API server does not look into WebSocket or SPDY
@@ -11,12 +10,10 @@
 import type { IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import type { Duplex } from 'node:stream';
-import type { KubeObject } from '../../api/object.js';
 import { ApiError, errors, toStatus } from '../../api/errors.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { NonResourceRequest, ResourceRequest } from '../request-info.js';
+import { podAgentConnection, readPod, type AgentConnection } from './agent-connection.js';
 import { logContainer } from './pod-logs.js';
-import { decodeObject, storageKey } from './storage-key.js';
 import type { RestContext } from './rest-context.js';
 
 export const UPGRADE_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
@@ -27,35 +24,15 @@ const PASSED_QUERY: Record<string, string[]> = {
   portforward: ['ports'],
 };
 
-interface PodLike extends KubeObject {
-  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
-  status?: { phase?: string };
-}
-interface NodeLike extends KubeObject {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-}
-
-async function read<T extends KubeObject>(ctx: RestContext, plural: string, namespace: string, name: string): Promise<T | undefined> {
-  const rt = findResourceType('', 'v1', plural);
-  if (!rt) return undefined;
-  const stored = await ctx.store.get(storageKey(rt, namespace, name));
-  return stored ? decodeObject<T>(stored.value) : undefined;
-}
-
 /** The agent request for a pods/<sub> upgrade: path with query, and where the agent is. */
-export interface AgentTarget {
-  host: string;
-  port: number;
-  caPem: string;
-  token: string;
+export interface AgentTarget extends AgentConnection {
   path: string;
 }
 
 /** Validates the request against the stored pod and finds its node's agent (kube-apiserver's checks and messages). */
 export async function upgradeTarget(ctx: RestContext, info: ResourceRequest): Promise<AgentTarget> {
   const sub = info.subresource;
-  const pod = await read<PodLike>(ctx, 'pods', info.namespace, info.name);
-  if (!pod) throw errors.notFound('pods', info.name);
+  const pod = await readPod(ctx, info.namespace, info.name);
   const q = info.query;
   let path: string;
   const enc = encodeURIComponent;
@@ -73,19 +50,8 @@ export async function upgradeTarget(ctx: RestContext, info: ResourceRequest): Pr
   const passed = new URLSearchParams();
   for (const k of PASSED_QUERY[sub] ?? []) for (const v of q.getAll(k)) passed.append(k, v);
   const qs = passed.toString();
-
-  const nodeName = pod.spec?.nodeName;
-  if (!nodeName) throw errors.badRequest(`pod ${info.name} does not have a host assigned`);
-  const node = await read<NodeLike>(ctx, 'nodes', '', nodeName);
-  if (!node) throw errors.badRequest(`node ${nodeName} of pod ${info.name} not found`);
-  const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
-  const secret = await read<KubeObject & { data?: Record<string, string> }>(ctx, 'secrets', 'kube-system', `flotilla-agent-${nodeName}`);
-  const caPem = secret?.data?.['ca.crt'] ? Buffer.from(secret.data['ca.crt'], 'base64').toString() : undefined;
-  const token = secret?.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
-  if (!caPem || !token) throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
-  return { host, port, caPem, token, path: qs ? `${path}?${qs}` : path };
+  const agent = await podAgentConnection(ctx, pod, info.name);
+  return { ...agent, path: qs ? `${path}?${qs}` : path };
 }
 
 /** Writes an error as an HTTP response on a not-yet-upgraded socket and closes it. */
@@ -116,7 +82,7 @@ export async function serveUpgrade(ctx: RestContext, info: ResourceRequest | Non
 }
 
 function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${t.token}`, Connection: 'Upgrade', Host: `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}` };
+  const headers: Record<string, string> = { Authorization: `Bearer ${t.token}`, Connection: 'Upgrade', Host: t.authority };
   for (const h of FORWARDED_HEADERS) {
     const v = req.headers[h];
     if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;

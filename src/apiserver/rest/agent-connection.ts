@@ -1,0 +1,67 @@
+/**
+ * How the API server reaches the agent of the node a pod is bound to (pods/log, pods/exec, attach
+ * and portforward): the Node's InternalIP and agent port (status.daemonEndpoints.kubeletEndpoint.Port),
+ * the agent's CA and bearer token from Secret `kube-system/flotilla-agent-<node>` (published by the
+ * agent, see src/agent/server/agent-server.ts). The errors are kube-apiserver's messages.
+ */
+import type { KubeObject } from '../../api/object.js';
+import { ApiError, errors } from '../../api/errors.js';
+import { findResourceType } from '../../api/resource-types.js';
+import { decodeObject, storageKey } from './storage-key.js';
+import type { RestContext } from './rest-context.js';
+
+/** What the pod subresources read of a pod. */
+export interface PodLike extends KubeObject {
+  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
+  status?: { phase?: string };
+}
+interface NodeLike extends KubeObject {
+  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+}
+
+/** Where a node's agent listens and how to authenticate to it. */
+export interface AgentConnection {
+  nodeName: string;
+  /** The Node's InternalIP. */
+  host: string;
+  port: number;
+  /** `host:port`, an IPv6 host in brackets: for the Host header and messages. */
+  authority: string;
+  caPem: string;
+  token: string;
+}
+
+/** A core (v1) object from the store, or undefined when there is none. */
+async function readCoreObject<T extends KubeObject>(ctx: RestContext, plural: string, namespace: string, name: string): Promise<T | undefined> {
+  const rt = findResourceType('', 'v1', plural);
+  if (!rt) return undefined;
+  const stored = await ctx.store.get(storageKey(rt, namespace, name));
+  return stored ? decodeObject<T>(stored.value) : undefined;
+}
+
+/** The pod `namespace/name`; throws NotFound. */
+export async function readPod(ctx: RestContext, namespace: string, name: string): Promise<PodLike> {
+  const pod = await readCoreObject<PodLike>(ctx, 'pods', namespace, name);
+  if (!pod) throw errors.notFound('pods', name);
+  return pod;
+}
+
+/**
+ * The agent of the node pod `podName` is bound to. Throws BadRequest when the pod is not bound, its
+ * Node is gone or has no address or agent port, ServiceUnavailable (503) when the agent has not
+ * published its credentials yet. Reads only; no connection is made.
+ */
+export async function podAgentConnection(ctx: RestContext, pod: PodLike, podName: string): Promise<AgentConnection> {
+  const nodeName = pod.spec?.nodeName;
+  if (!nodeName) throw errors.badRequest(`pod ${podName} does not have a host assigned`);
+  const node = await readCoreObject<NodeLike>(ctx, 'nodes', '', nodeName);
+  if (!node) throw errors.badRequest(`node ${nodeName} of pod ${podName} not found`);
+  const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
+  const secret = await readCoreObject<KubeObject & { data?: Record<string, string> }>(ctx, 'secrets', 'kube-system', `flotilla-agent-${nodeName}`);
+  const caPem = secret?.data?.['ca.crt'] ? Buffer.from(secret.data['ca.crt'], 'base64').toString() : undefined;
+  const token = secret?.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
+  if (!caPem || !token) throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
+  return { nodeName, host, port, authority: `${host.includes(':') ? `[${host}]` : host}:${port}`, caPem, token };
+}
