@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runCommand } from '../runtime/run-command.js';
 import { sha256File } from './sha256-file.js';
 
@@ -10,6 +10,11 @@ export interface BusyboxImageOptions {
   busybox?: string;
   /** Full reference recorded in the archive (default docker.io/library/busybox:latest). */
   name?: string;
+  /**
+   * Files of a second layer on top (path in the image -> content), for distinct images that share
+   * the busybox base layer (image GC and pruning tests). The base layer is byte-identical every time.
+   */
+  extraLayer?: Record<string, string>;
 }
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
@@ -43,17 +48,31 @@ export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptio
     const layerDigest = await sha256File(layerTar);
     await copyFile(layerTar, join(blobs, layerDigest));
     const layerSize = (await stat(layerTar)).size;
+    const layers = [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize }];
+    if (opts.extraLayer) {
+      const extra = join(work, 'extra');
+      await mkdir(extra);
+      for (const [path, content] of Object.entries(opts.extraLayer)) {
+        await mkdir(dirname(join(extra, path)), { recursive: true });
+        await writeFile(join(extra, path), content);
+      }
+      const extraTar = join(work, 'extra.tar');
+      await runCommand('tar', ['-cf', extraTar, '-C', extra, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '.']);
+      const digest = await sha256File(extraTar);
+      await copyFile(extraTar, join(blobs, digest));
+      layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${digest}`, size: (await stat(extraTar)).size });
+    }
 
     const config = JSON.stringify({
       architecture: 'amd64', os: 'linux',
       config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
-      rootfs: { type: 'layers', diff_ids: [`sha256:${layerDigest}`] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
     });
     const configDigest = await putBlob(blobs, config);
     const manifest = JSON.stringify({
       schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: Buffer.byteLength(config) },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize }],
+      layers,
     });
     const manifestDigest = await putBlob(blobs, manifest);
     const name = opts.name ?? 'docker.io/library/busybox:latest';

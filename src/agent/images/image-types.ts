@@ -23,6 +23,10 @@ export interface ImageRecord {
   size: number;
   /** RFC 3339 time of import or pull. */
   createdAt: string;
+  /** Image index blobs the manifest was chosen from (nested indexes of an OCI archive); pruned with the image. */
+  indexDigests?: string[];
+  /** RFC 3339 time a container was last built from this image (image GC removes the least recently used first). */
+  lastUsedAt?: string;
   /**
    * 'pull' for images pulled from a registry; absent for imported ones, which are the node's
    * offline copy: imagePullPolicy Always uses them without asking a registry.

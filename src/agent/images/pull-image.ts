@@ -122,6 +122,8 @@ export class ImagePuller {
     const store = this.o.store;
     const tmp = join(store.root, 'tmp', `pull-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp, { recursive: true });
+    // Blobs found in the store are reused as they are: no prune may delete them before the record lands.
+    const release = store.hold([manifest.config.digest, ...manifest.layers.map((l) => l.digest)]);
     try {
       const configBody = await client.getSmallBlob(manifest.config.digest);
       const config = imageConfigFrom(JSON.parse(configBody.toString('utf8')) as ImageConfigJson);
@@ -144,6 +146,7 @@ export class ImagePuller {
         layerDigests: manifest.layers.map((l) => l.digest), config, blobs,
       }, { verified: true, source: 'pull' });
     } finally {
+      release();
       await rm(tmp, { recursive: true, force: true });
     }
   }

@@ -20,6 +20,8 @@ export interface ArchiveImage {
   layerDigests: string[];
   config: ImageConfig;
   blobs: ArchiveBlob[];
+  /** Index blobs stored with the image (an OCI archive's nested indexes). */
+  indexDigests?: string[];
 }
 
 const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
@@ -46,8 +48,10 @@ async function readOciLayout(dir: string, defaultName?: string): Promise<Archive
   for (const top of index.manifests) {
     let desc: Descriptor = top;
     const blobs: ArchiveBlob[] = [];
+    const indexDigests: string[] = [];
     while (desc.mediaType && INDEX_TYPES.has(desc.mediaType)) {
       blobs.push({ digest: desc.digest, path: blob(desc.digest), layer: false });
+      indexDigests.push(desc.digest);
       const nested = await json<IndexJson>(desc.digest);
       const pick = nested.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? nested.manifests[0];
       if (!pick) throw new Error(`image index ${desc.digest} is empty`);
@@ -61,7 +65,7 @@ async function readOciLayout(dir: string, defaultName?: string): Promise<Archive
     const full = ann['io.containerd.image.name'];
     const ref = ann['org.opencontainers.image.ref.name'];
     const names = full ? [full] : ref && /[/:@]/.test(ref) ? [ref] : ref && defaultName ? [withTag(defaultName, ref)] : defaultName ? [defaultName] : [];
-    out.push({ names, manifestDigest: desc.digest, configDigest: manifest.config.digest, layerDigests: manifest.layers.map((l) => l.digest), config, blobs });
+    out.push({ names, manifestDigest: desc.digest, configDigest: manifest.config.digest, layerDigests: manifest.layers.map((l) => l.digest), config, blobs, ...(indexDigests.length ? { indexDigests } : {}) });
   }
   return out;
 }
