@@ -12,15 +12,15 @@ import { parseRequestInfo, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
 import { Discovery } from './discovery.js';
 import { WatchCache } from './watch-cache.js';
-import { RESOURCE_TYPES as TYPES } from '../api/resource-types.js';
 import { serveWatch } from './watch-server.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
-import { selectableFields } from './rest/selectable-fields.js';
+import { WriteWorkerPool } from './write-workers/write-worker-pool.js';
+import { storedFields } from './write-workers/stored-fields.js';
 import { serveResource } from './rest/serve-resource.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
-import { createAdmission, type DefaultTolerationSeconds } from './admission/index.js';
+import { createAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
 import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
 
@@ -47,6 +47,12 @@ export interface ApiHandlerOptions {
   log?: Pick<Logger, 'error'>;
   /** tolerationSeconds given to new pods for the not-ready / unreachable taints (DefaultTolerationSeconds). */
   defaultTolerationSeconds?: DefaultTolerationSeconds;
+  /**
+   * Worker threads that prepare creates (decode, defaults, validation, managed fields, encoding)
+   * beside the main thread, which keeps HTTP, the store and the watch cache. Default 0 (off);
+   * the server sets availableParallelism() - 1.
+   */
+  writeWorkers?: number;
 }
 
 /**
@@ -54,18 +60,17 @@ export interface ApiHandlerOptions {
  * `kubernetes` Service, and returns the request handler.
  */
 export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiHandler> {
-  const prefixKinds = new Map<string, { group: string; kind: string }>();
-  for (const rt of TYPES) if (!prefixKinds.has(rt.storagePrefix)) prefixKinds.set(rt.storagePrefix, { group: rt.group, kind: rt.kind });
-  const cache = new WatchCache({
-    store: options.store,
-    fieldsOf: (prefix, obj) => {
-      const k = prefixKinds.get(prefix);
-      return k ? selectableFields(getStrategy(k.group, k.kind), obj) : { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
-    },
-  });
+  const cache = new WatchCache({ store: options.store, fieldsOf: storedFields });
   await cache.start();
   const ctx: RestContext = { store: options.store, cache, now: options.now ?? (() => new Date()) };
   ctx.admit = createAdmission(ctx, { defaultTolerationSeconds: options.defaultTolerationSeconds });
+  if ((options.writeWorkers ?? 0) > 0) {
+    ctx.writeWorkers = new WriteWorkerPool({
+      size: options.writeWorkers ?? 0,
+      config: { defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS },
+      onCrash: (err) => options.log?.error({ err }, 'a write worker stopped; starting another'),
+    });
+  }
   await bootstrapObjects(ctx);
   const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES]);
   const metricsApi = new MetricsApi(ctx, { log: options.log && 'warn' in options.log ? options.log as Pick<Logger, 'warn'> : undefined });
@@ -74,7 +79,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
 
   return {
     isReady: () => cache.ready,
-    async close() { compactor.stop(); cache.stop(); },
+    async close() { compactor.stop(); cache.stop(); await ctx.writeWorkers?.close(); },
     handleUpgrade(req, socket, head) {
       void serveUpgrade(ctx, parseRequestInfo(req.method ?? 'GET', req.url ?? '/'), req, socket, head);
     },

@@ -51,6 +51,15 @@ export interface Subscriber {
   onClose(reason: Error): void;
 }
 
+/** What the cache keeps beside an object's bytes, for a writer that has no object at hand (see expect). */
+export interface ObjectSummary {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  /** As WatchCacheOptions.fieldsOf gives them. */
+  fields: Record<string, string>;
+}
+
 export interface WatchCacheOptions {
   store: Store;
   /** Selectable fields of an object, keyed by field path. */
@@ -86,7 +95,7 @@ export class WatchCache {
   private readonly now: () => number;
   private ageTimer?: NodeJS.Timeout;
   /** Objects a writer in this process is about to store, so their events need no re-parse. */
-  private readonly expected = new Map<string, { bytes: Uint8Array; obj: KubeObject }>();
+  private readonly expected = new Map<string, { bytes: Uint8Array; source: KubeObject | ObjectSummary }>();
 
   constructor(private readonly options: WatchCacheOptions) {
     this.capacity = options.eventCapacity ?? 20000;
@@ -144,10 +153,11 @@ export class WatchCache {
   /**
    * Tells the cache the object behind bytes about to be written to `key` (same process), so the
    * event for that write reuses it instead of parsing the JSON again. Returns a function that
-   * forgets the hint (call it once the write has finished, whatever its outcome).
+   * forgets the hint (call it once the write has finished, whatever its outcome). A writer that
+   * never held the object (a write worker prepared the bytes) gives its summary instead.
    */
-  expect(key: string, bytes: Uint8Array, obj: KubeObject): () => void {
-    const hint = { bytes, obj };
+  expect(key: string, bytes: Uint8Array, source: KubeObject | ObjectSummary): () => void {
+    const hint = { bytes, source };
     this.expected.set(key, hint);
     return () => { if (this.expected.get(key) === hint) this.expected.delete(key); };
   }
@@ -288,12 +298,17 @@ export class WatchCache {
   private entry(value: StoredValue, revision: number): CachedObject {
     const stored = Buffer.from(value.value.buffer, value.value.byteOffset, value.value.byteLength);
     const hint = this.expected.get(value.key);
+    const prefix = resourcePrefixOf(value.key);
     let obj: KubeObject;
     let bytes: Buffer;
     if (hint && stored.equals(hint.bytes)) {
       // Written by this process a moment ago: no parse, the resourceVersion is spliced into the bytes.
-      obj = hint.obj;
       bytes = bytesWithResourceVersion(stored, revision);
+      const s = hint.source;
+      if (!('metadata' in s)) {
+        return { key: value.key, prefix, revision, bytes, namespace: s.namespace, name: s.name, labels: s.labels, fields: s.fields, object: () => JSON.parse(bytes.toString('utf8')) as KubeObject };
+      }
+      obj = s;
     } else {
       obj = JSON.parse(stored.toString('utf8')) as KubeObject;
       if (startsWithMetadata(obj)) {
@@ -304,7 +319,6 @@ export class WatchCache {
         bytes = ownBuffer(Buffer.from(JSON.stringify(obj)));
       }
     }
-    const prefix = resourcePrefixOf(value.key);
     const fields = this.options.fieldsOf(prefix, obj);
     return {
       key: value.key, prefix, revision, bytes,

@@ -39,6 +39,7 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
     .option('--disable-scheduler', 'do not run the scheduler')
     .option('--default-not-ready-toleration-seconds <s>', 'tolerationSeconds new pods get for the not-ready:NoExecute taint', (v) => nonNegativeInt(v), 5)
     .option('--default-unreachable-toleration-seconds <s>', 'tolerationSeconds new pods get for the unreachable:NoExecute taint', (v) => nonNegativeInt(v), 5)
+    .option('--write-workers <n>', 'worker threads that prepare creates beside the main thread (0 = off; default: CPUs - 1, at least 1)', (v) => nonNegativeInt(v))
     .option('--service-lb-pool <addrs>', 'addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes\' InternalIPs)');
   if (withDatastore) cmd.option('--datastore <spec>', 'sqlite (in the data dir), memory, or etcd://HOST:PORT[,HOST:PORT...]', parseDatastore, 'sqlite');
   return cmd;

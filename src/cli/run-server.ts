@@ -14,6 +14,8 @@ export interface ServeFlags {
   defaultUnreachableTolerationSeconds?: number;
   /** Addresses of the built-in LoadBalancer provider (controllers/servicelb parseLbPool syntax). */
   serviceLbPool?: string;
+  /** Write worker threads (0 = off; default: CPUs - 1, at least 1). */
+  writeWorkers?: number;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -53,7 +55,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
     dataDir: flags.dataDir, datastore: flags.datastore, port: flags.port, host: flags.bindAddress, tlsSans: [...flags.tlsSan, ...(nodesPlan?.tlsSans ?? [])], log, progress: out,
     controllers: !flags.disableControllers, scheduler: !flags.disableScheduler,
     defaultTolerationSeconds: { notReady: flags.defaultNotReadyTolerationSeconds ?? 5, unreachable: flags.defaultUnreachableTolerationSeconds ?? 5 },
-    serviceLbPool,
+    serviceLbPool, writeWorkers: flags.writeWorkers,
   };
   let running;
   try {

@@ -1,5 +1,6 @@
 import { startIdleMemoryReducer } from './idle-memory-reducer.js';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -42,6 +43,8 @@ export interface StartServerOptions {
   defaultTolerationSeconds?: { notReady: number; unreachable: number };
   /** Addresses the built-in LoadBalancer provider hands out (default: the Ready nodes' InternalIPs). */
   serviceLbPool?: string[];
+  /** Worker threads preparing creates beside the main thread (0 = off). Default: availableParallelism() - 1, at least 1. */
+  writeWorkers?: number;
 }
 
 export interface RunningServer {
@@ -94,7 +97,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     if (tls.issued.length > 0) progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
     const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
     progress(`store ready (${ms()}); starting API`);
-    handler = await createHandler({ store, metrics: metrics.registry, log: log.child({ component: 'apiserver' }), defaultTolerationSeconds: options.defaultTolerationSeconds });
+    handler = await createHandler({ store, metrics: metrics.registry, log: log.child({ component: 'apiserver' }), defaultTolerationSeconds: options.defaultTolerationSeconds, writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1) });
 
     let shuttingDown = false;
     const apiHandler = handler;

@@ -20,6 +20,7 @@ import { evictPod } from './eviction.js';
 import { servedApiVersion } from './version-conversion.js';
 import { timestamp } from './object-lifecycle.js';
 import { servePodLogs } from './pod-logs.js';
+import { canCreateInWorker, createInWorker } from '../write-workers/create-in-worker.js';
 
 const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
 
@@ -54,6 +55,8 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
       if (sub === 'binding') return send(201, await bindPod(ctx, call, await parseDocument(body, mediaType(req.headers['content-type']) === 'application/yaml' ? 'yaml' : 'json'), opts));
       if (sub === 'eviction') return send(201, await evictPod(ctx, call, await parseDocument(body, 'json')));
       if (sub !== '') throw errors.methodNotAllowed(`create is not supported on ${rt.plural}/${sub}`);
+      const contentType = req.headers['content-type'];
+      if (canCreateInWorker(ctx.writeWorkers, call, contentType, format)) return createInWorker(ctx, ctx.writeWorkers, call, body, contentType, opts, res);
       const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
       return send(201, await createObject(ctx, call, obj, opts), warnings);
     }
