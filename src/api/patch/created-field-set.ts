@@ -1,9 +1,9 @@
 /**
  * The field set a creator owns, built in one walk: what `fieldSetOf` plus structured-merge-diff's
  * "added granular maps" give for a create, minus the fields never tracked, without the path
- * arrays, unions and filters of the general comparison. Creates are the API server's hottest
- * write, so this shortcut is worth its own file; managed-fields.test.ts checks it against the
- * general path.
+ * arrays, unions and filters of the general comparison. managed-fields.test.ts checks it against
+ * the general path. Creates write the same set straight as FieldsV1 text (created-fields-v1.ts);
+ * this FieldSet form is the reference that file's tests compare against, byte for byte.
  */
 import type { TypeInfo } from '../schema/type-info.js';
 import { isObject } from './json-value.js';

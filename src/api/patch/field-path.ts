@@ -24,16 +24,27 @@ const DEFAULTED_KEY_FIELDS: Record<string, unknown> = { protocol: 'TCP' };
 
 /** `k:{...}` from the key fields of a list item; keys sorted as structured-merge-diff sorts them. */
 export function keyElement(item: JsonObject, keys: string[]): PathElement {
-  const k: JsonObject = {};
-  for (const name of [...keys].sort()) {
+  let out = 'k:{';
+  let first = true;
+  for (const name of sortedUnique(keys)) {
     const v = item[name] ?? (keys.length > 1 ? DEFAULTED_KEY_FIELDS[name] : undefined);
-    if (v !== undefined) k[name] = v;
+    if (v === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(name)}:${canonicalJson(v)}`;
+    first = false;
   }
-  return `k:${canonicalJson(k)}`;
+  return `${out}}`;
+}
+
+/** The key names of a list-map sorted and without repeats (almost always one or two names). */
+function sortedUnique(keys: string[]): string[] {
+  if (keys.length === 1) return keys;
+  if (keys.length === 2) return keys[0] < keys[1] ? keys : keys[0] > keys[1] ? [keys[1], keys[0]] : [keys[0]];
+  return [...new Set(keys)].sort();
 }
 
 /** JSON with object keys sorted, so equal values encode equally. */
 export function canonicalJson(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
   if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
   return JSON.stringify(v ?? null);
@@ -62,11 +73,22 @@ export function formatPath(path: FieldPath): string {
   }).join('');
 }
 
-const RANK: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };
+/** Rank of an element's type letter (by char code): f, k, v, i; anything else last. */
+function rank(pe: PathElement): number {
+  switch (pe.charCodeAt(0)) {
+    case 0x66: return 0; // f
+    case 0x6b: return 1; // k
+    case 0x76: return 2; // v
+    case 0x69: return 3; // i
+    default: return 9;
+  }
+}
+
 /** Sort order of elements within a set: fields, then keys, values, indexes; each lexically. */
 export function compareElements(a: PathElement, b: PathElement): number {
-  const r = (RANK[elementType(a)] ?? 9) - (RANK[elementType(b)] ?? 9);
+  const ra = rank(a);
+  const r = ra - rank(b);
   if (r !== 0) return r;
-  if (elementType(a) === 'i') return Number(a.slice(2)) - Number(b.slice(2));
+  if (ra === 3) return Number(a.slice(2)) - Number(b.slice(2));
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -14,7 +14,8 @@ import type { TypeInfo } from '../schema/type-info.js';
 import { deepEqual, isObject } from './json-value.js';
 import { compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
-import { createdFieldSet } from './created-field-set.js';
+import { createdFieldsV1Json } from './created-fields-v1.js';
+import { entryWithRawFieldsV1 } from './raw-fields-entry.js';
 import { decodeManagedFields, encodeManagedFields, managerId, type Manager } from './managed-fields-codec.js';
 import { findConflicts, ignoredFieldsFilter, settleOwnership } from './ownership.js';
 
@@ -40,8 +41,12 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
   const sub = opts.subresource || undefined;
   if (old === undefined && !(Array.isArray(updated.metadata?.managedFields) && updated.metadata.managedFields.length > 0)) {
     // A create with no managers yet: the creator owns every field; nothing to compare against.
-    const set = createdFieldSet(updated, opts.type, sub);
-    return withManagedFields(updated, [{ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set, ...(sub !== undefined && { subresource: sub }), time: opts.now }]);
+    // Its FieldsV1 is written as JSON in one walk (what createdFieldSet(...).toFieldsV1() gives).
+    const json = createdFieldsV1Json(updated, opts.type, sub);
+    const out = { ...updated, metadata: { ...updated.metadata } };
+    if (json === undefined) delete out.metadata.managedFields;
+    else out.metadata.managedFields = [entryWithRawFieldsV1({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, subresource: sub }, json)];
+    return out;
   }
   const managers = managersForUpdate(old, updated, sub);
   const before = old ?? {};

@@ -35,7 +35,7 @@ class SchemaTypeInfo implements TypeInfo {
   readonly listMapKeys?: string[];
   readonly mapType?: string;
   private readonly target: Schema;
-  private fields?: Map<string, TypeInfo | undefined>;
+  private fields?: Map<string, TypeInfo>;
   private element?: TypeInfo | null;
 
   constructor(via: Schema) {
@@ -55,11 +55,14 @@ class SchemaTypeInfo implements TypeInfo {
   }
 
   field(name: string): TypeInfo | undefined {
+    // One lookup on the hot path. Unknown names are not remembered (clients choose them).
+    const known = this.fields?.get(name);
+    if (known !== undefined) return known;
     const props = this.target.properties;
     if (!props || !Object.hasOwn(props, name)) return undefined;
-    this.fields ??= new Map();
-    if (!this.fields.has(name)) this.fields.set(name, infoOf(props[name] as Schema));
-    return this.fields.get(name);
+    const info = infoOf(props[name] as Schema);
+    (this.fields ??= new Map()).set(name, info);
+    return info;
   }
 
   elements(): TypeInfo | undefined {

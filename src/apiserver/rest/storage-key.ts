@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
+import { rawFieldsV1Of } from '../../api/patch/raw-fields-entry.js';
 
 /** The store key of one object: `/registry/<group>/<plural>/[<namespace>/]<name>`. */
 export function storageKey(rt: ResourceType, namespace: string, name: string): string {
@@ -13,7 +14,39 @@ export function storageKey(rt: ResourceType, namespace: string, name: string): s
  */
 export function encodeObject(obj: KubeObject): Buffer {
   const { apiVersion, kind, metadata, ...rest } = obj;
-  return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
+  const managedFields = metadata?.managedFields;
+  if (!Array.isArray(managedFields) || !managedFields.some((e) => rawFieldsV1Of(e) !== undefined)) {
+    return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
+  }
+  // A create's managedFields still hold their FieldsV1 as text: write it as it is (same bytes).
+  const body = JSON.stringify(rest);
+  // Integer-like keys (`{"10": ...}`) would go first in the object above: leave them to JSON.stringify.
+  const digit = body.charCodeAt(2);
+  if (digit >= 0x30 && digit <= 0x39) return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
+  return Buffer.from(`{${member('apiVersion', apiVersion)}${member('kind', kind)}"metadata":${objectJson(metadata)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`);
+}
+
+/** `"key":<json>,` as JSON.stringify writes an object member ('' for undefined, which it leaves out). */
+function member(key: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  return json === undefined ? '' : `${JSON.stringify(key)}:${json},`;
+}
+
+/** JSON.stringify of a plain object; FieldsV1 kept as text is written as it is. */
+function objectJson(o: Record<string, unknown>, rawKey?: 'fieldsV1'): string {
+  let out = '';
+  for (const k in o) {
+    const json = k === rawKey ? rawFieldsV1Of(o) ?? JSON.stringify(o[k])
+      : k === 'managedFields' && rawKey === undefined && Array.isArray(o[k]) ? managedFieldsJson(o[k] as unknown[])
+      : JSON.stringify(o[k]);
+    if (json === undefined) continue;
+    out += `${out === '' ? '' : ','}${JSON.stringify(k)}:${json}`;
+  }
+  return `{${out}}`;
+}
+
+function managedFieldsJson(entries: unknown[]): string {
+  return `[${entries.map((e) => (rawFieldsV1Of(e) !== undefined ? objectJson(e as Record<string, unknown>, 'fieldsV1') : JSON.stringify(e) ?? 'null')).join(',')}]`;
 }
 
 export function decodeObject<T>(bytes: Uint8Array): T {
