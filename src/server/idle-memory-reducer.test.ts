@@ -25,6 +25,28 @@ test('collects once when the loop goes quiet after a burst, then once a minute w
   r.stop();
 });
 
+test('trims one interval after each collection, if the loop is still quiet then', () => {
+  let load = 0;
+  let t = 0;
+  const events: string[] = [];
+  const r = startIdleMemoryReducer({ intervalMs: 3_600_000, utilization: () => load, collect: () => events.push(`gc@${t}`), trim: () => events.push(`trim@${t}`), now: () => t });
+  const tickAt = (ms: number, u: number) => { t = ms; load = u; r.tick(); };
+  tickAt(10_000, 0.9);
+  tickAt(20_000, 0.01);
+  tickAt(30_000, 0.01);
+  assert.deepEqual(events, ['gc@20000', 'trim@30000']);
+  tickAt(40_000, 0.01);
+  assert.deepEqual(events, ['gc@20000', 'trim@30000'], 'one trim per collection');
+  tickAt(50_000, 0.9);
+  tickAt(60_000, 0.01);
+  tickAt(70_000, 0.8);
+  tickAt(80_000, 0.01);
+  assert.deepEqual(events, ['gc@20000', 'trim@30000', 'gc@60000', 'gc@80000'], 'busy again before the trim: the next collection re-arms it');
+  tickAt(90_000, 0.01);
+  assert.deepEqual(events.at(-1), 'trim@90000');
+  r.stop();
+});
+
 test('the default collector is a real full GC (exposed at run time)', () => {
   const r = startIdleMemoryReducer({ intervalMs: 3_600_000, utilization: () => 0, quietPeriodMs: 0 });
   assert.doesNotThrow(() => r.tick(), 'gc() exists and runs');
@@ -41,6 +63,7 @@ test('the default collector also hands the freed malloc memory back (malloc_trim
   (runInNewContext('gc') as () => void)();
   const before = process.memoryUsage().rss / 1048576;
   const r = startIdleMemoryReducer({ intervalMs: 3_600_000, utilization: () => 0, quietPeriodMs: 0 });
+  r.tick();
   r.tick();
   r.stop();
   const after = process.memoryUsage().rss / 1048576;

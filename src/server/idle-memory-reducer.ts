@@ -13,9 +13,10 @@ export interface IdleMemoryReducerOptions {
   quietPeriodMs?: number;
   /** Where to say (at debug, once) that the malloc addon is missing. */
   log?: Pick<Logger, 'debug'>;
-  /** Tests: the event loop's utilization since the last call (default from perf_hooks), the collector (default a full V8 GC, then malloc_trim), the clock. */
+  /** Tests: the event loop's utilization since the last call (default from perf_hooks), the collector (default a full V8 GC), the trim (default malloc_trim(0) through the addon, none without it), the clock. */
   utilization?: () => number;
   collect?: () => void;
+  trim?: (() => void) | null;
   now?: () => number;
 }
 
@@ -26,37 +27,41 @@ export interface IdleMemoryReducerOptions {
  * quiet after being busy (once per burst), and every minute while it stays quiet (the watch
  * cache drops old events on a timer), so memory returns to the working set. A full GC of the
  * server's heap takes tens of milliseconds, and only happens when nothing is waiting.
+ *
  * The GC frees the objects, but glibc's malloc keeps the pages of what the burst freed (its brk
- * heap only shrinks from the top): after the GC, malloc_trim(0) hands them back (~5 ms; skipped
- * without the native addon; figures in docs/dev/issue-2-foundation.md, "Session 3 — memory").
+ * heap only shrinks from the top): malloc_trim(0) hands them back (a few ms; skipped without the
+ * native addon). It runs one interval after each collection, not right after it: V8 frees the
+ * Buffers' memory on a background sweeper after gc() returns, and a trim right away missed a
+ * quarter of it. Figures in docs/dev/issue-2-foundation.md, "Session 3 — memory".
  */
 export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop(): void; tick(): void } {
-  const collect = o.collect ?? gcThenTrim(o.log);
+  const collect = o.collect ?? fullGc();
+  const trim = o.trim === undefined ? addonTrim(o.log) : o.trim;
   const utilization = o.utilization ?? loopUtilization();
   const now = o.now ?? Date.now;
   const quiet = o.idleUtilization ?? 0.05;
   const period = o.quietPeriodMs ?? 60_000;
   let busySinceLastGc = false;
+  let trimDue = false;
   let lastGc = now();
   const tick = (): void => {
-    if (utilization() > quiet) { busySinceLastGc = true; return; }
+    // Busy again: the trim waits for the collection after this burst.
+    if (utilization() > quiet) { busySinceLastGc = true; trimDue = false; return; }
+    if (trimDue) { trimDue = false; trim?.(); }
     if (!busySinceLastGc && now() - lastGc < period) return;
     busySinceLastGc = false;
     lastGc = now();
     collect();
+    trimDue = trim !== null;
   };
   const timer = setInterval(tick, o.intervalMs ?? 10_000);
   timer.unref();
   return { stop: () => clearInterval(timer), tick };
 }
 
-function gcThenTrim(log?: Pick<Logger, 'debug'>): () => void {
-  const gc = fullGc();
+function addonTrim(log?: Pick<Logger, 'debug'>): (() => void) | null {
   const malloc = loadNativeMalloc(log);
-  return () => {
-    gc();
-    malloc?.trim();
-  };
+  return malloc ? () => { malloc.trim(); } : null;
 }
 
 function fullGc(): () => void {
