@@ -8,7 +8,7 @@
 import type { KubeObject } from '../../api/object.js';
 import { decodeObject } from '../rest/storage-key.js';
 import type { RestContext } from '../rest/rest-context.js';
-
+import { agentSecretName, authorityOf, nodeAgentAddress, publishedAgentCredentials } from '../rest/agent-connection.js';
 import { AGENT_HOST_LABEL } from '../../agent/stats/summary-types.js';
 
 export { AGENT_HOST_LABEL };
@@ -24,26 +24,18 @@ export interface AgentEndpoint {
   token: string;
 }
 
-interface NodeLike extends KubeObject {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
-}
-
-function cached<T>(ctx: RestContext, key: string): T | undefined {
+function cached(ctx: RestContext, key: string): KubeObject | undefined {
   const c = ctx.cache.get(key);
-  return c ? decodeObject<T>(c.bytes) : undefined;
+  return c ? decodeObject<KubeObject>(c.bytes) : undefined;
 }
 
 /** The agent endpoint of a Node object, or undefined when it has no address, port or published credentials. */
 export function agentEndpoint(ctx: RestContext, node: KubeObject): AgentEndpoint | undefined {
   const name = node.metadata.name ?? '';
-  const n = node as NodeLike;
-  const ip = n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  const port = n.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!ip || !port) return undefined;
-  const secret = cached<KubeObject & { data?: Record<string, string> }>(ctx, `/registry/core/secrets/kube-system/flotilla-agent-${name}`);
-  const caPem = secret?.data?.['ca.crt'] ? Buffer.from(secret.data['ca.crt'], 'base64').toString() : undefined;
-  const token = secret?.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
-  if (!caPem || !token) return undefined;
-  const host = node.metadata.labels?.[AGENT_HOST_LABEL] || ip;
-  return { node: name, host, port, hostHeader: `${ip.includes(':') ? `[${ip}]` : ip}:${port}`, caPem, token };
+  const address = nodeAgentAddress(node);
+  if (!address) return undefined;
+  const credentials = publishedAgentCredentials(cached(ctx, `/registry/core/secrets/kube-system/${agentSecretName(name)}`));
+  if (!credentials) return undefined;
+  const host = node.metadata.labels?.[AGENT_HOST_LABEL] || address.ip;
+  return { node: name, host, port: address.port, hostHeader: authorityOf(address.ip, address.port), ...credentials };
 }

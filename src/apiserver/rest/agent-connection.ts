@@ -18,6 +18,28 @@ export interface PodLike extends KubeObject {
 interface NodeLike extends KubeObject {
   status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
 }
+type SecretLike = KubeObject & { data?: Record<string, string> };
+
+/** Name of the Secret in kube-system where a node's agent publishes its CA and token. */
+export const agentSecretName = (nodeName: string): string => `flotilla-agent-${nodeName}`;
+
+/** A node's InternalIP and agent port, or undefined when it has not reported both. */
+export function nodeAgentAddress(node: KubeObject): { ip: string; port: number } | undefined {
+  const status = (node as NodeLike).status;
+  const ip = status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const port = status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  return ip && port ? { ip, port } : undefined;
+}
+
+/** The CA and bearer token in an agent's Secret, or undefined when it has not published both. */
+export function publishedAgentCredentials(secret: KubeObject | undefined): { caPem: string; token: string } | undefined {
+  const data = (secret as SecretLike | undefined)?.data;
+  if (!data?.['ca.crt'] || !data.token) return undefined;
+  return { caPem: Buffer.from(data['ca.crt'], 'base64').toString(), token: Buffer.from(data.token, 'base64').toString() };
+}
+
+/** `host:port`, an IPv6 host in brackets. */
+export const authorityOf = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
 /** Where a node's agent listens and how to authenticate to it. */
 export interface AgentConnection {
@@ -54,14 +76,12 @@ export async function readPod(ctx: RestContext, namespace: string, name: string)
 export async function podAgentConnection(ctx: RestContext, pod: PodLike, podName: string): Promise<AgentConnection> {
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw errors.badRequest(`pod ${podName} does not have a host assigned`);
-  const node = await readCoreObject<NodeLike>(ctx, 'nodes', '', nodeName);
+  const node = await readCoreObject(ctx, 'nodes', '', nodeName);
   if (!node) throw errors.badRequest(`node ${nodeName} of pod ${podName} not found`);
-  const host = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
-  const secret = await readCoreObject<KubeObject & { data?: Record<string, string> }>(ctx, 'secrets', 'kube-system', `flotilla-agent-${nodeName}`);
-  const caPem = secret?.data?.['ca.crt'] ? Buffer.from(secret.data['ca.crt'], 'base64').toString() : undefined;
-  const token = secret?.data?.token ? Buffer.from(secret.data.token, 'base64').toString() : undefined;
-  if (!caPem || !token) throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
-  return { nodeName, host, port, authority: `${host.includes(':') ? `[${host}]` : host}:${port}`, caPem, token };
+  const address = nodeAgentAddress(node);
+  if (!address) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
+  const credentials = publishedAgentCredentials(await readCoreObject(ctx, 'secrets', 'kube-system', agentSecretName(nodeName)));
+  if (!credentials) throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
+  const { ip: host, port } = address;
+  return { nodeName, host, port, authority: authorityOf(host, port), ...credentials };
 }
