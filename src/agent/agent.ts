@@ -5,6 +5,12 @@ import { Informer } from '../client/informer.js';
 import { WorkQueue } from '../client/work-queue.js';
 import { runController, type RunningController } from '../controllers/controller.js';
 import { ImageStore } from './images/image-store.js';
+import { statfsUsage, type DiskUsageReader } from './images/disk-usage.js';
+import { ImageGarbageCollector, type ImageGCPolicy } from './images/image-gc.js';
+import { imageIdsInUse } from './images/images-in-use.js';
+import { mountedLowerStacks } from './images/mounted-layers.js';
+import { clientEventRecorder } from '../controllers/events/event-recorder.js';
+import type { KubeObject } from '../api/object.js';
 import { ImagePuller } from './images/pull-image.js';
 import { loadRegistriesConfig } from './images/registries-config.js';
 import { CniNetwork } from './network/cni-network.js';
@@ -65,11 +71,19 @@ export interface AgentOptions {
   nodeRoutes?: boolean;
   /** Reach nodes behind a gateway over VXLAN (link flotilla.1, network/vxlan.ts); default false. */
   vxlan?: boolean;
+  /**
+   * Image GC when the images' file system fills (kubelet policy, images/image-gc.ts): thresholds
+   * 85/80 %, minimum age 2 min, a run every 5 min (periodMs). Invalid thresholds stop the start.
+   * `diskUsage` replaces statfs (tests). false: off.
+   */
+  imageGC?: false | (Partial<ImageGCPolicy> & { periodMs?: number; diskUsage?: DiskUsageReader });
 }
 
 export interface RunningAgent {
   nodeName: string;
   images: ImageStore;
+  /** Undefined when AgentOptions.imageGC is false. */
+  imageGC?: ImageGarbageCollector;
   runtime: OciRuntime;
   network: CniNetwork;
   /** The agent's HTTPS server (port advertised in the Node's daemonEndpoints). */
@@ -90,6 +104,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const imagePuller = new ImagePuller({ store: images, registries: await loadRegistriesConfig(o.dataDir), log });
   let podsInformer: Informer<PodObject> | undefined;
   let podRuntime: OciRuntime | undefined;
+  let nodeObject: KubeObject | undefined;
+  const nodeEvents = clientEventRecorder({ client: o.client, component: 'kubelet', log });
+  // Built first: bad thresholds stop the start before anything is registered.
+  const imageGC = o.imageGC === false ? undefined : new ImageGarbageCollector({
+    store: images, policy: o.imageGC, log,
+    diskUsage: o.imageGC?.diskUsage ?? statfsUsage(images.root),
+    imagesInUse: async (list) => imageIdsInUse(list, images.root, await mountedLowerStacks(), await podImageIds(podsInformer, images)),
+    event: (type, reason, message) => { if (nodeObject) nodeEvents.event(nodeObject, type, reason, message); },
+  });
   const dnsMetrics = new DnsMetrics(); // served on the agent's /metrics
   const server = await startAgentServer({
     nodeName: o.nodeName, nodeIP: o.nodeIP, port: o.serverPort, log,
@@ -109,6 +132,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   });
   const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP, kubeletPort: server.port }), log });
   const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
+  nodeObject = node;
   await server.publish(o.client).catch((err: unknown) => log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'));
   heartbeat.start();
   // Where the local-path provisioner puts this node's PVs (`<data-dir>/storage/<claim uid>`).
@@ -182,12 +206,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     netpol = await startNetworkPolicy({ client: o.client, log, nodeName: o.nodeName, table: networkPolicyTableName(network.bridge) })
       .catch((err: unknown) => { log.error({ err }, 'network policy enforcement not started'); return undefined; });
   }
+  imageGC?.start(o.imageGC ? o.imageGC.periodMs : undefined);
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
-    nodeName: o.nodeName, images, runtime, network, server,
+    nodeName: o.nodeName, images, imageGC, runtime, network, server,
     stop() {
       stopping ??= (async () => {
+        await imageGC?.stop();
         await nodeRoutes?.stop();
         await proxy?.stop();
         await netpol?.stop();
@@ -203,6 +229,20 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       return stopping;
     },
   };
+}
+
+/** Ids of the stored images the node's pods name (containers, init and ephemeral containers): image GC keeps them. */
+async function podImageIds(pods: Informer<PodObject> | undefined, images: ImageStore): Promise<string[]> {
+  const refs = new Set<string>();
+  for (const p of pods?.list() ?? []) {
+    for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? []), ...(p.spec?.ephemeralContainers ?? [])]) if (c.image) refs.add(c.image);
+  }
+  const ids: string[] = [];
+  for (const ref of refs) {
+    const img = await images.resolve(ref).catch(() => undefined);
+    if (img) ids.push(img.id);
+  }
+  return ids;
 }
 
 /** The node's pods with their running containers, for the stats provider. */

@@ -14,6 +14,27 @@ export interface AgentFlags {
   logLevel: string;
   /** Reach nodes that are not on a shared segment over VXLAN. */
   vxlan?: boolean;
+  /** Image GC thresholds in percent, as typed (checked by imageGCFlags). */
+  imageGcHighThreshold?: string;
+  imageGcLowThreshold?: string;
+}
+
+/**
+ * The image GC thresholds of `flotilla agent` as numbers, checked (integers 0-100, low below high):
+ * throws ImageGCPolicyError with a message naming the flag. Absent flags keep the defaults (85/80).
+ */
+export async function imageGCFlags(flags: Pick<AgentFlags, 'imageGcHighThreshold' | 'imageGcLowThreshold'>): Promise<{ highThresholdPercent: number; lowThresholdPercent: number }> {
+  const { imageGCPolicy, ImageGCPolicyError, DEFAULT_IMAGE_GC_POLICY } = await import('../agent/images/image-gc.js');
+  const percent = (flag: string, v: string | undefined, dflt: number): number => {
+    if (v === undefined) return dflt;
+    if (!/^\s*\d+\s*$/.test(v)) throw new ImageGCPolicyError(`${flag} must be an integer percent between 0 and 100, got "${v}"`);
+    return Number(v);
+  };
+  const { highThresholdPercent, lowThresholdPercent } = imageGCPolicy({
+    highThresholdPercent: percent('--image-gc-high-threshold', flags.imageGcHighThreshold, DEFAULT_IMAGE_GC_POLICY.highThresholdPercent),
+    lowThresholdPercent: percent('--image-gc-low-threshold', flags.imageGcLowThreshold, DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent),
+  });
+  return { highThresholdPercent, lowThresholdPercent };
 }
 
 /**
@@ -28,12 +49,13 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
   ]);
   const log = createLogger(flags.logLevel);
   try {
+    const imageGC = await imageGCFlags(flags);
     // --token takes the token or a file holding it (e.g. the server's <data-dir>/token): keeps it out of `ps`.
     const token = flags.token.startsWith('/') ? (await readFile(flags.token, 'utf8')).trim() : flags.token;
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
     const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
-    const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log, vxlan: flags.vxlan });
+    const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log, vxlan: flags.vxlan, imageGC });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
     // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
     const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');

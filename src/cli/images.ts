@@ -26,14 +26,19 @@ export async function listImages(flags: ImagesFlags): Promise<void> {
   for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
 }
 
-/** `flotilla images rm REF`: forgets an image (blobs are collected later). Exits 1 when absent. */
+/**
+ * `flotilla images rm REF`: removes the image and deletes its blobs and unpacked layers that no other
+ * image references and no container's rootfs uses (those stay until unused). Exits 1 when absent.
+ */
 export async function removeImage(ref: string, flags: ImagesFlags): Promise<void> {
   const store = await openStore(flags.dataDir);
-  if (!(await store.remove(ref))) {
+  const pruned = await store.remove(ref);
+  if (!pruned) {
     process.stderr.write(`no such image: ${ref}\n`);
     process.exit(1);
   }
-  process.stdout.write(`removed ${ref}\n`);
+  const kept = pruned.kept.length ? `; ${pruned.kept.length} kept (in use)` : '';
+  process.stdout.write(`removed ${ref} (freed ${pruned.bytes} bytes: ${pruned.blobs.length} blobs, ${pruned.layers.length} unpacked layers${kept})\n`);
 }
 
 /** `flotilla images build-busybox FILE`: writes a busybox OCI archive from the machine's busybox-static (offline test image). */

@@ -93,6 +93,8 @@ export function buildProgram(): Command {
     .option('--node-ip <ip>', 'node InternalIP (default: the first non-loopback IPv4 address)')
     .option('--ca-file <file>', 'CA of the API server (default: pinned from the server by the token\'s hash)')
     .option('--vxlan', 'reach nodes that are not on a shared segment over VXLAN (UDP 8472, link flotilla.1)')
+    .option('--image-gc-high-threshold <percent>', 'disk usage of the images\' file system at which unused images are deleted, least recently used first (100: never)', '85')
+    .option('--image-gc-low-threshold <percent>', 'disk usage image GC frees down to (below the high threshold)', '80')
     .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
     .action(async (flags: import('./agent.js').AgentFlags) => {
       const { runAgent } = await import('./agent.js');
