@@ -10,7 +10,6 @@ import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -18,6 +17,7 @@ import type { TestServer } from './helpers/cluster.js';
 import { kubectlBinary, kubectlVersions } from './helpers/kubectl.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { transportCounts } from '../src/agent/server/streams/remote-command.js';
+import { httpGet } from './helpers/http-get.js';
 
 let node: RealNode | undefined;
 let server: TestServer;
@@ -54,15 +54,7 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
-  });
-}
+const get = (url: string) => httpGet(url, 10_000);
 
 /** Runs kubectl in the background; `until` resolves once its stdout matches. */
 function background(version: string | undefined, args: string[]) {

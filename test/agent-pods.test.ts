@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -15,6 +14,7 @@ import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { httpGet } from './helpers/http-get.js';
 
 let node: RealNode;
 let server: TestServer;
@@ -45,15 +45,7 @@ function manifest(name: string, restartPolicy: string, script: string): string {
 const bind = (name: string): Promise<void> => node.bind(name);
 const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 20_000): Promise<PodObject> => node.waitForPod(name, ok, timeoutMs);
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
-  });
-}
+const get = (url: string) => httpGet(url);
 
 test('the node is registered', async () => {
   const r = await server.kubectl(['get', 'node', NODE, '-o', 'jsonpath={.status.addresses[0].address}']);

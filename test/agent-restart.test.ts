@@ -10,7 +10,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -24,6 +23,7 @@ import { runCommand } from '../src/agent/runtime/run-command.js';
 import { createClient, type KubeClient } from '../src/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from './helpers/cluster.js';
+import { httpGet } from './helpers/http-get.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -125,15 +125,7 @@ async function waitForPod(name: string, ok: (p: Pod) => boolean, timeoutMs = 30_
   }
 }
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
-  });
-}
+const get = (url: string) => httpGet(url);
 
 async function getRetrying(url: string): Promise<{ status: number; body: string } | undefined> {
   for (let i = 0; i < 100; i++) {

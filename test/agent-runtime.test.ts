@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,6 +14,7 @@ import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import type { ContainerState } from '../src/agent/runtime/container-runtime.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
+import { httpGet } from './helpers/http-get.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -43,15 +43,7 @@ after(async () => {
   await removeBusyboxArchive();
 });
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
-  });
-}
+const get = (url: string) => httpGet(url);
 
 function nextExit(id: string): Promise<ContainerState> {
   return new Promise((resolve) => runtime.onExit((s) => { if (s.id === id) resolve(s); }));

@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { request } from 'node:http';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -19,6 +18,7 @@ import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js'
 import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
+import { httpGet } from './helpers/http-get.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const bridgeTaken = existsSync('/sys/class/net/flotilla0');
@@ -58,15 +58,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 3000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
-  });
-}
+const get = (url: string) => httpGet(url);
 
 const DEPLOYMENT = JSON.stringify({
   apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },

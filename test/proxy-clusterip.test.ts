@@ -7,12 +7,12 @@
  * is refused at once (icmp port-unreachable). Runs as root; removes the table, route, bridge.
  */
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { waitUntil } from './helpers/wait-until.js';
+import { httpGet } from './helpers/http-get.js';
 
 let node: RealNode | undefined;
 let server: TestServer;
@@ -59,15 +59,7 @@ spec:
   ports: [{ port: 80, targetPort: 8080 }]
 `;
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { timeout: 2000, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve(body));
-    });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error('timeout'))).end();
-  });
-}
+const get = async (url: string): Promise<string> => (await httpGet(url, 2000)).body;
 
 const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, retryErrors: true });
 
