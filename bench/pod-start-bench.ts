@@ -11,7 +11,7 @@
  * `--workers N` sets the agent's concurrent pod workers (default the agent's, 8).
  * Usage: node --import tsx bench/pod-start-bench.ts [--phases paced,burst] [--paced 50] [--rate 5] [--burst 100] [--serial 20] [--workers N]
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -76,6 +76,13 @@ async function removeAll(client: KubeClient, agent: RunningAgent, names: string[
   while (agent.runtime.listContainers().length > 0 && Date.now() < deadline) await sleep(200);
 }
 
+/** Host CPU jiffies (1/100 s) from /proc/stat: busy (all but idle and iowait) and system (system, irq, softirq). */
+async function hostCpu(): Promise<{ busy: number; system: number }> {
+  const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  return { busy: user + nice + system + irq + softirq + steal, system: system + irq + softirq };
+}
+
 function summary(latencies: number[]): Record<string, number> {
   const s = [...latencies].sort((a, b) => a - b);
   return { p50Ms: Math.round(pct(s, 50)), p90Ms: Math.round(pct(s, 90)), p99Ms: Math.round(pct(s, 99)), minMs: Math.round(s[0] ?? NaN), maxMs: Math.round(s[s.length - 1] ?? NaN) };
@@ -126,12 +133,16 @@ async function main(): Promise<void> {
     if (phases.includes('burst')) {
       const n = Number(opt('burst', '100'));
       const names = Array.from({ length: n }, (_, i) => `burst-${i}`);
+      const [cpu0, host0, load] = [process.cpuUsage(), await hostCpu(), (await readFile('/proc/loadavg', 'utf8')).split(' ')[0]];
       const t0 = performance.now();
       await Promise.all(names.map(create));
       const created = performance.now();
       await watch.all(names, 300_000);
       const allRunning = Math.max(...names.map((x) => watch?.runningAt.get(x) ?? NaN)) - t0;
-      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'burst', what: `${n} pods created at once -> all Running seen by a watch`, pods: n, allRunningMs: Math.round(allRunning), createsMs: Math.round(created - t0), ...summary(latencies(names)), goal: { allRunningMs: 5000 } })}\n`);
+      const [cpu, host1] = [process.cpuUsage(cpu0), await hostCpu()];
+      // CPU of this process (agent, client, watch; not the server, not the helpers) and of the whole host (other users included) until all ran.
+      const cpuMs = { agentUser: Math.round(cpu.user / 1000), agentSystem: Math.round(cpu.system / 1000), hostBusy: (host1.busy - host0.busy) * 10, hostSystem: (host1.system - host0.system) * 10 };
+      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'burst', what: `${n} pods created at once -> all Running seen by a watch`, pods: n, allRunningMs: Math.round(allRunning), createsMs: Math.round(created - t0), ...summary(latencies(names)), cpuMs, loadBefore: Number(load), goal: { allRunningMs: 5000 } })}\n`);
       await removeAll(client, agent, names);
     }
 

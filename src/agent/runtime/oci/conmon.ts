@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync as closeFd, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { helperSpawner } from '../helper-spawner.js';
 
 export interface ConmonOptions {
   conmon: string;
@@ -42,11 +43,8 @@ export function createWithConmon(given: ConmonOptions): Promise<number> {
   ];
   // conmon's own stderr goes to a file (read on failure): a pipe would outlive us and could SIGPIPE it.
   const errPath = `${o.bundle}/conmon.stderr`;
-  const errFd = openSync(errPath, 'w');
+  const env = { ...process.env, _OCI_SYNCPIPE: '3' };
   return new Promise((resolve, reject) => {
-    const child = spawn(o.conmon, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', errFd, 'pipe'], env: { ...process.env, _OCI_SYNCPIPE: '3' }, detached: true });
-    child.unref();
-    closeSync(errFd);
     const stderr = (): string => {
       try {
         return readFileSync(errPath, 'utf8').replace(/.*oom_score_adj.*\n*/g, '').trim();
@@ -54,26 +52,47 @@ export function createWithConmon(given: ConmonOptions): Promise<number> {
         return '';
       }
     };
-    const sync = child.stdio[3] as Readable;
     let text = '';
     let settled = false;
+    let closeSync = (): void => {};
     const finish = (err: Error | undefined, pid?: number): void => {
       if (settled) return;
       settled = true;
-      sync.destroy();
+      closeSync();
       if (err) reject(err);
       else resolve(pid ?? -1);
     };
-    child.on('error', (err) => finish(err));
-    sync.setEncoding('utf8');
-    sync.on('data', (c: string) => {
+    const received = (c: string): void => {
       text += c;
       const m = /\{[^}]*\}/.exec(text);
       if (!m) return;
       const msg = JSON.parse(m[0]) as { data?: number; message?: string };
       if (typeof msg.data === 'number' && msg.data > 0) finish(undefined, msg.data);
       else finish(new Error(`runc create failed: ${(msg.message ?? stderr()).trim()}`));
-    });
+    };
+    const spawner = helperSpawner();
+    if (spawner) {
+      // conmon's first process exits once it has forked its monitor, which keeps the sync pipe:
+      // the pipe's end (or its message) tells, not the exit.
+      const h = spawner.start(
+        { file: o.conmon, args, cwd: o.bundle, env, stderr: { file: errPath }, fd3: true, newSession: true },
+        {
+          onFd3: (c) => received(c.toString('utf8')),
+          onExit: (_code, _signal, errno) => finish(new Error(errno ? `conmon could not start: errno ${errno}` : `conmon exited before the container was created: ${stderr()}`)),
+        },
+      );
+      closeSync = () => h.detachPipes();
+      return;
+    }
+    const errFd = openSync(errPath, 'w');
+    const child = spawn(o.conmon, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', errFd, 'pipe'], env, detached: true });
+    child.unref();
+    closeFd(errFd);
+    const sync = child.stdio[3] as Readable;
+    closeSync = () => sync.destroy();
+    sync.setEncoding('utf8');
+    sync.on('data', received);
     sync.on('close', () => finish(new Error(`conmon exited before the container was created: ${stderr()}`)));
+    child.on('error', (err) => finish(err));
   });
 }
