@@ -73,10 +73,10 @@ export interface AgentOptions {
   vxlan?: boolean;
   /**
    * Image GC when the images' file system fills (kubelet policy, images/image-gc.ts): thresholds
-   * 85/80 %, minimum age 2 min, a run every 5 min (periodMs). Invalid thresholds stop the start.
-   * `diskUsage` replaces statfs (tests). false: off.
+   * 85/80 %, minimum age 2 min, a run every 5 min (periodMs), the first 30 s after the start
+   * (firstDelayMs). Invalid thresholds stop the start. `diskUsage` replaces statfs (tests). false: off.
    */
-  imageGC?: false | (Partial<ImageGCPolicy> & { periodMs?: number; diskUsage?: DiskUsageReader });
+  imageGC?: false | (Partial<ImageGCPolicy> & { periodMs?: number; firstDelayMs?: number; diskUsage?: DiskUsageReader });
 }
 
 export interface RunningAgent {
@@ -206,7 +206,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     netpol = await startNetworkPolicy({ client: o.client, log, nodeName: o.nodeName, table: networkPolicyTableName(network.bridge) })
       .catch((err: unknown) => { log.error({ err }, 'network policy enforcement not started'); return undefined; });
   }
-  imageGC?.start(o.imageGC ? o.imageGC.periodMs : undefined);
+  imageGC?.start(o.imageGC ? o.imageGC.periodMs : undefined, o.imageGC ? o.imageGC.firstDelayMs : undefined);
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
