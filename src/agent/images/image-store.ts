@@ -139,8 +139,9 @@ export class ImageStore implements ImageService {
 
   /** Writes the last-use times kept in memory into images.json (image GC, each run). */
   async flushUsage(): Promise<void> {
-    if (this.usedAt.size === 0) return;
-    await this.update((images) => images);
+    const images = await this.load();
+    if (!images.some((i) => this.usedAt.has(i.id) && this.usedAt.get(i.id) !== i.lastUsedAt)) return;
+    await this.update((list) => list);
   }
 
   /** The unpacked layers of an image, bottom first; records the use (a container is being built from it). */
