@@ -1,10 +1,11 @@
 /**
- * Image GC on a real node: three images built from busybox-static (busybox, and two with an extra
- * layer on top of the same busybox layer) in a real agent's store, one of them used by a running
- * pod. With the thresholds forced to 1 % / 0 % the real statfs usage counts as high: the
- * collector removes every unused image — blobs and unpacked layers no one else references — keeps
- * the used image whole (including the busybox layer it shares with a removed image), the pod keeps
- * running, and the Node gets the kubelet's FreeDiskSpaceFailed warning (0 % cannot be reached).
+ * Image GC on a real node: three images built from busybox-static (busybox, imported pinned as
+ * the node's offline copy, and two imported unpinned with an extra layer on top of the same busybox
+ * layer) in a real agent's store, one of them used by a running pod. With the thresholds forced to
+ * 1 % / 0 % the real statfs usage counts as high: the collector removes the unused unpinned image —
+ * blobs and unpacked layers no one else references — keeps the pinned busybox and the used image
+ * whole, the pod keeps running, and the Node gets the kubelet's FreeDiskSpaceFailed warning
+ * (0 % cannot be reached).
  */
 import assert from 'node:assert/strict';
 import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -46,7 +47,7 @@ test('unused images are collected with their content; the running pod keeps its 
   for (const name of ['used', 'unused']) {
     const file = join(work, `${name}.tar`);
     await buildBusyboxImage(file, { name: `example.com/gc-${name}:v1`, extraLayer: { [`${name}.txt`]: `${name}\n` } });
-    const [img] = await store.importArchive(file);
+    const [img] = await store.importArchive(file, { pinned: false });
     assert.ok(img);
     await store.layerDirs(img); // unpacked, as after a pod ran from it
     imported.push(img);
@@ -63,17 +64,18 @@ test('unused images are collected with their content; the running pod keeps its 
   const t0 = performance.now();
   const result = await gc.run();
   const ms = performance.now() - t0;
-  assert.deepEqual(new Set(result.removed), new Set([busybox.id, unused.id]), 'every unused image goes, the used one stays');
+  assert.ok(busybox.pinned, 'an import is pinned by default');
+  assert.deepEqual(result.removed, [unused.id], 'the unused unpinned image goes; the used one and the pinned busybox stay');
   assert.ok(result.bytesFreed > 0 && result.bytesFreed < result.bytesToFree);
-  assert.deepEqual((await store.list()).map((i) => i.id), [used.id]);
+  assert.deepEqual(new Set((await store.list()).map((i) => i.id)), new Set([busybox.id, used.id]));
 
   const blobs = new Set(await readdir(join(store.root, 'blobs', 'sha256')));
   const layers = new Set(await readdir(join(store.root, 'layers', 'sha256')));
   const hex = (d: string): string => d.slice(7);
-  for (const d of [unused.id, unused.manifestDigest, unused.layers[1] ?? '', busybox.id, busybox.manifestDigest]) assert.ok(!blobs.has(hex(d)), `blob ${d} of a removed image is gone`);
+  for (const d of [unused.id, unused.manifestDigest, unused.layers[1] ?? '']) assert.ok(!blobs.has(hex(d)), `blob ${d} of a removed image is gone`);
   assert.ok(!layers.has(hex(unused.layers[1] ?? '')), 'the unused image\'s own layer dir is gone');
-  assert.deepEqual(blobs, new Set([used.id, used.manifestDigest, ...used.layers].map(hex)), 'exactly the used image\'s blobs remain');
-  assert.deepEqual(layers, new Set(used.layers.map(hex)), 'exactly its unpacked layers remain (busybox\'s too: shared)');
+  assert.deepEqual(blobs, new Set([used.id, used.manifestDigest, ...used.layers, busybox.id, busybox.manifestDigest].map(hex)), 'exactly the blobs of the used image and of busybox remain');
+  assert.deepEqual(layers, new Set(used.layers.map(hex)), 'exactly the used image\'s unpacked layers remain (busybox\'s is shared)');
 
   // The pod still runs from its rootfs, extra layer and shared busybox layer alike.
   assert.equal((await node.kubectl(['exec', 'gc-user', '--', 'cat', '/used.txt'])).trim(), 'used');
@@ -106,7 +108,10 @@ test('deleting the pod makes its image collectable', async () => {
     return r.removed.length ? r : undefined;
   });
   assert.equal(result.removed.length, 1);
-  assert.deepEqual(await store.list(), []);
-  assert.deepEqual(await readdir(join(store.root, 'blobs', 'sha256')), []);
-  assert.deepEqual(await readdir(join(store.root, 'layers', 'sha256')), []);
+  const busybox = await store.resolve('busybox');
+  assert.ok(busybox?.pinned);
+  assert.deepEqual((await store.list()).map((i) => i.id), [busybox.id], 'only the pinned busybox is left');
+  const hex = (d: string): string => d.slice(7);
+  assert.deepEqual(new Set(await readdir(join(store.root, 'blobs', 'sha256'))), new Set([busybox.id, busybox.manifestDigest, ...busybox.layers].map(hex)));
+  assert.deepEqual(new Set(await readdir(join(store.root, 'layers', 'sha256'))), new Set(busybox.layers.map(hex)));
 });

@@ -4,10 +4,13 @@ export interface ImagesFlags {
   dataDir: string;
 }
 
-/** `flotilla images import FILE [--name REF]`: imports an OCI-layout or docker-save tar into `<data-dir>/images`. */
-export async function importImages(file: string, flags: ImagesFlags & { name?: string }): Promise<void> {
+/**
+ * `flotilla images import FILE [--name REF] [--no-pin]`: imports an OCI-layout or docker-save tar
+ * into `<data-dir>/images`, pinned (kept by image GC) unless --no-pin.
+ */
+export async function importImages(file: string, flags: ImagesFlags & { name?: string; pin?: boolean }): Promise<void> {
   const store = await openStore(flags.dataDir);
-  const records = await store.importArchive(file, { defaultName: flags.name });
+  const records = await store.importArchive(file, { defaultName: flags.name, pinned: flags.pin !== false });
   for (const r of records) process.stdout.write(`imported ${r.names.join(', ') || '<unnamed>'} ${r.id}\n`);
 }
 

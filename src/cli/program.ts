@@ -106,7 +106,8 @@ export function buildProgram(): Command {
   const images = program.command('images').description('manage the node\'s images');
   images.command('import <file>').description('import an OCI-layout or docker-save tar archive')
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--name <ref>', 'name for images the archive leaves unnamed')
-    .action(async (file: string, flags: { dataDir: string; name?: string }) => (await import('./images.js')).importImages(file, flags));
+    .option('--no-pin', 'let image garbage collection remove the images (imported images are pinned by default)')
+    .action(async (file: string, flags: { dataDir: string; name?: string; pin?: boolean }) => (await import('./images.js')).importImages(file, flags));
   images.command('pull <ref>').description('pull an image from its registry (mirrors and credentials from <data-dir>/registries.yaml)')
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--creds <user:password>', 'registry credentials')
     .action(async (ref: string, flags: { dataDir: string; creds?: string }) => (await import('./images.js')).pullImage(ref, flags));

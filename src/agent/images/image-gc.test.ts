@@ -124,6 +124,14 @@ test('an image used after the run began (a pod starting now) is not collected', 
   assert.deepEqual((await gc.run()).removed, []);
 });
 
+test('pinned images (imports: the node\'s offline copies) are never collected', async () => {
+  const store = new FakeStore([{ ...image('offline', 500, 60), pinned: true }, image('pulled', 100, 60)], { capacityBytes: 1000, availableBytes: 0 });
+  const { gc, events } = collector(store);
+  assert.deepEqual((await gc.run()).removed, ['pulled']);
+  assert.deepEqual(store.images.map((i) => i.id), ['offline']);
+  assert.match(events.join('\n'), /FreeDiskSpaceFailed/);
+});
+
 test('failing runs: logged; ImageGCFailed after five in a row, as the kubelet', async () => {
   const store = new FakeStore([], { capacityBytes: 1000, availableBytes: 0 });
   const events: string[] = [];

@@ -167,12 +167,12 @@ export class ImageGarbageCollector {
   }
 
   /**
-   * Images that may go, least recently used first (then the oldest): not in use, not used since
-   * this run began (a pod starting now), and at least minAge old. Pure given the store's times.
+   * Images that may go, least recently used first (then the oldest): not pinned, not in use, not
+   * used since this run began (a pod starting now), and at least minAge old. Pure given the store's times.
    */
   candidates(images: readonly ImageRecord[], inUse: ReadonlySet<string>, began: number): ImageRecord[] {
     return images
-      .filter((i) => !inUse.has(i.id) && this.o.store.lastUsed(i) < began && began - Date.parse(i.createdAt) >= this.policy.minAgeMs)
+      .filter((i) => !i.pinned && !inUse.has(i.id) && this.o.store.lastUsed(i) < began && began - Date.parse(i.createdAt) >= this.policy.minAgeMs)
       .sort((a, b) => this.o.store.lastUsed(a) - this.o.store.lastUsed(b) || Date.parse(a.createdAt) - Date.parse(b.createdAt));
   }
 

@@ -61,15 +61,16 @@ export class ImageStore implements ImageService {
   /**
    * Imports an OCI-layout tar or a `docker save` tar. Every image in it is added (digests verified);
    * `defaultName` names images the archive leaves unnamed or names only by tag. A name already on
-   * another image moves to the new one. Returns the imported records.
+   * another image moves to the new one. The images are pinned (never garbage-collected) unless
+   * `pinned` is false. Returns the imported records.
    */
-  async importArchive(file: string, opts: { defaultName?: string } = {}): Promise<ImageRecord[]> {
+  async importArchive(file: string, opts: { defaultName?: string; pinned?: boolean } = {}): Promise<ImageRecord[]> {
     const tmp = join(this.root, 'tmp', `import-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp, { recursive: true });
     try {
       const found = await readArchive(file, tmp, opts.defaultName);
       const records: ImageRecord[] = [];
-      for (const img of found) records.push(await this.addImage(img));
+      for (const img of found) records.push(await this.addImage(img, { pinned: opts.pinned ?? true }));
       return records;
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -211,11 +212,11 @@ export class ImageStore implements ImageService {
    * the caller has checked every blob's digest while writing it (registry pulls); `source` marks
    * pulled images (imported ones have none). Also used by importArchive.
    */
-  addImage(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull' } = {}): Promise<ImageRecord> {
+  addImage(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull'; pinned?: boolean } = {}): Promise<ImageRecord> {
     return this.exclusive(() => this.addImageNow(img, opts));
   }
 
-  private async addImageNow(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull' }): Promise<ImageRecord> {
+  private async addImageNow(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull'; pinned?: boolean }): Promise<ImageRecord> {
     const blobDir = join(this.root, 'blobs', 'sha256');
     await mkdir(blobDir, { recursive: true });
     let size = 0;
@@ -231,6 +232,7 @@ export class ImageStore implements ImageService {
       layers: img.layerDigests, config: img.config, size, createdAt: new Date(this.now()).toISOString(),
       ...(img.indexDigests?.length ? { indexDigests: img.indexDigests } : {}),
       ...(opts.source ? { source: opts.source } : {}),
+      ...(opts.pinned ? { pinned: true } : {}),
     };
     await this.update((images) => {
       const others = images

@@ -32,6 +32,12 @@ export interface ImageRecord {
    * offline copy: imagePullPolicy Always uses them without asking a registry.
    */
   source?: 'pull';
+  /**
+   * Never removed by image GC (`images rm` still removes it). Imported images are pinned unless the
+   * import says otherwise: like k3s's airgap images, they are the node's offline copy and may not
+   * be pullable again.
+   */
+  pinned?: boolean;
 }
 
 /** What the pod workers need from the image store. */
