@@ -1,11 +1,10 @@
 /**
- * Entry of one write worker thread: prepares the creates the main thread sends, a batch at a time,
- * and answers each batch with one message (stored bytes transferred). Keeps no objects between
- * batches.
+ * Entry of one write worker thread: prepares the creates the main thread sends (in batches) and
+ * answers each one (stored bytes transferred). Keeps no objects between jobs.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { prepareCreate } from './prepare-create.js';
-import type { CreateJob, CreateOutcome, WriteWorkerConfig } from './protocol.js';
+import type { CreateJob, WriteWorkerConfig } from './protocol.js';
 
 const config = workerData as WriteWorkerConfig;
 const port = parentPort;
@@ -15,13 +14,15 @@ port.on('message', (jobs: CreateJob[]) => {
   void answer(jobs);
 });
 
+/**
+ * Answers each job as soon as it is prepared (not once the whole batch is): the main thread then
+ * writes and answers the first creates while this thread prepares the rest, instead of the two
+ * threads taking turns.
+ */
 async function answer(jobs: CreateJob[]): Promise<void> {
-  const outcomes: CreateOutcome[] = [];
-  const transfer: ArrayBuffer[] = [];
   for (const job of jobs) {
     const outcome = await prepareCreate(job, config);
-    if (outcome.kind === 'prepared' && outcome.prepared.bytes.byteLength > 0) transfer.push(outcome.prepared.bytes.buffer as ArrayBuffer);
-    outcomes.push(outcome);
+    const bytes = outcome.kind === 'prepared' ? outcome.prepared.bytes : undefined;
+    port?.postMessage([outcome], bytes && bytes.byteLength > 0 ? [bytes.buffer as ArrayBuffer] : []);
   }
-  port?.postMessage(outcomes, transfer);
 }
