@@ -45,14 +45,34 @@ export async function parseDocument(body: Buffer, type: 'json' | 'yaml'): Promis
   } catch {
     throw errors.badRequest('error converting YAML to JSON: yaml: invalid leading UTF-8 octet');
   }
-  if (text.trim() === '') throw errors.badRequest('the request body is empty');
-  const yaml = type === 'yaml' ? await (yamlModule ??= import('yaml')) : undefined;
+  if (type === 'json') return parseJson(text);
+  if (isBlank(text)) throw errors.badRequest('the request body is empty');
+  const yaml = await (yamlModule ??= import('yaml'));
   try {
-    return yaml ? yaml.parse(text, { maxAliasCount: 100 }) : JSON.parse(text);
+    return yaml.parse(text, { maxAliasCount: 100 });
   } catch (e) {
-    const detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw errors.badRequest(type === 'json' ? `couldn't get version/kind; json parse error: ${detail}` : `error converting YAML to JSON: ${detail}`);
+    throw errors.badRequest(`error converting YAML to JSON: ${firstLine(e)}`);
   }
+}
+
+/** parseDocument for JSON already decoded to text (decodeObject also scans it for duplicate keys). */
+export function parseJson(text: string): unknown {
+  if (isBlank(text)) throw errors.badRequest('the request body is empty');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${firstLine(e)}`);
+  }
+}
+
+/** `text.trim() === ''`, without trimming a body that starts like a document. */
+function isBlank(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c !== 0x7b && c !== 0x5b && text.trim() === '';
+}
+
+function firstLine(e: unknown): string {
+  return e instanceof Error ? e.message.split('\n')[0] : String(e);
 }
 
 /** True for a plain object (not null, not an array). */

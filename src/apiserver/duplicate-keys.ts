@@ -2,54 +2,124 @@
  * Paths of keys that appear twice in one JSON object (`JSON.parse` silently keeps the last), for
  * fieldValidation Strict (400) and Warn (a warning), as Kubernetes' strict decoder reports them:
  * `duplicate field "data"`. Expects syntactically valid JSON (run after JSON.parse succeeded).
+ *
+ * Every create body goes through this, so it scans char codes and allocates next to nothing:
+ * keys are compared in place in the text against the earlier keys of the same object (offsets
+ * kept in one flat array), decoded only when they hold escapes, and paths are built only for a
+ * duplicate. An object with many keys switches to a Set of decoded keys.
  */
+const MANY_KEYS = 32;
+
 export function duplicateJsonKeys(text: string): string[] {
   const found: string[] = [];
-  // One frame per open object or array: its keys so far and the path leading to it.
-  const stack: { keys: Set<string> | undefined; path: string; key: string | undefined; index: number }[] = [];
-  let i = 0;
+  // One frame per open object or array. For an object: where its keys start in `keys`, and the
+  // offset in `keys` of its current key (-1 before the first); for an array: its item index.
+  const isObject: boolean[] = [];
+  const keysFrom: number[] = [];
+  const currentKey: number[] = [];
+  const index: number[] = [];
+  const many: (Set<string> | undefined)[] = [];
+  // Keys of the open objects, three numbers each: start and end of the raw text between the quotes, 1 when escaped.
+  const keys: number[] = [];
+  let depth = 0;
   const n = text.length;
-  const childPath = (): string => {
-    const top = stack[stack.length - 1];
-    if (!top) return '';
-    const part = top.keys ? top.key ?? '' : `[${top.index}]`;
-    return top.keys ? (top.path ? `${top.path}.${part}` : part) : `${top.path}${part}`;
-  };
+  // Where the next backslash is (n when none): strings before it end at the next quote.
+  let nextBackslash = -1;
+  let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) { // string
-      let j = i + 1;
-      let escaped = false;
-      for (; j < n; j++) {
-        const d = text.charCodeAt(j);
-        if (escaped) escaped = false;
-        else if (d === 0x5c) escaped = true;
-        else if (d === 0x22) break;
+    if (c === 0x22) { // a string
+      if (nextBackslash <= i) { nextBackslash = text.indexOf('\\', i + 1); if (nextBackslash < 0) nextBackslash = n; }
+      let j = text.indexOf('"', i + 1);
+      if (j < 0) j = n;
+      const escaped = nextBackslash < j;
+      if (escaped) {
+        for (j = i + 1; j < n; j++) {
+          const d = text.charCodeAt(j);
+          if (d === 0x5c) j++; else if (d === 0x22) break;
+        }
       }
-      const top = stack[stack.length - 1];
-      // A string directly followed by ':' inside an object is a key.
-      let k = j + 1;
-      while (k < n && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x0a || text.charCodeAt(k) === 0x0d || text.charCodeAt(k) === 0x09)) k++;
-      if (top?.keys && text.charCodeAt(k) === 0x3a) {
-        const raw = text.slice(i + 1, j);
-        const key = raw.includes('\\') ? JSON.parse(`"${raw}"`) as string : raw;
-        if (top.keys.has(key)) found.push(top.path ? `${top.path}.${key}` : key);
-        top.keys.add(key);
-        top.key = key;
+      if (depth > 0 && isObject[depth - 1]) {
+        // A string directly followed by ':' inside an object is a key.
+        let k = j + 1;
+        let e = text.charCodeAt(k);
+        while (e === 0x20 || e === 0x0a || e === 0x0d || e === 0x09) e = text.charCodeAt(++k);
+        if (e === 0x3a) {
+          const top = depth - 1;
+          if (isRepeated(text, keys, keysFrom[top], i + 1, j, escaped, many, top)) found.push(pathOf(text, keys, isObject, currentKey, index, depth, i + 1, j, escaped));
+          currentKey[top] = keys.length;
+          keys.push(i + 1, j, escaped ? 1 : 0);
+        }
       }
       i = j + 1;
       continue;
     }
     if (c === 0x7b || c === 0x5b) {
-      const path = childPath();
-      stack.push({ keys: c === 0x7b ? new Set() : undefined, path, key: undefined, index: 0 });
+      isObject[depth] = c === 0x7b;
+      keysFrom[depth] = keys.length;
+      currentKey[depth] = -1;
+      index[depth] = 0;
+      many[depth] = undefined;
+      depth++;
     } else if (c === 0x7d || c === 0x5d) {
-      stack.pop();
-    } else if (c === 0x2c) {
-      const top = stack[stack.length - 1];
-      if (top && !top.keys) top.index++;
+      depth--;
+      if (isObject[depth]) keys.length = keysFrom[depth];
+    } else if (c === 0x2c && depth > 0 && !isObject[depth - 1]) {
+      index[depth - 1]++;
     }
     i++;
   }
   return found;
+}
+
+/** Whether key text[start, end) repeats an earlier key of the object whose keys begin at keys[from]. */
+function isRepeated(text: string, keys: number[], from: number, start: number, end: number, escaped: boolean, many: (Set<string> | undefined)[], frame: number): boolean {
+  let set = many[frame];
+  if (set === undefined && keys.length - from >= 3 * MANY_KEYS) {
+    set = new Set();
+    for (let p = from; p < keys.length; p += 3) set.add(keyText(text, keys[p], keys[p + 1], keys[p + 2] === 1));
+    many[frame] = set;
+  }
+  if (set !== undefined) {
+    const key = keyText(text, start, end, escaped);
+    if (set.has(key)) return true;
+    set.add(key);
+    return false;
+  }
+  const len = end - start;
+  for (let p = from; p < keys.length; p += 3) {
+    const s = keys[p];
+    const e = keys[p + 1];
+    if (escaped || keys[p + 2] === 1) {
+      if (keyText(text, s, e, keys[p + 2] === 1) === keyText(text, start, end, escaped)) return true;
+      continue;
+    }
+    if (e - s !== len) continue;
+    let q = 0;
+    while (q < len && text.charCodeAt(s + q) === text.charCodeAt(start + q)) q++;
+    if (q === len) return true;
+  }
+  return false;
+}
+
+function keyText(text: string, start: number, end: number, escaped: boolean): string {
+  const raw = text.slice(start, end);
+  return escaped ? JSON.parse(`"${raw}"`) as string : raw;
+}
+
+/** The reported path of the repeated key text[start, end) in the innermost open object (frames 0..depth-1). */
+function pathOf(text: string, keys: number[], isObject: boolean[], currentKey: number[], index: number[], depth: number, start: number, end: number, escaped: boolean): string {
+  // Each frame's own path comes from its parent: `parent.key`, `key` under the root, `parent[i]`.
+  let path = '';
+  for (let f = 0; f < depth - 1; f++) {
+    if (isObject[f]) {
+      const k = currentKey[f];
+      const part = k < 0 ? '' : keyText(text, keys[k], keys[k + 1], keys[k + 2] === 1);
+      path = path ? `${path}.${part}` : part;
+    } else {
+      path = `${path}[${index[f]}]`;
+    }
+  }
+  const key = keyText(text, start, end, escaped);
+  return path ? `${path}.${key}` : key;
 }

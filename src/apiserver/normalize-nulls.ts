@@ -20,7 +20,8 @@ export function normalizeNulls(value: unknown, type: TypeInfo | undefined): void
   }
   if (typeof value !== 'object' || value === null) return;
   const obj = value as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
+  // for-in: no key array per object (deleting the current key while iterating is fine).
+  for (const key in obj) {
     const child = obj[key];
     if (child === null) {
       delete obj[key];

@@ -6,7 +6,7 @@ import { errors } from '../../api/errors.js';
 import { checkStructure, typeInfoFor } from '../../api/schema/index.js';
 import { duplicateJsonKeys } from '../duplicate-keys.js';
 import { normalizeNulls } from '../normalize-nulls.js';
-import { isPlainObject, mediaType, parseDocument } from '../body.js';
+import { isPlainObject, mediaType, parseDocument, parseJson } from '../body.js';
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
@@ -24,10 +24,14 @@ export function fieldValidationOf(query: URLSearchParams): FieldValidation {
 export async function decodeObject(body: Buffer, contentType: string | undefined, rt: ResourceType, validation: FieldValidation): Promise<{ obj: KubeObject; warnings: string[] }> {
   const type = mediaType(contentType);
   let doc: unknown;
-  const duplicates: string[] = [];
+  let duplicates: string[] = [];
+  // Only JSON without a `null` token can skip normalizeNulls (YAML spells null several ways).
+  let mayHoldNulls = true;
   if (type === 'application/json' || type === '') {
-    doc = await parseDocument(body, 'json');
-    if (validation !== 'Ignore') duplicates.push(...duplicateJsonKeys(body.toString('utf8')));
+    const text = body.toString('utf8');
+    doc = parseJson(text);
+    if (validation !== 'Ignore') duplicates = duplicateJsonKeys(text);
+    mayHoldNulls = text.includes('null');
   } else if (type === 'application/yaml') {
     doc = await parseDocument(body, 'yaml');
   } else if (type === 'application/vnd.kubernetes.protobuf') {
@@ -39,13 +43,16 @@ export async function decodeObject(body: Buffer, contentType: string | undefined
   if (duplicates.length > 0 && validation === 'Strict') {
     throw errors.badRequest(`strict decoding error: ${duplicates.map((f) => `duplicate field "${f}"`).join(', ')}`);
   }
-  const result = checkObject(doc, rt, validation);
-  result.warnings.push(...duplicates.map((f) => `duplicate field "${f}"`));
+  const result = checkObject(doc, rt, validation, mayHoldNulls);
+  for (const f of duplicates) result.warnings.push(`duplicate field "${f}"`);
   return result;
 }
 
-/** Checks an already-parsed document as decodeObject does. */
-export function checkObject(doc: unknown, rt: ResourceType, validation: FieldValidation): { obj: KubeObject; warnings: string[] } {
+/**
+ * Checks an already-parsed document as decodeObject does. `mayHoldNulls` false (the JSON text
+ * had no `null`) skips the walk that drops null fields.
+ */
+export function checkObject(doc: unknown, rt: ResourceType, validation: FieldValidation, mayHoldNulls = true): { obj: KubeObject; warnings: string[] } {
   if (!isPlainObject(doc)) throw errors.badRequest('the body must be a JSON or YAML object');
   const expected = apiVersionOf(rt.group, rt.version);
   if (doc.apiVersion === undefined && doc.kind === undefined) {
@@ -63,7 +70,7 @@ export function checkObject(doc: unknown, rt: ResourceType, validation: FieldVal
   if (!isPlainObject(doc.metadata)) throw errors.badRequest('metadata must be an object');
   const obj = doc as KubeObject;
   const gvk = { group: rt.group, version: rt.version, kind: rt.kind };
-  normalizeNulls(obj, typeInfoFor(gvk));
+  if (mayHoldNulls) normalizeNulls(obj, typeInfoFor(gvk));
   if (!isPlainObject(obj.metadata)) obj.metadata = {};
   // Unknown fields are dropped, as Kubernetes' typed decoding does (Strict rejects them below).
   const result = checkStructure(gvk, obj, { prune: true });

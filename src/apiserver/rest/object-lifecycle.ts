@@ -4,9 +4,17 @@ import type { ResourceType } from '../../api/resource-type.js';
 import { deepEqual } from '../../api/deep-equal.js';
 import { errors } from '../../api/errors.js';
 
-/** Kubernetes' timestamp form: RFC 3339 at second precision, UTC. */
+let lastSecond = NaN;
+let lastTimestamp = '';
+
+/** Kubernetes' timestamp form: RFC 3339 at second precision, UTC. (Formatted once per second.) */
 export function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastTimestamp = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    lastSecond = second;
+  }
+  return lastTimestamp;
 }
 
 /**
