@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Logger } from 'pino';
-import { loadNativeMalloc } from './native-malloc.js';
+import { loadNativeMalloc, type NativeMalloc } from './native-malloc.js';
 
 export interface IdleMemoryReducerOptions {
   /** How often to look (default 10 s). */
@@ -59,9 +59,13 @@ export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop
   return { stop: () => clearInterval(timer), tick };
 }
 
-function addonTrim(log?: Pick<Logger, 'debug'>): (() => void) | null {
-  const malloc = loadNativeMalloc(log);
-  return malloc ? () => { malloc.trim(); } : null;
+/** malloc_trim through the addon, loaded at the first trim (not on the startup path). */
+function addonTrim(log?: Pick<Logger, 'debug'>): () => void {
+  let malloc: NativeMalloc | undefined | null = null;
+  return () => {
+    if (malloc === null) malloc = loadNativeMalloc(log);
+    malloc?.trim();
+  };
 }
 
 function fullGc(): () => void {
