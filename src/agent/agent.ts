@@ -54,7 +54,7 @@ export interface AgentOptions {
   podCIDR?: string;
   /** Blackhole routes for the cluster ranges (default 10.42.0.0/16 and 10.43.0.0/16; [] for none). */
   blackholeRoutes?: string[];
-  /** Concurrent pod workers (default 8; a deleting pod holds one for its grace period). */
+  /** Concurrent pod workers (default 16: a pod start mostly waits on helper processes; 100-pod burst 6.2-7.2 s vs 9.0-10.2 s with 8, shared host; a deleting pod holds one for its grace period). */
   workers?: number;
   /** Port of the agent's HTTPS server (container logs); default 10250 (a free port when taken), 0 = any free port. */
   serverPort?: number;
@@ -174,7 +174,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   let controller: RunningController;
   try {
     controller = await runController({
-      name: 'pod-workers', queue, log, workers: o.workers ?? 8, sources: [{ informer }],
+      name: 'pod-workers', queue, log, workers: o.workers ?? 16, sources: [{ informer }],
       reconcile: async (key) => workers.reconcile(`${key.namespace}/${key.name}`, informer.get(key.namespace, key.name)),
     });
   } catch (err) {
