@@ -1,10 +1,22 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { runCommand } from '../run-command.js';
 
 /** Mount points of this process's mount namespace (from /proc/self/mountinfo, octal escapes decoded). */
 export async function mountPoints(): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
   return text.split('\n').filter(Boolean).map((l) => (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+}
+
+/**
+ * Whether `path` is a mount point, by its device differing from its directory's (true for the nsfs
+ * bind mounts of pinned namespaces and any mount of another file system; a bind mount from the same
+ * file system is not seen). No /proc/self/mountinfo read: that costs ~1 ms per read at 400 mounts and
+ * grows with every pod. false when it does not exist.
+ */
+export async function isMountedFromOtherDevice(path: string): Promise<boolean> {
+  const [file, dir] = await Promise.all([stat(path).catch(() => undefined), stat(dirname(path)).catch(() => undefined)]);
+  return !!file && !!dir && file.dev !== dir.dev;
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxS
 import { runCommand } from '../run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon } from './conmon.js';
-import { ensurePrivateMount, mountPoints, unmount, unmountAllUnder } from './mounts.js';
+import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
 import { buildOciSpec, resolveUser } from './oci-spec.js';
 import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
 
@@ -147,8 +147,8 @@ export class OciRuntime implements ContainerRuntime {
    */
   private async adoptSandbox(spec: SandboxSpec): Promise<Sandbox | undefined> {
     const ns = podNamespacePaths(this.dirs.ns, spec.uid);
-    const mounted = new Set(await mountPoints());
-    if (![ns.net, ns.ipc, ns.uts].every((p) => mounted.has(p))) return undefined;
+    const mounted = await Promise.all([ns.net, ns.ipc, ns.uts].map(isMountedFromOtherDevice));
+    if (!mounted.every(Boolean)) return undefined;
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
     const ip = await this.opts.network.findIP(spec.uid);
