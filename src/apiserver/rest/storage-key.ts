@@ -23,7 +23,18 @@ export function encodeObject(obj: KubeObject): Buffer {
   // Integer-like keys (`{"10": ...}`) would go first in the object above: leave them to JSON.stringify.
   const digit = body.charCodeAt(2);
   if (digit >= 0x30 && digit <= 0x39) return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
-  return Buffer.from(`{${member('apiVersion', apiVersion)}${member('kind', kind)}"metadata":${objectJson(metadata)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`);
+  return Buffer.from(`{${member('apiVersion', apiVersion)}${member('kind', kind)}"metadata":${metadataJson(metadata as Record<string, unknown>, managedFields)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`);
+}
+
+/** JSON.stringify(metadata) with its managedFields' FieldsV1 text written as it is. */
+function metadataJson(metadata: Record<string, unknown>, managedFields: unknown[]): string {
+  let last: string | undefined;
+  for (const k in metadata) last = k;
+  if (last !== 'managedFields') return objectJson(metadata);
+  // The usual case (a create appends managedFields): the other fields in one JSON.stringify.
+  const { managedFields: _, ...others } = metadata;
+  const json = JSON.stringify(others);
+  return `${json.length > 2 ? `${json.slice(0, -1)},` : '{'}"managedFields":${managedFieldsJson(managedFields)}}`;
 }
 
 /** `"key":<json>,` as JSON.stringify writes an object member ('' for undefined, which it leaves out). */
