@@ -8,7 +8,7 @@
  *   serial: N pods one at a time (the session-2 measurement), median / p90.
  * A warm-up pod (it creates the bridge) runs first and is excluded. Prints one JSON line per phase.
  * Removes every container, mount, netns and the bridge at the end.
- * `--workers N` sets the agent's concurrent pod workers (default the agent's, 8).
+ * `--workers N` sets the agent's concurrent pod workers (default the agent's, 16).
  * Usage: node --import tsx bench/pod-start-bench.ts [--phases paced,burst] [--paced 50] [--rate 5] [--burst 100] [--serial 20] [--workers N]
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
