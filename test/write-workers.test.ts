@@ -10,6 +10,14 @@ import { createApiHandler, type ApiHandler } from '../src/apiserver/api-handler.
 import { WriteWorkerPool, spawnWriteWorker } from '../src/apiserver/write-workers/write-worker-pool.js';
 import type { CreateJob } from '../src/apiserver/write-workers/protocol.js';
 
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
 const NOW = new Date('2026-03-04T05:06:07.890Z');
 const ADMIN = { name: 'admin', groups: ['system:masters', 'system:authenticated'] };
 
@@ -113,12 +121,21 @@ async function run(api: Api): Promise<{ answers: string[]; stored: string[] }> {
 
 test('creates through write workers answer and store byte for byte what the main thread does', async () => {
   let prepared = 0;
+  let pool: WriteWorkerPool | undefined;
   const original = WriteWorkerPool.prototype.prepare;
+  const originalReady = WriteWorkerPool.prototype.ready;
   WriteWorkerPool.prototype.prepare = function (job) { prepared++; return original.call(this, job); };
+  WriteWorkerPool.prototype.ready = function () { pool = this; return originalReady.call(this); };
   try {
     const main = await startApi(0);
     const workers = await startApi(1);
     try {
+      // The first create starts the worker (and is served on the main thread): the same on both.
+      const warm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warm"}}';
+      await send(main, 'POST', '/api/v1/namespaces/default/configmaps', warm);
+      await send(workers, 'POST', '/api/v1/namespaces/default/configmaps', warm);
+      await until(() => pool?.ready() === true, 'the worker');
+      prepared = 0;
       const a = await run(main);
       assert.equal(prepared, 0);
       const b = await run(workers);
@@ -136,6 +153,7 @@ test('creates through write workers answer and store byte for byte what the main
     }
   } finally {
     WriteWorkerPool.prototype.prepare = original;
+    WriteWorkerPool.prototype.ready = originalReady;
   }
 });
 
@@ -166,6 +184,8 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
   const spawned: Worker[] = [];
   const crashes: unknown[] = [];
   const pool = new WriteWorkerPool({ size: 1, config: CONFIG, respawnDelayMs: 10, onCrash: (e) => crashes.push(e), spawn: (c) => { const w = spawnWriteWorker(c); spawned.push(w); return w; } });
+  assert.equal(spawned.length, 0, 'workers start on demand');
+  await until(() => pool.ready(), 'the worker');
   const first = await pool.prepare(job('a'));
   assert.equal(first.kind, 'prepared');
   const inFlight = [pool.prepare(job('b')), pool.prepare(job('c'))];
@@ -173,30 +193,45 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
   await spawned[0].terminate();
   for (const p of inFlight) await assert.rejects(p, (e: { code?: number; reason?: string }) => e.code === 503 && e.reason === 'ServiceUnavailable');
   assert.equal(crashes.length, 1);
-  for (let i = 0; i < 200 && !pool.available; i++) await new Promise((r) => setTimeout(r, 10));
+  await until(() => pool.threadIds.length === 1 && pool.ready(), 'a new worker');
   assert.equal(spawned.length, 2);
   const after = await pool.prepare(job('d'));
   assert.equal(after.kind, 'prepared');
   const exited = new Promise((r) => spawned[1].once('exit', r));
   await pool.close();
   await exited;
-  assert.equal(pool.available, false);
+  assert.equal(pool.ready(), false);
   await assert.rejects(pool.prepare(job('e')), (e: { code?: number }) => e.code === 503);
 });
 
-test('workers that keep dying at start are given up (creates take the main-thread path)', async () => {
+test('workers that keep dying are given up (creates take the main-thread path)', async () => {
   let starts = 0;
   const pool = new WriteWorkerPool({
     size: 1, config: CONFIG, respawnDelayMs: 1,
-    spawn: () => { starts++; return new Worker("require('node:worker_threads').parentPort.on('message', () => process.exit(3))", { eval: true }); },
+    spawn: () => {
+      starts++;
+      return new Worker("const { parentPort } = require('node:worker_threads'); parentPort.postMessage('ready'); parentPort.on('message', () => process.exit(3));", { eval: true });
+    },
   });
-  for (let i = 0; i < 3; i++) {
-    if (!pool.available) break;
+  for (let i = 1; i <= 3; i++) {
+    await until(() => pool.ready(), `worker ${i}`);
     await assert.rejects(pool.prepare(job(`x${i}`)), (e: { code?: number }) => e.code === 503);
-    for (let j = 0; j < 100 && !pool.available && starts <= i + 1; j++) await new Promise((r) => setTimeout(r, 5));
   }
   await new Promise((r) => setTimeout(r, 50));
+  assert.equal(pool.ready(), false);
   assert.equal(starts, 3);
-  assert.equal(pool.available, false);
+  await pool.close();
+});
+
+test('an idle worker is stopped and started again by the next create', async () => {
+  const pool = new WriteWorkerPool({ size: 1, config: CONFIG, idleStopMs: 100 });
+  await until(() => pool.ready(), 'the worker');
+  assert.equal((await pool.prepare(job('before'))).kind, 'prepared');
+  const first = pool.threadIds[0];
+  await until(() => pool.threadIds.length === 0, 'the idle stop');
+  assert.equal(pool.ready(), false); // starts it again
+  await until(() => pool.ready(), 'the restarted worker');
+  assert.notEqual(pool.threadIds[0], first);
+  assert.equal((await pool.prepare(job('after'))).kind, 'prepared');
   await pool.close();
 });

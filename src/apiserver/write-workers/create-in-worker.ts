@@ -19,12 +19,13 @@ const GENERATED_NAME_ATTEMPTS = 9;
  * cache) and whose served version is the stored one, answered as JSON (not a Table).
  */
 export function canCreateInWorker(pool: WriteWorkerPool | undefined, call: ResourceCall, contentType: string | undefined, format: 'json' | 'table'): pool is WriteWorkerPool {
-  if (!pool?.available || format !== 'json') return false;
+  if (!pool || format !== 'json') return false;
   const type = mediaType(contentType);
   if (type !== 'application/json' && type !== '') return false;
   const { rt } = call;
   if (rt.group === '' && rt.kind === 'Service') return false;
-  return servedApiVersion(rt) === rt.storageApiVersion;
+  // Last: ready() starts the workers when none runs (this create then stays on the main thread).
+  return servedApiVersion(rt) === rt.storageApiVersion && pool.ready();
 }
 
 /**

@@ -55,6 +55,9 @@ export interface PreparedCreate {
   warnings: string[];
 }
 
+/** A worker's first message: its modules are loaded, it takes jobs. */
+export const WORKER_READY = 'ready';
+
 /** Pool-wide settings every worker starts with (workerData). */
 export interface WriteWorkerConfig {
   defaultTolerationSeconds: { notReady: number; unreachable: number };
