@@ -19,10 +19,11 @@
 export const HELPER_SPAWNER_SCRIPT = String.raw`
 use strict; use warnings;
 use POSIX qw(:sys_wait_h);
-use Fcntl qw(F_SETFD O_WRONLY O_CREAT O_TRUNC O_RDONLY);
+use Fcntl qw(F_SETFD O_WRONLY O_CREAT O_TRUNC O_RDWR);
 use IO::Select;
-$SIG{PIPE} = 'IGNORE';
+# SIGPIPE stays default (children inherit an ignored one): writing to a gone agent ends the spawner.
 $SIG{CHLD} = sub {};
+sysopen(my $devnull, '/dev/null', O_RDWR) or die;
 $| = 1;
 binmode STDIN; binmode STDOUT;
 my $sel = IO::Select->new(\*STDIN);
@@ -58,44 +59,53 @@ sub todup {
   if ($src == $fd) { fcntl($fh, F_SETFD, 0) or die; }
   else { POSIX::dup2($src, $fd) // die; }
 }
-sub openout {
-  my ($spec, $pw, $fd) = @_;
-  if ($spec eq 'p') { todup($pw, $fd); return; }
-  my $path = $spec eq '-' ? '/dev/null' : unhex(substr($spec, 1));
-  sysopen(my $f, $path, O_WRONLY | O_CREAT | O_TRUNC, 0644) or die;
-  todup($f, $fd);
+sub outfh {
+  my ($spec) = @_;
+  return undef if $spec eq 'p';
+  return $devnull if $spec eq '-';
+  sysopen(my $f, unhex(substr($spec, 1)), O_WRONLY | O_CREAT | O_TRUNC, 0644) or return undef;
+  return $f;
 }
+# Everything is decoded, opened and put into %ENV here, before the fork: the child then only makes
+# system calls (each page it wrote would be copied: perl writes reference counts on every op).
 sub start {
   my ($id, $flags, $cwd, $stdin, $out, $err, $env, $file, @args) = @_;
   my $j = { id => $id, open => 0, errno => 0 };
   $jobs{$id} = $j;
+  my $path = unhex(substr($file, 1));
+  my @argv = map { unhex(substr($_, 1)) } @args;
+  my $dir = $cwd eq '-' ? undef : unhex($cwd);
+  my $setsid = $flags =~ /s/;
   my ($xr, $xw, $ir, $iw, $or, $ow, $er, $ew, $sr, $sw);
   my $ok = pipe($xr, $xw);
   $ok &&= pipe($ir, $iw) if $stdin ne '-';
   $ok &&= pipe($or, $ow) if $out eq 'p';
   $ok &&= pipe($er, $ew) if $err eq 'p';
   $ok &&= pipe($sr, $sw) if $flags =~ /3/;
+  my $fo = $out eq 'p' ? $ow : outfh($out);
+  my $fe = $err eq 'p' ? $ew : outfh($err);
+  $ok &&= defined($fo) && defined($fe);
+  my %saved = $env ne '-' ? %ENV : ();
+  %ENV = map { split(/=/, $_, 2) } split(/\0/, unhex(substr($env, 1))) if $env ne '-';
   my $pid = $ok ? fork() : undef;
+  if (defined $pid && $pid == 0) {
+    eval {
+      POSIX::setsid() if $setsid;
+      if (defined $dir) { chdir($dir) or die; }
+      todup($stdin eq '-' ? $devnull : $ir, 0);
+      todup($fo, 1);
+      todup($fe, 2);
+      todup($sw, 3) if $sw;
+      exec { $path } $path, @argv;
+    };
+    syswrite($xw, (($! + 0) || 1) . '');
+    POSIX::_exit(127);
+  }
+  %ENV = %saved if $env ne '-';
   if (!defined $pid) {
     print "X $id -1 0 " . (($! + 0) || 12) . "\n";
     delete $jobs{$id};
     return;
-  }
-  if ($pid == 0) {
-    eval {
-      $SIG{PIPE} = 'DEFAULT'; $SIG{CHLD} = 'DEFAULT';
-      POSIX::setsid() if $flags =~ /s/;
-      if ($cwd ne '-') { chdir(unhex($cwd)) or die; }
-      if ($stdin eq '-') { sysopen(my $n, '/dev/null', O_RDONLY) or die; todup($n, 0); } else { todup($ir, 0); }
-      openout($out, $ow, 1);
-      openout($err, $ew, 2);
-      todup($sw, 3) if $flags =~ /3/;
-      if ($env ne '-') { %ENV = map { split(/=/, $_, 2) } split(/\0/, unhex(substr($env, 1))); }
-      my $path = unhex(substr($file, 1));
-      exec { $path } $path, map { unhex(substr($_, 1)) } @args;
-    };
-    syswrite($xw, (($! + 0) || 1) . '');
-    POSIX::_exit(127);
   }
   $j->{pid} = $pid;
   $pidjob{$pid} = $j;
@@ -104,6 +114,7 @@ sub start {
   if ($stdin ne '-') {
     close $ir;
     my $data = unhex(substr($stdin, 1));
+    local $SIG{PIPE} = 'IGNORE'; # the command may exit without reading
     syswrite($iw, $data) if length $data;
     close $iw;
   }
