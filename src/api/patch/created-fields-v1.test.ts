@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createdFieldsV1Json } from './created-fields-v1.js';
 import { createdFieldSet } from './created-field-set.js';
 import { updateManagedFields, withManagedFields } from './managed-fields.js';
+import { rawFieldsV1Of } from './raw-fields-entry.js';
 import { RandomObjects } from './testing/random-object.js';
 import * as fx from './testing/type-fixture.js';
 import { typeInfoFor } from '../schema/index.js';
@@ -53,7 +54,7 @@ test('created FieldsV1 text equals the FieldSet path on random objects of every 
   assert.ok(compared > 5000);
 });
 
-test('a create records the same managedFields as before', () => {
+test('a create records the same managedFields as before, the FieldsV1 parsed only when read', () => {
   const random = new RandomObjects(7);
   const objects: KubeObject[] = [...samples(), ...RESOURCE_TYPES.map((rt) => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind }))] as KubeObject[];
   for (const obj of objects) {
@@ -66,9 +67,34 @@ test('a create records the same managedFields as before', () => {
       const expected = withManagedFields(obj, [{ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set, ...(subresource !== undefined && { subresource }), time: opts.now }]);
       const got = updateManagedFields(undefined, obj, opts);
       assert.equal(JSON.stringify(got), JSON.stringify(expected));
-      assert.deepEqual(got, expected);
+      assert.deepEqual(structuredClone(got), expected);
     }
   }
+});
+
+test('the lazy FieldsV1 entry behaves as a plain object and forgets its text once read or set', () => {
+  const obj = schemaFixtures.pod() as KubeObject;
+  delete obj.metadata.managedFields;
+  const opts = { manager: 'm', operation: 'Update' as const, apiVersion: 'v1', now: 't', type: typeOf(obj) };
+  const fresh = () => (updateManagedFields(undefined, obj, opts).metadata.managedFields ?? [])[0];
+  const entry = fresh();
+  const text = rawFieldsV1Of(entry);
+  assert.ok(text?.startsWith('{"f:metadata":'));
+  assert.deepEqual(Object.keys(entry), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
+  assert.deepEqual(structuredClone(entry).fieldsV1, JSON.parse(text));
+  // Reading it (here through structuredClone) materialises it: the text is no longer trusted.
+  assert.equal(rawFieldsV1Of(entry), undefined);
+  const read = fresh();
+  (read.fieldsV1 as Record<string, unknown>)['f:extra'] = {};
+  assert.equal(rawFieldsV1Of(read), undefined);
+  assert.ok(JSON.stringify(read).includes('"f:extra":{}'));
+  const set = fresh();
+  set.fieldsV1 = { 'f:x': {} };
+  assert.equal(rawFieldsV1Of(set), undefined);
+  assert.deepEqual({ ...set }.fieldsV1, { 'f:x': {} });
+  const spread = { ...fresh() };
+  assert.equal(rawFieldsV1Of(spread), undefined);
+  assert.deepEqual(spread.fieldsV1, JSON.parse(text));
 });
 
 test('a create of an object with no tracked field records no manager', () => {

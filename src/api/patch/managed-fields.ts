@@ -15,6 +15,7 @@ import { deepEqual, isObject } from './json-value.js';
 import { compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
 import { createdFieldsV1Json } from './created-fields-v1.js';
+import { entryWithRawFieldsV1 } from './raw-fields-entry.js';
 import { decodeManagedFields, encodeManagedFields, managerId, type Manager } from './managed-fields-codec.js';
 import { findConflicts, ignoredFieldsFilter, settleOwnership } from './ownership.js';
 
@@ -44,12 +45,8 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
     const json = createdFieldsV1Json(updated, opts.type, sub);
     const out = { ...updated, metadata: { ...updated.metadata } };
     if (json === undefined) delete out.metadata.managedFields;
-    else {
-      out.metadata.managedFields = [{
-        manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now,
-        fieldsType: 'FieldsV1', fieldsV1: JSON.parse(json) as object, ...(sub !== undefined && { subresource: sub }),
-      }];
-    }
+    // The text stays unparsed until someone reads it (encodeObject writes it as it is).
+    else out.metadata.managedFields = [entryWithRawFieldsV1({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, subresource: sub }, json)];
     return out;
   }
   const managers = managersForUpdate(old, updated, sub);

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
+import { rawFieldsV1Of } from '../../api/patch/raw-fields-entry.js';
 
 /** The store key of one object: `/registry/<group>/<plural>/[<namespace>/]<name>`. */
 export function storageKey(rt: ResourceType, namespace: string, name: string): string {
@@ -12,10 +13,56 @@ export function storageKey(rt: ResourceType, namespace: string, name: string): s
  * resourceVersion without re-parsing).
  */
 export function encodeObject(obj: KubeObject): Buffer {
+  const managedFields = obj.metadata?.managedFields;
+  if (Array.isArray(managedFields) && managedFields.some((e) => rawFieldsV1Of(e) !== undefined)) return Buffer.from(withFieldsV1Text(obj, managedFields));
   // Decoded bodies often already start with apiVersion, kind, metadata: no reordered copy then.
   if (startsWithTypeAndMetadata(obj)) return Buffer.from(JSON.stringify(obj));
   const { apiVersion, kind, metadata, ...rest } = obj;
   return Buffer.from(JSON.stringify({ apiVersion, kind, metadata, ...rest }));
+}
+
+/** encodeObject's JSON for an object whose managedFields (a create's) still hold their FieldsV1 as text: written as it is. */
+function withFieldsV1Text(obj: KubeObject, managedFields: unknown[]): string {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const body = JSON.stringify(rest);
+  // Integer-like keys (`{"10": ...}`) go first in an object: leave those to JSON.stringify.
+  const digit = body.charCodeAt(2);
+  if (digit >= 0x30 && digit <= 0x39) return JSON.stringify({ apiVersion, kind, metadata, ...rest });
+  return `{${member('apiVersion', apiVersion)}${member('kind', kind)}"metadata":${metadataJson(metadata as Record<string, unknown>, managedFields)}${body.length > 2 ? `,${body.slice(1)}` : '}'}`;
+}
+
+/** JSON.stringify(metadata) with its managedFields' FieldsV1 text written as it is. */
+function metadataJson(metadata: Record<string, unknown>, managedFields: unknown[]): string {
+  let last: string | undefined;
+  for (const k in metadata) last = k;
+  if (last !== 'managedFields') return objectJson(metadata);
+  // The usual case (a create appends managedFields): the other fields in one JSON.stringify.
+  const { managedFields: _, ...others } = metadata;
+  const json = JSON.stringify(others);
+  return `${json.length > 2 ? `${json.slice(0, -1)},` : '{'}"managedFields":${managedFieldsJson(managedFields)}}`;
+}
+
+/** `"key":<json>,` as JSON.stringify writes an object member ('' for undefined, which it leaves out). */
+function member(key: string, value: unknown): string {
+  const json = JSON.stringify(value);
+  return json === undefined ? '' : `${JSON.stringify(key)}:${json},`;
+}
+
+/** JSON.stringify of an object; FieldsV1 kept as text is written as it is. */
+function objectJson(o: Record<string, unknown>, rawKey?: 'fieldsV1'): string {
+  let out = '';
+  for (const k in o) {
+    const json = k === rawKey ? rawFieldsV1Of(o) ?? JSON.stringify(o[k])
+      : k === 'managedFields' && rawKey === undefined && Array.isArray(o[k]) ? managedFieldsJson(o[k] as unknown[])
+      : JSON.stringify(o[k]);
+    if (json === undefined) continue;
+    out += `${out === '' ? '' : ','}${JSON.stringify(k)}:${json}`;
+  }
+  return `{${out}}`;
+}
+
+function managedFieldsJson(entries: unknown[]): string {
+  return `[${entries.map((e) => (rawFieldsV1Of(e) !== undefined ? objectJson(e as Record<string, unknown>, 'fieldsV1') : JSON.stringify(e) ?? 'null')).join(',')}]`;
 }
 
 /** Whether the first own keys are apiVersion, kind, metadata (all set), in that order. */
