@@ -46,10 +46,13 @@ class TextFieldsEntry {
     Object.defineProperty(this, 'fieldsV1', TextFieldsEntry.#fieldsV1);
     if (head.subresource !== undefined) self.subresource = head.subresource;
     this.#text = text;
+    // A plain object to everyone else (deep-equality checks compare prototypes); the private
+    // fields stay with the instance.
+    Object.setPrototypeOf(this, Object.prototype);
   }
 
   static textOf(entry: unknown): string | undefined {
-    return entry instanceof TextFieldsEntry && !entry.#read ? entry.#text : undefined;
+    return typeof entry === 'object' && entry !== null && #read in entry && !(entry as TextFieldsEntry).#read ? (entry as TextFieldsEntry).#text : undefined;
   }
 }
 
