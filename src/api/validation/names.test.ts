@@ -72,3 +72,15 @@ test('annotations may total at most 256 KiB', () => {
   const errs = validateAnnotations({ a: 'x'.repeat(256 * 1024) }, 'metadata.annotations');
   assert.deepEqual(errs.map((e) => e.message), ['Too long: must have at most 262144 bytes']);
 });
+
+test('qualified names: a remembered valid name answers the same, with a fresh array each time', () => {
+  for (let round = 0; round < 2; round++) {
+    const ok = isQualifiedName('example.com/owner');
+    assert.deepEqual(ok, []);
+    ok.push('caller-owned');
+    assert.equal(isQualifiedName('-bad').length, 1);
+    assert.equal(isQualifiedName('Example.com/owner').length, 1);
+  }
+  for (let i = 0; i < 5000; i++) assert.deepEqual(isQualifiedName(`k${i}`), []);
+  assert.deepEqual(isQualifiedName('example.com/owner'), []);
+});

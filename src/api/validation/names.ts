@@ -65,8 +65,21 @@ export function isDNS1035Label(value: string): string[] {
   return errs;
 }
 
+/** Qualified names seen valid lately: every pod repeats the same label and resource keys. */
+const validQualifiedNames = new Set<string>();
+
 /** Label keys, annotation keys, finalizer names: `[prefix/]name`. */
 export function isQualifiedName(value: string): string[] {
+  if (validQualifiedNames.has(value)) return [];
+  const errs = qualifiedNameErrors(value);
+  if (errs.length === 0) {
+    if (validQualifiedNames.size >= 4096) validQualifiedNames.clear();
+    validQualifiedNames.add(value);
+  }
+  return errs;
+}
+
+function qualifiedNameErrors(value: string): string[] {
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
