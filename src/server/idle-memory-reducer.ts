@@ -11,6 +11,8 @@ export interface IdleMemoryReducerOptions {
   idleUtilization?: number;
   /** While quiet, collect again after this long anyway (default 60 s): the watch cache forgets old events on a timer. */
   quietPeriodMs?: number;
+  /** For this long after the loop was last busy, collect on every quiet interval (default 120 s): the watch cache lets go of a burst's events 75-85 s after they happened, on its own timer. */
+  afterBurstMs?: number;
   /** Where to say (at debug, once) that the malloc addon is missing. */
   log?: Pick<Logger, 'debug'>;
   /** Tests: the event loop's utilization since the last call (default from perf_hooks), the collector (default a full V8 GC), the trim (default malloc_trim(0) through the addon, none without it), the clock. */
@@ -33,6 +35,10 @@ export interface IdleMemoryReducerOptions {
  * native addon). It runs one interval after each collection, not right after it: V8 frees the
  * Buffers' memory on a background sweeper after gc() returns, and a trim right away missed a
  * quarter of it. Figures in docs/dev/issue-2-foundation.md, "Session 3 — memory".
+ *
+ * For two minutes after a burst it collects on every quiet interval, not once a minute: the
+ * watch cache drops the burst's events (and their Buffers) 75-85 s after they happened, and with
+ * a minute between collections that memory came back anywhere from 85 to 145 s after the burst.
  */
 export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop(): void; tick(): void } {
   const collect = o.collect ?? fullGc();
@@ -41,14 +47,17 @@ export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop
   const now = o.now ?? Date.now;
   const quiet = o.idleUtilization ?? 0.05;
   const period = o.quietPeriodMs ?? 60_000;
+  const afterBurst = o.afterBurstMs ?? 120_000;
+  let lastBusy = Number.NEGATIVE_INFINITY;
   let busySinceLastGc = false;
   let trimDue = false;
   let lastGc = now();
   const tick = (): void => {
     // Busy again: the trim waits for the collection after this burst.
-    if (utilization() > quiet) { busySinceLastGc = true; trimDue = false; return; }
+    if (utilization() > quiet) { busySinceLastGc = true; lastBusy = now(); trimDue = false; return; }
     if (trimDue) { trimDue = false; trim?.(); }
-    if (!busySinceLastGc && now() - lastGc < period) return;
+    const settling = now() - lastBusy < afterBurst;
+    if (!busySinceLastGc && !settling && now() - lastGc < period) return;
     busySinceLastGc = false;
     lastGc = now();
     collect();
