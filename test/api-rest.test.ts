@@ -229,3 +229,19 @@ test('eviction takes one allowed disruption from the budget: a second eviction i
   assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/ev1')).status, 404);
   assert.equal((await api.request('GET', '/api/v1/namespaces/default/pods/ev2')).status, 200);
 });
+
+test('creates need an open namespace: 404 when missing, 403 once it is terminating', async () => {
+  assert.equal((await api.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } })).status, 201);
+  assert.equal((await api.request('POST', '/api/v1/namespaces/doomed/configmaps', cm('before'))).status, 201);
+  const missing = await api.request('POST', '/api/v1/namespaces/nowhere/configmaps', cm('x'));
+  assert.equal(missing.status, 404);
+  assert.equal(missing.json.details?.kind, 'namespaces');
+  const del = await api.request('DELETE', '/api/v1/namespaces/doomed');
+  assert.equal(del.status, 200, del.text);
+  // No namespace controller runs here: the kubernetes finalizer keeps it Terminating.
+  const refused = await api.request('POST', '/api/v1/namespaces/doomed/configmaps', cm('after'));
+  assert.equal(refused.status, 403, refused.text);
+  assert.equal(refused.json.reason, 'Forbidden');
+  assert.equal(refused.json.message, 'unable to create new content in namespace doomed because it is being terminated');
+  assert.equal((await api.request('POST', '/api/v1/namespaces/default/configmaps', cm('elsewhere'))).status, 201);
+});
