@@ -8,7 +8,7 @@ import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
 import { getStrategy } from '../api/kinds/index.js';
 import { openApiV3Index, openApiV3DocumentJson, openApiV2Json, negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from '../api/schema/index.js';
 import type { UserInfo } from './user-info.js';
-import { parseRequestInfo, type ResourceRequest } from './request-info.js';
+import { requestInfoOf, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
 import { Discovery } from './discovery.js';
 import { WatchCache } from './watch-cache.js';
@@ -81,11 +81,11 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     isReady: () => cache.ready,
     async close() { compactor.stop(); cache.stop(); await ctx.writeWorkers?.close(); },
     handleUpgrade(req, socket, head) {
-      void serveUpgrade(ctx, parseRequestInfo(req.method ?? 'GET', req.url ?? '/'), req, socket, head);
+      void serveUpgrade(ctx, requestInfoOf(req), req, socket, head);
     },
     handle(req, res, user) {
       const started = process.hrtime.bigint();
-      const info = parseRequestInfo(req.method ?? 'GET', req.url ?? '/');
+      const info = requestInfoOf(req);
       res.on('finish', () => metrics?.observe(info.isResource ? info.verb : 'nonresource', info.isResource ? info.resource : '', res.statusCode, started));
       const run = info.isResource && info.group === METRICS_GROUP ? metricsApi.serve(info, res) : info.isResource ? routeResource(ctx, info, req, res, user) : routeNonResource(discovery, info.path, req, res);
       run.catch((err: unknown) => {
