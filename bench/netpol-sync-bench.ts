@@ -34,6 +34,7 @@ import { runCommand } from '../src/agent/runtime/run-command.js';
 import { FakeClient } from '../src/client/testing/fake-client.js';
 import { compilePolicies, startNetworkPolicy, type SyncTiming } from '../src/netpol/index.js';
 import { NftSession } from '../src/nftables/nft-session.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');
@@ -54,20 +55,9 @@ const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') 
 const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
 const log = pino({ level: 'silent' });
 
-/** Deterministic random numbers (mulberry32): the same cluster on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function cluster(podCount: number, policyCount: number) {
-  const r = rng(podCount + policyCount);
+  const r = seededRandom(podCount + policyCount);
   const int = (n: number) => Math.floor(r() * n);
   const namespaces: Namespace[] = Array.from({ length: NAMESPACES }, (_, i) => ({
     apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}`, labels: { team: `t${i % 5}`, env: i % 2 ? 'prod' : 'dev' } },

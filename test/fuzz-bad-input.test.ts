@@ -15,6 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import YAML from 'yaml';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { apiRequest, fixture, type ApiResponse } from './helpers/e2e.js';
+import { seededRandom } from '../src/testing/seeded-random.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20251128);
 let server: TestServer;
@@ -32,17 +33,6 @@ after(async () => {
   await server?.stop();
 });
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const req = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   apiRequest(server, method, path, body, { headers, agent });
@@ -134,7 +124,7 @@ function mutate(text: string, rnd: () => number): string {
 }
 
 test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash the server or store half an object', async () => {
-  const rnd = prng(SEED);
+  const rnd = seededRandom(SEED);
   const before = await Promise.all(targets.map((t) => count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!)));
   const created = new Map<string, ApiResponse>();
   const statuses = new Map<number, number>();
@@ -210,7 +200,7 @@ test('wrong kind or apiVersion for the URL: 400 and nothing stored', async () =>
 
 test('unknown and duplicate fields: Strict is 400 naming the field, Warn is 201 with a Warning header, Ignore is silent', async () => {
   const before = await count('configmaps');
-  const rnd = prng(SEED + 1);
+  const rnd = seededRandom(SEED + 1);
   const paths: [string, (d: any, f: string) => void, string][] = [
     ['top', (d, f) => (d[f] = 1), ''],
     ['metadata', (d, f) => (d.metadata[f] = 'x'), 'metadata.'],
@@ -256,7 +246,7 @@ test('unknown and duplicate fields: Strict is 400 naming the field, Warn is 201 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 test('random names: valid DNS-1123 subdomains are created, all others are 422 on metadata.name', async () => {
-  const rnd = prng(SEED + 2);
+  const rnd = seededRandom(SEED + 2);
   const alphabet = 'abcxyz019-._ABZ /:%ä\u00e9';
   const names: string[] = [];
   for (let i = 0; i < 120; i++) {
@@ -294,7 +284,7 @@ test('random names: valid DNS-1123 subdomains are created, all others are 422 on
 });
 
 test('random label and field selectors: 200 List or 400 Status, known-bad ones are 400', async () => {
-  const rnd = prng(SEED + 3);
+  const rnd = seededRandom(SEED + 3);
   const parts = ['a', 'b', 'app', 'x.y/z', '=', '==', '!=', ',', ' in ', ' notin ', '(', ')', '!', ' ', 'v1', '-', '~', '%', '""', 'in', 'ä'];
   const statuses = new Map<number, number>();
   const selectors: string[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { duplicateJsonKeys } from './duplicate-keys.js';
 import { normalizeNulls } from './normalize-nulls.js';
 import { typeInfoFor } from '../api/schema/index.js';
-import { prng } from '../api/patch/testing/random-object.js';
+import { seededRandom } from '../testing/seeded-random.js';
 
 test('duplicate keys are found with their paths, escapes and arrays handled', () => {
   assert.deepEqual(duplicateJsonKeys('{"a":1,"data":{"x":"1"},"data":{"y":"2"}}'), ['data']);
@@ -91,7 +91,7 @@ function randomJsonText(rnd: () => number, depth = 0): string {
 }
 
 test('the scan reports what the first implementation did on random JSON', () => {
-  const rnd = prng(42);
+  const rnd = seededRandom(42);
   let withDuplicates = 0;
   for (let i = 0; i < 4000; i++) {
     const text = randomJsonText(rnd);

@@ -6,22 +6,12 @@ import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicy
 import { compilePolicies } from './compile.js';
 import { IncrementalCompiler } from './incremental-compiler.js';
 import { renderTable, renderUpdate } from './render.js';
+import { seededRandom } from '../testing/seeded-random.js';
 
-/** Deterministic random numbers (mulberry32), so a failing seed can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A small random world with many collisions: few namespaces, labels, IPs, ports; some IPs shared. */
 function world(seed: number) {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const chance = (p: number) => r() < p;
   const NS = ['a', 'b', 'c', 'd'];

@@ -7,18 +7,8 @@
 import type { Schema } from '../../schema/json-schema.js';
 import { DEFINITIONS, definitionNameFor, resolve } from '../../schema/definitions.js';
 import type { GroupVersionKind } from '../../object.js';
+import { seededRandom } from '../../../testing/seeded-random.js';
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = ['a', 'b', 'app', 'tier', 'example.com/x', 'x.y', 'quo"te', 'back\\slash', 'ünï', '1', '10', '2', 'smile😀', 'ctl\u0001', 'lone\ud800', '.', 'f:x', 'k:{}'];
 const STRINGS = ['', 'web', 'db', 'TCP', 'UDP', 'x"y', 'line\nbreak', '100m', '1Gi', 'ünï', 'null'];
@@ -27,7 +17,7 @@ export class RandomObjects {
   private readonly rnd: () => number;
 
   constructor(seed: number) {
-    this.rnd = prng(seed);
+    this.rnd = seededRandom(seed);
   }
 
   /** A random object of a served kind, with its apiVersion and kind set as the schema names them. */
