@@ -183,13 +183,15 @@ const CONFIG = { defaultTolerationSeconds: { notReady: 5, unreachable: 5 } };
 test('a worker that dies fails its in-flight creates with 503 and is replaced; close stops the workers', async () => {
   const spawned: Worker[] = [];
   const crashes: unknown[] = [];
-  const pool = new WriteWorkerPool({ size: 1, config: CONFIG, respawnDelayMs: 10, onCrash: (e) => crashes.push(e), spawn: (c) => { const w = spawnWriteWorker(c); spawned.push(w); return w; } });
+  // The first worker takes jobs and never answers (so they are surely in flight when it dies); its replacement is a real one.
+  const silent = () => new Worker("const { parentPort } = require('node:worker_threads'); parentPort.postMessage('ready'); parentPort.on('message', () => parentPort.postMessage('ready'));", { eval: true });
+  const pool = new WriteWorkerPool({ size: 1, config: CONFIG, respawnDelayMs: 10, onCrash: (e) => crashes.push(e), spawn: (c) => { const w = spawned.length === 0 ? silent() : spawnWriteWorker(c); spawned.push(w); return w; } });
   assert.equal(spawned.length, 0, 'workers start on demand');
   await until(() => pool.ready(), 'the worker');
-  const first = await pool.prepare(job('a'));
-  assert.equal(first.kind, 'prepared');
+  const received = new Promise((r) => spawned[0].once('message', r));
   const inFlight = [pool.prepare(job('b')), pool.prepare(job('c'))];
-  await new Promise((r) => setImmediate(r)); // the batch is posted
+  await received; // the batch reached the worker
+  spawned[0].ref(); // its exit must keep this test's loop alive
   await spawned[0].terminate();
   for (const p of inFlight) await assert.rejects(p, (e: { code?: number; reason?: string }) => e.code === 503 && e.reason === 'ServiceUnavailable');
   assert.equal(crashes.length, 1);

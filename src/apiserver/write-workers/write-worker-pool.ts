@@ -148,6 +148,8 @@ export class WriteWorkerPool {
     slot.worker = undefined;
     slot.online = false;
     this.failAll(slot, unavailable(why === 'idle' ? 'a write worker stopped; retry the request' : why));
+    // An unref'd worker's exit does not keep the loop alive: terminate() could then never resolve.
+    w?.ref();
     await w?.terminate();
   }
 
