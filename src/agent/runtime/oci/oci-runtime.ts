@@ -12,6 +12,7 @@ import { createWithConmon } from './conmon.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
 import { buildOciSpec, resolveUser } from './oci-spec.js';
 import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
+import { SealedBinary } from './sealed-binary.js';
 
 export interface OciRuntimeOptions {
   /** The agent's data dir; the runtime uses ns/, containers/, runc/, exits/, conmon/ and pods/ in it. */
@@ -41,14 +42,15 @@ export class OciRuntime implements ContainerRuntime {
   private readonly prepared = new Map<string, Promise<void>>();
   /** /etc/passwd and /etc/group of each image (by its lowerdir stack). */
   private readonly imageUsers = new Map<string, Promise<{ passwd: string; group: string }>>();
-  private readonly runc: string;
+  /** runc, executed through a sealed in-memory copy once init() made one (see sealed-binary.ts). */
+  private readonly runc: SealedBinary;
   private readonly conmon: string;
   private readonly dirs: { ns: string; containers: string; runcRoot: string; exits: string; sockets: string; pods: string };
   private watcher?: FSWatcher;
 
   constructor(private readonly opts: OciRuntimeOptions) {
     const d = opts.dataDir;
-    this.runc = opts.runc ?? '/usr/sbin/runc';
+    this.runc = new SealedBinary(opts.runc ?? '/usr/sbin/runc');
     this.conmon = opts.conmon ?? '/usr/bin/conmon';
     this.dirs = { ns: join(d, 'ns'), containers: join(d, 'containers'), runcRoot: join(d, 'runc'), exits: join(d, 'exits'), sockets: join(d, 'conmon'), pods: join(d, 'pods') };
   }
@@ -57,6 +59,8 @@ export class OciRuntime implements ContainerRuntime {
   async init(): Promise<void> {
     await Promise.all(Object.values(this.dirs).map((p) => mkdir(p, { recursive: true })));
     await ensurePrivateMount(this.dirs.ns);
+    // FLOTILLA_UNSEALED_RUNC=1: runc from its file (it then copies itself per container), for A/B runs.
+    if (process.env.FLOTILLA_UNSEALED_RUNC !== '1' && !(await this.runc.start())) this.opts.log.info({ runc: this.runc.original }, 'runc runs from its file (no sealed copy could be made)');
     this.watcher = watch(this.dirs.exits, (_event, file) => {
       if (file) void this.exitFileChanged(file.toString());
     });
@@ -69,7 +73,7 @@ export class OciRuntime implements ContainerRuntime {
    * from its exit file), so nothing is started twice and nothing is lost.
    */
   private async adopt(): Promise<void> {
-    const listed = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'list', '--format', 'json'], { allowFailure: true });
+    const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '--format', 'json'], { allowFailure: true });
     type RuncListed = { id: string; pid?: number; status?: string; created?: string; annotations?: Record<string, string> };
     const items = listed.code === 0 && listed.stdout.trim() ? (JSON.parse(listed.stdout) as RuncListed[] | null) ?? [] : [];
     for (const it of items) {
@@ -93,6 +97,7 @@ export class OciRuntime implements ContainerRuntime {
   /** Stops watching exits; containers keep running under conmon. */
   close(): void {
     this.watcher?.close();
+    this.runc.stop();
   }
 
   /**
@@ -202,12 +207,12 @@ export class OciRuntime implements ContainerRuntime {
       }
       await prepared;
       state.pid = await createWithConmon({
-        conmon: this.conmon, runc: this.runc, runcRoot: this.dirs.runcRoot, id: spec.id,
+        conmon: this.conmon, runc: this.runc.path, runcRoot: this.dirs.runcRoot, id: spec.id,
         shortId: shortId(spec.id), bundle,
         logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
         stdin: spec.stdin, tty: spec.tty, leaveStdinOpen: spec.stdin && !spec.stdinOnce,
       });
-      await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'start', spec.id]);
+      await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'start', spec.id]);
       state.startedAt = new Date().toISOString();
       if (state.status === 'created') state.status = 'running';
       return { ...state };
@@ -256,7 +261,7 @@ export class OciRuntime implements ContainerRuntime {
   }
 
   async exec(id: string, args: string[], timeoutMs: number): Promise<number> {
-    const r = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { allowFailure: true, timeoutMs });
+    const r = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { allowFailure: true, timeoutMs });
     return r.code;
   }
 
@@ -265,13 +270,13 @@ export class OciRuntime implements ContainerRuntime {
    * container's env, cwd and user; its exit code is the process's. Signals sent to it are forwarded.
    */
   execProcess(id: string, args: string[]): ChildProcess {
-    const [file = this.runc, ...rest] = this.execArgv(id, args, false);
+    const [file = this.runc.path, ...rest] = this.execArgv(id, args, false);
     return spawn(file, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
   }
 
   /** The `runc exec` command line (with tty: `-t`, runc then relays a pty to its own stdio). Pure. */
   execArgv(id: string, args: string[], tty: boolean): string[] {
-    return [this.runc, '--root', this.dirs.runcRoot, 'exec', ...(tty ? ['-t'] : []), id, ...args];
+    return [this.runc.path, '--root', this.dirs.runcRoot, 'exec', ...(tty ? ['-t'] : []), id, ...args];
   }
 
   /** conmon's attach socket (SOCK_SEQPACKET; input written there reaches the container's stdin) and control fifo (`1 <rows> <cols>` resizes its terminal). Pure. */
@@ -287,14 +292,14 @@ export class OciRuntime implements ContainerRuntime {
   async stopContainer(id: string, graceMs: number): Promise<void> {
     const state = this.containers.get(id);
     if (!state || state.status === 'exited') return;
-    await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'kill', id, 'TERM'], { allowFailure: true });
+    await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'kill', id, 'TERM'], { allowFailure: true });
     if (await this.waitExit(id, graceMs)) return;
-    await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'kill', id, 'KILL'], { allowFailure: true });
+    await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'kill', id, 'KILL'], { allowFailure: true });
     if (!(await this.waitExit(id, 10_000))) this.opts.log.warn({ id }, 'container did not exit after SIGKILL');
   }
 
   async removeContainer(id: string): Promise<void> {
-    await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'delete', '--force', id], { allowFailure: true });
+    await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'delete', '--force', id], { allowFailure: true });
     const bundle = join(this.dirs.containers, id);
     await unmount(join(bundle, 'rootfs'));
     await rm(bundle, { recursive: true, force: true });
@@ -308,7 +313,7 @@ export class OciRuntime implements ContainerRuntime {
    * sandbox, every mount under the data dir. For tests and `flotilla agent` cleanup; idempotent.
    */
   async destroyAll(): Promise<void> {
-    const listed = await runCommand(this.runc, ['--root', this.dirs.runcRoot, 'list', '-q'], { allowFailure: true });
+    const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '-q'], { allowFailure: true });
     const ids = new Set([...listed.stdout.split('\n').map((s) => s.trim()).filter(Boolean), ...this.containers.keys()]);
     for (const id of ids) await this.removeContainer(id);
     const nsFiles = await readdir(this.dirs.ns).catch(() => [] as string[]);
