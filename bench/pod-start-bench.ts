@@ -69,11 +69,23 @@ function pod(name: string): PodObject {
   };
 }
 
-/** Deletes the pods and waits until the agent has removed their containers. */
-async function removeAll(client: KubeClient, agent: RunningAgent, names: string[]): Promise<void> {
+/**
+ * Deletes the pods and waits until the agent has removed their containers and sandboxes (mounts,
+ * network), then until the host is quiet (the kernel frees network namespaces after they are
+ * gone), so that the next phase does not pay for this one's teardown. Returns ms until removed.
+ */
+async function removeAll(client: KubeClient, agent: RunningAgent, names: string[]): Promise<number> {
+  const t0 = performance.now();
   await Promise.all(names.map((n) => client.delete(PODS, 'default', n, { gracePeriodSeconds: 0 }).catch(() => undefined)));
   const deadline = Date.now() + 120_000;
-  while (agent.runtime.listContainers().length > 0 && Date.now() < deadline) await sleep(200);
+  while ((agent.runtime.listContainers().length > 0 || (await agent.runtime.sandboxUids()).length > 0) && Date.now() < deadline) await sleep(100);
+  const removedMs = performance.now() - t0;
+  for (let quietBy = Date.now() + 15_000; Date.now() < quietBy;) {
+    const before = await hostCpu();
+    await sleep(500);
+    if ((await hostCpu()).busy - before.busy < 20) break; // < 20 % of one core over 0.5 s (jiffies of 10 ms)
+  }
+  return removedMs;
 }
 
 /** Host CPU jiffies (1/100 s) from /proc/stat: busy (all but idle and iowait) and system (system, irq, softirq). */
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
   let agent: RunningAgent | undefined;
   let watch: RunningWatch | undefined;
   try {
-    server = await startTestServer();
+    server = await startTestServer(process.env.BENCH_SERVER_PROF ? { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_SERVER_PROF] } : {});
     client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
     agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flb${suffix}`, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, workers: args.includes('--workers') ? Number(opt('workers', '8')) : undefined });
     const [img] = await agent.images.importArchive(await busyboxArchive());
@@ -149,7 +161,8 @@ async function main(): Promise<void> {
       // CPU of this process (agent, client, watch; not the server, not the helpers) and of the whole host (other users included) until all ran.
       const cpuMs = { agentUser: Math.round(cpu.user / 1000), agentSystem: Math.round(cpu.system / 1000), server: (server1 - server0) * 10, hostBusy: (host1.busy - host0.busy) * 10, hostSystem: (host1.system - host0.system) * 10 };
       process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'burst', what: `${n} pods created at once -> all Running seen by a watch`, pods: n, allRunningMs: Math.round(allRunning), createsMs: Math.round(created - t0), ...summary(latencies(names)), cpuMs, loadBefore: Number(load), goal: { allRunningMs: 5000 } })}\n`);
-      await removeAll(client, agent, names);
+      const removedMs = await removeAll(client, agent, names);
+      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'teardown', what: `${n} pods deleted at once -> every container and sandbox removed`, pods: n, allRemovedMs: Math.round(removedMs) })}\n`);
     }
 
     if (phases.includes('serial')) {

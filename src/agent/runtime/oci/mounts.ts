@@ -28,11 +28,18 @@ export async function ensurePrivateMount(dir: string): Promise<void> {
   await runCommand('mount', ['--make-private', dir]);
 }
 
-/** Unmounts `path` if it is a mount point (lazily when busy). Idempotent. */
-export async function unmount(path: string): Promise<void> {
-  const r = await runCommand('umount', [path], { allowFailure: true });
-  if (r.code !== 0 && !/not mounted|no mount point|not found|No such file/.test(r.stderr)) {
-    await runCommand('umount', ['-l', path], { allowFailure: true });
+/**
+ * Unmounts each path that is a mount point (lazily when busy). Idempotent. One `umount` for all of
+ * them (each umount process reads the whole mount table first); one at a time only after a failure.
+ */
+export async function unmount(...paths: string[]): Promise<void> {
+  if (paths.length === 0) return;
+  if ((await runCommand('umount', paths, { allowFailure: true })).code === 0) return;
+  for (const path of paths) {
+    const r = await runCommand('umount', [path], { allowFailure: true });
+    if (r.code !== 0 && !/not mounted|no mount point|not found|No such file/.test(r.stderr)) {
+      await runCommand('umount', ['-l', path], { allowFailure: true });
+    }
   }
 }
 

@@ -37,8 +37,6 @@ export async function pinPodNamespaces(nsDir: string, uid: string, hostname: str
 /** Unmounts and removes a pod's namespace files (the namespaces die with their last user). Idempotent. */
 export async function releasePodNamespaces(nsDir: string, uid: string): Promise<void> {
   const p = podNamespacePaths(nsDir, uid);
-  for (const f of [p.net, p.ipc, p.uts]) {
-    await unmount(f);
-    await rm(f, { force: true });
-  }
+  await unmount(p.net, p.ipc, p.uts);
+  await Promise.all([p.net, p.ipc, p.uts].map((f) => rm(f, { force: true })));
 }
