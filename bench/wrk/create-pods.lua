@@ -1,4 +1,4 @@
--- wrk script: POST realistic pods with unique names (thread id + counter). Arguments: token [namespace].
+-- wrk script: POST realistic pods with unique names (prefix + thread id + counter). Arguments: token [namespace] [name prefix].
 -- schedulerName bench-none keeps the scheduler out of it: this measures the API server.
 local counter = 0
 local thread_id = 0
@@ -13,6 +13,7 @@ end
 function init(args)
   token = args[1]
   local namespace = args[2] or "default"
+  prefix = args[3] or "wrk"
   wrk.method = "POST"
   wrk.path = "/api/v1/namespaces/" .. namespace .. "/pods"
   wrk.headers["Content-Type"] = "application/json"
@@ -23,7 +24,7 @@ local template = [[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"NAME","la
 
 function request()
   counter = counter + 1
-  local name = "wrk-" .. tid .. "-" .. counter
+  local name = prefix .. "-" .. tid .. "-" .. counter
   return wrk.format(nil, nil, nil, (template:gsub("NAME", name, 1)))
 end
 

@@ -15,6 +15,11 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** WAL checkpoint period: PASSIVE when there were writes, TRUNCATE when idle. 0 disables (default 30000). */
   checkpointIntervalMs?: number;
+  /**
+   * WAL checkpoints on a worker thread with its own connection instead of inside commits (default
+   * true unless FLOTILLA_SQLITE_CHECKPOINT_WORKER=0; file databases only). See wal-checkpointer.ts.
+   */
+  checkpointWorker?: boolean;
   /** Rows examined per compaction transaction; the event loop runs between batches (default 2000). */
   compactBatchSize?: number;
   /**
@@ -37,6 +42,7 @@ export function resolveSqliteOptions(options: SqliteStoreOptions): ResolvedSqlit
     synchronous: options.synchronous ?? 'NORMAL',
     busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     checkpointIntervalMs: options.checkpointIntervalMs ?? 30_000,
+    checkpointWorker: options.checkpointWorker ?? process.env.FLOTILLA_SQLITE_CHECKPOINT_WORKER !== '0',
     compactBatchSize: options.compactBatchSize ?? 2000,
     autoCompact: options.autoCompact,
   };

@@ -19,6 +19,10 @@ import { WatchHub } from '../watch-hub.js';
 import { applyPragmas, readLastRevision, readMeta, SCHEMA } from './schema.js';
 import { type Applied, SqliteLog, type WriteOp } from './sqlite-log.js';
 import { resolveSqliteOptions, type ResolvedSqliteStoreOptions, type SqliteStoreOptions } from './sqlite-options.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
+
+/** A worker checkpoint is asked for after this many writes (a pod write is a few WAL pages: SQLite's own default is every 1,000 pages). */
+const WRITES_PER_CHECKPOINT = 300;
 
 interface Pending {
   op: WriteOp;
@@ -48,6 +52,9 @@ export class SqliteStore implements Store {
   private flushScheduled = false;
   private closed = false;
   private writesSinceCheckpoint = 0;
+  /** Checkpoints off the writer's thread (file databases); undefined = SQLite's automatic ones. */
+  private checkpointer?: WalCheckpointer;
+  private writesSinceWorkerCheckpoint = 0;
   private compaction: Promise<void> = Promise.resolve();
   private readonly timers: NodeJS.Timeout[] = [];
   private lastTickRevision: number | undefined;
@@ -68,6 +75,10 @@ export class SqliteStore implements Store {
     });
     // A compaction interrupted by a crash resumes in the background.
     if (readMeta(this.db, 'compact_done') < this.compacted) this.compaction = this.runCompaction(this.compacted);
+    if (this.options.path !== ':memory:' && this.options.checkpointWorker) {
+      this.checkpointer = new WalCheckpointer(this.options.path);
+      this.db.pragma('wal_autocheckpoint = 0');
+    }
     if (this.options.checkpointIntervalMs > 0) {
       this.every(this.options.checkpointIntervalMs, () => this.checkpoint());
     }
@@ -150,6 +161,7 @@ export class SqliteStore implements Store {
     for (const t of this.timers) clearInterval(t);
     this.hub.closeAll(new StoreClosedError());
     await this.compaction.catch(() => undefined);
+    await this.checkpointer?.close();
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
     } finally {
@@ -162,7 +174,8 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     const mode = this.writesSinceCheckpoint > 0 ? 'PASSIVE' : 'TRUNCATE';
     this.writesSinceCheckpoint = 0;
-    this.db.pragma(`wal_checkpoint(${mode})`);
+    if (this.checkpointer) void this.checkpointer.request(mode).catch(() => this.checkpointerFailed());
+    else this.db.pragma(`wal_checkpoint(${mode})`);
   }
 
   private write(op: WriteOp): Promise<Applied['result']> {
@@ -224,7 +237,28 @@ export class SqliteStore implements Store {
       batch[i].resolve(a.result);
     });
     this.writesSinceCheckpoint += events.length;
+    this.writesSinceWorkerCheckpoint += events.length;
+    if (this.checkpointer && this.writesSinceWorkerCheckpoint >= WRITES_PER_CHECKPOINT) {
+      this.writesSinceWorkerCheckpoint = 0;
+      void this.checkpointer.request().then(() => this.finishCheckpoint(), () => this.checkpointerFailed());
+    }
     this.hub.publish(events);
+  }
+
+  /**
+   * After the worker's checkpoint, between two transactions of this thread: copies the few frames
+   * written while it ran. Only a checkpoint that has copied every frame when the next transaction
+   * begins lets SQLite start the WAL over; under continuous writes the worker's alone never does.
+   */
+  private finishCheckpoint(): void {
+    if (!this.closed) this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
+  /** The worker is gone: SQLite checkpoints inside commits again (default every 1,000 pages). */
+  private checkpointerFailed(): void {
+    if (!this.checkpointer || this.checkpointer.healthy || this.closed) return;
+    this.checkpointer = undefined;
+    this.db.pragma('wal_autocheckpoint = 1000');
   }
 
   private async runCompaction(target: number): Promise<void> {
