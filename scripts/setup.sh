@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 log() { echo "setup: $*"; }
 
 # etcd-server: distributed store; runc + conmon: containers; containernetworking-plugins: pod
-# network; nftables: services; iproute2: netns and routes; busybox-static: test image content;
+# network (iptables: the portmap plugin's hostPort rules, iptables-nft on Debian); nftables:
+# services; iproute2: netns and routes; busybox-static: test image content;
 # docker-registry: local OCI registry for pull tests.
 # wrk: the load generator of bench/api-bench.ts (creates over HTTPS from a second process).
-packages=(etcd-server runc conmon containernetworking-plugins nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat)
+packages=(etcd-server runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat)
 declare -A installed=()
 while read -r name status; do
   [[ "$status" == ii* ]] && installed[$name]=1

@@ -1,6 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import type { PortMapping } from '../runtime/container-runtime.js';
 import { runCommand } from '../runtime/run-command.js';
 
 export interface CniOptions {
@@ -22,6 +23,7 @@ export interface PodNetworkResult {
 }
 
 interface CniResult {
+  cniVersion?: string;
   ips?: { address?: string; gateway?: string }[];
   code?: number;
   msg?: string;
@@ -34,7 +36,8 @@ const NETWORK_NAME = 'flotilla';
 /**
  * Attaches pod network namespaces with the standard CNI plugins, executed directly as the CNI spec
  * describes (CNI_COMMAND, CNI_NETNS, ... in the environment, the network config on stdin): `bridge`
- * (isGateway, no masquerade yet) with `host-local` IPAM on the node's pod CIDR for eth0. `lo` is not
+ * (isGateway, no masquerade yet) with `host-local` IPAM on the node's pod CIDR for eth0, and
+ * `portmap` chained after it for pods with hostPorts (iptables rules in its CNI-HOSTPORT-* chains). `lo` is not
  * CNI's: the runtime brings it up when it makes the namespaces (one helper process less per pod
  * than the `loopback` plugin).
  */
@@ -49,11 +52,20 @@ export class CniNetwork {
     this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
   }
 
-  /** CNI ADD for a pod (id = pod uid). Returns the pod's IPv4 address. Throws with the plugin's message. */
-  async add(id: string, netnsPath: string): Promise<PodNetworkResult> {
+  /**
+   * CNI ADD for a pod (id = pod uid): `bridge`, then `portmap` when the pod has hostPorts (its
+   * mappings are kept in a file, since DEL needs them again, also after an agent restart). Returns
+   * the pod's IPv4 address. Throws with the plugin's message.
+   */
+  async add(id: string, netnsPath: string, portMappings: PortMapping[] = []): Promise<PodNetworkResult> {
     const bridge = await this.exec('ADD', 'bridge', id, netnsPath, 'eth0', this.bridgeConfig());
     const ip = bridge.ips?.[0];
     if (!ip?.address) throw new Error(`CNI bridge returned no IP address for ${id}`);
+    if (portMappings.length > 0) {
+      await mkdir(this.portMapDir, { recursive: true });
+      await writeFile(this.portMapFile(id), JSON.stringify(portMappings));
+      await this.exec('ADD', 'portmap', id, netnsPath, 'eth0', this.portMapConfig(portMappings, bridge));
+    }
     return { ip: ip.address.split('/')[0] ?? ip.address, gateway: ip.gateway };
   }
 
@@ -74,6 +86,11 @@ export class CniNetwork {
 
   /** CNI DEL (releases the IP and the veth). Idempotent; tolerates a namespace that is already gone. */
   async del(id: string, netnsPath: string): Promise<void> {
+    const kept = await readFile(this.portMapFile(id), 'utf8').catch(() => undefined);
+    if (kept) {
+      await this.exec('DEL', 'portmap', id, netnsPath, 'eth0', this.portMapConfig(JSON.parse(kept) as PortMapping[]));
+      await rm(this.portMapFile(id), { force: true });
+    }
     await this.exec('DEL', 'bridge', id, netnsPath, 'eth0', this.bridgeConfig());
   }
 
@@ -87,6 +104,22 @@ export class CniNetwork {
       cniVersion: CNI_VERSION, name: NETWORK_NAME, type: 'bridge', bridge: this.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
       ipam: { type: 'host-local', ranges: [[{ subnet: this.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: this.opts.ipamDataDir },
     };
+  }
+
+  /** portmap as a chained plugin: SNAT on, so hairpin and 127.0.0.1 connections to a hostPort work. */
+  private portMapConfig(portMappings: PortMapping[], prevResult?: CniResult): Record<string, unknown> {
+    return {
+      cniVersion: CNI_VERSION, name: NETWORK_NAME, type: 'portmap', snat: true, capabilities: { portMappings: true },
+      runtimeConfig: { portMappings }, ...(prevResult ? { prevResult: { ...prevResult, cniVersion: prevResult.cniVersion ?? CNI_VERSION } } : {}),
+    };
+  }
+
+  private get portMapDir(): string {
+    return join(this.opts.ipamDataDir, '..', 'portmaps');
+  }
+
+  private portMapFile(id: string): string {
+    return join(this.portMapDir, `${id}.json`);
   }
 
   private async exec(command: 'ADD' | 'DEL', plugin: string, id: string, netns: string, ifName: string, conf: Record<string, unknown>): Promise<CniResult> {

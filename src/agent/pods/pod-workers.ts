@@ -19,6 +19,7 @@ import { buildContainerEnv, ContainerConfigError, type EnvObjects } from './cont
 import { ContainerMountError, PodVolumes, type VolumeObjects } from '../volumes/pod-volumes.js';
 import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
 import { PodImagePuller, type RegistryPuller } from './image-pull.js';
+import { hostPortMappings } from './host-ports.js';
 
 export type PodObject = KubeObject & Pod;
 
@@ -198,7 +199,7 @@ export class PodWorkers {
     }
     if (!(await this.syncVolumes(pod, rec))) return { requeueAfterMs: 2000 };
     if (!rec.sandbox) {
-      const sandboxSpec = { uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '' };
+      const sandboxSpec = { uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '', portMappings: hostPortMappings(pod) };
       // First containers' bundles are prepared while the namespaces are made (their config names fixed paths).
       const first = inits.length && initProgress(inits, spec.containers, rec.containers, 'Always').state !== 'done' ? inits.slice(0, 1) : spec.containers;
       const fresh = first.filter((c) => !rec.containers.get(c.name)?.current && !needsPodIP(c));
@@ -471,3 +472,4 @@ export class PodWorkers {
     this.keysByUid.delete(rec.uid);
   }
 }
+

@@ -14,6 +14,16 @@ export interface SandboxSpec {
   name: string;
   /** The pod's host name (pod name, or spec.hostname). */
   hostname: string;
+  /** The containers' hostPorts, forwarded by the CNI portmap plugin. */
+  portMappings?: PortMapping[];
+}
+
+/** One hostPort in CNI's runtimeConfig form (protocol lower case). */
+export interface PortMapping {
+  hostPort: number;
+  containerPort: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  hostIP?: string;
 }
 
 /** A running pod sandbox: its shared namespaces and network. */

@@ -135,7 +135,7 @@ export class OciRuntime implements ContainerRuntime {
     const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: '', dir, attached: Promise.resolve('') };
     // CNI ADD in the background: containers are created meanwhile. /etc/hosts is rewritten in place
     // (same inode, so the containers' bind mounts see it) once the IP is known.
-    sandbox.attached = this.opts.network.add(spec.uid, ns.net).then(async (net) => {
+    sandbox.attached = this.opts.network.add(spec.uid, ns.net, spec.portMappings).then(async (net) => {
       await writeFile(join(dir, 'hosts'), hosts(net.ip));
       sandbox.ip = net.ip;
       return net.ip;
@@ -159,7 +159,7 @@ export class OciRuntime implements ContainerRuntime {
     const ip = await this.opts.network.findIP(spec.uid);
     const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: ip ?? '', dir, attached: Promise.resolve(ip ?? '') };
     if (!ip) {
-      sandbox.attached = this.opts.network.add(spec.uid, ns.net).then((net) => (sandbox.ip = net.ip));
+      sandbox.attached = this.opts.network.add(spec.uid, ns.net, spec.portMappings).then((net) => (sandbox.ip = net.ip));
       sandbox.attached.catch(() => {});
     }
     this.sandboxes.set(spec.uid, sandbox);
