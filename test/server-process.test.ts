@@ -77,7 +77,9 @@ test('bin/flotilla up prints how to use the cluster and exits 0 on SIGINT', asyn
   const { REPO_ROOT } = await import('./helpers/cluster.js');
   const dir = await mkdtemp(join(tmpdir(), 'flotilla-up-'));
   try {
-    const child = spawn(join(REPO_ROOT, 'bin', 'flotilla'), ['up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own pod bridge (<name>0), not flotilla0: agent-up and logs-up skip themselves when flotilla0 exists.
+    const cluster = `fsp${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    const child = spawn(join(REPO_ROOT, 'bin', 'flotilla'), ['up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1', '--cluster-name', cluster], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
