@@ -9,6 +9,7 @@
  * A warm-up pod (it creates the bridge) runs first and is excluded. Prints one JSON line per phase.
  * Removes every container, mount, netns and the bridge at the end.
  * `--workers N` sets the agent's concurrent pod workers (default the agent's, 16).
+ * BENCH_SERVER_PROF=DIR runs the API server with --cpu-prof into DIR.
  * Usage: node --import tsx bench/pod-start-bench.ts [--phases paced,burst] [--paced 50] [--rate 5] [--burst 100] [--serial 20] [--workers N]
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   let agent: RunningAgent | undefined;
   let watch: RunningWatch | undefined;
   try {
-    server = await startTestServer(process.env.BENCH_SERVER_PROF ? { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_SERVER_PROF] } : {});
+    server = await startTestServer(process.env.BENCH_SERVER_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] } : {});
     client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
     agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flb${suffix}`, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, workers: args.includes('--workers') ? Number(opt('workers', '8')) : undefined });
     const [img] = await agent.images.importArchive(await busyboxArchive());

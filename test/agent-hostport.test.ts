@@ -32,11 +32,8 @@ test('a hostPort forwards 127.0.0.1:<hostPort> of the node to the pod; deleting 
   });
   await node.kubectl(['apply', '-f', '-'], manifest);
   await node.waitForPod('hp', (p) => p.status?.phase === 'Running', 60_000);
-  let answer = '';
-  await waitUntil(`the pod through 127.0.0.1:${hostPort}`, async () => {
-    answer = (await httpGet(`http://127.0.0.1:${hostPort}/`, 1000).catch(() => ({ body: '' }))).body;
-    return answer.includes('hello on a hostPort');
-  }, { timeoutMs: 15_000 });
+  await waitUntil(`the pod through 127.0.0.1:${hostPort}`, async () =>
+    (await httpGet(`http://127.0.0.1:${hostPort}/`, 1000).catch(() => ({ body: '' }))).body.includes('hello on a hostPort'), { timeoutMs: 15_000 });
   const rules = await runCommand('iptables-save', ['-t', 'nat']);
   assert.match(rules.stdout, new RegExp(`--dport ${hostPort} .*DNAT`), 'portmap DNAT rule');
 

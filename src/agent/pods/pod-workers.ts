@@ -472,4 +472,3 @@ export class PodWorkers {
     this.keysByUid.delete(rec.uid);
   }
 }
-

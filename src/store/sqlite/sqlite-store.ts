@@ -174,7 +174,7 @@ export class SqliteStore implements Store {
     if (this.closed) return;
     const mode = this.writesSinceCheckpoint > 0 ? 'PASSIVE' : 'TRUNCATE';
     this.writesSinceCheckpoint = 0;
-    if (this.checkpointer) void this.checkpointer.request(mode).catch(() => this.checkpointerFailed());
+    if (this.checkpointer) this.checkpointInWorker(mode);
     else this.db.pragma(`wal_checkpoint(${mode})`);
   }
 
@@ -240,18 +240,22 @@ export class SqliteStore implements Store {
     this.writesSinceWorkerCheckpoint += events.length;
     if (this.checkpointer && this.writesSinceWorkerCheckpoint >= WRITES_PER_CHECKPOINT) {
       this.writesSinceWorkerCheckpoint = 0;
-      void this.checkpointer.request().then(() => this.finishCheckpoint(), () => this.checkpointerFailed());
+      this.checkpointInWorker('PASSIVE');
     }
     this.hub.publish(events);
   }
 
   /**
-   * After the worker's checkpoint, between two transactions of this thread: copies the few frames
-   * written while it ran. Only a checkpoint that has copied every frame when the next transaction
-   * begins lets SQLite start the WAL over; under continuous writes the worker's alone never does.
+   * Asks the worker for a checkpoint; after it, between two transactions of this thread, copies the
+   * few frames written while it ran. Only a checkpoint that has copied every frame when the next
+   * transaction begins lets SQLite start the WAL over; under continuous writes the worker's alone
+   * never does.
    */
-  private finishCheckpoint(): void {
-    if (!this.closed) this.db.pragma('wal_checkpoint(PASSIVE)');
+  private checkpointInWorker(mode: 'PASSIVE' | 'TRUNCATE'): void {
+    void this.checkpointer?.request(mode).then(
+      () => { if (!this.closed) this.db.pragma('wal_checkpoint(PASSIVE)'); },
+      () => this.checkpointerFailed(),
+    );
   }
 
   /** The worker is gone: SQLite checkpoints inside commits again (default every 1,000 pages). */

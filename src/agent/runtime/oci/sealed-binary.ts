@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
 import { runCommand } from '../run-command.js';
 
@@ -34,7 +35,7 @@ export class SealedBinary {
   async start(): Promise<boolean> {
     const syscallNumber = MEMFD_CREATE[process.arch];
     if (syscallNumber === undefined || this.holder) return false;
-    const holder = spawn('/usr/bin/perl', ['-e', HOLDER_SCRIPT, this.original, String(syscallNumber)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const holder = spawn('/usr/bin/perl', ['-e', HOLDER_SCRIPT, this.original, String(syscallNumber), basename(this.original)], { stdio: ['pipe', 'pipe', 'ignore'] });
     this.holder = holder;
     const path = await new Promise<string | undefined>((resolve) => {
       holder.once('error', () => resolve(undefined));
@@ -68,14 +69,13 @@ export class SealedBinary {
 const MEMFD_CREATE: Partial<Record<string, number>> = { x64: 319, arm64: 279 };
 
 /**
- * argv: source file, memfd_create number. memfd flags MFD_CLOEXEC|MFD_ALLOW_SEALING (3);
+ * argv: source file, memfd_create number, memfd name. memfd flags MFD_CLOEXEC|MFD_ALLOW_SEALING (3);
  * F_ADD_SEALS is 1033, the seals F_SEAL_SEAL|SHRINK|GROW|WRITE are 15 (runc's RUNC_MEMFD_SEALS).
  * Prints the path, then waits for EOF on stdin.
  */
 const HOLDER_SCRIPT = `
 use strict;
-my ($src, $nr) = @ARGV;
-my $name = 'runc';
+my ($src, $nr, $name) = @ARGV;
 my $fd = syscall($nr + 0, $name, 3);
 die "memfd_create: $!\\n" if $fd < 0;
 open(my $mem, '+<&=', $fd) or die "fdopen: $!\\n";
