@@ -25,7 +25,10 @@ import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/bu
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from '../test/helpers/cluster.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? (args[i + 1] ?? def) : def; };
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? def) : def;
+};
 const count = Number(opt('pods', '100'));
 const settleS = Number(opt('settle', '30'));
 const log = pino({ level: process.env.FLOTILLA_BENCH_LOG ?? 'silent' });
@@ -55,8 +58,11 @@ async function main(): Promise<void> {
     if (img) await images.layerDirs(img);
     const distDir = opt('dist', '') || (flotillaCommand()[0] !== '--import' ? join(REPO_ROOT, 'dist') : '');
     const built = distDir !== '';
-    const mod = (p: string): string => JSON.stringify(built ? join(distDir, `${p}.js`) : join(REPO_ROOT, 'src', `${p}.ts`));
-    await writeFile(join(scriptDir, 'agent.mjs'), `
+    const mod = (p: string): string =>
+      JSON.stringify(built ? join(distDir, `${p}.js`) : join(REPO_ROOT, 'src', `${p}.ts`));
+    await writeFile(
+      join(scriptDir, 'agent.mjs'),
+      `
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${mod('server/create-logger')});
 const { createClient } = await import(${mod('client/index')});
@@ -66,11 +72,29 @@ await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '12
 process.on('SIGUSR2', () => process.stdout.write('MEM ' + JSON.stringify(process.memoryUsage()) + '\\n'));
 process.on('SIGHUP', async () => { const v8 = await import('node:v8'); v8.writeHeapSnapshot(c.heapSnapshot); process.stdout.write('SNAPSHOT\\n'); });
 process.stdout.write('agent ready\\n');
-`);
-    const config = { heapSnapshot: opt('heap-snapshot', ''), server: server.url, token: server.joinToken, caPem: server.caPem, dataDir, nodeName: NODE, bridge: BRIDGE, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24` };
+`,
+    );
+    const config = {
+      heapSnapshot: opt('heap-snapshot', ''),
+      server: server.url,
+      token: server.joinToken,
+      caPem: server.caPem,
+      dataDir,
+      nodeName: NODE,
+      bridge: BRIDGE,
+      podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`,
+    };
     let out = '';
     const nodeArgs = opt('node-args', '').split(' ').filter(Boolean);
-    agent = spawn(process.execPath, [...nodeArgs, ...(built ? [] : ['--import', 'tsx']), join(scriptDir, 'agent.mjs')], { cwd: REPO_ROOT, env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    agent = spawn(
+      process.execPath,
+      [...nodeArgs, ...(built ? [] : ['--import', 'tsx']), join(scriptDir, 'agent.mjs')],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     agent.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
     agent.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
     const deadline = Date.now() + 60_000;
@@ -84,10 +108,20 @@ process.stdout.write('agent ready\\n');
 
     const names = Array.from({ length: count }, (_, i) => `mem-${i}`);
     const t0 = performance.now();
-    await Promise.all(names.map((name) => client?.create(PODS, 'default', {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-      spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] },
-    } as PodObject)));
+    await Promise.all(
+      names.map((name) =>
+        client?.create(PODS, 'default', {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name, namespace: 'default' },
+          spec: {
+            nodeName: NODE,
+            terminationGracePeriodSeconds: 0,
+            containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }],
+          },
+        } as PodObject),
+      ),
+    );
     for (;;) {
       const pods = await client.list<PodObject>(PODS, 'default');
       const running = pods.items.filter((p) => p.status?.phase === 'Running').length;
@@ -113,14 +147,29 @@ process.stdout.write('agent ready\\n');
     const conmons = await conmonPids(dataDir);
     const conmonRss = (await Promise.all(conmons.map((p) => procMiB(p, 'VmRSS')))).filter((x) => Number.isFinite(x));
     const conmonTotal = Math.round(conmonRss.reduce((a, b) => a + b, 0) * 10) / 10;
-    process.stdout.write(`${JSON.stringify({
-      bench: 'agent-memory', what: `agent process VmRSS with ${count} pods running (settled ${settleS} s), conmon separately`, loader: built ? 'dist' : 'tsx', nodeArgs,
-      pods: count, allRunningMs: Math.round(allRunningMs), agentIdleRssMiB: idleRss, agentRssMiB: rss, agentPeakRssMiB: hwm,
-      agentHeapUsedMiB: mib(mem.heapUsed), agentHeapTotalMiB: mib(mem.heapTotal), agentExternalMiB: mib(mem.external),
-      conmonProcesses: conmons.length, conmonTotalRssMiB: conmonTotal, conmonPerPodRssMiB: Math.round((conmonTotal / Math.max(1, conmons.length)) * 100) / 100,
-      goal: { agentRssMiB: 100 },
-    })}\n`);
-    await Promise.all(names.map((n) => client?.delete(PODS, 'default', n, { gracePeriodSeconds: 0 }).catch(() => undefined)));
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'agent-memory',
+        what: `agent process VmRSS with ${count} pods running (settled ${settleS} s), conmon separately`,
+        loader: built ? 'dist' : 'tsx',
+        nodeArgs,
+        pods: count,
+        allRunningMs: Math.round(allRunningMs),
+        agentIdleRssMiB: idleRss,
+        agentRssMiB: rss,
+        agentPeakRssMiB: hwm,
+        agentHeapUsedMiB: mib(mem.heapUsed),
+        agentHeapTotalMiB: mib(mem.heapTotal),
+        agentExternalMiB: mib(mem.external),
+        conmonProcesses: conmons.length,
+        conmonTotalRssMiB: conmonTotal,
+        conmonPerPodRssMiB: Math.round((conmonTotal / Math.max(1, conmons.length)) * 100) / 100,
+        goal: { agentRssMiB: 100 },
+      })}\n`,
+    );
+    await Promise.all(
+      names.map((n) => client?.delete(PODS, 'default', n, { gracePeriodSeconds: 0 }).catch(() => undefined)),
+    );
   } finally {
     if (agent && agent.exitCode === null) {
       const exited = new Promise((r) => agent?.once('exit', r));

@@ -33,7 +33,9 @@ const arg = (name: string, dflt: number) => {
 };
 const SECONDS = arg('seconds', 5);
 const ROUNDS = arg('rounds', 5);
-const hex = Math.floor(Math.random() * 0xffff).toString(16).padStart(4, '0');
+const hex = Math.floor(Math.random() * 0xffff)
+  .toString(16)
+  .padStart(4, '0');
 const R = 100 + Math.floor(Math.random() * 100);
 const BRIDGE = `flb${hex}`;
 const NETNS = `flt-tp-${hex}`;
@@ -56,7 +58,9 @@ async function wrk(url: string, connections: number): Promise<{ rps: number; byt
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? 0);
   const m = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB)/.exec(out);
   const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[(m?.[2] ?? 'B') as 'B'];
-  const errors = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + Number(/Socket errors:.*?(\d+)/.exec(out)?.[1] ?? 0);
+  const errors =
+    Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) +
+    Number(/Socket errors:.*?(\d+)/.exec(out)?.[1] ?? 0);
   return { rps, bytesPerS: Number(m?.[1] ?? 0) * unit, errors };
 }
 
@@ -90,7 +94,19 @@ try {
   await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
   server = await startTestServer();
   client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({ client, dataDir, nodeName: `tp-${hex}`, nodeIP: NODE_IP, log, bridge: BRIDGE, podCIDR: POD_CIDR, blackholeRoutes: [], serverPort: 0, dns: false, nodeRoutes: false });
+  agent = await startAgent({
+    client,
+    dataDir,
+    nodeName: `tp-${hex}`,
+    nodeIP: NODE_IP,
+    log,
+    bridge: BRIDGE,
+    podCIDR: POD_CIDR,
+    blackholeRoutes: [],
+    serverPort: 0,
+    dns: false,
+    nodeRoutes: false,
+  });
   await agent.images.importArchive(await busyboxArchive());
   const cmd = 'mkdir /www; echo ok > /www/small; head -c 4194304 /dev/zero > /www/large; exec httpd -f -p 8080 -h /www';
   const manifest = `
@@ -109,13 +125,32 @@ spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
 `;
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: manifest });
   if (applied.code !== 0) throw new Error(applied.stderr);
-  const podIP = await until(async () => (await server?.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}']))?.stdout.trim() || undefined);
+  const podIP = await until(
+    async () =>
+      (await server?.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}']))?.stdout.trim() || undefined,
+  );
   const clusterIP = (await server.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
   // The client reaches the pod range and the ClusterIP through the node.
   await sh('ip', ['-n', NETNS, 'route', 'add', POD_CIDR, 'via', NODE_IP]);
   await sh('ip', ['-n', NETNS, 'route', 'add', `${clusterIP}/32`, 'via', NODE_IP]);
-  await until(async () => ((await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sf', '--max-time', '2', `http://${clusterIP}/small`], { allowFailure: true })).code === 0 ? true : undefined));
-  await until(async () => ((await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sf', '--max-time', '2', `http://${podIP}:8080/small`], { allowFailure: true })).code === 0 ? true : undefined));
+  await until(async () =>
+    (
+      await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sf', '--max-time', '2', `http://${clusterIP}/small`], {
+        allowFailure: true,
+      })
+    ).code === 0
+      ? true
+      : undefined,
+  );
+  await until(async () =>
+    (
+      await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sf', '--max-time', '2', `http://${podIP}:8080/small`], {
+        allowFailure: true,
+      })
+    ).code === 0
+      ? true
+      : undefined,
+  );
 
   const loads = { small: { path: '/small', connections: 16 }, large: { path: '/large', connections: 4 } };
   const results: Record<string, unknown> = {};
@@ -139,10 +174,23 @@ spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
     };
   }
   const ratios = Object.values(results).map((r) => (r as { medianPairRatio: number }).medianPairRatio);
-  console.log(JSON.stringify({
-    bench: 'clusterip-throughput', client: 'wrk -t2 in a netns routed through the node', server: 'busybox httpd (1 pod)', secondsPerRun: SECONDS, rounds: ROUNDS,
-    ...results, goalRatio: 0.9, met: ratios.every((r) => r >= 0.9), loadAvg: (await sh('cat', ['/proc/loadavg'])).split(' ').slice(0, 3).join(' '),
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'clusterip-throughput',
+        client: 'wrk -t2 in a netns routed through the node',
+        server: 'busybox httpd (1 pod)',
+        secondsPerRun: SECONDS,
+        rounds: ROUNDS,
+        ...results,
+        goalRatio: 0.9,
+        met: ratios.every((r) => r >= 0.9),
+        loadAvg: (await sh('cat', ['/proc/loadavg'])).split(' ').slice(0, 3).join(' '),
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await agent?.stop().catch(() => undefined);
   await deleteTable(`flotilla-proxy-${BRIDGE}`);

@@ -18,7 +18,10 @@ import { DEPLOYMENTS } from '../src/controllers/deployment/deployment-controller
 import { PODS } from '../src/scheduler/binder/resources.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
 const nodeCount = Number(opt('nodes', '100'));
 const replicas = Number(opt('replicas', '1000'));
 const runs = Number(opt('runs', '3'));
@@ -28,14 +31,17 @@ const serverProf = opt('server-prof', '');
 function deployment(name: string): KubeObject {
   const labels = { app: name };
   return {
-    apiVersion: 'apps/v1', kind: 'Deployment',
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
     metadata: { name, namespace: 'default' },
     spec: {
       replicas,
       selector: { matchLabels: labels },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: 'web', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+        spec: {
+          containers: [{ name: 'web', image: 'busybox', resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+        },
       },
     },
   };
@@ -48,14 +54,32 @@ function rssMb(pid: number): number {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-interface RunResult { createdMs: number; scheduledMs: number; runningMs: number; availableMs: number }
+interface RunResult {
+  createdMs: number;
+  scheduledMs: number;
+  runningMs: number;
+  availableMs: number;
+}
 
 async function main(): Promise<void> {
   const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
   const server = await startTestServer(serverProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${serverProf}`] } : {});
-  const client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken, userAgent: 'bench-hollow' });
+  const client = createClient({
+    server: server.url,
+    caPem: server.caPem,
+    token: server.joinToken,
+    userAgent: 'bench-hollow',
+  });
   const admin = createClient({ server: server.url, caPem: server.caPem, token: server.token, userAgent: 'bench' });
-  const hollow = new HollowNodes({ client, log, count: nodeCount, namePrefix: 'bench-node-', leaseRenewIntervalMs: 5000, statusSyncIntervalMs: 10_000, workers: 32 });
+  const hollow = new HollowNodes({
+    client,
+    log,
+    count: nodeCount,
+    namePrefix: 'bench-node-',
+    leaseRenewIntervalMs: 5000,
+    statusSyncIntervalMs: 10_000,
+    workers: 32,
+  });
   const results: RunResult[] = [];
   try {
     const t0 = performance.now();
@@ -89,29 +113,50 @@ async function main(): Promise<void> {
       await admin.create(DEPLOYMENTS, 'default', deployment(name));
       for (;;) {
         const d = await admin.get(DEPLOYMENTS, 'default', name);
-        if (marks.availableMs === undefined && (d.status as { availableReplicas?: number } | undefined)?.availableReplicas === replicas) marks.availableMs = since();
+        if (
+          marks.availableMs === undefined &&
+          (d.status as { availableReplicas?: number } | undefined)?.availableReplicas === replicas
+        )
+          marks.availableMs = since();
         if (marks.runningMs !== undefined && marks.availableMs !== undefined) break;
-        if (since() > 120_000) throw new Error(`run ${run}: not done after 120 s: ${JSON.stringify({ created: created.size, scheduled: scheduled.size, running: running.size })}`);
+        if (since() > 120_000)
+          throw new Error(
+            `run ${run}: not done after 120 s: ${JSON.stringify({ created: created.size, scheduled: scheduled.size, running: running.size })}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
       await pods.stop();
       results.push(marks as RunResult);
       // Clean up before the next run so every run starts from an empty cluster.
       await admin.delete(DEPLOYMENTS, 'default', name, { propagationPolicy: 'Background' });
-      for (let left = 1; left > 0;) {
+      for (let left = 1; left > 0; ) {
         left = (await admin.list(PODS, 'default', { labelSelector: `app=${name}`, limit: 1 })).items.length;
         await new Promise((r) => setTimeout(r, 200));
       }
     }
     const pick = (k: keyof RunResult): number => median(results.map((r) => r[k]));
-    console.log(JSON.stringify({
-      nodes: nodeCount, replicas, runs, registerNodesMs: registerMs,
-      medianMs: { allCreated: pick('createdMs'), allScheduled: pick('scheduledMs'), allRunning: pick('runningMs'), deploymentAvailable: pick('availableMs') },
-      goalAllRunningMs: 5000,
-      runsMs: results,
-      serverRssMb: rssMb(server.pid),
-      benchRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          nodes: nodeCount,
+          replicas,
+          runs,
+          registerNodesMs: registerMs,
+          medianMs: {
+            allCreated: pick('createdMs'),
+            allScheduled: pick('scheduledMs'),
+            allRunning: pick('runningMs'),
+            deploymentAvailable: pick('availableMs'),
+          },
+          goalAllRunningMs: 5000,
+          runsMs: results,
+          serverRssMb: rssMb(server.pid),
+          benchRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await hollow.stop();
     await client.close();
@@ -120,4 +165,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

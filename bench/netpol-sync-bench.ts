@@ -40,7 +40,12 @@ const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');
 const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 40 : 200;
 const POLICY_ROUNDS = quick ? 10 : 50;
-const SCALES = quick ? [{ pods: 2000, policies: 100 }] : [{ pods: 5000, policies: 200 }, { pods: 10000, policies: 500 }];
+const SCALES = quick
+  ? [{ pods: 2000, policies: 100 }]
+  : [
+      { pods: 5000, policies: 200 },
+      { pods: 10000, policies: 500 },
+    ];
 const NAMESPACES = 50;
 const NODES = 10;
 const APPS = 5;
@@ -55,30 +60,57 @@ const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') 
 const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
 const log = pino({ level: 'silent' });
 
-
 function cluster(podCount: number, policyCount: number) {
   const r = seededRandom(podCount + policyCount);
   const int = (n: number) => Math.floor(r() * n);
   const namespaces: Namespace[] = Array.from({ length: NAMESPACES }, (_, i) => ({
-    apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}`, labels: { team: `t${i % 5}`, env: i % 2 ? 'prod' : 'dev' } },
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: `ns-${i}`, labels: { team: `t${i % 5}`, env: i % 2 ? 'prod' : 'dev' } },
   }));
   const pods: Pod[] = Array.from({ length: podCount }, (_, i) => ({
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { namespace: `ns-${int(NAMESPACES)}`, name: `pod-${i}`, labels: { app: `app-${int(APPS)}`, role: int(3) === 0 ? 'client' : 'other' } },
-    spec: { nodeName: i % NODES === 0 ? NODE : `node-${i % NODES}`, containers: [{ name: 'c', image: 'x', ports: [{ name: 'http', containerPort: 8080 }, { name: 'metrics', containerPort: 9090 }] }] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      namespace: `ns-${int(NAMESPACES)}`,
+      name: `pod-${i}`,
+      labels: { app: `app-${int(APPS)}`, role: int(3) === 0 ? 'client' : 'other' },
+    },
+    spec: {
+      nodeName: i % NODES === 0 ? NODE : `node-${i % NODES}`,
+      containers: [
+        {
+          name: 'c',
+          image: 'x',
+          ports: [
+            { name: 'http', containerPort: 8080 },
+            { name: 'metrics', containerPort: 9090 },
+          ],
+        },
+      ],
+    },
     status: { phase: 'Running', podIP: `10.42.${i >> 8}.${i & 255}` },
   }));
   const policies: NetworkPolicy[] = Array.from({ length: policyCount }, (_, i) => {
     const app = `app-${int(APPS)}`;
     return {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy',
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
       metadata: { namespace: `ns-${i % NAMESPACES}`, name: `np-${i}` },
       spec: {
         podSelector: { matchLabels: { app } },
-        ingress: [{
-          from: [{ podSelector: { matchLabels: { role: 'client', app: `app-${int(APPS)}` } } }, { namespaceSelector: { matchLabels: { team: `t${int(5)}` } } }],
-          ports: [{ protocol: 'TCP', port: 'http' }, { protocol: 'TCP', port: 9090 }],
-        }],
+        ingress: [
+          {
+            from: [
+              { podSelector: { matchLabels: { role: 'client', app: `app-${int(APPS)}` } } },
+              { namespaceSelector: { matchLabels: { team: `t${int(5)}` } } },
+            ],
+            ports: [
+              { protocol: 'TCP', port: 'http' },
+              { protocol: 'TCP', port: 9090 },
+            ],
+          },
+        ],
         ...(i % 4 === 0 ? { egress: [{ to: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['10.99.0.0/16'] } }] }] } : {}),
       },
     };
@@ -108,12 +140,14 @@ async function rssKiB(floorPid: number | undefined): Promise<number | undefined>
   return undefined;
 }
 
-type NftJson = { nftables: Array<{
-  set?: { name: string; elem?: unknown[] };
-  map?: { name: string; elem?: [string, { jump?: { target: string } }][] };
-  chain?: { name: string };
-  rule?: { chain: string };
-}> };
+type NftJson = {
+  nftables: Array<{
+    set?: { name: string; elem?: unknown[] };
+    map?: { name: string; elem?: [string, { jump?: { target: string } }][] };
+    chain?: { name: string };
+    rule?: { chain: string };
+  }>;
+};
 
 /** The bench table as the kernel holds it: set -> sorted elements, map -> sorted `ip>chain`, chain -> rule count. */
 async function kernelTable() {
@@ -122,10 +156,18 @@ async function kernelTable() {
   const sets = new Map<string, string>();
   const maps = new Map<string, string>();
   const chains = new Map<string, number>();
-  const el = (e: unknown) => (typeof e === 'object' && e && 'concat' in e ? (e as { concat: unknown[] }).concat.join(' . ') : String(e));
+  const el = (e: unknown) =>
+    typeof e === 'object' && e && 'concat' in e ? (e as { concat: unknown[] }).concat.join(' . ') : String(e);
   for (const o of j.nftables) {
     if (o.set) sets.set(o.set.name, (o.set.elem ?? []).map(el).sort().join(','));
-    if (o.map) maps.set(o.map.name, (o.map.elem ?? []).map(([k, v]) => `${k}>${v.jump?.target ?? ''}`).sort().join(','));
+    if (o.map)
+      maps.set(
+        o.map.name,
+        (o.map.elem ?? [])
+          .map(([k, v]) => `${k}>${v.jump?.target ?? ''}`)
+          .sort()
+          .join(','),
+      );
     if (o.chain) chains.set(o.chain.name, chains.get(o.chain.name) ?? 0);
     if (o.rule) chains.set(o.rule.chain, (chains.get(o.rule.chain) ?? 0) + 1);
   }
@@ -149,12 +191,25 @@ async function runScale(podCount: number, policyCount: number) {
 
   let onSync: ((s: SyncTiming) => void) | undefined;
   const t0 = performance.now();
-  const enforcer = await startNetworkPolicy({ client, log, nodeName: NODE, table: TABLE, nft: NFT, onSync: (s) => onSync?.(s) });
+  const enforcer = await startNetworkPolicy({
+    client,
+    log,
+    nodeName: NODE,
+    table: TABLE,
+    nft: NFT,
+    onSync: (s) => onSync?.(s),
+  });
   const firstSyncMs = performance.now() - t0;
   const floor = new NftSession({ command: NFT });
   try {
-    const total: number[] = [], local: number[] = [], remote: number[] = [], compile: number[] = [], render: number[] = [], nftMs: number[] = [];
-    const floorSession: number[] = [], floorSpawn: number[] = [];
+    const total: number[] = [],
+      local: number[] = [],
+      remote: number[] = [],
+      compile: number[] = [],
+      render: number[] = [],
+      nftMs: number[] = [];
+    const floorSession: number[] = [],
+      floorSpawn: number[] = [];
     const rounds: { ms: number; local: boolean; nftMs: number; compileMs: number; renderMs: number; at: number }[] = [];
     let unchanged = 0;
     await nft(`add table ip ${FLOOR}\nadd chain ip ${FLOOR} c\n`);
@@ -166,16 +221,23 @@ async function runScale(podCount: number, policyCount: number) {
       const old = client.peek(PODS, c.pods[i]?.metadata?.namespace ?? '', `pod-${i}`) as unknown as Pod;
       const labels = { ...old.metadata?.labels, role: old.metadata?.labels?.role === 'client' ? 'other' : 'client' };
       if (r % 4 < 2) labels.app = `app-${Math.floor(Math.random() * APPS)}`;
-      const synced = new Promise<SyncTiming>((resolve) => { onSync = resolve; });
+      const synced = new Promise<SyncTiming>((resolve) => {
+        onSync = resolve;
+      });
       const start = performance.now();
-      await client.update(PODS, old.metadata?.namespace ?? '', { ...old, metadata: { ...old.metadata, labels } } as unknown as KubeObject);
+      await client.update(PODS, old.metadata?.namespace ?? '', {
+        ...old,
+        metadata: { ...old.metadata, labels },
+      } as unknown as KubeObject);
       const s = await synced;
       const ms = performance.now() - start;
       if (!s.applied) unchanged++;
       else {
         total.push(ms);
         (r % 2 === 0 ? local : remote).push(ms);
-        compile.push(s.compileMs); render.push(s.renderMs); nftMs.push(s.nftMs);
+        compile.push(s.compileMs);
+        render.push(s.renderMs);
+        nftMs.push(s.nftMs);
         rounds.push({ ms, local: r % 2 === 0, nftMs: s.nftMs, compileMs: s.compileMs, renderMs: s.renderMs, at: r });
       }
       const f0 = performance.now();
@@ -190,11 +252,20 @@ async function runScale(podCount: number, policyCount: number) {
     const policyMs: number[] = [];
     for (let r = 0; policyMs.length < POLICY_ROUNDS && r < POLICY_ROUNDS * 10; r++) {
       const np = c.policies[Math.floor(Math.random() * policyCount)] as NetworkPolicy;
-      const old = client.peek(POLICIES, np.metadata?.namespace ?? '', np.metadata?.name ?? '') as unknown as NetworkPolicy;
+      const old = client.peek(
+        POLICIES,
+        np.metadata?.namespace ?? '',
+        np.metadata?.name ?? '',
+      ) as unknown as NetworkPolicy;
       const app = `app-${(Number(old.spec?.podSelector?.matchLabels?.app?.slice(4)) + 1 + Math.floor(Math.random() * (APPS - 1))) % APPS}`;
-      const synced = new Promise<SyncTiming>((resolve) => { onSync = resolve; });
+      const synced = new Promise<SyncTiming>((resolve) => {
+        onSync = resolve;
+      });
       const start = performance.now();
-      await client.update(POLICIES, old.metadata?.namespace ?? '', { ...old, spec: { ...old.spec, podSelector: { matchLabels: { app } } } } as unknown as KubeObject);
+      await client.update(POLICIES, old.metadata?.namespace ?? '', {
+        ...old,
+        spec: { ...old.spec, podSelector: { matchLabels: { app } } },
+      } as unknown as KubeObject);
       const s = await synced;
       if (s.applied) policyMs.push(performance.now() - start);
       await sleep(60);
@@ -207,29 +278,70 @@ async function runScale(podCount: number, policyCount: number) {
     const expected = compilePolicies({ ...c, pods: finalPods, policies: finalPolicies, nodeName: NODE });
     const kernelChains = kernel.chains.size;
     const sets = kernel.sets.size;
-    const want = new Map([...expected.peerSets, ...expected.portSets].map(([n, els]) => [n, [...els].sort().join(',')]));
-    const wantMaps = (['ingress', 'egress'] as const).map((d) => [...expected[d]].map(([ip, ch]) => `${ip}>${ch}`).sort().join(','));
-    const kernelMatchesFullCompile = want.size === kernel.sets.size && [...want].every(([n, els]) => kernel.sets.get(n) === els)
-      && kernel.chains.size === expected.chains.size + 1 && [...expected.chains].every(([n, rules]) => kernel.chains.get(n) === rules.length)
-      && wantMaps[0] === kernel.maps.get('ingress-pods') && wantMaps[1] === kernel.maps.get('egress-pods');
+    const want = new Map(
+      [...expected.peerSets, ...expected.portSets].map(([n, els]) => [n, [...els].sort().join(',')]),
+    );
+    const wantMaps = (['ingress', 'egress'] as const).map((d) =>
+      [...expected[d]]
+        .map(([ip, ch]) => `${ip}>${ch}`)
+        .sort()
+        .join(','),
+    );
+    const kernelMatchesFullCompile =
+      want.size === kernel.sets.size &&
+      [...want].every(([n, els]) => kernel.sets.get(n) === els) &&
+      kernel.chains.size === expected.chains.size + 1 &&
+      [...expected.chains].every(([n, rules]) => kernel.chains.get(n) === rules.length) &&
+      wantMaps[0] === kernel.maps.get('ingress-pods') &&
+      wantMaps[1] === kernel.maps.get('egress-pods');
     const T = sortNum(total);
     return {
-      pods: podCount, policies: policyCount, namespaces: NAMESPACES, localPods: podCount / NODES, kernelChains, kernelSets: sets, kernelMatchesFullCompile,
-      firstFullSyncMs: Number(firstSyncMs.toFixed(1)), fullCompileMs: pct(sortNum(full), 50),
-      rounds: total.length, unchangedRounds: unchanged,
+      pods: podCount,
+      policies: policyCount,
+      namespaces: NAMESPACES,
+      localPods: podCount / NODES,
+      kernelChains,
+      kernelSets: sets,
+      kernelMatchesFullCompile,
+      firstFullSyncMs: Number(firstSyncMs.toFixed(1)),
+      fullCompileMs: pct(sortNum(full), 50),
+      rounds: total.length,
+      unchangedRounds: unchanged,
       changeToKernelMs: { p50: pct(T, 50), p90: pct(T, 90), p99: pct(T, 99), max: pct(T, 100) },
-      policyChangeMs: { rounds: policyMs.length, p50: pct(sortNum(policyMs), 50), p99: pct(sortNum(policyMs), 99), max: pct(sortNum(policyMs), 100) },
+      policyChangeMs: {
+        rounds: policyMs.length,
+        p50: pct(sortNum(policyMs), 50),
+        p99: pct(sortNum(policyMs), 99),
+        max: pct(sortNum(policyMs), 100),
+      },
       enforcerNftRssKiB: nftRssKiB,
       localPodRelabelMs: { p50: pct(sortNum(local), 50), p99: pct(sortNum(local), 99) },
       remotePodRelabelMs: { p50: pct(sortNum(remote), 50), p99: pct(sortNum(remote), 99) },
-      partsP50Ms: { compile: pct(sortNum(compile), 50), render: pct(sortNum(render), 50), nft: pct(sortNum(nftMs), 50) },
-      partsP99Ms: { compile: pct(sortNum(compile), 99), render: pct(sortNum(render), 99), nft: pct(sortNum(nftMs), 99) },
+      partsP50Ms: {
+        compile: pct(sortNum(compile), 50),
+        render: pct(sortNum(render), 50),
+        nft: pct(sortNum(nftMs), 50),
+      },
+      partsP99Ms: {
+        compile: pct(sortNum(compile), 99),
+        render: pct(sortNum(render), 99),
+        nft: pct(sortNum(nftMs), 99),
+      },
       nftFloorMs: {
         keptProcess: { p50: pct(sortNum(floorSession), 50), p99: pct(sortNum(floorSession), 99) },
         newProcessPerChange: { p50: pct(sortNum(floorSpawn), 50), p99: pct(sortNum(floorSpawn), 99) },
         note: 'same kind of change in a one-chain table',
       },
-      slowest: rounds.sort((a, b) => b.ms - a.ms).slice(0, 3).map((x) => ({ ...x, ms: Number(x.ms.toFixed(1)), nftMs: Number(x.nftMs.toFixed(1)), compileMs: Number(x.compileMs.toFixed(2)), renderMs: Number(x.renderMs.toFixed(2)) })),
+      slowest: rounds
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3)
+        .map((x) => ({
+          ...x,
+          ms: Number(x.ms.toFixed(1)),
+          nftMs: Number(x.nftMs.toFixed(1)),
+          compileMs: Number(x.compileMs.toFixed(2)),
+          renderMs: Number(x.renderMs.toFixed(2)),
+        })),
       met: pct(T, 99) <= 100,
     };
   } finally {
@@ -244,10 +356,19 @@ await runCommand('ip', ['netns', 'add', NETNS]);
 try {
   const results = [];
   for (const s of SCALES) results.push(await runScale(s.pods, s.policies));
-  console.log(JSON.stringify({
-    bench: 'netpol-sync', netns: NETNS, goalP99Ms: 100, results,
-    loadAvg: (await runCommand('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' '),
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'netpol-sync',
+        netns: NETNS,
+        goalP99Ms: 100,
+        results,
+        loadAvg: (await runCommand('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' '),
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await runCommand('ip', ['netns', 'del', NETNS], { allowFailure: true });
 }

@@ -23,13 +23,17 @@ import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/bu
 import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? (args[i + 1] ?? def) : def; };
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? def) : def;
+};
 const phases = opt('phases', 'paced,burst').split(',');
 const log = pino({ level: process.env.FLOTILLA_BENCH_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
 const NODE = `bench-node-${suffix}`;
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const pct = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** One watch on the namespace: the time each pod was first seen Running. */
@@ -39,21 +43,34 @@ class RunningWatch {
   private readonly handle: ReturnType<KubeClient['watch']>;
 
   constructor(client: KubeClient) {
-    this.handle = client.watch<PodObject>(PODS, 'default', { labelSelector: `bench=${suffix}`, resourceVersion: '0' }, (ev) => {
-      const name = ev.object.metadata.name ?? '';
-      if ((ev.type === 'ADDED' || ev.type === 'MODIFIED') && ev.object.status?.phase === 'Running' && !this.runningAt.has(name)) {
-        this.runningAt.set(name, performance.now());
-        for (const w of this.waiters) w();
-      }
-    });
+    this.handle = client.watch<PodObject>(
+      PODS,
+      'default',
+      { labelSelector: `bench=${suffix}`, resourceVersion: '0' },
+      (ev) => {
+        const name = ev.object.metadata.name ?? '';
+        if (
+          (ev.type === 'ADDED' || ev.type === 'MODIFIED') &&
+          ev.object.status?.phase === 'Running' &&
+          !this.runningAt.has(name)
+        ) {
+          this.runningAt.set(name, performance.now());
+          for (const w of this.waiters) w();
+        }
+      },
+    );
   }
 
   /** Resolves once every named pod has been seen Running (rejects after timeoutMs). */
   async all(names: string[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!names.every((n) => this.runningAt.has(n))) {
-      if (Date.now() > deadline) throw new Error(`not Running after ${timeoutMs} ms: ${names.filter((n) => !this.runningAt.has(n)).join(' ')}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 200); });
+      if (Date.now() > deadline)
+        throw new Error(`not Running after ${timeoutMs} ms: ${names.filter((n) => !this.runningAt.has(n)).join(' ')}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
       this.waiters = [];
     }
   }
@@ -65,8 +82,14 @@ class RunningWatch {
 
 function pod(name: string): PodObject {
   return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', labels: { bench: suffix } },
-    spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', labels: { bench: suffix } },
+    spec: {
+      nodeName: NODE,
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }],
+    },
   };
 }
 
@@ -77,11 +100,17 @@ function pod(name: string): PodObject {
  */
 async function removeAll(client: KubeClient, agent: RunningAgent, names: string[]): Promise<number> {
   const t0 = performance.now();
-  await Promise.all(names.map((n) => client.delete(PODS, 'default', n, { gracePeriodSeconds: 0 }).catch(() => undefined)));
+  await Promise.all(
+    names.map((n) => client.delete(PODS, 'default', n, { gracePeriodSeconds: 0 }).catch(() => undefined)),
+  );
   const deadline = Date.now() + 120_000;
-  while ((agent.runtime.listContainers().length > 0 || (await agent.runtime.sandboxUids()).length > 0) && Date.now() < deadline) await sleep(100);
+  while (
+    (agent.runtime.listContainers().length > 0 || (await agent.runtime.sandboxUids()).length > 0) &&
+    Date.now() < deadline
+  )
+    await sleep(100);
   const removedMs = performance.now() - t0;
-  for (let quietBy = Date.now() + 15_000; Date.now() < quietBy;) {
+  for (let quietBy = Date.now() + 15_000; Date.now() < quietBy; ) {
     const before = await hostCpu();
     await sleep(500);
     if ((await hostCpu()).busy - before.busy < 20) break; // < 20 % of one core over 0.5 s (jiffies of 10 ms)
@@ -104,7 +133,13 @@ async function processCpu(pid: number): Promise<number> {
 
 function summary(latencies: number[]): Record<string, number> {
   const s = [...latencies].sort((a, b) => a - b);
-  return { p50Ms: Math.round(pct(s, 50)), p90Ms: Math.round(pct(s, 90)), p99Ms: Math.round(pct(s, 99)), minMs: Math.round(s[0] ?? NaN), maxMs: Math.round(s[s.length - 1] ?? NaN) };
+  return {
+    p50Ms: Math.round(pct(s, 50)),
+    p90Ms: Math.round(pct(s, 90)),
+    p99Ms: Math.round(pct(s, 99)),
+    minMs: Math.round(s[0] ?? NaN),
+    maxMs: Math.round(s[s.length - 1] ?? NaN),
+  };
 }
 
 async function main(): Promise<void> {
@@ -114,9 +149,24 @@ async function main(): Promise<void> {
   let agent: RunningAgent | undefined;
   let watch: RunningWatch | undefined;
   try {
-    server = await startTestServer(process.env.BENCH_SERVER_PROF ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] } : {});
+    server = await startTestServer(
+      process.env.BENCH_SERVER_PROF
+        ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] }
+        : {},
+    );
     client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-    agent = await startAgent({ client, dataDir, nodeName: NODE, nodeIP: '127.0.0.1', log, bridge: `flb${suffix}`, podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, blackholeRoutes: [], proxy: false, workers: args.includes('--workers') ? Number(opt('workers', '8')) : undefined });
+    agent = await startAgent({
+      client,
+      dataDir,
+      nodeName: NODE,
+      nodeIP: '127.0.0.1',
+      log,
+      bridge: `flb${suffix}`,
+      podCIDR: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`,
+      blackholeRoutes: [],
+      proxy: false,
+      workers: args.includes('--workers') ? Number(opt('workers', '8')) : undefined,
+    });
     const [img] = await agent.images.importArchive(await busyboxArchive());
     if (img) await agent.images.layerDirs(img);
     watch = new RunningWatch(client);
@@ -126,7 +176,8 @@ async function main(): Promise<void> {
       createdAt.set(name, performance.now());
       await client?.create(PODS, 'default', pod(name));
     };
-    const latencies = (names: string[]): number[] => names.map((n) => (watch?.runningAt.get(n) ?? NaN) - (createdAt.get(n) ?? NaN));
+    const latencies = (names: string[]): number[] =>
+      names.map((n) => (watch?.runningAt.get(n) ?? NaN) - (createdAt.get(n) ?? NaN));
 
     await create('warmup');
     await watch.all(['warmup'], 30_000);
@@ -145,14 +196,21 @@ async function main(): Promise<void> {
       }
       await Promise.all(creates);
       await watch.all(names, 120_000);
-      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'paced', what: `create -> Running seen by a watch, ${n} pods at ${rate}/s, one node, image present`, pods: n, ...summary(latencies(names)), goal: { p50Ms: 150, p99Ms: 400 } })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'pod-start', phase: 'paced', what: `create -> Running seen by a watch, ${n} pods at ${rate}/s, one node, image present`, pods: n, ...summary(latencies(names)), goal: { p50Ms: 150, p99Ms: 400 } })}\n`,
+      );
       await removeAll(client, agent, names);
     }
 
     if (phases.includes('burst')) {
       const n = Number(opt('burst', '100'));
       const names = Array.from({ length: n }, (_, i) => `burst-${i}`);
-      const [cpu0, host0, server0, load] = [process.cpuUsage(), await hostCpu(), await processCpu(server.pid), (await readFile('/proc/loadavg', 'utf8')).split(' ')[0]];
+      const [cpu0, host0, server0, load] = [
+        process.cpuUsage(),
+        await hostCpu(),
+        await processCpu(server.pid),
+        (await readFile('/proc/loadavg', 'utf8')).split(' ')[0],
+      ];
       const t0 = performance.now();
       await Promise.all(names.map(create));
       const created = performance.now();
@@ -160,10 +218,20 @@ async function main(): Promise<void> {
       const allRunning = Math.max(...names.map((x) => watch?.runningAt.get(x) ?? NaN)) - t0;
       const [cpu, host1, server1] = [process.cpuUsage(cpu0), await hostCpu(), await processCpu(server.pid)];
       // CPU of this process (agent, client, watch; not the server, not the helpers) and of the whole host (other users included) until all ran.
-      const cpuMs = { agentUser: Math.round(cpu.user / 1000), agentSystem: Math.round(cpu.system / 1000), server: (server1 - server0) * 10, hostBusy: (host1.busy - host0.busy) * 10, hostSystem: (host1.system - host0.system) * 10 };
-      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'burst', what: `${n} pods created at once -> all Running seen by a watch`, pods: n, allRunningMs: Math.round(allRunning), createsMs: Math.round(created - t0), ...summary(latencies(names)), cpuMs, loadBefore: Number(load), goal: { allRunningMs: 5000 } })}\n`);
+      const cpuMs = {
+        agentUser: Math.round(cpu.user / 1000),
+        agentSystem: Math.round(cpu.system / 1000),
+        server: (server1 - server0) * 10,
+        hostBusy: (host1.busy - host0.busy) * 10,
+        hostSystem: (host1.system - host0.system) * 10,
+      };
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'pod-start', phase: 'burst', what: `${n} pods created at once -> all Running seen by a watch`, pods: n, allRunningMs: Math.round(allRunning), createsMs: Math.round(created - t0), ...summary(latencies(names)), cpuMs, loadBefore: Number(load), goal: { allRunningMs: 5000 } })}\n`,
+      );
       const removedMs = await removeAll(client, agent, names);
-      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'teardown', what: `${n} pods deleted at once -> every container and sandbox removed`, pods: n, allRemovedMs: Math.round(removedMs) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'pod-start', phase: 'teardown', what: `${n} pods deleted at once -> every container and sandbox removed`, pods: n, allRemovedMs: Math.round(removedMs) })}\n`,
+      );
     }
 
     if (phases.includes('serial')) {
@@ -175,7 +243,9 @@ async function main(): Promise<void> {
         await create(name);
         await watch.all([name], 30_000);
       }
-      process.stdout.write(`${JSON.stringify({ bench: 'pod-start', phase: 'serial', what: 'create -> Running seen by a watch, one pod at a time', pods: n, ...summary(latencies(names)) })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ bench: 'pod-start', phase: 'serial', what: 'create -> Running seen by a watch, one pod at a time', pods: n, ...summary(latencies(names)) })}\n`,
+      );
       await removeAll(client, agent, names);
     }
   } finally {

@@ -13,7 +13,15 @@
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { allChains, applyNft, deleteTable, renderScript, RulesetBuilder, type Ruleset, type ServiceInput } from '../src/proxy/index.js';
+import {
+  allChains,
+  applyNft,
+  deleteTable,
+  renderScript,
+  RulesetBuilder,
+  type Ruleset,
+  type ServiceInput,
+} from '../src/proxy/index.js';
 import { NftSession } from '../src/nftables/nft-session.js';
 import { runCommand } from '../src/agent/runtime/run-command.js';
 
@@ -29,13 +37,21 @@ const REMOTE = process.argv.includes('--remote');
 const inputs: ServiceInput[] = [];
 for (let i = 0; i < SERVICES; i++) {
   const name = `svc-${i}`;
-  const service: Service = { metadata: { namespace: 'bench', name }, spec: { clusterIP: `10.43.${i >> 8}.${i & 255}`, ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }] } };
+  const service: Service = {
+    metadata: { namespace: 'bench', name },
+    spec: { clusterIP: `10.43.${i >> 8}.${i & 255}`, ports: [{ port: 80, protocol: 'TCP', targetPort: 8080 }] },
+  };
   const slice: EndpointSlice = {
-    addressType: 'IPv4', metadata: { namespace: 'bench', name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
+    addressType: 'IPv4',
+    metadata: { namespace: 'bench', name: `${name}-x`, labels: { 'kubernetes.io/service-name': name } },
     ports: [{ name: '', port: 8080, protocol: 'TCP' }],
     endpoints: Array.from({ length: PER }, (_, j) => {
       const n = i * PER + j;
-      return { addresses: [`10.42.${n >> 8}.${n & 255}`], conditions: { ready: true }, ...(REMOTE ? { nodeName: j === 0 ? 'bench-node' : `node-${j}` } : {}) };
+      return {
+        addresses: [`10.42.${n >> 8}.${n & 255}`],
+        conditions: { ready: true },
+        ...(REMOTE ? { nodeName: j === 0 ? 'bench-node' : `node-${j}` } : {}),
+      };
     }),
   };
   inputs.push({ service, slices: [slice] });
@@ -48,7 +64,10 @@ function pct(sorted: number[], p: number): number {
 await deleteTable(TABLE);
 try {
   let t0 = performance.now();
-  const builder = new RulesetBuilder(TABLE, { nodeName: REMOTE ? 'bench-node' : undefined, clusterCIDR: '10.42.0.0/16' });
+  const builder = new RulesetBuilder(TABLE, {
+    nodeName: REMOTE ? 'bench-node' : undefined,
+    clusterCIDR: '10.42.0.0/16',
+  });
   let applied: Ruleset = builder.build(inputs);
   const fullScript = renderScript(applied);
   // As the proxy does: one kept `nft -i` process applies every sync.
@@ -56,7 +75,11 @@ try {
   await session.apply(fullScript);
   const fullSyncMs = performance.now() - t0;
 
-  const total: number[] = [], build: number[] = [], render: number[] = [], nft: number[] = [], floor: number[] = [];
+  const total: number[] = [],
+    build: number[] = [],
+    render: number[] = [],
+    nft: number[] = [],
+    floor: number[] = [];
   // nft's fixed cost on this machine now: the same kind of change (flush + 1 rule) in a one-chain table.
   await applyNft(`add table ip ${FLOOR}\nadd chain ip ${FLOOR} c\n`);
   for (let r = 0; r < ROUNDS; r++) {
@@ -64,7 +87,14 @@ try {
     const input = inputs[Math.floor(Math.random() * SERVICES)] as ServiceInput;
     const old = input.slices[0] as EndpointSlice;
     const j = Math.floor(Math.random() * PER);
-    input.slices = [{ ...old, endpoints: (old.endpoints ?? []).map((e, i) => (i === j ? { ...e, conditions: { ready: !(e.conditions?.ready ?? true) } } : e)) }];
+    input.slices = [
+      {
+        ...old,
+        endpoints: (old.endpoints ?? []).map((e, i) =>
+          i === j ? { ...e, conditions: { ready: !(e.conditions?.ready ?? true) } } : e,
+        ),
+      },
+    ];
     t0 = performance.now();
     const next = builder.build(inputs);
     const t1 = performance.now();
@@ -73,9 +103,14 @@ try {
     await session.apply(script);
     const t3 = performance.now();
     applied = next;
-    total.push(t3 - t0); build.push(t1 - t0); render.push(t2 - t1); nft.push(t3 - t2);
+    total.push(t3 - t0);
+    build.push(t1 - t0);
+    render.push(t2 - t1);
+    nft.push(t3 - t2);
     const f0 = performance.now();
-    await applyNft(`flush chain ip ${FLOOR} c\nadd rule ip ${FLOOR} c meta l4proto tcp dnat to 10.42.0.${r & 255}:80\n`);
+    await applyNft(
+      `flush chain ip ${FLOOR} c\nadd rule ip ${FLOOR} c meta l4proto tcp dnat to 10.42.0.${r & 255}:80\n`,
+    );
     floor.push(performance.now() - f0);
   }
   await session.close();
@@ -84,16 +119,30 @@ try {
   const elements = (listed.stdout.match(/ : goto /g) ?? []).length;
   const s = (a: number[]) => [...a].sort((x, y) => x - y);
   const T = s(total);
-  console.log(JSON.stringify({
-    bench: 'proxy-sync', services: SERVICES, endpoints: SERVICES * PER, rounds: ROUNDS,
-    chains: allChains(applied).size, hairpinElements: applied.hairpin.size, serviceMapElements: elements, fullSyncMs: Number(fullSyncMs.toFixed(1)), fullScriptBytes: fullScript.length,
-    changeToKernelMs: { p50: pct(T, 50), p90: pct(T, 90), p99: pct(T, 99), max: pct(T, 100) },
-    partsP50Ms: { build: pct(s(build), 50), render: pct(s(render), 50), nft: pct(s(nft), 50) },
-    partsP99Ms: { build: pct(s(build), 99), render: pct(s(render), 99), nft: pct(s(nft), 99) },
-    nftFloorMs: { p50: pct(s(floor), 50), p99: pct(s(floor), 99), note: 'same change in a one-chain table' },
-    loadAvg: (await runCommand('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' '),
-    goalP99Ms: 100, met: pct(T, 99) <= 100,
-  }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        bench: 'proxy-sync',
+        services: SERVICES,
+        endpoints: SERVICES * PER,
+        rounds: ROUNDS,
+        chains: allChains(applied).size,
+        hairpinElements: applied.hairpin.size,
+        serviceMapElements: elements,
+        fullSyncMs: Number(fullSyncMs.toFixed(1)),
+        fullScriptBytes: fullScript.length,
+        changeToKernelMs: { p50: pct(T, 50), p90: pct(T, 90), p99: pct(T, 99), max: pct(T, 100) },
+        partsP50Ms: { build: pct(s(build), 50), render: pct(s(render), 50), nft: pct(s(nft), 50) },
+        partsP99Ms: { build: pct(s(build), 99), render: pct(s(render), 99), nft: pct(s(nft), 99) },
+        nftFloorMs: { p50: pct(s(floor), 50), p99: pct(s(floor), 99), note: 'same change in a one-chain table' },
+        loadAvg: (await runCommand('cat', ['/proc/loadavg'])).stdout.split(' ').slice(0, 3).join(' '),
+        goalP99Ms: 100,
+        met: pct(T, 99) <= 100,
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await deleteTable(TABLE);
   await deleteTable(FLOOR);

@@ -19,7 +19,10 @@ import { NODES, PODS } from '../src/scheduler/binder/resources.js';
 import { startScheduler } from '../src/scheduler/index.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : def; };
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
 const nodeCount = Number(opt('nodes', '500'));
 const podCount = Number(opt('pods', '3000'));
 const transport = opt('transport', 'socket');
@@ -35,16 +38,29 @@ const serverProf = opt('server-prof', '');
 function node(i: number): KubeObject {
   const alloc = { cpu: '32', memory: '128Gi', pods: '110', 'ephemeral-storage': '100Gi' };
   return {
-    apiVersion: 'v1', kind: 'Node',
-    metadata: { name: `node-${i}`, labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux', 'topology.kubernetes.io/zone': `zone-${i % 3}` } },
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: `node-${i}`,
+      labels: {
+        'kubernetes.io/hostname': `node-${i}`,
+        'kubernetes.io/os': 'linux',
+        'topology.kubernetes.io/zone': `zone-${i % 3}`,
+      },
+    },
     spec: {},
-    status: { capacity: alloc, allocatable: alloc, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready' }] },
+    status: {
+      capacity: alloc,
+      allocatable: alloc,
+      conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ready' }],
+    },
   };
 }
 
 function pod(i: number): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { name: `bench-${i}`, namespace: 'default', labels: { app: 'bench', shard: String(i % 10) } },
     spec: {
       schedulerName: 'bench-scheduler',
@@ -57,7 +73,11 @@ function pod(i: number): KubeObject {
 async function inParallel(n: number, fn: (i: number) => Promise<unknown>): Promise<number> {
   const t0 = performance.now();
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => { while (next < n) await fn(next++); }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
   return (performance.now() - t0) / 1000;
 }
 
@@ -69,21 +89,36 @@ function rssMb(pid: number): number {
 async function main(): Promise<void> {
   // The API server alone, as kube's scheduler_perf runs it: no node-lifecycle controller tainting
   // and evicting the bench's lease-less nodes, no second scheduler watching.
-  const server = await startTestServer({ extraArgs: ['--disable-controllers', '--disable-scheduler'], ...(serverProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${serverProf}`] } : {}) });
-  const connect = (agent: string): KubeClient => transport === 'https'
-    ? createClient({ server: server.url, caPem: server.caPem, token: server.token, userAgent: agent })
-    : createClient({ server: 'http://localhost', socketPath: join(server.dataDir, 'apiserver.sock'), userAgent: agent });
+  const server = await startTestServer({
+    extraArgs: ['--disable-controllers', '--disable-scheduler'],
+    ...(serverProf ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${serverProf}`] } : {}),
+  });
+  const connect = (agent: string): KubeClient =>
+    transport === 'https'
+      ? createClient({ server: server.url, caPem: server.caPem, token: server.token, userAgent: agent })
+      : createClient({
+          server: 'http://localhost',
+          socketPath: join(server.dataDir, 'apiserver.sock'),
+          userAgent: agent,
+        });
   const setup = connect('bench-setup');
   try {
     const nodesSec = await inParallel(nodeCount, async (i) => {
       const created = await setup.create(NODES, '', node(i));
-      if (!created.status || !(created.status as { allocatable?: unknown }).allocatable) await setup.patch(NODES, '', `node-${i}`, 'merge', { status: node(i).status }, { subresource: 'status' });
+      if (!created.status || !(created.status as { allocatable?: unknown }).allocatable)
+        await setup.patch(NODES, '', `node-${i}`, 'merge', { status: node(i).status }, { subresource: 'status' });
     });
     const podsSec = await inParallel(podCount, (i) => setup.create(PODS, 'default', pod(i)));
     const client = connect('bench-scheduler');
     const t0 = performance.now();
-    const running = await startScheduler({ client, log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }), schedulerName: 'bench-scheduler', maxBindsInFlight: inFlight, scheduledEvents,
-      ...(bindMode === 'none' ? { bind: async () => {} } : {}) });
+    const running = await startScheduler({
+      client,
+      log: pino({ level: process.env.LOG_LEVEL ?? 'warn' }),
+      schedulerName: 'bench-scheduler',
+      maxBindsInFlight: inFlight,
+      scheduledEvents,
+      ...(bindMode === 'none' ? { bind: async () => {} } : {}),
+    });
     const synced = performance.now();
     const s = running.scheduler;
     while (s.stats.bound + s.stats.unschedulable < podCount) await new Promise((r) => setTimeout(r, 20));
@@ -99,24 +134,38 @@ async function main(): Promise<void> {
       cont = page.metadata.continue || undefined;
     } while (cont);
     const scheduleSec = (done - synced) / 1000;
-    console.log(JSON.stringify({
-      nodes: nodeCount, pods: podCount, transport, bind: bindMode, bindsInFlight: inFlight, scheduledEvents,
-      setup: { nodesPerSec: Math.round(nodeCount / nodesSec), podCreatesPerSec: Math.round(podCount / podsSec) },
-      informerSyncMs: Math.round(synced - t0),
-      scheduleSeconds: Number(scheduleSec.toFixed(2)),
-      podsPerSec: Math.round(podCount / scheduleSec),
-      podsPerSecIncludingSync: Math.round(podCount / ((done - t0) / 1000)),
-      goalPodsPerSec: 1500,
-      stats: s.stats,
-      boundInApi: bound,
-      schedulerProcessCpuSec: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
-      serverRssMb: rssMb(server.pid),
-      benchRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
-    }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          nodes: nodeCount,
+          pods: podCount,
+          transport,
+          bind: bindMode,
+          bindsInFlight: inFlight,
+          scheduledEvents,
+          setup: { nodesPerSec: Math.round(nodeCount / nodesSec), podCreatesPerSec: Math.round(podCount / podsSec) },
+          informerSyncMs: Math.round(synced - t0),
+          scheduleSeconds: Number(scheduleSec.toFixed(2)),
+          podsPerSec: Math.round(podCount / scheduleSec),
+          podsPerSecIncludingSync: Math.round(podCount / ((done - t0) / 1000)),
+          goalPodsPerSec: 1500,
+          stats: s.stats,
+          boundInApi: bound,
+          schedulerProcessCpuSec: Number(((cpu.user + cpu.system) / 1e6).toFixed(1)),
+          serverRssMb: rssMb(server.pid),
+          benchRssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        },
+        null,
+        2,
+      ),
+    );
   } finally {
     await setup.close();
     await server.stop();
   }
 }
 
-main().catch((err: unknown) => { console.error(err); process.exit(1); });
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

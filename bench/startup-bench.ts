@@ -32,10 +32,13 @@ function freePort(): Promise<number> {
 
 function readyz(port: number): Promise<number> {
   return new Promise((ok) => {
-    const req = request({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, agent: false, timeout: 1000 }, (res) => {
-      res.resume();
-      res.on('end', () => ok(res.statusCode ?? 0));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, agent: false, timeout: 1000 },
+      (res) => {
+        res.resume();
+        res.on('end', () => ok(res.statusCode ?? 0));
+      },
+    );
     req.on('error', () => ok(0));
     req.on('timeout', () => req.destroy());
     req.end();
@@ -46,7 +49,11 @@ function readyz(port: number): Promise<number> {
 async function once(dataDir: string): Promise<{ listening: number; ready: number }> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(join(root, 'bin', 'flotilla'), ['up', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    join(root, 'bin', 'flotilla'),
+    ['up', '--data-dir', dataDir, '--port', String(port), '--bind-address', '127.0.0.1', '--log-level', 'warn'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let stderr = '';
   let listening = 0;
   child.stdout?.setEncoding('utf8').on('data', (c: string) => {
@@ -73,13 +80,25 @@ async function once(dataDir: string): Promise<{ listening: number; ready: number
 function median(samples: number[]): number {
   const s = [...samples].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  return Math.round(s.length % 2 ? s[mid] ?? 0 : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2);
+  return Math.round(s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2);
 }
 
-function summary(runs: Array<{ listening: number; ready: number }>): { runs: number; medianMs: number; minMs: number; maxMs: number; medianListeningMs: number } {
+function summary(runs: Array<{ listening: number; ready: number }>): {
+  runs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  medianListeningMs: number;
+} {
   const samples = runs.map((r) => r.ready);
   const s = [...samples].sort((a, b) => a - b);
-  return { runs: s.length, medianMs: median(s), minMs: Math.round(s[0] ?? 0), maxMs: Math.round(s.at(-1) ?? 0), medianListeningMs: median(runs.map((r) => r.listening)) };
+  return {
+    runs: s.length,
+    medianMs: median(s),
+    minMs: Math.round(s[0] ?? 0),
+    maxMs: Math.round(s.at(-1) ?? 0),
+    medianListeningMs: median(runs.map((r) => r.listening)),
+  };
 }
 
 const fresh: Array<{ listening: number; ready: number }> = [];
@@ -93,4 +112,16 @@ for (let i = 0; i < runs; i++) {
     await rm(dir, { recursive: true, force: true });
   }
 }
-console.log(JSON.stringify({ benchmark: 'startup-to-readyz', command: 'bin/flotilla up', goalMs: 500, fresh: summary(fresh), existing: summary(existing) }, null, 2));
+console.log(
+  JSON.stringify(
+    {
+      benchmark: 'startup-to-readyz',
+      command: 'bin/flotilla up',
+      goalMs: 500,
+      fresh: summary(fresh),
+      existing: summary(existing),
+    },
+    null,
+    2,
+  ),
+);

@@ -111,7 +111,9 @@ async function main(): Promise<void> {
       const store = openEtcdStore({ endpoints: [server.endpoint] });
       results.etcd = await bench(
         store,
-        quick ? { sequential: 300, concurrent: 2000, gets: 1000, listKeys: 10_000 } : { sequential: 1000, concurrent: 5000, gets: 3000, listKeys: 10_000 },
+        quick
+          ? { sequential: 300, concurrent: 2000, gets: 1000, listKeys: 10_000 }
+          : { sequential: 1000, concurrent: 5000, gets: 3000, listKeys: 10_000 },
       );
       await store.close();
     } finally {

@@ -43,10 +43,26 @@ function moduleOf(group: string, version: string): string {
 
 /** Fields whose Go type is int64 (kubernetes-types only says `number`); everything else is int32. */
 const INT64_FIELDS = new Set([
-  'generation', 'observedGeneration', 'deletionGracePeriodSeconds', 'terminationGracePeriodSeconds',
-  'activeDeadlineSeconds', 'runAsUser', 'runAsGroup', 'fsGroup', 'supplementalGroups', 'tolerationSeconds',
-  'expirationSeconds', 'gracePeriodSeconds', 'seconds', 'sizeBytes', 'startingDeadlineSeconds',
-  'remainingItemCount', 'sinceSeconds', 'tailLines', 'limitBytes', 'leaseTransitions',
+  'generation',
+  'observedGeneration',
+  'deletionGracePeriodSeconds',
+  'terminationGracePeriodSeconds',
+  'activeDeadlineSeconds',
+  'runAsUser',
+  'runAsGroup',
+  'fsGroup',
+  'supplementalGroups',
+  'tolerationSeconds',
+  'expirationSeconds',
+  'gracePeriodSeconds',
+  'seconds',
+  'sizeBytes',
+  'startingDeadlineSeconds',
+  'remainingItemCount',
+  'sinceSeconds',
+  'tailLines',
+  'limitBytes',
+  'leaseTransitions',
 ]);
 
 interface ModuleInfo {
@@ -68,7 +84,8 @@ function loadModule(module: string): ModuleInfo {
     if (ts.isImportDeclaration(stmt) && ts.isStringLiteral(stmt.moduleSpecifier)) {
       const target = path.posix.normalize(path.posix.join(path.posix.dirname(module), stmt.moduleSpecifier.text));
       const bindings = stmt.importClause?.namedBindings;
-      if (bindings && ts.isNamedImports(bindings)) for (const el of bindings.elements) info.imports.set(el.name.text, target);
+      if (bindings && ts.isNamedImports(bindings))
+        for (const el of bindings.elements) info.imports.set(el.name.text, target);
     }
   }
   modules.set(module, info);
@@ -104,17 +121,26 @@ function resolveRef(module: string, name: string): string {
 
 function schemaOfType(module: string, node: ts.TypeNode, field: string): Schema {
   switch (node.kind) {
-    case ts.SyntaxKind.StringKeyword: return { type: 'string' };
-    case ts.SyntaxKind.BooleanKeyword: return { type: 'boolean' };
-    case ts.SyntaxKind.NumberKeyword: return { type: 'integer', format: INT64_FIELDS.has(field) ? 'int64' : 'int32' };
-    case ts.SyntaxKind.AnyKeyword: case ts.SyntaxKind.UnknownKeyword: return { type: 'object' };
+    case ts.SyntaxKind.StringKeyword:
+      return { type: 'string' };
+    case ts.SyntaxKind.BooleanKeyword:
+      return { type: 'boolean' };
+    case ts.SyntaxKind.NumberKeyword:
+      return { type: 'integer', format: INT64_FIELDS.has(field) ? 'int64' : 'int32' };
+    case ts.SyntaxKind.AnyKeyword:
+    case ts.SyntaxKind.UnknownKeyword:
+      return { type: 'object' };
   }
   if (ts.isLiteralTypeNode(node)) return { type: 'string' }; // apiVersion?: "v1", kind?: "Pod"
   if (ts.isParenthesizedTypeNode(node)) return schemaOfType(module, node.type, field);
   if (ts.isArrayTypeNode(node)) return { type: 'array', items: schemaOfType(module, node.elementType, field) };
   if (ts.isUnionTypeNode(node)) {
     const kinds = node.types.map((t) => t.kind).sort();
-    if (kinds.length === 2 && kinds.includes(ts.SyntaxKind.NumberKeyword) && kinds.includes(ts.SyntaxKind.StringKeyword)) {
+    if (
+      kinds.length === 2 &&
+      kinds.includes(ts.SyntaxKind.NumberKeyword) &&
+      kinds.includes(ts.SyntaxKind.StringKeyword)
+    ) {
       return { $ref: REF + INT_OR_STRING };
     }
     if (node.types.every((t) => ts.isLiteralTypeNode(t))) return { type: 'string' };
@@ -127,7 +153,8 @@ function schemaOfType(module: string, node: ts.TypeNode, field: string): Schema 
   }
   if (ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName)) {
     const element = node.typeArguments?.[0];
-    if (node.typeName.text === 'Array' && element) return { type: 'array', items: schemaOfType(module, element, field) };
+    if (node.typeName.text === 'Array' && element)
+      return { type: 'array', items: schemaOfType(module, element, field) };
     return { $ref: REF + resolveRef(module, node.typeName.text) };
   }
   throw new Error(`unsupported type ${ts.SyntaxKind[node.kind]} in ${module}.${field}`);
@@ -157,7 +184,8 @@ function generate(module: string, name: string): Schema {
   }
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
-  const members = [...decl.members].filter(ts.isPropertySignature)
+  const members = [...decl.members]
+    .filter(ts.isPropertySignature)
     .sort((a, b) => a.name.getText().replace(/"/g, '').localeCompare(b.name.getText().replace(/"/g, '')));
   for (const member of members) {
     const prop = member.name.getText().replace(/"/g, '');
@@ -179,33 +207,52 @@ function generate(module: string, name: string): Schema {
 /** Types serialized specially (Go custom marshalers), as upstream defines them. */
 const SPECIAL: Record<string, Schema> = {
   [QUANTITY]: {
-    description: 'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors. Serialized as a string such as "500m" or "1Gi"; plain numbers are accepted.',
+    description:
+      'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors. Serialized as a string such as "500m" or "1Gi"; plain numbers are accepted.',
     type: 'string',
   },
   [`${META}.Time`]: {
-    description: 'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.',
-    type: 'string', format: 'date-time',
+    description:
+      'Time is a wrapper around time.Time which supports correct marshaling to YAML and JSON.  Wrappers are provided for many of the factory methods that the time package offers.',
+    type: 'string',
+    format: 'date-time',
   },
-  [`${META}.MicroTime`]: { description: 'MicroTime is version of Time with microsecond level precision.', type: 'string', format: 'date-time' },
+  [`${META}.MicroTime`]: {
+    description: 'MicroTime is version of Time with microsecond level precision.',
+    type: 'string',
+    format: 'date-time',
+  },
   [`${META}.FieldsV1`]: {
-    description: "FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.\n\nEach key is either a '.' representing the field itself, and will always map to an empty set, or a string representing a sub-field or item. The string will follow one of these four formats: 'f:<name>', where <name> is the name of a field in a struct, or key in a map 'v:<value>', where <value> is the exact json formatted value of a list item 'i:<index>', where <index> is position of a item in a list 'k:<keys>', where <keys> is a map of  a list item's key fields to their unique values If a key maps to an empty Fields value, the field that key represents is part of the set.\n\nThe exact format is defined in sigs.k8s.io/structured-merge-diff",
+    description:
+      "FieldsV1 stores a set of fields in a data structure like a Trie, in JSON format.\n\nEach key is either a '.' representing the field itself, and will always map to an empty set, or a string representing a sub-field or item. The string will follow one of these four formats: 'f:<name>', where <name> is the name of a field in a struct, or key in a map 'v:<value>', where <value> is the exact json formatted value of a list item 'i:<index>', where <index> is position of a item in a list 'k:<keys>', where <keys> is a map of  a list item's key fields to their unique values If a key maps to an empty Fields value, the field that key represents is part of the set.\n\nThe exact format is defined in sigs.k8s.io/structured-merge-diff",
     type: 'object',
   },
-  [`${META}.Patch`]: { description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.', type: 'object' },
+  [`${META}.Patch`]: {
+    description: 'Patch is provided to give a concrete name and type to the Kubernetes PATCH request body.',
+    type: 'object',
+  },
   'io.k8s.apimachinery.pkg.runtime.RawExtension': {
-    description: 'RawExtension is used to hold extensions in external versions. On the wire it is the JSON of an embedded object.',
+    description:
+      'RawExtension is used to hold extensions in external versions. On the wire it is the JSON of an embedded object.',
     type: 'object',
   },
 };
 
 const EXTRA_ROOTS: Array<{ module: string; name: string }> = [
-  { module: 'meta/v1', name: 'ObjectMeta' }, { module: 'meta/v1', name: 'ListMeta' },
-  { module: 'meta/v1', name: 'Status' }, { module: 'meta/v1', name: 'DeleteOptions' },
-  { module: 'meta/v1', name: 'WatchEvent' }, { module: 'meta/v1', name: 'Patch' },
-  { module: 'meta/v1', name: 'APIResourceList' }, { module: 'meta/v1', name: 'APIGroupList' },
-  { module: 'meta/v1', name: 'APIVersions' }, { module: 'meta/v1', name: 'Condition' },
-  { module: 'autoscaling/v1', name: 'Scale' }, { module: 'policy/v1', name: 'Eviction' },
-  { module: 'core/v1', name: 'Binding' }, { module: 'authentication/v1', name: 'TokenRequest' },
+  { module: 'meta/v1', name: 'ObjectMeta' },
+  { module: 'meta/v1', name: 'ListMeta' },
+  { module: 'meta/v1', name: 'Status' },
+  { module: 'meta/v1', name: 'DeleteOptions' },
+  { module: 'meta/v1', name: 'WatchEvent' },
+  { module: 'meta/v1', name: 'Patch' },
+  { module: 'meta/v1', name: 'APIResourceList' },
+  { module: 'meta/v1', name: 'APIGroupList' },
+  { module: 'meta/v1', name: 'APIVersions' },
+  { module: 'meta/v1', name: 'Condition' },
+  { module: 'autoscaling/v1', name: 'Scale' },
+  { module: 'policy/v1', name: 'Eviction' },
+  { module: 'core/v1', name: 'Binding' },
+  { module: 'authentication/v1', name: 'TokenRequest' },
 ];
 
 function main(): void {
@@ -217,19 +264,33 @@ function main(): void {
   };
   // IntOrString is never declared in kubernetes-types (it inlines number | string).
   definitions[INT_OR_STRING] = {
-    description: 'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
-    type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true,
+    description:
+      'IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.',
+    type: 'string',
+    format: 'int-or-string',
+    'x-kubernetes-int-or-string': true,
   };
   for (const rt of RESOURCE_TYPES) {
     const module = moduleOf(rt.group, rt.version);
-    for (const kind of [rt.kind, rt.listKind]) addGvk(resolveRef(module, kind), { group: rt.group, version: rt.version, kind });
+    for (const kind of [rt.kind, rt.listKind])
+      addGvk(resolveRef(module, kind), { group: rt.group, version: rt.version, kind });
   }
   for (const extra of EXTRA_ROOTS) resolveRef(extra.module, extra.name);
   const groupVersions = [...new Set(RESOURCE_TYPES.map((r) => `${r.group}/${r.version}`))].sort();
-  const metaKinds: Record<string, string> = { Status: 'Status', DeleteOptions: 'DeleteOptions', WatchEvent: 'WatchEvent', APIResourceList: 'APIResourceList', APIGroupList: 'APIGroupList', APIVersions: 'APIVersions' };
+  const metaKinds: Record<string, string> = {
+    Status: 'Status',
+    DeleteOptions: 'DeleteOptions',
+    WatchEvent: 'WatchEvent',
+    APIResourceList: 'APIResourceList',
+    APIGroupList: 'APIGroupList',
+    APIVersions: 'APIVersions',
+  };
   for (const [name, kind] of Object.entries(metaKinds)) {
     const def = `${META}.${name}`;
-    if (kind === 'Status' || kind.startsWith('API')) { addGvk(def, { group: '', version: 'v1', kind }); continue; }
+    if (kind === 'Status' || kind.startsWith('API')) {
+      addGvk(def, { group: '', version: 'v1', kind });
+      continue;
+    }
     for (const gv of groupVersions) {
       const [group, version] = gv.split('/') as [string, string];
       addGvk(def, { group, version, kind });
@@ -239,7 +300,11 @@ function main(): void {
   addGvk('io.k8s.api.autoscaling.v1.Scale', { group: 'autoscaling', version: 'v1', kind: 'Scale' });
   addGvk('io.k8s.api.policy.v1.Eviction', { group: 'policy', version: 'v1', kind: 'Eviction' });
   addGvk('io.k8s.api.core.v1.Binding', { group: '', version: 'v1', kind: 'Binding' });
-  addGvk('io.k8s.api.authentication.v1.TokenRequest', { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
+  addGvk('io.k8s.api.authentication.v1.TokenRequest', {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    kind: 'TokenRequest',
+  });
 
   for (let next = queue.shift(); next; next = queue.shift()) {
     definitions[`${prefixOf(next.module)}.${next.name}`] = generate(next.module, next.name);
@@ -248,7 +313,8 @@ function main(): void {
     const schema = definitions[def];
     if (!schema) throw new Error(`GVK for missing definition ${def}`);
     schema['x-kubernetes-group-version-kind'] = list.sort((a, b) =>
-      `${a.group}/${a.version}/${a.kind}`.localeCompare(`${b.group}/${b.version}/${b.kind}`));
+      `${a.group}/${a.version}/${a.kind}`.localeCompare(`${b.group}/${b.version}/${b.kind}`),
+    );
   }
   for (const name of Object.keys(FIELD_PATCH_METADATA)) {
     if (!definitions[name]) console.warn(`patch metadata for a type not generated: ${name}`);

@@ -24,10 +24,17 @@ let server: TestServer;
 let NODE = '';
 let work = '';
 
-const pod = (name: string, script: string, stdin = false) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-  spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], stdin }] },
-});
+const pod = (name: string, script: string, stdin = false) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      nodeName: NODE,
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], stdin }],
+    },
+  });
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'flotilla-exec-files-'));
@@ -43,9 +50,14 @@ before(async () => {
     const r = await server.kubectl(['apply', '-f', '-'], { stdin: pod(name, script) });
     assert.equal(r.code, 0, r.stderr);
   }
-  const echoer = await server.kubectl(['apply', '-f', '-'], { stdin: pod('echoer', 'while read l; do echo "got $l"; done; echo stdin closed', true) });
+  const echoer = await server.kubectl(['apply', '-f', '-'], {
+    stdin: pod('echoer', 'while read l; do echo "got $l"; done; echo stdin closed', true),
+  });
   assert.equal(echoer.code, 0, echoer.stderr);
-  const w = await server.kubectl(['wait', '--for=condition=Ready', 'pod/shell', 'pod/web', 'pod/ticker', 'pod/echoer', '--timeout=90s'], { timeoutMs: 100_000 });
+  const w = await server.kubectl(
+    ['wait', '--for=condition=Ready', 'pod/shell', 'pod/web', 'pod/ticker', 'pod/echoer', '--timeout=90s'],
+    { timeoutMs: 100_000 },
+  );
   assert.equal(w.code, 0, w.stderr);
 });
 
@@ -58,7 +70,9 @@ const get = (url: string) => httpGet(url, 10_000);
 
 /** Runs kubectl in the background; `until` resolves once its stdout matches. */
 function background(version: string | undefined, args: string[]) {
-  const proc = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   proc.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -83,7 +97,9 @@ function background(version: string | undefined, args: string[]) {
   };
 }
 
-const versions = [...new Set([kubectlVersions().at(-1), '1.27'])].filter((v): v is string => v !== undefined && kubectlVersions().includes(v));
+const versions = [...new Set([kubectlVersions().at(-1), '1.27'])].filter(
+  (v): v is string => v !== undefined && kubectlVersions().includes(v),
+);
 
 for (const version of versions) {
   const k = (args: string[], stdin?: string) => server.kubectl(args, { version, stdin, timeoutMs: 60_000 });
@@ -102,7 +118,10 @@ for (const version of versions) {
       const ok = await k(['exec', 'shell', '-c', 'main', '--', 'sh', '-c', 'echo "$HOSTNAME $(pwd)"']);
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(ok.stdout, 'shell /\n');
-      assert.deepEqual([transportCounts.websocket - before.websocket, transportCounts.spdy - before.spdy], wsExec ? [2, 0] : [0, 2]);
+      assert.deepEqual(
+        [transportCounts.websocket - before.websocket, transportCounts.spdy - before.spdy],
+        wsExec ? [2, 0] : [0, 2],
+      );
     });
 
     test('exec -it: a terminal of the client size, resized, exit code kept', async () => {
@@ -126,9 +145,15 @@ for (const version of versions) {
         });
         p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
         const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-        p.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+        p.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
       });
-      const lines = r.out.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+      const lines = r.out
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
       assert.match(lines[0] ?? '', /^\/dev\/pts\/\d+$/, r.out);
       assert.equal(lines[1], '33 111', r.out);
       assert.equal(lines[2], '44 55', r.out);
@@ -147,7 +172,9 @@ for (const version of versions) {
       await k(['get', 'pod', 'shell', '-o', 'name']);
       const getMs = performance.now() - t0;
       times.sort((a, b) => a - b);
-      process.stdout.write(`# kubectl ${version} exec true: median ${times[2]?.toFixed(0)} ms (kubectl get: ${getMs.toFixed(0)} ms)\n`);
+      process.stdout.write(
+        `# kubectl ${version} exec true: median ${times[2]?.toFixed(0)} ms (kubectl get: ${getMs.toFixed(0)} ms)\n`,
+      );
     });
 
     test('exec -i: stdin is piped and closed', async () => {
@@ -162,7 +189,10 @@ for (const version of versions) {
       assert.match(bad.stderr, /container nope is not valid for pod shell/);
       const nocmd = await k(['exec', 'shell', '--', 'nosuchcommand']);
       assert.equal(nocmd.code, 1, nocmd.stderr);
-      assert.match(nocmd.stderr, /^error: error executing command in container: failed to exec in container: .*executable file not found/);
+      assert.match(
+        nocmd.stderr,
+        /^error: error executing command in container: failed to exec in container: .*executable file not found/,
+      );
       const missing = await k(['exec', 'nosuchpod', '--', 'true']);
       assert.notEqual(missing.code, 0);
       assert.match(missing.stderr, /pods "nosuchpod" not found/);
@@ -192,7 +222,11 @@ for (const version of versions) {
           assert.equal(r.status, 200);
           assert.equal(r.body, 'hello through port-forward\n');
         }
-        assert.deepEqual([transportCounts.spdyInWebSocket - before.spdyInWebSocket, transportCounts.spdy - before.spdy], wsPortForward ? [1, 0] : [0, 1], pf.errors());
+        assert.deepEqual(
+          [transportCounts.spdyInWebSocket - before.spdyInWebSocket, transportCounts.spdy - before.spdy],
+          wsPortForward ? [1, 0] : [0, 1],
+          pf.errors(),
+        );
       } finally {
         pf.stop();
       }
@@ -204,7 +238,8 @@ for (const version of versions) {
         const m = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) -> 9999/);
         await get(`http://127.0.0.1:${m[1]}/`).catch(() => undefined); // reset or empty reply
         const deadline = Date.now() + 15_000;
-        while (!/error forwarding port 9999 to pod default\/web: .*refused/i.test(pf.errors()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (!/error forwarding port 9999 to pod default\/web: .*refused/i.test(pf.errors()) && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 50));
         assert.match(pf.errors(), /error forwarding port 9999 to pod default\/web: .*refused/i);
       } finally {
         pf.stop();
@@ -225,8 +260,23 @@ for (const version of versions) {
 
     test('kubectl run -i --rm: input to a stdinOnce container, its end ends the pod', async () => {
       const name = `run-${version.replace('.', '-')}`;
-      const r = await k(['run', name, '-i', '--rm', '--restart=Never', '--image=busybox', '--image-pull-policy=IfNotPresent',
-        `--overrides={"apiVersion":"v1","spec":{"nodeName":"${NODE}","terminationGracePeriodSeconds":1}}`, '--', 'sh', '-c', 'read l; echo "ran $l"'], `hello\n`);
+      const r = await k(
+        [
+          'run',
+          name,
+          '-i',
+          '--rm',
+          '--restart=Never',
+          '--image=busybox',
+          '--image-pull-policy=IfNotPresent',
+          `--overrides={"apiVersion":"v1","spec":{"nodeName":"${NODE}","terminationGracePeriodSeconds":1}}`,
+          '--',
+          'sh',
+          '-c',
+          'read l; echo "ran $l"',
+        ],
+        `hello\n`,
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /ran hello\n/);
       const gone = await k(['get', 'pod', name]);
@@ -235,15 +285,23 @@ for (const version of versions) {
 
     test('kubectl run -it: a tty container of the client size', async () => {
       const name = `tty-${version.replace('.', '-')}`;
-      const overrides = JSON.stringify({ apiVersion: 'v1', spec: { nodeName: NODE, terminationGracePeriodSeconds: 1 } });
+      const overrides = JSON.stringify({
+        apiVersion: 'v1',
+        spec: { nodeName: NODE, terminationGracePeriodSeconds: 1 },
+      });
       const run = `${kubectlBinary(version)} --kubeconfig ${server.kubeconfig} run ${name} -it --rm --restart=Never --image=busybox --image-pull-policy=IfNotPresent --overrides='${overrides}' -- sh -c 'read l; stty size; tty; echo "typed $l"'`;
       const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn('script', ['-q', '-e', '-c', `stty rows 21 cols 77; ${run}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+        const p = spawn('script', ['-q', '-e', '-c', `stty rows 21 cols 77; ${run}`, '/dev/null'], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+        });
         let out = '';
         p.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
         p.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
         const timer = setTimeout(() => p.kill('SIGKILL'), 30_000);
-        p.on('close', (code) => { clearTimeout(timer); resolve({ code, out }); });
+        p.on('close', (code) => {
+          clearTimeout(timer);
+          resolve({ code, out });
+        });
         // type once kubectl is attached (it says so), as a user would
         const typed = setInterval(() => {
           if (!out.includes('try pressing enter')) return;
@@ -286,10 +344,10 @@ test('client-node PortForward (WebSocket channel protocol): an HTTP request thro
   const ws = await new k8s.PortForward(kc).portForward('default', 'web', [8080], out, errOut, input);
   input.end('GET / HTTP/1.0\r\n\r\n');
   const deadline = Date.now() + 15_000;
-  while (!got.includes('hello through port-forward') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!got.includes('hello through port-forward') && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   assert.match(got, /^HTTP\/1\.[01] 200 OK/, got + errText);
   assert.match(got, /hello through port-forward\n$/);
   assert.equal(transportCounts.websocket - before, 1);
   (typeof ws === 'function' ? ws() : ws)?.close();
 });
-

@@ -24,20 +24,44 @@ test('a hostPort forwards 127.0.0.1:<hostPort> of the node to the pod; deleting 
   assert.ok(node);
   const hostPort = 20_000 + Math.floor(Math.random() * 20_000);
   const manifest = JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hp', namespace: 'default' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'hp', namespace: 'default' },
     spec: {
-      nodeName: node.nodeName, terminationGracePeriodSeconds: 0,
-      containers: [{ name: 'web', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo "hello on a hostPort" > /www/index.html && exec httpd -f -p 8080 -h /www'], ports: [{ containerPort: 8080, hostPort }] }],
+      nodeName: node.nodeName,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: 'web',
+          image: 'busybox',
+          command: [
+            'sh',
+            '-c',
+            'mkdir -p /www && echo "hello on a hostPort" > /www/index.html && exec httpd -f -p 8080 -h /www',
+          ],
+          ports: [{ containerPort: 8080, hostPort }],
+        },
+      ],
     },
   });
   await node.kubectl(['apply', '-f', '-'], manifest);
   await node.waitForPod('hp', (p) => p.status?.phase === 'Running', 60_000);
-  await waitUntil(`the pod through 127.0.0.1:${hostPort}`, async () =>
-    (await httpGet(`http://127.0.0.1:${hostPort}/`, 1000).catch(() => ({ body: '' }))).body.includes('hello on a hostPort'), { timeoutMs: 15_000 });
+  await waitUntil(
+    `the pod through 127.0.0.1:${hostPort}`,
+    async () =>
+      (await httpGet(`http://127.0.0.1:${hostPort}/`, 1000).catch(() => ({ body: '' }))).body.includes(
+        'hello on a hostPort',
+      ),
+    { timeoutMs: 15_000 },
+  );
   const rules = await runCommand('iptables-save', ['-t', 'nat']);
   assert.match(rules.stdout, new RegExp(`--dport ${hostPort} .*DNAT`), 'portmap DNAT rule');
 
   await node.kubectl(['delete', 'pod', 'hp', '--wait=true', '--timeout=60s']);
-  await waitUntil('the portmap rule removed', async () => !(await runCommand('iptables-save', ['-t', 'nat'])).stdout.includes(`--dport ${hostPort} `), { timeoutMs: 30_000 });
+  await waitUntil(
+    'the portmap rule removed',
+    async () => !(await runCommand('iptables-save', ['-t', 'nat'])).stdout.includes(`--dport ${hostPort} `),
+    { timeoutMs: 30_000 },
+  );
   await assert.rejects(httpGet(`http://127.0.0.1:${hostPort}/`, 1000));
 });

@@ -26,7 +26,13 @@ let work = '';
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'flotilla-imggc-'));
   node = await startRealNode({
-    name: 'imggc', agent: { proxy: false, dns: false, networkPolicy: false, imageGC: { highThresholdPercent: 1, lowThresholdPercent: 0, minAgeMs: 0, firstDelayMs: 3_600_000 } },
+    name: 'imggc',
+    agent: {
+      proxy: false,
+      dns: false,
+      networkPolicy: false,
+      imageGC: { highThresholdPercent: 1, lowThresholdPercent: 0, minAgeMs: 0, firstDelayMs: 3_600_000 },
+    },
   });
 });
 
@@ -35,7 +41,11 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const present = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const present = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 test('unused images are collected with their content; the running pod keeps its image and runs on', async () => {
   const store = node.agent.images;
@@ -55,27 +65,49 @@ test('unused images are collected with their content; the running pod keeps its 
   const [used, unused] = imported as [ImageRecord, ImageRecord];
   assert.equal(used.layers[0], busybox.layers[0], 'the images share the busybox layer');
 
-  await node.kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gc-user' },
-    spec: { nodeName: node.nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'example.com/gc-used:v1', command: ['sleep', '3600'] }] },
-  }));
+  await node.kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'gc-user' },
+      spec: {
+        nodeName: node.nodeName,
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: 'example.com/gc-used:v1', command: ['sleep', '3600'] }],
+      },
+    }),
+  );
   await node.waitForPod('gc-user', (p) => p.status?.phase === 'Running');
 
   const t0 = performance.now();
   const result = await gc.run();
   const ms = performance.now() - t0;
   assert.ok(busybox.pinned, 'an import is pinned by default');
-  assert.deepEqual(result.removed, [unused.id], 'the unused unpinned image goes; the used one and the pinned busybox stay');
+  assert.deepEqual(
+    result.removed,
+    [unused.id],
+    'the unused unpinned image goes; the used one and the pinned busybox stay',
+  );
   assert.ok(result.bytesFreed > 0 && result.bytesFreed < result.bytesToFree);
   assert.deepEqual(new Set((await store.list()).map((i) => i.id)), new Set([busybox.id, used.id]));
 
   const blobs = new Set(await readdir(join(store.root, 'blobs', 'sha256')));
   const layers = new Set(await readdir(join(store.root, 'layers', 'sha256')));
   const hex = (d: string): string => d.slice(7);
-  for (const d of [unused.id, unused.manifestDigest, unused.layers[1] ?? '']) assert.ok(!blobs.has(hex(d)), `blob ${d} of a removed image is gone`);
-  assert.ok(!layers.has(hex(unused.layers[1] ?? '')), 'the unused image\'s own layer dir is gone');
-  assert.deepEqual(blobs, new Set([used.id, used.manifestDigest, ...used.layers, busybox.id, busybox.manifestDigest].map(hex)), 'exactly the blobs of the used image and of busybox remain');
-  assert.deepEqual(layers, new Set(used.layers.map(hex)), 'exactly the used image\'s unpacked layers remain (busybox\'s is shared)');
+  for (const d of [unused.id, unused.manifestDigest, unused.layers[1] ?? ''])
+    assert.ok(!blobs.has(hex(d)), `blob ${d} of a removed image is gone`);
+  assert.ok(!layers.has(hex(unused.layers[1] ?? '')), "the unused image's own layer dir is gone");
+  assert.deepEqual(
+    blobs,
+    new Set([used.id, used.manifestDigest, ...used.layers, busybox.id, busybox.manifestDigest].map(hex)),
+    'exactly the blobs of the used image and of busybox remain',
+  );
+  assert.deepEqual(
+    layers,
+    new Set(used.layers.map(hex)),
+    "exactly the used image's unpacked layers remain (busybox's is shared)",
+  );
 
   // The pod still runs from its rootfs, extra layer and shared busybox layer alike.
   assert.equal((await node.kubectl(['exec', 'gc-user', '--', 'cat', '/used.txt'])).trim(), 'used');
@@ -85,16 +117,23 @@ test('unused images are collected with their content; the running pod keeps its 
 
   // 0 % cannot be reached: the kubelet's warning on the Node.
   const events = await waitUntil('a FreeDiskSpaceFailed event', async () => {
-    const list = await node.client.list<Event & KubeObject>(EVENTS, 'default', { fieldSelector: `involvedObject.name=${node.nodeName}` });
+    const list = await node.client.list<Event & KubeObject>(EVENTS, 'default', {
+      fieldSelector: `involvedObject.name=${node.nodeName}`,
+    });
     return list.items.find((e) => e.reason === 'FreeDiskSpaceFailed');
   });
   assert.equal(events.type, 'Warning');
   assert.equal(events.involvedObject.kind, 'Node');
-  assert.match(events.message ?? '', /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found \d+ bytes eligible to free\.$/);
+  assert.match(
+    events.message ?? '',
+    /^Failed to garbage collect required amount of images\. Attempted to free \d+ bytes, but only found \d+ bytes eligible to free\.$/,
+  );
 
   // A second run finds nothing more to remove.
   assert.deepEqual((await gc.run()).removed, []);
-  process.stdout.write(`# image GC run: ${Math.round(ms)} ms, freed ${result.bytesFreed} bytes (${result.removed.length} images)\n`);
+  process.stdout.write(
+    `# image GC run: ${Math.round(ms)} ms, freed ${result.bytesFreed} bytes (${result.removed.length} images)\n`,
+  );
 });
 
 test('deleting the pod makes its image collectable', async () => {
@@ -110,8 +149,15 @@ test('deleting the pod makes its image collectable', async () => {
   assert.equal(result.removed.length, 1);
   const busybox = await store.resolve('busybox');
   assert.ok(busybox?.pinned);
-  assert.deepEqual((await store.list()).map((i) => i.id), [busybox.id], 'only the pinned busybox is left');
+  assert.deepEqual(
+    (await store.list()).map((i) => i.id),
+    [busybox.id],
+    'only the pinned busybox is left',
+  );
   const hex = (d: string): string => d.slice(7);
-  assert.deepEqual(new Set(await readdir(join(store.root, 'blobs', 'sha256'))), new Set([busybox.id, busybox.manifestDigest, ...busybox.layers].map(hex)));
+  assert.deepEqual(
+    new Set(await readdir(join(store.root, 'blobs', 'sha256'))),
+    new Set([busybox.id, busybox.manifestDigest, ...busybox.layers].map(hex)),
+  );
   assert.deepEqual(new Set(await readdir(join(store.root, 'layers', 'sha256'))), new Set(busybox.layers.map(hex)));
 });

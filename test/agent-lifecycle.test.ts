@@ -49,7 +49,9 @@ after(async () => {
 /** Creates the pod (no scheduler: bound by hand) and binds it to the agent's node. */
 async function run(name: string, spec: Record<string, unknown>): Promise<void> {
   const created = await client.create<PodObject>(PODS, 'default', {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
     spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 2, ...spec } as PodObject['spec'],
   });
   uids.set(name, created.metadata.uid ?? '');
@@ -69,7 +71,9 @@ async function kubectlStatus(name: string): Promise<string> {
 }
 
 async function events(name: string): Promise<Event[]> {
-  const list = await client.list<Event & KubeObject>(EVENTS, 'default', { fieldSelector: `involvedObject.name=${name}` });
+  const list = await client.list<Event & KubeObject>(EVENTS, 'default', {
+    fieldSelector: `involvedObject.name=${name}`,
+  });
   return list.items;
 }
 
@@ -79,7 +83,8 @@ async function waitForEvents(name: string, ok: (evs: Event[]) => boolean, timeou
   for (;;) {
     const evs = await events(name);
     if (ok(evs)) return evs;
-    if (Date.now() > deadline) assert.fail(`events of ${name}: ${evs.map((e) => `${e.reason}: ${e.message}`).join('\n')}`);
+    if (Date.now() > deadline)
+      assert.fail(`events of ${name}: ${evs.map((e) => `${e.reason}: ${e.message}`).join('\n')}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }
@@ -97,7 +102,10 @@ const ms = (t: string | undefined): number => Date.parse(t ?? '');
 test('init containers run in order, each to completion, before the app container (Init:0/2, Initialized)', async () => {
   const statuses: PodObject[] = [];
   // every status the watch sees is kept
-  const running = waitForPod('init-order', (p) => { statuses.push(p); return p.status?.phase === 'Running'; });
+  const running = waitForPod('init-order', (p) => {
+    statuses.push(p);
+    return p.status?.phase === 'Running';
+  });
   await run('init-order', {
     initContainers: [
       { name: 'first', image: 'busybox', command: sh('sleep 2; echo first') },
@@ -114,8 +122,14 @@ test('init containers run in order, each to completion, before the app container
   assert.equal(first?.state?.terminated?.reason, 'Completed');
   assert.equal(second?.state?.terminated?.exitCode, 0);
   assert.equal(first?.ready, true);
-  assert.ok(ms(first?.state?.terminated?.finishedAt) <= ms(second?.state?.terminated?.startedAt), 'second started after first finished');
-  assert.ok(ms(second?.state?.terminated?.finishedAt) <= ms(main?.state?.running?.startedAt), 'main started after the init containers');
+  assert.ok(
+    ms(first?.state?.terminated?.finishedAt) <= ms(second?.state?.terminated?.startedAt),
+    'second started after first finished',
+  );
+  assert.ok(
+    ms(second?.state?.terminated?.finishedAt) <= ms(main?.state?.running?.startedAt),
+    'main started after the init containers',
+  );
   assert.ok(ms(first?.state?.terminated?.finishedAt) - ms(first?.state?.terminated?.startedAt) >= 1500);
   assert.equal(pod.status?.conditions?.find((c) => c.type === 'Initialized')?.status, 'True');
   // While initializing: Pending, Initialized False naming the pending ones, main waiting PodInitializing.
@@ -132,21 +146,34 @@ test('init containers run in order, each to completion, before the app container
   // kubectl describe shows the init containers and the kubelet's events.
   const evs = await waitForEvents('init-order', (e) => e.filter((x) => x.reason === 'Started').length >= 3);
   const started = evs.filter((e) => e.reason === 'Started').map((e) => e.involvedObject.fieldPath);
-  assert.deepEqual(started.sort(), ['spec.containers{main}', 'spec.initContainers{first}', 'spec.initContainers{second}']);
+  assert.deepEqual(started.sort(), [
+    'spec.containers{main}',
+    'spec.initContainers{first}',
+    'spec.initContainers{second}',
+  ]);
   const describe = await server.kubectl(['describe', 'pod', 'init-order']);
   assert.equal(describe.code, 0, describe.stderr);
   assert.match(describe.stdout, /Init Containers:\s+first:/);
   assert.match(describe.stdout, /Normal\s+Started\s+\S+\s+kubelet\s+Started container main/);
-  assert.match(describe.stdout, /Normal\s+Pulled\s+\S+\s+kubelet\s+Container image "busybox" already present on machine/);
+  assert.match(
+    describe.stdout,
+    /Normal\s+Pulled\s+\S+\s+kubelet\s+Container image "busybox" already present on machine/,
+  );
   await remove('init-order');
 });
 
 test('an init container failing under restartPolicy Never fails the pod (Init:Error); under Always it crash-loops (Init:CrashLoopBackOff)', async () => {
   const failed = waitForPod('init-never', (p) => p.status?.phase === 'Failed');
-  const looping = waitForPod('init-loop', (p) => p.status?.initContainerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff');
+  const looping = waitForPod(
+    'init-loop',
+    (p) => p.status?.initContainerStatuses?.[0]?.state?.waiting?.reason === 'CrashLoopBackOff',
+  );
   await run('init-never', {
     restartPolicy: 'Never',
-    initContainers: [{ name: 'setup', image: 'busybox', command: sh('exit 2') }, { name: 'never', image: 'busybox', command: ['true'] }],
+    initContainers: [
+      { name: 'setup', image: 'busybox', command: sh('exit 2') },
+      { name: 'never', image: 'busybox', command: ['true'] },
+    ],
     containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'] }],
   });
   await run('init-loop', {
@@ -158,9 +185,16 @@ test('an init container failing under restartPolicy Never fails the pod (Init:Er
   assert.equal(setup?.state?.terminated?.exitCode, 2);
   assert.equal(setup?.restartCount, 0);
   assert.equal(never?.state?.waiting?.reason, 'PodInitializing', 'the next init container never ran');
-  assert.equal(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason, 'PodInitializing', 'the app container never ran');
+  assert.equal(
+    pod.status?.containerStatuses?.[0]?.state?.waiting?.reason,
+    'PodInitializing',
+    'the app container never ran',
+  );
   assert.equal(await kubectlStatus('init-never'), 'Init:Error');
-  assert.equal(agent?.runtime.listContainers(pod.metadata.uid).some((c) => c.name === 'main'), false);
+  assert.equal(
+    agent?.runtime.listContainers(pod.metadata.uid).some((c) => c.name === 'main'),
+    false,
+  );
 
   const loop = await looping;
   assert.ok((loop.status?.initContainerStatuses?.[0]?.restartCount ?? 0) >= 1);
@@ -170,29 +204,50 @@ test('an init container failing under restartPolicy Never fails the pod (Init:Er
   const evs = await waitForEvents('init-loop', (e) => e.some((x) => x.reason === 'BackOff'));
   const backoff = evs.find((e) => e.reason === 'BackOff');
   assert.equal(backoff?.type, 'Warning');
-  assert.equal(backoff?.message, `Back-off restarting failed container setup in pod init-loop_default(${loop.metadata.uid})`);
+  assert.equal(
+    backoff?.message,
+    `Back-off restarting failed container setup in pod init-loop_default(${loop.metadata.uid})`,
+  );
   assert.deepEqual(backoff?.source, { component: 'kubelet', host: NODE });
   await remove('init-never', 'init-loop');
 });
 
-test('postStart: the hook\'s file is seen by the app; a failing postStart kills the container (FailedPostStartHook)', async () => {
+test("postStart: the hook's file is seen by the app; a failing postStart kills the container (FailedPostStartHook)", async () => {
   const ready = waitForPod('hooked', (p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
   const restarted = waitForPod('bad-hook', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
   await run('hooked', {
-    containers: [{
-      name: 'main', image: 'busybox', command: sh('until [ -f /tmp/poststart ]; do sleep 0.1; done; cp /tmp/poststart /tmp/seen; exec sleep 3600'),
-      lifecycle: { postStart: { exec: { command: sh('echo from-hook > /tmp/poststart') } } },
-      readinessProbe: { exec: { command: sh('grep -q from-hook /tmp/seen') }, periodSeconds: 1 },
-    }],
+    containers: [
+      {
+        name: 'main',
+        image: 'busybox',
+        command: sh('until [ -f /tmp/poststart ]; do sleep 0.1; done; cp /tmp/poststart /tmp/seen; exec sleep 3600'),
+        lifecycle: { postStart: { exec: { command: sh('echo from-hook > /tmp/poststart') } } },
+        readinessProbe: { exec: { command: sh('grep -q from-hook /tmp/seen') }, periodSeconds: 1 },
+      },
+    ],
   });
   await run('bad-hook', {
-    containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], lifecycle: { postStart: { exec: { command: sh('exit 7') } } } }],
+    containers: [
+      {
+        name: 'main',
+        image: 'busybox',
+        command: ['sleep', '3600'],
+        lifecycle: { postStart: { exec: { command: sh('exit 7') } } },
+      },
+    ],
   });
   await ready;
   const bad = await restarted;
-  assert.equal(bad.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137, JSON.stringify(bad.status?.containerStatuses));
+  assert.equal(
+    bad.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode,
+    137,
+    JSON.stringify(bad.status?.containerStatuses),
+  );
   const evs = await waitForEvents('bad-hook', (e) => e.some((x) => x.reason === 'FailedPostStartHook'));
-  assert.match(evs.find((e) => e.reason === 'FailedPostStartHook')?.message ?? '', /^Exec lifecycle hook \(\[sh -c exit 7\]\) for Container "main" in Pod "bad-hook_default\(.*\)" failed - error: command 'sh -c exit 7' exited with 7/);
+  assert.match(
+    evs.find((e) => e.reason === 'FailedPostStartHook')?.message ?? '',
+    /^Exec lifecycle hook \(\[sh -c exit 7\]\) for Container "main" in Pod "bad-hook_default\(.*\)" failed - error: command 'sh -c exit 7' exited with 7/,
+  );
   await remove('hooked', 'bad-hook');
 });
 
@@ -202,21 +257,35 @@ test('preStop runs on deletion before the container is stopped (httpGet and exec
     terminationGracePeriodSeconds: 10,
     containers: [
       // sh as pid 1 exits on SIGTERM only through its trap: a quick exit shows SIGTERM came after the hooks.
-      { name: 'main', image: 'busybox', command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done"),
-        lifecycle: { preStop: { httpGet: { host: '127.0.0.1', port: hookPort, path: '/hook/stopper' } } } },
-      { name: 'slow', image: 'busybox', command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done"),
-        lifecycle: { preStop: { exec: { command: ['sleep', '2'] } } } },
+      {
+        name: 'main',
+        image: 'busybox',
+        command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done"),
+        lifecycle: { preStop: { httpGet: { host: '127.0.0.1', port: hookPort, path: '/hook/stopper' } } },
+      },
+      {
+        name: 'slow',
+        image: 'busybox',
+        command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done"),
+        lifecycle: { preStop: { exec: { command: ['sleep', '2'] } } },
+      },
     ],
   });
   await running;
   const t0 = Date.now();
   await remove('stopper');
   const took = Date.now() - t0;
-  assert.deepEqual(hookHits.filter((h) => h.path === '/hook/stopper'), [{ path: '/hook/stopper', mainRunning: true }]);
+  assert.deepEqual(
+    hookHits.filter((h) => h.path === '/hook/stopper'),
+    [{ path: '/hook/stopper', mainRunning: true }],
+  );
   assert.ok(took >= 2000, `deletion waited for the 2 s exec preStop (${took} ms)`);
   assert.ok(took < 9000, `SIGTERM ended the containers well before the 10 s grace (${took} ms)`);
   const evs = await events('stopper');
-  assert.ok(evs.some((e) => e.reason === 'Killing' && e.message === 'Stopping container main'), evs.map((e) => e.message).join('\n'));
+  assert.ok(
+    evs.some((e) => e.reason === 'Killing' && e.message === 'Stopping container main'),
+    evs.map((e) => e.message).join('\n'),
+  );
 });
 
 test('a container whose process is killed is restarted: restartCount 1, lastState terminated 137', async () => {
@@ -225,7 +294,12 @@ test('a container whose process is killed is restarted: restartCount 1, lastStat
   const pod = await running;
   const state = agent?.runtime.listContainers(pod.metadata.uid).find((c) => c.name === 'main');
   assert.ok(state?.pid, 'container pid known');
-  const restarted = waitForPod('victim', (p) => p.status?.containerStatuses?.[0]?.restartCount === 1 && p.status.containerStatuses[0].state?.running !== undefined);
+  const restarted = waitForPod(
+    'victim',
+    (p) =>
+      p.status?.containerStatuses?.[0]?.restartCount === 1 &&
+      p.status.containerStatuses[0].state?.running !== undefined,
+  );
   process.kill(state.pid, 'SIGKILL');
   const after = await restarted;
   const st = after.status?.containerStatuses?.[0];
@@ -243,7 +317,14 @@ test('a container over its 16Mi memory limit is OOM-killed and reported OOMKille
   await run('hog', {
     restartPolicy: 'Never',
     // tail keeps its whole input (no newlines) in memory: 100 MiB against a 16 MiB limit.
-    containers: [{ name: 'main', image: 'busybox', command: sh('head -c 100m /dev/zero | tail > /dev/null'), resources: { limits: { memory: '16Mi' } } }],
+    containers: [
+      {
+        name: 'main',
+        image: 'busybox',
+        command: sh('head -c 100m /dev/zero | tail > /dev/null'),
+        resources: { limits: { memory: '16Mi' } },
+      },
+    ],
   });
   const pod = await done;
   const term = pod.status?.containerStatuses?.[0]?.state?.terminated;
@@ -255,19 +336,36 @@ test('a container over its 16Mi memory limit is OOM-killed and reported OOMKille
 });
 
 test('kubectl get events lists the kubelet events of a pod', async () => {
-  const r = await server.kubectl(['get', 'events', '--field-selector', 'involvedObject.name=victim', '-o', 'custom-columns=REASON:.reason,FROM:.source.component,HOST:.source.host,MSG:.message', '--no-headers']);
+  const r = await server.kubectl([
+    'get',
+    'events',
+    '--field-selector',
+    'involvedObject.name=victim',
+    '-o',
+    'custom-columns=REASON:.reason,FROM:.source.component,HOST:.source.host,MSG:.message',
+    '--no-headers',
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  for (const reason of ['Pulled', 'Created', 'Started', 'Killing']) assert.match(r.stdout, new RegExp(`^${reason}\\s+kubelet\\s+${NODE}\\s`, 'm'), r.stdout);
+  for (const reason of ['Pulled', 'Created', 'Started', 'Killing'])
+    assert.match(r.stdout, new RegExp(`^${reason}\\s+kubelet\\s+${NODE}\\s`, 'm'), r.stdout);
   assert.match(r.stdout, /Created\s+kubelet\s+\S+\s+Created container main/);
 });
 
 test('a sidecar (init container with restartPolicy Always) runs beside the app and is stopped when the app completes', async () => {
-  const running = waitForPod('sidecar', (p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running !== undefined);
+  const running = waitForPod(
+    'sidecar',
+    (p) => p.status?.phase === 'Running' && p.status.containerStatuses?.[0]?.state?.running !== undefined,
+  );
   const done = waitForPod('sidecar', (p) => p.status?.phase === 'Succeeded');
   await run('sidecar', {
     restartPolicy: 'Never',
     initContainers: [
-      { name: 'helper', image: 'busybox', restartPolicy: 'Always', command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done") },
+      {
+        name: 'helper',
+        image: 'busybox',
+        restartPolicy: 'Always',
+        command: sh("trap 'exit 0' TERM; while true; do sleep 0.1; done"),
+      },
       { name: 'setup', image: 'busybox', command: ['true'] },
     ],
     containers: [{ name: 'main', image: 'busybox', command: sh('sleep 3') }],
@@ -278,11 +376,18 @@ test('a sidecar (init container with restartPolicy Always) runs beside the app a
   assert.equal(helper?.started, true);
   assert.equal(helper?.ready, true);
   assert.equal(setup?.state?.terminated?.exitCode, 0);
-  assert.ok(ms(helper?.state?.running?.startedAt) <= ms(setup?.state?.terminated?.startedAt), 'setup started after the sidecar');
+  assert.ok(
+    ms(helper?.state?.running?.startedAt) <= ms(setup?.state?.terminated?.startedAt),
+    'setup started after the sidecar',
+  );
   const r = await server.kubectl(['get', 'pod', 'sidecar', '--no-headers']);
   assert.match(r.stdout, /sidecar\s+2\/2\s+Running/);
   const finished = await done;
-  assert.equal(finished.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode, 0, 'the sidecar was stopped with SIGTERM');
+  assert.equal(
+    finished.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode,
+    0,
+    'the sidecar was stopped with SIGTERM',
+  );
   assert.equal(finished.status?.containerStatuses?.[0]?.state?.terminated?.exitCode, 0);
   await remove('sidecar');
 });

@@ -34,16 +34,21 @@ after(async () => {
 
 function manifest(name: string, restartPolicy: string, script: string): string {
   return JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
     spec: {
-      schedulerName: 'manual-test', restartPolicy, terminationGracePeriodSeconds: 1,
+      schedulerName: 'manual-test',
+      restartPolicy,
+      terminationGracePeriodSeconds: 1,
       containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }],
     },
   });
 }
 
 const bind = (name: string): Promise<void> => node.bind(name);
-const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 20_000): Promise<PodObject> => node.waitForPod(name, ok, timeoutMs);
+const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 20_000): Promise<PodObject> =>
+  node.waitForPod(name, ok, timeoutMs);
 
 const get = (url: string) => httpGet(url);
 
@@ -54,7 +59,13 @@ test('the node is registered', async () => {
 });
 
 test('kubectl apply + bind: httpd runs in a real container, reachable at its pod IP; kubectl delete cleans up', async () => {
-  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: manifest('web', 'Always', 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www') });
+  const applied = await server.kubectl(['apply', '-f', '-'], {
+    stdin: manifest(
+      'web',
+      'Always',
+      'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www',
+    ),
+  });
   assert.equal(applied.code, 0, applied.stderr);
   const running = waitForPod('web', (p) => p.status?.phase === 'Running' && !!p.status.podIP);
   const t0 = performance.now();
@@ -85,7 +96,10 @@ test('kubectl apply + bind: httpd runs in a real container, reachable at its pod
   assert.equal((await server.kubectl(['get', 'pod', 'web'])).code, 1);
   assert.equal(agent?.runtime.listContainers(uid).length, 0);
   await assert.rejects(access(join(dataDir, 'ns', `${uid}-net`)), 'network namespace released');
-  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')), []);
+  assert.deepEqual(
+    (await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')),
+    [],
+  );
   await assert.rejects(get(`http://${st?.podIP}:8080/`));
 });
 
@@ -104,15 +118,25 @@ test('a container exiting 3 under restartPolicy Never fails the pod with exit co
 });
 
 test('a readiness httpGet probe holds Ready false until httpd answers; a failing liveness exec probe restarts the container', async () => {
-  const pod = (name: string, container: Record<string, unknown>): string => JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', ...container }] },
-  });
+  const pod = (name: string, container: Record<string, unknown>): string =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        schedulerName: 'manual-test',
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: 'busybox', ...container }],
+      },
+    });
   const ready = pod('probed', {
     command: ['sh', '-c', 'sleep 2; mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'],
     readinessProbe: { httpGet: { path: '/', port: 8080 }, periodSeconds: 1 },
   });
-  const live = pod('unhealthy', { command: ['sleep', '3600'], livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 } });
+  const live = pod('unhealthy', {
+    command: ['sleep', '3600'],
+    livenessProbe: { exec: { command: ['false'] }, periodSeconds: 1, failureThreshold: 2 },
+  });
   for (const m of [ready, live]) {
     const r = await server.kubectl(['apply', '-f', '-'], { stdin: m });
     assert.equal(r.code, 0, r.stderr);

@@ -36,8 +36,11 @@ before(async () => {
   await locked.push('private/app', 'v1');
   const mirror = open.url;
   node = await startRealNode({
-    name: 'registry-test', busybox: false, agent: { proxy: false, networkPolicy: false },
-    prepareDataDir: (dir) => writeFile(join(dir, 'registries.yaml'), `mirrors:\n  "${MIRRORED}":\n    endpoint:\n      - "${mirror}"\n`),
+    name: 'registry-test',
+    busybox: false,
+    agent: { proxy: false, networkPolicy: false },
+    prepareDataDir: (dir) =>
+      writeFile(join(dir, 'registries.yaml'), `mirrors:\n  "${MIRRORED}":\n    endpoint:\n      - "${mirror}"\n`),
   });
   ({ server, client, agent } = node);
 });
@@ -50,9 +53,13 @@ after(async () => {
 
 function podManifest(name: string, image: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
     spec: {
-      schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, ...extra,
+      schedulerName: 'manual-test',
+      terminationGracePeriodSeconds: 1,
+      ...extra,
       containers: [{ name: 'main', image, command: ['sh', '-c', 'echo started; exec sleep 3600'] }],
     },
   });
@@ -64,10 +71,12 @@ async function applyAndBind(name: string, image: string, extra: Record<string, u
   await node?.bind(name);
 }
 
-const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 60_000): Promise<PodObject> => (node as RealNode).waitForPod(name, ok, timeoutMs);
+const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs = 60_000): Promise<PodObject> =>
+  (node as RealNode).waitForPod(name, ok, timeoutMs);
 
 const waiting = (p: PodObject): ContainerStateWaiting | undefined => p.status?.containerStatuses?.[0]?.state?.waiting;
-const running = (p: PodObject): boolean => p.status?.phase === 'Running' && !!p.status.containerStatuses?.[0]?.state?.running;
+const running = (p: PodObject): boolean =>
+  p.status?.phase === 'Running' && !!p.status.containerStatuses?.[0]?.state?.running;
 
 /** `Reason: message` of the pod's events, oldest first (they are written best effort: polled briefly). */
 async function podEvents(name: string, expect: RegExp): Promise<string[]> {
@@ -104,18 +113,27 @@ test('a pod runs an image pulled from a registry (image index, gzip layers) with
   const events = await podEvents('pulled', /^Pulled: /);
   assert.ok(events.includes(`Pulling: Pulling image "${image}"`), events.join('\n'));
   const pulledEvent = events.find((e) => e.startsWith('Pulled: '));
-  assert.match(pulledEvent ?? '', new RegExp(`^Pulled: Successfully pulled image "${image.replace(/[.]/g, '\\.')}" in \\d+\\.\\d{3}s\\. Image size: ${pushed.size} bytes\\.$`));
+  assert.match(
+    pulledEvent ?? '',
+    new RegExp(
+      `^Pulled: Successfully pulled image "${image.replace(/[.]/g, '\\.')}" in \\d+\\.\\d{3}s\\. Image size: ${pushed.size} bytes\\.$`,
+    ),
+  );
   assert.match(open?.log() ?? '', /GET \/v2\/test\/hello\/blobs\/sha256:[0-9a-f]{64} 200/);
 
   // Tag v1: IfNotPresent, so the second pod asks no registry.
-  const manifestGets = (): number => (open?.log() ?? '').split('\n').filter((l) => l.startsWith('GET /v2/test/hello/manifests/')).length;
+  const manifestGets = (): number =>
+    (open?.log() ?? '').split('\n').filter((l) => l.startsWith('GET /v2/test/hello/manifests/')).length;
   const before = manifestGets();
   const again = waitForPod('again', running);
   await applyAndBind('again', image);
   await again;
   assert.equal(manifestGets(), before);
   const againEvents = await podEvents('again', /already present/);
-  assert.ok(againEvents.includes(`Pulled: Container image "${image}" already present on machine`), againEvents.join('\n'));
+  assert.ok(
+    againEvents.includes(`Pulled: Container image "${image}" already present on machine`),
+    againEvents.join('\n'),
+  );
   await Promise.all([deletePod('pulled'), deletePod('again')]);
 });
 
@@ -128,12 +146,26 @@ test('a private registry: without imagePullSecrets ErrImagePull then ImagePullBa
   assert.match(waiting(failed)?.message ?? '', /401 Unauthorized/);
   assert.equal(failed.status?.phase, 'Pending');
   const backingOff = await backOff;
-  assert.match(waiting(backingOff)?.message ?? '', new RegExp(`^Back-off pulling image "${image.replace(/[.]/g, '\\.')}": ErrImagePull: .*401 Unauthorized`));
+  assert.match(
+    waiting(backingOff)?.message ?? '',
+    new RegExp(`^Back-off pulling image "${image.replace(/[.]/g, '\\.')}": ErrImagePull: .*401 Unauthorized`),
+  );
   const events = await podEvents('no-secret', /^BackOff: /);
-  assert.ok(events.some((e) => e.startsWith(`Failed: Failed to pull image "${image}": `) && e.includes('401 Unauthorized')), events.join('\n'));
+  assert.ok(
+    events.some((e) => e.startsWith(`Failed: Failed to pull image "${image}": `) && e.includes('401 Unauthorized')),
+    events.join('\n'),
+  );
   assert.ok(events.includes('Failed: Error: ErrImagePull'), events.join('\n'));
 
-  const secret = await server.kubectl(['create', 'secret', 'docker-registry', 'regcred', `--docker-server=${locked?.host}`, `--docker-username=${USER.username}`, `--docker-password=${USER.password}`]);
+  const secret = await server.kubectl([
+    'create',
+    'secret',
+    'docker-registry',
+    'regcred',
+    `--docker-server=${locked?.host}`,
+    `--docker-username=${USER.username}`,
+    `--docker-password=${USER.password}`,
+  ]);
   assert.equal(secret.code, 0, secret.stderr);
   const ok = waitForPod('with-secret', running);
   await applyAndBind('with-secret', image, { imagePullSecrets: [{ name: 'regcred' }] });
@@ -152,14 +184,25 @@ test('a registries.yaml mirror serves a name under another registry host; Never 
   assert.equal((await agent?.images.resolve(image))?.source, 'pull');
 
   const never = waitForPod('never', (p) => waiting(p)?.reason === 'ErrImageNeverPull');
-  const applied = await server.kubectl(['apply', '-f', '-'], { stdin: JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'never', namespace: 'default' },
-    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${open?.host}/test/absent:v1`, imagePullPolicy: 'Never' }] },
-  }) });
+  const applied = await server.kubectl(['apply', '-f', '-'], {
+    stdin: JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'never', namespace: 'default' },
+      spec: {
+        schedulerName: 'manual-test',
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: `${open?.host}/test/absent:v1`, imagePullPolicy: 'Never' }],
+      },
+    }),
+  });
   assert.equal(applied.code, 0, applied.stderr);
   await node?.bind('never');
   const p = await never;
-  assert.equal(waiting(p)?.message, `Container image "${open?.host}/test/absent:v1" is not present with pull policy of Never`);
+  assert.equal(
+    waiting(p)?.message,
+    `Container image "${open?.host}/test/absent:v1" is not present with pull policy of Never`,
+  );
   assert.doesNotMatch(open?.log() ?? '', /test\/absent/);
   await Promise.all([deletePod('mirrored'), deletePod('never')]);
 });

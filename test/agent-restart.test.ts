@@ -49,7 +49,9 @@ before(async () => {
   const [img] = await images.importArchive(await busyboxArchive());
   assert.ok(img);
   await images.layerDirs(img);
-  await writeFile(join(scriptDir, 'agent.mts'), `
+  await writeFile(
+    join(scriptDir, 'agent.mts'),
+    `
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${JSON.stringify(join(REPO_ROOT, 'src/server/create-logger.ts'))});
 const { createClient } = await import(${JSON.stringify(join(REPO_ROOT, 'src/client/index.ts'))});
@@ -57,7 +59,8 @@ const { startAgent } = await import(${JSON.stringify(join(REPO_ROOT, 'src/agent/
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
 await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: c.blackholeRoutes });
 process.stdout.write('agent ready\\n');
-`);
+`,
+  );
 });
 
 after(async () => {
@@ -75,9 +78,20 @@ after(async () => {
 /** Starts the agent as a child process; resolves once it runs its pod workers. */
 async function startAgentProcess(): Promise<void> {
   agentOut = '';
-  const config = { server: server.url, token: server.joinToken, caPem: server.caPem, dataDir, nodeName: NODE, bridge: BRIDGE, podCIDR: POD_CIDR, blackholeRoutes: [BLACKHOLE] };
+  const config = {
+    server: server.url,
+    token: server.joinToken,
+    caPem: server.caPem,
+    dataDir,
+    nodeName: NODE,
+    bridge: BRIDGE,
+    podCIDR: POD_CIDR,
+    blackholeRoutes: [BLACKHOLE],
+  };
   const child = spawn(process.execPath, ['--import', 'tsx', join(scriptDir, 'agent.mts')], {
-    cwd: REPO_ROOT, env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: REPO_ROOT,
+    env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   agent = child;
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (agentOut += c));
@@ -101,13 +115,24 @@ async function killAgent(): Promise<void> {
 
 function manifest(name: string, script: string): string {
   return JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      schedulerName: 'manual-test',
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }],
+    },
   });
 }
 
 async function bind(name: string): Promise<void> {
-  await client.create({ ...PODS, plural: `pods/${name}` }, 'default', { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } }, { subresource: 'binding' });
+  await client.create(
+    { ...PODS, plural: `pods/${name}` },
+    'default',
+    { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } },
+    { subresource: 'binding' },
+  );
 }
 
 async function getPod(name: string): Promise<PodObject> {
@@ -120,7 +145,8 @@ async function waitForPod(name: string, ok: (p: Pod) => boolean, timeoutMs = 30_
   for (;;) {
     const p = await getPod(name);
     if (ok(p)) return p;
-    if (Date.now() > deadline) assert.fail(`pod ${name}: condition not met in ${timeoutMs} ms: ${JSON.stringify(p.status)}\n${agentOut}`);
+    if (Date.now() > deadline)
+      assert.fail(`pod ${name}: condition not met in ${timeoutMs} ms: ${JSON.stringify(p.status)}\n${agentOut}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -141,12 +167,16 @@ async function runcList(): Promise<{ id: string; pid: number; status: string }[]
   return (JSON.parse(r.stdout.trim() || '[]') as { id: string; pid: number; status: string }[] | null) ?? [];
 }
 
-const running = (p: Pod): boolean => p.status?.phase === 'Running' && !!p.status.podIP && !!p.status.containerStatuses?.[0]?.state?.running;
+const running = (p: Pod): boolean =>
+  p.status?.phase === 'Running' && !!p.status.podIP && !!p.status.containerStatuses?.[0]?.state?.running;
 const containerId = (p: Pod): string => (p.status?.containerStatuses?.[0]?.containerID ?? '').replace('runc://', '');
 
 test('kill -9 of the agent: the new agent re-adopts running containers, keeps pod IPs, restarts one that died meanwhile, deletes cleanly', async () => {
   await startAgentProcess();
-  for (const [name, script] of [['web', 'mkdir -p /www && echo "hi from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'], ['sleeper', 'exec sleep 3600']]) {
+  for (const [name, script] of [
+    ['web', 'mkdir -p /www && echo "hi from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'],
+    ['sleeper', 'exec sleep 3600'],
+  ]) {
     const r = await server.kubectl(['apply', '-f', '-'], { stdin: manifest(name, script) });
     assert.equal(r.code, 0, r.stderr);
     await bind(name);
@@ -169,13 +199,19 @@ test('kill -9 of the agent: the new agent re-adopts running containers, keeps po
 
   await startAgentProcess();
   // restartPolicy Always: the dead container is restarted by the new agent (attempt 1, lastState 137).
-  const restarted = await waitForPod('sleeper', (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) === 1 && running(p));
+  const restarted = await waitForPod(
+    'sleeper',
+    (p) => (p.status?.containerStatuses?.[0]?.restartCount ?? 0) === 1 && running(p),
+  );
   assert.equal(restarted.status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode, 137);
   assert.equal(restarted.status?.podIP, sleeperIP, 'the restarted container is in the same sandbox');
   // The web container was adopted, not started again.
   const list = await runcList();
   const webContainers = list.filter((c) => c.id.startsWith(`${web.metadata?.uid}-`));
-  assert.deepEqual(webContainers.map((c) => [c.id, c.pid, c.status]), [[webId, webPid, 'running']]);
+  assert.deepEqual(
+    webContainers.map((c) => [c.id, c.pid, c.status]),
+    [[webId, webPid, 'running']],
+  );
   const webAfter = await getPod('web');
   assert.equal(containerId(webAfter), webId);
   assert.equal(webAfter.status?.podIP, webIP);
@@ -188,9 +224,15 @@ test('kill -9 of the agent: the new agent re-adopts running containers, keeps po
   const uid = web.metadata?.uid ?? '';
   const deleted = await server.kubectl(['delete', 'pod', 'web', '--timeout=30s']);
   assert.equal(deleted.code, 0, deleted.stderr);
-  assert.deepEqual((await runcList()).filter((c) => c.id.startsWith(`${uid}-`)), []);
+  assert.deepEqual(
+    (await runcList()).filter((c) => c.id.startsWith(`${uid}-`)),
+    [],
+  );
   await assert.rejects(access(join(dataDir, 'ns', `${uid}-net`)), 'network namespace released');
-  assert.deepEqual((await mountPoints()).filter((m) => m.includes(uid)), []);
+  assert.deepEqual(
+    (await mountPoints()).filter((m) => m.includes(uid)),
+    [],
+  );
   assert.ok(!(await readdir(join(dataDir, 'cni', 'networks', 'flotilla'))).includes(webIP), 'IP released');
   await assert.rejects(get(`http://${webIP}:8080/`));
 });
@@ -203,22 +245,34 @@ test('flotilla killall leaves nothing behind: containers, conmon, mounts, veths,
   assert.ok((await conmonPids(dataDir)).length >= 1);
   await killAgent();
 
-  const r = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dataDir], { allowFailure: true });
+  const r = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dataDir], {
+    allowFailure: true,
+  });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, new RegExp(`bridge ${BRIDGE} removed`));
 
   assert.deepEqual(await runcList(), []);
   assert.deepEqual(await conmonPids(dataDir), []);
-  assert.deepEqual((await mountPoints()).filter((m) => m === dataDir || m.startsWith(`${dataDir}/`)), []);
+  assert.deepEqual(
+    (await mountPoints()).filter((m) => m === dataDir || m.startsWith(`${dataDir}/`)),
+    [],
+  );
   assert.deepEqual(await readdir(join(dataDir, 'ns')), []);
   assert.notEqual((await runCommand('ip', ['link', 'show', BRIDGE], { allowFailure: true })).code, 0, 'bridge removed');
   assert.doesNotMatch((await runCommand('ip', ['link', 'show'])).stdout, new RegExp(`master ${BRIDGE}\\b`));
   const routes = (await runCommand('ip', ['route', 'show'])).stdout;
   assert.ok(!routes.includes(BLACKHOLE.split('/')[0] ?? '-'), routes);
   assert.ok(!routes.includes(POD_CIDR.split('/')[0] ?? '-'), routes);
-  for (const h of await readdir('/sys/fs/cgroup')) await assert.rejects(access(join('/sys/fs/cgroup', h, 'flotilla', `pod${uid}`)), `cgroup ${h} removed`);
-  assert.doesNotMatch((await runCommand('nft', ['list', 'tables'])).stdout, new RegExp(`flotilla-proxy-${BRIDGE}\\b`), 'proxy table removed');
+  for (const h of await readdir('/sys/fs/cgroup'))
+    await assert.rejects(access(join('/sys/fs/cgroup', h, 'flotilla', `pod${uid}`)), `cgroup ${h} removed`);
+  assert.doesNotMatch(
+    (await runCommand('nft', ['list', 'tables'])).stdout,
+    new RegExp(`flotilla-proxy-${BRIDGE}\\b`),
+    'proxy table removed',
+  );
   // Idempotent.
-  const again = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dataDir], { allowFailure: true });
+  const again = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dataDir], {
+    allowFailure: true,
+  });
   assert.equal(again.code, 0, again.stderr);
 });

@@ -31,7 +31,12 @@ before(async () => {
   assert.ok(img);
   layers = await images.layerDirs(img);
   env = img.config.env;
-  network = new CniNetwork({ bridge: `flt${suffix}`, subnet: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`, ipamDataDir: join(dataDir, 'cni'), log });
+  network = new CniNetwork({
+    bridge: `flt${suffix}`,
+    subnet: `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`,
+    ipamDataDir: join(dataDir, 'cni'),
+    log,
+  });
   runtime = new OciRuntime({ dataDir, network, log });
   await runtime.init();
 });
@@ -46,7 +51,11 @@ after(async () => {
 const get = (url: string) => httpGet(url);
 
 function nextExit(id: string): Promise<ContainerState> {
-  return new Promise((resolve) => runtime.onExit((s) => { if (s.id === id) resolve(s); }));
+  return new Promise((resolve) =>
+    runtime.onExit((s) => {
+      if (s.id === id) resolve(s);
+    }),
+  );
 }
 
 test('a sandbox gets a pod IP; an httpd container in it answers from the host; stop and remove clean up', async () => {
@@ -56,12 +65,28 @@ test('a sandbox gets a pod IP; an httpd container in it answers from the host; s
   const tSandbox = performance.now() - t0;
   assert.match(await sandbox.attached, /^10\.42\.\d+\.\d+$/);
   assert.equal(sandbox.ip, await sandbox.attached);
-  assert.match(await readFile(join(sandbox.dir, 'hosts'), 'utf8'), new RegExp(`^${sandbox.ip.replace(/\./g, '\\.')}\tweb$`, 'm'));
+  assert.match(
+    await readFile(join(sandbox.dir, 'hosts'), 'utf8'),
+    new RegExp(`^${sandbox.ip.replace(/\./g, '\\.')}\tweb$`, 'm'),
+  );
   const logPath = join(sandbox.dir, 'httpd', '0.log');
   const id = `${uid}-httpd-0`;
   const state = await runtime.startContainer(sandbox, {
-    id, podUid: uid, name: 'httpd', attempt: 0, env, workingDir: '', user: '', layers, logPath: 'httpd/0.log', resources: { memoryLimitBytes: 64 << 20 },
-    args: ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && echo started && exec httpd -f -p 8080 -h /www'],
+    id,
+    podUid: uid,
+    name: 'httpd',
+    attempt: 0,
+    env,
+    workingDir: '',
+    user: '',
+    layers,
+    logPath: 'httpd/0.log',
+    resources: { memoryLimitBytes: 64 << 20 },
+    args: [
+      'sh',
+      '-c',
+      'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && echo started && exec httpd -f -p 8080 -h /www',
+    ],
   });
   const tStart = performance.now() - t0;
   assert.equal(state.status, 'running');
@@ -81,7 +106,10 @@ test('a sandbox gets a pod IP; an httpd container in it answers from the host; s
   await runtime.removeContainer(id);
   await runtime.removeSandbox(uid);
   assert.equal(runtime.listContainers(uid).length, 0);
-  assert.ok(!(await mountPoints()).some((m) => m.startsWith(dataDir) && m !== join(dataDir, 'ns')), 'no mounts left but the ns dir');
+  assert.ok(
+    !(await mountPoints()).some((m) => m.startsWith(dataDir) && m !== join(dataDir, 'ns')),
+    'no mounts left but the ns dir',
+  );
   await assert.rejects(access(join(dataDir, 'ns', `${uid}-net`)));
   await assert.rejects(access(`/sys/fs/cgroup/memory/flotilla/pod${uid}`));
 });
@@ -91,13 +119,25 @@ test('a container exit code is reported with reason Error, and 0 as Completed', 
   const sandbox = await runtime.runSandbox({ uid, namespace: 'default', name: 'job', hostname: 'job' });
   const base = { podUid: uid, attempt: 0, env, workingDir: '/tmp', user: 'nobody', layers, resources: {} };
   const failed = nextExit(`${uid}-fail-0`);
-  await runtime.startContainer(sandbox, { ...base, id: `${uid}-fail-0`, name: 'fail', args: ['sh', '-c', 'id -u; exit 3'], logPath: 'fail/0.log' });
+  await runtime.startContainer(sandbox, {
+    ...base,
+    id: `${uid}-fail-0`,
+    name: 'fail',
+    args: ['sh', '-c', 'id -u; exit 3'],
+    logPath: 'fail/0.log',
+  });
   const s = await failed;
   assert.equal(s.exitCode, 3);
   assert.equal(s.reason, 'Error');
   assert.match(await readFile(join(sandbox.dir, 'fail', '0.log'), 'utf8'), /stdout F 65534$/m);
   const ok = nextExit(`${uid}-ok-0`);
-  await runtime.startContainer(sandbox, { ...base, id: `${uid}-ok-0`, name: 'ok', args: ['true'], logPath: 'ok/0.log' });
+  await runtime.startContainer(sandbox, {
+    ...base,
+    id: `${uid}-ok-0`,
+    name: 'ok',
+    args: ['true'],
+    logPath: 'ok/0.log',
+  });
   assert.equal((await ok).reason, 'Completed');
   for (const c of runtime.listContainers(uid)) await runtime.removeContainer(c.id);
   await runtime.removeSandbox(uid);
@@ -107,7 +147,19 @@ test('a container started by one runtime instance is re-adopted by the next (age
   const uid = `0000aaaa-${suffix}-4000-8000-000000000003`;
   const sandbox = await runtime.runSandbox({ uid, namespace: 'default', name: 'keep', hostname: 'keep' });
   const id = `${uid}-main-0`;
-  const started = await runtime.startContainer(sandbox, { id, podUid: uid, name: 'main', attempt: 0, env, workingDir: '', user: '', layers, logPath: 'main/0.log', resources: {}, args: ['sleep', '3600'] });
+  const started = await runtime.startContainer(sandbox, {
+    id,
+    podUid: uid,
+    name: 'main',
+    attempt: 0,
+    env,
+    workingDir: '',
+    user: '',
+    layers,
+    logPath: 'main/0.log',
+    resources: {},
+    args: ['sleep', '3600'],
+  });
   assert.equal(started.status, 'running');
   runtime.close(); // the first agent goes away; conmon keeps the container
   const next = new OciRuntime({ dataDir, network, log });
@@ -115,8 +167,15 @@ test('a container started by one runtime instance is re-adopted by the next (age
   try {
     const adopted = next.listContainers(uid);
     assert.equal(adopted.length, 1);
-    assert.deepEqual({ id: adopted[0]?.id, name: adopted[0]?.name, attempt: adopted[0]?.attempt, status: adopted[0]?.status }, { id, name: 'main', attempt: 0, status: 'running' });
-    const exited = new Promise<ContainerState>((resolve) => next.onExit((s) => { if (s.id === id) resolve(s); }));
+    assert.deepEqual(
+      { id: adopted[0]?.id, name: adopted[0]?.name, attempt: adopted[0]?.attempt, status: adopted[0]?.status },
+      { id, name: 'main', attempt: 0, status: 'running' },
+    );
+    const exited = new Promise<ContainerState>((resolve) =>
+      next.onExit((s) => {
+        if (s.id === id) resolve(s);
+      }),
+    );
     await next.stopContainer(id, 200);
     assert.equal((await exited).exitCode, 137);
     await next.removeContainer(id);

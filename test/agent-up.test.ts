@@ -28,17 +28,34 @@ let dir = '';
 let child: ChildProcess | undefined;
 let out = '';
 
-const k = (args: string[], stdin?: string): Promise<KubectlResult> => kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
+  kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
 
 before(async () => {
   if (bridgeTaken) return;
   preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
   dir = await mkdtemp(join(tmpdir(), 'flotilla-up-agent-'));
-  child = spawn(process.execPath, [...flotillaCommand(), 'up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(
+    process.execPath,
+    [
+      ...flotillaCommand(),
+      'up',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--bind-address',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
   const deadline = Date.now() + 60_000;
-  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 50));
   assert.match(out, /node agent running/, out);
 });
 
@@ -61,36 +78,63 @@ after(async () => {
 const get = (url: string) => httpGet(url);
 
 const DEPLOYMENT = JSON.stringify({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default' },
   spec: {
-    replicas: 2, selector: { matchLabels: { app: 'web' } },
+    replicas: 2,
+    selector: { matchLabels: { app: 'web' } },
     template: {
       metadata: { labels: { app: 'web' } },
       spec: {
         terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'] }],
+        containers: [
+          {
+            name: 'httpd',
+            image: 'busybox',
+            command: [
+              'sh',
+              '-c',
+              'mkdir -p /www && echo "hello from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www',
+            ],
+          },
+        ],
       },
     },
   },
 });
 
-test('flotilla up: the host is a Ready node and busybox is imported', { skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here' }, async () => {
+test('flotilla up: the host is a Ready node and busybox is imported', {
+  skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here',
+}, async () => {
   const node = hostname().toLowerCase();
   const r = await k(['wait', '--for=condition=Ready', `node/${node}`, '--timeout=30s']);
   assert.equal(r.code, 0, r.stderr + out);
   assert.match(out, /imported busybox:latest/);
 });
 
-test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its IP, delete removes the containers', { skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here' }, async () => {
+test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its IP, delete removes the containers', {
+  skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here',
+}, async () => {
   const applied = await k(['apply', '-f', '-'], DEPLOYMENT);
   assert.equal(applied.code, 0, applied.stderr);
   const t0 = performance.now();
   const avail = await k(['rollout', 'status', 'deploy/web', '--timeout=60s']);
   assert.equal(avail.code, 0, avail.stderr + out);
   process.stdout.write(`# apply -> rollout complete (2 replicas): ${(performance.now() - t0).toFixed(0)} ms\n`);
-  const pods = await k(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.podIP} {.status.phase}{"\\n"}{end}']);
+  const pods = await k([
+    'get',
+    'pods',
+    '-l',
+    'app=web',
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name} {.status.podIP} {.status.phase}{"\\n"}{end}',
+  ]);
   assert.equal(pods.code, 0, pods.stderr);
-  const rows = pods.stdout.trim().split('\n').map((l) => l.split(' '));
+  const rows = pods.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.split(' '));
   assert.equal(rows.length, 2, pods.stdout);
   for (const [name, ip, phase] of rows) {
     assert.equal(phase, 'Running');
@@ -103,7 +147,8 @@ test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its
     assert.equal(res?.status, 200);
     assert.equal(res?.body, `hello from ${name}\n`);
   }
-  const runcList = async (): Promise<string[]> => (await runCommand('runc', ['--root', join(dir, 'runc'), 'list', '-q'])).stdout.split('\n').filter(Boolean);
+  const runcList = async (): Promise<string[]> =>
+    (await runCommand('runc', ['--root', join(dir, 'runc'), 'list', '-q'])).stdout.split('\n').filter(Boolean);
   assert.equal((await runcList()).length, 2);
 
   const deleted = await k(['delete', 'deploy', 'web', '--timeout=60s']);

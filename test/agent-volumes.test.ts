@@ -27,7 +27,13 @@ before(async () => {
   node = await startRealNode({ name: 'vol-test', agent: { proxy: false, dns: false } });
   dataDir = node.dataDir;
   // The agent announces its data dir: local-path volumes of this node go under it, not /var/lib/flotilla.
-  const annotation = await node.server.kubectl(['get', 'node', node.nodeName, '-o', 'jsonpath={.metadata.annotations.flotilla\\.dev/data-dir}']);
+  const annotation = await node.server.kubectl([
+    'get',
+    'node',
+    node.nodeName,
+    '-o',
+    'jsonpath={.metadata.annotations.flotilla\\.dev/data-dir}',
+  ]);
   assert.equal(annotation.stdout, dataDir, annotation.stderr);
 });
 
@@ -38,14 +44,21 @@ after(async () => {
 
 const kubectl = (args: string[], stdin?: string): Promise<string> => node.kubectl(args, stdin);
 const bind = (name: string): Promise<void> => node.bind(name);
-const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs?: number): Promise<PodObject> => node.waitForPod(name, ok, timeoutMs);
+const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs?: number): Promise<PodObject> =>
+  node.waitForPod(name, ok, timeoutMs);
 
 /** The container's log lines (k8s-file format: `<time> <stream> <tag> <line>`) until `done` is printed. */
 async function containerOutput(pod: PodObject, container: string): Promise<Map<string, string>> {
   const file = join(dataDir, 'pods', `default_${pod.metadata.name}_${pod.metadata.uid}`, container, '0.log');
   for (let i = 0; i < 200; i++) {
-    const lines = (await readFile(file, 'utf8').catch(() => '')).split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
-    if (lines.includes('done')) return new Map(lines.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const lines = (await readFile(file, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split(' ').slice(3).join(' '));
+    if (lines.includes('done'))
+      return new Map(
+        lines.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no "done" in ${file}: ${await readFile(file, 'utf8').catch(() => '(none)')}`);
@@ -76,55 +89,97 @@ exec sleep 3600
 test('one pod with every volume type and env from a configMap and a secret; configMap updates reach it; cleanup leaves no mounts', async () => {
   await writeFile(join(hostDir, 'hello'), 'from-host');
   await mkdir(join(hostDir, 'ro'));
-  await kubectl(['create', 'configmap', 'cfg', '--from-literal=greeting=hello', '--from-literal=LEVEL=debug', '--from-literal=extra=e']);
+  await kubectl([
+    'create',
+    'configmap',
+    'cfg',
+    '--from-literal=greeting=hello',
+    '--from-literal=LEVEL=debug',
+    '--from-literal=extra=e',
+  ]);
   await kubectl(['create', 'secret', 'generic', 'sec', '--from-literal=password=hunter2']);
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'default' },
-    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
-  }));
-  await kubectl(['apply', '-f', '-'], JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vols', namespace: 'default', labels: { app: 'web', tier: 'x' } },
-    spec: {
-      schedulerName: 'manual-test', terminationGracePeriodSeconds: 1,
-      containers: [{
-        name: 'main', image: 'busybox', command: ['sh', '-c', SCRIPT],
-        resources: { limits: { cpu: '500m', memory: '64Mi' } },
-        envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CFG_' }, { configMapRef: { name: 'cfg' } }],
-        env: [
-          { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } },
-          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-          { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data', namespace: 'default' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Mi' } } },
+    }),
+  );
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'vols', namespace: 'default', labels: { app: 'web', tier: 'x' } },
+      spec: {
+        schedulerName: 'manual-test',
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'main',
+            image: 'busybox',
+            command: ['sh', '-c', SCRIPT],
+            resources: { limits: { cpu: '500m', memory: '64Mi' } },
+            envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CFG_' }, { configMapRef: { name: 'cfg' } }],
+            env: [
+              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'sec', key: 'password' } } },
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'MEM_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+            ],
+            volumeMounts: [
+              { name: 'scratch', mountPath: '/scratch' },
+              { name: 'mem', mountPath: '/mem' },
+              { name: 'host', mountPath: '/host' },
+              { name: 'host-ro', mountPath: '/host-ro', readOnly: true },
+              { name: 'cfg', mountPath: '/cfg' },
+              { name: 'cfg-items', mountPath: '/cfg-items' },
+              { name: 'sec', mountPath: '/sec' },
+              { name: 'pod', mountPath: '/pod' },
+              { name: 'proj', mountPath: '/proj' },
+              { name: 'data', mountPath: '/data' },
+              { name: 'cfg', mountPath: '/etc/app.conf', subPath: 'greeting' },
+              { name: 'scratch', mountPath: '/logs', subPathExpr: 'logs/$(POD_NAME)' },
+            ],
+          },
         ],
-        volumeMounts: [
-          { name: 'scratch', mountPath: '/scratch' }, { name: 'mem', mountPath: '/mem' },
-          { name: 'host', mountPath: '/host' }, { name: 'host-ro', mountPath: '/host-ro', readOnly: true },
-          { name: 'cfg', mountPath: '/cfg' }, { name: 'cfg-items', mountPath: '/cfg-items' }, { name: 'sec', mountPath: '/sec' },
-          { name: 'pod', mountPath: '/pod' }, { name: 'proj', mountPath: '/proj' }, { name: 'data', mountPath: '/data' },
-          { name: 'cfg', mountPath: '/etc/app.conf', subPath: 'greeting' },
-          { name: 'scratch', mountPath: '/logs', subPathExpr: 'logs/$(POD_NAME)' },
+        volumes: [
+          { name: 'scratch', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } },
+          { name: 'host', hostPath: { path: hostDir, type: 'Directory' } },
+          { name: 'host-ro', hostPath: { path: join(hostDir, 'ro') } },
+          { name: 'cfg', configMap: { name: 'cfg' } },
+          {
+            name: 'cfg-items',
+            configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'custom/path', mode: 0o600 }] },
+          },
+          { name: 'sec', secret: { secretName: 'sec', defaultMode: 0o400 } },
+          {
+            name: 'pod',
+            downwardAPI: {
+              items: [
+                { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+                { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
+                { path: 'cpu', resourceFieldRef: { containerName: 'main', resource: 'limits.cpu', divisor: '1m' } },
+              ],
+            },
+          },
+          {
+            name: 'proj',
+            projected: {
+              sources: [
+                { configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'greeting' }] } },
+                { secret: { name: 'sec', items: [{ key: 'password', path: 'pw' }] } },
+                { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+              ],
+            },
+          },
+          { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
         ],
-      }],
-      volumes: [
-        { name: 'scratch', emptyDir: {} },
-        { name: 'mem', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } },
-        { name: 'host', hostPath: { path: hostDir, type: 'Directory' } },
-        { name: 'host-ro', hostPath: { path: join(hostDir, 'ro') } },
-        { name: 'cfg', configMap: { name: 'cfg' } },
-        { name: 'cfg-items', configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'custom/path', mode: 0o600 }] } },
-        { name: 'sec', secret: { secretName: 'sec', defaultMode: 0o400 } },
-        { name: 'pod', downwardAPI: { items: [
-          { path: 'name', fieldRef: { fieldPath: 'metadata.name' } }, { path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } },
-          { path: 'cpu', resourceFieldRef: { containerName: 'main', resource: 'limits.cpu', divisor: '1m' } },
-        ] } },
-        { name: 'proj', projected: { sources: [
-          { configMap: { name: 'cfg', items: [{ key: 'greeting', path: 'greeting' }] } },
-          { secret: { name: 'sec', items: [{ key: 'password', path: 'pw' }] } },
-          { downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
-        ] } },
-        { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
-      ],
-    },
-  }));
+      },
+    }),
+  );
   const running = waitForPod('vols', (p) => p.status?.phase === 'Running', 60_000);
   await bind('vols');
   const pod = await running;
@@ -151,7 +206,9 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   assert.equal(await readFile(join(dataDir, 'storage', pvcUid, 'written'), 'utf8'), 'from-pod\n');
   assert.equal(out.get('subpath'), 'hello');
   assert.equal(out.get('subexpr'), 'ok');
-  await access(join(dataDir, 'pods', `default_vols_${uid}`, 'volumes', 'kubernetes.io~empty-dir', 'scratch', 'logs', 'vols', 'x'));
+  await access(
+    join(dataDir, 'pods', `default_vols_${uid}`, 'volumes', 'kubernetes.io~empty-dir', 'scratch', 'logs', 'vols', 'x'),
+  );
   assert.equal(out.get('env'), 'debug hunter2 hello 64');
 
   // A configMap update is seen by the running container (volume and projection) within seconds.
@@ -160,7 +217,12 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   await kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"updated"}}']);
   let seen = false;
   for (let i = 0; i < 100 && !seen; i++) {
-    seen = (await node.agent.runtime.exec(id, ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'], 5000)) === 0;
+    seen =
+      (await node.agent.runtime.exec(
+        id,
+        ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'],
+        5000,
+      )) === 0;
     if (!seen) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(seen, 'configMap update visible in the container');
@@ -169,19 +231,39 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   const podTmpfs = (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods')));
   assert.equal(podTmpfs.length, 4, `tmpfs for mem, sec, pod, proj: ${podTmpfs.join(' ')}`);
   await kubectl(['delete', 'pod', 'vols', '--timeout=60s']);
-  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')), []);
+  assert.deepEqual(
+    (await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')),
+    [],
+  );
   await assert.rejects(access(join(dataDir, 'pods', `default_vols_${uid}`)));
   assert.equal(await readFile(join(hostDir, 'hello'), 'utf8'), 'from-host', 'hostPath contents stay');
 });
 
 test('a missing configMap holds the pod: env -> CreateContainerConfigError, volume -> FailedMount; both start once it exists', async () => {
-  const pod = (name: string, extra: Record<string, unknown>, volumes: unknown[] = []): string => JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-    spec: { schedulerName: 'manual-test', terminationGracePeriodSeconds: 1, volumes, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], ...extra }] },
-  });
-  await kubectl(['apply', '-f', '-'], pod('envmissing', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'later', key: 'x' } } }] }));
-  await kubectl(['apply', '-f', '-'], pod('volmissing', { volumeMounts: [{ name: 'v', mountPath: '/v' }] }, [{ name: 'v', configMap: { name: 'later2' } }]));
-  const waiting = (p: PodObject): { reason?: string; message?: string } | undefined => p.status?.containerStatuses?.[0]?.state?.waiting;
+  const pod = (name: string, extra: Record<string, unknown>, volumes: unknown[] = []): string =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: 'default' },
+      spec: {
+        schedulerName: 'manual-test',
+        terminationGracePeriodSeconds: 1,
+        volumes,
+        containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], ...extra }],
+      },
+    });
+  await kubectl(
+    ['apply', '-f', '-'],
+    pod('envmissing', { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'later', key: 'x' } } }] }),
+  );
+  await kubectl(
+    ['apply', '-f', '-'],
+    pod('volmissing', { volumeMounts: [{ name: 'v', mountPath: '/v' }] }, [
+      { name: 'v', configMap: { name: 'later2' } },
+    ]),
+  );
+  const waiting = (p: PodObject): { reason?: string; message?: string } | undefined =>
+    p.status?.containerStatuses?.[0]?.state?.waiting;
   const envWaits = waitForPod('envmissing', (p) => waiting(p)?.reason === 'CreateContainerConfigError');
   const volWaits = waitForPod('volmissing', (p) => /configmap "later2" not found/.test(waiting(p)?.message ?? ''));
   await bind('envmissing');
@@ -202,7 +284,10 @@ test('a missing configMap holds the pod: env -> CreateContainerConfigError, volu
   process.stdout.write(`# configMaps created -> both pods Running: ${ms.toFixed(0)} ms\n`);
   assert.ok(ms < 8000, 'started by the configMap event, not by the 10 s retry');
   await kubectl(['delete', 'pod', 'envmissing', 'volmissing', '--timeout=60s']);
-  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')), []);
+  assert.deepEqual(
+    (await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')),
+    [],
+  );
 });
 
 /** Mount points under the data dir's pod dirs (volumes). */
@@ -210,14 +295,33 @@ async function podMounts(): Promise<string[]> {
   return (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods') + '/'));
 }
 
-const secretPod = (name: string): string => JSON.stringify({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-  spec: {
-    schedulerName: 'manual-test', terminationGracePeriodSeconds: 1,
-    containers: [{ name: 'main', image: 'busybox', command: ['sleep', '3600'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }, { name: 'sec', mountPath: '/sec' }, { name: 'mem', mountPath: '/mem' }] }],
-    volumes: [{ name: 'cfg', configMap: { name: 'restart-cfg' } }, { name: 'sec', secret: { secretName: 'sec' } }, { name: 'mem', emptyDir: { medium: 'Memory' } }],
-  },
-});
+const secretPod = (name: string): string =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      schedulerName: 'manual-test',
+      terminationGracePeriodSeconds: 1,
+      containers: [
+        {
+          name: 'main',
+          image: 'busybox',
+          command: ['sleep', '3600'],
+          volumeMounts: [
+            { name: 'cfg', mountPath: '/cfg' },
+            { name: 'sec', mountPath: '/sec' },
+            { name: 'mem', mountPath: '/mem' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'cfg', configMap: { name: 'restart-cfg' } },
+        { name: 'sec', secret: { secretName: 'sec' } },
+        { name: 'mem', emptyDir: { medium: 'Memory' } },
+      ],
+    },
+  });
 
 test('after an agent restart the volumes are taken over (no second tmpfs) and configMap updates still reach the container', async () => {
   await kubectl(['create', 'configmap', 'restart-cfg', '--from-literal=v=one']);
@@ -237,7 +341,11 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
     if (!seen) await new Promise((r) => setTimeout(r, 100));
   }
   assert.ok(seen, 'update visible after the restart');
-  assert.equal(await agent.runtime.exec(id, ['grep', '-qx', 'kept', '/mem/f'], 5000), 0, 'memory emptyDir contents kept');
+  assert.equal(
+    await agent.runtime.exec(id, ['grep', '-qx', 'kept', '/mem/f'], 5000),
+    0,
+    'memory emptyDir contents kept',
+  );
   assert.deepEqual(await podMounts(), before, 'same tmpfs mounts, none stacked');
   assert.equal(agent.runtime.listContainers(pod.metadata.uid).length, 1);
 });
@@ -247,5 +355,8 @@ test('flotilla killall unmounts the tmpfs volumes of pods left running', async (
   await node.agent.stop();
   await killAll(dataDir, log);
   assert.deepEqual(await podMounts(), []);
-  assert.deepEqual((await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`)), []);
+  assert.deepEqual(
+    (await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`)),
+    [],
+  );
 });

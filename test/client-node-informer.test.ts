@@ -29,32 +29,55 @@ interface Seen {
   data?: Record<string, string>;
 }
 
-const until = (what: string, cond: () => boolean, timeoutMs = 10_000): Promise<true> => waitUntil(what, cond, { timeoutMs, intervalMs: 20 });
+const until = (what: string, cond: () => boolean, timeoutMs = 10_000): Promise<true> =>
+  waitUntil(what, cond, { timeoutMs, intervalMs: 20 });
 
 test('client-node: typed create, read, replace with a stale resourceVersion, delete', async () => {
   await core.createNamespace({ body: { metadata: { name: 'cn-crud' } } });
-  const created = await core.createNamespacedConfigMap({ namespace: 'cn-crud', body: { metadata: { name: 'c1', labels: { a: 'b' } }, data: { k: 'v' } } });
+  const created = await core.createNamespacedConfigMap({
+    namespace: 'cn-crud',
+    body: { metadata: { name: 'c1', labels: { a: 'b' } }, data: { k: 'v' } },
+  });
   assert.equal(created.metadata?.namespace, 'cn-crud');
   assert.match(created.metadata?.uid ?? '', /^[0-9a-f-]{36}$/);
   const read = await core.readNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' });
   assert.deepEqual(read.data, { k: 'v' });
-  const replaced = await core.replaceNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud', body: { ...read, data: { k: 'v2' } } });
-  assert.deepEqual(replaced.data, { k: 'v2' });
-  await assert.rejects(core.replaceNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud', body: { ...read, data: { k: 'v3' } } }), (err: any) => {
-    assert.equal(err.code, 409);
-    assert.equal(JSON.parse(err.body).reason, 'Conflict');
-    return true;
+  const replaced = await core.replaceNamespacedConfigMap({
+    name: 'c1',
+    namespace: 'cn-crud',
+    body: { ...read, data: { k: 'v2' } },
   });
+  assert.deepEqual(replaced.data, { k: 'v2' });
+  await assert.rejects(
+    core.replaceNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud', body: { ...read, data: { k: 'v3' } } }),
+    (err: any) => {
+      assert.equal(err.code, 409);
+      assert.equal(JSON.parse(err.body).reason, 'Conflict');
+      return true;
+    },
+  );
   const list = await core.listNamespacedConfigMap({ namespace: 'cn-crud', labelSelector: 'a=b' });
-  assert.deepEqual(list.items.map((i) => i.metadata?.name), ['c1']);
+  assert.deepEqual(
+    list.items.map((i) => i.metadata?.name),
+    ['c1'],
+  );
   assert.ok(list.metadata?.resourceVersion);
   await core.deleteNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' });
-  await assert.rejects(core.readNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' }), (err: any) => err.code === 404);
+  await assert.rejects(
+    core.readNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' }),
+    (err: any) => err.code === 404,
+  );
 
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const dep = await apps.createNamespacedDeployment({
     namespace: 'cn-crud',
-    body: { metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } } } },
+    body: {
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
+    },
   });
   assert.equal(dep.spec?.replicas, 1, 'defaulted');
   const scale = await apps.readNamespacedDeploymentScale({ name: 'web', namespace: 'cn-crud' });
@@ -67,7 +90,9 @@ test('client-node: makeInformer (list + watch) on configmaps sees add, update an
   await core.createNamespace({ body: { metadata: { name: ns } } });
   await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'before' }, data: { a: '1' } } });
 
-  const informer = k8s.makeInformer<k8s.V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`, () => core.listNamespacedConfigMap({ namespace: ns }));
+  const informer = k8s.makeInformer<k8s.V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`, () =>
+    core.listNamespacedConfigMap({ namespace: ns }),
+  );
   const seen: Seen[] = [];
   const errors: unknown[] = [];
   informer.on('add', (o) => seen.push({ type: 'add', name: o.metadata?.name ?? '', data: o.data }));
@@ -79,12 +104,17 @@ test('client-node: makeInformer (list + watch) on configmaps sees add, update an
     // The initial list: the existing object, as an add, and in the cache.
     await until('the initial add', () => seen.length >= 1);
     assert.deepEqual(seen, [{ type: 'add', name: 'before', data: { a: '1' } }]);
-    assert.deepEqual(informer.list(ns).map((o) => o.metadata?.name), ['before']);
+    assert.deepEqual(
+      informer.list(ns).map((o) => o.metadata?.name),
+      ['before'],
+    );
 
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'c1' }, data: { v: '1' } } });
     await until('add of c1', () => seen.some((s) => s.type === 'add' && s.name === 'c1'));
-    await core.patchNamespacedConfigMap({ name: 'c1', namespace: ns, body: { data: { v: '2' } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'c1', namespace: ns, body: { data: { v: '2' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await until('update of c1', () => seen.some((s) => s.type === 'update' && s.name === 'c1'));
     assert.deepEqual(informer.get('c1', ns)?.data, { v: '2' });
     await core.deleteNamespacedConfigMap({ name: 'c1', namespace: ns });
@@ -114,8 +144,12 @@ test('client-node: makeInformer (list + watch) on configmaps sees add, update an
 test('client-node: an informer with a label selector and the Watch class with a resourceVersion', async () => {
   const ns = 'cn-selector';
   await core.createNamespace({ body: { metadata: { name: ns } } });
-  const informer = k8s.makeInformer<k8s.V1ConfigMap>(kc, `/api/v1/namespaces/${ns}/configmaps`,
-    () => core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'team=a' }), 'team=a');
+  const informer = k8s.makeInformer<k8s.V1ConfigMap>(
+    kc,
+    `/api/v1/namespaces/${ns}/configmaps`,
+    () => core.listNamespacedConfigMap({ namespace: ns, labelSelector: 'team=a' }),
+    'team=a',
+  );
   const seen: string[] = [];
   informer.on('add', (o) => seen.push(`add ${o.metadata?.name}`));
   informer.on('update', (o) => seen.push(`update ${o.metadata?.name}`));
@@ -126,13 +160,20 @@ test('client-node: an informer with a label selector and the Watch class with a 
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'y', labels: { team: 'a' } } } });
     await until('add y', () => seen.includes('add y'));
     // Relabelling x into the selector is an add for this informer; out of it, a delete.
-    await core.patchNamespacedConfigMap({ name: 'x', namespace: ns, body: { metadata: { labels: { team: 'a' } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'x', namespace: ns, body: { metadata: { labels: { team: 'a' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await until('x enters', () => seen.includes('add x') || seen.includes('update x'));
-    await core.patchNamespacedConfigMap({ name: 'y', namespace: ns, body: { metadata: { labels: { team: 'b' } } } },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    await core.patchNamespacedConfigMap(
+      { name: 'y', namespace: ns, body: { metadata: { labels: { team: 'b' } } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     await until('y leaves', () => seen.includes('delete y'));
-    assert.deepEqual(informer.list(ns).map((o) => o.metadata?.name), ['x']);
+    assert.deepEqual(
+      informer.list(ns).map((o) => o.metadata?.name),
+      ['x'],
+    );
     assert.deepEqual(seen, ['add y', 'add x', 'delete y']);
   } finally {
     await informer.stop();
@@ -143,11 +184,14 @@ test('client-node: an informer with a label selector and the Watch class with a 
   const events: string[] = [];
   const watch = new k8s.Watch(kc);
   let ended: unknown = 'not yet';
-  const req = await watch.watch(`/api/v1/namespaces/${ns}/configmaps`, { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+  const req = await watch.watch(
+    `/api/v1/namespaces/${ns}/configmaps`,
+    { resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
     (type, obj: k8s.V1ConfigMap) => {
       if (type !== 'BOOKMARK') events.push(`${type} ${obj.kind} ${obj.metadata?.name}`);
     },
-    (err) => (ended = err));
+    (err) => (ended = err),
+  );
   try {
     await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'z' } } });
     await core.deleteNamespacedConfigMap({ name: 'z', namespace: ns });

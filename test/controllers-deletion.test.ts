@@ -22,7 +22,11 @@ let controllers: Controllers;
 before(async () => {
   api = await startTestApi();
   client = createClient({ server: api.url });
-  controllers = await startControllers({ client, log: pino({ level: process.env.TEST_LOG ?? 'silent' }), namespacePollMs: 100 });
+  controllers = await startControllers({
+    client,
+    log: pino({ level: process.env.TEST_LOG ?? 'silent' }),
+    namespacePollMs: 100,
+  });
 });
 after(async () => {
   await controllers.stop();
@@ -30,17 +34,30 @@ after(async () => {
   await api.close();
 });
 
-const until = (what: string, cond: () => Promise<boolean>, timeoutMs = 8000): Promise<true> => waitUntil(what, cond, { timeoutMs, intervalMs: 25 });
+const until = (what: string, cond: () => Promise<boolean>, timeoutMs = 8000): Promise<true> =>
+  waitUntil(what, cond, { timeoutMs, intervalMs: 25 });
 
 async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean> {
-  try { await client.get(rt, ns, name); return false; } catch (e) { if (isNotFound(e)) return true; throw e; }
+  try {
+    await client.get(rt, ns, name);
+    return false;
+  } catch (e) {
+    if (isNotFound(e)) return true;
+    throw e;
+  }
 }
 
 async function ownerAndChild(owner: string, child: string, ns = 'default'): Promise<KubeObject> {
   const o = await client.create<KubeObject>(CM, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: owner } });
   await client.create(CM, ns, {
-    apiVersion: 'v1', kind: 'ConfigMap',
-    metadata: { name: child, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: o.metadata.uid ?? '', blockOwnerDeletion: true }] },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: child,
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'ConfigMap', name: owner, uid: o.metadata.uid ?? '', blockOwnerDeletion: true },
+      ],
+    },
   });
   return o;
 }
@@ -68,7 +85,10 @@ test('foreground: the owner stays (with foregroundDeletion) until the dependent 
   await client.patch(CM, 'default', 'fg-child', 'merge', { metadata: { finalizers: ['test.flotilla.dev/hold'] } });
   const marked = await client.delete(CM, 'default', 'fg-owner', { propagationPolicy: 'Foreground' });
   assert.deepEqual(marked.metadata.finalizers, ['foregroundDeletion']);
-  await until('dependent marked for deletion', async () => (await client.get(CM, 'default', 'fg-child')).metadata.deletionTimestamp !== undefined);
+  await until(
+    'dependent marked for deletion',
+    async () => (await client.get(CM, 'default', 'fg-child')).metadata.deletionTimestamp !== undefined,
+  );
   await new Promise((r) => setTimeout(r, 200));
   const owner = await client.get(CM, 'default', 'fg-owner');
   assert.ok(owner.metadata.deletionTimestamp, 'owner still there, being deleted');
@@ -80,15 +100,33 @@ test('foreground: the owner stays (with foregroundDeletion) until the dependent 
 test('a new namespace gets a default ServiceAccount; deleting it removes its objects, then itself', async () => {
   await client.create(NS, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
   await until('default ServiceAccount', async () => !(await gone(SA, 'doomed', 'default')));
-  await client.create(CM, 'doomed', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c1' }, data: { a: '1' } });
+  await client.create(CM, 'doomed', {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c1' },
+    data: { a: '1' },
+  });
   await client.create(SECRETS, 'doomed', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's1' } });
   // A pod bound to a node that does not exist: deleted with grace period 0.
-  await client.create(PODS, 'doomed', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1' }, spec: { nodeName: 'ghost-node', containers: [{ name: 'c', image: 'busybox' }] } });
+  await client.create(PODS, 'doomed', {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p1' },
+    spec: { nodeName: 'ghost-node', containers: [{ name: 'c', image: 'busybox' }] },
+  });
   const ns = await client.get(NS, '', 'doomed');
   const marked = await client.delete(NS, '', 'doomed');
-  assert.ok(marked.metadata.deletionTimestamp, `namespace marked, not removed at once (spec.finalizers=${JSON.stringify(ns.spec)})`);
+  assert.ok(
+    marked.metadata.deletionTimestamp,
+    `namespace marked, not removed at once (spec.finalizers=${JSON.stringify(ns.spec)})`,
+  );
   await until('namespace removed', () => gone(NS, '', 'doomed'));
-  for (const [rt, name] of [[CM, 'c1'], [SECRETS, 's1'], [PODS, 'p1'], [SA, 'default']] as const) {
+  for (const [rt, name] of [
+    [CM, 'c1'],
+    [SECRETS, 's1'],
+    [PODS, 'p1'],
+    [SA, 'default'],
+  ] as const) {
     assert.ok(await gone(rt, 'doomed', name), `${rt.plural}/${name} deleted`);
   }
   assert.ok(!(await gone(SA, 'default', 'default')), 'other namespaces keep theirs');

@@ -58,10 +58,22 @@ before(async () => {
   server = await startTestServer({ datastore: 'memory' });
   admin = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   nodeClient = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
-  hollow = new HollowNodes({ client: nodeClient, log: pino({ level: 'warn' }), count: 2, namePrefix: 'dns-node-', leaseRenewIntervalMs: 500, statusSyncIntervalMs: 1000 });
+  hollow = new HollowNodes({
+    client: nodeClient,
+    log: pino({ level: 'warn' }),
+    count: 2,
+    namePrefix: 'dns-node-',
+    leaseRenewIntervalMs: 500,
+    statusSyncIntervalMs: 1000,
+  });
   await hollow.registerAll();
   hollow.start();
-  dns = await startDns({ client: admin, listen: { host: '127.0.0.1', port: 0 }, upstreams: [], log: pino({ level: 'warn' }) });
+  dns = await startDns({
+    client: admin,
+    listen: { host: '127.0.0.1', port: 0 },
+    upstreams: [],
+    log: pino({ level: 'warn' }),
+  });
 });
 
 after(async () => {
@@ -72,37 +84,72 @@ after(async () => {
   await server?.stop();
 });
 
-const aRecords = async (name: string) => ((await dnsQuery(dns.port, name, 'A')).answers ?? []).map((a) => String(a.data)).sort();
+const aRecords = async (name: string) =>
+  ((await dnsQuery(dns.port, name, 'A')).answers ?? []).map((a) => String(a.data)).sort();
 
 test('headless, StatefulSet-style, ClusterIP and ExternalName names resolve from the live cluster; an unready pod leaves the headless answer', async () => {
   const r = await server.kubectl(['apply', '-f', await writeManifest(server, 'dns.yaml', MANIFEST)]);
   assert.equal(r.code, 0, r.stderr);
-  const ip = async (name: string) => ((await admin.get(PODS, 'default', name)).status as { podIP?: string } | undefined)?.podIP;
-  const [ip0, ip1] = await eventually('both db pods have IPs', async () => {
-    const ips = [await ip('db-0'), await ip('db-1')];
-    return ips.every(Boolean) ? ips as string[] : undefined;
-  }, 30_000);
+  const ip = async (name: string) =>
+    ((await admin.get(PODS, 'default', name)).status as { podIP?: string } | undefined)?.podIP;
+  const [ip0, ip1] = await eventually(
+    'both db pods have IPs',
+    async () => {
+      const ips = [await ip('db-0'), await ip('db-1')];
+      return ips.every(Boolean) ? (ips as string[]) : undefined;
+    },
+    30_000,
+  );
 
-  await eventually('headless A lists both pods', async () => ((await aRecords('db.default.svc.cluster.local')).join() === [ip0, ip1].sort().join() ? true : undefined), 20_000);
+  await eventually(
+    'headless A lists both pods',
+    async () =>
+      (await aRecords('db.default.svc.cluster.local')).join() === [ip0, ip1].sort().join() ? true : undefined,
+    20_000,
+  );
   assert.deepEqual(await aRecords('db-1.db.default.svc.cluster.local'), [ip1]);
   const srv = await dnsQuery(dns.port, '_pg._tcp.db.default.svc.cluster.local', 'SRV');
-  assert.deepEqual((srv.answers ?? []).map((a) => (a.data as { target: string }).target).sort(), ['db-0.db.default.svc.cluster.local', 'db-1.db.default.svc.cluster.local']);
+  assert.deepEqual((srv.answers ?? []).map((a) => (a.data as { target: string }).target).sort(), [
+    'db-0.db.default.svc.cluster.local',
+    'db-1.db.default.svc.cluster.local',
+  ]);
 
   const clusterIP = (await server.kubectl(['get', 'svc', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
   assert.match(clusterIP, /^10\.43\./);
   assert.deepEqual(await aRecords('web.default.svc.cluster.local'), [clusterIP]);
   const ptr = await dnsQuery(dns.port, `${clusterIP.split('.').reverse().join('.')}.in-addr.arpa`, 'PTR');
-  assert.deepEqual(ptr.answers?.map((a) => a.data), ['web.default.svc.cluster.local']);
+  assert.deepEqual(
+    ptr.answers?.map((a) => a.data),
+    ['web.default.svc.cluster.local'],
+  );
   const cname = await dnsQuery(dns.port, 'docs.default.svc.cluster.local', 'A');
-  assert.deepEqual(cname.answers?.map((a) => [a.type, a.data]), [['CNAME', 'docs.example.com']]);
+  assert.deepEqual(
+    cname.answers?.map((a) => [a.type, a.data]),
+    [['CNAME', 'docs.example.com']],
+  );
 
   // db-0 fails its readiness probe: it leaves the headless answer.
   const live = await admin.get(PODS, 'default', 'db-0');
   const status = live.status as { conditions: { type: string; status: string }[] };
-  await admin.updateStatus(PODS, 'default', { ...live, status: { ...status, conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)) } });
-  await eventually('db-0 leaves the headless answer', async () => ((await aRecords('db.default.svc.cluster.local')).join() === ip1 ? true : undefined), 20_000);
+  await admin.updateStatus(PODS, 'default', {
+    ...live,
+    status: {
+      ...status,
+      conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)),
+    },
+  });
+  await eventually(
+    'db-0 leaves the headless answer',
+    async () => ((await aRecords('db.default.svc.cluster.local')).join() === ip1 ? true : undefined),
+    20_000,
+  );
   assert.equal((await dnsQuery(dns.port, 'db-0.db.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
 
   await server.kubectl(['delete', 'svc', 'web']);
-  await eventually('a deleted Service is NXDOMAIN', async () => ((await dnsQuery(dns.port, 'web.default.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined), 20_000);
+  await eventually(
+    'a deleted Service is NXDOMAIN',
+    async () =>
+      (await dnsQuery(dns.port, 'web.default.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined,
+    20_000,
+  );
 });

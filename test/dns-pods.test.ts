@@ -93,31 +93,54 @@ spec:
       echo "outside:"; nslookup nonexistent.invalid 2>&1 | tail -n 2
 `;
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 200, retryErrors: true });
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs, intervalMs: 200, retryErrors: true });
 
 test('kube-dns Service exists; a pod reaches Service web by DNS name through the ClusterIP', async () => {
-  const svc = await server.kubectl(['get', 'service', 'kube-dns', '-n', 'kube-system', '-o', 'jsonpath={.spec.clusterIP} {.spec.ports[*].name} {.spec.ports[*].protocol}']);
+  const svc = await server.kubectl([
+    'get',
+    'service',
+    'kube-dns',
+    '-n',
+    'kube-system',
+    '-o',
+    'jsonpath={.spec.clusterIP} {.spec.ports[*].name} {.spec.ports[*].protocol}',
+  ]);
   assert.equal(svc.code, 0, svc.stderr);
   assert.equal(svc.stdout.trim(), '10.43.0.10 dns dns-tcp UDP TCP');
 
   const rules = await runCommand('nft', ['list', 'chain', 'ip', TABLE, 'nat-prerouting']);
-  assert.match(rules.stdout, new RegExp(`iifname "${BRIDGE}" ip daddr 10\\.43\\.0\\.10 udp dport 53 dnat to 10\\.42\\.${SUBNET}\\.1:53`));
+  assert.match(
+    rules.stdout,
+    new RegExp(`iifname "${BRIDGE}" ip daddr 10\\.43\\.0\\.10 udp dport 53 dnat to 10\\.42\\.${SUBNET}\\.1:53`),
+  );
 
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });
   assert.equal(applied.code, 0, applied.stderr);
   const rollout = await server.kubectl(['-n', 'dnst', 'rollout', 'status', 'deployment/web', '--timeout=60s']);
   assert.equal(rollout.code, 0, rollout.stderr);
-  const ip = (await server.kubectl(['-n', 'dnst', 'get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
+  const ip = (
+    await server.kubectl(['-n', 'dnst', 'get', 'service', 'web', '-o', 'jsonpath={.spec.clusterIP}'])
+  ).stdout.trim();
 
   const created = await server.kubectl(['apply', '-f', '-'], { stdin: CLIENT });
   assert.equal(created.code, 0, created.stderr);
-  await until('the client pod to finish', async () => {
-    const r = await server.kubectl(['-n', 'dnst', 'get', 'pod', 'client', '-o', 'jsonpath={.status.phase}']);
-    return r.stdout.trim() === 'Succeeded' || r.stdout.trim() === 'Failed' ? r.stdout.trim() : undefined;
-  }, 45_000);
+  await until(
+    'the client pod to finish',
+    async () => {
+      const r = await server.kubectl(['-n', 'dnst', 'get', 'pod', 'client', '-o', 'jsonpath={.status.phase}']);
+      return r.stdout.trim() === 'Succeeded' || r.stdout.trim() === 'Failed' ? r.stdout.trim() : undefined;
+    },
+    45_000,
+  );
   const logs = await server.kubectl(['-n', 'dnst', 'logs', 'client']);
   assert.equal(logs.code, 0, logs.stderr);
-  process.stdout.write(logs.stdout.split('\n').map((l) => `# ${l}`).join('\n') + '\n');
+  process.stdout.write(
+    logs.stdout
+      .split('\n')
+      .map((l) => `# ${l}`)
+      .join('\n') + '\n',
+  );
   const resolv = /--resolv\n([\s\S]*?)--end/.exec(logs.stdout)?.[1] ?? '';
   assert.match(resolv, /^search dnst\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);
   assert.match(resolv, /^nameserver 10\.43\.0\.10$/m);

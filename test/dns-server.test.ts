@@ -27,12 +27,25 @@ let upstreamPort: number;
 let upstreamTcp: Server;
 const upstreamSeen: string[] = [];
 
-const svc = (name: string, spec: Record<string, unknown>): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop' }, spec });
-const slice = (name: string, service: string, endpoints: unknown[], ports: unknown[]): KubeObject => ({
-  apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { name, namespace: 'shop', labels: { 'kubernetes.io/service-name': service } },
-  addressType: 'IPv4', endpoints, ports,
+const svc = (name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'shop' },
+  spec,
 });
-const ep = (ip: string, ready: boolean, hostname?: string) => ({ addresses: [ip], conditions: { ready, serving: ready, terminating: false }, ...(hostname ? { hostname } : {}) });
+const slice = (name: string, service: string, endpoints: unknown[], ports: unknown[]): KubeObject => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name, namespace: 'shop', labels: { 'kubernetes.io/service-name': service } },
+  addressType: 'IPv4',
+  endpoints,
+  ports,
+});
+const ep = (ip: string, ready: boolean, hostname?: string) => ({
+  addresses: [ip],
+  conditions: { ready, serving: ready, terminating: false },
+  ...(hostname ? { hostname } : {}),
+});
 
 before(async () => {
   upstream = createSocket('udp4');
@@ -41,7 +54,17 @@ before(async () => {
     const name = q.questions?.[0]?.name ?? '';
     upstreamSeen.push(name);
     if (name === 'slow.example.com') return; // never answers
-    upstream.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers: [{ type: 'A', name, ttl: 60, class: 'IN', data: '192.0.2.7' }] }), rinfo.port, rinfo.address);
+    upstream.send(
+      dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        flags: dnsPacket.RECURSION_AVAILABLE,
+        questions: q.questions,
+        answers: [{ type: 'A', name, ttl: 60, class: 'IN', data: '192.0.2.7' }],
+      }),
+      rinfo.port,
+      rinfo.address,
+    );
   });
   await new Promise<void>((r) => upstream.bind(0, '127.0.0.1', () => r()));
   upstreamPort = upstream.address().port;
@@ -50,7 +73,12 @@ before(async () => {
     sock.once('data', (c: Buffer) => {
       const q = dnsPacket.decode(c.subarray(2));
       upstreamSeen.push(`tcp:${q.questions?.[0]?.name ?? ''}`);
-      const reply = dnsPacket.encode({ type: 'response', id: q.id, questions: q.questions, answers: [{ type: 'A', name: q.questions?.[0]?.name ?? '', ttl: 60, class: 'IN', data: '192.0.2.8' }] });
+      const reply = dnsPacket.encode({
+        type: 'response',
+        id: q.id,
+        questions: q.questions,
+        answers: [{ type: 'A', name: q.questions?.[0]?.name ?? '', ttl: 60, class: 'IN', data: '192.0.2.8' }],
+      });
       const frame = Buffer.alloc(2 + reply.length);
       frame.writeUInt16BE(reply.length, 0);
       reply.copy(frame, 2);
@@ -60,18 +88,52 @@ before(async () => {
   await new Promise<void>((r) => upstreamTcp.listen(upstreamPort, '127.0.0.1', () => r()));
 
   fake = new FakeClient();
-  fake.seed(SERVICES,
-    svc('web', { clusterIP: '10.43.0.20', clusterIPs: ['10.43.0.20'], ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9090 }] }),
+  fake.seed(
+    SERVICES,
+    svc('web', {
+      clusterIP: '10.43.0.20',
+      clusterIPs: ['10.43.0.20'],
+      ports: [{ name: 'http', port: 80, protocol: 'TCP' }, { port: 9090 }],
+    }),
     svc('db', { clusterIP: 'None', ports: [{ name: 'pg', port: 5432, protocol: 'TCP' }] }),
     svc('ext', { type: 'ExternalName', externalName: 'db.example.com' }),
     svc('big', { clusterIP: 'None', ports: [{ port: 80 }] }),
-    svc('mid', { clusterIP: 'None', ports: [{ port: 80 }] }));
-  fake.seed(SLICES,
-    slice('db-abc', 'db', [ep('10.42.0.10', true, 'db-0'), ep('10.42.0.11', true, 'db-1'), ep('10.42.0.12', false, 'db-2')], [{ name: 'pg', port: 5432, protocol: 'TCP' }]),
-    slice('big-1', 'big', Array.from({ length: 30 }, (_, i) => ep(`10.42.1.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]),
-    slice('web-1', 'web', [ep('10.42.3.30', true), ep('10.42.3.31', false)], [{ name: 'http', port: 8080, protocol: 'TCP' }]),
-    slice('mid-1', 'mid', Array.from({ length: 28 }, (_, i) => ep(`10.42.2.${i + 1}`, true)), [{ name: '', port: 80, protocol: 'TCP' }]));
-  dns = await startDns({ client: fake, listen: { host: '127.0.0.1', port: 0 }, upstreams: [{ host: '127.0.0.1', port: upstreamPort }], log, upstreamTimeoutMs: 300 });
+    svc('mid', { clusterIP: 'None', ports: [{ port: 80 }] }),
+  );
+  fake.seed(
+    SLICES,
+    slice(
+      'db-abc',
+      'db',
+      [ep('10.42.0.10', true, 'db-0'), ep('10.42.0.11', true, 'db-1'), ep('10.42.0.12', false, 'db-2')],
+      [{ name: 'pg', port: 5432, protocol: 'TCP' }],
+    ),
+    slice(
+      'big-1',
+      'big',
+      Array.from({ length: 30 }, (_, i) => ep(`10.42.1.${i + 1}`, true)),
+      [{ name: '', port: 80, protocol: 'TCP' }],
+    ),
+    slice(
+      'web-1',
+      'web',
+      [ep('10.42.3.30', true), ep('10.42.3.31', false)],
+      [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    ),
+    slice(
+      'mid-1',
+      'mid',
+      Array.from({ length: 28 }, (_, i) => ep(`10.42.2.${i + 1}`, true)),
+      [{ name: '', port: 80, protocol: 'TCP' }],
+    ),
+  );
+  dns = await startDns({
+    client: fake,
+    listen: { host: '127.0.0.1', port: 0 },
+    upstreams: [{ host: '127.0.0.1', port: upstreamPort }],
+    log,
+    upstreamTimeoutMs: 300,
+  });
 });
 
 after(async () => {
@@ -86,51 +148,98 @@ test('A of a ClusterIP Service: authoritative, TTL 5, the cluster IP; case-insen
   const r = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'A');
   assert.equal(r.rcode, 'NOERROR');
   assert.equal(r.flag_aa, true);
-  assert.deepEqual(r.answers?.map((a) => [a.name, a.type, a.ttl, a.data]), [['web.shop.svc.cluster.local', 'A', 5, '10.43.0.20']]);
+  assert.deepEqual(
+    r.answers?.map((a) => [a.name, a.type, a.ttl, a.data]),
+    [['web.shop.svc.cluster.local', 'A', 5, '10.43.0.20']],
+  );
   const again = await dnsQuery(dns.port, 'WEB.Shop.svc.cluster.local.', 'A');
   assert.deepEqual(data(again), ['10.43.0.20']);
-  assert.equal(again.questions?.[0]?.name, 'WEB.Shop.svc.cluster.local', 'a cached answer echoes the question as asked');
+  assert.equal(
+    again.questions?.[0]?.name,
+    'WEB.Shop.svc.cluster.local',
+    'a cached answer echoes the question as asked',
+  );
   assert.equal(again.flag_rd, true);
 });
 
 test('headless Service: A of ready endpoints only; StatefulSet-style hostnames; SRV per endpoint with additional A', async () => {
-  assert.deepEqual(data(await dnsQuery(dns.port, 'db.shop.svc.cluster.local', 'A')).sort(), ['10.42.0.10', '10.42.0.11']);
+  assert.deepEqual(data(await dnsQuery(dns.port, 'db.shop.svc.cluster.local', 'A')).sort(), [
+    '10.42.0.10',
+    '10.42.0.11',
+  ]);
   assert.deepEqual(data(await dnsQuery(dns.port, 'db-1.db.shop.svc.cluster.local', 'A')), ['10.42.0.11']);
-  assert.equal((await dnsQuery(dns.port, 'db-2.db.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'not-ready endpoint has no name');
+  assert.equal(
+    (await dnsQuery(dns.port, 'db-2.db.shop.svc.cluster.local', 'A')).rcode,
+    'NXDOMAIN',
+    'not-ready endpoint has no name',
+  );
   const srv = await dnsQuery(dns.port, '_pg._tcp.db.shop.svc.cluster.local', 'SRV');
   assert.deepEqual(data(srv), [
     { priority: 0, weight: 50, port: 5432, target: 'db-0.db.shop.svc.cluster.local' },
     { priority: 0, weight: 50, port: 5432, target: 'db-1.db.shop.svc.cluster.local' },
   ]);
-  assert.deepEqual(srv.additionals?.map((a) => [a.name, a.data]), [['db-0.db.shop.svc.cluster.local', '10.42.0.10'], ['db-1.db.shop.svc.cluster.local', '10.42.0.11']]);
+  assert.deepEqual(
+    srv.additionals?.map((a) => [a.name, a.data]),
+    [
+      ['db-0.db.shop.svc.cluster.local', '10.42.0.10'],
+      ['db-1.db.shop.svc.cluster.local', '10.42.0.11'],
+    ],
+  );
 });
 
 test('SRV of a ClusterIP Service named port; pod records; PTR of service and endpoint IPs', async () => {
-  assert.deepEqual(data(await dnsQuery(dns.port, '_http._tcp.web.shop.svc.cluster.local', 'SRV')), [{ priority: 0, weight: 100, port: 80, target: 'web.shop.svc.cluster.local' }]);
+  assert.deepEqual(data(await dnsQuery(dns.port, '_http._tcp.web.shop.svc.cluster.local', 'SRV')), [
+    { priority: 0, weight: 100, port: 80, target: 'web.shop.svc.cluster.local' },
+  ]);
   const bare = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'SRV');
-  assert.deepEqual(data(bare), [80, 9090].map((port) => ({ priority: 0, weight: 50, port, target: 'web.shop.svc.cluster.local' })), '<svc> SRV: every port, named or not');
-  assert.deepEqual(bare.additionals?.map((a) => [a.name, a.data]), [['web.shop.svc.cluster.local', '10.43.0.20']]);
+  assert.deepEqual(
+    data(bare),
+    [80, 9090].map((port) => ({ priority: 0, weight: 50, port, target: 'web.shop.svc.cluster.local' })),
+    '<svc> SRV: every port, named or not',
+  );
+  assert.deepEqual(
+    bare.additionals?.map((a) => [a.name, a.data]),
+    [['web.shop.svc.cluster.local', '10.43.0.20']],
+  );
   // Endpoints of a ClusterIP Service have names and PTRs too (CoreDNS); the Service name stays the cluster IP.
   assert.deepEqual(data(await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'A')), ['10.43.0.20']);
   assert.deepEqual(data(await dnsQuery(dns.port, '10-42-3-30.web.shop.svc.cluster.local', 'A')), ['10.42.3.30']);
-  assert.deepEqual(data(await dnsQuery(dns.port, '30.3.42.10.in-addr.arpa', 'PTR')), ['10-42-3-30.web.shop.svc.cluster.local']);
-  assert.equal((await dnsQuery(dns.port, '10-42-3-31.web.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN', 'an unready endpoint has no name');
+  assert.deepEqual(data(await dnsQuery(dns.port, '30.3.42.10.in-addr.arpa', 'PTR')), [
+    '10-42-3-30.web.shop.svc.cluster.local',
+  ]);
+  assert.equal(
+    (await dnsQuery(dns.port, '10-42-3-31.web.shop.svc.cluster.local', 'A')).rcode,
+    'NXDOMAIN',
+    'an unready endpoint has no name',
+  );
   assert.deepEqual(data(await dnsQuery(dns.port, '10-42-0-5.shop.pod.cluster.local', 'A')), ['10.42.0.5']);
   assert.deepEqual(data(await dnsQuery(dns.port, '20.0.43.10.in-addr.arpa', 'PTR')), ['web.shop.svc.cluster.local']);
-  assert.deepEqual(data(await dnsQuery(dns.port, '10.0.42.10.in-addr.arpa', 'PTR')), ['db-0.db.shop.svc.cluster.local']);
+  assert.deepEqual(data(await dnsQuery(dns.port, '10.0.42.10.in-addr.arpa', 'PTR')), [
+    'db-0.db.shop.svc.cluster.local',
+  ]);
 });
 
 test('ExternalName is a CNAME; NXDOMAIN and NODATA carry the SOA; AAAA is NODATA', async () => {
   const cname = await dnsQuery(dns.port, 'ext.shop.svc.cluster.local', 'A');
-  assert.deepEqual(cname.answers?.map((a) => [a.type, a.data]), [['CNAME', 'db.example.com']]);
+  assert.deepEqual(
+    cname.answers?.map((a) => [a.type, a.data]),
+    [['CNAME', 'db.example.com']],
+  );
   const nx = await dnsQuery(dns.port, 'nope.shop.svc.cluster.local', 'A');
   assert.equal(nx.rcode, 'NXDOMAIN');
-  assert.deepEqual(nx.authorities?.map((a) => [a.type, a.name, (a.data as { minimum: number }).minimum]), [['SOA', 'cluster.local', 5]]);
+  assert.deepEqual(
+    nx.authorities?.map((a) => [a.type, a.name, (a.data as { minimum: number }).minimum]),
+    [['SOA', 'cluster.local', 5]],
+  );
   const aaaa = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'AAAA');
   assert.equal(aaaa.rcode, 'NOERROR');
   assert.deepEqual(aaaa.answers, []);
   assert.equal(aaaa.authorities?.[0]?.type, 'SOA');
-  assert.equal((await dnsQuery(dns.port, 'shop.svc.cluster.local', 'A')).rcode, 'NOERROR', 'a namespace with Services exists');
+  assert.equal(
+    (await dnsQuery(dns.port, 'shop.svc.cluster.local', 'A')).rcode,
+    'NOERROR',
+    'a namespace with Services exists',
+  );
 });
 
 test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC with the 29 that fit), whole with EDNS0 and over TCP', async () => {
@@ -140,7 +249,10 @@ test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC 
   assert.equal(mid.flag_tc, false);
   assert.equal(mid.answers?.length, 28);
   assert.equal(mid.bytes, 492);
-  assert.deepEqual(data(mid), Array.from({ length: 28 }, (_, i) => `10.42.2.${i + 1}`));
+  assert.deepEqual(
+    data(mid),
+    Array.from({ length: 28 }, (_, i) => `10.42.2.${i + 1}`),
+  );
   const plain = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A');
   assert.equal(plain.flag_tc, true);
   assert.equal(plain.answers?.length, 29, 'as CoreDNS: the records that fit, and TC');
@@ -156,13 +268,21 @@ test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC 
   assert.equal(tcp.answers?.length, 30);
   const again = await dnsQuery(dns.port, 'BIG.shop.svc.cluster.local', 'A');
   assert.equal(again.answers?.length, 29, 'a cached truncated answer');
-  assert.deepEqual([...new Set(again.answers?.map((a) => a.name))], ['BIG.shop.svc.cluster.local'], 'owner names point at the question, so they follow its spelling');
+  assert.deepEqual(
+    [...new Set(again.answers?.map((a) => a.name))],
+    ['BIG.shop.svc.cluster.local'],
+    'owner names point at the question, so they follow its spelling',
+  );
 });
 
 test('other names go to the upstream (UDP and TCP clients); an upstream that never answers gives SERVFAIL quickly', async () => {
   const r = await dnsQuery(dns.port, 'www.example.com', 'A');
   assert.deepEqual(data(r), ['192.0.2.7']);
-  assert.deepEqual(data(await dnsQuery(dns.port, 'api.example.org', 'A', { transport: 'tcp' })), ['192.0.2.8'], 'a TCP client is forwarded over TCP');
+  assert.deepEqual(
+    data(await dnsQuery(dns.port, 'api.example.org', 'A', { transport: 'tcp' })),
+    ['192.0.2.8'],
+    'a TCP client is forwarded over TCP',
+  );
   const started = Date.now();
   const slow = await dnsQuery(dns.port, 'slow.example.com', 'A');
   assert.equal(slow.rcode, 'SERVFAIL');
@@ -177,7 +297,11 @@ test('informer events update answers: a new Service resolves, a deleted one is N
   await fake.delete(SERVICES, 'shop', 'cart');
   await new Promise((r) => setImmediate(r));
   assert.equal((await dnsQuery(dns.port, 'cart.shop.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
-  assert.deepEqual(data(await dnsQuery(dns.port, '30.0.43.10.in-addr.arpa', 'PTR')), ['192.0.2.7'], 'an unknown reverse name is forwarded');
+  assert.deepEqual(
+    data(await dnsQuery(dns.port, '30.0.43.10.in-addr.arpa', 'PTR')),
+    ['192.0.2.7'],
+    'an unknown reverse name is forwarded',
+  );
 });
 
 test('metrics: queries by type and rcode, cache hits and misses, truncations, forward latency, names', async () => {
@@ -197,6 +321,9 @@ test('metrics: queries by type and rcode, cache hits and misses, truncations, fo
   assert.ok((value('flotilla_dns_forward_duration_seconds_count{transport="udp",result="answered"}') ?? 0) >= 2);
   assert.equal(value('flotilla_dns_forward_duration_seconds_count{transport="tcp",result="answered"}'), 1);
   assert.equal(value('flotilla_dns_forward_duration_seconds_count{transport="udp",result="failed"}'), 1);
-  assert.ok((value('flotilla_dns_forward_duration_seconds_sum{transport="udp",result="failed"}') ?? 0) >= 0.3, 'the failed forward waited the 300 ms timeout');
+  assert.ok(
+    (value('flotilla_dns_forward_duration_seconds_sum{transport="udp",result="failed"}') ?? 0) >= 0.3,
+    'the failed forward waited the 300 ms timeout',
+  );
   assert.equal(value('flotilla_dns_names'), dns.table.size);
 });

@@ -23,43 +23,71 @@ interface Ack {
  * soon as `killAfter` have been acknowledged (requests still in flight then fail, which is fine:
  * they were never acknowledged). Returns the acknowledged responses.
  */
-async function writeThenKill(server: TestServer, total: number, concurrency: number, killAfter: number,
-  send: (i: number, agent: Agent) => Promise<Ack | undefined>): Promise<Ack[]> {
+async function writeThenKill(
+  server: TestServer,
+  total: number,
+  concurrency: number,
+  killAfter: number,
+  send: (i: number, agent: Agent) => Promise<Ack | undefined>,
+): Promise<Ack[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const acks: Ack[] = [];
   let next = 0;
   let killing: Promise<void> | undefined;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < total && !killing) {
-      const i = next++;
-      try {
-        const ack = await send(i, agent);
-        if (ack) acks.push(ack);
-      } catch {
-        // connection reset by the kill: not acknowledged
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total && !killing) {
+        const i = next++;
+        try {
+          const ack = await send(i, agent);
+          if (ack) acks.push(ack);
+        } catch {
+          // connection reset by the kill: not acknowledged
+        }
+        if (acks.length >= killAfter && !killing) killing = server.kill('SIGKILL');
       }
-      if (acks.length >= killAfter && !killing) killing = server.kill('SIGKILL');
-    }
-  }));
+    }),
+  );
   await (killing ?? server.kill('SIGKILL'));
   agent.destroy();
   return acks;
 }
 
-test('kill -9 right after acknowledged creates, updates and deletes: all of them survive a restart', { timeout: 120_000 }, async () => {
+test('kill -9 right after acknowledged creates, updates and deletes: all of them survive a restart', {
+  timeout: 120_000,
+}, async () => {
   const first = await startTestServer();
   let server: TestServer | undefined = first;
   try {
-    const ns = await apiRequest(first, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const ns = await apiRequest(first, 'POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: NS },
+    });
     assert.equal(ns.status, 201, ns.text);
 
     // 1. Creates: 16 in flight, kill -9 once 200 are acknowledged.
     const payload = 'x'.repeat(1500);
     const created = await writeThenKill(first, 400, 16, 200, async (i, agent) => {
-      const r = await apiRequest(first, 'POST', `/api/v1/namespaces/${NS}/configmaps`,
-        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, labels: { round: 'create' } }, data: { i: String(i), payload } }, { agent });
+      const r = await apiRequest(
+        first,
+        'POST',
+        `/api/v1/namespaces/${NS}/configmaps`,
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `cm-${i}`, labels: { round: 'create' } },
+          data: { i: String(i), payload },
+        },
+        { agent },
+      );
       if (r.status !== 201) return undefined;
-      return { name: r.json.metadata.name, uid: r.json.metadata.uid, resourceVersion: r.json.metadata.resourceVersion, value: r.json.data.i };
+      return {
+        name: r.json.metadata.name,
+        uid: r.json.metadata.uid,
+        resourceVersion: r.json.metadata.resourceVersion,
+        value: r.json.data.i,
+      };
     });
     assert.ok(created.length >= 200, `acknowledged ${created.length}`);
     assert.equal(first.output().stderr.includes('SIGTERM'), false);
@@ -83,7 +111,17 @@ test('kill -9 right after acknowledged creates, updates and deletes: all of them
     assert.ok(Number(list.json.metadata.resourceVersion) >= maxAcked, 'the revision sequence did not go back');
 
     // kubectl works on the restarted server and sees them all.
-    const k = await s2.kubectl(['-n', NS, 'get', 'configmaps', '-l', 'round=create', '--no-headers', '-o', 'custom-columns=NAME:.metadata.name']);
+    const k = await s2.kubectl([
+      '-n',
+      NS,
+      'get',
+      'configmaps',
+      '-l',
+      'round=create',
+      '--no-headers',
+      '-o',
+      'custom-columns=NAME:.metadata.name',
+    ]);
     assert.equal(k.code, 0, k.stderr);
     assert.equal(k.stdout.trim().split('\n').length, stored.size);
     const t = parseTable((await s2.kubectl(['-n', NS, 'get', 'cm', created[0].name])).stdout);
@@ -98,9 +136,16 @@ test('kill -9 right after acknowledged creates, updates and deletes: all of them
         const r = await apiRequest(s2, 'DELETE', `/api/v1/namespaces/${NS}/configmaps/${name}`, undefined, { agent });
         return r.status === 200 ? { name, uid: targets[i].uid, resourceVersion: '', value: 'deleted' } : undefined;
       }
-      const r = await apiRequest(s2, 'PATCH', `/api/v1/namespaces/${NS}/configmaps/${name}`, { data: { i: `updated-${i}` } },
-        { agent, headers: { 'content-type': 'application/merge-patch+json' } });
-      return r.status === 200 ? { name, uid: r.json.metadata.uid, resourceVersion: r.json.metadata.resourceVersion, value: r.json.data.i } : undefined;
+      const r = await apiRequest(
+        s2,
+        'PATCH',
+        `/api/v1/namespaces/${NS}/configmaps/${name}`,
+        { data: { i: `updated-${i}` } },
+        { agent, headers: { 'content-type': 'application/merge-patch+json' } },
+      );
+      return r.status === 200
+        ? { name, uid: r.json.metadata.uid, resourceVersion: r.json.metadata.resourceVersion, value: r.json.data.i }
+        : undefined;
     });
     assert.ok(changed.length >= 150, `acknowledged ${changed.length}`);
 
@@ -120,7 +165,11 @@ test('kill -9 right after acknowledged creates, updates and deletes: all of them
     }
     // The server keeps working: a new write gets a higher resourceVersion than every acknowledged one.
     const maxRv = Math.max(...changed.filter((a) => a.resourceVersion).map((a) => Number(a.resourceVersion)));
-    const fresh = await apiRequest(s3, 'POST', `/api/v1/namespaces/${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after-restart' } });
+    const fresh = await apiRequest(s3, 'POST', `/api/v1/namespaces/${NS}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'after-restart' },
+    });
     assert.equal(fresh.status, 201, fresh.text);
     assert.ok(Number(fresh.json.metadata.resourceVersion) > maxRv);
     const ns2 = await s3.kubectl(['get', 'namespace', NS, '-o', 'jsonpath={.status.phase}']);

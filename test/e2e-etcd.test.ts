@@ -39,7 +39,12 @@ test('etcd: the server reports ready on etcd and serves the bootstrap namespaces
   assert.deepEqual(t.records.map((r) => r.NAME).sort(), ['default', 'kube-node-lease', 'kube-public', 'kube-system']);
   const keys = await fetch(`${etcd.endpoint}/v3/kv/range`, {
     method: 'POST',
-    body: JSON.stringify({ key: Buffer.from('/').toString('base64'), range_end: Buffer.from('0').toString('base64'), keys_only: true, count_only: true }),
+    body: JSON.stringify({
+      key: Buffer.from('/').toString('base64'),
+      range_end: Buffer.from('0').toString('base64'),
+      keys_only: true,
+      count_only: true,
+    }),
   }).then((r) => r.json() as Promise<{ count?: string }>);
   assert.ok(Number(keys.count) >= 4, `objects are in etcd (count ${keys.count})`);
 });
@@ -52,9 +57,15 @@ test('etcd: apply twice, get, scale, delete', { skip }, async () => {
   const doc = YAML.parse(fixture('deployment.yaml'));
   doc.spec.template.spec.containers = doc.spec.template.spec.containers.slice(0, 1);
   delete doc.metadata.labels.tier;
-  assert.equal((await ok(['-n', ns, 'apply', '-f', await writeManifest(server, 'etcd-v2.yaml', YAML.stringify(doc))])).stdout, 'deployment.apps/web configured\n');
+  assert.equal(
+    (await ok(['-n', ns, 'apply', '-f', await writeManifest(server, 'etcd-v2.yaml', YAML.stringify(doc))])).stdout,
+    'deployment.apps/web configured\n',
+  );
   let d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => c.name), ['web']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => c.name),
+    ['web'],
+  );
   assert.deepEqual(d.metadata.labels, { app: 'web' });
   assert.equal(d.metadata.generation, 2);
 
@@ -74,7 +85,10 @@ test('etcd: apply twice, get, scale, delete', { skip }, async () => {
   await ok(['-n', ns, 'label', 'cm', 'a', 'pick=me']);
   assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'pick=me', '-o', 'name'])).stdout, 'configmap/a\n');
   assert.equal((await ok(['-n', ns, 'delete', 'deploy', 'web'])).stdout, 'deployment.apps "web" deleted\n');
-  assert.equal((await ok(['-n', ns, 'delete', 'cm', '--all'])).stdout, 'configmap "a" deleted\nconfigmap "b" deleted\n');
+  assert.equal(
+    (await ok(['-n', ns, 'delete', 'cm', '--all'])).stdout,
+    'configmap "a" deleted\nconfigmap "b" deleted\n',
+  );
   const gone = await server.kubectl(['-n', ns, 'get', 'deploy', 'web']);
   assert.equal(gone.stderr.trim(), 'Error from server (NotFound): deployments.apps "web" not found');
 });
@@ -92,7 +106,15 @@ test('etcd: get -w sees create, modify and delete', { skip }, async () => {
     await w.waitFor((l) => l.length >= 5);
     const t = parseTable(w.lines().join('\n'));
     assert.deepEqual(t.header, ['EVENT', 'NAME', 'DATA', 'AGE']);
-    assert.deepEqual(t.rows.map((r) => r.slice(0, 3)), [['ADDED', 'w0', '0'], ['ADDED', 'w1', '1'], ['MODIFIED', 'w1', '2'], ['DELETED', 'w1', '2']]);
+    assert.deepEqual(
+      t.rows.map((r) => r.slice(0, 3)),
+      [
+        ['ADDED', 'w0', '0'],
+        ['ADDED', 'w1', '1'],
+        ['MODIFIED', 'w1', '2'],
+        ['DELETED', 'w1', '2'],
+      ],
+    );
   } finally {
     await w.stop();
   }
@@ -111,7 +133,13 @@ test('etcd: SSA conflict and a stale update conflict', { skip }, async () => {
   assert.equal((await getJson(['-n', ns, 'cm', 'settings'])).data.mode, 'fast');
   const stale = YAML.parse((await ok(['-n', ns, 'get', 'cm', 'settings', '-o', 'yaml'])).stdout);
   await ok(['-n', ns, 'label', 'cm', 'settings', 'bump=1']);
-  const r = await server.kubectl(['-n', ns, 'replace', '-f', await writeManifest(server, 'etcd-stale.yaml', YAML.stringify(stale))]);
+  const r = await server.kubectl([
+    '-n',
+    ns,
+    'replace',
+    '-f',
+    await writeManifest(server, 'etcd-stale.yaml', YAML.stringify(stale)),
+  ]);
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /Error from server \(Conflict\)/);
 });
@@ -123,10 +151,22 @@ test('etcd: a second API server on the same etcd sees the same objects', { skip 
   try {
     assert.deepEqual((await getJson(['-n', 'etcd-shared', 'cm', 'shared'], second)).data, { k: 'v' });
     // A write through the second server is seen by a watch on the first.
-    const w = kubectlBackground(server, ['-n', 'etcd-shared', 'get', 'cm', 'shared', '-w', '-o', 'jsonpath={.data.k}{"\\n"}']);
+    const w = kubectlBackground(server, [
+      '-n',
+      'etcd-shared',
+      'get',
+      'cm',
+      'shared',
+      '-w',
+      '-o',
+      'jsonpath={.data.k}{"\\n"}',
+    ]);
     try {
       await w.waitFor((l) => l.length >= 1);
-      await ok(['-n', 'etcd-shared', 'patch', 'cm', 'shared', '--type=merge', '-p', '{"data":{"k":"from-second"}}'], second);
+      await ok(
+        ['-n', 'etcd-shared', 'patch', 'cm', 'shared', '--type=merge', '-p', '{"data":{"k":"from-second"}}'],
+        second,
+      );
       const lines = await w.waitFor((l) => l.includes('from-second'));
       assert.deepEqual(lines, ['v', 'from-second']);
     } finally {
@@ -138,13 +178,17 @@ test('etcd: a second API server on the same etcd sees the same objects', { skip 
 });
 
 // Last in this file: it kills the shared server.
-test('etcd: two servers, one leader: the controllers and scheduler run on one; after a kill -9 the other takes over', { skip }, async () => {
+test('etcd: two servers, one leader: the controllers and scheduler run on one; after a kill -9 the other takes over', {
+  skip,
+}, async () => {
   const { serverIdentity } = await import('../src/controllers/leader-election/start-elected.js');
-  const holder = async (name: string, s: TestServer): Promise<string> => (await getJson(['-n', 'kube-system', 'lease', name], s)).spec.holderIdentity as string;
+  const holder = async (name: string, s: TestServer): Promise<string> =>
+    (await getJson(['-n', 'kube-system', 'lease', name], s)).spec.holderIdentity as string;
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
   try {
     const first = serverIdentity(server.dataDir);
-    for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) assert.equal(await holder(name, second), first, `${name} is held by the first server`);
+    for (const name of ['flotilla-controller-manager', 'flotilla-scheduler'])
+      assert.equal(await holder(name, second), first, `${name} is held by the first server`);
     await server.kill('SIGKILL');
     const deadline = Date.now() + 40_000;
     for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) {
@@ -159,7 +203,7 @@ test('etcd: two servers, one leader: the controllers and scheduler run on one; a
     for (;;) {
       const pods = await getJson(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second);
       if (pods.items.length === 2) break;
-      assert.ok(Date.now() < deadline + 20_000, 'the new leader\'s controllers made no pods');
+      assert.ok(Date.now() < deadline + 20_000, "the new leader's controllers made no pods");
       await new Promise((r) => setTimeout(r, 300));
     }
   } finally {

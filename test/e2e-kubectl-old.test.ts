@@ -25,7 +25,11 @@ async function k(args: string[]): Promise<KubectlResult> {
 }
 async function ok(args: string[]): Promise<KubectlResult> {
   const r = await k(args);
-  assert.equal(r.code, 0, `kubectl ${VERSION} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+  assert.equal(
+    r.code,
+    0,
+    `kubectl ${VERSION} ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+  );
   return r;
 }
 async function getJson(args: string[]): Promise<any> {
@@ -42,7 +46,10 @@ test(`kubectl ${VERSION}: version and discovery`, { skip }, async () => {
   assert.match(v.serverVersion.gitVersion, /^v1\.\d+\.\d+/);
   const t = parseTable((await ok(['api-resources'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
-  assert.deepEqual(t.records.find((r) => r.NAME === 'deployments'), { NAME: 'deployments', SHORTNAMES: 'deploy', APIVERSION: 'apps/v1', NAMESPACED: 'true', KIND: 'Deployment' });
+  assert.deepEqual(
+    t.records.find((r) => r.NAME === 'deployments'),
+    { NAME: 'deployments', SHORTNAMES: 'deploy', APIVERSION: 'apps/v1', NAMESPACED: 'true', KIND: 'Deployment' },
+  );
 });
 
 test(`kubectl ${VERSION}: get tables, -o wide/yaml/name, -l, -A, --field-selector`, { skip }, async () => {
@@ -55,7 +62,17 @@ test(`kubectl ${VERSION}: get tables, -o wide/yaml/name, -l, -A, --field-selecto
   assert.deepEqual(t.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
   assert.deepEqual(t.rows[0].slice(0, 4), ['p1', '0/1', 'Pending', '0']);
   t = parseTable((await ok(['-n', ns, 'get', 'pods', '-o', 'wide'])).stdout);
-  assert.deepEqual(t.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
+  assert.deepEqual(t.header, [
+    'NAME',
+    'READY',
+    'STATUS',
+    'RESTARTS',
+    'AGE',
+    'IP',
+    'NODE',
+    'NOMINATED NODE',
+    'READINESS GATES',
+  ]);
   t = parseTable((await ok(['-n', ns, 'get', 'deploy'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE']);
   assert.deepEqual(t.rows[0].slice(0, 4), ['web', '0/0', '0', '0']);
@@ -65,7 +82,10 @@ test(`kubectl ${VERSION}: get tables, -o wide/yaml/name, -l, -A, --field-selecto
   const y = YAML.parse((await ok(['-n', ns, 'get', 'cm', 'settings', '-o', 'yaml'])).stdout);
   assert.deepEqual(y.data, { mode: 'fast', level: '3' });
   assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'app=demo', '-o', 'name'])).stdout, 'configmap/settings\n');
-  assert.equal((await ok(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout, 'pod/p1\n');
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout,
+    'pod/p1\n',
+  );
   t = parseTable((await ok(['get', 'pods', '-A'])).stdout);
   assert.deepEqual(t.header, ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE']);
   assert.ok(t.records.some((r) => r.NAMESPACE === ns && r.NAME === 'p1'));
@@ -81,7 +101,10 @@ test(`kubectl ${VERSION}: apply twice, the second time without a container and a
   const v2 = await writeManifest(server, 'old-apply-v2.yaml', YAML.stringify(doc));
   assert.equal((await ok(['-n', ns, 'apply', '-f', v2])).stdout, 'deployment.apps/web configured\n');
   const d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => c.name), ['web']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => c.name),
+    ['web'],
+  );
   assert.deepEqual(d.metadata.labels, { app: 'web' });
   assert.equal((await ok(['-n', ns, 'apply', '-f', v2])).stdout, 'deployment.apps/web unchanged\n');
 });
@@ -98,10 +121,19 @@ test(`kubectl ${VERSION}: create generators (protobuf bodies)`, { skip }, async 
     [['serviceaccount', 'sa1'], 'serviceaccount/sa1 created'],
     [['role', 'r1', '--verb=get', '--resource=pods'], 'role.rbac.authorization.k8s.io/r1 created'],
     [['rolebinding', 'rb1', '--role=r1', '--user=bob'], 'rolebinding.rbac.authorization.k8s.io/rb1 created'],
-    [['clusterrole', 'old-cr1', '--verb=get', '--resource=nodes'], 'clusterrole.rbac.authorization.k8s.io/old-cr1 created'],
-    [['clusterrolebinding', 'old-crb1', '--clusterrole=old-cr1', '--group=devs'], 'clusterrolebinding.rbac.authorization.k8s.io/old-crb1 created'],
+    [
+      ['clusterrole', 'old-cr1', '--verb=get', '--resource=nodes'],
+      'clusterrole.rbac.authorization.k8s.io/old-cr1 created',
+    ],
+    [
+      ['clusterrolebinding', 'old-crb1', '--clusterrole=old-cr1', '--group=devs'],
+      'clusterrolebinding.rbac.authorization.k8s.io/old-crb1 created',
+    ],
     [['priorityclass', 'old-pc1', '--value=10'], 'priorityclass.scheduling.k8s.io/old-pc1 created'],
-    [['poddisruptionbudget', 'pdb1', '--selector=app=d1', '--max-unavailable=1'], 'poddisruptionbudget.policy/pdb1 created'],
+    [
+      ['poddisruptionbudget', 'pdb1', '--selector=app=d1', '--max-unavailable=1'],
+      'poddisruptionbudget.policy/pdb1 created',
+    ],
     [['quota', 'q1', '--hard=pods=5'], 'resourcequota/q1 created'],
   ];
   for (const [args, printed] of cases) {
@@ -109,12 +141,32 @@ test(`kubectl ${VERSION}: create generators (protobuf bodies)`, { skip }, async 
   }
   assert.equal((await getJson(['-n', ns, 'deploy', 'd1'])).spec.replicas, 2);
   assert.deepEqual((await getJson(['-n', ns, 'cm', 'cm1'])).data, { k: 'v' });
-  assert.deepEqual((await getJson(['-n', ns, 'svc', 'svc1'])).spec.ports.map((p: any) => [p.port, p.targetPort]), [[80, 8080]]);
-  assert.deepEqual((await getJson(['clusterrolebinding', 'old-crb1'])).subjects, [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' }]);
+  assert.deepEqual(
+    (await getJson(['-n', ns, 'svc', 'svc1'])).spec.ports.map((p: any) => [p.port, p.targetPort]),
+    [[80, 8080]],
+  );
+  assert.deepEqual((await getJson(['clusterrolebinding', 'old-crb1'])).subjects, [
+    { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' },
+  ]);
   assert.equal((await getJson(['-n', ns, 'pdb', 'pdb1'])).spec.maxUnavailable, 1);
-  const names = (await ok(['-n', ns, 'get', 'cm,secret,deploy,svc,job,cronjob,sa,role,rolebinding,pdb,quota', '-o', 'name'])).stdout.split('\n').filter(Boolean);
-  for (const n of ['configmap/cm1', 'secret/s1', 'deployment.apps/d1', 'service/svc1', 'job.batch/j1', 'cronjob.batch/cj1', 'serviceaccount/sa1',
-    'role.rbac.authorization.k8s.io/r1', 'rolebinding.rbac.authorization.k8s.io/rb1', 'poddisruptionbudget.policy/pdb1', 'resourcequota/q1']) {
+  const names = (
+    await ok(['-n', ns, 'get', 'cm,secret,deploy,svc,job,cronjob,sa,role,rolebinding,pdb,quota', '-o', 'name'])
+  ).stdout
+    .split('\n')
+    .filter(Boolean);
+  for (const n of [
+    'configmap/cm1',
+    'secret/s1',
+    'deployment.apps/d1',
+    'service/svc1',
+    'job.batch/j1',
+    'cronjob.batch/cj1',
+    'serviceaccount/sa1',
+    'role.rbac.authorization.k8s.io/r1',
+    'rolebinding.rbac.authorization.k8s.io/rb1',
+    'poddisruptionbudget.policy/pdb1',
+    'resourcequota/q1',
+  ]) {
     assert.ok(names.includes(n), `${n} in ${names.join(' ')}`);
   }
   await ok(['delete', 'clusterrolebinding', 'old-crb1']);
@@ -125,19 +177,51 @@ test(`kubectl ${VERSION}: create generators (protobuf bodies)`, { skip }, async 
 test(`kubectl ${VERSION}: scale and patch (strategic, merge, json)`, { skip }, async () => {
   const ns = await namespace('old-scale');
   await ok(['-n', ns, 'create', 'deployment', 'web', '--image=nginx:1.25']);
-  assert.equal((await ok(['-n', ns, 'scale', 'deployment', 'web', '--replicas=4'])).stdout, 'deployment.apps/web scaled\n');
+  assert.equal(
+    (await ok(['-n', ns, 'scale', 'deployment', 'web', '--replicas=4'])).stdout,
+    'deployment.apps/web scaled\n',
+  );
   assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 4);
   const pre = await k(['-n', ns, 'scale', 'deployment', 'web', '--current-replicas=2', '--replicas=1']);
   assert.notEqual(pre.code, 0);
   assert.match(pre.stderr, /Expected replicas to be 2, was 4/);
 
-  await ok(['-n', ns, 'patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}']);
+  await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '-p',
+    '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}',
+  ]);
   let d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`), ['side=busybox', 'nginx=nginx:1.25']);
-  await ok(['-n', ns, 'patch', 'deployment', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"app":null,"x":"1"}}}']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+    ['side=busybox', 'nginx=nginx:1.25'],
+  );
+  await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=merge',
+    '-p',
+    '{"metadata":{"labels":{"app":null,"x":"1"}}}',
+  ]);
   d = await getJson(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(d.metadata.labels, { x: '1' });
-  await ok(['-n', ns, 'patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":2}]']);
+  await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=json',
+    '-p',
+    '[{"op":"replace","path":"/spec/replicas","value":2}]',
+  ]);
   assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 2);
 });
 

@@ -21,24 +21,35 @@ after(async () => {
   await server?.stop();
 });
 
-async function k(args: string[], opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+async function k(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
   return server.kubectl(args, opts);
 }
 /** Runs kubectl and asserts exit 0. */
-async function ok(args: string[], opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<KubectlResult> {
+async function ok(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
   const r = await k(args, opts);
   assert.equal(r.code, 0, `kubectl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
 }
 /** Runs kubectl and asserts a non-zero exit. */
-async function fails(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<KubectlResult> {
+async function fails(
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<KubectlResult> {
   const r = await k(args, opts);
   assert.notEqual(r.code, 0, `kubectl ${args.join(' ')} should fail\nstdout: ${r.stdout}`);
   return r;
 }
 /** `kubectl get ... -o json` parsed; managedFields only when asked (kubectl strips them by default). */
 async function getJson(args: string[], showManagedFields = false): Promise<any> {
-  return JSON.parse((await ok(['get', ...args, '-o', 'json', ...(showManagedFields ? ['--show-managed-fields'] : [])])).stdout);
+  return JSON.parse(
+    (await ok(['get', ...args, '-o', 'json', ...(showManagedFields ? ['--show-managed-fields'] : [])])).stdout,
+  );
 }
 async function namespace(name: string): Promise<string> {
   await ok(['create', 'namespace', name]);
@@ -54,14 +65,18 @@ test('version: client is the newest kubectl, server reports a 1.x version', asyn
   assert.match(v.serverVersion.platform, /^linux\//);
   const plain = await ok(['version']);
   assert.match(plain.stdout, /^Client Version: v1\.\d+\.\d+$/m);
-  assert.match(plain.stdout, new RegExp(`^Server Version: ${v.serverVersion.gitVersion.replace(/[.+]/g, '\\$&')}$`, 'm'));
+  assert.match(
+    plain.stdout,
+    new RegExp(`^Server Version: ${v.serverVersion.gitVersion.replace(/[.+]/g, '\\$&')}$`, 'm'),
+  );
 });
 
 test('api-resources: names, short names, groups, scope and kinds', async () => {
   const r = await ok(['api-resources']);
   const t = parseTable(r.stdout);
   assert.deepEqual(t.header, ['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
-  const row = (name: string, apiVersion: string) => t.records.find((x) => x.NAME === name && x.APIVERSION === apiVersion);
+  const row = (name: string, apiVersion: string) =>
+    t.records.find((x) => x.NAME === name && x.APIVERSION === apiVersion);
   const expected: [string, string, string, string, string][] = [
     ['pods', 'po', 'v1', 'true', 'Pod'],
     ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
@@ -90,15 +105,34 @@ test('api-resources: names, short names, groups, scope and kinds', async () => {
     ['endpointslices', '', 'discovery.k8s.io/v1', 'true', 'EndpointSlice'],
   ];
   for (const [name, short, apiVersion, namespaced, kind] of expected) {
-    assert.deepEqual(row(name, apiVersion), { NAME: name, SHORTNAMES: short, APIVERSION: apiVersion, NAMESPACED: namespaced, KIND: kind }, `${name}.${apiVersion}`);
+    assert.deepEqual(
+      row(name, apiVersion),
+      { NAME: name, SHORTNAMES: short, APIVERSION: apiVersion, NAMESPACED: namespaced, KIND: kind },
+      `${name}.${apiVersion}`,
+    );
   }
   const apps = await ok(['api-resources', '--api-group=apps', '-o', 'name']);
-  assert.deepEqual(apps.stdout.trim().split('\n').sort(), ['controllerrevisions.apps', 'daemonsets.apps', 'deployments.apps', 'replicasets.apps', 'statefulsets.apps']);
+  assert.deepEqual(apps.stdout.trim().split('\n').sort(), [
+    'controllerrevisions.apps',
+    'daemonsets.apps',
+    'deployments.apps',
+    'replicasets.apps',
+    'statefulsets.apps',
+  ]);
   const clusterScoped = await ok(['api-resources', '--namespaced=false', '-o', 'name']);
   assert.ok(clusterScoped.stdout.split('\n').includes('namespaces'));
   assert.ok(!clusterScoped.stdout.split('\n').includes('pods'));
   const versions = (await ok(['api-versions'])).stdout.trim().split('\n');
-  for (const gv of ['v1', 'apps/v1', 'batch/v1', 'autoscaling/v1', 'autoscaling/v2', 'policy/v1', 'rbac.authorization.k8s.io/v1', 'networking.k8s.io/v1']) {
+  for (const gv of [
+    'v1',
+    'apps/v1',
+    'batch/v1',
+    'autoscaling/v1',
+    'autoscaling/v2',
+    'policy/v1',
+    'rbac.authorization.k8s.io/v1',
+    'networking.k8s.io/v1',
+  ]) {
     assert.ok(versions.includes(gv), `api-versions lists ${gv}`);
   }
   // Short names and categories resolve.
@@ -110,19 +144,42 @@ test('api-resources: names, short names, groups, scope and kinds', async () => {
   // `all` is a category: the Deployment, and the ReplicaSet and pods its controller makes.
   const all = (await ok(['-n', ns, 'get', 'all', '-o', 'name'])).stdout.trim().split('\n');
   assert.ok(all.includes('deployment.apps/d'), all.join(' '));
-  assert.ok(all.every((n) => /^(deployment\.apps\/d|replicaset\.apps\/d-[a-z0-9]+|pod\/d-[a-z0-9]+-[a-z0-9]+)$/.test(n)), all.join(' '));
+  assert.ok(
+    all.every((n) => /^(deployment\.apps\/d|replicaset\.apps\/d-[a-z0-9]+|pod\/d-[a-z0-9]+-[a-z0-9]+)$/.test(n)),
+    all.join(' '),
+  );
 });
 
 test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, --field-selector, --show-labels', async () => {
   const ns = await namespace('e2e-get');
   // Zero replicas and a pod for no scheduler keep the tables still while the controllers and the
   // scheduler run in the server (no node agent runs pods in this test).
-  await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'get-dep.yaml', fixture('deployment.yaml').replace('replicas: 2', 'replicas: 0'))]);
-  await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'get-pod.yaml', fixture('pod.yaml').replace('spec:\n', 'spec:\n  schedulerName: e2e-none\n'))]);
+  await ok([
+    '-n',
+    ns,
+    'create',
+    '-f',
+    await writeManifest(server, 'get-dep.yaml', fixture('deployment.yaml').replace('replicas: 2', 'replicas: 0')),
+  ]);
+  await ok([
+    '-n',
+    ns,
+    'create',
+    '-f',
+    await writeManifest(
+      server,
+      'get-pod.yaml',
+      fixture('pod.yaml').replace('spec:\n', 'spec:\n  schedulerName: e2e-none\n'),
+    ),
+  ]);
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'get-svc.yaml', fixture('service.yaml'))]);
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'get-cm.yaml', fixture('configmap.yaml'))]);
   await ok(['-n', ns, 'create', 'configmap', 'other', '--from-literal=x=1']);
-  await ok(['create', '-f', await writeManifest(server, 'get-node.yaml', fixture('node.yaml').replaceAll('NODE_NAME', 'e2e-get-node'))]);
+  await ok([
+    'create',
+    '-f',
+    await writeManifest(server, 'get-node.yaml', fixture('node.yaml').replaceAll('NODE_NAME', 'e2e-get-node')),
+  ]);
 
   // pods
   let t = parseTable((await ok(['-n', ns, 'get', 'pods'])).stdout);
@@ -131,8 +188,25 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   assert.deepEqual(t.rows[0].slice(0, 4), ['p1', '0/1', 'Pending', '0']);
   assert.match(t.rows[0][4], /^\d+s$/);
   t = parseTable((await ok(['-n', ns, 'get', 'pods', '-o', 'wide'])).stdout);
-  assert.deepEqual(t.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES']);
-  assert.deepEqual(t.records[0], { ...t.records[0], NAME: 'p1', IP: '<none>', NODE: '<none>', 'NOMINATED NODE': '<none>', 'READINESS GATES': '<none>' });
+  assert.deepEqual(t.header, [
+    'NAME',
+    'READY',
+    'STATUS',
+    'RESTARTS',
+    'AGE',
+    'IP',
+    'NODE',
+    'NOMINATED NODE',
+    'READINESS GATES',
+  ]);
+  assert.deepEqual(t.records[0], {
+    ...t.records[0],
+    NAME: 'p1',
+    IP: '<none>',
+    NODE: '<none>',
+    'NOMINATED NODE': '<none>',
+    'READINESS GATES': '<none>',
+  });
 
   // deployments
   t = parseTable((await ok(['-n', ns, 'get', 'deployments'])).stdout);
@@ -157,7 +231,13 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   // configmaps
   t = parseTable((await ok(['-n', ns, 'get', 'configmaps'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE']);
-  assert.deepEqual(t.rows.map((r) => r.slice(0, 2)), [['other', '1'], ['settings', '2']]);
+  assert.deepEqual(
+    t.rows.map((r) => r.slice(0, 2)),
+    [
+      ['other', '1'],
+      ['settings', '2'],
+    ],
+  );
 
   // nodes
   t = parseTable((await ok(['get', 'nodes'])).stdout);
@@ -167,7 +247,18 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   assert.equal(node.STATUS, 'Unknown', 'a node without a Ready condition');
   assert.equal(node.ROLES, '<none>');
   t = parseTable((await ok(['get', 'nodes', '-o', 'wide'])).stdout);
-  assert.deepEqual(t.header, ['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION', 'INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME']);
+  assert.deepEqual(t.header, [
+    'NAME',
+    'STATUS',
+    'ROLES',
+    'AGE',
+    'VERSION',
+    'INTERNAL-IP',
+    'EXTERNAL-IP',
+    'OS-IMAGE',
+    'KERNEL-VERSION',
+    'CONTAINER-RUNTIME',
+  ]);
 
   // namespaces
   t = parseTable((await ok(['get', 'namespaces'])).stdout);
@@ -187,15 +278,23 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   assert.equal(y.status.phase, 'Pending');
   const list = await getJson(['-n', ns, 'configmaps']);
   assert.equal(list.kind, 'List');
-  assert.deepEqual(list.items.map((i: any) => `${i.kind}/${i.metadata.name}`), ['ConfigMap/other', 'ConfigMap/settings']);
+  assert.deepEqual(
+    list.items.map((i: any) => `${i.kind}/${i.metadata.name}`),
+    ['ConfigMap/other', 'ConfigMap/settings'],
+  );
   assert.deepEqual(list.items[1].data, { mode: 'fast', level: '3' });
-  assert.equal((await ok(['-n', ns, 'get', 'deploy,svc,cm', '-o', 'name'])).stdout,
-    'deployment.apps/web\nservice/web\nconfigmap/other\nconfigmap/settings\n');
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'deploy,svc,cm', '-o', 'name'])).stdout,
+    'deployment.apps/web\nservice/web\nconfigmap/other\nconfigmap/settings\n',
+  );
 
   // -l
   assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'app=demo', '-o', 'name'])).stdout, 'configmap/settings\n');
   assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'app!=demo', '-o', 'name'])).stdout, 'configmap/other\n');
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'app in (demo,x)', '-o', 'name'])).stdout, 'configmap/settings\n');
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'cm', '-l', 'app in (demo,x)', '-o', 'name'])).stdout,
+    'configmap/settings\n',
+  );
   assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', '!app', '-o', 'name'])).stdout, 'configmap/other\n');
   const none = await ok(['-n', ns, 'get', 'cm', '-l', 'app=nope']);
   assert.equal(none.stdout, '');
@@ -206,28 +305,59 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   // -A
   t = parseTable((await ok(['get', 'services', '-A'])).stdout);
   assert.deepEqual(t.header, ['NAMESPACE', 'NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
-  assert.ok(t.records.some((r) => r.NAMESPACE === 'default' && r.NAME === 'kubernetes' && r['CLUSTER-IP'] === '10.43.0.1' && r['PORT(S)'] === '443/TCP'));
+  assert.ok(
+    t.records.some(
+      (r) =>
+        r.NAMESPACE === 'default' &&
+        r.NAME === 'kubernetes' &&
+        r['CLUSTER-IP'] === '10.43.0.1' &&
+        r['PORT(S)'] === '443/TCP',
+    ),
+  );
   assert.ok(t.records.some((r) => r.NAMESPACE === ns && r.NAME === 'web'));
 
   // --field-selector
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '--field-selector', 'metadata.name=other', '-o', 'name'])).stdout, 'configmap/other\n');
-  assert.equal((await ok(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout, 'pod/p1\n');
-  assert.equal((await ok(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name'])).stdout, '');
-  assert.equal((await ok(['get', 'pods', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name'])).stdout, 'pod/p1\n');
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'cm', '--field-selector', 'metadata.name=other', '-o', 'name'])).stdout,
+    'configmap/other\n',
+  );
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Pending', '-o', 'name'])).stdout,
+    'pod/p1\n',
+  );
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'pods', '--field-selector', 'status.phase=Running', '-o', 'name'])).stdout,
+    '',
+  );
+  assert.equal(
+    (await ok(['get', 'pods', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name'])).stdout,
+    'pod/p1\n',
+  );
   const badField = await fails(['-n', ns, 'get', 'cm', '--field-selector', 'data.x=1']);
   assert.match(badField.stderr, /BadRequest|field label not supported|not supported/i);
 
   // --show-labels
   t = parseTable((await ok(['-n', ns, 'get', 'cm', '--show-labels'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE', 'LABELS']);
-  assert.deepEqual(t.records.map((r) => `${r.NAME}:${r.LABELS}`), ['other:<none>', 'settings:app=demo']);
+  assert.deepEqual(
+    t.records.map((r) => `${r.NAME}:${r.LABELS}`),
+    ['other:<none>', 'settings:app=demo'],
+  );
   t = parseTable((await ok(['-n', ns, 'get', 'deploy', '-L', 'tier'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE', 'TIER']);
   assert.equal(t.records[0].TIER, 'front');
 
   // custom-columns and jsonpath read plain JSON
-  assert.equal((await ok(['-n', ns, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}'])).stdout, '0 1');
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-o', 'custom-columns=N:.metadata.name,M:.data.mode', '--no-headers'])).stdout.replace(/ +/g, ' '), 'other <none>\nsettings fast\n');
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas} {.metadata.generation}'])).stdout,
+    '0 1',
+  );
+  assert.equal(
+    (
+      await ok(['-n', ns, 'get', 'cm', '-o', 'custom-columns=N:.metadata.name,M:.data.mode', '--no-headers'])
+    ).stdout.replace(/ +/g, ' '),
+    'other <none>\nsettings fast\n',
+  );
 
   // NotFound
   const missing = await fails(['-n', ns, 'get', 'cm', 'nope']);
@@ -257,7 +387,11 @@ test('get -w: list watch prints new rows for create, modify and delete; single-o
     await one.waitFor((l) => l.length >= 1);
     let t = parseTable(w.lines().join('\n'));
     assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE']);
-    assert.deepEqual(t.rows.map((r) => r.slice(0, 2)), [['existing', '1']], 'no replay of existing objects beyond the list');
+    assert.deepEqual(
+      t.rows.map((r) => r.slice(0, 2)),
+      [['existing', '1']],
+      'no replay of existing objects beyond the list',
+    );
 
     await ok(['-n', ns, 'create', 'configmap', 'w1', '--from-literal=a=1']);
     await ok(['-n', ns, 'patch', 'configmap', 'w1', '-p', '{"data":{"b":"2"}}']);
@@ -266,15 +400,35 @@ test('get -w: list watch prints new rows for create, modify and delete; single-o
 
     await w.waitFor((l) => l.length >= 6);
     t = parseTable(w.lines().join('\n'));
-    assert.deepEqual(t.rows.map((r) => r.slice(0, 2)), [['existing', '1'], ['w1', '1'], ['w1', '2'], ['w1', '2'], ['existing', '1']]);
+    assert.deepEqual(
+      t.rows.map((r) => r.slice(0, 2)),
+      [
+        ['existing', '1'],
+        ['w1', '1'],
+        ['w1', '2'],
+        ['w1', '2'],
+        ['existing', '1'],
+      ],
+    );
     await we.waitFor((l) => l.length >= 6);
     t = parseTable(we.lines().join('\n'));
     assert.deepEqual(t.header, ['EVENT', 'NAME', 'DATA', 'AGE']);
-    assert.deepEqual(t.rows.map((r) => r.slice(0, 3)), [
-      ['ADDED', 'existing', '1'], ['ADDED', 'w1', '1'], ['MODIFIED', 'w1', '2'], ['DELETED', 'w1', '2'], ['MODIFIED', 'existing', '1'],
-    ]);
+    assert.deepEqual(
+      t.rows.map((r) => r.slice(0, 3)),
+      [
+        ['ADDED', 'existing', '1'],
+        ['ADDED', 'w1', '1'],
+        ['MODIFIED', 'w1', '2'],
+        ['DELETED', 'w1', '2'],
+        ['MODIFIED', 'existing', '1'],
+      ],
+    );
     await one.waitFor((l) => l.length >= 2);
-    assert.deepEqual(one.lines(), ['configmap/existing', 'configmap/existing'], 'initial ADDED, then the label change only');
+    assert.deepEqual(
+      one.lines(),
+      ['configmap/existing', 'configmap/existing'],
+      'initial ADDED, then the label change only',
+    );
   } finally {
     await Promise.all([w.stop(), we.stop(), one.stop()]);
   }
@@ -306,15 +460,31 @@ test('describe: a configmap and a deployment', async () => {
   assert.match(d, /^\s+sleep\n\s+3600$/m);
   // Events are listed by involvedObject field selectors.
   const event = {
-    apiVersion: 'v1', kind: 'Event', metadata: { name: 'web.e2e', namespace: ns },
-    involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: ns, uid: (await getJson(['-n', ns, 'deploy', 'web'])).metadata.uid },
-    reason: 'ScalingReplicaSet', message: 'Scaled up replica set web-abc to 2', type: 'Normal', source: { component: 'deployment-controller' },
-    firstTimestamp: new Date().toISOString(), lastTimestamp: new Date().toISOString(), count: 1,
+    apiVersion: 'v1',
+    kind: 'Event',
+    metadata: { name: 'web.e2e', namespace: ns },
+    involvedObject: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'web',
+      namespace: ns,
+      uid: (await getJson(['-n', ns, 'deploy', 'web'])).metadata.uid,
+    },
+    reason: 'ScalingReplicaSet',
+    message: 'Scaled up replica set web-abc to 2',
+    type: 'Normal',
+    source: { component: 'deployment-controller' },
+    firstTimestamp: new Date().toISOString(),
+    lastTimestamp: new Date().toISOString(),
+    count: 1,
   };
   const created = await apiRequest(server, 'POST', `/api/v1/namespaces/${ns}/events`, event);
   assert.equal(created.status, 201, created.text);
   const d2 = (await ok(['-n', ns, 'describe', 'deployment', 'web'])).stdout;
-  assert.match(d2, /^ {2}Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set web-abc to 2$/m);
+  assert.match(
+    d2,
+    /^ {2}Normal\s+ScalingReplicaSet\s+\S+\s+deployment-controller\s+Scaled up replica set web-abc to 2$/m,
+  );
 });
 
 test('create -f and create <generator> for every kind kubectl generates (protobuf bodies)', async () => {
@@ -322,7 +492,10 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   const path = await writeManifest(server, 'create-cm.yaml', fixture('configmap.yaml'));
   assert.equal((await ok(['-n', ns, 'create', '-f', path])).stdout, 'configmap/settings created\n');
   const again = await fails(['-n', ns, 'create', '-f', path]);
-  assert.equal(again.stderr.trim(), `Error from server (AlreadyExists): error when creating "${path}": configmaps "settings" already exists`);
+  assert.equal(
+    again.stderr.trim(),
+    `Error from server (AlreadyExists): error when creating "${path}": configmaps "settings" already exists`,
+  );
   const cm = await getJson(['-n', ns, 'cm', 'settings'], true);
   assert.deepEqual(cm.data, { mode: 'fast', level: '3' });
   assert.equal(cm.metadata.managedFields?.[0]?.manager, 'kubectl-create');
@@ -330,18 +503,36 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   const cases: [string[], string][] = [
     [['configmap', 'cm1', '--from-literal=k=v', '--from-literal=k2=v2'], 'configmap/cm1 created'],
     [['secret', 'generic', 's1', '--from-literal=password=hunter2'], 'secret/s1 created'],
-    [['secret', 'docker-registry', 'reg', '--docker-server=r.example', '--docker-username=u', '--docker-password=p'], 'secret/reg created'],
+    [
+      ['secret', 'docker-registry', 'reg', '--docker-server=r.example', '--docker-username=u', '--docker-password=p'],
+      'secret/reg created',
+    ],
     [['deployment', 'd1', '--image=nginx:1.25', '--replicas=3', '--port=80'], 'deployment.apps/d1 created'],
     [['service', 'clusterip', 'svc1', '--tcp=80:8080'], 'service/svc1 created'],
     [['job', 'j1', '--image=busybox', '--', 'echo', 'hi'], 'job.batch/j1 created'],
     [['cronjob', 'cj1', '--image=busybox', '--schedule=*/5 * * * *', '--', 'date'], 'cronjob.batch/cj1 created'],
     [['serviceaccount', 'sa1'], 'serviceaccount/sa1 created'],
     [['role', 'r1', '--verb=get,list', '--resource=pods'], 'role.rbac.authorization.k8s.io/r1 created'],
-    [['rolebinding', 'rb1', '--role=r1', `--serviceaccount=${ns}:sa1`], 'rolebinding.rbac.authorization.k8s.io/rb1 created'],
-    [['clusterrole', 'e2e-cr1', '--verb=get', '--resource=nodes'], 'clusterrole.rbac.authorization.k8s.io/e2e-cr1 created'],
-    [['clusterrolebinding', 'e2e-crb1', '--clusterrole=e2e-cr1', '--user=alice'], 'clusterrolebinding.rbac.authorization.k8s.io/e2e-crb1 created'],
-    [['priorityclass', 'e2e-pc1', '--value=1000', '--description=e2e'], 'priorityclass.scheduling.k8s.io/e2e-pc1 created'],
-    [['poddisruptionbudget', 'pdb1', '--selector=app=d1', '--min-available=1'], 'poddisruptionbudget.policy/pdb1 created'],
+    [
+      ['rolebinding', 'rb1', '--role=r1', `--serviceaccount=${ns}:sa1`],
+      'rolebinding.rbac.authorization.k8s.io/rb1 created',
+    ],
+    [
+      ['clusterrole', 'e2e-cr1', '--verb=get', '--resource=nodes'],
+      'clusterrole.rbac.authorization.k8s.io/e2e-cr1 created',
+    ],
+    [
+      ['clusterrolebinding', 'e2e-crb1', '--clusterrole=e2e-cr1', '--user=alice'],
+      'clusterrolebinding.rbac.authorization.k8s.io/e2e-crb1 created',
+    ],
+    [
+      ['priorityclass', 'e2e-pc1', '--value=1000', '--description=e2e'],
+      'priorityclass.scheduling.k8s.io/e2e-pc1 created',
+    ],
+    [
+      ['poddisruptionbudget', 'pdb1', '--selector=app=d1', '--min-available=1'],
+      'poddisruptionbudget.policy/pdb1 created',
+    ],
     [['quota', 'q1', '--hard=pods=10,cpu=2'], 'resourcequota/q1 created'],
   ];
   for (const [args, printed] of cases) {
@@ -357,7 +548,10 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   assert.equal(Buffer.from(s1.data.password, 'base64').toString(), 'hunter2');
   const reg = await getJson(['-n', ns, 'secret', 'reg']);
   assert.equal(reg.type, 'kubernetes.io/dockerconfigjson');
-  assert.equal(JSON.parse(Buffer.from(reg.data['.dockerconfigjson'], 'base64').toString()).auths['r.example'].username, 'u');
+  assert.equal(
+    JSON.parse(Buffer.from(reg.data['.dockerconfigjson'], 'base64').toString()).auths['r.example'].username,
+    'u',
+  );
   const d1 = await getJson(['-n', ns, 'deploy', 'd1']);
   assert.equal(d1.spec.replicas, 3);
   assert.deepEqual(d1.spec.selector, { matchLabels: { app: 'd1' } });
@@ -366,7 +560,10 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   assert.equal(d1.spec.strategy.type, 'RollingUpdate', 'defaulted');
   const svc = await getJson(['-n', ns, 'svc', 'svc1']);
   assert.equal(svc.spec.type, 'ClusterIP');
-  assert.deepEqual(svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.protocol]), [['80-8080', 80, 8080, 'TCP']]);
+  assert.deepEqual(
+    svc.spec.ports.map((p: any) => [p.name, p.port, p.targetPort, p.protocol]),
+    [['80-8080', 80, 8080, 'TCP']],
+  );
   assert.match(svc.spec.clusterIP, /^10\.43\./);
   const j1 = await getJson(['-n', ns, 'job', 'j1']);
   assert.deepEqual(j1.spec.template.spec.containers[0].command, ['echo', 'hi']);
@@ -395,7 +592,13 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   // Tables of the generated kinds.
   let t = parseTable((await ok(['-n', ns, 'get', 'secrets'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'TYPE', 'DATA', 'AGE']);
-  assert.deepEqual(t.rows.map((r) => r.slice(0, 3)), [['reg', 'kubernetes.io/dockerconfigjson', '1'], ['s1', 'Opaque', '1']]);
+  assert.deepEqual(
+    t.rows.map((r) => r.slice(0, 3)),
+    [
+      ['reg', 'kubernetes.io/dockerconfigjson', '1'],
+      ['s1', 'Opaque', '1'],
+    ],
+  );
   t = parseTable((await ok(['-n', ns, 'get', 'jobs'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'STATUS', 'COMPLETIONS', 'DURATION', 'AGE']);
   assert.deepEqual(t.rows[0].slice(0, 3), ['j1', 'Running', '0/1']);
@@ -404,7 +607,10 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   assert.deepEqual(t.rows[0].slice(0, 6), ['cj1', '*/5 * * * *', '<none>', 'False', '0', '<none>']);
   t = parseTable((await ok(['-n', ns, 'get', 'rolebindings', '-o', 'wide'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'ROLE', 'AGE', 'USERS', 'GROUPS', 'SERVICEACCOUNTS']);
-  assert.deepEqual([t.records[0].NAME, t.records[0].ROLE, t.records[0].SERVICEACCOUNTS], ['rb1', 'Role/r1', `${ns}/sa1`]);
+  assert.deepEqual(
+    [t.records[0].NAME, t.records[0].ROLE, t.records[0].SERVICEACCOUNTS],
+    ['rb1', 'Role/r1', `${ns}/sa1`],
+  );
   t = parseTable((await ok(['-n', ns, 'get', 'pdb'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'MIN AVAILABLE', 'MAX UNAVAILABLE', 'ALLOWED DISRUPTIONS', 'AGE']);
   assert.deepEqual(t.rows[0].slice(0, 4), ['pdb1', '1', 'N/A', '0']);
@@ -417,12 +623,17 @@ test('create -f and create <generator> for every kind kubectl generates (protobu
   // --dry-run=server stores nothing; -o yaml --dry-run=client prints without sending.
   await ok(['-n', ns, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=server']);
   await fails(['-n', ns, 'get', 'cm', 'dry']);
-  const clientDry = YAML.parse((await ok(['-n', ns, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=client', '-o', 'yaml'])).stdout);
+  const clientDry = YAML.parse(
+    (await ok(['-n', ns, 'create', 'configmap', 'dry', '--from-literal=a=b', '--dry-run=client', '-o', 'yaml'])).stdout,
+  );
   assert.deepEqual(clientDry.data, { a: 'b' });
 
   // An invalid object: 422 with field paths as kubectl prints them.
   const bad = await fails(['-n', ns, 'create', 'deployment', 'Bad_Name', '--image=nginx']);
-  assert.match(bad.stderr, /^error: failed to create deployment: Deployment\.apps "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/m);
+  assert.match(
+    bad.stderr,
+    /^error: failed to create deployment: Deployment\.apps "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/m,
+  );
   await ok(['delete', 'clusterrolebinding', 'e2e-crb1']);
   await ok(['delete', 'clusterrole', 'e2e-cr1']);
   await ok(['delete', 'priorityclass', 'e2e-pc1']);
@@ -433,7 +644,10 @@ test('apply (client-side) twice: a removed container and a removed label are gon
   const v1 = await writeManifest(server, 'apply-v1.yaml', fixture('deployment.yaml'));
   assert.equal((await ok(['-n', ns, 'apply', '-f', v1])).stdout, 'deployment.apps/web created\n');
   let d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => c.name), ['web', 'sidecar']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => c.name),
+    ['web', 'sidecar'],
+  );
   const lastApplied = JSON.parse(d.metadata.annotations['kubectl.kubernetes.io/last-applied-configuration']);
   assert.deepEqual(lastApplied.metadata.labels, { app: 'web', tier: 'front' });
   assert.equal(d.metadata.generation, 1);
@@ -451,7 +665,10 @@ test('apply (client-side) twice: a removed container and a removed label are gon
   assert.match(diff.stdout, /^-\s+- command:$/m);
   assert.equal((await ok(['-n', ns, 'apply', '-f', v2])).stdout, 'deployment.apps/web configured\n');
   d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`), ['web=nginx:1.27']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+    ['web=nginx:1.27'],
+  );
   assert.deepEqual(d.metadata.labels, { app: 'web' });
   assert.equal(d.spec.replicas, 4);
   assert.equal(d.metadata.annotations.owner, 'team-a');
@@ -462,27 +679,52 @@ test('apply (client-side) twice: a removed container and a removed label are gon
   assert.equal(diff2.code, 0, `no differences left: ${diff2.stdout}${diff2.stderr}`);
 
   // apply of a directory-like multi-document stream; --prune is not needed for this.
-  const multi = await writeManifest(server, 'apply-multi.yaml', `${fixture('configmap.yaml')}---\n${fixture('service.yaml')}`);
-  assert.equal((await ok(['-n', ns, 'apply', '-f', multi])).stdout, 'configmap/settings created\nservice/web created\n');
+  const multi = await writeManifest(
+    server,
+    'apply-multi.yaml',
+    `${fixture('configmap.yaml')}---\n${fixture('service.yaml')}`,
+  );
+  assert.equal(
+    (await ok(['-n', ns, 'apply', '-f', multi])).stdout,
+    'configmap/settings created\nservice/web created\n',
+  );
   // A dry run changes nothing.
   const dry = YAML.parse(fixture('configmap.yaml'));
   dry.data.mode = 'slow';
-  await ok(['-n', ns, 'apply', '-f', await writeManifest(server, 'apply-dry.yaml', YAML.stringify(dry)), '--dry-run=server']);
+  await ok([
+    '-n',
+    ns,
+    'apply',
+    '-f',
+    await writeManifest(server, 'apply-dry.yaml', YAML.stringify(dry)),
+    '--dry-run=server',
+  ]);
   assert.equal((await getJson(['-n', ns, 'cm', 'settings'])).data.mode, 'fast');
 });
 
 test('apply --server-side: conflict with another manager, then --force-conflicts', async () => {
   const ns = await namespace('e2e-ssa');
   const path = await writeManifest(server, 'ssa.yaml', fixture('deployment.yaml'));
-  assert.equal((await ok(['-n', ns, 'apply', '--server-side', '-f', path])).stdout, 'deployment.apps/web serverside-applied\n');
+  assert.equal(
+    (await ok(['-n', ns, 'apply', '--server-side', '-f', path])).stdout,
+    'deployment.apps/web serverside-applied\n',
+  );
   let d = await getJson(['-n', ns, 'deploy', 'web'], true);
-  assert.deepEqual(d.metadata.managedFields.filter((m: any) => m.manager !== 'flotilla-controllers').map((m: any) => `${m.manager}/${m.operation}`), ['kubectl/Apply']);
+  assert.deepEqual(
+    d.metadata.managedFields
+      .filter((m: any) => m.manager !== 'flotilla-controllers')
+      .map((m: any) => `${m.manager}/${m.operation}`),
+    ['kubectl/Apply'],
+  );
   assert.equal(d.metadata.annotations?.['kubectl.kubernetes.io/last-applied-configuration'], undefined);
 
   // Another manager takes spec.replicas.
   await ok(['-n', ns, 'scale', 'deploy', 'web', '--replicas=5']);
   const conflict = await fails(['-n', ns, 'apply', '--server-side', '-f', path]);
-  assert.match(conflict.stderr, /Apply failed with 1 conflict: conflict with "kubectl[^"]*"( using apps\/v1)?: \.spec\.replicas/);
+  assert.match(
+    conflict.stderr,
+    /Apply failed with 1 conflict: conflict with "kubectl[^"]*"( using apps\/v1)?: \.spec\.replicas/,
+  );
   assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 5, 'nothing changed on conflict');
 
   // A second applier with its own field manager conflicts on the image.
@@ -492,7 +734,10 @@ test('apply --server-side: conflict with another manager, then --force-conflicts
   const other = await writeManifest(server, 'ssa-other.yaml', YAML.stringify(doc));
   const c2 = await fails(['-n', ns, 'apply', '--server-side', '--field-manager=team-b', '-f', other]);
   // Only the image differs: same-valued fields (labels, ports, ...) are co-owned, not conflicts.
-  assert.match(c2.stderr, /^error: Apply failed with 1 conflict: conflict with "kubectl"( using apps\/v1)?: \.spec\.template\.spec\.containers\[name="web"\]\.image$/m);
+  assert.match(
+    c2.stderr,
+    /^error: Apply failed with 1 conflict: conflict with "kubectl"( using apps\/v1)?: \.spec\.template\.spec\.containers\[name="web"\]\.image$/m,
+  );
 
   const forced = await ok(['-n', ns, 'apply', '--server-side', '--force-conflicts', '-f', path]);
   assert.equal(forced.stdout, 'deployment.apps/web serverside-applied\n');
@@ -501,7 +746,10 @@ test('apply --server-side: conflict with another manager, then --force-conflicts
   await ok(['-n', ns, 'apply', '--server-side', '--force-conflicts', '--field-manager=team-b', '-f', other]);
   d = await getJson(['-n', ns, 'deploy', 'web'], true);
   assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
-  const managers = d.metadata.managedFields.map((m: any) => m.manager).filter((m: string) => m !== 'flotilla-controllers').sort();
+  const managers = d.metadata.managedFields
+    .map((m: any) => m.manager)
+    .filter((m: string) => m !== 'flotilla-controllers')
+    .sort();
   assert.deepEqual(managers, ['kubectl', 'team-b']);
   // The image moved to team-b: kubectl's entry no longer lists it.
   const kubectlFields = JSON.stringify(d.metadata.managedFields.find((m: any) => m.manager === 'kubectl').fieldsV1);
@@ -512,7 +760,16 @@ test('apply --server-side: conflict with another manager, then --force-conflicts
   // --dry-run=server with server-side apply changes nothing.
   const dryDoc = YAML.parse(fixture('deployment.yaml'));
   dryDoc.spec.replicas = 9;
-  await ok(['-n', ns, 'apply', '--server-side', '--force-conflicts', '--dry-run=server', '-f', await writeManifest(server, 'ssa-dry.yaml', YAML.stringify(dryDoc))]);
+  await ok([
+    '-n',
+    ns,
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--dry-run=server',
+    '-f',
+    await writeManifest(server, 'ssa-dry.yaml', YAML.stringify(dryDoc)),
+  ]);
   assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 2);
 });
 
@@ -529,14 +786,24 @@ test('replace: with the current resourceVersion, and a stale one gives 409 Confl
   assert.equal(after.metadata.uid, current.metadata.uid);
   // Same file again: its resourceVersion is now stale.
   const stale = await fails(['-n', ns, 'replace', '-f', path]);
-  assert.equal(stale.stderr.trim(), `Error from server (Conflict): error when replacing "${path}": Operation cannot be fulfilled on configmaps "settings": the object has been modified; please apply your changes to the latest version and try again`);
+  assert.equal(
+    stale.stderr.trim(),
+    `Error from server (Conflict): error when replacing "${path}": Operation cannot be fulfilled on configmaps "settings": the object has been modified; please apply your changes to the latest version and try again`,
+  );
   // Without a resourceVersion the replace is unconditional.
   delete current.metadata.resourceVersion;
   current.data.mode = 'medium';
   await ok(['-n', ns, 'replace', '-f', await writeManifest(server, 'replace-norv.yaml', YAML.stringify(current))]);
   assert.equal((await getJson(['-n', ns, 'cm', 'settings'])).data.mode, 'medium');
   // replace --force deletes and recreates (new uid).
-  await ok(['-n', ns, 'replace', '--force', '-f', await writeManifest(server, 'replace-force.yaml', fixture('configmap.yaml'))]);
+  await ok([
+    '-n',
+    ns,
+    'replace',
+    '--force',
+    '-f',
+    await writeManifest(server, 'replace-force.yaml', fixture('configmap.yaml')),
+  ]);
   const forced = await getJson(['-n', ns, 'cm', 'settings']);
   assert.notEqual(forced.metadata.uid, current.metadata.uid);
   assert.equal(forced.data.mode, 'fast');
@@ -559,9 +826,14 @@ test('edit: EDITOR is a script that changes the file; kubectl sends the change',
   const ns = await namespace('e2e-edit');
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'edit-dep.yaml', fixture('deployment.yaml'))]);
   const editor = join(server.dataDir, 'editor.sh');
-  await writeFile(editor, '#!/bin/sh\nset -e\nsed -i -e "s/image: nginx:1.25/image: nginx:1.26/" -e "s/replicas: 2/replicas: 3/" "$1"\n');
+  await writeFile(
+    editor,
+    '#!/bin/sh\nset -e\nsed -i -e "s/image: nginx:1.25/image: nginx:1.26/" -e "s/replicas: 2/replicas: 3/" "$1"\n',
+  );
   await chmod(editor, 0o755);
-  const r = await ok(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: editor, KUBE_EDITOR: editor, TMPDIR: server.dataDir } });
+  const r = await ok(['-n', ns, 'edit', 'deployment', 'web'], {
+    env: { EDITOR: editor, KUBE_EDITOR: editor, TMPDIR: server.dataDir },
+  });
   assert.equal(r.stdout, 'deployment.apps/web edited\n');
   const d = await getJson(['-n', ns, 'deploy', 'web']);
   assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.26');
@@ -573,19 +845,26 @@ test('edit: EDITOR is a script that changes the file; kubectl sends the change',
   const noop = join(server.dataDir, 'noop-editor.sh');
   await writeFile(noop, '#!/bin/sh\ntrue\n');
   await chmod(noop, 0o755);
-  const cancelled = await ok(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: noop, KUBE_EDITOR: noop, TMPDIR: server.dataDir } });
+  const cancelled = await ok(['-n', ns, 'edit', 'deployment', 'web'], {
+    env: { EDITOR: noop, KUBE_EDITOR: noop, TMPDIR: server.dataDir },
+  });
   assert.match(cancelled.stderr, /Edit cancelled, no changes made\./);
 
   // An editor that makes the object invalid: kubectl reports the server's 422 and keeps a copy.
   const breaker = join(server.dataDir, 'bad-editor.sh');
   await writeFile(breaker, '#!/bin/sh\nsed -i -e "s/replicas: 3/replicas: -1/" "$1"\n');
   await chmod(breaker, 0o755);
-  const invalid = await k(['-n', ns, 'edit', 'deployment', 'web'], { env: { EDITOR: breaker, KUBE_EDITOR: breaker, TMPDIR: server.dataDir } });
+  const invalid = await k(['-n', ns, 'edit', 'deployment', 'web'], {
+    env: { EDITOR: breaker, KUBE_EDITOR: breaker, TMPDIR: server.dataDir },
+  });
   assert.notEqual(invalid.code, 0);
   assert.match(invalid.stderr, /^error: deployments\.apps "web" is invalid$/m);
   const copy = /A copy of your changes has been stored to "([^"]+)"/.exec(invalid.stderr)?.[1];
   assert.ok(copy, invalid.stderr);
-  assert.match(await readFile(copy, 'utf8'), /^# \* spec\.replicas: Invalid value: -1: must be greater than or equal to 0$/m);
+  assert.match(
+    await readFile(copy, 'utf8'),
+    /^# \* spec\.replicas: Invalid value: -1: must be greater than or equal to 0$/m,
+  );
   await rm(copy, { force: true });
   assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 3);
 });
@@ -594,36 +873,98 @@ test('patch: strategic merge (containers by name), merge (null deletes) and JSON
   const ns = await namespace('e2e-patch');
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'patch-dep.yaml', fixture('deployment.yaml'))]);
   // strategic: patch one container by name, others kept; add an env list entry.
-  let r = await ok(['-n', ns, 'patch', 'deployment', 'web', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37","env":[{"name":"A","value":"1"}]}]}}}}']);
+  const r = await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '-p',
+    '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"busybox:1.37","env":[{"name":"A","value":"1"}]}]}}}}',
+  ]);
   assert.equal(r.stdout, 'deployment.apps/web patched\n');
   let d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`), ['web=nginx:1.25', 'sidecar=busybox:1.37']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+    ['web=nginx:1.25', 'sidecar=busybox:1.37'],
+  );
   assert.deepEqual(d.spec.template.spec.containers[1].env, [{ name: 'A', value: '1' }]);
   // strategic $patch: delete directive removes a container.
-  await ok(['-n', ns, 'patch', 'deployment', 'web', '--type=strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}']);
+  await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=strategic',
+    '-p',
+    '{"spec":{"template":{"spec":{"containers":[{"name":"sidecar","$patch":"delete"}]}}}}',
+  ]);
   d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => c.name), ['web']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => c.name),
+    ['web'],
+  );
   // merge: lists are replaced wholesale, null deletes a key.
-  await ok(['-n', ns, 'patch', 'deployment', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"tier":null,"x":"y"}},"spec":{"template":{"spec":{"containers":[{"name":"only","image":"redis:7"}]}}}}']);
+  await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=merge',
+    '-p',
+    '{"metadata":{"labels":{"tier":null,"x":"y"}},"spec":{"template":{"spec":{"containers":[{"name":"only","image":"redis:7"}]}}}}',
+  ]);
   d = await getJson(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(d.metadata.labels, { app: 'web', x: 'y' });
-  assert.deepEqual(d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`), ['only=redis:7']);
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+    ['only=redis:7'],
+  );
   // json: add, replace, remove, and a failing test op leaves the object alone.
-  await ok(['-n', ns, 'patch', 'deployment', 'web', '--type=json', '-p', JSON.stringify([
-    { op: 'replace', path: '/spec/replicas', value: 6 },
-    { op: 'add', path: '/metadata/annotations', value: { note: 'json' } },
-    { op: 'remove', path: '/metadata/labels/x' },
-  ])]);
+  await ok([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=json',
+    '-p',
+    JSON.stringify([
+      { op: 'replace', path: '/spec/replicas', value: 6 },
+      { op: 'add', path: '/metadata/annotations', value: { note: 'json' } },
+      { op: 'remove', path: '/metadata/labels/x' },
+    ]),
+  ]);
   d = await getJson(['-n', ns, 'deploy', 'web']);
   assert.equal(d.spec.replicas, 6);
   assert.equal(d.metadata.annotations.note, 'json');
   assert.deepEqual(d.metadata.labels, { app: 'web' });
-  const failed = await fails(['-n', ns, 'patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":1},{"op":"replace","path":"/spec/replicas","value":1}]']);
+  const failed = await fails([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=json',
+    '-p',
+    '[{"op":"test","path":"/spec/replicas","value":1},{"op":"replace","path":"/spec/replicas","value":1}]',
+  ]);
   assert.match(failed.stderr, /testing value \/spec\/replicas failed/);
   // The controllers write status meanwhile, so the refused patch is checked on its field, not the resourceVersion.
   assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 6);
   // A patch that makes the object invalid is refused with the field path.
-  const invalid = await fails(['-n', ns, 'patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":-3}}']);
+  const invalid = await fails([
+    '-n',
+    ns,
+    'patch',
+    'deployment',
+    'web',
+    '--type=merge',
+    '-p',
+    '{"spec":{"replicas":-3}}',
+  ]);
   assert.match(invalid.stderr, /spec\.replicas: Invalid value: -3: must be greater than or equal to 0/);
   // A no-op patch says so.
   const noop = await ok(['-n', ns, 'patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":6}}']);
@@ -648,13 +989,22 @@ test('label and annotate: add, --overwrite, removal with key-, selectors', async
   assert.match(badLabel.stderr, /invalid label value|Invalid value/);
   // --all and -l
   await ok(['-n', ns, 'label', 'cm', '--all', 'batch=one']);
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'batch=one', '-o', 'name'])).stdout, 'configmap/second\nconfigmap/settings\n');
+  assert.equal(
+    (await ok(['-n', ns, 'get', 'cm', '-l', 'batch=one', '-o', 'name'])).stdout,
+    'configmap/second\nconfigmap/settings\n',
+  );
   await ok(['-n', ns, 'label', 'cm', '-l', 'app=demo', 'picked=yes']);
   assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'picked', '-o', 'name'])).stdout, 'configmap/settings\n');
 
-  assert.equal((await ok(['-n', ns, 'annotate', 'cm', 'settings', 'note=hello', 'other=x'])).stdout, 'configmap/settings annotated\n');
+  assert.equal(
+    (await ok(['-n', ns, 'annotate', 'cm', 'settings', 'note=hello', 'other=x'])).stdout,
+    'configmap/settings annotated\n',
+  );
   const refusedA = await fails(['-n', ns, 'annotate', 'cm', 'settings', 'note=again']);
-  assert.equal(refusedA.stderr.trim(), "error: --overwrite is false but found the following declared annotation(s): 'note' already has a value (hello)");
+  assert.equal(
+    refusedA.stderr.trim(),
+    "error: --overwrite is false but found the following declared annotation(s): 'note' already has a value (hello)",
+  );
   await ok(['-n', ns, 'annotate', 'cm', 'settings', 'note=again', '--overwrite']);
   assert.deepEqual((await getJson(['-n', ns, 'cm', 'settings'])).metadata.annotations, { note: 'again', other: 'x' });
   await ok(['-n', ns, 'annotate', 'cm', 'settings', 'note-']);
@@ -670,7 +1020,10 @@ test('label and annotate: add, --overwrite, removal with key-, selectors', async
 test('scale: deployments, statefulsets, --current-replicas precondition, and the Scale subresource', async () => {
   const ns = await namespace('e2e-scale');
   await ok(['-n', ns, 'create', '-f', await writeManifest(server, 'scale-dep.yaml', fixture('deployment.yaml'))]);
-  assert.equal((await ok(['-n', ns, 'scale', 'deployment', 'web', '--replicas=5'])).stdout, 'deployment.apps/web scaled\n');
+  assert.equal(
+    (await ok(['-n', ns, 'scale', 'deployment', 'web', '--replicas=5'])).stdout,
+    'deployment.apps/web scaled\n',
+  );
   const d = await getJson(['-n', ns, 'deploy', 'web']);
   assert.equal(d.spec.replicas, 5);
   assert.equal(d.metadata.generation, 2);
@@ -693,7 +1046,10 @@ test('scale: deployments, statefulsets, --current-replicas precondition, and the
   sts.metadata.name = 'db';
   sts.spec.serviceName = 'db';
   await ok(['-n', ns, 'apply', '-f', await writeManifest(server, 'scale-sts.yaml', YAML.stringify(sts))]);
-  assert.equal((await ok(['-n', ns, 'scale', 'statefulset', 'db', '--replicas=3'])).stdout, 'statefulset.apps/db scaled\n');
+  assert.equal(
+    (await ok(['-n', ns, 'scale', 'statefulset', 'db', '--replicas=3'])).stdout,
+    'statefulset.apps/db scaled\n',
+  );
   assert.equal((await getJson(['-n', ns, 'sts', 'db'])).spec.replicas, 3);
   const t = parseTable((await ok(['-n', ns, 'get', 'sts'])).stdout);
   assert.deepEqual(t.header, ['NAME', 'READY', 'AGE']);
@@ -718,9 +1074,26 @@ test('wait: --for=jsonpath on a field patched meanwhile, --for=delete, and a tim
   await ok(['-n', ns, 'create', 'deployment', 'd', '--image=nginx']);
   const cond = k(['-n', ns, 'wait', 'deployment/d', '--for=condition=Available', '--timeout=20s']);
   await new Promise((r) => setTimeout(r, 700));
-  const st = await apiRequest(server, 'PATCH', `/apis/apps/v1/namespaces/${ns}/deployments/d/status`,
-    { status: { conditions: [{ type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'ok', lastUpdateTime: new Date().toISOString(), lastTransitionTime: new Date().toISOString() }] } },
-    { headers: { 'content-type': 'application/merge-patch+json' } });
+  const st = await apiRequest(
+    server,
+    'PATCH',
+    `/apis/apps/v1/namespaces/${ns}/deployments/d/status`,
+    {
+      status: {
+        conditions: [
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'ok',
+            lastUpdateTime: new Date().toISOString(),
+            lastTransitionTime: new Date().toISOString(),
+          },
+        ],
+      },
+    },
+    { headers: { 'content-type': 'application/merge-patch+json' } },
+  );
   assert.equal(st.status, 200, st.text);
   const c = await cond;
   assert.equal(c.code, 0, c.stderr);
@@ -736,7 +1109,14 @@ test('wait: --for=jsonpath on a field patched meanwhile, --for=delete, and a tim
 
   // A timeout: exit 1 with kubectl's message.
   await ok(['-n', ns, 'create', 'configmap', 'never', '--from-literal=state=pending']);
-  const timeout = await fails(['-n', ns, 'wait', 'configmap/never', '--for=jsonpath={.data.state}=ready', '--timeout=1s']);
+  const timeout = await fails([
+    '-n',
+    ns,
+    'wait',
+    'configmap/never',
+    '--for=jsonpath={.data.state}=ready',
+    '--timeout=1s',
+  ]);
   assert.match(timeout.stderr, /timed out waiting for the condition on configmaps\/never/);
 });
 
@@ -763,7 +1143,15 @@ async function ownerWithDependents(ns: string, count: number, blockOwnerDeletion
   await ok(['-n', ns, 'create', 'configmap', 'owner', '--from-literal=a=1']);
   const uid = (await getJson(['-n', ns, 'cm', 'owner'])).metadata.uid as string;
   for (let i = 0; i < count; i++) {
-    const dep = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `dep-${i}`, namespace: ns, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid, blockOwnerDeletion }] } };
+    const dep = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `dep-${i}`,
+        namespace: ns,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid, blockOwnerDeletion }],
+      },
+    };
     const r = await apiRequest(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, dep);
     assert.equal(r.status, 201, r.text);
   }
@@ -778,7 +1166,10 @@ test('delete: by name, -l, --all, --wait=false, --ignore-not-found, --dry-run, N
   for (const n of ['a', 'b', 'c', 'd']) await ok(['-n', ns, 'create', 'configmap', n]);
   await ok(['-n', ns, 'label', 'cm', 'b', 'c', 'group=x']);
   assert.equal((await ok(['-n', ns, 'delete', 'cm', 'a'])).stdout, 'configmap "a" deleted\n');
-  assert.equal((await ok(['-n', ns, 'delete', 'cm', '-l', 'group=x'])).stdout, 'configmap "b" deleted\nconfigmap "c" deleted\n');
+  assert.equal(
+    (await ok(['-n', ns, 'delete', 'cm', '-l', 'group=x'])).stdout,
+    'configmap "b" deleted\nconfigmap "c" deleted\n',
+  );
   const dry = await ok(['-n', ns, 'delete', 'cm', 'd', '--dry-run=server']);
   assert.equal(dry.stdout, 'configmap "d" deleted (server dry run)\n');
   assert.deepEqual(await names(ns), ['configmap/d']);
@@ -787,17 +1178,30 @@ test('delete: by name, -l, --all, --wait=false, --ignore-not-found, --dry-run, N
   assert.equal(nf.stderr.trim(), 'Error from server (NotFound): configmaps "d" not found');
   assert.equal((await ok(['-n', ns, 'delete', 'cm', 'd', '--ignore-not-found'])).stdout, '');
   for (const n of ['x', 'y']) await ok(['-n', ns, 'create', 'configmap', n]);
-  assert.equal((await ok(['-n', ns, 'delete', 'cm', '--all'])).stdout, 'configmap "x" deleted\nconfigmap "y" deleted\n');
+  assert.equal(
+    (await ok(['-n', ns, 'delete', 'cm', '--all'])).stdout,
+    'configmap "x" deleted\nconfigmap "y" deleted\n',
+  );
   assert.deepEqual(await names(ns), []);
   // A finalizer holds the object in Terminating until it is removed; --wait=false returns at once.
-  const fin = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['e2e.flotilla.dev/hold'] } };
+  const fin = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'held', finalizers: ['e2e.flotilla.dev/hold'] },
+  };
   assert.equal((await apiRequest(server, 'POST', `/api/v1/namespaces/${ns}/configmaps`, fin)).status, 201);
   await ok(['-n', ns, 'delete', 'cm', 'held', '--wait=false']);
   const held = await getJson(['-n', ns, 'cm', 'held']);
   assert.ok(held.metadata.deletionTimestamp, 'deletionTimestamp set');
   const waiting = k(['-n', ns, 'delete', 'cm', 'held', '--timeout=20s']);
   await new Promise((r) => setTimeout(r, 700));
-  const rm = await apiRequest(server, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/held`, { metadata: { finalizers: null } }, { headers: { 'content-type': 'application/merge-patch+json' } });
+  const rm = await apiRequest(
+    server,
+    'PATCH',
+    `/api/v1/namespaces/${ns}/configmaps/held`,
+    { metadata: { finalizers: null } },
+    { headers: { 'content-type': 'application/merge-patch+json' } },
+  );
   assert.equal(rm.status, 200, rm.text);
   const w = await waiting;
   assert.equal(w.code, 0, w.stderr);
@@ -810,10 +1214,14 @@ test('delete --cascade=orphan keeps dependents and removes their ownerReferences
   const r = await ok(['-n', ns, 'delete', 'cm', 'owner', '--cascade=orphan', '--timeout=15s'], { timeoutMs: 25_000 });
   assert.equal(r.stdout, 'configmap "owner" deleted\n');
   assert.deepEqual(await names(ns), ['configmap/dep-0', 'configmap/dep-1']);
-  await eventually('ownerReferences removed from the orphans', async () => {
-    const list = await getJson(['-n', ns, 'cm']);
-    return list.items.every((i: any) => !i.metadata.ownerReferences?.length);
-  }, 15_000);
+  await eventually(
+    'ownerReferences removed from the orphans',
+    async () => {
+      const list = await getJson(['-n', ns, 'cm']);
+      return list.items.every((i: any) => !i.metadata.ownerReferences?.length);
+    },
+    15_000,
+  );
 });
 
 test('delete --cascade=background removes dependents after the owner', async () => {
@@ -828,7 +1236,9 @@ test('delete --cascade=background removes dependents after the owner', async () 
 test('delete --cascade=foreground --wait returns once the dependents are gone', async () => {
   const ns = await namespace('e2e-foreground');
   await ownerWithDependents(ns, 3, true);
-  const r = await k(['-n', ns, 'delete', 'cm', 'owner', '--cascade=foreground', '--timeout=15s'], { timeoutMs: 25_000 });
+  const r = await k(['-n', ns, 'delete', 'cm', 'owner', '--cascade=foreground', '--timeout=15s'], {
+    timeoutMs: 25_000,
+  });
   assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
   assert.equal(r.stdout, 'configmap "owner" deleted\n');
   assert.deepEqual(await names(ns), []);
@@ -844,34 +1254,73 @@ test('delete namespace: kubectl waits until its objects and the namespace are go
   const gone = await fails(['get', 'namespace', ns]);
   assert.equal(gone.stderr.trim(), `Error from server (NotFound): namespaces "${ns}" not found`);
   // Objects of a deleted namespace are gone from the store (all-namespace list).
-  assert.equal((await ok(['get', 'cm,deploy', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name'])).stdout, '');
+  assert.equal(
+    (await ok(['get', 'cm,deploy', '-A', '--field-selector', `metadata.namespace=${ns}`, '-o', 'name'])).stdout,
+    '',
+  );
 });
 
 test('delete deployment: two levels of dependents (ReplicaSet, then its Pod) are collected, by kubectl delete with both cascades', async () => {
   const ns = await namespace('e2e-cascade-deep');
-  for (const [name, cascade] of [['bg', 'background'], ['fg', 'foreground']] as const) {
+  for (const [name, cascade] of [
+    ['bg', 'background'],
+    ['fg', 'foreground'],
+  ] as const) {
     await ok(['-n', ns, 'create', 'deployment', name, '--image=nginx']);
     const dep = await getJson(['-n', ns, 'deploy', name]);
     const rs = await apiRequest(server, 'POST', `/apis/apps/v1/namespaces/${ns}/replicasets`, {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
-      metadata: { name: `${name}-rs`, labels: { app: name }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name, uid: dep.metadata.uid, controller: true, blockOwnerDeletion: true }] },
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${name}-rs`,
+        labels: { app: name },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'Deployment',
+            name,
+            uid: dep.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
       spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: dep.spec.template },
     });
     assert.equal(rs.status, 201, rs.text);
     const pod = await apiRequest(server, 'POST', `/api/v1/namespaces/${ns}/pods`, {
-      apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: `${name}-pod`, labels: { app: name }, ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${name}-rs`, uid: rs.json.metadata.uid, controller: true, blockOwnerDeletion: true }] },
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: `${name}-pod`,
+        labels: { app: name },
+        ownerReferences: [
+          {
+            apiVersion: 'apps/v1',
+            kind: 'ReplicaSet',
+            name: `${name}-rs`,
+            uid: rs.json.metadata.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
       spec: { containers: [{ name: 'nginx', image: 'nginx' }] },
     });
     assert.equal(pod.status, 201, pod.text);
-    const r = await k(['-n', ns, 'delete', 'deployment', name, `--cascade=${cascade}`, '--timeout=15s'], { timeoutMs: 25_000 });
+    const r = await k(['-n', ns, 'delete', 'deployment', name, `--cascade=${cascade}`, '--timeout=15s'], {
+      timeoutMs: 25_000,
+    });
     assert.equal(r.code, 0, `${r.stdout}${r.stderr}`);
     assert.equal(r.stdout, `deployment.apps "${name}" deleted\n`);
     if (cascade === 'foreground') {
       // kubectl waited for the owner, which foreground deletion removes only after its dependents.
       assert.equal((await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout, '');
     }
-    await eventually(`${cascade}: ReplicaSet and Pod collected`, async () =>
-      (await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout === '', 15_000);
+    await eventually(
+      `${cascade}: ReplicaSet and Pod collected`,
+      async () => (await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout === '',
+      15_000,
+    );
   }
 });

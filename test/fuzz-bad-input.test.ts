@@ -25,7 +25,11 @@ const NS = 'fuzz';
 before(async () => {
   // The API server alone: controllers and the scheduler would (rightly) change stored objects.
   server = await startTestServer({ extraArgs: ['--disable-controllers', '--disable-scheduler'] });
-  const r = await apiRequest(server, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+  const r = await apiRequest(server, 'POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: NS },
+  });
   assert.equal(r.status, 201, r.text);
 });
 after(async () => {
@@ -33,13 +37,15 @@ after(async () => {
   await server?.stop();
 });
 
-
 const req = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
   apiRequest(server, method, path, body, { headers, agent });
 
 /** Asserts `r` is a Kubernetes failure Status with HTTP code in `codes`. */
 function assertStatus(r: ApiResponse, codes: number[], context: string): void {
-  assert.ok(codes.includes(r.status), `${context}: HTTP ${r.status} not in ${codes.join(',')} (seed ${SEED})\n${r.text.slice(0, 500)}`);
+  assert.ok(
+    codes.includes(r.status),
+    `${context}: HTTP ${r.status} not in ${codes.join(',')} (seed ${SEED})\n${r.text.slice(0, 500)}`,
+  );
   assert.equal(r.json?.kind, 'Status', `${context}: not a Status: ${r.text.slice(0, 300)}`);
   assert.equal(r.json.apiVersion, 'v1');
   assert.equal(r.json.status, 'Failure');
@@ -50,7 +56,9 @@ function assertStatus(r: ApiResponse, codes: number[], context: string): void {
 }
 
 async function count(resource: string): Promise<number> {
-  const path = resource.includes('/') ? `/apis/${resource.split('|')[0]}/namespaces/${NS}/${resource.split('|')[1]}` : `/api/v1/namespaces/${NS}/${resource}`;
+  const path = resource.includes('/')
+    ? `/apis/${resource.split('|')[0]}/namespaces/${NS}/${resource.split('|')[1]}`
+    : `/api/v1/namespaces/${NS}/${resource}`;
   const r = await req('GET', path);
   assert.equal(r.status, 200, r.text);
   return r.json.items.length;
@@ -70,17 +78,19 @@ async function healthy(): Promise<void> {
 async function pool<T>(items: T[], n: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;
-  const results = await Promise.allSettled(Array.from({ length: n }, async () => {
-    while (!failed && next < items.length) {
-      const i = next++;
-      try {
-        await fn(items[i], i);
-      } catch (err) {
-        failed = true;
-        throw err;
+  const results = await Promise.allSettled(
+    Array.from({ length: n }, async () => {
+      while (!failed && next < items.length) {
+        const i = next++;
+        try {
+          await fn(items[i], i);
+        } catch (err) {
+          failed = true;
+          throw err;
+        }
       }
-    }
-  }));
+    }),
+  );
   const rejected = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (rejected) throw rejected.reason;
 }
@@ -96,7 +106,11 @@ const targets: Target[] = [
   { kind: 'ConfigMap', collection: `/api/v1/namespaces/${NS}/configmaps`, doc: YAML.parse(fixture('configmap.yaml')) },
   { kind: 'Pod', collection: `/api/v1/namespaces/${NS}/pods`, doc: YAML.parse(fixture('pod.yaml')) },
   { kind: 'Service', collection: `/api/v1/namespaces/${NS}/services`, doc: YAML.parse(fixture('service.yaml')) },
-  { kind: 'Deployment', collection: `/apis/apps/v1/namespaces/${NS}/deployments`, doc: YAML.parse(fixture('deployment.yaml')) },
+  {
+    kind: 'Deployment',
+    collection: `/apis/apps/v1/namespaces/${NS}/deployments`,
+    doc: YAML.parse(fixture('deployment.yaml')),
+  },
 ];
 
 function mutate(text: string, rnd: () => number): string {
@@ -106,17 +120,38 @@ function mutate(text: string, rnd: () => number): string {
   switch (op) {
     case 0: // truncate
       return bytes.subarray(0, pos).toString('latin1');
-    case 1: { // flip 1-4 bytes
+    case 1: {
+      // flip 1-4 bytes
       const out = Buffer.from(bytes);
       const n = 1 + Math.floor(rnd() * 4);
       for (let i = 0; i < n; i++) out[Math.floor(rnd() * out.length)] = Math.floor(rnd() * 256);
       return out.toString('latin1');
     }
-    case 2: { // insert structural noise
-      const noise = ['{', '}', '[', ']', ':', ',', '"', '\n', '\t', '- ', ': :', '\u0000', '&a', '*a', '!!binary', '---\n', '\\u12'][Math.floor(rnd() * 17)];
+    case 2: {
+      // insert structural noise
+      const noise = [
+        '{',
+        '}',
+        '[',
+        ']',
+        ':',
+        ',',
+        '"',
+        '\n',
+        '\t',
+        '- ',
+        ': :',
+        '\u0000',
+        '&a',
+        '*a',
+        '!!binary',
+        '---\n',
+        '\\u12',
+      ][Math.floor(rnd() * 17)];
       return text.slice(0, pos) + noise + text.slice(pos);
     }
-    default: { // delete a span
+    default: {
+      // delete a span
       const len = 1 + Math.floor(rnd() * 20);
       return text.slice(0, pos) + text.slice(pos + len);
     }
@@ -125,7 +160,11 @@ function mutate(text: string, rnd: () => number): string {
 
 test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash the server or store half an object', async () => {
   const rnd = seededRandom(SEED);
-  const before = await Promise.all(targets.map((t) => count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!)));
+  const before = await Promise.all(
+    targets.map((t) =>
+      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!),
+    ),
+  );
   const created = new Map<string, ApiResponse>();
   const statuses = new Map<number, number>();
   const problems: string[] = [];
@@ -136,7 +175,12 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
     doc.metadata.name = `fz-${i}`;
     const asYaml = rnd() < 0.5;
     const text = asYaml ? YAML.stringify(doc) : JSON.stringify(doc);
-    cases.push({ target, body: Buffer.from(mutate(text, rnd), 'latin1'), contentType: asYaml ? 'application/yaml' : 'application/json', i });
+    cases.push({
+      target,
+      body: Buffer.from(mutate(text, rnd), 'latin1'),
+      contentType: asYaml ? 'application/yaml' : 'application/json',
+      i,
+    });
   }
   await pool(cases, 8, async ({ target, body, contentType, i }) => {
     const r = await req('POST', target.collection, body, { 'content-type': contentType });
@@ -146,7 +190,11 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
       return;
     }
     try {
-      assertStatus(r, [400, 404, 409, 422], `case ${i} ${contentType} ${JSON.stringify(body.toString('latin1').slice(0, 200))}`);
+      assertStatus(
+        r,
+        [400, 404, 409, 422],
+        `case ${i} ${contentType} ${JSON.stringify(body.toString('latin1').slice(0, 200))}`,
+      );
     } catch (err) {
       problems.push((err as Error).message.split('\n').slice(0, 2).join(' | '));
     }
@@ -158,13 +206,22 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
     const t = targets.find((x) => x.kind === r.json.kind)!;
     const got = await req('GET', `${t.collection}/${encodeURIComponent(r.json.metadata.name)}`);
     if (got.status !== 200) problems.push(`${key} acknowledged but GET says ${got.status}`);
-    else if (!isDeepStrictEqual(got.json, r.json)) problems.push(`${key}: stored object differs from the 201 body: ${JSON.stringify(got.json)} vs ${JSON.stringify(r.json)}`);
+    else if (!isDeepStrictEqual(got.json, r.json))
+      problems.push(
+        `${key}: stored object differs from the 201 body: ${JSON.stringify(got.json)} vs ${JSON.stringify(r.json)}`,
+      );
   }
-  const afterCounts = await Promise.all(targets.map((t) => count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!)));
+  const afterCounts = await Promise.all(
+    targets.map((t) =>
+      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!),
+    ),
+  );
   const createdPerKind = targets.map((t) => [...created.values()].filter((r) => r.json.kind === t.kind).length);
   const expected = before.map((b, i) => b + createdPerKind[i]);
   if (JSON.stringify(afterCounts) !== JSON.stringify(expected)) {
-    problems.push(`stored objects per kind ${JSON.stringify(afterCounts)} != before + acknowledged creates ${JSON.stringify(expected)} (${targets.map((t) => t.kind).join(',')})`);
+    problems.push(
+      `stored objects per kind ${JSON.stringify(afterCounts)} != before + acknowledged creates ${JSON.stringify(expected)} (${targets.map((t) => t.kind).join(',')})`,
+    );
   }
   await healthy();
   assert.deepEqual(problems, [], `seed ${SEED}, HTTP statuses ${JSON.stringify([...statuses])}`);
@@ -184,15 +241,37 @@ test('wrong kind or apiVersion for the URL: 400 and nothing stored', async () =>
     ['', ''],
   ];
   for (const [body, message] of bodies) {
-    const r = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json' });
+    const r = await req(
+      'POST',
+      `/api/v1/namespaces/${NS}/configmaps`,
+      typeof body === 'string' ? body : JSON.stringify(body),
+      { 'content-type': 'application/json' },
+    );
     assertStatus(r, [400], JSON.stringify(body));
     assert.ok(r.json.message.includes(message), `${JSON.stringify(body)}: ${r.json.message}`);
   }
   // The same on update (PUT) of an existing object.
-  assert.equal((await req('POST', `/api/v1/namespaces/${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wk-put' } })).status, 201);
-  const put = await req('PUT', `/api/v1/namespaces/${NS}/configmaps/wk-put`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'wk-put' } });
+  assert.equal(
+    (
+      await req('POST', `/api/v1/namespaces/${NS}/configmaps`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'wk-put' },
+      })
+    ).status,
+    201,
+  );
+  const put = await req('PUT', `/api/v1/namespaces/${NS}/configmaps/wk-put`, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'wk-put' },
+  });
   assertStatus(put, [400], 'PUT with the wrong kind');
-  const renamed = await req('PUT', `/api/v1/namespaces/${NS}/configmaps/wk-put`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other-name' } });
+  const renamed = await req('PUT', `/api/v1/namespaces/${NS}/configmaps/wk-put`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'other-name' },
+  });
   assertStatus(renamed, [400], 'PUT with a different name');
   assert.equal(await count('configmaps'), before + 1);
   await healthy();
@@ -221,24 +300,49 @@ test('unknown and duplicate fields: Strict is 400 naming the field, Warn is 201 
   dep.spec.template.spec.containers[0].imagee = 'typo';
   const nested = await req('POST', `/apis/apps/v1/namespaces/${NS}/deployments?fieldValidation=Strict`, dep);
   assertStatus(nested, [400], 'nested unknown field');
-  assert.ok(nested.json.message.includes('unknown field "spec.template.spec.containers[0].imagee"'), nested.json.message);
+  assert.ok(
+    nested.json.message.includes('unknown field "spec.template.spec.containers[0].imagee"'),
+    nested.json.message,
+  );
   // Duplicate keys in JSON.
-  const dup = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Strict`,
-    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup"},"data":{"a":"1"},"data":{"b":"2"}}', { 'content-type': 'application/json' });
+  const dup = await req(
+    'POST',
+    `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Strict`,
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup"},"data":{"a":"1"},"data":{"b":"2"}}',
+    { 'content-type': 'application/json' },
+  );
   assertStatus(dup, [400], 'duplicate field');
   assert.ok(dup.json.message.includes('duplicate field "data"'), dup.json.message);
   assert.equal(await count('configmaps'), before, 'nothing stored under Strict');
 
-  const warn = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Warn`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'warned' }, bogus: 1 });
+  const warn = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Warn`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'warned' },
+    bogus: 1,
+  });
   assert.equal(warn.status, 201, warn.text);
   assert.match(String(warn.headers.warning), /^299 - "unknown field \\"bogus\\""$/);
   assert.equal(warn.json.bogus, undefined, 'the unknown field is dropped, as Go decoding does');
-  assert.equal((await req('GET', `/api/v1/namespaces/${NS}/configmaps/warned`)).json.bogus, undefined, 'and not stored');
-  const ignore = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Ignore`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ignored' }, bogus: 1 });
+  assert.equal(
+    (await req('GET', `/api/v1/namespaces/${NS}/configmaps/warned`)).json.bogus,
+    undefined,
+    'and not stored',
+  );
+  const ignore = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Ignore`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'ignored' },
+    bogus: 1,
+  });
   assert.equal(ignore.status, 201, ignore.text);
   assert.equal(ignore.headers.warning, undefined);
   assert.equal(ignore.json.bogus, undefined, 'dropped under Ignore too');
-  const badMode = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Sometimes`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'badmode' } });
+  const badMode = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Sometimes`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'badmode' },
+  });
   assertStatus(badMode, [400], 'invalid fieldValidation');
   assert.equal(await count('configmaps'), before + 2);
 });
@@ -260,8 +364,13 @@ test('random names: valid DNS-1123 subdomains are created, all others are 422 on
   const before = await count('configmaps');
   let valid = 0;
   await pool(unique, 8, async (name) => {
-    const r = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { n: name } });
-    const ok = name.length <= 253 && DNS1123_SUBDOMAIN.test(name) && name !== '' ;
+    const r = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name },
+      data: { n: name },
+    });
+    const ok = name.length <= 253 && DNS1123_SUBDOMAIN.test(name) && name !== '';
     if (ok) {
       assert.equal(r.status, 201, `${JSON.stringify(name)} is valid: ${r.text}`);
       valid++;
@@ -276,7 +385,10 @@ test('random names: valid DNS-1123 subdomains are created, all others are 422 on
     assertStatus(r, [422], `name ${JSON.stringify(name)}`);
     assert.equal(r.json.reason, 'Invalid');
     assert.equal(r.json.details?.kind, 'ConfigMap');
-    assert.ok(r.json.details.causes.some((c: any) => c.field === 'metadata.name'), `${JSON.stringify(name)}: ${r.text}`);
+    assert.ok(
+      r.json.details.causes.some((c: any) => c.field === 'metadata.name'),
+      `${JSON.stringify(name)}: ${r.text}`,
+    );
   });
   assert.ok(valid > 5 && valid < unique.length - 20, `a mix of valid (${valid}) and invalid names`);
   assert.equal(await count('configmaps'), before + valid);
@@ -285,7 +397,29 @@ test('random names: valid DNS-1123 subdomains are created, all others are 422 on
 
 test('random label and field selectors: 200 List or 400 Status, known-bad ones are 400', async () => {
   const rnd = seededRandom(SEED + 3);
-  const parts = ['a', 'b', 'app', 'x.y/z', '=', '==', '!=', ',', ' in ', ' notin ', '(', ')', '!', ' ', 'v1', '-', '~', '%', '""', 'in', 'ä'];
+  const parts = [
+    'a',
+    'b',
+    'app',
+    'x.y/z',
+    '=',
+    '==',
+    '!=',
+    ',',
+    ' in ',
+    ' notin ',
+    '(',
+    ')',
+    '!',
+    ' ',
+    'v1',
+    '-',
+    '~',
+    '%',
+    '""',
+    'in',
+    'ä',
+  ];
   const statuses = new Map<number, number>();
   const selectors: string[] = [];
   for (let i = 0; i < 150; i++) {
@@ -303,21 +437,43 @@ test('random label and field selectors: 200 List or 400 Status, known-bad ones a
     }
   });
   assert.ok((statuses.get(400) ?? 0) > 0 && (statuses.get(200) ?? 0) > 0, JSON.stringify([...statuses]));
-  for (const bad of ['a=(b', 'a in (b', '!a=b', 'a==b==c', 'a notin', 'x/y/z=1', `${'k'.repeat(64)}=v`, `a=${'v'.repeat(64)}`]) {
-    assertStatus(await req('GET', `/api/v1/namespaces/${NS}/configmaps?labelSelector=${encodeURIComponent(bad)}`), [400], `labelSelector=${bad}`);
+  for (const bad of [
+    'a=(b',
+    'a in (b',
+    '!a=b',
+    'a==b==c',
+    'a notin',
+    'x/y/z=1',
+    `${'k'.repeat(64)}=v`,
+    `a=${'v'.repeat(64)}`,
+  ]) {
+    assertStatus(
+      await req('GET', `/api/v1/namespaces/${NS}/configmaps?labelSelector=${encodeURIComponent(bad)}`),
+      [400],
+      `labelSelector=${bad}`,
+    );
   }
   for (const bad of ['data.a=1', 'metadata.name', 'spec.nodeName=x', 'metadata.uid=1']) {
     const r = await req('GET', `/api/v1/namespaces/${NS}/configmaps?fieldSelector=${encodeURIComponent(bad)}`);
     assertStatus(r, [400], `fieldSelector=${bad}`);
   }
   // Also on watch requests.
-  assertStatus(await req('GET', `/api/v1/namespaces/${NS}/configmaps?watch=true&labelSelector=${encodeURIComponent('a=(b')}`), [400], 'watch with a bad selector');
+  assertStatus(
+    await req('GET', `/api/v1/namespaces/${NS}/configmaps?watch=true&labelSelector=${encodeURIComponent('a=(b')}`),
+    [400],
+    'watch with a bad selector',
+  );
   await healthy();
 });
 
 test('bodies over 3 MiB are 413 (with and without content-length), just under is accepted', async () => {
   const before = await count('configmaps');
-  const big = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) } });
+  const big = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'big' },
+    data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) },
+  });
   let r: ApiResponse;
   try {
     r = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, big, { 'content-type': 'application/json' });
@@ -329,17 +485,34 @@ test('bodies over 3 MiB are 413 (with and without content-length), just under is
   // Chunked, without content-length: the limit applies while streaming.
   const chunked = await new Promise<ApiResponse>((resolve, reject) => {
     import('node:https').then(({ request }) => {
-      const rq = request(`${server.url}/api/v1/namespaces/${NS}/configmaps`, {
-        method: 'POST', ca: server.caPem, agent: false,
-        headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (c) => (text += c)).on('end', () => {
-          let json: any;
-          try { json = JSON.parse(text); } catch { json = undefined; }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      });
+      const rq = request(
+        `${server.url}/api/v1/namespaces/${NS}/configmaps`,
+        {
+          method: 'POST',
+          ca: server.caPem,
+          agent: false,
+          headers: {
+            authorization: `Bearer ${server.token}`,
+            'content-type': 'application/json',
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (c) => (text += c))
+            .on('end', () => {
+              let json: any;
+              try {
+                json = JSON.parse(text);
+              } catch {
+                json = undefined;
+              }
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+            });
+        },
+      );
       rq.on('error', reject);
       const buf = Buffer.from(big);
       for (let off = 0; off < buf.length; off += 64 * 1024) rq.write(buf.subarray(off, off + 64 * 1024));
@@ -348,10 +521,17 @@ test('bodies over 3 MiB are 413 (with and without content-length), just under is
   });
   assertStatus(chunked, [413], 'big chunked JSON');
   // YAML and patches too.
-  const bigPatch = await req('PATCH', `/api/v1/namespaces/${NS}/configmaps/whatever`, big, { 'content-type': 'application/merge-patch+json' });
+  const bigPatch = await req('PATCH', `/api/v1/namespaces/${NS}/configmaps/whatever`, big, {
+    'content-type': 'application/merge-patch+json',
+  });
   assertStatus(bigPatch, [413], 'big patch');
   // 1 MiB of data is fine (Kubernetes stores objects up to ~1.5 MiB).
-  const ok = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'one-mib' }, data: { x: 'a'.repeat(1024 * 1024) } });
+  const ok = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'one-mib' },
+    data: { x: 'a'.repeat(1024 * 1024) },
+  });
   assert.equal(ok.status, 201, ok.text.slice(0, 300));
   assert.equal(await count('configmaps'), before + 1);
   await healthy();
@@ -360,17 +540,34 @@ test('bodies over 3 MiB are 413 (with and without content-length), just under is
 test('unsupported media types are 415 on create, update and patch; nothing stored', async () => {
   const before = await count('configmaps');
   const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'media' } });
-  for (const type of ['text/plain', 'application/xml', 'image/png', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonx', 'application/apply-patch+yaml']) {
+  for (const type of [
+    'text/plain',
+    'application/xml',
+    'image/png',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/jsonx',
+    'application/apply-patch+yaml',
+  ]) {
     const r = await req('POST', `/api/v1/namespaces/${NS}/configmaps`, body, { 'content-type': type });
     assertStatus(r, [415], `POST ${type}`);
     assert.equal(r.json.reason, 'UnsupportedMediaType');
   }
-  assert.equal((await req('POST', `/api/v1/namespaces/${NS}/configmaps`, body, { 'content-type': 'application/json' })).status, 201);
+  assert.equal(
+    (await req('POST', `/api/v1/namespaces/${NS}/configmaps`, body, { 'content-type': 'application/json' })).status,
+    201,
+  );
   for (const type of ['text/plain', 'application/xml']) {
-    assertStatus(await req('PUT', `/api/v1/namespaces/${NS}/configmaps/media`, body, { 'content-type': type }), [415], `PUT ${type}`);
+    assertStatus(
+      await req('PUT', `/api/v1/namespaces/${NS}/configmaps/media`, body, { 'content-type': type }),
+      [415],
+      `PUT ${type}`,
+    );
   }
   for (const type of ['application/json', 'text/plain', 'application/yaml', 'application/xml']) {
-    const r = await req('PATCH', `/api/v1/namespaces/${NS}/configmaps/media`, '{"data":{"a":"b"}}', { 'content-type': type });
+    const r = await req('PATCH', `/api/v1/namespaces/${NS}/configmaps/media`, '{"data":{"a":"b"}}', {
+      'content-type': type,
+    });
     assertStatus(r, [415], `PATCH ${type}`);
   }
   // Bad patch bodies of the right types: 400 (or 422 for a JSON patch that cannot apply).
@@ -382,7 +579,9 @@ test('unsupported media types are 415 on create, update and patch; nothing store
     ['application/apply-patch+yaml', 'metadata: [unclosed'],
   ];
   for (const [type, patch] of badPatches) {
-    const r = await req('PATCH', `/api/v1/namespaces/${NS}/configmaps/media?fieldManager=fuzz`, patch, { 'content-type': type });
+    const r = await req('PATCH', `/api/v1/namespaces/${NS}/configmaps/media?fieldManager=fuzz`, patch, {
+      'content-type': type,
+    });
     assertStatus(r, [400, 422], `PATCH ${type} ${patch}`);
   }
   const media = await req('GET', `/api/v1/namespaces/${NS}/configmaps/media`);

@@ -23,24 +23,50 @@ let dir = '';
 let child: ChildProcess | undefined;
 let out = '';
 
-const k = (args: string[], stdin?: string): Promise<KubectlResult> => kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
+  kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
 
-const pod = (name: string, script: string) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default' },
-  spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }] },
-});
+const pod = (name: string, script: string) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      terminationGracePeriodSeconds: 1,
+      containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script] }],
+    },
+  });
 
 before(async () => {
   if (bridgeTaken) return;
   preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
   dir = await mkdtemp(join(tmpdir(), 'flotilla-logs-'));
-  child = spawn(process.execPath, [...flotillaCommand(), 'up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(
+    process.execPath,
+    [
+      ...flotillaCommand(),
+      'up',
+      '--data-dir',
+      dir,
+      '--port',
+      '0',
+      '--bind-address',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
   const deadline = Date.now() + 60_000;
-  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 50));
   assert.match(out, /node agent running/, out);
-  for (const [name, script] of [['hello', 'echo hello; echo world; sleep 3600'], ['ticker', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done']] as const) {
+  for (const [name, script] of [
+    ['hello', 'echo hello; echo world; sleep 3600'],
+    ['ticker', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'],
+  ] as const) {
     const r = await k(['apply', '-f', '-'], pod(name, script));
     assert.equal(r.code, 0, r.stderr);
   }
@@ -87,11 +113,19 @@ test('kubectl logs --timestamps prefixes RFC 3339 times', { skip }, async () => 
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 2, r.stdout);
-  for (const [i, l] of lines.entries()) assert.match(l, new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d) ${['hello', 'world'][i]}$`));
+  for (const [i, l] of lines.entries())
+    assert.match(
+      l,
+      new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?(Z|[+-]\\d\\d:\\d\\d) ${['hello', 'world'][i]}$`),
+    );
 });
 
 test('kubectl logs -f streams lines the container appends later', { skip }, async () => {
-  const proc = spawn(kubectlBinary(), ['--kubeconfig', join(dir, 'kubeconfig.yaml'), 'logs', '-f', 'ticker', '--tail=1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(
+    kubectlBinary(),
+    ['--kubeconfig', join(dir, 'kubeconfig.yaml'), 'logs', '-f', 'ticker', '--tail=1'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let got = '';
   let err = '';
   proc.stdout.setEncoding('utf8').on('data', (c: string) => (got += c));
@@ -99,7 +133,8 @@ test('kubectl logs -f streams lines the container appends later', { skip }, asyn
   try {
     const deadline = Date.now() + 15_000;
     const ticks = () => [...got.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
-    while (ticks().length < 4 && Date.now() < deadline && proc.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    while (ticks().length < 4 && Date.now() < deadline && proc.exitCode === null)
+      await new Promise((r) => setTimeout(r, 50));
     const seen = ticks();
     assert.ok(seen.length >= 4, `followed output: ${JSON.stringify(got)} ${err}`);
     for (let i = 1; i < seen.length; i++) assert.equal(seen[i], (seen[i - 1] ?? 0) + 1, got);

@@ -19,7 +19,11 @@ let agent: RunningAgent | undefined;
 let NODE = '';
 
 before(async () => {
-  node = await startRealNode({ name: 'metrics-test', server: { env: { FLOTILLA_METRICS_TTL_MS: '1000' } }, agent: { proxy: false, dns: false, serverPort: 0 } });
+  node = await startRealNode({
+    name: 'metrics-test',
+    server: { env: { FLOTILLA_METRICS_TTL_MS: '1000' } },
+    agent: { proxy: false, dns: false, serverPort: 0 },
+  });
   ({ server, agent, nodeName: NODE } = node);
 });
 
@@ -33,34 +37,70 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 500, retryErrors: true });
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs, intervalMs: 500, retryErrors: true });
 
 const pod = (name: string, script: string) => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'metrics' } },
-  spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sh', '-c', script], resources: { requests: { cpu: '100m' } } }] },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, labels: { app: 'metrics' } },
+  spec: {
+    nodeName: NODE,
+    terminationGracePeriodSeconds: 1,
+    containers: [
+      { name: 'main', image: 'busybox', command: ['sh', '-c', script], resources: { requests: { cpu: '100m' } } },
+    ],
+  },
 });
 
 /** GET a path of the agent server with its own credentials. */
 function agentGet(path: string): Promise<string> {
   const a = agent as RunningAgent;
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: a.server.port, path, ca: a.server.caPem, headers: { Authorization: `Bearer ${a.server.token}` } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => { body += c; });
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`))));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: a.server.port,
+        path,
+        ca: a.server.caPem,
+        headers: { Authorization: `Bearer ${a.server.token}` },
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(body) : reject(new Error(`${path}: ${res.statusCode} ${body}`)),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
 /** `250m` -> 250, `1` -> 1000 (kubectl top prints millicores); `12Mi` -> 12. */
-const num = (s: string): number => (s.endsWith('m') ? Number(s.slice(0, -1)) : s.endsWith('Mi') ? Number(s.slice(0, -2)) : Number(s) * 1000);
+const num = (s: string): number =>
+  s.endsWith('m') ? Number(s.slice(0, -1)) : s.endsWith('Mi') ? Number(s.slice(0, -2)) : Number(s) * 1000;
 
-test('kubectl top pods / nodes show the containers\' real usage; a busy loop shows more CPU than an idle pod', async (t) => {
-  const items = { apiVersion: 'v1', kind: 'List', items: [pod('busy', 'while :; do :; done'), pod('idle', "x=$(head -c 8000000 /dev/zero | tr '\\0' a); while :; do sleep 3600; done")] };
+test("kubectl top pods / nodes show the containers' real usage; a busy loop shows more CPU than an idle pod", async (t) => {
+  const items = {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      pod('busy', 'while :; do :; done'),
+      pod('idle', "x=$(head -c 8000000 /dev/zero | tr '\\0' a); while :; do sleep 3600; done"),
+    ],
+  };
   await kubectl(['apply', '-f', '-'], JSON.stringify(items));
-  await until('both pods running', async () => (await kubectl(['get', 'pods', '-l', 'app=metrics', '--field-selector=status.phase=Running', '-o', 'name'])).trim().split('\n').length === 2);
+  await until(
+    'both pods running',
+    async () =>
+      (await kubectl(['get', 'pods', '-l', 'app=metrics', '--field-selector=status.phase=Running', '-o', 'name']))
+        .trim()
+        .split('\n').length === 2,
+  );
   // The idle pod has filled its variable, and the busy one has run a few seconds.
   await new Promise((r) => setTimeout(r, 3000));
 
@@ -68,11 +108,20 @@ test('kubectl top pods / nodes show the containers\' real usage; a busy loop sho
   const rows = await until('kubectl top pods with both pods', async () => {
     const out = await kubectl(['top', 'pods', '-l', 'app=metrics']);
     lastTop = out;
-    const parsed = new Map(out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)).map(([name, cpu, mem]) => [name ?? '', { cpu: num(cpu ?? ''), mem: num(mem ?? '') }]));
+    const parsed = new Map(
+      out
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.trim().split(/\s+/))
+        .map(([name, cpu, mem]) => [name ?? '', { cpu: num(cpu ?? ''), mem: num(mem ?? '') }]),
+    );
     const busy = parsed.get('busy');
     const idle = parsed.get('idle');
     return busy && idle && busy.cpu > 0 && idle.mem >= 7 && { out, busy, idle };
-  }).catch((err: Error) => { throw new Error(`${err.message}; last output:\n${lastTop}`); });
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}; last output:\n${lastTop}`);
+  });
   assert.match(rows.out, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);
   assert.ok(rows.busy.cpu >= 50, `busy loop at ${rows.busy.cpu}m`);
   assert.ok(rows.busy.cpu > rows.idle.cpu * 5, `busy ${rows.busy.cpu}m vs idle ${rows.idle.cpu}m`);
@@ -91,11 +140,20 @@ test('kubectl top pods / nodes show the containers\' real usage; a busy loop sho
   // The same figures as the kubelet's endpoints.
   const summary = JSON.parse(await agentGet('/stats/summary')) as Summary;
   const busy = summary.pods.find((p) => p.podRef.name === 'busy');
-  assert.ok(busy?.containers[0]?.cpu?.usageNanoCores && busy.containers[0].cpu.usageCoreNanoSeconds > 1e9, JSON.stringify(busy));
+  assert.ok(
+    busy?.containers[0]?.cpu?.usageNanoCores && busy.containers[0].cpu.usageCoreNanoSeconds > 1e9,
+    JSON.stringify(busy),
+  );
   // Pod and container cgroups are read concurrently, so the pod's figure may trail by a few ms of CPU.
-  assert.ok((busy.cpu?.usageCoreNanoSeconds ?? 0) >= busy.containers[0].cpu.usageCoreNanoSeconds * 0.95, 'the pod cgroup includes its container');
+  assert.ok(
+    (busy.cpu?.usageCoreNanoSeconds ?? 0) >= busy.containers[0].cpu.usageCoreNanoSeconds * 0.95,
+    'the pod cgroup includes its container',
+  );
   const resource = await agentGet('/metrics/resource');
-  assert.match(resource, /^container_cpu_usage_seconds_total\{container="main",namespace="default",pod="busy"\} [0-9.]+ \d+$/m);
+  assert.match(
+    resource,
+    /^container_cpu_usage_seconds_total\{container="main",namespace="default",pod="busy"\} [0-9.]+ \d+$/m,
+  );
   assert.match(resource, /^node_memory_working_set_bytes \d+ \d+$/m);
   assert.match(await agentGet('/metrics'), /^flotilla_agent_running_containers 2$/m);
   await kubectl(['delete', 'pods', '-l', 'app=metrics', '--wait=true', '--timeout=30s']);

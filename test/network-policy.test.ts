@@ -113,20 +113,44 @@ spec:
   policyTypes: [Egress]
 `;
 
-interface PodInfo { uid: string; ip: string }
+interface PodInfo {
+  uid: string;
+  ip: string;
+}
 const pods = new Map<string, PodInfo>();
 
 /** Whether `from` (a pod name) gets an HTTP answer from `to:port` (TCP connect timeout 1 s: a dropped SYN). */
 async function reaches(from: string, to: string, port: number): Promise<boolean> {
   const p = pods.get(from);
   assert.ok(p, from);
-  const r = await runCommand('nsenter', [`--net=${join(dataDir, 'ns', `${p.uid}-net`)}`, 'curl', '-s', '--noproxy', '*', '--connect-timeout', '1', '-m', '3', `http://${to}:${port}/`], { allowFailure: true });
-  if (r.code !== 0 && r.code !== 28) throw new Error(`curl from ${from} to ${to}:${port} exited ${r.code}: ${r.stderr}`);
+  const r = await runCommand(
+    'nsenter',
+    [
+      `--net=${join(dataDir, 'ns', `${p.uid}-net`)}`,
+      'curl',
+      '-s',
+      '--noproxy',
+      '*',
+      '--connect-timeout',
+      '1',
+      '-m',
+      '3',
+      `http://${to}:${port}/`,
+    ],
+    { allowFailure: true },
+  );
+  if (r.code !== 0 && r.code !== 28)
+    throw new Error(`curl from ${from} to ${to}:${port} exited ${r.code}: ${r.stderr}`);
   return r.code === 0 && r.stdout.trim() === 'ok';
 }
 
 /** Polls until the whole matrix of `[from, port, reachable]` holds at once (policies apply asynchronously). */
-async function expectMatrix(what: string, to: () => string, cases: [string, number, boolean][], timeoutMs = 30_000): Promise<void> {
+async function expectMatrix(
+  what: string,
+  to: () => string,
+  cases: [string, number, boolean][],
+  timeoutMs = 30_000,
+): Promise<void> {
   const end = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -153,28 +177,51 @@ test('pods x/a, x/b, x/c, y/d run; with no policy every client reaches a on both
     assert.equal(w.code, 0, w.stderr);
   }
   for (const ns of ['x', 'y']) {
-    const r = await server.kubectl(['get', 'pods', '-n', ns, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.metadata.uid} {.status.podIP}{"\\n"}{end}']);
+    const r = await server.kubectl([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name} {.metadata.uid} {.status.podIP}{"\\n"}{end}',
+    ]);
     for (const line of r.stdout.trim().split('\n')) {
       const [name, uid, ip] = line.split(' ');
       if (name && uid && ip) pods.set(name, { uid, ip });
     }
   }
   assert.deepEqual([...pods.keys()].sort(), ['a', 'b', 'c', 'd']);
-  clusterIP = (await server.kubectl(['get', 'service', 'a', '-n', 'x', '-o', 'jsonpath={.spec.clusterIP}'])).stdout.trim();
+  clusterIP = (
+    await server.kubectl(['get', 'service', 'a', '-n', 'x', '-o', 'jsonpath={.spec.clusterIP}'])
+  ).stdout.trim();
   assert.match(clusterIP, /^10\.43\./);
   // The host may hold the 10.43.0.0/16 blackhole of a `flotilla up`: route this ClusterIP to our bridge (as proxy-clusterip does).
   await runCommand('ip', ['route', 'replace', `${clusterIP}/32`, 'dev', BRIDGE]);
 
   const table = await runCommand('nft', ['list', 'table', 'ip', TABLE]);
   assert.match(table.stdout, /hook forward priority filter/);
-  await expectMatrix('no policy', aIP, [['b', 8080, true], ['c', 8080, true], ['d', 8080, true], ['b', 9090, true], ['d', 9090, true]]);
-  await expectMatrix('no policy, through the Service', () => clusterIP, [['b', 80, true], ['c', 80, true]]);
+  await expectMatrix('no policy', aIP, [
+    ['b', 8080, true],
+    ['c', 8080, true],
+    ['d', 8080, true],
+    ['b', 9090, true],
+    ['d', 9090, true],
+  ]);
+  await expectMatrix('no policy, through the Service', () => clusterIP, [
+    ['b', 80, true],
+    ['c', 80, true],
+  ]);
 });
 
 test('default-deny ingress on a blocks every client', async () => {
   await kubectlApply(DENY_ALL);
   const t0 = performance.now();
-  await expectMatrix('deny-all', aIP, [['b', 8080, false], ['c', 8080, false], ['d', 8080, false], ['b', 9090, false]]);
+  await expectMatrix('deny-all', aIP, [
+    ['b', 8080, false],
+    ['c', 8080, false],
+    ['d', 8080, false],
+    ['b', 9090, false],
+  ]);
   process.stdout.write(`# deny-all applied and effective in ${Math.round(performance.now() - t0)} ms\n`);
   const map = await runCommand('nft', ['list', 'map', 'ip', TABLE, 'ingress-pods']);
   assert.match(map.stdout, new RegExp(`${aIP().replace(/\./g, '\\.')} : jump ing-`));
@@ -183,27 +230,50 @@ test('default-deny ingress on a blocks every client', async () => {
 
 test('a podSelector rule lets role=client of the same namespace in (b), not c nor y/d', async () => {
   await kubectlApply(ALLOW_CLIENTS);
-  await expectMatrix('allow-clients', aIP, [['b', 8080, true], ['b', 9090, true], ['c', 8080, false], ['d', 8080, false]]);
+  await expectMatrix('allow-clients', aIP, [
+    ['b', 8080, true],
+    ['b', 9090, true],
+    ['c', 8080, false],
+    ['d', 8080, false],
+  ]);
   // Through the ClusterIP: rules are evaluated after the proxy's DNAT, on the real client address.
-  await expectMatrix('allow-clients, through the Service', () => clusterIP, [['b', 80, true], ['c', 80, false]]);
+  await expectMatrix('allow-clients, through the Service', () => clusterIP, [
+    ['b', 80, true],
+    ['c', 80, false],
+  ]);
 });
 
 test('a namespaceSelector rule on the named port lets y/d in on http (8080) only', async () => {
   await kubectlApply(ALLOW_Y_HTTP);
-  await expectMatrix('allow-y-http', aIP, [['d', 8080, true], ['d', 9090, false], ['c', 8080, false], ['b', 9090, true]]);
+  await expectMatrix('allow-y-http', aIP, [
+    ['d', 8080, true],
+    ['d', 9090, false],
+    ['c', 8080, false],
+    ['b', 9090, true],
+  ]);
   const chain = (await runCommand('nft', ['list', 'table', 'ip', TABLE])).stdout;
   assert.match(chain, /tcp dport 8080 accept comment "x\/allow-y-http ingress\[0\]"/);
 });
 
 test('an egress policy without rules on b blocks b -> a; others keep their access', async () => {
   await kubectlApply(B_NO_EGRESS);
-  await expectMatrix('b-no-egress', aIP, [['b', 8080, false], ['b', 9090, false], ['d', 8080, true]]);
+  await expectMatrix('b-no-egress', aIP, [
+    ['b', 8080, false],
+    ['b', 9090, false],
+    ['d', 8080, true],
+  ]);
 });
 
 test('deleting the policies restores access; stopping the agent deletes the table', async () => {
   const r = await server.kubectl(['delete', 'networkpolicy', '--all', '-n', 'x']);
   assert.equal(r.code, 0, r.stderr);
-  await expectMatrix('no policy again', aIP, [['b', 8080, true], ['c', 8080, true], ['d', 8080, true], ['d', 9090, true], ['c', 9090, true]]);
+  await expectMatrix('no policy again', aIP, [
+    ['b', 8080, true],
+    ['c', 8080, true],
+    ['d', 8080, true],
+    ['d', 9090, true],
+    ['c', 9090, true],
+  ]);
   const map = await runCommand('nft', ['list', 'map', 'ip', TABLE, 'ingress-pods']);
   assert.doesNotMatch(map.stdout, /jump/);
   await node?.agent.stop();

@@ -29,7 +29,14 @@ test(`${COUNT} hollow nodes register from one process and renew their Leases`, a
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = performance.now();
-  hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: COUNT, namePrefix: 'scale-', leaseRenewIntervalMs: 10_000, statusSyncIntervalMs: 60_000 });
+  hollow = new HollowNodes({
+    client,
+    log: pino({ level: 'warn' }),
+    count: COUNT,
+    namePrefix: 'scale-',
+    leaseRenewIntervalMs: 10_000,
+    statusSyncIntervalMs: 60_000,
+  });
   await hollow.registerAll(64);
   const registerMs = Math.round(performance.now() - t0);
   hollow.start();
@@ -46,9 +53,19 @@ test(`${COUNT} hollow nodes register from one process and renew their Leases`, a
   assert.equal(leases, COUNT);
   const leasesMs = Math.round(performance.now() - t0);
   const mem = process.memoryUsage();
-  const figures = { nodes: COUNT, registerMs, allLeasesMs: leasesMs, rssMB: Math.round(mem.rss / 1048576), heapUsedDeltaMB: Math.round((mem.heapUsed - heapBefore) / 1048576) };
+  const figures = {
+    nodes: COUNT,
+    registerMs,
+    allLeasesMs: leasesMs,
+    rssMB: Math.round(mem.rss / 1048576),
+    heapUsedDeltaMB: Math.round((mem.heapUsed - heapBefore) / 1048576),
+  };
   process.stdout.write(`hollow-nodes scale ${JSON.stringify(figures)}\n`);
 });
 
-function findNodes() { return { group: '', version: 'v1', plural: 'nodes', namespaced: false }; }
-function findLeases() { return { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true }; }
+function findNodes() {
+  return { group: '', version: 'v1', plural: 'nodes', namespaced: false };
+}
+function findLeases() {
+  return { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true };
+}

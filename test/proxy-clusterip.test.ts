@@ -61,7 +61,8 @@ spec:
 
 const get = async (url: string): Promise<string> => (await httpGet(url, 2000)).body;
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, retryErrors: true });
+const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs, retryErrors: true });
 
 test('ClusterIP balances over both replicas from the host; scaled to 0 it refuses at once', async () => {
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });
@@ -97,7 +98,14 @@ test('ClusterIP balances over both replicas from the host; scaled to 0 it refuse
   const rm = await server.kubectl(['exec', unready, '--', 'rm', '/tmp/ready']);
   assert.equal(rm.code, 0, rm.stderr);
   await until(`${unready} not ready in the EndpointSlice`, async () => {
-    const r = await server.kubectl(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web', '-o', `jsonpath={.items[*].endpoints[?(@.targetRef.name=="${unready}")].conditions.ready}`]);
+    const r = await server.kubectl([
+      'get',
+      'endpointslices',
+      '-l',
+      'kubernetes.io/service-name=web',
+      '-o',
+      `jsonpath={.items[*].endpoints[?(@.targetRef.name=="${unready}")].conditions.ready}`,
+    ]);
     return r.stdout.trim() === 'false' || undefined;
   });
   const answers = await until('only the ready replica answers', async () => {
@@ -110,7 +118,12 @@ test('ClusterIP balances over both replicas from the host; scaled to 0 it refuse
   const scaled = await server.kubectl(['scale', 'deployment/web', '--replicas=0']);
   assert.equal(scaled.code, 0, scaled.stderr);
   const err = await until('connection refused', async () => {
-    try { await get(`http://${clusterIP}/`); return undefined; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? e : undefined; }
+    try {
+      await get(`http://${clusterIP}/`);
+      return undefined;
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? e : undefined;
+    }
   });
   assert.ok(err);
   const t0 = performance.now();
@@ -121,5 +134,10 @@ test('ClusterIP balances over both replicas from the host; scaled to 0 it refuse
   // A terminating pod whose server has exited refuses too (it stays a serving-terminating fallback
   // endpoint until it is gone), so wait for the reject entry rather than expecting it at once.
   const rejectEntry = new RegExp(`${clusterIP.replace(/\./g, '\\.')} \\. tcp \\. 80 : goto reject-chain`);
-  await until('the reject entry', async () => rejectEntry.test((await runCommand('nft', ['list', 'map', 'ip', TABLE, 'no-endpoint-services'])).stdout) || undefined);
+  await until(
+    'the reject entry',
+    async () =>
+      rejectEntry.test((await runCommand('nft', ['list', 'map', 'ip', TABLE, 'no-endpoint-services'])).stdout) ||
+      undefined,
+  );
 });

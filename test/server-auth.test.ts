@@ -26,15 +26,26 @@ const stubHandler: ApiHandler = {
   isReady: () => ready,
   close: async () => {},
 };
-const stubStore = { close: async () => { storeClosed++; } } as unknown as Store;
+const stubStore = {
+  close: async () => {
+    storeClosed++;
+  },
+} as unknown as Store;
 
 let dataDir: string;
 let server: RunningServer;
 
 async function start(): Promise<RunningServer> {
   return startServer({
-    dataDir, datastore: 'memory', port: 0, host: '127.0.0.1', log: pino({ level: 'silent' }),
-    createApiHandler: async () => stubHandler, openStore: async () => stubStore, controllers: false, scheduler: false,
+    dataDir,
+    datastore: 'memory',
+    port: 0,
+    host: '127.0.0.1',
+    log: pino({ level: 'silent' }),
+    createApiHandler: async () => stubHandler,
+    openStore: async () => stubStore,
+    controllers: false,
+    scheduler: false,
   });
 }
 
@@ -47,24 +58,43 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-interface Reply { status: number; body: string; contentType: string | undefined }
+interface Reply {
+  status: number;
+  body: string;
+  contentType: string | undefined;
+}
 
-function get(path: string, opts: { token?: string; cert?: string; key?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function get(
+  path: string,
+  opts: { token?: string; cert?: string; key?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
-    const req = request(`${server.url}${path}`, { ca: server.caCertPem, cert: opts.cert, key: opts.key, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, contentType: res.headers['content-type'] }));
-    });
+    const req = request(
+      `${server.url}${path}`,
+      { ca: server.caCertPem, cert: opts.cert, key: opts.key, headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, contentType: res.headers['content-type'] }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
 }
 
-const UNAUTHORIZED = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 };
+const UNAUTHORIZED = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  message: 'Unauthorized',
+  reason: 'Unauthorized',
+  code: 401,
+};
 
 test('no token: 401 with a Kubernetes Status', async () => {
   const r = await get('/api/v1/namespaces');
@@ -82,11 +112,17 @@ test('a wrong token: 401', async () => {
 test('the admin token reaches the REST core as admin / system:masters', async () => {
   const r = await get('/api/v1/pods?limit=1', { token: server.adminToken });
   assert.equal(r.status, 200);
-  assert.deepEqual(JSON.parse(r.body), { path: '/api/v1/pods?limit=1', user: { name: 'admin', groups: ['system:masters', 'system:authenticated'] } });
+  assert.deepEqual(JSON.parse(r.body), {
+    path: '/api/v1/pods?limit=1',
+    user: { name: 'admin', groups: ['system:masters', 'system:authenticated'] },
+  });
 });
 
 test('the admin client certificate authenticates CN=admin O=system:masters', async () => {
-  const [cert, key] = await Promise.all([readFile(join(dataDir, 'tls', 'admin.crt'), 'utf8'), readFile(join(dataDir, 'tls', 'admin.key'), 'utf8')]);
+  const [cert, key] = await Promise.all([
+    readFile(join(dataDir, 'tls', 'admin.crt'), 'utf8'),
+    readFile(join(dataDir, 'tls', 'admin.key'), 'utf8'),
+  ]);
   const r = await get('/apis', { cert, key });
   assert.equal(r.status, 200);
   assert.deepEqual(JSON.parse(r.body).user, { name: 'admin', groups: ['system:masters', 'system:authenticated'] });
@@ -107,7 +143,10 @@ test('a client certificate from another CA is not accepted', async () => {
 test('the join token authenticates an agent as system:node:<name>', async () => {
   const r = await get('/api/v1/nodes', { token: server.joinToken, headers: { 'x-flotilla-node-name': 'worker-1' } });
   assert.equal(r.status, 200);
-  assert.deepEqual(JSON.parse(r.body).user, { name: 'system:node:worker-1', groups: ['system:nodes', 'system:authenticated'] });
+  assert.deepEqual(JSON.parse(r.body).user, {
+    name: 'system:node:worker-1',
+    groups: ['system:nodes', 'system:authenticated'],
+  });
 });
 
 test('/cacerts serves the cluster CA without credentials, pinned by the join token', async () => {
@@ -154,17 +193,31 @@ test('/metrics needs credentials and counts requests by verb, resource and code'
   await get('/api/v1/namespaces/default/pods', { token: server.adminToken });
   const r = await get('/metrics', { token: server.adminToken });
   assert.equal(r.status, 200);
-  assert.match(r.body, /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="pods",subresource="",code="200"\} [1-9]/);
-  assert.match(r.body, /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="namespaces",subresource="",code="401"\} [1-9]/);
-  assert.match(r.body, /flotilla_http_requests_total\{verb="GET",group="",version="",resource="",subresource="",code="200"\} [1-9]/);
-  assert.match(r.body, /flotilla_http_request_duration_seconds_count\{verb="LIST",group="",version="v1",resource="pods",subresource=""\} [1-9]/);
+  assert.match(
+    r.body,
+    /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="pods",subresource="",code="200"\} [1-9]/,
+  );
+  assert.match(
+    r.body,
+    /flotilla_http_requests_total\{verb="LIST",group="",version="v1",resource="namespaces",subresource="",code="401"\} [1-9]/,
+  );
+  assert.match(
+    r.body,
+    /flotilla_http_requests_total\{verb="GET",group="",version="",resource="",subresource="",code="200"\} [1-9]/,
+  );
+  assert.match(
+    r.body,
+    /flotilla_http_request_duration_seconds_count\{verb="LIST",group="",version="v1",resource="pods",subresource=""\} [1-9]/,
+  );
   assert.match(r.body, /process_resident_memory_bytes/);
 });
 
 test('an unauthenticated upgrade request gets 401', async () => {
   const reply = await new Promise<string>((resolve, reject) => {
     const s = connect({ host: '127.0.0.1', port: server.port, ca: server.caCertPem, servername: 'localhost' }, () => {
-      s.write('GET /api/v1/namespaces/default/pods/p/exec?command=true HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+      s.write(
+        'GET /api/v1/namespaces/default/pods/p/exec?command=true HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+      );
     });
     let data = '';
     s.setEncoding('utf8');

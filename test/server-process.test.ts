@@ -79,12 +79,17 @@ test('bin/flotilla up prints how to use the cluster and exits 0 on SIGINT', asyn
   try {
     // Its own pod bridge (<name>0), not flotilla0: agent-up and logs-up skip themselves when flotilla0 exists.
     const cluster = `fsp${Math.floor(Math.random() * 0xffff).toString(16)}`;
-    const child = spawn(join(REPO_ROOT, 'bin', 'flotilla'), ['up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1', '--cluster-name', cluster], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      join(REPO_ROOT, 'bin', 'flotilla'),
+      ['up', '--data-dir', dir, '--port', '0', '--bind-address', '127.0.0.1', '--cluster-name', cluster],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     const deadline = Date.now() + 30_000;
-    while (!out.includes('kubectl get namespaces') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    while (!out.includes('kubectl get namespaces') && Date.now() < deadline && child.exitCode === null)
+      await new Promise((r) => setTimeout(r, 20));
     assert.match(out, /starting a single-node cluster/);
     assert.ok(out.includes(`export KUBECONFIG=${join(dir, 'kubeconfig.yaml')}`), out);
     child.kill('SIGINT');

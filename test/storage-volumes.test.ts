@@ -32,10 +32,14 @@ after(async () => {
   await cluster?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitUntil(what, fn, {
-  timeoutMs,
-  describe: async () => { const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']); return state.stdout + state.stderr; },
-});
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
+  waitUntil(what, fn, {
+    timeoutMs,
+    describe: async () => {
+      const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
+      return state.stdout + state.stderr;
+    },
+  });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });
@@ -44,7 +48,11 @@ async function kubectl(...args: string[]): Promise<string> {
 }
 
 const get = async <T>(rt: ResourceType, ns: string, name: string): Promise<(KubeObject & T) | undefined> => {
-  try { return await client.get<KubeObject & T>(rt, ns, name); } catch { return undefined; }
+  try {
+    return await client.get<KubeObject & T>(rt, ns, name);
+  } catch {
+    return undefined;
+  }
 };
 
 /** `kubectl get` rows as header-keyed records, cut at the header's column offsets (empty cells kept). */
@@ -56,7 +64,9 @@ function table(out: string): Record<string, string>[] {
       cols = [...line.matchAll(/\S+(?: \S+)*/g)].map((m) => ({ name: m[0], at: m.index ?? 0 }));
       continue;
     }
-    rows.push(Object.fromEntries(cols.map((c, i) => [c.name, line.slice(c.at, cols[i + 1]?.at ?? line.length).trim()])));
+    rows.push(
+      Object.fromEntries(cols.map((c, i) => [c.name, line.slice(c.at, cols[i + 1]?.at ?? line.length).trim()])),
+    );
   }
   return rows;
 }
@@ -71,7 +81,7 @@ async function apply(manifest: string): Promise<void> {
   if (r.code !== 0) assert.fail(`kubectl apply: ${r.stderr}${r.stdout}`);
 }
 
-test('PVC + pod: provisioned on the pod\'s node, Bound both ways; deleting the PVC deletes the PV', async () => {
+test("PVC + pod: provisioned on the pod's node, Bound both ways; deleting the PVC deletes the PV", async () => {
   await apply(`
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -88,22 +98,46 @@ spec:
   containers: [{name: c, image: busybox, command: [sleep, "3600"], volumeMounts: [{name: v, mountPath: /data}]}]
   volumes: [{name: v, persistentVolumeClaim: {claimName: data}}]
 `);
-  const pod = await until('the pod scheduled', async () => { const p = await get<Pod>(PODS, 'default', 'app'); return p?.spec?.nodeName ? p : undefined; });
-  const claim = await until('the claim Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'data'); return c?.status?.phase === 'Bound' ? c : undefined; });
+  const pod = await until('the pod scheduled', async () => {
+    const p = await get<Pod>(PODS, 'default', 'app');
+    return p?.spec?.nodeName ? p : undefined;
+  });
+  const claim = await until('the claim Bound', async () => {
+    const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'data');
+    return c?.status?.phase === 'Bound' ? c : undefined;
+  });
   const pvName = `pvc-${claim.metadata.uid ?? ''}`;
   assert.equal(claim.spec?.volumeName, pvName);
   assert.equal(claim.metadata.annotations?.['pv.kubernetes.io/bind-completed'], 'yes');
   assert.equal(claim.metadata.annotations?.['volume.kubernetes.io/storage-provisioner'], 'flotilla.dev/local-path');
-  const pv = await until('the PV Bound', async () => { const v = await get<PersistentVolume>(PVS, '', pvName); return v?.status?.phase === 'Bound' ? v : undefined; });
-  assert.deepEqual(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms, [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [pod.spec?.nodeName] }] }]);
+  const pv = await until('the PV Bound', async () => {
+    const v = await get<PersistentVolume>(PVS, '', pvName);
+    return v?.status?.phase === 'Bound' ? v : undefined;
+  });
+  assert.deepEqual(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms, [
+    { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [pod.spec?.nodeName] }] },
+  ]);
   assert.match(pv.spec?.hostPath?.path ?? '', new RegExp(`/storage/${claim.metadata.uid ?? ''}$`));
   assert.equal(pv.spec?.claimRef?.uid, claim.metadata.uid);
 
   const rows = table(await kubectl('get', 'pvc,pv'));
   const pvcRow = rows.find((r) => r.NAME === 'persistentvolumeclaim/data');
-  assert.deepEqual(pvcRow && [pvcRow.STATUS, pvcRow.VOLUME, pvcRow.CAPACITY, pvcRow['ACCESS MODES'], pvcRow.STORAGECLASS], ['Bound', pvName, '128Mi', 'RWO', 'local-path']);
+  assert.deepEqual(
+    pvcRow && [pvcRow.STATUS, pvcRow.VOLUME, pvcRow.CAPACITY, pvcRow['ACCESS MODES'], pvcRow.STORAGECLASS],
+    ['Bound', pvName, '128Mi', 'RWO', 'local-path'],
+  );
   const pvRow = rows.find((r) => r.NAME === `persistentvolume/${pvName}`);
-  assert.deepEqual(pvRow && [pvRow.CAPACITY, pvRow['ACCESS MODES'], pvRow['RECLAIM POLICY'], pvRow.STATUS, pvRow.CLAIM, pvRow.STORAGECLASS], ['128Mi', 'RWO', 'Delete', 'Bound', 'default/data', 'local-path']);
+  assert.deepEqual(
+    pvRow && [
+      pvRow.CAPACITY,
+      pvRow['ACCESS MODES'],
+      pvRow['RECLAIM POLICY'],
+      pvRow.STATUS,
+      pvRow.CLAIM,
+      pvRow.STORAGECLASS,
+    ],
+    ['128Mi', 'RWO', 'Delete', 'Bound', 'default/data', 'local-path'],
+  );
 
   await kubectl('delete', 'pod', 'app', '--wait=false');
   await kubectl('delete', 'pvc', 'data', '--wait=false');
@@ -130,19 +164,32 @@ spec:
   accessModes: [ReadWriteOnce]
   resources: {requests: {storage: 512Mi}}
 `);
-  await until('the claim Bound', async () => (await get<PersistentVolumeClaim>(PVCS, 'default', 'manual-claim'))?.status?.phase === 'Bound');
+  await until(
+    'the claim Bound',
+    async () => (await get<PersistentVolumeClaim>(PVCS, 'default', 'manual-claim'))?.status?.phase === 'Bound',
+  );
   const rows = table(await kubectl('get', 'pvc,pv'));
   const pvcRow = rows.find((r) => r.NAME === 'persistentvolumeclaim/manual-claim');
-  assert.deepEqual(pvcRow && [pvcRow.STATUS, pvcRow.VOLUME, pvcRow.CAPACITY, pvcRow['ACCESS MODES'], pvcRow.STORAGECLASS], ['Bound', 'static-small', '1Gi', 'RWO', 'manual']);
+  assert.deepEqual(
+    pvcRow && [pvcRow.STATUS, pvcRow.VOLUME, pvcRow.CAPACITY, pvcRow['ACCESS MODES'], pvcRow.STORAGECLASS],
+    ['Bound', 'static-small', '1Gi', 'RWO', 'manual'],
+  );
   const big = rows.find((r) => r.NAME === 'persistentvolume/static-big');
   assert.deepEqual(big && [big.STATUS, big.CLAIM], ['Available', '']);
   const small = rows.find((r) => r.NAME === 'persistentvolume/static-small');
-  assert.deepEqual(small && [small['RECLAIM POLICY'], small.STATUS, small.CLAIM], ['Retain', 'Bound', 'default/manual-claim']);
+  assert.deepEqual(small && [small['RECLAIM POLICY'], small.STATUS, small.CLAIM], [
+    'Retain',
+    'Bound',
+    'default/manual-claim',
+  ]);
   const pv = await get<PersistentVolume>(PVS, '', 'static-small');
   assert.equal(pv?.metadata.annotations?.['pv.kubernetes.io/bound-by-controller'], 'yes');
 
   await kubectl('delete', 'pvc', 'manual-claim');
-  await until('the PV Released', async () => (await get<PersistentVolume>(PVS, '', 'static-small'))?.status?.phase === 'Released');
+  await until(
+    'the PV Released',
+    async () => (await get<PersistentVolume>(PVS, '', 'static-small'))?.status?.phase === 'Released',
+  );
 });
 
 test('a claim without storageClassName uses the default class local-path', async () => {
@@ -159,14 +206,17 @@ spec:
   containers: [{name: c, image: busybox}]
   volumes: [{name: v, persistentVolumeClaim: {claimName: plain}}]
 `);
-  const claim = await until('the claim Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'plain'); return c?.status?.phase === 'Bound' ? c : undefined; });
+  const claim = await until('the claim Bound', async () => {
+    const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'plain');
+    return c?.status?.phase === 'Bound' ? c : undefined;
+  });
   const pv = await get<PersistentVolume>(PVS, '', claim.spec?.volumeName ?? '');
   assert.equal(pv?.spec?.storageClassName, 'local-path');
   // The retroactive default class (Kubernetes 1.28+): the controller writes it into the claim.
   assert.equal(claim.spec?.storageClassName, 'local-path');
 });
 
-test('VolumeBinding: the claim gets the scheduler\'s selected node; later pods of a bound local claim land on its node; a pod of a missing claim waits', async () => {
+test("VolumeBinding: the claim gets the scheduler's selected node; later pods of a bound local claim land on its node; a pod of a missing claim waits", async () => {
   await apply(`
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -180,7 +230,10 @@ spec:
   containers: [{name: c, image: busybox, resources: {requests: {cpu: 500m}}}]
   volumes: [{name: v, persistentVolumeClaim: {claimName: shared}}]
 `);
-  const first = await until('first scheduled', async () => { const p = await get<Pod>(PODS, 'default', 'first'); return p?.spec?.nodeName ? p : undefined; });
+  const first = await until('first scheduled', async () => {
+    const p = await get<Pod>(PODS, 'default', 'first');
+    return p?.spec?.nodeName ? p : undefined;
+  });
   const claim = await get<PersistentVolumeClaim>(PVCS, 'default', 'shared');
   assert.equal(claim?.metadata.annotations?.['volume.kubernetes.io/selected-node'], first.spec?.nodeName);
   assert.ok(claim?.spec?.volumeName, 'bound before the pod was bound (PreBind waits)');
@@ -194,7 +247,10 @@ spec:
   containers: [{name: c, image: busybox}]
   volumes: [{name: v, persistentVolumeClaim: {claimName: shared}}]
 `);
-    const p = await until(`${name} scheduled`, async () => { const x = await get<Pod>(PODS, 'default', name); return x?.spec?.nodeName ? x : undefined; });
+    const p = await until(`${name} scheduled`, async () => {
+      const x = await get<Pod>(PODS, 'default', name);
+      return x?.spec?.nodeName ? x : undefined;
+    });
     assert.equal(p.spec?.nodeName, first.spec?.nodeName);
   }
   await apply(`
@@ -206,7 +262,14 @@ spec:
   volumes: [{name: v, persistentVolumeClaim: {claimName: nowhere}}]
 `);
   const events = await until('FailedScheduling', async () => {
-    const out = await kubectl('get', 'events', '--field-selector', 'involvedObject.name=orphan-claim', '-o', 'jsonpath={.items[*].message}');
+    const out = await kubectl(
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=orphan-claim',
+      '-o',
+      'jsonpath={.items[*].message}',
+    );
     return out.includes('persistentvolumeclaim "nowhere" not found') ? out : undefined;
   });
   assert.match(events, /0\/2 nodes are available: persistentvolumeclaim "nowhere" not found/);
@@ -227,15 +290,26 @@ spec:
   containers: [{name: c, image: busybox}]
   volumes: [{name: v, persistentVolumeClaim: {claimName: guarded}}]
 `);
-  const claim = await until('guarded Bound', async () => { const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'guarded'); return c?.status?.phase === 'Bound' ? c : undefined; });
+  const claim = await until('guarded Bound', async () => {
+    const c = await get<PersistentVolumeClaim>(PVCS, 'default', 'guarded');
+    return c?.status?.phase === 'Bound' ? c : undefined;
+  });
   assert.deepEqual(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);
   const pvName = claim.spec?.volumeName ?? '';
-  assert.deepEqual((await get<PersistentVolume>(PVS, '', pvName))?.metadata.finalizers, ['kubernetes.io/pv-protection']);
+  assert.deepEqual((await get<PersistentVolume>(PVS, '', pvName))?.metadata.finalizers, [
+    'kubernetes.io/pv-protection',
+  ]);
   await kubectl('delete', 'pvc', 'guarded', '--wait=false');
   await new Promise((r) => setTimeout(r, 1500));
   const row = table(await kubectl('get', 'pvc', 'guarded')).find((r) => r.NAME === 'guarded');
   assert.equal(row?.STATUS, 'Terminating', 'kept while the pod uses it');
   await kubectl('delete', 'pod', 'guard');
-  await until('the claim gone', async () => (await get<PersistentVolumeClaim>(PVCS, 'default', 'guarded')) === undefined);
-  await until('its volume deleted (reclaim Delete, then pv-protection released)', async () => (await get<PersistentVolume>(PVS, '', pvName)) === undefined);
+  await until(
+    'the claim gone',
+    async () => (await get<PersistentVolumeClaim>(PVCS, 'default', 'guarded')) === undefined,
+  );
+  await until(
+    'its volume deleted (reclaim Delete, then pv-protection released)',
+    async () => (await get<PersistentVolume>(PVS, '', pvName)) === undefined,
+  );
 });

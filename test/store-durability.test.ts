@@ -17,13 +17,19 @@ it('SQLite store keeps every acknowledged write across kill -9', { timeout: 60_0
   const dir = mkdtempSync(join(tmpdir(), 'flotilla-durability-'));
   try {
     const dbPath = join(dir, 'db', 'state.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'fixtures', 'store-writer.ts'), dbPath, '32'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(here, 'fixtures', 'store-writer.ts'), dbPath, '32'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const acks = new Map<string, number>();
     let buffered = '';
     let killed = false;
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('close', (_code, signal) => resolve(signal)),
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split('\n');

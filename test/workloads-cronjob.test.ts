@@ -16,7 +16,11 @@ let client: KubeClient;
 let cluster: HollowCluster | undefined;
 
 before(async () => {
-  cluster = await startHollowCluster({ count: 2, namePrefix: 'hollow-', server: { env: { FLOTILLA_CRONJOB_CLOCK_SPEED: '30' } } });
+  cluster = await startHollowCluster({
+    count: 2,
+    namePrefix: 'hollow-',
+    server: { env: { FLOTILLA_CRONJOB_CLOCK_SPEED: '30' } },
+  });
   ({ server, client } = cluster);
 });
 
@@ -30,10 +34,21 @@ async function kubectlOk(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-interface JobList { items: { metadata: { name: string; ownerReferences?: { kind: string; name: string }[] }; status?: { conditions?: { type: string; status: string }[] } }[] }
+interface JobList {
+  items: {
+    metadata: { name: string; ownerReferences?: { kind: string; name: string }[] };
+    status?: { conditions?: { type: string; status: string }[] };
+  }[];
+}
 
 test('a CronJob `* * * * *` fires: Jobs <name>-<minutes> owned by it complete, status records the times, history is pruned, create job --from works', async () => {
-  await kubectlOk(['apply', '-f', await writeManifest(server, 'cronjob.yaml', `
+  await kubectlOk([
+    'apply',
+    '-f',
+    await writeManifest(
+      server,
+      'cronjob.yaml',
+      `
 apiVersion: batch/v1
 kind: CronJob
 metadata: {name: tick, namespace: default}
@@ -49,36 +64,69 @@ spec:
         spec:
           restartPolicy: Never
           containers: [{name: work, image: busybox, command: [date]}]
-`)]);
-  const completed = await eventually('two completed Jobs of the CronJob', async () => {
-    const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
-    const done = jobs.items.filter((j) => j.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === 'tick') && j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
-    return done.length >= 2 ? done : undefined;
-  }, 20_000);
+`,
+    ),
+  ]);
+  const completed = await eventually(
+    'two completed Jobs of the CronJob',
+    async () => {
+      const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
+      const done = jobs.items.filter(
+        (j) =>
+          j.metadata.ownerReferences?.some((o) => o.kind === 'CronJob' && o.name === 'tick') &&
+          j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'),
+      );
+      return done.length >= 2 ? done : undefined;
+    },
+    20_000,
+  );
   for (const j of completed) assert.match(j.metadata.name, /^tick-\d{8}$/);
-  const status = JSON.parse(await kubectlOk(['get', 'cronjob', 'tick', '-o', 'jsonpath={.status}'])) as { lastScheduleTime?: string; lastSuccessfulTime?: string };
+  const status = JSON.parse(await kubectlOk(['get', 'cronjob', 'tick', '-o', 'jsonpath={.status}'])) as {
+    lastScheduleTime?: string;
+    lastSuccessfulTime?: string;
+  };
   assert.ok(status.lastScheduleTime, 'lastScheduleTime set');
   assert.ok(status.lastSuccessfulTime, 'lastSuccessfulTime set');
   const table = parseTable(await kubectlOk(['get', 'cronjobs']));
-  assert.deepEqual(table.records.map((r) => [r.NAME, r.SCHEDULE, r.SUSPEND]), [['tick', '* * * * *', 'False']]);
+  assert.deepEqual(
+    table.records.map((r) => [r.NAME, r.SCHEDULE, r.SUSPEND]),
+    [['tick', '* * * * *', 'False']],
+  );
   assert.notEqual(table.records[0]['LAST SCHEDULE'], '<none>');
   const describe = await kubectlOk(['describe', 'cronjob', 'tick']);
   assert.match(describe, /SuccessfulCreate\s+.*Created job tick-\d+/);
   assert.match(describe, /SawCompletedJob\s+.*Saw completed job: tick-\d+, status: Complete/);
 
   // History: at most successfulJobsHistoryLimit (2) completed Jobs remain once a few more have run.
-  await eventually('history pruned to 2', async () => {
-    const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
-    const done = jobs.items.filter((j) => j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'));
-    return done.length === 2 && /SuccessfulDelete\s+.*Deleted job tick-/.test(await kubectlOk(['describe', 'cronjob', 'tick'])) ? true : undefined;
-  }, 15_000);
+  await eventually(
+    'history pruned to 2',
+    async () => {
+      const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
+      const done = jobs.items.filter((j) =>
+        j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True'),
+      );
+      return done.length === 2 &&
+        /SuccessfulDelete\s+.*Deleted job tick-/.test(await kubectlOk(['describe', 'cronjob', 'tick']))
+        ? true
+        : undefined;
+    },
+    15_000,
+  );
 
   // Suspend stops new Jobs; `kubectl create job --from=cronjob/tick` still makes one by hand.
   await kubectlOk(['patch', 'cronjob', 'tick', '--type=merge', '-p', '{"spec":{"suspend":true}}']);
   await kubectlOk(['create', 'job', 'by-hand', '--from=cronjob/tick']);
   await kubectlOk(['wait', '--for=condition=complete', 'job/by-hand', '--timeout=20s']);
-  const before = (await kubectlOk(['get', 'jobs', '-o', 'name'])).trim().split('\n').filter((n) => n.startsWith('job.batch/tick-')).sort();
+  const before = (await kubectlOk(['get', 'jobs', '-o', 'name']))
+    .trim()
+    .split('\n')
+    .filter((n) => n.startsWith('job.batch/tick-'))
+    .sort();
   await new Promise((r) => setTimeout(r, 3000));
-  const afterSuspend = (await kubectlOk(['get', 'jobs', '-o', 'name'])).trim().split('\n').filter((n) => n.startsWith('job.batch/tick-')).sort();
+  const afterSuspend = (await kubectlOk(['get', 'jobs', '-o', 'name']))
+    .trim()
+    .split('\n')
+    .filter((n) => n.startsWith('job.batch/tick-'))
+    .sort();
   assert.deepEqual(afterSuspend, before, 'no new Jobs while suspended');
 });

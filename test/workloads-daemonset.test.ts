@@ -26,7 +26,15 @@ const hollows: HollowNodes[] = [];
 const log = pino({ level: 'warn' });
 
 function hollowNodes(count: number, firstIndex: number): HollowNodes {
-  const h = new HollowNodes({ client, log, count, firstIndex, namePrefix: 'ds-node-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 });
+  const h = new HollowNodes({
+    client,
+    log,
+    count,
+    firstIndex,
+    namePrefix: 'ds-node-',
+    leaseRenewIntervalMs: 1000,
+    statusSyncIntervalMs: 1000,
+  });
   hollows.push(h);
   return h;
 }
@@ -45,13 +53,19 @@ after(async () => {
   await server?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> => waitUntil(what, fn, { timeoutMs });
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });
   if (r.code !== 0) {
     const state = await server.kubectl(['get', 'ds,pods,controllerrevisions', '-o', 'wide']);
-    const logs = server.output().stderr.split('\n').filter((l) => /"level":(4|5)0/.test(l)).slice(-20).join('\n');
+    const logs = server
+      .output()
+      .stderr.split('\n')
+      .filter((l) => /"level":(4|5)0/.test(l))
+      .slice(-20)
+      .join('\n');
     assert.fail(`kubectl ${args.join(' ')}: ${r.stderr}${r.stdout}\n--- state\n${state.stdout}\n--- warnings\n${logs}`);
   }
   return r.stdout;
@@ -64,7 +78,10 @@ async function agentPods(): Promise<(KubeObject & Pod)[]> {
 
 /** node -> image of its running pods, e.g. `ds-node-0=busybox:1`, sorted. */
 async function placement(): Promise<string[]> {
-  return (await agentPods()).filter((p) => p.status?.phase === 'Running').map((p) => `${p.spec?.nodeName}=${p.spec?.containers[0]?.image}`).sort();
+  return (await agentPods())
+    .filter((p) => p.status?.phase === 'Running')
+    .map((p) => `${p.spec?.nodeName}=${p.spec?.containers[0]?.image}`)
+    .sort();
 }
 
 const MANIFEST = `
@@ -85,14 +102,23 @@ spec:
 
 test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set image + rollout status, a deleted node loses its pod', async () => {
   await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST }).then((r) => assert.equal(r.code, 0, r.stderr));
-  assert.match(await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s'), /daemon set "agent" successfully rolled out/);
+  assert.match(
+    await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s'),
+    /daemon set "agent" successfully rolled out/,
+  );
   assert.deepEqual(await placement(), ['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1']);
   const [pod] = await agentPods();
-  assert.deepEqual(pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
-    [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [pod.spec?.nodeName] }] }]);
+  assert.deepEqual(
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms,
+    [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [pod.spec?.nodeName] }] }],
+  );
   assert.deepEqual(pod.spec?.tolerations?.map((t) => `${t.key}:${t.effect}`).sort(), [
-    'node.kubernetes.io/disk-pressure:NoSchedule', 'node.kubernetes.io/memory-pressure:NoSchedule', 'node.kubernetes.io/not-ready:NoExecute',
-    'node.kubernetes.io/pid-pressure:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute', 'node.kubernetes.io/unschedulable:NoSchedule',
+    'node.kubernetes.io/disk-pressure:NoSchedule',
+    'node.kubernetes.io/memory-pressure:NoSchedule',
+    'node.kubernetes.io/not-ready:NoExecute',
+    'node.kubernetes.io/pid-pressure:NoSchedule',
+    'node.kubernetes.io/unreachable:NoExecute',
+    'node.kubernetes.io/unschedulable:NoSchedule',
   ]);
   assert.match(pod.metadata.labels?.['controller-revision-hash'] ?? '', /^\w+$/);
   assert.ok(pod.metadata.labels?.['pod-template-generation']);
@@ -103,63 +129,134 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
   await fourth.registerAll();
   fourth.start();
   await until('a pod on ds-node-3', async () => (await placement()).length === 4);
-  assert.deepEqual(await placement(), ['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1', 'ds-node-3=busybox:1']);
+  assert.deepEqual(await placement(), [
+    'ds-node-0=busybox:1',
+    'ds-node-1=busybox:1',
+    'ds-node-2=busybox:1',
+    'ds-node-3=busybox:1',
+  ]);
   await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
 
   // set image: each node's pod is replaced (maxUnavailable 1: never two nodes without a ready pod), then rollout status succeeds.
   const readyByNode = new Map<string, Set<string>>();
   for (const p of await agentPods()) readyByNode.set(p.spec?.nodeName ?? '', new Set([p.metadata.name ?? '']));
   let maxUnready = 0;
-  const watch = client.watch<KubeObject & Pod>(PODS, 'default', { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion }, (ev) => {
-    const p = ev.object;
-    const node = p.spec?.nodeName;
-    if (!node || !readyByNode.has(node)) return;
-    const isReady = ev.type !== 'DELETED' && !p.metadata.deletionTimestamp && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
-    const set = readyByNode.get(node) as Set<string>;
-    if (isReady) set.add(p.metadata.name ?? ''); else set.delete(p.metadata.name ?? '');
-    maxUnready = Math.max(maxUnready, [...readyByNode.values()].filter((s) => s.size === 0).length);
-  });
+  const watch = client.watch<KubeObject & Pod>(
+    PODS,
+    'default',
+    { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion },
+    (ev) => {
+      const p = ev.object;
+      const node = p.spec?.nodeName;
+      if (!node || !readyByNode.has(node)) return;
+      const isReady =
+        ev.type !== 'DELETED' &&
+        !p.metadata.deletionTimestamp &&
+        (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+      const set = readyByNode.get(node) as Set<string>;
+      if (isReady) set.add(p.metadata.name ?? '');
+      else set.delete(p.metadata.name ?? '');
+      maxUnready = Math.max(maxUnready, [...readyByNode.values()].filter((s) => s.size === 0).length);
+    },
+  );
   try {
     await kubectl('set', 'image', 'ds/agent', 'c=busybox:2');
-    assert.match(await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s'), /daemon set "agent" successfully rolled out/);
+    assert.match(
+      await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s'),
+      /daemon set "agent" successfully rolled out/,
+    );
   } finally {
     watch.stop();
   }
   assert.equal(maxUnready, 1, 'one node at a time');
-  await until('every node on busybox:2', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:2', 'ds-node-1=busybox:2', 'ds-node-2=busybox:2', 'ds-node-3=busybox:2']));
-  const ds = JSON.parse(await kubectl('get', 'ds', 'agent', '-o', 'json')) as { metadata: { generation: number }; status: Record<string, number> };
+  await until(
+    'every node on busybox:2',
+    async () =>
+      JSON.stringify(await placement()) ===
+      JSON.stringify(['ds-node-0=busybox:2', 'ds-node-1=busybox:2', 'ds-node-2=busybox:2', 'ds-node-3=busybox:2']),
+  );
+  const ds = JSON.parse(await kubectl('get', 'ds', 'agent', '-o', 'json')) as {
+    metadata: { generation: number };
+    status: Record<string, number>;
+  };
   assert.equal(ds.status.observedGeneration, ds.metadata.generation);
-  assert.deepEqual([ds.status.desiredNumberScheduled, ds.status.currentNumberScheduled, ds.status.numberReady, ds.status.numberAvailable, ds.status.updatedNumberScheduled, ds.status.numberMisscheduled],
-    [4, 4, 4, 4, 4, 0]);
-  const revisions = await kubectl('get', 'controllerrevisions', '-o', 'custom-columns=NAME:.metadata.name,REV:.revision', '--no-headers');
-  assert.deepEqual(revisions.trim().split('\n').map((l) => l.replace(/^agent-\w+\s+/, '')).sort(), ['1', '2']);
+  assert.deepEqual(
+    [
+      ds.status.desiredNumberScheduled,
+      ds.status.currentNumberScheduled,
+      ds.status.numberReady,
+      ds.status.numberAvailable,
+      ds.status.updatedNumberScheduled,
+      ds.status.numberMisscheduled,
+    ],
+    [4, 4, 4, 4, 4, 0],
+  );
+  const revisions = await kubectl(
+    'get',
+    'controllerrevisions',
+    '-o',
+    'custom-columns=NAME:.metadata.name,REV:.revision',
+    '--no-headers',
+  );
+  assert.deepEqual(
+    revisions
+      .trim()
+      .split('\n')
+      .map((l) => l.replace(/^agent-\w+\s+/, ''))
+      .sort(),
+    ['1', '2'],
+  );
 
   // History and undo read the ControllerRevisions.
   assert.match(await kubectl('rollout', 'history', 'ds/agent'), /REVISION\s+CHANGE-CAUSE\n1\s+<none>\n2\s+<none>/);
   assert.match(await kubectl('rollout', 'undo', 'ds/agent'), /rolled back/);
   await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
-  await until('back on busybox:1', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1', 'ds-node-3=busybox:1']));
+  await until(
+    'back on busybox:1',
+    async () =>
+      JSON.stringify(await placement()) ===
+      JSON.stringify(['ds-node-0=busybox:1', 'ds-node-1=busybox:1', 'ds-node-2=busybox:1', 'ds-node-3=busybox:1']),
+  );
 
   // maxSurge 1, maxUnavailable 0: a new pod starts beside the old one; no node is ever without a ready pod.
   for (const n of readyByNode.keys()) readyByNode.set(n, new Set());
   for (const p of await agentPods()) readyByNode.get(p.spec?.nodeName ?? '')?.add(p.metadata.name ?? '');
   maxUnready = 0;
   let maxPerNode = 0;
-  const watch2 = client.watch<KubeObject & Pod>(PODS, 'default', { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion }, (ev) => {
-    const p = ev.object;
-    const node = p.spec?.nodeName;
-    if (!node || !readyByNode.has(node)) return;
-    const isReady = ev.type !== 'DELETED' && !p.metadata.deletionTimestamp && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
-    const set = readyByNode.get(node) as Set<string>;
-    if (isReady) set.add(p.metadata.name ?? ''); else set.delete(p.metadata.name ?? '');
-    maxUnready = Math.max(maxUnready, [...readyByNode.values()].filter((x) => x.size === 0).length);
-    maxPerNode = Math.max(maxPerNode, ...[...readyByNode.values()].map((x) => x.size));
-  });
+  const watch2 = client.watch<KubeObject & Pod>(
+    PODS,
+    'default',
+    { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion },
+    (ev) => {
+      const p = ev.object;
+      const node = p.spec?.nodeName;
+      if (!node || !readyByNode.has(node)) return;
+      const isReady =
+        ev.type !== 'DELETED' &&
+        !p.metadata.deletionTimestamp &&
+        (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+      const set = readyByNode.get(node) as Set<string>;
+      if (isReady) set.add(p.metadata.name ?? '');
+      else set.delete(p.metadata.name ?? '');
+      maxUnready = Math.max(maxUnready, [...readyByNode.values()].filter((x) => x.size === 0).length);
+      maxPerNode = Math.max(maxPerNode, ...[...readyByNode.values()].map((x) => x.size));
+    },
+  );
   try {
-    await kubectl('patch', 'ds/agent', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}');
+    await kubectl(
+      'patch',
+      'ds/agent',
+      '-p',
+      '{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}',
+    );
     await kubectl('set', 'image', 'ds/agent', 'c=busybox:3');
     await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
-    await until('every node on busybox:3', async () => JSON.stringify(await placement()) === JSON.stringify(['ds-node-0=busybox:3', 'ds-node-1=busybox:3', 'ds-node-2=busybox:3', 'ds-node-3=busybox:3']));
+    await until(
+      'every node on busybox:3',
+      async () =>
+        JSON.stringify(await placement()) ===
+        JSON.stringify(['ds-node-0=busybox:3', 'ds-node-1=busybox:3', 'ds-node-2=busybox:3', 'ds-node-3=busybox:3']),
+    );
   } finally {
     watch2.stop();
   }
@@ -171,5 +268,8 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
   await client.delete(NODES, '', 'ds-node-3');
   await until('pod of ds-node-3 gone', async () => (await agentPods()).length === 3);
   await kubectl('rollout', 'status', 'ds/agent', '--timeout=30s');
-  assert.match(await kubectl('get', 'events', '--field-selector', 'involvedObject.kind=DaemonSet'), /SuccessfulCreate\s+daemonset\/agent\s+Created pod: agent-\w+/);
+  assert.match(
+    await kubectl('get', 'events', '--field-selector', 'involvedObject.kind=DaemonSet'),
+    /SuccessfulCreate\s+daemonset\/agent\s+Created pod: agent-\w+/,
+  );
 });

@@ -20,7 +20,15 @@ let hollow: HollowNodes;
 before(async () => {
   server = await startTestServer({ datastore: 'memory' });
   client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
-  hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: 4, namePrefix: 'hollow-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000, podStartDelayMs: 4000 });
+  hollow = new HollowNodes({
+    client,
+    log: pino({ level: 'warn' }),
+    count: 4,
+    namePrefix: 'hollow-',
+    leaseRenewIntervalMs: 1000,
+    statusSyncIntervalMs: 1000,
+    podStartDelayMs: 4000,
+  });
   await hollow.registerAll();
   hollow.start();
 });
@@ -42,14 +50,26 @@ async function kubectlOk(args: string[]): Promise<string> {
   return r.out;
 }
 
-interface PodList { items: { metadata: { name: string }; spec: { nodeName?: string }; status: { conditions?: { type: string; status: string }[] } }[] }
+interface PodList {
+  items: {
+    metadata: { name: string };
+    spec: { nodeName?: string };
+    status: { conditions?: { type: string; status: string }[] };
+  }[];
+}
 
 async function pdbStatus(): Promise<Record<string, unknown>> {
   return JSON.parse(await kubectlOk(['get', 'pdb', 'web', '-o', 'jsonpath={.status}'])) as Record<string, unknown>;
 }
 
 test('drain evicts within the budget: the next node waits until the replacement is Ready elsewhere', async () => {
-  await kubectlOk(['apply', '-f', await writeManifest(server, 'web.yaml', `
+  await kubectlOk([
+    'apply',
+    '-f',
+    await writeManifest(
+      server,
+      'web.yaml',
+      `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: default}
@@ -72,14 +92,23 @@ metadata: {name: web, namespace: default}
 spec:
   minAvailable: 2
   selector: {matchLabels: {app: web}}
-`)]);
+`,
+    ),
+  ]);
   await kubectlOk(['rollout', 'status', 'deployment/web', '--timeout=20s']);
-  await eventually('PDB allows 1', async () => {
-    const s = await pdbStatus();
-    return s.disruptionsAllowed === 1 && s.currentHealthy === 3 ? s : undefined;
-  }, 10_000);
+  await eventually(
+    'PDB allows 1',
+    async () => {
+      const s = await pdbStatus();
+      return s.disruptionsAllowed === 1 && s.currentHealthy === 3 ? s : undefined;
+    },
+    10_000,
+  );
   const table = parseTable(await kubectlOk(['get', 'pdb']));
-  assert.deepEqual(table.records.map((r) => [r.NAME, r['MIN AVAILABLE'], r['MAX UNAVAILABLE'], r['ALLOWED DISRUPTIONS']]), [['web', '2', 'N/A', '1']]);
+  assert.deepEqual(
+    table.records.map((r) => [r.NAME, r['MIN AVAILABLE'], r['MAX UNAVAILABLE'], r['ALLOWED DISRUPTIONS']]),
+    [['web', '2', 'N/A', '1']],
+  );
 
   const pods = JSON.parse(await kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList;
   const used = pods.items.map((p) => p.spec.nodeName ?? '').sort();
@@ -96,16 +125,27 @@ spec:
   assert.equal(drainSecond.code, 0, drainSecond.out);
   assert.match(drainSecond.out, /Cannot evict pod as it would violate the pod's disruption budget/);
   assert.match(drainSecond.out, new RegExp(`node/${second} drained`));
-  assert.ok(Date.now() - started >= 4000, 'the second eviction was retried after kubectl\'s 5 s back-off');
+  assert.ok(Date.now() - started >= 4000, "the second eviction was retried after kubectl's 5 s back-off");
 
   const after = JSON.parse(await kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList;
   const ready = after.items.filter((p) => p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  assert.deepEqual(ready.map((p) => p.spec.nodeName).sort(), [free, used[2]].sort(), 'the first replacement runs on the free node');
+  assert.deepEqual(
+    ready.map((p) => p.spec.nodeName).sort(),
+    [free, used[2]].sort(),
+    'the first replacement runs on the free node',
+  );
   // The second replacement has nowhere to go (two nodes cordoned, anti-affinity), so the budget is exhausted.
-  const s = await eventually('PDB recomputed', async () => {
-    const st = await pdbStatus();
-    return st.currentHealthy === 2 && st.expectedPods === 3 ? st : undefined;
-  }, 10_000);
+  const s = await eventually(
+    'PDB recomputed',
+    async () => {
+      const st = await pdbStatus();
+      return st.currentHealthy === 2 && st.expectedPods === 3 ? st : undefined;
+    },
+    10_000,
+  );
   assert.deepEqual([s.desiredHealthy, s.disruptionsAllowed], [2, 0]);
-  assert.deepEqual((s.conditions as { type: string; status: string; reason: string }[]).map((c) => [c.type, c.status, c.reason]), [['DisruptionAllowed', 'False', 'InsufficientPods']]);
+  assert.deepEqual(
+    (s.conditions as { type: string; status: string; reason: string }[]).map((c) => [c.type, c.status, c.reason]),
+    [['DisruptionAllowed', 'False', 'InsufficientPods']],
+  );
 });

@@ -19,9 +19,19 @@ let hollow: HollowNodes | undefined;
 let stats: HollowStats | undefined;
 
 before(async () => {
-  server = await startTestServer({ datastore: 'memory', env: { FLOTILLA_HPA_SYNC_PERIOD_MS: '1000', FLOTILLA_METRICS_TTL_MS: '500' } });
+  server = await startTestServer({
+    datastore: 'memory',
+    env: { FLOTILLA_HPA_SYNC_PERIOD_MS: '1000', FLOTILLA_METRICS_TTL_MS: '500' },
+  });
   client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
-  ({ hollow, stats } = await startHollowNodesWithStats({ client, log: pino({ level: 'warn' }), count: 2, namePrefix: 'hpa-node-', leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 }));
+  ({ hollow, stats } = await startHollowNodesWithStats({
+    client,
+    log: pino({ level: 'warn' }),
+    count: 2,
+    namePrefix: 'hpa-node-',
+    leaseRenewIntervalMs: 1000,
+    statusSyncIntervalMs: 1000,
+  }));
 });
 
 after(async () => {
@@ -37,7 +47,8 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true });
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true });
 
 const DEPLOYMENT = `
 apiVersion: apps/v1
@@ -55,7 +66,8 @@ spec:
         resources: {requests: {cpu: 100m, memory: 64Mi}}
 `;
 
-const replicas = async (): Promise<number> => Number(await kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']));
+const replicas = async (): Promise<number> =>
+  Number(await kubectl(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.replicas}']));
 
 test('kubectl autoscale, get hpa, scale up on raised usage, scale down after the stabilization window', async () => {
   await kubectl(['apply', '-f', '-'], DEPLOYMENT);
@@ -73,29 +85,73 @@ test('kubectl autoscale, get hpa, scale up on raised usage, scale down after the
   await kubectl(['annotate', 'pods', '-l', 'app=web', 'flotilla.dev/fake-cpu=90m', '--overwrite']);
   await until('scaled up to 2', async () => (await replicas()) === 2);
   const events = await until('SuccessfulRescale event', async () => {
-    const out = await kubectl(['get', 'events', '--field-selector', 'reason=SuccessfulRescale', '-o', 'jsonpath={.items[*].message}']);
+    const out = await kubectl([
+      'get',
+      'events',
+      '--field-selector',
+      'reason=SuccessfulRescale',
+      '-o',
+      'jsonpath={.items[*].message}',
+    ]);
     return out.includes('New size: 2') && out;
   });
   assert.match(events, /New size: 2; reason: cpu resource utilization \(percentage of request\) above target/);
-  await until('two pods running', async () => (await kubectl(['get', 'pods', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'name'])).trim().split('\n').length === 2);
+  await until(
+    'two pods running',
+    async () =>
+      (await kubectl(['get', 'pods', '-l', 'app=web', '--field-selector=status.phase=Running', '-o', 'name']))
+        .trim()
+        .split('\n').length === 2,
+  );
   await until('hpa at 50%, desired 2', async () => {
-    const hpa = JSON.parse(await kubectl(['get', 'hpa.v2.autoscaling', 'web', '-o', 'json'])) as { status: { desiredReplicas: number; currentMetrics?: { resource?: { current: { averageUtilization?: number } } }[] } };
-    return hpa.status.desiredReplicas === 2 && hpa.status.currentMetrics?.[0]?.resource?.current.averageUtilization === 50;
+    const hpa = JSON.parse(await kubectl(['get', 'hpa.v2.autoscaling', 'web', '-o', 'json'])) as {
+      status: {
+        desiredReplicas: number;
+        currentMetrics?: { resource?: { current: { averageUtilization?: number } } }[];
+      };
+    };
+    return (
+      hpa.status.desiredReplicas === 2 && hpa.status.currentMetrics?.[0]?.resource?.current.averageUtilization === 50
+    );
   });
   await new Promise((r) => setTimeout(r, 2500));
   assert.equal(await replicas(), 2, 'within tolerance: stays at 2');
 
   // A short scale-down window in behavior, then lower the usage: 5% -> ceil(2 x 0.1) = 1 after 3 s.
-  await kubectl(['patch', 'hpa', 'web', '--type=merge', '-p', '{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":3}}}}']);
-  const v2 = JSON.parse(await kubectl(['get', 'hpa.v2.autoscaling', 'web', '-o', 'json'])) as { spec: { behavior: { scaleDown: { stabilizationWindowSeconds: number; policies: unknown[] }; scaleUp: { policies: unknown[] } } } };
+  await kubectl([
+    'patch',
+    'hpa',
+    'web',
+    '--type=merge',
+    '-p',
+    '{"spec":{"behavior":{"scaleDown":{"stabilizationWindowSeconds":3}}}}',
+  ]);
+  const v2 = JSON.parse(await kubectl(['get', 'hpa.v2.autoscaling', 'web', '-o', 'json'])) as {
+    spec: {
+      behavior: {
+        scaleDown: { stabilizationWindowSeconds: number; policies: unknown[] };
+        scaleUp: { policies: unknown[] };
+      };
+    };
+  };
   assert.equal(v2.spec.behavior.scaleDown.stabilizationWindowSeconds, 3);
   assert.ok(v2.spec.behavior.scaleUp.policies.length === 2, 'scale-up rules defaulted');
   const lowered = Date.now();
   await kubectl(['annotate', 'pods', '-l', 'app=web', 'flotilla.dev/fake-cpu=5m', '--overwrite']);
   await until('hpa sees 5%', async () => /cpu: 5%\/50%/.test(await kubectl(['get', 'hpa', 'web'])));
   await until('scaled down to 1', async () => (await replicas()) === 1, 40_000);
-  assert.ok(Date.now() - lowered >= 2500, `scaled down after ${Date.now() - lowered} ms: the 3 s window was not honoured`);
-  const all = await kubectl(['get', 'events', '--field-selector', 'reason=SuccessfulRescale', '-o', 'jsonpath={.items[*].message}']);
+  assert.ok(
+    Date.now() - lowered >= 2500,
+    `scaled down after ${Date.now() - lowered} ms: the 3 s window was not honoured`,
+  );
+  const all = await kubectl([
+    'get',
+    'events',
+    '--field-selector',
+    'reason=SuccessfulRescale',
+    '-o',
+    'jsonpath={.items[*].message}',
+  ]);
   assert.match(all, /New size: 1; reason: All metrics below target/);
   const described = await kubectl(['describe', 'hpa', 'web']);
   assert.match(described, /AbleToScale\s+True/);

@@ -12,10 +12,20 @@ import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster
 
 let cluster: HollowCluster;
 
-before(async () => { cluster = await startHollowCluster({ count: 3, namePrefix: 'nf-' }); });
-after(async () => { await cluster?.stop(); });
+before(async () => {
+  cluster = await startHollowCluster({ count: 3, namePrefix: 'nf-' });
+});
+after(async () => {
+  await cluster?.stop();
+});
 
-interface PodList { items: { metadata: { name: string; deletionTimestamp?: string }; spec: { nodeName?: string }; status: { phase?: string } }[] }
+interface PodList {
+  items: {
+    metadata: { name: string; deletionTimestamp?: string };
+    spec: { nodeName?: string };
+    status: { phase?: string };
+  }[];
+}
 
 async function kubectlOk(args: string[]): Promise<string> {
   const r = await cluster.server.kubectl(args, { timeoutMs: 40_000 });
@@ -24,10 +34,18 @@ async function kubectlOk(args: string[]): Promise<string> {
 }
 
 const livePods = async (): Promise<PodList['items']> =>
-  (JSON.parse(await kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items.filter((p) => !p.metadata.deletionTimestamp);
+  (JSON.parse(await kubectlOk(['get', 'pods', '-l', 'app=web', '-o', 'json'])) as PodList).items.filter(
+    (p) => !p.metadata.deletionTimestamp,
+  );
 
 test('a node killed under a Deployment: its pods are replaced on the other nodes, and the Deployment is available again', async () => {
-  await kubectlOk(['apply', '-f', await writeManifest(cluster.server, 'web.yaml', `
+  await kubectlOk([
+    'apply',
+    '-f',
+    await writeManifest(
+      cluster.server,
+      'web.yaml',
+      `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: default}
@@ -39,7 +57,9 @@ spec:
     spec:
       topologySpreadConstraints: [{maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app: web}}}]
       containers: [{name: web, image: busybox}]
-`)]);
+`,
+    ),
+  ]);
   await kubectlOk(['rollout', 'status', 'deployment/web', '--timeout=60s']);
   const before = await livePods();
   const victims = before.filter((p) => p.spec.nodeName === 'nf-1').map((p) => p.metadata.name);
@@ -49,14 +69,32 @@ spec:
 
   const killedAt = Date.now();
   await cluster.hollow.stopNode('nf-1');
-  await eventually('nf-1 NotReady', async () => (await kubectlOk(['get', 'node', 'nf-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])).trim() === 'Unknown', 30_000);
-  const pods = await eventually('6 Running pods, none on nf-1', async () => {
-    const live = await livePods();
-    return live.length === 6 && live.every((p) => p.status.phase === 'Running' && p.spec.nodeName !== 'nf-1') ? live : undefined;
-  }, 40_000);
+  await eventually(
+    'nf-1 NotReady',
+    async () =>
+      (
+        await kubectlOk(['get', 'node', 'nf-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])
+      ).trim() === 'Unknown',
+    30_000,
+  );
+  const pods = await eventually(
+    '6 Running pods, none on nf-1',
+    async () => {
+      const live = await livePods();
+      return live.length === 6 && live.every((p) => p.status.phase === 'Running' && p.spec.nodeName !== 'nf-1')
+        ? live
+        : undefined;
+    },
+    40_000,
+  );
   const replacedMs = Date.now() - killedAt;
   for (const v of victims) assert.ok(!pods.some((p) => p.metadata.name === v), `${v} replaced`);
   assert.deepEqual([...new Set(pods.map((p) => p.spec.nodeName))].sort(), ['nf-0', 'nf-2']);
-  await eventually('deployment available', async () => (await kubectlOk(['get', 'deploy', 'web', '-o', 'jsonpath={.status.availableReplicas}'])).trim() === '6', 20_000);
+  await eventually(
+    'deployment available',
+    async () =>
+      (await kubectlOk(['get', 'deploy', 'web', '-o', 'jsonpath={.status.availableReplicas}'])).trim() === '6',
+    20_000,
+  );
   process.stdout.write(`replacements Running ${replacedMs} ms after the node died (default timings)\n`);
 });

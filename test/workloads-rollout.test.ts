@@ -32,45 +32,95 @@ after(async () => {
   await api.close();
 });
 
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> =>
+  waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
 
-type Status = { replicas?: number; updatedReplicas?: number; availableReplicas?: number; readyReplicas?: number; observedGeneration?: number; conditions?: { type: string; status: string; reason: string }[] };
+type Status = {
+  replicas?: number;
+  updatedReplicas?: number;
+  availableReplicas?: number;
+  readyReplicas?: number;
+  observedGeneration?: number;
+  conditions?: { type: string; status: string; reason: string }[];
+};
 
 async function rolledOut(name: string): Promise<KubeObject | false> {
   const d = await client.get(DEPLOY, 'default', name);
   const s = (d.status ?? {}) as Status;
   const want = (d.spec as { replicas: number }).replicas;
-  return (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) && s.updatedReplicas === want && s.replicas === want && s.availableReplicas === want && d;
+  return (
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0) &&
+    s.updatedReplicas === want &&
+    s.replicas === want &&
+    s.availableReplicas === want &&
+    d
+  );
 }
 
 const rsOf = async (app: string) => (await client.list(RS, 'default', { labelSelector: `app=${app}` })).items;
 
 test('a Deployment rolls out, rolls forward with a new ReplicaSet and records revisions', async () => {
   const d = await client.create(DEPLOY, 'default', {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
-    spec: { replicas: 3, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: {
+      replicas: 3,
+      selector: { matchLabels: { app: 'web' } },
+      template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } },
+    },
   });
   const done = await until('first rollout', () => rolledOut('web'));
   assert.equal(done.metadata.annotations?.['deployment.kubernetes.io/revision'], '1');
   const conds = ((done.status ?? {}) as Status).conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`);
-  assert.deepEqual(conds?.sort(), ['Available=True/MinimumReplicasAvailable', 'Progressing=True/NewReplicaSetAvailable']);
+  assert.deepEqual(conds?.sort(), [
+    'Available=True/MinimumReplicasAvailable',
+    'Progressing=True/NewReplicaSetAvailable',
+  ]);
   const [rs1] = await rsOf('web');
   const hash = rs1.metadata.labels?.['pod-template-hash'] ?? '';
   assert.equal(rs1.metadata.name, `web-${hash}`);
-  assert.deepEqual(rs1.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: d.metadata.uid, controller: true, blockOwnerDeletion: true }]);
-  assert.deepEqual((rs1.spec as { selector: unknown }).selector, { matchLabels: { app: 'web', 'pod-template-hash': hash } });
+  assert.deepEqual(rs1.metadata.ownerReferences, [
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      name: 'web',
+      uid: d.metadata.uid,
+      controller: true,
+      blockOwnerDeletion: true,
+    },
+  ]);
+  assert.deepEqual((rs1.spec as { selector: unknown }).selector, {
+    matchLabels: { app: 'web', 'pod-template-hash': hash },
+  });
   assert.equal(rs1.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '3');
   assert.equal(rs1.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '4');
 
-  await client.patch(DEPLOY, 'default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } } });
+  await client.patch(DEPLOY, 'default', 'web', 'merge', {
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } },
+  });
   await until('second rollout', async () => (await rolledOut('web')) && (await rsOf('web')).length === 2);
   const rss = await rsOf('web');
-  const byRev = Object.fromEntries(rss.map((r) => [r.metadata.annotations?.['deployment.kubernetes.io/revision'], (r.spec as { replicas: number }).replicas]));
+  const byRev = Object.fromEntries(
+    rss.map((r) => [
+      r.metadata.annotations?.['deployment.kubernetes.io/revision'],
+      (r.spec as { replicas: number }).replicas,
+    ]),
+  );
   assert.deepEqual(byRev, { 1: 0, 2: 3 });
 
   // Back to the first template (what `kubectl rollout undo` does): the old ReplicaSet is reused as revision 3.
-  await client.patch(DEPLOY, 'default', 'web', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } } });
-  await until('rollback', async () => (await rolledOut('web')) && (await client.get(RS, 'default', rs1.metadata.name ?? '')).metadata.annotations?.['deployment.kubernetes.io/revision'] === '3');
+  await client.patch(DEPLOY, 'default', 'web', 'merge', {
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } },
+  });
+  await until(
+    'rollback',
+    async () =>
+      (await rolledOut('web')) &&
+      (await client.get(RS, 'default', rs1.metadata.name ?? '')).metadata.annotations?.[
+        'deployment.kubernetes.io/revision'
+      ] === '3',
+  );
   const back = await client.get(RS, 'default', rs1.metadata.name ?? '');
   assert.equal(back.metadata.annotations?.['deployment.kubernetes.io/revision-history'], '1');
   assert.equal((back.spec as { replicas: number }).replicas, 3);
@@ -79,28 +129,51 @@ test('a Deployment rolls out, rolls forward with a new ReplicaSet and records re
 
 test('Recreate: old pods are gone before new ones are created', async () => {
   await client.create(DEPLOY, 'default', {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'rec' },
-    spec: { replicas: 2, strategy: { type: 'Recreate' }, selector: { matchLabels: { app: 'rec' } }, template: { metadata: { labels: { app: 'rec' } }, spec: { containers: [{ name: 'c', image: 'a' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'rec' },
+    spec: {
+      replicas: 2,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: { app: 'rec' } },
+      template: { metadata: { labels: { app: 'rec' } }, spec: { containers: [{ name: 'c', image: 'a' }] } },
+    },
   });
   await until('first rollout', () => rolledOut('rec'));
-  await client.patch(DEPLOY, 'default', 'rec', 'merge', { spec: { template: { spec: { containers: [{ name: 'c', image: 'b' }] } } } });
+  await client.patch(DEPLOY, 'default', 'rec', 'merge', {
+    spec: { template: { spec: { containers: [{ name: 'c', image: 'b' }] } } },
+  });
   await until('recreated', () => rolledOut('rec'));
   const pods = (await client.list(PODS, 'default', { labelSelector: 'app=rec' })).items;
-  assert.deepEqual(pods.map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image), ['b', 'b']);
+  assert.deepEqual(
+    pods.map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image),
+    ['b', 'b'],
+  );
 });
 
 test('a rollout whose pods never become ready exceeds its progress deadline', async () => {
   const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
   await client.create(NS, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stuck' } });
   await client.create(DEPLOY, 'stuck', {
-    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'slow' },
-    spec: { replicas: 1, progressDeadlineSeconds: 1, selector: { matchLabels: { app: 'slow' } }, template: { metadata: { labels: { app: 'slow' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } },
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'slow' },
+    spec: {
+      replicas: 1,
+      progressDeadlineSeconds: 1,
+      selector: { matchLabels: { app: 'slow' } },
+      template: { metadata: { labels: { app: 'slow' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+    },
   });
-  const d = await until('ProgressDeadlineExceeded', async () => {
-    const got = await client.get(DEPLOY, 'stuck', 'slow');
-    const c = ((got.status ?? {}) as Status).conditions?.find((x) => x.type === 'Progressing');
-    return c?.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && got;
-  }, 8000);
+  const d = await until(
+    'ProgressDeadlineExceeded',
+    async () => {
+      const got = await client.get(DEPLOY, 'stuck', 'slow');
+      const c = ((got.status ?? {}) as Status).conditions?.find((x) => x.type === 'Progressing');
+      return c?.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && got;
+    },
+    8000,
+  );
   const avail = ((d.status ?? {}) as Status).conditions?.find((x) => x.type === 'Available');
   assert.equal(avail?.reason, 'MinimumReplicasUnavailable');
 });

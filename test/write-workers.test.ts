@@ -21,7 +21,12 @@ async function until(check: () => boolean, what: string): Promise<void> {
 const NOW = new Date('2026-03-04T05:06:07.890Z');
 const ADMIN = { name: 'admin', groups: ['system:masters', 'system:authenticated'] };
 
-interface Api { url: string; store: MemoryStore; handler: ApiHandler; server: Server }
+interface Api {
+  url: string;
+  store: MemoryStore;
+  handler: ApiHandler;
+  server: Server;
+}
 
 async function startApi(writeWorkers: number): Promise<Api> {
   const store = new MemoryStore();
@@ -37,43 +42,87 @@ async function stopApi(api: Api): Promise<void> {
   await api.store.close();
 }
 
-interface Answer { status: number; contentType: string; warning: string; body: string }
+interface Answer {
+  status: number;
+  contentType: string;
+  warning: string;
+  body: string;
+}
 
-function send(api: Api, method: string, path: string, body: string | undefined, contentType = 'application/json'): Promise<Answer> {
+function send(
+  api: Api,
+  method: string,
+  path: string,
+  body: string | undefined,
+  contentType = 'application/json',
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { 'User-Agent': 'write-workers-test/1.0' };
-    if (body !== undefined) { headers['Content-Type'] = contentType; headers['Content-Length'] = Buffer.byteLength(body); }
+    if (body !== undefined) {
+      headers['Content-Type'] = contentType;
+      headers['Content-Length'] = Buffer.byteLength(body);
+    }
     const req = request(api.url + path, { method, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({
-        status: res.statusCode ?? 0, contentType: String(res.headers['content-type']),
-        warning: String(res.headers.warning ?? ''), body: Buffer.concat(chunks).toString('utf8'),
-      }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type']),
+          warning: String(res.headers.warning ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     req.on('error', reject);
     req.end(body);
   });
 }
 
-const pod = (name: string, extra: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => JSON.stringify({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { app: 'web' }, ...extra },
-  spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m' }, limits: { cpu: '200m' } } }], ...spec },
-});
+const pod = (name: string, extra: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, labels: { app: 'web' }, ...extra },
+    spec: {
+      containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m' }, limits: { cpu: '200m' } } }],
+      ...spec,
+    },
+  });
 
 /** [method, path, body, content type]: every create the worker path takes, and some it must leave alone. */
 const REQUESTS: [string, string, string | undefined, string?][] = [
   ['POST', '/api/v1/namespaces/default/pods', pod('plain')],
   ['POST', '/api/v1/namespaces/default/pods', pod('plain')], // 409
-  ['POST', '/api/v1/namespaces/default/pods?fieldManager=tester', pod('managed', { annotations: { a: 'b' } }, { tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 }] })],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods?fieldManager=tester',
+    pod(
+      'managed',
+      { annotations: { a: 'b' } },
+      {
+        tolerations: [
+          { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
+        ],
+      },
+    ),
+  ],
   ['POST', '/api/v1/namespaces/default/pods?dryRun=All', pod('dry')],
   ['POST', '/api/v1/namespaces/default/pods', pod('invalid', {}, { containers: [{ name: 'Bad_Name' }] })], // 422 with causes
   ['POST', '/api/v1/namespaces/default/pods', pod('BadName')], // 422 on the name
   ['POST', '/api/v1/namespaces/default/pods?fieldValidation=Strict', pod('strict', {}, { bogus: 1 })], // 400 unknown field
   ['POST', '/api/v1/namespaces/default/pods', pod('warned', {}, { bogus: 1, other: { x: 1 } })], // 201 with warnings
   ['POST', '/api/v1/namespaces/default/pods?fieldValidation=Ignore', pod('ignored', {}, { bogus: 1 })],
-  ['POST', '/api/v1/namespaces/default/pods?fieldValidation=Strict', '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dup","name":"dup"},"spec":{"containers":[{"name":"c","image":"x"}]}}'],
-  ['POST', '/api/v1/namespaces/default/pods', '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dupwarn","labels":{"a":"1","a":"2"}},"spec":{"containers":[{"name":"c","image":"x"}]}}'],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods?fieldValidation=Strict',
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dup","name":"dup"},"spec":{"containers":[{"name":"c","image":"x"}]}}',
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"dupwarn","labels":{"a":"1","a":"2"}},"spec":{"containers":[{"name":"c","image":"x"}]}}',
+  ],
   ['POST', '/api/v1/namespaces/default/pods?fieldValidation=Bogus', pod('badopt')],
   ['POST', '/api/v1/namespaces/default/pods', '{"apiVersion":"v1","kind":"Pod",'], // malformed JSON
   ['POST', '/api/v1/namespaces/default/pods', ''], // empty
@@ -83,19 +132,86 @@ const REQUESTS: [string, string, string | undefined, string?][] = [
   ['POST', '/api/v1/namespaces/default/pods', pod('otherns', { namespace: 'kube-system' })], // namespace mismatch
   ['POST', '/api/v1/namespaces/missing/pods', pod('nowhere')], // 404 namespace
   ['POST', '/api/v1/namespaces/missing/pods', pod('nowhere', {}, { containers: [] })], // 404 wins over 422
-  ['POST', '/api/v1/namespaces/default/pods', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: {}, spec: { containers: [{ name: 'c', image: 'x' }] } })], // no name
-  ['POST', '/api/v1/namespaces/default/pods', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { generateName: 'gen-' }, spec: { containers: [{ name: 'c', image: 'x' }] } })],
-  ['POST', '/api/v1/namespaces/default/pods', '{"kind":"Pod","metadata":{"name":"nokind"},"spec":{"containers":[{"name":"c","image":"x"}]}}'],
-  ['POST', '/api/v1/namespaces/default/pods', '{"metadata":{"name":"bare"},"spec":{"containers":[{"name":"c","image":"x"}],"nodeName":"n1"},"status":{"phase":"Running"}}'],
-  ['POST', '/api/v1/namespaces/default/pods', '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"nulls","labels":null,"annotations":{}},"spec":{"containers":[{"name":"c","image":"x","env":null}]}}'],
-  ['POST', '/api/v1/namespaces/default/configmaps', '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"k":"v"}}'],
-  ['POST', '/api/v1/namespaces/default/persistentvolumeclaims', '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"claim"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}'],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: {}, spec: { containers: [{ name: 'c', image: 'x' }] } }),
+  ], // no name
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { generateName: 'gen-' },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+    }),
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    '{"kind":"Pod","metadata":{"name":"nokind"},"spec":{"containers":[{"name":"c","image":"x"}]}}',
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    '{"metadata":{"name":"bare"},"spec":{"containers":[{"name":"c","image":"x"}],"nodeName":"n1"},"status":{"phase":"Running"}}',
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"nulls","labels":null,"annotations":{}},"spec":{"containers":[{"name":"c","image":"x","env":null}]}}',
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/configmaps',
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"k":"v"}}',
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/persistentvolumeclaims',
+    '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"claim"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}',
+  ],
   ['POST', '/api/v1/namespaces', '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team-a"}}'],
   ['POST', '/api/v1/namespaces/team-a/pods', pod('in-team-a')],
-  ['POST', '/apis/apps/v1/namespaces/default/deployments', JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } })],
-  ['POST', '/apis/apps/v1/namespaces/default/deployments', JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'bad' }, spec: { replicas: -1, selector: { matchLabels: { app: 'x' } }, template: { metadata: { labels: { app: 'y' } }, spec: { containers: [] } } } })],
-  ['POST', '/api/v1/namespaces/default/services', '{"apiVersion":"v1","kind":"Service","metadata":{"name":"svc"},"spec":{"ports":[{"port":80}]}}'], // main path
-  ['POST', '/api/v1/namespaces/default/pods', 'apiVersion: v1\nkind: Pod\nmetadata: {name: yaml}\nspec: {containers: [{name: c, image: x}]}\n', 'application/yaml'], // main path
+  [
+    'POST',
+    '/apis/apps/v1/namespaces/default/deployments',
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    }),
+  ],
+  [
+    'POST',
+    '/apis/apps/v1/namespaces/default/deployments',
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'bad' },
+      spec: {
+        replicas: -1,
+        selector: { matchLabels: { app: 'x' } },
+        template: { metadata: { labels: { app: 'y' } }, spec: { containers: [] } },
+      },
+    }),
+  ],
+  [
+    'POST',
+    '/api/v1/namespaces/default/services',
+    '{"apiVersion":"v1","kind":"Service","metadata":{"name":"svc"},"spec":{"ports":[{"port":80}]}}',
+  ], // main path
+  [
+    'POST',
+    '/api/v1/namespaces/default/pods',
+    'apiVersion: v1\nkind: Pod\nmetadata: {name: yaml}\nspec: {containers: [{name: c, image: x}]}\n',
+    'application/yaml',
+  ], // main path
   ['POST', '/api/v1/namespaces/default/pods', pod('xml'), 'application/xml'], // 415
 ];
 
@@ -124,8 +240,14 @@ test('creates through write workers answer and store byte for byte what the main
   let pool: WriteWorkerPool | undefined;
   const original = WriteWorkerPool.prototype.prepare;
   const originalReady = WriteWorkerPool.prototype.ready;
-  WriteWorkerPool.prototype.prepare = function (job) { prepared++; return original.call(this, job); };
-  WriteWorkerPool.prototype.ready = function () { pool = this; return originalReady.call(this); };
+  WriteWorkerPool.prototype.prepare = function (job) {
+    prepared++;
+    return original.call(this, job);
+  };
+  WriteWorkerPool.prototype.ready = function () {
+    pool = this;
+    return originalReady.call(this);
+  };
   try {
     const main = await startApi(0);
     const workers = await startApi(1);
@@ -146,7 +268,9 @@ test('creates through write workers answer and store byte for byte what the main
       // The set covers what it claims to.
       const statuses = a.answers.map((s) => Number(/-> (\d+)/.exec(s)?.[1]));
       for (const code of [201, 400, 404, 409, 415, 422]) assert.ok(statuses.includes(code), `a ${code} answer`);
-      assert.ok(a.answers.some((s) => s.includes('unknown field')) && a.answers.some((s) => s.includes('duplicate field')));
+      assert.ok(
+        a.answers.some((s) => s.includes('unknown field')) && a.answers.some((s) => s.includes('duplicate field')),
+      );
     } finally {
       await stopApi(main);
       await stopApi(workers);
@@ -160,13 +284,26 @@ test('creates through write workers answer and store byte for byte what the main
 test('the watch cache serves worker-created objects with their labels and fields', async () => {
   const api = await startApi(1);
   try {
-    const created = await send(api, 'POST', '/api/v1/namespaces/default/pods', pod('listed', {}, { nodeName: 'node-1' }));
+    const created = await send(
+      api,
+      'POST',
+      '/api/v1/namespaces/default/pods',
+      pod('listed', {}, { nodeName: 'node-1' }),
+    );
     assert.equal(created.status, 201);
     const rv = JSON.parse(created.body).metadata.resourceVersion as string;
     assert.match(rv, /^\d+$/);
-    const bySelectors = await send(api, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&fieldSelector=spec.nodeName%3Dnode-1', undefined);
+    const bySelectors = await send(
+      api,
+      'GET',
+      '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb&fieldSelector=spec.nodeName%3Dnode-1',
+      undefined,
+    );
     const items = JSON.parse(bySelectors.body).items as { metadata: { name: string; resourceVersion: string } }[];
-    assert.deepEqual(items.map((i) => [i.metadata.name, i.metadata.resourceVersion]), [['listed', rv]]);
+    assert.deepEqual(
+      items.map((i) => [i.metadata.name, i.metadata.resourceVersion]),
+      [['listed', rv]],
+    );
     const got = await send(api, 'GET', '/api/v1/namespaces/default/pods/listed', undefined);
     assert.deepEqual(JSON.parse(got.body), JSON.parse(created.body));
   } finally {
@@ -175,8 +312,15 @@ test('the watch cache serves worker-created objects with their labels and fields
 });
 
 const job = (name: string): Omit<CreateJob, 'id'> => ({
-  body: new TextEncoder().encode(pod(name)), contentType: 'application/json', group: '', version: 'v1', resource: 'pods',
-  namespace: 'default', name: '', opts: { dryRun: false, fieldManager: 'm', fieldValidation: 'Strict' }, nowMs: NOW.getTime(),
+  body: new TextEncoder().encode(pod(name)),
+  contentType: 'application/json',
+  group: '',
+  version: 'v1',
+  resource: 'pods',
+  namespace: 'default',
+  name: '',
+  opts: { dryRun: false, fieldManager: 'm', fieldValidation: 'Strict' },
+  nowMs: NOW.getTime(),
 });
 const CONFIG = { defaultTolerationSeconds: { notReady: 5, unreachable: 5 } };
 
@@ -184,8 +328,22 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
   const spawned: Worker[] = [];
   const crashes: unknown[] = [];
   // The first worker takes jobs and never answers (so they are surely in flight when it dies); its replacement is a real one.
-  const silent = () => new Worker("const { parentPort } = require('node:worker_threads'); parentPort.postMessage('ready'); parentPort.on('message', () => parentPort.postMessage('ready'));", { eval: true });
-  const pool = new WriteWorkerPool({ size: 1, config: CONFIG, respawnDelayMs: 10, onCrash: (e) => crashes.push(e), spawn: (c) => { const w = spawned.length === 0 ? silent() : spawnWriteWorker(c); spawned.push(w); return w; } });
+  const silent = () =>
+    new Worker(
+      "const { parentPort } = require('node:worker_threads'); parentPort.postMessage('ready'); parentPort.on('message', () => parentPort.postMessage('ready'));",
+      { eval: true },
+    );
+  const pool = new WriteWorkerPool({
+    size: 1,
+    config: CONFIG,
+    respawnDelayMs: 10,
+    onCrash: (e) => crashes.push(e),
+    spawn: (c) => {
+      const w = spawned.length === 0 ? silent() : spawnWriteWorker(c);
+      spawned.push(w);
+      return w;
+    },
+  });
   assert.equal(spawned.length, 0, 'workers start on demand');
   await until(() => pool.ready(), 'the worker');
   const received = new Promise((r) => spawned[0].once('message', r));
@@ -193,7 +351,11 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
   await received; // the batch reached the worker
   spawned[0].ref(); // its exit must keep this test's loop alive
   await spawned[0].terminate();
-  for (const p of inFlight) await assert.rejects(p, (e: { code?: number; reason?: string }) => e.code === 503 && e.reason === 'ServiceUnavailable');
+  for (const p of inFlight)
+    await assert.rejects(
+      p,
+      (e: { code?: number; reason?: string }) => e.code === 503 && e.reason === 'ServiceUnavailable',
+    );
   assert.equal(crashes.length, 1);
   await until(() => pool.threadIds.length === 1 && pool.ready(), 'a new worker');
   assert.equal(spawned.length, 2);
@@ -209,10 +371,15 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
 test('workers that keep dying are given up (creates take the main-thread path)', async () => {
   let starts = 0;
   const pool = new WriteWorkerPool({
-    size: 1, config: CONFIG, respawnDelayMs: 1,
+    size: 1,
+    config: CONFIG,
+    respawnDelayMs: 1,
     spawn: () => {
       starts++;
-      return new Worker("const { parentPort } = require('node:worker_threads'); parentPort.postMessage('ready'); parentPort.on('message', () => process.exit(3));", { eval: true });
+      return new Worker(
+        "const { parentPort } = require('node:worker_threads'); parentPort.postMessage('ready'); parentPort.on('message', () => process.exit(3));",
+        { eval: true },
+      );
     },
   });
   for (let i = 1; i <= 3; i++) {

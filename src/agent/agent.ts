@@ -76,7 +76,9 @@ export interface AgentOptions {
    * 85/80 %, minimum age 2 min, a run every 5 min (periodMs), the first 30 s after the start
    * (firstDelayMs). Invalid thresholds stop the start. `diskUsage` replaces statfs (tests). false: off.
    */
-  imageGC?: false | (Partial<ImageGCPolicy> & { periodMs?: number; firstDelayMs?: number; diskUsage?: DiskUsageReader });
+  imageGC?:
+    | false
+    | (Partial<ImageGCPolicy> & { periodMs?: number; firstDelayMs?: number; diskUsage?: DiskUsageReader });
 }
 
 export interface RunningAgent {
@@ -107,40 +109,80 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   let nodeObject: KubeObject | undefined;
   const nodeEvents = clientEventRecorder({ client: o.client, component: 'kubelet', log });
   // Built first: bad thresholds stop the start before anything is registered.
-  const imageGC = o.imageGC === false ? undefined : new ImageGarbageCollector({
-    store: images, policy: o.imageGC, log,
-    diskUsage: o.imageGC?.diskUsage ?? statfsUsage(images.root),
-    imagesInUse: async (list) => imageIdsInUse(list, images.root, await mountedLowerStacks(), await podImageIds(podsInformer, images)),
-    event: (type, reason, message) => { if (nodeObject) nodeEvents.event(nodeObject, type, reason, message); },
-  });
+  const imageGC =
+    o.imageGC === false
+      ? undefined
+      : new ImageGarbageCollector({
+          store: images,
+          policy: o.imageGC,
+          log,
+          diskUsage: o.imageGC?.diskUsage ?? statfsUsage(images.root),
+          imagesInUse: async (list) =>
+            imageIdsInUse(list, images.root, await mountedLowerStacks(), await podImageIds(podsInformer, images)),
+          event: (type, reason, message) => {
+            if (nodeObject) nodeEvents.event(nodeObject, type, reason, message);
+          },
+        });
   const dnsMetrics = new DnsMetrics(); // served on the agent's /metrics
   const server = await startAgentServer({
-    nodeName: o.nodeName, nodeIP: o.nodeIP, port: o.serverPort, log,
+    nodeName: o.nodeName,
+    nodeIP: o.nodeIP,
+    port: o.serverPort,
+    log,
     findPod: (namespace, name) => {
       const pod = podsInformer?.get(namespace, name);
       const uid = pod?.metadata.uid;
       if (!pod || !uid || !podRuntime) return undefined;
       return { uid, dir: podRuntime.podDir({ uid, namespace, name, hostname: name }) };
     },
-    isRunning: (uid, container, attempt) => (podRuntime?.listContainers(uid) ?? []).some((c) => c.name === container && c.attempt === attempt && c.status !== 'exited'),
-    streaming: nodeStreamingBackend((namespace, name) => podsInformer?.get(namespace, name)?.metadata.uid, () => podRuntime),
+    isRunning: (uid, container, attempt) =>
+      (podRuntime?.listContainers(uid) ?? []).some(
+        (c) => c.name === container && c.attempt === attempt && c.status !== 'exited',
+      ),
+    streaming: nodeStreamingBackend(
+      (namespace, name) => podsInformer?.get(namespace, name)?.metadata.uid,
+      () => podRuntime,
+    ),
     stats: new CgroupStatsProvider({ nodeName: o.nodeName, listPods: () => statsPods(podsInformer, podRuntime) }),
     metrics: agentMetrics(() => {
       const running = (podRuntime?.listContainers() ?? []).filter((c) => c.status === 'running');
       return { pods: new Set(running.map((c) => c.podUid)).size, containers: running.length };
     }, [dnsMetrics.registry]),
   });
-  const heartbeat = new NodeHeartbeat({ client: o.client, config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP, kubeletPort: server.port }), log });
-  const node = await heartbeat.register().catch(async (err: unknown) => { await server.close(); throw err; });
+  const heartbeat = new NodeHeartbeat({
+    client: o.client,
+    config: resolveNodeConfig({ name: o.nodeName, internalIP: o.nodeIP, kubeletPort: server.port }),
+    log,
+  });
+  const node = await heartbeat.register().catch(async (err: unknown) => {
+    await server.close();
+    throw err;
+  });
   nodeObject = node;
-  await server.publish(o.client).catch((err: unknown) => log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'));
+  await server
+    .publish(o.client)
+    .catch((err: unknown) =>
+      log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'),
+    );
   heartbeat.start();
   // Where the local-path provisioner puts this node's PVs (`<data-dir>/storage/<claim uid>`).
-  await o.client.patch(NODES, '', o.nodeName, 'merge', { metadata: { annotations: { [ANN_NODE_DATA_DIR]: resolve(o.dataDir) } } })
-    .catch((err: unknown) => log.warn({ err: String(err) }, 'annotating the node with its data dir failed; local-path volumes go to the default dir'));
+  await o.client
+    .patch(NODES, '', o.nodeName, 'merge', { metadata: { annotations: { [ANN_NODE_DATA_DIR]: resolve(o.dataDir) } } })
+    .catch((err: unknown) =>
+      log.warn(
+        { err: String(err) },
+        'annotating the node with its data dir failed; local-path volumes go to the default dir',
+      ),
+    );
   // Without a pod CIDR of its own, wait for the server's node IPAM (nodes of one cluster must not share a range).
-  const podCIDR = node.spec?.podCIDR ?? o.podCIDR ?? (await waitForPodCIDR(o.client, o.nodeName, log)) ?? '10.42.0.0/24';
-  const network = new CniNetwork({ bridge: o.bridge, subnet: podCIDR, ipamDataDir: join(o.dataDir, 'cni', 'networks'), log });
+  const podCIDR =
+    node.spec?.podCIDR ?? o.podCIDR ?? (await waitForPodCIDR(o.client, o.nodeName, log)) ?? '10.42.0.0/24';
+  const network = new CniNetwork({
+    bridge: o.bridge,
+    subnet: podCIDR,
+    ipamDataDir: join(o.dataDir, 'cni', 'networks'),
+    log,
+  });
   const blackholes = o.blackholeRoutes ?? ['10.42.0.0/16', '10.43.0.0/16'];
   if (blackholes.length) await ensureBlackholeRoutes(blackholes);
   await recordNetworkState(o.dataDir, { bridge: network.bridge, subnet: podCIDR, blackholeRoutes: blackholes }); // for `flotilla killall`
@@ -151,7 +193,17 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   let dns: RunningNodeDns | undefined;
   if ((o.dns ?? true) !== false && (o.proxy ?? true)) {
     const port = typeof o.dns === 'object' ? o.dns.port : undefined;
-    dns = await startNodeDns({ client: o.client, log, bridge: network.bridge, podCIDR, port, metrics: dnsMetrics }).catch((err: unknown) => { log.error({ err }, 'cluster DNS not started; pods get the host resolv.conf'); return undefined; });
+    dns = await startNodeDns({
+      client: o.client,
+      log,
+      bridge: network.bridge,
+      podCIDR,
+      port,
+      metrics: dnsMetrics,
+    }).catch((err: unknown) => {
+      log.error({ err }, 'cluster DNS not started; pods get the host resolv.conf');
+      return undefined;
+    });
   }
   const clusterDns = dns ? { nameserver: CLUSTER_DNS_IP } : undefined;
   const queue = new WorkQueue();
@@ -164,7 +216,18 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       if ((kind === 'configmap' ? refs.configMaps : refs.secrets).has(name)) queue.add(`${ns}/${p.metadata.name}`);
     }
   });
-  const workers = new PodWorkers({ client: o.client, runtime, images, hostIP: o.nodeIP, log, requeue: (key) => queue.add(key), clusterDns, nodeName: o.nodeName, objects, imagePuller });
+  const workers = new PodWorkers({
+    client: o.client,
+    runtime,
+    images,
+    hostIP: o.nodeIP,
+    log,
+    requeue: (key) => queue.add(key),
+    clusterDns,
+    nodeName: o.nodeName,
+    objects,
+    imagePuller,
+  });
   const informer = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   podsInformer = informer;
   runtime.onExit((state) => {
@@ -174,8 +237,13 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   let controller: RunningController;
   try {
     controller = await runController({
-      name: 'pod-workers', queue, log, workers: o.workers ?? 16, sources: [{ informer }],
-      reconcile: async (key) => workers.reconcile(`${key.namespace}/${key.name}`, informer.get(key.namespace, key.name)),
+      name: 'pod-workers',
+      queue,
+      log,
+      workers: o.workers ?? 16,
+      sources: [{ informer }],
+      reconcile: async (key) =>
+        workers.reconcile(`${key.namespace}/${key.name}`, informer.get(key.namespace, key.name)),
     });
   } catch (err) {
     await informer.stop();
@@ -187,30 +255,70 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     throw err;
   }
   // Containers and sandboxes of pods deleted while no agent ran (the others are adopted by their worker).
-  void workers.removeOrphans(new Set(informer.list().map((p) => p.metadata.uid ?? ''))).catch((err: unknown) => log.warn({ err: String(err) }, 'removing orphaned pods failed'));
+  void workers
+    .removeOrphans(new Set(informer.list().map((p) => p.metadata.uid ?? '')))
+    .catch((err: unknown) => log.warn({ err: String(err) }, 'removing orphaned pods failed'));
   let proxy: RunningProxy | undefined;
   if (o.proxy ?? true) {
     const table = proxyTableName(network.bridge);
     // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
-    const serviceRoute = blackholes.includes('10.43.0.0/16') ? { cidr: '10.43.0.0/16', dev: network.bridge } : undefined;
-    const staticDnat = dns ? [{ ip: CLUSTER_DNS_IP, port: 53, to: dns.host, toPort: dns.port, iifname: network.bridge }] : undefined;
+    const serviceRoute = blackholes.includes('10.43.0.0/16')
+      ? { cidr: '10.43.0.0/16', dev: network.bridge }
+      : undefined;
+    const staticDnat = dns
+      ? [{ ip: CLUSTER_DNS_IP, port: 53, to: dns.host, toPort: dns.port, iifname: network.bridge }]
+      : undefined;
     // NodePorts on the node's own addresses; pods keep their source address (cluster CIDR) where the bridge is hooked.
     const nodePortAddresses = [o.nodeIP, ...(o.nodePortAddresses ?? [])];
-    proxy = await startProxy({ client: o.client, log, table, serviceRoute, staticDnat, nodeName: o.nodeName, nodePortAddresses, clusterCIDR: o.clusterCIDR ?? '10.42.0.0/16' }).catch((err: unknown) => { log.error({ err }, 'service proxy not started'); return undefined; });
+    proxy = await startProxy({
+      client: o.client,
+      log,
+      table,
+      serviceRoute,
+      staticDnat,
+      nodeName: o.nodeName,
+      nodePortAddresses,
+      clusterCIDR: o.clusterCIDR ?? '10.42.0.0/16',
+    }).catch((err: unknown) => {
+      log.error({ err }, 'service proxy not started');
+      return undefined;
+    });
   }
-  const nodeRoutes: RunningNodeRoutes | undefined = (o.nodeRoutes ?? true)
-    ? await startNodeRoutes({ client: o.client, nodeName: o.nodeName, log, dataDir: o.dataDir, vxlan: o.vxlan ? { nodeIP: o.nodeIP, podCIDR } : undefined }).catch((err: unknown) => { log.error({ err }, 'node routes not started'); return undefined; })
-    : undefined;
+  const nodeRoutes: RunningNodeRoutes | undefined =
+    (o.nodeRoutes ?? true)
+      ? await startNodeRoutes({
+          client: o.client,
+          nodeName: o.nodeName,
+          log,
+          dataDir: o.dataDir,
+          vxlan: o.vxlan ? { nodeIP: o.nodeIP, podCIDR } : undefined,
+        }).catch((err: unknown) => {
+          log.error({ err }, 'node routes not started');
+          return undefined;
+        })
+      : undefined;
   let netpol: RunningNetworkPolicy | undefined;
   if (o.networkPolicy ?? true) {
-    netpol = await startNetworkPolicy({ client: o.client, log, nodeName: o.nodeName, table: networkPolicyTableName(network.bridge) })
-      .catch((err: unknown) => { log.error({ err }, 'network policy enforcement not started'); return undefined; });
+    netpol = await startNetworkPolicy({
+      client: o.client,
+      log,
+      nodeName: o.nodeName,
+      table: networkPolicyTableName(network.bridge),
+    }).catch((err: unknown) => {
+      log.error({ err }, 'network policy enforcement not started');
+      return undefined;
+    });
   }
   imageGC?.start(o.imageGC ? o.imageGC.periodMs : undefined, o.imageGC ? o.imageGC.firstDelayMs : undefined);
   log.info({ podCIDR }, 'agent running');
   let stopping: Promise<void> | undefined;
   return {
-    nodeName: o.nodeName, images, imageGC, runtime, network, server,
+    nodeName: o.nodeName,
+    images,
+    imageGC,
+    runtime,
+    network,
+    server,
     stop() {
       stopping ??= (async () => {
         await imageGC?.stop();
@@ -235,7 +343,12 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
 async function podImageIds(pods: Informer<PodObject> | undefined, images: ImageStore): Promise<string[]> {
   const refs = new Set<string>();
   for (const p of pods?.list() ?? []) {
-    for (const c of [...(p.spec?.containers ?? []), ...(p.spec?.initContainers ?? []), ...(p.spec?.ephemeralContainers ?? [])]) if (c.image) refs.add(c.image);
+    for (const c of [
+      ...(p.spec?.containers ?? []),
+      ...(p.spec?.initContainers ?? []),
+      ...(p.spec?.ephemeralContainers ?? []),
+    ])
+      if (c.image) refs.add(c.image);
   }
   const ids: string[] = [];
   for (const ref of refs) {
@@ -251,8 +364,18 @@ function statsPods(pods: Informer<PodObject> | undefined, runtime: OciRuntime | 
   const out: StatsPod[] = [];
   for (const p of pods.list()) {
     const uid = p.metadata.uid ?? '';
-    const containers = runtime.listContainers(uid).filter((c) => c.status === 'running').map((c) => ({ name: c.name, id: c.id, startedAt: c.startedAt }));
-    if (containers.length) out.push({ uid, namespace: p.metadata.namespace ?? '', name: p.metadata.name ?? '', startTime: p.status?.startTime, containers });
+    const containers = runtime
+      .listContainers(uid)
+      .filter((c) => c.status === 'running')
+      .map((c) => ({ name: c.name, id: c.id, startedAt: c.startedAt }));
+    if (containers.length)
+      out.push({
+        uid,
+        namespace: p.metadata.namespace ?? '',
+        name: p.metadata.name ?? '',
+        startTime: p.status?.startTime,
+        containers,
+      });
   }
   return out;
 }

@@ -18,9 +18,23 @@ export interface StatusDetails {
 }
 
 export type StatusReason =
-  | 'BadRequest' | 'Unauthorized' | 'Forbidden' | 'NotFound' | 'AlreadyExists' | 'Conflict'
-  | 'Gone' | 'Invalid' | 'Expired' | 'MethodNotAllowed' | 'NotAcceptable' | 'RequestEntityTooLarge'
-  | 'UnsupportedMediaType' | 'TooManyRequests' | 'InternalError' | 'Timeout' | 'ServiceUnavailable';
+  | 'BadRequest'
+  | 'Unauthorized'
+  | 'Forbidden'
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Gone'
+  | 'Invalid'
+  | 'Expired'
+  | 'MethodNotAllowed'
+  | 'NotAcceptable'
+  | 'RequestEntityTooLarge'
+  | 'UnsupportedMediaType'
+  | 'TooManyRequests'
+  | 'InternalError'
+  | 'Timeout'
+  | 'ServiceUnavailable';
 
 export class ApiError extends Error {
   constructor(
@@ -44,13 +58,41 @@ export interface FieldError {
 }
 
 export const fieldErrors = {
-  required: (field: string, detail = ''): FieldError => ({ field, reason: 'FieldValueRequired', message: detail ? `Required value: ${detail}` : 'Required value' }),
-  invalid: (field: string, value: unknown, detail: string): FieldError => ({ field, reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(value)}: ${detail}` }),
-  notSupported: (field: string, value: unknown, allowed: string[]): FieldError => ({ field, reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}` }),
-  duplicate: (field: string, value: unknown): FieldError => ({ field, reason: 'FieldValueDuplicate', message: `Duplicate value: ${JSON.stringify(value)}` }),
-  forbidden: (field: string, detail: string): FieldError => ({ field, reason: 'FieldValueForbidden', message: `Forbidden: ${detail}` }),
-  tooLong: (field: string, max: number): FieldError => ({ field, reason: 'FieldValueTooLong', message: `Too long: may not be more than ${max} bytes` }),
-  typeInvalid: (field: string, detail: string): FieldError => ({ field, reason: 'FieldValueTypeInvalid', message: `Invalid value: ${detail}` }),
+  required: (field: string, detail = ''): FieldError => ({
+    field,
+    reason: 'FieldValueRequired',
+    message: detail ? `Required value: ${detail}` : 'Required value',
+  }),
+  invalid: (field: string, value: unknown, detail: string): FieldError => ({
+    field,
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+  }),
+  notSupported: (field: string, value: unknown, allowed: string[]): FieldError => ({
+    field,
+    reason: 'FieldValueNotSupported',
+    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`,
+  }),
+  duplicate: (field: string, value: unknown): FieldError => ({
+    field,
+    reason: 'FieldValueDuplicate',
+    message: `Duplicate value: ${JSON.stringify(value)}`,
+  }),
+  forbidden: (field: string, detail: string): FieldError => ({
+    field,
+    reason: 'FieldValueForbidden',
+    message: `Forbidden: ${detail}`,
+  }),
+  tooLong: (field: string, max: number): FieldError => ({
+    field,
+    reason: 'FieldValueTooLong',
+    message: `Too long: may not be more than ${max} bytes`,
+  }),
+  typeInvalid: (field: string, detail: string): FieldError => ({
+    field,
+    reason: 'FieldValueTypeInvalid',
+    message: `Invalid value: ${detail}`,
+  }),
   unknown: (field: string): FieldError => ({ field, reason: 'FieldValueInvalid', message: `unknown field "${field}"` }),
 };
 
@@ -59,20 +101,42 @@ export const errors = {
   unauthorized: (message = 'Unauthorized') => new ApiError(401, 'Unauthorized', message),
   forbidden: (message: string) => new ApiError(403, 'Forbidden', message),
   notFound: (resource: string, name: string, group = '') =>
-    new ApiError(404, 'NotFound', `${resource}${group ? '.' + group : ''} "${name}" not found`, { name, group, kind: resource }),
+    new ApiError(404, 'NotFound', `${resource}${group ? '.' + group : ''} "${name}" not found`, {
+      name,
+      group,
+      kind: resource,
+    }),
   alreadyExists: (resource: string, name: string, group = '') =>
-    new ApiError(409, 'AlreadyExists', `${resource}${group ? '.' + group : ''} "${name}" already exists`, { name, group, kind: resource }),
+    new ApiError(409, 'AlreadyExists', `${resource}${group ? '.' + group : ''} "${name}" already exists`, {
+      name,
+      group,
+      kind: resource,
+    }),
   conflict: (resource: string, name: string, detail: string, group = '') =>
-    new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${resource}${group ? '.' + group : ''} "${name}": ${detail}`, { name, group, kind: resource }),
+    new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${resource}${group ? '.' + group : ''} "${name}": ${detail}`,
+      { name, group, kind: resource },
+    ),
   gone: (message: string) => new ApiError(410, 'Expired', message),
   /** 422: `The Deployment "web" is invalid: spec.replicas: Invalid value: -1: must be ...` */
   invalid: (kind: string, name: string, causes: FieldError[], group = '') =>
-    new ApiError(422, 'Invalid', `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
-      { name, group, kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })) }),
+    new ApiError(
+      422,
+      'Invalid',
+      `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      { name, group, kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })) },
+    ),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),
   notAcceptable: (message: string) => new ApiError(406, 'NotAcceptable', message),
   tooLarge: (message: string) => new ApiError(413, 'RequestEntityTooLarge', message),
-  unsupportedMediaType: (contentType: string) => new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`),
+  unsupportedMediaType: (contentType: string) =>
+    new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf, application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml (got ${contentType})`,
+    ),
   internal: (message: string) => new ApiError(500, 'InternalError', `Internal error occurred: ${message}`),
 };
 
@@ -80,7 +144,13 @@ export const errors = {
 export function toStatus(err: unknown): { code: number; body: Record<string, unknown> } {
   const e = err instanceof ApiError ? err : errors.internal(err instanceof Error ? err.message : String(err));
   const body: Record<string, unknown> = {
-    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: e.message, reason: e.reason, code: e.code,
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: e.message,
+    reason: e.reason,
+    code: e.code,
   };
   if (e.details) body.details = e.details;
   return { code: e.code, body };

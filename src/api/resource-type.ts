@@ -4,15 +4,15 @@
  * field selectors) lives in kinds/ behind the KindStrategy contract.
  */
 export interface ResourceType {
-  group: string;            // '' for core
-  version: string;          // 'v1'
-  kind: string;             // 'Deployment'
-  listKind: string;         // 'DeploymentList'
-  plural: string;           // 'deployments'
-  singular: string;         // 'deployment'
+  group: string; // '' for core
+  version: string; // 'v1'
+  kind: string; // 'Deployment'
+  listKind: string; // 'DeploymentList'
+  plural: string; // 'deployments'
+  singular: string; // 'deployment'
   namespaced: boolean;
   shortNames: string[];
-  categories: string[];     // e.g. ['all']
+  categories: string[]; // e.g. ['all']
   /** Subresources served: 'status', 'scale', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward', 'proxy', 'token' */
   subresources: string[];
   /** Storage prefix shared by every version of the same resource: `/registry/<group or core>/<plural>/` */
@@ -22,4 +22,13 @@ export interface ResourceType {
   storageApiVersion: string;
 }
 
-export const VERBS_NAMESPACED_OR_CLUSTER = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const VERBS_NAMESPACED_OR_CLUSTER = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];

@@ -9,8 +9,19 @@ export class ApiMetrics {
   private readonly durationOf;
 
   constructor(registry: Registry) {
-    this.total = new Counter({ name: 'apiserver_request_total', help: 'API requests by verb, resource and HTTP code.', labelNames: ['verb', 'resource', 'code'], registers: [registry] });
-    this.duration = new Histogram({ name: 'apiserver_request_duration_seconds', help: 'API request latency (watches: their whole life).', labelNames: ['verb', 'resource'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60], registers: [registry] });
+    this.total = new Counter({
+      name: 'apiserver_request_total',
+      help: 'API requests by verb, resource and HTTP code.',
+      labelNames: ['verb', 'resource', 'code'],
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'API request latency (watches: their whole life).',
+      labelNames: ['verb', 'resource'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 60],
+      registers: [registry],
+    });
     this.totalOf = counterChildren(this.total);
     this.durationOf = histogramChildren(this.duration);
   }

@@ -13,23 +13,41 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     await ensure(ctx, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   }
   await ensure(ctx, 'default', {
-    apiVersion: 'v1', kind: 'Service',
+    apiVersion: 'v1',
+    kind: 'Service',
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
-    spec: { type: 'ClusterIP', clusterIP: '10.43.0.1', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+    spec: {
+      type: 'ClusterIP',
+      clusterIP: '10.43.0.1',
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+      sessionAffinity: 'None',
+    },
   });
   // Cluster DNS: no selector; every node agent serves it (the proxy DNATs it to the node's own DNS server).
   await ensure(ctx, 'kube-system', {
-    apiVersion: 'v1', kind: 'Service',
-    metadata: { name: 'kube-dns', labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/cluster-service': 'true' } },
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: 'kube-dns',
+      labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/name': 'CoreDNS', 'kubernetes.io/cluster-service': 'true' },
+    },
     spec: {
-      type: 'ClusterIP', clusterIP: '10.43.0.10', sessionAffinity: 'None',
-      ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }, { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 }],
+      type: 'ClusterIP',
+      clusterIP: '10.43.0.10',
+      sessionAffinity: 'None',
+      ports: [
+        { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+        { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+      ],
     },
   });
   await ensure(ctx, '', {
-    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
     metadata: { name: 'local-path', annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
-    provisioner: 'flotilla.dev/local-path', reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+    provisioner: 'flotilla.dev/local-path',
+    reclaimPolicy: 'Delete',
+    volumeBindingMode: 'WaitForFirstConsumer',
   });
 }
 
@@ -37,10 +55,28 @@ async function ensure(ctx: RestContext, namespace: string, obj: KubeObject): Pro
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const rt = findResourceTypeByKind(group, version, obj.kind);
   if (!rt) throw new Error(`bootstrap: unknown kind ${obj.kind}`);
-  if (ctx.cache.get(rt.namespaced ? `${rt.storagePrefix}${namespace}/${obj.metadata.name}` : `${rt.storagePrefix}${obj.metadata.name}`)) return;
-  const call: ResourceCall = { rt, strategy: getStrategy(rt.group, rt.kind), namespace, name: '', query: new URLSearchParams(), user: SYSTEM };
+  if (
+    ctx.cache.get(
+      rt.namespaced
+        ? `${rt.storagePrefix}${namespace}/${obj.metadata.name}`
+        : `${rt.storagePrefix}${obj.metadata.name}`,
+    )
+  )
+    return;
+  const call: ResourceCall = {
+    rt,
+    strategy: getStrategy(rt.group, rt.kind),
+    namespace,
+    name: '',
+    query: new URLSearchParams(),
+    user: SYSTEM,
+  };
   try {
-    await createObject(ctx, call, obj, { dryRun: false, fieldManager: 'flotilla-apiserver', fieldValidation: 'Strict' });
+    await createObject(ctx, call, obj, {
+      dryRun: false,
+      fieldManager: 'flotilla-apiserver',
+      fieldValidation: 'Strict',
+    });
   } catch (e) {
     if (!(e instanceof ApiError && e.reason === 'AlreadyExists')) throw e;
   }

@@ -4,8 +4,14 @@ import { RESOURCE_TYPES } from '../api/resource-types.js';
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
 /** Verbs and response kinds of the object-like subresources (streams are 'connect'-style). */
-const SUBRESOURCES: Record<string, { kind: (rt: ResourceType) => { group: string; version: string; kind: string }; verbs: string[] }> = {
-  status: { kind: (rt) => ({ group: rt.group, version: rt.version, kind: rt.kind }), verbs: ['get', 'patch', 'update'] },
+const SUBRESOURCES: Record<
+  string,
+  { kind: (rt: ResourceType) => { group: string; version: string; kind: string }; verbs: string[] }
+> = {
+  status: {
+    kind: (rt) => ({ group: rt.group, version: rt.version, kind: rt.kind }),
+    verbs: ['get', 'patch', 'update'],
+  },
   scale: { kind: () => ({ group: 'autoscaling', version: 'v1', kind: 'Scale' }), verbs: ['get', 'patch', 'update'] },
   binding: { kind: () => ({ group: '', version: 'v1', kind: 'Binding' }), verbs: ['create'] },
   eviction: { kind: () => ({ group: 'policy', version: 'v1', kind: 'Eviction' }), verbs: ['create'] },
@@ -13,7 +19,10 @@ const SUBRESOURCES: Record<string, { kind: (rt: ResourceType) => { group: string
   exec: { kind: () => ({ group: '', version: 'v1', kind: 'PodExecOptions' }), verbs: ['create', 'get'] },
   attach: { kind: () => ({ group: '', version: 'v1', kind: 'PodAttachOptions' }), verbs: ['create', 'get'] },
   portforward: { kind: () => ({ group: '', version: 'v1', kind: 'PodPortForwardOptions' }), verbs: ['create', 'get'] },
-  proxy: { kind: (rt) => ({ group: '', version: 'v1', kind: `${rt.kind}ProxyOptions` }), verbs: ['create', 'delete', 'get', 'patch', 'update'] },
+  proxy: {
+    kind: (rt) => ({ group: '', version: 'v1', kind: `${rt.kind}ProxyOptions` }),
+    verbs: ['create', 'delete', 'get', 'patch', 'update'],
+  },
   ephemeralcontainers: { kind: () => ({ group: '', version: 'v1', kind: 'Pod' }), verbs: ['get', 'patch', 'update'] },
   token: { kind: () => ({ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }), verbs: ['create'] },
   finalize: { kind: () => ({ group: '', version: 'v1', kind: 'Namespace' }), verbs: ['update'] },
@@ -33,7 +42,10 @@ export class Discovery {
   constructor(types: (ResourceType & { verbs?: string[] })[] = RESOURCE_TYPES) {
     for (const rt of types) {
       let g = this.groups.find((x) => x.name === rt.group);
-      if (!g) { g = { name: rt.group, versions: [] }; this.groups.push(g); }
+      if (!g) {
+        g = { name: rt.group, versions: [] };
+        this.groups.push(g);
+      }
       if (!g.versions.includes(rt.version)) g.versions.push(rt.version);
       const gv = gvKey(rt.group, rt.version);
       if (!this.byGroupVersion.has(gv)) this.byGroupVersion.set(gv, []);
@@ -43,13 +55,18 @@ export class Discovery {
 
   /** `GET /api`: the core group's versions. */
   apiVersions(): string {
-    return this.memo('api', () => ({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] }));
+    return this.memo('api', () => ({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }],
+    }));
   }
 
   /** `GET /apis`: every named group. */
   apiGroupList(): string {
     return this.memo('apis', () => ({
-      kind: 'APIGroupList', apiVersion: 'v1',
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
       groups: this.groups.filter((g) => g.name !== '').map((g) => groupJson(g)),
     }));
   }
@@ -68,43 +85,88 @@ export class Discovery {
     return this.memo(`rl:${group}/${version}`, () => {
       const resources: Record<string, unknown>[] = [];
       for (const rt of types) {
-        resources.push(withOptional({ name: rt.plural, singularName: rt.singular, namespaced: rt.namespaced, kind: rt.kind, verbs: rt.verbs ?? VERBS, storageVersionHash: hash(`${rt.group}/${rt.storageApiVersion}/${rt.kind}`) },
-          { shortNames: rt.shortNames, categories: rt.categories }));
+        resources.push(
+          withOptional(
+            {
+              name: rt.plural,
+              singularName: rt.singular,
+              namespaced: rt.namespaced,
+              kind: rt.kind,
+              verbs: rt.verbs ?? VERBS,
+              storageVersionHash: hash(`${rt.group}/${rt.storageApiVersion}/${rt.kind}`),
+            },
+            { shortNames: rt.shortNames, categories: rt.categories },
+          ),
+        );
         for (const sub of rt.subresources) {
           const s = SUBRESOURCES[sub];
           if (!s) continue;
           const k = s.kind(rt);
-          resources.push({ name: `${rt.plural}/${sub}`, singularName: '', namespaced: rt.namespaced, ...(k.group !== rt.group || k.version !== rt.version ? { group: k.group, version: k.version } : {}), kind: k.kind, verbs: s.verbs });
+          resources.push({
+            name: `${rt.plural}/${sub}`,
+            singularName: '',
+            namespaced: rt.namespaced,
+            ...(k.group !== rt.group || k.version !== rt.version ? { group: k.group, version: k.version } : {}),
+            kind: k.kind,
+            verbs: s.verbs,
+          });
         }
       }
-      return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+      return {
+        kind: 'APIResourceList',
+        apiVersion: 'v1',
+        groupVersion: group ? `${group}/${version}` : version,
+        resources,
+      };
     });
   }
 
   /** Aggregated discovery for `/api` (core) or `/apis` (named groups), as apidiscovery.k8s.io `version` (v2 or v2beta1). */
   aggregated(core: boolean, version: 'v2' | 'v2beta1'): string {
     return this.memo(`agg:${core}:${version}`, () => ({
-      kind: 'APIGroupDiscoveryList', apiVersion: `apidiscovery.k8s.io/${version}`, metadata: {},
-      items: this.groups.filter((g) => (g.name === '') === core).map((g) => ({
-        metadata: { name: g.name, creationTimestamp: null },
-        versions: g.versions.map((v) => ({
-          version: v, freshness: 'Current',
-          resources: (this.byGroupVersion.get(gvKey(g.name, v)) ?? []).map((rt) => withOptional({
-            resource: rt.plural, singularResource: rt.singular,
-            responseKind: { group: rt.group, version: rt.version, kind: rt.kind },
-            scope: rt.namespaced ? 'Namespaced' : 'Cluster', verbs: rt.verbs ?? VERBS,
-          }, {
-            shortNames: rt.shortNames, categories: rt.categories,
-            subresources: rt.subresources.filter((s) => SUBRESOURCES[s]).map((s) => ({ subresource: s, responseKind: SUBRESOURCES[s].kind(rt), verbs: SUBRESOURCES[s].verbs })),
+      kind: 'APIGroupDiscoveryList',
+      apiVersion: `apidiscovery.k8s.io/${version}`,
+      metadata: {},
+      items: this.groups
+        .filter((g) => (g.name === '') === core)
+        .map((g) => ({
+          metadata: { name: g.name, creationTimestamp: null },
+          versions: g.versions.map((v) => ({
+            version: v,
+            freshness: 'Current',
+            resources: (this.byGroupVersion.get(gvKey(g.name, v)) ?? []).map((rt) =>
+              withOptional(
+                {
+                  resource: rt.plural,
+                  singularResource: rt.singular,
+                  responseKind: { group: rt.group, version: rt.version, kind: rt.kind },
+                  scope: rt.namespaced ? 'Namespaced' : 'Cluster',
+                  verbs: rt.verbs ?? VERBS,
+                },
+                {
+                  shortNames: rt.shortNames,
+                  categories: rt.categories,
+                  subresources: rt.subresources
+                    .filter((s) => SUBRESOURCES[s])
+                    .map((s) => ({
+                      subresource: s,
+                      responseKind: SUBRESOURCES[s].kind(rt),
+                      verbs: SUBRESOURCES[s].verbs,
+                    })),
+                },
+              ),
+            ),
           })),
         })),
-      })),
     }));
   }
 
   private memo(key: string, build: () => unknown): string {
     let v = this.cache.get(key);
-    if (v === undefined) { v = JSON.stringify(build()); this.cache.set(key, v); }
+    if (v === undefined) {
+      v = JSON.stringify(build());
+      this.cache.set(key, v);
+    }
     return v;
   }
 }

@@ -14,9 +14,19 @@ test('duplicate keys are found with their paths, escapes and arrays handled', ()
 });
 
 test('nulls: fields dropped, null items of object lists become empty objects', () => {
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: null }, spec: { containers: [null, { name: 'a', image: null }], nodeName: null } };
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', labels: null },
+    spec: { containers: [null, { name: 'a', image: null }], nodeName: null },
+  };
   normalizeNulls(pod, typeInfoFor({ group: '', version: 'v1', kind: 'Pod' }));
-  assert.deepEqual(pod, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{}, { name: 'a' }] } });
+  assert.deepEqual(pod, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: [{}, { name: 'a' }] },
+  });
 });
 
 /** The first implementation (a Set and a path string per object): the new scan must report the same. */
@@ -29,12 +39,13 @@ function referenceDuplicateKeys(text: string): string[] {
   const childPath = (): string => {
     const top = stack[stack.length - 1];
     if (!top) return '';
-    const part = top.keys ? top.key ?? '' : `[${top.index}]`;
+    const part = top.keys ? (top.key ?? '') : `[${top.index}]`;
     return top.keys ? (top.path ? `${top.path}.${part}` : part) : `${top.path}${part}`;
   };
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) { // string
+    if (c === 0x22) {
+      // string
       let j = i + 1;
       let escaped = false;
       for (; j < n; j++) {
@@ -46,10 +57,17 @@ function referenceDuplicateKeys(text: string): string[] {
       const top = stack[stack.length - 1];
       // A string directly followed by ':' inside an object is a key.
       let k = j + 1;
-      while (k < n && (text.charCodeAt(k) === 0x20 || text.charCodeAt(k) === 0x0a || text.charCodeAt(k) === 0x0d || text.charCodeAt(k) === 0x09)) k++;
+      while (
+        k < n &&
+        (text.charCodeAt(k) === 0x20 ||
+          text.charCodeAt(k) === 0x0a ||
+          text.charCodeAt(k) === 0x0d ||
+          text.charCodeAt(k) === 0x09)
+      )
+        k++;
       if (top?.keys && text.charCodeAt(k) === 0x3a) {
         const raw = text.slice(i + 1, j);
-        const key = raw.includes('\\') ? JSON.parse(`"${raw}"`) as string : raw;
+        const key = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
         if (top.keys.has(key)) found.push(top.path ? `${top.path}.${key}` : key);
         top.keys.add(key);
         top.key = key;
@@ -77,7 +95,8 @@ function randomJsonText(rnd: () => number, depth = 0): string {
   const ws = () => pick(['', '', '', ' ', '\n  ', '\t', '\r\n']);
   const keyPool = ['a', 'b', 'name', 'data', 'a\\"b', 'a\\u0022b', 'x\\\\', '\\u00e9', 'é', '', '1', 'k:{\\"n\\":1}'];
   const r = rnd();
-  if (depth > 4 || r < 0.3) return pick(['1', '-2.5e3', 'true', 'false', 'null', '"s"', '"a,b:{[]}"', '"q\\"uote\\\\"', '"\\u007b"']);
+  if (depth > 4 || r < 0.3)
+    return pick(['1', '-2.5e3', 'true', 'false', 'null', '"s"', '"a,b:{[]}"', '"q\\"uote\\\\"', '"\\u007b"']);
   if (r < 0.75) {
     const count = rnd() < 0.05 ? 40 + Math.floor(rnd() * 30) : Math.floor(rnd() * 5);
     const members: string[] = [];

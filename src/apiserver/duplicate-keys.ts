@@ -28,15 +28,20 @@ export function duplicateJsonKeys(text: string): string[] {
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 0x22) { // a string
-      if (nextBackslash <= i) { nextBackslash = text.indexOf('\\', i + 1); if (nextBackslash < 0) nextBackslash = n; }
+    if (c === 0x22) {
+      // a string
+      if (nextBackslash <= i) {
+        nextBackslash = text.indexOf('\\', i + 1);
+        if (nextBackslash < 0) nextBackslash = n;
+      }
       let j = text.indexOf('"', i + 1);
       if (j < 0) j = n;
       const escaped = nextBackslash < j;
       if (escaped) {
         for (j = i + 1; j < n; j++) {
           const d = text.charCodeAt(j);
-          if (d === 0x5c) j++; else if (d === 0x22) break;
+          if (d === 0x5c) j++;
+          else if (d === 0x22) break;
         }
       }
       if (depth > 0 && isObject[depth - 1]) {
@@ -46,7 +51,8 @@ export function duplicateJsonKeys(text: string): string[] {
         while (e === 0x20 || e === 0x0a || e === 0x0d || e === 0x09) e = text.charCodeAt(++k);
         if (e === 0x3a) {
           const top = depth - 1;
-          if (isRepeated(text, keys, keysFrom[top], i + 1, j, escaped, many, top)) found.push(pathOf(text, keys, isObject, currentKey, index, depth, i + 1, j, escaped));
+          if (isRepeated(text, keys, keysFrom[top], i + 1, j, escaped, many, top))
+            found.push(pathOf(text, keys, isObject, currentKey, index, depth, i + 1, j, escaped));
           currentKey[top] = keys.length;
           keys.push(i + 1, j, escaped ? 1 : 0);
         }
@@ -73,7 +79,16 @@ export function duplicateJsonKeys(text: string): string[] {
 }
 
 /** Whether key text[start, end) repeats an earlier key of the object whose keys begin at keys[from]. */
-function isRepeated(text: string, keys: number[], from: number, start: number, end: number, escaped: boolean, many: (Set<string> | undefined)[], frame: number): boolean {
+function isRepeated(
+  text: string,
+  keys: number[],
+  from: number,
+  start: number,
+  end: number,
+  escaped: boolean,
+  many: (Set<string> | undefined)[],
+  frame: number,
+): boolean {
   let set = many[frame];
   if (set === undefined && keys.length - from >= 3 * MANY_KEYS) {
     set = new Set();
@@ -104,11 +119,21 @@ function isRepeated(text: string, keys: number[], from: number, start: number, e
 
 function keyText(text: string, start: number, end: number, escaped: boolean): string {
   const raw = text.slice(start, end);
-  return escaped ? JSON.parse(`"${raw}"`) as string : raw;
+  return escaped ? (JSON.parse(`"${raw}"`) as string) : raw;
 }
 
 /** The reported path of the repeated key text[start, end) in the innermost open object (frames 0..depth-1). */
-function pathOf(text: string, keys: number[], isObject: boolean[], currentKey: number[], index: number[], depth: number, start: number, end: number, escaped: boolean): string {
+function pathOf(
+  text: string,
+  keys: number[],
+  isObject: boolean[],
+  currentKey: number[],
+  index: number[],
+  depth: number,
+  start: number,
+  end: number,
+  escaped: boolean,
+): string {
   // Each frame's own path comes from its parent: `parent.key`, `key` under the root, `parent[i]`.
   let path = '';
   for (let f = 0; f < depth - 1; f++) {

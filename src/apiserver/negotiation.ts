@@ -12,15 +12,29 @@ export function negotiateFormat(accept: string | undefined): ResponseFormat {
   let sawUnsupported = false;
   for (const raw of accept.split(',')) {
     const [type, ...params] = raw.split(';').map((s) => s.trim());
-    const p = new Map(params.map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i).trim(), kv.slice(i + 1).trim()] as [string, string]; }));
+    const p = new Map(
+      params.map((kv) => {
+        const i = kv.indexOf('=');
+        return [kv.slice(0, i).trim(), kv.slice(i + 1).trim()] as [string, string];
+      }),
+    );
     if (p.get('as') === 'Table') {
-      if ((type === 'application/json' || type === '*/*') && (p.get('g') ?? 'meta.k8s.io') === 'meta.k8s.io' && ['v1', 'v1beta1', undefined].includes(p.get('v'))) return 'table';
+      if (
+        (type === 'application/json' || type === '*/*') &&
+        (p.get('g') ?? 'meta.k8s.io') === 'meta.k8s.io' &&
+        ['v1', 'v1beta1', undefined].includes(p.get('v'))
+      )
+        return 'table';
       continue;
     }
     if (p.get('as')) continue; // PartialObjectMetadata and others: not offered, try the next.
-    if (type === 'application/json' || type === '*/*' || type === 'application/*' || type === 'application/yaml') return 'json';
+    if (type === 'application/json' || type === '*/*' || type === 'application/*' || type === 'application/yaml')
+      return 'json';
     sawUnsupported = true;
   }
-  if (sawUnsupported) throw errors.notAcceptable('only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io');
+  if (sawUnsupported)
+    throw errors.notAcceptable(
+      'only the following media types are accepted: application/json, application/yaml, application/json;as=Table;v=v1;g=meta.k8s.io',
+    );
   return 'json';
 }

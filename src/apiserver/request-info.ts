@@ -10,9 +10,9 @@ export interface ResourceRequest {
   verb: 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection' | 'connect';
   group: string;
   version: string;
-  namespace: string;   // '' when cluster-scoped or across all namespaces
-  resource: string;    // plural, e.g. 'pods'
-  name: string;        // '' for collections
+  namespace: string; // '' when cluster-scoped or across all namespaces
+  resource: string; // plural, e.g. 'pods'
+  name: string; // '' for collections
   subresource: string; // '' when none
   query: URLSearchParams;
 }
@@ -42,7 +42,10 @@ export function parseRequestInfo(method: string, rawUrl: string): RequestInfo {
   const { pathname, query } = splitUrl(rawUrl);
   let parts: string[];
   try {
-    parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    parts = pathname
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
   } catch {
     return { isResource: false, path: pathname, query }; // a malformed %-escape: no resource
   }
@@ -70,7 +73,11 @@ export function parseRequestInfo(method: string, rawUrl: string): RequestInfo {
   }
   let namespace = '';
   // `namespaces/<ns>/<resource>...` is namespaced, but `namespaces/<ns>` and `namespaces/<ns>/status|finalize` are the namespace itself.
-  if (rest[0] === 'namespaces' && rest.length >= 3 && !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))) {
+  if (
+    rest[0] === 'namespaces' &&
+    rest.length >= 3 &&
+    !(rest.length === 3 && (rest[2] === 'status' || rest[2] === 'finalize'))
+  ) {
     namespace = rest[1];
     rest = rest.slice(2);
   }
@@ -83,13 +90,31 @@ export function parseRequestInfo(method: string, rawUrl: string): RequestInfo {
   switch (method) {
     case 'GET':
     case 'HEAD':
-      verb = name === '' ? (isWatch ? 'watch' : 'list') : isWatch ? 'watch' : subresource !== '' && CONNECT_SUBRESOURCES.has(subresource) ? 'connect' : 'get';
+      verb =
+        name === ''
+          ? isWatch
+            ? 'watch'
+            : 'list'
+          : isWatch
+            ? 'watch'
+            : subresource !== '' && CONNECT_SUBRESOURCES.has(subresource)
+              ? 'connect'
+              : 'get';
       break;
-    case 'POST': verb = subresource !== '' && CONNECT_SUBRESOURCES.has(subresource) ? 'connect' : 'create'; break;
-    case 'PUT': verb = 'update'; break;
-    case 'PATCH': verb = 'patch'; break;
-    case 'DELETE': verb = name === '' ? 'deletecollection' : 'delete'; break;
-    default: return nonResource;
+    case 'POST':
+      verb = subresource !== '' && CONNECT_SUBRESOURCES.has(subresource) ? 'connect' : 'create';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = name === '' ? 'deletecollection' : 'delete';
+      break;
+    default:
+      return nonResource;
   }
   return { isResource: true, verb, group, version, namespace, resource, name, subresource, query };
 }

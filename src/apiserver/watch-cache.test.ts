@@ -4,8 +4,12 @@ import { openStore } from '../store/index.js';
 import { WatchCache, resourcePrefixOf, type CachedEvent } from './watch-cache.js';
 import { encodeObject } from './rest/storage-key.js';
 
-const cm = (name: string, labels: Record<string, string> = {}) => encodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels } });
-const fieldsOf = (_p: string, o: { metadata: { name?: string; namespace?: string } }) => ({ 'metadata.name': o.metadata.name ?? '', 'metadata.namespace': o.metadata.namespace ?? '' });
+const cm = (name: string, labels: Record<string, string> = {}) =>
+  encodeObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels } });
+const fieldsOf = (_p: string, o: { metadata: { name?: string; namespace?: string } }) => ({
+  'metadata.name': o.metadata.name ?? '',
+  'metadata.namespace': o.metadata.namespace ?? '',
+});
 
 test('loads existing objects, follows writes, and serves lists in key order with resourceVersions', async () => {
   const store = await openStore('memory', '');
@@ -16,7 +20,10 @@ test('loads existing objects, follows writes, and serves lists in key order with
   assert.ok(r.ok);
   assert.ok(await cache.waitFor(r.revision));
   const items = cache.list('/registry/core/configmaps/', 'ns');
-  assert.deepEqual(items.map((o) => o.name), ['a', 'b']);
+  assert.deepEqual(
+    items.map((o) => o.name),
+    ['a', 'b'],
+  );
   assert.equal(JSON.parse(items[0].bytes.toString()).metadata.resourceVersion, String(r.revision));
   assert.deepEqual(items[0].labels, { x: '1' });
   assert.deepEqual(cache.list('/registry/core/configmaps/', 'other'), []);
@@ -38,10 +45,20 @@ test('events since a revision, live delivery to subscribers, and no history once
   const d = await store.delete('/registry/core/configmaps/ns/a');
   assert.ok(d.ok);
   await cache.waitFor(d.revision);
-  assert.deepEqual(seen.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+  assert.deepEqual(
+    seen.map((e) => e.type),
+    ['ADDED', 'MODIFIED', 'DELETED'],
+  );
   assert.deepEqual(seen[1].previous?.labels, {});
-  assert.equal(JSON.parse(seen[2].current.bytes.toString()).metadata.resourceVersion, String(d.revision), 'a DELETED carries the delete revision');
-  assert.deepEqual(cache.eventsSince('/registry/core/configmaps/', a.revision)?.map((e) => e.type), ['MODIFIED', 'DELETED']);
+  assert.equal(
+    JSON.parse(seen[2].current.bytes.toString()).metadata.resourceVersion,
+    String(d.revision),
+    'a DELETED carries the delete revision',
+  );
+  assert.deepEqual(
+    cache.eventsSince('/registry/core/configmaps/', a.revision)?.map((e) => e.type),
+    ['MODIFIED', 'DELETED'],
+  );
   for (let i = 0; i < 4; i++) await store.create(`/registry/core/configmaps/ns/x${i}`, cm(`x${i}`));
   await cache.waitFor(await store.currentRevision());
   assert.equal(cache.eventsSince('/registry/core/configmaps/', start), undefined, 'trimmed history is gone (410)');
@@ -61,9 +78,17 @@ test('the event history is also bounded by the bytes of the objects it keeps', a
   const start = cache.revision;
   for (let i = 0; i < 10; i++) await store.create(`/registry/core/configmaps/ns/b${i}`, cm(`b${i}`));
   await cache.waitFor(await store.currentRevision());
-  assert.equal(cache.eventsSince('/registry/core/configmaps/', start), undefined, 'the oldest events were dropped for size');
+  assert.equal(
+    cache.eventsSince('/registry/core/configmaps/', start),
+    undefined,
+    'the oldest events were dropped for size',
+  );
   const recent = cache.eventsSince('/registry/core/configmaps/', cache.revision - 2);
-  assert.deepEqual(recent?.map((e) => e.current.name), ['b8', 'b9'], 'the newest are kept');
+  assert.deepEqual(
+    recent?.map((e) => e.current.name),
+    ['b8', 'b9'],
+    'the newest are kept',
+  );
   cache.stop();
   await store.close();
 });
@@ -82,7 +107,11 @@ test('events older than the age limit are forgotten, even when the cluster is id
   now += 41;
   await new Promise((r) => setTimeout(r, 120)); // the age timer runs every eventMaxAgeMs (here)
   assert.equal(cache.eventsSince('/registry/core/configmaps/', start), undefined, 'aged out: 410 for older revisions');
-  assert.deepEqual(cache.eventsSince('/registry/core/configmaps/', b.revision), [], 'a watch from the newest forgotten revision misses nothing');
+  assert.deepEqual(
+    cache.eventsSince('/registry/core/configmaps/', b.revision),
+    [],
+    'a watch from the newest forgotten revision misses nothing',
+  );
   cache.stop();
   await store.close();
 });

@@ -104,8 +104,12 @@ export class WatchCache {
     this.now = options.now ?? Date.now;
   }
 
-  get revision(): number { return this._revision; }
-  get ready(): boolean { return this._ready; }
+  get revision(): number {
+    return this._revision;
+  }
+  get ready(): boolean {
+    return this._ready;
+  }
 
   /** Loads every object, then follows the store. Resolves once loaded. */
   async start(): Promise<void> {
@@ -145,8 +149,16 @@ export class WatchCache {
   waitFor(revision: number, timeoutMs = 5000): Promise<boolean> {
     if (this._revision >= revision) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { resolve(false); }, timeoutMs);
-      this.waiters.push({ revision, resolve: () => { clearTimeout(timer); resolve(true); } });
+      const timer = setTimeout(() => {
+        resolve(false);
+      }, timeoutMs);
+      this.waiters.push({
+        revision,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      });
     });
   }
 
@@ -159,7 +171,9 @@ export class WatchCache {
   expect(key: string, bytes: Uint8Array, source: KubeObject | ObjectSummary): () => void {
     const hint = { bytes, source };
     this.expected.set(key, hint);
-    return () => { if (this.expected.get(key) === hint) this.expected.delete(key); };
+    return () => {
+      if (this.expected.get(key) === hint) this.expected.delete(key);
+    };
   }
 
   /** Objects under `prefix` (a resource prefix, optionally with `<namespace>/`), in key order. */
@@ -199,7 +213,8 @@ export class WatchCache {
     let hi = this.ring.length;
     while (i < hi) {
       const mid = (i + hi) >>> 1;
-      if (this.ring[mid].revision <= revision) i = mid + 1; else hi = mid;
+      if (this.ring[mid].revision <= revision) i = mid + 1;
+      else hi = mid;
     }
     for (; i < this.ring.length; i++) if (this.ring[i].current.prefix === resourcePrefix) out.push(this.ring[i]);
     return out;
@@ -207,9 +222,14 @@ export class WatchCache {
 
   subscribe(sub: Subscriber): () => void {
     let set = this.subscribers.get(sub.prefix);
-    if (!set) { set = new Set(); this.subscribers.set(sub.prefix, set); }
+    if (!set) {
+      set = new Set();
+      this.subscribers.set(sub.prefix, set);
+    }
     set.add(sub);
-    return () => { set?.delete(sub); };
+    return () => {
+      set?.delete(sub);
+    };
   }
 
   subscriberCount(): number {
@@ -237,19 +257,29 @@ export class WatchCache {
       this.ring.push(cached);
       this.ringBytes += eventBytes(cached);
       let list = out.get(prefix);
-      if (!list) { list = []; out.set(prefix, list); }
+      if (!list) {
+        list = [];
+        out.set(prefix, list);
+      }
       list.push(cached);
       this._revision = Math.max(this._revision, ev.revision);
     }
     this.trimRing();
     for (const [prefix, list] of out) {
       for (const sub of this.subscribers.get(prefix) ?? []) {
-        try { sub.onEvents(list); } catch { /* a broken subscriber must not stop the others */ }
+        try {
+          sub.onEvents(list);
+        } catch {
+          /* a broken subscriber must not stop the others */
+        }
       }
     }
     if (this.waiters.length > 0) {
       for (let i = this.waiters.length - 1; i >= 0; i--) {
-        if (this.waiters[i].revision <= this._revision) { this.waiters[i].resolve(); this.waiters.splice(i, 1); }
+        if (this.waiters[i].revision <= this._revision) {
+          this.waiters[i].resolve();
+          this.waiters.splice(i, 1);
+        }
       }
     }
   }
@@ -264,13 +294,19 @@ export class WatchCache {
     this.ring.length = 0;
     this.ringStart = 0;
     this.ringBytes = 0;
-    setTimeout(() => { this.start().catch(() => undefined); }, 100);
+    setTimeout(() => {
+      this.start().catch(() => undefined);
+    }, 100);
   }
 
   private trimRing(): void {
     const tooOld = this.now() - this.maxAgeMs;
-    while (this.ring.length > this.ringStart && (this.ring.length - this.ringStart > this.capacity
-      || (this.ringBytes > this.maxBytes && this.ring.length - this.ringStart > 1) || this.ring[this.ringStart].at < tooOld)) {
+    while (
+      this.ring.length > this.ringStart &&
+      (this.ring.length - this.ringStart > this.capacity ||
+        (this.ringBytes > this.maxBytes && this.ring.length - this.ringStart > 1) ||
+        this.ring[this.ringStart].at < tooOld)
+    ) {
       const dropped = this.ring[this.ringStart];
       this.ringBytes -= eventBytes(dropped);
       this.floor = Math.max(this.floor, dropped.revision);
@@ -280,7 +316,7 @@ export class WatchCache {
     if (this.ringStart === this.ring.length) {
       this.ring.length = 0;
       this.ringStart = 0;
-    } else if (this.ringStart > 1024 && this.ringStart > (this.ring.length >> 1)) {
+    } else if (this.ringStart > 1024 && this.ringStart > this.ring.length >> 1) {
       this.ring.splice(0, this.ringStart);
       this.ringStart = 0;
     }
@@ -289,7 +325,10 @@ export class WatchCache {
   private put(value: StoredValue): CachedObject {
     const entry = this.entry(value, value.modRevision);
     let objects = this.byPrefix.get(entry.prefix);
-    if (!objects) { objects = new Map(); this.byPrefix.set(entry.prefix, objects); }
+    if (!objects) {
+      objects = new Map();
+      this.byPrefix.set(entry.prefix, objects);
+    }
     if (!objects.has(entry.key)) this.sortedKeys.set(entry.prefix, undefined);
     objects.set(entry.key, entry);
     return entry;
@@ -306,7 +345,17 @@ export class WatchCache {
       bytes = bytesWithResourceVersion(stored, revision);
       const s = hint.source;
       if (!('metadata' in s)) {
-        return { key: value.key, prefix, revision, bytes, namespace: s.namespace, name: s.name, labels: s.labels, fields: s.fields, object: () => JSON.parse(bytes.toString('utf8')) as KubeObject };
+        return {
+          key: value.key,
+          prefix,
+          revision,
+          bytes,
+          namespace: s.namespace,
+          name: s.name,
+          labels: s.labels,
+          fields: s.fields,
+          object: () => JSON.parse(bytes.toString('utf8')) as KubeObject,
+        };
       }
       obj = s;
     } else {
@@ -321,9 +370,14 @@ export class WatchCache {
     }
     const fields = this.options.fieldsOf(prefix, obj);
     return {
-      key: value.key, prefix, revision, bytes,
-      namespace: obj.metadata.namespace ?? '', name: obj.metadata.name ?? '',
-      labels: obj.metadata.labels ?? {}, fields,
+      key: value.key,
+      prefix,
+      revision,
+      bytes,
+      namespace: obj.metadata.namespace ?? '',
+      name: obj.metadata.name ?? '',
+      labels: obj.metadata.labels ?? {},
+      fields,
       object: () => JSON.parse(bytes.toString('utf8')) as KubeObject,
     };
   }
@@ -341,7 +395,9 @@ function bytesWithResourceVersion(stored: Buffer, revision: number): Buffer {
   const at = stored.indexOf(METADATA_OPEN);
   if (at < 0) return ownBuffer(stored);
   const open = at + METADATA_OPEN.length;
-  const field = Buffer.from(stored[open] === 0x7d ? `"resourceVersion":"${revision}"` : `"resourceVersion":"${revision}",`);
+  const field = Buffer.from(
+    stored[open] === 0x7d ? `"resourceVersion":"${revision}"` : `"resourceVersion":"${revision}",`,
+  );
   const out = Buffer.allocUnsafeSlow(stored.length + field.length);
   stored.copy(out, 0, 0, open);
   field.copy(out, open);
@@ -361,7 +417,8 @@ function startsWithMetadata(obj: KubeObject): boolean {
   let i = 0;
   for (const k in obj) {
     if (k !== ['apiVersion', 'kind', 'metadata'][i]) return false;
-    if (++i === 3) return typeof obj.metadata === 'object' && obj.metadata !== null && obj.metadata.resourceVersion === undefined;
+    if (++i === 3)
+      return typeof obj.metadata === 'object' && obj.metadata !== null && obj.metadata.resourceVersion === undefined;
   }
   return false;
 }
@@ -380,7 +437,8 @@ function lowerBound(sorted: string[], value: string): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < value) lo = mid + 1; else hi = mid;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }

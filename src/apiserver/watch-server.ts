@@ -18,7 +18,13 @@ const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
  * events after the given revision (410 when they are gone), then follows live events. Each event's
  * line is built once per form and shared by every watcher that wants that form.
  */
-export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' | 'table', req: IncomingMessage, res: ServerResponse): void {
+export function serveWatch(
+  ctx: RestContext,
+  call: ResourceCall,
+  format: 'json' | 'table',
+  req: IncomingMessage,
+  res: ServerResponse,
+): void {
   const { rt, query, strategy } = call;
   const sel = selectionOf(call);
   const rvParam = query.get('resourceVersion') ?? '';
@@ -32,11 +38,16 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
 
   let replay: CachedEvent[] | undefined = [];
   if (!sendInitial) {
-    if (!/^\d+$/.test(rvParam)) throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+    if (!/^\d+$/.test(rvParam))
+      throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
     replay = ctx.cache.eventsSince(rt.storagePrefix, Number(rvParam));
   }
 
-  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   if (replay === undefined) {
     const gone = toStatus(errors.gone(`too old resource version: ${rvParam} (${ctx.cache.revision})`));
@@ -48,7 +59,9 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
     if (format === 'table') {
       const obj = toServed(o.object(), rt, strategy);
       const row = tableRowJson(strategy, obj, include, ctx.now());
-      return Buffer.from(`{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${o.revision}"},"rows":[${row}]}`);
+      return Buffer.from(
+        `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${o.revision}"},"rows":[${row}]}`,
+      );
     }
     return convert ? Buffer.from(JSON.stringify(toServed(o.object(), rt, strategy))) : o.bytes;
   };
@@ -62,7 +75,11 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
     if (format === 'table' && !sentColumns) {
       sentColumns = true;
       // Only the first table event carries the column definitions.
-      return Buffer.from(line.toString('utf8').replace('"rows":[', `"columnDefinitions":${columnsJson(strategy.table.columns)},"rows":[`));
+      return Buffer.from(
+        line
+          .toString('utf8')
+          .replace('"rows":[', `"columnDefinitions":${columnsJson(strategy.table.columns)},"rows":[`),
+      );
     }
     return line;
   };
@@ -90,16 +107,18 @@ export function serveWatch(ctx: RestContext, call: ResourceCall, format: 'json' 
   };
   const bookmark = (initialEnd: boolean): void => {
     const ann = initialEnd ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : '';
-    const obj = format === 'table'
-      ? `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}},"rows":[]}`
-      : `{"kind":"${rt.kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}}}`;
+    const obj =
+      format === 'table'
+        ? `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}},"rows":[]}`
+        : `{"kind":"${rt.kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}}}`;
     write(`{"type":"BOOKMARK","object":${obj}}\n`);
   };
 
   // Initial state and subscription happen in one synchronous turn: no event can fall between them.
   if (sendInitial && !(query.get('sendInitialEvents') === 'false')) {
     const out: Buffer[] = [];
-    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace)) if (selects(call, sel, o)) out.push(lineFor('ADDED', undefined, o));
+    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace))
+      if (selects(call, sel, o)) out.push(lineFor('ADDED', undefined, o));
     if (out.length > 0) write(Buffer.concat(out));
     if (query.get('sendInitialEvents') === 'true' && bookmarks) bookmark(true);
   } else {

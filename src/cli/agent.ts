@@ -23,16 +23,27 @@ export interface AgentFlags {
  * The image GC thresholds of `flotilla agent` as numbers, checked (integers 0-100, low below high):
  * throws ImageGCPolicyError with a message naming the flag. Absent flags keep the defaults (85/80).
  */
-export async function imageGCFlags(flags: Pick<AgentFlags, 'imageGcHighThreshold' | 'imageGcLowThreshold'>): Promise<{ highThresholdPercent: number; lowThresholdPercent: number }> {
+export async function imageGCFlags(
+  flags: Pick<AgentFlags, 'imageGcHighThreshold' | 'imageGcLowThreshold'>,
+): Promise<{ highThresholdPercent: number; lowThresholdPercent: number }> {
   const { imageGCPolicy, ImageGCPolicyError, DEFAULT_IMAGE_GC_POLICY } = await import('../agent/images/image-gc.js');
   const percent = (flag: string, v: string | undefined, dflt: number): number => {
     if (v === undefined) return dflt;
-    if (!/^\s*\d+\s*$/.test(v)) throw new ImageGCPolicyError(`${flag} must be an integer percent between 0 and 100, got "${v}"`);
+    if (!/^\s*\d+\s*$/.test(v))
+      throw new ImageGCPolicyError(`${flag} must be an integer percent between 0 and 100, got "${v}"`);
     return Number(v);
   };
   const { highThresholdPercent, lowThresholdPercent } = imageGCPolicy({
-    highThresholdPercent: percent('--image-gc-high-threshold', flags.imageGcHighThreshold, DEFAULT_IMAGE_GC_POLICY.highThresholdPercent),
-    lowThresholdPercent: percent('--image-gc-low-threshold', flags.imageGcLowThreshold, DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent),
+    highThresholdPercent: percent(
+      '--image-gc-high-threshold',
+      flags.imageGcHighThreshold,
+      DEFAULT_IMAGE_GC_POLICY.highThresholdPercent,
+    ),
+    lowThresholdPercent: percent(
+      '--image-gc-low-threshold',
+      flags.imageGcLowThreshold,
+      DEFAULT_IMAGE_GC_POLICY.lowThresholdPercent,
+    ),
   });
   return { highThresholdPercent, lowThresholdPercent };
 }
@@ -43,9 +54,14 @@ export async function imageGCFlags(flags: Pick<AgentFlags, 'imageGcHighThreshold
  * pinned by the join token's `K10<sha256 of the CA PEM>` prefix.
  */
 export async function runAgent(flags: AgentFlags): Promise<void> {
-  const out = (line: string): void => { process.stdout.write(`flotilla agent: ${line}\n`); };
+  const out = (line: string): void => {
+    process.stdout.write(`flotilla agent: ${line}\n`);
+  };
   const [{ createLogger }, { createClient }, { startAgent }, { defaultNodeName }] = await Promise.all([
-    import('../server/create-logger.js'), import('../client/index.js'), import('../agent/agent.js'), import('../agent/node/index.js'),
+    import('../server/create-logger.js'),
+    import('../client/index.js'),
+    import('../agent/agent.js'),
+    import('../agent/node/index.js'),
   ]);
   const log = createLogger(flags.logLevel);
   try {
@@ -55,7 +71,15 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
     const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
-    const agent = await startAgent({ client, dataDir: flags.dataDir, nodeName, nodeIP: flags.nodeIp ?? firstIPv4(), log, vxlan: flags.vxlan, imageGC });
+    const agent = await startAgent({
+      client,
+      dataDir: flags.dataDir,
+      nodeName,
+      nodeIP: flags.nodeIp ?? firstIPv4(),
+      log,
+      vxlan: flags.vxlan,
+      imageGC,
+    });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
     // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
     const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
@@ -63,7 +87,13 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     const stop = (signal: string): void => {
       out(`${signal}: stopping (containers keep running)`);
       reducer.stop();
-      agent.stop().then(() => client.close()).then(() => process.exit(0), () => process.exit(1));
+      agent
+        .stop()
+        .then(() => client.close())
+        .then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -87,10 +117,13 @@ async function pinnedCa(server: string, token: string): Promise<string> {
   if (!want) throw new Error('the token has no K10<CA hash> prefix: pass --ca-file');
   const url = new URL(server);
   const chain = await new Promise<PeerCertificate>((resolve, reject) => {
-    const sock = connect({ host: url.hostname, port: Number(url.port || 443), rejectUnauthorized: false, servername: url.hostname }, () => {
-      resolve(sock.getPeerCertificate(true));
-      sock.end();
-    });
+    const sock = connect(
+      { host: url.hostname, port: Number(url.port || 443), rejectUnauthorized: false, servername: url.hostname },
+      () => {
+        resolve(sock.getPeerCertificate(true));
+        sock.end();
+      },
+    );
     sock.on('error', reject);
   });
   const { createHash } = await import('node:crypto');
@@ -125,15 +158,42 @@ export interface UpAgentOptions {
  * quick start works offline. Resolves once the agent runs; the caller stops it before the server.
  */
 export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: string; stop(): Promise<void> }> {
-  const [{ existsSync }, { mkdtemp, rm }, { tmpdir }, { join }, { createClient }, { startAgent }, { defaultNodeName }, { buildBusyboxImage }] = await Promise.all([
-    import('node:fs'), import('node:fs/promises'), import('node:os'), import('node:path'),
-    import('../client/index.js'), import('../agent/agent.js'), import('../agent/node/index.js'), import('../agent/images/busybox-image.js'),
+  const [
+    { existsSync },
+    { mkdtemp, rm },
+    { tmpdir },
+    { join },
+    { createClient },
+    { startAgent },
+    { defaultNodeName },
+    { buildBusyboxImage },
+  ] = await Promise.all([
+    import('node:fs'),
+    import('node:fs/promises'),
+    import('node:os'),
+    import('node:path'),
+    import('../client/index.js'),
+    import('../agent/agent.js'),
+    import('../agent/node/index.js'),
+    import('../agent/images/busybox-image.js'),
   ]);
   const firstStart = !existsSync(join(o.dataDir, 'images'));
-  const client = createClient({ server: 'http://localhost', socketPath: join(o.dataDir, 'apiserver.sock'), userAgent: 'flotilla-agent' });
+  const client = createClient({
+    server: 'http://localhost',
+    socketPath: join(o.dataDir, 'apiserver.sock'),
+    userAgent: 'flotilla-agent',
+  });
   const nodeName = defaultNodeName();
   try {
-    const agent = await startAgent({ client, dataDir: o.dataDir, nodeName, nodeIP: o.nodeIP ?? firstIPv4(), log: o.log, bridge: o.bridge, blackholeRoutes: o.blackholeRoutes });
+    const agent = await startAgent({
+      client,
+      dataDir: o.dataDir,
+      nodeName,
+      nodeIP: o.nodeIP ?? firstIPv4(),
+      log: o.log,
+      bridge: o.bridge,
+      blackholeRoutes: o.blackholeRoutes,
+    });
     if (firstStart) {
       const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
       try {
@@ -141,7 +201,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         await buildBusyboxImage(file);
         const [img] = await agent.images.importArchive(file);
         if (img) await agent.images.layerDirs(img);
-        o.progress('imported busybox:latest (docker.io/library/busybox:latest) from the machine\'s busybox-static');
+        o.progress("imported busybox:latest (docker.io/library/busybox:latest) from the machine's busybox-static");
       } catch (err) {
         o.log.warn({ err }, 'importing the busybox image failed');
       } finally {

@@ -28,9 +28,13 @@ export interface HollowNodesFlags {
  * token's `K10<sha256>` prefix. Prints `registered N nodes in T ms` once all are registered.
  */
 export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
-  const out = (line: string): void => { process.stdout.write(`flotilla: ${line}\n`); };
+  const out = (line: string): void => {
+    process.stdout.write(`flotilla: ${line}\n`);
+  };
   const [{ createLogger }, { createClient, loadKubeconfig }, { HollowNodes, startHollowStats }] = await Promise.all([
-    import('../server/create-logger.js'), import('../client/index.js'), import('../agent/hollow/index.js'),
+    import('../server/create-logger.js'),
+    import('../client/index.js'),
+    import('../agent/hollow/index.js'),
   ]);
   const log = createLogger(flags.logLevel);
   let conn;
@@ -43,8 +47,13 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
   const client = createClient({ ...conn, userAgent: 'flotilla-hollow-nodes' });
   const stats = flags.fakeMetrics ? await startHollowStats(log) : undefined;
   const hollow = new HollowNodes({
-    client, log, count: flags.count, namePrefix: flags.namePrefix, firstIndex: flags.firstIndex,
-    capacity: { cpu: flags.cpu, memory: flags.memory, pods: flags.pods }, leaseRenewIntervalMs: flags.leaseIntervalMs,
+    client,
+    log,
+    count: flags.count,
+    namePrefix: flags.namePrefix,
+    firstIndex: flags.firstIndex,
+    capacity: { cpu: flags.cpu, memory: flags.memory, pods: flags.pods },
+    leaseRenewIntervalMs: flags.leaseIntervalMs,
     podStartDelayMs: flags.podStartDelayMs,
     ...(stats ? { kubeletPort: stats.server.port, labels: stats.labels } : {}),
   });
@@ -54,12 +63,18 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
   await hollow.registerAll();
   hollow.start();
   await stats?.publish(client, hollow.names);
-  out(`registered ${flags.count} nodes in ${Math.round(performance.now() - t0)} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+  out(
+    `registered ${flags.count} nodes in ${Math.round(performance.now() - t0)} ms; rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`,
+  );
   let stopping = false;
   const stop = (): void => {
     if (stopping) process.exit(130);
     stopping = true;
-    void hollow.stop().then(() => stats?.close()).then(() => client.close()).then(() => process.exit(0));
+    void hollow
+      .stop()
+      .then(() => stats?.close())
+      .then(() => client.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -76,14 +91,23 @@ function fetchPinnedCa(server: string, token: string): Promise<string> {
   const pinned = /^K10([0-9a-f]{64})::/.exec(token)?.[1];
   if (!pinned) return Promise.reject(new Error('the token has no K10<CA hash> prefix: pass --ca-file'));
   return new Promise((resolve, reject) => {
-    const req = request(`${server.replace(/\/+$/, '')}/cacerts`, { rejectUnauthorized: false, timeout: 5000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
-        if (res.statusCode !== 200) return reject(new Error(`${server}/cacerts answered ${res.statusCode}: pass --ca-file`));
-        if (createHash('sha256').update(body).digest('hex') !== pinned) return reject(new Error(`${server}/cacerts does not match the token's CA hash`));
-        resolve(body);
-      });
-    });
+    const req = request(
+      `${server.replace(/\/+$/, '')}/cacerts`,
+      { rejectUnauthorized: false, timeout: 5000 },
+      (res) => {
+        let body = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (c: string) => (body += c))
+          .on('end', () => {
+            if (res.statusCode !== 200)
+              return reject(new Error(`${server}/cacerts answered ${res.statusCode}: pass --ca-file`));
+            if (createHash('sha256').update(body).digest('hex') !== pinned)
+              return reject(new Error(`${server}/cacerts does not match the token's CA hash`));
+            resolve(body);
+          });
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error('timeout fetching /cacerts')));
     req.end();

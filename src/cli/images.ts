@@ -16,7 +16,10 @@ export async function importImages(file: string, flags: ImagesFlags & { name?: s
 
 /** `flotilla images ls`: one line per name, like `crictl images`. */
 export async function listImages(flags: ImagesFlags): Promise<void> {
-  const [{ shortImageRef }, store] = await Promise.all([import('../agent/images/image-ref.js'), openStore(flags.dataDir)]);
+  const [{ shortImageRef }, store] = await Promise.all([
+    import('../agent/images/image-ref.js'),
+    openStore(flags.dataDir),
+  ]);
   const rows = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
   for (const img of await store.list()) {
     for (const n of img.names) {
@@ -26,7 +29,13 @@ export async function listImages(flags: ImagesFlags): Promise<void> {
     }
   }
   const widths = rows[0]?.map((_c, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
-  for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
 /**
@@ -41,7 +50,9 @@ export async function removeImage(ref: string, flags: ImagesFlags): Promise<void
     process.exit(1);
   }
   const kept = pruned.kept.length ? `; ${pruned.kept.length} kept (in use)` : '';
-  process.stdout.write(`removed ${ref} (freed ${pruned.bytes} bytes: ${pruned.blobs.length} blobs, ${pruned.layers.length} unpacked layers${kept})\n`);
+  process.stdout.write(
+    `removed ${ref} (freed ${pruned.bytes} bytes: ${pruned.blobs.length} blobs, ${pruned.layers.length} unpacked layers${kept})\n`,
+  );
 }
 
 /** `flotilla images build-busybox FILE`: writes a busybox OCI archive from the machine's busybox-static (offline test image). */
@@ -52,7 +63,10 @@ export async function buildBusybox(file: string): Promise<void> {
 }
 
 async function openStore(dataDir: string) {
-  const [{ ImageStore }, { createLogger }] = await Promise.all([import('../agent/images/image-store.js'), import('../server/create-logger.js')]);
+  const [{ ImageStore }, { createLogger }] = await Promise.all([
+    import('../agent/images/image-store.js'),
+    import('../server/create-logger.js'),
+  ]);
   return new ImageStore(join(dataDir, 'images'), createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn'));
 }
 
@@ -63,8 +77,10 @@ async function openStore(dataDir: string) {
  */
 export async function pullImage(ref: string, flags: ImagesFlags & { creds?: string }): Promise<void> {
   const [{ ImagePuller }, { loadRegistriesConfig }, { parseImageName }, { createLogger }] = await Promise.all([
-    import('../agent/images/pull-image.js'), import('../agent/images/registries-config.js'),
-    import('../agent/images/registry/image-name.js'), import('../server/create-logger.js'),
+    import('../agent/images/pull-image.js'),
+    import('../agent/images/registries-config.js'),
+    import('../agent/images/registry/image-name.js'),
+    import('../server/create-logger.js'),
   ]);
   const store = await openStore(flags.dataDir);
   const log = createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn');
@@ -73,12 +89,18 @@ export async function pullImage(ref: string, flags: ImagesFlags & { creds?: stri
     if (flags.creds) {
       const colon = flags.creds.indexOf(':');
       if (colon <= 0) throw new Error('--creds must be USER:PASSWORD');
-      secrets.push({ match: parseImageName(ref).host, username: flags.creds.slice(0, colon), password: flags.creds.slice(colon + 1) });
+      secrets.push({
+        match: parseImageName(ref).host,
+        username: flags.creds.slice(0, colon),
+        password: flags.creds.slice(colon + 1),
+      });
     }
     const puller = new ImagePuller({ store, registries: await loadRegistriesConfig(flags.dataDir), log });
     const t0 = performance.now();
     const img = await puller.pull(ref, { secrets });
-    process.stdout.write(`pulled ${parseImageName(ref).ref} ${img.id} (${img.size} bytes in ${((performance.now() - t0) / 1000).toFixed(3)}s)\n`);
+    process.stdout.write(
+      `pulled ${parseImageName(ref).ref} ${img.id} (${img.size} bytes in ${((performance.now() - t0) / 1000).toFixed(3)}s)\n`,
+    );
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);

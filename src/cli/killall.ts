@@ -9,18 +9,27 @@ export interface KillAllFlags {
  * the agent stopped; pod objects stay in the API (a restarted agent starts their pods again).
  */
 export async function runKillAll(flags: KillAllFlags): Promise<void> {
-  const [{ default: pino }, { killAll }] = await Promise.all([import('pino'), import('../agent/runtime/oci/kill-all.js')]);
+  const [{ default: pino }, { killAll }] = await Promise.all([
+    import('pino'),
+    import('../agent/runtime/oci/kill-all.js'),
+  ]);
   const log = pino({ level: 'warn' }, pino.destination(2));
   // `up --nodes N`: the extra nodes' agents, containers and namespaces first, then this node's routes to them.
-  const [{ removeClusterNodes }, { removeRecordedNodeRoutes }] = await Promise.all([import('../cluster-nodes/index.js'), import('../agent/network/node-routes.js')]);
+  const [{ removeClusterNodes }, { removeRecordedNodeRoutes }] = await Promise.all([
+    import('../cluster-nodes/index.js'),
+    import('../agent/network/node-routes.js'),
+  ]);
   const extraNodes = await removeClusterNodes(flags.dataDir, log);
   const nodeRoutes = await removeRecordedNodeRoutes(flags.dataDir);
   const r = await killAll(flags.dataDir, log);
   const parts = [
-    `${r.containers} container(s) removed`, `${r.conmons} conmon process(es) killed`,
-    r.bridge ? `bridge ${r.bridge} removed` : 'no bridge', `${r.veths.length} veth(s) removed`,
+    `${r.containers} container(s) removed`,
+    `${r.conmons} conmon process(es) killed`,
+    r.bridge ? `bridge ${r.bridge} removed` : 'no bridge',
+    `${r.veths.length} veth(s) removed`,
     r.routes.length ? `blackhole routes ${r.routes.join(', ')} removed` : 'no blackhole routes',
-    ...(extraNodes.length ? [`nodes ${extraNodes.join(', ')} removed`] : []), ...(nodeRoutes.length ? [`${nodeRoutes.length} route(s) to other nodes removed`] : []),
+    ...(extraNodes.length ? [`nodes ${extraNodes.join(', ')} removed`] : []),
+    ...(nodeRoutes.length ? [`${nodeRoutes.length} route(s) to other nodes removed`] : []),
   ];
   process.stdout.write(`flotilla killall: ${parts.join('; ')}\n`);
 }

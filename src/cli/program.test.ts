@@ -21,11 +21,34 @@ function parseOptions(argv: string[]): Record<string, unknown> {
 }
 
 test('server defaults: /var/lib/flotilla, sqlite, 6443, all interfaces', () => {
-  assert.deepEqual(parseOptions(['server']), { dataDir: DEFAULT_DATA_DIR, port: 6443, bindAddress: '0.0.0.0', tlsSan: [], logLevel: 'info', datastore: 'sqlite', defaultNotReadyTolerationSeconds: 5, defaultUnreachableTolerationSeconds: 5 });
+  assert.deepEqual(parseOptions(['server']), {
+    dataDir: DEFAULT_DATA_DIR,
+    port: 6443,
+    bindAddress: '0.0.0.0',
+    tlsSan: [],
+    logLevel: 'info',
+    datastore: 'sqlite',
+    defaultNotReadyTolerationSeconds: 5,
+    defaultUnreachableTolerationSeconds: 5,
+  });
 });
 
 test('server flags are parsed and validated', () => {
-  const o = parseOptions(['server', '--data-dir', '/tmp/x', '--datastore', 'etcd://127.0.0.1:2379,127.0.0.1:22379', '--port', '0', '--bind-address', '127.0.0.1', '--tls-san', 'a.example', '--tls-san', '10.0.0.1']);
+  const o = parseOptions([
+    'server',
+    '--data-dir',
+    '/tmp/x',
+    '--datastore',
+    'etcd://127.0.0.1:2379,127.0.0.1:22379',
+    '--port',
+    '0',
+    '--bind-address',
+    '127.0.0.1',
+    '--tls-san',
+    'a.example',
+    '--tls-san',
+    '10.0.0.1',
+  ]);
   assert.equal(o.datastore, 'etcd://127.0.0.1:2379,127.0.0.1:22379');
   assert.equal(o.port, 0);
   assert.deepEqual(o.tlsSan, ['a.example', '10.0.0.1']);

@@ -34,14 +34,41 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
     .option('--port <port>', 'HTTPS port of the Kubernetes API', parsePort, 6443)
     .option('--bind-address <ip>', 'address to listen on', '0.0.0.0')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)', collect, [])
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON logs on stderr')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default('info'),
+    )
     .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
     .option('--disable-scheduler', 'do not run the scheduler')
-    .option('--default-not-ready-toleration-seconds <s>', 'tolerationSeconds new pods get for the not-ready:NoExecute taint', (v) => nonNegativeInt(v), 5)
-    .option('--default-unreachable-toleration-seconds <s>', 'tolerationSeconds new pods get for the unreachable:NoExecute taint', (v) => nonNegativeInt(v), 5)
-    .option('--write-workers <n>', 'worker threads that prepare creates beside the main thread (0 = off; default: CPUs - 1, at least 1)', (v) => nonNegativeInt(v))
-    .option('--service-lb-pool <addrs>', 'addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes\' InternalIPs)');
-  if (withDatastore) cmd.option('--datastore <spec>', 'sqlite (in the data dir), memory, or etcd://HOST:PORT[,HOST:PORT...]', parseDatastore, 'sqlite');
+    .option(
+      '--default-not-ready-toleration-seconds <s>',
+      'tolerationSeconds new pods get for the not-ready:NoExecute taint',
+      (v) => nonNegativeInt(v),
+      5,
+    )
+    .option(
+      '--default-unreachable-toleration-seconds <s>',
+      'tolerationSeconds new pods get for the unreachable:NoExecute taint',
+      (v) => nonNegativeInt(v),
+      5,
+    )
+    .option(
+      '--write-workers <n>',
+      'worker threads that prepare creates beside the main thread (0 = off; default: CPUs - 1, at least 1)',
+      (v) => nonNegativeInt(v),
+    )
+    .option(
+      '--service-lb-pool <addrs>',
+      "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",
+    );
+  if (withDatastore)
+    cmd.option(
+      '--datastore <spec>',
+      'sqlite (in the data dir), memory, or etcd://HOST:PORT[,HOST:PORT...]',
+      parseDatastore,
+      'sqlite',
+    );
   return cmd;
 }
 
@@ -51,24 +78,46 @@ export function buildProgram(): Command {
     .description('A container orchestrator that speaks the Kubernetes API')
     .version('0.1.0');
 
-  serveOptions(program.command('server').description('run the control plane (Kubernetes API server)'), true)
-    .action(async (flags: ServeFlags) => {
+  serveOptions(program.command('server').description('run the control plane (Kubernetes API server)'), true).action(
+    async (flags: ServeFlags) => {
       const { runServer } = await import('./run-server.js');
       await runServer(flags, 'server');
-    });
+    },
+  );
 
-  serveOptions(program.command('up').description('run a cluster on this machine: server and node 1 in one process (SQLite store), --nodes N adds nodes in network namespaces'), false)
-    .option('--nodes <n>', 'nodes in all: node 1 is this host, the others run in network namespaces on a node bridge', (v) => positiveInt(v), 1)
-    .option('--cluster-name <name>', 'prefix of the extra nodes\' names, namespaces, veths and bridge (not flotilla: node 1 gets pod bridge <name>0 and no blackhole routes)', 'flotilla')
+  serveOptions(
+    program
+      .command('up')
+      .description(
+        'run a cluster on this machine: server and node 1 in one process (SQLite store), --nodes N adds nodes in network namespaces',
+      ),
+    false,
+  )
+    .option(
+      '--nodes <n>',
+      'nodes in all: node 1 is this host, the others run in network namespaces on a node bridge',
+      (v) => positiveInt(v),
+      1,
+    )
+    .option(
+      '--cluster-name <name>',
+      "prefix of the extra nodes' names, namespaces, veths and bridge (not flotilla: node 1 gets pod bridge <name>0 and no blackhole routes)",
+      'flotilla',
+    )
     .option('--node-subnet <cidr>', 'private subnet of the node bridge (this host .1, node i .i)', '10.44.0.0/24')
     .action(async (flags: Omit<ServeFlags, 'datastore'>) => {
       const { runServer } = await import('./run-server.js');
       await runServer({ ...flags, datastore: 'sqlite' }, 'up');
     });
-  program.command('hollow-nodes').description('run N hollow (fake) nodes in one process, for scale tests')
+  program
+    .command('hollow-nodes')
+    .description('run N hollow (fake) nodes in one process, for scale tests')
     .option('--server <url>', 'API server URL (with --token)')
     .option('--token <token>', 'cluster join token (<data-dir>/token of the server)')
-    .option('--ca-file <path>', 'CA certificate of the server (default: fetched from /cacerts and checked against the token)')
+    .option(
+      '--ca-file <path>',
+      'CA certificate of the server (default: fetched from /cacerts and checked against the token)',
+    )
     .option('--kubeconfig <path>', 'connect with a kubeconfig instead of --server/--token')
     .option('--count <n>', 'number of nodes', (v) => positiveInt(v), 1)
     .option('--name-prefix <prefix>', 'node names are <prefix><index>', 'hollow-')
@@ -78,50 +127,93 @@ export function buildProgram(): Command {
     .option('--pods <n>', 'pod capacity of each node', '110')
     .option('--lease-interval-ms <ms>', 'Lease renewal period of each node', (v) => positiveInt(v), 2000)
     .option('--pod-start-delay-ms <ms>', 'delay before a bound pod is reported Running', (v) => positiveInt(v, true), 0)
-    .option('--fake-metrics', 'serve fake pod/node usage (annotations flotilla.dev/fake-cpu, fake-memory) for kubectl top and the HPA')
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'))
+    .option(
+      '--fake-metrics',
+      'serve fake pod/node usage (annotations flotilla.dev/fake-cpu, fake-memory) for kubectl top and the HPA',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON logs on stderr')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default('warn'),
+    )
     .action(async (flags: import('./hollow-nodes.js').HollowNodesFlags) => {
       const { runHollowNodes } = await import('./hollow-nodes.js');
       await runHollowNodes(flags);
     });
   // Node agent and image commands (issue 4).
-  program.command('agent').description('run a node agent: pods bound to this node run as runc containers')
+  program
+    .command('agent')
+    .description('run a node agent: pods bound to this node run as runc containers')
     .requiredOption('--server <url>', 'API server URL, e.g. https://10.0.0.1:6443')
-    .requiredOption('--token <token>', 'cluster join token, or an absolute path to a file holding it (the server\'s <data-dir>/token)')
+    .requiredOption(
+      '--token <token>',
+      "cluster join token, or an absolute path to a file holding it (the server's <data-dir>/token)",
+    )
     .option('--data-dir <dir>', 'images, pod state, logs', DEFAULT_DATA_DIR)
     .option('--node-name <name>', 'node name (default: the host name)')
     .option('--node-ip <ip>', 'node InternalIP (default: the first non-loopback IPv4 address)')
-    .option('--ca-file <file>', 'CA of the API server (default: pinned from the server by the token\'s hash)')
+    .option('--ca-file <file>', "CA of the API server (default: pinned from the server by the token's hash)")
     .option('--vxlan', 'reach nodes that are not on a shared segment over VXLAN (UDP 8472, link flotilla.1)')
-    .option('--image-gc-high-threshold <percent>', 'disk usage of the images\' file system at which unused images are deleted, least recently used first (100: never)', '85')
+    .option(
+      '--image-gc-high-threshold <percent>',
+      "disk usage of the images' file system at which unused images are deleted, least recently used first (100: never)",
+      '85',
+    )
     .option('--image-gc-low-threshold <percent>', 'disk usage image GC frees down to (below the high threshold)', '80')
-    .addOption(new Option('--log-level <level>', 'log level of the JSON logs on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'log level of the JSON logs on stderr')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default('info'),
+    )
     .action(async (flags: import('./agent.js').AgentFlags) => {
       const { runAgent } = await import('./agent.js');
       await runAgent(flags);
     });
-  program.command('killall').description('stop every container of the data dir and remove its mounts, namespaces, veths, bridge and blackhole routes')
+  program
+    .command('killall')
+    .description(
+      'stop every container of the data dir and remove its mounts, namespaces, veths, bridge and blackhole routes',
+    )
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
     .action(async (flags: import('./killall.js').KillAllFlags) => (await import('./killall.js')).runKillAll(flags));
-  const images = program.command('images').description('manage the node\'s images');
-  images.command('import <file>').description('import an OCI-layout or docker-save tar archive')
-    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--name <ref>', 'name for images the archive leaves unnamed')
+  const images = program.command('images').description("manage the node's images");
+  images
+    .command('import <file>')
+    .description('import an OCI-layout or docker-save tar archive')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+    .option('--name <ref>', 'name for images the archive leaves unnamed')
     .option('--no-pin', 'let image garbage collection remove the images (imported images are pinned by default)')
-    .action(async (file: string, flags: { dataDir: string; name?: string; pin?: boolean }) => (await import('./images.js')).importImages(file, flags));
-  images.command('pull <ref>').description('pull an image from its registry (mirrors and credentials from <data-dir>/registries.yaml)')
-    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR).option('--creds <user:password>', 'registry credentials')
-    .action(async (ref: string, flags: { dataDir: string; creds?: string }) => (await import('./images.js')).pullImage(ref, flags));
-  images.command('ls').description('list images').option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+    .action(async (file: string, flags: { dataDir: string; name?: string; pin?: boolean }) =>
+      (await import('./images.js')).importImages(file, flags),
+    );
+  images
+    .command('pull <ref>')
+    .description('pull an image from its registry (mirrors and credentials from <data-dir>/registries.yaml)')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+    .option('--creds <user:password>', 'registry credentials')
+    .action(async (ref: string, flags: { dataDir: string; creds?: string }) =>
+      (await import('./images.js')).pullImage(ref, flags),
+    );
+  images
+    .command('ls')
+    .description('list images')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
     .action(async (flags: { dataDir: string }) => (await import('./images.js')).listImages(flags));
-  images.command('rm <ref>').description('remove an image').option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
+  images
+    .command('rm <ref>')
+    .description('remove an image')
+    .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
     .action(async (ref: string, flags: { dataDir: string }) => (await import('./images.js')).removeImage(ref, flags));
-  images.command('build-busybox <file>').description('write a busybox OCI archive from the machine\'s busybox-static (offline test image)')
+  images
+    .command('build-busybox <file>')
+    .description("write a busybox OCI archive from the machine's busybox-static (offline test image)")
     .action(async (file: string) => (await import('./images.js')).buildBusybox(file));
   return program;
 }
 
 function positiveInt(value: string, zeroOk = false): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1)) throw new InvalidArgumentError(zeroOk ? 'must be a non-negative integer' : 'must be a positive integer');
+  if (!Number.isInteger(n) || n < (zeroOk ? 0 : 1))
+    throw new InvalidArgumentError(zeroOk ? 'must be a non-negative integer' : 'must be a positive integer');
   return n;
 }

@@ -32,8 +32,13 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
   const out = (line: string): void => {
     process.stdout.write(`flotilla: ${line}\n`);
   };
-  out(`starting ${mode === 'up' ? ((flags.nodes ?? 1) > 1 ? `a cluster of ${flags.nodes} nodes` : 'a single-node cluster') : 'the control plane'} (data dir ${flags.dataDir})`);
-  const [{ createLogger }, { startServer }] = await Promise.all([import('../server/create-logger.js'), import('../server/start-server.js')]);
+  out(
+    `starting ${mode === 'up' ? ((flags.nodes ?? 1) > 1 ? `a cluster of ${flags.nodes} nodes` : 'a single-node cluster') : 'the control plane'} (data dir ${flags.dataDir})`,
+  );
+  const [{ createLogger }, { startServer }] = await Promise.all([
+    import('../server/create-logger.js'),
+    import('../server/start-server.js'),
+  ]);
   const log = createLogger(flags.logLevel);
   let nodesPlan: import('./up-nodes.js').UpNodesPlan | undefined;
   if (mode === 'up') {
@@ -46,16 +51,29 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
   }
   let serviceLbPool: string[] | undefined;
   try {
-    serviceLbPool = flags.serviceLbPool ? (await import('../controllers/servicelb/lb-addresses.js')).parseLbPool(flags.serviceLbPool) : undefined;
+    serviceLbPool = flags.serviceLbPool
+      ? (await import('../controllers/servicelb/lb-addresses.js')).parseLbPool(flags.serviceLbPool)
+      : undefined;
   } catch (err) {
     out(`start-up failed: --service-lb-pool: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
   const options: StartServerOptions = {
-    dataDir: flags.dataDir, datastore: flags.datastore, port: flags.port, host: flags.bindAddress, tlsSans: [...flags.tlsSan, ...(nodesPlan?.tlsSans ?? [])], log, progress: out,
-    controllers: !flags.disableControllers, scheduler: !flags.disableScheduler,
-    defaultTolerationSeconds: { notReady: flags.defaultNotReadyTolerationSeconds ?? 5, unreachable: flags.defaultUnreachableTolerationSeconds ?? 5 },
-    serviceLbPool, writeWorkers: flags.writeWorkers,
+    dataDir: flags.dataDir,
+    datastore: flags.datastore,
+    port: flags.port,
+    host: flags.bindAddress,
+    tlsSans: [...flags.tlsSan, ...(nodesPlan?.tlsSans ?? [])],
+    log,
+    progress: out,
+    controllers: !flags.disableControllers,
+    scheduler: !flags.disableScheduler,
+    defaultTolerationSeconds: {
+      notReady: flags.defaultNotReadyTolerationSeconds ?? 5,
+      unreachable: flags.defaultUnreachableTolerationSeconds ?? 5,
+    },
+    serviceLbPool,
+    writeWorkers: flags.writeWorkers,
   };
   let running;
   try {
@@ -75,15 +93,49 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
 
   const server = running;
   // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent); a failure leaves the API up.
-  const agent = mode === 'up'
-    ? import('./agent.js').then(({ startUpAgent }) => startUpAgent({ dataDir: flags.dataDir, log, progress: out, nodeIP: nodesPlan?.nodeIP, bridge: nodesPlan?.podBridge, blackholeRoutes: nodesPlan?.blackholeRoutes })).then(
-      (a) => { out(`node agent running: node ${a.nodeName}`); return a; },
-      (err: unknown) => { log.error({ err }, 'node agent failed to start'); out(`node agent failed to start: ${err instanceof Error ? err.message : String(err)}`); return undefined; })
-    : Promise.resolve(undefined);
+  const agent =
+    mode === 'up'
+      ? import('./agent.js')
+          .then(({ startUpAgent }) =>
+            startUpAgent({
+              dataDir: flags.dataDir,
+              log,
+              progress: out,
+              nodeIP: nodesPlan?.nodeIP,
+              bridge: nodesPlan?.podBridge,
+              blackholeRoutes: nodesPlan?.blackholeRoutes,
+            }),
+          )
+          .then(
+            (a) => {
+              out(`node agent running: node ${a.nodeName}`);
+              return a;
+            },
+            (err: unknown) => {
+              log.error({ err }, 'node agent failed to start');
+              out(`node agent failed to start: ${err instanceof Error ? err.message : String(err)}`);
+              return undefined;
+            },
+          )
+      : Promise.resolve(undefined);
   // `up --nodes N`: the other nodes, once node 1 runs (their failure leaves the rest up).
   const nodes = nodesPlan
-    ? agent.then(() => import('./up-nodes.js')).then(({ startUpNodes }) => startUpNodes(nodesPlan, { dataDir: flags.dataDir, port: server.port, log, logLevel: flags.logLevel, progress: out })).catch(
-      (err: unknown) => { log.error({ err }, 'extra nodes failed to start'); out(`extra nodes failed to start: ${err instanceof Error ? err.message : String(err)}`); return undefined; })
+    ? agent
+        .then(() => import('./up-nodes.js'))
+        .then(({ startUpNodes }) =>
+          startUpNodes(nodesPlan, {
+            dataDir: flags.dataDir,
+            port: server.port,
+            log,
+            logLevel: flags.logLevel,
+            progress: out,
+          }),
+        )
+        .catch((err: unknown) => {
+          log.error({ err }, 'extra nodes failed to start');
+          out(`extra nodes failed to start: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        })
     : Promise.resolve(undefined);
   let signalled = false;
   const stop = (signal: NodeJS.Signals): void => {
@@ -93,13 +145,20 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
     }
     signalled = true;
     out(`${signal}: shutting down`);
-    nodes.then((n) => n?.stop()).catch((err: unknown) => log.error({ err }, 'stopping the extra nodes failed')).then(() => agent).then((a) => a?.stop()).catch((err: unknown) => log.error({ err }, 'stopping the node agent failed')).then(() => server.close()).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    nodes
+      .then((n) => n?.stop())
+      .catch((err: unknown) => log.error({ err }, 'stopping the extra nodes failed'))
+      .then(() => agent)
+      .then((a) => a?.stop())
+      .catch((err: unknown) => log.error({ err }, 'stopping the node agent failed'))
+      .then(() => server.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -33,10 +33,16 @@ export async function prepareUpNodes(flags: UpNodesFlags): Promise<UpNodesPlan> 
   const cluster = flags.clusterName ?? DEFAULT_CLUSTER_NAME;
   const layout = nodeLayout(cluster, flags.nodes ?? 1, flags.nodeSubnet);
   const named = cluster !== DEFAULT_CLUSTER_NAME;
-  const plan: UpNodesPlan = { layout, tlsSans: [], ...(named ? { podBridge: `${cluster}0`, blackholeRoutes: [] } : {}) };
+  const plan: UpNodesPlan = {
+    layout,
+    tlsSans: [],
+    ...(named ? { podBridge: `${cluster}0`, blackholeRoutes: [] } : {}),
+  };
   if (!layout.nodes.length) return plan;
   if (flags.bindAddress !== '0.0.0.0' && flags.bindAddress !== layout.hostIP) {
-    throw new Error(`--nodes ${flags.nodes} needs the API server on the node bridge: --bind-address 0.0.0.0 or ${layout.hostIP}`);
+    throw new Error(
+      `--nodes ${flags.nodes} needs the API server on the node bridge: --bind-address 0.0.0.0 or ${layout.hostIP}`,
+    );
   }
   await ensureNodeBridge(layout);
   plan.nodeIP = layout.hostIP;
@@ -45,15 +51,28 @@ export async function prepareUpNodes(flags: UpNodesFlags): Promise<UpNodesPlan> 
 }
 
 /** Starts the extra nodes once the API server listens on `port`. */
-export async function startUpNodes(plan: UpNodesPlan, o: { dataDir: string; port: number; log: Logger; logLevel: string; progress: (line: string) => void }): Promise<ClusterNodes | undefined> {
+export async function startUpNodes(
+  plan: UpNodesPlan,
+  o: { dataDir: string; port: number; log: Logger; logLevel: string; progress: (line: string) => void },
+): Promise<ClusterNodes | undefined> {
   if (!plan.layout.nodes.length) return undefined;
   const [{ startClusterNodes }, { tlsDir, TLS_FILES }, { resolve }] = await Promise.all([
-    import('../cluster-nodes/index.js'), import('../apiserver/tls/tls-material.js'), import('node:path'),
+    import('../cluster-nodes/index.js'),
+    import('../apiserver/tls/tls-material.js'),
+    import('node:path'),
   ]);
   const dataDir = resolve(o.dataDir);
-  o.progress(`starting ${plan.layout.nodes.length} more node(s): network namespaces on bridge ${plan.layout.bridge} (${plan.layout.subnet}, this host ${plan.layout.hostIP})`);
+  o.progress(
+    `starting ${plan.layout.nodes.length} more node(s): network namespaces on bridge ${plan.layout.bridge} (${plan.layout.subnet}, this host ${plan.layout.hostIP})`,
+  );
   return startClusterNodes({
-    dataDir, layout: plan.layout, serverUrl: `https://${plan.layout.hostIP}:${o.port}`, tokenFile: join(dataDir, 'token'),
-    caFile: join(tlsDir(dataDir), TLS_FILES.caCert), log: o.log, progress: o.progress, logLevel: o.logLevel,
+    dataDir,
+    layout: plan.layout,
+    serverUrl: `https://${plan.layout.hostIP}:${o.port}`,
+    tokenFile: join(dataDir, 'token'),
+    caFile: join(tlsDir(dataDir), TLS_FILES.caCert),
+    log: o.log,
+    progress: o.progress,
+    logLevel: o.logLevel,
   });
 }

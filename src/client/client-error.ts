@@ -10,7 +10,13 @@ export interface Status {
   code: number;
   reason: string;
   message: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: { reason?: string; message?: string; field?: string }[]; retryAfterSeconds?: number };
+  details?: {
+    name?: string;
+    group?: string;
+    kind?: string;
+    causes?: { reason?: string; message?: string; field?: string }[];
+    retryAfterSeconds?: number;
+  };
 }
 
 export class ClientError extends Error {
@@ -28,18 +34,37 @@ export class ClientError extends Error {
 }
 
 const REASON_BY_CODE: Record<number, string> = {
-  400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 405: 'MethodNotAllowed',
-  406: 'NotAcceptable', 409: 'Conflict', 410: 'Expired', 413: 'RequestEntityTooLarge', 415: 'UnsupportedMediaType',
-  422: 'Invalid', 429: 'TooManyRequests', 500: 'InternalError', 503: 'ServiceUnavailable', 504: 'Timeout',
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  410: 'Expired',
+  413: 'RequestEntityTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
 };
 
 /** The ClientError for a failed response: its body parsed as a Status when it is one. Pure. */
 export function clientErrorOf(httpStatus: number, bodyText: string): ClientError {
   let parsed: unknown;
-  try { parsed = JSON.parse(bodyText); } catch { parsed = undefined; }
+  try {
+    parsed = JSON.parse(bodyText);
+  } catch {
+    parsed = undefined;
+  }
   if (isStatus(parsed)) return new ClientError({ ...parsed, code: parsed.code || httpStatus });
   return new ClientError({
-    kind: 'Status', apiVersion: 'v1', status: 'Failure', code: httpStatus,
+    kind: 'Status',
+    apiVersion: 'v1',
+    status: 'Failure',
+    code: httpStatus,
     reason: REASON_BY_CODE[httpStatus] ?? 'Unknown',
     message: bodyText.trim() || `the server responded with HTTP ${httpStatus}`,
   });

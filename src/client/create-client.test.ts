@@ -10,7 +10,13 @@ import { ClientError, isNotFound } from './client-error.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { WatchEvent } from './watch-stream.js';
 
-interface Seen { method: string; url: string; auth?: string; contentType?: string; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  auth?: string;
+  contentType?: string;
+  body: string;
+}
 const seen: Seen[] = [];
 let respond: (req: IncomingMessage, res: ServerResponse, body: string) => void = () => {};
 let server: Server;
@@ -19,16 +25,27 @@ let url: string;
 before(async () => {
   server = createServer((req, res) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
-      seen.push({ method: req.method ?? '', url: req.url ?? '', auth: req.headers.authorization, contentType: req.headers['content-type'], body });
+      seen.push({
+        method: req.method ?? '',
+        url: req.url ?? '',
+        auth: req.headers.authorization,
+        contentType: req.headers['content-type'],
+        body,
+      });
       respond(req, res, body);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-after(async () => { server.closeAllConnections(); await new Promise((r) => server.close(r)); });
+after(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+});
 
 const configmaps = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
 const deployments = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
@@ -41,43 +58,73 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 
 test('requests carry the bearer token and build Kubernetes paths, query and content types', async () => {
   const client = createClient({ server: url, token: 'sekret' });
-  respond = (_req, res, body) => json(res, 200, body.startsWith('{') ? JSON.parse(body) : { kind: 'X', metadata: {}, items: [] });
+  respond = (_req, res, body) =>
+    json(res, 200, body.startsWith('{') ? JSON.parse(body) : { kind: 'X', metadata: {}, items: [] });
   seen.length = 0;
   await client.get(configmaps, 'ns1', 'a b');
   await client.list(deployments, undefined, { labelSelector: 'app=web', limit: 10 });
-  await client.create(configmaps, 'ns1', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }, { fieldManager: 'gc' });
-  await client.update(namespaces, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' }, spec: { finalizers: [] } }, { subresource: 'finalize' });
+  await client.create(
+    configmaps,
+    'ns1',
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
+    { fieldManager: 'gc' },
+  );
+  await client.update(
+    namespaces,
+    '',
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' }, spec: { finalizers: [] } },
+    { subresource: 'finalize' },
+  );
   await client.updateStatus(deployments, 'ns1', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } });
   await client.patch(configmaps, 'ns1', 'c', 'merge', { data: { a: '1' } });
   await client.patch(configmaps, 'ns1', 'c', 'apply', 'kind: ConfigMap', { fieldManager: 'm', force: true });
   await client.delete(configmaps, 'ns1', 'c', { propagationPolicy: 'Foreground', gracePeriodSeconds: 0 });
-  assert.deepEqual(seen.map((s) => `${s.method} ${s.url}`), [
-    'GET /api/v1/namespaces/ns1/configmaps/a%20b',
-    'GET /apis/apps/v1/deployments?labelSelector=app%3Dweb&limit=10',
-    'POST /api/v1/namespaces/ns1/configmaps?fieldManager=gc',
-    'PUT /api/v1/namespaces/n/finalize',
-    'PUT /apis/apps/v1/namespaces/ns1/deployments/d/status',
-    'PATCH /api/v1/namespaces/ns1/configmaps/c',
-    'PATCH /api/v1/namespaces/ns1/configmaps/c?fieldManager=m&force=true',
-    'DELETE /api/v1/namespaces/ns1/configmaps/c',
-  ]);
+  assert.deepEqual(
+    seen.map((s) => `${s.method} ${s.url}`),
+    [
+      'GET /api/v1/namespaces/ns1/configmaps/a%20b',
+      'GET /apis/apps/v1/deployments?labelSelector=app%3Dweb&limit=10',
+      'POST /api/v1/namespaces/ns1/configmaps?fieldManager=gc',
+      'PUT /api/v1/namespaces/n/finalize',
+      'PUT /apis/apps/v1/namespaces/ns1/deployments/d/status',
+      'PATCH /api/v1/namespaces/ns1/configmaps/c',
+      'PATCH /api/v1/namespaces/ns1/configmaps/c?fieldManager=m&force=true',
+      'DELETE /api/v1/namespaces/ns1/configmaps/c',
+    ],
+  );
   assert.ok(seen.every((s) => s.auth === 'Bearer sekret'));
   assert.equal(seen[5].contentType, 'application/merge-patch+json');
   assert.equal(seen[6].contentType, 'application/apply-patch+yaml');
-  assert.deepEqual(JSON.parse(seen[7].body), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Foreground', gracePeriodSeconds: 0 });
+  assert.deepEqual(JSON.parse(seen[7].body), {
+    kind: 'DeleteOptions',
+    apiVersion: 'v1',
+    propagationPolicy: 'Foreground',
+    gracePeriodSeconds: 0,
+  });
   await client.close();
 });
 
 test('a failure comes back as a ClientError carrying the Status', async () => {
   const client = createClient({ server: url });
-  respond = (_req, res) => json(res, 404, { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404, reason: 'NotFound', message: 'configmaps "x" not found' });
+  respond = (_req, res) =>
+    json(res, 404, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Failure',
+      code: 404,
+      reason: 'NotFound',
+      message: 'configmaps "x" not found',
+    });
   const err = await client.get(configmaps, 'ns1', 'x').catch((e: unknown) => e);
   assert.ok(err instanceof ClientError);
   assert.equal(err.code, 404);
   assert.equal(err.reason, 'NotFound');
   assert.equal(err.message, 'configmaps "x" not found');
   assert.ok(isNotFound(err));
-  respond = (_req, res) => { res.writeHead(503); res.end('overloaded'); };
+  respond = (_req, res) => {
+    res.writeHead(503);
+    res.end('overloaded');
+  };
   const plain = await client.list(configmaps).catch((e: unknown) => e);
   assert.ok(plain instanceof ClientError);
   assert.equal(plain.reason, 'ServiceUnavailable');
@@ -90,7 +137,9 @@ test('watch parses events split across chunks, types ERROR, and stop() ends it',
   let open: ServerResponse | undefined;
   respond = (_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"5"}}}\n{"type":"MOD');
+    res.write(
+      '{"type":"ADDED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"5"}}}\n{"type":"MOD',
+    );
     setTimeout(() => {
       res.write('IFIED","object":{"kind":"ConfigMap","metadata":{"name":"a","resourceVersion":"6"}}}\n');
       res.write('{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old"}}\n');
@@ -98,10 +147,20 @@ test('watch parses events split across chunks, types ERROR, and stop() ends it',
     open = res;
   };
   const events: WatchEvent[] = [];
-  const handle = client.watch(configmaps, 'ns1', { resourceVersion: '4', allowWatchBookmarks: true }, (ev) => events.push(ev));
+  const handle = client.watch(configmaps, 'ns1', { resourceVersion: '4', allowWatchBookmarks: true }, (ev) =>
+    events.push(ev),
+  );
   while (events.length < 3) await new Promise((r) => setTimeout(r, 5));
-  assert.match(seen.at(-1)?.url ?? '', /^\/api\/v1\/namespaces\/ns1\/configmaps\?watch=true&resourceVersion=4&allowWatchBookmarks=true$/);
-  assert.deepEqual(events.map((e) => e.type === 'ERROR' ? `ERROR ${e.status.code}` : `${e.type} ${e.object.metadata.resourceVersion}`), ['ADDED 5', 'MODIFIED 6', 'ERROR 410']);
+  assert.match(
+    seen.at(-1)?.url ?? '',
+    /^\/api\/v1\/namespaces\/ns1\/configmaps\?watch=true&resourceVersion=4&allowWatchBookmarks=true$/,
+  );
+  assert.deepEqual(
+    events.map((e) =>
+      e.type === 'ERROR' ? `ERROR ${e.status.code}` : `${e.type} ${e.object.metadata.resourceVersion}`,
+    ),
+    ['ADDED 5', 'MODIFIED 6', 'ERROR 410'],
+  );
   handle.stop();
   await handle.done;
   open?.end();
@@ -110,7 +169,8 @@ test('watch parses events split across chunks, types ERROR, and stop() ends it',
 
 test('a watch refused with an HTTP error rejects done with a ClientError', async () => {
   const client = createClient({ server: url });
-  respond = (_req, res) => json(res, 410, { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
+  respond = (_req, res) =>
+    json(res, 410, { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
   const handle = client.watch(configmaps, undefined, { resourceVersion: '1' }, () => {});
   await assert.rejects(handle.done, (e: unknown) => e instanceof ClientError && e.code === 410);
   await client.close();
@@ -120,7 +180,9 @@ test('loadKubeconfig reads server, CA data and token of the current context', as
   const dir = await mkdtemp(join(tmpdir(), 'kc-'));
   const path = join(dir, 'kubeconfig.yaml');
   const ca = '-----BEGIN CERTIFICATE-----\nabc\n-----END CERTIFICATE-----\n';
-  await writeFile(path, `apiVersion: v1
+  await writeFile(
+    path,
+    `apiVersion: v1
 kind: Config
 clusters:
 - name: other
@@ -137,6 +199,7 @@ contexts:
 - name: flotilla
   context: {cluster: flotilla, user: admin}
 current-context: flotilla
-`);
+`,
+  );
   assert.deepEqual(await loadKubeconfig(path), { server: 'https://127.0.0.1:6443', caPem: ca, token: 't0k' });
 });

@@ -54,22 +54,29 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
     if (req.body !== undefined) h['content-type'] = req.contentType ?? 'application/json';
     return h;
   };
-  const send = (req: HttpRequest, streaming: boolean) => request(base + req.path, {
-    dispatcher: agent, method: req.method as 'GET', headers: headersOf(req), body: req.body, signal: req.signal,
-    ...(streaming ? { bodyTimeout: 0 } : {}),
-  });
+  const send = (req: HttpRequest, streaming: boolean) =>
+    request(base + req.path, {
+      dispatcher: agent,
+      method: req.method as 'GET',
+      headers: headersOf(req),
+      body: req.body,
+      signal: req.signal,
+      ...(streaming ? { bodyTimeout: 0 } : {}),
+    });
   return {
     async json(req) {
       const res = await send(req, false);
       const text = await res.body.text();
       if (res.statusCode < 200 || res.statusCode >= 300) throw clientErrorOf(res.statusCode, text);
-      return text ? JSON.parse(text) as unknown : undefined;
+      return text ? (JSON.parse(text) as unknown) : undefined;
     },
     async stream(req) {
       const res = await send(req, true);
       if (res.statusCode < 200 || res.statusCode >= 300) throw clientErrorOf(res.statusCode, await res.body.text());
       return res.body;
     },
-    async close() { await agent.close(); },
+    async close() {
+      await agent.close();
+    },
   };
 }

@@ -8,7 +8,17 @@
  *                                    WorkQueue --> workers
  */
 export { createClient, clientOver, type ClientOptions } from './create-client.js';
-export type { KubeClient, ObjectList, ListOptions, WriteOptions, PatchType, PatchOptions, DeleteOptions, WatchOptions, WatchHandle } from './kube-client.js';
+export type {
+  KubeClient,
+  ObjectList,
+  ListOptions,
+  WriteOptions,
+  PatchType,
+  PatchOptions,
+  DeleteOptions,
+  WatchOptions,
+  WatchHandle,
+} from './kube-client.js';
 export { ClientError, isNotFound, isConflict, isAlreadyExists, isGone, type Status } from './client-error.js';
 export type { WatchEvent } from './watch-stream.js';
 export { resourcePath, type ResourceRef } from './resource-path.js';

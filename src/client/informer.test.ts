@@ -7,7 +7,11 @@ import type { KubeObject } from '../api/object.js';
 
 const log = pino({ level: 'silent' });
 const cms = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
-const cm = (namespace: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace, name } });
+const cm = (namespace: string, name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { namespace, name },
+});
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 async function until(cond: () => boolean): Promise<void> {
@@ -22,7 +26,8 @@ test('lists, syncs, then follows watch events with typed handlers', async () => 
   const seen: string[] = [];
   inf.addHandlers({
     onAdd: (o) => seen.push(`add ${o.metadata.name}`),
-    onUpdate: (a, b) => seen.push(`update ${b.metadata.name} ${a.metadata.resourceVersion}->${b.metadata.resourceVersion}`),
+    onUpdate: (a, b) =>
+      seen.push(`update ${b.metadata.name} ${a.metadata.resourceVersion}->${b.metadata.resourceVersion}`),
     onDelete: (o) => seen.push(`delete ${o.metadata.name}`),
   });
   assert.equal(inf.hasSynced(), false);
@@ -31,7 +36,10 @@ test('lists, syncs, then follows watch events with typed handlers', async () => 
   assert.ok(inf.hasSynced());
   assert.deepEqual(seen.sort(), ['add one', 'add two']);
   assert.equal(inf.get('a', 'one')?.metadata.name, 'one');
-  assert.deepEqual(inf.list('b').map((o) => o.metadata.name), ['two']);
+  assert.deepEqual(
+    inf.list('b').map((o) => o.metadata.name),
+    ['two'],
+  );
   await tick();
   seen.length = 0;
   const before = inf.get('a', 'one')?.metadata.resourceVersion;
@@ -51,7 +59,10 @@ test('a 410 ERROR event makes it relist and deliver what it missed, deletes incl
   const inf = new Informer(fake, cms, { log, minBackoffMs: 1 });
   const deleted: string[] = [];
   const added: string[] = [];
-  inf.addHandlers({ onDelete: (o) => deleted.push(o.metadata.name ?? ''), onAdd: (o) => added.push(o.metadata.name ?? '') });
+  inf.addHandlers({
+    onDelete: (o) => deleted.push(o.metadata.name ?? ''),
+    onAdd: (o) => added.push(o.metadata.name ?? ''),
+  });
   inf.start();
   await inf.waitForSync();
   await tick();
@@ -63,7 +74,13 @@ test('a 410 ERROR event makes it relist and deliver what it missed, deletes incl
   fake.emitTo(cms, { type: 'ERROR', status: { code: 410, reason: 'Expired', message: 'too old resource version' } });
   await until(() => deleted.length === 1 && added.includes('new'));
   assert.deepEqual(deleted, ['gone']);
-  assert.deepEqual(inf.list().map((o) => o.metadata.name).sort(), ['keep', 'new']);
+  assert.deepEqual(
+    inf
+      .list()
+      .map((o) => o.metadata.name)
+      .sort(),
+    ['keep', 'new'],
+  );
   await inf.stop();
 });
 
@@ -87,7 +104,10 @@ test('a failing list is retried with backoff until it succeeds', async () => {
 test('transform shrinks cached objects', async () => {
   const fake = new FakeClient();
   fake.seed(cms, { ...cm('a', 'big'), data: { blob: 'x'.repeat(1000) } });
-  const inf = new Informer(fake, cms, { log, transform: (o): KubeObject => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata }) });
+  const inf = new Informer(fake, cms, {
+    log,
+    transform: (o): KubeObject => ({ apiVersion: o.apiVersion, kind: o.kind, metadata: o.metadata }),
+  });
   inf.start();
   await inf.waitForSync();
   assert.equal(inf.get('a', 'big')?.data, undefined);

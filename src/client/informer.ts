@@ -69,7 +69,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   addHandlers(h: InformerHandlers<T>): () => void {
     this.handlers.add(h);
     for (const obj of this.cache.values()) this.call(() => h.onAdd?.(obj));
-    return () => { this.handlers.delete(h); };
+    return () => {
+      this.handlers.delete(h);
+    };
   }
 
   /** Starts the list/watch loop (idempotent). */
@@ -133,21 +135,33 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
         const started = Date.now();
         const outcome = await this.watchOnce();
-        if (outcome === 'gone') { needList = true; failures = 0; continue; }
-        if (Date.now() - started < SHORT_WATCH_MS) await this.sleep(backoffDelay(failures++, this.minBackoff, this.maxBackoff));
+        if (outcome === 'gone') {
+          needList = true;
+          failures = 0;
+          continue;
+        }
+        if (Date.now() - started < SHORT_WATCH_MS)
+          await this.sleep(backoffDelay(failures++, this.minBackoff, this.maxBackoff));
         else failures = 0;
       } catch (err) {
         if (this.stopped) break;
         needList = true;
         const delay = backoffDelay(failures++, this.minBackoff, this.maxBackoff);
-        this.opts.log.warn({ resource: this.resource.plural, err: describe(err), retryInMs: delay }, 'informer: list/watch failed; relisting after backoff');
+        this.opts.log.warn(
+          { resource: this.resource.plural, err: describe(err), retryInMs: delay },
+          'informer: list/watch failed; relisting after backoff',
+        );
         await this.sleep(delay);
       }
     }
   }
 
-  private get minBackoff(): number { return this.opts.minBackoffMs ?? 200; }
-  private get maxBackoff(): number { return this.opts.maxBackoffMs ?? 30_000; }
+  private get minBackoff(): number {
+    return this.opts.minBackoffMs ?? 200;
+  }
+  private get maxBackoff(): number {
+    return this.opts.maxBackoffMs ?? 30_000;
+  }
 
   private async relist(): Promise<void> {
     const items: T[] = [];
@@ -155,7 +169,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     let rv = '';
     do {
       const page = await this.client.list(this.resource, this.opts.namespace, {
-        labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector, limit: this.opts.pageSize ?? 500, continue: cont,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        limit: this.opts.pageSize ?? 500,
+        continue: cont,
       });
       for (const item of page.items) items.push(this.shape(item));
       rv = page.metadata.resourceVersion ?? rv;
@@ -195,38 +212,46 @@ export class Informer<T extends KubeObject = KubeObject> {
   private watchOnce(): Promise<'gone' | 'ended'> {
     let gone = false;
     let failure: ClientError | undefined;
-    const handle = this.client.watch(this.resource, this.opts.namespace, {
-      resourceVersion: this.rv, allowWatchBookmarks: true, labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector,
-      timeoutSeconds: 300 + Math.floor(Math.random() * 300),
-    }, (ev) => {
-      if (this.stopped) return;
-      switch (ev.type) {
-        case 'ADDED':
-        case 'MODIFIED': {
-          const obj = this.shape(ev.object);
-          this.upsert(objectKey(obj), obj);
-          this.noteVersion(obj.metadata.resourceVersion);
-          break;
+    const handle = this.client.watch(
+      this.resource,
+      this.opts.namespace,
+      {
+        resourceVersion: this.rv,
+        allowWatchBookmarks: true,
+        labelSelector: this.opts.labelSelector,
+        fieldSelector: this.opts.fieldSelector,
+        timeoutSeconds: 300 + Math.floor(Math.random() * 300),
+      },
+      (ev) => {
+        if (this.stopped) return;
+        switch (ev.type) {
+          case 'ADDED':
+          case 'MODIFIED': {
+            const obj = this.shape(ev.object);
+            this.upsert(objectKey(obj), obj);
+            this.noteVersion(obj.metadata.resourceVersion);
+            break;
+          }
+          case 'DELETED': {
+            const obj = this.shape(ev.object);
+            const key = objectKey(obj);
+            const old = this.cache.get(key);
+            this.cache.delete(key);
+            if (old) this.emit((h) => h.onDelete?.(obj));
+            this.noteVersion(obj.metadata.resourceVersion);
+            break;
+          }
+          case 'BOOKMARK':
+            this.noteVersion(ev.object.metadata.resourceVersion);
+            break;
+          case 'ERROR':
+            if (isGone(new ClientError(ev.status))) gone = true;
+            else failure = new ClientError(ev.status);
+            handle.stop();
+            break;
         }
-        case 'DELETED': {
-          const obj = this.shape(ev.object);
-          const key = objectKey(obj);
-          const old = this.cache.get(key);
-          this.cache.delete(key);
-          if (old) this.emit((h) => h.onDelete?.(obj));
-          this.noteVersion(obj.metadata.resourceVersion);
-          break;
-        }
-        case 'BOOKMARK':
-          this.noteVersion(ev.object.metadata.resourceVersion);
-          break;
-        case 'ERROR':
-          if (isGone(new ClientError(ev.status))) gone = true;
-          else failure = new ClientError(ev.status);
-          handle.stop();
-          break;
-      }
-    });
+      },
+    );
     this.currentWatch = handle;
     if (this.stopped) handle.stop();
     return handle.done.then(
@@ -246,7 +271,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private shape(obj: KubeObject): T {
-    return this.opts.transform ? this.opts.transform(obj) : obj as T;
+    return this.opts.transform ? this.opts.transform(obj) : (obj as T);
   }
 
   private emit(fn: (h: InformerHandlers<T>) => void): void {
@@ -264,8 +289,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
-      const handle = this.timers.setTimeout(() => { this.wakeSleep = undefined; resolve(); }, ms);
-      this.wakeSleep = () => { this.timers.clearTimeout(handle); this.wakeSleep = undefined; resolve(); };
+      const handle = this.timers.setTimeout(() => {
+        this.wakeSleep = undefined;
+        resolve();
+      }, ms);
+      this.wakeSleep = () => {
+        this.timers.clearTimeout(handle);
+        this.wakeSleep = undefined;
+        resolve();
+      };
     });
   }
 }

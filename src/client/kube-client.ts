@@ -61,17 +61,53 @@ export interface WatchHandle {
  * resources and '' or undefined means all namespaces for list and watch. Failures throw ClientError.
  */
 export interface KubeClient {
-  get<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string, name: string, opts?: { subresource?: string }): Promise<T>;
-  list<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace?: string, opts?: ListOptions): Promise<ObjectList<T>>;
-  create<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string, obj: T, opts?: WriteOptions): Promise<T>;
+  get<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace: string,
+    name: string,
+    opts?: { subresource?: string },
+  ): Promise<T>;
+  list<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace?: string,
+    opts?: ListOptions,
+  ): Promise<ObjectList<T>>;
+  create<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace: string,
+    obj: T,
+    opts?: WriteOptions,
+  ): Promise<T>;
   /** PUT of the whole object (its metadata.resourceVersion, when set, is a precondition). */
-  update<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string, obj: T, opts?: WriteOptions): Promise<T>;
+  update<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace: string,
+    obj: T,
+    opts?: WriteOptions,
+  ): Promise<T>;
   /** PUT through the status subresource. */
-  updateStatus<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string, obj: T, opts?: WriteOptions): Promise<T>;
-  patch<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string, name: string, type: PatchType, body: unknown, opts?: PatchOptions): Promise<T>;
+  updateStatus<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace: string,
+    obj: T,
+    opts?: WriteOptions,
+  ): Promise<T>;
+  patch<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    opts?: PatchOptions,
+  ): Promise<T>;
   /** DELETE; returns what the server returned (the object, marked or as last stored, or a Status). */
   delete(resource: ResourceRef, namespace: string, name: string, opts?: DeleteOptions): Promise<KubeObject>;
-  watch<T extends KubeObject = KubeObject>(resource: ResourceRef, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle;
+  watch<T extends KubeObject = KubeObject>(
+    resource: ResourceRef,
+    namespace: string | undefined,
+    opts: WatchOptions,
+    onEvent: (ev: WatchEvent<T>) => void,
+  ): WatchHandle;
   /** Closes the connection pool; open watches are ended. */
   close(): Promise<void>;
 }

@@ -8,7 +8,12 @@ export type ResourceRef = Pick<ResourceType, 'group' | 'version' | 'plural' | 'n
  * `/api/v1/namespaces/ns/pods/p/status`, `/apis/apps/v1/deployments` (all namespaces).
  * A cluster-scoped resource ignores `namespace`. Names are URL-encoded. Pure.
  */
-export function resourcePath(rt: ResourceRef, namespace: string | undefined, name?: string, subresource?: string): string {
+export function resourcePath(
+  rt: ResourceRef,
+  namespace: string | undefined,
+  name?: string,
+  subresource?: string,
+): string {
   let p = rt.group === '' ? `/api/${rt.version}` : `/apis/${rt.group}/${rt.version}`;
   if (rt.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
   p += `/${rt.plural}`;

@@ -27,14 +27,20 @@ export class SharedInformers {
   private readonly informers = new Map<string, Informer>();
   private running = false;
 
-  constructor(private readonly client: KubeClient, private readonly log: Logger) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly log: Logger,
+  ) {}
 
   /** The shared informer of a resource; started at once when the factory is already running. */
   informerFor(rt: ResourceRef, mode: InformerMode = 'full'): Informer {
     const key = `${rt.group}/${rt.version}/${rt.plural}/${mode}`;
     let inf = this.informers.get(key);
     if (!inf) {
-      inf = new Informer(this.client, rt, { log: this.log, ...(mode === 'metadata' ? { transform: metadataOnly } : {}) });
+      inf = new Informer(this.client, rt, {
+        log: this.log,
+        ...(mode === 'metadata' ? { transform: metadataOnly } : {}),
+      });
       this.informers.set(key, inf);
       if (this.running) inf.start();
     }

@@ -13,7 +13,11 @@ export type WatchEvent<T extends KubeObject = KubeObject> =
  * order. Resolves when the body ends (the server closed the watch) or is destroyed after
  * `stopped()` says so; rejects on a malformed line or a broken connection.
  */
-export async function readWatchStream<T extends KubeObject>(body: Readable, onEvent: (ev: WatchEvent<T>) => void, stopped: () => boolean): Promise<void> {
+export async function readWatchStream<T extends KubeObject>(
+  body: Readable,
+  onEvent: (ev: WatchEvent<T>) => void,
+  stopped: () => boolean,
+): Promise<void> {
   let buf = '';
   body.setEncoding('utf8');
   try {
@@ -39,13 +43,18 @@ export async function readWatchStream<T extends KubeObject>(body: Readable, onEv
 export function parseWatchLine<T extends KubeObject>(line: string): WatchEvent<T> {
   const raw = JSON.parse(line) as { type?: unknown; object?: unknown };
   switch (raw.type) {
-    case 'ADDED': case 'MODIFIED': case 'DELETED':
+    case 'ADDED':
+    case 'MODIFIED':
+    case 'DELETED':
       return { type: raw.type, object: raw.object as T };
     case 'BOOKMARK':
       return { type: 'BOOKMARK', object: raw.object as { metadata: { resourceVersion?: string } } };
     case 'ERROR':
       if (isStatus(raw.object)) return { type: 'ERROR', status: raw.object };
-      return { type: 'ERROR', status: { code: 500, reason: 'InternalError', message: `watch error: ${JSON.stringify(raw.object)}` } };
+      return {
+        type: 'ERROR',
+        status: { code: 500, reason: 'InternalError', message: `watch error: ${JSON.stringify(raw.object)}` },
+      };
     default:
       throw new Error(`malformed watch event: ${line.slice(0, 200)}`);
   }

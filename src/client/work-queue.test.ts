@@ -9,15 +9,26 @@ function fakeTimers(): Timers & { pending: { ms: number; fn: () => void }[]; run
   let next = 0;
   return {
     pending,
-    setTimeout(fn, ms) { const id = next++; pending.push({ fn, ms, id }); return id; },
-    clearTimeout(h) { const i = pending.findIndex((p) => p.id === h); if (i >= 0) pending.splice(i, 1); },
-    runAll() { for (const p of pending.splice(0)) p.fn(); },
+    setTimeout(fn, ms) {
+      const id = next++;
+      pending.push({ fn, ms, id });
+      return id;
+    },
+    clearTimeout(h) {
+      const i = pending.findIndex((p) => p.id === h);
+      if (i >= 0) pending.splice(i, 1);
+    },
+    runAll() {
+      for (const p of pending.splice(0)) p.fn();
+    },
   };
 }
 
 test('de-duplicates keys waiting in the queue and keeps FIFO order', async () => {
   const q = new WorkQueue();
-  q.add('a'); q.add('b'); q.add('a');
+  q.add('a');
+  q.add('b');
+  q.add('a');
   assert.equal(q.length, 2);
   assert.equal(await q.get(), 'a');
   assert.equal(await q.get(), 'b');
@@ -31,7 +42,9 @@ test('never hands one key to two workers; a key re-added while processing comes 
   q.add('a');
   assert.equal(q.length, 0, 'not queued while processing');
   let second: string | undefined;
-  void q.get().then((k) => { second = k; });
+  void q.get().then((k) => {
+    second = k;
+  });
   await new Promise((r) => setImmediate(r));
   assert.equal(second, undefined, 'a second worker does not get the key in flight');
   q.done('a');

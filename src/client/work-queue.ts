@@ -53,12 +53,18 @@ export class WorkQueue<K extends string = string> {
   /** Queues a key after `ms`; an earlier pending delayed add of the same key wins. */
   addAfter(key: K, ms: number): void {
     if (this.closed) return;
-    if (ms <= 0) { this.add(key); return; }
+    if (ms <= 0) {
+      this.add(key);
+      return;
+    }
     const at = Date.now() + ms;
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) this.timers.clearTimeout(pending.handle);
-    const handle = this.timers.setTimeout(() => { this.delayed.delete(key); this.add(key); }, ms);
+    const handle = this.timers.setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
     this.delayed.set(key, { at, handle });
   }
 

@@ -41,21 +41,31 @@ const CLUSTER_NAME = /^[a-z][a-z0-9]{0,9}$/;
  * an IPv4 CIDR of /16 to /28 with room for count + 1 hosts.
  */
 export function nodeLayout(cluster: string, count: number, subnet: string = DEFAULT_NODE_SUBNET): NodeLayout {
-  if (!CLUSTER_NAME.test(cluster)) throw new Error(`cluster name "${cluster}": 1-10 lowercase letters or digits, starting with a letter`);
+  if (!CLUSTER_NAME.test(cluster))
+    throw new Error(`cluster name "${cluster}": 1-10 lowercase letters or digits, starting with a letter`);
   if (!Number.isInteger(count) || count < 1) throw new Error(`nodes ${count}: must be a whole number of at least 1`);
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet);
   const octets = m ? m.slice(1, 5).map(Number) : [];
   const prefix = Number(m?.[5]);
-  if (!m || octets.some((o) => o > 255) || prefix < 16 || prefix > 28) throw new Error(`node subnet "${subnet}": an IPv4 CIDR from /16 to /28, e.g. ${DEFAULT_NODE_SUBNET}`);
+  if (!m || octets.some((o) => o > 255) || prefix < 16 || prefix > 28)
+    throw new Error(`node subnet "${subnet}": an IPv4 CIDR from /16 to /28, e.g. ${DEFAULT_NODE_SUBNET}`);
   const base = (((octets[0] ?? 0) << 24) | ((octets[1] ?? 0) << 16) | ((octets[2] ?? 0) << 8) | (octets[3] ?? 0)) >>> 0;
   const net = (base & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
   const hosts = 2 ** (32 - prefix) - 2;
-  if (count > hosts || count > 99) throw new Error(`nodes ${count}: more than ${Math.min(hosts, 99)} (subnet ${subnet})`);
+  if (count > hosts || count > 99)
+    throw new Error(`nodes ${count}: more than ${Math.min(hosts, 99)} (subnet ${subnet})`);
   const ipAt = (i: number): string => {
     const n = (net + i) >>> 0;
     return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
   };
   const nodes: ExtraNode[] = [];
-  for (let i = 2; i <= count; i++) nodes.push({ index: i, name: `${cluster}-node${i}`, netns: `${cluster}-node${i}`, veth: `${cluster}-v${i}`, ip: ipAt(i) });
+  for (let i = 2; i <= count; i++)
+    nodes.push({
+      index: i,
+      name: `${cluster}-node${i}`,
+      netns: `${cluster}-node${i}`,
+      veth: `${cluster}-v${i}`,
+      ip: ipAt(i),
+    });
   return { cluster, bridge: `${cluster}-br`, subnet: `${ipAt(0)}/${prefix}`, prefix, hostIP: ipAt(1), nodes };
 }

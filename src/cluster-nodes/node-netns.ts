@@ -35,7 +35,13 @@ export async function createNodeNamespace(l: NodeLayout, n: ExtraNode): Promise<
   await runCommand('ip', ['-n', n.netns, 'link', 'set', 'lo', 'up']);
   // ip_forward is per network namespace (a new one starts with 0); nsenter keeps /sys and the mounts the host's.
   // (/proc/sys/net shows the writer's namespace; written by sh so procps' sysctl is not needed.)
-  await runCommand('nsenter', [`--net=${netnsPath(n.netns)}`, '--', 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward']);
+  await runCommand('nsenter', [
+    `--net=${netnsPath(n.netns)}`,
+    '--',
+    'sh',
+    '-c',
+    'echo 1 > /proc/sys/net/ipv4/ip_forward',
+  ]);
 }
 
 /** Cuts (down) or restores (up) a node's link to the bridge: its host-side veth. Simulates a network failure. */

@@ -5,9 +5,21 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { runCommand } from '../agent/runtime/run-command.js';
-import { readClusterNodesState, removeClusterNodesState, writeClusterNodesState, type ClusterNodesState } from './cluster-nodes-state.js';
+import {
+  readClusterNodesState,
+  removeClusterNodesState,
+  writeClusterNodesState,
+  type ClusterNodesState,
+} from './cluster-nodes-state.js';
 import type { ExtraNode, NodeLayout } from './node-layout.js';
-import { createNodeNamespace, deleteNodeBridge, deleteNodeNamespace, ensureNodeBridge, netnsPath, setNodeLink } from './node-netns.js';
+import {
+  createNodeNamespace,
+  deleteNodeBridge,
+  deleteNodeNamespace,
+  ensureNodeBridge,
+  netnsPath,
+  setNodeLink,
+} from './node-netns.js';
 
 /** How to run this same `flotilla` program (node + its loader flags + the entry script). */
 export function selfCommand(): string[] {
@@ -73,8 +85,24 @@ export async function startClusterNodes(o: StartClusterNodesOptions): Promise<Cl
   for (const n of nodes) {
     await createNodeNamespace(o.layout, n);
     const args = [
-      `--net=${netnsPath(n.netns)}`, '--', ...command, 'agent', '--server', o.serverUrl, '--token', o.tokenFile, '--ca-file', o.caFile,
-      '--data-dir', n.dataDir, '--node-name', n.name, '--node-ip', n.ip, '--log-level', o.logLevel ?? 'info',
+      `--net=${netnsPath(n.netns)}`,
+      '--',
+      ...command,
+      'agent',
+      '--server',
+      o.serverUrl,
+      '--token',
+      o.tokenFile,
+      '--ca-file',
+      o.caFile,
+      '--data-dir',
+      n.dataDir,
+      '--node-name',
+      n.name,
+      '--node-ip',
+      n.ip,
+      '--log-level',
+      o.logLevel ?? 'info',
     ];
     // Own process group: a Ctrl-C on the terminal reaches `up` only, which stops the nodes in order.
     const child = spawn('nsenter', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -83,19 +111,31 @@ export async function startClusterNodes(o: StartClusterNodesOptions): Promise<Cl
     const logFile = createWriteStream(join(n.dataDir, 'agent.log'), { flags: 'a' });
     child.stderr?.pipe(logFile);
     let out = '';
-    ready.push(new Promise<void>((res) => {
-      const timer = setTimeout(() => { o.progress(`node ${n.name} not ready after ${(o.readyTimeoutMs ?? 60_000) / 1000} s (log: ${join(n.dataDir, 'agent.log')})`); res(); }, o.readyTimeoutMs ?? 60_000);
-      child.stdout?.setEncoding('utf8').on('data', (c: string) => {
-        logFile.write(c);
-        out += c;
-        if (/ready: node /.test(out)) { clearTimeout(timer); out = ''; o.progress(`node ${n.name} running (netns ${n.netns}, ${n.ip})`); res(); }
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        if (!stopping) o.log.warn({ node: n.name, code, signal }, 'node agent exited');
-        res();
-      });
-    }));
+    ready.push(
+      new Promise<void>((res) => {
+        const timer = setTimeout(() => {
+          o.progress(
+            `node ${n.name} not ready after ${(o.readyTimeoutMs ?? 60_000) / 1000} s (log: ${join(n.dataDir, 'agent.log')})`,
+          );
+          res();
+        }, o.readyTimeoutMs ?? 60_000);
+        child.stdout?.setEncoding('utf8').on('data', (c: string) => {
+          logFile.write(c);
+          out += c;
+          if (/ready: node /.test(out)) {
+            clearTimeout(timer);
+            out = '';
+            o.progress(`node ${n.name} running (netns ${n.netns}, ${n.ip})`);
+            res();
+          }
+        });
+        child.once('exit', (code, signal) => {
+          clearTimeout(timer);
+          if (!stopping) o.log.warn({ node: n.name, code, signal }, 'node agent exited');
+          res();
+        });
+      }),
+    );
   }
   await writeClusterNodesState(dataDir, state);
   await Promise.all(ready);
@@ -136,7 +176,10 @@ async function importBusybox(nodes: RunningExtraNode[], log: Logger): Promise<vo
   const fresh = nodes.filter((n) => !existsSync(join(n.dataDir, 'images')));
   for (const n of nodes) await mkdir(n.dataDir, { recursive: true });
   if (!fresh.length) return;
-  const [{ ImageStore }, { buildBusyboxImage }] = await Promise.all([import('../agent/images/image-store.js'), import('../agent/images/busybox-image.js')]);
+  const [{ ImageStore }, { buildBusyboxImage }] = await Promise.all([
+    import('../agent/images/image-store.js'),
+    import('../agent/images/busybox-image.js'),
+  ]);
   const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
   try {
     const file = join(tmp, 'busybox.tar');
@@ -167,12 +210,16 @@ async function isAgentOf(pid: number, dir: string): Promise<boolean> {
  * host's own pod network: a node whose namespace is gone is cleaned in a throwaway one (`unshare
  * --net`). Idempotent; returns the names of the nodes removed.
  */
-export async function removeClusterNodes(dataDirArg: string, log: Logger, command: string[] = selfCommand()): Promise<string[]> {
+export async function removeClusterNodes(
+  dataDirArg: string,
+  log: Logger,
+  command: string[] = selfCommand(),
+): Promise<string[]> {
   const dataDir = resolve(dataDirArg);
   const state = await readClusterNodesState(dataDir);
   if (!state) return [];
   for (const n of state.nodes) {
-    if (n.pid && await isAgentOf(n.pid, n.dataDir)) {
+    if (n.pid && (await isAgentOf(n.pid, n.dataDir))) {
       try {
         process.kill(n.pid, 'SIGKILL');
       } catch {
@@ -180,13 +227,18 @@ export async function removeClusterNodes(dataDirArg: string, log: Logger, comman
       }
     }
   }
-  await Promise.all(state.nodes.map(async (n) => {
-    if (!existsSync(n.dataDir)) return;
-    const enter = existsSync(netnsPath(n.netns)) ? ['nsenter', `--net=${netnsPath(n.netns)}`, '--'] : ['unshare', '--net', '--'];
-    const [file, ...rest] = [...enter, ...command, 'killall', '--data-dir', n.dataDir];
-    const r = await runCommand(file as string, rest, { allowFailure: true, timeoutMs: 120_000 });
-    if (r.code !== 0) log.warn({ node: n.name, stderr: r.stderr.trim().slice(0, 500) }, 'killall in the node namespace failed');
-  }));
+  await Promise.all(
+    state.nodes.map(async (n) => {
+      if (!existsSync(n.dataDir)) return;
+      const enter = existsSync(netnsPath(n.netns))
+        ? ['nsenter', `--net=${netnsPath(n.netns)}`, '--']
+        : ['unshare', '--net', '--'];
+      const [file, ...rest] = [...enter, ...command, 'killall', '--data-dir', n.dataDir];
+      const r = await runCommand(file as string, rest, { allowFailure: true, timeoutMs: 120_000 });
+      if (r.code !== 0)
+        log.warn({ node: n.name, stderr: r.stderr.trim().slice(0, 500) }, 'killall in the node namespace failed');
+    }),
+  );
   for (const n of state.nodes) await deleteNodeNamespace(n);
   await deleteNodeBridge(state.bridge);
   await removeClusterNodesState(dataDir);

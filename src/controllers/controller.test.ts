@@ -19,16 +19,20 @@ async function until(cond: () => boolean): Promise<void> {
 
 test('informer events become keys; failures retry with backoff; requeueAfter comes back; terminal errors stop', async () => {
   const fake = new FakeClient();
-  fake.seed(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flaky', namespace: 'a' } },
+  fake.seed(
+    CM,
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flaky', namespace: 'a' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'a' } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: 'a' } });
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: 'a' } },
+  );
   const informer = new Informer(fake, CM, { log });
   const calls: string[] = [];
   let active = 0;
   let maxActive = 0;
   const reconcile = async (k: ObjectKey) => {
     calls.push(`${k.namespace}/${k.name}`);
-    active++; maxActive = Math.max(maxActive, active);
+    active++;
+    maxActive = Math.max(maxActive, active);
     await new Promise((r) => setTimeout(r, 2));
     active--;
     if (k.name === 'flaky' && calls.filter((c) => c === 'a/flaky').length < 3) throw new Error('try again');
@@ -36,8 +40,17 @@ test('informer events become keys; failures retry with backoff; requeueAfter com
     if (k.name === 'later' && calls.filter((c) => c === 'a/later').length < 2) return { requeueAfterMs: 10 };
     return undefined;
   };
-  const ctl = await runController({ name: 't', reconcile, sources: [{ informer }], log, workers: 1, queue: new WorkQueue({ baseDelayMs: 1 }) });
-  await until(() => calls.filter((c) => c === 'a/flaky').length === 3 && calls.filter((c) => c === 'a/later').length === 2);
+  const ctl = await runController({
+    name: 't',
+    reconcile,
+    sources: [{ informer }],
+    log,
+    workers: 1,
+    queue: new WorkQueue({ baseDelayMs: 1 }),
+  });
+  await until(
+    () => calls.filter((c) => c === 'a/flaky').length === 3 && calls.filter((c) => c === 'a/later').length === 2,
+  );
   await new Promise((r) => setTimeout(r, 30));
   assert.equal(calls.filter((c) => c === 'a/broken').length, 1, 'terminal errors are not retried');
   assert.equal(calls.filter((c) => c === 'a/flaky').length, 3, 'no retries after success');

@@ -57,9 +57,12 @@ export async function runController(opts: ControllerOptions): Promise<RunningCon
   for (const o of opts.observers ?? []) unsubscribe.push(o.informer.addHandlers(o.handlers));
   for (const src of opts.sources) {
     const enqueue = (obj: KubeObject) => {
-      for (const k of src.keysFor ? src.keysFor(obj) : [parseKey(objectKey(obj))]) queue.add(keyOf(k.namespace, k.name));
+      for (const k of src.keysFor ? src.keysFor(obj) : [parseKey(objectKey(obj))])
+        queue.add(keyOf(k.namespace, k.name));
     };
-    unsubscribe.push(src.informer.addHandlers({ onAdd: enqueue, onUpdate: (_old, obj) => enqueue(obj), onDelete: enqueue }));
+    unsubscribe.push(
+      src.informer.addHandlers({ onAdd: enqueue, onUpdate: (_old, obj) => enqueue(obj), onDelete: enqueue }),
+    );
     src.informer.start();
   }
   await Promise.all(opts.sources.map((s) => s.informer.waitForSync()));
@@ -86,7 +89,12 @@ export async function runController(opts: ControllerOptions): Promise<RunningCon
  * a result with requeueAfterMs re-adds the key after that delay; a throw re-adds it with backoff
  * (a TerminalError only logs); either way done(key) is called. Resolves when all workers exit.
  */
-export function runWorkers(queue: WorkQueue, count: number, log: Logger, handle: (key: string) => Promise<ReconcileResult | undefined>): Promise<void> {
+export function runWorkers(
+  queue: WorkQueue,
+  count: number,
+  log: Logger,
+  handle: (key: string) => Promise<ReconcileResult | undefined>,
+): Promise<void> {
   const worker = async () => {
     for (;;) {
       const key = await queue.get();

@@ -20,7 +20,11 @@ import { SharedInformers } from '../client/shared-informers.js';
 import { runController, type RunningController } from './controller.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { namespaceReconciler } from './namespace/namespace-controller.js';
-import { namespaceKeyOfServiceAccount, serviceAccountReconciler, SERVICE_ACCOUNTS } from './serviceaccount/serviceaccount-controller.js';
+import {
+  namespaceKeyOfServiceAccount,
+  serviceAccountReconciler,
+  SERVICE_ACCOUNTS,
+} from './serviceaccount/serviceaccount-controller.js';
 import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
 import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-lifecycle/start-node-controllers.js';
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
@@ -35,7 +39,16 @@ import { startHpaController } from './hpa/start-hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
 
-export { runController, runWorkers, TerminalError, type Reconcile, type ReconcileResult, type EventSource, type ControllerOptions, type RunningController } from './controller.js';
+export {
+  runController,
+  runWorkers,
+  TerminalError,
+  type Reconcile,
+  type ReconcileResult,
+  type EventSource,
+  type ControllerOptions,
+  type RunningController,
+} from './controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
 export { namespaceReconciler } from './namespace/namespace-controller.js';
 export { serviceAccountReconciler } from './serviceaccount/serviceaccount-controller.js';
@@ -72,27 +85,67 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
     const started = Promise.all([
       gc.start(),
       runController({
-        name: 'namespace', log, workers: 2, sources: [{ informer: namespaces }],
+        name: 'namespace',
+        log,
+        workers: 2,
+        sources: [{ informer: namespaces }],
         reconcile: namespaceReconciler({ client: opts.client, namespaces, log, pollIntervalMs: opts.namespacePollMs }),
-      }).then((c) => { running.push(c); }),
+      }).then((c) => {
+        running.push(c);
+      }),
       runController({
-        name: 'serviceaccount', log, workers: 1,
+        name: 'serviceaccount',
+        log,
+        workers: 1,
         sources: [{ informer: namespaces }, { informer: serviceAccounts, keysFor: namespaceKeyOfServiceAccount }],
         reconcile: serviceAccountReconciler({ client: opts.client, namespaces, serviceAccounts }),
-      }).then((c) => { running.push(c); }),
-      startWorkloadControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
-      startNodeControllers({ client: opts.client, informers, log, settings: nodeControllerSettingsFromEnv(process.env) }).then((cs) => { running.push(...cs); }),
-      startEndpointControllers({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
-      startJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startCronJobController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startDisruptionController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startStatefulSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startDaemonSetController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startVolumeControllers({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startServiceLbController({ client: opts.client, informers, log, pool: opts.serviceLbPool }).then((c) => { running.push(c); }),
-      startHpaController({ client: opts.client, informers, log }).then((c) => { running.push(c); }),
-      startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => { running.push(c); }),
-      startVolumeProtection({ client: opts.client, informers, log }).then((cs) => { running.push(...cs); }),
+      }).then((c) => {
+        running.push(c);
+      }),
+      startWorkloadControllers({ client: opts.client, informers, log }).then((cs) => {
+        running.push(...cs);
+      }),
+      startNodeControllers({
+        client: opts.client,
+        informers,
+        log,
+        settings: nodeControllerSettingsFromEnv(process.env),
+      }).then((cs) => {
+        running.push(...cs);
+      }),
+      startEndpointControllers({ client: opts.client, informers, log }).then((cs) => {
+        running.push(...cs);
+      }),
+      startJobController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startCronJobController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startDisruptionController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startStatefulSetController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startDaemonSetController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startVolumeControllers({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startServiceLbController({ client: opts.client, informers, log, pool: opts.serviceLbPool }).then((c) => {
+        running.push(c);
+      }),
+      startHpaController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => {
+        running.push(c);
+      }),
+      startVolumeProtection({ client: opts.client, informers, log }).then((cs) => {
+        running.push(...cs);
+      }),
     ]);
     informers.startAll();
     await started;

@@ -27,9 +27,11 @@ test('observeOwnedPods: only pods controlled by the kind count, terminating ones
   const e = new PodExpectations();
   const handlers = observeOwnedPods('Job', e);
   const pod = (name: string, kind: string, terminating = false): KubeObject => ({
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name, namespace: 'n',
+      name,
+      namespace: 'n',
       ownerReferences: [{ apiVersion: 'x/v1', kind, name: 'owner', uid: 'u', controller: true }],
       ...(terminating ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
     },

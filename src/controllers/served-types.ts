@@ -22,7 +22,11 @@ export function storedResourceTypes(types: ResourceType[] = RESOURCE_TYPES): Res
  * The stored resource an ownerReference (apiVersion, kind) points at: the exact group/version
  * when served, else the same group and kind in another version. Undefined for unknown kinds. Pure.
  */
-export function typeForReference(apiVersion: string, kind: string, types: ResourceType[] = RESOURCE_TYPES): ResourceType | undefined {
+export function typeForReference(
+  apiVersion: string,
+  kind: string,
+  types: ResourceType[] = RESOURCE_TYPES,
+): ResourceType | undefined {
   const { group, version } = parseApiVersion(apiVersion);
   const exact = types.find((r) => r.group === group && r.version === version && r.kind === kind);
   const any = exact ?? types.find((r) => r.group === group && r.kind === kind);

@@ -16,17 +16,32 @@ export type Resolution = { kind: 'answer'; packet: Packet } | { kind: 'forward' 
 /** The zone's SOA (CoreDNS's kubernetes plugin shape): its minimum and TTL make negative answers cacheable for `ttl` s. Pure. */
 export function soaRecord(domain: string, ttl: number): SoaAnswer {
   return {
-    type: 'SOA', name: domain, ttl, class: 'IN',
-    data: { mname: `ns.dns.${domain}`, rname: `hostmaster.${domain}`, serial: 1, refresh: 7200, retry: 1800, expire: 86400, minimum: ttl },
+    type: 'SOA',
+    name: domain,
+    ttl,
+    class: 'IN',
+    data: {
+      mname: `ns.dns.${domain}`,
+      rname: `hostmaster.${domain}`,
+      serial: 1,
+      refresh: 7200,
+      retry: 1800,
+      expire: 86400,
+      minimum: ttl,
+    },
   };
 }
 
 /** A response with the query's id, question and RD bit, RA set, and the given rcode. Pure. */
 export function responseTo(query: DecodedPacket, rcode: number, authoritative: boolean): Packet {
   return {
-    type: 'response', id: query.id,
+    type: 'response',
+    id: query.id,
     flags: (authoritative ? FLAG_AA : 0) | ((query.flags ?? 0) & FLAG_RD) | FLAG_RA | rcode,
-    questions: query.questions ?? [], answers: [], authorities: [], additionals: [],
+    questions: query.questions ?? [],
+    answers: [],
+    authorities: [],
+    additionals: [],
   };
 }
 
@@ -46,21 +61,92 @@ export function resolve(query: DecodedPacket, table: RecordTable): Resolution {
   const domain = table.domain;
   const records = table.lookup(name);
   if (!inZone(name, domain)) {
-    if (records && q.type === 'PTR' && records.PTR.length) return { kind: 'answer', packet: withAnswers(query, records.PTR.map((r) => ({ ...r, name: q.name })), [], domain, table.ttl) };
+    if (records && q.type === 'PTR' && records.PTR.length)
+      return {
+        kind: 'answer',
+        packet: withAnswers(
+          query,
+          records.PTR.map((r) => ({ ...r, name: q.name })),
+          [],
+          domain,
+          table.ttl,
+        ),
+      };
     return { kind: 'forward' };
   }
   if (records) {
-    if (records.CNAME.length) return { kind: 'answer', packet: withAnswers(query, records.CNAME.map((r) => ({ ...r, name: q.name })), [], domain, table.ttl) };
+    if (records.CNAME.length)
+      return {
+        kind: 'answer',
+        packet: withAnswers(
+          query,
+          records.CNAME.map((r) => ({ ...r, name: q.name })),
+          [],
+          domain,
+          table.ttl,
+        ),
+      };
     switch (q.type as string) {
-      case 'A': return { kind: 'answer', packet: withAnswers(query, records.A.map((r) => ({ ...r, name: q.name })), [], domain, table.ttl) };
-      case 'SRV': return { kind: 'answer', packet: withAnswers(query, records.SRV.map((r) => ({ ...r, name: q.name })), records.extra, domain, table.ttl) };
-      case 'PTR': return { kind: 'answer', packet: withAnswers(query, records.PTR.map((r) => ({ ...r, name: q.name })), [], domain, table.ttl) };
-      case 'ANY': return { kind: 'answer', packet: withAnswers(query, [...records.A, ...records.SRV, ...records.PTR].map((r) => ({ ...r, name: q.name })), [], domain, table.ttl) };
-      default: return { kind: 'answer', packet: withAnswers(query, [], [], domain, table.ttl) };
+      case 'A':
+        return {
+          kind: 'answer',
+          packet: withAnswers(
+            query,
+            records.A.map((r) => ({ ...r, name: q.name })),
+            [],
+            domain,
+            table.ttl,
+          ),
+        };
+      case 'SRV':
+        return {
+          kind: 'answer',
+          packet: withAnswers(
+            query,
+            records.SRV.map((r) => ({ ...r, name: q.name })),
+            records.extra,
+            domain,
+            table.ttl,
+          ),
+        };
+      case 'PTR':
+        return {
+          kind: 'answer',
+          packet: withAnswers(
+            query,
+            records.PTR.map((r) => ({ ...r, name: q.name })),
+            [],
+            domain,
+            table.ttl,
+          ),
+        };
+      case 'ANY':
+        return {
+          kind: 'answer',
+          packet: withAnswers(
+            query,
+            [...records.A, ...records.SRV, ...records.PTR].map((r) => ({ ...r, name: q.name })),
+            [],
+            domain,
+            table.ttl,
+          ),
+        };
+      default:
+        return { kind: 'answer', packet: withAnswers(query, [], [], domain, table.ttl) };
     }
   }
   const pod = podAddress(name, domain);
-  if (pod) return { kind: 'answer', packet: withAnswers(query, q.type === 'A' ? [{ type: 'A', name: q.name, ttl: table.ttl, class: 'IN', data: pod }] : [], [], domain, table.ttl) };
+  if (pod)
+    return {
+      kind: 'answer',
+      packet: withAnswers(
+        query,
+        q.type === 'A' ? [{ type: 'A', name: q.name, ttl: table.ttl, class: 'IN', data: pod }] : [],
+        [],
+        domain,
+        table.ttl,
+      ),
+    };
   if (name === domain || name === `svc.${domain}` || name === `pod.${domain}`) {
     const answers: Answer[] = name === domain && q.type === 'SOA' ? [soaRecord(domain, table.ttl)] : [];
     return { kind: 'answer', packet: withAnswers(query, answers, [], domain, table.ttl) };

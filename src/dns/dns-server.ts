@@ -59,18 +59,41 @@ export class DnsServer {
   /** Binds UDP then TCP on the same port (with port 0, the port UDP got). Resolves with the port. */
   async listen(): Promise<number> {
     // Replies go to the sender's address literal: skip dns.lookup (and its nextTick) on every send.
-    const udp = createSocket({ type: isIPv6(this.opts.host) ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
+    const udp = createSocket({
+      type: isIPv6(this.opts.host) ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      lookup: literalLookup,
+    });
     udp.on('message', (msg, rinfo) => {
       const r = this.reply(msg, 'udp');
-      if (Buffer.isBuffer(r)) udp.send(r, rinfo.port, rinfo.address); // cache hit: no promise on the hot path
-      else r.then((reply) => { if (reply) udp.send(reply, rinfo.port, rinfo.address); }, (err: unknown) => this.failed(err));
+      if (Buffer.isBuffer(r))
+        udp.send(r, rinfo.port, rinfo.address); // cache hit: no promise on the hot path
+      else
+        r.then(
+          (reply) => {
+            if (reply) udp.send(reply, rinfo.port, rinfo.address);
+          },
+          (err: unknown) => this.failed(err),
+        );
     });
     udp.on('error', (err) => this.opts.log.warn({ err: err.message }, 'dns: udp socket error'));
-    await new Promise<void>((res, rej) => { udp.once('error', rej); udp.bind(this.opts.port, this.opts.host, () => { udp.off('error', rej); res(); }); });
+    await new Promise<void>((res, rej) => {
+      udp.once('error', rej);
+      udp.bind(this.opts.port, this.opts.host, () => {
+        udp.off('error', rej);
+        res();
+      });
+    });
     this.udp = udp;
     const port = udp.address().port;
     const tcp = createServer((sock) => this.serveTcp(sock));
-    await new Promise<void>((res, rej) => { tcp.once('error', rej); tcp.listen(port, this.opts.host, () => { tcp.off('error', rej); res(); }); });
+    await new Promise<void>((res, rej) => {
+      tcp.once('error', rej);
+      tcp.listen(port, this.opts.host, () => {
+        tcp.off('error', rej);
+        res();
+      });
+    });
     this.tcp = tcp;
     return port;
   }
@@ -102,7 +125,10 @@ export class DnsServer {
   /** handle(), with a cache hit returned synchronously. */
   private reply(msg: Buffer, transport: 'udp' | 'tcp'): Buffer | Promise<Buffer | undefined> {
     const wq = readQuestion(msg);
-    if (this.cacheVersion !== this.opts.table.version) { this.cache.clear(); this.cacheVersion = this.opts.table.version; }
+    if (this.cacheVersion !== this.opts.table.version) {
+      this.cache.clear();
+      this.cacheVersion = this.opts.table.version;
+    }
     if (wq) {
       const limit = transport === 'tcp' ? 65535 : udpLimit(wq.ednsPayload);
       const key = `${wq.key}|${limit}|${wq.ednsPayload === undefined ? 0 : 1}`;
@@ -143,10 +169,13 @@ export class DnsServer {
   private count(qtype: number, reply: Buffer, transport: 'udp' | 'tcp'): void {
     if (reply.length < 4) return;
     this.metrics.query(qtype, (reply[3] as number) & 15);
-    if (transport === 'udp' && ((reply[2] as number) & (TC_FLAG >> 8))) this.metrics.truncated++;
+    if (transport === 'udp' && (reply[2] as number) & (TC_FLAG >> 8)) this.metrics.truncated++;
   }
 
-  private async answer(msg: Buffer, transport: 'udp' | 'tcp'): Promise<{ bytes: Buffer; authoritative: boolean; qtype: number } | undefined> {
+  private async answer(
+    msg: Buffer,
+    transport: 'udp' | 'tcp',
+  ): Promise<{ bytes: Buffer; authoritative: boolean; qtype: number } | undefined> {
     let query: DecodedPacket;
     try {
       query = dnsPacket.decode(msg);
@@ -156,7 +185,11 @@ export class DnsServer {
     if (query.type !== 'query') return undefined;
     this.queries++;
     let qtype = 0;
-    try { qtype = query.questions?.[0] ? typeCode(query.questions[0].type) : 0; } catch { /* counted as "other" */ }
+    try {
+      qtype = query.questions?.[0] ? typeCode(query.questions[0].type) : 0;
+    } catch {
+      /* counted as "other" */
+    }
     const opt = query.additionals?.find((a): a is OptAnswer => a.type === 'OPT');
     const limit = transport === 'tcp' ? 65535 : udpLimit(opt?.udpPayloadSize);
     let packet: Packet;
@@ -165,7 +198,8 @@ export class DnsServer {
       const r = resolve(query, this.opts.table);
       if (r.kind === 'forward') {
         const started = process.hrtime.bigint();
-        const reply = transport === 'tcp' ? await this.opts.forwarder.forwardTcp(msg) : await this.opts.forwarder.forward(msg);
+        const reply =
+          transport === 'tcp' ? await this.opts.forwarder.forwardTcp(msg) : await this.opts.forwarder.forward(msg);
         this.metrics.forwarded(transport, Number(process.hrtime.bigint() - started) / 1e9, reply !== undefined);
         if (reply) return { bytes: reply, authoritative: false, qtype };
         packet = responseTo(query, RCODE_SERVFAIL, false);
@@ -177,16 +211,26 @@ export class DnsServer {
       this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns: answering failed');
       packet = responseTo(query, RCODE_SERVFAIL, false);
     }
-    if (opt) packet.additionals = [...packet.additionals ?? [], ednsRecord()];
+    if (opt) packet.additionals = [...(packet.additionals ?? []), ednsRecord()];
     try {
       return { bytes: encodeResponse(packet, limit), authoritative, qtype };
     } catch (err) {
-      if (!(err instanceof UnsupportedRecordError)) this.opts.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'dns: compressing encoder failed');
+      if (!(err instanceof UnsupportedRecordError))
+        this.opts.log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'dns: compressing encoder failed',
+        );
     }
     // A record or name our encoder does not write: dns-packet, uncompressed, TC without records when too big.
     const out = dnsPacket.encode(packet);
     if (out.length <= limit) return { bytes: out, authoritative, qtype };
-    const truncated = dnsPacket.encode({ ...packet, flags: (packet.flags ?? 0) | TC_FLAG, answers: [], authorities: [], additionals: opt ? [ednsRecord()] : [] });
+    const truncated = dnsPacket.encode({
+      ...packet,
+      flags: (packet.flags ?? 0) | TC_FLAG,
+      answers: [],
+      authorities: [],
+      additionals: opt ? [ednsRecord()] : [],
+    });
     return { bytes: truncated, authoritative, qtype };
   }
 
@@ -203,20 +247,27 @@ export class DnsServer {
         if (buf.length < 2 + len) break;
         const msg = buf.subarray(2, 2 + len);
         buf = buf.subarray(2 + len);
-        this.handle(msg, 'tcp').then((reply) => {
-          if (!reply || sock.destroyed) return;
-          const frame = Buffer.allocUnsafe(2 + reply.length);
-          frame.writeUInt16BE(reply.length, 0);
-          reply.copy(frame, 2);
-          sock.write(frame);
-        }, (err: unknown) => this.failed(err));
+        this.handle(msg, 'tcp').then(
+          (reply) => {
+            if (!reply || sock.destroyed) return;
+            const frame = Buffer.allocUnsafe(2 + reply.length);
+            frame.writeUInt16BE(reply.length, 0);
+            reply.copy(frame, 2);
+            sock.write(frame);
+          },
+          (err: unknown) => this.failed(err),
+        );
       }
     });
   }
 }
 
 /** dgram's lookup: address literals (replies go to rinfo.address) answered synchronously; names (a listen host) by dns.lookup. */
-function literalLookup(address: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+function literalLookup(
+  address: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
   const f = isIP(address);
   if (f) callback(null, address, f);
   else lookup(address, options, callback);
@@ -228,5 +279,14 @@ function udpLimit(ednsPayload: number | undefined): number {
 }
 
 function ednsRecord(): OptAnswer {
-  return { type: 'OPT', name: '.', udpPayloadSize: EDNS_PAYLOAD, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] };
+  return {
+    type: 'OPT',
+    name: '.',
+    udpPayloadSize: EDNS_PAYLOAD,
+    extendedRcode: 0,
+    ednsVersion: 0,
+    flags: 0,
+    flag_do: false,
+    options: [],
+  };
 }

@@ -65,11 +65,18 @@ export class Forwarder {
 
   /** Sends `query` (raw bytes, at least 12) upstream; resolves with the reply or undefined. Never rejects. */
   forward(query: Buffer): Promise<Buffer | undefined> {
-    if (this.opts.upstreams.length === 0 || query.length < 12 || this.pending.size >= 0xffff) return Promise.resolve(undefined);
+    if (this.opts.upstreams.length === 0 || query.length < 12 || this.pending.size >= 0xffff)
+      return Promise.resolve(undefined);
     return new Promise((done) => {
       const id = this.allocateId();
       const copy = Buffer.from(query);
-      const p: Pending = { originalId: Buffer.from(copy.subarray(0, 2)), query: copy, index: 0, timer: setTimeout(() => undefined, 0), done };
+      const p: Pending = {
+        originalId: Buffer.from(copy.subarray(0, 2)),
+        query: copy,
+        index: 0,
+        timer: setTimeout(() => undefined, 0),
+        done,
+      };
       copy.writeUInt16BE(id, 0);
       this.pending.set(id, p);
       this.send(id, p);
@@ -91,18 +98,31 @@ export class Forwarder {
 
   /** Closes the sockets; pending forwards resolve undefined. Idempotent. */
   close(): void {
-    for (const [id, p] of this.pending) { clearTimeout(p.timer); this.pending.delete(id); p.done(undefined); }
+    for (const [id, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(id);
+      p.done(undefined);
+    }
     for (const s of this.sockets.values()) s.close();
     this.sockets.clear();
   }
 
   private send(id: number, p: Pending): void {
     const up = this.opts.upstreams[p.index];
-    if (!up) { this.finish(id, undefined); return; }
+    if (!up) {
+      this.finish(id, undefined);
+      return;
+    }
     clearTimeout(p.timer);
-    p.timer = setTimeout(() => { p.index++; this.send(id, p); }, this.timeoutMs);
+    p.timer = setTimeout(() => {
+      p.index++;
+      this.send(id, p);
+    }, this.timeoutMs);
     this.socket(isIPv6(up.host) ? 'udp6' : 'udp4').send(p.query, up.port, up.host, (err) => {
-      if (err && this.pending.get(id) === p) { p.index++; this.send(id, p); }
+      if (err && this.pending.get(id) === p) {
+        p.index++;
+        this.send(id, p);
+      }
     });
   }
 
@@ -132,7 +152,8 @@ export class Forwarder {
   }
 
   private allocateId(): number {
-    do this.nextId = (this.nextId + 1) & 0xffff; while (this.pending.has(this.nextId));
+    do this.nextId = (this.nextId + 1) & 0xffff;
+    while (this.pending.has(this.nextId));
     return this.nextId;
   }
 }
@@ -142,13 +163,18 @@ function tcpExchange(up: Upstream, query: Buffer, timeoutMs: number): Promise<Bu
   return new Promise((resolve) => {
     const sock = connect(up.port, up.host);
     let buf: Buffer = Buffer.alloc(0);
-    const finish = (reply: Buffer | undefined) => { clearTimeout(timer); sock.destroy(); resolve(reply); };
+    const finish = (reply: Buffer | undefined) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(reply);
+    };
     const timer = setTimeout(() => finish(undefined), timeoutMs);
     sock.on('error', () => finish(undefined));
     sock.on('close', () => finish(undefined));
     sock.on('data', (c: Buffer) => {
       buf = Buffer.concat([buf, c]);
-      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) finish(Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0))));
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0))
+        finish(Buffer.from(buf.subarray(2, 2 + buf.readUInt16BE(0))));
     });
     const frame = Buffer.alloc(2 + query.length);
     frame.writeUInt16BE(query.length, 0);

@@ -11,9 +11,10 @@ export const CLUSTER_DNS_IP = '10.43.0.10';
 export function gatewayAddress(cidr: string): { ip: string; prefix: number } {
   const [net, bits] = cidr.split('/');
   const parts = (net ?? '').split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 CIDR: ${cidr}`);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
+    throw new Error(`not an IPv4 CIDR: ${cidr}`);
   const prefix = Number(bits ?? 32);
-  const n = ((((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0);
+  const n = (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
   const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
   const gw = ((n & mask) + 1) >>> 0;
   return { ip: [gw >>> 24, (gw >>> 16) & 255, (gw >>> 8) & 255, gw & 255].join('.'), prefix };
@@ -53,6 +54,11 @@ export async function startNodeDns(o: NodeDnsOptions): Promise<RunningNodeDns> {
     await runCommand('ip', ['addr', 'replace', `${gw.ip}/${gw.prefix}`, 'dev', o.bridge]);
     await runCommand('ip', ['link', 'set', o.bridge, 'up']);
   }
-  const dns = await startDns({ client: o.client, log: o.log, listen: { host: gw.ip, port: o.port ?? 53 }, metrics: o.metrics });
+  const dns = await startDns({
+    client: o.client,
+    log: o.log,
+    listen: { host: gw.ip, port: o.port ?? 53 },
+    metrics: o.metrics,
+  });
   return { host: gw.ip, port: dns.port, dns, stop: () => dns.stop() };
 }

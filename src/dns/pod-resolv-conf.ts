@@ -40,7 +40,8 @@ export function parseResolvConfFile(text: string): ResolvConf {
     const line = raw.replace(/[#;].*$/, '').trim();
     const [key, ...rest] = line.split(/\s+/);
     if (key === 'nameserver' && rest[0]) out.nameservers.push(rest[0]);
-    else if (key === 'search' || key === 'domain') out.searches = rest.filter((d) => d && d !== '.'); // the last one wins, as in glibc
+    else if (key === 'search' || key === 'domain')
+      out.searches = rest.filter((d) => d && d !== '.'); // the last one wins, as in glibc
     else if (key === 'options') out.options.push(...rest.filter(Boolean));
   }
   return out;
@@ -57,10 +58,14 @@ export function formatResolvConf(c: ResolvConf): string {
 /** Which base a pod gets: 'cluster', 'host' or 'none'. */
 export function podDnsMode(pod: PodDnsInput): 'cluster' | 'host' | 'none' {
   switch (pod.dnsPolicy ?? 'ClusterFirst') {
-    case 'None': return 'none';
-    case 'Default': return 'host';
-    case 'ClusterFirstWithHostNet': return 'cluster';
-    default: return pod.hostNetwork ? 'host' : 'cluster'; // ClusterFirst
+    case 'None':
+      return 'none';
+    case 'Default':
+      return 'host';
+    case 'ClusterFirstWithHostNet':
+      return 'cluster';
+    default:
+      return pod.hostNetwork ? 'host' : 'cluster'; // ClusterFirst
   }
 }
 
@@ -69,7 +74,8 @@ const uniq = (xs: string[]): string[] => [...new Set(xs)];
 function mergeOptions(base: string[], extra: { name?: string; value?: string }[]): string[] {
   const byName = new Map<string, string>();
   for (const o of base) byName.set(o.split(':')[0] ?? o, o);
-  for (const o of extra) if (o.name) byName.set(o.name, o.value !== undefined && o.value !== '' ? `${o.name}:${o.value}` : o.name);
+  for (const o of extra)
+    if (o.name) byName.set(o.name, o.value !== undefined && o.value !== '' ? `${o.name}:${o.value}` : o.name);
   return [...byName.values()];
 }
 
@@ -82,7 +88,11 @@ export function podResolvConf(pod: PodDnsInput, hostResolvConf: string, cluster:
   else if (mode === 'none') base = { nameservers: [], searches: [], options: [] };
   else {
     const d = cluster.domain ?? 'cluster.local';
-    base = { nameservers: [cluster.nameserver], searches: uniq([`${pod.namespace}.svc.${d}`, `svc.${d}`, d, ...host.searches]), options: ['ndots:5'] };
+    base = {
+      nameservers: [cluster.nameserver],
+      searches: uniq([`${pod.namespace}.svc.${d}`, `svc.${d}`, d, ...host.searches]),
+      options: ['ndots:5'],
+    };
   }
   const cfg = pod.dnsConfig ?? {};
   return formatResolvConf({

@@ -91,21 +91,30 @@ export class RecordTable {
       if (!o) this.owners.set(n, (o = new Set()));
       o.add(key);
     }
-    for (const n of new Set([...prev?.keys() ?? [], ...next.keys()])) this.merge(n);
+    for (const n of new Set([...(prev?.keys() ?? []), ...next.keys()])) this.merge(n);
   }
 
   private merge(name: string): void {
     const owners = this.owners.get(name);
-    const parts = [...owners ?? []].map((k) => this.contributions.get(k)?.get(name)).filter((r): r is NameRecords => r !== undefined);
+    const parts = [...(owners ?? [])]
+      .map((k) => this.contributions.get(k)?.get(name))
+      .filter((r): r is NameRecords => r !== undefined);
     if (parts.length === 0) {
       this.byName.delete(name);
       this.owners.delete(name);
       return;
     }
-    if (parts.length === 1) { this.byName.set(name, parts[0] as NameRecords); return; }
+    if (parts.length === 1) {
+      this.byName.set(name, parts[0] as NameRecords);
+      return;
+    }
     const merged = emptyRecords();
     for (const r of parts) {
-      merged.A.push(...r.A); merged.CNAME.push(...r.CNAME); merged.SRV.push(...r.SRV); merged.PTR.push(...r.PTR); merged.extra.push(...r.extra);
+      merged.A.push(...r.A);
+      merged.CNAME.push(...r.CNAME);
+      merged.SRV.push(...r.SRV);
+      merged.PTR.push(...r.PTR);
+      merged.extra.push(...r.extra);
     }
     this.byName.set(name, merged);
   }
@@ -129,13 +138,23 @@ export class RecordTable {
       r.SRV.push({ type: 'SRV', name: n, ttl, class: 'IN', data: { priority: 0, weight: 100, port, target } });
       for (const ip of ips) {
         const extraKey = `${n} ${target} ${ip}`;
-        if (!written.has(extraKey)) { written.add(extraKey); r.extra.push(a(target, ip)); }
+        if (!written.has(extraKey)) {
+          written.add(extraKey);
+          r.extra.push(a(target, ip));
+        }
       }
     };
     const nsName = normalizeName(`${namespace}.svc.${this.domain}`);
     const svcName = normalizeName(`${name}.${nsName}`);
     if (svc.spec?.type === 'ExternalName') {
-      if (svc.spec.externalName) at(svcName).CNAME.push({ type: 'CNAME', name: svcName, ttl, class: 'IN', data: normalizeName(svc.spec.externalName) });
+      if (svc.spec.externalName)
+        at(svcName).CNAME.push({
+          type: 'CNAME',
+          name: svcName,
+          ttl,
+          class: 'IN',
+          data: normalizeName(svc.spec.externalName),
+        });
       return out;
     }
     const clusterIP = svc.spec?.clusterIP;
@@ -150,7 +169,8 @@ export class RecordTable {
       if (ips.length) {
         for (const p of svc.spec?.ports ?? []) {
           srv(svcName, p.port, svcName, ips);
-          if (p.name) srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, svcName, ips);
+          if (p.name)
+            srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, svcName, ips);
         }
       }
     } else if (!headless) {
@@ -181,7 +201,8 @@ export class RecordTable {
           srv(host, p.port, host, [ip]);
           if (!headless) continue;
           srv(svcName, p.port, host, [ip]);
-          if (p.name) srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, host, [ip]);
+          if (p.name)
+            srv(normalizeName(`_${p.name}._${(p.protocol ?? 'TCP').toLowerCase()}.${svcName}`), p.port, host, [ip]);
         }
       }
     }

@@ -58,7 +58,9 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   const slices = new Informer(opts.client, ENDPOINT_SLICES, { log });
   const refresh = (namespace: string, name: string) => {
     const svc = services.get(namespace, name) as (KubeObject & Service) | undefined;
-    const own = (slices.list(namespace) as (KubeObject & EndpointSlice)[]).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
+    const own = (slices.list(namespace) as (KubeObject & EndpointSlice)[]).filter(
+      (s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name,
+    );
     table.setService(namespace, name, svc, own);
   };
   const onService = (o: KubeObject) => refresh(o.metadata.namespace ?? '', o.metadata.name ?? '');
@@ -68,7 +70,8 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   };
   services.addHandlers({ onAdd: onService, onUpdate: (_o, n) => onService(n), onDelete: onService });
   slices.addHandlers({
-    onAdd: onSlice, onDelete: onSlice,
+    onAdd: onSlice,
+    onDelete: onSlice,
     onUpdate: (old, n) => {
       if (old.metadata.labels?.[SERVICE_NAME_LABEL] !== n.metadata.labels?.[SERVICE_NAME_LABEL]) onSlice(old);
       onSlice(n);
@@ -79,7 +82,14 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   const own = (u: Upstream) => !(u.host === opts.listen.host && u.port === opts.listen.port);
   const upstreams = (opts.upstreams ?? systemUpstreams()).filter(own);
   const forwarder = new Forwarder({ upstreams, timeoutMs: opts.upstreamTimeoutMs });
-  const server = new DnsServer({ table, forwarder, log, host: opts.listen.host, port: opts.listen.port, metrics: opts.metrics });
+  const server = new DnsServer({
+    table,
+    forwarder,
+    log,
+    host: opts.listen.host,
+    port: opts.listen.port,
+    metrics: opts.metrics,
+  });
   let port: number;
   try {
     await Promise.all([services.waitForSync(), slices.waitForSync()]);
@@ -92,7 +102,10 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   log.info({ host: opts.listen.host, port, domain: table.domain, upstreams }, 'dns: serving');
   let stopping: Promise<void> | undefined;
   return {
-    port, table, server, metrics: server.metrics,
+    port,
+    table,
+    server,
+    metrics: server.metrics,
     stop() {
       stopping ??= (async () => {
         await server.close();

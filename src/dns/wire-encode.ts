@@ -5,8 +5,32 @@ export class UnsupportedRecordError extends Error {}
 
 /** Type codes of the names dns-packet decodes (questions may ask any of them; records we write are fewer). */
 const TYPE_CODES: Record<string, number> = {
-  A: 1, NS: 2, CNAME: 5, SOA: 6, NULL: 10, HINFO: 13, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, NAPTR: 35, OPT: 41,
-  DS: 43, SSHFP: 44, RRSIG: 46, NSEC: 47, DNSKEY: 48, TLSA: 52, SVCB: 64, HTTPS: 65, SPF: 99, IXFR: 251, AXFR: 252, ANY: 255, CAA: 257,
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  NULL: 10,
+  HINFO: 13,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  NAPTR: 35,
+  OPT: 41,
+  DS: 43,
+  SSHFP: 44,
+  RRSIG: 46,
+  NSEC: 47,
+  DNSKEY: 48,
+  TLSA: 52,
+  SVCB: 64,
+  HTTPS: 65,
+  SPF: 99,
+  IXFR: 251,
+  AXFR: 252,
+  ANY: 255,
+  CAA: 257,
 };
 const CLASS_CODES: Record<string, number> = { IN: 1, CS: 2, CH: 3, HS: 4, ANY: 255 };
 const QR_FLAG = 0x8000;
@@ -41,7 +65,10 @@ export function encodeResponse(packet: Packet, limit = 65535): Buffer {
       if (r.type === 'OPT') continue;
       const mark = w.off;
       record(w, r);
-      if (w.off > budget) { w.rollback(mark); return -n - 1; }
+      if (w.off > budget) {
+        w.rollback(mark);
+        return -n - 1;
+      }
       n++;
     }
     return n;
@@ -49,19 +76,29 @@ export function encodeResponse(packet: Packet, limit = 65535): Buffer {
   let an = fit(packet.answers);
   let ns = 0;
   let ar = 0;
-  if (an < 0) { an = -an - 1; tc = true; }
-  else {
+  if (an < 0) {
+    an = -an - 1;
+    tc = true;
+  } else {
     ns = fit(packet.authorities);
-    if (ns < 0) { ns = -ns - 1; tc = true; }
-    else {
+    if (ns < 0) {
+      ns = -ns - 1;
+      tc = true;
+    } else {
       ar = fit(packet.additionals);
       if (ar < 0) ar = -ar - 1;
     }
   }
-  if (opt) { record(w, opt); ar++; }
+  if (opt) {
+    record(w, opt);
+    ar++;
+  }
   const buf = w.buf;
   buf.writeUInt16BE(packet.id ?? 0, 0);
-  buf.writeUInt16BE(((packet.flags ?? 0) & 0x7fff & ~TC_FLAG) | (packet.type === 'response' ? QR_FLAG : 0) | (tc ? TC_FLAG : 0), 2);
+  buf.writeUInt16BE(
+    ((packet.flags ?? 0) & 0x7fff & ~TC_FLAG) | (packet.type === 'response' ? QR_FLAG : 0) | (tc ? TC_FLAG : 0),
+    2,
+  );
   buf.writeUInt16BE(questions.length, 4);
   buf.writeUInt16BE(an, 6);
   buf.writeUInt16BE(ns, 8);
@@ -77,8 +114,12 @@ class Writer {
 
   constructor(readonly buf: Buffer) {}
 
-  u16(v: number): void { this.off = this.buf.writeUInt16BE(v & 0xffff, this.off); }
-  u32(v: number): void { this.off = this.buf.writeUInt32BE(v >>> 0, this.off); }
+  u16(v: number): void {
+    this.off = this.buf.writeUInt16BE(v & 0xffff, this.off);
+  }
+  u32(v: number): void {
+    this.off = this.buf.writeUInt32BE(v >>> 0, this.off);
+  }
 
   /** Writes `name` as labels, ending in a pointer to an earlier copy of its longest known suffix when `compress`. */
   name(name: string, compress: boolean): void {
@@ -86,7 +127,10 @@ class Writer {
     for (let i = 0; i < labels.length; i++) {
       const suffix = labels.slice(i).join('.').toLowerCase();
       const at = this.names.get(suffix);
-      if (compress && at !== undefined) { this.u16(0xc000 | at); return; }
+      if (compress && at !== undefined) {
+        this.u16(0xc000 | at);
+        return;
+      }
       if (at === undefined && this.off <= MAX_POINTER) this.names.set(suffix, this.off);
       const label = labels[i] as string;
       const len = this.buf.write(label, this.off + 1, 'utf8');
@@ -149,7 +193,12 @@ function record(w: Writer, r: Answer): void {
     w.u16(41);
     w.u16(r.udpPayloadSize ?? 4096);
     const doBit = r.flag_do ? 0x8000 : 0;
-    w.u32((((r.extendedRcode ?? 0) & 0xff) << 24 | ((r.ednsVersion ?? 0) & 0xff) << 16 | ((r.flags ?? 0) | doBit) & 0xffff) >>> 0);
+    w.u32(
+      ((((r.extendedRcode ?? 0) & 0xff) << 24) |
+        (((r.ednsVersion ?? 0) & 0xff) << 16) |
+        (((r.flags ?? 0) | doBit) & 0xffff)) >>>
+        0,
+    );
     const lenAt = w.off;
     w.u16(0);
     for (const o of (r.options ?? []) as { code: number; data?: unknown }[]) {
@@ -171,11 +220,14 @@ function record(w: Writer, r: Answer): void {
   switch (r.type) {
     case 'A': {
       const parts = String(r.data).split('.');
-      if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) throw new UnsupportedRecordError(`A ${String(r.data)}`);
+      if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255))
+        throw new UnsupportedRecordError(`A ${String(r.data)}`);
       for (const p of parts) w.buf[w.off++] = Number(p);
       break;
     }
-    case 'CNAME': case 'PTR': case 'NS':
+    case 'CNAME':
+    case 'PTR':
+    case 'NS':
       w.name(String(r.data), true);
       break;
     case 'SRV':

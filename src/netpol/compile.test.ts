@@ -5,22 +5,52 @@ import type { NetworkPolicy, NetworkPolicySpec } from 'kubernetes-types/networki
 import { compilePolicies, normalizeCidr, policyTypes, type CompileInput } from './compile.js';
 import { renderTable, renderUpdate } from './render.js';
 
-function pod(ns: string, name: string, ip: string, labels: Record<string, string> = {}, extra: { node?: string; ports?: { name: string; containerPort: number; protocol?: string }[]; phase?: string; hostNetwork?: boolean } = {}): Pod {
+function pod(
+  ns: string,
+  name: string,
+  ip: string,
+  labels: Record<string, string> = {},
+  extra: {
+    node?: string;
+    ports?: { name: string; containerPort: number; protocol?: string }[];
+    phase?: string;
+    hostNetwork?: boolean;
+  } = {},
+): Pod {
   return {
     metadata: { namespace: ns, name, labels },
-    spec: { nodeName: extra.node ?? 'n1', hostNetwork: extra.hostNetwork, containers: [{ name: 'c', ports: extra.ports }] },
+    spec: {
+      nodeName: extra.node ?? 'n1',
+      hostNetwork: extra.hostNetwork,
+      containers: [{ name: 'c', ports: extra.ports }],
+    },
     status: { phase: extra.phase ?? 'Running', podIP: ip },
   };
 }
-const policy = (ns: string, name: string, spec: NetworkPolicySpec): NetworkPolicy => ({ metadata: { namespace: ns, name }, spec });
+const policy = (ns: string, name: string, spec: NetworkPolicySpec): NetworkPolicy => ({
+  metadata: { namespace: ns, name },
+  spec,
+});
 const namespaces: Namespace[] = [{ metadata: { name: 'x' } }, { metadata: { name: 'y', labels: { team: 'blue' } } }];
 const pods = [
-  pod('x', 'a', '10.42.0.2', { app: 'a' }, { ports: [{ name: 'http', containerPort: 8080 }, { name: 'dns', containerPort: 53, protocol: 'UDP' }] }),
+  pod(
+    'x',
+    'a',
+    '10.42.0.2',
+    { app: 'a' },
+    {
+      ports: [
+        { name: 'http', containerPort: 8080 },
+        { name: 'dns', containerPort: 53, protocol: 'UDP' },
+      ],
+    },
+  ),
   pod('x', 'b', '10.42.0.3', { role: 'client' }),
   pod('x', 'c', '10.42.0.4', { role: 'other' }),
   pod('y', 'd', '10.42.1.5', { role: 'client' }, { node: 'n2', ports: [{ name: 'http', containerPort: 80 }] }),
 ];
-const compile = (policies: NetworkPolicy[], extra: Partial<CompileInput> = {}) => compilePolicies({ policies, pods, namespaces, nodeName: 'n1', ...extra });
+const compile = (policies: NetworkPolicy[], extra: Partial<CompileInput> = {}) =>
+  compilePolicies({ policies, pods, namespaces, nodeName: 'n1', ...extra });
 
 test('no policy: no pod is isolated (allow-all)', () => {
   const t = compile([]);
@@ -43,15 +73,32 @@ test('default deny ingress on a: chain with only the self rule and drop; other p
 });
 
 test('podSelector, namespaceSelector, both, ipBlock with except; named and numeric ports', () => {
-  const t = compile([policy('x', 'allow', {
-    podSelector: { matchLabels: { app: 'a' } },
-    ingress: [
-      { from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ protocol: 'TCP', port: 'http' }] },
-      { from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }, { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } }, podSelector: { matchLabels: { role: 'other' } } }] },
-      { from: [{ ipBlock: { cidr: '192.168.1.9/16', except: ['192.168.3.0/24'] } }], ports: [{ protocol: 'UDP', port: 'dns' }, { protocol: 'TCP', port: 9000, endPort: 9010 }, { protocol: 'SCTP' }] },
-      { ports: [{ protocol: 'TCP', port: 'missing' }] },
-    ],
-  })]);
+  const t = compile([
+    policy('x', 'allow', {
+      podSelector: { matchLabels: { app: 'a' } },
+      ingress: [
+        { from: [{ podSelector: { matchLabels: { role: 'client' } } }], ports: [{ protocol: 'TCP', port: 'http' }] },
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { team: 'blue' } } },
+            {
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'x' } },
+              podSelector: { matchLabels: { role: 'other' } },
+            },
+          ],
+        },
+        {
+          from: [{ ipBlock: { cidr: '192.168.1.9/16', except: ['192.168.3.0/24'] } }],
+          ports: [
+            { protocol: 'UDP', port: 'dns' },
+            { protocol: 'TCP', port: 9000, endPort: 9010 },
+            { protocol: 'SCTP' },
+          ],
+        },
+        { ports: [{ protocol: 'TCP', port: 'missing' }] },
+      ],
+    }),
+  ]);
   const clients = [...t.peerSets].find(([, ips]) => ips.join() === '10.42.0.3')?.[0];
   const blueNs = [...t.peerSets].find(([, ips]) => ips.join() === '10.42.1.5')?.[0];
   const otherInX = [...t.peerSets].find(([, ips]) => ips.join() === '10.42.0.4')?.[0];
@@ -83,10 +130,16 @@ test('union of two policies selecting the same pod; empty rule allows all', () =
 });
 
 test('egress: named port resolved per destination pod through an ip . port set; return on allow', () => {
-  const t = compile([policy('x', 'egr', {
-    podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'],
-    egress: [{ to: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 'http' }] }, { to: [{ ipBlock: { cidr: '10.43.0.10/32' } }] }],
-  })]);
+  const t = compile([
+    policy('x', 'egr', {
+      podSelector: { matchLabels: { role: 'client' } },
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ namespaceSelector: {} }], ports: [{ protocol: 'TCP', port: 'http' }] },
+        { to: [{ ipBlock: { cidr: '10.43.0.10/32' } }] },
+      ],
+    }),
+  ]);
   assert.deepEqual([...t.egress.keys()], ['10.42.0.3']);
   assert.equal(t.ingress.size, 0);
   const [[portSet, els]] = [...t.portSets];
@@ -100,9 +153,20 @@ test('egress: named port resolved per destination pod through an ip . port set; 
   ]);
 });
 
-test('only this node\'s pods get chains; host-network and finished pods are neither selected nor peers', () => {
-  const extra = [pod('x', 'h', '192.168.0.1', { role: 'client' }, { hostNetwork: true }), pod('x', 'f', '10.42.0.9', { role: 'client' }, { phase: 'Succeeded' })];
-  const t = compile([policy('x', 'all', { podSelector: {}, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] })], { pods: [...pods, ...extra] });
+test("only this node's pods get chains; host-network and finished pods are neither selected nor peers", () => {
+  const extra = [
+    pod('x', 'h', '192.168.0.1', { role: 'client' }, { hostNetwork: true }),
+    pod('x', 'f', '10.42.0.9', { role: 'client' }, { phase: 'Succeeded' }),
+  ];
+  const t = compile(
+    [
+      policy('x', 'all', {
+        podSelector: {},
+        ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }],
+      }),
+    ],
+    { pods: [...pods, ...extra] },
+  );
   assert.deepEqual([...t.ingress.keys()].sort(), ['10.42.0.2', '10.42.0.3', '10.42.0.4']);
   assert.deepEqual([...t.peerSets.values()], [['10.42.0.3']]);
   const everywhere = compile([policy('y', 'all', { podSelector: {} })], { nodeName: undefined });
@@ -118,34 +182,45 @@ test('normalizeCidr clears host bits and refuses non-IPv4', () => {
 });
 
 test('renderTable: whole-table replacement with sets, chains, maps and the forward hook', () => {
-  const t = compile([policy('x', 'deny', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] })]);
+  const t = compile([
+    policy('x', 'deny', {
+      podSelector: { matchLabels: { app: 'a' } },
+      ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }],
+    }),
+  ]);
   const chain = t.ingress.get('10.42.0.2') ?? '';
   const set = [...t.peerSets.keys()][0] ?? '';
-  assert.equal(renderTable('flotilla-netpol-t', t), [
-    'add table ip flotilla-netpol-t',
-    'delete table ip flotilla-netpol-t',
-    'table ip flotilla-netpol-t {',
-    `  set ${set} { type ipv4_addr; elements = { 10.42.0.3 }; }`,
-    `  chain ${chain} {`,
-    '    ip saddr 10.42.0.2 accept',
-    `    ip saddr @${set} accept comment "x/deny ingress[0]"`,
-    '    drop',
-    '  }',
-    `  map ingress-pods { type ipv4_addr : verdict; elements = { 10.42.0.2 : jump ${chain} }; }`,
-    '  map egress-pods { type ipv4_addr : verdict; }',
-    '  chain forward {',
-    '    type filter hook forward priority filter; policy accept;',
-    '    ct state established,related accept',
-    '    ip saddr vmap @egress-pods',
-    '    ip daddr vmap @ingress-pods',
-    '  }',
-    '}',
-    '',
-  ].join('\n'));
+  assert.equal(
+    renderTable('flotilla-netpol-t', t),
+    [
+      'add table ip flotilla-netpol-t',
+      'delete table ip flotilla-netpol-t',
+      'table ip flotilla-netpol-t {',
+      `  set ${set} { type ipv4_addr; elements = { 10.42.0.3 }; }`,
+      `  chain ${chain} {`,
+      '    ip saddr 10.42.0.2 accept',
+      `    ip saddr @${set} accept comment "x/deny ingress[0]"`,
+      '    drop',
+      '  }',
+      `  map ingress-pods { type ipv4_addr : verdict; elements = { 10.42.0.2 : jump ${chain} }; }`,
+      '  map egress-pods { type ipv4_addr : verdict; }',
+      '  chain forward {',
+      '    type filter hook forward priority filter; policy accept;',
+      '    ct state established,related accept',
+      '    ip saddr vmap @egress-pods',
+      '    ip daddr vmap @ingress-pods',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
 });
 
 test('renderUpdate: only differences, deletions after nothing refers to them; nothing when unchanged', () => {
-  const allowClients = policy('x', 'allow', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] });
+  const allowClients = policy('x', 'allow', {
+    podSelector: { matchLabels: { app: 'a' } },
+    ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }],
+  });
   const before = compile([allowClients]);
   assert.equal(renderUpdate('T', before, before), '');
   const chainA = before.ingress.get('10.42.0.2') ?? '';
@@ -153,37 +228,49 @@ test('renderUpdate: only differences, deletions after nothing refers to them; no
 
   // c becomes a client: one set element added, no chain touched.
   const relabelled = pods.map((p) => (p.metadata?.name === 'c' ? pod('x', 'c', '10.42.0.4', { role: 'client' }) : p));
-  assert.equal(renderUpdate('T', compile([allowClients], { pods: relabelled }), before), `add element ip T ${set} { 10.42.0.4 }\n`);
+  assert.equal(
+    renderUpdate('T', compile([allowClients], { pods: relabelled }), before),
+    `add element ip T ${set} { 10.42.0.4 }\n`,
+  );
 
   // The policy now also allows y: a's chain refilled, a new set; b gets isolated by a second policy.
   const both = compile([
-    policy('x', 'allow', { podSelector: { matchLabels: { app: 'a' } }, ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }] }] }),
+    policy('x', 'allow', {
+      podSelector: { matchLabels: { app: 'a' } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: 'blue' } } }] }],
+    }),
     policy('x', 'deny-b', { podSelector: { matchLabels: { role: 'client' } }, policyTypes: ['Egress'] }),
   ]);
   const blue = [...both.peerSets.keys()][0] ?? '';
   const chainB = both.egress.get('10.42.0.3') ?? '';
-  assert.equal(renderUpdate('T', both, before), [
-    `add set ip T ${blue} { type ipv4_addr; }`,
-    `add element ip T ${blue} { 10.42.1.5 }`,
-    `flush chain ip T ${chainA}`,
-    'add rule ip T ' + chainA + ' ip saddr 10.42.0.2 accept',
-    `add rule ip T ${chainA} ip saddr @${blue} accept comment "x/allow ingress[0]"`,
-    `add rule ip T ${chainA} drop`,
-    `add chain ip T ${chainB}`,
-    `add rule ip T ${chainB} ip daddr 10.42.0.3 return`,
-    `add rule ip T ${chainB} drop`,
-    `add element ip T egress-pods { 10.42.0.3 : jump ${chainB} }`,
-    `delete set ip T ${set}`,
-    '',
-  ].join('\n'));
+  assert.equal(
+    renderUpdate('T', both, before),
+    [
+      `add set ip T ${blue} { type ipv4_addr; }`,
+      `add element ip T ${blue} { 10.42.1.5 }`,
+      `flush chain ip T ${chainA}`,
+      'add rule ip T ' + chainA + ' ip saddr 10.42.0.2 accept',
+      `add rule ip T ${chainA} ip saddr @${blue} accept comment "x/allow ingress[0]"`,
+      `add rule ip T ${chainA} drop`,
+      `add chain ip T ${chainB}`,
+      `add rule ip T ${chainB} ip daddr 10.42.0.3 return`,
+      `add rule ip T ${chainB} drop`,
+      `add element ip T egress-pods { 10.42.0.3 : jump ${chainB} }`,
+      `delete set ip T ${set}`,
+      '',
+    ].join('\n'),
+  );
 
   // Back to no policy: map elements first, then chains and sets.
-  assert.equal(renderUpdate('T', compile([]), both), [
-    'delete element ip T ingress-pods { 10.42.0.2 }',
-    'delete element ip T egress-pods { 10.42.0.3 }',
-    `delete chain ip T ${chainA}`,
-    `delete chain ip T ${chainB}`,
-    `delete set ip T ${blue}`,
-    '',
-  ].join('\n'));
+  assert.equal(
+    renderUpdate('T', compile([]), both),
+    [
+      'delete element ip T ingress-pods { 10.42.0.2 }',
+      'delete element ip T egress-pods { 10.42.0.3 }',
+      `delete chain ip T ${chainA}`,
+      `delete chain ip T ${chainB}`,
+      `delete set ip T ${blue}`,
+      '',
+    ].join('\n'),
+  );
 });

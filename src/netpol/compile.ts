@@ -2,7 +2,14 @@ import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import { podChains, type SetNamer } from './pod-chains.js';
 import { compareKeys, objectKeyOf, policyPodIP, sortIPs, type PolicyPod } from './policy-pod.js';
-import { namespaceLabels, peerSetDef, peerSetHasPod, peerSetTakesNamespace, portSetDef, portSetElement } from './set-definitions.js';
+import {
+  namespaceLabels,
+  peerSetDef,
+  peerSetHasPod,
+  peerSetTakesNamespace,
+  portSetDef,
+  portSetElement,
+} from './set-definitions.js';
 
 export { policySelects, policyTypes, normalizeCidr } from './pod-chains.js';
 export { policyPodIP } from './policy-pod.js';
@@ -47,7 +54,13 @@ export function isLocal(pod: Pod, nodeName: string | undefined): boolean {
  * deterministic.
  */
 export function compilePolicies(input: CompileInput): PolicyTable {
-  const out: PolicyTable = { peerSets: new Map(), portSets: new Map(), chains: new Map(), ingress: new Map(), egress: new Map() };
+  const out: PolicyTable = {
+    peerSets: new Map(),
+    portSets: new Map(),
+    chains: new Map(),
+    ingress: new Map(),
+    egress: new Map(),
+  };
   const nsObjects = new Map(input.namespaces.map((ns) => [ns.metadata?.name ?? '', ns]));
   const labelsOf = (ns: string) => namespaceLabels(ns, nsObjects.get(ns));
   const pods: PolicyPod[] = [];
@@ -60,26 +73,37 @@ export function compilePolicies(input: CompileInput): PolicyTable {
     const p: PolicyPod = { key: objectKeyOf(pod), namespace: pod.metadata?.namespace ?? '', pod, ip };
     pods.push(p);
     const list = podsByNs.get(p.namespace);
-    if (list) list.push(p); else podsByNs.set(p.namespace, [p]);
+    if (list) list.push(p);
+    else podsByNs.set(p.namespace, [p]);
   }
   const policiesByNs = new Map<string, NetworkPolicy[]>();
   for (const np of [...input.policies].sort((a, b) => compareKeys(objectKeyOf(a), objectKeyOf(b)))) {
     const ns = np.metadata?.namespace ?? '';
     const list = policiesByNs.get(ns);
-    if (list) list.push(np); else policiesByNs.set(ns, [np]);
+    if (list) list.push(np);
+    else policiesByNs.set(ns, [np]);
   }
   const sets: SetNamer = {
     peerSet(policyNs, peer) {
       const def = peerSetDef(policyNs, peer);
       if (!out.peerSets.has(def.name)) {
-        const candidates = [...podsByNs].filter(([ns]) => peerSetTakesNamespace(def, ns, labelsOf(ns))).flatMap(([, list]) => list);
+        const candidates = [...podsByNs]
+          .filter(([ns]) => peerSetTakesNamespace(def, ns, labelsOf(ns)))
+          .flatMap(([, list]) => list);
         out.peerSets.set(def.name, sortIPs(candidates.filter((p) => peerSetHasPod(def, p, labelsOf)).map((p) => p.ip)));
       }
       return def.name;
     },
     namedPortSet(portName, proto) {
       const def = portSetDef(portName, proto);
-      if (!out.portSets.has(def.name)) out.portSets.set(def.name, pods.map((p) => portSetElement(def, p)).filter((e): e is string => !!e).sort());
+      if (!out.portSets.has(def.name))
+        out.portSets.set(
+          def.name,
+          pods
+            .map((p) => portSetElement(def, p))
+            .filter((e): e is string => !!e)
+            .sort(),
+        );
       return def.name;
     },
   };

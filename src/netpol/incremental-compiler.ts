@@ -6,7 +6,15 @@ import { LiveSets } from './live-sets.js';
 import { podChains, policySelects, type PodChains } from './pod-chains.js';
 import { compareIPs, compareKeys, objectKeyOf, type PolicyPod } from './policy-pod.js';
 import { PolicyPods } from './policy-pods.js';
-import { namespaceLabels, peerSetDef, peerSetHasPod, portSetDef, portSetElement, type PeerSetDef, type PortSetDef } from './set-definitions.js';
+import {
+  namespaceLabels,
+  peerSetDef,
+  peerSetHasPod,
+  portSetDef,
+  portSetElement,
+  type PeerSetDef,
+  type PortSetDef,
+} from './set-definitions.js';
 
 /** What one local pod contributes: its chains and the sets they refer to (one reference each). */
 interface PodEntry {
@@ -33,12 +41,18 @@ export class IncrementalCompiler {
   private readonly policies = new Map<string, NetworkPolicy[]>();
   private readonly namespaces = new Map<string, Record<string, string>>();
   private readonly labelsOf = (ns: string) => this.namespaces.get(ns) ?? namespaceLabels(ns);
-  private readonly peerSets = new LiveSets<PeerSetDef>({
-    element: (def, p) => (peerSetHasPod(def, p, this.labelsOf) ? p.ip : undefined),
-    compare: compareIPs,
-    scope: (def) => (def.namespaceSelector ? undefined : def.namespace),
-  }, this.pods);
-  private readonly portSets = new LiveSets<PortSetDef>({ element: portSetElement, compare: compareKeys, scope: () => undefined }, this.pods);
+  private readonly peerSets = new LiveSets<PeerSetDef>(
+    {
+      element: (def, p) => (peerSetHasPod(def, p, this.labelsOf) ? p.ip : undefined),
+      compare: compareIPs,
+      scope: (def) => (def.namespaceSelector ? undefined : def.namespace),
+    },
+    this.pods,
+  );
+  private readonly portSets = new LiveSets<PortSetDef>(
+    { element: portSetElement, compare: compareKeys, scope: () => undefined },
+    this.pods,
+  );
   private readonly entries = new Map<string, PodEntry>();
   private readonly chains = new Map<string, string[]>();
   private readonly ingress = new Map<string, string>();
@@ -64,7 +78,8 @@ export class IncrementalCompiler {
     const next = list.filter((p) => p !== old);
     if (np) next.push(np);
     next.sort((a, b) => compareKeys(objectKeyOf(a), objectKeyOf(b)));
-    if (next.length) this.policies.set(ns, next); else this.policies.delete(ns);
+    if (next.length) this.policies.set(ns, next);
+    else this.policies.delete(ns);
     for (const p of [...this.pods.inNamespace(ns)]) {
       if (!isLocal(p.pod, this.nodeName)) continue;
       if ((old && policySelects(old, p.pod)) || (np && policySelects(np, p.pod))) this.recompute(p.key, p);
@@ -74,16 +89,24 @@ export class IncrementalCompiler {
   /** Records a Namespace's new state (undefined: deleted). */
   setNamespace(name: string, ns: Namespace | undefined): void {
     const before = this.labelsOf(name);
-    if (ns) this.namespaces.set(name, namespaceLabels(name, ns)); else this.namespaces.delete(name);
+    if (ns) this.namespaces.set(name, namespaceLabels(name, ns));
+    else this.namespaces.delete(name);
     const after = this.labelsOf(name);
-    this.peerSets.rebuild((def) => !!def.namespaceSelector && selectorMatches(def.namespaceSelector, before) !== selectorMatches(def.namespaceSelector, after));
+    this.peerSets.rebuild(
+      (def) =>
+        !!def.namespaceSelector &&
+        selectorMatches(def.namespaceSelector, before) !== selectorMatches(def.namespaceSelector, after),
+    );
   }
 
   /** The table now, as new maps over shared arrays (later changes do not alter it). */
   table(): PolicyTable {
     return {
-      peerSets: new Map(this.peerSets.contents), portSets: new Map(this.portSets.contents),
-      chains: new Map(this.chains), ingress: new Map(this.ingress), egress: new Map(this.egress),
+      peerSets: new Map(this.peerSets.contents),
+      portSets: new Map(this.portSets.contents),
+      chains: new Map(this.chains),
+      ingress: new Map(this.ingress),
+      egress: new Map(this.egress),
     };
   }
 
@@ -95,13 +118,22 @@ export class IncrementalCompiler {
       const peer = new Map<string, PeerSetDef>();
       const port = new Map<string, PortSetDef>();
       const chains = podChains(p, this.policies.get(p.namespace) ?? [], {
-        peerSet: (ns, q) => { const d = peerSetDef(ns, q); peer.set(d.name, d); return d.name; },
-        namedPortSet: (name, proto) => { const d = portSetDef(name, proto); port.set(d.name, d); return d.name; },
+        peerSet: (ns, q) => {
+          const d = peerSetDef(ns, q);
+          peer.set(d.name, d);
+          return d.name;
+        },
+        namedPortSet: (name, proto) => {
+          const d = portSetDef(name, proto);
+          port.set(d.name, d);
+          return d.name;
+        },
       });
       // New references before old ones go, so a set kept by this pod is not emptied and refilled.
       for (const d of peer.values()) this.peerSets.acquire(d);
       for (const d of port.values()) this.portSets.acquire(d);
-      if (chains.ingress || chains.egress) entry = { ip: p.ip, chains, peerSets: [...peer.keys()], portSets: [...port.keys()] };
+      if (chains.ingress || chains.egress)
+        entry = { ip: p.ip, chains, peerSets: [...peer.keys()], portSets: [...port.keys()] };
       else {
         for (const name of peer.keys()) this.peerSets.release(name);
         for (const name of port.keys()) this.portSets.release(name);

@@ -6,8 +6,22 @@
  *
  * compilePolicies compiles from scratch: the reference the incremental compiler is tested against.
  */
-export { startNetworkPolicy, deleteNetworkPolicyTable, type StartNetworkPolicyOptions, type RunningNetworkPolicy, type SyncTiming } from './start-network-policy.js';
-export { compilePolicies, policySelects, policyTypes, policyPodIP, normalizeCidr, type PolicyTable, type CompileInput } from './compile.js';
+export {
+  startNetworkPolicy,
+  deleteNetworkPolicyTable,
+  type StartNetworkPolicyOptions,
+  type RunningNetworkPolicy,
+  type SyncTiming,
+} from './start-network-policy.js';
+export {
+  compilePolicies,
+  policySelects,
+  policyTypes,
+  policyPodIP,
+  normalizeCidr,
+  type PolicyTable,
+  type CompileInput,
+} from './compile.js';
 export { IncrementalCompiler } from './incremental-compiler.js';
 export { renderTable, renderUpdate } from './render.js';
 export { networkPolicyTableName } from './table-name.js';

@@ -23,12 +23,18 @@ export class LiveSets<D extends { name: string }> {
   private readonly scoped = new Map<string, Set<string>>();
   private readonly unscoped = new Set<string>();
 
-  constructor(private readonly kind: SetKind<D>, private readonly pods: PolicyPods) {}
+  constructor(
+    private readonly kind: SetKind<D>,
+    private readonly pods: PolicyPods,
+  ) {}
 
   /** Adds a reference to the set, creating and filling it on the first. */
   acquire(def: D): void {
     const held = this.defs.get(def.name);
-    if (held) { held.refs++; return; }
+    if (held) {
+      held.refs++;
+      return;
+    }
     this.defs.set(def.name, { def, refs: 1 });
     const scope = this.kind.scope(def);
     if (scope === undefined) this.unscoped.add(def.name);
@@ -68,7 +74,10 @@ export class LiveSets<D extends { name: string }> {
             const el = this.kind.element(def, p);
             if (el === undefined || (other && this.kind.element(def, other) === el)) continue; // unchanged in this set
             const els = this.contents.get(name) ?? [];
-            this.contents.set(name, phase === 'before' ? without(els, el, this.kind.compare) : withElement(els, el, this.kind.compare));
+            this.contents.set(
+              name,
+              phase === 'before' ? without(els, el, this.kind.compare) : withElement(els, el, this.kind.compare),
+            );
           }
         }
       }
@@ -97,7 +106,8 @@ function lowerBound(els: string[], x: string, compare: (a: string, b: string) =>
   let hi = els.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (compare(els[mid] as string, x) < 0) lo = mid + 1; else hi = mid;
+    if (compare(els[mid] as string, x) < 0) lo = mid + 1;
+    else hi = mid;
   }
   return lo;
 }

@@ -23,13 +23,20 @@ export interface SetNamer {
 
 /** policyTypes as Kubernetes defaults them: Ingress, plus Egress when egress rules are present. */
 export function policyTypes(np: NetworkPolicy): Direction[] {
-  const t = np.spec?.policyTypes?.length ? np.spec.policyTypes : np.spec?.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'];
+  const t = np.spec?.policyTypes?.length
+    ? np.spec.policyTypes
+    : np.spec?.egress?.length
+      ? ['Ingress', 'Egress']
+      : ['Ingress'];
   return (['ingress', 'egress'] as const).filter((d) => t.some((x) => x.toLowerCase() === d));
 }
 
 /** Whether the policy applies to the pod (same namespace, podSelector matches; {} = all). */
 export function policySelects(np: NetworkPolicy, pod: Pod): boolean {
-  return (np.metadata?.namespace ?? '') === (pod.metadata?.namespace ?? '') && selectorMatches(np.spec?.podSelector ?? {}, pod.metadata?.labels);
+  return (
+    (np.metadata?.namespace ?? '') === (pod.metadata?.namespace ?? '') &&
+    selectorMatches(np.spec?.podSelector ?? {}, pod.metadata?.labels)
+  );
 }
 
 /**
@@ -53,7 +60,9 @@ export function podChains(p: PolicyPod, policiesOfNamespace: NetworkPolicy[], se
       const ns = np.metadata?.namespace ?? '';
       const policyRules = (dir === 'ingress' ? np.spec?.ingress : np.spec?.egress) ?? [];
       policyRules.forEach((r, i) => {
-        const peers = (dir === 'ingress' ? (r as { from?: NetworkPolicyPeer[] }).from : (r as { to?: NetworkPolicyPeer[] }).to) ?? [];
+        const peers =
+          (dir === 'ingress' ? (r as { from?: NetworkPolicyPeer[] }).from : (r as { to?: NetworkPolicyPeer[] }).to) ??
+          [];
         const peerMatches = peers.length ? peers.map((peer) => peerMatch(peer, addr, ns, sets)) : [''];
         const portMatches = r.ports?.length ? r.ports.flatMap((port) => portMatch(port, dir, pod, sets)) : [''];
         const comment = `comment "${`${ns}/${np.metadata?.name ?? ''} ${dir}[${i}]`.slice(0, 120)}"`;

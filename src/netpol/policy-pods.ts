@@ -55,7 +55,8 @@ export class PolicyPods {
       }
     };
     owners();
-    if (pod) this.all.set(key, pod); else this.all.delete(key);
+    if (pod) this.all.set(key, pod);
+    else this.all.delete(key);
     if (oldIP !== undefined) this.unclaim(oldIP, key);
     if (newIP !== undefined) this.claim(newIP, key);
     owners();
@@ -93,7 +94,8 @@ export class PolicyPods {
 
   private unclaim(ip: string, key: string): void {
     const list = (this.claims.get(ip) ?? []).filter((k) => k !== key);
-    if (list.length) this.claims.set(ip, list); else this.claims.delete(ip);
+    if (list.length) this.claims.set(ip, list);
+    else this.claims.delete(ip);
   }
 
   private add(p: PolicyPod): void {

@@ -22,7 +22,8 @@ export function renderTable(table: string, t: PolicyTable): string {
   const out = [`add table ip ${table}`, `delete table ip ${table}`, `table ip ${table} {`];
   const elements = (els: string[]) => (els.length ? ` elements = { ${els.join(', ')} };` : '');
   for (const [name, ips] of sorted(t.peerSets)) out.push(`  set ${name} { type ipv4_addr;${elements(ips)} }`);
-  for (const [name, els] of sorted(t.portSets)) out.push(`  set ${name} { type ipv4_addr . inet_service;${elements(els)} }`);
+  for (const [name, els] of sorted(t.portSets))
+    out.push(`  set ${name} { type ipv4_addr . inet_service;${elements(els)} }`);
   for (const [name, rules] of sorted(t.chains)) {
     out.push(`  chain ${name} {`);
     for (const r of rules) out.push(`    ${r}`);
@@ -62,7 +63,8 @@ export function renderUpdate(table: string, next: PolicyTable, prev?: PolicyTabl
   const out: string[] = [];
   const late: string[] = []; // deletions of element lists, chains and sets: after nothing refers to them
   const setTypes: [Map<string, string[]>, Map<string, string[]>, string][] = [
-    [next.peerSets, prev.peerSets, 'ipv4_addr'], [next.portSets, prev.portSets, 'ipv4_addr . inet_service'],
+    [next.peerSets, prev.peerSets, 'ipv4_addr'],
+    [next.portSets, prev.portSets, 'ipv4_addr . inet_service'],
   ];
   for (const [nextSets, prevSets, type] of setTypes) {
     for (const [name, els] of nextSets) {
@@ -90,7 +92,8 @@ export function renderUpdate(table: string, next: PolicyTable, prev?: PolicyTabl
     if (add.length) out.push(`add element ${t} ${map} { ${add.join(', ')} }`);
   }
   for (const name of prev.chains.keys()) if (!next.chains.has(name)) late.push(`delete chain ${t} ${name}`);
-  for (const [nextSets, prevSets] of setTypes) for (const name of prevSets.keys()) if (!nextSets.has(name)) late.push(`delete set ${t} ${name}`);
+  for (const [nextSets, prevSets] of setTypes)
+    for (const name of prevSets.keys()) if (!nextSets.has(name)) late.push(`delete set ${t} ${name}`);
   const all = [...out, ...late];
   return all.length ? all.join('\n') + '\n' : '';
 }

@@ -42,8 +42,17 @@ export function peerSetTakesNamespace(def: PeerSetDef, ns: string, labels: Recor
 }
 
 /** Whether the pod is a member of the set. */
-export function peerSetHasPod(def: PeerSetDef, p: PolicyPod, labelsOfNamespace: (ns: string) => Record<string, string>): boolean {
-  if (def.namespaceSelector ? !selectorMatches(def.namespaceSelector, labelsOfNamespace(p.namespace)) : def.namespace !== p.namespace) return false;
+export function peerSetHasPod(
+  def: PeerSetDef,
+  p: PolicyPod,
+  labelsOfNamespace: (ns: string) => Record<string, string>,
+): boolean {
+  if (
+    def.namespaceSelector
+      ? !selectorMatches(def.namespaceSelector, labelsOfNamespace(p.namespace))
+      : def.namespace !== p.namespace
+  )
+    return false;
   return !def.podSelector || selectorMatches(def.podSelector, p.pod.metadata?.labels);
 }
 

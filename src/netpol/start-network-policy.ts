@@ -65,8 +65,19 @@ function slimPod(o: KubeObject): KubeObject {
   const p = o as unknown as Pod;
   const ports = (cs: Container[]): Container[] => cs.map((c) => ({ name: c.name, ports: c.ports }));
   const slim: Pod = {
-    metadata: { name: p.metadata?.name, namespace: p.metadata?.namespace, uid: p.metadata?.uid, labels: p.metadata?.labels, resourceVersion: p.metadata?.resourceVersion },
-    spec: { nodeName: p.spec?.nodeName, hostNetwork: p.spec?.hostNetwork, containers: ports(p.spec?.containers ?? []), initContainers: ports(p.spec?.initContainers ?? []) },
+    metadata: {
+      name: p.metadata?.name,
+      namespace: p.metadata?.namespace,
+      uid: p.metadata?.uid,
+      labels: p.metadata?.labels,
+      resourceVersion: p.metadata?.resourceVersion,
+    },
+    spec: {
+      nodeName: p.spec?.nodeName,
+      hostNetwork: p.spec?.hostNetwork,
+      containers: ports(p.spec?.containers ?? []),
+      initContainers: ports(p.spec?.initContainers ?? []),
+    },
     status: { phase: p.status?.phase, podIP: p.status?.podIP, podIPs: p.status?.podIPs },
   };
   return { apiVersion: 'v1', kind: 'Pod', ...slim } as unknown as KubeObject;
@@ -90,14 +101,23 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   const pods = new Informer(opts.client, PODS, { log, transform: slimPod });
   const namespaces = new Informer(opts.client, NAMESPACES, { log });
   const nft = new NftSession({ command: opts.nft });
-  const st: { syncs: number; skipped: number; failures: number; lastSyncMs: number; last?: SyncTiming } = { syncs: 0, skipped: 0, failures: 0, lastSyncMs: 0 };
+  const st: { syncs: number; skipped: number; failures: number; lastSyncMs: number; last?: SyncTiming } = {
+    syncs: 0,
+    skipped: 0,
+    failures: 0,
+    lastSyncMs: 0,
+  };
   let compiler = new IncrementalCompiler(opts.nodeName);
   // Keys of objects changed since the last sync; the compiler re-reads them from the caches (level-triggered).
   const pending = { namespaces: new Set<string>(), pods: new Set<string>(), policies: new Set<string>() };
   let applied: PolicyTable | undefined;
 
   const bridgeNf = (await readFile('/proc/sys/net/bridge/bridge-nf-call-iptables', 'utf8').catch(() => '')).trim();
-  if (bridgeNf !== '1') log.warn({ bridgeNf }, 'net.bridge.bridge-nf-call-iptables is not 1: traffic between pods of one bridge bypasses the policies');
+  if (bridgeNf !== '1')
+    log.warn(
+      { bridgeNf },
+      'net.bridge.bridge-nf-call-iptables is not 1: traffic between pods of one bridge bypasses the policies',
+    );
 
   const sync = async (): Promise<void> => {
     const t0 = performance.now();
@@ -105,9 +125,11 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     let next: PolicyTable;
     try {
       // Namespaces and pods before policies: sets a new policy creates are then filled once, from the new state.
-      for (const k of pending.namespaces) compiler.setNamespace(k, namespaces.getByKey(k) as unknown as Namespace | undefined);
+      for (const k of pending.namespaces)
+        compiler.setNamespace(k, namespaces.getByKey(k) as unknown as Namespace | undefined);
       for (const k of pending.pods) compiler.setPod(k, pods.getByKey(k) as unknown as Pod | undefined);
-      for (const k of pending.policies) compiler.setPolicy(k, policies.getByKey(k) as unknown as NetworkPolicy | undefined);
+      for (const k of pending.policies)
+        compiler.setPolicy(k, policies.getByKey(k) as unknown as NetworkPolicy | undefined);
       for (const keys of Object.values(pending)) keys.clear();
       next = compiler.table();
     } catch (err) {
@@ -147,9 +169,16 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     }
   };
   const syncer = new CoalescedSync(sync, minInterval);
-  const informers = [[policies, pending.policies], [pods, pending.pods], [namespaces, pending.namespaces]] as const;
+  const informers = [
+    [policies, pending.policies],
+    [pods, pending.pods],
+    [namespaces, pending.namespaces],
+  ] as const;
   for (const [inf, keys] of informers) {
-    const changed = (o: KubeObject) => { keys.add(objectKey(o)); syncer.schedule(); };
+    const changed = (o: KubeObject) => {
+      keys.add(objectKey(o));
+      syncer.schedule();
+    };
     inf.addHandlers({ onAdd: changed, onUpdate: (_old, o) => changed(o), onDelete: changed });
     inf.start();
   }

@@ -13,7 +13,9 @@ test('a burst of changes makes one run; a change during a run makes exactly one 
     runs++;
     inFlight++;
     maxInFlight = Math.max(maxInFlight, inFlight);
-    await new Promise<void>((r) => { release = r; });
+    await new Promise<void>((r) => {
+      release = r;
+    });
     inFlight--;
   }, 0);
   for (let i = 0; i < 5; i++) s.schedule();
@@ -32,7 +34,9 @@ test('a burst of changes makes one run; a change during a run makes exactly one 
 
 test('syncNow resolves after a run that started after it; retryAfter runs again; nothing runs after stop', async () => {
   let runs = 0;
-  const s = new CoalescedSync(async () => { runs++; }, 10);
+  const s = new CoalescedSync(async () => {
+    runs++;
+  }, 10);
   await s.syncNow();
   assert.equal(runs, 1);
   await s.syncNow();

@@ -12,7 +12,10 @@ export class CoalescedSync {
   private stopped = false;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly sync: () => Promise<void>, private readonly minIntervalMs = 50) {}
+  constructor(
+    private readonly sync: () => Promise<void>,
+    private readonly minIntervalMs = 50,
+  ) {}
 
   /** Something changed: a run will follow. */
   schedule(): void {
@@ -35,7 +38,10 @@ export class CoalescedSync {
 
   /** Resolves after a run that started after this call has finished (forces one). */
   syncNow(): Promise<void> {
-    return new Promise((resolve) => { this.waiters.push(resolve); this.schedule(); });
+    return new Promise((resolve) => {
+      this.waiters.push(resolve);
+      this.schedule();
+    });
   }
 
   /** No more runs; resolves once the one in progress has finished. Releases syncNow() callers. */

@@ -46,9 +46,11 @@ export class NftSession {
   apply(script: string): Promise<void> {
     this.inFlight++;
     clearTimeout(this.idleTimer);
-    const run = this.queue.then(() => this.applyNow(script)).finally(() => {
-      if (--this.inFlight === 0) this.armIdleClose();
-    });
+    const run = this.queue
+      .then(() => this.applyNow(script))
+      .finally(() => {
+        if (--this.inFlight === 0) this.armIdleClose();
+      });
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -81,7 +83,11 @@ export class NftSession {
   }
 
   private async applyNow(script: string): Promise<void> {
-    const line = script.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+    const line = script
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join('; ');
     if (!line) return;
     if (this.closed) throw new Error('nft session closed');
     const proc = this.start();
@@ -97,7 +103,8 @@ export class NftSession {
         clearTimeout(timer);
         this.onStderr = undefined;
         this.onExit = undefined;
-        if (err) reject(err); else resolve();
+        if (err) reject(err);
+        else resolve();
       };
       this.onExit = finish;
       this.onStderr = () => {
@@ -117,7 +124,10 @@ export class NftSession {
     const p = spawn(file, [...args, '-i'], { stdio: ['pipe', 'ignore', 'pipe'] });
     this.proc = p;
     this.stderr = '';
-    p.stderr?.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; this.onStderr?.(); });
+    p.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      this.stderr += d;
+      this.onStderr?.();
+    });
     p.stdin?.on('error', () => undefined); // EPIPE when nft died: reported by 'close'
     p.on('error', (err) => this.onExit?.(err));
     p.on('close', (code, signal) => {

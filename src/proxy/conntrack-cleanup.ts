@@ -25,12 +25,15 @@ export function staleUdpFlows(prev: Ruleset | undefined, next: Ruleset): string[
         if (now.has(ep)) continue;
         for (const d of was.dests) out.push(['-D', '-p', 'udp', ...destArgs(d), '--dst-nat', ep]);
       }
-      if (!was.endpoints.length && target.endpoints.length) for (const d of target.dests) if (!d.startsWith(':')) out.push(['-D', '-p', 'udp', ...destArgs(d)]);
+      if (!was.endpoints.length && target.endpoints.length)
+        for (const d of target.dests) if (!d.startsWith(':')) out.push(['-D', '-p', 'udp', ...destArgs(d)]);
     }
   }
   for (const [k, old] of prev.fragments) {
     if (next.fragments.has(k)) continue;
-    for (const target of old.udp.values()) for (const ep of target.endpoints) for (const d of target.dests) out.push(['-D', '-p', 'udp', ...destArgs(d), '--dst-nat', ep]);
+    for (const target of old.udp.values())
+      for (const ep of target.endpoints)
+        for (const d of target.dests) out.push(['-D', '-p', 'udp', ...destArgs(d), '--dst-nat', ep]);
   }
   return out;
 }

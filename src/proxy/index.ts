@@ -4,6 +4,23 @@
  *   informers --> RulesetBuilder (pure, per-Service fragments cached by object identity)
  *     --> renderScript (diff vs last applied) --> nft -f - --> conntrack -D (stale UDP flows)
  */
-export { startProxy, applyNft, deleteTable, bridgedTrafficHooked, type StartProxyOptions, type RunningProxy } from './start-proxy.js';
-export { buildRuleset, RulesetBuilder, renderScript, allChains, portEndpoints, type Ruleset, type RulesetOptions, type ServiceInput, type StaticDnat } from './ruleset.js';
+export {
+  startProxy,
+  applyNft,
+  deleteTable,
+  bridgedTrafficHooked,
+  type StartProxyOptions,
+  type RunningProxy,
+} from './start-proxy.js';
+export {
+  buildRuleset,
+  RulesetBuilder,
+  renderScript,
+  allChains,
+  portEndpoints,
+  type Ruleset,
+  type RulesetOptions,
+  type ServiceInput,
+  type StaticDnat,
+} from './ruleset.js';
 export { staleUdpFlows } from './conntrack-cleanup.js';

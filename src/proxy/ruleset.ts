@@ -1,6 +1,14 @@
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { isIPv4, MASQ_MARK, serviceFragment, serviceKey, type Fragment, type MapName, type ProxyConfig } from './service-rules.js';
+import {
+  isIPv4,
+  MASQ_MARK,
+  serviceFragment,
+  serviceKey,
+  type Fragment,
+  type MapName,
+  type ProxyConfig,
+} from './service-rules.js';
 
 export { MASQ_MARK, portEndpoints, type ProxyConfig, type Fragment, type MapName } from './service-rules.js';
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -68,14 +76,28 @@ function baseChains(o: RulesetOptions): { chains: Ruleset['base']; fixed: Set<st
   }
   const addrs = (o.nodePortAddresses ?? []).filter((a) => isIPv4(a) && !a.startsWith('127.')).sort();
   const onNode = addrs.length ? `ip daddr { ${addrs.join(', ')} }` : 'fib daddr type local ip daddr != 127.0.0.0/8';
-  chains.set('nat-prerouting', { header: 'type nat hook prerouting priority -100; policy accept;', rules: [...pre, 'jump services'] });
-  chains.set('nat-output', { header: 'type nat hook output priority -100; policy accept;', rules: [...out, 'jump services'] });
+  chains.set('nat-prerouting', {
+    header: 'type nat hook prerouting priority -100; policy accept;',
+    rules: [...pre, 'jump services'],
+  });
+  chains.set('nat-output', {
+    header: 'type nat hook output priority -100; policy accept;',
+    rules: [...out, 'jump services'],
+  });
   const masqAll = o.masqueradeAll || !o.clusterCIDR;
   chains.set('nat-postrouting', {
     header: 'type nat hook postrouting priority 100; policy accept;',
-    rules: [`meta mark & ${mark} == ${mark} meta mark set meta mark ^ ${mark} masquerade`, ...(masqAll ? [] : [`ct status dnat ip saddr . ip daddr @${HAIRPIN} masquerade`])],
+    rules: [
+      `meta mark & ${mark} == ${mark} meta mark set meta mark ^ ${mark} masquerade`,
+      ...(masqAll ? [] : [`ct status dnat ip saddr . ip daddr @${HAIRPIN} masquerade`]),
+    ],
   });
-  chains.set('services', { rules: ['ip daddr . meta l4proto . th dport vmap @service-ips', `${onNode} meta l4proto . th dport vmap @service-nodeports`] });
+  chains.set('services', {
+    rules: [
+      'ip daddr . meta l4proto . th dport vmap @service-ips',
+      `${onNode} meta l4proto . th dport vmap @service-nodeports`,
+    ],
+  });
   const checks = [
     'ct state new ip daddr . meta l4proto . th dport vmap @no-endpoint-services',
     `ct state new ${onNode} meta l4proto . th dport vmap @no-endpoint-nodeports`,
@@ -87,7 +109,11 @@ function baseChains(o: RulesetOptions): { chains: Ruleset['base']; fixed: Set<st
   return { chains, fixed };
 }
 
-interface CacheEntry { service: Service; slices: EndpointSlice[]; fragment: Fragment | undefined }
+interface CacheEntry {
+  service: Service;
+  slices: EndpointSlice[];
+  fragment: Fragment | undefined;
+}
 
 /**
  * Builds rulesets for one node, remembering each Service's fragment by the identity of its Service
@@ -98,7 +124,10 @@ export class RulesetBuilder {
   private cache = new Map<string, CacheEntry>();
   private readonly base: ReturnType<typeof baseChains>;
 
-  constructor(private readonly table: string, private readonly opts: RulesetOptions = {}) {
+  constructor(
+    private readonly table: string,
+    private readonly opts: RulesetOptions = {},
+  ) {
     this.base = baseChains(opts);
   }
 
@@ -107,8 +136,17 @@ export class RulesetBuilder {
     for (const { service, slices } of inputs) {
       const k = serviceKey(service);
       const old = this.cache.get(k);
-      const same = old && old.service === service && old.slices.length === slices.length && old.slices.every((s, i) => s === slices[i]);
-      seen.set(k, same ? old : { service, slices: [...slices], fragment: serviceFragment(service, slices, this.opts, this.base.fixed) });
+      const same =
+        old &&
+        old.service === service &&
+        old.slices.length === slices.length &&
+        old.slices.every((s, i) => s === slices[i]);
+      seen.set(
+        k,
+        same
+          ? old
+          : { service, slices: [...slices], fragment: serviceFragment(service, slices, this.opts, this.base.fixed) },
+      );
     }
     this.cache = seen;
     const fragments = new Map<string, Fragment>();
@@ -173,9 +211,15 @@ export function renderScript(next: Ruleset, prev?: Ruleset): string {
     for (const [name, c] of next.base) if (!c.header) out.push(`  chain ${name} { }`);
     for (const f of next.fragments.values()) for (const name of f.chains.keys()) out.push(`  chain ${name} { }`);
     out.push('}');
-    for (const f of next.fragments.values()) for (const [name, rules] of f.chains) for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
+    for (const f of next.fragments.values())
+      for (const [name, rules] of f.chains) for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
     for (const [name, c] of next.base) if (!c.header) for (const r of c.rules) out.push(`add rule ${t} ${name} ${r}`);
-    for (const name of MAPS) elements('add', name, [...(next.maps.get(name) ?? [])].map(([k, v]) => `${k} : ${v}`));
+    for (const name of MAPS)
+      elements(
+        'add',
+        name,
+        [...(next.maps.get(name) ?? [])].map(([k, v]) => `${k} : ${v}`),
+      );
     elements('add', HAIRPIN, [...next.hairpin]);
     for (const [name, c] of next.base) {
       if (!c.header) continue; // base chains last, once everything they reach exists
@@ -185,10 +229,11 @@ export function renderScript(next: Ruleset, prev?: Ruleset): string {
     return out.join('\n') + '\n';
   }
 
-  for (const [name, timeout] of next.sets) if (prev.sets.get(name) !== timeout) {
-    if (prev.sets.has(name)) out.push(`delete set ${t} ${name}`);
-    out.push(`add ${setDecl(name, timeout).replace('set ', `set ${t} `)}`);
-  }
+  for (const [name, timeout] of next.sets)
+    if (prev.sets.get(name) !== timeout) {
+      if (prev.sets.has(name)) out.push(`delete set ${t} ${name}`);
+      out.push(`add ${setDecl(name, timeout).replace('set ', `set ${t} `)}`);
+    }
   const refill: [string, string[]][] = [];
   const stale: string[] = [];
   for (const [k, f] of next.fragments) {
@@ -208,18 +253,28 @@ export function renderScript(next: Ruleset, prev?: Ruleset): string {
   for (const name of MAPS) {
     const a = prev.maps.get(name) ?? new Map<string, string>();
     const b = next.maps.get(name) ?? new Map<string, string>();
-    elements('delete', name, [...a].filter(([k, v]) => b.get(k) !== v).map(([k]) => k));
+    elements(
+      'delete',
+      name,
+      [...a].filter(([k, v]) => b.get(k) !== v).map(([k]) => k),
+    );
     adds.push([name, [...b].filter(([k, v]) => a.get(k) !== v).map(([k, v]) => `${k} : ${v}`)]);
   }
-  elements('delete', HAIRPIN, [...prev.hairpin].filter((h) => !next.hairpin.has(h)));
+  elements(
+    'delete',
+    HAIRPIN,
+    [...prev.hairpin].filter((h) => !next.hairpin.has(h)),
+  );
   for (const [name, rules] of refill) for (const r of rules) out.push(`add rule ${t} ${name} ${r}`);
   for (const [name, els] of adds) elements('add', name, els);
-  elements('add', HAIRPIN, [...next.hairpin].filter((h) => !prev.hairpin.has(h)));
+  elements(
+    'add',
+    HAIRPIN,
+    [...next.hairpin].filter((h) => !prev.hairpin.has(h)),
+  );
   // Stale service chains jump to stale endpoint chains: flush all, then delete.
   for (const n of stale) out.push(`flush chain ${t} ${n}`);
   for (const n of stale) out.push(`delete chain ${t} ${n}`);
   for (const n of prev.sets.keys()) if (!next.sets.has(n)) out.push(`delete set ${t} ${n}`);
   return out.length ? out.join('\n') + '\n' : '';
 }
-
-

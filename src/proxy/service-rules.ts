@@ -44,7 +44,11 @@ export interface Fragment {
   udp: Map<string, UdpTarget>;
 }
 
-export interface Endpoint { ip: string; port: number; nodeName?: string }
+export interface Endpoint {
+  ip: string;
+  port: number;
+  nodeName?: string;
+}
 
 export function short(s: string): string {
   return createHash('sha256').update(s).digest('base64url').slice(0, 8).replace(/[-_]/g, 'x');
@@ -58,7 +62,11 @@ export function serviceKey(s: Service): string {
   return `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
 }
 
-interface Candidate { ep: Endpoint; ready: boolean; servingTerminating: boolean }
+interface Candidate {
+  ep: Endpoint;
+  ready: boolean;
+  servingTerminating: boolean;
+}
 
 function candidates(slices: EndpointSlice[], portName: string, protocol: string): Candidate[] {
   const out = new Map<string, Candidate>();
@@ -72,7 +80,11 @@ function candidates(slices: EndpointSlice[], portName: string, protocol: string)
         if (!isIPv4(ip)) continue;
         const k = `${ip}:${p.port}`;
         if (out.get(k)?.ready) continue;
-        out.set(k, { ep: { ip, port: p.port, ...(e.nodeName ? { nodeName: e.nodeName } : {}) }, ready: c.ready !== false, servingTerminating: c.serving === true && c.terminating === true });
+        out.set(k, {
+          ep: { ip, port: p.port, ...(e.nodeName ? { nodeName: e.nodeName } : {}) },
+          ready: c.ready !== false,
+          servingTerminating: c.serving === true && c.terminating === true,
+        });
       }
     }
   }
@@ -105,23 +117,36 @@ export function portEndpoints(slices: EndpointSlice[], portName: string, protoco
  *
  * `fixed` holds `ip . proto . port` keys served by a static DNAT (no reject entry for them).
  */
-export function serviceFragment(service: Service, slices: EndpointSlice[], cfg: ProxyConfig, fixed: ReadonlySet<string> = new Set()): Fragment | undefined {
+export function serviceFragment(
+  service: Service,
+  slices: EndpointSlice[],
+  cfg: ProxyConfig,
+  fixed: ReadonlySet<string> = new Set(),
+): Fragment | undefined {
   const spec = service.spec;
   if (!spec || spec.type === 'ExternalName') return undefined;
   const clusterIPs = (spec.clusterIPs?.length ? spec.clusterIPs : [spec.clusterIP]).filter(isIPv4);
   if (!clusterIPs.length) return undefined; // headless
   const key = serviceKey(service);
-  const external = [...new Set([
-    ...(spec.externalIPs ?? []),
-    ...(spec.type === 'LoadBalancer' ? (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip) : []),
-  ].filter(isIPv4))].sort();
+  const external = [
+    ...new Set(
+      [
+        ...(spec.externalIPs ?? []),
+        ...(spec.type === 'LoadBalancer' ? (service.status?.loadBalancer?.ingress ?? []).map((i) => i.ip) : []),
+      ].filter(isIPv4),
+    ),
+  ].sort();
   const usesNodePorts = spec.type === 'NodePort' || spec.type === 'LoadBalancer';
   const itpLocal = spec.internalTrafficPolicy === 'Local';
   const etpLocal = spec.externalTrafficPolicy === 'Local';
-  const affinity = spec.sessionAffinity === 'ClientIP' ? spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS : 0;
+  const affinity =
+    spec.sessionAffinity === 'ClientIP'
+      ? (spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_SECONDS)
+      : 0;
   const masqAll = cfg.masqueradeAll || !cfg.clusterCIDR;
   const markNonCluster = masqAll ? MARK_FOR_MASQUERADE : `ip saddr != ${cfg.clusterCIDR} ${MARK_FOR_MASQUERADE}`;
-  const isLocal = (e: Endpoint) => cfg.nodeName === undefined || e.nodeName === undefined || e.nodeName === cfg.nodeName;
+  const isLocal = (e: Endpoint) =>
+    cfg.nodeName === undefined || e.nodeName === undefined || e.nodeName === cfg.nodeName;
 
   const f: Fragment = { chains: new Map(), elements: [], sets: new Map(), hairpin: [], udp: new Map() };
   const hairpin = new Set<string>();
@@ -136,12 +161,16 @@ export function serviceFragment(service: Service, slices: EndpointSlice[], cfg: 
     const ipKeys = (ips: string[]) => ips.map((ip) => `${ip} . ${proto} . ${port.port}`).filter((k) => !fixed.has(k));
     if (proto === 'udp') {
       f.udp.set(portId, {
-        dests: [...[...clusterIPs, ...external].map((ip) => `${ip}:${port.port}`), ...(nodePort ? [`:${nodePort}`] : [])],
+        dests: [
+          ...[...clusterIPs, ...external].map((ip) => `${ip}:${port.port}`),
+          ...(nodePort ? [`:${nodePort}`] : []),
+        ],
         endpoints: all.map((e) => e.ip),
       });
     }
     if (!all.length) {
-      for (const k of ipKeys([...clusterIPs, ...external])) f.elements.push(['no-endpoint-services', k, 'goto reject-chain']);
+      for (const k of ipKeys([...clusterIPs, ...external]))
+        f.elements.push(['no-endpoint-services', k, 'goto reject-chain']);
       if (nodePort) f.elements.push(['no-endpoint-nodeports', `${proto} . ${nodePort}`, 'goto reject-chain']);
       continue;
     }
@@ -153,7 +182,9 @@ export function serviceFragment(service: Service, slices: EndpointSlice[], cfg: 
     const pick = (eps: Endpoint[]): string[] => {
       if (!affinity) {
         if (eps.length === 1) return [`meta l4proto ${proto} dnat to ${eps[0]?.ip}:${eps[0]?.port}`];
-        return [`meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`];
+        return [
+          `meta l4proto ${proto} dnat ip addr . port to numgen random mod ${eps.length} map { ${eps.map((e, i) => `${i} : ${e.ip} . ${e.port}`).join(', ')} }`,
+        ];
       }
       const rules: string[] = [];
       for (const e of eps) {
@@ -162,7 +193,11 @@ export function serviceFragment(service: Service, slices: EndpointSlice[], cfg: 
         f.chains.set(epChain(e), [`update @${set} { ip saddr }`, `meta l4proto ${proto} dnat to ${e.ip}:${e.port}`]);
         rules.push(`ip saddr @${set} goto ${epChain(e)}`);
       }
-      rules.push(eps.length === 1 ? `goto ${epChain(eps[0] as Endpoint)}` : `numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain(e)}`).join(', ')} }`);
+      rules.push(
+        eps.length === 1
+          ? `goto ${epChain(eps[0] as Endpoint)}`
+          : `numgen random mod ${eps.length} vmap { ${eps.map((e, i) => `${i} : goto ${epChain(e)}`).join(', ')} }`,
+      );
       return rules;
     };
 

@@ -9,7 +9,14 @@ import { Informer } from '../client/informer.js';
 import { runCommand } from '../agent/runtime/run-command.js';
 import { CoalescedSync } from '../nftables/coalesced-sync.js';
 import { NftSession } from '../nftables/nft-session.js';
-import { renderScript, RulesetBuilder, SERVICE_NAME_LABEL, type Ruleset, type ServiceInput, type StaticDnat } from './ruleset.js';
+import {
+  renderScript,
+  RulesetBuilder,
+  SERVICE_NAME_LABEL,
+  type Ruleset,
+  type ServiceInput,
+  type StaticDnat,
+} from './ruleset.js';
 import { staleUdpFlows } from './conntrack-cleanup.js';
 
 const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
@@ -92,7 +99,11 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   const nft = new NftSession();
   const masqueradeAll = opts.masqueradeAll ?? !(await bridgedTrafficHooked());
   const builder = new RulesetBuilder(table, {
-    staticDnat: opts.staticDnat, nodeName: opts.nodeName, nodePortAddresses: opts.nodePortAddresses, clusterCIDR: opts.clusterCIDR, masqueradeAll,
+    staticDnat: opts.staticDnat,
+    nodeName: opts.nodeName,
+    nodePortAddresses: opts.nodePortAddresses,
+    clusterCIDR: opts.clusterCIDR,
+    masqueradeAll,
   });
 
   const inputs = (): ServiceInput[] => {
@@ -102,10 +113,12 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       if (!name) continue;
       const k = `${s.metadata?.namespace ?? ''}/${name}`;
       const list = byService.get(k);
-      if (list) list.push(s); else byService.set(k, [s]);
+      if (list) list.push(s);
+      else byService.set(k, [s]);
     }
     return (services.list() as unknown as Service[]).map((service) => ({
-      service, slices: byService.get(`${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`) ?? [],
+      service,
+      slices: byService.get(`${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`) ?? [],
     }));
   };
 
@@ -117,11 +130,16 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       const flows = staleUdpFlows(applied, next);
       applied = next;
       // After the commit, so no new flow can reach a removed endpoint; conntrack exits 1 when none matched.
-      for (const args of flows) await runCommand('conntrack', args, { allowFailure: true }).catch((err: unknown) => log.warn({ err }, 'conntrack clean-up failed'));
+      for (const args of flows)
+        await runCommand('conntrack', args, { allowFailure: true }).catch((err: unknown) =>
+          log.warn({ err }, 'conntrack clean-up failed'),
+        );
       st.syncs++;
       st.lastSyncMs = performance.now() - t0;
       if (!routeDone && opts.serviceRoute) {
-        const r = await runCommand('ip', ['route', 'replace', opts.serviceRoute.cidr, 'dev', opts.serviceRoute.dev], { allowFailure: true });
+        const r = await runCommand('ip', ['route', 'replace', opts.serviceRoute.cidr, 'dev', opts.serviceRoute.dev], {
+          allowFailure: true,
+        });
         routeDone = r.code === 0;
       }
     } catch (err) {

@@ -31,7 +31,9 @@ export interface RunningScheduler {
  * Starts the scheduler over `client` (which it does not close). Resolves once its informers have
  * synced and the scheduling loop runs.
  */
-export async function startScheduler(opts: { client: KubeClient; log: Logger } & Partial<SchedulerOptions>): Promise<RunningScheduler> {
+export async function startScheduler(
+  opts: { client: KubeClient; log: Logger } & Partial<SchedulerOptions>,
+): Promise<RunningScheduler> {
   const scheduler = new Scheduler(opts);
   try {
     await scheduler.start();

@@ -21,23 +21,44 @@ async function until(cond: () => boolean, ms = 2000): Promise<void> {
 
 test('binds each pending pod to the node that fits, and records why one fits nowhere', async () => {
   const client = new FakeClient();
-  client.seed(NODES, obj(makeNode('small', { cpu: '1' })), obj(makeNode('big', { cpu: '8' })),
-    obj(makeNode('tainted', { cpu: '16', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] })));
-  client.seed(PODS, obj(makePod('needs-4', { cpu: '4' })), obj(makePod('huge', { cpu: '32' })),
-    obj(makePod('other-scheduler', { cpu: '1', spec: { schedulerName: 'other' } })));
+  client.seed(
+    NODES,
+    obj(makeNode('small', { cpu: '1' })),
+    obj(makeNode('big', { cpu: '8' })),
+    obj(makeNode('tainted', { cpu: '16', taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoSchedule' }] })),
+  );
+  client.seed(
+    PODS,
+    obj(makePod('needs-4', { cpu: '4' })),
+    obj(makePod('huge', { cpu: '32' })),
+    obj(makePod('other-scheduler', { cpu: '1', spec: { schedulerName: 'other' } })),
+  );
   const binds: string[] = [];
   const s = new Scheduler({
-    client, log, random: () => 0,
-    bind: async (ns, name, _uid, node) => { binds.push(`${ns}/${name}->${node}`); },
+    client,
+    log,
+    random: () => 0,
+    bind: async (ns, name, _uid, node) => {
+      binds.push(`${ns}/${name}->${node}`);
+    },
   });
   await s.start();
   await until(() => s.stats.bound === 1 && s.stats.unschedulable === 1);
-  await until(() => client.actions.some((a) => a.resource === 'events' && a.verb === 'create' && (a.body as { reason?: string }).reason === 'FailedScheduling'));
+  await until(() =>
+    client.actions.some(
+      (a) =>
+        a.resource === 'events' && a.verb === 'create' && (a.body as { reason?: string }).reason === 'FailedScheduling',
+    ),
+  );
   await s.stop();
   assert.deepEqual(binds, ['default/needs-4->big']);
-  const failed = client.actions.find((a) => a.resource === 'events' && (a.body as { reason?: string }).reason === 'FailedScheduling');
-  assert.equal((failed?.body as { message?: string }).message,
-    '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.');
+  const failed = client.actions.find(
+    (a) => a.resource === 'events' && (a.body as { reason?: string }).reason === 'FailedScheduling',
+  );
+  assert.equal(
+    (failed?.body as { message?: string }).message,
+    '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
+  );
   const status = client.actions.find((a) => a.resource === 'pods' && a.subresource === 'status');
   assert.equal(status?.name, 'huge');
   const cond = (status?.body as { status: Pod['status'] }).status?.conditions?.[0];
@@ -50,7 +71,13 @@ test('a pod assumed on a node counts against it before its binding is seen', asy
   client.seed(NODES, obj(makeNode('a', { cpu: '2' })), obj(makeNode('b', { cpu: '2' })));
   client.seed(PODS, ...['p1', 'p2', 'p3'].map((n) => obj(makePod(n, { cpu: '2' }))));
   const binds: string[] = [];
-  const s = new Scheduler({ client, log, bind: async (_ns, name, _uid, node) => { binds.push(`${name}->${node}`); } });
+  const s = new Scheduler({
+    client,
+    log,
+    bind: async (_ns, name, _uid, node) => {
+      binds.push(`${name}->${node}`);
+    },
+  });
   await s.start();
   await until(() => s.stats.bound === 2 && s.stats.unschedulable === 1);
   await s.stop();
@@ -62,7 +89,14 @@ test('a failed binding forgets the assumed pod and retries it after backoff', as
   client.seed(NODES, obj(makeNode('a', { cpu: '2' })));
   client.seed(PODS, obj(makePod('p', { cpu: '2' })));
   let calls = 0;
-  const s = new Scheduler({ client, log, initialBackoffMs: 10, bind: async () => { if (calls++ === 0) throw new Error('connection reset'); } });
+  const s = new Scheduler({
+    client,
+    log,
+    initialBackoffMs: 10,
+    bind: async () => {
+      if (calls++ === 0) throw new Error('connection reset');
+    },
+  });
   await s.start();
   const t = setInterval(() => s.queue.flush(), 5);
   await until(() => s.stats.bound === 1);

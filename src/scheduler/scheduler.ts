@@ -109,15 +109,24 @@ export class Scheduler {
   /** Starts the informers, waits for their first lists, then runs the scheduling loop. */
   async start(): Promise<void> {
     // A claim bound or a volume created may make a waiting pod fit.
-    const storageChanged = { onAdd: () => this.queue.moveAllToActiveOrBackoff(), onUpdate: () => this.queue.moveAllToActiveOrBackoff() };
+    const storageChanged = {
+      onAdd: () => this.queue.moveAllToActiveOrBackoff(),
+      onUpdate: () => this.queue.moveAllToActiveOrBackoff(),
+    };
     this.claims.addHandlers(storageChanged);
     this.volumes.addHandlers(storageChanged);
     const storage = [this.priorityClasses, this.claims, this.volumes, this.storageClasses];
     for (const i of storage) i.start();
     await Promise.all(storage.map((i) => i.waitForSync()));
     this.nodes.addHandlers({
-      onAdd: (n) => { this.cache.setNode(asNode(n)); this.queue.moveAllToActiveOrBackoff(); },
-      onUpdate: (o, n) => { this.cache.setNode(asNode(n)); if (nodeChangeMayHelp(asNode(o), asNode(n))) this.queue.moveAllToActiveOrBackoff(); },
+      onAdd: (n) => {
+        this.cache.setNode(asNode(n));
+        this.queue.moveAllToActiveOrBackoff();
+      },
+      onUpdate: (o, n) => {
+        this.cache.setNode(asNode(n));
+        if (nodeChangeMayHelp(asNode(o), asNode(n))) this.queue.moveAllToActiveOrBackoff();
+      },
       onDelete: (n) => this.cache.removeNode(n.metadata.name ?? ''),
     });
     this.pods.addHandlers({
@@ -143,13 +152,18 @@ export class Scheduler {
     for (const w of this.slotWaiters.splice(0)) w();
     await this.loop;
     while (this.bindsInFlight > 0) await new Promise<void>((r) => this.slotWaiters.push(r));
-    await Promise.all([this.nodes, this.pods, this.priorityClasses, this.claims, this.volumes, this.storageClasses].map((i) => i.stop()));
+    await Promise.all(
+      [this.nodes, this.pods, this.priorityClasses, this.claims, this.volumes, this.storageClasses].map((i) =>
+        i.stop(),
+      ),
+    );
     await this.events.idle();
   }
 
   private readonly classes: PriorityClassLookup = {
     value: (name) => (this.priorityClasses.get(undefined, name) as { value?: number } | undefined)?.value,
-    globalDefault: () => (this.priorityClasses.list().find((c) => c.globalDefault === true) as { value?: number } | undefined)?.value,
+    globalDefault: () =>
+      (this.priorityClasses.list().find((c) => c.globalDefault === true) as { value?: number } | undefined)?.value,
   };
 
   private info(pod: Pod): PodInfo {
@@ -166,7 +180,8 @@ export class Scheduler {
       if (!isTerminal(pod)) this.cache.addOrUpdatePod(this.info(pod), pod.spec.nodeName);
       return;
     }
-    if (this.responsible(pod) && !pod.metadata?.deletionTimestamp && !this.cache.isAssumed(key)) this.queue.add(this.info(pod));
+    if (this.responsible(pod) && !pod.metadata?.deletionTimestamp && !this.cache.isAssumed(key))
+      this.queue.add(this.info(pod));
   }
 
   private podUpdated(old: Pod, pod: Pod): void {
@@ -174,13 +189,21 @@ export class Scheduler {
     if (pod.spec?.nodeName) {
       if (!old.spec?.nodeName) this.queue.delete(key);
       if (isTerminal(pod)) {
-        if (this.cache.nodeOfPod(key) !== undefined) { this.cache.removePod(key); this.queue.moveAllToActiveOrBackoff(); }
+        if (this.cache.nodeOfPod(key) !== undefined) {
+          this.cache.removePod(key);
+          this.queue.moveAllToActiveOrBackoff();
+        }
       } else this.cache.addOrUpdatePod(this.info(pod), pod.spec.nodeName);
       return;
     }
     if (!this.responsible(pod) || this.cache.isAssumed(key)) return;
-    if (pod.metadata?.deletionTimestamp) { this.queue.delete(key); return; }
-    const specChanged = JSON.stringify(old.spec) !== JSON.stringify(pod.spec) || JSON.stringify(old.metadata?.labels) !== JSON.stringify(pod.metadata?.labels);
+    if (pod.metadata?.deletionTimestamp) {
+      this.queue.delete(key);
+      return;
+    }
+    const specChanged =
+      JSON.stringify(old.spec) !== JSON.stringify(pod.spec) ||
+      JSON.stringify(old.metadata?.labels) !== JSON.stringify(pod.metadata?.labels);
     this.queue.update(this.info(pod), specChanged);
   }
 
@@ -208,9 +231,13 @@ export class Scheduler {
         this.log.error({ err, pod: q.info.key }, 'scheduler: scheduling cycle failed');
         this.queue.requeueFailed(q, true);
       }
-      while (this.bindsInFlight >= (this.opts.maxBindsInFlight ?? 64) && !this.stopped) await new Promise<void>((r) => this.slotWaiters.push(r));
+      while (this.bindsInFlight >= (this.opts.maxBindsInFlight ?? 64) && !this.stopped)
+        await new Promise<void>((r) => this.slotWaiters.push(r));
       // Let informer events and binding responses in: the cycle itself never awaits.
-      if (performance.now() - lastYield > 5) { await yieldToIo(); lastYield = performance.now(); }
+      if (performance.now() - lastYield > 5) {
+        await yieldToIo();
+        lastYield = performance.now();
+      }
     }
   }
 
@@ -218,8 +245,14 @@ export class Scheduler {
   private scheduleOne(q: QueuedPod): void {
     const key = q.info.key;
     const live = this.pods.getByKey(key) as Pod | undefined;
-    if (!live || live.spec?.nodeName || live.metadata?.deletionTimestamp || live.metadata?.uid !== q.info.uid) { this.queue.done(key); return; }
-    const result = schedulePod(q.info, this.cache, this.profile, this.cursor, { percentageOfNodesToScore: this.opts.percentageOfNodesToScore, random: this.opts.random });
+    if (!live || live.spec?.nodeName || live.metadata?.deletionTimestamp || live.metadata?.uid !== q.info.uid) {
+      this.queue.done(key);
+      return;
+    }
+    const result = schedulePod(q.info, this.cache, this.profile, this.cursor, {
+      percentageOfNodesToScore: this.opts.percentageOfNodesToScore,
+      random: this.opts.random,
+    });
     if (result.kind === 'scheduled') {
       this.stats.scheduled++;
       this.cache.assumePod(q.info, result.node.name);
@@ -234,15 +267,27 @@ export class Scheduler {
     this.queue.requeueFailed(q);
     this.events.record(live, 'Warning', 'FailedScheduling', message);
     const patch = podScheduledFalsePatch(live, 'Unschedulable', message, this.now());
-    const body = preemption?.nominatedNode ? { ...(patch ?? {}), status: { ...(patch?.status ?? {}), nominatedNodeName: preemption.nominatedNode } } : patch;
-    if (body) this.opts.client.patch(PODS, q.info.namespace, q.info.name, 'merge', body, { subresource: 'status' })
-      .catch((err: unknown) => this.log.debug({ err: String(err), pod: key }, 'scheduler: status patch failed'));
+    const body = preemption?.nominatedNode
+      ? { ...(patch ?? {}), status: { ...(patch?.status ?? {}), nominatedNodeName: preemption.nominatedNode } }
+      : patch;
+    if (body)
+      this.opts.client
+        .patch(PODS, q.info.namespace, q.info.name, 'merge', body, { subresource: 'status' })
+        .catch((err: unknown) => this.log.debug({ err: String(err), pod: key }, 'scheduler: status patch failed'));
     if (preemption?.victims.length) {
       this.stats.preemptions++;
       for (const v of preemption.victims) {
-        this.events.record(v.pod, 'Normal', 'Preempted', `Preempted by pod ${q.info.uid} on node ${preemption.nominatedNode}`);
-        this.opts.client.delete(PODS, v.namespace, v.name, { preconditions: { uid: v.uid } })
-          .catch((err: unknown) => this.log.debug({ err: String(err), pod: v.key }, 'scheduler: preemption delete failed'));
+        this.events.record(
+          v.pod,
+          'Normal',
+          'Preempted',
+          `Preempted by pod ${q.info.uid} on node ${preemption.nominatedNode}`,
+        );
+        this.opts.client
+          .delete(PODS, v.namespace, v.name, { preconditions: { uid: v.uid } })
+          .catch((err: unknown) =>
+            this.log.debug({ err: String(err), pod: v.key }, 'scheduler: preemption delete failed'),
+          );
       }
     }
     this.log.debug({ pod: key, message }, 'scheduler: pod unschedulable');
@@ -251,23 +296,38 @@ export class Scheduler {
   private startBinding(q: QueuedPod, nodeName: string): void {
     const { info } = q;
     this.bindsInFlight++;
-    bindClaimsToNode(this.opts.client, this.volumeLister, info.pod, nodeName).then(() => this.bind(info.namespace, info.name, info.uid, nodeName)).then(
-      () => {
-        this.stats.bound++;
-        this.queue.done(info.key);
-        if (this.opts.scheduledEvents !== false) this.events.record(info.pod, 'Normal', 'Scheduled', `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`);
-      },
-      (err: unknown) => {
-        this.stats.bindErrors++;
-        this.cache.forgetPod(info.key);
-        if (isNotFound(err) || isConflict(err)) { this.queue.done(info.key); return; }
-        this.log.warn({ err: String(err), pod: info.key, node: nodeName }, 'scheduler: binding failed; retrying after backoff');
-        this.queue.requeueFailed(q, true);
-      },
-    ).finally(() => {
-      this.bindsInFlight--;
-      this.slotWaiters.shift()?.();
-    });
+    bindClaimsToNode(this.opts.client, this.volumeLister, info.pod, nodeName)
+      .then(() => this.bind(info.namespace, info.name, info.uid, nodeName))
+      .then(
+        () => {
+          this.stats.bound++;
+          this.queue.done(info.key);
+          if (this.opts.scheduledEvents !== false)
+            this.events.record(
+              info.pod,
+              'Normal',
+              'Scheduled',
+              `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`,
+            );
+        },
+        (err: unknown) => {
+          this.stats.bindErrors++;
+          this.cache.forgetPod(info.key);
+          if (isNotFound(err) || isConflict(err)) {
+            this.queue.done(info.key);
+            return;
+          }
+          this.log.warn(
+            { err: String(err), pod: info.key, node: nodeName },
+            'scheduler: binding failed; retrying after backoff',
+          );
+          this.queue.requeueFailed(q, true);
+        },
+      )
+      .finally(() => {
+        this.bindsInFlight--;
+        this.slotWaiters.shift()?.();
+      });
   }
 
   private now(): Date {
@@ -275,7 +335,15 @@ export class Scheduler {
   }
 }
 
-function asPod(o: KubeObject): Pod { return o as unknown as Pod; }
-function asNode(o: KubeObject): Node { return o as unknown as Node; }
-function keyOfPod(p: Pod): string { return `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`; }
-function isTerminal(p: Pod): boolean { return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed'; }
+function asPod(o: KubeObject): Pod {
+  return o as unknown as Pod;
+}
+function asNode(o: KubeObject): Node {
+  return o as unknown as Node;
+}
+function keyOfPod(p: Pod): string {
+  return `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
+}
+function isTerminal(p: Pod): boolean {
+  return p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+}

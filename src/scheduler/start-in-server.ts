@@ -12,11 +12,23 @@ export interface InServerSchedulerOptions {
  * server listens. Never rejects: a failure to start is logged and resolves to undefined. stop()
  * stops the scheduler, then closes its client.
  */
-export async function startSchedulerInServer(o: InServerSchedulerOptions): Promise<{ stop(): Promise<void> } | undefined> {
+export async function startSchedulerInServer(
+  o: InServerSchedulerOptions,
+): Promise<{ stop(): Promise<void> } | undefined> {
   try {
-    const [{ createClient }, { startScheduler }] = await Promise.all([import('../client/index.js'), import('./index.js')]);
-    const client = createClient({ server: 'http://localhost', socketPath: o.socketPath, userAgent: 'flotilla-scheduler' });
-    const running = await startScheduler({ client, log: o.log }).catch(async (err: unknown) => { await client.close(); throw err; });
+    const [{ createClient }, { startScheduler }] = await Promise.all([
+      import('../client/index.js'),
+      import('./index.js'),
+    ]);
+    const client = createClient({
+      server: 'http://localhost',
+      socketPath: o.socketPath,
+      userAgent: 'flotilla-scheduler',
+    });
+    const running = await startScheduler({ client, log: o.log }).catch(async (err: unknown) => {
+      await client.close();
+      throw err;
+    });
     let stopping: Promise<void> | undefined;
     return { stop: () => (stopping ??= running.stop().finally(() => client.close())) };
   } catch (err) {

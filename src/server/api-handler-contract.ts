@@ -9,7 +9,13 @@ import type { Logger } from 'pino';
 import type { ApiHandler } from '../apiserver/api-handler.js';
 
 export type { ApiHandler };
-export type CreateApiHandler = (options: { store: Store; metrics?: Registry; log?: Logger; defaultTolerationSeconds?: { notReady: number; unreachable: number }; writeWorkers?: number }) => Promise<ApiHandler>;
+export type CreateApiHandler = (options: {
+  store: Store;
+  metrics?: Registry;
+  log?: Logger;
+  defaultTolerationSeconds?: { notReady: number; unreachable: number };
+  writeWorkers?: number;
+}) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 
 /** Loads the REST core's createApiHandler. */

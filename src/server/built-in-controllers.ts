@@ -21,8 +21,15 @@ export interface BuiltInControllers {
  * caches have synced.
  */
 export async function startBuiltInControllers(options: BuiltInControllersOptions): Promise<BuiltInControllers> {
-  const [{ createClient }, { startControllers }] = await Promise.all([import('../client/index.js'), import('../controllers/index.js')]);
-  const client = createClient({ server: 'http://localhost', socketPath: options.socketPath, userAgent: 'flotilla-controllers' });
+  const [{ createClient }, { startControllers }] = await Promise.all([
+    import('../client/index.js'),
+    import('../controllers/index.js'),
+  ]);
+  const client = createClient({
+    server: 'http://localhost',
+    socketPath: options.socketPath,
+    userAgent: 'flotilla-controllers',
+  });
   let controllers;
   try {
     controllers = await startControllers({ client, log: options.log, serviceLbPool: options.serviceLbPool });

@@ -7,13 +7,21 @@ const bad: HealthCheck = { name: 'watch-cache', check: () => 'not loaded' };
 
 test('all passing: 200 ok, or the listing with ?verbose', () => {
   assert.deepEqual(healthResponse('readyz', '', new URLSearchParams(), [ok]), { code: 200, body: 'ok' });
-  assert.deepEqual(healthResponse('readyz', '', new URLSearchParams('verbose'), [ok]), { code: 200, body: '[+]ping ok\nreadyz check passed\n' });
+  assert.deepEqual(healthResponse('readyz', '', new URLSearchParams('verbose'), [ok]), {
+    code: 200,
+    body: '[+]ping ok\nreadyz check passed\n',
+  });
 });
 
 test('a failing check: 500 with the listing, reason withheld; exclude skips it', () => {
-  assert.deepEqual(healthResponse('healthz', '', new URLSearchParams(), [ok, bad]),
-    { code: 500, body: '[+]ping ok\n[-]watch-cache failed: reason withheld\nhealthz check failed\n' });
-  assert.deepEqual(healthResponse('healthz', '', new URLSearchParams('exclude=watch-cache'), [ok, bad]), { code: 200, body: 'ok' });
+  assert.deepEqual(healthResponse('healthz', '', new URLSearchParams(), [ok, bad]), {
+    code: 500,
+    body: '[+]ping ok\n[-]watch-cache failed: reason withheld\nhealthz check failed\n',
+  });
+  assert.deepEqual(healthResponse('healthz', '', new URLSearchParams('exclude=watch-cache'), [ok, bad]), {
+    code: 200,
+    body: 'ok',
+  });
 });
 
 test('a single check by sub-path; unknown names are 404', () => {

@@ -15,12 +15,19 @@ export interface HealthResponse {
  * on failure 500 with the listing (reasons withheld, as Kubernetes does) and `<endpoint> check failed`;
  * `/readyz/<name>` runs one check; `exclude=<name>` skips checks. Pure.
  */
-export function healthResponse(endpoint: string, subPath: string, query: URLSearchParams, checks: readonly HealthCheck[]): HealthResponse {
+export function healthResponse(
+  endpoint: string,
+  subPath: string,
+  query: URLSearchParams,
+  checks: readonly HealthCheck[],
+): HealthResponse {
   if (subPath !== '') {
     const one = checks.find((c) => c.name === subPath);
     if (!one) return { code: 404, body: `404 page not found\n` };
     const failure = one.check();
-    return failure === undefined ? { code: 200, body: 'ok' } : { code: 500, body: `internal server error: ${failure}\n` };
+    return failure === undefined
+      ? { code: 200, body: 'ok' }
+      : { code: 500, body: `internal server error: ${failure}\n` };
   }
   const excluded = new Set(query.getAll('exclude'));
   const lines: string[] = [];

@@ -87,8 +87,34 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const user = authenticator.authenticate(req);
-    if (!user) return rejectUpgrade(socket, 401, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }));
-    if (!handler.handleUpgrade) return rejectUpgrade(socket, 404, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'upgrade not supported', reason: 'NotFound', code: 404 }));
+    if (!user)
+      return rejectUpgrade(
+        socket,
+        401,
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'Unauthorized',
+          reason: 'Unauthorized',
+          code: 401,
+        }),
+      );
+    if (!handler.handleUpgrade)
+      return rejectUpgrade(
+        socket,
+        404,
+        JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: 'upgrade not supported',
+          reason: 'NotFound',
+          code: 404,
+        }),
+      );
     handler.handleUpgrade(req, socket, head, user);
   });
 
@@ -102,11 +128,18 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
 }
 
 function sendText(res: ServerResponse, code: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
-  res.writeHead(code, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-cache, private', 'x-content-type-options': 'nosniff' });
+  res.writeHead(code, {
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-cache, private',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(body);
 }
 
 function rejectUpgrade(socket: Duplex, code: number, body: string): void {
   const reason = code === 401 ? 'Unauthorized' : 'Not Found';
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${code} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

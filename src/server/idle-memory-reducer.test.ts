@@ -8,8 +8,20 @@ test('collects once when the loop goes quiet after a burst, then once a minute w
   let load = 0;
   let t = 0;
   let collections = 0;
-  const r = startIdleMemoryReducer({ intervalMs: 3_600_000, afterBurstMs: 0, utilization: () => load, collect: () => { collections++; }, now: () => t });
-  const tickAt = (ms: number, u: number) => { t = ms; load = u; r.tick(); };
+  const r = startIdleMemoryReducer({
+    intervalMs: 3_600_000,
+    afterBurstMs: 0,
+    utilization: () => load,
+    collect: () => {
+      collections++;
+    },
+    now: () => t,
+  });
+  const tickAt = (ms: number, u: number) => {
+    t = ms;
+    load = u;
+    r.tick();
+  };
   tickAt(10_000, 0.01);
   assert.equal(collections, 0, 'quiet from the start: nothing to give back yet');
   tickAt(20_000, 0.9);
@@ -29,8 +41,19 @@ test('trims one interval after each collection, if the loop is still quiet then'
   let load = 0;
   let t = 0;
   const events: string[] = [];
-  const r = startIdleMemoryReducer({ intervalMs: 3_600_000, afterBurstMs: 0, utilization: () => load, collect: () => events.push(`gc@${t}`), trim: () => events.push(`trim@${t}`), now: () => t });
-  const tickAt = (ms: number, u: number) => { t = ms; load = u; r.tick(); };
+  const r = startIdleMemoryReducer({
+    intervalMs: 3_600_000,
+    afterBurstMs: 0,
+    utilization: () => load,
+    collect: () => events.push(`gc@${t}`),
+    trim: () => events.push(`trim@${t}`),
+    now: () => t,
+  });
+  const tickAt = (ms: number, u: number) => {
+    t = ms;
+    load = u;
+    r.tick();
+  };
   tickAt(10_000, 0.9);
   tickAt(20_000, 0.01);
   tickAt(30_000, 0.01);
@@ -41,7 +64,11 @@ test('trims one interval after each collection, if the loop is still quiet then'
   tickAt(60_000, 0.01);
   tickAt(70_000, 0.8);
   tickAt(80_000, 0.01);
-  assert.deepEqual(events, ['gc@20000', 'trim@30000', 'gc@60000', 'gc@80000'], 'busy again before the trim: the next collection re-arms it');
+  assert.deepEqual(
+    events,
+    ['gc@20000', 'trim@30000', 'gc@60000', 'gc@80000'],
+    'busy again before the trim: the next collection re-arms it',
+  );
   tickAt(90_000, 0.01);
   assert.deepEqual(events.at(-1), 'trim@90000');
   r.stop();
@@ -52,11 +79,28 @@ test('collects on every quiet interval for afterBurstMs after the loop was busy 
   let t = 0;
   const gcs: number[] = [];
   let trims = 0;
-  const r = startIdleMemoryReducer({ intervalMs: 3_600_000, afterBurstMs: 40_000, utilization: () => load, collect: () => gcs.push(t / 1000), trim: () => { trims++; }, now: () => t });
-  const tickAt = (ms: number, u: number) => { t = ms; load = u; r.tick(); };
+  const r = startIdleMemoryReducer({
+    intervalMs: 3_600_000,
+    afterBurstMs: 40_000,
+    utilization: () => load,
+    collect: () => gcs.push(t / 1000),
+    trim: () => {
+      trims++;
+    },
+    now: () => t,
+  });
+  const tickAt = (ms: number, u: number) => {
+    t = ms;
+    load = u;
+    r.tick();
+  };
   tickAt(10_000, 0.9);
   for (let s = 20; s <= 120; s += 10) tickAt(s * 1000, 0.01);
-  assert.deepEqual(gcs, [20, 30, 40, 100], 'every quiet tick until 40 s after the last busy one, then a minute after the last collection');
+  assert.deepEqual(
+    gcs,
+    [20, 30, 40, 100],
+    'every quiet tick until 40 s after the last busy one, then a minute after the last collection',
+  );
   assert.equal(trims, 4, 'each collection trimmed on the next tick');
   r.stop();
 });

@@ -54,8 +54,16 @@ export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop
   let lastGc = now();
   const tick = (): void => {
     // Busy again: the trim waits for the collection after this burst.
-    if (utilization() > quiet) { busySinceLastGc = true; lastBusy = now(); trimDue = false; return; }
-    if (trimDue) { trimDue = false; trim?.(); }
+    if (utilization() > quiet) {
+      busySinceLastGc = true;
+      lastBusy = now();
+      trimDue = false;
+      return;
+    }
+    if (trimDue) {
+      trimDue = false;
+      trim?.();
+    }
     const settling = now() - lastBusy < afterBurst;
     if (!busySinceLastGc && !settling && now() - lastGc < period) return;
     busySinceLastGc = false;

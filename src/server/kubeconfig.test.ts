@@ -5,11 +5,22 @@ import { localServerUrl, renderKubeconfig } from './kubeconfig.js';
 
 test('the kubeconfig parses as YAML with cluster, user and current context flotilla', () => {
   const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-  const doc = parse(renderKubeconfig({ server: 'https://127.0.0.1:6443', caCertPem: pem, token: 'abc123' })) as Record<string, unknown>;
+  const doc = parse(renderKubeconfig({ server: 'https://127.0.0.1:6443', caCertPem: pem, token: 'abc123' })) as Record<
+    string,
+    unknown
+  >;
   assert.deepEqual(doc, {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'flotilla', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': Buffer.from(pem).toString('base64') } }],
+    clusters: [
+      {
+        name: 'flotilla',
+        cluster: {
+          server: 'https://127.0.0.1:6443',
+          'certificate-authority-data': Buffer.from(pem).toString('base64'),
+        },
+      },
+    ],
     users: [{ name: 'admin', user: { token: 'abc123' } }],
     contexts: [{ name: 'flotilla', context: { cluster: 'flotilla', user: 'admin' } }],
     'current-context': 'flotilla',

@@ -18,7 +18,10 @@ export async function listenLoopback(socketPath: string, handler: ApiHandler): P
   server.headersTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(socketPath, () => { server.off('error', reject); resolve(); });
+    server.listen(socketPath, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   await chmod(socketPath, 0o600);
   return server;

@@ -8,8 +8,14 @@ const rssMb = () => process.memoryUsage().rss / 1048576;
 
 test('without the addon: undefined, and one debug line that says why', () => {
   const lines: string[] = [];
-  const log = { debug: (...a: unknown[]) => { lines.push(String(a.at(-1))); } };
-  const m = loadNativeMalloc(log as never, () => { throw new Error("Cannot find module 'flotilla-malloc-trim'"); });
+  const log = {
+    debug: (...a: unknown[]) => {
+      lines.push(String(a.at(-1)));
+    },
+  };
+  const m = loadNativeMalloc(log as never, () => {
+    throw new Error("Cannot find module 'flotilla-malloc-trim'");
+  });
   assert.equal(m, undefined);
   assert.deepEqual(lines, ['malloc addon not built; idle memory is not trimmed']);
 });

@@ -15,7 +15,10 @@ export interface NativeMalloc {
  * writes, glibc keeps the freed memory of its brk heap and arenas (tens to a hundred MB) until a
  * trim; V8's GC frees the objects but never asks malloc to give the pages back.
  */
-export function loadNativeMalloc(log?: Pick<Logger, 'debug'>, load: () => unknown = () => createRequire(import.meta.url)('flotilla-malloc-trim')): NativeMalloc | undefined {
+export function loadNativeMalloc(
+  log?: Pick<Logger, 'debug'>,
+  load: () => unknown = () => createRequire(import.meta.url)('flotilla-malloc-trim'),
+): NativeMalloc | undefined {
   try {
     const m = load() as Partial<NativeMalloc>;
     if (typeof m.trim === 'function' && typeof m.mallopt === 'function') return m as NativeMalloc;

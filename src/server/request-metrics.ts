@@ -20,7 +20,12 @@ const LABELS = ['verb', 'group', 'version', 'resource', 'subresource', 'code'] a
  * the client's choice). Call once per registry (registering a name twice throws).
  */
 export function createRequestMetrics(registry: Registry): RequestMetrics {
-  const total = new Counter({ name: 'flotilla_http_requests_total', help: 'HTTP requests at the server edge by verb, resource and response code.', labelNames: LABELS, registers: [registry] });
+  const total = new Counter({
+    name: 'flotilla_http_requests_total',
+    help: 'HTTP requests at the server edge by verb, resource and response code.',
+    labelNames: LABELS,
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: 'flotilla_http_request_duration_seconds',
     help: 'HTTP response latency at the server edge in seconds by verb, group, version, resource and subresource.',
@@ -39,10 +44,17 @@ export function createRequestMetrics(registry: Registry): RequestMetrics {
         done = true;
         const info = requestInfoOf(req);
         const labels = info.isResource
-          ? { verb: info.verb.toUpperCase(), group: info.group, version: info.version, resource: info.resource, subresource: info.subresource }
+          ? {
+              verb: info.verb.toUpperCase(),
+              group: info.group,
+              version: info.version,
+              resource: info.resource,
+              subresource: info.subresource,
+            }
           : { verb: req.method ?? '', group: '', version: '', resource: '', subresource: '' };
         totalOf({ ...labels, code: String(res.statusCode) }).inc();
-        if (labels.verb !== 'WATCH' && labels.verb !== 'CONNECT') durationOf(labels).observe(Number(process.hrtime.bigint() - start) / 1e9);
+        if (labels.verb !== 'WATCH' && labels.verb !== 'CONNECT')
+          durationOf(labels).observe(Number(process.hrtime.bigint() - start) / 1e9);
       };
       res.once('finish', finish);
       res.once('close', finish);

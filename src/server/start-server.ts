@@ -10,7 +10,13 @@ import { createAuthenticator } from '../apiserver/auth/authenticator.js';
 import { ensureClusterTokens } from '../apiserver/auth/cluster-tokens.js';
 import { ensureTls } from '../apiserver/tls/ensure-tls.js';
 import type { Store } from '../store/store.js';
-import { loadCreateApiHandler, loadOpenStore, type ApiHandler, type CreateApiHandler, type OpenStore } from './api-handler-contract.js';
+import {
+  loadCreateApiHandler,
+  loadOpenStore,
+  type ApiHandler,
+  type CreateApiHandler,
+  type OpenStore,
+} from './api-handler-contract.js';
 import type { HealthCheck } from './health-checks.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
@@ -84,26 +90,48 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 
   // Independent steps overlap: certificate files, store, and the heavy module imports.
   progress(`opening ${describeStore(options.datastore, dataDir)}`);
-  const storePromise = (options.openStore ? Promise.resolve(options.openStore) : loadOpenStore(options.datastore)).then((open) => open(options.datastore, dataDir));
-  const handlerFactoryPromise = options.createApiHandler ? Promise.resolve(options.createApiHandler) : loadCreateApiHandler();
+  const storePromise = (options.openStore ? Promise.resolve(options.openStore) : loadOpenStore(options.datastore)).then(
+    (open) => open(options.datastore, dataDir),
+  );
+  const handlerFactoryPromise = options.createApiHandler
+    ? Promise.resolve(options.createApiHandler)
+    : loadCreateApiHandler();
   const metricsPromise = createMetrics();
   const tlsPromise = ensureTls(dataDir, { extraSans: options.tlsSans });
 
   let store: Store | undefined;
   let handler: ApiHandler | undefined;
   try {
-    const [tls, opened, createHandler, metrics] = await Promise.all([tlsPromise, storePromise, handlerFactoryPromise, metricsPromise]);
+    const [tls, opened, createHandler, metrics] = await Promise.all([
+      tlsPromise,
+      storePromise,
+      handlerFactoryPromise,
+      metricsPromise,
+    ]);
     store = opened;
-    if (tls.issued.length > 0) progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
+    if (tls.issued.length > 0)
+      progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
     const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
     progress(`store ready (${ms()}); starting API`);
-    handler = await createHandler({ store, metrics: metrics.registry, log: log.child({ component: 'apiserver' }), defaultTolerationSeconds: options.defaultTolerationSeconds, writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1) });
+    handler = await createHandler({
+      store,
+      metrics: metrics.registry,
+      log: log.child({ component: 'apiserver' }),
+      defaultTolerationSeconds: options.defaultTolerationSeconds,
+      writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
+    });
 
     let shuttingDown = false;
     const apiHandler = handler;
     const ping: HealthCheck = { name: 'ping', check: () => undefined };
-    const cache: HealthCheck = { name: 'watch-cache', check: () => (apiHandler.isReady() ? undefined : 'watch cache not loaded') };
-    const shutdown: HealthCheck = { name: 'shutdown', check: () => (shuttingDown ? 'server is shutting down' : undefined) };
+    const cache: HealthCheck = {
+      name: 'watch-cache',
+      check: () => (apiHandler.isReady() ? undefined : 'watch cache not loaded'),
+    };
+    const shutdown: HealthCheck = {
+      name: 'shutdown',
+      check: () => (shuttingDown ? 'server is shutting down' : undefined),
+    };
     const { createHttpsServer } = await import('./https-server.js');
     const server = createHttpsServer({
       tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
@@ -115,8 +143,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     });
     const port = await listen(server, options.port, options.host ?? '0.0.0.0');
     const url = localServerUrl(options.host, port);
-    const kubeconfigPath = await writeKubeconfig(dataDir, { server: url, caCertPem: tls.material.caCert, token: tokens.adminToken });
-    log.info({ url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) }, 'API server listening');
+    const kubeconfigPath = await writeKubeconfig(dataDir, {
+      server: url,
+      caCertPem: tls.material.caCert,
+      token: tokens.adminToken,
+    });
+    log.info(
+      { url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) },
+      'API server listening',
+    );
     progress(`API server listening on ${options.host ?? '0.0.0.0'}:${port} (${ms()})`);
 
     const memoryReducer = startIdleMemoryReducer({ log });
@@ -125,30 +160,48 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Controllers start in the background: /readyz is about the API, not about them.
     // Controllers and scheduler run only while this server holds their Lease (several servers on one etcd).
     const elected = (name: string, start: () => Promise<{ stop(): Promise<void> } | undefined>) =>
-      import('../controllers/leader-election/start-elected.js').then(({ startElected }) => startElected({ socketPath, log, name, dataDir, start }));
-    const controllers = options.controllers === false ? Promise.resolve(undefined) : elected('flotilla-controller-manager', () => startBuiltInControllers({ socketPath, log, serviceLbPool: options.serviceLbPool }).then(
-      (c) => {
-        log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
-        return c;
-      },
-      (err: unknown) => {
-        log.error({ err }, 'controllers failed to start');
-        return undefined;
-      },
-    ));
+      import('../controllers/leader-election/start-elected.js').then(({ startElected }) =>
+        startElected({ socketPath, log, name, dataDir, start }),
+      );
+    const controllers =
+      options.controllers === false
+        ? Promise.resolve(undefined)
+        : elected('flotilla-controller-manager', () =>
+            startBuiltInControllers({ socketPath, log, serviceLbPool: options.serviceLbPool }).then(
+              (c) => {
+                log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
+                return c;
+              },
+              (err: unknown) => {
+                log.error({ err }, 'controllers failed to start');
+                return undefined;
+              },
+            ),
+          );
 
-    const scheduler = options.scheduler === false ? Promise.resolve(undefined) : elected('flotilla-scheduler', () => startSchedulerInServer({ socketPath, log }));
+    const scheduler =
+      options.scheduler === false
+        ? Promise.resolve(undefined)
+        : elected('flotilla-scheduler', () => startSchedulerInServer({ socketPath, log }));
 
     let closing: Promise<void> | undefined;
     const openStore = store;
     return {
-      url, port, dataDir, kubeconfigPath, adminToken: tokens.adminToken, joinToken: tokens.joinToken, caCertPem: tls.material.caCert,
+      url,
+      port,
+      dataDir,
+      kubeconfigPath,
+      adminToken: tokens.adminToken,
+      joinToken: tokens.joinToken,
+      caCertPem: tls.material.caCert,
       metrics: metrics.registry,
       close(graceMs = 5000) {
         closing ??= (async () => {
           shuttingDown = true;
           await (await scheduler)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the scheduler failed'));
-          await (await controllers)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the controllers failed'));
+          await (await controllers)
+            ?.stop()
+            .catch((err: unknown) => log.error({ err }, 'stopping the controllers failed'));
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           server.closeIdleConnections();
           loopback.close();
@@ -172,8 +225,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   }
 }
 
-async function createMetrics(): Promise<{ registry: Registry; requests: import('./request-metrics.js').RequestMetrics }> {
-  const [{ Registry, collectDefaultMetrics }, { createRequestMetrics }] = await Promise.all([import('prom-client'), import('./request-metrics.js')]);
+async function createMetrics(): Promise<{
+  registry: Registry;
+  requests: import('./request-metrics.js').RequestMetrics;
+}> {
+  const [{ Registry, collectDefaultMetrics }, { createRequestMetrics }] = await Promise.all([
+    import('prom-client'),
+    import('./request-metrics.js'),
+  ]);
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return { registry, requests: createRequestMetrics(registry) };

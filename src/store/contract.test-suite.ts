@@ -24,7 +24,13 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
   }
 
   /** Watches and resolves with the first `n` events (or rejects on onError / timeout). */
-  function collect(store: Store, prefix: string, afterRevision: number, n: number, timeoutMs = 5000): Promise<WatchEvent[]> {
+  function collect(
+    store: Store,
+    prefix: string,
+    afterRevision: number,
+    n: number,
+    timeoutMs = 5000,
+  ): Promise<WatchEvent[]> {
     return new Promise((resolve, reject) => {
       const got: WatchEvent[] = [];
       const timer = setTimeout(() => {
@@ -166,16 +172,25 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       withStore(async (store) => {
         for (const k of ['/p/c', '/p/a', '/q/z', '/p/b', '/p/d', '/pz']) await store.create(k, b(k));
         const all = await store.list('/p/');
-        assert.deepEqual(all.items.map((i) => i.key), ['/p/a', '/p/b', '/p/c', '/p/d']);
+        assert.deepEqual(
+          all.items.map((i) => i.key),
+          ['/p/a', '/p/b', '/p/c', '/p/d'],
+        );
         assert.equal(all.more, false);
         assert.equal(s(all.items[2].value), '/p/c');
         assert.ok(all.revision >= all.items[3].modRevision);
 
         const page1 = await store.list('/p/', { limit: 2 });
-        assert.deepEqual(page1.items.map((i) => i.key), ['/p/a', '/p/b']);
+        assert.deepEqual(
+          page1.items.map((i) => i.key),
+          ['/p/a', '/p/b'],
+        );
         assert.equal(page1.more, true);
         const page2 = await store.list('/p/', { limit: 2, startAfter: '/p/b', revision: page1.revision });
-        assert.deepEqual(page2.items.map((i) => i.key), ['/p/c', '/p/d']);
+        assert.deepEqual(
+          page2.items.map((i) => i.key),
+          ['/p/c', '/p/d'],
+        );
         assert.equal(page2.more, false);
         assert.equal(page2.revision, page1.revision);
         assert.equal((await store.list('/nothing/')).items.length, 0);
@@ -192,12 +207,27 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         await store.create('/p/c', b('c1'));
         const old = await store.list('/p/', { revision: snapshot });
         assert.equal(old.revision, snapshot);
-        assert.deepEqual(old.items.map((i) => [i.key, s(i.value)]), [['/p/a', 'a1'], ['/p/b', 'b1']]);
+        assert.deepEqual(
+          old.items.map((i) => [i.key, s(i.value)]),
+          [
+            ['/p/a', 'a1'],
+            ['/p/b', 'b1'],
+          ],
+        );
         const paged = await store.list('/p/', { revision: snapshot, startAfter: '/p/a', limit: 1 });
-        assert.deepEqual(paged.items.map((i) => i.key), ['/p/b']);
+        assert.deepEqual(
+          paged.items.map((i) => i.key),
+          ['/p/b'],
+        );
         assert.equal(paged.more, false);
         const now = await store.list('/p/');
-        assert.deepEqual(now.items.map((i) => [i.key, s(i.value)]), [['/p/a', 'a2'], ['/p/c', 'c1']]);
+        assert.deepEqual(
+          now.items.map((i) => [i.key, s(i.value)]),
+          [
+            ['/p/a', 'a2'],
+            ['/p/c', 'c1'],
+          ],
+        );
       }));
 
     it('count counts live keys under a prefix', () =>
@@ -245,14 +275,21 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       withStore(async (store) => {
         const start = await store.currentRevision();
         const seen: WatchEvent[] = [];
-        const w = store.watch('/x/', { afterRevision: start, onEvents: (e) => seen.push(...e), onError: () => undefined });
+        const w = store.watch('/x/', {
+          afterRevision: start,
+          onEvents: (e) => seen.push(...e),
+          onError: () => undefined,
+        });
         const onlyX = collect(store, '/x/', start, 2);
         await store.create('/y/1', b('no'));
         await store.create('/x/1', b('yes'));
         await store.create('/xx', b('no'));
         await store.create('/x/2', b('yes'));
         const got = await onlyX;
-        assert.deepEqual(got.map((e) => e.key), ['/x/1', '/x/2']);
+        assert.deepEqual(
+          got.map((e) => e.key),
+          ['/x/1', '/x/2'],
+        );
         w.cancel();
         const count = seen.length;
         await store.create('/x/3', b('after cancel'));
@@ -282,9 +319,15 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
         assert.ok(err instanceof CompactedError, `got ${err.message}`);
 
         const listed = await store.list('/k/', { revision: at });
-        assert.deepEqual(listed.items.map((i) => [i.key, s(i.value)]), [['/k/a', 'a5']]);
+        assert.deepEqual(
+          listed.items.map((i) => [i.key, s(i.value)]),
+          [['/k/a', 'a5']],
+        );
         const latest = await store.list('/k/');
-        assert.deepEqual(latest.items.map((i) => i.key), ['/k/a', '/k/b']);
+        assert.deepEqual(
+          latest.items.map((i) => i.key),
+          ['/k/a', '/k/b'],
+        );
         assert.equal((await store.get('/k/a'))?.modRevision, rev);
         const events = await collect(store, '/k/', at, 1);
         assert.equal(events[0].key, '/k/b');
@@ -313,7 +356,10 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
           });
           void store.create('/re/ping', b('ping'));
         });
-        assert.deepEqual(events.map((e) => e.key), ['/re/ping', '/re/pong']);
+        assert.deepEqual(
+          events.map((e) => e.key),
+          ['/re/ping', '/re/pong'],
+        );
         assert.ok(events[1].revision > events[0].revision);
       }));
 
@@ -341,7 +387,9 @@ export function runStoreContract(name: string, makeStore: () => Promise<Store>):
       withStore(async (store) => {
         const c = await store.create('/r/one', b('v'));
         assert.ok(c.ok);
-        const results = await Promise.all(Array.from({ length: 16 }, (_, i) => store.update('/r/one', b(`v${i}`), c.revision)));
+        const results = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => store.update('/r/one', b(`v${i}`), c.revision)),
+        );
         const winners = results.filter((r) => r.ok);
         assert.equal(winners.length, 1);
         assert.ok(results.every((r) => r.ok || r.reason === 'conflict'));

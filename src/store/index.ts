@@ -17,14 +17,17 @@ export type { EtcdStore, EtcdStoreOptions } from './etcd/etcd-store.js';
  * Each backend is loaded only when asked for: the etcd client alone costs ~400 ms of start-up.
  */
 export async function openStore(spec: string, dataDir: string): Promise<Store> {
-  if (spec === 'sqlite') return (await import('./sqlite/sqlite-store.js')).openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
+  if (spec === 'sqlite')
+    return (await import('./sqlite/sqlite-store.js')).openSqliteStore({ path: join(dataDir, 'db', 'state.db') });
   if (spec === 'memory') return (await import('./memory/memory-store.js')).openMemoryStore();
   if (/^(etcd|http):\/\//.test(spec)) {
     const endpoints = etcdEndpoints(spec);
     if (endpoints.length === 0) throw new TypeError(`store spec ${spec}: no etcd endpoints`);
     return (await import('./etcd/etcd-store.js')).openEtcdStore({ endpoints });
   }
-  throw new TypeError(`unknown store spec ${JSON.stringify(spec)}: expected 'sqlite', 'memory' or 'etcd://host:port[,host:port]'`);
+  throw new TypeError(
+    `unknown store spec ${JSON.stringify(spec)}: expected 'sqlite', 'memory' or 'etcd://host:port[,host:port]'`,
+  );
 }
 
 /** Splits an etcd store spec into client URLs (exported for tests and CLI validation). */
@@ -33,7 +36,12 @@ export function etcdEndpoints(spec: string): string[] {
   if (!match) return [];
   return match[2]
     .split(',')
-    .map((h) => h.trim().replace(/^(etcd|http):\/\//, '').replace(/\/+$/, ''))
+    .map((h) =>
+      h
+        .trim()
+        .replace(/^(etcd|http):\/\//, '')
+        .replace(/\/+$/, ''),
+    )
     .filter((h) => h.length > 0)
     .map((h) => `http://${h}`);
 }

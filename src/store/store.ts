@@ -93,7 +93,10 @@ export interface Store {
 /** Thrown (or passed to onError) when a requested revision has been compacted away. */
 export class CompactedError extends Error {
   readonly code = 'Compacted';
-  constructor(readonly requested: number, readonly compacted: number) {
+  constructor(
+    readonly requested: number,
+    readonly compacted: number,
+  ) {
     super(`revision ${requested} has been compacted (oldest available ${compacted})`);
   }
 }

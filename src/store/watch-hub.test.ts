@@ -4,7 +4,12 @@ import { CompactedError, type WatchEvent } from './store.js';
 import { WatchHub } from './watch-hub.js';
 
 function ev(revision: number, key = `/k/${revision}`): WatchEvent {
-  return { type: 'put', key, revision, value: { key, value: new Uint8Array(), createRevision: revision, modRevision: revision } };
+  return {
+    type: 'put',
+    key,
+    revision,
+    value: { key, value: new Uint8Array(), createRevision: revision, modRevision: revision },
+  };
 }
 
 describe('WatchHub', () => {
@@ -12,13 +17,18 @@ describe('WatchHub', () => {
     const log = Array.from({ length: 2300 }, (_, i) => ev(i + 1));
     let current = log.length;
     const hub = new WatchHub({
-      readLog: (prefix, after, upTo, limit) => log.filter((e) => e.revision > after && e.revision <= upTo).slice(0, limit),
+      readLog: (prefix, after, upTo, limit) =>
+        log.filter((e) => e.revision > after && e.revision <= upTo).slice(0, limit),
       currentRevision: () => current,
       compactedRevision: () => 0,
     });
     const got: number[] = [];
     const batches: number[] = [];
-    hub.add('/k/', { afterRevision: 10, onEvents: (e) => (batches.push(e.length), got.push(...e.map((x) => x.revision))), onError: assert.fail });
+    hub.add('/k/', {
+      afterRevision: 10,
+      onEvents: (e) => (batches.push(e.length), got.push(...e.map((x) => x.revision))),
+      onError: assert.fail,
+    });
     // Commits while the watcher is still replaying must reach it exactly once.
     for (let r = 2301; r <= 2305; r++) {
       log.push(ev(r));
@@ -27,13 +37,18 @@ describe('WatchHub', () => {
       await new Promise((res) => setImmediate(res));
     }
     await new Promise((res) => setTimeout(res, 20));
-    assert.deepEqual(got, Array.from({ length: 2295 }, (_, i) => i + 11));
+    assert.deepEqual(
+      got,
+      Array.from({ length: 2295 }, (_, i) => i + 11),
+    );
     assert.equal(batches[0], 1000);
   });
 
   it('reports CompactedError for a start below the compacted revision', async () => {
     const hub = new WatchHub({ readLog: () => [], currentRevision: () => 50, compactedRevision: () => 20 });
-    const err = await new Promise<Error>((resolve) => hub.add('', { afterRevision: 5, onEvents: assert.fail, onError: resolve }));
+    const err = await new Promise<Error>((resolve) =>
+      hub.add('', { afterRevision: 5, onEvents: assert.fail, onError: resolve }),
+    );
     assert.ok(err instanceof CompactedError);
     assert.equal((err as CompactedError).compacted, 20);
     assert.equal(hub.size, 0);
@@ -43,7 +58,13 @@ describe('WatchHub', () => {
     const hub = new WatchHub({ readLog: () => [], currentRevision: () => 0, compactedRevision: () => 0 });
     const errors: Error[] = [];
     const good: number[] = [];
-    hub.add('', { afterRevision: 0, onEvents: () => { throw new Error('boom'); }, onError: (e) => errors.push(e) });
+    hub.add('', {
+      afterRevision: 0,
+      onEvents: () => {
+        throw new Error('boom');
+      },
+      onError: (e) => errors.push(e),
+    });
     hub.add('', { afterRevision: 0, onEvents: (e) => good.push(...e.map((x) => x.revision)), onError: assert.fail });
     await new Promise((res) => setImmediate(res));
     hub.publish([ev(1)]);

@@ -9,28 +9,41 @@ export interface TestApi {
   url: string;
   store: Store;
   handler: ApiHandler;
-  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; json: any; text: string }>;
   close(): Promise<void>;
 }
 
 export async function startTestApi(store?: Store): Promise<TestApi> {
-  const s = store ?? await openStore('memory', '');
+  const s = store ?? (await openStore('memory', ''));
   const handler = await createApiHandler({ store: s });
-  const server: Server = createServer((req, res) => handler.handle(req, res, { name: 'admin', groups: ['system:masters'] }));
+  const server: Server = createServer((req, res) =>
+    handler.handle(req, res, { name: 'admin', groups: ['system:masters'] }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url, store: s, handler,
+    url,
+    store: s,
+    handler,
     async request(method, path, body, headers = {}) {
       const init: RequestInit = { method, headers: { ...headers } };
       if (body !== undefined) {
-        init.body = typeof body === 'string' || body instanceof Uint8Array ? body as string : JSON.stringify(body);
+        init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as string) : JSON.stringify(body);
         (init.headers as Record<string, string>)['content-type'] ??= 'application/json';
       }
       const r = await fetch(url + path, init);
       const text = await r.text();
       let json: any;
-      try { json = JSON.parse(text); } catch { json = undefined; }
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
       return { status: r.status, headers: r.headers, json, text };
     },
     async close() {

@@ -65,7 +65,8 @@ function newestMtime(dir: string): number {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts'))
+      newest = Math.max(newest, statSync(p).mtimeMs);
   }
   return newest;
 }
@@ -106,9 +107,25 @@ function getStatus(url: string, ca: string): Promise<number> {
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'flotilla-test-')));
-  const args = [...(opts.nodeArgs ?? []), ...flotillaCommand(), 'server', '--data-dir', dataDir, '--port', String(opts.port ?? 0), '--bind-address', '127.0.0.1',
-    '--datastore', opts.datastore ?? 'sqlite', ...(opts.extraArgs ?? [])];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    ...(opts.nodeArgs ?? []),
+    ...flotillaCommand(),
+    'server',
+    '--data-dir',
+    dataDir,
+    '--port',
+    String(opts.port ?? 0),
+    '--bind-address',
+    '127.0.0.1',
+    '--datastore',
+    opts.datastore ?? 'sqlite',
+    ...(opts.extraArgs ?? []),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -126,7 +143,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   while (url === undefined) {
     url = /ready: API at (https:\/\/\S+);/.exec(stdout)?.[1];
     if (url) break;
-    if (child.exitCode !== null || child.signalCode !== null) return fail(`exited (${child.exitCode ?? child.signalCode}) before listening`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      return fail(`exited (${child.exitCode ?? child.signalCode}) before listening`);
     if (Date.now() > deadline) return fail('did not start listening in time');
     await new Promise((r) => setTimeout(r, 10));
   }

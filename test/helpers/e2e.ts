@@ -49,9 +49,9 @@ export function parseTable(stdout: string): Table {
     starts.push(m.index);
     header.push(m[0]);
   }
-  const rows = lines.slice(1).map((line) =>
-    starts.map((s, i) => line.slice(s, i + 1 < starts.length ? starts[i + 1] : undefined).trim()),
-  );
+  const rows = lines
+    .slice(1)
+    .map((line) => starts.map((s, i) => line.slice(s, i + 1 < starts.length ? starts[i + 1] : undefined).trim()));
   const records = rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i]])));
   return { header, rows, records };
 }
@@ -67,9 +67,13 @@ export interface BackgroundKubectl {
 }
 
 export function kubectlBackground(server: TestServer, args: string[], version?: string): BackgroundKubectl {
-  const child: ChildProcess = spawn(kubectlBinary(version), ['--kubeconfig', server.kubeconfig, '--cache-dir', join(server.dataDir, 'kubectl-cache'), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    kubectlBinary(version),
+    ['--kubeconfig', server.kubeconfig, '--cache-dir', join(server.dataDir, 'kubectl-cache'), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
@@ -82,8 +86,10 @@ export function kubectlBackground(server: TestServer, args: string[], version?: 
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(lines())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting; kubectl ${args.join(' ')} printed:\n${out}\nstderr:\n${err}`);
-        if (child.exitCode !== null) throw new Error(`kubectl ${args.join(' ')} exited ${child.exitCode}:\n${out}\nstderr:\n${err}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting; kubectl ${args.join(' ')} printed:\n${out}\nstderr:\n${err}`);
+        if (child.exitCode !== null)
+          throw new Error(`kubectl ${args.join(' ')} exited ${child.exitCode}:\n${out}\nstderr:\n${err}`);
         await new Promise((r) => setTimeout(r, 25));
       }
       return lines();
@@ -116,30 +122,49 @@ export interface ApiRequestOptions {
  * buffers as they are (set a content-type in headers). Never rejects for an HTTP status; rejects on
  * connection errors and timeouts.
  */
-export function apiRequest(server: Pick<TestServer, 'url' | 'caPem' | 'token'>, method: string, path: string, body?: unknown, opts: ApiRequestOptions = {}): Promise<ApiResponse> {
-  const headers: Record<string, string> = { authorization: `Bearer ${opts.token ?? server.token}`, accept: 'application/json', ...opts.headers };
+export function apiRequest(
+  server: Pick<TestServer, 'url' | 'caPem' | 'token'>,
+  method: string,
+  path: string,
+  body?: unknown,
+  opts: ApiRequestOptions = {},
+): Promise<ApiResponse> {
+  const headers: Record<string, string> = {
+    authorization: `Bearer ${opts.token ?? server.token}`,
+    accept: 'application/json',
+    ...opts.headers,
+  };
   let payload: Buffer | undefined;
   if (body !== undefined) {
-    payload = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body) : Buffer.from(JSON.stringify(body));
+    payload =
+      typeof body === 'string'
+        ? Buffer.from(body)
+        : body instanceof Uint8Array
+          ? Buffer.from(body)
+          : Buffer.from(JSON.stringify(body));
     headers['content-type'] ??= 'application/json';
     headers['content-length'] = String(payload.length);
   }
   return new Promise((resolve, reject) => {
-    const req = request(server.url + path, { method, headers, ca: server.caPem, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 15_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = request(
+      server.url + path,
+      { method, headers, ca: server.caPem, agent: opts.agent ?? false, timeout: opts.timeoutMs ?? 15_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: any;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
     req.end(payload);
@@ -147,4 +172,5 @@ export function apiRequest(server: Pick<TestServer, 'url' | 'caPem' | 'token'>, 
 }
 
 /** Polls `fn` until it returns a value (not undefined, null or false); rejects naming `what` after timeoutMs. */
-export const eventually = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> => waitUntil(what, fn, { timeoutMs });
+export const eventually = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> =>
+  waitUntil(what, fn, { timeoutMs });

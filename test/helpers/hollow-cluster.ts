@@ -16,14 +16,27 @@ export interface HollowCluster {
   stop(): Promise<void>;
 }
 
-export async function startHollowCluster(opts: { count: number; namePrefix: string; server?: TestServerOptions }): Promise<HollowCluster> {
+export async function startHollowCluster(opts: {
+  count: number;
+  namePrefix: string;
+  server?: TestServerOptions;
+}): Promise<HollowCluster> {
   const server = await startTestServer({ datastore: 'memory', ...opts.server });
   const client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
-  const hollow = new HollowNodes({ client, log: pino({ level: 'warn' }), count: opts.count, namePrefix: opts.namePrefix, leaseRenewIntervalMs: 1000, statusSyncIntervalMs: 1000 });
+  const hollow = new HollowNodes({
+    client,
+    log: pino({ level: 'warn' }),
+    count: opts.count,
+    namePrefix: opts.namePrefix,
+    leaseRenewIntervalMs: 1000,
+    statusSyncIntervalMs: 1000,
+  });
   await hollow.registerAll();
   hollow.start();
   return {
-    server, client, hollow,
+    server,
+    client,
+    hollow,
     async stop() {
       await hollow.stop();
       await client.close();

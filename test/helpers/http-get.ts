@@ -6,8 +6,14 @@ export function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number
     // No keep-alive agent: pods come and go between requests.
     const req = request(url, { timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (c: string) => (body += c))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
-    req.on('error', reject).on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`))).end();
+    req
+      .on('error', reject)
+      .on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`)))
+      .end();
   });
 }

@@ -87,7 +87,7 @@ export function kubectl(args: string[], opts: KubectlOptions): Promise<KubectlRe
     });
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: timedOut ? 124 : code ?? 1, stdout, stderr });
+      resolve({ code: timedOut ? 124 : (code ?? 1), stdout, stderr });
     });
     child.stdin.on('error', () => {}); // kubectl may exit without reading stdin
     child.stdin.end(opts.stdin ?? '');

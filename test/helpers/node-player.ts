@@ -21,11 +21,17 @@ export function playNode(client: KubeClient, namespace: string, intervalMs = 50)
       const pods = await client.list(PODS, namespace).catch(() => ({ items: [] as KubeObject[] }));
       for (const p of pods.items) {
         const status = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
-        if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) continue;
+        if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+          continue;
         // Other writers (the scheduler's PodScheduled condition) keep their conditions.
         const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-        const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'True', lastTransitionTime: now }];
-        await client.updateStatus(PODS, namespace, { ...p, status: { ...status, phase: 'Running', conditions } }).catch(() => undefined);
+        const conditions = [
+          ...(status.conditions ?? []).filter((c) => c.type !== 'Ready'),
+          { type: 'Ready', status: 'True', lastTransitionTime: now },
+        ];
+        await client
+          .updateStatus(PODS, namespace, { ...p, status: { ...status, phase: 'Running', conditions } })
+          .catch(() => undefined);
       }
       await new Promise((r) => setTimeout(r, intervalMs));
     }

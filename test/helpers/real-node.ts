@@ -59,7 +59,17 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);
   const client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  const agentOptions: AgentOptions = { client, dataDir, nodeName, nodeIP: '127.0.0.1', log, bridge, podCIDR, blackholeRoutes: [], ...o.agent };
+  const agentOptions: AgentOptions = {
+    client,
+    dataDir,
+    nodeName,
+    nodeIP: '127.0.0.1',
+    log,
+    bridge,
+    podCIDR,
+    blackholeRoutes: [],
+    ...o.agent,
+  };
   let agent: RunningAgent | undefined;
   const stop = async (): Promise<void> => {
     await agent?.stop(); // a second stop (the test stopped it) is harmless
@@ -82,7 +92,14 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     throw err;
   }
   const node: RealNode = {
-    server, client, agent, nodeName, dataDir, bridge, podCIDR, stop,
+    server,
+    client,
+    agent,
+    nodeName,
+    dataDir,
+    bridge,
+    podCIDR,
+    stop,
     async restartAgent() {
       await node.agent.stop();
       agent = await startAgent(agentOptions);
@@ -90,21 +107,36 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
       return agent;
     },
     async bind(name, namespace = 'default') {
-      await client.create({ ...PODS, plural: `pods/${name}` }, namespace, { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } }, { subresource: 'binding' });
+      await client.create(
+        { ...PODS, plural: `pods/${name}` },
+        namespace,
+        { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } },
+        { subresource: 'binding' },
+      );
     },
     waitForPod(name, ok, timeoutMs = 30_000, namespace = 'default') {
       return new Promise((resolve, reject) => {
         let last: PodObject | undefined;
-        const timer = setTimeout(() => { handle.stop(); reject(new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`)); }, timeoutMs);
-        const handle = client.watch<PodObject>(PODS, namespace, { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' }, (ev) => {
-          if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
-          last = ev.object;
-          if (ok(ev.object)) {
-            clearTimeout(timer);
-            handle.stop();
-            resolve(ev.object);
-          }
-        });
+        const timer = setTimeout(() => {
+          handle.stop();
+          reject(
+            new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`),
+          );
+        }, timeoutMs);
+        const handle = client.watch<PodObject>(
+          PODS,
+          namespace,
+          { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' },
+          (ev) => {
+            if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
+            last = ev.object;
+            if (ok(ev.object)) {
+              clearTimeout(timer);
+              handle.stop();
+              resolve(ev.object);
+            }
+          },
+        );
         handle.done.catch(reject);
       });
     },

@@ -79,13 +79,17 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     lines.push('auth:', '  htpasswd:', '    realm: flotilla-test', `    path: ${join(dir, 'htpasswd')}`);
   }
   await writeFile(join(dir, 'config.yml'), `${lines.join('\n')}\n`);
-  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('docker-registry', ['serve', join(dir, 'config.yml')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://${host}`;
-  const authHeader = opts.auth ? { authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` } : {};
+  const authHeader = opts.auth
+    ? { authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` }
+    : {};
 
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -114,27 +118,52 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     if (start.status !== 202) throw new Error(`blob upload POST: ${start.status} ${await start.text()}`);
     const location = new URL(start.headers.get('location') ?? '', url);
     location.searchParams.set('digest', digest);
-    const put = await fetch(location, { method: 'PUT', headers: { ...authHeader, 'content-type': 'application/octet-stream' }, body: content });
+    const put = await fetch(location, {
+      method: 'PUT',
+      headers: { ...authHeader, 'content-type': 'application/octet-stream' },
+      body: content,
+    });
     if (put.status !== 201) throw new Error(`blob upload PUT: ${put.status} ${await put.text()}`);
     return digest;
   };
-  const putManifest = async (repository: string, reference: string, mediaType: string, body: string): Promise<string> => {
-    const res = await fetch(`${url}/v2/${repository}/manifests/${reference}`, { method: 'PUT', headers: { ...authHeader, 'content-type': mediaType }, body });
+  const putManifest = async (
+    repository: string,
+    reference: string,
+    mediaType: string,
+    body: string,
+  ): Promise<string> => {
+    const res = await fetch(`${url}/v2/${repository}/manifests/${reference}`, {
+      method: 'PUT',
+      headers: { ...authHeader, 'content-type': mediaType },
+      body,
+    });
     if (res.status !== 201) throw new Error(`manifest PUT: ${res.status} ${await res.text()}`);
     return `sha256:${createHash('sha256').update(body).digest('hex')}`;
   };
 
   return {
-    host, url, stop,
-    log: () => output.split('\n').map((l) => /"(GET|HEAD|PUT|POST|PATCH) ([^ ]+) HTTP\/[\d.]+" (\d+)/.exec(l)).filter((m) => m !== null).map((m) => `${m[1]} ${m[2]} ${m[3]}`).join('\n'),
+    host,
+    url,
+    stop,
+    log: () =>
+      output
+        .split('\n')
+        .map((l) => /"(GET|HEAD|PUT|POST|PATCH) ([^ ]+) HTTP\/[\d.]+" (\d+)/.exec(l))
+        .filter((m) => m !== null)
+        .map((m) => `${m[1]} ${m[2]} ${m[3]}`)
+        .join('\n'),
     async push(repository, tag, pushOpts = {}) {
       const layout = await mkdtemp(join(tmpdir(), 'flotilla-push-'));
       try {
         await runCommand('tar', ['-xf', await busyboxArchive(), '-C', layout]);
-        const blob = (digest: string): Promise<Buffer> => readFile(join(layout, 'blobs', 'sha256', digest.replace(/^sha256:/, '')));
-        const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+        const blob = (digest: string): Promise<Buffer> =>
+          readFile(join(layout, 'blobs', 'sha256', digest.replace(/^sha256:/, '')));
+        const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as {
+          manifests: { digest: string }[];
+        };
         const manifest = JSON.parse((await blob(index.manifests[0]?.digest ?? '')).toString()) as {
-          config: { digest: string; size: number; mediaType: string }; layers: { digest: string; size: number; mediaType: string }[];
+          config: { digest: string; size: number; mediaType: string };
+          layers: { digest: string; size: number; mediaType: string }[];
         };
         await putBlob(repository, await blob(manifest.config.digest));
         let size = 0;
@@ -143,15 +172,37 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
           const content = pushOpts.gzip ? gzipSync(await blob(l.digest)) : await blob(l.digest);
           const digest = await putBlob(repository, content);
           size += content.length;
-          layers.push({ mediaType: pushOpts.gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : l.mediaType, digest, size: content.length });
+          layers.push({
+            mediaType: pushOpts.gzip ? 'application/vnd.oci.image.layer.v1.tar+gzip' : l.mediaType,
+            digest,
+            size: content.length,
+          });
         }
-        const body = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: manifest.config, layers });
-        const manifestDigest = await putManifest(repository, pushOpts.index ? `sha256:${createHash('sha256').update(body).digest('hex')}` : tag, 'application/vnd.oci.image.manifest.v1+json', body);
+        const body = JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          config: manifest.config,
+          layers,
+        });
+        const manifestDigest = await putManifest(
+          repository,
+          pushOpts.index ? `sha256:${createHash('sha256').update(body).digest('hex')}` : tag,
+          'application/vnd.oci.image.manifest.v1+json',
+          body,
+        );
         if (!pushOpts.index) return { manifestDigest, tagDigest: manifestDigest, size };
-        const entry = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifestDigest, size: Buffer.byteLength(body) };
+        const entry = {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: manifestDigest,
+          size: Buffer.byteLength(body),
+        };
         const indexBody = JSON.stringify({
-          schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
-          manifests: [{ ...entry, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } }, { ...entry, platform: { os: 'linux', architecture: 'amd64' } }],
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: [
+            { ...entry, platform: { os: 'linux', architecture: 'arm64', variant: 'v8' } },
+            { ...entry, platform: { os: 'linux', architecture: 'amd64' } },
+          ],
         });
         const tagDigest = await putManifest(repository, tag, 'application/vnd.oci.image.index.v1+json', indexBody);
         return { manifestDigest, tagDigest, size };

@@ -12,7 +12,11 @@ export interface WaitOptions {
  * Polls `probe` until it returns a value other than undefined, null or false, and returns that
  * value; throws `timed out waiting for <what>` after the timeout (default 10 s).
  */
-export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, options: WaitOptions = {}): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  options: WaitOptions = {},
+): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 10_000);
   let lastError: unknown;
   for (;;) {

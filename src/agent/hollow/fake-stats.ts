@@ -67,19 +67,28 @@ export class FakeStatsProvider implements StatsProvider {
         const cumulative = this.advance(`${uid}/${u.name}`, u.nanoCores, at);
         nodeCores += u.nanoCores;
         nodeBytes += u.bytes;
-        return { name: u.name, startTime: started, cpu: { time, usageNanoCores: u.nanoCores, usageCoreNanoSeconds: cumulative }, memory: { time, usageBytes: u.bytes, workingSetBytes: u.bytes } };
+        return {
+          name: u.name,
+          startTime: started,
+          cpu: { time, usageNanoCores: u.nanoCores, usageCoreNanoSeconds: cumulative },
+          memory: { time, usageBytes: u.bytes, workingSetBytes: u.bytes },
+        };
       });
       const cores = containers.reduce((a, c) => a + (c.cpu?.usageNanoCores ?? 0), 0);
       const bytes = containers.reduce((a, c) => a + (c.memory?.workingSetBytes ?? 0), 0);
       const cum = containers.reduce((a, c) => a + (c.cpu?.usageCoreNanoSeconds ?? 0), 0);
       pods.push({
-        podRef: { name: p.metadata.name ?? '', namespace: p.metadata.namespace ?? '', uid }, startTime: started, containers,
-        cpu: { time, usageNanoCores: cores, usageCoreNanoSeconds: cum }, memory: { time, usageBytes: bytes, workingSetBytes: bytes },
+        podRef: { name: p.metadata.name ?? '', namespace: p.metadata.namespace ?? '', uid },
+        startTime: started,
+        containers,
+        cpu: { time, usageNanoCores: cores, usageCoreNanoSeconds: cum },
+        memory: { time, usageBytes: bytes, workingSetBytes: bytes },
       });
     }
     return {
       node: {
-        nodeName: node, startTime: time,
+        nodeName: node,
+        startTime: time,
         cpu: { time, usageNanoCores: nodeCores, usageCoreNanoSeconds: this.advance(`node/${node}`, nodeCores, at) },
         memory: { time, usageBytes: nodeBytes, workingSetBytes: nodeBytes },
       },

@@ -42,7 +42,10 @@ export interface HollowNodesOptions {
   clock?: () => Date;
 }
 
-interface PodState { firstSeen: number; cidrWaits: number }
+interface PodState {
+  firstSeen: number;
+  cidrWaits: number;
+}
 
 /**
  * N hollow nodes in one process (kubemark's hollow kubelet, with a fake runtime):
@@ -78,27 +81,52 @@ export class HollowNodes {
     this.nodes = new Informer(opts.client, NODES, {
       log: opts.log,
       // Other nodes are dropped, and so is everything of ours the heartbeat does not read.
-      transform: (o) => (ours.has(o.metadata.name ?? '') ? o : { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, resourceVersion: o.metadata.resourceVersion } }),
+      transform: (o) =>
+        ours.has(o.metadata.name ?? '')
+          ? o
+          : {
+              apiVersion: o.apiVersion,
+              kind: o.kind,
+              metadata: { name: o.metadata.name, resourceVersion: o.metadata.resourceVersion },
+            },
     });
-    this.pods = new Informer(opts.client, PODS, { log: opts.log, transform: (o) => (ours.has(nodeNameOf(o)) ? o : slim(o)) });
+    this.pods = new Informer(opts.client, PODS, {
+      log: opts.log,
+      transform: (o) => (ours.has(nodeNameOf(o)) ? o : slim(o)),
+    });
     const interval = opts.leaseRenewIntervalMs ?? 2000;
     this.names.forEach((name, i) => {
       const config = resolveNodeConfig({
-        name, internalIP: formatIp((0x0a_c8_00_00 + first + i + 1) >>> 0), // 10.200.0.0/16: hollow node addresses
+        name,
+        internalIP: formatIp((0x0a_c8_00_00 + first + i + 1) >>> 0), // 10.200.0.0/16: hollow node addresses
         capacity: opts.capacity,
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
-        role: 'hollow', kubeletPort: opts.kubeletPort,
-        nodeInfo: { containerRuntimeVersion: 'fake://0.1.0', osImage: 'Flotilla hollow node', kernelVersion: 'hollow', operatingSystem: 'linux', architecture: 'amd64' },
-      });
-      this.heartbeats.set(name, new NodeHeartbeat({
-        client: opts.client, config, log: opts.log, leaseRenewIntervalMs: interval,
-        statusSyncIntervalMs: opts.statusSyncIntervalMs, initialDelayMs: Math.floor((i * interval) / Math.max(1, opts.count)),
-        clock: this.clock,
-        getNode: async () => {
-          const n = this.nodes.get('', name) as NodeObject | undefined;
-          return n && this.nodes.hasSynced() ? n : undefined;
+        role: 'hollow',
+        kubeletPort: opts.kubeletPort,
+        nodeInfo: {
+          containerRuntimeVersion: 'fake://0.1.0',
+          osImage: 'Flotilla hollow node',
+          kernelVersion: 'hollow',
+          operatingSystem: 'linux',
+          architecture: 'amd64',
         },
-      }));
+      });
+      this.heartbeats.set(
+        name,
+        new NodeHeartbeat({
+          client: opts.client,
+          config,
+          log: opts.log,
+          leaseRenewIntervalMs: interval,
+          statusSyncIntervalMs: opts.statusSyncIntervalMs,
+          initialDelayMs: Math.floor((i * interval) / Math.max(1, opts.count)),
+          clock: this.clock,
+          getNode: async () => {
+            const n = this.nodes.get('', name) as NodeObject | undefined;
+            return n && this.nodes.hasSynced() ? n : undefined;
+          },
+        }),
+      );
     });
   }
 
@@ -108,20 +136,30 @@ export class HollowNodes {
     this.pods.addHandlers({
       onAdd: (p) => this.enqueue(p),
       onUpdate: (_o, p) => this.enqueue(p),
-      onDelete: (p) => { this.deleted.delete(p.metadata.uid ?? ''); this.enqueue(p); },
+      onDelete: (p) => {
+        this.deleted.delete(p.metadata.uid ?? '');
+        this.enqueue(p);
+      },
     });
     this.pods.start();
     for (const hb of this.heartbeats.values()) hb.start();
-    this.workers = runWorkers(this.queue, this.opts.workers ?? 8, this.opts.log, async (key) => (await this.syncPod(key)) ?? undefined);
+    this.workers = runWorkers(
+      this.queue,
+      this.opts.workers ?? 8,
+      this.opts.log,
+      async (key) => (await this.syncPod(key)) ?? undefined,
+    );
   }
 
   /** Registers every node once and waits for it (retries are the heartbeat's job after start()). */
   async registerAll(concurrency = 32): Promise<void> {
     const all = [...this.heartbeats.values()];
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(concurrency, all.length) }, async () => {
-      while (next < all.length) await all[next++]?.register();
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(concurrency, all.length) }, async () => {
+        while (next < all.length) await all[next++]?.register();
+      }),
+    );
   }
 
   /** Stops one node's heartbeats and pod handling, as when its kubelet dies. Its Node and pods stay. */
@@ -156,13 +194,17 @@ export class HollowNodes {
 
   private enqueue(pod: KubeObject): void {
     const node = nodeNameOf(pod);
-    if (this.heartbeats.has(node) && !this.dead.has(node)) this.queue.add(`${pod.metadata.namespace}/${pod.metadata.name}`);
+    if (this.heartbeats.has(node) && !this.dead.has(node))
+      this.queue.add(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
   private async syncPod(key: string): Promise<{ requeueAfterMs?: number } | void> {
     const pod = this.pods.getByKey(key) as PodObject | undefined;
     const nodeName = pod ? nodeNameOf(pod) : '';
-    if (!pod || !this.heartbeats.has(nodeName)) { this.forget(key); return; }
+    if (!pod || !this.heartbeats.has(nodeName)) {
+      this.forget(key);
+      return;
+    }
     if (this.dead.has(nodeName)) return;
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
@@ -172,7 +214,10 @@ export class HollowNodes {
       const uid = pod.metadata.uid ?? '';
       if (this.deleted.has(uid)) return;
       try {
-        await this.opts.client.delete(PODS, ns, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } });
+        await this.opts.client.delete(PODS, ns, name, {
+          gracePeriodSeconds: 0,
+          preconditions: { uid: pod.metadata.uid },
+        });
       } catch (err) {
         if (!isNotFound(err) && !isConflict(err)) throw err;
       }
@@ -181,7 +226,10 @@ export class HollowNodes {
       return;
     }
     const phase = pod.status?.phase;
-    if (phase === 'Succeeded' || phase === 'Failed') { this.releaseIp(key); return; }
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      this.releaseIp(key);
+      return;
+    }
     const now = this.clock();
     const state = this.podState.get(key) ?? { firstSeen: now.getTime(), cidrWaits: 0 };
     this.podState.set(key, state);
@@ -191,7 +239,14 @@ export class HollowNodes {
       const podIP = this.ipFor(key, nodeName, state);
       if (!podIP) return { requeueAfterMs: 250 };
       const hostIP = this.heartbeats.get(nodeName)?.config.internalIP ?? '';
-      await this.opts.client.patch(PODS, ns, name, 'merge', { status: runningPodStatus(pod, { podIP, hostIP }, now) }, { subresource: 'status' });
+      await this.opts.client.patch(
+        PODS,
+        ns,
+        name,
+        'merge',
+        { status: runningPodStatus(pod, { podIP, hostIP }, now) },
+        { subresource: 'status' },
+      );
       const exit = exitAfterMs(pod);
       return exit === undefined ? undefined : { requeueAfterMs: exit };
     }
@@ -200,7 +255,14 @@ export class HollowNodes {
     const started = Date.parse(pod.status?.startTime ?? '') || now.getTime();
     const due = started + exit - now.getTime();
     if (due > 0) return { requeueAfterMs: due };
-    await this.opts.client.patch(PODS, ns, name, 'merge', { status: succeededPodStatus(pod, now) }, { subresource: 'status' });
+    await this.opts.client.patch(
+      PODS,
+      ns,
+      name,
+      'merge',
+      { status: succeededPodStatus(pod, now) },
+      { subresource: 'status' },
+    );
     this.releaseIp(key);
   }
 
@@ -238,5 +300,9 @@ function nodeNameOf(pod: KubeObject): string {
 
 /** What the pod informer keeps of pods on other nodes: enough to notice a bind to one of ours. */
 function slim(o: KubeObject): KubeObject {
-  return { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion } };
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: { name: o.metadata.name, namespace: o.metadata.namespace, resourceVersion: o.metadata.resourceVersion },
+  };
 }

@@ -18,8 +18,12 @@ export function exitAfterMs(pod: Pod): number | undefined {
   return parseDurationMs(pod.metadata?.annotations?.[EXIT_AFTER_ANNOTATION]);
 }
 
-const condition = (type: string, status: 'True' | 'False', at: string, reason?: string): PodCondition =>
-  ({ type, status, lastTransitionTime: at, ...(reason ? { reason } : {}) });
+const condition = (type: string, status: 'True' | 'False', at: string, reason?: string): PodCondition => ({
+  type,
+  status,
+  lastTransitionTime: at,
+  ...(reason ? { reason } : {}),
+});
 
 function containerId(pod: Pod, name: string): string {
   return `fake://${pod.metadata?.uid ?? ''}-${name}`;
@@ -33,21 +37,46 @@ function containerId(pod: Pod, name: string): string {
 export function runningPodStatus(pod: Pod, addr: { podIP: string; hostIP: string }, now: Date): PodStatus {
   const at = rfc3339(now);
   const initContainerStatuses: ContainerStatus[] = (pod.spec?.initContainers ?? []).map((c) => ({
-    name: c.name, image: c.image ?? '', imageID: `${c.image ?? ''}@sha256:hollow`, containerID: containerId(pod, c.name),
-    ready: true, started: false, restartCount: 0, state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: at, finishedAt: at, containerID: containerId(pod, c.name) } },
+    name: c.name,
+    image: c.image ?? '',
+    imageID: `${c.image ?? ''}@sha256:hollow`,
+    containerID: containerId(pod, c.name),
+    ready: true,
+    started: false,
+    restartCount: 0,
+    state: {
+      terminated: {
+        exitCode: 0,
+        reason: 'Completed',
+        startedAt: at,
+        finishedAt: at,
+        containerID: containerId(pod, c.name),
+      },
+    },
   }));
   const containerStatuses: ContainerStatus[] = (pod.spec?.containers ?? []).map((c) => ({
-    name: c.name, image: c.image ?? '', imageID: `${c.image ?? ''}@sha256:hollow`, containerID: containerId(pod, c.name),
-    ready: true, started: true, restartCount: 0, state: { running: { startedAt: at } },
+    name: c.name,
+    image: c.image ?? '',
+    imageID: `${c.image ?? ''}@sha256:hollow`,
+    containerID: containerId(pod, c.name),
+    ready: true,
+    started: true,
+    restartCount: 0,
+    state: { running: { startedAt: at } },
   }));
   return {
     phase: 'Running',
     conditions: [
-      condition('PodReadyToStartContainers', 'True', at), condition('Initialized', 'True', at), condition('Ready', 'True', at),
-      condition('ContainersReady', 'True', at), condition('PodScheduled', 'True', at),
+      condition('PodReadyToStartContainers', 'True', at),
+      condition('Initialized', 'True', at),
+      condition('Ready', 'True', at),
+      condition('ContainersReady', 'True', at),
+      condition('PodScheduled', 'True', at),
     ],
-    hostIP: addr.hostIP, hostIPs: [{ ip: addr.hostIP }],
-    podIP: addr.podIP, podIPs: [{ ip: addr.podIP }],
+    hostIP: addr.hostIP,
+    hostIPs: [{ ip: addr.hostIP }],
+    podIP: addr.podIP,
+    podIPs: [{ ip: addr.podIP }],
     startTime: at,
     ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
     containerStatuses,
@@ -59,11 +88,25 @@ export function succeededPodStatus(pod: Pod, now: Date): PodStatus {
   const at = rfc3339(now);
   const prev = pod.status ?? {};
   const containerStatuses: ContainerStatus[] = (pod.spec?.containers ?? []).map((c) => {
-    const started = prev.containerStatuses?.find((s) => s.name === c.name)?.state?.running?.startedAt ?? prev.startTime ?? at;
+    const started =
+      prev.containerStatuses?.find((s) => s.name === c.name)?.state?.running?.startedAt ?? prev.startTime ?? at;
     return {
-      name: c.name, image: c.image ?? '', imageID: `${c.image ?? ''}@sha256:hollow`, containerID: containerId(pod, c.name),
-      ready: false, started: false, restartCount: 0,
-      state: { terminated: { exitCode: 0, reason: 'Completed', startedAt: started, finishedAt: at, containerID: containerId(pod, c.name) } },
+      name: c.name,
+      image: c.image ?? '',
+      imageID: `${c.image ?? ''}@sha256:hollow`,
+      containerID: containerId(pod, c.name),
+      ready: false,
+      started: false,
+      restartCount: 0,
+      state: {
+        terminated: {
+          exitCode: 0,
+          reason: 'Completed',
+          startedAt: started,
+          finishedAt: at,
+          containerID: containerId(pod, c.name),
+        },
+      },
     };
   });
   const keep = (type: string) => prev.conditions?.find((c) => c.type === type)?.lastTransitionTime ?? at;
@@ -71,8 +114,11 @@ export function succeededPodStatus(pod: Pod, now: Date): PodStatus {
     ...prev,
     phase: 'Succeeded',
     conditions: [
-      condition('PodReadyToStartContainers', 'False', at), condition('Initialized', 'True', keep('Initialized'), 'PodCompleted'),
-      condition('Ready', 'False', at, 'PodCompleted'), condition('ContainersReady', 'False', at, 'PodCompleted'), condition('PodScheduled', 'True', keep('PodScheduled')),
+      condition('PodReadyToStartContainers', 'False', at),
+      condition('Initialized', 'True', keep('Initialized'), 'PodCompleted'),
+      condition('Ready', 'False', at, 'PodCompleted'),
+      condition('ContainersReady', 'False', at, 'PodCompleted'),
+      condition('PodScheduled', 'True', keep('PodScheduled')),
     ],
     containerStatuses,
   };

@@ -14,7 +14,12 @@
 import type { Logger } from 'pino';
 import { isConflict } from '../../client/client-error.js';
 import type { KubeClient } from '../../client/kube-client.js';
-import { AGENT_SECRET_NAMESPACE, agentSecretName, startAgentServer, type RunningAgentServer } from '../server/agent-server.js';
+import {
+  AGENT_SECRET_NAMESPACE,
+  agentSecretName,
+  startAgentServer,
+  type RunningAgentServer,
+} from '../server/agent-server.js';
 import { AGENT_HOST_LABEL } from '../stats/summary-types.js';
 import { FakeStatsProvider } from './fake-stats.js';
 import { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
@@ -45,33 +50,67 @@ export async function startHollowStats(log: Logger): Promise<HollowStats> {
     podsOn: (node) => hollow?.podsOn(node) ?? [],
   });
   const server = await startAgentServer({
-    nodeName: 'hollow-stats', nodeIP: '127.0.0.1', host: '127.0.0.1', port: 0, log,
-    findPod: () => undefined, isRunning: () => false, stats: provider,
+    nodeName: 'hollow-stats',
+    nodeIP: '127.0.0.1',
+    host: '127.0.0.1',
+    port: 0,
+    log,
+    findPod: () => undefined,
+    isRunning: () => false,
+    stats: provider,
   });
   return {
-    server, labels: { [AGENT_HOST_LABEL]: '127.0.0.1' },
-    attach(h) { hollow = h; byIp.clear(); },
+    server,
+    labels: { [AGENT_HOST_LABEL]: '127.0.0.1' },
+    attach(h) {
+      hollow = h;
+      byIp.clear();
+    },
     async publish(client, nodes) {
-      const data = { 'ca.crt': Buffer.from(server.caPem).toString('base64'), token: Buffer.from(server.token).toString('base64') };
-      await Promise.all(nodes.map(async (node) => {
-        const secret = { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: agentSecretName(node), namespace: AGENT_SECRET_NAMESPACE, labels: { 'flotilla.dev/agent': node } }, data };
-        try {
-          await client.create(SECRETS, AGENT_SECRET_NAMESPACE, secret);
-        } catch (err) {
-          if (!isConflict(err) && (err as { code?: number }).code !== 409) throw err;
-          const live = await client.get(SECRETS, AGENT_SECRET_NAMESPACE, secret.metadata.name);
-          await client.update(SECRETS, AGENT_SECRET_NAMESPACE, { ...secret, metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion } });
-        }
-      }));
+      const data = {
+        'ca.crt': Buffer.from(server.caPem).toString('base64'),
+        token: Buffer.from(server.token).toString('base64'),
+      };
+      await Promise.all(
+        nodes.map(async (node) => {
+          const secret = {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            type: 'Opaque',
+            metadata: {
+              name: agentSecretName(node),
+              namespace: AGENT_SECRET_NAMESPACE,
+              labels: { 'flotilla.dev/agent': node },
+            },
+            data,
+          };
+          try {
+            await client.create(SECRETS, AGENT_SECRET_NAMESPACE, secret);
+          } catch (err) {
+            if (!isConflict(err) && (err as { code?: number }).code !== 409) throw err;
+            const live = await client.get(SECRETS, AGENT_SECRET_NAMESPACE, secret.metadata.name);
+            await client.update(SECRETS, AGENT_SECRET_NAMESPACE, {
+              ...secret,
+              metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion },
+            });
+          }
+        }),
+      );
     },
     close: () => server.close(),
   };
 }
 
 /** HollowNodes whose nodes report fake metrics: starts the stats server, the nodes (registered and started) and publishes the credentials. */
-export async function startHollowNodesWithStats(opts: HollowNodesOptions): Promise<{ hollow: HollowNodes; stats: HollowStats }> {
+export async function startHollowNodesWithStats(
+  opts: HollowNodesOptions,
+): Promise<{ hollow: HollowNodes; stats: HollowStats }> {
   const stats = await startHollowStats(opts.log);
-  const hollow = new HollowNodes({ ...opts, kubeletPort: stats.server.port, labels: { ...opts.labels, ...stats.labels } });
+  const hollow = new HollowNodes({
+    ...opts,
+    kubeletPort: stats.server.port,
+    labels: { ...opts.labels, ...stats.labels },
+  });
   stats.attach(hollow);
   try {
     await hollow.registerAll();

@@ -31,11 +31,15 @@ export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptio
   const work = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
   try {
     const root = join(work, 'rootfs');
-    for (const d of ['bin', 'etc', 'root', 'tmp', 'proc', 'sys', 'dev']) await mkdir(join(root, d), { recursive: true });
+    for (const d of ['bin', 'etc', 'root', 'tmp', 'proc', 'sys', 'dev'])
+      await mkdir(join(root, d), { recursive: true });
     await copyFile(busybox, join(root, 'bin', 'busybox'));
     await runCommand('chmod', ['0755', join(root, 'bin', 'busybox')]);
     await runCommand('chmod', ['1777', join(root, 'tmp')]);
-    const applets = (await runCommand(busybox, ['--list'])).stdout.split('\n').map((s) => s.trim()).filter((s) => s && s !== 'busybox');
+    const applets = (await runCommand(busybox, ['--list'])).stdout
+      .split('\n')
+      .map((s) => s.trim())
+      .filter((s) => s && s !== 'busybox');
     await Promise.all(applets.map((a) => symlink('busybox', join(root, 'bin', a))));
     await writeFile(join(root, 'etc', 'passwd'), PASSWD);
     await writeFile(join(root, 'etc', 'group'), GROUP);
@@ -44,11 +48,24 @@ export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptio
     const blobs = join(layout, 'blobs', 'sha256');
     await mkdir(blobs, { recursive: true });
     const layerTar = join(work, 'layer.tar');
-    await runCommand('tar', ['-cf', layerTar, '-C', root, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '.']);
+    await runCommand('tar', [
+      '-cf',
+      layerTar,
+      '-C',
+      root,
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '--sort=name',
+      '--mtime=@0',
+      '.',
+    ]);
     const layerDigest = await sha256File(layerTar);
     await copyFile(layerTar, join(blobs, layerDigest));
     const layerSize = (await stat(layerTar)).size;
-    const layers = [{ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize }];
+    const layers = [
+      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize },
+    ];
     if (opts.extraLayer) {
       const extra = join(work, 'extra');
       await mkdir(extra);
@@ -57,34 +74,76 @@ export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptio
         await writeFile(join(extra, path), content);
       }
       const extraTar = join(work, 'extra.tar');
-      await runCommand('tar', ['-cf', extraTar, '-C', extra, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '--mtime=@0', '.']);
+      await runCommand('tar', [
+        '-cf',
+        extraTar,
+        '-C',
+        extra,
+        '--numeric-owner',
+        '--owner=0',
+        '--group=0',
+        '--sort=name',
+        '--mtime=@0',
+        '.',
+      ]);
       const digest = await sha256File(extraTar);
       await copyFile(extraTar, join(blobs, digest));
-      layers.push({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${digest}`, size: (await stat(extraTar)).size });
+      layers.push({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar',
+        digest: `sha256:${digest}`,
+        size: (await stat(extraTar)).size,
+      });
     }
 
     const config = JSON.stringify({
-      architecture: 'amd64', os: 'linux',
+      architecture: 'amd64',
+      os: 'linux',
       config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
       rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
     });
     const configDigest = await putBlob(blobs, config);
     const manifest = JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${configDigest}`, size: Buffer.byteLength(config) },
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        digest: `sha256:${configDigest}`,
+        size: Buffer.byteLength(config),
+      },
       layers,
     });
     const manifestDigest = await putBlob(blobs, manifest);
     const name = opts.name ?? 'docker.io/library/busybox:latest';
     await writeFile(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    await writeFile(join(layout, 'index.json'), JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{
-        mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${manifestDigest}`, size: Buffer.byteLength(manifest),
-        annotations: { 'io.containerd.image.name': name, 'org.opencontainers.image.ref.name': name.slice(name.lastIndexOf(':') + 1) },
-      }],
-    }));
-    await runCommand('tar', ['-cf', outFile, '-C', layout, '--numeric-owner', '--owner=0', '--group=0', '--sort=name', '.']);
+    await writeFile(
+      join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: `sha256:${manifestDigest}`,
+            size: Buffer.byteLength(manifest),
+            annotations: {
+              'io.containerd.image.name': name,
+              'org.opencontainers.image.ref.name': name.slice(name.lastIndexOf(':') + 1),
+            },
+          },
+        ],
+      }),
+    );
+    await runCommand('tar', [
+      '-cf',
+      outFile,
+      '-C',
+      layout,
+      '--numeric-owner',
+      '--owner=0',
+      '--group=0',
+      '--sort=name',
+      '.',
+    ]);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -95,4 +154,3 @@ async function putBlob(dir: string, content: string): Promise<string> {
   await writeFile(join(dir, digest), content);
   return digest;
 }
-

@@ -16,7 +16,11 @@ export interface ImageGCPolicy {
   minAgeMs: number;
 }
 
-export const DEFAULT_IMAGE_GC_POLICY: ImageGCPolicy = { highThresholdPercent: 85, lowThresholdPercent: 80, minAgeMs: 2 * 60_000 };
+export const DEFAULT_IMAGE_GC_POLICY: ImageGCPolicy = {
+  highThresholdPercent: 85,
+  lowThresholdPercent: 80,
+  minAgeMs: 2 * 60_000,
+};
 
 /** Bad thresholds (flags of `flotilla agent`, AgentOptions.imageGC); code is stable for callers. */
 export class ImageGCPolicyError extends Error {
@@ -34,13 +38,20 @@ export class ImageGCPolicyError extends Error {
  */
 export function imageGCPolicy(p: Partial<ImageGCPolicy> = {}): ImageGCPolicy {
   const policy = { ...DEFAULT_IMAGE_GC_POLICY, ...p };
-  for (const [flag, v] of [['--image-gc-high-threshold', policy.highThresholdPercent], ['--image-gc-low-threshold', policy.lowThresholdPercent]] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > 100) throw new ImageGCPolicyError(`${flag} must be an integer percent between 0 and 100, got ${String(v)}`);
+  for (const [flag, v] of [
+    ['--image-gc-high-threshold', policy.highThresholdPercent],
+    ['--image-gc-low-threshold', policy.lowThresholdPercent],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > 100)
+      throw new ImageGCPolicyError(`${flag} must be an integer percent between 0 and 100, got ${String(v)}`);
   }
   if (policy.lowThresholdPercent >= policy.highThresholdPercent) {
-    throw new ImageGCPolicyError(`--image-gc-low-threshold (${policy.lowThresholdPercent}) must be less than --image-gc-high-threshold (${policy.highThresholdPercent})`);
+    throw new ImageGCPolicyError(
+      `--image-gc-low-threshold (${policy.lowThresholdPercent}) must be less than --image-gc-high-threshold (${policy.highThresholdPercent})`,
+    );
   }
-  if (!(policy.minAgeMs >= 0)) throw new ImageGCPolicyError(`image minimum GC age must not be negative, got ${policy.minAgeMs} ms`);
+  if (!(policy.minAgeMs >= 0))
+    throw new ImageGCPolicyError(`image minimum GC age must not be negative, got ${policy.minAgeMs} ms`);
   return policy;
 }
 
@@ -109,9 +120,11 @@ export class ImageGarbageCollector {
   start(periodMs = 5 * 60_000, firstDelayMs = 30_000): void {
     if (this.timer) return;
     const tick = (): void => {
-      this.run().catch(() => {}).finally(() => {
-        if (this.timer) this.timer = setTimeout(tick, periodMs).unref();
-      });
+      this.run()
+        .catch(() => {})
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, periodMs).unref();
+        });
     };
     this.timer = setTimeout(tick, firstDelayMs).unref();
   }
@@ -125,10 +138,20 @@ export class ImageGarbageCollector {
 
   /** One collection now (joins one in progress). Rejects when the disk or the store cannot be read. */
   run(): Promise<ImageGCResult> {
-    this.running ??= this.collect().then(
-      (r) => { this.failures = 0; return r; },
-      (err: unknown) => { this.failed(err); throw err; },
-    ).finally(() => { this.running = undefined; });
+    this.running ??= this.collect()
+      .then(
+        (r) => {
+          this.failures = 0;
+          return r;
+        },
+        (err: unknown) => {
+          this.failed(err);
+          throw err;
+        },
+      )
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
@@ -145,8 +168,19 @@ export class ImageGarbageCollector {
       await this.o.store.flushUsage();
       return result;
     }
-    result.bytesToFree = Math.max(0, Math.ceil((usage.capacityBytes * (100 - this.policy.lowThresholdPercent)) / 100 - usage.availableBytes));
-    this.o.log.info({ usagePercent: percent, high: this.policy.highThresholdPercent, low: this.policy.lowThresholdPercent, bytesToFree: result.bytesToFree }, 'disk usage over the image GC high threshold: removing unused images');
+    result.bytesToFree = Math.max(
+      0,
+      Math.ceil((usage.capacityBytes * (100 - this.policy.lowThresholdPercent)) / 100 - usage.availableBytes),
+    );
+    this.o.log.info(
+      {
+        usagePercent: percent,
+        high: this.policy.highThresholdPercent,
+        low: this.policy.lowThresholdPercent,
+        bytesToFree: result.bytesToFree,
+      },
+      'disk usage over the image GC high threshold: removing unused images',
+    );
     for (const img of this.candidates(images, inUse, began)) {
       if (result.bytesFreed >= result.bytesToFree) break;
       const pruned = await this.o.store.removeById(img.id);
@@ -158,7 +192,15 @@ export class ImageGarbageCollector {
     if (result.bytesFreed < result.bytesToFree) {
       // The kubelet's words (image_gc_manager.go), as a Warning on the Node.
       const message = `Failed to garbage collect required amount of images. Attempted to free ${result.bytesToFree} bytes, but only found ${result.bytesFreed} bytes eligible to free.`;
-      this.o.log.warn({ usagePercent: percent, bytesToFree: result.bytesToFree, bytesFreed: result.bytesFreed, removed: result.removed.length }, message);
+      this.o.log.warn(
+        {
+          usagePercent: percent,
+          bytesToFree: result.bytesToFree,
+          bytesFreed: result.bytesFreed,
+          removed: result.removed.length,
+        },
+        message,
+      );
       this.o.event?.('Warning', 'FreeDiskSpaceFailed', message);
     } else {
       this.o.log.info({ bytesFreed: result.bytesFreed, removed: result.removed.length }, 'image GC freed enough space');
@@ -172,8 +214,17 @@ export class ImageGarbageCollector {
    */
   candidates(images: readonly ImageRecord[], inUse: ReadonlySet<string>, began: number): ImageRecord[] {
     return images
-      .filter((i) => !i.pinned && !inUse.has(i.id) && this.o.store.lastUsed(i) < began && began - Date.parse(i.createdAt) >= this.policy.minAgeMs)
-      .sort((a, b) => this.o.store.lastUsed(a) - this.o.store.lastUsed(b) || Date.parse(a.createdAt) - Date.parse(b.createdAt));
+      .filter(
+        (i) =>
+          !i.pinned &&
+          !inUse.has(i.id) &&
+          this.o.store.lastUsed(i) < began &&
+          began - Date.parse(i.createdAt) >= this.policy.minAgeMs,
+      )
+      .sort(
+        (a, b) =>
+          this.o.store.lastUsed(a) - this.o.store.lastUsed(b) || Date.parse(a.createdAt) - Date.parse(b.createdAt),
+      );
   }
 
   private failed(err: unknown): void {

@@ -30,7 +30,11 @@ after(async () => {
 });
 
 const hex = (d: string): string => d.slice(7);
-const present = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+const present = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 const blob = (s: ImageStore, d: string): Promise<boolean> => present(join(s.root, 'blobs', 'sha256', hex(d)));
 const layer = (s: ImageStore, d: string): Promise<boolean> => present(join(s.root, 'layers', 'sha256', hex(d)));
 
@@ -61,7 +65,7 @@ test('removing an image deletes its own content; layers shared with another imag
   assert.equal(await blob(store, a.id), false);
   assert.equal(await blob(store, a.manifestDigest), false);
   for (const d of [base, extraB, b.id, b.manifestDigest]) assert.ok(await blob(store, d), `blob ${d} of b stays`);
-  assert.ok(await layer(store, base) && await layer(store, extraB));
+  assert.ok((await layer(store, base)) && (await layer(store, extraB)));
   assert.equal((await store.resolve('example.com/b:v1'))?.id, b.id);
 
   const r2 = await store.remove('example.com/b:v1');
@@ -82,16 +86,27 @@ test('a layer under a mounted overlay (a live container) stays with its blob; it
   const dirs = await store.layerDirs(a);
   const c = join(dir, 'container');
   await Promise.all(['rootfs', 'upper', 'work'].map((d) => mkdir(join(c, d), { recursive: true })));
-  await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${[...dirs].reverse().join(':')},upperdir=${join(c, 'upper')},workdir=${join(c, 'work')}`, join(c, 'rootfs')]);
+  await runCommand('mount', [
+    '-t',
+    'overlay',
+    'overlay',
+    '-o',
+    `lowerdir=${[...dirs].reverse().join(':')},upperdir=${join(c, 'upper')},workdir=${join(c, 'work')}`,
+    join(c, 'rootfs'),
+  ]);
   try {
     assert.ok(await present(join(c, 'rootfs', 'a.txt')));
     const stacks = await mountedLowerStacks();
-    assert.deepEqual(imageIdsInUse(await store.list(), store.root, stacks), new Set([a.id]), 'the image of the mounted stack is in use');
+    assert.deepEqual(
+      imageIdsInUse(await store.list(), store.root, stacks),
+      new Set([a.id]),
+      'the image of the mounted stack is in use',
+    );
     const r = await store.remove('example.com/a:v1');
     assert.ok(r);
     assert.deepEqual(new Set(r.kept), new Set(a.layers));
     assert.deepEqual(r.layers, []);
-    for (const d of a.layers) assert.ok(await blob(store, d) && await layer(store, d), `layer ${d} in use stays`);
+    for (const d of a.layers) assert.ok((await blob(store, d)) && (await layer(store, d)), `layer ${d} in use stays`);
     assert.equal(await blob(store, a.id), false, 'the config blob goes');
     assert.ok(await present(join(c, 'rootfs', 'bin', 'busybox')), 'the container still sees its rootfs');
     // A sweep while still mounted keeps them too.
@@ -117,7 +132,7 @@ test('pulls in flight are safe: held digests and fresh unrecorded blobs survive 
   await store.remove('example.com/a:v1');
   const r = await store.remove('example.com/b:v1');
   assert.ok(r?.kept.includes(base));
-  assert.ok(await blob(store, base) && await layer(store, base), 'the held base layer stays');
+  assert.ok((await blob(store, base)) && (await layer(store, base)), 'the held base layer stays');
   assert.equal(await blob(store, b.layers[1] ?? ''), false, 'the rest of b goes');
   assert.equal((await store.pruneOrphans()).blobs.length, 0, 'a fresh unrecorded blob is not swept');
   assert.ok(await blob(store, foreign));
@@ -133,7 +148,8 @@ test('an import running beside a remove keeps the layers both images share', asy
   assert.ok(b);
   const [, [a]] = await Promise.all([store.remove('example.com/b:v1'), store.importArchive(archives.a)]);
   assert.ok(a);
-  for (const d of [...a.layers, a.id, a.manifestDigest]) assert.ok(await blob(store, d), `blob ${d} of the imported image present`);
+  for (const d of [...a.layers, a.id, a.manifestDigest])
+    assert.ok(await blob(store, d), `blob ${d} of the imported image present`);
   const dirs = await store.layerDirs(a);
   assert.ok(await present(join(dirs[1] ?? '', 'a.txt')));
 });
@@ -167,5 +183,8 @@ test('overlay lowerdirs are parsed from mountinfo, escapes decoded', () => {
     '70 27 0:53 / /t/m rw,relatime - overlay overlay rw,lowerdir=/t/l2:/t/l\\0401:/t/a\\:b,upperdir=/t/u,workdir=/t/w',
     '27 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw',
   ].join('\n');
-  assert.deepEqual(overlayLowerStacks(info), [['/d/layers/sha256/bb', '/d/layers/sha256/aa'], ['/t/l2', '/t/l 1', '/t/a:b']]);
+  assert.deepEqual(overlayLowerStacks(info), [
+    ['/d/layers/sha256/bb', '/d/layers/sha256/aa'],
+    ['/t/l2', '/t/l 1', '/t/a:b'],
+  ]);
 });

@@ -44,9 +44,14 @@ test('a docker save archive imports by RepoTags, and whiteouts become overlay wh
   const work = join(dir, 'docker');
   await mkdir(join(work, 'oci'), { recursive: true });
   await runCommand('tar', ['-xf', archive, '-C', join(work, 'oci')]);
-  const index = JSON.parse(await readFile(join(work, 'oci', 'index.json'), 'utf8')) as { manifests: { digest: string }[] };
+  const index = JSON.parse(await readFile(join(work, 'oci', 'index.json'), 'utf8')) as {
+    manifests: { digest: string }[];
+  };
   const blob = (d: string): string => join(work, 'oci', 'blobs', 'sha256', d.slice(7));
-  const manifest = JSON.parse(await readFile(blob(index.manifests[0]?.digest ?? ''), 'utf8')) as { config: { digest: string }; layers: { digest: string }[] };
+  const manifest = JSON.parse(await readFile(blob(index.manifests[0]?.digest ?? ''), 'utf8')) as {
+    config: { digest: string };
+    layers: { digest: string }[];
+  };
   // A second layer deleting /etc/group.
   await mkdir(join(work, 'l2', 'etc'), { recursive: true });
   await writeFile(join(work, 'l2', 'etc', '.wh.group'), '');
@@ -55,7 +60,12 @@ test('a docker save archive imports by RepoTags, and whiteouts become overlay wh
   await runCommand('cp', [blob(manifest.layers[0]?.digest ?? ''), join(work, 'save', 'l1', 'layer.tar')]);
   await runCommand('tar', ['-cf', join(work, 'save', 'l2', 'layer.tar'), '-C', join(work, 'l2'), '.']);
   await runCommand('cp', [blob(manifest.config.digest), join(work, 'save', 'config.json')]);
-  await writeFile(join(work, 'save', 'manifest.json'), JSON.stringify([{ Config: 'config.json', RepoTags: ['example.com/tools:v1'], Layers: ['l1/layer.tar', 'l2/layer.tar'] }]));
+  await writeFile(
+    join(work, 'save', 'manifest.json'),
+    JSON.stringify([
+      { Config: 'config.json', RepoTags: ['example.com/tools:v1'], Layers: ['l1/layer.tar', 'l2/layer.tar'] },
+    ]),
+  );
   await runCommand('tar', ['-cf', join(work, 'save.tar'), '-C', join(work, 'save'), '.']);
 
   const store = new ImageStore(join(dir, 'store2'), log);

@@ -42,7 +42,11 @@ export class ImageStore implements ImageService {
   private readonly usedAt = new Map<string, string>();
   private readonly now: () => number;
 
-  constructor(root: string, private readonly log: Logger, opts: ImageStoreOptions = {}) {
+  constructor(
+    root: string,
+    private readonly log: Logger,
+    opts: ImageStoreOptions = {},
+  ) {
     this.root = resolve(root);
     this.now = opts.now ?? Date.now;
   }
@@ -94,7 +98,17 @@ export class ImageStore implements ImageService {
       await this.update((images) => images.filter((i) => i.id !== id));
       this.usedAt.delete(id);
       const result = await this.prune(new Set(imageDigests(img)));
-      this.log.info({ names: img.names, id, freed: result.bytes, blobs: result.blobs.length, layers: result.layers.length, kept: result.kept.length }, 'image removed');
+      this.log.info(
+        {
+          names: img.names,
+          id,
+          freed: result.bytes,
+          blobs: result.blobs.length,
+          layers: result.layers.length,
+          kept: result.kept.length,
+        },
+        'image removed',
+      );
       return result;
     });
   }
@@ -160,11 +174,21 @@ export class ImageStore implements ImageService {
     const referenced = new Set((await this.load()).flatMap(imageDigests));
     const mountedLayerDirs = new Set((await mountedLowerStacks()).flat());
     const result = await pruneContent({
-      root: this.root, referenced, isHeld: (d) => this.holds.has(d), mountedLayerDirs, candidates,
-      orphanMinAgeMs, tmpMinAgeMs: 60 * 60_000, now: this.now(),
+      root: this.root,
+      referenced,
+      isHeld: (d) => this.holds.has(d),
+      mountedLayerDirs,
+      candidates,
+      orphanMinAgeMs,
+      tmpMinAgeMs: 60 * 60_000,
+      now: this.now(),
     });
     for (const d of result.layers) this.unpacking.delete(d);
-    if (!candidates && (result.blobs.length || result.layers.length)) this.log.info({ freed: result.bytes, blobs: result.blobs.length, layers: result.layers.length }, 'unreferenced image content removed');
+    if (!candidates && (result.blobs.length || result.layers.length))
+      this.log.info(
+        { freed: result.bytes, blobs: result.blobs.length, layers: result.layers.length },
+        'unreferenced image content removed',
+      );
     return result;
   }
 
@@ -212,11 +236,17 @@ export class ImageStore implements ImageService {
    * the caller has checked every blob's digest while writing it (registry pulls); `source` marks
    * pulled images (imported ones have none). Also used by importArchive.
    */
-  addImage(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull'; pinned?: boolean } = {}): Promise<ImageRecord> {
+  addImage(
+    img: ArchiveImage,
+    opts: { verified?: boolean; source?: 'pull'; pinned?: boolean } = {},
+  ): Promise<ImageRecord> {
     return this.exclusive(() => this.addImageNow(img, opts));
   }
 
-  private async addImageNow(img: ArchiveImage, opts: { verified?: boolean; source?: 'pull'; pinned?: boolean }): Promise<ImageRecord> {
+  private async addImageNow(
+    img: ArchiveImage,
+    opts: { verified?: boolean; source?: 'pull'; pinned?: boolean },
+  ): Promise<ImageRecord> {
     const blobDir = join(this.root, 'blobs', 'sha256');
     await mkdir(blobDir, { recursive: true });
     let size = 0;
@@ -228,8 +258,13 @@ export class ImageStore implements ImageService {
       if (blob.layer) size += (await stat(target)).size;
     }
     const record: ImageRecord = {
-      names: img.names.map(normalizeImageRef), id: img.configDigest, manifestDigest: img.manifestDigest,
-      layers: img.layerDigests, config: img.config, size, createdAt: new Date(this.now()).toISOString(),
+      names: img.names.map(normalizeImageRef),
+      id: img.configDigest,
+      manifestDigest: img.manifestDigest,
+      layers: img.layerDigests,
+      config: img.config,
+      size,
+      createdAt: new Date(this.now()).toISOString(),
       ...(img.indexDigests?.length ? { indexDigests: img.indexDigests } : {}),
       ...(opts.source ? { source: opts.source } : {}),
       ...(opts.pinned ? { pinned: true } : {}),
@@ -244,7 +279,8 @@ export class ImageStore implements ImageService {
         record.names = [...new Set([...prev.names, ...record.names])];
         record.createdAt = prev.createdAt; // the image's age counts from its first arrival (GC minimum age)
         if (prev.lastUsedAt) record.lastUsedAt = prev.lastUsedAt;
-        if (prev.indexDigests) record.indexDigests = [...new Set([...prev.indexDigests, ...(record.indexDigests ?? [])])];
+        if (prev.indexDigests)
+          record.indexDigests = [...new Set([...prev.indexDigests, ...(record.indexDigests ?? [])])];
       }
       return [...others, record];
     });

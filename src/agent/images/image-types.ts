@@ -70,11 +70,23 @@ export interface IndexJson {
 
 /** The image config blob (only the fields used). */
 export interface ImageConfigJson {
-  config?: { Entrypoint?: string[] | null; Cmd?: string[] | null; Env?: string[] | null; WorkingDir?: string; User?: string };
+  config?: {
+    Entrypoint?: string[] | null;
+    Cmd?: string[] | null;
+    Env?: string[] | null;
+    WorkingDir?: string;
+    User?: string;
+  };
 }
 
 /** Reads an image config blob into an ImageConfig. Pure. */
 export function imageConfigFrom(json: ImageConfigJson): ImageConfig {
   const c = json.config ?? {};
-  return { entrypoint: c.Entrypoint ?? [], cmd: c.Cmd ?? [], env: c.Env ?? [], workingDir: c.WorkingDir ?? '', user: c.User ?? '' };
+  return {
+    entrypoint: c.Entrypoint ?? [],
+    cmd: c.Cmd ?? [],
+    env: c.Env ?? [],
+    workingDir: c.WorkingDir ?? '',
+    user: c.User ?? '',
+  };
 }

@@ -10,7 +10,12 @@ import type { ImageRecord } from './image-types.js';
  *
  * `storeRoot` is the image store's absolute root; `mountedStacks` top layer first, as mountinfo lists them.
  */
-export function imageIdsInUse(images: readonly ImageRecord[], storeRoot: string, mountedStacks: readonly string[][], podImageIds: Iterable<string> = []): Set<string> {
+export function imageIdsInUse(
+  images: readonly ImageRecord[],
+  storeRoot: string,
+  mountedStacks: readonly string[][],
+  podImageIds: Iterable<string> = [],
+): Set<string> {
   const mounted = new Set(mountedStacks.map((s) => s.join('\n')));
   const inUse = new Set(podImageIds);
   for (const img of images) {

@@ -45,5 +45,7 @@ function splitUnescaped(s: string, sep: string): string[] {
 }
 
 function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))).replace(/\\([:,\\])/g, '$1');
+  return s
+    .replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)))
+    .replace(/\\([:,\\])/g, '$1');
 }

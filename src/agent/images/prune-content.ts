@@ -61,9 +61,13 @@ export async function pruneContent(o: PruneContentOptions): Promise<PruneResult>
       result.kept.push(digest);
       continue;
     }
-    if (!o.candidates && !(await olderThan([join(blobDir, hex), join(layerDir, hex)], o.now - o.orphanMinAgeMs))) continue;
+    if (!o.candidates && !(await olderThan([join(blobDir, hex), join(layerDir, hex)], o.now - o.orphanMinAgeMs)))
+      continue;
     if (blobs.has(hex)) {
-      const size = await stat(join(blobDir, hex)).then((s) => s.size, () => 0);
+      const size = await stat(join(blobDir, hex)).then(
+        (s) => s.size,
+        () => 0,
+      );
       await unlink(join(blobDir, hex)).catch(ignoreMissing);
       result.blobs.push(digest);
       result.bytes += size;
@@ -104,7 +108,11 @@ async function treeBytes(dir: string): Promise<number> {
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const p = join(dir, e.name);
     if (e.isDirectory()) total += await treeBytes(p);
-    else if (e.isFile()) total += await lstat(p).then((s) => s.size, () => 0);
+    else if (e.isFile())
+      total += await lstat(p).then(
+        (s) => s.size,
+        () => 0,
+      );
   }
   return total;
 }

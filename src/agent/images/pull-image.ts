@@ -30,7 +30,10 @@ export interface PullOptions {
 
 /** Why a pull failed, worded for the pod's waiting message and the Failed event. */
 export class PullError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'PullError';
   }
@@ -72,11 +75,19 @@ export class ImagePuller {
     const endpoints = registryEndpoints(name.host, this.o.registries ?? EMPTY_REGISTRIES);
     let last: unknown;
     for (const ep of endpoints) {
-      const client = new RegistryClient({ endpoint: ep, repository: name.repository, credential: this.credential(ep, name, opts), timeoutMs: this.o.timeoutMs });
+      const client = new RegistryClient({
+        endpoint: ep,
+        repository: name.repository,
+        credential: this.credential(ep, name, opts),
+        timeoutMs: this.o.timeoutMs,
+      });
       try {
         const t0 = performance.now();
         const image = await this.pullFrom(client, name);
-        this.o.log.info({ image: name.ref, endpoint: ep.url, ms: Math.round(performance.now() - t0), size: image.size }, 'image pulled');
+        this.o.log.info(
+          { image: name.ref, endpoint: ep.url, ms: Math.round(performance.now() - t0), size: image.size },
+          'image pulled',
+        );
         return image;
       } catch (err) {
         last = err;
@@ -86,7 +97,10 @@ export class ImagePuller {
       }
     }
     const msg = last instanceof Error ? last.message : String(last);
-    throw new PullError(`failed to pull and unpack image "${name.ref}": ${msg}`, last instanceof RegistryError ? last.status : undefined);
+    throw new PullError(
+      `failed to pull and unpack image "${name.ref}": ${msg}`,
+      last instanceof RegistryError ? last.status : undefined,
+    );
   }
 
   /**
@@ -95,7 +109,9 @@ export class ImagePuller {
    */
   private credential(ep: RegistryEndpoint, name: ImageName, opts: PullOptions): RegistryCredential | undefined {
     const secrets = opts.secrets ?? [];
-    const fromSecret = ep.mirror ? credentialFor(secrets, ep.host, name.repository) : credentialFor(secrets, name.host, name.repository);
+    const fromSecret = ep.mirror
+      ? credentialFor(secrets, ep.host, name.repository)
+      : credentialFor(secrets, name.host, name.repository);
     const a = ep.config?.auth;
     let fromConfig: RegistryCredential | undefined;
     if (a?.username) fromConfig = { username: a.username, password: a.password ?? '' };
@@ -104,19 +120,22 @@ export class ImagePuller {
       const colon = decoded.indexOf(':');
       if (colon > 0) fromConfig = { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
     }
-    return ep.mirror ? fromConfig ?? fromSecret : fromSecret ?? fromConfig;
+    return ep.mirror ? (fromConfig ?? fromSecret) : (fromSecret ?? fromConfig);
   }
 
   private async pullFrom(client: RegistryClient, name: ImageName): Promise<ImageRecord> {
     let fetched = await client.getManifest(name.reference);
-    if (name.digest && fetched.digest !== name.digest) throw new RegistryError(`manifest ${name.digest}: the content received has digest ${fetched.digest}`);
+    if (name.digest && fetched.digest !== name.digest)
+      throw new RegistryError(`manifest ${name.digest}: the content received has digest ${fetched.digest}`);
     let parsed = parseManifest(fetched.body, fetched.contentType);
     if (parsed.kind === 'index') {
       const entry = selectPlatform(parsed.index);
       fetched = await client.getManifest(entry.digest);
-      if (fetched.digest !== entry.digest) throw new RegistryError(`manifest ${entry.digest}: the content received has digest ${fetched.digest}`);
+      if (fetched.digest !== entry.digest)
+        throw new RegistryError(`manifest ${entry.digest}: the content received has digest ${fetched.digest}`);
       parsed = parseManifest(fetched.body, fetched.contentType);
-      if (parsed.kind !== 'manifest') throw new RegistryError(`manifest ${entry.digest} for linux/amd64 is an index, not an image manifest`);
+      if (parsed.kind !== 'manifest')
+        throw new RegistryError(`manifest ${entry.digest} for linux/amd64 is an index, not an image manifest`);
     }
     const manifest: ManifestJson = parsed.manifest;
     const store = this.o.store;
@@ -131,7 +150,11 @@ export class ImagePuller {
       await writeFile(configFile, configBody);
       const blobs: ArchiveBlob[] = [{ digest: manifest.config.digest, path: configFile, layer: false }];
       // Unique layers (a manifest may repeat one), each downloaded once.
-      const layers = [...new Map(manifest.layers.map((l) => [l.digest, { ...l, path: join(tmp, l.digest.replace(':', '-')) }])).values()];
+      const layers = [
+        ...new Map(
+          manifest.layers.map((l) => [l.digest, { ...l, path: join(tmp, l.digest.replace(':', '-')) }]),
+        ).values(),
+      ];
       await eachLimited(layers, this.o.concurrency ?? 3, async (l) => {
         const stored = join(store.root, 'blobs', 'sha256', l.digest.replace(/^sha256:/, ''));
         if (await exists(stored)) {
@@ -140,11 +163,19 @@ export class ImagePuller {
         }
         await client.getBlob(l.digest, l.path, l.size);
       });
-      for (const l of layers) if (l.digest !== manifest.config.digest) blobs.push({ digest: l.digest, path: l.path, layer: true });
-      return await store.addImage({
-        names: [name.ref], manifestDigest: fetched.digest, configDigest: manifest.config.digest,
-        layerDigests: manifest.layers.map((l) => l.digest), config, blobs,
-      }, { verified: true, source: 'pull' });
+      for (const l of layers)
+        if (l.digest !== manifest.config.digest) blobs.push({ digest: l.digest, path: l.path, layer: true });
+      return await store.addImage(
+        {
+          names: [name.ref],
+          manifestDigest: fetched.digest,
+          configDigest: manifest.config.digest,
+          layerDigests: manifest.layers.map((l) => l.digest),
+          config,
+          blobs,
+        },
+        { verified: true, source: 'pull' },
+      );
     } finally {
       release();
       await rm(tmp, { recursive: true, force: true });

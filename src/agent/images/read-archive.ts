@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCommand } from '../runtime/run-command.js';
-import { imageConfigFrom, type Descriptor, type ImageConfig, type ImageConfigJson, type IndexJson, type ManifestJson } from './image-types.js';
+import {
+  imageConfigFrom,
+  type Descriptor,
+  type ImageConfig,
+  type ImageConfigJson,
+  type IndexJson,
+  type ManifestJson,
+} from './image-types.js';
 import { sha256File } from './sha256-file.js';
 
 /** A blob extracted from an archive, waiting to move into the store. */
@@ -24,7 +31,10 @@ export interface ArchiveImage {
   indexDigests?: string[];
 }
 
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
 
 /**
  * Extracts an image archive into `dir` (with the `tar` binary) and describes the images in it:
@@ -53,24 +63,49 @@ async function readOciLayout(dir: string, defaultName?: string): Promise<Archive
       blobs.push({ digest: desc.digest, path: blob(desc.digest), layer: false });
       indexDigests.push(desc.digest);
       const nested = await json<IndexJson>(desc.digest);
-      const pick = nested.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ?? nested.manifests[0];
+      const pick =
+        nested.manifests.find((m) => m.platform?.os === 'linux' && m.platform.architecture === 'amd64') ??
+        nested.manifests[0];
       if (!pick) throw new Error(`image index ${desc.digest} is empty`);
       desc = pick;
     }
     const manifest = await json<ManifestJson>(desc.digest);
     const config = imageConfigFrom(await json<ImageConfigJson>(manifest.config.digest));
-    blobs.push({ digest: desc.digest, path: blob(desc.digest), layer: false }, { digest: manifest.config.digest, path: blob(manifest.config.digest), layer: false });
+    blobs.push(
+      { digest: desc.digest, path: blob(desc.digest), layer: false },
+      { digest: manifest.config.digest, path: blob(manifest.config.digest), layer: false },
+    );
     for (const l of manifest.layers) blobs.push({ digest: l.digest, path: blob(l.digest), layer: true });
     const ann = top.annotations ?? {};
     const full = ann['io.containerd.image.name'];
     const ref = ann['org.opencontainers.image.ref.name'];
-    const names = full ? [full] : ref && /[/:@]/.test(ref) ? [ref] : ref && defaultName ? [withTag(defaultName, ref)] : defaultName ? [defaultName] : [];
-    out.push({ names, manifestDigest: desc.digest, configDigest: manifest.config.digest, layerDigests: manifest.layers.map((l) => l.digest), config, blobs, ...(indexDigests.length ? { indexDigests } : {}) });
+    const names = full
+      ? [full]
+      : ref && /[/:@]/.test(ref)
+        ? [ref]
+        : ref && defaultName
+          ? [withTag(defaultName, ref)]
+          : defaultName
+            ? [defaultName]
+            : [];
+    out.push({
+      names,
+      manifestDigest: desc.digest,
+      configDigest: manifest.config.digest,
+      layerDigests: manifest.layers.map((l) => l.digest),
+      config,
+      blobs,
+      ...(indexDigests.length ? { indexDigests } : {}),
+    });
   }
   return out;
 }
 
-interface DockerSaveEntry { Config: string; RepoTags?: string[] | null; Layers: string[] }
+interface DockerSaveEntry {
+  Config: string;
+  RepoTags?: string[] | null;
+  Layers: string[];
+}
 
 async function readDockerSave(dir: string, defaultName?: string): Promise<ArchiveImage[]> {
   const entries = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as DockerSaveEntry[];
@@ -88,7 +123,8 @@ async function readDockerSave(dir: string, defaultName?: string): Promise<Archiv
     }
     // docker save has no manifest blob: write the equivalent OCI manifest so every image has one.
     const manifest = JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: configDigest },
       layers: layerDigests.map((digest) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar', digest })),
     });

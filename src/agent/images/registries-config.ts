@@ -40,7 +40,8 @@ export function parseRegistriesConfig(text: string): RegistriesConfig {
   for (const [name, m] of Object.entries(mapping(top.mirrors, 'mirrors'))) {
     const mirror = mapping(m, `mirrors["${name}"]`);
     const endpoints = mirror.endpoint ?? [];
-    if (!Array.isArray(endpoints)) throw new Error(`registries.yaml: mirrors["${name}"].endpoint must be a list of URLs`);
+    if (!Array.isArray(endpoints))
+      throw new Error(`registries.yaml: mirrors["${name}"].endpoint must be a list of URLs`);
     out.mirrors[name] = {
       endpoint: endpoints.map((e, i) => {
         const field = `mirrors["${name}"].endpoint[${i}]`;
@@ -52,7 +53,8 @@ export function parseRegistriesConfig(text: string): RegistriesConfig {
         } catch {
           throw new Error(`registries.yaml: ${field} is not a URL: ${e}`);
         }
-        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error(`registries.yaml: ${field} must be http:// or https://`);
+        if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+          throw new Error(`registries.yaml: ${field} must be http:// or https://`);
         return url.replace(/\/+$/, '').replace(/\/v2$/, '');
       }),
     };
@@ -73,12 +75,14 @@ export function parseRegistriesConfig(text: string): RegistriesConfig {
       const t = mapping(cfg.tls, `configs["${host}"].tls`);
       entry.tls = {};
       if (t.insecure_skip_verify !== undefined) {
-        if (typeof t.insecure_skip_verify !== 'boolean') throw new Error(`registries.yaml: configs["${host}"].tls.insecure_skip_verify must be true or false`);
+        if (typeof t.insecure_skip_verify !== 'boolean')
+          throw new Error(`registries.yaml: configs["${host}"].tls.insecure_skip_verify must be true or false`);
         entry.tls.insecure_skip_verify = t.insecure_skip_verify;
       }
       for (const k of ['ca_file', 'cert_file', 'key_file'] as const) {
         if (t[k] === undefined) continue;
-        if (typeof t[k] !== 'string') throw new Error(`registries.yaml: configs["${host}"].tls.${k} must be a file path`);
+        if (typeof t[k] !== 'string')
+          throw new Error(`registries.yaml: configs["${host}"].tls.${k} must be a file path`);
         entry.tls[k] = t[k];
       }
     }

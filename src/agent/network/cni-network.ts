@@ -101,16 +101,32 @@ export class CniNetwork {
 
   private bridgeConfig(): Record<string, unknown> {
     return {
-      cniVersion: CNI_VERSION, name: NETWORK_NAME, type: 'bridge', bridge: this.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
-      ipam: { type: 'host-local', ranges: [[{ subnet: this.subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: this.opts.ipamDataDir },
+      cniVersion: CNI_VERSION,
+      name: NETWORK_NAME,
+      type: 'bridge',
+      bridge: this.bridge,
+      isGateway: true,
+      ipMasq: false,
+      hairpinMode: true,
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: this.subnet }]],
+        routes: [{ dst: '0.0.0.0/0' }],
+        dataDir: this.opts.ipamDataDir,
+      },
     };
   }
 
   /** portmap as a chained plugin: SNAT on, so hairpin and 127.0.0.1 connections to a hostPort work. */
   private portMapConfig(portMappings: PortMapping[], prevResult?: CniResult): Record<string, unknown> {
     return {
-      cniVersion: CNI_VERSION, name: NETWORK_NAME, type: 'portmap', snat: true, capabilities: { portMappings: true },
-      runtimeConfig: { portMappings }, ...(prevResult ? { prevResult: { ...prevResult, cniVersion: prevResult.cniVersion ?? CNI_VERSION } } : {}),
+      cniVersion: CNI_VERSION,
+      name: NETWORK_NAME,
+      type: 'portmap',
+      snat: true,
+      capabilities: { portMappings: true },
+      runtimeConfig: { portMappings },
+      ...(prevResult ? { prevResult: { ...prevResult, cniVersion: prevResult.cniVersion ?? CNI_VERSION } } : {}),
     };
   }
 
@@ -122,13 +138,32 @@ export class CniNetwork {
     return join(this.portMapDir, `${id}.json`);
   }
 
-  private async exec(command: 'ADD' | 'DEL', plugin: string, id: string, netns: string, ifName: string, conf: Record<string, unknown>): Promise<CniResult> {
+  private async exec(
+    command: 'ADD' | 'DEL',
+    plugin: string,
+    id: string,
+    netns: string,
+    ifName: string,
+    conf: Record<string, unknown>,
+  ): Promise<CniResult> {
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH, CNI_COMMAND: command, CNI_CONTAINERID: id, CNI_NETNS: netns, CNI_IFNAME: ifName, CNI_PATH: this.pluginDir,
+      PATH: process.env.PATH,
+      CNI_COMMAND: command,
+      CNI_CONTAINERID: id,
+      CNI_NETNS: netns,
+      CNI_IFNAME: ifName,
+      CNI_PATH: this.pluginDir,
     };
-    const res = await runCommand(join(this.pluginDir, plugin), [], { env, input: JSON.stringify(conf), allowFailure: true });
+    const res = await runCommand(join(this.pluginDir, plugin), [], {
+      env,
+      input: JSON.stringify(conf),
+      allowFailure: true,
+    });
     const out = res.stdout.trim() ? (JSON.parse(res.stdout) as CniResult) : {};
-    if (res.code !== 0) throw new Error(`CNI ${plugin} ${command} failed: ${out.msg ?? res.stderr.trim()}${out.details ? ` (${out.details})` : ''}`);
+    if (res.code !== 0)
+      throw new Error(
+        `CNI ${plugin} ${command} failed: ${out.msg ?? res.stderr.trim()}${out.details ? ` (${out.details})` : ''}`,
+      );
     return out;
   }
 }

@@ -12,16 +12,19 @@ function node(name: string, podCIDR?: string, ip?: string, deleting = false): No
 }
 
 test('plannedNodeRoutes: every other node with a pod CIDR and an InternalIP, sorted by CIDR', () => {
-  const routes = plannedNodeRoutes([
-    node('c', '10.42.2.0/24', '10.44.0.3'),
-    node('a', '10.42.0.0/24', '10.44.0.1'),
-    node('b', '10.42.1.0/24', '10.44.0.2'),
-    node('no-cidr', undefined, '10.44.0.4'),
-    node('no-ip', '10.42.5.0/24'),
-    node('v6', '10.42.6.0/24', 'fd00::1'),
-    node('gone', '10.42.7.0/24', '10.44.0.7', true),
-    node('clash', '10.42.2.0/24', '10.44.0.9'),
-  ], 'a');
+  const routes = plannedNodeRoutes(
+    [
+      node('c', '10.42.2.0/24', '10.44.0.3'),
+      node('a', '10.42.0.0/24', '10.44.0.1'),
+      node('b', '10.42.1.0/24', '10.44.0.2'),
+      node('no-cidr', undefined, '10.44.0.4'),
+      node('no-ip', '10.42.5.0/24'),
+      node('v6', '10.42.6.0/24', 'fd00::1'),
+      node('gone', '10.42.7.0/24', '10.44.0.7', true),
+      node('clash', '10.42.2.0/24', '10.44.0.9'),
+    ],
+    'a',
+  );
   assert.deepEqual(routes, [
     { cidr: '10.42.1.0/24', via: '10.44.0.2', node: 'b' },
     { cidr: '10.42.2.0/24', via: '10.44.0.3', node: 'c' },
@@ -39,6 +42,12 @@ test('diffNodeRoutes: new and moved routes replaced, routes of vanished nodes re
     { cidr: '10.42.2.0/24', via: '10.44.0.13', node: 'c' },
     { cidr: '10.42.4.0/24', via: '10.44.0.5', node: 'e' },
   ]);
-  assert.deepEqual(replace.map((r) => r.cidr), ['10.42.2.0/24', '10.42.4.0/24']);
-  assert.deepEqual(remove.map((r) => r.cidr), ['10.42.3.0/24']);
+  assert.deepEqual(
+    replace.map((r) => r.cidr),
+    ['10.42.2.0/24', '10.42.4.0/24'],
+  );
+  assert.deepEqual(
+    remove.map((r) => r.cidr),
+    ['10.42.3.0/24'],
+  );
 });

@@ -33,7 +33,10 @@ export function plannedNodeRoutes(nodes: readonly Node[], self: string): NodeRou
 }
 
 /** What to change to go from `installed` to `wanted` (keyed by CIDR): routes to (re)place and CIDRs to delete. Pure. */
-export function diffNodeRoutes(installed: ReadonlyMap<string, NodeRoute>, wanted: readonly NodeRoute[]): { replace: NodeRoute[]; remove: NodeRoute[] } {
+export function diffNodeRoutes(
+  installed: ReadonlyMap<string, NodeRoute>,
+  wanted: readonly NodeRoute[],
+): { replace: NodeRoute[]; remove: NodeRoute[] } {
   const want = new Map(wanted.map((r) => [r.cidr, r]));
   const replace = wanted.filter((r) => installed.get(r.cidr)?.via !== r.via);
   const remove = [...installed.values()].filter((r) => !want.has(r.cidr));

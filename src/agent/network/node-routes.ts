@@ -90,7 +90,8 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
   const vxlanDev = o.vxlan?.dev ?? DEFAULT_VXLAN_DEV;
   let vxlanUp = false;
   // A previous run's routes: replaced or removed below.
-  for (const r of await readRecordedNodeRoutes(o.dataDir)) (r.vxlan ? overlay : installed).set(r.cidr, { cidr: r.cidr, via: r.via, node: r.node });
+  for (const r of await readRecordedNodeRoutes(o.dataDir))
+    (r.vxlan ? overlay : installed).set(r.cidr, { cidr: r.cidr, via: r.via, node: r.node });
   const skipped = new Set<string>();
   const informer = new Informer<NodeObject>(o.client, NODES, { log });
   let chain: Promise<void> = Promise.resolve();
@@ -101,7 +102,10 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
 
   const record = async (): Promise<void> => {
     await mkdir(o.dataDir, { recursive: true });
-    const all: RecordedRoute[] = [...installed.values(), ...[...overlay.values()].map((r) => ({ ...r, vxlan: vxlanDev }))];
+    const all: RecordedRoute[] = [
+      ...installed.values(),
+      ...[...overlay.values()].map((r) => ({ ...r, vxlan: vxlanDev })),
+    ];
     await writeFile(join(o.dataDir, STATE_FILE), `${JSON.stringify(all, null, 2)}\n`);
   };
 
@@ -120,7 +124,10 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
         wantedOverlay.push(r);
       } else if (!skipped.has(r.node)) {
         skipped.add(r.node);
-        log.info({ node: r.node, via: r.via, kind }, 'no route to this node\'s pods: its address is not on a segment this node is connected to');
+        log.info(
+          { node: r.node, via: r.via, kind },
+          "no route to this node's pods: its address is not on a segment this node is connected to",
+        );
       }
     }
     const { replace, remove } = diffNodeRoutes(installed, wanted);
@@ -133,10 +140,11 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
     for (const r of toReplace) {
       const res = await runCommand('ip', ['route', 'replace', r.cidr, 'via', r.via], { allowFailure: true });
       if (res.code !== 0) {
-        log.warn({ cidr: r.cidr, via: r.via, err: res.stderr.trim() }, 'installing the route to a node\'s pods failed');
+        log.warn({ cidr: r.cidr, via: r.via, err: res.stderr.trim() }, "installing the route to a node's pods failed");
         continue;
       }
-      if (installed.get(r.cidr)?.via !== r.via) log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'route to node pods installed');
+      if (installed.get(r.cidr)?.via !== r.via)
+        log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'route to node pods installed');
       installed.set(r.cidr, r);
     }
     const ov = diffNodeRoutes(overlay, wantedOverlay);
@@ -151,7 +159,8 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
         vxlanUp = true;
         for (const r of all ? wantedOverlay : ov.replace) {
           await addVxlanPeer({ dev: vxlanDev, nodeIP: o.vxlan.nodeIP }, r);
-          if (overlay.get(r.cidr)?.via !== r.via) log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'VXLAN route to node pods installed');
+          if (overlay.get(r.cidr)?.via !== r.via)
+            log.info({ cidr: r.cidr, via: r.via, node: r.node }, 'VXLAN route to node pods installed');
           overlay.set(r.cidr, r);
         }
       } catch (err) {
@@ -168,14 +177,29 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
   };
   const schedule = (): void => {
     if (timer || stopped) return;
-    timer = setTimeout(() => { timer = undefined; void sync(); }, Math.max(0, (o.minSyncIntervalMs ?? 50) - (Date.now() - last)));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        void sync();
+      },
+      Math.max(0, (o.minSyncIntervalMs ?? 50) - (Date.now() - last)),
+    );
   };
-  informer.addHandlers({ onAdd: schedule, onUpdate: (a, b) => { if (routeFields(a) !== routeFields(b)) schedule(); }, onDelete: schedule });
+  informer.addHandlers({
+    onAdd: schedule,
+    onUpdate: (a, b) => {
+      if (routeFields(a) !== routeFields(b)) schedule();
+    },
+    onDelete: schedule,
+  });
   informer.start();
   await informer.waitForSync();
   forceAll = true;
   await sync();
-  const resync = setInterval(() => { forceAll = true; void sync(); }, o.resyncMs ?? 30_000);
+  const resync = setInterval(() => {
+    forceAll = true;
+    void sync();
+  }, o.resyncMs ?? 30_000);
   resync.unref();
 
   let stopping: Promise<void> | undefined;
@@ -189,7 +213,8 @@ export async function startNodeRoutes(o: NodeRoutesOptions): Promise<RunningNode
         if (timer) clearTimeout(timer);
         await informer.stop();
         await chain;
-        for (const r of installed.values()) await runCommand('ip', ['route', 'del', r.cidr, 'via', r.via], { allowFailure: true });
+        for (const r of installed.values())
+          await runCommand('ip', ['route', 'del', r.cidr, 'via', r.via], { allowFailure: true });
         installed.clear();
         if (vxlanUp || overlay.size) await deleteVxlan({ dev: vxlanDev });
         overlay.clear();

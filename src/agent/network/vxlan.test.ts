@@ -28,7 +28,12 @@ before(async () => {
   for (const n of [A, B, R]) await ip('netns', 'add', n);
   await ip('-n', A, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'ra', 'netns', R);
   await ip('-n', B, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'rb', 'netns', R);
-  for (const [n, dev, addr] of [[A, 'eth0', '10.46.1.2/24'], [R, 'ra', '10.46.1.1/24'], [B, 'eth0', '10.46.2.2/24'], [R, 'rb', '10.46.2.1/24']] as const) {
+  for (const [n, dev, addr] of [
+    [A, 'eth0', '10.46.1.2/24'],
+    [R, 'ra', '10.46.1.1/24'],
+    [B, 'eth0', '10.46.2.2/24'],
+    [R, 'rb', '10.46.2.1/24'],
+  ] as const) {
     await ip('-n', n, 'addr', 'add', addr, 'dev', dev);
     await ip('-n', n, 'link', 'set', dev, 'up');
   }
@@ -50,9 +55,14 @@ after(async () => {
   for (const n of [A, B, R]) await runCommand('ip', ['netns', 'del', n], { allowFailure: true });
 });
 
-const ping = (from: string, src: string, dst: string) => runCommand('ip', ['netns', 'exec', from, 'busybox', 'ping', '-c', '1', '-W', '2', '-I', src, dst], { allowFailure: true });
+const ping = (from: string, src: string, dst: string) =>
+  runCommand('ip', ['netns', 'exec', from, 'busybox', 'ping', '-c', '1', '-W', '2', '-I', src, dst], {
+    allowFailure: true,
+  });
 
-test('VXLAN between nodes on different subnets: pods reach each other only through the overlay', { skip: !isRoot && 'needs root' }, async () => {
+test('VXLAN between nodes on different subnets: pods reach each other only through the overlay', {
+  skip: !isRoot && 'needs root',
+}, async () => {
   assert.notEqual((await ping(A, '10.47.1.1', '10.47.2.1')).code, 0, 'no path without the overlay');
   await ensureVxlan({ netns: A, nodeIP: '10.46.1.2', podCIDR: '10.47.1.0/24' });
   await ensureVxlan({ netns: B, nodeIP: '10.46.2.2', podCIDR: '10.47.2.0/24' });
@@ -63,7 +73,10 @@ test('VXLAN between nodes on different subnets: pods reach each other only throu
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const route = (await ip('-n', A, 'route', 'show', '10.47.2.0/24')).stdout;
   assert.match(route, /via 10\.47\.2\.0 dev flotilla\.1 onlink/);
-  assert.match((await runCommand('bridge', ['-n', A, 'fdb', 'show', 'dev', 'flotilla.1'])).stdout, /0a:58:0a:2e:02:02 dst 10\.46\.2\.2/);
+  assert.match(
+    (await runCommand('bridge', ['-n', A, 'fdb', 'show', 'dev', 'flotilla.1'])).stdout,
+    /0a:58:0a:2e:02:02 dst 10\.46\.2\.2/,
+  );
 
   await removeVxlanPeer({ netns: A, nodeIP: '10.46.1.2' }, { cidr: '10.47.2.0/24', via: '10.46.2.2', node: 'b' });
   assert.notEqual((await ping(A, '10.47.1.1', '10.47.2.1')).code, 0, 'peer removed');
@@ -88,26 +101,36 @@ process.stdin.resume();
 process.stdin.on('end', async () => { await routes.stop(); process.stdout.write('stopped\\n'); process.exit(0); });
 `;
 
-test('node routes with vxlan: the agent loop reaches a node behind a router over the overlay, and removes it on stop', { skip: !isRoot && 'needs root' }, async () => {
+test('node routes with vxlan: the agent loop reaches a node behind a router over the overlay, and removes it on stop', {
+  skip: !isRoot && 'needs root',
+}, async () => {
   await ensureVxlan({ netns: B, nodeIP: '10.46.2.2', podCIDR: '10.47.2.0/24' });
   await addVxlanPeer({ netns: B, nodeIP: '10.46.2.2' }, { cidr: '10.47.1.0/24', via: '10.46.1.2', node: 'a' });
   const dir = await mkdtemp(join(tmpdir(), 'flt-vx-'));
   const script = join(dir, 'routes.mts');
   await writeFile(script, AGENT_SCRIPT(resolve(import.meta.dirname, '../..'), dir));
-  const child = spawn('nsenter', [`--net=/run/netns/${A}`, '--', process.execPath, '--import', 'tsx', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('nsenter', [`--net=/run/netns/${A}`, '--', process.execPath, '--import', 'tsx', script], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => (out += c));
   try {
     const end = Date.now() + 30_000;
-    while (!out.includes('synced') && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (!out.includes('synced') && child.exitCode === null && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /synced \[\{"cidr":"10\.47\.2\.0\/24","via":"10\.46\.2\.2","node":"b"\}\]/, out);
     const r = await ping(A, '10.47.1.1', '10.47.2.1');
     assert.equal(r.code, 0, r.stdout + r.stderr + out);
     child.stdin.end();
-    while (!out.includes('stopped') && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    while (!out.includes('stopped') && child.exitCode === null && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /stopped/);
-    assert.notEqual((await runCommand('ip', ['-n', A, 'link', 'show', 'flotilla.1'], { allowFailure: true })).code, 0, 'vxlan link removed on stop');
+    assert.notEqual(
+      (await runCommand('ip', ['-n', A, 'link', 'show', 'flotilla.1'], { allowFailure: true })).code,
+      0,
+      'vxlan link removed on stop',
+    );
     assert.notEqual((await ping(A, '10.47.1.1', '10.47.2.1')).code, 0);
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');

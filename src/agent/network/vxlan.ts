@@ -33,7 +33,9 @@ export function vtepMac(nodeIP: string): string {
 export function vtepAddress(cidr: string): string {
   const [net = '', bits = '32'] = cidr.split('/');
   const o = net.split('.').map(Number);
-  const n = ((((o[0] ?? 0) << 24) | ((o[1] ?? 0) << 16) | ((o[2] ?? 0) << 8) | (o[3] ?? 0)) >>> 0) & (Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0);
+  const n =
+    ((((o[0] ?? 0) << 24) | ((o[1] ?? 0) << 16) | ((o[2] ?? 0) << 8) | (o[3] ?? 0)) >>> 0) &
+    (Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0);
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
@@ -45,10 +47,27 @@ function ns(o: { netns?: string }): string[] {
 export async function ensureVxlan(o: VxlanOptions): Promise<void> {
   const dev = o.dev ?? DEFAULT_VXLAN_DEV;
   const have = await runCommand('ip', [...ns(o), '-j', '-d', 'link', 'show', dev], { allowFailure: true });
-  const local = have.code === 0 ? (JSON.parse(have.stdout) as { linkinfo?: { info_data?: { local?: string } } }[])[0]?.linkinfo?.info_data?.local : undefined;
+  const local =
+    have.code === 0
+      ? (JSON.parse(have.stdout) as { linkinfo?: { info_data?: { local?: string } } }[])[0]?.linkinfo?.info_data?.local
+      : undefined;
   if (have.code === 0 && local !== o.nodeIP) await runCommand('ip', [...ns(o), 'link', 'del', dev]);
   if (have.code !== 0 || local !== o.nodeIP) {
-    await runCommand('ip', [...ns(o), 'link', 'add', dev, 'type', 'vxlan', 'id', VNI, 'local', o.nodeIP, 'dstport', PORT, 'nolearning']);
+    await runCommand('ip', [
+      ...ns(o),
+      'link',
+      'add',
+      dev,
+      'type',
+      'vxlan',
+      'id',
+      VNI,
+      'local',
+      o.nodeIP,
+      'dstport',
+      PORT,
+      'nolearning',
+    ]);
   }
   await runCommand('ip', [...ns(o), 'link', 'set', dev, 'address', vtepMac(o.nodeIP), 'mtu', '1450']);
   await runCommand('ip', [...ns(o), 'addr', 'replace', `${vtepAddress(o.podCIDR)}/32`, 'dev', dev]);
@@ -70,7 +89,9 @@ export async function removeVxlanPeer(o: Omit<VxlanOptions, 'podCIDR'>, peer: No
   const dev = o.dev ?? DEFAULT_VXLAN_DEV;
   await runCommand('ip', [...ns(o), 'route', 'del', peer.cidr, 'dev', dev], { allowFailure: true });
   await runCommand('ip', [...ns(o), 'neigh', 'del', vtepAddress(peer.cidr), 'dev', dev], { allowFailure: true });
-  await runCommand('bridge', [...ns(o), 'fdb', 'del', vtepMac(peer.via), 'dev', dev, 'dst', peer.via, 'self'], { allowFailure: true });
+  await runCommand('bridge', [...ns(o), 'fdb', 'del', vtepMac(peer.via), 'dev', dev, 'dst', peer.via, 'self'], {
+    allowFailure: true,
+  });
 }
 
 /** Deletes the vxlan link (its neighbours, FDB entries and routes go with it). Idempotent. */

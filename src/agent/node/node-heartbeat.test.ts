@@ -15,17 +15,33 @@ function setup() {
   const fake = new FakeClient();
   let now = new Date('2024-05-01T10:00:00Z');
   const hb = new NodeHeartbeat({ client: fake, config: cfg, log, clock: () => now });
-  return { fake, hb, advance: (ms: number) => { now = new Date(now.getTime() + ms); } };
+  return {
+    fake,
+    hb,
+    advance: (ms: number) => {
+      now = new Date(now.getTime() + ms);
+    },
+  };
 }
 
 test('register creates the Node; an existing one gets labels and status patched', async () => {
   const { fake, hb } = setup();
   const node = await hb.register();
   assert.equal(node.metadata.name, 'n1');
-  assert.deepEqual(fake.actions.map((a) => [a.verb, a.resource, a.subresource]), [['create', 'nodes', undefined]]);
+  assert.deepEqual(
+    fake.actions.map((a) => [a.verb, a.resource, a.subresource]),
+    [['create', 'nodes', undefined]],
+  );
   fake.actions.length = 0;
   await hb.register();
-  assert.deepEqual(fake.actions.map((a) => [a.verb, a.resource, a.subresource]), [['create', 'nodes', undefined], ['patch', 'nodes', undefined], ['patch', 'nodes', 'status']]);
+  assert.deepEqual(
+    fake.actions.map((a) => [a.verb, a.resource, a.subresource]),
+    [
+      ['create', 'nodes', undefined],
+      ['patch', 'nodes', undefined],
+      ['patch', 'nodes', 'status'],
+    ],
+  );
 });
 
 test('renewLease creates the Lease owned by the node, then updates renewTime with one PUT', async () => {
@@ -40,8 +56,14 @@ test('renewLease creates the Lease owned by the node, then updates renewTime wit
   fake.actions.length = 0;
   advance(2000);
   await hb.renewLease();
-  assert.deepEqual(fake.actions.map((a) => [a.verb, a.resource]), [['update', 'leases']]);
-  assert.equal((fake.peek(LEASES, 'kube-node-lease', 'n1') as LeaseObject).spec?.renewTime, '2024-05-01T10:00:02.000000Z');
+  assert.deepEqual(
+    fake.actions.map((a) => [a.verb, a.resource]),
+    [['update', 'leases']],
+  );
+  assert.equal(
+    (fake.peek(LEASES, 'kube-node-lease', 'n1') as LeaseObject).spec?.renewTime,
+    '2024-05-01T10:00:02.000000Z',
+  );
 });
 
 test('a Lease changed behind the renewer is re-read after the conflict', async () => {
@@ -62,7 +84,9 @@ test('syncStatus posts only when a condition differs or the report is due, and r
   advance(10_000);
   assert.equal(await hb.syncStatus(), false);
   const stored = fake.peek(NODES, '', 'n1') as NodeObject;
-  const conditions = stored.status?.conditions?.map((c) => (c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c));
+  const conditions = stored.status?.conditions?.map((c) =>
+    c.type === 'Ready' ? { ...c, status: 'Unknown', reason: 'NodeStatusUnknown' } : c,
+  );
   await fake.patch(NODES, '', 'n1', 'merge', { status: { conditions } }, { subresource: 'status' });
   assert.equal(await hb.syncStatus(), true);
   const ready = (fake.peek(NODES, '', 'n1') as NodeObject).status?.conditions?.find((c) => c.type === 'Ready');

@@ -6,7 +6,14 @@ import { isAlreadyExists, isNotFound } from '../../client/client-error.js';
 import type { KubeClient } from '../../client/kube-client.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeLeaseRenewer } from './node-lease.js';
-import { buildNode, buildNodeStatus, nodeLabels, statusNeedsUpdate, type NodeHealth, type NodeObject } from './node-status.js';
+import {
+  buildNode,
+  buildNodeStatus,
+  nodeLabels,
+  statusNeedsUpdate,
+  type NodeHealth,
+  type NodeObject,
+} from './node-status.js';
 
 export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 
@@ -105,7 +112,8 @@ export class NodeHeartbeat {
     }
     this.uid = current.metadata.uid;
     const desired = buildNodeStatus(this.opts.config, this.health(), current.status, this.clock());
-    if (!statusNeedsUpdate(current.status, desired, this.clock(), this.opts.statusReportIntervalMs ?? 60_000)) return false;
+    if (!statusNeedsUpdate(current.status, desired, this.clock(), this.opts.statusReportIntervalMs ?? 60_000))
+      return false;
     await this.postStatus(current);
     return true;
   }
@@ -119,15 +127,19 @@ export class NodeHeartbeat {
           return;
         } catch (err) {
           this.opts.log.warn({ node: this.name, err: message(err) }, 'node registration failed; retrying');
-          await new Promise<void>((r) => { this.leaseTimer = this.timers.setTimeout(r, 1000); });
+          await new Promise<void>((r) => {
+            this.leaseTimer = this.timers.setTimeout(r, 1000);
+          });
         }
       }
     };
-    void this.track(registerLoop().then(() => {
-      if (this.stopped) return;
-      this.scheduleLease(this.opts.initialDelayMs ?? 0);
-      this.scheduleStatus();
-    }));
+    void this.track(
+      registerLoop().then(() => {
+        if (this.stopped) return;
+        this.scheduleLease(this.opts.initialDelayMs ?? 0);
+        this.scheduleStatus();
+      }),
+    );
   }
 
   /** Stops both loops and waits for writes in flight. Idempotent. The Node and Lease stay (as when a kubelet dies). */
@@ -141,24 +153,39 @@ export class NodeHeartbeat {
   private scheduleLease(delayMs: number): void {
     if (this.stopped) return;
     this.leaseTimer = this.timers.setTimeout(() => {
-      void this.track(this.renewLease().catch((err: unknown) => {
-        this.opts.log.warn({ node: this.name, err: message(err) }, 'node lease renewal failed');
-      }).finally(() => this.scheduleLease(this.opts.leaseRenewIntervalMs ?? 2000)));
+      void this.track(
+        this.renewLease()
+          .catch((err: unknown) => {
+            this.opts.log.warn({ node: this.name, err: message(err) }, 'node lease renewal failed');
+          })
+          .finally(() => this.scheduleLease(this.opts.leaseRenewIntervalMs ?? 2000)),
+      );
     }, delayMs);
   }
 
   private scheduleStatus(): void {
     if (this.stopped) return;
     this.statusTimer = this.timers.setTimeout(() => {
-      void this.track(this.syncStatus().catch((err: unknown) => {
-        this.opts.log.warn({ node: this.name, err: message(err) }, 'node status update failed');
-      }).finally(() => this.scheduleStatus()));
+      void this.track(
+        this.syncStatus()
+          .catch((err: unknown) => {
+            this.opts.log.warn({ node: this.name, err: message(err) }, 'node status update failed');
+          })
+          .finally(() => this.scheduleStatus()),
+      );
     }, this.opts.statusSyncIntervalMs ?? 10_000);
   }
 
   private async postStatus(current: NodeObject): Promise<NodeObject> {
     const status = buildNodeStatus(this.opts.config, this.health(), current.status, this.clock());
-    return await this.opts.client.patch<NodeObject>(NODES, '', this.name, 'merge', { status }, { subresource: 'status' });
+    return await this.opts.client.patch<NodeObject>(
+      NODES,
+      '',
+      this.name,
+      'merge',
+      { status },
+      { subresource: 'status' },
+    );
   }
 
   private async getNode(): Promise<NodeObject | undefined> {

@@ -12,7 +12,12 @@ export const LEASES = findResourceType('coordination.k8s.io', 'v1', 'leases') as
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 /** The node Lease: holder = node name, owned by the Node (so it goes with it). Pure. */
-export function buildNodeLease(nodeName: string, nodeUid: string | undefined, durationSeconds: number, now: Date): LeaseObject {
+export function buildNodeLease(
+  nodeName: string,
+  nodeUid: string | undefined,
+  durationSeconds: number,
+  now: Date,
+): LeaseObject {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -63,13 +68,22 @@ export class NodeLeaseRenewer {
         this.last = await this.client.get<LeaseObject>(LEASES, NODE_LEASE_NAMESPACE, this.nodeName);
       } catch (err) {
         if (!isNotFound(err)) throw err;
-        this.last = await this.client.create(LEASES, NODE_LEASE_NAMESPACE, buildNodeLease(this.nodeName, this.nodeUid(), this.durationSeconds, now));
+        this.last = await this.client.create(
+          LEASES,
+          NODE_LEASE_NAMESPACE,
+          buildNodeLease(this.nodeName, this.nodeUid(), this.durationSeconds, now),
+        );
         return;
       }
     }
     const next: LeaseObject = {
       ...this.last,
-      spec: { ...this.last.spec, holderIdentity: this.nodeName, leaseDurationSeconds: this.durationSeconds, renewTime: microTime(now) },
+      spec: {
+        ...this.last.spec,
+        holderIdentity: this.nodeName,
+        leaseDurationSeconds: this.durationSeconds,
+        renewTime: microTime(now),
+      },
     };
     this.last = await this.client.update(LEASES, NODE_LEASE_NAMESPACE, next);
   }

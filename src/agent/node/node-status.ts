@@ -22,12 +22,42 @@ function resources(r: NodeResources): Record<string, string> {
 
 /** The four kubelet conditions for a health report, without times. Pure. */
 export function desiredConditions(h: NodeHealth): Omit<NodeCondition, 'lastHeartbeatTime' | 'lastTransitionTime'>[] {
-  const pressure = (type: string, on: boolean | undefined, okReason: string, okMsg: string, badReason: string, badMsg: string) =>
-    on ? { type, status: 'True', reason: badReason, message: badMsg } : { type, status: 'False', reason: okReason, message: okMsg };
+  const pressure = (
+    type: string,
+    on: boolean | undefined,
+    okReason: string,
+    okMsg: string,
+    badReason: string,
+    badMsg: string,
+  ) =>
+    on
+      ? { type, status: 'True', reason: badReason, message: badMsg }
+      : { type, status: 'False', reason: okReason, message: okMsg };
   return [
-    pressure('MemoryPressure', h.memoryPressure, 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available'),
-    pressure('DiskPressure', h.diskPressure, 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure', 'KubeletHasDiskPressure', 'kubelet has disk pressure'),
-    pressure('PIDPressure', h.pidPressure, 'KubeletHasSufficientPID', 'kubelet has sufficient PID available', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available'),
+    pressure(
+      'MemoryPressure',
+      h.memoryPressure,
+      'KubeletHasSufficientMemory',
+      'kubelet has sufficient memory available',
+      'KubeletHasInsufficientMemory',
+      'kubelet has insufficient memory available',
+    ),
+    pressure(
+      'DiskPressure',
+      h.diskPressure,
+      'KubeletHasNoDiskPressure',
+      'kubelet has no disk pressure',
+      'KubeletHasDiskPressure',
+      'kubelet has disk pressure',
+    ),
+    pressure(
+      'PIDPressure',
+      h.pidPressure,
+      'KubeletHasSufficientPID',
+      'kubelet has sufficient PID available',
+      'KubeletHasInsufficientPID',
+      'kubelet has insufficient PID available',
+    ),
     h.notReadyMessage
       ? { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: h.notReadyMessage }
       : { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
@@ -39,21 +69,32 @@ export function desiredConditions(h: NodeHealth): Omit<NodeCondition, 'lastHeart
  * with `now` as heartbeat; a condition keeps its previous lastTransitionTime unless its status
  * changed. `previous` is the node's current status (undefined at registration). Pure.
  */
-export function buildNodeStatus(cfg: NodeConfig, health: NodeHealth, previous: NodeStatus | undefined, now: Date): NodeStatus {
+export function buildNodeStatus(
+  cfg: NodeConfig,
+  health: NodeHealth,
+  previous: NodeStatus | undefined,
+  now: Date,
+): NodeStatus {
   const at = rfc3339(now);
   const conditions = desiredConditions(health).map((c): NodeCondition => {
     const prev = previous?.conditions?.find((p) => p.type === c.type);
-    const lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : at;
+    const lastTransitionTime =
+      prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : at;
     return { ...c, lastHeartbeatTime: at, lastTransitionTime };
   });
   return {
     capacity: resources(cfg.capacity),
     allocatable: resources(cfg.allocatable),
-    addresses: [{ type: 'InternalIP', address: cfg.internalIP }, { type: 'Hostname', address: cfg.hostname }],
+    addresses: [
+      { type: 'InternalIP', address: cfg.internalIP },
+      { type: 'Hostname', address: cfg.hostname },
+    ],
     nodeInfo: {
       ...cfg.nodeInfo,
       kubeProxyVersion: '',
-      machineID: '', systemUUID: '', bootID: '',
+      machineID: '',
+      systemUUID: '',
+      bootID: '',
     },
     daemonEndpoints: { kubeletEndpoint: { Port: cfg.kubeletPort ?? 10250 } },
     conditions,
@@ -89,7 +130,12 @@ export function buildNode(cfg: NodeConfig, health: NodeHealth, now: Date): NodeO
  * reported field (capacity, allocatable, addresses, nodeInfo) changed, or the Ready heartbeat is
  * older than `reportIntervalMs`. Pure.
  */
-export function statusNeedsUpdate(current: NodeStatus | undefined, desired: NodeStatus, now: Date, reportIntervalMs: number): boolean {
+export function statusNeedsUpdate(
+  current: NodeStatus | undefined,
+  desired: NodeStatus,
+  now: Date,
+  reportIntervalMs: number,
+): boolean {
   if (!current) return true;
   for (const d of desired.conditions ?? []) {
     const c = current.conditions?.find((x) => x.type === d.type);

@@ -21,7 +21,9 @@ const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
  * `$$` is a literal `$`; any other `$` stays. Pure.
  */
 export function expandVars(s: string, lookup: (name: string) => string | undefined): string {
-  return s.replace(/\$\$|\$\(([^)]*)\)/g, (m, name: string | undefined) => (name === undefined ? '$' : lookup(name) ?? m));
+  return s.replace(/\$\$|\$\(([^)]*)\)/g, (m, name: string | undefined) =>
+    name === undefined ? '$' : (lookup(name) ?? m),
+  );
 }
 
 /** `my-svc` -> `MY_SVC`, as Kubernetes names service variables. Pure. */
@@ -42,7 +44,10 @@ export function serviceEnv(pod: Pod, namespaceServices: Service[], defaultServic
   const byName = new Map<string, Service>();
   const master = defaultServices.find((s) => s.metadata?.name === 'kubernetes' && s.metadata.namespace === 'default');
   if (master) byName.set('kubernetes', master);
-  if (links) for (const s of namespaceServices) if (s.metadata?.namespace === ns && !(ns === 'default' && s.metadata.name === 'kubernetes')) byName.set(s.metadata?.name ?? '', s);
+  if (links)
+    for (const s of namespaceServices)
+      if (s.metadata?.namespace === ns && !(ns === 'default' && s.metadata.name === 'kubernetes'))
+        byName.set(s.metadata?.name ?? '', s);
   const out: [string, string][] = [];
   for (const name of [...byName.keys()].sort()) {
     const svc = byName.get(name);
@@ -99,7 +104,11 @@ export function buildContainerEnv(i: ContainerEnvInput): string[] {
     return s ? secretBytes(s) : undefined;
   };
   for (const ef of c.envFrom ?? []) {
-    const keys = ef.configMapRef ? lookupConfigMap(ef.configMapRef.name ?? '', !!ef.configMapRef.optional) : ef.secretRef ? lookupSecret(ef.secretRef.name ?? '', !!ef.secretRef.optional) : undefined;
+    const keys = ef.configMapRef
+      ? lookupConfigMap(ef.configMapRef.name ?? '', !!ef.configMapRef.optional)
+      : ef.secretRef
+        ? lookupSecret(ef.secretRef.name ?? '', !!ef.secretRef.optional)
+        : undefined;
     for (const [k, v] of keys ?? []) {
       const name = `${ef.prefix ?? ''}${k}`;
       if (ENV_NAME.test(name)) tmp.set(name, v.toString('utf8'));
@@ -110,8 +119,10 @@ export function buildContainerEnv(i: ContainerEnvInput): string[] {
     const from = e.valueFrom;
     try {
       if (value !== '') value = expandVars(value, (n) => tmp.get(n) ?? svcMap.get(n));
-      else if (from?.fieldRef) value = podFieldValue(pod, from.fieldRef.fieldPath, { podIP: i.podIP, hostIP: i.hostIP });
-      else if (from?.resourceFieldRef) value = resourceFieldValue(pod, from.resourceFieldRef, c, objects?.nodeAllocatable() ?? {});
+      else if (from?.fieldRef)
+        value = podFieldValue(pod, from.fieldRef.fieldPath, { podIP: i.podIP, hostIP: i.hostIP });
+      else if (from?.resourceFieldRef)
+        value = resourceFieldValue(pod, from.resourceFieldRef, c, objects?.nodeAllocatable() ?? {});
       else if (from?.configMapKeyRef) {
         const ref = from.configMapKeyRef;
         const keys = lookupConfigMap(ref.name ?? '', !!ref.optional);

@@ -9,12 +9,30 @@ test('command replaces entrypoint and cmd; args replaces cmd; $(VAR) expands', (
   assert.deepEqual(containerArgs({ name: 'c' }, image, []), ['/entry', 'serve']);
   assert.deepEqual(containerArgs({ name: 'c', args: ['x'] }, image, []), ['/entry', 'x']);
   assert.deepEqual(containerArgs({ name: 'c', command: ['sh'] }, image, []), ['sh']);
-  assert.deepEqual(containerArgs({ name: 'c', command: ['echo', '$(A)', '$$(A)', '$(B)'] }, image, ['A=1']), ['echo', '1', '$(A)', '$(B)']);
+  assert.deepEqual(containerArgs({ name: 'c', command: ['echo', '$(A)', '$$(A)', '$(B)'] }, image, ['A=1']), [
+    'echo',
+    '1',
+    '$(A)',
+    '$(B)',
+  ]);
 });
 
 test('env: image first, spec overrides, fieldRef', () => {
   const pod: Pod = { metadata: { name: 'p', namespace: 'ns' }, spec: { containers: [] } };
-  const env = containerEnv(pod, { name: 'c', env: [{ name: 'A', value: 'spec' }, { name: 'NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }, { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }, image, '10.42.0.5', '192.0.2.2');
+  const env = containerEnv(
+    pod,
+    {
+      name: 'c',
+      env: [
+        { name: 'A', value: 'spec' },
+        { name: 'NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        { name: 'IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+      ],
+    },
+    image,
+    '10.42.0.5',
+    '192.0.2.2',
+  );
   assert.deepEqual(env, ['PATH=/bin', 'A=spec', 'NAME=p', 'IP=10.42.0.5', 'HOSTNAME=p']);
 });
 
@@ -30,6 +48,11 @@ test('resources: quantities to cgroup values', () => {
   assert.equal(parseQuantity('64Mi'), 64 * 2 ** 20);
   assert.equal(parseQuantity('1G'), 1e9);
   assert.deepEqual(containerResources({ name: 'c' }), { cpuShares: 2 });
-  assert.deepEqual(containerResources({ name: 'c', resources: { requests: { cpu: '250m' }, limits: { cpu: '500m', memory: '128Mi' } } }),
-    { cpuShares: 256, cpuPeriodUs: 100_000, cpuQuotaUs: 50_000, memoryLimitBytes: 128 * 2 ** 20 });
+  assert.deepEqual(
+    containerResources({
+      name: 'c',
+      resources: { requests: { cpu: '250m' }, limits: { cpu: '500m', memory: '128Mi' } },
+    }),
+    { cpuShares: 256, cpuPeriodUs: 100_000, cpuQuotaUs: 50_000, memoryLimitBytes: 128 * 2 ** 20 },
+  );
 });

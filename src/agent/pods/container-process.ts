@@ -10,7 +10,10 @@ import { buildContainerEnv } from './container-env.js';
  */
 export function containerArgs(c: Container, image: ImageConfig, env: string[]): string[] {
   const vars = new Map(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-  const expand = (s: string): string => s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (name === undefined ? '$' : vars.get(name) ?? m));
+  const expand = (s: string): string =>
+    s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) =>
+      name === undefined ? '$' : (vars.get(name) ?? m),
+    );
   const entry = c.command?.length ? c.command.map(expand) : image.entrypoint;
   const cmd = c.args?.length ? c.args.map(expand) : c.command?.length ? [] : image.cmd;
   return [...entry, ...cmd];
@@ -38,9 +41,23 @@ export function parseQuantity(q: string | number): number {
   const m = /^([+-]?[0-9.]+(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$/.exec(q.trim());
   if (!m) throw new Error(`invalid quantity ${q}`);
   const mult: Record<string, number> = {
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
   };
-  return Number(m[1]) * (m[2] ? mult[m[2]] ?? 1 : 1);
+  return Number(m[1]) * (m[2] ? (mult[m[2]] ?? 1) : 1);
 }
 
 /** cgroup settings from requests and limits, as the kubelet computes them (shares from the CPU request, quota from the limit). Pure. */

@@ -6,7 +6,16 @@ test('hostPorts of init and app containers become portmap mappings; ports withou
   const pod = {
     spec: {
       initContainers: [{ name: 'i', ports: [{ containerPort: 53, hostPort: 5353, protocol: 'UDP' as const }] }],
-      containers: [{ name: 'web', ports: [{ containerPort: 8080, hostPort: 18080 }, { containerPort: 9090 }, { containerPort: 443, hostPort: 8443, hostIP: '127.0.0.1', protocol: 'TCP' as const }] }],
+      containers: [
+        {
+          name: 'web',
+          ports: [
+            { containerPort: 8080, hostPort: 18080 },
+            { containerPort: 9090 },
+            { containerPort: 443, hostPort: 8443, hostIP: '127.0.0.1', protocol: 'TCP' as const },
+          ],
+        },
+      ],
     },
   };
   assert.deepEqual(hostPortMappings(pod), [

@@ -118,15 +118,25 @@ export class PodImagePuller {
     if (b && now < b.until) {
       if (!b.reported) this.event(pod, c, 'Normal', 'BackOff', `Back-off pulling image "${ref}"`);
       b.reported = true;
-      return { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${ref}": ErrImagePull: ${b.message}` }, retryMs: b.until - now };
+      return {
+        waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${ref}": ErrImagePull: ${b.message}` },
+        retryMs: b.until - now,
+      };
     }
     this.event(pod, c, 'Normal', 'Pulling', `Pulling image "${ref}"`);
     const t0 = this.now();
     try {
-      if (!this.o.puller) throw new Error('this node pulls no images from registries (import them with flotilla images import)');
+      if (!this.o.puller)
+        throw new Error('this node pulls no images from registries (import them with flotilla images import)');
       const image = await this.o.puller.pull(ref, { secrets: await this.pullSecrets(pod, c) });
       this.backoffs.delete(key);
-      this.event(pod, c, 'Normal', 'Pulled', `Successfully pulled image "${ref}" in ${((this.now() - t0) / 1000).toFixed(3)}s. Image size: ${image.size} bytes.`);
+      this.event(
+        pod,
+        c,
+        'Normal',
+        'Pulled',
+        `Successfully pulled image "${ref}" in ${((this.now() - t0) / 1000).toFixed(3)}s. Image size: ${image.size} bytes.`,
+      );
       return { image };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
@@ -134,7 +144,10 @@ export class PodImagePuller {
       const wait = imagePullBackoffMs(failures);
       this.prune(now);
       this.backoffs.set(key, { failures, until: this.now() + wait, message, reported: false });
-      this.o.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, image: ref, failures, err: message }, 'image pull failed');
+      this.o.log.info(
+        { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, image: ref, failures, err: message },
+        'image pull failed',
+      );
       this.event(pod, c, 'Warning', 'Failed', `Failed to pull image "${ref}": ${message}`);
       this.event(pod, c, 'Warning', 'Failed', 'Error: ErrImagePull');
       return { waiting: { reason: 'ErrImagePull', message }, retryMs: wait };
@@ -151,7 +164,10 @@ export class PodImagePuller {
         const secret = await this.o.client.get<KubeObject & Secret>(SECRETS, pod.metadata.namespace ?? 'default', name);
         const data = secret.data ?? {};
         const text = secret.type === 'kubernetes.io/dockercfg' ? data['.dockercfg'] : data['.dockerconfigjson'];
-        if (!text) throw new Error(`secret ${name} has no ${secret.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : '.dockerconfigjson'} key`);
+        if (!text)
+          throw new Error(
+            `secret ${name} has no ${secret.type === 'kubernetes.io/dockercfg' ? '.dockercfg' : '.dockerconfigjson'} key`,
+          );
         out.push(...parseDockerConfig(Buffer.from(text, 'base64').toString('utf8')));
       } catch (err) {
         if (!isNotFound(err)) this.o.log.warn({ secret: name, err: String(err) }, 'image pull secret not usable');
@@ -159,7 +175,13 @@ export class PodImagePuller {
       }
     }
     if (missing.length) {
-      this.event(pod, c, 'Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+      this.event(
+        pod,
+        c,
+        'Warning',
+        'FailedToRetrieveImagePullSecret',
+        `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`,
+      );
     }
     return out;
   }

@@ -21,7 +21,12 @@ export function isSidecar(c: Container): boolean {
  * The next step of the init containers, in spec order, each to successful completion first (a
  * sidecar only to running: the next one starts once it runs). Pure.
  */
-export function initProgress(init: Container[], app: Container[], records: Map<string, ContainerRecord>, restartPolicy: string): InitProgress {
+export function initProgress(
+  init: Container[],
+  app: Container[],
+  records: Map<string, ContainerRecord>,
+  restartPolicy: string,
+): InitProgress {
   if (app.some((c) => records.get(c.name)?.current)) return { state: 'done' };
   for (let index = 0; index < init.length; index++) {
     const container = init[index] as Container;
@@ -47,8 +52,10 @@ export function initRestartPolicy(podRestartPolicy: string): 'OnFailure' | 'Neve
 
 /** The names of the init containers not yet completed successfully (for the Initialized condition's message). Pure. */
 export function pendingInitContainers(init: Container[], records: Map<string, ContainerRecord>): string[] {
-  return init.filter((c) => {
-    const cur = records.get(c.name)?.current;
-    return isSidecar(c) ? cur?.status !== 'running' : !(cur?.status === 'exited' && cur.exitCode === 0);
-  }).map((c) => c.name);
+  return init
+    .filter((c) => {
+      const cur = records.get(c.name)?.current;
+      return isSidecar(c) ? cur?.status !== 'running' : !(cur?.status === 'exited' && cur.exitCode === 0);
+    })
+    .map((c) => c.name);
 }

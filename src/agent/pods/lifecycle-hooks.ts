@@ -20,16 +20,34 @@ function hookPort(c: Container, v: number | string | undefined): number {
   return typeof v === 'number' ? v : Number(c.ports?.find((p) => p.name === v)?.containerPort ?? v);
 }
 
-function httpHook(h: NonNullable<LifecycleHandler['httpGet']>, c: Container, podIP: string, timeoutMs: number): Promise<void> {
+function httpHook(
+  h: NonNullable<LifecycleHandler['httpGet']>,
+  c: Container,
+  podIP: string,
+  timeoutMs: number,
+): Promise<void> {
   const https = h.scheme === 'HTTPS';
   const headers: Record<string, string> = { 'User-Agent': 'kube-lifecycle/1.31' };
   for (const x of h.httpHeaders ?? []) headers[x.name] = x.value;
-  const opts = { host: h.host || podIP, port: hookPort(c, h.port), path: h.path || '/', headers, timeout: timeoutMs, agent: false as const };
+  const opts = {
+    host: h.host || podIP,
+    port: hookPort(c, h.port),
+    path: h.path || '/',
+    headers,
+    timeout: timeoutMs,
+    agent: false as const,
+  };
   return new Promise((resolve, reject) => {
     // As kubelet: the response's status is not checked, only that one arrives.
-    const done = (res: import('node:http').IncomingMessage): void => { res.resume(); resolve(); };
+    const done = (res: import('node:http').IncomingMessage): void => {
+      res.resume();
+      resolve();
+    };
     const req = https ? httpsRequest({ ...opts, rejectUnauthorized: false }, done) : httpRequest(opts, done);
-    req.on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`))).on('error', reject).end();
+    req
+      .on('timeout', () => req.destroy(new Error(`timeout after ${timeoutMs} ms`)))
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -37,18 +55,33 @@ function httpHook(h: NonNullable<LifecycleHandler['httpGet']>, c: Container, pod
  * Runs one lifecycle handler (exec in the container, httpGet against the pod IP, or sleep) within
  * timeoutMs. Resolves undefined on success, else kubelet's failure message. Never throws.
  */
-export async function runHook(kind: 'PostStart' | 'PreStop', h: LifecycleHandler, pod: Pod, c: Container, target: HookTarget, timeoutMs: number): Promise<string | undefined> {
+export async function runHook(
+  kind: 'PostStart' | 'PreStop',
+  h: LifecycleHandler,
+  pod: Pod,
+  c: Container,
+  target: HookTarget,
+  timeoutMs: number,
+): Promise<string | undefined> {
   const where = `for Container "${c.name}" in Pod "${podDescription(pod)}"`;
   if (h.exec) {
     const cmd = h.exec.command ?? [];
     const code = await target.exec(cmd, timeoutMs).catch(() => -1);
     if (code === 0) return undefined;
-    const why = code === 124 ? `command '${cmd.join(' ')}' timed out after ${timeoutMs} ms` : `command '${cmd.join(' ')}' exited with ${code}`;
+    const why =
+      code === 124
+        ? `command '${cmd.join(' ')}' timed out after ${timeoutMs} ms`
+        : `command '${cmd.join(' ')}' exited with ${code}`;
     return `Exec lifecycle hook ([${cmd.join(' ')}]) ${where} failed - error: ${why}, message: ""`;
   }
   if (h.httpGet) {
-    const err = await httpHook(h.httpGet, c, target.podIP, timeoutMs).then(() => undefined, (e: unknown) => (e instanceof Error ? e.message : String(e)));
-    return err === undefined ? undefined : `HTTP lifecycle hook (${h.httpGet.path ?? '/'}) ${where} failed - error: ${err}, message: ""`;
+    const err = await httpHook(h.httpGet, c, target.podIP, timeoutMs).then(
+      () => undefined,
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+    return err === undefined
+      ? undefined
+      : `HTTP lifecycle hook (${h.httpGet.path ?? '/'}) ${where} failed - error: ${err}, message: ""`;
   }
   if (h.sleep) {
     await new Promise((r) => setTimeout(r, Math.min(Math.max(0, h.sleep?.seconds ?? 0) * 1000, timeoutMs)));

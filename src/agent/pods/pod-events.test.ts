@@ -7,14 +7,23 @@ import { containerFieldPath, PodEvents, podDescription } from './pod-events.js';
 import type { PodObject } from './pod-workers.js';
 
 const pod: PodObject = {
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'n', uid: 'u1', resourceVersion: '3' },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'web', namespace: 'n', uid: 'u1', resourceVersion: '3' },
   spec: { initContainers: [{ name: 'setup', image: 'busybox' }], containers: [{ name: 'main', image: 'busybox' }] },
 };
-const flush = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); };
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
 
 test('pod events are kubelet events: source host, fieldPath, reporting instance', async () => {
   const fake = new FakeClient();
-  const ev = new PodEvents({ client: fake, nodeName: 'node-1', log: pino({ level: 'silent' }), now: () => new Date('2024-05-01T10:00:00Z') });
+  const ev = new PodEvents({
+    client: fake,
+    nodeName: 'node-1',
+    log: pino({ level: 'silent' }),
+    now: () => new Date('2024-05-01T10:00:00Z'),
+  });
   ev.emit(pod, 'Normal', 'Created', 'Created container main', 'main');
   await flush();
   assert.equal(fake.actions.length, 1);
@@ -23,7 +32,15 @@ test('pod events are kubelet events: source host, fieldPath, reporting instance'
   assert.deepEqual(e.source, { component: 'kubelet', host: 'node-1' });
   assert.equal(e.reportingComponent, 'kubelet');
   assert.equal(e.reportingInstance, 'node-1');
-  assert.deepEqual(e.involvedObject, { apiVersion: 'v1', kind: 'Pod', name: 'web', namespace: 'n', uid: 'u1', resourceVersion: '3', fieldPath: 'spec.containers{main}' });
+  assert.deepEqual(e.involvedObject, {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    name: 'web',
+    namespace: 'n',
+    uid: 'u1',
+    resourceVersion: '3',
+    fieldPath: 'spec.containers{main}',
+  });
   assert.equal(containerFieldPath(pod, 'setup'), 'spec.initContainers{setup}');
   assert.equal(podDescription(pod), 'web_n(u1)');
 });
@@ -31,16 +48,27 @@ test('pod events are kubelet events: source host, fieldPath, reporting instance'
 test('a repeated event increments count on the first instead of creating another', async () => {
   const fake = new FakeClient();
   let t = Date.parse('2024-05-01T10:00:00Z');
-  const ev = new PodEvents({ client: fake, nodeName: 'node-1', log: pino({ level: 'silent' }), now: () => new Date(t) });
+  const ev = new PodEvents({
+    client: fake,
+    nodeName: 'node-1',
+    log: pino({ level: 'silent' }),
+    now: () => new Date(t),
+  });
   ev.emit(pod, 'Warning', 'BackOff', 'Back-off restarting failed container main in pod web_n(u1)', 'main');
   await flush();
   t += 10_000;
   ev.emit(pod, 'Warning', 'BackOff', 'Back-off restarting failed container main in pod web_n(u1)', 'main');
   await flush();
-  assert.deepEqual(fake.actions.map((a) => a.verb), ['create', 'patch']);
+  assert.deepEqual(
+    fake.actions.map((a) => a.verb),
+    ['create', 'patch'],
+  );
   assert.deepEqual(fake.actions[1]?.body, { count: 2, lastTimestamp: '2024-05-01T10:00:10Z' });
   ev.forget('u1');
   ev.emit(pod, 'Warning', 'BackOff', 'Back-off restarting failed container main in pod web_n(u1)', 'main');
   await flush();
-  assert.deepEqual(fake.actions.map((a) => a.verb), ['create', 'patch', 'create']);
+  assert.deepEqual(
+    fake.actions.map((a) => a.verb),
+    ['create', 'patch', 'create'],
+  );
 });

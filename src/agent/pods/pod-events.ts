@@ -60,15 +60,33 @@ export class PodEvents {
       prev.count++;
       prev.at = now.getTime();
       const body = { count: prev.count, lastTimestamp: now.toISOString().replace(/\.\d+Z$/, 'Z') };
-      void prev.created.then(async (ok) => { if (ok) await this.o.client.patch(EVENTS, prev.namespace, prev.name, 'merge', body).catch((err: unknown) => this.failed(reason, err)); });
+      void prev.created.then(async (ok) => {
+        if (ok)
+          await this.o.client
+            .patch(EVENTS, prev.namespace, prev.name, 'merge', body)
+            .catch((err: unknown) => this.failed(reason, err));
+      });
       return;
     }
-    const ev = buildEvent({ ...pod, apiVersion: 'v1', kind: 'Pod' } as KubeObject, type, reason, message, 'kubelet', now);
+    const ev = buildEvent(
+      { ...pod, apiVersion: 'v1', kind: 'Pod' } as KubeObject,
+      type,
+      reason,
+      message,
+      'kubelet',
+      now,
+    );
     if (fieldPath) ev.involvedObject.fieldPath = fieldPath;
     ev.source = { component: 'kubelet', host: this.o.nodeName };
     ev.reportingInstance = this.o.nodeName;
     const namespace = ev.metadata?.namespace ?? 'default';
-    const created = this.o.client.create(EVENTS, namespace, ev as unknown as KubeObject).then(() => true, (err: unknown) => { this.failed(reason, err); return false; });
+    const created = this.o.client.create(EVENTS, namespace, ev as unknown as KubeObject).then(
+      () => true,
+      (err: unknown) => {
+        this.failed(reason, err);
+        return false;
+      },
+    );
     this.seen.set(key, { name: ev.metadata?.name ?? '', namespace, count: 1, at: now.getTime(), created });
   }
 

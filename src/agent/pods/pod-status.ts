@@ -1,4 +1,10 @@
-import type { ContainerState as K8sContainerState, ContainerStatus, Pod, PodCondition, PodStatus } from 'kubernetes-types/core/v1.js';
+import type {
+  ContainerState as K8sContainerState,
+  ContainerStatus,
+  Pod,
+  PodCondition,
+  PodStatus,
+} from 'kubernetes-types/core/v1.js';
 import type { ContainerState } from '../runtime/container-runtime.js';
 
 /** What the pod worker knows about one container of a pod. */
@@ -44,7 +50,15 @@ function stateOf(c: ContainerState | undefined): K8sContainerState {
   if (!c) return {};
   const containerID = `runc://${c.id}`;
   if (c.status === 'exited') {
-    return { terminated: { exitCode: c.exitCode ?? 255, reason: c.reason ?? 'Error', startedAt: c.startedAt, finishedAt: c.finishedAt, containerID } };
+    return {
+      terminated: {
+        exitCode: c.exitCode ?? 255,
+        reason: c.reason ?? 'Error',
+        startedAt: c.startedAt,
+        finishedAt: c.finishedAt,
+        containerID,
+      },
+    };
   }
   if (c.status === 'running') return { running: { startedAt: c.startedAt } };
   return { waiting: { reason: 'ContainerCreating' } };
@@ -59,12 +73,22 @@ function stateOf(c: ContainerState | undefined): K8sContainerState {
 export function buildPodStatus(i: PodStatusInput): PodStatus {
   const toStatus = (c: ContainerRecord, init: boolean): ContainerStatus => {
     const running = c.current?.status === 'running';
-    const state: K8sContainerState = c.waiting ? { waiting: { reason: c.waiting.reason, ...(c.waiting.message ? { message: c.waiting.message } : {}) } } : stateOf(c.current);
+    const state: K8sContainerState = c.waiting
+      ? { waiting: { reason: c.waiting.reason, ...(c.waiting.message ? { message: c.waiting.message } : {}) } }
+      : stateOf(c.current);
     // An init container is ready once it has completed successfully (as kubelet reports it).
-    const ready = init && !c.sidecar ? c.current?.status === 'exited' && c.current.exitCode === 0 : running && (c.ready ?? true);
+    const ready =
+      init && !c.sidecar ? c.current?.status === 'exited' && c.current.exitCode === 0 : running && (c.ready ?? true);
     return {
-      name: c.name, image: c.image, imageID: c.imageID ?? '', containerID: c.current ? `runc://${c.current.id}` : undefined,
-      ready, started: running && (c.started ?? true), restartCount: c.restartCount, state, lastState: stateOf(c.previous),
+      name: c.name,
+      image: c.image,
+      imageID: c.imageID ?? '',
+      containerID: c.current ? `runc://${c.current.id}` : undefined,
+      ready,
+      started: running && (c.started ?? true),
+      restartCount: c.restartCount,
+      state,
+      lastState: stateOf(c.previous),
     };
   };
   const statuses = i.containers.map((c) => toStatus(c, false));
@@ -74,17 +98,35 @@ export function buildPodStatus(i: PodStatusInput): PodStatus {
   const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
     const status = ok ? 'True' : 'False';
     const old = prev.get(type);
-    return { type, status, lastTransitionTime: old?.status === status ? old.lastTransitionTime : i.now, ...(reason && !ok ? { reason } : {}), ...(message && !ok ? { message } : {}) };
+    return {
+      type,
+      status,
+      lastTransitionTime: old?.status === status ? old.lastTransitionTime : i.now,
+      ...(reason && !ok ? { reason } : {}),
+      ...(message && !ok ? { message } : {}),
+    };
   };
   const done = i.phase === 'Succeeded' || i.phase === 'Failed';
   const conditions = [
     cond('PodReadyToStartContainers', i.podIP !== undefined),
-    cond('Initialized', initPending.length === 0, 'ContainersNotInitialized', `containers with incomplete status: [${initPending.join(' ')}]`),
+    cond(
+      'Initialized',
+      initPending.length === 0,
+      'ContainersNotInitialized',
+      `containers with incomplete status: [${initPending.join(' ')}]`,
+    ),
     cond('Ready', allReady, done ? 'PodCompleted' : 'ContainersNotReady'),
     cond('ContainersReady', allReady, done ? 'PodCompleted' : 'ContainersNotReady'),
     prev.get('PodScheduled') ?? cond('PodScheduled', true),
   ];
-  const status: PodStatus = { phase: i.phase, conditions, hostIP: i.hostIP, hostIPs: [{ ip: i.hostIP }], containerStatuses: statuses, qosClass: i.pod.status?.qosClass };
+  const status: PodStatus = {
+    phase: i.phase,
+    conditions,
+    hostIP: i.hostIP,
+    hostIPs: [{ ip: i.hostIP }],
+    containerStatuses: statuses,
+    qosClass: i.pod.status?.qosClass,
+  };
   if (i.initContainers?.length) status.initContainerStatuses = i.initContainers.map((c) => toStatus(c, true));
   if (i.podIP) {
     status.podIP = i.podIP;
@@ -99,10 +141,14 @@ export function buildPodStatus(i: PodStatusInput): PodStatus {
  * or will be restarted; Succeeded when all terminated with 0 and none restarts; Failed when all
  * terminated, none restarts and one failed; Pending before all have started. Pure.
  */
-export function podPhase(restartPolicy: string, containers: ContainerRecord[]): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
+export function podPhase(
+  restartPolicy: string,
+  containers: ContainerRecord[],
+): 'Pending' | 'Running' | 'Succeeded' | 'Failed' {
   const states = containers.map((c) => c.current);
   if (states.some((s) => s === undefined) && !states.some((s) => s?.status === 'running')) return 'Pending';
-  const restarts = (s: ContainerState): boolean => restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && s.exitCode !== 0);
+  const restarts = (s: ContainerState): boolean =>
+    restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && s.exitCode !== 0);
   if (states.every((s) => s?.status === 'exited' && !restarts(s))) {
     return states.every((s) => s?.exitCode === 0) ? 'Succeeded' : 'Failed';
   }

@@ -64,7 +64,9 @@ interface PodRecord {
 
 /** Whether a container's environment names the pod IP (its start then waits for the network). Pure. */
 export function needsPodIP(c: Container): boolean {
-  return (c.env ?? []).some((e) => e.valueFrom?.fieldRef?.fieldPath === 'status.podIP' || e.valueFrom?.fieldRef?.fieldPath === 'status.podIPs');
+  return (c.env ?? []).some(
+    (e) => e.valueFrom?.fieldRef?.fieldPath === 'status.podIP' || e.valueFrom?.fieldRef?.fieldPath === 'status.podIPs',
+  );
 }
 
 /** Crash-loop backoff before restart n (n = restarts so far): the first restart at once, then 10 s doubling to 5 min. Pure. */
@@ -99,7 +101,13 @@ export class PodWorkers {
     this.volumes = new PodVolumes({ objects: o.objects ?? NO_API_OBJECTS, log: o.log });
     this.clock = o.clock ?? (() => new Date());
     this.events = new PodEvents({ client: o.client, nodeName: o.nodeName ?? '', log: o.log });
-    this.pulls = new PodImagePuller({ images: o.images, puller: o.imagePuller, client: o.client, events: this.events, log: o.log });
+    this.pulls = new PodImagePuller({
+      images: o.images,
+      puller: o.imagePuller,
+      client: o.client,
+      events: this.events,
+      log: o.log,
+    });
   }
 
   /** The key of the pod a container belongs to (for exit events). */
@@ -118,16 +126,37 @@ export class PodWorkers {
     if (!rec) {
       // First sight of the pod (new, or after an agent restart): containers and sandbox a previous
       // agent left are adopted. A pod already finished is not run again.
-      rec = { uid, key, startTime: pod.status?.startTime ?? rfc3339(this.clock()), containers: new Map(), terminal: pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed' };
-      rec.podDir = this.o.runtime.podDir({ uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: '' });
+      rec = {
+        uid,
+        key,
+        startTime: pod.status?.startTime ?? rfc3339(this.clock()),
+        containers: new Map(),
+        terminal: pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed',
+      };
+      rec.podDir = this.o.runtime.podDir({
+        uid,
+        namespace: pod.metadata.namespace ?? '',
+        name: pod.metadata.name ?? '',
+        hostname: '',
+      });
       this.pods.set(key, rec);
       this.keysByUid.set(uid, key);
       await this.adopt(pod, rec);
     }
     if (pod.metadata.deletionTimestamp) {
-      await this.teardown(rec, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000, pod);
-      await this.o.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { gracePeriodSeconds: 0, preconditions: { uid } })
-        .catch((err: unknown) => { if (!isNotFound(err) && !isConflict(err)) throw err; });
+      await this.teardown(
+        rec,
+        (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
+        pod,
+      );
+      await this.o.client
+        .delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+          gracePeriodSeconds: 0,
+          preconditions: { uid },
+        })
+        .catch((err: unknown) => {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        });
       return {};
     }
     if (rec.terminal) return {};
@@ -143,14 +172,20 @@ export class PodWorkers {
   private async adopt(pod: PodObject, rec: PodRecord): Promise<void> {
     const states = this.o.runtime.listContainers(rec.uid);
     if (!states.length) return;
-    const reported = new Map([...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]));
+    const reported = new Map(
+      [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])].map((s) => [s.name, s]),
+    );
     const keep = new Set<string>();
     for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
       const [current, previous] = states.filter((s) => s.name === c.name).sort((a, b) => b.attempt - a.attempt);
       if (!current) continue;
       const r = reported.get(c.name);
       rec.containers.set(c.name, {
-        name: c.name, image: c.image ?? '', imageID: r?.imageID || undefined, current, previous,
+        name: c.name,
+        image: c.image ?? '',
+        imageID: r?.imageID || undefined,
+        current,
+        previous,
         restartCount: Math.max(current.attempt, r?.restartCount ?? 0),
       });
       keep.add(current.id);
@@ -186,7 +221,16 @@ export class PodWorkers {
   private async writeResolvConf(pod: PodObject, dir: string, cluster: ClusterDnsConfig): Promise<void> {
     const host = await readFile('/etc/resolv.conf', 'utf8').catch(() => '');
     const spec = pod.spec;
-    const text = podResolvConf({ namespace: pod.metadata.namespace ?? 'default', dnsPolicy: spec?.dnsPolicy, hostNetwork: spec?.hostNetwork, dnsConfig: spec?.dnsConfig }, host, cluster);
+    const text = podResolvConf(
+      {
+        namespace: pod.metadata.namespace ?? 'default',
+        dnsPolicy: spec?.dnsPolicy,
+        hostNetwork: spec?.hostNetwork,
+        dnsConfig: spec?.dnsConfig,
+      },
+      host,
+      cluster,
+    );
     await writeFile(join(dir, 'resolv.conf'), text);
   }
 
@@ -195,47 +239,77 @@ export class PodWorkers {
     const inits = spec.initContainers ?? [];
     // Until they run, init containers and (while there are init containers) app containers wait as PodInitializing.
     for (const c of [...inits, ...spec.containers]) {
-      if (!rec.containers.has(c.name)) rec.containers.set(c.name, { name: c.name, image: c.image ?? '', restartCount: 0, waiting: { reason: inits.length ? 'PodInitializing' : 'ContainerCreating' }, sidecar: isSidecar(c) || undefined });
+      if (!rec.containers.has(c.name))
+        rec.containers.set(c.name, {
+          name: c.name,
+          image: c.image ?? '',
+          restartCount: 0,
+          waiting: { reason: inits.length ? 'PodInitializing' : 'ContainerCreating' },
+          sidecar: isSidecar(c) || undefined,
+        });
     }
     if (!(await this.syncVolumes(pod, rec))) return { requeueAfterMs: 2000 };
     if (!rec.sandbox) {
-      const sandboxSpec = { uid: rec.uid, namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', hostname: spec.hostname ?? pod.metadata.name ?? '', portMappings: hostPortMappings(pod) };
+      const sandboxSpec = {
+        uid: rec.uid,
+        namespace: pod.metadata.namespace ?? '',
+        name: pod.metadata.name ?? '',
+        hostname: spec.hostname ?? pod.metadata.name ?? '',
+        portMappings: hostPortMappings(pod),
+      };
       // First containers' bundles are prepared while the namespaces are made (their config names fixed paths).
-      const first = inits.length && initProgress(inits, spec.containers, rec.containers, 'Always').state !== 'done' ? inits.slice(0, 1) : spec.containers;
+      const first =
+        inits.length && initProgress(inits, spec.containers, rec.containers, 'Always').state !== 'done'
+          ? inits.slice(0, 1)
+          : spec.containers;
       const fresh = first.filter((c) => !rec.containers.get(c.name)?.current && !needsPodIP(c));
-      void Promise.all(fresh.map(async (c) => {
-        const image = await this.pulls.localImage(c); // only when no pull will replace it
-        if (image) await this.o.runtime.prepareContainer(sandboxSpec, await this.containerSpec(pod, '', c, image, 0));
-      })).catch(() => {}); // startContainer reports failures
+      void Promise.all(
+        fresh.map(async (c) => {
+          const image = await this.pulls.localImage(c); // only when no pull will replace it
+          if (image) await this.o.runtime.prepareContainer(sandboxSpec, await this.containerSpec(pod, '', c, image, 0));
+        }),
+      ).catch(() => {}); // startContainer reports failures
       try {
         rec.sandbox = await this.o.runtime.runSandbox(sandboxSpec);
         rec.podDir = rec.sandbox.dir;
-        if (this.o.clusterDns && rec.sandbox.dir) await this.writeResolvConf(pod, rec.sandbox.dir, this.o.clusterDns).catch((err: unknown) => this.o.log.warn({ err: String(err), pod: rec.key }, 'writing the pod resolv.conf failed; it keeps the host one'));
+        if (this.o.clusterDns && rec.sandbox.dir)
+          await this.writeResolvConf(pod, rec.sandbox.dir, this.o.clusterDns).catch((err: unknown) =>
+            this.o.log.warn(
+              { err: String(err), pod: rec.key },
+              'writing the pod resolv.conf failed; it keeps the host one',
+            ),
+          );
       } catch (err) {
-        for (const cr of rec.containers.values()) cr.waiting = { reason: 'ContainerCreating', message: `failed to create pod sandbox: ${String(err)}` };
+        for (const cr of rec.containers.values())
+          cr.waiting = { reason: 'ContainerCreating', message: `failed to create pod sandbox: ${String(err)}` };
         await this.report(pod, rec, 'Pending');
         throw err;
       }
     }
     const restartPolicy = spec.restartPolicy ?? 'Always';
     let requeue: number | undefined;
-    const later = (ms: number): void => { requeue = Math.min(requeue ?? ms, ms); };
+    const later = (ms: number): void => {
+      requeue = Math.min(requeue ?? ms, ms);
+    };
     // Init containers one at a time in order, each to success (exit events bring the next), then the app containers.
     const sidecars = inits.filter(isSidecar);
     const init = initProgress(inits, spec.containers, rec.containers, restartPolicy);
     if (init.state === 'run') {
       const cr = rec.containers.get(init.container.name);
       const policy = isSidecar(init.container) ? 'Always' : initRestartPolicy(restartPolicy);
-      const wait = cr && rec.sandbox ? await this.ensureContainer(pod, rec.sandbox, init.container, cr, policy) : undefined;
+      const wait =
+        cr && rec.sandbox ? await this.ensureContainer(pod, rec.sandbox, init.container, cr, policy) : undefined;
       if (wait !== undefined) later(wait);
     } else if (init.state === 'done') {
       // Sidecars (init containers with restartPolicy Always) keep running beside the app containers.
-      await Promise.all([...sidecars, ...spec.containers].map(async (c) => {
-        const cr = rec.containers.get(c.name);
-        if (!cr || !rec.sandbox) return;
-        const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, isSidecar(c) ? 'Always' : restartPolicy);
-        if (wait !== undefined) later(wait);
-      }));
+      await Promise.all(
+        [...sidecars, ...spec.containers].map(async (c) => {
+          const cr = rec.containers.get(c.name);
+          if (!cr || !rec.sandbox) return;
+          const wait = await this.ensureContainer(pod, rec.sandbox, c, cr, isSidecar(c) ? 'Always' : restartPolicy);
+          if (wait !== undefined) later(wait);
+        }),
+      );
     }
     const sandbox = rec.sandbox;
     try {
@@ -258,17 +332,31 @@ export class PodWorkers {
       if (cr) this.syncProbes(pod, rec, c, cr);
     }
     const initFailed = initProgress(inits, spec.containers, rec.containers, restartPolicy).state === 'failed';
-    const phase = initFailed ? 'Failed' : podPhase(restartPolicy, spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord));
+    const phase = initFailed
+      ? 'Failed'
+      : podPhase(
+          restartPolicy,
+          spec.containers.map((c) => rec.containers.get(c.name) as ContainerRecord),
+        );
     if (phase === 'Succeeded' || phase === 'Failed') {
       // The app containers are done: sidecars are stopped (preStop, SIGTERM, SIGKILL after the grace).
-      await Promise.all(sidecars.map(async (c) => {
-        const cr = rec.containers.get(c.name);
-        if (cr?.current?.status !== 'running') return;
-        const id = cr.current.id;
-        this.events.emit(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
-        await stopGracefully({ runtime: this.o.runtime, pod, id, container: c, target: this.hookTarget(rec, id), graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000 });
-        this.refresh(cr);
-      }));
+      await Promise.all(
+        sidecars.map(async (c) => {
+          const cr = rec.containers.get(c.name);
+          if (cr?.current?.status !== 'running') return;
+          const id = cr.current.id;
+          this.events.emit(pod, 'Normal', 'Killing', `Stopping container ${c.name}`, c.name);
+          await stopGracefully({
+            runtime: this.o.runtime,
+            pod,
+            id,
+            container: c,
+            target: this.hookTarget(rec, id),
+            graceMs: (spec.terminationGracePeriodSeconds ?? 30) * 1000,
+          });
+          this.refresh(cr);
+        }),
+      );
       rec.terminal = true;
       await this.o.runtime.removeSandbox(rec.uid);
       if (rec.podDir) await this.volumes.tearDown(rec.uid, rec.podDir);
@@ -302,7 +390,13 @@ export class PodWorkers {
   }
 
   /** Starts or restarts one container as its state and the restart policy require; returns a requeue delay when waiting. */
-  private async ensureContainer(pod: PodObject, sandbox: Sandbox, c: Container, cr: ContainerRecord, restartPolicy: string): Promise<number | undefined> {
+  private async ensureContainer(
+    pod: PodObject,
+    sandbox: Sandbox,
+    c: Container,
+    cr: ContainerRecord,
+    restartPolicy: string,
+  ): Promise<number | undefined> {
     this.refresh(cr);
     const cur = cr.current;
     if (cur && cur.status !== 'exited') return undefined;
@@ -312,8 +406,17 @@ export class PodWorkers {
       const backoff = restartBackoffMs(cr.restartCount);
       const wait = Date.parse(cur.finishedAt ?? '') + backoff - this.clock().getTime();
       if (wait > 0) {
-        cr.waiting = { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})` };
-        this.events.emit(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podDescription(pod)}`, c.name);
+        cr.waiting = {
+          reason: 'CrashLoopBackOff',
+          message: `back-off ${Math.round(backoff / 1000)}s restarting failed container=${c.name} pod=${pod.metadata.name}_${pod.metadata.namespace}(${pod.metadata.uid})`,
+        };
+        this.events.emit(
+          pod,
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${c.name} in pod ${podDescription(pod)}`,
+          c.name,
+        );
         return wait;
       }
     }
@@ -327,7 +430,10 @@ export class PodWorkers {
     const attempt = cur ? cur.attempt + 1 : 0;
     try {
       const podIP = needsPodIP(c) ? await sandbox.attached : sandbox.ip;
-      const state = await this.o.runtime.startContainer(sandbox, await this.containerSpec(pod, podIP, c, image, attempt));
+      const state = await this.o.runtime.startContainer(
+        sandbox,
+        await this.containerSpec(pod, podIP, c, image, attempt),
+      );
       this.events.emit(pod, 'Normal', 'Created', `Created container ${c.name}`, c.name);
       this.events.emit(pod, 'Normal', 'Started', `Started container ${c.name}`, c.name);
       if (cur) {
@@ -341,10 +447,16 @@ export class PodWorkers {
       if (c.lifecycle?.postStart && state.status === 'running') await this.postStart(pod, sandbox, c, state.id);
       return undefined;
     } catch (err) {
-      this.o.log.warn({ pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, err: String(err) }, 'container start failed');
+      this.o.log.warn(
+        { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, container: c.name, err: String(err) },
+        'container start failed',
+      );
       this.events.emit(pod, 'Warning', 'Failed', `Error: ${err instanceof Error ? err.message : String(err)}`, c.name);
       const config = err instanceof ContainerConfigError || err instanceof ContainerMountError; // missing configMap/secret/key, bad subPath
-      cr.waiting = { reason: config ? 'CreateContainerConfigError' : 'CreateContainerError', message: String(err instanceof Error ? err.message : err) };
+      cr.waiting = {
+        reason: config ? 'CreateContainerConfigError' : 'CreateContainerError',
+        message: String(err instanceof Error ? err.message : err),
+      };
       return 10_000;
     }
   }
@@ -357,7 +469,14 @@ export class PodWorkers {
     const hook = c.lifecycle?.postStart;
     if (!hook) return;
     const podIP = hook.httpGet ? await sandbox.attached.catch(() => '') : sandbox.ip;
-    const err = await runHook('PostStart', hook, pod, c, { podIP, exec: (args, t) => this.o.runtime.exec(id, args, t) }, POST_START_TIMEOUT_MS);
+    const err = await runHook(
+      'PostStart',
+      hook,
+      pod,
+      c,
+      { podIP, exec: (args, t) => this.o.runtime.exec(id, args, t) },
+      POST_START_TIMEOUT_MS,
+    );
     if (!err) return;
     this.events.emit(pod, 'Warning', 'FailedPostStartHook', err, c.name);
     this.events.emit(pod, 'Normal', 'Killing', `FailedPostStartHook`, c.name);
@@ -370,14 +489,39 @@ export class PodWorkers {
   }
 
   /** The runtime's spec of one container attempt (id `<pod uid>-<name>-<attempt>`). Pure but for the image's layer dirs. */
-  private async containerSpec(pod: PodObject, podIP: string, c: Container, image: ImageRecord, attempt: number): Promise<ContainerSpec> {
-    const env = buildContainerEnv({ pod, container: c, image: image.config, podIP, hostIP: this.o.hostIP, objects: this.o.objects });
+  private async containerSpec(
+    pod: PodObject,
+    podIP: string,
+    c: Container,
+    image: ImageRecord,
+    attempt: number,
+  ): Promise<ContainerSpec> {
+    const env = buildContainerEnv({
+      pod,
+      container: c,
+      image: image.config,
+      podIP,
+      hostIP: this.o.hostIP,
+      objects: this.o.objects,
+    });
     const uid = pod.metadata.uid ?? '';
     const mounts = await this.volumes.containerMounts(uid, c, env);
     return {
-      id: `${uid}-${c.name}-${attempt}`, podUid: uid, name: c.name, attempt, env, args: containerArgs(c, image.config, env),
-      workingDir: c.workingDir ?? image.config.workingDir, user: containerUser(pod, c, image.config), layers: await this.o.images.layerDirs(image),
-      logPath: join(c.name, `${attempt}.log`), resources: containerResources(c), mounts, stdin: c.stdin === true, stdinOnce: c.stdinOnce === true, tty: c.tty === true,
+      id: `${uid}-${c.name}-${attempt}`,
+      podUid: uid,
+      name: c.name,
+      attempt,
+      env,
+      args: containerArgs(c, image.config, env),
+      workingDir: c.workingDir ?? image.config.workingDir,
+      user: containerUser(pod, c, image.config),
+      layers: await this.o.images.layerDirs(image),
+      logPath: join(c.name, `${attempt}.log`),
+      resources: containerResources(c),
+      mounts,
+      stdin: c.stdin === true,
+      stdinOnce: c.stdinOnce === true,
+      tty: c.tty === true,
     };
   }
 
@@ -400,15 +544,39 @@ export class PodWorkers {
       const id = cur.id;
       const grace = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
       p = new ContainerProbes({
-        container: c, startedAtMs: Date.parse(cur.startedAt ?? '') || this.clock().getTime(), log: this.o.log,
+        container: c,
+        startedAtMs: Date.parse(cur.startedAt ?? '') || this.clock().getTime(),
+        log: this.o.log,
         target: { podIP: rec.sandbox?.ip ?? '', exec: (args, timeoutMs) => this.o.runtime.exec(id, args, timeoutMs) },
         onChange: () => this.o.requeue?.(rec.key),
-        onFailure: (kind, message) => this.events.emit(pod, 'Warning', 'Unhealthy', `${kind[0]?.toUpperCase()}${kind.slice(1)} probe failed: ${message}`, c.name),
+        onFailure: (kind, message) =>
+          this.events.emit(
+            pod,
+            'Warning',
+            'Unhealthy',
+            `${kind[0]?.toUpperCase()}${kind.slice(1)} probe failed: ${message}`,
+            c.name,
+          ),
         onUnhealthy: (kind) => {
-          this.events.emit(pod, 'Normal', 'Killing', `Container ${c.name} failed ${kind} probe, will be restarted`, c.name);
+          this.events.emit(
+            pod,
+            'Normal',
+            'Killing',
+            `Container ${c.name} failed ${kind} probe, will be restarted`,
+            c.name,
+          );
           const onHookFailed = (m: string): void => this.events.emit(pod, 'Warning', 'FailedPreStopHook', m, c.name);
-          void stopGracefully({ runtime: this.o.runtime, pod, id, container: c, target: this.hookTarget(rec, id), graceMs: grace, onHookFailed })
-            .catch((err: unknown) => this.o.log.warn({ id, err: String(err) }, 'stopping an unhealthy container failed'));
+          void stopGracefully({
+            runtime: this.o.runtime,
+            pod,
+            id,
+            container: c,
+            target: this.hookTarget(rec, id),
+            graceMs: grace,
+            onHookFailed,
+          }).catch((err: unknown) =>
+            this.o.log.warn({ id, err: String(err) }, 'stopping an unhealthy container failed'),
+          );
         },
       });
       this.probes.set(id, p);
@@ -426,16 +594,44 @@ export class PodWorkers {
     if (latest) cr.current = latest;
   }
 
-  private async report(pod: PodObject, rec: PodRecord, phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed'): Promise<void> {
-    const containers = (pod.spec?.containers ?? []).map((c) => rec.containers.get(c.name)).filter((c): c is ContainerRecord => c !== undefined);
+  private async report(
+    pod: PodObject,
+    rec: PodRecord,
+    phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed',
+  ): Promise<void> {
+    const containers = (pod.spec?.containers ?? [])
+      .map((c) => rec.containers.get(c.name))
+      .filter((c): c is ContainerRecord => c !== undefined);
     const inits = pod.spec?.initContainers ?? [];
-    const initContainers = inits.map((c) => rec.containers.get(c.name)).filter((c): c is ContainerRecord => c !== undefined);
-    const initPending = initProgress(inits, pod.spec?.containers ?? [], rec.containers, 'Always').state === 'done' ? [] : pendingInitContainers(inits, rec.containers);
-    const status = buildPodStatus({ pod, containers, initContainers, initPending, podIP: rec.sandbox?.ip ?? pod.status?.podIP, hostIP: this.o.hostIP, startTime: rec.startTime, phase, now: rfc3339(this.clock()) });
+    const initContainers = inits
+      .map((c) => rec.containers.get(c.name))
+      .filter((c): c is ContainerRecord => c !== undefined);
+    const initPending =
+      initProgress(inits, pod.spec?.containers ?? [], rec.containers, 'Always').state === 'done'
+        ? []
+        : pendingInitContainers(inits, rec.containers);
+    const status = buildPodStatus({
+      pod,
+      containers,
+      initContainers,
+      initPending,
+      podIP: rec.sandbox?.ip ?? pod.status?.podIP,
+      hostIP: this.o.hostIP,
+      startTime: rec.startTime,
+      phase,
+      now: rfc3339(this.clock()),
+    });
     const json = JSON.stringify(status);
     if (json === rec.lastStatus) return;
     try {
-      await this.o.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { status }, { subresource: 'status' });
+      await this.o.client.patch(
+        PODS,
+        pod.metadata.namespace ?? '',
+        pod.metadata.name ?? '',
+        'merge',
+        { status },
+        { subresource: 'status' },
+      );
       rec.lastStatus = json;
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -449,14 +645,28 @@ export class PodWorkers {
    */
   private async teardownContainers(rec: PodRecord, graceMs: number, pod?: PodObject): Promise<void> {
     const rt = this.o.runtime;
-    for (const [id, p] of this.probes) if (id.startsWith(`${rec.uid}-`)) { p.stop(); this.probes.delete(id); }
+    for (const [id, p] of this.probes)
+      if (id.startsWith(`${rec.uid}-`)) {
+        p.stop();
+        this.probes.delete(id);
+      }
     const specs = [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])];
-    await Promise.all(rt.listContainers(rec.uid).map(async (s) => {
-      if (!pod || s.status !== 'running') return rt.stopContainer(s.id, graceMs);
-      this.events.emit(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, s.name);
-      const onHookFailed = (m: string): void => this.events.emit(pod, 'Warning', 'FailedPreStopHook', m, s.name);
-      return stopGracefully({ runtime: rt, pod, id: s.id, container: specs.find((c) => c.name === s.name), target: this.hookTarget(rec, s.id), graceMs, onHookFailed });
-    }));
+    await Promise.all(
+      rt.listContainers(rec.uid).map(async (s) => {
+        if (!pod || s.status !== 'running') return rt.stopContainer(s.id, graceMs);
+        this.events.emit(pod, 'Normal', 'Killing', `Stopping container ${s.name}`, s.name);
+        const onHookFailed = (m: string): void => this.events.emit(pod, 'Warning', 'FailedPreStopHook', m, s.name);
+        return stopGracefully({
+          runtime: rt,
+          pod,
+          id: s.id,
+          container: specs.find((c) => c.name === s.name),
+          target: this.hookTarget(rec, s.id),
+          graceMs,
+          onHookFailed,
+        });
+      }),
+    );
     for (const c of rt.listContainers(rec.uid)) await rt.removeContainer(c.id);
   }
 

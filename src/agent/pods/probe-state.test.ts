@@ -3,14 +3,32 @@ import { test } from 'node:test';
 import { probeTiming, ProbeState } from './probe-state.js';
 
 test('probe timing: Kubernetes defaults; liveness ignores successThreshold', () => {
-  assert.deepEqual(probeTiming('readiness', {}), { initialDelayMs: 0, periodMs: 10_000, timeoutMs: 1000, successThreshold: 1, failureThreshold: 3 });
-  assert.deepEqual(probeTiming('liveness', { initialDelaySeconds: 5, periodSeconds: 2, timeoutSeconds: 3, successThreshold: 4, failureThreshold: 2 }),
-    { initialDelayMs: 5000, periodMs: 2000, timeoutMs: 3000, successThreshold: 1, failureThreshold: 2 });
+  assert.deepEqual(probeTiming('readiness', {}), {
+    initialDelayMs: 0,
+    periodMs: 10_000,
+    timeoutMs: 1000,
+    successThreshold: 1,
+    failureThreshold: 3,
+  });
+  assert.deepEqual(
+    probeTiming('liveness', {
+      initialDelaySeconds: 5,
+      periodSeconds: 2,
+      timeoutSeconds: 3,
+      successThreshold: 4,
+      failureThreshold: 2,
+    }),
+    { initialDelayMs: 5000, periodMs: 2000, timeoutMs: 3000, successThreshold: 1, failureThreshold: 2 },
+  );
   assert.equal(probeTiming('readiness', { successThreshold: 2 }).successThreshold, 2);
 });
 
 test('readiness starts failed and turns ready after successThreshold, unready after failureThreshold', () => {
-  const s = new ProbeState('readiness', probeTiming('readiness', { initialDelaySeconds: 3, periodSeconds: 1, successThreshold: 2, failureThreshold: 2 }), 1000);
+  const s = new ProbeState(
+    'readiness',
+    probeTiming('readiness', { initialDelaySeconds: 3, periodSeconds: 1, successThreshold: 2, failureThreshold: 2 }),
+    1000,
+  );
   assert.equal(s.result, false);
   assert.equal(s.nextDueMs(), 4000);
   assert.equal(s.record(true, 4000), false);

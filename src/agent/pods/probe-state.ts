@@ -36,7 +36,11 @@ export class ProbeState {
   private failures = 0;
   private due: number;
 
-  constructor(readonly kind: ProbeKind, readonly timing: ProbeTiming, startedAtMs: number) {
+  constructor(
+    readonly kind: ProbeKind,
+    readonly timing: ProbeTiming,
+    startedAtMs: number,
+  ) {
     this.result = kind === 'readiness' ? false : kind === 'liveness' ? true : undefined;
     this.due = startedAtMs + timing.initialDelayMs;
   }

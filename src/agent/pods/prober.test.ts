@@ -27,7 +27,12 @@ before(async () => {
       seen.push(`${String(headers[':path'])} ${String(headers['content-type'])} ${service}`);
       const status = service === '' || service === 'db' ? 1 : service === 'cache' ? 2 : -1;
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': status < 0 ? '5' : '0', ...(status < 0 ? { 'grpc-message': 'unknown service' } : {}) }));
+      stream.on('wantTrailers', () =>
+        stream.sendTrailers({
+          'grpc-status': status < 0 ? '5' : '0',
+          ...(status < 0 ? { 'grpc-message': 'unknown service' } : {}),
+        }),
+      );
       stream.end(status < 0 ? undefined : frame(Buffer.from([0x08, status])));
     });
   });
@@ -48,20 +53,26 @@ test('health check request and response encoding', () => {
 test('grpc probe: SERVING succeeds, NOT_SERVING, an unknown service and a closed port fail', async () => {
   assert.equal(await grpcHealthCheck('127.0.0.1', port, '', 2000), undefined);
   assert.equal(await grpcHealthCheck('127.0.0.1', port, 'db', 2000), undefined);
-  assert.equal(await grpcHealthCheck('127.0.0.1', port, 'cache', 2000), 'service unhealthy (responded with "NOT_SERVING")');
-  assert.match(await grpcHealthCheck('127.0.0.1', port, 'nope', 2000) ?? '', /grpc-status 5: unknown service/);
+  assert.equal(
+    await grpcHealthCheck('127.0.0.1', port, 'cache', 2000),
+    'service unhealthy (responded with "NOT_SERVING")',
+  );
+  assert.match((await grpcHealthCheck('127.0.0.1', port, 'nope', 2000)) ?? '', /grpc-status 5: unknown service/);
   assert.ok(seen.includes('/grpc.health.v1.Health/Check application/grpc db'), seen.join('\n'));
   const closed = createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const closedPort = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  assert.match(await grpcHealthCheck('127.0.0.1', closedPort, '', 2000) ?? '', /ECONNREFUSED/);
+  assert.match((await grpcHealthCheck('127.0.0.1', closedPort, '', 2000)) ?? '', /ECONNREFUSED/);
 });
 
 test('runProbe grpc: against the pod IP, with the failure told to detail', async () => {
   const target = { podIP: '127.0.0.1', exec: async () => 0 };
   assert.equal(await runProbe({ grpc: { port } }, { name: 'c' }, target, 2000), true);
   let why = '';
-  assert.equal(await runProbe({ grpc: { port, service: 'cache' } }, { name: 'c' }, target, 2000, (m) => (why = m)), false);
+  assert.equal(
+    await runProbe({ grpc: { port, service: 'cache' } }, { name: 'c' }, target, 2000, (m) => (why = m)),
+    false,
+  );
   assert.equal(why, 'service unhealthy (responded with "NOT_SERVING")');
 });

@@ -20,7 +20,10 @@ export function healthCheckRequestFrame(service: string): Buffer {
   const name = Buffer.from(service, 'utf8');
   const varint: number[] = [];
   for (let n = name.length; ; n >>>= 7) {
-    if (n < 0x80) { varint.push(n); break; }
+    if (n < 0x80) {
+      varint.push(n);
+      break;
+    }
     varint.push((n & 0x7f) | 0x80);
   }
   const msg = name.length ? Buffer.concat([Buffer.from([0x0a, ...varint]), name]) : Buffer.alloc(0);
@@ -61,7 +64,12 @@ export function healthCheckResponseStatus(body: Buffer): number {
  * grpc.health.v1.Health/Check over HTTP/2 cleartext (as kubelet's grpc probe): success when the
  * server answers SERVING with grpc-status 0. Resolves a failure message (kubelet's wording) or undefined.
  */
-export function grpcHealthCheck(host: string, port: number, service: string, timeoutMs: number): Promise<string | undefined> {
+export function grpcHealthCheck(
+  host: string,
+  port: number,
+  service: string,
+  timeoutMs: number,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
     const addr = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     let settled = false;
@@ -75,16 +83,33 @@ export function grpcHealthCheck(host: string, port: number, service: string, tim
     };
     const timer = setTimeout(() => finish(`timeout: health rpc did not complete within ${timeoutMs}ms`), timeoutMs);
     session.on('error', (err) => finish(`failed to connect service "${addr}": ${err.message}`));
-    const req = session.request({ ':method': 'POST', ':path': '/grpc.health.v1.Health/Check', 'content-type': 'application/grpc', te: 'trailers', 'user-agent': 'kube-probe/1.31' });
+    const req = session.request({
+      ':method': 'POST',
+      ':path': '/grpc.health.v1.Health/Check',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      'user-agent': 'kube-probe/1.31',
+    });
     const chunks: Buffer[] = [];
     let grpcStatus: string | undefined;
     let grpcMessage = '';
-    req.on('response', (h) => { if (h['grpc-status'] !== undefined) { grpcStatus = String(h['grpc-status']); grpcMessage = String(h['grpc-message'] ?? ''); } });
-    req.on('trailers', (h) => { grpcStatus = String(h['grpc-status'] ?? grpcStatus); grpcMessage = String(h['grpc-message'] ?? grpcMessage); });
+    req.on('response', (h) => {
+      if (h['grpc-status'] !== undefined) {
+        grpcStatus = String(h['grpc-status']);
+        grpcMessage = String(h['grpc-message'] ?? '');
+      }
+    });
+    req.on('trailers', (h) => {
+      grpcStatus = String(h['grpc-status'] ?? grpcStatus);
+      grpcMessage = String(h['grpc-message'] ?? grpcMessage);
+    });
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', (err) => finish(`health rpc failed: ${err.message}`));
     req.on('end', () => {
-      if (grpcStatus !== '0') return finish(`health rpc failed: grpc-status ${grpcStatus ?? 'missing'}${grpcMessage ? `: ${decodeURIComponent(grpcMessage)}` : ''}`);
+      if (grpcStatus !== '0')
+        return finish(
+          `health rpc failed: grpc-status ${grpcStatus ?? 'missing'}${grpcMessage ? `: ${decodeURIComponent(grpcMessage)}` : ''}`,
+        );
       try {
         const st = healthCheckResponseStatus(Buffer.concat(chunks));
         finish(st === 1 ? undefined : `service unhealthy (responded with "${SERVING_STATUS[st] ?? st}")`);
@@ -102,13 +127,26 @@ export function grpcHealthCheck(host: string, port: number, service: string, tim
  * Named ports are resolved from the container's ports. Resolves false on a timeout or any error,
  * telling `detail` why (the Unhealthy event's message).
  */
-export async function runProbe(p: Probe, c: Container, target: ProbeTarget, timeoutMs: number, detail?: (message: string) => void): Promise<boolean> {
-  const port = (v: number | string | undefined): number => (typeof v === 'number' ? v : Number(c.ports?.find((cp) => cp.name === v)?.containerPort ?? v));
-  const fail = (message: string): false => { detail?.(message); return false; };
+export async function runProbe(
+  p: Probe,
+  c: Container,
+  target: ProbeTarget,
+  timeoutMs: number,
+  detail?: (message: string) => void,
+): Promise<boolean> {
+  const port = (v: number | string | undefined): number =>
+    typeof v === 'number' ? v : Number(c.ports?.find((cp) => cp.name === v)?.containerPort ?? v);
+  const fail = (message: string): false => {
+    detail?.(message);
+    return false;
+  };
   if (p.exec) {
     const cmd = p.exec.command ?? [];
     const code = await target.exec(cmd, timeoutMs).catch(() => 1);
-    return code === 0 || fail(code === 124 ? `command "${cmd.join(' ')}" timed out` : `command "${cmd.join(' ')}" exited with ${code}`);
+    return (
+      code === 0 ||
+      fail(code === 124 ? `command "${cmd.join(' ')}" timed out` : `command "${cmd.join(' ')}" exited with ${code}`)
+    );
   }
   if (p.httpGet) {
     const g = p.httpGet;
@@ -117,13 +155,20 @@ export async function runProbe(p: Probe, c: Container, target: ProbeTarget, time
     return new Promise((resolve) => {
       const headers: Record<string, string> = { 'User-Agent': 'kube-probe/1.31' };
       for (const h of g.httpHeaders ?? []) headers[h.name] = h.value;
-      const req = request({ host, port: port(g.port), path: g.path || '/', headers, timeout: timeoutMs, agent: false }, (res) => {
-        res.resume();
-        const code = res.statusCode ?? 0;
-        resolve((code >= 200 && code < 400) || fail(`HTTP probe failed with statuscode: ${code}`));
-      });
-      req.on('timeout', () => req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')))
-        .on('error', (err) => resolve(fail(`Get "${url}": ${err.message}`))).end();
+      const req = request(
+        { host, port: port(g.port), path: g.path || '/', headers, timeout: timeoutMs, agent: false },
+        (res) => {
+          res.resume();
+          const code = res.statusCode ?? 0;
+          resolve((code >= 200 && code < 400) || fail(`HTTP probe failed with statuscode: ${code}`));
+        },
+      );
+      req
+        .on('timeout', () =>
+          req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')),
+        )
+        .on('error', (err) => resolve(fail(`Get "${url}": ${err.message}`)))
+        .end();
     });
   }
   if (p.tcpSocket) {
@@ -134,7 +179,12 @@ export async function runProbe(p: Probe, c: Container, target: ProbeTarget, time
         sock.destroy();
         resolve(true);
       });
-      sock.on('timeout', () => { sock.destroy(); resolve(fail(`dial tcp ${addr}: i/o timeout`)); }).on('error', (err) => resolve(fail(`dial tcp ${addr}: ${err.message}`)));
+      sock
+        .on('timeout', () => {
+          sock.destroy();
+          resolve(fail(`dial tcp ${addr}: i/o timeout`));
+        })
+        .on('error', (err) => resolve(fail(`dial tcp ${addr}: ${err.message}`)));
     });
   }
   if (p.grpc) {
@@ -179,9 +229,17 @@ export class ContainerProbes {
 
   constructor(private readonly o: ContainerProbesOptions) {
     this.now = o.now ?? (() => Date.now());
-    this.setTimer = o.setTimer ?? ((fn, ms) => { const t = setTimeout(fn, ms); t.unref(); return { clear: () => clearTimeout(t) }; });
+    this.setTimer =
+      o.setTimer ??
+      ((fn, ms) => {
+        const t = setTimeout(fn, ms);
+        t.unref();
+        return { clear: () => clearTimeout(t) };
+      });
     const c = o.container;
-    const add = (kind: ProbeKind, p: Probe | undefined): void => { if (p) this.probes.push(new ProbeState(kind, probeTiming(kind, p), o.startedAtMs)); };
+    const add = (kind: ProbeKind, p: Probe | undefined): void => {
+      if (p) this.probes.push(new ProbeState(kind, probeTiming(kind, p), o.startedAtMs));
+    };
     add('startup', c.startupProbe);
     add('liveness', c.livenessProbe);
     add('readiness', c.readinessProbe);
@@ -215,7 +273,9 @@ export class ContainerProbes {
 
   /** The probes that may run now (startup alone until it succeeds). */
   private active(): ProbeState[] {
-    return this.started ? this.probes.filter((p) => p.kind !== 'startup') : this.probes.filter((p) => p.kind === 'startup');
+    return this.started
+      ? this.probes.filter((p) => p.kind !== 'startup')
+      : this.probes.filter((p) => p.kind === 'startup');
   }
 
   private schedule(): void {
@@ -230,16 +290,32 @@ export class ContainerProbes {
     this.running = true;
     const t = this.now();
     const due = this.active().filter((p) => p.nextDueMs() <= t);
-    const spec = (k: ProbeKind): Probe | undefined => (k === 'startup' ? this.o.container.startupProbe : k === 'liveness' ? this.o.container.livenessProbe : this.o.container.readinessProbe);
+    const spec = (k: ProbeKind): Probe | undefined =>
+      k === 'startup'
+        ? this.o.container.startupProbe
+        : k === 'liveness'
+          ? this.o.container.livenessProbe
+          : this.o.container.readinessProbe;
     const run = this.o.run ?? runProbe;
-    const results = await Promise.all(due.map(async (p) => run(spec(p.kind) ?? {}, this.o.container, this.o.target, p.timing.timeoutMs, (m) => this.o.onFailure?.(p.kind, m))));
+    const results = await Promise.all(
+      due.map(async (p) =>
+        run(spec(p.kind) ?? {}, this.o.container, this.o.target, p.timing.timeoutMs, (m) =>
+          this.o.onFailure?.(p.kind, m),
+        ),
+      ),
+    );
     this.running = false;
     if (this.stopped) return;
     let changed = false;
-    due.forEach((p, i) => { if (p.record(results[i] ?? false, this.now())) changed = true; });
+    due.forEach((p, i) => {
+      if (p.record(results[i] ?? false, this.now())) changed = true;
+    });
     const failed = due.find((p) => p.kind !== 'readiness' && p.result === false);
     if (failed) {
-      this.o.log.info({ container: this.o.container.name, probe: failed.kind }, 'probe failed: restarting the container');
+      this.o.log.info(
+        { container: this.o.container.name, probe: failed.kind },
+        'probe failed: restarting the container',
+      );
       this.stop();
       this.o.onUnhealthy(failed.kind);
       return;

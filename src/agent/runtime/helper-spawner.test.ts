@@ -7,7 +7,11 @@ import { HelperSpawner } from './helper-spawner.js';
 import { runCommand } from './run-command.js';
 
 test('runCommand through the spawner: stdout, stderr, exit code, input, empty and spaced arguments', async () => {
-  const r = await runCommand('sh', ['-c', 'echo out; echo err >&2; printf "[%s]" "$1" "$2"; cat; exit 3', 'x', '', 'a b'], { input: 'IN\n', allowFailure: true });
+  const r = await runCommand(
+    'sh',
+    ['-c', 'echo out; echo err >&2; printf "[%s]" "$1" "$2"; cat; exit 3', 'x', '', 'a b'],
+    { input: 'IN\n', allowFailure: true },
+  );
   assert.deepEqual(r, { code: 3, stdout: 'out\n[][a b]IN\n', stderr: 'err\n' });
   await assert.rejects(runCommand('sh', ['-c', 'exit 4']), /exited 4/);
 });
@@ -31,8 +35,21 @@ test('spawner: fd 3 pipe forwarded, stderr to a file, own session, pipes detache
     let fd3 = '';
     const exited = new Promise<[number, number, number]>((resolve) => {
       const h = spawner.start(
-        { file: '/bin/sh', args: ['-c', script], cwd: dir, stderr: { file: join(dir, 'err') }, fd3: true, newSession: true },
-        { onFd3: (c) => { fd3 += c.toString(); if (fd3.includes('}')) h.detachPipes(); }, onExit: (...a) => resolve(a) },
+        {
+          file: '/bin/sh',
+          args: ['-c', script],
+          cwd: dir,
+          stderr: { file: join(dir, 'err') },
+          fd3: true,
+          newSession: true,
+        },
+        {
+          onFd3: (c) => {
+            fd3 += c.toString();
+            if (fd3.includes('}')) h.detachPipes();
+          },
+          onExit: (...a) => resolve(a),
+        },
       );
     });
     assert.deepEqual(await exited, [0, 0, 0]); // reported once the pipe is detached, not after the 30 s sleep

@@ -63,10 +63,29 @@ export class HelperSpawner {
     const id = this.nextId++;
     this.jobs.set(id, handlers);
     if (this.jobs.size === 1) this.ref(true);
-    const out = (s: SpawnRequest['stdout']): string => (s === 'pipe' ? 'p' : s === undefined || s === 'ignore' ? '-' : `f${hex(s.file)}`);
+    const out = (s: SpawnRequest['stdout']): string =>
+      s === 'pipe' ? 'p' : s === undefined || s === 'ignore' ? '-' : `f${hex(s.file)}`;
     const flags = `${req.newSession ? 's' : ''}${req.fd3 ? '3' : ''}` || '-';
-    const env = req.env ? `x${hex(Object.entries(req.env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join('\0'))}` : '-';
-    const fields = ['R', String(id), flags, req.cwd ? hex(req.cwd) : '-', req.input === undefined ? '-' : `x${hex(req.input)}`, out(req.stdout), out(req.stderr), env, `x${hex(req.file)}`, ...req.args.map((a) => `x${hex(a)}`)];
+    const env = req.env
+      ? `x${hex(
+          Object.entries(req.env)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => `${k}=${v}`)
+            .join('\0'),
+        )}`
+      : '-';
+    const fields = [
+      'R',
+      String(id),
+      flags,
+      req.cwd ? hex(req.cwd) : '-',
+      req.input === undefined ? '-' : `x${hex(req.input)}`,
+      out(req.stdout),
+      out(req.stderr),
+      env,
+      `x${hex(req.file)}`,
+      ...req.args.map((a) => `x${hex(a)}`),
+    ];
     child.stdin?.write(`${fields.join(' ')}\n`);
     return {
       kill: (signal) => child.stdin?.write(`K ${id} ${SIGNALS[signal] ?? 9}\n`),
@@ -99,7 +118,11 @@ export class HelperSpawner {
 
   /** Keeps the event loop alive only while commands are in flight. */
   private ref(on: boolean): void {
-    const handles = [this.child, this.child?.stdout, this.child?.stdin] as ({ ref(): void; unref(): void } | null | undefined)[];
+    const handles = [this.child, this.child?.stdout, this.child?.stdin] as (
+      | { ref(): void; unref(): void }
+      | null
+      | undefined
+    )[];
     for (const h of handles) {
       if (on) h?.ref();
       else h?.unref();
@@ -136,6 +159,7 @@ let shared: HelperSpawner | undefined | null;
  * FLOTILLA_DIRECT_SPAWN=1 (for A/B measurements and as an escape hatch).
  */
 export function helperSpawner(): HelperSpawner | undefined {
-  if (shared === undefined) shared = process.env.FLOTILLA_DIRECT_SPAWN === '1' || !existsSync(PERL) ? null : new HelperSpawner();
+  if (shared === undefined)
+    shared = process.env.FLOTILLA_DIRECT_SPAWN === '1' || !existsSync(PERL) ? null : new HelperSpawner();
   return shared ?? undefined;
 }

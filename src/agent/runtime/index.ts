@@ -1,4 +1,10 @@
 export type {
-  ContainerRuntime, ContainerSpec, ContainerState, ContainerStatus, ContainerResources, Sandbox, SandboxSpec,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ContainerStatus,
+  ContainerResources,
+  Sandbox,
+  SandboxSpec,
 } from './container-runtime.js';
 export { OciRuntime, type OciRuntimeOptions } from './oci/oci-runtime.js';

@@ -19,7 +19,12 @@ export interface RunCommandOptions {
 
 /** A failed helper command, with its output kept for the log and the pod's status message. */
 export class CommandError extends Error {
-  constructor(readonly command: string, readonly code: number, readonly stdout: string, readonly stderr: string) {
+  constructor(
+    readonly command: string,
+    readonly code: number,
+    readonly stdout: string,
+    readonly stderr: string,
+  ) {
     super(`${command} exited ${code}: ${(stderr || stdout).trim().slice(0, 500)}`);
   }
 }
@@ -40,11 +45,17 @@ export function runCommand(file: string, args: string[], opts: RunCommandOptions
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     let timedOut = false;
-    const timer = opts.timeoutMs !== undefined ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, opts.timeoutMs) : undefined;
+    const timer =
+      opts.timeoutMs !== undefined
+        ? setTimeout(() => {
+            timedOut = true;
+            child.kill('SIGKILL');
+          }, opts.timeoutMs)
+        : undefined;
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (timer) clearTimeout(timer);
-      const rc = timedOut ? 124 : code ?? (signal ? 128 : 1);
+      const rc = timedOut ? 124 : (code ?? (signal ? 128 : 1));
       if (rc !== 0 && !opts.allowFailure) reject(new CommandError(`${file} ${args.join(' ')}`, rc, stdout, stderr));
       else resolve({ code: rc, stdout, stderr });
     });
@@ -67,7 +78,13 @@ function runThroughSpawner(file: string, args: string[], opts: RunCommandOptions
         onExit: (code, signal, errno) => {
           if (timer) clearTimeout(timer);
           if (errno) {
-            reject(Object.assign(new Error(`spawn ${file} failed: errno ${errno}`), { code: errno === 2 ? 'ENOENT' : errno === 13 ? 'EACCES' : 'EIO', errno: -errno, path: file }));
+            reject(
+              Object.assign(new Error(`spawn ${file} failed: errno ${errno}`), {
+                code: errno === 2 ? 'ENOENT' : errno === 13 ? 'EACCES' : 'EIO',
+                errno: -errno,
+                path: file,
+              }),
+            );
             return;
           }
           const stdout = Buffer.concat(out).toString('utf8');
@@ -78,6 +95,10 @@ function runThroughSpawner(file: string, args: string[], opts: RunCommandOptions
         },
       },
     );
-    if (opts.timeoutMs !== undefined) timer = setTimeout(() => { timedOut = true; helper?.kill('SIGKILL'); }, opts.timeoutMs);
+    if (opts.timeoutMs !== undefined)
+      timer = setTimeout(() => {
+        timedOut = true;
+        helper?.kill('SIGKILL');
+      }, opts.timeoutMs);
   });
 }

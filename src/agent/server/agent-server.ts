@@ -72,7 +72,12 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
   const { issueCa, issueLeaf } = await import('../../apiserver/tls/issue-certs.js');
   const ca = await issueCa(3650);
   const ips = [...new Set([o.nodeIP, '127.0.0.1'])];
-  const leaf = await issueLeaf(ca, { subject: `CN=system:node:${o.nodeName}`, usage: 'server', names: { dns: [o.nodeName, 'localhost'], ips }, validDays: 3650 });
+  const leaf = await issueLeaf(ca, {
+    subject: `CN=system:node:${o.nodeName}`,
+    usage: 'server',
+    names: { dns: [o.nodeName, 'localhost'], ips },
+    validDays: 3650,
+  });
   const token = randomBytes(32).toString('hex');
   const expected = Buffer.from(`Bearer ${token}`);
   const server = createServer({ cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key }, (req, res) => {
@@ -89,17 +94,26 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
     const auth = Buffer.from(req.headers.authorization ?? '');
-    if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return refuseUpgrade(socket, 401, 'Unauthorized');
+    if (auth.length !== expected.length || !timingSafeEqual(auth, expected))
+      return refuseUpgrade(socket, 401, 'Unauthorized');
     if (!o.streaming) return refuseUpgrade(socket, 404, 'not found');
     serveStreamingUpgrade(o.streaming, o.log, req, socket, head);
   });
   const port = await listen(server, o.port ?? 10250, o.host ?? '0.0.0.0', o.port === undefined, o.log);
   return {
-    port, caPem: ca.cert, token,
+    port,
+    caPem: ca.cert,
+    token,
     async publish(client) {
       const secret = {
-        apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
-        metadata: { name: agentSecretName(o.nodeName), namespace: AGENT_SECRET_NAMESPACE, labels: { 'flotilla.dev/agent': o.nodeName } },
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'Opaque',
+        metadata: {
+          name: agentSecretName(o.nodeName),
+          namespace: AGENT_SECRET_NAMESPACE,
+          labels: { 'flotilla.dev/agent': o.nodeName },
+        },
         data: { 'ca.crt': Buffer.from(ca.cert).toString('base64'), token: Buffer.from(token).toString('base64') },
       };
       try {
@@ -107,14 +121,18 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
       } catch (err) {
         if ((err as { code?: number }).code !== 409) throw err;
         const live = await client.get(SECRETS, AGENT_SECRET_NAMESPACE, secret.metadata.name);
-        await client.update(SECRETS, AGENT_SECRET_NAMESPACE, { ...secret, metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion } });
+        await client.update(SECRETS, AGENT_SECRET_NAMESPACE, {
+          ...secret,
+          metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion },
+        });
       }
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      for (const s of upgraded) s.destroy();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of upgraded) s.destroy();
+      }),
   };
 }
 
@@ -146,7 +164,11 @@ function text(res: ServerResponse, code: number, body: string): void {
 /** The numbered log files (`<attempt>.log`) of a container, ascending. */
 async function attempts(dir: string): Promise<number[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.map((n) => /^(\d+)\.log$/.exec(n)?.[1]).filter((n): n is string => n !== undefined).map(Number).sort((a, b) => a - b);
+  return names
+    .map((n) => /^(\d+)\.log$/.exec(n)?.[1])
+    .filter((n): n is string => n !== undefined)
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 function intParam(q: URLSearchParams, name: string): number | undefined {
@@ -185,27 +207,49 @@ async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerRes
   const all = await attempts(cdir);
   const attempt = previous ? all.at(-2) : all.at(-1);
   if (attempt === undefined) {
-    return text(res, 400, previous
-      ? `previous terminated container "${container}" in pod "${pod}" not found\n`
-      : `container "${container}" in pod "${pod}" is waiting to start: no logs yet\n`);
+    return text(
+      res,
+      400,
+      previous
+        ? `previous terminated container "${container}" in pod "${pod}" not found\n`
+        : `container "${container}" in pod "${pod}" is waiting to start: no logs yet\n`,
+    );
   }
   res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-cache' });
   let gone = false;
-  res.on('close', () => { gone = true; });
-  const write = (s: string): Promise<boolean> => new Promise((resolve) => {
-    if (gone) return resolve(false);
-    if (res.write(s)) return resolve(true);
-    const done = () => { res.off('drain', done); res.off('close', done); resolve(!gone); };
-    res.on('drain', done);
-    res.on('close', done);
+  res.on('close', () => {
+    gone = true;
   });
+  const write = (s: string): Promise<boolean> =>
+    new Promise((resolve) => {
+      if (gone) return resolve(false);
+      if (res.write(s)) return resolve(true);
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve(!gone);
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   const active = () => !previous && o.isRunning(loc.uid, container ?? '', attempt);
-  await streamLog(join(cdir, `${attempt}.log`), { ...opts, follow: opts.follow && !previous }, write, active, () => gone);
+  await streamLog(
+    join(cdir, `${attempt}.log`),
+    { ...opts, follow: opts.follow && !previous },
+    write,
+    active,
+    () => gone,
+  );
   if (!gone) res.end();
 }
 
 /** `/stats/summary` (JSON), `/metrics/resource` and `/metrics` (Prometheus text); false for other paths. */
-async function serveStats(o: AgentServerOptions, path: string, host: string | undefined, res: ServerResponse): Promise<boolean> {
+async function serveStats(
+  o: AgentServerOptions,
+  path: string,
+  host: string | undefined,
+  res: ServerResponse,
+): Promise<boolean> {
   const p = path.replace(/\/+$/, '');
   if (p === '/stats/summary' && o.stats) {
     const body = JSON.stringify(await o.stats.summary(host));
@@ -215,13 +259,19 @@ async function serveStats(o: AgentServerOptions, path: string, host: string | un
   }
   if (p === '/metrics/resource' && o.stats) {
     const body = resourceMetricsText(await o.stats.summary(host));
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
     return true;
   }
   if (p === '/metrics' && o.metrics) {
     const body = await o.metrics();
-    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    res.writeHead(200, {
+      'Content-Type': 'text/plain; version=0.0.4; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    });
     res.end(body);
     return true;
   }

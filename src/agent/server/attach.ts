@@ -26,10 +26,20 @@ const POLL_MS = 100;
 export function parseLogLine(line: string): { stream: 'stdout' | 'stderr'; text: string } | undefined {
   const m = /^\S+ (stdout|stderr) (F|P) ?(.*)$/s.exec(line);
   if (!m) return undefined;
-  return { stream: m[1] as 'stdout' | 'stderr', text: m[2] === 'F' ? `${m[3]}\n` : m[3] ?? '' };
+  return { stream: m[1] as 'stdout' | 'stderr', text: m[2] === 'F' ? `${m[3]}\n` : (m[3] ?? '') };
 }
 
-export async function serveAttach(backend: StreamingBackend, log: Logger, ns: string, pod: string, container: string, q: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function serveAttach(
+  backend: StreamingBackend,
+  log: Logger,
+  ns: string,
+  pod: string,
+  container: string,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   const flags = streamFlags(q);
   const target = backend.findContainer(ns, pod, container);
   if (isLookupError(target)) return refuseUpgrade(socket, target.code, target.message);
@@ -48,15 +58,28 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
       stdin.pipe(input, { end: false });
       void streams.closed.then(() => input.destroy());
     };
-    const sock = target.attach && (await stat(target.attach.socket).then((s) => s.isSocket(), () => false)) ? target.attach.socket : undefined;
+    const sock =
+      target.attach &&
+      (await stat(target.attach.socket).then(
+        (s) => s.isSocket(),
+        () => false,
+      ))
+        ? target.attach.socket
+        : undefined;
     if (sock) {
       // socat carries our input to conmon's SOCK_SEQPACKET attach socket; its end (client closed
       // stdin or left) is what makes conmon close a stdinOnce container's stdin
       const socat = spawn('socat', ['STDIO', `UNIX-CONNECT:${sock},type=5`], { stdio: ['pipe', 'ignore', 'ignore'] });
-      socat.on('error', () => { stdin.unpipe(socat.stdin); void toPipe(); }); // no socat installed
+      socat.on('error', () => {
+        stdin.unpipe(socat.stdin);
+        void toPipe();
+      }); // no socat installed
       socat.stdin.on('error', () => {});
       stdin.pipe(socat.stdin);
-      void streams.closed.then(() => { socat.stdin.end(); setTimeout(() => socat.kill(), 1000).unref(); });
+      void streams.closed.then(() => {
+        socat.stdin.end();
+        setTimeout(() => socat.kill(), 1000).unref();
+      });
     } else {
       await toPipe();
     }
@@ -66,19 +89,28 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
     // in order: kubectl sends size+1 then the size (to force a redraw on re-attach)
     let chain: Promise<void> = Promise.resolve();
     streams.onResize((s) => {
-      chain = chain.then(() => appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, { flag: constants.O_WRONLY | constants.O_NONBLOCK })).catch(() => {});
+      chain = chain
+        .then(() =>
+          appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, {
+            flag: constants.O_WRONLY | constants.O_NONBLOCK,
+          }),
+        )
+        .catch(() => {});
     });
   }
   let gone = false;
-  void streams.closed.then(() => { gone = true; });
+  void streams.closed.then(() => {
+    gone = true;
+  });
   const out = streams.stdout;
   const err = streams.stderr ?? (flags.tty ? out : undefined);
   let partial = '';
-  const write = (w: Writable | undefined, text: string): Promise<void> => new Promise((resolve) => {
-    if (!w || w.destroyed || !text) return resolve();
-    if (w.write(text)) resolve();
-    else w.once('drain', resolve);
-  });
+  const write = (w: Writable | undefined, text: string): Promise<void> =>
+    new Promise((resolve) => {
+      if (!w || w.destroyed || !text) return resolve();
+      if (w.write(text)) resolve();
+      else w.once('drain', resolve);
+    });
   const pump = async (): Promise<void> => {
     if (!fh) return;
     const buf = Buffer.alloc(64 * 1024);
@@ -111,7 +143,10 @@ export async function serveAttach(backend: StreamingBackend, log: Logger, ns: st
       if (!running) break;
       await new Promise<void>((r) => {
         const timer = setTimeout(r, POLL_MS);
-        wake = () => { clearTimeout(timer); r(); };
+        wake = () => {
+          clearTimeout(timer);
+          r();
+        };
       });
     }
   } finally {

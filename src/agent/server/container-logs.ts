@@ -72,8 +72,12 @@ function since(line: LogLine, sinceMs: number | undefined): boolean {
  * its end) or `closed()` is true.
  */
 export async function streamLog(
-  file: string, o: LogOptions, write: (s: string) => Promise<boolean>,
-  active: () => boolean, closed: () => boolean, pollMs = 100,
+  file: string,
+  o: LogOptions,
+  write: (s: string) => Promise<boolean>,
+  active: () => boolean,
+  closed: () => boolean,
+  pollMs = 100,
 ): Promise<void> {
   const fh = await open(file, 'r');
   try {
@@ -101,7 +105,8 @@ export async function streamLog(
     };
     let first = parser.push(await readMore());
     if (!o.follow) first.push(...parser.flush());
-    if (o.tailLines !== undefined) first = o.tailLines <= 0 ? [] : first.filter((l) => since(l, o.sinceMs)).slice(-o.tailLines);
+    if (o.tailLines !== undefined)
+      first = o.tailLines <= 0 ? [] : first.filter((l) => since(l, o.sinceMs)).slice(-o.tailLines);
     if (!(await emit(first)) || !o.follow) return;
     for (;;) {
       if (closed()) return;
@@ -119,5 +124,8 @@ export async function streamLog(
 
 /** Whether a file exists. */
 export async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -55,9 +55,15 @@ interface RuntimeLike {
 }
 
 /** The backend over the agent's pod informer (`getPodUid`) and runtime (undefined until it is up). */
-export function nodeStreamingBackend(getPodUid: (namespace: string, name: string) => string | undefined, runtime: () => RuntimeLike | undefined): StreamingBackend {
+export function nodeStreamingBackend(
+  getPodUid: (namespace: string, name: string) => string | undefined,
+  runtime: () => RuntimeLike | undefined,
+): StreamingBackend {
   const current = (uid: string, container: string): ContainerState | undefined =>
-    runtime()?.listContainers(uid).filter((c) => c.name === container).sort((a, b) => b.attempt - a.attempt)[0];
+    runtime()
+      ?.listContainers(uid)
+      .filter((c) => c.name === container)
+      .sort((a, b) => b.attempt - a.attempt)[0];
   return {
     findContainer(namespace, pod, container) {
       const uid = getPodUid(namespace, pod);
@@ -66,17 +72,28 @@ export function nodeStreamingBackend(getPodUid: (namespace: string, name: string
       const c = current(uid, container);
       if (!c || c.status !== 'running') return { code: 400, message: `container not found ("${container}")` };
       const dir = rt.podDir({ uid, namespace, name: pod, hostname: pod });
-      return { id: c.id, podUid: uid, logPath: join(dir, container, `${c.attempt}.log`), pid: c.pid, attach: rt.attachPaths?.(c.id) };
+      return {
+        id: c.id,
+        podUid: uid,
+        logPath: join(dir, container, `${c.attempt}.log`),
+        pid: c.pid,
+        attach: rt.attachPaths?.(c.id),
+      };
     },
     podNetns(namespace, pod) {
       const uid = getPodUid(namespace, pod);
       const rt = runtime();
       if (!uid || !rt) return { code: 404, message: `pod ${namespace}/${pod} not found on this node` };
-      if (!rt.listContainers(uid).some((c) => c.status === 'running')) return { code: 400, message: `pod ${namespace}/${pod} has no running container` };
+      if (!rt.listContainers(uid).some((c) => c.status === 'running'))
+        return { code: 400, message: `pod ${namespace}/${pod} has no running container` };
       return rt.podNetnsPath(uid);
     },
     isRunning(id) {
-      return runtime()?.listContainers().some((c) => c.id === id && c.status === 'running') ?? false;
+      return (
+        runtime()
+          ?.listContainers()
+          .some((c) => c.id === id && c.status === 'running') ?? false
+      );
     },
     execProcess(id, args, opts) {
       const rt = runtime();

@@ -11,15 +11,34 @@ import { serveExec } from './exec.js';
 import { servePortForward } from './port-forward.js';
 import { refuseUpgrade } from './streams/remote-command.js';
 
-export function serveStreamingUpgrade(backend: StreamingBackend, log: Logger, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+export function serveStreamingUpgrade(
+  backend: StreamingBackend,
+  log: Logger,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
   const url = new URL(req.url ?? '/', 'https://agent');
-  const parts = url.pathname.split('/').filter(Boolean).map((s) => decodeURIComponent(s));
+  const parts = url.pathname
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeURIComponent(s));
   const [kind, ns = '', pod = '', container = ''] = parts;
   socket.on('error', () => socket.destroy());
   (socket as Duplex & { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true); // small frames, no Nagle delays
   let run: Promise<void>;
   if ((kind === 'exec' || kind === 'attach') && parts.length === 4) {
-    run = (kind === 'exec' ? serveExec : serveAttach)(backend, log, ns, pod, container, url.searchParams, req, socket, head);
+    run = (kind === 'exec' ? serveExec : serveAttach)(
+      backend,
+      log,
+      ns,
+      pod,
+      container,
+      url.searchParams,
+      req,
+      socket,
+      head,
+    );
   } else if (kind === 'portForward' && parts.length === 3) {
     run = servePortForward(backend, log, ns, pod, req, socket, head);
   } else {

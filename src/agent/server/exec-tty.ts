@@ -20,12 +20,15 @@ export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-const validSize = (r: number, c: number): boolean => Number.isInteger(r) && Number.isInteger(c) && r > 0 && c > 0 && r < 65536 && c < 65536;
+const validSize = (r: number, c: number): boolean =>
+  Number.isInteger(r) && Number.isInteger(c) && r > 0 && c > 0 && r < 65536 && c < 65536;
 
 /** Runs `runcArgv` (a `runc exec -t ...` command line) on a pty of rows x cols. */
 export function spawnTty(runcArgv: string[], rows: number, cols: number): TtyProcess {
   const size = validSize(rows, cols) ? `stty rows ${rows} cols ${cols} 2>/dev/null; ` : '';
-  const proc = spawn('script', ['-q', '-e', '-c', `${size}exec ${runcArgv.map(shellQuote).join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn('script', ['-q', '-e', '-c', `${size}exec ${runcArgv.map(shellQuote).join(' ')}`, '/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let chain: Promise<unknown> = Promise.resolve();
   let pty: Promise<string | undefined> | undefined;
   // script's child (the shell that execs runc) has the pty slave as stdin
@@ -49,7 +52,9 @@ export function spawnTty(runcArgv: string[], rows: number, cols: number): TtyPro
         pty ??= findPty();
         const path = await pty;
         if (!path || proc.exitCode !== null) return;
-        await new Promise<void>((resolve) => execFile('stty', ['-F', path, 'rows', String(r), 'cols', String(c)], () => resolve()));
+        await new Promise<void>((resolve) =>
+          execFile('stty', ['-F', path, 'rows', String(r), 'cols', String(c)], () => resolve()),
+        );
       });
     },
   };

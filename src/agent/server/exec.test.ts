@@ -5,8 +5,18 @@ import { runcFailure, streamFlags } from './exec.js';
 import { exitStatus } from './streams/remote-command.js';
 
 test('stream flags from the exec query (true/1, kubelet aliases)', () => {
-  assert.deepEqual(streamFlags(new URLSearchParams('stdin=true&stdout=1&stderr=false&tty=true')), { stdin: true, stdout: true, stderr: false, tty: true });
-  assert.deepEqual(streamFlags(new URLSearchParams('input=1&output=1&error=1')), { stdin: true, stdout: true, stderr: true, tty: false });
+  assert.deepEqual(streamFlags(new URLSearchParams('stdin=true&stdout=1&stderr=false&tty=true')), {
+    stdin: true,
+    stdout: true,
+    stderr: false,
+    tty: true,
+  });
+  assert.deepEqual(streamFlags(new URLSearchParams('input=1&output=1&error=1')), {
+    stdin: true,
+    stdout: true,
+    stderr: true,
+    tty: false,
+  });
 });
 
 test('exit codes become the Status kubectl exits with', () => {
@@ -17,8 +27,12 @@ test('exit codes become the Status kubectl exits with', () => {
 });
 
 test("runc's own failure line is recognised, other stderr is not", () => {
-  const line = 'time="2026-11-28T04:08:30Z" level=error msg="exec failed: unable to start container process: exec: \\"nope\\": executable file not found in $PATH"\n';
-  assert.equal(runcFailure(line), 'exec failed: unable to start container process: exec: "nope": executable file not found in $PATH');
+  const line =
+    'time="2026-11-28T04:08:30Z" level=error msg="exec failed: unable to start container process: exec: \\"nope\\": executable file not found in $PATH"\n';
+  assert.equal(
+    runcFailure(line),
+    'exec failed: unable to start container process: exec: "nope": executable file not found in $PATH',
+  );
   assert.equal(runcFailure('err\n'), undefined);
   assert.equal(runcFailure(`${line}more\n`), undefined);
 });

@@ -11,23 +11,49 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { isLookupError, type StreamingBackend } from './exec-backend.js';
 import {
-  acceptSpdyUpgrade, acceptWebSocket, errorStatus, exitStatus, isWebSocket, offeredProtocols, refuseUpgrade,
-  spdyRemoteCommand, SPDY_EXEC_PROTOCOL, wsRemoteCommand, WS_EXEC_PROTOCOLS, type RemoteCommandStreams, type StreamFlags, type TerminalSize,
+  acceptSpdyUpgrade,
+  acceptWebSocket,
+  errorStatus,
+  exitStatus,
+  isWebSocket,
+  offeredProtocols,
+  refuseUpgrade,
+  spdyRemoteCommand,
+  SPDY_EXEC_PROTOCOL,
+  wsRemoteCommand,
+  WS_EXEC_PROTOCOLS,
+  type RemoteCommandStreams,
+  type StreamFlags,
+  type TerminalSize,
 } from './streams/remote-command.js';
 
 const truthy = (v: string | null): boolean => v === 'true' || v === '1';
 
 /** The stream flags of an exec/attach query. Pure. */
 export function streamFlags(q: URLSearchParams): StreamFlags {
-  return { stdin: truthy(q.get('stdin')) || truthy(q.get('input')), stdout: truthy(q.get('stdout')) || truthy(q.get('output')), stderr: truthy(q.get('stderr')) || truthy(q.get('error')), tty: truthy(q.get('tty')) };
+  return {
+    stdin: truthy(q.get('stdin')) || truthy(q.get('input')),
+    stdout: truthy(q.get('stdout')) || truthy(q.get('output')),
+    stderr: truthy(q.get('stderr')) || truthy(q.get('error')),
+    tty: truthy(q.get('tty')),
+  };
 }
 
 /** Upgrades to whichever transport the request asks for; undefined after a refusal was written. */
-export async function openRemoteCommand(req: IncomingMessage, socket: Duplex, head: Buffer, flags: StreamFlags): Promise<RemoteCommandStreams | undefined> {
+export async function openRemoteCommand(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  flags: StreamFlags,
+): Promise<RemoteCommandStreams | undefined> {
   if (isWebSocket(req)) {
     const ws = acceptWebSocket(req, socket, head, WS_EXEC_PROTOCOLS);
     if (!ws) {
-      refuseUpgrade(socket, 400, `none of the requested subprotocols is supported (supported: ${WS_EXEC_PROTOCOLS.join(', ')})`);
+      refuseUpgrade(
+        socket,
+        400,
+        `none of the requested subprotocols is supported (supported: ${WS_EXEC_PROTOCOLS.join(', ')})`,
+      );
       return undefined;
     }
     return wsRemoteCommand(await ws, flags);
@@ -44,11 +70,23 @@ export async function openRemoteCommand(req: IncomingMessage, socket: Duplex, he
   return spdyRemoteCommand(socket, head, flags);
 }
 
-export async function serveExec(backend: StreamingBackend, log: Logger, ns: string, pod: string, container: string, q: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function serveExec(
+  backend: StreamingBackend,
+  log: Logger,
+  ns: string,
+  pod: string,
+  container: string,
+  q: URLSearchParams,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   const command = q.getAll('command');
-  if (command.length === 0) return refuseUpgrade(socket, 400, 'you must specify at least one command for the container');
+  if (command.length === 0)
+    return refuseUpgrade(socket, 400, 'you must specify at least one command for the container');
   const flags = streamFlags(q);
-  if (!flags.stdin && !flags.stdout && !flags.stderr) return refuseUpgrade(socket, 400, 'you must specify at least one of stdin, stdout, stderr');
+  if (!flags.stdin && !flags.stdout && !flags.stderr)
+    return refuseUpgrade(socket, 400, 'you must specify at least one of stdin, stdout, stderr');
   const target = backend.findContainer(ns, pod, container);
   if (isLookupError(target)) return refuseUpgrade(socket, target.code, target.message);
 
@@ -97,20 +135,25 @@ export async function serveExec(backend: StreamingBackend, log: Logger, ns: stri
     // the client left: stop the process (runc forwards the signal), as the kubelet does
     if (proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGTERM');
-      setTimeout(() => { if (proc.exitCode === null) proc.kill('SIGKILL'); }, 5000).unref();
+      setTimeout(() => {
+        if (proc.exitCode === null) proc.kill('SIGKILL');
+      }, 5000).unref();
     }
   });
-  const code = await new Promise<number | null>((resolve) => proc.on('close', (c, signal) => resolve(c ?? (signal ? 128 + 9 : null))));
+  const code = await new Promise<number | null>((resolve) =>
+    proc.on('close', (c, signal) => resolve(c ?? (signal ? 128 + 9 : null))),
+  );
   if (clientGone) return;
   log.debug({ ns, pod, container, command: command[0], code, transport: streams.transport }, 'exec finished');
   if (runcError && code === 255) {
-    await streams.finish(errorStatus(`error executing command in container: failed to exec in container: ${runcError.message}`));
+    await streams.finish(
+      errorStatus(`error executing command in container: failed to exec in container: ${runcError.message}`),
+    );
     return;
   }
   if (runcError) errOut?.write(runcError.chunk);
   await streams.finish(code === null ? errorStatus('failed to run the command in the container') : exitStatus(code));
 }
-
 
 /** The message of a runc error line (`time="..." level=error msg="..."`), else undefined. Pure. */
 export function runcFailure(text: string): string | undefined {

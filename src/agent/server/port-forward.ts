@@ -14,7 +14,14 @@ import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { createWebSocketStream, type WebSocket } from 'ws';
 import { isLookupError, type StreamingBackend } from './exec-backend.js';
-import { acceptSpdyUpgrade, acceptWebSocket, isWebSocket, offeredProtocols, refuseUpgrade, transportCounts } from './streams/remote-command.js';
+import {
+  acceptSpdyUpgrade,
+  acceptWebSocket,
+  isWebSocket,
+  offeredProtocols,
+  refuseUpgrade,
+  transportCounts,
+} from './streams/remote-command.js';
 import { SpdySession, type SpdyStream } from './streams/spdy.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
@@ -26,7 +33,15 @@ interface Pair {
   data?: SpdyStream;
 }
 
-export async function servePortForward(backend: StreamingBackend, log: Logger, ns: string, pod: string, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function servePortForward(
+  backend: StreamingBackend,
+  log: Logger,
+  ns: string,
+  pod: string,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   const netns = backend.podNetns(ns, pod);
   if (isLookupError(netns)) return refuseUpgrade(socket, netns.code, netns.message);
   let transport: Duplex;
@@ -35,15 +50,29 @@ export async function servePortForward(backend: StreamingBackend, log: Logger, n
     // (read before the handshake: acceptWebSocket hides this non-token protocol from `ws`)
     const tunnel = offeredProtocols(req, 'sec-websocket-protocol').includes(PORT_FORWARD_TUNNEL);
     const ws = acceptWebSocket(req, socket, head, [PORT_FORWARD_TUNNEL, ...WS_CHANNEL_PROTOCOLS]);
-    if (!ws) return refuseUpgrade(socket, 400, `port-forward over a WebSocket needs subprotocol ${[PORT_FORWARD_TUNNEL, ...WS_CHANNEL_PROTOCOLS].join(', ')}`);
+    if (!ws)
+      return refuseUpgrade(
+        socket,
+        400,
+        `port-forward over a WebSocket needs subprotocol ${[PORT_FORWARD_TUNNEL, ...WS_CHANNEL_PROTOCOLS].join(', ')}`,
+      );
     const conn = await ws;
-    if (!tunnel) return wsChannelPortForward(conn, netns, new URL(req.url ?? '/', 'https://agent').searchParams, log, `${ns}/${pod}`);
+    if (!tunnel)
+      return wsChannelPortForward(
+        conn,
+        netns,
+        new URL(req.url ?? '/', 'https://agent').searchParams,
+        log,
+        `${ns}/${pod}`,
+      );
     transport = createWebSocketStream(conn);
     transportCounts.spdyInWebSocket++;
     early = Buffer.alloc(0);
   } else {
-    if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1') return refuseUpgrade(socket, 400, 'upgrade to websocket or SPDY/3.1 required');
-    if (!offeredProtocols(req, 'x-stream-protocol-version').includes(PORT_FORWARD_PROTOCOL)) return refuseUpgrade(socket, 400, `unsupported stream protocol version (supported: ${PORT_FORWARD_PROTOCOL})`);
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'spdy/3.1')
+      return refuseUpgrade(socket, 400, 'upgrade to websocket or SPDY/3.1 required');
+    if (!offeredProtocols(req, 'x-stream-protocol-version').includes(PORT_FORWARD_PROTOCOL))
+      return refuseUpgrade(socket, 400, `unsupported stream protocol version (supported: ${PORT_FORWARD_PROTOCOL})`);
     acceptSpdyUpgrade(socket, PORT_FORWARD_PROTOCOL);
     transportCounts.spdy++;
     transport = socket;
@@ -86,7 +115,12 @@ const WS_CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel
 
 /** The ports of a `ports=` query (repeated or comma-separated); undefined when one is invalid. Pure. */
 export function queryPorts(q: URLSearchParams): number[] | undefined {
-  const ports = q.getAll('ports').flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean).map(Number);
+  const ports = q
+    .getAll('ports')
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   return ports.length > 0 && ports.every((p) => Number.isInteger(p) && p > 0 && p < 65536) ? ports : undefined;
 }
 
@@ -98,7 +132,9 @@ export function queryPorts(q: URLSearchParams): number[] | undefined {
 function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, log: Logger, pod: string): void {
   transportCounts.websocket++;
   const ports = queryPorts(q);
-  const send = (ch: number, data: Buffer) => { if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), data]), { binary: true }); };
+  const send = (ch: number, data: Buffer) => {
+    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), data]), { binary: true });
+  };
   if (!ports) {
     send(1, Buffer.from('invalid or missing ports query parameter'));
     ws.close(1000);
@@ -110,14 +146,19 @@ function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, 
     send(2 * i + 1, prefix);
     const nc = connectInPod(netns, port);
     nc.proc.stdout.on('data', (c: Buffer) => send(2 * i, c));
-    return { nc, done: new Promise<void>((resolve) => nc.proc.on('close', (code) => {
-      if (code !== 0 && nc.stderr().trim()) {
-        const msg = `error forwarding port ${port} to pod ${pod}: ${nc.stderr().trim().replace(/^nc: /, '')}`;
-        log.debug({ pod, port }, msg);
-        send(2 * i + 1, Buffer.from(msg));
-      }
-      resolve();
-    })) };
+    return {
+      nc,
+      done: new Promise<void>((resolve) =>
+        nc.proc.on('close', (code) => {
+          if (code !== 0 && nc.stderr().trim()) {
+            const msg = `error forwarding port ${port} to pod ${pod}: ${nc.stderr().trim().replace(/^nc: /, '')}`;
+            log.debug({ pod, port }, msg);
+            send(2 * i + 1, Buffer.from(msg));
+          }
+          resolve();
+        }),
+      ),
+    };
   });
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     if (!isBinary || data.length === 0) return;
@@ -129,22 +170,41 @@ function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, 
     }
     if (ch % 2 === 0 && data.length > 1) procs[ch / 2]?.nc.proc.stdin.write(data.subarray(1));
   });
-  ws.on('close', () => { for (const p of procs) p.nc.proc.kill('SIGKILL'); });
+  ws.on('close', () => {
+    for (const p of procs) p.nc.proc.kill('SIGKILL');
+  });
   ws.on('error', () => ws.terminate());
   void Promise.all(procs.map((p) => p.done)).then(() => ws.close(1000));
 }
 
 /** `nsenter --net=<ns> busybox nc 127.0.0.1 PORT`: a TCP connection inside the pod's network namespace on stdio. */
-function connectInPod(netns: string, port: number): { proc: ChildProcessByStdio<Writable, Readable, Readable>; stderr(): string } {
-  const proc = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+function connectInPod(
+  netns: string,
+  port: number,
+): { proc: ChildProcessByStdio<Writable, Readable, Readable>; stderr(): string } {
+  const proc = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let stderr = '';
-  proc.stderr.setEncoding('utf8').on('data', (c: string) => { if (stderr.length < 2048) stderr += c; });
-  proc.on('error', (err) => { stderr += err.message; });
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => {
+    if (stderr.length < 2048) stderr += c;
+  });
+  proc.on('error', (err) => {
+    stderr += err.message;
+  });
   proc.stdin.on('error', () => {});
   return { proc, stderr: () => stderr };
 }
 
-function forward(data: SpdyStream, error: SpdyStream, port: number, netns: string, procs: Set<ChildProcess>, log: Logger, pod: string): void {
+function forward(
+  data: SpdyStream,
+  error: SpdyStream,
+  port: number,
+  netns: string,
+  procs: Set<ChildProcess>,
+  log: Logger,
+  pod: string,
+): void {
   const conn = connectInPod(netns, port);
   const nc = conn.proc;
   procs.add(nc);
@@ -154,7 +214,10 @@ function forward(data: SpdyStream, error: SpdyStream, port: number, netns: strin
   nc.stdout.pipe(data, { end: false });
   data.on('error', () => nc.kill('SIGKILL'));
   let peerGone = false;
-  data.on('close', () => { peerGone = true; if (nc.exitCode === null) nc.kill('SIGKILL'); });
+  data.on('close', () => {
+    peerGone = true;
+    if (nc.exitCode === null) nc.kill('SIGKILL');
+  });
   nc.on('close', (code) => {
     procs.delete(nc);
     if (code !== 0 && !peerGone && conn.stderr().trim()) {

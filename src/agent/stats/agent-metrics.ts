@@ -6,11 +6,28 @@
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** `extra`: registries of the agent's parts (e.g. its cluster DNS server's) served on the same /metrics. */
-export function agentMetrics(counts: () => { pods: number; containers: number }, extra: Registry[] = []): () => Promise<string> {
+export function agentMetrics(
+  counts: () => { pods: number; containers: number },
+  extra: Registry[] = [],
+): () => Promise<string> {
   const register = new Registry();
   collectDefaultMetrics({ register, prefix: 'flotilla_agent_' });
-  new Gauge({ name: 'flotilla_agent_running_pods', help: 'Pods with at least one running container on this node', registers: [register], collect() { this.set(counts().pods); } });
-  new Gauge({ name: 'flotilla_agent_running_containers', help: 'Running containers on this node', registers: [register], collect() { this.set(counts().containers); } });
+  new Gauge({
+    name: 'flotilla_agent_running_pods',
+    help: 'Pods with at least one running container on this node',
+    registers: [register],
+    collect() {
+      this.set(counts().pods);
+    },
+  });
+  new Gauge({
+    name: 'flotilla_agent_running_containers',
+    help: 'Running containers on this node',
+    registers: [register],
+    collect() {
+      this.set(counts().containers);
+    },
+  });
   const all = extra.length ? Registry.merge([register, ...extra]) : register;
   return () => all.metrics();
 }

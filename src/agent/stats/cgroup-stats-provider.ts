@@ -33,7 +33,10 @@ export interface CgroupStatsOptions {
   now?: () => number;
 }
 
-interface Reading { key: string; sample: CgroupSample | undefined }
+interface Reading {
+  key: string;
+  sample: CgroupSample | undefined;
+}
 
 export class CgroupStatsProvider implements StatsProvider {
   private readonly rates = new CpuRates();
@@ -64,28 +67,49 @@ export class CgroupStatsProvider implements StatsProvider {
     this.rates.retain(new Set(['node', ...paths.keys()]));
     const time = new Date(at).toISOString();
     const byKey = new Map(readings.map((r) => [r.key, r.sample]));
-    const cpu = (key: string, ns: number): CpuStats => ({ time, usageCoreNanoSeconds: ns, ...(rates.get(key) !== undefined ? { usageNanoCores: rates.get(key) } : {}) });
-    const mem = (s: CgroupSample): MemoryStats => ({ time, usageBytes: s.memoryUsageBytes, workingSetBytes: s.workingSetBytes });
+    const cpu = (key: string, ns: number): CpuStats => ({
+      time,
+      usageCoreNanoSeconds: ns,
+      ...(rates.get(key) !== undefined ? { usageNanoCores: rates.get(key) } : {}),
+    });
+    const mem = (s: CgroupSample): MemoryStats => ({
+      time,
+      usageBytes: s.memoryUsageBytes,
+      workingSetBytes: s.workingSetBytes,
+    });
     const podStats: PodStats[] = [];
     for (const p of pods) {
       const containers: ContainerStats[] = [];
       for (const c of p.containers) {
         const s = byKey.get(`ctr/${p.uid}/${c.id}`);
         if (!s) continue;
-        containers.push({ name: c.name, startTime: c.startedAt ?? p.startTime ?? time, cpu: cpu(`ctr/${p.uid}/${c.id}`, s.cpuNs), memory: mem(s) });
+        containers.push({
+          name: c.name,
+          startTime: c.startedAt ?? p.startTime ?? time,
+          cpu: cpu(`ctr/${p.uid}/${c.id}`, s.cpuNs),
+          memory: mem(s),
+        });
       }
       if (containers.length === 0) continue;
       const ps = byKey.get(`pod/${p.uid}`);
       podStats.push({
-        podRef: { name: p.name, namespace: p.namespace, uid: p.uid }, startTime: p.startTime ?? time, containers,
+        podRef: { name: p.name, namespace: p.namespace, uid: p.uid },
+        startTime: p.startTime ?? time,
+        containers,
         ...(ps ? { cpu: cpu(`pod/${p.uid}`, ps.cpuNs), memory: mem(ps) } : {}),
       });
     }
     return {
       node: {
-        nodeName: this.o.nodeName, startTime: this.bootTime,
+        nodeName: this.o.nodeName,
+        startTime: this.bootTime,
         cpu: cpu('node', node.cpuNs),
-        memory: { time, usageBytes: node.memoryUsageBytes, workingSetBytes: node.workingSetBytes, availableBytes: node.availableBytes },
+        memory: {
+          time,
+          usageBytes: node.memoryUsageBytes,
+          workingSetBytes: node.workingSetBytes,
+          availableBytes: node.availableBytes,
+        },
       },
       pods: podStats,
     };
@@ -95,7 +119,9 @@ export class CgroupStatsProvider implements StatsProvider {
     const now = this.o.now ?? Date.now;
     const [node, readings] = await Promise.all([
       readNodeSample(),
-      Promise.all([...paths].map(async ([key, path]): Promise<Reading> => ({ key, sample: await readCgroup(this.layout, path) }))),
+      Promise.all(
+        [...paths].map(async ([key, path]): Promise<Reading> => ({ key, sample: await readCgroup(this.layout, path) })),
+      ),
     ]);
     return { node, readings, at: now() };
   }

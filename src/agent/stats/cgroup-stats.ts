@@ -21,7 +21,10 @@ export type CgroupLayout = { version: 1; cpuRoot: string; memoryRoot: string } |
 /** The cgroup layout under `root` (default /sys/fs/cgroup). Reads the file system once. */
 export function detectCgroupLayout(root = '/sys/fs/cgroup'): CgroupLayout {
   if (existsSync(join(root, 'cgroup.controllers'))) return { version: 2, root };
-  const cpuRoot = ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu'].map((d) => join(root, d)).find((d) => existsSync(join(d, 'cpuacct.usage'))) ?? join(root, 'cpuacct');
+  const cpuRoot =
+    ['cpuacct', 'cpu,cpuacct', 'cpuacct,cpu']
+      .map((d) => join(root, d))
+      .find((d) => existsSync(join(d, 'cpuacct.usage'))) ?? join(root, 'cpuacct');
   return { version: 1, cpuRoot, memoryRoot: join(root, 'memory') };
 }
 
@@ -39,9 +42,17 @@ export async function readCgroup(layout: CgroupLayout, path: string): Promise<Cg
   try {
     if (layout.version === 2) {
       const dir = join(layout.root, path);
-      const [cpuStat, current, memStat] = await Promise.all([readFile(join(dir, 'cpu.stat'), 'utf8'), readFile(join(dir, 'memory.current'), 'utf8'), readFile(join(dir, 'memory.stat'), 'utf8')]);
+      const [cpuStat, current, memStat] = await Promise.all([
+        readFile(join(dir, 'cpu.stat'), 'utf8'),
+        readFile(join(dir, 'memory.current'), 'utf8'),
+        readFile(join(dir, 'memory.stat'), 'utf8'),
+      ]);
       const usage = Number(current.trim());
-      return { cpuNs: (statValue(cpuStat, 'usage_usec') ?? 0) * 1000, memoryUsageBytes: usage, workingSetBytes: Math.max(0, usage - (statValue(memStat, 'inactive_file') ?? 0)) };
+      return {
+        cpuNs: (statValue(cpuStat, 'usage_usec') ?? 0) * 1000,
+        memoryUsageBytes: usage,
+        workingSetBytes: Math.max(0, usage - (statValue(memStat, 'inactive_file') ?? 0)),
+      };
     }
     const [cpu, usageText, memStat] = await Promise.all([
       readFile(join(layout.cpuRoot, path, 'cpuacct.usage'), 'utf8'),
@@ -49,7 +60,11 @@ export async function readCgroup(layout: CgroupLayout, path: string): Promise<Cg
       readFile(join(layout.memoryRoot, path, 'memory.stat'), 'utf8'),
     ]);
     const usage = Number(usageText.trim());
-    return { cpuNs: Number(cpu.trim()), memoryUsageBytes: usage, workingSetBytes: Math.max(0, usage - (statValue(memStat, 'total_inactive_file') ?? 0)) };
+    return {
+      cpuNs: Number(cpu.trim()),
+      memoryUsageBytes: usage,
+      workingSetBytes: Math.max(0, usage - (statValue(memStat, 'total_inactive_file') ?? 0)),
+    };
   } catch {
     return undefined;
   }

@@ -12,7 +12,10 @@ export class CpuRates {
   /** Records a cumulative sample; returns nano-cores, or undefined when this is the key's first sample. */
   update(key: string, cumulativeNs: number, atMs: number): number | undefined {
     const prev = this.last.get(key);
-    if (!prev || cumulativeNs < prev.ns) { this.last.set(key, { ns: cumulativeNs, atMs }); return undefined; }
+    if (!prev || cumulativeNs < prev.ns) {
+      this.last.set(key, { ns: cumulativeNs, atMs });
+      return undefined;
+    }
     // The first rate may come from a short interval (a scrape that samples twice); later ones not.
     if (atMs - prev.atMs < (prev.rate === undefined ? 100 : this.minIntervalMs)) return prev.rate;
     const rate = Math.round(((cumulativeNs - prev.ns) / (atMs - prev.atMs)) * 1000);

@@ -5,7 +5,15 @@
  *                                                              >-- Summary --> agent server --> API server metrics.k8s.io
  *   hollow/FakeStatsProvider (pod annotations)              --/
  */
-export type { Summary, NodeStats, PodStats, ContainerStats, CpuStats, MemoryStats, StatsProvider } from './summary-types.js';
+export type {
+  Summary,
+  NodeStats,
+  PodStats,
+  ContainerStats,
+  CpuStats,
+  MemoryStats,
+  StatsProvider,
+} from './summary-types.js';
 export { AGENT_HOST_LABEL } from './summary-types.js';
 export { CgroupStatsProvider, type StatsPod, type CgroupStatsOptions } from './cgroup-stats-provider.js';
 export { CpuRates } from './cpu-rate.js';

@@ -26,7 +26,8 @@ export function parseProcStatCpu(text: string): number {
 
 /** Memory figures (bytes) from /proc/meminfo's text. Pure. */
 export function parseMeminfo(text: string): Omit<NodeSample, 'cpuNs'> {
-  const kb = (k: string): number => Number(new RegExp(`^${k.replace(/[()]/g, '\\$&')}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) * 1024;
+  const kb = (k: string): number =>
+    Number(new RegExp(`^${k.replace(/[()]/g, '\\$&')}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) * 1024;
   const total = kb('MemTotal');
   const usage = Math.max(0, total - kb('MemFree'));
   const workingSet = Math.max(0, usage - kb('Inactive(file)'));
@@ -34,6 +35,9 @@ export function parseMeminfo(text: string): Omit<NodeSample, 'cpuNs'> {
 }
 
 export async function readNodeSample(procRoot = '/proc'): Promise<NodeSample> {
-  const [stat, meminfo] = await Promise.all([readFile(`${procRoot}/stat`, 'utf8'), readFile(`${procRoot}/meminfo`, 'utf8')]);
+  const [stat, meminfo] = await Promise.all([
+    readFile(`${procRoot}/stat`, 'utf8'),
+    readFile(`${procRoot}/meminfo`, 'utf8'),
+  ]);
   return { cpuNs: parseProcStatCpu(stat), ...parseMeminfo(meminfo) };
 }

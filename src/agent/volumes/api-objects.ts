@@ -41,8 +41,15 @@ export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiO
   const secrets = make<KubeObject & Secret>(SECRETS);
   const services = make<KubeObject & Service>(SERVICES);
   const handlers: ((kind: 'configmap' | 'secret', namespace: string, name: string) => void)[] = [];
-  const fan = (kind: 'configmap' | 'secret') => (obj: KubeObject): void => { for (const h of handlers) h(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''); };
-  for (const [inf, kind] of [[configMaps, 'configmap'], [secrets, 'secret']] as const) {
+  const fan =
+    (kind: 'configmap' | 'secret') =>
+    (obj: KubeObject): void => {
+      for (const h of handlers) h(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+    };
+  for (const [inf, kind] of [
+    [configMaps, 'configmap'],
+    [secrets, 'secret'],
+  ] as const) {
     const f = fan(kind);
     (inf as Informer).addHandlers({ onAdd: f, onUpdate: (_old, obj) => f(obj), onDelete: f });
     inf.start();
@@ -50,10 +57,19 @@ export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiO
   services.start();
   const all = Promise.all([configMaps.waitForSync(), secrets.waitForSync(), services.waitForSync()]);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => { timer = setTimeout(() => { o.log.warn('configMaps, secrets or services not listed in time; pods may wait for them'); resolve(); }, o.syncTimeoutMs ?? 10_000); });
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      o.log.warn('configMaps, secrets or services not listed in time; pods may wait for them');
+      resolve();
+    }, o.syncTimeoutMs ?? 10_000);
+  });
   await Promise.race([all, timeout]);
   clearTimeout(timer);
-  const getOrUndefined = async <T extends KubeObject>(r: ResourceRef, ns: string, name: string): Promise<T | undefined> => {
+  const getOrUndefined = async <T extends KubeObject>(
+    r: ResourceRef,
+    ns: string,
+    name: string,
+  ): Promise<T | undefined> => {
     try {
       return await o.client.get<T>(r, ns, name);
     } catch (err) {
@@ -68,7 +84,11 @@ export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiO
     nodeAllocatable: o.nodeAllocatable,
     claim: (ns, name) => getOrUndefined<KubeObject & PersistentVolumeClaim>(PVCS, ns, name),
     volume: (name) => getOrUndefined<KubeObject & PersistentVolume>(PVS, '', name),
-    onChange: (h) => { handlers.push(h); },
-    stop: async () => { await Promise.all([configMaps.stop(), secrets.stop(), services.stop()]); },
+    onChange: (h) => {
+      handlers.push(h);
+    },
+    stop: async () => {
+      await Promise.all([configMaps.stop(), secrets.stop(), services.stop()]);
+    },
   };
 }

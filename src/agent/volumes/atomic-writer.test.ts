@@ -6,7 +6,9 @@ import { after, test } from 'node:test';
 import { validatePayloadPath, writeAtomic, type Payload } from './atomic-writer.js';
 
 const dirs: string[] = [];
-after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 async function tmp(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'flt-atomic-'));
   dirs.push(d);
@@ -16,7 +18,10 @@ const file = (s: string, mode = 0o644): { data: Buffer; mode: number } => ({ dat
 
 test('files land in a timestamped dir behind ..data, each top-level name a symlink into it', async () => {
   const d = await tmp();
-  const payload: Payload = new Map([['a', file('1')], ['sub/b', file('2', 0o400)]]);
+  const payload: Payload = new Map([
+    ['a', file('1')],
+    ['sub/b', file('2', 0o400)],
+  ]);
   assert.equal(await writeAtomic(d, payload, new Date('2026-01-02T03:04:05Z')), true);
   const ts = await readlink(join(d, '..data'));
   assert.match(ts, /^\.\.2026_01_02_03_04_05\.\d+$/);
@@ -30,11 +35,35 @@ test('files land in a timestamped dir behind ..data, each top-level name a symli
 
 test('the same payload again writes nothing; a new one swaps ..data, drops removed names and the old dir', async () => {
   const d = await tmp();
-  await writeAtomic(d, new Map([['a', file('1')], ['gone', file('x')]]));
+  await writeAtomic(
+    d,
+    new Map([
+      ['a', file('1')],
+      ['gone', file('x')],
+    ]),
+  );
   const first = await readlink(join(d, '..data'));
-  assert.equal(await writeAtomic(d, new Map([['a', file('1')], ['gone', file('x')]])), false);
+  assert.equal(
+    await writeAtomic(
+      d,
+      new Map([
+        ['a', file('1')],
+        ['gone', file('x')],
+      ]),
+    ),
+    false,
+  );
   assert.equal(await readlink(join(d, '..data')), first);
-  assert.equal(await writeAtomic(d, new Map([['a', file('2')], ['new', file('n')]])), true);
+  assert.equal(
+    await writeAtomic(
+      d,
+      new Map([
+        ['a', file('2')],
+        ['new', file('n')],
+      ]),
+    ),
+    true,
+  );
   const second = await readlink(join(d, '..data'));
   assert.notEqual(second, first);
   assert.equal(await readFile(join(d, 'a'), 'utf8'), '2');

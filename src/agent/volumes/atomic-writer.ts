@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lstat,
+  mkdir,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, normalize, sep } from 'node:path';
 
 /** One file of a projected volume: its bytes and permission bits. */
@@ -21,7 +33,8 @@ const DATA_TMP = '..data_tmp';
 export function validatePayloadPath(p: string): string {
   if (!p) throw new Error('invalid path: must not be empty');
   if (p.startsWith('/')) throw new Error(`invalid path ${JSON.stringify(p)}: must be relative`);
-  if (p.length > 4096) throw new Error(`invalid path ${JSON.stringify(p)}: must be less than or equal to 4096 characters`);
+  if (p.length > 4096)
+    throw new Error(`invalid path ${JSON.stringify(p)}: must be less than or equal to 4096 characters`);
   if (p.split('/').includes('..')) throw new Error(`invalid path ${JSON.stringify(p)}: must not contain '..'`);
   if (p.startsWith('..')) throw new Error(`invalid path ${JSON.stringify(p)}: must not start with '..'`);
   return normalize(p).replace(/\/+$/, '');

@@ -15,7 +15,10 @@ export interface PodAddresses {
 
 /** Labels or annotations as the downward API writes them: `key="value"` lines, keys sorted. Pure. */
 export function formatMap(m: Record<string, string> | undefined): string {
-  return Object.keys(m ?? {}).sort().map((k) => `${k}=${JSON.stringify(m?.[k] ?? '')}`).join('\n');
+  return Object.keys(m ?? {})
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(m?.[k] ?? '')}`)
+    .join('\n');
 }
 
 /**
@@ -29,16 +32,28 @@ export function podFieldValue(pod: Pod, fieldPath: string, addr: PodAddresses = 
   const one = /^metadata\.(labels|annotations)\['(.*)'\]$/.exec(fieldPath);
   if (one) return (one[1] === 'labels' ? m.labels : m.annotations)?.[one[2] ?? ''] ?? '';
   switch (fieldPath) {
-    case 'metadata.name': return m.name ?? '';
-    case 'metadata.namespace': return m.namespace ?? '';
-    case 'metadata.uid': return m.uid ?? '';
-    case 'metadata.labels': return formatMap(m.labels);
-    case 'metadata.annotations': return formatMap(m.annotations);
-    case 'spec.nodeName': return pod.spec?.nodeName ?? '';
-    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName ?? '';
-    case 'status.podIP': case 'status.podIPs': return addr.podIP ?? '';
-    case 'status.hostIP': case 'status.hostIPs': return addr.hostIP ?? '';
-    default: throw new Error(`unsupported fieldPath: ${fieldPath}`);
+    case 'metadata.name':
+      return m.name ?? '';
+    case 'metadata.namespace':
+      return m.namespace ?? '';
+    case 'metadata.uid':
+      return m.uid ?? '';
+    case 'metadata.labels':
+      return formatMap(m.labels);
+    case 'metadata.annotations':
+      return formatMap(m.annotations);
+    case 'spec.nodeName':
+      return pod.spec?.nodeName ?? '';
+    case 'spec.serviceAccountName':
+      return pod.spec?.serviceAccountName ?? '';
+    case 'status.podIP':
+    case 'status.podIPs':
+      return addr.podIP ?? '';
+    case 'status.hostIP':
+    case 'status.hostIPs':
+      return addr.hostIP ?? '';
+    default:
+      throw new Error(`unsupported fieldPath: ${fieldPath}`);
   }
 }
 
@@ -49,16 +64,26 @@ export function podFieldValue(pod: Pod, fieldPath: string, addr: PodAddresses = 
  * is the container the reference is resolved for (env: the current one when containerName is
  * empty). Throws for an unknown container or resource. Pure.
  */
-export function resourceFieldValue(pod: Pod, ref: ResourceFieldSelector, current: Container | undefined, node: NodeAllocatable): string {
-  const c = ref.containerName ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === ref.containerName) : current;
-  if (!c) throw new Error(`cannot find container ${JSON.stringify(ref.containerName ?? '')} in pod ${pod.metadata?.namespace}/${pod.metadata?.name}`);
+export function resourceFieldValue(
+  pod: Pod,
+  ref: ResourceFieldSelector,
+  current: Container | undefined,
+  node: NodeAllocatable,
+): string {
+  const c = ref.containerName
+    ? [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].find((x) => x.name === ref.containerName)
+    : current;
+  if (!c)
+    throw new Error(
+      `cannot find container ${JSON.stringify(ref.containerName ?? '')} in pod ${pod.metadata?.namespace}/${pod.metadata?.name}`,
+    );
   const m = /^(limits|requests)\.(cpu|memory|ephemeral-storage)$/.exec(ref.resource);
   if (!m) throw new Error(`unsupported container resource : ${ref.resource}`);
   const [, kind = '', res = ''] = m;
   const limits = c.resources?.limits ?? {};
   const requests = c.resources?.requests ?? {};
   const nodeValue = res === 'cpu' ? node.cpu : res === 'memory' ? node.memory : undefined;
-  const raw = kind === 'limits' ? limits[res] ?? nodeValue ?? 0 : requests[res] ?? limits[res] ?? 0;
+  const raw = kind === 'limits' ? (limits[res] ?? nodeValue ?? 0) : (requests[res] ?? limits[res] ?? 0);
   const divisor = ref.divisor !== undefined && parseQuantity(ref.divisor) !== 0 ? parseQuantity(ref.divisor) : 1;
   if (res === 'cpu') {
     const milli = (q: number): number => Math.ceil(Math.round(q * 1e9) / 1e6); // Quantity.MilliValue rounds up

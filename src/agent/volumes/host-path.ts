@@ -9,7 +9,9 @@ import type { Stats } from 'node:fs';
  */
 export async function checkHostPath(path: string, type: string | undefined): Promise<void> {
   const st = await stat(path).catch(() => undefined);
-  const fail = (what: string): never => { throw new Error(`hostPath type check failed: ${path} is not ${what}`); };
+  const fail = (what: string): never => {
+    throw new Error(`hostPath type check failed: ${path} is not ${what}`);
+  };
   switch (type ?? '') {
     case '':
       return;
@@ -21,12 +23,38 @@ export async function checkHostPath(path: string, type: string | undefined): Pro
       if (!st) await (await open(path, 'a', 0o644)).close();
       else if (st.isDirectory()) fail('a file');
       return;
-    case 'Directory': return check(st, (s) => s.isDirectory(), () => fail('a directory'));
-    case 'File': return check(st, (s) => s.isFile(), () => fail('a file'));
-    case 'Socket': return check(st, (s) => s.isSocket(), () => fail('a socket file'));
-    case 'CharDevice': return check(st, (s) => s.isCharacterDevice(), () => fail('a character device'));
-    case 'BlockDevice': return check(st, (s) => s.isBlockDevice(), () => fail('a block device'));
-    default: throw new Error(`hostPath type check failed: unknown type ${JSON.stringify(type)}`);
+    case 'Directory':
+      return check(
+        st,
+        (s) => s.isDirectory(),
+        () => fail('a directory'),
+      );
+    case 'File':
+      return check(
+        st,
+        (s) => s.isFile(),
+        () => fail('a file'),
+      );
+    case 'Socket':
+      return check(
+        st,
+        (s) => s.isSocket(),
+        () => fail('a socket file'),
+      );
+    case 'CharDevice':
+      return check(
+        st,
+        (s) => s.isCharacterDevice(),
+        () => fail('a character device'),
+      );
+    case 'BlockDevice':
+      return check(
+        st,
+        (s) => s.isBlockDevice(),
+        () => fail('a block device'),
+      );
+    default:
+      throw new Error(`hostPath type check failed: unknown type ${JSON.stringify(type)}`);
   }
 }
 

@@ -10,7 +10,9 @@ import { checkHostPath } from './host-path.js';
 import { ContainerMountError, PodVolumes, podObjectRefs, VolumeSetUpError, type VolumeObjects } from './pod-volumes.js';
 
 const dirs: string[] = [];
-after(async () => { for (const d of dirs) await rm(d, { recursive: true, force: true }); });
+after(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
 async function tmp(): Promise<string> {
   const d = await mkdtemp(join(tmpdir(), 'flt-vol-'));
   dirs.push(d);
@@ -26,7 +28,9 @@ test('hostPath types: checks and creation with the kubelet messages', async () =
   assert.ok((await stat(join(d, 'f'))).isFile());
   await checkHostPath(join(d, 'f'), 'File');
   await checkHostPath(d, 'Directory');
-  await assert.rejects(checkHostPath(join(d, 'f'), 'Directory'), { message: `hostPath type check failed: ${join(d, 'f')} is not a directory` });
+  await assert.rejects(checkHostPath(join(d, 'f'), 'Directory'), {
+    message: `hostPath type check failed: ${join(d, 'f')} is not a directory`,
+  });
   await assert.rejects(checkHostPath(join(d, 'missing'), 'File'), /is not a file/);
   await assert.rejects(checkHostPath(join(d, 'f'), 'DirectoryOrCreate'), /is not a directory/);
   await assert.rejects(checkHostPath(d, 'Socket'), /is not a socket file/);
@@ -46,12 +50,22 @@ test('set-up: emptyDir, hostPath, configMap (refreshed on change), PVC; containe
   const host = join(d, 'host');
   const pvDir = join(d, 'storage', 'claim-uid');
   const cm: ConfigMap = { metadata: { name: 'cfg', namespace: 'ns' }, data: { a: '1' } };
-  const claim: PersistentVolumeClaim = { metadata: { name: 'data', namespace: 'ns' }, spec: { volumeName: 'pv1' }, status: { phase: 'Bound' } };
-  const pv: PersistentVolume = { metadata: { name: 'pv1' }, spec: { hostPath: { path: pvDir, type: 'DirectoryOrCreate' } } };
+  const claim: PersistentVolumeClaim = {
+    metadata: { name: 'data', namespace: 'ns' },
+    spec: { volumeName: 'pv1' },
+    status: { phase: 'Bound' },
+  };
+  const pv: PersistentVolume = {
+    metadata: { name: 'pv1' },
+    spec: { hostPath: { path: pvDir, type: 'DirectoryOrCreate' } },
+  };
   let current = cm;
   const objects: VolumeObjects = {
-    configMap: (ns, name) => (ns === 'ns' && name === 'cfg' ? current : undefined), secret: () => undefined, nodeAllocatable: () => ({}),
-    claim: async (ns, name) => (ns === 'ns' && name === 'data' ? claim : undefined), volume: async (name) => (name === 'pv1' ? pv : undefined),
+    configMap: (ns, name) => (ns === 'ns' && name === 'cfg' ? current : undefined),
+    secret: () => undefined,
+    nodeAllocatable: () => ({}),
+    claim: async (ns, name) => (ns === 'ns' && name === 'data' ? claim : undefined),
+    volume: async (name) => (name === 'pv1' ? pv : undefined),
   };
   const vols = new PodVolumes({ objects, log: pino({ level: 'silent' }) });
   const pod: Pod = {
@@ -59,8 +73,10 @@ test('set-up: emptyDir, hostPath, configMap (refreshed on change), PVC; containe
     spec: {
       containers: [],
       volumes: [
-        { name: 'scratch', emptyDir: {} }, { name: 'h', hostPath: { path: host, type: 'DirectoryOrCreate' } },
-        { name: 'config', configMap: { name: 'cfg' } }, { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+        { name: 'scratch', emptyDir: {} },
+        { name: 'h', hostPath: { path: host, type: 'DirectoryOrCreate' } },
+        { name: 'config', configMap: { name: 'cfg' } },
+        { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
       ],
     },
   };
@@ -68,7 +84,10 @@ test('set-up: emptyDir, hostPath, configMap (refreshed on change), PVC; containe
   assert.equal(paths.get('scratch')?.path, join(podDir, 'volumes/kubernetes.io~empty-dir/scratch'));
   assert.equal((await stat(join(podDir, 'volumes/kubernetes.io~empty-dir/scratch'))).mode & 0o777, 0o777);
   assert.deepEqual(paths.get('h'), { path: host, readOnly: false });
-  assert.deepEqual(paths.get('config'), { path: join(podDir, 'volumes/kubernetes.io~configmap/config'), readOnly: true });
+  assert.deepEqual(paths.get('config'), {
+    path: join(podDir, 'volumes/kubernetes.io~configmap/config'),
+    readOnly: true,
+  });
   assert.deepEqual(paths.get('data'), { path: pvDir, readOnly: false });
   assert.ok((await stat(pvDir)).isDirectory());
   assert.equal(await readFile(join(podDir, 'volumes/kubernetes.io~configmap/config/a'), 'utf8'), '1');
@@ -78,20 +97,49 @@ test('set-up: emptyDir, hostPath, configMap (refreshed on change), PVC; containe
 
   await writeFile(join(host, 'outside'), 'x');
   await symlink('/etc', join(paths.get('scratch')?.path ?? '', 'escape'));
-  const mounts = await vols.containerMounts('u1', { name: 'c', volumeMounts: [
-    { name: 'scratch', mountPath: '/scratch' }, { name: 'scratch', mountPath: '/logs', subPathExpr: 'logs/$(POD)' },
-    { name: 'config', mountPath: '/etc/app/a', subPath: 'a' }, { name: 'h', mountPath: '/h', readOnly: true },
-  ] }, ['POD=p']);
-  assert.deepEqual(mounts.map((m) => [m.containerPath, m.hostPath.replace(d, ''), m.readOnly]), [
-    ['/scratch', '/pods/ns_p_u1/volumes/kubernetes.io~empty-dir/scratch', false],
-    ['/logs', '/pods/ns_p_u1/volumes/kubernetes.io~empty-dir/scratch/logs/p', false],
-    ['/etc/app/a', mounts[2]?.hostPath.replace(d, ''), true], // checked below
-    ['/h', '/host', true],
-  ]);
+  const mounts = await vols.containerMounts(
+    'u1',
+    {
+      name: 'c',
+      volumeMounts: [
+        { name: 'scratch', mountPath: '/scratch' },
+        { name: 'scratch', mountPath: '/logs', subPathExpr: 'logs/$(POD)' },
+        { name: 'config', mountPath: '/etc/app/a', subPath: 'a' },
+        { name: 'h', mountPath: '/h', readOnly: true },
+      ],
+    },
+    ['POD=p'],
+  );
+  assert.deepEqual(
+    mounts.map((m) => [m.containerPath, m.hostPath.replace(d, ''), m.readOnly]),
+    [
+      ['/scratch', '/pods/ns_p_u1/volumes/kubernetes.io~empty-dir/scratch', false],
+      ['/logs', '/pods/ns_p_u1/volumes/kubernetes.io~empty-dir/scratch/logs/p', false],
+      ['/etc/app/a', mounts[2]?.hostPath.replace(d, ''), true], // checked below
+      ['/h', '/host', true],
+    ],
+  );
   assert.match(mounts[2]?.hostPath ?? '', /kubernetes\.io~configmap\/config\/\.\.\d{4}_[\d_.]+\/a$/); // symlinks resolved
-  await assert.rejects(vols.containerMounts('u1', { name: 'c', volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: 'escape' }] }, []), (e: unknown) => e instanceof ContainerMountError && /leaves the volume/.test(e.message));
-  await assert.rejects(vols.containerMounts('u1', { name: 'c', volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../up' }] }, []), ContainerMountError);
-  await assert.rejects(vols.containerMounts('u1', { name: 'c', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, []), /cannot find volume "nope"/);
+  await assert.rejects(
+    vols.containerMounts(
+      'u1',
+      { name: 'c', volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: 'escape' }] },
+      [],
+    ),
+    (e: unknown) => e instanceof ContainerMountError && /leaves the volume/.test(e.message),
+  );
+  await assert.rejects(
+    vols.containerMounts(
+      'u1',
+      { name: 'c', volumeMounts: [{ name: 'scratch', mountPath: '/x', subPath: '../up' }] },
+      [],
+    ),
+    ContainerMountError,
+  );
+  await assert.rejects(
+    vols.containerMounts('u1', { name: 'c', volumeMounts: [{ name: 'nope', mountPath: '/x' }] }, []),
+    /cannot find volume "nope"/,
+  );
 
   await vols.tearDown('u1', podDir);
   await assert.rejects(stat(join(podDir, 'volumes')));
@@ -102,21 +150,56 @@ test('set-up: emptyDir, hostPath, configMap (refreshed on change), PVC; containe
 test('set-up failures name the volume: missing configMap, unbound claim', async () => {
   const d = await tmp();
   const objects: VolumeObjects = {
-    configMap: () => undefined, secret: () => undefined, nodeAllocatable: () => ({}),
-    claim: async () => ({ metadata: { name: 'c' }, spec: {}, status: { phase: 'Pending' } }), volume: async () => undefined,
+    configMap: () => undefined,
+    secret: () => undefined,
+    nodeAllocatable: () => ({}),
+    claim: async () => ({ metadata: { name: 'c' }, spec: {}, status: { phase: 'Pending' } }),
+    volume: async () => undefined,
   };
   const vols = new PodVolumes({ objects, log: pino({ level: 'silent' }) });
-  const pod = (v: NonNullable<Pod['spec']>['volumes']): Pod => ({ metadata: { name: 'p', namespace: 'ns', uid: 'u2' }, spec: { containers: [], volumes: v } });
-  await assert.rejects(vols.setUp(pod([{ name: 'cfg', configMap: { name: 'gone' } }]), d), (e: unknown) => e instanceof VolumeSetUpError && e.message === 'MountVolume.SetUp failed for volume "cfg" : configmap "gone" not found');
-  await assert.rejects(vols.setUp(pod([{ name: 'data', persistentVolumeClaim: { claimName: 'c' } }]), d), /non-bound phase \("Pending"\)/);
-  await assert.rejects(vols.setUp(pod([{ name: 'n', nfs: { server: 's', path: '/' } }]), d), /volume type not supported/);
+  const pod = (v: NonNullable<Pod['spec']>['volumes']): Pod => ({
+    metadata: { name: 'p', namespace: 'ns', uid: 'u2' },
+    spec: { containers: [], volumes: v },
+  });
+  await assert.rejects(
+    vols.setUp(pod([{ name: 'cfg', configMap: { name: 'gone' } }]), d),
+    (e: unknown) =>
+      e instanceof VolumeSetUpError &&
+      e.message === 'MountVolume.SetUp failed for volume "cfg" : configmap "gone" not found',
+  );
+  await assert.rejects(
+    vols.setUp(pod([{ name: 'data', persistentVolumeClaim: { claimName: 'c' } }]), d),
+    /non-bound phase \("Pending"\)/,
+  );
+  await assert.rejects(
+    vols.setUp(pod([{ name: 'n', nfs: { server: 's', path: '/' } }]), d),
+    /volume type not supported/,
+  );
   assert.equal((await vols.setUp(pod([{ name: 'cfg', configMap: { name: 'gone', optional: true } }]), d)).size, 1);
 });
 
 test('podObjectRefs: configMaps and secrets of volumes, projections and env', () => {
-  const refs = podObjectRefs({ spec: { containers: [{ name: 'c', envFrom: [{ configMapRef: { name: 'c3' } }], env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's3', key: 'k' } } }] }], volumes: [
-    { name: 'a', configMap: { name: 'c1' } }, { name: 'b', secret: { secretName: 's1' } },
-    { name: 'p', projected: { sources: [{ configMap: { name: 'c2' } }, { secret: { name: 's2' } }] } },
-  ] } });
-  assert.deepEqual([[...refs.configMaps], [...refs.secrets]], [['c1', 'c2', 'c3'], ['s1', 's2', 's3']]);
+  const refs = podObjectRefs({
+    spec: {
+      containers: [
+        {
+          name: 'c',
+          envFrom: [{ configMapRef: { name: 'c3' } }],
+          env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 's3', key: 'k' } } }],
+        },
+      ],
+      volumes: [
+        { name: 'a', configMap: { name: 'c1' } },
+        { name: 'b', secret: { secretName: 's1' } },
+        { name: 'p', projected: { sources: [{ configMap: { name: 'c2' } }, { secret: { name: 's2' } }] } },
+      ],
+    },
+  });
+  assert.deepEqual(
+    [[...refs.configMaps], [...refs.secrets]],
+    [
+      ['c1', 'c2', 'c3'],
+      ['s1', 's2', 's3'],
+    ],
+  );
 });

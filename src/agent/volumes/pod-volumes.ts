@@ -10,7 +10,14 @@ import { parseQuantity } from '../pods/container-process.js';
 import { expandVars } from '../pods/container-env.js';
 import { writeAtomic, type Payload } from './atomic-writer.js';
 import { checkHostPath } from './host-path.js';
-import { configMapPayload, DEFAULT_MODE, downwardPayload, projectedPayload, secretPayload, type ObjectLookup } from './projections.js';
+import {
+  configMapPayload,
+  DEFAULT_MODE,
+  downwardPayload,
+  projectedPayload,
+  secretPayload,
+  type ObjectLookup,
+} from './projections.js';
 
 /** What volumes read from the API: configMaps, secrets (from caches), claims and volumes (fetched). */
 export interface VolumeObjects extends ObjectLookup {
@@ -21,7 +28,10 @@ export interface VolumeObjects extends ObjectLookup {
 /** A volume that could not be set up; the message is the kubelet's FailedMount text. */
 export class VolumeSetUpError extends Error {
   readonly code = 'VolumeSetUp';
-  constructor(readonly volume: string, reason: string) {
+  constructor(
+    readonly volume: string,
+    reason: string,
+  ) {
     super(`MountVolume.SetUp failed for volume ${JSON.stringify(volume)} : ${reason}`);
   }
 }
@@ -39,8 +49,11 @@ export interface VolumePath {
 
 /** `kubernetes.io~<plugin>` directory names, as the kubelet's. */
 const PLUGIN_DIR = {
-  emptyDir: 'kubernetes.io~empty-dir', configMap: 'kubernetes.io~configmap', secret: 'kubernetes.io~secret',
-  downwardAPI: 'kubernetes.io~downward-api', projected: 'kubernetes.io~projected',
+  emptyDir: 'kubernetes.io~empty-dir',
+  configMap: 'kubernetes.io~configmap',
+  secret: 'kubernetes.io~secret',
+  downwardAPI: 'kubernetes.io~downward-api',
+  projected: 'kubernetes.io~projected',
 } as const;
 
 export interface PodVolumesOptions {
@@ -115,11 +128,21 @@ export class PodVolumes {
       return { path: await this.project(dir('secret'), payload, true), readOnly: true };
     }
     if (v.downwardAPI) {
-      const payload = downwardPayload(pod, v.downwardAPI.items, v.downwardAPI.defaultMode ?? DEFAULT_MODE, this.o.objects.nodeAllocatable());
+      const payload = downwardPayload(
+        pod,
+        v.downwardAPI.items,
+        v.downwardAPI.defaultMode ?? DEFAULT_MODE,
+        this.o.objects.nodeAllocatable(),
+      );
       return { path: await this.project(dir('downwardAPI'), payload, true), readOnly: true };
     }
     if (v.projected) {
-      const payload = projectedPayload(pod, v.projected, this.o.objects, (what) => this.o.log.debug({ pod: `${ns}/${pod.metadata?.name}`, volume: v.name }, `projected source not supported, skipped: ${what}`));
+      const payload = projectedPayload(pod, v.projected, this.o.objects, (what) =>
+        this.o.log.debug(
+          { pod: `${ns}/${pod.metadata?.name}`, volume: v.name },
+          `projected source not supported, skipped: ${what}`,
+        ),
+      );
       return { path: await this.project(dir('projected'), payload, true), readOnly: true };
     }
     if (v.persistentVolumeClaim) {
@@ -131,24 +154,33 @@ export class PodVolumes {
       const claim = await this.o.objects.claim(ns, name);
       if (!claim) throw new Error(`persistentvolumeclaim ${JSON.stringify(name)} not found`);
       const pvName = claim.spec?.volumeName ?? '';
-      if (claim.status?.phase !== 'Bound' || !pvName) throw new Error(`PVC ${ns}/${name} has non-bound phase (${JSON.stringify(claim.status?.phase ?? '')}) or empty pvc.Spec.VolumeName (${JSON.stringify(pvName)})`);
+      if (claim.status?.phase !== 'Bound' || !pvName)
+        throw new Error(
+          `PVC ${ns}/${name} has non-bound phase (${JSON.stringify(claim.status?.phase ?? '')}) or empty pvc.Spec.VolumeName (${JSON.stringify(pvName)})`,
+        );
       const pv = await this.o.objects.volume(pvName);
       if (!pv) throw new Error(`persistentvolume ${JSON.stringify(pvName)} not found`);
       const path = pv.spec?.local?.path ?? pv.spec?.hostPath?.path;
-      if (!path) throw new Error(`persistentvolume ${JSON.stringify(pvName)} is neither local nor hostPath: not supported on this node`);
+      if (!path)
+        throw new Error(
+          `persistentvolume ${JSON.stringify(pvName)} is neither local nor hostPath: not supported on this node`,
+        );
       await checkHostPath(path, pv.spec?.local ? 'Directory' : pv.spec?.hostPath?.type);
       const resolved = { path, readOnly: !!v.persistentVolumeClaim.readOnly };
       this.claims.set(key, resolved);
       return resolved;
     }
-    throw new Error('volume type not supported by flotilla (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim are)');
+    throw new Error(
+      'volume type not supported by flotilla (emptyDir, hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim are)',
+    );
   }
 
   /** Writes a payload atomically into dir (on a tmpfs when `memory`) unless the same was written last time. */
   private async project(d: string, payload: Payload, memory: boolean): Promise<string> {
     if (memory) await this.ensureTmpfs(d, 0o755);
     const hash = createHash('sha256');
-    for (const [p, f] of [...payload].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hash.update(`${p}\0${f.mode}\0${f.data.length}\0`).update(f.data);
+    for (const [p, f] of [...payload].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      hash.update(`${p}\0${f.mode}\0${f.data.length}\0`).update(f.data);
     const digest = hash.digest('hex');
     if (this.written.get(d) === digest) return d;
     if (await writeAtomic(d, payload)) this.o.log.debug({ dir: d }, 'volume contents written');
@@ -161,7 +193,10 @@ export class PodVolumes {
     if (this.tmpfs.has(d)) return;
     await mkdir(d, { recursive: true });
     if (!(await mountPoints()).includes(d)) {
-      const opts = [`mode=${mode.toString(8)}`, ...(sizeLimit !== undefined ? [`size=${Math.ceil(parseQuantity(sizeLimit))}`] : [])];
+      const opts = [
+        `mode=${mode.toString(8)}`,
+        ...(sizeLimit !== undefined ? [`size=${Math.ceil(parseQuantity(sizeLimit))}`] : []),
+      ];
       await runCommand('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', d]);
     }
     this.tmpfs.add(d);
@@ -187,7 +222,8 @@ export class PodVolumes {
    */
   async tearDownOrphan(podUid: string): Promise<void> {
     const marker = `_${podUid}/volumes/`;
-    for (const m of (await mountPoints()).filter((p) => p.includes(marker)).sort((a, b) => b.length - a.length)) await unmountAllUnder(m);
+    for (const m of (await mountPoints()).filter((p) => p.includes(marker)).sort((a, b) => b.length - a.length))
+      await unmountAllUnder(m);
     for (const d of [...this.tmpfs]) if (d.includes(marker)) this.tmpfs.delete(d);
     this.forget(podUid);
   }
@@ -209,16 +245,23 @@ export class PodVolumes {
     const vars = new Map(env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     for (const vm of c.volumeMounts ?? []) {
       const vol = volumes.get(vm.name);
-      if (!vol) throw new ContainerMountError(`cannot find volume ${JSON.stringify(vm.name)} to mount into container ${JSON.stringify(c.name)}`);
+      if (!vol)
+        throw new ContainerMountError(
+          `cannot find volume ${JSON.stringify(vm.name)} to mount into container ${JSON.stringify(c.name)}`,
+        );
       let hostPath = vol.path;
       const sub = vm.subPathExpr !== undefined ? expandVars(vm.subPathExpr, (n) => vars.get(n)) : vm.subPath;
       if (sub) {
-        if (sub.startsWith('/') || sub.split('/').includes('..')) throw new ContainerMountError(`subPath ${JSON.stringify(sub)} must be a relative path without '..'`);
+        if (sub.startsWith('/') || sub.split('/').includes('..'))
+          throw new ContainerMountError(`subPath ${JSON.stringify(sub)} must be a relative path without '..'`);
         const root = await realpath(vol.path);
         const target = join(vol.path, sub);
         if (!(await lstat(target).catch(() => undefined))) await mkdir(target, { recursive: true, mode: 0o755 });
         hostPath = await realpath(target);
-        if (hostPath !== root && !hostPath.startsWith(`${root}/`)) throw new ContainerMountError(`subPath ${JSON.stringify(sub)} of volume ${JSON.stringify(vm.name)} leaves the volume`);
+        if (hostPath !== root && !hostPath.startsWith(`${root}/`))
+          throw new ContainerMountError(
+            `subPath ${JSON.stringify(sub)} of volume ${JSON.stringify(vm.name)} leaves the volume`,
+          );
       }
       out.push({ containerPath: vm.mountPath, hostPath, readOnly: !!vm.readOnly || vol.readOnly });
     }
@@ -242,7 +285,7 @@ export function podObjectRefs(pod: Pod): { configMaps: Set<string>; secrets: Set
       if (s.secret?.name) secrets.add(s.secret.name);
     }
   }
-  for (const c of [...pod.spec?.initContainers ?? [], ...pod.spec?.containers ?? []]) {
+  for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
     for (const e of c.envFrom ?? []) {
       if (e.configMapRef?.name) configMaps.add(e.configMapRef.name);
       if (e.secretRef?.name) secrets.add(e.secretRef.name);

@@ -1,4 +1,11 @@
-import type { ConfigMap, DownwardAPIVolumeFile, KeyToPath, Pod, ProjectedVolumeSource, Secret } from 'kubernetes-types/core/v1.js';
+import type {
+  ConfigMap,
+  DownwardAPIVolumeFile,
+  KeyToPath,
+  Pod,
+  ProjectedVolumeSource,
+  Secret,
+} from 'kubernetes-types/core/v1.js';
 import type { Payload } from './atomic-writer.js';
 import { podFieldValue, resourceFieldValue, type NodeAllocatable } from './downward-api.js';
 
@@ -38,7 +45,14 @@ export function configMapBytes(cm: ConfigMap): Map<string, Buffer> {
  * only the listed items (path and mode each); a listed key that is missing is an error unless the
  * source is optional. `what` names the kind in messages ('configmap' or 'secret'). Pure.
  */
-export function keysPayload(keys: Map<string, Buffer>, items: KeyToPath[] | undefined, defaultMode: number, optional: boolean, what: string, into: Payload = new Map()): Payload {
+export function keysPayload(
+  keys: Map<string, Buffer>,
+  items: KeyToPath[] | undefined,
+  defaultMode: number,
+  optional: boolean,
+  what: string,
+  into: Payload = new Map(),
+): Payload {
   if (!items?.length) {
     for (const [k, data] of keys) into.set(k, { data, mode: defaultMode });
     return into;
@@ -47,7 +61,9 @@ export function keysPayload(keys: Map<string, Buffer>, items: KeyToPath[] | unde
     const data = keys.get(it.key);
     if (!data) {
       if (optional) continue;
-      throw new MissingObjectError(`${what} references non-existent ${what === 'secret' ? 'secret' : 'config'} key: ${it.key}`);
+      throw new MissingObjectError(
+        `${what} references non-existent ${what === 'secret' ? 'secret' : 'config'} key: ${it.key}`,
+      );
     }
     into.set(it.path, { data, mode: it.mode ?? defaultMode });
   }
@@ -55,22 +71,54 @@ export function keysPayload(keys: Map<string, Buffer>, items: KeyToPath[] | unde
 }
 
 /** A configMap volume's (or projection's) files; a missing configMap is an error unless optional. Pure but for the lookup. */
-export function configMapPayload(pod: Pod, src: { name?: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number }, objects: ObjectLookup, into?: Payload, mode?: number): Payload {
+export function configMapPayload(
+  pod: Pod,
+  src: { name?: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number },
+  objects: ObjectLookup,
+  into?: Payload,
+  mode?: number,
+): Payload {
   const cm = objects.configMap(pod.metadata?.namespace ?? '', src.name ?? '');
   if (!cm && !src.optional) throw new MissingObjectError(`configmap ${JSON.stringify(src.name ?? '')} not found`);
-  return keysPayload(cm ? configMapBytes(cm) : new Map(), src.items, mode ?? src.defaultMode ?? DEFAULT_MODE, !!src.optional, 'configmap', into);
+  return keysPayload(
+    cm ? configMapBytes(cm) : new Map(),
+    src.items,
+    mode ?? src.defaultMode ?? DEFAULT_MODE,
+    !!src.optional,
+    'configmap',
+    into,
+  );
 }
 
 /** A secret volume's (or projection's) files; a missing secret is an error unless optional. Pure but for the lookup. */
-export function secretPayload(pod: Pod, src: { secretName?: string; name?: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number }, objects: ObjectLookup, into?: Payload, mode?: number): Payload {
+export function secretPayload(
+  pod: Pod,
+  src: { secretName?: string; name?: string; items?: KeyToPath[]; optional?: boolean; defaultMode?: number },
+  objects: ObjectLookup,
+  into?: Payload,
+  mode?: number,
+): Payload {
   const name = src.secretName ?? src.name ?? '';
   const s = objects.secret(pod.metadata?.namespace ?? '', name);
   if (!s && !src.optional) throw new MissingObjectError(`secret ${JSON.stringify(name)} not found`);
-  return keysPayload(s ? secretBytes(s) : new Map(), src.items, mode ?? src.defaultMode ?? DEFAULT_MODE, !!src.optional, 'secret', into);
+  return keysPayload(
+    s ? secretBytes(s) : new Map(),
+    src.items,
+    mode ?? src.defaultMode ?? DEFAULT_MODE,
+    !!src.optional,
+    'secret',
+    into,
+  );
 }
 
 /** A downwardAPI volume's (or projection's) files: fieldRef and resourceFieldRef items. Pure. */
-export function downwardPayload(pod: Pod, items: DownwardAPIVolumeFile[] | undefined, defaultMode: number, node: NodeAllocatable, into: Payload = new Map()): Payload {
+export function downwardPayload(
+  pod: Pod,
+  items: DownwardAPIVolumeFile[] | undefined,
+  defaultMode: number,
+  node: NodeAllocatable,
+  into: Payload = new Map(),
+): Payload {
   for (const it of items ?? []) {
     let value = '';
     if (it.fieldRef) value = podFieldValue(pod, it.fieldRef.fieldPath);
@@ -85,7 +133,12 @@ export function downwardPayload(pod: Pod, items: DownwardAPIVolumeFile[] | undef
  * volume's defaultMode applies to each). serviceAccountToken sources are not supported yet and
  * are skipped (reported by `skipped`). Pure but for the lookup.
  */
-export function projectedPayload(pod: Pod, src: ProjectedVolumeSource, objects: ObjectLookup, skipped: (what: string) => void = () => {}): Payload {
+export function projectedPayload(
+  pod: Pod,
+  src: ProjectedVolumeSource,
+  objects: ObjectLookup,
+  skipped: (what: string) => void = () => {},
+): Payload {
   const mode = src.defaultMode ?? DEFAULT_MODE;
   const out: Payload = new Map();
   for (const s of src.sources ?? []) {

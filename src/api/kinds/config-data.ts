@@ -12,12 +12,17 @@ export function validateDataKeys(data: Record<string, string> | undefined, field
 }
 
 /** The `immutable: true` rule: data and the flag itself may not change afterwards. */
-export function validateImmutableData(obj: { immutable?: boolean; data?: unknown; binaryData?: unknown }, old: { immutable?: boolean; data?: unknown; binaryData?: unknown }): FieldError[] {
+export function validateImmutableData(
+  obj: { immutable?: boolean; data?: unknown; binaryData?: unknown },
+  old: { immutable?: boolean; data?: unknown; binaryData?: unknown },
+): FieldError[] {
   if (!old.immutable) return [];
   const errs: FieldError[] = [];
   if (!obj.immutable) errs.push(fieldErrors.forbidden('immutable', 'field is immutable when `immutable` is set'));
-  if (!deepEqual(obj.data ?? {}, old.data ?? {})) errs.push(fieldErrors.forbidden('data', 'field is immutable when `immutable` is set'));
-  if (!deepEqual(obj.binaryData ?? {}, old.binaryData ?? {})) errs.push(fieldErrors.forbidden('binaryData', 'field is immutable when `immutable` is set'));
+  if (!deepEqual(obj.data ?? {}, old.data ?? {}))
+    errs.push(fieldErrors.forbidden('data', 'field is immutable when `immutable` is set'));
+  if (!deepEqual(obj.binaryData ?? {}, old.binaryData ?? {}))
+    errs.push(fieldErrors.forbidden('binaryData', 'field is immutable when `immutable` is set'));
   return errs;
 }
 

@@ -10,7 +10,8 @@ function validateConfigMap(cm: ConfigMap): FieldError[] {
   let total = 0;
   for (const [k, v] of Object.entries(cm.data ?? {})) {
     total += Buffer.byteLength(String(v));
-    if (cm.binaryData && k in cm.binaryData) errs.push(fieldErrors.invalid(`data[${k}]`, k, 'duplicate of key present in binaryData'));
+    if (cm.binaryData && k in cm.binaryData)
+      errs.push(fieldErrors.invalid(`data[${k}]`, k, 'duplicate of key present in binaryData'));
   }
   for (const v of Object.values(cm.binaryData ?? {})) total += Buffer.from(String(v), 'base64').length;
   if (total > MAX_CONFIG_SIZE) errs.push(more.tooLongBytes('', MAX_CONFIG_SIZE));
@@ -23,5 +24,9 @@ export const configMapStrategy = defineKind<ConfigMap>({
   validate: validateConfigMap,
   validateUpdate: validateImmutableData,
   columns: [nameColumn(), col('Data', 'integer', 'Number of data entries'), ageColumn()],
-  row: (cm, now) => [nameOf(cm), Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length, ageOf(cm, now)],
+  row: (cm, now) => [
+    nameOf(cm),
+    Object.keys(cm.data ?? {}).length + Object.keys(cm.binaryData ?? {}).length,
+    ageOf(cm, now),
+  ],
 });

@@ -7,10 +7,18 @@ const DESCRIPTORS = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-interface Bounds { min: number; max: number; names?: string[]; nameBase?: number }
+interface Bounds {
+  min: number;
+  max: number;
+  names?: string[];
+  nameBase?: number;
+}
 const FIELDS: Bounds[] = [
-  { min: 0, max: 59 }, { min: 0, max: 23 }, { min: 1, max: 31 },
-  { min: 1, max: 12, names: MONTHS, nameBase: 1 }, { min: 0, max: 6, names: DAYS, nameBase: 0 },
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: MONTHS, nameBase: 1 },
+  { min: 0, max: 6, names: DAYS, nameBase: 0 },
 ];
 
 function parseValue(s: string, b: Bounds): number | string {
@@ -59,7 +67,9 @@ export function cronScheduleError(schedule: string): string | undefined {
   if (s.startsWith('@')) {
     if (DESCRIPTORS.includes(s)) return undefined;
     if (s.startsWith('@every ')) {
-      return /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(s.slice(7).trim()) ? undefined : `failed to parse duration ${s}: time: invalid duration "${s.slice(7).trim()}"`;
+      return /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/.test(s.slice(7).trim())
+        ? undefined
+        : `failed to parse duration ${s}: time: invalid duration "${s.slice(7).trim()}"`;
     }
     return `unrecognized descriptor: ${s}`;
   }

@@ -25,12 +25,20 @@ function validTimeZone(tz: string): boolean {
 function validateSpec(cj: CronJob): FieldError[] {
   const errs: FieldError[] = [];
   const name = cj.metadata?.name ?? '';
-  if (name.length > CRONJOB_NAME_MAX) errs.push(fieldErrors.invalid('metadata.name', name, maxLenError(CRONJOB_NAME_MAX)));
+  if (name.length > CRONJOB_NAME_MAX)
+    errs.push(fieldErrors.invalid('metadata.name', name, maxLenError(CRONJOB_NAME_MAX)));
   const spec = cj.spec;
   if (!spec) return [...errs, fieldErrors.required('spec')];
   if (!spec.schedule) errs.push(fieldErrors.required('spec.schedule'));
   else {
-    if (/(^|\s)(CRON_)?TZ=/.test(spec.schedule)) errs.push(fieldErrors.invalid('spec.schedule', spec.schedule, 'cannot use TZ or CRON_TZ in schedule, use timeZone field instead'));
+    if (/(^|\s)(CRON_)?TZ=/.test(spec.schedule))
+      errs.push(
+        fieldErrors.invalid(
+          'spec.schedule',
+          spec.schedule,
+          'cannot use TZ or CRON_TZ in schedule, use timeZone field instead',
+        ),
+      );
     else {
       const err = cronScheduleError(spec.schedule);
       if (err) errs.push(fieldErrors.invalid('spec.schedule', spec.schedule, err));
@@ -65,8 +73,16 @@ export const cronJobStrategy = defineKind<CronJob>({
   columns: [
     nameColumn(),
     col('Schedule', 'string', 'The schedule in Cron format, see https://en.wikipedia.org/wiki/Cron.'),
-    col('Timezone', 'string', 'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.'),
-    col('Suspend', 'boolean', 'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.'),
+    col(
+      'Timezone',
+      'string',
+      'The time zone name for the given schedule, see https://en.wikipedia.org/wiki/List_of_tz_database_time_zones.',
+    ),
+    col(
+      'Suspend',
+      'boolean',
+      'This flag tells the controller to suspend subsequent executions, it does not apply to already started executions.',
+    ),
     col('Active', 'integer', 'A list of pointers to currently running jobs.'),
     col('Last Schedule', 'string', 'Information when was the last time the job was successfully scheduled.'),
     ageColumn(),
@@ -79,8 +95,16 @@ export const cronJobStrategy = defineKind<CronJob>({
     const last = cj.status?.lastScheduleTime ? translateTimestampSince(cj.status.lastScheduleTime, now) : '<none>';
     const suspend = cj.spec?.suspend === undefined ? '<unset>' : cj.spec.suspend ? 'True' : 'False';
     return [
-      nameOf(cj), cj.spec?.schedule ?? '', cj.spec?.timeZone ?? '<none>', suspend, (cj.status?.active ?? []).length, last, ageOf(cj, now),
-      names, images, selectorCell(cj.spec?.jobTemplate?.spec?.selector),
+      nameOf(cj),
+      cj.spec?.schedule ?? '',
+      cj.spec?.timeZone ?? '<none>',
+      suspend,
+      (cj.status?.active ?? []).length,
+      last,
+      ageOf(cj, now),
+      names,
+      images,
+      selectorCell(cj.spec?.jobTemplate?.spec?.selector),
     ];
   },
 });

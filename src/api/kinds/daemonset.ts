@@ -5,7 +5,13 @@ import { ageColumn, col, containersColumn, imagesColumn, nameColumn, selectorCol
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 import { defaultPodTemplateSpec } from './pod-defaults.js';
 import {
-  containerCells, formatLabels, intOrPercentValue, selectorCell, validateIntOrPercent, validateSelectorAndTemplate, validateSelectorImmutable,
+  containerCells,
+  formatLabels,
+  intOrPercentValue,
+  selectorCell,
+  validateIntOrPercent,
+  validateSelectorAndTemplate,
+  validateSelectorImmutable,
 } from './workload-helpers.js';
 
 /** SetDefaults_DaemonSet: RollingUpdate maxUnavailable 1 maxSurge 0, revisionHistoryLimit 10, template pod defaults. */
@@ -34,8 +40,22 @@ function validateSpec(ds: DaemonSet): FieldError[] {
     errs.push(...validateIntOrPercent(ru.maxSurge, 'spec.updateStrategy.rollingUpdate.maxSurge'));
     const mu = intOrPercentValue(ru.maxUnavailable);
     const ms = intOrPercentValue(ru.maxSurge);
-    if (mu === 0 && ms === 0) errs.push(fieldErrors.invalid('spec.updateStrategy.rollingUpdate.maxUnavailable', ru.maxUnavailable, 'may not be 0 when `maxSurge` is 0'));
-    if (mu !== 0 && ms !== 0) errs.push(fieldErrors.invalid('spec.updateStrategy.rollingUpdate.maxSurge', ru.maxSurge, 'may not be set when maxUnavailable is non-zero'));
+    if (mu === 0 && ms === 0)
+      errs.push(
+        fieldErrors.invalid(
+          'spec.updateStrategy.rollingUpdate.maxUnavailable',
+          ru.maxUnavailable,
+          'may not be 0 when `maxSurge` is 0',
+        ),
+      );
+    if (mu !== 0 && ms !== 0)
+      errs.push(
+        fieldErrors.invalid(
+          'spec.updateStrategy.rollingUpdate.maxSurge',
+          ru.maxSurge,
+          'may not be set when maxUnavailable is non-zero',
+        ),
+      );
   }
   errs.push(...validateNonNegative('spec.minReadySeconds', spec.minReadySeconds));
   errs.push(...validateNonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
@@ -50,12 +70,28 @@ export const daemonSetStrategy = defineKind<DaemonSet>({
   validateUpdate: (ds, old) => validateSelectorImmutable(ds.spec?.selector, old.spec?.selector, 'spec'),
   columns: [
     nameColumn(),
-    col('Desired', 'integer', 'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).'),
-    col('Current', 'integer', 'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.'),
-    col('Ready', 'integer', 'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.'),
+    col(
+      'Desired',
+      'integer',
+      'The total number of nodes that should be running the daemon pod (including nodes correctly running the daemon pod).',
+    ),
+    col(
+      'Current',
+      'integer',
+      'The number of nodes that are running at least 1 daemon pod and are supposed to run the daemon pod.',
+    ),
+    col(
+      'Ready',
+      'integer',
+      'numberReady is the number of nodes that should be running the daemon pod and have one or more of the daemon pod running with a Ready Condition.',
+    ),
     col('Up-to-date', 'integer', 'The total number of nodes that are running updated daemon pod'),
-    col('Available', 'integer', 'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)'),
-    col('Node Selector', 'string', "NodeSelector is a selector which must be true for the pod to fit on a node."),
+    col(
+      'Available',
+      'integer',
+      'The number of nodes that should be running the daemon pod and have one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)',
+    ),
+    col('Node Selector', 'string', 'NodeSelector is a selector which must be true for the pod to fit on a node.'),
     ageColumn(),
     containersColumn(),
     imagesColumn(),
@@ -65,8 +101,17 @@ export const daemonSetStrategy = defineKind<DaemonSet>({
     const st = ds.status;
     const [names, images] = containerCells(ds.spec?.template?.spec?.containers);
     return [
-      nameOf(ds), st?.desiredNumberScheduled ?? 0, st?.currentNumberScheduled ?? 0, st?.numberReady ?? 0, st?.updatedNumberScheduled ?? 0,
-      st?.numberAvailable ?? 0, formatLabels(ds.spec?.template?.spec?.nodeSelector), ageOf(ds, now), names, images, selectorCell(ds.spec?.selector),
+      nameOf(ds),
+      st?.desiredNumberScheduled ?? 0,
+      st?.currentNumberScheduled ?? 0,
+      st?.numberReady ?? 0,
+      st?.updatedNumberScheduled ?? 0,
+      st?.numberAvailable ?? 0,
+      formatLabels(ds.spec?.template?.spec?.nodeSelector),
+      ageOf(ds, now),
+      names,
+      images,
+      selectorCell(ds.spec?.selector),
     ];
   },
 });

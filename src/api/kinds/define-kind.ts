@@ -33,7 +33,9 @@ export function defineKind<T>(def: KindDefinition<T>): KindStrategy {
   const strategy: KindStrategy = {
     applyDefaults: def.defaults ? (obj) => def.defaults?.(typed(obj)) : undefined,
     validate(obj, old) {
-      const errs = old ? validateObjectMetaUpdate(obj.metadata, old.metadata, rules) : validateObjectMeta(obj.metadata, rules);
+      const errs = old
+        ? validateObjectMetaUpdate(obj.metadata, old.metadata, rules)
+        : validateObjectMeta(obj.metadata, rules);
       if (def.validate) errs.push(...def.validate(typed(obj)));
       if (old && def.validateUpdate) errs.push(...def.validateUpdate(typed(obj), typed(old)));
       return errs;

@@ -5,7 +5,12 @@ import { ageColumn, col, containersColumn, imagesColumn, nameColumn, selectorCol
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 import { defaultPodTemplateSpec } from './pod-defaults.js';
 import {
-  containerCells, intOrPercentValue, selectorCell, validateIntOrPercent, validateSelectorAndTemplate, validateSelectorImmutable,
+  containerCells,
+  intOrPercentValue,
+  selectorCell,
+  validateIntOrPercent,
+  validateSelectorAndTemplate,
+  validateSelectorImmutable,
 } from './workload-helpers.js';
 
 /** SetDefaults_Deployment (apps/v1) plus the template's pod defaults. */
@@ -33,14 +38,22 @@ function validateDeploymentSpec(d: Deployment): FieldError[] {
   const strategy = spec.strategy ?? {};
   errs.push(...validateEnum('spec.strategy.type', strategy.type, ['Recreate', 'RollingUpdate']));
   if (strategy.type === 'Recreate' && strategy.rollingUpdate) {
-    errs.push(fieldErrors.forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"));
+    errs.push(
+      fieldErrors.forbidden('spec.strategy.rollingUpdate', "may not be specified when strategy `type` is 'Recreate'"),
+    );
   }
   const ru = strategy.rollingUpdate;
   if (strategy.type === 'RollingUpdate' && ru) {
     errs.push(...validateIntOrPercent(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable'));
     errs.push(...validateIntOrPercent(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge'));
     if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
-      errs.push(fieldErrors.invalid('spec.strategy.rollingUpdate.maxUnavailable', ru.maxUnavailable ?? 0, 'may not be 0 when `maxSurge` is 0'));
+      errs.push(
+        fieldErrors.invalid(
+          'spec.strategy.rollingUpdate.maxUnavailable',
+          ru.maxUnavailable ?? 0,
+          'may not be 0 when `maxSurge` is 0',
+        ),
+      );
     }
   }
   errs.push(...validateNonNegative('spec.revisionHistoryLimit', spec.revisionHistoryLimit));
@@ -48,7 +61,13 @@ function validateDeploymentSpec(d: Deployment): FieldError[] {
   if (spec.progressDeadlineSeconds !== undefined) {
     errs.push(...validateNonNegative('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds));
     if (spec.progressDeadlineSeconds <= (spec.minReadySeconds ?? 0)) {
-      errs.push(fieldErrors.invalid('spec.progressDeadlineSeconds', spec.progressDeadlineSeconds, 'must be greater than minReadySeconds'));
+      errs.push(
+        fieldErrors.invalid(
+          'spec.progressDeadlineSeconds',
+          spec.progressDeadlineSeconds,
+          'must be greater than minReadySeconds',
+        ),
+      );
     }
   }
   return errs;
@@ -62,22 +81,49 @@ export const deploymentStrategy = defineKind<Deployment>({
   validateUpdate: (d, old) => validateSelectorImmutable(d.spec?.selector, old.spec?.selector, 'spec'),
   validateStatus: (d) => {
     const s = d.status ?? {};
-    return (['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'observedGeneration'] as const)
-      .flatMap((k) => validateNonNegative(`status.${k}`, s[k]));
+    return (
+      [
+        'replicas',
+        'updatedReplicas',
+        'readyReplicas',
+        'availableReplicas',
+        'unavailableReplicas',
+        'observedGeneration',
+      ] as const
+    ).flatMap((k) => validateNonNegative(`status.${k}`, s[k]));
   },
   columns: [
     nameColumn(),
     col('Ready', 'string', 'Number of the pod with ready state'),
-    col('Up-to-date', 'integer', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.'),
-    col('Available', 'integer', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.'),
+    col(
+      'Up-to-date',
+      'integer',
+      'Total number of non-terminated pods targeted by this deployment that have the desired template spec.',
+    ),
+    col(
+      'Available',
+      'integer',
+      'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.',
+    ),
     ageColumn(),
     containersColumn(),
     imagesColumn(),
-    selectorColumn('Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.'),
+    selectorColumn(
+      'Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.',
+    ),
   ],
   row(d, now) {
     const [names, images] = containerCells(d.spec?.template?.spec?.containers);
     const st = d.status ?? {};
-    return [nameOf(d), `${st.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`, st.updatedReplicas ?? 0, st.availableReplicas ?? 0, ageOf(d, now), names, images, selectorCell(d.spec?.selector)];
+    return [
+      nameOf(d),
+      `${st.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
+      st.updatedReplicas ?? 0,
+      st.availableReplicas ?? 0,
+      ageOf(d, now),
+      names,
+      images,
+      selectorCell(d.spec?.selector),
+    ];
   },
 });

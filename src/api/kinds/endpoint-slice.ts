@@ -20,14 +20,18 @@ function validateSlice(es: EndpointSlice): FieldError[] {
   if (endpoints.length > MAX_ENDPOINTS) errs.push(more.tooMany('endpoints', endpoints.length, MAX_ENDPOINTS));
   endpoints.forEach((ep, i) => {
     const addrs = ep.addresses ?? [];
-    if (addrs.length === 0) errs.push(fieldErrors.required(`endpoints[${i}].addresses`, 'must contain at least 1 address'));
+    if (addrs.length === 0)
+      errs.push(fieldErrors.required(`endpoints[${i}].addresses`, 'must contain at least 1 address'));
     if (addrs.length > MAX_ADDRESSES) errs.push(more.tooMany(`endpoints[${i}].addresses`, addrs.length, MAX_ADDRESSES));
-    if (es.addressType !== 'FQDN') addrs.forEach((a, j) => {
-      if (!isIP(a)) errs.push(fieldErrors.invalid(`endpoints[${i}].addresses[${j}]`, a, 'must be a valid IP address'));
-    });
+    if (es.addressType !== 'FQDN')
+      addrs.forEach((a, j) => {
+        if (!isIP(a))
+          errs.push(fieldErrors.invalid(`endpoints[${i}].addresses[${j}]`, a, 'must be a valid IP address'));
+      });
   });
   (es.ports ?? []).forEach((p, i) => {
-    if (p.port !== undefined) errs.push(...isValidPortNum(p.port).map((m) => fieldErrors.invalid(`ports[${i}].port`, p.port, m)));
+    if (p.port !== undefined)
+      errs.push(...isValidPortNum(p.port).map((m) => fieldErrors.invalid(`ports[${i}].port`, p.port, m)));
     errs.push(...validateEnum(`ports[${i}].protocol`, p.protocol, PROTOCOLS));
   });
   return errs;
@@ -52,8 +56,14 @@ export const endpointSliceStrategy = defineKind<EndpointSlice>({
     ageColumn(),
   ],
   row(es, now) {
-    const ports = listWithMore((es.ports ?? []).map((p) => (p.port === undefined ? '<unset>' : String(p.port))), 3);
-    const addrs = listWithMore((es.endpoints ?? []).flatMap((e) => e.addresses ?? []), 3);
+    const ports = listWithMore(
+      (es.ports ?? []).map((p) => (p.port === undefined ? '<unset>' : String(p.port))),
+      3,
+    );
+    const addrs = listWithMore(
+      (es.endpoints ?? []).flatMap((e) => e.addresses ?? []),
+      3,
+    );
     return [nameOf(es), es.addressType ?? '', ports, addrs, ageOf(es, now)];
   },
 });

@@ -25,18 +25,43 @@ export function eventRow(e: CoreEvent, now: Date): unknown[] {
   } else if (count === 0) count = 1;
   const io = e.involvedObject ?? {};
   const target = io.name ? `${(io.kind ?? '').toLowerCase()}/${io.name}` : (io.kind ?? '').toLowerCase();
-  return [last, e.type ?? '', e.reason ?? '', target, io.fieldPath ?? '', eventSource(e), (e.message ?? '').trim(), first, count, e.metadata?.name ?? ''];
+  return [
+    last,
+    e.type ?? '',
+    e.reason ?? '',
+    target,
+    io.fieldPath ?? '',
+    eventSource(e),
+    (e.message ?? '').trim(),
+    first,
+    count,
+    e.metadata?.name ?? '',
+  ];
 }
 
 const EVENT_COLUMNS = [
   col('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
   col('Type', 'string', 'Type of this event (Normal, Warning), new types could be added in the future'),
-  col('Reason', 'string', 'This should be a short, machine understandable string that gives the reason for the transition into the object\'s current status.'),
+  col(
+    'Reason',
+    'string',
+    "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+  ),
   col('Object', 'string', 'The object that this event is about.'),
-  col('Subobject', 'string', 'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.', true),
+  col(
+    'Subobject',
+    'string',
+    'If referring to a piece of an object instead of an entire object, this string should contain a valid JSON/Go field access statement.',
+    true,
+  ),
   col('Source', 'string', 'The component reporting this event. Should be a short machine understandable string.', true),
   col('Message', 'string', 'A human-readable description of the status of this operation.'),
-  col('First Seen', 'string', 'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)', true),
+  col(
+    'First Seen',
+    'string',
+    'The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)',
+    true,
+  ),
   col('Count', 'string', 'The number of times this event has occurred.', true),
   { name: 'Name', type: 'string' as const, format: 'name', description: NAME_DESCRIPTION, priority: 1 },
 ];
@@ -45,7 +70,12 @@ function validateCoreEvent(e: CoreEvent): FieldError[] {
   const errs: FieldError[] = [];
   if (e.type) errs.push(...validateEnum('type', e.type, ['Normal', 'Warning']));
   const io = e.involvedObject;
-  if (io?.namespace && e.metadata?.namespace && io.namespace !== e.metadata.namespace && e.metadata.namespace !== 'default') {
+  if (
+    io?.namespace &&
+    e.metadata?.namespace &&
+    io.namespace !== e.metadata.namespace &&
+    e.metadata.namespace !== 'default'
+  ) {
     errs.push(fieldErrors.invalid('involvedObject.namespace', io.namespace, 'does not match event.namespace'));
   }
   if (e.eventTime) {
@@ -62,10 +92,17 @@ function validateCoreEvent(e: CoreEvent): FieldError[] {
 export function eventSelectableFields(e: CoreEvent): Record<string, string> {
   const io = e.involvedObject ?? {};
   return {
-    'involvedObject.kind': io.kind ?? '', 'involvedObject.namespace': io.namespace ?? '', 'involvedObject.name': io.name ?? '',
-    'involvedObject.uid': io.uid ?? '', 'involvedObject.apiVersion': io.apiVersion ?? '', 'involvedObject.resourceVersion': io.resourceVersion ?? '',
-    'involvedObject.fieldPath': io.fieldPath ?? '', reason: e.reason ?? '', reportingComponent: e.reportingComponent ?? '',
-    source: e.source?.component || e.reportingComponent || '', type: e.type ?? '',
+    'involvedObject.kind': io.kind ?? '',
+    'involvedObject.namespace': io.namespace ?? '',
+    'involvedObject.name': io.name ?? '',
+    'involvedObject.uid': io.uid ?? '',
+    'involvedObject.apiVersion': io.apiVersion ?? '',
+    'involvedObject.resourceVersion': io.resourceVersion ?? '',
+    'involvedObject.fieldPath': io.fieldPath ?? '',
+    reason: e.reason ?? '',
+    reportingComponent: e.reportingComponent ?? '',
+    source: e.source?.component || e.reportingComponent || '',
+    type: e.type ?? '',
   };
 }
 
@@ -79,14 +116,16 @@ export const eventStrategy = defineKind<CoreEvent>({
   convert: convertEvent,
 });
 
-const asCore = (e: unknown): CoreEvent => convertEvent(e as Parameters<typeof convertEvent>[0], 'v1') as unknown as CoreEvent;
+const asCore = (e: unknown): CoreEvent =>
+  convertEvent(e as Parameters<typeof convertEvent>[0], 'v1') as unknown as CoreEvent;
 
 /** events.k8s.io/v1 Event: same storage, printer and selectors as core Events (via conversion). */
 export const eventsV1Strategy = defineKind<Record<string, unknown>>({
   namespaced: true,
   validate(e) {
     const errs: FieldError[] = [];
-    for (const k of ['reportingController', 'reportingInstance', 'action', 'reason', 'eventTime']) if (!e[k]) errs.push(fieldErrors.required(k));
+    for (const k of ['reportingController', 'reportingInstance', 'action', 'reason', 'eventTime'])
+      if (!e[k]) errs.push(fieldErrors.required(k));
     if (typeof e.note === 'string' && e.note.length > 1024) errs.push(fieldErrors.tooLong('note', 1024));
     if (e.type !== undefined) errs.push(...validateEnum('type', String(e.type), ['Normal', 'Warning']));
     return errs;

@@ -19,19 +19,51 @@ function metricToV1(m: Rec): Rec {
     case 'ContainerResource': {
       const key = m.type === 'Resource' ? 'resource' : 'containerResource';
       const r = rec(m[key]);
-      return { type: m.type, [key]: { name: r.name, ...(r.container ? { container: r.container } : {}), targetAverageUtilization: t(r).averageUtilization, targetAverageValue: t(r).averageValue } };
+      return {
+        type: m.type,
+        [key]: {
+          name: r.name,
+          ...(r.container ? { container: r.container } : {}),
+          targetAverageUtilization: t(r).averageUtilization,
+          targetAverageValue: t(r).averageValue,
+        },
+      };
     }
     case 'Pods': {
       const p = rec(m.pods);
-      return { type: 'Pods', pods: { metricName: rec(p.metric).name, selector: rec(p.metric).selector, targetAverageValue: t(p).averageValue } };
+      return {
+        type: 'Pods',
+        pods: {
+          metricName: rec(p.metric).name,
+          selector: rec(p.metric).selector,
+          targetAverageValue: t(p).averageValue,
+        },
+      };
     }
     case 'Object': {
       const o = rec(m.object);
-      return { type: 'Object', object: { target: o.describedObject, metricName: rec(o.metric).name, selector: rec(o.metric).selector, targetValue: t(o).value, averageValue: t(o).averageValue } };
+      return {
+        type: 'Object',
+        object: {
+          target: o.describedObject,
+          metricName: rec(o.metric).name,
+          selector: rec(o.metric).selector,
+          targetValue: t(o).value,
+          averageValue: t(o).averageValue,
+        },
+      };
     }
     case 'External': {
       const e = rec(m.external);
-      return { type: 'External', external: { metricName: rec(e.metric).name, metricSelector: rec(e.metric).selector, targetValue: t(e).value, targetAverageValue: t(e).averageValue } };
+      return {
+        type: 'External',
+        external: {
+          metricName: rec(e.metric).name,
+          metricSelector: rec(e.metric).selector,
+          targetValue: t(e).value,
+          targetAverageValue: t(e).averageValue,
+        },
+      };
     }
     default:
       return m;
@@ -41,25 +73,55 @@ function metricToV1(m: Rec): Rec {
 /** The annotation form back to a v2 MetricSpec. */
 function metricToV2(m: Rec): Rec {
   const target = (util: unknown, avg: unknown, val: unknown): Rec =>
-    util !== undefined ? { type: 'Utilization', averageUtilization: util } : avg !== undefined ? { type: 'AverageValue', averageValue: avg } : { type: 'Value', value: val };
+    util !== undefined
+      ? { type: 'Utilization', averageUtilization: util }
+      : avg !== undefined
+        ? { type: 'AverageValue', averageValue: avg }
+        : { type: 'Value', value: val };
   switch (m.type) {
     case 'Resource':
     case 'ContainerResource': {
       const key = m.type === 'Resource' ? 'resource' : 'containerResource';
       const r = rec(m[key]);
-      return { type: m.type, [key]: { name: r.name, ...(r.container ? { container: r.container } : {}), target: target(r.targetAverageUtilization, r.targetAverageValue, undefined) } };
+      return {
+        type: m.type,
+        [key]: {
+          name: r.name,
+          ...(r.container ? { container: r.container } : {}),
+          target: target(r.targetAverageUtilization, r.targetAverageValue, undefined),
+        },
+      };
     }
     case 'Pods': {
       const p = rec(m.pods);
-      return { type: 'Pods', pods: { metric: { name: p.metricName, selector: p.selector }, target: { type: 'AverageValue', averageValue: p.targetAverageValue } } };
+      return {
+        type: 'Pods',
+        pods: {
+          metric: { name: p.metricName, selector: p.selector },
+          target: { type: 'AverageValue', averageValue: p.targetAverageValue },
+        },
+      };
     }
     case 'Object': {
       const o = rec(m.object);
-      return { type: 'Object', object: { describedObject: o.target, metric: { name: o.metricName, selector: o.selector }, target: target(undefined, o.averageValue, o.targetValue) } };
+      return {
+        type: 'Object',
+        object: {
+          describedObject: o.target,
+          metric: { name: o.metricName, selector: o.selector },
+          target: target(undefined, o.averageValue, o.targetValue),
+        },
+      };
     }
     case 'External': {
       const e = rec(m.external);
-      return { type: 'External', external: { metric: { name: e.metricName, selector: e.metricSelector }, target: target(undefined, e.targetAverageValue, e.targetValue) } };
+      return {
+        type: 'External',
+        external: {
+          metric: { name: e.metricName, selector: e.metricSelector },
+          target: target(undefined, e.targetAverageValue, e.targetValue),
+        },
+      };
     }
     default:
       return m;
@@ -82,16 +144,29 @@ function toV1(src: Rec): Rec {
   const cpuCurrent = current.find((m) => m.type === 'Resource' && rec(m.resource).name === 'cpu');
   const otherCurrent = current.filter((m) => m !== cpuCurrent);
   if (otherCurrent.length) annotations[CURRENT_METRICS_ANNOTATION] = JSON.stringify(otherCurrent);
-  if (Array.isArray(status.conditions) && status.conditions.length) annotations[CONDITIONS_ANNOTATION] = JSON.stringify(status.conditions);
+  if (Array.isArray(status.conditions) && status.conditions.length)
+    annotations[CONDITIONS_ANNOTATION] = JSON.stringify(status.conditions);
   if (Object.keys(annotations).length) meta.annotations = annotations;
-  const v1Spec: Rec = { scaleTargetRef: spec.scaleTargetRef, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas };
+  const v1Spec: Rec = {
+    scaleTargetRef: spec.scaleTargetRef,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+  };
   if (cpu) v1Spec.targetCPUUtilizationPercentage = rec(rec(cpu.resource).target).averageUtilization;
   const v1Status: Rec = {
-    observedGeneration: status.observedGeneration, lastScaleTime: status.lastScaleTime,
-    currentReplicas: status.currentReplicas ?? 0, desiredReplicas: status.desiredReplicas ?? 0,
+    observedGeneration: status.observedGeneration,
+    lastScaleTime: status.lastScaleTime,
+    currentReplicas: status.currentReplicas ?? 0,
+    desiredReplicas: status.desiredReplicas ?? 0,
   };
   if (cpuCurrent) v1Status.currentCPUUtilizationPercentage = rec(rec(cpuCurrent.resource).current).averageUtilization;
-  return clean({ apiVersion: 'autoscaling/v1', kind: 'HorizontalPodAutoscaler', metadata: meta, spec: v1Spec, status: v1Status });
+  return clean({
+    apiVersion: 'autoscaling/v1',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta,
+    spec: v1Spec,
+    status: v1Status,
+  });
 }
 
 function parseAnnotation(annotations: Record<string, string>, key: string): unknown {
@@ -116,25 +191,46 @@ function toV2(src: Rec): Rec {
   const conditions = parseAnnotation(annotations, CONDITIONS_ANNOTATION);
   const metrics: Rec[] = [];
   if (spec.targetCPUUtilizationPercentage !== undefined) {
-    metrics.push({ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage } } });
+    metrics.push({
+      type: 'Resource',
+      resource: {
+        name: 'cpu',
+        target: { type: 'Utilization', averageUtilization: spec.targetCPUUtilizationPercentage },
+      },
+    });
   }
   if (Array.isArray(annMetrics)) metrics.push(...annMetrics.map((m) => metricToV2(rec(m))));
   const currentMetrics: Rec[] = [];
   if (status.currentCPUUtilizationPercentage !== undefined) {
-    currentMetrics.push({ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } } });
+    currentMetrics.push({
+      type: 'Resource',
+      resource: { name: 'cpu', current: { averageUtilization: status.currentCPUUtilizationPercentage } },
+    });
   }
   if (Array.isArray(current)) currentMetrics.push(...current.map(rec));
   meta.annotations = Object.keys(annotations).length ? annotations : undefined;
-  const v2Spec: Rec = { scaleTargetRef: spec.scaleTargetRef, minReplicas: spec.minReplicas, maxReplicas: spec.maxReplicas };
+  const v2Spec: Rec = {
+    scaleTargetRef: spec.scaleTargetRef,
+    minReplicas: spec.minReplicas,
+    maxReplicas: spec.maxReplicas,
+  };
   if (metrics.length) v2Spec.metrics = metrics;
   if (behavior) v2Spec.behavior = behavior;
   const v2Status: Rec = {
-    observedGeneration: status.observedGeneration, lastScaleTime: status.lastScaleTime,
-    currentReplicas: status.currentReplicas, desiredReplicas: status.desiredReplicas ?? 0,
+    observedGeneration: status.observedGeneration,
+    lastScaleTime: status.lastScaleTime,
+    currentReplicas: status.currentReplicas,
+    desiredReplicas: status.desiredReplicas ?? 0,
   };
   if (currentMetrics.length) v2Status.currentMetrics = currentMetrics;
   if (Array.isArray(conditions)) v2Status.conditions = conditions;
-  return clean({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: meta, spec: v2Spec, status: v2Status });
+  return clean({
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: meta,
+    spec: v2Spec,
+    status: v2Status,
+  });
 }
 
 /**

@@ -1,4 +1,9 @@
-import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior, HPAScalingRules, MetricSpec } from 'kubernetes-types/autoscaling/v2.js';
+import type {
+  HorizontalPodAutoscaler,
+  HorizontalPodAutoscalerBehavior,
+  HPAScalingRules,
+  MetricSpec,
+} from 'kubernetes-types/autoscaling/v2.js';
 import { fieldErrors, type FieldError } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { ageColumn, col, nameColumn } from './columns.js';
@@ -8,7 +13,14 @@ import { convertHPA } from './hpa-conversion.js';
 const DEFAULT_CPU_UTILIZATION = 80;
 
 function scaleUpDefaults(): HPAScalingRules {
-  return { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 4, periodSeconds: 15 }, { type: 'Percent', value: 100, periodSeconds: 15 }] };
+  return {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ],
+  };
 }
 function scaleDownDefaults(): HPAScalingRules {
   return { selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] };
@@ -19,18 +31,29 @@ function mergeRules(user: HPAScalingRules | undefined, defaults: HPAScalingRules
   return {
     ...defaults,
     ...(user.selectPolicy !== undefined ? { selectPolicy: user.selectPolicy } : {}),
-    ...(user.stabilizationWindowSeconds !== undefined ? { stabilizationWindowSeconds: user.stabilizationWindowSeconds } : {}),
+    ...(user.stabilizationWindowSeconds !== undefined
+      ? { stabilizationWindowSeconds: user.stabilizationWindowSeconds }
+      : {}),
     ...(user.policies !== undefined ? { policies: user.policies } : {}),
   };
 }
 
 /** Defaults of either served version: minReplicas 1; v2 also the cpu 80% metric and behavior rules. */
 export function defaultHPA(obj: KubeObject): void {
-  const spec = (obj.spec ??= {}) as { minReplicas?: number; metrics?: MetricSpec[]; behavior?: HorizontalPodAutoscalerBehavior };
+  const spec = (obj.spec ??= {}) as {
+    minReplicas?: number;
+    metrics?: MetricSpec[];
+    behavior?: HorizontalPodAutoscalerBehavior;
+  };
   spec.minReplicas ??= 1;
   if (obj.apiVersion !== 'autoscaling/v2') return;
   if (!spec.metrics || spec.metrics.length === 0) {
-    spec.metrics = [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } } }];
+    spec.metrics = [
+      {
+        type: 'Resource',
+        resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: DEFAULT_CPU_UTILIZATION } },
+      },
+    ];
   }
   if (spec.behavior) {
     spec.behavior.scaleUp = mergeRules(spec.behavior.scaleUp, scaleUpDefaults());
@@ -48,14 +71,28 @@ function validateHPA(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   if (!spec.scaleTargetRef?.kind) errs.push(fieldErrors.required('spec.scaleTargetRef.kind'));
   if (!spec.scaleTargetRef?.name) errs.push(fieldErrors.required('spec.scaleTargetRef.name'));
-  if (spec.minReplicas !== undefined && spec.minReplicas < 1) errs.push(fieldErrors.invalid('spec.minReplicas', spec.minReplicas, 'must be greater than or equal to 1'));
-  if (spec.maxReplicas === undefined || spec.maxReplicas < 1) errs.push(fieldErrors.invalid('spec.maxReplicas', spec.maxReplicas ?? 0, 'must be greater than 0'));
+  if (spec.minReplicas !== undefined && spec.minReplicas < 1)
+    errs.push(fieldErrors.invalid('spec.minReplicas', spec.minReplicas, 'must be greater than or equal to 1'));
+  if (spec.maxReplicas === undefined || spec.maxReplicas < 1)
+    errs.push(fieldErrors.invalid('spec.maxReplicas', spec.maxReplicas ?? 0, 'must be greater than 0'));
   else if (spec.minReplicas !== undefined && spec.maxReplicas < spec.minReplicas) {
-    errs.push(fieldErrors.invalid('spec.maxReplicas', spec.maxReplicas, 'must be greater than or equal to `minReplicas`'));
+    errs.push(
+      fieldErrors.invalid('spec.maxReplicas', spec.maxReplicas, 'must be greater than or equal to `minReplicas`'),
+    );
   }
   const v1 = obj.spec as { targetCPUUtilizationPercentage?: number } | undefined;
-  if (obj.apiVersion === 'autoscaling/v1' && v1?.targetCPUUtilizationPercentage !== undefined && v1.targetCPUUtilizationPercentage < 1) {
-    errs.push(fieldErrors.invalid('spec.targetCPUUtilizationPercentage', v1.targetCPUUtilizationPercentage, 'must be greater than or equal to 1'));
+  if (
+    obj.apiVersion === 'autoscaling/v1' &&
+    v1?.targetCPUUtilizationPercentage !== undefined &&
+    v1.targetCPUUtilizationPercentage < 1
+  ) {
+    errs.push(
+      fieldErrors.invalid(
+        'spec.targetCPUUtilizationPercentage',
+        v1.targetCPUUtilizationPercentage,
+        'must be greater than or equal to 1',
+      ),
+    );
   }
   (spec.metrics ?? []).forEach((m, i) => {
     const allowed = ['ContainerResource', 'External', 'Object', 'Pods', 'Resource'];
@@ -76,7 +113,8 @@ export function formatHPAMetrics(hpa: HorizontalPodAutoscaler): string {
       case 'Object': {
         const src = m.type === 'External' ? m.external : m.object;
         const cur = m.type === 'External' ? st?.external?.current : st?.object?.current;
-        if (src?.target.averageValue !== undefined) return `${cur?.averageValue ?? '<unknown>'}/${src.target.averageValue} (avg)`;
+        if (src?.target.averageValue !== undefined)
+          return `${cur?.averageValue ?? '<unknown>'}/${src.target.averageValue} (avg)`;
         return `${cur?.value ?? '<unknown>'}/${src?.target.value ?? ''}`;
       }
       case 'Pods':
@@ -85,7 +123,8 @@ export function formatHPAMetrics(hpa: HorizontalPodAutoscaler): string {
       case 'ContainerResource': {
         const src = m.type === 'Resource' ? m.resource : m.containerResource;
         const cur = m.type === 'Resource' ? st?.resource?.current : st?.containerResource?.current;
-        if (src?.target.averageValue !== undefined) return `${src.name}: ${cur?.averageValue ?? '<unknown>'}/${src.target.averageValue}`;
+        if (src?.target.averageValue !== undefined)
+          return `${src.name}: ${cur?.averageValue ?? '<unknown>'}/${src.target.averageValue}`;
         const current = cur?.averageUtilization !== undefined ? `${cur.averageUtilization}%` : '<unknown>';
         const target = src?.target.averageUtilization !== undefined ? `${src.target.averageUtilization}%` : '<auto>';
         return `${src?.name ?? ''}: ${current}/${target}`;
@@ -104,18 +143,46 @@ export const hpaStrategy = defineKind<KubeObject>({
   validate: validateHPA,
   columns: [
     nameColumn(),
-    col('Reference', 'string', 'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.'),
-    col('Targets', 'string', 'metrics contains the specifications for which to use to calculate the desired replica count.'),
-    col('MinPods', 'string', 'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.'),
-    col('MaxPods', 'integer', 'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.'),
-    col('Replicas', 'integer', 'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.'),
+    col(
+      'Reference',
+      'string',
+      'reference to scaled resource; horizontal pod autoscaler will learn the current resource consumption and will set the desired number of pods by using its Scale subresource.',
+    ),
+    col(
+      'Targets',
+      'string',
+      'metrics contains the specifications for which to use to calculate the desired replica count.',
+    ),
+    col(
+      'MinPods',
+      'string',
+      'minReplicas is the lower limit for the number of replicas to which the autoscaler can scale down.',
+    ),
+    col(
+      'MaxPods',
+      'integer',
+      'maxReplicas is the upper limit for the number of replicas to which the autoscaler can scale up.',
+    ),
+    col(
+      'Replicas',
+      'integer',
+      'currentReplicas is current number of replicas of pods managed by this autoscaler, as last seen by the autoscaler.',
+    ),
     ageColumn(),
   ],
   row(obj, now) {
     const hpa = asV2(obj);
     const ref = `${hpa.spec?.scaleTargetRef.kind ?? ''}/${hpa.spec?.scaleTargetRef.name ?? ''}`;
     const min = hpa.spec?.minReplicas !== undefined ? String(hpa.spec.minReplicas) : '<unset>';
-    return [nameOf(obj), ref, formatHPAMetrics(hpa), min, hpa.spec?.maxReplicas ?? 0, hpa.status?.currentReplicas ?? 0, ageOf(obj, now)];
+    return [
+      nameOf(obj),
+      ref,
+      formatHPAMetrics(hpa),
+      min,
+      hpa.spec?.maxReplicas ?? 0,
+      hpa.status?.currentReplicas ?? 0,
+      ageOf(obj, now),
+    ];
   },
   convert: convertHPA,
 });

@@ -22,12 +22,15 @@ function validateIngress(ing: Ingress): FieldError[] {
       const pp = `spec.rules[${i}].http.paths[${j}]`;
       errs.push(...validateEnum(`${pp}.pathType`, p.pathType, PATH_TYPES));
       if (p.pathType !== 'ImplementationSpecific' && p.path !== undefined && !p.path.startsWith('/')) {
-        errs.push(fieldErrors.invalid(`${pp}.path`, p.path, "must be an absolute path"));
+        errs.push(fieldErrors.invalid(`${pp}.path`, p.path, 'must be an absolute path'));
       }
       const b = p.backend;
-      if (!b?.service && !b?.resource) errs.push(fieldErrors.invalid(`${pp}.backend`, b ?? {}, 'one backend must be specified'));
-      if (b?.service && b.resource) errs.push(fieldErrors.invalid(`${pp}.backend`, b, 'cannot set both service and resource backends'));
-      if (b?.service && !b.service.port?.name && !b.service.port?.number) errs.push(fieldErrors.required(`${pp}.backend.service.port`, 'port name or number is required'));
+      if (!b?.service && !b?.resource)
+        errs.push(fieldErrors.invalid(`${pp}.backend`, b ?? {}, 'one backend must be specified'));
+      if (b?.service && b.resource)
+        errs.push(fieldErrors.invalid(`${pp}.backend`, b, 'cannot set both service and resource backends'));
+      if (b?.service && !b.service.port?.name && !b.service.port?.number)
+        errs.push(fieldErrors.required(`${pp}.backend.service.port`, 'port name or number is required'));
     });
   });
   return errs;
@@ -47,8 +50,16 @@ export const ingressStrategy = defineKind<Ingress>({
   ],
   row(ing, now) {
     const hosts = (ing.spec?.rules ?? []).map((r) => r.host ?? '').filter((h) => h);
-    const hostCell = hosts.length === 0 ? '*' : hosts.length > 4 ? `${hosts.slice(0, 4).join(',')} + ${hosts.length - 4} more...` : hosts.join(',');
-    const address = (ing.status?.loadBalancer?.ingress ?? []).map((i) => i.ip || i.hostname || '').filter((x) => x).join(',');
+    const hostCell =
+      hosts.length === 0
+        ? '*'
+        : hosts.length > 4
+          ? `${hosts.slice(0, 4).join(',')} + ${hosts.length - 4} more...`
+          : hosts.join(',');
+    const address = (ing.status?.loadBalancer?.ingress ?? [])
+      .map((i) => i.ip || i.hostname || '')
+      .filter((x) => x)
+      .join(',');
     const ports = (ing.spec?.tls ?? []).length ? '80, 443' : '80';
     return [nameOf(ing), ing.spec?.ingressClassName ?? '<none>', hostCell, address, ports, ageOf(ing, now)];
   },

@@ -21,7 +21,8 @@ export function defaultJobSpec(spec: JobSpec): void {
   spec.completionMode ||= 'NonIndexed';
   spec.suspend ??= false;
   spec.podReplacementPolicy ||= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
-  for (const rule of spec.podFailurePolicy?.rules ?? []) for (const c of rule.onPodConditions ?? []) c.status ||= 'True';
+  for (const rule of spec.podFailurePolicy?.rules ?? [])
+    for (const c of rule.onPodConditions ?? []) c.status ||= 'True';
   defaultPodTemplateSpec(spec.template);
 }
 
@@ -34,7 +35,8 @@ export function defaultJob(job: Job): void {
   job.spec ??= { template: {} };
   defaultJobSpec(job.spec);
   const tmplLabels = job.spec.template?.metadata?.labels;
-  if (tmplLabels && Object.keys(job.metadata?.labels ?? {}).length === 0 && job.metadata) job.metadata.labels = { ...tmplLabels };
+  if (tmplLabels && Object.keys(job.metadata?.labels ?? {}).length === 0 && job.metadata)
+    job.metadata.labels = { ...tmplLabels };
   const uid = job.metadata?.uid;
   const name = job.metadata?.name;
   if (uid && !job.spec.manualSelector && !job.spec.selector) {
@@ -42,7 +44,8 @@ export function defaultJob(job: Job): void {
     job.spec.template.metadata ??= {};
     job.spec.template.metadata.labels = {
       ...(job.spec.template.metadata.labels ?? {}),
-      'batch.kubernetes.io/controller-uid': uid, 'controller-uid': uid,
+      'batch.kubernetes.io/controller-uid': uid,
+      'controller-uid': uid,
       ...(name ? { 'batch.kubernetes.io/job-name': name, 'job-name': name } : {}),
     };
   }
@@ -52,27 +55,53 @@ export function defaultJob(job: Job): void {
 export function validateJobSpec(spec: JobSpec | undefined, path: string, requireSelector: boolean): FieldError[] {
   if (!spec) return [fieldErrors.required(path)];
   const errs: FieldError[] = [];
-  for (const k of ['parallelism', 'completions', 'activeDeadlineSeconds', 'backoffLimit', 'ttlSecondsAfterFinished', 'backoffLimitPerIndex', 'maxFailedIndexes'] as const) {
+  for (const k of [
+    'parallelism',
+    'completions',
+    'activeDeadlineSeconds',
+    'backoffLimit',
+    'ttlSecondsAfterFinished',
+    'backoffLimitPerIndex',
+    'maxFailedIndexes',
+  ] as const) {
     errs.push(...validateNonNegative(`${path}.${k}`, spec[k]));
   }
   errs.push(...validateEnum(`${path}.completionMode`, spec.completionMode, ['NonIndexed', 'Indexed'], false));
   if (spec.completionMode === 'Indexed' && spec.completions === undefined) {
     errs.push(fieldErrors.required(`${path}.completions`, `when completion mode is Indexed`));
   }
-  errs.push(...validateEnum(`${path}.podReplacementPolicy`, spec.podReplacementPolicy, ['TerminatingOrFailed', 'Failed'], false));
+  errs.push(
+    ...validateEnum(
+      `${path}.podReplacementPolicy`,
+      spec.podReplacementPolicy,
+      ['TerminatingOrFailed', 'Failed'],
+      false,
+    ),
+  );
   if (spec.selector || requireSelector) {
     errs.push(...validateSelectorAndTemplate('job', spec.selector, spec.template, path, JOB_RESTART_POLICIES));
   } else {
     errs.push(...validateLabelSelector(spec.selector, `${path}.selector`));
-    const tmpl = validateSelectorAndTemplate('job', { matchLabels: { x: 'x' } }, spec.template, path, JOB_RESTART_POLICIES)
-      .filter((e) => e.field !== `${path}.template.metadata.labels` || e.reason !== 'FieldValueInvalid' || !e.message.includes('`selector`'));
+    const tmpl = validateSelectorAndTemplate(
+      'job',
+      { matchLabels: { x: 'x' } },
+      spec.template,
+      path,
+      JOB_RESTART_POLICIES,
+    ).filter(
+      (e) =>
+        e.field !== `${path}.template.metadata.labels` ||
+        e.reason !== 'FieldValueInvalid' ||
+        !e.message.includes('`selector`'),
+    );
     errs.push(...tmpl);
   }
   return errs;
 }
 
 function jobStatus(job: Job): string {
-  const has = (type: string): boolean => (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
+  const has = (type: string): boolean =>
+    (job.status?.conditions ?? []).some((c) => c.type === type && c.status === 'True');
   if (has('Complete')) return 'Complete';
   if (has('Failed')) return 'Failed';
   if (job.metadata?.deletionTimestamp) return 'Terminating';
@@ -100,17 +129,22 @@ function jobDuration(job: Job, now: Date): string {
 export const jobStrategy = defineKind<Job>({
   namespaced: true,
   defaults: defaultJob,
-  validate: (job) => validateJobSpec(job.spec, 'spec', job.spec?.manualSelector === true || job.metadata?.uid !== undefined),
+  validate: (job) =>
+    validateJobSpec(job.spec, 'spec', job.spec?.manualSelector === true || job.metadata?.uid !== undefined),
   validateUpdate(job, old) {
     const errs = validateImmutable('spec.selector', job.spec?.selector, old.spec?.selector);
     errs.push(...validateImmutable('spec.completionMode', job.spec?.completionMode, old.spec?.completionMode));
     const mayChangeTemplate = old.spec?.suspend === true && !old.status?.startTime;
-    if (!mayChangeTemplate && !deepEqual(job.spec?.template, old.spec?.template)) errs.push(...validateImmutable('spec.template', job.spec?.template, old.spec?.template));
-    if (job.spec?.completionMode !== 'Indexed') errs.push(...validateImmutable('spec.completions', job.spec?.completions, old.spec?.completions));
+    if (!mayChangeTemplate && !deepEqual(job.spec?.template, old.spec?.template))
+      errs.push(...validateImmutable('spec.template', job.spec?.template, old.spec?.template));
+    if (job.spec?.completionMode !== 'Indexed')
+      errs.push(...validateImmutable('spec.completions', job.spec?.completions, old.spec?.completions));
     return errs;
   },
-  validateStatus: (job) => (['active', 'succeeded', 'failed', 'ready', 'terminating'] as const)
-    .flatMap((k) => validateNonNegative(`status.${k}`, job.status?.[k])),
+  validateStatus: (job) =>
+    (['active', 'succeeded', 'failed', 'ready', 'terminating'] as const).flatMap((k) =>
+      validateNonNegative(`status.${k}`, job.status?.[k]),
+    ),
   columns: [
     nameColumn(),
     col('Status', 'string', 'Status of the job.'),
@@ -123,7 +157,16 @@ export const jobStrategy = defineKind<Job>({
   ],
   row(job, now) {
     const [names, images] = containerCells(job.spec?.template?.spec?.containers);
-    return [nameOf(job), jobStatus(job), jobCompletions(job), jobDuration(job, now), ageOf(job, now), names, images, selectorCell(job.spec?.selector)];
+    return [
+      nameOf(job),
+      jobStatus(job),
+      jobCompletions(job),
+      jobDuration(job, now),
+      ageOf(job, now),
+      names,
+      images,
+      selectorCell(job.spec?.selector),
+    ];
   },
   selectableFields: (job) => ({ 'status.successful': String(job.status?.succeeded ?? 0) }),
 });

@@ -10,6 +10,10 @@ export const leaseStrategy = defineKind<Lease>({
     ...validatePositive('spec.leaseDurationSeconds', l.spec?.leaseDurationSeconds),
     ...validateNonNegative('spec.leaseTransitions', l.spec?.leaseTransitions),
   ],
-  columns: [nameColumn(), col('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'), ageColumn()],
+  columns: [
+    nameColumn(),
+    col('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'),
+    ageColumn(),
+  ],
   row: (l, now) => [nameOf(l), l.spec?.holderIdentity ?? '', ageOf(l, now)],
 });

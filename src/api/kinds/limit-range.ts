@@ -6,7 +6,17 @@ import { createdAtOf, defineKind, nameOf } from './define-kind.js';
 /** core/v1 LimitRange: NAME CREATED AT. */
 export const limitRangeStrategy = defineKind<LimitRange>({
   namespaced: true,
-  validate: (lr) => (lr.spec?.limits ?? []).flatMap((l, i) => validateEnum(`spec.limits[${i}].type`, l.type, ['Pod', 'Container', 'PersistentVolumeClaim'])),
-  columns: [nameColumn(), col('Created At', 'date', 'CreationTimestamp is a timestamp representing the server time when this object was created.')],
+  validate: (lr) =>
+    (lr.spec?.limits ?? []).flatMap((l, i) =>
+      validateEnum(`spec.limits[${i}].type`, l.type, ['Pod', 'Container', 'PersistentVolumeClaim']),
+    ),
+  columns: [
+    nameColumn(),
+    col(
+      'Created At',
+      'date',
+      'CreationTimestamp is a timestamp representing the server time when this object was created.',
+    ),
+  ],
   row: (lr) => [nameOf(lr), createdAtOf(lr)],
 });

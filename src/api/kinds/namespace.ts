@@ -27,7 +27,8 @@ export const namespaceStrategy = defineKind<Namespace>({
     ns.spec.finalizers ??= ['kubernetes'];
     const status = mutableOrInit<{ phase?: string }>(ns, 'status');
     status.phase ||= 'Active';
-    if (ns.metadata?.name) ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata.name };
+    if (ns.metadata?.name)
+      ns.metadata.labels = { ...(ns.metadata.labels ?? {}), 'kubernetes.io/metadata.name': ns.metadata.name };
   },
   validate: validateSpecFinalizers,
   validateStatus: (ns) => validateEnum('status.phase', ns.status?.phase, ['Active', 'Terminating'], false),

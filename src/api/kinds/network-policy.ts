@@ -10,8 +10,10 @@ import { PROTOCOLS } from './pod-validation.js';
 function validatePorts(ports: NetworkPolicyPort[] | undefined, path: string): FieldError[] {
   return (ports ?? []).flatMap((p, i) => {
     const errs = validateEnum(`${path}[${i}].protocol`, p.protocol, PROTOCOLS, false);
-    if (typeof p.port === 'number') errs.push(...isValidPortNum(p.port).map((m) => fieldErrors.invalid(`${path}[${i}].port`, p.port, m)));
-    else if (typeof p.port === 'string') errs.push(...isValidPortName(p.port).map((m) => fieldErrors.invalid(`${path}[${i}].port`, p.port, m)));
+    if (typeof p.port === 'number')
+      errs.push(...isValidPortNum(p.port).map((m) => fieldErrors.invalid(`${path}[${i}].port`, p.port, m)));
+    else if (typeof p.port === 'string')
+      errs.push(...isValidPortName(p.port).map((m) => fieldErrors.invalid(`${path}[${i}].port`, p.port, m)));
     if (p.endPort !== undefined && (typeof p.port !== 'number' || p.endPort < p.port)) {
       errs.push(fieldErrors.invalid(`${path}[${i}].endPort`, p.endPort, 'must be greater than or equal to `port`'));
     }
@@ -26,18 +28,27 @@ export const networkPolicyStrategy = defineKind<NetworkPolicy>({
     np.spec ??= { podSelector: {} };
     const spec = np.spec;
     spec.podSelector ??= {};
-    for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? [])]) for (const p of r.ports ?? []) p.protocol ||= 'TCP';
-    if (!spec.policyTypes || spec.policyTypes.length === 0) spec.policyTypes = spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'];
+    for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? [])])
+      for (const p of r.ports ?? []) p.protocol ||= 'TCP';
+    if (!spec.policyTypes || spec.policyTypes.length === 0)
+      spec.policyTypes = spec.egress?.length ? ['Ingress', 'Egress'] : ['Ingress'];
   },
   validate(np) {
     const spec = np.spec ?? { podSelector: {} };
     const errs = validateLabelSelector(spec.podSelector, 'spec.podSelector');
     (spec.ingress ?? []).forEach((r, i) => errs.push(...validatePorts(r.ports, `spec.ingress[${i}].ports`)));
     (spec.egress ?? []).forEach((r, i) => errs.push(...validatePorts(r.ports, `spec.egress[${i}].ports`)));
-    (spec.policyTypes ?? []).forEach((t, i) => errs.push(...validateEnum(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress'])));
-    if ((spec.policyTypes ?? []).length > 2) errs.push(fieldErrors.invalid('spec.policyTypes', spec.policyTypes, 'may not specify more than two policyTypes'));
+    (spec.policyTypes ?? []).forEach((t, i) =>
+      errs.push(...validateEnum(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress'])),
+    );
+    if ((spec.policyTypes ?? []).length > 2)
+      errs.push(fieldErrors.invalid('spec.policyTypes', spec.policyTypes, 'may not specify more than two policyTypes'));
     return errs;
   },
-  columns: [nameColumn(), col('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'), ageColumn()],
+  columns: [
+    nameColumn(),
+    col('Pod-Selector', 'string', 'Selects the pods to which this NetworkPolicy object applies.'),
+    ageColumn(),
+  ],
   row: (np, now) => [nameOf(np), formatLabelSelector(np.spec?.podSelector ?? {}), ageOf(np, now)],
 });

@@ -25,7 +25,8 @@ export function nodeStatus(node: Node): string {
   return parts.join(',');
 }
 
-const address = (node: Node, type: string): string => (node.status?.addresses ?? []).find((a) => a.type === type)?.address ?? '<none>';
+const address = (node: Node, type: string): string =>
+  (node.status?.addresses ?? []).find((a) => a.type === type)?.address ?? '<none>';
 
 function validateTaints(node: Node): FieldError[] {
   const errs: FieldError[] = [];
@@ -56,7 +57,9 @@ export const nodeStrategy = defineKind<Node>({
       errs.push(fieldErrors.forbidden('spec.podCIDRs', 'node updates may not change podCIDR except from "" to valid'));
     }
     if (old.spec?.providerID && node.spec?.providerID !== old.spec.providerID) {
-      errs.push(fieldErrors.forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'));
+      errs.push(
+        fieldErrors.forbidden('spec.providerID', 'node updates may not change providerID except from "" to valid'),
+      );
     }
     return errs;
   },
@@ -68,16 +71,38 @@ export const nodeStrategy = defineKind<Node>({
     col('Version', 'string', 'Kubelet Version reported by the node.'),
     col('Internal-IP', 'string', 'List of addresses reachable to the node.', true),
     col('External-IP', 'string', 'List of addresses reachable to the node.', true),
-    col('OS-Image', 'string', 'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).', true),
-    col('Kernel-Version', 'string', "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).", true),
-    col('Container-Runtime', 'string', 'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).', true),
+    col(
+      'OS-Image',
+      'string',
+      'OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).',
+      true,
+    ),
+    col(
+      'Kernel-Version',
+      'string',
+      "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+      true,
+    ),
+    col(
+      'Container-Runtime',
+      'string',
+      'ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).',
+      true,
+    ),
   ],
   row(node, now) {
     const info = node.status?.nodeInfo;
     return [
-      nameOf(node), nodeStatus(node), nodeRoles(node), ageOf(node, now), info?.kubeletVersion ?? '',
-      address(node, 'InternalIP'), address(node, 'ExternalIP'),
-      info?.osImage || '<unknown>', info?.kernelVersion || '<unknown>', info?.containerRuntimeVersion || '<unknown>',
+      nameOf(node),
+      nodeStatus(node),
+      nodeRoles(node),
+      ageOf(node, now),
+      info?.kubeletVersion ?? '',
+      address(node, 'InternalIP'),
+      address(node, 'ExternalIP'),
+      info?.osImage || '<unknown>',
+      info?.kernelVersion || '<unknown>',
+      info?.containerRuntimeVersion || '<unknown>',
     ];
   },
   selectableFields: (node) => ({ 'spec.unschedulable': String(node.spec?.unschedulable ?? false) }),

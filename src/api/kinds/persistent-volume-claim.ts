@@ -10,8 +10,11 @@ import { ACCESS_MODES, accessModesString } from './storage-helpers.js';
 export function validatePVCSpec(spec: PersistentVolumeClaimSpec | undefined, path: string): FieldError[] {
   if (!spec) return [fieldErrors.required(path)];
   const errs: FieldError[] = [];
-  if ((spec.accessModes ?? []).length === 0) errs.push(fieldErrors.required(`${path}.accessModes`, 'at least 1 access mode is required'));
-  (spec.accessModes ?? []).forEach((m) => { if (!ACCESS_MODES.includes(m)) errs.push(fieldErrors.notSupported(`${path}.accessModes`, m, ACCESS_MODES)); });
+  if ((spec.accessModes ?? []).length === 0)
+    errs.push(fieldErrors.required(`${path}.accessModes`, 'at least 1 access mode is required'));
+  (spec.accessModes ?? []).forEach((m) => {
+    if (!ACCESS_MODES.includes(m)) errs.push(fieldErrors.notSupported(`${path}.accessModes`, m, ACCESS_MODES));
+  });
   const storage = spec.resources?.requests?.storage;
   if (storage === undefined) errs.push(fieldErrors.required(`${path}.resources[storage]`));
   else {
@@ -47,7 +50,12 @@ export const persistentVolumeClaimStrategy = defineKind<PersistentVolumeClaim>({
     };
     const volumeNameSettable = !old.spec?.volumeName;
     if (deepEqual(strip(pvc.spec, !volumeNameSettable), strip(old.spec, !volumeNameSettable))) return [];
-    return [fieldErrors.forbidden('spec', 'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims')];
+    return [
+      fieldErrors.forbidden(
+        'spec',
+        'spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims',
+      ),
+    ];
   },
   columns: [
     nameColumn(),
@@ -56,18 +64,31 @@ export const persistentVolumeClaimStrategy = defineKind<PersistentVolumeClaim>({
     col('Capacity', 'string', 'capacity represents the actual resources of the underlying volume.'),
     col('Access Modes', 'string', 'accessModes contains the actual access modes the volume backing the PVC has.'),
     col('StorageClass', 'string', 'storageClassName is the name of the StorageClass required by the claim.'),
-    col('VolumeAttributesClass', 'string', 'volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.'),
+    col(
+      'VolumeAttributesClass',
+      'string',
+      'volumeAttributesClassName may be used to set the VolumeAttributesClass used by this claim.',
+    ),
     ageColumn(),
     col('VolumeMode', 'string', 'volumeMode defines what type of volume is required by the claim.', true),
   ],
   row(pvc, now) {
-    const phase = pvc.metadata?.deletionTimestamp ? 'Terminating' : pvc.status?.phase ?? '';
+    const phase = pvc.metadata?.deletionTimestamp ? 'Terminating' : (pvc.status?.phase ?? '');
     const bound = !!pvc.spec?.volumeName;
-    const cls = pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? pvc.spec?.storageClassName ?? '';
-    const vac = (pvc.spec as { volumeAttributesClassName?: string } | undefined)?.volumeAttributesClassName ?? '<unset>';
+    const cls =
+      pvc.metadata?.annotations?.['volume.beta.kubernetes.io/storage-class'] ?? pvc.spec?.storageClassName ?? '';
+    const vac =
+      (pvc.spec as { volumeAttributesClassName?: string } | undefined)?.volumeAttributesClassName ?? '<unset>';
     return [
-      nameOf(pvc), phase, pvc.spec?.volumeName ?? '', bound ? pvc.status?.capacity?.storage ?? '0' : '',
-      bound ? accessModesString(pvc.status?.accessModes) : '', cls, vac, ageOf(pvc, now), pvc.spec?.volumeMode ?? '<unset>',
+      nameOf(pvc),
+      phase,
+      pvc.spec?.volumeName ?? '',
+      bound ? (pvc.status?.capacity?.storage ?? '0') : '',
+      bound ? accessModesString(pvc.status?.accessModes) : '',
+      cls,
+      vac,
+      ageOf(pvc, now),
+      pvc.spec?.volumeMode ?? '<unset>',
     ];
   },
 });

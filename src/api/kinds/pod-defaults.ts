@@ -1,5 +1,12 @@
 import type {
-  Container, EphemeralContainer, LifecycleHandler, PodSpec, PodTemplateSpec, Probe, Volume, EnvVar,
+  Container,
+  EphemeralContainer,
+  LifecycleHandler,
+  PodSpec,
+  PodTemplateSpec,
+  Probe,
+  Volume,
+  EnvVar,
 } from 'kubernetes-types/core/v1.js';
 
 type AnyContainer = Container | EphemeralContainer;
@@ -50,10 +57,36 @@ export function defaultContainer(c: AnyContainer, hostNetwork: boolean): void {
 }
 
 const VOLUME_SOURCES = [
-  'hostPath', 'emptyDir', 'gcePersistentDisk', 'awsElasticBlockStore', 'gitRepo', 'secret', 'nfs', 'iscsi', 'glusterfs',
-  'persistentVolumeClaim', 'rbd', 'flexVolume', 'cinder', 'cephfs', 'flocker', 'downwardAPI', 'fc', 'azureFile', 'configMap',
-  'vsphereVolume', 'quobyte', 'azureDisk', 'photonPersistentDisk', 'projected', 'portworxVolume', 'scaleIO', 'storageos', 'csi',
-  'ephemeral', 'image',
+  'hostPath',
+  'emptyDir',
+  'gcePersistentDisk',
+  'awsElasticBlockStore',
+  'gitRepo',
+  'secret',
+  'nfs',
+  'iscsi',
+  'glusterfs',
+  'persistentVolumeClaim',
+  'rbd',
+  'flexVolume',
+  'cinder',
+  'cephfs',
+  'flocker',
+  'downwardAPI',
+  'fc',
+  'azureFile',
+  'configMap',
+  'vsphereVolume',
+  'quobyte',
+  'azureDisk',
+  'photonPersistentDisk',
+  'projected',
+  'portworxVolume',
+  'scaleIO',
+  'storageos',
+  'csi',
+  'ephemeral',
+  'image',
 ] as const;
 
 /** Names of the source fields a volume may set (exactly one of them). */
@@ -123,7 +156,8 @@ export function defaultPodOnly(spec: PodSpec): void {
   for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
     if (!c.resources?.limits) continue;
     c.resources.requests ??= {};
-    for (const [k, v] of Object.entries(c.resources.limits)) if (!(k in c.resources.requests)) c.resources.requests[k] = v;
+    for (const [k, v] of Object.entries(c.resources.limits))
+      if (!(k in c.resources.requests)) c.resources.requests[k] = v;
   }
   spec.enableServiceLinks ??= true;
   spec.priority ??= 0;

@@ -15,7 +15,14 @@ function validatePDB(pdb: PodDisruptionBudget): FieldError[] {
   errs.push(...validateIntOrPercent(spec.minAvailable, 'spec.minAvailable'));
   errs.push(...validateIntOrPercent(spec.maxUnavailable, 'spec.maxUnavailable'));
   errs.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-  errs.push(...validateEnum('spec.unhealthyPodEvictionPolicy', spec.unhealthyPodEvictionPolicy, ['AlwaysAllow', 'IfHealthyBudget'], false));
+  errs.push(
+    ...validateEnum(
+      'spec.unhealthyPodEvictionPolicy',
+      spec.unhealthyPodEvictionPolicy,
+      ['AlwaysAllow', 'IfHealthyBudget'],
+      false,
+    ),
+  );
   return errs;
 }
 
@@ -31,7 +38,10 @@ export const podDisruptionBudgetStrategy = defineKind<PodDisruptionBudget>({
     ageColumn(),
   ],
   row: (pdb, now) => [
-    nameOf(pdb), pdb.spec?.minAvailable !== undefined ? String(pdb.spec.minAvailable) : 'N/A',
-    pdb.spec?.maxUnavailable !== undefined ? String(pdb.spec.maxUnavailable) : 'N/A', pdb.status?.disruptionsAllowed ?? 0, ageOf(pdb, now),
+    nameOf(pdb),
+    pdb.spec?.minAvailable !== undefined ? String(pdb.spec.minAvailable) : 'N/A',
+    pdb.spec?.maxUnavailable !== undefined ? String(pdb.spec.maxUnavailable) : 'N/A',
+    pdb.status?.disruptionsAllowed ?? 0,
+    ageOf(pdb, now),
   ],
 });

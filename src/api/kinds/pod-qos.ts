@@ -14,19 +14,30 @@ export function podQOSClass(spec: PodSpec): 'Guaranteed' | 'Burstable' | 'BestEf
     for (const [name, q] of Object.entries(c.resources?.requests ?? {})) {
       if (!COMPUTE.includes(name)) continue;
       const v = parseQuantity(q) ?? 0;
-      if (v > 0) { zeroQuantity = false; requests[name] = (requests[name] ?? 0) + v; }
+      if (v > 0) {
+        zeroQuantity = false;
+        requests[name] = (requests[name] ?? 0) + v;
+      }
     }
     const seen = new Set<string>();
     for (const [name, q] of Object.entries(c.resources?.limits ?? {})) {
       if (!COMPUTE.includes(name)) continue;
       const v = parseQuantity(q) ?? 0;
-      if (v > 0) { zeroQuantity = false; seen.add(name); limits[name] = (limits[name] ?? 0) + v; }
+      if (v > 0) {
+        zeroQuantity = false;
+        seen.add(name);
+        limits[name] = (limits[name] ?? 0) + v;
+      }
     }
     if (!COMPUTE.every((n) => seen.has(n))) guaranteed = false;
   }
   if (zeroQuantity) return 'BestEffort';
   if (guaranteed) {
-    for (const [name, v] of Object.entries(requests)) if (limits[name] !== v) { guaranteed = false; break; }
+    for (const [name, v] of Object.entries(requests))
+      if (limits[name] !== v) {
+        guaranteed = false;
+        break;
+      }
   }
   return guaranteed && Object.keys(limits).length === COMPUTE.length ? 'Guaranteed' : 'Burstable';
 }

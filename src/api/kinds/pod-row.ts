@@ -22,7 +22,8 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
   let lastRestart: string | undefined;
   let lastRestartableInitRestart: string | undefined;
   let reason: string = status.reason || status.phase || '';
-  for (const c of status.conditions ?? []) if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
+  for (const c of status.conditions ?? [])
+    if (c.type === 'PodScheduled' && c.reason === 'SchedulingGated') reason = 'SchedulingGated';
 
   const initSpecs = new Map((spec.initContainers ?? []).map((c) => [c.name, c]));
   const isSidecar = (name: string): boolean => initSpecs.get(name)?.restartPolicy === 'Always';
@@ -47,7 +48,11 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
       continue;
     }
     if (term) {
-      reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
+      reason = term.reason
+        ? `Init:${term.reason}`
+        : term.signal
+          ? `Init:Signal:${term.signal}`
+          : `Init:ExitCode:${term.exitCode}`;
     } else if (waiting && waiting.reason && waiting.reason !== 'PodInitializing') {
       reason = `Init:${waiting.reason}`;
     } else {
@@ -78,7 +83,9 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
       }
     }
     if (reason === 'Completed' && hasRunning) {
-      reason = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
+      reason = (status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True')
+        ? 'Running'
+        : 'NotReady';
     }
   }
 
@@ -86,6 +93,7 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
   if (pod.metadata?.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
   else if (pod.metadata?.deletionTimestamp && !terminal) reason = 'Terminating';
 
-  const restartsCell = restarts !== 0 && lastRestart ? `${restarts} (${translateTimestampSince(lastRestart, now)} ago)` : String(restarts);
+  const restartsCell =
+    restarts !== 0 && lastRestart ? `${restarts} (${translateTimestampSince(lastRestart, now)} ago)` : String(restarts);
   return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsCell };
 }

@@ -17,9 +17,19 @@ export const priorityClassStrategy = defineKind<PriorityClass>({
     const errs: FieldError[] = [];
     const name = pc.metadata?.name ?? '';
     if (name.startsWith('system-') && !['system-node-critical', 'system-cluster-critical'].includes(name)) {
-      errs.push(fieldErrors.forbidden('metadata.name', "priority class names with 'system-' prefix are reserved for system use only"));
+      errs.push(
+        fieldErrors.forbidden(
+          'metadata.name',
+          "priority class names with 'system-' prefix are reserved for system use only",
+        ),
+      );
     } else if (!name.startsWith('system-') && pc.value > HIGHEST_USER_DEFINABLE_PRIORITY) {
-      errs.push(fieldErrors.forbidden('value', `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`));
+      errs.push(
+        fieldErrors.forbidden(
+          'value',
+          `maximum allowed value of a user defined priority is ${HIGHEST_USER_DEFINABLE_PRIORITY}`,
+        ),
+      );
     }
     errs.push(...validateEnum('preemptionPolicy', pc.preemptionPolicy, ['Never', 'PreemptLowerPriority'], false));
     return errs;
@@ -31,7 +41,11 @@ export const priorityClassStrategy = defineKind<PriorityClass>({
   columns: [
     nameColumn(),
     col('Value', 'integer', 'value represents the integer value of this priority class.'),
-    col('Global-Default', 'boolean', 'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.'),
+    col(
+      'Global-Default',
+      'boolean',
+      'globalDefault specifies whether this PriorityClass should be considered as the default priority for pods that do not have any priority class.',
+    ),
     ageColumn(),
     col('PreemptionPolicy', 'string', 'preemptionPolicy is the Policy for preempting pods with lower priority.'),
   ],

@@ -4,7 +4,12 @@ import { validateNonNegative } from '../validation/field.js';
 import { ageColumn, col, containersColumn, imagesColumn, nameColumn, selectorColumn } from './columns.js';
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 import { defaultPodTemplateSpec } from './pod-defaults.js';
-import { containerCells, selectorCell, validateSelectorAndTemplate, validateSelectorImmutable } from './workload-helpers.js';
+import {
+  containerCells,
+  selectorCell,
+  validateSelectorAndTemplate,
+  validateSelectorImmutable,
+} from './workload-helpers.js';
 
 /** apps/v1 ReplicaSet: replicas 1, template pod defaults; selector immutable. */
 export const replicaSetStrategy = defineKind<ReplicaSet>({
@@ -25,10 +30,15 @@ export const replicaSetStrategy = defineKind<ReplicaSet>({
   validateUpdate: (rs, old) => validateSelectorImmutable(rs.spec?.selector, old.spec?.selector, 'spec'),
   validateStatus: (rs) => {
     const s = rs.status ?? { replicas: 0 };
-    const errs = (['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const)
-      .flatMap((k) => validateNonNegative(`status.${k}`, s[k]));
-    if ((s.readyReplicas ?? 0) > s.replicas) errs.push(fieldErrors.invalid('status.readyReplicas', s.readyReplicas, 'cannot be greater than status.replicas'));
-    if ((s.availableReplicas ?? 0) > (s.readyReplicas ?? 0)) errs.push(fieldErrors.invalid('status.availableReplicas', s.availableReplicas, 'cannot be greater than readyReplicas'));
+    const errs = (
+      ['replicas', 'fullyLabeledReplicas', 'readyReplicas', 'availableReplicas', 'observedGeneration'] as const
+    ).flatMap((k) => validateNonNegative(`status.${k}`, s[k]));
+    if ((s.readyReplicas ?? 0) > s.replicas)
+      errs.push(fieldErrors.invalid('status.readyReplicas', s.readyReplicas, 'cannot be greater than status.replicas'));
+    if ((s.availableReplicas ?? 0) > (s.readyReplicas ?? 0))
+      errs.push(
+        fieldErrors.invalid('status.availableReplicas', s.availableReplicas, 'cannot be greater than readyReplicas'),
+      );
     return errs;
   },
   columns: [
@@ -43,7 +53,16 @@ export const replicaSetStrategy = defineKind<ReplicaSet>({
   ],
   row(rs, now) {
     const [names, images] = containerCells(rs.spec?.template?.spec?.containers);
-    return [nameOf(rs), rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, ageOf(rs, now), names, images, selectorCell(rs.spec?.selector)];
+    return [
+      nameOf(rs),
+      rs.spec?.replicas ?? 0,
+      rs.status?.replicas ?? 0,
+      rs.status?.readyReplicas ?? 0,
+      ageOf(rs, now),
+      names,
+      images,
+      selectorCell(rs.spec?.selector),
+    ];
   },
   selectableFields: (rs) => ({ 'status.replicas': String(rs.status?.replicas ?? 0) }),
 });

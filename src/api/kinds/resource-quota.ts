@@ -16,12 +16,19 @@ function validateQuantities(list: Record<string, string> | undefined, field: str
 export const resourceQuotaStrategy = defineKind<ResourceQuota>({
   namespaced: true,
   validate: (rq) => validateQuantities(rq.spec?.hard, 'spec.hard'),
-  validateStatus: (rq) => [...validateQuantities(rq.status?.hard, 'status.hard'), ...validateQuantities(rq.status?.used, 'status.used')],
+  validateStatus: (rq) => [
+    ...validateQuantities(rq.status?.hard, 'status.hard'),
+    ...validateQuantities(rq.status?.used, 'status.used'),
+  ],
   columns: [
     nameColumn(),
     ageColumn(),
     col('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
-    col('Limit', 'string', 'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.'),
+    col(
+      'Limit',
+      'string',
+      'Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.',
+    ),
   ],
   row(rq, now) {
     // Kubernetes' printer walks spec.hard and shows status values (0 until the quota controller fills them).

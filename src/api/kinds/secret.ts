@@ -29,8 +29,12 @@ function validateSecret(s: Secret): FieldError[] {
   for (const v of Object.values(s.data ?? {})) total += Buffer.from(String(v), 'base64').length;
   if (total > MAX_CONFIG_SIZE) errs.push(more.tooLongBytes('data', MAX_CONFIG_SIZE));
   const type = s.type ?? 'Opaque';
-  for (const key of REQUIRED_KEYS[type] ?? []) if (!(key in (s.data ?? {}))) errs.push(fieldErrors.required(`data[${key}]`));
-  if (type === 'kubernetes.io/service-account-token' && !s.metadata?.annotations?.['kubernetes.io/service-account.name']) {
+  for (const key of REQUIRED_KEYS[type] ?? [])
+    if (!(key in (s.data ?? {}))) errs.push(fieldErrors.required(`data[${key}]`));
+  if (
+    type === 'kubernetes.io/service-account-token' &&
+    !s.metadata?.annotations?.['kubernetes.io/service-account.name']
+  ) {
     errs.push(fieldErrors.required('metadata.annotations[kubernetes.io/service-account.name]'));
   }
   if (type === 'kubernetes.io/basic-auth' && !('username' in (s.data ?? {})) && !('password' in (s.data ?? {}))) {

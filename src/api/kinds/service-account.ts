@@ -5,6 +5,14 @@ import { ageOf, defineKind, nameOf } from './define-kind.js';
 /** core/v1 ServiceAccount: NAME SECRETS AGE. */
 export const serviceAccountStrategy = defineKind<ServiceAccount>({
   namespaced: true,
-  columns: [nameColumn(), col('Secrets', 'integer', 'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.'), ageColumn()],
+  columns: [
+    nameColumn(),
+    col(
+      'Secrets',
+      'integer',
+      'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.',
+    ),
+    ageColumn(),
+  ],
   row: (sa, now) => [nameOf(sa), (sa.secrets ?? []).length, ageOf(sa, now)],
 });

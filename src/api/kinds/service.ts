@@ -2,7 +2,14 @@ import type { Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import { fieldErrors, type FieldError } from '../errors.js';
 import { invalidEach, validateEnum } from '../validation/field.js';
 import { validateLabels } from '../validation/labels.js';
-import { isDNS1123Label, isDNS1123Subdomain, isIP, isValidPortName, isValidPortNum, nameIsDNS1035Label } from '../validation/names.js';
+import {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isIP,
+  isValidPortName,
+  isValidPortNum,
+  nameIsDNS1035Label,
+} from '../validation/names.js';
 import { ageColumn, col, nameColumn } from './columns.js';
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 import { PROTOCOLS } from './pod-validation.js';
@@ -13,7 +20,9 @@ export const NODE_PORT_RANGE = { min: 30000, max: 32767 };
 const TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'];
 
 const externallyAccessible = (s: Service): boolean =>
-  s.spec?.type === 'LoadBalancer' || s.spec?.type === 'NodePort' || (s.spec?.type === 'ClusterIP' && (s.spec.externalIPs ?? []).length > 0);
+  s.spec?.type === 'LoadBalancer' ||
+  s.spec?.type === 'NodePort' ||
+  (s.spec?.type === 'ClusterIP' && (s.spec.externalIPs ?? []).length > 0);
 
 /** SetDefaults_Service plus the IP-family fields the registry fills (single-stack IPv4). */
 export function defaultService(s: Service): void {
@@ -57,17 +66,34 @@ function validatePorts(s: Service): FieldError[] {
     }
     errs.push(...invalidEach(`${path}.port`, p.port, isValidPortNum(p.port)));
     errs.push(...validateEnum(`${path}.protocol`, p.protocol, PROTOCOLS));
-    if (typeof p.targetPort === 'number') errs.push(...invalidEach(`${path}.targetPort`, p.targetPort, isValidPortNum(p.targetPort)));
-    else if (typeof p.targetPort === 'string') errs.push(...invalidEach(`${path}.targetPort`, p.targetPort, isValidPortName(p.targetPort)));
+    if (typeof p.targetPort === 'number')
+      errs.push(...invalidEach(`${path}.targetPort`, p.targetPort, isValidPortNum(p.targetPort)));
+    else if (typeof p.targetPort === 'string')
+      errs.push(...invalidEach(`${path}.targetPort`, p.targetPort, isValidPortName(p.targetPort)));
     if (p.nodePort) {
       if (spec.type === 'ClusterIP' || spec.type === 'ExternalName') {
         errs.push(fieldErrors.forbidden(`${path}.nodePort`, `may not be used when \`type\` is '${spec.type}'`));
       } else if (p.nodePort < NODE_PORT_RANGE.min || p.nodePort > NODE_PORT_RANGE.max) {
-        errs.push(fieldErrors.invalid(`${path}.nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`));
+        errs.push(
+          fieldErrors.invalid(
+            `${path}.nodePort`,
+            p.nodePort,
+            `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_RANGE.min}-${NODE_PORT_RANGE.max}`,
+          ),
+        );
       }
     }
     const key = `${p.port}/${p.protocol}`;
-    if (keys.has(key)) errs.push(fieldErrors.duplicate(path, { name: p.name ?? '', protocol: p.protocol, port: p.port, targetPort: p.targetPort ?? 0, nodePort: p.nodePort ?? 0 }));
+    if (keys.has(key))
+      errs.push(
+        fieldErrors.duplicate(path, {
+          name: p.name ?? '',
+          protocol: p.protocol,
+          port: p.port,
+          targetPort: p.targetPort ?? 0,
+          nodePort: p.nodePort ?? 0,
+        }),
+      );
     keys.add(key);
   });
   return errs;
@@ -78,27 +104,66 @@ function validateServiceSpec(s: Service): FieldError[] {
   if (!spec) return [fieldErrors.required('spec')];
   const errs = validateEnum('spec.type', spec.type, TYPES);
   const headless = spec.clusterIP === 'None';
-  if ((spec.ports ?? []).length === 0 && !headless && spec.type !== 'ExternalName') errs.push(fieldErrors.required('spec.ports'));
+  if ((spec.ports ?? []).length === 0 && !headless && spec.type !== 'ExternalName')
+    errs.push(fieldErrors.required('spec.ports'));
   errs.push(...validatePorts(s));
   if (spec.type === 'ExternalName') {
     if (!spec.externalName) errs.push(fieldErrors.required('spec.externalName'));
-    else errs.push(...invalidEach('spec.externalName', spec.externalName, isDNS1123Subdomain(spec.externalName.replace(/\.$/, ''))));
+    else
+      errs.push(
+        ...invalidEach(
+          'spec.externalName',
+          spec.externalName,
+          isDNS1123Subdomain(spec.externalName.replace(/\.$/, '')),
+        ),
+      );
   }
   if (spec.type === 'LoadBalancer' || spec.type === 'NodePort') {
-    if (headless) errs.push(fieldErrors.invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${spec.type} services`));
+    if (headless)
+      errs.push(
+        fieldErrors.invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${spec.type} services`),
+      );
   }
   (spec.clusterIPs ?? (spec.clusterIP ? [spec.clusterIP] : [])).forEach((ip, i) => {
-    if (ip !== 'None' && ip !== '' && !isIP(ip)) errs.push(fieldErrors.invalid(`spec.clusterIPs[${i}]`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    if (ip !== 'None' && ip !== '' && !isIP(ip))
+      errs.push(
+        fieldErrors.invalid(
+          `spec.clusterIPs[${i}]`,
+          ip,
+          'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+        ),
+      );
   });
   (spec.externalIPs ?? []).forEach((ip, i) => {
-    if (!isIP(ip)) errs.push(fieldErrors.invalid(`spec.externalIPs[${i}]`, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));
+    if (!isIP(ip))
+      errs.push(
+        fieldErrors.invalid(
+          `spec.externalIPs[${i}]`,
+          ip,
+          'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)',
+        ),
+      );
   });
   errs.push(...validateEnum('spec.sessionAffinity', spec.sessionAffinity, ['ClientIP', 'None']));
   if (spec.externalTrafficPolicy && !externallyAccessible(s)) {
-    errs.push(fieldErrors.invalid('spec.externalTrafficPolicy', spec.externalTrafficPolicy, "may only be set for externally-accessible services"));
-  } else if (spec.externalTrafficPolicy) errs.push(...validateEnum('spec.externalTrafficPolicy', spec.externalTrafficPolicy, ['Cluster', 'Local']));
+    errs.push(
+      fieldErrors.invalid(
+        'spec.externalTrafficPolicy',
+        spec.externalTrafficPolicy,
+        'may only be set for externally-accessible services',
+      ),
+    );
+  } else if (spec.externalTrafficPolicy)
+    errs.push(...validateEnum('spec.externalTrafficPolicy', spec.externalTrafficPolicy, ['Cluster', 'Local']));
   errs.push(...validateEnum('spec.internalTrafficPolicy', spec.internalTrafficPolicy, ['Cluster', 'Local'], false));
-  errs.push(...validateEnum('spec.ipFamilyPolicy', spec.ipFamilyPolicy, ['SingleStack', 'PreferDualStack', 'RequireDualStack'], false));
+  errs.push(
+    ...validateEnum(
+      'spec.ipFamilyPolicy',
+      spec.ipFamilyPolicy,
+      ['SingleStack', 'PreferDualStack', 'RequireDualStack'],
+      false,
+    ),
+  );
   (spec.ipFamilies ?? []).forEach((f, i) => errs.push(...validateEnum(`spec.ipFamilies[${i}]`, f, ['IPv4', 'IPv6'])));
   if (spec.type !== 'ExternalName') errs.push(...validateLabels(spec.selector, 'spec.selector'));
   return errs;
@@ -125,7 +190,9 @@ function externalIPCell(s: Service): string {
 
 /** PORT(S) cell: `80/TCP`, `80:30080/TCP`, joined by ','; `<none>` when no ports. */
 export function servicePortsCell(ports: ServicePort[] | undefined): string {
-  const s = (ports ?? []).map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`)).join(',');
+  const s = (ports ?? [])
+    .map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? 'TCP'}` : `${p.port}/${p.protocol ?? 'TCP'}`))
+    .join(',');
   return s || '<none>';
 }
 
@@ -148,13 +215,25 @@ export const serviceStrategy = defineKind<Service>({
     nameColumn(),
     col('Type', 'string', 'type determines how the Service is exposed.'),
     col('Cluster-IP', 'string', 'clusterIP is the IP address of the service and is usually assigned randomly.'),
-    col('External-IP', 'string', 'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.'),
+    col(
+      'External-IP',
+      'string',
+      'externalIPs is a list of IP addresses for which nodes in the cluster will also accept traffic for this service.',
+    ),
     col('Port(s)', 'string', 'The list of ports that are exposed by this service.'),
     ageColumn(),
     col('Selector', 'string', 'Route service traffic to pods with label keys and values matching this selector.', true),
   ],
   row(s, now) {
     const ip = s.spec?.clusterIPs?.[0] || s.spec?.clusterIP || '<none>';
-    return [nameOf(s), s.spec?.type ?? '', ip, externalIPCell(s), servicePortsCell(s.spec?.ports), ageOf(s, now), formatLabels(s.spec?.selector)];
+    return [
+      nameOf(s),
+      s.spec?.type ?? '',
+      ip,
+      externalIPCell(s),
+      servicePortsCell(s.spec?.ports),
+      ageOf(s, now),
+      formatLabels(s.spec?.selector),
+    ];
   },
 });

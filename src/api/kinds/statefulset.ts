@@ -18,7 +18,8 @@ export function defaultStatefulSet(s: StatefulSet): void {
     spec.updateStrategy.type = 'RollingUpdate';
     spec.updateStrategy.rollingUpdate ??= {};
   }
-  if (spec.updateStrategy.type === 'RollingUpdate' && spec.updateStrategy.rollingUpdate) spec.updateStrategy.rollingUpdate.partition ??= 0;
+  if (spec.updateStrategy.type === 'RollingUpdate' && spec.updateStrategy.rollingUpdate)
+    spec.updateStrategy.rollingUpdate.partition ??= 0;
   spec.persistentVolumeClaimRetentionPolicy ??= {};
   spec.persistentVolumeClaimRetentionPolicy.whenDeleted ||= 'Retain';
   spec.persistentVolumeClaimRetentionPolicy.whenScaled ||= 'Retain';
@@ -35,7 +36,14 @@ export function defaultStatefulSet(s: StatefulSet): void {
   }
 }
 
-const MUTABLE = ['replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy', 'minReadySeconds'];
+const MUTABLE = [
+  'replicas',
+  'ordinals',
+  'template',
+  'updateStrategy',
+  'persistentVolumeClaimRetentionPolicy',
+  'minReadySeconds',
+];
 
 function validateSpec(s: StatefulSet): FieldError[] {
   const spec = s.spec;
@@ -43,16 +51,49 @@ function validateSpec(s: StatefulSet): FieldError[] {
   const errs = validateEnum('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']);
   errs.push(...validateEnum('spec.updateStrategy.type', spec.updateStrategy?.type, ['RollingUpdate', 'OnDelete']));
   if (spec.updateStrategy?.type === 'OnDelete' && spec.updateStrategy.rollingUpdate) {
-    errs.push(fieldErrors.invalid('spec.updateStrategy.rollingUpdate', spec.updateStrategy.rollingUpdate, "only allowed for updateStrategy 'RollingUpdate'"));
+    errs.push(
+      fieldErrors.invalid(
+        'spec.updateStrategy.rollingUpdate',
+        spec.updateStrategy.rollingUpdate,
+        "only allowed for updateStrategy 'RollingUpdate'",
+      ),
+    );
   }
-  errs.push(...validateNonNegative('spec.updateStrategy.rollingUpdate.partition', spec.updateStrategy?.rollingUpdate?.partition));
-  errs.push(...validateIntOrPercent(spec.updateStrategy?.rollingUpdate?.maxUnavailable, 'spec.updateStrategy.rollingUpdate.maxUnavailable'));
-  errs.push(...validateEnum('spec.persistentVolumeClaimRetentionPolicy.whenDeleted', spec.persistentVolumeClaimRetentionPolicy?.whenDeleted, ['Retain', 'Delete'], false));
-  errs.push(...validateEnum('spec.persistentVolumeClaimRetentionPolicy.whenScaled', spec.persistentVolumeClaimRetentionPolicy?.whenScaled, ['Retain', 'Delete'], false));
+  errs.push(
+    ...validateNonNegative(
+      'spec.updateStrategy.rollingUpdate.partition',
+      spec.updateStrategy?.rollingUpdate?.partition,
+    ),
+  );
+  errs.push(
+    ...validateIntOrPercent(
+      spec.updateStrategy?.rollingUpdate?.maxUnavailable,
+      'spec.updateStrategy.rollingUpdate.maxUnavailable',
+    ),
+  );
+  errs.push(
+    ...validateEnum(
+      'spec.persistentVolumeClaimRetentionPolicy.whenDeleted',
+      spec.persistentVolumeClaimRetentionPolicy?.whenDeleted,
+      ['Retain', 'Delete'],
+      false,
+    ),
+  );
+  errs.push(
+    ...validateEnum(
+      'spec.persistentVolumeClaimRetentionPolicy.whenScaled',
+      spec.persistentVolumeClaimRetentionPolicy?.whenScaled,
+      ['Retain', 'Delete'],
+      false,
+    ),
+  );
   errs.push(...validateNonNegative('spec.replicas', spec.replicas));
   errs.push(...validateNonNegative('spec.minReadySeconds', spec.minReadySeconds));
   errs.push(...validateNonNegative('spec.ordinals.start', spec.ordinals?.start));
-  if (spec.serviceName) errs.push(...isDNS1123Label(spec.serviceName).map((m) => fieldErrors.invalid('spec.serviceName', spec.serviceName, m)));
+  if (spec.serviceName)
+    errs.push(
+      ...isDNS1123Label(spec.serviceName).map((m) => fieldErrors.invalid('spec.serviceName', spec.serviceName, m)),
+    );
   // Mounts may name a volumeClaimTemplate: the controller adds those volumes to each pod, so the
   // template is validated as the pods will be (Kubernetes does the same).
   errs.push(...validateSelectorAndTemplate('statefulset', spec.selector, withClaimVolumes(spec), 'spec'));
@@ -69,7 +110,9 @@ function withClaimVolumes(spec: StatefulSetSpec): PodTemplateSpec | undefined {
     .map((c) => c.metadata?.name)
     .filter((name): name is string => !!name && !volumes.some((v) => v.name === name))
     .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
-  return claimVolumes.length === 0 ? template : { ...template, spec: { ...podSpec, volumes: [...volumes, ...claimVolumes] } };
+  return claimVolumes.length === 0
+    ? template
+    : { ...template, spec: { ...podSpec, volumes: [...volumes, ...claimVolumes] } };
 }
 
 /** apps/v1 StatefulSet; on update only replicas, ordinals, template, updateStrategy, PVC retention and minReadySeconds may change. */
@@ -84,7 +127,12 @@ export const statefulSetStrategy = defineKind<StatefulSet>({
       return copy;
     };
     if (deepEqual(strip(s), strip(old))) return [];
-    return [fieldErrors.forbidden('spec', "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")];
+    return [
+      fieldErrors.forbidden(
+        'spec',
+        "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+      ),
+    ];
   },
   columns: [
     nameColumn(),

@@ -31,13 +31,25 @@ export const storageClassStrategy = defineKind<StorageClass>({
   columns: [
     nameColumn(),
     col('Provisioner', 'string', 'Indicates the type of the provisioner.'),
-    col('ReclaimPolicy', 'string', 'Dynamically provisioned PersistentVolumes of this storage class are created with this reclaimPolicy.'),
-    col('VolumeBindingMode', 'string', 'VolumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.'),
+    col(
+      'ReclaimPolicy',
+      'string',
+      'Dynamically provisioned PersistentVolumes of this storage class are created with this reclaimPolicy.',
+    ),
+    col(
+      'VolumeBindingMode',
+      'string',
+      'VolumeBindingMode indicates how PersistentVolumeClaims should be provisioned and bound.',
+    ),
     col('AllowVolumeExpansion', 'string', 'AllowVolumeExpansion shows whether the storage class allow volume expand.'),
     ageColumn(),
   ],
   row: (sc, now) => [
-    isDefault(sc) ? `${nameOf(sc)} (default)` : nameOf(sc), sc.provisioner ?? '', sc.reclaimPolicy ?? 'Delete',
-    sc.volumeBindingMode ?? 'Immediate', sc.allowVolumeExpansion ?? false, ageOf(sc, now),
+    isDefault(sc) ? `${nameOf(sc)} (default)` : nameOf(sc),
+    sc.provisioner ?? '',
+    sc.reclaimPolicy ?? 'Delete',
+    sc.volumeBindingMode ?? 'Immediate',
+    sc.allowVolumeExpansion ?? false,
+    ageOf(sc, now),
   ],
 });

@@ -19,7 +19,12 @@ export function applyConflictError(conflicts: ManagerConflict[]): ApiError {
   const sorted = [...conflicts].sort((a, b) => (printManager(a.manager) < printManager(b.manager) ? -1 : 1));
   const causes: StatusCause[] = [];
   for (const c of sorted) {
-    for (const p of c.paths) causes.push({ reason: 'FieldManagerConflict', message: `conflict with ${printManager(c.manager)}`, field: formatPath(p) });
+    for (const p of c.paths)
+      causes.push({
+        reason: 'FieldManagerConflict',
+        message: `conflict with ${printManager(c.manager)}`,
+        field: formatPath(p),
+      });
   }
   let message: string;
   if (causes.length === 1) {

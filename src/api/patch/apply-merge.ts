@@ -21,7 +21,10 @@ export function mergeApplied(live: unknown, config: unknown, type: TypeInfo | un
   if (!isObject(config) || !isObject(live)) return clone(config);
   const out: JsonObject = clone(live);
   for (const [k, cv] of Object.entries(config)) {
-    if (cv === null) { delete out[k]; continue; }
+    if (cv === null) {
+      delete out[k];
+      continue;
+    }
     out[k] = k in out ? mergeApplied(out[k], cv, childType(type, k)) : clone(cv);
   }
   return out;
@@ -45,14 +48,32 @@ function mergeList(live: unknown[], config: unknown[], sem: ListSemantics, elemT
   let ri = 0;
   while (li < live.length || ri < config.length) {
     if (li < live.length && ri < config.length) {
-      if (lpe[li] === rpe[ri]) { take(rpe[ri], config[ri]); li++; ri++; continue; }
-      if (rSet.has(lpe[li]) && shared.length > 0 && shared[0] !== lpe[li]) { li++; continue; }
+      if (lpe[li] === rpe[ri]) {
+        take(rpe[ri], config[ri]);
+        li++;
+        ri++;
+        continue;
+      }
+      if (rSet.has(lpe[li]) && shared.length > 0 && shared[0] !== lpe[li]) {
+        li++;
+        continue;
+      }
     }
     if (li < live.length) {
-      if (!rSet.has(lpe[li])) { out.push(clone(live[li])); li++; continue; }
-      if (merged.has(lpe[li])) { li++; continue; }
+      if (!rSet.has(lpe[li])) {
+        out.push(clone(live[li]));
+        li++;
+        continue;
+      }
+      if (merged.has(lpe[li])) {
+        li++;
+        continue;
+      }
     }
-    if (ri < config.length) { take(rpe[ri], config[ri]); ri++; }
+    if (ri < config.length) {
+      take(rpe[ri], config[ri]);
+      ri++;
+    }
   }
   return out;
 }

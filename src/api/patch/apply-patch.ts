@@ -22,15 +22,28 @@ export const APPLY_PATCH_YAML = 'application/apply-patch+yaml';
  * other media types and the format's own ApiErrors. The caller still checks name, namespace,
  * kind and resourceVersion, defaults, validates and updates managedFields.
  */
-export function applyPatch(contentType: string, live: KubeObject, patchBody: unknown, type: TypeInfo | undefined): KubeObject {
+export function applyPatch(
+  contentType: string,
+  live: KubeObject,
+  patchBody: unknown,
+  type: TypeInfo | undefined,
+): KubeObject {
   const media = contentType.split(';')[0].trim().toLowerCase();
   let out: unknown;
   switch (media) {
-    case JSON_PATCH: out = applyJsonPatch(live, patchBody); break;
-    case MERGE_PATCH: out = applyMergePatch(live, patchBody); break;
-    case STRATEGIC_MERGE_PATCH: out = applyStrategicMergePatch(live, patchBody, type); break;
-    case APPLY_PATCH_YAML: throw errors.internal('apply patches are handled by applyServerSide');
-    default: throw errors.unsupportedMediaType(contentType);
+    case JSON_PATCH:
+      out = applyJsonPatch(live, patchBody);
+      break;
+    case MERGE_PATCH:
+      out = applyMergePatch(live, patchBody);
+      break;
+    case STRATEGIC_MERGE_PATCH:
+      out = applyStrategicMergePatch(live, patchBody, type);
+      break;
+    case APPLY_PATCH_YAML:
+      throw errors.internal('apply patches are handled by applyServerSide');
+    default:
+      throw errors.unsupportedMediaType(contentType);
   }
   if (!isObject(out)) throw errors.badRequest('the patched document is not a JSON object');
   return out as KubeObject;

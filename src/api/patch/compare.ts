@@ -13,9 +13,18 @@ import { valueAt } from './object-paths.js';
 import { fieldSetOf } from './to-field-set.js';
 import { childType } from './smp-directives.js';
 
-export interface Comparison { added: FieldSet; removed: FieldSet; modified: FieldSet }
+export interface Comparison {
+  added: FieldSet;
+  removed: FieldSet;
+  modified: FieldSet;
+}
 
-export function compareObjects(before: unknown, after: unknown, type: TypeInfo | undefined, filter: (s: FieldSet) => FieldSet): Comparison {
+export function compareObjects(
+  before: unknown,
+  after: unknown,
+  type: TypeInfo | undefined,
+  filter: (s: FieldSet) => FieldSet,
+): Comparison {
   const beforeSet = filter(fieldSetOf(before, type));
   const afterSet = filter(fieldSetOf(after, type));
   const modified = new FieldSet();
@@ -42,7 +51,8 @@ export function addedMapPaths(before: unknown, after: unknown, type: TypeInfo | 
     if (t === undefined || isAtomicMap(t)) return;
     if (t.kind === 'array') {
       const sem = listSemantics(t);
-      if (sem.kind === 'map' && Array.isArray(v)) v.forEach((item, i) => visit(item, t.elements(), [...path, itemElement(item, i, sem)]));
+      if (sem.kind === 'map' && Array.isArray(v))
+        v.forEach((item, i) => visit(item, t.elements(), [...path, itemElement(item, i, sem)]));
       return;
     }
     if ((t.kind !== 'object' && t.kind !== 'map') || !isObject(v)) return;

@@ -16,7 +16,11 @@ import { samples, typeOf } from './testing/sample-objects.js';
 const SUBRESOURCES = [undefined, '', 'status', 'scale'];
 
 /** What the FieldSet path gives: the set's FieldsV1 as JSON, undefined when the set is empty. */
-function viaFieldSet(obj: Record<string, unknown>, type: TypeInfo | undefined, sub: string | undefined): string | undefined {
+function viaFieldSet(
+  obj: Record<string, unknown>,
+  type: TypeInfo | undefined,
+  sub: string | undefined,
+): string | undefined {
   const set = createdFieldSet(obj, type, sub);
   return set.isEmpty() ? undefined : JSON.stringify(set.toFieldsV1());
 }
@@ -26,10 +30,18 @@ test('created FieldsV1 text equals the FieldSet path on every sample (served sch
   assert.ok(all.length >= 30, `only ${all.length} samples`);
   for (const obj of all) {
     for (const type of [typeOf(obj), undefined]) {
-      for (const sub of SUBRESOURCES) assert.equal(createdFieldsV1Json(obj, type, sub), viaFieldSet(obj, type, sub), `${String(obj.kind)} sub=${sub}`);
+      for (const sub of SUBRESOURCES)
+        assert.equal(
+          createdFieldsV1Json(obj, type, sub),
+          viaFieldSet(obj, type, sub),
+          `${String(obj.kind)} sub=${sub}`,
+        );
     }
   }
-  for (const [obj, type] of [[schemaFixtures.pod(), fx.pod], [schemaFixtures.deployment(), fx.deployment]] as const) {
+  for (const [obj, type] of [
+    [schemaFixtures.pod(), fx.pod],
+    [schemaFixtures.deployment(), fx.deployment],
+  ] as const) {
     for (const sub of SUBRESOURCES) assert.equal(createdFieldsV1Json(obj, type, sub), viaFieldSet(obj, type, sub));
   }
 });
@@ -43,7 +55,11 @@ test('created FieldsV1 text equals the FieldSet path on random objects of every 
     for (let i = 0; i < 60; i++) {
       const obj = random.ofKind(gvk);
       for (const sub of SUBRESOURCES) {
-        assert.equal(createdFieldsV1Json(obj, type, sub), viaFieldSet(obj, type, sub), `${rt.kind} #${i} sub=${sub}: ${JSON.stringify(obj)}`);
+        assert.equal(
+          createdFieldsV1Json(obj, type, sub),
+          viaFieldSet(obj, type, sub),
+          `${rt.kind} #${i} sub=${sub}: ${JSON.stringify(obj)}`,
+        );
         compared++;
       }
       // The same object read without a schema (CRD-like), and as the wrong kind.
@@ -56,15 +72,34 @@ test('created FieldsV1 text equals the FieldSet path on random objects of every 
 
 test('a create records the same managedFields as before, the FieldsV1 parsed only when read', () => {
   const random = new RandomObjects(7);
-  const objects: KubeObject[] = [...samples(), ...RESOURCE_TYPES.map((rt) => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind }))] as KubeObject[];
+  const objects: KubeObject[] = [
+    ...samples(),
+    ...RESOURCE_TYPES.map((rt) => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind })),
+  ] as KubeObject[];
   for (const obj of objects) {
     // Sent managedFields take the general path (unchanged); the shortcut is for creates without.
     if (obj.metadata && typeof obj.metadata === 'object') delete obj.metadata.managedFields;
     const type = typeOf(obj);
     for (const subresource of [undefined, 'status']) {
-      const opts = { manager: 'kubectl-create', operation: 'Update' as const, apiVersion: String(obj.apiVersion), now: '2026-01-02T03:04:05Z', subresource, type };
+      const opts = {
+        manager: 'kubectl-create',
+        operation: 'Update' as const,
+        apiVersion: String(obj.apiVersion),
+        now: '2026-01-02T03:04:05Z',
+        subresource,
+        type,
+      };
       const set = createdFieldSet(obj, type, subresource);
-      const expected = withManagedFields(obj, [{ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set, ...(subresource !== undefined && { subresource }), time: opts.now }]);
+      const expected = withManagedFields(obj, [
+        {
+          manager: opts.manager,
+          operation: 'Update',
+          apiVersion: opts.apiVersion,
+          set,
+          ...(subresource !== undefined && { subresource }),
+          time: opts.now,
+        },
+      ]);
       const got = updateManagedFields(undefined, obj, opts);
       assert.equal(JSON.stringify(got), JSON.stringify(expected));
       assert.deepEqual(structuredClone(got), expected);
@@ -98,8 +133,18 @@ test('the lazy FieldsV1 entry behaves as a plain object and forgets its text onc
 });
 
 test('a create of an object with no tracked field records no manager', () => {
-  const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'd', uid: 'u', managedFields: [] } } as unknown as KubeObject;
-  const got = updateManagedFields(undefined, obj, { manager: 'm', operation: 'Update', apiVersion: 'v1', now: 't', type: typeOf(obj) });
+  const obj = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', namespace: 'd', uid: 'u', managedFields: [] },
+  } as unknown as KubeObject;
+  const got = updateManagedFields(undefined, obj, {
+    manager: 'm',
+    operation: 'Update',
+    apiVersion: 'v1',
+    now: 't',
+    type: typeOf(obj),
+  });
   assert.equal(got.metadata.managedFields, undefined);
   assert.equal(createdFieldsV1Json(obj, typeOf(obj), undefined), undefined);
 });

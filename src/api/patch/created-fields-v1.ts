@@ -19,13 +19,27 @@ import { isObject } from './json-value.js';
 import { compareElements, indexElement, keyElement, valueElement } from './field-path.js';
 import { listSemantics, type ListSemantics } from './list-semantics.js';
 
-const META_IGNORED = new Set(['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion']);
+const META_IGNORED = new Set([
+  'name',
+  'namespace',
+  'creationTimestamp',
+  'selfLink',
+  'uid',
+  'clusterName',
+  'generation',
+  'managedFields',
+  'resourceVersion',
+]);
 
 /**
  * The creator's FieldsV1 of `obj` (main resource, or the `status` subresource) as JSON text;
  * undefined when the creator owns nothing (the manager entry is then left out).
  */
-export function createdFieldsV1Json(obj: Record<string, unknown>, type: TypeInfo | undefined, subresource: string | undefined): string | undefined {
+export function createdFieldsV1Json(
+  obj: Record<string, unknown>,
+  type: TypeInfo | undefined,
+  subresource: string | undefined,
+): string | undefined {
   const rootKind = type?.kind ?? 'unknown';
   const statusOnly = subresource === 'status';
   const mainResource = subresource === undefined || subresource === '';
@@ -35,9 +49,10 @@ export function createdFieldsV1Json(obj: Record<string, unknown>, type: TypeInfo
     if (k === 'apiVersion' || k === 'kind' || child === undefined) continue;
     if (statusOnly ? k !== 'status' : k === 'status' && mainResource) continue;
     const ct = childType(type, k);
-    const body = k === 'metadata' && isObject(child)
-      ? fieldBody(child, ct, rootKind, META_IGNORED)
-      : fieldBody(child, ct, rootKind, undefined);
+    const body =
+      k === 'metadata' && isObject(child)
+        ? fieldBody(child, ct, rootKind, META_IGNORED)
+        : fieldBody(child, ct, rootKind, undefined);
     if (body !== undefined) out += out === '' ? fieldKey(k) + body : `,${fieldKey(k)}${body}`;
   }
   return out === '' ? undefined : `{${out}}`;
@@ -50,9 +65,18 @@ let walkedMember = false;
  * Body of field entry `value` of a `parentKind` value, undefined when it holds no member. Membership
  * is judged on the whole value; `skip` names keys left out of it (metadata's untracked fields).
  */
-function fieldBody(value: unknown, ct: TypeInfo | undefined, parentKind: string, skip: Set<string> | undefined): string | undefined {
-  let member = parentKind === 'map' || parentKind === 'unknown' || (parentKind === 'object' && ct === undefined)
-    || value === null || (isObject(value) && isEmptyObject(value));
+function fieldBody(
+  value: unknown,
+  ct: TypeInfo | undefined,
+  parentKind: string,
+  skip: Set<string> | undefined,
+): string | undefined {
+  let member =
+    parentKind === 'map' ||
+    parentKind === 'unknown' ||
+    (parentKind === 'object' && ct === undefined) ||
+    value === null ||
+    (isObject(value) && isEmptyObject(value));
   const children = walk(value, ct, skip);
   member ||= walkedMember;
   if (children === '') return member ? '{}' : undefined;
@@ -62,15 +86,24 @@ function fieldBody(value: unknown, ct: TypeInfo | undefined, parentKind: string,
 /** The entries below `v` (comma-separated, '' when none); sets walkedMember. */
 function walk(v: unknown, t: TypeInfo | undefined, skip: Set<string> | undefined): string {
   const kind = t === undefined ? 'unknown' : t.kind;
-  if (kind === 'scalar' || t?.mapType === 'atomic') { walkedMember = true; return ''; }
+  if (kind === 'scalar' || t?.mapType === 'atomic') {
+    walkedMember = true;
+    return '';
+  }
   if (kind === 'array') {
     const sem = semanticsOf(t as TypeInfo);
-    if (!Array.isArray(v) || sem.kind === 'atomic') { walkedMember = true; return ''; }
+    if (!Array.isArray(v) || sem.kind === 'atomic') {
+      walkedMember = true;
+      return '';
+    }
     const out = listItems(v, (t as TypeInfo).elements(), sem);
     walkedMember = false;
     return out;
   }
-  if (!isObject(v)) { walkedMember = true; return ''; }
+  if (!isObject(v)) {
+    walkedMember = true;
+    return '';
+  }
   let out = '';
   for (const k of sortedKeys(v, t)) {
     const child = v[k];
@@ -105,7 +138,10 @@ function listItems(items: unknown[], elementType: TypeInfo | undefined, sem: Lis
   const order: number[] = new Array(n);
   for (let i = 0; i < n; i++) {
     let j = i - 1;
-    while (j >= 0 && compareElements(elements[order[j]], elements[i]) > 0) { order[j + 1] = order[j]; j--; }
+    while (j >= 0 && compareElements(elements[order[j]], elements[i]) > 0) {
+      order[j + 1] = order[j];
+      j--;
+    }
     order[j + 1] = i;
   }
   let out = '';
@@ -141,7 +177,12 @@ function sortedKeys(o: object, t: TypeInfo | undefined): string[] {
   if (last !== undefined) {
     let i = 0;
     let same = true;
-    for (const k in o) { if (last.keys[i++] !== k) { same = false; break; } }
+    for (const k in o) {
+      if (last.keys[i++] !== k) {
+        same = false;
+        break;
+      }
+    }
     if (same && i === last.keys.length) return last.sorted;
   }
   const keys = Object.keys(o);
@@ -160,7 +201,10 @@ function insertionSorted(keys: string[]): string[] {
   for (let i = 1; i < n; i++) {
     const k = out[i];
     let j = i - 1;
-    while (j >= 0 && out[j] > k) { out[j + 1] = out[j]; j--; }
+    while (j >= 0 && out[j] > k) {
+      out[j + 1] = out[j];
+      j--;
+    }
     out[j + 1] = k;
   }
   return out;
@@ -182,6 +226,6 @@ const semanticsCache = new WeakMap<TypeInfo, ListSemantics>();
 
 function semanticsOf(t: TypeInfo): ListSemantics {
   let sem = semanticsCache.get(t);
-  if (sem === undefined) semanticsCache.set(t, sem = listSemantics(t));
+  if (sem === undefined) semanticsCache.set(t, (sem = listSemantics(t)));
   return sem;
 }

@@ -46,7 +46,11 @@ function sortedUnique(keys: string[]): string[] {
 export function canonicalJson(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v ?? null);
 }
 
@@ -62,25 +66,38 @@ export function elementPayload(pe: PathElement): unknown {
 
 /** Kubernetes' conflict rendering of a path. */
 export function formatPath(path: FieldPath): string {
-  return path.map((pe) => {
-    const payload = elementPayload(pe);
-    switch (elementType(pe)) {
-      case 'f': return `.${String(payload)}`;
-      case 'k': return `[${Object.entries(payload as JsonObject).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
-      case 'v': return `[=${JSON.stringify(payload)}]`;
-      default: return `[${String(payload)}]`;
-    }
-  }).join('');
+  return path
+    .map((pe) => {
+      const payload = elementPayload(pe);
+      switch (elementType(pe)) {
+        case 'f':
+          return `.${String(payload)}`;
+        case 'k':
+          return `[${Object.entries(payload as JsonObject)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(',')}]`;
+        case 'v':
+          return `[=${JSON.stringify(payload)}]`;
+        default:
+          return `[${String(payload)}]`;
+      }
+    })
+    .join('');
 }
 
 /** Rank of an element's type letter (by char code): f, k, v, i; anything else last. */
 function rank(pe: PathElement): number {
   switch (pe.charCodeAt(0)) {
-    case 0x66: return 0; // f
-    case 0x6b: return 1; // k
-    case 0x76: return 2; // v
-    case 0x69: return 3; // i
-    default: return 9;
+    case 0x66:
+      return 0; // f
+    case 0x6b:
+      return 1; // k
+    case 0x76:
+      return 2; // v
+    case 0x69:
+      return 3; // i
+    default:
+      return 9;
   }
 }
 

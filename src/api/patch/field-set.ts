@@ -55,7 +55,10 @@ export class FieldSet {
     let node: FieldSet = this;
     for (const pe of path) {
       let next = node.children.get(pe);
-      if (!next) { next = new FieldSet(); node.children.set(pe, next); }
+      if (!next) {
+        next = new FieldSet();
+        node.children.set(pe, next);
+      }
       node = next;
     }
     node.member = true;
@@ -63,14 +66,20 @@ export class FieldSet {
 
   has(path: FieldPath): boolean {
     let node: FieldSet | undefined = this;
-    for (const pe of path) { node = node.children.get(pe); if (!node) return false; }
+    for (const pe of path) {
+      node = node.children.get(pe);
+      if (!node) return false;
+    }
     return path.length > 0 && node.member;
   }
 
   /** The subtree below `path` (empty set when absent). */
   at(path: FieldPath): FieldSet {
     let node: FieldSet | undefined = this;
-    for (const pe of path) { node = node.children.get(pe); if (!node) return new FieldSet(); }
+    for (const pe of path) {
+      node = node.children.get(pe);
+      if (!node) return new FieldSet();
+    }
     return node;
   }
 
@@ -90,10 +99,16 @@ export class FieldSet {
     return out;
   }
 
-  union(o: FieldSet): FieldSet { return combine(this, o, (a, b) => a || b); }
-  intersection(o: FieldSet): FieldSet { return combine(this, o, (a, b) => a && b); }
+  union(o: FieldSet): FieldSet {
+    return combine(this, o, (a, b) => a || b);
+  }
+  intersection(o: FieldSet): FieldSet {
+    return combine(this, o, (a, b) => a && b);
+  }
   /** Member-wise difference: members of this set not in `o` (children of removed members stay). */
-  difference(o: FieldSet): FieldSet { return combine(this, o, (a, b) => a && !b); }
+  difference(o: FieldSet): FieldSet {
+    return combine(this, o, (a, b) => a && !b);
+  }
 
   /** This set without whole subtrees rooted at `prefixes`. */
   withoutSubtrees(prefixes: FieldPath[]): FieldSet {
@@ -115,10 +130,15 @@ export class FieldSet {
     return out;
   }
 
-  clone(): FieldSet { return this.union(new FieldSet()); }
+  clone(): FieldSet {
+    return this.union(new FieldSet());
+  }
 
   private pruned(): FieldSet {
-    for (const [k, c] of this.children) { c.pruned(); if (c.isEmpty()) this.children.delete(k); }
+    for (const [k, c] of this.children) {
+      c.pruned();
+      if (c.isEmpty()) this.children.delete(k);
+    }
     return this;
   }
 }

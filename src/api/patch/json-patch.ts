@@ -23,7 +23,8 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
     throw errors.badRequest(`json: cannot unmarshal ${goJsonType(ops)} into Go value of type jsonpatch.Patch`);
   }
   for (const op of ops) {
-    if (!isObject(op)) throw errors.badRequest(`json: cannot unmarshal ${goJsonType(op)} into Go value of type jsonpatch.Operation`);
+    if (!isObject(op))
+      throw errors.badRequest(`json: cannot unmarshal ${goJsonType(op)} into Go value of type jsonpatch.Operation`);
   }
   if (ops.length > MAX_OPERATIONS) {
     throw errors.tooLarge(`The allowed maximum operations in a JSON patch is ${MAX_OPERATIONS}, got ${ops.length}`);
@@ -32,7 +33,10 @@ export function applyJsonPatch(doc: unknown, ops: unknown): unknown {
   try {
     for (const op of ops as JsonObject[]) out = applyOne(out, op);
   } catch (e) {
-    if (e instanceof OpError) throw new ApiError(422, 'Invalid', GENERIC_422, { causes: [{ reason: 'UnexpectedServerResponse', message: e.message }] });
+    if (e instanceof OpError)
+      throw new ApiError(422, 'Invalid', GENERIC_422, {
+        causes: [{ reason: 'UnexpectedServerResponse', message: e.message }],
+      });
     throw e;
   }
   return out;
@@ -50,13 +54,18 @@ function parsePointer(path: unknown, field: string): string[] {
   if (typeof path !== 'string') throw new OpError(`operation missing ${field} field`);
   if (path === '') return [];
   if (!path.startsWith('/')) throw new OpError(`invalid JSON pointer: ${JSON.stringify(path)}`);
-  return path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function applyOne(doc: unknown, op: JsonObject): unknown {
   switch (op.op) {
-    case 'add': return add(doc, parsePointer(op.path, 'path'), requireValue(op), String(op.path));
-    case 'remove': return remove(doc, parsePointer(op.path, 'path'), String(op.path)).doc;
+    case 'add':
+      return add(doc, parsePointer(op.path, 'path'), requireValue(op), String(op.path));
+    case 'remove':
+      return remove(doc, parsePointer(op.path, 'path'), String(op.path)).doc;
     case 'replace': {
       const path = parsePointer(op.path, 'path');
       const value = requireValue(op);
@@ -73,14 +82,22 @@ function applyOne(doc: unknown, op: JsonObject): unknown {
     }
     case 'copy': {
       const from = parsePointer(op.from, 'from');
-      const value = get(doc, from, `copy operation does not apply: doc is missing from path: ${String(op.from)}: missing value`);
+      const value = get(
+        doc,
+        from,
+        `copy operation does not apply: doc is missing from path: ${String(op.from)}: missing value`,
+      );
       return add(doc, parsePointer(op.path, 'path'), clone(value), String(op.path));
     }
     case 'test': {
       const path = parsePointer(op.path, 'path');
       const expected = 'value' in op ? op.value : null;
       let actual: unknown = null;
-      try { actual = get(doc, path, ''); } catch { actual = undefined; }
+      try {
+        actual = get(doc, path, '');
+      } catch {
+        actual = undefined;
+      }
       if (actual === undefined ? expected === null : deepEqual(actual, expected)) return doc;
       throw new OpError(`testing value ${String(op.path)} failed: test failed`);
     }
@@ -108,7 +125,7 @@ function get(doc: unknown, path: string[], missing: string): unknown {
     if (Array.isArray(cur)) {
       if (!/^(0|[1-9][0-9]*)$/.test(t) || Number(t) >= cur.length) throw new OpError(missing);
       cur = cur[Number(t)];
-    } else if (isObject(cur) && Object.prototype.hasOwnProperty.call(cur, t)) {
+    } else if (isObject(cur) && Object.hasOwn(cur, t)) {
       cur = cur[t];
     } else {
       throw new OpError(missing);
@@ -119,7 +136,11 @@ function get(doc: unknown, path: string[], missing: string): unknown {
 
 function add(doc: unknown, path: string[], value: unknown, raw: string): unknown {
   if (path.length === 0) return value;
-  const parent = get(doc, path.slice(0, -1), `add operation does not apply: doc is missing path: ${JSON.stringify(raw)}: missing value`);
+  const parent = get(
+    doc,
+    path.slice(0, -1),
+    `add operation does not apply: doc is missing path: ${JSON.stringify(raw)}: missing value`,
+  );
   const last = path[path.length - 1];
   if (Array.isArray(parent)) {
     parent.splice(arrayIndex(last, parent.length, true, raw), 0, value);
@@ -141,7 +162,7 @@ function remove(doc: unknown, path: string[], raw: string, verb = 'remove'): { d
     const [value] = parent.splice(i, 1);
     return { doc, value };
   }
-  if (isObject(parent) && Object.prototype.hasOwnProperty.call(parent, last)) {
+  if (isObject(parent) && Object.hasOwn(parent, last)) {
     const value = parent[last];
     delete parent[last];
     return { doc, value };

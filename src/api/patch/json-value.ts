@@ -32,7 +32,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     if (!isObject(b)) return false;
     const ka = Object.keys(a);
     if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
+    return ka.every((k) => Object.hasOwn(b, k) && deepEqual(a[k], b[k]));
   }
   return false;
 }
@@ -47,7 +47,11 @@ export function jsonKind(v: unknown): string {
 /** Go-like `%v` rendering used inside Kubernetes error messages (maps as `map[k:v]`). */
 export function goString(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(goString).join(' ')}]`;
-  if (isObject(v)) return `map[${Object.keys(v).sort().map((k) => `${k}:${goString(v[k])}`).join(' ')}]`;
+  if (isObject(v))
+    return `map[${Object.keys(v)
+      .sort()
+      .map((k) => `${k}:${goString(v[k])}`)
+      .join(' ')}]`;
   if (v === null || v === undefined) return '<nil>';
   return String(v);
 }

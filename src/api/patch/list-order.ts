@@ -18,7 +18,11 @@ function indexIn(list: unknown[], item: unknown, mergeKey: string | undefined): 
 }
 
 /** Splits `items` into those whose identity appears in `by` and the rest, keeping order. */
-export function partitionByPresence(items: unknown[], by: unknown[], mergeKey: string | undefined): [unknown[], unknown[]] {
+export function partitionByPresence(
+  items: unknown[],
+  by: unknown[],
+  mergeKey: string | undefined,
+): [unknown[], unknown[]] {
   const present: unknown[] = [];
   const absent: unknown[] = [];
   for (const item of items) {
@@ -43,7 +47,10 @@ export function sortByOrder(toSort: unknown[], order: unknown[], mergeKey: strin
     const i = indexIn(order, x, mergeKey);
     return i < 0 ? Number.MAX_SAFE_INTEGER : i;
   };
-  const sorted = keep.map((x, i) => ({ x, i, r: rank(x) })).sort((a, b) => a.r - b.r || a.i - b.i).map((e) => e.x);
+  const sorted = keep
+    .map((x, i) => ({ x, i, r: rank(x) }))
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((e) => e.x);
   return [...sorted, ...deletes];
 }
 
@@ -51,8 +58,13 @@ export function sortByOrder(toSort: unknown[], order: unknown[], mergeKey: strin
  * The final order: `patchItems` sorted by `patchOrder`, `serverOnly` sorted by `serverOrder`,
  * then merged so that a server-only item goes before a patch item when the server had it first.
  */
-export function normalizeElementOrder(patchItems: unknown[], serverOnly: unknown[], patchOrder: unknown[], serverOrder: unknown[],
-  mergeKey: string | undefined): unknown[] {
+export function normalizeElementOrder(
+  patchItems: unknown[],
+  serverOnly: unknown[],
+  patchOrder: unknown[],
+  serverOrder: unknown[],
+  mergeKey: string | undefined,
+): unknown[] {
   const right = sortByOrder(patchItems, patchOrder, mergeKey);
   const left = sortByOrder(serverOnly, serverOrder, mergeKey);
   const out: unknown[] = [];

@@ -29,9 +29,12 @@ export function decodeManagedFields(entries: unknown): Manager[] {
   if (!Array.isArray(entries)) return [];
   const out: Manager[] = [];
   for (const e of entries) {
-    if (!isObject(e) || typeof e.manager !== 'string' || (e.operation !== 'Apply' && e.operation !== 'Update')) continue;
+    if (!isObject(e) || typeof e.manager !== 'string' || (e.operation !== 'Apply' && e.operation !== 'Update'))
+      continue;
     out.push({
-      manager: e.manager, operation: e.operation, apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
+      manager: e.manager,
+      operation: e.operation,
+      apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
       ...(typeof e.subresource === 'string' && e.subresource !== '' && { subresource: e.subresource }),
       ...(typeof e.time === 'string' && { time: e.time }),
       set: FieldSet.fromFieldsV1(e.fieldsV1),
@@ -42,13 +45,23 @@ export function decodeManagedFields(entries: unknown): Manager[] {
 
 /** Serialises managers with non-empty sets, in Kubernetes' order. */
 export function encodeManagedFields(managers: Manager[]): ManagedFieldsEntry[] {
-  const sorted = managers.filter((m) => !m.set.isEmpty()).sort((p, q) =>
-    cmp(p.operation, q.operation) || cmp(p.time ?? '', q.time ?? '') || cmp(p.manager, q.manager)
-    || cmp(p.apiVersion, q.apiVersion) || cmp(p.subresource ?? '', q.subresource ?? ''));
+  const sorted = managers
+    .filter((m) => !m.set.isEmpty())
+    .sort(
+      (p, q) =>
+        cmp(p.operation, q.operation) ||
+        cmp(p.time ?? '', q.time ?? '') ||
+        cmp(p.manager, q.manager) ||
+        cmp(p.apiVersion, q.apiVersion) ||
+        cmp(p.subresource ?? '', q.subresource ?? ''),
+    );
   return sorted.map((m) => ({
-    manager: m.manager, operation: m.operation, apiVersion: m.apiVersion,
+    manager: m.manager,
+    operation: m.operation,
+    apiVersion: m.apiVersion,
     ...(m.time !== undefined && { time: m.time }),
-    fieldsType: 'FieldsV1', fieldsV1: m.set.toFieldsV1(),
+    fieldsType: 'FieldsV1',
+    fieldsV1: m.set.toFieldsV1(),
     ...(m.subresource !== undefined && { subresource: m.subresource }),
   }));
 }

@@ -37,16 +37,29 @@ export interface UpdateManagedFieldsOptions {
  * means a create. Managed fields sent in `updated` replace the stored ones when they differ
  * (main resource only; `[{}]` clears them), as Kubernetes allows. Idempotent for a no-op write.
  */
-export function updateManagedFields(old: KubeObject | undefined, updated: KubeObject, opts: UpdateManagedFieldsOptions): KubeObject {
+export function updateManagedFields(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  opts: UpdateManagedFieldsOptions,
+): KubeObject {
   const sub = opts.subresource || undefined;
-  if (old === undefined && !(Array.isArray(updated.metadata?.managedFields) && updated.metadata.managedFields.length > 0)) {
+  if (
+    old === undefined &&
+    !(Array.isArray(updated.metadata?.managedFields) && updated.metadata.managedFields.length > 0)
+  ) {
     // A create with no managers yet: the creator owns every field; nothing to compare against.
     // Its FieldsV1 is written as JSON in one walk (what createdFieldSet(...).toFieldsV1() gives).
     const json = createdFieldsV1Json(updated, opts.type, sub);
     const out = { ...updated, metadata: { ...updated.metadata } };
     if (json === undefined) delete out.metadata.managedFields;
     // The text stays unparsed until someone reads it (encodeObject writes it as it is).
-    else out.metadata.managedFields = [entryWithRawFieldsV1({ manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, subresource: sub }, json)];
+    else
+      out.metadata.managedFields = [
+        entryWithRawFieldsV1(
+          { manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, time: opts.now, subresource: sub },
+          json,
+        ),
+      ];
     return out;
   }
   const managers = managersForUpdate(old, updated, sub);
@@ -60,9 +73,12 @@ export function updateManagedFields(old: KubeObject | undefined, updated: KubeOb
   const set = (previous?.set ?? new FieldSet()).difference(cmp.removed).union(cmp.modified).union(cmp.added);
   const changed = !previous || !cmp.added.isEmpty() || !cmp.modified.isEmpty() || !cmp.removed.isEmpty();
   const entry: Manager = {
-    manager: opts.manager, operation: 'Update', apiVersion: opts.apiVersion, set: filter(set),
+    manager: opts.manager,
+    operation: 'Update',
+    apiVersion: opts.apiVersion,
+    set: filter(set),
     ...(sub !== undefined && { subresource: sub }),
-    time: changed ? opts.now : previous?.time ?? opts.now,
+    time: changed ? opts.now : (previous?.time ?? opts.now),
   };
   return withManagedFields(updated, [...settled.filter((m) => managerId(m) !== id), entry]);
 }
@@ -89,6 +105,7 @@ export function stripManaged(obj: unknown): unknown {
 function managersForUpdate(old: KubeObject | undefined, updated: KubeObject, sub: string | undefined): Manager[] {
   const sent = updated.metadata?.managedFields;
   const live = old?.metadata?.managedFields;
-  if (sub === undefined && Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, live)) return decodeManagedFields(sent);
+  if (sub === undefined && Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, live))
+    return decodeManagedFields(sent);
   return decodeManagedFields(live);
 }

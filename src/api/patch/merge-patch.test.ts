@@ -15,7 +15,11 @@ test('merge patch: RFC 7386 cases', () => {
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
     [{ e: null }, { a: 1 }, { e: null, a: 1 }],
     [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
-    [{ metadata: { labels: { app: 'x', tier: 'y' } } }, { metadata: { labels: { tier: null, env: 'prod' } } }, { metadata: { labels: { app: 'x', env: 'prod' } } }],
+    [
+      { metadata: { labels: { app: 'x', tier: 'y' } } },
+      { metadata: { labels: { tier: null, env: 'prod' } } },
+      { metadata: { labels: { app: 'x', env: 'prod' } } },
+    ],
   ];
   for (const [doc, patch, want] of cases) {
     const before = JSON.stringify(doc);
@@ -26,6 +30,9 @@ test('merge patch: RFC 7386 cases', () => {
 
 test('merge patch: non-object patches are 400', () => {
   for (const p of [null, 1, 'x', [1]]) {
-    assert.throws(() => applyMergePatch({}, p), (e: unknown) => e instanceof ApiError && e.code === 400 && e.message === 'Invalid JSON Patch');
+    assert.throws(
+      () => applyMergePatch({}, p),
+      (e: unknown) => e instanceof ApiError && e.code === 400 && e.message === 'Invalid JSON Patch',
+    );
   }
 });

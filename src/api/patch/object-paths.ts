@@ -8,10 +8,16 @@ import { elementPayload, elementType, type FieldPath, type PathElement } from '.
 function findItem(list: unknown[], pe: PathElement): number {
   const payload = elementPayload(pe);
   switch (elementType(pe)) {
-    case 'k': return list.findIndex((x) => isObject(x) && Object.entries(payload as JsonObject).every(([k, v]) => deepEqual(x[k], v)));
-    case 'v': return list.findIndex((x) => deepEqual(x, payload));
-    case 'i': return (payload as number) < list.length ? (payload as number) : -1;
-    default: return -1;
+    case 'k':
+      return list.findIndex(
+        (x) => isObject(x) && Object.entries(payload as JsonObject).every(([k, v]) => deepEqual(x[k], v)),
+      );
+    case 'v':
+      return list.findIndex((x) => deepEqual(x, payload));
+    case 'i':
+      return (payload as number) < list.length ? (payload as number) : -1;
+    default:
+      return -1;
   }
 }
 
@@ -25,7 +31,10 @@ function step(cur: unknown, pe: PathElement): unknown {
 /** The value at `path`, or undefined when absent. */
 export function valueAt(obj: unknown, path: FieldPath): unknown {
   let cur = obj;
-  for (const pe of path) { cur = step(cur, pe); if (cur === undefined) return undefined; }
+  for (const pe of path) {
+    cur = step(cur, pe);
+    if (cur === undefined) return undefined;
+  }
   return cur;
 }
 

@@ -9,14 +9,28 @@ import { fieldElement, type FieldPath } from './field-path.js';
 import { FieldSet } from './field-set.js';
 import { managerId, type Manager } from './managed-fields-codec.js';
 
-const META_IGNORED = ['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'];
+const META_IGNORED = [
+  'name',
+  'namespace',
+  'creationTimestamp',
+  'selfLink',
+  'uid',
+  'clusterName',
+  'generation',
+  'managedFields',
+  'resourceVersion',
+];
 
 /**
  * Drops fields Kubernetes never tracks (apiVersion, kind, system metadata) and the fields the
  * request cannot change: `status` on the main resource, everything but `status` on `/status`.
  */
 export function ignoredFieldsFilter(set: FieldSet, subresource: string | undefined): FieldSet {
-  const drop: FieldPath[] = [[fieldElement('apiVersion')], [fieldElement('kind')], ...META_IGNORED.map((f) => [fieldElement('metadata'), fieldElement(f)])];
+  const drop: FieldPath[] = [
+    [fieldElement('apiVersion')],
+    [fieldElement('kind')],
+    ...META_IGNORED.map((f) => [fieldElement('metadata'), fieldElement(f)]),
+  ];
   if (subresource === 'status') {
     for (const k of set.children.keys()) if (k !== fieldElement('status')) drop.push([k]);
   } else if (subresource === undefined || subresource === '') {
@@ -25,7 +39,10 @@ export function ignoredFieldsFilter(set: FieldSet, subresource: string | undefin
   return set.withoutSubtrees(drop);
 }
 
-export interface ManagerConflict { manager: Manager; paths: FieldPath[] }
+export interface ManagerConflict {
+  manager: Manager;
+  paths: FieldPath[];
+}
 
 /** Other managers owning a field the change adds or modifies. */
 export function findConflicts(managers: Manager[], cmp: Comparison, actingId: string): ManagerConflict[] {
@@ -40,10 +57,18 @@ export function findConflicts(managers: Manager[], cmp: Comparison, actingId: st
 }
 
 /** Other managers lose conflicting fields (when forced) and removed fields; empty ones vanish. */
-export function settleOwnership(managers: Manager[], cmp: Comparison, actingId: string, conflicts: ManagerConflict[]): Manager[] {
+export function settleOwnership(
+  managers: Manager[],
+  cmp: Comparison,
+  actingId: string,
+  conflicts: ManagerConflict[],
+): Manager[] {
   const out: Manager[] = [];
   for (const m of managers) {
-    if (managerId(m) === actingId) { out.push(m); continue; }
+    if (managerId(m) === actingId) {
+      out.push(m);
+      continue;
+    }
     let set = m.set.difference(cmp.removed);
     const c = conflicts.find((x) => x.manager === m);
     if (c) set = set.difference(FieldSet.of(c.paths));

@@ -29,10 +29,16 @@ class TextFieldsEntry {
     enumerable: true,
     configurable: true,
     get(this: TextFieldsEntry): unknown {
-      if (!this.#read) { this.#value = JSON.parse(this.#text); this.#read = true; }
+      if (!this.#read) {
+        this.#value = JSON.parse(this.#text);
+        this.#read = true;
+      }
       return this.#value;
     },
-    set(this: TextFieldsEntry, v: unknown): void { this.#value = v; this.#read = true; },
+    set(this: TextFieldsEntry, v: unknown): void {
+      this.#value = v;
+      this.#read = true;
+    },
   };
 
   /** Keys in encodeManagedFields' order: manager, operation, apiVersion, time?, fieldsType, fieldsV1, subresource?. */
@@ -52,7 +58,9 @@ class TextFieldsEntry {
   }
 
   static textOf(entry: unknown): string | undefined {
-    return typeof entry === 'object' && entry !== null && #read in entry && !(entry as TextFieldsEntry).#read ? (entry as TextFieldsEntry).#text : undefined;
+    return typeof entry === 'object' && entry !== null && #read in entry && !(entry as TextFieldsEntry).#read
+      ? (entry as TextFieldsEntry).#text
+      : undefined;
   }
 }
 

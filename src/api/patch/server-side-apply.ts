@@ -44,7 +44,11 @@ export interface ApplyOptions {
  * configuration carries managedFields. Re-applying the same configuration is a no-op apart
  * from the entry's time.
  */
-export function applyServerSide(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions): { object: KubeObject } {
+export function applyServerSide(
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  opts: ApplyOptions,
+): { object: KubeObject } {
   if (applied.metadata?.managedFields != null) throw errors.badRequest('metadata.managedFields must be nil');
   const sub = opts.subresource || undefined;
   const filter = (s: FieldSet) => ignoredFieldsFilter(s, sub);
@@ -52,13 +56,27 @@ export function applyServerSide(live: KubeObject | undefined, applied: KubeObjec
   let managers = decodeManagedFields(live?.metadata?.managedFields);
   if (live && managers.length === 0) {
     // Objects written before any tracking: everything so far belongs to "before-first-apply".
-    managers = [{ manager: 'before-first-apply', operation: 'Update', apiVersion: live.apiVersion, set: filter(fieldSetOf(base, opts.type)) }];
+    managers = [
+      {
+        manager: 'before-first-apply',
+        operation: 'Update',
+        apiVersion: live.apiVersion,
+        set: filter(fieldSetOf(base, opts.type)),
+      },
+    ];
   }
   const config = restrictToSubresource(applied, sub);
   const configSet = filter(fieldSetOf(config, opts.type));
   const id = managerId({ manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, subresource: sub });
   const lastSet = managers.find((m) => managerId(m) === id)?.set;
-  const entry: Manager = { manager: opts.manager, operation: 'Apply', apiVersion: opts.apiVersion, time: opts.now, set: configSet, ...(sub && { subresource: sub }) };
+  const entry: Manager = {
+    manager: opts.manager,
+    operation: 'Apply',
+    apiVersion: opts.apiVersion,
+    time: opts.now,
+    set: configSet,
+    ...(sub && { subresource: sub }),
+  };
   managers = [...managers.filter((m) => managerId(m) !== id), entry];
 
   const merged = mergeApplied(base, config, opts.type) as JsonObject;
@@ -72,7 +90,13 @@ export function applyServerSide(live: KubeObject | undefined, applied: KubeObjec
 }
 
 /** Fields applied last time, no longer applied and owned by nobody are removed (in place). */
-function prune(merged: JsonObject, managers: Manager[], lastSet: FieldSet | undefined, type: TypeInfo | undefined, filter: (s: FieldSet) => FieldSet): void {
+function prune(
+  merged: JsonObject,
+  managers: Manager[],
+  lastSet: FieldSet | undefined,
+  type: TypeInfo | undefined,
+  filter: (s: FieldSet) => FieldSet,
+): void {
   if (!lastSet || lastSet.isEmpty()) return;
   const owned = managers.reduce((acc, m) => acc.union(m.set), new FieldSet()).withNamedFieldsAsMembers();
   const present = filter(fieldSetOf(merged, type)).withNamedFieldsAsMembers();
@@ -85,7 +109,15 @@ function restrictToSubresource(applied: KubeObject, sub: string | undefined): Js
   const c = clone(applied) as JsonObject;
   if (sub === 'status') {
     const meta = isObject(c.metadata) ? c.metadata : {};
-    return { apiVersion: c.apiVersion, kind: c.kind, metadata: { ...(meta.name !== undefined && { name: meta.name }), ...(meta.namespace !== undefined && { namespace: meta.namespace }) }, ...(c.status !== undefined && { status: c.status }) };
+    return {
+      apiVersion: c.apiVersion,
+      kind: c.kind,
+      metadata: {
+        ...(meta.name !== undefined && { name: meta.name }),
+        ...(meta.namespace !== undefined && { namespace: meta.namespace }),
+      },
+      ...(c.status !== undefined && { status: c.status }),
+    };
   }
   if (sub === undefined) delete c.status;
   return c;

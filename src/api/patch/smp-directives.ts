@@ -12,7 +12,12 @@ export const DELETE_FROM_PRIMITIVE_LIST = '$deleteFromPrimitiveList';
 
 /** True for keys that are directives rather than fields. */
 export function isDirectiveKey(key: string): boolean {
-  return key === DIRECTIVE || key === RETAIN_KEYS || key.startsWith(`${SET_ELEMENT_ORDER}/`) || key.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`);
+  return (
+    key === DIRECTIVE ||
+    key === RETAIN_KEYS ||
+    key.startsWith(`${SET_ELEMENT_ORDER}/`) ||
+    key.startsWith(`${DELETE_FROM_PRIMITIVE_LIST}/`)
+  );
 }
 
 /** `$setElementOrder/containers` → `containers`; undefined when `key` has another prefix. */
@@ -25,7 +30,11 @@ export function directiveTarget(key: string, prefix: string): string | undefined
 /** Parsed x-kubernetes-patch-strategy of the field whose type is `t`. */
 export function patchStrategyOf(t: TypeInfo | undefined): { merge: boolean; replace: boolean; retainKeys: boolean } {
   const parts = (t?.patchStrategy ?? '').split(',').map((s) => s.trim());
-  return { merge: parts.includes('merge'), replace: parts.includes('replace'), retainKeys: parts.includes('retainKeys') };
+  return {
+    merge: parts.includes('merge'),
+    replace: parts.includes('replace'),
+    retainKeys: parts.includes('retainKeys'),
+  };
 }
 
 /** The schema of `key` inside a value of type `t` (struct field or map value). */

@@ -23,8 +23,9 @@ export function smpBadRequest(message: string): ApiError {
 
 /** 422 as `errors.NewGenericServerResponse(422, ...)` builds it: generic message, reason kept as a cause. */
 export function smpUnprocessable(message: string): ApiError {
-  return new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request',
-    { causes: [{ reason: 'UnexpectedServerResponse', message }] });
+  return new ApiError(422, 'Invalid', 'the server rejected our request due to an error in our request', {
+    causes: [{ reason: 'UnexpectedServerResponse', message }],
+  });
 }
 
 /** Errors Kubernetes does not map to a status: they surface as 500 with the raw message. */

@@ -16,7 +16,14 @@ import type { TypeInfo } from '../schema/type-info.js';
 import { clone, isObject, jsonKind, type JsonObject } from './json-value.js';
 import { normalizeElementOrder, partitionByPresence } from './list-order.js';
 import {
-  DELETE_FROM_PRIMITIVE_LIST, DIRECTIVE, RETAIN_KEYS, SET_ELEMENT_ORDER, childType, directiveTarget, patchStrategyOf, stripDirectives,
+  DELETE_FROM_PRIMITIVE_LIST,
+  DIRECTIVE,
+  RETAIN_KEYS,
+  SET_ELEMENT_ORDER,
+  childType,
+  directiveTarget,
+  patchStrategyOf,
+  stripDirectives,
 } from './smp-directives.js';
 import { badPatchType, noMergeKey, smpBadRequest, smpInternal, smpMessages, smpUnprocessable } from './smp-errors.js';
 
@@ -72,7 +79,12 @@ function applyRetainKeys(original: JsonObject, patch: JsonObject): void {
   if (!Array.isArray(retain)) throw smpBadRequest(smpMessages.badRetainKeys);
   const keep = new Set(retain.map(String));
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null || directiveTarget(k, SET_ELEMENT_ORDER) !== undefined || directiveTarget(k, DELETE_FROM_PRIMITIVE_LIST) !== undefined) continue;
+    if (
+      v === null ||
+      directiveTarget(k, SET_ELEMENT_ORDER) !== undefined ||
+      directiveTarget(k, DELETE_FROM_PRIMITIVE_LIST) !== undefined
+    )
+      continue;
     if (!keep.has(k)) throw smpBadRequest(smpMessages.badRetainKeys);
   }
   for (const k of Object.keys(original)) if (!keep.has(k)) delete original[k];
@@ -97,7 +109,7 @@ function applySetElementOrders(original: JsonObject, patch: JsonObject, t: TypeI
     if (target === undefined || !Array.isArray(order)) throw smpBadRequest(smpMessages.badSetElementOrder);
     const ft = childType(t, target);
     const mergeKey = patchStrategyOf(ft).merge ? ft?.patchMergeKey : undefined;
-    const ov = Array.isArray(original[target]) ? original[target] as unknown[] : undefined;
+    const ov = Array.isArray(original[target]) ? (original[target] as unknown[]) : undefined;
     const pv = patch[target];
     if (pv !== undefined && !Array.isArray(pv)) throw smpBadRequest(smpMessages.badSetElementOrder);
     if (pv) validateAgainstOrder(pv, order, mergeKey);
@@ -122,7 +134,9 @@ function validateAgainstOrder(patchList: unknown[], order: unknown[], mergeKey: 
     if (a === b) p++;
   }
   if (p < items.length) {
-    throw smpInternal(`The order in patch list:\n${JSON.stringify(patchList)}\n doesn't match ${SET_ELEMENT_ORDER} list:\n${JSON.stringify(order)}\n`);
+    throw smpInternal(
+      `The order in patch list:\n${JSON.stringify(patchList)}\n doesn't match ${SET_ELEMENT_ORDER} list:\n${JSON.stringify(order)}\n`,
+    );
   }
 }
 
@@ -144,7 +158,10 @@ function mergeList(original: unknown[], patch: unknown[], t: TypeInfo | undefine
   let items: JsonObject[] = [];
   let replace = false;
   for (const item of patch as JsonObject[]) {
-    if (!(DIRECTIVE in item)) { items.push(item); continue; }
+    if (!(DIRECTIVE in item)) {
+      items.push(item);
+      continue;
+    }
     const directive = item[DIRECTIVE];
     if (directive === 'delete') {
       if (!(mergeKey in item)) throw noMergeKey(item, mergeKey);

@@ -23,7 +23,10 @@ export function hasMagic(body: Uint8Array): boolean {
 export function openEnvelope(body: Uint8Array): Envelope {
   if (!hasMagic(body)) throw new Error('missing protobuf magic prefix "k8s\\x00"');
   const msg = messageType(UNKNOWN).decode(body.subarray(4)) as unknown as {
-    typeMeta?: { apiVersion?: string; kind?: string }; raw?: Uint8Array; contentEncoding?: string; contentType?: string;
+    typeMeta?: { apiVersion?: string; kind?: string };
+    raw?: Uint8Array;
+    contentEncoding?: string;
+    contentType?: string;
   };
   return {
     apiVersion: msg.typeMeta?.apiVersion ?? '',
@@ -36,7 +39,9 @@ export function openEnvelope(body: Uint8Array): Envelope {
 
 /** Wraps an object's protobuf bytes as Kubernetes does: `k8s\0` + runtime.Unknown{typeMeta, raw, "", ""}. */
 export function sealEnvelope(apiVersion: string, kind: string, raw: Uint8Array): Uint8Array {
-  const unknown = messageType(UNKNOWN).encode({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' }).finish();
+  const unknown = messageType(UNKNOWN)
+    .encode({ typeMeta: { apiVersion, kind }, raw, contentEncoding: '', contentType: '' })
+    .finish();
   const out = new Uint8Array(4 + unknown.length);
   out.set(PROTOBUF_MAGIC, 0);
   out.set(unknown, 4);

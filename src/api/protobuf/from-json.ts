@@ -15,13 +15,18 @@ export function parseTime(value: unknown): { seconds: number; nanos: number } {
 
 function messageInput(type: protobuf.Type, value: unknown): unknown {
   switch (fullNameOf(type)) {
-    case TIME: case MICRO_TIME: return parseTime(value);
-    case QUANTITY: return { string: String(value) };
+    case TIME:
+    case MICRO_TIME:
+      return parseTime(value);
+    case QUANTITY:
+      return { string: String(value) };
     case INT_OR_STRING:
       return typeof value === 'number' ? { type: 0, intVal: value } : { type: 1, strVal: String(value) };
-    case FIELDS_V1: return { Raw: Buffer.from(JSON.stringify(value), 'utf8') };
+    case FIELDS_V1:
+      return { Raw: Buffer.from(JSON.stringify(value), 'utf8') };
     default:
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new TypeError(`expected an object for ${fullNameOf(type)}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        throw new TypeError(`expected an object for ${fullNameOf(type)}`);
       return jsonToMessage(type, value as Json);
   }
 }

@@ -5,7 +5,10 @@ import { decodeProtobufObject, encodeProtobufObject, isProtobufContentType } fro
 import { sealEnvelope } from './envelope.js';
 
 function assertBadRequest(fn: () => unknown, re: RegExp): void {
-  assert.throws(fn, (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest' && re.test(e.message));
+  assert.throws(
+    fn,
+    (e: unknown) => e instanceof ApiError && e.code === 400 && e.reason === 'BadRequest' && re.test(e.message),
+  );
 }
 
 test('isProtobufContentType recognises the protobuf media type only', () => {
@@ -35,7 +38,10 @@ test('truncated or garbage bytes are a 400, not a crash', () => {
       assert.ok(e instanceof ApiError && e.code === 400, `cut at ${cut}: ${String(e)}`);
     }
   }
-  assertBadRequest(() => decodeProtobufObject(Uint8Array.of(0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff, 0xff, 0xff)), /malformed/);
+  assertBadRequest(
+    () => decodeProtobufObject(Uint8Array.of(0x6b, 0x38, 0x73, 0x00, 0x0a, 0xff, 0xff, 0xff)),
+    /malformed/,
+  );
   const raw = Uint8Array.of(0x0a, 0x05, 0x01); // metadata claims 5 bytes, has 1
   assertBadRequest(() => decodeProtobufObject(sealEnvelope('v1', 'ConfigMap', raw)), /malformed protobuf ConfigMap/);
 });
@@ -45,11 +51,21 @@ test('an envelope without kind is a 400', () => {
 });
 
 test('an empty object body decodes with empty metadata', () => {
-  assert.deepEqual(decodeProtobufObject(sealEnvelope('v1', 'Namespace', new Uint8Array(0))), { apiVersion: 'v1', kind: 'Namespace', metadata: {} });
+  assert.deepEqual(decodeProtobufObject(sealEnvelope('v1', 'Namespace', new Uint8Array(0))), {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {},
+  });
 });
 
 test('encoding an unsupported kind or a wrongly shaped value is a 400', () => {
   assertBadRequest(() => encodeProtobufObject({ apiVersion: 'v9', kind: 'Nope', metadata: {} }), /no protobuf encoder/);
-  assertBadRequest(() => encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, data: ['x'] }), /expected a map/);
-  assertBadRequest(() => encodeProtobufObject({ apiVersion: 'v1', kind: 'Pod', metadata: { creationTimestamp: 'yesterday' } }), /invalid time/);
+  assertBadRequest(
+    () => encodeProtobufObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: {}, data: ['x'] }),
+    /expected a map/,
+  );
+  assertBadRequest(
+    () => encodeProtobufObject({ apiVersion: 'v1', kind: 'Pod', metadata: { creationTimestamp: 'yesterday' } }),
+    /invalid time/,
+  );
 });

@@ -12,17 +12,44 @@ const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 function withoutNulls(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(withoutNulls);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, withoutNulls(x)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.entries(v)
+        .filter(([, x]) => x !== null)
+        .map(([k, x]) => [k, withoutNulls(x)]),
+    );
   return v;
 }
 
-const json127 = (name: string): unknown => withoutNulls(JSON.parse(readFileSync(join(dir, '1.27', `${name}.json`), 'utf8')));
+const json127 = (name: string): unknown =>
+  withoutNulls(JSON.parse(readFileSync(join(dir, '1.27', `${name}.json`), 'utf8')));
 
 for (const version of ['1.32', '1.33']) {
-  const names = readdirSync(join(dir, version)).filter((f) => f.endsWith('.bin')).map((f) => f.slice(0, -4));
+  const names = readdirSync(join(dir, version))
+    .filter((f) => f.endsWith('.bin'))
+    .map((f) => f.slice(0, -4));
   test(`kubectl ${version} sent protobuf for every generator`, () => {
-    for (const n of ['namespace', 'configmap', 'secret-generic', 'deployment', 'service-clusterip', 'job', 'cronjob', 'role', 'rolebinding',
-      'clusterrole', 'clusterrolebinding', 'priorityclass', 'pdb', 'quota', 'serviceaccount', 'ingress', 'token', 'can-i', 'autoscale']) {
+    for (const n of [
+      'namespace',
+      'configmap',
+      'secret-generic',
+      'deployment',
+      'service-clusterip',
+      'job',
+      'cronjob',
+      'role',
+      'rolebinding',
+      'clusterrole',
+      'clusterrolebinding',
+      'priorityclass',
+      'pdb',
+      'quota',
+      'serviceaccount',
+      'ingress',
+      'token',
+      'can-i',
+      'autoscale',
+    ]) {
       assert.ok(names.includes(n), `${n} missing`);
     }
   });
@@ -43,10 +70,16 @@ for (const version of ['1.32', '1.33']) {
 test('kubectl 1.33 autoscale sends an autoscaling/v2 HPA with a CPU utilization metric', () => {
   const obj = decodeProtobufObject(readFileSync(join(dir, '1.33', 'autoscale.bin')));
   assert.deepEqual(obj, {
-    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web' },
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'web' },
     spec: {
-      scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' }, minReplicas: 2, maxReplicas: 5,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+      scaleTargetRef: { kind: 'Deployment', name: 'web', apiVersion: 'apps/v1' },
+      minReplicas: 2,
+      maxReplicas: 5,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+      ],
     },
     status: { desiredReplicas: 0 },
   });

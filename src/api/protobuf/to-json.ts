@@ -1,10 +1,20 @@
 import protobuf from 'protobufjs';
-import { FIELDS_V1, INT_OR_STRING, MICRO_TIME, QUANTITY, TIME, fullNameOf, isInline, isKept, isPointer } from './well-known.js';
+import {
+  FIELDS_V1,
+  INT_OR_STRING,
+  MICRO_TIME,
+  QUANTITY,
+  TIME,
+  fullNameOf,
+  isInline,
+  isKept,
+  isPointer,
+} from './well-known.js';
 
 type Json = Record<string, unknown>;
 type Decoded = Record<string, unknown>;
 
-const has = (msg: Decoded, name: string): boolean => Object.prototype.hasOwnProperty.call(msg, name);
+const has = (msg: Decoded, name: string): boolean => Object.hasOwn(msg, name);
 
 function toNumber(v: unknown): number {
   if (typeof v === 'number') return v;
@@ -27,7 +37,14 @@ export function formatTime(msg: Decoded, micro: boolean): string | undefined {
 
 function scalarValue(field: protobuf.Field, v: unknown): unknown {
   if (field.type === 'bytes') return Buffer.from(v as Uint8Array).toString('base64');
-  if (field.type === 'int64' || field.type === 'uint64' || field.type === 'sint64' || field.type === 'fixed64' || field.type === 'sfixed64') return toNumber(v);
+  if (
+    field.type === 'int64' ||
+    field.type === 'uint64' ||
+    field.type === 'sint64' ||
+    field.type === 'fixed64' ||
+    field.type === 'sfixed64'
+  )
+    return toNumber(v);
   return v;
 }
 
@@ -40,20 +57,27 @@ const ZERO: Record<string, unknown> = { string: '', bool: false, bytes: '' };
 /** A decoded value of a message-typed field; undefined means "leave it out" (zero Time). */
 function messageValue(type: protobuf.Type, msg: Decoded): unknown {
   switch (fullNameOf(type)) {
-    case TIME: return formatTime(msg, false);
-    case MICRO_TIME: return formatTime(msg, true);
-    case QUANTITY: return typeof msg.string === 'string' ? msg.string : '';
-    case INT_OR_STRING: return toNumber(msg.type ?? 0) === 1 ? (msg.strVal ?? '') : toNumber(msg.intVal ?? 0);
+    case TIME:
+      return formatTime(msg, false);
+    case MICRO_TIME:
+      return formatTime(msg, true);
+    case QUANTITY:
+      return typeof msg.string === 'string' ? msg.string : '';
+    case INT_OR_STRING:
+      return toNumber(msg.type ?? 0) === 1 ? (msg.strVal ?? '') : toNumber(msg.intVal ?? 0);
     case FIELDS_V1: {
       const raw = msg.Raw as Uint8Array | undefined;
       return raw && raw.length ? JSON.parse(Buffer.from(raw).toString('utf8')) : {};
     }
-    default: return messageToJson(type, msg);
+    default:
+      return messageToJson(type, msg);
   }
 }
 
 function elementValue(field: protobuf.Field, v: unknown): unknown {
-  return field.resolvedType instanceof protobuf.Type ? messageValue(field.resolvedType, v as Decoded) : scalarValue(field, v);
+  return field.resolvedType instanceof protobuf.Type
+    ? messageValue(field.resolvedType, v as Decoded)
+    : scalarValue(field, v);
 }
 
 /**
@@ -75,7 +99,10 @@ export function messageToJson(type: protobuf.Type, msg: Decoded): Json {
       if (keys.length === 0) continue;
       const obj: Json = {};
       for (const k of keys) {
-        const v = field.resolvedType instanceof protobuf.Type ? messageValue(field.resolvedType, map[k] as Decoded) : scalarValue(field, map[k]);
+        const v =
+          field.resolvedType instanceof protobuf.Type
+            ? messageValue(field.resolvedType, map[k] as Decoded)
+            : scalarValue(field, map[k]);
         obj[k] = v === undefined ? null : v;
       }
       out[name] = obj;

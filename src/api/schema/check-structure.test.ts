@@ -8,7 +8,10 @@ const POD = { group: '', version: 'v1', kind: 'Pod' };
 
 test('realistic Deployment, Service and Pod are structurally valid', () => {
   assert.deepEqual(checkStructure(DEPLOY, deployment()), { errors: [], unknownFields: [] });
-  assert.deepEqual(checkStructure({ group: '', version: 'v1', kind: 'Service' }, service()), { errors: [], unknownFields: [] });
+  assert.deepEqual(checkStructure({ group: '', version: 'v1', kind: 'Service' }, service()), {
+    errors: [],
+    unknownFields: [],
+  });
   assert.deepEqual(checkStructure(POD, pod()), { errors: [], unknownFields: [] });
 });
 
@@ -36,21 +39,30 @@ test('unknown fields are reported with Kubernetes paths, nested in lists', () =>
 
 test('nested type error path and a float where an integer is expected', () => {
   const d = deployment();
-  const tpl = ((d.spec as Record<string, unknown>).template as { spec: { containers: Array<Record<string, unknown>> } }).spec;
+  const tpl = ((d.spec as Record<string, unknown>).template as { spec: { containers: Array<Record<string, unknown>> } })
+    .spec;
   (tpl.containers[0]?.ports as Array<Record<string, unknown>>)[0]!.containerPort = 80.5;
   const r = checkStructure(DEPLOY, d);
-  assert.deepEqual(r.errors.map((e) => e.field), ['spec.template.spec.containers[0].ports[0].containerPort']);
+  assert.deepEqual(
+    r.errors.map((e) => e.field),
+    ['spec.template.spec.containers[0].ports[0].containerPort'],
+  );
 });
 
 test('Quantity takes strings and numbers, IntOrString integers and strings, not other types', () => {
   const d = deployment();
-  const spec = d.spec as { strategy: { rollingUpdate: Record<string, unknown> }; template: { spec: { containers: Array<{ resources: { limits: Record<string, unknown> } }> } } };
+  const spec = d.spec as {
+    strategy: { rollingUpdate: Record<string, unknown> };
+    template: { spec: { containers: Array<{ resources: { limits: Record<string, unknown> } }> } };
+  };
   spec.strategy.rollingUpdate.maxSurge = true;
   spec.template.spec.containers[0]!.resources.limits.cpu = 0.5;
   spec.template.spec.containers[0]!.resources.limits.memory = { big: 1 };
   const r = checkStructure(DEPLOY, d);
-  assert.deepEqual(r.errors.map((e) => e.field).sort(),
-    ['spec.strategy.rollingUpdate.maxSurge', 'spec.template.spec.containers[0].resources.limits[memory]']);
+  assert.deepEqual(r.errors.map((e) => e.field).sort(), [
+    'spec.strategy.rollingUpdate.maxSurge',
+    'spec.template.spec.containers[0].resources.limits[memory]',
+  ]);
 });
 
 test('labels and annotations are string maps; lists must be lists; null is accepted', () => {
@@ -60,14 +72,20 @@ test('labels and annotations are string maps; lists must be lists; null is accep
   meta.annotations = null;
   meta.finalizers = 'x';
   const r = checkStructure(POD, p);
-  assert.deepEqual(r.errors.map((e) => e.field), ['metadata.labels[app]', 'metadata.finalizers']);
+  assert.deepEqual(
+    r.errors.map((e) => e.field),
+    ['metadata.labels[app]', 'metadata.finalizers'],
+  );
 });
 
 test('status subtree is checked too, and an unknown kind yields no findings', () => {
   const p = pod();
   (p.status as Record<string, unknown>).phaze = 'Running';
   assert.deepEqual(checkStructure(POD, p).unknownFields, ['status.phaze']);
-  assert.deepEqual(checkStructure({ group: 'x.io', version: 'v1', kind: 'Nope' }, { a: 1 }), { errors: [], unknownFields: [] });
+  assert.deepEqual(checkStructure({ group: 'x.io', version: 'v1', kind: 'Nope' }, { a: 1 }), {
+    errors: [],
+    unknownFields: [],
+  });
   assert.equal(checkStructure(POD, 'str').errors[0]?.field, '<root>');
 });
 

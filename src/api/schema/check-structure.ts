@@ -38,8 +38,12 @@ function typeName(value: unknown): string {
 
 function mismatch(out: StructureResult, path: string, value: unknown, expected: string): void {
   const shown = typeof value === 'object' && value !== null ? typeName(value) : JSON.stringify(value);
-  out.errors.push(fieldErrors.typeInvalid(path || '<root>',
-    `${shown}: ${path || 'body'} in body must be of type ${expected}: "${typeName(value)}"`));
+  out.errors.push(
+    fieldErrors.typeInvalid(
+      path || '<root>',
+      `${shown}: ${path || 'body'} in body must be of type ${expected}: "${typeName(value)}"`,
+    ),
+  );
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -51,7 +55,8 @@ const anything: Check = () => {};
 /** Types Go decodes with custom unmarshalers; checked by definition name, not shape. */
 const SCALAR_DEFS: Record<string, Check> = {
   'io.k8s.apimachinery.pkg.util.intstr.IntOrString': (v, p, o) => {
-    if (v !== null && typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v))) mismatch(o, p, v, 'integer or string');
+    if (v !== null && typeof v !== 'string' && !(typeof v === 'number' && Number.isInteger(v)))
+      mismatch(o, p, v, 'integer or string');
   },
   'io.k8s.apimachinery.pkg.api.resource.Quantity': (v, p, o) => {
     if (v !== null && typeof v !== 'string' && typeof v !== 'number') mismatch(o, p, v, 'string or number');
@@ -75,32 +80,53 @@ function compile(schema: Schema): Check {
   if (ref) return checkOfDefinition(ref);
   if (schema.allOf?.length === 1 && schema.allOf[0]) return compile(schema.allOf[0]);
   switch (schema.type) {
-    case 'string': return (v, p, o) => { if (v !== null && typeof v !== 'string') mismatch(o, p, v, 'string'); };
-    case 'boolean': return (v, p, o) => { if (v !== null && typeof v !== 'boolean') mismatch(o, p, v, 'boolean'); };
-    case 'integer': return (v, p, o) => { if (v !== null && !(typeof v === 'number' && Number.isInteger(v))) mismatch(o, p, v, 'integer'); };
-    case 'number': return (v, p, o) => { if (v !== null && typeof v !== 'number') mismatch(o, p, v, 'number'); };
+    case 'string':
+      return (v, p, o) => {
+        if (v !== null && typeof v !== 'string') mismatch(o, p, v, 'string');
+      };
+    case 'boolean':
+      return (v, p, o) => {
+        if (v !== null && typeof v !== 'boolean') mismatch(o, p, v, 'boolean');
+      };
+    case 'integer':
+      return (v, p, o) => {
+        if (v !== null && !(typeof v === 'number' && Number.isInteger(v))) mismatch(o, p, v, 'integer');
+      };
+    case 'number':
+      return (v, p, o) => {
+        if (v !== null && typeof v !== 'number') mismatch(o, p, v, 'number');
+      };
     case 'array': {
       const item = schema.items ? compile(schema.items) : anything;
       return (v, p, o) => {
         if (v === null) return;
-        if (!Array.isArray(v)) { mismatch(o, p, v, 'array'); return; }
+        if (!Array.isArray(v)) {
+          mismatch(o, p, v, 'array');
+          return;
+        }
         for (let i = 0; i < v.length; i++) item(v[i], `${p}[${i}]`, o);
       };
     }
-    case 'object': case undefined: {
+    case 'object':
+    case undefined: {
       if (schema.properties) return compileObject(schema.properties);
       const values = schema.additionalProperties;
       if (typeof values === 'object') {
         const value = compile(values);
         return (v, p, o) => {
           if (v === null) return;
-          if (!isPlainObject(v)) { mismatch(o, p, v, 'object'); return; }
+          if (!isPlainObject(v)) {
+            mismatch(o, p, v, 'object');
+            return;
+          }
           for (const key in v) value(v[key], `${p}[${key}]`, o);
         };
       }
       // Free-form (RawExtension, FieldsV1): any JSON object; with no type at all, anything.
       if (schema.type === undefined) return anything;
-      return (v, p, o) => { if (v !== null && !isPlainObject(v)) mismatch(o, p, v, 'object'); };
+      return (v, p, o) => {
+        if (v !== null && !isPlainObject(v)) mismatch(o, p, v, 'object');
+      };
     }
   }
 }
@@ -110,7 +136,10 @@ function compileObject(properties: Record<string, Schema>): Check {
   for (const [name, prop] of Object.entries(properties)) fields.set(name, compile(prop));
   return (v, p, o) => {
     if (v === null) return;
-    if (!isPlainObject(v)) { mismatch(o, p, v, 'object'); return; }
+    if (!isPlainObject(v)) {
+      mismatch(o, p, v, 'object');
+      return;
+    }
     for (const key in v) {
       const child = p ? `${p}.${key}` : key;
       const check = fields.get(key);
@@ -129,7 +158,11 @@ function compileObject(properties: Record<string, Schema>): Check {
  * anywhere (Go decodes it as "unset"). Missing required fields are not reported. With `prune`,
  * unknown fields are removed from `obj` as they are found (Kubernetes' decoding drops them).
  */
-export function checkStructure(gvk: GroupVersionKind, obj: unknown, options: { prune?: boolean } = {}): StructureResult {
+export function checkStructure(
+  gvk: GroupVersionKind,
+  obj: unknown,
+  options: { prune?: boolean } = {},
+): StructureResult {
   const out: Walk = { errors: [], unknownFields: [], prune: options.prune === true };
   const name = definitionNameFor(gvk);
   if (name) checkOfDefinition(name)(obj, '', out);

@@ -9,13 +9,26 @@ test('generated definitions carry GVKs for every served kind and its List', () =
     for (const kind of [rt.kind, rt.listKind]) {
       const name = definitionNameFor({ group: rt.group, version: rt.version, kind });
       assert.ok(name, `${rt.group}/${rt.version} ${kind}`);
-      assert.ok(DEFINITIONS[name]?.['x-kubernetes-group-version-kind']?.some((g) => g.group === rt.group && g.version === rt.version && g.kind === kind));
+      assert.ok(
+        DEFINITIONS[name]?.['x-kubernetes-group-version-kind']?.some(
+          (g) => g.group === rt.group && g.version === rt.version && g.kind === kind,
+        ),
+      );
     }
   }
   assert.equal(definitionNameFor({ group: '', version: 'v1', kind: 'Pod' }), 'io.k8s.api.core.v1.Pod');
-  assert.equal(definitionNameFor({ group: 'events.k8s.io', version: 'v1', kind: 'Event' }), 'io.k8s.api.events.v1.Event');
-  assert.equal(definitionNameFor({ group: 'autoscaling', version: 'v1', kind: 'Scale' }), 'io.k8s.api.autoscaling.v1.Scale');
-  assert.equal(definitionNameFor({ group: 'apps', version: 'v1', kind: 'DeleteOptions' }), 'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions');
+  assert.equal(
+    definitionNameFor({ group: 'events.k8s.io', version: 'v1', kind: 'Event' }),
+    'io.k8s.api.events.v1.Event',
+  );
+  assert.equal(
+    definitionNameFor({ group: 'autoscaling', version: 'v1', kind: 'Scale' }),
+    'io.k8s.api.autoscaling.v1.Scale',
+  );
+  assert.equal(
+    definitionNameFor({ group: 'apps', version: 'v1', kind: 'DeleteOptions' }),
+    'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions',
+  );
 });
 
 test('Pod and Deployment definitions: merge keys, required fields, descriptions, special types', () => {
@@ -29,13 +42,25 @@ test('Pod and Deployment definitions: merge keys, required fields, descriptions,
   const podSpec = DEFINITIONS['io.k8s.api.core.v1.PodSpec'];
   assert.equal(podSpec?.properties?.containers?.['x-kubernetes-patch-merge-key'], 'name');
   assert.equal(podSpec?.properties?.containers?.items?.$ref, '#/definitions/io.k8s.api.core.v1.Container');
-  assert.equal(DEFINITIONS['io.k8s.api.apps.v1.DeploymentStatus']?.properties?.conditions?.['x-kubernetes-patch-merge-key'], 'type');
-  assert.equal(DEFINITIONS['io.k8s.api.apps.v1.RollingUpdateDeployment']?.properties?.maxSurge?.$ref, '#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString');
+  assert.equal(
+    DEFINITIONS['io.k8s.api.apps.v1.DeploymentStatus']?.properties?.conditions?.['x-kubernetes-patch-merge-key'],
+    'type',
+  );
+  assert.equal(
+    DEFINITIONS['io.k8s.api.apps.v1.RollingUpdateDeployment']?.properties?.maxSurge?.$ref,
+    '#/definitions/io.k8s.apimachinery.pkg.util.intstr.IntOrString',
+  );
   assert.equal(DEFINITIONS['io.k8s.apimachinery.pkg.util.intstr.IntOrString']?.['x-kubernetes-int-or-string'], true);
   assert.equal(DEFINITIONS['io.k8s.apimachinery.pkg.apis.meta.v1.Time']?.format, 'date-time');
-  assert.equal(DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties
-    && (DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties as { $ref: string }).$ref,
-  '#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity');
+  assert.equal(
+    DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties &&
+      (
+        DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties as {
+          $ref: string;
+        }
+      ).$ref,
+    '#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity',
+  );
   assert.equal(DEFINITIONS['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.properties?.generation?.format, 'int64');
 });
 

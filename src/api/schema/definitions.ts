@@ -30,5 +30,5 @@ export function definitionNameFor(gvk: GroupVersionKind): string | undefined {
 /** The schema a (possibly `$ref`) schema stands for; the schema itself when it is not a ref. */
 export function resolve(schema: Schema): Schema {
   const name = refName(schema.$ref);
-  return name ? DEFINITIONS[name] ?? {} : schema;
+  return name ? (DEFINITIONS[name] ?? {}) : schema;
 }

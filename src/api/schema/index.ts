@@ -14,5 +14,9 @@ export type { SerializedDocument } from './openapi-v3.js';
 export { openApiV3Index, openApiV3IndexJson, openApiV3Document, openApiV3DocumentJson } from './openapi-v3.js';
 export { openApiV2, openApiV2Json } from './openapi-v2.js';
 export type { SerializedProtobufDocument } from './openapi-v2-protobuf.js';
-export { negotiateOpenApiV2, OPENAPI_V2_PROTOBUF_ACCEPT, OPENAPI_V2_PROTOBUF_MEDIA_TYPE } from './openapi-v2-negotiation.js';
+export {
+  negotiateOpenApiV2,
+  OPENAPI_V2_PROTOBUF_ACCEPT,
+  OPENAPI_V2_PROTOBUF_MEDIA_TYPE,
+} from './openapi-v2-negotiation.js';
 /** The gnostic protobuf form of /openapi/v2 is in ./openapi-v2-protobuf.js, imported on demand (it loads protobufjs). */

@@ -41,37 +41,90 @@ export interface PathSpec {
 }
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
-export const PATCH_CONTENT_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
+export const PATCH_CONTENT_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+];
 
 const q = (name: string, type: QueryParam['type'], description: string): QueryParam => ({ name, type, description });
-const DRY_RUN = q('dryRun', 'string', 'When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed');
-const FIELD_MANAGER = q('fieldManager', 'string', 'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.');
-const FIELD_VALIDATION = q('fieldValidation', 'string', 'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: This will ignore any unknown fields that are silently dropped from the object, and will ignore all but the last duplicate field that the decoder encounters. - Warn: This will send a warning via the standard warning response header for each unknown field that is dropped from the object, and for each duplicate field that is encountered. - Strict: This will fail the request with a BadRequest error if any unknown fields would be dropped from the object, or if any duplicate fields are present. The error returned from the server will contain all unknown and duplicate fields encountered.');
-const FORCE = q('force', 'boolean', 'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.');
+const DRY_RUN = q(
+  'dryRun',
+  'string',
+  'When present, indicates that modifications should not be persisted. An invalid or unrecognized dryRun directive will result in an error response and no further processing of the request. Valid values are: - All: all dry run stages will be processed',
+);
+const FIELD_MANAGER = q(
+  'fieldManager',
+  'string',
+  'fieldManager is a name associated with the actor or entity that is making these changes. The value must be less than or 128 characters long, and only contain printable characters, as defined by https://golang.org/pkg/unicode/#IsPrint.',
+);
+const FIELD_VALIDATION = q(
+  'fieldValidation',
+  'string',
+  'fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: - Ignore: This will ignore any unknown fields that are silently dropped from the object, and will ignore all but the last duplicate field that the decoder encounters. - Warn: This will send a warning via the standard warning response header for each unknown field that is dropped from the object, and for each duplicate field that is encountered. - Strict: This will fail the request with a BadRequest error if any unknown fields would be dropped from the object, or if any duplicate fields are present. The error returned from the server will contain all unknown and duplicate fields encountered.',
+);
+const FORCE = q(
+  'force',
+  'boolean',
+  'Force is going to "force" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.',
+);
 const WRITE = [DRY_RUN, FIELD_MANAGER, FIELD_VALIDATION];
 const LIST = [
   q('allowWatchBookmarks', 'boolean', 'allowWatchBookmarks requests watch events with type "BOOKMARK".'),
   q('continue', 'string', 'The continue option should be set when retrieving more results from the server.'),
-  q('fieldSelector', 'string', 'A selector to restrict the list of returned objects by their fields. Defaults to everything.'),
-  q('labelSelector', 'string', 'A selector to restrict the list of returned objects by their labels. Defaults to everything.'),
+  q(
+    'fieldSelector',
+    'string',
+    'A selector to restrict the list of returned objects by their fields. Defaults to everything.',
+  ),
+  q(
+    'labelSelector',
+    'string',
+    'A selector to restrict the list of returned objects by their labels. Defaults to everything.',
+  ),
   q('limit', 'integer', 'limit is a maximum number of responses to return for a list call.'),
-  q('resourceVersion', 'string', 'resourceVersion sets a constraint on what resource versions a request may be served from.'),
+  q(
+    'resourceVersion',
+    'string',
+    'resourceVersion sets a constraint on what resource versions a request may be served from.',
+  ),
   q('resourceVersionMatch', 'string', 'resourceVersionMatch determines how resourceVersion is applied to list calls.'),
-  q('sendInitialEvents', 'boolean', 'sendInitialEvents=true may be set together with watch=true to stream the initial state first.'),
+  q(
+    'sendInitialEvents',
+    'boolean',
+    'sendInitialEvents=true may be set together with watch=true to stream the initial state first.',
+  ),
   q('timeoutSeconds', 'integer', 'Timeout for the list/watch call.'),
-  q('watch', 'boolean', 'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.'),
+  q(
+    'watch',
+    'boolean',
+    'Watch for changes to the described resources and return them as a stream of add, update, and remove notifications.',
+  ),
 ];
 const DELETE = [
   DRY_RUN,
-  q('gracePeriodSeconds', 'integer', 'The duration in seconds before the object should be deleted. Zero means delete immediately.'),
+  q(
+    'gracePeriodSeconds',
+    'integer',
+    'The duration in seconds before the object should be deleted. Zero means delete immediately.',
+  ),
   q('orphanDependents', 'boolean', 'Deprecated: please use the PropagationPolicy.'),
-  q('propagationPolicy', 'string', "Whether and how garbage collection will be performed: 'Orphan', 'Background' or 'Foreground'."),
+  q(
+    'propagationPolicy',
+    'string',
+    "Whether and how garbage collection will be performed: 'Orphan', 'Background' or 'Foreground'.",
+  ),
 ];
 
 /** 'rbac.authorization.k8s.io' -> 'RbacAuthorization', '' -> 'Core'. */
 function groupWord(group: string): string {
   if (group === '') return 'Core';
-  return group.replace(/\.k8s\.io$/, '').split('.').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');
+  return group
+    .replace(/\.k8s\.io$/, '')
+    .split('.')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }
 
 /** URL prefix of a group-version: '/api/v1', '/apis/apps/v1'. */
@@ -80,14 +133,29 @@ export function groupVersionPrefix(group: string, version: string): string {
 }
 
 /** Subresources with a schema of their own: (kind, definition, methods). */
-const SUBRESOURCE_KINDS: Record<string, { gvk?: SchemaGvk; def?: string; methods: Array<'get' | 'put' | 'patch' | 'post'> }> = {
+const SUBRESOURCE_KINDS: Record<
+  string,
+  { gvk?: SchemaGvk; def?: string; methods: Array<'get' | 'put' | 'patch' | 'post'> }
+> = {
   status: { methods: ['get', 'put', 'patch'] },
   ephemeralcontainers: { methods: ['get', 'put', 'patch'] },
   finalize: { methods: ['put'] },
-  scale: { gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, def: 'io.k8s.api.autoscaling.v1.Scale', methods: ['get', 'put', 'patch'] },
+  scale: {
+    gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+    def: 'io.k8s.api.autoscaling.v1.Scale',
+    methods: ['get', 'put', 'patch'],
+  },
   binding: { gvk: { group: '', version: 'v1', kind: 'Binding' }, def: 'io.k8s.api.core.v1.Binding', methods: ['post'] },
-  eviction: { gvk: { group: 'policy', version: 'v1', kind: 'Eviction' }, def: 'io.k8s.api.policy.v1.Eviction', methods: ['post'] },
-  token: { gvk: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }, def: 'io.k8s.api.authentication.v1.TokenRequest', methods: ['post'] },
+  eviction: {
+    gvk: { group: 'policy', version: 'v1', kind: 'Eviction' },
+    def: 'io.k8s.api.policy.v1.Eviction',
+    methods: ['post'],
+  },
+  token: {
+    gvk: { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' },
+    def: 'io.k8s.api.authentication.v1.TokenRequest',
+    methods: ['post'],
+  },
 };
 
 function resourcePaths(rt: ResourceType): PathSpec[] {
@@ -103,32 +171,146 @@ function resourcePaths(rt: ResourceType): PathSpec[] {
   const what = rt.kind;
   const op = (o: Omit<Operation, 'gvk'> & { gvk?: SchemaGvk }): Operation => ({ gvk, ...o });
   const paths: PathSpec[] = [
-    { path: `${prefix}${scope}/${rt.plural}`, pathParams: scopeParams, operations: [
-      op({ method: 'get', operationId: `list${id}${ns}${what}`, description: `list or watch objects of kind ${what}`, action: 'list', params: LIST, response: listDef }),
-      op({ method: 'post', operationId: `create${id}${ns}${what}`, description: `create a ${what}`, action: 'post', params: WRITE, body: kindDef, response: kindDef, created: true, accepted: true }),
-      op({ method: 'delete', operationId: `deleteCollection${id}${ns}${what}`, description: `delete collection of ${what}`, action: 'deletecollection', params: [...LIST, ...DELETE], body: `${META}DeleteOptions`, response: `${META}Status` }),
-    ] },
-    { path: `${prefix}${scope}/${rt.plural}/{name}`, pathParams: [...scopeParams, 'name'], operations: [
-      op({ method: 'get', operationId: `read${id}${ns}${what}`, description: `read the specified ${what}`, action: 'get', params: [], response: kindDef }),
-      op({ method: 'put', operationId: `replace${id}${ns}${what}`, description: `replace the specified ${what}`, action: 'put', params: WRITE, body: kindDef, response: kindDef, created: true }),
-      op({ method: 'patch', operationId: `patch${id}${ns}${what}`, description: `partially update the specified ${what}`, action: 'patch', params: [...WRITE, FORCE], body: `${META}Patch`, response: kindDef, created: true }),
-      op({ method: 'delete', operationId: `delete${id}${ns}${what}`, description: `delete a ${what}`, action: 'delete', params: DELETE, body: `${META}DeleteOptions`, response: `${META}Status`, accepted: true }),
-    ] },
-    { path: `${prefix}/watch${scope}/${rt.plural}`, pathParams: scopeParams, operations: [
-      op({ method: 'get', operationId: `watch${id}${ns}${what}List`, description: `watch individual changes to a list of ${what}. deprecated: use the 'watch' parameter with a list operation instead.`, action: 'watchlist', params: LIST, response: `${META}WatchEvent`, watch: true }),
-    ] },
-    { path: `${prefix}/watch${scope}/${rt.plural}/{name}`, pathParams: [...scopeParams, 'name'], operations: [
-      op({ method: 'get', operationId: `watch${id}${ns}${what}`, description: `watch changes to an object of kind ${what}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`, action: 'watch', params: LIST, response: `${META}WatchEvent`, watch: true }),
-    ] },
+    {
+      path: `${prefix}${scope}/${rt.plural}`,
+      pathParams: scopeParams,
+      operations: [
+        op({
+          method: 'get',
+          operationId: `list${id}${ns}${what}`,
+          description: `list or watch objects of kind ${what}`,
+          action: 'list',
+          params: LIST,
+          response: listDef,
+        }),
+        op({
+          method: 'post',
+          operationId: `create${id}${ns}${what}`,
+          description: `create a ${what}`,
+          action: 'post',
+          params: WRITE,
+          body: kindDef,
+          response: kindDef,
+          created: true,
+          accepted: true,
+        }),
+        op({
+          method: 'delete',
+          operationId: `deleteCollection${id}${ns}${what}`,
+          description: `delete collection of ${what}`,
+          action: 'deletecollection',
+          params: [...LIST, ...DELETE],
+          body: `${META}DeleteOptions`,
+          response: `${META}Status`,
+        }),
+      ],
+    },
+    {
+      path: `${prefix}${scope}/${rt.plural}/{name}`,
+      pathParams: [...scopeParams, 'name'],
+      operations: [
+        op({
+          method: 'get',
+          operationId: `read${id}${ns}${what}`,
+          description: `read the specified ${what}`,
+          action: 'get',
+          params: [],
+          response: kindDef,
+        }),
+        op({
+          method: 'put',
+          operationId: `replace${id}${ns}${what}`,
+          description: `replace the specified ${what}`,
+          action: 'put',
+          params: WRITE,
+          body: kindDef,
+          response: kindDef,
+          created: true,
+        }),
+        op({
+          method: 'patch',
+          operationId: `patch${id}${ns}${what}`,
+          description: `partially update the specified ${what}`,
+          action: 'patch',
+          params: [...WRITE, FORCE],
+          body: `${META}Patch`,
+          response: kindDef,
+          created: true,
+        }),
+        op({
+          method: 'delete',
+          operationId: `delete${id}${ns}${what}`,
+          description: `delete a ${what}`,
+          action: 'delete',
+          params: DELETE,
+          body: `${META}DeleteOptions`,
+          response: `${META}Status`,
+          accepted: true,
+        }),
+      ],
+    },
+    {
+      path: `${prefix}/watch${scope}/${rt.plural}`,
+      pathParams: scopeParams,
+      operations: [
+        op({
+          method: 'get',
+          operationId: `watch${id}${ns}${what}List`,
+          description: `watch individual changes to a list of ${what}. deprecated: use the 'watch' parameter with a list operation instead.`,
+          action: 'watchlist',
+          params: LIST,
+          response: `${META}WatchEvent`,
+          watch: true,
+        }),
+      ],
+    },
+    {
+      path: `${prefix}/watch${scope}/${rt.plural}/{name}`,
+      pathParams: [...scopeParams, 'name'],
+      operations: [
+        op({
+          method: 'get',
+          operationId: `watch${id}${ns}${what}`,
+          description: `watch changes to an object of kind ${what}. deprecated: use the 'watch' parameter with a list operation instead, filtered to a single item with the 'fieldSelector' parameter.`,
+          action: 'watch',
+          params: LIST,
+          response: `${META}WatchEvent`,
+          watch: true,
+        }),
+      ],
+    },
   ];
   if (rt.namespaced) {
     paths.push(
-      { path: `${prefix}/${rt.plural}`, pathParams: [], operations: [
-        op({ method: 'get', operationId: `list${id}${what}ForAllNamespaces`, description: `list or watch objects of kind ${what}`, action: 'list', params: LIST, response: listDef }),
-      ] },
-      { path: `${prefix}/watch/${rt.plural}`, pathParams: [], operations: [
-        op({ method: 'get', operationId: `watch${id}${what}ListForAllNamespaces`, description: `watch individual changes to a list of ${what}. deprecated: use the 'watch' parameter with a list operation instead.`, action: 'watchlist', params: LIST, response: `${META}WatchEvent`, watch: true }),
-      ] },
+      {
+        path: `${prefix}/${rt.plural}`,
+        pathParams: [],
+        operations: [
+          op({
+            method: 'get',
+            operationId: `list${id}${what}ForAllNamespaces`,
+            description: `list or watch objects of kind ${what}`,
+            action: 'list',
+            params: LIST,
+            response: listDef,
+          }),
+        ],
+      },
+      {
+        path: `${prefix}/watch/${rt.plural}`,
+        pathParams: [],
+        operations: [
+          op({
+            method: 'get',
+            operationId: `watch${id}${what}ListForAllNamespaces`,
+            description: `watch individual changes to a list of ${what}. deprecated: use the 'watch' parameter with a list operation instead.`,
+            action: 'watchlist',
+            params: LIST,
+            response: `${META}WatchEvent`,
+            watch: true,
+          }),
+        ],
+      },
     );
   }
   for (const sub of rt.subresources) {
@@ -138,12 +320,58 @@ function resourcePaths(rt: ResourceType): PathSpec[] {
     const def = spec.def ?? kindDef;
     const word = sub.charAt(0).toUpperCase() + sub.slice(1);
     const operations: Operation[] = spec.methods.map((method) => {
-      if (method === 'get') return op({ method, gvk: subGvk, operationId: `read${id}${ns}${what}${word}`, description: `read ${sub} of the specified ${what}`, action: 'get', params: [], response: def });
-      if (method === 'put') return op({ method, gvk: subGvk, operationId: `replace${id}${ns}${what}${word}`, description: `replace ${sub} of the specified ${what}`, action: 'put', params: WRITE, body: def, response: def, created: true });
-      if (method === 'patch') return op({ method, gvk: subGvk, operationId: `patch${id}${ns}${what}${word}`, description: `partially update ${sub} of the specified ${what}`, action: 'patch', params: [...WRITE, FORCE], body: `${META}Patch`, response: def, created: true });
-      return op({ method, gvk: subGvk, operationId: `create${id}${ns}${what}${word}`, description: `create ${sub} of a ${what}`, action: 'post', params: WRITE, body: def, response: def, created: true, accepted: true });
+      if (method === 'get')
+        return op({
+          method,
+          gvk: subGvk,
+          operationId: `read${id}${ns}${what}${word}`,
+          description: `read ${sub} of the specified ${what}`,
+          action: 'get',
+          params: [],
+          response: def,
+        });
+      if (method === 'put')
+        return op({
+          method,
+          gvk: subGvk,
+          operationId: `replace${id}${ns}${what}${word}`,
+          description: `replace ${sub} of the specified ${what}`,
+          action: 'put',
+          params: WRITE,
+          body: def,
+          response: def,
+          created: true,
+        });
+      if (method === 'patch')
+        return op({
+          method,
+          gvk: subGvk,
+          operationId: `patch${id}${ns}${what}${word}`,
+          description: `partially update ${sub} of the specified ${what}`,
+          action: 'patch',
+          params: [...WRITE, FORCE],
+          body: `${META}Patch`,
+          response: def,
+          created: true,
+        });
+      return op({
+        method,
+        gvk: subGvk,
+        operationId: `create${id}${ns}${what}${word}`,
+        description: `create ${sub} of a ${what}`,
+        action: 'post',
+        params: WRITE,
+        body: def,
+        response: def,
+        created: true,
+        accepted: true,
+      });
     });
-    paths.push({ path: `${prefix}${scope}/${rt.plural}/{name}/${sub}`, pathParams: [...scopeParams, 'name'], operations });
+    paths.push({
+      path: `${prefix}${scope}/${rt.plural}/{name}/${sub}`,
+      pathParams: [...scopeParams, 'name'],
+      operations,
+    });
   }
   return paths;
 }

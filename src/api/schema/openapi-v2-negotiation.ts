@@ -20,7 +20,8 @@ export const OPENAPI_V2_PROTOBUF_MEDIA_TYPE = 'application/com.github.proto-open
  */
 export function negotiateOpenApiV2(accept: string | undefined): 'protobuf' | 'json' | undefined {
   if (!accept || accept.trim() === '') return 'json';
-  const ranges = accept.split(',')
+  const ranges = accept
+    .split(',')
     .map((part, i) => {
       const [type = '', ...params] = part.split(';').map((x) => x.trim());
       const qParam = params.find((x) => x.startsWith('q='));

@@ -10,7 +10,11 @@ import { createHash } from 'node:crypto';
 import protobuf from 'protobufjs';
 import { GOOGLE_PROTOBUF_ANY_PROTO, OPENAPI_V2_PROTO } from './openapi-v2-proto-text.js';
 import { openApiV2 } from './openapi-v2.js';
-export { OPENAPI_V2_PROTOBUF_ACCEPT, OPENAPI_V2_PROTOBUF_MEDIA_TYPE, negotiateOpenApiV2 } from './openapi-v2-negotiation.js';
+export {
+  OPENAPI_V2_PROTOBUF_ACCEPT,
+  OPENAPI_V2_PROTOBUF_MEDIA_TYPE,
+  negotiateOpenApiV2,
+} from './openapi-v2-negotiation.js';
 
 export interface SerializedProtobufDocument {
   /** The encoded openapi.v2.Document. */
@@ -77,12 +81,15 @@ function anyOf(v: unknown): Msg | undefined {
 
 function vendorExtensions(o: Json): Msg[] | undefined {
   const out: Msg[] = [];
-  for (const [k, v] of Object.entries(o)) if (k.startsWith('x-') && v !== undefined) out.push({ name: k, value: anyOf(v) });
+  for (const [k, v] of Object.entries(o))
+    if (k.startsWith('x-') && v !== undefined) out.push({ name: k, value: anyOf(v) });
   return out.length > 0 ? out : undefined;
 }
 
 function externalDocs(v: unknown): Msg | undefined {
-  return isObject(v) ? msg({ description: str(v.description), url: str(v.url), vendor_extension: vendorExtensions(v) }) : undefined;
+  return isObject(v)
+    ? msg({ description: str(v.description), url: str(v.url), vendor_extension: vendorExtensions(v) })
+    : undefined;
 }
 
 function schema(s: Json): Msg {
@@ -120,7 +127,11 @@ function schema(s: Json): Msg {
     all_of: Array.isArray(s.allOf) ? s.allOf.filter(isObject).map(schema) : undefined,
     // Present even when empty: kube-openapi tells a struct (properties) from a map by presence.
     properties: isObject(s.properties)
-      ? { additional_properties: Object.entries(s.properties).filter((e): e is [string, Json] => isObject(e[1])).map(([name, v]) => ({ name, value: schema(v) })) }
+      ? {
+          additional_properties: Object.entries(s.properties)
+            .filter((e): e is [string, Json] => isObject(e[1]))
+            .map(([name, v]) => ({ name, value: schema(v) })),
+        }
       : undefined,
     discriminator: str(s.discriminator),
     read_only: bool(s.readOnly),
@@ -155,7 +166,13 @@ function primitivesItems(p: Json): Msg {
 
 /** The members shared by the header, formData, query and path parameter sub-schemas. */
 function nonBodyFields(p: Json): Msg {
-  return msg({ ...primitivesItems(p), required: bool(p.required), in: str(p.in), description: str(p.description), name: str(p.name) });
+  return msg({
+    ...primitivesItems(p),
+    required: bool(p.required),
+    in: str(p.in),
+    description: str(p.description),
+    name: str(p.name),
+  });
 }
 
 function parametersItem(p: Json): Msg {
@@ -177,10 +194,18 @@ function parametersItem(p: Json): Msg {
   const fields = nonBodyFields(p);
   let nonBody: Msg;
   switch (p.in) {
-    case 'header': nonBody = { header_parameter_sub_schema: fields }; break;
-    case 'formData': nonBody = { form_data_parameter_sub_schema: msg({ ...fields, allow_empty_value: bool(p.allowEmptyValue) }) }; break;
-    case 'path': nonBody = { path_parameter_sub_schema: fields }; break;
-    default: nonBody = { query_parameter_sub_schema: msg({ ...fields, allow_empty_value: bool(p.allowEmptyValue) }) }; break;
+    case 'header':
+      nonBody = { header_parameter_sub_schema: fields };
+      break;
+    case 'formData':
+      nonBody = { form_data_parameter_sub_schema: msg({ ...fields, allow_empty_value: bool(p.allowEmptyValue) }) };
+      break;
+    case 'path':
+      nonBody = { path_parameter_sub_schema: fields };
+      break;
+    default:
+      nonBody = { query_parameter_sub_schema: msg({ ...fields, allow_empty_value: bool(p.allowEmptyValue) }) };
+      break;
   }
   return { parameter: { non_body_parameter: nonBody } };
 }
@@ -203,9 +228,11 @@ function responseValue(r: Json): Msg {
 function operation(o: Json): Msg {
   const responses = isObject(o.responses)
     ? msg({
-      response_code: Object.entries(o.responses).filter((e): e is [string, Json] => !e[0].startsWith('x-') && isObject(e[1])).map(([name, r]) => ({ name, value: responseValue(r) })),
-      vendor_extension: vendorExtensions(o.responses),
-    })
+        response_code: Object.entries(o.responses)
+          .filter((e): e is [string, Json] => !e[0].startsWith('x-') && isObject(e[1]))
+          .map(([name, r]) => ({ name, value: responseValue(r) })),
+        vendor_extension: vendorExtensions(o.responses),
+      })
     : undefined;
   return msg({
     tags: strs(o.tags),
@@ -224,7 +251,11 @@ function operation(o: Json): Msg {
 }
 
 function pathItem(item: Json): Msg {
-  const out: Msg = msg({ _ref: str(item.$ref), parameters: parameters(item.parameters), vendor_extension: vendorExtensions(item) });
+  const out: Msg = msg({
+    _ref: str(item.$ref),
+    parameters: parameters(item.parameters),
+    vendor_extension: vendorExtensions(item),
+  });
   for (const method of ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const) {
     const op = item[method];
     if (isObject(op)) out[method] = operation(op);
@@ -237,7 +268,13 @@ export function swaggerToProtoObject(doc: Json): Msg {
   const info = isObject(doc.info) ? doc.info : {};
   return msg({
     swagger: str(doc.swagger),
-    info: msg({ title: str(info.title), version: str(info.version), description: str(info.description), terms_of_service: str(info.termsOfService), vendor_extension: vendorExtensions(info) }),
+    info: msg({
+      title: str(info.title),
+      version: str(info.version),
+      description: str(info.description),
+      terms_of_service: str(info.termsOfService),
+      vendor_extension: vendorExtensions(info),
+    }),
     host: str(doc.host),
     base_path: str(doc.basePath),
     schemes: strs(doc.schemes),
@@ -245,12 +282,18 @@ export function swaggerToProtoObject(doc: Json): Msg {
     produces: strs(doc.produces),
     paths: isObject(doc.paths)
       ? msg({
-        vendor_extension: vendorExtensions(doc.paths),
-        path: Object.entries(doc.paths).filter((e): e is [string, Json] => !e[0].startsWith('x-') && isObject(e[1])).map(([name, v]) => ({ name, value: pathItem(v) })),
-      })
+          vendor_extension: vendorExtensions(doc.paths),
+          path: Object.entries(doc.paths)
+            .filter((e): e is [string, Json] => !e[0].startsWith('x-') && isObject(e[1]))
+            .map(([name, v]) => ({ name, value: pathItem(v) })),
+        })
       : undefined,
     definitions: isObject(doc.definitions)
-      ? { additional_properties: Object.entries(doc.definitions).filter((e): e is [string, Json] => isObject(e[1])).map(([name, v]) => ({ name, value: schema(v) })) }
+      ? {
+          additional_properties: Object.entries(doc.definitions)
+            .filter((e): e is [string, Json] => isObject(e[1]))
+            .map(([name, v]) => ({ name, value: schema(v) })),
+        }
       : undefined,
     external_docs: externalDocs(doc.externalDocs),
     vendor_extension: vendorExtensions(doc),

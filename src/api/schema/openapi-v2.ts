@@ -22,13 +22,20 @@ function operation(op: Operation): Record<string, unknown> {
   if (op.accepted) responses[202] = { description: 'Accepted', schema };
   responses[401] = { description: 'Unauthorized' };
   const params: Array<Record<string, unknown>> = [];
-  if (op.body) params.push({ name: 'body', in: 'body', required: op.method !== 'delete', schema: { $ref: REF + op.body } });
+  if (op.body)
+    params.push({ name: 'body', in: 'body', required: op.method !== 'delete', schema: { $ref: REF + op.body } });
   params.push(...op.params.map(parameter));
   return {
     description: op.description,
     consumes: op.method === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'],
     produces: op.watch
-      ? ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch']
+      ? [
+          'application/json',
+          'application/yaml',
+          'application/vnd.kubernetes.protobuf',
+          'application/json;stream=watch',
+          'application/vnd.kubernetes.protobuf;stream=watch',
+        ]
       : ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'],
     schemes: ['https'],
     operationId: op.operationId,
@@ -43,8 +50,21 @@ function operation(op: Operation): Record<string, unknown> {
 function pathItem(spec: PathSpec): Record<string, unknown> {
   const item: Record<string, unknown> = {
     parameters: [
-      ...spec.pathParams.map((name) => ({ name, in: 'path', required: true, type: 'string', uniqueItems: true, description: `${name} of the ${name === 'namespace' ? 'namespace' : 'object'}` })),
-      { name: 'pretty', in: 'query', type: 'string', uniqueItems: true, description: "If 'true', then the output is pretty printed." },
+      ...spec.pathParams.map((name) => ({
+        name,
+        in: 'path',
+        required: true,
+        type: 'string',
+        uniqueItems: true,
+        description: `${name} of the ${name === 'namespace' ? 'namespace' : 'object'}`,
+      })),
+      {
+        name: 'pretty',
+        in: 'query',
+        type: 'string',
+        uniqueItems: true,
+        description: "If 'true', then the output is pretty printed.",
+      },
     ],
   };
   for (const op of spec.operations) item[op.method] = operation(op);
@@ -55,7 +75,9 @@ let cache: { doc: Record<string, unknown>; serialized: SerializedDocument } | un
 
 function build(): { doc: Record<string, unknown>; serialized: SerializedDocument } {
   const paths: Record<string, unknown> = {};
-  const specs = groupVersionKeys().flatMap((key) => pathsOfGroupVersion(key) ?? []).sort((a, b) => a.path.localeCompare(b.path));
+  const specs = groupVersionKeys()
+    .flatMap((key) => pathsOfGroupVersion(key) ?? [])
+    .sort((a, b) => a.path.localeCompare(b.path));
   for (const spec of specs) paths[spec.path] = pathItem(spec);
   const doc = { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.30.0' }, paths, definitions: DEFINITIONS };
   const json = JSON.stringify(doc);

@@ -17,8 +17,10 @@ const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
 const INFO = { title: 'Kubernetes', version: 'v1.30.0' };
 const ALWAYS_INCLUDED = [
-  'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions', 'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
-  'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent', 'io.k8s.apimachinery.pkg.apis.meta.v1.Patch',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Status',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent',
+  'io.k8s.apimachinery.pkg.apis.meta.v1.Patch',
 ];
 
 /** A schema in v3 form: refs to components, annotated refs wrapped in allOf (siblings of $ref are ignored in 3.0). */
@@ -33,7 +35,8 @@ export function toV3Schema(schema: Schema): Schema {
     for (const [name, prop] of Object.entries(schema.properties)) out.properties[name] = toV3Schema(prop);
   }
   if (schema.items) out.items = toV3Schema(schema.items);
-  if (typeof schema.additionalProperties === 'object') out.additionalProperties = toV3Schema(schema.additionalProperties);
+  if (typeof schema.additionalProperties === 'object')
+    out.additionalProperties = toV3Schema(schema.additionalProperties);
   const name = refName(schema.$ref);
   if (!name) return out;
   const ref = { $ref: V3_REF + name };
@@ -45,7 +48,12 @@ function componentSchema(name: string, schema: Schema): Schema {
   if (name === QUANTITY) return { description: schema.description, oneOf: [{ type: 'string' }, { type: 'number' }] };
   // Untyped, so `kubectl explain` names it <IntOrString> as it does upstream.
   if (name === INT_OR_STRING) {
-    return { description: schema.description, format: 'int-or-string', 'x-kubernetes-int-or-string': true, oneOf: [{ type: 'integer' }, { type: 'string' }] };
+    return {
+      description: schema.description,
+      format: 'int-or-string',
+      'x-kubernetes-int-or-string': true,
+      oneOf: [{ type: 'integer' }, { type: 'string' }],
+    };
   }
   return toV3Schema(schema);
 }
@@ -57,13 +65,20 @@ function parameter(p: QueryParam): Record<string, unknown> {
 function content(def: string, watch: boolean): Record<string, unknown> {
   const schema = { $ref: V3_REF + def };
   const types = watch
-    ? ['application/json', 'application/yaml', 'application/json;stream=watch', 'application/vnd.kubernetes.protobuf;stream=watch']
+    ? [
+        'application/json',
+        'application/yaml',
+        'application/json;stream=watch',
+        'application/vnd.kubernetes.protobuf;stream=watch',
+      ]
     : ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
   return Object.fromEntries(types.map((t) => [t, { schema }]));
 }
 
 function operation(op: Operation): Record<string, unknown> {
-  const responses: Record<string, unknown> = { 200: { description: 'OK', content: content(op.response, op.watch === true) } };
+  const responses: Record<string, unknown> = {
+    200: { description: 'OK', content: content(op.response, op.watch === true) },
+  };
   if (op.created) responses[201] = { description: 'Created', content: content(op.response, false) };
   if (op.accepted) responses[202] = { description: 'Accepted', content: content(op.response, false) };
   responses[401] = { description: 'Unauthorized' };
@@ -78,7 +93,10 @@ function operation(op: Operation): Record<string, unknown> {
   };
   if (op.body) {
     const types = op.method === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'];
-    out.requestBody = { content: Object.fromEntries(types.map((t) => [t, { schema: { $ref: V3_REF + op.body } }])), required: op.method !== 'delete' };
+    out.requestBody = {
+      content: Object.fromEntries(types.map((t) => [t, { schema: { $ref: V3_REF + op.body } }])),
+      required: op.method !== 'delete',
+    };
   }
   return out;
 }
@@ -86,8 +104,19 @@ function operation(op: Operation): Record<string, unknown> {
 function pathItem(spec: PathSpec): Record<string, unknown> {
   const item: Record<string, unknown> = {
     parameters: [
-      ...spec.pathParams.map((name) => ({ name, in: 'path', required: true, description: `${name} of the ${name === 'namespace' ? 'namespace' : 'object'}`, schema: { type: 'string', uniqueItems: true } })),
-      { name: 'pretty', in: 'query', description: "If 'true', then the output is pretty printed.", schema: { type: 'string', uniqueItems: true } },
+      ...spec.pathParams.map((name) => ({
+        name,
+        in: 'path',
+        required: true,
+        description: `${name} of the ${name === 'namespace' ? 'namespace' : 'object'}`,
+        schema: { type: 'string', uniqueItems: true },
+      })),
+      {
+        name: 'pretty',
+        in: 'query',
+        description: "If 'true', then the output is pretty printed.",
+        schema: { type: 'string', uniqueItems: true },
+      },
     ],
   };
   for (const op of spec.operations) item[op.method] = operation(op);
@@ -98,11 +127,16 @@ function buildGroupVersion(key: string): Record<string, unknown> | undefined {
   const specs = pathsOfGroupVersion(key);
   if (!specs) return undefined;
   const roots = new Set(ALWAYS_INCLUDED);
-  for (const spec of specs) for (const op of spec.operations) { roots.add(op.response); if (op.body) roots.add(op.body); }
+  for (const spec of specs)
+    for (const op of spec.operations) {
+      roots.add(op.response);
+      if (op.body) roots.add(op.body);
+    }
   const schemas: Record<string, Schema> = {};
   for (const name of schemaClosure(roots)) schemas[name] = componentSchema(name, DEFINITIONS[name] as Schema);
   return {
-    openapi: '3.0.0', info: INFO,
+    openapi: '3.0.0',
+    info: INFO,
     paths: Object.fromEntries(specs.map((s) => [s.path, pathItem(s)])),
     components: { schemas },
   };
@@ -110,16 +144,28 @@ function buildGroupVersion(key: string): Record<string, unknown> | undefined {
 
 /** The discovery documents 'api' and 'apis' (listed in the index as upstream does). */
 function buildDiscovery(key: 'api' | 'apis'): Record<string, unknown> {
-  const def = key === 'api' ? 'io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions' : 'io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList';
+  const def =
+    key === 'api'
+      ? 'io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions'
+      : 'io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList';
   const schemas: Record<string, Schema> = {};
   for (const name of schemaClosure([def])) schemas[name] = componentSchema(name, DEFINITIONS[name] as Schema);
   return {
-    openapi: '3.0.0', info: INFO,
-    paths: { [`/${key}/`]: { get: {
-      description: key === 'api' ? 'get available API versions' : 'get available API groups',
-      operationId: key === 'api' ? 'getCoreAPIVersions' : 'getAPIVersions', tags: [key === 'api' ? 'core' : 'apis'],
-      responses: { 200: { description: 'OK', content: { 'application/json': { schema: { $ref: V3_REF + def } } } }, 401: { description: 'Unauthorized' } },
-    } } },
+    openapi: '3.0.0',
+    info: INFO,
+    paths: {
+      [`/${key}/`]: {
+        get: {
+          description: key === 'api' ? 'get available API versions' : 'get available API groups',
+          operationId: key === 'api' ? 'getCoreAPIVersions' : 'getAPIVersions',
+          tags: [key === 'api' ? 'core' : 'apis'],
+          responses: {
+            200: { description: 'OK', content: { 'application/json': { schema: { $ref: V3_REF + def } } } },
+            401: { description: 'Unauthorized' },
+          },
+        },
+      },
+    },
     components: { schemas },
   };
 }
@@ -171,7 +217,7 @@ export function openApiV3Index(): { paths: Record<string, { serverRelativeURL: s
 /** The index serialized, with its hash and etag. */
 let indexCache: SerializedDocument | undefined;
 export function openApiV3IndexJson(): SerializedDocument {
-  return indexCache ??= serialize(openApiV3Index());
+  return (indexCache ??= serialize(openApiV3Index()));
 }
 
 /**

@@ -29,7 +29,10 @@ const conditions = mergeMap('type');
 
 /** Container and EphemeralContainer share these lists. */
 const containerLists: Record<string, FieldPatchMeta> = {
-  command: atomic, args: atomic, envFrom: atomic, resizePolicy: atomic,
+  command: atomic,
+  args: atomic,
+  envFrom: atomic,
+  resizePolicy: atomic,
   ports: mergeMap('containerPort', 'protocol'),
   env: mergeMap('name'),
   volumeMounts: mergeMap('mountPath'),
@@ -88,8 +91,14 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
   [`${CORE}TopologySelectorTerm`]: { matchLabelExpressions: atomic },
   [`${CORE}TopologySelectorLabelRequirement`]: { values: atomic },
   [`${CORE}NodeAffinity`]: { preferredDuringSchedulingIgnoredDuringExecution: atomic },
-  [`${CORE}PodAffinity`]: { requiredDuringSchedulingIgnoredDuringExecution: atomic, preferredDuringSchedulingIgnoredDuringExecution: atomic },
-  [`${CORE}PodAntiAffinity`]: { requiredDuringSchedulingIgnoredDuringExecution: atomic, preferredDuringSchedulingIgnoredDuringExecution: atomic },
+  [`${CORE}PodAffinity`]: {
+    requiredDuringSchedulingIgnoredDuringExecution: atomic,
+    preferredDuringSchedulingIgnoredDuringExecution: atomic,
+  },
+  [`${CORE}PodAntiAffinity`]: {
+    requiredDuringSchedulingIgnoredDuringExecution: atomic,
+    preferredDuringSchedulingIgnoredDuringExecution: atomic,
+  },
   [`${CORE}PodAffinityTerm`]: { namespaces: atomic, matchLabelKeys: atomic, mismatchLabelKeys: atomic },
   [`${CORE}TopologySpreadConstraint`]: { matchLabelKeys: atomic },
   // core/v1: volumes
@@ -110,11 +119,18 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
   // core/v1: other kinds
   [`${CORE}PersistentVolumeSpec`]: { accessModes: atomic, mountOptions: atomic, claimRef: { mapType: 'granular' } },
   [`${CORE}PersistentVolumeClaimSpec`]: { accessModes: atomic },
-  [`${CORE}PersistentVolumeClaimStatus`]: { accessModes: atomic, conditions, allocatedResourceStatuses: { mapType: 'granular' } },
+  [`${CORE}PersistentVolumeClaimStatus`]: {
+    accessModes: atomic,
+    conditions,
+    allocatedResourceStatuses: { mapType: 'granular' },
+  },
   [`${CORE}ServiceSpec`]: {
     ports: mergeMap('port', 'protocol'),
     selector: { mapType: 'atomic' },
-    clusterIPs: atomic, externalIPs: atomic, loadBalancerSourceRanges: atomic, ipFamilies: atomic,
+    clusterIPs: atomic,
+    externalIPs: atomic,
+    loadBalancerSourceRanges: atomic,
+    ipFamilies: atomic,
   },
   [`${CORE}ServiceStatus`]: { conditions },
   [`${CORE}LoadBalancerStatus`]: { ingress: atomic },
@@ -124,8 +140,11 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
   [`${CORE}EndpointSubset`]: { addresses: atomic, notReadyAddresses: atomic, ports: atomic },
   [`${CORE}NodeSpec`]: { podCIDRs: { patchStrategy: 'merge', listType: 'set' }, taints: atomic },
   [`${CORE}NodeStatus`]: {
-    conditions, addresses: mergeMap('type'),
-    images: atomic, volumesInUse: atomic, volumesAttached: atomic,
+    conditions,
+    addresses: mergeMap('type'),
+    images: atomic,
+    volumesInUse: atomic,
+    volumesAttached: atomic,
   },
   [`${CORE}ContainerImage`]: { names: atomic },
   [`${CORE}NamespaceSpec`]: { finalizers: atomic },
@@ -144,7 +163,9 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
   'io.k8s.api.apps.v1.DaemonSetStatus': { conditions },
 
   // batch/v1
-  'io.k8s.api.batch.v1.JobStatus': { conditions: { patchStrategy: 'merge', patchMergeKey: 'type', listType: 'atomic' } },
+  'io.k8s.api.batch.v1.JobStatus': {
+    conditions: { patchStrategy: 'merge', patchMergeKey: 'type', listType: 'atomic' },
+  },
   'io.k8s.api.batch.v1.CronJobStatus': { active: atomic },
   'io.k8s.api.batch.v1.PodFailurePolicy': { rules: atomic },
   'io.k8s.api.batch.v1.PodFailurePolicyRule': { onPodConditions: atomic },
@@ -173,7 +194,13 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
   'io.k8s.api.policy.v1.PodDisruptionBudgetStatus': { conditions },
   'io.k8s.api.rbac.v1.Role': { rules: atomic },
   'io.k8s.api.rbac.v1.ClusterRole': { rules: atomic },
-  'io.k8s.api.rbac.v1.PolicyRule': { verbs: atomic, apiGroups: atomic, resources: atomic, resourceNames: atomic, nonResourceURLs: atomic },
+  'io.k8s.api.rbac.v1.PolicyRule': {
+    verbs: atomic,
+    apiGroups: atomic,
+    resources: atomic,
+    resourceNames: atomic,
+    nonResourceURLs: atomic,
+  },
   'io.k8s.api.rbac.v1.RoleBinding': { subjects: atomic },
   'io.k8s.api.rbac.v1.ClusterRoleBinding': { subjects: atomic },
   'io.k8s.api.rbac.v1.AggregationRule': { clusterRoleSelectors: atomic },
@@ -181,10 +208,21 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
 
 /** Definitions marked `+structType=atomic`: x-kubernetes-map-type "atomic" on the definition itself. */
 export const ATOMIC_STRUCTS: readonly string[] = [
-  `${META}OwnerReference`, `${META}LabelSelector`,
-  `${CORE}ObjectReference`, `${CORE}LocalObjectReference`, `${CORE}TypedLocalObjectReference`, `${CORE}SecretReference`,
-  `${CORE}NodeSelector`, `${CORE}NodeSelectorTerm`, `${CORE}TopologySelectorTerm`, `${CORE}ObjectFieldSelector`,
-  `${CORE}ResourceFieldSelector`, `${CORE}ConfigMapKeySelector`, `${CORE}SecretKeySelector`,
-  `${CORE}EndpointAddress`, `${CORE}EndpointPort`, `${CORE}ScopeSelector`,
+  `${META}OwnerReference`,
+  `${META}LabelSelector`,
+  `${CORE}ObjectReference`,
+  `${CORE}LocalObjectReference`,
+  `${CORE}TypedLocalObjectReference`,
+  `${CORE}SecretReference`,
+  `${CORE}NodeSelector`,
+  `${CORE}NodeSelectorTerm`,
+  `${CORE}TopologySelectorTerm`,
+  `${CORE}ObjectFieldSelector`,
+  `${CORE}ResourceFieldSelector`,
+  `${CORE}ConfigMapKeySelector`,
+  `${CORE}SecretKeySelector`,
+  `${CORE}EndpointAddress`,
+  `${CORE}EndpointPort`,
+  `${CORE}ScopeSelector`,
   'io.k8s.api.rbac.v1.RoleRef',
 ];

@@ -41,11 +41,15 @@ class SchemaTypeInfo implements TypeInfo {
   constructor(via: Schema) {
     const target = resolve(via);
     this.target = target;
-    this.kind = target.properties ? 'object'
-      : target.type === 'array' ? 'array'
-      : typeof target.additionalProperties === 'object' ? 'map'
-      : target.type === 'object' || target.type === undefined ? 'unknown'
-      : 'scalar';
+    this.kind = target.properties
+      ? 'object'
+      : target.type === 'array'
+        ? 'array'
+        : typeof target.additionalProperties === 'object'
+          ? 'map'
+          : target.type === 'object' || target.type === undefined
+            ? 'unknown'
+            : 'scalar';
     if (via['x-kubernetes-patch-strategy']) this.patchStrategy = via['x-kubernetes-patch-strategy'];
     if (via['x-kubernetes-patch-merge-key']) this.patchMergeKey = via['x-kubernetes-patch-merge-key'];
     if (via['x-kubernetes-list-type']) this.listType = via['x-kubernetes-list-type'];
@@ -78,7 +82,7 @@ const infoCache = new WeakMap<Schema, TypeInfo>();
 
 function infoOf(schema: Schema): TypeInfo {
   let info = infoCache.get(schema);
-  if (!info) infoCache.set(schema, info = new SchemaTypeInfo(schema));
+  if (!info) infoCache.set(schema, (info = new SchemaTypeInfo(schema)));
   return info;
 }
 
@@ -92,6 +96,6 @@ export function typeInfoFor(gvk: GroupVersionKind): TypeInfo | undefined {
   const name = definitionNameFor(gvk);
   if (!name) return undefined;
   let info = kindCache.get(name);
-  if (!info) kindCache.set(name, info = new SchemaTypeInfo({ $ref: `#/definitions/${name}` }));
+  if (!info) kindCache.set(name, (info = new SchemaTypeInfo({ $ref: `#/definitions/${name}` })));
   return info;
 }

@@ -18,7 +18,10 @@ export interface FieldSelector {
  * Parses the `fieldSelector` query syntax. `supported` lists the selectable field names of the
  * resource; any other field gives a 400 `field label not supported: x`, as Kubernetes answers.
  */
-export function parseFieldSelector(text: string | undefined | null, supported: (field: string) => boolean): FieldSelector {
+export function parseFieldSelector(
+  text: string | undefined | null,
+  supported: (field: string) => boolean,
+): FieldSelector {
   const requirements: FieldRequirement[] = [];
   if (text && text.trim() !== '') {
     for (const raw of splitUnescaped(text)) {
@@ -47,8 +50,16 @@ function splitUnescaped(text: string): string[] {
   const parts: string[] = [];
   let cur = '';
   for (let i = 0; i < text.length; i++) {
-    if (text[i] === '\\' && i + 1 < text.length) { cur += text[i] + text[i + 1]; i++; continue; }
-    if (text[i] === ',') { parts.push(cur); cur = ''; continue; }
+    if (text[i] === '\\' && i + 1 < text.length) {
+      cur += text[i] + text[i + 1];
+      i++;
+      continue;
+    }
+    if (text[i] === ',') {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
     cur += text[i];
   }
   parts.push(cur);

@@ -26,12 +26,30 @@ export function parseLabelSelector(text: string | undefined | null): LabelSelect
 }
 
 /** Builds a selector from a metav1.LabelSelector object ({matchLabels, matchExpressions}). */
-export function labelSelectorFromObject(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined | null): LabelSelector {
+export function labelSelectorFromObject(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined
+    | null,
+): LabelSelector {
   if (!sel) return { requirements: [], matches: () => false };
   const requirements: LabelRequirement[] = [];
-  for (const [key, value] of Object.entries(sel.matchLabels ?? {})) requirements.push({ key, operator: 'in', values: [value] });
+  for (const [key, value] of Object.entries(sel.matchLabels ?? {}))
+    requirements.push({ key, operator: 'in', values: [value] });
   for (const e of sel.matchExpressions ?? []) {
-    const op = e.operator === 'In' ? 'in' : e.operator === 'NotIn' ? 'notin' : e.operator === 'Exists' ? 'exists' : e.operator === 'DoesNotExist' ? '!' : undefined;
+    const op =
+      e.operator === 'In'
+        ? 'in'
+        : e.operator === 'NotIn'
+          ? 'notin'
+          : e.operator === 'Exists'
+            ? 'exists'
+            : e.operator === 'DoesNotExist'
+              ? '!'
+              : undefined;
     if (!op) throw errors.badRequest(`"${e.operator}" is not a valid label selector operator`);
     requirements.push({ key: e.key, operator: op, values: e.values ?? [] });
   }
@@ -39,10 +57,18 @@ export function labelSelectorFromObject(sel: { matchLabels?: Record<string, stri
 }
 
 /** The query-string form of a metav1.LabelSelector (as Scale's status.selector shows it). */
-export function formatLabelSelector(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+export function formatLabelSelector(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
+): string {
   if (!sel) return '';
   const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b))) parts.push(`${k}=${v}`);
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort(([a], [b]) => a.localeCompare(b)))
+    parts.push(`${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
     const values = [...(e.values ?? [])].sort().join(',');
     if (e.operator === 'In') parts.push(`${e.key} in (${values})`);
@@ -59,15 +85,27 @@ function fromRequirements(requirements: LabelRequirement[]): LabelSelector {
     matches(labels) {
       const l = labels ?? {};
       for (const r of requirements) {
-        const has = Object.prototype.hasOwnProperty.call(l, r.key);
+        const has = Object.hasOwn(l, r.key);
         const v = l[r.key];
         switch (r.operator) {
-          case 'in': if (!has || !r.values.includes(v)) return false; break;
-          case 'notin': if (has && r.values.includes(v)) return false; break;
-          case 'exists': if (!has) return false; break;
-          case '!': if (has) return false; break;
-          case 'gt': if (!has || !(Number(v) > Number(r.values[0]))) return false; break;
-          case 'lt': if (!has || !(Number(v) < Number(r.values[0]))) return false; break;
+          case 'in':
+            if (!has || !r.values.includes(v)) return false;
+            break;
+          case 'notin':
+            if (has && r.values.includes(v)) return false;
+            break;
+          case 'exists':
+            if (!has) return false;
+            break;
+          case '!':
+            if (has) return false;
+            break;
+          case 'gt':
+            if (!has || !(Number(v) > Number(r.values[0]))) return false;
+            break;
+          case 'lt':
+            if (!has || !(Number(v) < Number(r.values[0]))) return false;
+            break;
         }
       }
       return true;
@@ -84,13 +122,17 @@ function splitTopLevel(text: string): string[] {
     const c = text[i];
     if (c === '(') depth++;
     else if (c === ')') depth--;
-    else if (c === ',' && depth === 0) { parts.push(text.slice(start, i)); start = i + 1; }
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
   parts.push(text.slice(start));
   return parts;
 }
 
-const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function parseRequirement(part: string, whole: string): LabelRequirement {
@@ -98,7 +140,14 @@ function parseRequirement(part: string, whole: string): LabelRequirement {
   let m: RegExpMatchArray | null;
   let req: LabelRequirement;
   if ((m = part.match(/^(\S+)\s+(in|notin)\s*\(([^)]*)\)$/))) {
-    req = { key: m[1], operator: m[2] as 'in' | 'notin', values: m[3].split(',').map((s) => s.trim()).filter((s) => s !== '') };
+    req = {
+      key: m[1],
+      operator: m[2] as 'in' | 'notin',
+      values: m[3]
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    };
   } else if ((m = part.match(/^(\S+?)\s*(==|!=|=)\s*(\S*)$/))) {
     req = { key: m[1], operator: m[2] === '!=' ? 'notin' : 'in', values: [m[3]] };
   } else if ((m = part.match(/^(\S+?)\s*([<>])\s*(\S+)$/))) {
@@ -113,7 +162,8 @@ function parseRequirement(part: string, whole: string): LabelRequirement {
   }
   if (!KEY.test(req.key)) throw bad(`invalid label key "${req.key}"`);
   const slash = req.key.lastIndexOf('/');
-  if (req.key.length - slash - 1 > 63) throw bad(`invalid label key "${req.key}": name part must be no more than 63 characters`);
+  if (req.key.length - slash - 1 > 63)
+    throw bad(`invalid label key "${req.key}": name part must be no more than 63 characters`);
   if (slash > 253) throw bad(`invalid label key "${req.key}": prefix part must be no more than 253 characters`);
   for (const v of req.values) if (!VALUE.test(v) || v.length > 63) throw bad(`invalid label value: "${v}"`);
   return req;

@@ -18,7 +18,11 @@ test('label selector: equality, set and existence requirements', () => {
 
 test('label selector: malformed input is a 400', () => {
   for (const bad of ['a in (', '=x', 'a=b=c', 'n>x', 'Bad Key=1', `${'k'.repeat(64)}=v`, `k=${'v'.repeat(64)}`]) {
-    assert.throws(() => parseLabelSelector(bad), (e: unknown) => e instanceof ApiError && e.code === 400, bad);
+    assert.throws(
+      () => parseLabelSelector(bad),
+      (e: unknown) => e instanceof ApiError && e.code === 400,
+      bad,
+    );
   }
 });
 
@@ -37,5 +41,8 @@ test('field selector: supported fields, escaping, unsupported field', () => {
   assert.equal(s.exact('metadata.name'), 'web,1');
   assert.equal(s.matches({ 'metadata.name': 'web,1', 'status.phase': 'Pending' }), true);
   assert.equal(s.matches({ 'metadata.name': 'web,1', 'status.phase': 'Running' }), false);
-  assert.throws(() => parseFieldSelector('spec.foo=1', ok), (e: unknown) => e instanceof ApiError && e.message === 'field label not supported: spec.foo');
+  assert.throws(
+    () => parseFieldSelector('spec.foo=1', ok),
+    (e: unknown) => e instanceof ApiError && e.message === 'field label not supported: spec.foo',
+  );
 });

@@ -6,13 +6,29 @@ import { fieldErrors, type FieldError } from '../errors.js';
  */
 export const more = {
   /** `Not found: "x"` (FieldValueNotFound). */
-  notFound: (field: string, value: unknown): FieldError => ({ field, reason: 'FieldValueNotFound', message: `Not found: ${JSON.stringify(value)}` }),
+  notFound: (field: string, value: unknown): FieldError => ({
+    field,
+    reason: 'FieldValueNotFound',
+    message: `Not found: ${JSON.stringify(value)}`,
+  }),
   /** Like fieldErrors.invalid, but with the value already rendered (e.g. Go's `map[string]string{...}`). */
-  invalidRendered: (field: string, rendered: string, detail: string): FieldError => ({ field, reason: 'FieldValueInvalid', message: `Invalid value: ${rendered}: ${detail}` }),
+  invalidRendered: (field: string, rendered: string, detail: string): FieldError => ({
+    field,
+    reason: 'FieldValueInvalid',
+    message: `Invalid value: ${rendered}: ${detail}`,
+  }),
   /** `Too long: must have at most N bytes` (annotations). */
-  tooLongBytes: (field: string, max: number): FieldError => ({ field, reason: 'FieldValueTooLong', message: `Too long: must have at most ${max} bytes` }),
+  tooLongBytes: (field: string, max: number): FieldError => ({
+    field,
+    reason: 'FieldValueTooLong',
+    message: `Too long: must have at most ${max} bytes`,
+  }),
   /** `Too many: N: must have at most M items`. */
-  tooMany: (field: string, actual: number, max: number): FieldError => ({ field, reason: 'FieldValueTooMany', message: `Too many: ${actual}: must have at most ${max} items` }),
+  tooMany: (field: string, actual: number, max: number): FieldError => ({
+    field,
+    reason: 'FieldValueTooMany',
+    message: `Too many: ${actual}: must have at most ${max} items`,
+  }),
   immutable: (field: string, value: unknown): FieldError => fieldErrors.invalid(field, value, 'field is immutable'),
 };
 
@@ -50,7 +66,9 @@ export function validateImmutable(field: string, value: unknown, old: unknown): 
 
 /** `must be greater than or equal to 0` check of an optional integer. */
 export function validateNonNegative(field: string, value: number | undefined): FieldError[] {
-  return value !== undefined && value < 0 ? [fieldErrors.invalid(field, value, 'must be greater than or equal to 0')] : [];
+  return value !== undefined && value < 0
+    ? [fieldErrors.invalid(field, value, 'must be greater than or equal to 0')]
+    : [];
 }
 
 /** `must be greater than 0` check of an optional integer. */
@@ -59,7 +77,12 @@ export function validatePositive(field: string, value: number | undefined): Fiel
 }
 
 /** Enum check: `Unsupported value` unless value is one of allowed; `Required value` when empty and required. */
-export function validateEnum(field: string, value: string | undefined, allowed: string[], required = true): FieldError[] {
+export function validateEnum(
+  field: string,
+  value: string | undefined,
+  allowed: string[],
+  required = true,
+): FieldError[] {
   if (value === undefined || value === '') return required ? [fieldErrors.required(field)] : [];
   return allowed.includes(value) ? [] : [fieldErrors.notSupported(field, value, allowed)];
 }

@@ -16,11 +16,15 @@ export function validateLabelSelector(sel: LabelSelector | undefined, field: str
     switch (req.operator) {
       case 'In':
       case 'NotIn':
-        if (values.length === 0) errs.push(fieldErrors.required(`${p}.values`, 'must be specified when `operator` is \'In\' or \'NotIn\''));
+        if (values.length === 0)
+          errs.push(fieldErrors.required(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
         break;
       case 'Exists':
       case 'DoesNotExist':
-        if (values.length > 0) errs.push(fieldErrors.forbidden(`${p}.values`, 'may not be specified when `operator` is \'Exists\' or \'DoesNotExist\''));
+        if (values.length > 0)
+          errs.push(
+            fieldErrors.forbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"),
+          );
         break;
       default:
         errs.push(fieldErrors.invalid(`${p}.operator`, req.operator, 'not a valid selector operator'));
@@ -36,7 +40,7 @@ export function selectorMatches(sel: LabelSelector, labels: Record<string, strin
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const req of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, req.key);
+    const has = Object.hasOwn(l, req.key);
     const vals = req.values ?? [];
     if (req.operator === 'In' && !(has && vals.includes(l[req.key]))) return false;
     if (req.operator === 'NotIn' && has && vals.includes(l[req.key])) return false;
@@ -64,6 +68,9 @@ export function formatLabelSelector(sel: LabelSelector | undefined): string {
     else if (req.operator === 'Exists') parts.push([req.key, req.key]);
     else if (req.operator === 'DoesNotExist') parts.push([req.key, `!${req.key}`]);
   }
-  const s = parts.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((p) => p[1]).join(',');
+  const s = parts
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map((p) => p[1])
+    .join(',');
   return s === '' ? '<none>' : s;
 }

@@ -28,7 +28,10 @@ export function validateAnnotations(annotations: Record<string, string> | undefi
 }
 
 /** Whether every key/value of `selector` is in `labels` (an empty selector matches everything). */
-export function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+export function labelsMatch(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   return Object.entries(selector ?? {}).every(([k, v]) => (labels ?? {})[k] === v);
 }
 

@@ -29,7 +29,8 @@ export function validateObjectMeta(meta: ObjectMeta | undefined, rules: Metadata
   } else if (m.namespace) {
     errs.push(fieldErrors.forbidden('metadata.namespace', 'not allowed on this type'));
   }
-  if (m.generation !== undefined && m.generation < 0) errs.push(fieldErrors.invalid('metadata.generation', m.generation, 'must be greater than or equal to 0'));
+  if (m.generation !== undefined && m.generation < 0)
+    errs.push(fieldErrors.invalid('metadata.generation', m.generation, 'must be greater than or equal to 0'));
   errs.push(...validateLabels(m.labels, 'metadata.labels'));
   errs.push(...validateAnnotations(m.annotations, 'metadata.annotations'));
   errs.push(...validateFinalizers(m.finalizers, 'metadata.finalizers'));
@@ -47,29 +48,48 @@ export function validateOwnerReferences(refs: OwnerReference[] | undefined, fiel
   const errs: FieldError[] = [];
   const controllers: string[] = [];
   for (const ref of refs ?? []) {
-    if (!ref.apiVersion) errs.push(fieldErrors.invalid('metadata.ownerReferences.apiVersion', ref.apiVersion ?? '', 'version must not be empty'));
-    if (!ref.kind) errs.push(fieldErrors.invalid('metadata.ownerReferences.kind', ref.kind ?? '', 'kind must not be empty'));
-    if (!ref.name) errs.push(fieldErrors.invalid('metadata.ownerReferences.name', ref.name ?? '', 'name must not be empty'));
-    if (!ref.uid) errs.push(fieldErrors.invalid('metadata.ownerReferences.uid', ref.uid ?? '', 'uid must not be empty'));
+    if (!ref.apiVersion)
+      errs.push(
+        fieldErrors.invalid('metadata.ownerReferences.apiVersion', ref.apiVersion ?? '', 'version must not be empty'),
+      );
+    if (!ref.kind)
+      errs.push(fieldErrors.invalid('metadata.ownerReferences.kind', ref.kind ?? '', 'kind must not be empty'));
+    if (!ref.name)
+      errs.push(fieldErrors.invalid('metadata.ownerReferences.name', ref.name ?? '', 'name must not be empty'));
+    if (!ref.uid)
+      errs.push(fieldErrors.invalid('metadata.ownerReferences.uid', ref.uid ?? '', 'uid must not be empty'));
     if (ref.controller) controllers.push(`${ref.kind}/${ref.name}`);
   }
   if (controllers.length > 1) {
-    errs.push(fieldErrors.invalid(field, refs, `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`));
+    errs.push(
+      fieldErrors.invalid(
+        field,
+        refs,
+        `Only one reference can have Controller set to true. Found "true" in references for ${controllers.join(' and ')}`,
+      ),
+    );
   }
   return errs;
 }
 
 /** ValidateObjectMetaUpdate: the new metadata is valid and name, namespace, uid, creationTimestamp did not change. */
-export function validateObjectMetaUpdate(meta: ObjectMeta | undefined, old: ObjectMeta | undefined, rules: MetadataRules): FieldError[] {
+export function validateObjectMetaUpdate(
+  meta: ObjectMeta | undefined,
+  old: ObjectMeta | undefined,
+  rules: MetadataRules,
+): FieldError[] {
   const m = meta ?? {};
   const o = old ?? {};
   const errs = validateObjectMeta(m, rules);
   errs.push(...validateImmutable('metadata.name', m.name, o.name));
   errs.push(...validateImmutable('metadata.namespace', m.namespace, o.namespace));
   if (m.uid !== undefined) errs.push(...validateImmutable('metadata.uid', m.uid, o.uid));
-  if (m.creationTimestamp !== undefined) errs.push(...validateImmutable('metadata.creationTimestamp', m.creationTimestamp, o.creationTimestamp));
+  if (m.creationTimestamp !== undefined)
+    errs.push(...validateImmutable('metadata.creationTimestamp', m.creationTimestamp, o.creationTimestamp));
   if (o.deletionTimestamp && (m.finalizers ?? []).some((f) => !(o.finalizers ?? []).includes(f))) {
-    errs.push(fieldErrors.forbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted'));
+    errs.push(
+      fieldErrors.forbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted'),
+    );
   }
   return errs;
 }

@@ -4,8 +4,22 @@ import { parseQuantity, quantityErrors } from './quantity.js';
 
 test('quantities parse the same the first time and when remembered', () => {
   const cases: [string | number, number | undefined][] = [
-    ['100m', 0.1], ['128Mi', 128 * 2 ** 20], ['1Gi', 2 ** 30], ['0.5', 0.5], ['1e3', 1000], ['+2k', 2000], ['-1', -1], ['.5', 0.5],
-    ['1E-3', 0.001], [3, 3], [Number.NaN, undefined], ['', undefined], ['abc', undefined], ['1Zi', undefined], ['1 Gi', undefined], ['1.2.3', undefined],
+    ['100m', 0.1],
+    ['128Mi', 128 * 2 ** 20],
+    ['1Gi', 2 ** 30],
+    ['0.5', 0.5],
+    ['1e3', 1000],
+    ['+2k', 2000],
+    ['-1', -1],
+    ['.5', 0.5],
+    ['1E-3', 0.001],
+    [3, 3],
+    [Number.NaN, undefined],
+    ['', undefined],
+    ['abc', undefined],
+    ['1Zi', undefined],
+    ['1 Gi', undefined],
+    ['1.2.3', undefined],
   ];
   for (let round = 0; round < 2; round++) {
     for (const [q, want] of cases) assert.equal(parseQuantity(q), want, `${q} (round ${round})`);

@@ -36,7 +36,9 @@ export function validateResourceRequirements(res: ResourceRequirements | undefin
     const rv = parseQuantity(q);
     const lv = parseQuantity(lim);
     if (rv !== undefined && lv !== undefined && rv > lv) {
-      errs.push(fieldErrors.invalid(`${field}.requests[${name}]`, q, `must be less than or equal to ${name} limit of ${lim}`));
+      errs.push(
+        fieldErrors.invalid(`${field}.requests[${name}]`, q, `must be less than or equal to ${name} limit of ${lim}`),
+      );
     }
     if (name.startsWith('hugepages-') && rv !== lv) {
       errs.push(fieldErrors.invalid(`${field}.requests[${name}]`, q, `must be equal to ${name} limit of ${lim}`));

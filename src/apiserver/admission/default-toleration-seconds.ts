@@ -19,10 +19,24 @@ export function addDefaultTolerations(pod: KubeObject, seconds: DefaultToleratio
   const spec = (pod.spec ??= {}) as { tolerations?: Toleration[] };
   const tolerations = spec.tolerations ?? [];
   const tolerates = (key: string): boolean =>
-    tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'));
+    tolerations.some(
+      (t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'),
+    );
   const add: Toleration[] = [];
-  if (!tolerates('node.kubernetes.io/not-ready')) add.push({ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds.notReady });
-  if (!tolerates('node.kubernetes.io/unreachable')) add.push({ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds.unreachable });
+  if (!tolerates('node.kubernetes.io/not-ready'))
+    add.push({
+      key: 'node.kubernetes.io/not-ready',
+      operator: 'Exists',
+      effect: 'NoExecute',
+      tolerationSeconds: seconds.notReady,
+    });
+  if (!tolerates('node.kubernetes.io/unreachable'))
+    add.push({
+      key: 'node.kubernetes.io/unreachable',
+      operator: 'Exists',
+      effect: 'NoExecute',
+      tolerationSeconds: seconds.unreachable,
+    });
   if (add.length > 0) spec.tolerations = [...tolerations, ...add];
 }
 

@@ -3,7 +3,11 @@ import type { ResourceType } from '../../api/resource-type.js';
 import type { KubeObject } from '../../api/object.js';
 import { allocateServiceAddresses, DEFAULT_SERVICE_RANGES, type ServiceRanges } from './service-allocation.js';
 import { addProtectionFinalizer } from '../../controllers/volume-protection/volume-protection.js';
-import { addDefaultTolerations, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './default-toleration-seconds.js';
+import {
+  addDefaultTolerations,
+  DEFAULT_TOLERATION_SECONDS,
+  type DefaultTolerationSeconds,
+} from './default-toleration-seconds.js';
 
 export interface AdmissionOptions {
   serviceRanges?: ServiceRanges;

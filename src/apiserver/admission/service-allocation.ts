@@ -14,14 +14,24 @@ export interface ServiceRanges {
   nodePortMax: number;
 }
 
-export const DEFAULT_SERVICE_RANGES: ServiceRanges = { base: ipToInt('10.43.0.0'), size: 1 << 16, nodePortMin: 30000, nodePortMax: 32767 };
+export const DEFAULT_SERVICE_RANGES: ServiceRanges = {
+  base: ipToInt('10.43.0.0'),
+  size: 1 << 16,
+  nodePortMin: 30000,
+  nodePortMax: 32767,
+};
 
 /**
  * Allocates a Service's cluster IP and node ports on create (and on update when the type starts
  * needing them), keeping those of the stored object. Used addresses come from the watch cache.
  * Clients may ask for a specific free IP or port; a taken one is a 422 as in Kubernetes.
  */
-export function allocateServiceAddresses(cache: WatchCache, ranges: ServiceRanges, svc: KubeObject, old: KubeObject | undefined): void {
+export function allocateServiceAddresses(
+  cache: WatchCache,
+  ranges: ServiceRanges,
+  svc: KubeObject,
+  old: KubeObject | undefined,
+): void {
   const spec = (svc.spec ??= {}) as ServiceSpec;
   const oldSpec = (old?.spec ?? {}) as ServiceSpec;
   const name = svc.metadata.name ?? '';
@@ -39,10 +49,22 @@ export function allocateServiceAddresses(cache: WatchCache, ranges: ServiceRange
   } else if (spec.clusterIP && spec.clusterIP !== oldSpec.clusterIP) {
     const ip = ipToInt(spec.clusterIP);
     if (Number.isNaN(ip) || ip < ranges.base || ip >= ranges.base + ranges.size) {
-      throw errors.invalid('Service', name, [fieldErrors.invalid('spec.clusterIPs', [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${intToIp(ranges.base)}/${32 - Math.log2(ranges.size)}`)]);
+      throw errors.invalid('Service', name, [
+        fieldErrors.invalid(
+          'spec.clusterIPs',
+          [spec.clusterIP],
+          `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${intToIp(ranges.base)}/${32 - Math.log2(ranges.size)}`,
+        ),
+      ]);
     }
     if (used.ips.has(spec.clusterIP)) {
-      throw errors.invalid('Service', name, [fieldErrors.invalid('spec.clusterIPs', [spec.clusterIP], `failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`)]);
+      throw errors.invalid('Service', name, [
+        fieldErrors.invalid(
+          'spec.clusterIPs',
+          [spec.clusterIP],
+          `failed to allocate IP ${spec.clusterIP}: provided IP is already allocated`,
+        ),
+      ]);
     }
     spec.clusterIPs = [spec.clusterIP];
   } else if (!spec.clusterIP) {
@@ -53,7 +75,10 @@ export function allocateServiceAddresses(cache: WatchCache, ranges: ServiceRange
   const needsNodePorts = type === 'NodePort' || type === 'LoadBalancer';
   const oldPorts = new Map((oldSpec.ports ?? []).map((p) => [p.port, p.nodePort]));
   (spec.ports ?? []).forEach((p, i) => {
-    if (!needsNodePorts) { delete p.nodePort; return; }
+    if (!needsNodePorts) {
+      delete p.nodePort;
+      return;
+    }
     if (p.nodePort === undefined || p.nodePort === 0) {
       const kept = oldPorts.get(p.port);
       p.nodePort = kept ?? freePort(ranges, used.ports);
@@ -61,10 +86,18 @@ export function allocateServiceAddresses(cache: WatchCache, ranges: ServiceRange
       return;
     }
     if (p.nodePort < ranges.nodePortMin || p.nodePort > ranges.nodePortMax) {
-      throw errors.invalid('Service', name, [fieldErrors.invalid(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${ranges.nodePortMin}-${ranges.nodePortMax}`)]);
+      throw errors.invalid('Service', name, [
+        fieldErrors.invalid(
+          `spec.ports[${i}].nodePort`,
+          p.nodePort,
+          `provided port is not in the valid range. The range of valid ports is ${ranges.nodePortMin}-${ranges.nodePortMax}`,
+        ),
+      ]);
     }
     if (used.ports.has(p.nodePort) && !(oldSpec.ports ?? []).some((o) => o.nodePort === p.nodePort)) {
-      throw errors.invalid('Service', name, [fieldErrors.invalid(`spec.ports[${i}].nodePort`, p.nodePort, 'provided port is already allocated')]);
+      throw errors.invalid('Service', name, [
+        fieldErrors.invalid(`spec.ports[${i}].nodePort`, p.nodePort, 'provided port is already allocated'),
+      ]);
     }
     used.ports.add(p.nodePort);
   });

@@ -9,7 +9,8 @@ const joinToken = `K10${'a'.repeat(64)}::server:${joinSecret}`;
 const auth = createAuthenticator({
   adminToken: 'admin-secret',
   joinToken,
-  lookupToken: (t) => (t === 'sa-token' ? { name: 'system:serviceaccount:default:web', groups: ['system:serviceaccounts'] } : undefined),
+  lookupToken: (t) =>
+    t === 'sa-token' ? { name: 'system:serviceaccount:default:web', groups: ['system:serviceaccounts'] } : undefined,
 });
 
 function request(headers: Record<string, string>): IncomingMessage {
@@ -17,7 +18,10 @@ function request(headers: Record<string, string>): IncomingMessage {
 }
 
 test('the admin token is user admin in system:masters', () => {
-  assert.deepEqual(auth.authenticate(request({ authorization: 'Bearer admin-secret' })), { name: 'admin', groups: ['system:masters', 'system:authenticated'] });
+  assert.deepEqual(auth.authenticate(request({ authorization: 'Bearer admin-secret' })), {
+    name: 'admin',
+    groups: ['system:masters', 'system:authenticated'],
+  });
 });
 
 test('no, wrong or non-bearer credentials authenticate nobody', () => {
@@ -29,28 +33,49 @@ test('no, wrong or non-bearer credentials authenticate nobody', () => {
 });
 
 test('the join token (full or secret only) authenticates a node, named by header when given', () => {
-  assert.deepEqual(auth.authenticate(request({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'node-1' })),
-    { name: 'system:node:node-1', groups: ['system:nodes', 'system:authenticated'] });
-  assert.deepEqual(auth.authenticate(request({ authorization: `Bearer ${joinSecret}` })),
-    { name: 'system:node-bootstrapper', groups: ['system:bootstrappers', 'system:nodes', 'system:authenticated'] });
-  assert.equal(auth.authenticate(request({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'Bad_Name' }))?.name, 'system:node-bootstrapper');
+  assert.deepEqual(
+    auth.authenticate(request({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'node-1' })),
+    { name: 'system:node:node-1', groups: ['system:nodes', 'system:authenticated'] },
+  );
+  assert.deepEqual(auth.authenticate(request({ authorization: `Bearer ${joinSecret}` })), {
+    name: 'system:node-bootstrapper',
+    groups: ['system:bootstrappers', 'system:nodes', 'system:authenticated'],
+  });
+  assert.equal(
+    auth.authenticate(request({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'Bad_Name' }))?.name,
+    'system:node-bootstrapper',
+  );
 });
 
 test('other tokens go to lookupToken and gain system:authenticated', () => {
-  assert.deepEqual(auth.authenticate(request({ authorization: 'bearer sa-token' })),
-    { name: 'system:serviceaccount:default:web', groups: ['system:serviceaccounts', 'system:authenticated'] });
+  assert.deepEqual(auth.authenticate(request({ authorization: 'bearer sa-token' })), {
+    name: 'system:serviceaccount:default:web',
+    groups: ['system:serviceaccounts', 'system:authenticated'],
+  });
 });
 
 test('one connection: the answer follows the credentials of each request, and looked-up tokens are asked every time', () => {
   let valid = true;
-  const a = createAuthenticator({ adminToken: 'admin-secret', joinToken, lookupToken: (t) => (valid && t === 'sa' ? { name: 'sa', groups: [] } : undefined) });
+  const a = createAuthenticator({
+    adminToken: 'admin-secret',
+    joinToken,
+    lookupToken: (t) => (valid && t === 'sa' ? { name: 'sa', groups: [] } : undefined),
+  });
   const socket = new Socket();
   const on = (headers: Record<string, string>) => a.authenticate({ headers, socket } as unknown as IncomingMessage);
   assert.equal(on({ authorization: 'Bearer admin-secret' })?.name, 'admin');
   assert.equal(on({ authorization: 'Bearer admin-secret' })?.name, 'admin');
-  assert.equal(on({ authorization: 'Bearer wrong' }), undefined, 'a different token on the same socket is checked again');
+  assert.equal(
+    on({ authorization: 'Bearer wrong' }),
+    undefined,
+    'a different token on the same socket is checked again',
+  );
   assert.equal(on({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'n1' })?.name, 'system:node:n1');
-  assert.equal(on({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'n2' })?.name, 'system:node:n2', 'the node header is part of the credentials');
+  assert.equal(
+    on({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'n2' })?.name,
+    'system:node:n2',
+    'the node header is part of the credentials',
+  );
   assert.equal(on({ authorization: 'Bearer sa' })?.name, 'sa');
   valid = false;
   assert.equal(on({ authorization: 'Bearer sa' }), undefined, 'a revoked looked-up token fails at once');

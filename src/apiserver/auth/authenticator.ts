@@ -70,7 +70,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   function fromClusterToken(req: IncomingMessage, token: string): UserInfo | undefined {
     const presented = digestOf(token);
     if (sameDigest(presented, adminDigest)) return { name: 'admin', groups: ['system:masters', AUTHENTICATED_GROUP] };
-    if (sameDigest(presented, joinDigest) || (joinSecretDigest !== undefined && sameDigest(presented, joinSecretDigest))) {
+    if (
+      sameDigest(presented, joinDigest) ||
+      (joinSecretDigest !== undefined && sameDigest(presented, joinSecretDigest))
+    ) {
       const node = req.headers[NODE_NAME_HEADER];
       const nodeName = typeof node === 'string' && node.length <= 253 && DNS_SUBDOMAIN.test(node) ? node : undefined;
       return nodeName

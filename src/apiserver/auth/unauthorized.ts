@@ -5,6 +5,10 @@ import { errors, toStatus } from '../../api/errors.js';
 export function writeUnauthorized(res: ServerResponse): void {
   const { code, body } = toStatus(errors.unauthorized());
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-cache, private' });
+  res.writeHead(code, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-cache, private',
+  });
   res.end(text);
 }

@@ -34,7 +34,9 @@ export function agentEndpoint(ctx: RestContext, node: KubeObject): AgentEndpoint
   const name = node.metadata.name ?? '';
   const address = nodeAgentAddress(node);
   if (!address) return undefined;
-  const credentials = publishedAgentCredentials(cached(ctx, `/registry/core/secrets/kube-system/${agentSecretName(name)}`));
+  const credentials = publishedAgentCredentials(
+    cached(ctx, `/registry/core/secrets/kube-system/${agentSecretName(name)}`),
+  );
   if (!credentials) return undefined;
   const host = node.metadata.labels?.[AGENT_HOST_LABEL] || address.ip;
   return { node: name, host, port: address.port, hostHeader: authorityOf(address.ip, address.port), ...credentials };

@@ -21,23 +21,45 @@ import type { ResourceRequest } from '../request-info.js';
 import type { RestContext } from '../rest/rest-context.js';
 import type { CachedObject } from '../watch-cache.js';
 import { agentEndpoint } from './agent-endpoint.js';
-import { METRICS_GROUP_VERSION, nodeMetrics, podMetrics, type NodeMetrics, type PodMetrics } from './metrics-objects.js';
+import {
+  METRICS_GROUP_VERSION,
+  nodeMetrics,
+  podMetrics,
+  type NodeMetrics,
+  type PodMetrics,
+} from './metrics-objects.js';
 import { NodeStatsCache, type FetchSummary, type ScrapedSummary } from './node-stats-cache.js';
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 
 const metricsType = (kind: string, plural: string, namespaced: boolean): ResourceType & { verbs: string[] } => ({
-  group: METRICS_GROUP, version: 'v1beta1', kind, listKind: `${kind}List`, plural, singular: '', namespaced,
-  shortNames: [], categories: [], subresources: [], storagePrefix: `/metrics/${plural}/`, storageApiVersion: METRICS_GROUP_VERSION, verbs: ['get', 'list'],
+  group: METRICS_GROUP,
+  version: 'v1beta1',
+  kind,
+  listKind: `${kind}List`,
+  plural,
+  singular: '',
+  namespaced,
+  shortNames: [],
+  categories: [],
+  subresources: [],
+  storagePrefix: `/metrics/${plural}/`,
+  storageApiVersion: METRICS_GROUP_VERSION,
+  verbs: ['get', 'list'],
 });
 
 /** What discovery advertises for metrics.k8s.io/v1beta1 (as metrics-server: nodes and pods, get and list). */
-export const METRICS_RESOURCE_TYPES = [metricsType('NodeMetrics', 'nodes', false), metricsType('PodMetrics', 'pods', true)];
+export const METRICS_RESOURCE_TYPES = [
+  metricsType('NodeMetrics', 'nodes', false),
+  metricsType('PodMetrics', 'pods', true),
+];
 
 /** Cache TTL of node summaries from the environment (FLOTILLA_METRICS_TTL_MS), else undefined (10 s). */
 export function metricsTtlFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const v = Number(env.FLOTILLA_METRICS_TTL_MS);
-  return Number.isFinite(v) && v >= 0 && env.FLOTILLA_METRICS_TTL_MS !== undefined && env.FLOTILLA_METRICS_TTL_MS !== '' ? v : undefined;
+  return Number.isFinite(v) && v >= 0 && env.FLOTILLA_METRICS_TTL_MS !== undefined && env.FLOTILLA_METRICS_TTL_MS !== ''
+    ? v
+    : undefined;
 }
 
 export interface MetricsApiOptions {
@@ -49,16 +71,24 @@ export interface MetricsApiOptions {
 export class MetricsApi {
   private readonly stats: NodeStatsCache;
 
-  constructor(private readonly ctx: RestContext, private readonly o: MetricsApiOptions = {}) {
+  constructor(
+    private readonly ctx: RestContext,
+    private readonly o: MetricsApiOptions = {},
+  ) {
     this.stats = new NodeStatsCache({ ttlMs: o.ttlMs ?? metricsTtlFromEnv(process.env), fetch: o.fetch });
   }
 
   /** Serves one metrics.k8s.io request; throws ApiErrors (the caller writes them as Status). */
   async serve(info: ResourceRequest, res: ServerResponse): Promise<void> {
-    if (info.version !== 'v1beta1' || (info.resource !== 'nodes' && info.resource !== 'pods') || info.subresource !== '') {
+    if (
+      info.version !== 'v1beta1' ||
+      (info.resource !== 'nodes' && info.resource !== 'pods') ||
+      info.subresource !== ''
+    ) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    if (info.verb !== 'get' && info.verb !== 'list') throw errors.methodNotAllowed(`${info.verb} is not supported on ${info.resource}.${METRICS_GROUP}`);
+    if (info.verb !== 'get' && info.verb !== 'list')
+      throw errors.methodNotAllowed(`${info.verb} is not supported on ${info.resource}.${METRICS_GROUP}`);
     const body = info.resource === 'nodes' ? await this.nodes(info) : await this.pods(info);
     const text = JSON.stringify(body);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
@@ -69,8 +99,11 @@ export class MetricsApi {
     if (info.namespace !== '') throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     const labels = parseLabelSelector(info.query.get('labelSelector'));
     const fields = parseFieldSelector(info.query.get('fieldSelector'), (f) => f === 'metadata.name');
-    const candidates = (info.name ? [this.ctx.cache.get(`/registry/core/nodes/${info.name}`)] : this.ctx.cache.list('/registry/core/nodes/', ''))
-      .filter((c): c is CachedObject => !!c && labels.matches(c.labels) && fields.matches({ 'metadata.name': c.name }));
+    const candidates = (
+      info.name
+        ? [this.ctx.cache.get(`/registry/core/nodes/${info.name}`)]
+        : this.ctx.cache.list('/registry/core/nodes/', '')
+    ).filter((c): c is CachedObject => !!c && labels.matches(c.labels) && fields.matches({ 'metadata.name': c.name }));
     const now = this.ctx.now();
     const scraped = await this.scrape(candidates.map((c) => c.object()));
     const items: NodeMetrics[] = [];
@@ -88,20 +121,35 @@ export class MetricsApi {
 
   private async pods(info: ResourceRequest): Promise<unknown> {
     const labels = parseLabelSelector(info.query.get('labelSelector'));
-    const fields = parseFieldSelector(info.query.get('fieldSelector'), (f) => f === 'metadata.name' || f === 'metadata.namespace');
-    const cachedPods = info.name ? [this.ctx.cache.get(`/registry/core/pods/${info.namespace}/${info.name}`)] : this.ctx.cache.list('/registry/core/pods/', info.namespace);
+    const fields = parseFieldSelector(
+      info.query.get('fieldSelector'),
+      (f) => f === 'metadata.name' || f === 'metadata.namespace',
+    );
+    const cachedPods = info.name
+      ? [this.ctx.cache.get(`/registry/core/pods/${info.namespace}/${info.name}`)]
+      : this.ctx.cache.list('/registry/core/pods/', info.namespace);
     const pods = cachedPods
-      .filter((c): c is CachedObject => !!c && labels.matches(c.labels) && fields.matches({ 'metadata.name': c.name, 'metadata.namespace': c.namespace }))
+      .filter(
+        (c): c is CachedObject =>
+          !!c &&
+          labels.matches(c.labels) &&
+          fields.matches({ 'metadata.name': c.name, 'metadata.namespace': c.namespace }),
+      )
       .map((c) => c.object() as KubeObject & { spec?: { nodeName?: string }; status?: { phase?: string } })
       .filter((p) => p.spec?.nodeName && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
     const nodeNames = [...new Set(pods.map((p) => p.spec?.nodeName ?? ''))];
-    const nodes = nodeNames.map((n) => this.ctx.cache.get(`/registry/core/nodes/${n}`)?.object()).filter((n): n is KubeObject => !!n);
+    const nodes = nodeNames
+      .map((n) => this.ctx.cache.get(`/registry/core/nodes/${n}`)?.object())
+      .filter((n): n is KubeObject => !!n);
     const scraped = await this.scrape(nodes);
     const now = this.ctx.now();
     const byPod = new Map<string, PodMetrics>();
-    for (const s of scraped.values()) for (const m of podMetrics(s.summary, s.windowMs, now)) byPod.set(`${m.metadata.namespace}/${m.metadata.name}`, m);
+    for (const s of scraped.values())
+      for (const m of podMetrics(s.summary, s.windowMs, now))
+        byPod.set(`${m.metadata.namespace}/${m.metadata.name}`, m);
     const uids = new Map<string, string>();
-    for (const s of scraped.values()) for (const p of s.summary.pods) uids.set(`${p.podRef.namespace}/${p.podRef.name}`, p.podRef.uid);
+    for (const s of scraped.values())
+      for (const p of s.summary.pods) uids.set(`${p.podRef.namespace}/${p.podRef.name}`, p.podRef.uid);
     const items: PodMetrics[] = [];
     for (const p of pods) {
       const key = `${p.metadata.namespace}/${p.metadata.name}`;
@@ -120,15 +168,17 @@ export class MetricsApi {
   /** Summaries of the given nodes that have an agent endpoint; failures are logged and left out. */
   private async scrape(nodes: KubeObject[]): Promise<Map<string, ScrapedSummary>> {
     const out = new Map<string, ScrapedSummary>();
-    await Promise.all(nodes.map(async (n) => {
-      const ep = agentEndpoint(this.ctx, n);
-      if (!ep) return;
-      try {
-        out.set(ep.node, await this.stats.get(ep));
-      } catch (err) {
-        this.o.log?.warn({ node: ep.node, err: String(err) }, 'scraping the node agent for metrics failed');
-      }
-    }));
+    await Promise.all(
+      nodes.map(async (n) => {
+        const ep = agentEndpoint(this.ctx, n);
+        if (!ep) return;
+        try {
+          out.set(ep.node, await this.stats.get(ep));
+        } catch (err) {
+          this.o.log?.warn({ node: ep.node, err: String(err) }, 'scraping the node agent for metrics failed');
+        }
+      }),
+    );
     return out;
   }
 }

@@ -7,23 +7,37 @@ import type { Summary } from '../../agent/stats/summary-types.js';
 
 export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
 
-export interface ContainerMetrics { name: string; usage: { cpu: string; memory: string } }
+export interface ContainerMetrics {
+  name: string;
+  usage: { cpu: string; memory: string };
+}
 export interface PodMetrics {
-  kind: 'PodMetrics'; apiVersion: string;
+  kind: 'PodMetrics';
+  apiVersion: string;
   metadata: { name: string; namespace: string; labels?: Record<string, string>; creationTimestamp: string };
-  timestamp: string; window: string; containers: ContainerMetrics[];
+  timestamp: string;
+  window: string;
+  containers: ContainerMetrics[];
 }
 export interface NodeMetrics {
-  kind: 'NodeMetrics'; apiVersion: string;
+  kind: 'NodeMetrics';
+  apiVersion: string;
   metadata: { name: string; labels?: Record<string, string>; creationTimestamp: string };
-  timestamp: string; window: string; usage: { cpu: string; memory: string };
+  timestamp: string;
+  window: string;
+  usage: { cpu: string; memory: string };
 }
 
 /** A nano-core count in Kubernetes' canonical decimal form (`0`, `250m`, `1500u`, `123n`, `2`). */
 export function formatNanoCores(n: number): string {
   const v = Math.max(0, Math.round(n));
   if (v === 0) return '0';
-  for (const [suffix, f] of [['', 1e9], ['m', 1e6], ['u', 1e3]] as const) if (v % f === 0) return `${v / f}${suffix}`;
+  for (const [suffix, f] of [
+    ['', 1e9],
+    ['m', 1e6],
+    ['u', 1e3],
+  ] as const)
+    if (v % f === 0) return `${v / f}${suffix}`;
   return `${v}n`;
 }
 
@@ -33,7 +47,10 @@ export function formatBytes(n: number): string {
   if (v < 1024) return String(v);
   const suffixes = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
   let i = 0;
-  while (i < suffixes.length - 1 && v % 1024 === 0) { v /= 1024; i++; }
+  while (i < suffixes.length - 1 && v % 1024 === 0) {
+    v /= 1024;
+    i++;
+  }
   return `${v}${suffixes[i]}`;
 }
 
@@ -49,14 +66,21 @@ export function formatGoDuration(ms: number): string {
 }
 
 /** The NodeMetrics of a summary, or undefined when it has no CPU rate yet. */
-export function nodeMetrics(s: Summary, windowMs: number, labels: Record<string, string> | undefined, now: Date): NodeMetrics | undefined {
+export function nodeMetrics(
+  s: Summary,
+  windowMs: number,
+  labels: Record<string, string> | undefined,
+  now: Date,
+): NodeMetrics | undefined {
   const cpu = s.node.cpu?.usageNanoCores;
   const mem = s.node.memory?.workingSetBytes;
   if (cpu === undefined || mem === undefined) return undefined;
   return {
-    kind: 'NodeMetrics', apiVersion: METRICS_GROUP_VERSION,
+    kind: 'NodeMetrics',
+    apiVersion: METRICS_GROUP_VERSION,
     metadata: { name: s.node.nodeName, ...(labels ? { labels } : {}), creationTimestamp: now.toISOString() },
-    timestamp: s.node.cpu?.time ?? now.toISOString(), window: formatGoDuration(windowMs),
+    timestamp: s.node.cpu?.time ?? now.toISOString(),
+    window: formatGoDuration(windowMs),
     usage: { cpu: formatNanoCores(cpu), memory: formatBytes(mem) },
   };
 }
@@ -70,15 +94,25 @@ export function podMetrics(s: Summary, windowMs: number, now: Date): PodMetrics[
     for (const c of p.containers) {
       const cpu = c.cpu?.usageNanoCores;
       const mem = c.memory?.workingSetBytes;
-      if (cpu === undefined || mem === undefined) { complete = false; break; }
+      if (cpu === undefined || mem === undefined) {
+        complete = false;
+        break;
+      }
       containers.push({ name: c.name, usage: { cpu: formatNanoCores(cpu), memory: formatBytes(mem) } });
     }
     if (!complete) continue;
-    const time = p.containers.map((c) => c.cpu?.time ?? '').sort().at(-1) || now.toISOString();
+    const time =
+      p.containers
+        .map((c) => c.cpu?.time ?? '')
+        .sort()
+        .at(-1) || now.toISOString();
     out.push({
-      kind: 'PodMetrics', apiVersion: METRICS_GROUP_VERSION,
+      kind: 'PodMetrics',
+      apiVersion: METRICS_GROUP_VERSION,
       metadata: { name: p.podRef.name, namespace: p.podRef.namespace, creationTimestamp: now.toISOString() },
-      timestamp: time, window: formatGoDuration(windowMs), containers,
+      timestamp: time,
+      window: formatGoDuration(windowMs),
+      containers,
     });
   }
   return out;

@@ -47,13 +47,19 @@ export class NodeStatsCache {
     if (hit && this.now() - hit.at < this.ttlMs) return Promise.resolve(hit);
     let p = this.inflight.get(ep.node);
     if (!p) {
-      p = this.fetch(ep).then((summary) => {
-        const at = this.now();
-        const prev = this.entries.get(ep.node);
-        const entry = { summary, at, windowMs: prev && at - prev.at < 10 * 60_000 ? at - prev.at : FIRST_SAMPLE_WINDOW_MS };
-        this.entries.set(ep.node, entry);
-        return entry;
-      }).finally(() => this.inflight.delete(ep.node));
+      p = this.fetch(ep)
+        .then((summary) => {
+          const at = this.now();
+          const prev = this.entries.get(ep.node);
+          const entry = {
+            summary,
+            at,
+            windowMs: prev && at - prev.at < 10 * 60_000 ? at - prev.at : FIRST_SAMPLE_WINDOW_MS,
+          };
+          this.entries.set(ep.node, entry);
+          return entry;
+        })
+        .finally(() => this.inflight.delete(ep.node));
       this.inflight.set(ep.node, p);
     }
     return p;
@@ -68,20 +74,33 @@ export class NodeStatsCache {
 /** GET /stats/summary of an agent over HTTPS, verifying it against its published CA. */
 export function fetchSummary(ep: AgentEndpoint): Promise<Summary> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      // The certificate is checked against the agent's own CA and the address connected to.
-      host: ep.host, port: ep.port, path: '/stats/summary', method: 'GET', ca: ep.caPem,
-      headers: { Authorization: `Bearer ${ep.token}`, Host: ep.hostHeader, Accept: 'application/json' }, timeout: 5000,
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) return reject(new Error(`agent of node ${ep.node} answered ${res.statusCode}: ${body.slice(0, 200)}`));
-        try { resolve(JSON.parse(body) as Summary); } catch (err) { reject(err as Error); }
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        // The certificate is checked against the agent's own CA and the address connected to.
+        host: ep.host,
+        port: ep.port,
+        path: '/stats/summary',
+        method: 'GET',
+        ca: ep.caPem,
+        headers: { Authorization: `Bearer ${ep.token}`, Host: ep.hostHeader, Accept: 'application/json' },
+        timeout: 5000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200)
+            return reject(new Error(`agent of node ${ep.node} answered ${res.statusCode}: ${body.slice(0, 200)}`));
+          try {
+            resolve(JSON.parse(body) as Summary);
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`agent of node ${ep.node} did not answer in time`)));
     req.on('error', reject);
     req.end();

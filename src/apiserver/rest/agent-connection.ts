@@ -12,11 +12,19 @@ import type { RestContext } from './rest-context.js';
 
 /** What the pod subresources read of a pod. */
 export interface PodLike extends KubeObject {
-  spec?: { nodeName?: string; containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
+  spec?: {
+    nodeName?: string;
+    containers?: { name: string }[];
+    initContainers?: { name: string }[];
+    ephemeralContainers?: { name: string }[];
+  };
   status?: { phase?: string };
 }
 interface NodeLike extends KubeObject {
-  status?: { addresses?: { type: string; address: string }[]; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
+  status?: {
+    addresses?: { type: string; address: string }[];
+    daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
+  };
 }
 type SecretLike = KubeObject & { data?: Record<string, string> };
 
@@ -32,10 +40,15 @@ export function nodeAgentAddress(node: KubeObject): { ip: string; port: number }
 }
 
 /** The CA and bearer token in an agent's Secret, or undefined when it has not published both. */
-export function publishedAgentCredentials(secret: KubeObject | undefined): { caPem: string; token: string } | undefined {
+export function publishedAgentCredentials(
+  secret: KubeObject | undefined,
+): { caPem: string; token: string } | undefined {
   const data = (secret as SecretLike | undefined)?.data;
   if (!data?.['ca.crt'] || !data.token) return undefined;
-  return { caPem: Buffer.from(data['ca.crt'], 'base64').toString(), token: Buffer.from(data.token, 'base64').toString() };
+  return {
+    caPem: Buffer.from(data['ca.crt'], 'base64').toString(),
+    token: Buffer.from(data.token, 'base64').toString(),
+  };
 }
 
 /** `host:port`, an IPv6 host in brackets. */
@@ -54,7 +67,12 @@ export interface AgentConnection {
 }
 
 /** A core (v1) object from the store, or undefined when there is none. */
-async function readCoreObject<T extends KubeObject>(ctx: RestContext, plural: string, namespace: string, name: string): Promise<T | undefined> {
+async function readCoreObject<T extends KubeObject>(
+  ctx: RestContext,
+  plural: string,
+  namespace: string,
+  name: string,
+): Promise<T | undefined> {
   const rt = findResourceType('', 'v1', plural);
   if (!rt) return undefined;
   const stored = await ctx.store.get(storageKey(rt, namespace, name));
@@ -80,8 +98,11 @@ export async function podAgentConnection(ctx: RestContext, pod: PodLike, podName
   if (!node) throw errors.badRequest(`node ${nodeName} of pod ${podName} not found`);
   const address = nodeAgentAddress(node);
   if (!address) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
-  const credentials = publishedAgentCredentials(await readCoreObject(ctx, 'secrets', 'kube-system', agentSecretName(nodeName)));
-  if (!credentials) throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
+  const credentials = publishedAgentCredentials(
+    await readCoreObject(ctx, 'secrets', 'kube-system', agentSecretName(nodeName)),
+  );
+  if (!credentials)
+    throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
   const { ip: host, port } = address;
   return { nodeName, host, port, authority: authorityOf(host, port), ...credentials };
 }

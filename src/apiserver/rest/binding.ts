@@ -17,11 +17,17 @@ const MAX_ATTEMPTS = 20;
  * one write: no update validation, defaulting or managed-fields tracking on the pod (a binding is
  * not a pod update), one decode and one encode. It is the hottest write while a cluster scales up.
  */
-export async function bindPod(ctx: RestContext, call: ResourceCall, body: unknown, opts: WriteOptions): Promise<Record<string, unknown>> {
+export async function bindPod(
+  ctx: RestContext,
+  call: ResourceCall,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<Record<string, unknown>> {
   const binding = body as BindingBody;
   const node = binding?.target?.name;
   if (!node) throw errors.invalid('Binding', call.name, [fieldErrors.required('target.name')]);
-  if (binding.metadata?.name && binding.metadata.name !== call.name) throw errors.badRequest(`the name of the binding (${binding.metadata.name}) does not match the pod (${call.name})`);
+  if (binding.metadata?.name && binding.metadata.name !== call.name)
+    throw errors.badRequest(`the name of the binding (${binding.metadata.name}) does not match the pod (${call.name})`);
   const key = storageKey(call.rt, call.namespace, call.name);
   for (let attempt = 1; ; attempt++) {
     const stored = await ctx.store.get(key);
@@ -34,7 +40,12 @@ export async function bindPod(ctx: RestContext, call: ResourceCall, body: unknow
     const result = await ctx.store.update(key, bytes, stored.modRevision).finally(forget);
     if (result.ok) break;
     if (result.reason === 'not-found') throw errors.notFound('pods', call.name);
-    if (attempt >= MAX_ATTEMPTS) throw errors.conflict('pods', call.name, 'the object has been modified; please apply your changes to the latest version and try again');
+    if (attempt >= MAX_ATTEMPTS)
+      throw errors.conflict(
+        'pods',
+        call.name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
   }
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
 }
@@ -42,8 +53,14 @@ export async function bindPod(ctx: RestContext, call: ResourceCall, body: unknow
 /** Sets the node and PodScheduled=True on a stored pod, refusing what Kubernetes refuses (409). */
 function assign(pod: KubeObject, node: string, uid: string | undefined, name: string, now: string): void {
   const spec = (pod.spec ??= {}) as { nodeName?: string };
-  if (uid && pod.metadata.uid !== uid) throw errors.conflict('pods', name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ''}`);
-  if (pod.metadata.deletionTimestamp) throw errors.conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
+  if (uid && pod.metadata.uid !== uid)
+    throw errors.conflict(
+      'pods',
+      name,
+      `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${pod.metadata.uid ?? ''}`,
+    );
+  if (pod.metadata.deletionTimestamp)
+    throw errors.conflict('pods', name, 'pod is being deleted, cannot be assigned to a host');
   if (spec.nodeName) throw errors.conflict('pods', name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
   spec.nodeName = node;
   const status = (pod.status ??= {}) as { conditions?: PodCondition[] };

@@ -16,7 +16,13 @@ import { storageKey, encodeObject, rememberJson, withResourceVersion } from './s
  * defaults, validation, server-owned metadata, managed fields, admission, then the store.
  * Returns the created object in the served version with its resourceVersion.
  */
-export async function createObject(ctx: RestContext, call: ResourceCall, obj: KubeObject, opts: WriteOptions, managedFieldsDone = false): Promise<KubeObject> {
+export async function createObject(
+  ctx: RestContext,
+  call: ResourceCall,
+  obj: KubeObject,
+  opts: WriteOptions,
+  managedFieldsDone = false,
+): Promise<KubeObject> {
   const { rt, strategy } = call;
   call.namespace = createNamespaceOf(rt, call.namespace, obj);
   if (rt.namespaced) await checkNamespaceOpen(ctx, call.namespace);
@@ -38,7 +44,9 @@ export async function createObject(ctx: RestContext, call: ResourceCall, obj: Ku
     if (result.ok) {
       stored.metadata.resourceVersion = String(result.revision);
       const served = toServed(stored, rt, strategy);
-      return served === stored ? rememberJson(stored, withResourceVersion(bytes.toString('utf8'), result.revision)) : served;
+      return served === stored
+        ? rememberJson(stored, withResourceVersion(bytes.toString('utf8'), result.revision))
+        : served;
     }
     // A generated name that collided: try another, as Kubernetes does.
     if (template && attempt < 8) continue;
@@ -65,9 +73,15 @@ export function createNamespaceOf(rt: ResourceType, urlNamespace: string, obj: K
 export function checkCreateName(rt: ResourceType, urlName: string, obj: KubeObject): void {
   const m = obj.metadata;
   if (!m.name && !m.generateName) {
-    throw errors.invalid(rt.kind, '', [fieldErrors.required('metadata.name', 'name or generateName is required')], rt.group);
+    throw errors.invalid(
+      rt.kind,
+      '',
+      [fieldErrors.required('metadata.name', 'name or generateName is required')],
+      rt.group,
+    );
   }
-  if (urlName && m.name && urlName !== m.name) throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${urlName})`);
+  if (urlName && m.name && urlName !== m.name)
+    throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${urlName})`);
 }
 
 /**
@@ -75,12 +89,26 @@ export function checkCreateName(rt: ResourceType, urlName: string, obj: KubeObje
  * validation (422), managed fields. Mutates and returns `candidate`'s managed form. Pure apart from
  * the random uid and name (write workers call it).
  */
-export function prepareNewObject(candidate: KubeObject, rt: ResourceType, strategy: KindStrategy, namespace: string, now: Date, opts: WriteOptions, managedFieldsDone = false): KubeObject {
+export function prepareNewObject(
+  candidate: KubeObject,
+  rt: ResourceType,
+  strategy: KindStrategy,
+  namespace: string,
+  now: Date,
+  opts: WriteOptions,
+  managedFieldsDone = false,
+): KubeObject {
   prepareForCreate(candidate, rt, namespace, now);
   strategy.applyDefaults?.(candidate);
   const problems = strategy.validate?.(candidate) ?? [];
   if (problems.length > 0) throw errors.invalid(rt.kind, candidate.metadata.name ?? '', problems, rt.group);
   if (managedFieldsDone) return candidate;
   const type = typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind });
-  return updateManagedFields(undefined, candidate, { manager: opts.fieldManager, operation: 'Update', apiVersion: servedApiVersion(rt), now: timestamp(now), type });
+  return updateManagedFields(undefined, candidate, {
+    manager: opts.fieldManager,
+    operation: 'Update',
+    apiVersion: servedApiVersion(rt),
+    now: timestamp(now),
+    type,
+  });
 }

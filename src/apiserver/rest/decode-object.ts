@@ -12,7 +12,8 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export function fieldValidationOf(query: URLSearchParams): FieldValidation {
   const v = query.get('fieldValidation') ?? 'Warn';
-  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore') throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore (got "${v}")`);
+  if (v !== 'Strict' && v !== 'Warn' && v !== 'Ignore')
+    throw errors.badRequest(`fieldValidation must be one of Strict, Warn, Ignore (got "${v}")`);
   return v;
 }
 
@@ -21,7 +22,12 @@ export function fieldValidationOf(query: URLSearchParams): FieldValidation {
  * apiVersion and kind must match, the structure must fit the schema. Unknown fields are an error
  * with Strict, come back as warnings with Warn.
  */
-export async function decodeObject(body: Buffer, contentType: string | undefined, rt: ResourceType, validation: FieldValidation): Promise<{ obj: KubeObject; warnings: string[] }> {
+export async function decodeObject(
+  body: Buffer,
+  contentType: string | undefined,
+  rt: ResourceType,
+  validation: FieldValidation,
+): Promise<{ obj: KubeObject; warnings: string[] }> {
   const type = mediaType(contentType);
   let doc: unknown;
   let duplicates: string[] = [];
@@ -52,19 +58,29 @@ export async function decodeObject(body: Buffer, contentType: string | undefined
  * Checks an already-parsed document as decodeObject does. `mayHoldNulls` false (the JSON text
  * had no `null`) skips the walk that drops null fields.
  */
-export function checkObject(doc: unknown, rt: ResourceType, validation: FieldValidation, mayHoldNulls = true): { obj: KubeObject; warnings: string[] } {
+export function checkObject(
+  doc: unknown,
+  rt: ResourceType,
+  validation: FieldValidation,
+  mayHoldNulls = true,
+): { obj: KubeObject; warnings: string[] } {
   if (!isPlainObject(doc)) throw errors.badRequest('the body must be a JSON or YAML object');
   const expected = apiVersionOf(rt.group, rt.version);
   if (doc.apiVersion === undefined && doc.kind === undefined) {
     doc.apiVersion = expected;
     doc.kind = rt.kind;
   }
-  if (typeof doc.kind !== 'string' || doc.kind === '') throw errors.badRequest("Object 'Kind' is missing in the request body");
+  if (typeof doc.kind !== 'string' || doc.kind === '')
+    throw errors.badRequest("Object 'Kind' is missing in the request body");
   if (doc.kind !== rt.kind) {
-    throw errors.badRequest(`the kind of the object (${doc.kind}) does not match the expected kind (${rt.kind}) for ${rt.plural}`);
+    throw errors.badRequest(
+      `the kind of the object (${doc.kind}) does not match the expected kind (${rt.kind}) for ${rt.plural}`,
+    );
   }
   if (doc.apiVersion !== expected) {
-    throw errors.badRequest(`the API version in the data (${String(doc.apiVersion)}) does not match the expected API version (${expected})`);
+    throw errors.badRequest(
+      `the API version in the data (${String(doc.apiVersion)}) does not match the expected API version (${expected})`,
+    );
   }
   if (doc.metadata === undefined) doc.metadata = {};
   if (!isPlainObject(doc.metadata)) throw errors.badRequest('metadata must be an object');
@@ -78,7 +94,9 @@ export function checkObject(doc: unknown, rt: ResourceType, validation: FieldVal
   const warnings: string[] = [];
   if (result.unknownFields.length > 0 && validation !== 'Ignore') {
     if (validation === 'Strict') {
-      throw errors.badRequest(`strict decoding error: ${result.unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`);
+      throw errors.badRequest(
+        `strict decoding error: ${result.unknownFields.map((f) => `unknown field "${f}"`).join(', ')}`,
+      );
     }
     for (const f of result.unknownFields) warnings.push(`unknown field "${f}"`);
   }

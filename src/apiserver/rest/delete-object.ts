@@ -17,18 +17,27 @@ export interface DeleteOptions {
 
 export function parseDeleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const b = isPlainObject(body) ? body : {};
-  const grace = b.gracePeriodSeconds ?? (query.has('gracePeriodSeconds') ? Number(query.get('gracePeriodSeconds')) : undefined);
+  const grace =
+    b.gracePeriodSeconds ?? (query.has('gracePeriodSeconds') ? Number(query.get('gracePeriodSeconds')) : undefined);
   if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)) {
     throw errors.badRequest('gracePeriodSeconds must be a non-negative integer');
   }
   let policy = (b.propagationPolicy ?? query.get('propagationPolicy') ?? undefined) as string | undefined;
-  if (policy === undefined && (b.orphanDependents === true || query.get('orphanDependents') === 'true')) policy = 'Orphan';
+  if (policy === undefined && (b.orphanDependents === true || query.get('orphanDependents') === 'true'))
+    policy = 'Orphan';
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-    throw errors.badRequest(`propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw errors.badRequest(
+      `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
-  const dryRun = [...query.getAll('dryRun'), ...(Array.isArray(b.dryRun) ? b.dryRun as string[] : [])];
-  const pre = isPlainObject(b.preconditions) ? b.preconditions as DeleteOptions['preconditions'] : undefined;
-  return { gracePeriodSeconds: grace as number | undefined, propagationPolicy: policy as DeleteOptions['propagationPolicy'], preconditions: pre, dryRun: dryRun.includes('All') };
+  const dryRun = [...query.getAll('dryRun'), ...(Array.isArray(b.dryRun) ? (b.dryRun as string[]) : [])];
+  const pre = isPlainObject(b.preconditions) ? (b.preconditions as DeleteOptions['preconditions']) : undefined;
+  return {
+    gracePeriodSeconds: grace as number | undefined,
+    propagationPolicy: policy as DeleteOptions['propagationPolicy'],
+    preconditions: pre,
+    dryRun: dryRun.includes('All'),
+  };
 }
 
 /** Kinds whose default propagation (when the client sends none) orphans dependents, as in Kubernetes' REST strategies. */
@@ -39,7 +48,11 @@ const ORPHAN_BY_DEFAULT = new Set(['ReplicationController']);
  * propagation policy adds) and bound, running pods with a grace period are only marked
  * (deletionTimestamp); everything else is removed at once. Returns the object as last stored.
  */
-export async function deleteObject(ctx: RestContext, call: ResourceCall, opts: DeleteOptions): Promise<{ object: KubeObject; deleted: boolean }> {
+export async function deleteObject(
+  ctx: RestContext,
+  call: ResourceCall,
+  opts: DeleteOptions,
+): Promise<{ object: KubeObject; deleted: boolean }> {
   const { rt, strategy } = call;
   const key = storageKey(rt, call.namespace, call.name);
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -48,10 +61,20 @@ export async function deleteObject(ctx: RestContext, call: ResourceCall, opts: D
     const obj = readStored(stored, call);
     const m = obj.metadata;
     if (opts.preconditions?.uid && opts.preconditions.uid !== m.uid) {
-      throw errors.conflict(rt.plural, call.name, `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${m.uid}`, rt.group);
+      throw errors.conflict(
+        rt.plural,
+        call.name,
+        `Precondition failed: UID in precondition: ${opts.preconditions.uid}, UID in object meta: ${m.uid}`,
+        rt.group,
+      );
     }
     if (opts.preconditions?.resourceVersion && opts.preconditions.resourceVersion !== m.resourceVersion) {
-      throw errors.conflict(rt.plural, call.name, `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`, rt.group);
+      throw errors.conflict(
+        rt.plural,
+        call.name,
+        `Precondition failed: ResourceVersion in precondition: ${opts.preconditions.resourceVersion}, ResourceVersion in object meta: ${m.resourceVersion}`,
+        rt.group,
+      );
     }
 
     const next = structuredClone(obj);
@@ -59,9 +82,18 @@ export async function deleteObject(ctx: RestContext, call: ResourceCall, opts: D
     let changed = false;
     const policy = opts.propagationPolicy ?? (ORPHAN_BY_DEFAULT.has(rt.kind) ? 'Orphan' : 'Background');
     const finalizers = new Set(nm.finalizers ?? []);
-    if (policy === 'Orphan' && !finalizers.has('orphan')) { finalizers.add('orphan'); finalizers.delete('foregroundDeletion'); changed = true; }
-    if (policy === 'Foreground' && !finalizers.has('foregroundDeletion')) { finalizers.add('foregroundDeletion'); finalizers.delete('orphan'); changed = true; }
-    if (policy === 'Background' && (finalizers.delete('orphan') || finalizers.delete('foregroundDeletion'))) changed = true;
+    if (policy === 'Orphan' && !finalizers.has('orphan')) {
+      finalizers.add('orphan');
+      finalizers.delete('foregroundDeletion');
+      changed = true;
+    }
+    if (policy === 'Foreground' && !finalizers.has('foregroundDeletion')) {
+      finalizers.add('foregroundDeletion');
+      finalizers.delete('orphan');
+      changed = true;
+    }
+    if (policy === 'Background' && (finalizers.delete('orphan') || finalizers.delete('foregroundDeletion')))
+      changed = true;
     // Adding orphan/foreground finalizers only makes sense when something can own dependents; Kubernetes adds them regardless.
     if (changed) nm.finalizers = [...finalizers];
 

@@ -9,7 +9,12 @@ import { storageKey } from './storage-key.js';
 import { readStored, mutateObject } from './update-object.js';
 import { timestamp } from './object-lifecycle.js';
 
-type PdbStatus = { disruptionsAllowed?: number; desiredHealthy?: number; currentHealthy?: number; disruptedPods?: Record<string, string> };
+type PdbStatus = {
+  disruptionsAllowed?: number;
+  desiredHealthy?: number;
+  currentHealthy?: number;
+  disruptedPods?: Record<string, string>;
+};
 type Pdb = KubeObject & { spec?: { selector?: Parameters<typeof labelSelectorFromObject>[0] }; status?: PdbStatus };
 
 const PDBS = findResourceType('policy', 'v1', 'poddisruptionbudgets');
@@ -29,10 +34,14 @@ export async function evictPod(ctx: RestContext, call: ResourceCall, body: unkno
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   if (!terminal && !pod.metadata.deletionTimestamp) {
-    const budgets = ctx.cache.list('/registry/policy/poddisruptionbudgets/', call.namespace)
+    const budgets = ctx.cache
+      .list('/registry/policy/poddisruptionbudgets/', call.namespace)
       .map((o) => o.object() as Pdb)
       .filter((pdb) => labelSelectorFromObject(pdb.spec?.selector).matches(pod.metadata.labels));
-    if (budgets.length > 1) throw errors.internal('This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
+    if (budgets.length > 1)
+      throw errors.internal(
+        'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.',
+      );
     if (budgets.length === 1) await takeDisruption(ctx, call, budgets[0], pod.metadata.name ?? call.name);
   }
   await deleteObject(ctx, call, parseDeleteOptions(eviction.deleteOptions, new URLSearchParams()));
@@ -41,22 +50,41 @@ export async function evictPod(ctx: RestContext, call: ResourceCall, body: unkno
 
 async function takeDisruption(ctx: RestContext, call: ResourceCall, pdb: Pdb, podName: string): Promise<void> {
   const name = pdb.metadata.name ?? '';
-  const refuse = (status: PdbStatus | undefined) => new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
-    causes: [{ reason: 'DisruptionBudget', message: `The disruption budget ${name} needs ${status?.desiredHealthy ?? 0} healthy pods and has ${status?.currentHealthy ?? 0} currently` }],
-  });
+  const refuse = (status: PdbStatus | undefined) =>
+    new ApiError(429, 'TooManyRequests', "Cannot evict pod as it would violate the pod's disruption budget.", {
+      causes: [
+        {
+          reason: 'DisruptionBudget',
+          message: `The disruption budget ${name} needs ${status?.desiredHealthy ?? 0} healthy pods and has ${status?.currentHealthy ?? 0} currently`,
+        },
+      ],
+    });
   if ((pdb.status?.disruptionsAllowed ?? 0) < 1) throw refuse(pdb.status);
   if (!PDBS) return;
-  const pdbCall: ResourceCall = { rt: PDBS, strategy: getStrategy('policy', 'PodDisruptionBudget'), namespace: call.namespace, name, query: new URLSearchParams(), user: call.user };
+  const pdbCall: ResourceCall = {
+    rt: PDBS,
+    strategy: getStrategy('policy', 'PodDisruptionBudget'),
+    namespace: call.namespace,
+    name,
+    query: new URLSearchParams(),
+    user: call.user,
+  };
   try {
-    await mutateObject(ctx, pdbCall, { dryRun: false, fieldManager: 'flotilla-eviction', fieldValidation: 'Ignore' }, 'status', (live) => {
-      // The budget as the decision saw it: any change since (another eviction) is a conflict.
-      live.metadata.resourceVersion = pdb.metadata.resourceVersion;
-      const status = (live.status ??= {}) as PdbStatus;
-      if ((status.disruptionsAllowed ?? 0) < 1) throw refuse(status);
-      status.disruptionsAllowed = (status.disruptionsAllowed ?? 0) - 1;
-      status.disruptedPods = { ...status.disruptedPods, [podName]: timestamp(ctx.now()) };
-      return live;
-    });
+    await mutateObject(
+      ctx,
+      pdbCall,
+      { dryRun: false, fieldManager: 'flotilla-eviction', fieldValidation: 'Ignore' },
+      'status',
+      (live) => {
+        // The budget as the decision saw it: any change since (another eviction) is a conflict.
+        live.metadata.resourceVersion = pdb.metadata.resourceVersion;
+        const status = (live.status ??= {}) as PdbStatus;
+        if ((status.disruptionsAllowed ?? 0) < 1) throw refuse(status);
+        status.disruptionsAllowed = (status.disruptionsAllowed ?? 0) - 1;
+        status.disruptedPods = { ...status.disruptedPods, [podName]: timestamp(ctx.now()) };
+        return live;
+      },
+    );
   } catch (e) {
     if (e instanceof ApiError && e.code === 409) throw refuse(pdb.status);
     throw e;

@@ -1,6 +1,11 @@
 import type { KubeObject } from '../../api/object.js';
 import { errors } from '../../api/errors.js';
-import { parseLabelSelector, parseFieldSelector, type LabelSelector, type FieldSelector } from '../../api/selectors/index.js';
+import {
+  parseLabelSelector,
+  parseFieldSelector,
+  type LabelSelector,
+  type FieldSelector,
+} from '../../api/selectors/index.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import type { CachedObject } from '../watch-cache.js';
 import { CompactedError } from '../../store/store.js';
@@ -30,7 +35,10 @@ export function selects(call: ResourceCall, sel: Selection, o: CachedObject): bo
   return sel.labels.matches(o.labels) && sel.fields.matches(o.fields);
 }
 
-interface ContinueToken { rv: number; start: string }
+interface ContinueToken {
+  rv: number;
+  start: string;
+}
 
 function encodeContinue(t: ContinueToken): string {
   return Buffer.from(JSON.stringify({ v: 'flotilla/1', rv: t.rv, start: t.start })).toString('base64url');
@@ -38,7 +46,11 @@ function encodeContinue(t: ContinueToken): string {
 
 function decodeContinue(text: string): ContinueToken {
   try {
-    const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as { v?: string; rv?: number; start?: string };
+    const t = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as {
+      v?: string;
+      rv?: number;
+      start?: string;
+    };
     if (t.v !== 'flotilla/1' || typeof t.rv !== 'number' || typeof t.start !== 'string') throw new Error('bad token');
     return { rv: t.rv, start: t.start };
   } catch {
@@ -80,34 +92,54 @@ export async function listObjects(ctx: RestContext, call: ResourceCall, format: 
     for (const o of all) {
       if (!selects(call, sel, o)) continue;
       matched++;
-      if (limit > 0 && items.length >= limit) { more = true; continue; }
+      if (limit > 0 && items.length >= limit) {
+        more = true;
+        continue;
+      }
       items.push(o);
     }
     if (more) remaining = matched - items.length;
   }
-  const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = { resourceVersion: String(revision) };
+  const meta: { resourceVersion: string; continue?: string; remainingItemCount?: number } = {
+    resourceVersion: String(revision),
+  };
   if (more && items.length > 0) {
     meta.continue = encodeContinue({ rv: revision, start: items[items.length - 1].key });
-    if (remaining !== undefined && sel.labels.requirements.length === 0 && sel.fields.requirements.length === 0) meta.remainingItemCount = remaining;
+    if (remaining !== undefined && sel.labels.requirements.length === 0 && sel.fields.requirements.length === 0)
+      meta.remainingItemCount = remaining;
   }
   const needsConversion = rt.storageApiVersion !== servedApiVersion(rt);
   const { strategy } = call;
   if (format === 'table') {
     const include = includeObjectOf(query);
     const now = ctx.now();
-    const rowOf = (i: ListItem) => cachedTableRow(i, include, now, () => memoizeRow(strategy, toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy), include, now));
+    const rowOf = (i: ListItem) =>
+      cachedTableRow(i, include, now, () =>
+        memoizeRow(strategy, toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy), include, now),
+      );
     return {
       head: tableHead(strategy.table.columns, meta),
       items: items.length,
-      *parts() { for (let i = 0; i < items.length; i += LIST_BATCH) yield items.slice(i, i + LIST_BATCH).map(rowOf).join(','); },
+      *parts() {
+        for (let i = 0; i < items.length; i += LIST_BATCH)
+          yield items
+            .slice(i, i + LIST_BATCH)
+            .map(rowOf)
+            .join(',');
+      },
       tail: ']}',
     };
   }
-  const bytesOf = needsConversion ? (i: ListItem) => Buffer.from(JSON.stringify(toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy))) : (i: ListItem) => i.bytes;
+  const bytesOf = needsConversion
+    ? (i: ListItem) =>
+        Buffer.from(JSON.stringify(toServed(JSON.parse(i.bytes.toString('utf8')) as KubeObject, rt, strategy)))
+    : (i: ListItem) => i.bytes;
   return {
     head: `{"kind":"${rt.listKind}","apiVersion":"${servedApiVersion(rt)}","metadata":${JSON.stringify(meta)},"items":[`,
     items: items.length,
-    *parts() { for (let i = 0; i < items.length; i += LIST_BATCH) yield joinBytes(items.slice(i, i + LIST_BATCH).map(bytesOf)); },
+    *parts() {
+      for (let i = 0; i < items.length; i += LIST_BATCH) yield joinBytes(items.slice(i, i + LIST_BATCH).map(bytesOf));
+    },
     tail: ']}',
   };
 }
@@ -148,7 +180,13 @@ function cachedTableRow(item: ListItem, include: string, now: Date, render: () =
   return fresh.json;
 }
 
-async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selection, token: ContinueToken, limit: number) {
+async function readStorePage(
+  ctx: RestContext,
+  call: ResourceCall,
+  sel: Selection,
+  token: ContinueToken,
+  limit: number,
+) {
   const prefix = call.namespace ? `${call.rt.storagePrefix}${call.namespace}/` : call.rt.storagePrefix;
   const items: ListItem[] = [];
   let startAfter = token.start;
@@ -162,14 +200,19 @@ async function readStorePage(ctx: RestContext, call: ResourceCall, sel: Selectio
         obj.metadata.resourceVersion = String(v.modRevision);
         const labels = obj.metadata.labels ?? {};
         if (!sel.labels.matches(labels) || !sel.fields.matches(selectableFields(call.strategy, obj))) continue;
-        if (limit > 0 && items.length >= limit) { more = true; break; }
+        if (limit > 0 && items.length >= limit) {
+          more = true;
+          break;
+        }
         items.push({ key: v.key, bytes: Buffer.from(JSON.stringify(obj)) });
       }
       if (more || !page.more) break;
     }
   } catch (e) {
     if (e instanceof CompactedError) {
-      throw errors.gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+      throw errors.gone(
+        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+      );
     }
     throw e;
   }

@@ -19,16 +19,25 @@ export async function checkNamespaceOpen(ctx: RestContext, namespace: string): P
     if (cached) terminatingByVersion.set(cached, terminating);
   }
   if (terminating) {
-    throw new ApiError(403, 'Forbidden', `unable to create new content in namespace ${namespace} because it is being terminated`);
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `unable to create new content in namespace ${namespace} because it is being terminated`,
+    );
   }
 }
 
 function isTerminating(ns: { metadata: { deletionTimestamp?: string }; status?: unknown }): boolean {
-  return Boolean(ns.metadata.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating';
+  return (
+    Boolean(ns.metadata.deletionTimestamp) || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating'
+  );
 }
 
 async function readNamespace(ctx: RestContext, namespace: string) {
   const v = await ctx.store.get(`/registry/core/namespaces/${namespace}`);
   if (!v) return undefined;
-  return JSON.parse(Buffer.from(v.value).toString('utf8')) as { metadata: { deletionTimestamp?: string }; status?: unknown };
+  return JSON.parse(Buffer.from(v.value).toString('utf8')) as {
+    metadata: { deletionTimestamp?: string };
+    status?: unknown;
+  };
 }

@@ -25,14 +25,27 @@ export function pruneEmptyMetadata(obj: KubeObject): void {
   const m = obj.metadata as Record<string, unknown>;
   for (const k of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
     const v = m[k];
-    if (v === null || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)) delete m[k];
+    if (
+      v === null ||
+      (Array.isArray(v) && v.length === 0) ||
+      (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
+    )
+      delete m[k];
   }
 }
 
 /** Kinds whose strategies track metadata.generation (bumped when anything but metadata and status changes). */
 const TRACKS_GENERATION = new Set([
-  'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob', 'HorizontalPodAutoscaler',
-  'PodDisruptionBudget', 'NetworkPolicy', 'Ingress',
+  'Deployment',
+  'ReplicaSet',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'HorizontalPodAutoscaler',
+  'PodDisruptionBudget',
+  'NetworkPolicy',
+  'Ingress',
 ]);
 
 // Kubernetes' generateName alphabet: no vowels, no 0/1/3 (names.SimpleNameGenerator).
@@ -65,13 +78,20 @@ export function prepareForCreate(obj: KubeObject, rt: ResourceType, namespace: s
 
 function initialStatus(kind: string, obj: KubeObject): Record<string, unknown> {
   switch (kind) {
-    case 'Pod': return { phase: 'Pending', qosClass: qosClass(obj) };
-    case 'Namespace': return { phase: 'Active' };
-    case 'PersistentVolumeClaim': return { phase: 'Pending' };
-    case 'PersistentVolume': return { phase: 'Pending' };
-    case 'Node': return (obj.status as Record<string, unknown> | undefined) ?? {}; // kubelets register with status
-    case 'Service': return { loadBalancer: {} };
-    default: return {};
+    case 'Pod':
+      return { phase: 'Pending', qosClass: qosClass(obj) };
+    case 'Namespace':
+      return { phase: 'Active' };
+    case 'PersistentVolumeClaim':
+      return { phase: 'Pending' };
+    case 'PersistentVolume':
+      return { phase: 'Pending' };
+    case 'Node':
+      return (obj.status as Record<string, unknown> | undefined) ?? {}; // kubelets register with status
+    case 'Service':
+      return { loadBalancer: {} };
+    default:
+      return {};
   }
 }
 
@@ -79,7 +99,10 @@ type Resources = { requests?: Record<string, string>; limits?: Record<string, st
 
 /** The pod's QoS class (Guaranteed, Burstable, BestEffort) from its containers' cpu and memory. */
 export function qosClass(pod: KubeObject): string {
-  const spec = (pod.spec ?? {}) as { containers?: { resources?: Resources }[]; initContainers?: { resources?: Resources }[] };
+  const spec = (pod.spec ?? {}) as {
+    containers?: { resources?: Resources }[];
+    initContainers?: { resources?: Resources }[];
+  };
   const containers = [...(spec.containers ?? []), ...(spec.initContainers ?? [])];
   let any = false;
   let guaranteed = true;
@@ -105,7 +128,8 @@ export function prepareForUpdate(next: KubeObject, old: KubeObject, rt: Resource
   const m = next.metadata;
   const o = old.metadata;
   pruneEmptyMetadata(next);
-  if (m.name !== o.name) throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${o.name})`);
+  if (m.name !== o.name)
+    throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${o.name})`);
   if (rt.namespaced && (m.namespace ?? o.namespace) !== o.namespace) {
     throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
@@ -122,7 +146,8 @@ export function prepareForUpdate(next: KubeObject, old: KubeObject, rt: Resource
   }
   if (subresource === 'status') {
     // Only status may change through the status subresource; keep the stored rest.
-    for (const k of Object.keys(next)) if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete next[k];
+    for (const k of Object.keys(next))
+      if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete next[k];
     for (const k of Object.keys(old)) if (k !== 'status' && k !== 'metadata') next[k] = old[k];
     const managedFields = m.managedFields;
     next.metadata = { ...o, resourceVersion: m.resourceVersion, managedFields: managedFields ?? o.managedFields };
@@ -130,7 +155,8 @@ export function prepareForUpdate(next: KubeObject, old: KubeObject, rt: Resource
   }
   // Only the status subresource (and a pod binding, which sets the PodScheduled condition) may write status.
   if (rt.subresources.includes('status') && subresource !== 'binding') {
-    if (old.status === undefined) delete next.status; else next.status = old.status;
+    if (old.status === undefined) delete next.status;
+    else next.status = old.status;
   }
   if (o.generation !== undefined) {
     m.generation = specChanged(next, old) ? o.generation + 1 : o.generation;

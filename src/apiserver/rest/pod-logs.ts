@@ -14,7 +14,11 @@ const PASSED = ['follow', 'tailLines', 'timestamps', 'sinceSeconds', 'sinceTime'
 
 /** The container a log request is for: `container`, else the default-container annotation, else the only/first. Pure. */
 export function logContainer(pod: PodLike, wanted: string | null): string {
-  const names = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? []), ...(pod.spec?.ephemeralContainers ?? [])].map((c) => c.name);
+  const names = [
+    ...(pod.spec?.containers ?? []),
+    ...(pod.spec?.initContainers ?? []),
+    ...(pod.spec?.ephemeralContainers ?? []),
+  ].map((c) => c.name);
   const podName = pod.metadata.name ?? '';
   if (wanted) {
     if (!names.includes(wanted)) throw errors.badRequest(`container ${wanted} is not valid for pod ${podName}`);
@@ -27,7 +31,12 @@ export function logContainer(pod: PodLike, wanted: string | null): string {
   return first;
 }
 
-export async function servePodLogs(ctx: RestContext, call: ResourceCall, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function servePodLogs(
+  ctx: RestContext,
+  call: ResourceCall,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   if (req.method !== 'GET') throw errors.methodNotAllowed(`${req.method} is not supported on pods/log`);
   const pod = await readPod(ctx, call.namespace, call.name);
   const container = logContainer(pod, call.query.get('container'));
@@ -40,26 +49,63 @@ export async function servePodLogs(ctx: RestContext, call: ResourceCall, req: In
   }
   const path = `/containerLogs/${encodeURIComponent(call.namespace)}/${encodeURIComponent(call.name)}/${encodeURIComponent(container)}?${q.toString()}`;
   await new Promise<void>((resolve, reject) => {
-    const upstream = request({ host: agent.host, port: agent.port, path, method: 'GET', ca: agent.caPem, headers: { Authorization: `Bearer ${agent.token}`, Host: agent.authority }, timeout: 30_000 }, (up) => {
-      upstream.setTimeout(0);
-      const code = up.statusCode ?? 502;
-      if (code !== 200) {
-        let body = '';
-        up.setEncoding('utf8').on('data', (c: string) => { if (body.length < 4096) body += c; });
-        up.on('end', () => reject(new ApiError(code === 401 ? 502 : code === 404 ? 404 : code >= 500 ? 500 : 400, code === 404 ? 'NotFound' : code >= 500 || code === 401 ? 'InternalError' : 'BadRequest', body.trim() || `agent answered ${code}`)));
-        up.on('error', reject);
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
-      up.pipe(res);
-      up.on('end', () => resolve());
-      up.on('error', () => { res.destroy(); resolve(); });
-      res.on('close', () => { if (!up.complete) upstream.destroy(); resolve(); });
-    });
+    const upstream = request(
+      {
+        host: agent.host,
+        port: agent.port,
+        path,
+        method: 'GET',
+        ca: agent.caPem,
+        headers: { Authorization: `Bearer ${agent.token}`, Host: agent.authority },
+        timeout: 30_000,
+      },
+      (up) => {
+        upstream.setTimeout(0);
+        const code = up.statusCode ?? 502;
+        if (code !== 200) {
+          let body = '';
+          up.setEncoding('utf8').on('data', (c: string) => {
+            if (body.length < 4096) body += c;
+          });
+          up.on('end', () =>
+            reject(
+              new ApiError(
+                code === 401 ? 502 : code === 404 ? 404 : code >= 500 ? 500 : 400,
+                code === 404 ? 'NotFound' : code >= 500 || code === 401 ? 'InternalError' : 'BadRequest',
+                body.trim() || `agent answered ${code}`,
+              ),
+            ),
+          );
+          up.on('error', reject);
+          return;
+        }
+        res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
+        up.pipe(res);
+        up.on('end', () => resolve());
+        up.on('error', () => {
+          res.destroy();
+          resolve();
+        });
+        res.on('close', () => {
+          if (!up.complete) upstream.destroy();
+          resolve();
+        });
+      },
+    );
     upstream.on('timeout', () => upstream.destroy(new Error('agent did not answer in time')));
     upstream.on('error', (err) => {
-      if (res.headersSent) { res.destroy(); resolve(); return; }
-      reject(new ApiError(500, 'InternalError', `failed to reach the agent of node ${agent.nodeName} at ${agent.authority}: ${err.message}`));
+      if (res.headersSent) {
+        res.destroy();
+        resolve();
+        return;
+      }
+      reject(
+        new ApiError(
+          500,
+          'InternalError',
+          `failed to reach the agent of node ${agent.nodeName} at ${agent.authority}: ${err.message}`,
+        ),
+      );
     });
     upstream.end();
   });

@@ -22,17 +22,37 @@ import { timestamp } from './object-lifecycle.js';
 import { servePodLogs } from './pod-logs.js';
 import { canCreateInWorker, createInWorker } from '../write-workers/create-in-worker.js';
 
-const PATCH_TYPES = new Set(['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+const PATCH_TYPES = new Set([
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+]);
 
 /** Serves one non-watch resource request (CRUD, patch, and the object-like subresources). */
-export async function serveResource(ctx: RestContext, call: ResourceCall, info: ResourceRequest, format: 'json' | 'table', req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serveResource(
+  ctx: RestContext,
+  call: ResourceCall,
+  info: ResourceRequest,
+  format: 'json' | 'table',
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const { rt } = call;
   const sub = info.subresource;
   const send = (code: number, obj: unknown, warnings: string[] = []) => {
-    const body = format === 'table' && isObjectOf(obj, rt.kind) && sub === ''
-      ? tableJson(call.strategy.table.columns, [tableRowJson(call.strategy, obj as KubeObject, includeObjectOf(call.query), ctx.now())], { resourceVersion: (obj as KubeObject).metadata.resourceVersion ?? '' })
-      : toJson(obj);
-    const headers: Record<string, string | string[]> = { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(body)) };
+    const body =
+      format === 'table' && isObjectOf(obj, rt.kind) && sub === ''
+        ? tableJson(
+            call.strategy.table.columns,
+            [tableRowJson(call.strategy, obj as KubeObject, includeObjectOf(call.query), ctx.now())],
+            { resourceVersion: (obj as KubeObject).metadata.resourceVersion ?? '' },
+          )
+        : toJson(obj);
+    const headers: Record<string, string | string[]> = {
+      'Content-Type': 'application/json',
+      'Content-Length': String(Buffer.byteLength(body)),
+    };
     if (warnings.length > 0) headers.Warning = warnings.map(warningHeader);
     res.writeHead(code, headers);
     res.end(body);
@@ -52,11 +72,21 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
     case 'create': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      if (sub === 'binding') return send(201, await bindPod(ctx, call, await parseDocument(body, mediaType(req.headers['content-type']) === 'application/yaml' ? 'yaml' : 'json'), opts));
+      if (sub === 'binding')
+        return send(
+          201,
+          await bindPod(
+            ctx,
+            call,
+            await parseDocument(body, mediaType(req.headers['content-type']) === 'application/yaml' ? 'yaml' : 'json'),
+            opts,
+          ),
+        );
       if (sub === 'eviction') return send(201, await evictPod(ctx, call, await parseDocument(body, 'json')));
       if (sub !== '') throw errors.methodNotAllowed(`create is not supported on ${rt.plural}/${sub}`);
       const contentType = req.headers['content-type'];
-      if (canCreateInWorker(ctx.writeWorkers, call, contentType, format)) return createInWorker(ctx, ctx.writeWorkers, call, body, contentType, opts, res);
+      if (canCreateInWorker(ctx.writeWorkers, call, contentType, format))
+        return createInWorker(ctx, ctx.writeWorkers, call, body, contentType, opts, res);
       const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
       return send(201, await createObject(ctx, call, obj, opts), warnings);
     }
@@ -68,7 +98,8 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
         const updated = await mutateObject(ctx, call, opts, '', (live) => applyScale(live, scale));
         return send(200, toScale(updated));
       }
-      if (sub === 'finalize') return send(200, await finalizeNamespace(ctx, call, await parseDocument(body, 'json'), opts));
+      if (sub === 'finalize')
+        return send(200, await finalizeNamespace(ctx, call, await parseDocument(body, 'json'), opts));
       const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
       return send(200, await updateObject(ctx, call, obj, opts, sub), warnings);
     }
@@ -99,7 +130,12 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
           if (!(e instanceof Error && 'code' in e && (e as { code: number }).code === 404)) throw e;
         }
       }
-      return send(200, { kind: rt.listKind, apiVersion: servedApiVersion(rt), metadata: { resourceVersion: String(ctx.cache.revision) }, items: deleted });
+      return send(200, {
+        kind: rt.listKind,
+        apiVersion: servedApiVersion(rt),
+        metadata: { resourceVersion: String(ctx.cache.revision) },
+        items: deleted,
+      });
     }
     case 'connect':
       if (rt.group === '' && rt.plural === 'pods' && sub === 'log') return servePodLogs(ctx, call, req, res);
@@ -110,26 +146,53 @@ export async function serveResource(ctx: RestContext, call: ResourceCall, info: 
 }
 
 async function patch(
-  ctx: RestContext, call: ResourceCall, sub: string, type: string, body: Buffer, opts: WriteOptions,
-  req: IncomingMessage, send: (code: number, obj: unknown, warnings?: string[]) => void,
+  ctx: RestContext,
+  call: ResourceCall,
+  sub: string,
+  type: string,
+  body: Buffer,
+  opts: WriteOptions,
+  req: IncomingMessage,
+  send: (code: number, obj: unknown, warnings?: string[]) => void,
 ): Promise<void> {
   const { rt } = call;
   const typeInfo = typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind });
   const warnings: string[] = [];
   if (type === 'application/apply-patch+yaml') {
-    if (!call.query.get('fieldManager')) throw errors.badRequest('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    if (!call.query.get('fieldManager'))
+      throw errors.badRequest(
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      );
     if (sub !== '' && sub !== 'status') throw errors.methodNotAllowed(`apply is not supported on ${rt.plural}/${sub}`);
     const { obj: applied, warnings: w } = checkObject(await parseDocument(body, 'yaml'), rt, opts.fieldValidation);
     warnings.push(...w);
-    if (applied.metadata.name && applied.metadata.name !== call.name) throw errors.badRequest(`the name of the object (${applied.metadata.name}) does not match the name on the URL (${call.name})`);
+    if (applied.metadata.name && applied.metadata.name !== call.name)
+      throw errors.badRequest(
+        `the name of the object (${applied.metadata.name}) does not match the name on the URL (${call.name})`,
+      );
     applied.metadata.name = call.name;
     const force = call.query.get('force') === 'true';
-    const ssa = (live: KubeObject | undefined) => applyServerSide(live, applied, { manager: opts.fieldManager, force, type: typeInfo, apiVersion: servedApiVersion(rt), now: timestamp(ctx.now()) }).object;
+    const ssa = (live: KubeObject | undefined) =>
+      applyServerSide(live, applied, {
+        manager: opts.fieldManager,
+        force,
+        type: typeInfo,
+        apiVersion: servedApiVersion(rt),
+        now: timestamp(ctx.now()),
+      }).object;
     let created = false;
-    const result = await mutateObject(ctx, call, opts, sub, (live) => ssa(live), async () => {
-      created = true;
-      return createObject(ctx, call, ssa(undefined), opts, true);
-    }, false);
+    const result = await mutateObject(
+      ctx,
+      call,
+      opts,
+      sub,
+      (live) => ssa(live),
+      async () => {
+        created = true;
+        return createObject(ctx, call, ssa(undefined), opts, true);
+      },
+      false,
+    );
     return send(created ? 201 : 200, result, warnings);
   }
   const doc = await parseDocument(body, 'json');
@@ -144,7 +207,12 @@ async function patch(
 }
 
 /** PUT namespaces/<name>/finalize: sets spec.finalizers; the namespace goes once none are left. */
-async function finalizeNamespace(ctx: RestContext, call: ResourceCall, body: unknown, opts: WriteOptions): Promise<KubeObject> {
+async function finalizeNamespace(
+  ctx: RestContext,
+  call: ResourceCall,
+  body: unknown,
+  opts: WriteOptions,
+): Promise<KubeObject> {
   const wanted = (body as { spec?: { finalizers?: string[] } })?.spec?.finalizers ?? [];
   return mutateObject(ctx, call, opts, '', (live) => {
     (live.spec as { finalizers?: string[] }) = { ...(live.spec as object), finalizers: wanted };
@@ -187,7 +255,11 @@ async function sendList(res: ServerResponse, body: ListBody): Promise<void> {
 
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
-    const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
     res.on('drain', done);
     res.on('close', done);
   });
@@ -198,6 +270,9 @@ function drained(res: ServerResponse): Promise<void> {
  * already happened must never turn into an error because of its warning: anything else is escaped.
  */
 export function warningHeader(text: string): string {
-  const quoted = JSON.stringify(text).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const quoted = JSON.stringify(text).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `299 - ${quoted}`;
 }

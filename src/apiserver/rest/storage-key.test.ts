@@ -17,12 +17,24 @@ function plainEncoding(obj: KubeObject): string {
 function created(obj: Record<string, unknown>, subresource?: string): KubeObject {
   const o = obj as KubeObject;
   if (o.metadata && typeof o.metadata === 'object') delete o.metadata.managedFields;
-  return updateManagedFields(undefined, o, { manager: 'kubectl-create', operation: 'Update', apiVersion: String(o.apiVersion), now: '2026-01-02T03:04:05Z', subresource, type: typeOf(obj) });
+  return updateManagedFields(undefined, o, {
+    manager: 'kubectl-create',
+    operation: 'Update',
+    apiVersion: String(o.apiVersion),
+    now: '2026-01-02T03:04:05Z',
+    subresource,
+    type: typeOf(obj),
+  });
 }
 
 test('encodeObject writes apiVersion, kind, metadata first, with or without the reordering copy', () => {
   const random = new RandomObjects(99);
-  const objects = [...samples(), ...RESOURCE_TYPES.flatMap((rt) => Array.from({ length: 20 }, () => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind })))];
+  const objects = [
+    ...samples(),
+    ...RESOURCE_TYPES.flatMap((rt) =>
+      Array.from({ length: 20 }, () => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind })),
+    ),
+  ];
   let inOrder = 0;
   for (const obj of objects) {
     const o = created(structuredClone(obj));
@@ -30,7 +42,8 @@ test('encodeObject writes apiVersion, kind, metadata first, with or without the 
     const { apiVersion, kind, metadata, ...rest } = o;
     const ordered = { apiVersion, kind, metadata, ...rest } as KubeObject;
     const withIndexKey = { ...ordered, 7: 'x' } as unknown as KubeObject;
-    for (const x of [o, ordered, withIndexKey]) assert.equal(encodeObject(x).toString('utf8'), plainEncoding(x), JSON.stringify(x));
+    for (const x of [o, ordered, withIndexKey])
+      assert.equal(encodeObject(x).toString('utf8'), plainEncoding(x), JSON.stringify(x));
     if (Object.keys(ordered)[0] === 'apiVersion') inOrder++;
   }
   assert.ok(inOrder > 100);
@@ -38,7 +51,12 @@ test('encodeObject writes apiVersion, kind, metadata first, with or without the 
 
 test('a created object encodes to the same bytes with its FieldsV1 text written as it is', () => {
   const random = new RandomObjects(99);
-  const objects = [...samples(), ...RESOURCE_TYPES.flatMap((rt) => Array.from({ length: 20 }, () => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind })))];
+  const objects = [
+    ...samples(),
+    ...RESOURCE_TYPES.flatMap((rt) =>
+      Array.from({ length: 20 }, () => random.ofKind({ group: rt.group, version: rt.version, kind: rt.kind })),
+    ),
+  ];
   let fast = 0;
   for (const obj of objects) {
     for (const sub of [undefined, 'status']) {
@@ -58,7 +76,12 @@ test('a created object encodes to the same bytes with its FieldsV1 text written 
 });
 
 test('a FieldsV1 changed after it was read is encoded as changed', () => {
-  const o = created({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', labels: { a: 'b' } }, data: { x: 'y' } });
+  const o = created({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c', labels: { a: 'b' } },
+    data: { x: 'y' },
+  });
   const entry = (o.metadata.managedFields ?? [])[0];
   (entry.fieldsV1 as Record<string, unknown>)['f:extra'] = {};
   const text = encodeObject(o).toString('utf8');
@@ -67,6 +90,9 @@ test('a FieldsV1 changed after it was read is encoded as changed', () => {
 });
 
 test('withResourceVersion adds the revision first in metadata', () => {
-  assert.equal(withResourceVersion('{"apiVersion":"v1","kind":"X","metadata":{},"a":1}', 7), '{"apiVersion":"v1","kind":"X","metadata":{"resourceVersion":"7"},"a":1}');
+  assert.equal(
+    withResourceVersion('{"apiVersion":"v1","kind":"X","metadata":{},"a":1}', 7),
+    '{"apiVersion":"v1","kind":"X","metadata":{"resourceVersion":"7"},"a":1}',
+  );
   assert.equal(withResourceVersion('{"metadata":{"name":"n"}}', 8), '{"metadata":{"resourceVersion":"8","name":"n"}}');
 });

@@ -14,7 +14,8 @@ export function storageKey(rt: ResourceType, namespace: string, name: string): s
  */
 export function encodeObject(obj: KubeObject): Buffer {
   const managedFields = obj.metadata?.managedFields;
-  if (Array.isArray(managedFields) && managedFields.some((e) => rawFieldsV1Of(e) !== undefined)) return Buffer.from(withFieldsV1Text(obj, managedFields));
+  if (Array.isArray(managedFields) && managedFields.some((e) => rawFieldsV1Of(e) !== undefined))
+    return Buffer.from(withFieldsV1Text(obj, managedFields));
   // Decoded bodies often already start with apiVersion, kind, metadata: no reordered copy then.
   if (startsWithTypeAndMetadata(obj)) return Buffer.from(JSON.stringify(obj));
   const { apiVersion, kind, metadata, ...rest } = obj;
@@ -52,9 +53,12 @@ function member(key: string, value: unknown): string {
 function objectJson(o: Record<string, unknown>, rawKey?: 'fieldsV1'): string {
   let out = '';
   for (const k in o) {
-    const json = k === rawKey ? rawFieldsV1Of(o) ?? JSON.stringify(o[k])
-      : k === 'managedFields' && rawKey === undefined && Array.isArray(o[k]) ? managedFieldsJson(o[k] as unknown[])
-      : JSON.stringify(o[k]);
+    const json =
+      k === rawKey
+        ? (rawFieldsV1Of(o) ?? JSON.stringify(o[k]))
+        : k === 'managedFields' && rawKey === undefined && Array.isArray(o[k])
+          ? managedFieldsJson(o[k] as unknown[])
+          : JSON.stringify(o[k]);
     if (json === undefined) continue;
     out += `${out === '' ? '' : ','}${JSON.stringify(k)}:${json}`;
   }
@@ -62,7 +66,7 @@ function objectJson(o: Record<string, unknown>, rawKey?: 'fieldsV1'): string {
 }
 
 function managedFieldsJson(entries: unknown[]): string {
-  return `[${entries.map((e) => (rawFieldsV1Of(e) !== undefined ? objectJson(e as Record<string, unknown>, 'fieldsV1') : JSON.stringify(e) ?? 'null')).join(',')}]`;
+  return `[${entries.map((e) => (rawFieldsV1Of(e) !== undefined ? objectJson(e as Record<string, unknown>, 'fieldsV1') : (JSON.stringify(e) ?? 'null'))).join(',')}]`;
 }
 
 /** Whether the first own keys are apiVersion, kind, metadata (all set), in that order. */
@@ -99,6 +103,7 @@ export function rememberJson<T extends object>(obj: T, json: string): T {
 
 /** JSON of an object: the remembered form when it has one, else JSON.stringify. */
 export function toJson(obj: unknown): string {
-  const remembered = typeof obj === 'object' && obj !== null ? (obj as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
+  const remembered =
+    typeof obj === 'object' && obj !== null ? (obj as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
   return remembered ?? JSON.stringify(obj);
 }

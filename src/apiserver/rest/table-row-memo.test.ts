@@ -8,12 +8,25 @@ import { tableRowJson } from './table.js';
 const created = '2026-01-01T00:00:00Z';
 const t0 = new Date('2026-01-01T00:00:30Z');
 const pod = (restartedAt?: string): KubeObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'd', creationTimestamp: created, uid: 'u' },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'd', creationTimestamp: created, uid: 'u' },
   spec: { containers: [{ name: 'c', image: 'i' }] },
   status: {
     phase: 'Running',
-    containerStatuses: [{ name: 'c', ready: true, restartCount: restartedAt ? 2 : 0, image: 'i', imageID: '', state: { running: { startedAt: created } },
-      ...(restartedAt ? { lastState: { terminated: { exitCode: 1, finishedAt: restartedAt, startedAt: created } } } : {}) }],
+    containerStatuses: [
+      {
+        name: 'c',
+        ready: true,
+        restartCount: restartedAt ? 2 : 0,
+        image: 'i',
+        imageID: '',
+        state: { running: { startedAt: created } },
+        ...(restartedAt
+          ? { lastState: { terminated: { exitCode: 1, finishedAt: restartedAt, startedAt: created } } }
+          : {}),
+      },
+    ],
   },
 });
 

@@ -33,12 +33,18 @@ export function memoizeRow(strategy: KindStrategy, obj: KubeObject, include: Inc
       let templatable = a.length === b.length;
       for (let i = 0; templatable && i < a.length; i++) {
         if (a[i] === b[i]) continue;
-        if (a[i] === translateTimestampSince(created, now) && b[i] === translateTimestampSince(created, later)) ageIndexes.push(i);
+        if (a[i] === translateTimestampSince(created, now) && b[i] === translateTimestampSince(created, later))
+          ageIndexes.push(i);
         else templatable = false;
       }
       if (templatable) {
         const row = JSON.parse(json) as { cells: unknown[]; object?: unknown };
-        template = { cells: row.cells, ageIndexes, created, objectJson: row.object === undefined ? '' : JSON.stringify(row.object) };
+        template = {
+          cells: row.cells,
+          ageIndexes,
+          created,
+          objectJson: row.object === undefined ? '' : JSON.stringify(row.object),
+        };
       }
     } catch {
       template = undefined;
@@ -54,5 +60,7 @@ export function rowFromMemo(memo: RowMemo, now: Date): string | undefined {
   if (!t) return undefined;
   const cells = t.cells.slice();
   for (const i of t.ageIndexes) cells[i] = translateTimestampSince(t.created, now);
-  return t.objectJson ? `{"cells":${JSON.stringify(cells)},"object":${t.objectJson}}` : `{"cells":${JSON.stringify(cells)}}`;
+  return t.objectJson
+    ? `{"cells":${JSON.stringify(cells)},"object":${t.objectJson}}`
+    : `{"cells":${JSON.stringify(cells)}}`;
 }

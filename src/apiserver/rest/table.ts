@@ -31,11 +31,18 @@ export function columnsJson(columns: TableColumn[]): string {
 }
 
 /** The start of a Table body, up to the opening of `rows`. */
-export function tableHead(columns: TableColumn[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): string {
+export function tableHead(
+  columns: TableColumn[],
+  meta: { resourceVersion: string; continue?: string; remainingItemCount?: number },
+): string {
   return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"columnDefinitions":${columnsJson(columns)},"rows":[`;
 }
 
 /** A whole Table body from pre-rendered rows. */
-export function tableJson(columns: TableColumn[], rows: string[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): string {
+export function tableJson(
+  columns: TableColumn[],
+  rows: string[],
+  meta: { resourceVersion: string; continue?: string; remainingItemCount?: number },
+): string {
   return `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":${JSON.stringify(meta)},"columnDefinitions":${columnsJson(columns)},"rows":[${rows.join(',')}]}`;
 }

@@ -21,13 +21,25 @@ export function readStored(stored: StoredValue, call: ResourceCall): KubeObject 
 class LostRace extends Error {}
 
 /** PUT: replaces an object (or its status); a stale resourceVersion is a 409. */
-export async function updateObject(ctx: RestContext, call: ResourceCall, next: KubeObject, opts: WriteOptions, subresource: string): Promise<KubeObject> {
+export async function updateObject(
+  ctx: RestContext,
+  call: ResourceCall,
+  next: KubeObject,
+  opts: WriteOptions,
+  subresource: string,
+): Promise<KubeObject> {
   const stored = await ctx.store.get(storageKey(call.rt, call.namespace, call.name));
   if (!stored) throw errors.notFound(call.rt.plural, call.name, call.rt.group);
   try {
     return await commitUpdate(ctx, call, stored, next, opts, subresource, false);
   } catch (e) {
-    if (e instanceof LostRace) throw errors.conflict(call.rt.plural, call.name, 'the object has been modified; please apply your changes to the latest version and try again', call.rt.group);
+    if (e instanceof LostRace)
+      throw errors.conflict(
+        call.rt.plural,
+        call.name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+        call.rt.group,
+      );
     throw e;
   }
 }
@@ -39,7 +51,10 @@ export async function updateObject(ctx: RestContext, call: ResourceCall, next: K
  * (server-side apply creates it); without it, absent is a 404.
  */
 export async function mutateObject(
-  ctx: RestContext, call: ResourceCall, opts: WriteOptions, subresource: string,
+  ctx: RestContext,
+  call: ResourceCall,
+  opts: WriteOptions,
+  subresource: string,
   mutate: (live: KubeObject) => KubeObject | Promise<KubeObject>,
   onMissing?: () => Promise<KubeObject>,
   managed = true,
@@ -57,35 +72,58 @@ export async function mutateObject(
       return await commitUpdate(ctx, call, stored, next, opts, subresource, !managed);
     } catch (e) {
       if (e instanceof LostRace && attempt < 20) continue;
-      if (e instanceof LostRace) throw errors.conflict(call.rt.plural, call.name, 'the object has been modified; please apply your changes to the latest version and try again', call.rt.group);
+      if (e instanceof LostRace)
+        throw errors.conflict(
+          call.rt.plural,
+          call.name,
+          'the object has been modified; please apply your changes to the latest version and try again',
+          call.rt.group,
+        );
       throw e;
     }
   }
 }
 
 async function commitUpdate(
-  ctx: RestContext, call: ResourceCall, stored: StoredValue, next: KubeObject, opts: WriteOptions,
-  subresource: string, managedFieldsDone: boolean,
+  ctx: RestContext,
+  call: ResourceCall,
+  stored: StoredValue,
+  next: KubeObject,
+  opts: WriteOptions,
+  subresource: string,
+  managedFieldsDone: boolean,
 ): Promise<KubeObject> {
   const { rt, strategy } = call;
   const old = readStored(stored, call);
   if (!next.metadata || typeof next.metadata !== 'object') next.metadata = {};
   const wanted = next.metadata.resourceVersion;
   if (wanted !== undefined && wanted !== '' && wanted !== old.metadata.resourceVersion) {
-    throw errors.conflict(rt.plural, call.name, 'the object has been modified; please apply your changes to the latest version and try again', rt.group);
+    throw errors.conflict(
+      rt.plural,
+      call.name,
+      'the object has been modified; please apply your changes to the latest version and try again',
+      rt.group,
+    );
   }
   if (next.metadata.name === undefined) next.metadata.name = old.metadata.name;
   next.apiVersion = old.apiVersion;
   next.kind = old.kind;
   prepareForUpdate(next, old, rt, subresource);
   strategy.applyDefaults?.(next);
-  const problems = subresource === 'status' ? strategy.validateStatus?.(next, old) ?? [] : strategy.validate?.(next, old) ?? [];
+  const problems =
+    subresource === 'status' ? (strategy.validateStatus?.(next, old) ?? []) : (strategy.validate?.(next, old) ?? []);
   if (problems.length > 0) throw errors.invalid(rt.kind, call.name, problems, rt.group);
   const now = ctx.now();
-  const withFields = managedFieldsDone ? next : updateManagedFields(old, next, {
-    manager: opts.fieldManager, operation: 'Update', apiVersion: servedApiVersion(rt), now: timestamp(now),
-    subresource: subresource || undefined, type: typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind }),
-  });
+  const withFields = managedFieldsDone
+    ? next
+    : updateManagedFields(old, next, {
+        manager: opts.fieldManager,
+        operation: 'Update',
+        apiVersion: servedApiVersion(rt),
+        now: timestamp(now),
+        subresource: subresource || undefined,
+        type: typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind }),
+      });
   await ctx.admit?.('update', rt, withFields, old);
   const toStore = toStorage(withFields, rt, strategy);
   delete toStore.metadata.resourceVersion;

@@ -17,7 +17,14 @@ import { logContainer } from './pod-logs.js';
 import type { RestContext } from './rest-context.js';
 
 export const UPGRADE_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
-const FORWARDED_HEADERS = ['upgrade', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version'];
+const FORWARDED_HEADERS = [
+  'upgrade',
+  'sec-websocket-key',
+  'sec-websocket-version',
+  'sec-websocket-protocol',
+  'sec-websocket-extensions',
+  'x-stream-protocol-version',
+];
 const PASSED_QUERY: Record<string, string[]> = {
   exec: ['command', 'stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error'],
   attach: ['stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error'],
@@ -40,9 +47,12 @@ export async function upgradeTarget(ctx: RestContext, info: ResourceRequest): Pr
     const container = logContainer(pod, q.get('container'));
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
-      throw errors.badRequest(`cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`);
+      throw errors.badRequest(
+        `cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`,
+      );
     }
-    if (sub === 'exec' && q.getAll('command').length === 0) throw errors.badRequest('you must specify at least one command for the container');
+    if (sub === 'exec' && q.getAll('command').length === 0)
+      throw errors.badRequest('you must specify at least one command for the container');
     path = `/${sub}/${enc(info.namespace)}/${enc(info.name)}/${enc(container)}`;
   } else {
     path = `/portForward/${enc(info.namespace)}/${enc(info.name)}`;
@@ -59,21 +69,48 @@ export function rejectUpgradeWithStatus(socket: Duplex, err: unknown): void {
   const { code, body } = toStatus(err);
   const text = JSON.stringify(body);
   if (!socket.writable) return void socket.destroy();
-  socket.end(`HTTP/1.1 ${code} ${statusText(code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`);
+  socket.end(
+    `HTTP/1.1 ${code} ${statusText(code)}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nCache-Control: no-cache, private\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
 
 function statusText(code: number): string {
-  return ({ 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 500: 'Internal Server Error', 503: 'Service Unavailable' } as Record<number, string>)[code] ?? 'Error';
+  return (
+    (
+      {
+        400: 'Bad Request',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'Not Found',
+        405: 'Method Not Allowed',
+        500: 'Internal Server Error',
+        503: 'Service Unavailable',
+      } as Record<number, string>
+    )[code] ?? 'Error'
+  );
 }
 
 /** Serves one pods/{exec,attach,portforward} upgrade. Never throws: errors become a Status response. */
-export async function serveUpgrade(ctx: RestContext, info: ResourceRequest | NonResourceRequest, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+export async function serveUpgrade(
+  ctx: RestContext,
+  info: ResourceRequest | NonResourceRequest,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): Promise<void> {
   socket.on('error', () => socket.destroy());
   try {
-    if (!info.isResource || info.group !== '' || info.resource !== 'pods' || !UPGRADE_SUBRESOURCES.has(info.subresource) || !info.name) {
+    if (
+      !info.isResource ||
+      info.group !== '' ||
+      info.resource !== 'pods' ||
+      !UPGRADE_SUBRESOURCES.has(info.subresource) ||
+      !info.name
+    ) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
     }
-    if (req.method !== 'GET' && req.method !== 'POST') throw errors.methodNotAllowed(`${req.method} is not supported on pods/${info.subresource}`);
+    if (req.method !== 'GET' && req.method !== 'POST')
+      throw errors.methodNotAllowed(`${req.method} is not supported on pods/${info.subresource}`);
     const target = await upgradeTarget(ctx, info);
     await proxy(target, req, socket, head);
   } catch (err) {
@@ -82,20 +119,34 @@ export async function serveUpgrade(ctx: RestContext, info: ResourceRequest | Non
 }
 
 function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${t.token}`, Connection: 'Upgrade', Host: t.authority };
+  const headers: Record<string, string> = {
+    Authorization: `Bearer ${t.token}`,
+    Connection: 'Upgrade',
+    Host: t.authority,
+  };
   for (const h of FORWARDED_HEADERS) {
     const v = req.headers[h];
     if (v !== undefined) headers[h] = Array.isArray(v) ? v.join(', ') : v;
   }
   return new Promise((resolve, reject) => {
-    const upstream = request({ host: t.host, port: t.port, path: t.path, method: req.method, ca: t.caPem, headers, agent: false, timeout: 30_000 });
+    const upstream = request({
+      host: t.host,
+      port: t.port,
+      path: t.path,
+      method: req.method,
+      ca: t.caPem,
+      headers,
+      agent: false,
+      timeout: 30_000,
+    });
     const onClientClose = () => upstream.destroy();
     client.once('close', onClientClose);
     upstream.on('upgrade', (res, agent: Duplex, agentHead: Buffer) => {
       upstream.setTimeout(0);
       client.off('close', onClientClose);
       const lines = [`HTTP/1.1 101 Switching Protocols`];
-      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+        lines.push(`${res.rawHeaders[i]}: ${res.rawHeaders[i + 1]}`);
       client.write(`${lines.join('\r\n')}\r\n\r\n`);
       if (agentHead.length) client.write(agentHead);
       if (head.length) agent.write(head);
@@ -104,12 +155,16 @@ function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffe
     });
     upstream.on('response', (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => { if (body.length < 8192) body += c; });
+      res.setEncoding('utf8').on('data', (c: string) => {
+        if (body.length < 8192) body += c;
+      });
       res.on('end', () => reject(agentError(res.statusCode ?? 502, body)));
       res.on('error', reject);
     });
     upstream.on('timeout', () => upstream.destroy(new Error('agent did not answer in time')));
-    upstream.on('error', (err) => reject(new ApiError(500, 'InternalError', `failed to reach the agent at ${t.host}:${t.port}: ${err.message}`)));
+    upstream.on('error', (err) =>
+      reject(new ApiError(500, 'InternalError', `failed to reach the agent at ${t.host}:${t.port}: ${err.message}`)),
+    );
     upstream.end();
   });
 }
@@ -126,7 +181,10 @@ export function agentError(code: number, body: string): ApiError {
 function splice(a: Duplex, b: Duplex): void {
   // small frames (SPDY replies, channel messages) must not wait for Nagle + delayed ACKs (40 ms each)
   for (const s of [a, b]) (s as Duplex & { setNoDelay?: (v: boolean) => void }).setNoDelay?.(true);
-  const done = () => { a.destroy(); b.destroy(); };
+  const done = () => {
+    a.destroy();
+    b.destroy();
+  };
   a.pipe(b);
   b.pipe(a);
   for (const s of [a, b]) {

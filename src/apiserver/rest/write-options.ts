@@ -8,9 +8,14 @@ export interface WriteOptions {
   fieldValidation: FieldValidation;
 }
 
-export function writeOptionsOf(query: URLSearchParams, userAgent: string | undefined, defaultManager?: string): WriteOptions {
+export function writeOptionsOf(
+  query: URLSearchParams,
+  userAgent: string | undefined,
+  defaultManager?: string,
+): WriteOptions {
   const dryRun = query.getAll('dryRun');
-  for (const d of dryRun) if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${d}": supported values: "All"`);
+  for (const d of dryRun)
+    if (d !== 'All') throw errors.badRequest(`dryRun: Unsupported value: "${d}": supported values: "All"`);
   const manager = query.get('fieldManager') ?? defaultManager ?? managerFromUserAgent(userAgent);
   if (manager.length > 128) throw errors.badRequest('fieldManager: Too long: may not be more than 128 bytes');
   return { dryRun: dryRun.length > 0, fieldManager: manager, fieldValidation: fieldValidationOf(query) };

@@ -48,14 +48,16 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
     issued.push('ca');
   }
 
-  let server: IssuedCert | undefined = found.serverCert && found.serverKey ? { cert: found.serverCert, key: found.serverKey } : undefined;
+  let server: IssuedCert | undefined =
+    found.serverCert && found.serverKey ? { cert: found.serverCert, key: found.serverKey } : undefined;
   if (!server || !leafUsable(server.cert, caX509, now()) || !coversNames(server.cert, names)) {
     const { issueLeaf } = await import('./issue-certs.js');
     server = await issueLeaf(ca, { subject: 'CN=kube-apiserver', usage: 'server', names, validDays: LEAF_DAYS });
     issued.push('server');
   }
 
-  let admin: IssuedCert | undefined = found.adminCert && found.adminKey ? { cert: found.adminCert, key: found.adminKey } : undefined;
+  let admin: IssuedCert | undefined =
+    found.adminCert && found.adminKey ? { cert: found.adminCert, key: found.adminKey } : undefined;
   if (!admin || !leafUsable(admin.cert, caX509, now())) {
     const { issueLeaf } = await import('./issue-certs.js');
     admin = await issueLeaf(ca, { subject: 'CN=admin, O=system:masters', usage: 'client', validDays: LEAF_DAYS });
@@ -63,9 +65,16 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
   }
 
   const material: TlsMaterial = {
-    caCert: ca.cert, caKey: ca.key, serverCert: server.cert, serverKey: server.key, adminCert: admin.cert, adminKey: admin.key,
+    caCert: ca.cert,
+    caKey: ca.key,
+    serverCert: server.cert,
+    serverKey: server.key,
+    adminCert: admin.cert,
+    adminKey: admin.key,
   };
-  await Promise.all(keys.filter((k) => material[k] !== found[k]).map((k) => writePrivateFile(join(dir, TLS_FILES[k]), material[k])));
+  await Promise.all(
+    keys.filter((k) => material[k] !== found[k]).map((k) => writePrivateFile(join(dir, TLS_FILES[k]), material[k])),
+  );
   return { material, issued };
 }
 
@@ -77,6 +86,8 @@ function leafUsable(pem: string, ca: X509Certificate, now: number): boolean {
 
 function coversNames(pem: string, names: ServingNames): boolean {
   const cert = new X509Certificate(pem);
-  return names.dns.every((n) => cert.checkHost(n, { subject: 'never', wildcards: false }) !== undefined)
-    && names.ips.every((ip) => cert.checkIP(ip) !== undefined);
+  return (
+    names.dns.every((n) => cert.checkHost(n, { subject: 'never', wildcards: false }) !== undefined) &&
+    names.ips.every((ip) => cert.checkIP(ip) !== undefined)
+  );
 }

@@ -61,7 +61,10 @@ export async function issueCa(validDays: number): Promise<IssuedCert> {
     keys,
     extensions: [
       new x509.BasicConstraintsExtension(true, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+        true,
+      ),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
@@ -76,14 +79,18 @@ export async function issueLeaf(ca: IssuedCert, req: LeafRequest): Promise<Issue
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth]),
+    new x509.ExtendedKeyUsageExtension([
+      req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+    ]),
     await x509.AuthorityKeyIdentifierExtension.create(caCert),
   ];
   if (req.names) {
-    extensions.push(new x509.SubjectAlternativeNameExtension([
-      ...req.names.dns.map((value) => ({ type: 'dns' as const, value })),
-      ...req.names.ips.map((value) => ({ type: 'ip' as const, value })),
-    ]));
+    extensions.push(
+      new x509.SubjectAlternativeNameExtension([
+        ...req.names.dns.map((value) => ({ type: 'dns' as const, value })),
+        ...req.names.ips.map((value) => ({ type: 'ip' as const, value })),
+      ]),
+    );
   }
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),

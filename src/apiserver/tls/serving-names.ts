@@ -8,7 +8,12 @@ export interface ServingNames {
 }
 
 /** The in-cluster names of the `kubernetes` Service and its ClusterIP (first of 10.43.0.0/16). */
-const CLUSTER_DNS_NAMES = ['kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+const CLUSTER_DNS_NAMES = [
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
 const CLUSTER_SERVICE_IP = '10.43.0.1';
 
 /**

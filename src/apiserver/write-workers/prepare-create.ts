@@ -21,7 +21,12 @@ import type { CreateJob, CreateOutcome, SerializedError, WriteWorkerConfig } fro
  */
 export async function prepareCreate(job: CreateJob, config: WriteWorkerConfig): Promise<CreateOutcome> {
   const rt = findResourceType(job.group, job.version, job.resource);
-  if (!rt) return { id: job.id, kind: 'early-error', error: { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' } };
+  if (!rt)
+    return {
+      id: job.id,
+      kind: 'early-error',
+      error: { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' },
+    };
   const strategy = getStrategy(rt.group, rt.kind);
   let obj: KubeObject;
   let warnings: string[];
@@ -44,12 +49,21 @@ export async function prepareCreate(job: CreateJob, config: WriteWorkerConfig): 
     const labels = stored.metadata.labels ?? {};
     if (job.opts.dryRun) {
       const dryRunJson = JSON.stringify(toServed(stored, rt, strategy));
-      return { id: job.id, kind: 'prepared', prepared: { namespace, name, generatedName, bytes: new Uint8Array(0), dryRunJson, labels, fields, warnings } };
+      return {
+        id: job.id,
+        kind: 'prepared',
+        prepared: { namespace, name, generatedName, bytes: new Uint8Array(0), dryRunJson, labels, fields, warnings },
+      };
     }
     const encoded = encodeObject(stored);
     // Buffer.from(string) may hand out a slice of a shared pool: give the transfer its own memory.
-    const bytes = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded : new Uint8Array(encoded);
-    return { id: job.id, kind: 'prepared', prepared: { namespace, name, generatedName, bytes, labels, fields, warnings } };
+    const bytes =
+      encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength ? encoded : new Uint8Array(encoded);
+    return {
+      id: job.id,
+      kind: 'prepared',
+      prepared: { namespace, name, generatedName, bytes, labels, fields, warnings },
+    };
   } catch (err) {
     return { id: job.id, kind: 'late-error', namespace, error: serializeError(err) };
   }
@@ -67,6 +81,7 @@ function admitPure(rt: ResourceType, obj: KubeObject, config: WriteWorkerConfig)
 }
 
 export function serializeError(err: unknown): SerializedError {
-  if (err instanceof ApiError) return { code: err.code, reason: err.reason, message: err.message, details: err.details };
+  if (err instanceof ApiError)
+    return { code: err.code, reason: err.reason, message: err.message, details: err.details };
   return { message: err instanceof Error ? err.message : String(err) };
 }

@@ -13,8 +13,11 @@ let prefixKinds: Map<string, { group: string; kind: string }> | undefined;
 export function storedFields(prefix: string, obj: KubeObject): Record<string, string> {
   if (!prefixKinds) {
     prefixKinds = new Map();
-    for (const rt of RESOURCE_TYPES) if (!prefixKinds.has(rt.storagePrefix)) prefixKinds.set(rt.storagePrefix, { group: rt.group, kind: rt.kind });
+    for (const rt of RESOURCE_TYPES)
+      if (!prefixKinds.has(rt.storagePrefix)) prefixKinds.set(rt.storagePrefix, { group: rt.group, kind: rt.kind });
   }
   const k = prefixKinds.get(prefix);
-  return k ? selectableFields(getStrategy(k.group, k.kind), obj) : { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
+  return k
+    ? selectableFields(getStrategy(k.group, k.kind), obj)
+    : { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
 }

@@ -131,14 +131,18 @@ export class WriteWorkerPool {
       slot.queue = [];
       if (!slot.worker) continue; // died since: failAll answered these
       slot.worker.ref(); // answers are awaited: keep the process alive until they come
-      slot.worker.postMessage(jobs, jobs.map((j) => j.body.buffer as ArrayBuffer));
+      slot.worker.postMessage(
+        jobs,
+        jobs.map((j) => j.body.buffer as ArrayBuffer),
+      );
     }
   }
 
   private stopIdle(idleStopMs: number): void {
     const now = this.now();
     for (const s of this.slots) {
-      if (s.online && s.inFlight.size === 0 && s.queue.length === 0 && now - s.lastUsed >= idleStopMs) void this.stop(s, 'idle');
+      if (s.online && s.inFlight.size === 0 && s.queue.length === 0 && now - s.lastUsed >= idleStopMs)
+        void this.stop(s, 'idle');
     }
   }
 
@@ -162,7 +166,10 @@ export class WriteWorkerPool {
     // An idle pool must not keep the process alive.
     worker.unref();
     worker.on('message', (outcomes: CreateOutcome[] | typeof WORKER_READY) => {
-      if (outcomes === WORKER_READY) { if (slot.worker === worker) slot.online = true; return; }
+      if (outcomes === WORKER_READY) {
+        if (slot.worker === worker) slot.online = true;
+        return;
+      }
       slot.failedStarts = 0;
       for (const o of outcomes) {
         const p = slot.inFlight.get(o.id);
@@ -179,8 +186,13 @@ export class WriteWorkerPool {
       this.failAll(slot, unavailable('a write worker stopped; retry the request'));
       if (this.closed) return;
       this.options.onCrash?.(err);
-      if (++slot.failedStarts >= MAX_FAILED_STARTS) { slot.givenUp = true; return; }
-      setTimeout(() => { if (!slot.worker && !this.closed) this.start(slot); }, this.options.respawnDelayMs ?? 100).unref();
+      if (++slot.failedStarts >= MAX_FAILED_STARTS) {
+        slot.givenUp = true;
+        return;
+      }
+      setTimeout(() => {
+        if (!slot.worker && !this.closed) this.start(slot);
+      }, this.options.respawnDelayMs ?? 100).unref();
     };
     worker.on('error', died);
     worker.on('exit', (code) => died(new Error(`write worker exited with code ${code}`)));
@@ -204,8 +216,13 @@ function unavailable(message: string): ApiError {
  */
 export function spawnWriteWorker(config: WriteWorkerConfig): Worker {
   const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./write-worker.js', import.meta.url), { workerData: config, resourceLimits });
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./write-worker.js', import.meta.url), { workerData: config, resourceLimits });
   const entry = JSON.stringify(new URL('./write-worker.ts', import.meta.url).href);
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`, { eval: true, workerData: config, resourceLimits });
+  return new Worker(`import(${tsx}).then(({ register }) => { register(); return import(${entry}); })`, {
+    eval: true,
+    workerData: config,
+    resourceLimits,
+  });
 }

@@ -43,7 +43,8 @@ async function answer(jobs: CreateJob[]): Promise<void> {
   for (let i = 0; i < jobs.length; i++) {
     const outcome = await prepareCreate(jobs[i], config);
     outcomes.push(outcome);
-    if (outcome.kind === 'prepared' && outcome.prepared.bytes.byteLength > 0) transfer.push(outcome.prepared.bytes.buffer as ArrayBuffer);
+    if (outcome.kind === 'prepared' && outcome.prepared.bytes.byteLength > 0)
+      transfer.push(outcome.prepared.bytes.buffer as ArrayBuffer);
     if (outcomes.length >= ANSWER_CHUNK || i === jobs.length - 1) {
       port?.postMessage(outcomes, transfer);
       outcomes = [];

@@ -1,7 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../api/object.js';
 import { applyJsonPatch, applyMergePatch } from '../../api/patch/index.js';
-import type { DeleteOptions, KubeClient, ListOptions, ObjectList, PatchOptions, PatchType, WatchHandle, WatchOptions, WriteOptions } from '../kube-client.js';
+import type {
+  DeleteOptions,
+  KubeClient,
+  ListOptions,
+  ObjectList,
+  PatchOptions,
+  PatchType,
+  WatchHandle,
+  WatchOptions,
+  WriteOptions,
+} from '../kube-client.js';
 import type { ResourceRef } from '../resource-path.js';
 import { ClientError, type Status } from '../client-error.js';
 import type { WatchEvent } from '../watch-stream.js';
@@ -62,7 +72,7 @@ export class FakeClient implements KubeClient {
 
   /** Ends every open watch of a resource cleanly (as a server timeout does). */
   endWatches(rt: ResourceRef): void {
-    for (const l of [...this.listeners.get(rt.plural) ?? []]) l.stop();
+    for (const l of [...(this.listeners.get(rt.plural) ?? [])]) l.stop();
   }
 
   async get<T extends KubeObject>(rt: ResourceRef, namespace: string, name: string): Promise<T> {
@@ -73,7 +83,9 @@ export class FakeClient implements KubeClient {
 
   async list<T extends KubeObject>(rt: ResourceRef, namespace?: string, _o?: ListOptions): Promise<ObjectList<T>> {
     const items = [...this.objects.entries()]
-      .filter(([k, o]) => k.startsWith(`${rt.group}/${rt.plural}/`) && (!namespace || o.metadata.namespace === namespace))
+      .filter(
+        ([k, o]) => k.startsWith(`${rt.group}/${rt.plural}/`) && (!namespace || o.metadata.namespace === namespace),
+      )
       .map(([, o]) => structuredClone(o) as T);
     return { metadata: { resourceVersion: String(this.rv) }, items };
   }
@@ -81,8 +93,16 @@ export class FakeClient implements KubeClient {
   async create<T extends KubeObject>(rt: ResourceRef, namespace: string, obj: T, o: WriteOptions = {}): Promise<T> {
     const ns = rt.namespaced ? namespace || obj.metadata.namespace || '' : '';
     const name = obj.metadata.name ?? '';
-    this.record({ verb: 'create', resource: rt.plural, namespace: ns, name, body: structuredClone(obj), ...(o.subresource ? { subresource: o.subresource } : {}) });
-    if (this.objects.has(this.key(rt, ns, name))) throw new ClientError({ code: 409, reason: 'AlreadyExists', message: `${rt.plural} "${name}" already exists` });
+    this.record({
+      verb: 'create',
+      resource: rt.plural,
+      namespace: ns,
+      name,
+      body: structuredClone(obj),
+      ...(o.subresource ? { subresource: o.subresource } : {}),
+    });
+    if (this.objects.has(this.key(rt, ns, name)))
+      throw new ClientError({ code: 409, reason: 'AlreadyExists', message: `${rt.plural} "${name}" already exists` });
     const stored = structuredClone(obj);
     if (rt.namespaced) stored.metadata.namespace = ns;
     stored.metadata.uid = randomUUID();
@@ -92,13 +112,32 @@ export class FakeClient implements KubeClient {
   async update<T extends KubeObject>(rt: ResourceRef, namespace: string, obj: T, o: WriteOptions = {}): Promise<T> {
     const ns = rt.namespaced ? namespace || obj.metadata.namespace || '' : '';
     const name = obj.metadata.name ?? '';
-    this.record({ verb: 'update', resource: rt.plural, namespace: ns, name, body: structuredClone(obj), ...(o.subresource ? { subresource: o.subresource } : {}) });
+    this.record({
+      verb: 'update',
+      resource: rt.plural,
+      namespace: ns,
+      name,
+      body: structuredClone(obj),
+      ...(o.subresource ? { subresource: o.subresource } : {}),
+    });
     const live = this.live(rt, ns, name);
-    if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== live.metadata.resourceVersion) throw conflict(rt, name);
+    if (obj.metadata.resourceVersion && obj.metadata.resourceVersion !== live.metadata.resourceVersion)
+      throw conflict(rt, name);
     let next: KubeObject;
-    if (o.subresource === 'finalize') next = { ...structuredClone(live), spec: { ...(live.spec as object), finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] } };
+    if (o.subresource === 'finalize')
+      next = {
+        ...structuredClone(live),
+        spec: {
+          ...(live.spec as object),
+          finalizers: (obj.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [],
+        },
+      };
     else if (o.subresource === 'status') next = { ...structuredClone(live), status: obj.status };
-    else next = { ...structuredClone(obj), metadata: { ...obj.metadata, uid: live.metadata.uid, deletionTimestamp: live.metadata.deletionTimestamp } };
+    else
+      next = {
+        ...structuredClone(obj),
+        metadata: { ...obj.metadata, uid: live.metadata.uid, deletionTimestamp: live.metadata.deletionTimestamp },
+      };
     return this.commit(rt, next) as T;
   }
 
@@ -106,9 +145,23 @@ export class FakeClient implements KubeClient {
     return this.update(rt, namespace, obj, { ...o, subresource: 'status' });
   }
 
-  async patch<T extends KubeObject>(rt: ResourceRef, namespace: string, name: string, type: PatchType, body: unknown, o: PatchOptions = {}): Promise<T> {
+  async patch<T extends KubeObject>(
+    rt: ResourceRef,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    body: unknown,
+    o: PatchOptions = {},
+  ): Promise<T> {
     const ns = rt.namespaced ? namespace : '';
-    this.record({ verb: 'patch', resource: rt.plural, namespace: ns, name, body: structuredClone(body), ...(o.subresource ? { subresource: o.subresource } : {}) });
+    this.record({
+      verb: 'patch',
+      resource: rt.plural,
+      namespace: ns,
+      name,
+      body: structuredClone(body),
+      ...(o.subresource ? { subresource: o.subresource } : {}),
+    });
     const live = this.live(rt, ns, name);
     let next: KubeObject;
     if (type === 'merge') {
@@ -134,23 +187,47 @@ export class FakeClient implements KubeClient {
     const live = structuredClone(this.live(rt, ns, name));
     if (o.preconditions?.uid && o.preconditions.uid !== live.metadata.uid) throw conflict(rt, name);
     const fin = new Set(live.metadata.finalizers ?? []);
-    if (o.propagationPolicy === 'Orphan') { fin.add('orphan'); fin.delete('foregroundDeletion'); }
-    if (o.propagationPolicy === 'Foreground') { fin.add('foregroundDeletion'); fin.delete('orphan'); }
+    if (o.propagationPolicy === 'Orphan') {
+      fin.add('orphan');
+      fin.delete('foregroundDeletion');
+    }
+    if (o.propagationPolicy === 'Foreground') {
+      fin.add('foregroundDeletion');
+      fin.delete('orphan');
+    }
     if (fin.size > 0) live.metadata.finalizers = [...fin];
     live.metadata.deletionTimestamp ??= '2024-01-01T00:00:00Z';
     if (live.kind === 'Namespace') live.status = { phase: 'Terminating' };
     return this.commit(rt, live);
   }
 
-  watch<T extends KubeObject>(rt: ResourceRef, namespace: string | undefined, _o: WatchOptions, onEvent: (ev: WatchEvent<T>) => void): WatchHandle {
+  watch<T extends KubeObject>(
+    rt: ResourceRef,
+    namespace: string | undefined,
+    _o: WatchOptions,
+    onEvent: (ev: WatchEvent<T>) => void,
+  ): WatchHandle {
     let resolve!: () => void;
-    const done = new Promise<void>((r) => { resolve = r; });
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
     const set = this.listeners.get(rt.plural) ?? new Set<Listener>();
     this.listeners.set(rt.plural, set);
     const listener: Listener = {
       ns: namespace || undefined,
-      fn: (ev) => { if (ev.type === 'ERROR' || ev.type === 'BOOKMARK' || !listener.ns || ev.object.metadata.namespace === listener.ns) onEvent(ev as WatchEvent<T>); },
-      stop: () => { set.delete(listener); resolve(); },
+      fn: (ev) => {
+        if (
+          ev.type === 'ERROR' ||
+          ev.type === 'BOOKMARK' ||
+          !listener.ns ||
+          ev.object.metadata.namespace === listener.ns
+        )
+          onEvent(ev as WatchEvent<T>);
+      },
+      stop: () => {
+        set.delete(listener);
+        resolve();
+      },
     };
     set.add(listener);
     return { done, stop: listener.stop };
@@ -161,7 +238,10 @@ export class FakeClient implements KubeClient {
   }
 
   private commit(rt: ResourceRef, next: KubeObject): KubeObject {
-    const finalizers = [...next.metadata.finalizers ?? [], ...(next.kind === 'Namespace' ? (next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [] : [])];
+    const finalizers = [
+      ...(next.metadata.finalizers ?? []),
+      ...(next.kind === 'Namespace' ? ((next.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []) : []),
+    ];
     if (next.metadata.finalizers?.length === 0) delete next.metadata.finalizers;
     if (next.metadata.deletionTimestamp && finalizers.length === 0) {
       this.objects.delete(this.key(rt, next.metadata.namespace ?? '', next.metadata.name ?? ''));
@@ -182,7 +262,10 @@ export class FakeClient implements KubeClient {
   private live(rt: ResourceRef, ns: string, name: string): KubeObject {
     const k = this.key(rt, ns, name);
     const failure = this.failNext.get(`${rt.plural}/${ns}/${name}`);
-    if (failure) { this.failNext.delete(`${rt.plural}/${ns}/${name}`); throw new ClientError(failure); }
+    if (failure) {
+      this.failNext.delete(`${rt.plural}/${ns}/${name}`);
+      throw new ClientError(failure);
+    }
     const o = this.objects.get(k);
     if (!o) throw notFound(rt, name);
     return o;
@@ -202,5 +285,9 @@ function notFound(rt: ResourceRef, name: string): ClientError {
 }
 
 function conflict(rt: ResourceRef, name: string): ClientError {
-  return new ClientError({ code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on ${rt.plural} "${name}": the object has been modified` });
+  return new ClientError({
+    code: 409,
+    reason: 'Conflict',
+    message: `Operation cannot be fulfilled on ${rt.plural} "${name}": the object has been modified`,
+  });
 }

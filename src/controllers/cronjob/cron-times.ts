@@ -25,7 +25,11 @@ export function compileSchedule(schedule: string, timeZone?: string): CronSchedu
     const step = Math.max(1000, Math.floor(ms / 1000) * 1000);
     return { next: (afterMs) => Math.floor(afterMs / 1000) * 1000 + step };
   }
-  const cron = new Cron(ALIASES[text] ?? text, { paused: true, legacyMode: true, ...(timeZone ? { timezone: timeZone } : {}) });
+  const cron = new Cron(ALIASES[text] ?? text, {
+    paused: true,
+    legacyMode: true,
+    ...(timeZone ? { timezone: timeZone } : {}),
+  });
   return {
     next(afterMs) {
       // Schedules have minute resolution: start from the whole second so `afterMs` itself is excluded.

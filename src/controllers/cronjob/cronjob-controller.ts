@@ -80,18 +80,28 @@ export class CronJobController {
       const finished = jobFinished(job);
       if (!finished) {
         // Ours and running but not listed (e.g. a status write lost after the create): list it.
-        if (!activeUids.has(job.metadata.uid)) status.active = [...status.active ?? [], jobReference(job)];
+        if (!activeUids.has(job.metadata.uid)) status.active = [...(status.active ?? []), jobReference(job)];
         continue;
       }
       if (activeUids.has(job.metadata.uid)) {
         status.active = (status.active ?? []).filter((r) => r.uid !== job.metadata.uid);
-        this.opts.recorder.event(cj, 'Normal', 'SawCompletedJob', `Saw completed job: ${job.metadata.name ?? ''}, status: ${finished}`);
+        this.opts.recorder.event(
+          cj,
+          'Normal',
+          'SawCompletedJob',
+          `Saw completed job: ${job.metadata.name ?? ''}, status: ${finished}`,
+        );
       }
       const done = job.status?.completionTime;
-      if (finished === 'Complete' && done && (!status.lastSuccessfulTime || Date.parse(done) > Date.parse(status.lastSuccessfulTime))) status.lastSuccessfulTime = done;
+      if (
+        finished === 'Complete' &&
+        done &&
+        (!status.lastSuccessfulTime || Date.parse(done) > Date.parse(status.lastSuccessfulTime))
+      )
+        status.lastSuccessfulTime = done;
     }
     const ownedUids = new Set(owned.map((j) => j.metadata.uid));
-    for (const ref of [...status.active ?? []]) {
+    for (const ref of [...(status.active ?? [])]) {
       if (ownedUids.has(ref.uid)) continue;
       // Not in the cache: ask the server before forgetting it (the cache may lag our own create).
       try {
@@ -107,7 +117,12 @@ export class CronJobController {
   }
 
   /** Starts the due activation if allowed; returns when to look again. */
-  private async schedule(cj: CronJobObject, status: CronJobStatus, owned: JobObject[], now: number): Promise<ReconcileResult | void> {
+  private async schedule(
+    cj: CronJobObject,
+    status: CronJobStatus,
+    owned: JobObject[],
+    now: number,
+  ): Promise<ReconcileResult | void> {
     if (cj.spec?.suspend) return;
     let sched: CronSchedule;
     try {
@@ -115,7 +130,14 @@ export class CronJobController {
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const reason = msg.startsWith('unknown time zone') ? 'UnknownTimeZone' : 'UnparseableSchedule';
-      this.opts.recorder.event(cj, 'Warning', reason, reason === 'UnknownTimeZone' ? `invalid timeZone: "${cj.spec?.timeZone ?? ''}": ${msg}` : `unparseable schedule: "${cj.spec?.schedule ?? ''}" : ${msg}`);
+      this.opts.recorder.event(
+        cj,
+        'Warning',
+        reason,
+        reason === 'UnknownTimeZone'
+          ? `invalid timeZone: "${cj.spec?.timeZone ?? ''}": ${msg}`
+          : `unparseable schedule: "${cj.spec?.schedule ?? ''}" : ${msg}`,
+      );
       return;
     }
     let earliest = Date.parse(status.lastScheduleTime ?? cj.metadata.creationTimestamp ?? '');
@@ -123,22 +145,42 @@ export class CronJobController {
     const deadline = cj.spec?.startingDeadlineSeconds;
     if (deadline !== undefined && deadline !== null) earliest = Math.max(earliest, now - deadline * 1000);
     const due = scheduleDue(sched, earliest, now);
-    const requeue = due.next === undefined ? undefined : { requeueAfterMs: Math.max(0, this.realDelayMs(due.next - now)) + REQUEUE_SLACK_MS };
+    const requeue =
+      due.next === undefined
+        ? undefined
+        : { requeueAfterMs: Math.max(0, this.realDelayMs(due.next - now)) + REQUEUE_SLACK_MS };
     if (due.mostRecent === undefined) return requeue;
-    if (due.missed > 100) this.opts.recorder.event(cj, 'Warning', 'TooManyMissedTimes', `too many missed start times: ${due.missed}. Set or decrease .spec.startingDeadlineSeconds or check clock skew`);
+    if (due.missed > 100)
+      this.opts.recorder.event(
+        cj,
+        'Warning',
+        'TooManyMissedTimes',
+        `too many missed start times: ${due.missed}. Set or decrease .spec.startingDeadlineSeconds or check clock skew`,
+      );
     const scheduled = due.mostRecent;
     if (deadline !== undefined && deadline !== null && scheduled + deadline * 1000 < now) {
-      this.opts.recorder.event(cj, 'Warning', 'MissSchedule', `Missed scheduled time to start a job: ${new Date(scheduled).toISOString()}`);
+      this.opts.recorder.event(
+        cj,
+        'Warning',
+        'MissSchedule',
+        `Missed scheduled time to start a job: ${new Date(scheduled).toISOString()}`,
+      );
       return requeue;
     }
     const name = jobName(cj.metadata.name ?? '', scheduled);
     if ((status.active ?? []).some((r) => r.name === name) || owned.some((j) => j.metadata.name === name)) {
-      if (!status.lastScheduleTime || Date.parse(status.lastScheduleTime) < scheduled) status.lastScheduleTime = rfc3339(scheduled);
+      if (!status.lastScheduleTime || Date.parse(status.lastScheduleTime) < scheduled)
+        status.lastScheduleTime = rfc3339(scheduled);
       return requeue;
     }
     const policy = cj.spec?.concurrencyPolicy ?? 'Allow';
     if (policy === 'Forbid' && (status.active?.length ?? 0) > 0) {
-      this.opts.recorder.event(cj, 'Normal', 'JobAlreadyActive', 'Not starting job because prior execution is running and concurrency policy is Forbid');
+      this.opts.recorder.event(
+        cj,
+        'Normal',
+        'JobAlreadyActive',
+        'Not starting job because prior execution is running and concurrency policy is Forbid',
+      );
       return requeue;
     }
     if (policy === 'Replace') {
@@ -154,7 +196,12 @@ export class CronJobController {
       this.opts.recorder.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${job.metadata.name ?? ''}`);
     } catch (err) {
       if (!isAlreadyExists(err)) {
-        this.opts.recorder.event(cj, 'Warning', 'FailedCreate', `Error creating job: ${err instanceof Error ? err.message : String(err)}`);
+        this.opts.recorder.event(
+          cj,
+          'Warning',
+          'FailedCreate',
+          `Error creating job: ${err instanceof Error ? err.message : String(err)}`,
+        );
         throw err;
       }
       job = await this.opts.client.get(JOBS, cj.metadata.namespace ?? '', name);
@@ -163,7 +210,7 @@ export class CronJobController {
         return requeue;
       }
     }
-    status.active = [...status.active ?? [], jobReference(job)];
+    status.active = [...(status.active ?? []), jobReference(job)];
     status.lastScheduleTime = rfc3339(scheduled);
     return requeue;
   }

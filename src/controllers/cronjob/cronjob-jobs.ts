@@ -18,11 +18,16 @@ export function jobName(cronJobName: string, scheduledMs: number): string {
 export function jobFromTemplate(cj: KubeObject & CronJob, scheduledMs: number): KubeObject & Job {
   const tmpl = cj.spec?.jobTemplate;
   return {
-    apiVersion: 'batch/v1', kind: 'Job',
+    apiVersion: 'batch/v1',
+    kind: 'Job',
     metadata: {
-      name: jobName(cj.metadata.name ?? '', scheduledMs), namespace: cj.metadata.namespace,
+      name: jobName(cj.metadata.name ?? '', scheduledMs),
+      namespace: cj.metadata.namespace,
       labels: { ...(tmpl?.metadata?.labels ?? {}) },
-      annotations: { ...(tmpl?.metadata?.annotations ?? {}), [SCHEDULED_TIMESTAMP]: new Date(scheduledMs).toISOString().replace(/\.\d+Z$/, 'Z') },
+      annotations: {
+        ...(tmpl?.metadata?.annotations ?? {}),
+        [SCHEDULED_TIMESTAMP]: new Date(scheduledMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+      },
       ownerReferences: [controllerRefTo(cj)],
     },
     spec: structuredClone(tmpl?.spec ?? { template: {} }),
@@ -31,7 +36,14 @@ export function jobFromTemplate(cj: KubeObject & CronJob, scheduledMs: number): 
 
 /** The reference kept in status.active. Pure. */
 export function jobReference(job: KubeObject): ObjectReference {
-  return { apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, namespace: job.metadata.namespace, uid: job.metadata.uid, resourceVersion: job.metadata.resourceVersion };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    name: job.metadata.name,
+    namespace: job.metadata.namespace,
+    uid: job.metadata.uid,
+    resourceVersion: job.metadata.resourceVersion,
+  };
 }
 
 /** Complete or Failed (with status True), or undefined while the Job runs. Pure. */
@@ -49,7 +61,10 @@ export function jobsToPrune(cj: CronJob, jobs: (KubeObject & Job)[]): (KubeObjec
     const done = jobs.filter((j) => jobFinished(j) === kind).sort(byStart);
     return done.slice(0, Math.max(0, done.length - limit));
   };
-  return [...pick('Complete', cj.spec?.successfulJobsHistoryLimit ?? 3), ...pick('Failed', cj.spec?.failedJobsHistoryLimit ?? 1)];
+  return [
+    ...pick('Complete', cj.spec?.successfulJobsHistoryLimit ?? 3),
+    ...pick('Failed', cj.spec?.failedJobsHistoryLimit ?? 1),
+  ];
 }
 
 function byStart(a: KubeObject & Job, b: KubeObject & Job): number {

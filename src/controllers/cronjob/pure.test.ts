@@ -26,8 +26,16 @@ test('compileSchedule: fields, descriptors, day-of-month OR day-of-week, time zo
 
 test('scheduleDue: most recent unmet activation, missed count, next', () => {
   const every = compileSchedule('* * * * *', 'UTC');
-  assert.deepEqual(scheduleDue(every, at('2024-01-01T00:00:30Z'), at('2024-01-01T00:00:50Z')), { mostRecent: undefined, missed: 0, next: at('2024-01-01T00:01:00Z') });
-  assert.deepEqual(scheduleDue(every, at('2024-01-01T00:00:30Z'), at('2024-01-01T00:03:10Z')), { mostRecent: at('2024-01-01T00:03:00Z'), missed: 3, next: at('2024-01-01T00:04:00Z') });
+  assert.deepEqual(scheduleDue(every, at('2024-01-01T00:00:30Z'), at('2024-01-01T00:00:50Z')), {
+    mostRecent: undefined,
+    missed: 0,
+    next: at('2024-01-01T00:01:00Z'),
+  });
+  assert.deepEqual(scheduleDue(every, at('2024-01-01T00:00:30Z'), at('2024-01-01T00:03:10Z')), {
+    mostRecent: at('2024-01-01T00:03:00Z'),
+    missed: 3,
+    next: at('2024-01-01T00:04:00Z'),
+  });
   const long = scheduleDue(every, at('2023-12-01T00:00:00Z'), at('2024-01-01T00:03:10Z'));
   assert.equal(long.mostRecent, at('2024-01-01T00:03:00Z'));
   assert.ok(long.missed > 100);
@@ -35,8 +43,20 @@ test('scheduleDue: most recent unmet activation, missed count, next', () => {
 
 test('jobName uses minutes since the epoch; jobsToPrune keeps the newest per limit', () => {
   assert.equal(jobName('tick', at('2024-01-01T00:01:00Z')), 'tick-28401121');
-  const j = (name: string, type: string, t: string) => ({ metadata: { name }, status: { startTime: t, conditions: [{ type, status: 'True' }] } });
-  const pruned = jobsToPrune({ spec: { schedule: '', jobTemplate: {}, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 } },
-    [j('b', 'Complete', '2024-01-02T00:00:00Z'), j('a', 'Complete', '2024-01-01T00:00:00Z'), j('f', 'Failed', '2024-01-01T00:00:00Z')]);
-  assert.deepEqual(pruned.map((x) => x.metadata.name), ['a', 'f']);
+  const j = (name: string, type: string, t: string) => ({
+    metadata: { name },
+    status: { startTime: t, conditions: [{ type, status: 'True' }] },
+  });
+  const pruned = jobsToPrune(
+    { spec: { schedule: '', jobTemplate: {}, successfulJobsHistoryLimit: 1, failedJobsHistoryLimit: 0 } },
+    [
+      j('b', 'Complete', '2024-01-02T00:00:00Z'),
+      j('a', 'Complete', '2024-01-01T00:00:00Z'),
+      j('f', 'Failed', '2024-01-01T00:00:00Z'),
+    ],
+  );
+  assert.deepEqual(
+    pruned.map((x) => x.metadata.name),
+    ['a', 'f'],
+  );
 });

@@ -27,11 +27,21 @@ export async function startCronJobController(opts: StartCronJobControllerOptions
   const speed = opts.clockSpeed ?? clockSpeedFromEnv(process.env);
   const origin = Date.now();
   const ctrl = new CronJobController({
-    client: opts.client, cronJobs, jobs, recorder, log,
+    client: opts.client,
+    cronJobs,
+    jobs,
+    recorder,
+    log,
     now: speed === 1 ? Date.now : () => origin + (Date.now() - origin) * speed,
     realDelayMs: (ms) => ms / speed,
   });
-  return runController({ name: 'cronjob', log: opts.log, workers: opts.workers ?? 5, sources: [{ informer: cronJobs }, { informer: jobs, keysFor: ctrl.keysForJob }], reconcile: ctrl.reconcile });
+  return runController({
+    name: 'cronjob',
+    log: opts.log,
+    workers: opts.workers ?? 5,
+    sources: [{ informer: cronJobs }, { informer: jobs, keysFor: ctrl.keysForJob }],
+    reconcile: ctrl.reconcile,
+  });
 }
 
 /** The clock speed factor from the environment: a positive number, else 1. Pure. */

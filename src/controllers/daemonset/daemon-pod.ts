@@ -27,7 +27,9 @@ export function pinToNode(affinity: Affinity | undefined, nodeName: string): Aff
   const a = structuredClone(affinity ?? {});
   a.nodeAffinity = {
     ...(a.nodeAffinity ?? {}),
-    requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }] },
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchFields: [{ key: 'metadata.name', operator: 'In', values: [nodeName] }] }],
+    },
   };
   return a;
 }
@@ -37,10 +39,19 @@ export function pinToNode(affinity: Affinity | undefined, nodeName: string): Aff
  * controller-revision-hash and pod-template-generation labels, the default daemon tolerations, and
  * node affinity pinning it to `nodeName`. Pure.
  */
-export function newDaemonPod(ds: DaemonSetObject, template: PodTemplateSpec | undefined, nodeName: string, hash: string): Pod {
+export function newDaemonPod(
+  ds: DaemonSetObject,
+  template: PodTemplateSpec | undefined,
+  nodeName: string,
+  hash: string,
+): Pod {
   const pod = podFromTemplate(template, ds);
   const meta = pod.metadata ?? {};
-  meta.labels = { ...(meta.labels ?? {}), [CONTROLLER_REVISION_HASH]: hash, [POD_TEMPLATE_GENERATION]: templateGeneration(ds) };
+  meta.labels = {
+    ...(meta.labels ?? {}),
+    [CONTROLLER_REVISION_HASH]: hash,
+    [POD_TEMPLATE_GENERATION]: templateGeneration(ds),
+  };
   pod.metadata = meta;
   const spec = pod.spec ?? { containers: [] };
   spec.affinity = pinToNode(spec.affinity, nodeName);

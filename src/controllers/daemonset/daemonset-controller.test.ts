@@ -11,23 +11,50 @@ import { DAEMONSETS, DaemonSetController, NODES, PODS } from './daemonset-contro
 
 const log = pino({ level: 'silent' });
 const TEMPLATE = { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
-const OWNER = { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'agent', uid: 'ds-uid', controller: true, blockOwnerDeletion: true };
+const OWNER = {
+  apiVersion: 'apps/v1',
+  kind: 'DaemonSet',
+  name: 'agent',
+  uid: 'ds-uid',
+  controller: true,
+  blockOwnerDeletion: true,
+};
 
 function daemonSet(): KubeObject {
   return {
-    apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agent', namespace: 'n', uid: 'ds-uid', generation: 1 },
-    spec: { selector: { matchLabels: { app: 'agent' } }, template: TEMPLATE, updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } } },
+    apiVersion: 'apps/v1',
+    kind: 'DaemonSet',
+    metadata: { name: 'agent', namespace: 'n', uid: 'ds-uid', generation: 1 },
+    spec: {
+      selector: { matchLabels: { app: 'agent' } },
+      template: TEMPLATE,
+      updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+    },
   };
 }
 
-const node = (name: string, labels: Record<string, string> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels } });
+const node = (name: string, labels: Record<string, string> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name, labels },
+});
 
 function daemonPod(name: string, nodeName: string, hash: string): KubeObject {
   return {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name, namespace: 'n', uid: `uid-${name}`, labels: { app: 'agent', 'controller-revision-hash': hash, 'pod-template-generation': '0' }, ownerReferences: [OWNER] },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: 'n',
+      uid: `uid-${name}`,
+      labels: { app: 'agent', 'controller-revision-hash': hash, 'pod-template-generation': '0' },
+      ownerReferences: [OWNER],
+    },
     spec: { nodeName, containers: [{ name: 'c', image: 'busybox:0' }] },
-    status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }] },
+    status: {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2024-01-01T00:00:00Z' }],
+    },
   };
 }
 
@@ -42,27 +69,69 @@ async function setup(nodes: KubeObject[], pods: KubeObject[] = [], revisions: Ku
   await Promise.all(informers.map((i) => i.waitForSync()));
   const [daemonSets, podInformer, nodeInformer, revisionInformer] = informers;
   const recorder = new RecordingEventRecorder();
-  const ctrl = new DaemonSetController({ client: fake, daemonSets, pods: podInformer, nodes: nodeInformer, revisions: revisionInformer, recorder, log, now: () => Date.parse('2024-01-01T01:00:00Z') });
+  const ctrl = new DaemonSetController({
+    client: fake,
+    daemonSets,
+    pods: podInformer,
+    nodes: nodeInformer,
+    revisions: revisionInformer,
+    recorder,
+    log,
+    now: () => Date.parse('2024-01-01T01:00:00Z'),
+  });
   podInformer.addHandlers(ctrl.observePod);
   return { fake, ctrl, recorder, stop: () => Promise.all(informers.map((i) => i.stop())) };
 }
 
-const summary = (a: { verb: string; resource: string; subresource?: string; name: string }) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`;
+const summary = (a: { verb: string; resource: string; subresource?: string; name: string }) =>
+  `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`;
 
 test('first sync: a revision, one pinned pod per node, then status', async () => {
   const { fake, ctrl, stop } = await setup([node('n1'), node('n2')]);
   await ctrl.reconcile({ namespace: 'n', name: 'agent' });
   const rev = newRevision(daemonSet(), TEMPLATE, { hashLabel: 'hash', revision: 1, collisionCount: 0 });
   const hash = rev.metadata.labels?.['controller-revision-hash'] ?? '';
-  assert.deepEqual(fake.actions.map(summary), [`create controllerrevisions agent-${hash}`, 'create pods ', 'create pods ', 'update daemonsets/status agent']);
+  assert.deepEqual(fake.actions.map(summary), [
+    `create controllerrevisions agent-${hash}`,
+    'create pods ',
+    'create pods ',
+    'update daemonsets/status agent',
+  ]);
   assert.deepEqual(fake.actions[0].body, rev);
-  const pinned = fake.actions.slice(1, 3).map((a) => (a.body as { spec: { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchFields: { values: string[] }[] }[] } } } } })
-    .spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].values[0]);
+  const pinned = fake.actions
+    .slice(1, 3)
+    .map(
+      (a) =>
+        (
+          a.body as {
+            spec: {
+              affinity: {
+                nodeAffinity: {
+                  requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: { matchFields: { values: string[] }[] }[];
+                  };
+                };
+              };
+            };
+          }
+        ).spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0]
+          .values[0],
+    );
   assert.deepEqual(pinned, ['n1', 'n2']);
-  assert.deepEqual((fake.actions[1].body as KubeObject).metadata.labels, { app: 'agent', 'controller-revision-hash': hash, 'pod-template-generation': '1' });
+  assert.deepEqual((fake.actions[1].body as KubeObject).metadata.labels, {
+    app: 'agent',
+    'controller-revision-hash': hash,
+    'pod-template-generation': '1',
+  });
   assert.deepEqual((fake.actions[3].body as { status: unknown }).status, {
-    currentNumberScheduled: 0, desiredNumberScheduled: 2, numberMisscheduled: 0, numberReady: 0, numberAvailable: 0, updatedNumberScheduled: 0,
-    observedGeneration: 1, numberUnavailable: 2,
+    currentNumberScheduled: 0,
+    desiredNumberScheduled: 2,
+    numberMisscheduled: 0,
+    numberReady: 0,
+    numberAvailable: 0,
+    updatedNumberScheduled: 0,
+    observedGeneration: 1,
+    numberUnavailable: 2,
   });
   await stop();
 });
@@ -79,12 +148,18 @@ test('creates not yet observed (expectations pending): the sync writes status on
 });
 
 test('rolling update: with maxUnavailable 1 one old pod is deleted per sync', async () => {
-  const { fake, ctrl, recorder, stop } = await setup([node('n1'), node('n2')], [daemonPod('agent-a', 'n1', 'old'), daemonPod('agent-b', 'n2', 'old')]);
+  const { fake, ctrl, recorder, stop } = await setup(
+    [node('n1'), node('n2')],
+    [daemonPod('agent-a', 'n1', 'old'), daemonPod('agent-b', 'n2', 'old')],
+  );
   await ctrl.reconcile({ namespace: 'n', name: 'agent' });
   assert.deepEqual(fake.actions.map(summary).slice(1), ['delete pods agent-a', 'update daemonsets/status agent']);
   assert.deepEqual(fake.actions[1].body, { preconditions: { uid: 'uid-agent-a' } });
   const st = (fake.actions[2].body as { status: Record<string, number> }).status;
-  assert.deepEqual([st.desiredNumberScheduled, st.currentNumberScheduled, st.numberReady, st.updatedNumberScheduled], [2, 2, 2, 0]);
+  assert.deepEqual(
+    [st.desiredNumberScheduled, st.currentNumberScheduled, st.numberReady, st.updatedNumberScheduled],
+    [2, 2, 2, 0],
+  );
   assert.deepEqual(recorder.events, ['Normal SuccessfulDelete Deleted pod: agent-a']);
   await stop();
 });
@@ -93,8 +168,16 @@ test('node events: a new or changed node wakes every DaemonSet, a heartbeat-only
   const { fake, ctrl, stop } = await setup([node('n1')]);
   const n1 = await fake.get(NODES, '', 'n1');
   assert.deepEqual(ctrl.keysForNode(n1), [{ namespace: 'n', name: 'agent' }], 'first sight');
-  assert.deepEqual(ctrl.keysForNode({ ...n1, status: { conditions: [{ type: 'Ready', status: 'True' }] } }), [], 'heartbeat');
-  assert.deepEqual(ctrl.keysForNode({ ...n1, spec: { taints: [{ key: 'k', effect: 'NoExecute' }] } }), [{ namespace: 'n', name: 'agent' }], 'taint');
+  assert.deepEqual(
+    ctrl.keysForNode({ ...n1, status: { conditions: [{ type: 'Ready', status: 'True' }] } }),
+    [],
+    'heartbeat',
+  );
+  assert.deepEqual(
+    ctrl.keysForNode({ ...n1, spec: { taints: [{ key: 'k', effect: 'NoExecute' }] } }),
+    [{ namespace: 'n', name: 'agent' }],
+    'taint',
+  );
   await fake.delete(NODES, '', 'n1');
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(ctrl.keysForNode(n1), [{ namespace: 'n', name: 'agent' }], 'deleted');

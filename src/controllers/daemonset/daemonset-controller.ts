@@ -77,7 +77,9 @@ export class DaemonSetController {
     if (gone) this.nodePrints.delete(name);
     else if (this.nodePrints.get(name) === print) return [];
     else this.nodePrints.set(name, print);
-    return this.opts.daemonSets.list().map((ds) => ({ namespace: ds.metadata.namespace ?? '', name: ds.metadata.name ?? '' }));
+    return this.opts.daemonSets
+      .list()
+      .map((ds) => ({ namespace: ds.metadata.namespace ?? '', name: ds.metadata.name ?? '' }));
   };
 
   /** What eligibility read of each node when it last woke the DaemonSets. */
@@ -91,12 +93,25 @@ export class DaemonSetController {
       this.expectations.forget(key);
       return;
     }
-    const revs = await syncRevisions(this.opts.client, ds, ds.spec?.template, ownedRevisions(ds, this.opts.revisions.list(namespace)), {
-      hashLabel: 'hash', collisionCount: ds.status?.collisionCount ?? 0,
-    });
+    const revs = await syncRevisions(
+      this.opts.client,
+      ds,
+      ds.spec?.template,
+      ownedRevisions(ds, this.opts.revisions.list(namespace)),
+      {
+        hashLabel: 'hash',
+        collisionCount: ds.status?.collisionCount ?? 0,
+      },
+    );
     const hash = revs.update.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? '';
     const generation = templateGeneration(ds);
-    const owned = await claimPods(this.opts.client, DAEMONSETS, ds, this.opts.pods.list(namespace), () => true) as Pod[];
+    const owned = (await claimPods(
+      this.opts.client,
+      DAEMONSETS,
+      ds,
+      this.opts.pods.list(namespace),
+      () => true,
+    )) as Pod[];
     const { nodes, podsOnMissingNodes } = this.nodeStates(ds, owned);
     const minReadySeconds = ds.spec?.minReadySeconds ?? 0;
     const nowMs = this.now();
@@ -113,12 +128,32 @@ export class DaemonSetController {
       const plan = planDaemonSet({ nodes, podsOnMissingNodes, hash, generation, rolling, minReadySeconds, nowMs });
       await this.apply(ds, key, plan, hash);
     }
-    const status = calculateDaemonSetStatus({ nodes, hash, generation, collisionCount: revs.collisionCount, observedGeneration: ds.metadata.generation, minReadySeconds, nowMs });
+    const status = calculateDaemonSetStatus({
+      nodes,
+      hash,
+      generation,
+      collisionCount: revs.collisionCount,
+      observedGeneration: ds.metadata.generation,
+      minReadySeconds,
+      nowMs,
+    });
     await this.writeStatus(ds, status);
     const live = new Set([revs.update.metadata.name ?? '']);
-    await deleteRevisions(this.opts.client, revisionsToPrune(revs.revisions, live, ds.spec?.revisionHistoryLimit ?? 10)
-      .filter((r) => !nodes.some((n) => n.pods.some((p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === r.metadata.labels?.[CONTROLLER_REVISION_HASH]))));
-    const pendingAvailability = minReadySeconds > 0 && nodes.some((n) => n.pods.some((p) => isPodReady(p))) && (status.numberAvailable ?? 0) < (status.numberReady ?? 0);
+    await deleteRevisions(
+      this.opts.client,
+      revisionsToPrune(revs.revisions, live, ds.spec?.revisionHistoryLimit ?? 10).filter(
+        (r) =>
+          !nodes.some((n) =>
+            n.pods.some(
+              (p) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH] === r.metadata.labels?.[CONTROLLER_REVISION_HASH],
+            ),
+          ),
+      ),
+    );
+    const pendingAvailability =
+      minReadySeconds > 0 &&
+      nodes.some((n) => n.pods.some((p) => isPodReady(p))) &&
+      (status.numberAvailable ?? 0) < (status.numberReady ?? 0);
     if (pendingAvailability) return { requeueAfterMs: minReadySeconds * 1000 };
   };
 
@@ -127,10 +162,14 @@ export class DaemonSetController {
     const byNode = new Map<string, Pod[]>();
     for (const p of owned) {
       const node = targetNodeOf(p) ?? '';
-      byNode.set(node, [...byNode.get(node) ?? [], p]);
+      byNode.set(node, [...(byNode.get(node) ?? []), p]);
     }
     const nodes = (this.opts.nodes.list() as (KubeObject & Node)[])
-      .map((n) => ({ name: n.metadata.name ?? '', ...nodeShouldRunDaemonPod(n, ds.spec?.template), pods: byNode.get(n.metadata.name ?? '') ?? [] }))
+      .map((n) => ({
+        name: n.metadata.name ?? '',
+        ...nodeShouldRunDaemonPod(n, ds.spec?.template),
+        pods: byNode.get(n.metadata.name ?? '') ?? [],
+      }))
       .sort((a, b) => a.name.localeCompare(b.name));
     const known = new Set(nodes.map((n) => n.name));
     const podsOnMissingNodes = [...byNode.entries()].filter(([n]) => !known.has(n)).flatMap(([, ps]) => ps);
@@ -140,30 +179,42 @@ export class DaemonSetController {
   private async apply(ds: DaemonSetObject, key: string, plan: DaemonPlan, hash: string): Promise<void> {
     const ns = ds.metadata.namespace ?? '';
     if (plan.createOn.length === 0 && plan.remove.length === 0) return;
-    this.expectations.expect(key, plan.createOn.length, plan.remove.map((p) => objectKey(p as KubeObject)));
+    this.expectations.expect(
+      key,
+      plan.createOn.length,
+      plan.remove.map((p) => objectKey(p as KubeObject)),
+    );
     const failures: unknown[] = [];
-    await Promise.all(plan.remove.map(async (pod) => {
-      const podName = pod.metadata?.name ?? '';
-      try {
-        await this.opts.client.delete(PODS, ns, podName, { preconditions: { uid: pod.metadata?.uid } });
-        this.opts.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${podName}`);
-      } catch (err) {
-        this.expectations.deletionObserved(key, objectKey(pod as KubeObject));
-        if (isNotFound(err) || isConflict(err)) return;
-        this.opts.recorder.event(ds, 'Warning', 'FailedDelete', `Error deleting: ${message(err)}`);
-        failures.push(err);
-      }
-    }));
-    await Promise.all(plan.createOn.map(async (node) => {
-      try {
-        const created = await this.opts.client.create(PODS, ns, newDaemonPod(ds, ds.spec?.template, node, hash) as KubeObject);
-        this.opts.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
-      } catch (err) {
-        this.expectations.creationObserved(key);
-        this.opts.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);
-        failures.push(err);
-      }
-    }));
+    await Promise.all(
+      plan.remove.map(async (pod) => {
+        const podName = pod.metadata?.name ?? '';
+        try {
+          await this.opts.client.delete(PODS, ns, podName, { preconditions: { uid: pod.metadata?.uid } });
+          this.opts.recorder.event(ds, 'Normal', 'SuccessfulDelete', `Deleted pod: ${podName}`);
+        } catch (err) {
+          this.expectations.deletionObserved(key, objectKey(pod as KubeObject));
+          if (isNotFound(err) || isConflict(err)) return;
+          this.opts.recorder.event(ds, 'Warning', 'FailedDelete', `Error deleting: ${message(err)}`);
+          failures.push(err);
+        }
+      }),
+    );
+    await Promise.all(
+      plan.createOn.map(async (node) => {
+        try {
+          const created = await this.opts.client.create(
+            PODS,
+            ns,
+            newDaemonPod(ds, ds.spec?.template, node, hash) as KubeObject,
+          );
+          this.opts.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
+        } catch (err) {
+          this.expectations.creationObserved(key);
+          this.opts.recorder.event(ds, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);
+          failures.push(err);
+        }
+      }),
+    );
     if (failures.length > 0) throw new Error(`daemonset ${key}: ${message(failures[0])}`);
   }
 
@@ -174,13 +225,16 @@ export class DaemonSetController {
     let target = ds;
     for (let attempt = 0; ; attempt++) {
       try {
-        const body = { ...target, status: { ...status, observedGeneration: target.metadata.generation, conditions: target.status?.conditions } };
+        const body = {
+          ...target,
+          status: { ...status, observedGeneration: target.metadata.generation, conditions: target.status?.conditions },
+        };
         await this.opts.client.updateStatus(DAEMONSETS, ns, JSON.parse(JSON.stringify(body)) as KubeObject);
         return;
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isConflict(err) || attempt > 0) throw err;
-        target = await this.opts.client.get(DAEMONSETS, ns, ds.metadata.name ?? '') as DaemonSetObject;
+        target = (await this.opts.client.get(DAEMONSETS, ns, ds.metadata.name ?? '')) as DaemonSetObject;
       }
     }
   }

@@ -30,7 +30,8 @@ export interface DaemonPlan {
 
 const live = (p: Pod) => !p.metadata?.deletionTimestamp;
 const created = (p: Pod) => Date.parse(p.metadata?.creationTimestamp ?? '') || 0;
-const oldestFirst = (a: Pod, b: Pod) => created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+const oldestFirst = (a: Pod, b: Pod) =>
+  created(a) - created(b) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
 
 /**
  * One sync of the DaemonSet controller (manage + rollingUpdate):
@@ -61,7 +62,10 @@ export function planDaemonSet(input: DaemonPlanInput): DaemonPlan {
       }
       const running: Pod[] = [];
       for (const p of pods) {
-        if (p.status?.phase === 'Failed') { plan.remove.push(p); touched.add(node.name); } else running.push(p);
+        if (p.status?.phase === 'Failed') {
+          plan.remove.push(p);
+          touched.add(node.name);
+        } else running.push(p);
       }
       const keep = new Set<Pod>();
       const sorted = [...running].sort(oldestFirst);
@@ -73,7 +77,11 @@ export function planDaemonSet(input: DaemonPlanInput): DaemonPlan {
       } else if (sorted[0]) {
         keep.add(sorted[0]);
       }
-      for (const p of sorted) if (!keep.has(p)) { plan.remove.push(p); touched.add(node.name); }
+      for (const p of sorted)
+        if (!keep.has(p)) {
+          plan.remove.push(p);
+          touched.add(node.name);
+        }
     } else if (!node.shouldContinueRunning && pods.length > 0) {
       plan.remove.push(...pods);
       touched.add(node.name);
@@ -81,20 +89,24 @@ export function planDaemonSet(input: DaemonPlanInput): DaemonPlan {
   }
   if (!input.rolling) return plan;
 
-  const candidates = input.nodes.filter((n) => n.shouldRun && !touched.has(n.name)).map((n) => {
-    const pods = n.pods.filter(live);
-    const news = pods.filter(updated);
-    const olds = pods.filter((p) => !updated(p));
-    return { name: n.name, newPod: news[0], oldPod: olds[0], ok: news.length <= 1 && olds.length <= 1 };
-  }).filter((c) => c.ok);
+  const candidates = input.nodes
+    .filter((n) => n.shouldRun && !touched.has(n.name))
+    .map((n) => {
+      const pods = n.pods.filter(live);
+      const news = pods.filter(updated);
+      const olds = pods.filter((p) => !updated(p));
+      return { name: n.name, newPod: news[0], oldPod: olds[0], ok: news.length <= 1 && olds.length <= 1 };
+    })
+    .filter((c) => c.ok);
 
   if (!surging) {
     let unavailable = input.nodes.filter((n) => n.shouldRun && touched.has(n.name)).length;
     const oldAvailable: Pod[] = [];
     for (const c of candidates) {
       if ((c.newPod && c.oldPod) || (!c.newPod && !c.oldPod)) unavailable++;
-      else if (c.newPod) { if (!available(c.newPod)) unavailable++; }
-      else if (c.oldPod && !available(c.oldPod)) plan.remove.push(c.oldPod);
+      else if (c.newPod) {
+        if (!available(c.newPod)) unavailable++;
+      } else if (c.oldPod && !available(c.oldPod)) plan.remove.push(c.oldPod);
       else if (c.oldPod) oldAvailable.push(c.oldPod);
     }
     for (const p of oldAvailable) {

@@ -21,9 +21,16 @@ export interface DaemonStatusInput {
  * run it but have a pod are misscheduled. Pure.
  */
 export function calculateDaemonSetStatus(input: DaemonStatusInput): DaemonSetStatus {
-  let desired = 0, current = 0, misscheduled = 0, ready = 0, available = 0, updated = 0;
+  let desired = 0,
+    current = 0,
+    misscheduled = 0,
+    ready = 0,
+    available = 0,
+    updated = 0;
   for (const node of input.nodes) {
-    const pods = node.pods.filter((p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+    const pods = node.pods.filter(
+      (p) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded',
+    );
     if (!node.shouldRun) {
       if (pods.length > 0) misscheduled++;
       continue;
@@ -39,8 +46,13 @@ export function calculateDaemonSetStatus(input: DaemonStatusInput): DaemonSetSta
     if (isPodUpdated(pod, input.hash, input.generation)) updated++;
   }
   const st: DaemonSetStatus = {
-    currentNumberScheduled: current, desiredNumberScheduled: desired, numberMisscheduled: misscheduled, numberReady: ready,
-    numberAvailable: available, updatedNumberScheduled: updated, observedGeneration: input.observedGeneration,
+    currentNumberScheduled: current,
+    desiredNumberScheduled: desired,
+    numberMisscheduled: misscheduled,
+    numberReady: ready,
+    numberAvailable: available,
+    updatedNumberScheduled: updated,
+    observedGeneration: input.observedGeneration,
   };
   if (desired - available > 0) st.numberUnavailable = desired - available;
   if (input.collisionCount > 0) st.collisionCount = input.collisionCount;
@@ -57,5 +69,7 @@ function bestFirst(a: Pod, b: Pod): number {
   const ra = isPodReady(a) ? 0 : 1;
   const rb = isPodReady(b) ? 0 : 1;
   if (ra !== rb) return ra - rb;
-  return (Date.parse(a.metadata?.creationTimestamp ?? '') || 0) - (Date.parse(b.metadata?.creationTimestamp ?? '') || 0);
+  return (
+    (Date.parse(a.metadata?.creationTimestamp ?? '') || 0) - (Date.parse(b.metadata?.creationTimestamp ?? '') || 0)
+  );
 }

@@ -16,7 +16,11 @@ export const DAEMON_POD_TOLERATIONS: readonly Toleration[] = [
 ];
 
 /** Added too for hostNetwork pods: they do not need the pod network. */
-export const HOST_NETWORK_TOLERATION: Toleration = { key: 'node.kubernetes.io/network-unavailable', operator: 'Exists', effect: 'NoSchedule' };
+export const HOST_NETWORK_TOLERATION: Toleration = {
+  key: 'node.kubernetes.io/network-unavailable',
+  operator: 'Exists',
+  effect: 'NoSchedule',
+};
 
 /** The pod's tolerations plus the daemon defaults it does not already have (same key and effect). Pure. */
 export function withDaemonTolerations(spec: PodSpec): Toleration[] {
@@ -52,7 +56,9 @@ export function nodeShouldRunDaemonPod(node: Node, template: PodTemplateSpec | u
   const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   if (terms && !anyTermMatches(terms, labels, name)) return no;
   const tolerations = withDaemonTolerations(spec);
-  const untolerated = (node.spec?.taints ?? []).filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((x) => toleratesTaint(x, t)));
+  const untolerated = (node.spec?.taints ?? []).filter(
+    (t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !tolerations.some((x) => toleratesTaint(x, t)),
+  );
   if (untolerated.length === 0) return { shouldRun: true, shouldContinueRunning: true };
   return { shouldRun: false, shouldContinueRunning: !untolerated.some((t) => t.effect === 'NoExecute') };
 }
@@ -60,7 +66,8 @@ export function nodeShouldRunDaemonPod(node: Node, template: PodTemplateSpec | u
 /** The node a daemon pod is for: spec.nodeName, else its matchFields metadata.name affinity (GetTargetNodeName). Pure. */
 export function targetNodeOf(pod: Pod): string | undefined {
   if (pod.spec?.nodeName) return pod.spec.nodeName;
-  for (const term of pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
+  for (const term of pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution
+    ?.nodeSelectorTerms ?? []) {
     for (const f of term.matchFields ?? []) {
       if (f.key === 'metadata.name' && f.operator === 'In' && f.values?.length === 1) return f.values[0];
     }

@@ -27,10 +27,14 @@ export async function startDaemonSetController(opts: StartDaemonSetControllerOpt
   const recorder = clientEventRecorder({ client: opts.client, component: 'daemonset-controller', log });
   const ctrl = new DaemonSetController({ client: opts.client, daemonSets, pods, nodes, revisions, recorder, log });
   return runController({
-    name: 'daemonset', log: opts.log, workers: opts.workers ?? 2,
+    name: 'daemonset',
+    log: opts.log,
+    workers: opts.workers ?? 2,
     sources: [
-      { informer: daemonSets }, { informer: pods, keysFor: ctrl.keysForOwned },
-      { informer: revisions, keysFor: ctrl.keysForOwned }, { informer: nodes, keysFor: ctrl.keysForNode },
+      { informer: daemonSets },
+      { informer: pods, keysFor: ctrl.keysForOwned },
+      { informer: revisions, keysFor: ctrl.keysForOwned },
+      { informer: nodes, keysFor: ctrl.keysForNode },
     ],
     observers: [{ informer: pods, handlers: ctrl.observePod }],
     reconcile: ctrl.reconcile,

@@ -20,7 +20,13 @@ export function timestamp(ms: number): string {
 }
 
 /** A condition with both times set to now (NewDeploymentCondition). Pure. */
-export function newCondition(type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string, nowMs: number): DeploymentCondition {
+export function newCondition(
+  type: string,
+  status: 'True' | 'False' | 'Unknown',
+  reason: string,
+  message: string,
+  nowMs: number,
+): DeploymentCondition {
   const t = timestamp(nowMs);
   return { type, status, lastUpdateTime: t, lastTransitionTime: t, reason, message };
 }
@@ -36,7 +42,8 @@ export function getCondition(status: DeploymentStatus | undefined, type: string)
 export function setCondition(status: DeploymentStatus, cond: DeploymentCondition): void {
   const current = getCondition(status, cond.type);
   if (current && current.status === cond.status && current.reason === cond.reason) return;
-  const next = current && current.status === cond.status ? { ...cond, lastTransitionTime: current.lastTransitionTime } : cond;
+  const next =
+    current && current.status === cond.status ? { ...cond, lastTransitionTime: current.lastTransitionTime } : cond;
   status.conditions = [...(status.conditions ?? []).filter((c) => c.type !== cond.type), next];
 }
 

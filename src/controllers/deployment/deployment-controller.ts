@@ -16,13 +16,37 @@ import { adoptPatch, controllerOf, controllerRefTo, planClaims, releasePatch } f
 import { REPLICASETS, selects } from '../replicaset/replicaset-controller.js';
 import { getCondition, newCondition, Reason, setCondition } from './deployment-conditions.js';
 import {
-  deploymentComplete, hasProgressDeadline, progressRecheckMs, replicasOf, rolloutSpecOf, rolloutStatus, calculateDeploymentStatus, type Dep,
+  deploymentComplete,
+  hasProgressDeadline,
+  progressRecheckMs,
+  replicasOf,
+  rolloutSpecOf,
+  rolloutStatus,
+  calculateDeploymentStatus,
+  type Dep,
 } from './deployment-status.js';
 import { computeHash, equalIgnoreHash, POD_TEMPLATE_HASH } from './pod-template-hash.js';
 import {
-  active, byCreation, byRevision, bySize, findActiveOrLatest, findNewReplicaSet, maxRevision, REVISION, specReplicas, sumAvailable, sumSpec, sumActual, type RS,
+  active,
+  byCreation,
+  byRevision,
+  bySize,
+  findActiveOrLatest,
+  findNewReplicaSet,
+  maxRevision,
+  REVISION,
+  specReplicas,
+  sumAvailable,
+  sumSpec,
+  sumActual,
+  type RS,
 } from './replica-set-list.js';
-import { desiredReplicasOf, replicasAnnotationsNeedUpdate, setNewReplicaSetAnnotations, setReplicasAnnotations } from './revisions.js';
+import {
+  desiredReplicasOf,
+  replicasAnnotationsNeedUpdate,
+  setNewReplicaSetAnnotations,
+  setReplicasAnnotations,
+} from './revisions.js';
 import { maxScaledDown, maxSurge, maxUnavailable, newRSNewReplicas, proportion } from './rollout-math.js';
 
 export const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
@@ -101,7 +125,10 @@ export class DeploymentController {
       return d && d.metadata.uid === ref.uid ? [{ namespace: ns, name: ref.name }] : [];
     }
     if (rs.metadata.deletionTimestamp) return [];
-    return this.opts.deployments.list(ns).filter((d) => selects(d, rs)).map((d) => ({ namespace: ns, name: d.metadata.name ?? '' }));
+    return this.opts.deployments
+      .list(ns)
+      .filter((d) => selects(d, rs))
+      .map((d) => ({ namespace: ns, name: d.metadata.name ?? '' }));
   };
 
   /** A pod event wakes a Recreate Deployment (it waits for old pods to be gone). */
@@ -123,7 +150,7 @@ export class DeploymentController {
     const ns = d.metadata.namespace ?? '';
     const plan = planClaims(d, selector, this.opts.replicaSets.list(ns));
     const owned = plan.owned.map((rs) => structuredClone(rs) as RS);
-    if (plan.adopt.length > 0 && await this.canAdopt(d)) {
+    if (plan.adopt.length > 0 && (await this.canAdopt(d))) {
       for (const rs of plan.adopt) {
         const adopted = await this.patchRS(rs, adoptPatch(rs, d));
         if (adopted) owned.push(adopted);
@@ -145,7 +172,13 @@ export class DeploymentController {
 
   private async patchRS(rs: KubeObject, body: unknown): Promise<RS | undefined> {
     try {
-      return await this.opts.client.patch(REPLICASETS, rs.metadata.namespace ?? '', rs.metadata.name ?? '', 'merge', body) as RS;
+      return (await this.opts.client.patch(
+        REPLICASETS,
+        rs.metadata.namespace ?? '',
+        rs.metadata.name ?? '',
+        'merge',
+        body,
+      )) as RS;
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return undefined;
       throw err;
@@ -161,8 +194,16 @@ export class DeploymentController {
     if (cond?.reason === Reason.ProgressDeadlineExceeded) return;
     const pausedCond = cond?.reason === Reason.DeploymentPaused;
     const status: DeploymentStatus = structuredClone(d.status ?? {});
-    if (d.spec?.paused && !pausedCond) setCondition(status, newCondition('Progressing', 'Unknown', Reason.DeploymentPaused, 'Deployment is paused', this.now()));
-    else if (!d.spec?.paused && pausedCond) setCondition(status, newCondition('Progressing', 'Unknown', Reason.DeploymentResumed, 'Deployment is resumed', this.now()));
+    if (d.spec?.paused && !pausedCond)
+      setCondition(
+        status,
+        newCondition('Progressing', 'Unknown', Reason.DeploymentPaused, 'Deployment is paused', this.now()),
+      );
+    else if (!d.spec?.paused && pausedCond)
+      setCondition(
+        status,
+        newCondition('Progressing', 'Unknown', Reason.DeploymentResumed, 'Deployment is resumed', this.now()),
+      );
     else return;
     await this.writeStatus(d, status);
   }
@@ -197,7 +238,12 @@ export class DeploymentController {
       if (specReplicas(only) !== replicas) await this.scaleAndRecord(d, only, replicas);
       return;
     }
-    if (newRS && desiredReplicasOf(newRS) === replicas && specReplicas(newRS) === replicas && (newRS.status?.availableReplicas ?? 0) === replicas) {
+    if (
+      newRS &&
+      desiredReplicasOf(newRS) === replicas &&
+      specReplicas(newRS) === replicas &&
+      (newRS.status?.availableReplicas ?? 0) === replicas
+    ) {
       for (const old of active(oldRSs)) await this.scaleAndRecord(d, old, 0);
       return;
     }
@@ -229,7 +275,8 @@ export class DeploymentController {
     const all = () => [...oldRSs, newRS];
     // Scale up, if we can.
     if (specReplicas(newRS) !== rollout.replicas) {
-      const target = specReplicas(newRS) > rollout.replicas ? rollout.replicas : newRSNewReplicas(rollout, all(), newRS);
+      const target =
+        specReplicas(newRS) > rollout.replicas ? rollout.replicas : newRSNewReplicas(rollout, all(), newRS);
       if (await this.scaleAndRecord(d, newRS, target)) return this.syncRolloutStatus(d, all(), newRS);
     }
     // Scale down, if we can.
@@ -301,7 +348,11 @@ export class DeploymentController {
    * (`<name>-<hash>`, hash label in labels, selector and template) when asked and missing; keeps
    * the Deployment's revision annotation and Progressing condition in step.
    */
-  private async getAllReplicaSetsAndSyncRevision(d: Dep, rsList: RS[], create: boolean): Promise<{ newRS: RS | undefined; oldRSs: RS[] }> {
+  private async getAllReplicaSetsAndSyncRevision(
+    d: Dep,
+    rsList: RS[],
+    create: boolean,
+  ): Promise<{ newRS: RS | undefined; oldRSs: RS[] }> {
     const existing = findNewReplicaSet(d.spec?.template, rsList);
     const oldRSs = rsList.filter((rs) => rs !== existing);
     const newRevision = maxRevision(oldRSs) + 1;
@@ -310,17 +361,36 @@ export class DeploymentController {
     if (existing) {
       let rs = existing;
       const copy = structuredClone(existing);
-      const changed = setNewReplicaSetAnnotations(d.metadata.annotations, copy, newRevision, true, replicas, replicas + maxSurge(rollout));
+      const changed = setNewReplicaSetAnnotations(
+        d.metadata.annotations,
+        copy,
+        newRevision,
+        true,
+        replicas,
+        replicas + maxSurge(rollout),
+      );
       const minReady = d.spec?.minReadySeconds ?? 0;
       if (changed || (copy.spec?.minReadySeconds ?? 0) !== minReady) {
         if (copy.spec) copy.spec.minReadySeconds = minReady;
         // In place, so the caller's list stays current for later writes in this reconcile.
-        rs = Object.assign(existing, await this.opts.client.update(REPLICASETS, copy.metadata.namespace ?? '', copy) as RS);
+        rs = Object.assign(
+          existing,
+          (await this.opts.client.update(REPLICASETS, copy.metadata.namespace ?? '', copy)) as RS,
+        );
       }
       await this.setRevision(d, rs.metadata.annotations?.[REVISION]);
       if (hasProgressDeadline(d) && !getCondition(d.status, 'Progressing')) {
         const status = structuredClone(d.status ?? {});
-        setCondition(status, newCondition('Progressing', 'True', Reason.FoundNewReplicaSet, `Found new replica set "${rs.metadata.name ?? ''}"`, this.now()));
+        setCondition(
+          status,
+          newCondition(
+            'Progressing',
+            'True',
+            Reason.FoundNewReplicaSet,
+            `Found new replica set "${rs.metadata.name ?? ''}"`,
+            this.now(),
+          ),
+        );
         await this.writeStatus(d, status);
       }
       return { newRS: rs, oldRSs };
@@ -332,16 +402,29 @@ export class DeploymentController {
     const selector = structuredClone(d.spec?.selector ?? {});
     selector.matchLabels = { ...selector.matchLabels, [POD_TEMPLATE_HASH]: hash };
     const fresh: RS = {
-      apiVersion: 'apps/v1', kind: 'ReplicaSet',
-      metadata: { name: `${d.metadata.name ?? ''}-${hash}`, namespace: d.metadata.namespace, ownerReferences: [controllerRefTo(d)], labels: template.metadata.labels },
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: {
+        name: `${d.metadata.name ?? ''}-${hash}`,
+        namespace: d.metadata.namespace,
+        ownerReferences: [controllerRefTo(d)],
+        labels: template.metadata.labels,
+      },
       spec: { replicas: 0, minReadySeconds: d.spec?.minReadySeconds ?? 0, selector, template },
     };
     if (fresh.spec) fresh.spec.replicas = newRSNewReplicas(rollout, [...oldRSs, fresh], fresh);
-    setNewReplicaSetAnnotations(d.metadata.annotations, fresh, newRevision, false, replicas, replicas + maxSurge(rollout));
+    setNewReplicaSetAnnotations(
+      d.metadata.annotations,
+      fresh,
+      newRevision,
+      false,
+      replicas,
+      replicas + maxSurge(rollout),
+    );
     let created: RS;
     let alreadyExisted = false;
     try {
-      created = await this.opts.client.create(REPLICASETS, d.metadata.namespace ?? '', fresh) as RS;
+      created = (await this.opts.client.create(REPLICASETS, d.metadata.namespace ?? '', fresh)) as RS;
     } catch (err) {
       if (!isAlreadyExists(err)) {
         const msg = `Failed to create new replica set "${fresh.metadata.name ?? ''}": ${err instanceof Error ? err.message : String(err)}`;
@@ -353,7 +436,11 @@ export class DeploymentController {
         this.opts.recorder.event(d, 'Warning', Reason.ReplicaSetCreateError, msg);
         throw err;
       }
-      const live = await this.opts.client.get(REPLICASETS, d.metadata.namespace ?? '', fresh.metadata.name ?? '') as RS;
+      const live = (await this.opts.client.get(
+        REPLICASETS,
+        d.metadata.namespace ?? '',
+        fresh.metadata.name ?? '',
+      )) as RS;
       if (controllerOf(live)?.uid !== d.metadata.uid || !equalIgnoreHash(d.spec?.template, live.spec?.template)) {
         // A hash collision: a different template under the same name. A new collisionCount gives a new hash.
         const status = structuredClone(d.status ?? {});
@@ -365,12 +452,26 @@ export class DeploymentController {
       alreadyExisted = true;
     }
     if (!alreadyExisted && specReplicas(created) > 0) {
-      this.opts.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name ?? ''} from 0 to ${specReplicas(created)}`);
+      this.opts.recorder.event(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled up replica set ${created.metadata.name ?? ''} from 0 to ${specReplicas(created)}`,
+      );
     }
     await this.setRevision(d, String(newRevision));
     if (!alreadyExisted && hasProgressDeadline(d)) {
       const status = structuredClone(d.status ?? {});
-      setCondition(status, newCondition('Progressing', 'True', Reason.NewReplicaSetCreated, `Created new replica set "${created.metadata.name ?? ''}"`, this.now()));
+      setCondition(
+        status,
+        newCondition(
+          'Progressing',
+          'True',
+          Reason.NewReplicaSetCreated,
+          `Created new replica set "${created.metadata.name ?? ''}"`,
+          this.now(),
+        ),
+      );
       await this.writeStatus(d, status);
     }
     return { newRS: created, oldRSs };
@@ -379,7 +480,13 @@ export class DeploymentController {
   /** SetDeploymentRevision: the Deployment's revision annotation follows its new ReplicaSet's. */
   private async setRevision(d: Dep, revision: string | undefined): Promise<void> {
     if (revision === undefined || d.metadata.annotations?.[REVISION] === revision) return;
-    const updated = await this.opts.client.patch(DEPLOYMENTS, d.metadata.namespace ?? '', d.metadata.name ?? '', 'merge', { metadata: { annotations: { [REVISION]: revision } } });
+    const updated = await this.opts.client.patch(
+      DEPLOYMENTS,
+      d.metadata.namespace ?? '',
+      d.metadata.name ?? '',
+      'merge',
+      { metadata: { annotations: { [REVISION]: revision } } },
+    );
     d.metadata.annotations = updated.metadata.annotations;
     d.metadata.resourceVersion = updated.metadata.resourceVersion;
   }
@@ -402,10 +509,15 @@ export class DeploymentController {
     const copy = structuredClone(rs);
     copy.spec = { ...copy.spec, replicas: size, selector: copy.spec?.selector ?? {} };
     setReplicasAnnotations(copy, replicas, max);
-    const updated = await this.opts.client.update(REPLICASETS, rs.metadata.namespace ?? '', copy) as RS;
+    const updated = (await this.opts.client.update(REPLICASETS, rs.metadata.namespace ?? '', copy)) as RS;
     Object.assign(rs, updated);
     if (sizeChanged) {
-      this.opts.recorder.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${size > from ? 'up' : 'down'} replica set ${rs.metadata.name ?? ''} from ${from} to ${size}`);
+      this.opts.recorder.event(
+        d,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${size > from ? 'up' : 'down'} replica set ${rs.metadata.name ?? ''} from ${from} to ${size}`,
+      );
     }
     return sizeChanged;
   }
@@ -418,7 +530,12 @@ export class DeploymentController {
     const excess = cleanable.length - limit;
     if (excess <= 0) return;
     for (const rs of byRevision(cleanable).slice(0, excess)) {
-      if ((rs.status?.replicas ?? 0) !== 0 || specReplicas(rs) !== 0 || (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)) continue;
+      if (
+        (rs.status?.replicas ?? 0) !== 0 ||
+        specReplicas(rs) !== 0 ||
+        (rs.metadata.generation ?? 0) > (rs.status?.observedGeneration ?? 0)
+      )
+        continue;
       try {
         await this.opts.client.delete(REPLICASETS, rs.metadata.namespace ?? '', rs.metadata.name ?? '');
       } catch (err) {
@@ -445,7 +562,10 @@ export class DeploymentController {
 
   /** PUT status from the working copy; the copy takes the stored result (so later writes are not stale). */
   private async writeStatus(d: Dep, status: DeploymentStatus): Promise<void> {
-    const updated = await this.opts.client.updateStatus(DEPLOYMENTS, d.metadata.namespace ?? '', { ...d, status } as KubeObject) as Dep;
+    const updated = (await this.opts.client.updateStatus(DEPLOYMENTS, d.metadata.namespace ?? '', {
+      ...d,
+      status,
+    } as KubeObject)) as Dep;
     d.status = updated.status;
     d.metadata.resourceVersion = updated.metadata.resourceVersion;
   }
@@ -453,6 +573,7 @@ export class DeploymentController {
 
 /** Status equality where a missing count and 0 are the same (the API server omits zeros). */
 function sameStatus(a: DeploymentStatus | undefined, b: DeploymentStatus): boolean {
-  const norm = (s: DeploymentStatus | undefined) => Object.fromEntries(Object.entries(s ?? {}).filter(([, v]) => v !== undefined && v !== 0));
+  const norm = (s: DeploymentStatus | undefined) =>
+    Object.fromEntries(Object.entries(s ?? {}).filter(([, v]) => v !== undefined && v !== 0));
   return deepEqual(norm(a), norm(b));
 }

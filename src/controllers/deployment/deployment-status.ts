@@ -21,7 +21,12 @@ export function hasProgressDeadline(d: Dep): boolean {
  * from spec minus available), the Available condition against replicas - maxUnavailable, and the
  * other conditions and collisionCount carried over. Pure.
  */
-export function calculateDeploymentStatus(d: Dep, allRSs: RS[], newRS: RS | undefined, nowMs: number): DeploymentStatus {
+export function calculateDeploymentStatus(
+  d: Dep,
+  allRSs: RS[],
+  newRS: RS | undefined,
+  nowMs: number,
+): DeploymentStatus {
   const available = sumAvailable(allRSs);
   const status: DeploymentStatus = {
     observedGeneration: d.metadata.generation,
@@ -34,9 +39,21 @@ export function calculateDeploymentStatus(d: Dep, allRSs: RS[], newRS: RS | unde
   if (d.status?.collisionCount !== undefined) status.collisionCount = d.status.collisionCount;
   if (d.status?.conditions?.length) status.conditions = d.status.conditions.map((c) => ({ ...c }));
   if (available >= replicasOf(d) - maxUnavailable(rolloutSpecOf(d))) {
-    setCondition(status, newCondition('Available', 'True', Reason.MinimumReplicasAvailable, 'Deployment has minimum availability.', nowMs));
+    setCondition(
+      status,
+      newCondition('Available', 'True', Reason.MinimumReplicasAvailable, 'Deployment has minimum availability.', nowMs),
+    );
   } else {
-    setCondition(status, newCondition('Available', 'False', Reason.MinimumReplicasUnavailable, 'Deployment does not have minimum availability.', nowMs));
+    setCondition(
+      status,
+      newCondition(
+        'Available',
+        'False',
+        Reason.MinimumReplicasUnavailable,
+        'Deployment does not have minimum availability.',
+        nowMs,
+      ),
+    );
   }
   return status;
 }
@@ -44,7 +61,12 @@ export function calculateDeploymentStatus(d: Dep, allRSs: RS[], newRS: RS | unde
 /** Every replica updated and available, none old, generation observed (DeploymentComplete). Pure. */
 export function deploymentComplete(d: Dep, s: DeploymentStatus): boolean {
   const r = replicasOf(d);
-  return (s.updatedReplicas ?? 0) === r && (s.replicas ?? 0) === r && (s.availableReplicas ?? 0) === r && (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) === r &&
+    (s.replicas ?? 0) === r &&
+    (s.availableReplicas ?? 0) === r &&
+    (s.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+  );
 }
 
 /** More updated, ready or available replicas, or fewer old ones, than last time (DeploymentProgressing). Pure. */
@@ -52,8 +74,12 @@ export function deploymentProgressing(d: Dep, s: DeploymentStatus): boolean {
   const o = d.status ?? {};
   const oldOld = (o.replicas ?? 0) - (o.updatedReplicas ?? 0);
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);
-  return (s.updatedReplicas ?? 0) > (o.updatedReplicas ?? 0) || newOld < oldOld
-    || (s.readyReplicas ?? 0) > (o.readyReplicas ?? 0) || (s.availableReplicas ?? 0) > (o.availableReplicas ?? 0);
+  return (
+    (s.updatedReplicas ?? 0) > (o.updatedReplicas ?? 0) ||
+    newOld < oldOld ||
+    (s.readyReplicas ?? 0) > (o.readyReplicas ?? 0) ||
+    (s.availableReplicas ?? 0) > (o.availableReplicas ?? 0)
+  );
 }
 
 /** The Progressing condition was last updated more than progressDeadlineSeconds ago (DeploymentTimedOut). Pure. */
@@ -80,18 +106,57 @@ export function rolloutStatus(d: Dep, allRSs: RS[], newRS: RS | undefined, nowMs
   if (hasProgressDeadline(d) && !complete) {
     const name = newRS?.metadata.name;
     if (deploymentComplete(d, s)) {
-      setCondition(s, newCondition('Progressing', 'True', Reason.NewReplicaSetAvailable, `ReplicaSet "${name ?? ''}" has successfully progressed.`, nowMs));
+      setCondition(
+        s,
+        newCondition(
+          'Progressing',
+          'True',
+          Reason.NewReplicaSetAvailable,
+          `ReplicaSet "${name ?? ''}" has successfully progressed.`,
+          nowMs,
+        ),
+      );
     } else if (deploymentProgressing(d, s)) {
-      const cond = newCondition('Progressing', 'True', Reason.ReplicaSetUpdated, name ? `ReplicaSet "${name}" is progressing.` : `Deployment "${d.metadata.name ?? ''}" is progressing.`, nowMs);
-      if (current?.status === 'True' && current.lastTransitionTime) cond.lastTransitionTime = current.lastTransitionTime;
+      const cond = newCondition(
+        'Progressing',
+        'True',
+        Reason.ReplicaSetUpdated,
+        name ? `ReplicaSet "${name}" is progressing.` : `Deployment "${d.metadata.name ?? ''}" is progressing.`,
+        nowMs,
+      );
+      if (current?.status === 'True' && current.lastTransitionTime)
+        cond.lastTransitionTime = current.lastTransitionTime;
       removeCondition(s, 'Progressing');
       setCondition(s, cond);
     } else if (deploymentTimedOut(d, s, nowMs)) {
-      setCondition(s, newCondition('Progressing', 'False', Reason.ProgressDeadlineExceeded, name ? `ReplicaSet "${name}" has timed out progressing.` : `Deployment "${d.metadata.name ?? ''}" has timed out progressing.`, nowMs));
+      setCondition(
+        s,
+        newCondition(
+          'Progressing',
+          'False',
+          Reason.ProgressDeadlineExceeded,
+          name
+            ? `ReplicaSet "${name}" has timed out progressing.`
+            : `Deployment "${d.metadata.name ?? ''}" has timed out progressing.`,
+          nowMs,
+        ),
+      );
     }
   }
-  const failure = [newRS, ...allRSs].map((rs) => rs?.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True')).find((c) => c !== undefined);
-  if (failure) setCondition(s, newCondition('ReplicaFailure', 'True', failure.reason ?? '', failure.message ?? '', Date.parse(failure.lastTransitionTime ?? '') || nowMs));
+  const failure = [newRS, ...allRSs]
+    .map((rs) => rs?.status?.conditions?.find((c) => c.type === 'ReplicaFailure' && c.status === 'True'))
+    .find((c) => c !== undefined);
+  if (failure)
+    setCondition(
+      s,
+      newCondition(
+        'ReplicaFailure',
+        'True',
+        failure.reason ?? '',
+        failure.message ?? '',
+        Date.parse(failure.lastTransitionTime ?? '') || nowMs,
+      ),
+    );
   else removeCondition(s, 'ReplicaFailure');
   return s;
 }

@@ -12,17 +12,26 @@ export const specReplicas = (rs: RS | undefined): number => rs?.spec?.replicas ?
 
 /** Oldest first, then by name (controller.ReplicaSetsByCreationTimestamp). Pure, returns a new array. */
 export function byCreation(list: RS[]): RS[] {
-  return [...list].sort((a, b) => created(a) - created(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  return [...list].sort(
+    (a, b) => created(a) - created(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
 }
 
 /** Lowest revision first, then oldest (ReplicaSetsByRevision). Pure. */
 export function byRevision(list: RS[]): RS[] {
-  return [...list].sort((a, b) => revisionOf(a) - revisionOf(b) || created(a) - created(b) || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  return [...list].sort(
+    (a, b) =>
+      revisionOf(a) - revisionOf(b) ||
+      created(a) - created(b) ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
 }
 
 /** Larger first; equal sizes newer first (up) or older first (down) (ReplicaSetsBySizeNewer/Older). Pure. */
 export function bySize(list: RS[], newerFirst: boolean): RS[] {
-  return [...list].sort((a, b) => specReplicas(b) - specReplicas(a) || (newerFirst ? created(b) - created(a) : created(a) - created(b)));
+  return [...list].sort(
+    (a, b) => specReplicas(b) - specReplicas(a) || (newerFirst ? created(b) - created(a) : created(a) - created(b)),
+  );
 }
 
 /** The revision annotation as a number (0 when missing or invalid). Pure. */
@@ -49,11 +58,14 @@ export function active(list: (RS | undefined)[]): RS[] {
 /** Sum of spec.replicas (GetReplicaCountForReplicaSets). Pure. */
 export const sumSpec = (list: (RS | undefined)[]): number => list.reduce((n, rs) => n + specReplicas(rs), 0);
 /** Sum of status.replicas (GetActualReplicaCountForReplicaSets). Pure. */
-export const sumActual = (list: (RS | undefined)[]): number => list.reduce((n, rs) => n + (rs?.status?.replicas ?? 0), 0);
+export const sumActual = (list: (RS | undefined)[]): number =>
+  list.reduce((n, rs) => n + (rs?.status?.replicas ?? 0), 0);
 /** Sum of status.readyReplicas. Pure. */
-export const sumReady = (list: (RS | undefined)[]): number => list.reduce((n, rs) => n + (rs?.status?.readyReplicas ?? 0), 0);
+export const sumReady = (list: (RS | undefined)[]): number =>
+  list.reduce((n, rs) => n + (rs?.status?.readyReplicas ?? 0), 0);
 /** Sum of status.availableReplicas. Pure. */
-export const sumAvailable = (list: (RS | undefined)[]): number => list.reduce((n, rs) => n + (rs?.status?.availableReplicas ?? 0), 0);
+export const sumAvailable = (list: (RS | undefined)[]): number =>
+  list.reduce((n, rs) => n + (rs?.status?.availableReplicas ?? 0), 0);
 
 /**
  * The one ReplicaSet to scale when at most one is active (FindActiveOrLatest): the active one, or

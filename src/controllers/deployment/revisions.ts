@@ -16,7 +16,14 @@ export const MAX_REVISION_HISTORY_CHARS = 2000;
  * ReplicaSet about to be created (`exists` false) also gets the replicas annotations.
  * Returns whether anything changed.
  */
-export function setNewReplicaSetAnnotations(annotations: Record<string, string> | undefined, rs: RS, newRevision: number, exists: boolean, desired: number, max: number): boolean {
+export function setNewReplicaSetAnnotations(
+  annotations: Record<string, string> | undefined,
+  rs: RS,
+  newRevision: number,
+  exists: boolean,
+  desired: number,
+  max: number,
+): boolean {
   const a = (rs.metadata.annotations ??= {});
   let changed = false;
   for (const [k, v] of Object.entries(annotations ?? {})) {
@@ -47,8 +54,14 @@ export function setNewReplicaSetAnnotations(annotations: Record<string, string> 
 export function setReplicasAnnotations(rs: RS, desired: number, max: number): boolean {
   const a = (rs.metadata.annotations ??= {});
   let changed = false;
-  if (a[DESIRED_REPLICAS] !== String(desired)) { a[DESIRED_REPLICAS] = String(desired); changed = true; }
-  if (a[MAX_REPLICAS] !== String(max)) { a[MAX_REPLICAS] = String(max); changed = true; }
+  if (a[DESIRED_REPLICAS] !== String(desired)) {
+    a[DESIRED_REPLICAS] = String(desired);
+    changed = true;
+  }
+  if (a[MAX_REPLICAS] !== String(max)) {
+    a[MAX_REPLICAS] = String(max);
+    changed = true;
+  }
   return changed;
 }
 

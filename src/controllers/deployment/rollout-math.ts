@@ -27,7 +27,11 @@ export function scaledValue(v: number | string | undefined, total: number, round
  * ResolveFenceposts: maxSurge rounds up, maxUnavailable rounds down; both 0 would deadlock the
  * rollout, so unavailable becomes 1. Pure.
  */
-export function resolveFenceposts(maxSurge: number | string | undefined, maxUnavailable: number | string | undefined, desired: number): { surge: number; unavailable: number } {
+export function resolveFenceposts(
+  maxSurge: number | string | undefined,
+  maxUnavailable: number | string | undefined,
+  desired: number,
+): { surge: number; unavailable: number } {
   const surge = scaledValue(maxSurge, desired, true);
   let unavailable = scaledValue(maxUnavailable, desired, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
@@ -39,13 +43,18 @@ const isRolling = (d: RolloutSpec) => (d.strategy?.type ?? 'RollingUpdate') === 
 /** MaxSurge: 0 for Recreate. Pure. */
 export function maxSurge(d: RolloutSpec): number {
   if (!isRolling(d)) return 0;
-  return resolveFenceposts(d.strategy?.rollingUpdate?.maxSurge, d.strategy?.rollingUpdate?.maxUnavailable, d.replicas).surge;
+  return resolveFenceposts(d.strategy?.rollingUpdate?.maxSurge, d.strategy?.rollingUpdate?.maxUnavailable, d.replicas)
+    .surge;
 }
 
 /** MaxUnavailable: 0 for Recreate or 0 replicas, at most replicas. Pure. */
 export function maxUnavailable(d: RolloutSpec): number {
   if (!isRolling(d) || d.replicas === 0) return 0;
-  const { unavailable } = resolveFenceposts(d.strategy?.rollingUpdate?.maxSurge, d.strategy?.rollingUpdate?.maxUnavailable, d.replicas);
+  const { unavailable } = resolveFenceposts(
+    d.strategy?.rollingUpdate?.maxSurge,
+    d.strategy?.rollingUpdate?.maxUnavailable,
+    d.replicas,
+  );
   return Math.min(unavailable, d.replicas);
 }
 

@@ -23,8 +23,14 @@ export async function startDeploymentController(opts: StartDeploymentControllerO
   const recorder = clientEventRecorder({ client: opts.client, component: 'deployment-controller', log });
   const ctrl = new DeploymentController({ client: opts.client, deployments, replicaSets, pods, recorder, log });
   return runController({
-    name: 'deployment', log: opts.log, workers: opts.workers ?? 5,
-    sources: [{ informer: deployments }, { informer: replicaSets, keysFor: ctrl.keysForReplicaSet }, { informer: pods, keysFor: ctrl.keysForPod }],
+    name: 'deployment',
+    log: opts.log,
+    workers: opts.workers ?? 5,
+    sources: [
+      { informer: deployments },
+      { informer: replicaSets, keysFor: ctrl.keysForReplicaSet },
+      { informer: pods, keysFor: ctrl.keysForPod },
+    ],
     reconcile: ctrl.reconcile,
   });
 }

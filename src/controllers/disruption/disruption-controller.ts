@@ -57,11 +57,17 @@ export class DisruptionController {
     if (!pdb || pdb.metadata.deletionTimestamp) return;
     const pods = this.opts.pods.list(namespace).filter((p) => selects(pdb, p)) as (KubeObject & Pod)[];
     const now = this.now();
-    if (pods.length === 0 && (pdb.status?.expectedPods ?? -1) !== 0) this.opts.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
+    if (pods.length === 0 && (pdb.status?.expectedPods ?? -1) !== 0)
+      this.opts.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
     const status = pdbStatus(pdb, pods, () => this.expectedScale(pods), now);
     const failed = status.conditions?.find((c) => c.reason === 'SyncFailed');
     if (failed && !deepEqual(pdb.status?.conditions?.[0]?.message, failed.message)) {
-      this.opts.recorder.event(pdb, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${failed.message}`);
+      this.opts.recorder.event(
+        pdb,
+        'Warning',
+        'CalculateExpectedPodCountFailed',
+        `Failed to calculate the number of expected pods: ${failed.message}`,
+      );
     }
     await this.writeStatus(pdb, status);
     const { expiresAt } = pendingDisruptions(pdb.status?.disruptedPods, pods, now);
@@ -71,7 +77,10 @@ export class DisruptionController {
   /** A pod event wakes every PDB of its namespace that selects it. */
   keysForPod = (pod: KubeObject): ObjectKey[] => {
     const ns = pod.metadata.namespace ?? '';
-    return this.opts.pdbs.list(ns).filter((p) => selects(p as PdbObject, pod)).map((p) => ({ namespace: ns, name: p.metadata.name ?? '' }));
+    return this.opts.pdbs
+      .list(ns)
+      .filter((p) => selects(p as PdbObject, pod))
+      .map((p) => ({ namespace: ns, name: p.metadata.name ?? '' }));
   };
 
   /** A workload event (its scale may have changed) wakes every PDB of its namespace. */

@@ -12,7 +12,11 @@ export type ExpectedScale = { count: number } | { error: string };
  * or a percentage of minAvailable needs the controllers' scale (`scale()`, called only then).
  * Returns expectedCount and desiredHealthy, or the error that fails the sync. Pure.
  */
-export function expectedAndDesired(pdb: PodDisruptionBudget, pods: Pod[], scale: () => ExpectedScale): { expected: number; desired: number } | { error: string } {
+export function expectedAndDesired(
+  pdb: PodDisruptionBudget,
+  pods: Pod[],
+  scale: () => ExpectedScale,
+): { expected: number; desired: number } | { error: string } {
   const spec = pdb.spec ?? {};
   if (spec.maxUnavailable !== undefined) {
     const s = scale();
@@ -36,7 +40,11 @@ export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;
  * buildDisruptedPodMap: the entries of status.disruptedPods still pending at `nowMs` (pod present,
  * not yet being deleted, evicted less than 2 minutes ago), and when the earliest of them expires. Pure.
  */
-export function pendingDisruptions(disrupted: Record<string, string> | undefined, pods: Pod[], nowMs: number): { pending: Record<string, string>; expiresAt?: number } {
+export function pendingDisruptions(
+  disrupted: Record<string, string> | undefined,
+  pods: Pod[],
+  nowMs: number,
+): { pending: Record<string, string>; expiresAt?: number } {
   const byName = new Map(pods.map((p) => [p.metadata?.name ?? '', p]));
   const pending: Record<string, string> = {};
   let expiresAt: number | undefined;
@@ -53,7 +61,9 @@ export function pendingDisruptions(disrupted: Record<string, string> | undefined
 
 /** Pods that count as healthy: Ready, not being deleted and not just evicted (countHealthyPods). Pure. */
 export function countHealthy(pods: Pod[], disrupted: Record<string, string> = {}): number {
-  return pods.filter((p) => !p.metadata?.deletionTimestamp && !Object.hasOwn(disrupted, p.metadata?.name ?? '') && isPodReady(p)).length;
+  return pods.filter(
+    (p) => !p.metadata?.deletionTimestamp && !Object.hasOwn(disrupted, p.metadata?.name ?? '') && isPodReady(p),
+  ).length;
 }
 
 /**
@@ -62,7 +72,12 @@ export function countHealthy(pods: Pod[], disrupted: Record<string, string> = {}
  * disruptedPods still pending (see pendingDisruptions), and the DisruptionAllowed condition (SufficientPods / InsufficientPods, or
  * SyncFailed with the error and no disruptions allowed). Pure.
  */
-export function pdbStatus(pdb: PodDisruptionBudget, pods: Pod[], scale: () => ExpectedScale, nowMs: number): PodDisruptionBudgetStatus {
+export function pdbStatus(
+  pdb: PodDisruptionBudget,
+  pods: Pod[],
+  scale: () => ExpectedScale,
+  nowMs: number,
+): PodDisruptionBudgetStatus {
   const prev = pdb.status;
   const now = new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z');
   const { pending } = pendingDisruptions(prev?.disruptedPods, pods, nowMs);
@@ -70,20 +85,48 @@ export function pdbStatus(pdb: PodDisruptionBudget, pods: Pod[], scale: () => Ex
   const counts = expectedAndDesired(pdb, pods, scale);
   if ('error' in counts) {
     return {
-      ...base, currentHealthy: prev?.currentHealthy ?? 0, desiredHealthy: prev?.desiredHealthy ?? 0, expectedPods: prev?.expectedPods ?? 0, disruptionsAllowed: 0,
+      ...base,
+      currentHealthy: prev?.currentHealthy ?? 0,
+      desiredHealthy: prev?.desiredHealthy ?? 0,
+      expectedPods: prev?.expectedPods ?? 0,
+      disruptionsAllowed: 0,
       conditions: [condition(prev?.conditions, 'False', 'SyncFailed', counts.error, now)],
     };
   }
   const healthy = countHealthy(pods, pending);
   const allowed = counts.expected > 0 && healthy > counts.desired ? healthy - counts.desired : 0;
   return {
-    ...base, currentHealthy: healthy, desiredHealthy: counts.desired, expectedPods: counts.expected, disruptionsAllowed: allowed,
-    conditions: [condition(prev?.conditions, allowed > 0 ? 'True' : 'False', allowed > 0 ? 'SufficientPods' : 'InsufficientPods', '', now)],
+    ...base,
+    currentHealthy: healthy,
+    desiredHealthy: counts.desired,
+    expectedPods: counts.expected,
+    disruptionsAllowed: allowed,
+    conditions: [
+      condition(
+        prev?.conditions,
+        allowed > 0 ? 'True' : 'False',
+        allowed > 0 ? 'SufficientPods' : 'InsufficientPods',
+        '',
+        now,
+      ),
+    ],
   };
 }
 
-function condition(prev: Condition[] | undefined, status: 'True' | 'False', reason: string, message: string, now: string): Condition {
+function condition(
+  prev: Condition[] | undefined,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  now: string,
+): Condition {
   const old = prev?.find((c) => c.type === 'DisruptionAllowed');
   // As apimeta.SetStatusCondition: the transition time moves only when the status does.
-  return { type: 'DisruptionAllowed', status, reason, message, lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now };
+  return {
+    type: 'DisruptionAllowed',
+    status,
+    reason,
+    message,
+    lastTransitionTime: old && old.status === status ? old.lastTransitionTime : now,
+  };
 }

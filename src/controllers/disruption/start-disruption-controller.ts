@@ -15,15 +15,35 @@ export interface StartDisruptionControllerOptions {
 /** Runs the disruption controller over shared full informers of PDBs, pods and the scalable workloads. Resolves once synced. */
 export async function startDisruptionController(opts: StartDisruptionControllerOptions): Promise<RunningController> {
   const inf = (rt: typeof PDBS) => opts.informers.informerFor(rt, 'full');
-  const [pdbs, pods, replicaSets, deployments, statefulSets] = [inf(PDBS), inf(PODS), inf(REPLICASETS), inf(DEPLOYMENTS), inf(STATEFULSETS)];
+  const [pdbs, pods, replicaSets, deployments, statefulSets] = [
+    inf(PDBS),
+    inf(PODS),
+    inf(REPLICASETS),
+    inf(DEPLOYMENTS),
+    inf(STATEFULSETS),
+  ];
   const log = opts.log.child({ controller: 'disruption' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'controllermanager', log });
-  const ctrl = new DisruptionController({ client: opts.client, pdbs, pods, replicaSets, deployments, statefulSets, recorder, log });
+  const ctrl = new DisruptionController({
+    client: opts.client,
+    pdbs,
+    pods,
+    replicaSets,
+    deployments,
+    statefulSets,
+    recorder,
+    log,
+  });
   return runController({
-    name: 'disruption', log: opts.log, workers: opts.workers ?? 2,
+    name: 'disruption',
+    log: opts.log,
+    workers: opts.workers ?? 2,
     sources: [
-      { informer: pdbs }, { informer: pods, keysFor: ctrl.keysForPod },
-      { informer: replicaSets, keysFor: ctrl.keysForWorkload }, { informer: deployments, keysFor: ctrl.keysForWorkload }, { informer: statefulSets, keysFor: ctrl.keysForWorkload },
+      { informer: pdbs },
+      { informer: pods, keysFor: ctrl.keysForPod },
+      { informer: replicaSets, keysFor: ctrl.keysForWorkload },
+      { informer: deployments, keysFor: ctrl.keysForWorkload },
+      { informer: statefulSets, keysFor: ctrl.keysForWorkload },
     ],
     reconcile: ctrl.reconcile,
   });

@@ -38,26 +38,44 @@ export class EndpointsController {
     const svc = this.opts.services.get(namespace, name) as (KubeObject & Service) | undefined;
     const current = this.opts.endpoints.get(namespace, name) as EndpointsObject | undefined;
     if (!svc) {
-      if (current) await this.opts.client.delete(ENDPOINTS, namespace, name).catch((err: unknown) => { if (!isNotFound(err)) throw err; });
+      if (current)
+        await this.opts.client.delete(ENDPOINTS, namespace, name).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
       return;
     }
     if (!svc.spec?.selector || svc.spec.type === 'ExternalName') return;
     const subsets = endpointSubsets(svc, this.opts.pods.list(namespace) as Pod[]);
-    const labels: Record<string, string> = { ...svc.metadata.labels ?? {} };
+    const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (isHeadless(svc)) labels[HEADLESS_LABEL] = '';
     else delete labels[HEADLESS_LABEL];
-    if (current && canonical(current.subsets ?? []) === canonical(subsets) && canonical(current.metadata.labels ?? {}) === canonical(labels)) return;
+    if (
+      current &&
+      canonical(current.subsets ?? []) === canonical(subsets) &&
+      canonical(current.metadata.labels ?? {}) === canonical(labels)
+    )
+      return;
     try {
       if (current) {
-        const body: EndpointsObject = { ...structuredClone(current), metadata: { ...structuredClone(current.metadata), labels }, subsets };
+        const body: EndpointsObject = {
+          ...structuredClone(current),
+          metadata: { ...structuredClone(current.metadata), labels },
+          subsets,
+        };
         await this.opts.client.update(ENDPOINTS, namespace, body);
       } else {
-        await this.opts.client.create(ENDPOINTS, namespace, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, labels }, subsets } as EndpointsObject);
+        await this.opts.client.create(ENDPOINTS, namespace, {
+          apiVersion: 'v1',
+          kind: 'Endpoints',
+          metadata: { name, namespace, labels },
+          subsets,
+        } as EndpointsObject);
       }
     } catch (err) {
       if (isNamespaceTerminating(err)) return;
       // The cache was behind: the Endpoints event brings the Service back; retry meanwhile.
-      if (isConflict(err) || isAlreadyExists(err) || isNotFound(err)) throw new Error(`endpoints ${namespace}/${name} changed meanwhile; resyncing`);
+      if (isConflict(err) || isAlreadyExists(err) || isNotFound(err))
+        throw new Error(`endpoints ${namespace}/${name} changed meanwhile; resyncing`);
       throw err;
     }
   };

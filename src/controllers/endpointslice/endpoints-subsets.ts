@@ -1,5 +1,12 @@
 import type { EndpointAddress, EndpointPort, EndpointSubset, Pod, Service } from 'kubernetes-types/core/v1.js';
-import { compareIp, findPort, isPodReady, podHostname, serviceSelects, shouldPodBeInEndpoints } from './pod-endpoints.js';
+import {
+  compareIp,
+  findPort,
+  isPodReady,
+  podHostname,
+  serviceSelects,
+  shouldPodBeInEndpoints,
+} from './pod-endpoints.js';
 
 /**
  * The legacy Endpoints subsets of a Service (the endpoints controller plus RepackSubsets): every
@@ -17,7 +24,12 @@ export function endpointSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     for (const sp of svc.spec?.ports ?? []) {
       const port = findPort(pod, sp);
       if (port === undefined) continue;
-      ports.push({ ...(sp.name ? { name: sp.name } : {}), port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+      ports.push({
+        ...(sp.name ? { name: sp.name } : {}),
+        port,
+        protocol: sp.protocol ?? 'TCP',
+        ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}),
+      });
     }
     // A pod whose every port failed to resolve is left out; without ports only a headless Service lists pods.
     if (ports.length === 0 && ((svc.spec?.ports ?? []).length > 0 || svc.spec?.clusterIP !== 'None')) continue;
@@ -30,17 +42,24 @@ export function endpointSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
       ip: pod.status?.podIP ?? '',
       ...(hostname ? { hostname } : {}),
       ...(pod.spec?.nodeName ? { nodeName: pod.spec.nodeName } : {}),
-      targetRef: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+      targetRef: {
+        kind: 'Pod',
+        namespace: pod.metadata?.namespace ?? '',
+        name: pod.metadata?.name ?? '',
+        uid: pod.metadata?.uid ?? '',
+      },
     };
     if (publishNotReady || isPodReady(pod)) g.ready.push(addr);
     else g.notReady.push(addr);
   }
   const byIp = (a: EndpointAddress, b: EndpointAddress) => compareIp(a.ip, b.ip);
-  const subsets = [...groups.values()].map((g): EndpointSubset => ({
-    ...(g.ready.length ? { addresses: g.ready.sort(byIp) } : {}),
-    ...(g.notReady.length ? { notReadyAddresses: g.notReady.sort(byIp) } : {}),
-    ...(g.ports.length ? { ports: g.ports } : {}),
-  }));
+  const subsets = [...groups.values()].map(
+    (g): EndpointSubset => ({
+      ...(g.ready.length ? { addresses: g.ready.sort(byIp) } : {}),
+      ...(g.notReady.length ? { notReadyAddresses: g.notReady.sort(byIp) } : {}),
+      ...(g.ports.length ? { ports: g.ports } : {}),
+    }),
+  );
   const first = (s: EndpointSubset) => (s.addresses ?? s.notReadyAddresses ?? [])[0]?.ip ?? '';
   return subsets.sort((a, b) => compareIp(first(a), first(b)));
 }

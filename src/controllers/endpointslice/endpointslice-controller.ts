@@ -68,10 +68,23 @@ export class EndpointSliceController {
     }
     if (!svc.spec?.selector) return;
     const pods = this.opts.pods.list(namespace) as (KubeObject & Pod)[];
-    const desired = desiredEndpointGroups(svc, pods, (node) => this.opts.nodes?.get('', node)?.metadata.labels?.[ZONE_LABEL]);
-    this.membership.set(namespace, name, [...desired.values()].flatMap((g) => g.endpoints.map((e) => e.targetRef?.name ?? '')));
+    const desired = desiredEndpointGroups(
+      svc,
+      pods,
+      (node) => this.opts.nodes?.get('', node)?.metadata.labels?.[ZONE_LABEL],
+    );
+    this.membership.set(
+      namespace,
+      name,
+      [...desired.values()].flatMap((g) => g.endpoints.map((e) => e.targetRef?.name ?? '')),
+    );
     const labels = sliceLabels(svc);
-    const plan = planSlices(managed, desired, (s) => canonical(s.metadata.labels ?? {}) !== canonical(labels) || !ownedBy(s, svc), this.opts.maxEndpointsPerSlice);
+    const plan = planSlices(
+      managed,
+      desired,
+      (s) => canonical(s.metadata.labels ?? {}) !== canonical(labels) || !ownedBy(s, svc),
+      this.opts.maxEndpointsPerSlice,
+    );
     for (const content of plan.create) {
       try {
         await this.opts.client.create(ENDPOINT_SLICES, namespace, newSlice(svc, labels, content));
@@ -81,11 +94,17 @@ export class EndpointSliceController {
       }
     }
     for (const { slice, content } of plan.update) {
-      const body: SliceObject = { ...structuredClone(slice), metadata: { ...structuredClone(slice.metadata), labels, ownerReferences: [controllerRefTo(svc)] }, ports: content.ports, endpoints: content.endpoints };
+      const body: SliceObject = {
+        ...structuredClone(slice),
+        metadata: { ...structuredClone(slice.metadata), labels, ownerReferences: [controllerRefTo(svc)] },
+        ports: content.ports,
+        endpoints: content.endpoints,
+      };
       try {
         await this.opts.client.update(ENDPOINT_SLICES, namespace, body);
       } catch (err) {
-        if (isNotFound(err) || isConflict(err)) throw new Error(`endpointslice ${slice.metadata.name ?? ''} changed meanwhile; resyncing`);
+        if (isNotFound(err) || isConflict(err))
+          throw new Error(`endpointslice ${slice.metadata.name ?? ''} changed meanwhile; resyncing`);
         throw err;
       }
     }
@@ -98,7 +117,8 @@ export class EndpointSliceController {
     const names = new Set(this.membership.servicesOf(ns, pod.metadata.name ?? ''));
     for (const s of this.opts.services.list(ns) as ServiceObject[]) {
       const sel = s.spec?.selector;
-      if (sel && Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v)) names.add(s.metadata.name ?? '');
+      if (sel && Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v))
+        names.add(s.metadata.name ?? '');
     }
     return [...names].map((name) => ({ namespace: ns, name }));
   };
@@ -107,19 +127,25 @@ export class EndpointSliceController {
   keysForSlice = (slice: KubeObject): ObjectKey[] => {
     const labels = slice.metadata.labels ?? {};
     const svc = labels[SERVICE_NAME_LABEL];
-    return svc && labels[MANAGED_BY_LABEL] === CONTROLLER_NAME ? [{ namespace: slice.metadata.namespace ?? '', name: svc }] : [];
+    return svc && labels[MANAGED_BY_LABEL] === CONTROLLER_NAME
+      ? [{ namespace: slice.metadata.namespace ?? '', name: svc }]
+      : [];
   };
 
   private managedSlices(namespace: string, service: string): SliceObject[] {
     return (this.opts.slices.list(namespace) as SliceObject[]).filter((s) => {
       const l = s.metadata.labels ?? {};
-      return l[SERVICE_NAME_LABEL] === service && l[MANAGED_BY_LABEL] === CONTROLLER_NAME && !s.metadata.deletionTimestamp;
+      return (
+        l[SERVICE_NAME_LABEL] === service && l[MANAGED_BY_LABEL] === CONTROLLER_NAME && !s.metadata.deletionTimestamp
+      );
     });
   }
 
   private async deleteSlice(s: SliceObject): Promise<void> {
     try {
-      await this.opts.client.delete(ENDPOINT_SLICES, s.metadata.namespace ?? '', s.metadata.name ?? '', { preconditions: { uid: s.metadata.uid } });
+      await this.opts.client.delete(ENDPOINT_SLICES, s.metadata.namespace ?? '', s.metadata.name ?? '', {
+        preconditions: { uid: s.metadata.uid },
+      });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
@@ -128,7 +154,7 @@ export class EndpointSliceController {
 
 /** The labels of a Service's slices: the Service's own, plus service name, manager and headless marker. Pure. */
 export function sliceLabels(svc: Service): Record<string, string> {
-  const labels: Record<string, string> = { ...svc.metadata?.labels ?? {} };
+  const labels: Record<string, string> = { ...(svc.metadata?.labels ?? {}) };
   delete labels[HEADLESS_LABEL];
   labels[SERVICE_NAME_LABEL] = svc.metadata?.name ?? '';
   labels[MANAGED_BY_LABEL] = CONTROLLER_NAME;
@@ -142,8 +168,16 @@ function ownedBy(s: SliceObject, svc: ServiceObject): boolean {
 
 function newSlice(svc: ServiceObject, labels: Record<string, string>, content: SliceContent): SliceObject {
   return {
-    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice',
-    metadata: { generateName: `${svc.metadata.name ?? ''}-`, namespace: svc.metadata.namespace, labels, ownerReferences: [controllerRefTo(svc)] },
-    addressType: 'IPv4', ports: content.ports, endpoints: content.endpoints,
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      generateName: `${svc.metadata.name ?? ''}-`,
+      namespace: svc.metadata.namespace,
+      labels,
+      ownerReferences: [controllerRefTo(svc)],
+    },
+    addressType: 'IPv4',
+    ports: content.ports,
+    endpoints: content.endpoints,
   };
 }

@@ -56,14 +56,22 @@ export function endpointPorts(svc: Service, pod: Pod): EndpointPort[] {
   for (const sp of svc.spec?.ports ?? []) {
     const port = findPort(pod, sp);
     if (port === undefined) continue;
-    out.push({ name: sp.name ?? '', port, protocol: sp.protocol ?? 'TCP', ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}) });
+    out.push({
+      name: sp.name ?? '',
+      port,
+      protocol: sp.protocol ?? 'TCP',
+      ...(sp.appProtocol ? { appProtocol: sp.appProtocol } : {}),
+    });
   }
   return out;
 }
 
 /** A stable key of a port list (the grouping of endpoints into slices). Pure. */
 export function portsKey(ports: EndpointPort[]): string {
-  return ports.map((p) => `${p.name ?? ''}/${p.protocol ?? 'TCP'}/${p.port ?? ''}/${p.appProtocol ?? ''}`).sort().join(',');
+  return ports
+    .map((p) => `${p.name ?? ''}/${p.protocol ?? 'TCP'}/${p.port ?? ''}/${p.appProtocol ?? ''}`)
+    .sort()
+    .join(',');
 }
 
 /** The endpoint hostname: spec.hostname when the pod's subdomain is the Service's name. Pure. */
@@ -90,7 +98,12 @@ export function podToEndpoint(svc: Service, pod: Pod, zoneOfNode: (node: string)
     ...(hostname ? { hostname } : {}),
     ...(node ? { nodeName: node } : {}),
     ...(zone ? { zone } : {}),
-    targetRef: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' },
+    targetRef: {
+      kind: 'Pod',
+      namespace: pod.metadata?.namespace ?? '',
+      name: pod.metadata?.name ?? '',
+      uid: pod.metadata?.uid ?? '',
+    },
   };
 }
 
@@ -105,7 +118,11 @@ export interface EndpointGroup {
  * land in different groups), keyed by portsKey. Pods in `pods` must be the Service's namespace;
  * those not selected or not eligible are skipped. Endpoints sorted by address. Pure.
  */
-export function desiredEndpointGroups(svc: Service, pods: Pod[], zoneOfNode: (node: string) => string | undefined): Map<string, EndpointGroup> {
+export function desiredEndpointGroups(
+  svc: Service,
+  pods: Pod[],
+  zoneOfNode: (node: string) => string | undefined,
+): Map<string, EndpointGroup> {
   const groups = new Map<string, EndpointGroup>();
   for (const pod of pods) {
     if (!serviceSelects(svc, pod.metadata?.labels) || !shouldPodBeInEndpoints(pod, true)) continue;

@@ -35,6 +35,6 @@ export class ServiceMembership {
 
   /** Names of the Services that listed the pod at their last sync. */
   servicesOf(namespace: string, pod: string): string[] {
-    return [...this.servicesOfPod.get(keyOf(namespace, pod)) ?? []];
+    return [...(this.servicesOfPod.get(keyOf(namespace, pod)) ?? [])];
   }
 }

@@ -24,9 +24,15 @@ const sameEndpoint = (a: Endpoint, b: Endpoint): boolean => canonical(a) === can
 
 /** JSON with sorted keys, so field order never makes two equal endpoints differ. Pure. */
 export function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, val: unknown) => (val && typeof val === 'object' && !Array.isArray(val)
-    ? Object.fromEntries(Object.entries(val as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    : val));
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val)
+      ? Object.fromEntries(
+          Object.entries(val as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : val,
+  );
 }
 
 /**
@@ -40,12 +46,17 @@ export function canonical(v: unknown): string {
  *  4. a Service with no endpoints keeps exactly one empty placeholder slice (no ports).
  * `labelsStale(slice)` forces an update of a slice whose metadata must change. Pure.
  */
-export function planSlices<S extends EndpointSlice>(existing: S[], desired: Map<string, EndpointGroup>, labelsStale: (s: S) => boolean, max = MAX_ENDPOINTS_PER_SLICE): SlicePlan<S> {
+export function planSlices<S extends EndpointSlice>(
+  existing: S[],
+  desired: Map<string, EndpointGroup>,
+  labelsStale: (s: S) => boolean,
+  max = MAX_ENDPOINTS_PER_SLICE,
+): SlicePlan<S> {
   const plan: SlicePlan<S> = { create: [], update: [], delete: [], unchanged: [] };
   const byKey = new Map<string, S[]>();
   for (const s of [...existing].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))) {
     const k = portsKey(s.ports ?? []);
-    byKey.set(k, [...byKey.get(k) ?? [], s]);
+    byKey.set(k, [...(byKey.get(k) ?? []), s]);
   }
   for (const [key, group] of desired) {
     const want = new Map(group.endpoints.map((e) => [addrOf(e), e]));
@@ -54,7 +65,10 @@ export function planSlices<S extends EndpointSlice>(existing: S[], desired: Map<
       let changed = labelsStale(slice);
       for (const e of slice.endpoints ?? []) {
         const w = want.get(addrOf(e));
-        if (!w) { changed = true; continue; }
+        if (!w) {
+          changed = true;
+          continue;
+        }
         want.delete(addrOf(e));
         if (!sameEndpoint(e, w)) changed = true;
         kept.push(w);
@@ -68,8 +82,13 @@ export function planSlices<S extends EndpointSlice>(existing: S[], desired: Map<
       while (rest.length > 0 && s.kept.length < max) s.kept.push(rest.shift() as Endpoint);
     }
     if (rest.length > 0) {
-      const roomy = slices.filter((s) => !s.changed && max - s.kept.length >= rest.length).sort((a, b) => b.kept.length - a.kept.length)[0];
-      if (roomy) { roomy.kept.push(...rest.splice(0)); roomy.changed = true; }
+      const roomy = slices
+        .filter((s) => !s.changed && max - s.kept.length >= rest.length)
+        .sort((a, b) => b.kept.length - a.kept.length)[0];
+      if (roomy) {
+        roomy.kept.push(...rest.splice(0));
+        roomy.changed = true;
+      }
     }
     for (const s of slices) {
       if (s.kept.length === 0) plan.delete.push(s.slice);

@@ -25,16 +25,33 @@ export async function startEndpointControllers(opts: StartEndpointControllersOpt
   const slices = opts.informers.informerFor(ENDPOINT_SLICES, 'full');
   const endpoints = opts.informers.informerFor(ENDPOINTS, 'full');
   const nodes = opts.informers.informerFor(NODES, 'metadata');
-  const sliceCtrl = new EndpointSliceController({ client: opts.client, services, pods, slices, nodes, log: opts.log.child({ controller: 'endpointslice' }) });
+  const sliceCtrl = new EndpointSliceController({
+    client: opts.client,
+    services,
+    pods,
+    slices,
+    nodes,
+    log: opts.log.child({ controller: 'endpointslice' }),
+  });
   const epCtrl = new EndpointsController({ client: opts.client, services, pods, endpoints });
   const workers = opts.workers ?? 5;
   return Promise.all([
     runController({
-      name: 'endpointslice', log: opts.log, workers, reconcile: sliceCtrl.reconcile,
-      sources: [{ informer: services }, { informer: pods, keysFor: sliceCtrl.keysForPod }, { informer: slices, keysFor: sliceCtrl.keysForSlice }],
+      name: 'endpointslice',
+      log: opts.log,
+      workers,
+      reconcile: sliceCtrl.reconcile,
+      sources: [
+        { informer: services },
+        { informer: pods, keysFor: sliceCtrl.keysForPod },
+        { informer: slices, keysFor: sliceCtrl.keysForSlice },
+      ],
     }),
     runController({
-      name: 'endpoints', log: opts.log, workers, reconcile: epCtrl.reconcile,
+      name: 'endpoints',
+      log: opts.log,
+      workers,
+      reconcile: epCtrl.reconcile,
       sources: [{ informer: services }, { informer: pods, keysFor: sliceCtrl.keysForPod }, { informer: endpoints }],
     }),
   ]);

@@ -29,19 +29,38 @@ export interface ClientEventRecorderOptions {
  * Builds the core/v1 Event kube-controller-manager writes: named `<object>.<hex time>`, in the
  * object's namespace, count 1, first/lastTimestamp now. Pure.
  */
-export function buildEvent(obj: KubeObject, type: EventType, reason: string, message: string, component: string, now: Date): CoreEvent {
+export function buildEvent(
+  obj: KubeObject,
+  type: EventType,
+  reason: string,
+  message: string,
+  component: string,
+  now: Date,
+): CoreEvent {
   const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
   const nanos = BigInt(now.getTime()) * 1_000_000n + BigInt(Math.floor(Math.random() * 1_000_000));
   const namespace = obj.metadata.namespace || 'default';
   return {
-    apiVersion: 'v1', kind: 'Event',
+    apiVersion: 'v1',
+    kind: 'Event',
     metadata: { name: `${obj.metadata.name ?? ''}.${nanos.toString(16)}`, namespace },
     involvedObject: {
-      apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace: obj.metadata.namespace,
-      uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion,
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      name: obj.metadata.name,
+      namespace: obj.metadata.namespace,
+      uid: obj.metadata.uid,
+      resourceVersion: obj.metadata.resourceVersion,
     },
-    reason, message, type, count: 1, firstTimestamp: ts, lastTimestamp: ts,
-    source: { component }, reportingComponent: component, reportingInstance: '',
+    reason,
+    message,
+    type,
+    count: 1,
+    firstTimestamp: ts,
+    lastTimestamp: ts,
+    source: { component },
+    reportingComponent: component,
+    reportingInstance: '',
   };
 }
 
@@ -51,9 +70,14 @@ export function clientEventRecorder(opts: ClientEventRecorderOptions): EventReco
   return {
     event(obj, type, reason, message) {
       const ev = buildEvent(obj, type, reason, message, opts.component, now());
-      opts.client.create(EVENTS, ev.metadata.namespace ?? 'default', ev as unknown as KubeObject).catch((err: unknown) => {
-        opts.log.debug({ reason, object: obj.metadata.name, err: err instanceof Error ? err.message : String(err) }, 'event not recorded');
-      });
+      opts.client
+        .create(EVENTS, ev.metadata.namespace ?? 'default', ev as unknown as KubeObject)
+        .catch((err: unknown) => {
+          opts.log.debug(
+            { reason, object: obj.metadata.name, err: err instanceof Error ? err.message : String(err) },
+            'event not recorded',
+          );
+        });
     },
   };
 }

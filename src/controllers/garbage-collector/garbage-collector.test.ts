@@ -13,9 +13,14 @@ const cms = findResourceType('', 'v1', 'configmaps') as ResourceType;
 const secrets = findResourceType('', 'v1', 'secrets') as ResourceType;
 const types = [cms, secrets];
 
-const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'n', ...meta } });
-const ownedBy = (uid: string, name: string, block = false) => [{ apiVersion: 'v1', kind: 'ConfigMap', name, uid, ...(block ? { blockOwnerDeletion: true } : {}) }];
+const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'n', ...meta },
+});
+const ownedBy = (uid: string, name: string, block = false) => [
+  { apiVersion: 'v1', kind: 'ConfigMap', name, uid, ...(block ? { blockOwnerDeletion: true } : {}) },
+];
 
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -26,17 +31,32 @@ async function withCollector(fake: FakeClient, fn: (gc: GarbageCollector) => Pro
   const informers = new SharedInformers(fake, log);
   const gc = new GarbageCollector({ client: fake, informers, log, types, foregroundRecheckMs: 20 });
   await gc.start();
-  try { await fn(gc); } finally { await gc.stop(); await informers.stopAll(); }
+  try {
+    await fn(gc);
+  } finally {
+    await gc.stop();
+    await informers.stopAll();
+  }
 }
 
 test('a dependent whose owner is gone is deleted in the background with a uid precondition', async () => {
   const fake = new FakeClient();
-  fake.seed(cms, cm('owner', { uid: 'u-owner' }), cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-gone', 'was-here') }),
-    cm('kept', { uid: 'u-kept', ownerReferences: ownedBy('u-owner', 'owner') }));
+  fake.seed(
+    cms,
+    cm('owner', { uid: 'u-owner' }),
+    cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-gone', 'was-here') }),
+    cm('kept', { uid: 'u-kept', ownerReferences: ownedBy('u-owner', 'owner') }),
+  );
   await withCollector(fake, async () => {
     await until(() => fake.peek(cms, 'n', 'child') === undefined);
     assert.deepEqual(fake.actions, [
-      { verb: 'delete', resource: 'configmaps', namespace: 'n', name: 'child', body: { propagationPolicy: 'Background', preconditions: { uid: 'u-child' } } },
+      {
+        verb: 'delete',
+        resource: 'configmaps',
+        namespace: 'n',
+        name: 'child',
+        body: { propagationPolicy: 'Background', preconditions: { uid: 'u-child' } },
+      },
     ]);
     assert.ok(fake.peek(cms, 'n', 'kept'));
   });
@@ -44,7 +64,11 @@ test('a dependent whose owner is gone is deleted in the background with a uid pr
 
 test('an owner that reappears under a new uid does not save its dependent', async () => {
   const fake = new FakeClient();
-  fake.seed(cms, cm('owner', { uid: 'u-new' }), cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-old', 'owner') }));
+  fake.seed(
+    cms,
+    cm('owner', { uid: 'u-new' }),
+    cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-old', 'owner') }),
+  );
   await withCollector(fake, async () => {
     await until(() => fake.peek(cms, 'n', 'child') === undefined);
   });
@@ -53,36 +77,52 @@ test('an owner that reappears under a new uid does not save its dependent', asyn
 test('deleting an owner cascades to dependents of other types', async () => {
   const fake = new FakeClient();
   fake.seed(cms, cm('owner', { uid: 'u-owner' }));
-  fake.seed(secrets, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n', uid: 'u-s', ownerReferences: ownedBy('u-owner', 'owner') } });
+  fake.seed(secrets, {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'n', uid: 'u-s', ownerReferences: ownedBy('u-owner', 'owner') },
+  });
   await withCollector(fake, async () => {
     await fake.delete(cms, 'n', 'owner');
     await until(() => fake.peek(secrets, 'n', 's') === undefined);
-    assert.deepEqual(fake.actions.map((a) => `${a.verb} ${a.resource}/${a.name}`), ['delete configmaps/owner', 'delete secrets/s']);
+    assert.deepEqual(
+      fake.actions.map((a) => `${a.verb} ${a.resource}/${a.name}`),
+      ['delete configmaps/owner', 'delete secrets/s'],
+    );
   });
 });
 
 test('orphan: the owner reference is removed from dependents, then the orphan finalizer from the owner', async () => {
   const fake = new FakeClient();
-  fake.seed(cms, cm('owner', { uid: 'u-owner' }), cm('child', { uid: 'u-child', ownerReferences: [...ownedBy('u-owner', 'owner'), ...ownedBy('u-other', 'other')] }),
-    cm('other', { uid: 'u-other' }));
+  fake.seed(
+    cms,
+    cm('owner', { uid: 'u-owner' }),
+    cm('child', { uid: 'u-child', ownerReferences: [...ownedBy('u-owner', 'owner'), ...ownedBy('u-other', 'other')] }),
+    cm('other', { uid: 'u-other' }),
+  );
   await withCollector(fake, async () => {
     await fake.delete(cms, 'n', 'owner', { propagationPolicy: 'Orphan' });
     await until(() => fake.peek(cms, 'n', 'owner') === undefined);
     const child = fake.peek(cms, 'n', 'child');
     assert.deepEqual(child?.metadata.ownerReferences, ownedBy('u-other', 'other'));
-    assert.deepEqual(fake.actions.slice(1).map((a) => `${a.verb} ${a.name} ${JSON.stringify(a.body)}`), [
-      `patch child ${JSON.stringify({ metadata: { ownerReferences: ownedBy('u-other', 'other'), resourceVersion: '102' } })}`,
-      `patch owner ${JSON.stringify({ metadata: { finalizers: null, resourceVersion: '104' } })}`,
-    ]);
+    assert.deepEqual(
+      fake.actions.slice(1).map((a) => `${a.verb} ${a.name} ${JSON.stringify(a.body)}`),
+      [
+        `patch child ${JSON.stringify({ metadata: { ownerReferences: ownedBy('u-other', 'other'), resourceVersion: '102' } })}`,
+        `patch owner ${JSON.stringify({ metadata: { finalizers: null, resourceVersion: '104' } })}`,
+      ],
+    );
   });
 });
 
 test('foreground: blocking dependents go first (recursively), then the owner', async () => {
   const fake = new FakeClient();
-  fake.seed(cms,
+  fake.seed(
+    cms,
     cm('owner', { uid: 'u-owner' }),
     cm('mid', { uid: 'u-mid', ownerReferences: ownedBy('u-owner', 'owner', true) }),
-    cm('leaf', { uid: 'u-leaf', ownerReferences: ownedBy('u-mid', 'mid', true), finalizers: ['example.com/hold'] }));
+    cm('leaf', { uid: 'u-leaf', ownerReferences: ownedBy('u-mid', 'mid', true), finalizers: ['example.com/hold'] }),
+  );
   await withCollector(fake, async () => {
     await fake.delete(cms, 'n', 'owner', { propagationPolicy: 'Foreground' });
     await until(() => fake.peek(cms, 'n', 'leaf')?.metadata.deletionTimestamp !== undefined);
@@ -92,7 +132,9 @@ test('foreground: blocking dependents go first (recursively), then the owner', a
     await fake.patch(cms, 'n', 'leaf', 'merge', { metadata: { finalizers: null } });
     await until(() => fake.peek(cms, 'n', 'owner') === undefined);
     assert.equal(fake.peek(cms, 'n', 'mid'), undefined);
-    const deletes = fake.actions.filter((a) => a.verb === 'delete').map((a) => `${a.name} ${(a.body as { propagationPolicy?: string }).propagationPolicy}`);
+    const deletes = fake.actions
+      .filter((a) => a.verb === 'delete')
+      .map((a) => `${a.name} ${(a.body as { propagationPolicy?: string }).propagationPolicy}`);
     assert.deepEqual(deletes, ['owner Foreground', 'mid Foreground', 'leaf Background']);
   });
 });

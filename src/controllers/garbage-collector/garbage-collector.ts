@@ -11,7 +11,12 @@ import { runWorkers, type ReconcileResult } from '../controller.js';
 import { storedResourceTypes, typeForReference } from '../served-types.js';
 import { OwnerIndex } from './owner-index.js';
 import {
-  FOREGROUND_FINALIZER, ORPHAN_FINALIZER, awaitsCollector, isWaitingForDependents, planDependent, type OwnerState,
+  FOREGROUND_FINALIZER,
+  ORPHAN_FINALIZER,
+  awaitsCollector,
+  isWaitingForDependents,
+  planDependent,
+  type OwnerState,
 } from './plan-dependent.js';
 
 export interface GarbageCollectorOptions {
@@ -57,17 +62,22 @@ export class GarbageCollector {
   async start(): Promise<void> {
     for (const rt of this.types) {
       const inf = this.opts.informers.informerFor(rt, 'metadata');
-      this.unsubscribe.push(inf.addHandlers({
-        onAdd: (o) => this.observe(rt, o, true),
-        onUpdate: (_old, o) => this.observe(rt, o, false),
-        onDelete: (o) => this.forget(o),
-      }));
+      this.unsubscribe.push(
+        inf.addHandlers({
+          onAdd: (o) => this.observe(rt, o, true),
+          onUpdate: (_old, o) => this.observe(rt, o, false),
+          onDelete: (o) => this.forget(o),
+        }),
+      );
       inf.start();
     }
     await Promise.all(this.types.map((rt) => this.opts.informers.informerFor(rt, 'metadata').waitForSync()));
     const log = this.opts.log.child({ controller: 'garbage-collector' });
     this.workers = runWorkers(this.queue, this.opts.workers ?? 2, log, (key) =>
-      key.startsWith(OWNER) ? this.processOwner(key.slice(OWNER.length)) : this.processDependent(key.slice(DEPENDENT.length)));
+      key.startsWith(OWNER)
+        ? this.processOwner(key.slice(OWNER.length))
+        : this.processDependent(key.slice(DEPENDENT.length)),
+    );
   }
 
   async stop(): Promise<void> {
@@ -99,7 +109,8 @@ export class GarbageCollector {
     const obj = this.cached(uid);
     if (!obj?.metadata.ownerReferences?.length || obj.metadata.deletionTimestamp) return undefined;
     const states = new Map<string, OwnerState>();
-    for (const ref of obj.metadata.ownerReferences) states.set(ref.uid, await this.ownerState(ref, obj.metadata.namespace ?? ''));
+    for (const ref of obj.metadata.ownerReferences)
+      states.set(ref.uid, await this.ownerState(ref, obj.metadata.namespace ?? ''));
     const plan = planDependent(obj, states, this.index.dependentsOf(uid).length > 0);
     const ref = this.index.lookup(uid);
     if (!ref || plan.type === 'none') return undefined;
@@ -107,11 +118,20 @@ export class GarbageCollector {
     const name = obj.metadata.name ?? '';
     try {
       if (plan.type === 'delete') {
-        this.opts.log.debug({ resource: ref.rt.plural, namespace: ns, name, policy: plan.propagationPolicy }, 'garbage-collector: deleting dependent');
-        await this.opts.client.delete(ref.rt, ns, name, { propagationPolicy: plan.propagationPolicy, preconditions: { uid } });
+        this.opts.log.debug(
+          { resource: ref.rt.plural, namespace: ns, name, policy: plan.propagationPolicy },
+          'garbage-collector: deleting dependent',
+        );
+        await this.opts.client.delete(ref.rt, ns, name, {
+          propagationPolicy: plan.propagationPolicy,
+          preconditions: { uid },
+        });
       } else {
         await this.opts.client.patch(ref.rt, ns, name, 'merge', {
-          metadata: { ownerReferences: plan.ownerReferences.length ? plan.ownerReferences : null, resourceVersion: obj.metadata.resourceVersion },
+          metadata: {
+            ownerReferences: plan.ownerReferences.length ? plan.ownerReferences : null,
+            resourceVersion: obj.metadata.resourceVersion,
+          },
         });
       }
     } catch (err) {
@@ -126,15 +146,21 @@ export class GarbageCollector {
     const owner = this.cached(uid);
     const ref = this.index.lookup(uid);
     if (!owner || !ref || !awaitsCollector(owner)) return undefined;
-    const dependents = this.index.dependentsOf(uid).map((d) => this.cached(d)).filter((d): d is KubeObject => d !== undefined);
+    const dependents = this.index
+      .dependentsOf(uid)
+      .map((d) => this.cached(d))
+      .filter((d): d is KubeObject => d !== undefined);
     if ((owner.metadata.finalizers ?? []).includes(ORPHAN_FINALIZER)) {
       for (const dep of dependents) await this.removeOwnerReference(dep, uid);
       await this.removeFinalizer(ref.rt, owner, ORPHAN_FINALIZER);
       return undefined;
     }
     // Foreground: every dependent goes; those that block keep the owner until they are gone.
-    for (const dep of dependents) if (!dep.metadata.deletionTimestamp && dep.metadata.uid) this.queue.add(DEPENDENT + dep.metadata.uid);
-    const blocking = dependents.filter((d) => d.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true));
+    for (const dep of dependents)
+      if (!dep.metadata.deletionTimestamp && dep.metadata.uid) this.queue.add(DEPENDENT + dep.metadata.uid);
+    const blocking = dependents.filter((d) =>
+      d.metadata.ownerReferences?.some((r) => r.uid === uid && r.blockOwnerDeletion === true),
+    );
     if (blocking.length > 0) return { requeueAfterMs: this.opts.foregroundRecheckMs ?? 5000 };
     await this.removeFinalizer(ref.rt, owner, FOREGROUND_FINALIZER);
     return undefined;

@@ -31,10 +31,14 @@ export class OwnerIndex {
     for (const o of prev) if (!next.includes(o)) this.unlink(o, uid);
     for (const o of next) {
       let set = this.dependents.get(o);
-      if (!set) { set = new Set(); this.dependents.set(o, set); }
+      if (!set) {
+        set = new Set();
+        this.dependents.set(o, set);
+      }
       set.add(uid);
     }
-    if (next.length > 0) this.ownersOf.set(uid, next); else this.ownersOf.delete(uid);
+    if (next.length > 0) this.ownersOf.set(uid, next);
+    else this.ownersOf.delete(uid);
     return { changedOwners: changed };
   }
 
@@ -55,7 +59,7 @@ export class OwnerIndex {
 
   /** Uids of the objects whose ownerReferences name this uid. */
   dependentsOf(uid: string): string[] {
-    return [...this.dependents.get(uid) ?? []];
+    return [...(this.dependents.get(uid) ?? [])];
   }
 
   private unlink(owner: string, dependent: string): void {

@@ -24,7 +24,11 @@ export type DependentAction =
  * they block that owner too), otherwise with the policy its own finalizers ask for. Objects
  * already being deleted are left alone. Pure.
  */
-export function planDependent(obj: KubeObject, states: ReadonlyMap<string, OwnerState>, hasDependents: boolean): DependentAction {
+export function planDependent(
+  obj: KubeObject,
+  states: ReadonlyMap<string, OwnerState>,
+  hasDependents: boolean,
+): DependentAction {
   const refs = obj.metadata.ownerReferences ?? [];
   if (refs.length === 0 || obj.metadata.deletionTimestamp) return { type: 'none' };
   const stateOf = (r: OwnerReference): OwnerState => states.get(r.uid) ?? 'solid';
@@ -49,7 +53,9 @@ export function planDependent(obj: KubeObject, states: ReadonlyMap<string, Owner
 /** Whether an object is being deleted and waits for the collector (orphan or foreground finalizer). */
 export function awaitsCollector(obj: KubeObject): boolean {
   const f = obj.metadata.finalizers ?? [];
-  return obj.metadata.deletionTimestamp !== undefined && (f.includes(ORPHAN_FINALIZER) || f.includes(FOREGROUND_FINALIZER));
+  return (
+    obj.metadata.deletionTimestamp !== undefined && (f.includes(ORPHAN_FINALIZER) || f.includes(FOREGROUND_FINALIZER))
+  );
 }
 
 /** Whether an owner is being deleted in the foreground. */

@@ -64,18 +64,28 @@ export interface NewRevisionOptions {
  * `<parent>-<hash>`, labelled with the template's labels plus controller-revision-hash, controlled
  * by the parent, in its namespace. Pure.
  */
-export function newRevision(parent: KubeObject, template: PodTemplateSpec | undefined, opts: NewRevisionOptions): Revision {
+export function newRevision(
+  parent: KubeObject,
+  template: PodTemplateSpec | undefined,
+  opts: NewRevisionOptions,
+): Revision {
   const data = revisionData(template);
   const hash = hashRevisionData(data, opts.collisionCount);
   const name = revisionName(parent.metadata.name ?? '', hash);
   return {
-    apiVersion: 'apps/v1', kind: 'ControllerRevision',
+    apiVersion: 'apps/v1',
+    kind: 'ControllerRevision',
     metadata: {
-      name, namespace: parent.metadata.namespace,
-      labels: { ...(template?.metadata?.labels ?? {}), [CONTROLLER_REVISION_HASH]: opts.hashLabel === 'name' ? name : hash },
+      name,
+      namespace: parent.metadata.namespace,
+      labels: {
+        ...(template?.metadata?.labels ?? {}),
+        [CONTROLLER_REVISION_HASH]: opts.hashLabel === 'name' ? name : hash,
+      },
       ownerReferences: [controllerRefTo(parent)],
     },
-    data, revision: opts.revision,
+    data,
+    revision: opts.revision,
   };
 }
 

@@ -27,7 +27,10 @@ export interface RevisionsResult {
  * Idempotent; throws on API failures (the caller retries).
  */
 export async function syncRevisions(
-  client: KubeClient, parent: KubeObject, template: PodTemplateSpec | undefined, owned: Revision[],
+  client: KubeClient,
+  parent: KubeObject,
+  template: PodTemplateSpec | undefined,
+  owned: Revision[],
   opts: { hashLabel: 'name' | 'hash'; collisionCount: number; currentRevisionName?: string },
 ): Promise<RevisionsResult> {
   const ns = parent.metadata.namespace ?? '';
@@ -41,7 +44,10 @@ export async function syncRevisions(
   if (equal.length > 0) {
     const found = equal[equal.length - 1];
     if (newest && found !== newest && found.revision !== newest.revision) {
-      update = await client.patch<Revision>(CONTROLLER_REVISIONS, ns, found.metadata.name ?? '', 'merge', { revision: next, metadata: { resourceVersion: found.metadata.resourceVersion } });
+      update = await client.patch<Revision>(CONTROLLER_REVISIONS, ns, found.metadata.name ?? '', 'merge', {
+        revision: next,
+        metadata: { resourceVersion: found.metadata.resourceVersion },
+      });
       revisions.splice(revisions.indexOf(found), 1);
       revisions.push(update);
     } else {
@@ -56,7 +62,10 @@ export async function syncRevisions(
       } catch (err) {
         if (!isAlreadyExists(err)) throw err;
         const existing = await client.get<Revision>(CONTROLLER_REVISIONS, ns, rev.metadata.name ?? '');
-        if (equalRevision(existing, rev) && existing.metadata.ownerReferences?.some((r) => r.uid === parent.metadata.uid)) {
+        if (
+          equalRevision(existing, rev) &&
+          existing.metadata.ownerReferences?.some((r) => r.uid === parent.metadata.uid)
+        ) {
           update = existing;
           break;
         }

@@ -7,10 +7,18 @@ export type HpaConditionType = 'AbleToScale' | 'ScalingActive' | 'ScalingLimited
  * status does; reason and message are replaced. Mutates and returns the list.
  */
 export function setCondition(
-  list: HorizontalPodAutoscalerCondition[], type: HpaConditionType, status: 'True' | 'False', reason: string, message: string, now: string,
+  list: HorizontalPodAutoscalerCondition[],
+  type: HpaConditionType,
+  status: 'True' | 'False',
+  reason: string,
+  message: string,
+  now: string,
 ): HorizontalPodAutoscalerCondition[] {
   const c = list.find((x) => x.type === type);
-  if (!c) { list.push({ type, status, lastTransitionTime: now, reason, message }); return list; }
+  if (!c) {
+    list.push({ type, status, lastTransitionTime: now, reason, message });
+    return list;
+  }
   if (c.status !== status) c.lastTransitionTime = now;
   c.status = status;
   c.reason = reason;

@@ -16,24 +16,46 @@ const OLD = '2024-01-01T00:00:00Z';
 
 function hpa(spec: Record<string, unknown> = {}): KubeObject {
   return {
-    apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'web', namespace: 'n', generation: 1 },
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'web', namespace: 'n', generation: 1 },
     spec: {
-      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, minReplicas: 1, maxReplicas: 5,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } }],
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+      minReplicas: 1,
+      maxReplicas: 5,
+      metrics: [
+        { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 50 } } },
+      ],
       ...spec,
     },
   };
 }
-const deployment = (replicas: number): KubeObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'n' }, spec: { replicas, selector: { matchLabels: { app: 'web' } } } });
-const pod = (name: string): KubeObject => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'n', labels: { app: 'web' } },
-  spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }] },
-  status: { phase: 'Running', startTime: OLD, conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: OLD }] },
+const deployment = (replicas: number): KubeObject => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'n' },
+  spec: { replicas, selector: { matchLabels: { app: 'web' } } },
 });
-const usage = (name: string, cpu: string): KubeObject => ({
-  apiVersion: 'metrics.k8s.io/v1beta1', kind: 'PodMetrics', metadata: { name, namespace: 'n', labels: { app: 'web' } },
-  timestamp: new Date(T0).toISOString(), window: '15s', containers: [{ name: 'c', usage: { cpu, memory: '10Mi' } }],
-} as KubeObject);
+const pod = (name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name, namespace: 'n', labels: { app: 'web' } },
+  spec: { containers: [{ name: 'c', image: 'x', resources: { requests: { cpu: '100m' } } }] },
+  status: {
+    phase: 'Running',
+    startTime: OLD,
+    conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: OLD }],
+  },
+});
+const usage = (name: string, cpu: string): KubeObject =>
+  ({
+    apiVersion: 'metrics.k8s.io/v1beta1',
+    kind: 'PodMetrics',
+    metadata: { name, namespace: 'n', labels: { app: 'web' } },
+    timestamp: new Date(T0).toISOString(),
+    window: '15s',
+    containers: [{ name: 'c', usage: { cpu, memory: '10Mi' } }],
+  }) as KubeObject;
 
 async function setup(h: KubeObject, replicas: number, cpu: Record<string, string>) {
   const fake = new FakeClient();
@@ -43,36 +65,70 @@ async function setup(h: KubeObject, replicas: number, cpu: Record<string, string
   fake.seed(POD_METRICS, ...Object.entries(cpu).map(([n, c]) => usage(n, c)));
   const hpas = new Informer(fake, HPAS, { log });
   const pods = new Informer(fake, PODS, { log });
-  hpas.start(); pods.start();
+  hpas.start();
+  pods.start();
   await Promise.all([hpas.waitForSync(), pods.waitForSync()]);
   let now = T0;
   const recorder = new RecordingEventRecorder();
-  const ctrl = new HpaController({ client: fake, hpas, pods, recorder, log, now: () => now, settings: { syncPeriodMs: 15_000 } });
+  const ctrl = new HpaController({
+    client: fake,
+    hpas,
+    pods,
+    recorder,
+    log,
+    now: () => now,
+    settings: { syncPeriodMs: 15_000 },
+  });
   return {
-    fake, recorder, ctrl,
-    setNow(ms: number) { now = ms; },
-    setUsage(values: Record<string, string>) { for (const [n, c] of Object.entries(values)) fake.seed(POD_METRICS, usage(n, c)); },
-    async sync() { fake.actions.length = 0; return ctrl.reconcile({ namespace: 'n', name: 'web' }); },
-    status: () => fake.peek(HPAS, 'n', 'web')?.status as Record<string, unknown> & { conditions: { type: string; status: string; reason: string }[] },
-    stop: async () => { await hpas.stop(); await pods.stop(); },
+    fake,
+    recorder,
+    ctrl,
+    setNow(ms: number) {
+      now = ms;
+    },
+    setUsage(values: Record<string, string>) {
+      for (const [n, c] of Object.entries(values)) fake.seed(POD_METRICS, usage(n, c));
+    },
+    async sync() {
+      fake.actions.length = 0;
+      return ctrl.reconcile({ namespace: 'n', name: 'web' });
+    },
+    status: () =>
+      fake.peek(HPAS, 'n', 'web')?.status as Record<string, unknown> & {
+        conditions: { type: string; status: string; reason: string }[];
+      },
+    stop: async () => {
+      await hpas.stop();
+      await pods.stop();
+    },
   };
 }
 
-const scaleActions = (f: FakeClient) => f.actions.filter((a) => a.subresource === 'scale').map((a) => [a.verb, a.resource, a.name, a.body]);
+const scaleActions = (f: FakeClient) =>
+  f.actions.filter((a) => a.subresource === 'scale').map((a) => [a.verb, a.resource, a.name, a.body]);
 
 test('scale up on CPU utilization: scale patched, event, status with current metrics and conditions', async () => {
   const c = await setup(hpa(), 2, { a: '80m', b: '80m' });
   assert.deepEqual(await c.sync(), { requeueAfterMs: 15_000 });
   assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 4 } }]]);
-  assert.deepEqual(c.recorder.events, ['Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target']);
+  assert.deepEqual(c.recorder.events, [
+    'Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target',
+  ]);
   const st = c.status();
   assert.equal(st.currentReplicas, 2);
   assert.equal(st.desiredReplicas, 4);
   assert.equal(st.lastScaleTime, new Date(T0).toISOString());
-  assert.deepEqual(st.currentMetrics, [{ type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 80, averageValue: '80m' } } }]);
-  assert.deepEqual(st.conditions.map((x) => [x.type, x.status, x.reason]), [
-    ['AbleToScale', 'True', 'SucceededRescale'], ['ScalingActive', 'True', 'ValidMetricFound'], ['ScalingLimited', 'False', 'DesiredWithinRange'],
+  assert.deepEqual(st.currentMetrics, [
+    { type: 'Resource', resource: { name: 'cpu', current: { averageUtilization: 80, averageValue: '80m' } } },
   ]);
+  assert.deepEqual(
+    st.conditions.map((x) => [x.type, x.status, x.reason]),
+    [
+      ['AbleToScale', 'True', 'SucceededRescale'],
+      ['ScalingActive', 'True', 'ValidMetricFound'],
+      ['ScalingLimited', 'False', 'DesiredWithinRange'],
+    ],
+  );
   await c.stop();
 });
 
@@ -93,12 +149,18 @@ test('max and min limits: ScalingLimited TooManyReplicas; below min scaled up at
   const c = await setup(hpa({ maxReplicas: 3 }), 2, { a: '100m', b: '100m' });
   await c.sync();
   assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]]);
-  assert.ok(c.status().conditions.some((x) => x.type === 'ScalingLimited' && x.status === 'True' && x.reason === 'TooManyReplicas'));
+  assert.ok(
+    c
+      .status()
+      .conditions.some((x) => x.type === 'ScalingLimited' && x.status === 'True' && x.reason === 'TooManyReplicas'),
+  );
   await c.stop();
   const m = await setup(hpa({ minReplicas: 3 }), 1, { a: '50m' });
   await m.sync();
   assert.deepEqual(scaleActions(m.fake), [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]]);
-  assert.deepEqual(m.recorder.events, ['Normal SuccessfulRescale New size: 3; reason: Current number of replicas below Spec.MinReplicas']);
+  assert.deepEqual(m.recorder.events, [
+    'Normal SuccessfulRescale New size: 3; reason: Current number of replicas below Spec.MinReplicas',
+  ]);
   await m.stop();
 });
 
@@ -116,12 +178,24 @@ test('scale down waits for the stabilization window (default 5 min without behav
 
 test('behavior: short scale-down window and a Pods policy limiting the step', async () => {
   const behavior = {
-    scaleUp: { stabilizationWindowSeconds: 0, selectPolicy: 'Max', policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }] },
-    scaleDown: { stabilizationWindowSeconds: 30, selectPolicy: 'Max', policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }] },
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Pods', value: 1, periodSeconds: 60 }],
+    },
+    scaleDown: {
+      stabilizationWindowSeconds: 30,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+    },
   };
   const c = await setup(hpa({ behavior }), 2, { a: '100m', b: '100m' });
   await c.sync();
-  assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]], 'one pod per minute');
+  assert.deepEqual(
+    scaleActions(c.fake),
+    [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]],
+    'one pod per minute',
+  );
   assert.ok(c.status().conditions.some((x) => x.type === 'ScalingLimited' && x.reason === 'ScaleUpLimit'));
   c.setNow(T0 + 20_000);
   await c.sync();
@@ -154,15 +228,25 @@ test('no metrics: ScalingActive False FailedGetResourceMetric, warning events, n
 });
 
 test('missing target: AbleToScale False FailedGetScale; zero replicas disable scaling', async () => {
-  const c = await setup(hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nope' } }), 2, { a: '80m' });
+  const c = await setup(hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'nope' } }), 2, {
+    a: '80m',
+  });
   await c.sync();
-  assert.ok(c.status().conditions.some((x) => x.type === 'AbleToScale' && x.status === 'False' && x.reason === 'FailedGetScale'));
+  assert.ok(
+    c
+      .status()
+      .conditions.some((x) => x.type === 'AbleToScale' && x.status === 'False' && x.reason === 'FailedGetScale'),
+  );
   assert.match(c.recorder.events[0] ?? '', /^Warning FailedGetScale /);
   await c.stop();
   const z = await setup(hpa(), 0, { a: '80m' });
   await z.sync();
   assert.deepEqual(scaleActions(z.fake), []);
-  assert.ok(z.status().conditions.some((x) => x.type === 'ScalingActive' && x.status === 'False' && x.reason === 'ScalingDisabled'));
+  assert.ok(
+    z
+      .status()
+      .conditions.some((x) => x.type === 'ScalingActive' && x.status === 'False' && x.reason === 'ScalingDisabled'),
+  );
   await z.stop();
 });
 
@@ -170,14 +254,23 @@ test('a StatefulSet on memory AverageValue: scaled through its scale subresource
   const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
   const h = hpa({
     scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' },
-    metrics: [{ type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '20Mi' } } }],
+    metrics: [
+      { type: 'Resource', resource: { name: 'memory', target: { type: 'AverageValue', averageValue: '20Mi' } } },
+    ],
   });
   const c = await setup(h, 1, { a: '1m', b: '1m' });
-  c.fake.seed(STATEFULSETS, { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db', namespace: 'n' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } } } });
+  c.fake.seed(STATEFULSETS, {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name: 'db', namespace: 'n' },
+    spec: { replicas: 2, selector: { matchLabels: { app: 'web' } } },
+  });
   // usage() gives every pod 10Mi of memory: half the target -> ceil(0.5 x 2) = 1, held by the default window.
   await c.sync();
   assert.deepEqual(scaleActions(c.fake), []);
-  assert.deepEqual(c.status().currentMetrics, [{ type: 'Resource', resource: { name: 'memory', current: { averageValue: '10485760' } } }]);
+  assert.deepEqual(c.status().currentMetrics, [
+    { type: 'Resource', resource: { name: 'memory', current: { averageValue: '10485760' } } },
+  ]);
   assert.equal(c.status().desiredReplicas, 2);
   c.setNow(T0 + 301_000);
   await c.sync();

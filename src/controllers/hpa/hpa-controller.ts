@@ -32,7 +32,12 @@ import { DEFAULT_CALC_SETTINGS, MetricError, resourceReplicas, type PodMetric } 
 
 export const HPAS = findResourceType('autoscaling', 'v2', 'horizontalpodautoscalers') as ResourceType;
 export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const POD_METRICS: ResourceRef = { group: 'metrics.k8s.io', version: 'v1beta1', plural: 'pods', namespaced: true };
+export const POD_METRICS: ResourceRef = {
+  group: 'metrics.k8s.io',
+  version: 'v1beta1',
+  plural: 'pods',
+  namespaced: true,
+};
 
 type HpaObject = KubeObject & HorizontalPodAutoscaler;
 type PodObject = KubeObject & Pod;
@@ -47,7 +52,11 @@ export interface HpaSettings {
   delayOfInitialReadinessStatusMs: number;
 }
 
-export const DEFAULT_HPA_SETTINGS: HpaSettings = { syncPeriodMs: 15_000, downscaleWindowMs: 300_000, ...DEFAULT_CALC_SETTINGS };
+export const DEFAULT_HPA_SETTINGS: HpaSettings = {
+  syncPeriodMs: 15_000,
+  downscaleWindowMs: 300_000,
+  ...DEFAULT_CALC_SETTINGS,
+};
 
 export interface HpaControllerOptions {
   client: KubeClient;
@@ -67,19 +76,30 @@ interface HpaState {
   generation?: number;
 }
 
-interface Scale { replicas: number; selector: string }
+interface Scale {
+  replicas: number;
+  selector: string;
+}
 
 /** The resource of a scaleTargetRef: the served type of that group and kind with a scale subresource. */
 export function scaleTargetType(ref: { apiVersion?: string; kind: string }): ResourceType | undefined {
-  const [group, version] = (ref.apiVersion ?? '').includes('/') ? (ref.apiVersion ?? '').split('/') : ['', ref.apiVersion ?? ''];
-  const matches = RESOURCE_TYPES.filter((rt) => rt.kind === ref.kind && rt.group === group && rt.subresources.includes('scale'));
+  const [group, version] = (ref.apiVersion ?? '').includes('/')
+    ? (ref.apiVersion ?? '').split('/')
+    : ['', ref.apiVersion ?? ''];
+  const matches = RESOURCE_TYPES.filter(
+    (rt) => rt.kind === ref.kind && rt.group === group && rt.subresources.includes('scale'),
+  );
   return matches.find((rt) => rt.version === version) ?? matches[0];
 }
 
 /** A Scale (or, from a fake client, the scaled object itself) as replicas + selector string. Pure. */
 export function readScale(obj: KubeObject): Scale {
   const spec = (obj.spec ?? {}) as { replicas?: number; selector?: Parameters<typeof formatLabelSelector>[0] };
-  if (obj.kind === 'Scale') return { replicas: spec.replicas ?? 0, selector: (obj.status as { selector?: string } | undefined)?.selector ?? '' };
+  if (obj.kind === 'Scale')
+    return {
+      replicas: spec.replicas ?? 0,
+      selector: (obj.status as { selector?: string } | undefined)?.selector ?? '',
+    };
   return { replicas: spec.replicas ?? 1, selector: formatLabelSelector(spec.selector) };
 }
 
@@ -96,7 +116,10 @@ export class HpaController {
   reconcile = async (key: ObjectKey): Promise<ReconcileResult | void> => {
     const id = `${key.namespace}/${key.name}`;
     const cached = this.o.hpas.get(key.namespace, key.name) as HpaObject | undefined;
-    if (!cached) { this.state.delete(id); return; }
+    if (!cached) {
+      this.state.delete(id);
+      return;
+    }
     const now = this.now();
     let st = this.state.get(id);
     if (!st) this.state.set(id, (st = { recommendations: [], up: [], down: [] }));
@@ -123,20 +146,38 @@ export class HpaController {
     const before = JSON.stringify(hpa.status ?? {});
     const nowIso = new Date(nowMs).toISOString();
     const conditions = structuredClone(hpa.status?.conditions ?? []);
-    const cond = (type: 'AbleToScale' | 'ScalingActive' | 'ScalingLimited', status: 'True' | 'False', reason: string, message: string) => setCondition(conditions, type, status, reason, message, nowIso);
+    const cond = (
+      type: 'AbleToScale' | 'ScalingActive' | 'ScalingLimited',
+      status: 'True' | 'False',
+      reason: string,
+      message: string,
+    ) => setCondition(conditions, type, status, reason, message, nowIso);
     const ref = spec.scaleTargetRef;
     const reference = `${ref.kind}/${ref.name}`;
     const rt = scaleTargetType(ref);
 
     let scale: Scale;
     try {
-      if (!rt) throw new Error(`no matches for kind "${ref.kind}" in group "${(ref.apiVersion ?? '').split('/').slice(0, -1).join('/')}"`);
+      if (!rt)
+        throw new Error(
+          `no matches for kind "${ref.kind}" in group "${(ref.apiVersion ?? '').split('/').slice(0, -1).join('/')}"`,
+        );
       scale = readScale(await this.o.client.get(rt, ns, ref.name, { subresource: 'scale' }));
     } catch (err) {
       const msg = errorMessage(err);
       this.o.recorder.event(hpa, 'Warning', 'FailedGetScale', msg);
-      cond('AbleToScale', 'False', 'FailedGetScale', `the HPA controller was unable to get the target's current scale: ${msg}`);
-      await this.writeStatus(hpa, before, { ...hpa.status, currentReplicas: hpa.status?.currentReplicas ?? 0, desiredReplicas: hpa.status?.desiredReplicas ?? 0, conditions });
+      cond(
+        'AbleToScale',
+        'False',
+        'FailedGetScale',
+        `the HPA controller was unable to get the target's current scale: ${msg}`,
+      );
+      await this.writeStatus(hpa, before, {
+        ...hpa.status,
+        currentReplicas: hpa.status?.currentReplicas ?? 0,
+        desiredReplicas: hpa.status?.desiredReplicas ?? 0,
+        conditions,
+      });
       return;
     }
     cond('AbleToScale', 'True', 'SucceededGetScale', "the HPA controller was able to get the target's current scale");
@@ -150,7 +191,12 @@ export class HpaController {
 
     if (current === 0 && min !== 0) {
       rescale = false;
-      cond('ScalingActive', 'False', 'ScalingDisabled', 'scaling is disabled since the replica count of the target is zero');
+      cond(
+        'ScalingActive',
+        'False',
+        'ScalingDisabled',
+        'scaling is disabled since the replica count of the target is zero',
+      );
     } else if (current > spec.maxReplicas) {
       reason = 'Current number of replicas above Spec.MaxReplicas';
       desired = spec.maxReplicas;
@@ -161,18 +207,38 @@ export class HpaController {
       const r = await this.computeReplicasForMetrics(hpa, scale, spec.metrics ?? [], cond, nowMs);
       metricStatuses = r.statuses;
       if (r.replicas === -1) {
-        await this.writeStatus(hpa, before, { ...hpa.status, currentReplicas: current, desiredReplicas: hpa.status?.desiredReplicas ?? 0, currentMetrics: metricStatuses, conditions });
+        await this.writeStatus(hpa, before, {
+          ...hpa.status,
+          currentReplicas: current,
+          desiredReplicas: hpa.status?.desiredReplicas ?? 0,
+          currentMetrics: metricStatuses,
+          conditions,
+        });
         this.o.recorder.event(hpa, 'Warning', 'FailedComputeMetricsReplicas', r.error ?? 'failed to compute replicas');
-        this.o.log.info({ hpa: `${ns}/${hpa.metadata.name}`, err: r.error }, `failed to compute desired number of replicas based on listed metrics for ${reference}`);
+        this.o.log.info(
+          { hpa: `${ns}/${hpa.metadata.name}`, err: r.error },
+          `failed to compute desired number of replicas based on listed metrics for ${reference}`,
+        );
         return;
       }
       let rescaleMetric = '';
-      if (r.replicas > desired) { desired = r.replicas; rescaleMetric = r.metric; }
+      if (r.replicas > desired) {
+        desired = r.replicas;
+        rescaleMetric = r.metric;
+      }
       if (desired > current) reason = `${rescaleMetric} above target`;
       if (desired < current) reason = 'All metrics below target';
       const n = normalizeDesiredReplicas({
-        current, desired, min, max: spec.maxReplicas, behavior: spec.behavior, downscaleWindowMs: this.s.downscaleWindowMs,
-        recommendations: st.recommendations, scaleUpEvents: st.up, scaleDownEvents: st.down, nowMs,
+        current,
+        desired,
+        min,
+        max: spec.maxReplicas,
+        behavior: spec.behavior,
+        downscaleWindowMs: this.s.downscaleWindowMs,
+        recommendations: st.recommendations,
+        scaleUpEvents: st.up,
+        scaleDownEvents: st.down,
+        nowMs,
       });
       st.recommendations = n.recommendations;
       cond('AbleToScale', n.ableToScale.status, n.ableToScale.reason, n.ableToScale.message);
@@ -186,12 +252,33 @@ export class HpaController {
         await this.o.client.patch(rt, ns, ref.name, 'merge', { spec: { replicas: desired } }, { subresource: 'scale' });
       } catch (err) {
         const msg = errorMessage(err);
-        this.o.recorder.event(hpa, 'Warning', 'FailedRescale', `New size: ${desired}; reason: ${reason}; error: ${msg}`);
-        cond('AbleToScale', 'False', 'FailedUpdateScale', `the HPA controller was unable to update the target scale: ${msg}`);
-        await this.writeStatus(hpa, before, { ...hpa.status, currentReplicas: current, desiredReplicas: hpa.status?.desiredReplicas ?? 0, currentMetrics: metricStatuses, conditions });
+        this.o.recorder.event(
+          hpa,
+          'Warning',
+          'FailedRescale',
+          `New size: ${desired}; reason: ${reason}; error: ${msg}`,
+        );
+        cond(
+          'AbleToScale',
+          'False',
+          'FailedUpdateScale',
+          `the HPA controller was unable to update the target scale: ${msg}`,
+        );
+        await this.writeStatus(hpa, before, {
+          ...hpa.status,
+          currentReplicas: current,
+          desiredReplicas: hpa.status?.desiredReplicas ?? 0,
+          currentMetrics: metricStatuses,
+          conditions,
+        });
         return;
       }
-      cond('AbleToScale', 'True', 'SucceededRescale', `the HPA controller was able to update the target scale to ${desired}`);
+      cond(
+        'AbleToScale',
+        'True',
+        'SucceededRescale',
+        `the HPA controller was able to update the target scale to ${desired}`,
+      );
       this.o.recorder.event(hpa, 'Normal', 'SuccessfulRescale', `New size: ${desired}; reason: ${reason}`);
       this.o.log.info({ hpa: `${ns}/${hpa.metadata.name}`, from: current, to: desired, reason }, 'rescaled');
       if (spec.behavior) this.storeScaleEvent(st, current, desired, nowMs);
@@ -200,9 +287,14 @@ export class HpaController {
     }
     await this.writeStatus(hpa, before, {
       ...(hpa.metadata.generation !== undefined ? { observedGeneration: hpa.metadata.generation } : {}),
-      currentReplicas: current, desiredReplicas: desired,
+      currentReplicas: current,
+      desiredReplicas: desired,
       ...(metricStatuses ? { currentMetrics: metricStatuses } : {}),
-      ...(rescale ? { lastScaleTime: nowIso } : hpa.status?.lastScaleTime ? { lastScaleTime: hpa.status.lastScaleTime } : {}),
+      ...(rescale
+        ? { lastScaleTime: nowIso }
+        : hpa.status?.lastScaleTime
+          ? { lastScaleTime: hpa.status.lastScaleTime }
+          : {}),
       conditions,
     });
   }
@@ -215,8 +307,11 @@ export class HpaController {
 
   /** computeReplicasForMetrics: the highest proposal of the valid metrics, or -1 with the first error's condition set. */
   private async computeReplicasForMetrics(
-    hpa: HpaObject, scale: Scale, metrics: MetricSpec[],
-    cond: (type: 'ScalingActive', status: 'True' | 'False', reason: string, message: string) => void, nowMs: number,
+    hpa: HpaObject,
+    scale: Scale,
+    metrics: MetricSpec[],
+    cond: (type: 'ScalingActive', status: 'True' | 'False', reason: string, message: string) => void,
+    nowMs: number,
   ): Promise<{ replicas: number; metric: string; statuses: MetricStatus[]; error?: string }> {
     const ns = hpa.metadata.namespace ?? '';
     let selector: LabelSelector;
@@ -226,13 +321,20 @@ export class HpaController {
     } catch (err) {
       const msg = errorMessage(err);
       this.o.recorder.event(hpa, 'Warning', scale.selector ? 'InvalidSelector' : 'SelectorRequired', msg);
-      cond('ScalingActive', 'False', 'InvalidSelector', `the HPA target's scale is missing a selector or has an invalid one: ${msg}`);
+      cond(
+        'ScalingActive',
+        'False',
+        'InvalidSelector',
+        `the HPA target's scale is missing a selector or has an invalid one: ${msg}`,
+      );
       return { replicas: -1, metric: '', statuses: [], error: msg };
     }
     const pods = (this.o.pods.list(ns) as PodObject[]).filter((p) => selector.matches(p.metadata.labels));
     let podMetrics: PodMetricsObject[] | undefined;
     const fetchMetrics = async (): Promise<PodMetricsObject[]> => {
-      podMetrics ??= (await this.o.client.list<KubeObject & PodMetricsObject>(POD_METRICS, ns, { labelSelector: scale.selector })).items;
+      podMetrics ??= (
+        await this.o.client.list<KubeObject & PodMetricsObject>(POD_METRICS, ns, { labelSelector: scale.selector })
+      ).items;
       return podMetrics;
     };
     const statuses: MetricStatus[] = [];
@@ -244,32 +346,67 @@ export class HpaController {
       try {
         const r = await this.replicasForMetric(m, scale.replicas, pods, fetchMetrics, nowMs);
         statuses.push(r.status);
-        if (replicas === 0 || r.replicas > replicas) { replicas = r.replicas; metric = r.metric; }
+        if (replicas === 0 || r.replicas > replicas) {
+          replicas = r.replicas;
+          metric = r.metric;
+        }
       } catch (err) {
         const e = err as Error & { reason?: string };
         const reason = e.reason ?? 'FailedGetResourceMetric';
         statuses.push(emptyStatus(m));
         this.o.recorder.event(hpa, 'Warning', reason, e.message);
-        if (!first) first = { reason, message: `the HPA was unable to compute the replica count: ${e.message}`, error: `${metricLabel(m)}: ${e.message}` };
+        if (!first)
+          first = {
+            reason,
+            message: `the HPA was unable to compute the replica count: ${e.message}`,
+            error: `${metricLabel(m)}: ${e.message}`,
+          };
         invalid++;
       }
     }
     if (first && (invalid >= metrics.length || replicas < scale.replicas)) {
       cond('ScalingActive', 'False', first.reason, first.message);
-      return { replicas: -1, metric: '', statuses, error: `invalid metrics (${invalid} invalid out of ${metrics.length}), first error is: ${first.error}` };
+      return {
+        replicas: -1,
+        metric: '',
+        statuses,
+        error: `invalid metrics (${invalid} invalid out of ${metrics.length}), first error is: ${first.error}`,
+      };
     }
-    cond('ScalingActive', 'True', 'ValidMetricFound', `the HPA was able to successfully calculate a replica count from ${metric}`);
+    cond(
+      'ScalingActive',
+      'True',
+      'ValidMetricFound',
+      `the HPA was able to successfully calculate a replica count from ${metric}`,
+    );
     return { replicas, metric, statuses };
   }
 
   private async replicasForMetric(
-    m: MetricSpec, specReplicas: number, pods: PodObject[], fetchMetrics: () => Promise<PodMetricsObject[]>, nowMs: number,
+    m: MetricSpec,
+    specReplicas: number,
+    pods: PodObject[],
+    fetchMetrics: () => Promise<PodMetricsObject[]>,
+    nowMs: number,
   ): Promise<{ replicas: number; metric: string; status: MetricStatus }> {
     const src = m.type === 'Resource' ? m.resource : m.type === 'ContainerResource' ? m.containerResource : undefined;
     if (!src) {
-      const kind = m.type === 'Pods' ? 'PodsMetric' : m.type === 'Object' ? 'ObjectMetric' : m.type === 'External' ? 'ExternalMetric' : undefined;
-      if (!kind) throw Object.assign(new Error(`unknown metric source type "${m.type}"`), { reason: 'InvalidMetricSourceType' });
-      throw Object.assign(new Error(`unable to get metric: the ${m.type === 'External' ? 'external' : 'custom'} metrics API is not served by Flotilla`), { reason: `FailedGet${kind}` });
+      const kind =
+        m.type === 'Pods'
+          ? 'PodsMetric'
+          : m.type === 'Object'
+            ? 'ObjectMetric'
+            : m.type === 'External'
+              ? 'ExternalMetric'
+              : undefined;
+      if (!kind)
+        throw Object.assign(new Error(`unknown metric source type "${m.type}"`), { reason: 'InvalidMetricSourceType' });
+      throw Object.assign(
+        new Error(
+          `unable to get metric: the ${m.type === 'External' ? 'external' : 'custom'} metrics API is not served by Flotilla`,
+        ),
+        { reason: `FailedGet${kind}` },
+      );
     }
     const name = src.name;
     const container = m.type === 'ContainerResource' ? m.containerResource?.container : undefined;
@@ -279,31 +416,71 @@ export class HpaController {
     const what = avg !== undefined ? 'usage' : 'utilization';
     try {
       if (avg === undefined && t.averageUtilization === undefined) {
-        throw new MetricError('invalid resource metric source: neither an average utilization target nor an average value (usage) target was set');
+        throw new MetricError(
+          'invalid resource metric source: neither an average utilization target nor an average value (usage) target was set',
+        );
       }
       let raw: PodMetricsObject[];
       try {
         raw = await fetchMetrics();
       } catch (err) {
-        throw new MetricError(`unable to get metrics for resource ${name}: unable to fetch metrics from resource metrics API: ${errorMessage(err)}`);
+        throw new MetricError(
+          `unable to get metrics for resource ${name}: unable to fetch metrics from resource metrics API: ${errorMessage(err)}`,
+        );
       }
       const names = new Set(pods.map((p) => p.metadata.name ?? ''));
-      const values = new Map<string, PodMetric>([...podMetricValues(raw, name, container)].filter(([n]) => names.has(n)));
-      const selectedPods = container ? pods.map((p) => ({ ...p, spec: { ...p.spec, containers: (p.spec?.containers ?? []).filter((c) => c.name === container) } })) : pods;
-      const settings = { tolerance: this.s.tolerance, cpuInitializationPeriodMs: this.s.cpuInitializationPeriodMs, delayOfInitialReadinessStatusMs: this.s.delayOfInitialReadinessStatusMs, nowMs };
+      const values = new Map<string, PodMetric>(
+        [...podMetricValues(raw, name, container)].filter(([n]) => names.has(n)),
+      );
+      const selectedPods = container
+        ? pods.map((p) => ({
+            ...p,
+            spec: { ...p.spec, containers: (p.spec?.containers ?? []).filter((c) => c.name === container) },
+          }))
+        : pods;
+      const settings = {
+        tolerance: this.s.tolerance,
+        cpuInitializationPeriodMs: this.s.cpuInitializationPeriodMs,
+        delayOfInitialReadinessStatusMs: this.s.delayOfInitialReadinessStatusMs,
+        nowMs,
+      };
       if (avg !== undefined) {
-        const p = resourceReplicas(specReplicas, { averageValue: Math.round(avg * 1000) }, name, selectedPods as Pod[], values, settings);
+        const p = resourceReplicas(
+          specReplicas,
+          { averageValue: Math.round(avg * 1000) },
+          name,
+          selectedPods as Pod[],
+          values,
+          settings,
+        );
         const current = { averageValue: formatMilliQuantity(p.rawAverage) };
         return {
-          replicas: p.replicas, metric: container ? `${name} container resource` : `${name} resource`,
-          status: m.type === 'ContainerResource' ? { type: m.type, containerResource: { name, container: container ?? '', current } } : { type: 'Resource', resource: { name, current } },
+          replicas: p.replicas,
+          metric: container ? `${name} container resource` : `${name} resource`,
+          status:
+            m.type === 'ContainerResource'
+              ? { type: m.type, containerResource: { name, container: container ?? '', current } }
+              : { type: 'Resource', resource: { name, current } },
         };
       }
-      const p = resourceReplicas(specReplicas, { utilization: t.averageUtilization ?? 0 }, name, selectedPods as Pod[], values, settings);
+      const p = resourceReplicas(
+        specReplicas,
+        { utilization: t.averageUtilization ?? 0 },
+        name,
+        selectedPods as Pod[],
+        values,
+        settings,
+      );
       const current = { averageUtilization: p.utilization ?? 0, averageValue: formatMilliQuantity(p.rawAverage) };
       return {
-        replicas: p.replicas, metric: container ? `${name} container resource utilization (percentage of request)` : `${name} resource utilization (percentage of request)`,
-        status: m.type === 'ContainerResource' ? { type: m.type, containerResource: { name, container: container ?? '', current } } : { type: 'Resource', resource: { name, current } },
+        replicas: p.replicas,
+        metric: container
+          ? `${name} container resource utilization (percentage of request)`
+          : `${name} resource utilization (percentage of request)`,
+        status:
+          m.type === 'ContainerResource'
+            ? { type: m.type, containerResource: { name, container: container ?? '', current } }
+            : { type: 'Resource', resource: { name, current } },
       };
     } catch (err) {
       throw Object.assign(new Error(`failed to get ${name} ${what}: ${errorMessage(err)}`), { reason });
@@ -319,14 +496,27 @@ export class HpaController {
 
 /** A failed metric's place in currentMetrics (kubectl shows `<unknown>` for it). */
 function emptyStatus(m: MetricSpec): MetricStatus {
-  if (m.type === 'Resource' && m.resource) return { type: 'Resource', resource: { name: m.resource.name, current: {} } };
-  if (m.type === 'ContainerResource' && m.containerResource) return { type: 'ContainerResource', containerResource: { name: m.containerResource.name, container: m.containerResource.container, current: {} } };
+  if (m.type === 'Resource' && m.resource)
+    return { type: 'Resource', resource: { name: m.resource.name, current: {} } };
+  if (m.type === 'ContainerResource' && m.containerResource)
+    return {
+      type: 'ContainerResource',
+      containerResource: { name: m.containerResource.name, container: m.containerResource.container, current: {} },
+    };
   return { type: m.type };
 }
 
 function metricLabel(m: MetricSpec): string {
-  const name = m.resource?.name ?? m.containerResource?.name ?? m.pods?.metric.name ?? m.object?.metric.name ?? m.external?.metric.name ?? m.type;
-  return m.type === 'Resource' ? `failed to get ${name} resource metric value` : `failed to get ${m.type} metric ${name}`;
+  const name =
+    m.resource?.name ??
+    m.containerResource?.name ??
+    m.pods?.metric.name ??
+    m.object?.metric.name ??
+    m.external?.metric.name ??
+    m.type;
+  return m.type === 'Resource'
+    ? `failed to get ${name} resource metric value`
+    : `failed to get ${m.type} metric ${name}`;
 }
 
 function errorMessage(err: unknown): string {

@@ -5,7 +5,29 @@
  *   replica-calculator.ts  pure: pod grouping, usage ratio, tolerance, missing/unready pods
  *   normalize.ts           pure: stabilization windows, scaling policies, min/max, conditions
  */
-export { HpaController, HPAS, POD_METRICS, DEFAULT_HPA_SETTINGS, readScale, scaleTargetType, type HpaSettings, type HpaControllerOptions } from './hpa-controller.js';
+export {
+  HpaController,
+  HPAS,
+  POD_METRICS,
+  DEFAULT_HPA_SETTINGS,
+  readScale,
+  scaleTargetType,
+  type HpaSettings,
+  type HpaControllerOptions,
+} from './hpa-controller.js';
 export { startHpaController, hpaSettingsFromEnv, type StartHpaControllerOptions } from './start-hpa-controller.js';
-export { resourceReplicas, groupPods, podRequests, MetricError, type PodMetric, type CalcSettings } from './replica-calculator.js';
-export { normalizeDesiredReplicas, scaleUpLimit, scaleDownLimit, type Recommendation, type ScaleEvent } from './normalize.js';
+export {
+  resourceReplicas,
+  groupPods,
+  podRequests,
+  MetricError,
+  type PodMetric,
+  type CalcSettings,
+} from './replica-calculator.js';
+export {
+  normalizeDesiredReplicas,
+  scaleUpLimit,
+  scaleDownLimit,
+  type Recommendation,
+  type ScaleEvent,
+} from './normalize.js';

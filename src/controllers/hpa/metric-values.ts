@@ -17,9 +17,12 @@ export function parseGoDurationMs(s: string | undefined): number {
   if (!s) return 0;
   let ms = 0;
   const re = /([0-9.]+)(h|ms|m|s|us|µs|ns)/g;
-  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+  const unit: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };
   let consumed = 0;
-  for (let m = re.exec(s); m; m = re.exec(s)) { ms += Number(m[1]) * (unit[m[2]] ?? 0); consumed += m[0].length; }
+  for (let m = re.exec(s); m; m = re.exec(s)) {
+    ms += Number(m[1]) * (unit[m[2]] ?? 0);
+    consumed += m[0].length;
+  }
   return consumed === s.length ? ms : 0;
 }
 
@@ -27,7 +30,11 @@ export function parseGoDurationMs(s: string | undefined): number {
  * Per-pod usage of `resource` in milli-units (sum over the containers, or only `container`), as
  * getPodMetrics: a pod with no containers or a container without the resource is left out.
  */
-export function podMetricValues(items: PodMetricsObject[], resource: string, container?: string): Map<string, PodMetric> {
+export function podMetricValues(
+  items: PodMetricsObject[],
+  resource: string,
+  container?: string,
+): Map<string, PodMetric> {
   const out = new Map<string, PodMetric>();
   for (const m of items) {
     let sum = 0;
@@ -35,10 +42,18 @@ export function podMetricValues(items: PodMetricsObject[], resource: string, con
     for (const c of m.containers ?? []) {
       if (container && c.name !== container) continue;
       const v = parseQuantity(c.usage?.[resource]);
-      if (v === undefined) { missing = true; break; }
+      if (v === undefined) {
+        missing = true;
+        break;
+      }
       sum += Math.round(v * 1000);
     }
-    if (!missing) out.set(m.metadata.name ?? '', { value: sum, timestampMs: Date.parse(m.timestamp ?? '') || 0, windowMs: parseGoDurationMs(m.window) });
+    if (!missing)
+      out.set(m.metadata.name ?? '', {
+        value: sum,
+        timestampMs: Date.parse(m.timestamp ?? '') || 0,
+        windowMs: parseGoDurationMs(m.window),
+      });
   }
   return out;
 }
@@ -47,7 +62,15 @@ export function podMetricValues(items: PodMetricsObject[], resource: string, con
 export function formatMilliQuantity(milli: number): string {
   const v = Math.round(milli);
   if (v === 0) return '0';
-  const suffixes: [number, string][] = [[1e21, 'E'], [1e18, 'P'], [1e15, 'T'], [1e12, 'G'], [1e9, 'M'], [1e6, 'k'], [1e3, '']];
+  const suffixes: [number, string][] = [
+    [1e21, 'E'],
+    [1e18, 'P'],
+    [1e15, 'T'],
+    [1e12, 'G'],
+    [1e9, 'M'],
+    [1e6, 'k'],
+    [1e3, ''],
+  ];
   for (const [f, s] of suffixes) if (Math.abs(v) >= f && v % f === 0) return `${v / f}${s}`;
   return `${v}m`;
 }

@@ -12,8 +12,14 @@
  */
 import type { HorizontalPodAutoscalerBehavior, HPAScalingRules } from 'kubernetes-types/autoscaling/v2.js';
 
-export interface Recommendation { replicas: number; atMs: number }
-export interface ScaleEvent { change: number; atMs: number }
+export interface Recommendation {
+  replicas: number;
+  atMs: number;
+}
+export interface ScaleEvent {
+  change: number;
+  atMs: number;
+}
 
 export interface NormalizeInput {
   current: number;
@@ -29,7 +35,11 @@ export interface NormalizeInput {
   nowMs: number;
 }
 
-export interface Condition { status: 'True' | 'False'; reason: string; message: string }
+export interface Condition {
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
 
 export interface NormalizeResult {
   replicas: number;
@@ -39,14 +49,29 @@ export interface NormalizeResult {
   scalingLimited: Condition;
 }
 
-const WITHIN: Condition = { status: 'False', reason: 'DesiredWithinRange', message: 'the desired count is within the acceptable range' };
-const READY: Condition = { status: 'True', reason: 'ReadyForNewScale', message: 'recommended size matches current size' };
+const WITHIN: Condition = {
+  status: 'False',
+  reason: 'DesiredWithinRange',
+  message: 'the desired count is within the acceptable range',
+};
+const READY: Condition = {
+  status: 'True',
+  reason: 'ReadyForNewScale',
+  message: 'recommended size matches current size',
+};
 
 /** Records `desired` in place of the oldest sample outside every window, else appends (Kubernetes keeps the list that small). */
-function record(recs: Recommendation[], desired: number, nowMs: number, isOld: (r: Recommendation) => boolean): Recommendation[] {
+function record(
+  recs: Recommendation[],
+  desired: number,
+  nowMs: number,
+  isOld: (r: Recommendation) => boolean,
+): Recommendation[] {
   const out = recs.slice();
   let oldIdx = -1;
-  out.forEach((r, i) => { if (isOld(r)) oldIdx = i; });
+  out.forEach((r, i) => {
+    if (isOld(r)) oldIdx = i;
+  });
   if (oldIdx >= 0) out[oldIdx] = { replicas: desired, atMs: nowMs };
   else out.push({ replicas: desired, atMs: nowMs });
   return out;
@@ -61,20 +86,42 @@ function withoutBehavior(i: NormalizeInput): NormalizeResult {
   let stabilized = i.desired;
   for (const r of i.recommendations) if (r.atMs >= cutoff && r.replicas > stabilized) stabilized = r.replicas;
   const recommendations = record(i.recommendations, i.desired, i.nowMs, (r) => r.atMs < cutoff);
-  const ableToScale = stabilized !== i.desired
-    ? { status: 'True' as const, reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' }
-    : READY;
+  const ableToScale =
+    stabilized !== i.desired
+      ? {
+          status: 'True' as const,
+          reason: 'ScaleDownStabilized',
+          message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+        }
+      : READY;
   const scaleUpLimit = Math.max(2 * i.current, 4);
-  let limit: Condition = { status: 'True', reason: 'TooManyReplicas', message: 'the desired replica count is more than the maximum replica count' };
+  let limit: Condition = {
+    status: 'True',
+    reason: 'TooManyReplicas',
+    message: 'the desired replica count is more than the maximum replica count',
+  };
   let maxAllowed = i.max;
   if (i.max > scaleUpLimit) {
     maxAllowed = scaleUpLimit;
-    limit = { status: 'True', reason: 'ScaleUpLimit', message: 'the desired replica count is increasing faster than the maximum scale rate' };
+    limit = {
+      status: 'True',
+      reason: 'ScaleUpLimit',
+      message: 'the desired replica count is increasing faster than the maximum scale rate',
+    };
   }
   let replicas = stabilized;
   let scalingLimited = WITHIN;
-  if (stabilized < i.min) { replicas = i.min; scalingLimited = { status: 'True', reason: 'TooFewReplicas', message: 'the desired replica count is less than the minimum replica count' }; }
-  else if (stabilized > maxAllowed) { replicas = maxAllowed; scalingLimited = limit; }
+  if (stabilized < i.min) {
+    replicas = i.min;
+    scalingLimited = {
+      status: 'True',
+      reason: 'TooFewReplicas',
+      message: 'the desired replica count is less than the minimum replica count',
+    };
+  } else if (stabilized > maxAllowed) {
+    replicas = maxAllowed;
+    scalingLimited = limit;
+  }
   return { replicas, recommendations, ableToScale, scalingLimited };
 }
 
@@ -84,7 +131,13 @@ function changeInPeriod(periodSeconds: number, events: ScaleEvent[], nowMs: numb
 }
 
 /** calculateScaleUpLimitWithScalingRules. Pure. */
-export function scaleUpLimit(current: number, up: ScaleEvent[], down: ScaleEvent[], rules: HPAScalingRules, nowMs: number): number {
+export function scaleUpLimit(
+  current: number,
+  up: ScaleEvent[],
+  down: ScaleEvent[],
+  rules: HPAScalingRules,
+  nowMs: number,
+): number {
   if (rules.selectPolicy === 'Disabled') return current;
   const pickMin = rules.selectPolicy === 'Min';
   let result = pickMin ? Number.MAX_SAFE_INTEGER : Number.MIN_SAFE_INTEGER;
@@ -97,7 +150,13 @@ export function scaleUpLimit(current: number, up: ScaleEvent[], down: ScaleEvent
 }
 
 /** calculateScaleDownLimitWithBehaviors. Pure. */
-export function scaleDownLimit(current: number, up: ScaleEvent[], down: ScaleEvent[], rules: HPAScalingRules, nowMs: number): number {
+export function scaleDownLimit(
+  current: number,
+  up: ScaleEvent[],
+  down: ScaleEvent[],
+  rules: HPAScalingRules,
+  nowMs: number,
+): number {
   if (rules.selectPolicy === 'Disabled') return current;
   const pickMin = rules.selectPolicy === 'Min'; // the smallest change is the highest count
   let result = pickMin ? Number.MIN_SAFE_INTEGER : Number.MAX_SAFE_INTEGER;
@@ -113,7 +172,9 @@ function withBehavior(i: NormalizeInput, b: HorizontalPodAutoscalerBehavior): No
   const up = b.scaleUp ?? {};
   const down = b.scaleDown ?? {};
   const upCutoff = i.nowMs - (up.stabilizationWindowSeconds ?? 0) * 1000;
-  const downCutoff = i.nowMs - (down.stabilizationWindowSeconds !== undefined ? down.stabilizationWindowSeconds * 1000 : i.downscaleWindowMs);
+  const downCutoff =
+    i.nowMs -
+    (down.stabilizationWindowSeconds !== undefined ? down.stabilizationWindowSeconds * 1000 : i.downscaleWindowMs);
   let upRec = i.desired;
   let downRec = i.desired;
   for (const r of i.recommendations) {
@@ -122,26 +183,49 @@ function withBehavior(i: NormalizeInput, b: HorizontalPodAutoscalerBehavior): No
   }
   let stabilized = Math.max(i.current, upRec);
   stabilized = Math.min(stabilized, downRec);
-  const recommendations = record(i.recommendations, i.desired, i.nowMs, (r) => r.atMs < upCutoff && r.atMs < downCutoff);
-  const ableToScale: Condition = stabilized === i.desired ? READY
-    : i.desired >= i.current
-      ? { status: 'True', reason: 'ScaleUpStabilized', message: 'recent recommendations were lower than current one, applying the lowest recent recommendation' }
-      : { status: 'True', reason: 'ScaleDownStabilized', message: 'recent recommendations were higher than current one, applying the highest recent recommendation' };
+  const recommendations = record(
+    i.recommendations,
+    i.desired,
+    i.nowMs,
+    (r) => r.atMs < upCutoff && r.atMs < downCutoff,
+  );
+  const ableToScale: Condition =
+    stabilized === i.desired
+      ? READY
+      : i.desired >= i.current
+        ? {
+            status: 'True',
+            reason: 'ScaleUpStabilized',
+            message: 'recent recommendations were lower than current one, applying the lowest recent recommendation',
+          }
+        : {
+            status: 'True',
+            reason: 'ScaleDownStabilized',
+            message: 'recent recommendations were higher than current one, applying the highest recent recommendation',
+          };
 
   let replicas = stabilized;
   let scalingLimited = WITHIN;
   if (stabilized > i.current) {
     const limit = Math.max(i.current, scaleUpLimit(i.current, i.scaleUpEvents, i.scaleDownEvents, up, i.nowMs));
-    const [maxAllowed, reason, message] = i.max > limit
-      ? [limit, 'ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate']
-      : [i.max, 'TooManyReplicas', 'the desired replica count is more than the maximum replica count'];
-    if (stabilized > maxAllowed) { replicas = maxAllowed; scalingLimited = { status: 'True', reason, message }; }
+    const [maxAllowed, reason, message] =
+      i.max > limit
+        ? [limit, 'ScaleUpLimit', 'the desired replica count is increasing faster than the maximum scale rate']
+        : [i.max, 'TooManyReplicas', 'the desired replica count is more than the maximum replica count'];
+    if (stabilized > maxAllowed) {
+      replicas = maxAllowed;
+      scalingLimited = { status: 'True', reason, message };
+    }
   } else if (stabilized < i.current) {
     const limit = Math.min(i.current, scaleDownLimit(i.current, i.scaleUpEvents, i.scaleDownEvents, down, i.nowMs));
-    const [minAllowed, reason, message] = i.min < limit
-      ? [limit, 'ScaleDownLimit', 'the desired replica count is decreasing faster than the maximum scale rate']
-      : [i.min, 'TooFewReplicas', 'the desired replica count is less than the minimum replica count'];
-    if (stabilized < minAllowed) { replicas = minAllowed; scalingLimited = { status: 'True', reason, message }; }
+    const [minAllowed, reason, message] =
+      i.min < limit
+        ? [limit, 'ScaleDownLimit', 'the desired replica count is decreasing faster than the maximum scale rate']
+        : [i.min, 'TooFewReplicas', 'the desired replica count is less than the minimum replica count'];
+    if (stabilized < minAllowed) {
+      replicas = minAllowed;
+      scalingLimited = { status: 'True', reason, message };
+    }
   }
   return { replicas, recommendations, ableToScale, scalingLimited };
 }

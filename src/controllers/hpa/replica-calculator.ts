@@ -30,7 +30,11 @@ export interface CalcSettings {
   nowMs: number;
 }
 
-export const DEFAULT_CALC_SETTINGS = { tolerance: 0.1, cpuInitializationPeriodMs: 5 * 60_000, delayOfInitialReadinessStatusMs: 30_000 };
+export const DEFAULT_CALC_SETTINGS = {
+  tolerance: 0.1,
+  cpuInitializationPeriodMs: 5 * 60_000,
+  delayOfInitialReadinessStatusMs: 30_000,
+};
 
 export interface ReplicaProposal {
   replicas: number;
@@ -46,17 +50,31 @@ export class MetricError extends Error {}
 
 type PodLike = Pick<Pod, 'metadata' | 'spec' | 'status'>;
 
-interface Groups { readyCount: number; unready: Set<string>; missing: Set<string>; ignored: Set<string> }
+interface Groups {
+  readyCount: number;
+  unready: Set<string>;
+  missing: Set<string>;
+  ignored: Set<string>;
+}
 
 /** groupPods. Pure. */
 export function groupPods(pods: PodLike[], metrics: Map<string, PodMetric>, resource: string, s: CalcSettings): Groups {
   const g: Groups = { readyCount: 0, unready: new Set(), missing: new Set(), ignored: new Set() };
   for (const pod of pods) {
     const name = pod.metadata?.name ?? '';
-    if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Failed') { g.ignored.add(name); continue; }
-    if (pod.status?.phase === 'Pending') { g.unready.add(name); continue; }
+    if (pod.metadata?.deletionTimestamp || pod.status?.phase === 'Failed') {
+      g.ignored.add(name);
+      continue;
+    }
+    if (pod.status?.phase === 'Pending') {
+      g.unready.add(name);
+      continue;
+    }
     const metric = metrics.get(name);
-    if (!metric) { g.missing.add(name); continue; }
+    if (!metric) {
+      g.missing.add(name);
+      continue;
+    }
     if (resource === 'cpu') {
       const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
       const start = Date.parse(pod.status?.startTime ?? '');
@@ -72,7 +90,10 @@ export function groupPods(pods: PodLike[], metrics: Map<string, PodMetric>, reso
           unready = ready.status === 'False' && start + s.delayOfInitialReadinessStatusMs > transition;
         }
       }
-      if (unready) { g.unready.add(name); continue; }
+      if (unready) {
+        g.unready.add(name);
+        continue;
+      }
     }
     g.readyCount++;
   }
@@ -86,7 +107,10 @@ export function podRequests(pods: PodLike[], resource: string): Map<string, numb
     let sum = 0;
     for (const c of pod.spec?.containers ?? []) {
       const q = parseQuantity(c.resources?.requests?.[resource]);
-      if (q === undefined) throw new MetricError(`missing request for ${resource} in container ${c.name} of Pod ${pod.metadata?.name ?? ''}`);
+      if (q === undefined)
+        throw new MetricError(
+          `missing request for ${resource} in container ${c.name} of Pod ${pod.metadata?.name ?? ''}`,
+        );
       sum += Math.round(q * 1000);
     }
     out.set(pod.metadata?.name ?? '', sum);
@@ -94,7 +118,11 @@ export function podRequests(pods: PodLike[], resource: string): Map<string, numb
   return out;
 }
 
-function utilizationRatio(metrics: Map<string, PodMetric>, requests: Map<string, number>, target: number): { ratio: number; utilization: number; raw: number } {
+function utilizationRatio(
+  metrics: Map<string, PodMetric>,
+  requests: Map<string, number>,
+  target: number,
+): { ratio: number; utilization: number; raw: number } {
   let total = 0;
   let reqTotal = 0;
   let n = 0;
@@ -117,7 +145,8 @@ function usageRatio(metrics: Map<string, PodMetric>, target: number): { ratio: n
   return { ratio: raw / target, raw };
 }
 
-const latest = (metrics: Map<string, PodMetric>): number => Math.max(0, ...[...metrics.values()].map((m) => m.timestampMs));
+const latest = (metrics: Map<string, PodMetric>): number =>
+  Math.max(0, ...[...metrics.values()].map((m) => m.timestampMs));
 
 /**
  * Replicas for a Resource metric: `target` is a utilization percentage (`utilization`) or an
@@ -125,10 +154,17 @@ const latest = (metrics: Map<string, PodMetric>): number => Math.max(0, ...[...m
  * Throws MetricError as Kubernetes returns errors. Pure.
  */
 export function resourceReplicas(
-  currentReplicas: number, target: { utilization: number } | { averageValue: number }, resource: string,
-  pods: PodLike[], allMetrics: Map<string, PodMetric>, s: CalcSettings,
+  currentReplicas: number,
+  target: { utilization: number } | { averageValue: number },
+  resource: string,
+  pods: PodLike[],
+  allMetrics: Map<string, PodMetric>,
+  s: CalcSettings,
 ): ReplicaProposal {
-  if (allMetrics.size === 0) throw new MetricError(`unable to get metrics for resource ${resource}: no metrics returned from resource metrics API`);
+  if (allMetrics.size === 0)
+    throw new MetricError(
+      `unable to get metrics for resource ${resource}: no metrics returned from resource metrics API`,
+    );
   if (pods.length === 0) throw new MetricError('no pods returned by selector while calculating replica count');
   const metrics = new Map(allMetrics);
   const g = groupPods(pods, metrics, resource, s);
@@ -149,7 +185,8 @@ export function resourceReplicas(
     if (g.missing.size > 0) {
       if (first.ratio < 1) {
         const fallback = Math.max(100, target.utilization);
-        for (const n of g.missing) metrics.set(n, { value: Math.trunc(((requests.get(n) ?? 0) * fallback) / 100), timestampMs: 0, windowMs: 0 });
+        for (const n of g.missing)
+          metrics.set(n, { value: Math.trunc(((requests.get(n) ?? 0) * fallback) / 100), timestampMs: 0, windowMs: 0 });
       } else if (first.ratio > 1) {
         for (const n of g.missing) metrics.set(n, { value: 0, timestampMs: 0, windowMs: 0 });
       }
@@ -168,7 +205,8 @@ export function resourceReplicas(
   }
   if (g.missing.size > 0) {
     // On a scale-down missing pods use the target; on a scale-up nothing.
-    for (const n of g.missing) metrics.set(n, { value: first.ratio < 1 ? target.averageValue : 0, timestampMs: 0, windowMs: 0 });
+    for (const n of g.missing)
+      metrics.set(n, { value: first.ratio < 1 ? target.averageValue : 0, timestampMs: 0, windowMs: 0 });
   }
   if (scaleUpWithUnready) for (const n of g.unready) metrics.set(n, { value: 0, timestampMs: 0, windowMs: 0 });
   const next = usageRatio(metrics, target.averageValue).ratio;
@@ -176,7 +214,13 @@ export function resourceReplicas(
 }
 
 /** The second pass: no change when within tolerance or when the direction would flip. */
-function rebalanced(current: number, ratio: number, next: number, count: number, within: (r: number) => boolean): number {
+function rebalanced(
+  current: number,
+  ratio: number,
+  next: number,
+  count: number,
+  within: (r: number) => boolean,
+): number {
   if (within(next) || (ratio < 1 && next > 1) || (ratio > 1 && next < 1)) return current;
   const replicas = Math.ceil(next * count);
   if ((next < 1 && replicas > current) || (next > 1 && replicas < current)) return current;

@@ -41,7 +41,20 @@ export async function startHpaController(opts: StartHpaControllerOptions): Promi
   const pods = opts.informers.informerFor(PODS, 'full');
   const log = opts.log.child({ controller: 'horizontal-pod-autoscaler' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'horizontal-pod-autoscaler', log });
-  const ctrl = new HpaController({ client: opts.client, hpas, pods, recorder, log, settings: opts.settings ?? hpaSettingsFromEnv(process.env) });
+  const ctrl = new HpaController({
+    client: opts.client,
+    hpas,
+    pods,
+    recorder,
+    log,
+    settings: opts.settings ?? hpaSettingsFromEnv(process.env),
+  });
   // Pods are read from the cache at each sync; their events do not trigger one (as in Kubernetes).
-  return runController({ name: 'horizontal-pod-autoscaler', log: opts.log, workers: opts.workers ?? 5, sources: [{ informer: hpas }], reconcile: ctrl.reconcile });
+  return runController({
+    name: 'horizontal-pod-autoscaler',
+    log: opts.log,
+    workers: opts.workers ?? 5,
+    sources: [{ informer: hpas }],
+    reconcile: ctrl.reconcile,
+  });
 }

@@ -17,7 +17,17 @@ import { isPodReady } from '../replicaset/pod-state.js';
 import { slowStartBatch } from '../replicaset/slow-start.js';
 import { jobPod } from './job-pod.js';
 import { planPods } from './job-plan.js';
-import { completionIndexOf, finishedAt, finishedCondition, formatIndexes, JOB_TRACKING_FINALIZER, parseIndexes, podOutcome, rfc3339, withCondition } from './job-state.js';
+import {
+  completionIndexOf,
+  finishedAt,
+  finishedCondition,
+  formatIndexes,
+  JOB_TRACKING_FINALIZER,
+  parseIndexes,
+  podOutcome,
+  rfc3339,
+  withCondition,
+} from './job-state.js';
 
 export const JOBS = findResourceType('batch', 'v1', 'jobs') as ResourceType;
 export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
@@ -87,7 +97,9 @@ export class JobController {
       this.backoff.delete(key);
       return;
     }
-    const pods = this.opts.pods.list(namespace).filter((p) => controllerOf(p)?.uid === job?.metadata.uid) as PodObject[];
+    const pods = this.opts.pods
+      .list(namespace)
+      .filter((p) => controllerOf(p)?.uid === job?.metadata.uid) as PodObject[];
     if (finishedCondition(job) || job.metadata.deletionTimestamp) {
       await Promise.all(pods.filter(hasTrackingFinalizer).map((p) => this.removeFinalizer(p)));
       return job.metadata.deletionTimestamp ? undefined : this.expireAfterTtl(job);
@@ -97,7 +109,10 @@ export class JobController {
     const indexed = job.spec?.completionMode === 'Indexed';
     const completions = job.spec?.completions ?? undefined;
     const status: JobStatus = structuredClone(job.status ?? {});
-    const uncounted = { succeeded: new Set(status.uncountedTerminatedPods?.succeeded ?? []), failed: new Set(status.uncountedTerminatedPods?.failed ?? []) };
+    const uncounted = {
+      succeeded: new Set(status.uncountedTerminatedPods?.succeeded ?? []),
+      failed: new Set(status.uncountedTerminatedPods?.failed ?? []),
+    };
     const completed = parseIndexes(status.completedIndexes);
 
     // 1. Pods that ended and still hold our finalizer are recorded as uncounted before anything else.
@@ -127,14 +142,17 @@ export class JobController {
     for (const outcome of ['succeeded', 'failed'] as const) {
       for (const uid of [...uncounted[outcome]]) {
         const pod = byUid.get(uid);
-        if (pod && hasTrackingFinalizer(pod) && !await this.removeFinalizer(pod)) continue;
+        if (pod && hasTrackingFinalizer(pod) && !(await this.removeFinalizer(pod))) continue;
         uncounted[outcome].delete(uid);
         status[outcome] = (status[outcome] ?? 0) + 1;
         this.recordOutcome(key, outcome, now);
       }
     }
     if (indexed) status.succeeded = completed.size - uncounted.succeeded.size;
-    status.uncountedTerminatedPods = { ...(uncounted.succeeded.size ? { succeeded: [...uncounted.succeeded] } : {}), ...(uncounted.failed.size ? { failed: [...uncounted.failed] } : {}) };
+    status.uncountedTerminatedPods = {
+      ...(uncounted.succeeded.size ? { succeeded: [...uncounted.succeeded] } : {}),
+      ...(uncounted.failed.size ? { failed: [...uncounted.failed] } : {}),
+    };
     const succeeded = (status.succeeded ?? 0) + uncounted.succeeded.size;
     const failed = (status.failed ?? 0) + uncounted.failed.size;
 
@@ -142,42 +160,76 @@ export class JobController {
     let requeueAfterMs: number | undefined;
     const deadlineMs = job.spec?.activeDeadlineSeconds;
     const startedAt = status.startTime ? Date.parse(status.startTime) : undefined;
-    const failure = failed > (job.spec?.backoffLimit ?? 6)
-      ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
-      : deadlineMs !== undefined && startedAt !== undefined && !job.spec?.suspend && now - startedAt >= deadlineMs * 1000
-        ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
-        : undefined;
-    const complete = !failure && (indexed
-      ? completed.size >= (completions ?? 0)
-      : completions === undefined ? succeeded > 0 && active.length === 0 : succeeded >= completions);
+    const failure =
+      failed > (job.spec?.backoffLimit ?? 6)
+        ? { reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }
+        : deadlineMs !== undefined &&
+            startedAt !== undefined &&
+            !job.spec?.suspend &&
+            now - startedAt >= deadlineMs * 1000
+          ? { reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' }
+          : undefined;
+    const complete =
+      !failure &&
+      (indexed
+        ? completed.size >= (completions ?? 0)
+        : completions === undefined
+          ? succeeded > 0 && active.length === 0
+          : succeeded >= completions);
 
     if (failure || complete) {
       active = await this.deletePods(job, active);
       if (failure) {
-        status.conditions = withCondition(status.conditions, { type: 'Failed', status: 'True', reason: failure.reason, message: failure.message }, nowText);
+        status.conditions = withCondition(
+          status.conditions,
+          { type: 'Failed', status: 'True', reason: failure.reason, message: failure.message },
+          nowText,
+        );
         this.opts.recorder.event(job, 'Warning', failure.reason, failure.message);
       } else {
-        status.conditions = withCondition(status.conditions, { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }, nowText);
+        status.conditions = withCondition(
+          status.conditions,
+          {
+            type: 'Complete',
+            status: 'True',
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+          },
+          nowText,
+        );
         status.completionTime = nowText;
         this.opts.recorder.event(job, 'Normal', 'Completed', 'Job completed');
       }
     } else if (job.spec?.suspend) {
       active = await this.deletePods(job, active);
       if (!isTrue(status, 'Suspended')) {
-        status.conditions = withCondition(status.conditions, { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }, nowText);
+        status.conditions = withCondition(
+          status.conditions,
+          { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' },
+          nowText,
+        );
         this.opts.recorder.event(job, 'Normal', 'Suspended', 'Job suspended');
       }
     } else {
       if (isTrue(status, 'Suspended')) {
-        status.conditions = withCondition(status.conditions, { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' }, nowText);
+        status.conditions = withCondition(
+          status.conditions,
+          { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' },
+          nowText,
+        );
         status.startTime = nowText;
         this.opts.recorder.event(job, 'Normal', 'Resumed', 'Job resumed');
       }
       status.startTime ??= nowText;
       const backoffLeft = this.backoffLeft(key, now);
-      if (this.expectations.satisfied(key)) active = await this.managePods(job, active, succeeded, completed, backoffLeft === 0);
+      if (this.expectations.satisfied(key))
+        active = await this.managePods(job, active, succeeded, completed, backoffLeft === 0);
       if (backoffLeft > 0) requeueAfterMs = backoffLeft;
-      if (deadlineMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, Math.max(0, Date.parse(status.startTime) + deadlineMs * 1000 - now));
+      if (deadlineMs !== undefined)
+        requeueAfterMs = Math.min(
+          requeueAfterMs ?? Infinity,
+          Math.max(0, Date.parse(status.startTime) + deadlineMs * 1000 - now),
+        );
     }
     status.active = active.length;
     status.ready = active.filter((p) => isPodReady(p)).length;
@@ -195,7 +247,11 @@ export class JobController {
   /** A counted success resets the failure backoff; a counted failure extends it. */
   private recordOutcome(key: string, outcome: 'succeeded' | 'failed', now: number): void {
     if (outcome === 'succeeded') this.backoff.delete(key);
-    else this.backoff.set(key, { failuresAfterSuccess: (this.backoff.get(key)?.failuresAfterSuccess ?? 0) + 1, lastFailureAt: now });
+    else
+      this.backoff.set(key, {
+        failuresAfterSuccess: (this.backoff.get(key)?.failuresAfterSuccess ?? 0) + 1,
+        lastFailureAt: now,
+      });
   }
 
   /** Ms until failed pods may be replaced: base * 2^(failures-1) after the last failure, capped at 10 minutes; 0 when free to create. */
@@ -208,12 +264,23 @@ export class JobController {
   }
 
   /** Creates (unless held back by the failure backoff) and deletes pods towards wantActive; returns the active pods as they will be. */
-  private async managePods(job: JobObject, active: PodObject[], succeeded: number, completed: Set<number>, mayCreate: boolean): Promise<PodObject[]> {
+  private async managePods(
+    job: JobObject,
+    active: PodObject[],
+    succeeded: number,
+    completed: Set<number>,
+    mayCreate: boolean,
+  ): Promise<PodObject[]> {
     const key = objectKey(job);
     const planned = planPods(job, active, succeeded, completed, MAX_CREATES_PER_SYNC);
     const plan = mayCreate ? planned : { ...planned, create: [] };
     let result = active;
-    if (plan.remove.length > 0) result = await this.deletePods(job, active.filter((p) => plan.remove.includes(p)), active);
+    if (plan.remove.length > 0)
+      result = await this.deletePods(
+        job,
+        active.filter((p) => plan.remove.includes(p)),
+        active,
+      );
     if (plan.create.length === 0) return result;
     const ns = job.metadata.namespace ?? '';
     const queue = [...plan.create];
@@ -222,7 +289,7 @@ export class JobController {
     const { successes, error } = await slowStartBatch(queue.length, 1, async () => {
       const index = queue.shift();
       try {
-        const pod = await this.opts.client.create(PODS, ns, jobPod(job, index) as unknown as KubeObject) as PodObject;
+        const pod = (await this.opts.client.create(PODS, ns, jobPod(job, index) as unknown as KubeObject)) as PodObject;
         created.push(pod);
         this.opts.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
       } catch (err) {
@@ -240,15 +307,17 @@ export class JobController {
     if (victims.length === 0) return from;
     const key = objectKey(job);
     this.expectations.expect(key, 0, victims.map(objectKey));
-    await Promise.all(victims.map(async (pod) => {
-      try {
-        await this.opts.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '');
-        this.opts.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
-      } catch (err) {
-        this.expectations.deletionObserved(key, objectKey(pod));
-        if (!isNotFound(err)) throw err;
-      }
-    }));
+    await Promise.all(
+      victims.map(async (pod) => {
+        try {
+          await this.opts.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '');
+          this.opts.recorder.event(job, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
+        } catch (err) {
+          this.expectations.deletionObserved(key, objectKey(pod));
+          if (!isNotFound(err)) throw err;
+        }
+      }),
+    );
     return from.filter((p) => !victims.includes(p));
   }
 
@@ -256,7 +325,9 @@ export class JobController {
   private async removeFinalizer(pod: PodObject): Promise<boolean> {
     const finalizers = (pod.metadata.finalizers ?? []).filter((f) => f !== JOB_TRACKING_FINALIZER);
     try {
-      await this.opts.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', { metadata: { finalizers, resourceVersion: pod.metadata.resourceVersion } });
+      await this.opts.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', {
+        metadata: { finalizers, resourceVersion: pod.metadata.resourceVersion },
+      });
       return true;
     } catch (err) {
       if (isNotFound(err)) return true;
@@ -273,7 +344,10 @@ export class JobController {
     const left = at + ttl * 1000 - this.now();
     if (left > 0) return { requeueAfterMs: left };
     try {
-      await this.opts.client.delete(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', { propagationPolicy: 'Foreground', preconditions: { uid: job.metadata.uid } });
+      await this.opts.client.delete(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', {
+        propagationPolicy: 'Foreground',
+        preconditions: { uid: job.metadata.uid },
+      });
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }
@@ -283,7 +357,10 @@ export class JobController {
   private async writeStatus(job: JobObject, status: JobStatus): Promise<JobObject> {
     if (deepEqual(normalize(job.status ?? {}), normalize(status))) return job;
     try {
-      return await this.opts.client.updateStatus(JOBS, job.metadata.namespace ?? '', { ...job, status } as KubeObject) as JobObject;
+      return (await this.opts.client.updateStatus(JOBS, job.metadata.namespace ?? '', {
+        ...job,
+        status,
+      } as KubeObject)) as JobObject;
     } catch (err) {
       if (isNotFound(err)) return job;
       throw err;
@@ -302,7 +379,12 @@ function isTrue(status: JobStatus, type: string): boolean {
 /** Status without empty optional parts, so `{}` and absent compare equal. */
 function normalize(s: JobStatus): JobStatus {
   const out: JobStatus = { ...s };
-  if (out.uncountedTerminatedPods && !out.uncountedTerminatedPods.succeeded?.length && !out.uncountedTerminatedPods.failed?.length) delete out.uncountedTerminatedPods;
+  if (
+    out.uncountedTerminatedPods &&
+    !out.uncountedTerminatedPods.succeeded?.length &&
+    !out.uncountedTerminatedPods.failed?.length
+  )
+    delete out.uncountedTerminatedPods;
   for (const k of ['active', 'ready', 'succeeded', 'failed'] as const) if (!out[k]) delete out[k];
   return out;
 }

@@ -17,7 +17,8 @@ export interface PodPlan {
 export function wantActive(job: Job, active: number, succeeded: number): number {
   const parallelism = job.spec?.parallelism ?? 1;
   const completions = job.spec?.completions;
-  if (completions === undefined || completions === null) return succeeded > 0 ? Math.min(active, parallelism) : parallelism;
+  if (completions === undefined || completions === null)
+    return succeeded > 0 ? Math.min(active, parallelism) : parallelism;
   return Math.max(0, Math.min(parallelism, completions - succeeded));
 }
 
@@ -27,7 +28,13 @@ export function wantActive(job: Job, active: number, succeeded: number): number 
  * index go first; extras are taken from the highest index; new pods get the lowest indexes that
  * are neither completed nor running. Pure.
  */
-export function planPods(job: Job, active: Pod[], succeeded: number, completedIndexes: Set<number>, maxCreates: number): PodPlan {
+export function planPods(
+  job: Job,
+  active: Pod[],
+  succeeded: number,
+  completedIndexes: Set<number>,
+  maxCreates: number,
+): PodPlan {
   const want = wantActive(job, active.length, succeeded);
   if ((job.spec?.completionMode ?? 'NonIndexed') !== 'Indexed') {
     const diff = active.length - want;
@@ -46,7 +53,11 @@ export function planPods(job: Job, active: Pod[], succeeded: number, completedIn
   const wantRunning = Math.max(0, Math.min(want, completions - completedIndexes.size));
   for (const i of running.slice(0, Math.max(0, running.length - wantRunning))) remove.push(byIndex.get(i) as Pod);
   const create: number[] = [];
-  for (let i = 0; i < completions && create.length < Math.min(wantRunning - Math.min(running.length, wantRunning), maxCreates); i++) {
+  for (
+    let i = 0;
+    i < completions && create.length < Math.min(wantRunning - Math.min(running.length, wantRunning), maxCreates);
+    i++
+  ) {
     if (!completedIndexes.has(i) && !byIndex.has(i)) create.push(i);
   }
   return { create, remove };

@@ -48,7 +48,7 @@ export function completionIndexOf(pod: Pod): number | undefined {
 export function formatIndexes(indexes: Iterable<number>): string {
   const sorted = [...new Set(indexes)].sort((a, b) => a - b);
   const parts: string[] = [];
-  for (let i = 0; i < sorted.length;) {
+  for (let i = 0; i < sorted.length; ) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
@@ -74,11 +74,16 @@ export function parseIndexes(s: string | undefined): Set<number> {
  * Sets (or replaces) a condition of `type`; the transition time changes only when the status
  * changes. Returns a new array. Pure.
  */
-export function withCondition(conditions: JobCondition[] | undefined, next: Omit<JobCondition, 'lastProbeTime' | 'lastTransitionTime'>, now: string): JobCondition[] {
+export function withCondition(
+  conditions: JobCondition[] | undefined,
+  next: Omit<JobCondition, 'lastProbeTime' | 'lastTransitionTime'>,
+  now: string,
+): JobCondition[] {
   const list = conditions ?? [];
   const old = list.find((c) => c.type === next.type);
   const cond: JobCondition = {
-    ...next, lastProbeTime: now,
+    ...next,
+    lastProbeTime: now,
     lastTransitionTime: old && old.status === next.status ? old.lastTransitionTime : now,
   };
   return old ? list.map((c) => (c.type === next.type ? cond : c)) : [...list, cond];

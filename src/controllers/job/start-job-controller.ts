@@ -24,7 +24,9 @@ export async function startJobController(opts: StartJobControllerOptions): Promi
   const recorder = clientEventRecorder({ client: opts.client, component: 'job-controller', log });
   const ctrl = new JobController({ client: opts.client, jobs, pods, recorder, log });
   return runController({
-    name: 'job', log: opts.log, workers: opts.workers ?? 5,
+    name: 'job',
+    log: opts.log,
+    workers: opts.workers ?? 5,
     sources: [{ informer: jobs }, { informer: pods, keysFor: ctrl.keysForPod }],
     observers: [{ informer: pods, handlers: ctrl.observePod }],
     reconcile: ctrl.reconcile,

@@ -6,8 +6,15 @@ import { FakeClient } from '../../client/testing/fake-client.js';
 import { LEASES, runWithLeaderElection, type LeaderElection } from './leader-elector.js';
 
 const log = pino({ level: 'silent' });
-type LeaseSpec = { holderIdentity?: string; leaseTransitions?: number; acquireTime?: string; renewTime?: string; leaseDurationSeconds?: number };
-const specOf = (fake: FakeClient) => (fake.peek(LEASES, 'kube-system', 'ctl') as (KubeObject & { spec: LeaseSpec }) | undefined)?.spec;
+type LeaseSpec = {
+  holderIdentity?: string;
+  leaseTransitions?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseDurationSeconds?: number;
+};
+const specOf = (fake: FakeClient) =>
+  (fake.peek(LEASES, 'kube-system', 'ctl') as (KubeObject & { spec: LeaseSpec }) | undefined)?.spec;
 
 async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> {
   const end = Date.now() + ms;
@@ -17,11 +24,26 @@ async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> 
   }
 }
 
-function candidate(fake: FakeClient, identity: string, events: string[], extra: { leaseDurationSeconds?: number } = {}): LeaderElection {
+function candidate(
+  fake: FakeClient,
+  identity: string,
+  events: string[],
+  extra: { leaseDurationSeconds?: number } = {},
+): LeaderElection {
   return runWithLeaderElection({
-    client: fake, name: 'ctl', identity, log, retryPeriodMs: 20, renewDeadlineMs: 100, leaseDurationSeconds: extra.leaseDurationSeconds ?? 1,
-    onStartedLeading: () => { events.push(`${identity} started`); },
-    onStoppedLeading: () => { events.push(`${identity} stopped`); },
+    client: fake,
+    name: 'ctl',
+    identity,
+    log,
+    retryPeriodMs: 20,
+    renewDeadlineMs: 100,
+    leaseDurationSeconds: extra.leaseDurationSeconds ?? 1,
+    onStartedLeading: () => {
+      events.push(`${identity} started`);
+    },
+    onStoppedLeading: () => {
+      events.push(`${identity} stopped`);
+    },
   });
 }
 
@@ -46,8 +68,17 @@ test('of two candidates exactly one leads; on stop it releases the Lease and the
 test('a holder that stops renewing (killed) loses the Lease after its duration; the same identity after a restart renews at once', async () => {
   const fake = new FakeClient();
   const t = Date.now();
-  fake.seed(LEASES, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'ctl', namespace: 'kube-system' },
-    spec: { holderIdentity: 'dead', leaseDurationSeconds: 1, renewTime: new Date(t).toISOString().replace('Z', '000Z'), leaseTransitions: 3 } });
+  fake.seed(LEASES, {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: 'ctl', namespace: 'kube-system' },
+    spec: {
+      holderIdentity: 'dead',
+      leaseDurationSeconds: 1,
+      renewTime: new Date(t).toISOString().replace('Z', '000Z'),
+      leaseTransitions: 3,
+    },
+  });
   const events: string[] = [];
   const b = candidate(fake, 'b', events);
   await new Promise((r) => setTimeout(r, 300));
@@ -69,7 +100,10 @@ test('a leader whose Lease is taken over (renewals conflict past the deadline) s
   const a = candidate(fake, 'a', events, { leaseDurationSeconds: 30 });
   await until('a leads', () => a.isLeader());
   const lease = fake.peek(LEASES, 'kube-system', 'ctl') as KubeObject & { spec: LeaseSpec };
-  await fake.update(LEASES, 'kube-system', { ...lease, spec: { ...lease.spec, holderIdentity: 'usurper', renewTime: new Date().toISOString().replace('Z', '000Z') } });
+  await fake.update(LEASES, 'kube-system', {
+    ...lease,
+    spec: { ...lease.spec, holderIdentity: 'usurper', renewTime: new Date().toISOString().replace('Z', '000Z') },
+  });
   await until('a steps down', () => !a.isLeader(), 2000);
   assert.deepEqual(events, ['a started', 'a stopped']);
   await a.stop();

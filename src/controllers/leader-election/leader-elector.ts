@@ -71,10 +71,18 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
   let wake: (() => void) | undefined;
   let timer: unknown;
 
-  const sleep = (ms: number) => new Promise<void>((resolve) => {
-    wake = () => { timers.clearTimeout(timer); wake = undefined; resolve(); };
-    timer = timers.setTimeout(() => { wake = undefined; resolve(); }, ms);
-  });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = () => {
+        timers.clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      timer = timers.setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+    });
 
   const spec = (l: LeaseObject | undefined) => l?.spec ?? {};
 
@@ -88,8 +96,16 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
       if (!isNotFound(err)) throw err;
       try {
         current = await opts.client.create<LeaseObject>(LEASES, ns, {
-          apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: opts.name, namespace: ns },
-          spec: { holderIdentity: opts.identity, leaseDurationSeconds: durationMs / 1000, acquireTime: microTime(t), renewTime: microTime(t), leaseTransitions: 0 },
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: opts.name, namespace: ns },
+          spec: {
+            holderIdentity: opts.identity,
+            leaseDurationSeconds: durationMs / 1000,
+            acquireTime: microTime(t),
+            renewTime: microTime(t),
+            leaseTransitions: 0,
+          },
         });
         return true;
       } catch (e) {
@@ -150,17 +166,26 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
       try {
         const fresh = await opts.client.get<LeaseObject>(LEASES, ns, opts.name);
         if (spec(fresh).holderIdentity === opts.identity) {
-          await opts.client.update(LEASES, ns, { ...fresh, spec: { ...spec(fresh), holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now()) } });
+          await opts.client.update(LEASES, ns, {
+            ...fresh,
+            spec: { ...spec(fresh), holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now()) },
+          });
         }
       } catch (err) {
-        log.warn({ err: err instanceof Error ? err.message : String(err) }, 'leader election: releasing the lease failed');
+        log.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'leader election: releasing the lease failed',
+        );
       }
     }
   };
 
   const loop = (async () => {
     while (!stopped) {
-      if (!(await attempt())) { await sleep(retry * (1 + Math.random() * 0.2)); continue; }
+      if (!(await attempt())) {
+        await sleep(retry * (1 + Math.random() * 0.2));
+        continue;
+      }
       if (stopped) break;
       leader = true;
       lastRenew = now();
@@ -175,10 +200,16 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
       while (!stopped) {
         await sleep(retry);
         if (stopped) break;
-        if (await attempt()) { lastRenew = now(); continue; }
+        if (await attempt()) {
+          lastRenew = now();
+          continue;
+        }
         if (now() - lastRenew >= renewDeadline || (current && spec(current).holderIdentity !== opts.identity)) break;
       }
-      if (!stopped) { log.warn('leader election: lost the lease'); await step(false); }
+      if (!stopped) {
+        log.warn('leader election: lost the lease');
+        await step(false);
+      }
     }
   })();
 

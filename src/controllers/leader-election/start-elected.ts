@@ -33,11 +33,21 @@ export function serverIdentity(dataDir: string): string {
  */
 export async function startElected(o: StartElectedOptions): Promise<Stoppable> {
   const { createClient } = await import('../../client/index.js');
-  const client = createClient({ server: 'http://localhost', socketPath: o.socketPath, userAgent: `flotilla-leader-election/${o.name}` });
+  const client = createClient({
+    server: 'http://localhost',
+    socketPath: o.socketPath,
+    userAgent: `flotilla-leader-election/${o.name}`,
+  });
   let running: Promise<Stoppable | undefined> | undefined;
   const election = runWithLeaderElection({
-    client, name: o.name, identity: serverIdentity(o.dataDir), log: o.log, retryPeriodMs: o.retryPeriodMs,
-    onStartedLeading: () => { running = o.start(); },
+    client,
+    name: o.name,
+    identity: serverIdentity(o.dataDir),
+    log: o.log,
+    retryPeriodMs: o.retryPeriodMs,
+    onStartedLeading: () => {
+      running = o.start();
+    },
     onStoppedLeading: async () => {
       const r = running;
       running = undefined;

@@ -31,7 +31,9 @@ const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
  * grace period 0), polls until all are gone, then removes the finalizer through
  * `PUT namespaces/<name>/finalize` so the API server removes the namespace. Idempotent.
  */
-export function namespaceReconciler(opts: NamespaceControllerOptions): (key: ObjectKey) => Promise<ReconcileResult | void> {
+export function namespaceReconciler(
+  opts: NamespaceControllerOptions,
+): (key: ObjectKey) => Promise<ReconcileResult | void> {
   const types = (opts.types ?? storedResourceTypes()).filter((rt) => rt.namespaced);
   return async ({ name }) => {
     const ns = opts.namespaces.get('', name);
@@ -49,7 +51,9 @@ export function namespaceReconciler(opts: NamespaceControllerOptions): (key: Obj
         if (obj.metadata.deletionTimestamp && obj.metadata.deletionGracePeriodSeconds === 0) continue;
         try {
           await opts.client.delete(rt, name, obj.metadata.name ?? '', {
-            propagationPolicy: 'Background', preconditions: { uid: obj.metadata.uid }, ...(grace === 0 ? { gracePeriodSeconds: 0 } : {}),
+            propagationPolicy: 'Background',
+            preconditions: { uid: obj.metadata.uid },
+            ...(grace === 0 ? { gracePeriodSeconds: 0 } : {}),
           });
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -61,7 +65,12 @@ export function namespaceReconciler(opts: NamespaceControllerOptions): (key: Obj
       return { requeueAfterMs: opts.pollIntervalMs ?? 1000 };
     }
     // The namespace may be listed again by now; send only what finalize reads.
-    const body: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name }, spec: { finalizers: finalizers.filter((f) => f !== KUBERNETES_FINALIZER) } };
+    const body: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name },
+      spec: { finalizers: finalizers.filter((f) => f !== KUBERNETES_FINALIZER) },
+    };
     try {
       await opts.client.update(NAMESPACES, '', body, { subresource: 'finalize' });
     } catch (err) {
@@ -73,7 +82,7 @@ export function namespaceReconciler(opts: NamespaceControllerOptions): (key: Obj
 
 async function podOnLiveNode(pod: KubeObject, nodeExists: (name: string) => Promise<boolean>): Promise<boolean> {
   const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-  return !!nodeName && await nodeExists(nodeName);
+  return !!nodeName && (await nodeExists(nodeName));
 }
 
 /** A per-reconcile memo of node existence. */
@@ -82,10 +91,13 @@ function nodeLookup(client: KubeClient): (name: string) => Promise<boolean> {
   return (name) => {
     let p = memo.get(name);
     if (!p) {
-      p = client.get(NODES, '', name).then(() => true, (err: unknown) => {
-        if (isNotFound(err)) return false;
-        throw err;
-      });
+      p = client.get(NODES, '', name).then(
+        () => true,
+        (err: unknown) => {
+          if (isNotFound(err)) return false;
+          throw err;
+        },
+      );
       memo.set(name, p);
     }
     return p;

@@ -10,9 +10,13 @@ export class CidrAllocator {
   private next = 0;
 
   /** Throws when the range is not IPv4 CIDR or the subnet mask is not longer than the range's. */
-  constructor(clusterCidr: string, readonly subnetMaskSize: number) {
+  constructor(
+    clusterCidr: string,
+    readonly subnetMaskSize: number,
+  ) {
     const { ip, bits } = parseCidr(clusterCidr);
-    if (subnetMaskSize < bits || subnetMaskSize > 32) throw new Error(`node mask /${subnetMaskSize} does not fit in ${clusterCidr}`);
+    if (subnetMaskSize < bits || subnetMaskSize > 32)
+      throw new Error(`node mask /${subnetMaskSize} does not fit in ${clusterCidr}`);
     this.base = ip & maskOf(bits);
     this.count = 2 ** (subnetMaskSize - bits);
     this.used = new Uint8Array(this.count);
@@ -53,7 +57,11 @@ export class CidrAllocator {
 
   private indexOf(cidr: string): number | undefined {
     let parsed;
-    try { parsed = parseCidr(cidr); } catch { return undefined; }
+    try {
+      parsed = parseCidr(cidr);
+    } catch {
+      return undefined;
+    }
     if (parsed.bits !== this.subnetMaskSize) return undefined;
     const offset = (parsed.ip - this.base) >>> 0;
     const size = 2 ** (32 - this.subnetMaskSize);

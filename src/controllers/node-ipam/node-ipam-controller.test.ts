@@ -6,7 +6,12 @@ import { Informer } from '../../client/informer.js';
 import { nodeIpamReconciler, NODES } from './node-ipam-controller.js';
 
 const log = pino({ level: 'silent' });
-const node = (name: string, podCIDR?: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {} });
+const node = (name: string, podCIDR?: string) => ({
+  apiVersion: 'v1',
+  kind: 'Node',
+  metadata: { name },
+  spec: podCIDR ? { podCIDR, podCIDRs: [podCIDR] } : {},
+});
 
 async function setup(...nodes: ReturnType<typeof node>[]) {
   const fake = new FakeClient();
@@ -20,7 +25,15 @@ async function setup(...nodes: ReturnType<typeof node>[]) {
 test('a node without a range gets the lowest free /24, never one another node holds', async () => {
   const { fake, nodesInf, reconcile } = await setup(node('a', '10.42.0.0/24'), node('b'));
   await reconcile({ namespace: '', name: 'b' });
-  assert.deepEqual(fake.actions, [{ verb: 'patch', resource: 'nodes', namespace: '', name: 'b', body: { spec: { podCIDR: '10.42.1.0/24', podCIDRs: ['10.42.1.0/24'] } } }]);
+  assert.deepEqual(fake.actions, [
+    {
+      verb: 'patch',
+      resource: 'nodes',
+      namespace: '',
+      name: 'b',
+      body: { spec: { podCIDR: '10.42.1.0/24', podCIDRs: ['10.42.1.0/24'] } },
+    },
+  ]);
   await reconcile({ namespace: '', name: 'a' });
   await reconcile({ namespace: '', name: 'b' });
   assert.equal(fake.actions.length, 1, 'stable: nothing more to do');
@@ -33,7 +46,13 @@ test('a deleted node frees its range for a later node', async () => {
   const nodesInf = new Informer(fake, NODES, { log });
   nodesInf.start();
   await nodesInf.waitForSync();
-  const reconcile = nodeIpamReconciler({ client: fake, nodes: nodesInf, log, clusterCidr: '10.42.0.0/23', nodeMaskSize: 24 });
+  const reconcile = nodeIpamReconciler({
+    client: fake,
+    nodes: nodesInf,
+    log,
+    clusterCidr: '10.42.0.0/23',
+    nodeMaskSize: 24,
+  });
   await reconcile({ namespace: '', name: 'a' });
   await fake.delete(NODES, '', 'a');
   await reconcile({ namespace: '', name: 'a' });
@@ -41,10 +60,13 @@ test('a deleted node frees its range for a later node', async () => {
   await fake.create(NODES, '', node('d'));
   await reconcile({ namespace: '', name: 'c' });
   await reconcile({ namespace: '', name: 'd' });
-  assert.deepEqual(fake.actions.filter((x) => x.verb === 'patch').map((x) => [x.name, x.body]), [
-    ['c', { spec: { podCIDR: '10.42.0.0/24', podCIDRs: ['10.42.0.0/24'] } }],
-    ['d', { spec: { podCIDR: '10.42.1.0/24', podCIDRs: ['10.42.1.0/24'] } }],
-  ]);
+  assert.deepEqual(
+    fake.actions.filter((x) => x.verb === 'patch').map((x) => [x.name, x.body]),
+    [
+      ['c', { spec: { podCIDR: '10.42.0.0/24', podCIDRs: ['10.42.0.0/24'] } }],
+      ['d', { spec: { podCIDR: '10.42.1.0/24', podCIDRs: ['10.42.1.0/24'] } }],
+    ],
+  );
   await nodesInf.stop();
 });
 
@@ -54,7 +76,14 @@ test('an exhausted range asks to look again later', async () => {
   const nodesInf = new Informer(fake, NODES, { log });
   nodesInf.start();
   await nodesInf.waitForSync();
-  const reconcile = nodeIpamReconciler({ client: fake, nodes: nodesInf, log, clusterCidr: '10.42.0.0/24', nodeMaskSize: 24, exhaustedRetryMs: 9 });
+  const reconcile = nodeIpamReconciler({
+    client: fake,
+    nodes: nodesInf,
+    log,
+    clusterCidr: '10.42.0.0/24',
+    nodeMaskSize: 24,
+    exhaustedRetryMs: 9,
+  });
   assert.deepEqual(await reconcile({ namespace: '', name: 'b' }), { requeueAfterMs: 9 });
   assert.deepEqual(fake.actions, []);
   await nodesInf.stop();

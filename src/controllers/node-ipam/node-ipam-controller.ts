@@ -36,7 +36,8 @@ export function nodeIpamReconciler(opts: NodeIpamOptions): Reconcile {
   const note = (name: string, cidr: string): void => {
     if (owned.get(name) === cidr) return;
     for (const [other, c] of owned) {
-      if (c === cidr && other !== name) opts.log.error({ node: name, other, cidr }, 'node IPAM: two nodes claim the same pod CIDR');
+      if (c === cidr && other !== name)
+        opts.log.error({ node: name, other, cidr }, 'node IPAM: two nodes claim the same pod CIDR');
     }
     alloc.occupy(cidr);
     owned.set(name, cidr);
@@ -63,7 +64,10 @@ export function nodeIpamReconciler(opts: NodeIpamOptions): Reconcile {
       return;
     }
     const existing = specOf(node).podCIDR;
-    if (existing) { note(name, existing); return; }
+    if (existing) {
+      note(name, existing);
+      return;
+    }
     let cidr = owned.get(name);
     const fresh = cidr === undefined;
     cidr ??= alloc.allocate();
@@ -76,7 +80,10 @@ export function nodeIpamReconciler(opts: NodeIpamOptions): Reconcile {
       await opts.client.patch(NODES, '', name, 'merge', { spec: { podCIDR: cidr, podCIDRs: [cidr] } });
       opts.log.info({ node: name, cidr }, 'node IPAM: assigned pod CIDR');
     } catch (err) {
-      if (fresh) { owned.delete(name); alloc.release(cidr); }
+      if (fresh) {
+        owned.delete(name);
+        alloc.release(cidr);
+      }
       throw err;
     }
   };

@@ -38,13 +38,17 @@ export interface NodeLifecycleOptions {
 /** The conditions the controller writes when a kubelet went silent: every kubelet condition Unknown. Pure. */
 export function unknownConditions(current: readonly NodeCondition[] | undefined, nowIso: string): NodeCondition[] {
   const reason = current?.some((c) => c.type === 'Ready') ? 'NodeStatusUnknown' : 'NodeStatusNeverUpdated';
-  const message = reason === 'NodeStatusUnknown' ? 'Kubelet stopped posting node status.' : 'Kubelet never posted node status.';
+  const message =
+    reason === 'NodeStatusUnknown' ? 'Kubelet stopped posting node status.' : 'Kubelet never posted node status.';
   const types = ['Ready', 'MemoryPressure', 'DiskPressure', 'PIDPressure'];
   const out: NodeCondition[] = (current ?? []).filter((c) => !types.includes(c.type)).map((c) => ({ ...c }));
   for (const type of types) {
     const prev = current?.find((c) => c.type === type);
     out.push({
-      type, status: 'Unknown', reason, message,
+      type,
+      status: 'Unknown',
+      reason,
+      message,
       lastHeartbeatTime: prev?.lastHeartbeatTime ?? nowIso,
       lastTransitionTime: prev?.status === 'Unknown' && prev.lastTransitionTime ? prev.lastTransitionTime : nowIso,
     });
@@ -66,7 +70,9 @@ export function unknownConditions(current: readonly NodeCondition[] | undefined,
  * Returns a requeue at the next moment something could change (grace expiry, an eviction due).
  * Node keys are `name`; pods and Leases map to their node's key (see keysFor*).
  */
-export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile & { podsOnNode(name: string): PodObject[] } {
+export function nodeLifecycleReconciler(
+  opts: NodeLifecycleOptions,
+): Reconcile & { podsOnNode(name: string): PodObject[] } {
   const grace = opts.gracePeriodMs ?? 8000;
   const now = opts.now ?? Date.now;
   const probes = new Map<string, { mark: string; at: number }>();
@@ -85,7 +91,14 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
       if (set.size === 0) podsByNode.delete(nodeName);
     }
   };
-  opts.pods.addHandlers({ onAdd: (p) => indexPod(p, true), onUpdate: (o, p) => { indexPod(o, false); indexPod(p, true); }, onDelete: (p) => indexPod(p, false) });
+  opts.pods.addHandlers({
+    onAdd: (p) => indexPod(p, true),
+    onUpdate: (o, p) => {
+      indexPod(o, false);
+      indexPod(p, true);
+    },
+    onDelete: (p) => indexPod(p, false),
+  });
 
   const podsOnNode = (name: string): PodObject[] => {
     const out: PodObject[] = [];
@@ -98,7 +111,10 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
 
   const reconcile = async ({ name }: ObjectKey): Promise<ReconcileResult | void> => {
     const node = opts.nodes.get('', name) as NodeObject | undefined;
-    if (!node) { probes.delete(name); return; }
+    if (!node) {
+      probes.delete(name);
+      return;
+    }
     const t = now();
     const lease = opts.leases.get(NODE_LEASE_NAMESPACE, name) as LeaseObject | undefined;
     const heartbeat = node.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime ?? '';
@@ -112,8 +128,18 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
     const nowIso = new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (silentFor >= grace && !readyUnknown(conditions)) {
       conditions = unknownConditions(conditions, nowIso);
-      opts.log.info({ node: name, silentMs: silentFor }, 'node lifecycle: node stopped posting status; marking Unknown');
-      const updated = await opts.client.patch(NODES, '', name, 'merge', { status: { conditions } }, { subresource: 'status' });
+      opts.log.info(
+        { node: name, silentMs: silentFor },
+        'node lifecycle: node stopped posting status; marking Unknown',
+      );
+      const updated = await opts.client.patch(
+        NODES,
+        '',
+        name,
+        'merge',
+        { status: { conditions } },
+        { subresource: 'status' },
+      );
       rv = updated.metadata.resourceVersion;
     }
 
@@ -121,8 +147,14 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
     let taints = node.spec?.taints ?? [];
     const nextTaints = reconcileTaints(taints, ready, nowIso);
     if (nextTaints) {
-      opts.log.info({ node: name, ready, taints: nextTaints.map((x) => `${x.key}:${x.effect}`) }, 'node lifecycle: updating taints');
-      await opts.client.patch(NODES, '', name, 'merge', { metadata: { resourceVersion: rv }, spec: { taints: nextTaints } });
+      opts.log.info(
+        { node: name, ready, taints: nextTaints.map((x) => `${x.key}:${x.effect}`) },
+        'node lifecycle: updating taints',
+      );
+      await opts.client.patch(NODES, '', name, 'merge', {
+        metadata: { resourceVersion: rv },
+        spec: { taints: nextTaints },
+      });
       taints = nextTaints;
     }
 
@@ -133,9 +165,14 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
       const d = evictionTime(pod.spec?.tolerations, taints, t);
       if (d.at === 'never') continue;
       if (d.at === 'now' || d.at <= t) {
-        opts.log.info({ node: name, pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'node lifecycle: evicting pod from tainted node');
+        opts.log.info(
+          { node: name, pod: `${pod.metadata.namespace}/${pod.metadata.name}` },
+          'node lifecycle: evicting pod from tainted node',
+        );
         try {
-          await opts.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', { preconditions: { uid: pod.metadata.uid } });
+          await opts.client.delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
+            preconditions: { uid: pod.metadata.uid },
+          });
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }
@@ -149,10 +186,19 @@ export function nodeLifecycleReconciler(opts: NodeLifecycleOptions): Reconcile &
   const markNotReady = async (pod: PodObject, nowIso: string): Promise<void> => {
     const conditions = notReadyConditions(pod.status?.conditions, nowIso);
     if (!conditions) return;
-    opts.log.info({ node: pod.spec?.nodeName, pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'node lifecycle: node unreachable; marking pod not ready');
+    opts.log.info(
+      { node: pod.spec?.nodeName, pod: `${pod.metadata.namespace}/${pod.metadata.name}` },
+      'node lifecycle: node unreachable; marking pod not ready',
+    );
     try {
-      await opts.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge',
-        { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } }, { subresource: 'status' });
+      await opts.client.patch(
+        PODS,
+        pod.metadata.namespace ?? '',
+        pod.metadata.name ?? '',
+        'merge',
+        { metadata: { resourceVersion: pod.metadata.resourceVersion }, status: { conditions } },
+        { subresource: 'status' },
+      );
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

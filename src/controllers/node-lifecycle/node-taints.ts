@@ -15,7 +15,11 @@ export function readyStatus(conditions: readonly NodeCondition[] | undefined): '
  * already present keeps its timeAdded; new NoExecute taints get timeAdded = now. Returns
  * undefined when nothing changes. Pure.
  */
-export function reconcileTaints(current: readonly Taint[] | undefined, ready: 'True' | 'False' | 'Unknown', now: string): Taint[] | undefined {
+export function reconcileTaints(
+  current: readonly Taint[] | undefined,
+  ready: 'True' | 'False' | 'Unknown',
+  now: string,
+): Taint[] | undefined {
   const have = current ?? [];
   const key = ready === 'Unknown' ? TAINT_UNREACHABLE : ready === 'False' ? TAINT_NOT_READY : undefined;
   const others = have.filter((t) => t.key !== TAINT_UNREACHABLE && t.key !== TAINT_NOT_READY);
@@ -27,6 +31,7 @@ export function reconcileTaints(current: readonly Taint[] | undefined, ready: 'T
     }
   }
   const next = [...others, ...wanted];
-  const same = next.length === have.length && next.every((t) => have.some((h) => h.key === t.key && h.effect === t.effect));
+  const same =
+    next.length === have.length && next.every((t) => have.some((h) => h.key === t.key && h.effect === t.effect));
   return same ? undefined : next;
 }

@@ -18,7 +18,11 @@ export function tolerates(t: Toleration, taint: Taint): boolean {
  * those taints (so a fresh taint restarts the clock). `nowMs` is used for taints without
  * timeAdded. Pure.
  */
-export function evictionTime(tolerations: readonly Toleration[] | undefined, taints: readonly Taint[], nowMs: number): EvictionDecision {
+export function evictionTime(
+  tolerations: readonly Toleration[] | undefined,
+  taints: readonly Taint[],
+  nowMs: number,
+): EvictionDecision {
   const noExecute = taints.filter((t) => t.effect === 'NoExecute');
   if (noExecute.length === 0) return { at: 'never' };
   let minSeconds = Infinity;
@@ -26,7 +30,9 @@ export function evictionTime(tolerations: readonly Toleration[] | undefined, tai
   for (const taint of noExecute) {
     const used = (tolerations ?? []).filter((t) => tolerates(t, taint));
     if (used.length === 0) return { at: 'now' };
-    for (const t of used) if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null) minSeconds = Math.min(minSeconds, Math.max(0, t.tolerationSeconds));
+    for (const t of used)
+      if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null)
+        minSeconds = Math.min(minSeconds, Math.max(0, t.tolerationSeconds));
     const added = taint.timeAdded ? Date.parse(taint.timeAdded) : nowMs;
     since = Math.max(since, Number.isNaN(added) ? nowMs : added);
   }

@@ -3,7 +3,14 @@ import type { KubeClient } from '../../client/kube-client.js';
 import type { SharedInformers } from '../../client/shared-informers.js';
 import { runController, type RunningController } from '../controller.js';
 import { nodeIpamReconciler } from '../node-ipam/node-ipam-controller.js';
-import { LEASES, NODES, PODS, nodeKeyOfLease, nodeKeyOfPod, nodeLifecycleReconciler } from './node-lifecycle-controller.js';
+import {
+  LEASES,
+  NODES,
+  PODS,
+  nodeKeyOfLease,
+  nodeKeyOfPod,
+  nodeLifecycleReconciler,
+} from './node-lifecycle-controller.js';
 
 /** Settings of the node controllers (defaults in brackets). */
 export interface NodeControllerSettings {
@@ -21,7 +28,8 @@ export interface NodeControllerSettings {
  * Unset or unparsable values fall back to the defaults. Pure.
  */
 export function nodeControllerSettingsFromEnv(env: Record<string, string | undefined>): NodeControllerSettings {
-  const num = (v: string | undefined): number | undefined => (v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined);
+  const num = (v: string | undefined): number | undefined =>
+    v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined;
   const out: NodeControllerSettings = {};
   const grace = num(env.FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS);
   if (grace !== undefined) out.gracePeriodMs = grace;
@@ -35,21 +43,48 @@ export function nodeControllerSettingsFromEnv(env: Record<string, string | undef
  * Starts node lifecycle and node IPAM over the shared informers (nodes, pods: full; leases).
  * The informers are started by the caller (SharedInformers.startAll). Resolves once synced.
  */
-export async function startNodeControllers(opts: { client: KubeClient; informers: SharedInformers; log: Logger; settings?: NodeControllerSettings }): Promise<RunningController[]> {
+export async function startNodeControllers(opts: {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  settings?: NodeControllerSettings;
+}): Promise<RunningController[]> {
   const settings = opts.settings ?? {};
   const nodes = opts.informers.informerFor(NODES, 'full');
   const pods = opts.informers.informerFor(PODS, 'full');
   const leases = opts.informers.informerFor(LEASES, 'full');
-  const lifecycle = nodeLifecycleReconciler({ client: opts.client, nodes, leases, pods, log: opts.log, gracePeriodMs: settings.gracePeriodMs });
+  const lifecycle = nodeLifecycleReconciler({
+    client: opts.client,
+    nodes,
+    leases,
+    pods,
+    log: opts.log,
+    gracePeriodMs: settings.gracePeriodMs,
+  });
   return await Promise.all([
     runController({
-      name: 'node-lifecycle', log: opts.log, workers: 2,
-      sources: [{ informer: nodes }, { informer: leases, keysFor: nodeKeyOfLease }, { informer: pods, keysFor: nodeKeyOfPod(nodes) }],
+      name: 'node-lifecycle',
+      log: opts.log,
+      workers: 2,
+      sources: [
+        { informer: nodes },
+        { informer: leases, keysFor: nodeKeyOfLease },
+        { informer: pods, keysFor: nodeKeyOfPod(nodes) },
+      ],
       reconcile: lifecycle,
     }),
     runController({
-      name: 'node-ipam', log: opts.log, workers: 1, sources: [{ informer: nodes }],
-      reconcile: nodeIpamReconciler({ client: opts.client, nodes, log: opts.log, clusterCidr: settings.clusterCidr, nodeMaskSize: settings.nodeMaskSize }),
+      name: 'node-ipam',
+      log: opts.log,
+      workers: 1,
+      sources: [{ informer: nodes }],
+      reconcile: nodeIpamReconciler({
+        client: opts.client,
+        nodes,
+        log: opts.log,
+        clusterCidr: settings.clusterCidr,
+        nodeMaskSize: settings.nodeMaskSize,
+      }),
     }),
   ]);
 }

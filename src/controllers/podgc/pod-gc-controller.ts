@@ -29,13 +29,22 @@ export interface PodGcOptions extends Partial<PodGcSettings> {
  * orphaned pod is confirmed with a live GET of its node before it goes, since the cache may lag.
  */
 export function podGcReconciler(opts: PodGcOptions): Reconcile {
-  const settings: PodGcSettings = { terminatedPodThreshold: opts.terminatedPodThreshold ?? 12_500, quarantineMs: opts.quarantineMs ?? 40_000 };
+  const settings: PodGcSettings = {
+    terminatedPodThreshold: opts.terminatedPodThreshold ?? 12_500,
+    quarantineMs: opts.quarantineMs ?? 40_000,
+  };
   const interval = opts.intervalMs ?? 20_000;
   const now = opts.now ?? Date.now;
   const missingSince = new Map<string, number>();
 
   const nodeExists = async (name: string): Promise<boolean> => {
-    try { await opts.client.get(NODES, '', name); return true; } catch (err) { if (isNotFound(err)) return false; throw err; }
+    try {
+      await opts.client.get(NODES, '', name);
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
   };
 
   const act = async (a: PodGcAction): Promise<void> => {
@@ -46,10 +55,28 @@ export function podGcReconciler(opts: PodGcOptions): Reconcile {
       if (a.pod.status?.phase !== 'Succeeded' && a.pod.status?.phase !== 'Failed') {
         // As kube 1.27+: the pod ends Failed with a DisruptionTarget condition before it is removed.
         const at = new Date(now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-        await opts.client.patch(PODS, ns, name, 'merge', { status: { phase: 'Failed', conditions: [
-          ...(a.pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
-          { type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: at },
-        ] } }, { subresource: 'status' });
+        await opts.client.patch(
+          PODS,
+          ns,
+          name,
+          'merge',
+          {
+            status: {
+              phase: 'Failed',
+              conditions: [
+                ...(a.pod.status?.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'),
+                {
+                  type: 'DisruptionTarget',
+                  status: 'True',
+                  reason: 'DeletionByPodGC',
+                  message: 'PodGC: node no longer exists',
+                  lastTransitionTime: at,
+                },
+              ],
+            },
+          },
+          { subresource: 'status' },
+        );
       }
     }
     opts.log.info({ pod: `${ns}/${name}`, why: a.kind === 'orphaned' ? 'orphaned' : a.reason }, 'pod gc: deleting pod');
@@ -64,7 +91,8 @@ export function podGcReconciler(opts: PodGcOptions): Reconcile {
       try {
         await act(a);
       } catch (err) {
-        if (!isNotFound(err) && !isConflict(err)) opts.log.warn({ err, pod: a.pod.metadata?.name }, 'pod gc: action failed');
+        if (!isNotFound(err) && !isConflict(err))
+          opts.log.warn({ err, pod: a.pod.metadata?.name }, 'pod gc: action failed');
       }
     }
     return { requeueAfterMs: interval };

@@ -25,12 +25,21 @@ const terminated = (p: Pod): boolean => p.status?.phase === 'Succeeded' || p.sta
  *   - pods on nodes missing for longer than the quarantine (`missingSince` holds when each
  *     missing node was first seen missing; the caller keeps it between sweeps).
  */
-export function planPodGc(pods: readonly Pod[], nodes: ReadonlyMap<string, Node>, missingSince: Map<string, number>, now: number, s: PodGcSettings): PodGcAction[] {
+export function planPodGc(
+  pods: readonly Pod[],
+  nodes: ReadonlyMap<string, Node>,
+  missingSince: Map<string, number>,
+  now: number,
+  s: PodGcSettings,
+): PodGcAction[] {
   const actions: PodGcAction[] = [];
   const done = pods.filter(terminated);
   if (done.length > s.terminatedPodThreshold) {
-    const oldest = done.sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''));
-    for (const pod of oldest.slice(0, done.length - s.terminatedPodThreshold)) actions.push({ kind: 'delete', pod, reason: 'terminated-over-threshold' });
+    const oldest = done.sort((a, b) =>
+      (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? ''),
+    );
+    for (const pod of oldest.slice(0, done.length - s.terminatedPodThreshold))
+      actions.push({ kind: 'delete', pod, reason: 'terminated-over-threshold' });
   }
   const stillMissing = new Set<string>();
   for (const pod of pods) {
@@ -47,7 +56,8 @@ export function planPodGc(pods: readonly Pod[], nodes: ReadonlyMap<string, Node>
       if (now - since >= s.quarantineMs) actions.push({ kind: 'orphaned', pod });
       continue;
     }
-    if (pod.metadata?.deletionTimestamp && outOfService(node)) actions.push({ kind: 'delete', pod, reason: 'out-of-service' });
+    if (pod.metadata?.deletionTimestamp && outOfService(node))
+      actions.push({ kind: 'delete', pod, reason: 'out-of-service' });
   }
   for (const name of missingSince.keys()) if (!stillMissing.has(name)) missingSince.delete(name);
   return actions;
@@ -55,5 +65,8 @@ export function planPodGc(pods: readonly Pod[], nodes: ReadonlyMap<string, Node>
 
 function outOfService(node: Node): boolean {
   const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status;
-  return ready !== 'True' && (node.spec?.taints ?? []).some((t) => t.key === OUT_OF_SERVICE_TAINT && t.effect === 'NoExecute');
+  return (
+    ready !== 'True' &&
+    (node.spec?.taints ?? []).some((t) => t.key === OUT_OF_SERVICE_TAINT && t.effect === 'NoExecute')
+  );
 }

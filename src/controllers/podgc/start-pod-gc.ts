@@ -10,14 +10,29 @@ import { NODES, PODS, podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js'
  * every 20 s. FLOTILLA_POD_GC_QUARANTINE_MS and FLOTILLA_POD_GC_INTERVAL_MS shorten the 40 s wait
  * for missing nodes and the period (tests).
  */
-export async function startPodGc(opts: { client: KubeClient; informers: SharedInformers; log: Logger; env?: Record<string, string | undefined> }): Promise<RunningController> {
+export async function startPodGc(opts: {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+  env?: Record<string, string | undefined>;
+}): Promise<RunningController> {
   const pods = opts.informers.informerFor(PODS, 'full');
   const nodes = opts.informers.informerFor(NODES, 'full');
   const quarantine = Number(opts.env?.FLOTILLA_POD_GC_QUARANTINE_MS);
   const interval = Number(opts.env?.FLOTILLA_POD_GC_INTERVAL_MS);
   const running = await runController({
-    name: 'pod-gc', log: opts.log, workers: 1, sources: [],
-    reconcile: podGcReconciler({ client: opts.client, pods, nodes, log: opts.log, ...(quarantine > 0 ? { quarantineMs: quarantine } : {}), ...(interval > 0 ? { intervalMs: interval } : {}) }),
+    name: 'pod-gc',
+    log: opts.log,
+    workers: 1,
+    sources: [],
+    reconcile: podGcReconciler({
+      client: opts.client,
+      pods,
+      nodes,
+      log: opts.log,
+      ...(quarantine > 0 ? { quarantineMs: quarantine } : {}),
+      ...(interval > 0 ? { intervalMs: interval } : {}),
+    }),
   });
   running.queue.add(keyOf(SWEEP_KEY.namespace, SWEEP_KEY.name));
   return running;

@@ -10,8 +10,12 @@ export function controllerOf(obj: KubeObject): OwnerReference | undefined {
 /** The ownerReference a controller puts on what it creates or adopts (controller + blockOwnerDeletion). Pure. */
 export function controllerRefTo(owner: KubeObject): OwnerReference {
   return {
-    apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name ?? '', uid: owner.metadata.uid ?? '',
-    controller: true, blockOwnerDeletion: true,
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name ?? '',
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
   };
 }
 
@@ -29,7 +33,11 @@ export interface ClaimPlan<T extends KubeObject> {
  * else are ignored; an owner being deleted neither adopts nor releases; objects being deleted are
  * not adopted. Pure.
  */
-export function planClaims<T extends KubeObject>(owner: KubeObject, selector: LabelSelector, candidates: T[]): ClaimPlan<T> {
+export function planClaims<T extends KubeObject>(
+  owner: KubeObject,
+  selector: LabelSelector,
+  candidates: T[],
+): ClaimPlan<T> {
   const plan: ClaimPlan<T> = { owned: [], adopt: [], release: [] };
   const ownerDeleting = owner.metadata.deletionTimestamp !== undefined;
   for (const obj of candidates) {
@@ -49,7 +57,12 @@ export function planClaims<T extends KubeObject>(owner: KubeObject, selector: La
 
 /** The merge patch that adds the owner's controller reference (guarded by the object's resourceVersion). Pure. */
 export function adoptPatch(obj: KubeObject, owner: KubeObject): unknown {
-  return { metadata: { ownerReferences: [...obj.metadata.ownerReferences ?? [], controllerRefTo(owner)], resourceVersion: obj.metadata.resourceVersion } };
+  return {
+    metadata: {
+      ownerReferences: [...(obj.metadata.ownerReferences ?? []), controllerRefTo(owner)],
+      resourceVersion: obj.metadata.resourceVersion,
+    },
+  };
 }
 
 /** The merge patch that removes the owner's reference (guarded by the object's resourceVersion). Pure. */

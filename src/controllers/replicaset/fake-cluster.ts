@@ -14,10 +14,21 @@ export class GenerateNameFakeClient extends FakeClient {
   private counter = 0;
   readonly failCreates: Status[] = [];
 
-  override async create<T extends KubeObject>(rt: ResourceRef, namespace: string, obj: T, o: WriteOptions = {}): Promise<T> {
+  override async create<T extends KubeObject>(
+    rt: ResourceRef,
+    namespace: string,
+    obj: T,
+    o: WriteOptions = {},
+  ): Promise<T> {
     const failure = this.failCreates.shift();
     if (failure) {
-      this.actions.push({ verb: 'create', resource: rt.plural, namespace, name: obj.metadata.name ?? '', body: structuredClone(obj) });
+      this.actions.push({
+        verb: 'create',
+        resource: rt.plural,
+        namespace,
+        name: obj.metadata.name ?? '',
+        body: structuredClone(obj),
+      });
       throw new ClientError(failure);
     }
     if (obj.metadata.name || !obj.metadata.generateName) return super.create(rt, namespace, obj, o);

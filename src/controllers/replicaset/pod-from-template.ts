@@ -15,7 +15,8 @@ export function podFromTemplate(template: PodTemplateSpec | undefined, owner: Ku
   const name = owner.metadata.name ?? '';
   const prefix = `${name}-`.length <= MAX_PREFIX ? `${name}-` : name.slice(0, MAX_PREFIX);
   const pod: Pod = {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: { generateName: prefix, namespace: owner.metadata.namespace, ownerReferences: [controllerRefTo(owner)] },
     spec: structuredClone(template?.spec ?? { containers: [] }),
   };

@@ -58,7 +58,7 @@ export function podsToDelete<T extends Pod>(pods: T[], related: Pod[], count: nu
     const node = p.spec?.nodeName;
     if (node) perNode.set(node, (perNode.get(node) ?? 0) + 1);
   }
-  const rank = (p: Pod) => (p.spec?.nodeName ? perNode.get(p.spec.nodeName) ?? 0 : 0);
+  const rank = (p: Pod) => (p.spec?.nodeName ? (perNode.get(p.spec.nodeName) ?? 0) : 0);
   return pods
     .map((pod, i) => ({ pod, i, rank: rank(pod) }))
     .sort((x, y) => compareForDeletion(x.pod, x.rank, y.pod, y.rank) || x.i - y.i)

@@ -74,7 +74,8 @@ export class ReplicaSetController {
     const active = this.opts.pods.list(namespace).filter((p) => isPodActive(p as Pod));
     const pods = await this.claimPods(rs, selector, active);
     let failure: ManageFailure | undefined;
-    if (satisfied && !rs.metadata.deletionTimestamp) failure = await this.manageReplicas(rs, pods as (KubeObject & Pod)[]);
+    if (satisfied && !rs.metadata.deletionTimestamp)
+      failure = await this.manageReplicas(rs, pods as (KubeObject & Pod)[]);
     const status = calculateReplicaSetStatus(rs, pods as Pod[], failure, this.now());
     const written = await this.writeStatus(rs, status);
     if (failure) throw new Error(`replicaset ${key}: ${failure.message}`);
@@ -94,14 +95,17 @@ export class ReplicaSetController {
       return rs && rs.metadata.uid === ref.uid ? [{ namespace: ns, name: ref.name }] : [];
     }
     if (pod.metadata.deletionTimestamp) return [];
-    return this.opts.replicaSets.list(ns).filter((rs) => selects(rs, pod)).map((rs) => ({ namespace: ns, name: rs.metadata.name ?? '' }));
+    return this.opts.replicaSets
+      .list(ns)
+      .filter((rs) => selects(rs, pod))
+      .map((rs) => ({ namespace: ns, name: rs.metadata.name ?? '' }));
   };
 
   /** Adopts matching orphans and releases pods that stopped matching; returns the pods to manage. */
   private async claimPods(rs: KubeObject, selector: LabelSelector, pods: KubeObject[]): Promise<KubeObject[]> {
     const plan = planClaims(rs, selector, pods);
     const owned = [...plan.owned];
-    if (plan.adopt.length > 0 && await this.canAdopt(rs)) {
+    if (plan.adopt.length > 0 && (await this.canAdopt(rs))) {
       for (const pod of plan.adopt) {
         const adopted = await this.patchIgnoringGone(pod, adoptPatch(pod, rs));
         if (adopted) owned.push(adopted);
@@ -133,7 +137,10 @@ export class ReplicaSetController {
   }
 
   /** Creates or deletes pods towards spec.replicas (manageReplicas); returns the failure, if any. */
-  private async manageReplicas(rs: KubeObject & ReplicaSet, pods: (KubeObject & Pod)[]): Promise<ManageFailure | undefined> {
+  private async manageReplicas(
+    rs: KubeObject & ReplicaSet,
+    pods: (KubeObject & Pod)[],
+  ): Promise<ManageFailure | undefined> {
     const key = objectKey(rs);
     const ns = rs.metadata.namespace ?? '';
     const diff = pods.length - (rs.spec?.replicas ?? 1);
@@ -142,7 +149,11 @@ export class ReplicaSetController {
       this.expectations.expect(key, count);
       const { successes, error } = await slowStartBatch(count, 1, async () => {
         try {
-          const created = await this.opts.client.create(PODS, ns, podFromTemplate(rs.spec?.template, rs) as unknown as KubeObject);
+          const created = await this.opts.client.create(
+            PODS,
+            ns,
+            podFromTemplate(rs.spec?.template, rs) as unknown as KubeObject,
+          );
           this.opts.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
         } catch (err) {
           this.opts.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);
@@ -156,17 +167,19 @@ export class ReplicaSetController {
     if (diff > 0) {
       const victims = podsToDelete(pods, pods, Math.min(diff, BURST_REPLICAS));
       this.expectations.expect(key, 0, victims.map(objectKey));
-      const results = await Promise.allSettled(victims.map(async (pod) => {
-        try {
-          await this.opts.client.delete(PODS, ns, pod.metadata.name ?? '');
-          this.opts.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
-        } catch (err) {
-          this.expectations.deletionObserved(key, objectKey(pod));
-          if (isNotFound(err)) return;
-          this.opts.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${message(err)}`);
-          throw err;
-        }
-      }));
+      const results = await Promise.allSettled(
+        victims.map(async (pod) => {
+          try {
+            await this.opts.client.delete(PODS, ns, pod.metadata.name ?? '');
+            this.opts.recorder.event(rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${pod.metadata.name ?? ''}`);
+          } catch (err) {
+            this.expectations.deletionObserved(key, objectKey(pod));
+            if (isNotFound(err)) return;
+            this.opts.recorder.event(rs, 'Warning', 'FailedDelete', `Error deleting: ${message(err)}`);
+            throw err;
+          }
+        }),
+      );
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       return failed ? { reason: 'FailedDelete', message: message(failed.reason) } : undefined;
     }
@@ -186,7 +199,7 @@ export class ReplicaSetController {
       } catch (err) {
         if (isNotFound(err)) return status;
         if (!isConflict(err) || attempt > 0) throw err;
-        target = await this.opts.client.get(REPLICASETS, ns, rs.metadata.name ?? '') as KubeObject & ReplicaSet;
+        target = (await this.opts.client.get(REPLICASETS, ns, rs.metadata.name ?? '')) as KubeObject & ReplicaSet;
       }
     }
   }
@@ -195,7 +208,8 @@ export class ReplicaSetController {
 /** Whether a ReplicaSet's selector selects the object's labels (false for an invalid or empty selector). */
 export function selects(owner: KubeObject, obj: KubeObject): boolean {
   const sel = (owner.spec as { selector?: Parameters<typeof labelSelectorFromObject>[0] } | undefined)?.selector;
-  if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0)) return false;
+  if (!sel || (Object.keys(sel.matchLabels ?? {}).length === 0 && (sel.matchExpressions ?? []).length === 0))
+    return false;
   try {
     return labelSelectorFromObject(sel).matches(obj.metadata.labels);
   } catch {

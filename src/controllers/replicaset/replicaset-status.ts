@@ -16,7 +16,12 @@ export interface ManageFailure {
  * while a create/delete fails and removed once managing succeeds. observedGeneration is left as
  * it was (the caller sets it when writing). Pure.
  */
-export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], failure: ManageFailure | undefined, nowMs: number): ReplicaSetStatus {
+export function calculateReplicaSetStatus(
+  rs: ReplicaSet,
+  pods: Pod[],
+  failure: ManageFailure | undefined,
+  nowMs: number,
+): ReplicaSetStatus {
   const templateLabels = rs.spec?.template?.metadata?.labels ?? {};
   const minReady = rs.spec?.minReadySeconds ?? 0;
   let fullyLabeled = 0;
@@ -30,12 +35,22 @@ export function calculateReplicaSetStatus(rs: ReplicaSet, pods: Pod[], failure: 
       if (isPodAvailable(pod, minReady, nowMs)) available++;
     }
   }
-  const status: ReplicaSetStatus = { ...rs.status, replicas: pods.length, fullyLabeledReplicas: fullyLabeled, readyReplicas: ready, availableReplicas: available };
+  const status: ReplicaSetStatus = {
+    ...rs.status,
+    replicas: pods.length,
+    fullyLabeledReplicas: fullyLabeled,
+    readyReplicas: ready,
+    availableReplicas: available,
+  };
   let conditions = (rs.status?.conditions ?? []).filter((c) => c.type !== 'ReplicaFailure');
   const existing = rs.status?.conditions?.find((c) => c.type === 'ReplicaFailure');
   if (failure) {
     const cond: ReplicaSetCondition = existing ?? {
-      type: 'ReplicaFailure', status: 'True', lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z'), reason: failure.reason, message: failure.message,
+      type: 'ReplicaFailure',
+      status: 'True',
+      lastTransitionTime: new Date(nowMs).toISOString().replace(/\.\d+Z$/, 'Z'),
+      reason: failure.reason,
+      message: failure.message,
     };
     conditions = [...conditions, cond];
   }

@@ -3,7 +3,11 @@
  * after the first batch with a failure (controller.slowStartBatch): a quota or admission error
  * then costs one call, not hundreds. Returns the number of successful calls and the first error.
  */
-export async function slowStartBatch(count: number, initialBatchSize: number, fn: () => Promise<void>): Promise<{ successes: number; error?: unknown }> {
+export async function slowStartBatch(
+  count: number,
+  initialBatchSize: number,
+  fn: () => Promise<void>,
+): Promise<{ successes: number; error?: unknown }> {
   let remaining = count;
   let successes = 0;
   for (let batch = Math.min(remaining, initialBatchSize); batch > 0; batch = Math.min(2 * batch, remaining)) {

@@ -25,7 +25,9 @@ export async function startReplicaSetController(opts: StartReplicaSetControllerO
   const recorder = clientEventRecorder({ client: opts.client, component: 'replicaset-controller', log });
   const ctrl = new ReplicaSetController({ client: opts.client, replicaSets, pods, recorder, log });
   return runController({
-    name: 'replicaset', log: opts.log, workers: opts.workers ?? 5,
+    name: 'replicaset',
+    log: opts.log,
+    workers: opts.workers ?? 5,
     sources: [{ informer: replicaSets }, { informer: pods, keysFor: ctrl.keysForPod }],
     observers: [{ informer: pods, handlers: ctrl.observePod }],
     reconcile: ctrl.reconcile,

@@ -12,23 +12,41 @@ const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
 
 test('creates the default ServiceAccount only in active namespaces that lack one', async () => {
   const fake = new FakeClient();
-  fake.seed(NS,
+  fake.seed(
+    NS,
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'has' } },
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dying', deletionTimestamp: '2024-01-01T00:00:00Z' } });
-  fake.seed(SERVICE_ACCOUNTS, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'has' } });
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dying', deletionTimestamp: '2024-01-01T00:00:00Z' } },
+  );
+  fake.seed(SERVICE_ACCOUNTS, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'default', namespace: 'has' },
+  });
   const namespaces = new Informer(fake, NS, { log });
   const serviceAccounts = new Informer(fake, SERVICE_ACCOUNTS, { log });
-  namespaces.start(); serviceAccounts.start();
+  namespaces.start();
+  serviceAccounts.start();
   await Promise.all([namespaces.waitForSync(), serviceAccounts.waitForSync()]);
   const reconcile = serviceAccountReconciler({ client: fake, namespaces, serviceAccounts });
   for (const name of ['fresh', 'has', 'dying', 'missing']) await reconcile({ namespace: '', name });
   assert.deepEqual(fake.actions, [
-    { verb: 'create', resource: 'serviceaccounts', namespace: 'fresh', name: 'default', body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'fresh' } } },
+    {
+      verb: 'create',
+      resource: 'serviceaccounts',
+      namespace: 'fresh',
+      name: 'default',
+      body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'fresh' } },
+    },
   ]);
   // A stale cache that has not seen the new object yet: AlreadyExists is success.
   fake.actions.length = 0;
-  await serviceAccountReconciler({ client: fake, namespaces, serviceAccounts: new Informer(fake, SERVICE_ACCOUNTS, { log }) })({ namespace: '', name: 'has' });
+  await serviceAccountReconciler({
+    client: fake,
+    namespaces,
+    serviceAccounts: new Informer(fake, SERVICE_ACCOUNTS, { log }),
+  })({ namespace: '', name: 'has' });
   assert.equal(fake.actions.length, 1);
-  await namespaces.stop(); await serviceAccounts.stop();
+  await namespaces.stop();
+  await serviceAccounts.stop();
 });

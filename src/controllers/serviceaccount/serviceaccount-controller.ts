@@ -20,12 +20,19 @@ export interface ServiceAccountControllerOptions {
  * Keyed by namespace name: an active namespace gets a `default` ServiceAccount when it has none
  * (re-created when deleted). Terminating or missing namespaces are left alone. Idempotent.
  */
-export function serviceAccountReconciler(opts: ServiceAccountControllerOptions): (key: ObjectKey) => Promise<ReconcileResult | void> {
+export function serviceAccountReconciler(
+  opts: ServiceAccountControllerOptions,
+): (key: ObjectKey) => Promise<ReconcileResult | void> {
   return async ({ name }) => {
     const ns = opts.namespaces.get('', name);
-    if (!ns || ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') return;
+    if (!ns || ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating')
+      return;
     if (opts.serviceAccounts.get(name, DEFAULT_SERVICE_ACCOUNT)) return;
-    const sa: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEFAULT_SERVICE_ACCOUNT, namespace: name } };
+    const sa: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: DEFAULT_SERVICE_ACCOUNT, namespace: name },
+    };
     try {
       await opts.client.create(SERVICE_ACCOUNTS, name, sa);
     } catch (err) {
@@ -38,5 +45,7 @@ export function serviceAccountReconciler(opts: ServiceAccountControllerOptions):
 
 /** Maps a ServiceAccount event to its namespace's key (only the default one matters). */
 export function namespaceKeyOfServiceAccount(sa: KubeObject): ObjectKey[] {
-  return sa.metadata.name === DEFAULT_SERVICE_ACCOUNT && sa.metadata.namespace ? [{ namespace: '', name: sa.metadata.namespace }] : [];
+  return sa.metadata.name === DEFAULT_SERVICE_ACCOUNT && sa.metadata.namespace
+    ? [{ namespace: '', name: sa.metadata.namespace }]
+    : [];
 }

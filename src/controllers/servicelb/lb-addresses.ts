@@ -31,26 +31,37 @@ function intToIp(n: number): string {
  */
 export function parseLbPool(spec: string): string[] {
   const out = new Set<string>();
-  for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const raw of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     let from: number;
     let to: number;
     if (raw.includes('/')) {
       const [base, bits] = raw.split('/');
       const b = Number(bits);
       const ip = ipToInt(base ?? '');
-      if (Number.isNaN(ip) || !/^\d+$/.test(bits ?? '') || b < 16 || b > 32) throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: want a.b.c.d/16..32`);
+      if (Number.isNaN(ip) || !/^\d+$/.test(bits ?? '') || b < 16 || b > 32)
+        throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: want a.b.c.d/16..32`);
       const size = 2 ** (32 - b);
       from = Math.floor(ip / size) * size;
       to = from + size - 1;
-      if (b < 31) { from++; to--; }
+      if (b < 31) {
+        from++;
+        to--;
+      }
     } else if (raw.includes('-')) {
       const [a, z] = raw.split('-');
       from = ipToInt(a ?? '');
       to = ipToInt(z ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to) || to < from || to - from >= 65536) throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: want a.b.c.d-e.f.g.h (first <= last, at most 65,536)`);
+      if (Number.isNaN(from) || Number.isNaN(to) || to < from || to - from >= 65536)
+        throw new Error(
+          `invalid LoadBalancer pool item ${JSON.stringify(raw)}: want a.b.c.d-e.f.g.h (first <= last, at most 65,536)`,
+        );
     } else {
       from = to = ipToInt(raw);
-      if (Number.isNaN(from)) throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: not an IPv4 address`);
+      if (Number.isNaN(from))
+        throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: not an IPv4 address`);
     }
     for (let n = from; n <= to; n++) {
       out.add(intToIp(n));
@@ -64,19 +75,26 @@ export function parseLbPool(spec: string): string[] {
 export function nodeAddresses(nodes: Node[]): string[] {
   const ip = (n: Node) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  return [...new Set((ready.length ? ready : nodes).map(ip).filter((a): a is string => !!a && !Number.isNaN(ipToInt(a))))].sort();
+  return [
+    ...new Set((ready.length ? ready : nodes).map(ip).filter((a): a is string => !!a && !Number.isNaN(ipToInt(a)))),
+  ].sort();
 }
 
 const portKeys = (s: Service) => (s.spec?.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`);
-export const currentIngress = (s: Service): string[] => (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip);
+export const currentIngress = (s: Service): string[] =>
+  (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip).filter((ip): ip is string => !!ip);
 const name = (s: Service) => `${s.metadata?.namespace ?? ''}/${s.metadata?.name ?? ''}`;
 /** Older first (creation time, then namespace/name): the older Service keeps a contested port. */
-const older = (a: Service, b: Service) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') || name(a).localeCompare(name(b));
+const older = (a: Service, b: Service) =>
+  (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
+  name(a).localeCompare(name(b));
 
 /** The ingress addresses `svc` should have; [] = pending. `others` are the other Services (any type). */
 export function chooseIngress(svc: Service, others: Service[], pool: string[], nodes: Node[]): string[] {
   const mine = new Set(portKeys(svc));
-  const rivals = others.filter((o) => isOurLoadBalancer(o) && name(o) !== name(svc) && portKeys(o).some((k) => mine.has(k)));
+  const rivals = others.filter(
+    (o) => isOurLoadBalancer(o) && name(o) !== name(svc) && portKeys(o).some((k) => mine.has(k)),
+  );
   if (!pool.length) {
     const addrs = nodeAddresses(nodes);
     // Every LoadBalancer Service sits on the same node addresses: a port clash leaves the younger one pending.
@@ -84,8 +102,11 @@ export function chooseIngress(svc: Service, others: Service[], pool: string[], n
   }
   const inPool = new Set(pool);
   const taken = new Map<string, Service[]>();
-  for (const o of rivals) for (const ip of currentIngress(o)) if (inPool.has(ip)) taken.set(ip, [...(taken.get(ip) ?? []), o]);
-  const kept = currentIngress(svc).find((ip) => inPool.has(ip) && !(taken.get(ip) ?? []).some((o) => older(o, svc) < 0));
+  for (const o of rivals)
+    for (const ip of currentIngress(o)) if (inPool.has(ip)) taken.set(ip, [...(taken.get(ip) ?? []), o]);
+  const kept = currentIngress(svc).find(
+    (ip) => inPool.has(ip) && !(taken.get(ip) ?? []).some((o) => older(o, svc) < 0),
+  );
   if (kept) return [kept];
   const free = pool.find((ip) => !taken.has(ip));
   return free ? [free] : [];

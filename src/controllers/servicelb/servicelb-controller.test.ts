@@ -9,19 +9,45 @@ import { chooseIngress, nodeAddresses, parseLbPool } from './lb-addresses.js';
 import { NODES, SERVICES, serviceLbReconciler } from './servicelb-controller.js';
 
 const log = pino({ level: 'silent' });
-function lb(name: string, port: number, created: string, ingress?: string[], extra: Partial<NonNullable<Service['spec']>> = {}): Service {
+function lb(
+  name: string,
+  port: number,
+  created: string,
+  ingress?: string[],
+  extra: Partial<NonNullable<Service['spec']>> = {},
+): Service {
   return {
     metadata: { namespace: 'default', name, creationTimestamp: created },
-    spec: { type: 'LoadBalancer', clusterIP: '10.43.0.9', ports: [{ port, protocol: 'TCP', nodePort: 30000 + port }], ...extra },
+    spec: {
+      type: 'LoadBalancer',
+      clusterIP: '10.43.0.9',
+      ports: [{ port, protocol: 'TCP', nodePort: 30000 + port }],
+      ...extra,
+    },
     status: { loadBalancer: ingress ? { ingress: ingress.map((ip) => ({ ip })) } : {} },
   };
 }
 function node(name: string, ip: string, ready = true): Node {
-  return { metadata: { name }, status: { addresses: [{ type: 'InternalIP', address: ip }, { type: 'Hostname', address: name }], conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } };
+  return {
+    metadata: { name },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: ip },
+        { type: 'Hostname', address: name },
+      ],
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
+    },
+  };
 }
 
 test('parseLbPool: addresses, ranges and CIDRs in order; bad items named', () => {
-  assert.deepEqual(parseLbPool('192.168.9.10, 192.168.9.20-192.168.9.21,10.9.0.0/30,192.168.9.10'), ['192.168.9.10', '192.168.9.20', '192.168.9.21', '10.9.0.1', '10.9.0.2']);
+  assert.deepEqual(parseLbPool('192.168.9.10, 192.168.9.20-192.168.9.21,10.9.0.0/30,192.168.9.10'), [
+    '192.168.9.10',
+    '192.168.9.20',
+    '192.168.9.21',
+    '10.9.0.1',
+    '10.9.0.2',
+  ]);
   assert.deepEqual(parseLbPool('10.9.0.4/32'), ['10.9.0.4']);
   assert.deepEqual(parseLbPool(''), []);
   assert.throws(() => parseLbPool('10.9.0.300'), /"10\.9\.0\.300": not an IPv4 address/);
@@ -29,7 +55,7 @@ test('parseLbPool: addresses, ranges and CIDRs in order; bad items named', () =>
   assert.throws(() => parseLbPool('10.0.0.0/8'), /16\.\.32/);
 });
 
-test('without a pool: Ready nodes\' InternalIPs; a younger Service on the same port stays pending', () => {
+test("without a pool: Ready nodes' InternalIPs; a younger Service on the same port stays pending", () => {
   const nodes = [node('b', '192.168.9.2'), node('a', '192.168.9.1'), node('c', '192.168.9.3', false)];
   assert.deepEqual(nodeAddresses(nodes), ['192.168.9.1', '192.168.9.2']);
   assert.deepEqual(nodeAddresses([node('c', '192.168.9.3', false)]), ['192.168.9.3']);
@@ -40,7 +66,10 @@ test('without a pool: Ready nodes\' InternalIPs; a younger Service on the same p
   assert.deepEqual(chooseIngress(second, [first, second, other], [], nodes), []);
   assert.deepEqual(chooseIngress(other, [first, second, other], [], nodes), ['192.168.9.1', '192.168.9.2']);
   // Another provider's class is not a rival.
-  assert.deepEqual(chooseIngress(second, [lb('first', 80, '2026-01-01T00:00:00Z', [], { loadBalancerClass: 'x.io/lb' })], [], nodes), ['192.168.9.1', '192.168.9.2']);
+  assert.deepEqual(
+    chooseIngress(second, [lb('first', 80, '2026-01-01T00:00:00Z', [], { loadBalancerClass: 'x.io/lb' })], [], nodes),
+    ['192.168.9.1', '192.168.9.2'],
+  );
 });
 
 test('with a pool: one address each, kept while valid; shared when ports differ; pending when full', () => {
@@ -61,24 +90,40 @@ test('with a pool: one address each, kept while valid; shared when ports differ;
 test('reconcile: writes the ingress through services/status once; clears it when no longer a LoadBalancer', async () => {
   const fake = new FakeClient();
   fake.seed(NODES, node('n1', '192.168.9.1') as KubeObject);
-  fake.seed(SERVICES, lb('web', 80, '2026-01-01T00:00:00Z') as KubeObject, { metadata: { namespace: 'default', name: 'plain' }, spec: { clusterIP: '10.43.0.8', ports: [{ port: 80 }] }, status: { loadBalancer: {} } } as KubeObject);
+  fake.seed(
+    SERVICES,
+    lb('web', 80, '2026-01-01T00:00:00Z') as KubeObject,
+    {
+      metadata: { namespace: 'default', name: 'plain' },
+      spec: { clusterIP: '10.43.0.8', ports: [{ port: 80 }] },
+      status: { loadBalancer: {} },
+    } as KubeObject,
+  );
   const services = new Informer<KubeObject & Service>(fake, SERVICES, { log });
   const nodes = new Informer<KubeObject & Node>(fake, NODES, { log });
-  services.start(); nodes.start();
+  services.start();
+  nodes.start();
   await Promise.all([services.waitForSync(), nodes.waitForSync()]);
   const reconcile = serviceLbReconciler({ client: fake, services, nodes, pool: [] });
   await reconcile({ namespace: 'default', name: 'plain' });
   assert.deepEqual(fake.actions, []);
   await reconcile({ namespace: 'default', name: 'web' });
-  assert.deepEqual(fake.actions.map((x) => [x.verb, x.name, x.subresource]), [['update', 'web', 'status']]);
+  assert.deepEqual(
+    fake.actions.map((x) => [x.verb, x.name, x.subresource]),
+    [['update', 'web', 'status']],
+  );
   assert.deepEqual((fake.actions[0]?.body as Service).status?.loadBalancer, { ingress: [{ ip: '192.168.9.1' }] });
   await new Promise((r) => setTimeout(r, 50)); // informer sees the update
   await reconcile({ namespace: 'default', name: 'web' });
   assert.equal(fake.actions.length, 1, 'no-op when up to date');
-  const asClusterIP = { ...(services.get('default', 'web') as Service), spec: { ...(services.get('default', 'web') as Service).spec, type: 'ClusterIP' } };
+  const asClusterIP = {
+    ...(services.get('default', 'web') as Service),
+    spec: { ...(services.get('default', 'web') as Service).spec, type: 'ClusterIP' },
+  };
   await fake.update(SERVICES, 'default', asClusterIP as KubeObject);
   await new Promise((r) => setTimeout(r, 50));
   await reconcile({ namespace: 'default', name: 'web' });
   assert.deepEqual((fake.actions.at(-1)?.body as Service).status?.loadBalancer, {});
-  await services.stop(); await nodes.stop();
+  await services.stop();
+  await nodes.stop();
 });

@@ -33,12 +33,21 @@ export async function startServiceLbController(opts: ServiceLbOptions): Promise<
   const services = opts.informers.informerFor(SERVICES, 'full') as unknown as Informer<KubeObject & Service>;
   const nodes = opts.informers.informerFor(NODES, 'full') as unknown as Informer<KubeObject & Node>;
   const pool = opts.pool ?? [];
-  const lbKeys = (): ObjectKey[] => services.list().filter(isOurLoadBalancer).map((s) => ({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }));
+  const lbKeys = (): ObjectKey[] =>
+    services
+      .list()
+      .filter(isOurLoadBalancer)
+      .map((s) => ({ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }));
   return runController({
-    name: 'servicelb', log: opts.log, workers: 1,
+    name: 'servicelb',
+    log: opts.log,
+    workers: 1,
     // A Service event can free or take an address others wait for: look at all LoadBalancers again (cheap, few).
     sources: [
-      { informer: services as unknown as Informer<KubeObject>, keysFor: (s) => [{ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }, ...lbKeys()] },
+      {
+        informer: services as unknown as Informer<KubeObject>,
+        keysFor: (s) => [{ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }, ...lbKeys()],
+      },
       ...(pool.length ? [] : [{ informer: nodes as unknown as Informer<KubeObject>, keysFor: () => lbKeys() }]),
     ],
     reconcile: serviceLbReconciler({ client: opts.client, services, nodes, pool }),
@@ -46,13 +55,27 @@ export async function startServiceLbController(opts: ServiceLbOptions): Promise<
 }
 
 /** Reconciles one Service's ingress. Exported for tests (FakeClient + informers). */
-export function serviceLbReconciler(o: { client: KubeClient; services: Informer<KubeObject & Service>; nodes: Informer<KubeObject & Node>; pool: string[] }) {
+export function serviceLbReconciler(o: {
+  client: KubeClient;
+  services: Informer<KubeObject & Service>;
+  nodes: Informer<KubeObject & Node>;
+  pool: string[];
+}) {
   return async ({ namespace, name }: ObjectKey): Promise<void> => {
     const svc = o.services.get(namespace, name);
     if (!svc) return;
     const have = currentIngress(svc);
-    const want = isOurLoadBalancer(svc) ? chooseIngress(svc, o.services.list(), o.pool, o.nodes.list()) : svc.spec?.type === 'LoadBalancer' ? have : [];
-    if (want.length === have.length && want.every((ip, i) => ip === have[i]) && (want.length || !svc.status?.loadBalancer?.ingress)) return;
+    const want = isOurLoadBalancer(svc)
+      ? chooseIngress(svc, o.services.list(), o.pool, o.nodes.list())
+      : svc.spec?.type === 'LoadBalancer'
+        ? have
+        : [];
+    if (
+      want.length === have.length &&
+      want.every((ip, i) => ip === have[i]) &&
+      (want.length || !svc.status?.loadBalancer?.ingress)
+    )
+      return;
     const status = { ...(svc.status ?? {}), loadBalancer: want.length ? { ingress: want.map((ip) => ({ ip })) } : {} };
     await o.client.updateStatus(SERVICES, namespace, { ...structuredClone(svc), status } as KubeObject);
   };

@@ -15,16 +15,28 @@ const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced
  * Kubernetes does. A pod that changed or went meanwhile is skipped (its event brings the owner
  * back). An invalid selector claims nothing new and keeps what the owner controls.
  */
-export async function claimPods(client: KubeClient, ownerType: ResourceRef, owner: KubeObject, pods: readonly KubeObject[], canAdopt: (pod: KubeObject) => boolean): Promise<KubeObject[]> {
+export async function claimPods(
+  client: KubeClient,
+  ownerType: ResourceRef,
+  owner: KubeObject,
+  pods: readonly KubeObject[],
+  canAdopt: (pod: KubeObject) => boolean,
+): Promise<KubeObject[]> {
   let selector;
   try {
-    selector = labelSelectorFromObject((owner.spec as { selector?: Parameters<typeof labelSelectorFromObject>[0] } | undefined)?.selector);
+    selector = labelSelectorFromObject(
+      (owner.spec as { selector?: Parameters<typeof labelSelectorFromObject>[0] } | undefined)?.selector,
+    );
   } catch {
     return pods.filter((p) => controllerOf(p)?.uid === owner.metadata.uid);
   }
-  const plan = planClaims(owner, selector, pods.filter((p) => controllerOf(p) !== undefined || canAdopt(p)));
+  const plan = planClaims(
+    owner,
+    selector,
+    pods.filter((p) => controllerOf(p) !== undefined || canAdopt(p)),
+  );
   const owned = [...plan.owned];
-  if (plan.adopt.length > 0 && await ownerStillThere(client, ownerType, owner)) {
+  if (plan.adopt.length > 0 && (await ownerStillThere(client, ownerType, owner))) {
     for (const pod of plan.adopt) {
       const adopted = await patchPod(client, pod, adoptPatch(pod, owner));
       if (adopted) owned.push(adopted);

@@ -23,8 +23,14 @@ export async function startStatefulSetController(opts: StartStatefulSetControlle
   const recorder = clientEventRecorder({ client: opts.client, component: 'statefulset-controller', log });
   const ctrl = new StatefulSetController({ client: opts.client, statefulSets, pods, revisions, recorder, log });
   return runController({
-    name: 'statefulset', log: opts.log, workers: opts.workers ?? 5,
-    sources: [{ informer: statefulSets }, { informer: pods, keysFor: ctrl.keysForOwned }, { informer: revisions, keysFor: ctrl.keysForOwned }],
+    name: 'statefulset',
+    log: opts.log,
+    workers: opts.workers ?? 5,
+    sources: [
+      { informer: statefulSets },
+      { informer: pods, keysFor: ctrl.keysForOwned },
+      { informer: revisions, keysFor: ctrl.keysForOwned },
+    ],
     reconcile: ctrl.reconcile,
   });
 }

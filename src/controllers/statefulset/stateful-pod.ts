@@ -42,24 +42,38 @@ export function startOrdinal(set: StatefulSet): number {
  * serviceName, each volumeClaimTemplate mounted as a volume of the same name backed by its claim,
  * the controller reference, and the controller-revision-hash label naming `revisionName`. Pure.
  */
-export function newStatefulPod(set: StatefulSetObject, template: PodTemplateSpec | undefined, ordinal: number, revisionName: string): Pod {
+export function newStatefulPod(
+  set: StatefulSetObject,
+  template: PodTemplateSpec | undefined,
+  ordinal: number,
+  revisionName: string,
+): Pod {
   const setName = set.metadata.name ?? '';
   const name = statefulPodName(setName, ordinal);
   const meta = template?.metadata ?? {};
   const spec = structuredClone(template?.spec ?? { containers: [] });
   spec.hostname = name;
   if (set.spec?.serviceName) spec.subdomain = set.spec.serviceName;
-  const volumes: Volume[] = (spec.volumes ?? []).filter((v) => !(set.spec?.volumeClaimTemplates ?? []).some((t) => t.metadata?.name === v.name));
+  const volumes: Volume[] = (spec.volumes ?? []).filter(
+    (v) => !(set.spec?.volumeClaimTemplates ?? []).some((t) => t.metadata?.name === v.name),
+  );
   for (const t of set.spec?.volumeClaimTemplates ?? []) {
     const tn = t.metadata?.name ?? '';
     volumes.push({ name: tn, persistentVolumeClaim: { claimName: claimName(tn, setName, ordinal) } });
   }
   if (volumes.length > 0) spec.volumes = volumes;
   const pod: Pod = {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name, namespace: set.metadata.namespace,
-      labels: { ...(meta.labels ?? {}), [POD_NAME_LABEL]: name, [POD_INDEX_LABEL]: String(ordinal), [CONTROLLER_REVISION_HASH]: revisionName },
+      name,
+      namespace: set.metadata.namespace,
+      labels: {
+        ...(meta.labels ?? {}),
+        [POD_NAME_LABEL]: name,
+        [POD_INDEX_LABEL]: String(ordinal),
+        [CONTROLLER_REVISION_HASH]: revisionName,
+      },
       ownerReferences: [controllerRefTo(set)],
     },
     spec,
@@ -87,7 +101,8 @@ export function claimsFor(set: StatefulSetObject, ordinal: number): (KubeObject 
     const tn = t.metadata?.name ?? '';
     const labels = { ...(t.metadata?.labels ?? {}), ...(set.spec?.selector?.matchLabels ?? {}) };
     const claim: KubeObject & PersistentVolumeClaim = {
-      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
       metadata: { name: claimName(tn, setName, ordinal), namespace: set.metadata.namespace, labels },
       spec: structuredClone(t.spec ?? {}),
     };

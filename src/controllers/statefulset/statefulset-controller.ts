@@ -14,7 +14,15 @@ import { ownedRevisions, revisionsToPrune, templateOfRevision, type Revision } f
 import { deleteRevisions, syncRevisions } from '../history/revision-store.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
 import { isRunningAndReady, podRevision } from './pod-health.js';
-import { claimsFor, newStatefulPod, ordinalOf, ownerRefTo, startOrdinal, type PodObject, type StatefulSetObject } from './stateful-pod.js';
+import {
+  claimsFor,
+  newStatefulPod,
+  ordinalOf,
+  ownerRefTo,
+  startOrdinal,
+  type PodObject,
+  type StatefulSetObject,
+} from './stateful-pod.js';
 import { planStatefulSet, type StatefulStep } from './statefulset-plan.js';
 import { calculateStatefulSetStatus, statefulSetStatusChanged } from './statefulset-status.js';
 import { claimPods } from './claim-pods.js';
@@ -61,36 +69,77 @@ export class StatefulSetController {
     if (!set) return;
     const pods = new Map<number, PodObject>();
     const member = (p: KubeObject) => ordinalOf(name, p.metadata.name) !== undefined;
-    for (const p of await claimPods(this.opts.client, STATEFULSETS, set, this.opts.pods.list(namespace), member) as PodObject[]) {
+    for (const p of (await claimPods(
+      this.opts.client,
+      STATEFULSETS,
+      set,
+      this.opts.pods.list(namespace),
+      member,
+    )) as PodObject[]) {
       const ord = ordinalOf(name, p.metadata.name);
       if (ord !== undefined) pods.set(ord, p);
     }
-    const revs = await syncRevisions(this.opts.client, set, set.spec?.template, ownedRevisions(set, this.opts.revisions.list(namespace)), {
-      hashLabel: 'name', collisionCount: set.status?.collisionCount ?? 0, currentRevisionName: set.status?.currentRevision,
-    });
+    const revs = await syncRevisions(
+      this.opts.client,
+      set,
+      set.spec?.template,
+      ownedRevisions(set, this.opts.revisions.list(namespace)),
+      {
+        hashLabel: 'name',
+        collisionCount: set.status?.collisionCount ?? 0,
+        currentRevisionName: set.status?.currentRevision,
+      },
+    );
     const minReadySeconds = set.spec?.minReadySeconds ?? 0;
     const nowMs = this.now();
     const rollingUpdate = (set.spec?.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
     if (!set.metadata.deletionTimestamp) {
       const { steps } = planStatefulSet({
-        pods, replicas: set.spec?.replicas ?? 1, start: startOrdinal(set), ordered: (set.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady',
-        partition: rollingUpdate ? set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0 : undefined,
-        updateRevision: revs.update.metadata.name ?? '', minReadySeconds, nowMs,
+        pods,
+        replicas: set.spec?.replicas ?? 1,
+        start: startOrdinal(set),
+        ordered: (set.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady',
+        partition: rollingUpdate ? (set.spec?.updateStrategy?.rollingUpdate?.partition ?? 0) : undefined,
+        updateRevision: revs.update.metadata.name ?? '',
+        minReadySeconds,
+        nowMs,
       });
       for (const step of steps) await this.run(set, step, revs.current, revs.update, pods);
     }
     const status = calculateStatefulSetStatus({
-      pods: [...pods.values()], rollingUpdate, currentRevision: revs.current.metadata.name ?? '', updateRevision: revs.update.metadata.name ?? '',
-      collisionCount: revs.collisionCount, observedGeneration: set.metadata.generation, minReadySeconds, nowMs,
+      pods: [...pods.values()],
+      rollingUpdate,
+      currentRevision: revs.current.metadata.name ?? '',
+      updateRevision: revs.update.metadata.name ?? '',
+      collisionCount: revs.collisionCount,
+      observedGeneration: set.metadata.generation,
+      minReadySeconds,
+      nowMs,
     });
     await this.writeStatus(set, status);
-    const live = new Set([status.currentRevision ?? '', status.updateRevision ?? '', ...[...pods.values()].map((p) => podRevision(p) ?? '')]);
-    await deleteRevisions(this.opts.client, revisionsToPrune(revs.revisions, live, set.spec?.revisionHistoryLimit ?? 10));
-    const waitingForMinReady = minReadySeconds > 0 && [...pods.values()].some((p) => isRunningAndReady(p)) && (status.availableReplicas ?? 0) < (status.readyReplicas ?? 0);
+    const live = new Set([
+      status.currentRevision ?? '',
+      status.updateRevision ?? '',
+      ...[...pods.values()].map((p) => podRevision(p) ?? ''),
+    ]);
+    await deleteRevisions(
+      this.opts.client,
+      revisionsToPrune(revs.revisions, live, set.spec?.revisionHistoryLimit ?? 10),
+    );
+    const waitingForMinReady =
+      minReadySeconds > 0 &&
+      [...pods.values()].some((p) => isRunningAndReady(p)) &&
+      (status.availableReplicas ?? 0) < (status.readyReplicas ?? 0);
     if (waitingForMinReady) return { requeueAfterMs: minReadySeconds * 1000 };
   };
 
-  private async run(set: StatefulSetObject, step: StatefulStep, current: Revision, update: Revision, pods: Map<number, PodObject>): Promise<void> {
+  private async run(
+    set: StatefulSetObject,
+    step: StatefulStep,
+    current: Revision,
+    update: Revision,
+    pods: Map<number, PodObject>,
+  ): Promise<void> {
     const ns = set.metadata.namespace ?? '';
     const setName = set.metadata.name ?? '';
     if (step.kind === 'create') {
@@ -99,31 +148,62 @@ export class StatefulSetController {
       for (const claim of claimsFor(set, step.ordinal)) {
         try {
           await this.opts.client.create(PVCS, ns, claim);
-          this.opts.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${claim.metadata.name ?? ''} Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} success`);
+          this.opts.recorder.event(
+            set,
+            'Normal',
+            'SuccessfulCreate',
+            `create Claim ${claim.metadata.name ?? ''} Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} success`,
+          );
         } catch (err) {
           if (isAlreadyExists(err)) continue;
-          this.opts.recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${claim.metadata.name ?? ''} for Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} failed error: ${message(err)}`);
+          this.opts.recorder.event(
+            set,
+            'Warning',
+            'FailedCreate',
+            `create Claim ${claim.metadata.name ?? ''} for Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} failed error: ${message(err)}`,
+          );
           throw err;
         }
       }
       try {
         await this.opts.client.create(PODS, ns, pod as KubeObject);
-        this.opts.recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} successful`);
+        this.opts.recorder.event(
+          set,
+          'Normal',
+          'SuccessfulCreate',
+          `create Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} successful`,
+        );
       } catch (err) {
         if (isAlreadyExists(err)) return;
-        this.opts.recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} failed error: ${message(err)}`);
+        this.opts.recorder.event(
+          set,
+          'Warning',
+          'FailedCreate',
+          `create Pod ${pod.metadata?.name ?? ''} in StatefulSet ${setName} failed error: ${message(err)}`,
+        );
         throw err;
       }
       return;
     }
     const pod = pods.get(step.ordinal);
-    if (step.reason === 'condemned' && pod && set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete') await this.handClaimsToPod(set, step.ordinal, pod);
+    if (step.reason === 'condemned' && pod && set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === 'Delete')
+      await this.handClaimsToPod(set, step.ordinal, pod);
     try {
       await this.opts.client.delete(PODS, ns, step.name, { preconditions: { uid: pod?.metadata.uid } });
-      this.opts.recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${step.name} in StatefulSet ${setName} successful`);
+      this.opts.recorder.event(
+        set,
+        'Normal',
+        'SuccessfulDelete',
+        `delete Pod ${step.name} in StatefulSet ${setName} successful`,
+      );
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return;
-      this.opts.recorder.event(set, 'Warning', 'FailedDelete', `delete Pod ${step.name} in StatefulSet ${setName} failed error: ${message(err)}`);
+      this.opts.recorder.event(
+        set,
+        'Warning',
+        'FailedDelete',
+        `delete Pod ${step.name} in StatefulSet ${setName} failed error: ${message(err)}`,
+      );
       throw err;
     }
   }
@@ -141,7 +221,9 @@ export class StatefulSetController {
       }
       const refs = claim.metadata.ownerReferences ?? [];
       if (refs.some((r) => r.uid === pod.metadata.uid)) continue;
-      await this.opts.client.patch(PVCS, ns, claim.metadata.name ?? '', 'merge', { metadata: { ownerReferences: [...refs, ownerRefTo(pod)], resourceVersion: claim.metadata.resourceVersion } });
+      await this.opts.client.patch(PVCS, ns, claim.metadata.name ?? '', 'merge', {
+        metadata: { ownerReferences: [...refs, ownerRefTo(pod)], resourceVersion: claim.metadata.resourceVersion },
+      });
     }
   }
 
@@ -152,13 +234,16 @@ export class StatefulSetController {
     let target = set;
     for (let attempt = 0; ; attempt++) {
       try {
-        const body = { ...target, status: { ...status, observedGeneration: target.metadata.generation, conditions: target.status?.conditions } };
+        const body = {
+          ...target,
+          status: { ...status, observedGeneration: target.metadata.generation, conditions: target.status?.conditions },
+        };
         await this.opts.client.updateStatus(STATEFULSETS, ns, JSON.parse(JSON.stringify(body)) as KubeObject);
         return;
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isConflict(err) || attempt > 0) throw err;
-        target = await this.opts.client.get(STATEFULSETS, ns, set.metadata.name ?? '') as StatefulSetObject;
+        target = (await this.opts.client.get(STATEFULSETS, ns, set.metadata.name ?? '')) as StatefulSetObject;
       }
     }
   }
@@ -172,4 +257,3 @@ export function statefulSetKey(set: KubeObject): string {
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-

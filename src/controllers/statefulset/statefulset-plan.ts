@@ -43,7 +43,9 @@ export function planStatefulSet(input: PlanInput): { steps: StatefulStep[]; wait
   const condemned = [...input.pods.entries()].filter(([o]) => o < input.start || o >= end).sort(([a], [b]) => b - a);
   const partition = input.partition ?? Number.MAX_SAFE_INTEGER;
   const firstUnhealthy = [...input.pods.entries()]
-    .filter(([o]) => o >= input.start && o < end).sort(([a], [b]) => a - b).concat(condemned)
+    .filter(([o]) => o >= input.start && o < end)
+    .sort(([a], [b]) => a - b)
+    .concat(condemned)
     .find(([, p]) => !healthy(p))?.[0];
 
   for (let ord = input.start; ord < end; ord++) {
@@ -68,7 +70,8 @@ export function planStatefulSet(input: PlanInput): { steps: StatefulStep[]; wait
       if (input.ordered) return { steps, wait: { ordinal: ord, why: 'terminating' } };
       continue;
     }
-    if (input.ordered && !healthy(pod) && ord !== firstUnhealthy) return { steps, wait: { ordinal: ord, why: 'unhealthy' } };
+    if (input.ordered && !healthy(pod) && ord !== firstUnhealthy)
+      return { steps, wait: { ordinal: ord, why: 'unhealthy' } };
     steps.push({ kind: 'delete', ordinal: ord, name: pod.metadata?.name ?? '', reason: 'condemned' });
     if (input.ordered) return { steps, wait: { ordinal: ord, why: 'terminating' } };
   }

@@ -14,11 +14,17 @@ import { releasableClaim, releasableVolume } from './volume-protection.js';
  * volume's goes once it is no longer Bound. The finalizer list is written with the object's
  * resourceVersion (a conflict retries with fresh state).
  */
-export async function startVolumeProtection(opts: { client: KubeClient; informers: SharedInformers; log: Logger }): Promise<RunningController[]> {
+export async function startVolumeProtection(opts: {
+  client: KubeClient;
+  informers: SharedInformers;
+  log: Logger;
+}): Promise<RunningController[]> {
   const claims = opts.informers.informerFor(PVCS, 'full') as Informer<PVC>;
   const volumes = opts.informers.informerFor(PVS, 'full') as Informer<PV>;
   const pods = opts.informers.informerFor(PODS, 'full') as Informer<PodObj>;
-  const ignoreGone = (err: unknown): void => { if (!isNotFound(err) && !isConflict(err)) throw err; };
+  const ignoreGone = (err: unknown): void => {
+    if (!isNotFound(err) && !isConflict(err)) throw err;
+  };
 
   const reconcileClaim = async ({ namespace, name }: ObjectKey): Promise<void> => {
     const claim = claims.get(namespace, name);
@@ -27,20 +33,38 @@ export async function startVolumeProtection(opts: { client: KubeClient; informer
     const finalizers = releasableClaim(claim, live);
     if (!finalizers) return;
     opts.log.info({ claim: `${namespace}/${name}` }, 'pvc-protection: claim no longer used; removing its finalizer');
-    await opts.client.patch(PVCS, namespace ?? '', name, 'merge', { metadata: { resourceVersion: claim.metadata.resourceVersion, finalizers } }).catch(ignoreGone);
+    await opts.client
+      .patch(PVCS, namespace ?? '', name, 'merge', {
+        metadata: { resourceVersion: claim.metadata.resourceVersion, finalizers },
+      })
+      .catch(ignoreGone);
   };
   const reconcileVolume = async ({ name }: ObjectKey): Promise<void> => {
     const pv = volumes.get(undefined, name);
     const finalizers = pv && releasableVolume(pv);
     if (!pv || !finalizers) return;
     opts.log.info({ volume: name }, 'pv-protection: volume no longer bound; removing its finalizer');
-    await opts.client.patch(PVS, '', name, 'merge', { metadata: { resourceVersion: pv.metadata.resourceVersion, finalizers } }).catch(ignoreGone);
+    await opts.client
+      .patch(PVS, '', name, 'merge', { metadata: { resourceVersion: pv.metadata.resourceVersion, finalizers } })
+      .catch(ignoreGone);
   };
   // A pod that finishes or goes releases the claims it named.
-  const claimsOfPod = (p: PodObj): ObjectKey[] => claimNamesOf(p).map((n) => ({ namespace: p.metadata.namespace ?? '', name: n }));
+  const claimsOfPod = (p: PodObj): ObjectKey[] =>
+    claimNamesOf(p).map((n) => ({ namespace: p.metadata.namespace ?? '', name: n }));
   return Promise.all([
-    runController({ name: 'pvc-protection', log: opts.log, workers: 1, reconcile: reconcileClaim,
-      sources: [{ informer: claims }, { informer: pods, keysFor: claimsOfPod }] as unknown as EventSource[] }),
-    runController({ name: 'pv-protection', log: opts.log, workers: 1, reconcile: reconcileVolume, sources: [{ informer: volumes }] as unknown as EventSource[] }),
+    runController({
+      name: 'pvc-protection',
+      log: opts.log,
+      workers: 1,
+      reconcile: reconcileClaim,
+      sources: [{ informer: claims }, { informer: pods, keysFor: claimsOfPod }] as unknown as EventSource[],
+    }),
+    runController({
+      name: 'pv-protection',
+      log: opts.log,
+      workers: 1,
+      reconcile: reconcileVolume,
+      sources: [{ informer: volumes }] as unknown as EventSource[],
+    }),
   ]);
 }

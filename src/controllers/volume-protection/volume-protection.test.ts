@@ -5,11 +5,22 @@ import type { PodObj, PV, PVC } from '../volume/volume-resources.js';
 import { addProtectionFinalizer, releasableClaim, releasableVolume } from './volume-protection.js';
 
 const claim = (deleting: boolean, finalizers = ['kubernetes.io/pvc-protection', 'example.com/keep']): PVC => ({
-  apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'data', namespace: 'n', finalizers, ...(deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}) }, spec: {},
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: {
+    name: 'data',
+    namespace: 'n',
+    finalizers,
+    ...(deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}),
+  },
+  spec: {},
 });
 const pod = (phase: string, claimName = 'data'): PodObj => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'n' },
-  spec: { containers: [{ name: 'c', image: 'i' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] }, status: { phase },
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { name: 'p', namespace: 'n' },
+  spec: { containers: [{ name: 'c', image: 'i' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] },
+  status: { phase },
 });
 
 test('admission adds the protection finalizer to new claims and volumes only', () => {
@@ -30,11 +41,25 @@ test('a deleted claim is released only when no running or pending pod names it',
   assert.equal(releasableClaim(claim(true), [pod('Running')]), undefined);
   assert.equal(releasableClaim(claim(true), [pod('Pending')]), undefined);
   assert.deepEqual(releasableClaim(claim(true), [pod('Succeeded'), pod('Running', 'other')]), ['example.com/keep']);
-  assert.equal(releasableClaim(claim(true, ['example.com/keep']), []), undefined, 'no protection finalizer: nothing to do');
+  assert.equal(
+    releasableClaim(claim(true, ['example.com/keep']), []),
+    undefined,
+    'no protection finalizer: nothing to do',
+  );
 });
 
 test('a deleted volume is released once it is not Bound', () => {
-  const pv = (phase: string, deleting = true): PV => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'v', finalizers: ['kubernetes.io/pv-protection'], ...(deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}) }, spec: {}, status: { phase } });
+  const pv = (phase: string, deleting = true): PV => ({
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: {
+      name: 'v',
+      finalizers: ['kubernetes.io/pv-protection'],
+      ...(deleting ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}),
+    },
+    spec: {},
+    status: { phase },
+  });
   assert.equal(releasableVolume(pv('Bound')), undefined);
   assert.equal(releasableVolume(pv('Released', false)), undefined);
   assert.deepEqual(releasableVolume(pv('Released')), []);

@@ -7,7 +7,8 @@ export const PV_PROTECTION = 'kubernetes.io/pv-protection';
 
 /** Admission: a new PVC or PV gets its protection finalizer (mutates obj). */
 export function addProtectionFinalizer(kind: string, obj: KubeObject): void {
-  const finalizer = kind === 'PersistentVolumeClaim' ? PVC_PROTECTION : kind === 'PersistentVolume' ? PV_PROTECTION : undefined;
+  const finalizer =
+    kind === 'PersistentVolumeClaim' ? PVC_PROTECTION : kind === 'PersistentVolume' ? PV_PROTECTION : undefined;
   if (!finalizer) return;
   const list = obj.metadata.finalizers ?? [];
   if (!list.includes(finalizer)) obj.metadata.finalizers = [...list, finalizer];

@@ -8,15 +8,20 @@ import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, type PV, type PVC } from '
  */
 export function volumeClaimedBy(pv: PV, claim: PVC): PV | undefined {
   const ref = pv.spec?.claimRef;
-  const refOk = ref?.name === claim.metadata.name && ref?.namespace === claim.metadata.namespace && ref?.uid === claim.metadata.uid;
+  const refOk =
+    ref?.name === claim.metadata.name && ref?.namespace === claim.metadata.namespace && ref?.uid === claim.metadata.uid;
   const byController = !refOk && !(ref?.name === claim.metadata.name && ref?.namespace === claim.metadata.namespace);
   if (refOk) return undefined;
   const next = structuredClone(pv);
   next.spec = {
     ...next.spec,
     claimRef: {
-      kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name,
-      uid: claim.metadata.uid, apiVersion: 'v1', resourceVersion: claim.metadata.resourceVersion,
+      kind: 'PersistentVolumeClaim',
+      namespace: claim.metadata.namespace,
+      name: claim.metadata.name,
+      uid: claim.metadata.uid,
+      apiVersion: 'v1',
+      resourceVersion: claim.metadata.resourceVersion,
     },
   };
   if (byController) next.metadata.annotations = { ...next.metadata.annotations, [ANN_BOUND_BY_CONTROLLER]: 'yes' };
@@ -35,7 +40,11 @@ export function claimBoundTo(claim: PVC, pv: PV): PVC | undefined {
   if (!byController && ann[ANN_BIND_COMPLETED] === 'yes') return undefined;
   const next = structuredClone(claim);
   next.spec = { ...next.spec, volumeName: name };
-  next.metadata.annotations = { ...next.metadata.annotations, [ANN_BIND_COMPLETED]: 'yes', ...(byController ? { [ANN_BOUND_BY_CONTROLLER]: 'yes' } : {}) };
+  next.metadata.annotations = {
+    ...next.metadata.annotations,
+    [ANN_BIND_COMPLETED]: 'yes',
+    ...(byController ? { [ANN_BOUND_BY_CONTROLLER]: 'yes' } : {}),
+  };
   return next;
 }
 
@@ -44,8 +53,16 @@ export function claimStatusBound(claim: PVC, pv: PV): PVC | undefined {
   const st = claim.status ?? {};
   const capacity = pv.spec?.capacity ?? {};
   const modes = pv.spec?.accessModes ?? [];
-  if (st.phase === 'Bound' && JSON.stringify(st.capacity ?? {}) === JSON.stringify(capacity) && JSON.stringify(st.accessModes ?? []) === JSON.stringify(modes)) return undefined;
-  return { ...structuredClone(claim), status: { ...structuredClone(st), phase: 'Bound', capacity: { ...capacity }, accessModes: [...modes] } };
+  if (
+    st.phase === 'Bound' &&
+    JSON.stringify(st.capacity ?? {}) === JSON.stringify(capacity) &&
+    JSON.stringify(st.accessModes ?? []) === JSON.stringify(modes)
+  )
+    return undefined;
+  return {
+    ...structuredClone(claim),
+    status: { ...structuredClone(st), phase: 'Bound', capacity: { ...capacity }, accessModes: [...modes] },
+  };
 }
 
 /** The volume's status with `phase` (and reason/message when given, cleared otherwise). undefined when already so. Pure. */

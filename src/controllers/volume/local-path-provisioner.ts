@@ -1,5 +1,12 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
-import { ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, LOCAL_PATH_PROVISIONER, type Class, type PV, type PVC } from './volume-resources.js';
+import {
+  ANN_BOUND_BY_CONTROLLER,
+  ANN_PROVISIONED_BY,
+  LOCAL_PATH_PROVISIONER,
+  type Class,
+  type PV,
+  type PVC,
+} from './volume-resources.js';
 
 /** Node annotation naming the agent's data dir; the volume lives in `<it>/storage/<pvc-uid>`. */
 export const ANN_NODE_DATA_DIR = 'flotilla.dev/data-dir';
@@ -27,19 +34,33 @@ export function localPathOf(claim: PVC, node: Node, fallbackDataDir: string = DE
 export function localPathVolume(claim: PVC, sc: Class, node: Node, fallbackDataDir?: string): PV {
   const hostname = node.metadata?.labels?.['kubernetes.io/hostname'] ?? node.metadata?.name ?? '';
   return {
-    apiVersion: 'v1', kind: 'PersistentVolume',
-    metadata: { name: provisionedVolumeName(claim), annotations: { [ANN_PROVISIONED_BY]: LOCAL_PATH_PROVISIONER, [ANN_BOUND_BY_CONTROLLER]: 'yes' } },
+    apiVersion: 'v1',
+    kind: 'PersistentVolume',
+    metadata: {
+      name: provisionedVolumeName(claim),
+      annotations: { [ANN_PROVISIONED_BY]: LOCAL_PATH_PROVISIONER, [ANN_BOUND_BY_CONTROLLER]: 'yes' },
+    },
     spec: {
       capacity: { storage: claim.spec?.resources?.requests?.storage ?? '0' },
-      accessModes: [...claim.spec?.accessModes ?? []],
+      accessModes: [...(claim.spec?.accessModes ?? [])],
       persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? 'Delete',
       storageClassName: sc.metadata.name,
       volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
       hostPath: { path: localPathOf(claim, node, fallbackDataDir), type: 'DirectoryOrCreate' },
-      nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [hostname] }] }] } },
+      nodeAffinity: {
+        required: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [hostname] }] },
+          ],
+        },
+      },
       claimRef: {
-        kind: 'PersistentVolumeClaim', namespace: claim.metadata.namespace, name: claim.metadata.name,
-        uid: claim.metadata.uid, apiVersion: 'v1', resourceVersion: claim.metadata.resourceVersion,
+        kind: 'PersistentVolumeClaim',
+        namespace: claim.metadata.namespace,
+        name: claim.metadata.name,
+        uid: claim.metadata.uid,
+        apiVersion: 'v1',
+        resourceVersion: claim.metadata.resourceVersion,
       },
       ...(sc.mountOptions ? { mountOptions: [...sc.mountOptions] } : {}),
     },

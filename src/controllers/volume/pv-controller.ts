@@ -19,8 +19,22 @@ import { claimBoundTo, claimStatusBound, volumeClaimedBy, volumeWithPhase } from
 import { localPathVolume } from './local-path-provisioner.js';
 import { findBestMatch, isVolumeBoundToClaim } from './pv-matching.js';
 import {
-  ANN_BETA_STORAGE_PROVISIONER, ANN_BOUND_BY_CONTROLLER, ANN_PROVISIONED_BY, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER, LOCAL_PATH_PROVISIONER, NODES, PVCS, PVS,
-  claimClassOf, claimNamesOf, defaultClassOf, type Class, type PodObj, type PV, type PVC,
+  ANN_BETA_STORAGE_PROVISIONER,
+  ANN_BOUND_BY_CONTROLLER,
+  ANN_PROVISIONED_BY,
+  ANN_SELECTED_NODE,
+  ANN_STORAGE_PROVISIONER,
+  LOCAL_PATH_PROVISIONER,
+  NODES,
+  PVCS,
+  PVS,
+  claimClassOf,
+  claimNamesOf,
+  defaultClassOf,
+  type Class,
+  type PodObj,
+  type PV,
+  type PVC,
 } from './volume-resources.js';
 
 export interface PersistentVolumeControllerOptions {
@@ -55,7 +69,12 @@ export class PersistentVolumeController {
     if (claim.spec?.volumeName) keys.push({ namespace: '', name: claim.spec.volumeName });
     for (const pv of this.o.volumes.list()) {
       const ref = pv.spec?.claimRef;
-      if (ref?.name === claim.metadata.name && ref?.namespace === claim.metadata.namespace && pv.metadata.name !== claim.spec?.volumeName) keys.push({ namespace: '', name: pv.metadata.name ?? '' });
+      if (
+        ref?.name === claim.metadata.name &&
+        ref?.namespace === claim.metadata.namespace &&
+        pv.metadata.name !== claim.spec?.volumeName
+      )
+        keys.push({ namespace: '', name: pv.metadata.name ?? '' });
     }
     return keys;
   };
@@ -74,7 +93,10 @@ export class PersistentVolumeController {
 
   /** StorageClass events: every claim still unbound. */
   readonly keysForClass = (): ObjectKey[] =>
-    this.o.claims.list().filter((c) => !c.spec?.volumeName).map((c) => ({ namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' }));
+    this.o.claims
+      .list()
+      .filter((c) => !c.spec?.volumeName)
+      .map((c) => ({ namespace: c.metadata.namespace ?? '', name: c.metadata.name ?? '' }));
 
   private async syncClaim(namespace: string, name: string): Promise<ReconcileResult | void> {
     const claim = this.o.claims.get(namespace, name);
@@ -87,7 +109,11 @@ export class PersistentVolumeController {
       cls = def?.metadata.name ?? '';
     }
     if (claim.spec?.volumeName) return this.syncBoundClaim(claim);
-    return this.syncUnboundClaim(claim, cls, classes.find((c) => c.metadata.name === cls));
+    return this.syncUnboundClaim(
+      claim,
+      cls,
+      classes.find((c) => c.metadata.name === cls),
+    );
   }
 
   /**
@@ -100,12 +126,18 @@ export class PersistentVolumeController {
     const uid = claim.metadata.uid ?? '';
     if (this.defaultClassRefused.has(uid)) return false;
     try {
-      await this.o.client.update(PVCS, claim.metadata.namespace ?? '', { ...structuredClone(claim), spec: { ...structuredClone(claim.spec), storageClassName: def.metadata.name } });
+      await this.o.client.update(PVCS, claim.metadata.namespace ?? '', {
+        ...structuredClone(claim),
+        spec: { ...structuredClone(claim.spec), storageClassName: def.metadata.name },
+      });
       return true;
     } catch (err) {
       if (!(err instanceof ClientError) || (err.code !== 422 && err.code !== 403)) throw err;
       this.defaultClassRefused.add(uid);
-      this.o.log.debug({ claim: claim.metadata.name, err: err.message }, 'default StorageClass not written to the claim; using it anyway');
+      this.o.log.debug(
+        { claim: claim.metadata.name, err: err.message },
+        'default StorageClass not written to the claim; using it anyway',
+      );
       return false;
     }
   }
@@ -118,7 +150,12 @@ export class PersistentVolumeController {
       if (prebound) return this.bind(claim, prebound);
       if (!this.toldWaiting.has(claim.metadata.uid ?? '')) {
         this.toldWaiting.add(claim.metadata.uid ?? '');
-        this.o.recorder.event(claim, 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');
+        this.o.recorder.event(
+          claim,
+          'Normal',
+          'WaitForFirstConsumer',
+          'waiting for first consumer to be created before binding',
+        );
       }
       return;
     }
@@ -127,16 +164,34 @@ export class PersistentVolumeController {
     const pv = findBestMatch(claim, this.o.volumes.list(), cls, node);
     if (pv) return this.bind(claim, pv);
     if (!sc) {
-      const why = cls === '' ? 'no persistent volumes available for this claim and no storage class is set' : `storageclass.storage.k8s.io "${cls}" not found`;
-      this.o.recorder.event(claim, cls === '' ? 'Normal' : 'Warning', cls === '' ? 'FailedBinding' : 'ProvisioningFailed', why);
+      const why =
+        cls === ''
+          ? 'no persistent volumes available for this claim and no storage class is set'
+          : `storageclass.storage.k8s.io "${cls}" not found`;
+      this.o.recorder.event(
+        claim,
+        cls === '' ? 'Normal' : 'Warning',
+        cls === '' ? 'FailedBinding' : 'ProvisioningFailed',
+        why,
+      );
       return;
     }
     if (sc.provisioner !== LOCAL_PATH_PROVISIONER) {
-      this.o.recorder.event(claim, 'Normal', 'ExternalProvisioning', `Waiting for a volume to be created either by the external provisioner '${sc.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`);
+      this.o.recorder.event(
+        claim,
+        'Normal',
+        'ExternalProvisioning',
+        `Waiting for a volume to be created either by the external provisioner '${sc.provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+      );
       return;
     }
     if (!node) {
-      this.o.recorder.event(claim, 'Warning', 'ProvisioningFailed', `${LOCAL_PATH_PROVISIONER} provisions only with volumeBindingMode WaitForFirstConsumer`);
+      this.o.recorder.event(
+        claim,
+        'Warning',
+        'ProvisioningFailed',
+        `${LOCAL_PATH_PROVISIONER} provisions only with volumeBindingMode WaitForFirstConsumer`,
+      );
       return;
     }
     return this.provision(claim, sc, node);
@@ -146,8 +201,16 @@ export class PersistentVolumeController {
   private selectedNode(claim: PVC): string | undefined {
     const annotated = claim.metadata.annotations?.[ANN_SELECTED_NODE];
     if (annotated) return annotated;
-    const consumer = this.o.pods.list(claim.metadata.namespace).find((p) =>
-      p.spec?.nodeName && !p.metadata.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && claimNamesOf(p).includes(claim.metadata.name ?? ''));
+    const consumer = this.o.pods
+      .list(claim.metadata.namespace)
+      .find(
+        (p) =>
+          p.spec?.nodeName &&
+          !p.metadata.deletionTimestamp &&
+          p.status?.phase !== 'Succeeded' &&
+          p.status?.phase !== 'Failed' &&
+          claimNamesOf(p).includes(claim.metadata.name ?? ''),
+      );
     return consumer?.spec?.nodeName;
   }
 
@@ -165,7 +228,12 @@ export class PersistentVolumeController {
     const ann = claim.metadata.annotations ?? {};
     if (ann[ANN_STORAGE_PROVISIONER] !== LOCAL_PATH_PROVISIONER) {
       await this.o.client.patch(PVCS, claim.metadata.namespace ?? '', claim.metadata.name ?? '', 'merge', {
-        metadata: { annotations: { [ANN_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER, [ANN_BETA_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER } },
+        metadata: {
+          annotations: {
+            [ANN_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER,
+            [ANN_BETA_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER,
+          },
+        },
       });
     }
     const pv = localPathVolume(claim, sc, node, this.o.nodeDataDir);
@@ -173,10 +241,20 @@ export class PersistentVolumeController {
       await this.o.client.create(PVS, '', pv);
     } catch (err) {
       if (isAlreadyExists(err)) return;
-      this.o.recorder.event(claim, 'Warning', 'ProvisioningFailed', `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": ${err instanceof Error ? err.message : String(err)}`);
+      this.o.recorder.event(
+        claim,
+        'Warning',
+        'ProvisioningFailed',
+        `failed to provision volume with StorageClass "${sc.metadata.name ?? ''}": ${err instanceof Error ? err.message : String(err)}`,
+      );
       throw err;
     }
-    this.o.recorder.event(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${pv.metadata.name ?? ''}`);
+    this.o.recorder.event(
+      claim,
+      'Normal',
+      'ProvisioningSucceeded',
+      `Successfully provisioned volume ${pv.metadata.name ?? ''}`,
+    );
   }
 
   /** Kubernetes' bind order: PV claimRef, PV phase, PVC volumeName + annotations, PVC status. Each step is skipped when already done. */
@@ -197,19 +275,31 @@ export class PersistentVolumeController {
     const name = claim.spec?.volumeName ?? '';
     const pv = this.o.volumes.get('', name) ?? (await this.liveVolume(name));
     if (!pv) {
-      if (claim.status?.phase === 'Bound') await this.claimLost(claim, 'ClaimLost', 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
+      if (claim.status?.phase === 'Bound')
+        await this.claimLost(
+          claim,
+          'ClaimLost',
+          'Bound claim has lost its PersistentVolume. Data on the volume is lost!',
+        );
       return;
     }
     if (!pv.spec?.claimRef || isVolumeBoundToClaim(pv, claim)) return this.bind(claim, pv);
     if (claim.metadata.annotations?.['pv.kubernetes.io/bind-completed'] === 'yes') {
-      await this.claimLost(claim, 'ClaimMisbound', 'Two claims are bound to the same volume, this one is bound incorrectly');
+      await this.claimLost(
+        claim,
+        'ClaimMisbound',
+        'Two claims are bound to the same volume, this one is bound incorrectly',
+      );
     }
   }
 
   private async claimLost(claim: PVC, reason: string, message: string): Promise<void> {
     if (claim.status?.phase === 'Lost') return;
     this.o.recorder.event(claim, 'Warning', reason, message);
-    await this.o.client.updateStatus(PVCS, claim.metadata.namespace ?? '', { ...structuredClone(claim), status: { ...structuredClone(claim.status ?? {}), phase: 'Lost' } });
+    await this.o.client.updateStatus(PVCS, claim.metadata.namespace ?? '', {
+      ...structuredClone(claim),
+      status: { ...structuredClone(claim.status ?? {}), phase: 'Lost' },
+    });
   }
 
   private async liveVolume(name: string): Promise<PV | undefined> {
@@ -244,7 +334,11 @@ export class PersistentVolumeController {
     if (!claim || claim.metadata.uid !== ref.uid) claim = await this.liveClaim(ref.namespace ?? '', ref.name ?? ''); // never release on a stale cache
     if (claim && claim.metadata.uid === ref.uid) {
       if (claim.spec?.volumeName && claim.spec.volumeName !== name) {
-        if (pv.metadata.annotations?.[ANN_BOUND_BY_CONTROLLER] === 'yes' && pv.metadata.annotations?.[ANN_PROVISIONED_BY] === undefined) await this.unbind(pv);
+        if (
+          pv.metadata.annotations?.[ANN_BOUND_BY_CONTROLLER] === 'yes' &&
+          pv.metadata.annotations?.[ANN_PROVISIONED_BY] === undefined
+        )
+          await this.unbind(pv);
         return;
       }
       const next = volumeWithPhase(pv, 'Bound');
@@ -281,9 +375,13 @@ export class PersistentVolumeController {
       }
       return;
     }
-    const [reason, message] = policy === 'Delete'
-      ? ['VolumeFailedDelete', `error getting deleter volume plugin for volume "${cur.metadata.name ?? ''}": no deletable volume plugin matched`]
-      : ['VolumeFailedRecycle', 'Recycle is not supported; use Delete or Retain'];
+    const [reason, message] =
+      policy === 'Delete'
+        ? [
+            'VolumeFailedDelete',
+            `error getting deleter volume plugin for volume "${cur.metadata.name ?? ''}": no deletable volume plugin matched`,
+          ]
+        : ['VolumeFailedRecycle', 'Recycle is not supported; use Delete or Retain'];
     this.o.recorder.event(cur, 'Warning', reason, message);
     const failed = volumeWithPhase(cur, 'Failed', reason, message);
     if (failed) await this.o.client.updateStatus(PVS, '', failed);

@@ -22,7 +22,10 @@ export function isVolumeBoundToClaim(pv: PV, claim: PVC): boolean {
 }
 
 /** Whether a volume's required nodeAffinity admits the node (no affinity admits every node). Pure. */
-export function volumeFitsNode(pv: PV, node: Node & { metadata?: { name?: string; labels?: Record<string, string> } }): boolean {
+export function volumeFitsNode(
+  pv: PV,
+  node: Node & { metadata?: { name?: string; labels?: Record<string, string> } },
+): boolean {
   const terms = pv.spec?.nodeAffinity?.required?.nodeSelectorTerms;
   if (!terms) return true;
   return anyTermMatches(terms, node.metadata?.labels ?? {}, node.metadata?.name ?? '');

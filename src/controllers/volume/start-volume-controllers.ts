@@ -26,7 +26,16 @@ export async function startVolumeControllers(opts: StartVolumeControllersOptions
   const pods = opts.informers.informerFor(PODS, 'full') as Informer<PodObj>;
   const log = opts.log.child({ controller: 'persistentvolume' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'persistentvolume-controller', log });
-  const ctrl = new PersistentVolumeController({ client: opts.client, claims, volumes, classes, pods, recorder, log, nodeDataDir: opts.nodeDataDir });
+  const ctrl = new PersistentVolumeController({
+    client: opts.client,
+    claims,
+    volumes,
+    classes,
+    pods,
+    recorder,
+    log,
+    nodeDataDir: opts.nodeDataDir,
+  });
   const sources = [
     { informer: claims, keysFor: ctrl.keysForClaim },
     { informer: volumes, keysFor: ctrl.keysForVolume },

@@ -51,11 +51,17 @@ export function isDefaultClass(sc: Class): boolean {
  */
 export function defaultClassOf(classes: readonly Class[]): Class | undefined {
   const defaults = classes.filter(isDefaultClass);
-  defaults.sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') || (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
+  defaults.sort(
+    (a, b) =>
+      (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? '') ||
+      (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''),
+  );
   return defaults[0];
 }
 
 /** The names of the claims a pod uses (spec.volumes[].persistentVolumeClaim.claimName). Pure. */
 export function claimNamesOf(pod: PodObj): string[] {
-  return (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : []));
+  return (pod.spec?.volumes ?? []).flatMap((v) =>
+    v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : [],
+  );
 }

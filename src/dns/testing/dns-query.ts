@@ -12,33 +12,69 @@ export interface QueryOptions {
 }
 
 /** Sends one query (RD set) and decodes the reply; rejects on timeout. For tests and tools. */
-export function dnsQuery(port: number, name: string, type: RecordType, o: QueryOptions = {}): Promise<DecodedPacket & { bytes: number }> {
+export function dnsQuery(
+  port: number,
+  name: string,
+  type: RecordType,
+  o: QueryOptions = {},
+): Promise<DecodedPacket & { bytes: number }> {
   const host = o.host ?? '127.0.0.1';
   const packet = dnsPacket.encode({
-    type: 'query', id: Math.floor(Math.random() * 0xffff), flags: dnsPacket.RECURSION_DESIRED, questions: [{ type, name, class: 'IN' }],
-    additionals: o.ednsPayload ? [{ type: 'OPT', name: '.', udpPayloadSize: o.ednsPayload, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [] }] : [],
+    type: 'query',
+    id: Math.floor(Math.random() * 0xffff),
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type, name, class: 'IN' }],
+    additionals: o.ednsPayload
+      ? [
+          {
+            type: 'OPT',
+            name: '.',
+            udpPayloadSize: o.ednsPayload,
+            extendedRcode: 0,
+            ednsVersion: 0,
+            flags: 0,
+            flag_do: false,
+            options: [],
+          },
+        ]
+      : [],
   });
   const timeoutMs = o.timeoutMs ?? 3000;
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { cleanup(); reject(new Error(`dns query ${name} ${type} timed out`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`dns query ${name} ${type} timed out`));
+    }, timeoutMs);
     let cleanup = () => clearTimeout(timer);
-    const done = (buf: Buffer) => { cleanup(); resolve(Object.assign(dnsPacket.decode(buf), { bytes: buf.length })); };
+    const done = (buf: Buffer) => {
+      cleanup();
+      resolve(Object.assign(dnsPacket.decode(buf), { bytes: buf.length }));
+    };
     if (o.transport === 'tcp') {
       const sock = connect(port, host);
-      cleanup = () => { clearTimeout(timer); sock.destroy(); };
+      cleanup = () => {
+        clearTimeout(timer);
+        sock.destroy();
+      };
       let buf = Buffer.alloc(0);
       sock.on('data', (c: Buffer) => {
         buf = Buffer.concat([buf, c]);
         if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) done(buf.subarray(2, 2 + buf.readUInt16BE(0)));
       });
-      sock.on('error', (err) => { cleanup(); reject(err); });
+      sock.on('error', (err) => {
+        cleanup();
+        reject(err);
+      });
       const frame = Buffer.alloc(2 + packet.length);
       frame.writeUInt16BE(packet.length, 0);
       packet.copy(frame, 2);
       sock.write(frame);
     } else {
       const sock = createSocket('udp4');
-      cleanup = () => { clearTimeout(timer); sock.close(); };
+      cleanup = () => {
+        clearTimeout(timer);
+        sock.close();
+      };
       sock.on('message', (msg) => done(msg));
       sock.send(packet, port, host);
     }

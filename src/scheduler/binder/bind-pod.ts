@@ -11,10 +11,16 @@ export type BindPod = (namespace: string, name: string, uid: string, nodeName: s
  */
 export function clientBinder(client: KubeClient): BindPod {
   return async (namespace, name, uid, nodeName) => {
-    await client.create(onePod(name), namespace, {
-      apiVersion: 'v1', kind: 'Binding',
-      metadata: { name, namespace, ...(uid ? { uid } : {}) },
-      target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
-    }, { subresource: 'binding' });
+    await client.create(
+      onePod(name),
+      namespace,
+      {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, namespace, ...(uid ? { uid } : {}) },
+        target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+      },
+      { subresource: 'binding' },
+    );
   };
 }

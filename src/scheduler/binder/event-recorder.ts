@@ -14,7 +14,12 @@ export interface EventRecorderOptions {
   component?: string;
 }
 
-interface Pending { pod: Pod; type: 'Normal' | 'Warning'; reason: string; message: string }
+interface Pending {
+  pod: Pod;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
 
 /**
  * Writes core/v1 Events about pods (`kubectl get events`, `kubectl describe pod`), in the
@@ -33,7 +38,10 @@ export class EventRecorder {
   constructor(private readonly opts: EventRecorderOptions) {}
 
   record(pod: Pod, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    if (this.queue.length >= (this.opts.maxQueued ?? 1000)) { this.dropped++; return; }
+    if (this.queue.length >= (this.opts.maxQueued ?? 1000)) {
+      this.dropped++;
+      return;
+    }
     this.queue.push({ pod, type, reason, message });
     this.pump();
   }
@@ -48,16 +56,22 @@ export class EventRecorder {
     while (this.running < (this.opts.concurrency ?? 4) && this.queue.length > 0) {
       const e = this.queue.shift() as Pending;
       this.running++;
-      this.write(e).catch((err: unknown) => this.opts.log.debug({ err: String(err), reason: e.reason }, 'scheduler: event not written')).finally(() => {
-        this.running--;
-        this.pump();
-        if (this.running === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
-      });
+      this.write(e)
+        .catch((err: unknown) =>
+          this.opts.log.debug({ err: String(err), reason: e.reason }, 'scheduler: event not written'),
+        )
+        .finally(() => {
+          this.running--;
+          this.pump();
+          if (this.running === 0 && this.queue.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+        });
     }
   }
 
   private async write(e: Pending): Promise<void> {
-    const now = (this.opts.now ?? (() => new Date()))().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = (this.opts.now ?? (() => new Date()))()
+      .toISOString()
+      .replace(/\.\d+Z$/, 'Z');
     const ns = e.pod.metadata?.namespace ?? 'default';
     const podName = e.pod.metadata?.name ?? '';
     const key = `${e.pod.metadata?.uid}\u0000${e.reason}\u0000${e.message}`;
@@ -72,12 +86,26 @@ export class EventRecorder {
     if (this.written.size > 4096) this.written.delete(this.written.keys().next().value as string);
     this.written.set(key, { name, count: 1, first: now });
     await this.opts.client.create(EVENTS, ns, {
-      apiVersion: 'v1', kind: 'Event',
+      apiVersion: 'v1',
+      kind: 'Event',
       metadata: { name, namespace: ns },
-      involvedObject: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: podName, uid: e.pod.metadata?.uid, resourceVersion: e.pod.metadata?.resourceVersion },
-      reason: e.reason, message: e.message, type: e.type,
-      source: { component }, firstTimestamp: now, lastTimestamp: now, count: 1,
-      reportingComponent: component, reportingInstance: component,
+      involvedObject: {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        namespace: ns,
+        name: podName,
+        uid: e.pod.metadata?.uid,
+        resourceVersion: e.pod.metadata?.resourceVersion,
+      },
+      reason: e.reason,
+      message: e.message,
+      type: e.type,
+      source: { component },
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+      reportingComponent: component,
+      reportingInstance: component,
     });
   }
 }

@@ -1,7 +1,10 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 
 /** The two classes every Kubernetes cluster has (scheduling.SystemPriorityClasses). */
-const SYSTEM_CLASSES: Record<string, number> = { 'system-node-critical': 2_000_001_000, 'system-cluster-critical': 2_000_000_000 };
+const SYSTEM_CLASSES: Record<string, number> = {
+  'system-node-critical': 2_000_001_000,
+  'system-cluster-critical': 2_000_000_000,
+};
 
 /** What the resolver knows about PriorityClasses: value by name, and the globalDefault one. */
 export interface PriorityClassLookup {

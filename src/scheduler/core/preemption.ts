@@ -26,10 +26,14 @@ export const NOT_HELPFUL = 'Preemption is not helpful for scheduling';
  * keeping the freed room for the nominated pod against other pods.
  */
 export function preempt(pod: PodInfo, snapshot: Snapshot, profile: Profile, d: Diagnosis): PreemptionResult {
-  if (pod.pod.spec?.preemptionPolicy === 'Never') return { victims: [], message: 'preemption: not eligible due to preemptionPolicy=Never.' };
+  if (pod.pod.spec?.preemptionPolicy === 'Never')
+    return { victims: [], message: 'preemption: not eligible due to preemptionPolicy=Never.' };
   const nominated = pod.pod.status?.nominatedNodeName;
   const nominatedInfo = nominated ? snapshot.get(nominated) : undefined;
-  if (nominatedInfo && [...nominatedInfo.pods.values()].some((p) => p.priority < pod.priority && p.pod.metadata?.deletionTimestamp)) {
+  if (
+    nominatedInfo &&
+    [...nominatedInfo.pods.values()].some((p) => p.priority < pod.priority && p.pod.metadata?.deletionTimestamp)
+  ) {
     return { victims: [], message: 'preemption: not eligible due to a terminating pod on the nominated node.' };
   }
   const filters: NodeFilter[] = [];
@@ -41,21 +45,32 @@ export function preempt(pod: PodInfo, snapshot: Snapshot, profile: Profile, d: D
   let best: { node: NodeInfo; victims: PodInfo[] } | undefined;
   for (const { node, status } of d.failures) {
     if (status.code !== 'Unschedulable') continue;
-    const lower = [...node.pods.values()].filter((p) => p.priority < pod.priority && !p.pod.metadata?.deletionTimestamp).sort((a, b) => a.priority - b.priority);
+    const lower = [...node.pods.values()]
+      .filter((p) => p.priority < pod.priority && !p.pod.metadata?.deletionTimestamp)
+      .sort((a, b) => a.priority - b.priority);
     if (lower.length === 0) continue;
     const removed: PodInfo[] = [];
     let ok = false;
     for (const v of lower) {
       node.removePod(v.key);
       removed.push(v);
-      if (fits(node)) { ok = true; break; }
+      if (fits(node)) {
+        ok = true;
+        break;
+      }
     }
     for (const v of removed) node.addPod(v);
     if (ok && (!best || better(removed, best.victims))) best = { node, victims: removed };
   }
   if (best) return { nominatedNode: best.node.name, victims: best.victims, message: '' };
-  const reasons = d.failures.map((f) => ({ code: f.status.code, reasons: [f.status.code === 'Unschedulable' ? NO_VICTIMS : NOT_HELPFUL] }));
-  return { victims: [], message: `preemption: 0/${d.numAllNodes} nodes are available: ${reasonCounts(reasons).join(', ')}.` };
+  const reasons = d.failures.map((f) => ({
+    code: f.status.code,
+    reasons: [f.status.code === 'Unschedulable' ? NO_VICTIMS : NOT_HELPFUL],
+  }));
+  return {
+    victims: [],
+    message: `preemption: 0/${d.numAllNodes} nodes are available: ${reasonCounts(reasons).join(', ')}.`,
+  };
 }
 
 function better(a: PodInfo[], b: PodInfo[]): boolean {

@@ -27,7 +27,13 @@ export interface ScheduleOptions {
  * One scheduling cycle for one pod over a snapshot: the whole pipeline, synchronous, no I/O.
  * Returns the chosen node, or the diagnosis of why none fits. Callers assume and bind.
  */
-export function schedulePod(pod: PodInfo, snapshot: Snapshot, profile: Profile, cursor: CycleCursor, opts: ScheduleOptions = {}): ScheduleResult {
+export function schedulePod(
+  pod: PodInfo,
+  snapshot: Snapshot,
+  profile: Profile,
+  cursor: CycleCursor,
+  opts: ScheduleOptions = {},
+): ScheduleResult {
   const all = snapshot.nodes();
   const diagnosis: Diagnosis = { numAllNodes: all.length, failures: [] };
   // 1. PreFilter: each plugin looks at the pod once; plugins with nothing to check drop out, and a
@@ -52,10 +58,21 @@ export function schedulePod(pod: PodInfo, snapshot: Snapshot, profile: Profile, 
   // 3. Score: weighted sum of each plugin's normalized (0-100) scores.
   const totals = scoreNodes(pod, snapshot, profile, feasible);
   // 4. Select: the highest total; ties broken uniformly at random (reservoir sampling).
-  return { kind: 'scheduled', node: selectHost(feasible, totals, opts.random ?? Math.random), evaluatedNodes, feasibleNodes: feasible.length };
+  return {
+    kind: 'scheduled',
+    node: selectHost(feasible, totals, opts.random ?? Math.random),
+    evaluatedNodes,
+    feasibleNodes: feasible.length,
+  };
 }
 
-function findFeasible(all: readonly NodeInfo[], filters: { name: string; check: NodeFilter }[], wanted: number, cursor: CycleCursor, d: Diagnosis): NodeInfo[] {
+function findFeasible(
+  all: readonly NodeInfo[],
+  filters: { name: string; check: NodeFilter }[],
+  wanted: number,
+  cursor: CycleCursor,
+  d: Diagnosis,
+): NodeInfo[] {
   const feasible: NodeInfo[] = [];
   const n = all.length;
   const start = n === 0 ? 0 : cursor.nextStartNodeIndex % n;
@@ -65,7 +82,10 @@ function findFeasible(all: readonly NodeInfo[], filters: { name: string; check: 
     let failed: Status | undefined;
     for (const f of filters) {
       const s = f.check(node);
-      if (!isSuccess(s)) { failed = s.plugin ? s : { ...s, plugin: f.name }; break; }
+      if (!isSuccess(s)) {
+        failed = s.plugin ? s : { ...s, plugin: f.name };
+        break;
+      }
     }
     if (failed) d.failures.push({ node, status: failed });
     else feasible.push(node);
@@ -92,8 +112,10 @@ function selectHost(feasible: NodeInfo[], totals: Float64Array, random: () => nu
   let best = 0;
   let ties = 1;
   for (let i = 1; i < feasible.length; i++) {
-    if (totals[i] > totals[best]) { best = i; ties = 1; }
-    else if (totals[i] === totals[best]) {
+    if (totals[i] > totals[best]) {
+      best = i;
+      ties = 1;
+    } else if (totals[i] === totals[best]) {
       ties++;
       if (random() * ties < 1) best = i;
     }

@@ -69,10 +69,12 @@ export class NodeInfo {
     this.nonZeroRequested.memory += sign * p.nonZero.memory;
     for (const hp of p.hostPorts) this.togglePort(hp, sign);
     if (hasPodAffinity(p)) {
-      if (sign > 0) this.podsWithAffinity.add(p); else this.podsWithAffinity.delete(p);
+      if (sign > 0) this.podsWithAffinity.add(p);
+      else this.podsWithAffinity.delete(p);
     }
     if (p.requiredAntiAffinity.length > 0) {
-      if (sign > 0) this.podsWithRequiredAntiAffinity.add(p); else this.podsWithRequiredAntiAffinity.delete(p);
+      if (sign > 0) this.podsWithRequiredAntiAffinity.add(p);
+      else this.podsWithRequiredAntiAffinity.delete(p);
     }
     this.generation++;
   }
@@ -85,6 +87,7 @@ export class NodeInfo {
       const i = ips.indexOf(hp.ip);
       if (i >= 0) ips.splice(i, 1);
     }
-    if (ips.length > 0) this.usedPorts.set(k, ips); else this.usedPorts.delete(k);
+    if (ips.length > 0) this.usedPorts.set(k, ips);
+    else this.usedPorts.delete(k);
   }
 }

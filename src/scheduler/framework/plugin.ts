@@ -27,7 +27,11 @@ export type NodeScorer = (node: NodeInfo, index: number) => number;
 export interface ScorePlugin {
   readonly name: string;
   readonly weight: number;
-  prepareScore(pod: PodInfo, snapshot: Snapshot, feasible: readonly NodeInfo[]): { score: NodeScorer; normalize?(scores: number[]): void } | undefined;
+  prepareScore(
+    pod: PodInfo,
+    snapshot: Snapshot,
+    feasible: readonly NodeInfo[],
+  ): { score: NodeScorer; normalize?(scores: number[]): void } | undefined;
 }
 
 export const MAX_NODE_SCORE = 100;

@@ -11,7 +11,8 @@ import type { PodInfo } from './pod-info.js';
  */
 export function affinityTermMatches(term: PodAffinityTerm, ownerNamespace: string, target: PodInfo): boolean {
   if (!term.labelSelector) return false;
-  const allNamespaces = term.namespaceSelector !== undefined && selectorIsEmpty(term.namespaceSelector) && !term.namespaces?.length;
+  const allNamespaces =
+    term.namespaceSelector !== undefined && selectorIsEmpty(term.namespaceSelector) && !term.namespaces?.length;
   if (!allNamespaces) {
     const namespaces = term.namespaces?.length ? term.namespaces : [ownerNamespace];
     if (!namespaces.includes(target.namespace)) return false;
@@ -31,7 +32,7 @@ export class TopologyCounts {
   }
 
   get(key: string, value: string | undefined): number {
-    return value === undefined ? 0 : this.byKey.get(key)?.get(value) ?? 0;
+    return value === undefined ? 0 : (this.byKey.get(key)?.get(value) ?? 0);
   }
 
   get empty(): boolean {

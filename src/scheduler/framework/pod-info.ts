@@ -36,9 +36,10 @@ export function podInfoOf(pod: Pod, priority: number): PodInfo {
   const spec = pod.spec ?? { containers: [] };
   const { requests, nonZero } = podRequests(spec);
   const hostPorts: HostPort[] = [];
-  for (const c of [...spec.containers ?? [], ...spec.initContainers ?? []]) {
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
     for (const p of c.ports ?? []) {
-      if (p.hostPort && p.hostPort > 0) hostPorts.push({ protocol: p.protocol ?? 'TCP', port: p.hostPort, ip: p.hostIP || '0.0.0.0' });
+      if (p.hostPort && p.hostPort > 0)
+        hostPorts.push({ protocol: p.protocol ?? 'TCP', port: p.hostPort, ip: p.hostIP || '0.0.0.0' });
     }
   }
   const aff = spec.affinity;
@@ -46,10 +47,15 @@ export function podInfoOf(pod: Pod, priority: number): PodInfo {
   const name = pod.metadata?.name ?? '';
   return {
     key: `${namespace}/${name}`,
-    pod, namespace, name,
+    pod,
+    namespace,
+    name,
     uid: pod.metadata?.uid ?? '',
     labels: pod.metadata?.labels ?? {},
-    priority, requests, nonZero, hostPorts,
+    priority,
+    requests,
+    nonZero,
+    hostPorts,
     requiredAffinity: aff?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [],
     requiredAntiAffinity: aff?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [],
     preferredAffinity: aff?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [],
@@ -59,5 +65,11 @@ export function podInfoOf(pod: Pod, priority: number): PodInfo {
 
 /** Whether the pod has any inter-pod (anti-)affinity term, required or preferred. */
 export function hasPodAffinity(p: PodInfo): boolean {
-  return p.requiredAffinity.length + p.requiredAntiAffinity.length + p.preferredAffinity.length + p.preferredAntiAffinity.length > 0;
+  return (
+    p.requiredAffinity.length +
+      p.requiredAntiAffinity.length +
+      p.preferredAffinity.length +
+      p.preferredAntiAffinity.length >
+    0
+  );
 }

@@ -33,10 +33,17 @@ export function resourcesOf(list: QuantityMap): Resources {
 function addQuantity(r: Resources, name: string, q: string | number): void {
   const v = parseQuantity(q) ?? 0;
   switch (name) {
-    case 'cpu': r.milliCpu += Math.ceil(v * 1000 - 1e-9); break;
-    case 'memory': r.memory += Math.ceil(v - 1e-9); break;
-    case 'ephemeral-storage': r.ephemeralStorage += Math.ceil(v - 1e-9); break;
-    case 'pods': break;
+    case 'cpu':
+      r.milliCpu += Math.ceil(v * 1000 - 1e-9);
+      break;
+    case 'memory':
+      r.memory += Math.ceil(v - 1e-9);
+      break;
+    case 'ephemeral-storage':
+      r.ephemeralStorage += Math.ceil(v - 1e-9);
+      break;
+    case 'pods':
+      break;
     default:
       if (isScalarResource(name)) (r.scalars ??= {})[name] = (r.scalars[name] ?? 0) + v;
   }

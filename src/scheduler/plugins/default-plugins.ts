@@ -37,7 +37,17 @@ export function defaultProfile(opts: ProfileOptions = {}): Profile {
   const spread = podTopologySpread(2);
   const podAffinity = interPodAffinity(2);
   return {
-    filters: [nodeUnschedulable(), nodeName(), taints, affinity, nodePorts(), fit, ...(opts.volumes ? [volumeBinding(opts.volumes)] : []), spread, podAffinity],
+    filters: [
+      nodeUnschedulable(),
+      nodeName(),
+      taints,
+      affinity,
+      nodePorts(),
+      fit,
+      ...(opts.volumes ? [volumeBinding(opts.volumes)] : []),
+      spread,
+      podAffinity,
+    ],
     scores: [taints, affinity, spread, podAffinity, fit, balancedAllocation(1)],
   };
 }

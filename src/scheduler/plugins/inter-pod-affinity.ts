@@ -30,7 +30,8 @@ export function interPodAffinity(weight = 2): FilterPlugin & ScorePlugin {
       const existingAnti = new TopologyCounts();
       for (const n of snapshot.nodesWithAffinityPods()) {
         for (const p of n.podsWithRequiredAntiAffinity) {
-          for (const t of p.requiredAntiAffinity) if (affinityTermMatches(t, p.namespace, pod)) existingAnti.add(t.topologyKey, n.labels[t.topologyKey], 1);
+          for (const t of p.requiredAntiAffinity)
+            if (affinityTermMatches(t, p.namespace, pod)) existingAnti.add(t.topologyKey, n.labels[t.topologyKey], 1);
         }
       }
       const affinity = pod.requiredAffinity.map(() => new TopologyCounts());
@@ -39,9 +40,14 @@ export function interPodAffinity(weight = 2): FilterPlugin & ScorePlugin {
       if (affinity.length + anti.length > 0) {
         eachPod(snapshot, (p, labels) => {
           pod.requiredAffinity.forEach((t, i) => {
-            if (affinityTermMatches(t, pod.namespace, p)) { affinity[i].add(t.topologyKey, labels[t.topologyKey], 1); anyAffinityMatch = true; }
+            if (affinityTermMatches(t, pod.namespace, p)) {
+              affinity[i].add(t.topologyKey, labels[t.topologyKey], 1);
+              anyAffinityMatch = true;
+            }
           });
-          pod.requiredAntiAffinity.forEach((t, i) => { if (affinityTermMatches(t, pod.namespace, p)) anti[i].add(t.topologyKey, labels[t.topologyKey], 1); });
+          pod.requiredAntiAffinity.forEach((t, i) => {
+            if (affinityTermMatches(t, pod.namespace, p)) anti[i].add(t.topologyKey, labels[t.topologyKey], 1);
+          });
         });
       }
       if (existingAnti.empty && affinity.length === 0 && anti.length === 0) return undefined;
@@ -66,14 +72,22 @@ export function interPodAffinity(weight = 2): FilterPlugin & ScorePlugin {
       const scores = new TopologyCounts();
       if (pod.preferredAffinity.length + pod.preferredAntiAffinity.length > 0) {
         eachPod(snapshot, (p, labels) => {
-          for (const w of pod.preferredAffinity) if (affinityTermMatches(w.podAffinityTerm, pod.namespace, p)) scores.add(w.podAffinityTerm.topologyKey, labels[w.podAffinityTerm.topologyKey], w.weight);
-          for (const w of pod.preferredAntiAffinity) if (affinityTermMatches(w.podAffinityTerm, pod.namespace, p)) scores.add(w.podAffinityTerm.topologyKey, labels[w.podAffinityTerm.topologyKey], -w.weight);
+          for (const w of pod.preferredAffinity)
+            if (affinityTermMatches(w.podAffinityTerm, pod.namespace, p))
+              scores.add(w.podAffinityTerm.topologyKey, labels[w.podAffinityTerm.topologyKey], w.weight);
+          for (const w of pod.preferredAntiAffinity)
+            if (affinityTermMatches(w.podAffinityTerm, pod.namespace, p))
+              scores.add(w.podAffinityTerm.topologyKey, labels[w.podAffinityTerm.topologyKey], -w.weight);
         });
       }
       for (const n of snapshot.nodesWithAffinityPods()) {
         for (const p of n.podsWithAffinity) {
-          for (const w of p.preferredAffinity) if (affinityTermMatches(w.podAffinityTerm, p.namespace, pod)) scores.add(w.podAffinityTerm.topologyKey, n.labels[w.podAffinityTerm.topologyKey], w.weight);
-          for (const w of p.preferredAntiAffinity) if (affinityTermMatches(w.podAffinityTerm, p.namespace, pod)) scores.add(w.podAffinityTerm.topologyKey, n.labels[w.podAffinityTerm.topologyKey], -w.weight);
+          for (const w of p.preferredAffinity)
+            if (affinityTermMatches(w.podAffinityTerm, p.namespace, pod))
+              scores.add(w.podAffinityTerm.topologyKey, n.labels[w.podAffinityTerm.topologyKey], w.weight);
+          for (const w of p.preferredAntiAffinity)
+            if (affinityTermMatches(w.podAffinityTerm, p.namespace, pod))
+              scores.add(w.podAffinityTerm.topologyKey, n.labels[w.podAffinityTerm.topologyKey], -w.weight);
         }
       }
       if (scores.empty) return undefined;
@@ -86,7 +100,11 @@ export function interPodAffinity(weight = 2): FilterPlugin & ScorePlugin {
 export function minMaxNormalize(scores: number[]): void {
   let min = Infinity;
   let max = -Infinity;
-  for (const s of scores) { if (s < min) min = s; if (s > max) max = s; }
+  for (const s of scores) {
+    if (s < min) min = s;
+    if (s > max) max = s;
+  }
   const diff = max - min;
-  for (let i = 0; i < scores.length; i++) scores[i] = diff > 0 ? Math.floor((MAX_NODE_SCORE * (scores[i] - min)) / diff) : 0;
+  for (let i = 0; i < scores.length; i++)
+    scores[i] = diff > 0 ? Math.floor((MAX_NODE_SCORE * (scores[i] - min)) / diff) : 0;
 }

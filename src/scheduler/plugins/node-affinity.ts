@@ -17,7 +17,8 @@ export function nodeAffinity(weight = 2): FilterPlugin & ScorePlugin {
     weight,
     prepareFilter(pod) {
       const selector = Object.entries(pod.pod.spec?.nodeSelector ?? {});
-      const required: NodeSelectorTerm[] | undefined = pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+      const required: NodeSelectorTerm[] | undefined =
+        pod.pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
       if (selector.length === 0 && !required) return undefined;
       const failed = unresolvable(REASON_NODE_AFFINITY);
       return (node) => {
@@ -27,12 +28,14 @@ export function nodeAffinity(weight = 2): FilterPlugin & ScorePlugin {
       };
     },
     prepareScore(pod) {
-      const preferred: PreferredSchedulingTerm[] = pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+      const preferred: PreferredSchedulingTerm[] =
+        pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
       if (preferred.length === 0) return undefined;
       return {
         score: (node) => {
           let sum = 0;
-          for (const p of preferred) if (p.weight !== 0 && termMatches(p.preference, node.labels, node.name)) sum += p.weight;
+          for (const p of preferred)
+            if (p.weight !== 0 && termMatches(p.preference, node.labels, node.name)) sum += p.weight;
           return sum;
         },
         normalize: (scores) => defaultNormalize(scores, false),

@@ -15,7 +15,9 @@ export const insufficient = (resource: string): string => `Insufficient ${resour
 
 export type ScoringStrategy = 'LeastAllocated' | 'MostAllocated';
 
-export function nodeResourcesFit(opts: { strategy?: ScoringStrategy; weight?: number } = {}): FilterPlugin & ScorePlugin {
+export function nodeResourcesFit(
+  opts: { strategy?: ScoringStrategy; weight?: number } = {},
+): FilterPlugin & ScorePlugin {
   const strategy = opts.strategy ?? 'LeastAllocated';
   return {
     name: NODE_RESOURCES_FIT,
@@ -37,7 +39,8 @@ export function nodeResourcesFit(opts: { strategy?: ScoringStrategy; weight?: nu
         const q = node.requested;
         if (r.milliCpu > 0 && r.milliCpu > a.milliCpu - q.milliCpu) (reasons ??= []).push(insufficient('cpu'));
         if (r.memory > 0 && r.memory > a.memory - q.memory) (reasons ??= []).push(insufficient('memory'));
-        if (r.ephemeralStorage > 0 && r.ephemeralStorage > a.ephemeralStorage - q.ephemeralStorage) (reasons ??= []).push(insufficient('ephemeral-storage'));
+        if (r.ephemeralStorage > 0 && r.ephemeralStorage > a.ephemeralStorage - q.ephemeralStorage)
+          (reasons ??= []).push(insufficient('ephemeral-storage'));
         for (const [name, v] of scalars) {
           if (v > (a.scalars?.[name] ?? 0) - (q.scalars?.[name] ?? 0)) (reasons ??= []).push(insufficient(name));
         }
@@ -49,8 +52,12 @@ export function nodeResourcesFit(opts: { strategy?: ScoringStrategy; weight?: nu
       const mem = pod.nonZero.memory;
       const one = strategy === 'LeastAllocated' ? leastAllocated : mostAllocated;
       return {
-        score: (node) => Math.floor((one(node.nonZeroRequested.milliCpu + cpu, node.allocatable.milliCpu)
-          + one(node.nonZeroRequested.memory + mem, node.allocatable.memory)) / 2),
+        score: (node) =>
+          Math.floor(
+            (one(node.nonZeroRequested.milliCpu + cpu, node.allocatable.milliCpu) +
+              one(node.nonZeroRequested.memory + mem, node.allocatable.memory)) /
+              2,
+          ),
       };
     },
   };

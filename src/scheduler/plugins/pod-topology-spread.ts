@@ -17,9 +17,14 @@ import { SUCCESS, unresolvable, unschedulable } from '../framework/status.js';
  */
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const REASON_SPREAD = "node(s) didn't match pod topology spread constraints";
-export const REASON_SPREAD_MISSING_LABEL = "node(s) didn't match pod topology spread constraints (missing required label)";
+export const REASON_SPREAD_MISSING_LABEL =
+  "node(s) didn't match pod topology spread constraints (missing required label)";
 
-interface Counted { c: TopologySpreadConstraint; counts: Map<string, number>; self: number }
+interface Counted {
+  c: TopologySpreadConstraint;
+  counts: Map<string, number>;
+  self: number;
+}
 
 function nodeEligible(pod: PodInfo, n: NodeInfo, keys: readonly string[]): boolean {
   for (const k of keys) if (n.labels[k] === undefined) return false;
@@ -30,7 +35,11 @@ function nodeEligible(pod: PodInfo, n: NodeInfo, keys: readonly string[]): boole
 
 function count(pod: PodInfo, snapshot: Snapshot, constraints: TopologySpreadConstraint[]): Counted[] {
   const keys = constraints.map((c) => c.topologyKey);
-  const out = constraints.map((c) => ({ c, counts: new Map<string, number>(), self: c.labelSelector && selectorMatches(c.labelSelector, pod.labels as Record<string, string>) ? 1 : 0 }));
+  const out = constraints.map((c) => ({
+    c,
+    counts: new Map<string, number>(),
+    self: c.labelSelector && selectorMatches(c.labelSelector, pod.labels as Record<string, string>) ? 1 : 0,
+  }));
   for (const n of snapshot.nodes()) {
     if (!nodeEligible(pod, n, keys)) continue;
     for (const x of out) {
@@ -38,7 +47,12 @@ function count(pod: PodInfo, snapshot: Snapshot, constraints: TopologySpreadCons
       let matching = 0;
       if (x.c.labelSelector) {
         for (const p of n.pods.values()) {
-          if (p.namespace === pod.namespace && !p.pod.metadata?.deletionTimestamp && selectorMatches(x.c.labelSelector, p.labels as Record<string, string>)) matching++;
+          if (
+            p.namespace === pod.namespace &&
+            !p.pod.metadata?.deletionTimestamp &&
+            selectorMatches(x.c.labelSelector, p.labels as Record<string, string>)
+          )
+            matching++;
         }
       }
       x.counts.set(domain, (x.counts.get(domain) ?? 0) + matching);
@@ -58,7 +72,10 @@ export function podTopologySpread(weight = 2): FilterPlugin & ScorePlugin {
     prepareFilter(pod, snapshot) {
       const constraints = constraintsOf(pod, 'DoNotSchedule');
       if (constraints.length === 0) return undefined;
-      const counted = count(pod, snapshot, constraints).map((x) => ({ ...x, min: x.counts.size ? Math.min(...x.counts.values()) : 0 }));
+      const counted = count(pod, snapshot, constraints).map((x) => ({
+        ...x,
+        min: x.counts.size ? Math.min(...x.counts.values()) : 0,
+      }));
       const missing = unresolvable(REASON_SPREAD_MISSING_LABEL);
       const skewed = unschedulable(REASON_SPREAD);
       return (node) => {
@@ -80,7 +97,10 @@ export function podTopologySpread(weight = 2): FilterPlugin & ScorePlugin {
           let s = 0;
           for (const x of counted) {
             const domain = node.labels[x.c.topologyKey];
-            if (domain === undefined) { ignored.add(idx); return 0; }
+            if (domain === undefined) {
+              ignored.add(idx);
+              return 0;
+            }
             s += (x.counts.get(domain) ?? 0) * x.weight + (x.c.maxSkew - 1);
           }
           return Math.round(s);
@@ -88,7 +108,12 @@ export function podTopologySpread(weight = 2): FilterPlugin & ScorePlugin {
         normalize: (scores) => {
           let min = Infinity;
           let max = 0;
-          scores.forEach((s, j) => { if (!ignored.has(j)) { if (s < min) min = s; if (s > max) max = s; } });
+          scores.forEach((s, j) => {
+            if (!ignored.has(j)) {
+              if (s < min) min = s;
+              if (s > max) max = s;
+            }
+          });
           for (let j = 0; j < scores.length; j++) {
             if (ignored.has(j)) scores[j] = 0;
             else scores[j] = max === 0 ? MAX_NODE_SCORE : Math.floor((MAX_NODE_SCORE * (max + min - scores[j])) / max);

@@ -32,7 +32,9 @@ export function taintToleration(weight = 3): FilterPlugin & ScorePlugin {
       };
     },
     prepareScore(pod) {
-      const tolerations: Toleration[] = (pod.pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+      const tolerations: Toleration[] = (pod.pod.spec?.tolerations ?? []).filter(
+        (t) => !t.effect || t.effect === 'PreferNoSchedule',
+      );
       return {
         score: (node) => {
           let n = 0;

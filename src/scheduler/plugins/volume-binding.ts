@@ -2,7 +2,13 @@ import type { FilterPlugin } from '../framework/plugin.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { SUCCESS, unresolvable, unschedulable, type Status } from '../framework/status.js';
 import { findBestMatch, volumeFitsNode } from '../../controllers/volume/pv-matching.js';
-import { claimClassOf, defaultClassOf, type Class, type PV, type PVC } from '../../controllers/volume/volume-resources.js';
+import {
+  claimClassOf,
+  defaultClassOf,
+  type Class,
+  type PV,
+  type PVC,
+} from '../../controllers/volume/volume-resources.js';
 
 /**
  * VolumeBinding for the pod's PersistentVolumeClaims (kube's volumebinding plugin, local volumes):
@@ -42,11 +48,19 @@ export function claimsWaitingForNode(namespace: string, claimNames: readonly str
 
 function classOf(claim: PVC, lister: VolumeLister): Class | undefined {
   const name = claimClassOf(claim);
-  return name === undefined ? defaultClassOf(lister.storageClasses()) : name === '' ? undefined : lister.storageClass(name);
+  return name === undefined
+    ? defaultClassOf(lister.storageClasses())
+    : name === ''
+      ? undefined
+      : lister.storageClass(name);
 }
 
-export function claimNames(pod: { spec?: { volumes?: { persistentVolumeClaim?: { claimName?: string } }[] } }): string[] {
-  return (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : []));
+export function claimNames(pod: {
+  spec?: { volumes?: { persistentVolumeClaim?: { claimName?: string } }[] };
+}): string[] {
+  return (pod.spec?.volumes ?? []).flatMap((v) =>
+    v.persistentVolumeClaim?.claimName ? [v.persistentVolumeClaim.claimName] : [],
+  );
 }
 
 export function volumeBinding(lister: VolumeLister): FilterPlugin {
@@ -73,7 +87,9 @@ export function volumeBinding(lister: VolumeLister): FilterPlugin {
         if (cls.provisioner !== NO_PROVISIONER) continue;
         const none = unschedulable(REASON_NO_VOLUME);
         const className = cls.metadata.name ?? '';
-        checks.push((node) => (node.node && !findBestMatch(claim, lister.volumes(), className, node.node) ? none : undefined));
+        checks.push((node) =>
+          node.node && !findBestMatch(claim, lister.volumes(), className, node.node) ? none : undefined,
+        );
       }
       if (checks.length === 0) return undefined;
       return (node) => {

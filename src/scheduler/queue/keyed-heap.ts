@@ -6,18 +6,27 @@ export class KeyedHeap<T> {
   private readonly items: T[] = [];
   private readonly index = new Map<string, number>();
 
-  constructor(private readonly keyOf: (t: T) => string, private readonly less: (a: T, b: T) => boolean) {}
+  constructor(
+    private readonly keyOf: (t: T) => string,
+    private readonly less: (a: T, b: T) => boolean,
+  ) {}
 
-  get size(): number { return this.items.length; }
+  get size(): number {
+    return this.items.length;
+  }
 
-  has(key: string): boolean { return this.index.has(key); }
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
 
   get(key: string): T | undefined {
     const i = this.index.get(key);
     return i === undefined ? undefined : this.items[i];
   }
 
-  peek(): T | undefined { return this.items[0]; }
+  peek(): T | undefined {
+    return this.items[0];
+  }
 
   /** Adds the item, or replaces the one with the same key (and restores order). */
   push(item: T): void {
@@ -48,7 +57,9 @@ export class KeyedHeap<T> {
     return item;
   }
 
-  values(): readonly T[] { return this.items; }
+  values(): readonly T[] {
+    return this.items;
+  }
 
   private removeAt(i: number): void {
     const last = this.items.length - 1;

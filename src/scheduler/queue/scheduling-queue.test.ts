@@ -5,13 +5,28 @@ import { SchedulingQueue } from './scheduling-queue.js';
 
 function clockQueue(): { q: SchedulingQueue; advance(ms: number): void } {
   let now = 1_000_000;
-  return { q: new SchedulingQueue({ now: () => now }), advance: (ms) => { now += ms; } };
+  return {
+    q: new SchedulingQueue({ now: () => now }),
+    advance: (ms) => {
+      now += ms;
+    },
+  };
 }
 
 test('activeQ pops by priority, then by age', () => {
   const { q, advance } = clockQueue();
-  for (const [name, priority] of [['low-old', 0], ['high', 100], ['low-new', 0]] as const) { q.add(info(makePod(name, { priority }))); advance(1); }
-  assert.deepEqual([q.tryPop(), q.tryPop(), q.tryPop(), q.tryPop()].map((x) => x?.info.name), ['high', 'low-old', 'low-new', undefined]);
+  for (const [name, priority] of [
+    ['low-old', 0],
+    ['high', 100],
+    ['low-new', 0],
+  ] as const) {
+    q.add(info(makePod(name, { priority })));
+    advance(1);
+  }
+  assert.deepEqual(
+    [q.tryPop(), q.tryPop(), q.tryPop(), q.tryPop()].map((x) => x?.info.name),
+    ['high', 'low-old', 'low-new', undefined],
+  );
 });
 
 test('an unschedulable pod waits for a cluster event, then for its backoff (1 s, 2 s, ... 10 s)', () => {
@@ -29,11 +44,16 @@ test('an unschedulable pod waits for a cluster event, then for its backoff (1 s,
   q.requeueFailed(p as NonNullable<typeof p>);
   q.moveAllToActiveOrBackoff();
   assert.equal(q.tryPop(), undefined, 'attempt 2 backs off 2 s');
-  advance(1999); q.flush();
+  advance(1999);
+  q.flush();
   assert.equal(q.tryPop(), undefined);
-  advance(1); q.flush();
+  advance(1);
+  q.flush();
   assert.equal(q.tryPop()?.attempts, 3);
-  assert.deepEqual([1, 2, 3, 4, 5, 6].map((a) => q.backoffDuration(a)), [1000, 2000, 4000, 8000, 10_000, 10_000]);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5, 6].map((a) => q.backoffDuration(a)),
+    [1000, 2000, 4000, 8000, 10_000, 10_000],
+  );
 });
 
 test('a cluster event during the attempt sends the failed pod to backoff, not to the unschedulable set', () => {
@@ -58,7 +78,8 @@ test('delete forgets a pod; update of an unschedulable pod whose spec changed re
   assert.ok(p);
   q.requeueFailed(p);
   q.update(info(makePod('p', { cpu: '1' })), false);
-  advance(5000); q.flush();
+  advance(5000);
+  q.flush();
   assert.equal(q.tryPop(), undefined, 'a status-only update does not retry');
   q.update(info(makePod('p', { cpu: '1' })), true);
   assert.equal(q.tryPop()?.info.requests.milliCpu, 1000);

@@ -31,8 +31,14 @@ export interface SchedulingQueueOptions {
  * flush() must be called periodically (the scheduler does every second).
  */
 export class SchedulingQueue {
-  private readonly active = new KeyedHeap<QueuedPod>((q) => q.info.key, (a, b) => a.info.priority > b.info.priority || (a.info.priority === b.info.priority && a.timestamp < b.timestamp));
-  private readonly backoff = new KeyedHeap<QueuedPod>((q) => q.info.key, (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b));
+  private readonly active = new KeyedHeap<QueuedPod>(
+    (q) => q.info.key,
+    (a, b) => a.info.priority > b.info.priority || (a.info.priority === b.info.priority && a.timestamp < b.timestamp),
+  );
+  private readonly backoff = new KeyedHeap<QueuedPod>(
+    (q) => q.info.key,
+    (a, b) => this.backoffExpiry(a) < this.backoffExpiry(b),
+  );
   private readonly unschedulable = new Map<string, QueuedPod>();
   /** Pods popped and not yet returned or done (key -> cycle it was popped in). */
   private readonly inFlight = new Map<string, number>();
@@ -65,13 +71,24 @@ export class SchedulingQueue {
   update(info: PodInfo, specChanged: boolean): void {
     const key = info.key;
     const a = this.active.get(key);
-    if (a) { a.info = info; this.active.push(a); return; }
+    if (a) {
+      a.info = info;
+      this.active.push(a);
+      return;
+    }
     const b = this.backoff.get(key);
-    if (b) { b.info = info; this.backoff.push(b); return; }
+    if (b) {
+      b.info = info;
+      this.backoff.push(b);
+      return;
+    }
     const u = this.unschedulable.get(key);
     if (u) {
       u.info = info;
-      if (specChanged) { this.unschedulable.delete(key); this.moveOne(u); }
+      if (specChanged) {
+        this.unschedulable.delete(key);
+        this.moveOne(u);
+      }
       return;
     }
     if (!this.inFlight.has(key)) this.add(info);
@@ -142,7 +159,10 @@ export class SchedulingQueue {
       this.pushActive(top);
     }
     for (const [key, q] of this.unschedulable) {
-      if (now - q.failedAt >= this.maxUnschedulableMs) { this.unschedulable.delete(key); this.moveOne(q); }
+      if (now - q.failedAt >= this.maxUnschedulableMs) {
+        this.unschedulable.delete(key);
+        this.moveOne(q);
+      }
     }
   }
 
@@ -153,7 +173,12 @@ export class SchedulingQueue {
   }
 
   get sizes(): { active: number; backoff: number; unschedulable: number; inFlight: number } {
-    return { active: this.active.size, backoff: this.backoff.size, unschedulable: this.unschedulable.size, inFlight: this.inFlight.size };
+    return {
+      active: this.active.size,
+      backoff: this.backoff.size,
+      unschedulable: this.unschedulable.size,
+      inFlight: this.inFlight.size,
+    };
   }
 
   /** The backoff of a pod after `attempts` failures: 1 s, 2 s, 4 s, ... capped at 10 s. */

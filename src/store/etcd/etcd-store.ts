@@ -264,7 +264,12 @@ export class EtcdStore implements Store {
     const key = this.unprefix(kv.key);
     const previous = prev && prev.key && prev.key.length > 0 ? this.stored(prev) : undefined;
     if (type === 'Delete') {
-      const value = previous ?? { key, value: new Uint8Array(0), createRevision: Number(kv.create_revision), modRevision: revision };
+      const value = previous ?? {
+        key,
+        value: new Uint8Array(0),
+        createRevision: Number(kv.create_revision),
+        modRevision: revision,
+      };
       return { type: 'delete', key, value, revision };
     }
     const value = this.stored(kv);

@@ -82,7 +82,9 @@ export class MemoryStore implements Store {
     const revision = options.revision ?? this.revision;
     const state = this.stateAt(revision);
     const keys = [...state.keys()]
-      .filter((k) => k.startsWith(prefix) && (options.startAfter === undefined || compareKeys(k, options.startAfter) > 0))
+      .filter(
+        (k) => k.startsWith(prefix) && (options.startAfter === undefined || compareKeys(k, options.startAfter) > 0),
+      )
       .sort(compareKeys);
     const limit = options.limit && options.limit > 0 ? options.limit : keys.length;
     const items = keys.slice(0, limit).map((k) => state.get(k) as StoredValue);

@@ -35,7 +35,10 @@ CREATE TABLE IF NOT EXISTS meta (
 `;
 
 /** Connection settings applied on every open. */
-export function applyPragmas(db: Database.Database, options: { busyTimeoutMs: number; synchronous: 'NORMAL' | 'FULL' }): void {
+export function applyPragmas(
+  db: Database.Database,
+  options: { busyTimeoutMs: number; synchronous: 'NORMAL' | 'FULL' },
+): void {
   db.pragma('journal_mode = WAL');
   // NORMAL: a commit is in the WAL (OS page cache) when it returns, so it survives kill -9 of this
   // process; only power loss can drop the last commits. FULL fsyncs every commit.

@@ -64,7 +64,9 @@ export class SqliteLog {
     this.insKv = db.prepare(
       'INSERT INTO kv (id, name, created, deleted, create_revision, prev_revision, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
-    this.putLatest = db.prepare('INSERT OR REPLACE INTO kv_latest (name, revision, create_revision, deleted) VALUES (?, ?, ?, ?)');
+    this.putLatest = db.prepare(
+      'INSERT OR REPLACE INTO kv_latest (name, revision, create_revision, deleted) VALUES (?, ?, ?, ?)',
+    );
   }
 
   /** The live value of key, or undefined. */
@@ -92,10 +94,16 @@ export class SqliteLog {
       case 'update': {
         if (!live) return { result: { ok: false, reason: 'not-found' } };
         const previous = current() as StoredValue;
-        if (live.revision !== op.expectedRevision) return { result: { ok: false, reason: 'conflict', current: previous } };
+        if (live.revision !== op.expectedRevision)
+          return { result: { ok: false, reason: 'conflict', current: previous } };
         this.insKv.run(revision, op.key, 0, 0, live.create_revision, live.revision, op.value);
         this.putLatest.run(op.key, revision, live.create_revision, 0);
-        const value: StoredValue = { key: op.key, value: op.value, createRevision: live.create_revision, modRevision: revision };
+        const value: StoredValue = {
+          key: op.key,
+          value: op.value,
+          createRevision: live.create_revision,
+          modRevision: revision,
+        };
         return { result: { ok: true, revision }, event: { type: 'put', key: op.key, value, previous, revision } };
       }
       case 'delete': {
@@ -106,7 +114,10 @@ export class SqliteLog {
         }
         this.insKv.run(revision, op.key, 0, 1, live.create_revision, live.revision, null);
         this.putLatest.run(op.key, revision, live.create_revision, 1);
-        return { result: { ok: true, revision, previous }, event: { type: 'delete', key: op.key, value: previous, revision } };
+        return {
+          result: { ok: true, revision, previous },
+          event: { type: 'delete', key: op.key, value: previous, revision },
+        };
       }
     }
   }
@@ -120,7 +131,8 @@ export class SqliteLog {
     const after = startAfter !== undefined && compareKeys(startAfter, prefix) >= 0;
     const params: Array<string | number> = [after ? (startAfter as string) : prefix];
     if (end !== undefined) params.push(end);
-    const range = (col: string): string => `${col} ${after ? '>' : '>='} ?${end === undefined ? '' : ` AND ${col} < ?`}`;
+    const range = (col: string): string =>
+      `${col} ${after ? '>' : '>='} ?${end === undefined ? '' : ` AND ${col} < ?`}`;
     let sql: string;
     if (atRevision === undefined) {
       sql =
@@ -158,7 +170,8 @@ export class SqliteLog {
       'p.id AS p_id, p.create_revision AS p_create, p.value AS p_value ' +
       'FROM kv k LEFT JOIN kv p ON p.id = k.prev_revision AND k.created = 0 ' +
       `WHERE k.id > ? AND k.id <= ? AND k.name >= ?${end === undefined ? '' : ' AND k.name < ?'} ORDER BY k.id LIMIT ?`;
-    const params: Array<string | number> = end === undefined ? [after, upTo, prefix, limit] : [after, upTo, prefix, end, limit];
+    const params: Array<string | number> =
+      end === undefined ? [after, upTo, prefix, limit] : [after, upTo, prefix, end, limit];
     return (this.statement(sql).all(...params) as LogRow[]).map(toEvent);
   }
 
@@ -199,11 +212,23 @@ function toEvent(row: LogRow): WatchEvent {
   const previous: StoredValue | undefined =
     row.p_id === null
       ? undefined
-      : { key: row.name, value: row.p_value ?? EMPTY, createRevision: row.p_create ?? row.create_revision, modRevision: row.p_id };
+      : {
+          key: row.name,
+          value: row.p_value ?? EMPTY,
+          createRevision: row.p_create ?? row.create_revision,
+          modRevision: row.p_id,
+        };
   if (row.deleted) {
     const value = previous ?? { key: row.name, value: EMPTY, createRevision: row.create_revision, modRevision: row.id };
     return { type: 'delete', key: row.name, value, revision: row.id };
   }
-  const value: StoredValue = { key: row.name, value: row.value ?? EMPTY, createRevision: row.create_revision, modRevision: row.id };
-  return previous ? { type: 'put', key: row.name, value, previous, revision: row.id } : { type: 'put', key: row.name, value, revision: row.id };
+  const value: StoredValue = {
+    key: row.name,
+    value: row.value ?? EMPTY,
+    createRevision: row.create_revision,
+    modRevision: row.id,
+  };
+  return previous
+    ? { type: 'put', key: row.name, value, previous, revision: row.id }
+    : { type: 'put', key: row.name, value, revision: row.id };
 }

@@ -73,7 +73,9 @@ describe('SqliteStore specifics', () => {
   it('a watch replays more than one chunk of history in order', async () => {
     const s = openSqliteStore({ path: path() });
     const start = await s.currentRevision();
-    const writes = Array.from({ length: 2500 }, (_, i) => s.create(`/many/${String(i).padStart(5, '0')}`, b(String(i))));
+    const writes = Array.from({ length: 2500 }, (_, i) =>
+      s.create(`/many/${String(i).padStart(5, '0')}`, b(String(i))),
+    );
     await Promise.all(writes);
     const events = await new Promise<WatchEvent[]>((resolve, reject) => {
       const got: WatchEvent[] = [];

@@ -110,7 +110,12 @@ export class SqliteStore implements Store {
     if (revision < this.compacted) throw new CompactedError(revision, this.compacted);
     if (revision > current) throw new Error(`revision ${revision} is in the future (current ${current})`);
     const limit = options.limit && options.limit > 0 ? options.limit : -1;
-    const rows = this.log.list(prefix, options.startAfter, limit < 0 ? -1 : limit + 1, revision === current ? undefined : revision);
+    const rows = this.log.list(
+      prefix,
+      options.startAfter,
+      limit < 0 ? -1 : limit + 1,
+      revision === current ? undefined : revision,
+    );
     const more = limit > 0 && rows.length > limit;
     return { items: more ? rows.slice(0, limit) : rows, revision, more };
   }
@@ -253,7 +258,9 @@ export class SqliteStore implements Store {
    */
   private checkpointInWorker(mode: 'PASSIVE' | 'TRUNCATE'): void {
     void this.checkpointer?.request(mode).then(
-      () => { if (!this.closed) this.db.pragma('wal_checkpoint(PASSIVE)'); },
+      () => {
+        if (!this.closed) this.db.pragma('wal_checkpoint(PASSIVE)');
+      },
       () => this.checkpointerFailed(),
     );
   }

@@ -27,7 +27,9 @@ export class WalCheckpointer {
   constructor(path: string) {
     const module = createRequire(import.meta.url).resolve('better-sqlite3');
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, module } });
-    this.worker.on('message', (m: CheckpointResult | { error: string }) => this.answers.shift()?.('error' in m ? new Error(m.error) : m));
+    this.worker.on('message', (m: CheckpointResult | { error: string }) =>
+      this.answers.shift()?.('error' in m ? new Error(m.error) : m),
+    );
     const fail = (err: Error): void => {
       this.failed ??= err;
       for (const a of this.answers.splice(0)) a(err);
@@ -50,7 +52,12 @@ export class WalCheckpointer {
   request(mode: 'PASSIVE' | 'TRUNCATE' = 'PASSIVE'): Promise<CheckpointResult> {
     if (this.failed) return Promise.reject(this.failed);
     if (!this.running) return this.start(mode);
-    this.next ??= this.running.catch(() => undefined).then(() => { this.next = undefined; return this.start(mode); });
+    this.next ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.start(mode);
+      });
     return this.next;
   }
 
@@ -61,7 +68,9 @@ export class WalCheckpointer {
   }
 
   private start(mode: string): Promise<CheckpointResult> {
-    this.running = this.run(mode).finally(() => { this.running = undefined; });
+    this.running = this.run(mode).finally(() => {
+      this.running = undefined;
+    });
     return this.running;
   }
 
@@ -70,7 +79,9 @@ export class WalCheckpointer {
       this.answers.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
       this.worker.ref(); // an answer is awaited
       this.worker.postMessage(mode);
-    }).finally(() => { if (this.answers.length === 0) this.worker.unref(); }) as Promise<CheckpointResult>;
+    }).finally(() => {
+      if (this.answers.length === 0) this.worker.unref();
+    }) as Promise<CheckpointResult>;
   }
 }
 

@@ -13,7 +13,9 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
   const out: AuthChallenge[] = [];
   let i = 0;
   const s = header;
-  const skipSpace = (): void => { while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === ',')) i++; };
+  const skipSpace = (): void => {
+    while (i < s.length && (s[i] === ' ' || s[i] === '\t' || s[i] === ',')) i++;
+  };
   const token = (): string => {
     const start = i;
     while (i < s.length && !/[\s,="]/.test(s[i] ?? '')) i++;
@@ -22,7 +24,10 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
   while (i < s.length) {
     skipSpace();
     const scheme = token();
-    if (!scheme) { i++; continue; }
+    if (!scheme) {
+      i++;
+      continue;
+    }
     const challenge: AuthChallenge = { scheme: scheme.toLowerCase(), params: {} };
     out.push(challenge);
     // Parameters until the next token that is not followed by '=' (the next scheme).
@@ -33,7 +38,10 @@ export function parseAuthChallenges(header: string): AuthChallenge[] {
       const save = i;
       const name = token();
       while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
-      if (!name || s[i] !== '=') { i = save; break; }
+      if (!name || s[i] !== '=') {
+        i = save;
+        break;
+      }
       i++;
       while (i < s.length && (s[i] === ' ' || s[i] === '\t')) i++;
       let value = '';

@@ -3,14 +3,16 @@ import { test } from 'node:test';
 import { credentialFor, normalizeAuthKey, parseDockerConfig } from './docker-config.js';
 
 test('dockerconfigjson: username/password or auth, keys normalised', () => {
-  const entries = parseDockerConfig(JSON.stringify({
-    auths: {
-      'https://index.docker.io/v1/': { auth: Buffer.from('hub:p:w').toString('base64') },
-      '127.0.0.1:5000': { username: 'u', password: 'p' },
-      'http://127.0.0.1:5000/team/': { username: 'team', password: 't' },
-      'empty.example': {},
-    },
-  }));
+  const entries = parseDockerConfig(
+    JSON.stringify({
+      auths: {
+        'https://index.docker.io/v1/': { auth: Buffer.from('hub:p:w').toString('base64') },
+        '127.0.0.1:5000': { username: 'u', password: 'p' },
+        'http://127.0.0.1:5000/team/': { username: 'team', password: 't' },
+        'empty.example': {},
+      },
+    }),
+  );
   assert.deepEqual(entries, [
     { match: 'docker.io', username: 'hub', password: 'p:w' },
     { match: '127.0.0.1:5000', username: 'u', password: 'p' },
@@ -24,7 +26,9 @@ test('dockerconfigjson: username/password or auth, keys normalised', () => {
 });
 
 test('a legacy .dockercfg map and bad input', () => {
-  assert.deepEqual(parseDockerConfig('{"quay.io":{"auth":"YTpi"}}'), [{ match: 'quay.io', username: 'a', password: 'b' }]);
+  assert.deepEqual(parseDockerConfig('{"quay.io":{"auth":"YTpi"}}'), [
+    { match: 'quay.io', username: 'a', password: 'b' },
+  ]);
   assert.throws(() => parseDockerConfig('[]'), /not a JSON object/);
   assert.throws(() => parseDockerConfig('{'));
   assert.equal(normalizeAuthKey('HTTPS://Registry-1.Docker.io/v2/'), 'docker.io');

@@ -45,7 +45,11 @@ export function parseDockerConfig(text: string): DockerAuthEntry[] {
 
 /** `https://index.docker.io/v1/` -> `docker.io`; `http://h:5000/` -> `h:5000`; `h/team/` -> `h/team`. Pure. */
 export function normalizeAuthKey(key: string): string {
-  let k = key.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+  let k = key
+    .trim()
+    .toLowerCase()
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/\/+$/, '');
   const slash = k.indexOf('/');
   let host = slash < 0 ? k : k.slice(0, slash);
   let path = slash < 0 ? '' : k.slice(slash + 1);
@@ -60,7 +64,11 @@ export function normalizeAuthKey(key: string): string {
  * Hub's aliases count as docker.io) and whose path, if any, prefixes the repository; the longest
  * such match wins (as the kubelet's keyring). Undefined when none matches. Pure.
  */
-export function credentialFor(entries: DockerAuthEntry[], host: string, repository = ''): RegistryCredential | undefined {
+export function credentialFor(
+  entries: DockerAuthEntry[],
+  host: string,
+  repository = '',
+): RegistryCredential | undefined {
   const h = HUB_ALIASES.has(host) ? 'docker.io' : host.toLowerCase();
   let best: DockerAuthEntry | undefined;
   for (const e of entries) {

@@ -19,7 +19,8 @@ export interface RegistryEndpoint {
  */
 export function registryEndpoints(host: string, config: RegistriesConfig): RegistryEndpoint[] {
   const urls = [...(config.mirrors[host] ?? config.mirrors['*'] ?? { endpoint: [] }).endpoint];
-  const own = host === 'docker.io' ? 'https://registry-1.docker.io' : `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
+  const own =
+    host === 'docker.io' ? 'https://registry-1.docker.io' : `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
   const out: RegistryEndpoint[] = [];
   for (const [i, url] of [...urls, own].entries()) {
     if (out.some((e) => e.url === url)) continue;

@@ -29,10 +29,15 @@ export function parseImageName(input: string): ImageName {
   const colon = name.lastIndexOf(':');
   const tag = colon > name.lastIndexOf('/') ? name.slice(colon + 1) : undefined;
   const repository = tag !== undefined ? name.slice(0, colon) : name;
-  if (!host || !repository || !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(repository)) {
+  if (
+    !host ||
+    !repository ||
+    !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(repository)
+  ) {
     throw new Error(`invalid image reference "${input}"`);
   }
-  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest)) throw new Error(`invalid image reference "${input}": unsupported digest`);
+  if (digest !== undefined && !/^sha256:[0-9a-f]{64}$/.test(digest))
+    throw new Error(`invalid image reference "${input}": unsupported digest`);
   return { ref, host, repository, reference: digest ?? tag ?? 'latest', digest };
 }
 

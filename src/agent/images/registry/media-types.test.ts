@@ -17,7 +17,10 @@ test('indexes and manifest lists pick linux/amd64 (no variant first), skipping a
   };
   assert.equal(selectPlatform(index).digest, d(4));
   assert.equal(selectPlatform({ manifests: [index.manifests[2] as never] }).digest, d(3));
-  assert.throws(() => selectPlatform({ manifests: [index.manifests[0] as never] }), /no matching manifest for linux\/amd64.*linux\/arm64/);
+  assert.throws(
+    () => selectPlatform({ manifests: [index.manifests[0] as never] }),
+    /no matching manifest for linux\/amd64.*linux\/arm64/,
+  );
 });
 
 test('manifest bodies are classified by content type, mediaType or shape; schema 1 is refused', () => {
@@ -28,7 +31,17 @@ test('manifest bodies are classified by content type, mediaType or shape; schema
   const list = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: DOCKER_LIST, manifests: [] }));
   assert.equal(parseManifest(list, undefined).kind, 'index');
   assert.equal(parseManifest(Buffer.from(JSON.stringify({ schemaVersion: 2, manifests: [] })), '').kind, 'index');
-  assert.throws(() => parseManifest(Buffer.from('{"schemaVersion":1,"fsLayers":[]}'), 'application/vnd.docker.distribution.manifest.v1+prettyjws'), /schema 1/);
+  assert.throws(
+    () =>
+      parseManifest(
+        Buffer.from('{"schemaVersion":1,"fsLayers":[]}'),
+        'application/vnd.docker.distribution.manifest.v1+prettyjws',
+      ),
+    /schema 1/,
+  );
   assert.throws(() => parseManifest(Buffer.from('nope'), OCI_MANIFEST), /not JSON/);
-  assert.throws(() => parseManifest(Buffer.from('{}'), 'application/vnd.example+json'), /unsupported manifest media type/);
+  assert.throws(
+    () => parseManifest(Buffer.from('{}'), 'application/vnd.example+json'),
+    /unsupported manifest media type/,
+  );
 });

@@ -8,9 +8,7 @@ export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+
 /** The Accept header of a manifest GET: every type we can read, indexes first (containerd's order). */
 export const MANIFEST_ACCEPT = [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].join(', ');
 
-export type ParsedManifest =
-  | { kind: 'index'; index: IndexJson }
-  | { kind: 'manifest'; manifest: ManifestJson };
+export type ParsedManifest = { kind: 'index'; index: IndexJson } | { kind: 'manifest'; manifest: ManifestJson };
 
 /**
  * Classifies a manifest body by the response's Content-Type, else its own `mediaType`, else its
@@ -25,7 +23,8 @@ export function parseManifest(body: Buffer, contentType: string | undefined): Pa
   }
   const header = (contentType ?? '').split(';')[0]?.trim() ?? '';
   const type = [header, json.mediaType ?? ''].find((t) => t && t !== 'application/json' && t !== 'text/plain') ?? '';
-  if (json.schemaVersion === 1 || type.startsWith('application/vnd.docker.distribution.manifest.v1+')) throw new Error('Docker image manifest schema 1 is not supported');
+  if (json.schemaVersion === 1 || type.startsWith('application/vnd.docker.distribution.manifest.v1+'))
+    throw new Error('Docker image manifest schema 1 is not supported');
   if (type === OCI_INDEX || type === DOCKER_LIST || (!type && Array.isArray(json.manifests))) {
     if (!Array.isArray(json.manifests)) throw new Error('image index without manifests');
     return { kind: 'index', index: json as IndexJson };

@@ -11,7 +11,10 @@ import { MANIFEST_ACCEPT } from './media-types.js';
 
 /** A registry answered with an error (status set) or could not be reached (status undefined). */
 export class RegistryError extends Error {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'RegistryError';
   }
@@ -67,7 +70,9 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const announced = header(res.headers['docker-content-digest']);
     if (announced?.startsWith('sha256:') && announced !== digest) {
-      throw new RegistryError(`manifest ${reference}: the registry announced digest ${announced} but the content has ${digest}`);
+      throw new RegistryError(
+        `manifest ${reference}: the registry announced digest ${announced} but the content has ${digest}`,
+      );
     }
     return { body, contentType: header(res.headers['content-type']), digest };
   }
@@ -80,16 +85,21 @@ export class RegistryClient {
     const res = await this.send(`blobs/${digest}`, '*/*');
     const hash = createHash('sha256');
     let n = 0;
-    await pipeline(res.body, async function* (src: AsyncIterable<Buffer>) {
-      for await (const c of src) {
-        hash.update(c);
-        n += c.length;
-        yield c;
-      }
-    }, createWriteStream(file));
+    await pipeline(
+      res.body,
+      async function* (src: AsyncIterable<Buffer>) {
+        for await (const c of src) {
+          hash.update(c);
+          n += c.length;
+          yield c;
+        }
+      },
+      createWriteStream(file),
+    );
     const actual = `sha256:${hash.digest('hex')}`;
     if (actual !== digest) throw new RegistryError(`blob ${digest}: the content received has digest ${actual}`);
-    if (size !== undefined && size !== n) throw new RegistryError(`blob ${digest}: ${n} bytes received, the manifest says ${size}`);
+    if (size !== undefined && size !== n)
+      throw new RegistryError(`blob ${digest}: ${n} bytes received, the manifest says ${size}`);
   }
 
   /** Reads a small blob (an image config) into memory, digest checked. */
@@ -113,7 +123,10 @@ export class RegistryClient {
       let url = first;
       for (let hops = 0; ; hops++) {
         const sameHost = new URL(url).host === this.o.endpoint.host;
-        const res = await this.get(url, { accept, ...(sameHost && this.authorization ? { authorization: this.authorization } : {}) });
+        const res = await this.get(url, {
+          accept,
+          ...(sameHost && this.authorization ? { authorization: this.authorization } : {}),
+        });
         if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location && hops < 5) {
           await res.body.dump();
           url = new URL(header(res.headers.location) ?? '', url).toString();
@@ -140,8 +153,15 @@ export class RegistryClient {
       const realm = new URL(bearer.params.realm);
       if (bearer.params.service) realm.searchParams.set('service', bearer.params.service);
       realm.searchParams.set('scope', bearer.params.scope ?? `repository:${this.o.repository}:pull`);
-      const res = await this.get(realm.toString(), { accept: 'application/json', ...(cred ? { authorization: basic(cred) } : {}) });
-      if (res.statusCode !== 200) throw new RegistryError(await statusMessage(`${realm.origin}${realm.pathname}`, res, 'fetching an auth token'), res.statusCode);
+      const res = await this.get(realm.toString(), {
+        accept: 'application/json',
+        ...(cred ? { authorization: basic(cred) } : {}),
+      });
+      if (res.statusCode !== 200)
+        throw new RegistryError(
+          await statusMessage(`${realm.origin}${realm.pathname}`, res, 'fetching an auth token'),
+          res.statusCode,
+        );
       const json = (await res.body.json()) as { token?: string; access_token?: string };
       const token = json.token ?? json.access_token;
       if (!token) throw new RegistryError(`the token server ${realm.origin}${realm.pathname} returned no token`);
@@ -159,7 +179,13 @@ export class RegistryClient {
     this.dispatcher ??= this.makeDispatcher();
     const timeout = this.o.timeoutMs ?? 30_000;
     try {
-      return await request(url, { method: 'GET', headers: { 'user-agent': 'flotilla', ...headers }, dispatcher: await this.dispatcher, headersTimeout: timeout, bodyTimeout: timeout });
+      return await request(url, {
+        method: 'GET',
+        headers: { 'user-agent': 'flotilla', ...headers },
+        dispatcher: await this.dispatcher,
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+      });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new RegistryError(`failed to do request: GET ${url}: ${code ? `${code} ` : ''}${(err as Error).message}`);
@@ -168,8 +194,17 @@ export class RegistryClient {
 
   private async makeDispatcher(): Promise<Dispatcher> {
     const tls = this.o.endpoint.config?.tls;
-    const [ca, cert, key] = await Promise.all([tls?.ca_file, tls?.cert_file, tls?.key_file].map((f) => (f ? readFile(f) : undefined)));
-    return new Agent({ connect: { rejectUnauthorized: !tls?.insecure_skip_verify, ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}) } });
+    const [ca, cert, key] = await Promise.all(
+      [tls?.ca_file, tls?.cert_file, tls?.key_file].map((f) => (f ? readFile(f) : undefined)),
+    );
+    return new Agent({
+      connect: {
+        rejectUnauthorized: !tls?.insecure_skip_verify,
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert } : {}),
+        ...(key ? { key } : {}),
+      },
+    });
   }
 }
 
@@ -185,7 +220,12 @@ function header(v: string | string[] | undefined): string | undefined {
  * containerd's wording plus the registry's own errors: `unexpected status from GET request to URL:
  * 401 Unauthorized: UNAUTHORIZED: authentication required`.
  */
-async function statusMessage(url: string, res: Dispatcher.ResponseData, context?: string, body?: string): Promise<string> {
+async function statusMessage(
+  url: string,
+  res: Dispatcher.ResponseData,
+  context?: string,
+  body?: string,
+): Promise<string> {
   let detail = '';
   try {
     const text = (body ?? (await res.body.text())).slice(0, 4096);
@@ -194,7 +234,9 @@ async function statusMessage(url: string, res: Dispatcher.ResponseData, context?
   } catch {
     // not JSON: the status line says enough
   }
-  const parts = [`unexpected status from GET request to ${url}: ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`.trimEnd()];
+  const parts = [
+    `unexpected status from GET request to ${url}: ${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`.trimEnd(),
+  ];
   if (detail) parts.push(detail);
   if (context) parts.push(`(${context})`);
   return parts.join(': ').replace(/: \(/, ' (');

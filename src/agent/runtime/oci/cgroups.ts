@@ -13,6 +13,9 @@ export function containerCgroupPath(podUid: string, id: string): string {
  * hierarchy: each cgroup v1 controller and the unified v2 one. Idempotent; busy ones are left.
  */
 export async function removePodCgroups(podUid: string): Promise<void> {
-  const roots = [CGROUP_ROOT, ...(await readdir(CGROUP_ROOT).catch(() => [] as string[])).map((c) => join(CGROUP_ROOT, c))];
+  const roots = [
+    CGROUP_ROOT,
+    ...(await readdir(CGROUP_ROOT).catch(() => [] as string[])).map((c) => join(CGROUP_ROOT, c)),
+  ];
   await Promise.all(roots.map((r) => rmdir(join(r, 'flotilla', `pod${podUid}`)).catch(() => {})));
 }

@@ -34,12 +34,46 @@ export interface ConmonOptions {
 export function createWithConmon(given: ConmonOptions): Promise<number> {
   // Absolute paths, and conmon runs in the bundle: on a cgroup v1 OOM it also creates a file `oom`
   // in its working directory (besides the persist dir), which must not land wherever the agent runs.
-  const o = { ...given, bundle: resolve(given.bundle), exitDir: resolve(given.exitDir), logPath: resolve(given.logPath), socketDir: resolve(given.socketDir), runcRoot: resolve(given.runcRoot) };
+  const o = {
+    ...given,
+    bundle: resolve(given.bundle),
+    exitDir: resolve(given.exitDir),
+    logPath: resolve(given.logPath),
+    socketDir: resolve(given.socketDir),
+    runcRoot: resolve(given.runcRoot),
+  };
   const args = [
-    '--api-version', '1', '-c', o.id, '-u', o.shortId, '-n', o.id, '-r', o.runc, '--runtime-arg', `--root=${o.runcRoot}`,
-    '-b', o.bundle, '-p', `${o.bundle}/pidfile`, '-P', `${o.bundle}/conmon.pid`, '--persist-dir', o.bundle,
-    '--exit-dir', o.exitDir, '-l', `k8s-file:${o.logPath}`, '--log-level', 'error', '--socket-dir-path', o.socketDir,
-    ...(o.stdin ? ['-i'] : []), ...(o.tty ? ['-t'] : []), ...(o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
+    '--api-version',
+    '1',
+    '-c',
+    o.id,
+    '-u',
+    o.shortId,
+    '-n',
+    o.id,
+    '-r',
+    o.runc,
+    '--runtime-arg',
+    `--root=${o.runcRoot}`,
+    '-b',
+    o.bundle,
+    '-p',
+    `${o.bundle}/pidfile`,
+    '-P',
+    `${o.bundle}/conmon.pid`,
+    '--persist-dir',
+    o.bundle,
+    '--exit-dir',
+    o.exitDir,
+    '-l',
+    `k8s-file:${o.logPath}`,
+    '--log-level',
+    'error',
+    '--socket-dir-path',
+    o.socketDir,
+    ...(o.stdin ? ['-i'] : []),
+    ...(o.tty ? ['-t'] : []),
+    ...(o.leaveStdinOpen ? ['--leave-stdin-open'] : []),
   ];
   // conmon's own stderr goes to a file (read on failure): a pipe would outlive us and could SIGPIPE it.
   const errPath = `${o.bundle}/conmon.stderr`;
@@ -47,7 +81,9 @@ export function createWithConmon(given: ConmonOptions): Promise<number> {
   return new Promise((resolve, reject) => {
     const stderr = (): string => {
       try {
-        return readFileSync(errPath, 'utf8').replace(/.*oom_score_adj.*\n*/g, '').trim();
+        return readFileSync(errPath, 'utf8')
+          .replace(/.*oom_score_adj.*\n*/g, '')
+          .trim();
       } catch {
         return '';
       }
@@ -78,14 +114,26 @@ export function createWithConmon(given: ConmonOptions): Promise<number> {
         { file: o.conmon, args, cwd: o.bundle, env, stderr: { file: errPath }, fd3: true, newSession: true },
         {
           onFd3: (c) => received(c.toString('utf8')),
-          onExit: (_code, _signal, errno) => finish(new Error(errno ? `conmon could not start: errno ${errno}` : `conmon exited before the container was created: ${stderr()}`)),
+          onExit: (_code, _signal, errno) =>
+            finish(
+              new Error(
+                errno
+                  ? `conmon could not start: errno ${errno}`
+                  : `conmon exited before the container was created: ${stderr()}`,
+              ),
+            ),
         },
       );
       closeSync = () => h.detachPipes();
       return;
     }
     const errFd = openSync(errPath, 'w');
-    const child = spawn(o.conmon, args, { cwd: o.bundle, stdio: ['ignore', 'ignore', errFd, 'pipe'], env, detached: true });
+    const child = spawn(o.conmon, args, {
+      cwd: o.bundle,
+      stdio: ['ignore', 'ignore', errFd, 'pipe'],
+      env,
+      detached: true,
+    });
     child.unref();
     closeFd(errFd);
     const sync = child.stdio[3] as Readable;

@@ -42,9 +42,16 @@ export async function conmonPids(dataDir: string): Promise<number[]> {
 export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllReport> {
   const dataDir = resolve(dataDirArg);
   const state = await readNetworkState(dataDir);
-  const network = new CniNetwork({ bridge: state?.bridge, subnet: state?.subnet || undefined, ipamDataDir: join(dataDir, 'cni', 'networks'), log });
+  const network = new CniNetwork({
+    bridge: state?.bridge,
+    subnet: state?.subnet || undefined,
+    ipamDataDir: join(dataDir, 'cni', 'networks'),
+    log,
+  });
   const runtime = new OciRuntime({ dataDir, network, log });
-  const listed = await runCommand('/usr/sbin/runc', ['--root', join(dataDir, 'runc'), 'list', '-q'], { allowFailure: true });
+  const listed = await runCommand('/usr/sbin/runc', ['--root', join(dataDir, 'runc'), 'list', '-q'], {
+    allowFailure: true,
+  });
   const containers = listed.stdout.split('\n').filter((s) => s.trim()).length;
   await runtime.destroyAll();
   const conmons = await conmonPids(dataDir);
@@ -59,7 +66,10 @@ export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllR
   if (state) {
     // The host ends of the pods' veths (normally gone with their namespaces), then the bridge.
     const links = await runCommand('ip', ['-j', 'link', 'show', 'master', state.bridge], { allowFailure: true });
-    const veths = links.code === 0 && links.stdout.trim() ? (JSON.parse(links.stdout) as { ifname: string }[]).map((l) => l.ifname) : [];
+    const veths =
+      links.code === 0 && links.stdout.trim()
+        ? (JSON.parse(links.stdout) as { ifname: string }[]).map((l) => l.ifname)
+        : [];
     for (const v of veths) await runCommand('ip', ['link', 'del', v], { allowFailure: true });
     report.veths = veths;
     if ((await runCommand('ip', ['link', 'show', state.bridge], { allowFailure: true })).code === 0) {

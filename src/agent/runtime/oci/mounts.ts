@@ -5,7 +5,12 @@ import { runCommand } from '../run-command.js';
 /** Mount points of this process's mount namespace (from /proc/self/mountinfo, octal escapes decoded). */
 export async function mountPoints(): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) =>
+      (l.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))),
+    );
 }
 
 /**
@@ -15,7 +20,10 @@ export async function mountPoints(): Promise<string[]> {
  * grows with every pod. false when it does not exist.
  */
 export async function isMountedFromOtherDevice(path: string): Promise<boolean> {
-  const [file, dir] = await Promise.all([stat(path).catch(() => undefined), stat(dirname(path)).catch(() => undefined)]);
+  const [file, dir] = await Promise.all([
+    stat(path).catch(() => undefined),
+    stat(dirname(path)).catch(() => undefined),
+  ]);
   return !!file && !!dir && file.dev !== dir.dev;
 }
 

@@ -45,14 +45,28 @@ export class OciRuntime implements ContainerRuntime {
   /** runc, executed through a sealed in-memory copy once init() made one (see sealed-binary.ts). */
   private readonly runc: SealedBinary;
   private readonly conmon: string;
-  private readonly dirs: { ns: string; containers: string; runcRoot: string; exits: string; sockets: string; pods: string };
+  private readonly dirs: {
+    ns: string;
+    containers: string;
+    runcRoot: string;
+    exits: string;
+    sockets: string;
+    pods: string;
+  };
   private watcher?: FSWatcher;
 
   constructor(private readonly opts: OciRuntimeOptions) {
     const d = opts.dataDir;
     this.runc = new SealedBinary(opts.runc ?? '/usr/sbin/runc');
     this.conmon = opts.conmon ?? '/usr/bin/conmon';
-    this.dirs = { ns: join(d, 'ns'), containers: join(d, 'containers'), runcRoot: join(d, 'runc'), exits: join(d, 'exits'), sockets: join(d, 'conmon'), pods: join(d, 'pods') };
+    this.dirs = {
+      ns: join(d, 'ns'),
+      containers: join(d, 'containers'),
+      runcRoot: join(d, 'runc'),
+      exits: join(d, 'exits'),
+      sockets: join(d, 'conmon'),
+      pods: join(d, 'pods'),
+    };
   }
 
   /** Creates the runtime's directories, the private namespace mount, and starts watching exits. Call once. */
@@ -60,7 +74,8 @@ export class OciRuntime implements ContainerRuntime {
     await Promise.all(Object.values(this.dirs).map((p) => mkdir(p, { recursive: true })));
     await ensurePrivateMount(this.dirs.ns);
     // FLOTILLA_UNSEALED_RUNC=1: runc from its file (it then copies itself per container), for A/B runs.
-    if (process.env.FLOTILLA_UNSEALED_RUNC !== '1' && !(await this.runc.start())) this.opts.log.info({ runc: this.runc.original }, 'runc runs from its file (no sealed copy could be made)');
+    if (process.env.FLOTILLA_UNSEALED_RUNC !== '1' && !(await this.runc.start()))
+      this.opts.log.info({ runc: this.runc.original }, 'runc runs from its file (no sealed copy could be made)');
     this.watcher = watch(this.dirs.exits, (_event, file) => {
       if (file) void this.exitFileChanged(file.toString());
     });
@@ -73,22 +88,42 @@ export class OciRuntime implements ContainerRuntime {
    * from its exit file), so nothing is started twice and nothing is lost.
    */
   private async adopt(): Promise<void> {
-    const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '--format', 'json'], { allowFailure: true });
-    type RuncListed = { id: string; pid?: number; status?: string; created?: string; annotations?: Record<string, string> };
-    const items = listed.code === 0 && listed.stdout.trim() ? (JSON.parse(listed.stdout) as RuncListed[] | null) ?? [] : [];
+    const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '--format', 'json'], {
+      allowFailure: true,
+    });
+    type RuncListed = {
+      id: string;
+      pid?: number;
+      status?: string;
+      created?: string;
+      annotations?: Record<string, string>;
+    };
+    const items =
+      listed.code === 0 && listed.stdout.trim() ? ((JSON.parse(listed.stdout) as RuncListed[] | null) ?? []) : [];
     for (const it of items) {
       const a = it.annotations ?? {};
       const podUid = a['io.flotilla.pod.uid'];
       if (!podUid || this.containers.has(it.id)) continue;
       const state: ContainerState = {
-        id: it.id, podUid, name: a['io.flotilla.container.name'] ?? '', attempt: Number(a['io.flotilla.container.attempt'] ?? 0),
-        status: it.status === 'running' ? 'running' : it.status === 'created' ? 'created' : 'exited', pid: it.pid, startedAt: it.created,
+        id: it.id,
+        podUid,
+        name: a['io.flotilla.container.name'] ?? '',
+        attempt: Number(a['io.flotilla.container.attempt'] ?? 0),
+        status: it.status === 'running' ? 'running' : it.status === 'created' ? 'created' : 'exited',
+        pid: it.pid,
+        startedAt: it.created,
       };
       this.containers.set(it.id, state);
       if (state.status === 'exited') {
         state.status = 'running'; // let exitFileChanged record the code and reason
         await this.exitFileChanged(it.id);
-        if ((state.status as string) !== 'exited') Object.assign(state, { status: 'exited', exitCode: 255, reason: 'Error', finishedAt: new Date().toISOString() });
+        if ((state.status as string) !== 'exited')
+          Object.assign(state, {
+            status: 'exited',
+            exitCode: 255,
+            reason: 'Error',
+            finishedAt: new Date().toISOString(),
+          });
       }
     }
     if (items.length) this.opts.log.info({ adopted: this.containers.size }, 'containers re-adopted');
@@ -125,14 +160,23 @@ export class OciRuntime implements ContainerRuntime {
     if (adopted) return adopted;
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
-    const hosts = (ip: string): string => `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`;
+    const hosts = (ip: string): string =>
+      `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`;
     const [ns] = await Promise.all([
       pinPodNamespaces(this.dirs.ns, spec.uid, spec.hostname),
       writeFile(join(dir, 'hosts'), hosts('')),
       writeFile(join(dir, 'hostname'), `${spec.hostname}\n`),
       copyFile('/etc/resolv.conf', join(dir, 'resolv.conf')).catch(() => writeFile(join(dir, 'resolv.conf'), '')),
     ]);
-    const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: '', dir, attached: Promise.resolve('') };
+    const sandbox: Sandbox = {
+      uid: spec.uid,
+      netnsPath: ns.net,
+      ipcPath: ns.ipc,
+      utsPath: ns.uts,
+      ip: '',
+      dir,
+      attached: Promise.resolve(''),
+    };
     // CNI ADD in the background: containers are created meanwhile. /etc/hosts is rewritten in place
     // (same inode, so the containers' bind mounts see it) once the IP is known.
     sandbox.attached = this.opts.network.add(spec.uid, ns.net, spec.portMappings).then(async (net) => {
@@ -157,9 +201,19 @@ export class OciRuntime implements ContainerRuntime {
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
     const ip = await this.opts.network.findIP(spec.uid);
-    const sandbox: Sandbox = { uid: spec.uid, netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts, ip: ip ?? '', dir, attached: Promise.resolve(ip ?? '') };
+    const sandbox: Sandbox = {
+      uid: spec.uid,
+      netnsPath: ns.net,
+      ipcPath: ns.ipc,
+      utsPath: ns.uts,
+      ip: ip ?? '',
+      dir,
+      attached: Promise.resolve(ip ?? ''),
+    };
     if (!ip) {
-      sandbox.attached = this.opts.network.add(spec.uid, ns.net, spec.portMappings).then((net) => (sandbox.ip = net.ip));
+      sandbox.attached = this.opts.network
+        .add(spec.uid, ns.net, spec.portMappings)
+        .then((net) => (sandbox.ip = net.ip));
       sandbox.attached.catch(() => {});
     }
     this.sandboxes.set(spec.uid, sandbox);
@@ -170,14 +224,18 @@ export class OciRuntime implements ContainerRuntime {
   /** Pod uids with namespaces pinned in ns/ (sandboxes, adopted or not). */
   async sandboxUids(): Promise<string[]> {
     const files = await readdir(this.dirs.ns).catch(() => [] as string[]);
-    return [...new Set([...this.sandboxes.keys(), ...files.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4))])];
+    return [
+      ...new Set([...this.sandboxes.keys(), ...files.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4))]),
+    ];
   }
 
   async removeSandbox(uid: string): Promise<void> {
     const sb = this.sandboxes.get(uid);
     const netns = join(this.dirs.ns, `${uid}-net`);
     if (await exists(netns)) {
-      await this.opts.network.del(uid, netns).catch((err: unknown) => this.opts.log.warn({ uid, err: String(err) }, 'CNI DEL failed'));
+      await this.opts.network
+        .del(uid, netns)
+        .catch((err: unknown) => this.opts.log.warn({ uid, err: String(err) }, 'CNI DEL failed'));
     }
     await releasePodNamespaces(this.dirs.ns, uid);
     await removePodCgroups(uid);
@@ -197,7 +255,13 @@ export class OciRuntime implements ContainerRuntime {
 
   async startContainer(sandbox: Sandbox, spec: ContainerSpec): Promise<ContainerState> {
     const bundle = join(this.dirs.containers, spec.id);
-    const state: ContainerState = { id: spec.id, podUid: spec.podUid, name: spec.name, attempt: spec.attempt, status: 'created' };
+    const state: ContainerState = {
+      id: spec.id,
+      podUid: spec.podUid,
+      name: spec.name,
+      attempt: spec.attempt,
+      status: 'created',
+    };
     this.containers.set(spec.id, state);
     try {
       let prepared = this.prepared.get(spec.id);
@@ -207,10 +271,18 @@ export class OciRuntime implements ContainerRuntime {
       }
       await prepared;
       state.pid = await createWithConmon({
-        conmon: this.conmon, runc: this.runc.path, runcRoot: this.dirs.runcRoot, id: spec.id,
-        shortId: shortId(spec.id), bundle,
-        logPath: join(sandbox.dir, spec.logPath), exitDir: this.dirs.exits, socketDir: this.dirs.sockets,
-        stdin: spec.stdin, tty: spec.tty, leaveStdinOpen: spec.stdin && !spec.stdinOnce,
+        conmon: this.conmon,
+        runc: this.runc.path,
+        runcRoot: this.dirs.runcRoot,
+        id: spec.id,
+        shortId: shortId(spec.id),
+        bundle,
+        logPath: join(sandbox.dir, spec.logPath),
+        exitDir: this.dirs.exits,
+        socketDir: this.dirs.sockets,
+        stdin: spec.stdin,
+        tty: spec.tty,
+        leaveStdinOpen: spec.stdin && !spec.stdinOnce,
       });
       await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'start', spec.id]);
       state.startedAt = new Date().toISOString();
@@ -230,24 +302,56 @@ export class OciRuntime implements ContainerRuntime {
   private async prepare(podDir: string, spec: ContainerSpec): Promise<void> {
     const bundle = join(this.dirs.containers, spec.id);
     const rootfs = join(bundle, 'rootfs');
-    await Promise.all([...['rootfs', 'upper', 'work'].map((d) => mkdir(join(bundle, d), { recursive: true })), mkdir(dirname(join(podDir, spec.logPath)), { recursive: true })]);
+    await Promise.all([
+      ...['rootfs', 'upper', 'work'].map((d) => mkdir(join(bundle, d), { recursive: true })),
+      mkdir(dirname(join(podDir, spec.logPath)), { recursive: true }),
+    ]);
     const lower = [...spec.layers].reverse().join(':');
-    await runCommand('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, rootfs]);
+    await runCommand('mount', [
+      '-t',
+      'overlay',
+      'overlay',
+      '-o',
+      `lowerdir=${lower},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`,
+      rootfs,
+    ]);
     let users = this.imageUsers.get(lower);
     if (!users) {
-      users = Promise.all(['passwd', 'group'].map((f) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => ''))).then(([passwd, group]) => ({ passwd: passwd ?? '', group: group ?? '' }));
+      users = Promise.all(
+        ['passwd', 'group'].map((f) => readFile(join(rootfs, 'etc', f), 'utf8').catch(() => '')),
+      ).then(([passwd, group]) => ({ passwd: passwd ?? '', group: group ?? '' }));
       this.imageUsers.set(lower, users);
     }
     const { passwd, group } = await users;
     const user = resolveUser(spec.user, passwd, group);
     const ns = podNamespacePaths(this.dirs.ns, spec.podUid);
     const config = buildOciSpec({
-      args: spec.args, env: spec.env, cwd: spec.workingDir, uid: user.uid, gid: user.gid, additionalGids: [], rootfs,
-      netnsPath: ns.net, ipcPath: ns.ipc, utsPath: ns.uts,
-      cgroupsPath: containerCgroupPath(spec.podUid, spec.id), resources: spec.resources,
-      etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({ destination: `/etc/${f}`, source: join(podDir, f) })),
-      volumes: (spec.mounts ?? []).map((m) => ({ destination: m.containerPath, source: m.hostPath, readOnly: m.readOnly })),
-      annotations: { 'io.flotilla.pod.uid': spec.podUid, 'io.flotilla.container.name': spec.name, 'io.flotilla.container.attempt': String(spec.attempt) },
+      args: spec.args,
+      env: spec.env,
+      cwd: spec.workingDir,
+      uid: user.uid,
+      gid: user.gid,
+      additionalGids: [],
+      rootfs,
+      netnsPath: ns.net,
+      ipcPath: ns.ipc,
+      utsPath: ns.uts,
+      cgroupsPath: containerCgroupPath(spec.podUid, spec.id),
+      resources: spec.resources,
+      etcFiles: ['hosts', 'hostname', 'resolv.conf'].map((f) => ({
+        destination: `/etc/${f}`,
+        source: join(podDir, f),
+      })),
+      volumes: (spec.mounts ?? []).map((m) => ({
+        destination: m.containerPath,
+        source: m.hostPath,
+        readOnly: m.readOnly,
+      })),
+      annotations: {
+        'io.flotilla.pod.uid': spec.podUid,
+        'io.flotilla.container.name': spec.name,
+        'io.flotilla.container.attempt': String(spec.attempt),
+      },
       terminal: spec.tty,
     });
     await Promise.all([
@@ -261,7 +365,10 @@ export class OciRuntime implements ContainerRuntime {
   }
 
   async exec(id: string, args: string[], timeoutMs: number): Promise<number> {
-    const r = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'exec', id, ...args], { allowFailure: true, timeoutMs });
+    const r = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'exec', id, ...args], {
+      allowFailure: true,
+      timeoutMs,
+    });
     return r.code;
   }
 
@@ -313,11 +420,22 @@ export class OciRuntime implements ContainerRuntime {
    * sandbox, every mount under the data dir. For tests and `flotilla agent` cleanup; idempotent.
    */
   async destroyAll(): Promise<void> {
-    const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '-q'], { allowFailure: true });
-    const ids = new Set([...listed.stdout.split('\n').map((s) => s.trim()).filter(Boolean), ...this.containers.keys()]);
+    const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '-q'], {
+      allowFailure: true,
+    });
+    const ids = new Set([
+      ...listed.stdout
+        .split('\n')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      ...this.containers.keys(),
+    ]);
     for (const id of ids) await this.removeContainer(id);
     const nsFiles = await readdir(this.dirs.ns).catch(() => [] as string[]);
-    const uids = new Set([...this.sandboxes.keys(), ...nsFiles.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4))]);
+    const uids = new Set([
+      ...this.sandboxes.keys(),
+      ...nsFiles.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4)),
+    ]);
     for (const uid of uids) await this.removeSandbox(uid);
     this.close();
     await unmountAllUnder(this.opts.dataDir);
@@ -325,7 +443,8 @@ export class OciRuntime implements ContainerRuntime {
 
   /** Resolves true once the container has exited, false after timeoutMs. */
   private waitExit(id: string, timeoutMs: number): Promise<boolean> {
-    if (this.containers.get(id)?.status !== 'running' && this.containers.get(id)?.status !== 'created') return Promise.resolve(true);
+    if (this.containers.get(id)?.status !== 'running' && this.containers.get(id)?.status !== 'created')
+      return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       const list = this.exitWaiters.get(id) ?? [];
@@ -350,7 +469,12 @@ export class OciRuntime implements ContainerRuntime {
     state.status = 'exited';
     state.exitCode = Number.isFinite(code) ? code : 255;
     // The exit file's time: when the container exited, also if that was while no agent ran.
-    state.finishedAt = (await stat(join(this.dirs.exits, id)).then((st) => st.mtime, () => new Date())).toISOString();
+    state.finishedAt = (
+      await stat(join(this.dirs.exits, id)).then(
+        (st) => st.mtime,
+        () => new Date(),
+      )
+    ).toISOString();
     const oom = await exists(join(this.dirs.containers, id, 'oom'));
     state.reason = oom ? 'OOMKilled' : state.exitCode === 0 ? 'Completed' : 'Error';
     for (const w of this.exitWaiters.get(id) ?? []) w();

@@ -3,14 +3,28 @@ import { test } from 'node:test';
 import { buildOciSpec, resolveUser } from './oci-spec.js';
 
 const base = {
-  args: ['sh'], env: ['PATH=/bin'], cwd: '', uid: 0, gid: 0, additionalGids: [], rootfs: '/b/rootfs',
-  netnsPath: '/ns/net', ipcPath: '/ns/ipc', utsPath: '/ns/uts', cgroupsPath: '/flotilla/podu/c', resources: {},
-  etcFiles: [{ destination: '/etc/hosts', source: '/pod/hosts' }], annotations: {},
+  args: ['sh'],
+  env: ['PATH=/bin'],
+  cwd: '',
+  uid: 0,
+  gid: 0,
+  additionalGids: [],
+  rootfs: '/b/rootfs',
+  netnsPath: '/ns/net',
+  ipcPath: '/ns/ipc',
+  utsPath: '/ns/uts',
+  cgroupsPath: '/flotilla/podu/c',
+  resources: {},
+  etcFiles: [{ destination: '/etc/hosts', source: '/pod/hosts' }],
+  annotations: {},
 };
 
 test('buildOciSpec joins the pod namespaces by path and sets no hostname', () => {
   const spec = buildOciSpec(base);
-  assert.deepEqual(spec.linux.namespaces.filter((n) => n.path).map((n) => n.type), ['network', 'ipc', 'uts']);
+  assert.deepEqual(
+    spec.linux.namespaces.filter((n) => n.path).map((n) => n.type),
+    ['network', 'ipc', 'uts'],
+  );
   assert.ok(!('hostname' in spec));
   assert.equal(spec.process.cwd, '/');
   assert.ok(spec.process.capabilities.bounding.includes('CAP_NET_BIND_SERVICE'));
@@ -20,7 +34,10 @@ test('buildOciSpec joins the pod namespaces by path and sets no hostname', () =>
 });
 
 test('buildOciSpec maps limits to cgroup resources', () => {
-  const spec = buildOciSpec({ ...base, resources: { memoryLimitBytes: 64 << 20, cpuShares: 512, cpuQuotaUs: 50_000, pidsLimit: 100 } });
+  const spec = buildOciSpec({
+    ...base,
+    resources: { memoryLimitBytes: 64 << 20, cpuShares: 512, cpuQuotaUs: 50_000, pidsLimit: 100 },
+  });
   assert.deepEqual(spec.linux.resources.memory, { limit: 64 << 20 });
   assert.deepEqual(spec.linux.resources.cpu, { shares: 512, quota: 50_000, period: 100_000 });
   assert.deepEqual(spec.linux.resources.pids, { limit: 100 });

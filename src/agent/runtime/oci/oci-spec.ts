@@ -2,13 +2,34 @@ import type { ContainerResources } from '../container-runtime.js';
 
 /** The default capability set of containerd and CRI-O, which Kubernetes pods get unless changed. */
 export const DEFAULT_CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
-  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FSETID',
+  'CAP_FOWNER',
+  'CAP_MKNOD',
+  'CAP_NET_RAW',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETFCAP',
+  'CAP_SETPCAP',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SYS_CHROOT',
+  'CAP_KILL',
+  'CAP_AUDIT_WRITE',
 ];
 
 export const MASKED_PATHS = [
-  '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats',
-  '/proc/sched_debug', '/proc/scsi', '/sys/firmware', '/sys/devices/virtual/powercap',
+  '/proc/acpi',
+  '/proc/asound',
+  '/proc/kcore',
+  '/proc/keys',
+  '/proc/latency_stats',
+  '/proc/timer_list',
+  '/proc/timer_stats',
+  '/proc/sched_debug',
+  '/proc/scsi',
+  '/sys/firmware',
+  '/sys/devices/virtual/powercap',
 ];
 
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
@@ -84,7 +105,11 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
   const r = i.resources;
   if (r.memoryLimitBytes !== undefined) resources.memory = { limit: r.memoryLimitBytes };
   if (r.cpuShares !== undefined || r.cpuQuotaUs !== undefined) {
-    resources.cpu = { shares: r.cpuShares, quota: r.cpuQuotaUs, period: r.cpuQuotaUs !== undefined ? (r.cpuPeriodUs ?? 100_000) : undefined };
+    resources.cpu = {
+      shares: r.cpuShares,
+      quota: r.cpuQuotaUs,
+      period: r.cpuQuotaUs !== undefined ? (r.cpuPeriodUs ?? 100_000) : undefined,
+    };
   }
   if (r.pidsLimit !== undefined) resources.pids = { limit: r.pidsLimit };
   return {
@@ -102,21 +127,55 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
     root: { path: i.rootfs, readonly: false },
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
-      { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
-      { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
+      {
+        destination: '/dev',
+        type: 'tmpfs',
+        source: 'tmpfs',
+        options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'],
+      },
+      {
+        destination: '/dev/pts',
+        type: 'devpts',
+        source: 'devpts',
+        options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+      },
+      {
+        destination: '/dev/shm',
+        type: 'tmpfs',
+        source: 'shm',
+        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+      },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
-      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
-      ...[...i.volumes ?? []].sort((a, b) => depth(a.destination) - depth(b.destination))
-        .map((v) => ({ destination: v.destination, type: 'bind', source: v.source, options: ['rbind', 'rprivate', v.readOnly ? 'ro' : 'rw'] })),
-      ...i.etcFiles.map((f) => ({ destination: f.destination, type: 'bind', source: f.source, options: ['rbind', 'rprivate', 'rw'] })),
+      {
+        destination: '/sys/fs/cgroup',
+        type: 'cgroup',
+        source: 'cgroup',
+        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+      },
+      ...[...(i.volumes ?? [])]
+        .sort((a, b) => depth(a.destination) - depth(b.destination))
+        .map((v) => ({
+          destination: v.destination,
+          type: 'bind',
+          source: v.source,
+          options: ['rbind', 'rprivate', v.readOnly ? 'ro' : 'rw'],
+        })),
+      ...i.etcFiles.map((f) => ({
+        destination: f.destination,
+        type: 'bind',
+        source: f.source,
+        options: ['rbind', 'rprivate', 'rw'],
+      })),
     ],
     annotations: i.annotations,
     linux: {
       namespaces: [
-        { type: 'pid' }, { type: 'mount' },
-        { type: 'network', path: i.netnsPath }, { type: 'ipc', path: i.ipcPath }, { type: 'uts', path: i.utsPath },
+        { type: 'pid' },
+        { type: 'mount' },
+        { type: 'network', path: i.netnsPath },
+        { type: 'ipc', path: i.ipcPath },
+        { type: 'uts', path: i.utsPath },
       ],
       cgroupsPath: i.cgroupsPath,
       resources,
@@ -139,7 +198,10 @@ function depth(p: string): number {
 export function resolveUser(user: string, passwd: string, group: string): { uid: number; gid: number } {
   if (!user) return { uid: 0, gid: 0 };
   const [u = '', g] = user.split(':');
-  const users = passwd.split('\n').map((l) => l.split(':')).filter((f) => f.length >= 4);
+  const users = passwd
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4);
   const entry = /^\d+$/.test(u) ? users.find((f) => f[2] === u) : users.find((f) => f[0] === u);
   if (!/^\d+$/.test(u) && !entry) throw new Error(`unable to find user ${u}: no matching entries in passwd file`);
   const uid = /^\d+$/.test(u) ? Number(u) : Number(entry?.[2]);
@@ -147,7 +209,10 @@ export function resolveUser(user: string, passwd: string, group: string): { uid:
   if (g !== undefined && g !== '') {
     if (/^\d+$/.test(g)) gid = Number(g);
     else {
-      const ge = group.split('\n').map((l) => l.split(':')).find((f) => f[0] === g);
+      const ge = group
+        .split('\n')
+        .map((l) => l.split(':'))
+        .find((f) => f[0] === g);
       if (!ge) throw new Error(`unable to find group ${g}: no matching entries in group file`);
       gid = Number(ge[2]);
     }

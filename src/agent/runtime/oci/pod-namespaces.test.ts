@@ -15,7 +15,13 @@ test('pinned pod namespaces: host name set, lo up (no CNI loopback plugin), seen
     const ns = await pinPodNamespaces(dir, 'uid-1', 'web-7f9c');
     for (const f of [ns.net, ns.ipc, ns.uts]) assert.equal(await isMountedFromOtherDevice(f), true, f);
     assert.equal(await isMountedFromOtherDevice(podNamespacePaths(dir, 'uid-2').net), false);
-    const inside = await runCommand('nsenter', [`--net=${ns.net}`, `--uts=${ns.uts}`, 'sh', '-c', 'hostname; ip -o link show lo']);
+    const inside = await runCommand('nsenter', [
+      `--net=${ns.net}`,
+      `--uts=${ns.uts}`,
+      'sh',
+      '-c',
+      'hostname; ip -o link show lo',
+    ]);
     const [hostname, lo] = inside.stdout.split('\n');
     assert.equal(hostname, 'web-7f9c');
     assert.match(lo ?? '', /<LOOPBACK,UP,LOWER_UP>/);

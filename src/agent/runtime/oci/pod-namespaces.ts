@@ -30,7 +30,16 @@ const NAMESPACE_SETUP = 'printf %s "$1" > /proc/sys/kernel/hostname && exec ip l
 export async function pinPodNamespaces(nsDir: string, uid: string, hostname: string): Promise<PodNamespaces> {
   const p = podNamespacePaths(nsDir, uid);
   await Promise.all([p.net, p.ipc, p.uts].map((f) => writeFile(f, '')));
-  await runCommand('unshare', [`--net=${p.net}`, `--ipc=${p.ipc}`, `--uts=${p.uts}`, '/bin/sh', '-c', NAMESPACE_SETUP, 'sh', hostname.slice(0, 63)]);
+  await runCommand('unshare', [
+    `--net=${p.net}`,
+    `--ipc=${p.ipc}`,
+    `--uts=${p.uts}`,
+    '/bin/sh',
+    '-c',
+    NAMESPACE_SETUP,
+    'sh',
+    hostname.slice(0, 63),
+  ]);
   return p;
 }
 

@@ -14,7 +14,11 @@ test('a sealed in-memory copy of runc runs, cannot be written, and is gone after
     assert.match(await readlink(runc.path), /^\/memfd:runc/);
     assert.match((await runCommand(runc.path, ['--version'])).stdout, /^runc version/);
     // runc skips its per-container self-copy only for these seals (seal|shrink|grow|write = 15).
-    const seals = await runCommand('/usr/bin/perl', ['-e', 'open(my $f, "<", $ARGV[0]) or die; print fcntl($f, 1034, 0) + 0', runc.path]);
+    const seals = await runCommand('/usr/bin/perl', [
+      '-e',
+      'open(my $f, "<", $ARGV[0]) or die; print fcntl($f, 1034, 0) + 0',
+      runc.path,
+    ]);
     assert.equal(seals.stdout, '15');
     await assert.rejects(writeFile(runc.path, 'overwritten'), (e: NodeJS.ErrnoException) => e.code === 'EPERM');
   } finally {

@@ -35,18 +35,33 @@ export class SealedBinary {
   async start(): Promise<boolean> {
     const syscallNumber = MEMFD_CREATE[process.arch];
     if (syscallNumber === undefined || this.holder) return false;
-    const holder = spawn('/usr/bin/perl', ['-e', HOLDER_SCRIPT, this.original, String(syscallNumber), basename(this.original)], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const holder = spawn(
+      '/usr/bin/perl',
+      ['-e', HOLDER_SCRIPT, this.original, String(syscallNumber), basename(this.original)],
+      { stdio: ['pipe', 'pipe', 'ignore'] },
+    );
     this.holder = holder;
     const path = await new Promise<string | undefined>((resolve) => {
       holder.once('error', () => resolve(undefined));
       holder.once('exit', () => resolve(undefined));
-      createInterface({ input: holder.stdout! }).once('line', (line) => resolve(line.startsWith('/proc/') ? line : undefined));
+      createInterface({ input: holder.stdout! }).once('line', (line) =>
+        resolve(line.startsWith('/proc/') ? line : undefined),
+      );
     });
-    if (!path || (await runCommand(path, ['--version'], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined))?.code !== 0) {
+    if (
+      !path ||
+      (await runCommand(path, ['--version'], { allowFailure: true, timeoutMs: 10_000 }).catch(() => undefined))
+        ?.code !== 0
+    ) {
       this.stop();
       return false;
     }
-    holder.once('exit', () => { if (this.holder === holder) { this.holder = undefined; this.sealedPath = undefined; } });
+    holder.once('exit', () => {
+      if (this.holder === holder) {
+        this.holder = undefined;
+        this.sealedPath = undefined;
+      }
+    });
     // The holder must not keep the agent's event loop alive.
     holder.unref();
     (holder.stdin as unknown as { unref?: () => void }).unref?.();

@@ -49,7 +49,9 @@ export const SUCCESS: ExecStatus = { metadata: {}, status: 'Success' };
 export function exitStatus(code: number): ExecStatus {
   if (code === 0) return SUCCESS;
   return {
-    metadata: {}, status: 'Failure', reason: 'NonZeroExitCode',
+    metadata: {},
+    status: 'Failure',
+    reason: 'NonZeroExitCode',
     message: `command terminated with non-zero exit code: exit status ${code}`,
     details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
   };
@@ -76,8 +78,11 @@ export interface RemoteCommandStreams {
 /** The protocols a request offers (Sec-WebSocket-Protocol or X-Stream-Protocol-Version, comma-separated or repeated). Pure. */
 export function offeredProtocols(req: IncomingMessage, header: string): string[] {
   const v = req.headers[header];
-  const all = Array.isArray(v) ? v.join(',') : v ?? '';
-  return all.split(',').map((s) => s.trim()).filter(Boolean);
+  const all = Array.isArray(v) ? v.join(',') : (v ?? '');
+  return all
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 export function isWebSocket(req: IncomingMessage): boolean {
@@ -88,13 +93,17 @@ export function isWebSocket(req: IncomingMessage): boolean {
 export function refuseUpgrade(socket: Duplex, code: number, message: string): void {
   const reason = code === 404 ? 'Not Found' : code === 400 ? 'Bad Request' : code === 401 ? 'Unauthorized' : 'Error';
   const body = `${message}\n`;
-  socket.end(`HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${code} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** The subprotocol picked for each request (ws asks handleProtocols during the handshake). */
 const chosenProtocol = new WeakMap<IncomingMessage, string>();
 const wss = new WebSocketServer({
-  noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024,
+  noServer: true,
+  perMessageDeflate: false,
+  maxPayload: 64 * 1024 * 1024,
   handleProtocols: (_offered, req) => chosenProtocol.get(req) ?? false,
 });
 const untokenProtocol = new WeakMap<IncomingMessage, string>();
@@ -104,7 +113,12 @@ wss.on('headers', (headers: string[], req: IncomingMessage) => {
 });
 
 /** Completes a WebSocket handshake with the first offered protocol we support (`protocols` in our preference order). */
-export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, protocols: string[]): Promise<WebSocket> | undefined {
+export function acceptWebSocket(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  protocols: string[],
+): Promise<WebSocket> | undefined {
   const offered = offeredProtocols(req, 'sec-websocket-protocol');
   const chosen = protocols.find((p) => offered.includes(p));
   if (!chosen) return undefined;
@@ -120,7 +134,9 @@ export function acceptWebSocket(req: IncomingMessage, socket: Duplex, head: Buff
 
 /** Writes the 101 of a SPDY/3.1 upgrade. */
 export function acceptSpdyUpgrade(socket: Duplex, protocol: string): void {
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+  socket.write(
+    `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+  );
 }
 
 function waitFinish(w: Writable | undefined): Promise<void> {
@@ -140,12 +156,13 @@ export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteComman
   const resizeListeners = new ResizeListeners();
   const stdin = flags.stdin ? new PassThrough() : undefined;
   let finished = false;
-  const channel = (n: number): Writable => new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      if (ws.readyState !== ws.OPEN) return cb();
-      ws.send(Buffer.concat([Buffer.from([n]), chunk]), { binary: true }, () => cb());
-    },
-  });
+  const channel = (n: number): Writable =>
+    new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        if (ws.readyState !== ws.OPEN) return cb();
+        ws.send(Buffer.concat([Buffer.from([n]), chunk]), { binary: true }, () => cb());
+      },
+    });
   const stdout = flags.stdout ? channel(1) : undefined;
   const stderr = flags.stderr && !flags.tty ? channel(2) : undefined;
   ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -156,13 +173,19 @@ export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteComman
     else if (ch === 4) emitResize(payload.toString(), resizeListeners);
     else if (ch === 255 && v5 && payload[0] === 0) stdin?.end();
   });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => {
-    stdin?.end();
-    resolve();
-  }));
+  const closed = new Promise<void>((resolve) =>
+    ws.once('close', () => {
+      stdin?.end();
+      resolve();
+    }),
+  );
   ws.on('error', () => ws.terminate());
   return {
-    transport: 'websocket', protocol: ws.protocol, stdin, stdout, stderr,
+    transport: 'websocket',
+    protocol: ws.protocol,
+    stdin,
+    stdout,
+    stderr,
     onResize: (l) => resizeListeners.add(l),
     closed,
     async finish(status) {
@@ -170,7 +193,11 @@ export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteComman
       finished = true;
       await Promise.all([waitFinish(stdout), waitFinish(stderr)]);
       if (ws.readyState === ws.OPEN) {
-        await new Promise<void>((resolve) => ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), { binary: true }, () => resolve()));
+        await new Promise<void>((resolve) =>
+          ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), { binary: true }, () =>
+            resolve(),
+          ),
+        );
         ws.close(1000);
       }
       await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
@@ -206,9 +233,20 @@ function emitResize(text: string, listeners: ResizeListeners): void {
  * Opens the exec/attach streams over SPDY (the 101 already written): waits until the client has
  * opened every stream the flags call for (error, stdin, stdout, stderr unless tty, resize with tty).
  */
-export function spdyRemoteCommand(socket: Duplex, head: Buffer, flags: StreamFlags, timeoutMs = 30_000): Promise<RemoteCommandStreams> {
+export function spdyRemoteCommand(
+  socket: Duplex,
+  head: Buffer,
+  flags: StreamFlags,
+  timeoutMs = 30_000,
+): Promise<RemoteCommandStreams> {
   transportCounts.spdy++;
-  const want = new Set(['error', ...(flags.stdin ? ['stdin'] : []), ...(flags.stdout ? ['stdout'] : []), ...(flags.stderr && !flags.tty ? ['stderr'] : []), ...(flags.tty ? ['resize'] : [])]);
+  const want = new Set([
+    'error',
+    ...(flags.stdin ? ['stdin'] : []),
+    ...(flags.stdout ? ['stdout'] : []),
+    ...(flags.stderr && !flags.tty ? ['stderr'] : []),
+    ...(flags.tty ? ['resize'] : []),
+  ]);
   const got = new Map<string, SpdyStream>();
   const resizeListeners = new ResizeListeners();
   let closeResolve: () => void = () => {};
@@ -231,7 +269,10 @@ export function spdyRemoteCommand(socket: Duplex, head: Buffer, flags: StreamFla
           s.setEncoding('utf8').on('data', (c: string) => {
             buf += c;
             const nl = buf.lastIndexOf('\n');
-            if (nl >= 0) { emitResize(buf.slice(0, nl), resizeListeners); buf = buf.slice(nl + 1); }
+            if (nl >= 0) {
+              emitResize(buf.slice(0, nl), resizeListeners);
+              buf = buf.slice(nl + 1);
+            }
           });
         }
         if (type === 'error') s.resume(); // the client sends nothing there
@@ -242,8 +283,11 @@ export function spdyRemoteCommand(socket: Duplex, head: Buffer, flags: StreamFla
         const error = got.get('error');
         let finished = false;
         resolve({
-          transport: 'spdy', protocol: SPDY_EXEC_PROTOCOL,
-          stdin: got.get('stdin'), stdout, stderr,
+          transport: 'spdy',
+          protocol: SPDY_EXEC_PROTOCOL,
+          stdin: got.get('stdin'),
+          stdout,
+          stderr,
           onResize: (l) => resizeListeners.add(l),
           closed,
           async finish(status) {

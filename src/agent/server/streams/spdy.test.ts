@@ -4,8 +4,19 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import { SPDY3_DICTIONARY } from './spdy-dictionary.js';
 import {
-  dataFrame, decodeHeaderBlock, encodeHeaderBlock, FLAG_FIN, FrameSplitter, HeaderCodec, pingFrame, rstStreamFrame,
-  SpdySession, synStreamFrame, TYPE, type RawFrame, type SpdyStream,
+  dataFrame,
+  decodeHeaderBlock,
+  encodeHeaderBlock,
+  FLAG_FIN,
+  FrameSplitter,
+  HeaderCodec,
+  pingFrame,
+  rstStreamFrame,
+  SpdySession,
+  synStreamFrame,
+  TYPE,
+  type RawFrame,
+  type SpdyStream,
 } from './spdy.js';
 
 /** Two ends of an in-memory connection. */
@@ -27,7 +38,12 @@ test('the SPDY/3 dictionary has the spec size and its zlib id (Adler-32)', () =>
 test('header blocks: encode/decode, names lower-cased, NUL-separated values joined', () => {
   const block = encodeHeaderBlock({ StreamType: 'data', port: '8080' });
   assert.deepEqual(decodeHeaderBlock(block), { streamtype: 'data', port: '8080' });
-  const multi = Buffer.concat([Buffer.from([0, 0, 0, 1, 0, 0, 0, 1]), Buffer.from('a'), Buffer.from([0, 0, 0, 3]), Buffer.from('x\0y')]);
+  const multi = Buffer.concat([
+    Buffer.from([0, 0, 0, 1, 0, 0, 0, 1]),
+    Buffer.from('a'),
+    Buffer.from([0, 0, 0, 3]),
+    Buffer.from('x\0y'),
+  ]);
   assert.deepEqual(decodeHeaderBlock(multi), { a: 'x,y' });
   assert.throws(() => decodeHeaderBlock(Buffer.from([0, 0, 0, 2])), /truncated/);
 });
@@ -59,7 +75,10 @@ test('a session: SYN_STREAM -> SYN_REPLY, data both ways, FIN, PING echo, RST', 
   clientEnd.write(await synStreamFrame(deflater, 1, { streamtype: 'error' }));
   clientEnd.write(await synStreamFrame(deflater, 3, { streamtype: 'stdout', requestid: '0' }));
   await waitFor(() => streams.length === 2);
-  assert.deepEqual(streams.map((s) => s.headers.streamtype), ['error', 'stdout']);
+  assert.deepEqual(
+    streams.map((s) => s.headers.streamtype),
+    ['error', 'stdout'],
+  );
   await waitFor(() => received.filter((f) => f.control && f.type === TYPE.synReply).length === 2);
   for (const f of received.filter((x) => x.control && x.type === TYPE.synReply)) {
     assert.deepEqual(decodeHeaderBlock(await inflater.run(f.data.subarray(4))), {}); // one inflate context across replies
@@ -67,7 +86,12 @@ test('a session: SYN_STREAM -> SYN_REPLY, data both ways, FIN, PING echo, RST', 
 
   // data from the client, then its FIN ends our readable side
   let got = '';
-  const ended = new Promise<void>((r) => streams[1]?.setEncoding('utf8').on('data', (c: string) => (got += c)).on('end', r));
+  const ended = new Promise<void>((r) =>
+    streams[1]
+      ?.setEncoding('utf8')
+      .on('data', (c: string) => (got += c))
+      .on('end', r),
+  );
   clientEnd.write(dataFrame(3, Buffer.from('in')));
   clientEnd.write(dataFrame(3, Buffer.alloc(0), true));
   await ended;
@@ -78,7 +102,10 @@ test('a session: SYN_STREAM -> SYN_REPLY, data both ways, FIN, PING echo, RST', 
   streams[1]?.end(Buffer.alloc(150_000, 1));
   await waitFor(() => received.some((f) => !f.control && (f.flags & FLAG_FIN) !== 0));
   const data = received.filter((f): f is Extract<RawFrame, { control: false }> => !f.control);
-  assert.equal(data.reduce((n, f) => n + f.data.length, 0), 150_000);
+  assert.equal(
+    data.reduce((n, f) => n + f.data.length, 0),
+    150_000,
+  );
   assert.ok(data.every((f) => f.streamId === 3 && f.data.length <= 65536));
 
   received.length = 0;
@@ -102,7 +129,8 @@ test('a second SYN_STREAM with an old id is refused with RST_STREAM', async () =
   clientEnd.on('data', (c: Buffer) => received.push(...splitter.push(c)));
   clientEnd.write(await synStreamFrame(deflater, 5, { streamtype: 'data' }));
   clientEnd.write(await synStreamFrame(deflater, 3, { streamtype: 'data' }));
-  for (let i = 0; i < 200 && !received.some((f) => f.control && f.type === TYPE.rstStream); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && !received.some((f) => f.control && f.type === TYPE.rstStream); i++)
+    await new Promise((r) => setTimeout(r, 5));
   assert.equal(count, 1);
   const rst = received.find((f) => f.control && f.type === TYPE.rstStream);
   assert.equal(rst?.data.readUInt32BE(0), 3);

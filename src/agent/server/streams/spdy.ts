@@ -16,7 +16,16 @@ import zlib from 'node:zlib';
 import { SPDY3_DICTIONARY } from './spdy-dictionary.js';
 
 export const FLAG_FIN = 0x01;
-export const TYPE = { synStream: 1, synReply: 2, rstStream: 3, settings: 4, ping: 6, goAway: 7, headers: 8, windowUpdate: 9 } as const;
+export const TYPE = {
+  synStream: 1,
+  synReply: 2,
+  rstStream: 3,
+  settings: 4,
+  ping: 6,
+  goAway: 7,
+  headers: 8,
+  windowUpdate: 9,
+} as const;
 /** RST_STREAM status codes used here. */
 export const RST = { protocolError: 1, invalidStream: 2, refusedStream: 3, cancel: 5, internalError: 6 } as const;
 
@@ -89,7 +98,11 @@ export function goAwayFrame(lastGoodStreamId: number, status = 0): Buffer {
 /** The uncompressed name/value block: count, then (len, name, len, value) with 32-bit lengths. Pure. */
 export function encodeHeaderBlock(headers: Record<string, string>): Buffer {
   const parts: Buffer[] = [];
-  const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
   const entries = Object.entries(headers);
   parts.push(u32(entries.length));
   for (const [k, v] of entries) {
@@ -170,7 +183,11 @@ export class SpdyStream extends Duplex {
   /** Set once we sent FIN or RST. */
   private localClosed = false;
 
-  constructor(readonly session: SpdySession, readonly id: number, readonly headers: Record<string, string>) {
+  constructor(
+    readonly session: SpdySession,
+    readonly id: number,
+    readonly headers: Record<string, string>,
+  ) {
     super({ allowHalfOpen: true });
   }
 
@@ -233,7 +250,10 @@ export class SpdySession {
   private lastStreamId = 0;
   private closed = false;
 
-  constructor(private readonly socket: Duplex, private readonly opts: SpdySessionOptions) {
+  constructor(
+    private readonly socket: Duplex,
+    private readonly opts: SpdySessionOptions,
+  ) {
     socket.on('data', (chunk: Buffer) => this.onBytes(chunk));
     socket.on('end', () => this.shutdown());
     socket.on('close', () => this.shutdown());
@@ -279,7 +299,9 @@ export class SpdySession {
         const stream = new SpdyStream(this, id, headers);
         this.streams.set(id, stream);
         stream.on('close', () => this.forget(id));
-        this.queue(async () => controlFrame(TYPE.synReply, 0, Buffer.concat([u32(id), await this.deflater.run(encodeHeaderBlock({}))])));
+        this.queue(async () =>
+          controlFrame(TYPE.synReply, 0, Buffer.concat([u32(id), await this.deflater.run(encodeHeaderBlock({}))])),
+        );
         if (f.flags & FLAG_FIN) stream.receive(Buffer.alloc(0), true);
         this.opts.onStream(stream);
         return;
@@ -315,7 +337,11 @@ export class SpdySession {
       const frame = await build();
       if (this.socket.write(frame)) return;
       await new Promise<void>((resolve) => {
-        const done = () => { this.socket.off('drain', done); this.socket.off('close', done); resolve(); };
+        const done = () => {
+          this.socket.off('drain', done);
+          this.socket.off('close', done);
+          resolve();
+        };
         this.socket.on('drain', done);
         this.socket.on('close', done);
       });
@@ -375,7 +401,12 @@ function u32(n: number): Buffer {
 }
 
 /** Client-side helpers for tests: a SYN_STREAM with compressed headers. */
-export async function synStreamFrame(deflater: HeaderCodec, id: number, headers: Record<string, string>, flags = 0): Promise<Buffer> {
+export async function synStreamFrame(
+  deflater: HeaderCodec,
+  id: number,
+  headers: Record<string, string>,
+  flags = 0,
+): Promise<Buffer> {
   const head = Buffer.alloc(10);
   head.writeUInt32BE(id & 0x7fffffff, 0);
   return controlFrame(TYPE.synStream, flags, Buffer.concat([head, await deflater.run(encodeHeaderBlock(headers))]));

@@ -9,8 +9,26 @@ import { DEFINITIONS, definitionNameFor, resolve } from '../../schema/definition
 import type { GroupVersionKind } from '../../object.js';
 import { seededRandom } from '../../../testing/seeded-random.js';
 
-
-const KEYS = ['a', 'b', 'app', 'tier', 'example.com/x', 'x.y', 'quo"te', 'back\\slash', 'ünï', '1', '10', '2', 'smile😀', 'ctl\u0001', 'lone\ud800', '.', 'f:x', 'k:{}'];
+const KEYS = [
+  'a',
+  'b',
+  'app',
+  'tier',
+  'example.com/x',
+  'x.y',
+  'quo"te',
+  'back\\slash',
+  'ünï',
+  '1',
+  '10',
+  '2',
+  'smile😀',
+  'ctl\u0001',
+  'lone\ud800',
+  '.',
+  'f:x',
+  'k:{}',
+];
 const STRINGS = ['', 'web', 'db', 'TCP', 'UDP', 'x"y', 'line\nbreak', '100m', '1Gi', 'ünï', 'null'];
 
 export class RandomObjects {
@@ -27,7 +45,8 @@ export class RandomObjects {
     const obj = this.object(schema, 0, 0.6);
     obj.apiVersion = gvk.group ? `${gvk.group}/${gvk.version}` : gvk.version;
     obj.kind = gvk.kind;
-    if (this.chance(0.9)) obj.metadata = this.object(DEFINITIONS['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'], 1, 0.5);
+    if (this.chance(0.9))
+      obj.metadata = this.object(DEFINITIONS['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'], 1, 0.5);
     return obj;
   }
 
@@ -67,13 +86,17 @@ export class RandomObjects {
   }
 
   private list(via: Schema, s: Schema, depth: number): unknown[] {
-    const keys = via['x-kubernetes-list-map-keys'] ?? (via['x-kubernetes-patch-merge-key'] ? [via['x-kubernetes-patch-merge-key']] : []);
+    const keys =
+      via['x-kubernetes-list-map-keys'] ??
+      (via['x-kubernetes-patch-merge-key'] ? [via['x-kubernetes-patch-merge-key']] : []);
     const items: unknown[] = [];
     for (let i = this.int(5); i > 0; i--) {
       const item = s.items ? this.value(s.items, depth + 1) : this.json(depth + 1);
       // Key fields from a small pool, so items repeat keys now and then.
       if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
-        for (const k of keys) if (this.chance(0.9)) (item as Record<string, unknown>)[k] = this.pick<unknown>(['web', 'db', 80, 443, 'TCP', 'UDP']);
+        for (const k of keys)
+          if (this.chance(0.9))
+            (item as Record<string, unknown>)[k] = this.pick<unknown>(['web', 'db', 80, 443, 'TCP', 'UDP']);
       }
       items.push(item);
     }
@@ -82,15 +105,26 @@ export class RandomObjects {
 
   private scalar(type?: Schema['type']): unknown {
     switch (type) {
-      case 'integer': return this.int(1000) - 10;
-      case 'number': return this.rnd() * 100;
-      case 'boolean': return this.chance(0.5);
-      case 'string': return this.pick(STRINGS);
-      default: return this.pick<unknown>([...STRINGS, 0, 1.5, -3, true, false, null]);
+      case 'integer':
+        return this.int(1000) - 10;
+      case 'number':
+        return this.rnd() * 100;
+      case 'boolean':
+        return this.chance(0.5);
+      case 'string':
+        return this.pick(STRINGS);
+      default:
+        return this.pick<unknown>([...STRINGS, 0, 1.5, -3, true, false, null]);
     }
   }
 
-  private chance(p: number): boolean { return this.rnd() < p; }
-  private int(n: number): number { return Math.floor(this.rnd() * n); }
-  private pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]; }
+  private chance(p: number): boolean {
+    return this.rnd() < p;
+  }
+  private int(n: number): number {
+    return Math.floor(this.rnd() * n);
+  }
+  private pick<T>(xs: readonly T[]): T {
+    return xs[this.int(xs.length)];
+  }
 }

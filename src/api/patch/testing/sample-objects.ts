@@ -15,9 +15,11 @@ const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..
 export function samples(): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [schemaFixtures.deployment(), schemaFixtures.service(), schemaFixtures.pod()];
   const kubectl = join(repo, 'src', 'api', 'protobuf', 'fixtures', '1.27');
-  for (const f of readdirSync(kubectl).filter((n) => n.endsWith('.json'))) out.push(JSON.parse(readFileSync(join(kubectl, f), 'utf8')));
+  for (const f of readdirSync(kubectl).filter((n) => n.endsWith('.json')))
+    out.push(JSON.parse(readFileSync(join(kubectl, f), 'utf8')));
   const e2e = join(repo, 'test', 'fixtures', 'e2e');
-  for (const f of readdirSync(e2e).filter((n) => n.endsWith('.yaml'))) out.push(parseYaml(readFileSync(join(e2e, f), 'utf8')));
+  for (const f of readdirSync(e2e).filter((n) => n.endsWith('.yaml')))
+    out.push(parseYaml(readFileSync(join(e2e, f), 'utf8')));
   return out;
 }
 

@@ -9,11 +9,24 @@
  */
 import type { TypeInfo } from '../../schema/type-info.js';
 
-export interface Annotations { strategy?: string; key?: string; listType?: string; mapKeys?: string[]; mapType?: string }
+export interface Annotations {
+  strategy?: string;
+  key?: string;
+  listType?: string;
+  mapKeys?: string[];
+  mapType?: string;
+}
 
-function base(kind: TypeInfo['kind'], a: Annotations, field: (n: string) => TypeInfo | undefined, elements: () => TypeInfo | undefined): TypeInfo {
+function base(
+  kind: TypeInfo['kind'],
+  a: Annotations,
+  field: (n: string) => TypeInfo | undefined,
+  elements: () => TypeInfo | undefined,
+): TypeInfo {
   return {
-    kind, field, elements,
+    kind,
+    field,
+    elements,
     ...(a.strategy !== undefined && { patchStrategy: a.strategy }),
     ...(a.key !== undefined && { patchMergeKey: a.key }),
     ...(a.listType !== undefined && { listType: a.listType }),
@@ -22,34 +35,91 @@ function base(kind: TypeInfo['kind'], a: Annotations, field: (n: string) => Type
   };
 }
 
-export const scalar = (a: Annotations = {}): TypeInfo => base('scalar', a, () => undefined, () => undefined);
+export const scalar = (a: Annotations = {}): TypeInfo =>
+  base(
+    'scalar',
+    a,
+    () => undefined,
+    () => undefined,
+  );
 export const obj = (fields: Record<string, TypeInfo>, a: Annotations = {}): TypeInfo =>
-  base('object', a, (n) => (Object.prototype.hasOwnProperty.call(fields, n) ? fields[n] : undefined), () => undefined);
-export const map = (values: TypeInfo, a: Annotations = {}): TypeInfo => base('map', a, () => undefined, () => values);
-export const list = (items: TypeInfo, a: Annotations = {}): TypeInfo => base('array', a, () => undefined, () => items);
+  base(
+    'object',
+    a,
+    (n) => (Object.hasOwn(fields, n) ? fields[n] : undefined),
+    () => undefined,
+  );
+export const map = (values: TypeInfo, a: Annotations = {}): TypeInfo =>
+  base(
+    'map',
+    a,
+    () => undefined,
+    () => values,
+  );
+export const list = (items: TypeInfo, a: Annotations = {}): TypeInfo =>
+  base(
+    'array',
+    a,
+    () => undefined,
+    () => items,
+  );
 
 const s = scalar();
 const labels = map(s);
 /** ObjectMeta: labels/annotations maps, finalizers a merge (set) list, ownerReferences keyed by uid. */
 export const objectMeta = obj({
-  name: s, namespace: s, uid: s, resourceVersion: s, generation: s, creationTimestamp: s,
-  labels, annotations: labels,
+  name: s,
+  namespace: s,
+  uid: s,
+  resourceVersion: s,
+  generation: s,
+  creationTimestamp: s,
+  labels,
+  annotations: labels,
   finalizers: list(s, { strategy: 'merge', listType: 'set' }),
-  ownerReferences: list(obj({ apiVersion: s, kind: s, name: s, uid: s, controller: s }), { strategy: 'merge', key: 'uid', listType: 'map', mapKeys: ['uid'] }),
+  ownerReferences: list(obj({ apiVersion: s, kind: s, name: s, uid: s, controller: s }), {
+    strategy: 'merge',
+    key: 'uid',
+    listType: 'map',
+    mapKeys: ['uid'],
+  }),
   managedFields: list(obj({}), { listType: 'atomic' }),
 });
 
 const port = obj({ name: s, containerPort: s, protocol: s, hostPort: s });
 const container = obj({
-  name: s, image: s, imagePullPolicy: s,
+  name: s,
+  image: s,
+  imagePullPolicy: s,
   args: list(s, { listType: 'atomic' }),
   command: list(s, { listType: 'atomic' }),
-  ports: list(port, { strategy: 'merge', key: 'containerPort', listType: 'map', mapKeys: ['containerPort', 'protocol'] }),
-  env: list(obj({ name: s, value: s, valueFrom: obj({ fieldRef: obj({ fieldPath: s }) }) }), { strategy: 'merge', key: 'name', listType: 'map', mapKeys: ['name'] }),
+  ports: list(port, {
+    strategy: 'merge',
+    key: 'containerPort',
+    listType: 'map',
+    mapKeys: ['containerPort', 'protocol'],
+  }),
+  env: list(obj({ name: s, value: s, valueFrom: obj({ fieldRef: obj({ fieldPath: s }) }) }), {
+    strategy: 'merge',
+    key: 'name',
+    listType: 'map',
+    mapKeys: ['name'],
+  }),
   resources: obj({ limits: map(s), requests: map(s) }),
-  volumeMounts: list(obj({ name: s, mountPath: s }), { strategy: 'merge', key: 'mountPath', listType: 'map', mapKeys: ['mountPath'] }),
+  volumeMounts: list(obj({ name: s, mountPath: s }), {
+    strategy: 'merge',
+    key: 'mountPath',
+    listType: 'map',
+    mapKeys: ['mountPath'],
+  }),
 });
-const volume = obj({ name: s, emptyDir: obj({ medium: s }), configMap: obj({ name: s }), hostPath: obj({ path: s }), secret: obj({ secretName: s }) });
+const volume = obj({
+  name: s,
+  emptyDir: obj({ medium: s }),
+  configMap: obj({ name: s }),
+  hostPath: obj({ path: s }),
+  secret: obj({ secretName: s }),
+});
 /** PodSpec with Kubernetes' real patch metadata for the fields tests touch. */
 export const podSpec = obj({
   containers: list(container, { strategy: 'merge', key: 'name', listType: 'map', mapKeys: ['name'] }),
@@ -57,15 +127,30 @@ export const podSpec = obj({
   volumes: list(volume, { strategy: 'merge,retainKeys', key: 'name', listType: 'map', mapKeys: ['name'] }),
   nodeSelector: map(s, { mapType: 'atomic' }),
   tolerations: list(obj({ key: s, operator: s, effect: s }), { listType: 'atomic' }),
-  restartPolicy: s, nodeName: s, serviceAccountName: s,
+  restartPolicy: s,
+  nodeName: s,
+  serviceAccountName: s,
 });
-export const pod = obj({ apiVersion: s, kind: s, metadata: objectMeta, spec: podSpec, status: obj({ phase: s, podIP: s }) });
+export const pod = obj({
+  apiVersion: s,
+  kind: s,
+  metadata: objectMeta,
+  spec: podSpec,
+  status: obj({ phase: s, podIP: s }),
+});
 
-const strategyType = obj({ type: s, rollingUpdate: obj({ maxSurge: s, maxUnavailable: s }) }, { strategy: 'retainKeys' });
+const strategyType = obj(
+  { type: s, rollingUpdate: obj({ maxSurge: s, maxUnavailable: s }) },
+  { strategy: 'retainKeys' },
+);
 export const deployment = obj({
-  apiVersion: s, kind: s, metadata: objectMeta,
+  apiVersion: s,
+  kind: s,
+  metadata: objectMeta,
   spec: obj({
-    replicas: s, paused: s, strategy: strategyType,
+    replicas: s,
+    paused: s,
+    strategy: strategyType,
     selector: obj({ matchLabels: map(s) }, { mapType: 'atomic' }),
     template: obj({ metadata: objectMeta, spec: podSpec }),
   }),
