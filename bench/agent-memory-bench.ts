@@ -19,8 +19,8 @@ import pino from 'pino';
 import { ImageStore } from '../src/agent/images/image-store.js';
 import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
 import { conmonPids, killAll } from '../src/agent/runtime/oci/kill-all.js';
-import { runCommand } from '../src/agent/runtime/run-command.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
+import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from '../test/helpers/cluster.js';
 
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       `
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${mod('server/create-logger')});
-const { createClient } = await import(${mod('client/index')});
+const { createClient } = await import(${mod('machinery/client/index')});
 const { startAgent } = await import(${mod('agent/agent')});
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
 await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: [], proxy: false });

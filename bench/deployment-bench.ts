@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { startTestServer } from '../test/helpers/cluster.js';
-import { createClient, Informer } from '../src/client/index.js';
+import { createClient, Informer } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { DEPLOYMENTS } from '../src/controllers/deployment/deployment-controller.js';

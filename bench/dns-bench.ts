@@ -44,7 +44,7 @@ if (process.argv[2] === '--load')
 else await runServer();
 
 async function runServer(): Promise<void> {
-  const { FakeClient } = await import('../src/client/testing/fake-client.js');
+  const { FakeClient } = await import('../src/machinery/client/testing/fake-client.js');
   const { findResourceType } = await import('../src/api/resource-types.js');
   const { startDns } = await import('../src/dns/index.js');
   type RT = NonNullable<ReturnType<typeof findResourceType>>;

@@ -30,10 +30,10 @@ import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import { findResourceType } from '../src/api/resource-types.js';
-import { runCommand } from '../src/agent/runtime/run-command.js';
-import { FakeClient } from '../src/client/testing/fake-client.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
+import { FakeClient } from '../src/machinery/client/testing/fake-client.js';
 import { compilePolicies, startNetworkPolicy, type SyncTiming } from '../src/netpol/index.js';
-import { NftSession } from '../src/nftables/nft-session.js';
+import { NftSession } from '../src/machinery/nftables/nft-session.js';
 import { seededRandom } from '../src/testing/seeded-random.js';
 
 const quick = process.argv.includes('--quick');

@@ -22,8 +22,8 @@ import {
   type Ruleset,
   type ServiceInput,
 } from '../src/proxy/index.js';
-import { NftSession } from '../src/nftables/nft-session.js';
-import { runCommand } from '../src/agent/runtime/run-command.js';
+import { NftSession } from '../src/machinery/nftables/nft-session.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
 
 const quick = process.argv.includes('--quick');
 const TABLE = 'flotilla-proxy-bench';

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { startTestServer } from '../test/helpers/cluster.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import { NODES, PODS } from '../src/scheduler/binder/resources.js';
 import { startScheduler } from '../src/scheduler/index.js';

@@ -19,8 +19,8 @@ import { ImageStore } from '../src/agent/images/image-store.js';
 import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
 import { conmonPids, killAll } from '../src/agent/runtime/oci/kill-all.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
-import { runCommand } from '../src/agent/runtime/run-command.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
+import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from './helpers/cluster.js';
 import { httpGet } from './helpers/http-get.js';
@@ -54,7 +54,7 @@ before(async () => {
     `
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${JSON.stringify(join(REPO_ROOT, 'src/server/create-logger.ts'))});
-const { createClient } = await import(${JSON.stringify(join(REPO_ROOT, 'src/client/index.ts'))});
+const { createClient } = await import(${JSON.stringify(join(REPO_ROOT, 'src/machinery/client/index.ts'))});
 const { startAgent } = await import(${JSON.stringify(join(REPO_ROOT, 'src/agent/agent.ts'))});
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
 await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: c.blackholeRoutes });

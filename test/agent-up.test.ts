@@ -16,7 +16,7 @@ import pino from 'pino';
 import { CniNetwork } from '../src/agent/network/cni-network.js';
 import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
 import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
-import { runCommand } from '../src/agent/runtime/run-command.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
 import { httpGet } from './helpers/http-get.js';
 

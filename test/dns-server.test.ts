@@ -9,7 +9,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
-import { FakeClient } from '../src/client/testing/fake-client.js';
+import { FakeClient } from '../src/machinery/client/testing/fake-client.js';
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';

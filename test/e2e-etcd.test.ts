@@ -181,7 +181,7 @@ test('etcd: a second API server on the same etcd sees the same objects', { skip 
 test('etcd: two servers, one leader: the controllers and scheduler run on one; after a kill -9 the other takes over', {
   skip,
 }, async () => {
-  const { serverIdentity } = await import('../src/controllers/leader-election/start-elected.js');
+  const { serverIdentity } = await import('../src/machinery/leader-election/start-elected.js');
   const holder = async (name: string, s: TestServer): Promise<string> =>
     (await getJson(['-n', 'kube-system', 'lease', name], s)).spec.holderIdentity as string;
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });

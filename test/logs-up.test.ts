@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
-import { runCommand } from '../src/agent/runtime/run-command.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, kubectlBinary, type KubectlResult } from './helpers/cluster.js';
 
 const bridgeTaken = existsSync('/sys/class/net/flotilla0');

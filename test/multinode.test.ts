@@ -20,7 +20,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCommand } from '../src/agent/runtime/run-command.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
 import { waitUntil } from './helpers/wait-until.js';
 

@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCommand } from '../src/agent/runtime/run-command.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
 import { deleteTable } from '../src/proxy/index.js';
 import { deleteNetworkPolicyTable } from '../src/netpol/index.js';
 import type { TestServer } from './helpers/cluster.js';

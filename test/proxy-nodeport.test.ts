@@ -14,7 +14,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runCommand } from '../src/agent/runtime/run-command.js';
+import { runCommand } from '../src/machinery/exec/run-command.js';
 import { deleteTable } from '../src/proxy/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';

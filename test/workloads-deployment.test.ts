@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { playNode, type NodePlayer } from './helpers/node-player.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';

@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { eventually, parseTable, writeManifest } from './helpers/e2e.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { startTestApi, type TestApi } from './helpers/api-client.js';
 import { playNode, type NodePlayer } from './helpers/node-player.js';
-import { createClient, type KubeClient } from '../src/client/index.js';
+import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';

@@ -1,5 +1,5 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { counterChildren, histogramChildren } from '../server/metric-children.js';
+import { counterChildren, histogramChildren } from '../machinery/metrics/metric-children.js';
 
 /** apiserver_request_total and apiserver_request_duration_seconds, as kube-apiserver names them. */
 export class ApiMetrics {

@@ -59,7 +59,7 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
   };
   const [{ createLogger }, { createClient }, { startAgent }, { defaultNodeName }] = await Promise.all([
     import('../server/create-logger.js'),
-    import('../client/index.js'),
+    import('../machinery/client/index.js'),
     import('../agent/agent.js'),
     import('../agent/node/index.js'),
   ]);
@@ -172,7 +172,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     import('node:fs/promises'),
     import('node:os'),
     import('node:path'),
-    import('../client/index.js'),
+    import('../machinery/client/index.js'),
     import('../agent/agent.js'),
     import('../agent/node/index.js'),
     import('../agent/images/busybox-image.js'),

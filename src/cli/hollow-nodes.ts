@@ -33,7 +33,7 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
   };
   const [{ createLogger }, { createClient, loadKubeconfig }, { HollowNodes, startHollowStats }] = await Promise.all([
     import('../server/create-logger.js'),
-    import('../client/index.js'),
+    import('../machinery/client/index.js'),
     import('../agent/hollow/index.js'),
   ]);
   const log = createLogger(flags.logLevel);

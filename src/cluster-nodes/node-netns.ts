@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { runCommand } from '../agent/runtime/run-command.js';
+import { runCommand } from '../machinery/exec/run-command.js';
 import type { ExtraNode, NodeLayout } from './node-layout.js';
 
 /** Path of a named network namespace (`ip netns add`). */

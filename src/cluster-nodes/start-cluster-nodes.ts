@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { runCommand } from '../agent/runtime/run-command.js';
+import { runCommand } from '../machinery/exec/run-command.js';
 import {
   readClusterNodesState,
   removeClusterNodesState,

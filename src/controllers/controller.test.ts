@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { ResourceType } from '../api/resource-type.js';
 import { findResourceType } from '../api/resource-types.js';
-import { FakeClient } from '../client/testing/fake-client.js';
-import { Informer } from '../client/informer.js';
-import { WorkQueue } from '../client/work-queue.js';
-import { runController, TerminalError } from './controller.js';
-import type { ObjectKey } from '../client/object-key.js';
+import { FakeClient } from '../machinery/client/testing/fake-client.js';
+import { Informer } from '../machinery/client/informer.js';
+import { WorkQueue } from '../machinery/controller/work-queue.js';
+import { runController, TerminalError } from '../machinery/controller/controller.js';
+import type { ObjectKey } from '../machinery/client/object-key.js';
 
 const log = pino({ level: 'silent' });
 const CM = findResourceType('', 'v1', 'configmaps') as ResourceType;

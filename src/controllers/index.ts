@@ -15,9 +15,9 @@
 import type { Logger } from 'pino';
 import type { ResourceType } from '../api/resource-type.js';
 import { findResourceType } from '../api/resource-types.js';
-import type { KubeClient } from '../client/kube-client.js';
-import { SharedInformers } from '../client/shared-informers.js';
-import { runController, type RunningController } from './controller.js';
+import type { KubeClient } from '../machinery/client/kube-client.js';
+import { SharedInformers } from '../machinery/client/shared-informers.js';
+import { runController, type RunningController } from '../machinery/controller/controller.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { namespaceReconciler } from './namespace/namespace-controller.js';
 import {
@@ -48,7 +48,7 @@ export {
   type EventSource,
   type ControllerOptions,
   type RunningController,
-} from './controller.js';
+} from '../machinery/controller/controller.js';
 export { GarbageCollector, type GarbageCollectorOptions } from './garbage-collector/garbage-collector.js';
 export { namespaceReconciler } from './namespace/namespace-controller.js';
 export { serviceAccountReconciler } from './serviceaccount/serviceaccount-controller.js';

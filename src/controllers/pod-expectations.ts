@@ -1,6 +1,6 @@
 import type { KubeObject } from '../api/object.js';
-import { keyOf, objectKey } from '../client/object-key.js';
-import type { InformerHandlers } from '../client/informer.js';
+import { keyOf, objectKey } from '../machinery/client/object-key.js';
+import type { InformerHandlers } from '../machinery/client/informer.js';
 import { controllerOf } from './replicaset/controller-ref.js';
 
 /** Expectations older than this are treated as met (controller.ExpectationsTimeout, 5 minutes). */

@@ -20,5 +20,5 @@ export {
   type PodDnsInput,
   type ClusterDnsConfig,
   type ResolvConf,
-} from './pod-resolv-conf.js';
+} from '../agent/pods/pod-resolv-conf.js';
 export { startNodeDns, gatewayAddress, CLUSTER_DNS_IP, type NodeDnsOptions, type RunningNodeDns } from './node-dns.js';

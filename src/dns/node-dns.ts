@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../client/kube-client.js';
-import { runCommand } from '../agent/runtime/run-command.js';
+import type { KubeClient } from '../machinery/client/kube-client.js';
+import { runCommand } from '../machinery/exec/run-command.js';
 import { startDns, type RunningDns } from './start-dns.js';
 import type { DnsMetrics } from './dns-metrics.js';
 

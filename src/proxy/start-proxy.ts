@@ -4,11 +4,11 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ResourceType } from '../api/resource-type.js';
 import { findResourceType } from '../api/resource-types.js';
-import type { KubeClient } from '../client/kube-client.js';
-import { Informer } from '../client/informer.js';
-import { runCommand } from '../agent/runtime/run-command.js';
-import { CoalescedSync } from '../nftables/coalesced-sync.js';
-import { NftSession } from '../nftables/nft-session.js';
+import type { KubeClient } from '../machinery/client/kube-client.js';
+import { Informer } from '../machinery/client/informer.js';
+import { runCommand } from '../machinery/exec/run-command.js';
+import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
+import { NftSession } from '../machinery/nftables/nft-session.js';
 import {
   renderScript,
   RulesetBuilder,

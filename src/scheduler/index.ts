@@ -13,7 +13,7 @@
  *                     64 in flight) -> Scheduled      FailedScheduling event, wait
  */
 import type { Logger } from 'pino';
-import type { KubeClient } from '../client/kube-client.js';
+import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Scheduler, type SchedulerOptions } from './scheduler.js';
 
 export { Scheduler, DEFAULT_SCHEDULER_NAME, type SchedulerOptions, type SchedulerStats } from './scheduler.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
-import { FakeClient } from '../client/testing/fake-client.js';
+import { FakeClient } from '../machinery/client/testing/fake-client.js';
 import { NODES, PODS } from './binder/resources.js';
 import { Scheduler } from './scheduler.js';
 import { makeNode, makePod } from './testing/fixtures.js';

@@ -17,7 +17,7 @@ export async function startSchedulerInServer(
 ): Promise<{ stop(): Promise<void> } | undefined> {
   try {
     const [{ createClient }, { startScheduler }] = await Promise.all([
-      import('../client/index.js'),
+      import('../machinery/client/index.js'),
       import('./index.js'),
     ]);
     const client = createClient({

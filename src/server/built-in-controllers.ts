@@ -22,7 +22,7 @@ export interface BuiltInControllers {
  */
 export async function startBuiltInControllers(options: BuiltInControllersOptions): Promise<BuiltInControllers> {
   const [{ createClient }, { startControllers }] = await Promise.all([
-    import('../client/index.js'),
+    import('../machinery/client/index.js'),
     import('../controllers/index.js'),
   ]);
   const client = createClient({

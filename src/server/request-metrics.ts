@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { requestInfoOf } from '../apiserver/request-info.js';
-import { counterChildren, histogramChildren } from './metric-children.js';
+import { counterChildren, histogramChildren } from '../machinery/metrics/metric-children.js';
 
 /** Records one finished request into the registry. */
 export interface RequestMetrics {

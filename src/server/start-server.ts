@@ -160,7 +160,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     // Controllers start in the background: /readyz is about the API, not about them.
     // Controllers and scheduler run only while this server holds their Lease (several servers on one etcd).
     const elected = (name: string, start: () => Promise<{ stop(): Promise<void> } | undefined>) =>
-      import('../controllers/leader-election/start-elected.js').then(({ startElected }) =>
+      import('../machinery/leader-election/start-elected.js').then(({ startElected }) =>
         startElected({ socketPath, log, name, dataDir, start }),
       );
     const controllers =

@@ -3,7 +3,7 @@
  * pods bound to them as "Running" — the set-up most controller integration tests share.
  */
 import pino from 'pino';
-import { createClient, type KubeClient } from '../../src/client/index.js';
+import { createClient, type KubeClient } from '../../src/machinery/client/index.js';
 import { HollowNodes } from '../../src/agent/hollow/index.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
 

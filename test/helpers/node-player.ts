@@ -1,7 +1,7 @@
 import { findResourceType } from '../../src/api/resource-types.js';
 import type { ResourceType } from '../../src/api/resource-type.js';
 import type { KubeObject } from '../../src/api/object.js';
-import type { KubeClient } from '../../src/client/index.js';
+import type { KubeClient } from '../../src/machinery/client/index.js';
 
 const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent/agent.js';
 import { PODS, type PodObject } from '../../src/agent/pods/pod-workers.js';
-import { createClient, type KubeClient } from '../../src/client/index.js';
+import { createClient, type KubeClient } from '../../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
 

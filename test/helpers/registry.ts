@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { runCommand } from '../../src/agent/runtime/run-command.js';
+import { runCommand } from '../../src/machinery/exec/run-command.js';
 import { busyboxArchive } from '../fixtures/images/busybox.js';
 
 export interface TestRegistryOptions {

@@ -10,7 +10,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ContainerStats, PodStats, StatsProvider, Summary } from '../stats/summary-types.js';
+import type { ContainerStats, PodStats, StatsProvider, Summary } from '../../api/stats/summary-types.js';
 
 export const FAKE_CPU_ANNOTATION = 'flotilla.dev/fake-cpu';
 export const FAKE_MEMORY_ANNOTATION = 'flotilla.dev/fake-memory';

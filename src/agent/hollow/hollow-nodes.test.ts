@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { NODES } from '../node/node-heartbeat.js';
 import { LEASES } from '../node/node-lease.js';
 import { HollowNodes, PODS } from './hollow-nodes.js';

@@ -12,15 +12,15 @@
  * Off unless asked for (startHollowNodesWithStats): N Secrets for N nodes would weigh on scale tests.
  */
 import type { Logger } from 'pino';
-import { isConflict } from '../../client/client-error.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import { isConflict } from '../../machinery/client/client-error.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import {
   AGENT_SECRET_NAMESPACE,
   agentSecretName,
   startAgentServer,
   type RunningAgentServer,
 } from '../server/agent-server.js';
-import { AGENT_HOST_LABEL } from '../stats/summary-types.js';
+import { AGENT_HOST_LABEL } from '../../api/stats/summary-types.js';
 import { FakeStatsProvider } from './fake-stats.js';
 import { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
 

@@ -1,4 +1,4 @@
-import { formatIp, parseCidr } from '../../controllers/node-ipam/cidr-allocator.js';
+import { formatIp, parseCidr } from '../../machinery/net/cidr-allocator.js';
 
 /**
  * Pod IPs of one node's range, lowest free first from .2 (.0 network, .1 the node's bridge, the

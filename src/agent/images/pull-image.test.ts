@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 import { ImageStore } from './image-store.js';
 import { ImagePuller } from './pull-image.js';
 import { DOCKER_LIST, DOCKER_MANIFEST } from './registry/media-types.js';

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 
 /**
  * Unpacks one layer blob (tar, gzip-compressed or not: GNU tar detects it) into `dir`, keeping

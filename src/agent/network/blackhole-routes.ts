@@ -1,4 +1,4 @@
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 
 /**
  * Installs `blackhole` routes for the cluster's pod and service ranges (default 10.42.0.0/16 and

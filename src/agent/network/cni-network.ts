@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PortMapping } from '../runtime/container-runtime.js';
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 
 export interface CniOptions {
   /** Where the plugin binaries are (Debian: /usr/lib/cni). */

@@ -2,10 +2,10 @@ import { readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Node } from 'kubernetes-types/core/v1.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import { Informer } from '../../client/informer.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { NODES, type NodeObject } from '../node/index.js';
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 import { diffNodeRoutes, plannedNodeRoutes, type NodeRoute } from './node-routes-plan.js';
 import { addVxlanPeer, deleteVxlan, DEFAULT_VXLAN_DEV, ensureVxlan, removeVxlanPeer } from './vxlan.js';
 

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 import { addVxlanPeer, deleteVxlan, ensureVxlan, removeVxlanPeer, vtepAddress, vtepMac } from './vxlan.js';
 
 test('vtepMac and vtepAddress: MAC from the node IP, VTEP address = the pod CIDR network address', () => {
@@ -88,7 +88,7 @@ test('VXLAN between nodes on different subnets: pods reach each other only throu
 // The agent's node-routes loop with vxlan on, run inside namespace A (a child process: routes are
 // per namespace), given Nodes a and b by a FakeClient: it builds the overlay to b by itself.
 const AGENT_SCRIPT = (src: string, dataDir: string) => `
-import { FakeClient } from '${src}/client/testing/fake-client.ts';
+import { FakeClient } from '${src}/machinery/client/testing/fake-client.ts';
 import { NODES } from '${src}/agent/node/index.ts';
 import { createLogger } from '${src}/server/create-logger.ts';
 import { startNodeRoutes } from '${src}/agent/network/node-routes.ts';

@@ -1,4 +1,4 @@
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 import type { NodeRoute } from './node-routes-plan.js';
 
 /**

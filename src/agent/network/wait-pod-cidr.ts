@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { NODES, type NodeObject } from '../node/index.js';
 
 /**

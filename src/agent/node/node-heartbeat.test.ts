@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { FakeClient } from '../../client/testing/fake-client.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { resolveNodeConfig } from './node-config.js';
 import { NodeHeartbeat, NODES } from './node-heartbeat.js';
 import { LEASES } from './node-lease.js';

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { realTimers, type Timers } from '../../client/backoff.js';
-import { isAlreadyExists, isNotFound } from '../../client/client-error.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import { realTimers, type Timers } from '../../machinery/client/backoff.js';
+import { isAlreadyExists, isNotFound } from '../../machinery/client/client-error.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { NodeConfig } from './node-config.js';
 import { NodeLeaseRenewer } from './node-lease.js';
 import {

@@ -2,8 +2,8 @@ import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { isConflict, isNotFound } from '../../client/client-error.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { microTime } from './node-status.js';
 
 export type LeaseObject = KubeObject & Lease;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { ImageRecord } from '../images/image-types.js';
 import { imagePullBackoffMs, PodImagePuller, pullPolicyOf } from './image-pull.js';
 

@@ -1,10 +1,10 @@
 import type { Container, Pod, Secret } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { isNotFound } from '../../client/client-error.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { ResourceRef } from '../../client/resource-path.js';
-import type { EventType } from '../../controllers/events/event-recorder.js';
+import { isNotFound } from '../../machinery/client/client-error.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { ResourceRef } from '../../machinery/client/resource-path.js';
+import type { EventType } from '../../machinery/events/event-recorder.js';
 import type { ImageRecord, ImageService } from '../images/image-types.js';
 import type { PullOptions } from '../images/pull-image.js';
 import { parseDockerConfig, type DockerAuthEntry } from '../images/registry/docker-config.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Event } from 'kubernetes-types/core/v1.js';
 import pino from 'pino';
-import { FakeClient } from '../../client/testing/fake-client.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { containerFieldPath, PodEvents, podDescription } from './pod-events.js';
 import type { PodObject } from './pod-workers.js';
 

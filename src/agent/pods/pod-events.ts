@@ -1,8 +1,8 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import { buildEvent, EVENTS, type EventType } from '../../controllers/events/event-recorder.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { buildEvent, EVENTS, type EventType } from '../../machinery/events/event-recorder.js';
 
 /** How kubelet names a pod in messages: `name_namespace(uid)`. Pure. */
 export function podDescription(pod: Pod): string {

@@ -20,13 +20,13 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { streamLog, type LogOptions } from './container-logs.js';
 import type { Duplex } from 'node:stream';
 import type { StreamingBackend } from './exec-backend.js';
 import { serveStreamingUpgrade } from './exec-routes.js';
 import { refuseUpgrade } from './streams/remote-command.js';
-import type { StatsProvider } from '../stats/summary-types.js';
+import type { StatsProvider } from '../../api/stats/summary-types.js';
 import { resourceMetricsText } from '../stats/resource-metrics.js';
 
 export const AGENT_SECRET_NAMESPACE = 'kube-system';
@@ -69,7 +69,7 @@ export interface RunningAgentServer {
 }
 
 export async function startAgentServer(o: AgentServerOptions): Promise<RunningAgentServer> {
-  const { issueCa, issueLeaf } = await import('../../apiserver/tls/issue-certs.js');
+  const { issueCa, issueLeaf } = await import('../../machinery/pki/issue-certs.js');
   const ca = await issueCa(3650);
   const ips = [...new Set([o.nodeIP, '127.0.0.1'])];
   const leaf = await issueLeaf(ca, {

@@ -9,7 +9,14 @@ import { uptime } from 'node:os';
 import { detectCgroupLayout, readCgroup, type CgroupLayout, type CgroupSample } from './cgroup-stats.js';
 import { CpuRates } from './cpu-rate.js';
 import { readNodeSample } from './proc-stats.js';
-import type { ContainerStats, CpuStats, MemoryStats, PodStats, StatsProvider, Summary } from './summary-types.js';
+import type {
+  ContainerStats,
+  CpuStats,
+  MemoryStats,
+  PodStats,
+  StatsProvider,
+  Summary,
+} from '../../api/stats/summary-types.js';
 
 /** A pod on this node as the stats need it: its running containers and their runtime ids. */
 export interface StatsPod {

@@ -13,8 +13,8 @@ export type {
   CpuStats,
   MemoryStats,
   StatsProvider,
-} from './summary-types.js';
-export { AGENT_HOST_LABEL } from './summary-types.js';
+} from '../../api/stats/summary-types.js';
+export { AGENT_HOST_LABEL } from '../../api/stats/summary-types.js';
 export { CgroupStatsProvider, type StatsPod, type CgroupStatsOptions } from './cgroup-stats-provider.js';
 export { CpuRates } from './cpu-rate.js';
 export { detectCgroupLayout, readCgroup, statValue, type CgroupLayout, type CgroupSample } from './cgroup-stats.js';

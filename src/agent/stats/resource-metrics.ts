@@ -2,7 +2,7 @@
  * The kubelet's `/metrics/resource` endpoint (Prometheus text, the metric names metrics-server
  * reads) rendered from a Summary. Pure.
  */
-import type { Summary } from './summary-types.js';
+import type { Summary } from '../../api/stats/summary-types.js';
 
 const esc = (v: string): string => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 const labels = (l: Record<string, string>): string =>

@@ -1,10 +1,10 @@
 import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { isNotFound } from '../../client/client-error.js';
-import { Informer } from '../../client/informer.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { ResourceRef } from '../../client/resource-path.js';
+import { isNotFound } from '../../machinery/client/client-error.js';
+import { Informer } from '../../machinery/client/informer.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import type { EnvObjects } from '../pods/container-env.js';
 import type { NodeAllocatable } from './downward-api.js';
 import type { VolumeObjects } from './pod-volumes.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Container, PersistentVolume, PersistentVolumeClaim, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { ContainerMount } from '../runtime/container-runtime.js';
-import { runCommand } from '../runtime/run-command.js';
+import { runCommand } from '../../machinery/exec/run-command.js';
 import { mountPoints, unmountAllUnder } from '../runtime/oci/mounts.js';
 import { parseQuantity } from '../pods/container-process.js';
 import { expandVars } from '../pods/container-env.js';

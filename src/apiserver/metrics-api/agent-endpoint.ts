@@ -9,7 +9,7 @@ import type { KubeObject } from '../../api/object.js';
 import { decodeObject } from '../rest/storage-key.js';
 import type { RestContext } from '../rest/rest-context.js';
 import { agentSecretName, authorityOf, nodeAgentAddress, publishedAgentCredentials } from '../rest/agent-connection.js';
-import { AGENT_HOST_LABEL } from '../../agent/stats/summary-types.js';
+import { AGENT_HOST_LABEL } from '../../api/stats/summary-types.js';
 
 export { AGENT_HOST_LABEL };
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatBytes, formatGoDuration, formatNanoCores, nodeMetrics, podMetrics } from './metrics-objects.js';
 import { NodeStatsCache } from './node-stats-cache.js';
-import type { Summary } from '../../agent/stats/summary-types.js';
+import type { Summary } from '../../api/stats/summary-types.js';
 
 test('quantities in canonical form, durations as Go prints them', () => {
   assert.deepEqual([0, 5_000_000, 250_000_000, 2e9, 1_500_000_000, 1500, 123].map(formatNanoCores), [

@@ -3,7 +3,7 @@
  * returns them: cpu as a nano-core quantity, memory working set as a byte quantity (canonical
  * forms: `5m`, `123456n`, `64Mi`, `1000`), timestamp of the sample, window of the CPU rate. Pure.
  */
-import type { Summary } from '../../agent/stats/summary-types.js';
+import type { Summary } from '../../api/stats/summary-types.js';
 
 export const METRICS_GROUP_VERSION = 'metrics.k8s.io/v1beta1';
 

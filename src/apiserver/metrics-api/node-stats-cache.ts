@@ -6,7 +6,7 @@
  * computes CPU rates between the samples its scrapes take (see agent/stats/cpu-rate.ts).
  */
 import { request } from 'node:https';
-import type { Summary } from '../../agent/stats/summary-types.js';
+import type { Summary } from '../../api/stats/summary-types.js';
 import type { AgentEndpoint } from './agent-endpoint.js';
 
 export interface ScrapedSummary {

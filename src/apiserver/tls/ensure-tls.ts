@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { readOptionalFile, writePrivateFile } from './private-file.js';
-import { servingNames, type ServingNames } from './serving-names.js';
+import { servingNames, type ServingNames } from '../../machinery/pki/serving-names.js';
 import { TLS_FILES, tlsDir, type TlsMaterial } from './tls-material.js';
-import type { IssuedCert } from './issue-certs.js';
+import type { IssuedCert } from '../../machinery/pki/issue-certs.js';
 
 export interface EnsureTlsOptions {
   /** Extra serving-certificate names (host names or IP literals). */
@@ -42,7 +42,7 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
   let ca: IssuedCert | undefined = found.caCert && found.caKey ? { cert: found.caCert, key: found.caKey } : undefined;
   let caX509 = ca ? new X509Certificate(ca.cert) : undefined;
   if (!ca || !caX509 || Date.parse(caX509.validTo) <= now()) {
-    const { issueCa } = await import('./issue-certs.js');
+    const { issueCa } = await import('../../machinery/pki/issue-certs.js');
     ca = await issueCa(CA_DAYS);
     caX509 = new X509Certificate(ca.cert);
     issued.push('ca');
@@ -51,7 +51,7 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
   let server: IssuedCert | undefined =
     found.serverCert && found.serverKey ? { cert: found.serverCert, key: found.serverKey } : undefined;
   if (!server || !leafUsable(server.cert, caX509, now()) || !coversNames(server.cert, names)) {
-    const { issueLeaf } = await import('./issue-certs.js');
+    const { issueLeaf } = await import('../../machinery/pki/issue-certs.js');
     server = await issueLeaf(ca, { subject: 'CN=kube-apiserver', usage: 'server', names, validDays: LEAF_DAYS });
     issued.push('server');
   }
@@ -59,7 +59,7 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
   let admin: IssuedCert | undefined =
     found.adminCert && found.adminKey ? { cert: found.adminCert, key: found.adminKey } : undefined;
   if (!admin || !leafUsable(admin.cert, caX509, now())) {
-    const { issueLeaf } = await import('./issue-certs.js');
+    const { issueLeaf } = await import('../../machinery/pki/issue-certs.js');
     admin = await issueLeaf(ca, { subject: 'CN=admin, O=system:masters', usage: 'client', validDays: LEAF_DAYS });
     issued.push('admin');
   }

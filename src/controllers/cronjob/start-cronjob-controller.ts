@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { runController, type RunningController } from '../controller.js';
-import { clientEventRecorder } from '../events/event-recorder.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
+import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
 import { CRONJOBS, CronJobController, JOBS } from './cronjob-controller.js';
 
 /** Test-only: runs the CronJob controller's clock this many times faster than real time (e.g. 30: `* * * * *` fires every 2 s). */

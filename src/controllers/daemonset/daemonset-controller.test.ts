@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { Informer } from '../../client/informer.js';
-import { RecordingEventRecorder } from '../events/event-recorder.js';
+import { Informer } from '../../machinery/client/informer.js';
+import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { newRevision } from '../history/controller-revision.js';
 import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
@@ -98,25 +98,23 @@ test('first sync: a revision, one pinned pod per node, then status', async () =>
     'update daemonsets/status agent',
   ]);
   assert.deepEqual(fake.actions[0].body, rev);
-  const pinned = fake.actions
-    .slice(1, 3)
-    .map(
-      (a) =>
-        (
-          a.body as {
-            spec: {
-              affinity: {
-                nodeAffinity: {
-                  requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: { matchFields: { values: string[] }[] }[];
-                  };
+  const pinned = fake.actions.slice(1, 3).map(
+    (a) =>
+      (
+        a.body as {
+          spec: {
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: { matchFields: { values: string[] }[] }[];
                 };
               };
             };
-          }
-        ).spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0]
-          .values[0],
-    );
+          };
+        }
+      ).spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0]
+        .values[0],
+  );
   assert.deepEqual(pinned, ['n1', 'n2']);
   assert.deepEqual((fake.actions[1].body as KubeObject).metadata.labels, {
     app: 'agent',

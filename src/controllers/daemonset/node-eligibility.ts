@@ -1,6 +1,6 @@
 import type { Node, Pod, PodSpec, PodTemplateSpec, Toleration } from 'kubernetes-types/core/v1.js';
-import { anyTermMatches } from '../../scheduler/framework/node-selector.js';
-import { toleratesTaint } from '../../scheduler/framework/tolerations.js';
+import { anyTermMatches } from '../../machinery/scheduling/node-selector.js';
+import { toleratesTaint } from '../../machinery/scheduling/tolerations.js';
 
 /**
  * The tolerations Kubernetes adds to every DaemonSet pod (util.AddOrUpdateDaemonPodTolerations):

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import type { RunningController } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import type { RunningController } from '../../machinery/controller/controller.js';
 import { startReplicaSetController } from '../replicaset/start-replicaset-controller.js';
 import { startDeploymentController } from './start-deployment-controller.js';
 

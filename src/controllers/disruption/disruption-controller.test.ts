@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { Informer } from '../../client/informer.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { RecordingEventRecorder } from '../events/event-recorder.js';
+import { Informer } from '../../machinery/client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { DEPLOYMENTS, DisruptionController, PDBS, PODS, REPLICASETS, STATEFULSETS } from './disruption-controller.js';
 
 const log = pino({ level: 'silent' });

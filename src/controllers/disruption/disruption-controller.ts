@@ -6,12 +6,12 @@ import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import { deepEqual } from '../../api/validation/field.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
-import { isNotFound } from '../../client/client-error.js';
-import type { ObjectKey } from '../../client/object-key.js';
-import type { ReconcileResult } from '../controller.js';
-import type { EventRecorder } from '../events/event-recorder.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import { isNotFound } from '../../machinery/client/client-error.js';
+import type { ObjectKey } from '../../machinery/client/object-key.js';
+import type { ReconcileResult } from '../../machinery/controller/controller.js';
+import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
 import { pdbStatus, pendingDisruptions, type ExpectedScale } from './pdb-status.js';
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { Informer } from '../../client/informer.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
 import { ENDPOINT_SLICES, EndpointSliceController, NODES, PODS, SERVICES } from './endpointslice-controller.js';
 import { ENDPOINTS, EndpointsController } from './endpoints-controller.js';

@@ -1,4 +1,4 @@
-import { ClientError } from '../../client/client-error.js';
+import { ClientError } from '../../machinery/client/client-error.js';
 
 /**
  * True for the API server's refusal to create in a terminating namespace (403, "... because it is

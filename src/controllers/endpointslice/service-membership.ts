@@ -1,4 +1,4 @@
-import { keyOf } from '../../client/object-key.js';
+import { keyOf } from '../../machinery/client/object-key.js';
 
 /**
  * Which pods each Service listed at its last sync, so a pod whose labels stop matching (or that is

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { runController, type RunningController } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { ENDPOINTS, EndpointsController } from './endpoints-controller.js';
 import { ENDPOINT_SLICES, EndpointSliceController, NODES, PODS, SERVICES } from './endpointslice-controller.js';
 

@@ -4,8 +4,8 @@ import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { SharedInformers } from '../../client/shared-informers.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { GarbageCollector } from './garbage-collector.js';
 
 const log = pino({ level: 'silent' });

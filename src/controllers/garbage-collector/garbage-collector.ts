@@ -2,12 +2,12 @@ import type { Logger } from 'pino';
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { isNotFound } from '../../client/client-error.js';
-import { keyOf } from '../../client/object-key.js';
-import { WorkQueue } from '../../client/work-queue.js';
-import { runWorkers, type ReconcileResult } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { isNotFound } from '../../machinery/client/client-error.js';
+import { keyOf } from '../../machinery/client/object-key.js';
+import { WorkQueue } from '../../machinery/controller/work-queue.js';
+import { runWorkers, type ReconcileResult } from '../../machinery/controller/controller.js';
 import { storedResourceTypes, typeForReference } from '../served-types.js';
 import { OwnerIndex } from './owner-index.js';
 import {

@@ -1,7 +1,7 @@
 import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import type { KubeObject } from '../../api/object.js';
-import { objectKey } from '../../client/object-key.js';
+import { objectKey } from '../../machinery/client/object-key.js';
 
 /** Where an object lives in the informer caches. */
 export interface NodeRef {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/object.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import {
   hashRevisionData,
   newRevision,

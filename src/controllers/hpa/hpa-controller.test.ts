@@ -4,9 +4,9 @@ import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { Informer } from '../../client/informer.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { RecordingEventRecorder } from '../events/event-recorder.js';
+import { Informer } from '../../machinery/client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { HPAS, HpaController, PODS, POD_METRICS } from './hpa-controller.js';
 
 const log = pino({ level: 'silent' });

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { Informer } from '../../client/informer.js';
-import { RecordingEventRecorder } from '../events/event-recorder.js';
+import { Informer } from '../../machinery/client/informer.js';
+import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
 import { JOBS, JobController, PODS } from './job-controller.js';
 

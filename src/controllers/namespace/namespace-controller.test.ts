@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { Informer } from '../../client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { namespaceReconciler } from './namespace-controller.js';
 
 const log = pino({ level: 'silent' });

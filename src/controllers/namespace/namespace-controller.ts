@@ -2,11 +2,11 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
-import { isNotFound } from '../../client/client-error.js';
-import type { ObjectKey } from '../../client/object-key.js';
-import type { ReconcileResult } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import { isNotFound } from '../../machinery/client/client-error.js';
+import type { ObjectKey } from '../../machinery/client/object-key.js';
+import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import { storedResourceTypes } from '../served-types.js';
 
 export const KUBERNETES_FINALIZER = 'kubernetes';

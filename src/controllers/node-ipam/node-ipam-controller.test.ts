@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { Informer } from '../../client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { nodeIpamReconciler, NODES } from './node-ipam-controller.js';
 
 const log = pino({ level: 'silent' });

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { Informer } from '../../client/informer.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { KubeObject } from '../../api/object.js';
-import type { Reconcile } from '../controller.js';
+import type { Reconcile } from '../../machinery/controller/controller.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { CidrAllocator } from './cidr-allocator.js';
+import { CidrAllocator } from '../../machinery/net/cidr-allocator.js';
 
 export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 

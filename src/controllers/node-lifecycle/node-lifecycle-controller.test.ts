@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { Informer } from '../../client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { LEASES, NODES, PODS, nodeLifecycleReconciler } from './node-lifecycle-controller.js';
 
 const log = pino({ level: 'silent' });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { runController, type RunningController } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { nodeIpamReconciler } from '../node-ipam/node-ipam-controller.js';
 import {
   LEASES,

@@ -3,10 +3,10 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { isConflict, isNotFound } from '../../client/client-error.js';
-import type { Informer } from '../../client/informer.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { Reconcile, ReconcileResult } from '../controller.js';
+import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Reconcile, ReconcileResult } from '../../machinery/controller/controller.js';
 import { planPodGc, type PodGcAction, type PodGcSettings } from './pod-gc-plan.js';
 
 export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { Informer } from '../../client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { planPodGc, type PodGcSettings } from './pod-gc-plan.js';
 import { NODES, PODS, podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js';
 

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { keyOf } from '../../client/object-key.js';
-import { runController, type RunningController } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { keyOf } from '../../machinery/client/object-key.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { NODES, PODS, podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js';
 
 /**

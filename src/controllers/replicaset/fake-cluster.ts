@@ -1,8 +1,8 @@
 import type { KubeObject } from '../../api/object.js';
-import type { WriteOptions } from '../../client/kube-client.js';
-import type { ResourceRef } from '../../client/resource-path.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { ClientError, type Status } from '../../client/client-error.js';
+import type { WriteOptions } from '../../machinery/client/kube-client.js';
+import type { ResourceRef } from '../../machinery/client/resource-path.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { ClientError, type Status } from '../../machinery/client/client-error.js';
 
 /**
  * For controller tests: a FakeClient that, like the API server, names objects created with

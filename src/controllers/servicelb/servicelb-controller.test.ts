@@ -3,8 +3,8 @@ import { test } from 'node:test';
 import pino from 'pino';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
-import { Informer } from '../../client/informer.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { Informer } from '../../machinery/client/informer.js';
 import { chooseIngress, nodeAddresses, parseLbPool } from './lb-addresses.js';
 import { NODES, SERVICES, serviceLbReconciler } from './servicelb-controller.js';
 

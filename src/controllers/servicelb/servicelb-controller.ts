@@ -3,11 +3,11 @@ import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
-import type { Informer } from '../../client/informer.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { ObjectKey } from '../../client/object-key.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { runController, type RunningController } from '../controller.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { ObjectKey } from '../../machinery/client/object-key.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { chooseIngress, currentIngress, isOurLoadBalancer } from './lb-addresses.js';
 
 export const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;

@@ -1,8 +1,8 @@
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceRef } from '../../client/resource-path.js';
+import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
-import type { KubeClient } from '../../client/kube-client.js';
-import { isConflict, isNotFound } from '../../client/client-error.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import { adoptPatch, controllerOf, planClaims, releasePatch } from '../replicaset/controller-ref.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };

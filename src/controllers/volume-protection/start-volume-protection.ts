@@ -1,11 +1,19 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
-import { isConflict, isNotFound } from '../../client/client-error.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import type { ObjectKey } from '../../client/object-key.js';
-import { runController, type EventSource, type RunningController } from '../controller.js';
-import { claimNamesOf, PODS, PVCS, PVS, type PodObj, type PV, type PVC } from '../volume/volume-resources.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import type { ObjectKey } from '../../machinery/client/object-key.js';
+import { runController, type EventSource, type RunningController } from '../../machinery/controller/controller.js';
+import {
+  claimNamesOf,
+  PODS,
+  PVCS,
+  PVS,
+  type PodObj,
+  type PV,
+  type PVC,
+} from '../../machinery/storage/volume-resources.js';
 import { releasableClaim, releasableVolume } from './volume-protection.js';
 
 /**

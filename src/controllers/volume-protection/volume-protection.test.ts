@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../api/object.js';
-import type { PodObj, PV, PVC } from '../volume/volume-resources.js';
+import type { PodObj, PV, PVC } from '../../machinery/storage/volume-resources.js';
 import { addProtectionFinalizer, releasableClaim, releasableVolume } from './volume-protection.js';
 
 const claim = (deleting: boolean, finalizers = ['kubernetes.io/pvc-protection', 'example.com/keep']): PVC => ({

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/object.js';
-import { claimNamesOf, type PodObj, type PV, type PVC } from '../volume/volume-resources.js';
+import { claimNamesOf, type PodObj, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
 
 /** Finalizers Kubernetes' StorageObjectInUseProtection admission puts on every claim and volume. */
 export const PVC_PROTECTION = 'kubernetes.io/pvc-protection';

@@ -1,4 +1,9 @@
-import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, type PV, type PVC } from './volume-resources.js';
+import {
+  ANN_BIND_COMPLETED,
+  ANN_BOUND_BY_CONTROLLER,
+  type PV,
+  type PVC,
+} from '../../machinery/storage/volume-resources.js';
 
 /**
  * The volume with its claimRef pointing at the claim (kind, namespace, name, uid, apiVersion,

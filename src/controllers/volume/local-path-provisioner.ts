@@ -6,7 +6,7 @@ import {
   type Class,
   type PV,
   type PVC,
-} from './volume-resources.js';
+} from '../../machinery/storage/volume-resources.js';
 
 /** Node annotation naming the agent's data dir; the volume lives in `<it>/storage/<pvc-uid>`. */
 export const ANN_NODE_DATA_DIR = 'flotilla.dev/data-dir';

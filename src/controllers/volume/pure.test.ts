@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findBestMatch } from './pv-matching.js';
+import { findBestMatch } from '../../machinery/storage/pv-matching.js';
 import { claimBoundTo, volumeClaimedBy } from './binding.js';
 import { localPathVolume } from './local-path-provisioner.js';
-import { defaultClassOf, type Class, type PV, type PVC } from './volume-resources.js';
+import { defaultClassOf, type Class, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
 
 const claim = (extra: Partial<NonNullable<PVC['spec']>> = {}): PVC => ({
   apiVersion: 'v1',

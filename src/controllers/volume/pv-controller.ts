@@ -9,15 +9,15 @@
  */
 import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
-import { ClientError, isAlreadyExists, isNotFound } from '../../client/client-error.js';
-import type { ObjectKey } from '../../client/object-key.js';
-import type { EventRecorder } from '../events/event-recorder.js';
-import type { ReconcileResult } from '../controller.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import { ClientError, isAlreadyExists, isNotFound } from '../../machinery/client/client-error.js';
+import type { ObjectKey } from '../../machinery/client/object-key.js';
+import type { EventRecorder } from '../../machinery/events/event-recorder.js';
+import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import { claimBoundTo, claimStatusBound, volumeClaimedBy, volumeWithPhase } from './binding.js';
 import { localPathVolume } from './local-path-provisioner.js';
-import { findBestMatch, isVolumeBoundToClaim } from './pv-matching.js';
+import { findBestMatch, isVolumeBoundToClaim } from '../../machinery/storage/pv-matching.js';
 import {
   ANN_BETA_STORAGE_PROVISIONER,
   ANN_BOUND_BY_CONTROLLER,
@@ -35,7 +35,7 @@ import {
   type PodObj,
   type PV,
   type PVC,
-} from './volume-resources.js';
+} from '../../machinery/storage/volume-resources.js';
 
 export interface PersistentVolumeControllerOptions {
   client: KubeClient;

@@ -1,11 +1,20 @@
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../client/kube-client.js';
-import type { Informer } from '../../client/informer.js';
-import type { SharedInformers } from '../../client/shared-informers.js';
-import { runController, type EventSource, type RunningController } from '../controller.js';
-import { clientEventRecorder } from '../events/event-recorder.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import type { Informer } from '../../machinery/client/informer.js';
+import type { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { runController, type EventSource, type RunningController } from '../../machinery/controller/controller.js';
+import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
 import { PersistentVolumeController } from './pv-controller.js';
-import { PODS, PVCS, PVS, STORAGE_CLASSES, type Class, type PodObj, type PV, type PVC } from './volume-resources.js';
+import {
+  PODS,
+  PVCS,
+  PVS,
+  STORAGE_CLASSES,
+  type Class,
+  type PodObj,
+  type PV,
+  type PVC,
+} from '../../machinery/storage/volume-resources.js';
 
 export interface StartVolumeControllersOptions {
   client: KubeClient;

@@ -1,4 +1,4 @@
-import type { KubeClient } from '../../client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { onePod } from './resources.js';
 
 /** Writes a binding; resolves once the API server accepted it. Injected so tests can replace it. */

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { EVENTS } from './resources.js';
 
 export interface EventRecorderOptions {

@@ -1,6 +1,6 @@
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceRef } from '../../client/resource-path.js';
+import type { ResourceRef } from '../../machinery/client/resource-path.js';
 
 function must(group: string, version: string, plural: string): ResourceType {
   const rt = findResourceType(group, version, plural);

@@ -1,5 +1,5 @@
-import type { KubeClient } from '../../client/kube-client.js';
-import { ANN_SELECTED_NODE, PVCS } from '../../controllers/volume/volume-resources.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { ANN_SELECTED_NODE, PVCS } from '../../machinery/storage/volume-resources.js';
 import { claimNames, claimsWaitingForNode, type VolumeLister } from '../plugins/volume-binding.js';
 
 export interface PrebindOptions {

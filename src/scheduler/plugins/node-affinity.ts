@@ -1,6 +1,6 @@
 import type { NodeSelectorTerm, PreferredSchedulingTerm } from 'kubernetes-types/core/v1.js';
 import { defaultNormalize, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
-import { anyTermMatches, termMatches } from '../framework/node-selector.js';
+import { anyTermMatches, termMatches } from '../../machinery/scheduling/node-selector.js';
 import { SUCCESS, unresolvable } from '../framework/status.js';
 
 /**

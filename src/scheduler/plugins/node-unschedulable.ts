@@ -1,6 +1,6 @@
 import type { FilterPlugin } from '../framework/plugin.js';
 import { SUCCESS, unresolvable } from '../framework/status.js';
-import { toleratesTaint } from '../framework/tolerations.js';
+import { toleratesTaint } from '../../machinery/scheduling/tolerations.js';
 
 /** NodeUnschedulable: a cordoned node (spec.unschedulable) takes only pods tolerating its taint. */
 export const NODE_UNSCHEDULABLE = 'NodeUnschedulable';

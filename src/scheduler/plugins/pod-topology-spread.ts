@@ -1,6 +1,6 @@
 import type { TopologySpreadConstraint } from 'kubernetes-types/core/v1.js';
 import { selectorMatches } from '../../api/validation/label-selector.js';
-import { anyTermMatches } from '../framework/node-selector.js';
+import { anyTermMatches } from '../../machinery/scheduling/node-selector.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { MAX_NODE_SCORE, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
 import type { PodInfo } from '../framework/pod-info.js';

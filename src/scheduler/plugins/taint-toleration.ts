@@ -1,7 +1,7 @@
 import type { Toleration } from 'kubernetes-types/core/v1.js';
 import { defaultNormalize, type FilterPlugin, type ScorePlugin } from '../framework/plugin.js';
 import { SUCCESS, unresolvable } from '../framework/status.js';
-import { firstUntolerated, toleratesTaint } from '../framework/tolerations.js';
+import { firstUntolerated, toleratesTaint } from '../../machinery/scheduling/tolerations.js';
 
 /**
  * TaintToleration. Filter: every NoSchedule/NoExecute taint of the node must be tolerated.

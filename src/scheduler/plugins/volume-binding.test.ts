@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { cacheWith, info, makeNode, makePod } from '../testing/fixtures.js';
-import type { Class, PV, PVC } from '../../controllers/volume/volume-resources.js';
+import type { Class, PV, PVC } from '../../machinery/storage/volume-resources.js';
 import { claimsWaitingForNode, volumeBinding, type VolumeLister } from './volume-binding.js';
 
 const claim = (name: string, extra: { volumeName?: string; className?: string; deleting?: boolean } = {}): PVC => ({

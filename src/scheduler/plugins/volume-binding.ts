@@ -1,14 +1,14 @@
 import type { FilterPlugin } from '../framework/plugin.js';
 import type { NodeInfo } from '../framework/node-info.js';
 import { SUCCESS, unresolvable, unschedulable, type Status } from '../framework/status.js';
-import { findBestMatch, volumeFitsNode } from '../../controllers/volume/pv-matching.js';
+import { findBestMatch, volumeFitsNode } from '../../machinery/storage/pv-matching.js';
 import {
   claimClassOf,
   defaultClassOf,
   type Class,
   type PV,
   type PVC,
-} from '../../controllers/volume/volume-resources.js';
+} from '../../machinery/storage/volume-resources.js';
 
 /**
  * VolumeBinding for the pod's PersistentVolumeClaims (kube's volumebinding plugin, local volumes):

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync as closeFd, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { helperSpawner } from '../helper-spawner.js';
+import { helperSpawner } from '../../../machinery/exec/helper-spawner.js';
 
 export interface ConmonOptions {
   conmon: string;

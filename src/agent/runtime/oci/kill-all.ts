@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { CniNetwork } from '../../network/cni-network.js';
 import { removeBlackholeRoutes } from '../../network/blackhole-routes.js';
 import { readNetworkState } from '../../network/network-state.js';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 import { OciRuntime } from './oci-runtime.js';
 import { proxyTableName } from '../../../proxy/proxy-table-name.js';
 import { networkPolicyTableName } from '../../../netpol/table-name.js';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 
 /** Mount points of this process's mount namespace (from /proc/self/mountinfo, octal escapes decoded). */
 export async function mountPoints(): Promise<string[]> {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { CniNetwork } from '../../network/cni-network.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxSpec } from '../container-runtime.js';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon } from './conmon.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';

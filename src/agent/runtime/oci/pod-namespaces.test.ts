@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount } from './mounts.js';
 import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
 

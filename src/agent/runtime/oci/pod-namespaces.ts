@@ -1,6 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 import { unmount } from './mounts.js';
 
 export interface PodNamespaces {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readlink, writeFile } from 'node:fs/promises';
 import { test } from 'node:test';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 import { SealedBinary } from './sealed-binary.js';
 
 test('a sealed in-memory copy of runc runs, cannot be written, and is gone after stop', async () => {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline';
-import { runCommand } from '../run-command.js';
+import { runCommand } from '../../../machinery/exec/run-command.js';
 
 /**
  * Holds a sealed in-memory copy of a binary (runc) and names it as `/proc/<holder>/fd/<n>`.

@@ -24,7 +24,7 @@ export type { WatchEvent } from './watch-stream.js';
 export { resourcePath, type ResourceRef } from './resource-path.js';
 export { loadKubeconfig } from './kubeconfig.js';
 export { Informer, type InformerHandlers, type InformerOptions } from './informer.js';
-export { WorkQueue, type WorkQueueOptions } from './work-queue.js';
+export { WorkQueue, type WorkQueueOptions } from '../controller/work-queue.js';
 export { keyOf, objectKey, parseKey, type ObjectKey } from './object-key.js';
 export { backoffDelay, realTimers, type Timers } from './backoff.js';
 export type { HttpTransport, HttpRequest, ConnectionOptions } from './http-transport.js';

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 import { isStatus, type Status } from './client-error.js';
 
 /** One watch event, typed: ERROR carries the Status the server sent instead of an object. */

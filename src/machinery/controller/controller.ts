@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 import type { Informer, InformerHandlers } from '../client/informer.js';
-import { WorkQueue } from '../client/work-queue.js';
+import { WorkQueue } from './work-queue.js';
 import { keyOf, objectKey, parseKey, type ObjectKey } from '../client/object-key.js';
 
 /** What a reconcile asks of the runner: nothing (done), or to look again after a delay. */

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 
 /** A namespaced name; namespace '' for cluster-scoped objects. */
 export interface ObjectKey {

@@ -1,7 +1,7 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import { selectorMatches } from '../../api/validation/label-selector.js';
-import { anyTermMatches } from '../../scheduler/framework/node-selector.js';
+import { anyTermMatches } from '../scheduling/node-selector.js';
 import { volumeClassOf, type PV, type PVC } from './volume-resources.js';
 
 /** The storage a claim asks for, in bytes (0 when unset or unparsable). Pure. */

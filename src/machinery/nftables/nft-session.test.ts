@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { runCommand } from '../agent/runtime/run-command.js';
+import { runCommand } from '../exec/run-command.js';
 import { NftSession } from './nft-session.js';
 
 // Real nft in a network namespace of its own (root only), removed after.

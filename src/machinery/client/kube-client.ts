@@ -1,4 +1,4 @@
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 import type { ResourceRef } from './resource-path.js';
 import type { WatchEvent } from './watch-stream.js';
 

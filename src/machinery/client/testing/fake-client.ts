@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { KubeObject } from '../../api/object.js';
-import { applyJsonPatch, applyMergePatch } from '../../api/patch/index.js';
+import type { KubeObject } from '../../../api/object.js';
+import { applyJsonPatch, applyMergePatch } from '../../../api/patch/index.js';
 import type {
   DeleteOptions,
   KubeClient,

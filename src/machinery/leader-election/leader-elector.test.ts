@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { FakeClient } from '../../client/testing/fake-client.js';
+import { FakeClient } from '../client/testing/fake-client.js';
 import { LEASES, runWithLeaderElection, type LeaderElection } from './leader-elector.js';
 
 const log = pino({ level: 'silent' });

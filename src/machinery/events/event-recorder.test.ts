@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { FakeClient } from '../../client/testing/fake-client.js';
+import { FakeClient } from '../client/testing/fake-client.js';
 import { buildEvent, clientEventRecorder } from './event-recorder.js';
 
 const rs = {

@@ -1,4 +1,4 @@
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 import { createHttpTransport, type ConnectionOptions, type HttpTransport } from './http-transport.js';
 import type {
   DeleteOptions,

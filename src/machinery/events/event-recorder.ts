@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { findResourceType } from '../../api/resource-types.js';
-import type { KubeClient } from '../../client/kube-client.js';
+import type { KubeClient } from '../client/kube-client.js';
 
 export const EVENTS = findResourceType('', 'v1', 'events') as ResourceType;
 

@@ -32,7 +32,7 @@ export function serverIdentity(dataDir: string): string {
  * (the election runs in the background); stop() stops the component and releases the Lease.
  */
 export async function startElected(o: StartElectedOptions): Promise<Stoppable> {
-  const { createClient } = await import('../../client/index.js');
+  const { createClient } = await import('../client/index.js');
   const client = createClient({
     server: 'http://localhost',
     socketPath: o.socketPath,

@@ -1,4 +1,4 @@
-import { backoffDelay, realTimers, type Timers } from './backoff.js';
+import { backoffDelay, realTimers, type Timers } from '../client/backoff.js';
 
 export interface WorkQueueOptions {
   /** First retry delay after a failure (default 5 ms), doubled per consecutive failure of a key. */

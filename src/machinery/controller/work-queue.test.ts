@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkQueue } from './work-queue.js';
-import type { Timers } from './backoff.js';
+import type { Timers } from '../client/backoff.js';
 
 /** Manual timers: run() fires everything due. */
 function fakeTimers(): Timers & { pending: { ms: number; fn: () => void }[]; runAll(): void } {

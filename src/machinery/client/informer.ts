@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 import type { KubeClient, WatchHandle } from './kube-client.js';
 import type { ResourceRef } from './resource-path.js';
 import { ClientError, isGone } from './client-error.js';

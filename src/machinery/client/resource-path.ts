@@ -1,4 +1,4 @@
-import type { ResourceType } from '../api/resource-type.js';
+import type { ResourceType } from '../../api/resource-type.js';
 
 /** What the client needs to know about a resource: where it lives in the URL space. */
 export type ResourceRef = Pick<ResourceType, 'group' | 'version' | 'plural' | 'namespaced'>;

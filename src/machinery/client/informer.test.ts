@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Informer } from './informer.js';
 import { FakeClient } from './testing/fake-client.js';
-import type { KubeObject } from '../api/object.js';
+import type { KubeObject } from '../../api/object.js';
 
 const log = pino({ level: 'silent' });
 const cms = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };

@@ -41,8 +41,7 @@ export function termMatches(
   const fields = term.matchFields ?? [];
   if (exprs.length === 0 && fields.length === 0) return false;
   for (const e of exprs)
-    if (!requirementMatches(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined))
-      return false;
+    if (!requirementMatches(e, Object.hasOwn(labels, e.key) ? labels[e.key] : undefined)) return false;
   for (const f of fields) if (!requirementMatches(f, f.key === 'metadata.name' ? nodeName : undefined)) return false;
   return true;
 }
