@@ -107,7 +107,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   let podsInformer: Informer<PodObject> | undefined;
   let podRuntime: OciRuntime | undefined;
   let nodeObject: KubeObject | undefined;
-  const nodeEvents = clientEventRecorder({ client: o.client, component: 'kubelet', log });
+  // Kubelet events about the Node and about pods and containers: one recorder, one correlation.
+  const kubeletEvents = clientEventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log });
   // Built first: bad thresholds stop the start before anything is registered.
   const imageGC =
     o.imageGC === false
@@ -120,7 +121,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
           imagesInUse: async (list) =>
             imageIdsInUse(list, images.root, await mountedLowerStacks(), await podImageIds(podsInformer, images)),
           event: (type, reason, message) => {
-            if (nodeObject) nodeEvents.event(nodeObject, type, reason, message);
+            if (nodeObject) kubeletEvents.event(nodeObject, type, reason, message);
           },
         });
   const dnsMetrics = new DnsMetrics(); // served on the agent's /metrics
@@ -225,6 +226,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     requeue: (key) => queue.add(key),
     clusterDns,
     nodeName: o.nodeName,
+    recorder: kubeletEvents,
     objects,
     imagePuller,
   });

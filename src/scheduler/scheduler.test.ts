@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import { FakeClient } from '../machinery/client/testing/fake-client.js';
+import { EVENTS } from '../machinery/events/event-recorder.js';
 import { NODES, PODS } from './binder/resources.js';
 import { Scheduler } from './scheduler.js';
 import { makeNode, makePod } from './testing/fixtures.js';
@@ -104,4 +105,32 @@ test('a failed binding forgets the assumed pod and retries it after backoff', as
   await s.stop();
   assert.equal(s.stats.bindErrors, 1);
   assert.equal(calls, 2);
+});
+
+test('a pod that keeps failing to fit gets one FailedScheduling event whose count goes up', async () => {
+  const client = new FakeClient();
+  client.seed(NODES, obj(makeNode('small', { cpu: '1' })));
+  client.seed(PODS, obj(makePod('huge', { cpu: '32' })));
+  const s = new Scheduler({ client, log, initialBackoffMs: 1, bind: async () => {} });
+  await s.start();
+  const t = setInterval(() => {
+    s.queue.moveAllToActiveOrBackoff();
+    s.queue.flush();
+  }, 5);
+  await until(() => s.stats.unschedulable >= 3);
+  clearInterval(t);
+  await s.stop();
+  const events = client.actions.filter((a) => a.resource === 'events');
+  assert.equal(events[0]?.verb, 'create');
+  const first = events[0]?.body as { reason?: string; source?: object; reportingInstance?: string; count?: number };
+  assert.equal(first.reason, 'FailedScheduling');
+  assert.deepEqual(first.source, { component: 'default-scheduler' });
+  assert.equal(first.reportingInstance, 'default-scheduler');
+  assert.ok(events.length >= 2);
+  for (const e of events.slice(1)) {
+    assert.equal(e.verb, 'patch');
+    assert.equal(e.name, events[0]?.name);
+  }
+  const stored = client.peek(EVENTS, 'default', events[0]?.name ?? '');
+  assert.equal((stored as { count?: number }).count, s.stats.unschedulable);
 });

@@ -4,9 +4,9 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import { isConflict, isNotFound } from '../machinery/client/client-error.js';
 import { Informer } from '../machinery/client/informer.js';
+import { type ClientEventRecorder, clientEventRecorder, podReference } from '../machinery/events/event-recorder.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { clientBinder, type BindPod } from './binder/bind-pod.js';
-import { EventRecorder } from './binder/event-recorder.js';
 import { podScheduledFalsePatch } from './binder/pod-condition.js';
 import { NODES, PODS, PRIORITY_CLASSES } from './binder/resources.js';
 import { bindClaimsToNode } from './binder/volume-prebind.js';
@@ -72,7 +72,7 @@ export class Scheduler {
   private readonly volumes: Informer;
   private readonly storageClasses: Informer;
   private readonly volumeLister: VolumeLister;
-  private readonly events: EventRecorder;
+  private readonly events: ClientEventRecorder;
   private readonly bind: BindPod;
   private readonly profile: Profile;
   private readonly cursor: CycleCursor = { nextStartNodeIndex: 0 };
@@ -89,7 +89,14 @@ export class Scheduler {
     this.name = opts.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     this.queue = new SchedulingQueue(opts);
     this.bind = opts.bind ?? clientBinder(opts.client);
-    this.events = new EventRecorder({ client: opts.client, log: this.log, now: opts.clock, component: this.name });
+    // Events name the scheduler as component and reporting instance (one leader per name at a time).
+    this.events = clientEventRecorder({
+      client: opts.client,
+      log: this.log,
+      now: opts.clock,
+      component: this.name,
+      instance: this.name,
+    });
     this.nodes = new Informer(opts.client, NODES, { log: this.log });
     this.pods = new Informer(opts.client, PODS, { log: this.log, transform: slimPod, pageSize: 2000 });
     this.priorityClasses = new Informer(opts.client, PRIORITY_CLASSES, { log: this.log });
@@ -265,7 +272,7 @@ export class Scheduler {
     result.diagnosis.postFilterMessage = preemption?.message;
     const message = fitErrorMessage(result.diagnosis);
     this.queue.requeueFailed(q);
-    this.events.record(live, 'Warning', 'FailedScheduling', message);
+    this.events.event(podReference(live), 'Warning', 'FailedScheduling', message);
     const patch = podScheduledFalsePatch(live, 'Unschedulable', message, this.now());
     const body = preemption?.nominatedNode
       ? { ...(patch ?? {}), status: { ...(patch?.status ?? {}), nominatedNodeName: preemption.nominatedNode } }
@@ -277,8 +284,8 @@ export class Scheduler {
     if (preemption?.victims.length) {
       this.stats.preemptions++;
       for (const v of preemption.victims) {
-        this.events.record(
-          v.pod,
+        this.events.event(
+          podReference(v.pod),
           'Normal',
           'Preempted',
           `Preempted by pod ${q.info.uid} on node ${preemption.nominatedNode}`,
@@ -303,8 +310,8 @@ export class Scheduler {
           this.stats.bound++;
           this.queue.done(info.key);
           if (this.opts.scheduledEvents !== false)
-            this.events.record(
-              info.pod,
+            this.events.event(
+              podReference(info.pod),
               'Normal',
               'Scheduled',
               `Successfully assigned ${info.namespace}/${info.name} to ${nodeName}`,

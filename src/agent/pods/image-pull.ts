@@ -9,6 +9,7 @@ import type { ImageRecord, ImageService } from '../images/image-types.js';
 import type { PullOptions } from '../images/pull-image.js';
 import { parseDockerConfig, type DockerAuthEntry } from '../images/registry/docker-config.js';
 import { parseImageName } from '../images/registry/image-name.js';
+import type { PodEventSink } from './pod-events.js';
 
 const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
 
@@ -16,11 +17,6 @@ export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 
 /** What starting a container needs from the image: the image, or a waiting state and when to try again. */
 export type ImageOutcome = { image: ImageRecord } | { waiting: { reason: string; message: string }; retryMs: number };
-
-/** Where events go: PodEvents.emit (kubelet's source, fieldPath of the container, aggregation). */
-export interface PodEventSink {
-  emit(pod: KubeObject & Pod, type: EventType, reason: string, message: string, container?: string): void;
-}
 
 /** The registry side (images/pull-image.ts's ImagePuller). */
 export interface RegistryPuller {

@@ -1,8 +1,5 @@
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
-import type { Logger } from 'pino';
-import type { KubeObject } from '../../api/object.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { buildEvent, EVENTS, type EventType } from '../../machinery/events/event-recorder.js';
+import { type EventRecorder, type EventType, podReference } from '../../machinery/events/event-recorder.js';
 
 /** How kubelet names a pod in messages: `name_namespace(uid)`. Pure. */
 export function podDescription(pod: Pod): string {
@@ -15,87 +12,26 @@ export function containerFieldPath(pod: Pod, name: string): string {
   return `spec.${init ? 'initContainers' : 'containers'}{${name}}`;
 }
 
-export interface PodEventsOptions {
-  client: KubeClient;
-  /** source.host and reportingInstance. */
-  nodeName: string;
-  log: Logger;
-  now?: () => Date;
+/** Where the agent's pod and container events go (PodEvents; tests pass a list). */
+export interface PodEventSink {
+  /** An event about the pod (container = undefined) or one of its containers. Never throws, never waits. */
+  emit(pod: Pod, type: EventType, reason: string, message: string, container?: string): void;
 }
-
-/** A recorded event kept for aggregation: same object, reason and message within 10 minutes -> count + 1. */
-interface Seen {
-  name: string;
-  namespace: string;
-  count: number;
-  at: number;
-  created: Promise<boolean>;
-}
-
-const AGGREGATE_MS = 10 * 60_000;
 
 /**
- * The agent's events about pods and their containers, as kubelet writes them (source component
- * `kubelet`, host = the node, involvedObject.fieldPath `spec.containers{name}`), through the same
- * Event builder the controllers use. A repeat of the same event (e.g. BackOff) patches count and
- * lastTimestamp of the first instead of creating another, like client-go's correlator. Best effort:
- * never throws, never waits.
+ * The agent's events about pods and their containers, as kubelet writes them: the involvedObject
+ * names the container by fieldPath (`spec.containers{name}`), and the recorder (the machinery's,
+ * with source `kubelet` and host = the node) correlates repeats (BackOff counts up on one Event).
  */
-export class PodEvents {
-  private readonly seen = new Map<string, Seen>();
-  private readonly now: () => Date;
+export class PodEvents implements PodEventSink {
+  constructor(private readonly recorder: EventRecorder) {}
 
-  constructor(private readonly o: PodEventsOptions) {
-    this.now = o.now ?? (() => new Date());
-  }
-
-  /** An event about the pod (container = undefined) or one of its containers. */
-  emit(pod: KubeObject & Pod, type: EventType, reason: string, message: string, container?: string): void {
-    const uid = pod.metadata.uid ?? '';
-    const fieldPath = container ? containerFieldPath(pod, container) : undefined;
-    const key = `${uid}\u0000${fieldPath ?? ''}\u0000${reason}\u0000${message}`;
-    const now = this.now();
-    const prev = this.seen.get(key);
-    if (prev && now.getTime() - prev.at < AGGREGATE_MS) {
-      prev.count++;
-      prev.at = now.getTime();
-      const body = { count: prev.count, lastTimestamp: now.toISOString().replace(/\.\d+Z$/, 'Z') };
-      void prev.created.then(async (ok) => {
-        if (ok)
-          await this.o.client
-            .patch(EVENTS, prev.namespace, prev.name, 'merge', body)
-            .catch((err: unknown) => this.failed(reason, err));
-      });
-      return;
-    }
-    const ev = buildEvent(
-      { ...pod, apiVersion: 'v1', kind: 'Pod' } as KubeObject,
+  emit(pod: Pod, type: EventType, reason: string, message: string, container?: string): void {
+    this.recorder.event(
+      podReference(pod, container ? containerFieldPath(pod, container) : undefined),
       type,
       reason,
       message,
-      'kubelet',
-      now,
     );
-    if (fieldPath) ev.involvedObject.fieldPath = fieldPath;
-    ev.source = { component: 'kubelet', host: this.o.nodeName };
-    ev.reportingInstance = this.o.nodeName;
-    const namespace = ev.metadata?.namespace ?? 'default';
-    const created = this.o.client.create(EVENTS, namespace, ev as unknown as KubeObject).then(
-      () => true,
-      (err: unknown) => {
-        this.failed(reason, err);
-        return false;
-      },
-    );
-    this.seen.set(key, { name: ev.metadata?.name ?? '', namespace, count: 1, at: now.getTime(), created });
-  }
-
-  /** Drops the aggregation memory of a pod (it is gone). */
-  forget(uid: string): void {
-    for (const k of this.seen.keys()) if (k.startsWith(`${uid}\u0000`)) this.seen.delete(k);
-  }
-
-  private failed(reason: string, err: unknown): void {
-    this.o.log.debug({ reason, err: err instanceof Error ? err.message : String(err) }, 'event not recorded');
   }
 }

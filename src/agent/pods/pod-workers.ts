@@ -15,6 +15,7 @@ import { podResolvConf, type ClusterDnsConfig } from './pod-resolv-conf.js';
 import { initProgress, initRestartPolicy, isSidecar, pendingInitContainers } from './init-containers.js';
 import { POST_START_TIMEOUT_MS, runHook, stopGracefully, type HookTarget } from './lifecycle-hooks.js';
 import { PodEvents, podDescription } from './pod-events.js';
+import { clientEventRecorder, type EventRecorder } from '../../machinery/events/event-recorder.js';
 import { buildContainerEnv, ContainerConfigError, type EnvObjects } from './container-env.js';
 import { ContainerMountError, PodVolumes, type VolumeObjects } from '../volumes/pod-volumes.js';
 import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
@@ -41,6 +42,8 @@ export interface PodWorkersOptions {
   clusterDns?: ClusterDnsConfig;
   /** The node's name (events' source.host). */
   nodeName?: string;
+  /** Where kubelet events go (the agent shares one with its node events); unset: a recorder of its own on `client`. */
+  recorder?: EventRecorder;
   /** configMaps, secrets, services, claims for volumes and env (agent/volumes/api-objects); unset: none exist. */
   objects?: VolumeObjects & EnvObjects;
   /** Registry pulls (images/pull-image.ts); unset: only images already in the store run. */
@@ -100,7 +103,10 @@ export class PodWorkers {
   constructor(private readonly o: PodWorkersOptions) {
     this.volumes = new PodVolumes({ objects: o.objects ?? NO_API_OBJECTS, log: o.log });
     this.clock = o.clock ?? (() => new Date());
-    this.events = new PodEvents({ client: o.client, nodeName: o.nodeName ?? '', log: o.log });
+    this.events = new PodEvents(
+      o.recorder ??
+        clientEventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log: o.log, now: this.clock }),
+    );
     this.pulls = new PodImagePuller({
       images: o.images,
       puller: o.imagePuller,
@@ -674,7 +680,6 @@ export class PodWorkers {
   private async teardown(rec: PodRecord, graceMs: number, pod?: PodObject): Promise<void> {
     const rt = this.o.runtime;
     await this.teardownContainers(rec, graceMs, pod);
-    this.events.forget(rec.uid);
     await rt.removeSandbox(rec.uid);
     if (rec.podDir) await this.volumes.tearDown(rec.uid, rec.podDir); // tmpfs unmounted before the dir goes
     if (rec.podDir) await rm(rec.podDir, { recursive: true, force: true });

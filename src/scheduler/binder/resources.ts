@@ -10,7 +10,6 @@ function must(group: string, version: string, plural: string): ResourceType {
 
 export const PODS = must('', 'v1', 'pods');
 export const NODES = must('', 'v1', 'nodes');
-export const EVENTS = must('', 'v1', 'events');
 export const PRIORITY_CLASSES = must('scheduling.k8s.io', 'v1', 'priorityclasses');
 
 /**
