@@ -27,8 +27,10 @@ const folders = (names) => `^src/(${names.join('|')})/`;
 const upward = LAYERS.map((layer, i) => {
   const higher = LAYERS.slice(i + 1).flat();
   return {
-    name: `no-upward-from-${layer.join('-')}`,
-    comment: `${layer.join(', ')} (L${i}) must not import a higher layer (${[...higher, 'test', 'bench'].join(', ')})`,
+    name: `no-upward-from-L${i}`,
+    comment:
+      `L${i} (${layer.join(', ')}) must not import a higher layer (${[...higher, 'test', 'bench'].join(', ')}); ` +
+      'move the shared part down (docs/dev/layers.md)',
     severity: 'error',
     from: { path: folders(layer) },
     to: { path: higher.length > 0 ? [folders(higher), ABOVE_SRC] : ABOVE_SRC },
@@ -37,7 +39,9 @@ const upward = LAYERS.map((layer, i) => {
 
 const sideways = {
   name: 'no-sideways-between-components',
-  comment: `the L2 components (${LAYERS[2].join(', ')}) must not import each other; share code through machinery/, store/ or api/`,
+  comment:
+    `the L2 components (${LAYERS[2].join(', ')}) must not import each other; ` +
+    'share code through machinery/, store/ or api/, compose them in L3 (docs/dev/layers.md)',
   severity: 'error',
   from: { path: folders(LAYERS[2]) },
   to: { path: folders(LAYERS[2]), pathNot: '^src/$1/' },
