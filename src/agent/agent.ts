@@ -18,7 +18,7 @@ import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
 import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { NODES } from './node/node-heartbeat.js';
-import { ANN_NODE_DATA_DIR } from '../controllers/volume/local-path-provisioner.js';
+import { ANN_NODE_DATA_DIR } from '../api/kinds/node.js';
 import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { startApiObjects } from './volumes/api-objects.js';
 import { podObjectRefs } from './volumes/pod-volumes.js';
@@ -26,9 +26,15 @@ import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
 import { startAgentServer, type RunningAgentServer } from './server/agent-server.js';
 import { nodeStreamingBackend } from './server/exec-backend.js';
-import { proxyTableName } from '../proxy/proxy-table-name.js';
+import { proxyTableName } from '../machinery/nftables/node-tables.js';
 import { networkPolicyTableName, startNetworkPolicy, type RunningNetworkPolicy } from '../netpol/index.js';
-import { CLUSTER_DNS_IP, startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
+import { startNodeDns, type RunningNodeDns } from '../dns/node-dns.js';
+import {
+  CLUSTER_DNS_IP,
+  DEFAULT_CLUSTER_CIDR,
+  DEFAULT_NODE_POD_CIDR,
+  DEFAULT_SERVICE_CIDR,
+} from '../machinery/net/cluster-network.js';
 import { DnsMetrics } from '../dns/dns-metrics.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes, type RunningNodeRoutes } from './network/node-routes.js';
@@ -177,14 +183,14 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     );
   // Without a pod CIDR of its own, wait for the server's node IPAM (nodes of one cluster must not share a range).
   const podCIDR =
-    node.spec?.podCIDR ?? o.podCIDR ?? (await waitForPodCIDR(o.client, o.nodeName, log)) ?? '10.42.0.0/24';
+    node.spec?.podCIDR ?? o.podCIDR ?? (await waitForPodCIDR(o.client, o.nodeName, log)) ?? DEFAULT_NODE_POD_CIDR;
   const network = new CniNetwork({
     bridge: o.bridge,
     subnet: podCIDR,
     ipamDataDir: join(o.dataDir, 'cni', 'networks'),
     log,
   });
-  const blackholes = o.blackholeRoutes ?? ['10.42.0.0/16', '10.43.0.0/16'];
+  const blackholes = o.blackholeRoutes ?? [DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR];
   if (blackholes.length) await ensureBlackholeRoutes(blackholes);
   await recordNetworkState(o.dataDir, { bridge: network.bridge, subnet: podCIDR, blackholeRoutes: blackholes }); // for `flotilla killall`
   const runtime = new OciRuntime({ dataDir: o.dataDir, network, log });
@@ -264,8 +270,8 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   if (o.proxy ?? true) {
     const table = proxyTableName(network.bridge);
     // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
-    const serviceRoute = blackholes.includes('10.43.0.0/16')
-      ? { cidr: '10.43.0.0/16', dev: network.bridge }
+    const serviceRoute = blackholes.includes(DEFAULT_SERVICE_CIDR)
+      ? { cidr: DEFAULT_SERVICE_CIDR, dev: network.bridge }
       : undefined;
     const staticDnat = dns
       ? [{ ip: CLUSTER_DNS_IP, port: 53, to: dns.host, toPort: dns.port, iifname: network.bridge }]
@@ -280,7 +286,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       staticDnat,
       nodeName: o.nodeName,
       nodePortAddresses,
-      clusterCIDR: o.clusterCIDR ?? '10.42.0.0/16',
+      clusterCIDR: o.clusterCIDR ?? DEFAULT_CLUSTER_CIDR,
     }).catch((err: unknown) => {
       log.error({ err }, 'service proxy not started');
       return undefined;

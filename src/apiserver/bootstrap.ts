@@ -4,6 +4,7 @@ import { findResourceTypeByKind } from '../api/resource-types.js';
 import { getStrategy } from '../api/kinds/index.js';
 import { createObject } from './rest/create-object.js';
 import { ApiError } from '../api/errors.js';
+import { CLUSTER_DNS_IP, KUBERNETES_SERVICE_IP } from '../machinery/net/cluster-network.js';
 
 const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
 
@@ -18,7 +19,7 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
     spec: {
       type: 'ClusterIP',
-      clusterIP: '10.43.0.1',
+      clusterIP: KUBERNETES_SERVICE_IP,
       ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
       sessionAffinity: 'None',
     },
@@ -33,7 +34,7 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     },
     spec: {
       type: 'ClusterIP',
-      clusterIP: '10.43.0.10',
+      clusterIP: CLUSTER_DNS_IP,
       sessionAffinity: 'None',
       ports: [
         { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },

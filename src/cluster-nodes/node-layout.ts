@@ -5,6 +5,8 @@
  *      |-- veth <cluster>-v2 ==== eth0 <subnet>.2 in netns <cluster>-node2 (agent process, node <cluster>-node2)
  *      |-- veth <cluster>-v3 ==== eth0 <subnet>.3 in netns <cluster>-node3 ...
  */
+import { cidrNetwork, cidrSize, formatIPv4, parseIPv4Cidr } from '../machinery/net/ipv4.js';
+
 export const DEFAULT_CLUSTER_NAME = 'flotilla';
 /** Private segment of the node bridge: the host is .1, node i is .i. */
 export const DEFAULT_NODE_SUBNET = '10.44.0.0/24';
@@ -44,20 +46,15 @@ export function nodeLayout(cluster: string, count: number, subnet: string = DEFA
   if (!CLUSTER_NAME.test(cluster))
     throw new Error(`cluster name "${cluster}": 1-10 lowercase letters or digits, starting with a letter`);
   if (!Number.isInteger(count) || count < 1) throw new Error(`nodes ${count}: must be a whole number of at least 1`);
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(subnet);
-  const octets = m ? m.slice(1, 5).map(Number) : [];
-  const prefix = Number(m?.[5]);
-  if (!m || octets.some((o) => o > 255) || prefix < 16 || prefix > 28)
+  const range = parseIPv4Cidr(subnet);
+  if (!range || range.prefix < 16 || range.prefix > 28)
     throw new Error(`node subnet "${subnet}": an IPv4 CIDR from /16 to /28, e.g. ${DEFAULT_NODE_SUBNET}`);
-  const base = (((octets[0] ?? 0) << 24) | ((octets[1] ?? 0) << 16) | ((octets[2] ?? 0) << 8) | (octets[3] ?? 0)) >>> 0;
-  const net = (base & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
-  const hosts = 2 ** (32 - prefix) - 2;
+  const { prefix } = range;
+  const net = cidrNetwork(range);
+  const hosts = cidrSize(prefix) - 2;
   if (count > hosts || count > 99)
     throw new Error(`nodes ${count}: more than ${Math.min(hosts, 99)} (subnet ${subnet})`);
-  const ipAt = (i: number): string => {
-    const n = (net + i) >>> 0;
-    return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-  };
+  const ipAt = (i: number): string => formatIPv4(net + i);
   const nodes: ExtraNode[] = [];
   for (let i = 2; i <= count; i++)
     nodes.push({

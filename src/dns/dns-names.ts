@@ -1,3 +1,5 @@
+import { isIPv4 } from '../machinery/net/ipv4.js';
+
 /** Lower-cases a DNS name and drops a trailing dot (names are compared case-insensitively). Pure. */
 export function normalizeName(name: string): string {
   const n = name.toLowerCase();
@@ -6,9 +8,8 @@ export function normalizeName(name: string): string {
 
 /** `10.42.0.5` -> `5.0.42.10.in-addr.arpa`; undefined for anything but dotted IPv4. Pure. */
 export function reverseName(ip: string): string | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  return `${parts.reverse().join('.')}.in-addr.arpa`;
+  if (!isIPv4(ip)) return undefined;
+  return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
 }
 
 /** `10.42.0.5` -> `10-42-0-5` (the pod and unnamed-endpoint label). Pure. */
@@ -18,9 +19,8 @@ export function dashedIp(ip: string): string {
 
 /** `10-42-0-5` -> `10.42.0.5`; undefined unless four dash-separated octets. Pure. */
 export function ipFromDashed(label: string): string | undefined {
-  const parts = label.split('-');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.join('.');
+  const ip = label.replaceAll('-', '.');
+  return !label.includes('.') && isIPv4(ip) ? ip : undefined;
 }
 
 /** Whether `name` is `zone` or below it (both normalized). Pure. */

@@ -12,13 +12,4 @@ export { encodeResponse, UnsupportedRecordError } from './wire-encode.js';
 export { Forwarder, parseResolvConf, systemUpstreams, type Upstream, type ForwarderOptions } from './forwarder.js';
 export { resolve, soaRecord, podAddress } from './answer.js';
 export { reverseName, dashedIp, normalizeName } from './dns-names.js';
-export {
-  podResolvConf,
-  podDnsMode,
-  parseResolvConfFile,
-  formatResolvConf,
-  type PodDnsInput,
-  type ClusterDnsConfig,
-  type ResolvConf,
-} from '../agent/pods/pod-resolv-conf.js';
-export { startNodeDns, gatewayAddress, CLUSTER_DNS_IP, type NodeDnsOptions, type RunningNodeDns } from './node-dns.js';
+export { startNodeDns, gatewayAddress, type NodeDnsOptions, type RunningNodeDns } from './node-dns.js';

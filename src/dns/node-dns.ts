@@ -1,23 +1,15 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { runCommand } from '../machinery/exec/run-command.js';
+import { cidrNetwork, formatIPv4, parseIPv4Cidr } from '../machinery/net/ipv4.js';
 import { startDns, type RunningDns } from './start-dns.js';
 import type { DnsMetrics } from './dns-metrics.js';
 
-/** The cluster DNS Service address (kube-system/kube-dns, made by the API server's bootstrap). */
-export const CLUSTER_DNS_IP = '10.43.0.10';
-
-/** The first host address of an IPv4 CIDR (host-local's default gateway): 10.42.0.0/24 -> 10.42.0.1. */
+/** The first host address of an IPv4 CIDR (host-local's default gateway): 10.42.0.0/24 -> 10.42.0.1. Throws for text that is not one. */
 export function gatewayAddress(cidr: string): { ip: string; prefix: number } {
-  const [net, bits] = cidr.split('/');
-  const parts = (net ?? '').split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255))
-    throw new Error(`not an IPv4 CIDR: ${cidr}`);
-  const prefix = Number(bits ?? 32);
-  const n = (((parts[0] ?? 0) << 24) | ((parts[1] ?? 0) << 16) | ((parts[2] ?? 0) << 8) | (parts[3] ?? 0)) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  const gw = ((n & mask) + 1) >>> 0;
-  return { ip: [gw >>> 24, (gw >>> 16) & 255, (gw >>> 8) & 255, gw & 255].join('.'), prefix };
+  const parsed = parseIPv4Cidr(cidr);
+  if (!parsed) throw new Error(`not an IPv4 CIDR: ${cidr}`);
+  return { ip: formatIPv4(cidrNetwork(parsed) + 1), prefix: parsed.prefix };
 }
 
 export interface NodeDnsOptions {

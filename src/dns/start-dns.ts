@@ -6,6 +6,7 @@ import type { ResourceType } from '../api/resource-type.js';
 import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
+import { DEFAULT_CLUSTER_DOMAIN } from '../machinery/net/cluster-network.js';
 import { DnsServer } from './dns-server.js';
 import type { DnsMetrics } from './dns-metrics.js';
 import { Forwarder, systemUpstreams, type Upstream } from './forwarder.js';
@@ -53,7 +54,7 @@ export interface RunningDns {
  */
 export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   const log = opts.log.child({ component: 'dns' });
-  const table = new RecordTable({ domain: opts.domain ?? 'cluster.local', ttl: opts.ttl });
+  const table = new RecordTable({ domain: opts.domain ?? DEFAULT_CLUSTER_DOMAIN, ttl: opts.ttl });
   const services = new Informer(opts.client, SERVICES, { log });
   const slices = new Informer(opts.client, ENDPOINT_SLICES, { log });
   const refresh = (namespace: string, name: string) => {

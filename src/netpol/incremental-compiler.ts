@@ -4,7 +4,8 @@ import { selectorMatches } from '../api/validation/label-selector.js';
 import { isLocal, type PolicyTable } from './compile.js';
 import { LiveSets } from './live-sets.js';
 import { podChains, policySelects, type PodChains } from './pod-chains.js';
-import { compareIPs, compareKeys, objectKeyOf, type PolicyPod } from './policy-pod.js';
+import { compareIPv4 } from '../machinery/net/ipv4.js';
+import { compareKeys, objectKeyOf, type PolicyPod } from './policy-pod.js';
 import { PolicyPods } from './policy-pods.js';
 import {
   namespaceLabels,
@@ -44,7 +45,7 @@ export class IncrementalCompiler {
   private readonly peerSets = new LiveSets<PeerSetDef>(
     {
       element: (def, p) => (peerSetHasPod(def, p, this.labelsOf) ? p.ip : undefined),
-      compare: compareIPs,
+      compare: compareIPv4,
       scope: (def) => (def.namespaceSelector ? undefined : def.namespace),
     },
     this.pods,

@@ -24,4 +24,4 @@ export {
 } from './compile.js';
 export { IncrementalCompiler } from './incremental-compiler.js';
 export { renderTable, renderUpdate } from './render.js';
-export { networkPolicyTableName } from './table-name.js';
+export { networkPolicyTableName } from '../machinery/nftables/node-tables.js';

@@ -1,6 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { IPBlock, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from 'kubernetes-types/networking/v1.js';
 import { selectorMatches } from '../api/validation/label-selector.js';
+import { formatIPv4Cidr, parseIPv4Cidr } from '../machinery/net/ipv4.js';
 import { containerPort, PROTOCOLS, type PolicyPod } from './policy-pod.js';
 import { short } from './set-definitions.js';
 
@@ -94,14 +95,8 @@ function ipBlockMatch(b: IPBlock, addr: string): string | undefined {
 
 /** An IPv4 CIDR with its host bits cleared (nft refuses `10.1.2.3/8`); undefined when not IPv4. */
 export function normalizeCidr(c: string | undefined): string | undefined {
-  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(c ?? '');
-  if (!m || Number(m[2]) > 32) return undefined;
-  const octets = (m[1] ?? '').split('.').map(Number);
-  if (octets.some((o) => o > 255)) return undefined;
-  const bits = Number(m[2]);
-  const n = octets.reduce((a, o) => a * 256 + o, 0);
-  const net = bits === 0 ? 0 : n - (n % 2 ** (32 - bits));
-  return `${[24, 16, 8, 0].map((s) => Math.floor(net / 2 ** s) % 256).join('.')}/${bits}`;
+  const parsed = parseIPv4Cidr(c ?? '');
+  return parsed && formatIPv4Cidr(parsed);
 }
 
 /**

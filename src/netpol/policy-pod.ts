@@ -1,4 +1,5 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
+import { compareIPv4, isIPv4 } from '../machinery/net/ipv4.js';
 
 /** A pod that policies apply to (selected or peer), with the IPv4 address rules match on. */
 export interface PolicyPod {
@@ -19,8 +20,8 @@ export function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function isIPv4(ip: string | undefined): ip is string {
-  return !!ip && /^\d{1,3}(\.\d{1,3}){3}$/.test(ip);
+function isPolicyIP(ip: string | undefined): ip is string {
+  return !!ip && isIPv4(ip);
 }
 
 /** The pod's IPv4 address when policies can apply to it: has an IP, not host network, not finished. */
@@ -28,22 +29,12 @@ export function policyPodIP(pod: Pod): string | undefined {
   if (pod.spec?.hostNetwork) return undefined;
   if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
   const ips = [pod.status?.podIP, ...(pod.status?.podIPs ?? []).map((p) => p.ip)];
-  return ips.find(isIPv4);
-}
-
-/** An IPv4 address as a number, for numeric order. */
-export function ipNumber(ip: string): number {
-  return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
-}
-
-/** Numeric order of two IPv4 addresses. */
-export function compareIPs(a: string, b: string): number {
-  return ipNumber(a) - ipNumber(b);
+  return ips.find(isPolicyIP);
 }
 
 /** Distinct IPv4 addresses in numeric order. */
 export function sortIPs(ips: string[]): string[] {
-  return [...new Set(ips)].sort(compareIPs);
+  return [...new Set(ips)].sort(compareIPv4);
 }
 
 /** NetworkPolicy protocols -> nft protocol names. */

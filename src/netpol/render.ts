@@ -1,5 +1,6 @@
 import type { PolicyTable } from './compile.js';
-import { compareIPs, compareKeys } from './policy-pod.js';
+import { compareIPv4 } from '../machinery/net/ipv4.js';
+import { compareKeys } from './policy-pod.js';
 
 /** Map entries in name order: the text depends only on the table's content, not on the order it was built in. */
 function sorted<V>(m: Map<string, V>, compare: (a: string, b: string) => number = compareKeys): [string, V][] {
@@ -30,7 +31,7 @@ export function renderTable(table: string, t: PolicyTable): string {
     out.push('  }');
   }
   for (const dir of ['ingress', 'egress'] as const) {
-    const els = sorted(t[dir], compareIPs).map(([ip, chain]) => `${ip} : jump ${chain}`);
+    const els = sorted(t[dir], compareIPv4).map(([ip, chain]) => `${ip} : jump ${chain}`);
     out.push(`  map ${dir}-pods { type ipv4_addr : verdict;${elements(els)} }`);
   }
   out.push(

@@ -8,7 +8,7 @@ import { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { WorkQueue } from '../../machinery/controller/work-queue.js';
 import { runWorkers } from '../../machinery/controller/controller.js';
-import { formatIp } from '../../machinery/net/cidr-allocator.js';
+import { formatIPv4 } from '../../machinery/net/ipv4.js';
 import { resolveNodeConfig, type NodeResources } from '../node/node-config.js';
 import { NodeHeartbeat, NODES } from '../node/node-heartbeat.js';
 import type { NodeObject } from '../node/node-status.js';
@@ -98,7 +98,7 @@ export class HollowNodes {
     this.names.forEach((name, i) => {
       const config = resolveNodeConfig({
         name,
-        internalIP: formatIp((0x0a_c8_00_00 + first + i + 1) >>> 0), // 10.200.0.0/16: hollow node addresses
+        internalIP: formatIPv4(0x0a_c8_00_00 + first + i + 1), // 10.200.0.0/16: hollow node addresses
         capacity: opts.capacity,
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
         role: 'hollow',
@@ -273,7 +273,7 @@ export class HollowNodes {
     if (!cidr) {
       if (state.cidrWaits++ < 8) return undefined;
       const idx = this.names.indexOf(nodeName) % 16384;
-      cidr = `${formatIp((0x64_40_00_00 + idx * 256) >>> 0)}/24`;
+      cidr = `${formatIPv4(0x64_40_00_00 + idx * 256)}/24`;
     }
     let pool = this.pools.get(nodeName);
     if (!pool || pool.cidr !== cidr) this.pools.set(nodeName, (pool = new PodIpPool(cidr)));

@@ -1,4 +1,4 @@
-import { formatIp, parseCidr } from '../../machinery/net/cidr-allocator.js';
+import { cidrNetwork, cidrSize, formatIPv4, parseIPv4Cidr } from '../../machinery/net/ipv4.js';
 
 /**
  * Pod IPs of one node's range, lowest free first from .2 (.0 network, .1 the node's bridge, the
@@ -13,22 +13,23 @@ export class PodIpPool {
   private cursor = 2;
 
   constructor(readonly cidr: string) {
-    const { ip, bits } = parseCidr(cidr);
-    this.size = 2 ** (32 - bits);
-    this.base = (ip - (ip % this.size)) >>> 0;
+    const range = parseIPv4Cidr(cidr);
+    if (!range) throw new Error(`invalid IPv4 CIDR ${cidr}`);
+    this.size = cidrSize(range.prefix);
+    this.base = cidrNetwork(range);
   }
 
   /** The pod's IP (allocated on first call); undefined when the range is full. */
   ipFor(podKey: string): string | undefined {
     const held = this.byPod.get(podKey);
-    if (held !== undefined) return formatIp((this.base + held) >>> 0);
+    if (held !== undefined) return formatIPv4(this.base + held);
     for (let i = 0; i < this.size - 3; i++) {
       const off = 2 + ((this.cursor - 2 + i) % (this.size - 3));
       if (this.used.has(off)) continue;
       this.used.add(off);
       this.byPod.set(podKey, off);
       this.cursor = off + 1 >= this.size - 1 ? 2 : off + 1;
-      return formatIp((this.base + off) >>> 0);
+      return formatIPv4(this.base + off);
     }
     return undefined;
   }

@@ -242,21 +242,3 @@ test('periodic runs start and stop; concurrent run() calls share one collection'
   await new Promise((r) => setTimeout(r, 40));
   assert.equal(reads, after, 'no run after stop()');
 });
-
-test('flotilla agent flags: strings checked and turned into the policy', async () => {
-  const { imageGCFlags } = await import('../../cli/agent.js');
-  assert.deepEqual(await imageGCFlags({}), { highThresholdPercent: 85, lowThresholdPercent: 80 });
-  assert.deepEqual(await imageGCFlags({ imageGcHighThreshold: '1', imageGcLowThreshold: '0' }), {
-    highThresholdPercent: 1,
-    lowThresholdPercent: 0,
-  });
-  await assert.rejects(
-    imageGCFlags({ imageGcHighThreshold: '9O' }),
-    /--image-gc-high-threshold must be an integer percent between 0 and 100, got "9O"/,
-  );
-  await assert.rejects(imageGCFlags({ imageGcHighThreshold: '2.5' }), /got "2.5"/);
-  await assert.rejects(
-    imageGCFlags({ imageGcHighThreshold: '60' }),
-    /--image-gc-low-threshold \(80\) must be less than --image-gc-high-threshold \(60\)/,
-  );
-});

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { PortMapping } from '../runtime/container-runtime.js';
 import { runCommand } from '../../machinery/exec/run-command.js';
+import { DEFAULT_NODE_POD_CIDR } from '../../machinery/net/cluster-network.js';
 
 export interface CniOptions {
   /** Where the plugin binaries are (Debian: /usr/lib/cni). */
@@ -48,7 +49,7 @@ export class CniNetwork {
 
   constructor(private readonly opts: CniOptions) {
     this.bridge = opts.bridge ?? 'flotilla0';
-    this.subnet = opts.subnet ?? '10.42.0.0/24';
+    this.subnet = opts.subnet ?? DEFAULT_NODE_POD_CIDR;
     this.pluginDir = opts.pluginDir ?? '/usr/lib/cni';
   }
 

@@ -1,4 +1,5 @@
 import { runCommand } from '../../machinery/exec/run-command.js';
+import { cidrNetwork, formatIPv4, parseIPv4Cidr } from '../../machinery/net/ipv4.js';
 import type { NodeRoute } from './node-routes-plan.js';
 
 /**
@@ -29,14 +30,11 @@ export function vtepMac(nodeIP: string): string {
   return ['0a', '58', ...nodeIP.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
 }
 
-/** The network address of an IPv4 CIDR (10.42.3.0/24 -> 10.42.3.0). Pure. */
+/** The network address of an IPv4 CIDR (10.42.3.0/24 -> 10.42.3.0). Throws for text that is not one. Pure. */
 export function vtepAddress(cidr: string): string {
-  const [net = '', bits = '32'] = cidr.split('/');
-  const o = net.split('.').map(Number);
-  const n =
-    ((((o[0] ?? 0) << 24) | ((o[1] ?? 0) << 16) | ((o[2] ?? 0) << 8) | (o[3] ?? 0)) >>> 0) &
-    (Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0);
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+  const parsed = parseIPv4Cidr(cidr);
+  if (!parsed) throw new Error(`not an IPv4 CIDR: ${cidr}`);
+  return formatIPv4(cidrNetwork(parsed));
 }
 
 function ns(o: { netns?: string }): string[] {

@@ -1,3 +1,4 @@
+import { DEFAULT_CLUSTER_DOMAIN } from '../../machinery/net/cluster-network.js';
 /**
  * A pod's /etc/resolv.conf as the kubelet writes it (pkg/kubelet/network/dns), pure:
  *
@@ -87,7 +88,7 @@ export function podResolvConf(pod: PodDnsInput, hostResolvConf: string, cluster:
   if (mode === 'host') base = host;
   else if (mode === 'none') base = { nameservers: [], searches: [], options: [] };
   else {
-    const d = cluster.domain ?? 'cluster.local';
+    const d = cluster.domain ?? DEFAULT_CLUSTER_DOMAIN;
     base = {
       nameservers: [cluster.nameserver],
       searches: uniq([`${pod.namespace}.svc.${d}`, `svc.${d}`, d, ...host.searches]),

@@ -1,5 +1,5 @@
 import type { Container, Pod, ResourceFieldSelector } from 'kubernetes-types/core/v1.js';
-import { parseQuantity } from '../pods/container-process.js';
+import { mustParseQuantity } from '../../api/validation/quantity.js';
 
 /** The node's allocatable cpu and memory: the default of a limit a container does not set. */
 export interface NodeAllocatable {
@@ -84,10 +84,11 @@ export function resourceFieldValue(
   const requests = c.resources?.requests ?? {};
   const nodeValue = res === 'cpu' ? node.cpu : res === 'memory' ? node.memory : undefined;
   const raw = kind === 'limits' ? (limits[res] ?? nodeValue ?? 0) : (requests[res] ?? limits[res] ?? 0);
-  const divisor = ref.divisor !== undefined && parseQuantity(ref.divisor) !== 0 ? parseQuantity(ref.divisor) : 1;
+  const divisor =
+    ref.divisor !== undefined && mustParseQuantity(ref.divisor) !== 0 ? mustParseQuantity(ref.divisor) : 1;
   if (res === 'cpu') {
     const milli = (q: number): number => Math.ceil(Math.round(q * 1e9) / 1e6); // Quantity.MilliValue rounds up
-    return String(Math.ceil(milli(parseQuantity(raw)) / milli(divisor)));
+    return String(Math.ceil(milli(mustParseQuantity(raw)) / milli(divisor)));
   }
-  return String(Math.ceil(Math.ceil(parseQuantity(raw)) / Math.ceil(divisor)));
+  return String(Math.ceil(Math.ceil(mustParseQuantity(raw)) / Math.ceil(divisor)));
 }

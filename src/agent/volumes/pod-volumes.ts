@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { ContainerMount } from '../runtime/container-runtime.js';
 import { runCommand } from '../../machinery/exec/run-command.js';
 import { mountPoints, unmountAllUnder } from '../runtime/oci/mounts.js';
-import { parseQuantity } from '../pods/container-process.js';
+import { mustParseQuantity } from '../../api/validation/quantity.js';
 import { expandVars } from '../pods/container-env.js';
 import { writeAtomic, type Payload } from './atomic-writer.js';
 import { checkHostPath } from './host-path.js';
@@ -195,7 +195,7 @@ export class PodVolumes {
     if (!(await mountPoints()).includes(d)) {
       const opts = [
         `mode=${mode.toString(8)}`,
-        ...(sizeLimit !== undefined ? [`size=${Math.ceil(parseQuantity(sizeLimit))}`] : []),
+        ...(sizeLimit !== undefined ? [`size=${Math.ceil(mustParseQuantity(sizeLimit))}`] : []),
       ];
       await runCommand('mount', ['-t', 'tmpfs', '-o', opts.join(','), 'tmpfs', d]);
     }

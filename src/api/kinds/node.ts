@@ -7,6 +7,12 @@ import { ageOf, defineKind, nameOf } from './define-kind.js';
 
 const ROLE_PREFIX = 'node-role.kubernetes.io/';
 
+/**
+ * Node annotation naming the agent's data dir (an absolute path). The agent sets it on its Node;
+ * the local-path provisioner puts a claim's volume in `<it>/storage/<pvc-uid>`.
+ */
+export const ANN_NODE_DATA_DIR = 'flotilla.dev/data-dir';
+
 /** ROLES cell: from `node-role.kubernetes.io/<role>` labels and `kubernetes.io/role`, sorted, `<none>` when none. */
 export function nodeRoles(node: Node): string {
   const roles = new Set<string>();

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseQuantity, quantityErrors } from './quantity.js';
+import { mustParseQuantity, parseQuantity, quantityErrors } from './quantity.js';
 
 test('quantities parse the same the first time and when remembered', () => {
   const cases: [string | number, number | undefined][] = [
@@ -31,4 +31,10 @@ test('quantities parse the same the first time and when remembered', () => {
 test('many distinct quantities (past the memo bound) still parse', () => {
   for (let i = 0; i < 3000; i++) assert.equal(parseQuantity(`${i}k`), i * 1000);
   assert.equal(parseQuantity('100m'), 0.1);
+});
+
+test('mustParseQuantity returns the value or throws for what does not parse', () => {
+  assert.equal(mustParseQuantity('64Mi'), 64 * 2 ** 20);
+  assert.equal(mustParseQuantity(2), 2);
+  assert.throws(() => mustParseQuantity('1Zi'), /invalid quantity 1Zi/);
 });

@@ -39,6 +39,16 @@ export function parseQuantity(q: string | number | undefined): number | undefine
   return value;
 }
 
+/**
+ * The numeric value of a quantity the caller knows to be valid (the API server validated it):
+ * throws `invalid quantity <q>` when it does not parse, like Kubernetes' resource.MustParse.
+ */
+export function mustParseQuantity(q: string | number): number {
+  const value = parseQuantity(q);
+  if (value === undefined) throw new Error(`invalid quantity ${q}`);
+  return value;
+}
+
 function parseQuantityText(q: string): number | undefined {
   const m = NUMBER_AND_SUFFIX_RE.exec(q);
   if (!m || !QUANTITY_RE.test(q)) return undefined;

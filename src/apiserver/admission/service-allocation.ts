@@ -1,13 +1,15 @@
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../api/object.js';
 import { errors, fieldErrors } from '../../api/errors.js';
+import { DEFAULT_SERVICE_CIDR } from '../../machinery/net/cluster-network.js';
+import { cidrNetwork, cidrSize, formatIPv4, parseIPv4, parseIPv4Cidr } from '../../machinery/net/ipv4.js';
 import type { WatchCache } from '../watch-cache.js';
 
 type ServicePort = { port?: number; nodePort?: number };
 type ServiceSpec = { type?: string; clusterIP?: string; clusterIPs?: string[]; ports?: ServicePort[] };
 
 export interface ServiceRanges {
-  /** The service CIDR as a base address and prefix length (default 10.43.0.0/16). */
+  /** The service CIDR as its network address and number of addresses (default DEFAULT_SERVICE_CIDR). */
   base: number;
   size: number;
   nodePortMin: number;
@@ -15,8 +17,7 @@ export interface ServiceRanges {
 }
 
 export const DEFAULT_SERVICE_RANGES: ServiceRanges = {
-  base: ipToInt('10.43.0.0'),
-  size: 1 << 16,
+  ...serviceCidrRange(DEFAULT_SERVICE_CIDR),
   nodePortMin: 30000,
   nodePortMax: 32767,
 };
@@ -47,13 +48,13 @@ export function allocateServiceAddresses(
   } else if (spec.clusterIP === 'None') {
     spec.clusterIPs = ['None'];
   } else if (spec.clusterIP && spec.clusterIP !== oldSpec.clusterIP) {
-    const ip = ipToInt(spec.clusterIP);
-    if (Number.isNaN(ip) || ip < ranges.base || ip >= ranges.base + ranges.size) {
+    const ip = parseIPv4(spec.clusterIP);
+    if (ip === undefined || ip < ranges.base || ip >= ranges.base + ranges.size) {
       throw errors.invalid('Service', name, [
         fieldErrors.invalid(
           'spec.clusterIPs',
           [spec.clusterIP],
-          `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${intToIp(ranges.base)}/${32 - Math.log2(ranges.size)}`,
+          `failed to allocate IP ${spec.clusterIP}: the provided IP (${spec.clusterIP}) is not in the valid range. The range of valid IPs is ${formatIPv4(ranges.base)}/${32 - Math.log2(ranges.size)}`,
         ),
       ]);
     }
@@ -118,10 +119,10 @@ function usedAddresses(cache: WatchCache, self: KubeObject): { ips: Set<string>;
 function freeIp(r: ServiceRanges, used: Set<string>): string {
   // Skip the network address and .1 (the `kubernetes` Service's, reserved); random probing then a scan.
   for (let i = 0; i < 64; i++) {
-    const ip = intToIp(r.base + 2 + randomInt(r.size - 3));
+    const ip = formatIPv4(r.base + 2 + randomInt(r.size - 3));
     if (!used.has(ip)) return ip;
   }
-  for (let n = r.base + 2; n < r.base + r.size - 1; n++) if (!used.has(intToIp(n))) return intToIp(n);
+  for (let n = r.base + 2; n < r.base + r.size - 1; n++) if (!used.has(formatIPv4(n))) return formatIPv4(n);
   throw errors.internal('failed to allocate a service IP: range is full');
 }
 
@@ -134,17 +135,9 @@ function freePort(r: ServiceRanges, used: Set<number>): number {
   throw errors.internal('failed to allocate a node port: range is full');
 }
 
-export function ipToInt(ip: string): number {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return NaN;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return NaN;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+/** The base and size of a service CIDR such as 10.43.0.0/16; throws for text that is not an IPv4 CIDR. */
+function serviceCidrRange(cidr: string): Pick<ServiceRanges, 'base' | 'size'> {
+  const parsed = parseIPv4Cidr(cidr);
+  if (!parsed) throw new Error(`invalid service CIDR ${cidr}`);
+  return { base: cidrNetwork(parsed), size: cidrSize(parsed.prefix) };
 }

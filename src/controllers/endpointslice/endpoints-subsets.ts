@@ -1,12 +1,6 @@
 import type { EndpointAddress, EndpointPort, EndpointSubset, Pod, Service } from 'kubernetes-types/core/v1.js';
-import {
-  compareIp,
-  findPort,
-  isPodReady,
-  podHostname,
-  serviceSelects,
-  shouldPodBeInEndpoints,
-} from './pod-endpoints.js';
+import { compareIPv4 } from '../../machinery/net/ipv4.js';
+import { findPort, isPodReady, podHostname, serviceSelects, shouldPodBeInEndpoints } from './pod-endpoints.js';
 
 /**
  * The legacy Endpoints subsets of a Service (the endpoints controller plus RepackSubsets): every
@@ -52,7 +46,7 @@ export function endpointSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     if (publishNotReady || isPodReady(pod)) g.ready.push(addr);
     else g.notReady.push(addr);
   }
-  const byIp = (a: EndpointAddress, b: EndpointAddress) => compareIp(a.ip, b.ip);
+  const byIp = (a: EndpointAddress, b: EndpointAddress) => compareIPv4(a.ip, b.ip);
   const subsets = [...groups.values()].map(
     (g): EndpointSubset => ({
       ...(g.ready.length ? { addresses: g.ready.sort(byIp) } : {}),
@@ -61,5 +55,5 @@ export function endpointSubsets(svc: Service, pods: Pod[]): EndpointSubset[] {
     }),
   );
   const first = (s: EndpointSubset) => (s.addresses ?? s.notReadyAddresses ?? [])[0]?.ip ?? '';
-  return subsets.sort((a, b) => compareIp(first(a), first(b)));
+  return subsets.sort((a, b) => compareIPv4(first(a), first(b)));
 }

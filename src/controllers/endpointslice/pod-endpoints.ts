@@ -1,5 +1,6 @@
 import type { Pod, Service, ServicePort } from 'kubernetes-types/core/v1.js';
 import type { Endpoint, EndpointPort } from 'kubernetes-types/discovery/v1.js';
+import { compareIPv4 } from '../../machinery/net/ipv4.js';
 
 /** Node label whose value becomes an endpoint's zone. */
 export const ZONE_LABEL = 'topology.kubernetes.io/zone';
@@ -132,22 +133,6 @@ export function desiredEndpointGroups(
     if (!g) groups.set(key, (g = { ports, endpoints: [] }));
     g.endpoints.push(podToEndpoint(svc, pod, zoneOfNode));
   }
-  for (const g of groups.values()) g.endpoints.sort((a, b) => compareIp(a.addresses[0] ?? '', b.addresses[0] ?? ''));
+  for (const g of groups.values()) g.endpoints.sort((a, b) => compareIPv4(a.addresses[0] ?? '', b.addresses[0] ?? ''));
   return groups;
-}
-
-/** Orders dotted IPv4 addresses numerically (others as strings). Pure. */
-export function compareIp(a: string, b: string): number {
-  const na = ipv4Number(a);
-  const nb = ipv4Number(b);
-  if (na !== undefined && nb !== undefined) return na - nb;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function ipv4Number(ip: string): number | undefined {
-  const parts = ip.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) n = n * 256 + Number(p);
-  return Number.isFinite(n) ? n : undefined;
 }

@@ -1,5 +1,6 @@
 import type { Endpoint, EndpointPort, EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import { compareIp, portsKey, type EndpointGroup } from './pod-endpoints.js';
+import { compareIPv4 } from '../../machinery/net/ipv4.js';
+import { portsKey, type EndpointGroup } from './pod-endpoints.js';
 
 /** Kubernetes' default --max-endpoints-per-slice. */
 export const MAX_ENDPOINTS_PER_SLICE = 100;
@@ -76,7 +77,7 @@ export function planSlices<S extends EndpointSlice>(
       return { slice, kept, changed };
     });
     byKey.delete(key);
-    const rest = [...want.values()].sort((a, b) => compareIp(addrOf(a), addrOf(b)));
+    const rest = [...want.values()].sort((a, b) => compareIPv4(addrOf(a), addrOf(b)));
     for (const s of slices) {
       if (!s.changed) continue;
       while (rest.length > 0 && s.kept.length < max) s.kept.push(rest.shift() as Endpoint);

@@ -6,6 +6,7 @@ import type { Reconcile } from '../../machinery/controller/controller.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { CidrAllocator } from '../../machinery/net/cidr-allocator.js';
+import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from '../../machinery/net/cluster-network.js';
 
 export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 
@@ -30,7 +31,10 @@ type NodeSpec = { podCIDR?: string; podCIDRs?: string[] };
  * controller restarts. Idempotent per key.
  */
 export function nodeIpamReconciler(opts: NodeIpamOptions): Reconcile {
-  const alloc = new CidrAllocator(opts.clusterCidr ?? '10.42.0.0/16', opts.nodeMaskSize ?? 24);
+  const alloc = new CidrAllocator(
+    opts.clusterCidr ?? DEFAULT_CLUSTER_CIDR,
+    opts.nodeMaskSize ?? DEFAULT_NODE_CIDR_MASK_SIZE,
+  );
   const owned = new Map<string, string>(); // node name -> its range
   let primed = false;
   const note = (name: string, cidr: string): void => {

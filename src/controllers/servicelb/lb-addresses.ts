@@ -1,4 +1,5 @@
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
+import { cidrBroadcast, cidrNetwork, formatIPv4, isIPv4, parseIPv4, parseIPv4Cidr } from '../../machinery/net/ipv4.js';
 
 /**
  * Address choice of the built-in LoadBalancer provider (k3s ServiceLB style). Pure.
@@ -15,15 +16,6 @@ export function isOurLoadBalancer(s: Service): boolean {
   return s.spec?.type === 'LoadBalancer' && !s.spec.loadBalancerClass;
 }
 
-function ipToInt(ip: string): number {
-  const p = ip.split('.').map(Number);
-  if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) return NaN;
-  return (((p[0] as number) << 24) | ((p[1] as number) << 16) | ((p[2] as number) << 8) | (p[3] as number)) >>> 0;
-}
-function intToIp(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
 /**
  * Parses `--service-lb-pool`: comma-separated IPv4 addresses, ranges `a-b` and CIDRs (network and
  * broadcast excluded below /31), in order, without duplicates, at most 65,536. Throws an Error
@@ -35,36 +27,33 @@ export function parseLbPool(spec: string): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    let from: number;
-    let to: number;
+    let from: number | undefined;
+    let to: number | undefined;
     if (raw.includes('/')) {
-      const [base, bits] = raw.split('/');
-      const b = Number(bits);
-      const ip = ipToInt(base ?? '');
-      if (Number.isNaN(ip) || !/^\d+$/.test(bits ?? '') || b < 16 || b > 32)
+      const cidr = parseIPv4Cidr(raw);
+      if (!cidr || cidr.prefix < 16)
         throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: want a.b.c.d/16..32`);
-      const size = 2 ** (32 - b);
-      from = Math.floor(ip / size) * size;
-      to = from + size - 1;
-      if (b < 31) {
+      from = cidrNetwork(cidr);
+      to = cidrBroadcast(cidr);
+      if (cidr.prefix < 31) {
         from++;
         to--;
       }
     } else if (raw.includes('-')) {
       const [a, z] = raw.split('-');
-      from = ipToInt(a ?? '');
-      to = ipToInt(z ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to) || to < from || to - from >= 65536)
+      from = parseIPv4((a ?? '').trim());
+      to = parseIPv4((z ?? '').trim());
+      if (from === undefined || to === undefined || to < from || to - from >= 65536)
         throw new Error(
           `invalid LoadBalancer pool item ${JSON.stringify(raw)}: want a.b.c.d-e.f.g.h (first <= last, at most 65,536)`,
         );
     } else {
-      from = to = ipToInt(raw);
-      if (Number.isNaN(from))
+      from = to = parseIPv4(raw);
+      if (from === undefined || to === undefined)
         throw new Error(`invalid LoadBalancer pool item ${JSON.stringify(raw)}: not an IPv4 address`);
     }
     for (let n = from; n <= to; n++) {
-      out.add(intToIp(n));
+      out.add(formatIPv4(n));
       if (out.size > 65536) throw new Error('LoadBalancer pool larger than 65,536 addresses');
     }
   }
@@ -75,9 +64,7 @@ export function parseLbPool(spec: string): string[] {
 export function nodeAddresses(nodes: Node[]): string[] {
   const ip = (n: Node) => n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
-  return [
-    ...new Set((ready.length ? ready : nodes).map(ip).filter((a): a is string => !!a && !Number.isNaN(ipToInt(a)))),
-  ].sort();
+  return [...new Set((ready.length ? ready : nodes).map(ip).filter((a): a is string => !!a && isIPv4(a)))].sort();
 }
 
 const portKeys = (s: Service) => (s.spec?.ports ?? []).map((p) => `${p.protocol ?? 'TCP'}/${p.port}`);

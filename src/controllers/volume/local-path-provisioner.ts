@@ -1,4 +1,5 @@
 import type { Node } from 'kubernetes-types/core/v1.js';
+import { ANN_NODE_DATA_DIR } from '../../api/kinds/node.js';
 import {
   ANN_BOUND_BY_CONTROLLER,
   ANN_PROVISIONED_BY,
@@ -8,8 +9,6 @@ import {
   type PVC,
 } from '../../machinery/storage/volume-resources.js';
 
-/** Node annotation naming the agent's data dir; the volume lives in `<it>/storage/<pvc-uid>`. */
-export const ANN_NODE_DATA_DIR = 'flotilla.dev/data-dir';
 /** The data dir of `flotilla up` (its default), used when a node does not announce its own. */
 export const DEFAULT_NODE_DATA_DIR = '/var/lib/flotilla';
 

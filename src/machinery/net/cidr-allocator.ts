@@ -1,3 +1,5 @@
+import { cidrNetwork, cidrSize, formatIPv4, parseIPv4Cidr, type IPv4Cidr } from './ipv4.js';
+
 /**
  * Hands out fixed-size subnets (e.g. /24s) of a cluster range (e.g. 10.42.0.0/16), lowest free
  * first, never the same one twice until released (kube-controller-manager's range allocator,
@@ -14,11 +16,12 @@ export class CidrAllocator {
     clusterCidr: string,
     readonly subnetMaskSize: number,
   ) {
-    const { ip, bits } = parseCidr(clusterCidr);
-    if (subnetMaskSize < bits || subnetMaskSize > 32)
+    const range = parseIPv4Cidr(clusterCidr);
+    if (!range) throw new Error(`invalid IPv4 CIDR ${clusterCidr}`);
+    if (subnetMaskSize < range.prefix || subnetMaskSize > 32)
       throw new Error(`node mask /${subnetMaskSize} does not fit in ${clusterCidr}`);
-    this.base = ip & maskOf(bits);
-    this.count = 2 ** (subnetMaskSize - bits);
+    this.base = cidrNetwork(range);
+    this.count = 2 ** (subnetMaskSize - range.prefix);
     this.used = new Uint8Array(this.count);
   }
 
@@ -56,39 +59,15 @@ export class CidrAllocator {
   }
 
   private indexOf(cidr: string): number | undefined {
-    let parsed;
-    try {
-      parsed = parseCidr(cidr);
-    } catch {
-      return undefined;
-    }
-    if (parsed.bits !== this.subnetMaskSize) return undefined;
-    const offset = (parsed.ip - this.base) >>> 0;
-    const size = 2 ** (32 - this.subnetMaskSize);
+    const parsed: IPv4Cidr | undefined = parseIPv4Cidr(cidr);
+    if (!parsed || parsed.prefix !== this.subnetMaskSize) return undefined;
+    const offset = (parsed.address - this.base) >>> 0;
+    const size = cidrSize(this.subnetMaskSize);
     if (offset % size !== 0 || offset / size >= this.count) return undefined;
     return offset / size;
   }
 
   private cidrAt(idx: number): string {
-    return `${formatIp((this.base + idx * 2 ** (32 - this.subnetMaskSize)) >>> 0)}/${this.subnetMaskSize}`;
+    return `${formatIPv4(this.base + idx * cidrSize(this.subnetMaskSize))}/${this.subnetMaskSize}`;
   }
-}
-
-function maskOf(bits: number): number {
-  return bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-}
-
-/** Parses `a.b.c.d/n` into an unsigned 32-bit address and prefix length. Throws on bad input. Pure. */
-export function parseCidr(cidr: string): { ip: number; bits: number } {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!m) throw new Error(`invalid IPv4 CIDR ${cidr}`);
-  const octets = m.slice(1, 5).map(Number);
-  const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) throw new Error(`invalid IPv4 CIDR ${cidr}`);
-  return { ip: octets.reduce((acc, o) => acc * 256 + o, 0) >>> 0, bits };
-}
-
-/** Dotted quad of an unsigned 32-bit address. Pure. */
-export function formatIp(ip: number): string {
-  return [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join('.');
 }

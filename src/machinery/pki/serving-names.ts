@@ -1,5 +1,6 @@
 import { hostname, networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
+import { DEFAULT_CLUSTER_DOMAIN, KUBERNETES_SERVICE_IP } from '../../machinery/net/cluster-network.js';
 
 /** Subject alternative names of the API server's serving certificate. */
 export interface ServingNames {
@@ -7,14 +8,13 @@ export interface ServingNames {
   ips: string[];
 }
 
-/** The in-cluster names of the `kubernetes` Service and its ClusterIP (first of 10.43.0.0/16). */
+/** The in-cluster names of the `kubernetes` Service (its ClusterIP is KUBERNETES_SERVICE_IP). */
 const CLUSTER_DNS_NAMES = [
   'kubernetes',
   'kubernetes.default',
   'kubernetes.default.svc',
-  'kubernetes.default.svc.cluster.local',
+  `kubernetes.default.svc.${DEFAULT_CLUSTER_DOMAIN}`,
 ];
-const CLUSTER_SERVICE_IP = '10.43.0.1';
 
 /**
  * The names a client may use to reach this server: localhost and loopback addresses, the host
@@ -24,7 +24,7 @@ const CLUSTER_SERVICE_IP = '10.43.0.1';
  */
 export function servingNames(extra: readonly string[] = []): ServingNames {
   const dns = new Set(['localhost', hostname(), ...CLUSTER_DNS_NAMES]);
-  const ips = new Set(['127.0.0.1', '::1', CLUSTER_SERVICE_IP]);
+  const ips = new Set(['127.0.0.1', '::1', KUBERNETES_SERVICE_IP]);
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) ips.add(a.address);
   }

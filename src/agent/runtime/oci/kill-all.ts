@@ -6,8 +6,7 @@ import { removeBlackholeRoutes } from '../../network/blackhole-routes.js';
 import { readNetworkState } from '../../network/network-state.js';
 import { runCommand } from '../../../machinery/exec/run-command.js';
 import { OciRuntime } from './oci-runtime.js';
-import { proxyTableName } from '../../../proxy/proxy-table-name.js';
-import { networkPolicyTableName } from '../../../netpol/table-name.js';
+import { networkPolicyTableName, proxyTableName } from '../../../machinery/nftables/node-tables.js';
 
 /** What killAll found and removed. */
 export interface KillAllReport {
