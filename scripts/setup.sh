@@ -41,7 +41,10 @@ if (( ${#missing[@]} > 0 )); then
   fi
 fi
 
-if [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+if [[ -L node_modules ]]; then
+  # A git worktree sharing another checkout's dependencies: npm ci would empty the shared folder.
+  log "node_modules is a link to $(readlink node_modules); not reinstalling through it"
+elif [[ ! -d node_modules || ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing npm dependencies (npm ci; better-sqlite3 compiles from source, about a minute)"
   npm ci --no-audit --no-fund
 fi
