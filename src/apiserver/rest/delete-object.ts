@@ -23,8 +23,7 @@ export function parseDeleteOptions(body: unknown, query: URLSearchParams): Delet
     throw errors.badRequest('gracePeriodSeconds must be a non-negative integer');
   }
   let policy = (b.propagationPolicy ?? query.get('propagationPolicy') ?? undefined) as string | undefined;
-  if (policy === undefined && (b.orphanDependents === true || boolParam(query, 'orphanDependents')))
-    policy = 'Orphan';
+  if (policy === undefined && (b.orphanDependents === true || boolParam(query, 'orphanDependents'))) policy = 'Orphan';
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
     throw errors.badRequest(
       `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,

@@ -38,17 +38,25 @@ test('pod log options are validated as Kubernetes does', () => {
       (err: unknown) => err instanceof ApiError && err.code === 422 && message.test(err.message),
       qs,
     );
-  invalid('tailLines=-1', /^PodLogOptions "web" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0$/);
+  invalid(
+    'tailLines=-1',
+    /^PodLogOptions "web" is invalid: tailLines: Invalid value: -1: must be greater than or equal to 0$/,
+  );
   invalid('limitBytes=0', /limitBytes: Invalid value: 0: must be greater than 0/);
   invalid('sinceSeconds=0', /sinceSeconds: Invalid value: 0: must be greater than 0/);
-  invalid('sinceSeconds=5&sinceTime=2026-01-02T03:04:05Z', /at most one of `sinceTime` or `sinceSeconds` may be specified/);
+  invalid(
+    'sinceSeconds=5&sinceTime=2026-01-02T03:04:05Z',
+    /at most one of `sinceTime` or `sinceSeconds` may be specified/,
+  );
   assert.throws(() => parsePodLogOptions(new URLSearchParams('tailLines=ten')), /tailLines: Invalid value: "ten"/);
   assert.throws(() => parsePodLogOptions(new URLSearchParams('sinceTime=yesterday')), /sinceTime: Invalid value/);
 });
 
 test('exec options from the client query become the kubelet query the agent reads back', () => {
   const o = parsePodStreamOptions(
-    new URLSearchParams('command=sh&command=-c&command=echo+hi&container=main&stdout=True&stderr=True&stdin=False&tty=false'),
+    new URLSearchParams(
+      'command=sh&command=-c&command=echo+hi&container=main&stdout=True&stderr=True&stdin=False&tty=false',
+    ),
   );
   assert.deepEqual(o, {
     container: 'main',

@@ -25,11 +25,12 @@ test('integers are base-10 int64 with a sign; anything else is a BadRequest nami
   assert.equal(parseInt64('limit', '+7'), 7);
   assert.equal(parseInt64('tailLines', '-1'), -1);
   assert.equal(parseInt64('limit', '007'), 7);
-  assert.equal(parseInt64('limit', '9223372036854775807'), 9223372036854775807);
+  assert.equal(parseInt64('limit', '9223372036854775807'), Number(2n ** 63n - 1n));
   for (const bad of ['', 'abc', '1.5', '1e3', ' 1', '0x10', '9223372036854775808']) {
     assert.throws(
       () => parseInt64('limit', bad),
-      (err: unknown) => err instanceof ApiError && err.code === 400 && err.reason === 'BadRequest' && /^limit: /.test(err.message),
+      (err: unknown) =>
+        err instanceof ApiError && err.code === 400 && err.reason === 'BadRequest' && /^limit: /.test(err.message),
       JSON.stringify(bad),
     );
   }

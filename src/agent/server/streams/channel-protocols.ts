@@ -64,7 +64,10 @@ export function encodeChannelMessage(
  * One incoming message as channel and bytes; undefined when it is empty or, in a base64 protocol,
  * not base64 (wsstream drops such frames). Text and binary frames are read alike, as wsstream does. Pure.
  */
-export function decodeChannelMessage(p: ChannelProtocol, data: Buffer): { channel: number; payload: Buffer } | undefined {
+export function decodeChannelMessage(
+  p: ChannelProtocol,
+  data: Buffer,
+): { channel: number; payload: Buffer } | undefined {
   if (data.length === 0) return undefined;
   if (!p.base64) return { channel: data[0] ?? 0, payload: data.subarray(1) };
   const text = data.subarray(1).toString('latin1');
