@@ -14,7 +14,8 @@ log() { echo "setup: $*"; }
 # services; iproute2: netns and routes; busybox-static: test image content;
 # docker-registry: local OCI registry for pull tests.
 # wrk: the load generator of bench/api-bench.ts (creates over HTTPS from a second process).
-packages=(etcd-server runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat)
+# python3-kubernetes, ruby-kubeclient: official client libraries the client tests run (test/clients-*.test.ts).
+packages=(etcd-server runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat python3-kubernetes ruby-kubeclient)
 declare -A installed=()
 while read -r name status; do
   [[ "$status" == ii* ]] && installed[$name]=1

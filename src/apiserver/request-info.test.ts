@@ -86,6 +86,16 @@ test('parses namespaced, cluster-scoped, subresource and watch requests', () => 
   ]);
 });
 
+test('watch is any value but 0 and false, as Kubernetes converts booleans (the Python client sends True)', () => {
+  const verb = (qs: string) => {
+    const r = parseRequestInfo('GET', `/api/v1/namespaces/ns/pods?${qs}`);
+    assert.ok(r.isResource);
+    return r.verb;
+  };
+  for (const qs of ['watch=true', 'watch=True', 'watch=1', 'watch=TRUE', 'watch']) assert.equal(verb(qs), 'watch', qs);
+  for (const qs of ['watch=false', 'watch=False', 'watch=0', 'limit=1']) assert.equal(verb(qs), 'list', qs);
+});
+
 test('non-resource paths', () => {
   for (const p of ['/api', '/apis', '/apis/apps', '/api/v1', '/apis/apps/v1', '/openapi/v3', '/version']) {
     assert.equal(parseRequestInfo('GET', p).isResource, false, p);

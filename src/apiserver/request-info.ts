@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { boolParam } from '../machinery/params/query-params.js';
 
 /**
  * What an API request is about, parsed from its method and path the way Kubernetes'
@@ -84,8 +85,7 @@ export function parseRequestInfo(method: string, rawUrl: string): RequestInfo {
   if (rest.length === 0 || rest.length > 3) return nonResource;
   const [resource, name = '', subresource = ''] = rest;
 
-  const watchParam = query.get('watch');
-  const isWatch = legacyWatch || watchParam === 'true' || watchParam === '1';
+  const isWatch = legacyWatch || boolParam(query, 'watch');
   let verb: ResourceRequest['verb'];
   switch (method) {
     case 'GET':

@@ -6,8 +6,10 @@ import type { CachedEvent, CachedObject } from './watch-cache.js';
 import { selectionOf, selects } from './rest/list-objects.js';
 import { servedApiVersion, toServed } from './rest/version-conversion.js';
 import { includeObjectOf, tableRowJson, columnsJson } from './rest/table.js';
+import { boolParam, intParam, optionalBoolParam } from '../machinery/params/query-params.js';
 
 const BOOKMARK_INTERVAL_MS = 30_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const LINE_END = Buffer.from('}\n');
 /** A watcher that has this much unsent output is too slow to keep: its stream is ended and it relists. */
 const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
@@ -28,9 +30,12 @@ export function serveWatch(
   const { rt, query, strategy } = call;
   const sel = selectionOf(call);
   const rvParam = query.get('resourceVersion') ?? '';
-  const sendInitial = query.get('sendInitialEvents') === 'true' || rvParam === '' || rvParam === '0';
-  const bookmarks = query.get('allowWatchBookmarks') === 'true';
-  const timeoutSeconds = Number(query.get('timeoutSeconds') ?? '0') || 1800 + Math.floor(Math.random() * 1800);
+  const sendInitialEvents = optionalBoolParam(query, 'sendInitialEvents');
+  const sendInitial = sendInitialEvents === true || rvParam === '' || rvParam === '0';
+  const bookmarks = boolParam(query, 'allowWatchBookmarks');
+  const asked = intParam(query, 'timeoutSeconds') ?? 0;
+  // 0 or less: kube-apiserver's default, a random 30-60 minutes; at most what a timer holds (24.8 days)
+  const timeoutMs = Math.min(asked > 0 ? asked * 1000 : (1800 + Math.floor(Math.random() * 1800)) * 1000, MAX_TIMER_MS);
   const apiVersion = servedApiVersion(rt);
   const convert = rt.storageApiVersion !== apiVersion;
   const include = includeObjectOf(query);
@@ -115,18 +120,18 @@ export function serveWatch(
   };
 
   // Initial state and subscription happen in one synchronous turn: no event can fall between them.
-  if (sendInitial && !(query.get('sendInitialEvents') === 'false')) {
+  if (sendInitial && sendInitialEvents !== false) {
     const out: Buffer[] = [];
     for (const o of ctx.cache.list(rt.storagePrefix, call.namespace))
       if (selects(call, sel, o)) out.push(lineFor('ADDED', undefined, o));
     if (out.length > 0) write(Buffer.concat(out));
-    if (query.get('sendInitialEvents') === 'true' && bookmarks) bookmark(true);
+    if (sendInitialEvents === true && bookmarks) bookmark(true);
   } else {
     emit(replay);
   }
   const unsubscribe = ctx.cache.subscribe({ prefix: rt.storagePrefix, onEvents: emit, onClose: () => close() });
   const bookmarkTimer = bookmarks ? setInterval(() => bookmark(false), BOOKMARK_INTERVAL_MS) : undefined;
-  const timeout = setTimeout(() => close(), timeoutSeconds * 1000);
+  const timeout = setTimeout(() => close(), timeoutMs);
   function close(): void {
     if (closed) return;
     closed = true;

@@ -65,7 +65,9 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
       const r = healthResponse(endpoint, health[2] ?? '', query, options.health[endpoint]);
       return sendText(res, r.code, r.body);
     }
-    if (path === '/version' && req.method === 'GET') return sendText(res, 200, version, 'application/json');
+    // `/version/` too: kube-apiserver's route matches both (the Python client asks with the slash)
+    if ((path === '/version' || path === '/version/') && req.method === 'GET')
+      return sendText(res, 200, version, 'application/json');
     // The cluster CA, for agents joining with a token (k3s' /cacerts): public, and the agent checks
     // it against the CA hash inside the token (K10<sha256 of this PEM>::...) before trusting it.
     if (path === '/cacerts' && req.method === 'GET') return sendText(res, 200, options.tls.ca, 'text/plain');

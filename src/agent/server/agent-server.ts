@@ -28,6 +28,7 @@ import { serveStreamingUpgrade } from './exec-routes.js';
 import { refuseUpgrade } from './streams/remote-command.js';
 import type { StatsProvider } from '../../api/stats/summary-types.js';
 import { resourceMetricsText } from '../stats/resource-metrics.js';
+import { parsePodLogOptions, type PodLogOptions } from '../../machinery/params/pod-stream-options.js';
 
 export const AGENT_SECRET_NAMESPACE = 'kube-system';
 export const agentSecretName = (node: string): string => `flotilla-agent-${node}`;
@@ -171,36 +172,26 @@ async function attempts(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-function intParam(q: URLSearchParams, name: string): number | undefined {
-  const v = q.get(name);
-  if (v === null || v === '') return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new Error(`invalid ${name}`);
-  return n;
-}
-
 async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://agent');
   if (req.method === 'GET' && (await serveStats(o, url.pathname, req.headers.host, res))) return;
   const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
   if (req.method !== 'GET' || !m) return text(res, 404, 'not found\n');
   const [ns, pod, container] = [m[1], m[2], m[3]].map((s) => decodeURIComponent(s ?? ''));
-  const q = url.searchParams;
-  let opts: LogOptions;
+  let parsed: PodLogOptions;
   try {
-    const since = intParam(q, 'sinceSeconds');
-    const sinceTime = q.get('sinceTime');
-    opts = {
-      follow: q.get('follow') === 'true' || q.get('follow') === '1',
-      tailLines: intParam(q, 'tailLines'),
-      timestamps: q.get('timestamps') === 'true' || q.get('timestamps') === '1',
-      sinceMs: since !== undefined ? Date.now() - since * 1000 : sinceTime ? Date.parse(sinceTime) : undefined,
-      limitBytes: intParam(q, 'limitBytes'),
-    };
+    parsed = parsePodLogOptions(url.searchParams, pod);
   } catch (err) {
     return text(res, 400, `${(err as Error).message}\n`);
   }
-  const previous = q.get('previous') === 'true' || q.get('previous') === '1';
+  const { previous, sinceSeconds } = parsed;
+  const opts: LogOptions = {
+    follow: parsed.follow,
+    tailLines: parsed.tailLines,
+    timestamps: parsed.timestamps,
+    sinceMs: sinceSeconds !== undefined ? Date.now() - sinceSeconds * 1000 : parsed.sinceTimeMs,
+    limitBytes: parsed.limitBytes,
+  };
   const loc = o.findPod(ns ?? '', pod ?? '');
   if (!loc) return text(res, 404, `pod ${ns}/${pod} not found on node ${o.nodeName}\n`);
   const cdir = join(loc.dir, container ?? '');

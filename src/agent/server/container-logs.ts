@@ -58,7 +58,19 @@ export class LogParser {
 
 /** A line as served. Pure. */
 export function formatLine(line: LogLine, timestamps: boolean): string {
-  return timestamps ? `${line.time} ${line.text}\n` : `${line.text}\n`;
+  return timestamps ? `${servedTime(line.time)} ${line.text}\n` : `${line.text}\n`;
+}
+
+/**
+ * A record's time as the kubelet serves it (Go's RFC3339Nano): `Z` for a zero offset (conmon writes
+ * `+00:00`), no trailing zeros in the fraction. Pure.
+ */
+export function servedTime(time: string): string {
+  const m = /^([^.]+?)(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(time);
+  if (!m) return time;
+  const [, base, fraction = '', zone] = m;
+  const trimmed = fraction.replace(/0+$/, '');
+  return `${base}${trimmed ? `.${trimmed}` : ''}${zone === '+00:00' || zone === '-00:00' ? 'Z' : zone}`;
 }
 
 /** Whether a line passes sinceMs. Pure. */

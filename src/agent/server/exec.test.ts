@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLogLine } from './attach.js';
+import { servedTime } from './container-logs.js';
 import { runcFailure, streamFlags } from './exec.js';
 import { exitStatus } from './streams/remote-command.js';
 
@@ -42,4 +43,11 @@ test('k8s-file log lines split back into streams; P lines have no newline', () =
   assert.deepEqual(parseLogLine('2026-11-28T04:00:00.1Z stderr P part'), { stream: 'stderr', text: 'part' });
   assert.deepEqual(parseLogLine('2026-11-28T04:00:00.1Z stdout F '), { stream: 'stdout', text: '\n' });
   assert.equal(parseLogLine('garbage'), undefined);
+});
+
+test('log timestamps are served as the kubelet formats them (RFC3339Nano, Z for UTC)', () => {
+  assert.equal(servedTime('2026-12-07T16:57:30.469446264+00:00'), '2026-12-07T16:57:30.469446264Z');
+  assert.equal(servedTime('2026-12-07T16:57:30.469446200+00:00'), '2026-12-07T16:57:30.4694462Z');
+  assert.equal(servedTime('2026-12-07T16:57:30.000000000+01:00'), '2026-12-07T16:57:30+01:00');
+  assert.equal(servedTime('2026-12-07T16:57:30Z'), '2026-12-07T16:57:30Z');
 });

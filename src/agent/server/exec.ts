@@ -26,17 +26,12 @@ import {
   type StreamFlags,
   type TerminalSize,
 } from './streams/remote-command.js';
+import { parseKubeletStreamQuery } from '../../machinery/params/pod-stream-options.js';
 
-const truthy = (v: string | null): boolean => v === 'true' || v === '1';
-
-/** The stream flags of an exec/attach query. Pure. */
+/** The stream flags of an exec/attach query (kubelet or PodExecOptions names). Pure. */
 export function streamFlags(q: URLSearchParams): StreamFlags {
-  return {
-    stdin: truthy(q.get('stdin')) || truthy(q.get('input')),
-    stdout: truthy(q.get('stdout')) || truthy(q.get('output')),
-    stderr: truthy(q.get('stderr')) || truthy(q.get('error')),
-    tty: truthy(q.get('tty')),
-  };
+  const { stdin, stdout, stderr, tty } = parseKubeletStreamQuery(q);
+  return { stdin, stdout, stderr, tty };
 }
 
 /** Upgrades to whichever transport the request asks for; undefined after a refusal was written. */

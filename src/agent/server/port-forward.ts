@@ -6,7 +6,8 @@
  * `requestid` and `port` headers: `streamtype: error` (we write a message there on failure) and
  * `streamtype: data` (the bytes). Each data stream is connected to 127.0.0.1:<port> inside the pod's
  * network namespace by `nsenter --net=<ns file> busybox nc` (nc half-closes on EOF of its input).
- * Also the older WebSocket channel protocol (v5/v4/channel.k8s.io with `?ports=`) of client libraries.
+ * Also the older WebSocket channel protocols (v5, v4, channel.k8s.io and their base64 variants, see
+ * streams/channel-protocols.ts, with `?ports=`) of client libraries.
  */
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { IncomingMessage } from 'node:http';
@@ -23,6 +24,13 @@ import {
   transportCounts,
 } from './streams/remote-command.js';
 import { SpdySession, type SpdyStream } from './streams/spdy.js';
+import {
+  CHANNEL_PROTOCOLS,
+  channelProtocol,
+  decodeChannelMessage,
+  encodeChannelMessage,
+  UNNAMED_PROTOCOL,
+} from './streams/channel-protocols.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const PORT_FORWARD_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
@@ -111,7 +119,7 @@ export async function servePortForward(
 }
 
 /** WebSocket channel protocols of the older port-forward (client libraries, not kubectl). */
-const WS_CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'channel.k8s.io'];
+const WS_CHANNEL_PROTOCOLS = CHANNEL_PROTOCOLS.map((p) => p.name);
 
 /** The ports of a `ports=` query (repeated or comma-separated); undefined when one is invalid. Pure. */
 export function queryPorts(q: URLSearchParams): number[] | undefined {
@@ -131,9 +139,12 @@ export function queryPorts(q: URLSearchParams): number[] | undefined {
  */
 function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, log: Logger, pod: string): void {
   transportCounts.websocket++;
+  const p = channelProtocol(ws.protocol) ?? UNNAMED_PROTOCOL;
   const ports = queryPorts(q);
   const send = (ch: number, data: Buffer) => {
-    if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([ch]), data]), { binary: true });
+    if (ws.readyState !== ws.OPEN) return;
+    const m = encodeChannelMessage(p, ch, data);
+    ws.send(m.data, { binary: m.binary });
   };
   if (!ports) {
     send(1, Buffer.from('invalid or missing ports query parameter'));
@@ -160,15 +171,16 @@ function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, 
       ),
     };
   });
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary || data.length === 0) return;
-    const ch = data[0] ?? 0;
-    if (ch === 255 && ws.protocol === 'v5.channel.k8s.io') {
-      const target = data[1] ?? 0;
+  ws.on('message', (data: Buffer) => {
+    const m = decodeChannelMessage(p, data);
+    if (!m) return;
+    const { channel: ch, payload } = m;
+    if (ch === 255 && p.closeSignal) {
+      const target = payload[0] ?? 0;
       if (target % 2 === 0) procs[target / 2]?.nc.proc.stdin.end();
       return;
     }
-    if (ch % 2 === 0 && data.length > 1) procs[ch / 2]?.nc.proc.stdin.write(data.subarray(1));
+    if (ch % 2 === 0 && payload.length > 0) procs[ch / 2]?.nc.proc.stdin.write(payload);
   });
   ws.on('close', () => {
     for (const p of procs) p.nc.proc.kill('SIGKILL');

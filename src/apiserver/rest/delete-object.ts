@@ -6,6 +6,7 @@ import { readStored, hasFinalizers } from './update-object.js';
 import { timestamp } from './object-lifecycle.js';
 import { toStorage } from './version-conversion.js';
 import { isPlainObject } from '../body.js';
+import { boolParam, intParam } from '../../machinery/params/query-params.js';
 
 /** metav1.DeleteOptions, from the body and/or the query string. */
 export interface DeleteOptions {
@@ -17,14 +18,12 @@ export interface DeleteOptions {
 
 export function parseDeleteOptions(body: unknown, query: URLSearchParams): DeleteOptions {
   const b = isPlainObject(body) ? body : {};
-  const grace =
-    b.gracePeriodSeconds ?? (query.has('gracePeriodSeconds') ? Number(query.get('gracePeriodSeconds')) : undefined);
+  const grace = b.gracePeriodSeconds ?? intParam(query, 'gracePeriodSeconds');
   if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)) {
     throw errors.badRequest('gracePeriodSeconds must be a non-negative integer');
   }
   let policy = (b.propagationPolicy ?? query.get('propagationPolicy') ?? undefined) as string | undefined;
-  if (policy === undefined && (b.orphanDependents === true || query.get('orphanDependents') === 'true'))
-    policy = 'Orphan';
+  if (policy === undefined && (b.orphanDependents === true || boolParam(query, 'orphanDependents'))) policy = 'Orphan';
   if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
     throw errors.badRequest(
       `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,

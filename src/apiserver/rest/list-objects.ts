@@ -14,6 +14,7 @@ import { servedApiVersion, toServed } from './version-conversion.js';
 import { decodeObject } from './storage-key.js';
 import { includeObjectOf, tableHead } from './table.js';
 import { memoizeRow, rowFromMemo, type RowMemo } from './table-row-memo.js';
+import { intParam } from '../../machinery/params/query-params.js';
 
 export interface Selection {
   labels: LabelSelector;
@@ -66,7 +67,7 @@ function decodeContinue(text: string): ContinueToken {
 export async function listObjects(ctx: RestContext, call: ResourceCall, format: 'json' | 'table'): Promise<ListBody> {
   const { rt, query } = call;
   const sel = selectionOf(call);
-  const limit = Math.max(0, Number(query.get('limit') ?? '0') || 0);
+  const limit = Math.max(0, intParam(query, 'limit') ?? 0);
   const cont = query.get('continue');
   const rvParam = query.get('resourceVersion') ?? '';
 

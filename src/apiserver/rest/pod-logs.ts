@@ -9,11 +9,10 @@ import { request } from 'node:https';
 import { ApiError, errors } from '../../api/errors.js';
 import { podAgentConnection, readPod, type PodLike } from './agent-connection.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
-
-const PASSED = ['follow', 'tailLines', 'timestamps', 'sinceSeconds', 'sinceTime', 'limitBytes', 'previous'];
+import { parsePodLogOptions, podLogQuery } from '../../machinery/params/pod-stream-options.js';
 
 /** The container a log request is for: `container`, else the default-container annotation, else the only/first. Pure. */
-export function logContainer(pod: PodLike, wanted: string | null): string {
+export function logContainer(pod: PodLike, wanted: string | null | undefined): string {
   const names = [
     ...(pod.spec?.containers ?? []),
     ...(pod.spec?.initContainers ?? []),
@@ -38,16 +37,11 @@ export async function servePodLogs(
   res: ServerResponse,
 ): Promise<void> {
   if (req.method !== 'GET') throw errors.methodNotAllowed(`${req.method} is not supported on pods/log`);
+  const opts = parsePodLogOptions(call.query, call.name);
   const pod = await readPod(ctx, call.namespace, call.name);
-  const container = logContainer(pod, call.query.get('container'));
+  const container = logContainer(pod, opts.container);
   const agent = await podAgentConnection(ctx, pod, call.name);
-
-  const q = new URLSearchParams();
-  for (const k of PASSED) {
-    const v = call.query.get(k);
-    if (v !== null) q.set(k, v);
-  }
-  const path = `/containerLogs/${encodeURIComponent(call.namespace)}/${encodeURIComponent(call.name)}/${encodeURIComponent(container)}?${q.toString()}`;
+  const path = `/containerLogs/${encodeURIComponent(call.namespace)}/${encodeURIComponent(call.name)}/${encodeURIComponent(container)}?${podLogQuery(opts).toString()}`;
   await new Promise<void>((resolve, reject) => {
     const upstream = request(
       {

@@ -20,6 +20,7 @@ import { evictPod } from './eviction.js';
 import { servedApiVersion } from './version-conversion.js';
 import { timestamp } from './object-lifecycle.js';
 import { servePodLogs } from './pod-logs.js';
+import { boolParam } from '../../machinery/params/query-params.js';
 import { canCreateInWorker, createInWorker } from '../write-workers/create-in-worker.js';
 
 const PATCH_TYPES = new Set([
@@ -171,7 +172,7 @@ async function patch(
         `the name of the object (${applied.metadata.name}) does not match the name on the URL (${call.name})`,
       );
     applied.metadata.name = call.name;
-    const force = call.query.get('force') === 'true';
+    const force = boolParam(call.query, 'force');
     const ssa = (live: KubeObject | undefined) =>
       applyServerSide(live, applied, {
         manager: opts.fieldManager,

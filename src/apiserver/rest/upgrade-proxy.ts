@@ -3,7 +3,8 @@
  * websocket` or `Upgrade: SPDY/3.1`): checks the pod and container as kube-apiserver does, then opens
  * an HTTPS connection to the pod's node agent (found as for pods/log: agent-connection.ts), forwards the upgrade request with its Upgrade,
  * Sec-WebSocket-* and X-Stream-Protocol-Version headers to the kubelet-style path (`/exec/ns/pod/c`,
- * `/attach/ns/pod/c`, `/portForward/ns/pod`), relays the agent's 101 and then splices the two
+ * `/attach/ns/pod/c`, `/portForward/ns/pod`) with the options parsed here and written as the kubelet
+ * query (`command=..&output=1&..`, pod-stream-options.ts), relays the agent's 101 and then splices the two
  * connections byte for byte both ways: the API server does not look into WebSocket or SPDY
  * (like kube-apiserver's UpgradeAwareHandler). Failures before the upgrade are answered with a Status.
  */
@@ -15,6 +16,7 @@ import type { NonResourceRequest, ResourceRequest } from '../request-info.js';
 import { podAgentConnection, readPod, type AgentConnection } from './agent-connection.js';
 import { logContainer } from './pod-logs.js';
 import type { RestContext } from './rest-context.js';
+import { kubeletStreamQuery, parsePodStreamOptions } from '../../machinery/params/pod-stream-options.js';
 
 export const UPGRADE_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 const FORWARDED_HEADERS = [
@@ -25,11 +27,6 @@ const FORWARDED_HEADERS = [
   'sec-websocket-extensions',
   'x-stream-protocol-version',
 ];
-const PASSED_QUERY: Record<string, string[]> = {
-  exec: ['command', 'stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error'],
-  attach: ['stdin', 'stdout', 'stderr', 'tty', 'input', 'output', 'error'],
-  portforward: ['ports'],
-};
 
 /** The agent request for a pods/<sub> upgrade: path with query, and where the agent is. */
 export interface AgentTarget extends AgentConnection {
@@ -40,25 +37,28 @@ export interface AgentTarget extends AgentConnection {
 export async function upgradeTarget(ctx: RestContext, info: ResourceRequest): Promise<AgentTarget> {
   const sub = info.subresource;
   const pod = await readPod(ctx, info.namespace, info.name);
-  const q = info.query;
   let path: string;
+  let passed: URLSearchParams;
   const enc = encodeURIComponent;
   if (sub === 'exec' || sub === 'attach') {
-    const container = logContainer(pod, q.get('container'));
+    const opts = parsePodStreamOptions(info.query);
+    if (sub === 'attach') opts.command = [];
+    const container = logContainer(pod, opts.container);
     const phase = pod.status?.phase;
     if (phase === 'Succeeded' || phase === 'Failed') {
       throw errors.badRequest(
         `cannot ${sub === 'exec' ? 'exec into' : 'attach to'} a container in a completed pod; current phase is ${phase}`,
       );
     }
-    if (sub === 'exec' && q.getAll('command').length === 0)
+    if (sub === 'exec' && opts.command.length === 0)
       throw errors.badRequest('you must specify at least one command for the container');
     path = `/${sub}/${enc(info.namespace)}/${enc(info.name)}/${enc(container)}`;
+    passed = kubeletStreamQuery(opts);
   } else {
     path = `/portForward/${enc(info.namespace)}/${enc(info.name)}`;
+    passed = new URLSearchParams();
+    for (const v of info.query.getAll('ports')) passed.append('ports', v);
   }
-  const passed = new URLSearchParams();
-  for (const k of PASSED_QUERY[sub] ?? []) for (const v of q.getAll(k)) passed.append(k, v);
   const qs = passed.toString();
   const agent = await podAgentConnection(ctx, pod, info.name);
   return { ...agent, path: qs ? `${path}?${qs}` : path };

@@ -1,9 +1,10 @@
 /**
  * The streams of `kubectl exec` / `attach`, whichever transport carries them:
  *
- * - WebSocket (kubectl >= 1.30): subprotocol `v5.channel.k8s.io` (or v4); binary messages whose first
- *   byte is the channel: 0 stdin, 1 stdout, 2 stderr, 3 error (the final Status JSON), 4 resize
- *   (`{"Width":w,"Height":h}`); v5 adds `[255, channel]` = the peer closed that channel (stdin EOF).
+ * - WebSocket (kubectl >= 1.30: `v5.channel.k8s.io`; client libraries: v4, `channel.k8s.io` and the
+ *   base64 variants, see channel-protocols.ts): each message is one channel's bytes: 0 stdin,
+ *   1 stdout, 2 stderr, 3 error (the final Status), 4 resize (`{"Width":w,"Height":h}`); v5 adds
+ *   `[255, channel]` = the peer closed that channel (stdin EOF).
  * - SPDY/3.1 after an HTTP upgrade (kubectl 1.27-1.29, and the fallback), `X-Stream-Protocol-Version:
  *   v4.channel.k8s.io`: the client opens one SPDY stream per channel, header `streamtype` =
  *   error | stdin | stdout | stderr | resize; stdin EOF is its FIN; the Status goes on `error`.
@@ -14,9 +15,17 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough, Writable, type Readable } from 'node:stream';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import type { ChannelProtocol } from './channel-protocols.js';
 import { SpdySession, type SpdyStream } from './spdy.js';
+import {
+  CHANNEL_PROTOCOLS,
+  channelProtocol,
+  decodeChannelMessage,
+  encodeChannelMessage,
+  UNNAMED_PROTOCOL,
+} from './channel-protocols.js';
 
-export const WS_EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+export const WS_EXEC_PROTOCOLS = CHANNEL_PROTOCOLS.map((p) => p.name);
 export const SPDY_EXEC_PROTOCOL = 'v4.channel.k8s.io';
 
 export interface StreamFlags {
@@ -112,7 +121,11 @@ wss.on('headers', (headers: string[], req: IncomingMessage) => {
   if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`);
 });
 
-/** Completes a WebSocket handshake with the first offered protocol we support (`protocols` in our preference order). */
+/**
+ * Completes a WebSocket handshake with the first offered protocol we support (`protocols` in our
+ * preference order); a client that offers none gets a connection without one (its `protocol` is
+ * '') as Kubernetes' wsstream allows. Undefined when the client offers only protocols we lack.
+ */
 export function acceptWebSocket(
   req: IncomingMessage,
   socket: Duplex,
@@ -120,6 +133,7 @@ export function acceptWebSocket(
   protocols: string[],
 ): Promise<WebSocket> | undefined {
   const offered = offeredProtocols(req, 'sec-websocket-protocol');
+  if (offered.length === 0) return new Promise((resolve) => wss.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
   const chosen = protocols.find((p) => offered.includes(p));
   if (!chosen) return undefined;
   chosenProtocol.set(req, chosen);
@@ -149,29 +163,41 @@ function waitFinish(w: Writable | undefined): Promise<void> {
   });
 }
 
-/** Opens the exec/attach streams over a WebSocket (already upgraded). */
+/** Sends one channel message; resolves once it is written (at once when the socket is not open). */
+function sendChannel(ws: WebSocket, p: ChannelProtocol, channel: number, payload: Buffer): Promise<void> {
+  if (ws.readyState !== ws.OPEN) return Promise.resolve();
+  const { data, binary } = encodeChannelMessage(p, channel, payload);
+  return new Promise((resolve) => ws.send(data, { binary }, () => resolve()));
+}
+
+/** What the error channel carries for `status` in protocol `p`: the JSON Status (v4+), else a failure's message; undefined = nothing. Pure. */
+export function errorChannelPayload(p: ChannelProtocol, status: ExecStatus): Buffer | undefined {
+  if (p.jsonStatus) return Buffer.from(JSON.stringify(status));
+  return status.status === 'Success' ? undefined : Buffer.from(status.message ?? 'error');
+}
+
+/** Opens the exec/attach streams over a WebSocket (already upgraded, with one of CHANNEL_PROTOCOLS or none). */
 export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteCommandStreams {
   transportCounts.websocket++;
-  const v5 = ws.protocol === 'v5.channel.k8s.io';
+  const p = channelProtocol(ws.protocol) ?? UNNAMED_PROTOCOL;
   const resizeListeners = new ResizeListeners();
   const stdin = flags.stdin ? new PassThrough() : undefined;
   let finished = false;
   const channel = (n: number): Writable =>
     new Writable({
       write(chunk: Buffer, _enc, cb) {
-        if (ws.readyState !== ws.OPEN) return cb();
-        ws.send(Buffer.concat([Buffer.from([n]), chunk]), { binary: true }, () => cb());
+        void sendChannel(ws, p, n, chunk).then(() => cb());
       },
     });
   const stdout = flags.stdout ? channel(1) : undefined;
   const stderr = flags.stderr && !flags.tty ? channel(2) : undefined;
-  ws.on('message', (data: Buffer, isBinary: boolean) => {
-    if (!isBinary || data.length === 0) return;
-    const ch = data[0];
-    const payload = data.subarray(1);
+  ws.on('message', (data: Buffer) => {
+    const m = decodeChannelMessage(p, data);
+    if (!m) return;
+    const { channel: ch, payload } = m;
     if (ch === 0 && stdin && !stdin.writableEnded && payload.length) stdin.write(payload);
     else if (ch === 4) emitResize(payload.toString(), resizeListeners);
-    else if (ch === 255 && v5 && payload[0] === 0) stdin?.end();
+    else if (ch === 255 && p.closeSignal && payload[0] === 0) stdin?.end();
   });
   const closed = new Promise<void>((resolve) =>
     ws.once('close', () => {
@@ -193,11 +219,8 @@ export function wsRemoteCommand(ws: WebSocket, flags: StreamFlags): RemoteComman
       finished = true;
       await Promise.all([waitFinish(stdout), waitFinish(stderr)]);
       if (ws.readyState === ws.OPEN) {
-        await new Promise<void>((resolve) =>
-          ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify(status))]), { binary: true }, () =>
-            resolve(),
-          ),
-        );
+        const payload = errorChannelPayload(p, status);
+        if (payload) await sendChannel(ws, p, 3, payload);
         ws.close(1000);
       }
       await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
