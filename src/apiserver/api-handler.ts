@@ -26,7 +26,7 @@ import { serveResource } from './rest/serve-resource.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
-import { createAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
+import { builtInAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
 import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
 
@@ -68,12 +68,19 @@ export interface ApiHandlerOptions {
 export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiHandler> {
   const cache = new WatchCache({ store: options.store, fieldsOf: storedFields });
   await cache.start();
-  const ctx: RestContext = { store: options.store, cache, now: options.now ?? (() => new Date()) };
-  ctx.admit = createAdmission(ctx, { defaultTolerationSeconds: options.defaultTolerationSeconds });
+  const admissionOptions = {
+    defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
+  };
+  const ctx: RestContext = {
+    store: options.store,
+    cache,
+    now: options.now ?? (() => new Date()),
+    admission: builtInAdmission(admissionOptions, cache),
+  };
   if ((options.writeWorkers ?? 0) > 0) {
-    ctx.writeWorkers = new WriteWorkerPool({
+    ctx.createPreparer = new WriteWorkerPool({
       size: options.writeWorkers ?? 0,
-      config: { defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS },
+      config: admissionOptions,
       onCrash: (err) => options.log?.error({ err }, 'a write worker stopped; starting another'),
     });
   }
@@ -94,7 +101,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     async close() {
       compactor.stop();
       cache.stop();
-      await ctx.writeWorkers?.close();
+      await ctx.createPreparer?.close();
     },
     handleUpgrade(req, socket, head) {
       void serveUpgrade(ctx, requestInfoOf(req), req, socket, head);

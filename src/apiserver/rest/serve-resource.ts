@@ -8,7 +8,7 @@ import type { ResourceCall, RestContext } from './rest-context.js';
 import { readBody, mediaType, parseDocument } from '../body.js';
 import { decodeObject, checkObject } from './decode-object.js';
 import { writeOptionsOf, type WriteOptions } from './write-options.js';
-import { createObject } from './create-object.js';
+import { createFromBody, createObject } from './create-object.js';
 import { updateObject, mutateObject, readStored } from './update-object.js';
 import { deleteObject, parseDeleteOptions } from './delete-object.js';
 import { listObjects, selectionOf, selects, type ListBody } from './list-objects.js';
@@ -21,7 +21,6 @@ import { servedApiVersion } from './version-conversion.js';
 import { timestamp } from './object-lifecycle.js';
 import { servePodLogs } from './pod-logs.js';
 import { boolParam } from '../../machinery/params/query-params.js';
-import { canCreateInWorker, createInWorker } from '../write-workers/create-in-worker.js';
 
 const PATCH_TYPES = new Set([
   'application/json-patch+json',
@@ -43,7 +42,7 @@ export async function serveResource(
   const sub = info.subresource;
   const send = (code: number, obj: unknown, warnings: string[] = []) => {
     const body =
-      format === 'table' && isObjectOf(obj, rt.kind) && sub === ''
+      format === 'table' && sub === '' && isObjectOf(obj, rt.kind)
         ? tableJson(
             call.strategy.table.columns,
             [tableRowJson(call.strategy, obj as KubeObject, includeObjectOf(call.query), ctx.now())],
@@ -85,11 +84,8 @@ export async function serveResource(
         );
       if (sub === 'eviction') return send(201, await evictPod(ctx, call, await parseDocument(body, 'json')));
       if (sub !== '') throw errors.methodNotAllowed(`create is not supported on ${rt.plural}/${sub}`);
-      const contentType = req.headers['content-type'];
-      if (canCreateInWorker(ctx.writeWorkers, call, contentType, format))
-        return createInWorker(ctx, ctx.writeWorkers, call, body, contentType, opts, res);
-      const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
-      return send(201, await createObject(ctx, call, obj, opts), warnings);
+      const created = await createFromBody(ctx, call, body, req.headers['content-type'], opts, format);
+      return send(201, created.body, created.warnings);
     }
     case 'update': {
       const body = await readBody(req);
