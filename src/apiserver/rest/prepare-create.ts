@@ -39,7 +39,7 @@ export interface PreparedCreate {
   name: string;
   /** True when the name came from generateName (a collision is retried with a new one). */
   generatedName: boolean;
-  /** encodeObject's bytes of the stored form (metadata first, no resourceVersion). */
+  /** encodeObject's bytes of the stored form (metadata first, no resourceVersion); a Buffer on the committing thread. */
   bytes: Uint8Array;
   /** The stored form as an object. Only on the thread that prepared it: write workers send `summary` instead. */
   object?: KubeObject;

@@ -64,7 +64,9 @@ export async function runCreateJob(job: CreateJob, admission: AdmissionChain): P
 export function outcomeOf(wire: WireOutcome): CreateOutcome {
   if (wire.kind === 'early-error') return { kind: 'early-error', error: toError(wire.error) };
   if (wire.kind === 'late-error') return { kind: 'late-error', namespace: wire.namespace, error: toError(wire.error) };
-  return { kind: 'prepared', prepared: wire.prepared };
+  // A Buffer view of the transferred bytes (no copy): stores and the watch cache read Buffers.
+  const b = wire.prepared.bytes;
+  return { kind: 'prepared', prepared: { ...wire.prepared, bytes: Buffer.from(b.buffer, b.byteOffset, b.byteLength) } };
 }
 
 export function serializeError(err: unknown): SerializedError {
