@@ -23,6 +23,7 @@ import type { ResourceCall, RestContext } from './rest/rest-context.js';
 import { WriteWorkerPool } from './write-workers/write-worker-pool.js';
 import { storedFields } from './write-workers/stored-fields.js';
 import { serveResource } from './rest/serve-resource.js';
+import { findSubresource } from './rest/subresources.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
@@ -227,7 +228,7 @@ async function routeResource(
   if (!rt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (!rt.namespaced && info.namespace !== '')
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  if (info.subresource !== '' && !rt.subresources.includes(info.subresource))
+  if (info.subresource !== '' && !findSubresource(rt, info.subresource))
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const call: ResourceCall = {
     rt,
