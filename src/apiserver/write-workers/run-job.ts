@@ -60,13 +60,14 @@ export async function runCreateJob(job: CreateJob, admission: AdmissionChain): P
   };
 }
 
-/** Main-thread side: the outcome a worker's message stands for (errors rebuilt as the main thread would have thrown them). */
+/** Main-thread side: the outcome a worker's message stands for (errors rebuilt as the main thread would have thrown them). Reuses the message. */
 export function outcomeOf(wire: WireOutcome): CreateOutcome {
   if (wire.kind === 'early-error') return { kind: 'early-error', error: toError(wire.error) };
   if (wire.kind === 'late-error') return { kind: 'late-error', namespace: wire.namespace, error: toError(wire.error) };
   // A Buffer view of the transferred bytes (no copy): stores and the watch cache read Buffers.
   const b = wire.prepared.bytes;
-  return { kind: 'prepared', prepared: { ...wire.prepared, bytes: Buffer.from(b.buffer, b.byteOffset, b.byteLength) } };
+  wire.prepared.bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return wire;
 }
 
 export function serializeError(err: unknown): SerializedError {
