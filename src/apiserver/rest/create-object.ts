@@ -73,11 +73,13 @@ export async function commitCreate(
  * version is not the stored one (only creates prepared on this thread can be).
  */
 function createdBody(call: ResourceCall, p: PreparedCreate, revision: number | undefined): KubeObject | Buffer {
-  const json = revision === undefined ? Buffer.from(p.bytes) : withResourceVersion(p.bytes, revision);
-  if (!p.object) return json;
-  if (revision !== undefined) p.object.metadata.resourceVersion = String(revision);
-  const served = toServed(p.object, call.rt, call.strategy);
-  return served === p.object ? rememberJson(p.object, json) : served;
+  if (p.object && revision !== undefined) p.object.metadata.resourceVersion = String(revision);
+  const served = p.object && toServed(p.object, call.rt, call.strategy);
+  if (served && served !== p.object) return served;
+  const b = p.bytes;
+  const json =
+    revision === undefined ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : withResourceVersion(b, revision);
+  return p.object ? rememberJson(p.object, json) : json;
 }
 
 /**
