@@ -3,34 +3,37 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import { ApiError, errors, toStatus } from '../api/errors.js';
+import { ApiError } from '../api/errors.js';
 import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
 import { getStrategy } from '../api/kinds/index.js';
-import {
-  openApiV3Index,
-  openApiV3DocumentJson,
-  openApiV2Json,
-  negotiateOpenApiV2,
-  OPENAPI_V2_PROTOBUF_MEDIA_TYPE,
-} from '../api/schema/index.js';
 import type { UserInfo } from './user-info.js';
 import { requestInfoOf, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
 import { Discovery } from './discovery.js';
+import { serveNonResource } from './non-resource.js';
+import { sendError } from './send.js';
 import { WatchCache } from './watch-cache.js';
 import { serveWatch } from './watch-server.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
 import { WriteWorkerPool } from './write-workers/write-worker-pool.js';
 import { storedFields } from './write-workers/stored-fields.js';
 import { serveResource } from './rest/serve-resource.js';
+import { findSubresource } from './rest/subresources.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
-import { createAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
+import { builtInAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
 import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
 
 export type { UserInfo };
+
+type ServeResource = (
+  info: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  user: UserInfo,
+) => Promise<void>;
 
 export interface ApiHandler {
   /** Serves every Kubernetes API path (/api, /apis, /openapi/*, resources). Never throws; writes a Status on error. */
@@ -68,12 +71,19 @@ export interface ApiHandlerOptions {
 export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiHandler> {
   const cache = new WatchCache({ store: options.store, fieldsOf: storedFields });
   await cache.start();
-  const ctx: RestContext = { store: options.store, cache, now: options.now ?? (() => new Date()) };
-  ctx.admit = createAdmission(ctx, { defaultTolerationSeconds: options.defaultTolerationSeconds });
+  const admissionOptions = {
+    defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
+  };
+  const ctx: RestContext = {
+    store: options.store,
+    cache,
+    now: options.now ?? (() => new Date()),
+    admission: builtInAdmission(admissionOptions, cache),
+  };
   if ((options.writeWorkers ?? 0) > 0) {
-    ctx.writeWorkers = new WriteWorkerPool({
+    ctx.createPreparer = new WriteWorkerPool({
       size: options.writeWorkers ?? 0,
-      config: { defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS },
+      config: admissionOptions,
       onCrash: (err) => options.log?.error({ err }, 'a write worker stopped; starting another'),
     });
   }
@@ -83,6 +93,11 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     log: options.log && 'warn' in options.log ? (options.log as Pick<Logger, 'warn'>) : undefined,
   });
   const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;
+  // Resource requests by API group: the groups other parts of the server serve, else the built-in resources.
+  const serveBuiltIn: ServeResource = (info, req, res, user) => routeResource(ctx, info, req, res, user);
+  const groupServers = new Map<string, ServeResource>([
+    [METRICS_GROUP, (info, _req, res) => metricsApi.serve(info, res)],
+  ]);
   const compactor = startCompactor({
     store: options.store,
     intervalMs: options.compactIntervalMs,
@@ -94,7 +109,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     async close() {
       compactor.stop();
       cache.stop();
-      await ctx.writeWorkers?.close();
+      await ctx.createPreparer?.close();
     },
     handleUpgrade(req, socket, head) {
       void serveUpgrade(ctx, requestInfoOf(req), req, socket, head);
@@ -110,12 +125,9 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
           started,
         ),
       );
-      const run =
-        info.isResource && info.group === METRICS_GROUP
-          ? metricsApi.serve(info, res)
-          : info.isResource
-            ? routeResource(ctx, info, req, res, user)
-            : routeNonResource(discovery, info.path, req, res);
+      const run = info.isResource
+        ? (groupServers.get(info.group) ?? serveBuiltIn)(info, req, res, user)
+        : serveNonResource(discovery, info.path, req, res);
       run.catch((err: unknown) => {
         if (!(err instanceof ApiError))
           options.log?.error({ err, method: req.method, url: req.url }, 'internal error serving a request');
@@ -123,90 +135,6 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       });
     },
   };
-}
-
-async function routeNonResource(
-  discovery: Discovery,
-  path: string,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
-  const p = path.replace(/\/+$/, '') || '/';
-  const accept = req.headers.accept ?? '';
-  if (p === '/api' || p === '/apis') {
-    const agg = accept.includes('as=APIGroupDiscoveryList')
-      ? accept.includes('v=v2;') || /v=v2(,|$|;)/.test(accept)
-        ? 'v2'
-        : accept.includes('v=v2beta1')
-          ? 'v2beta1'
-          : undefined
-      : undefined;
-    if (agg) {
-      return sendJson(
-        res,
-        200,
-        discovery.aggregated(p === '/api', agg),
-        `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`,
-      );
-    }
-    return sendJson(res, 200, p === '/api' ? discovery.apiVersions() : discovery.apiGroupList());
-  }
-  if (p === '/api/v1') return sendJson(res, 200, discovery.resourceList('', 'v1') as string);
-  let m = p.match(/^\/apis\/([^/]+)$/);
-  if (m) {
-    const g = discovery.apiGroup(m[1]);
-    if (g) return sendJson(res, 200, g);
-  }
-  m = p.match(/^\/apis\/([^/]+)\/([^/]+)$/);
-  if (m) {
-    const rl = discovery.resourceList(m[1], m[2]);
-    if (rl) return sendJson(res, 200, rl);
-  }
-  if (p === '/openapi/v3') return sendJson(res, 200, JSON.stringify(openApiV3Index()));
-  m = p.match(/^\/openapi\/v3\/(.+)$/);
-  if (m) {
-    const doc = openApiV3DocumentJson(m[1]);
-    if (doc) {
-      if (req.headers['if-none-match'] === doc.etag) {
-        res.writeHead(304, { ETag: doc.etag });
-        res.end();
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json', ETag: doc.etag, 'Cache-Control': 'public, immutable' });
-      res.end(doc.json);
-      return;
-    }
-  }
-  if (p === '/openapi/v2' || p === '/swagger.json' || p === '/swagger-2.0.0.pb-v1') {
-    // kubectl <= 1.27 reads v2 as gnostic protobuf (apply validation, patch metadata, explain).
-    const format =
-      p === '/swagger-2.0.0.pb-v1' ? 'protobuf' : p === '/swagger.json' ? 'json' : negotiateOpenApiV2(accept);
-    if (!format)
-      throw errors.notAcceptable(
-        `only application/json and ${OPENAPI_V2_PROTOBUF_MEDIA_TYPE} are available for /openapi/v2`,
-      );
-    const doc =
-      format === 'protobuf'
-        ? (await import('../api/schema/openapi-v2-protobuf.js')).openApiV2Protobuf()
-        : openApiV2Json();
-    const headers = { ETag: doc.etag, Vary: 'Accept', 'Cache-Control': 'no-cache, private' };
-    if (req.headers['if-none-match'] === doc.etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    if ('bytes' in doc) {
-      res.writeHead(200, {
-        'Content-Type': OPENAPI_V2_PROTOBUF_MEDIA_TYPE,
-        'Content-Length': doc.bytes.length,
-        ...headers,
-      });
-      res.end(doc.bytes);
-      return;
-    }
-    return sendJson(res, 200, doc.json, 'application/json', headers);
-  }
-  throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
 }
 
 async function routeResource(
@@ -220,7 +148,7 @@ async function routeResource(
   if (!rt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (!rt.namespaced && info.namespace !== '')
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  if (info.subresource !== '' && !rt.subresources.includes(info.subresource))
+  if (info.subresource !== '' && !findSubresource(rt, info.subresource))
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const call: ResourceCall = {
     rt,
@@ -241,26 +169,4 @@ async function routeResource(
     return;
   }
   await serveResource(ctx, call, info, format, req, res);
-}
-
-/** Writes a JSON body. */
-export function sendJson(
-  res: ServerResponse,
-  code: number,
-  body: string,
-  contentType = 'application/json',
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
-  res.end(body);
-}
-
-/** Writes an error as a Kubernetes Status (unless the response has already started). */
-export function sendError(res: ServerResponse, err: unknown): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const { code, body } = toStatus(err);
-  sendJson(res, code, JSON.stringify(body));
 }

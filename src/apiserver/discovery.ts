@@ -1,32 +1,8 @@
 import type { ResourceType } from '../api/resource-type.js';
 import { RESOURCE_TYPES } from '../api/resource-types.js';
+import { subresourcesOf } from './rest/subresources.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-
-/** Verbs and response kinds of the object-like subresources (streams are 'connect'-style). */
-const SUBRESOURCES: Record<
-  string,
-  { kind: (rt: ResourceType) => { group: string; version: string; kind: string }; verbs: string[] }
-> = {
-  status: {
-    kind: (rt) => ({ group: rt.group, version: rt.version, kind: rt.kind }),
-    verbs: ['get', 'patch', 'update'],
-  },
-  scale: { kind: () => ({ group: 'autoscaling', version: 'v1', kind: 'Scale' }), verbs: ['get', 'patch', 'update'] },
-  binding: { kind: () => ({ group: '', version: 'v1', kind: 'Binding' }), verbs: ['create'] },
-  eviction: { kind: () => ({ group: 'policy', version: 'v1', kind: 'Eviction' }), verbs: ['create'] },
-  log: { kind: () => ({ group: '', version: 'v1', kind: 'Pod' }), verbs: ['get'] },
-  exec: { kind: () => ({ group: '', version: 'v1', kind: 'PodExecOptions' }), verbs: ['create', 'get'] },
-  attach: { kind: () => ({ group: '', version: 'v1', kind: 'PodAttachOptions' }), verbs: ['create', 'get'] },
-  portforward: { kind: () => ({ group: '', version: 'v1', kind: 'PodPortForwardOptions' }), verbs: ['create', 'get'] },
-  proxy: {
-    kind: (rt) => ({ group: '', version: 'v1', kind: `${rt.kind}ProxyOptions` }),
-    verbs: ['create', 'delete', 'get', 'patch', 'update'],
-  },
-  ephemeralcontainers: { kind: () => ({ group: '', version: 'v1', kind: 'Pod' }), verbs: ['get', 'patch', 'update'] },
-  token: { kind: () => ({ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }), verbs: ['create'] },
-  finalize: { kind: () => ({ group: '', version: 'v1', kind: 'Namespace' }), verbs: ['update'] },
-};
 
 /** Extra API groups served by other parts of the server (metrics) are added with `extraGroups`. */
 export interface ExtraResource extends ResourceType {
@@ -98,9 +74,7 @@ export class Discovery {
             { shortNames: rt.shortNames, categories: rt.categories },
           ),
         );
-        for (const sub of rt.subresources) {
-          const s = SUBRESOURCES[sub];
-          if (!s) continue;
+        for (const [sub, s] of Object.entries(subresourcesOf(rt))) {
           const k = s.kind(rt);
           resources.push({
             name: `${rt.plural}/${sub}`,
@@ -146,13 +120,11 @@ export class Discovery {
                 {
                   shortNames: rt.shortNames,
                   categories: rt.categories,
-                  subresources: rt.subresources
-                    .filter((s) => SUBRESOURCES[s])
-                    .map((s) => ({
-                      subresource: s,
-                      responseKind: SUBRESOURCES[s].kind(rt),
-                      verbs: SUBRESOURCES[s].verbs,
-                    })),
+                  subresources: Object.entries(subresourcesOf(rt)).map(([sub, s]) => ({
+                    subresource: sub,
+                    responseKind: s.kind(rt),
+                    verbs: s.verbs,
+                  })),
                 },
               ),
             ),

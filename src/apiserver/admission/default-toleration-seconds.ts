@@ -1,4 +1,5 @@
 import type { KubeObject } from '../../api/object.js';
+import type { AdmissionPlugin } from './plugin.js';
 
 type Toleration = { key?: string; operator?: string; effect?: string; tolerationSeconds?: number };
 
@@ -42,3 +43,14 @@ export function addDefaultTolerations(pod: KubeObject, seconds: DefaultToleratio
 
 /** The cluster default: a node's pods are evicted 5 s after the node is seen dead. */
 export const DEFAULT_TOLERATION_SECONDS: DefaultTolerationSeconds = { notReady: 5, unreachable: 5 };
+
+/** The DefaultTolerationSeconds admission plugin (new pods). Pure. */
+export function defaultTolerationSecondsPlugin(seconds: DefaultTolerationSeconds): AdmissionPlugin {
+  return {
+    name: 'DefaultTolerationSeconds',
+    kind: 'mutating',
+    pure: true,
+    handles: (rt, operation) => operation === 'create' && rt.group === '' && rt.kind === 'Pod',
+    admit: (_operation, _rt, pod) => addDefaultTolerations(pod, seconds),
+  };
+}

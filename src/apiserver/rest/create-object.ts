@@ -1,19 +1,135 @@
+/**
+ * The second half of a create (see prepare-create.ts for the first): the namespace must be open,
+ * then the store write (a generated name that collided is prepared again), then the reply. The
+ * same code commits creates prepared on this thread and by write workers.
+ */
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import type { KindStrategy } from '../../api/kind-strategy.js';
-import { errors, fieldErrors } from '../../api/errors.js';
-import { updateManagedFields } from '../../api/patch/index.js';
+import { errors } from '../../api/errors.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import type { WriteOptions } from './write-options.js';
-import { prepareForCreate, timestamp } from './object-lifecycle.js';
-import { typeInfoFor } from '../../api/schema/index.js';
 import { checkNamespaceOpen } from './namespace-check.js';
-import { servedApiVersion, toServed, toStorage } from './version-conversion.js';
-import { storageKey, encodeObject, rememberJson, withResourceVersion } from './storage-key.js';
+import { mediaType } from '../body.js';
+import { servedApiVersion, toServed } from './version-conversion.js';
+import { storageKey, rememberJson, withResourceVersion } from './storage-key.js';
+import {
+  prepareCreateFromBody,
+  prepareCreateFromObject,
+  type CreateInput,
+  type CreateOutcome,
+  type PreparedCreate,
+} from './prepare-create.js';
+
+/** Tries per create with a generated name, as Kubernetes does: the first and 8 retries. */
+const GENERATED_NAME_ATTEMPTS = 9;
 
 /**
- * Creates an object (already decoded and structurally checked, in the served version):
- * defaults, validation, server-owned metadata, managed fields, admission, then the store.
+ * Prepares one attempt of a create (attempt 0, then once per generated-name collision), on this
+ * thread or in a write worker. Never throws: errors are outcomes.
+ */
+export type PrepareCreate = (attempt: number) => Promise<CreateOutcome>;
+
+/** A committed (or dry-run) create: the response body and the decode warnings. */
+export interface CreatedObject {
+  /** The created object in the served version, its JSON remembered; or, from a write worker, the JSON itself. */
+  body: KubeObject | Buffer;
+  warnings: string[];
+}
+
+/**
+ * Commits a create: throws an early error, checks the namespace is open (namespaced kinds; this
+ * sets call.namespace), throws a late error, then writes the store and hints the watch cache. A
+ * generated name that is taken is prepared again (up to 8 times); a taken name is a 409.
+ */
+export async function commitCreate(
+  ctx: RestContext,
+  call: ResourceCall,
+  opts: WriteOptions,
+  prepare: PrepareCreate,
+): Promise<CreatedObject> {
+  const { rt } = call;
+  for (let attempt = 0; ; attempt++) {
+    const outcome = await prepare(attempt);
+    if (outcome.kind === 'early-error') throw outcome.error;
+    const namespace = outcome.kind === 'late-error' ? outcome.namespace : outcome.prepared.namespace;
+    call.namespace = namespace;
+    if (rt.namespaced) await checkNamespaceOpen(ctx, namespace);
+    if (outcome.kind === 'late-error') throw outcome.error;
+    const p = outcome.prepared;
+    if (opts.dryRun) return { body: createdBody(call, p, undefined), warnings: p.warnings };
+    const key = storageKey(rt, namespace, p.name);
+    const source = p.object ?? p.summary;
+    if (!source) throw new Error('a prepared create carries neither its object nor its summary');
+    const forget = ctx.cache.expect(key, p.bytes, source);
+    const result = await ctx.store.create(key, p.bytes).finally(forget);
+    if (result.ok) return { body: createdBody(call, p, result.revision), warnings: p.warnings };
+    if (p.generatedName && attempt + 1 < GENERATED_NAME_ATTEMPTS) continue;
+    throw errors.alreadyExists(rt.plural, p.name, rt.group);
+  }
+}
+
+/**
+ * The reply to a create: the stored JSON with its resourceVersion (none on dry run), as an object
+ * with that JSON remembered when the object is at hand, else as bytes; converted when the served
+ * version is not the stored one (only creates prepared on this thread can be).
+ */
+function createdBody(call: ResourceCall, p: PreparedCreate, revision: number | undefined): KubeObject | Buffer {
+  if (p.object && revision !== undefined) p.object.metadata.resourceVersion = String(revision);
+  const served = p.object && toServed(p.object, call.rt, call.strategy);
+  if (served && served !== p.object) return served;
+  const b = p.bytes;
+  const json =
+    revision === undefined ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : withResourceVersion(b, revision);
+  return p.object ? rememberJson(p.object, json) : json;
+}
+
+/**
+ * POST of an object: prepared by the context's create preparer (write workers) when that gives what
+ * this thread would, else here; then committed. `format` is the reply's (a Table needs the object).
+ */
+export async function createFromBody(
+  ctx: RestContext,
+  call: ResourceCall,
+  body: Buffer,
+  contentType: string | undefined,
+  opts: WriteOptions,
+  format: 'json' | 'table',
+): Promise<CreatedObject> {
+  const input = createInput(ctx, call, opts);
+  const preparer = ctx.createPreparer;
+  const prepare: PrepareCreate =
+    preparer && canPrepareElsewhere(ctx, call, contentType, format) && preparer.ready()
+      ? () => preparer.prepareCreate(input, body, contentType)
+      : () => prepareCreateFromBody(input, body, contentType);
+  return commitCreate(ctx, call, opts, prepare);
+}
+
+/**
+ * Whether a create prepared elsewhere ends as it would here: a JSON body, a JSON reply (a Table is
+ * built from the object, which stays with the preparer), served in the stored version (the reply is
+ * the stored bytes), and only pure admission plugins for it (the others need this thread's state).
+ */
+function canPrepareElsewhere(
+  ctx: RestContext,
+  call: ResourceCall,
+  contentType: string | undefined,
+  format: 'json' | 'table',
+): boolean {
+  if (format !== 'json') return false;
+  const type = mediaType(contentType);
+  if (type !== 'application/json' && type !== '') return false;
+  const { rt } = call;
+  return servedApiVersion(rt) === rt.storageApiVersion && ctx.admission.allPure(rt, 'create');
+}
+
+/** What a create on this thread is prepared with: the URL's namespace and name, the options, the clock's now, the admission chain. */
+export function createInput(ctx: RestContext, call: ResourceCall, opts: WriteOptions): CreateInput {
+  const { rt, strategy, namespace, name } = call;
+  return { rt, strategy, namespace, name, opts, now: ctx.now(), admission: ctx.admission };
+}
+
+/**
+ * Creates an object already decoded and structurally checked (in the served version), prepared on
+ * this thread: server-side apply's create. `managedFieldsDone`: the caller wrote managedFields.
  * Returns the created object in the served version with its resourceVersion.
  */
 export async function createObject(
@@ -23,92 +139,12 @@ export async function createObject(
   opts: WriteOptions,
   managedFieldsDone = false,
 ): Promise<KubeObject> {
-  const { rt, strategy } = call;
-  call.namespace = createNamespaceOf(rt, call.namespace, obj);
-  if (rt.namespaced) await checkNamespaceOpen(ctx, call.namespace);
-  checkCreateName(rt, call.name, obj);
-
   // Keep the request as sent when the name is generated, so a collision can retry with a new one.
   const template = !obj.metadata.name && obj.metadata.generateName ? structuredClone(obj) : undefined;
-  for (let attempt = 0; ; attempt++) {
-    const candidate = attempt === 0 || !template ? obj : structuredClone(template);
-    const managed = prepareNewObject(candidate, rt, strategy, call.namespace, ctx.now(), opts, managedFieldsDone);
-    await ctx.admit?.('create', rt, managed, undefined);
-    const stored = toStorage(managed, rt, strategy);
-    const name = stored.metadata.name as string;
-    if (opts.dryRun) return toServed(stored, rt, strategy);
-    const key = storageKey(rt, call.namespace, name);
-    const bytes = encodeObject(stored);
-    const forget = ctx.cache.expect(key, bytes, stored);
-    const result = await ctx.store.create(key, bytes).finally(forget);
-    if (result.ok) {
-      stored.metadata.resourceVersion = String(result.revision);
-      const served = toServed(stored, rt, strategy);
-      return served === stored
-        ? rememberJson(stored, withResourceVersion(bytes.toString('utf8'), result.revision))
-        : served;
-    }
-    // A generated name that collided: try another, as Kubernetes does.
-    if (template && attempt < 8) continue;
-    throw errors.alreadyExists(rt.plural, name, rt.group);
-  }
-}
-
-/**
- * The namespace a create goes to: the URL's, else the object's (namespaced kinds only; '' for
- * cluster-scoped ones). Throws 400 when they differ or neither names one. Pure (write workers call it).
- */
-export function createNamespaceOf(rt: ResourceType, urlNamespace: string, obj: KubeObject): string {
-  if (!rt.namespaced) return urlNamespace;
-  const m = obj.metadata;
-  if (m.namespace && urlNamespace && m.namespace !== urlNamespace) {
-    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
-  }
-  const namespace = urlNamespace || (m.namespace ?? '');
-  if (!namespace) throw errors.badRequest('the server could not find the requested resource: a namespace is required');
-  return namespace;
-}
-
-/** Checks the name of an object to create (after the namespace checks): 422 without name or generateName, 400 when it differs from the URL's. Pure. */
-export function checkCreateName(rt: ResourceType, urlName: string, obj: KubeObject): void {
-  const m = obj.metadata;
-  if (!m.name && !m.generateName) {
-    throw errors.invalid(
-      rt.kind,
-      '',
-      [fieldErrors.required('metadata.name', 'name or generateName is required')],
-      rt.group,
-    );
-  }
-  if (urlName && m.name && urlName !== m.name)
-    throw errors.badRequest(`the name of the object (${m.name}) does not match the name on the URL (${urlName})`);
-}
-
-/**
- * One create attempt up to admission: server-owned metadata (a name from generateName), defaults,
- * validation (422), managed fields. Mutates and returns `candidate`'s managed form. Pure apart from
- * the random uid and name (write workers call it).
- */
-export function prepareNewObject(
-  candidate: KubeObject,
-  rt: ResourceType,
-  strategy: KindStrategy,
-  namespace: string,
-  now: Date,
-  opts: WriteOptions,
-  managedFieldsDone = false,
-): KubeObject {
-  prepareForCreate(candidate, rt, namespace, now);
-  strategy.applyDefaults?.(candidate);
-  const problems = strategy.validate?.(candidate) ?? [];
-  if (problems.length > 0) throw errors.invalid(rt.kind, candidate.metadata.name ?? '', problems, rt.group);
-  if (managedFieldsDone) return candidate;
-  const type = typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind });
-  return updateManagedFields(undefined, candidate, {
-    manager: opts.fieldManager,
-    operation: 'Update',
-    apiVersion: servedApiVersion(rt),
-    now: timestamp(now),
-    type,
-  });
+  const input = createInput(ctx, call, opts);
+  const { body } = await commitCreate(ctx, call, opts, (attempt) =>
+    prepareCreateFromObject(input, attempt === 0 || !template ? obj : structuredClone(template), [], managedFieldsDone),
+  );
+  if (Buffer.isBuffer(body)) throw new Error('a create prepared on this thread replies with its object');
+  return body;
 }

@@ -2,19 +2,31 @@ import type { Store } from '../../store/store.js';
 import type { WatchCache } from '../watch-cache.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import type { KindStrategy } from '../../api/kind-strategy.js';
-import type { KubeObject } from '../../api/object.js';
 import type { UserInfo } from '../user-info.js';
-import type { WriteWorkerPool } from '../write-workers/write-worker-pool.js';
+import type { AdmissionChain } from '../admission/plugin.js';
+import type { CreateInput, CreateOutcome } from './prepare-create.js';
 
 /** What every REST handler works with: the store, the watch cache and an injectable clock. */
 export interface RestContext {
   store: Store;
   cache: WatchCache;
   now(): Date;
-  /** Runs before an object is stored on create (allocators such as Service cluster IPs). */
-  admit?(op: 'create' | 'update', rt: ResourceType, obj: KubeObject, old: KubeObject | undefined): Promise<void>;
-  /** Worker threads that prepare creates of JSON bodies (off when undefined); they assume `admit` is the built-in admission. */
-  writeWorkers?: WriteWorkerPool;
+  /** Runs on every create and update before the object is stored. */
+  admission: AdmissionChain;
+  /** Prepares creates of JSON bodies elsewhere (write worker threads; off when undefined). */
+  createPreparer?: CreatePreparer;
+}
+
+/**
+ * Prepares creates off this thread with the outcome prepareCreateFromBody would have here (same
+ * code, same admission chain). Used only for creates whose admission is pure (see create-object.ts).
+ */
+export interface CreatePreparer {
+  /** True when a create can be handed over now; false means prepare this one here (it may start the workers). */
+  ready(): boolean;
+  /** Rejects (503) when the preparer went away; otherwise resolves with the outcome, errors included. */
+  prepareCreate(input: CreateInput, body: Uint8Array, contentType: string | undefined): Promise<CreateOutcome>;
+  close(): Promise<void>;
 }
 
 /** One resource request, resolved against the served resource table. */

@@ -1,27 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
-import { errors } from '../../api/errors.js';
-import { applyPatch, applyServerSide } from '../../api/patch/index.js';
-import { typeInfoFor } from '../../api/schema/index.js';
+import { ApiError, errors } from '../../api/errors.js';
 import type { ResourceRequest } from '../request-info.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import { readBody, mediaType, parseDocument } from '../body.js';
-import { decodeObject, checkObject } from './decode-object.js';
-import { writeOptionsOf, type WriteOptions } from './write-options.js';
-import { createObject } from './create-object.js';
-import { updateObject, mutateObject, readStored } from './update-object.js';
+import { writeOptionsOf } from './write-options.js';
+import { createFromBody } from './create-object.js';
 import { deleteObject, parseDeleteOptions } from './delete-object.js';
 import { listObjects, selectionOf, selects, type ListBody } from './list-objects.js';
-import { storageKey, toJson } from './storage-key.js';
+import { toJson } from './storage-key.js';
 import { includeObjectOf, tableJson, tableRowJson } from './table.js';
-import { toScale, applyScale } from './scale.js';
-import { bindPod } from './binding.js';
-import { evictPod } from './eviction.js';
 import { servedApiVersion } from './version-conversion.js';
-import { timestamp } from './object-lifecycle.js';
-import { servePodLogs } from './pod-logs.js';
-import { boolParam } from '../../machinery/params/query-params.js';
-import { canCreateInWorker, createInWorker } from '../write-workers/create-in-worker.js';
+import { getObject, patchObject, replaceObject, type Reply } from './object-verbs.js';
+import { findSubresource } from './subresources.js';
 
 const PATCH_TYPES = new Set([
   'application/json-patch+json',
@@ -43,7 +34,7 @@ export async function serveResource(
   const sub = info.subresource;
   const send = (code: number, obj: unknown, warnings: string[] = []) => {
     const body =
-      format === 'table' && isObjectOf(obj, rt.kind) && sub === ''
+      format === 'table' && sub === '' && isObjectOf(obj, rt.kind)
         ? tableJson(
             call.strategy.table.columns,
             [tableRowJson(call.strategy, obj as KubeObject, includeObjectOf(call.query), ctx.now())],
@@ -59,57 +50,28 @@ export async function serveResource(
     res.end(body);
   };
 
+  if (sub !== '') return serveSubresource(ctx, call, info, req, res, send);
   switch (info.verb) {
     case 'list':
       if (rt.namespaced === false && call.namespace) throw errors.notFound(rt.plural, '');
       return sendList(res, await listObjects(ctx, call, format));
-    case 'get': {
-      const stored = await ctx.store.get(storageKey(rt, call.namespace, call.name));
-      if (!stored) throw errors.notFound(rt.plural, call.name, rt.group);
-      const obj = readStored(stored, call);
-      if (sub === 'scale') return send(200, toScale(obj));
-      return send(200, obj);
-    }
+    case 'get':
+      return send(200, await getObject(ctx, call));
     case 'create': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      if (sub === 'binding')
-        return send(
-          201,
-          await bindPod(
-            ctx,
-            call,
-            await parseDocument(body, mediaType(req.headers['content-type']) === 'application/yaml' ? 'yaml' : 'json'),
-            opts,
-          ),
-        );
-      if (sub === 'eviction') return send(201, await evictPod(ctx, call, await parseDocument(body, 'json')));
-      if (sub !== '') throw errors.methodNotAllowed(`create is not supported on ${rt.plural}/${sub}`);
-      const contentType = req.headers['content-type'];
-      if (canCreateInWorker(ctx.writeWorkers, call, contentType, format))
-        return createInWorker(ctx, ctx.writeWorkers, call, body, contentType, opts, res);
-      const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
-      return send(201, await createObject(ctx, call, obj, opts), warnings);
+      const created = await createFromBody(ctx, call, body, req.headers['content-type'], opts, format);
+      return send(201, created.body, created.warnings);
     }
     case 'update': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      if (sub === 'scale') {
-        const scale = await parseDocument(body, 'json');
-        const updated = await mutateObject(ctx, call, opts, '', (live) => applyScale(live, scale));
-        return send(200, toScale(updated));
-      }
-      if (sub === 'finalize')
-        return send(200, await finalizeNamespace(ctx, call, await parseDocument(body, 'json'), opts));
-      const { obj, warnings } = await decodeObject(body, req.headers['content-type'], rt, opts.fieldValidation);
-      return send(200, await updateObject(ctx, call, obj, opts, sub), warnings);
+      return sendReply(send, await replaceObject(ctx, call, '', body, req, opts));
     }
     case 'patch': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      const type = mediaType(req.headers['content-type']);
-      if (!PATCH_TYPES.has(type)) throw errors.unsupportedMediaType(req.headers['content-type'] ?? '');
-      return patch(ctx, call, sub, type, body, opts, req, send);
+      return sendReply(send, await patchObject(ctx, call, '', patchTypeOf(req), body, opts));
     }
     case 'delete': {
       const body = await readBody(req);
@@ -138,87 +100,59 @@ export async function serveResource(
         items: deleted,
       });
     }
-    case 'connect':
-      if (rt.group === '' && rt.plural === 'pods' && sub === 'log') return servePodLogs(ctx, call, req, res);
-      throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.plural}${sub ? '/' + sub : ''} yet`);
     default:
-      throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.plural}${sub ? '/' + sub : ''} yet`);
+      throw errors.methodNotAllowed(`${info.verb} is not supported on ${rt.plural}`);
   }
 }
 
-async function patch(
+type Send = (code: number, obj: unknown, warnings?: string[]) => void;
+
+/** Serves a request on a subresource through its entry in the subresource table (404 when absent, 405 for a verb it lacks). */
+async function serveSubresource(
   ctx: RestContext,
   call: ResourceCall,
-  sub: string,
-  type: string,
-  body: Buffer,
-  opts: WriteOptions,
+  info: ResourceRequest,
   req: IncomingMessage,
-  send: (code: number, obj: unknown, warnings?: string[]) => void,
+  res: ServerResponse,
+  send: Send,
 ): Promise<void> {
   const { rt } = call;
-  const typeInfo = typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind });
-  const warnings: string[] = [];
-  if (type === 'application/apply-patch+yaml') {
-    if (!call.query.get('fieldManager'))
-      throw errors.badRequest(
-        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
-      );
-    if (sub !== '' && sub !== 'status') throw errors.methodNotAllowed(`apply is not supported on ${rt.plural}/${sub}`);
-    const { obj: applied, warnings: w } = checkObject(await parseDocument(body, 'yaml'), rt, opts.fieldValidation);
-    warnings.push(...w);
-    if (applied.metadata.name && applied.metadata.name !== call.name)
-      throw errors.badRequest(
-        `the name of the object (${applied.metadata.name}) does not match the name on the URL (${call.name})`,
-      );
-    applied.metadata.name = call.name;
-    const force = boolParam(call.query, 'force');
-    const ssa = (live: KubeObject | undefined) =>
-      applyServerSide(live, applied, {
-        manager: opts.fieldManager,
-        force,
-        type: typeInfo,
-        apiVersion: servedApiVersion(rt),
-        now: timestamp(ctx.now()),
-      }).object;
-    let created = false;
-    const result = await mutateObject(
-      ctx,
-      call,
-      opts,
-      sub,
-      (live) => ssa(live),
-      async () => {
-        created = true;
-        return createObject(ctx, call, ssa(undefined), opts, true);
-      },
-      false,
-    );
-    return send(created ? 201 : 200, result, warnings);
+  const sub = info.subresource;
+  const storage = findSubresource(rt, sub);
+  if (!storage) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const r = { ctx, call, subresource: sub, req, res };
+  const notSupported = () => errors.methodNotAllowed(`${info.verb} is not supported on ${rt.plural}/${sub}`);
+  switch (info.verb) {
+    case 'get':
+      if (!storage.get) throw notSupported();
+      return sendReply(send, await storage.get(r));
+    case 'connect':
+      if (!storage.connect) throw notSupported();
+      return storage.connect(r);
+    case 'create':
+    case 'update':
+    case 'patch': {
+      const handler = storage[info.verb];
+      if (!handler) throw notSupported();
+      const body = await readBody(req);
+      const opts = writeOptionsOf(call.query, req.headers['user-agent']);
+      const patchType = info.verb === 'patch' ? patchTypeOf(req) : '';
+      return sendReply(send, await handler(r, { body, opts, patchType }));
+    }
+    default:
+      throw notSupported();
   }
-  const doc = await parseDocument(body, 'json');
-  const result = await mutateObject(ctx, call, opts, sub === 'scale' ? '' : sub, (live) => {
-    if (sub === 'scale') return applyScale(live, applyPatch(type, toScale(live), doc, undefined));
-    const patched = applyPatch(type, live, doc, typeInfo);
-    const { obj, warnings: w } = checkObject(patched, rt, opts.fieldValidation);
-    warnings.push(...w);
-    return obj;
-  });
-  return send(200, sub === 'scale' ? toScale(result) : result, warnings);
 }
 
-/** PUT namespaces/<name>/finalize: sets spec.finalizers; the namespace goes once none are left. */
-async function finalizeNamespace(
-  ctx: RestContext,
-  call: ResourceCall,
-  body: unknown,
-  opts: WriteOptions,
-): Promise<KubeObject> {
-  const wanted = (body as { spec?: { finalizers?: string[] } })?.spec?.finalizers ?? [];
-  return mutateObject(ctx, call, opts, '', (live) => {
-    (live.spec as { finalizers?: string[] }) = { ...(live.spec as object), finalizers: wanted };
-    return live;
-  });
+function sendReply(send: Send, reply: Reply): void {
+  send(reply.code, reply.body, reply.warnings);
+}
+
+/** The patch's media type; 415 for any other. */
+function patchTypeOf(req: IncomingMessage): string {
+  const type = mediaType(req.headers['content-type']);
+  if (!PATCH_TYPES.has(type)) throw errors.unsupportedMediaType(req.headers['content-type'] ?? '');
+  return type;
 }
 
 function isObjectOf(obj: unknown, kind: string): boolean {

@@ -90,9 +90,12 @@ test('a FieldsV1 changed after it was read is encoded as changed', () => {
 });
 
 test('withResourceVersion adds the revision first in metadata', () => {
+  const rv = (json: string, revision: number) => withResourceVersion(Buffer.from(json), revision).toString('utf8');
   assert.equal(
-    withResourceVersion('{"apiVersion":"v1","kind":"X","metadata":{},"a":1}', 7),
+    rv('{"apiVersion":"v1","kind":"X","metadata":{},"a":1}', 7),
     '{"apiVersion":"v1","kind":"X","metadata":{"resourceVersion":"7"},"a":1}',
   );
-  assert.equal(withResourceVersion('{"metadata":{"name":"n"}}', 8), '{"metadata":{"resourceVersion":"8","name":"n"}}');
+  assert.equal(rv('{"metadata":{"name":"n"}}', 8), '{"metadata":{"resourceVersion":"8","name":"n"}}');
+  const inArray = new TextEncoder().encode('{"metadata":{"name":"n"}}');
+  assert.equal(withResourceVersion(inArray, 9).toString('utf8'), '{"metadata":{"resourceVersion":"9","name":"n"}}');
 });

@@ -84,26 +84,36 @@ export function decodeObject<T>(bytes: Uint8Array): T {
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as T;
 }
 
-/** Adds `metadata.resourceVersion` to JSON written by encodeObject (metadata first, no resourceVersion). */
-export function withResourceVersion(text: string, revision: number): string {
-  const at = text.indexOf('"metadata":{');
-  if (at < 0) return text;
-  const open = at + '"metadata":{'.length;
-  const field = `"resourceVersion":"${revision}"`;
-  return text.slice(0, open) + field + (text[open] === '}' ? '' : ',') + text.slice(open);
+const METADATA_OPEN = Buffer.from('"metadata":{');
+
+/**
+ * Adds `metadata.resourceVersion` to JSON written by encodeObject (metadata first, no
+ * resourceVersion), on the bytes: a create's reply is the stored bytes plus the revision the store
+ * gave them, without another JSON pass. Returns a new buffer.
+ */
+export function withResourceVersion(stored: Uint8Array, revision: number): Buffer {
+  const bytes = Buffer.isBuffer(stored) ? stored : Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+  const at = bytes.indexOf(METADATA_OPEN);
+  if (at < 0) return Buffer.from(bytes);
+  const open = at + METADATA_OPEN.length;
+  const field = Buffer.from(
+    bytes[open] === 0x7d ? `"resourceVersion":"${revision}"` : `"resourceVersion":"${revision}",`,
+  );
+  return Buffer.concat([bytes.subarray(0, open), field, bytes.subarray(open)]);
 }
 
 const SERIALIZED = Symbol('serialized');
 
 /** Attaches the JSON an object was just stored as (with its resourceVersion), so the response reuses it. */
-export function rememberJson<T extends object>(obj: T, json: string): T {
+export function rememberJson<T extends object>(obj: T, json: string | Buffer): T {
   Object.defineProperty(obj, SERIALIZED, { value: json, enumerable: false });
   return obj;
 }
 
-/** JSON of an object: the remembered form when it has one, else JSON.stringify. */
-export function toJson(obj: unknown): string {
+/** JSON of an object: the remembered form when it has one, else JSON.stringify; a Buffer is JSON already (a create's reply). */
+export function toJson(obj: unknown): string | Buffer {
+  if (Buffer.isBuffer(obj)) return obj;
   const remembered =
-    typeof obj === 'object' && obj !== null ? (obj as { [SERIALIZED]?: string })[SERIALIZED] : undefined;
+    typeof obj === 'object' && obj !== null ? (obj as { [SERIALIZED]?: string | Buffer })[SERIALIZED] : undefined;
   return remembered ?? JSON.stringify(obj);
 }

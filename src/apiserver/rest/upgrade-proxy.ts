@@ -17,8 +17,8 @@ import { podAgentConnection, readPod, type AgentConnection } from './agent-conne
 import { logContainer } from './pod-logs.js';
 import type { RestContext } from './rest-context.js';
 import { kubeletStreamQuery, parsePodStreamOptions } from '../../machinery/params/pod-stream-options.js';
+import { findSubresource } from './subresources.js';
 
-export const UPGRADE_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 const FORWARDED_HEADERS = [
   'upgrade',
   'sec-websocket-key',
@@ -102,9 +102,7 @@ export async function serveUpgrade(
   try {
     if (
       !info.isResource ||
-      info.group !== '' ||
-      info.resource !== 'pods' ||
-      !UPGRADE_SUBRESOURCES.has(info.subresource) ||
+      !findSubresource({ group: info.group, plural: info.resource }, info.subresource)?.upgrade ||
       !info.name
     ) {
       throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');

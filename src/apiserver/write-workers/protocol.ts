@@ -3,6 +3,8 @@
  * travel as transferred ArrayBuffers; everything else is small and structured-cloned.
  */
 import type { WriteOptions } from '../rest/write-options.js';
+import type { PreparedCreate } from '../rest/prepare-create.js';
+import type { AdmissionOptions } from '../admission/index.js';
 import type { StatusDetails } from '../../api/errors.js';
 
 /** One create to prepare: the request as the main thread resolved it. */
@@ -31,34 +33,14 @@ export interface SerializedError {
   details?: StatusDetails;
 }
 
-/** What a worker found for one job. */
-export type CreateOutcome =
-  /** Failed before the namespace is known to be open: decoding, structure, namespace on the URL vs the body. */
+/** A CreateOutcome (rest/prepare-create.ts) as a worker sends it: errors as data, the object as its summary. */
+export type WireOutcome =
   | { id: number; kind: 'early-error'; error: SerializedError }
-  /** Failed after that point (name checks, validation, ...): the main thread checks the namespace first. */
   | { id: number; kind: 'late-error'; namespace: string; error: SerializedError }
   | { id: number; kind: 'prepared'; prepared: PreparedCreate };
-
-/** A create ready for the store. */
-export interface PreparedCreate {
-  namespace: string;
-  name: string;
-  /** True when the name came from generateName (a collision is retried with a new one). */
-  generatedName: boolean;
-  /** encodeObject's bytes (storage form, metadata first, no resourceVersion); transferred. Empty on dryRun. */
-  bytes: Uint8Array;
-  /** dryRun only: the response body (the object as JSON.stringify writes it). */
-  dryRunJson?: string;
-  /** What the watch cache keeps beside the bytes. */
-  labels: Record<string, string>;
-  fields: Record<string, string>;
-  warnings: string[];
-}
 
 /** A worker's first message: its modules are loaded, it takes jobs. */
 export const WORKER_READY = 'ready';
 
-/** Pool-wide settings every worker starts with (workerData). */
-export interface WriteWorkerConfig {
-  defaultTolerationSeconds: { notReady: number; unreachable: number };
-}
+/** Pool-wide settings every worker starts with (workerData): the admission options, so a worker builds the main thread's chain. */
+export type WriteWorkerConfig = AdmissionOptions;

@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { ApiError } from '../../api/errors.js';
-import { WORKER_READY, type CreateJob, type CreateOutcome, type WriteWorkerConfig } from './protocol.js';
+import type { CreateInput, CreateOutcome } from '../rest/prepare-create.js';
+import type { CreatePreparer } from '../rest/rest-context.js';
+import { WORKER_READY, type CreateJob, type WireOutcome, type WriteWorkerConfig } from './protocol.js';
+import { outcomeOf } from './run-job.js';
 
 export interface WriteWorkerPoolOptions {
   /** Threads in the pool (≥ 1). */
@@ -30,7 +33,7 @@ const MAX_FAILED_STARTS = 3;
  */
 const YOUNG_GENERATION_MB = 16;
 
-type Pending = { resolve: (o: CreateOutcome) => void; reject: (e: unknown) => void };
+type Pending = { resolve: (o: WireOutcome) => void; reject: (e: unknown) => void };
 
 interface Slot {
   worker?: Worker;
@@ -53,7 +56,7 @@ interface Slot {
  * take the main-thread path. A worker that dies has its in-flight jobs answered 503
  * ServiceUnavailable and is replaced.
  */
-export class WriteWorkerPool {
+export class WriteWorkerPool implements CreatePreparer {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private flushScheduled = false;
@@ -95,7 +98,7 @@ export class WriteWorkerPool {
    * Resolves with the worker's outcome; rejects with a 503 ApiError when none is online or the
    * worker dies first.
    */
-  prepare(job: Omit<CreateJob, 'id'>): Promise<CreateOutcome> {
+  prepare(job: Omit<CreateJob, 'id'>): Promise<WireOutcome> {
     const slot = this.leastBusy();
     if (!slot?.worker) return Promise.reject(unavailable('no write worker is running'));
     const id = this.nextId++;
@@ -108,6 +111,27 @@ export class WriteWorkerPool {
         setImmediate(() => this.flush());
       }
     });
+  }
+
+  /**
+   * CreatePreparer: prepareCreateFromBody's outcome, computed by a worker. The body is copied (its
+   * memory may be a slice of a shared read buffer; the worker gets its own). Rejects with a 503
+   * ApiError as prepare does.
+   */
+  async prepareCreate(input: CreateInput, body: Uint8Array, contentType: string | undefined): Promise<CreateOutcome> {
+    const { rt } = input;
+    const wire = await this.prepare({
+      body: new Uint8Array(body),
+      contentType,
+      group: rt.group,
+      version: rt.version,
+      resource: rt.plural,
+      namespace: input.namespace,
+      name: input.name,
+      opts: input.opts,
+      nowMs: input.now.getTime(),
+    });
+    return outcomeOf(wire);
   }
 
   /** Stops every worker; jobs still in flight are answered 503. */
@@ -165,7 +189,7 @@ export class WriteWorkerPool {
     slot.lastUsed = this.now();
     // An idle pool must not keep the process alive.
     worker.unref();
-    worker.on('message', (outcomes: CreateOutcome[] | typeof WORKER_READY) => {
+    worker.on('message', (outcomes: WireOutcome[] | typeof WORKER_READY) => {
       if (outcomes === WORKER_READY) {
         if (slot.worker === worker) slot.online = true;
         return;

@@ -5,10 +5,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { prepareCreate } from './prepare-create.js';
-import { WORKER_READY, type CreateJob, type CreateOutcome, type WriteWorkerConfig } from './protocol.js';
+import { builtInAdmission } from '../admission/index.js';
+import { runCreateJob } from './run-job.js';
+import { WORKER_READY, type CreateJob, type WireOutcome, type WriteWorkerConfig } from './protocol.js';
 
 const config = workerData as WriteWorkerConfig;
+/** The main thread's admission chain, built by the same function from the same options (no watch cache here). */
+const admission = builtInAdmission(config, undefined);
 const port = parentPort;
 if (!port) throw new Error('write-worker.js runs as a worker thread');
 
@@ -38,10 +41,10 @@ port.postMessage(WORKER_READY);
 const ANSWER_CHUNK = 4;
 
 async function answer(jobs: CreateJob[]): Promise<void> {
-  let outcomes: CreateOutcome[] = [];
+  let outcomes: WireOutcome[] = [];
   let transfer: ArrayBuffer[] = [];
   for (let i = 0; i < jobs.length; i++) {
-    const outcome = await prepareCreate(jobs[i], config);
+    const outcome = await runCreateJob(jobs[i], admission);
     outcomes.push(outcome);
     if (outcome.kind === 'prepared' && outcome.prepared.bytes.byteLength > 0)
       transfer.push(outcome.prepared.bytes.buffer as ArrayBuffer);

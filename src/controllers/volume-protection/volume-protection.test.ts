@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeObject } from '../../api/object.js';
 import type { PodObj, PV, PVC } from '../../machinery/storage/volume-resources.js';
-import { addProtectionFinalizer, releasableClaim, releasableVolume } from './volume-protection.js';
+import { releasableClaim, releasableVolume } from './volume-protection.js';
 
 const claim = (deleting: boolean, finalizers = ['kubernetes.io/pvc-protection', 'example.com/keep']): PVC => ({
   apiVersion: 'v1',
@@ -21,19 +20,6 @@ const pod = (phase: string, claimName = 'data'): PodObj => ({
   metadata: { name: 'p', namespace: 'n' },
   spec: { containers: [{ name: 'c', image: 'i' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName } }] },
   status: { phase },
-});
-
-test('admission adds the protection finalizer to new claims and volumes only', () => {
-  const c: KubeObject = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'c' } };
-  addProtectionFinalizer('PersistentVolumeClaim', c);
-  addProtectionFinalizer('PersistentVolumeClaim', c);
-  assert.deepEqual(c.metadata.finalizers, ['kubernetes.io/pvc-protection']);
-  const v: KubeObject = { apiVersion: 'v1', kind: 'PersistentVolume', metadata: { name: 'v', finalizers: ['x'] } };
-  addProtectionFinalizer('PersistentVolume', v);
-  assert.deepEqual(v.metadata.finalizers, ['x', 'kubernetes.io/pv-protection']);
-  const s: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } };
-  addProtectionFinalizer('Secret', s);
-  assert.equal(s.metadata.finalizers, undefined);
 });
 
 test('a deleted claim is released only when no running or pending pod names it', () => {

@@ -1,18 +1,5 @@
-import type { KubeObject } from '../../api/object.js';
+import { PVC_PROTECTION, PV_PROTECTION } from '../../api/storage-protection.js';
 import { claimNamesOf, type PodObj, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
-
-/** Finalizers Kubernetes' StorageObjectInUseProtection admission puts on every claim and volume. */
-export const PVC_PROTECTION = 'kubernetes.io/pvc-protection';
-export const PV_PROTECTION = 'kubernetes.io/pv-protection';
-
-/** Admission: a new PVC or PV gets its protection finalizer (mutates obj). */
-export function addProtectionFinalizer(kind: string, obj: KubeObject): void {
-  const finalizer =
-    kind === 'PersistentVolumeClaim' ? PVC_PROTECTION : kind === 'PersistentVolume' ? PV_PROTECTION : undefined;
-  if (!finalizer) return;
-  const list = obj.metadata.finalizers ?? [];
-  if (!list.includes(finalizer)) obj.metadata.finalizers = [...list, finalizer];
-}
 
 /**
  * Whether a pod keeps a claim in use: it names the claim and has not finished. A pod that is
