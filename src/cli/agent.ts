@@ -57,10 +57,10 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla agent: ${line}\n`);
   };
-  const [{ createLogger }, { createClient }, { startAgent }, { defaultNodeName }] = await Promise.all([
+  const [{ createLogger }, { createClient }, { startNode }, { defaultNodeName }] = await Promise.all([
     import('../server/create-logger.js'),
     import('../machinery/client/index.js'),
-    import('../agent/agent.js'),
+    import('../server/start-node.js'),
     import('../agent/node/index.js'),
   ]);
   const log = createLogger(flags.logLevel);
@@ -71,7 +71,7 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
     const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
-    const agent = await startAgent({
+    const agent = await startNode({
       client,
       dataDir: flags.dataDir,
       nodeName,
@@ -164,7 +164,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     { tmpdir },
     { join },
     { createClient },
-    { startAgent },
+    { startNode },
     { defaultNodeName },
     { buildBusyboxImage },
   ] = await Promise.all([
@@ -173,7 +173,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     import('node:os'),
     import('node:path'),
     import('../machinery/client/index.js'),
-    import('../agent/agent.js'),
+    import('../server/start-node.js'),
     import('../agent/node/index.js'),
     import('../agent/images/busybox-image.js'),
   ]);
@@ -185,7 +185,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
   });
   const nodeName = defaultNodeName();
   try {
-    const agent = await startAgent({
+    const agent = await startNode({
       client,
       dataDir: o.dataDir,
       nodeName,

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { inBackground, optional, Runnables, RunnablesStoppedError, stoppable, type Stoppable } from './runnables.js';
+import {
+  compose,
+  inBackground,
+  optional,
+  Runnables,
+  RunnablesStoppedError,
+  stoppable,
+  type Stoppable,
+} from './runnables.js';
 
 /** A part that records its start and stop in `events`. */
 function part(events: string[], name: string, o: { failStop?: boolean } = {}): () => Promise<Stoppable> {
@@ -104,5 +112,36 @@ test('optional: a failure is reported and yields undefined', async () => {
   );
   assert.equal(v, undefined);
   assert.equal(errors.length, 1);
-  assert.equal(await optional(async () => 3, assert.fail), 3);
+  assert.equal(
+    await optional(
+      async () => 3,
+      () => assert.fail('no error expected'),
+    ),
+    3,
+  );
+});
+
+test('a part with its own stop function; compose stops the parts when code between starts throws', async () => {
+  const events: string[] = [];
+  const server = { port: 1, close: async () => void events.push('close server') };
+  await assert.rejects(
+    compose({}, async (parts) => {
+      const s = await parts.start(
+        'server',
+        async () => server,
+        (x) => x.close(),
+      );
+      assert.equal(s, server);
+      await parts.start('a', part(events, 'a'));
+      throw new Error('bad node config');
+    }),
+    /bad node config/,
+  );
+  assert.deepEqual(events, ['start a', 'stop a', 'close server']);
+  const running = await compose({}, async (parts) => {
+    await parts.start('b', part(events, 'b'));
+    return { stop: () => parts.stop() };
+  });
+  await running.stop();
+  assert.deepEqual(events.slice(3), ['start b', 'stop b']);
 });

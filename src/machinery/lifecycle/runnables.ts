@@ -34,30 +34,43 @@ export interface RunnablesOptions {
  * resolves, and is stopped at once if stop() began meanwhile.
  */
 export class Runnables implements Stoppable {
-  private readonly started: { name: string; part: Stoppable }[] = [];
+  private readonly started: { name: string; stop: () => Promise<void> | void }[] = [];
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly o: RunnablesOptions = {}) {}
 
   /**
-   * Starts one part and appends it to the list. When fn throws, the parts already started are
-   * stopped and fn's error is rethrown as it is. Rejects with RunnablesStoppedError when stop() was
-   * called before or while fn ran (fn's part is then stopped at once).
+   * Starts one part and appends it to the list; resolves to what fn returned. The part is stopped
+   * by its own stop(), or by `stop` when given (for parts that close() or stop through another
+   * object). When fn throws, the parts already started are stopped and fn's error is rethrown as it
+   * is. Rejects with RunnablesStoppedError when stop() was called before or while fn ran (fn's part
+   * is then stopped at once).
    */
-  async start<S extends Stoppable | undefined>(name: string, fn: () => Promise<S> | S): Promise<S> {
+  async start<S extends Stoppable | undefined>(name: string, fn: () => Promise<S> | S): Promise<S>;
+  async start<T>(name: string, fn: () => Promise<T> | T, stop: (part: T) => Promise<void> | void): Promise<T>;
+  async start<T>(name: string, fn: () => Promise<T> | T, stop?: (part: T) => Promise<void> | void): Promise<T> {
     if (this.stopping) throw new RunnablesStoppedError(name);
-    let part: S;
+    let part: T;
     try {
       part = await fn();
     } catch (err) {
       await this.stop().catch(() => {});
       throw err;
     }
+    const stopPart = stop
+      ? () => stop(part)
+      : (part as Stoppable | undefined)
+        ? () => (part as Stoppable).stop()
+        : undefined;
     if (this.stopping) {
-      await part?.stop().catch((err: unknown) => this.o.log?.error({ err, runnable: name }, 'stopping failed'));
+      try {
+        await stopPart?.();
+      } catch (err) {
+        this.o.log?.error({ err, runnable: name }, 'stopping failed');
+      }
       throw new RunnablesStoppedError(name);
     }
-    if (part) this.started.push({ name, part });
+    if (stopPart) this.started.push({ name, stop: stopPart });
     return part;
   }
 
@@ -74,10 +87,9 @@ export class Runnables implements Stoppable {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       let first: unknown;
-      for (let i = this.started.length - 1; i >= 0; i--) {
-        const { name, part } = this.started[i] as { name: string; part: Stoppable };
+      for (const { name, stop } of [...this.started].reverse()) {
         try {
-          await part.stop();
+          await stop();
         } catch (err) {
           this.o.log?.error({ err, runnable: name }, 'stopping failed');
           first ??= err;
@@ -88,9 +100,25 @@ export class Runnables implements Stoppable {
     return this.stopping;
   }
 
-  /** Names of the parts started and not yet stopped, in start order (for logs and tests). */
+  /** Names of the started parts that have something to stop, in start order (for logs and tests). */
   names(): string[] {
     return this.started.map((s) => s.name);
+  }
+}
+
+/**
+ * Builds a composition root on a fresh list: build() starts the parts with parts.start(); when
+ * build throws (a part's start or any code between), the parts started are stopped in reverse
+ * order and the error is rethrown. Resolves to build's value, which usually hands out
+ * `stop: () => parts.stop()`.
+ */
+export async function compose<T>(o: RunnablesOptions, build: (parts: Runnables) => Promise<T>): Promise<T> {
+  const parts = new Runnables(o);
+  try {
+    return await build(parts);
+  } catch (err) {
+    await parts.stop().catch(() => {});
+    throw err;
   }
 }
 
