@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { connect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
+import type { EnvSettings } from '../machinery/config/switches.js';
 
 /** Options of `flotilla agent`, as commander parses them. */
 export interface AgentFlags {
@@ -53,7 +54,7 @@ export async function imageGCFlags(
  * conmon when it stops). The server's CA comes from --ca-file, or from the server's TLS chain
  * pinned by the join token's `K10<sha256 of the CA PEM>` prefix.
  */
-export async function runAgent(flags: AgentFlags): Promise<void> {
+export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla agent: ${line}\n`);
   };
@@ -79,6 +80,7 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
       log,
       vxlan: flags.vxlan,
       imageGC,
+      busybox: settings.busybox,
     });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
     // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
@@ -147,6 +149,8 @@ export interface UpAgentOptions {
   /** Pod bridge (default flotilla0) and blackhole routes (default the agent's), for a named cluster. */
   bridge?: string;
   blackholeRoutes?: string[];
+  /** The host's busybox for port-forward (FLOTILLA_BUSYBOX). */
+  busybox?: string;
 }
 
 /**
@@ -193,6 +197,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
       log: o.log,
       bridge: o.bridge,
       blackholeRoutes: o.blackholeRoutes,
+      busybox: o.busybox,
     });
     if (firstStart) {
       const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));

@@ -1,3 +1,4 @@
+import type { EnvSettings } from '../machinery/config/switches.js';
 import type { StartServerOptions } from '../server/start-server.js';
 
 /** Options shared by `flotilla server` and `flotilla up`, as commander parses them. */
@@ -28,7 +29,7 @@ export interface ServeFlags {
  * checkpointed) and exits 0; a second signal exits at once. A start-up failure prints the reason
  * and exits 1. `mode` only changes the wording ('up' will also start the node agent).
  */
-export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promise<void> {
+export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settings: EnvSettings): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla: ${line}\n`);
   };
@@ -74,6 +75,8 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
     },
     serviceLbPool,
     writeWorkers: flags.writeWorkers,
+    controllerSettings: settings.controllers,
+    metricsTtlMs: settings.metricsTtlMs,
   };
   let running;
   try {
@@ -104,6 +107,7 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
               nodeIP: nodesPlan?.nodeIP,
               bridge: nodesPlan?.podBridge,
               blackholeRoutes: nodesPlan?.blackholeRoutes,
+              busybox: settings.busybox,
             }),
           )
           .then(

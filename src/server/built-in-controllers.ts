@@ -1,5 +1,6 @@
 import { compose } from '../machinery/lifecycle/runnables.js';
 import type { Logger } from 'pino';
+import type { ControllerSettings } from '../controllers/index.js';
 
 export interface BuiltInControllersOptions {
   /** This server's loopback Unix socket (see loopback-server.ts). */
@@ -7,6 +8,7 @@ export interface BuiltInControllersOptions {
   log: Logger;
   /** Addresses of the built-in LoadBalancer provider (default: node InternalIPs). */
   serviceLbPool?: string[];
+  settings?: ControllerSettings;
 }
 
 /** Running controllers; stop() ends their watches and closes their client. Idempotent. */
@@ -34,7 +36,12 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
       (c) => c.close(),
     );
     await parts.start('controllers', () =>
-      startControllers({ client, log: options.log, serviceLbPool: options.serviceLbPool }),
+      startControllers({
+        client,
+        log: options.log,
+        serviceLbPool: options.serviceLbPool,
+        settings: options.settings,
+      }),
     );
     return { stop: () => parts.stop() };
   });

@@ -22,6 +22,7 @@ import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
+import type { ControllerSettings } from '../controllers/index.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -53,6 +54,10 @@ export interface StartServerOptions {
   writeWorkers?: number;
   /** How long in-flight requests may take to finish once close() began (default 5000 ms). */
   shutdownGraceMs?: number;
+  /** Settings of individual controllers (timings for tests and small clusters, the node IPAM range). */
+  controllerSettings?: ControllerSettings;
+  /** How long metrics.k8s.io caches a node's stats summary (default 10 s). */
+  metricsTtlMs?: number;
 }
 
 export interface RunningServer {
@@ -122,6 +127,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             log: log.child({ component: 'apiserver' }),
             defaultTolerationSeconds: options.defaultTolerationSeconds,
             writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
+            metricsTtlMs: options.metricsTtlMs,
           }),
         tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
         authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),
@@ -176,6 +182,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
                 socketPath,
                 log,
                 serviceLbPool: options.serviceLbPool,
+                settings: options.controllerSettings,
               }).then((c) => {
                 log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
                 return c;
