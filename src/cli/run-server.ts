@@ -83,7 +83,11 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
   // background (a failure leaves the API up) and stop first, in reverse order.
   const parts = new Runnables({ log });
   const server = await parts
-    .start('API server', () => startServer(options), (s) => s.close())
+    .start(
+      'API server',
+      () => startServer(options),
+      (s) => s.close(),
+    )
     .catch((err: unknown) => {
       log.error({ err }, 'start-up failed');
       out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
