@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { connect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
 import type { EnvSettings } from '../machinery/config/switches.js';
+import { compose } from '../machinery/lifecycle/runnables.js';
 
 /** Options of `flotilla agent`, as commander parses them. */
 export interface AgentFlags {
@@ -70,32 +71,41 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
     // --token takes the token or a file holding it (e.g. the server's <data-dir>/token): keeps it out of `ps`.
     const token = flags.token.startsWith('/') ? (await readFile(flags.token, 'utf8')).trim() : flags.token;
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
-    const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
-    const agent = await startNode({
-      client,
-      dataDir: flags.dataDir,
-      nodeName,
-      nodeIP: flags.nodeIp ?? firstIPv4(),
-      log,
-      vxlan: flags.vxlan,
-      imageGC,
-      busybox: settings.busybox,
+    const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
+    const running = await compose({ log }, async (parts) => {
+      const client = await parts.start(
+        'API client',
+        () => createClient({ server: flags.server, token, caPem }),
+        (c) => c.close(),
+      );
+      await parts.start('node', () =>
+        startNode({
+          client,
+          dataDir: flags.dataDir,
+          nodeName,
+          nodeIP: flags.nodeIp ?? firstIPv4(),
+          log,
+          vxlan: flags.vxlan,
+          imageGC,
+          busybox: settings.busybox,
+        }),
+      );
+      // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
+      await parts.start(
+        'idle memory reducer',
+        () => startIdleMemoryReducer(),
+        (r) => r.stop(),
+      );
+      return { stop: () => parts.stop() };
     });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
-    // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
-    const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
-    const reducer = startIdleMemoryReducer();
     const stop = (signal: string): void => {
       out(`${signal}: stopping (containers keep running)`);
-      reducer.stop();
-      agent
-        .stop()
-        .then(() => client.close())
-        .then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -182,30 +192,37 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     import('../agent/images/busybox-image.js'),
   ]);
   const firstStart = !existsSync(join(o.dataDir, 'images'));
-  const client = createClient({
-    server: 'http://localhost',
-    socketPath: join(o.dataDir, 'apiserver.sock'),
-    userAgent: 'flotilla-agent',
-  });
   const nodeName = defaultNodeName();
-  try {
-    const agent = await startNode({
-      client,
-      dataDir: o.dataDir,
-      nodeName,
-      nodeIP: o.nodeIP ?? firstIPv4(),
-      log: o.log,
-      bridge: o.bridge,
-      blackholeRoutes: o.blackholeRoutes,
-      busybox: o.busybox,
-    });
+  return compose({ log: o.log }, async (parts) => {
+    const client = await parts.start(
+      'agent client',
+      () =>
+        createClient({
+          server: 'http://localhost',
+          socketPath: join(o.dataDir, 'apiserver.sock'),
+          userAgent: 'flotilla-agent',
+        }),
+      (c) => c.close(),
+    );
+    const node = await parts.start('node', () =>
+      startNode({
+        client,
+        dataDir: o.dataDir,
+        nodeName,
+        nodeIP: o.nodeIP ?? firstIPv4(),
+        log: o.log,
+        bridge: o.bridge,
+        blackholeRoutes: o.blackholeRoutes,
+        busybox: o.busybox,
+      }),
+    );
     if (firstStart) {
       const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
       try {
         const file = join(tmp, 'busybox.tar');
         await buildBusyboxImage(file);
-        const [img] = await agent.images.importArchive(file);
-        if (img) await agent.images.layerDirs(img);
+        const [img] = await node.images.importArchive(file);
+        if (img) await node.images.layerDirs(img);
         o.progress("imported busybox:latest (docker.io/library/busybox:latest) from the machine's busybox-static");
       } catch (err) {
         o.log.warn({ err }, 'importing the busybox image failed');
@@ -213,15 +230,6 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         await rm(tmp, { recursive: true, force: true });
       }
     }
-    return {
-      nodeName,
-      async stop() {
-        await agent.stop();
-        await client.close();
-      },
-    };
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
+    return { nodeName, stop: () => parts.stop() };
+  });
 }
