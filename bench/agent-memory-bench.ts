@@ -1,7 +1,7 @@
 /**
  * Agent resident memory with N pods running (issue 4: goal <= 100 MB with 100 pods; conmon
  * processes counted separately). A `flotilla server` (child process) and the agent as its own
- * process (a small script calling startAgent with its own bridge, a random 10.42.2xx.0/24 and no
+ * process (a small script calling startNode with its own bridge, a random 10.42.2xx.0/24 and no
  * blackhole routes; from dist/ when the build is current, else tsx on the sources, which adds the
  * TypeScript loader's memory). Pods name the node in spec.nodeName and run `sleep`.
  * Prints JSON: agent VmRSS idle and with the pods running (after settling), its peak (VmHWM), and
@@ -66,9 +66,9 @@ async function main(): Promise<void> {
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${mod('server/create-logger')});
 const { createClient } = await import(${mod('machinery/client/index')});
-const { startAgent } = await import(${mod('agent/agent')});
+const { startNode } = await import(${mod('server/start-node')});
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
-await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: [], proxy: false });
+await startNode({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: [], proxy: false });
 process.on('SIGUSR2', () => process.stdout.write('MEM ' + JSON.stringify(process.memoryUsage()) + '\\n'));
 process.on('SIGHUP', async () => { const v8 = await import('node:v8'); v8.writeHeapSnapshot(c.heapSnapshot); process.stdout.write('SNAPSHOT\\n'); });
 process.stdout.write('agent ready\\n');

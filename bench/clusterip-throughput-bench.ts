@@ -20,7 +20,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import type { RunningAgent } from '../src/agent/agent.js';
+import { startNode } from '../src/server/start-node.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { deleteTable } from '../src/proxy/index.js';
@@ -94,7 +95,7 @@ try {
   await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
   server = await startTestServer();
   client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  agent = await startAgent({
+  agent = await startNode({
     client,
     dataDir,
     nodeName: `tp-${hex}`,

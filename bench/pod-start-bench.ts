@@ -16,7 +16,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startAgent, type RunningAgent } from '../src/agent/agent.js';
+import type { RunningAgent } from '../src/agent/agent.js';
+import { startNode } from '../src/server/start-node.js';
 import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
@@ -155,7 +156,7 @@ async function main(): Promise<void> {
         : {},
     );
     client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-    agent = await startAgent({
+    agent = await startNode({
       client,
       dataDir,
       nodeName: NODE,

@@ -4,7 +4,7 @@
  * reachable, restartCount kept), restarts per restartPolicy a container that died while no agent
  * ran, and deletes an adopted pod completely. Then `flotilla killall` removes everything the data
  * dir's agent made: containers, conmon, mounts, namespaces, veths, bridge, blackhole routes, cgroups.
- * The agent runs as a child process (startAgent in a small script, so the test picks the bridge,
+ * The agent runs as a child process (startNode in a small script, so the test picks the bridge,
  * pod CIDR and a TEST-NET blackhole route instead of the host's defaults). Runs as root.
  */
 import assert from 'node:assert/strict';
@@ -55,9 +55,9 @@ before(async () => {
 const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${JSON.stringify(join(REPO_ROOT, 'src/server/create-logger.ts'))});
 const { createClient } = await import(${JSON.stringify(join(REPO_ROOT, 'src/machinery/client/index.ts'))});
-const { startAgent } = await import(${JSON.stringify(join(REPO_ROOT, 'src/agent/agent.ts'))});
+const { startNode } = await import(${JSON.stringify(join(REPO_ROOT, 'src/server/start-node.ts'))});
 const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
-await startAgent({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: c.blackholeRoutes });
+await startNode({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: c.blackholeRoutes });
 process.stdout.write('agent ready\\n');
 `,
   );

@@ -6,7 +6,12 @@
  *                                                        |                      '-- images (content store, overlay layers)
  *                                                        '--> pods/status (merge patch)      runtime exits --> queue
  */
-export { startAgent, type AgentOptions, type RunningAgent } from './agent.js';
+export {
+  startAgent,
+  type AgentOptions,
+  type RunningAgent,
+  type PodNetwork,
+  type ClusterDnsServer,
+} from './agent.js';
 export { ImageStore } from './images/image-store.js';
 export { buildBusyboxImage } from './images/busybox-image.js';
-export { startNetworkPolicy, networkPolicyTableName, type RunningNetworkPolicy } from '../netpol/index.js';

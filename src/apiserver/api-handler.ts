@@ -62,6 +62,8 @@ export interface ApiHandlerOptions {
    * the server sets availableParallelism() - 1.
    */
   writeWorkers?: number;
+  /** How long metrics.k8s.io caches a node's stats summary (default 10 s). */
+  metricsTtlMs?: number;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   await bootstrapObjects(ctx);
   const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES]);
   const metricsApi = new MetricsApi(ctx, {
+    ttlMs: options.metricsTtlMs,
     log: options.log && 'warn' in options.log ? (options.log as Pick<Logger, 'warn'>) : undefined,
   });
   const metrics = options.metrics ? new ApiMetrics(options.metrics) : undefined;

@@ -2,6 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { networkInterfaces } from 'node:os';
 import { connect, type PeerCertificate, type DetailedPeerCertificate } from 'node:tls';
+import type { EnvSettings } from '../machinery/config/switches.js';
+import { compose } from '../machinery/lifecycle/runnables.js';
 
 /** Options of `flotilla agent`, as commander parses them. */
 export interface AgentFlags {
@@ -53,14 +55,14 @@ export async function imageGCFlags(
  * conmon when it stops). The server's CA comes from --ca-file, or from the server's TLS chain
  * pinned by the join token's `K10<sha256 of the CA PEM>` prefix.
  */
-export async function runAgent(flags: AgentFlags): Promise<void> {
+export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla agent: ${line}\n`);
   };
-  const [{ createLogger }, { createClient }, { startAgent }, { defaultNodeName }] = await Promise.all([
+  const [{ createLogger }, { createClient }, { startNode }, { defaultNodeName }] = await Promise.all([
     import('../server/create-logger.js'),
     import('../machinery/client/index.js'),
-    import('../agent/agent.js'),
+    import('../server/start-node.js'),
     import('../agent/node/index.js'),
   ]);
   const log = createLogger(flags.logLevel);
@@ -69,31 +71,41 @@ export async function runAgent(flags: AgentFlags): Promise<void> {
     // --token takes the token or a file holding it (e.g. the server's <data-dir>/token): keeps it out of `ps`.
     const token = flags.token.startsWith('/') ? (await readFile(flags.token, 'utf8')).trim() : flags.token;
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
-    const client = createClient({ server: flags.server, token, caPem });
     const nodeName = flags.nodeName ?? defaultNodeName();
-    const agent = await startAgent({
-      client,
-      dataDir: flags.dataDir,
-      nodeName,
-      nodeIP: flags.nodeIp ?? firstIPv4(),
-      log,
-      vxlan: flags.vxlan,
-      imageGC,
+    const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
+    const running = await compose({ log }, async (parts) => {
+      const client = await parts.start(
+        'API client',
+        () => createClient({ server: flags.server, token, caPem }),
+        (c) => c.close(),
+      );
+      await parts.start('node', () =>
+        startNode({
+          client,
+          dataDir: flags.dataDir,
+          nodeName,
+          nodeIP: flags.nodeIp ?? firstIPv4(),
+          log,
+          vxlan: flags.vxlan,
+          imageGC,
+          busybox: settings.busybox,
+        }),
+      );
+      // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
+      await parts.start(
+        'idle memory reducer',
+        () => startIdleMemoryReducer(),
+        (r) => r.stop(),
+      );
+      return { stop: () => parts.stop() };
     });
     out(`ready: node ${nodeName} (data dir ${flags.dataDir})`);
-    // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
-    const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
-    const reducer = startIdleMemoryReducer();
     const stop = (signal: string): void => {
       out(`${signal}: stopping (containers keep running)`);
-      reducer.stop();
-      agent
-        .stop()
-        .then(() => client.close())
-        .then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -147,6 +159,8 @@ export interface UpAgentOptions {
   /** Pod bridge (default flotilla0) and blackhole routes (default the agent's), for a named cluster. */
   bridge?: string;
   blackholeRoutes?: string[];
+  /** The host's busybox for port-forward (FLOTILLA_BUSYBOX). */
+  busybox?: string;
 }
 
 /**
@@ -164,7 +178,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     { tmpdir },
     { join },
     { createClient },
-    { startAgent },
+    { startNode },
     { defaultNodeName },
     { buildBusyboxImage },
   ] = await Promise.all([
@@ -173,34 +187,42 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     import('node:os'),
     import('node:path'),
     import('../machinery/client/index.js'),
-    import('../agent/agent.js'),
+    import('../server/start-node.js'),
     import('../agent/node/index.js'),
     import('../agent/images/busybox-image.js'),
   ]);
   const firstStart = !existsSync(join(o.dataDir, 'images'));
-  const client = createClient({
-    server: 'http://localhost',
-    socketPath: join(o.dataDir, 'apiserver.sock'),
-    userAgent: 'flotilla-agent',
-  });
   const nodeName = defaultNodeName();
-  try {
-    const agent = await startAgent({
-      client,
-      dataDir: o.dataDir,
-      nodeName,
-      nodeIP: o.nodeIP ?? firstIPv4(),
-      log: o.log,
-      bridge: o.bridge,
-      blackholeRoutes: o.blackholeRoutes,
-    });
+  return compose({ log: o.log }, async (parts) => {
+    const client = await parts.start(
+      'agent client',
+      () =>
+        createClient({
+          server: 'http://localhost',
+          socketPath: join(o.dataDir, 'apiserver.sock'),
+          userAgent: 'flotilla-agent',
+        }),
+      (c) => c.close(),
+    );
+    const node = await parts.start('node', () =>
+      startNode({
+        client,
+        dataDir: o.dataDir,
+        nodeName,
+        nodeIP: o.nodeIP ?? firstIPv4(),
+        log: o.log,
+        bridge: o.bridge,
+        blackholeRoutes: o.blackholeRoutes,
+        busybox: o.busybox,
+      }),
+    );
     if (firstStart) {
       const tmp = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
       try {
         const file = join(tmp, 'busybox.tar');
         await buildBusyboxImage(file);
-        const [img] = await agent.images.importArchive(file);
-        if (img) await agent.images.layerDirs(img);
+        const [img] = await node.images.importArchive(file);
+        if (img) await node.images.layerDirs(img);
         o.progress("imported busybox:latest (docker.io/library/busybox:latest) from the machine's busybox-static");
       } catch (err) {
         o.log.warn({ err }, 'importing the busybox image failed');
@@ -208,15 +230,6 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         await rm(tmp, { recursive: true, force: true });
       }
     }
-    return {
-      nodeName,
-      async stop() {
-        await agent.stop();
-        await client.close();
-      },
-    };
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
+    return { nodeName, stop: () => parts.stop() };
+  });
 }

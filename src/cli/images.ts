@@ -2,6 +2,8 @@ import { join } from 'node:path';
 
 export interface ImagesFlags {
   dataDir: string;
+  /** Log level (FLOTILLA_LOG_LEVEL; default warn). */
+  logLevel?: string;
 }
 
 /**
@@ -9,17 +11,14 @@ export interface ImagesFlags {
  * into `<data-dir>/images`, pinned (kept by image GC) unless --no-pin.
  */
 export async function importImages(file: string, flags: ImagesFlags & { name?: string; pin?: boolean }): Promise<void> {
-  const store = await openStore(flags.dataDir);
+  const store = await openStore(flags);
   const records = await store.importArchive(file, { defaultName: flags.name, pinned: flags.pin !== false });
   for (const r of records) process.stdout.write(`imported ${r.names.join(', ') || '<unnamed>'} ${r.id}\n`);
 }
 
 /** `flotilla images ls`: one line per name, like `crictl images`. */
 export async function listImages(flags: ImagesFlags): Promise<void> {
-  const [{ shortImageRef }, store] = await Promise.all([
-    import('../agent/images/image-ref.js'),
-    openStore(flags.dataDir),
-  ]);
+  const [{ shortImageRef }, store] = await Promise.all([import('../agent/images/image-ref.js'), openStore(flags)]);
   const rows = [['IMAGE', 'TAG', 'IMAGE ID', 'SIZE']];
   for (const img of await store.list()) {
     for (const n of img.names) {
@@ -43,7 +42,7 @@ export async function listImages(flags: ImagesFlags): Promise<void> {
  * image references and no container's rootfs uses (those stay until unused). Exits 1 when absent.
  */
 export async function removeImage(ref: string, flags: ImagesFlags): Promise<void> {
-  const store = await openStore(flags.dataDir);
+  const store = await openStore(flags);
   const pruned = await store.remove(ref);
   if (!pruned) {
     process.stderr.write(`no such image: ${ref}\n`);
@@ -62,12 +61,12 @@ export async function buildBusybox(file: string): Promise<void> {
   process.stdout.write(`wrote ${file} (docker.io/library/busybox:latest)\n`);
 }
 
-async function openStore(dataDir: string) {
+async function openStore({ dataDir, logLevel }: ImagesFlags) {
   const [{ ImageStore }, { createLogger }] = await Promise.all([
     import('../agent/images/image-store.js'),
     import('../server/create-logger.js'),
   ]);
-  return new ImageStore(join(dataDir, 'images'), createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn'));
+  return new ImageStore(join(dataDir, 'images'), createLogger(logLevel ?? 'warn'));
 }
 
 /**
@@ -82,8 +81,8 @@ export async function pullImage(ref: string, flags: ImagesFlags & { creds?: stri
     import('../agent/images/registry/image-name.js'),
     import('../server/create-logger.js'),
   ]);
-  const store = await openStore(flags.dataDir);
-  const log = createLogger(process.env.FLOTILLA_LOG_LEVEL ?? 'warn');
+  const store = await openStore(flags);
+  const log = createLogger(flags.logLevel ?? 'warn');
   try {
     const secrets = [];
     if (flags.creds) {

@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ServeFlags } from './run-server.js';
+import { parseSettings, type EnvSettings } from '../machinery/config/switches.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/flotilla';
 
@@ -28,7 +29,7 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-function serveOptions(cmd: Command, withDatastore: boolean): Command {
+function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSettings): Command {
   cmd
     .option('--data-dir <dir>', 'database, TLS material, tokens and kubeconfig', DEFAULT_DATA_DIR)
     .option('--port <port>', 'HTTPS port of the Kubernetes API', parsePort, 6443)
@@ -37,7 +38,7 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
-        .default('info'),
+        .default(settings.logLevel ?? 'info'),
     )
     .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
     .option('--disable-scheduler', 'do not run the scheduler')
@@ -72,18 +73,23 @@ function serveOptions(cmd: Command, withDatastore: boolean): Command {
   return cmd;
 }
 
-/** Builds the command tree (exported for tests: parse with `{ from: 'user' }`). */
-export function buildProgram(): Command {
+/**
+ * Builds the command tree (exported for tests: parse with `{ from: 'user' }`). `settings` are the
+ * FLOTILLA_* environment settings main.ts reads once (default: none set); commands pass them down.
+ */
+export function buildProgram(settings: EnvSettings = parseSettings({})): Command {
   const program = new Command('flotilla')
     .description('A container orchestrator that speaks the Kubernetes API')
     .version('0.1.0');
 
-  serveOptions(program.command('server').description('run the control plane (Kubernetes API server)'), true).action(
-    async (flags: ServeFlags) => {
-      const { runServer } = await import('./run-server.js');
-      await runServer(flags, 'server');
-    },
-  );
+  serveOptions(
+    program.command('server').description('run the control plane (Kubernetes API server)'),
+    true,
+    settings,
+  ).action(async (flags: ServeFlags) => {
+    const { runServer } = await import('./run-server.js');
+    await runServer(flags, 'server', settings);
+  });
 
   serveOptions(
     program
@@ -92,6 +98,7 @@ export function buildProgram(): Command {
         'run a cluster on this machine: server and node 1 in one process (SQLite store), --nodes N adds nodes in network namespaces',
       ),
     false,
+    settings,
   )
     .option(
       '--nodes <n>',
@@ -107,7 +114,7 @@ export function buildProgram(): Command {
     .option('--node-subnet <cidr>', 'private subnet of the node bridge (this host .1, node i .i)', '10.44.0.0/24')
     .action(async (flags: Omit<ServeFlags, 'datastore'>) => {
       const { runServer } = await import('./run-server.js');
-      await runServer({ ...flags, datastore: 'sqlite' }, 'up');
+      await runServer({ ...flags, datastore: 'sqlite' }, 'up', settings);
     });
   program
     .command('hollow-nodes')
@@ -134,7 +141,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
-        .default('warn'),
+        .default(settings.logLevel ?? 'warn'),
     )
     .action(async (flags: import('./hollow-nodes.js').HollowNodesFlags) => {
       const { runHollowNodes } = await import('./hollow-nodes.js');
@@ -163,11 +170,11 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
-        .default('info'),
+        .default(settings.logLevel ?? 'info'),
     )
     .action(async (flags: import('./agent.js').AgentFlags) => {
       const { runAgent } = await import('./agent.js');
-      await runAgent(flags);
+      await runAgent(flags, settings);
     });
   program
     .command('killall')
@@ -184,7 +191,7 @@ export function buildProgram(): Command {
     .option('--name <ref>', 'name for images the archive leaves unnamed')
     .option('--no-pin', 'let image garbage collection remove the images (imported images are pinned by default)')
     .action(async (file: string, flags: { dataDir: string; name?: string; pin?: boolean }) =>
-      (await import('./images.js')).importImages(file, flags),
+      (await import('./images.js')).importImages(file, { ...flags, logLevel: settings.logLevel }),
     );
   images
     .command('pull <ref>')
@@ -192,18 +199,22 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
     .option('--creds <user:password>', 'registry credentials')
     .action(async (ref: string, flags: { dataDir: string; creds?: string }) =>
-      (await import('./images.js')).pullImage(ref, flags),
+      (await import('./images.js')).pullImage(ref, { ...flags, logLevel: settings.logLevel }),
     );
   images
     .command('ls')
     .description('list images')
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
-    .action(async (flags: { dataDir: string }) => (await import('./images.js')).listImages(flags));
+    .action(async (flags: { dataDir: string }) =>
+      (await import('./images.js')).listImages({ ...flags, logLevel: settings.logLevel }),
+    );
   images
     .command('rm <ref>')
     .description('remove an image')
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
-    .action(async (ref: string, flags: { dataDir: string }) => (await import('./images.js')).removeImage(ref, flags));
+    .action(async (ref: string, flags: { dataDir: string }) =>
+      (await import('./images.js')).removeImage(ref, { ...flags, logLevel: settings.logLevel }),
+    );
   images
     .command('build-busybox <file>')
     .description("write a busybox OCI archive from the machine's busybox-static (offline test image)")

@@ -1,3 +1,5 @@
+import type { EnvSettings } from '../machinery/config/switches.js';
+import { inBackground, Runnables } from '../machinery/lifecycle/runnables.js';
 import type { StartServerOptions } from '../server/start-server.js';
 
 /** Options shared by `flotilla server` and `flotilla up`, as commander parses them. */
@@ -28,7 +30,7 @@ export interface ServeFlags {
  * checkpointed) and exits 0; a second signal exits at once. A start-up failure prints the reason
  * and exits 1. `mode` only changes the wording ('up' will also start the node agent).
  */
-export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promise<void> {
+export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settings: EnvSettings): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla: ${line}\n`);
   };
@@ -74,25 +76,32 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up'): Promi
     },
     serviceLbPool,
     writeWorkers: flags.writeWorkers,
+    controllerSettings: settings.controllers,
+    metricsTtlMs: settings.metricsTtlMs,
   };
-  let running;
-  try {
-    running = await startServer(options);
-  } catch (err) {
-    log.error({ err }, 'start-up failed');
-    out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  }
-  out(`ready: API at ${running.url}; admin kubeconfig at ${running.kubeconfigPath}`);
+  // One list: the server, then (`up`) the node agent and the extra nodes, which start in the
+  // background (a failure leaves the API up) and stop first, in reverse order.
+  const parts = new Runnables({ log });
+  const server = await parts
+    .start(
+      'API server',
+      () => startServer(options),
+      (s) => s.close(),
+    )
+    .catch((err: unknown) => {
+      log.error({ err }, 'start-up failed');
+      out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+      return process.exit(1);
+    });
+  out(`ready: API at ${server.url}; admin kubeconfig at ${server.kubeconfigPath}`);
   process.stdout.write(`
-  export KUBECONFIG=${running.kubeconfigPath}
+  export KUBECONFIG=${server.kubeconfigPath}
   kubectl get namespaces
 
-Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
+Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
 `);
 
-  const server = running;
-  // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent); a failure leaves the API up.
+  // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent).
   const agent =
     mode === 'up'
       ? import('./agent.js')
@@ -104,39 +113,44 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
               nodeIP: nodesPlan?.nodeIP,
               bridge: nodesPlan?.podBridge,
               blackholeRoutes: nodesPlan?.blackholeRoutes,
+              busybox: settings.busybox,
             }),
           )
-          .then(
-            (a) => {
-              out(`node agent running: node ${a.nodeName}`);
-              return a;
-            },
-            (err: unknown) => {
-              log.error({ err }, 'node agent failed to start');
-              out(`node agent failed to start: ${err instanceof Error ? err.message : String(err)}`);
-              return undefined;
-            },
-          )
+          .then((a) => {
+            out(`node agent running: node ${a.nodeName}`);
+            return a;
+          })
       : Promise.resolve(undefined);
-  // `up --nodes N`: the other nodes, once node 1 runs (their failure leaves the rest up).
-  const nodes = nodesPlan
-    ? agent
-        .then(() => import('./up-nodes.js'))
-        .then(({ startUpNodes }) =>
-          startUpNodes(nodesPlan, {
-            dataDir: flags.dataDir,
-            port: server.port,
-            log,
-            logLevel: flags.logLevel,
-            progress: out,
-          }),
-        )
-        .catch((err: unknown) => {
+  await parts.start('node agent', () =>
+    inBackground(agent, (err) => {
+      log.error({ err }, 'node agent failed to start');
+      out(`node agent failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    }),
+  );
+  // `up --nodes N`: the other nodes, once node 1 runs (or failed; their failure leaves the rest up).
+  if (nodesPlan) {
+    const plan = nodesPlan;
+    await parts.start('extra nodes', () =>
+      inBackground(
+        agent
+          .catch(() => undefined)
+          .then(() => import('./up-nodes.js'))
+          .then(({ startUpNodes }) =>
+            startUpNodes(plan, {
+              dataDir: flags.dataDir,
+              port: server.port,
+              log,
+              logLevel: flags.logLevel,
+              progress: out,
+            }),
+          ),
+        (err) => {
           log.error({ err }, 'extra nodes failed to start');
           out(`extra nodes failed to start: ${err instanceof Error ? err.message : String(err)}`);
-          return undefined;
-        })
-    : Promise.resolve(undefined);
+        },
+      ),
+    );
+  }
   let signalled = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (signalled) {
@@ -145,20 +159,13 @@ Cluster join token: ${running.dataDir}/token. Stop with Ctrl-C.
     }
     signalled = true;
     out(`${signal}: shutting down`);
-    nodes
-      .then((n) => n?.stop())
-      .catch((err: unknown) => log.error({ err }, 'stopping the extra nodes failed'))
-      .then(() => agent)
-      .then((a) => a?.stop())
-      .catch((err: unknown) => log.error({ err }, 'stopping the node agent failed'))
-      .then(() => server.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
+    parts.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

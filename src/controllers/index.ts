@@ -6,6 +6,10 @@
  *   garbage-collector   ownerReferences: background, orphan and foreground deletion
  *   namespace           empties a terminating namespace, then finalizes it
  *   serviceaccount      a `default` ServiceAccount in every active namespace
+ *   deployment, replicaset, statefulset, daemonset, job, cronjob, disruption (PodDisruptionBudget status)
+ *   node-lifecycle      Ready/Unknown conditions, taints and evictions of silent nodes
+ *   node-ipam           a pod CIDR per node from the cluster range
+ *   horizontal-pod-autoscaler  replicas from metrics.k8s.io
  *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
  *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
  *   servicelb           status.loadBalancer.ingress of LoadBalancer Services (pool or node addresses)
@@ -26,7 +30,7 @@ import {
   SERVICE_ACCOUNTS,
 } from './serviceaccount/serviceaccount-controller.js';
 import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
-import { nodeControllerSettingsFromEnv, startNodeControllers } from './node-lifecycle/start-node-controllers.js';
+import { startNodeControllers, type NodeControllerSettings } from './node-lifecycle/start-node-controllers.js';
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
 import { startJobController } from './job/start-job-controller.js';
 import { startCronJobController } from './cronjob/start-cronjob-controller.js';
@@ -36,6 +40,7 @@ import { startDaemonSetController } from './daemonset/start-daemonset-controller
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
 import { startServiceLbController } from './servicelb/servicelb-controller.js';
 import { startHpaController } from './hpa/start-hpa-controller.js';
+import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
 
@@ -60,6 +65,17 @@ export interface StartControllersOptions {
   namespacePollMs?: number;
   /** Addresses the built-in LoadBalancer provider hands out (default none: the Ready nodes' InternalIPs). */
   serviceLbPool?: string[];
+  /** Timings and ranges for tests and small clusters (undefined fields keep each controller's default). */
+  settings?: ControllerSettings;
+}
+
+/** Settings of individual controllers (the server passes those parsed from FLOTILLA_* by the CLI). */
+export interface ControllerSettings {
+  /** CronJob controller clock speed factor (tests). */
+  cronJobClockSpeed?: number;
+  hpa?: Partial<HpaSettings>;
+  nodes?: NodeControllerSettings;
+  podGc?: { quarantineMs?: number; intervalMs?: number };
 }
 
 export interface Controllers {
@@ -71,8 +87,8 @@ export interface Controllers {
 const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
 
 /**
- * Starts the garbage collector, the namespace controller and the serviceaccount controller over
- * one set of shared informers. Resolves once their caches have synced and workers run.
+ * Starts every controller listed at the top of this file over one set of shared informers.
+ * Resolves once their caches have synced and workers run.
  */
 export async function startControllers(opts: StartControllersOptions): Promise<Controllers> {
   const log = opts.log.child({ component: 'controllers' });
@@ -109,7 +125,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         client: opts.client,
         informers,
         log,
-        settings: nodeControllerSettingsFromEnv(process.env),
+        settings: opts.settings?.nodes,
       }).then((cs) => {
         running.push(...cs);
       }),
@@ -119,7 +135,12 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startJobController({ client: opts.client, informers, log }).then((c) => {
         running.push(c);
       }),
-      startCronJobController({ client: opts.client, informers, log }).then((c) => {
+      startCronJobController({
+        client: opts.client,
+        informers,
+        log,
+        clockSpeed: opts.settings?.cronJobClockSpeed,
+      }).then((c) => {
         running.push(c);
       }),
       startDisruptionController({ client: opts.client, informers, log }).then((c) => {
@@ -137,10 +158,10 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startServiceLbController({ client: opts.client, informers, log, pool: opts.serviceLbPool }).then((c) => {
         running.push(c);
       }),
-      startHpaController({ client: opts.client, informers, log }).then((c) => {
+      startHpaController({ client: opts.client, informers, log, settings: opts.settings?.hpa }).then((c) => {
         running.push(c);
       }),
-      startPodGc({ client: opts.client, informers, log, env: process.env }).then((c) => {
+      startPodGc({ client: opts.client, informers, log, ...opts.settings?.podGc }).then((c) => {
         running.push(c);
       }),
       startVolumeProtection({ client: opts.client, informers, log }).then((cs) => {

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { compose } from '../machinery/lifecycle/runnables.js';
 
 export interface InServerSchedulerOptions {
   /** This server's loopback Unix socket (server/loopback-server.ts), as the controllers use. */
@@ -20,17 +21,15 @@ export async function startSchedulerInServer(
       import('../machinery/client/index.js'),
       import('./index.js'),
     ]);
-    const client = createClient({
-      server: 'http://localhost',
-      socketPath: o.socketPath,
-      userAgent: 'flotilla-scheduler',
+    return await compose({ log: o.log }, async (parts) => {
+      const client = await parts.start(
+        'scheduler client',
+        () => createClient({ server: 'http://localhost', socketPath: o.socketPath, userAgent: 'flotilla-scheduler' }),
+        (c) => c.close(),
+      );
+      await parts.start('scheduler', () => startScheduler({ client, log: o.log }));
+      return { stop: () => parts.stop() };
     });
-    const running = await startScheduler({ client, log: o.log }).catch(async (err: unknown) => {
-      await client.close();
-      throw err;
-    });
-    let stopping: Promise<void> | undefined;
-    return { stop: () => (stopping ??= running.stop().finally(() => client.close())) };
   } catch (err) {
     o.log.error({ err }, 'scheduler failed to start');
     return undefined;

@@ -15,6 +15,7 @@ export type CreateApiHandler = (options: {
   log?: Logger;
   defaultTolerationSeconds?: { notReady: number; unreachable: number };
   writeWorkers?: number;
+  metricsTtlMs?: number;
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

@@ -1,4 +1,6 @@
+import { compose } from '../machinery/lifecycle/runnables.js';
 import type { Logger } from 'pino';
+import type { ControllerSettings } from '../controllers/index.js';
 
 export interface BuiltInControllersOptions {
   /** This server's loopback Unix socket (see loopback-server.ts). */
@@ -6,6 +8,7 @@ export interface BuiltInControllersOptions {
   log: Logger;
   /** Addresses of the built-in LoadBalancer provider (default: node InternalIPs). */
   serviceLbPool?: string[];
+  settings?: ControllerSettings;
 }
 
 /** Running controllers; stop() ends their watches and closes their client. Idempotent. */
@@ -14,8 +17,8 @@ export interface BuiltInControllers {
 }
 
 /**
- * Starts the controllers that run inside `flotilla server` (controllers/index.ts: garbage
- * collector, namespace, serviceaccount). As DESIGN.md asks they reach the API only through the
+ * Starts the controllers that run inside `flotilla server` (every one controllers/index.ts lists:
+ * garbage collector, namespace, workloads, nodes, endpoints, volumes, ...). As DESIGN.md asks they reach the API only through the
  * HTTP client, here over this server's loopback Unix socket. The client and controller modules are
  * imported here, after the server listens, so they do not delay start-up. Resolves once their
  * caches have synced.
@@ -25,24 +28,21 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
     import('../machinery/client/index.js'),
     import('../controllers/index.js'),
   ]);
-  const client = createClient({
-    server: 'http://localhost',
-    socketPath: options.socketPath,
-    userAgent: 'flotilla-controllers',
+  return compose({ log: options.log }, async (parts) => {
+    const client = await parts.start(
+      'controllers client',
+      () =>
+        createClient({ server: 'http://localhost', socketPath: options.socketPath, userAgent: 'flotilla-controllers' }),
+      (c) => c.close(),
+    );
+    await parts.start('controllers', () =>
+      startControllers({
+        client,
+        log: options.log,
+        serviceLbPool: options.serviceLbPool,
+        settings: options.settings,
+      }),
+    );
+    return { stop: () => parts.stop() };
   });
-  let controllers;
-  try {
-    controllers = await startControllers({ client, log: options.log, serviceLbPool: options.serviceLbPool });
-  } catch (err) {
-    await client.close();
-    throw err;
-  }
-  const running = controllers;
-  let stopping: Promise<void> | undefined;
-  return {
-    stop() {
-      stopping ??= running.stop().finally(() => client.close());
-      return stopping;
-    },
-  };
 }

@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import { createAuthenticator } from '../apiserver/auth/authenticator.js';
 import { ensureClusterTokens } from '../apiserver/auth/cluster-tokens.js';
 import { ensureTls } from '../apiserver/tls/ensure-tls.js';
-import type { Store } from '../store/store.js';
+import { compose, inBackground, optional, stoppable, type Stoppable } from '../machinery/lifecycle/runnables.js';
 import {
   loadCreateApiHandler,
   loadOpenStore,
@@ -22,6 +22,7 @@ import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
+import type { ControllerSettings } from '../controllers/index.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -51,6 +52,12 @@ export interface StartServerOptions {
   serviceLbPool?: string[];
   /** Worker threads preparing creates beside the main thread (0 = off). Default: availableParallelism() - 1, at least 1. */
   writeWorkers?: number;
+  /** How long in-flight requests may take to finish once close() began (default 5000 ms). */
+  shutdownGraceMs?: number;
+  /** Settings of individual controllers (timings for tests and small clusters, the node IPAM range). */
+  controllerSettings?: ControllerSettings;
+  /** How long metrics.k8s.io caches a node's stats summary (default 10 s). */
+  metricsTtlMs?: number;
 }
 
 export interface RunningServer {
@@ -67,18 +74,20 @@ export interface RunningServer {
   /** Prometheus registry (/metrics). */
   metrics: Registry;
   /**
-   * Graceful stop: /readyz turns 500, the listener closes, the REST core ends its watches, in-flight
-   * requests get `graceMs` (default 5000) to finish before their connections are cut, then the
-   * store closes (SQLite checkpoints its WAL). Idempotent: later calls return the same promise.
+   * Graceful stop: /readyz turns 500, scheduler and controllers stop, the listeners close, the REST
+   * core ends its watches, in-flight requests get StartServerOptions.shutdownGraceMs to finish before
+   * their connections are cut, then the store closes (SQLite checkpoints its WAL). Idempotent: later
+   * calls return the same promise.
    */
-  close(graceMs?: number): Promise<void>;
+  close(): Promise<void>;
 }
 
 /**
  * Starts the API server process: TLS material and tokens in the data dir (issued on first start),
- * the store, the REST core, HTTPS on host:port, and the admin kubeconfig. Resolves once listening;
- * /readyz answers 200 as soon as the REST core is ready. On failure everything opened is closed
- * again and the error is thrown.
+ * the store, the REST core, HTTPS on host:port, and the admin kubeconfig; then, in the background,
+ * the controllers and the scheduler (each while this server holds its Lease). Resolves once
+ * listening; /readyz answers 200 as soon as the REST core is ready. The parts form one list: a
+ * failure closes what was opened and throws, close() stops them in reverse order.
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { dataDir, log } = options;
@@ -87,62 +96,50 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   // Times in progress lines count from process start (performance.now()'s origin), as users feel them.
   const ms = (): string => `${Math.round(performance.now())} ms`;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-
-  // Independent steps overlap: certificate files, store, and the heavy module imports.
   progress(`opening ${describeStore(options.datastore, dataDir)}`);
-  const storePromise = (options.openStore ? Promise.resolve(options.openStore) : loadOpenStore(options.datastore)).then(
-    (open) => open(options.datastore, dataDir),
-  );
-  const handlerFactoryPromise = options.createApiHandler
-    ? Promise.resolve(options.createApiHandler)
-    : loadCreateApiHandler();
-  const metricsPromise = createMetrics();
-  const tlsPromise = ensureTls(dataDir, { extraSans: options.tlsSans });
-
-  let store: Store | undefined;
-  let handler: ApiHandler | undefined;
-  try {
-    const [tls, opened, createHandler, metrics] = await Promise.all([
-      tlsPromise,
-      storePromise,
-      handlerFactoryPromise,
-      metricsPromise,
+  return compose({ log }, async (parts) => {
+    // Independent steps overlap: certificate files, store, and the heavy module imports.
+    const [tls, store, createHandler, metrics] = await Promise.all([
+      ensureTls(dataDir, { extraSans: options.tlsSans }),
+      parts.start(
+        'store',
+        async () => {
+          const open = options.openStore ?? (await loadOpenStore(options.datastore));
+          return open(options.datastore, dataDir);
+        },
+        (s) => s.close(),
+      ),
+      options.createApiHandler ?? loadCreateApiHandler(),
+      createMetrics(),
     ]);
-    store = opened;
     if (tls.issued.length > 0)
       progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
     const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
     progress(`store ready (${ms()}); starting API`);
-    handler = await createHandler({
-      store,
-      metrics: metrics.registry,
-      log: log.child({ component: 'apiserver' }),
-      defaultTolerationSeconds: options.defaultTolerationSeconds,
-      writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
-    });
-
-    let shuttingDown = false;
-    const apiHandler = handler;
-    const ping: HealthCheck = { name: 'ping', check: () => undefined };
-    const cache: HealthCheck = {
-      name: 'watch-cache',
-      check: () => (apiHandler.isReady() ? undefined : 'watch cache not loaded'),
-    };
-    const shutdown: HealthCheck = {
-      name: 'shutdown',
-      check: () => (shuttingDown ? 'server is shutting down' : undefined),
-    };
-    const { createHttpsServer } = await import('./https-server.js');
-    const server = createHttpsServer({
-      tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
-      authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),
-      handler,
-      health: { healthz: [ping, cache], livez: [ping], readyz: [ping, cache, shutdown] },
-      metrics,
-      log,
-    });
-    const port = await listen(server, options.port, options.host ?? '0.0.0.0');
-    const url = localServerUrl(options.host, port);
+    const shutdown = { begun: false };
+    const host = options.host ?? '0.0.0.0';
+    const api = await parts.start('API', () =>
+      serveApi({
+        createHandler: () =>
+          createHandler({
+            store,
+            metrics: metrics.registry,
+            log: log.child({ component: 'apiserver' }),
+            defaultTolerationSeconds: options.defaultTolerationSeconds,
+            writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
+            metricsTtlMs: options.metricsTtlMs,
+          }),
+        tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
+        authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),
+        isShuttingDown: () => shutdown.begun,
+        metrics,
+        log,
+        port: options.port,
+        host,
+        graceMs: options.shutdownGraceMs ?? 5000,
+      }),
+    );
+    const url = localServerUrl(options.host, api.port);
     const kubeconfigPath = await writeKubeconfig(dataDir, {
       server: url,
       caCertPem: tls.material.caCert,
@@ -152,77 +149,130 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       { url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) },
       'API server listening',
     );
-    progress(`API server listening on ${options.host ?? '0.0.0.0'}:${port} (${ms()})`);
-
-    const memoryReducer = startIdleMemoryReducer({ log });
+    progress(`API server listening on ${host}:${api.port} (${ms()})`);
+    await parts.start(
+      'idle memory reducer',
+      () => startIdleMemoryReducer({ log }),
+      (r) => r.stop(),
+    );
     const socketPath = join(dataDir, 'apiserver.sock');
-    const loopback = await listenLoopback(socketPath, handler);
-    // Controllers start in the background: /readyz is about the API, not about them.
-    // Controllers and scheduler run only while this server holds their Lease (several servers on one etcd).
-    const elected = (name: string, start: () => Promise<{ stop(): Promise<void> } | undefined>) =>
-      import('../machinery/leader-election/start-elected.js').then(({ startElected }) =>
-        startElected({ socketPath, log, name, dataDir, start }),
+    await parts.start(
+      'loopback API',
+      () => listenLoopback(socketPath, api.handler),
+      (loopback) => {
+        loopback.close();
+        loopback.closeAllConnections();
+      },
+    );
+    // Controllers and scheduler start in the background (/readyz is about the API, not about them),
+    // and run only while this server holds their Lease (several servers on one etcd).
+    const elected = (name: string, start: () => Promise<Stoppable | undefined>): Stoppable =>
+      inBackground(
+        import('../machinery/leader-election/start-elected.js').then(({ startElected }) =>
+          startElected({ socketPath, log, name, dataDir, start }),
+        ),
+        (err) => log.error({ err, lease: name }, 'leader election failed to start'),
       );
-    const controllers =
-      options.controllers === false
-        ? Promise.resolve(undefined)
-        : elected('flotilla-controller-manager', () =>
-            startBuiltInControllers({ socketPath, log, serviceLbPool: options.serviceLbPool }).then(
-              (c) => {
+    if (options.controllers !== false)
+      await parts.start('controller manager', () =>
+        elected('flotilla-controller-manager', () =>
+          optional(
+            () =>
+              startBuiltInControllers({
+                socketPath,
+                log,
+                serviceLbPool: options.serviceLbPool,
+                settings: options.controllerSettings,
+              }).then((c) => {
                 log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
                 return c;
-              },
-              (err: unknown) => {
-                log.error({ err }, 'controllers failed to start');
-                return undefined;
-              },
-            ),
-          );
-
-    const scheduler =
-      options.scheduler === false
-        ? Promise.resolve(undefined)
-        : elected('flotilla-scheduler', () => startSchedulerInServer({ socketPath, log }));
-
-    let closing: Promise<void> | undefined;
-    const openStore = store;
+              }),
+            (err) => log.error({ err }, 'controllers failed to start'),
+          ),
+        ),
+      );
+    if (options.scheduler !== false)
+      await parts.start('scheduler', () =>
+        elected('flotilla-scheduler', () => startSchedulerInServer({ socketPath, log })),
+      );
+    // Stopped first: /readyz turns 500 before anything else goes.
+    await parts.start('readiness', () =>
+      stoppable(() => {
+        shutdown.begun = true;
+      }),
+    );
     return {
       url,
-      port,
+      port: api.port,
       dataDir,
       kubeconfigPath,
       adminToken: tokens.adminToken,
       joinToken: tokens.joinToken,
       caCertPem: tls.material.caCert,
       metrics: metrics.registry,
-      close(graceMs = 5000) {
-        closing ??= (async () => {
-          shuttingDown = true;
-          await (await scheduler)?.stop().catch((err: unknown) => log.error({ err }, 'stopping the scheduler failed'));
-          await (await controllers)
-            ?.stop()
-            .catch((err: unknown) => log.error({ err }, 'stopping the controllers failed'));
-          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-          server.closeIdleConnections();
-          loopback.close();
-          loopback.closeAllConnections();
-          await apiHandler.close().catch((err: unknown) => log.error({ err }, 'closing the API handler failed'));
-          const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-          await closed;
-          clearTimeout(timer);
-          await openStore.close();
-          memoryReducer.stop();
-          log.info('API server stopped');
-        })();
-        return closing;
-      },
+      close: () => parts.stop(),
     };
-  } catch (err) {
-    await handler?.close().catch(() => {});
-    const s = store ?? (await storePromise.catch(() => undefined));
-    await s?.close().catch(() => {});
+  });
+}
+
+interface ServeApiOptions {
+  createHandler: () => Promise<ApiHandler>;
+  tls: { cert: string; key: string; ca: string };
+  authenticator: ReturnType<typeof createAuthenticator>;
+  /** True once close began: /readyz then answers 500. */
+  isShuttingDown: () => boolean;
+  metrics: Awaited<ReturnType<typeof createMetrics>>;
+  log: Logger;
+  port: number;
+  host: string;
+  /** How long in-flight requests may take once the listener closed. */
+  graceMs: number;
+}
+
+/**
+ * The REST core behind the HTTPS listener, as one part because their stop interleaves: stop
+ * accepting, end the REST core's watches, give in-flight requests graceMs, then cut the rest.
+ * A listener that cannot start closes the REST core again.
+ */
+async function serveApi(o: ServeApiOptions): Promise<Stoppable & { port: number; handler: ApiHandler }> {
+  const handler = await o.createHandler();
+  const ping: HealthCheck = { name: 'ping', check: () => undefined };
+  const cache: HealthCheck = {
+    name: 'watch-cache',
+    check: () => (handler.isReady() ? undefined : 'watch cache not loaded'),
+  };
+  const shutdown: HealthCheck = {
+    name: 'shutdown',
+    check: () => (o.isShuttingDown() ? 'server is shutting down' : undefined),
+  };
+  const { server, port } = await (async () => {
+    const { createHttpsServer } = await import('./https-server.js');
+    const server = createHttpsServer({
+      tls: o.tls,
+      authenticator: o.authenticator,
+      handler,
+      health: { healthz: [ping, cache], livez: [ping], readyz: [ping, cache, shutdown] },
+      metrics: o.metrics,
+      log: o.log,
+    });
+    return { server, port: await listen(server, o.port, o.host) };
+  })().catch(async (err: unknown) => {
+    await handler.close().catch(() => {});
     throw err;
-  }
+  });
+  return {
+    port,
+    handler,
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await handler.close().catch((err: unknown) => o.log.error({ err }, 'closing the API handler failed'));
+      const timer = setTimeout(() => server.closeAllConnections(), o.graceMs);
+      await closed;
+      clearTimeout(timer);
+      o.log.info('API server stopped');
+    },
+  };
 }
 
 async function createMetrics(): Promise<{

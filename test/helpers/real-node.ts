@@ -10,7 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { startAgent, type AgentOptions, type RunningAgent } from '../../src/agent/agent.js';
+import type { RunningAgent } from '../../src/agent/agent.js';
+import { startNode, type NodeOptions } from '../../src/server/start-node.js';
 import { PODS, type PodObject } from '../../src/agent/pods/pod-workers.js';
 import { createClient, type KubeClient } from '../../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox.js';
@@ -43,7 +44,7 @@ export interface RealNodeOptions {
   name: string;
   server?: TestServerOptions;
   /** Agent options on top of the test defaults (e.g. `proxy: false`, `dns: false`). */
-  agent?: Partial<AgentOptions>;
+  agent?: Partial<NodeOptions>;
   /** Import busybox as `busybox:latest` (default true). */
   busybox?: boolean;
   /** Runs before the agent starts, e.g. to write `<data-dir>/registries.yaml`. */
@@ -59,7 +60,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);
   const client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
-  const agentOptions: AgentOptions = {
+  const agentOptions: NodeOptions = {
     client,
     dataDir,
     nodeName,
@@ -82,7 +83,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   };
   try {
     await o.prepareDataDir?.(dataDir);
-    agent = await startAgent(agentOptions);
+    agent = await startNode(agentOptions);
     if (o.busybox !== false) {
       const [img] = await agent.images.importArchive(await busyboxArchive());
       if (img) await agent.images.layerDirs(img);
@@ -102,7 +103,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     stop,
     async restartAgent() {
       await node.agent.stop();
-      agent = await startAgent(agentOptions);
+      agent = await startNode(agentOptions);
       node.agent = agent;
       return agent;
     },

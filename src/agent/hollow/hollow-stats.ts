@@ -55,9 +55,7 @@ export async function startHollowStats(log: Logger): Promise<HollowStats> {
     host: '127.0.0.1',
     port: 0,
     log,
-    findPod: () => undefined,
-    isRunning: () => false,
-    stats: provider,
+    handlers: { findPod: () => undefined, isRunning: () => false, stats: provider },
   });
   return {
     server,

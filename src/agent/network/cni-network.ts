@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { PortMapping } from '../runtime/container-runtime.js';
 import { runCommand } from '../../machinery/exec/run-command.js';
 import { DEFAULT_NODE_POD_CIDR } from '../../machinery/net/cluster-network.js';
+import { inheritedEnv } from '../../machinery/config/switches.js';
 
 export interface CniOptions {
   /** Where the plugin binaries are (Debian: /usr/lib/cni). */
@@ -148,7 +149,7 @@ export class CniNetwork {
     conf: Record<string, unknown>,
   ): Promise<CniResult> {
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
+      PATH: inheritedEnv().PATH,
       CNI_COMMAND: command,
       CNI_CONTAINERID: id,
       CNI_NETNS: netns,

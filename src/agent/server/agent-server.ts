@@ -41,13 +41,8 @@ export interface PodLogLocation {
   dir: string;
 }
 
-export interface AgentServerOptions {
-  nodeName: string;
-  nodeIP: string;
-  /** Default 10250; 0 = any free port. When the default is taken, a free port is used (the Node advertises it). */
-  port?: number;
-  host?: string;
-  log: Logger;
+/** What the server answers with: the node's pods, streams, stats and metrics. */
+export interface AgentServerHandlers {
   /** The pod's log directory, undefined when the pod is not on this node. */
   findPod(namespace: string, name: string): PodLogLocation | undefined;
   /** Whether the container attempt still runs (follow ends when it does not). */
@@ -60,16 +55,34 @@ export interface AgentServerOptions {
   metrics?: () => Promise<string>;
 }
 
+export interface AgentServerOptions {
+  nodeName: string;
+  nodeIP: string;
+  /** Default 10250; 0 = any free port. When the default is taken, a free port is used (the Node advertises it). */
+  port?: number;
+  host?: string;
+  log: Logger;
+  /** Given here, or later through serve() (until then requests are answered 503). */
+  handlers?: AgentServerHandlers;
+}
+
 export interface RunningAgentServer {
   port: number;
   caPem: string;
   token: string;
   /** Writes the Secret the API server reads (ca.crt, token). */
   publish(client: KubeClient): Promise<void>;
+  /**
+   * Starts answering with these handlers. The server listens before the pods it serves exist: the
+   * agent advertises its port in the Node, and only the Node's pod CIDR lets it make the pod runtime.
+   */
+  serve(handlers: AgentServerHandlers): void;
   close(): Promise<void>;
 }
 
+/** Listens on the agent port with a fresh CA, serving certificate and token (see above); close() stops it. */
 export async function startAgentServer(o: AgentServerOptions): Promise<RunningAgentServer> {
+  let handlers = o.handlers;
   const { issueCa, issueLeaf } = await import('../../machinery/pki/issue-certs.js');
   const ca = await issueCa(3650);
   const ips = [...new Set([o.nodeIP, '127.0.0.1'])];
@@ -84,7 +97,8 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
   const server = createServer({ cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key }, (req, res) => {
     const auth = Buffer.from(req.headers.authorization ?? '');
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return text(res, 401, 'Unauthorized\n');
-    serve(o, req, res).catch((err: unknown) => {
+    if (!handlers) return text(res, 503, 'agent starting\n');
+    serve(o.nodeName, handlers, req, res).catch((err: unknown) => {
       o.log.warn({ err: String(err), url: req.url }, 'agent server request failed');
       if (!res.headersSent) text(res, 500, `${String(err)}\n`);
       else res.destroy();
@@ -97,8 +111,9 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
     const auth = Buffer.from(req.headers.authorization ?? '');
     if (auth.length !== expected.length || !timingSafeEqual(auth, expected))
       return refuseUpgrade(socket, 401, 'Unauthorized');
-    if (!o.streaming) return refuseUpgrade(socket, 404, 'not found');
-    serveStreamingUpgrade(o.streaming, o.log, req, socket, head);
+    if (!handlers) return refuseUpgrade(socket, 503, 'agent starting');
+    if (!handlers.streaming) return refuseUpgrade(socket, 404, 'not found');
+    serveStreamingUpgrade(handlers.streaming, o.log, req, socket, head);
   });
   const port = await listen(server, o.port ?? 10250, o.host ?? '0.0.0.0', o.port === undefined, o.log);
   return {
@@ -127,6 +142,9 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
           metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion },
         });
       }
+    },
+    serve(h) {
+      handlers = h;
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -172,7 +190,12 @@ async function attempts(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function serve(
+  nodeName: string,
+  o: AgentServerHandlers,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://agent');
   if (req.method === 'GET' && (await serveStats(o, url.pathname, req.headers.host, res))) return;
   const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)\/?$/.exec(url.pathname);
@@ -193,7 +216,7 @@ async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerRes
     limitBytes: parsed.limitBytes,
   };
   const loc = o.findPod(ns ?? '', pod ?? '');
-  if (!loc) return text(res, 404, `pod ${ns}/${pod} not found on node ${o.nodeName}\n`);
+  if (!loc) return text(res, 404, `pod ${ns}/${pod} not found on node ${nodeName}\n`);
   const cdir = join(loc.dir, container ?? '');
   const all = await attempts(cdir);
   const attempt = previous ? all.at(-2) : all.at(-1);
@@ -236,7 +259,7 @@ async function serve(o: AgentServerOptions, req: IncomingMessage, res: ServerRes
 
 /** `/stats/summary` (JSON), `/metrics/resource` and `/metrics` (Prometheus text); false for other paths. */
 async function serveStats(
-  o: AgentServerOptions,
+  o: AgentServerHandlers,
   path: string,
   host: string | undefined,
   res: ServerResponse,

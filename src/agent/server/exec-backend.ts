@@ -33,6 +33,8 @@ export interface StreamingBackend {
   isRunning(id: string): boolean;
   /** With `tty`, the process gets a pseudo-terminal of that size (stdout carries stderr too) and `resize`. */
   execProcess(id: string, args: string[], opts?: { tty?: { rows: number; cols: number } }): ExecProcess;
+  /** The host's busybox, whose `nc` port-forward runs in the pod's network namespace (default /bin/busybox). */
+  readonly busybox?: string;
 }
 
 export interface ExecProcess {
@@ -58,6 +60,7 @@ interface RuntimeLike {
 export function nodeStreamingBackend(
   getPodUid: (namespace: string, name: string) => string | undefined,
   runtime: () => RuntimeLike | undefined,
+  busybox?: string,
 ): StreamingBackend {
   const current = (uid: string, container: string): ContainerState | undefined =>
     runtime()
@@ -65,6 +68,7 @@ export function nodeStreamingBackend(
       .filter((c) => c.name === container)
       .sort((a, b) => b.attempt - a.attempt)[0];
   return {
+    busybox,
     findContainer(namespace, pod, container) {
       const uid = getPodUid(namespace, pod);
       const rt = runtime();

@@ -34,7 +34,6 @@ import {
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const PORT_FORWARD_TUNNEL = 'SPDY/3.1+portforward.k8s.io';
-const BUSYBOX = process.env.FLOTILLA_BUSYBOX ?? '/bin/busybox';
 
 interface Pair {
   error?: SpdyStream;
@@ -72,6 +71,7 @@ export async function servePortForward(
         new URL(req.url ?? '/', 'https://agent').searchParams,
         log,
         `${ns}/${pod}`,
+        backend.busybox,
       );
     transport = createWebSocketStream(conn);
     transportCounts.spdyInWebSocket++;
@@ -108,7 +108,7 @@ export async function servePortForward(
       if (type === 'error') s.resume(); // the client half-closes it at once
       if (pair.error && pair.data) {
         pairs.delete(id);
-        forward(pair.data, pair.error, port, netns, procs, log, `${ns}/${pod}`);
+        forward(pair.data, pair.error, port, netns, procs, log, `${ns}/${pod}`, backend.busybox);
       }
     },
     onClose() {
@@ -137,7 +137,14 @@ export function queryPorts(q: URLSearchParams): number[] | undefined {
  * port in `ports`; port i uses channel 2i for data and 2i+1 for errors, and the first message on each
  * starts with the port as 2 little-endian bytes. v5's `[255, 2i]` half-closes port i's connection.
  */
-function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, log: Logger, pod: string): void {
+function wsChannelPortForward(
+  ws: WebSocket,
+  netns: string,
+  q: URLSearchParams,
+  log: Logger,
+  pod: string,
+  busybox: string | undefined,
+): void {
   transportCounts.websocket++;
   const p = channelProtocol(ws.protocol) ?? UNNAMED_PROTOCOL;
   const ports = queryPorts(q);
@@ -155,7 +162,7 @@ function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, 
     const prefix = Buffer.from([port & 0xff, port >> 8]);
     send(2 * i, prefix);
     send(2 * i + 1, prefix);
-    const nc = connectInPod(netns, port);
+    const nc = connectInPod(netns, port, busybox);
     nc.proc.stdout.on('data', (c: Buffer) => send(2 * i, c));
     return {
       nc,
@@ -193,8 +200,9 @@ function wsChannelPortForward(ws: WebSocket, netns: string, q: URLSearchParams, 
 function connectInPod(
   netns: string,
   port: number,
+  busybox = '/bin/busybox',
 ): { proc: ChildProcessByStdio<Writable, Readable, Readable>; stderr(): string } {
-  const proc = spawn('nsenter', [`--net=${netns}`, BUSYBOX, 'nc', '127.0.0.1', String(port)], {
+  const proc = spawn('nsenter', [`--net=${netns}`, busybox, 'nc', '127.0.0.1', String(port)], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -216,8 +224,9 @@ function forward(
   procs: Set<ChildProcess>,
   log: Logger,
   pod: string,
+  busybox: string | undefined,
 ): void {
-  const conn = connectInPod(netns, port);
+  const conn = connectInPod(netns, port, busybox);
   const nc = conn.proc;
   procs.add(nc);
   data.pipe(nc.stdin);

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProtobufObject, encodeProtobufObject } from './index.js';
 
-// Bodies recorded from real kubectl by fixtures/capture.ts. kubectl 1.27 sends JSON, 1.32+ protobuf,
+// Bodies recorded from real kubectl by scripts/capture-kubectl-protobuf.ts. kubectl 1.27 sends JSON, 1.32+ protobuf,
 // for the same commands: decoding the protobuf must give exactly kubectl's own JSON (minus the
 // `creationTimestamp: null` that Go writes for a zero Time).
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');

@@ -6,7 +6,6 @@ export {
   MetricsApi,
   METRICS_GROUP,
   METRICS_RESOURCE_TYPES,
-  metricsTtlFromEnv,
   type MetricsApiOptions,
 } from './metrics-api.js';
 export { agentEndpoint, AGENT_HOST_LABEL, type AgentEndpoint } from './agent-endpoint.js';

@@ -54,15 +54,8 @@ export const METRICS_RESOURCE_TYPES = [
   metricsType('PodMetrics', 'pods', true),
 ];
 
-/** Cache TTL of node summaries from the environment (FLOTILLA_METRICS_TTL_MS), else undefined (10 s). */
-export function metricsTtlFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const v = Number(env.FLOTILLA_METRICS_TTL_MS);
-  return Number.isFinite(v) && v >= 0 && env.FLOTILLA_METRICS_TTL_MS !== undefined && env.FLOTILLA_METRICS_TTL_MS !== ''
-    ? v
-    : undefined;
-}
-
 export interface MetricsApiOptions {
+  /** How long a node's stats summary is cached (default 10 s). */
   ttlMs?: number;
   fetch?: FetchSummary;
   log?: Pick<Logger, 'warn'>;
@@ -75,7 +68,7 @@ export class MetricsApi {
     private readonly ctx: RestContext,
     private readonly o: MetricsApiOptions = {},
   ) {
-    this.stats = new NodeStatsCache({ ttlMs: o.ttlMs ?? metricsTtlFromEnv(process.env), fetch: o.fetch });
+    this.stats = new NodeStatsCache({ ttlMs: o.ttlMs, fetch: o.fetch });
   }
 
   /** Serves one metrics.k8s.io request; throws ApiErrors (the caller writes them as Status). */

@@ -5,16 +5,16 @@ import { runController, type RunningController } from '../../machinery/controlle
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
 import { CRONJOBS, CronJobController, JOBS } from './cronjob-controller.js';
 
-/** Test-only: runs the CronJob controller's clock this many times faster than real time (e.g. 30: `* * * * *` fires every 2 s). */
-export const CLOCK_SPEED_ENV = 'FLOTILLA_CRONJOB_CLOCK_SPEED';
-
 export interface StartCronJobControllerOptions {
   client: KubeClient;
   informers: SharedInformers;
   log: Logger;
   /** Default 5, as kube-controller-manager's --concurrent-cron-job-syncs. */
   workers?: number;
-  /** Clock speed factor (default from FLOTILLA_CRONJOB_CLOCK_SPEED, else 1 = real time). */
+  /**
+   * Test-only: the controller's clock runs this many times faster than real time (e.g. 30: `* * * * *`
+   * fires every 2 s). Default 1 (real time); the server passes FLOTILLA_CRONJOB_CLOCK_SPEED.
+   */
   clockSpeed?: number;
 }
 
@@ -24,7 +24,7 @@ export async function startCronJobController(opts: StartCronJobControllerOptions
   const jobs = opts.informers.informerFor(JOBS, 'full');
   const log = opts.log.child({ controller: 'cronjob' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'cronjob-controller', log });
-  const speed = opts.clockSpeed ?? clockSpeedFromEnv(process.env);
+  const speed = opts.clockSpeed !== undefined && opts.clockSpeed > 0 ? opts.clockSpeed : 1;
   const origin = Date.now();
   const ctrl = new CronJobController({
     client: opts.client,
@@ -42,10 +42,4 @@ export async function startCronJobController(opts: StartCronJobControllerOptions
     sources: [{ informer: cronJobs }, { informer: jobs, keysFor: ctrl.keysForJob }],
     reconcile: ctrl.reconcile,
   });
-}
-
-/** The clock speed factor from the environment: a positive number, else 1. Pure. */
-export function clockSpeedFromEnv(env: NodeJS.ProcessEnv): number {
-  const v = Number(env[CLOCK_SPEED_ENV]);
-  return Number.isFinite(v) && v > 0 ? v : 1;
 }

@@ -15,7 +15,7 @@ export {
   type HpaSettings,
   type HpaControllerOptions,
 } from './hpa-controller.js';
-export { startHpaController, hpaSettingsFromEnv, type StartHpaControllerOptions } from './start-hpa-controller.js';
+export { startHpaController, type StartHpaControllerOptions } from './start-hpa-controller.js';
 export {
   resourceReplicas,
   groupPods,

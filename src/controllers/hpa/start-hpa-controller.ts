@@ -11,28 +11,8 @@ export interface StartHpaControllerOptions {
   log: Logger;
   /** Default 5, as kube-controller-manager's --concurrent-horizontal-pod-autoscaler-syncs. */
   workers?: number;
-  /** Default: DEFAULT_HPA_SETTINGS overridden by hpaSettingsFromEnv(process.env). */
+  /** Overrides of DEFAULT_HPA_SETTINGS (the server passes FLOTILLA_HPA_* from the CLI; tests and small clusters). */
   settings?: Partial<HpaSettings>;
-}
-
-/** Environment overrides (tests and small clusters): FLOTILLA_HPA_SYNC_PERIOD_MS, FLOTILLA_HPA_DOWNSCALE_STABILIZATION_MS, FLOTILLA_HPA_CPU_INITIALIZATION_PERIOD_MS, FLOTILLA_HPA_TOLERANCE. Pure. */
-export function hpaSettingsFromEnv(env: NodeJS.ProcessEnv): Partial<HpaSettings> {
-  const out: Partial<HpaSettings> = {};
-  const num = (name: string): number | undefined => {
-    const v = env[name];
-    if (v === undefined || v === '') return undefined;
-    const n = Number(v);
-    return Number.isFinite(n) && n >= 0 ? n : undefined;
-  };
-  const sync = num('FLOTILLA_HPA_SYNC_PERIOD_MS');
-  if (sync !== undefined && sync > 0) out.syncPeriodMs = sync;
-  const down = num('FLOTILLA_HPA_DOWNSCALE_STABILIZATION_MS');
-  if (down !== undefined) out.downscaleWindowMs = down;
-  const init = num('FLOTILLA_HPA_CPU_INITIALIZATION_PERIOD_MS');
-  if (init !== undefined) out.cpuInitializationPeriodMs = init;
-  const tol = num('FLOTILLA_HPA_TOLERANCE');
-  if (tol !== undefined) out.tolerance = tol;
-  return out;
 }
 
 /** Runs the HPA controller over the shared full informers of HPAs (autoscaling/v2) and pods. Resolves once the caches have synced. */
@@ -47,7 +27,7 @@ export async function startHpaController(opts: StartHpaControllerOptions): Promi
     pods,
     recorder,
     log,
-    settings: opts.settings ?? hpaSettingsFromEnv(process.env),
+    settings: withoutUndefined(opts.settings ?? {}),
   });
   // Pods are read from the cache at each sync; their events do not trigger one (as in Kubernetes).
   return runController({
@@ -57,4 +37,9 @@ export async function startHpaController(opts: StartHpaControllerOptions): Promi
     sources: [{ informer: hpas }],
     reconcile: ctrl.reconcile,
   });
+}
+
+/** The fields that are set: an undefined override keeps the default. Pure. */
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -12,7 +12,7 @@ import {
   nodeLifecycleReconciler,
 } from './node-lifecycle-controller.js';
 
-/** Settings of the node controllers (defaults in brackets). */
+/** Settings of the node controllers (defaults in brackets; the server passes FLOTILLA_NODE_* and FLOTILLA_CLUSTER_CIDR). */
 export interface NodeControllerSettings {
   /** Silence after which a node is Unknown [8000 ms]. */
   gracePeriodMs?: number;
@@ -20,23 +20,6 @@ export interface NodeControllerSettings {
   clusterCidr?: string;
   /** Per-node prefix length [24]. */
   nodeMaskSize?: number;
-}
-
-/**
- * Settings from the server's environment, for tests and operators until the CLI grows flags:
- * FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS, FLOTILLA_CLUSTER_CIDR, FLOTILLA_NODE_CIDR_MASK_SIZE.
- * Unset or unparsable values fall back to the defaults. Pure.
- */
-export function nodeControllerSettingsFromEnv(env: Record<string, string | undefined>): NodeControllerSettings {
-  const num = (v: string | undefined): number | undefined =>
-    v && Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : undefined;
-  const out: NodeControllerSettings = {};
-  const grace = num(env.FLOTILLA_NODE_MONITOR_GRACE_PERIOD_MS);
-  if (grace !== undefined) out.gracePeriodMs = grace;
-  if (env.FLOTILLA_CLUSTER_CIDR) out.clusterCidr = env.FLOTILLA_CLUSTER_CIDR;
-  const mask = num(env.FLOTILLA_NODE_CIDR_MASK_SIZE);
-  if (mask !== undefined) out.nodeMaskSize = mask;
-  return out;
 }
 
 /**

@@ -7,19 +7,20 @@ import { NODES, PODS, podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js'
 
 /**
  * Starts the pod GC over the shared pod and node informers; its sweep runs at start and then
- * every 20 s. FLOTILLA_POD_GC_QUARANTINE_MS and FLOTILLA_POD_GC_INTERVAL_MS shorten the 40 s wait
- * for missing nodes and the period (tests).
+ * every 20 s. quarantineMs and intervalMs shorten the 40 s wait for missing nodes and the period
+ * (tests; the server passes FLOTILLA_POD_GC_QUARANTINE_MS and FLOTILLA_POD_GC_INTERVAL_MS).
  */
 export async function startPodGc(opts: {
   client: KubeClient;
   informers: SharedInformers;
   log: Logger;
-  env?: Record<string, string | undefined>;
+  quarantineMs?: number;
+  intervalMs?: number;
 }): Promise<RunningController> {
   const pods = opts.informers.informerFor(PODS, 'full');
   const nodes = opts.informers.informerFor(NODES, 'full');
-  const quarantine = Number(opts.env?.FLOTILLA_POD_GC_QUARANTINE_MS);
-  const interval = Number(opts.env?.FLOTILLA_POD_GC_INTERVAL_MS);
+  const quarantine = opts.quarantineMs ?? 0;
+  const interval = opts.intervalMs ?? 0;
   const running = await runController({
     name: 'pod-gc',
     log: opts.log,

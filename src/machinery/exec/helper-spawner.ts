@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { HELPER_SPAWNER_SCRIPT } from './helper-spawner-script.js';
+import { abSwitches } from '../config/switches.js';
 
 /** How one helper command is started by the spawner. */
 export interface SpawnRequest {
@@ -159,7 +160,6 @@ let shared: HelperSpawner | undefined | null;
  * FLOTILLA_DIRECT_SPAWN=1 (for A/B measurements and as an escape hatch).
  */
 export function helperSpawner(): HelperSpawner | undefined {
-  if (shared === undefined)
-    shared = process.env.FLOTILLA_DIRECT_SPAWN === '1' || !existsSync(PERL) ? null : new HelperSpawner();
+  if (shared === undefined) shared = abSwitches().directSpawn || !existsSync(PERL) ? null : new HelperSpawner();
   return shared ?? undefined;
 }

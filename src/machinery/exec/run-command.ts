@@ -10,6 +10,7 @@ export interface CommandResult {
 export interface RunCommandOptions {
   /** Written to stdin, which is then closed. */
   input?: string;
+  /** The command's whole environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** Resolve with the exit code instead of rejecting on a non-zero exit. */
   allowFailure?: boolean;
@@ -39,7 +40,7 @@ export function runCommand(file: string, args: string[], opts: RunCommandOptions
   const spawner = helperSpawner();
   if (spawner && (opts.input ?? '').length < 60_000) return runThroughSpawner(file, args, opts);
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] }); // no env: this process's
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));

@@ -153,30 +153,53 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
     }
   };
 
-  const step = async (release: boolean): Promise<void> => {
-    if (!leader) return;
+  /** One term as leader: returns when onStartedLeading failed, the Lease was lost, or stop() was called. */
+  const holdTerm = async (): Promise<void> => {
+    leader = true;
+    lastRenew = now();
+    log.info('leader election: became leader');
+    try {
+      await opts.onStartedLeading();
+    } catch (err) {
+      log.error({ err }, 'leader election: onStartedLeading failed; stepping down');
+      return;
+    }
+    while (!stopped) {
+      await sleep(retry);
+      if (stopped) return;
+      if (await attempt()) {
+        lastRenew = now();
+        continue;
+      }
+      if (now() - lastRenew >= renewDeadline || (current && spec(current).holderIdentity !== opts.identity)) {
+        log.warn('leader election: lost the lease');
+        return;
+      }
+    }
+  };
+
+  /** The one end of every term: onStoppedLeading, then (when stopping) the Lease is given up so a successor need not wait out its duration. */
+  const endTerm = async (release: boolean): Promise<void> => {
     leader = false;
     try {
       await opts.onStoppedLeading();
     } catch (err) {
       log.error({ err }, 'leader election: onStoppedLeading failed');
     }
-    if (release && current) {
-      // Give the Lease up so another candidate need not wait out its duration.
-      try {
-        const fresh = await opts.client.get<LeaseObject>(LEASES, ns, opts.name);
-        if (spec(fresh).holderIdentity === opts.identity) {
-          await opts.client.update(LEASES, ns, {
-            ...fresh,
-            spec: { ...spec(fresh), holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now()) },
-          });
-        }
-      } catch (err) {
-        log.warn(
-          { err: err instanceof Error ? err.message : String(err) },
-          'leader election: releasing the lease failed',
-        );
+    if (!release || !current) return;
+    try {
+      const fresh = await opts.client.get<LeaseObject>(LEASES, ns, opts.name);
+      if (spec(fresh).holderIdentity === opts.identity) {
+        await opts.client.update(LEASES, ns, {
+          ...fresh,
+          spec: { ...spec(fresh), holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime(now()) },
+        });
       }
+    } catch (err) {
+      log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'leader election: releasing the lease failed',
+      );
     }
   };
 
@@ -187,29 +210,8 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
         continue;
       }
       if (stopped) break;
-      leader = true;
-      lastRenew = now();
-      log.info('leader election: became leader');
-      try {
-        await opts.onStartedLeading();
-      } catch (err) {
-        log.error({ err }, 'leader election: onStartedLeading failed; stepping down');
-        await step(false);
-        continue;
-      }
-      while (!stopped) {
-        await sleep(retry);
-        if (stopped) break;
-        if (await attempt()) {
-          lastRenew = now();
-          continue;
-        }
-        if (now() - lastRenew >= renewDeadline || (current && spec(current).holderIdentity !== opts.identity)) break;
-      }
-      if (!stopped) {
-        log.warn('leader election: lost the lease');
-        await step(false);
-      }
+      await holdTerm();
+      await endTerm(stopped);
     }
   })();
 
@@ -221,7 +223,6 @@ export function runWithLeaderElection(opts: LeaderElectionOptions): LeaderElecti
         stopped = true;
         wake?.();
         await loop;
-        await step(true);
       })();
       return stopping;
     },

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { Restartable } from '../lifecycle/restartable.js';
+import { compose, type Stoppable } from '../lifecycle/runnables.js';
 import { runWithLeaderElection } from './leader-elector.js';
 
-/** Something that runs while this server leads (controllers, scheduler). */
-export interface Stoppable {
-  stop(): Promise<void>;
-}
+export type { Stoppable };
 
 export interface StartElectedOptions {
   /** The server's loopback Unix socket, for the election's own client. */
@@ -33,32 +32,30 @@ export function serverIdentity(dataDir: string): string {
  */
 export async function startElected(o: StartElectedOptions): Promise<Stoppable> {
   const { createClient } = await import('../client/index.js');
-  const client = createClient({
-    server: 'http://localhost',
-    socketPath: o.socketPath,
-    userAgent: `flotilla-leader-election/${o.name}`,
+  return compose({ log: o.log }, async (parts) => {
+    const client = await parts.start(
+      'lease client',
+      () =>
+        createClient({
+          server: 'http://localhost',
+          socketPath: o.socketPath,
+          userAgent: `flotilla-leader-election/${o.name}`,
+        }),
+      (c) => c.close(),
+    );
+    // One instance per term: started on becoming leader, stopped on losing the Lease or on stop().
+    const term = new Restartable(o.start, (err) => o.log.error({ err, lease: o.name }, 'elected component failed'));
+    await parts.start('leader election', () =>
+      runWithLeaderElection({
+        client,
+        name: o.name,
+        identity: serverIdentity(o.dataDir),
+        log: o.log,
+        retryPeriodMs: o.retryPeriodMs,
+        onStartedLeading: () => term.on(),
+        onStoppedLeading: () => term.off(),
+      }),
+    );
+    return { stop: () => parts.stop() };
   });
-  let running: Promise<Stoppable | undefined> | undefined;
-  const election = runWithLeaderElection({
-    client,
-    name: o.name,
-    identity: serverIdentity(o.dataDir),
-    log: o.log,
-    retryPeriodMs: o.retryPeriodMs,
-    onStartedLeading: () => {
-      running = o.start();
-    },
-    onStoppedLeading: async () => {
-      const r = running;
-      running = undefined;
-      await (await r)?.stop();
-    },
-  });
-  let stopping: Promise<void> | undefined;
-  return {
-    stop() {
-      stopping ??= election.stop().finally(() => client.close());
-      return stopping;
-    },
-  };
 }

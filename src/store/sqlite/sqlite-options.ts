@@ -1,3 +1,4 @@
+import { abSwitches } from '../../machinery/config/switches.js';
 /** Options of openSqliteStore; every field but `path` has a default. */
 export interface SqliteStoreOptions {
   /** Database file (created with its directory's contents if missing), or ':memory:'. */
@@ -42,7 +43,7 @@ export function resolveSqliteOptions(options: SqliteStoreOptions): ResolvedSqlit
     synchronous: options.synchronous ?? 'NORMAL',
     busyTimeoutMs: options.busyTimeoutMs ?? 5000,
     checkpointIntervalMs: options.checkpointIntervalMs ?? 30_000,
-    checkpointWorker: options.checkpointWorker ?? process.env.FLOTILLA_SQLITE_CHECKPOINT_WORKER !== '0',
+    checkpointWorker: options.checkpointWorker ?? !abSwitches().noSqliteCheckpointWorker,
     compactBatchSize: options.compactBatchSize ?? 2000,
     autoCompact: options.autoCompact,
   };

@@ -3,6 +3,7 @@ import { closeSync as closeFd, openSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { helperSpawner } from '../../../machinery/exec/helper-spawner.js';
+import { inheritedEnv } from '../../../machinery/config/switches.js';
 
 export interface ConmonOptions {
   conmon: string;
@@ -77,7 +78,7 @@ export function createWithConmon(given: ConmonOptions): Promise<number> {
   ];
   // conmon's own stderr goes to a file (read on failure): a pipe would outlive us and could SIGPIPE it.
   const errPath = `${o.bundle}/conmon.stderr`;
-  const env = { ...process.env, _OCI_SYNCPIPE: '3' };
+  const env = inheritedEnv({ _OCI_SYNCPIPE: '3' });
   return new Promise((resolve, reject) => {
     const stderr = (): string => {
       try {

@@ -13,6 +13,7 @@ import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder 
 import { buildOciSpec, resolveUser } from './oci-spec.js';
 import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
 import { SealedBinary } from './sealed-binary.js';
+import { abSwitches } from '../../../machinery/config/switches.js';
 
 export interface OciRuntimeOptions {
   /** The agent's data dir; the runtime uses ns/, containers/, runc/, exits/, conmon/ and pods/ in it. */
@@ -74,7 +75,7 @@ export class OciRuntime implements ContainerRuntime {
     await Promise.all(Object.values(this.dirs).map((p) => mkdir(p, { recursive: true })));
     await ensurePrivateMount(this.dirs.ns);
     // FLOTILLA_UNSEALED_RUNC=1: runc from its file (it then copies itself per container), for A/B runs.
-    if (process.env.FLOTILLA_UNSEALED_RUNC !== '1' && !(await this.runc.start()))
+    if (!abSwitches().unsealedRunc && !(await this.runc.start()))
       this.opts.log.info({ runc: this.runc.original }, 'runc runs from its file (no sealed copy could be made)');
     this.watcher = watch(this.dirs.exits, (_event, file) => {
       if (file) void this.exitFileChanged(file.toString());

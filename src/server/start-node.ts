@@ -1,0 +1,112 @@
+import { startAgent, type AgentOptions, type RunningAgent } from '../agent/agent.js';
+import { DnsMetrics } from '../dns/dns-metrics.js';
+import { startNodeDns } from '../dns/node-dns.js';
+import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR } from '../machinery/net/cluster-network.js';
+import { compose, optional } from '../machinery/lifecycle/runnables.js';
+import { startNetworkPolicy, type RunningNetworkPolicy } from '../netpol/index.js';
+import { startProxy, type RunningProxy } from '../proxy/index.js';
+import { networkPolicyTableName, proxyTableName } from '../machinery/nftables/node-tables.js';
+
+export interface NodeOptions extends Omit<AgentOptions, 'clusterDns'> {
+  /** Service proxy (nftables table `flotilla-proxy`, or `flotilla-proxy-<bridge>` for another bridge); default true. */
+  proxy?: boolean;
+  /** NetworkPolicy enforcement for this node's pods (nftables table `flotilla-netpol[-<bridge>]`); default true. */
+  networkPolicy?: boolean;
+  /** Cluster pod range (default 10.42.0.0/16): the proxy masquerades only sources outside it (and hairpin). */
+  clusterCIDR?: string;
+  /** More addresses NodePorts answer on besides nodeIP (loopback never). */
+  nodePortAddresses?: string[];
+  /**
+   * Cluster DNS on the bridge gateway (port 53 unless given), reached by pods at 10.43.0.10 through a
+   * static DNAT in the proxy's table; pods with dnsPolicy ClusterFirst get it in resolv.conf. Default
+   * true; needs the proxy. A server that cannot start is logged and pods keep the host's resolv.conf.
+   */
+  dns?: boolean | { port?: number };
+}
+
+export interface RunningNode extends RunningAgent {
+  /** Undefined when off or when it failed to start (logged). */
+  proxy?: RunningProxy;
+  /** Undefined when off or when it failed to start (logged). */
+  networkPolicy?: RunningNetworkPolicy;
+}
+
+/**
+ * A node as `flotilla up` and `flotilla agent` run it: the node agent with the cluster DNS server
+ * plugged in, then the service proxy and NetworkPolicy enforcement beside it. The agent must start;
+ * DNS, proxy and policy enforcement are optional (a failure is logged and the node runs without).
+ * stop() stops them in reverse order; containers keep running under conmon. Idempotent.
+ */
+export async function startNode(o: NodeOptions): Promise<RunningNode> {
+  const log = o.log.child({ component: 'agent', node: o.nodeName });
+  const proxyOn = o.proxy ?? true;
+  const dnsOn = (o.dns ?? true) !== false && proxyOn;
+  const dnsMetrics = new DnsMetrics(); // served on the agent's /metrics
+  return compose({ log }, async (parts) => {
+    const agent = await parts.start('node agent', () =>
+      startAgent({
+        ...o,
+        metricsRegistries: [...(o.metricsRegistries ?? []), dnsMetrics.registry],
+        clusterDns: dnsOn
+          ? (network) =>
+              optional(
+                async () => ({
+                  ...(await startNodeDns({
+                    client: o.client,
+                    log,
+                    bridge: network.bridge,
+                    podCIDR: network.podCIDR,
+                    port: typeof o.dns === 'object' ? o.dns.port : undefined,
+                    metrics: dnsMetrics,
+                  })),
+                  nameserver: CLUSTER_DNS_IP,
+                }),
+                (err) => log.error({ err }, 'cluster DNS not started; pods get the host resolv.conf'),
+              )
+          : undefined,
+      }),
+    );
+    const bridge = agent.network.bridge;
+    const dns = agent.clusterDns;
+    const proxy = proxyOn
+      ? await parts.start('service proxy', () =>
+          optional(
+            () =>
+              startProxy({
+                client: o.client,
+                log,
+                table: proxyTableName(bridge),
+                // The service range's blackhole would fail host connects to ClusterIPs before the output hook: route it to the bridge.
+                serviceRoute: agent.blackholeRoutes.includes(DEFAULT_SERVICE_CIDR)
+                  ? { cidr: DEFAULT_SERVICE_CIDR, dev: bridge }
+                  : undefined,
+                staticDnat: dns
+                  ? [{ ip: dns.nameserver, port: 53, to: dns.host, toPort: dns.port, iifname: bridge }]
+                  : undefined,
+                nodeName: o.nodeName,
+                // NodePorts on the node's own addresses; pods keep their source address (cluster CIDR) where the bridge is hooked.
+                nodePortAddresses: [o.nodeIP, ...(o.nodePortAddresses ?? [])],
+                clusterCIDR: o.clusterCIDR ?? DEFAULT_CLUSTER_CIDR,
+              }),
+            (err) => log.error({ err }, 'service proxy not started'),
+          ),
+        )
+      : undefined;
+    const networkPolicy =
+      (o.networkPolicy ?? true)
+        ? await parts.start('network policy', () =>
+            optional(
+              () =>
+                startNetworkPolicy({
+                  client: o.client,
+                  log,
+                  nodeName: o.nodeName,
+                  table: networkPolicyTableName(bridge),
+                }),
+              (err) => log.error({ err }, 'network policy enforcement not started'),
+            ),
+          )
+        : undefined;
+    return { ...agent, proxy, networkPolicy, stop: () => parts.stop() };
+  });
+}
