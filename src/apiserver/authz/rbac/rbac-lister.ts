@@ -32,9 +32,9 @@ export function staticRbacLister(objects: RbacObjects): RbacLister {
   const bindings = new Map<string, RoleBinding[]>();
   for (const b of objects.roleBindings ?? []) {
     const ns = b.metadata?.namespace ?? '';
-    let list = bindings.get(ns);
-    if (!list) bindings.set(ns, (list = []));
-    list.push(b);
+    const list = bindings.get(ns);
+    if (list) list.push(b);
+    else bindings.set(ns, [b]);
   }
   const clusterRoles = new Map<string, ClusterRole>();
   for (const r of objects.clusterRoles ?? []) clusterRoles.set(r.metadata?.name ?? '', r);
