@@ -129,7 +129,7 @@ test('planBootstrapReconcile: empty store creates everything; a second plan afte
   assert.ok(first.every((a) => a.action === 'create'));
   assert.ok(
     first.findIndex((a) => a.resource === 'clusterrolebindings') >
-      first.findLastIndex((a) => a.resource === 'clusterroles'),
+      first.length - 1 - [...first].reverse().findIndex((a) => a.resource === 'clusterroles'),
     'roles before bindings',
   );
   for (const a of first) {
