@@ -59,6 +59,37 @@ test('bootstrap policy: the roles kube-apiserver creates, each labelled and anno
     assert.ok(names.includes(b.roleRef.name), `binding ${b.metadata?.name} refers to a bootstrapped role`);
 });
 
+test('bootstrap policy: namespaced roles and bindings in kube-system and kube-public', () => {
+  const roles = policy.roles.map((r) => `${r.metadata?.namespace}/${r.metadata?.name}`);
+  assert.ok(roles.includes('kube-system/system::leader-locking-kube-scheduler'));
+  assert.ok(roles.includes('kube-system/extension-apiserver-authentication-reader'));
+  assert.ok(roles.includes('kube-public/system:controller:bootstrap-signer'));
+  for (const o of [...policy.roles, ...policy.roleBindings]) {
+    assert.equal(o.metadata?.labels?.['kubernetes.io/bootstrapping'], 'rbac-defaults');
+    assert.equal(o.metadata?.annotations?.['rbac.authorization.kubernetes.io/autoupdate'], 'true');
+  }
+  for (const b of policy.roleBindings)
+    assert.ok(
+      roles.includes(`${b.metadata?.namespace}/${b.roleRef.name}`),
+      `${b.metadata?.name} refers to a Role of its namespace`,
+    );
+  const locking = policy.roles.find((r) => r.metadata?.name === 'system::leader-locking-kube-scheduler');
+  assert.equal(
+    rulesAllow(
+      {
+        resourceRequest: true,
+        verb: 'update',
+        apiGroup: 'coordination.k8s.io',
+        resource: 'leases',
+        subresource: '',
+        name: 'x',
+      },
+      locking?.rules ?? [],
+    ),
+    true,
+  );
+});
+
 test('bootstrap policy: default bindings', () => {
   const subjects = (name: string) =>
     policy.clusterRoleBindings

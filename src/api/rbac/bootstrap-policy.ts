@@ -1,5 +1,6 @@
-import type { ClusterRole, ClusterRoleBinding, PolicyRule } from 'kubernetes-types/rbac/v1.js';
+import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import { controllerRoleBindings, controllerRoles, eventsRule } from './controller-policy.js';
+import { namespaceRoleBindings, namespaceRoles } from './namespace-policy.js';
 import {
   clusterRole,
   clusterRoleBinding,
@@ -442,10 +443,13 @@ export function systemClusterRoleBindings(): ClusterRoleBinding[] {
   ];
 }
 
-/** Everything the server reconciles at start: system roles and bindings plus the controller ones. */
+/** Everything the server reconciles at start: system roles and bindings, the controller ones, the namespaced ones. */
 export interface BootstrapPolicy {
   clusterRoles: ClusterRole[];
   clusterRoleBindings: ClusterRoleBinding[];
+  /** In kube-system and kube-public; the reconciler creates a missing namespace first, as Kubernetes does. */
+  roles: Role[];
+  roleBindings: RoleBinding[];
 }
 
 /** The whole bootstrap policy, in the order kube-apiserver reconciles it. Fresh objects each call. */
@@ -453,5 +457,7 @@ export function bootstrapPolicy(): BootstrapPolicy {
   return {
     clusterRoles: [...systemClusterRoles(), ...controllerRoles()],
     clusterRoleBindings: [...systemClusterRoleBindings(), ...controllerRoleBindings()],
+    roles: namespaceRoles(),
+    roleBindings: namespaceRoleBindings(),
   };
 }

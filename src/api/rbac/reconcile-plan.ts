@@ -3,6 +3,8 @@ import type {
   ClusterRole,
   ClusterRoleBinding,
   PolicyRule,
+  Role,
+  RoleBinding,
   Subject,
 } from 'kubernetes-types/rbac/v1.js';
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
@@ -21,9 +23,14 @@ import { AUTOUPDATE_ANNOTATION } from './rule-builder.js';
 
 export type ReconcileOperation = 'create' | 'update' | 'recreate' | 'none';
 
-export interface ClusterRoleReconcileResult {
+/** A ClusterRole or a Role: the same reconciliation applies (Roles have no aggregationRule). */
+export type RoleLike = ClusterRole | Role;
+/** A ClusterRoleBinding or a RoleBinding. */
+export type BindingLike = ClusterRoleBinding | RoleBinding;
+
+export interface RoleReconcileResult<T extends RoleLike> {
   /** The object to create or to write over the existing one (existing metadata kept). */
-  role: ClusterRole;
+  role: T;
   operation: Exclude<ReconcileOperation, 'recreate'>;
   protected: boolean;
   missingRules: PolicyRule[];
@@ -38,14 +45,14 @@ export interface ReconcileOptions {
 }
 
 /**
- * Plans one ClusterRole (Kubernetes' computeReconciledRole). `existing` undefined means NotFound:
- * the plan is a create. Never mutates its inputs.
+ * Plans one ClusterRole or Role (Kubernetes' computeReconciledRole). `existing` undefined means
+ * NotFound: the plan is a create. Never mutates its inputs.
  */
-export function reconcileClusterRole(
-  expected: ClusterRole,
-  existing: ClusterRole | undefined,
+export function reconcileRole<T extends RoleLike>(
+  expected: T,
+  existing: T | undefined,
   opts: ReconcileOptions = {},
-): ClusterRoleReconcileResult {
+): RoleReconcileResult<T> {
   if (!existing) {
     return {
       role: expected,
@@ -58,15 +65,17 @@ export function reconcileClusterRole(
     };
   }
   const removeExtra = opts.removeExtra ?? false;
-  const role: ClusterRole = structuredClone(existing);
-  let operation: ClusterRoleReconcileResult['operation'] = 'none';
+  const role: T = structuredClone(existing);
+  let operation: RoleReconcileResult<T>['operation'] = 'none';
   const prot = existing.metadata?.annotations?.[AUTOUPDATE_ANNOTATION] === 'false';
 
   if (mergeMetadata(role, expected, existing)) operation = 'update';
 
   // Extra rules are not computed when both are aggregated: the aggregation controller owns their rules.
+  const expectedAgg = aggregationOf(expected);
+  const existingAgg = aggregationOf(existing);
   const extraRules =
-    expected.aggregationRule === undefined || existing.aggregationRule === undefined
+    expectedAgg === undefined || existingAgg === undefined
       ? covers(expected.rules ?? [], existing.rules ?? []).uncovered
       : [];
   const missingRules = covers(existing.rules ?? [], expected.rules ?? []).uncovered;
@@ -78,18 +87,19 @@ export function reconcileClusterRole(
     operation = 'update';
   }
 
-  const { extra, missing } = aggregationRuleCovers(existing.aggregationRule, expected.aggregationRule);
-  if (expected.aggregationRule === undefined && existing.aggregationRule !== undefined) {
+  const { extra, missing } = aggregationRuleCovers(existingAgg, expectedAgg);
+  const target = role as ClusterRole;
+  if (expectedAgg === undefined && existingAgg !== undefined) {
     // Not expected to be aggregated at all: drop the existing aggregation.
-    delete role.aggregationRule;
+    delete target.aggregationRule;
     operation = 'update';
   } else if (!removeExtra && missing.length > 0) {
-    role.aggregationRule = {
-      clusterRoleSelectors: [...(role.aggregationRule?.clusterRoleSelectors ?? []), ...structuredClone(missing)],
+    target.aggregationRule = {
+      clusterRoleSelectors: [...(target.aggregationRule?.clusterRoleSelectors ?? []), ...structuredClone(missing)],
     };
     operation = 'update';
   } else if (removeExtra && (missing.length > 0 || extra.length > 0)) {
-    role.aggregationRule = structuredClone(expected.aggregationRule);
+    target.aggregationRule = structuredClone(expectedAgg);
     operation = 'update';
   }
 
@@ -102,6 +112,10 @@ export function reconcileClusterRole(
     missingAggregationRuleSelectors: missing,
     extraAggregationRuleSelectors: extra,
   };
+}
+
+function aggregationOf(r: RoleLike): AggregationRule | undefined {
+  return 'aggregationRule' in r ? r.aggregationRule : undefined;
 }
 
 /** Selectors only in `owner` (extra) and only in `servant` (missing) (Kubernetes' aggregationRuleCovers). */
@@ -120,8 +134,8 @@ function aggregationRuleCovers(
   };
 }
 
-export interface ClusterRoleBindingReconcileResult {
-  binding: ClusterRoleBinding;
+export interface RoleBindingReconcileResult<T extends BindingLike> {
+  binding: T;
   /** 'recreate': the roleRef differs (it is immutable): delete the existing one (UID precondition) and create. */
   operation: ReconcileOperation;
   protected: boolean;
@@ -129,12 +143,15 @@ export interface ClusterRoleBindingReconcileResult {
   extraSubjects: Subject[];
 }
 
-/** Plans one ClusterRoleBinding (Kubernetes' computeReconciledRoleBinding). Never mutates its inputs. */
-export function reconcileClusterRoleBinding(
-  expected: ClusterRoleBinding,
-  existing: ClusterRoleBinding | undefined,
+/**
+ * Plans one ClusterRoleBinding or RoleBinding (Kubernetes' computeReconciledRoleBinding). Never
+ * mutates its inputs.
+ */
+export function reconcileRoleBinding<T extends BindingLike>(
+  expected: T,
+  existing: T | undefined,
   opts: ReconcileOptions = {},
-): ClusterRoleBindingReconcileResult {
+): RoleBindingReconcileResult<T> {
   if (!existing) {
     return {
       binding: expected,
@@ -148,7 +165,7 @@ export function reconcileClusterRoleBinding(
   if (!roleRefEqual(expected.roleRef, existing.roleRef)) {
     return { binding: expected, operation: 'recreate', protected: prot, missingSubjects: [], extraSubjects: [] };
   }
-  const binding: ClusterRoleBinding = structuredClone(existing);
+  const binding: T = structuredClone(existing);
   let operation: ReconcileOperation = 'none';
   if (mergeMetadata(binding, expected, existing)) operation = 'update';
 
@@ -166,7 +183,7 @@ export function reconcileClusterRoleBinding(
   return { binding, operation, protected: prot, missingSubjects, extraSubjects };
 }
 
-function roleRefEqual(a: ClusterRoleBinding['roleRef'], b: ClusterRoleBinding['roleRef']): boolean {
+function roleRefEqual(a: BindingLike['roleRef'], b: BindingLike['roleRef']): boolean {
   return a.apiGroup === b.apiGroup && a.kind === b.kind && a.name === b.name;
 }
 
@@ -219,32 +236,43 @@ function merge(...maps: (Record<string, string> | undefined)[]): Record<string, 
   return out;
 }
 
-/** One write the bootstrap reconciler must make, as data; `skip` reports a protected object. */
+type RoleTarget = { resource: 'clusterroles'; object: ClusterRole } | { resource: 'roles'; object: Role };
+type BindingTarget =
+  | { resource: 'clusterrolebindings'; object: ClusterRoleBinding }
+  | { resource: 'rolebindings'; object: RoleBinding };
+
+/**
+ * One write the bootstrap reconciler must make, as data. `recreate`: delete the existing binding
+ * with `existingUid` as precondition, then create `object`. `skip` reports a protected object the
+ * caller logs as a warning. Creating a namespaced object ensures its namespace exists first.
+ */
 export type RbacReconcileAction =
-  | { action: 'create'; resource: 'clusterroles'; object: ClusterRole }
-  | { action: 'update'; resource: 'clusterroles'; object: ClusterRole; missingRules: PolicyRule[] }
-  | { action: 'create'; resource: 'clusterrolebindings'; object: ClusterRoleBinding }
-  | { action: 'update'; resource: 'clusterrolebindings'; object: ClusterRoleBinding; missingSubjects: Subject[] }
+  | ({ action: 'create' } & (RoleTarget | BindingTarget))
+  | ({ action: 'update'; missingRules: PolicyRule[] } & RoleTarget)
+  | ({ action: 'update'; missingSubjects: Subject[] } & BindingTarget)
+  | ({ action: 'recreate'; existingUid: string | undefined } & BindingTarget)
   | {
-      action: 'recreate';
-      resource: 'clusterrolebindings';
-      object: ClusterRoleBinding;
-      /** Delete with this UID as precondition, then create `object`. */
-      existingUid: string | undefined;
-    }
-  | { action: 'skip'; resource: 'clusterroles' | 'clusterrolebindings'; name: string; reason: string };
+      action: 'skip';
+      resource: 'clusterroles' | 'roles' | 'clusterrolebindings' | 'rolebindings';
+      namespace: string;
+      name: string;
+      reason: string;
+    };
 
 /** Read access to what the store holds now (the watch cache or a fresh list); undefined = NotFound. */
 export interface ExistingRbac {
   clusterRole(name: string): ClusterRole | undefined;
   clusterRoleBinding(name: string): ClusterRoleBinding | undefined;
+  role(namespace: string, name: string): Role | undefined;
+  roleBinding(namespace: string, name: string): RoleBinding | undefined;
 }
 
 /**
- * The writes that bring the store up to the bootstrap policy, in policy order (roles before
- * bindings). Called at server start (and again after a conflict: re-read, re-plan). An empty list
- * means everything is in place; running the writes then planning again yields an empty list.
- * A create that meets AlreadyExists, an update that meets NotFound or a Conflict: re-plan.
+ * The writes that bring the store up to the bootstrap policy, in Kubernetes' order: cluster roles,
+ * cluster role bindings, roles, role bindings, each in policy order. Called at server start (and
+ * again after a failed write: re-read, re-plan). An empty list means everything is in place;
+ * applying the writes and planning again yields an empty list. A create that meets AlreadyExists,
+ * an update that meets NotFound or a Conflict: re-plan.
  */
 export function planBootstrapReconcile(
   policy: BootstrapPolicy,
@@ -253,51 +281,77 @@ export function planBootstrapReconcile(
 ): RbacReconcileAction[] {
   const actions: RbacReconcileAction[] = [];
   for (const expected of policy.clusterRoles) {
-    const name = expected.metadata?.name ?? '';
-    const r = reconcileClusterRole(expected, existing.clusterRole(name), opts);
-    if (r.operation === 'none') continue;
-    if (r.protected) {
-      actions.push({
-        action: 'skip',
-        resource: 'clusterroles',
-        name,
-        reason: `reconcile-protected clusterrole ${name} is missing permissions: ${JSON.stringify(r.missingRules)}`,
-      });
-    } else if (r.operation === 'create') {
-      actions.push({ action: 'create', resource: 'clusterroles', object: r.role });
-    } else {
-      actions.push({ action: 'update', resource: 'clusterroles', object: r.role, missingRules: r.missingRules });
-    }
+    const r = reconcileRole(expected, existing.clusterRole(nameOf(expected)), opts);
+    pushRole(actions, r, (object) => ({ resource: 'clusterroles', object }));
   }
   for (const expected of policy.clusterRoleBindings) {
-    const name = expected.metadata?.name ?? '';
-    const current = existing.clusterRoleBinding(name);
-    const r = reconcileClusterRoleBinding(expected, current, opts);
-    if (r.operation === 'none') continue;
-    if (r.protected) {
-      actions.push({
-        action: 'skip',
-        resource: 'clusterrolebindings',
-        name,
-        reason: `reconcile-protected clusterrolebinding ${name} is missing subjects: ${JSON.stringify(r.missingSubjects)}`,
-      });
-    } else if (r.operation === 'create') {
-      actions.push({ action: 'create', resource: 'clusterrolebindings', object: r.binding });
-    } else if (r.operation === 'recreate') {
-      actions.push({
-        action: 'recreate',
-        resource: 'clusterrolebindings',
-        object: r.binding,
-        existingUid: current?.metadata?.uid,
-      });
-    } else {
-      actions.push({
-        action: 'update',
-        resource: 'clusterrolebindings',
-        object: r.binding,
-        missingSubjects: r.missingSubjects,
-      });
-    }
+    const current = existing.clusterRoleBinding(nameOf(expected));
+    const r = reconcileRoleBinding(expected, current, opts);
+    pushBinding(actions, r, current, (object) => ({ resource: 'clusterrolebindings', object }));
+  }
+  for (const expected of policy.roles) {
+    const r = reconcileRole(expected, existing.role(namespaceOf(expected), nameOf(expected)), opts);
+    pushRole(actions, r, (object) => ({ resource: 'roles', object }));
+  }
+  for (const expected of policy.roleBindings) {
+    const current = existing.roleBinding(namespaceOf(expected), nameOf(expected));
+    const r = reconcileRoleBinding(expected, current, opts);
+    pushBinding(actions, r, current, (object) => ({ resource: 'rolebindings', object }));
   }
   return actions;
+}
+
+function nameOf(o: { metadata?: { name?: string } }): string {
+  return o.metadata?.name ?? '';
+}
+
+function namespaceOf(o: { metadata?: { namespace?: string } }): string {
+  return o.metadata?.namespace ?? '';
+}
+
+function pushRole<T extends RoleLike>(
+  actions: RbacReconcileAction[],
+  r: RoleReconcileResult<T>,
+  target: (object: T) => RoleTarget,
+): void {
+  if (r.operation === 'none') return;
+  const t = target(r.role);
+  if (r.protected) {
+    actions.push({
+      action: 'skip',
+      resource: t.resource,
+      namespace: namespaceOf(r.role),
+      name: nameOf(r.role),
+      reason: `skipped reconcile-protected ${t.resource} ${nameOf(r.role)} with missing permissions: ${JSON.stringify(r.missingRules)}`,
+    });
+  } else if (r.operation === 'create') {
+    actions.push({ action: 'create', ...t });
+  } else {
+    actions.push({ action: 'update', missingRules: r.missingRules, ...t });
+  }
+}
+
+function pushBinding<T extends BindingLike>(
+  actions: RbacReconcileAction[],
+  r: RoleBindingReconcileResult<T>,
+  current: T | undefined,
+  target: (object: T) => BindingTarget,
+): void {
+  if (r.operation === 'none') return;
+  const t = target(r.binding);
+  if (r.protected) {
+    actions.push({
+      action: 'skip',
+      resource: t.resource,
+      namespace: namespaceOf(r.binding),
+      name: nameOf(r.binding),
+      reason: `skipped reconcile-protected ${t.resource} ${nameOf(r.binding)} with missing subjects: ${JSON.stringify(r.missingSubjects)}`,
+    });
+  } else if (r.operation === 'create') {
+    actions.push({ action: 'create', ...t });
+  } else if (r.operation === 'recreate') {
+    actions.push({ action: 'recreate', existingUid: current?.metadata?.uid, ...t });
+  } else {
+    actions.push({ action: 'update', missingSubjects: r.missingSubjects, ...t });
+  }
 }
