@@ -18,7 +18,7 @@ import type { Duplex, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { isLookupError, type StreamingBackend } from './exec-backend.js';
 import { openRemoteCommand, streamFlags } from './exec.js';
-import { refuseUpgrade, SUCCESS } from './streams/remote-command.js';
+import { refuseUpgrade, SUCCESS, type TerminalSize } from './streams/remote-command.js';
 
 const POLL_MS = 100;
 
@@ -86,16 +86,25 @@ export async function serveAttach(
   }
   if (flags.tty && target.attach) {
     const ctl = target.attach.ctl;
-    // in order: kubectl sends size+1 then the size (to force a redraw on re-attach)
-    let chain: Promise<void> = Promise.resolve();
+    // Only the newest size is written, after the sizes that arrived together are in: kubectl sends
+    // size+1 then the size (to force a redraw on re-attach), and conmon 2.1.6 acts on just the
+    // first line when two writes meet in its control fifo, which would leave the terminal at size+1.
+    let pending: TerminalSize | undefined;
+    let flushing = false;
+    const flush = async (): Promise<void> => {
+      flushing = true;
+      for (let s = pending; s; s = pending) {
+        pending = undefined;
+        await appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, {
+          flag: constants.O_WRONLY | constants.O_NONBLOCK,
+        }).catch(() => {});
+      }
+      flushing = false;
+    };
     streams.onResize((s) => {
-      chain = chain
-        .then(() =>
-          appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, {
-            flag: constants.O_WRONLY | constants.O_NONBLOCK,
-          }),
-        )
-        .catch(() => {});
+      const idle = !pending && !flushing;
+      pending = s;
+      if (idle) setImmediate(() => void flush());
     });
   }
   let gone = false;
