@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { Informer } from './informer.js';
+import { Informer, NAMESPACE_INDEX } from './informer.js';
 import { FakeClient } from './testing/fake-client.js';
 import type { KubeObject } from '../../api/object.js';
 
@@ -112,4 +112,87 @@ test('transform shrinks cached objects', async () => {
   await inf.waitForSync();
   assert.equal(inf.get('a', 'big')?.data, undefined);
   await inf.stop();
+});
+
+const byColor = (o: KubeObject): string[] => {
+  const color = o.metadata.labels?.color;
+  return color ? [color] : [];
+};
+const names = (objs: KubeObject[]) => objs.map((o) => o.metadata.name).sort();
+const labelled = (namespace: string, name: string, color?: string): KubeObject => ({
+  ...cm(namespace, name),
+  metadata: { namespace, name, ...(color ? { labels: { color } } : {}) },
+});
+
+test('the namespace index lists one namespace and follows adds and deletes', async () => {
+  const fake = new FakeClient();
+  fake.seed(cms, cm('a', 'one'), cm('b', 'two'), cm('a', 'three'));
+  const inf = new Informer(fake, cms, { log });
+  inf.start();
+  await inf.waitForSync();
+  assert.deepEqual(names(inf.list('a')), ['one', 'three']);
+  assert.deepEqual(names(inf.byIndex(NAMESPACE_INDEX, 'b')), ['two']);
+  assert.deepEqual(inf.list('c'), []);
+  await tick(); // the watch is open
+  await fake.delete(cms, 'a', 'one');
+  await fake.create(cms, 'c', cm('c', 'four'));
+  await until(() => inf.list('c').length === 1);
+  assert.deepEqual(names(inf.list('a')), ['three']);
+  assert.deepEqual(names(inf.list()), ['four', 'three', 'two']);
+  await inf.stop();
+});
+
+test('addIndex files cached objects at once and byIndex follows updates, deletes and relists', async () => {
+  const fake = new FakeClient();
+  fake.seed(cms, labelled('a', 'r1', 'red'), labelled('a', 'b1', 'blue'), labelled('b', 'none'));
+  const inf = new Informer(fake, cms, { log, minBackoffMs: 1 });
+  inf.start();
+  await inf.waitForSync();
+  inf.addIndex('color', byColor);
+  assert.deepEqual(names(inf.byIndex('color', 'red')), ['r1']);
+  assert.deepEqual(names(inf.byIndex('color', 'blue')), ['b1']);
+  assert.deepEqual(inf.byIndex('color', 'green'), []);
+  await tick(); // the watch is open
+
+  // An update moves the object to its new value; a delete drops it.
+  await fake.patch(cms, 'a', 'b1', 'merge', { metadata: { labels: { color: 'red' } } });
+  await fake.delete(cms, 'a', 'r1');
+  await until(() => inf.get('a', 'r1') === undefined && inf.get('a', 'b1')?.metadata.labels?.color === 'red');
+  assert.deepEqual(names(inf.byIndex('color', 'red')), ['b1']);
+  assert.deepEqual(inf.byIndex('color', 'blue'), []);
+
+  // A relist after a missed window re-files what changed and drops what vanished.
+  fake.endWatches(cms);
+  await tick();
+  fake.seed(cms, labelled('b', 'none', 'blue'), labelled('a', 'g1', 'green'));
+  fake.removeSilently(cms, 'a', 'b1');
+  fake.emitTo(cms, { type: 'ERROR', status: { code: 410, reason: 'Expired', message: 'too old resource version' } });
+  await until(() => inf.get('a', 'b1') === undefined && inf.get('a', 'g1') !== undefined);
+  assert.deepEqual(inf.byIndex('color', 'red'), []);
+  assert.deepEqual(names(inf.byIndex('color', 'blue')), ['none']);
+  assert.deepEqual(names(inf.byIndex('color', 'green')), ['g1']);
+  assert.deepEqual(names(inf.list('a')), ['g1']);
+  await inf.stop();
+});
+
+test('an object can be filed under several values or none', async () => {
+  const fake = new FakeClient();
+  const inf = new Informer(fake, cms, { log });
+  inf.addIndex('keys', (o) => Object.keys((o.data as Record<string, string> | undefined) ?? {}));
+  fake.seed(cms, { ...cm('a', 'both'), data: { x: '1', y: '2' } }, { ...cm('a', 'empty'), data: {} });
+  inf.start();
+  await inf.waitForSync();
+  assert.deepEqual(names(inf.byIndex('keys', 'x')), ['both']);
+  assert.deepEqual(names(inf.byIndex('keys', 'y')), ['both']);
+  assert.equal(inf.size, 2);
+  await inf.stop();
+});
+
+test('addIndex is idempotent for the same function, rejects a different one; byIndex rejects unknown names', () => {
+  const inf = new Informer(new FakeClient(), cms, { log });
+  inf.addIndex('color', byColor);
+  inf.addIndex('color', byColor);
+  assert.ok(inf.hasIndex('color'));
+  assert.throws(() => inf.addIndex('color', () => []), /already exists/);
+  assert.throws(() => inf.byIndex('shape', 'round'), /no index shape/);
 });
