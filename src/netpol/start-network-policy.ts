@@ -3,8 +3,6 @@ import type { Logger } from 'pino';
 import type { Container, Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { KubeObject } from '../api/object.js';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
 import { objectKey } from '../machinery/client/object-key.js';
@@ -14,10 +12,7 @@ import { IncrementalCompiler } from './incremental-compiler.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
 import { NftSession } from '../machinery/nftables/nft-session.js';
 import { renderUpdate } from './render.js';
-
-const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') as ResourceType;
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
+import { NAMESPACES, NETWORK_POLICIES, PODS } from '../machinery/resources/well-known.js';
 
 export interface StartNetworkPolicyOptions {
   client: KubeClient;
@@ -97,7 +92,7 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   const log = opts.log.child({ component: 'netpol' });
   const table = opts.table ?? 'flotilla-netpol';
   const minInterval = opts.minSyncIntervalMs ?? 50;
-  const policies = new Informer(opts.client, POLICIES, { log });
+  const policies = new Informer(opts.client, NETWORK_POLICIES, { log });
   const pods = new Informer(opts.client, PODS, { log, transform: slimPod });
   const namespaces = new Informer(opts.client, NAMESPACES, { log });
   const nft = new NftSession({ command: opts.nft });

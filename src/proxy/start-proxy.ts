@@ -2,8 +2,6 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
 import { runCommand } from '../machinery/exec/run-command.js';
@@ -18,9 +16,7 @@ import {
   type StaticDnat,
 } from './ruleset.js';
 import { staleUdpFlows } from './conntrack-cleanup.js';
-
-const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+import { ENDPOINT_SLICES, SERVICES } from '../machinery/resources/well-known.js';
 
 export interface StartProxyOptions {
   client: KubeClient;

@@ -8,9 +8,8 @@ import { type ClientEventRecorder, clientEventRecorder, podReference } from '../
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { clientBinder, type BindPod } from './binder/bind-pod.js';
 import { podScheduledFalsePatch } from './binder/pod-condition.js';
-import { NODES, PODS, PRIORITY_CLASSES } from './binder/resources.js';
 import { bindClaimsToNode } from './binder/volume-prebind.js';
-import { PVCS, PVS, STORAGE_CLASSES, type Class, type PV, type PVC } from '../machinery/storage/volume-resources.js';
+import { type Class, type PV, type PVC } from '../machinery/storage/volume-resources.js';
 import type { VolumeLister } from './plugins/volume-binding.js';
 import { SchedulerCache } from './cache/scheduler-cache.js';
 import { fitErrorMessage } from './core/fit-error.js';
@@ -21,6 +20,7 @@ import { podInfoOf, type PodInfo } from './framework/pod-info.js';
 import { defaultProfile, type Profile, type ProfileOptions } from './plugins/default-plugins.js';
 import { SchedulingQueue, type QueuedPod, type SchedulingQueueOptions } from './queue/scheduling-queue.js';
 import { nodeChangeMayHelp, slimPod } from './watch/pod-events.js';
+import { NODES, PODS, PRIORITY_CLASSES, PVCS, PVS, STORAGE_CLASSES } from '../machinery/resources/well-known.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 

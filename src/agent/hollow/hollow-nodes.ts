@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -10,12 +8,12 @@ import { WorkQueue } from '../../machinery/controller/work-queue.js';
 import { runWorkers } from '../../machinery/controller/controller.js';
 import { formatIPv4 } from '../../machinery/net/ipv4.js';
 import { resolveNodeConfig, type NodeResources } from '../node/node-config.js';
-import { NodeHeartbeat, NODES } from '../node/node-heartbeat.js';
+import { NodeHeartbeat } from '../node/node-heartbeat.js';
 import type { NodeObject } from '../node/node-status.js';
 import { exitAfterMs, runningPodStatus, succeededPodStatus } from './hollow-pod-status.js';
 import { PodIpPool } from './pod-ip-pool.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
 
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 type PodObject = KubeObject & Pod;
 
 export interface HollowNodesOptions {

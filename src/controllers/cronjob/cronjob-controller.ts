@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { deepEqual } from '../../api/validation/field.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
@@ -13,9 +11,7 @@ import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
 import { compileSchedule, scheduleDue, type CronSchedule } from './cron-times.js';
 import { jobFinished, jobFromTemplate, jobName, jobReference, jobsToPrune } from './cronjob-jobs.js';
-
-export const CRONJOBS = findResourceType('batch', 'v1', 'cronjobs') as ResourceType;
-export const JOBS = findResourceType('batch', 'v1', 'jobs') as ResourceType;
+import { CRONJOBS, JOBS } from '../../machinery/resources/well-known.js';
 
 /** Requeue a little after the next activation, so the clock has certainly passed it (nextScheduleTimeDuration adds 100 ms). */
 const REQUEUE_SLACK_MS = 100;

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer, InformerHandlers } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -21,10 +19,7 @@ import { calculateDaemonSetStatus, daemonSetStatusChanged } from './daemonset-st
 import { nodeShouldRunDaemonPod, targetNodeOf } from './node-eligibility.js';
 import { observeOwnedPods, PodExpectations } from '../pod-expectations.js';
 import { claimPods } from '../statefulset/claim-pods.js';
-
-export const DAEMONSETS = findResourceType('apps', 'v1', 'daemonsets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { DAEMONSETS, PODS } from '../../machinery/resources/well-known.js';
 
 export interface DaemonSetControllerOptions {
   client: KubeClient;

@@ -5,9 +5,9 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
-import { PODS, REPLICASETS } from '../replicaset/replicaset-controller.js';
-import { DEPLOYMENTS, DeploymentController } from './deployment-controller.js';
+import { DeploymentController } from './deployment-controller.js';
 import { computeHash } from './pod-template-hash.js';
+import { DEPLOYMENTS, PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const NOW = Date.parse('2024-01-01T01:00:00Z');

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { DeploymentStatus } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { deepEqual } from '../../api/deep-equal.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -13,7 +11,7 @@ import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { adoptPatch, controllerOf, controllerRefTo, planClaims, releasePatch } from '../replicaset/controller-ref.js';
-import { REPLICASETS, selects } from '../replicaset/replicaset-controller.js';
+import { selects } from '../replicaset/replicaset-controller.js';
 import { getCondition, newCondition, Reason, setCondition } from './deployment-conditions.js';
 import {
   deploymentComplete,
@@ -48,8 +46,7 @@ import {
   setReplicasAnnotations,
 } from './revisions.js';
 import { maxScaledDown, maxSurge, maxUnavailable, newRSNewReplicas, proportion } from './rollout-math.js';
-
-export const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
+import { DEPLOYMENTS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 /** Retry delay after a write conflict: time for the informer to deliver the newer object. */
 const CONFLICT_RETRY_MS = 20;

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import { deepEqual } from '../../api/validation/field.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -14,12 +12,7 @@ import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
 import { pdbStatus, pendingDisruptions, type ExpectedScale } from './pdb-status.js';
-
-export const PDBS = findResourceType('policy', 'v1', 'poddisruptionbudgets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const REPLICASETS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-export const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
-export const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
+import { PDBS } from '../../machinery/resources/well-known.js';
 
 type PdbObject = KubeObject & PodDisruptionBudget;
 

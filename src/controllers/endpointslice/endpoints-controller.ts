@@ -1,7 +1,5 @@
 import type { Pod, Service, Endpoints } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -12,8 +10,7 @@ import { isHeadless } from './pod-endpoints.js';
 import { canonical } from './slice-plan.js';
 import { HEADLESS_LABEL } from './endpointslice-controller.js';
 import { isNamespaceTerminating } from './namespace-terminating.js';
-
-export const ENDPOINTS = findResourceType('', 'v1', 'endpoints') as ResourceType;
+import { ENDPOINTS } from '../../machinery/resources/well-known.js';
 
 type EndpointsObject = KubeObject & Endpoints;
 

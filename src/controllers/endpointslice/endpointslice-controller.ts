@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -14,11 +12,7 @@ import { desiredEndpointGroups, isHeadless, ZONE_LABEL } from './pod-endpoints.j
 import { canonical, planSlices, type SliceContent } from './slice-plan.js';
 import { ServiceMembership } from './service-membership.js';
 import { isNamespaceTerminating } from './namespace-terminating.js';
-
-export const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
-export const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+import { ENDPOINT_SLICES } from '../../machinery/resources/well-known.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';

@@ -16,7 +16,7 @@ import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from 'kubernet
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType, RESOURCE_TYPES } from '../../api/resource-types.js';
+import { RESOURCE_TYPES } from '../../api/resource-types.js';
 import { formatLabelSelector, parseLabelSelector, type LabelSelector } from '../../api/selectors/index.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import type { Informer } from '../../machinery/client/informer.js';
@@ -29,9 +29,8 @@ import { setCondition } from './hpa-conditions.js';
 import { formatMilliQuantity, podMetricValues, type PodMetricsObject } from './metric-values.js';
 import { normalizeDesiredReplicas, type Recommendation, type ScaleEvent } from './normalize.js';
 import { DEFAULT_CALC_SETTINGS, MetricError, resourceReplicas, type PodMetric } from './replica-calculator.js';
+import { HPAS } from '../../machinery/resources/well-known.js';
 
-export const HPAS = findResourceType('autoscaling', 'v2', 'horizontalpodautoscalers') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 export const POD_METRICS: ResourceRef = {
   group: 'metrics.k8s.io',
   version: 'v1beta1',

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Job, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer, InformerHandlers } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -28,9 +26,7 @@ import {
   rfc3339,
   withCondition,
 } from './job-state.js';
-
-export const JOBS = findResourceType('batch', 'v1', 'jobs') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+import { JOBS, PODS } from '../../machinery/resources/well-known.js';
 
 /** At most this many pod creates per reconcile (kube-controller-manager's MaxPodCreateDeletePerSync). */
 export const MAX_CREATES_PER_SYNC = 500;

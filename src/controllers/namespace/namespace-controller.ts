@@ -1,13 +1,13 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isNotFound } from '../../machinery/client/client-error.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import { storedResourceTypes } from '../served-types.js';
+import { NAMESPACES, NODES } from '../../machinery/resources/well-known.js';
 
 export const KUBERNETES_FINALIZER = 'kubernetes';
 
@@ -21,9 +21,6 @@ export interface NamespaceControllerOptions {
   /** Namespaced resources to empty (default: every stored namespaced type). */
   types?: ResourceType[];
 }
-
-const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
-const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
 
 /**
  * Namespace deletion: for a Namespace with deletionTimestamp still holding the `kubernetes`

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Node, NodeCondition, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isNotFound } from '../../machinery/client/client-error.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -12,10 +10,8 @@ import type { Reconcile, ReconcileResult } from '../../machinery/controller/cont
 import { evictionTime } from './pod-eviction.js';
 import { notReadyConditions } from './mark-pods-not-ready.js';
 import { readyStatus, reconcileTaints } from './node-taints.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
 
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const LEASES = findResourceType('coordination.k8s.io', 'v1', 'leases') as ResourceType;
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 type NodeObject = KubeObject & Node;

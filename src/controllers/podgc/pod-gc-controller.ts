@@ -1,16 +1,13 @@
 import type { Logger } from 'pino';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Reconcile, ReconcileResult } from '../../machinery/controller/controller.js';
 import { planPodGc, type PodGcAction, type PodGcSettings } from './pod-gc-plan.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
 
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 /** The single key the sweep runs under. */
 export const SWEEP_KEY = { namespace: '', name: 'pod-gc' };
 

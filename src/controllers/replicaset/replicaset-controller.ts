@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer, InformerHandlers } from '../../machinery/client/informer.js';
@@ -18,9 +16,7 @@ import { podsToDelete } from './pod-ranking.js';
 import { isPodActive } from './pod-state.js';
 import { calculateReplicaSetStatus, replicaSetStatusChanged, type ManageFailure } from './replicaset-status.js';
 import { slowStartBatch } from './slow-start.js';
-
-export const REPLICASETS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+import { PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 /** At most this many creates or deletes per reconcile (kube-controller-manager's BurstReplicas). */
 export const BURST_REPLICAS = 500;

@@ -1,17 +1,13 @@
 import type { Logger } from 'pino';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { chooseIngress, currentIngress, isOurLoadBalancer } from './lb-addresses.js';
-
-export const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { NODES, SERVICES } from '../../machinery/resources/well-known.js';
 
 export interface ServiceLbOptions {
   client: KubeClient;

@@ -4,8 +4,7 @@ import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import { adoptPatch, controllerOf, planClaims, releasePatch } from '../replicaset/controller-ref.js';
-
-const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+import { PODS } from '../../machinery/resources/well-known.js';
 
 /**
  * ClaimPods for the StatefulSet and DaemonSet controllers: returns the pods the owner controls

@@ -6,8 +6,8 @@ import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { newRevision } from '../history/controller-revision.js';
-import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
-import { PODS, PVCS, STATEFULSETS, StatefulSetController } from './statefulset-controller.js';
+import { StatefulSetController } from './statefulset-controller.js';
+import { CONTROLLER_REVISIONS, PODS, PVCS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const TEMPLATE = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -26,10 +24,7 @@ import {
 import { planStatefulSet, type StatefulStep } from './statefulset-plan.js';
 import { calculateStatefulSetStatus, statefulSetStatusChanged } from './statefulset-status.js';
 import { claimPods } from './claim-pods.js';
-
-export const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
+import { PODS, PVCS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 export interface StatefulSetControllerOptions {
   client: KubeClient;

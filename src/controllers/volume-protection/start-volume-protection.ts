@@ -5,16 +5,9 @@ import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import { runController, type EventSource, type RunningController } from '../../machinery/controller/controller.js';
-import {
-  claimNamesOf,
-  PODS,
-  PVCS,
-  PVS,
-  type PodObj,
-  type PV,
-  type PVC,
-} from '../../machinery/storage/volume-resources.js';
+import { claimNamesOf, type PodObj, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
 import { releasableClaim, releasableVolume } from './volume-protection.js';
+import { PODS, PVCS, PVS } from '../../machinery/resources/well-known.js';
 
 /**
  * kube's pvc-protection and pv-protection controllers: the protection finalizer of a claim being

@@ -5,16 +5,8 @@ import type { SharedInformers } from '../../machinery/client/shared-informers.js
 import { runController, type EventSource, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
 import { PersistentVolumeController } from './pv-controller.js';
-import {
-  PODS,
-  PVCS,
-  PVS,
-  STORAGE_CLASSES,
-  type Class,
-  type PodObj,
-  type PV,
-  type PVC,
-} from '../../machinery/storage/volume-resources.js';
+import { type Class, type PodObj, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
+import { PODS, PVCS, PVS, STORAGE_CLASSES } from '../../machinery/resources/well-known.js';
 
 export interface StartVolumeControllersOptions {
   client: KubeClient;

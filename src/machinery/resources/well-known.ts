@@ -23,6 +23,7 @@ import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import type { ResourceRef } from '../client/resource-path.js';
 import { servedResource } from './resource.js';
 
 // The built-in resources components read and write, typed by their kubernetes-types interface:
@@ -73,3 +74,12 @@ export const CLUSTER_ROLE_BINDINGS = servedResource<ClusterRoleBinding>(
   'v1',
   'clusterrolebindings',
 );
+
+/**
+ * One pod's path as a collection, so that `create(onePod(name), ns, binding, {subresource: 'binding'})`
+ * posts to `pods/<name>/binding` (the client's create has no name argument). Untyped: what is
+ * posted there is a Binding, not a Pod. Pure.
+ */
+export function onePod(name: string): ResourceRef {
+  return { group: '', version: 'v1', plural: `pods/${encodeURIComponent(name)}`, namespaced: true };
+}
