@@ -90,19 +90,18 @@ async function setup(d: KubeObject, rss: KubeObject[]) {
   const fake = new FakeClient();
   fake.seed(DEPLOYMENTS, d);
   fake.seed(REPLICASETS, ...rss);
-  const informers = [
-    new Informer(fake, DEPLOYMENTS, { log }),
-    new Informer(fake, REPLICASETS, { log }),
-    new Informer(fake, PODS, { log }),
-  ];
+  const deployments = new Informer(fake, DEPLOYMENTS, { log });
+  const replicaSets = new Informer(fake, REPLICASETS, { log });
+  const pods = new Informer(fake, PODS, { log });
+  const informers = [deployments, replicaSets, pods];
   for (const i of informers) i.start();
   await Promise.all(informers.map((i) => i.waitForSync()));
   const recorder = new RecordingEventRecorder();
   const ctrl = new DeploymentController({
     client: fake,
-    deployments: informers[0],
-    replicaSets: informers[1],
-    pods: informers[2],
+    deployments,
+    replicaSets,
+    pods,
     recorder,
     log,
     now: () => NOW,

@@ -5,9 +5,9 @@ import type { ResourceRef } from '../client/resource-path.js';
 
 /**
  * An object of a resource as the API serves it: KubeObject's required apiVersion, kind and
- * metadata, plus the typed fields of T (a kubernetes-types interface such as Pod).
+ * (writable) metadata, plus the other typed fields of T (a kubernetes-types interface such as Pod).
  */
-export type ObjectOf<T> = KubeObject & T;
+export type ObjectOf<T> = KubeObject & Omit<T, 'metadata'>;
 
 /**
  * A resource reference that knows the type of its objects. The type lives only in the type
