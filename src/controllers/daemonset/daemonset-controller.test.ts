@@ -1,3 +1,4 @@
+import type { Node } from 'kubernetes-types/core/v1.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -8,6 +9,7 @@ import { newRevision } from '../history/controller-revision.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
 import { DaemonSetController } from './daemonset-controller.js';
 import { CONTROLLER_REVISIONS, DAEMONSETS, NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 const log = pino({ level: 'silent' });
 const TEMPLATE = { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
@@ -33,7 +35,7 @@ function daemonSet(): KubeObject {
   };
 }
 
-const node = (name: string, labels: Record<string, string> = {}): KubeObject => ({
+const node = (name: string, labels: Record<string, string> = {}): ObjectOf<Node> => ({
   apiVersion: 'v1',
   kind: 'Node',
   metadata: { name, labels },

@@ -11,14 +11,15 @@ import { canonical } from './slice-plan.js';
 import { HEADLESS_LABEL } from './endpointslice-controller.js';
 import { isNamespaceTerminating } from './namespace-terminating.js';
 import { ENDPOINTS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 type EndpointsObject = KubeObject & Endpoints;
 
 export interface EndpointsControllerOptions {
   client: KubeClient;
-  services: Informer;
-  pods: Informer;
-  endpoints: Informer;
+  services: Informer<ObjectOf<Service>>;
+  pods: Informer<ObjectOf<Pod>>;
+  endpoints: Informer<ObjectOf<Endpoints>>;
 }
 
 /**
@@ -32,8 +33,8 @@ export class EndpointsController {
 
   /** Level-triggered sync of one Service's Endpoints. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const svc = this.opts.services.get(namespace, name) as (KubeObject & Service) | undefined;
-    const current = this.opts.endpoints.get(namespace, name) as EndpointsObject | undefined;
+    const svc = this.opts.services.get(namespace, name);
+    const current = this.opts.endpoints.get(namespace, name);
     if (!svc) {
       if (current)
         await this.opts.client.delete(ENDPOINTS, namespace, name).catch((err: unknown) => {
@@ -42,7 +43,7 @@ export class EndpointsController {
       return;
     }
     if (!svc.spec?.selector || svc.spec.type === 'ExternalName') return;
-    const subsets = endpointSubsets(svc, this.opts.pods.list(namespace) as Pod[]);
+    const subsets = endpointSubsets(svc, this.opts.pods.list(namespace));
     const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (isHeadless(svc)) labels[HEADLESS_LABEL] = '';
     else delete labels[HEADLESS_LABEL];
@@ -66,7 +67,7 @@ export class EndpointsController {
           kind: 'Endpoints',
           metadata: { name, namespace, labels },
           subsets,
-        } as EndpointsObject);
+        });
       }
     } catch (err) {
       if (isNamespaceTerminating(err)) return;

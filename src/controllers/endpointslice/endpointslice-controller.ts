@@ -13,6 +13,7 @@ import { canonical, planSlices, type SliceContent } from './slice-plan.js';
 import { ServiceMembership } from './service-membership.js';
 import { isNamespaceTerminating } from './namespace-terminating.js';
 import { ENDPOINT_SLICES } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -24,9 +25,9 @@ type ServiceObject = KubeObject & Service;
 
 export interface EndpointSliceControllerOptions {
   client: KubeClient;
-  services: Informer;
-  pods: Informer;
-  slices: Informer;
+  services: Informer<ObjectOf<Service>>;
+  pods: Informer<ObjectOf<Pod>>;
+  slices: Informer<ObjectOf<EndpointSlice>>;
   /** Nodes (metadata is enough): the zone label of an endpoint's node. Optional. */
   nodes?: Informer;
   log: Logger;
@@ -49,7 +50,7 @@ export class EndpointSliceController {
 
   /** Level-triggered sync of one Service's slices. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const svc = this.opts.services.get(namespace, name) as ServiceObject | undefined;
+    const svc = this.opts.services.get(namespace, name);
     const managed = this.managedSlices(namespace, name);
     if (!svc || svc.metadata.deletionTimestamp) {
       this.membership.forget(namespace, name);
@@ -61,7 +62,7 @@ export class EndpointSliceController {
       return;
     }
     if (!svc.spec?.selector) return;
-    const pods = this.opts.pods.list(namespace) as (KubeObject & Pod)[];
+    const pods = this.opts.pods.list(namespace);
     const desired = desiredEndpointGroups(
       svc,
       pods,
@@ -109,7 +110,7 @@ export class EndpointSliceController {
   keysForPod = (pod: KubeObject): ObjectKey[] => {
     const ns = pod.metadata.namespace ?? '';
     const names = new Set(this.membership.servicesOf(ns, pod.metadata.name ?? ''));
-    for (const s of this.opts.services.list(ns) as ServiceObject[]) {
+    for (const s of this.opts.services.list(ns)) {
       const sel = s.spec?.selector;
       if (sel && Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v))
         names.add(s.metadata.name ?? '');
@@ -127,7 +128,7 @@ export class EndpointSliceController {
   };
 
   private managedSlices(namespace: string, service: string): SliceObject[] {
-    return (this.opts.slices.list(namespace) as SliceObject[]).filter((s) => {
+    return this.opts.slices.list(namespace).filter((s) => {
       const l = s.metadata.labels ?? {};
       return (
         l[SERVICE_NAME_LABEL] === service && l[MANAGED_BY_LABEL] === CONTROLLER_NAME && !s.metadata.deletionTimestamp

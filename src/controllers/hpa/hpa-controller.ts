@@ -30,6 +30,7 @@ import { formatMilliQuantity, podMetricValues, type PodMetricsObject } from './m
 import { normalizeDesiredReplicas, type Recommendation, type ScaleEvent } from './normalize.js';
 import { DEFAULT_CALC_SETTINGS, MetricError, resourceReplicas, type PodMetric } from './replica-calculator.js';
 import { HPAS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const POD_METRICS: ResourceRef = {
   group: 'metrics.k8s.io',
@@ -59,8 +60,8 @@ export const DEFAULT_HPA_SETTINGS: HpaSettings = {
 
 export interface HpaControllerOptions {
   client: KubeClient;
-  hpas: Informer;
-  pods: Informer;
+  hpas: Informer<ObjectOf<HorizontalPodAutoscaler>>;
+  pods: Informer<ObjectOf<Pod>>;
   recorder: EventRecorder;
   log: Logger;
   settings?: Partial<HpaSettings>;
@@ -114,7 +115,7 @@ export class HpaController {
 
   reconcile = async (key: ObjectKey): Promise<ReconcileResult | void> => {
     const id = `${key.namespace}/${key.name}`;
-    const cached = this.o.hpas.get(key.namespace, key.name) as HpaObject | undefined;
+    const cached = this.o.hpas.get(key.namespace, key.name);
     if (!cached) {
       this.state.delete(id);
       return;
@@ -328,7 +329,7 @@ export class HpaController {
       );
       return { replicas: -1, metric: '', statuses: [], error: msg };
     }
-    const pods = (this.o.pods.list(ns) as PodObject[]).filter((p) => selector.matches(p.metadata.labels));
+    const pods = this.o.pods.list(ns).filter((p) => selector.matches(p.metadata.labels));
     let podMetrics: PodMetricsObject[] | undefined;
     const fetchMetrics = async (): Promise<PodMetricsObject[]> => {
       podMetrics ??= (
@@ -448,7 +449,7 @@ export class HpaController {
           specReplicas,
           { averageValue: Math.round(avg * 1000) },
           name,
-          selectedPods as Pod[],
+          selectedPods,
           values,
           settings,
         );
@@ -466,7 +467,7 @@ export class HpaController {
         specReplicas,
         { utilization: t.averageUtilization ?? 0 },
         name,
-        selectedPods as Pod[],
+        selectedPods,
         values,
         settings,
       );

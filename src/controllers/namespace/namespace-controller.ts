@@ -1,3 +1,4 @@
+import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
@@ -8,13 +9,14 @@ import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import { storedResourceTypes } from '../served-types.js';
 import { NAMESPACES, NODES } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const KUBERNETES_FINALIZER = 'kubernetes';
 
 export interface NamespaceControllerOptions {
   client: KubeClient;
   /** Namespaces informer (full objects: spec.finalizers is read). */
-  namespaces: Informer;
+  namespaces: Informer<ObjectOf<Namespace>>;
   log: Logger;
   /** How often to look again while objects are still going away (default 1 s). */
   pollIntervalMs?: number;

@@ -11,6 +11,7 @@ import { evictionTime } from './pod-eviction.js';
 import { notReadyConditions } from './mark-pods-not-ready.js';
 import { readyStatus, reconcileTaints } from './node-taints.js';
 import { NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -20,10 +21,10 @@ type LeaseObject = KubeObject & Lease;
 
 export interface NodeLifecycleOptions {
   client: KubeClient;
-  nodes: Informer;
+  nodes: Informer<ObjectOf<Node>>;
   /** Leases of all namespaces or only kube-node-lease; others are ignored. */
-  leases: Informer;
-  pods: Informer;
+  leases: Informer<ObjectOf<Lease>>;
+  pods: Informer<ObjectOf<Pod>>;
   log: Logger;
   /** A node whose Lease and Ready heartbeat did not move for this long becomes Unknown (default 8000 ms; Kubernetes: 40 s). */
   gracePeriodMs?: number;
@@ -99,20 +100,20 @@ export function nodeLifecycleReconciler(
   const podsOnNode = (name: string): PodObject[] => {
     const out: PodObject[] = [];
     for (const key of podsByNode.get(name) ?? []) {
-      const p = opts.pods.getByKey(key) as PodObject | undefined;
+      const p = opts.pods.getByKey(key);
       if (p && p.spec?.nodeName === name) out.push(p);
     }
     return out;
   };
 
   const reconcile = async ({ name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const node = opts.nodes.get('', name) as NodeObject | undefined;
+    const node = opts.nodes.get('', name);
     if (!node) {
       probes.delete(name);
       return;
     }
     const t = now();
-    const lease = opts.leases.get(NODE_LEASE_NAMESPACE, name) as LeaseObject | undefined;
+    const lease = opts.leases.get(NODE_LEASE_NAMESPACE, name);
     const heartbeat = node.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime ?? '';
     const mark = `${lease?.spec?.renewTime ?? ''}|${heartbeat}`;
     let probe = probes.get(name);
@@ -213,11 +214,11 @@ export function nodeKeyOfLease(lease: KubeObject): ObjectKey[] {
 }
 
 /** Pod events -> their node's key, only when that node has NoExecute taints (so healthy nodes cost nothing). */
-export function nodeKeyOfPod(nodes: Informer): (pod: KubeObject) => ObjectKey[] {
+export function nodeKeyOfPod(nodes: Informer<ObjectOf<Node>>): (pod: ObjectOf<Pod>) => ObjectKey[] {
   return (pod) => {
-    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+    const nodeName = pod.spec?.nodeName;
     if (!nodeName || pod.metadata.deletionTimestamp) return [];
-    const node = nodes.get('', nodeName) as NodeObject | undefined;
+    const node = nodes.get('', nodeName);
     return node?.spec?.taints?.some((t) => t.effect === 'NoExecute') ? [{ namespace: '', name: nodeName }] : [];
   };
 }

@@ -7,14 +7,15 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Reconcile, ReconcileResult } from '../../machinery/controller/controller.js';
 import { planPodGc, type PodGcAction, type PodGcSettings } from './pod-gc-plan.js';
 import { NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** The single key the sweep runs under. */
 export const SWEEP_KEY = { namespace: '', name: 'pod-gc' };
 
 export interface PodGcOptions extends Partial<PodGcSettings> {
   client: KubeClient;
-  pods: Informer;
-  nodes: Informer;
+  pods: Informer<ObjectOf<Pod>>;
+  nodes: Informer<ObjectOf<Node>>;
   log: Logger;
   /** Time between sweeps (kube: 20 s). */
   intervalMs?: number;
@@ -82,8 +83,8 @@ export function podGcReconciler(opts: PodGcOptions): Reconcile {
 
   return async (): Promise<ReconcileResult> => {
     const nodes = new Map<string, Node>();
-    for (const n of opts.nodes.list() as (KubeObject & Node)[]) nodes.set(n.metadata.name ?? '', n);
-    const pods = opts.pods.list() as (KubeObject & Pod)[];
+    for (const n of opts.nodes.list()) nodes.set(n.metadata.name ?? '', n);
+    const pods = opts.pods.list();
     for (const a of planPodGc(pods, nodes, missingSince, now(), settings)) {
       try {
         await act(a);

@@ -62,15 +62,13 @@ async function setup(set: KubeObject, seed: { pods?: KubeObject[]; revisions?: K
   fake.seed(STATEFULSETS, set);
   fake.seed(PODS, ...(seed.pods ?? []));
   fake.seed(CONTROLLER_REVISIONS, ...(seed.revisions ?? []));
-  const informers = [
-    new Informer(fake, STATEFULSETS, { log }),
-    new Informer(fake, PODS, { log }),
-    new Informer(fake, CONTROLLER_REVISIONS, { log }),
-  ];
+  const statefulSets = new Informer(fake, STATEFULSETS, { log });
+  const pods = new Informer(fake, PODS, { log });
+  const revisions = new Informer(fake, CONTROLLER_REVISIONS, { log });
+  const informers = [statefulSets, pods, revisions];
   for (const i of informers) i.start();
   await Promise.all(informers.map((i) => i.waitForSync()));
   const recorder = new RecordingEventRecorder();
-  const [statefulSets, pods, revisions] = informers;
   const ctrl = new StatefulSetController({
     client: fake,
     statefulSets,
