@@ -1,6 +1,4 @@
 import type { Logger } from 'pino';
-import type { Service } from 'kubernetes-types/core/v1.js';
-import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/object.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
@@ -55,10 +53,8 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   const services = new Informer(opts.client, SERVICES, { log });
   const slices = new Informer(opts.client, ENDPOINT_SLICES, { log });
   const refresh = (namespace: string, name: string) => {
-    const svc = services.get(namespace, name) as (KubeObject & Service) | undefined;
-    const own = (slices.list(namespace) as (KubeObject & EndpointSlice)[]).filter(
-      (s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name,
-    );
+    const svc = services.get(namespace, name);
+    const own = slices.list(namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
     table.setService(namespace, name, svc, own);
   };
   const onService = (o: KubeObject) => refresh(o.metadata.namespace ?? '', o.metadata.name ?? '');

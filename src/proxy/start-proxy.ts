@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
@@ -104,7 +103,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
 
   const inputs = (): ServiceInput[] => {
     const byService = new Map<string, EndpointSlice[]>();
-    for (const s of slices.list() as unknown as EndpointSlice[]) {
+    for (const s of slices.list()) {
       const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
       if (!name) continue;
       const k = `${s.metadata?.namespace ?? ''}/${name}`;
@@ -112,7 +111,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       if (list) list.push(s);
       else byService.set(k, [s]);
     }
-    return (services.list() as unknown as Service[]).map((service) => ({
+    return services.list().map((service) => ({
       service,
       slices: byService.get(`${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`) ?? [],
     }));

@@ -13,6 +13,7 @@ import type { NodeObject } from '../node/node-status.js';
 import { exitAfterMs, runningPodStatus, succeededPodStatus } from './hollow-pod-status.js';
 import { PodIpPool } from './pod-ip-pool.js';
 import { NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 type PodObject = KubeObject & Pod;
 
@@ -297,7 +298,7 @@ function nodeNameOf(pod: KubeObject): string {
 }
 
 /** What the pod informer keeps of pods on other nodes: enough to notice a bind to one of ours. */
-function slim(o: KubeObject): KubeObject {
+function slim(o: ObjectOf<Pod>): ObjectOf<Pod> {
   return {
     apiVersion: o.apiVersion,
     kind: o.kind,

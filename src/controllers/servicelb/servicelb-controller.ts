@@ -26,8 +26,8 @@ export interface ServiceLbOptions {
  *     --> chooseIngress (pure) --> services/status update when it differs
  */
 export async function startServiceLbController(opts: ServiceLbOptions): Promise<RunningController> {
-  const services = opts.informers.informerFor(SERVICES, 'full') as unknown as Informer<KubeObject & Service>;
-  const nodes = opts.informers.informerFor(NODES, 'full') as unknown as Informer<KubeObject & Node>;
+  const services = opts.informers.informerFor(SERVICES, 'full');
+  const nodes = opts.informers.informerFor(NODES, 'full');
   const pool = opts.pool ?? [];
   const lbKeys = (): ObjectKey[] =>
     services
@@ -41,10 +41,10 @@ export async function startServiceLbController(opts: ServiceLbOptions): Promise<
     // A Service event can free or take an address others wait for: look at all LoadBalancers again (cheap, few).
     sources: [
       {
-        informer: services as unknown as Informer<KubeObject>,
+        informer: services,
         keysFor: (s) => [{ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }, ...lbKeys()],
       },
-      ...(pool.length ? [] : [{ informer: nodes as unknown as Informer<KubeObject>, keysFor: () => lbKeys() }]),
+      ...(pool.length ? [] : [{ informer: nodes, keysFor: () => lbKeys() }]),
     ],
     reconcile: serviceLbReconciler({ client: opts.client, services, nodes, pool }),
   });
@@ -73,6 +73,6 @@ export function serviceLbReconciler(o: {
     )
       return;
     const status = { ...(svc.status ?? {}), loadBalancer: want.length ? { ingress: want.map((ip) => ({ ip })) } : {} };
-    await o.client.updateStatus(SERVICES, namespace, { ...structuredClone(svc), status } as KubeObject);
+    await o.client.updateStatus(SERVICES, namespace, { ...structuredClone(svc), status });
   };
 }

@@ -21,7 +21,7 @@ export interface InformerOptions<T extends KubeObject> {
   labelSelector?: string;
   fieldSelector?: string;
   /** Shrinks each object before it is cached and handed to handlers (e.g. metadata only). */
-  transform?: (obj: KubeObject) => T;
+  transform?(obj: T): T;
   /** List page size (default 500). */
   pageSize?: number;
   /** Backoff after a failed list or a broken watch: base (default 200 ms) doubled up to max (default 30 s). */
@@ -339,7 +339,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private shape(obj: KubeObject): T {
-    return this.opts.transform ? this.opts.transform(obj) : (obj as T);
+    // The server's objects are of the resource's type: this cast is the informer's contract.
+    const typed = obj as T;
+    return this.opts.transform ? this.opts.transform(typed) : typed;
   }
 
   private emit(fn: (h: InformerHandlers<T>) => void): void {
