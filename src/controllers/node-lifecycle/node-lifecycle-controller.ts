@@ -12,6 +12,7 @@ import { notReadyConditions } from './mark-pods-not-ready.js';
 import { readyStatus, reconcileTaints } from './node-taints.js';
 import { NODES, PODS } from '../../machinery/resources/well-known.js';
 import type { ObjectOf } from '../../machinery/resources/resource.js';
+import { podsOnNode as podsBoundTo } from '../../machinery/client/indexes.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -73,38 +74,8 @@ export function nodeLifecycleReconciler(
   const grace = opts.gracePeriodMs ?? 8000;
   const now = opts.now ?? Date.now;
   const probes = new Map<string, { mark: string; at: number }>();
-  const podsByNode = new Map<string, Set<string>>();
-
-  const indexPod = (pod: KubeObject, add: boolean): void => {
-    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-    if (!nodeName) return;
-    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    let set = podsByNode.get(nodeName);
-    if (add) {
-      if (!set) podsByNode.set(nodeName, (set = new Set()));
-      set.add(key);
-    } else if (set) {
-      set.delete(key);
-      if (set.size === 0) podsByNode.delete(nodeName);
-    }
-  };
-  opts.pods.addHandlers({
-    onAdd: (p) => indexPod(p, true),
-    onUpdate: (o, p) => {
-      indexPod(o, false);
-      indexPod(p, true);
-    },
-    onDelete: (p) => indexPod(p, false),
-  });
-
-  const podsOnNode = (name: string): PodObject[] => {
-    const out: PodObject[] = [];
-    for (const key of podsByNode.get(name) ?? []) {
-      const p = opts.pods.getByKey(key);
-      if (p && p.spec?.nodeName === name) out.push(p);
-    }
-    return out;
-  };
+  // Pods by spec.nodeName, from the shared pod informer's index.
+  const podsOnNode = (name: string): PodObject[] => podsBoundTo(opts.pods, name);
 
   const reconcile = async ({ name }: ObjectKey): Promise<ReconcileResult | void> => {
     const node = opts.nodes.get('', name);
