@@ -8,9 +8,7 @@ import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import type { EnvObjects } from '../pods/container-env.js';
 import type { NodeAllocatable } from './downward-api.js';
 import type { VolumeObjects } from './pod-volumes.js';
-import { CONFIG_MAPS, PVCS, SECRETS, SERVICES } from '../../machinery/resources/well-known.js';
-
-const PVS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
+import { CONFIG_MAPS, PVCS, PVS, SECRETS, SERVICES } from '../../machinery/resources/well-known.js';
 
 /** The API objects pods need on a node: configMaps, secrets and services cached by informers; claims and PVs fetched. */
 export interface RunningApiObjects extends VolumeObjects, EnvObjects {
