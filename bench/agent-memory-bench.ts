@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ImageStore } from '../src/agent/images/image-store.js';
-import { type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { conmonPids, killAll } from '../src/agent/runtime/oci/kill-all.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';

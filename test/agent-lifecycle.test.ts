@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Event } from 'kubernetes-types/core/v1.js';
 import type { RunningAgent } from '../src/agent/agent.js';
-import { type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { KubeClient } from '../src/machinery/client/index.js';
 import type { TestServer } from './helpers/cluster.js';

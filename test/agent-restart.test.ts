@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import pino from 'pino';
 import { ImageStore } from '../src/agent/images/image-store.js';
-import { type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { conmonPids, killAll } from '../src/agent/runtime/oci/kill-all.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';

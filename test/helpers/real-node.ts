@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { RunningAgent } from '../../src/agent/agent.js';
 import { startNode, type NodeOptions } from '../../src/server/start-node.js';
-import { type PodObject } from '../../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../../src/agent/pods/pod-workers.js';
 import { createClient, type KubeClient } from '../../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
