@@ -17,12 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ImageStore } from '../src/agent/images/image-store.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { conmonPids, killAll } from '../src/agent/runtime/oci/kill-all.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from '../test/helpers/cluster.js';
+import { PODS } from '../src/machinery/resources/well-known.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {

@@ -14,8 +14,7 @@ import { startTestServer } from '../test/helpers/cluster.js';
 import { createClient, Informer } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
-import { DEPLOYMENTS } from '../src/controllers/deployment/deployment-controller.js';
-import { PODS } from '../src/scheduler/binder/resources.js';
+import { DEPLOYMENTS, PODS } from '../src/machinery/resources/well-known.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {

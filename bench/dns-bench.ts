@@ -45,11 +45,8 @@ else await runServer();
 
 async function runServer(): Promise<void> {
   const { FakeClient } = await import('../src/machinery/client/testing/fake-client.js');
-  const { findResourceType } = await import('../src/api/resource-types.js');
+  const { SERVICES, ENDPOINT_SLICES } = await import('../src/machinery/resources/well-known.js');
   const { startDns } = await import('../src/dns/index.js');
-  type RT = NonNullable<ReturnType<typeof findResourceType>>;
-  const SERVICES = findResourceType('', 'v1', 'services') as RT;
-  const SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as RT;
   const fake = new FakeClient();
   for (let i = 0; i < 1000; i++) {
     const headless = i % 5 === 0;
@@ -63,7 +60,7 @@ async function runServer(): Promise<void> {
       },
     });
     if (headless) {
-      fake.seed(SLICES, {
+      fake.seed(ENDPOINT_SLICES, {
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
         metadata: {

@@ -28,13 +28,12 @@ import pino from 'pino';
 import type { Namespace, Pod } from 'kubernetes-types/core/v1.js';
 import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { KubeObject } from '../src/api/object.js';
-import type { ResourceType } from '../src/api/resource-type.js';
-import { findResourceType } from '../src/api/resource-types.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { FakeClient } from '../src/machinery/client/testing/fake-client.js';
 import { compilePolicies, startNetworkPolicy, type SyncTiming } from '../src/netpol/index.js';
 import { NftSession } from '../src/machinery/nftables/nft-session.js';
 import { seededRandom } from '../src/testing/seeded-random.js';
+import { NAMESPACES as NAMESPACE_RESOURCE, NETWORK_POLICIES, PODS } from '../src/machinery/resources/well-known.js';
 
 const quick = process.argv.includes('--quick');
 const roundsArg = process.argv.indexOf('--rounds');
@@ -55,9 +54,6 @@ const NFT = ['nsenter', `--net=/run/netns/${NETNS}`, 'nft'];
 const TABLE = 'flotilla-netpol-bench';
 const FLOOR = 'flotilla-netpol-bench-floor';
 
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') as ResourceType;
-const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
 const log = pino({ level: 'silent' });
 
 function cluster(podCount: number, policyCount: number) {
@@ -177,9 +173,9 @@ async function kernelTable() {
 async function runScale(podCount: number, policyCount: number) {
   const c = cluster(podCount, policyCount);
   const client = new FakeClient();
-  client.seed(NS, ...(c.namespaces as unknown as KubeObject[]));
+  client.seed(NAMESPACE_RESOURCE, ...(c.namespaces as unknown as KubeObject[]));
   client.seed(PODS, ...(c.pods as unknown as KubeObject[]));
-  client.seed(POLICIES, ...(c.policies as unknown as KubeObject[]));
+  client.seed(NETWORK_POLICIES, ...(c.policies as unknown as KubeObject[]));
 
   // What every change cost before: a from-scratch compile of the same cluster (median of 5).
   const full: number[] = [];
@@ -253,7 +249,7 @@ async function runScale(podCount: number, policyCount: number) {
     for (let r = 0; policyMs.length < POLICY_ROUNDS && r < POLICY_ROUNDS * 10; r++) {
       const np = c.policies[Math.floor(Math.random() * policyCount)] as NetworkPolicy;
       const old = client.peek(
-        POLICIES,
+        NETWORK_POLICIES,
         np.metadata?.namespace ?? '',
         np.metadata?.name ?? '',
       ) as unknown as NetworkPolicy;
@@ -262,7 +258,7 @@ async function runScale(podCount: number, policyCount: number) {
         onSync = resolve;
       });
       const start = performance.now();
-      await client.update(POLICIES, old.metadata?.namespace ?? '', {
+      await client.update(NETWORK_POLICIES, old.metadata?.namespace ?? '', {
         ...old,
         spec: { ...old.spec, podSelector: { matchLabels: { app } } },
       } as unknown as KubeObject);
@@ -274,7 +270,7 @@ async function runScale(podCount: number, policyCount: number) {
     // Check: after all the incremental updates the kernel holds what a from-scratch compile of the final cluster gives.
     const finalPods = (await client.list(PODS)).items as unknown as Pod[];
     const kernel = await kernelTable();
-    const finalPolicies = (await client.list(POLICIES)).items as unknown as NetworkPolicy[];
+    const finalPolicies = (await client.list(NETWORK_POLICIES)).items as unknown as NetworkPolicy[];
     const expected = compilePolicies({ ...c, pods: finalPods, policies: finalPolicies, nodeName: NODE });
     const kernelChains = kernel.chains.size;
     const sets = kernel.sets.size;

@@ -16,9 +16,8 @@ import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { createClient, loadKubeconfig, type KubeClient } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
 import { flotillaCommand, kubectl } from '../test/helpers/cluster.js';
+import { NODES, PODS } from '../src/machinery/resources/well-known.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -27,8 +26,6 @@ const opt = (name: string, def: string): string => {
 };
 const ROUNDS = Number(opt('rounds', '1'));
 const REPLICAS = Number(opt('replicas', '6'));
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function deployment(replicas: number): string {

@@ -18,10 +18,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { RunningAgent } from '../src/agent/agent.js';
 import { startNode } from '../src/server/start-node.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
+import { PODS } from '../src/machinery/resources/well-known.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {

@@ -15,8 +15,8 @@ import pino from 'pino';
 import { startTestServer } from '../test/helpers/cluster.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
-import { NODES, PODS } from '../src/scheduler/binder/resources.js';
 import { startScheduler } from '../src/scheduler/index.js';
+import { NODES, PODS } from '../src/machinery/resources/well-known.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {

@@ -16,9 +16,9 @@ import type { Event } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../src/api/object.js';
 import { buildBusyboxImage } from '../src/agent/images/busybox-image.js';
 import type { ImageRecord } from '../src/agent/images/image-types.js';
-import { EVENTS } from '../src/machinery/events/event-recorder.js';
 import { waitUntil } from './helpers/wait-until.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { EVENTS } from '../src/machinery/resources/well-known.js';
 
 let node: RealNode;
 let work = '';

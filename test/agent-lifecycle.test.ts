@@ -10,12 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import type { Event } from 'kubernetes-types/core/v1.js';
 import type { RunningAgent } from '../src/agent/agent.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
-import { EVENTS } from '../src/machinery/events/event-recorder.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { KubeClient } from '../src/machinery/client/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { EVENTS, PODS } from '../src/machinery/resources/well-known.js';
 
 let node: RealNode;
 let NODE = '';

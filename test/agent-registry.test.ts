@@ -13,10 +13,10 @@ import type { ContainerStateWaiting, Event } from 'kubernetes-types/core/v1.js';
 import type { RunningAgent } from '../src/agent/agent.js';
 import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import type { KubeClient } from '../src/machinery/client/index.js';
-import { EVENTS } from '../src/machinery/events/event-recorder.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { startTestRegistry, type PushedImage, type TestRegistry } from './helpers/registry.js';
+import { EVENTS } from '../src/machinery/resources/well-known.js';
 
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
 const USER = { username: 'puller', password: `pw-${suffix}` };

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import pino from 'pino';
 import { ImageStore } from '../src/agent/images/image-store.js';
-import { PODS, type PodObject } from '../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { conmonPids, killAll } from '../src/agent/runtime/oci/kill-all.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
@@ -24,6 +24,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from './helpers/cluster.js';
 import { httpGet } from './helpers/http-get.js';
+import { onePod, PODS } from '../src/machinery/resources/well-known.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -128,7 +129,7 @@ function manifest(name: string, script: string): string {
 
 async function bind(name: string): Promise<void> {
   await client.create(
-    { ...PODS, plural: `pods/${name}` },
+    onePod(name),
     'default',
     { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: NODE } },
     { subresource: 'binding' },

@@ -4,16 +4,10 @@ import pino from 'pino';
 import { startTestApi, type TestApi } from './helpers/api-client.js';
 import { createClient, isNotFound, type KubeClient } from '../src/machinery/client/index.js';
 import { startControllers, type Controllers } from '../src/controllers/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
 import { waitUntil } from './helpers/wait-until.js';
-
-const CM = findResourceType('', 'v1', 'configmaps') as ResourceType;
-const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const SA = findResourceType('', 'v1', 'serviceaccounts') as ResourceType;
-const SECRETS = findResourceType('', 'v1', 'secrets') as ResourceType;
+import { CONFIG_MAPS, NAMESPACES, PODS, SECRETS, SERVICE_ACCOUNTS } from '../src/machinery/resources/well-known.js';
 
 let api: TestApi;
 let client: KubeClient;
@@ -48,8 +42,12 @@ async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean
 }
 
 async function ownerAndChild(owner: string, child: string, ns = 'default'): Promise<KubeObject> {
-  const o = await client.create<KubeObject>(CM, ns, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: owner } });
-  await client.create(CM, ns, {
+  const o = await client.create<KubeObject>(CONFIG_MAPS, ns, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: owner },
+  });
+  await client.create(CONFIG_MAPS, ns, {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: {
@@ -64,43 +62,45 @@ async function ownerAndChild(owner: string, child: string, ns = 'default'): Prom
 
 test('background: deleting the owner deletes the dependent', async () => {
   await ownerAndChild('bg-owner', 'bg-child');
-  await client.delete(CM, 'default', 'bg-owner', { propagationPolicy: 'Background' });
-  assert.ok(await gone(CM, 'default', 'bg-owner'), 'owner goes at once');
-  await until('dependent collected', () => gone(CM, 'default', 'bg-child'));
+  await client.delete(CONFIG_MAPS, 'default', 'bg-owner', { propagationPolicy: 'Background' });
+  assert.ok(await gone(CONFIG_MAPS, 'default', 'bg-owner'), 'owner goes at once');
+  await until('dependent collected', () => gone(CONFIG_MAPS, 'default', 'bg-child'));
 });
 
 test('orphan: the dependent survives without the ownerReference and the owner goes', async () => {
   await ownerAndChild('or-owner', 'or-child');
-  await client.delete(CM, 'default', 'or-owner', { propagationPolicy: 'Orphan' });
-  await until('owner removed', () => gone(CM, 'default', 'or-owner'));
-  const child = await client.get(CM, 'default', 'or-child');
+  await client.delete(CONFIG_MAPS, 'default', 'or-owner', { propagationPolicy: 'Orphan' });
+  await until('owner removed', () => gone(CONFIG_MAPS, 'default', 'or-owner'));
+  const child = await client.get(CONFIG_MAPS, 'default', 'or-child');
   assert.equal(child.metadata.ownerReferences, undefined);
   await new Promise((r) => setTimeout(r, 200));
-  assert.ok(!(await gone(CM, 'default', 'or-child')), 'dependent is not collected later either');
+  assert.ok(!(await gone(CONFIG_MAPS, 'default', 'or-child')), 'dependent is not collected later either');
 });
 
 test('foreground: the owner stays (with foregroundDeletion) until the dependent is gone', async () => {
   await ownerAndChild('fg-owner', 'fg-child');
   // A finalizer on the dependent holds it, so the owner's wait can be observed.
-  await client.patch(CM, 'default', 'fg-child', 'merge', { metadata: { finalizers: ['test.flotilla.dev/hold'] } });
-  const marked = await client.delete(CM, 'default', 'fg-owner', { propagationPolicy: 'Foreground' });
+  await client.patch(CONFIG_MAPS, 'default', 'fg-child', 'merge', {
+    metadata: { finalizers: ['test.flotilla.dev/hold'] },
+  });
+  const marked = await client.delete(CONFIG_MAPS, 'default', 'fg-owner', { propagationPolicy: 'Foreground' });
   assert.deepEqual(marked.metadata.finalizers, ['foregroundDeletion']);
   await until(
     'dependent marked for deletion',
-    async () => (await client.get(CM, 'default', 'fg-child')).metadata.deletionTimestamp !== undefined,
+    async () => (await client.get(CONFIG_MAPS, 'default', 'fg-child')).metadata.deletionTimestamp !== undefined,
   );
   await new Promise((r) => setTimeout(r, 200));
-  const owner = await client.get(CM, 'default', 'fg-owner');
+  const owner = await client.get(CONFIG_MAPS, 'default', 'fg-owner');
   assert.ok(owner.metadata.deletionTimestamp, 'owner still there, being deleted');
-  await client.patch(CM, 'default', 'fg-child', 'merge', { metadata: { finalizers: null } });
-  await until('dependent gone', () => gone(CM, 'default', 'fg-child'));
-  await until('owner gone after its dependent', () => gone(CM, 'default', 'fg-owner'));
+  await client.patch(CONFIG_MAPS, 'default', 'fg-child', 'merge', { metadata: { finalizers: null } });
+  await until('dependent gone', () => gone(CONFIG_MAPS, 'default', 'fg-child'));
+  await until('owner gone after its dependent', () => gone(CONFIG_MAPS, 'default', 'fg-owner'));
 });
 
 test('a new namespace gets a default ServiceAccount; deleting it removes its objects, then itself', async () => {
-  await client.create(NS, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
-  await until('default ServiceAccount', async () => !(await gone(SA, 'doomed', 'default')));
-  await client.create(CM, 'doomed', {
+  await client.create(NAMESPACES, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'doomed' } });
+  await until('default ServiceAccount', async () => !(await gone(SERVICE_ACCOUNTS, 'doomed', 'default')));
+  await client.create(CONFIG_MAPS, 'doomed', {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: 'c1' },
@@ -114,20 +114,20 @@ test('a new namespace gets a default ServiceAccount; deleting it removes its obj
     metadata: { name: 'p1' },
     spec: { nodeName: 'ghost-node', containers: [{ name: 'c', image: 'busybox' }] },
   });
-  const ns = await client.get(NS, '', 'doomed');
-  const marked = await client.delete(NS, '', 'doomed');
+  const ns = await client.get(NAMESPACES, '', 'doomed');
+  const marked = await client.delete(NAMESPACES, '', 'doomed');
   assert.ok(
     marked.metadata.deletionTimestamp,
     `namespace marked, not removed at once (spec.finalizers=${JSON.stringify(ns.spec)})`,
   );
-  await until('namespace removed', () => gone(NS, '', 'doomed'));
+  await until('namespace removed', () => gone(NAMESPACES, '', 'doomed'));
   for (const [rt, name] of [
-    [CM, 'c1'],
+    [CONFIG_MAPS, 'c1'],
     [SECRETS, 's1'],
     [PODS, 'p1'],
-    [SA, 'default'],
+    [SERVICE_ACCOUNTS, 'default'],
   ] as const) {
     assert.ok(await gone(rt, 'doomed', name), `${rt.plural}/${name} deleted`);
   }
-  assert.ok(!(await gone(SA, 'default', 'default')), 'other namespaces keep theirs');
+  assert.ok(!(await gone(SERVICE_ACCOUNTS, 'default', 'default')), 'other namespaces keep theirs');
 });

@@ -9,14 +9,12 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
 import { startDns, type RunningDns } from '../src/dns/index.js';
 import { dnsQuery } from '../src/dns/testing/dns-query.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { eventually, writeManifest } from './helpers/e2e.js';
+import { PODS } from '../src/machinery/resources/well-known.js';
 
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 let server: TestServer;
 let admin: KubeClient;
 let nodeClient: KubeClient;

@@ -10,14 +10,11 @@ import { createServer, type Server } from 'node:net';
 import dnsPacket from 'dns-packet';
 import pino from 'pino';
 import { FakeClient } from '../src/machinery/client/testing/fake-client.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
 import { startDns, type RunningDns } from '../src/dns/index.js';
 import { dnsQuery } from '../src/dns/testing/dns-query.js';
+import { ENDPOINT_SLICES, SERVICES } from '../src/machinery/resources/well-known.js';
 
-const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-const SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
 const log = pino({ level: 'silent' });
 
 let fake: FakeClient;
@@ -101,7 +98,7 @@ before(async () => {
     svc('mid', { clusterIP: 'None', ports: [{ port: 80 }] }),
   );
   fake.seed(
-    SLICES,
+    ENDPOINT_SLICES,
     slice(
       'db-abc',
       'db',

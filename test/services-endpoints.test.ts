@@ -9,12 +9,9 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { eventually, parseTable, writeManifest } from './helpers/e2e.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+import { PODS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
 let admin: KubeClient;

@@ -7,17 +7,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeClient } from '../src/machinery/client/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
 import { waitUntil } from './helpers/wait-until.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
-const PVS = findResourceType('', 'v1', 'persistentvolumes') as ResourceType;
+import { PODS, PVCS, PVS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
 let client: KubeClient;

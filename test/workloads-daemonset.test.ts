@@ -11,14 +11,10 @@ import pino from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { waitUntil } from './helpers/wait-until.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { NODES, PODS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
 let client: KubeClient;

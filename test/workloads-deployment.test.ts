@@ -8,14 +8,8 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { playNode, type NodePlayer } from './helpers/node-player.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
-import type { KubeObject } from '../src/api/object.js';
 import { waitUntil } from './helpers/wait-until.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-const DEPLOY = findResourceType('apps', 'v1', 'deployments') as ResourceType;
+import { DEPLOYMENTS, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
 let client: KubeClient;
@@ -56,7 +50,7 @@ const images = async () =>
   [
     ...new Set((await livePods()).map((p) => (p.spec as { containers: { image: string }[] }).containers[0].image)),
   ].sort();
-const replicaSets = async () => (await client.list(RS, 'default', { labelSelector: 'app=web' })).items;
+const replicaSets = async () => (await client.list(REPLICASETS, 'default', { labelSelector: 'app=web' })).items;
 
 const MANIFEST = `apiVersion: apps/v1
 kind: Deployment
@@ -128,7 +122,7 @@ test('kubectl drives a Deployment: apply, scale, set image, rollout status/histo
   await kubectl('rollout', 'pause', 'deployment/web');
   await kubectl('set', 'image', 'deployment/web', 'c=busybox:3');
   await until('paused condition', async () => {
-    const d = await client.get(DEPLOY, 'default', 'web');
+    const d = await client.get(DEPLOYMENTS, 'default', 'web');
     const st = d.status as { observedGeneration?: number; conditions?: { type: string; reason: string }[] };
     return (
       st.observedGeneration === d.metadata.generation &&

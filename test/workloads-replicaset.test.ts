@@ -4,14 +4,10 @@ import pino from 'pino';
 import { startTestApi, type TestApi } from './helpers/api-client.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { startControllers, type Controllers } from '../src/controllers/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
-import type { KubeObject } from '../src/api/object.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { ObjectOf } from '../src/machinery/resources/resource.js';
 import { waitUntil } from './helpers/wait-until.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-const EVENTS = findResourceType('', 'v1', 'events') as ResourceType;
+import { EVENTS, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
 
 let api: TestApi;
 let client: KubeClient;
@@ -36,7 +32,7 @@ const podsOf = async (app: string) =>
     (p) => !p.metadata.deletionTimestamp,
   );
 
-async function markReady(pod: KubeObject): Promise<void> {
+async function markReady(pod: ObjectOf<Pod>): Promise<void> {
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   await client.updateStatus(PODS, 'default', {
     ...pod,
@@ -45,7 +41,7 @@ async function markReady(pod: KubeObject): Promise<void> {
 }
 
 test('a ReplicaSet keeps its replicas: creates, reports ready pods, replaces a deleted pod, scales down', async () => {
-  const rs = await client.create(RS, 'default', {
+  const rs = await client.create(REPLICASETS, 'default', {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name: 'cache' },
@@ -74,7 +70,7 @@ test('a ReplicaSet keeps its replicas: creates, reports ready pods, replaces a d
     await markReady(p);
   }
   await until('status ready 3', async () => {
-    const s = (await client.get(RS, 'default', 'cache')).status as {
+    const s = (await client.get(REPLICASETS, 'default', 'cache')).status as {
       readyReplicas?: number;
       availableReplicas?: number;
       observedGeneration?: number;
@@ -86,7 +82,7 @@ test('a ReplicaSet keeps its replicas: creates, reports ready pods, replaces a d
     const p = await podsOf('cache');
     return p.length === 3 && !p.some((x) => x.metadata.name === pods[0].metadata.name);
   });
-  await client.patch(RS, 'default', 'cache', 'merge', { spec: { replicas: 1 } });
+  await client.patch(REPLICASETS, 'default', 'cache', 'merge', { spec: { replicas: 1 } });
   const left = await until('1 pod', async () => {
     const p = await podsOf('cache');
     return p.length === 1 && p;
@@ -107,7 +103,7 @@ test('an orphan pod matching the selector is adopted instead of creating a new o
     metadata: { name: 'stray', labels: { app: 'adopt' } },
     spec: { containers: [{ name: 'c', image: 'busybox' }] },
   });
-  const rs = await client.create(RS, 'default', {
+  const rs = await client.create(REPLICASETS, 'default', {
     apiVersion: 'apps/v1',
     kind: 'ReplicaSet',
     metadata: { name: 'adopter' },

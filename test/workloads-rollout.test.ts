@@ -5,14 +5,9 @@ import { startTestApi, type TestApi } from './helpers/api-client.js';
 import { playNode, type NodePlayer } from './helpers/node-player.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { startControllers, type Controllers } from '../src/controllers/index.js';
-import { findResourceType } from '../src/api/resource-types.js';
-import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
 import { waitUntil } from './helpers/wait-until.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const RS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-const DEPLOY = findResourceType('apps', 'v1', 'deployments') as ResourceType;
+import { DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
 
 let api: TestApi;
 let client: KubeClient;
@@ -45,7 +40,7 @@ type Status = {
 };
 
 async function rolledOut(name: string): Promise<KubeObject | false> {
-  const d = await client.get(DEPLOY, 'default', name);
+  const d = await client.get(DEPLOYMENTS, 'default', name);
   const s = (d.status ?? {}) as Status;
   const want = (d.spec as { replicas: number }).replicas;
   return (
@@ -57,10 +52,10 @@ async function rolledOut(name: string): Promise<KubeObject | false> {
   );
 }
 
-const rsOf = async (app: string) => (await client.list(RS, 'default', { labelSelector: `app=${app}` })).items;
+const rsOf = async (app: string) => (await client.list(REPLICASETS, 'default', { labelSelector: `app=${app}` })).items;
 
 test('a Deployment rolls out, rolls forward with a new ReplicaSet and records revisions', async () => {
-  const d = await client.create(DEPLOY, 'default', {
+  const d = await client.create(DEPLOYMENTS, 'default', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'web' },
@@ -96,7 +91,7 @@ test('a Deployment rolls out, rolls forward with a new ReplicaSet and records re
   assert.equal(rs1.metadata.annotations?.['deployment.kubernetes.io/desired-replicas'], '3');
   assert.equal(rs1.metadata.annotations?.['deployment.kubernetes.io/max-replicas'], '4');
 
-  await client.patch(DEPLOY, 'default', 'web', 'merge', {
+  await client.patch(DEPLOYMENTS, 'default', 'web', 'merge', {
     spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:2' }] } } },
   });
   await until('second rollout', async () => (await rolledOut('web')) && (await rsOf('web')).length === 2);
@@ -110,25 +105,25 @@ test('a Deployment rolls out, rolls forward with a new ReplicaSet and records re
   assert.deepEqual(byRev, { 1: 0, 2: 3 });
 
   // Back to the first template (what `kubectl rollout undo` does): the old ReplicaSet is reused as revision 3.
-  await client.patch(DEPLOY, 'default', 'web', 'merge', {
+  await client.patch(DEPLOYMENTS, 'default', 'web', 'merge', {
     spec: { template: { spec: { containers: [{ name: 'c', image: 'nginx:1' }] } } },
   });
   await until(
     'rollback',
     async () =>
       (await rolledOut('web')) &&
-      (await client.get(RS, 'default', rs1.metadata.name ?? '')).metadata.annotations?.[
+      (await client.get(REPLICASETS, 'default', rs1.metadata.name ?? '')).metadata.annotations?.[
         'deployment.kubernetes.io/revision'
       ] === '3',
   );
-  const back = await client.get(RS, 'default', rs1.metadata.name ?? '');
+  const back = await client.get(REPLICASETS, 'default', rs1.metadata.name ?? '');
   assert.equal(back.metadata.annotations?.['deployment.kubernetes.io/revision-history'], '1');
   assert.equal((back.spec as { replicas: number }).replicas, 3);
   assert.equal((await rsOf('web')).length, 2);
 });
 
 test('Recreate: old pods are gone before new ones are created', async () => {
-  await client.create(DEPLOY, 'default', {
+  await client.create(DEPLOYMENTS, 'default', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'rec' },
@@ -140,7 +135,7 @@ test('Recreate: old pods are gone before new ones are created', async () => {
     },
   });
   await until('first rollout', () => rolledOut('rec'));
-  await client.patch(DEPLOY, 'default', 'rec', 'merge', {
+  await client.patch(DEPLOYMENTS, 'default', 'rec', 'merge', {
     spec: { template: { spec: { containers: [{ name: 'c', image: 'b' }] } } },
   });
   await until('recreated', () => rolledOut('rec'));
@@ -152,9 +147,8 @@ test('Recreate: old pods are gone before new ones are created', async () => {
 });
 
 test('a rollout whose pods never become ready exceeds its progress deadline', async () => {
-  const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
-  await client.create(NS, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stuck' } });
-  await client.create(DEPLOY, 'stuck', {
+  await client.create(NAMESPACES, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'stuck' } });
+  await client.create(DEPLOYMENTS, 'stuck', {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'slow' },
@@ -168,7 +162,7 @@ test('a rollout whose pods never become ready exceeds its progress deadline', as
   const d = await until(
     'ProgressDeadlineExceeded',
     async () => {
-      const got = await client.get(DEPLOY, 'stuck', 'slow');
+      const got = await client.get(DEPLOYMENTS, 'stuck', 'slow');
       const c = ((got.status ?? {}) as Status).conditions?.find((x) => x.type === 'Progressing');
       return c?.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && got;
     },

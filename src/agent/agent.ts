@@ -18,9 +18,8 @@ import { CniNetwork } from './network/cni-network.js';
 import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
 import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
-import { NODES } from './node/node-heartbeat.js';
 import { ANN_NODE_DATA_DIR } from '../api/kinds/node.js';
-import { PODS, PodWorkers, type PodObject } from './pods/pod-workers.js';
+import { PodWorkers, type PodObject } from './pods/pod-workers.js';
 import { startApiObjects } from './volumes/api-objects.js';
 import { podObjectRefs } from './volumes/pod-volumes.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
@@ -29,6 +28,7 @@ import { nodeStreamingBackend } from './server/exec-backend.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes } from './network/node-routes.js';
 import { waitForPodCIDR } from './network/wait-pod-cidr.js';
+import { NODES, PODS } from '../machinery/resources/well-known.js';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_POD_CIDR, DEFAULT_SERVICE_CIDR } from '../machinery/net/cluster-network.js';
 
 /** The node's pod network, once the agent knows it (what node services such as cluster DNS bind to). */

@@ -1,16 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import { FakeClient } from '../machinery/client/testing/fake-client.js';
 import { Informer } from '../machinery/client/informer.js';
 import { WorkQueue } from '../machinery/controller/work-queue.js';
 import { runController, TerminalError } from '../machinery/controller/controller.js';
 import type { ObjectKey } from '../machinery/client/object-key.js';
+import { CONFIG_MAPS } from '../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
-const CM = findResourceType('', 'v1', 'configmaps') as ResourceType;
 
 async function until(cond: () => boolean): Promise<void> {
   for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
@@ -20,12 +18,12 @@ async function until(cond: () => boolean): Promise<void> {
 test('informer events become keys; failures retry with backoff; requeueAfter comes back; terminal errors stop', async () => {
   const fake = new FakeClient();
   fake.seed(
-    CM,
+    CONFIG_MAPS,
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'flaky', namespace: 'a' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later', namespace: 'a' } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'broken', namespace: 'a' } },
   );
-  const informer = new Informer(fake, CM, { log });
+  const informer = new Informer(fake, CONFIG_MAPS, { log });
   const calls: string[] = [];
   let active = 0;
   let maxActive = 0;
@@ -55,7 +53,7 @@ test('informer events become keys; failures retry with backoff; requeueAfter com
   assert.equal(calls.filter((c) => c === 'a/broken').length, 1, 'terminal errors are not retried');
   assert.equal(calls.filter((c) => c === 'a/flaky').length, 3, 'no retries after success');
   assert.equal(maxActive, 1);
-  await fake.create(CM, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } });
+  await fake.create(CONFIG_MAPS, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } });
   await until(() => calls.includes('b/new'));
   await ctl.stop();
   await informer.stop();

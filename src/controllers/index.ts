@@ -17,18 +17,12 @@
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  */
 import type { Logger } from 'pino';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { SharedInformers } from '../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../machinery/controller/controller.js';
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { namespaceReconciler } from './namespace/namespace-controller.js';
-import {
-  namespaceKeyOfServiceAccount,
-  serviceAccountReconciler,
-  SERVICE_ACCOUNTS,
-} from './serviceaccount/serviceaccount-controller.js';
+import { namespaceKeyOfServiceAccount, serviceAccountReconciler } from './serviceaccount/serviceaccount-controller.js';
 import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
 import { startNodeControllers, type NodeControllerSettings } from './node-lifecycle/start-node-controllers.js';
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
@@ -43,6 +37,7 @@ import { startHpaController } from './hpa/start-hpa-controller.js';
 import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
+import { NAMESPACES, SERVICE_ACCOUNTS } from '../machinery/resources/well-known.js';
 
 export {
   runController,
@@ -83,8 +78,6 @@ export interface Controllers {
   /** Stops every controller and informer; resolves when all work in flight has finished. */
   stop(): Promise<void>;
 }
-
-const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
 
 /**
  * Starts every controller listed at the top of this file over one set of shared informers.

@@ -1,9 +1,5 @@
 import type { Logger } from 'pino';
-import type { Service } from 'kubernetes-types/core/v1.js';
-import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../api/object.js';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
 import { DEFAULT_CLUSTER_DOMAIN } from '../machinery/net/cluster-network.js';
@@ -11,9 +7,8 @@ import { DnsServer } from './dns-server.js';
 import type { DnsMetrics } from './dns-metrics.js';
 import { Forwarder, systemUpstreams, type Upstream } from './forwarder.js';
 import { RecordTable } from './record-table.js';
+import { ENDPOINT_SLICES, SERVICES } from '../machinery/resources/well-known.js';
 
-const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 export interface StartDnsOptions {
@@ -58,10 +53,8 @@ export async function startDns(opts: StartDnsOptions): Promise<RunningDns> {
   const services = new Informer(opts.client, SERVICES, { log });
   const slices = new Informer(opts.client, ENDPOINT_SLICES, { log });
   const refresh = (namespace: string, name: string) => {
-    const svc = services.get(namespace, name) as (KubeObject & Service) | undefined;
-    const own = (slices.list(namespace) as (KubeObject & EndpointSlice)[]).filter(
-      (s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name,
-    );
+    const svc = services.get(namespace, name);
+    const own = slices.list(namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name);
     table.setService(namespace, name, svc, own);
   };
   const onService = (o: KubeObject) => refresh(o.metadata.namespace ?? '', o.metadata.name ?? '');

@@ -1,10 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Container, Namespace, Pod } from 'kubernetes-types/core/v1.js';
-import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
+import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
 import { objectKey } from '../machinery/client/object-key.js';
@@ -14,10 +11,8 @@ import { IncrementalCompiler } from './incremental-compiler.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
 import { NftSession } from '../machinery/nftables/nft-session.js';
 import { renderUpdate } from './render.js';
-
-const POLICIES = findResourceType('networking.k8s.io', 'v1', 'networkpolicies') as ResourceType;
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
+import { NAMESPACES, NETWORK_POLICIES, PODS } from '../machinery/resources/well-known.js';
+import type { ObjectOf } from '../machinery/resources/resource.js';
 
 export interface StartNetworkPolicyOptions {
   client: KubeClient;
@@ -61,16 +56,17 @@ export async function deleteNetworkPolicyTable(table: string, nft: string[] = ['
 }
 
 /** Keeps only what policies read of a pod (labels, node, host network, ports, phase, IPs): less memory, and updates of other fields render the same text. */
-function slimPod(o: KubeObject): KubeObject {
-  const p = o as unknown as Pod;
+function slimPod(p: ObjectOf<Pod>): ObjectOf<Pod> {
   const ports = (cs: Container[]): Container[] => cs.map((c) => ({ name: c.name, ports: c.ports }));
-  const slim: Pod = {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: {
-      name: p.metadata?.name,
-      namespace: p.metadata?.namespace,
-      uid: p.metadata?.uid,
-      labels: p.metadata?.labels,
-      resourceVersion: p.metadata?.resourceVersion,
+      name: p.metadata.name,
+      namespace: p.metadata.namespace,
+      uid: p.metadata.uid,
+      labels: p.metadata.labels,
+      resourceVersion: p.metadata.resourceVersion,
     },
     spec: {
       nodeName: p.spec?.nodeName,
@@ -80,7 +76,6 @@ function slimPod(o: KubeObject): KubeObject {
     },
     status: { phase: p.status?.phase, podIP: p.status?.podIP, podIPs: p.status?.podIPs },
   };
-  return { apiVersion: 'v1', kind: 'Pod', ...slim } as unknown as KubeObject;
 }
 
 /**
@@ -97,7 +92,7 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
   const log = opts.log.child({ component: 'netpol' });
   const table = opts.table ?? 'flotilla-netpol';
   const minInterval = opts.minSyncIntervalMs ?? 50;
-  const policies = new Informer(opts.client, POLICIES, { log });
+  const policies = new Informer(opts.client, NETWORK_POLICIES, { log });
   const pods = new Informer(opts.client, PODS, { log, transform: slimPod });
   const namespaces = new Informer(opts.client, NAMESPACES, { log });
   const nft = new NftSession({ command: opts.nft });
@@ -125,11 +120,9 @@ export async function startNetworkPolicy(opts: StartNetworkPolicyOptions): Promi
     let next: PolicyTable;
     try {
       // Namespaces and pods before policies: sets a new policy creates are then filled once, from the new state.
-      for (const k of pending.namespaces)
-        compiler.setNamespace(k, namespaces.getByKey(k) as unknown as Namespace | undefined);
-      for (const k of pending.pods) compiler.setPod(k, pods.getByKey(k) as unknown as Pod | undefined);
-      for (const k of pending.policies)
-        compiler.setPolicy(k, policies.getByKey(k) as unknown as NetworkPolicy | undefined);
+      for (const k of pending.namespaces) compiler.setNamespace(k, namespaces.getByKey(k));
+      for (const k of pending.pods) compiler.setPod(k, pods.getByKey(k));
+      for (const k of pending.policies) compiler.setPolicy(k, policies.getByKey(k));
       for (const keys of Object.values(pending)) keys.clear();
       next = compiler.table();
     } catch (err) {

@@ -1,9 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
-import type { ResourceType } from '../api/resource-type.js';
-import { findResourceType } from '../api/resource-types.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { Informer } from '../machinery/client/informer.js';
 import { runCommand } from '../machinery/exec/run-command.js';
@@ -18,9 +15,7 @@ import {
   type StaticDnat,
 } from './ruleset.js';
 import { staleUdpFlows } from './conntrack-cleanup.js';
-
-const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+import { ENDPOINT_SLICES, SERVICES } from '../machinery/resources/well-known.js';
 
 export interface StartProxyOptions {
   client: KubeClient;
@@ -108,7 +103,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
 
   const inputs = (): ServiceInput[] => {
     const byService = new Map<string, EndpointSlice[]>();
-    for (const s of slices.list() as unknown as EndpointSlice[]) {
+    for (const s of slices.list()) {
       const name = s.metadata?.labels?.[SERVICE_NAME_LABEL];
       if (!name) continue;
       const k = `${s.metadata?.namespace ?? ''}/${name}`;
@@ -116,7 +111,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
       if (list) list.push(s);
       else byService.set(k, [s]);
     }
-    return (services.list() as unknown as Service[]).map((service) => ({
+    return services.list().map((service) => ({
       service,
       slices: byService.get(`${service.metadata?.namespace ?? ''}/${service.metadata?.name ?? ''}`) ?? [],
     }));

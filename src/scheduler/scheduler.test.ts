@@ -5,9 +5,9 @@ import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import { FakeClient } from '../machinery/client/testing/fake-client.js';
 import { EVENTS } from '../machinery/events/event-recorder.js';
-import { NODES, PODS } from './binder/resources.js';
 import { Scheduler } from './scheduler.js';
 import { makeNode, makePod } from './testing/fixtures.js';
+import { NODES, PODS } from '../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const obj = (o: object): KubeObject => o as KubeObject;

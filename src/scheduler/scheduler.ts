@@ -1,16 +1,15 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../api/object.js';
+import type { Node, PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
+import type { PriorityClass } from 'kubernetes-types/scheduling/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import { isConflict, isNotFound } from '../machinery/client/client-error.js';
 import { Informer } from '../machinery/client/informer.js';
 import { type ClientEventRecorder, clientEventRecorder, podReference } from '../machinery/events/event-recorder.js';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { clientBinder, type BindPod } from './binder/bind-pod.js';
 import { podScheduledFalsePatch } from './binder/pod-condition.js';
-import { NODES, PODS, PRIORITY_CLASSES } from './binder/resources.js';
 import { bindClaimsToNode } from './binder/volume-prebind.js';
-import { PVCS, PVS, STORAGE_CLASSES, type Class, type PV, type PVC } from '../machinery/storage/volume-resources.js';
 import type { VolumeLister } from './plugins/volume-binding.js';
 import { SchedulerCache } from './cache/scheduler-cache.js';
 import { fitErrorMessage } from './core/fit-error.js';
@@ -21,6 +20,8 @@ import { podInfoOf, type PodInfo } from './framework/pod-info.js';
 import { defaultProfile, type Profile, type ProfileOptions } from './plugins/default-plugins.js';
 import { SchedulingQueue, type QueuedPod, type SchedulingQueueOptions } from './queue/scheduling-queue.js';
 import { nodeChangeMayHelp, slimPod } from './watch/pod-events.js';
+import { NODES, PODS, PRIORITY_CLASSES, PVCS, PVS, STORAGE_CLASSES } from '../machinery/resources/well-known.js';
+import type { ObjectOf } from '../machinery/resources/resource.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 
@@ -65,12 +66,12 @@ export class Scheduler {
   readonly cache = new SchedulerCache();
   readonly queue: SchedulingQueue;
   readonly stats: SchedulerStats = { scheduled: 0, bound: 0, bindErrors: 0, unschedulable: 0, preemptions: 0 };
-  private readonly nodes: Informer;
-  private readonly pods: Informer;
-  private readonly priorityClasses: Informer;
-  private readonly claims: Informer;
-  private readonly volumes: Informer;
-  private readonly storageClasses: Informer;
+  private readonly nodes: Informer<ObjectOf<Node>>;
+  private readonly pods: Informer<ObjectOf<Pod>>;
+  private readonly priorityClasses: Informer<ObjectOf<PriorityClass>>;
+  private readonly claims: Informer<ObjectOf<PersistentVolumeClaim>>;
+  private readonly volumes: Informer<ObjectOf<PersistentVolume>>;
+  private readonly storageClasses: Informer<ObjectOf<StorageClass>>;
   private readonly volumeLister: VolumeLister;
   private readonly events: ClientEventRecorder;
   private readonly bind: BindPod;
@@ -104,11 +105,11 @@ export class Scheduler {
     this.volumes = new Informer(opts.client, PVS, { log: this.log });
     this.storageClasses = new Informer(opts.client, STORAGE_CLASSES, { log: this.log });
     this.volumeLister = {
-      claim: (ns, name) => this.claims.get(ns, name) as PVC | undefined,
-      volume: (name) => this.volumes.get(undefined, name) as PV | undefined,
-      volumes: () => this.volumes.list() as PV[],
-      storageClass: (name) => this.storageClasses.get(undefined, name) as Class | undefined,
-      storageClasses: () => this.storageClasses.list() as Class[],
+      claim: (ns, name) => this.claims.get(ns, name),
+      volume: (name) => this.volumes.get(undefined, name),
+      volumes: () => this.volumes.list(),
+      storageClass: (name) => this.storageClasses.get(undefined, name),
+      storageClasses: () => this.storageClasses.list(),
     };
     this.profile = opts.profile ?? defaultProfile({ volumes: this.volumeLister, ...opts });
   }
@@ -127,19 +128,19 @@ export class Scheduler {
     await Promise.all(storage.map((i) => i.waitForSync()));
     this.nodes.addHandlers({
       onAdd: (n) => {
-        this.cache.setNode(asNode(n));
+        this.cache.setNode(n);
         this.queue.moveAllToActiveOrBackoff();
       },
       onUpdate: (o, n) => {
-        this.cache.setNode(asNode(n));
-        if (nodeChangeMayHelp(asNode(o), asNode(n))) this.queue.moveAllToActiveOrBackoff();
+        this.cache.setNode(n);
+        if (nodeChangeMayHelp(o, n)) this.queue.moveAllToActiveOrBackoff();
       },
       onDelete: (n) => this.cache.removeNode(n.metadata.name ?? ''),
     });
     this.pods.addHandlers({
-      onAdd: (p) => this.podAdded(asPod(p)),
-      onUpdate: (o, p) => this.podUpdated(asPod(o), asPod(p)),
-      onDelete: (p) => this.podDeleted(asPod(p)),
+      onAdd: (p) => this.podAdded(p),
+      onUpdate: (o, p) => this.podUpdated(o, p),
+      onDelete: (p) => this.podDeleted(p),
     });
     this.nodes.start();
     this.pods.start();
@@ -251,7 +252,7 @@ export class Scheduler {
   /** One pod: skip if stale, run the pipeline, then assume + bind, or record why it fits nowhere. */
   private scheduleOne(q: QueuedPod): void {
     const key = q.info.key;
-    const live = this.pods.getByKey(key) as Pod | undefined;
+    const live = this.pods.getByKey(key);
     if (!live || live.spec?.nodeName || live.metadata?.deletionTimestamp || live.metadata?.uid !== q.info.uid) {
       this.queue.done(key);
       return;
@@ -342,12 +343,6 @@ export class Scheduler {
   }
 }
 
-function asPod(o: KubeObject): Pod {
-  return o as unknown as Pod;
-}
-function asNode(o: KubeObject): Node {
-  return o as unknown as Node;
-}
 function keyOfPod(p: Pod): string {
   return `${p.metadata?.namespace ?? ''}/${p.metadata?.name ?? ''}`;
 }

@@ -1,9 +1,5 @@
-import { findResourceType } from '../../src/api/resource-types.js';
-import type { ResourceType } from '../../src/api/resource-type.js';
-import type { KubeObject } from '../../src/api/object.js';
 import type { KubeClient } from '../../src/machinery/client/index.js';
-
-const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+import { PODS } from '../../src/machinery/resources/well-known.js';
 
 export interface NodePlayer {
   /** Stops polling and waits for the last round to finish. */
@@ -18,9 +14,9 @@ export function playNode(client: KubeClient, namespace: string, intervalMs = 50)
   let playing = true;
   const loop = (async () => {
     while (playing) {
-      const pods = await client.list(PODS, namespace).catch(() => ({ items: [] as KubeObject[] }));
+      const pods = await client.list(PODS, namespace).catch(() => ({ items: [] }));
       for (const p of pods.items) {
-        const status = (p.status ?? {}) as { phase?: string; conditions?: { type: string; status: string }[] };
+        const status = p.status ?? {};
         if (p.metadata.deletionTimestamp || status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
           continue;
         // Other writers (the scheduler's PodScheduled condition) keep their conditions.

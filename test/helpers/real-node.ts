@@ -12,10 +12,11 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { RunningAgent } from '../../src/agent/agent.js';
 import { startNode, type NodeOptions } from '../../src/server/start-node.js';
-import { PODS, type PodObject } from '../../src/agent/pods/pod-workers.js';
+import type { PodObject } from '../../src/agent/pods/pod-workers.js';
 import { createClient, type KubeClient } from '../../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
+import { onePod, PODS } from '../../src/machinery/resources/well-known.js';
 
 export interface RealNode {
   server: TestServer;
@@ -109,7 +110,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     },
     async bind(name, namespace = 'default') {
       await client.create(
-        { ...PODS, plural: `pods/${name}` },
+        onePod(name),
         namespace,
         { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } },
         { subresource: 'binding' },

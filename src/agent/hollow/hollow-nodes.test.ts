@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
-import { NODES } from '../node/node-heartbeat.js';
-import { LEASES } from '../node/node-lease.js';
-import { HollowNodes, PODS } from './hollow-nodes.js';
+import { HollowNodes } from './hollow-nodes.js';
+import { LEASES, NODES, PODS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 

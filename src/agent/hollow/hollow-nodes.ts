@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -10,13 +8,14 @@ import { WorkQueue } from '../../machinery/controller/work-queue.js';
 import { runWorkers } from '../../machinery/controller/controller.js';
 import { formatIPv4 } from '../../machinery/net/ipv4.js';
 import { resolveNodeConfig, type NodeResources } from '../node/node-config.js';
-import { NodeHeartbeat, NODES } from '../node/node-heartbeat.js';
-import type { NodeObject } from '../node/node-status.js';
+import { NodeHeartbeat } from '../node/node-heartbeat.js';
 import { exitAfterMs, runningPodStatus, succeededPodStatus } from './hollow-pod-status.js';
 import { PodIpPool } from './pod-ip-pool.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
+import { podsOnNode } from '../../machinery/client/indexes.js';
 
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-type PodObject = KubeObject & Pod;
+type PodObject = ObjectOf<Pod>;
 
 export interface HollowNodesOptions {
   client: KubeClient;
@@ -66,8 +65,8 @@ export class HollowNodes {
   private readonly podState = new Map<string, PodState>();
   /** uids of pods whose final (grace 0) delete was sent; dropped when the pod leaves the cache. */
   private readonly deleted = new Set<string>();
-  private readonly nodes: Informer;
-  private readonly pods: Informer;
+  private readonly nodes: Informer<ObjectOf<Node>>;
+  private readonly pods: Informer<PodObject>;
   private readonly queue = new WorkQueue();
   private workers?: Promise<void>;
   private readonly clock: () => Date;
@@ -122,7 +121,7 @@ export class HollowNodes {
           initialDelayMs: Math.floor((i * interval) / Math.max(1, opts.count)),
           clock: this.clock,
           getNode: async () => {
-            const n = this.nodes.get('', name) as NodeObject | undefined;
+            const n = this.nodes.get('', name);
             return n && this.nodes.hasSynced() ? n : undefined;
           },
         }),
@@ -179,7 +178,7 @@ export class HollowNodes {
 
   /** The pods bound to one of our nodes, as last seen (for the fake stats). */
   podsOn(nodeName: string): PodObject[] {
-    return (this.pods.list() as PodObject[]).filter((p) => nodeNameOf(p) === nodeName);
+    return podsOnNode(this.pods, nodeName);
   }
 
   /** A node's InternalIP, undefined when it is not ours. */
@@ -199,7 +198,7 @@ export class HollowNodes {
   }
 
   private async syncPod(key: string): Promise<{ requeueAfterMs?: number } | void> {
-    const pod = this.pods.getByKey(key) as PodObject | undefined;
+    const pod = this.pods.getByKey(key);
     const nodeName = pod ? nodeNameOf(pod) : '';
     if (!pod || !this.heartbeats.has(nodeName)) {
       this.forget(key);
@@ -268,7 +267,7 @@ export class HollowNodes {
 
   /** The pod's IP from its node's podCIDR; while IPAM has not given one, wait up to ~2 s, then use 100.64.0.0/10 by node index. */
   private ipFor(key: string, nodeName: string, state: PodState): string | undefined {
-    const node = this.nodes.get('', nodeName) as NodeObject | undefined;
+    const node = this.nodes.get('', nodeName);
     let cidr = node?.spec?.podCIDR;
     if (!cidr) {
       if (state.cidrWaits++ < 8) return undefined;
@@ -299,7 +298,7 @@ function nodeNameOf(pod: KubeObject): string {
 }
 
 /** What the pod informer keeps of pods on other nodes: enough to notice a bind to one of ours. */
-function slim(o: KubeObject): KubeObject {
+function slim(o: ObjectOf<Pod>): ObjectOf<Pod> {
   return {
     apiVersion: o.apiVersion,
     kind: o.kind,

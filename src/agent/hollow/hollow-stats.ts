@@ -23,8 +23,9 @@ import {
 import { AGENT_HOST_LABEL } from '../../api/stats/summary-types.js';
 import { FakeStatsProvider } from './fake-stats.js';
 import { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
-
-const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+import { SECRETS } from '../../machinery/resources/well-known.js';
+import type { Secret } from 'kubernetes-types/core/v1.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export interface HollowStats {
   server: RunningAgentServer;
@@ -81,7 +82,7 @@ export async function startHollowStats(log: Logger): Promise<HollowStats> {
               labels: { 'flotilla.dev/agent': node },
             },
             data,
-          };
+          } satisfies ObjectOf<Secret>;
           try {
             await client.create(SECRETS, AGENT_SECRET_NAMESPACE, secret);
           } catch (err) {

@@ -89,7 +89,7 @@ test('VXLAN between nodes on different subnets: pods reach each other only throu
 // per namespace), given Nodes a and b by a FakeClient: it builds the overlay to b by itself.
 const AGENT_SCRIPT = (src: string, dataDir: string) => `
 import { FakeClient } from '${src}/machinery/client/testing/fake-client.ts';
-import { NODES } from '${src}/agent/node/index.ts';
+import { NODES } from '${src}/machinery/resources/well-known.ts';
 import { createLogger } from '${src}/server/create-logger.ts';
 import { startNodeRoutes } from '${src}/agent/network/node-routes.ts';
 const node = (name, cidr, ip) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name }, spec: { podCIDR: cidr }, status: { addresses: [{ type: 'InternalIP', address: ip }] } });

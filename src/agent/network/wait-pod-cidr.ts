@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { NODES, type NodeObject } from '../node/index.js';
+import type { NodeObject } from '../node/index.js';
+import { NODES } from '../../machinery/resources/well-known.js';
 
 /**
  * The Node's spec.podCIDR once the server's node IPAM has set it (polled every `intervalMs`, default

@@ -26,5 +26,5 @@ export {
   type NodeHealth,
   type NodeObject,
 } from './node-status.js';
-export { NodeLeaseRenewer, buildNodeLease, LEASES, NODE_LEASE_NAMESPACE, type LeaseObject } from './node-lease.js';
-export { NodeHeartbeat, NODES, type NodeHeartbeatOptions } from './node-heartbeat.js';
+export { NodeLeaseRenewer, buildNodeLease, NODE_LEASE_NAMESPACE, type LeaseObject } from './node-lease.js';
+export { NodeHeartbeat, type NodeHeartbeatOptions } from './node-heartbeat.js';

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { resolveNodeConfig } from './node-config.js';
-import { NodeHeartbeat, NODES } from './node-heartbeat.js';
-import { LEASES } from './node-lease.js';
+import { NodeHeartbeat } from './node-heartbeat.js';
 import type { NodeObject } from './node-status.js';
 import type { LeaseObject } from './node-lease.js';
+import { LEASES, NODES } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const cfg = resolveNodeConfig({ name: 'n1', internalIP: '10.0.0.5' });

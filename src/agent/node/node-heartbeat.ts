@@ -1,6 +1,4 @@
 import type { Logger } from 'pino';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { realTimers, type Timers } from '../../machinery/client/backoff.js';
 import { isAlreadyExists, isNotFound } from '../../machinery/client/client-error.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -14,8 +12,7 @@ import {
   type NodeHealth,
   type NodeObject,
 } from './node-status.js';
-
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { NODES } from '../../machinery/resources/well-known.js';
 
 export interface NodeHeartbeatOptions {
   client: KubeClient;

@@ -1,14 +1,12 @@
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { microTime } from './node-status.js';
+import { LEASES } from '../../machinery/resources/well-known.js';
 
 export type LeaseObject = KubeObject & Lease;
 
-export const LEASES = findResourceType('coordination.k8s.io', 'v1', 'leases') as ResourceType;
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 /** The node Lease: holder = node name, owned by the Node (so it goes with it). Pure. */

@@ -3,15 +3,13 @@ import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { isNotFound } from '../../machinery/client/client-error.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import type { EventType } from '../../machinery/events/event-recorder.js';
 import type { ImageRecord, ImageService } from '../images/image-types.js';
 import type { PullOptions } from '../images/pull-image.js';
 import { parseDockerConfig, type DockerAuthEntry } from '../images/registry/docker-config.js';
 import { parseImageName } from '../images/registry/image-name.js';
 import type { PodEventSink } from './pod-events.js';
-
-const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+import { SECRETS } from '../../machinery/resources/well-known.js';
 
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 

@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { ImageRecord, ImageService } from '../images/image-types.js';
@@ -21,10 +20,9 @@ import { ContainerMountError, PodVolumes, type VolumeObjects } from '../volumes/
 import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
 import { PodImagePuller, type RegistryPuller } from './image-pull.js';
 import { hostPortMappings } from './host-ports.js';
+import { PODS } from '../../machinery/resources/well-known.js';
 
 export type PodObject = KubeObject & Pod;
-
-export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
 export interface PodWorkersOptions {
   client: KubeClient;

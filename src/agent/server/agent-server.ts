@@ -29,10 +29,12 @@ import { refuseUpgrade } from './streams/remote-command.js';
 import type { StatsProvider } from '../../api/stats/summary-types.js';
 import { resourceMetricsText } from '../stats/resource-metrics.js';
 import { parsePodLogOptions, type PodLogOptions } from '../../machinery/params/pod-stream-options.js';
+import { SECRETS } from '../../machinery/resources/well-known.js';
+import type { Secret } from 'kubernetes-types/core/v1.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const AGENT_SECRET_NAMESPACE = 'kube-system';
 export const agentSecretName = (node: string): string => `flotilla-agent-${node}`;
-const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
 
 /** Where a pod's logs are on this node. */
 export interface PodLogLocation {
@@ -131,7 +133,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
           labels: { 'flotilla.dev/agent': o.nodeName },
         },
         data: { 'ca.crt': Buffer.from(ca.cert).toString('base64'), token: Buffer.from(token).toString('base64') },
-      };
+      } satisfies ObjectOf<Secret>;
       try {
         await client.create(SECRETS, AGENT_SECRET_NAMESPACE, secret);
       } catch (err) {

@@ -8,12 +8,7 @@ import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import type { EnvObjects } from '../pods/container-env.js';
 import type { NodeAllocatable } from './downward-api.js';
 import type { VolumeObjects } from './pod-volumes.js';
-
-const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
-const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
-const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
-const PVCS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumeclaims', namespaced: true };
-const PVS: ResourceRef = { group: '', version: 'v1', plural: 'persistentvolumes', namespaced: false };
+import { CONFIG_MAPS, PVCS, PVS, SECRETS, SERVICES } from '../../machinery/resources/well-known.js';
 
 /** The API objects pods need on a node: configMaps, secrets and services cached by informers; claims and PVs fetched. */
 export interface RunningApiObjects extends VolumeObjects, EnvObjects {
@@ -37,7 +32,7 @@ export interface ApiObjectsOptions {
  */
 export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiObjects> {
   const make = <T extends KubeObject>(r: ResourceRef): Informer<T> => new Informer<T>(o.client, r, { log: o.log });
-  const configMaps = make<KubeObject & ConfigMap>(CONFIGMAPS);
+  const configMaps = make<KubeObject & ConfigMap>(CONFIG_MAPS);
   const secrets = make<KubeObject & Secret>(SECRETS);
   const services = make<KubeObject & Service>(SERVICES);
   const handlers: ((kind: 'configmap' | 'secret', namespace: string, name: string) => void)[] = [];

@@ -5,7 +5,8 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
-import { CRONJOBS, CronJobController, JOBS } from './cronjob-controller.js';
+import { CronJobController } from './cronjob-controller.js';
+import { CRONJOBS, JOBS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const OWNER = {

@@ -1,8 +1,6 @@
 import type { Logger } from 'pino';
 import type { CronJob, CronJobStatus, Job } from 'kubernetes-types/batch/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { deepEqual } from '../../api/validation/field.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
@@ -13,9 +11,8 @@ import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
 import { compileSchedule, scheduleDue, type CronSchedule } from './cron-times.js';
 import { jobFinished, jobFromTemplate, jobName, jobReference, jobsToPrune } from './cronjob-jobs.js';
-
-export const CRONJOBS = findResourceType('batch', 'v1', 'cronjobs') as ResourceType;
-export const JOBS = findResourceType('batch', 'v1', 'jobs') as ResourceType;
+import { CRONJOBS, JOBS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** Requeue a little after the next activation, so the clock has certainly passed it (nextScheduleTimeDuration adds 100 ms). */
 const REQUEUE_SLACK_MS = 100;
@@ -25,8 +22,8 @@ type JobObject = KubeObject & Job;
 
 export interface CronJobControllerOptions {
   client: KubeClient;
-  cronJobs: Informer;
-  jobs: Informer;
+  cronJobs: Informer<ObjectOf<CronJob>>;
+  jobs: Informer<ObjectOf<Job>>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now); tests may run it faster than real time. */
@@ -55,10 +52,10 @@ export class CronJobController {
 
   /** Level-triggered sync of one CronJob (syncCronJob). Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const cj = this.opts.cronJobs.get(namespace, name) as CronJobObject | undefined;
+    const cj = this.opts.cronJobs.get(namespace, name);
     if (!cj) return;
     const now = this.now();
-    const owned = this.opts.jobs.list(namespace).filter((j) => controllerOf(j)?.uid === cj.metadata.uid) as JobObject[];
+    const owned = this.opts.jobs.list(namespace).filter((j) => controllerOf(j)?.uid === cj.metadata.uid);
     const status: CronJobStatus = structuredClone(cj.status ?? {});
     await this.syncActive(cj, status, owned);
     const result = cj.metadata.deletionTimestamp ? undefined : await this.schedule(cj, status, owned, now);
@@ -190,7 +187,7 @@ export class CronJobController {
       }
       if (status.active?.length === 0) delete status.active;
     }
-    let job: KubeObject;
+    let job: JobObject;
     try {
       job = await this.opts.client.create(JOBS, cj.metadata.namespace ?? '', jobFromTemplate(cj, scheduled));
       this.opts.recorder.event(cj, 'Normal', 'SuccessfulCreate', `Created job ${job.metadata.name ?? ''}`);
@@ -205,7 +202,7 @@ export class CronJobController {
         throw err;
       }
       job = await this.opts.client.get(JOBS, cj.metadata.namespace ?? '', name);
-      if (controllerOf(job)?.uid !== cj.metadata.uid || jobFinished(job as JobObject)) {
+      if (controllerOf(job)?.uid !== cj.metadata.uid || jobFinished(job)) {
         status.lastScheduleTime = rfc3339(scheduled);
         return requeue;
       }
@@ -244,7 +241,7 @@ export class CronJobController {
   private async writeStatus(cj: CronJobObject, status: CronJobStatus): Promise<void> {
     if (deepEqual(cj.status ?? {}, status)) return;
     try {
-      await this.opts.client.updateStatus(CRONJOBS, cj.metadata.namespace ?? '', { ...cj, status } as KubeObject);
+      await this.opts.client.updateStatus(CRONJOBS, cj.metadata.namespace ?? '', { ...cj, status });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -3,7 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
-import { CRONJOBS, CronJobController, JOBS } from './cronjob-controller.js';
+import { CronJobController } from './cronjob-controller.js';
+import { CRONJOBS, JOBS } from '../../machinery/resources/well-known.js';
 
 export interface StartCronJobControllerOptions {
   client: KubeClient;

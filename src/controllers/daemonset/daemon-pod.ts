@@ -5,6 +5,7 @@ import { CONTROLLER_REVISION_HASH } from '../history/controller-revision.js';
 import { podFromTemplate } from '../replicaset/pod-from-template.js';
 import { isPodAvailable } from '../replicaset/pod-state.js';
 import { withDaemonTolerations } from './node-eligibility.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** The DaemonSet's template generation on its pods (kept with controller-revision-hash for old clients). */
 export const POD_TEMPLATE_GENERATION = 'pod-template-generation';
@@ -44,15 +45,14 @@ export function newDaemonPod(
   template: PodTemplateSpec | undefined,
   nodeName: string,
   hash: string,
-): Pod {
+): ObjectOf<Pod> {
   const pod = podFromTemplate(template, ds);
-  const meta = pod.metadata ?? {};
+  const meta = pod.metadata;
   meta.labels = {
     ...(meta.labels ?? {}),
     [CONTROLLER_REVISION_HASH]: hash,
     [POD_TEMPLATE_GENERATION]: templateGeneration(ds),
   };
-  pod.metadata = meta;
   const spec = pod.spec ?? { containers: [] };
   spec.affinity = pinToNode(spec.affinity, nodeName);
   spec.tolerations = withDaemonTolerations(spec);

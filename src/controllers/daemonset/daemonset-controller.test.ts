@@ -1,3 +1,4 @@
+import type { Node } from 'kubernetes-types/core/v1.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
@@ -5,9 +6,10 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { newRevision } from '../history/controller-revision.js';
-import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
-import { DAEMONSETS, DaemonSetController, NODES, PODS } from './daemonset-controller.js';
+import { DaemonSetController } from './daemonset-controller.js';
+import { CONTROLLER_REVISIONS, DAEMONSETS, NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 const log = pino({ level: 'silent' });
 const TEMPLATE = { metadata: { labels: { app: 'agent' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
@@ -33,7 +35,7 @@ function daemonSet(): KubeObject {
   };
 }
 
-const node = (name: string, labels: Record<string, string> = {}): KubeObject => ({
+const node = (name: string, labels: Record<string, string> = {}): ObjectOf<Node> => ({
   apiVersion: 'v1',
   kind: 'Node',
   metadata: { name, labels },
@@ -64,10 +66,13 @@ async function setup(nodes: KubeObject[], pods: KubeObject[] = [], revisions: Ku
   fake.seed(NODES, ...nodes);
   fake.seed(PODS, ...pods);
   fake.seed(CONTROLLER_REVISIONS, ...revisions);
-  const informers = [DAEMONSETS, PODS, NODES, CONTROLLER_REVISIONS].map((rt) => new Informer(fake, rt, { log }));
+  const daemonSets = new Informer(fake, DAEMONSETS, { log });
+  const podInformer = new Informer(fake, PODS, { log });
+  const nodeInformer = new Informer(fake, NODES, { log });
+  const revisionInformer = new Informer(fake, CONTROLLER_REVISIONS, { log });
+  const informers = [daemonSets, podInformer, nodeInformer, revisionInformer];
   for (const i of informers) i.start();
   await Promise.all(informers.map((i) => i.waitForSync()));
-  const [daemonSets, podInformer, nodeInformer, revisionInformer] = informers;
   const recorder = new RecordingEventRecorder();
   const ctrl = new DaemonSetController({
     client: fake,

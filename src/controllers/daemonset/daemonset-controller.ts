@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
-import type { DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
+import type { ControllerRevision, DaemonSet, DaemonSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer, InformerHandlers } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -21,17 +19,15 @@ import { calculateDaemonSetStatus, daemonSetStatusChanged } from './daemonset-st
 import { nodeShouldRunDaemonPod, targetNodeOf } from './node-eligibility.js';
 import { observeOwnedPods, PodExpectations } from '../pod-expectations.js';
 import { claimPods } from '../statefulset/claim-pods.js';
-
-export const DAEMONSETS = findResourceType('apps', 'v1', 'daemonsets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { DAEMONSETS, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export interface DaemonSetControllerOptions {
   client: KubeClient;
-  daemonSets: Informer;
-  pods: Informer;
-  nodes: Informer;
-  revisions: Informer;
+  daemonSets: Informer<ObjectOf<DaemonSet>>;
+  pods: Informer<ObjectOf<Pod>>;
+  nodes: Informer<ObjectOf<Node>>;
+  revisions: Informer<ObjectOf<ControllerRevision>>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now). */
@@ -69,9 +65,9 @@ export class DaemonSetController {
    * concerns every DaemonSet; heartbeat-only updates concern none (shouldIgnoreNodeUpdate).
    * The informer drops a deleted node from its cache before the handlers run.
    */
-  keysForNode = (node: KubeObject): ObjectKey[] => {
+  keysForNode = (node: ObjectOf<Node>): ObjectKey[] => {
     const name = node.metadata.name ?? '';
-    const spec = node.spec as Node['spec'];
+    const spec = node.spec;
     const print = JSON.stringify([node.metadata.labels ?? {}, spec?.taints ?? [], spec?.unschedulable ?? false]);
     const gone = this.opts.nodes.get(undefined, name) === undefined;
     if (gone) this.nodePrints.delete(name);
@@ -88,7 +84,7 @@ export class DaemonSetController {
   /** Level-triggered sync of one DaemonSet. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
     const key = keyOf(namespace, name);
-    const ds = this.opts.daemonSets.get(namespace, name) as DaemonSetObject | undefined;
+    const ds = this.opts.daemonSets.get(namespace, name);
     if (!ds) {
       this.expectations.forget(key);
       return;
@@ -105,13 +101,7 @@ export class DaemonSetController {
     );
     const hash = revs.update.metadata.labels?.[CONTROLLER_REVISION_HASH] ?? '';
     const generation = templateGeneration(ds);
-    const owned = (await claimPods(
-      this.opts.client,
-      DAEMONSETS,
-      ds,
-      this.opts.pods.list(namespace),
-      () => true,
-    )) as Pod[];
+    const owned = await claimPods(this.opts.client, DAEMONSETS, ds, this.opts.pods.list(namespace), () => true);
     const { nodes, podsOnMissingNodes } = this.nodeStates(ds, owned);
     const minReadySeconds = ds.spec?.minReadySeconds ?? 0;
     const nowMs = this.now();
@@ -164,7 +154,8 @@ export class DaemonSetController {
       const node = targetNodeOf(p) ?? '';
       byNode.set(node, [...(byNode.get(node) ?? []), p]);
     }
-    const nodes = (this.opts.nodes.list() as (KubeObject & Node)[])
+    const nodes = this.opts.nodes
+      .list()
       .map((n) => ({
         name: n.metadata.name ?? '',
         ...nodeShouldRunDaemonPod(n, ds.spec?.template),
@@ -202,11 +193,7 @@ export class DaemonSetController {
     await Promise.all(
       plan.createOn.map(async (node) => {
         try {
-          const created = await this.opts.client.create(
-            PODS,
-            ns,
-            newDaemonPod(ds, ds.spec?.template, node, hash) as KubeObject,
-          );
+          const created = await this.opts.client.create(PODS, ns, newDaemonPod(ds, ds.spec?.template, node, hash));
           this.opts.recorder.event(ds, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
         } catch (err) {
           this.expectations.creationObserved(key);
@@ -234,7 +221,7 @@ export class DaemonSetController {
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isConflict(err) || attempt > 0) throw err;
-        target = (await this.opts.client.get(DAEMONSETS, ns, ds.metadata.name ?? '')) as DaemonSetObject;
+        target = await this.opts.client.get(DAEMONSETS, ns, ds.metadata.name ?? '');
       }
     }
   }

@@ -5,9 +5,9 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
-import { PODS, REPLICASETS } from '../replicaset/replicaset-controller.js';
-import { DEPLOYMENTS, DeploymentController } from './deployment-controller.js';
+import { DeploymentController } from './deployment-controller.js';
 import { computeHash } from './pod-template-hash.js';
+import { DEPLOYMENTS, PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const NOW = Date.parse('2024-01-01T01:00:00Z');
@@ -90,19 +90,18 @@ async function setup(d: KubeObject, rss: KubeObject[]) {
   const fake = new FakeClient();
   fake.seed(DEPLOYMENTS, d);
   fake.seed(REPLICASETS, ...rss);
-  const informers = [
-    new Informer(fake, DEPLOYMENTS, { log }),
-    new Informer(fake, REPLICASETS, { log }),
-    new Informer(fake, PODS, { log }),
-  ];
+  const deployments = new Informer(fake, DEPLOYMENTS, { log });
+  const replicaSets = new Informer(fake, REPLICASETS, { log });
+  const pods = new Informer(fake, PODS, { log });
+  const informers = [deployments, replicaSets, pods];
   for (const i of informers) i.start();
   await Promise.all(informers.map((i) => i.waitForSync()));
   const recorder = new RecordingEventRecorder();
   const ctrl = new DeploymentController({
     client: fake,
-    deployments: informers[0],
-    replicaSets: informers[1],
-    pods: informers[2],
+    deployments,
+    replicaSets,
+    pods,
     recorder,
     log,
     now: () => NOW,

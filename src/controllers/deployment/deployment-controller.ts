@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
-import type { DeploymentStatus } from 'kubernetes-types/apps/v1.js';
+import type { Deployment, DeploymentStatus, ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { deepEqual } from '../../api/deep-equal.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -13,7 +11,7 @@ import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { adoptPatch, controllerOf, controllerRefTo, planClaims, releasePatch } from '../replicaset/controller-ref.js';
-import { REPLICASETS, selects } from '../replicaset/replicaset-controller.js';
+import { selects } from '../replicaset/replicaset-controller.js';
 import { getCondition, newCondition, Reason, setCondition } from './deployment-conditions.js';
 import {
   deploymentComplete,
@@ -48,17 +46,18 @@ import {
   setReplicasAnnotations,
 } from './revisions.js';
 import { maxScaledDown, maxSurge, maxUnavailable, newRSNewReplicas, proportion } from './rollout-math.js';
-
-export const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
+import { DEPLOYMENTS, REPLICASETS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
+import { controlledBy } from '../../machinery/client/indexes.js';
 
 /** Retry delay after a write conflict: time for the informer to deliver the newer object. */
 const CONFLICT_RETRY_MS = 20;
 
 export interface DeploymentControllerOptions {
   client: KubeClient;
-  deployments: Informer;
-  replicaSets: Informer;
-  pods: Informer;
+  deployments: Informer<ObjectOf<Deployment>>;
+  replicaSets: Informer<ObjectOf<ReplicaSet>>;
+  pods: Informer<ObjectOf<Pod>>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now). */
@@ -98,7 +97,7 @@ export class DeploymentController {
   private async syncDeployment({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> {
     const cached = this.opts.deployments.get(namespace, name);
     if (!cached) return;
-    const d = structuredClone(cached) as Dep;
+    const d: Dep = structuredClone(cached);
     let selector: LabelSelector;
     try {
       selector = labelSelectorFromObject(d.spec?.selector);
@@ -139,7 +138,7 @@ export class DeploymentController {
     const rs = this.opts.replicaSets.get(ns, rsRef.name);
     const dRef = rs && rs.metadata.uid === rsRef.uid ? controllerOf(rs) : undefined;
     if (dRef?.kind !== 'Deployment') return [];
-    const d = this.opts.deployments.get(ns, dRef.name) as Dep | undefined;
+    const d = this.opts.deployments.get(ns, dRef.name);
     return d?.spec?.strategy?.type === 'Recreate' ? [{ namespace: ns, name: dRef.name }] : [];
   };
 
@@ -149,7 +148,7 @@ export class DeploymentController {
   private async claimReplicaSets(d: Dep, selector: LabelSelector): Promise<RS[]> {
     const ns = d.metadata.namespace ?? '';
     const plan = planClaims(d, selector, this.opts.replicaSets.list(ns));
-    const owned = plan.owned.map((rs) => structuredClone(rs) as RS);
+    const owned: RS[] = plan.owned.map((rs) => structuredClone(rs));
     if (plan.adopt.length > 0 && (await this.canAdopt(d))) {
       for (const rs of plan.adopt) {
         const adopted = await this.patchRS(rs, adoptPatch(rs, d));
@@ -172,13 +171,13 @@ export class DeploymentController {
 
   private async patchRS(rs: KubeObject, body: unknown): Promise<RS | undefined> {
     try {
-      return (await this.opts.client.patch(
+      return await this.opts.client.patch(
         REPLICASETS,
         rs.metadata.namespace ?? '',
         rs.metadata.name ?? '',
         'merge',
         body,
-      )) as RS;
+      );
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) return undefined;
       throw err;
@@ -332,12 +331,15 @@ export class DeploymentController {
   private oldPodsRunning(d: Dep, newRS: RS | undefined, oldRSs: RS[]): boolean {
     if (sumActual(oldRSs) > 0) return true;
     const oldUids = new Set(oldRSs.map((rs) => rs.metadata.uid));
-    return this.opts.pods.list(d.metadata.namespace ?? '').some((p) => {
-      const ref = controllerOf(p);
-      if (!ref || ref.uid === newRS?.metadata.uid || !oldUids.has(ref.uid)) return false;
-      const phase = (p as Pod).status?.phase;
-      return phase !== 'Failed' && phase !== 'Succeeded';
-    });
+    const ns = d.metadata.namespace ?? '';
+    return [...oldUids].some(
+      (uid) =>
+        uid !== newRS?.metadata.uid &&
+        controlledBy(this.opts.pods, uid).some((p) => {
+          const phase = p.status?.phase;
+          return p.metadata.namespace === ns && phase !== 'Failed' && phase !== 'Succeeded';
+        }),
+    );
   }
 
   // ---- the new ReplicaSet and revisions --------------------------------------------------
@@ -373,10 +375,7 @@ export class DeploymentController {
       if (changed || (copy.spec?.minReadySeconds ?? 0) !== minReady) {
         if (copy.spec) copy.spec.minReadySeconds = minReady;
         // In place, so the caller's list stays current for later writes in this reconcile.
-        rs = Object.assign(
-          existing,
-          (await this.opts.client.update(REPLICASETS, copy.metadata.namespace ?? '', copy)) as RS,
-        );
+        rs = Object.assign(existing, await this.opts.client.update(REPLICASETS, copy.metadata.namespace ?? '', copy));
       }
       await this.setRevision(d, rs.metadata.annotations?.[REVISION]);
       if (hasProgressDeadline(d) && !getCondition(d.status, 'Progressing')) {
@@ -424,7 +423,7 @@ export class DeploymentController {
     let created: RS;
     let alreadyExisted = false;
     try {
-      created = (await this.opts.client.create(REPLICASETS, d.metadata.namespace ?? '', fresh)) as RS;
+      created = await this.opts.client.create(REPLICASETS, d.metadata.namespace ?? '', fresh);
     } catch (err) {
       if (!isAlreadyExists(err)) {
         const msg = `Failed to create new replica set "${fresh.metadata.name ?? ''}": ${err instanceof Error ? err.message : String(err)}`;
@@ -436,11 +435,7 @@ export class DeploymentController {
         this.opts.recorder.event(d, 'Warning', Reason.ReplicaSetCreateError, msg);
         throw err;
       }
-      const live = (await this.opts.client.get(
-        REPLICASETS,
-        d.metadata.namespace ?? '',
-        fresh.metadata.name ?? '',
-      )) as RS;
+      const live = await this.opts.client.get(REPLICASETS, d.metadata.namespace ?? '', fresh.metadata.name ?? '');
       if (controllerOf(live)?.uid !== d.metadata.uid || !equalIgnoreHash(d.spec?.template, live.spec?.template)) {
         // A hash collision: a different template under the same name. A new collisionCount gives a new hash.
         const status = structuredClone(d.status ?? {});
@@ -509,7 +504,7 @@ export class DeploymentController {
     const copy = structuredClone(rs);
     copy.spec = { ...copy.spec, replicas: size, selector: copy.spec?.selector ?? {} };
     setReplicasAnnotations(copy, replicas, max);
-    const updated = (await this.opts.client.update(REPLICASETS, rs.metadata.namespace ?? '', copy)) as RS;
+    const updated = await this.opts.client.update(REPLICASETS, rs.metadata.namespace ?? '', copy);
     Object.assign(rs, updated);
     if (sizeChanged) {
       this.opts.recorder.event(
@@ -562,10 +557,7 @@ export class DeploymentController {
 
   /** PUT status from the working copy; the copy takes the stored result (so later writes are not stale). */
   private async writeStatus(d: Dep, status: DeploymentStatus): Promise<void> {
-    const updated = (await this.opts.client.updateStatus(DEPLOYMENTS, d.metadata.namespace ?? '', {
-      ...d,
-      status,
-    } as KubeObject)) as Dep;
+    const updated = await this.opts.client.updateStatus(DEPLOYMENTS, d.metadata.namespace ?? '', { ...d, status });
     d.status = updated.status;
     d.metadata.resourceVersion = updated.metadata.resourceVersion;
   }

@@ -3,9 +3,10 @@ import type { KubeObject } from '../../api/object.js';
 import { getCondition, newCondition, Reason, removeCondition, setCondition } from './deployment-conditions.js';
 import { maxUnavailable } from './rollout-math.js';
 import { sumActual, sumAvailable, sumReady, sumSpec, type RS } from './replica-set-list.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** A Deployment as cached and written. */
-export type Dep = KubeObject & Pick<Deployment, 'spec' | 'status'>;
+export type Dep = ObjectOf<Deployment>;
 
 export const replicasOf = (d: Dep): number => d.spec?.replicas ?? 1;
 export const rolloutSpecOf = (d: Dep) => ({ replicas: replicasOf(d), strategy: d.spec?.strategy });

@@ -2,9 +2,10 @@ import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** A ReplicaSet as cached and written: KubeObject metadata, typed spec and status. */
-export type RS = KubeObject & Pick<ReplicaSet, 'spec' | 'status'>;
+export type RS = ObjectOf<ReplicaSet>;
 
 export const REVISION = 'deployment.kubernetes.io/revision';
 

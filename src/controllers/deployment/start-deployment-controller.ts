@@ -3,8 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
-import { PODS, REPLICASETS } from '../replicaset/replicaset-controller.js';
-import { DEPLOYMENTS, DeploymentController } from './deployment-controller.js';
+import { DeploymentController } from './deployment-controller.js';
+import { DEPLOYMENTS, PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 export interface StartDeploymentControllerOptions {
   client: KubeClient;

@@ -5,7 +5,8 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
-import { DEPLOYMENTS, DisruptionController, PDBS, PODS, REPLICASETS, STATEFULSETS } from './disruption-controller.js';
+import { DisruptionController } from './disruption-controller.js';
+import { DEPLOYMENTS, PDBS, PODS, REPLICASETS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const NOW = Date.parse('2024-01-01T00:01:00Z');
@@ -61,11 +62,15 @@ async function setup(pdb: KubeObject, pods: KubeObject[]) {
   fake.seed(PODS, ...pods);
   fake.seed(REPLICASETS, rs);
   fake.seed(DEPLOYMENTS, deploy);
-  const infs = [PDBS, PODS, REPLICASETS, DEPLOYMENTS, STATEFULSETS].map((rt) => new Informer(fake, rt, { log }));
+  const pdbs = new Informer(fake, PDBS, { log });
+  const podInf = new Informer(fake, PODS, { log });
+  const replicaSets = new Informer(fake, REPLICASETS, { log });
+  const deployments = new Informer(fake, DEPLOYMENTS, { log });
+  const statefulSets = new Informer(fake, STATEFULSETS, { log });
+  const infs = [pdbs, podInf, replicaSets, deployments, statefulSets];
   for (const i of infs) i.start();
   await Promise.all(infs.map((i) => i.waitForSync()));
   const recorder = new RecordingEventRecorder();
-  const [pdbs, podInf, replicaSets, deployments, statefulSets] = infs;
   const ctrl = new DisruptionController({
     client: fake,
     pdbs,

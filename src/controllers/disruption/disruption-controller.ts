@@ -1,9 +1,8 @@
+import type { Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from 'kubernetes-types/policy/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import { deepEqual } from '../../api/validation/field.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -14,22 +13,18 @@ import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import type { EventRecorder } from '../../machinery/events/event-recorder.js';
 import { controllerOf } from '../replicaset/controller-ref.js';
 import { pdbStatus, pendingDisruptions, type ExpectedScale } from './pdb-status.js';
-
-export const PDBS = findResourceType('policy', 'v1', 'poddisruptionbudgets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const REPLICASETS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-export const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
-export const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
+import { PDBS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 type PdbObject = KubeObject & PodDisruptionBudget;
 
 export interface DisruptionControllerOptions {
   client: KubeClient;
-  pdbs: Informer;
-  pods: Informer;
-  replicaSets: Informer;
-  deployments: Informer;
-  statefulSets: Informer;
+  pdbs: Informer<ObjectOf<PodDisruptionBudget>>;
+  pods: Informer<ObjectOf<Pod>>;
+  replicaSets: Informer<ObjectOf<ReplicaSet>>;
+  deployments: Informer<ObjectOf<Deployment>>;
+  statefulSets: Informer<ObjectOf<StatefulSet>>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now). */
@@ -53,9 +48,9 @@ export class DisruptionController {
 
   /** Level-triggered sync of one PDB (trySync). Idempotent; throws to retry (a status write conflict). */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const pdb = this.opts.pdbs.get(namespace, name) as PdbObject | undefined;
+    const pdb = this.opts.pdbs.get(namespace, name);
     if (!pdb || pdb.metadata.deletionTimestamp) return;
-    const pods = this.opts.pods.list(namespace).filter((p) => selects(pdb, p)) as (KubeObject & Pod)[];
+    const pods = this.opts.pods.list(namespace).filter((p) => selects(pdb, p));
     const now = this.now();
     if (pods.length === 0 && (pdb.status?.expectedPods ?? -1) !== 0)
       this.opts.recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
@@ -79,7 +74,7 @@ export class DisruptionController {
     const ns = pod.metadata.namespace ?? '';
     return this.opts.pdbs
       .list(ns)
-      .filter((p) => selects(p as PdbObject, pod))
+      .filter((p) => selects(p, pod))
       .map((p) => ({ namespace: ns, name: p.metadata.name ?? '' }));
   };
 
@@ -131,7 +126,7 @@ export class DisruptionController {
   private async writeStatus(pdb: PdbObject, status: PodDisruptionBudgetStatus): Promise<void> {
     if (deepEqual(pdb.status ?? {}, status)) return;
     try {
-      await this.opts.client.updateStatus(PDBS, pdb.metadata.namespace ?? '', { ...pdb, status } as KubeObject);
+      await this.opts.client.updateStatus(PDBS, pdb.metadata.namespace ?? '', { ...pdb, status });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -3,7 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
-import { DEPLOYMENTS, DisruptionController, PDBS, PODS, REPLICASETS, STATEFULSETS } from './disruption-controller.js';
+import { DisruptionController } from './disruption-controller.js';
+import { DEPLOYMENTS, PDBS, PODS, REPLICASETS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 export interface StartDisruptionControllerOptions {
   client: KubeClient;
@@ -14,14 +15,11 @@ export interface StartDisruptionControllerOptions {
 
 /** Runs the disruption controller over shared full informers of PDBs, pods and the scalable workloads. Resolves once synced. */
 export async function startDisruptionController(opts: StartDisruptionControllerOptions): Promise<RunningController> {
-  const inf = (rt: typeof PDBS) => opts.informers.informerFor(rt, 'full');
-  const [pdbs, pods, replicaSets, deployments, statefulSets] = [
-    inf(PDBS),
-    inf(PODS),
-    inf(REPLICASETS),
-    inf(DEPLOYMENTS),
-    inf(STATEFULSETS),
-  ];
+  const pdbs = opts.informers.informerFor(PDBS);
+  const pods = opts.informers.informerFor(PODS);
+  const replicaSets = opts.informers.informerFor(REPLICASETS);
+  const deployments = opts.informers.informerFor(DEPLOYMENTS);
+  const statefulSets = opts.informers.informerFor(STATEFULSETS);
   const log = opts.log.child({ controller: 'disruption' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'controllermanager', log });
   const ctrl = new DisruptionController({

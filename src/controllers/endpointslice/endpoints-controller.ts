@@ -1,7 +1,5 @@
 import type { Pod, Service, Endpoints } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -12,16 +10,16 @@ import { isHeadless } from './pod-endpoints.js';
 import { canonical } from './slice-plan.js';
 import { HEADLESS_LABEL } from './endpointslice-controller.js';
 import { isNamespaceTerminating } from './namespace-terminating.js';
-
-export const ENDPOINTS = findResourceType('', 'v1', 'endpoints') as ResourceType;
+import { ENDPOINTS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 type EndpointsObject = KubeObject & Endpoints;
 
 export interface EndpointsControllerOptions {
   client: KubeClient;
-  services: Informer;
-  pods: Informer;
-  endpoints: Informer;
+  services: Informer<ObjectOf<Service>>;
+  pods: Informer<ObjectOf<Pod>>;
+  endpoints: Informer<ObjectOf<Endpoints>>;
 }
 
 /**
@@ -35,8 +33,8 @@ export class EndpointsController {
 
   /** Level-triggered sync of one Service's Endpoints. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const svc = this.opts.services.get(namespace, name) as (KubeObject & Service) | undefined;
-    const current = this.opts.endpoints.get(namespace, name) as EndpointsObject | undefined;
+    const svc = this.opts.services.get(namespace, name);
+    const current = this.opts.endpoints.get(namespace, name);
     if (!svc) {
       if (current)
         await this.opts.client.delete(ENDPOINTS, namespace, name).catch((err: unknown) => {
@@ -45,7 +43,7 @@ export class EndpointsController {
       return;
     }
     if (!svc.spec?.selector || svc.spec.type === 'ExternalName') return;
-    const subsets = endpointSubsets(svc, this.opts.pods.list(namespace) as Pod[]);
+    const subsets = endpointSubsets(svc, this.opts.pods.list(namespace));
     const labels: Record<string, string> = { ...(svc.metadata.labels ?? {}) };
     if (isHeadless(svc)) labels[HEADLESS_LABEL] = '';
     else delete labels[HEADLESS_LABEL];
@@ -69,7 +67,7 @@ export class EndpointsController {
           kind: 'Endpoints',
           metadata: { name, namespace, labels },
           subsets,
-        } as EndpointsObject);
+        });
       }
     } catch (err) {
       if (isNamespaceTerminating(err)) return;

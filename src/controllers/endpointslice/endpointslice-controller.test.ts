@@ -4,8 +4,9 @@ import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
-import { ENDPOINT_SLICES, EndpointSliceController, NODES, PODS, SERVICES } from './endpointslice-controller.js';
-import { ENDPOINTS, EndpointsController } from './endpoints-controller.js';
+import { EndpointSliceController } from './endpointslice-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
+import { ENDPOINTS, ENDPOINT_SLICES, NODES, PODS, SERVICES } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const SVC_UID = 'svc-uid';
@@ -103,12 +104,11 @@ async function setup(
   fake.seed(ENDPOINT_SLICES, ...(objs.slices ?? []));
   fake.seed(ENDPOINTS, ...(objs.endpoints ?? []));
   fake.seed(NODES, ...(objs.nodes ?? []));
-  const inf = (rt: typeof SERVICES) => new Informer(fake, rt, { log });
-  const services = inf(SERVICES),
-    pods = inf(PODS),
-    slices = inf(ENDPOINT_SLICES),
-    endpoints = inf(ENDPOINTS),
-    nodes = inf(NODES);
+  const services = new Informer(fake, SERVICES, { log });
+  const pods = new Informer(fake, PODS, { log });
+  const slices = new Informer(fake, ENDPOINT_SLICES, { log });
+  const endpoints = new Informer(fake, ENDPOINTS, { log });
+  const nodes = new Informer(fake, NODES, { log });
   const all = [services, pods, slices, endpoints, nodes];
   for (const i of all) i.start();
   await Promise.all(all.map((i) => i.waitForSync()));

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Pod, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -14,11 +12,8 @@ import { desiredEndpointGroups, isHeadless, ZONE_LABEL } from './pod-endpoints.j
 import { canonical, planSlices, type SliceContent } from './slice-plan.js';
 import { ServiceMembership } from './service-membership.js';
 import { isNamespaceTerminating } from './namespace-terminating.js';
-
-export const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
-export const ENDPOINT_SLICES = findResourceType('discovery.k8s.io', 'v1', 'endpointslices') as ResourceType;
+import { ENDPOINT_SLICES } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
@@ -30,9 +25,9 @@ type ServiceObject = KubeObject & Service;
 
 export interface EndpointSliceControllerOptions {
   client: KubeClient;
-  services: Informer;
-  pods: Informer;
-  slices: Informer;
+  services: Informer<ObjectOf<Service>>;
+  pods: Informer<ObjectOf<Pod>>;
+  slices: Informer<ObjectOf<EndpointSlice>>;
   /** Nodes (metadata is enough): the zone label of an endpoint's node. Optional. */
   nodes?: Informer;
   log: Logger;
@@ -55,7 +50,7 @@ export class EndpointSliceController {
 
   /** Level-triggered sync of one Service's slices. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const svc = this.opts.services.get(namespace, name) as ServiceObject | undefined;
+    const svc = this.opts.services.get(namespace, name);
     const managed = this.managedSlices(namespace, name);
     if (!svc || svc.metadata.deletionTimestamp) {
       this.membership.forget(namespace, name);
@@ -67,7 +62,7 @@ export class EndpointSliceController {
       return;
     }
     if (!svc.spec?.selector) return;
-    const pods = this.opts.pods.list(namespace) as (KubeObject & Pod)[];
+    const pods = this.opts.pods.list(namespace);
     const desired = desiredEndpointGroups(
       svc,
       pods,
@@ -115,7 +110,7 @@ export class EndpointSliceController {
   keysForPod = (pod: KubeObject): ObjectKey[] => {
     const ns = pod.metadata.namespace ?? '';
     const names = new Set(this.membership.servicesOf(ns, pod.metadata.name ?? ''));
-    for (const s of this.opts.services.list(ns) as ServiceObject[]) {
+    for (const s of this.opts.services.list(ns)) {
       const sel = s.spec?.selector;
       if (sel && Object.entries(sel).every(([k, v]) => pod.metadata.labels?.[k] === v))
         names.add(s.metadata.name ?? '');
@@ -133,7 +128,7 @@ export class EndpointSliceController {
   };
 
   private managedSlices(namespace: string, service: string): SliceObject[] {
-    return (this.opts.slices.list(namespace) as SliceObject[]).filter((s) => {
+    return this.opts.slices.list(namespace).filter((s) => {
       const l = s.metadata.labels ?? {};
       return (
         l[SERVICE_NAME_LABEL] === service && l[MANAGED_BY_LABEL] === CONTROLLER_NAME && !s.metadata.deletionTimestamp

@@ -2,8 +2,9 @@ import type { Logger } from 'pino';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
-import { ENDPOINTS, EndpointsController } from './endpoints-controller.js';
-import { ENDPOINT_SLICES, EndpointSliceController, NODES, PODS, SERVICES } from './endpointslice-controller.js';
+import { EndpointsController } from './endpoints-controller.js';
+import { EndpointSliceController } from './endpointslice-controller.js';
+import { ENDPOINTS, ENDPOINT_SLICES, NODES, PODS, SERVICES } from '../../machinery/resources/well-known.js';
 
 export interface StartEndpointControllersOptions {
   client: KubeClient;

@@ -2,16 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { GarbageCollector } from './garbage-collector.js';
+import { CONFIG_MAPS, SECRETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
-const cms = findResourceType('', 'v1', 'configmaps') as ResourceType;
-const secrets = findResourceType('', 'v1', 'secrets') as ResourceType;
-const types = [cms, secrets];
+const types = [CONFIG_MAPS, SECRETS];
 
 const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObject => ({
   apiVersion: 'v1',
@@ -42,13 +39,13 @@ async function withCollector(fake: FakeClient, fn: (gc: GarbageCollector) => Pro
 test('a dependent whose owner is gone is deleted in the background with a uid precondition', async () => {
   const fake = new FakeClient();
   fake.seed(
-    cms,
+    CONFIG_MAPS,
     cm('owner', { uid: 'u-owner' }),
     cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-gone', 'was-here') }),
     cm('kept', { uid: 'u-kept', ownerReferences: ownedBy('u-owner', 'owner') }),
   );
   await withCollector(fake, async () => {
-    await until(() => fake.peek(cms, 'n', 'child') === undefined);
+    await until(() => fake.peek(CONFIG_MAPS, 'n', 'child') === undefined);
     assert.deepEqual(fake.actions, [
       {
         verb: 'delete',
@@ -58,33 +55,33 @@ test('a dependent whose owner is gone is deleted in the background with a uid pr
         body: { propagationPolicy: 'Background', preconditions: { uid: 'u-child' } },
       },
     ]);
-    assert.ok(fake.peek(cms, 'n', 'kept'));
+    assert.ok(fake.peek(CONFIG_MAPS, 'n', 'kept'));
   });
 });
 
 test('an owner that reappears under a new uid does not save its dependent', async () => {
   const fake = new FakeClient();
   fake.seed(
-    cms,
+    CONFIG_MAPS,
     cm('owner', { uid: 'u-new' }),
     cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-old', 'owner') }),
   );
   await withCollector(fake, async () => {
-    await until(() => fake.peek(cms, 'n', 'child') === undefined);
+    await until(() => fake.peek(CONFIG_MAPS, 'n', 'child') === undefined);
   });
 });
 
 test('deleting an owner cascades to dependents of other types', async () => {
   const fake = new FakeClient();
-  fake.seed(cms, cm('owner', { uid: 'u-owner' }));
-  fake.seed(secrets, {
+  fake.seed(CONFIG_MAPS, cm('owner', { uid: 'u-owner' }));
+  fake.seed(SECRETS, {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: { name: 's', namespace: 'n', uid: 'u-s', ownerReferences: ownedBy('u-owner', 'owner') },
   });
   await withCollector(fake, async () => {
-    await fake.delete(cms, 'n', 'owner');
-    await until(() => fake.peek(secrets, 'n', 's') === undefined);
+    await fake.delete(CONFIG_MAPS, 'n', 'owner');
+    await until(() => fake.peek(SECRETS, 'n', 's') === undefined);
     assert.deepEqual(
       fake.actions.map((a) => `${a.verb} ${a.resource}/${a.name}`),
       ['delete configmaps/owner', 'delete secrets/s'],
@@ -95,15 +92,15 @@ test('deleting an owner cascades to dependents of other types', async () => {
 test('orphan: the owner reference is removed from dependents, then the orphan finalizer from the owner', async () => {
   const fake = new FakeClient();
   fake.seed(
-    cms,
+    CONFIG_MAPS,
     cm('owner', { uid: 'u-owner' }),
     cm('child', { uid: 'u-child', ownerReferences: [...ownedBy('u-owner', 'owner'), ...ownedBy('u-other', 'other')] }),
     cm('other', { uid: 'u-other' }),
   );
   await withCollector(fake, async () => {
-    await fake.delete(cms, 'n', 'owner', { propagationPolicy: 'Orphan' });
-    await until(() => fake.peek(cms, 'n', 'owner') === undefined);
-    const child = fake.peek(cms, 'n', 'child');
+    await fake.delete(CONFIG_MAPS, 'n', 'owner', { propagationPolicy: 'Orphan' });
+    await until(() => fake.peek(CONFIG_MAPS, 'n', 'owner') === undefined);
+    const child = fake.peek(CONFIG_MAPS, 'n', 'child');
     assert.deepEqual(child?.metadata.ownerReferences, ownedBy('u-other', 'other'));
     assert.deepEqual(
       fake.actions.slice(1).map((a) => `${a.verb} ${a.name} ${JSON.stringify(a.body)}`),
@@ -118,20 +115,20 @@ test('orphan: the owner reference is removed from dependents, then the orphan fi
 test('foreground: blocking dependents go first (recursively), then the owner', async () => {
   const fake = new FakeClient();
   fake.seed(
-    cms,
+    CONFIG_MAPS,
     cm('owner', { uid: 'u-owner' }),
     cm('mid', { uid: 'u-mid', ownerReferences: ownedBy('u-owner', 'owner', true) }),
     cm('leaf', { uid: 'u-leaf', ownerReferences: ownedBy('u-mid', 'mid', true), finalizers: ['example.com/hold'] }),
   );
   await withCollector(fake, async () => {
-    await fake.delete(cms, 'n', 'owner', { propagationPolicy: 'Foreground' });
-    await until(() => fake.peek(cms, 'n', 'leaf')?.metadata.deletionTimestamp !== undefined);
+    await fake.delete(CONFIG_MAPS, 'n', 'owner', { propagationPolicy: 'Foreground' });
+    await until(() => fake.peek(CONFIG_MAPS, 'n', 'leaf')?.metadata.deletionTimestamp !== undefined);
     await new Promise((r) => setTimeout(r, 50));
-    assert.ok(fake.peek(cms, 'n', 'owner'), 'owner waits while a blocking dependent remains');
-    assert.ok(fake.peek(cms, 'n', 'mid'), 'mid waits for leaf');
-    await fake.patch(cms, 'n', 'leaf', 'merge', { metadata: { finalizers: null } });
-    await until(() => fake.peek(cms, 'n', 'owner') === undefined);
-    assert.equal(fake.peek(cms, 'n', 'mid'), undefined);
+    assert.ok(fake.peek(CONFIG_MAPS, 'n', 'owner'), 'owner waits while a blocking dependent remains');
+    assert.ok(fake.peek(CONFIG_MAPS, 'n', 'mid'), 'mid waits for leaf');
+    await fake.patch(CONFIG_MAPS, 'n', 'leaf', 'merge', { metadata: { finalizers: null } });
+    await until(() => fake.peek(CONFIG_MAPS, 'n', 'owner') === undefined);
+    assert.equal(fake.peek(CONFIG_MAPS, 'n', 'mid'), undefined);
     const deletes = fake.actions
       .filter((a) => a.verb === 'delete')
       .map((a) => `${a.name} ${(a.body as { propagationPolicy?: string }).propagationPolicy}`);

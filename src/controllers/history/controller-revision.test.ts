@@ -12,7 +12,8 @@ import {
   templateOfRevision,
   type Revision,
 } from './controller-revision.js';
-import { CONTROLLER_REVISIONS, syncRevisions } from './revision-store.js';
+import { syncRevisions } from './revision-store.js';
+import { CONTROLLER_REVISIONS } from '../../machinery/resources/well-known.js';
 
 const PARENT: KubeObject = {
   apiVersion: 'apps/v1',

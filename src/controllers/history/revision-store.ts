@@ -1,12 +1,9 @@
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { isAlreadyExists, isNotFound } from '../../machinery/client/client-error.js';
 import { equalRevision, newRevision, nextRevisionNumber, type Revision } from './controller-revision.js';
-
-export const CONTROLLER_REVISIONS = findResourceType('apps', 'v1', 'controllerrevisions') as ResourceType;
+import { CONTROLLER_REVISIONS } from '../../machinery/resources/well-known.js';
 
 export interface RevisionsResult {
   /** The revision of the parent's current template (created, reused or renumbered). */

@@ -2,15 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
-import { HPAS, HpaController, PODS, POD_METRICS } from './hpa-controller.js';
+import { HpaController, POD_METRICS } from './hpa-controller.js';
+import { DEPLOYMENTS, HPAS, PODS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
-const DEPLOYMENTS = findResourceType('apps', 'v1', 'deployments') as ResourceType;
 const T0 = Date.parse('2024-01-01T01:00:00Z');
 const OLD = '2024-01-01T00:00:00Z';
 
@@ -251,7 +249,6 @@ test('missing target: AbleToScale False FailedGetScale; zero replicas disable sc
 });
 
 test('a StatefulSet on memory AverageValue: scaled through its scale subresource, status in bytes', async () => {
-  const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
   const h = hpa({
     scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db' },
     metrics: [

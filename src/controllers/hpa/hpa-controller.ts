@@ -16,7 +16,7 @@ import type { HorizontalPodAutoscaler, MetricSpec, MetricStatus } from 'kubernet
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType, RESOURCE_TYPES } from '../../api/resource-types.js';
+import { RESOURCE_TYPES } from '../../api/resource-types.js';
 import { formatLabelSelector, parseLabelSelector, type LabelSelector } from '../../api/selectors/index.js';
 import { parseQuantity } from '../../api/validation/quantity.js';
 import type { Informer } from '../../machinery/client/informer.js';
@@ -29,9 +29,9 @@ import { setCondition } from './hpa-conditions.js';
 import { formatMilliQuantity, podMetricValues, type PodMetricsObject } from './metric-values.js';
 import { normalizeDesiredReplicas, type Recommendation, type ScaleEvent } from './normalize.js';
 import { DEFAULT_CALC_SETTINGS, MetricError, resourceReplicas, type PodMetric } from './replica-calculator.js';
+import { HPAS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
-export const HPAS = findResourceType('autoscaling', 'v2', 'horizontalpodautoscalers') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
 export const POD_METRICS: ResourceRef = {
   group: 'metrics.k8s.io',
   version: 'v1beta1',
@@ -60,8 +60,8 @@ export const DEFAULT_HPA_SETTINGS: HpaSettings = {
 
 export interface HpaControllerOptions {
   client: KubeClient;
-  hpas: Informer;
-  pods: Informer;
+  hpas: Informer<ObjectOf<HorizontalPodAutoscaler>>;
+  pods: Informer<ObjectOf<Pod>>;
   recorder: EventRecorder;
   log: Logger;
   settings?: Partial<HpaSettings>;
@@ -115,7 +115,7 @@ export class HpaController {
 
   reconcile = async (key: ObjectKey): Promise<ReconcileResult | void> => {
     const id = `${key.namespace}/${key.name}`;
-    const cached = this.o.hpas.get(key.namespace, key.name) as HpaObject | undefined;
+    const cached = this.o.hpas.get(key.namespace, key.name);
     if (!cached) {
       this.state.delete(id);
       return;
@@ -329,7 +329,7 @@ export class HpaController {
       );
       return { replicas: -1, metric: '', statuses: [], error: msg };
     }
-    const pods = (this.o.pods.list(ns) as PodObject[]).filter((p) => selector.matches(p.metadata.labels));
+    const pods = this.o.pods.list(ns).filter((p) => selector.matches(p.metadata.labels));
     let podMetrics: PodMetricsObject[] | undefined;
     const fetchMetrics = async (): Promise<PodMetricsObject[]> => {
       podMetrics ??= (
@@ -449,7 +449,7 @@ export class HpaController {
           specReplicas,
           { averageValue: Math.round(avg * 1000) },
           name,
-          selectedPods as Pod[],
+          selectedPods,
           values,
           settings,
         );
@@ -467,7 +467,7 @@ export class HpaController {
         specReplicas,
         { utilization: t.averageUtilization ?? 0 },
         name,
-        selectedPods as Pod[],
+        selectedPods,
         values,
         settings,
       );

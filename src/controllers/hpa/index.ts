@@ -7,7 +7,6 @@
  */
 export {
   HpaController,
-  HPAS,
   POD_METRICS,
   DEFAULT_HPA_SETTINGS,
   readScale,

@@ -3,7 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
-import { HPAS, HpaController, PODS, type HpaSettings } from './hpa-controller.js';
+import { HpaController, type HpaSettings } from './hpa-controller.js';
+import { HPAS, PODS } from '../../machinery/resources/well-known.js';
 
 export interface StartHpaControllerOptions {
   client: KubeClient;

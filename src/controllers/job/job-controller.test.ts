@@ -5,7 +5,8 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { GenerateNameFakeClient } from '../replicaset/fake-cluster.js';
-import { JOBS, JobController, PODS } from './job-controller.js';
+import { JobController } from './job-controller.js';
+import { JOBS, PODS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const NOW = Date.parse('2024-01-01T01:00:00Z');

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Job, JobStatus } from 'kubernetes-types/batch/v1.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer, InformerHandlers } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -28,20 +26,20 @@ import {
   rfc3339,
   withCondition,
 } from './job-state.js';
-
-export const JOBS = findResourceType('batch', 'v1', 'jobs') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+import { JOBS, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
+import { controlledBy, controlledByName } from '../../machinery/client/indexes.js';
 
 /** At most this many pod creates per reconcile (kube-controller-manager's MaxPodCreateDeletePerSync). */
 export const MAX_CREATES_PER_SYNC = 500;
 
-type JobObject = KubeObject & Job;
-type PodObject = KubeObject & Pod;
+type JobObject = ObjectOf<Job>;
+type PodObject = ObjectOf<Pod>;
 
 export interface JobControllerOptions {
   client: KubeClient;
-  jobs: Informer;
-  pods: Informer;
+  jobs: Informer<JobObject>;
+  pods: Informer<PodObject>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now). */
@@ -85,21 +83,18 @@ export class JobController {
   /** Level-triggered sync of one Job (syncJob). Idempotent; throws to retry (e.g. a status write conflict). */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
     const key = keyOf(namespace, name);
-    let job = this.opts.jobs.get(namespace, name) as JobObject | undefined;
+    let job = this.opts.jobs.get(namespace, name);
     // Pods of a Job that is gone (or was replaced by a namesake) must not keep our finalizer forever.
-    const strays = this.opts.pods.list(namespace).filter((p) => {
-      const ref = controllerOf(p);
-      return ref?.kind === 'Job' && ref.name === name && ref.uid !== job?.metadata.uid && hasTrackingFinalizer(p);
-    }) as PodObject[];
+    const strays = controlledByName(this.opts.pods, namespace, 'Job', name).filter(
+      (p) => controllerOf(p)?.uid !== job?.metadata.uid && hasTrackingFinalizer(p),
+    );
     await Promise.all(strays.map((p) => this.removeFinalizer(p)));
     if (!job) {
       this.expectations.forget(key);
       this.backoff.delete(key);
       return;
     }
-    const pods = this.opts.pods
-      .list(namespace)
-      .filter((p) => controllerOf(p)?.uid === job?.metadata.uid) as PodObject[];
+    const pods = controlledBy(this.opts.pods, job.metadata.uid).filter((p) => p.metadata.namespace === namespace);
     if (finishedCondition(job) || job.metadata.deletionTimestamp) {
       await Promise.all(pods.filter(hasTrackingFinalizer).map((p) => this.removeFinalizer(p)));
       return job.metadata.deletionTimestamp ? undefined : this.expireAfterTtl(job);
@@ -289,7 +284,7 @@ export class JobController {
     const { successes, error } = await slowStartBatch(queue.length, 1, async () => {
       const index = queue.shift();
       try {
-        const pod = (await this.opts.client.create(PODS, ns, jobPod(job, index) as unknown as KubeObject)) as PodObject;
+        const pod = await this.opts.client.create(PODS, ns, jobPod(job, index));
         created.push(pod);
         this.opts.recorder.event(job, 'Normal', 'SuccessfulCreate', `Created pod: ${pod.metadata.name ?? ''}`);
       } catch (err) {
@@ -357,10 +352,7 @@ export class JobController {
   private async writeStatus(job: JobObject, status: JobStatus): Promise<JobObject> {
     if (deepEqual(normalize(job.status ?? {}), normalize(status))) return job;
     try {
-      return (await this.opts.client.updateStatus(JOBS, job.metadata.namespace ?? '', {
-        ...job,
-        status,
-      } as KubeObject)) as JobObject;
+      return await this.opts.client.updateStatus(JOBS, job.metadata.namespace ?? '', { ...job, status });
     } catch (err) {
       if (isNotFound(err)) return job;
       throw err;

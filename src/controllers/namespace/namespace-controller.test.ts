@@ -1,26 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { namespaceReconciler } from './namespace-controller.js';
+import { CONFIG_MAPS, NAMESPACES, NODES, PODS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
-const rt = (plural: string) => findResourceType('', 'v1', plural) as ResourceType;
-const [NS, PODS, CM, NODES] = [rt('namespaces'), rt('pods'), rt('configmaps'), rt('nodes')];
 
 async function setup(phase: 'active' | 'terminating') {
   const fake = new FakeClient();
-  fake.seed(NS, {
+  fake.seed(NAMESPACES, {
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: { name: 'x', ...(phase === 'terminating' ? { deletionTimestamp: '2024-01-01T00:00:00Z' } : {}) },
     spec: { finalizers: ['kubernetes'] },
   });
   fake.seed(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'live' } });
-  fake.seed(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'x', uid: 'u-c' } });
+  fake.seed(CONFIG_MAPS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'x', uid: 'u-c' } });
   fake.seed(
     PODS,
     {
@@ -37,10 +34,16 @@ async function setup(phase: 'active' | 'terminating') {
     },
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unbound', namespace: 'x', uid: 'u-3' }, spec: {} },
   );
-  const namespaces = new Informer(fake, NS, { log });
+  const namespaces = new Informer(fake, NAMESPACES, { log });
   namespaces.start();
   await namespaces.waitForSync();
-  const reconcile = namespaceReconciler({ client: fake, namespaces, log, types: [PODS, CM], pollIntervalMs: 7 });
+  const reconcile = namespaceReconciler({
+    client: fake,
+    namespaces,
+    log,
+    types: [PODS, CONFIG_MAPS],
+    pollIntervalMs: 7,
+  });
   return { fake, namespaces, reconcile };
 }
 
@@ -97,7 +100,7 @@ test('a terminating namespace: contents deleted (grace 0 for pods on no or missi
       body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' }, spec: { finalizers: [] } },
     },
   ]);
-  assert.equal(fake.peek(NS, '', 'x'), undefined, 'the namespace goes with its last finalizer');
+  assert.equal(fake.peek(NAMESPACES, '', 'x'), undefined, 'the namespace goes with its last finalizer');
   await namespaces.stop();
 });
 

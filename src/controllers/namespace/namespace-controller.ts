@@ -1,29 +1,28 @@
+import type { Namespace } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isNotFound } from '../../machinery/client/client-error.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { ReconcileResult } from '../../machinery/controller/controller.js';
 import { storedResourceTypes } from '../served-types.js';
+import { NAMESPACES, NODES } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export const KUBERNETES_FINALIZER = 'kubernetes';
 
 export interface NamespaceControllerOptions {
   client: KubeClient;
   /** Namespaces informer (full objects: spec.finalizers is read). */
-  namespaces: Informer;
+  namespaces: Informer<ObjectOf<Namespace>>;
   log: Logger;
   /** How often to look again while objects are still going away (default 1 s). */
   pollIntervalMs?: number;
   /** Namespaced resources to empty (default: every stored namespaced type). */
   types?: ResourceType[];
 }
-
-const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
-const NAMESPACES = findResourceType('', 'v1', 'namespaces') as ResourceType;
 
 /**
  * Namespace deletion: for a Namespace with deletionTimestamp still holding the `kubernetes`

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
-import { nodeIpamReconciler, NODES } from './node-ipam-controller.js';
+import { nodeIpamReconciler } from './node-ipam-controller.js';
+import { NODES } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const node = (name: string, podCIDR?: string) => ({

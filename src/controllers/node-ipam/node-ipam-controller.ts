@@ -1,18 +1,17 @@
+import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { KubeObject } from '../../api/object.js';
 import type { Reconcile } from '../../machinery/controller/controller.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { CidrAllocator } from '../../machinery/net/cidr-allocator.js';
 import { DEFAULT_CLUSTER_CIDR, DEFAULT_NODE_CIDR_MASK_SIZE } from '../../machinery/net/cluster-network.js';
-
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { NODES } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export interface NodeIpamOptions {
   client: KubeClient;
-  nodes: Informer;
+  nodes: Informer<ObjectOf<Node>>;
   log: Logger;
   /** Cluster pod range (default 10.42.0.0/16). */
   clusterCidr?: string;

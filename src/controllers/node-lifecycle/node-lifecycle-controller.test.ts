@@ -4,7 +4,8 @@ import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
-import { LEASES, NODES, PODS, nodeLifecycleReconciler } from './node-lifecycle-controller.js';
+import { nodeLifecycleReconciler } from './node-lifecycle-controller.js';
+import { LEASES, NODES, PODS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -52,7 +53,9 @@ async function setup() {
   fake.seed(NODES, node('a'));
   fake.seed(LEASES, lease('a', T0));
   fake.seed(PODS, pod('fragile', 'a'), pod('patient', 'a', 3), pod('elsewhere', 'b'));
-  const [nodes, leases, pods] = [NODES, LEASES, PODS].map((rt) => new Informer(fake, rt, { log }));
+  const nodes = new Informer(fake, NODES, { log });
+  const leases = new Informer(fake, LEASES, { log });
+  const pods = new Informer(fake, PODS, { log });
   for (const i of [nodes, leases, pods]) i.start();
   await Promise.all([nodes, leases, pods].map((i) => i.waitForSync()));
   let now = T0;

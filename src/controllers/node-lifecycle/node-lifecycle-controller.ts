@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Node, NodeCondition, Pod } from 'kubernetes-types/core/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isNotFound } from '../../machinery/client/client-error.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -12,10 +10,10 @@ import type { Reconcile, ReconcileResult } from '../../machinery/controller/cont
 import { evictionTime } from './pod-eviction.js';
 import { notReadyConditions } from './mark-pods-not-ready.js';
 import { readyStatus, reconcileTaints } from './node-taints.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
+import { podsOnNode as podsBoundTo } from '../../machinery/client/indexes.js';
 
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const LEASES = findResourceType('coordination.k8s.io', 'v1', 'leases') as ResourceType;
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 type NodeObject = KubeObject & Node;
@@ -24,10 +22,10 @@ type LeaseObject = KubeObject & Lease;
 
 export interface NodeLifecycleOptions {
   client: KubeClient;
-  nodes: Informer;
+  nodes: Informer<ObjectOf<Node>>;
   /** Leases of all namespaces or only kube-node-lease; others are ignored. */
-  leases: Informer;
-  pods: Informer;
+  leases: Informer<ObjectOf<Lease>>;
+  pods: Informer<ObjectOf<Pod>>;
   log: Logger;
   /** A node whose Lease and Ready heartbeat did not move for this long becomes Unknown (default 8000 ms; Kubernetes: 40 s). */
   gracePeriodMs?: number;
@@ -76,47 +74,17 @@ export function nodeLifecycleReconciler(
   const grace = opts.gracePeriodMs ?? 8000;
   const now = opts.now ?? Date.now;
   const probes = new Map<string, { mark: string; at: number }>();
-  const podsByNode = new Map<string, Set<string>>();
-
-  const indexPod = (pod: KubeObject, add: boolean): void => {
-    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
-    if (!nodeName) return;
-    const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
-    let set = podsByNode.get(nodeName);
-    if (add) {
-      if (!set) podsByNode.set(nodeName, (set = new Set()));
-      set.add(key);
-    } else if (set) {
-      set.delete(key);
-      if (set.size === 0) podsByNode.delete(nodeName);
-    }
-  };
-  opts.pods.addHandlers({
-    onAdd: (p) => indexPod(p, true),
-    onUpdate: (o, p) => {
-      indexPod(o, false);
-      indexPod(p, true);
-    },
-    onDelete: (p) => indexPod(p, false),
-  });
-
-  const podsOnNode = (name: string): PodObject[] => {
-    const out: PodObject[] = [];
-    for (const key of podsByNode.get(name) ?? []) {
-      const p = opts.pods.getByKey(key) as PodObject | undefined;
-      if (p && p.spec?.nodeName === name) out.push(p);
-    }
-    return out;
-  };
+  // Pods by spec.nodeName, from the shared pod informer's index.
+  const podsOnNode = (name: string): PodObject[] => podsBoundTo(opts.pods, name);
 
   const reconcile = async ({ name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const node = opts.nodes.get('', name) as NodeObject | undefined;
+    const node = opts.nodes.get('', name);
     if (!node) {
       probes.delete(name);
       return;
     }
     const t = now();
-    const lease = opts.leases.get(NODE_LEASE_NAMESPACE, name) as LeaseObject | undefined;
+    const lease = opts.leases.get(NODE_LEASE_NAMESPACE, name);
     const heartbeat = node.status?.conditions?.find((c) => c.type === 'Ready')?.lastHeartbeatTime ?? '';
     const mark = `${lease?.spec?.renewTime ?? ''}|${heartbeat}`;
     let probe = probes.get(name);
@@ -217,11 +185,11 @@ export function nodeKeyOfLease(lease: KubeObject): ObjectKey[] {
 }
 
 /** Pod events -> their node's key, only when that node has NoExecute taints (so healthy nodes cost nothing). */
-export function nodeKeyOfPod(nodes: Informer): (pod: KubeObject) => ObjectKey[] {
+export function nodeKeyOfPod(nodes: Informer<ObjectOf<Node>>): (pod: ObjectOf<Pod>) => ObjectKey[] {
   return (pod) => {
-    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+    const nodeName = pod.spec?.nodeName;
     if (!nodeName || pod.metadata.deletionTimestamp) return [];
-    const node = nodes.get('', nodeName) as NodeObject | undefined;
+    const node = nodes.get('', nodeName);
     return node?.spec?.taints?.some((t) => t.effect === 'NoExecute') ? [{ namespace: '', name: nodeName }] : [];
   };
 }

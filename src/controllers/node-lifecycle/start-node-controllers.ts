@@ -3,14 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { nodeIpamReconciler } from '../node-ipam/node-ipam-controller.js';
-import {
-  LEASES,
-  NODES,
-  PODS,
-  nodeKeyOfLease,
-  nodeKeyOfPod,
-  nodeLifecycleReconciler,
-} from './node-lifecycle-controller.js';
+import { nodeKeyOfLease, nodeKeyOfPod, nodeLifecycleReconciler } from './node-lifecycle-controller.js';
+import { LEASES, NODES, PODS } from '../../machinery/resources/well-known.js';
 
 /** Settings of the node controllers (defaults in brackets; the server passes FLOTILLA_NODE_* and FLOTILLA_CLUSTER_CIDR). */
 export interface NodeControllerSettings {

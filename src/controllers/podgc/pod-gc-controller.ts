@@ -1,23 +1,21 @@
 import type { Logger } from 'pino';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Reconcile, ReconcileResult } from '../../machinery/controller/controller.js';
 import { planPodGc, type PodGcAction, type PodGcSettings } from './pod-gc-plan.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 /** The single key the sweep runs under. */
 export const SWEEP_KEY = { namespace: '', name: 'pod-gc' };
 
 export interface PodGcOptions extends Partial<PodGcSettings> {
   client: KubeClient;
-  pods: Informer;
-  nodes: Informer;
+  pods: Informer<ObjectOf<Pod>>;
+  nodes: Informer<ObjectOf<Node>>;
   log: Logger;
   /** Time between sweeps (kube: 20 s). */
   intervalMs?: number;
@@ -85,8 +83,8 @@ export function podGcReconciler(opts: PodGcOptions): Reconcile {
 
   return async (): Promise<ReconcileResult> => {
     const nodes = new Map<string, Node>();
-    for (const n of opts.nodes.list() as (KubeObject & Node)[]) nodes.set(n.metadata.name ?? '', n);
-    const pods = opts.pods.list() as (KubeObject & Pod)[];
+    for (const n of opts.nodes.list()) nodes.set(n.metadata.name ?? '', n);
+    const pods = opts.pods.list();
     for (const a of planPodGc(pods, nodes, missingSince, now(), settings)) {
       try {
         await act(a);

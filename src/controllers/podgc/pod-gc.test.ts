@@ -6,7 +6,8 @@ import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { planPodGc, type PodGcSettings } from './pod-gc-plan.js';
-import { NODES, PODS, podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js';
+import { podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const settings: PodGcSettings = { terminatedPodThreshold: 2, quarantineMs: 10_000 };
@@ -88,7 +89,8 @@ test('the sweep marks an orphaned pod Failed with DisruptionTarget, force-delete
   const fake = new FakeClient();
   fake.seed(NODES, node('here'));
   fake.seed(PODS, pod('orphan', { node: 'gone' }), pod('fine', { node: 'here' }));
-  const [pods, nodes] = [PODS, NODES].map((rt) => new Informer(fake, rt, { log }));
+  const pods = new Informer(fake, PODS, { log });
+  const nodes = new Informer(fake, NODES, { log });
   pods.start();
   nodes.start();
   await Promise.all([pods.waitForSync(), nodes.waitForSync()]);

@@ -3,7 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { keyOf } from '../../machinery/client/object-key.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
-import { NODES, PODS, podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js';
+import { podGcReconciler, SWEEP_KEY } from './pod-gc-controller.js';
+import { NODES, PODS } from '../../machinery/resources/well-known.js';
 
 /**
  * Starts the pod GC over the shared pod and node informers; its sweep runs at start and then

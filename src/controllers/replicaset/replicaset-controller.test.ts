@@ -5,7 +5,8 @@ import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { GenerateNameFakeClient } from './fake-cluster.js';
-import { PODS, REPLICASETS, ReplicaSetController } from './replicaset-controller.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const OWNER = {

@@ -2,8 +2,6 @@ import type { Logger } from 'pino';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, ReplicaSetStatus } from 'kubernetes-types/apps/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { labelSelectorFromObject, type LabelSelector } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer, InformerHandlers } from '../../machinery/client/informer.js';
@@ -18,17 +16,16 @@ import { podsToDelete } from './pod-ranking.js';
 import { isPodActive } from './pod-state.js';
 import { calculateReplicaSetStatus, replicaSetStatusChanged, type ManageFailure } from './replicaset-status.js';
 import { slowStartBatch } from './slow-start.js';
-
-export const REPLICASETS = findResourceType('apps', 'v1', 'replicasets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
+import { PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** At most this many creates or deletes per reconcile (kube-controller-manager's BurstReplicas). */
 export const BURST_REPLICAS = 500;
 
 export interface ReplicaSetControllerOptions {
   client: KubeClient;
-  replicaSets: Informer;
-  pods: Informer;
+  replicaSets: Informer<ObjectOf<ReplicaSet>>;
+  pods: Informer<ObjectOf<Pod>>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now). */
@@ -58,7 +55,7 @@ export class ReplicaSetController {
   /** Level-triggered sync of one ReplicaSet (syncReplicaSet). Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
     const key = keyOf(namespace, name);
-    const rs = this.opts.replicaSets.get(namespace, name) as (KubeObject & ReplicaSet) | undefined;
+    const rs = this.opts.replicaSets.get(namespace, name);
     if (!rs) {
       this.expectations.forget(key);
       return;
@@ -71,12 +68,11 @@ export class ReplicaSetController {
       return;
     }
     const satisfied = this.expectations.satisfied(key);
-    const active = this.opts.pods.list(namespace).filter((p) => isPodActive(p as Pod));
+    const active = this.opts.pods.list(namespace).filter(isPodActive);
     const pods = await this.claimPods(rs, selector, active);
     let failure: ManageFailure | undefined;
-    if (satisfied && !rs.metadata.deletionTimestamp)
-      failure = await this.manageReplicas(rs, pods as (KubeObject & Pod)[]);
-    const status = calculateReplicaSetStatus(rs, pods as Pod[], failure, this.now());
+    if (satisfied && !rs.metadata.deletionTimestamp) failure = await this.manageReplicas(rs, pods);
+    const status = calculateReplicaSetStatus(rs, pods, failure, this.now());
     const written = await this.writeStatus(rs, status);
     if (failure) throw new Error(`replicaset ${key}: ${failure.message}`);
     const minReady = rs.spec?.minReadySeconds ?? 0;
@@ -102,7 +98,7 @@ export class ReplicaSetController {
   };
 
   /** Adopts matching orphans and releases pods that stopped matching; returns the pods to manage. */
-  private async claimPods(rs: KubeObject, selector: LabelSelector, pods: KubeObject[]): Promise<KubeObject[]> {
+  private async claimPods(rs: KubeObject, selector: LabelSelector, pods: ObjectOf<Pod>[]): Promise<ObjectOf<Pod>[]> {
     const plan = planClaims(rs, selector, pods);
     const owned = [...plan.owned];
     if (plan.adopt.length > 0 && (await this.canAdopt(rs))) {
@@ -127,7 +123,7 @@ export class ReplicaSetController {
   }
 
   /** A pod gone or changed meanwhile is skipped (its own event brings the ReplicaSet back). */
-  private async patchIgnoringGone(pod: KubeObject, body: unknown): Promise<KubeObject | undefined> {
+  private async patchIgnoringGone(pod: KubeObject, body: unknown): Promise<ObjectOf<Pod> | undefined> {
     try {
       return await this.opts.client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', body);
     } catch (err) {
@@ -137,10 +133,7 @@ export class ReplicaSetController {
   }
 
   /** Creates or deletes pods towards spec.replicas (manageReplicas); returns the failure, if any. */
-  private async manageReplicas(
-    rs: KubeObject & ReplicaSet,
-    pods: (KubeObject & Pod)[],
-  ): Promise<ManageFailure | undefined> {
+  private async manageReplicas(rs: ObjectOf<ReplicaSet>, pods: ObjectOf<Pod>[]): Promise<ManageFailure | undefined> {
     const key = objectKey(rs);
     const ns = rs.metadata.namespace ?? '';
     const diff = pods.length - (rs.spec?.replicas ?? 1);
@@ -149,11 +142,7 @@ export class ReplicaSetController {
       this.expectations.expect(key, count);
       const { successes, error } = await slowStartBatch(count, 1, async () => {
         try {
-          const created = await this.opts.client.create(
-            PODS,
-            ns,
-            podFromTemplate(rs.spec?.template, rs) as unknown as KubeObject,
-          );
+          const created = await this.opts.client.create(PODS, ns, podFromTemplate(rs.spec?.template, rs));
           this.opts.recorder.event(rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name ?? ''}`);
         } catch (err) {
           this.opts.recorder.event(rs, 'Warning', 'FailedCreate', `Error creating: ${message(err)}`);
@@ -187,19 +176,19 @@ export class ReplicaSetController {
   }
 
   /** Writes the status when it changed (one retry on a fresh copy after a conflict); returns what is now stored. */
-  private async writeStatus(rs: KubeObject & ReplicaSet, status: ReplicaSetStatus): Promise<ReplicaSetStatus> {
+  private async writeStatus(rs: ObjectOf<ReplicaSet>, status: ReplicaSetStatus): Promise<ReplicaSetStatus> {
     if (!replicaSetStatusChanged(rs, status)) return status;
     const ns = rs.metadata.namespace ?? '';
-    let target: KubeObject & ReplicaSet = rs;
+    let target = rs;
     for (let attempt = 0; ; attempt++) {
       try {
         const body = { ...target, status: { ...status, observedGeneration: target.metadata.generation } };
-        const updated = await this.opts.client.updateStatus(REPLICASETS, ns, body as KubeObject);
-        return (updated as KubeObject & ReplicaSet).status ?? status;
+        const updated = await this.opts.client.updateStatus(REPLICASETS, ns, body);
+        return updated.status ?? status;
       } catch (err) {
         if (isNotFound(err)) return status;
         if (!isConflict(err) || attempt > 0) throw err;
-        target = (await this.opts.client.get(REPLICASETS, ns, rs.metadata.name ?? '')) as KubeObject & ReplicaSet;
+        target = await this.opts.client.get(REPLICASETS, ns, rs.metadata.name ?? '');
       }
     }
   }

@@ -3,7 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
-import { PODS, REPLICASETS, ReplicaSetController } from './replicaset-controller.js';
+import { ReplicaSetController } from './replicaset-controller.js';
+import { PODS, REPLICASETS } from '../../machinery/resources/well-known.js';
 
 export interface StartReplicaSetControllerOptions {
   client: KubeClient;

@@ -1,19 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
-import { serviceAccountReconciler, SERVICE_ACCOUNTS } from './serviceaccount-controller.js';
+import { serviceAccountReconciler } from './serviceaccount-controller.js';
+import { NAMESPACES, SERVICE_ACCOUNTS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
-const NS = findResourceType('', 'v1', 'namespaces') as ResourceType;
 
 test('creates the default ServiceAccount only in active namespaces that lack one', async () => {
   const fake = new FakeClient();
   fake.seed(
-    NS,
+    NAMESPACES,
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fresh' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'has' } },
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dying', deletionTimestamp: '2024-01-01T00:00:00Z' } },
@@ -23,7 +21,7 @@ test('creates the default ServiceAccount only in active namespaces that lack one
     kind: 'ServiceAccount',
     metadata: { name: 'default', namespace: 'has' },
   });
-  const namespaces = new Informer(fake, NS, { log });
+  const namespaces = new Informer(fake, NAMESPACES, { log });
   const serviceAccounts = new Informer(fake, SERVICE_ACCOUNTS, { log });
   namespaces.start();
   serviceAccounts.start();

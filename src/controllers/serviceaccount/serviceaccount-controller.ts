@@ -1,14 +1,12 @@
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isAlreadyExists, isNotFound, ClientError } from '../../machinery/client/client-error.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { ReconcileResult } from '../../machinery/controller/controller.js';
+import { SERVICE_ACCOUNTS } from '../../machinery/resources/well-known.js';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
-export const SERVICE_ACCOUNTS = findResourceType('', 'v1', 'serviceaccounts') as ResourceType;
 
 export interface ServiceAccountControllerOptions {
   client: KubeClient;

@@ -6,7 +6,8 @@ import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { chooseIngress, nodeAddresses, parseLbPool } from './lb-addresses.js';
-import { NODES, SERVICES, serviceLbReconciler } from './servicelb-controller.js';
+import { serviceLbReconciler } from './servicelb-controller.js';
+import { NODES, SERVICES } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 function lb(

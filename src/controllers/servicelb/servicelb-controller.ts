@@ -1,17 +1,13 @@
 import type { Logger } from 'pino';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { chooseIngress, currentIngress, isOurLoadBalancer } from './lb-addresses.js';
-
-export const SERVICES = findResourceType('', 'v1', 'services') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
+import { NODES, SERVICES } from '../../machinery/resources/well-known.js';
 
 export interface ServiceLbOptions {
   client: KubeClient;
@@ -30,8 +26,8 @@ export interface ServiceLbOptions {
  *     --> chooseIngress (pure) --> services/status update when it differs
  */
 export async function startServiceLbController(opts: ServiceLbOptions): Promise<RunningController> {
-  const services = opts.informers.informerFor(SERVICES, 'full') as unknown as Informer<KubeObject & Service>;
-  const nodes = opts.informers.informerFor(NODES, 'full') as unknown as Informer<KubeObject & Node>;
+  const services = opts.informers.informerFor(SERVICES, 'full');
+  const nodes = opts.informers.informerFor(NODES, 'full');
   const pool = opts.pool ?? [];
   const lbKeys = (): ObjectKey[] =>
     services
@@ -45,10 +41,10 @@ export async function startServiceLbController(opts: ServiceLbOptions): Promise<
     // A Service event can free or take an address others wait for: look at all LoadBalancers again (cheap, few).
     sources: [
       {
-        informer: services as unknown as Informer<KubeObject>,
+        informer: services,
         keysFor: (s) => [{ namespace: s.metadata.namespace ?? '', name: s.metadata.name ?? '' }, ...lbKeys()],
       },
-      ...(pool.length ? [] : [{ informer: nodes as unknown as Informer<KubeObject>, keysFor: () => lbKeys() }]),
+      ...(pool.length ? [] : [{ informer: nodes, keysFor: () => lbKeys() }]),
     ],
     reconcile: serviceLbReconciler({ client: opts.client, services, nodes, pool }),
   });
@@ -77,6 +73,6 @@ export function serviceLbReconciler(o: {
     )
       return;
     const status = { ...(svc.status ?? {}), loadBalancer: want.length ? { ingress: want.map((ip) => ({ ip })) } : {} };
-    await o.client.updateStatus(SERVICES, namespace, { ...structuredClone(svc), status } as KubeObject);
+    await o.client.updateStatus(SERVICES, namespace, { ...structuredClone(svc), status });
   };
 }

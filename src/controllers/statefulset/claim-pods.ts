@@ -1,11 +1,12 @@
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import { adoptPatch, controllerOf, planClaims, releasePatch } from '../replicaset/controller-ref.js';
-
-const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+import { PODS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /**
  * ClaimPods for the StatefulSet and DaemonSet controllers: returns the pods the owner controls
@@ -19,9 +20,9 @@ export async function claimPods(
   client: KubeClient,
   ownerType: ResourceRef,
   owner: KubeObject,
-  pods: readonly KubeObject[],
-  canAdopt: (pod: KubeObject) => boolean,
-): Promise<KubeObject[]> {
+  pods: readonly ObjectOf<Pod>[],
+  canAdopt: (pod: ObjectOf<Pod>) => boolean,
+): Promise<ObjectOf<Pod>[]> {
   let selector;
   try {
     selector = labelSelectorFromObject(
@@ -56,7 +57,7 @@ async function ownerStillThere(client: KubeClient, ownerType: ResourceRef, owner
   }
 }
 
-async function patchPod(client: KubeClient, pod: KubeObject, body: unknown): Promise<KubeObject | undefined> {
+async function patchPod(client: KubeClient, pod: KubeObject, body: unknown): Promise<ObjectOf<Pod> | undefined> {
   try {
     return await client.patch(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'merge', body);
   } catch (err) {

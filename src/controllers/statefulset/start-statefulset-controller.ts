@@ -3,8 +3,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
-import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
-import { PODS, STATEFULSETS, StatefulSetController } from './statefulset-controller.js';
+import { StatefulSetController } from './statefulset-controller.js';
+import { CONTROLLER_REVISIONS, PODS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 export interface StartStatefulSetControllerOptions {
   client: KubeClient;

@@ -4,6 +4,7 @@ import type { OwnerReference } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import { CONTROLLER_REVISION_HASH } from '../history/controller-revision.js';
 import { controllerRefTo } from '../replicaset/controller-ref.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 /** The pod's stable name as a label (selects one pod of the set, e.g. for a per-pod Service). */
 export const POD_NAME_LABEL = 'statefulset.kubernetes.io/pod-name';
@@ -47,7 +48,7 @@ export function newStatefulPod(
   template: PodTemplateSpec | undefined,
   ordinal: number,
   revisionName: string,
-): Pod {
+): ObjectOf<Pod> {
   const setName = set.metadata.name ?? '';
   const name = statefulPodName(setName, ordinal);
   const meta = template?.metadata ?? {};
@@ -62,7 +63,7 @@ export function newStatefulPod(
     volumes.push({ name: tn, persistentVolumeClaim: { claimName: claimName(tn, setName, ordinal) } });
   }
   if (volumes.length > 0) spec.volumes = volumes;
-  const pod: Pod = {
+  const pod: ObjectOf<Pod> = {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {

@@ -6,8 +6,8 @@ import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { newRevision } from '../history/controller-revision.js';
-import { CONTROLLER_REVISIONS } from '../history/revision-store.js';
-import { PODS, PVCS, STATEFULSETS, StatefulSetController } from './statefulset-controller.js';
+import { StatefulSetController } from './statefulset-controller.js';
+import { CONTROLLER_REVISIONS, PODS, PVCS, STATEFULSETS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const TEMPLATE = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'busybox:1' }] } };
@@ -62,15 +62,13 @@ async function setup(set: KubeObject, seed: { pods?: KubeObject[]; revisions?: K
   fake.seed(STATEFULSETS, set);
   fake.seed(PODS, ...(seed.pods ?? []));
   fake.seed(CONTROLLER_REVISIONS, ...(seed.revisions ?? []));
-  const informers = [
-    new Informer(fake, STATEFULSETS, { log }),
-    new Informer(fake, PODS, { log }),
-    new Informer(fake, CONTROLLER_REVISIONS, { log }),
-  ];
+  const statefulSets = new Informer(fake, STATEFULSETS, { log });
+  const pods = new Informer(fake, PODS, { log });
+  const revisions = new Informer(fake, CONTROLLER_REVISIONS, { log });
+  const informers = [statefulSets, pods, revisions];
   for (const i of informers) i.start();
   await Promise.all(informers.map((i) => i.waitForSync()));
   const recorder = new RecordingEventRecorder();
-  const [statefulSets, pods, revisions] = informers;
   const ctrl = new StatefulSetController({
     client: fake,
     statefulSets,

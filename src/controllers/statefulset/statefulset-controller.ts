@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
-import type { StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
-import type { PersistentVolumeClaim } from 'kubernetes-types/core/v1.js';
+import type { ControllerRevision, StatefulSet, StatefulSetStatus } from 'kubernetes-types/apps/v1.js';
+import type { PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../machinery/client/client-error.js';
@@ -26,16 +24,14 @@ import {
 import { planStatefulSet, type StatefulStep } from './statefulset-plan.js';
 import { calculateStatefulSetStatus, statefulSetStatusChanged } from './statefulset-status.js';
 import { claimPods } from './claim-pods.js';
-
-export const STATEFULSETS = findResourceType('apps', 'v1', 'statefulsets') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
+import { PODS, PVCS, STATEFULSETS } from '../../machinery/resources/well-known.js';
+import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export interface StatefulSetControllerOptions {
   client: KubeClient;
-  statefulSets: Informer;
-  pods: Informer;
-  revisions: Informer;
+  statefulSets: Informer<ObjectOf<StatefulSet>>;
+  pods: Informer<ObjectOf<Pod>>;
+  revisions: Informer<ObjectOf<ControllerRevision>>;
   recorder: EventRecorder;
   log: Logger;
   /** Clock in ms (default Date.now). */
@@ -65,17 +61,11 @@ export class StatefulSetController {
 
   /** Level-triggered sync of one StatefulSet. Idempotent; throws to retry. */
   reconcile = async ({ namespace, name }: ObjectKey): Promise<ReconcileResult | void> => {
-    const set = this.opts.statefulSets.get(namespace, name) as StatefulSetObject | undefined;
+    const set = this.opts.statefulSets.get(namespace, name);
     if (!set) return;
     const pods = new Map<number, PodObject>();
     const member = (p: KubeObject) => ordinalOf(name, p.metadata.name) !== undefined;
-    for (const p of (await claimPods(
-      this.opts.client,
-      STATEFULSETS,
-      set,
-      this.opts.pods.list(namespace),
-      member,
-    )) as PodObject[]) {
+    for (const p of await claimPods(this.opts.client, STATEFULSETS, set, this.opts.pods.list(namespace), member)) {
       const ord = ordinalOf(name, p.metadata.name);
       if (ord !== undefined) pods.set(ord, p);
     }
@@ -166,7 +156,7 @@ export class StatefulSetController {
         }
       }
       try {
-        await this.opts.client.create(PODS, ns, pod as KubeObject);
+        await this.opts.client.create(PODS, ns, pod);
         this.opts.recorder.event(
           set,
           'Normal',
@@ -243,7 +233,7 @@ export class StatefulSetController {
       } catch (err) {
         if (isNotFound(err)) return;
         if (!isConflict(err) || attempt > 0) throw err;
-        target = (await this.opts.client.get(STATEFULSETS, ns, set.metadata.name ?? '')) as StatefulSetObject;
+        target = await this.opts.client.get(STATEFULSETS, ns, set.metadata.name ?? '');
       }
     }
   }

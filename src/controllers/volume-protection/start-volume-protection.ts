@@ -1,20 +1,12 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import type { Informer } from '../../machinery/client/informer.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
-import { runController, type EventSource, type RunningController } from '../../machinery/controller/controller.js';
-import {
-  claimNamesOf,
-  PODS,
-  PVCS,
-  PVS,
-  type PodObj,
-  type PV,
-  type PVC,
-} from '../../machinery/storage/volume-resources.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
+import { claimNamesOf, type PodObj } from '../../machinery/storage/volume-resources.js';
 import { releasableClaim, releasableVolume } from './volume-protection.js';
+import { PODS, PVCS, PVS } from '../../machinery/resources/well-known.js';
 
 /**
  * kube's pvc-protection and pv-protection controllers: the protection finalizer of a claim being
@@ -27,9 +19,9 @@ export async function startVolumeProtection(opts: {
   informers: SharedInformers;
   log: Logger;
 }): Promise<RunningController[]> {
-  const claims = opts.informers.informerFor(PVCS, 'full') as Informer<PVC>;
-  const volumes = opts.informers.informerFor(PVS, 'full') as Informer<PV>;
-  const pods = opts.informers.informerFor(PODS, 'full') as Informer<PodObj>;
+  const claims = opts.informers.informerFor(PVCS, 'full');
+  const volumes = opts.informers.informerFor(PVS, 'full');
+  const pods = opts.informers.informerFor(PODS, 'full');
   const ignoreGone = (err: unknown): void => {
     if (!isNotFound(err) && !isConflict(err)) throw err;
   };
@@ -37,7 +29,7 @@ export async function startVolumeProtection(opts: {
   const reconcileClaim = async ({ namespace, name }: ObjectKey): Promise<void> => {
     const claim = claims.get(namespace, name);
     if (!claim || !releasableClaim(claim, pods.list(namespace))) return;
-    const live = (await opts.client.list(PODS, namespace ?? '')).items as PodObj[];
+    const live = (await opts.client.list(PODS, namespace ?? '')).items;
     const finalizers = releasableClaim(claim, live);
     if (!finalizers) return;
     opts.log.info({ claim: `${namespace}/${name}` }, 'pvc-protection: claim no longer used; removing its finalizer');
@@ -65,14 +57,14 @@ export async function startVolumeProtection(opts: {
       log: opts.log,
       workers: 1,
       reconcile: reconcileClaim,
-      sources: [{ informer: claims }, { informer: pods, keysFor: claimsOfPod }] as unknown as EventSource[],
+      sources: [{ informer: claims }, { informer: pods, keysFor: claimsOfPod }],
     }),
     runController({
       name: 'pv-protection',
       log: opts.log,
       workers: 1,
       reconcile: reconcileVolume,
-      sources: [{ informer: volumes }] as unknown as EventSource[],
+      sources: [{ informer: volumes }],
     }),
   ]);
 }

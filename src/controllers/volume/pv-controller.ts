@@ -25,9 +25,6 @@ import {
   ANN_SELECTED_NODE,
   ANN_STORAGE_PROVISIONER,
   LOCAL_PATH_PROVISIONER,
-  NODES,
-  PVCS,
-  PVS,
   claimClassOf,
   claimNamesOf,
   defaultClassOf,
@@ -36,6 +33,7 @@ import {
   type PV,
   type PVC,
 } from '../../machinery/storage/volume-resources.js';
+import { NODES, PVCS, PVS } from '../../machinery/resources/well-known.js';
 
 export interface PersistentVolumeControllerOptions {
   client: KubeClient;
@@ -216,7 +214,7 @@ export class PersistentVolumeController {
 
   private async getNode(name: string): Promise<Node | undefined> {
     try {
-      return await this.o.client.get<Node & PVC>(NODES, '', name);
+      return await this.o.client.get(NODES, '', name);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;

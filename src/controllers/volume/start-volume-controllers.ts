@@ -1,20 +1,10 @@
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import type { Informer } from '../../machinery/client/informer.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
-import { runController, type EventSource, type RunningController } from '../../machinery/controller/controller.js';
+import { runController, type RunningController } from '../../machinery/controller/controller.js';
 import { clientEventRecorder } from '../../machinery/events/event-recorder.js';
 import { PersistentVolumeController } from './pv-controller.js';
-import {
-  PODS,
-  PVCS,
-  PVS,
-  STORAGE_CLASSES,
-  type Class,
-  type PodObj,
-  type PV,
-  type PVC,
-} from '../../machinery/storage/volume-resources.js';
+import { PODS, PVCS, PVS, STORAGE_CLASSES } from '../../machinery/resources/well-known.js';
 
 export interface StartVolumeControllersOptions {
   client: KubeClient;
@@ -29,10 +19,10 @@ export interface StartVolumeControllersOptions {
  * full informers of claims, volumes, StorageClasses and pods. Resolves once the caches have synced.
  */
 export async function startVolumeControllers(opts: StartVolumeControllersOptions): Promise<RunningController> {
-  const claims = opts.informers.informerFor(PVCS, 'full') as Informer<PVC>;
-  const volumes = opts.informers.informerFor(PVS, 'full') as Informer<PV>;
-  const classes = opts.informers.informerFor(STORAGE_CLASSES, 'full') as Informer<Class>;
-  const pods = opts.informers.informerFor(PODS, 'full') as Informer<PodObj>;
+  const claims = opts.informers.informerFor(PVCS, 'full');
+  const volumes = opts.informers.informerFor(PVS, 'full');
+  const classes = opts.informers.informerFor(STORAGE_CLASSES, 'full');
+  const pods = opts.informers.informerFor(PODS, 'full');
   const log = opts.log.child({ controller: 'persistentvolume' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'persistentvolume-controller', log });
   const ctrl = new PersistentVolumeController({
@@ -50,6 +40,6 @@ export async function startVolumeControllers(opts: StartVolumeControllersOptions
     { informer: volumes, keysFor: ctrl.keysForVolume },
     { informer: classes, keysFor: ctrl.keysForClass },
     { informer: pods, keysFor: ctrl.keysForPod },
-  ] as unknown as EventSource[];
+  ];
   return runController({ name: 'persistentvolume', log: opts.log, workers: 1, sources, reconcile: ctrl.reconcile });
 }

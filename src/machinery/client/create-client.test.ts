@@ -9,6 +9,7 @@ import { createClient } from './create-client.js';
 import { ClientError, isNotFound } from './client-error.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { WatchEvent } from './watch-stream.js';
+import { CONFIG_MAPS, DEPLOYMENTS } from '../resources/well-known.js';
 
 interface Seen {
   method: string;
@@ -47,8 +48,6 @@ after(async () => {
   await new Promise((r) => server.close(r));
 });
 
-const configmaps = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
-const deployments = { group: 'apps', version: 'v1', plural: 'deployments', namespaced: true };
 const namespaces = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 
 function json(res: ServerResponse, code: number, body: unknown): void {
@@ -61,10 +60,10 @@ test('requests carry the bearer token and build Kubernetes paths, query and cont
   respond = (_req, res, body) =>
     json(res, 200, body.startsWith('{') ? JSON.parse(body) : { kind: 'X', metadata: {}, items: [] });
   seen.length = 0;
-  await client.get(configmaps, 'ns1', 'a b');
-  await client.list(deployments, undefined, { labelSelector: 'app=web', limit: 10 });
+  await client.get(CONFIG_MAPS, 'ns1', 'a b');
+  await client.list(DEPLOYMENTS, undefined, { labelSelector: 'app=web', limit: 10 });
   await client.create(
-    configmaps,
+    CONFIG_MAPS,
     'ns1',
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } },
     { fieldManager: 'gc' },
@@ -75,10 +74,10 @@ test('requests carry the bearer token and build Kubernetes paths, query and cont
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' }, spec: { finalizers: [] } },
     { subresource: 'finalize' },
   );
-  await client.updateStatus(deployments, 'ns1', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } });
-  await client.patch(configmaps, 'ns1', 'c', 'merge', { data: { a: '1' } });
-  await client.patch(configmaps, 'ns1', 'c', 'apply', 'kind: ConfigMap', { fieldManager: 'm', force: true });
-  await client.delete(configmaps, 'ns1', 'c', { propagationPolicy: 'Foreground', gracePeriodSeconds: 0 });
+  await client.updateStatus(DEPLOYMENTS, 'ns1', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' } });
+  await client.patch(CONFIG_MAPS, 'ns1', 'c', 'merge', { data: { a: '1' } });
+  await client.patch(CONFIG_MAPS, 'ns1', 'c', 'apply', 'kind: ConfigMap', { fieldManager: 'm', force: true });
+  await client.delete(CONFIG_MAPS, 'ns1', 'c', { propagationPolicy: 'Foreground', gracePeriodSeconds: 0 });
   assert.deepEqual(
     seen.map((s) => `${s.method} ${s.url}`),
     [
@@ -115,7 +114,7 @@ test('a failure comes back as a ClientError carrying the Status', async () => {
       reason: 'NotFound',
       message: 'configmaps "x" not found',
     });
-  const err = await client.get(configmaps, 'ns1', 'x').catch((e: unknown) => e);
+  const err = await client.get(CONFIG_MAPS, 'ns1', 'x').catch((e: unknown) => e);
   assert.ok(err instanceof ClientError);
   assert.equal(err.code, 404);
   assert.equal(err.reason, 'NotFound');
@@ -125,7 +124,7 @@ test('a failure comes back as a ClientError carrying the Status', async () => {
     res.writeHead(503);
     res.end('overloaded');
   };
-  const plain = await client.list(configmaps).catch((e: unknown) => e);
+  const plain = await client.list(CONFIG_MAPS).catch((e: unknown) => e);
   assert.ok(plain instanceof ClientError);
   assert.equal(plain.reason, 'ServiceUnavailable');
   assert.equal(plain.message, 'overloaded');
@@ -147,7 +146,7 @@ test('watch parses events split across chunks, types ERROR, and stop() ends it',
     open = res;
   };
   const events: WatchEvent[] = [];
-  const handle = client.watch(configmaps, 'ns1', { resourceVersion: '4', allowWatchBookmarks: true }, (ev) =>
+  const handle = client.watch(CONFIG_MAPS, 'ns1', { resourceVersion: '4', allowWatchBookmarks: true }, (ev) =>
     events.push(ev),
   );
   while (events.length < 3) await new Promise((r) => setTimeout(r, 5));
@@ -171,7 +170,7 @@ test('a watch refused with an HTTP error rejects done with a ClientError', async
   const client = createClient({ server: url });
   respond = (_req, res) =>
     json(res, 410, { kind: 'Status', code: 410, reason: 'Expired', message: 'too old resource version' });
-  const handle = client.watch(configmaps, undefined, { resourceVersion: '1' }, () => {});
+  const handle = client.watch(CONFIG_MAPS, undefined, { resourceVersion: '1' }, () => {});
   await assert.rejects(handle.done, (e: unknown) => e instanceof ClientError && e.code === 410);
   await client.close();
 });

@@ -23,7 +23,7 @@ export { ClientError, isNotFound, isConflict, isAlreadyExists, isGone, type Stat
 export type { WatchEvent } from './watch-stream.js';
 export { resourcePath, type ResourceRef } from './resource-path.js';
 export { loadKubeconfig } from './kubeconfig.js';
-export { Informer, type InformerHandlers, type InformerOptions } from './informer.js';
+export { Informer, NAMESPACE_INDEX, type IndexFunc, type InformerHandlers, type InformerOptions } from './informer.js';
 export { WorkQueue, type WorkQueueOptions } from '../controller/work-queue.js';
 export { keyOf, objectKey, parseKey, type ObjectKey } from './object-key.js';
 export { backoffDelay, realTimers, type Timers } from './backoff.js';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import type { KubeClient, WatchHandle } from './kube-client.js';
-import type { ResourceRef } from './resource-path.js';
+import type { TypedRef } from '../resources/resource.js';
 import { ClientError, isGone } from './client-error.js';
 import { backoffDelay, realTimers, type Timers } from './backoff.js';
 import { keyOf, objectKey } from './object-key.js';
@@ -21,7 +21,7 @@ export interface InformerOptions<T extends KubeObject> {
   labelSelector?: string;
   fieldSelector?: string;
   /** Shrinks each object before it is cached and handed to handlers (e.g. metadata only). */
-  transform?: (obj: KubeObject) => T;
+  transform?(obj: T): T;
   /** List page size (default 500). */
   pageSize?: number;
   /** Backoff after a failed list or a broken watch: base (default 200 ms) doubled up to max (default 30 s). */
@@ -29,6 +29,12 @@ export interface InformerOptions<T extends KubeObject> {
   maxBackoffMs?: number;
   timers?: Timers;
 }
+
+/** Computes the values an object is filed under in one index (client-go's IndexFunc). Pure. */
+export type IndexFunc<T extends KubeObject> = (obj: T) => string[];
+
+/** The index every informer keeps: objects by metadata.namespace ('' for cluster-scoped ones). */
+export const NAMESPACE_INDEX = 'namespace';
 
 /** A watch that stays open less than this counts as a failure for backoff purposes. */
 const SHORT_WATCH_MS = 1000;
@@ -40,9 +46,18 @@ const SHORT_WATCH_MS = 1000;
  * relists; a broken watch or failed list relists after exponential backoff. A relist delivers the
  * difference to the handlers (adds, updates, deletes), so handlers never miss a deletion.
  * Cached objects are shared: callers must not mutate them (clone first).
+ *
+ * Indexes (client-go's Indexer): every informer files its objects by namespace, so list(ns) does
+ * not scan; addIndex() adds more (e.g. pods by spec.nodeName) and byIndex() reads them. Indexes
+ * follow every change to the cache (watch events and relists) before handlers are called.
  */
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, T>();
+  // Stored as a method type so that an Informer<Pod objects> still passes where an Informer of
+  // KubeObject is expected (handlers are method-typed for the same reason).
+  private readonly indexers = new Map<string, { index(obj: T): string[] }['index']>();
+  /** index name -> indexed value -> keys of the objects filed under it (in insertion order). */
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
   private readonly handlers = new Set<InformerHandlers<T>>();
   private readonly syncWaiters: (() => void)[] = [];
   private synced = false;
@@ -56,10 +71,43 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   constructor(
     private readonly client: KubeClient,
-    readonly resource: ResourceRef,
+    readonly resource: TypedRef<T>,
     private readonly opts: InformerOptions<T>,
   ) {
     this.timers = opts.timers ?? realTimers;
+    this.addIndex(NAMESPACE_INDEX, (obj) => [obj.metadata.namespace ?? '']);
+  }
+
+  /**
+   * Adds an index: `fn` gives the values an object is filed under (none: not indexed). Objects
+   * already cached are indexed at once. Adding a name twice with the same function is a no-op
+   * (shared informers get the same index from several controllers); with another function it throws.
+   */
+  addIndex(name: string, fn: IndexFunc<T>): void {
+    const existing = this.indexers.get(name);
+    if (existing === fn) return;
+    if (existing) throw new Error(`informer ${this.resource.plural}: index ${name} already exists`);
+    this.indexers.set(name, fn);
+    const index = new Map<string, Set<string>>();
+    this.indices.set(name, index);
+    for (const [key, obj] of this.cache) for (const v of fn(obj)) fileUnder(index, v, key);
+  }
+
+  /** True when an index of this name exists. */
+  hasIndex(name: string): boolean {
+    return this.indexers.has(name);
+  }
+
+  /** Cached objects filed under `value` in index `name` (client-go's ByIndex). Throws for an unknown index. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indices.get(name);
+    if (!index) throw new Error(`informer ${this.resource.plural}: no index ${name}`);
+    const out: T[] = [];
+    for (const key of index.get(value) ?? []) {
+      const obj = this.cache.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
   }
 
   /**
@@ -109,10 +157,9 @@ export class Informer<T extends KubeObject = KubeObject> {
     return this.cache.get(key);
   }
 
-  /** Cached objects, optionally only one namespace's. */
+  /** Cached objects, optionally only one namespace's (read from the namespace index). */
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace ? all.filter((o) => o.metadata.namespace === namespace) : all;
+    return namespace ? this.byIndex(NAMESPACE_INDEX, namespace) : [...this.cache.values()];
   }
 
   get size(): number {
@@ -197,7 +244,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
     for (const [key, old] of [...this.cache]) {
       if (seen.has(key)) continue;
-      this.cache.delete(key);
+      this.remove(key);
       this.emit((h) => h.onDelete?.(old));
     }
   }
@@ -205,6 +252,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private upsert(key: string, obj: T): void {
     const old = this.cache.get(key);
     this.cache.set(key, obj);
+    this.reindex(key, old, obj);
     if (!old) this.emit((h) => h.onAdd?.(obj));
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.emit((h) => h.onUpdate?.(old, obj));
   }
@@ -235,8 +283,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           case 'DELETED': {
             const obj = this.shape(ev.object);
             const key = objectKey(obj);
-            const old = this.cache.get(key);
-            this.cache.delete(key);
+            const old = this.remove(key);
             if (old) this.emit((h) => h.onDelete?.(obj));
             this.noteVersion(obj.metadata.resourceVersion);
             break;
@@ -266,12 +313,35 @@ export class Informer<T extends KubeObject = KubeObject> {
     );
   }
 
+  /** Drops an object from the cache and its indexes; returns what was cached. */
+  private remove(key: string): T | undefined {
+    const old = this.cache.get(key);
+    if (!old) return undefined;
+    this.cache.delete(key);
+    this.reindex(key, old, undefined);
+    return old;
+  }
+
+  /** Moves `key` from the index values of `old` to those of `obj`; values both share keep their place. */
+  private reindex(key: string, old: T | undefined, obj: T | undefined): void {
+    for (const [name, fn] of this.indexers) {
+      const index = this.indices.get(name);
+      if (!index) continue;
+      const before = old ? fn(old) : [];
+      const after = obj ? fn(obj) : [];
+      for (const v of before) if (!after.includes(v)) unfile(index, v, key);
+      for (const v of after) fileUnder(index, v, key);
+    }
+  }
+
   private noteVersion(rv: string | undefined): void {
     if (rv) this.rv = rv;
   }
 
   private shape(obj: KubeObject): T {
-    return this.opts.transform ? this.opts.transform(obj) : (obj as T);
+    // The server's objects are of the resource's type: this cast is the informer's contract.
+    const typed = obj as T;
+    return this.opts.transform ? this.opts.transform(typed) : typed;
   }
 
   private emit(fn: (h: InformerHandlers<T>) => void): void {
@@ -300,6 +370,19 @@ export class Informer<T extends KubeObject = KubeObject> {
       };
     });
   }
+}
+
+function fileUnder(index: Map<string, Set<string>>, value: string, key: string): void {
+  const keys = index.get(value);
+  if (keys) keys.add(key);
+  else index.set(value, new Set([key]));
+}
+
+function unfile(index: Map<string, Set<string>>, value: string, key: string): void {
+  const keys = index.get(value);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) index.delete(value);
 }
 
 function describe(err: unknown): string {

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceRef } from './resource-path.js';
+import type { TypedRef } from '../resources/resource.js';
 import type { WatchEvent } from './watch-stream.js';
 
 /** A list response: the items and the list's resourceVersion (to watch from) and continue token. */
@@ -57,43 +58,45 @@ export interface WatchHandle {
 
 /**
  * The typed Kubernetes API client used by controllers, the scheduler and the agent. `resource` is
- * a descriptor (group, version, plural, namespaced); `namespace` is ignored for cluster-scoped
- * resources and '' or undefined means all namespaces for list and watch. Failures throw ClientError.
+ * a descriptor (group, version, plural, namespaced); a typed one (a Resource<T> such as PODS from
+ * machinery/resources) types the objects read and written, a plain ResourceRef means KubeObject.
+ * `namespace` is ignored for cluster-scoped resources and '' or undefined means all namespaces for
+ * list and watch. Failures throw ClientError.
  */
 export interface KubeClient {
   get<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace: string,
     name: string,
     opts?: { subresource?: string },
   ): Promise<T>;
   list<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace?: string,
     opts?: ListOptions,
   ): Promise<ObjectList<T>>;
   create<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace: string,
     obj: T,
     opts?: WriteOptions,
   ): Promise<T>;
   /** PUT of the whole object (its metadata.resourceVersion, when set, is a precondition). */
   update<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace: string,
     obj: T,
     opts?: WriteOptions,
   ): Promise<T>;
   /** PUT through the status subresource. */
   updateStatus<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace: string,
     obj: T,
     opts?: WriteOptions,
   ): Promise<T>;
   patch<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace: string,
     name: string,
     type: PatchType,
@@ -103,7 +106,7 @@ export interface KubeClient {
   /** DELETE; returns what the server returned (the object, marked or as last stored, or a Status). */
   delete(resource: ResourceRef, namespace: string, name: string, opts?: DeleteOptions): Promise<KubeObject>;
   watch<T extends KubeObject = KubeObject>(
-    resource: ResourceRef,
+    resource: TypedRef<T>,
     namespace: string | undefined,
     opts: WatchOptions,
     onEvent: (ev: WatchEvent<T>) => void,

@@ -3,6 +3,7 @@ import type { KubeObject } from '../../api/object.js';
 import type { KubeClient } from './kube-client.js';
 import type { ResourceRef } from './resource-path.js';
 import { Informer } from './informer.js';
+import type { TypedRef } from '../resources/resource.js';
 
 /** How much of each object an informer keeps: everything, or only metadata (apiVersion, kind, metadata). */
 export type InformerMode = 'full' | 'metadata';
@@ -32,7 +33,13 @@ export class SharedInformers {
     private readonly log: Logger,
   ) {}
 
-  /** The shared informer of a resource; started at once when the factory is already running. */
+  /**
+   * The shared informer of a resource; started at once when the factory is already running.
+   * In 'full' mode it holds the resource's own objects (Informer<Pod objects> for PODS); in
+   * 'metadata' mode only what metadataOnly() keeps, so it is typed KubeObject.
+   */
+  informerFor<T extends KubeObject>(rt: TypedRef<T>, mode?: 'full'): Informer<T>;
+  informerFor(rt: ResourceRef, mode: InformerMode): Informer;
   informerFor(rt: ResourceRef, mode: InformerMode = 'full'): Informer {
     const key = `${rt.group}/${rt.version}/${rt.plural}/${mode}`;
     let inf = this.informers.get(key);

@@ -19,10 +19,13 @@ export type Reconcile = (key: ObjectKey) => Promise<ReconcileResult | void>;
 /** A failure retrying cannot fix (e.g. an invalid object): logged, not retried. */
 export class TerminalError extends Error {}
 
-/** Turns an object event into the keys to reconcile (default: the object's own key). */
+/**
+ * Turns an object event into the keys to reconcile (default: the object's own key). keysFor is
+ * method-typed so that a source of typed objects (EventSource<Pod objects>) fits in `sources`.
+ */
 export interface EventSource<T extends KubeObject = KubeObject> {
   informer: Informer<T>;
-  keysFor?: (obj: T) => ObjectKey[];
+  keysFor?(obj: T): ObjectKey[];
 }
 
 export interface ControllerOptions {

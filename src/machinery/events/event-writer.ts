@@ -1,13 +1,12 @@
 import type { Event as CoreEvent } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { isNotFound } from '../client/client-error.js';
 import type { KubeClient } from '../client/kube-client.js';
 import type { EventRepeatPatch } from './event-correlator.js';
+import { EVENTS } from '../resources/well-known.js';
 
-export const EVENTS = findResourceType('', 'v1', 'events') as ResourceType;
+export { EVENTS };
 
 export interface EventWriterOptions {
   client: KubeClient;

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../client/testing/fake-client.js';
-import { LEASES, runWithLeaderElection, type LeaderElection } from './leader-elector.js';
+import { runWithLeaderElection, type LeaderElection } from './leader-elector.js';
+import { LEASES } from '../resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 type LeaseSpec = {

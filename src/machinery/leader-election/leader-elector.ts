@@ -1,13 +1,11 @@
 import type { Logger } from 'pino';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import { findResourceType } from '../../api/resource-types.js';
-import type { ResourceType } from '../../api/resource-type.js';
 import { realTimers, type Timers } from '../client/backoff.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/client-error.js';
 import type { KubeClient } from '../client/kube-client.js';
+import { LEASES } from '../resources/well-known.js';
 
-export const LEASES = findResourceType('coordination.k8s.io', 'v1', 'leases') as ResourceType;
 type LeaseObject = KubeObject & Lease;
 
 export interface LeaderElectionOptions {

@@ -1,14 +1,6 @@
 import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-types/core/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
-
-export const PVS = findResourceType('', 'v1', 'persistentvolumes') as ResourceType;
-export const PVCS = findResourceType('', 'v1', 'persistentvolumeclaims') as ResourceType;
-export const STORAGE_CLASSES = findResourceType('storage.k8s.io', 'v1', 'storageclasses') as ResourceType;
-export const PODS = findResourceType('', 'v1', 'pods') as ResourceType;
-export const NODES = findResourceType('', 'v1', 'nodes') as ResourceType;
 
 export type PV = KubeObject & PersistentVolume;
 export type PVC = KubeObject & PersistentVolumeClaim;

@@ -1,5 +1,5 @@
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { onePod } from './resources.js';
+import { onePod } from '../../machinery/resources/well-known.js';
 
 /** Writes a binding; resolves once the API server accepted it. Injected so tests can replace it. */
 export type BindPod = (namespace: string, name: string, uid: string, nodeName: string) => Promise<void>;

@@ -1,6 +1,7 @@
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { ANN_SELECTED_NODE, PVCS } from '../../machinery/storage/volume-resources.js';
+import { ANN_SELECTED_NODE } from '../../machinery/storage/volume-resources.js';
 import { claimNames, claimsWaitingForNode, type VolumeLister } from '../plugins/volume-binding.js';
+import { PVCS } from '../../machinery/resources/well-known.js';
 
 export interface PrebindOptions {
   /** Give up waiting for the claims to be bound after this long (then the pod is retried). */

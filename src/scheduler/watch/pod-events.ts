@@ -5,7 +5,7 @@ import type { KubeObject } from '../../api/object.js';
  * What the scheduler keeps of a pod (informer transform): everything but managedFields and
  * annotations, which it never reads and which are most of a pod's size. Pure.
  */
-export function slimPod(obj: KubeObject): KubeObject {
+export function slimPod<T extends KubeObject>(obj: T): T {
   const { managedFields: _m, annotations: _a, ...metadata } = obj.metadata;
   return { ...obj, metadata };
 }

@@ -15,6 +15,7 @@ import type {
 import type { ResourceRef } from '../resource-path.js';
 import { ClientError, type Status } from '../client-error.js';
 import type { WatchEvent } from '../watch-stream.js';
+import type { TypedRef } from '../../resources/resource.js';
 
 /** One write the code under test sent, in a form tests can compare with deepEqual. */
 export interface FakeAction {
@@ -34,7 +35,8 @@ type Listener = { ns: string | undefined; fn: (ev: WatchEvent) => void; stop: ()
  * server's finalizer rules (deletionTimestamp while finalizers remain; propagationPolicy Orphan /
  * Foreground adds the `orphan` / `foregroundDeletion` finalizer; a Namespace waits for
  * spec.finalizers) and recorded in `actions`; watchers get the matching events.
- * Merge and JSON patches only. Not safe to share between tests.
+ * Merge and JSON patches only. Reads are typed by the descriptor like KubeClient's; writes accept any
+ * object, so tests can send deliberately partial ones. Not safe to share between tests.
  */
 export class FakeClient implements KubeClient {
   readonly actions: FakeAction[] = [];
@@ -75,13 +77,17 @@ export class FakeClient implements KubeClient {
     for (const l of [...(this.listeners.get(rt.plural) ?? [])]) l.stop();
   }
 
-  async get<T extends KubeObject>(rt: ResourceRef, namespace: string, name: string): Promise<T> {
+  async get<T extends KubeObject = KubeObject>(rt: TypedRef<T>, namespace: string, name: string): Promise<T> {
     const o = this.objects.get(this.key(rt, namespace, name));
     if (!o) throw notFound(rt, name);
     return structuredClone(o) as T;
   }
 
-  async list<T extends KubeObject>(rt: ResourceRef, namespace?: string, _o?: ListOptions): Promise<ObjectList<T>> {
+  async list<T extends KubeObject = KubeObject>(
+    rt: TypedRef<T>,
+    namespace?: string,
+    _o?: ListOptions,
+  ): Promise<ObjectList<T>> {
     const items = [...this.objects.entries()]
       .filter(
         ([k, o]) => k.startsWith(`${rt.group}/${rt.plural}/`) && (!namespace || o.metadata.namespace === namespace),
@@ -145,8 +151,8 @@ export class FakeClient implements KubeClient {
     return this.update(rt, namespace, obj, { ...o, subresource: 'status' });
   }
 
-  async patch<T extends KubeObject>(
-    rt: ResourceRef,
+  async patch<T extends KubeObject = KubeObject>(
+    rt: TypedRef<T>,
     namespace: string,
     name: string,
     type: PatchType,
@@ -201,8 +207,8 @@ export class FakeClient implements KubeClient {
     return this.commit(rt, live);
   }
 
-  watch<T extends KubeObject>(
-    rt: ResourceRef,
+  watch<T extends KubeObject = KubeObject>(
+    rt: TypedRef<T>,
     namespace: string | undefined,
     _o: WatchOptions,
     onEvent: (ev: WatchEvent<T>) => void,
