@@ -50,12 +50,9 @@ class RunningWatch {
       'default',
       { labelSelector: `bench=${suffix}`, resourceVersion: '0' },
       (ev) => {
+        if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
         const name = ev.object.metadata.name ?? '';
-        if (
-          (ev.type === 'ADDED' || ev.type === 'MODIFIED') &&
-          ev.object.status?.phase === 'Running' &&
-          !this.runningAt.has(name)
-        ) {
+        if (ev.object.status?.phase === 'Running' && !this.runningAt.has(name)) {
           this.runningAt.set(name, performance.now());
           for (const w of this.waiters) w();
         }

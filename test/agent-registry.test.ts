@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ContainerStateWaiting, Event } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/object.js';
 import type { RunningAgent } from '../src/agent/agent.js';
 import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import type { KubeClient } from '../src/machinery/client/index.js';
@@ -82,7 +83,7 @@ const running = (p: PodObject): boolean =>
 async function podEvents(name: string, expect: RegExp): Promise<string[]> {
   let lines: string[] = [];
   for (let i = 0; i < 50; i++) {
-    const list = await client.list<Event & { metadata: { name?: string } }>(EVENTS, 'default');
+    const list = await client.list<KubeObject & Event>(EVENTS, 'default');
     lines = list.items.filter((e) => e.involvedObject.name === name).map((e) => `${e.reason}: ${e.message}`);
     if (lines.some((l) => expect.test(l))) break;
     await new Promise((r) => setTimeout(r, 100));

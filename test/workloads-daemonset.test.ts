@@ -142,6 +142,7 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
     'default',
     { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion },
     (ev) => {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
       const p = ev.object;
       const node = p.spec?.nodeName;
       if (!node || !readyByNode.has(node)) return;
@@ -224,6 +225,7 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
     'default',
     { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion },
     (ev) => {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
       const p = ev.object;
       const node = p.spec?.nodeName;
       if (!node || !readyByNode.has(node)) return;

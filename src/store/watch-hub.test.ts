@@ -47,7 +47,11 @@ describe('WatchHub', () => {
   it('reports CompactedError for a start below the compacted revision', async () => {
     const hub = new WatchHub({ readLog: () => [], currentRevision: () => 50, compactedRevision: () => 20 });
     const err = await new Promise<Error>((resolve) =>
-      hub.add('', { afterRevision: 5, onEvents: assert.fail, onError: resolve }),
+      hub.add('', {
+        afterRevision: 5,
+        onEvents: () => assert.fail('no events below the compacted revision'),
+        onError: resolve,
+      }),
     );
     assert.ok(err instanceof CompactedError);
     assert.equal((err as CompactedError).compacted, 20);

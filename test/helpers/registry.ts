@@ -87,7 +87,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://${host}`;
-  const authHeader = opts.auth
+  const authHeader: Record<string, string> = opts.auth
     ? { authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` }
     : {};
 
@@ -121,7 +121,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     const put = await fetch(location, {
       method: 'PUT',
       headers: { ...authHeader, 'content-type': 'application/octet-stream' },
-      body: content,
+      body: new Uint8Array(content),
     });
     if (put.status !== 201) throw new Error(`blob upload PUT: ${put.status} ${await put.text()}`);
     return digest;

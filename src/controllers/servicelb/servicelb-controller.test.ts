@@ -91,15 +91,13 @@ test('with a pool: one address each, kept while valid; shared when ports differ;
 test('reconcile: writes the ingress through services/status once; clears it when no longer a LoadBalancer', async () => {
   const fake = new FakeClient();
   fake.seed(NODES, node('n1', '192.168.9.1') as KubeObject);
-  fake.seed(
-    SERVICES,
-    lb('web', 80, '2026-01-01T00:00:00Z') as KubeObject,
-    {
-      metadata: { namespace: 'default', name: 'plain' },
-      spec: { clusterIP: '10.43.0.8', ports: [{ port: 80 }] },
-      status: { loadBalancer: {} },
-    } as KubeObject,
-  );
+  fake.seed(SERVICES, lb('web', 80, '2026-01-01T00:00:00Z') as KubeObject, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'default', name: 'plain' },
+    spec: { clusterIP: '10.43.0.8', ports: [{ port: 80 }] },
+    status: { loadBalancer: {} },
+  });
   const services = new Informer<KubeObject & Service>(fake, SERVICES, { log });
   const nodes = new Informer<KubeObject & Node>(fake, NODES, { log });
   services.start();
@@ -107,7 +105,7 @@ test('reconcile: writes the ingress through services/status once; clears it when
   await Promise.all([services.waitForSync(), nodes.waitForSync()]);
   const reconcile = serviceLbReconciler({ client: fake, services, nodes, pool: [] });
   await reconcile({ namespace: 'default', name: 'plain' });
-  assert.deepEqual(fake.actions, []);
+  assert.equal(fake.actions.length, 0);
   await reconcile({ namespace: 'default', name: 'web' });
   assert.deepEqual(
     fake.actions.map((x) => [x.verb, x.name, x.subresource]),
