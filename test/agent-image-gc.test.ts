@@ -16,7 +16,7 @@ import type { Event } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../src/api/object.js';
 import { buildBusyboxImage } from '../src/agent/images/busybox-image.js';
 import type { ImageRecord } from '../src/agent/images/image-types.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { until } from './helpers/wait-until.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { EVENTS } from '../src/machinery/resources/well-known.js';
 
@@ -116,7 +116,7 @@ test('unused images are collected with their content; the running pod keeps its 
   assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0);
 
   // 0 % cannot be reached: the kubelet's warning on the Node.
-  const events = await waitUntil('a FreeDiskSpaceFailed event', async () => {
+  const events = await until('a FreeDiskSpaceFailed event', async () => {
     const list = await node.client.list<Event & KubeObject>(EVENTS, 'default', {
       fieldSelector: `involvedObject.name=${node.nodeName}`,
     });
@@ -142,7 +142,7 @@ test('deleting the pod makes its image collectable', async () => {
   assert.ok(gc);
   const store = node.agent.images;
   // The pod's container is removed with the pod: its overlay no longer holds the layers.
-  const result = await waitUntil('the image collected once the pod is gone', async () => {
+  const result = await until('the image collected once the pod is gone', async () => {
     const r = await gc.run();
     return r.removed.length ? r : undefined;
   });

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 let kc: k8s.KubeConfig;
@@ -29,8 +29,7 @@ interface Seen {
   data?: Record<string, string>;
 }
 
-const until = (what: string, cond: () => boolean, timeoutMs = 10_000): Promise<true> =>
-  waitUntil(what, cond, { timeoutMs, intervalMs: 20 });
+const until = untilWith({ timeoutMs: 10_000, intervalMs: 20 });
 
 test('client-node: typed create, read, replace with a stale resourceVersion, delete', async () => {
   await core.createNamespace({ body: { metadata: { name: 'cn-crud' } } });

@@ -6,7 +6,7 @@ import { createClient, isNotFound, type KubeClient } from '../src/machinery/clie
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { CONFIG_MAPS, NAMESPACES, PODS, SECRETS, SERVICE_ACCOUNTS } from '../src/machinery/resources/well-known.js';
 
 let api: TestApi;
@@ -28,8 +28,7 @@ after(async () => {
   await api.close();
 });
 
-const until = (what: string, cond: () => Promise<boolean>, timeoutMs = 8000): Promise<true> =>
-  waitUntil(what, cond, { timeoutMs, intervalMs: 25 });
+const until = untilWith({ timeoutMs: 8000, intervalMs: 25 });
 
 async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean> {
   try {

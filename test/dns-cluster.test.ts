@@ -12,7 +12,8 @@ import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startDns, type RunningDns } from '../src/dns/index.js';
 import { answerData, dnsQuery } from '../src/dns/testing/dns-query.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { eventually, writeManifest } from './helpers/e2e.js';
+import { writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -90,20 +91,20 @@ test('headless, StatefulSet-style, ClusterIP and ExternalName names resolve from
   assert.equal(r.code, 0, r.stderr);
   const ip = async (name: string) =>
     ((await admin.get(PODS, 'default', name)).status as { podIP?: string } | undefined)?.podIP;
-  const [ip0, ip1] = await eventually(
+  const [ip0, ip1] = await until(
     'both db pods have IPs',
     async () => {
       const ips = [await ip('db-0'), await ip('db-1')];
       return ips.every(Boolean) ? (ips as string[]) : undefined;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
 
-  await eventually(
+  await until(
     'headless A lists both pods',
     async () =>
       (await aRecords('db.default.svc.cluster.local')).join() === [ip0, ip1].sort().join() ? true : undefined,
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.deepEqual(await aRecords('db-1.db.default.svc.cluster.local'), [ip1]);
   const srv = await dnsQuery(dns.port, '_pg._tcp.db.default.svc.cluster.local', 'SRV');
@@ -133,18 +134,18 @@ test('headless, StatefulSet-style, ClusterIP and ExternalName names resolve from
       conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)),
     },
   });
-  await eventually(
+  await until(
     'db-0 leaves the headless answer',
     async () => ((await aRecords('db.default.svc.cluster.local')).join() === ip1 ? true : undefined),
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.equal((await dnsQuery(dns.port, 'db-0.db.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
 
   await server.kubectl(['delete', 'svc', 'web']);
-  await eventually(
+  await until(
     'a deleted Service is NXDOMAIN',
     async () =>
       (await dnsQuery(dns.port, 'web.default.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined,
-    20_000,
+    { timeoutMs: 20_000 },
   );
 });

@@ -9,7 +9,8 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { kubectlVersions, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
-import { apiRequest, eventually, fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import { apiRequest, fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 
 let server: TestServer;
 const NEWEST = kubectlVersions().at(-1);
@@ -1214,13 +1215,13 @@ test('delete --cascade=orphan keeps dependents and removes their ownerReferences
   const r = await ok(['-n', ns, 'delete', 'cm', 'owner', '--cascade=orphan', '--timeout=15s'], { timeoutMs: 25_000 });
   assert.equal(r.stdout, 'configmap "owner" deleted\n');
   assert.deepEqual(await names(ns), ['configmap/dep-0', 'configmap/dep-1']);
-  await eventually(
+  await until(
     'ownerReferences removed from the orphans',
     async () => {
       const list = await getJson(['-n', ns, 'cm']);
       return list.items.every((i: any) => !i.metadata.ownerReferences?.length);
     },
-    15_000,
+    { timeoutMs: 15_000 },
   );
 });
 
@@ -1230,7 +1231,7 @@ test('delete --cascade=background removes dependents after the owner', async () 
   const r = await ok(['-n', ns, 'delete', 'cm', 'owner', '--cascade=background']);
   assert.equal(r.stdout, 'configmap "owner" deleted\n');
   assert.ok(!(await names(ns)).includes('configmap/owner'));
-  await eventually('dependents garbage-collected', async () => (await names(ns)).length === 0, 15_000);
+  await until('dependents garbage-collected', async () => (await names(ns)).length === 0, { timeoutMs: 15_000 });
 });
 
 test('delete --cascade=foreground --wait returns once the dependents are gone', async () => {
@@ -1317,10 +1318,10 @@ test('delete deployment: two levels of dependents (ReplicaSet, then its Pod) are
       // kubectl waited for the owner, which foreground deletion removes only after its dependents.
       assert.equal((await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout, '');
     }
-    await eventually(
+    await until(
       `${cascade}: ReplicaSet and Pod collected`,
       async () => (await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout === '',
-      15_000,
+      { timeoutMs: 15_000 },
     );
   }
 });

@@ -11,7 +11,7 @@ import type { RunningAgent } from '../src/agent/agent.js';
 import type { Summary } from '../src/agent/stats/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer | undefined;
@@ -37,8 +37,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 500, retryErrors: true });
+const until = untilWith({ timeoutMs: 60_000, intervalMs: 500, retryErrors: true });
 
 const pod = (name: string, script: string) => ({
   apiVersion: 'v1',

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 const isRoot = process.getuid?.() === 0;
 const hex = Math.floor(Math.random() * 0xffffff)
@@ -42,8 +42,7 @@ const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
   kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true, describe: () => out.slice(-3000) });
+const until = untilWith({ timeoutMs: 60_000, intervalMs: 250, retryErrors: true, describe: () => out.slice(-3000) });
 
 async function stopUp(): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -197,7 +196,7 @@ async function runClient(name: string, node: string, script: string): Promise<{ 
       const r = await k(['get', 'pod', name, '-o', 'jsonpath={.status.phase}']);
       return ['Succeeded', 'Failed'].includes(r.stdout.trim()) ? r.stdout : undefined;
     },
-    90_000,
+    { timeoutMs: 90_000 },
   );
   const logs = await k(['logs', name]);
   assert.equal(logs.code, 0, logs.stderr);
@@ -327,7 +326,7 @@ test('node 3 killed (agent SIGKILL + link down): its pod runs again elsewhere an
       const live = pods.filter((p) => !p.deleting && p.phase === 'Running' && p.node !== NODE3);
       return live.length >= 3 ? live : undefined;
     },
-    90_000,
+    { timeoutMs: 90_000 },
   );
   process.stdout.write(
     `# node killed -> ${replaced.length} replicas Running on the other nodes: ${(performance.now() - t0).toFixed(0)} ms\n`,

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -24,8 +24,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs });
+const until = untilWith({ timeoutMs: 15_000 });
 
 function node(name: string, cpu: string, labels: Record<string, string>, taints = ''): string {
   return `apiVersion: v1

@@ -12,7 +12,7 @@ import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-ty
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { PODS, PVCS, PVS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -28,14 +28,13 @@ after(async () => {
   await cluster?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, fn, {
-    timeoutMs,
-    describe: async () => {
-      const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
-      return state.stdout + state.stderr;
-    },
-  });
+const until = untilWith({
+  timeoutMs: 20_000,
+  describe: async () => {
+    const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
+    return state.stdout + state.stderr;
+  },
+});
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import type { KubeClient } from '../src/machinery/client/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
-import { eventually, parseTable, writeManifest } from './helpers/e2e.js';
+import { parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 
 let server: TestServer;
 let client: KubeClient;
@@ -67,7 +68,7 @@ spec:
 `,
     ),
   ]);
-  const completed = await eventually(
+  const completed = await until(
     'two completed Jobs of the CronJob',
     async () => {
       const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
@@ -78,7 +79,7 @@ spec:
       );
       return done.length >= 2 ? done : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   for (const j of completed) assert.match(j.metadata.name, /^tick-\d{8}$/);
   const status = JSON.parse(await kubectlOk(['get', 'cronjob', 'tick', '-o', 'jsonpath={.status}'])) as {
@@ -98,7 +99,7 @@ spec:
   assert.match(describe, /SawCompletedJob\s+.*Saw completed job: tick-\d+, status: Complete/);
 
   // History: at most successfulJobsHistoryLimit (2) completed Jobs remain once a few more have run.
-  await eventually(
+  await until(
     'history pruned to 2',
     async () => {
       const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
@@ -110,7 +111,7 @@ spec:
         ? true
         : undefined;
     },
-    15_000,
+    { timeoutMs: 15_000 },
   );
 
   // Suspend stops new Jobs; `kubectl create job --from=cronjob/tick` still makes one by hand.

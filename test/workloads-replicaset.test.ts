@@ -6,7 +6,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ObjectOf } from '../src/machinery/resources/resource.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { EVENTS, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
 
 let api: TestApi;
@@ -24,8 +24,7 @@ after(async () => {
   await api.close();
 });
 
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
+const until = untilWith({ timeoutMs: 8000, intervalMs: 25 });
 
 const podsOf = async (app: string) =>
   (await client.list(PODS, 'default', { labelSelector: `app=${app}` })).items.filter(

@@ -12,7 +12,7 @@ import type { KubeClient } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { PODS, PVCS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -28,8 +28,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs });
+const until = untilWith({ timeoutMs: 20_000 });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });
