@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import { etcdAvailable, startEtcdTestServer, type EtcdTestServer } from '../src/store/etcd/etcd-test-server.js';
 import { startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 import { fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 
 const skip = etcdAvailable() ? false : 'etcd is not installed';
 let etcd: EtcdTestServer;
@@ -190,22 +191,21 @@ test('etcd: two servers, one leader: the controllers and scheduler run on one; a
     for (const name of ['flotilla-controller-manager', 'flotilla-scheduler'])
       assert.equal(await holder(name, second), first, `${name} is held by the first server`);
     await server.kill('SIGKILL');
-    const deadline = Date.now() + 40_000;
     for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) {
-      while ((await holder(name, second)) !== serverIdentity(second.dataDir)) {
-        assert.ok(Date.now() < deadline, `${name} not taken over within 40 s`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await until(
+        `${name} taken over by the second server`,
+        async () => (await holder(name, second)) === serverIdentity(second.dataDir),
+        { timeoutMs: 40_000, intervalMs: 500 },
+      );
     }
     // The new leader's controllers act: a Deployment gets its ReplicaSet and pods.
     await ok(['create', 'namespace', 'etcd-failover'], second);
     await ok(['-n', 'etcd-failover', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2'], second);
-    for (;;) {
-      const pods = await getJson(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second);
-      if (pods.items.length === 2) break;
-      assert.ok(Date.now() < deadline + 20_000, "the new leader's controllers made no pods");
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await until(
+      "the new leader's controllers to make 2 pods",
+      async () => (await getJson(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second)).items.length === 2,
+      { timeoutMs: 20_000, intervalMs: 300 },
+    );
   } finally {
     await second.stop();
   }

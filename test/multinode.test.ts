@@ -40,16 +40,16 @@ let out = '';
 
 const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
   kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const until = untilWith({ timeoutMs: 60_000, intervalMs: 250, retryErrors: true, describe: () => out.slice(-3000) });
 
 async function stopUp(): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child?.once('exit', r));
-  child.kill('SIGINT');
-  await Promise.race([exited, sleep(60_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const up = child;
+  if (!up || up.exitCode !== null || up.signalCode !== null) return;
+  up.kill('SIGINT');
+  const exited = () => up.exitCode !== null || up.signalCode !== null;
+  await until('flotilla up to exit after SIGINT', exited, { timeoutMs: 60_000 }).catch(() => undefined);
+  if (!exited()) up.kill('SIGKILL');
 }
 
 async function killall(): Promise<KubectlResult> {
@@ -86,10 +86,12 @@ before(async () => {
   );
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const deadline = Date.now() + 120_000;
   const settled = (n: string): boolean => new RegExp(`node ${n} (running|not ready)`).test(out);
-  while (!(settled(NODE2) && settled(NODE3)) && !/failed/.test(out) && Date.now() < deadline && child.exitCode === null)
-    await sleep(100);
+  await until(
+    'nodes 2 and 3 settled (or a failure)',
+    () => (settled(NODE2) && settled(NODE3)) || /failed/.test(out) || child?.exitCode !== null,
+    { timeoutMs: 120_000, intervalMs: 100 },
+  );
   assert.match(out, new RegExp(`node ${NODE2} running`), out);
   assert.match(out, new RegExp(`node ${NODE3} running`), out);
 });
@@ -420,9 +422,11 @@ test('kill -9 of up: flotilla killall --data-dir removes the node agents, their 
       .map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '')
       .filter((n) => n.startsWith(cluster));
   try {
-    const deadline = Date.now() + 120_000;
-    while (!/node \S+-node2 (running|not ready)|failed/.test(kout) && Date.now() < deadline && up.exitCode === null)
-      await sleep(100);
+    await until(
+      'node2 settled (or a failure)',
+      () => /node \S+-node2 (running|not ready)|failed/.test(kout) || up.exitCode !== null,
+      { timeoutMs: 120_000, intervalMs: 100, describe: () => kout.slice(-3000) },
+    );
     assert.match(kout, new RegExp(`node ${cluster}-node2 running`), kout);
     const kc = join(kdir, 'kubeconfig.yaml');
     const pod = {

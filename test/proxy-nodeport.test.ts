@@ -18,7 +18,7 @@ import { runCommand } from '../src/machinery/exec/run-command.js';
 import { deleteTable } from '../src/proxy/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { untilWith } from './helpers/wait-until.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 const hex = Math.floor(Math.random() * 0xffff)
   .toString(16)
@@ -346,7 +346,7 @@ test('--service-lb-pool: LoadBalancer Services get pool addresses (shared when p
     );
     assert.ok(['10.99.0.5', '10.99.0.6'].includes(got[2] ?? ''), 'c (other port) shares one');
     assert.equal((await pooled.kubectl(['apply', '-f', '-'], { stdin: svc('d', 80) })).code, 0);
-    await new Promise((r) => setTimeout(r, 1500));
+    await quietPeriod(1500, 'd gets no address: the pool has none left for port 80');
     assert.equal(await ingress('d'), '', 'no address left for port 80: pending');
     assert.match((await pooled.kubectl(['get', 'service', 'd'])).stdout, /d\s+LoadBalancer\s+\S+\s+<pending>/);
   } finally {

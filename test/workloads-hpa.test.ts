@@ -11,7 +11,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { startHollowNodesWithStats, type HollowNodes, type HollowStats } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { untilWith } from './helpers/wait-until.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 let server: TestServer | undefined;
 let client: KubeClient | undefined;
@@ -113,7 +113,7 @@ test('kubectl autoscale, get hpa, scale up on raised usage, scale down after the
       hpa.status.desiredReplicas === 2 && hpa.status.currentMetrics?.[0]?.resource?.current.averageUtilization === 50
     );
   });
-  await new Promise((r) => setTimeout(r, 2500));
+  await quietPeriod(2500, 'a usage within tolerance changes no replica count');
   assert.equal(await replicas(), 2, 'within tolerance: stays at 2');
 
   // A short scale-down window in behavior, then lower the usage: 5% -> ceil(2 x 0.1) = 1 after 3 s.
