@@ -120,7 +120,7 @@ async function removeAll(client: KubeClient, agent: RunningAgent, names: string[
 /** Host CPU jiffies (1/100 s) from /proc/stat: busy (all but idle and iowait) and system (system, irq, softirq). */
 async function hostCpu(): Promise<{ busy: number; system: number }> {
   const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f; // idle and iowait skipped
   return { busy: user + nice + system + irq + softirq + steal, system: system + irq + softirq };
 }
 

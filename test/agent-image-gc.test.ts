@@ -41,12 +41,6 @@ after(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const present = (p: string): Promise<boolean> =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
-
 test('unused images are collected with their content; the running pod keeps its image and runs on', async () => {
   const store = node.agent.images;
   const gc = node.agent.imageGC;

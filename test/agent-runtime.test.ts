@@ -14,7 +14,7 @@ import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import type { ContainerState } from '../src/agent/runtime/container-runtime.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { httpGet, httpGetWhenUp } from './helpers/http-get.js';
+import { httpGetWhenUp } from './helpers/http-get.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -47,8 +47,6 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
   await removeBusyboxArchive();
 });
-
-const get = (url: string) => httpGet(url);
 
 function nextExit(id: string): Promise<ContainerState> {
   return new Promise((resolve) =>

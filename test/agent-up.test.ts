@@ -18,7 +18,7 @@ import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js'
 import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
-import { httpGet, httpGetWhenUp } from './helpers/http-get.js';
+import { httpGetWhenUp } from './helpers/http-get.js';
 import { until } from './helpers/wait-until.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
@@ -83,8 +83,6 @@ after(async () => {
   await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
   await rm(dir, { recursive: true, force: true });
 });
-
-const get = (url: string) => httpGet(url);
 
 const DEPLOYMENT = JSON.stringify({
   apiVersion: 'apps/v1',

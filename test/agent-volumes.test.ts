@@ -293,7 +293,7 @@ test('a missing configMap holds the pod: env -> CreateContainerConfigError, volu
 
 /** Mount points under the data dir's pod dirs (volumes). */
 async function podMounts(): Promise<string[]> {
-  return (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods') + '/'));
+  return (await mountPoints()).filter((m) => m.startsWith(`${join(dataDir, 'pods')}/`));
 }
 
 const secretPod = (name: string): string =>

@@ -217,7 +217,7 @@ test('watch: from a resourceVersion, with a selector, and 410 for compacted hist
     `${api.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&labelSelector=w%3Dyes`,
     { signal: ctrl.signal },
   );
-  const reader = res.body!.getReader();
+  const reader = (res.body ?? assert.fail('a watch answers with a body')).getReader();
   await api.request('POST', '/api/v1/namespaces/default/configmaps', cm('w1', {}, { w: 'yes' }));
   await api.request('POST', '/api/v1/namespaces/default/configmaps', cm('w2', {}, { w: 'no' }));
   await api.request(
@@ -231,8 +231,7 @@ test('watch: from a resourceVersion, with a selector, and 410 for compacted hist
   while (events.length < 2) {
     const { value } = await reader.read();
     buf += new TextDecoder().decode(value);
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       events.push(JSON.parse(buf.slice(0, i)));
       buf = buf.slice(i + 1);
     }

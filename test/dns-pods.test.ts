@@ -137,8 +137,8 @@ test('kube-dns Service exists; a pod reaches Service web by DNS name through the
   process.stdout.write(
     logs.stdout
       .split('\n')
-      .map((l) => `# ${l}`)
-      .join('\n') + '\n',
+      .map((l) => `# ${l}\n`)
+      .join(''),
   );
   const resolv = /--resolv\n([\s\S]*?)--end/.exec(logs.stdout)?.[1] ?? '';
   assert.match(resolv, /^search dnst\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);

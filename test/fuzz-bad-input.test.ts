@@ -162,7 +162,7 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
   const rnd = seededRandom(SEED);
   const before = await Promise.all(
     targets.map((t) =>
-      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!),
+      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : (t.collection.split('/').at(-1) ?? '')),
     ),
   );
   const created = new Map<string, ApiResponse>();
@@ -203,7 +203,7 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
 
   // Every acknowledged create is stored whole (GET equals the 201 body); nothing else was stored.
   for (const [key, r] of created) {
-    const t = targets.find((x) => x.kind === r.json.kind)!;
+    const t = targets.find((x) => x.kind === r.json.kind) ?? assert.fail(`no target of kind ${r.json.kind}`);
     const got = await req('GET', `${t.collection}/${encodeURIComponent(r.json.metadata.name)}`);
     if (got.status !== 200) problems.push(`${key} acknowledged but GET says ${got.status}`);
     else if (!isDeepStrictEqual(got.json, r.json))
@@ -213,7 +213,7 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
   }
   const afterCounts = await Promise.all(
     targets.map((t) =>
-      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!),
+      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : (t.collection.split('/').at(-1) ?? '')),
     ),
   );
   const createdPerKind = targets.map((t) => [...created.values()].filter((r) => r.json.kind === t.kind).length);

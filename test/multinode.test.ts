@@ -205,8 +205,8 @@ async function runClient(name: string, node: string, script: string): Promise<{ 
   process.stdout.write(
     logs.stdout
       .split('\n')
-      .map((l) => `# ${name}: ${l}`)
-      .join('\n') + '\n',
+      .map((l) => `# ${name}: ${l}\n`)
+      .join(''),
   );
   const ip = (await k(['get', 'pod', name, '-o', 'jsonpath={.status.podIP}'])).stdout.trim();
   return { log: logs.stdout, ip };

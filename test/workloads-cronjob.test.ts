@@ -13,7 +13,6 @@ import { parseTable, writeManifest } from './helpers/e2e.js';
 import { quietPeriod, until } from './helpers/wait-until.js';
 
 let server: TestServer;
-let client: KubeClient;
 let cluster: HollowCluster | undefined;
 
 before(async () => {
@@ -22,7 +21,7 @@ before(async () => {
     namePrefix: 'hollow-',
     server: { env: { FLOTILLA_CRONJOB_CLOCK_SPEED: '30' } },
   });
-  ({ server, client } = cluster);
+  ({ server } = cluster);
 });
 
 after(async () => {

@@ -11,12 +11,11 @@ import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster
 import { parseTable, writeManifest } from './helpers/e2e.js';
 
 let server: TestServer;
-let client: KubeClient;
 let cluster: HollowCluster | undefined;
 
 before(async () => {
   cluster = await startHollowCluster({ count: 2, namePrefix: 'hollow-' });
-  ({ server, client } = cluster);
+  ({ server } = cluster);
 });
 
 after(async () => {

@@ -50,12 +50,12 @@ test('binds each pending pod to the node that fits, and records why one fits now
     (a) => a.resource === 'events' && (a.body as { reason?: string }).reason === 'FailedScheduling',
   );
   assert.equal(
-    (failed?.body as { message?: string }).message,
+    (failed?.body as { message?: string } | undefined)?.message,
     '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
   );
   const status = client.actions.find((a) => a.resource === 'pods' && a.subresource === 'status');
   assert.equal(status?.name, 'huge');
-  const cond = (status?.body as { status: Pod['status'] }).status?.conditions?.[0];
+  const cond = (status?.body as { status: Pod['status'] } | undefined)?.status?.conditions?.[0];
   assert.equal(cond?.reason, 'Unschedulable');
   assert.equal(cond?.status, 'False');
 });

@@ -17,7 +17,7 @@ describe('WatchHub', () => {
     const log = Array.from({ length: 2300 }, (_, i) => ev(i + 1));
     let current = log.length;
     const hub = new WatchHub({
-      readLog: (prefix, after, upTo, limit) =>
+      readLog: (_prefix, after, upTo, limit) =>
         log.filter((e) => e.revision > after && e.revision <= upTo).slice(0, limit),
       currentRevision: () => current,
       compactedRevision: () => 0,
@@ -26,7 +26,10 @@ describe('WatchHub', () => {
     const batches: number[] = [];
     hub.add('/k/', {
       afterRevision: 10,
-      onEvents: (e) => (batches.push(e.length), got.push(...e.map((x) => x.revision))),
+      onEvents: (e) => {
+        batches.push(e.length);
+        got.push(...e.map((x) => x.revision));
+      },
       onError: assert.fail,
     });
     // Commits while the watcher is still replaying must reach it exactly once.

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { until } from '../../testing/until.js';
 import { test } from 'node:test';
 import pino from 'pino';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
@@ -111,18 +112,17 @@ test('reconcile: writes the ingress through services/status once; clears it when
     fake.actions.map((x) => [x.verb, x.name, x.subresource]),
     [['update', 'web', 'status']],
   );
-  assert.deepEqual((fake.actions[0]?.body as Service).status?.loadBalancer, { ingress: [{ ip: '192.168.9.1' }] });
-  await new Promise((r) => setTimeout(r, 50)); // informer sees the update
+  assert.deepEqual((fake.actions[0]?.body as Service | undefined)?.status?.loadBalancer, {
+    ingress: [{ ip: '192.168.9.1' }],
+  });
+  await until('the informer sees the ingress', () => services.get('default', 'web')?.status?.loadBalancer?.ingress);
   await reconcile({ namespace: 'default', name: 'web' });
   assert.equal(fake.actions.length, 1, 'no-op when up to date');
-  const asClusterIP = {
-    ...(services.get('default', 'web') as Service),
-    spec: { ...(services.get('default', 'web') as Service).spec, type: 'ClusterIP' },
-  };
-  await fake.update(SERVICES, 'default', asClusterIP as KubeObject);
-  await new Promise((r) => setTimeout(r, 50));
+  const web = services.get('default', 'web') ?? assert.fail('web is in the cache');
+  await fake.update(SERVICES, 'default', { ...web, spec: { ...web.spec, type: 'ClusterIP' } });
+  await until('the informer sees the type change', () => services.get('default', 'web')?.spec?.type === 'ClusterIP');
   await reconcile({ namespace: 'default', name: 'web' });
-  assert.deepEqual((fake.actions.at(-1)?.body as Service).status?.loadBalancer, {});
+  assert.deepEqual((fake.actions.at(-1)?.body as Service | undefined)?.status?.loadBalancer, {});
   await services.stop();
   await nodes.stop();
 });

@@ -85,7 +85,7 @@ async function setup(seed: { claims?: PVC[]; volumes?: PV[]; pods?: PodObj[]; cl
 }
 
 const verbs = (fake: FakeClient) =>
-  fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`);
+  fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`);
 
 test('static binding: the smallest fitting PV is bound both ways, in Kubernetes order, with phases and claim status', async () => {
   const { fake, ctrl, stop } = await setup({
