@@ -139,8 +139,8 @@ test('kubectl drives a Deployment: apply, scale, set image, rollout status/histo
     (r) => r.metadata.annotations?.['deployment.kubernetes.io/revision'] === '5',
   );
   assert.ok(
-    (newest?.spec as { template: { metadata: { annotations?: Record<string, string> } } } | undefined)?.template.metadata
-      .annotations?.['kubectl.kubernetes.io/restartedAt'],
+    (newest?.spec as { template: { metadata: { annotations?: Record<string, string> } } } | undefined)?.template
+      .metadata.annotations?.['kubectl.kubernetes.io/restartedAt'],
   );
   const events = await kubectl(
     'get',

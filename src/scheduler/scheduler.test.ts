@@ -110,7 +110,7 @@ test('a pod that keeps failing to fit gets one FailedScheduling event whose coun
     s.queue.moveAllToActiveOrBackoff();
     s.queue.flush();
   }, 5);
-  await until(() => s.stats.unschedulable >= 3);
+  await until('three scheduling attempts', () => s.stats.unschedulable >= 3);
   clearInterval(t);
   await s.stop();
   const events = client.actions.filter((a) => a.resource === 'events');

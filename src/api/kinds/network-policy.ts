@@ -36,7 +36,8 @@ export const networkPolicyStrategy = defineKind<NetworkPolicy>({
   validate(np) {
     const spec = np.spec ?? { podSelector: {} };
     const errs = validateLabelSelector(spec.podSelector, 'spec.podSelector');
-    for (const [i, r] of (spec.ingress ?? []).entries()) errs.push(...validatePorts(r.ports, `spec.ingress[${i}].ports`));
+    for (const [i, r] of (spec.ingress ?? []).entries())
+      errs.push(...validatePorts(r.ports, `spec.ingress[${i}].ports`));
     for (const [i, r] of (spec.egress ?? []).entries()) errs.push(...validatePorts(r.ports, `spec.egress[${i}].ports`));
     for (const [i, t] of (spec.policyTypes ?? []).entries())
       errs.push(...validateEnum(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress']));
