@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, type TestApi } from './helpers/api-client.js';
+import type { KubeObject } from '../src/api/object.js';
 
 let api: TestApi;
 before(async () => {
@@ -226,7 +227,7 @@ test('watch: from a resourceVersion, with a selector, and 410 for compacted hist
     { metadata: { labels: { w: 'no' } } },
     { 'content-type': 'application/merge-patch+json' },
   );
-  const events: any[] = [];
+  const events: { type: string; object: KubeObject }[] = [];
   let buf = '';
   while (events.length < 2) {
     const { value } = await reader.read();

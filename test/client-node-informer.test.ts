@@ -49,7 +49,7 @@ test('client-node: typed create, read, replace with a stale resourceVersion, del
   assert.deepEqual(replaced.data, { k: 'v2' });
   await assert.rejects(
     core.replaceNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud', body: { ...read, data: { k: 'v3' } } }),
-    (err: any) => {
+    (err: k8s.ApiException<string>) => {
       assert.equal(err.code, 409);
       assert.equal(JSON.parse(err.body).reason, 'Conflict');
       return true;
@@ -64,7 +64,7 @@ test('client-node: typed create, read, replace with a stale resourceVersion, del
   await core.deleteNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' });
   await assert.rejects(
     core.readNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' }),
-    (err: any) => err.code === 404,
+    (err: k8s.ApiException<string>) => err.code === 404,
   );
 
   const apps = kc.makeApiClient(k8s.AppsV1Api);

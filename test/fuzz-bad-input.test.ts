@@ -16,6 +16,7 @@ import YAML from 'yaml';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { apiRequest, fixture, type ApiResponse } from './helpers/e2e.js';
 import { seededRandom } from '../src/testing/seeded-random.js';
+import type { KubeObject } from '../src/api/object.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20251128);
 let server: TestServer;
@@ -99,7 +100,7 @@ interface Target {
   kind: string;
   collection: string;
   /** A valid manifest for this collection. */
-  doc: any;
+  doc: KubeObject;
 }
 
 const targets: Target[] = [
@@ -277,17 +278,37 @@ test('wrong kind or apiVersion for the URL: 400 and nothing stored', async () =>
   await healthy();
 });
 
+/** A ConfigMap manifest that takes extra fields, at the top and in metadata. */
+type ConfigMapDoc = Record<string, unknown> & { metadata: Record<string, unknown> };
+
 test('unknown and duplicate fields: Strict is 400 naming the field, Warn is 201 with a Warning header, Ignore is silent', async () => {
   const before = await count('configmaps');
   const rnd = seededRandom(SEED + 1);
-  const paths: [string, (d: any, f: string) => void, string][] = [
-    ['top', (d, f) => (d[f] = 1), ''],
-    ['metadata', (d, f) => (d.metadata[f] = 'x'), 'metadata.'],
+  const paths: [string, (d: ConfigMapDoc, f: string) => void, string][] = [
+    [
+      'top',
+      (d, f) => {
+        d[f] = 1;
+      },
+      '',
+    ],
+    [
+      'metadata',
+      (d, f) => {
+        d.metadata[f] = 'x';
+      },
+      'metadata.',
+    ],
   ];
   for (let i = 0; i < 20; i++) {
     const field = `zz${Math.floor(rnd() * 1e6).toString(36)}`;
     const [, set, prefix] = paths[i % paths.length];
-    const doc: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `strict-${i}` }, data: { a: 'b' } };
+    const doc: ConfigMapDoc = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `strict-${i}` },
+      data: { a: 'b' },
+    };
     set(doc, field);
     const strict = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Strict`, doc);
     assertStatus(strict, [400], `strict ${field}`);
