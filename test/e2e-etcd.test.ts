@@ -7,6 +7,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import { etcdAvailable, startEtcdTestServer, type EtcdTestServer } from '../src/store/etcd/etcd-test-server.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/object.js';
+import type { ObjectList } from '../src/machinery/client/index.js';
 import { startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 import { fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
 import { until } from './helpers/wait-until.js';
@@ -30,7 +35,8 @@ async function ok(args: string[], s: TestServer = server): Promise<KubectlResult
   assert.equal(r.code, 0, `kubectl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
 }
-async function getJson(args: string[], s: TestServer = server): Promise<any> {
+/** `kubectl get -o json`, read as the type the caller names. */
+async function getJson<T>(args: string[], s: TestServer = server): Promise<T> {
   return JSON.parse((await ok(['get', ...args, '-o', 'json'], s)).stdout);
 }
 
@@ -62,9 +68,9 @@ test('etcd: apply twice, get, scale, delete', { skip }, async () => {
     (await ok(['-n', ns, 'apply', '-f', await writeManifest(server, 'etcd-v2.yaml', YAML.stringify(doc))])).stdout,
     'deployment.apps/web configured\n',
   );
-  let d = await getJson(['-n', ns, 'deploy', 'web']);
+  let d = await getJson<KubeObject & Deployment>(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(
-    d.spec.template.spec.containers.map((c: any) => c.name),
+    d.spec?.template.spec?.containers.map((c) => c.name),
     ['web'],
   );
   assert.deepEqual(d.metadata.labels, { app: 'web' });
@@ -75,8 +81,8 @@ test('etcd: apply twice, get, scale, delete', { skip }, async () => {
   assert.deepEqual([t.rows[0][0], t.rows[0][1], ...t.rows[0].slice(5)], ['web', '0/2', 'web', 'nginx:1.25', 'app=web']);
 
   assert.equal((await ok(['-n', ns, 'scale', 'deploy', 'web', '--replicas=7'])).stdout, 'deployment.apps/web scaled\n');
-  d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.equal(d.spec.replicas, 7);
+  d = await getJson<KubeObject & Deployment>(['-n', ns, 'deploy', 'web']);
+  assert.equal(d.spec?.replicas, 7);
   assert.equal(d.metadata.generation, 3);
   t = parseTable((await ok(['-n', ns, 'get', 'deploy'])).stdout);
   assert.equal(t.records[0].READY, '0/7');
@@ -131,7 +137,7 @@ test('etcd: SSA conflict and a stale update conflict', { skip }, async () => {
   assert.notEqual(c.code, 0);
   assert.match(c.stderr, /Apply failed with 1 conflict: conflict with "kubectl[^"]*"( using v1)?: \.data\.mode/);
   await ok(['-n', ns, 'apply', '--server-side', '--force-conflicts', '-f', path]);
-  assert.equal((await getJson(['-n', ns, 'cm', 'settings'])).data.mode, 'fast');
+  assert.equal((await getJson<ConfigMap>(['-n', ns, 'cm', 'settings'])).data?.mode, 'fast');
   const stale = YAML.parse((await ok(['-n', ns, 'get', 'cm', 'settings', '-o', 'yaml'])).stdout);
   await ok(['-n', ns, 'label', 'cm', 'settings', 'bump=1']);
   const r = await server.kubectl([
@@ -150,7 +156,7 @@ test('etcd: a second API server on the same etcd sees the same objects', { skip 
   await ok(['-n', 'etcd-shared', 'create', 'configmap', 'shared', '--from-literal=k=v']);
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
   try {
-    assert.deepEqual((await getJson(['-n', 'etcd-shared', 'cm', 'shared'], second)).data, { k: 'v' });
+    assert.deepEqual((await getJson<ConfigMap>(['-n', 'etcd-shared', 'cm', 'shared'], second)).data, { k: 'v' });
     // A write through the second server is seen by a watch on the first.
     const w = kubectlBackground(server, [
       '-n',
@@ -184,7 +190,7 @@ test('etcd: two servers, one leader: the controllers and scheduler run on one; a
 }, async () => {
   const { serverIdentity } = await import('../src/machinery/leader-election/start-elected.js');
   const holder = async (name: string, s: TestServer): Promise<string> =>
-    (await getJson(['-n', 'kube-system', 'lease', name], s)).spec.holderIdentity as string;
+    (await getJson<Lease>(['-n', 'kube-system', 'lease', name], s)).spec?.holderIdentity ?? '';
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
   try {
     const first = serverIdentity(server.dataDir);
@@ -203,7 +209,8 @@ test('etcd: two servers, one leader: the controllers and scheduler run on one; a
     await ok(['-n', 'etcd-failover', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2'], second);
     await until(
       "the new leader's controllers to make 2 pods",
-      async () => (await getJson(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second)).items.length === 2,
+      async () =>
+        (await getJson<ObjectList>(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second)).items.length === 2,
       { timeoutMs: 20_000, intervalMs: 300 },
     );
   } finally {
