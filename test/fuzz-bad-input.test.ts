@@ -16,6 +16,7 @@ import YAML from 'yaml';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { apiRequest, fixture, type ApiResponse } from './helpers/e2e.js';
 import { seededRandom } from '../src/testing/seeded-random.js';
+import type { Status } from 'kubernetes-types/meta/v1.js';
 import type { KubeObject } from '../src/api/object.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20251128);
@@ -407,7 +408,7 @@ test('random names: valid DNS-1123 subdomains are created, all others are 422 on
     assert.equal(r.json.reason, 'Invalid');
     assert.equal(r.json.details?.kind, 'ConfigMap');
     assert.ok(
-      r.json.details.causes.some((c: any) => c.field === 'metadata.name'),
+      (r.json as Status).details?.causes?.some((c) => c.field === 'metadata.name'),
       `${JSON.stringify(name)}: ${r.text}`,
     );
   });
@@ -524,7 +525,7 @@ test('bodies over 3 MiB are 413 (with and without content-length), just under is
             .setEncoding('utf8')
             .on('data', (c) => (text += c))
             .on('end', () => {
-              let json: any;
+              let json: unknown;
               try {
                 json = JSON.parse(text);
               } catch {

@@ -157,7 +157,7 @@ export function apiRequest(
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
+          let json: unknown;
           try {
             json = JSON.parse(text);
           } catch {
