@@ -37,7 +37,8 @@ async function watching(args: string[]): Promise<{ done: Promise<KubectlResult> 
     finished = true;
   });
   await until(`kubectl ${args.join(' ')} to open its watch`, () => {
-    if (/[?&]watch=true\S* 200 OK/.test(log)) return true;
+    // A response line: `url="...&watch=true..." status="200 OK"` (older kubectl: `...&watch=true 200 OK`).
+    if (/[?&]watch=true[^\s"]*"? (status=")?200 OK/.test(log)) return true;
     if (finished) throw new Error(`kubectl exited before watching:\n${log}`);
     return undefined;
   });
