@@ -6,7 +6,7 @@ import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { PersistentVolumeController } from './pv-controller.js';
-import { type Class, type PodObj, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
+import type { Class, PodObj, PV, PVC } from '../../machinery/storage/volume-resources.js';
 import { NODES, PODS, PVCS, PVS, STORAGE_CLASSES } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });

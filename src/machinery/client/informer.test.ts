@@ -67,7 +67,10 @@ test('a 410 ERROR event makes it relist and deliver what it missed, deletes incl
   await watching(fake);
   fake.seed(CONFIG_MAPS, cm('a', 'new'));
   fake.removeSilently(CONFIG_MAPS, 'a', 'gone');
-  fake.emitTo(CONFIG_MAPS, { type: 'ERROR', status: { code: 410, reason: 'Expired', message: 'too old resource version' } });
+  fake.emitTo(CONFIG_MAPS, {
+    type: 'ERROR',
+    status: { code: 410, reason: 'Expired', message: 'too old resource version' },
+  });
   await until('the relist delivered the missed delete and add', () => deleted.length === 1 && added.includes('new'));
   assert.deepEqual(deleted, ['gone']);
   assert.deepEqual(
