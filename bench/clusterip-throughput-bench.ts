@@ -27,6 +27,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { deleteTable } from '../src/proxy/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
+import { untilWith } from '../test/helpers/wait-until.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,15 +72,7 @@ function median(a: number[]): number {
   return Number((s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2).toFixed(3));
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const until = untilWith({ timeoutMs: 60_000, intervalMs: 200, retryErrors: true });
 
 let server: TestServer | undefined;
 let client: KubeClient | undefined;
@@ -127,6 +120,7 @@ spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: manifest });
   if (applied.code !== 0) throw new Error(applied.stderr);
   const podIP = await until(
+    'the pod IP',
     async () =>
       (await server?.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}']))?.stdout.trim() || undefined,
   );
@@ -134,7 +128,7 @@ spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
   // The client reaches the pod range and the ClusterIP through the node.
   await sh('ip', ['-n', NETNS, 'route', 'add', POD_CIDR, 'via', NODE_IP]);
   await sh('ip', ['-n', NETNS, 'route', 'add', `${clusterIP}/32`, 'via', NODE_IP]);
-  await until(async () =>
+  await until('the ClusterIP answering from the client namespace', async () =>
     (
       await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sf', '--max-time', '2', `http://${clusterIP}/small`], {
         allowFailure: true,
@@ -143,7 +137,7 @@ spec: { selector: { app: web }, ports: [{ port: 80, targetPort: 8080 }] }
       ? true
       : undefined,
   );
-  await until(async () =>
+  await until('the pod answering from the client namespace', async () =>
     (
       await runCommand('ip', ['netns', 'exec', NETNS, 'curl', '-sf', '--max-time', '2', `http://${podIP}:8080/small`], {
         allowFailure: true,

@@ -215,7 +215,10 @@ async function runScale(podCount: number, policyCount: number) {
       const base = Math.floor(Math.random() * (podCount / NODES)) * NODES;
       const i = r % 2 === 0 ? base : base + 1 + Math.floor(Math.random() * (NODES - 1));
       const old = client.peek(PODS, c.pods[i]?.metadata?.namespace ?? '', `pod-${i}`) as unknown as Pod;
-      const labels = { ...old.metadata?.labels, role: old.metadata?.labels?.role === 'client' ? 'other' : 'client' };
+      const labels: Record<string, string> = {
+        ...old.metadata?.labels,
+        role: old.metadata?.labels?.role === 'client' ? 'other' : 'client',
+      };
       if (r % 4 < 2) labels.app = `app-${Math.floor(Math.random() * APPS)}`;
       const synced = new Promise<SyncTiming>((resolve) => {
         onSync = resolve;

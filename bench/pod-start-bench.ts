@@ -50,12 +50,9 @@ class RunningWatch {
       'default',
       { labelSelector: `bench=${suffix}`, resourceVersion: '0' },
       (ev) => {
+        if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED') return;
         const name = ev.object.metadata.name ?? '';
-        if (
-          (ev.type === 'ADDED' || ev.type === 'MODIFIED') &&
-          ev.object.status?.phase === 'Running' &&
-          !this.runningAt.has(name)
-        ) {
+        if (ev.object.status?.phase === 'Running' && !this.runningAt.has(name)) {
           this.runningAt.set(name, performance.now());
           for (const w of this.waiters) w();
         }
@@ -123,7 +120,7 @@ async function removeAll(client: KubeClient, agent: RunningAgent, names: string[
 /** Host CPU jiffies (1/100 s) from /proc/stat: busy (all but idle and iowait) and system (system, irq, softirq). */
 async function hostCpu(): Promise<{ busy: number; system: number }> {
   const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0]?.trim().split(/\s+/).slice(1).map(Number) ?? [];
-  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f; // idle and iowait skipped
   return { busy: user + nice + system + irq + softirq + steal, system: system + irq + softirq };
 }
 

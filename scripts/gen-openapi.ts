@@ -322,7 +322,7 @@ function main(): void {
   const sorted: Definitions = {};
   for (const name of Object.keys(definitions).sort()) sorted[name] = definitions[name] as Schema;
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(OUT, JSON.stringify(sorted, null, 1) + '\n');
+  fs.writeFileSync(OUT, `${JSON.stringify(sorted, null, 1)}\n`);
   console.log(`wrote ${Object.keys(sorted).length} definitions to ${path.relative(ROOT, OUT)}`);
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites with Node's test runner (TAP output with `# pass` / `# fail` summaries):
-#   unit         src/**/*.test.ts, two files at a time
+#   unit         typecheck (tsconfig.all.json) and `biome ci .`, then src/**/*.test.ts, two files at a time
 #   integration  test/**/*.test.ts, one file at a time (they start servers, etcd, containers)
 # `scripts/test.sh` runs both; `scripts/test.sh unit` or `scripts/test.sh integration` one of them.
 # Exits non-zero when any test failed. Extra arguments after the suite go to `node --test`.
@@ -23,10 +23,19 @@ run() { # name concurrency dir [node --test options]
   node --import tsx --test --test-concurrency="$concurrency" "$@" "${files[@]}" || status=1
 }
 
+# Static checks first: the type checker over src, test, bench and scripts, then Biome (format and
+# lint). A failure fails the run; the suites still run so one run reports everything.
+checks() {
+  echo "# typecheck: tsc -p tsconfig.all.json"
+  npx tsc -p tsconfig.all.json || status=1
+  echo "# lint: biome ci ."
+  npx biome ci . || status=1
+}
+
 case "$suite" in
-  unit) run unit 2 src "$@" ;;
+  unit) checks; run unit 2 src "$@" ;;
   integration) run integration 1 test "$@" ;;
-  all) run unit 2 src "$@"; run integration 1 test "$@" ;;
+  all) checks; run unit 2 src "$@"; run integration 1 test "$@" ;;
   *) echo "usage: scripts/test.sh [unit|integration|all] [node --test options]" >&2; exit 2 ;;
 esac
 exit $status

@@ -17,6 +17,7 @@ import type { TestServer } from './helpers/cluster.js';
 import { kubectlBinary, kubectlVersions } from './helpers/kubectl.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { transportCounts } from '../src/agent/server/streams/remote-command.js';
+import { until } from './helpers/wait-until.js';
 import { httpGet } from './helpers/http-get.js';
 
 let node: RealNode | undefined;
@@ -81,16 +82,18 @@ function background(version: string | undefined, args: string[]) {
     proc,
     output: () => out,
     errors: () => err,
-    async until(re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
-      const deadline = Date.now() + timeoutMs;
-      while (Date.now() < deadline && proc.exitCode === null) {
-        const m = re.exec(out);
-        if (m) return m;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const m = re.exec(out);
-      if (m) return m;
-      throw new Error(`kubectl ${args.join(' ')}: no ${re} in ${JSON.stringify(out)}; stderr ${err}`);
+    until(re: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+      return until(
+        `kubectl ${args.join(' ')} to print ${re}`,
+        () => {
+          const m = re.exec(out);
+          if (m) return m;
+          if (proc.exitCode !== null)
+            throw new Error(`kubectl exited ${proc.exitCode}: ${JSON.stringify(out)}; stderr ${err}`);
+          return undefined;
+        },
+        { timeoutMs, describe: () => `stdout ${JSON.stringify(out)}; stderr ${err}` },
+      );
     },
     write: (s: string) => proc.stdin.write(s),
     stop: () => proc.kill('SIGKILL'),
@@ -237,10 +240,11 @@ for (const version of versions) {
       try {
         const m = await pf.until(/Forwarding from 127\.0\.0\.1:(\d+) -> 9999/);
         await get(`http://127.0.0.1:${m[1]}/`).catch(() => undefined); // reset or empty reply
-        const deadline = Date.now() + 15_000;
-        while (!/error forwarding port 9999 to pod default\/web: .*refused/i.test(pf.errors()) && Date.now() < deadline)
-          await new Promise((r) => setTimeout(r, 50));
-        assert.match(pf.errors(), /error forwarding port 9999 to pod default\/web: .*refused/i);
+        const refused = /error forwarding port 9999 to pod default\/web: .*refused/i;
+        await until('kubectl to report the refused port', () => refused.test(pf.errors()), {
+          timeoutMs: 15_000,
+          describe: () => pf.errors(),
+        });
       } finally {
         pf.stop();
       }
@@ -317,9 +321,14 @@ for (const version of versions) {
     });
 
     test('attach -i: input reaches a container with stdin: true', async () => {
+      const opened = transportCounts.websocket + transportCounts.spdy;
       const at = background(version, ['attach', '-i', 'echoer']);
       try {
-        await new Promise((r) => setTimeout(r, 1000)); // attach is a stream from now on: let it open
+        // Write once the agent has opened the attach streams (its transport counters move then).
+        await until(
+          'the attach streams open at the agent',
+          () => transportCounts.websocket + transportCounts.spdy > opened,
+        );
         at.write(`hello ${version}\n`);
         await at.until(new RegExp(`got hello ${version.replace('.', '\\.')}\n`));
       } finally {
@@ -343,9 +352,10 @@ test('client-node PortForward (WebSocket channel protocol): an HTTP request thro
   const before = transportCounts.websocket;
   const ws = await new k8s.PortForward(kc).portForward('default', 'web', [8080], out, errOut, input);
   input.end('GET / HTTP/1.0\r\n\r\n');
-  const deadline = Date.now() + 15_000;
-  while (!got.includes('hello through port-forward') && Date.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
+  await until('the reply through port-forward', () => got.includes('hello through port-forward'), {
+    timeoutMs: 15_000,
+    describe: () => got + errText,
+  }).catch(() => undefined); // the assertions below show what arrived
   assert.match(got, /^HTTP\/1\.[01] 200 OK/, got + errText);
   assert.match(got, /hello through port-forward\n$/);
   assert.equal(transportCounts.websocket - before, 1);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { httpGet } from './helpers/http-get.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { until } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 
@@ -46,7 +46,7 @@ test('a hostPort forwards 127.0.0.1:<hostPort> of the node to the pod; deleting 
   });
   await node.kubectl(['apply', '-f', '-'], manifest);
   await node.waitForPod('hp', (p) => p.status?.phase === 'Running', 60_000);
-  await waitUntil(
+  await until(
     `the pod through 127.0.0.1:${hostPort}`,
     async () =>
       (await httpGet(`http://127.0.0.1:${hostPort}/`, 1000).catch(() => ({ body: '' }))).body.includes(
@@ -58,7 +58,7 @@ test('a hostPort forwards 127.0.0.1:<hostPort> of the node to the pod; deleting 
   assert.match(rules.stdout, new RegExp(`--dport ${hostPort} .*DNAT`), 'portmap DNAT rule');
 
   await node.kubectl(['delete', 'pod', 'hp', '--wait=true', '--timeout=60s']);
-  await waitUntil(
+  await until(
     'the portmap rule removed',
     async () => !(await runCommand('iptables-save', ['-t', 'nat'])).stdout.includes(`--dport ${hostPort} `),
     { timeoutMs: 30_000 },

@@ -8,7 +8,7 @@
  * (0 % cannot be reached).
  */
 import assert from 'node:assert/strict';
-import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -16,7 +16,7 @@ import type { Event } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../src/api/object.js';
 import { buildBusyboxImage } from '../src/agent/images/busybox-image.js';
 import type { ImageRecord } from '../src/agent/images/image-types.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { until } from './helpers/wait-until.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { EVENTS } from '../src/machinery/resources/well-known.js';
 
@@ -40,12 +40,6 @@ after(async () => {
   await node?.stop();
   await rm(work, { recursive: true, force: true });
 });
-
-const present = (p: string): Promise<boolean> =>
-  access(p).then(
-    () => true,
-    () => false,
-  );
 
 test('unused images are collected with their content; the running pod keeps its image and runs on', async () => {
   const store = node.agent.images;
@@ -116,7 +110,7 @@ test('unused images are collected with their content; the running pod keeps its 
   assert.equal(pod.status?.containerStatuses?.[0]?.restartCount, 0);
 
   // 0 % cannot be reached: the kubelet's warning on the Node.
-  const events = await waitUntil('a FreeDiskSpaceFailed event', async () => {
+  const events = await until('a FreeDiskSpaceFailed event', async () => {
     const list = await node.client.list<Event & KubeObject>(EVENTS, 'default', {
       fieldSelector: `involvedObject.name=${node.nodeName}`,
     });
@@ -142,7 +136,7 @@ test('deleting the pod makes its image collectable', async () => {
   assert.ok(gc);
   const store = node.agent.images;
   // The pod's container is removed with the pod: its overlay no longer holds the layers.
-  const result = await waitUntil('the image collected once the pod is gone', async () => {
+  const result = await until('the image collected once the pod is gone', async () => {
     const r = await gc.run();
     return r.removed.length ? r : undefined;
   });

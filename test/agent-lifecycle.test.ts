@@ -16,6 +16,7 @@ import type { KubeClient } from '../src/machinery/client/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { EVENTS, PODS } from '../src/machinery/resources/well-known.js';
+import { until } from './helpers/wait-until.js';
 
 let node: RealNode;
 let NODE = '';
@@ -79,14 +80,15 @@ async function events(name: string): Promise<Event[]> {
 
 /** Polls the pod's events until `ok` holds for them. */
 async function waitForEvents(name: string, ok: (evs: Event[]) => boolean, timeoutMs = 15_000): Promise<Event[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const evs = await events(name);
-    if (ok(evs)) return evs;
-    if (Date.now() > deadline)
-      assert.fail(`events of ${name}: ${evs.map((e) => `${e.reason}: ${e.message}`).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  let last: Event[] = [];
+  return until(
+    `the expected events of ${name}`,
+    async () => {
+      last = await events(name);
+      return ok(last) && last;
+    },
+    { timeoutMs, intervalMs: 200, describe: () => last.map((e) => `${e.reason}: ${e.message}`).join('\n') },
+  );
 }
 
 async function remove(...names: string[]): Promise<void> {

@@ -14,7 +14,7 @@ import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { httpGet } from './helpers/http-get.js';
+import { httpGet, httpGetWhenUp } from './helpers/http-get.js';
 
 let node: RealNode;
 let server: TestServer;
@@ -79,13 +79,9 @@ test('kubectl apply + bind: httpd runs in a real container, reachable at its pod
   assert.ok(st?.containerStatuses?.[0]?.state?.running?.startedAt);
   assert.equal(st?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
 
-  let res: { status: number; body: string } | undefined;
-  for (let i = 0; i < 100 && !res; i++) {
-    res = await get(`http://${st?.podIP}:8080/`).catch(() => undefined);
-    if (!res) await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.equal(res?.status, 200);
-  assert.equal(res?.body, 'hello from web\n');
+  const res = await httpGetWhenUp(`http://${st?.podIP}:8080/`);
+  assert.equal(res.status, 200);
+  assert.equal(res.body, 'hello from web\n');
 
   const wide = await server.kubectl(['get', 'pod', 'web', '-o', 'wide', '--no-headers']);
   assert.match(wide.stdout, /web\s+1\/1\s+Running\s+0\s+\S+\s+10\.42\.\d+\.\d+\s+agent-test-/);

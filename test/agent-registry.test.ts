@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ContainerStateWaiting, Event } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/object.js';
 import type { RunningAgent } from '../src/agent/agent.js';
 import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import type { KubeClient } from '../src/machinery/client/index.js';
@@ -17,6 +18,7 @@ import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { startTestRegistry, type PushedImage, type TestRegistry } from './helpers/registry.js';
 import { EVENTS } from '../src/machinery/resources/well-known.js';
+import { until } from './helpers/wait-until.js';
 
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
 const USER = { username: 'puller', password: `pw-${suffix}` };
@@ -81,12 +83,11 @@ const running = (p: PodObject): boolean =>
 /** `Reason: message` of the pod's events, oldest first (they are written best effort: polled briefly). */
 async function podEvents(name: string, expect: RegExp): Promise<string[]> {
   let lines: string[] = [];
-  for (let i = 0; i < 50; i++) {
-    const list = await client.list<Event & { metadata: { name?: string } }>(EVENTS, 'default');
+  await until(`an event of ${name} matching ${expect}`, async () => {
+    const list = await client.list<KubeObject & Event>(EVENTS, 'default');
     lines = list.items.filter((e) => e.involvedObject.name === name).map((e) => `${e.reason}: ${e.message}`);
-    if (lines.some((l) => expect.test(l))) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return lines.some((l) => expect.test(l));
+  }).catch(() => undefined); // the caller's assertion shows the events there are
   return lines;
 }
 

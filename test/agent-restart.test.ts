@@ -23,8 +23,9 @@ import { runCommand } from '../src/machinery/exec/run-command.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from './helpers/cluster.js';
-import { httpGet } from './helpers/http-get.js';
 import { onePod, PODS } from '../src/machinery/resources/well-known.js';
+import { httpGet, httpGetWhenUp } from './helpers/http-get.js';
+import { until } from './helpers/wait-until.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -97,11 +98,14 @@ async function startAgentProcess(): Promise<void> {
   agent = child;
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (agentOut += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (agentOut += c));
-  const deadline = Date.now() + 30_000;
-  while (!agentOut.includes('agent ready')) {
-    if (child.exitCode !== null || Date.now() > deadline) assert.fail(`agent did not start:\n${agentOut}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await until(
+    'the agent ready',
+    () => {
+      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}:\n${agentOut}`);
+      return agentOut.includes('agent ready');
+    },
+    { timeoutMs: 30_000, describe: () => agentOut },
+  );
 }
 
 /** kill -9 of the agent process (containers stay under conmon). */
@@ -142,26 +146,18 @@ async function getPod(name: string): Promise<PodObject> {
 
 /** Polls the pod until `ok` holds for it. */
 async function waitForPod(name: string, ok: (p: Pod) => boolean, timeoutMs = 30_000): Promise<Pod> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const p = await getPod(name);
-    if (ok(p)) return p;
-    if (Date.now() > deadline)
-      assert.fail(`pod ${name}: condition not met in ${timeoutMs} ms: ${JSON.stringify(p.status)}\n${agentOut}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let last: Pod | undefined;
+  return until(
+    `pod ${name} to meet its condition`,
+    async () => {
+      last = await getPod(name);
+      return ok(last) && last;
+    },
+    { timeoutMs, intervalMs: 50, describe: () => `${JSON.stringify(last?.status)}\n${agentOut}` },
+  );
 }
 
 const get = (url: string) => httpGet(url);
-
-async function getRetrying(url: string): Promise<{ status: number; body: string } | undefined> {
-  for (let i = 0; i < 100; i++) {
-    const r = await get(url).catch(() => undefined);
-    if (r) return r;
-    await new Promise((res) => setTimeout(res, 30));
-  }
-  return undefined;
-}
 
 async function runcList(): Promise<{ id: string; pid: number; status: string }[]> {
   const r = await runCommand('/usr/sbin/runc', runcArgs('list', '--format', 'json'));
@@ -191,7 +187,7 @@ test('kill -9 of the agent: the new agent re-adopts running containers, keeps po
   const webPid = before.find((c) => c.id === webId)?.pid;
   const sleeperPid = before.find((c) => c.id === containerId(sleeper))?.pid;
   assert.ok(webPid && sleeperPid, JSON.stringify(before));
-  assert.equal((await getRetrying(`http://${webIP}:8080/`))?.body, 'hi from web\n');
+  assert.equal((await httpGetWhenUp(`http://${webIP}:8080/`)).body, 'hi from web\n');
 
   await killAgent();
   // While no agent runs: the sleeper's container dies (exit 137); the web container keeps serving.

@@ -14,7 +14,7 @@ import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import type { ContainerState } from '../src/agent/runtime/container-runtime.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { httpGet } from './helpers/http-get.js';
+import { httpGetWhenUp } from './helpers/http-get.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -47,8 +47,6 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
   await removeBusyboxArchive();
 });
-
-const get = (url: string) => httpGet(url);
 
 function nextExit(id: string): Promise<ContainerState> {
   return new Promise((resolve) =>
@@ -90,13 +88,9 @@ test('a sandbox gets a pod IP; an httpd container in it answers from the host; s
   });
   const tStart = performance.now() - t0;
   assert.equal(state.status, 'running');
-  let res: { status: number; body: string } | undefined;
-  for (let i = 0; i < 100 && !res; i++) {
-    res = await get(`http://${sandbox.ip}:8080/`).catch(() => undefined);
-    if (!res) await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.equal(res?.status, 200);
-  assert.equal(res?.body, 'hello from web\n');
+  const res = await httpGetWhenUp(`http://${sandbox.ip}:8080/`);
+  assert.equal(res.status, 200);
+  assert.equal(res.body, 'hello from web\n');
   assert.match(await readFile(logPath, 'utf8'), /^\S+ stdout F started$/m);
   process.stdout.write(`# sandbox ${tSandbox.toFixed(0)} ms, sandbox + container running ${tStart.toFixed(0)} ms\n`);
 

@@ -18,7 +18,8 @@ import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js'
 import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
-import { httpGet } from './helpers/http-get.js';
+import { httpGetWhenUp } from './helpers/http-get.js';
+import { until } from './helpers/wait-until.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const bridgeTaken = existsSync('/sys/class/net/flotilla0');
@@ -53,19 +54,27 @@ before(async () => {
   );
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const deadline = Date.now() + 60_000;
-  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null)
-    await new Promise((r) => setTimeout(r, 50));
+  const up = child;
+  await until(
+    'the node agent to start (or fail)',
+    () => /node agent (running|failed)/.test(out) || up.exitCode !== null,
+    {
+      timeoutMs: 60_000,
+      describe: () => out,
+    },
+  );
   assert.match(out, /node agent running/, out);
 });
 
 after(async () => {
   if (bridgeTaken) return;
   if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child?.once('exit', r));
-    child.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    const up = child;
+    up.kill('SIGINT');
+    await until('flotilla up to exit after SIGINT', () => up.exitCode !== null || up.signalCode !== null, {
+      timeoutMs: 15_000,
+    }).catch(() => undefined); // then SIGKILL
+    if (up.exitCode === null) up.kill('SIGKILL');
   }
   const network = new CniNetwork({ ipamDataDir: join(dir, 'cni', 'networks'), log });
   const runtime = new OciRuntime({ dataDir: dir, network, log });
@@ -74,8 +83,6 @@ after(async () => {
   await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
   await rm(dir, { recursive: true, force: true });
 });
-
-const get = (url: string) => httpGet(url);
 
 const DEPLOYMENT = JSON.stringify({
   apiVersion: 'apps/v1',
@@ -139,13 +146,9 @@ test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its
   for (const [name, ip, phase] of rows) {
     assert.equal(phase, 'Running');
     assert.match(ip ?? '', /^10\.42\.\d+\.\d+$/);
-    let res: { status: number; body: string } | undefined;
-    for (let i = 0; i < 100 && !res; i++) {
-      res = await get(`http://${ip}:8080/`).catch(() => undefined);
-      if (!res) await new Promise((r) => setTimeout(r, 20));
-    }
-    assert.equal(res?.status, 200);
-    assert.equal(res?.body, `hello from ${name}\n`);
+    const res = await httpGetWhenUp(`http://${ip}:8080/`);
+    assert.equal(res.status, 200);
+    assert.equal(res.body, `hello from ${name}\n`);
   }
   const runcList = async (): Promise<string[]> =>
     (await runCommand('runc', ['--root', join(dir, 'runc'), 'list', '-q'])).stdout.split('\n').filter(Boolean);
@@ -154,16 +157,20 @@ test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its
   const deleted = await k(['delete', 'deploy', 'web', '--timeout=60s']);
   assert.equal(deleted.code, 0, deleted.stderr);
   let left = await runcList();
-  for (let i = 0; i < 300 && left.length > 0; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    left = await runcList();
-  }
-  assert.deepEqual(left, [], 'containers removed after kubectl delete deploy');
-  // The agent deletes the pod objects right after removing their containers: allow it a moment.
-  let gone = await k(['get', 'pods', '-l', 'app=web', '-o', 'name']);
-  for (let i = 0; i < 50 && gone.stdout.trim() !== ''; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    gone = await k(['get', 'pods', '-l', 'app=web', '-o', 'name']);
-  }
-  assert.equal(gone.stdout.trim(), '');
+  await until(
+    'the containers removed after kubectl delete deploy',
+    async () => {
+      left = await runcList();
+      return left.length === 0;
+    },
+    { timeoutMs: 30_000, describe: () => left.join(' ') },
+  );
+  // The agent deletes the pod objects right after removing their containers.
+  await until(
+    'the pod objects deleted',
+    async () => (await k(['get', 'pods', '-l', 'app=web', '-o', 'name'])).stdout.trim() === '',
+    {
+      timeoutMs: 5000,
+    },
+  );
 });

@@ -16,6 +16,7 @@ import { killAll } from '../src/agent/runtime/oci/kill-all.js';
 import type { PodObject } from '../src/agent/pods/pod-workers.js';
 import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { until } from './helpers/wait-until.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 let node: RealNode;
@@ -50,18 +51,20 @@ const waitForPod = (name: string, ok: (p: PodObject) => boolean, timeoutMs?: num
 /** The container's log lines (k8s-file format: `<time> <stream> <tag> <line>`) until `done` is printed. */
 async function containerOutput(pod: PodObject, container: string): Promise<Map<string, string>> {
   const file = join(dataDir, 'pods', `default_${pod.metadata.name}_${pod.metadata.uid}`, container, '0.log');
-  for (let i = 0; i < 200; i++) {
-    const lines = (await readFile(file, 'utf8').catch(() => ''))
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => l.split(' ').slice(3).join(' '));
-    if (lines.includes('done'))
+  return until(
+    `"done" in ${file}`,
+    async () => {
+      const lines = (await readFile(file, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' ').slice(3).join(' '));
+      if (!lines.includes('done')) return undefined;
       return new Map(
         lines.filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
       );
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no "done" in ${file}: ${await readFile(file, 'utf8').catch(() => '(none)')}`);
+    },
+    { timeoutMs: 20_000, describe: () => readFile(file, 'utf8').catch(() => '(none)') },
+  );
 }
 
 const SCRIPT = `
@@ -215,17 +218,15 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   const id = `${uid}-main-0`;
   const t0 = performance.now();
   await kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"updated"}}']);
-  let seen = false;
-  for (let i = 0; i < 100 && !seen; i++) {
-    seen =
+  await until(
+    'the configMap update visible in the container',
+    async () =>
       (await node.agent.runtime.exec(
         id,
         ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'],
         5000,
-      )) === 0;
-    if (!seen) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(seen, 'configMap update visible in the container');
+      )) === 0,
+  );
   process.stdout.write(`# configMap update -> visible in the container: ${(performance.now() - t0).toFixed(0)} ms\n`);
 
   const podTmpfs = (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods')));
@@ -292,7 +293,7 @@ test('a missing configMap holds the pod: env -> CreateContainerConfigError, volu
 
 /** Mount points under the data dir's pod dirs (volumes). */
 async function podMounts(): Promise<string[]> {
-  return (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods') + '/'));
+  return (await mountPoints()).filter((m) => m.startsWith(`${join(dataDir, 'pods')}/`));
 }
 
 const secretPod = (name: string): string =>
@@ -335,12 +336,11 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
   assert.equal(before.length, 2, before.join(' '));
   const agent = await node.restartAgent();
   await kubectl(['patch', 'configmap', 'restart-cfg', '-p', '{"data":{"v":"two"}}']);
-  let seen = false;
-  for (let i = 0; i < 150 && !seen; i++) {
-    seen = (await agent.runtime.exec(id, ['grep', '-qx', 'two', '/cfg/v'], 5000)) === 0;
-    if (!seen) await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.ok(seen, 'update visible after the restart');
+  await until(
+    'the update visible after the restart',
+    async () => (await agent.runtime.exec(id, ['grep', '-qx', 'two', '/cfg/v'], 5000)) === 0,
+    { timeoutMs: 15_000 },
+  );
   assert.equal(
     await agent.runtime.exec(id, ['grep', '-qx', 'kept', '/mem/f'], 5000),
     0,

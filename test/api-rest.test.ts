@@ -1,6 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApi, type TestApi } from './helpers/api-client.js';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { APIGroupList, APIResourceList } from 'kubernetes-types/meta/v1.js';
+import type { KubeObject } from '../src/api/object.js';
+import type { ObjectList } from '../src/machinery/client/index.js';
+
+/** The aggregated discovery document (apidiscovery.k8s.io/v2), as far as the test reads it. */
+interface APIGroupDiscoveryList {
+  items: {
+    metadata: { name: string };
+    versions: { resources: { resource: string; shortNames?: string[]; subresources?: { subresource: string }[] }[] }[];
+  }[];
+}
 
 let api: TestApi;
 before(async () => {
@@ -19,7 +31,7 @@ const cm = (name: string, data: Record<string, string> = { a: '1' }, labels: Rec
 
 test('bootstrap: system namespaces and the kubernetes Service exist', async () => {
   const ns = await api.request('GET', '/api/v1/namespaces');
-  assert.deepEqual(ns.json.items.map((n: any) => n.metadata.name).sort(), [
+  assert.deepEqual((ns.json as ObjectList).items.map((n) => n.metadata.name).sort(), [
     'default',
     'kube-node-lease',
     'kube-public',
@@ -128,7 +140,7 @@ test('patch: json, merge and strategic merge', async () => {
   );
   assert.equal(smp.status, 200, smp.text);
   assert.deepEqual(
-    smp.json.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+    (smp.json as Pod).spec?.containers.map((c) => `${c.name}=${c.image}`),
     ['a=busybox', 'b=busybox:1.36'],
   );
   const bad = await api.request('PATCH', '/api/v1/namespaces/default/configmaps/p1', '{', {
@@ -174,12 +186,12 @@ test('list: label and field selectors, paging, tables', async () => {
     );
   const odd = await api.request('GET', '/api/v1/namespaces/default/configmaps?labelSelector=tier%3Dodd');
   assert.deepEqual(
-    odd.json.items.map((c: any) => c.metadata.name),
+    (odd.json as ObjectList).items.map((c) => c.metadata.name),
     ['l1', 'l3'],
   );
   const byName = await api.request('GET', '/api/v1/configmaps?fieldSelector=metadata.name%3Dl2');
   assert.deepEqual(
-    byName.json.items.map((c: any) => c.metadata.name),
+    (byName.json as ObjectList).items.map((c) => c.metadata.name),
     ['l2'],
   );
   const badField = await api.request('GET', '/api/v1/configmaps?fieldSelector=spec.nope%3D1');
@@ -196,7 +208,7 @@ test('list: label and field selectors, paging, tables', async () => {
     `/api/v1/namespaces/default/configmaps?labelSelector=tier&limit=2&continue=${page2.json.metadata.continue}`,
   );
   assert.deepEqual(
-    [...page1.json.items, ...page2.json.items, ...page3.json.items].map((c: any) => c.metadata.name),
+    [page1, page2, page3].flatMap((p) => (p.json as ObjectList).items).map((c) => c.metadata.name),
     ['l0', 'l1', 'l2', 'l3', 'l4'],
   );
   assert.equal(page3.json.metadata.continue, undefined);
@@ -217,7 +229,7 @@ test('watch: from a resourceVersion, with a selector, and 410 for compacted hist
     `${api.url}/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}&labelSelector=w%3Dyes`,
     { signal: ctrl.signal },
   );
-  const reader = res.body!.getReader();
+  const reader = (res.body ?? assert.fail('a watch answers with a body')).getReader();
   await api.request('POST', '/api/v1/namespaces/default/configmaps', cm('w1', {}, { w: 'yes' }));
   await api.request('POST', '/api/v1/namespaces/default/configmaps', cm('w2', {}, { w: 'no' }));
   await api.request(
@@ -226,13 +238,12 @@ test('watch: from a resourceVersion, with a selector, and 410 for compacted hist
     { metadata: { labels: { w: 'no' } } },
     { 'content-type': 'application/merge-patch+json' },
   );
-  const events: any[] = [];
+  const events: { type: string; object: KubeObject }[] = [];
   let buf = '';
   while (events.length < 2) {
     const { value } = await reader.read();
     buf += new TextDecoder().decode(value);
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
+    for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
       events.push(JSON.parse(buf.slice(0, i)));
       buf = buf.slice(i + 1);
     }
@@ -390,9 +401,9 @@ test('delete: immediate, with finalizers, and graceful for bound pods', async ()
     target: { kind: 'Node', name: 'n1' },
   });
   assert.equal(bind.status, 201, bind.text);
-  const bound = (await api.request('GET', '/api/v1/namespaces/default/pods/g1')).json;
-  assert.equal(bound.spec.nodeName, 'n1');
-  assert.equal(bound.status.conditions.find((c: any) => c.type === 'PodScheduled')?.status, 'True');
+  const bound = (await api.request('GET', '/api/v1/namespaces/default/pods/g1')).json as KubeObject & Pod;
+  assert.equal(bound.spec?.nodeName, 'n1');
+  assert.equal(bound.status?.conditions?.find((c) => c.type === 'PodScheduled')?.status, 'True');
   assert.ok(Number(bound.metadata.resourceVersion) > Number(created.metadata.resourceVersion));
   const again = await api.request('POST', '/api/v1/namespaces/default/pods/g1/binding', {
     apiVersion: 'v1',
@@ -414,14 +425,16 @@ test('discovery: legacy and aggregated', async () => {
     accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json',
   });
   assert.equal(agg.headers.get('content-type'), 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
-  const apps = agg.json.items.find((g: any) => g.metadata.name === 'apps');
-  const deploy = apps.versions[0].resources.find((r: any) => r.resource === 'deployments');
-  assert.deepEqual(deploy.shortNames, ['deploy']);
-  assert.ok(deploy.subresources.some((s: any) => s.subresource === 'scale'));
+  const apps = (agg.json as APIGroupDiscoveryList).items.find((g) => g.metadata.name === 'apps');
+  const deploy = apps?.versions[0]?.resources.find((r) => r.resource === 'deployments');
+  assert.deepEqual(deploy?.shortNames, ['deploy']);
+  assert.ok(deploy?.subresources?.some((s) => s.subresource === 'scale'));
   const legacy = await api.request('GET', '/api/v1');
-  assert.ok(legacy.json.resources.some((r: any) => r.name === 'pods/status'));
+  assert.ok((legacy.json as APIResourceList).resources.some((r) => r.name === 'pods/status'));
   const groups = await api.request('GET', '/apis');
-  assert.ok(groups.json.groups.some((g: any) => g.name === 'autoscaling' && g.preferredVersion.version === 'v2'));
+  assert.ok(
+    (groups.json as APIGroupList).groups.some((g) => g.name === 'autoscaling' && g.preferredVersion?.version === 'v2'),
+  );
 });
 
 test('eviction takes one allowed disruption from the budget: a second eviction is refused with 429', async () => {

@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 let kc: k8s.KubeConfig;
@@ -29,8 +29,7 @@ interface Seen {
   data?: Record<string, string>;
 }
 
-const until = (what: string, cond: () => boolean, timeoutMs = 10_000): Promise<true> =>
-  waitUntil(what, cond, { timeoutMs, intervalMs: 20 });
+const until = untilWith({ timeoutMs: 10_000, intervalMs: 20 });
 
 test('client-node: typed create, read, replace with a stale resourceVersion, delete', async () => {
   await core.createNamespace({ body: { metadata: { name: 'cn-crud' } } });
@@ -50,7 +49,7 @@ test('client-node: typed create, read, replace with a stale resourceVersion, del
   assert.deepEqual(replaced.data, { k: 'v2' });
   await assert.rejects(
     core.replaceNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud', body: { ...read, data: { k: 'v3' } } }),
-    (err: any) => {
+    (err: k8s.ApiException<string>) => {
       assert.equal(err.code, 409);
       assert.equal(JSON.parse(err.body).reason, 'Conflict');
       return true;
@@ -65,7 +64,7 @@ test('client-node: typed create, read, replace with a stale resourceVersion, del
   await core.deleteNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' });
   await assert.rejects(
     core.readNamespacedConfigMap({ name: 'c1', namespace: 'cn-crud' }),
-    (err: any) => err.code === 404,
+    (err: k8s.ApiException<string>) => err.code === 404,
   );
 
   const apps = kc.makeApiClient(k8s.AppsV1Api);

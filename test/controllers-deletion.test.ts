@@ -6,8 +6,8 @@ import { createClient, isNotFound, type KubeClient } from '../src/machinery/clie
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import type { ResourceType } from '../src/api/resource-type.js';
 import type { KubeObject } from '../src/api/object.js';
-import { waitUntil } from './helpers/wait-until.js';
 import { CONFIG_MAPS, NAMESPACES, PODS, SECRETS, SERVICE_ACCOUNTS } from '../src/machinery/resources/well-known.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 let api: TestApi;
 let client: KubeClient;
@@ -28,8 +28,7 @@ after(async () => {
   await api.close();
 });
 
-const until = (what: string, cond: () => Promise<boolean>, timeoutMs = 8000): Promise<true> =>
-  waitUntil(what, cond, { timeoutMs, intervalMs: 25 });
+const until = untilWith({ timeoutMs: 8000, intervalMs: 25 });
 
 async function gone(rt: ResourceType, ns: string, name: string): Promise<boolean> {
   try {
@@ -73,7 +72,7 @@ test('orphan: the dependent survives without the ownerReference and the owner go
   await until('owner removed', () => gone(CONFIG_MAPS, 'default', 'or-owner'));
   const child = await client.get(CONFIG_MAPS, 'default', 'or-child');
   assert.equal(child.metadata.ownerReferences, undefined);
-  await new Promise((r) => setTimeout(r, 200));
+  await quietPeriod(200, 'the orphaned dependent is not collected');
   assert.ok(!(await gone(CONFIG_MAPS, 'default', 'or-child')), 'dependent is not collected later either');
 });
 
@@ -89,7 +88,7 @@ test('foreground: the owner stays (with foregroundDeletion) until the dependent 
     'dependent marked for deletion',
     async () => (await client.get(CONFIG_MAPS, 'default', 'fg-child')).metadata.deletionTimestamp !== undefined,
   );
-  await new Promise((r) => setTimeout(r, 200));
+  await quietPeriod(200, 'the owner is not removed while its dependent remains');
   const owner = await client.get(CONFIG_MAPS, 'default', 'fg-owner');
   assert.ok(owner.metadata.deletionTimestamp, 'owner still there, being deleted');
   await client.patch(CONFIG_MAPS, 'default', 'fg-child', 'merge', { metadata: { finalizers: null } });

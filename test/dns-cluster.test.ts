@@ -10,9 +10,10 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startDns, type RunningDns } from '../src/dns/index.js';
-import { dnsQuery } from '../src/dns/testing/dns-query.js';
+import { answerData, dnsQuery } from '../src/dns/testing/dns-query.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { eventually, writeManifest } from './helpers/e2e.js';
+import { writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -83,31 +84,31 @@ after(async () => {
 });
 
 const aRecords = async (name: string) =>
-  ((await dnsQuery(dns.port, name, 'A')).answers ?? []).map((a) => String(a.data)).sort();
+  ((await dnsQuery(dns.port, name, 'A')).answers ?? []).map((a) => String(answerData(a))).sort();
 
 test('headless, StatefulSet-style, ClusterIP and ExternalName names resolve from the live cluster; an unready pod leaves the headless answer', async () => {
   const r = await server.kubectl(['apply', '-f', await writeManifest(server, 'dns.yaml', MANIFEST)]);
   assert.equal(r.code, 0, r.stderr);
   const ip = async (name: string) =>
     ((await admin.get(PODS, 'default', name)).status as { podIP?: string } | undefined)?.podIP;
-  const [ip0, ip1] = await eventually(
+  const [ip0, ip1] = await until(
     'both db pods have IPs',
     async () => {
       const ips = [await ip('db-0'), await ip('db-1')];
       return ips.every(Boolean) ? (ips as string[]) : undefined;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
 
-  await eventually(
+  await until(
     'headless A lists both pods',
     async () =>
       (await aRecords('db.default.svc.cluster.local')).join() === [ip0, ip1].sort().join() ? true : undefined,
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.deepEqual(await aRecords('db-1.db.default.svc.cluster.local'), [ip1]);
   const srv = await dnsQuery(dns.port, '_pg._tcp.db.default.svc.cluster.local', 'SRV');
-  assert.deepEqual((srv.answers ?? []).map((a) => (a.data as { target: string }).target).sort(), [
+  assert.deepEqual((srv.answers ?? []).map((a) => (a.type === 'SRV' ? a.data.target : '')).sort(), [
     'db-0.db.default.svc.cluster.local',
     'db-1.db.default.svc.cluster.local',
   ]);
@@ -116,13 +117,10 @@ test('headless, StatefulSet-style, ClusterIP and ExternalName names resolve from
   assert.match(clusterIP, /^10\.43\./);
   assert.deepEqual(await aRecords('web.default.svc.cluster.local'), [clusterIP]);
   const ptr = await dnsQuery(dns.port, `${clusterIP.split('.').reverse().join('.')}.in-addr.arpa`, 'PTR');
-  assert.deepEqual(
-    ptr.answers?.map((a) => a.data),
-    ['web.default.svc.cluster.local'],
-  );
+  assert.deepEqual(ptr.answers?.map(answerData), ['web.default.svc.cluster.local']);
   const cname = await dnsQuery(dns.port, 'docs.default.svc.cluster.local', 'A');
   assert.deepEqual(
-    cname.answers?.map((a) => [a.type, a.data]),
+    cname.answers?.map((a) => [a.type, answerData(a)]),
     [['CNAME', 'docs.example.com']],
   );
 
@@ -136,18 +134,18 @@ test('headless, StatefulSet-style, ClusterIP and ExternalName names resolve from
       conditions: status.conditions.map((c) => (c.type === 'Ready' ? { ...c, status: 'False' } : c)),
     },
   });
-  await eventually(
+  await until(
     'db-0 leaves the headless answer',
     async () => ((await aRecords('db.default.svc.cluster.local')).join() === ip1 ? true : undefined),
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.equal((await dnsQuery(dns.port, 'db-0.db.default.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
 
   await server.kubectl(['delete', 'svc', 'web']);
-  await eventually(
+  await until(
     'a deleted Service is NXDOMAIN',
     async () =>
       (await dnsQuery(dns.port, 'web.default.svc.cluster.local', 'A')).rcode === 'NXDOMAIN' ? true : undefined,
-    20_000,
+    { timeoutMs: 20_000 },
   );
 });

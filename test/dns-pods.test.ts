@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer;
@@ -93,8 +93,7 @@ spec:
       echo "outside:"; nslookup nonexistent.invalid 2>&1 | tail -n 2
 `;
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 200, retryErrors: true });
+const until = untilWith({ timeoutMs: 30_000, intervalMs: 200, retryErrors: true });
 
 test('kube-dns Service exists; a pod reaches Service web by DNS name through the ClusterIP', async () => {
   const svc = await server.kubectl([
@@ -131,15 +130,15 @@ test('kube-dns Service exists; a pod reaches Service web by DNS name through the
       const r = await server.kubectl(['-n', 'dnst', 'get', 'pod', 'client', '-o', 'jsonpath={.status.phase}']);
       return r.stdout.trim() === 'Succeeded' || r.stdout.trim() === 'Failed' ? r.stdout.trim() : undefined;
     },
-    45_000,
+    { timeoutMs: 45_000 },
   );
   const logs = await server.kubectl(['-n', 'dnst', 'logs', 'client']);
   assert.equal(logs.code, 0, logs.stderr);
   process.stdout.write(
     logs.stdout
       .split('\n')
-      .map((l) => `# ${l}`)
-      .join('\n') + '\n',
+      .map((l) => `# ${l}\n`)
+      .join(''),
   );
   const resolv = /--resolv\n([\s\S]*?)--end/.exec(logs.stdout)?.[1] ?? '';
   assert.match(resolv, /^search dnst\.svc\.cluster\.local svc\.cluster\.local cluster\.local\b/m);

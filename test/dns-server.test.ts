@@ -7,12 +7,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
-import dnsPacket from 'dns-packet';
+import dnsPacket, { type Packet } from 'dns-packet';
 import pino from 'pino';
 import { FakeClient } from '../src/machinery/client/testing/fake-client.js';
 import type { KubeObject } from '../src/api/object.js';
 import { startDns, type RunningDns } from '../src/dns/index.js';
-import { dnsQuery } from '../src/dns/testing/dns-query.js';
+import { answerData, answerTtl, dnsQuery } from '../src/dns/testing/dns-query.js';
 import { ENDPOINT_SLICES, SERVICES } from '../src/machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
@@ -139,14 +139,14 @@ after(async () => {
   await new Promise((r) => upstreamTcp.close(r));
 });
 
-const data = (p: { answers?: { data?: unknown }[] }) => (p.answers ?? []).map((a) => a.data);
+const data = (p: Packet) => (p.answers ?? []).map(answerData);
 
 test('A of a ClusterIP Service: authoritative, TTL 5, the cluster IP; case-insensitive with a trailing dot', async () => {
   const r = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'A');
   assert.equal(r.rcode, 'NOERROR');
   assert.equal(r.flag_aa, true);
   assert.deepEqual(
-    r.answers?.map((a) => [a.name, a.type, a.ttl, a.data]),
+    r.answers?.map((a) => [a.name, a.type, answerTtl(a), answerData(a)]),
     [['web.shop.svc.cluster.local', 'A', 5, '10.43.0.20']],
   );
   const again = await dnsQuery(dns.port, 'WEB.Shop.svc.cluster.local.', 'A');
@@ -176,7 +176,7 @@ test('headless Service: A of ready endpoints only; StatefulSet-style hostnames; 
     { priority: 0, weight: 50, port: 5432, target: 'db-1.db.shop.svc.cluster.local' },
   ]);
   assert.deepEqual(
-    srv.additionals?.map((a) => [a.name, a.data]),
+    srv.additionals?.map((a) => [a.name, answerData(a)]),
     [
       ['db-0.db.shop.svc.cluster.local', '10.42.0.10'],
       ['db-1.db.shop.svc.cluster.local', '10.42.0.11'],
@@ -195,7 +195,7 @@ test('SRV of a ClusterIP Service named port; pod records; PTR of service and end
     '<svc> SRV: every port, named or not',
   );
   assert.deepEqual(
-    bare.additionals?.map((a) => [a.name, a.data]),
+    bare.additionals?.map((a) => [a.name, answerData(a)]),
     [['web.shop.svc.cluster.local', '10.43.0.20']],
   );
   // Endpoints of a ClusterIP Service have names and PTRs too (CoreDNS); the Service name stays the cluster IP.
@@ -219,13 +219,13 @@ test('SRV of a ClusterIP Service named port; pod records; PTR of service and end
 test('ExternalName is a CNAME; NXDOMAIN and NODATA carry the SOA; AAAA is NODATA', async () => {
   const cname = await dnsQuery(dns.port, 'ext.shop.svc.cluster.local', 'A');
   assert.deepEqual(
-    cname.answers?.map((a) => [a.type, a.data]),
+    cname.answers?.map((a) => [a.type, answerData(a)]),
     [['CNAME', 'db.example.com']],
   );
   const nx = await dnsQuery(dns.port, 'nope.shop.svc.cluster.local', 'A');
   assert.equal(nx.rcode, 'NXDOMAIN');
   assert.deepEqual(
-    nx.authorities?.map((a) => [a.type, a.name, (a.data as { minimum: number }).minimum]),
+    nx.authorities?.map((a) => [a.type, a.name, a.type === 'SOA' ? a.data.minimum : undefined]),
     [['SOA', 'cluster.local', 5]],
   );
   const aaaa = await dnsQuery(dns.port, 'web.shop.svc.cluster.local', 'AAAA');

@@ -8,6 +8,9 @@ import assert from 'node:assert/strict';
 import { Agent } from 'node:https';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { apiRequest, parseTable } from './helpers/e2e.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/object.js';
+import type { ObjectList } from '../src/machinery/client/index.js';
 
 const NS = 'durable';
 
@@ -96,17 +99,19 @@ test('kill -9 right after acknowledged creates, updates and deletes: all of them
     const s2 = server;
     let list = await apiRequest(s2, 'GET', `/api/v1/namespaces/${NS}/configmaps?labelSelector=round%3Dcreate`);
     assert.equal(list.status, 200, list.text);
-    const stored = new Map<string, any>(list.json.items.map((o: any) => [o.metadata.name, o]));
+    const stored = new Map(
+      (list.json as ObjectList<KubeObject & ConfigMap>).items.map((o) => [o.metadata.name ?? '', o]),
+    );
     for (const ack of created) {
       const o = stored.get(ack.name);
       assert.ok(o, `acknowledged ${ack.name} (rv ${ack.resourceVersion}) is missing after kill -9`);
       assert.equal(o.metadata.uid, ack.uid);
       assert.equal(o.metadata.resourceVersion, ack.resourceVersion);
-      assert.equal(o.data.i, ack.value);
-      assert.equal(o.data.payload, payload);
+      assert.equal(o.data?.i, ack.value);
+      assert.equal(o.data?.payload, payload);
     }
     // Unacknowledged creates may or may not be there, but whatever is there is whole.
-    for (const o of stored.values()) assert.equal(o.data.payload, payload, o.metadata.name);
+    for (const o of stored.values()) assert.equal(o.data?.payload, payload, o.metadata.name);
     const maxAcked = Math.max(...created.map((a) => Number(a.resourceVersion)));
     assert.ok(Number(list.json.metadata.resourceVersion) >= maxAcked, 'the revision sequence did not go back');
 
@@ -152,14 +157,16 @@ test('kill -9 right after acknowledged creates, updates and deletes: all of them
     server = await startTestServer({ dataDir: first.dataDir });
     const s3 = server;
     list = await apiRequest(s3, 'GET', `/api/v1/namespaces/${NS}/configmaps`);
-    const after = new Map<string, any>(list.json.items.map((o: any) => [o.metadata.name, o]));
+    const after = new Map(
+      (list.json as ObjectList<KubeObject & ConfigMap>).items.map((o) => [o.metadata.name ?? '', o]),
+    );
     for (const ack of changed) {
       const o = after.get(ack.name);
       if (ack.value === 'deleted') {
         assert.equal(o, undefined, `acknowledged delete of ${ack.name} was undone by kill -9`);
       } else {
         assert.ok(o, `${ack.name} missing`);
-        assert.equal(o.data.i, ack.value, `acknowledged update of ${ack.name}`);
+        assert.equal(o.data?.i, ack.value, `acknowledged update of ${ack.name}`);
         assert.equal(o.metadata.resourceVersion, ack.resourceVersion);
       }
     }

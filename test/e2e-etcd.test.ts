@@ -7,8 +7,14 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
 import { etcdAvailable, startEtcdTestServer, type EtcdTestServer } from '../src/store/etcd/etcd-test-server.js';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Lease } from 'kubernetes-types/coordination/v1.js';
+import type { ConfigMap } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../src/api/object.js';
+import type { ObjectList } from '../src/machinery/client/index.js';
 import { startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 import { fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 
 const skip = etcdAvailable() ? false : 'etcd is not installed';
 let etcd: EtcdTestServer;
@@ -29,7 +35,8 @@ async function ok(args: string[], s: TestServer = server): Promise<KubectlResult
   assert.equal(r.code, 0, `kubectl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   return r;
 }
-async function getJson(args: string[], s: TestServer = server): Promise<any> {
+/** `kubectl get -o json`, read as the type the caller names. */
+async function getJson<T>(args: string[], s: TestServer = server): Promise<T> {
   return JSON.parse((await ok(['get', ...args, '-o', 'json'], s)).stdout);
 }
 
@@ -61,9 +68,9 @@ test('etcd: apply twice, get, scale, delete', { skip }, async () => {
     (await ok(['-n', ns, 'apply', '-f', await writeManifest(server, 'etcd-v2.yaml', YAML.stringify(doc))])).stdout,
     'deployment.apps/web configured\n',
   );
-  let d = await getJson(['-n', ns, 'deploy', 'web']);
+  let d = await getJson<KubeObject & Deployment>(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(
-    d.spec.template.spec.containers.map((c: any) => c.name),
+    d.spec?.template.spec?.containers.map((c) => c.name),
     ['web'],
   );
   assert.deepEqual(d.metadata.labels, { app: 'web' });
@@ -74,8 +81,8 @@ test('etcd: apply twice, get, scale, delete', { skip }, async () => {
   assert.deepEqual([t.rows[0][0], t.rows[0][1], ...t.rows[0].slice(5)], ['web', '0/2', 'web', 'nginx:1.25', 'app=web']);
 
   assert.equal((await ok(['-n', ns, 'scale', 'deploy', 'web', '--replicas=7'])).stdout, 'deployment.apps/web scaled\n');
-  d = await getJson(['-n', ns, 'deploy', 'web']);
-  assert.equal(d.spec.replicas, 7);
+  d = await getJson<KubeObject & Deployment>(['-n', ns, 'deploy', 'web']);
+  assert.equal(d.spec?.replicas, 7);
   assert.equal(d.metadata.generation, 3);
   t = parseTable((await ok(['-n', ns, 'get', 'deploy'])).stdout);
   assert.equal(t.records[0].READY, '0/7');
@@ -130,7 +137,7 @@ test('etcd: SSA conflict and a stale update conflict', { skip }, async () => {
   assert.notEqual(c.code, 0);
   assert.match(c.stderr, /Apply failed with 1 conflict: conflict with "kubectl[^"]*"( using v1)?: \.data\.mode/);
   await ok(['-n', ns, 'apply', '--server-side', '--force-conflicts', '-f', path]);
-  assert.equal((await getJson(['-n', ns, 'cm', 'settings'])).data.mode, 'fast');
+  assert.equal((await getJson<ConfigMap>(['-n', ns, 'cm', 'settings'])).data?.mode, 'fast');
   const stale = YAML.parse((await ok(['-n', ns, 'get', 'cm', 'settings', '-o', 'yaml'])).stdout);
   await ok(['-n', ns, 'label', 'cm', 'settings', 'bump=1']);
   const r = await server.kubectl([
@@ -149,7 +156,7 @@ test('etcd: a second API server on the same etcd sees the same objects', { skip 
   await ok(['-n', 'etcd-shared', 'create', 'configmap', 'shared', '--from-literal=k=v']);
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
   try {
-    assert.deepEqual((await getJson(['-n', 'etcd-shared', 'cm', 'shared'], second)).data, { k: 'v' });
+    assert.deepEqual((await getJson<ConfigMap>(['-n', 'etcd-shared', 'cm', 'shared'], second)).data, { k: 'v' });
     // A write through the second server is seen by a watch on the first.
     const w = kubectlBackground(server, [
       '-n',
@@ -183,29 +190,29 @@ test('etcd: two servers, one leader: the controllers and scheduler run on one; a
 }, async () => {
   const { serverIdentity } = await import('../src/machinery/leader-election/start-elected.js');
   const holder = async (name: string, s: TestServer): Promise<string> =>
-    (await getJson(['-n', 'kube-system', 'lease', name], s)).spec.holderIdentity as string;
+    (await getJson<Lease>(['-n', 'kube-system', 'lease', name], s)).spec?.holderIdentity ?? '';
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
   try {
     const first = serverIdentity(server.dataDir);
     for (const name of ['flotilla-controller-manager', 'flotilla-scheduler'])
       assert.equal(await holder(name, second), first, `${name} is held by the first server`);
     await server.kill('SIGKILL');
-    const deadline = Date.now() + 40_000;
     for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) {
-      while ((await holder(name, second)) !== serverIdentity(second.dataDir)) {
-        assert.ok(Date.now() < deadline, `${name} not taken over within 40 s`);
-        await new Promise((r) => setTimeout(r, 500));
-      }
+      await until(
+        `${name} taken over by the second server`,
+        async () => (await holder(name, second)) === serverIdentity(second.dataDir),
+        { timeoutMs: 40_000, intervalMs: 500 },
+      );
     }
     // The new leader's controllers act: a Deployment gets its ReplicaSet and pods.
     await ok(['create', 'namespace', 'etcd-failover'], second);
     await ok(['-n', 'etcd-failover', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2'], second);
-    for (;;) {
-      const pods = await getJson(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second);
-      if (pods.items.length === 2) break;
-      assert.ok(Date.now() < deadline + 20_000, "the new leader's controllers made no pods");
-      await new Promise((r) => setTimeout(r, 300));
-    }
+    await until(
+      "the new leader's controllers to make 2 pods",
+      async () =>
+        (await getJson<ObjectList>(['-n', 'etcd-failover', 'pods', '-l', 'app=web'], second)).items.length === 2,
+      { timeoutMs: 20_000, intervalMs: 300 },
+    );
   } finally {
     await second.stop();
   }

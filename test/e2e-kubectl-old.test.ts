@@ -5,7 +5,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { ConfigMap, Service } from 'kubernetes-types/core/v1.js';
+import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
+import type { ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import YAML from 'yaml';
+import type { KubeObject } from '../src/api/object.js';
 import { kubectlVersions, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 import { fixture, parseTable, writeManifest } from './helpers/e2e.js';
 
@@ -32,7 +37,10 @@ async function ok(args: string[]): Promise<KubectlResult> {
   );
   return r;
 }
-async function getJson(args: string[]): Promise<any> {
+type Deploy = KubeObject & Deployment;
+
+/** `kubectl get -o json`, read as the type the caller names. */
+async function getJson<T>(args: string[]): Promise<T> {
   return JSON.parse((await ok(['get', ...args, '-o', 'json'])).stdout);
 }
 async function namespace(name: string): Promise<string> {
@@ -100,9 +108,9 @@ test(`kubectl ${VERSION}: apply twice, the second time without a container and a
   delete doc.metadata.labels.tier;
   const v2 = await writeManifest(server, 'old-apply-v2.yaml', YAML.stringify(doc));
   assert.equal((await ok(['-n', ns, 'apply', '-f', v2])).stdout, 'deployment.apps/web configured\n');
-  const d = await getJson(['-n', ns, 'deploy', 'web']);
+  const d = await getJson<Deploy>(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(
-    d.spec.template.spec.containers.map((c: any) => c.name),
+    d.spec?.template.spec?.containers.map((c) => c.name),
     ['web'],
   );
   assert.deepEqual(d.metadata.labels, { app: 'web' });
@@ -139,16 +147,16 @@ test(`kubectl ${VERSION}: create generators (protobuf bodies)`, { skip }, async 
   for (const [args, printed] of cases) {
     assert.equal((await ok(['-n', ns, 'create', ...args])).stdout.trim(), printed);
   }
-  assert.equal((await getJson(['-n', ns, 'deploy', 'd1'])).spec.replicas, 2);
-  assert.deepEqual((await getJson(['-n', ns, 'cm', 'cm1'])).data, { k: 'v' });
+  assert.equal((await getJson<Deploy>(['-n', ns, 'deploy', 'd1'])).spec?.replicas, 2);
+  assert.deepEqual((await getJson<ConfigMap>(['-n', ns, 'cm', 'cm1'])).data, { k: 'v' });
   assert.deepEqual(
-    (await getJson(['-n', ns, 'svc', 'svc1'])).spec.ports.map((p: any) => [p.port, p.targetPort]),
+    (await getJson<Service>(['-n', ns, 'svc', 'svc1'])).spec?.ports?.map((p) => [p.port, p.targetPort]),
     [[80, 8080]],
   );
-  assert.deepEqual((await getJson(['clusterrolebinding', 'old-crb1'])).subjects, [
+  assert.deepEqual((await getJson<ClusterRoleBinding>(['clusterrolebinding', 'old-crb1'])).subjects, [
     { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' },
   ]);
-  assert.equal((await getJson(['-n', ns, 'pdb', 'pdb1'])).spec.maxUnavailable, 1);
+  assert.equal((await getJson<PodDisruptionBudget>(['-n', ns, 'pdb', 'pdb1'])).spec?.maxUnavailable, 1);
   const names = (
     await ok(['-n', ns, 'get', 'cm,secret,deploy,svc,job,cronjob,sa,role,rolebinding,pdb,quota', '-o', 'name'])
   ).stdout
@@ -181,7 +189,7 @@ test(`kubectl ${VERSION}: scale and patch (strategic, merge, json)`, { skip }, a
     (await ok(['-n', ns, 'scale', 'deployment', 'web', '--replicas=4'])).stdout,
     'deployment.apps/web scaled\n',
   );
-  assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 4);
+  assert.equal((await getJson<Deploy>(['-n', ns, 'deploy', 'web'])).spec?.replicas, 4);
   const pre = await k(['-n', ns, 'scale', 'deployment', 'web', '--current-replicas=2', '--replicas=1']);
   assert.notEqual(pre.code, 0);
   assert.match(pre.stderr, /Expected replicas to be 2, was 4/);
@@ -195,9 +203,9 @@ test(`kubectl ${VERSION}: scale and patch (strategic, merge, json)`, { skip }, a
     '-p',
     '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}',
   ]);
-  let d = await getJson(['-n', ns, 'deploy', 'web']);
+  let d = await getJson<Deploy>(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(
-    d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`),
+    d.spec?.template.spec?.containers.map((c) => `${c.name}=${c.image}`),
     ['side=busybox', 'nginx=nginx:1.25'],
   );
   await ok([
@@ -210,7 +218,7 @@ test(`kubectl ${VERSION}: scale and patch (strategic, merge, json)`, { skip }, a
     '-p',
     '{"metadata":{"labels":{"app":null,"x":"1"}}}',
   ]);
-  d = await getJson(['-n', ns, 'deploy', 'web']);
+  d = await getJson<Deploy>(['-n', ns, 'deploy', 'web']);
   assert.deepEqual(d.metadata.labels, { x: '1' });
   await ok([
     '-n',
@@ -222,7 +230,7 @@ test(`kubectl ${VERSION}: scale and patch (strategic, merge, json)`, { skip }, a
     '-p',
     '[{"op":"replace","path":"/spec/replicas","value":2}]',
   ]);
-  assert.equal((await getJson(['-n', ns, 'deploy', 'web'])).spec.replicas, 2);
+  assert.equal((await getJson<Deploy>(['-n', ns, 'deploy', 'web'])).spec?.replicas, 2);
 });
 
 test(`kubectl ${VERSION}: delete by name, -l, --all and NotFound`, { skip }, async () => {

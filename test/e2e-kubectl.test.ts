@@ -9,7 +9,9 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { kubectlVersions, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
-import { apiRequest, eventually, fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import type { KubectlOptions } from './helpers/kubectl.js';
+import { apiRequest, fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 
 let server: TestServer;
 const NEWEST = kubectlVersions().at(-1);
@@ -21,11 +23,26 @@ after(async () => {
   await server?.stop();
 });
 
-async function k(
-  args: string[],
-  opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<KubectlResult> {
+async function k(args: string[], opts: Omit<KubectlOptions, 'kubeconfig'> = {}): Promise<KubectlResult> {
   return server.kubectl(args, opts);
+}
+/**
+ * Starts `kubectl -v=6 <args>` (a command that watches) and resolves once its request log shows
+ * the watch open, so a change made next happens while it watches; `done` is its result.
+ */
+async function watching(args: string[]): Promise<{ done: Promise<KubectlResult> }> {
+  let log = '';
+  let finished = false;
+  const done = k(['-v=6', ...args], { onStderr: (c) => (log += c) }).finally(() => {
+    finished = true;
+  });
+  await until(`kubectl ${args.join(' ')} to open its watch`, () => {
+    // A response line: `url="...&watch=true..." status="200 OK"` (older kubectl: `...&watch=true 200 OK`).
+    if (/[?&]watch=true[^\s"]*"? (status=")?200 OK/.test(log)) return true;
+    if (finished) throw new Error(`kubectl exited before watching:\n${log}`);
+    return undefined;
+  });
+  return { done };
 }
 /** Runs kubectl and asserts exit 0. */
 async function ok(
@@ -1059,10 +1076,16 @@ test('scale: deployments, statefulsets, --current-replicas precondition, and the
 test('wait: --for=jsonpath on a field patched meanwhile, --for=delete, and a timeout', async () => {
   const ns = await namespace('e2e-wait');
   await ok(['-n', ns, 'create', 'configmap', 'flag', '--from-literal=state=pending']);
-  const waiting = k(['-n', ns, 'wait', 'configmap/flag', '--for=jsonpath={.data.state}=ready', '--timeout=20s']);
-  await new Promise((r) => setTimeout(r, 700));
+  const waiting = await watching([
+    '-n',
+    ns,
+    'wait',
+    'configmap/flag',
+    '--for=jsonpath={.data.state}=ready',
+    '--timeout=20s',
+  ]);
   await ok(['-n', ns, 'patch', 'configmap', 'flag', '--type=merge', '-p', '{"data":{"state":"ready"}}']);
-  const w = await waiting;
+  const w = await waiting.done;
   assert.equal(w.code, 0, w.stderr);
   assert.equal(w.stdout, 'configmap/flag condition met\n');
 
@@ -1072,8 +1095,7 @@ test('wait: --for=jsonpath on a field patched meanwhile, --for=delete, and a tim
 
   // A condition on a status field patched through the status subresource.
   await ok(['-n', ns, 'create', 'deployment', 'd', '--image=nginx']);
-  const cond = k(['-n', ns, 'wait', 'deployment/d', '--for=condition=Available', '--timeout=20s']);
-  await new Promise((r) => setTimeout(r, 700));
+  const cond = await watching(['-n', ns, 'wait', 'deployment/d', '--for=condition=Available', '--timeout=20s']);
   const st = await apiRequest(
     server,
     'PATCH',
@@ -1095,15 +1117,14 @@ test('wait: --for=jsonpath on a field patched meanwhile, --for=delete, and a tim
     { headers: { 'content-type': 'application/merge-patch+json' } },
   );
   assert.equal(st.status, 200, st.text);
-  const c = await cond;
+  const c = await cond.done;
   assert.equal(c.code, 0, c.stderr);
   assert.equal(c.stdout, 'deployment.apps/d condition met\n');
 
   // --for=delete
-  const del = k(['-n', ns, 'wait', 'configmap/flag', '--for=delete', '--timeout=20s']);
-  await new Promise((r) => setTimeout(r, 700));
+  const del = await watching(['-n', ns, 'wait', 'configmap/flag', '--for=delete', '--timeout=20s']);
   await ok(['-n', ns, 'delete', 'configmap', 'flag', '--wait=false']);
-  const dr = await del;
+  const dr = await del.done;
   assert.equal(dr.code, 0, dr.stderr);
   assert.equal(dr.stdout, 'configmap/flag condition met\n');
 
@@ -1193,8 +1214,7 @@ test('delete: by name, -l, --all, --wait=false, --ignore-not-found, --dry-run, N
   await ok(['-n', ns, 'delete', 'cm', 'held', '--wait=false']);
   const held = await getJson(['-n', ns, 'cm', 'held']);
   assert.ok(held.metadata.deletionTimestamp, 'deletionTimestamp set');
-  const waiting = k(['-n', ns, 'delete', 'cm', 'held', '--timeout=20s']);
-  await new Promise((r) => setTimeout(r, 700));
+  const waiting = await watching(['-n', ns, 'delete', 'cm', 'held', '--timeout=20s']);
   const rm = await apiRequest(
     server,
     'PATCH',
@@ -1203,7 +1223,7 @@ test('delete: by name, -l, --all, --wait=false, --ignore-not-found, --dry-run, N
     { headers: { 'content-type': 'application/merge-patch+json' } },
   );
   assert.equal(rm.status, 200, rm.text);
-  const w = await waiting;
+  const w = await waiting.done;
   assert.equal(w.code, 0, w.stderr);
   assert.deepEqual(await names(ns), []);
 });
@@ -1214,13 +1234,13 @@ test('delete --cascade=orphan keeps dependents and removes their ownerReferences
   const r = await ok(['-n', ns, 'delete', 'cm', 'owner', '--cascade=orphan', '--timeout=15s'], { timeoutMs: 25_000 });
   assert.equal(r.stdout, 'configmap "owner" deleted\n');
   assert.deepEqual(await names(ns), ['configmap/dep-0', 'configmap/dep-1']);
-  await eventually(
+  await until(
     'ownerReferences removed from the orphans',
     async () => {
       const list = await getJson(['-n', ns, 'cm']);
       return list.items.every((i: any) => !i.metadata.ownerReferences?.length);
     },
-    15_000,
+    { timeoutMs: 15_000 },
   );
 });
 
@@ -1230,7 +1250,7 @@ test('delete --cascade=background removes dependents after the owner', async () 
   const r = await ok(['-n', ns, 'delete', 'cm', 'owner', '--cascade=background']);
   assert.equal(r.stdout, 'configmap "owner" deleted\n');
   assert.ok(!(await names(ns)).includes('configmap/owner'));
-  await eventually('dependents garbage-collected', async () => (await names(ns)).length === 0, 15_000);
+  await until('dependents garbage-collected', async () => (await names(ns)).length === 0, { timeoutMs: 15_000 });
 });
 
 test('delete --cascade=foreground --wait returns once the dependents are gone', async () => {
@@ -1317,10 +1337,10 @@ test('delete deployment: two levels of dependents (ReplicaSet, then its Pod) are
       // kubectl waited for the owner, which foreground deletion removes only after its dependents.
       assert.equal((await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout, '');
     }
-    await eventually(
+    await until(
       `${cascade}: ReplicaSet and Pod collected`,
       async () => (await ok(['-n', ns, 'get', 'rs,pods', '-l', `app=${name}`, '-o', 'name'])).stdout === '',
-      15_000,
+      { timeoutMs: 15_000 },
     );
   }
 });

@@ -16,6 +16,8 @@ import YAML from 'yaml';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { apiRequest, fixture, type ApiResponse } from './helpers/e2e.js';
 import { seededRandom } from '../src/testing/seeded-random.js';
+import type { Status } from 'kubernetes-types/meta/v1.js';
+import type { KubeObject } from '../src/api/object.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20251128);
 let server: TestServer;
@@ -99,7 +101,7 @@ interface Target {
   kind: string;
   collection: string;
   /** A valid manifest for this collection. */
-  doc: any;
+  doc: KubeObject;
 }
 
 const targets: Target[] = [
@@ -162,7 +164,7 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
   const rnd = seededRandom(SEED);
   const before = await Promise.all(
     targets.map((t) =>
-      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!),
+      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : (t.collection.split('/').at(-1) ?? '')),
     ),
   );
   const created = new Map<string, ApiResponse>();
@@ -203,7 +205,7 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
 
   // Every acknowledged create is stored whole (GET equals the 201 body); nothing else was stored.
   for (const [key, r] of created) {
-    const t = targets.find((x) => x.kind === r.json.kind)!;
+    const t = targets.find((x) => x.kind === r.json.kind) ?? assert.fail(`no target of kind ${r.json.kind}`);
     const got = await req('GET', `${t.collection}/${encodeURIComponent(r.json.metadata.name)}`);
     if (got.status !== 200) problems.push(`${key} acknowledged but GET says ${got.status}`);
     else if (!isDeepStrictEqual(got.json, r.json))
@@ -213,7 +215,7 @@ test('fuzz: truncated, byte-flipped and noisy JSON/YAML manifests never crash th
   }
   const afterCounts = await Promise.all(
     targets.map((t) =>
-      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : t.collection.split('/').at(-1)!),
+      count(t.collection.includes('/apis/') ? `apps/v1|deployments` : (t.collection.split('/').at(-1) ?? '')),
     ),
   );
   const createdPerKind = targets.map((t) => [...created.values()].filter((r) => r.json.kind === t.kind).length);
@@ -277,17 +279,37 @@ test('wrong kind or apiVersion for the URL: 400 and nothing stored', async () =>
   await healthy();
 });
 
+/** A ConfigMap manifest that takes extra fields, at the top and in metadata. */
+type ConfigMapDoc = Record<string, unknown> & { metadata: Record<string, unknown> };
+
 test('unknown and duplicate fields: Strict is 400 naming the field, Warn is 201 with a Warning header, Ignore is silent', async () => {
   const before = await count('configmaps');
   const rnd = seededRandom(SEED + 1);
-  const paths: [string, (d: any, f: string) => void, string][] = [
-    ['top', (d, f) => (d[f] = 1), ''],
-    ['metadata', (d, f) => (d.metadata[f] = 'x'), 'metadata.'],
+  const paths: [string, (d: ConfigMapDoc, f: string) => void, string][] = [
+    [
+      'top',
+      (d, f) => {
+        d[f] = 1;
+      },
+      '',
+    ],
+    [
+      'metadata',
+      (d, f) => {
+        d.metadata[f] = 'x';
+      },
+      'metadata.',
+    ],
   ];
   for (let i = 0; i < 20; i++) {
     const field = `zz${Math.floor(rnd() * 1e6).toString(36)}`;
     const [, set, prefix] = paths[i % paths.length];
-    const doc: any = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `strict-${i}` }, data: { a: 'b' } };
+    const doc: ConfigMapDoc = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `strict-${i}` },
+      data: { a: 'b' },
+    };
     set(doc, field);
     const strict = await req('POST', `/api/v1/namespaces/${NS}/configmaps?fieldValidation=Strict`, doc);
     assertStatus(strict, [400], `strict ${field}`);
@@ -386,7 +408,7 @@ test('random names: valid DNS-1123 subdomains are created, all others are 422 on
     assert.equal(r.json.reason, 'Invalid');
     assert.equal(r.json.details?.kind, 'ConfigMap');
     assert.ok(
-      r.json.details.causes.some((c: any) => c.field === 'metadata.name'),
+      (r.json as Status).details?.causes?.some((c) => c.field === 'metadata.name'),
       `${JSON.stringify(name)}: ${r.text}`,
     );
   });
@@ -503,7 +525,7 @@ test('bodies over 3 MiB are 413 (with and without content-length), just under is
             .setEncoding('utf8')
             .on('data', (c) => (text += c))
             .on('end', () => {
-              let json: any;
+              let json: unknown;
               try {
                 json = JSON.parse(text);
               } catch {

@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, kubectlBinary, type KubectlResult } from './helpers/cluster.js';
+import { until } from './helpers/wait-until.js';
 
 const bridgeTaken = existsSync('/sys/class/net/flotilla0');
 const skip = bridgeTaken && 'flotilla0 exists: a real cluster runs here';
@@ -59,9 +60,15 @@ before(async () => {
   );
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const deadline = Date.now() + 60_000;
-  while (!/node agent (running|failed)/.test(out) && Date.now() < deadline && child.exitCode === null)
-    await new Promise((r) => setTimeout(r, 50));
+  const up = child;
+  await until(
+    'the node agent to start (or fail)',
+    () => /node agent (running|failed)/.test(out) || up.exitCode !== null,
+    {
+      timeoutMs: 60_000,
+      describe: () => out,
+    },
+  );
   assert.match(out, /node agent running/, out);
   for (const [name, script] of [
     ['hello', 'echo hello; echo world; sleep 3600'],
@@ -77,10 +84,12 @@ before(async () => {
 after(async () => {
   if (bridgeTaken) return;
   if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child?.once('exit', r));
-    child.kill('SIGINT');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
+    const up = child;
+    up.kill('SIGINT');
+    await until('flotilla up to exit after SIGINT', () => up.exitCode !== null || up.signalCode !== null, {
+      timeoutMs: 15_000,
+    }).catch(() => undefined); // then SIGKILL
+    if (up.exitCode === null) up.kill('SIGKILL');
   }
   await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dir], { allowFailure: true });
   await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
@@ -90,10 +99,11 @@ after(async () => {
 /** Retries while the container has not written its lines yet. */
 async function logsUntil(args: string[], want: (s: string) => boolean): Promise<KubectlResult> {
   let r = await k(args);
-  for (let i = 0; i < 50 && !(r.code === 0 && want(r.stdout)); i++) {
-    await new Promise((res) => setTimeout(res, 100));
+  // On timeout the last result is returned: the caller's assertions show what it printed.
+  await until(`kubectl ${args.join(' ')} to print the expected output`, async () => {
     r = await k(args);
-  }
+    return r.code === 0 && want(r.stdout);
+  }).catch(() => undefined);
   return r;
 }
 
@@ -131,10 +141,10 @@ test('kubectl logs -f streams lines the container appends later', { skip }, asyn
   proc.stdout.setEncoding('utf8').on('data', (c: string) => (got += c));
   proc.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   try {
-    const deadline = Date.now() + 15_000;
     const ticks = () => [...got.matchAll(/tick (\d+)/g)].map((m) => Number(m[1]));
-    while (ticks().length < 4 && Date.now() < deadline && proc.exitCode === null)
-      await new Promise((r) => setTimeout(r, 50));
+    await until('four ticks followed (or kubectl exited)', () => ticks().length >= 4 || proc.exitCode !== null, {
+      timeoutMs: 15_000,
+    }).catch(() => undefined); // the assertions below show the output
     const seen = ticks();
     assert.ok(seen.length >= 4, `followed output: ${JSON.stringify(got)} ${err}`);
     for (let i = 1; i < seen.length; i++) assert.equal(seen[i], (seen[i - 1] ?? 0) + 1, got);

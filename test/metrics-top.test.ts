@@ -11,7 +11,7 @@ import type { RunningAgent } from '../src/agent/agent.js';
 import type { Summary } from '../src/agent/stats/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer | undefined;
@@ -37,8 +37,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 500, retryErrors: true });
+const until = untilWith({ timeoutMs: 60_000, intervalMs: 500, retryErrors: true });
 
 const pod = (name: string, script: string) => ({
   apiVersion: 'v1',
@@ -101,11 +100,8 @@ test("kubectl top pods / nodes show the containers' real usage; a busy loop show
         .trim()
         .split('\n').length === 2,
   );
-  // The idle pod has filled its variable, and the busy one has run a few seconds.
-  await new Promise((r) => setTimeout(r, 3000));
-
   let lastTop = '';
-  const rows = await until('kubectl top pods with both pods', async () => {
+  const rows = await until('kubectl top pods: the busy pod at 50m or more, the idle one holding 7Mi', async () => {
     const out = await kubectl(['top', 'pods', '-l', 'app=metrics']);
     lastTop = out;
     const parsed = new Map(
@@ -118,7 +114,8 @@ test("kubectl top pods / nodes show the containers' real usage; a busy loop show
     );
     const busy = parsed.get('busy');
     const idle = parsed.get('idle');
-    return busy && idle && busy.cpu > 0 && idle.mem >= 7 && { out, busy, idle };
+    // Until the busy loop's rate shows (the kubelet's CPU rate needs two samples) and the idle pod holds its 8 MB.
+    return busy && idle && busy.cpu >= 50 && idle.mem >= 7 && { out, busy, idle };
   }).catch((err: Error) => {
     throw new Error(`${err.message}; last output:\n${lastTop}`);
   });

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 const isRoot = process.getuid?.() === 0;
 const hex = Math.floor(Math.random() * 0xffffff)
@@ -40,17 +40,16 @@ let out = '';
 
 const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
   kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true, describe: () => out.slice(-3000) });
+const until = untilWith({ timeoutMs: 60_000, intervalMs: 250, retryErrors: true, describe: () => out.slice(-3000) });
 
 async function stopUp(): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child?.once('exit', r));
-  child.kill('SIGINT');
-  await Promise.race([exited, sleep(60_000)]);
-  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  const up = child;
+  if (!up || up.exitCode !== null || up.signalCode !== null) return;
+  up.kill('SIGINT');
+  const exited = () => up.exitCode !== null || up.signalCode !== null;
+  await until('flotilla up to exit after SIGINT', exited, { timeoutMs: 60_000 }).catch(() => undefined);
+  if (!exited()) up.kill('SIGKILL');
 }
 
 async function killall(): Promise<KubectlResult> {
@@ -87,10 +86,12 @@ before(async () => {
   );
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const deadline = Date.now() + 120_000;
   const settled = (n: string): boolean => new RegExp(`node ${n} (running|not ready)`).test(out);
-  while (!(settled(NODE2) && settled(NODE3)) && !/failed/.test(out) && Date.now() < deadline && child.exitCode === null)
-    await sleep(100);
+  await until(
+    'nodes 2 and 3 settled (or a failure)',
+    () => (settled(NODE2) && settled(NODE3)) || /failed/.test(out) || child?.exitCode !== null,
+    { timeoutMs: 120_000, intervalMs: 100 },
+  );
   assert.match(out, new RegExp(`node ${NODE2} running`), out);
   assert.match(out, new RegExp(`node ${NODE3} running`), out);
 });
@@ -197,15 +198,15 @@ async function runClient(name: string, node: string, script: string): Promise<{ 
       const r = await k(['get', 'pod', name, '-o', 'jsonpath={.status.phase}']);
       return ['Succeeded', 'Failed'].includes(r.stdout.trim()) ? r.stdout : undefined;
     },
-    90_000,
+    { timeoutMs: 90_000 },
   );
   const logs = await k(['logs', name]);
   assert.equal(logs.code, 0, logs.stderr);
   process.stdout.write(
     logs.stdout
       .split('\n')
-      .map((l) => `# ${name}: ${l}`)
-      .join('\n') + '\n',
+      .map((l) => `# ${name}: ${l}\n`)
+      .join(''),
   );
   const ip = (await k(['get', 'pod', name, '-o', 'jsonpath={.status.podIP}'])).stdout.trim();
   return { log: logs.stdout, ip };
@@ -327,7 +328,7 @@ test('node 3 killed (agent SIGKILL + link down): its pod runs again elsewhere an
       const live = pods.filter((p) => !p.deleting && p.phase === 'Running' && p.node !== NODE3);
       return live.length >= 3 ? live : undefined;
     },
-    90_000,
+    { timeoutMs: 90_000 },
   );
   process.stdout.write(
     `# node killed -> ${replaced.length} replicas Running on the other nodes: ${(performance.now() - t0).toFixed(0)} ms\n`,
@@ -421,9 +422,11 @@ test('kill -9 of up: flotilla killall --data-dir removes the node agents, their 
       .map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '')
       .filter((n) => n.startsWith(cluster));
   try {
-    const deadline = Date.now() + 120_000;
-    while (!/node \S+-node2 (running|not ready)|failed/.test(kout) && Date.now() < deadline && up.exitCode === null)
-      await sleep(100);
+    await until(
+      'node2 settled (or a failure)',
+      () => /node \S+-node2 (running|not ready)|failed/.test(kout) || up.exitCode !== null,
+      { timeoutMs: 120_000, intervalMs: 100, describe: () => kout.slice(-3000) },
+    );
     assert.match(kout, new RegExp(`node ${cluster}-node2 running`), kout);
     const kc = join(kdir, 'kubeconfig.yaml');
     const pod = {

@@ -15,6 +15,7 @@ import { deleteTable } from '../src/proxy/index.js';
 import { deleteNetworkPolicyTable } from '../src/netpol/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { until } from './helpers/wait-until.js';
 
 let node: RealNode | undefined;
 let server: TestServer;
@@ -151,16 +152,17 @@ async function expectMatrix(
   cases: [string, number, boolean][],
   timeoutMs = 30_000,
 ): Promise<void> {
-  const end = Date.now() + timeoutMs;
   let last = '';
-  for (;;) {
-    const got = await Promise.all(cases.map(([from, port]) => reaches(from, to(), port)));
-    const bad = cases.filter((c, i) => got[i] !== c[2]);
-    if (!bad.length) return;
-    last = bad.map(([from, port, want]) => `${from}->${to()}:${port} want ${want ? 'open' : 'blocked'}`).join(', ');
-    if (Date.now() > end) assert.fail(`${what}: ${last}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+  await until(
+    what,
+    async () => {
+      const got = await Promise.all(cases.map(([from, port]) => reaches(from, to(), port)));
+      const bad = cases.filter((c, i) => got[i] !== c[2]);
+      last = bad.map(([from, port, want]) => `${from}->${to()}:${port} want ${want ? 'open' : 'blocked'}`).join(', ');
+      return bad.length === 0;
+    },
+    { timeoutMs, intervalMs: 300, describe: () => last },
+  );
 }
 
 async function kubectlApply(manifest: string): Promise<void> {

@@ -10,14 +10,13 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { parseTable, writeManifest } from './helpers/e2e.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 let client: KubeClient;
 let hollow: HollowNodes;
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 200 });
+const until = untilWith({ timeoutMs: 20_000, intervalMs: 200 });
 
 async function kubectlOk(args: string[]): Promise<string> {
   const r = await server.kubectl(args);
@@ -125,7 +124,7 @@ spec:
       const r = parseTable(await kubectlOk(['get', 'pods', '-o', 'wide'])).records.find((x) => x.NAME === 'web');
       return r?.STATUS === 'Running' ? r : undefined;
     },
-    10_000,
+    { timeoutMs: 10_000 },
   );
   assert.equal(row.READY, '1/1');
   assert.equal(row.NODE, 'hollow-1');
@@ -144,7 +143,7 @@ spec:
       const r = parseTable(await kubectlOk(['get', 'nodes'])).records.find((x) => x.NAME === 'hollow-1');
       return r?.STATUS === 'NotReady' ? r : undefined;
     },
-    15_000,
+    { timeoutMs: 15_000 },
   );
   const notReadyMs = Date.now() - stoppedAt;
   const node = JSON.parse(await kubectlOk(['get', 'node', 'hollow-1', '-o', 'json'])) as {
@@ -165,7 +164,7 @@ spec:
         ? t
         : undefined;
     },
-    5000,
+    { timeoutMs: 5000 },
   );
   // Evicted: deleted (Terminating: the dead kubelet never confirms) about 2 s after the taint.
   await until(
@@ -174,7 +173,7 @@ spec:
       const r = await server.kubectl(['get', 'pod', 'web', '-o', 'jsonpath={.metadata.deletionTimestamp}']);
       return r.code !== 0 || r.stdout.trim() !== '' ? true : undefined;
     },
-    10_000,
+    { timeoutMs: 10_000 },
   );
   const evictedMs = Date.now() - stoppedAt;
   assert.ok(evictedMs < 15_000, `evicted ${evictedMs} ms after the node died`);
@@ -201,6 +200,6 @@ test("the dead node's pod was marked not ready; once the node is deleted, the po
   await until(
     'web removed by the pod GC',
     async () => ((await server.kubectl(['get', 'pod', 'web'])).code !== 0 ? true : undefined),
-    15_000,
+    { timeoutMs: 15_000 },
   );
 });

@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { until } from './helpers/wait-until.js';
 
 const COUNT = 1000;
 let server: TestServer;
@@ -43,14 +44,15 @@ test(`${COUNT} hollow nodes register from one process and renew their Leases`, a
   const nodes = await client.list(findNodes(), undefined, { limit: 5000 });
   assert.equal(nodes.items.length, COUNT);
   // Every node's first Lease write lands within one renewal period (they are spread over it).
-  const deadline = Date.now() + 20_000;
   let leases = 0;
-  while (Date.now() < deadline) {
-    leases = (await client.list(findLeases(), 'kube-node-lease', { limit: 5000 })).items.length;
-    if (leases === COUNT) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  assert.equal(leases, COUNT);
+  await until(
+    `${COUNT} node Leases`,
+    async () => {
+      leases = (await client.list(findLeases(), 'kube-node-lease', { limit: 5000 })).items.length;
+      return leases === COUNT;
+    },
+    { timeoutMs: 20_000, intervalMs: 500, describe: () => `${leases} Leases` },
+  );
   const leasesMs = Math.round(performance.now() - t0);
   const mem = process.memoryUsage();
   const figures = {

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { httpGet } from './helpers/http-get.js';
 
 let node: RealNode | undefined;
@@ -61,8 +61,7 @@ spec:
 
 const get = async (url: string): Promise<string> => (await httpGet(url, 2000)).body;
 
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, retryErrors: true });
+const until = untilWith({ timeoutMs: 30_000, retryErrors: true });
 
 test('ClusterIP balances over both replicas from the host; scaled to 0 it refuses at once', async () => {
   const applied = await server.kubectl(['apply', '-f', '-'], { stdin: MANIFEST });

@@ -18,7 +18,7 @@ import { runCommand } from '../src/machinery/exec/run-command.js';
 import { deleteTable } from '../src/proxy/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 const hex = Math.floor(Math.random() * 0xffff)
   .toString(16)
@@ -141,8 +141,7 @@ async function fromClient(url: string, timeoutS = 3): Promise<{ ok: boolean; bod
 }
 
 /** Polls `fn` (errors mean "not yet") until it returns a value. */
-const until = <T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 200, retryErrors: true });
+const until = untilWith({ timeoutMs: 30_000, intervalMs: 200, retryErrors: true });
 
 async function jsonpath(kind: string, name: string, path: string): Promise<string> {
   const r = await server.kubectl(['get', kind, name, '-o', `jsonpath={${path}}`]);
@@ -318,7 +317,10 @@ test('NodePort, LoadBalancer and externalIP reach the pods from a client namespa
     const r = await fromClient(`http://${NODE_IP}:${nodePort}/`, 2);
     return r.code === 7 ? r : undefined;
   });
-  assert.equal(await until('UDP flows flushed', async () => ((await udpFlows()) === '' ? '' : undefined), 10_000), '');
+  assert.equal(
+    await until('UDP flows flushed', async () => ((await udpFlows()) === '' ? '' : undefined), { timeoutMs: 10_000 }),
+    '',
+  );
   assert.match(refused.body, /after \d+ ms/); // curl 7 at once: rejected (icmp port-unreachable), not a timeout
 });
 
@@ -344,7 +346,7 @@ test('--service-lb-pool: LoadBalancer Services get pool addresses (shared when p
     );
     assert.ok(['10.99.0.5', '10.99.0.6'].includes(got[2] ?? ''), 'c (other port) shares one');
     assert.equal((await pooled.kubectl(['apply', '-f', '-'], { stdin: svc('d', 80) })).code, 0);
-    await new Promise((r) => setTimeout(r, 1500));
+    await quietPeriod(1500, 'd gets no address: the pool has none left for port 80');
     assert.equal(await ingress('d'), '', 'no address left for port 80: pending');
     assert.match((await pooled.kubectl(['get', 'service', 'd'])).stdout, /d\s+LoadBalancer\s+\S+\s+<pending>/);
   } finally {

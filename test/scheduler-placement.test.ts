@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -24,10 +24,10 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs });
+const until = untilWith({ timeoutMs: 15_000 });
 
-function node(name: string, cpu: string, labels: Record<string, string>, taints = ''): string {
+/** A Node manifest; its capacity is set apart, through the status subresource (nodeStatus). */
+function node(name: string, labels: Record<string, string>, taints = ''): string {
   return `apiVersion: v1
 kind: Node
 metadata:
@@ -70,7 +70,7 @@ test('pods land on the nodes Kubernetes would choose; a pod that fits nowhere ge
     ['node-b', '4', { disk: 'hdd' }, ''],
     ['node-c', '8', { accelerator: 'gpu' }, '[{key: dedicated, value: gpu, effect: NoSchedule}]'],
   ];
-  await kubectl(['apply', '-f', '-'], nodes.map(([n, cpu, l, t]) => node(n, cpu, l, t)).join('---\n'));
+  await kubectl(['apply', '-f', '-'], nodes.map(([n, , l, t]) => node(n, l, t)).join('---\n'));
   for (const [n, cpu] of nodes)
     await kubectl(['patch', 'node', n, '--subresource=status', '--type=merge', '-p', nodeStatus(cpu)]);
 
@@ -151,7 +151,7 @@ test('pods land on the nodes Kubernetes would choose; a pod that fits nowhere ge
   assert.equal(scheduled, 'Successfully assigned default/web to node-b');
 
   // A new node with room: the unschedulable pod is retried at once (cluster event) and lands there.
-  await kubectl(['apply', '-f', '-'], node('node-d', '16', {}));
+  await kubectl(['apply', '-f', '-'], node('node-d', {}));
   await kubectl(['patch', 'node', 'node-d', '--subresource=status', '--type=merge', '-p', nodeStatus('16')]);
   const hugeNode = await until(
     'huge bound after node-d joined',

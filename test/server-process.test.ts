@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { kubectl, kubectlVersions, startTestServer, type TestServer } from './helpers/cluster.js';
+import { until } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -87,9 +88,14 @@ test('bin/flotilla up prints how to use the cluster and exits 0 on SIGINT', asyn
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
     const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    const deadline = Date.now() + 30_000;
-    while (!out.includes('kubectl get namespaces') && Date.now() < deadline && child.exitCode === null)
-      await new Promise((r) => setTimeout(r, 20));
+    await until(
+      'the start-up hint (or an exit)',
+      () => out.includes('kubectl get namespaces') || child.exitCode !== null,
+      {
+        timeoutMs: 30_000,
+        describe: () => out,
+      },
+    );
     assert.match(out, /starting a single-node cluster/);
     assert.ok(out.includes(`export KUBECONFIG=${join(dir, 'kubeconfig.yaml')}`), out);
     child.kill('SIGINT');

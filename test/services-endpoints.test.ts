@@ -10,7 +10,8 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { eventually, parseTable, writeManifest } from './helpers/e2e.js';
+import { parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -93,23 +94,23 @@ const sliceAddrs = async (extra: string) =>
 
 test('a Deployment behind a Service: kubectl lists its pod IPs in the EndpointSlice and Endpoints; an unready pod moves to not-ready', async () => {
   await kubectlOk(['apply', '-f', await writeManifest(server, 'web.yaml', MANIFEST)]);
-  const ips = await eventually(
+  const ips = await until(
     '3 running pods with IPs',
     async () => {
       const m = await podIps();
       return m.size === 3 && [...m.values()].every(Boolean) ? m : undefined;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
   const expected = [...ips.values()].sort();
 
-  const slices = await eventually(
+  const slices = await until(
     'slice lists the 3 pod IPs',
     async () => {
       const got = await sliceAddrs('');
       return got.join() === expected.join() ? got : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.deepEqual(slices, expected);
   const table = parseTable(await kubectlOk(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']));
@@ -143,14 +144,14 @@ test('a Deployment behind a Service: kubectl lists its pod IPs in the EndpointSl
   ]);
   assert.equal(owner, 'Service/web');
 
-  const epCell = await eventually(
+  const epCell = await until(
     'kubectl get endpoints web shows ip:port for all 3',
     async () => {
       const t = parseTable(await kubectlOk(['get', 'endpoints', 'web']));
       const cell = t.records[0]?.ENDPOINTS ?? '';
       return cell.split(',').length === 3 && !cell.includes('more') ? cell : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.deepEqual(epCell.split(',').sort(), expected.map((ip) => `${ip}:8080`).sort());
 
@@ -163,16 +164,16 @@ test('a Deployment behind a Service: kubectl lists its pod IPs in the EndpointSl
   );
   await admin.updateStatus(PODS, 'default', { ...live, status: { ...status, conditions } });
 
-  const readiness = await eventually(
+  const readiness = await until(
     'the slice marks the pod not ready',
     async () => {
       const got = await sliceAddrs('={.conditions.ready}');
       return got.includes(`${victimIp}=false`) ? got : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.deepEqual(readiness, expected.map((ip) => `${ip}=${ip === victimIp ? 'false' : 'true'}`).sort());
-  const notReady = await eventually(
+  const notReady = await until(
     'Endpoints lists it under notReadyAddresses',
     async () => {
       const out = (
@@ -180,7 +181,7 @@ test('a Deployment behind a Service: kubectl lists its pod IPs in the EndpointSl
       ).trim();
       return out === victimIp ? out : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   assert.equal(notReady, victimIp);
   const ready = (await kubectlOk(['get', 'endpoints', 'web', '-o', 'jsonpath={.subsets[0].addresses[*].ip}']))
@@ -193,14 +194,14 @@ test('a Deployment behind a Service: kubectl lists its pod IPs in the EndpointSl
   );
 
   await kubectlOk(['scale', 'deployment', 'web', '--replicas=1']);
-  const remaining = await eventually(
+  const remaining = await until(
     'the slice shrinks to the one remaining pod',
     async () => {
       const m = await podIps();
       const got = await sliceAddrs('');
       return m.size === 1 && got.length === 1 && got[0] === [...m.values()][0] ? got : undefined;
     },
-    30_000,
+    { timeoutMs: 30_000 },
   );
   assert.equal(remaining.length, 1);
 });

@@ -12,8 +12,8 @@ import type { PersistentVolume, PersistentVolumeClaim, Pod } from 'kubernetes-ty
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
 import { PODS, PVCS, PVS } from '../src/machinery/resources/well-known.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 let client: KubeClient;
@@ -28,14 +28,13 @@ after(async () => {
   await cluster?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, fn, {
-    timeoutMs,
-    describe: async () => {
-      const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
-      return state.stdout + state.stderr;
-    },
-  });
+const until = untilWith({
+  timeoutMs: 20_000,
+  describe: async () => {
+    const state = await server.kubectl(['get', 'pvc,pv,pods', '-o', 'wide', '-A']);
+    return state.stdout + state.stderr;
+  },
+});
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });
@@ -296,7 +295,7 @@ spec:
     'kubernetes.io/pv-protection',
   ]);
   await kubectl('delete', 'pvc', 'guarded', '--wait=false');
-  await new Promise((r) => setTimeout(r, 1500));
+  await quietPeriod(1500, 'the claim is not removed while a pod uses it');
   const row = table(await kubectl('get', 'pvc', 'guarded')).find((r) => r.NAME === 'guarded');
   assert.equal(row?.STATUS, 'Terminating', 'kept while the pod uses it');
   await kubectl('delete', 'pod', 'guard');

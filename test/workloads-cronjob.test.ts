@@ -6,13 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeClient } from '../src/machinery/client/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
-import { eventually, parseTable, writeManifest } from './helpers/e2e.js';
+import { parseTable, writeManifest } from './helpers/e2e.js';
+import { quietPeriod, until } from './helpers/wait-until.js';
 
 let server: TestServer;
-let client: KubeClient;
 let cluster: HollowCluster | undefined;
 
 before(async () => {
@@ -21,7 +20,7 @@ before(async () => {
     namePrefix: 'hollow-',
     server: { env: { FLOTILLA_CRONJOB_CLOCK_SPEED: '30' } },
   });
-  ({ server, client } = cluster);
+  ({ server } = cluster);
 });
 
 after(async () => {
@@ -67,7 +66,7 @@ spec:
 `,
     ),
   ]);
-  const completed = await eventually(
+  const completed = await until(
     'two completed Jobs of the CronJob',
     async () => {
       const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
@@ -78,7 +77,7 @@ spec:
       );
       return done.length >= 2 ? done : undefined;
     },
-    20_000,
+    { timeoutMs: 20_000 },
   );
   for (const j of completed) assert.match(j.metadata.name, /^tick-\d{8}$/);
   const status = JSON.parse(await kubectlOk(['get', 'cronjob', 'tick', '-o', 'jsonpath={.status}'])) as {
@@ -98,7 +97,7 @@ spec:
   assert.match(describe, /SawCompletedJob\s+.*Saw completed job: tick-\d+, status: Complete/);
 
   // History: at most successfulJobsHistoryLimit (2) completed Jobs remain once a few more have run.
-  await eventually(
+  await until(
     'history pruned to 2',
     async () => {
       const jobs = JSON.parse(await kubectlOk(['get', 'jobs', '-o', 'json'])) as JobList;
@@ -110,7 +109,7 @@ spec:
         ? true
         : undefined;
     },
-    15_000,
+    { timeoutMs: 15_000 },
   );
 
   // Suspend stops new Jobs; `kubectl create job --from=cronjob/tick` still makes one by hand.
@@ -122,7 +121,8 @@ spec:
     .split('\n')
     .filter((n) => n.startsWith('job.batch/tick-'))
     .sort();
-  await new Promise((r) => setTimeout(r, 3000));
+  // At clock speed 30 the schedule fires every 2 s: a 3 s window would see a new Job if suspend were ignored.
+  await quietPeriod(3000, 'a suspended CronJob starts no Job');
   const afterSuspend = (await kubectlOk(['get', 'jobs', '-o', 'name']))
     .trim()
     .split('\n')

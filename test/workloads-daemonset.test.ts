@@ -13,7 +13,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { NODES, PODS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -49,8 +49,7 @@ after(async () => {
   await server?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs });
+const until = untilWith({ timeoutMs: 20_000 });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });
@@ -142,6 +141,7 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
     'default',
     { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion },
     (ev) => {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
       const p = ev.object;
       const node = p.spec?.nodeName;
       if (!node || !readyByNode.has(node)) return;
@@ -224,6 +224,7 @@ test('kubectl drives a DaemonSet: one pod per node, a new node gets one, set ima
     'default',
     { labelSelector: 'app=agent', resourceVersion: (await client.list(PODS, 'default')).metadata.resourceVersion },
     (ev) => {
+      if (ev.type !== 'ADDED' && ev.type !== 'MODIFIED' && ev.type !== 'DELETED') return;
       const p = ev.object;
       const node = p.spec?.nodeName;
       if (!node || !readyByNode.has(node)) return;

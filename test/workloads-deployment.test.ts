@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { playNode, type NodePlayer } from './helpers/node-player.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { DEPLOYMENTS, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
 
 let server: TestServer;
@@ -41,8 +41,7 @@ async function kubectl(...args: string[]): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 50 });
+const until = untilWith({ timeoutMs: 15_000, intervalMs: 50 });
 
 const livePods = async () =>
   (await client.list(PODS, 'default', { labelSelector: 'app=web' })).items.filter((p) => !p.metadata.deletionTimestamp);
@@ -140,8 +139,8 @@ test('kubectl drives a Deployment: apply, scale, set image, rollout status/histo
     (r) => r.metadata.annotations?.['deployment.kubernetes.io/revision'] === '5',
   );
   assert.ok(
-    (newest?.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata
-      .annotations?.['kubectl.kubernetes.io/restartedAt'],
+    (newest?.spec as { template: { metadata: { annotations?: Record<string, string> } } } | undefined)?.template
+      .metadata.annotations?.['kubectl.kubernetes.io/restartedAt'],
   );
   const events = await kubectl(
     'get',

@@ -11,7 +11,8 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { eventually, parseTable, writeManifest } from './helpers/e2e.js';
+import { parseTable, writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 
 let server: TestServer;
 let client: KubeClient;
@@ -96,13 +97,13 @@ spec:
     ),
   ]);
   await kubectlOk(['rollout', 'status', 'deployment/web', '--timeout=20s']);
-  await eventually(
+  await until(
     'PDB allows 1',
     async () => {
       const s = await pdbStatus();
       return s.disruptionsAllowed === 1 && s.currentHealthy === 3 ? s : undefined;
     },
-    10_000,
+    { timeoutMs: 10_000 },
   );
   const table = parseTable(await kubectlOk(['get', 'pdb']));
   assert.deepEqual(
@@ -135,13 +136,13 @@ spec:
     'the first replacement runs on the free node',
   );
   // The second replacement has nowhere to go (two nodes cordoned, anti-affinity), so the budget is exhausted.
-  const s = await eventually(
+  const s = await until(
     'PDB recomputed',
     async () => {
       const st = await pdbStatus();
       return st.currentHealthy === 2 && st.expectedPods === 3 ? st : undefined;
     },
-    10_000,
+    { timeoutMs: 10_000 },
   );
   assert.deepEqual([s.desiredHealthy, s.disruptionsAllowed], [2, 0]);
   assert.deepEqual(

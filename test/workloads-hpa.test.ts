@@ -11,7 +11,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { startHollowNodesWithStats, type HollowNodes, type HollowStats } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 let server: TestServer | undefined;
 let client: KubeClient | undefined;
@@ -47,8 +47,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
   return r.stdout;
 }
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs, intervalMs: 250, retryErrors: true });
+const until = untilWith({ timeoutMs: 30_000, intervalMs: 250, retryErrors: true });
 
 const DEPLOYMENT = `
 apiVersion: apps/v1
@@ -114,7 +113,7 @@ test('kubectl autoscale, get hpa, scale up on raised usage, scale down after the
       hpa.status.desiredReplicas === 2 && hpa.status.currentMetrics?.[0]?.resource?.current.averageUtilization === 50
     );
   });
-  await new Promise((r) => setTimeout(r, 2500));
+  await quietPeriod(2500, 'a usage within tolerance changes no replica count');
   assert.equal(await replicas(), 2, 'within tolerance: stays at 2');
 
   // A short scale-down window in behavior, then lower the usage: 5% -> ceil(2 x 0.1) = 1 after 3 s.
@@ -139,7 +138,7 @@ test('kubectl autoscale, get hpa, scale up on raised usage, scale down after the
   const lowered = Date.now();
   await kubectl(['annotate', 'pods', '-l', 'app=web', 'flotilla.dev/fake-cpu=5m', '--overwrite']);
   await until('hpa sees 5%', async () => /cpu: 5%\/50%/.test(await kubectl(['get', 'hpa', 'web'])));
-  await until('scaled down to 1', async () => (await replicas()) === 1, 40_000);
+  await until('scaled down to 1', async () => (await replicas()) === 1, { timeoutMs: 40_000 });
   assert.ok(
     Date.now() - lowered >= 2500,
     `scaled down after ${Date.now() - lowered} ms: the 3 s window was not honoured`,

@@ -5,18 +5,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KubeClient } from '../src/machinery/client/index.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
 import { parseTable, writeManifest } from './helpers/e2e.js';
 
 let server: TestServer;
-let client: KubeClient;
 let cluster: HollowCluster | undefined;
 
 before(async () => {
   cluster = await startHollowCluster({ count: 2, namePrefix: 'hollow-' });
-  ({ server, client } = cluster);
+  ({ server } = cluster);
 });
 
 after(async () => {

@@ -7,7 +7,8 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, writeManifest } from './helpers/e2e.js';
+import { writeManifest } from './helpers/e2e.js';
+import { until } from './helpers/wait-until.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
 
 let cluster: HollowCluster;
@@ -69,15 +70,15 @@ spec:
 
   const killedAt = Date.now();
   await cluster.hollow.stopNode('nf-1');
-  await eventually(
+  await until(
     'nf-1 NotReady',
     async () =>
       (
         await kubectlOk(['get', 'node', 'nf-1', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])
       ).trim() === 'Unknown',
-    30_000,
+    { timeoutMs: 30_000 },
   );
-  const pods = await eventually(
+  const pods = await until(
     '6 Running pods, none on nf-1',
     async () => {
       const live = await livePods();
@@ -85,16 +86,16 @@ spec:
         ? live
         : undefined;
     },
-    40_000,
+    { timeoutMs: 40_000 },
   );
   const replacedMs = Date.now() - killedAt;
   for (const v of victims) assert.ok(!pods.some((p) => p.metadata.name === v), `${v} replaced`);
   assert.deepEqual([...new Set(pods.map((p) => p.spec.nodeName))].sort(), ['nf-0', 'nf-2']);
-  await eventually(
+  await until(
     'deployment available',
     async () =>
       (await kubectlOk(['get', 'deploy', 'web', '-o', 'jsonpath={.status.availableReplicas}'])).trim() === '6',
-    20_000,
+    { timeoutMs: 20_000 },
   );
   process.stdout.write(`replacements Running ${replacedMs} ms after the node died (default timings)\n`);
 });

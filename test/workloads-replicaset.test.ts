@@ -6,8 +6,8 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ObjectOf } from '../src/machinery/resources/resource.js';
-import { waitUntil } from './helpers/wait-until.js';
 import { EVENTS, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 let api: TestApi;
 let client: KubeClient;
@@ -24,8 +24,7 @@ after(async () => {
   await api.close();
 });
 
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
+const until = untilWith({ timeoutMs: 8000, intervalMs: 25 });
 
 const podsOf = async (app: string) =>
   (await client.list(PODS, 'default', { labelSelector: `app=${app}` })).items.filter(
@@ -117,7 +116,7 @@ test('an orphan pod matching the selector is adopted instead of creating a new o
     'adopted',
     async () => (await client.get(PODS, 'default', 'stray')).metadata.ownerReferences?.[0]?.uid === rs.metadata.uid,
   );
-  await new Promise((r) => setTimeout(r, 200));
+  await quietPeriod(200, 'no second pod: the adopted one counts toward replicas');
   assert.deepEqual(
     (await podsOf('adopt')).map((p) => p.metadata.name),
     ['stray'],

@@ -6,7 +6,7 @@ import { playNode, type NodePlayer } from './helpers/node-player.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { startControllers, type Controllers } from '../src/controllers/index.js';
 import type { KubeObject } from '../src/api/object.js';
-import { waitUntil } from './helpers/wait-until.js';
+import { untilWith } from './helpers/wait-until.js';
 import { DEPLOYMENTS, NAMESPACES, PODS, REPLICASETS } from '../src/machinery/resources/well-known.js';
 
 let api: TestApi;
@@ -27,8 +27,7 @@ after(async () => {
   await api.close();
 });
 
-const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> =>
-  waitUntil(what, probe, { timeoutMs, intervalMs: 25 });
+const until = untilWith({ timeoutMs: 10_000, intervalMs: 25 });
 
 type Status = {
   replicas?: number;
@@ -166,7 +165,7 @@ test('a rollout whose pods never become ready exceeds its progress deadline', as
       const c = ((got.status ?? {}) as Status).conditions?.find((x) => x.type === 'Progressing');
       return c?.reason === 'ProgressDeadlineExceeded' && c.status === 'False' && got;
     },
-    8000,
+    { timeoutMs: 8000 },
   );
   const avail = ((d.status ?? {}) as Status).conditions?.find((x) => x.type === 'Available');
   assert.equal(avail?.reason, 'MinimumReplicasUnavailable');

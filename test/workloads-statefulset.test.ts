@@ -12,8 +12,8 @@ import type { KubeClient } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startHollowCluster, type HollowCluster } from './helpers/hollow-cluster.js';
-import { waitUntil } from './helpers/wait-until.js';
 import { PODS, PVCS } from '../src/machinery/resources/well-known.js';
+import { quietPeriod, untilWith } from './helpers/wait-until.js';
 
 let server: TestServer;
 let client: KubeClient;
@@ -28,8 +28,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-const until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs });
+const until = untilWith({ timeoutMs: 20_000 });
 
 async function kubectl(...args: string[]): Promise<string> {
   const r = await server.kubectl(args, { timeoutMs: 40_000 });
@@ -171,7 +170,7 @@ test('kubectl drives a StatefulSet: ordered start, identity, claims, scale down,
     'web-2 on busybox:2',
     async () => JSON.stringify(await images()) === '["web-0=busybox:1","web-1=busybox:1","web-2=busybox:2"]',
   );
-  await new Promise((r) => setTimeout(r, 500));
+  await quietPeriod(500, 'no ordinal below the partition is updated');
   assert.deepEqual(
     await images(),
     ['web-0=busybox:1', 'web-1=busybox:1', 'web-2=busybox:2'],

@@ -9,14 +9,7 @@ import { MemoryStore } from '../src/store/memory/memory-store.js';
 import { createApiHandler, type ApiHandler } from '../src/apiserver/api-handler.js';
 import { WriteWorkerPool, spawnWriteWorker } from '../src/apiserver/write-workers/write-worker-pool.js';
 import type { CreateJob } from '../src/apiserver/write-workers/protocol.js';
-
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
+import { quietPeriod, until } from './helpers/wait-until.js';
 
 const NOW = new Date('2026-03-04T05:06:07.890Z');
 const ADMIN = { name: 'admin', groups: ['system:masters', 'system:authenticated'] };
@@ -256,7 +249,7 @@ test('creates through write workers answer and store byte for byte what the main
       const warm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warm"}}';
       await send(main, 'POST', '/api/v1/namespaces/default/configmaps', warm);
       await send(workers, 'POST', '/api/v1/namespaces/default/configmaps', warm);
-      await until(() => pool?.ready() === true, 'the worker');
+      await until('the worker', () => pool?.ready() === true);
       prepared = 0;
       const a = await run(main);
       assert.equal(prepared, 0);
@@ -345,7 +338,7 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
     },
   });
   assert.equal(spawned.length, 0, 'workers start on demand');
-  await until(() => pool.ready(), 'the worker');
+  await until('the worker', () => pool.ready());
   const received = new Promise((r) => spawned[0].once('message', r));
   const inFlight = [pool.prepare(job('b')), pool.prepare(job('c'))];
   await received; // the batch reached the worker
@@ -357,7 +350,7 @@ test('a worker that dies fails its in-flight creates with 503 and is replaced; c
       (e: { code?: number; reason?: string }) => e.code === 503 && e.reason === 'ServiceUnavailable',
     );
   assert.equal(crashes.length, 1);
-  await until(() => pool.threadIds.length === 1 && pool.ready(), 'a new worker');
+  await until('a new worker', () => pool.threadIds.length === 1 && pool.ready());
   assert.equal(spawned.length, 2);
   const after = await pool.prepare(job('d'));
   assert.equal(after.kind, 'prepared');
@@ -383,10 +376,10 @@ test('workers that keep dying are given up (creates take the main-thread path)',
     },
   });
   for (let i = 1; i <= 3; i++) {
-    await until(() => pool.ready(), `worker ${i}`);
+    await until(`worker ${i}`, () => pool.ready());
     await assert.rejects(pool.prepare(job(`x${i}`)), (e: { code?: number }) => e.code === 503);
   }
-  await new Promise((r) => setTimeout(r, 50));
+  await quietPeriod(50, 'no fourth worker after the restart limit');
   assert.equal(pool.ready(), false);
   assert.equal(starts, 3);
   await pool.close();
@@ -394,12 +387,12 @@ test('workers that keep dying are given up (creates take the main-thread path)',
 
 test('an idle worker is stopped and started again by the next create', async () => {
   const pool = new WriteWorkerPool({ size: 1, config: CONFIG, idleStopMs: 100 });
-  await until(() => pool.ready(), 'the worker');
+  await until('the worker', () => pool.ready());
   assert.equal((await pool.prepare(job('before'))).kind, 'prepared');
   const first = pool.threadIds[0];
-  await until(() => pool.threadIds.length === 0, 'the idle stop');
+  await until('the idle stop', () => pool.threadIds.length === 0);
   assert.equal(pool.ready(), false); // starts it again
-  await until(() => pool.ready(), 'the restarted worker');
+  await until('the restarted worker', () => pool.ready());
   assert.notEqual(pool.threadIds[0], first);
   assert.equal((await pool.prepare(job('after'))).kind, 'prepared');
   await pool.close();

@@ -101,13 +101,13 @@ export const errors = {
   unauthorized: (message = 'Unauthorized') => new ApiError(401, 'Unauthorized', message),
   forbidden: (message: string) => new ApiError(403, 'Forbidden', message),
   notFound: (resource: string, name: string, group = '') =>
-    new ApiError(404, 'NotFound', `${resource}${group ? '.' + group : ''} "${name}" not found`, {
+    new ApiError(404, 'NotFound', `${resource}${group ? `.${group}` : ''} "${name}" not found`, {
       name,
       group,
       kind: resource,
     }),
   alreadyExists: (resource: string, name: string, group = '') =>
-    new ApiError(409, 'AlreadyExists', `${resource}${group ? '.' + group : ''} "${name}" already exists`, {
+    new ApiError(409, 'AlreadyExists', `${resource}${group ? `.${group}` : ''} "${name}" already exists`, {
       name,
       group,
       kind: resource,
@@ -116,7 +116,7 @@ export const errors = {
     new ApiError(
       409,
       'Conflict',
-      `Operation cannot be fulfilled on ${resource}${group ? '.' + group : ''} "${name}": ${detail}`,
+      `Operation cannot be fulfilled on ${resource}${group ? `.${group}` : ''} "${name}": ${detail}`,
       { name, group, kind: resource },
     ),
   gone: (message: string) => new ApiError(410, 'Expired', message),
@@ -125,7 +125,7 @@ export const errors = {
     new ApiError(
       422,
       'Invalid',
-      `${kind}${group ? '.' + group : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
+      `${kind}${group ? `.${group}` : ''} "${name}" is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join(', ')}`,
       { name, group, kind, causes: causes.map((c) => ({ reason: c.reason, message: c.message, field: c.field })) },
     ),
   methodNotAllowed: (message: string) => new ApiError(405, 'MethodNotAllowed', message),

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KubeObject } from '../api/object.js';
 import { toStatus, errors } from '../api/errors.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
 import type { CachedEvent, CachedObject } from './watch-cache.js';

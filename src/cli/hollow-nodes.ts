@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import type { ClientOptions } from '../machinery/client/index.js';
 
 /** `flotilla hollow-nodes` flags as commander parses them. */
 export interface HollowNodesFlags {
@@ -37,7 +38,7 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
     import('../agent/hollow/index.js'),
   ]);
   const log = createLogger(flags.logLevel);
-  let conn;
+  let conn: ClientOptions;
   try {
     conn = flags.kubeconfig ? await loadKubeconfig(flags.kubeconfig) : await tokenConnection(flags);
   } catch (err) {

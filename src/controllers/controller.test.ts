@@ -7,13 +7,9 @@ import { WorkQueue } from '../machinery/controller/work-queue.js';
 import { runController, TerminalError } from '../machinery/controller/controller.js';
 import type { ObjectKey } from '../machinery/client/object-key.js';
 import { CONFIG_MAPS } from '../machinery/resources/well-known.js';
+import { quietPeriod, until } from '../testing/until.js';
 
 const log = pino({ level: 'silent' });
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(cond(), 'condition not reached');
-}
 
 test('informer events become keys; failures retry with backoff; requeueAfter comes back; terminal errors stop', async () => {
   const fake = new FakeClient();
@@ -47,14 +43,15 @@ test('informer events become keys; failures retry with backoff; requeueAfter com
     queue: new WorkQueue({ baseDelayMs: 1 }),
   });
   await until(
+    'flaky retried to success and later requeued once',
     () => calls.filter((c) => c === 'a/flaky').length === 3 && calls.filter((c) => c === 'a/later').length === 2,
   );
-  await new Promise((r) => setTimeout(r, 30));
+  await quietPeriod(30, 'no retry of the terminal error, no reconcile after success');
   assert.equal(calls.filter((c) => c === 'a/broken').length, 1, 'terminal errors are not retried');
   assert.equal(calls.filter((c) => c === 'a/flaky').length, 3, 'no retries after success');
   assert.equal(maxActive, 1);
   await fake.create(CONFIG_MAPS, 'b', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'new' } });
-  await until(() => calls.includes('b/new'));
+  await until('a new object reconciled', () => calls.includes('b/new'));
   await ctl.stop();
   await informer.stop();
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DecodedPacket } from 'dns-packet';
 import { RecordTable } from './record-table.js';
+import { answerData } from './testing/dns-query.js';
 import { podAddress, resolve } from './answer.js';
 import { parseResolvConf } from './forwarder.js';
 import { reverseName } from './dns-names.js';
@@ -77,7 +78,7 @@ test('SRV as CoreDNS answers it: <svc> lists every port, _port._proto named port
     [],
   );
   const srv = (name: string) => t.lookup(name)?.SRV.map((r) => [r.data.port, r.data.weight, r.data.target]);
-  const extra = (name: string) => t.lookup(name)?.extra.map((r) => [r.name, r.data]);
+  const extra = (name: string) => t.lookup(name)?.extra.map((r) => [r.name, answerData(r)]);
   const web = 'web.ns.svc.cluster.local';
   assert.deepEqual(srv(web), [
     [80, 50, web],

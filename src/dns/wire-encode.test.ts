@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import dnsPacket, { type Answer, type Packet } from 'dns-packet';
+import dnsPacket, { type Answer, type Packet, type SrvAnswer, type StringAnswer } from 'dns-packet';
 import { encodeResponse, UnsupportedRecordError } from './wire-encode.js';
 import { RecordTable } from './record-table.js';
 import { resolve, soaRecord } from './answer.js';
+import { answerData } from './testing/dns-query.js';
 
 const Z = 'shop.svc.cluster.local';
 const opt = (): Answer => ({
@@ -16,7 +17,7 @@ const opt = (): Answer => ({
   flag_do: false,
   options: [],
 });
-const a = (name: string, ip: string): Answer => ({ type: 'A', name, ttl: 5, class: 'IN', data: ip });
+const a = (name: string, ip: string): StringAnswer => ({ type: 'A', name, ttl: 5, class: 'IN', data: ip });
 const response = (name: string, type: 'A' | 'SRV' | 'PTR', sections: Partial<Packet>): Packet => ({
   type: 'response',
   id: 4242,
@@ -112,7 +113,7 @@ test('fitting into a limit: answers that do not fit are dropped with TC, additio
     'each compressed A record is 16 bytes',
   );
   assert.deepEqual(
-    d.answers?.map((r) => r.data),
+    d.answers?.map(answerData),
     answers.slice(0, d.answers?.length).map((r) => r.data),
   );
 
@@ -127,16 +128,15 @@ test('fitting into a limit: answers that do not fit are dropped with TC, additio
   const srvName = `_http._tcp.${name}`;
   const srv = Array.from(
     { length: 7 },
-    (_, i) =>
-      ({
-        type: 'SRV',
-        name: srvName,
-        ttl: 5,
-        class: 'IN',
-        data: { priority: 0, weight: 5, port: 80, target: `host-${i}.${name}` },
-      }) as Answer,
+    (_, i): SrvAnswer => ({
+      type: 'SRV',
+      name: srvName,
+      ttl: 5,
+      class: 'IN',
+      data: { priority: 0, weight: 5, port: 80, target: `host-${i}.${name}` },
+    }),
   );
-  const extra = srv.map((s, i) => a((s.data as { target: string }).target, `10.42.1.${i + 1}`));
+  const extra = srv.map((s, i) => a(s.data.target, `10.42.1.${i + 1}`));
   const out = encodeResponse(response(srvName, 'SRV', { answers: srv, additionals: [...extra, opt()] }), 512);
   const s = dnsPacket.decode(out);
   assert.equal(s.flag_tc, false, 'dropping additional records does not set TC (RFC 2181 9)');

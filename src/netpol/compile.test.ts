@@ -249,7 +249,7 @@ test('renderUpdate: only differences, deletions after nothing refers to them; no
       `add set ip T ${blue} { type ipv4_addr; }`,
       `add element ip T ${blue} { 10.42.1.5 }`,
       `flush chain ip T ${chainA}`,
-      'add rule ip T ' + chainA + ' ip saddr 10.42.0.2 accept',
+      `add rule ip T ${chainA} ip saddr 10.42.0.2 accept`,
       `add rule ip T ${chainA} ip saddr @${blue} accept comment "x/allow ingress[0]"`,
       `add rule ip T ${chainA} drop`,
       `add chain ip T ${chainB}`,

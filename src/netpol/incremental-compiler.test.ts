@@ -6,7 +6,7 @@ import type {
   NetworkPolicy,
   NetworkPolicyPeer,
   NetworkPolicyPort,
-  NetworkPolicyRule,
+  NetworkPolicyIngressRule,
 } from 'kubernetes-types/networking/v1.js';
 import { compilePolicies } from './compile.js';
 import { IncrementalCompiler } from './incremental-compiler.js';
@@ -88,7 +88,7 @@ function world(seed: number) {
     if (k < 0.85) return { port: 8000, endPort: 8100 };
     return { protocol: pick(['SCTP', 'TCP']) };
   };
-  const rule = (): NetworkPolicyRule => ({
+  const rule = (): NetworkPolicyIngressRule => ({
     ...(chance(0.8) ? { from: Array.from({ length: 1 + Math.floor(r() * 2) }, peer) } : {}),
     ...(chance(0.5) ? { ports: Array.from({ length: 1 + Math.floor(r() * 2) }, port) } : {}),
   });

@@ -90,7 +90,7 @@ function ipBlockMatch(b: IPBlock, addr: string): string | undefined {
   const cidr = normalizeCidr(b.cidr);
   if (!cidr) return undefined;
   const except = (b.except ?? []).map(normalizeCidr).filter((c): c is string => !!c);
-  return `ip ${addr} ${cidr}` + (except.length ? ` ip ${addr} != { ${except.join(', ')} }` : '');
+  return `ip ${addr} ${cidr}${except.length ? ` ip ${addr} != { ${except.join(', ')} }` : ''}`;
 }
 
 /** An IPv4 CIDR with its host bits cleared (nft refuses `10.1.2.3/8`); undefined when not IPv4. */

@@ -43,7 +43,7 @@ export function renderTable(table: string, t: PolicyTable): string {
     '  }',
     '}',
   );
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }
 
 function diffElements(prev: string[], next: string[]): { add: string[]; del: string[] } {
@@ -96,5 +96,5 @@ export function renderUpdate(table: string, next: PolicyTable, prev?: PolicyTabl
   for (const [nextSets, prevSets] of setTypes)
     for (const name of prevSets.keys()) if (!nextSets.has(name)) late.push(`delete set ${t} ${name}`);
   const all = [...out, ...late];
-  return all.length ? all.join('\n') + '\n' : '';
+  return all.length ? `${all.join('\n')}\n` : '';
 }

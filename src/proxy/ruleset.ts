@@ -226,7 +226,7 @@ export function renderScript(next: Ruleset, prev?: Ruleset): string {
       out.push(`add chain ${t} ${name} { ${c.header} }`);
       for (const r of c.rules) out.push(`add rule ${t} ${name} ${r}`);
     }
-    return out.join('\n') + '\n';
+    return `${out.join('\n')}\n`;
   }
 
   for (const [name, timeout] of next.sets)
@@ -276,5 +276,5 @@ export function renderScript(next: Ruleset, prev?: Ruleset): string {
   for (const n of stale) out.push(`flush chain ${t} ${n}`);
   for (const n of stale) out.push(`delete chain ${t} ${n}`);
   for (const n of prev.sets.keys()) if (!next.sets.has(n)) out.push(`delete set ${t} ${n}`);
-  return out.length ? out.join('\n') + '\n' : '';
+  return out.length ? `${out.join('\n')}\n` : '';
 }

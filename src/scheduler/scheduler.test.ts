@@ -6,19 +6,12 @@ import type { KubeObject } from '../api/object.js';
 import { FakeClient } from '../machinery/client/testing/fake-client.js';
 import { EVENTS } from '../machinery/events/event-recorder.js';
 import { Scheduler } from './scheduler.js';
+import { until } from '../testing/until.js';
 import { makeNode, makePod } from './testing/fixtures.js';
 import { NODES, PODS } from '../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
 const obj = (o: object): KubeObject => o as KubeObject;
-
-async function until(cond: () => boolean, ms = 2000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 test('binds each pending pod to the node that fits, and records why one fits nowhere', async () => {
   const client = new FakeClient();
@@ -44,8 +37,8 @@ test('binds each pending pod to the node that fits, and records why one fits now
     },
   });
   await s.start();
-  await until(() => s.stats.bound === 1 && s.stats.unschedulable === 1);
-  await until(() =>
+  await until('one pod bound, one unschedulable', () => s.stats.bound === 1 && s.stats.unschedulable === 1);
+  await until('a FailedScheduling event', () =>
     client.actions.some(
       (a) =>
         a.resource === 'events' && a.verb === 'create' && (a.body as { reason?: string }).reason === 'FailedScheduling',
@@ -57,12 +50,12 @@ test('binds each pending pod to the node that fits, and records why one fits now
     (a) => a.resource === 'events' && (a.body as { reason?: string }).reason === 'FailedScheduling',
   );
   assert.equal(
-    (failed?.body as { message?: string }).message,
+    (failed?.body as { message?: string } | undefined)?.message,
     '0/3 nodes are available: 1 node(s) had untolerated taint {dedicated: gpu}, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.',
   );
   const status = client.actions.find((a) => a.resource === 'pods' && a.subresource === 'status');
   assert.equal(status?.name, 'huge');
-  const cond = (status?.body as { status: Pod['status'] }).status?.conditions?.[0];
+  const cond = (status?.body as { status: Pod['status'] } | undefined)?.status?.conditions?.[0];
   assert.equal(cond?.reason, 'Unschedulable');
   assert.equal(cond?.status, 'False');
 });
@@ -80,7 +73,7 @@ test('a pod assumed on a node counts against it before its binding is seen', asy
     },
   });
   await s.start();
-  await until(() => s.stats.bound === 2 && s.stats.unschedulable === 1);
+  await until('two pods bound, one unschedulable', () => s.stats.bound === 2 && s.stats.unschedulable === 1);
   await s.stop();
   assert.deepEqual(new Set(binds.map((b) => b.split('->')[1])), new Set(['a', 'b']));
 });
@@ -100,7 +93,7 @@ test('a failed binding forgets the assumed pod and retries it after backoff', as
   });
   await s.start();
   const t = setInterval(() => s.queue.flush(), 5);
-  await until(() => s.stats.bound === 1);
+  await until('the pod bound on retry', () => s.stats.bound === 1);
   clearInterval(t);
   await s.stop();
   assert.equal(s.stats.bindErrors, 1);
@@ -117,7 +110,7 @@ test('a pod that keeps failing to fit gets one FailedScheduling event whose coun
     s.queue.moveAllToActiveOrBackoff();
     s.queue.flush();
   }, 5);
-  await until(() => s.stats.unschedulable >= 3);
+  await until('three scheduling attempts', () => s.stats.unschedulable >= 3);
   clearInterval(t);
   await s.stop();
   const events = client.actions.filter((a) => a.resource === 'events');

@@ -17,7 +17,7 @@ describe('WatchHub', () => {
     const log = Array.from({ length: 2300 }, (_, i) => ev(i + 1));
     let current = log.length;
     const hub = new WatchHub({
-      readLog: (prefix, after, upTo, limit) =>
+      readLog: (_prefix, after, upTo, limit) =>
         log.filter((e) => e.revision > after && e.revision <= upTo).slice(0, limit),
       currentRevision: () => current,
       compactedRevision: () => 0,
@@ -26,7 +26,10 @@ describe('WatchHub', () => {
     const batches: number[] = [];
     hub.add('/k/', {
       afterRevision: 10,
-      onEvents: (e) => (batches.push(e.length), got.push(...e.map((x) => x.revision))),
+      onEvents: (e) => {
+        batches.push(e.length);
+        got.push(...e.map((x) => x.revision));
+      },
       onError: assert.fail,
     });
     // Commits while the watcher is still replaying must reach it exactly once.
@@ -47,7 +50,11 @@ describe('WatchHub', () => {
   it('reports CompactedError for a start below the compacted revision', async () => {
     const hub = new WatchHub({ readLog: () => [], currentRevision: () => 50, compactedRevision: () => 20 });
     const err = await new Promise<Error>((resolve) =>
-      hub.add('', { afterRevision: 5, onEvents: assert.fail, onError: resolve }),
+      hub.add('', {
+        afterRevision: 5,
+        onEvents: () => assert.fail('no events below the compacted revision'),
+        onError: resolve,
+      }),
     );
     assert.ok(err instanceof CompactedError);
     assert.equal((err as CompactedError).compacted, 20);

@@ -38,7 +38,7 @@ export async function startTestApi(store?: Store): Promise<TestApi> {
       }
       const r = await fetch(url + path, init);
       const text = await r.text();
-      let json: any;
+      let json: unknown;
       try {
         json = JSON.parse(text);
       } catch {

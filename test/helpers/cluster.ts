@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectl as runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
+import { type Probe, until } from './wait-until.js';
 
 export { kubectl, kubectlBinary, kubectlVersions, type KubectlOptions, type KubectlResult } from './kubectl.js';
 
@@ -139,25 +140,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   };
 
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 30_000);
-  let url: string | undefined;
-  while (url === undefined) {
-    url = /ready: API at (https:\/\/\S+);/.exec(stdout)?.[1];
-    if (url) break;
-    if (child.exitCode !== null || child.signalCode !== null)
-      return fail(`exited (${child.exitCode ?? child.signalCode}) before listening`);
-    if (Date.now() > deadline) return fail('did not start listening in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  /** Waits for `probe` while the server runs and the start-up deadline lasts; else fail() with its output. */
+  const whileRunning = async <T>(what: string, probe: Probe<T>): Promise<T> => {
+    try {
+      return await until(
+        what,
+        () => {
+          if (gone()) throw new Error(`exited (${child.exitCode ?? child.signalCode}) before ${what}`);
+          return probe();
+        },
+        { timeoutMs: Math.max(0, deadline - Date.now()), intervalMs: 20 },
+      );
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err));
+    }
+  };
+  const url = await whileRunning('it listened', () => /ready: API at (https:\/\/\S+);/.exec(stdout)?.[1]);
   const [caPem, token, joinToken] = await Promise.all([
     readFile(join(dataDir, 'tls', 'ca.crt'), 'utf8'),
     readFile(join(dataDir, 'admin-token'), 'utf8').then((t) => t.trim()),
     readFile(join(dataDir, 'token'), 'utf8').then((t) => t.trim()),
   ]);
-  while ((await getStatus(`${url}/readyz`, caPem)) !== 200) {
-    if (child.exitCode !== null || child.signalCode !== null) return fail('exited before /readyz answered 200');
-    if (Date.now() > deadline) return fail('/readyz did not answer 200 in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await whileRunning('/readyz answered 200', async () => (await getStatus(`${url}/readyz`, caPem)) === 200);
 
   const kubeconfig = join(dataDir, 'kubeconfig.yaml');
   let stopping: Promise<void> | undefined;

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kubectlBinary } from './kubectl.js';
 import type { TestServer } from './cluster.js';
-import { waitUntil } from './wait-until.js';
+import { until } from './wait-until.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'e2e');
 
@@ -83,16 +83,18 @@ export function kubectlBackground(server: TestServer, args: string[], version?: 
   return {
     lines,
     stderr: () => err,
-    async waitFor(predicate, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate(lines())) {
-        if (Date.now() > deadline)
-          throw new Error(`timed out waiting; kubectl ${args.join(' ')} printed:\n${out}\nstderr:\n${err}`);
-        if (child.exitCode !== null)
-          throw new Error(`kubectl ${args.join(' ')} exited ${child.exitCode}:\n${out}\nstderr:\n${err}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      return lines();
+    waitFor(predicate, timeoutMs = 10_000) {
+      const printed = () => `kubectl ${args.join(' ')} printed:\n${out}\nstderr:\n${err}`;
+      return until(
+        `kubectl ${args.join(' ')} to print the expected lines`,
+        () => {
+          const now = lines();
+          if (predicate(now)) return now;
+          if (child.exitCode !== null) throw new Error(`kubectl exited ${child.exitCode}; ${printed()}`);
+          return undefined;
+        },
+        { timeoutMs, intervalMs: 25, describe: printed },
+      );
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -155,7 +157,7 @@ export function apiRequest(
         res.on('error', reject);
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: any;
+          let json: unknown;
           try {
             json = JSON.parse(text);
           } catch {
@@ -170,7 +172,3 @@ export function apiRequest(
     req.end(payload);
   });
 }
-
-/** Polls `fn` until it returns a value (not undefined, null or false); rejects naming `what` after timeoutMs. */
-export const eventually = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> =>
-  waitUntil(what, fn, { timeoutMs });

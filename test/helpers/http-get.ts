@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { until } from './wait-until.js';
 
 /** A plain-HTTP GET (pods and services reached from the host in tests): status and body as text. */
 export function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
@@ -16,4 +17,12 @@ export function httpGet(url: string, timeoutMs = 3000): Promise<{ status: number
       .on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`)))
       .end();
   });
+}
+
+/**
+ * GET once something listens at `url`: connection errors are retried (a server just started)
+ * until `timeoutMs`, then the wait fails with the last error.
+ */
+export function httpGetWhenUp(url: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
+  return until(`an answer from ${url}`, () => httpGet(url), { timeoutMs, intervalMs: 30, retryErrors: true });
 }

@@ -23,6 +23,8 @@ export interface KubectlOptions {
   version?: string;
   /** Kill kubectl after this long (default 60 s); the result then has code 124. */
   timeoutMs?: number;
+  /** Sees stderr as it arrives (e.g. to wait for a line of `-v=6` request logging). */
+  onStderr?: (chunk: string) => void;
 }
 
 function findOnPath(name: string): string | undefined {
@@ -76,7 +78,10 @@ export function kubectl(args: string[], opts: KubectlOptions): Promise<KubectlRe
     let stderr = '';
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+      opts.onStderr?.(c);
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       child.kill('SIGKILL');

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runCommand } from '../../src/machinery/exec/run-command.js';
 import { busyboxArchive } from '../fixtures/images/busybox.js';
+import { until } from './wait-until.js';
 
 export interface TestRegistryOptions {
   /** Require this user (htpasswd, bcrypt) for every request. */
@@ -87,7 +88,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://${host}`;
-  const authHeader = opts.auth
+  const authHeader: Record<string, string> = opts.auth
     ? { authorization: `Basic ${Buffer.from(`${opts.auth.username}:${opts.auth.password}`).toString('base64')}` }
     : {};
 
@@ -101,15 +102,19 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
   };
 
   // Ready when /v2/ answers (200, or 401 with auth).
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const res = await fetch(`${url}/v2/`).catch(() => undefined);
-    if (res && (res.status === 200 || res.status === 401)) break;
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`docker-registry did not start on ${host}: ${output.slice(-2000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  try {
+    await until(
+      `docker-registry to answer on ${host}`,
+      async () => {
+        if (child.exitCode !== null) throw new Error(`docker-registry exited ${child.exitCode}`);
+        const res = await fetch(`${url}/v2/`).catch(() => undefined);
+        return res !== undefined && (res.status === 200 || res.status === 401);
+      },
+      { timeoutMs: 20_000 },
+    );
+  } catch (err) {
+    await stop();
+    throw new Error(`docker-registry did not start on ${host} (${String(err)}): ${output.slice(-2000)}`);
   }
 
   const putBlob = async (repository: string, content: Buffer): Promise<string> => {
@@ -121,7 +126,7 @@ export async function startTestRegistry(opts: TestRegistryOptions = {}): Promise
     const put = await fetch(location, {
       method: 'PUT',
       headers: { ...authHeader, 'content-type': 'application/octet-stream' },
-      body: content,
+      body: new Uint8Array(content),
     });
     if (put.status !== 201) throw new Error(`blob upload PUT: ${put.status} ${await put.text()}`);
     return digest;

@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../../api/object.js';
 import { FakeStatsProvider, fakeContainerUsage } from './fake-stats.js';
 
-const pod = (annotations: Record<string, string> = {}) => ({
+const pod = (annotations: Record<string, string> = {}): KubeObject & Pod => ({
   apiVersion: 'v1',
   kind: 'Pod',
   metadata: { name: 'p', namespace: 'n', uid: 'u', annotations },

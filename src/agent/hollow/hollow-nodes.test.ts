@@ -3,18 +3,11 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { until } from '../../testing/until.js';
 import { HollowNodes } from './hollow-nodes.js';
 import { LEASES, NODES, PODS } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
-
-async function until(what: string, fn: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!fn()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const pod = (
   name: string,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { quietPeriod, until } from '../../testing/until.js';
 import { test } from 'node:test';
 import pino from 'pino';
 import type { DiskUsage } from './disk-usage.js';
@@ -235,10 +236,9 @@ test('periodic runs start and stop; concurrent run() calls share one collection'
   assert.equal(a, b);
   assert.equal(reads, 1);
   gc.start(10, 0);
-  await new Promise((r) => setTimeout(r, 80));
+  await until('three periodic runs', () => reads >= 3);
   await gc.stop();
   const after = reads;
-  assert.ok(after >= 3, `periodic runs happened (${after})`);
-  await new Promise((r) => setTimeout(r, 40));
+  await quietPeriod(40, 'four periods without a run after stop()');
   assert.equal(reads, after, 'no run after stop()');
 });

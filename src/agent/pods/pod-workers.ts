@@ -538,7 +538,7 @@ export class PodWorkers {
         this.probes.delete(id);
       }
     }
-    if (!cur || cur.status !== 'running' || !(c.startupProbe || c.livenessProbe || c.readinessProbe)) {
+    if (cur?.status !== 'running' || !(c.startupProbe || c.livenessProbe || c.readinessProbe)) {
       cr.ready = undefined;
       cr.started = undefined;
       return;

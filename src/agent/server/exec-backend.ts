@@ -74,7 +74,7 @@ export function nodeStreamingBackend(
       const rt = runtime();
       if (!uid || !rt) return { code: 404, message: `pod ${namespace}/${pod} not found on this node` };
       const c = current(uid, container);
-      if (!c || c.status !== 'running') return { code: 400, message: `container not found ("${container}")` };
+      if (c?.status !== 'running') return { code: 400, message: `container not found ("${container}")` };
       const dir = rt.podDir({ uid, namespace, name: pod, hostname: pod });
       return {
         id: c.id,

@@ -42,7 +42,8 @@ export function serveStreamingUpgrade(
   } else if (kind === 'portForward' && parts.length === 3) {
     run = servePortForward(backend, log, ns, pod, req, socket, head);
   } else {
-    return refuseUpgrade(socket, 404, 'not found');
+    refuseUpgrade(socket, 404, 'not found');
+    return;
   }
   run.catch((err: unknown) => {
     log.warn({ err: String(err), url: req.url }, 'agent streaming request failed');

@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { isLookupError, type StreamingBackend } from './exec-backend.js';
+import { type ExecProcess, isLookupError, type StreamingBackend } from './exec-backend.js';
 import {
   acceptSpdyUpgrade,
   acceptWebSocket,
@@ -97,7 +97,7 @@ export async function serveExec(
     const first = sizes.at(-1);
     tty = { rows: first?.height ?? 24, cols: first?.width ?? 80 };
   }
-  let child;
+  let child: ExecProcess['proc'];
   try {
     const started = backend.execProcess(target.id, command, { tty });
     child = started.proc;
@@ -108,7 +108,7 @@ export async function serveExec(
   }
   const proc = child;
   proc.on('error', () => {}); // reported by 'close' with a null code
-  if (streams.stdin) streams.stdin.pipe(proc.stdin!).on('error', () => {});
+  if (streams.stdin && proc.stdin) streams.stdin.pipe(proc.stdin).on('error', () => {});
   else proc.stdin?.end();
   proc.stdin?.on('error', () => {}); // the process may exit without reading its input
   const out = streams.stdout;

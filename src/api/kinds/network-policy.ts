@@ -36,11 +36,11 @@ export const networkPolicyStrategy = defineKind<NetworkPolicy>({
   validate(np) {
     const spec = np.spec ?? { podSelector: {} };
     const errs = validateLabelSelector(spec.podSelector, 'spec.podSelector');
-    (spec.ingress ?? []).forEach((r, i) => errs.push(...validatePorts(r.ports, `spec.ingress[${i}].ports`)));
-    (spec.egress ?? []).forEach((r, i) => errs.push(...validatePorts(r.ports, `spec.egress[${i}].ports`)));
-    (spec.policyTypes ?? []).forEach((t, i) =>
-      errs.push(...validateEnum(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress'])),
-    );
+    for (const [i, r] of (spec.ingress ?? []).entries())
+      errs.push(...validatePorts(r.ports, `spec.ingress[${i}].ports`));
+    for (const [i, r] of (spec.egress ?? []).entries()) errs.push(...validatePorts(r.ports, `spec.egress[${i}].ports`));
+    for (const [i, t] of (spec.policyTypes ?? []).entries())
+      errs.push(...validateEnum(`spec.policyTypes[${i}]`, t, ['Ingress', 'Egress']));
     if ((spec.policyTypes ?? []).length > 2)
       errs.push(fieldErrors.invalid('spec.policyTypes', spec.policyTypes, 'may not specify more than two policyTypes'));
     return errs;

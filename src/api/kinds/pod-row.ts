@@ -53,7 +53,7 @@ export function summarizePod(pod: Pod, now: Date): PodSummary {
         : term.signal
           ? `Init:Signal:${term.signal}`
           : `Init:ExitCode:${term.exitCode}`;
-    } else if (waiting && waiting.reason && waiting.reason !== 'PodInitializing') {
+    } else if (waiting?.reason && waiting.reason !== 'PodInitializing') {
       reason = `Init:${waiting.reason}`;
     } else {
       reason = `Init:${i}/${(spec.initContainers ?? []).length}`;

@@ -164,7 +164,8 @@ function validateServiceSpec(s: Service): FieldError[] {
       false,
     ),
   );
-  (spec.ipFamilies ?? []).forEach((f, i) => errs.push(...validateEnum(`spec.ipFamilies[${i}]`, f, ['IPv4', 'IPv6'])));
+  for (const [i, f] of (spec.ipFamilies ?? []).entries())
+    errs.push(...validateEnum(`spec.ipFamilies[${i}]`, f, ['IPv4', 'IPv6']));
   if (spec.type !== 'ExternalName') errs.push(...validateLabels(spec.selector, 'spec.selector'));
   return errs;
 }

@@ -26,7 +26,7 @@ export function selectorCell(sel: LabelSelector | undefined): string {
 /** labels.FormatLabels: `a=b,c=d` sorted, `<none>` when empty. */
 export function formatLabels(labels: Record<string, string> | undefined): string {
   const keys = Object.keys(labels ?? {}).sort();
-  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${(labels ?? {})[k]}`).join(',');
+  return keys.length === 0 ? '<none>' : keys.map((k) => `${k}=${labels?.[k]}`).join(',');
 }
 
 /**

@@ -51,8 +51,9 @@ export function addedMapPaths(before: unknown, after: unknown, type: TypeInfo | 
     if (t === undefined || isAtomicMap(t)) return;
     if (t.kind === 'array') {
       const sem = listSemantics(t);
-      if (sem.kind === 'map' && Array.isArray(v))
-        v.forEach((item, i) => visit(item, t.elements(), [...path, itemElement(item, i, sem)]));
+      if (sem.kind === 'map' && Array.isArray(v)) {
+        for (const [i, item] of v.entries()) visit(item, t.elements(), [...path, itemElement(item, i, sem)]);
+      }
       return;
     }
     if ((t.kind !== 'object' && t.kind !== 'map') || !isObject(v)) return;

@@ -113,8 +113,8 @@ test('the lazy FieldsV1 entry behaves as a plain object and forgets its text onc
   const opts = { manager: 'm', operation: 'Update' as const, apiVersion: 'v1', now: 't', type: typeOf(obj) };
   const fresh = () => (updateManagedFields(undefined, obj, opts).metadata.managedFields ?? [])[0];
   const entry = fresh();
-  const text = rawFieldsV1Of(entry);
-  assert.ok(text?.startsWith('{"f:metadata":'));
+  const text = rawFieldsV1Of(entry) ?? assert.fail('a fresh entry keeps its FieldsV1 text');
+  assert.ok(text.startsWith('{"f:metadata":'));
   assert.deepEqual(Object.keys(entry), ['manager', 'operation', 'apiVersion', 'time', 'fieldsType', 'fieldsV1']);
   assert.deepEqual(structuredClone(entry).fieldsV1, JSON.parse(text));
   // Reading it (here through structuredClone) materialises it: the text is no longer trusted.

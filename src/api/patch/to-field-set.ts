@@ -21,10 +21,16 @@ export function fieldSetOf(value: unknown, type: TypeInfo | undefined): FieldSet
 
 function walk(v: unknown, t: TypeInfo | undefined, path: FieldPath, set: FieldSet): void {
   const kind = t?.kind ?? 'unknown';
-  if (kind === 'scalar' || isAtomicMap(t)) return set.insert(path);
+  if (kind === 'scalar' || isAtomicMap(t)) {
+    set.insert(path);
+    return;
+  }
   if (kind === 'array') {
     const sem = listSemantics(t);
-    if (!Array.isArray(v) || sem.kind === 'atomic') return set.insert(path);
+    if (!Array.isArray(v) || sem.kind === 'atomic') {
+      set.insert(path);
+      return;
+    }
     v.forEach((item, i) => {
       const p = [...path, itemElement(item, i, sem)];
       set.insert(p);
@@ -32,7 +38,10 @@ function walk(v: unknown, t: TypeInfo | undefined, path: FieldPath, set: FieldSe
     });
     return;
   }
-  if (!isObject(v)) return set.insert(path);
+  if (!isObject(v)) {
+    set.insert(path);
+    return;
+  }
   for (const [k, child] of Object.entries(v)) {
     const p = [...path, fieldElement(k)];
     const ct = childType(t, k);

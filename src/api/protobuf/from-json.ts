@@ -9,7 +9,7 @@ export function parseTime(value: unknown): { seconds: number; nanos: number } {
   const ms = Date.parse(value);
   if (Number.isNaN(ms)) throw new TypeError(`invalid time ${JSON.stringify(value)}`);
   const frac = /\.(\d+)/.exec(value)?.[1] ?? '';
-  const nanos = Number((frac + '000000000').slice(0, 9));
+  const nanos = Number(`${frac}000000000`.slice(0, 9));
   return { seconds: Math.floor(ms / 1000), nanos };
 }
 

@@ -1,6 +1,6 @@
 import { errors } from '../errors.js';
 import type { KubeObject } from '../object.js';
-import { openEnvelope, sealEnvelope, hasMagic } from './envelope.js';
+import { type Envelope, openEnvelope, sealEnvelope, hasMagic } from './envelope.js';
 import { jsonToMessage } from './from-json.js';
 import { messageNameFor } from './kinds.js';
 import { messageType } from './schema-root.js';
@@ -26,7 +26,7 @@ export function isProtobufContentType(ct: string): boolean {
  */
 export function decodeProtobufObject(body: Uint8Array): KubeObject {
   if (!hasMagic(body)) throw errors.badRequest('protobuf body does not start with the "k8s\\x00" prefix');
-  let env;
+  let env: Envelope;
   try {
     env = openEnvelope(body);
   } catch (e) {

@@ -67,7 +67,7 @@ function messageValue(type: protobuf.Type, msg: Decoded): unknown {
       return toNumber(msg.type ?? 0) === 1 ? (msg.strVal ?? '') : toNumber(msg.intVal ?? 0);
     case FIELDS_V1: {
       const raw = msg.Raw as Uint8Array | undefined;
-      return raw && raw.length ? JSON.parse(Buffer.from(raw).toString('utf8')) : {};
+      return raw?.length ? JSON.parse(Buffer.from(raw).toString('utf8')) : {};
     }
     default:
       return messageToJson(type, msg);

@@ -26,12 +26,17 @@ test('a string replicas is a type error at spec.replicas', () => {
   assert.deepEqual(r.unknownFields, []);
 });
 
+/** The first port of the first container of a deployment() fixture, to edit in place. */
+function firstPort(d: ReturnType<typeof deployment>): Record<string, unknown> {
+  const spec = d.spec as { template: { spec: { containers: { ports?: Record<string, unknown>[] }[] } } };
+  return spec.template.spec.containers[0]?.ports?.[0] ?? assert.fail('the fixture has a container port');
+}
+
 test('unknown fields are reported with Kubernetes paths, nested in lists', () => {
   const d = deployment();
   const spec = d.spec as Record<string, unknown>;
   spec.replica = 2;
-  const tpl = (spec.template as { spec: { containers: Array<Record<string, unknown>> } }).spec;
-  (tpl.containers[0]?.ports as Array<Record<string, unknown>>)[0]!.containerport = 80;
+  firstPort(d).containerport = 80;
   const r = checkStructure(DEPLOY, d);
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.unknownFields, ['spec.template.spec.containers[0].ports[0].containerport', 'spec.replica']); // document order
@@ -39,9 +44,7 @@ test('unknown fields are reported with Kubernetes paths, nested in lists', () =>
 
 test('nested type error path and a float where an integer is expected', () => {
   const d = deployment();
-  const tpl = ((d.spec as Record<string, unknown>).template as { spec: { containers: Array<Record<string, unknown>> } })
-    .spec;
-  (tpl.containers[0]?.ports as Array<Record<string, unknown>>)[0]!.containerPort = 80.5;
+  firstPort(d).containerPort = 80.5;
   const r = checkStructure(DEPLOY, d);
   assert.deepEqual(
     r.errors.map((e) => e.field),
@@ -56,8 +59,9 @@ test('Quantity takes strings and numbers, IntOrString integers and strings, not 
     template: { spec: { containers: Array<{ resources: { limits: Record<string, unknown> } }> } };
   };
   spec.strategy.rollingUpdate.maxSurge = true;
-  spec.template.spec.containers[0]!.resources.limits.cpu = 0.5;
-  spec.template.spec.containers[0]!.resources.limits.memory = { big: 1 };
+  const limits = (spec.template.spec.containers[0] ?? assert.fail('the fixture has a container')).resources.limits;
+  limits.cpu = 0.5;
+  limits.memory = { big: 1 };
   const r = checkStructure(DEPLOY, d);
   assert.deepEqual(r.errors.map((e) => e.field).sort(), [
     'spec.strategy.rollingUpdate.maxSurge',

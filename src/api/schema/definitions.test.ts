@@ -53,12 +53,11 @@ test('Pod and Deployment definitions: merge keys, required fields, descriptions,
   assert.equal(DEFINITIONS['io.k8s.apimachinery.pkg.util.intstr.IntOrString']?.['x-kubernetes-int-or-string'], true);
   assert.equal(DEFINITIONS['io.k8s.apimachinery.pkg.apis.meta.v1.Time']?.format, 'date-time');
   assert.equal(
-    DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties &&
-      (
-        DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties as {
-          $ref: string;
-        }
-      ).$ref,
+    (
+      DEFINITIONS['io.k8s.api.core.v1.ResourceRequirements']?.properties?.limits?.additionalProperties as
+        | { $ref: string }
+        | undefined
+    )?.$ref,
     '#/definitions/io.k8s.apimachinery.pkg.api.resource.Quantity',
   );
   assert.equal(DEFINITIONS['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']?.properties?.generation?.format, 'int64');

@@ -30,7 +30,7 @@ export function parseFieldSelector(
       if (!m) throw errors.badRequest(`invalid selector: '${text}'; can't understand '${part}'`);
       const field = m[1].trim();
       if (!supported(field)) throw errors.badRequest(`field label not supported: ${field}`);
-      requirements.push({ field, operator: m[2] === '!=' ? '!=' : '=', value: unescape(m[3]) });
+      requirements.push({ field, operator: m[2] === '!=' ? '!=' : '=', value: unescapeValue(m[3]) });
     }
   }
   return {
@@ -66,6 +66,6 @@ function splitUnescaped(text: string): string[] {
   return parts;
 }
 
-function unescape(v: string): string {
+function unescapeValue(v: string): string {
   return v.replace(/\\(.)/g, '$1');
 }

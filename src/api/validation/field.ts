@@ -40,7 +40,7 @@ export function invalidEach(field: string, value: unknown, messages: string[]): 
 /** Go's rendering of a map[string]string, as Kubernetes prints it in some messages. */
 export function goStringMap(m: Record<string, string> | undefined): string {
   const keys = Object.keys(m ?? {}).sort();
-  return `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify((m ?? {})[k])}`).join(', ')}}`;
+  return `map[string]string{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(m?.[k])}`).join(', ')}}`;
 }
 
 export function isRecord(v: unknown): v is Record<string, unknown> {

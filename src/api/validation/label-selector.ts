@@ -30,7 +30,7 @@ export function validateLabelSelector(sel: LabelSelector | undefined, field: str
         errs.push(fieldErrors.invalid(`${p}.operator`, req.operator, 'not a valid selector operator'));
     }
     errs.push(...invalidEach(`${p}.key`, req.key, isQualifiedName(req.key ?? '')));
-    values.forEach((v, j) => errs.push(...invalidEach(`${p}.values[${j}]`, v, isValidLabelValue(v))));
+    for (const [j, v] of values.entries()) errs.push(...invalidEach(`${p}.values[${j}]`, v, isValidLabelValue(v)));
   });
   return errs;
 }

@@ -32,7 +32,7 @@ export function labelsMatch(
   selector: Record<string, string> | undefined,
   labels: Record<string, string> | undefined,
 ): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => (labels ?? {})[k] === v);
+  return Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
 }
 
 export { fieldErrors };

@@ -115,7 +115,7 @@ test('annotations may total at most 256 KiB', () => {
 test('qualified names: a remembered valid name answers the same, with a fresh array each time', () => {
   for (let round = 0; round < 2; round++) {
     const ok = isQualifiedName('example.com/owner');
-    assert.deepEqual(ok, []);
+    assert.equal(ok.length, 0);
     ok.push('caller-owned');
     assert.equal(isQualifiedName('-bad').length, 1);
     assert.equal(isQualifiedName('Example.com/owner').length, 1);

@@ -42,11 +42,11 @@ export async function ensureClusterTokens(dataDir: string, caCertPem: string): P
   let adminToken = adminFile?.trim();
   if (!adminToken) {
     adminToken = randomBytes(32).toString('hex');
-    await writePrivateFile(adminPath, adminToken + '\n');
+    await writePrivateFile(adminPath, `${adminToken}\n`);
   }
 
   const secret = joinFile ? joinTokenSecret(joinFile.trim()) : undefined;
   const joinToken = `K10${caHash(caCertPem)}::server:${secret ?? randomBytes(16).toString('hex')}`;
-  if (joinToken !== joinFile?.trim()) await writePrivateFile(joinPath, joinToken + '\n');
+  if (joinToken !== joinFile?.trim()) await writePrivateFile(joinPath, `${joinToken}\n`);
   return { adminToken, joinToken };
 }

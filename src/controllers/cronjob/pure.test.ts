@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Job } from 'kubernetes-types/batch/v1.js';
+import type { KubeObject } from '../../api/object.js';
 import { compileSchedule, parseGoDuration, scheduleDue } from './cron-times.js';
 import { jobName, jobsToPrune } from './cronjob-jobs.js';
 
@@ -19,7 +21,7 @@ test('compileSchedule: fields, descriptors, day-of-month OR day-of-week, time zo
     ['30 9 * * *', 'America/New_York', '2024-01-01T14:30:00.000Z'],
   ];
   for (const [s, tz, want] of cases) assert.equal(iso(compileSchedule(s, tz).next(from)), want, `${s} ${tz}`);
-  assert.equal(compileSchedule('@every 90s').next(from) - from, 90_000);
+  assert.equal(compileSchedule('@every 90s').next(from), from + 90_000);
   assert.throws(() => compileSchedule('* * * * *', 'Mars/Olympus'), /unknown time zone/);
   assert.equal(parseGoDuration('1h30m'), 5_400_000);
 });
@@ -43,7 +45,9 @@ test('scheduleDue: most recent unmet activation, missed count, next', () => {
 
 test('jobName uses minutes since the epoch; jobsToPrune keeps the newest per limit', () => {
   assert.equal(jobName('tick', at('2024-01-01T00:01:00Z')), 'tick-28401121');
-  const j = (name: string, type: string, t: string) => ({
+  const j = (name: string, type: string, t: string): KubeObject & Job => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
     metadata: { name },
     status: { startTime: t, conditions: [{ type, status: 'True' }] },
   });

@@ -89,7 +89,7 @@ async function setup(nodes: KubeObject[], pods: KubeObject[] = [], revisions: Ku
 }
 
 const summary = (a: { verb: string; resource: string; subresource?: string; name: string }) =>
-  `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`;
+  `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`;
 
 test('first sync: a revision, one pinned pod per node, then status', async () => {
   const { fake, ctrl, stop } = await setup([node('n1'), node('n2')]);

@@ -1,5 +1,4 @@
 import type { Deployment, DeploymentStatus } from 'kubernetes-types/apps/v1.js';
-import type { KubeObject } from '../../api/object.js';
 import { getCondition, newCondition, Reason, removeCondition, setCondition } from './deployment-conditions.js';
 import { maxUnavailable } from './rollout-math.js';
 import { sumActual, sumAvailable, sumReady, sumSpec, type RS } from './replica-set-list.js';

@@ -1,6 +1,5 @@
 import type { ReplicaSet } from 'kubernetes-types/apps/v1.js';
 import type { PodTemplateSpec } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../api/object.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
 import type { ObjectOf } from '../../machinery/resources/resource.js';
 

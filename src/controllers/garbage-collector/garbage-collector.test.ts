@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { SharedInformers } from '../../machinery/client/shared-informers.js';
+import { quietPeriod, until } from '../../testing/until.js';
 import { GarbageCollector } from './garbage-collector.js';
 import { CONFIG_MAPS, SECRETS } from '../../machinery/resources/well-known.js';
 
@@ -18,11 +19,6 @@ const cm = (name: string, meta: Partial<KubeObject['metadata']> = {}): KubeObjec
 const ownedBy = (uid: string, name: string, block = false) => [
   { apiVersion: 'v1', kind: 'ConfigMap', name, uid, ...(block ? { blockOwnerDeletion: true } : {}) },
 ];
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
-  assert.ok(cond(), 'condition not reached');
-}
 
 async function withCollector(fake: FakeClient, fn: (gc: GarbageCollector) => Promise<void>): Promise<void> {
   const informers = new SharedInformers(fake, log);
@@ -45,7 +41,7 @@ test('a dependent whose owner is gone is deleted in the background with a uid pr
     cm('kept', { uid: 'u-kept', ownerReferences: ownedBy('u-owner', 'owner') }),
   );
   await withCollector(fake, async () => {
-    await until(() => fake.peek(CONFIG_MAPS, 'n', 'child') === undefined);
+    await until('child deleted', () => fake.peek(CONFIG_MAPS, 'n', 'child') === undefined);
     assert.deepEqual(fake.actions, [
       {
         verb: 'delete',
@@ -67,7 +63,7 @@ test('an owner that reappears under a new uid does not save its dependent', asyn
     cm('child', { uid: 'u-child', ownerReferences: ownedBy('u-old', 'owner') }),
   );
   await withCollector(fake, async () => {
-    await until(() => fake.peek(CONFIG_MAPS, 'n', 'child') === undefined);
+    await until('child deleted', () => fake.peek(CONFIG_MAPS, 'n', 'child') === undefined);
   });
 });
 
@@ -81,7 +77,7 @@ test('deleting an owner cascades to dependents of other types', async () => {
   });
   await withCollector(fake, async () => {
     await fake.delete(CONFIG_MAPS, 'n', 'owner');
-    await until(() => fake.peek(SECRETS, 'n', 's') === undefined);
+    await until('secret deleted', () => fake.peek(SECRETS, 'n', 's') === undefined);
     assert.deepEqual(
       fake.actions.map((a) => `${a.verb} ${a.resource}/${a.name}`),
       ['delete configmaps/owner', 'delete secrets/s'],
@@ -99,7 +95,7 @@ test('orphan: the owner reference is removed from dependents, then the orphan fi
   );
   await withCollector(fake, async () => {
     await fake.delete(CONFIG_MAPS, 'n', 'owner', { propagationPolicy: 'Orphan' });
-    await until(() => fake.peek(CONFIG_MAPS, 'n', 'owner') === undefined);
+    await until('owner deleted', () => fake.peek(CONFIG_MAPS, 'n', 'owner') === undefined);
     const child = fake.peek(CONFIG_MAPS, 'n', 'child');
     assert.deepEqual(child?.metadata.ownerReferences, ownedBy('u-other', 'other'));
     assert.deepEqual(
@@ -122,12 +118,16 @@ test('foreground: blocking dependents go first (recursively), then the owner', a
   );
   await withCollector(fake, async () => {
     await fake.delete(CONFIG_MAPS, 'n', 'owner', { propagationPolicy: 'Foreground' });
-    await until(() => fake.peek(CONFIG_MAPS, 'n', 'leaf')?.metadata.deletionTimestamp !== undefined);
-    await new Promise((r) => setTimeout(r, 50));
+    await until(
+      'leaf marked for deletion',
+      () => fake.peek(CONFIG_MAPS, 'n', 'leaf')?.metadata.deletionTimestamp !== undefined,
+    );
+    // foregroundRecheckMs is 20: over 50 ms the collector rechecks and must still hold owner and mid.
+    await quietPeriod(50, 'owner and mid stay while leaf is held by its finalizer');
     assert.ok(fake.peek(CONFIG_MAPS, 'n', 'owner'), 'owner waits while a blocking dependent remains');
     assert.ok(fake.peek(CONFIG_MAPS, 'n', 'mid'), 'mid waits for leaf');
     await fake.patch(CONFIG_MAPS, 'n', 'leaf', 'merge', { metadata: { finalizers: null } });
-    await until(() => fake.peek(CONFIG_MAPS, 'n', 'owner') === undefined);
+    await until('owner deleted', () => fake.peek(CONFIG_MAPS, 'n', 'owner') === undefined);
     assert.equal(fake.peek(CONFIG_MAPS, 'n', 'mid'), undefined);
     const deletes = fake.actions
       .filter((a) => a.verb === 'delete')

@@ -344,7 +344,7 @@ test('a failed pod is replaced only after the failure backoff (10 s, doubling pe
 });
 
 test('pods of a deleted Job lose the tracking finalizer so the garbage collector can remove them', async () => {
-  const { fake, ctrl, stop } = await setup(job(), [pod('a', 'Running', { deletionTimestamp: '2024-01-01T00:00:00Z' })]);
+  const { fake, stop } = await setup(job(), [pod('a', 'Running', { deletionTimestamp: '2024-01-01T00:00:00Z' })]);
   fake.removeSilently(JOBS, 'n', 'pi');
   const silent = new Informer(fake, JOBS, { log });
   const podInformer = new Informer(fake, PODS, { log });

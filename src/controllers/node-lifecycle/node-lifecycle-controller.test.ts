@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
@@ -25,6 +26,7 @@ const node = (name: string, status = 'True'): KubeObject => ({
   spec: {},
   status: { conditions: cond(status, T0) },
 });
+const peekNode = (fake: FakeClient, name: string) => fake.peek(NODES, '', name) as (KubeObject & Node) | undefined;
 const lease = (name: string, at: number): KubeObject => ({
   apiVersion: 'coordination.k8s.io/v1',
   kind: 'Lease',
@@ -113,14 +115,9 @@ test('a silent node becomes Unknown, gets unreachable taints; pods go now or aft
       ['delete', 'pods', 'fragile', undefined],
     ],
   );
-  const stored = fake.peek(NODES, '', 'a') as {
-    spec: { taints: unknown[] };
-    status: {
-      conditions: { type: string; status: string; reason: string; message: string; lastTransitionTime: string }[];
-    };
-  };
+  const stored = peekNode(fake, 'a');
   assert.deepEqual(
-    stored.status.conditions.find((c) => c.type === 'Ready'),
+    stored?.status?.conditions?.find((c) => c.type === 'Ready'),
     {
       type: 'Ready',
       status: 'Unknown',
@@ -130,7 +127,7 @@ test('a silent node becomes Unknown, gets unreachable taints; pods go now or aft
       lastTransitionTime: at8,
     },
   );
-  assert.deepEqual(stored.spec.taints, [
+  assert.deepEqual(stored?.spec?.taints, [
     { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
     { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute', timeAdded: at8 },
   ]);
@@ -157,7 +154,7 @@ test('a silent node becomes Unknown, gets unreachable taints; pods go now or aft
   await settle();
   at(12_000);
   await reconcile(key);
-  assert.deepEqual((fake.peek(NODES, '', 'a') as { spec: { taints: unknown[] } }).spec.taints, []);
+  assert.deepEqual(peekNode(fake, 'a')?.spec?.taints, []);
   await stop();
 });
 
@@ -168,7 +165,7 @@ test('a node reporting Ready=False gets the not-ready taints at once', async () 
   fake.actions.length = 0;
   await reconcile(key);
   assert.deepEqual(
-    (fake.peek(NODES, '', 'a') as { spec: { taints: { key: string }[] } }).spec.taints.map((t) => t.key),
+    peekNode(fake, 'a')?.spec?.taints?.map((t) => t.key),
     ['node.kubernetes.io/not-ready', 'node.kubernetes.io/not-ready'],
   );
   assert.deepEqual(
@@ -202,10 +199,8 @@ test('pods of a node gone Unknown are marked not ready (once), before their evic
     marks.map((a) => [a.name, a.subresource]),
     [['patient', 'status']],
   );
-  const stored = fake.peek(PODS, 'default', 'patient') as {
-    status: { conditions: { type: string; status: string; lastTransitionTime: string }[] };
-  };
-  assert.deepEqual(stored.status.conditions, [
+  const stored = fake.peek(PODS, 'default', 'patient') as (KubeObject & Pod) | undefined;
+  assert.deepEqual(stored?.status?.conditions, [
     { type: 'Ready', status: 'False', lastTransitionTime: iso(T0 + 8000) },
     { type: 'PodScheduled', status: 'True', lastTransitionTime: iso(T0) },
   ]);

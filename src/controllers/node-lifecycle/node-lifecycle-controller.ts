@@ -16,9 +16,7 @@ import { podsOnNode as podsBoundTo } from '../../machinery/client/indexes.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
-type NodeObject = KubeObject & Node;
 type PodObject = KubeObject & Pod;
-type LeaseObject = KubeObject & Lease;
 
 export interface NodeLifecycleOptions {
   client: KubeClient;

@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
-import type { KubeObject } from '../../api/object.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import type { Informer } from '../../machinery/client/informer.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';

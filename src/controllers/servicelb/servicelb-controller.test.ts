@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { until } from '../../testing/until.js';
 import { test } from 'node:test';
 import pino from 'pino';
 import type { Node, Service } from 'kubernetes-types/core/v1.js';
@@ -91,15 +92,13 @@ test('with a pool: one address each, kept while valid; shared when ports differ;
 test('reconcile: writes the ingress through services/status once; clears it when no longer a LoadBalancer', async () => {
   const fake = new FakeClient();
   fake.seed(NODES, node('n1', '192.168.9.1') as KubeObject);
-  fake.seed(
-    SERVICES,
-    lb('web', 80, '2026-01-01T00:00:00Z') as KubeObject,
-    {
-      metadata: { namespace: 'default', name: 'plain' },
-      spec: { clusterIP: '10.43.0.8', ports: [{ port: 80 }] },
-      status: { loadBalancer: {} },
-    } as KubeObject,
-  );
+  fake.seed(SERVICES, lb('web', 80, '2026-01-01T00:00:00Z') as KubeObject, {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'default', name: 'plain' },
+    spec: { clusterIP: '10.43.0.8', ports: [{ port: 80 }] },
+    status: { loadBalancer: {} },
+  });
   const services = new Informer<KubeObject & Service>(fake, SERVICES, { log });
   const nodes = new Informer<KubeObject & Node>(fake, NODES, { log });
   services.start();
@@ -107,24 +106,23 @@ test('reconcile: writes the ingress through services/status once; clears it when
   await Promise.all([services.waitForSync(), nodes.waitForSync()]);
   const reconcile = serviceLbReconciler({ client: fake, services, nodes, pool: [] });
   await reconcile({ namespace: 'default', name: 'plain' });
-  assert.deepEqual(fake.actions, []);
+  assert.equal(fake.actions.length, 0);
   await reconcile({ namespace: 'default', name: 'web' });
   assert.deepEqual(
     fake.actions.map((x) => [x.verb, x.name, x.subresource]),
     [['update', 'web', 'status']],
   );
-  assert.deepEqual((fake.actions[0]?.body as Service).status?.loadBalancer, { ingress: [{ ip: '192.168.9.1' }] });
-  await new Promise((r) => setTimeout(r, 50)); // informer sees the update
+  assert.deepEqual((fake.actions[0]?.body as Service | undefined)?.status?.loadBalancer, {
+    ingress: [{ ip: '192.168.9.1' }],
+  });
+  await until('the informer sees the ingress', () => services.get('default', 'web')?.status?.loadBalancer?.ingress);
   await reconcile({ namespace: 'default', name: 'web' });
   assert.equal(fake.actions.length, 1, 'no-op when up to date');
-  const asClusterIP = {
-    ...(services.get('default', 'web') as Service),
-    spec: { ...(services.get('default', 'web') as Service).spec, type: 'ClusterIP' },
-  };
-  await fake.update(SERVICES, 'default', asClusterIP as KubeObject);
-  await new Promise((r) => setTimeout(r, 50));
+  const web = services.get('default', 'web') ?? assert.fail('web is in the cache');
+  await fake.update(SERVICES, 'default', { ...web, spec: { ...web.spec, type: 'ClusterIP' } });
+  await until('the informer sees the type change', () => services.get('default', 'web')?.spec?.type === 'ClusterIP');
   await reconcile({ namespace: 'default', name: 'web' });
-  assert.deepEqual((fake.actions.at(-1)?.body as Service).status?.loadBalancer, {});
+  assert.deepEqual((fake.actions.at(-1)?.body as Service | undefined)?.status?.loadBalancer, {});
   await services.stop();
   await nodes.stop();
 });

@@ -1,7 +1,7 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceRef } from '../../machinery/client/resource-path.js';
-import { labelSelectorFromObject } from '../../api/selectors/label-selector.js';
+import { type LabelSelector, labelSelectorFromObject } from '../../api/selectors/label-selector.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { isConflict, isNotFound } from '../../machinery/client/client-error.js';
 import { adoptPatch, controllerOf, planClaims, releasePatch } from '../replicaset/controller-ref.js';
@@ -23,7 +23,7 @@ export async function claimPods(
   pods: readonly ObjectOf<Pod>[],
   canAdopt: (pod: ObjectOf<Pod>) => boolean,
 ): Promise<ObjectOf<Pod>[]> {
-  let selector;
+  let selector: LabelSelector;
   try {
     selector = labelSelectorFromObject(
       (owner.spec as { selector?: Parameters<typeof labelSelectorFromObject>[0] } | undefined)?.selector,

@@ -94,7 +94,7 @@ test('first sync: creates revision 1, then only web-0 (with its claim first), th
   });
   const revName = rev.metadata.name ?? '';
   assert.deepEqual(
-    fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`),
+    fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`),
     [
       `create controllerrevisions ${revName}`,
       'create persistentvolumeclaims data-web-0',
@@ -146,7 +146,7 @@ test('template change: a new revision 2, the highest ordinal deleted (uid precon
   await ctrl.reconcile({ namespace: 'n', name: 'web' });
   const r2 = newRevision(base, TEMPLATE, { hashLabel: 'name', revision: 2, collisionCount: 0 }).metadata.name ?? '';
   assert.deepEqual(
-    fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`),
+    fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`),
     [`create controllerrevisions ${r2}`, 'delete pods web-1', 'update statefulsets/status web'],
   );
   assert.deepEqual(fake.actions[1].body, { preconditions: { uid: 'pod-1' } });
@@ -208,7 +208,7 @@ test('scale down with whenScaled=Delete: the condemned pod becomes an owner of i
   });
   await ctrl.reconcile({ namespace: 'n', name: 'web' });
   assert.deepEqual(
-    fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`),
+    fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`),
     ['patch persistentvolumeclaims data-web-1', 'delete pods web-1'],
     'status (counted before the deletion, as Kubernetes does) is unchanged',
   );

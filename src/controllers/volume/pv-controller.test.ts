@@ -6,7 +6,7 @@ import { Informer } from '../../machinery/client/informer.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { RecordingEventRecorder } from '../../machinery/events/event-recorder.js';
 import { PersistentVolumeController } from './pv-controller.js';
-import { type Class, type PodObj, type PV, type PVC } from '../../machinery/storage/volume-resources.js';
+import type { Class, PodObj, PV, PVC } from '../../machinery/storage/volume-resources.js';
 import { NODES, PODS, PVCS, PVS, STORAGE_CLASSES } from '../../machinery/resources/well-known.js';
 
 const log = pino({ level: 'silent' });
@@ -85,7 +85,7 @@ async function setup(seed: { claims?: PVC[]; volumes?: PV[]; pods?: PodObj[]; cl
 }
 
 const verbs = (fake: FakeClient) =>
-  fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? '/' + a.subresource : ''} ${a.name}`);
+  fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`);
 
 test('static binding: the smallest fitting PV is bound both ways, in Kubernetes order, with phases and claim status', async () => {
   const { fake, ctrl, stop } = await setup({

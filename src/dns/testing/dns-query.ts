@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import dnsPacket, { type DecodedPacket, type RecordType } from 'dns-packet';
+import dnsPacket, { type Answer, type DecodedPacket, type RecordType } from 'dns-packet';
 
 export interface QueryOptions {
   host?: string;
@@ -11,13 +11,23 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
+/** A decoded reply with its size on the wire and its response code by name ('NOERROR', 'NXDOMAIN', ...). */
+export type DnsReply = DecodedPacket & { bytes: number; rcode: string };
+
+const RCODE_NAMES = ['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED'];
+
+/** The data of a record; undefined for an OPT pseudo-record, which has none. Pure. */
+export function answerData(a: Answer): unknown {
+  return a.type === 'OPT' ? undefined : a.data;
+}
+
+/** The TTL of a record; undefined for an OPT pseudo-record. Pure. */
+export function answerTtl(a: Answer): number | undefined {
+  return a.type === 'OPT' ? undefined : a.ttl;
+}
+
 /** Sends one query (RD set) and decodes the reply; rejects on timeout. For tests and tools. */
-export function dnsQuery(
-  port: number,
-  name: string,
-  type: RecordType,
-  o: QueryOptions = {},
-): Promise<DecodedPacket & { bytes: number }> {
+export function dnsQuery(port: number, name: string, type: RecordType, o: QueryOptions = {}): Promise<DnsReply> {
   const host = o.host ?? '127.0.0.1';
   const packet = dnsPacket.encode({
     type: 'query',
@@ -48,7 +58,9 @@ export function dnsQuery(
     let cleanup = () => clearTimeout(timer);
     const done = (buf: Buffer) => {
       cleanup();
-      resolve(Object.assign(dnsPacket.decode(buf), { bytes: buf.length }));
+      const decoded = dnsPacket.decode(buf);
+      const code = (decoded.flags ?? 0) & 15;
+      resolve(Object.assign(decoded, { bytes: buf.length, rcode: RCODE_NAMES[code] ?? String(code) }));
     };
     if (o.transport === 'tcp') {
       const sock = connect(port, host);

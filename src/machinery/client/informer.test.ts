@@ -5,6 +5,7 @@ import { Informer, NAMESPACE_INDEX } from './informer.js';
 import { FakeClient } from './testing/fake-client.js';
 import type { KubeObject } from '../../api/object.js';
 import { CONFIG_MAPS } from '../resources/well-known.js';
+import { until } from '../../testing/until.js';
 
 const log = pino({ level: 'silent' });
 const cm = (namespace: string, name: string): KubeObject => ({
@@ -12,12 +13,7 @@ const cm = (namespace: string, name: string): KubeObject => ({
   kind: 'ConfigMap',
   metadata: { namespace, name },
 });
-const tick = () => new Promise((r) => setTimeout(r, 5));
-
-async function until(cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !cond(); i++) await tick();
-  assert.ok(cond(), 'condition not reached');
-}
+const watching = (fake: FakeClient) => until('the informer is watching', () => fake.openWatches(CONFIG_MAPS) === 1);
 
 test('lists, syncs, then follows watch events with typed handlers', async () => {
   const fake = new FakeClient();
@@ -40,13 +36,13 @@ test('lists, syncs, then follows watch events with typed handlers', async () => 
     inf.list('b').map((o) => o.metadata.name),
     ['two'],
   );
-  await tick();
+  await watching(fake);
   seen.length = 0;
   const before = inf.get('a', 'one')?.metadata.resourceVersion;
   await fake.patch(CONFIG_MAPS, 'a', 'one', 'merge', { data: { x: '1' } });
   await fake.delete(CONFIG_MAPS, 'b', 'two');
   await fake.create(CONFIG_MAPS, 'a', cm('a', 'three'));
-  await until(() => seen.length === 3);
+  await until('three events', () => seen.length === 3);
   const after = inf.get('a', 'one')?.metadata.resourceVersion;
   assert.deepEqual(seen, [`update one ${before}->${after}`, 'delete two', 'add three']);
   assert.equal(inf.get('b', 'two'), undefined);
@@ -65,17 +61,17 @@ test('a 410 ERROR event makes it relist and deliver what it missed, deletes incl
   });
   inf.start();
   await inf.waitForSync();
-  await tick();
+  await watching(fake);
   // Simulate a missed window: change the store behind the watch's back, then expire the watch.
   fake.endWatches(CONFIG_MAPS);
-  await tick();
+  await watching(fake);
   fake.seed(CONFIG_MAPS, cm('a', 'new'));
   fake.removeSilently(CONFIG_MAPS, 'a', 'gone');
   fake.emitTo(CONFIG_MAPS, {
     type: 'ERROR',
     status: { code: 410, reason: 'Expired', message: 'too old resource version' },
   });
-  await until(() => deleted.length === 1 && added.includes('new'));
+  await until('the relist delivered the missed delete and add', () => deleted.length === 1 && added.includes('new'));
   assert.deepEqual(deleted, ['gone']);
   assert.deepEqual(
     inf
@@ -136,10 +132,10 @@ test('the namespace index lists one namespace and follows adds and deletes', asy
   assert.deepEqual(names(inf.list('a')), ['one', 'three']);
   assert.deepEqual(names(inf.byIndex(NAMESPACE_INDEX, 'b')), ['two']);
   assert.deepEqual(inf.list('c'), []);
-  await tick(); // the watch is open
+  await watching(fake);
   await fake.delete(CONFIG_MAPS, 'a', 'one');
   await fake.create(CONFIG_MAPS, 'c', cm('c', 'four'));
-  await until(() => inf.list('c').length === 1);
+  await until('the add in namespace c', () => inf.list('c').length === 1);
   assert.deepEqual(names(inf.list('a')), ['three']);
   assert.deepEqual(names(inf.list()), ['four', 'three', 'two']);
   await inf.stop();
@@ -155,25 +151,28 @@ test('addIndex files cached objects at once and byIndex follows updates, deletes
   assert.deepEqual(names(inf.byIndex('color', 'red')), ['r1']);
   assert.deepEqual(names(inf.byIndex('color', 'blue')), ['b1']);
   assert.deepEqual(inf.byIndex('color', 'green'), []);
-  await tick(); // the watch is open
+  await watching(fake);
 
   // An update moves the object to its new value; a delete drops it.
   await fake.patch(CONFIG_MAPS, 'a', 'b1', 'merge', { metadata: { labels: { color: 'red' } } });
   await fake.delete(CONFIG_MAPS, 'a', 'r1');
-  await until(() => inf.get('a', 'r1') === undefined && inf.get('a', 'b1')?.metadata.labels?.color === 'red');
+  await until(
+    'the delete and the relabel',
+    () => inf.get('a', 'r1') === undefined && inf.get('a', 'b1')?.metadata.labels?.color === 'red',
+  );
   assert.deepEqual(names(inf.byIndex('color', 'red')), ['b1']);
   assert.deepEqual(inf.byIndex('color', 'blue'), []);
 
   // A relist after a missed window re-files what changed and drops what vanished.
   fake.endWatches(CONFIG_MAPS);
-  await tick();
+  await watching(fake);
   fake.seed(CONFIG_MAPS, labelled('b', 'none', 'blue'), labelled('a', 'g1', 'green'));
   fake.removeSilently(CONFIG_MAPS, 'a', 'b1');
   fake.emitTo(CONFIG_MAPS, {
     type: 'ERROR',
     status: { code: 410, reason: 'Expired', message: 'too old resource version' },
   });
-  await until(() => inf.get('a', 'b1') === undefined && inf.get('a', 'g1') !== undefined);
+  await until('the relist', () => inf.get('a', 'b1') === undefined && inf.get('a', 'g1') !== undefined);
   assert.deepEqual(inf.byIndex('color', 'red'), []);
   assert.deepEqual(names(inf.byIndex('color', 'blue')), ['none']);
   assert.deepEqual(names(inf.byIndex('color', 'green')), ['g1']);

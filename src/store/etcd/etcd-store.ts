@@ -262,7 +262,7 @@ export class EtcdStore implements Store {
 
   private event(type: string, kv: IKeyValue, prev: IKeyValue | undefined, revision: number): WatchEvent {
     const key = this.unprefix(kv.key);
-    const previous = prev && prev.key && prev.key.length > 0 ? this.stored(prev) : undefined;
+    const previous = prev?.key && prev.key.length > 0 ? this.stored(prev) : undefined;
     if (type === 'Delete') {
       const value = previous ?? {
         key,

@@ -28,7 +28,7 @@ test('a worker checkpoint copies every WAL frame written by another connection; 
     assert.equal(r.checkpointed, r.log);
     assert.equal(r.busy, 0);
     await second;
-    assert.equal(db.prepare('SELECT count(*) AS n FROM t').get().n, 200);
+    assert.equal(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM t').get()?.n, 200);
   } finally {
     await checkpointer.close();
     db.close();

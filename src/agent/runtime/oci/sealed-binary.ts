@@ -44,7 +44,7 @@ export class SealedBinary {
     const path = await new Promise<string | undefined>((resolve) => {
       holder.once('error', () => resolve(undefined));
       holder.once('exit', () => resolve(undefined));
-      createInterface({ input: holder.stdout! }).once('line', (line) =>
+      createInterface({ input: holder.stdout }).once('line', (line) =>
         resolve(line.startsWith('/proc/') ? line : undefined),
       );
     });

@@ -196,12 +196,18 @@ export class SpdyStream extends Duplex {
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    if (this.localClosed) return cb();
+    if (this.localClosed) {
+      cb();
+      return;
+    }
     this.session.sendData(this.id, chunk, false).then(() => cb(), cb);
   }
 
   override _final(cb: (err?: Error | null) => void): void {
-    if (this.localClosed) return cb();
+    if (this.localClosed) {
+      cb();
+      return;
+    }
     this.localClosed = true;
     this.session.sendData(this.id, Buffer.alloc(0), true).then(() => cb(), cb);
   }

@@ -72,6 +72,11 @@ export class FakeClient implements KubeClient {
     for (const l of this.listeners.get(rt.plural) ?? []) l.fn(ev);
   }
 
+  /** How many watches of the resource are open: a test waits for an informer to be watching. */
+  openWatches(rt: ResourceRef): number {
+    return this.listeners.get(rt.plural)?.size ?? 0;
+  }
+
   /** Ends every open watch of a resource cleanly (as a server timeout does). */
   endWatches(rt: ResourceRef): void {
     for (const l of [...(this.listeners.get(rt.plural) ?? [])]) l.stop();
