@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the test suites with Node's test runner (TAP output with `# pass` / `# fail` summaries):
-#   unit         typecheck (tsconfig.all.json) and `biome ci .`, then src/**/*.test.ts, two files at a time
+#   unit         typecheck (tsconfig.all.json), `biome ci .` and the layer rules, then src/**/*.test.ts, two files at a time
 #   integration  test/**/*.test.ts, one file at a time (they start servers, etcd, containers)
 # `scripts/test.sh` runs both; `scripts/test.sh unit` or `scripts/test.sh integration` one of them.
 # Exits non-zero when any test failed. Extra arguments after the suite go to `node --test`.
@@ -30,6 +30,8 @@ checks() {
   npx tsc -p tsconfig.all.json || status=1
   echo "# lint: biome ci ."
   npx biome ci . || status=1
+  echo "# layers: dependency-cruiser (.dependency-cruiser.cjs)"
+  npm run --silent lint:deps || status=1
 }
 
 case "$suite" in

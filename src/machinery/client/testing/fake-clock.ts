@@ -1,4 +1,4 @@
-import type { Timers } from '../machinery/client/backoff.js';
+import type { Timers } from '../backoff.js';
 
 /**
  * A manual clock for code that takes an injected `now` and `Timers`: time stands still until a
