@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../machinery/client/testing/fake-clock.js';
+import { FakeClock } from './fake-clock.js';
 import { until, untilWith } from './until.js';
 
 test('until returns the first value that is not undefined, null or false', async () => {

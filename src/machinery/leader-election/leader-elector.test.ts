@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
 import { FakeClient } from '../client/testing/fake-client.js';
-import { FakeClock } from '../client/testing/fake-clock.js';
+import { FakeClock } from '../../testing/fake-clock.js';
 import { microTime, runWithLeaderElection, type LeaderElection } from './leader-elector.js';
 import { LEASES } from '../resources/well-known.js';
 
