@@ -25,7 +25,12 @@ import { bootstrapObjects } from './bootstrap.js';
 import { builtInAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
 import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
-import { AUTHENTICATION_GROUP, AUTHORIZATION_GROUP, ReviewApi, REVIEW_RESOURCE_TYPES } from './review-api/review-api.js';
+import {
+  AUTHENTICATION_GROUP,
+  AUTHORIZATION_GROUP,
+  ReviewApi,
+  REVIEW_RESOURCE_TYPES,
+} from './review-api/review-api.js';
 import { alwaysAllowAuthorizer } from './authz/always-allow.js';
 import { privilegedGroupAuthorizer } from './authz/privileged-group.js';
 import { RbacAuthorizer } from './authz/rbac/rbac-authorizer.js';

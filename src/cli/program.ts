@@ -30,7 +30,9 @@ function authorizationModes(value: string): AuthorizationMode[] {
   try {
     return parseAuthorizationModes(value);
   } catch (err) {
-    throw new InvalidArgumentError(err instanceof Error ? err.message.replace(/^--authorization-mode: /, '') : String(err));
+    throw new InvalidArgumentError(
+      err instanceof Error ? err.message.replace(/^--authorization-mode: /, '') : String(err),
+    );
   }
 }
 

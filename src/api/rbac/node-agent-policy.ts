@@ -14,7 +14,10 @@ export const NODE_AGENT_ROLE = 'flotilla:node-agent';
 export function nodeAgentClusterRoles(): ClusterRole[] {
   return [
     clusterRole(NODE_AGENT_ROLE, [
-      newRule('get', 'list', 'watch').groups('').resources('namespaces', 'services', 'endpoints', 'pods', 'nodes').rule(),
+      newRule('get', 'list', 'watch')
+        .groups('')
+        .resources('namespaces', 'services', 'endpoints', 'pods', 'nodes')
+        .rule(),
       newRule('get', 'list', 'watch').groups('discovery.k8s.io').resources('endpointslices').rule(),
       newRule('get', 'list', 'watch').groups('networking.k8s.io').resources('networkpolicies').rule(),
     ]),

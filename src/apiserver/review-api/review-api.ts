@@ -104,18 +104,36 @@ export class ReviewApi {
       case 'SubjectAccessReview':
         validateAttributes(rt, spec);
         if (!spec.user && (spec.groups ?? []).length === 0)
-          throw invalid(rt, [{ field: 'spec.user', reason: 'FieldValueRequired', message: 'Required value: at least one of user or group must be specified' }]);
+          throw invalid(rt, [
+            {
+              field: 'spec.user',
+              reason: 'FieldValueRequired',
+              message: 'Required value: at least one of user or group must be specified',
+            },
+          ]);
         return this.decide(userFromAccessReview(spec), spec);
       default: {
         // LocalSubjectAccessReview: the namespace of the path, and resource attributes only.
         validateAttributes(rt, spec);
         const causes: FieldError[] = [];
         if (spec.nonResourceAttributes)
-          causes.push({ field: 'spec.nonResourceAttributes', reason: 'FieldValueInvalid', message: 'Invalid value: "": disallowed on this kind of request' });
+          causes.push({
+            field: 'spec.nonResourceAttributes',
+            reason: 'FieldValueInvalid',
+            message: 'Invalid value: "": disallowed on this kind of request',
+          });
         if (spec.resourceAttributes && (spec.resourceAttributes.namespace ?? '') !== namespace)
-          causes.push({ field: 'spec.resourceAttributes.namespace', reason: 'FieldValueInvalid', message: `Invalid value: "${spec.resourceAttributes.namespace ?? ''}": must match metadata.namespace` });
+          causes.push({
+            field: 'spec.resourceAttributes.namespace',
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: "${spec.resourceAttributes.namespace ?? ''}": must match metadata.namespace`,
+          });
         if (!spec.user && (spec.groups ?? []).length === 0)
-          causes.push({ field: 'spec.user', reason: 'FieldValueRequired', message: 'Required value: at least one of user or group must be specified' });
+          causes.push({
+            field: 'spec.user',
+            reason: 'FieldValueRequired',
+            message: 'Required value: at least one of user or group must be specified',
+          });
         if (causes.length > 0) throw invalid(rt, causes);
         return this.decide(userFromAccessReview(spec), spec);
       }
@@ -140,9 +158,21 @@ function userInfoOf(user: UserInfo): Record<string, unknown> {
 /** Exactly one of resourceAttributes and nonResourceAttributes (Kubernetes' ValidateSubjectAccessReviewSpec). */
 function validateAttributes(rt: ResourceType, spec: SubjectAccessReviewSpec): void {
   if (spec.resourceAttributes && spec.nonResourceAttributes)
-    throw invalid(rt, [{ field: 'spec.nonResourceAttributes', reason: 'FieldValueInvalid', message: 'Invalid value: "": cannot be specified in combination with resourceAttributes' }]);
+    throw invalid(rt, [
+      {
+        field: 'spec.nonResourceAttributes',
+        reason: 'FieldValueInvalid',
+        message: 'Invalid value: "": cannot be specified in combination with resourceAttributes',
+      },
+    ]);
   if (!spec.resourceAttributes && !spec.nonResourceAttributes)
-    throw invalid(rt, [{ field: 'spec.resourceAttributes', reason: 'FieldValueRequired', message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified' }]);
+    throw invalid(rt, [
+      {
+        field: 'spec.resourceAttributes',
+        reason: 'FieldValueRequired',
+        message: 'Required value: exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      },
+    ]);
 }
 
 function invalid(rt: ResourceType, causes: FieldError[]): ApiError {
@@ -151,10 +181,16 @@ function invalid(rt: ResourceType, causes: FieldError[]): ApiError {
 
 async function readReview(req: IncomingMessage, rt: ResourceType): Promise<Review> {
   const type = mediaType(req.headers['content-type']);
-  if (type !== '' && type !== 'application/json' && type !== 'application/yaml')
-    throw errors.unsupportedMediaType(req.headers['content-type'] ?? '');
   const body = await readBody(req);
-  const doc = await parseDocument(body, type === 'application/yaml' ? 'yaml' : 'json');
+  let doc: unknown;
+  if (type === 'application/vnd.kubernetes.protobuf') {
+    // kubectl sends its reviews as protobuf; the schemas load on first use.
+    doc = (await import('../../api/protobuf/index.js')).decodeProtobufObject(body);
+  } else if (type === '' || type === 'application/json' || type === 'application/yaml') {
+    doc = await parseDocument(body, type === 'application/yaml' ? 'yaml' : 'json');
+  } else {
+    throw errors.unsupportedMediaType(req.headers['content-type'] ?? '');
+  }
   if (!isPlainObject(doc)) throw errors.badRequest(`the body of a ${rt.kind} must be an object`);
   const spec = doc.spec;
   if (spec !== undefined && spec !== null && !isPlainObject(spec))

@@ -27,7 +27,7 @@ export interface ClusterRoleAggregationOptions {
  */
 export function clusterRoleAggregationReconciler(
   opts: ClusterRoleAggregationOptions,
-): (key: ObjectKey) => Promise<ReconcileResult | void> {
+): (key: ObjectKey) => Promise<ReconcileResult | undefined> {
   return async ({ name }) => {
     const role = opts.clusterRoles.get('', name) as (KubeObject & ClusterRole) | undefined;
     if (!role?.aggregationRule) return;
