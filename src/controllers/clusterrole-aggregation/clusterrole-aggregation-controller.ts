@@ -28,19 +28,20 @@ export interface ClusterRoleAggregationOptions {
 export function clusterRoleAggregationReconciler(
   opts: ClusterRoleAggregationOptions,
 ): (key: ObjectKey) => Promise<ReconcileResult | undefined> {
-  return async ({ name }) => {
+  return async ({ name }): Promise<undefined> => {
     const role = opts.clusterRoles.get('', name) as (KubeObject & ClusterRole) | undefined;
-    if (!role?.aggregationRule) return;
+    if (!role?.aggregationRule) return undefined;
     const all = opts.clusterRoles.list() as unknown as ClusterRole[];
     const want = aggregatedRules(role, all);
-    if (want === undefined || rulesEqual(want, role.rules)) return;
+    if (want === undefined || rulesEqual(want, role.rules)) return undefined;
     const updated = { ...structuredClone(role), rules: want };
     try {
       await opts.client.update(CLUSTER_ROLES, '', updated);
     } catch (err) {
-      if (isNotFound(err)) return; // deleted meanwhile
+      if (isNotFound(err)) return undefined; // deleted meanwhile
       throw err;
     }
+    return undefined;
   };
 }
 
