@@ -8,6 +8,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pino from 'pino';
+import { HollowNodes } from '../src/agent/hollow/index.js';
+import { createClient } from '../src/machinery/client/index.js';
 import { issueLeaf } from '../src/machinery/pki/issue-certs.js';
 import { kubectl, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 
@@ -21,7 +24,11 @@ after(async () => {
 });
 
 /** A kubeconfig for `user` (in `groups`) with a client certificate from the cluster CA. */
-async function userKubeconfig(user: string, groups: string[] = []): Promise<string> {
+function userKubeconfig(user: string, groups: string[] = []): Promise<string> {
+  return userKubeconfigFor(server, user, groups);
+}
+
+async function userKubeconfigFor(server: TestServer, user: string, groups: string[] = []): Promise<string> {
   const ca = {
     cert: await readFile(join(server.dataDir, 'tls', 'ca.crt'), 'utf8'),
     key: await readFile(join(server.dataDir, 'tls', 'ca.key'), 'utf8'),
@@ -211,4 +218,46 @@ test('impersonation needs the impersonate verb', async () => {
     (await dave(['get', '--raw', '/api', '--as', 'alice', '--as-group', 'system:masters'])).stderr,
     /groups "system:masters" is forbidden: User "dave" cannot impersonate resource "groups"/,
   );
+});
+
+test('nodes joining with the cluster token keep working (system:nodes is bound while the Node authorizer is missing)', async () => {
+  const client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  const hollow = new HollowNodes({
+    client,
+    log: pino({ level: 'warn' }),
+    count: 1,
+    namePrefix: 'rbac-node-',
+    leaseRenewIntervalMs: 500,
+    statusSyncIntervalMs: 1000,
+  });
+  try {
+    await hollow.registerAll();
+    hollow.start();
+    ok(await server.kubectl(['run', 'p1', '--image=busybox', '-n', 'team-a']));
+    await eventually(
+      async () => {
+        const r = await server.kubectl(['get', 'pod', 'p1', '-n', 'team-a', '-o', 'jsonpath={.status.phase}']);
+        return r.stdout === 'Running';
+      },
+      'the hollow node to run the pod',
+      30_000,
+    );
+  } finally {
+    await hollow.stop();
+    await client.close();
+  }
+});
+
+test('in the default AlwaysAllow mode can-i answers yes and whoami works', async () => {
+  const open = await startTestServer();
+  try {
+    const kc = await userKubeconfigFor(open, 'erin');
+    assert.equal(ok(await kubectl(['auth', 'can-i', 'delete', 'nodes'], { kubeconfig: kc })).trim(), 'yes');
+    assert.match(ok(await kubectl(['auth', 'can-i', '--list'], { kubeconfig: kc })), /^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]/m);
+    assert.match(ok(await kubectl(['auth', 'whoami'], { kubeconfig: kc })), /erin/);
+    ok(await kubectl(['get', 'secrets', '-A'], { kubeconfig: kc }));
+    assert.doesNotMatch(ok(await open.kubectl(['get', 'clusterroles'])), /cluster-admin/);
+  } finally {
+    await open.stop();
+  }
 });
