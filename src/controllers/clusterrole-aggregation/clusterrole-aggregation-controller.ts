@@ -1,8 +1,5 @@
 import type { ClusterRole } from 'kubernetes-types/rbac/v1.js';
 import type { Logger } from 'pino';
-import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
-import { findResourceType } from '../../api/resource-types.js';
 import { aggregatedRules } from '../../api/rbac/aggregate.js';
 import { rulesEqual } from '../../api/rbac/policy-rule.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
@@ -11,12 +8,15 @@ import { isNotFound } from '../../machinery/client/client-error.js';
 import type { ObjectKey } from '../../machinery/client/object-key.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type ReconcileResult, type RunningController } from '../../machinery/controller/controller.js';
+import type { ObjectOf } from '../../machinery/resources/index.js';
+import { CLUSTER_ROLES } from '../../machinery/resources/well-known.js';
 
-export const CLUSTER_ROLES = findResourceType('rbac.authorization.k8s.io', 'v1', 'clusterroles') as ResourceType;
+export { CLUSTER_ROLES };
+type ClusterRoleObject = ObjectOf<ClusterRole>;
 
 export interface ClusterRoleAggregationOptions {
   client: KubeClient;
-  clusterRoles: Informer;
+  clusterRoles: Informer<ClusterRoleObject>;
 }
 
 /**
@@ -29,10 +29,9 @@ export function clusterRoleAggregationReconciler(
   opts: ClusterRoleAggregationOptions,
 ): (key: ObjectKey) => Promise<ReconcileResult | undefined> {
   return async ({ name }): Promise<undefined> => {
-    const role = opts.clusterRoles.get('', name) as (KubeObject & ClusterRole) | undefined;
+    const role = opts.clusterRoles.get('', name);
     if (!role?.aggregationRule) return undefined;
-    const all = opts.clusterRoles.list() as unknown as ClusterRole[];
-    const want = aggregatedRules(role, all);
+    const want = aggregatedRules(role, opts.clusterRoles.list());
     if (want === undefined || rulesEqual(want, role.rules)) return undefined;
     const updated = { ...structuredClone(role), rules: want };
     try {
@@ -49,11 +48,11 @@ export function clusterRoleAggregationReconciler(
  * Any ClusterRole change may change what an aggregated role should hold (labels come and go,
  * rules change), so every event queues every role with an aggregationRule — a few dozen at most.
  */
-export function aggregatedRoleKeys(clusterRoles: Informer): (obj: KubeObject) => ObjectKey[] {
+export function aggregatedRoleKeys(clusterRoles: Informer<ClusterRoleObject>): () => ObjectKey[] {
   return () =>
     clusterRoles
       .list()
-      .filter((r) => (r as KubeObject & ClusterRole).aggregationRule)
+      .filter((r) => r.aggregationRule)
       .map((r) => ({ namespace: '', name: r.metadata.name ?? '' }));
 }
 
