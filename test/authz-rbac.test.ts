@@ -112,7 +112,8 @@ test('edit in one namespace: workloads and its Secrets there, nothing elsewhere'
     const r = await admin(['get', 'clusterrole', 'edit', '-o', 'json']);
     return r.code === 0 && ((JSON.parse(r.stdout) as { rules?: unknown[] }).rules ?? []).length > 0;
   }, 'edit to be aggregated');
-  const alice = as(await userKubeconfig('alice', ['dev']));
+  const aliceConfig = await userKubeconfig('alice', ['dev']);
+  const alice = as(aliceConfig);
   ok(await alice(['create', 'deployment', 'web', '--image=nginx', '-n', 'team-a']));
   assert.match(ok(await alice(['get', 'deployments', '-n', 'team-a'])), /web/);
   ok(await alice(['create', 'secret', 'generic', 's1', '--from-literal=a=b', '-n', 'team-a']));
@@ -148,6 +149,11 @@ test('edit in one namespace: workloads and its Secrets there, nothing elsewhere'
     /^deployments\.apps\s+\[\]\s+\[\]\s+\[create delete deletecollection patch update get list watch\]/m,
   );
   assert.match(list, /^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]/m);
+  // kubectl 1.27 sends the same reviews (JSON or protobuf) and reads the same answers.
+  const alice127 = (args: string[]) => kubectl(args, { kubeconfig: aliceConfig, version: '1.27' });
+  assert.equal(ok(await alice127(['auth', 'can-i', 'create', 'deployments', '-n', 'team-a'])).trim(), 'yes');
+  assert.equal((await alice127(['auth', 'can-i', 'create', 'deployments', '-n', 'team-b'])).stdout.trim(), 'no');
+  assert.match(ok(await alice127(['auth', 'can-i', '--list', '-n', 'team-a'])), /^deployments\.apps\s/m);
   const listB = ok(await alice(['auth', 'can-i', '--list', '-n', 'team-b']));
   assert.doesNotMatch(listB, /deployments\.apps/);
 
