@@ -248,6 +248,26 @@ test('nodes joining with the cluster token keep working (system:nodes is bound w
       'the hollow node to run the pod',
       30_000,
     );
+    // Upgrade requests are authorized too: view may read the pod but not exec into it.
+    ok(
+      await server.kubectl([
+        'create',
+        'rolebinding',
+        'frank-view',
+        '--clusterrole=view',
+        '--user=frank',
+        '-n',
+        'team-a',
+      ]),
+    );
+    const frank = as(await userKubeconfig('frank'));
+    ok(await frank(['get', 'pod', 'p1', '-n', 'team-a']));
+    const exec = await frank(['exec', 'p1', '-n', 'team-a', '--', 'true']);
+    assert.notEqual(exec.code, 0);
+    assert.match(
+      exec.stderr,
+      /pods "p1" is forbidden: User "frank" cannot (create|get) resource "pods\/exec" in API group "" in the namespace "team-a"/,
+    );
   } finally {
     await hollow.stop();
     await client.close();

@@ -82,6 +82,32 @@ test('allows what a binding grants, answers the rest with Kubernetes 403 texts',
     forbidden(() => admit(req('GET', '/metrics'), alice)),
     'forbidden: User "alice" cannot get path "/metrics"',
   );
+  // A WebSocket exec is a GET but needs create too; alice's role has neither, bob's only get.
+  const ws = req('GET', '/api/v1/namespaces/dev/pods/web/exec?command=sh', { Upgrade: 'websocket' });
+  const getOnly = new RequestGate(
+    new RbacAuthorizer(
+      staticRbacLister({
+        clusterRoles: [
+          { metadata: { name: 'r' }, rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['get'] }] },
+        ],
+        clusterRoleBindings: [
+          {
+            metadata: { name: 'b' },
+            roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: 'r' },
+            subjects: [{ kind: 'User', apiGroup: RBAC, name: 'bob' }],
+          },
+        ],
+      }),
+    ),
+    rbac,
+  );
+  const bob = { name: 'bob', groups: [] };
+  assert.equal(
+    forbidden(() => getOnly.admit(ws, parseRequestInfo('GET', ws.url ?? ''), bob)),
+    'pods "web" is forbidden: User "bob" cannot create resource "pods/exec" in API group "" in the namespace "dev"',
+  );
+  const plainGet = req('GET', '/api/v1/namespaces/dev/pods/web/exec?command=sh');
+  assert.deepEqual(getOnly.admit(plainGet, parseRequestInfo('GET', plainGet.url ?? ''), bob), bob);
   // system:masters passes everything.
   admit(req('DELETE', '/api/v1/nodes/n1'), { name: 'admin', groups: ['system:masters'] });
 });

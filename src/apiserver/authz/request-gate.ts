@@ -31,6 +31,13 @@ export class RequestGate {
     const attributes = attributesFromRequest(user, req.method ?? 'GET', info);
     const result = this.authorizer.authorize(attributes);
     if (result.decision !== 'allow') throw forbiddenError(attributes, result.reason);
+    // A WebSocket exec/attach/port-forward is a GET, yet it runs commands: Kubernetes (1.31+)
+    // also asks for `create`, as the SPDY POST needs, so `get pods/exec` alone does not suffice.
+    if (attributes.resourceRequest && attributes.verb === 'get' && isWebSocketStream(req, attributes)) {
+      const create = { ...attributes, verb: 'create' };
+      const r = this.authorizer.authorize(create);
+      if (r.decision !== 'allow') throw forbiddenError(create, r.reason);
+    }
     return user;
   }
 
@@ -51,6 +58,12 @@ export class RequestGate {
 }
 
 const EXTRA_PREFIX = 'impersonate-extra-';
+const STREAMS = new Set(['exec', 'attach', 'portforward']);
+
+function isWebSocketStream(req: IncomingMessage, a: { resource: string; subresource: string }): boolean {
+  if (a.resource !== 'pods' || !STREAMS.has(a.subresource)) return false;
+  return (req.headersDistinct?.upgrade ?? []).some((v) => v.toLowerCase() === 'websocket');
+}
 
 /** The Impersonate-* headers of a request, or undefined when it has none. */
 export function impersonationHeaders(req: IncomingMessage): ImpersonationRequest | undefined {
