@@ -1,13 +1,25 @@
-import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { BootstrapPolicy } from './bootstrap-policy.js';
-import { clusterRole, clusterRoleBinding, groupSubject, newRule } from './rule-builder.js';
+import {
+  AUTOUPDATE_ANNOTATION,
+  BOOTSTRAPPING_LABEL,
+  BOOTSTRAPPING_VALUE,
+  clusterRole,
+  clusterRoleBinding,
+  groupSubject,
+  newRule,
+  RBAC_GROUP,
+} from './rule-builder.js';
 import { NODES_GROUP } from './users.js';
 
 /**
  * Stand-in for the Node authorizer while it does not exist: with RBAC on, the `system:nodes`
  * group is bound to `system:node` (as Kubernetes did before 1.8) and to `flotilla:node-agent`,
  * the reads of the node's other parts (service proxy, cluster DNS, NetworkPolicy) that
- * `system:node` lacks. Separate bindings, so dropping them later is one delete each.
+ * `system:node` lacks. Separate bindings, so dropping them later is one delete each. The Role of
+ * the same name in kube-system lets an agent publish its serving CA and token in the Secret
+ * `kube-system/flotilla-agent-<node>` (which the API server reads to reach it), until node
+ * serving certificates replace that Secret.
  */
 export const NODE_AGENT_ROLE = 'flotilla:node-agent';
 
@@ -31,11 +43,46 @@ export function nodeAgentClusterRoleBindings(): ClusterRoleBinding[] {
   ];
 }
 
+const NODE_AGENT_NAMESPACE = 'kube-system';
+
+function meta(name: string): Role['metadata'] {
+  return {
+    name,
+    namespace: NODE_AGENT_NAMESPACE,
+    labels: { [BOOTSTRAPPING_LABEL]: BOOTSTRAPPING_VALUE },
+    annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
+  };
+}
+
+export function nodeAgentRoles(): Role[] {
+  return [
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'Role',
+      metadata: meta(NODE_AGENT_ROLE),
+      rules: [newRule('get', 'create', 'update', 'patch').groups('').resources('secrets').rule()],
+    },
+  ];
+}
+
+export function nodeAgentRoleBindings(): RoleBinding[] {
+  return [
+    {
+      apiVersion: `${RBAC_GROUP}/v1`,
+      kind: 'RoleBinding',
+      metadata: meta(NODE_AGENT_ROLE),
+      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: NODE_AGENT_ROLE },
+      subjects: [groupSubject(NODES_GROUP)],
+    },
+  ];
+}
+
 /** The bootstrap policy plus the node-agent roles and bindings above. Fresh objects each call. */
 export function withNodeAgentPolicy(policy: BootstrapPolicy): BootstrapPolicy {
   return {
-    ...policy,
     clusterRoles: [...policy.clusterRoles, ...nodeAgentClusterRoles()],
     clusterRoleBindings: [...policy.clusterRoleBindings, ...nodeAgentClusterRoleBindings()],
+    roles: [...policy.roles, ...nodeAgentRoles()],
+    roleBindings: [...policy.roleBindings, ...nodeAgentRoleBindings()],
   };
 }
