@@ -70,7 +70,7 @@ test('SelfSubjectAccessReview answers for the requester', async () => {
   assert.equal(yes.code, 201);
   assert.equal(yes.body.kind, 'SelfSubjectAccessReview');
   assert.equal(yes.body.status.allowed, true);
-  assert.match(yes.body.status.reason, /RBAC: allowed by RoleBinding "r\/dev"/);
+  assert.match(yes.body.status.reason ?? '', /RBAC: allowed by RoleBinding "r\/dev"/);
   const no = await post(
     '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
     ssar({ namespace: 'prod', verb: 'get', resource: 'pods' }),
