@@ -25,6 +25,21 @@ import { bootstrapObjects } from './bootstrap.js';
 import { builtInAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
 import { startCompactor } from './compactor.js';
 import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
+import {
+  AUTHENTICATION_GROUP,
+  AUTHORIZATION_GROUP,
+  ReviewApi,
+  REVIEW_RESOURCE_TYPES,
+} from './review-api/review-api.js';
+import { alwaysAllowAuthorizer } from './authz/always-allow.js';
+import { privilegedGroupAuthorizer } from './authz/privileged-group.js';
+import { RbacAuthorizer } from './authz/rbac/rbac-authorizer.js';
+import { WatchCacheRbacLister } from './authz/rbac/watch-cache-lister.js';
+import { RequestGate } from './authz/request-gate.js';
+import { unionAuthorizer } from './authz/union.js';
+import { rejectUpgradeWithStatus } from './rest/upgrade-proxy.js';
+import { reconcileRbacBootstrap } from './rbac-bootstrap.js';
+import { bootstrapPolicy, withNodeAgentPolicy } from '../api/rbac/index.js';
 
 export type { UserInfo };
 
@@ -36,8 +51,16 @@ type ServeResource = (
 ) => Promise<void>;
 
 export interface ApiHandler {
-  /** Serves every Kubernetes API path (/api, /apis, /openapi/*, resources). Never throws; writes a Status on error. */
+  /**
+   * Serves every Kubernetes API path (/api, /apis, /openapi/*, resources). Never throws; writes a
+   * Status on error. Authorizes first (impersonation, then the authorizer; 403 when denied).
+   */
   handle(req: IncomingMessage, res: ServerResponse, user: UserInfo): void;
+  /**
+   * Authorization of a request served outside `handle` (the HTTPS server's /metrics): the user
+   * it runs as, or a thrown 403 ApiError. Optional: a handler without it allows everything.
+   */
+  authorize?(req: IncomingMessage, user: UserInfo): UserInfo;
   /** Upgrade requests: pods/exec, pods/attach, pods/portforward (proxied to the node agent). */
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo): void;
   /** True once the watch cache has loaded the store. */
@@ -64,6 +87,12 @@ export interface ApiHandlerOptions {
   writeWorkers?: number;
   /** How long metrics.k8s.io caches a node's stats summary (default 10 s). */
   metricsTtlMs?: number;
+  /**
+   * Authorization modes (`--authorization-mode`). Default ['AlwaysAllow']. With 'RBAC': the
+   * system:masters bypass then RBAC over the watch cache, and the bootstrap policy reconciled
+   * before this resolves. 'Node' is reserved (see api/rbac node-agent-policy.ts).
+   */
+  authorizationModes?: readonly string[];
 }
 
 /**
@@ -90,7 +119,17 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     });
   }
   await bootstrapObjects(ctx);
-  const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES]);
+  const rbacOn = (options.authorizationModes ?? []).includes('RBAC');
+  // The namespaces of the namespaced policy objects were created just above.
+  if (rbacOn) await reconcileRbacBootstrap(ctx, withNodeAgentPolicy(bootstrapPolicy()));
+  const rbacLister = rbacOn ? new WatchCacheRbacLister(cache) : undefined;
+  const rbac = rbacLister ? new RbacAuthorizer(rbacLister) : undefined;
+  const allowAll = alwaysAllowAuthorizer();
+  const gate = rbac
+    ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), rbac), rbac)
+    : new RequestGate(allowAll, allowAll);
+  const reviews = new ReviewApi({ authorizer: gate.authorizer, ruleResolver: gate.ruleResolver });
+  const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES, ...REVIEW_RESOURCE_TYPES]);
   const metricsApi = new MetricsApi(ctx, {
     ttlMs: options.metricsTtlMs,
     log: options.log && 'warn' in options.log ? (options.log as Pick<Logger, 'warn'>) : undefined,
@@ -100,6 +139,8 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const serveBuiltIn: ServeResource = (info, req, res, user) => routeResource(ctx, info, req, res, user);
   const groupServers = new Map<string, ServeResource>([
     [METRICS_GROUP, (info, _req, res) => metricsApi.serve(info, res)],
+    [AUTHORIZATION_GROUP, (info, req, res, user) => reviews.serve(info, req, res, user)],
+    [AUTHENTICATION_GROUP, (info, req, res, user) => reviews.serve(info, req, res, user)],
   ]);
   const compactor = startCompactor({
     store: options.store,
@@ -111,13 +152,25 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     isReady: () => cache.ready,
     async close() {
       compactor.stop();
+      rbacLister?.close();
       cache.stop();
       await ctx.createPreparer?.close();
     },
-    handleUpgrade(req, socket, head) {
-      void serveUpgrade(ctx, requestInfoOf(req), req, socket, head);
+    authorize(req, user) {
+      return gate.admit(req, requestInfoOf(req), user);
     },
-    handle(req, res, user) {
+    handleUpgrade(req, socket, head, user) {
+      const info = requestInfoOf(req);
+      try {
+        gate.admit(req, info, user);
+      } catch (err) {
+        socket.on('error', () => socket.destroy());
+        rejectUpgradeWithStatus(socket, err);
+        return;
+      }
+      void serveUpgrade(ctx, info, req, socket, head);
+    },
+    handle(req, res, authenticated) {
       const started = process.hrtime.bigint();
       const info = requestInfoOf(req);
       res.on('finish', () =>
@@ -128,6 +181,13 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
           started,
         ),
       );
+      let user: UserInfo;
+      try {
+        user = gate.admit(req, info, authenticated);
+      } catch (err) {
+        sendError(res, err);
+        return;
+      }
       const run = info.isResource
         ? (groupServers.get(info.group) ?? serveBuiltIn)(info, req, res, user)
         : serveNonResource(discovery, info.path, req, res);

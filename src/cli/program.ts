@@ -5,6 +5,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ServeFlags } from './run-server.js';
 import { parseSettings, type EnvSettings } from '../machinery/config/switches.js';
+import { type AuthorizationMode, parseAuthorizationModes } from '../apiserver/authz/modes.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/flotilla';
 
@@ -25,6 +26,16 @@ function nonNegativeInt(value: string): number {
   return n;
 }
 
+function authorizationModes(value: string): AuthorizationMode[] {
+  try {
+    return parseAuthorizationModes(value);
+  } catch (err) {
+    throw new InvalidArgumentError(
+      err instanceof Error ? err.message.replace(/^--authorization-mode: /, '') : String(err),
+    );
+  }
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -42,6 +53,11 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
     )
     .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
     .option('--disable-scheduler', 'do not run the scheduler')
+    .option(
+      '--authorization-mode <modes>',
+      'AlwaysAllow (default) or RBAC; a comma list such as Node,RBAC is accepted (Node is reserved: until it exists, RBAC binds the system:nodes group to the system:node role)',
+      authorizationModes,
+    )
     .option(
       '--default-not-ready-toleration-seconds <s>',
       'tolerationSeconds new pods get for the not-ready:NoExecute taint',

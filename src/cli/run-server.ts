@@ -1,6 +1,7 @@
 import type { EnvSettings } from '../machinery/config/switches.js';
 import { inBackground, Runnables } from '../machinery/lifecycle/runnables.js';
 import type { StartServerOptions } from '../server/start-server.js';
+import type { AuthorizationMode } from '../apiserver/authz/modes.js';
 
 /** Options shared by `flotilla server` and `flotilla up`, as commander parses them. */
 export interface ServeFlags {
@@ -12,6 +13,8 @@ export interface ServeFlags {
   logLevel: string;
   disableControllers?: boolean;
   disableScheduler?: boolean;
+  /** `--authorization-mode`, parsed (default AlwaysAllow). */
+  authorizationMode?: AuthorizationMode[];
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
   /** Addresses of the built-in LoadBalancer provider (controllers/servicelb parseLbPool syntax). */
@@ -70,6 +73,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     progress: out,
     controllers: !flags.disableControllers,
     scheduler: !flags.disableScheduler,
+    authorizationModes: flags.authorizationMode,
     defaultTolerationSeconds: {
       notReady: flags.defaultNotReadyTolerationSeconds ?? 5,
       unreachable: flags.defaultUnreachableTolerationSeconds ?? 5,

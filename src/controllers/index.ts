@@ -15,6 +15,7 @@
  *   servicelb           status.loadBalancer.ingress of LoadBalancer Services (pool or node addresses)
  *   pvc/pv-protection   a claim in use by a pod (a bound volume) is not removed until released
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
+ *   clusterrole-aggregation  rules of aggregated ClusterRoles (admin, edit, view) from the roles they select
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
@@ -38,6 +39,7 @@ import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
 import { NAMESPACES, SERVICE_ACCOUNTS } from '../machinery/resources/well-known.js';
+import { startClusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation-controller.js';
 
 export {
   runController,
@@ -159,6 +161,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       }),
       startVolumeProtection({ client: opts.client, informers, log }).then((cs) => {
         running.push(...cs);
+      }),
+      startClusterRoleAggregation({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
       }),
     ]);
     informers.startAll();

@@ -16,6 +16,7 @@ export type CreateApiHandler = (options: {
   defaultTolerationSeconds?: { notReady: number; unreachable: number };
   writeWorkers?: number;
   metricsTtlMs?: number;
+  authorizationModes?: readonly string[];
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Authenticator } from '../apiserver/auth/authenticator.js';
 import { writeUnauthorized } from '../apiserver/auth/unauthorized.js';
+import { sendError } from '../apiserver/send.js';
 import type { ApiHandler } from './api-handler-contract.js';
 import { healthResponse, type HealthCheck } from './health-checks.js';
 import type { RequestMetrics } from './request-metrics.js';
@@ -75,6 +76,11 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
     const user = authenticator.authenticate(req);
     if (!user) return writeUnauthorized(res);
     if (path === '/metrics' && metrics && req.method === 'GET') {
+      try {
+        handler.authorize?.(req, user);
+      } catch (err) {
+        return sendError(res, err);
+      }
       metrics.registry.metrics().then(
         (text) => sendText(res, 200, text, metrics.registry.contentType),
         (err: unknown) => {

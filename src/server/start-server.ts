@@ -23,6 +23,7 @@ import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
 import type { ControllerSettings } from '../controllers/index.js';
+import type { AuthorizationMode } from '../apiserver/authz/modes.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -58,6 +59,12 @@ export interface StartServerOptions {
   controllerSettings?: ControllerSettings;
   /** How long metrics.k8s.io caches a node's stats summary (default 10 s). */
   metricsTtlMs?: number;
+  /**
+   * `--authorization-mode`: ['AlwaysAllow'] (default) lets every authenticated request through;
+   * with 'RBAC' every request is authorized (system:masters bypass, then RBAC) and the bootstrap
+   * policy is reconciled before the server reports ready.
+   */
+  authorizationModes?: AuthorizationMode[];
 }
 
 export interface RunningServer {
@@ -128,6 +135,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             defaultTolerationSeconds: options.defaultTolerationSeconds,
             writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
             metricsTtlMs: options.metricsTtlMs,
+            authorizationModes: options.authorizationModes,
           }),
         tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
         authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),

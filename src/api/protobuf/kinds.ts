@@ -24,6 +24,12 @@ const MESSAGES: Record<string, string> = {
   'autoscaling/v2/HorizontalPodAutoscaler': 'k8s.io.api.autoscaling.v2.HorizontalPodAutoscaler',
   'authentication.k8s.io/v1/TokenRequest': 'k8s.io.api.authentication.v1.TokenRequest',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'k8s.io.api.authorization.v1.SelfSubjectAccessReview',
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': 'k8s.io.api.authorization.v1.SelfSubjectRulesReview',
+  'authorization.k8s.io/v1/SubjectAccessReview': 'k8s.io.api.authorization.v1.SubjectAccessReview',
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': 'k8s.io.api.authorization.v1.LocalSubjectAccessReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'k8s.io.api.authentication.v1.SelfSubjectReview',
+  'authentication.k8s.io/v1beta1/SelfSubjectReview': 'k8s.io.api.authentication.v1beta1.SelfSubjectReview',
+  'authentication.k8s.io/v1alpha1/SelfSubjectReview': 'k8s.io.api.authentication.v1alpha1.SelfSubjectReview',
 };
 
 /** The protobuf message name for an object of this apiVersion and kind, or undefined if not supported. */

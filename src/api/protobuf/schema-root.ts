@@ -2,7 +2,12 @@ import protobuf from 'protobufjs';
 import { META_PROTO, INTSTR_PROTO, RESOURCE_PROTO, META_V1_PROTO } from './schema/meta.js';
 import { CORE_V1_PROTO } from './schema/core-v1.js';
 import { APPS_V1_PROTO, BATCH_V1_PROTO } from './schema/workloads.js';
-import { RBAC_V1_PROTO, AUTHENTICATION_V1_PROTO, AUTHORIZATION_V1_PROTO } from './schema/access.js';
+import {
+  RBAC_V1_PROTO,
+  AUTHENTICATION_V1_PROTO,
+  AUTHORIZATION_V1_PROTO,
+  SELF_SUBJECT_REVIEW_PROTOS,
+} from './schema/access.js';
 import { SCHEDULING_V1_PROTO, POLICY_V1_PROTO, NETWORKING_V1_PROTO } from './schema/cluster.js';
 import { AUTOSCALING_V1_PROTO, AUTOSCALING_V2_PROTO } from './schema/autoscaling.js';
 
@@ -17,6 +22,7 @@ const PROTO_TEXTS = [
   RBAC_V1_PROTO,
   AUTHENTICATION_V1_PROTO,
   AUTHORIZATION_V1_PROTO,
+  ...SELF_SUBJECT_REVIEW_PROTOS,
   SCHEDULING_V1_PROTO,
   POLICY_V1_PROTO,
   NETWORKING_V1_PROTO,

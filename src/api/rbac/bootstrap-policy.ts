@@ -120,6 +120,7 @@ export function systemClusterRoles(): ClusterRole[] {
     // What a "normal" user needs to learn about themselves (kubectl auth can-i).
     clusterRole('system:basic-user', [
       newRule('create').groups(authorization).resources('selfsubjectaccessreviews', 'selfsubjectrulesreviews').rule(),
+      newRule('create').groups(authentication).resources('selfsubjectreviews').rule(),
     ]),
     // Insensitive cluster information, also for anonymous users.
     clusterRole('system:public-info-viewer', [

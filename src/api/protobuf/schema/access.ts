@@ -1,6 +1,6 @@
 /**
  * rbac.authorization.k8s.io/v1, authentication.k8s.io/v1 (TokenRequest) and authorization.k8s.io/v1
- * (SelfSubjectAccessReview) protobuf schemas, from k8s.io/api generated.proto. Options: options.ts.
+ * (the review kinds) protobuf schemas, from k8s.io/api generated.proto. Options: options.ts.
  */
 export const RBAC_V1_PROTO = `
 syntax = "proto2";
@@ -44,4 +44,24 @@ message NonResourceAttributes { optional string path = 1; optional string verb =
 message SelfSubjectAccessReviewSpec { optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2; }
 message SubjectAccessReviewStatus { optional bool allowed = 1 [(keep)=true]; optional bool denied = 4; optional string reason = 2; optional string evaluationError = 3; }
 message SelfSubjectAccessReview { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; optional SelfSubjectAccessReviewSpec spec = 2; optional SubjectAccessReviewStatus status = 3; }
+message SubjectAccessReviewSpec { optional ResourceAttributes resourceAttributes = 1; optional NonResourceAttributes nonResourceAttributes = 2; optional string user = 3; repeated string groups = 4; optional string uid = 6; }
+message SubjectAccessReview { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; optional SubjectAccessReviewSpec spec = 2; optional SubjectAccessReviewStatus status = 3; }
+message LocalSubjectAccessReview { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; optional SubjectAccessReviewSpec spec = 2; optional SubjectAccessReviewStatus status = 3; }
+message SelfSubjectRulesReviewSpec { optional string namespace = 1; }
+message ResourceRule { repeated string verbs = 1; repeated string apiGroups = 2; repeated string resources = 3; repeated string resourceNames = 4; }
+message NonResourceRule { repeated string verbs = 1; repeated string nonResourceURLs = 2; }
+message SubjectRulesReviewStatus { repeated ResourceRule resourceRules = 1; repeated NonResourceRule nonResourceRules = 2; optional bool incomplete = 3 [(keep)=true]; optional string evaluationError = 4; }
+message SelfSubjectRulesReview { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; optional SelfSubjectRulesReviewSpec spec = 2; optional SubjectRulesReviewStatus status = 3; }
 `;
+
+/**
+ * SelfSubjectReview as kubectl auth whoami sends it (v1 since 1.28, v1beta1 and v1alpha1 before):
+ * only metadata goes out; the status (user info, with its map of extra values) comes back as JSON.
+ */
+export const SELF_SUBJECT_REVIEW_PROTOS = ['v1', 'v1beta1', 'v1alpha1'].map(
+  (v) => `
+syntax = "proto2";
+package k8s.io.api.authentication.${v};
+message SelfSubjectReview { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; }
+`,
+);
