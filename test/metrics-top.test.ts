@@ -134,16 +134,16 @@ test("kubectl top pods / nodes show the containers' real usage; a busy loop show
   assert.match(`${cpuPct} ${memPct}`, /^\d+% \d+%$/);
   t.diagnostic(`${rows.out}${line}`);
 
-  // The same figures as the kubelet's endpoints.
-  const summary = JSON.parse(await agentGet('/stats/summary')) as Summary;
-  const busy = summary.pods.find((p) => p.podRef.name === 'busy');
-  assert.ok(
-    busy?.containers[0]?.cpu?.usageNanoCores && busy.containers[0].cpu.usageCoreNanoSeconds > 1e9,
-    JSON.stringify(busy),
-  );
+  // The same figures as the kubelet's endpoints, once the busy loop has used a whole second of CPU.
+  const busy = await until('a second of CPU used by the busy loop in /stats/summary', async () => {
+    const summary = JSON.parse(await agentGet('/stats/summary')) as Summary;
+    const pod = summary.pods.find((p) => p.podRef.name === 'busy');
+    const cpu = pod?.containers[0]?.cpu;
+    return cpu?.usageNanoCores && cpu.usageCoreNanoSeconds > 1e9 ? pod : undefined;
+  });
   // Pod and container cgroups are read concurrently, so the pod's figure may trail by a few ms of CPU.
   assert.ok(
-    (busy.cpu?.usageCoreNanoSeconds ?? 0) >= busy.containers[0].cpu.usageCoreNanoSeconds * 0.95,
+    (busy.cpu?.usageCoreNanoSeconds ?? 0) >= (busy.containers[0]?.cpu?.usageCoreNanoSeconds ?? 0) * 0.95,
     'the pod cgroup includes its container',
   );
   const resource = await agentGet('/metrics/resource');
