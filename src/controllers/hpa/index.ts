@@ -6,7 +6,7 @@
  *   replica-calculator.ts    pure: pod grouping, usage ratio, tolerance, missing/unready pods
  *   normalize.ts             pure: stabilization windows, scaling policies, min/max, conditions
  *   metric-values.ts         pure: metrics.k8s.io quantities <-> milli-units, Go durations
- *   hpa-conditions.ts        pure: AbleToScale / ScalingActive / ScalingLimited in the status
+ *   hpa-conditions.ts        AbleToScale / ScalingActive / ScalingLimited conditions (setCondition)
  */
 export {
   HpaController,
