@@ -177,7 +177,8 @@ async function runScale(podCount: number, policyCount: number) {
   client.seed(PODS, ...(c.pods as unknown as KubeObject[]));
   client.seed(NETWORK_POLICIES, ...(c.policies as unknown as KubeObject[]));
 
-  // What a change would cost without the incremental compiler: a from-scratch compile of the same cluster (median of 5).
+  // What a change would cost without the incremental compiler: a from-scratch compile of the same cluster
+  // (median of 5).
   const full: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();

@@ -254,7 +254,8 @@ test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC 
   assert.equal(plain.flag_tc, true);
   assert.equal(plain.answers?.length, 29, 'as CoreDNS: the records that fit, and TC');
   assert.ok(plain.bytes <= 512);
-  // 30 x 16 + 44 + 11 (OPT) = 535 bytes: within the EDNS0 size (uncompressed, 1,315 > 1,232 would set TC even with EDNS0).
+  // 30 x 16 + 44 + 11 (OPT) = 535 bytes: within the EDNS0 size (uncompressed, 1,315 > 1,232 would set TC
+  // even with EDNS0).
   const edns = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A', { ednsPayload: 4096 });
   assert.equal(edns.flag_tc, false);
   assert.equal(edns.answers?.length, 30);

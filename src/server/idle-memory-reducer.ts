@@ -11,7 +11,10 @@ export interface IdleMemoryReducerOptions {
   idleUtilization?: number;
   /** While quiet, collect again after this long anyway (default 60 s): the watch cache forgets old events on a timer. */
   quietPeriodMs?: number;
-  /** For this long after the loop was last busy, collect on every quiet interval (default 120 s): the watch cache lets go of a burst's events on its own timer, a little after its freshness window. */
+  /**
+   * For this long after the loop was last busy, collect on every quiet interval (default 120 s): the
+   * watch cache lets go of a burst's events on its own timer, a little after its freshness window.
+   */
   afterBurstMs?: number;
   /** Where to say (at debug, once) that the malloc addon is missing. */
   log?: Pick<Logger, 'debug'>;
