@@ -118,7 +118,7 @@ async function main() {
     });
   try {
     // Creates/s: wrk (a C load generator, 32 connections) when installed, so the client does not
-    // compete with the server for the two cores as a Node client would. Then exactly --pods pods
+    // compete with the server for the cores as a Node client would. Then exactly --pods pods
     // are created with a Node client for the list, watch and memory figures.
     let failures = 0;
     let createRate: {
