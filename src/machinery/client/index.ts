@@ -3,7 +3,7 @@
  *
  *   createClient / loadKubeconfig --> KubeClient (get/list/create/update/patch/delete/watch)
  *                                        |
- *                              Informer (list, then watch; cache; handlers), SharedInformers (one per resource)
+ *                 Informer (list, then watch; cache with indexes; handlers), SharedInformers (one per resource)
  *                                        |  keys
  *                                    WorkQueue (machinery/controller, re-exported here) --> workers
  */
