@@ -1,5 +1,5 @@
 /**
- * Agent resident memory with N pods running (issue 4: goal <= 100 MB with 100 pods; conmon
+ * Agent resident memory with N pods running (goal <= 100 MB with 100 pods; conmon
  * processes counted separately). A `flotilla server` (child process) and the agent as its own
  * process (a small script calling startNode with its own bridge, a random 10.42.2xx.0/24 and no
  * blackhole routes; from dist/ when the build is current, else tsx on the sources, which adds the

@@ -1,5 +1,5 @@
 /**
- * API server benchmark: prints JSON figures for the foundation issue's goals.
+ * API server benchmark: prints JSON figures for the API server's goals.
  *   creates/s over HTTPS, 32 concurrent clients, realistic pods   (goal >= 5,000/s on SQLite)
  *   LIST of 10,000 pods as JSON and as Table                        (goals <= 150 ms, <= 250 ms)
  *   one write seen by 1,000 watchers, p99 delivery                  (goal <= 100 ms)
@@ -118,7 +118,7 @@ async function main() {
     });
   try {
     // Creates/s: wrk (a C load generator, 32 connections) when installed, so the client does not
-    // compete with the server for the two cores as a Node client would. Then exactly --pods pods
+    // compete with the server for the cores as a Node client would. Then exactly --pods pods
     // are created with a Node client for the list, watch and memory figures.
     let failures = 0;
     let createRate: {

@@ -1,5 +1,5 @@
 /**
- * Throughput through a ClusterIP divided by throughput straight to the pod IP (issue 5 goal >= 0.9).
+ * Throughput through a ClusterIP divided by throughput straight to the pod IP (goal >= 0.9).
  * Prints one JSON object.
  *   node --import tsx bench/clusterip-throughput-bench.ts [--seconds 5] [--rounds 5]
  *
@@ -13,7 +13,7 @@
  *   large: GET of a 4 MiB file (bytes/s through the established flow).
  * The best round of each side is compared (the machine is shared; the best is the least disturbed);
  * pairRatios gives each round's ClusterIP/pod ratio; `met` uses their median (robust to a
- * disturbed round, which on a shared 2-core host moves one run by 2-10x).
+ * disturbed round, which on a shared host can move one run several-fold).
  * Removes the netns, veth, routes, table, bridge and containers at the end.
  */
 import { mkdtemp, rm } from 'node:fs/promises';

@@ -10,7 +10,7 @@
  * mean reply size. Each level runs `rounds` times (levels interleaved); the round with the median q/s
  * is reported with the others' q/s and p99. The load average is recorded: on a shared machine the
  * tail latency is mostly other processes' scheduling.
- * Goal (issue 5): >= 20,000 q/s with p99 <= 2 ms.
+ * Goal: >= 20,000 q/s with p99 <= 2 ms.
  */
 import { fork } from 'node:child_process';
 import { createSocket } from 'node:dgram';

@@ -1,5 +1,5 @@
 /**
- * Node failure to replacement pods Running, three nodes (issue 5 goal: <= 15 s). Each round starts
+ * Node failure to replacement pods Running, three nodes (goal: <= 15 s). Each round starts
  * `flotilla up --nodes 3` (child process, own data dir, cluster name, node subnet and pod range,
  * server defaults: node grace 8 s, toleration 5 s), runs a busybox httpd Deployment spread over the
  * nodes, then kills node 3 (agent SIGKILL + its veth down) and times, from the kill, polling the API

@@ -1,11 +1,11 @@
 /**
- * Pod start latency on a real node, as issue 4 defines it: create -> Running as seen by a watch,
+ * Pod start latency on a real node: create -> Running as seen by a watch,
  * image present and unpacked, one node. A `flotilla server` (child process, 127.0.0.1) and an
  * in-process agent with its own bridge and a random 10.42.2xx.0/24; pods name the node in
  * spec.nodeName (no scheduler in the path) and run `sleep`.
  *   paced:  50 pods created at 5 per second: p50 / p99 (goal p50 <= 150 ms, p99 <= 400 ms);
  *   burst:  100 pods created at once: time until all are Running (goal <= 5 s), and p50 / p99;
- *   serial: N pods one at a time (the session-2 measurement), median / p90.
+ *   serial: N pods one at a time, median / p90.
  * A warm-up pod (it creates the bridge) runs first and is excluded. Prints one JSON line per phase.
  * Removes every container, mount, netns and the bridge at the end.
  * `--workers N` sets the agent's concurrent pod workers (default the agent's, 16).

@@ -9,7 +9,7 @@
  * last applied ruleset, and `nft -f -` until the kernel committed the transaction. nftFloorMs times
  * the same kind of transaction on a one-chain table: nft's fixed cost under the machine's load.
  * --remote: endpoints spread over 10 nodes (this node holds one tenth: hairpin set 1,000 not 10,000).
- * Goal (issue 5): p99 <= 100 ms.
+ * Goal: p99 <= 100 ms.
  */
 import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';

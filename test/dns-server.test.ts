@@ -240,8 +240,8 @@ test('ExternalName is a CNAME; NXDOMAIN and NODATA carry the SOA; AAAA is NODATA
 });
 
 test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC with the 29 that fit), whole with EDNS0 and over TCP', async () => {
-  // Compressed, an A record is 16 bytes: 12 header + 32 question + 28 x 16 = 492. dns-packet's
-  // uncompressed encoding (42 bytes per record here) fit 11 before TC.
+  // Compressed, an A record is 16 bytes: 12 header + 32 question + 28 x 16 = 492. Without name
+  // compression (42 bytes per record here) only 11 would fit before TC.
   const mid = await dnsQuery(dns.port, 'mid.shop.svc.cluster.local', 'A');
   assert.equal(mid.flag_tc, false);
   assert.equal(mid.answers?.length, 28);
@@ -254,7 +254,8 @@ test('compressed answers: 28 endpoints fit in 512 bytes over UDP; 30 do not (TC 
   assert.equal(plain.flag_tc, true);
   assert.equal(plain.answers?.length, 29, 'as CoreDNS: the records that fit, and TC');
   assert.ok(plain.bytes <= 512);
-  // 30 x 16 + 44 + 11 (OPT) = 535 bytes: within the EDNS0 size (uncompressed it was 1,315 > 1,232: TC even with EDNS0).
+  // 30 x 16 + 44 + 11 (OPT) = 535 bytes: within the EDNS0 size (uncompressed, 1,315 > 1,232 would set TC
+  // even with EDNS0).
   const edns = await dnsQuery(dns.port, 'big.shop.svc.cluster.local', 'A', { ednsPayload: 4096 });
   assert.equal(edns.flag_tc, false);
   assert.equal(edns.answers?.length, 30);

@@ -60,7 +60,10 @@ export interface AgentOptions {
   podCIDR?: string;
   /** Blackhole routes for the cluster ranges (default 10.42.0.0/16 and 10.43.0.0/16; [] for none). */
   blackholeRoutes?: string[];
-  /** Concurrent pod workers (default 16: a pod start mostly waits on helper processes; a deleting pod holds one for its grace period). */
+  /**
+   * Concurrent pod workers (default 16: a pod start mostly waits on helper processes; a deleting pod
+   * holds one for its grace period).
+   */
   workers?: number;
   /** Port of the agent's HTTPS server (container logs); default 10250 (a free port when taken), 0 = any free port. */
   serverPort?: number;

@@ -163,7 +163,7 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       const { runHollowNodes } = await import('./hollow-nodes.js');
       await runHollowNodes(flags);
     });
-  // Node agent and image commands (issue 4).
+  // Node agent and image commands.
   program
     .command('agent')
     .description('run a node agent: pods bound to this node run as runc containers')

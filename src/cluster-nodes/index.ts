@@ -1,5 +1,5 @@
 /**
- * Extra nodes on this machine for `flotilla up --nodes N` (issue 5): a network namespace per node,
+ * Extra nodes on this machine for `flotilla up --nodes N`: a network namespace per node,
  * a veth to a host bridge, an agent process inside. See node-layout.ts for the names and addresses.
  */
 export {

@@ -1,5 +1,5 @@
 /**
- * Cluster DNS (issue 5): answers `*.cluster.local` from Services and EndpointSlices, forwards the rest.
+ * Cluster DNS: answers `*.cluster.local` from Services and EndpointSlices, forwards the rest.
  *
  *   informers (services, endpointslices) --> RecordTable (answers precomputed per name)
  *   UDP/TCP :port --> DnsServer --> resolve() --> lookup | pod name | NXDOMAIN+SOA | Forwarder --> upstreams

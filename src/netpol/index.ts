@@ -2,7 +2,7 @@
  * NetworkPolicy enforcement: policies, pods and namespaces -> one nftables table per node.
  *
  *   informers --(changed keys)--> IncrementalCompiler (recomputes what a change affects) --> table()
- *     --> renderUpdate (pure, diff vs last applied) --> nft -f -
+ *     --> renderUpdate (pure, diff vs last applied) --> one transaction in a kept `nft -i` (NftSession)
  *
  * compilePolicies compiles from scratch: the reference the incremental compiler is tested against.
  */

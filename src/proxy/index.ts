@@ -2,7 +2,8 @@
  * The service proxy: Services and EndpointSlices -> one nftables table per node.
  *
  *   informers --> RulesetBuilder (pure, per-Service fragments cached by object identity)
- *     --> renderScript (diff vs last applied) --> nft -f - --> conntrack -D (stale UDP flows)
+ *     --> renderScript (diff vs last applied) --> one transaction in a kept `nft -i` (NftSession)
+ *     --> conntrack -D (stale UDP flows)
  */
 export {
   startProxy,

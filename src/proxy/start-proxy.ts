@@ -90,7 +90,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   let applied: Ruleset | undefined;
   let routeDone = !opts.serviceRoute;
   const st = { syncs: 0, lastSyncMs: 0, failures: 0 };
-  // A kept nft process: starting `nft -f` per sync cost more than the change itself on a loaded node.
+  // A kept nft process: starting `nft -f` per sync costs more than the change itself on a loaded node.
   const nft = new NftSession();
   const masqueradeAll = opts.masqueradeAll ?? !(await bridgedTrafficHooked());
   const builder = new RulesetBuilder(table, {

@@ -18,10 +18,10 @@ export interface BuiltInControllers {
 
 /**
  * Starts the controllers that run inside `flotilla server` (every one controllers/index.ts lists:
- * garbage collector, namespace, workloads, nodes, endpoints, volumes, ...). As DESIGN.md asks they reach the API only through the
- * HTTP client, here over this server's loopback Unix socket. The client and controller modules are
- * imported here, after the server listens, so they do not delay start-up. Resolves once their
- * caches have synced.
+ * garbage collector, namespace, workloads, nodes, endpoints, volumes, ...). As DESIGN.md asks they
+ * reach the API only through the HTTP client, here over this server's loopback Unix socket. The
+ * client and controller modules are imported here, after the server listens, so they do not delay
+ * start-up. Resolves once their caches have synced.
  */
 export async function startBuiltInControllers(options: BuiltInControllersOptions): Promise<BuiltInControllers> {
   const [{ createClient }, { startControllers }] = await Promise.all([

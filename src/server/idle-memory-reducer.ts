@@ -11,7 +11,10 @@ export interface IdleMemoryReducerOptions {
   idleUtilization?: number;
   /** While quiet, collect again after this long anyway (default 60 s): the watch cache forgets old events on a timer. */
   quietPeriodMs?: number;
-  /** For this long after the loop was last busy, collect on every quiet interval (default 120 s): the watch cache lets go of a burst's events 75-85 s after they happened, on its own timer. */
+  /**
+   * For this long after the loop was last busy, collect on every quiet interval (default 120 s): the
+   * watch cache lets go of a burst's events on its own timer, a little after its freshness window.
+   */
   afterBurstMs?: number;
   /** Where to say (at debug, once) that the malloc addon is missing. */
   log?: Pick<Logger, 'debug'>;
@@ -25,7 +28,7 @@ export interface IdleMemoryReducerOptions {
 /**
  * After a burst (many objects written, listed or deleted), V8 keeps the garbage until allocation
  * pressure makes it collect, and the Buffers that hold object JSON stay allocated with it: an idle
- * server sat at twice its working set. This runs one full collection when the event loop has gone
+ * server keeps far more than its working set. This runs one full collection when the event loop has gone
  * quiet after being busy (once per burst), and every minute while it stays quiet (the watch
  * cache drops old events on a timer), so memory returns to the working set. A full GC of the
  * server's heap takes tens of milliseconds, and only happens when nothing is waiting.
@@ -33,12 +36,13 @@ export interface IdleMemoryReducerOptions {
  * The GC frees the objects, but glibc's malloc keeps the pages of what the burst freed (its brk
  * heap only shrinks from the top): malloc_trim(0) hands them back (a few ms; skipped without the
  * native addon). It runs one interval after each collection, not right after it: V8 frees the
- * Buffers' memory on a background sweeper after gc() returns, and a trim right away missed a
- * quarter of it. Figures in docs/dev/issue-2-foundation.md, "Session 3 — memory".
+ * Buffers' memory on a background sweeper after gc() returns, and a trim right away would miss
+ * what the sweeper frees later.
  *
  * For two minutes after a burst it collects on every quiet interval, not once a minute: the
- * watch cache drops the burst's events (and their Buffers) 75-85 s after they happened, and with
- * a minute between collections that memory came back anywhere from 85 to 145 s after the burst.
+ * watch cache drops the burst's events (and their Buffers) on its own timer, a little after its
+ * freshness window, and with a minute between collections that memory would come back up to a
+ * minute late.
  */
 export function startIdleMemoryReducer(o: IdleMemoryReducerOptions = {}): { stop(): void; tick(): void } {
   const collect = o.collect ?? fullGc();

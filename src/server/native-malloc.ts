@@ -12,8 +12,8 @@ export interface NativeMalloc {
 /**
  * The addon, or undefined when it is not built (e.g. no compiler when `npm ci` ran) or the process
  * does not use glibc: then the server simply skips what it would do with it. After a burst of
- * writes, glibc keeps the freed memory of its brk heap and arenas (tens to a hundred MB) until a
- * trim; V8's GC frees the objects but never asks malloc to give the pages back.
+ * writes, glibc keeps the freed memory of its brk heap and arenas (much of a settled server's
+ * RSS) until a trim; V8's GC frees the objects but never asks malloc to give the pages back.
  */
 export function loadNativeMalloc(
   log?: Pick<Logger, 'debug'>,

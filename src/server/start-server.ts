@@ -43,7 +43,7 @@ export interface StartServerOptions {
   createApiHandler?: CreateApiHandler;
   /** Replace the store factory. Default: store/index.js openStore. */
   openStore?: OpenStore;
-  /** Run the built-in controllers (garbage collector, namespace, serviceaccount, workloads, nodes). Default true. */
+  /** Run the built-in controllers (every one of controllers/index.ts). Default true. */
   controllers?: boolean;
   /** Run the scheduler. Default true. */
   scheduler?: boolean;

@@ -14,7 +14,7 @@ export type { EtcdStore, EtcdStoreOptions } from './etcd/etcd-store.js';
  *   'memory'                                -> empty, in-process, nothing persisted
  *   'etcd://h:p[,h:p...]' or 'http://h:p[,...]' -> etcd v3 at those client endpoints (plain HTTP)
  * Throws TypeError for anything else. The caller owns the store and must close() it.
- * Each backend is loaded only when asked for: the etcd client alone costs ~400 ms of start-up.
+ * Each backend is loaded only when asked for: the etcd client alone would add noticeably to start-up.
  */
 export async function openStore(spec: string, dataDir: string): Promise<Store> {
   if (spec === 'sqlite')

@@ -1,5 +1,5 @@
 /**
- * Hollow nodes: many fake nodes in one process for scale tests (issue 3's fake runtime).
+ * Hollow nodes: many fake nodes in one process, with a fake runtime, for scale tests.
  *
  *   HollowNodes --> NodeHeartbeat per node (agent/node) + one pod informer --> pod status writes
  */

@@ -1,5 +1,5 @@
 /**
- * Node registration, status and Lease renewal, shared by the real agent (issue 4) and hollow nodes.
+ * Node registration, status and Lease renewal, shared by the real agent and hollow nodes.
  *
  *   NodeConfig --> buildNode / buildNodeStatus (pure) --> NodeHeartbeat: register, renew Lease, post status
  */

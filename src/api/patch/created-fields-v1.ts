@@ -2,8 +2,9 @@
  * The FieldsV1 JSON a creator owns, written straight from the object in one walk guided by its
  * TypeInfo: the text `createdFieldSet(obj, type, sub).toFieldsV1()` would stringify to, byte for
  * byte, without the FieldSet tree, path strings, Maps and intermediate objects. Creates are the
- * API server's hottest write and this was its largest single cost; created-fields-v1.test.ts
- * checks it against createdFieldSet on every served kind's samples and random objects.
+ * API server's hottest write, and building this text through a FieldSet would be the largest
+ * single cost of each; created-fields-v1.test.ts checks it against createdFieldSet on every served
+ * kind's samples and random objects.
  *
  * The rules (see created-field-set.ts, which keeps them in FieldSet form):
  *   - a field is listed when it is a member or has members below it; a member with members below

@@ -8,7 +8,7 @@ import { samples, typeOf } from '../../api/patch/testing/sample-objects.js';
 import { RESOURCE_TYPES } from '../../api/resource-types.js';
 import { encodeObject, withResourceVersion } from './storage-key.js';
 
-/** encodeObject as it always was: one JSON.stringify with apiVersion, kind, metadata first. */
+/** The reference encodeObject must match byte for byte: one JSON.stringify, apiVersion, kind, metadata first. */
 function plainEncoding(obj: KubeObject): string {
   const { apiVersion, kind, metadata, ...rest } = obj;
   return JSON.stringify({ apiVersion, kind, metadata, ...rest });

@@ -17,7 +17,7 @@ export interface WriteWorkerPoolOptions {
   respawnDelayMs?: number;
   /**
    * A worker without jobs for this long is stopped (default 30 s) and started again by the next
-   * create: an idle server does not keep a second heap and its garbage (~15-35 MB RSS).
+   * create: an idle server does not keep a second heap and its garbage resident.
    */
   idleStopMs?: number;
   now?: () => number;
@@ -28,8 +28,7 @@ const MAX_FAILED_STARTS = 3;
 
 /**
  * A small young generation: a worker's garbage is per-request and short-lived, and a large nursery
- * only keeps more of it resident (RSS with 10k pods, settled: 201 MB at 48 MB, 179 MB at 16, 173 MB
- * at 8; the worker's CPU per create grew below 16).
+ * only keeps more of it resident; a smaller one than this costs the worker more CPU per create.
  */
 const YOUNG_GENERATION_MB = 16;
 

@@ -36,7 +36,7 @@ port.postMessage(WORKER_READY);
  * Creates answered per message. Answering each job as soon as it is prepared lets the main thread
  * write and answer the first creates while this thread prepares the rest (a whole-batch answer
  * made the two threads take turns); answering a few at a time lets the store's group commit share
- * one transaction between them (a transaction per create costs the main thread ~50 µs more).
+ * one transaction between them (a transaction per create costs the main thread more).
  */
 const ANSWER_CHUNK = 4;
 

@@ -11,7 +11,7 @@ export interface StartWorkloadControllersOptions {
   log: Logger;
 }
 
-/** Starts the workload controllers of issue 3 (ReplicaSet, Deployment). Resolves once they run. */
+/** Starts the ReplicaSet and Deployment controllers. Resolves once they run. */
 export async function startWorkloadControllers(opts: StartWorkloadControllersOptions): Promise<RunningController[]> {
   return Promise.all([startReplicaSetController(opts), startDeploymentController(opts)]);
 }

@@ -1,5 +1,5 @@
 /**
- * Service endpoints (issue 5): which pods back each Service.
+ * Service endpoints: which pods back each Service.
  *
  *   services, pods, nodes (zone) --> EndpointSliceController --> discovery.k8s.io/v1 EndpointSlices (<= 100 endpoints each)
  *   services, pods              --> EndpointsController     --> core/v1 Endpoints (legacy, same name as the Service)

@@ -1,9 +1,12 @@
 /**
  * HorizontalPodAutoscaler controller (autoscaling/v2 semantics) on resource metrics from metrics.k8s.io.
  *
- *   hpa-controller.ts      reconcile: scale subresource, metrics, status, events
- *   replica-calculator.ts  pure: pod grouping, usage ratio, tolerance, missing/unready pods
- *   normalize.ts           pure: stabilization windows, scaling policies, min/max, conditions
+ *   start-hpa-controller.ts  runs it over the shared HPA and pod informers; settings from the environment
+ *   hpa-controller.ts        reconcile: scale subresource, metrics, status, events
+ *   replica-calculator.ts    pure: pod grouping, usage ratio, tolerance, missing/unready pods
+ *   normalize.ts             pure: stabilization windows, scaling policies, min/max, conditions
+ *   metric-values.ts         pure: metrics.k8s.io quantities <-> milli-units, Go durations
+ *   hpa-conditions.ts        AbleToScale / ScalingActive / ScalingLimited conditions (setCondition)
  */
 export {
   HpaController,

@@ -3,9 +3,9 @@
  *
  *   createClient / loadKubeconfig --> KubeClient (get/list/create/update/patch/delete/watch)
  *                                        |
- *                              Informer (list, then watch; cache; handlers)
+ *                 Informer (list, then watch; cache with indexes; handlers), SharedInformers (one per resource)
  *                                        |  keys
- *                                    WorkQueue --> workers
+ *                                    WorkQueue (machinery/controller, re-exported here) --> workers
  */
 export { createClient, clientOver, type ClientOptions } from './create-client.js';
 export type {

@@ -45,9 +45,9 @@ const hex = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
 /**
  * Starts the agent's helper commands (runc, conmon, unshare, mount, CNI plugins) from a small
  * long-lived Perl process instead of forking the agent: Node's spawn forks the whole agent on its
- * main thread and waits for the exec (2 ms at 50 MB RSS, 11 ms at 500 MB, measured), and a pod start
- * runs several helpers — during a burst of pod starts that was most of the main thread and of the
- * CPU's system time. The spawner forks a ~5 MB process instead and reports output and exit over
+ * main thread and waits for the exec (longer the larger the agent's memory), and a pod start runs
+ * several helpers — during a burst of pod starts those forks dominate the main thread and the
+ * CPU's system time. The spawner forks a small process instead and reports output and exit over
  * its stdio (protocol in helper-spawner-script.ts). It is started on first use, holds the event loop
  * only while commands run, and exits with the agent (EOF on its stdin). If it dies, the next command
  * starts a new one; commands in flight then fail.

@@ -7,16 +7,15 @@ export interface NftSessionOptions {
   timeoutMs?: number;
   /**
    * After this long without a script the process ends (default 60 s; 0 = never): nft keeps a cache
-   * of the table (measured RSS: 29 MB for 1,000 chains and a 10,000-element set, 85 MB for the
-   * 10k-pod bench table), so an idle node gives it back; the next script starts a new process.
+   * of the table, which grows with the table's size, so an idle node gives that memory back; the
+   * next script starts a new process.
    */
   idleCloseMs?: number;
 }
 
 /**
  * One long-lived `nft -i` process applying scripts, each as one transaction. Starting nft for
- * every sync costs far more than the change itself on a loaded machine (measured: p50 18 ms /
- * max 93 ms per `nft -f` against 1 ms / 32 ms on a kept process, load 11 on 2 cores).
+ * every sync costs far more than the change itself on a loaded machine.
  *
  * nft -i runs each input line as one batch (all or nothing), so a script is sent as one line, its
  * commands joined with `;` (nft's command separator; also valid inside blocks). On success nft

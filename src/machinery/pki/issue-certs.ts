@@ -1,7 +1,7 @@
 /**
  * Certificate issuing with @peculiar/x509 on Node's WebCrypto (ECDSA P-256: key generation and
- * signing take about a millisecond). Heavy to import (~150 ms), so ensure-tls loads this module
- * only when something must be issued; a restart with existing files never does.
+ * signing are cheap). The library is slow to import, so ensure-tls loads this module only when
+ * something must be issued; a restart with existing files never does.
  */
 // @peculiar/x509 uses tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';

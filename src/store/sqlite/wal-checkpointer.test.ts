@@ -41,7 +41,7 @@ test('the store keeps its WAL small with automatic checkpoints off, and its data
   const store = openSqliteStore({ path });
   const value = new Uint8Array(1024).fill(7);
   // 20,000 writes of 1 KiB: without the worker's checkpoints the WAL would pass 20 MiB. The bound
-  // leaves room for a worker that lags behind on a loaded machine (16 MiB seen with 2 busy cores).
+  // leaves room for a worker that lags behind on a loaded machine.
   for (let batch = 0; batch < 200; batch++) {
     await Promise.all(Array.from({ length: 100 }, (_, i) => store.create(`/k/${batch}/${i}`, value)));
   }

@@ -12,9 +12,9 @@ export interface CheckpointResult {
  * WAL checkpoints on a worker thread with its own connection, so that the writer never stops for
  * one. With SQLite's automatic checkpoint (every 1,000 WAL pages, run inside the commit that crosses
  * it) the API server's main thread copied pages and fsynced the database file in the middle of
- * request handling: under 32 concurrent creates, stalls of up to ~1 s (p99 1,061 ms in one 8 s
- * run; p99 19-24 ms with this, creates/s a few % higher). A PASSIVE checkpoint never blocks the writer; the WAL starts over once
- * one has copied every frame. The store turns automatic checkpoints off and asks for one here every
+ * request handling, which showed as long stalls in the create latency's tail under concurrent
+ * creates. A PASSIVE checkpoint never blocks the writer; the WAL starts over once one has copied
+ * every frame. The store turns automatic checkpoints off and asks for one here every
  * few hundred writes.
  */
 export class WalCheckpointer {

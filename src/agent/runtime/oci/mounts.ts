@@ -16,8 +16,8 @@ export async function mountPoints(): Promise<string[]> {
 /**
  * Whether `path` is a mount point, by its device differing from its directory's (true for the nsfs
  * bind mounts of pinned namespaces and any mount of another file system; a bind mount from the same
- * file system is not seen). No /proc/self/mountinfo read: that costs ~1 ms per read at 400 mounts and
- * grows with every pod. false when it does not exist.
+ * file system is not seen). No /proc/self/mountinfo read: its cost grows with every pod's mounts, so
+ * checking each pod that way is quadratic over a burst. false when it does not exist.
  */
 export async function isMountedFromOtherDevice(path: string): Promise<boolean> {
   const [file, dir] = await Promise.all([

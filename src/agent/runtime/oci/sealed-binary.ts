@@ -7,8 +7,8 @@ import { runCommand } from '../../../machinery/exec/run-command.js';
  * Holds a sealed in-memory copy of a binary (runc) and names it as `/proc/<holder>/fd/<n>`.
  *
  * Why: so that a container cannot overwrite runc through /proc/<pid>/exe (CVE-2019-5736), runc 1.1
- * copies itself into a sealed memfd and re-executes for every `runc init`: 8.7 MB copied, faulted in
- * and freed per container. It skips that copy when /proc/self/exe already is a fully sealed memfd
+ * copies itself into a sealed memfd and re-executes for every `runc init`: its whole binary copied,
+ * faulted in and freed per container. It skips that copy when /proc/self/exe already is a fully sealed memfd
  * (runc's nsenter `is_self_cloned`: F_GET_SEALS = seal|shrink|grow|write; runc documents sharing
  * such a memfd as safe, since nothing can write to it). So one small Perl process makes the copy
  * once and keeps it open, and the agent executes runc through its fd: the same protection, paid
