@@ -22,6 +22,33 @@ export interface ResourceType {
   storageApiVersion: string;
 }
 
+/** A resource served by a handler of its own instead of the store (metrics, access reviews). */
+export type HandlerServedType = ResourceType & { verbs: string[] };
+
+/**
+ * The descriptor of a handler-served resource: no short names, categories or subresources; the
+ * storage fields only keep keys apart (nothing is stored under `storagePrefix`). Pure.
+ */
+export function handlerServedType(t: {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+  verbs: string[];
+  storagePrefix: string;
+}): HandlerServedType {
+  return {
+    ...t,
+    listKind: `${t.kind}List`,
+    singular: '',
+    shortNames: [],
+    categories: [],
+    subresources: [],
+    storageApiVersion: t.group ? `${t.group}/${t.version}` : t.version,
+  };
+}
+
 export const VERBS_NAMESPACED_OR_CLUSTER = [
   'create',
   'delete',

@@ -14,7 +14,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import type { ResourceType } from '../../api/resource-type.js';
+import { handlerServedType } from '../../api/resource-type.js';
 import { ApiError, errors } from '../../api/errors.js';
 import { parseFieldSelector, parseLabelSelector } from '../../api/selectors/index.js';
 import type { ResourceRequest } from '../request-info.js';
@@ -32,21 +32,16 @@ import { NodeStatsCache, type FetchSummary, type ScrapedSummary } from './node-s
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 
-const metricsType = (kind: string, plural: string, namespaced: boolean): ResourceType & { verbs: string[] } => ({
-  group: METRICS_GROUP,
-  version: 'v1beta1',
-  kind,
-  listKind: `${kind}List`,
-  plural,
-  singular: '',
-  namespaced,
-  shortNames: [],
-  categories: [],
-  subresources: [],
-  storagePrefix: `/metrics/${plural}/`,
-  storageApiVersion: METRICS_GROUP_VERSION,
-  verbs: ['get', 'list'],
-});
+const metricsType = (kind: string, plural: string, namespaced: boolean) =>
+  handlerServedType({
+    group: METRICS_GROUP,
+    version: 'v1beta1',
+    kind,
+    plural,
+    namespaced,
+    verbs: ['get', 'list'],
+    storagePrefix: `/metrics/${plural}/`,
+  });
 
 /** What discovery advertises for metrics.k8s.io/v1beta1 (as metrics-server: nodes and pods, get and list). */
 export const METRICS_RESOURCE_TYPES = [

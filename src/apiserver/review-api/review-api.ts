@@ -11,7 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SubjectAccessReviewSpec } from 'kubernetes-types/authorization/v1.js';
 import { ApiError, errors, type FieldError } from '../../api/errors.js';
-import type { ResourceType } from '../../api/resource-type.js';
+import { handlerServedType, type ResourceType } from '../../api/resource-type.js';
 import type { UserInfo } from '../auth/user-info.js';
 import {
   accessReviewStatus,
@@ -27,27 +27,16 @@ import { sendJson } from '../send.js';
 export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
 export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
 
-const reviewType = (
-  group: string,
-  version: string,
-  kind: string,
-  plural: string,
-  namespaced: boolean,
-): ResourceType & { verbs: string[] } => ({
-  group,
-  version,
-  kind,
-  listKind: `${kind}List`,
-  plural,
-  singular: '',
-  namespaced,
-  shortNames: [],
-  categories: [],
-  subresources: [],
-  storagePrefix: `/reviews/${group}/${plural}/`,
-  storageApiVersion: `${group}/${version}`,
-  verbs: ['create'],
-});
+const reviewType = (group: string, version: string, kind: string, plural: string, namespaced: boolean) =>
+  handlerServedType({
+    group,
+    version,
+    kind,
+    plural,
+    namespaced,
+    verbs: ['create'],
+    storagePrefix: `/reviews/${group}/${plural}/`,
+  });
 
 /** What discovery advertises for the review APIs (as kube-apiserver: create only). */
 export const REVIEW_RESOURCE_TYPES = [
