@@ -14,6 +14,7 @@ import {
  */
 export function alwaysAllowAuthorizer(): Authorizer & RuleResolver {
   return {
+    allowsEverything: true,
     authorize(_attributes: Attributes): AuthorizationResult {
       return ALLOW;
     },

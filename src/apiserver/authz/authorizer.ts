@@ -57,6 +57,8 @@ export interface AuthorizationResult {
 
 export interface Authorizer {
   authorize(attributes: Attributes): AuthorizationResult;
+  /** True when every request is allowed (AlwaysAllow): the request path then skips building attributes. */
+  readonly allowsEverything?: boolean;
 }
 
 /** One resource rule as SelfSubjectRulesReview reports it. */

@@ -14,8 +14,12 @@ import { unionAuthorizer } from './union.js';
 /** A request with these headers (lists become repeated headers). */
 function req(method: string, url: string, headers: Record<string, string | string[]> = {}): IncomingMessage {
   const distinct: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(headers)) distinct[k.toLowerCase()] = Array.isArray(v) ? v : [v];
-  return { method, url, headersDistinct: distinct } as unknown as IncomingMessage;
+  const joined: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    distinct[k.toLowerCase()] = Array.isArray(v) ? v : [v];
+    joined[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return { method, url, headers: joined, headersDistinct: distinct } as unknown as IncomingMessage;
 }
 
 const RBAC = 'rbac.authorization.k8s.io';
