@@ -87,8 +87,8 @@ export async function serveAttach(
   if (flags.tty && target.attach) {
     const ctl = target.attach.ctl;
     // Only the newest size is written, after the sizes that arrived together are in: kubectl sends
-    // size+1 then the size (to force a redraw on re-attach), and conmon 2.1.6 acts on just the
-    // first line when two writes meet in its control fifo, which would leave the terminal at size+1.
+    // size+1 then the size (to force a redraw on re-attach), and with conmon 2.1.6 two writes that
+    // met in its control fifo were seen to leave the terminal at size+1.
     let pending: TerminalSize | undefined;
     let flushing = false;
     const flush = async (): Promise<void> => {
