@@ -203,11 +203,20 @@ async function main() {
       createRate.perSecond = Math.round(remaining / createRate.seconds);
     }
 
+    // The server's CPU time per LIST beside the wall time: CPU time hardly moves with other load on
+    // the machine, so it compares two trees fairly where wall times are noisy.
+    const serverCpuMs = () => {
+      const fields = readFileSync(`/proc/${server.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime in 10 ms clock ticks
+    };
     const listJson: number[] = [];
+    const listJsonCpu: number[] = [];
     const listTable: number[] = [];
     let listedItems = 0;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 15; i++) {
+      const cpuBefore = serverCpuMs();
       const j = await call('GET', '/api/v1/namespaces/default/pods');
+      listJsonCpu.push(serverCpuMs() - cpuBefore);
       listJson.push(j.ms);
       listedItems = (JSON.parse(j.body) as { items: unknown[] }).items.length;
       listTable.push(
@@ -288,6 +297,7 @@ async function main() {
           list: {
             items: listedItems,
             jsonMedianMs: +median(listJson).toFixed(1),
+            jsonServerCpuMeanMs: +(listJsonCpu.reduce((a, b) => a + b, 0) / listJsonCpu.length).toFixed(1),
             tableMedianMs: +median(listTable).toFixed(1),
           },
           watchFanout: {
