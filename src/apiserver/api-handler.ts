@@ -10,7 +10,7 @@ import type { UserInfo } from './user-info.js';
 import { requestInfoOf, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
 import { Discovery } from './discovery.js';
-import { serveNonResource } from './non-resource.js';
+import { type ExtraRoute, serveNonResource } from './non-resource.js';
 import { sendError } from './send.js';
 import { WatchCache } from './watch-cache.js';
 import { serveWatch } from './watch-server.js';
@@ -93,6 +93,8 @@ export interface ApiHandlerOptions {
    * before this resolves. 'Node' is reserved (see api/rbac node-agent-policy.ts).
    */
   authorizationModes?: readonly string[];
+  /** Non-resource paths other parts of the server process serve (secrets encryption admin). */
+  extraRoutes?: readonly ExtraRoute[];
 }
 
 /**
@@ -190,7 +192,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       }
       const run = info.isResource
         ? (groupServers.get(info.group) ?? serveBuiltIn)(info, req, res, user)
-        : serveNonResource(discovery, info.path, req, res);
+        : serveNonResource(discovery, info.path, req, res, options.extraRoutes);
       run.catch((err: unknown) => {
         if (!(err instanceof ApiError))
           options.log?.error({ err, method: req.method, url: req.url }, 'internal error serving a request');

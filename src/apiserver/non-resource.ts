@@ -25,6 +25,13 @@ interface NonResourceRequest {
 
 type Serve = (r: NonResourceRequest) => void | Promise<void>;
 
+/** A non-resource path served by another part of the server process (authorized like the others). */
+export interface ExtraRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+}
+
 const ROUTES = new RouteTable<Serve>([
   { pattern: '/api', serve: (r) => serveRootDiscovery(r, true) },
   { pattern: '/apis', serve: (r) => serveRootDiscovery(r, false) },
@@ -52,7 +59,14 @@ export async function serveNonResource(
   path: string,
   req: IncomingMessage,
   res: ServerResponse,
+  extraRoutes: readonly ExtraRoute[] = [],
 ): Promise<void> {
+  const extra = extraRoutes.find((r) => r.path === path);
+  if (extra) {
+    if (req.method !== extra.method)
+      throw new ApiError(405, 'MethodNotAllowed', `${req.method} is not supported on ${path}`);
+    return extra.serve(req, res);
+  }
   const route = ROUTES.match(path);
   if (!route) throw notFound();
   await route.serve({ discovery, req, res, params: route.params });

@@ -76,6 +76,10 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       (v) => nonNegativeInt(v),
     )
     .option(
+      '--encryption-provider-config <file>',
+      'EncryptionConfiguration for Secrets at rest (default <data-dir>/cred/encryption-config.yaml, made with a new key for a new cluster)',
+    )
+    .option(
       '--service-lb-pool <addrs>',
       "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",
     );
@@ -199,6 +203,15 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     )
     .option('--data-dir <dir>', 'data dir of the node', DEFAULT_DATA_DIR)
     .action(async (flags: import('./killall.js').KillAllFlags) => (await import('./killall.js')).runKillAll(flags));
+  program
+    .command('secrets-encrypt <action>')
+    .description(
+      'encryption of Secrets at rest on a running server: status, rotate (new key, every Secret rewritten, old keys retired) or reencrypt (after editing the configuration file)',
+    )
+    .option('--data-dir <dir>', 'data dir of the server', DEFAULT_DATA_DIR)
+    .action(async (action: string, flags: { dataDir: string }) =>
+      (await import('./secrets-encrypt.js')).runSecretsEncrypt(action, flags),
+    );
   const images = program.command('images').description("manage the node's images");
   images
     .command('import <file>')

@@ -21,6 +21,8 @@ export interface ServeFlags {
   serviceLbPool?: string;
   /** Write worker threads (0 = off; default: CPUs - 1, at least 1). */
   writeWorkers?: number;
+  /** `--encryption-provider-config`: EncryptionConfiguration file (default <data-dir>/cred/encryption-config.yaml). */
+  encryptionProviderConfig?: string;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -80,6 +82,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     },
     serviceLbPool,
     writeWorkers: flags.writeWorkers,
+    encryptionProviderConfig: flags.encryptionProviderConfig,
     controllerSettings: settings.controllers,
     metricsTtlMs: settings.metricsTtlMs,
   };

@@ -7,8 +7,9 @@ import type { Registry } from 'prom-client';
 import type { Store } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { ApiHandler } from '../apiserver/api-handler.js';
+import type { ExtraRoute } from '../apiserver/non-resource.js';
 
-export type { ApiHandler };
+export type { ApiHandler, ExtraRoute };
 export type CreateApiHandler = (options: {
   store: Store;
   metrics?: Registry;
@@ -17,6 +18,7 @@ export type CreateApiHandler = (options: {
   writeWorkers?: number;
   metricsTtlMs?: number;
   authorizationModes?: readonly string[];
+  extraRoutes?: readonly ExtraRoute[];
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

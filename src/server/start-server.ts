@@ -21,6 +21,7 @@ import type { HealthCheck } from './health-checks.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
+import { tightenDataDirModes } from './data-dir-modes.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
 import type { ControllerSettings } from '../controllers/index.js';
 import type { AuthorizationMode } from '../apiserver/authz/modes.js';
@@ -65,6 +66,11 @@ export interface StartServerOptions {
    * policy is reconciled before the server reports ready.
    */
   authorizationModes?: AuthorizationMode[];
+  /**
+   * `--encryption-provider-config`: the EncryptionConfiguration for data at rest. Default
+   * `<dataDir>/cred/encryption-config.yaml`, written with a fresh key on a new cluster.
+   */
+  encryptionProviderConfig?: string;
 }
 
 export interface RunningServer {
@@ -106,7 +112,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   progress(`opening ${describeStore(options.datastore, dataDir)}`);
   return compose({ log }, async (parts) => {
     // Independent steps overlap: certificate files, store, and the heavy module imports.
-    const [tls, store, createHandler, metrics] = await Promise.all([
+    const [tls, plainStore, createHandler, metrics, { openSecretsEncryption }] = await Promise.all([
       ensureTls(dataDir, { extraSans: options.tlsSans }),
       parts.start(
         'store',
@@ -118,7 +124,15 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       ),
       options.createApiHandler ?? loadCreateApiHandler(),
       createMetrics(),
+      import('./secrets-encryption.js'),
     ]);
+    const encryption = await openSecretsEncryption(
+      plainStore,
+      options.encryptionProviderConfig ?? join(dataDir, 'cred', 'encryption-config.yaml'),
+      log,
+    );
+    const store = encryption.store;
+    await tightenDataDirModes(dataDir);
     if (tls.issued.length > 0)
       progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
     const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
@@ -136,6 +150,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
             metricsTtlMs: options.metricsTtlMs,
             authorizationModes: options.authorizationModes,
+            extraRoutes: encryption.routes,
           }),
         tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
         authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),
