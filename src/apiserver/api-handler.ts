@@ -11,6 +11,7 @@ import { requestInfoOf, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
 import { Discovery } from './discovery.js';
 import { type ExtraRoute, serveNonResource } from './non-resource.js';
+import type { AuditRecorder } from './audit/audit-recorder.js';
 import { sendError } from './send.js';
 import { WatchCache } from './watch-cache.js';
 import { serveWatch } from './watch-server.js';
@@ -93,6 +94,8 @@ export interface ApiHandlerOptions {
    * before this resolves. 'Node' is reserved (see api/rbac node-agent-policy.ts).
    */
   authorizationModes?: readonly string[];
+  /** The audit log (`--audit-policy-file`, `--audit-log-path`); default none. */
+  audit?: AuditRecorder;
   /** Non-resource paths other parts of the server process serve (secrets encryption admin). */
   extraRoutes?: readonly ExtraRoute[];
 }
@@ -187,9 +190,11 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       try {
         user = gate.admit(req, info, authenticated);
       } catch (err) {
+        options.audit?.begin(req, res, info, authenticated, undefined);
         sendError(res, err);
         return;
       }
+      options.audit?.begin(req, res, info, authenticated, user);
       const run = info.isResource
         ? (groupServers.get(info.group) ?? serveBuiltIn)(info, req, res, user)
         : serveNonResource(discovery, info.path, req, res, options.extraRoutes);

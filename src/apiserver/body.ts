@@ -6,6 +6,14 @@ const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
 /** Kubernetes' limit on a request body (3 MiB, as kube-apiserver's MaxRequestBodyBytes). */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+/** Requests whose body another part wants once it is read (the audit log at level Request and above). */
+const bodyListeners = new WeakMap<IncomingMessage, (body: Buffer) => void>();
+
+/** Calls `listener` with the body of `req` once a handler has read it. */
+export function onBodyRead(req: IncomingMessage, listener: (body: Buffer) => void): void {
+  bodyListeners.set(req, listener);
+}
+
 /** Reads the whole body; a body over the limit is a 413 and the rest is discarded. */
 export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
@@ -23,7 +31,9 @@ export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Pr
     }
     chunks.push(chunk as Buffer);
   }
-  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  bodyListeners.get(req)?.(body);
+  return body;
 }
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */

@@ -79,6 +79,19 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       '--encryption-provider-config <file>',
       'EncryptionConfiguration for Secrets at rest (default <data-dir>/cred/encryption-config.yaml, made with a new key for a new cluster)',
     )
+    .option('--audit-policy-file <file>', 'audit.k8s.io/v1 Policy: turns the audit log on')
+    .option(
+      '--audit-log-path <file>',
+      'where audit events go, one JSON line each; - = stdout (default <data-dir>/logs/audit.log)',
+    )
+    .option(
+      '--audit-log-maxsize <mb>',
+      'megabytes before the audit log is rotated (0 = never)',
+      (v) => nonNegativeInt(v),
+      100,
+    )
+    .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0 = all)', (v) => nonNegativeInt(v), 10)
+    .option('--audit-log-maxage <days>', 'days a rotated audit log is kept (0 = forever)', (v) => nonNegativeInt(v), 0)
     .option(
       '--service-lb-pool <addrs>',
       "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { EnvSettings } from '../machinery/config/switches.js';
 import { inBackground, Runnables } from '../machinery/lifecycle/runnables.js';
 import type { StartServerOptions } from '../server/start-server.js';
@@ -23,6 +24,12 @@ export interface ServeFlags {
   writeWorkers?: number;
   /** `--encryption-provider-config`: EncryptionConfiguration file (default <data-dir>/cred/encryption-config.yaml). */
   encryptionProviderConfig?: string;
+  /** The audit log flags (kube-apiserver's names). */
+  auditPolicyFile?: string;
+  auditLogPath?: string;
+  auditLogMaxsize?: number;
+  auditLogMaxbackup?: number;
+  auditLogMaxage?: number;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -83,6 +90,15 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     serviceLbPool,
     writeWorkers: flags.writeWorkers,
     encryptionProviderConfig: flags.encryptionProviderConfig,
+    audit: flags.auditPolicyFile
+      ? {
+          policyFile: flags.auditPolicyFile,
+          logPath: flags.auditLogPath ?? join(flags.dataDir, 'logs', 'audit.log'),
+          maxSizeMb: flags.auditLogMaxsize,
+          maxBackups: flags.auditLogMaxbackup,
+          maxAgeDays: flags.auditLogMaxage,
+        }
+      : undefined,
     controllerSettings: settings.controllers,
     metricsTtlMs: settings.metricsTtlMs,
   };

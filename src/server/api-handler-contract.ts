@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { Logger } from 'pino';
 import type { ApiHandler } from '../apiserver/api-handler.js';
 import type { ExtraRoute } from '../apiserver/non-resource.js';
+import type { AuditRecorder } from '../apiserver/audit/audit-recorder.js';
 
 export type { ApiHandler, ExtraRoute };
 export type CreateApiHandler = (options: {
@@ -19,6 +20,7 @@ export type CreateApiHandler = (options: {
   metricsTtlMs?: number;
   authorizationModes?: readonly string[];
   extraRoutes?: readonly ExtraRoute[];
+  audit?: AuditRecorder;
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

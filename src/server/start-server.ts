@@ -71,6 +71,19 @@ export interface StartServerOptions {
    * `<dataDir>/cred/encryption-config.yaml`, written with a fresh key on a new cluster.
    */
   encryptionProviderConfig?: string;
+  /** The audit log: policy file (audit.k8s.io/v1 Policy) and where events go; default none. */
+  audit?: AuditOptions;
+}
+
+export interface AuditOptions {
+  /** `--audit-policy-file`. */
+  policyFile: string;
+  /** `--audit-log-path` (`-` = stdout). */
+  logPath: string;
+  /** `--audit-log-maxsize` (MB, 0 = no rotation), `--audit-log-maxbackup`, `--audit-log-maxage` (days). */
+  maxSizeMb?: number;
+  maxBackups?: number;
+  maxAgeDays?: number;
 }
 
 export interface RunningServer {
@@ -132,6 +145,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log,
     );
     const store = encryption.store;
+    const audit = options.audit
+      ? await parts.start(
+          'audit log',
+          () => openAuditLog(options.audit as AuditOptions),
+          (a) => a.close(),
+        )
+      : undefined;
     await tightenDataDirModes(dataDir);
     if (tls.issued.length > 0)
       progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
@@ -151,6 +171,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             metricsTtlMs: options.metricsTtlMs,
             authorizationModes: options.authorizationModes,
             extraRoutes: encryption.routes,
+            audit: audit?.recorder,
           }),
         tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
         authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),
@@ -309,6 +330,24 @@ async function createMetrics(): Promise<{
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return { registry, requests: createRequestMetrics(registry) };
+}
+
+/** The audit recorder over its log file; a policy that does not parse stops the start with its error. */
+async function openAuditLog(o: AuditOptions) {
+  const [{ readFile }, { AuditPolicy }, { AuditLogFile }, { AuditRecorder }] = await Promise.all([
+    import('node:fs/promises'),
+    import('../apiserver/audit/audit-policy.js'),
+    import('../apiserver/audit/audit-log-file.js'),
+    import('../apiserver/audit/audit-recorder.js'),
+  ]);
+  const policy = AuditPolicy.parse(await readFile(o.policyFile, 'utf8'));
+  const file = new AuditLogFile({
+    path: o.logPath,
+    maxSizeMb: o.maxSizeMb,
+    maxBackups: o.maxBackups,
+    maxAgeDays: o.maxAgeDays,
+  });
+  return { recorder: new AuditRecorder(policy, file), close: () => file.close() };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
