@@ -27,6 +27,8 @@ const stubHandler: ApiHandler = {
   close: async () => {},
 };
 const stubStore = {
+  // Asked once at start: a store without Secrets gets a new encryption configuration.
+  count: async () => 0,
   close: async () => {
     storeClosed++;
   },

@@ -29,6 +29,9 @@ test('server defaults: /var/lib/flotilla, sqlite, 6443, all interfaces', () => {
     logLevel: 'info',
     datastore: 'sqlite',
     defaultNotReadyTolerationSeconds: 5,
+    auditLogMaxage: 0,
+    auditLogMaxbackup: 10,
+    auditLogMaxsize: 100,
     defaultUnreachableTolerationSeconds: 5,
   });
 });
