@@ -246,6 +246,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
                 log,
                 serviceLbPool: options.serviceLbPool,
                 settings: options.controllerSettings,
+                rootCaPem: tls.material.caCert,
+                serviceAccountKeyPem,
               }).then((c) => {
                 log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
                 return c;
