@@ -174,9 +174,17 @@ export async function createServiceAccountToken(
     apiVersion: `${GROUP}/v1`,
     kind: KIND,
     metadata: { ...(req.metadata ?? {}), name, namespace, creationTimestamp: timestamp(now) },
-    spec: { ...spec, audiences, expirationSeconds, boundObjectRef: spec.boundObjectRef ?? undefined },
+    spec: specOut(spec, audiences, expirationSeconds),
     status: { token, expirationTimestamp: timestamp(new Date(now.getTime() + expirationSeconds * 1000)) },
   };
+}
+
+/** The spec as Kubernetes answers it: defaults filled, a null boundObjectRef left out (omitempty). */
+function specOut(spec: TokenRequest['spec'], audiences: string[], expirationSeconds: number): TokenRequest['spec'] {
+  const { boundObjectRef, ...rest } = spec;
+  return boundObjectRef
+    ? { ...rest, audiences, expirationSeconds, boundObjectRef }
+    : { ...rest, audiences, expirationSeconds };
 }
 
 async function read(ctx: RestContext, key: string): Promise<Read | undefined> {
