@@ -143,12 +143,12 @@ test('TokenRequest: bound to a pod (with its node), a secret or a node', async (
         },
       );
     const secret = (await s.request('web', tokenRequest(ref('Secret', 's')))).status?.token ?? '';
-    assert.deepEqual((unverifiedPayload(secret)?.['kubernetes.io'] as { secret?: unknown }).secret, {
+    assert.deepEqual((unverifiedPayload(secret)?.['kubernetes.io'] as { secret?: unknown } | undefined)?.secret, {
       name: 's',
       uid: 'sec-1',
     });
     const node = (await s.request('web', tokenRequest(ref('Node', 'n1')))).status?.token ?? '';
-    assert.deepEqual((unverifiedPayload(node)?.['kubernetes.io'] as { node?: unknown }).node, {
+    assert.deepEqual((unverifiedPayload(node)?.['kubernetes.io'] as { node?: unknown } | undefined)?.node, {
       name: 'n1',
       uid: 'node-1',
     });
