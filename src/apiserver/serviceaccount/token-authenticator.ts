@@ -126,18 +126,17 @@ export class ServiceAccountTokenAuthenticator {
     }
     // Objects deleted (deletionTimestamp) more than the leeway ago no longer back a token.
     const deletedBefore = nowMs - LEEWAY_SECONDS * 1000;
-    const gone = (f: Facts) => f.deletedAt !== undefined && f.deletedAt < deletedBefore;
     const ns = v.namespace;
 
     if (v.legacy) {
       const secretName = v.secret?.name ?? '';
       const secret = this.factsOf(coreKey('secrets', ns, secretName));
-      if (!secret || gone(secret)) return { kind: 'invalid', message: 'Token has been invalidated' };
+      if (!secret || gone(secret, deletedBefore)) return { kind: 'invalid', message: 'Token has been invalidated' };
       if (!sameToken(secret.token, token)) return { kind: 'invalid', message: "Token does not match server's copy" };
     }
     const sa = this.factsOf(coreKey('serviceaccounts', ns, v.serviceAccount.name));
     if (!sa) return { kind: 'invalid', message: `serviceaccounts "${v.serviceAccount.name}" not found` };
-    if (gone(sa))
+    if (gone(sa, deletedBefore))
       return { kind: 'invalid', message: `service account ${ns}/${v.serviceAccount.name} has been deleted` };
     if (sa.uid !== v.serviceAccount.uid)
       return {
@@ -147,19 +146,22 @@ export class ServiceAccountTokenAuthenticator {
     if (!v.legacy) {
       if (v.secret) {
         const secret = this.factsOf(coreKey('secrets', ns, v.secret.name));
-        if (!secret || gone(secret)) return { kind: 'invalid', message: 'service account token has been invalidated' };
+        if (!secret || gone(secret, deletedBefore))
+          return { kind: 'invalid', message: 'service account token has been invalidated' };
         if (secret.uid !== v.secret.uid)
           return { kind: 'invalid', message: `secret UID (${secret.uid}) does not match claim (${v.secret.uid})` };
       }
       if (v.pod) {
         const pod = this.factsOf(coreKey('pods', ns, v.pod.name));
-        if (!pod || gone(pod)) return { kind: 'invalid', message: 'service account token has been invalidated' };
+        if (!pod || gone(pod, deletedBefore))
+          return { kind: 'invalid', message: 'service account token has been invalidated' };
         if (pod.uid !== v.pod.uid)
           return { kind: 'invalid', message: `pod UID (${pod.uid}) does not match claim (${v.pod.uid})` };
       } else if (v.node) {
         // A token bound to a Node alone lives as long as that Node.
         const node = this.factsOf(coreKey('nodes', '', v.node.name));
-        if (!node || gone(node)) return { kind: 'invalid', message: 'service account token has been invalidated' };
+        if (!node || gone(node, deletedBefore))
+          return { kind: 'invalid', message: 'service account token has been invalidated' };
         if (node.uid !== v.node.uid)
           return { kind: 'invalid', message: `node UID (${node.uid}) does not match claim (${v.node.uid})` };
       }
@@ -183,6 +185,11 @@ export class ServiceAccountTokenAuthenticator {
     }
     return f;
   }
+}
+
+/** Deleted (deletionTimestamp) before `deletedBefore` (ms): no longer backs a token. */
+function gone(f: Facts, deletedBefore: number): boolean {
+  return f.deletedAt !== undefined && f.deletedAt < deletedBefore;
 }
 
 /** The legacy Secret's data.token (base64) against the presented token, in constant time. */

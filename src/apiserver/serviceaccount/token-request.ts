@@ -23,6 +23,7 @@ import { isPlainObject, mediaType, parseDocument } from '../body.js';
 import type { RestContext } from '../rest/rest-context.js';
 import { storageKey } from '../rest/storage-key.js';
 import { findResourceType } from '../../api/resource-types.js';
+import type { ResourceType } from '../../api/resource-type.js';
 import type { ServiceAccountTokenConfig } from './token-config.js';
 
 const GROUP = 'authentication.k8s.io';
@@ -193,10 +194,16 @@ async function read(ctx: RestContext, key: string): Promise<Read | undefined> {
   return { obj: JSON.parse(Buffer.from(stored.value).toString('utf8')) as KubeObject, revision: stored.modRevision };
 }
 
-/** The store key of a core/v1 object. */
+const coreTypes = new Map<string, ResourceType>();
+
+/** The store key of a core/v1 object (the resource type looked up once per plural: asked per request). */
 export function coreKey(plural: string, namespace: string, name: string): string {
-  const rt = findResourceType('', 'v1', plural);
-  if (!rt) throw errors.internal(`core/v1 ${plural} is not served`);
+  let rt = coreTypes.get(plural);
+  if (!rt) {
+    rt = findResourceType('', 'v1', plural);
+    if (!rt) throw errors.internal(`core/v1 ${plural} is not served`);
+    coreTypes.set(plural, rt);
+  }
   return storageKey(rt, namespace, name);
 }
 
