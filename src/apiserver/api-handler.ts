@@ -41,6 +41,10 @@ import { unionAuthorizer } from './authz/union.js';
 import { rejectUpgradeWithStatus } from './rest/upgrade-proxy.js';
 import { reconcileRbacBootstrap } from './rbac-bootstrap.js';
 import { bootstrapPolicy, withNodeAgentPolicy } from '../api/rbac/index.js';
+import type { TokenAuthentication } from './auth/token-authentication.js';
+import { ServiceAccountTokenAuthenticator } from './serviceaccount/token-authenticator.js';
+import { serviceAccountTokenConfig, type ServiceAccountTokenOptions } from './serviceaccount/token-config.js';
+import { oidcDiscoveryRoutes } from './serviceaccount/oidc-discovery.js';
 
 export type { UserInfo };
 
@@ -64,6 +68,11 @@ export interface ApiHandler {
   authorize?(req: IncomingMessage, user: UserInfo): UserInfo;
   /** Upgrade requests: pods/exec, pods/attach, pods/portforward (proxied to the node agent). */
   handleUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, user: UserInfo): void;
+  /**
+   * A ServiceAccount JWT checked against this server's key and watch cache, for `audiences`
+   * (undefined: the API's). Synchronous and cheap: the request authenticator asks it per request.
+   */
+  authenticateServiceAccountToken?(token: string, audiences?: readonly string[]): TokenAuthentication;
   /** True once the watch cache has loaded the store. */
   isReady(): boolean;
   close(): Promise<void>;
@@ -98,6 +107,13 @@ export interface ApiHandlerOptions {
   audit?: AuditRecorder;
   /** Non-resource paths other parts of the server process serve (secrets encryption admin). */
   extraRoutes?: readonly ExtraRoute[];
+  /** ServiceAccount tokens: signing key PEM (default: one generated in memory), issuer, API audiences. */
+  serviceAccountTokens?: ServiceAccountTokenOptions;
+  /**
+   * TokenReview's authenticator: the server's whole token authentication (cluster tokens and
+   * ServiceAccount tokens). Default: ServiceAccount tokens only.
+   */
+  authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
 }
 
 /**
@@ -110,12 +126,18 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const admissionOptions = {
     defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
   };
+  const tokenConfig = serviceAccountTokenConfig(options.serviceAccountTokens);
   const ctx: RestContext = {
     store: options.store,
     cache,
     now: options.now ?? (() => new Date()),
     admission: builtInAdmission(admissionOptions, cache),
+    serviceAccountTokens: tokenConfig,
   };
+  const serviceAccountTokens = new ServiceAccountTokenAuthenticator({ cache, config: tokenConfig });
+  const extraRoutes = [...oidcDiscoveryRoutes(tokenConfig), ...(options.extraRoutes ?? [])];
+  const authenticateServiceAccountToken = (token: string, audiences?: readonly string[]) =>
+    serviceAccountTokens.authenticate(token, audiences);
   if ((options.writeWorkers ?? 0) > 0) {
     ctx.createPreparer = new WriteWorkerPool({
       size: options.writeWorkers ?? 0,
@@ -133,7 +155,11 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const gate = rbac
     ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), rbac), rbac)
     : new RequestGate(allowAll, allowAll);
-  const reviews = new ReviewApi({ authorizer: gate.authorizer, ruleResolver: gate.ruleResolver });
+  const reviews = new ReviewApi({
+    authorizer: gate.authorizer,
+    ruleResolver: gate.ruleResolver,
+    authenticateToken: options.authenticateToken ?? authenticateServiceAccountToken,
+  });
   const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES, ...REVIEW_RESOURCE_TYPES]);
   const metricsApi = new MetricsApi(ctx, {
     ttlMs: options.metricsTtlMs,
@@ -155,6 +181,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
 
   return {
     isReady: () => cache.ready,
+    authenticateServiceAccountToken,
     async close() {
       compactor.stop();
       rbacLister?.close();
@@ -197,7 +224,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       options.audit?.begin(req, res, info, authenticated, user);
       const run = info.isResource
         ? (groupServers.get(info.group) ?? serveBuiltIn)(info, req, res, user)
-        : serveNonResource(discovery, info.path, req, res, options.extraRoutes);
+        : serveNonResource(discovery, info.path, req, res, extraRoutes);
       run.catch((err: unknown) => {
         if (!(err instanceof ApiError))
           options.log?.error({ err, method: req.method, url: req.url }, 'internal error serving a request');

@@ -16,6 +16,8 @@
  *   pvc/pv-protection   a claim in use by a pod (a bound volume) is not removed until released
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  *   clusterrole-aggregation  rules of aggregated ClusterRoles (admin, edit, view) from the roles they select
+ *   root-ca-cert-publisher   the kube-root-ca.crt ConfigMap (cluster CA) in every namespace
+ *   serviceaccount-token     legacy ServiceAccount token Secrets filled with token, ca.crt, namespace
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
@@ -40,6 +42,9 @@ import { startPodGc } from './podgc/start-pod-gc.js';
 import { startVolumeProtection } from './volume-protection/start-volume-protection.js';
 import { NAMESPACES, SERVICE_ACCOUNTS } from '../machinery/resources/well-known.js';
 import { startClusterRoleAggregation } from './clusterrole-aggregation/clusterrole-aggregation-controller.js';
+import { startRootCaPublisher } from './root-ca-publisher/root-ca-publisher.js';
+import { startTokensController } from './serviceaccount/tokens-controller.js';
+import { signingKeyFromPem } from '../machinery/serviceaccount-token/signing-key.js';
 
 export {
   runController,
@@ -64,6 +69,10 @@ export interface StartControllersOptions {
   serviceLbPool?: string[];
   /** Timings and ranges for tests and small clusters (undefined fields keep each controller's default). */
   settings?: ControllerSettings;
+  /** The cluster CA (PEM): published as kube-root-ca.crt and put in token Secrets. Undefined: neither runs. */
+  rootCaPem?: string;
+  /** The ServiceAccount signing key (PEM) for legacy token Secrets. Undefined: the tokens controller does not run. */
+  serviceAccountKeyPem?: string;
 }
 
 /** Settings of individual controllers (the server passes those parsed from FLOTILLA_* by the CLI). */
@@ -73,6 +82,28 @@ export interface ControllerSettings {
   hpa?: Partial<HpaSettings>;
   nodes?: NodeControllerSettings;
   podGc?: { quarantineMs?: number; intervalMs?: number };
+}
+
+/** The root CA publisher and the legacy token Secret controller, each when its material was given. */
+function serviceAccountCredentialControllers(
+  opts: StartControllersOptions,
+  informers: SharedInformers,
+  log: Logger,
+): Promise<RunningController>[] {
+  const caPem = opts.rootCaPem;
+  if (caPem === undefined) return [];
+  const started = [startRootCaPublisher({ client: opts.client, informers, log, caPem })];
+  if (opts.serviceAccountKeyPem !== undefined)
+    started.push(
+      startTokensController({
+        client: opts.client,
+        informers,
+        log,
+        caPem,
+        key: signingKeyFromPem(opts.serviceAccountKeyPem),
+      }),
+    );
+  return started;
 }
 
 export interface Controllers {
@@ -165,6 +196,11 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startClusterRoleAggregation({ client: opts.client, informers, log }).then((c) => {
         running.push(c);
       }),
+      ...serviceAccountCredentialControllers(opts, informers, log).map((p) =>
+        p.then((c) => {
+          running.push(c);
+        }),
+      ),
     ]);
     informers.startAll();
     await started;

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { ApiHandler } from '../apiserver/api-handler.js';
 import type { ExtraRoute } from '../apiserver/non-resource.js';
 import type { AuditRecorder } from '../apiserver/audit/audit-recorder.js';
+import type { TokenAuthentication } from '../apiserver/auth/token-authentication.js';
 
 export type { ApiHandler, ExtraRoute };
 export type CreateApiHandler = (options: {
@@ -21,6 +22,8 @@ export type CreateApiHandler = (options: {
   authorizationModes?: readonly string[];
   extraRoutes?: readonly ExtraRoute[];
   audit?: AuditRecorder;
+  serviceAccountTokens?: { keyPem?: string; issuer?: string; apiAudiences?: readonly string[] };
+  authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

@@ -9,6 +9,10 @@ export interface BuiltInControllersOptions {
   /** Addresses of the built-in LoadBalancer provider (default: node InternalIPs). */
   serviceLbPool?: string[];
   settings?: ControllerSettings;
+  /** The cluster CA (PEM), for kube-root-ca.crt and token Secrets. */
+  rootCaPem?: string;
+  /** The ServiceAccount signing key (PEM), for legacy token Secrets. */
+  serviceAccountKeyPem?: string;
 }
 
 /** Running controllers; stop() ends their watches and closes their client. Idempotent. */
@@ -41,6 +45,8 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
         log: options.log,
         serviceLbPool: options.serviceLbPool,
         settings: options.settings,
+        rootCaPem: options.rootCaPem,
+        serviceAccountKeyPem: options.serviceAccountKeyPem,
       }),
     );
     return { stop: () => parts.stop() };

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createAuthenticator } from '../apiserver/auth/authenticator.js';
 import { ensureClusterTokens } from '../apiserver/auth/cluster-tokens.js';
+import { ensureServiceAccountKey } from '../apiserver/auth/service-account-key.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from '../api/serviceaccount/token-claims.js';
 import { ensureTls } from '../apiserver/tls/ensure-tls.js';
 import { compose, inBackground, optional, stoppable, type Stoppable } from '../machinery/lifecycle/runnables.js';
 import {
@@ -155,14 +157,26 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await tightenDataDirModes(dataDir);
     if (tls.issued.length > 0)
       progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
-    const tokens = await ensureClusterTokens(dataDir, tls.material.caCert);
+    const [tokens, serviceAccountKeyPem] = await Promise.all([
+      ensureClusterTokens(dataDir, tls.material.caCert),
+      ensureServiceAccountKey(dataDir),
+    ]);
+    // ServiceAccount JWTs are checked by the REST core (it holds the watch cache): bound to it once it exists.
+    let serviceAccountTokens: ApiHandler['authenticateServiceAccountToken'];
+    const authenticator = createAuthenticator({
+      adminToken: tokens.adminToken,
+      joinToken: tokens.joinToken,
+      apiAudiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER],
+      serviceAccountTokens: (token, audiences) =>
+        serviceAccountTokens?.(token, audiences) ?? { kind: 'unknown' as const },
+    });
     progress(`store ready (${ms()}); starting API`);
     const shutdown = { begun: false };
     const host = options.host ?? '0.0.0.0';
     const api = await parts.start('API', () =>
       serveApi({
-        createHandler: () =>
-          createHandler({
+        createHandler: async () => {
+          const handler = await createHandler({
             store,
             metrics: metrics.registry,
             log: log.child({ component: 'apiserver' }),
@@ -172,9 +186,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             authorizationModes: options.authorizationModes,
             extraRoutes: encryption.routes,
             audit: audit?.recorder,
-          }),
+            serviceAccountTokens: { keyPem: serviceAccountKeyPem, issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER },
+            authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
+          });
+          serviceAccountTokens = handler.authenticateServiceAccountToken?.bind(handler);
+          return handler;
+        },
         tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
-        authenticator: createAuthenticator({ adminToken: tokens.adminToken, joinToken: tokens.joinToken }),
+        authenticator,
         isShuttingDown: () => shutdown.begun,
         metrics,
         log,
@@ -227,6 +246,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
                 log,
                 serviceLbPool: options.serviceLbPool,
                 settings: options.controllerSettings,
+                rootCaPem: tls.material.caCert,
+                serviceAccountKeyPem,
               }).then((c) => {
                 log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
                 return c;

@@ -81,3 +81,38 @@ test('one connection: the answer follows the credentials of each request, and lo
   assert.equal(on({ authorization: 'Bearer sa' }), undefined, 'a revoked looked-up token fails at once');
   assert.equal(on({}), undefined);
 });
+
+test('ServiceAccount tokens: asked per request, and TokenReview-style checks honour audiences', () => {
+  const sa = { name: 'system:serviceaccount:default:web', uid: 'u1', groups: ['system:serviceaccounts'] };
+  const a = createAuthenticator({
+    adminToken: 'admin-secret',
+    joinToken,
+    apiAudiences: ['api'],
+    serviceAccountTokens: (t, auds) => {
+      if (t === 'expired') return { kind: 'invalid', message: 'service account token has expired' };
+      if (t !== 'jwt') return { kind: 'unknown' };
+      return (auds ?? ['api']).includes('api') ? { kind: 'user', user: sa, audiences: ['api'] } : { kind: 'unknown' };
+    },
+    lookupToken: (t) => (t === 'expired' ? { name: 'never', groups: [] } : undefined),
+  });
+  assert.deepEqual(a.authenticate(request({ authorization: 'Bearer jwt' })), {
+    ...sa,
+    groups: ['system:serviceaccounts', 'system:authenticated'],
+  });
+  assert.equal(a.authenticate(request({ authorization: 'Bearer expired' })), undefined, 'an invalid SA token is final');
+  assert.deepEqual(a.authenticateToken('jwt'), {
+    kind: 'user',
+    user: { ...sa, groups: ['system:serviceaccounts', 'system:authenticated'] },
+    audiences: ['api'],
+  });
+  assert.deepEqual(a.authenticateToken('expired'), { kind: 'invalid', message: 'service account token has expired' });
+  // The cluster tokens know no audience: valid for the API's audiences only.
+  assert.deepEqual(a.authenticateToken('admin-secret'), {
+    kind: 'user',
+    user: { name: 'admin', groups: ['system:masters', 'system:authenticated'] },
+    audiences: ['api'],
+  });
+  assert.deepEqual(a.authenticateToken('admin-secret', ['vault']), { kind: 'unknown' });
+  assert.equal(a.authenticateToken(joinSecret, ['api', 'x']).kind, 'user');
+  assert.deepEqual(a.authenticateToken('nothing'), { kind: 'unknown' });
+});

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import { joinTokenSecret } from './cluster-tokens.js';
+import type { TokenAuthentication } from './token-authentication.js';
 import { AUTHENTICATED_GROUP, type UserInfo } from './user-info.js';
 
 export interface AuthenticatorOptions {
@@ -9,8 +10,18 @@ export interface AuthenticatorOptions {
   adminToken: string;
   /** Cluster join token (full `K10...::server:<secret>` form; agents may send either it or the secret). */
   joinToken: string;
-  /** Further bearer tokens (service account tokens, later); undefined = not this token. */
+  /** Further bearer tokens; undefined = not this token. */
   lookupToken?: (token: string) => UserInfo | undefined;
+  /**
+   * ServiceAccount JWTs for `audiences` (undefined: the API's own). Asked on every request that
+   * carries one (tokens can be revoked), so it must be cheap.
+   */
+  serviceAccountTokens?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
+  /**
+   * The API's audiences (`--api-audiences`). The cluster tokens know no audience: as Kubernetes
+   * wraps such authenticators, they are valid only for a review asking for one of these (or none).
+   */
+  apiAudiences?: readonly string[];
 }
 
 export interface Authenticator {
@@ -20,6 +31,12 @@ export interface Authenticator {
    * cluster CA (CN → name, O → groups), then the bearer token. Pure and synchronous.
    */
   authenticate(req: IncomingMessage): UserInfo | undefined;
+  /**
+   * One bearer token on its own, for TokenReview: the cluster tokens (the join token without a
+   * node name is the bootstrapper), ServiceAccount JWTs, then lookupToken. `audiences` undefined
+   * means the API's own; the answer says which of them the token is valid for.
+   */
+  authenticateToken(token: string, audiences?: readonly string[]): TokenAuthentication;
 }
 
 /** Header an agent sets beside the join token to name its node (user `system:node:<name>`). */
@@ -67,14 +84,13 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   /** The admin token or the join token; undefined for any other token. */
-  function fromClusterToken(req: IncomingMessage, token: string): UserInfo | undefined {
+  function fromClusterToken(token: string, node: unknown): UserInfo | undefined {
     const presented = digestOf(token);
     if (sameDigest(presented, adminDigest)) return { name: 'admin', groups: ['system:masters', AUTHENTICATED_GROUP] };
     if (
       sameDigest(presented, joinDigest) ||
       (joinSecretDigest !== undefined && sameDigest(presented, joinSecretDigest))
     ) {
-      const node = req.headers[NODE_NAME_HEADER];
       const nodeName = typeof node === 'string' && node.length <= 253 && DNS_SUBDOMAIN.test(node) ? node : undefined;
       return nodeName
         ? { name: `system:node:${nodeName}`, groups: ['system:nodes', AUTHENTICATED_GROUP] }
@@ -84,8 +100,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   function fromLookup(token: string): UserInfo | undefined {
-    const found = options.lookupToken?.(token);
-    return found ? { name: found.name, groups: withAuthenticated(found.groups) } : undefined;
+    const sa = options.serviceAccountTokens?.(token);
+    const found = sa?.kind === 'user' ? sa.user : sa?.kind === 'invalid' ? undefined : options.lookupToken?.(token);
+    return found ? { ...found, groups: withAuthenticated(found.groups) } : undefined;
+  }
+
+  const apiAudiences = options.apiAudiences ?? [];
+  /** The API audiences a review asked for, or undefined when it asked only for others. */
+  function apiAudiencesOf(requested: readonly string[] | undefined): string[] | undefined {
+    if (requested === undefined || requested.length === 0) return [...apiAudiences];
+    const both = requested.filter((a) => apiAudiences.includes(a));
+    return both.length > 0 || apiAudiences.length === 0 ? both : undefined;
   }
 
   // A keep-alive connection sends the same credentials request after request: the last answer of
@@ -102,12 +127,24 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       const last = lastAnswer.get(req.socket);
       if (last && last.credentials === credentials) return last.user;
       const token = bearerToken(req);
-      const fixed = fromCertificate(req) ?? (token === undefined ? undefined : fromClusterToken(req, token));
+      const fixed =
+        fromCertificate(req) ??
+        (token === undefined ? undefined : fromClusterToken(token, req.headers[NODE_NAME_HEADER]));
       if (fixed) {
         lastAnswer.set(req.socket, { credentials, user: fixed });
         return fixed;
       }
       return token === undefined ? undefined : fromLookup(token);
+    },
+    authenticateToken(token, audiences) {
+      const requested = audiences && audiences.length > 0 ? audiences : undefined;
+      const sa = options.serviceAccountTokens?.(token, requested);
+      if (sa && sa.kind !== 'unknown')
+        return sa.kind === 'user' ? { ...sa, user: { ...sa.user, groups: withAuthenticated(sa.user.groups) } } : sa;
+      const auds = apiAudiencesOf(requested);
+      if (auds === undefined) return { kind: 'unknown' };
+      const user = fromClusterToken(token, undefined) ?? fromLookup(token);
+      return user ? { kind: 'user', user, audiences: auds } : { kind: 'unknown' };
     },
   };
 }

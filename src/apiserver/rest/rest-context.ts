@@ -5,6 +5,7 @@ import type { KindStrategy } from '../../api/kind-strategy.js';
 import type { UserInfo } from '../user-info.js';
 import type { AdmissionChain } from '../admission/plugin.js';
 import type { CreateInput, CreateOutcome } from './prepare-create.js';
+import type { ServiceAccountTokenConfig } from '../serviceaccount/token-config.js';
 
 /** What every REST handler works with: the store, the watch cache and an injectable clock. */
 export interface RestContext {
@@ -15,6 +16,8 @@ export interface RestContext {
   admission: AdmissionChain;
   /** Prepares creates of JSON bodies elsewhere (write worker threads; off when undefined). */
   createPreparer?: CreatePreparer;
+  /** Issuer, audiences and key of ServiceAccount tokens (serviceaccounts/token; 405 when undefined). */
+  serviceAccountTokens?: ServiceAccountTokenConfig;
 }
 
 /**

@@ -18,6 +18,7 @@ import { bindPod } from './binding.js';
 import { evictPod } from './eviction.js';
 import { servePodLogs } from './pod-logs.js';
 import { getObject, patchObject, replaceObject, type Reply } from './object-verbs.js';
+import { createServiceAccountToken } from '../serviceaccount/token-request.js';
 
 /** One subresource request, resolved: the object's call and the raw request. */
 export interface SubresourceRequest {
@@ -137,9 +138,15 @@ const proxy: Subresource = {
   kind: (rt) => ({ group: '', version: 'v1', kind: `${rt.kind}ProxyOptions` }),
   verbs: ['create', 'delete', 'get', 'patch', 'update'],
 };
+/** POST serviceaccounts/<name>/token: a TokenRequest answered with a signed, bound token (nothing stored). */
 const token: Subresource = {
   kind: () => ({ group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' }),
   verbs: ['create'],
+  async create({ ctx, call, req }, { body }) {
+    if (!ctx.serviceAccountTokens) throw errors.methodNotAllowed('create is not supported on serviceaccounts/token');
+    const request = { namespace: call.namespace, name: call.name, body, contentType: req.headers['content-type'] };
+    return { code: 201, body: await createServiceAccountToken(ctx, ctx.serviceAccountTokens, request) };
+  },
 };
 
 /** group -> resource (plural) -> subresource -> storage. Order is discovery's. */

@@ -163,3 +163,42 @@ test('only create is served; unknown review resources are 404', async () => {
     (e: unknown) => e instanceof ApiError && e.code === 404,
   );
 });
+
+test('TokenReview: authenticated users with their audiences, Kubernetes error texts otherwise', async () => {
+  const reviews = new ReviewApi({
+    authorizer: rbac,
+    ruleResolver: rbac,
+    authenticateToken: (token, audiences) => {
+      if (token === 'good')
+        return {
+          kind: 'user',
+          user: { name: 'system:serviceaccount:dev:web', uid: 'u1', groups: ['system:serviceaccounts'] },
+          audiences: [...(audiences ?? ['api'])],
+        };
+      if (token === 'old') return { kind: 'invalid', message: 'service account token has expired' };
+      return { kind: 'unknown' };
+    },
+  });
+  const review = (spec: object) => ({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec });
+  const path = '/apis/authentication.k8s.io/v1/tokenreviews';
+  const ok = await post(path, review({ token: 'good', audiences: ['vault'] }), carol, reviews);
+  assert.equal(ok.code, 201);
+  assert.deepEqual(ok.body.status, {
+    authenticated: true,
+    user: { extra: {}, username: 'system:serviceaccount:dev:web', uid: 'u1', groups: ['system:serviceaccounts'] },
+    audiences: ['vault'],
+  });
+  assert.deepEqual((await post(path, review({ token: 'old' }), carol, reviews)).body.status, {
+    user: {},
+    error: '[invalid bearer token, service account token has expired]',
+  });
+  assert.deepEqual((await post(path, review({ token: 'x' }), carol, reviews)).body.status, {
+    user: {},
+    error: 'invalid bearer token',
+  });
+  await assert.rejects(
+    post(path, review({}), carol, reviews),
+    (e: unknown) =>
+      e instanceof ApiError && e.code === 400 && e.message === 'token is required for TokenReview in authentication',
+  );
+});

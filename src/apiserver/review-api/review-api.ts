@@ -2,7 +2,8 @@
  * The review APIs Kubernetes serves without storing anything: authorization.k8s.io/v1
  * SelfSubjectAccessReview (`kubectl auth can-i`), SelfSubjectRulesReview (`can-i --list`),
  * SubjectAccessReview, LocalSubjectAccessReview, and authentication.k8s.io SelfSubjectReview
- * (`kubectl auth whoami`; v1, and v1beta1 / v1alpha1 for kubectl 1.27). Each is create-only: a
+ * (`kubectl auth whoami`; v1, and v1beta1 / v1alpha1 for kubectl 1.27) and TokenReview (a bearer token
+ * authenticated for a set of audiences, what webhook token authenticators ask). Each is create-only: a
  * POST of the review answers 201 with the same object and its status filled in.
  *
  *   POST review ─► validate spec ─► attributesFromAccessReview ─► authorizer ─► status
@@ -12,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SubjectAccessReviewSpec } from 'kubernetes-types/authorization/v1.js';
 import { ApiError, errors, type FieldError } from '../../api/errors.js';
 import { handlerServedType, type ResourceType } from '../../api/resource-type.js';
+import type { TokenAuthentication } from '../auth/token-authentication.js';
 import type { UserInfo } from '../auth/user-info.js';
 import {
   accessReviewStatus,
@@ -41,6 +43,7 @@ const reviewType = (group: string, version: string, kind: string, plural: string
 /** What discovery advertises for the review APIs (as kube-apiserver: create only). */
 export const REVIEW_RESOURCE_TYPES = [
   reviewType(AUTHENTICATION_GROUP, 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false),
+  reviewType(AUTHENTICATION_GROUP, 'v1', 'TokenReview', 'tokenreviews', false),
   reviewType(AUTHENTICATION_GROUP, 'v1beta1', 'SelfSubjectReview', 'selfsubjectreviews', false),
   reviewType(AUTHENTICATION_GROUP, 'v1alpha1', 'SelfSubjectReview', 'selfsubjectreviews', false),
   reviewType(AUTHORIZATION_GROUP, 'v1', 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true),
@@ -52,6 +55,8 @@ export const REVIEW_RESOURCE_TYPES = [
 export interface ReviewApiOptions {
   authorizer: Authorizer;
   ruleResolver: RuleResolver;
+  /** Authenticates TokenReview's token for its audiences (undefined: the API's); without it no token authenticates. */
+  authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
 }
 
 type Review = Record<string, unknown> & { spec?: Record<string, unknown>; metadata?: Record<string, unknown> };
@@ -84,6 +89,8 @@ export class ReviewApi {
     switch (rt.kind) {
       case 'SelfSubjectReview':
         return { userInfo: userInfoOf(user) };
+      case 'TokenReview':
+        return this.tokenReview(review.spec ?? {});
       case 'SelfSubjectRulesReview':
         if (!spec.namespace) throw errors.badRequest('no namespace on request');
         return subjectRulesReviewStatus(this.o.ruleResolver, user, spec.namespace);
@@ -126,6 +133,33 @@ export class ReviewApi {
         if (causes.length > 0) throw invalid(rt, causes);
         return this.decide(userFromAccessReview(spec), spec);
       }
+    }
+  }
+
+  /** Kubernetes' TokenReview REST: the token authenticated for spec.audiences, or the API's audiences. */
+  private tokenReview(spec: Record<string, unknown>): unknown {
+    const token = spec.token;
+    if (typeof token !== 'string' || token === '')
+      throw errors.badRequest('token is required for TokenReview in authentication');
+    const raw = spec.audiences;
+    if (raw !== undefined && raw !== null && !(Array.isArray(raw) && raw.every((a) => typeof a === 'string')))
+      throw errors.badRequest('TokenReview.spec.audiences must be a list of strings');
+    const audiences = (raw ?? []) as string[];
+    const answer = this.o.authenticateToken?.(token, audiences.length > 0 ? audiences : undefined) ?? {
+      kind: 'unknown',
+    };
+    switch (answer.kind) {
+      case 'user':
+        return {
+          authenticated: true,
+          user: { extra: {}, ...userInfoOf(answer.user) },
+          audiences: answer.audiences,
+        };
+      case 'invalid':
+        // As kube-apiserver's bearer-token authenticator words a known token that failed.
+        return { user: {}, error: `[invalid bearer token, ${answer.message}]` };
+      default:
+        return { user: {}, error: 'invalid bearer token' };
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * rbac.authorization.k8s.io/v1, authentication.k8s.io/v1 (TokenRequest) and authorization.k8s.io/v1
+ * rbac.authorization.k8s.io/v1, authentication.k8s.io/v1 (TokenRequest; TokenReview's spec, its status
+ * goes back as JSON) and authorization.k8s.io/v1
  * (the review kinds) protobuf schemas, from k8s.io/api generated.proto. Options: options.ts.
  */
 export const RBAC_V1_PROTO = `
@@ -22,6 +23,8 @@ message BoundObjectReference { optional string kind = 1; optional string apiVers
 message TokenRequestSpec { repeated string audiences = 1; optional int64 expirationSeconds = 4 [(ptr)=true]; optional BoundObjectReference boundObjectRef = 3; }
 message TokenRequestStatus { optional string token = 1 [(keep)=true]; optional k8s.io.apimachinery.pkg.apis.meta.v1.Time expirationTimestamp = 2 [(keep)=true]; }
 message TokenRequest { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; optional TokenRequestSpec spec = 2; optional TokenRequestStatus status = 3; }
+message TokenReviewSpec { optional string token = 1; repeated string audiences = 2; }
+message TokenReview { optional k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta metadata = 1; optional TokenReviewSpec spec = 2; }
 `;
 
 export const AUTHORIZATION_V1_PROTO = `
