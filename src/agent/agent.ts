@@ -93,6 +93,8 @@ export interface AgentOptions {
   imageGC?:
     | false
     | (Partial<ImageGCPolicy> & { periodMs?: number; firstDelayMs?: number; diskUsage?: DiskUsageReader });
+  /** Sysctls pods may set beyond the kubelet's safe set (names or `prefix*`), as --allowed-unsafe-sysctls. */
+  allowedUnsafeSysctls?: string[];
 }
 
 export interface RunningAgent {
@@ -211,6 +213,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       recorder: kubeletEvents,
       objects,
       imagePuller,
+      allowedUnsafeSysctls: o.allowedUnsafeSysctls,
     });
     runtime.onExit((state) => {
       const key = workers.keyForUid(state.podUid);

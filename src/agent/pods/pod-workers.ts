@@ -21,6 +21,7 @@ import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
 import { PodImagePuller, type RegistryPuller } from './image-pull.js';
 import { hostPortMappings } from './host-ports.js';
 import { PODS } from '../../machinery/resources/well-known.js';
+import { containerSecurity, runAsNonRootError, sysctlRejection } from './security-context.js';
 
 export type PodObject = KubeObject & Pod;
 
@@ -46,6 +47,8 @@ export interface PodWorkersOptions {
   objects?: VolumeObjects & EnvObjects;
   /** Registry pulls (images/pull-image.ts); unset: only images already in the store run. */
   imagePuller?: RegistryPuller;
+  /** Sysctls allowed beyond the safe set (names or `prefix*`), as the kubelet's --allowed-unsafe-sysctls. */
+  allowedUnsafeSysctls?: string[];
 }
 
 /** The agent's memory of one pod it runs. */
@@ -240,6 +243,12 @@ export class PodWorkers {
 
   private async sync(pod: PodObject, rec: PodRecord): Promise<{ requeueAfterMs?: number }> {
     const spec = pod.spec ?? { containers: [] };
+    // The kubelet's admission: a pod with a sysctl the node does not allow is rejected before it runs.
+    const rejection = rec.sandbox ? undefined : sysctlRejection(pod, this.o.allowedUnsafeSysctls);
+    if (rejection) {
+      await this.reject(pod, rec, rejection.reason, rejection.message);
+      return {};
+    }
     const inits = spec.initContainers ?? [];
     // Until they run, init containers and (while there are init containers) app containers wait as PodInitializing.
     for (const c of [...inits, ...spec.containers]) {
@@ -260,6 +269,8 @@ export class PodWorkers {
         name: pod.metadata.name ?? '',
         hostname: spec.hostname ?? pod.metadata.name ?? '',
         portMappings: hostPortMappings(pod),
+        hostNamespaces: containerSecurity(pod, { name: '' }).hostNamespaces,
+        hostIP: this.o.hostIP,
       };
       // First containers' bundles are prepared while the namespaces are made (their config names fixed paths).
       const first =
@@ -368,6 +379,28 @@ export class PodWorkers {
     }
     await this.report(pod, rec, phase);
     return requeue !== undefined ? { requeueAfterMs: requeue } : {};
+  }
+
+  /**
+   * Rejects a pod the node cannot run (the kubelet's rejectPod): a Warning event with the reason,
+   * and phase Failed with the reason and `Pod was rejected: <message>`; nothing of it is started.
+   */
+  private async reject(pod: PodObject, rec: PodRecord, reason: string, message: string): Promise<void> {
+    this.o.log.info({ pod: rec.key, reason, message }, 'pod rejected');
+    this.events.emit(pod, 'Warning', reason, message);
+    rec.terminal = true;
+    await this.o.client
+      .patch(
+        PODS,
+        pod.metadata.namespace ?? '',
+        pod.metadata.name ?? '',
+        'merge',
+        { status: { phase: 'Failed', reason, message: `Pod was rejected: ${message}` } },
+        { subresource: 'status' },
+      )
+      .catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
   }
 
   /**
@@ -509,6 +542,8 @@ export class PodWorkers {
       objects: this.o.objects,
     });
     const uid = pod.metadata.uid ?? '';
+    const nonRoot = runAsNonRootError(pod, c, image.config.user);
+    if (nonRoot) throw new ContainerConfigError(nonRoot);
     const mounts = await this.volumes.containerMounts(uid, c, env);
     return {
       id: `${uid}-${c.name}-${attempt}`,
@@ -526,6 +561,7 @@ export class PodWorkers {
       stdin: c.stdin === true,
       stdinOnce: c.stdinOnce === true,
       tty: c.tty === true,
+      security: containerSecurity(pod, c),
     };
   }
 

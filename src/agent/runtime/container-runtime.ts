@@ -16,6 +16,43 @@ export interface SandboxSpec {
   hostname: string;
   /** The containers' hostPorts, forwarded by the CNI portmap plugin. */
   portMappings?: PortMapping[];
+  /** Namespaces the pod shares with the host (spec.hostNetwork, hostPID, hostIPC); unset: all private. */
+  hostNamespaces?: HostNamespaces;
+  /** The node's IP: a hostNetwork pod's IP. */
+  hostIP?: string;
+}
+
+/**
+ * The host namespaces a pod joins. `network` also shares the host's UTS namespace (host name), as
+ * containerd does; the pod then gets no CNI network and its IP is the node's.
+ */
+export interface HostNamespaces {
+  network?: boolean;
+  pid?: boolean;
+  ipc?: boolean;
+}
+
+/** A container's securityContext, resolved from the pod's and the container's (the container's fields win). */
+export interface ContainerSecurity {
+  /** All capabilities, every host device, no seccomp, no masked or read-only paths, /sys writable. */
+  privileged?: boolean;
+  /**
+   * Capabilities added to and dropped from the default set, upper case without `CAP_`; `ALL` adds or
+   * drops every one (add ALL first, then drop ALL, then single adds, then single drops: containerd's order).
+   */
+  capabilities?: { add: string[]; drop: string[] };
+  /** no_new_privs: set when allowPrivilegeEscalation is false (and the container is not privileged). */
+  noNewPrivileges?: boolean;
+  /** seccompProfile (container's, else the pod's); unset = Unconfined, as the kubelet without --seccomp-default. */
+  seccomp?: { type: 'RuntimeDefault' | 'Unconfined' | 'Localhost'; localhostProfile?: string };
+  readOnlyRootFilesystem?: boolean;
+  /** Unmasked: no masked or read-only /proc paths. */
+  procMount?: 'Default' | 'Unmasked';
+  /** The pod's sysctls, set in the container's (the pod's) namespaces. */
+  sysctls?: Record<string, string>;
+  /** supplementalGroups, then fsGroup (kubelet order); the image's groups of the user come first. */
+  supplementalGroups?: number[];
+  hostNamespaces?: HostNamespaces;
 }
 
 /** One hostPort in CNI's runtimeConfig form (protocol lower case). */
@@ -89,6 +126,8 @@ export interface ContainerSpec {
   resources: ContainerResources;
   /** Volume bind mounts, in the pod spec's order (none when undefined). */
   mounts?: ContainerMount[];
+  /** securityContext and host namespaces; unset: the runtime's defaults (default capabilities, private namespaces). */
+  security?: ContainerSecurity;
 }
 
 export type ContainerStatus = 'created' | 'running' | 'exited';

@@ -4,6 +4,8 @@ export type {
   ContainerState,
   ContainerStatus,
   ContainerResources,
+  ContainerSecurity,
+  HostNamespaces,
   Sandbox,
   SandboxSpec,
 } from './container-runtime.js';

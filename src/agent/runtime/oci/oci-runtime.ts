@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { access, copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { hostname as osHostname } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { CniNetwork } from '../../network/cni-network.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxSpec } from '../container-runtime.js';
@@ -10,13 +11,24 @@ import { runCommand } from '../../../machinery/exec/run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon } from './conmon.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
-import { buildOciSpec, resolveUser } from './oci-spec.js';
-import { pinPodNamespaces, podNamespacePaths, releasePodNamespaces } from './pod-namespaces.js';
+import { ALL_CAPABILITIES, buildOciSpec, imageGroups, resolveUser } from './oci-spec.js';
+import {
+  namespaceFileUid,
+  pinnedNamespaceFiles,
+  pinPodNamespaces,
+  podNamespacePaths,
+  releasePodNamespaces,
+} from './pod-namespaces.js';
+import { hostDevices } from './host-devices.js';
+import { parseSeccompProfile, type OciSeccomp } from './seccomp-default.js';
 import { SealedBinary } from './sealed-binary.js';
 import { abSwitches } from '../../../machinery/config/switches.js';
 
 export interface OciRuntimeOptions {
-  /** The agent's data dir; the runtime uses ns/, containers/, runc/, exits/, conmon/ and pods/ in it. */
+  /**
+   * The agent's data dir; the runtime uses ns/, containers/, runc/, exits/, conmon/ and pods/ in it,
+   * and reads Localhost seccomp profiles from seccomp/ (the kubelet's seccomp root).
+   */
   dataDir: string;
   network: CniNetwork;
   log: Logger;
@@ -53,8 +65,11 @@ export class OciRuntime implements ContainerRuntime {
     exits: string;
     sockets: string;
     pods: string;
+    seccomp: string;
   };
   private watcher?: FSWatcher;
+  /** The capabilities this kernel knows (privileged containers and `add: [ALL]` get them all). */
+  private hostCapabilities: readonly string[] = ALL_CAPABILITIES;
 
   constructor(private readonly opts: OciRuntimeOptions) {
     const d = opts.dataDir;
@@ -67,6 +82,7 @@ export class OciRuntime implements ContainerRuntime {
       exits: join(d, 'exits'),
       sockets: join(d, 'conmon'),
       pods: join(d, 'pods'),
+      seccomp: join(d, 'seccomp'),
     };
   }
 
@@ -74,6 +90,8 @@ export class OciRuntime implements ContainerRuntime {
   async init(): Promise<void> {
     await Promise.all(Object.values(this.dirs).map((p) => mkdir(p, { recursive: true })));
     await ensurePrivateMount(this.dirs.ns);
+    const lastCap = Number((await readFile('/proc/sys/kernel/cap_last_cap', 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(lastCap) && lastCap > 0) this.hostCapabilities = ALL_CAPABILITIES.slice(0, lastCap + 1);
     // FLOTILLA_UNSEALED_RUNC=1: runc from its file (it then copies itself per container), for A/B runs.
     if (!abSwitches().unsealedRunc && !(await this.runc.start()))
       this.opts.log.info({ runc: this.runc.original }, 'runc runs from its file (no sealed copy could be made)');
@@ -161,23 +179,34 @@ export class OciRuntime implements ContainerRuntime {
     if (adopted) return adopted;
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
+    const host = spec.hostNamespaces ?? {};
     const hosts = (ip: string): string =>
       `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${ip ? `${ip}\t${spec.hostname}\n` : ''}`;
     const [ns] = await Promise.all([
-      pinPodNamespaces(this.dirs.ns, spec.uid, spec.hostname),
-      writeFile(join(dir, 'hosts'), hosts('')),
-      writeFile(join(dir, 'hostname'), `${spec.hostname}\n`),
+      pinPodNamespaces(this.dirs.ns, spec.uid, spec.hostname, host),
+      // hostNetwork: the node's /etc/hosts and host name, as the kubelet gives such pods.
+      host.network
+        ? copyFile('/etc/hosts', join(dir, 'hosts')).catch(() => writeFile(join(dir, 'hosts'), hosts('')))
+        : writeFile(join(dir, 'hosts'), hosts('')),
+      writeFile(join(dir, 'hostname'), `${host.network ? osHostname() : spec.hostname}\n`),
       copyFile('/etc/resolv.conf', join(dir, 'resolv.conf')).catch(() => writeFile(join(dir, 'resolv.conf'), '')),
     ]);
     const sandbox: Sandbox = {
       uid: spec.uid,
-      netnsPath: ns.net,
-      ipcPath: ns.ipc,
-      utsPath: ns.uts,
+      netnsPath: host.network ? '' : ns.net,
+      ipcPath: host.ipc ? '' : ns.ipc,
+      utsPath: host.network ? '' : ns.uts,
       ip: '',
       dir,
       attached: Promise.resolve(''),
     };
+    if (host.network) {
+      // The host's network: no CNI, the pod's IP is the node's.
+      sandbox.ip = spec.hostIP ?? '';
+      sandbox.attached = Promise.resolve(sandbox.ip);
+      this.sandboxes.set(spec.uid, sandbox);
+      return sandbox;
+    }
     // CNI ADD in the background: containers are created meanwhile. /etc/hosts is rewritten in place
     // (same inode, so the containers' bind mounts see it) once the IP is known.
     sandbox.attached = this.opts.network.add(spec.uid, ns.net, spec.portMappings).then(async (net) => {
@@ -197,7 +226,11 @@ export class OciRuntime implements ContainerRuntime {
    */
   private async adoptSandbox(spec: SandboxSpec): Promise<Sandbox | undefined> {
     const ns = podNamespacePaths(this.dirs.ns, spec.uid);
-    const mounted = await Promise.all([ns.net, ns.ipc, ns.uts].map(isMountedFromOtherDevice));
+    const host = spec.hostNamespaces ?? {};
+    // hostNetwork: no network to take over (a sandbox of host namespaces only is simply made again).
+    if (host.network) return undefined;
+    const files = pinnedNamespaceFiles(this.dirs.ns, spec.uid, host);
+    const mounted = await Promise.all(files.map(isMountedFromOtherDevice));
     if (!mounted.every(Boolean)) return undefined;
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
@@ -205,7 +238,7 @@ export class OciRuntime implements ContainerRuntime {
     const sandbox: Sandbox = {
       uid: spec.uid,
       netnsPath: ns.net,
-      ipcPath: ns.ipc,
+      ipcPath: host.ipc ? '' : ns.ipc,
       utsPath: ns.uts,
       ip: ip ?? '',
       dir,
@@ -225,9 +258,7 @@ export class OciRuntime implements ContainerRuntime {
   /** Pod uids with namespaces pinned in ns/ (sandboxes, adopted or not). */
   async sandboxUids(): Promise<string[]> {
     const files = await readdir(this.dirs.ns).catch(() => [] as string[]);
-    return [
-      ...new Set([...this.sandboxes.keys(), ...files.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4))]),
-    ];
+    return [...new Set([...this.sandboxes.keys(), ...files.flatMap((f) => namespaceFileUid(f) ?? [])])];
   }
 
   async removeSandbox(uid: string): Promise<void> {
@@ -326,13 +357,26 @@ export class OciRuntime implements ContainerRuntime {
     const { passwd, group } = await users;
     const user = resolveUser(spec.user, passwd, group);
     const ns = podNamespacePaths(this.dirs.ns, spec.podUid);
+    const sec = spec.security;
+    const [devices, localhostSeccomp] = await Promise.all([
+      sec?.privileged ? hostDevices() : undefined,
+      sec?.seccomp?.type === 'Localhost' && !sec.privileged
+        ? this.localhostSeccomp(sec.seccomp.localhostProfile ?? '')
+        : undefined,
+    ]);
     const config = buildOciSpec({
       args: spec.args,
       env: spec.env,
       cwd: spec.workingDir,
       uid: user.uid,
       gid: user.gid,
-      additionalGids: [],
+      additionalGids: [
+        ...new Set([...imageGroups(user.uid, passwd, group), ...(sec?.supplementalGroups ?? [])]),
+      ],
+      security: sec,
+      hostCapabilities: this.hostCapabilities,
+      hostDevices: devices,
+      localhostSeccomp,
       rootfs,
       netnsPath: ns.net,
       ipcPath: ns.ipc,
@@ -359,6 +403,22 @@ export class OciRuntime implements ContainerRuntime {
       spec.workingDir ? mkdir(join(rootfs, spec.workingDir), { recursive: true }) : undefined,
       writeFile(join(bundle, 'config.json'), JSON.stringify(config)),
     ]);
+  }
+
+  /**
+   * A Localhost seccomp profile: the file at `localhostProfile` under the seccomp root
+   * (`<data-dir>/seccomp`), which it may not leave. Throws (the container start fails) when it
+   * cannot be read or parsed.
+   */
+  private async localhostSeccomp(localhostProfile: string): Promise<OciSeccomp> {
+    const file = resolve(this.dirs.seccomp, localhostProfile);
+    const rel = relative(this.dirs.seccomp, file);
+    if (!localhostProfile || rel.startsWith('..') || rel === '')
+      throw new Error(`invalid localhost seccomp profile ${JSON.stringify(localhostProfile)}`);
+    const text = await readFile(file, 'utf8').catch((err: unknown) => {
+      throw new Error(`cannot load seccomp profile ${JSON.stringify(file)}: ${(err as Error).message}`);
+    });
+    return parseSeccompProfile(text, file);
   }
 
   podDir(spec: SandboxSpec): string {
@@ -394,6 +454,8 @@ export class OciRuntime implements ContainerRuntime {
 
   /** The pinned network namespace file of a pod (port-forward connects inside it). Pure. */
   podNetnsPath(uid: string): string {
+    // A hostNetwork pod's network is the agent's own.
+    if (this.sandboxes.get(uid)?.netnsPath === '') return '/proc/self/ns/net';
     return podNamespacePaths(this.dirs.ns, uid).net;
   }
 
@@ -433,10 +495,7 @@ export class OciRuntime implements ContainerRuntime {
     ]);
     for (const id of ids) await this.removeContainer(id);
     const nsFiles = await readdir(this.dirs.ns).catch(() => [] as string[]);
-    const uids = new Set([
-      ...this.sandboxes.keys(),
-      ...nsFiles.filter((f) => f.endsWith('-net')).map((f) => f.slice(0, -4)),
-    ]);
+    const uids = new Set([...this.sandboxes.keys(), ...nsFiles.flatMap((f) => namespaceFileUid(f) ?? [])]);
     for (const uid of uids) await this.removeSandbox(uid);
     this.close();
     await unmountAllUnder(this.opts.dataDir);

@@ -1,4 +1,5 @@
-import type { ContainerResources } from '../container-runtime.js';
+import type { ContainerResources, ContainerSecurity } from '../container-runtime.js';
+import { defaultSeccompProfile, type OciSeccomp } from './seccomp-default.js';
 
 /** The default capability set of containerd and CRI-O, which Kubernetes pods get unless changed. */
 export const DEFAULT_CAPABILITIES = [
@@ -18,6 +19,52 @@ export const DEFAULT_CAPABILITIES = [
   'CAP_AUDIT_WRITE',
 ];
 
+/** Every capability by its number (capability(7)); a host knows those up to /proc/sys/kernel/cap_last_cap. */
+export const ALL_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_SETGID',
+  'CAP_SETUID',
+  'CAP_SETPCAP',
+  'CAP_LINUX_IMMUTABLE',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_BROADCAST',
+  'CAP_NET_ADMIN',
+  'CAP_NET_RAW',
+  'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER',
+  'CAP_SYS_MODULE',
+  'CAP_SYS_RAWIO',
+  'CAP_SYS_CHROOT',
+  'CAP_SYS_PTRACE',
+  'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT',
+  'CAP_SYS_NICE',
+  'CAP_SYS_RESOURCE',
+  'CAP_SYS_TIME',
+  'CAP_SYS_TTY_CONFIG',
+  'CAP_MKNOD',
+  'CAP_LEASE',
+  'CAP_AUDIT_WRITE',
+  'CAP_AUDIT_CONTROL',
+  'CAP_SETFCAP',
+  'CAP_MAC_OVERRIDE',
+  'CAP_MAC_ADMIN',
+  'CAP_SYSLOG',
+  'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND',
+  'CAP_AUDIT_READ',
+  'CAP_PERFMON',
+  'CAP_BPF',
+  'CAP_CHECKPOINT_RESTORE',
+];
+
+/** Paths a container cannot read (containerd's and the kubelet's list for procMount Default). */
 export const MASKED_PATHS = [
   '/proc/acpi',
   '/proc/asound',
@@ -32,6 +79,7 @@ export const MASKED_PATHS = [
   '/sys/devices/virtual/powercap',
 ];
 
+/** /proc paths mounted read-only (procMount Default). */
 export const READONLY_PATHS = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export interface OciMount {
@@ -39,6 +87,17 @@ export interface OciMount {
   type: string;
   source: string;
   options?: string[];
+}
+
+/** A device node runc creates in the container's /dev (privileged containers get the host's). */
+export interface OciDevice {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
 }
 
 /** The subset of the OCI runtime spec (config.json) Flotilla writes. */
@@ -61,13 +120,16 @@ export interface OciSpec {
     namespaces: { type: string; path?: string }[];
     cgroupsPath: string;
     resources: {
-      devices: { allow: boolean; access: string }[];
+      devices: { allow: boolean; access: string; type?: string; major?: number; minor?: number }[];
       memory?: { limit: number };
       cpu?: { shares?: number; quota?: number; period?: number };
       pids?: { limit: number };
     };
+    devices?: OciDevice[];
     maskedPaths: string[];
     readonlyPaths: string[];
+    seccomp?: OciSeccomp;
+    sysctl?: Record<string, string>;
   };
 }
 
@@ -92,6 +154,36 @@ export interface OciSpecInput {
   annotations: Record<string, string>;
   /** spec.tty: the process gets a terminal (conmon -t receives the console). */
   terminal?: boolean;
+  /** securityContext and host namespaces; unset: default capabilities, no seccomp, private namespaces. */
+  security?: ContainerSecurity;
+  /** The capabilities this host knows (for privileged and `ALL`); default ALL_CAPABILITIES. */
+  hostCapabilities?: readonly string[];
+  /** The host's device nodes, given to privileged containers. */
+  hostDevices?: OciDevice[];
+  /** The Localhost seccomp profile, read from the profile root (security.seccomp.type Localhost). */
+  localhostSeccomp?: OciSeccomp;
+}
+
+/**
+ * The capability set of a container: the default set with securityContext's add and drop applied in
+ * containerd's order (add ALL, drop ALL, single adds, single drops), or every host capability when
+ * privileged. Names may carry `CAP_` or not, in any case. Pure.
+ */
+export function containerCapabilities(sec: ContainerSecurity | undefined, host: readonly string[]): string[] {
+  if (sec?.privileged) return [...host];
+  const norm = (c: string): string => {
+    const up = c.toUpperCase();
+    return up.startsWith('CAP_') ? up : `CAP_${up}`;
+  };
+  const add = sec?.capabilities?.add ?? [];
+  const drop = sec?.capabilities?.drop ?? [];
+  const isAll = (c: string): boolean => c.toUpperCase() === 'ALL';
+  let caps = new Set<string>(DEFAULT_CAPABILITIES);
+  if (add.some(isAll)) caps = new Set(host);
+  if (drop.some(isAll)) caps = new Set();
+  for (const c of add) if (!isAll(c)) caps.add(norm(c));
+  for (const c of drop) if (!isAll(c)) caps.delete(norm(c));
+  return [...caps];
 }
 
 /**
@@ -100,8 +192,13 @@ export interface OciSpecInput {
  * /proc /dev /sys mounts, the pod's /etc files, and cgroup limits. Pure.
  */
 export function buildOciSpec(i: OciSpecInput): OciSpec {
-  const caps = [...DEFAULT_CAPABILITIES];
-  const resources: OciSpec['linux']['resources'] = { devices: [{ allow: false, access: 'rwm' }] };
+  const sec = i.security ?? {};
+  const privileged = sec.privileged === true;
+  const host = sec.hostNamespaces ?? {};
+  const caps = containerCapabilities(sec, i.hostCapabilities ?? ALL_CAPABILITIES);
+  const resources: OciSpec['linux']['resources'] = {
+    devices: [{ allow: privileged, access: 'rwm' }],
+  };
   const r = i.resources;
   if (r.memoryLimitBytes !== undefined) resources.memory = { limit: r.memoryLimitBytes };
   if (r.cpuShares !== undefined || r.cpuQuotaUs !== undefined) {
@@ -122,9 +219,9 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
       cwd: i.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
       rlimits: [], // inherited from conmon (this machine's nr_open is below the usual 1048576)
-      noNewPrivileges: false,
+      noNewPrivileges: !privileged && sec.noNewPrivileges === true,
     },
-    root: { path: i.rootfs, readonly: false },
+    root: { path: i.rootfs, readonly: sec.readOnlyRootFilesystem === true },
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
       {
@@ -139,19 +236,30 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
         source: 'devpts',
         options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
       },
+      // The host's IPC namespace comes with the host's /dev/shm and /dev/mqueue (containerd's hostIPC).
+      host.ipc
+        ? { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate', 'rw'] }
+        : {
+            destination: '/dev/shm',
+            type: 'tmpfs',
+            source: 'shm',
+            options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+          },
+      host.ipc
+        ? { destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'rprivate', 'rw'] }
+        : { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      // Privileged containers get /sys and the cgroup file system writable (containerd's privileged mode).
       {
-        destination: '/dev/shm',
-        type: 'tmpfs',
-        source: 'shm',
-        options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
+        destination: '/sys',
+        type: 'sysfs',
+        source: 'sysfs',
+        options: ['nosuid', 'noexec', 'nodev', privileged ? 'rw' : 'ro'],
       },
-      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
-      { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
       {
         destination: '/sys/fs/cgroup',
         type: 'cgroup',
         source: 'cgroup',
-        options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'],
+        options: ['nosuid', 'noexec', 'nodev', 'relatime', privileged ? 'rw' : 'ro'],
       },
       ...[...(i.volumes ?? [])]
         .sort((a, b) => depth(a.destination) - depth(b.destination))
@@ -170,19 +278,36 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
     ],
     annotations: i.annotations,
     linux: {
+      // A namespace left out is the host's (runc's, i.e. the agent's); hostNetwork shares the host name too.
       namespaces: [
-        { type: 'pid' },
+        ...(host.pid ? [] : [{ type: 'pid' }]),
         { type: 'mount' },
-        { type: 'network', path: i.netnsPath },
-        { type: 'ipc', path: i.ipcPath },
-        { type: 'uts', path: i.utsPath },
+        ...(host.network ? [] : [{ type: 'network', path: i.netnsPath }]),
+        ...(host.ipc ? [] : [{ type: 'ipc', path: i.ipcPath }]),
+        ...(host.network ? [] : [{ type: 'uts', path: i.utsPath }]),
       ],
       cgroupsPath: i.cgroupsPath,
       resources,
-      maskedPaths: MASKED_PATHS,
-      readonlyPaths: READONLY_PATHS,
+      ...(privileged && i.hostDevices?.length ? { devices: i.hostDevices } : {}),
+      maskedPaths: privileged || sec.procMount === 'Unmasked' ? [] : MASKED_PATHS,
+      readonlyPaths: privileged || sec.procMount === 'Unmasked' ? [] : READONLY_PATHS,
+      ...seccompOf(sec, privileged, caps, i.localhostSeccomp),
+      ...(sec.sysctls && Object.keys(sec.sysctls).length ? { sysctl: sec.sysctls } : {}),
     },
   };
+}
+
+/** linux.seccomp: none for privileged containers (as containerd) and Unconfined; containerd's default; or the Localhost file. Pure. */
+function seccompOf(
+  sec: ContainerSecurity,
+  privileged: boolean,
+  caps: string[],
+  localhost: OciSeccomp | undefined,
+): { seccomp?: OciSeccomp } {
+  if (privileged || !sec.seccomp || sec.seccomp.type === 'Unconfined') return {};
+  if (sec.seccomp.type === 'RuntimeDefault') return { seccomp: defaultSeccompProfile(caps) };
+  if (!localhost) throw new Error(`localhost seccomp profile ${JSON.stringify(sec.seccomp.localhostProfile)} not read`);
+  return { seccomp: localhost };
 }
 
 /** Path depth of a mount destination (`/a/b` -> 2), so parents are mounted before what is mounted in them. */
@@ -218,4 +343,23 @@ export function resolveUser(user: string, passwd: string, group: string): { uid:
     }
   }
   return { uid, gid };
+}
+
+/**
+ * The image's supplementary groups of a user (containerd's WithAdditionalGIDs): the gids of the
+ * /etc/group entries that list the user (by name, found from the uid in /etc/passwd) as a member,
+ * other than the group named like the user. Pure.
+ */
+export function imageGroups(uid: number, passwd: string, group: string): number[] {
+  const name = passwd
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f.length >= 4 && f[2] === String(uid))?.[0];
+  if (!name) return [];
+  return group
+    .split('\n')
+    .map((l) => l.split(':'))
+    .filter((f) => f.length >= 4 && f[0] !== name && (f[3] ?? '').split(',').includes(name))
+    .map((f) => Number(f[2]))
+    .filter((g) => Number.isInteger(g));
 }
