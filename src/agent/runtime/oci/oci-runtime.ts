@@ -11,7 +11,7 @@ import { runCommand } from '../../../machinery/exec/run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon } from './conmon.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
-import { ALL_CAPABILITIES, buildOciSpec, imageGroups, resolveUser } from './oci-spec.js';
+import { ALL_CAPABILITIES, buildOciSpec, effectiveCapabilities, imageGroups, resolveUser } from './oci-spec.js';
 import {
   namespaceFileUid,
   pinnedNamespaceFiles,
@@ -68,7 +68,7 @@ export class OciRuntime implements ContainerRuntime {
     seccomp: string;
   };
   private watcher?: FSWatcher;
-  /** The capabilities this kernel knows (privileged containers and `add: [ALL]` get them all). */
+  /** The agent's effective capabilities (privileged containers and `add: [ALL]` get them all, as containerd's). */
   private hostCapabilities: readonly string[] = ALL_CAPABILITIES;
 
   constructor(private readonly opts: OciRuntimeOptions) {
@@ -90,8 +90,7 @@ export class OciRuntime implements ContainerRuntime {
   async init(): Promise<void> {
     await Promise.all(Object.values(this.dirs).map((p) => mkdir(p, { recursive: true })));
     await ensurePrivateMount(this.dirs.ns);
-    const lastCap = Number((await readFile('/proc/sys/kernel/cap_last_cap', 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(lastCap) && lastCap > 0) this.hostCapabilities = ALL_CAPABILITIES.slice(0, lastCap + 1);
+    this.hostCapabilities = effectiveCapabilities(await readFile('/proc/self/status', 'utf8').catch(() => ''));
     // FLOTILLA_UNSEALED_RUNC=1: runc from its file (it then copies itself per container), for A/B runs.
     if (!abSwitches().unsealedRunc && !(await this.runc.start()))
       this.opts.log.info({ runc: this.runc.original }, 'runc runs from its file (no sealed copy could be made)');
@@ -370,9 +369,7 @@ export class OciRuntime implements ContainerRuntime {
       cwd: spec.workingDir,
       uid: user.uid,
       gid: user.gid,
-      additionalGids: [
-        ...new Set([...imageGroups(user.uid, passwd, group), ...(sec?.supplementalGroups ?? [])]),
-      ],
+      additionalGids: [...new Set([...imageGroups(user.uid, passwd, group), ...(sec?.supplementalGroups ?? [])])],
       security: sec,
       hostCapabilities: this.hostCapabilities,
       hostDevices: devices,

@@ -165,6 +165,18 @@ export interface OciSpecInput {
 }
 
 /**
+ * The capabilities in a /proc/<pid>/status text's CapEff mask (containerd gives privileged containers
+ * those of its own process: a capability missing from the runtime's bounding set cannot be granted).
+ * ALL_CAPABILITIES when there is no CapEff line. Pure.
+ */
+export function effectiveCapabilities(status: string): string[] {
+  const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+  if (!hex) return [...ALL_CAPABILITIES];
+  const mask = BigInt(`0x${hex}`);
+  return ALL_CAPABILITIES.filter((_c, i) => (mask >> BigInt(i)) & 1n);
+}
+
+/**
  * The capability set of a container: the default set with securityContext's add and drop applied in
  * containerd's order (add ALL, drop ALL, single adds, single drops), or every host capability when
  * privileged. Names may carry `CAP_` or not, in any case. Pure.
@@ -236,7 +248,7 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
         source: 'devpts',
         options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
       },
-      // The host's IPC namespace comes with the host's /dev/shm and /dev/mqueue (containerd's hostIPC).
+      // The host's IPC namespace comes with the host's /dev/shm (containerd's hostIPC).
       host.ipc
         ? { destination: '/dev/shm', type: 'bind', source: '/dev/shm', options: ['rbind', 'rprivate', 'rw'] }
         : {
@@ -245,9 +257,8 @@ export function buildOciSpec(i: OciSpecInput): OciSpec {
             source: 'shm',
             options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'],
           },
-      host.ipc
-        ? { destination: '/dev/mqueue', type: 'bind', source: '/dev/mqueue', options: ['rbind', 'rprivate', 'rw'] }
-        : { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+      // mqueue shows the queues of the IPC namespace it is mounted from: the host's with hostIPC.
+      { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       // Privileged containers get /sys and the cgroup file system writable (containerd's privileged mode).
       {
         destination: '/sys',
