@@ -36,6 +36,11 @@ test -e /dev/kmsg && echo "kmsg=present" || echo "kmsg=absent"
 echo "portstart=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
 echo "shmrmid=$(cat /proc/sys/kernel/shm_rmid_forced)"
 echo "hostname=$(hostname)"
+if [ -d /data ]; then
+  echo "data=$(stat -c '%g %a' /data)"
+  touch /data/f && echo "datafile=$(stat -c %g /data/f)"
+  echo "cfg=$(stat -L -c '%g %a' /cfg/key)"
+fi
 echo done
 exec sleep 3600
 `;
@@ -98,6 +103,7 @@ before(async () => {
   // Privileged test pods must pass whatever Pod Security level the cluster enforces by default.
   await node.kubectl(['create', 'namespace', NS]);
   await node.kubectl(['label', 'namespace', NS, 'pod-security.kubernetes.io/enforce=privileged']);
+  await node.kubectl(['create', 'configmap', 'secctx-cfg', '-n', NS, '--from-literal=key=value']);
   const pods = [
     pod('plain', {}),
     pod(
@@ -115,8 +121,16 @@ before(async () => {
             { name: 'kernel.shm_rmid_forced', value: '1' },
           ],
         },
+        volumes: [
+          { name: 'data', emptyDir: {} },
+          { name: 'cfg', configMap: { name: 'secctx-cfg', defaultMode: 0o400 } },
+        ],
       },
       {
+        volumeMounts: [
+          { name: 'data', mountPath: '/data' },
+          { name: 'cfg', mountPath: '/cfg' },
+        ],
         securityContext: {
           allowPrivilegeEscalation: false,
           readOnlyRootFilesystem: true,
@@ -181,6 +195,11 @@ describe('securityContext from inside the container', () => {
     assert.deepEqual(r.get('groups')?.split(' ').sort(), ['2000', '3000', '4000']);
     assert.equal(r.get('portstart'), '80');
     assert.equal(r.get('shmrmid'), '1');
+    // fsGroup: the emptyDir is group 2000 with rw + setgid (new files inherit the group); the
+    // read-only configMap's 0400 file becomes 0440 for the group.
+    assert.equal(r.get('data'), '2000 2777');
+    assert.equal(r.get('datafile'), '2000');
+    assert.equal(r.get('cfg'), '2000 440');
   });
 
   test('privileged: every capability, no seccomp, nothing masked, /sys writable, host devices', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdir, realpath, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, realpath, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, PersistentVolume, PersistentVolumeClaim, Pod, Volume } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { mustParseQuantity } from '../../api/validation/quantity.js';
 import { expandVars } from '../pods/container-env.js';
 import { writeAtomic, type Payload } from './atomic-writer.js';
 import { checkHostPath } from './host-path.js';
+import { setVolumeOwnership } from './fs-group.js';
 import {
   configMapPayload,
   DEFAULT_MODE,
@@ -82,6 +83,8 @@ export class PodVolumes {
   private readonly paths = new Map<string, Map<string, VolumePath>>();
   /** Claim volumes resolved to their PV path, by `<pod uid>/<volume>`. */
   private readonly claims = new Map<string, VolumePath>();
+  /** `<pod uid> <volume dir>` whose fsGroup ownership is set (again after its contents are rewritten). */
+  private readonly owned = new Set<string>();
 
   constructor(private readonly o: PodVolumesOptions) {}
 
@@ -95,7 +98,10 @@ export class PodVolumes {
     const out = new Map<string, VolumePath>();
     for (const v of pod.spec?.volumes ?? []) {
       try {
-        out.set(v.name, await this.setUpOne(pod, podDir, v));
+        const vp = await this.setUpOne(pod, podDir, v);
+        // fsGroup: the volume types whose plugins manage ownership in the kubelet (not hostPath, nor a read-only local PV).
+        if (!v.hostPath && !(v.persistentVolumeClaim && vp.readOnly)) await this.ownership(pod, vp);
+        out.set(v.name, vp);
       } catch (err) {
         if (err instanceof VolumeSetUpError) throw err;
         throw new VolumeSetUpError(v.name, err instanceof Error ? err.message : String(err));
@@ -112,7 +118,8 @@ export class PodVolumes {
       const d = dir('emptyDir');
       if (v.emptyDir.medium === 'Memory') await this.ensureTmpfs(d, 0o777, v.emptyDir.sizeLimit);
       else await mkdir(d, { recursive: true });
-      await chmod(d, 0o777);
+      // 0777 once (a chmod on every sync would clear the setgid bit fsGroup ownership sets).
+      if (((await stat(d)).mode & 0o777) !== 0o777) await chmod(d, (await stat(d)).mode | 0o777);
       return { path: d, readOnly: false };
     }
     if (v.hostPath) {
@@ -175,6 +182,19 @@ export class PodVolumes {
     );
   }
 
+  /**
+   * Gives a volume the pod's fsGroup (group ownership and group permission bits, setgid
+   * directories; fsGroupChangePolicy OnRootMismatch skips a root that already looks right), once
+   * per set-up of its contents. Nothing without fsGroup.
+   */
+  private async ownership(pod: Pod, vp: VolumePath): Promise<void> {
+    const fsGroup = pod.spec?.securityContext?.fsGroup;
+    const key = `${pod.metadata?.uid ?? ''} ${vp.path}`;
+    if (fsGroup === undefined || this.owned.has(key)) return;
+    await setVolumeOwnership(vp.path, fsGroup, vp.readOnly, pod.spec?.securityContext?.fsGroupChangePolicy);
+    this.owned.add(key);
+  }
+
   /** Writes a payload atomically into dir (on a tmpfs when `memory`) unless the same was written last time. */
   private async project(d: string, payload: Payload, memory: boolean): Promise<string> {
     if (memory) await this.ensureTmpfs(d, 0o755);
@@ -183,7 +203,10 @@ export class PodVolumes {
       hash.update(`${p}\0${f.mode}\0${f.data.length}\0`).update(f.data);
     const digest = hash.digest('hex');
     if (this.written.get(d) === digest) return d;
-    if (await writeAtomic(d, payload)) this.o.log.debug({ dir: d }, 'volume contents written');
+    if (await writeAtomic(d, payload)) {
+      this.o.log.debug({ dir: d }, 'volume contents written');
+      for (const k of this.owned) if (k.endsWith(` ${d}`)) this.owned.delete(k); // new files: fsGroup ownership again
+    }
     this.written.set(d, digest);
     return d;
   }
@@ -230,6 +253,7 @@ export class PodVolumes {
 
   private forget(podUid: string): void {
     this.paths.delete(podUid);
+    for (const k of this.owned) if (k.startsWith(`${podUid} `)) this.owned.delete(k);
     for (const k of [...this.claims.keys()]) if (k.startsWith(`${podUid}/`)) this.claims.delete(k);
   }
 
