@@ -226,13 +226,28 @@ export class OciRuntime implements ContainerRuntime {
   private async adoptSandbox(spec: SandboxSpec): Promise<Sandbox | undefined> {
     const ns = podNamespacePaths(this.dirs.ns, spec.uid);
     const host = spec.hostNamespaces ?? {};
-    // hostNetwork: no network to take over (a sandbox of host namespaces only is simply made again).
-    if (host.network) return undefined;
+    // Only what the pod pins can be taken over (with none pinned, a new sandbox is the same thing).
     const files = pinnedNamespaceFiles(this.dirs.ns, spec.uid, host);
+    if (files.length === 0) return undefined;
     const mounted = await Promise.all(files.map(isMountedFromOtherDevice));
     if (!mounted.every(Boolean)) return undefined;
     const dir = this.podDir(spec);
     await mkdir(dir, { recursive: true });
+    if (host.network) {
+      // The host's network: no CNI state to read, the IP is the node's.
+      const sandbox: Sandbox = {
+        uid: spec.uid,
+        netnsPath: '',
+        ipcPath: ns.ipc,
+        utsPath: '',
+        ip: spec.hostIP ?? '',
+        dir,
+        attached: Promise.resolve(spec.hostIP ?? ''),
+      };
+      this.sandboxes.set(spec.uid, sandbox);
+      this.opts.log.info({ uid: spec.uid }, 'hostNetwork sandbox re-adopted');
+      return sandbox;
+    }
     const ip = await this.opts.network.findIP(spec.uid);
     const sandbox: Sandbox = {
       uid: spec.uid,
