@@ -8,7 +8,7 @@
  * CIDR (test/helpers/real-node.ts); everything removed in `after`. Runs as root.
  */
 import assert from 'node:assert/strict';
-import { mkdir, readFile, readlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PodObject } from '../src/agent/pods/pod-workers.js';
@@ -151,6 +151,7 @@ before(async () => {
       },
     ),
     pod('hostns', { hostNetwork: true, hostPID: true, hostIPC: true }),
+    pod('hostnet', { hostNetwork: true }),
     pod('nonroot', { securityContext: { runAsNonRoot: true } }),
     pod('forbidden-sysctl', { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }),
     pod('hostnet-sysctl', {
@@ -236,6 +237,25 @@ describe('securityContext from inside the container', () => {
   });
 });
 
+describe('host namespaces across an agent restart', () => {
+  test('a hostNetwork pod keeps its pinned IPC namespace and container over an agent restart', async () => {
+    const r = await report('hostnet');
+    assert.equal(r.get('net'), await readlink('/proc/self/ns/net'));
+    assert.notEqual(r.get('ipc'), await readlink('/proc/self/ns/ipc'));
+    const before = await node.waitForPod('hostnet', (x) => !!x.status?.containerStatuses?.[0]?.containerID, 10_000, NS);
+    const uid = before.metadata.uid ?? '';
+    const pinned = async () => (await readdir(join(node.dataDir, 'ns'))).filter((f) => f.startsWith(uid)).sort();
+    assert.deepEqual(await pinned(), [`${uid}-ipc`]);
+    await node.restartAgent();
+    await new Promise((r) => setTimeout(r, 1500)); // the new agent's first sync of the pod
+    const after = await node.waitForPod('hostnet', (x) => x.status?.phase === 'Running', 10_000, NS);
+    assert.equal(after.status?.containerStatuses?.[0]?.containerID, before.status?.containerStatuses?.[0]?.containerID);
+    assert.equal(after.status?.containerStatuses?.[0]?.restartCount, 0);
+    assert.equal(after.status?.podIP, '127.0.0.1');
+    assert.deepEqual(await pinned(), [`${uid}-ipc`]);
+  });
+});
+
 describe('refusals', () => {
   test('runAsNonRoot with a root image: CreateContainerConfigError with the kubelet message', async () => {
     const p = await node.waitForPod(
@@ -269,5 +289,15 @@ describe('refusals', () => {
       'jsonpath={.items[*].reason}',
     ]);
     assert.match(events, /SysctlForbidden/);
+  });
+});
+
+describe('clean-up', () => {
+  test('deleting the pods leaves no container and no pinned namespace', async () => {
+    await node.kubectl(['delete', 'pods', '--all', '-n', NS, '--wait=true', '--timeout=60s']);
+    await until('no containers and no namespace files', async () => {
+      const left = [...node.agent.runtime.listContainers(), ...(await readdir(join(node.dataDir, 'ns')))];
+      return left.length === 0 ? true : undefined;
+    });
   });
 });
