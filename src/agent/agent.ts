@@ -20,6 +20,7 @@ import { recordNetworkState } from './network/network-state.js';
 import { NodeHeartbeat, resolveNodeConfig } from './node/index.js';
 import { ANN_NODE_DATA_DIR } from '../api/kinds/node.js';
 import { PodWorkers, type PodObject } from './pods/pod-workers.js';
+import { checkAllowedUnsafeSysctls } from './pods/security-context.js';
 import { startApiObjects } from './volumes/api-objects.js';
 import { podObjectRefs } from './volumes/pod-volumes.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
@@ -95,6 +96,8 @@ export interface AgentOptions {
     | (Partial<ImageGCPolicy> & { periodMs?: number; firstDelayMs?: number; diskUsage?: DiskUsageReader });
   /** Sysctls pods may set beyond the kubelet's safe set (names or `prefix*`), as --allowed-unsafe-sysctls. */
   allowedUnsafeSysctls?: string[];
+  /** RuntimeDefault seccomp for containers that name no profile, as the kubelet's --seccomp-default (default false). */
+  seccompDefault?: boolean;
 }
 
 export interface RunningAgent {
@@ -126,6 +129,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.log.child({ component: 'agent', node: o.nodeName });
   // Bad thresholds stop the start before anything is registered.
   const gcPolicy = o.imageGC === false ? undefined : imageGCPolicy(o.imageGC);
+  checkAllowedUnsafeSysctls(o.allowedUnsafeSysctls ?? []); // as bad thresholds: before anything starts
   const images = new ImageStore(join(o.dataDir, 'images'), log);
   // Mirrors and registry credentials; an invalid file stops the start (the error names the field).
   const imagePuller = new ImagePuller({ store: images, registries: await loadRegistriesConfig(o.dataDir), log });
@@ -214,6 +218,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       objects,
       imagePuller,
       allowedUnsafeSysctls: o.allowedUnsafeSysctls,
+      seccompDefault: o.seccompDefault,
     });
     runtime.onExit((state) => {
       const key = workers.keyForUid(state.podUid);

@@ -19,6 +19,10 @@ export interface AgentFlags {
   /** Image GC thresholds in percent, as typed (checked by imageGCFlags). */
   imageGcHighThreshold?: string;
   imageGcLowThreshold?: string;
+  /** Comma-separated sysctl names or `prefix*` patterns, as the kubelet's --allowed-unsafe-sysctls. */
+  allowedUnsafeSysctls?: string;
+  /** RuntimeDefault seccomp for containers naming no profile (the kubelet's --seccomp-default). */
+  seccompDefault?: boolean;
 }
 
 /**
@@ -88,6 +92,11 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
           log,
           vxlan: flags.vxlan,
           imageGC,
+          allowedUnsafeSysctls: flags.allowedUnsafeSysctls
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          seccompDefault: flags.seccompDefault,
           busybox: settings.busybox,
         }),
       );

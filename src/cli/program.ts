@@ -200,6 +200,11 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       '85',
     )
     .option('--image-gc-low-threshold <percent>', 'disk usage image GC frees down to (below the high threshold)', '80')
+    .option(
+      '--allowed-unsafe-sysctls <list>',
+      'comma-separated sysctls (or prefix* patterns, namespaced ones only) pods may set beyond the safe set',
+    )
+    .option('--seccomp-default', 'give containers without a seccompProfile the RuntimeDefault profile')
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])

@@ -49,6 +49,8 @@ export interface PodWorkersOptions {
   imagePuller?: RegistryPuller;
   /** Sysctls allowed beyond the safe set (names or `prefix*`), as the kubelet's --allowed-unsafe-sysctls. */
   allowedUnsafeSysctls?: string[];
+  /** Containers without a seccompProfile get RuntimeDefault (the kubelet's --seccomp-default); default false: Unconfined. */
+  seccompDefault?: boolean;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -561,7 +563,7 @@ export class PodWorkers {
       stdin: c.stdin === true,
       stdinOnce: c.stdinOnce === true,
       tty: c.tty === true,
-      security: containerSecurity(pod, c),
+      security: containerSecurity(pod, c, { seccompDefault: this.o.seccompDefault }),
     };
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import {
+  checkAllowedUnsafeSysctls,
   containerSecurity,
   normalizeSysctlName,
   runAsNonRootError,
@@ -57,6 +58,10 @@ test('containerSecurity: container fields, pod fallbacks, container seccomp over
   // allowPrivilegeEscalation unset or true: no no_new_privs (the kubelet's AddNoNewPrivileges).
   assert.equal(containerSecurity(p, c({ allowPrivilegeEscalation: true })).noNewPrivileges, undefined);
   assert.equal(containerSecurity(p, c({ privileged: true })).privileged, true);
+  // --seccomp-default: RuntimeDefault only where neither the container nor the pod names a profile.
+  assert.deepEqual(containerSecurity(pod({}), c(), { seccompDefault: true }).seccomp, { type: 'RuntimeDefault' });
+  const unconfined = pod({ securityContext: { seccompProfile: { type: 'Unconfined' } } });
+  assert.deepEqual(containerSecurity(unconfined, c(), { seccompDefault: true }).seccomp, { type: 'Unconfined' });
 });
 
 test('runAsNonRootError: the kubelet messages', () => {
@@ -91,7 +96,8 @@ test('sysctls: the safe set passes; others and host-namespace conflicts are Sysc
     reason: 'SysctlForbidden',
     message: 'forbidden sysctl: "kernel.msgmax" not allowlisted',
   });
-  assert.equal(sysctlRejection(sys(['kernel.msgmax']), ['kernel.msg*']), undefined);
+  assert.equal(sysctlRejection(sys(['kernel.msgmax']), ['kernel.msgmax']), undefined);
+  assert.equal(sysctlRejection(sys(['net.core.rmem_max']), ['net.core.*']), undefined);
   assert.equal(sysctlRejection(sys(['net.core.somaxconn']), ['net.core.somaxconn']), undefined);
   // Not namespaced: never allowed, even when listed.
   assert.match(sysctlRejection(sys(['vm.swappiness']), ['vm.swappiness'])?.message ?? '', /not allowlisted/);
@@ -104,6 +110,19 @@ test('sysctls: the safe set passes; others and host-namespace conflicts are Sysc
     'forbidden sysctl: "kernel.shm_rmid_forced" not allowed with host ipc enabled',
   );
   assert.equal(sysctlRejection(sys(['net/ipv4/tcp_syncookies'])), undefined);
+});
+
+test('checkAllowedUnsafeSysctls: namespaced names and patterns only, with the kubelet messages', () => {
+  checkAllowedUnsafeSysctls(['net.core.*', 'kernel.msgmax', 'fs.mqueue.*', 'net/ipv4/tcp_rmem']);
+  assert.throws(
+    () => checkAllowedUnsafeSysctls(['kernel.msg*']),
+    /the sysctls "kernel.msg\*" are not known to be namespaced/,
+  );
+  assert.throws(
+    () => checkAllowedUnsafeSysctls(['vm.swappiness']),
+    /the sysctl "vm.swappiness" are not known to be namespaced/,
+  );
+  assert.throws(() => checkAllowedUnsafeSysctls(['net..x']), /must have at most 253 characters/);
 });
 
 test('sysctl names and namespaces', () => {

@@ -56,6 +56,26 @@ export function normalizeSysctlName(name: string): string {
 }
 
 /**
+ * Checks --allowed-unsafe-sysctls patterns as the kubelet does at start: each name or `prefix*` must
+ * be namespaced (net.*, fs.mqueue.*, the IPC kernel.* ones); throws with the kubelet's message. Pure.
+ */
+export function checkAllowedUnsafeSysctls(patterns: readonly string[]): void {
+  for (const raw of patterns) {
+    const p = normalizeSysctlName(raw);
+    if (!/^[a-z0-9]([-_a-z0-9]*[a-z0-9])?([./][a-z0-9]([-_a-z0-9]*[a-z0-9])?)*(\.\*|\*)?$/.test(p) || p.length > 253)
+      throw new Error(
+        `sysctl ${JSON.stringify(raw)} must have at most 253 characters and match a sysctl name or pattern`,
+      );
+    if (p.endsWith('*') ? !sysctlNamespace(p.slice(0, -1)) : !sysctlNamespace(p))
+      throw new Error(
+        p.endsWith('*')
+          ? `the sysctls ${JSON.stringify(p)} are not known to be namespaced`
+          : `the sysctl ${JSON.stringify(p)} are not known to be namespaced`,
+      );
+  }
+}
+
+/**
  * The kubelet's sysctl admission: each of the pod's sysctls must be on the safe list or match one
  * of `allowedUnsafe` (names or `prefix*` patterns, as --allowed-unsafe-sysctls), and a net or IPC
  * sysctl may not be set on a pod sharing that namespace with the host. Returns the rejection
@@ -83,10 +103,11 @@ export function sysctlRejection(
 /**
  * The runtime's view of a container's securityContext, the pod's as the fallback: capabilities,
  * privileged, no_new_privs (only when allowPrivilegeEscalation is false, as the kubelet's
- * AddNoNewPrivileges), seccomp (the container's profile, else the pod's), read-only root, procMount,
- * the pod's sysctls, fsGroup then supplementalGroups as extra groups, host namespaces. Pure.
+ * AddNoNewPrivileges), seccomp (the container's profile, else the pod's, else RuntimeDefault when
+ * `seccompDefault` as the kubelet's --seccomp-default, else none), read-only root, procMount, the
+ * pod's sysctls, fsGroup then supplementalGroups as extra groups, host namespaces. Pure.
  */
-export function containerSecurity(pod: Pod, c: Container): ContainerSecurity {
+export function containerSecurity(pod: Pod, c: Container, o: { seccompDefault?: boolean } = {}): ContainerSecurity {
   const psc = pod.spec?.securityContext ?? {};
   const sc = c.securityContext ?? {};
   const out: ContainerSecurity = {};
@@ -94,7 +115,8 @@ export function containerSecurity(pod: Pod, c: Container): ContainerSecurity {
   if (sc.capabilities?.add?.length || sc.capabilities?.drop?.length)
     out.capabilities = { add: sc.capabilities.add ?? [], drop: sc.capabilities.drop ?? [] };
   if (sc.allowPrivilegeEscalation === false) out.noNewPrivileges = true;
-  const seccomp = sc.seccompProfile ?? psc.seccompProfile;
+  const seccomp =
+    sc.seccompProfile ?? psc.seccompProfile ?? (o.seccompDefault ? { type: 'RuntimeDefault' } : undefined);
   if (seccomp?.type === 'RuntimeDefault' || seccomp?.type === 'Unconfined' || seccomp?.type === 'Localhost')
     out.seccomp = {
       type: seccomp.type,
