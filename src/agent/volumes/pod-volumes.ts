@@ -83,6 +83,8 @@ export class PodVolumes {
   private readonly paths = new Map<string, Map<string, VolumePath>>();
   /** Claim volumes resolved to their PV path, by `<pod uid>/<volume>`. */
   private readonly claims = new Map<string, VolumePath>();
+  /** Claims (`<pod uid>/<volume>`) bound to a local PV: fsGroup applies to them, not to hostPath PVs. */
+  private readonly localClaims = new Set<string>();
   /** `<pod uid> <volume dir>` whose fsGroup ownership is set (again after its contents are rewritten). */
   private readonly owned = new Set<string>();
 
@@ -99,8 +101,12 @@ export class PodVolumes {
     for (const v of pod.spec?.volumes ?? []) {
       try {
         const vp = await this.setUpOne(pod, podDir, v);
-        // fsGroup: the volume types whose plugins manage ownership in the kubelet (not hostPath, nor a read-only local PV).
-        if (!v.hostPath && !(v.persistentVolumeClaim && vp.readOnly)) await this.ownership(pod, vp);
+        // fsGroup: the volume types whose plugins manage ownership in the kubelet: not hostPath
+        // volumes nor hostPath PVs, local PVs only when writable.
+        const claim = v.persistentVolumeClaim
+          ? !vp.readOnly && this.localClaims.has(`${pod.metadata?.uid ?? ''}/${v.name}`)
+          : true;
+        if (!v.hostPath && claim) await this.ownership(pod, vp);
         out.set(v.name, vp);
       } catch (err) {
         if (err instanceof VolumeSetUpError) throw err;
@@ -174,6 +180,7 @@ export class PodVolumes {
         );
       await checkHostPath(path, pv.spec?.local ? 'Directory' : pv.spec?.hostPath?.type);
       const resolved = { path, readOnly: !!v.persistentVolumeClaim.readOnly };
+      if (pv.spec?.local) this.localClaims.add(key);
       this.claims.set(key, resolved);
       return resolved;
     }
@@ -255,6 +262,7 @@ export class PodVolumes {
     this.paths.delete(podUid);
     for (const k of this.owned) if (k.startsWith(`${podUid} `)) this.owned.delete(k);
     for (const k of [...this.claims.keys()]) if (k.startsWith(`${podUid}/`)) this.claims.delete(k);
+    for (const k of this.localClaims) if (k.startsWith(`${podUid}/`)) this.localClaims.delete(k);
   }
 
   /**
