@@ -153,6 +153,7 @@ before(async () => {
     pod('hostns', { hostNetwork: true, hostPID: true, hostIPC: true }),
     pod('hostnet', { hostNetwork: true }),
     pod('nonroot', { securityContext: { runAsNonRoot: true } }),
+    pod('no-profile', { securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'missing.json' } } }),
     pod('forbidden-sysctl', { securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }),
     pod('hostnet-sysctl', {
       hostNetwork: true,
@@ -267,6 +268,20 @@ describe('refusals', () => {
     const w = p.status?.containerStatuses?.[0]?.state?.waiting;
     assert.match(w?.message ?? '', /^container has runAsNonRoot and image will run as root \(pod: "nonroot_secctx\(/);
     assert.equal(p.status?.phase, 'Pending');
+  });
+
+  test('a Localhost seccomp profile that is not there: CreateContainerError naming the file', async () => {
+    const p = await node.waitForPod(
+      'no-profile',
+      (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerError',
+      30_000,
+      NS,
+    );
+    const file = join(node.dataDir, 'seccomp', 'missing.json');
+    assert.match(
+      p.status?.containerStatuses?.[0]?.state?.waiting?.message ?? '',
+      new RegExp(`^cannot load seccomp profile "${file}": ENOENT`),
+    );
   });
 
   test('a sysctl outside the safe set, and a net sysctl with hostNetwork: the pod is rejected (SysctlForbidden)', async () => {
