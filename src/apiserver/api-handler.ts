@@ -23,7 +23,13 @@ import { findSubresource } from './rest/subresources.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects } from './bootstrap.js';
-import { builtInAdmission, DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds } from './admission/index.js';
+import {
+  builtInAdmission,
+  DEFAULT_TOLERATION_SECONDS,
+  type DefaultTolerationSeconds,
+  newAdmissionNotes,
+  type AdmissionOptions,
+} from './admission/index.js';
 import { startCompactor } from './compactor.js';
 import { MetricsApi, METRICS_GROUP, METRICS_RESOURCE_TYPES } from './metrics-api/index.js';
 import {
@@ -114,6 +120,8 @@ export interface ApiHandlerOptions {
    * ServiceAccount tokens). Default: ServiceAccount tokens only.
    */
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
+  /** PodSecurity admission: cluster defaults, exemptions, newest policy version (default: privileged everywhere). */
+  podSecurity?: AdmissionOptions['podSecurity'];
 }
 
 /**
@@ -123,8 +131,9 @@ export interface ApiHandlerOptions {
 export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiHandler> {
   const cache = new WatchCache({ store: options.store, fieldsOf: storedFields });
   await cache.start();
-  const admissionOptions = {
+  const admissionOptions: AdmissionOptions = {
     defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
+    podSecurity: options.podSecurity,
   };
   const tokenConfig = serviceAccountTokenConfig(options.serviceAccountTokens);
   const ctx: RestContext = {
@@ -254,6 +263,7 @@ async function routeResource(
     name: info.name,
     query: info.query,
     user,
+    admission: newAdmissionNotes(),
   };
   const format = negotiateFormat(req.headers.accept);
   if (info.verb === 'watch') {

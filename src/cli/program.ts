@@ -93,6 +93,14 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
     .option('--audit-log-maxbackup <n>', 'rotated audit logs kept (0 = all)', (v) => nonNegativeInt(v), 10)
     .option('--audit-log-maxage <days>', 'days a rotated audit log is kept (0 = forever)', (v) => nonNegativeInt(v), 0)
     .option(
+      '--pod-security-default <policy>',
+      'Pod Security levels for namespaces without pod-security.kubernetes.io labels: enforce=LEVEL,audit=LEVEL,warn=LEVEL[,MODE-version=v1.N] or one level for all modes (default: privileged for server; enforce=baseline,audit=restricted,warn=restricted with kube-system exempt for up)',
+    )
+    .option(
+      '--admission-control-config-file <file>',
+      'AdmissionConfiguration file (as kube-apiserver): the PodSecurity plugin entry gives defaults and exemptions (usernames, runtimeClasses, namespaces)',
+    )
+    .option(
       '--service-lb-pool <addrs>',
       "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",
     );

@@ -30,6 +30,9 @@ export interface ServeFlags {
   auditLogMaxsize?: number;
   auditLogMaxbackup?: number;
   auditLogMaxage?: number;
+  /** `--pod-security-default` and `--admission-control-config-file` (see pod-security-flags.ts). */
+  podSecurityDefault?: string;
+  admissionControlConfigFile?: string;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -72,6 +75,13 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     out(`start-up failed: --service-lb-pool: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  let podSecurity: StartServerOptions['podSecurity'];
+  try {
+    podSecurity = await (await import('./pod-security-flags.js')).podSecurityFromFlags(flags, mode);
+  } catch (err) {
+    out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   const options: StartServerOptions = {
     dataDir: flags.dataDir,
     datastore: flags.datastore,
@@ -83,6 +93,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     controllers: !flags.disableControllers,
     scheduler: !flags.disableScheduler,
     authorizationModes: flags.authorizationMode,
+    podSecurity,
     defaultTolerationSeconds: {
       notReady: flags.defaultNotReadyTolerationSeconds ?? 5,
       unreachable: flags.defaultUnreachableTolerationSeconds ?? 5,

@@ -10,6 +10,13 @@ import type { ApiHandler } from '../apiserver/api-handler.js';
 import type { ExtraRoute } from '../apiserver/non-resource.js';
 import type { AuditRecorder } from '../apiserver/audit/audit-recorder.js';
 import type { TokenAuthentication } from '../apiserver/auth/token-authentication.js';
+import type { PodSecuritySettings } from '../apiserver/admission/pod-security/index.js';
+
+/** PodSecurity admission settings and the newest policy version the server knows. */
+export interface PodSecurityOptions {
+  settings?: PodSecuritySettings;
+  maxVersion?: number;
+}
 
 export type { ApiHandler, ExtraRoute };
 export type CreateApiHandler = (options: {
@@ -24,6 +31,7 @@ export type CreateApiHandler = (options: {
   audit?: AuditRecorder;
   serviceAccountTokens?: { keyPem?: string; issuer?: string; apiAudiences?: readonly string[] };
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
+  podSecurity?: PodSecurityOptions;
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

@@ -27,6 +27,8 @@ import { tightenDataDirModes } from './data-dir-modes.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
 import type { ControllerSettings } from '../controllers/index.js';
 import type { AuthorizationMode } from '../apiserver/authz/modes.js';
+import type { PodSecuritySettings } from '../apiserver/admission/pod-security/index.js';
+import { KUBERNETES_MINOR } from './version-info.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -75,6 +77,11 @@ export interface StartServerOptions {
   encryptionProviderConfig?: string;
   /** The audit log: policy file (audit.k8s.io/v1 Policy) and where events go; default none. */
   audit?: AuditOptions;
+  /**
+   * PodSecurity admission: cluster defaults for namespaces without pod-security labels, and
+   * exemptions. Default: privileged everywhere, as Kubernetes (`flotilla up` passes its own).
+   */
+  podSecurity?: PodSecuritySettings;
 }
 
 export interface AuditOptions {
@@ -186,6 +193,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             authorizationModes: options.authorizationModes,
             extraRoutes: encryption.routes,
             audit: audit?.recorder,
+            podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
             serviceAccountTokens: { keyPem: serviceAccountKeyPem, issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER },
             authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
           });

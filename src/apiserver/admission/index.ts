@@ -1,3 +1,4 @@
+import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { WatchCache } from '../watch-cache.js';
 import { allocateServiceAddresses, DEFAULT_SERVICE_RANGES, type ServiceRanges } from './service-allocation.js';
 import {
@@ -7,14 +8,35 @@ import {
 } from './default-toleration-seconds.js';
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
 import { AdmissionChain, type AdmissionPlugin } from './plugin.js';
+import {
+  DEFAULT_POD_SECURITY,
+  LABEL_PREFIX as POD_SECURITY_LABEL_PREFIX,
+  podSecurityAdmission,
+  type PodSecuritySettings,
+} from './pod-security/index.js';
+import { NEWEST_CHECK_VERSION } from './pod-security/evaluator.js';
 
-export { AdmissionChain, type AdmissionPlugin, type AdmissionOperation } from './plugin.js';
+export {
+  AdmissionChain,
+  type AdmissionPlugin,
+  type AdmissionOperation,
+  type AdmissionNotes,
+  type AdmissionRequest,
+  anonymousRequest,
+  newAdmissionNotes,
+} from './plugin.js';
 export { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds };
 
 /** Settings of the built-in plugins: plain data, so write workers get the same (workerData). */
 export interface AdmissionOptions {
   serviceRanges?: ServiceRanges;
   defaultTolerationSeconds?: DefaultTolerationSeconds;
+  /**
+   * PodSecurity: cluster defaults and exemptions (default: privileged everywhere, no exemptions,
+   * Kubernetes' own default) and the newest policy version the server knows (its Kubernetes minor;
+   * default the newest version any check changed in).
+   */
+  podSecurity?: { settings?: PodSecuritySettings; maxVersion?: number };
 }
 
 /**
@@ -27,6 +49,17 @@ export function builtInAdmission(options: AdmissionOptions, cache: WatchCache | 
     serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, cache),
     defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
     storageObjectInUseProtection,
+    ...podSecurityAdmission(
+      {
+        settings: options.podSecurity?.settings ?? DEFAULT_POD_SECURITY,
+        maxVersion: options.podSecurity?.maxVersion ?? NEWEST_CHECK_VERSION,
+      },
+      cache && {
+        namespaceLabels: (name) => cache.get(`/registry/core/namespaces/${name}`)?.labels,
+        pods: (namespace) => cache.list('/registry/core/pods/', namespace).map((o) => o.object() as Pod),
+        anyNamespaceLabelled: namespacesLabelled(cache),
+      },
+    ),
   ]);
 }
 
@@ -41,5 +74,19 @@ function serviceAddressAllocation(ranges: ServiceRanges, cache: WatchCache | und
       if (!cache) throw new Error('service address allocation needs the watch cache (it never runs in a write worker)');
       allocateServiceAddresses(cache, ranges, svc, operation === 'update' ? old : undefined);
     },
+  };
+}
+
+/** Whether any namespace carries a pod-security.kubernetes.io/ label; recomputed only when the cache's revision moved. */
+function namespacesLabelled(cache: WatchCache): () => boolean {
+  let at = -1;
+  let answer = false;
+  return () => {
+    if (cache.revision === at) return answer;
+    at = cache.revision;
+    answer = cache
+      .list('/registry/core/namespaces/', '')
+      .some((ns) => Object.keys(ns.labels).some((k) => k.startsWith(POD_SECURITY_LABEL_PREFIX)));
+    return answer;
   };
 }

@@ -1,7 +1,39 @@
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
+import type { UserInfo } from '../auth/user-info.js';
 
 export type AdmissionOperation = 'create' | 'update';
+
+/**
+ * What a plugin may say about an admitted request besides yes or no, as Kubernetes' admission
+ * attributes carry it: warnings for the client (sent as `Warning: 299 - "..."` headers, which
+ * kubectl prints as `Warning: ...`) and annotations for the request's audit event
+ * (`pod-security.kubernetes.io/audit-violations`). One per request, kept on the ResourceCall, so
+ * an audit log can read the annotations when it records the request.
+ */
+export interface AdmissionNotes {
+  warnings: string[];
+  auditAnnotations: Record<string, string>;
+}
+
+export function newAdmissionNotes(): AdmissionNotes {
+  return { warnings: [], auditAnnotations: {} };
+}
+
+/** The request around the objects a plugin admits. */
+export interface AdmissionRequest {
+  /** The authenticated caller; undefined where it is not known (write workers run only pure plugins). */
+  user?: UserInfo;
+  /** '' for the object itself, else the subresource written (status, ephemeralcontainers, ...). */
+  subresource: string;
+  dryRun: boolean;
+  notes: AdmissionNotes;
+}
+
+/** A request with nobody and nothing known, for callers that have none (tests, internal writes). */
+export function anonymousRequest(): AdmissionRequest {
+  return { subresource: '', dryRun: false, notes: newAdmissionNotes() };
+}
 
 /**
  * One admission step, as Kubernetes' admission plugins: a mutating plugin may change the object,
@@ -19,12 +51,16 @@ export interface AdmissionPlugin {
   pure: boolean;
   /** Whether the plugin acts on this resource and operation (cheap: asked per request). */
   handles(rt: ResourceType, operation: AdmissionOperation): boolean;
-  /** Admits `obj` (mutating plugins change it in place); `old` is the stored object on update. Throws to reject. */
+  /**
+   * Admits `obj` (mutating plugins change it in place); `old` is the stored object on update.
+   * Throws to reject; warnings and audit annotations go to `request.notes`.
+   */
   admit(
     operation: AdmissionOperation,
     rt: ResourceType,
     obj: KubeObject,
     old: KubeObject | undefined,
+    request: AdmissionRequest,
   ): void | Promise<void>;
 }
 
@@ -46,10 +82,11 @@ export class AdmissionChain {
     rt: ResourceType,
     obj: KubeObject,
     old: KubeObject | undefined,
+    request: AdmissionRequest = anonymousRequest(),
   ): Promise<void> {
     for (const p of this.plugins) {
       if (!p.handles(rt, operation)) continue;
-      const pending = p.admit(operation, rt, obj, old);
+      const pending = p.admit(operation, rt, obj, old, request);
       if (pending) await pending;
     }
   }

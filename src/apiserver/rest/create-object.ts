@@ -11,6 +11,7 @@ import { checkNamespaceOpen } from './namespace-check.js';
 import { mediaType } from '../body.js';
 import { servedApiVersion, toServed } from './version-conversion.js';
 import { storageKey, rememberJson, withResourceVersion } from './storage-key.js';
+import { admissionRequest } from './admission-request.js';
 import {
   prepareCreateFromBody,
   prepareCreateFromObject,
@@ -124,7 +125,16 @@ function canPrepareElsewhere(
 /** What a create on this thread is prepared with: the URL's namespace and name, the options, the clock's now, the admission chain. */
 export function createInput(ctx: RestContext, call: ResourceCall, opts: WriteOptions): CreateInput {
   const { rt, strategy, namespace, name } = call;
-  return { rt, strategy, namespace, name, opts, now: ctx.now(), admission: ctx.admission };
+  return {
+    rt,
+    strategy,
+    namespace,
+    name,
+    opts,
+    now: ctx.now(),
+    admission: ctx.admission,
+    request: admissionRequest(call, '', opts),
+  };
 }
 
 /**

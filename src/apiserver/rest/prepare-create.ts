@@ -14,7 +14,7 @@ import { errors, fieldErrors } from '../../api/errors.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { typeInfoFor } from '../../api/schema/index.js';
 import type { ObjectSummary } from '../watch-cache.js';
-import type { AdmissionChain } from '../admission/plugin.js';
+import type { AdmissionChain, AdmissionRequest } from '../admission/plugin.js';
 import type { WriteOptions } from './write-options.js';
 import { decodeObject } from './decode-object.js';
 import { prepareForCreate, timestamp } from './object-lifecycle.js';
@@ -31,6 +31,8 @@ export interface CreateInput {
   opts: WriteOptions;
   now: Date;
   admission: AdmissionChain;
+  /** The caller and the request's admission notes (in a write worker a copy: pure plugins add no notes). */
+  request?: AdmissionRequest;
 }
 
 /** A create ready for the store: prepare's result, commit's input. */
@@ -96,7 +98,7 @@ export async function prepareCreateFromObject(
     checkCreateName(rt, input.name, obj);
     const generatedName = !obj.metadata.name;
     const managed = prepareNewObject(obj, rt, strategy, namespace, input.now, opts, managedFieldsDone);
-    await input.admission.admit('create', rt, managed, undefined);
+    await input.admission.admit('create', rt, managed, undefined, input.request);
     const stored = toStorage(managed, rt, strategy);
     const name = stored.metadata.name as string;
     return {

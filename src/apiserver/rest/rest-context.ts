@@ -3,7 +3,7 @@ import type { WatchCache } from '../watch-cache.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import type { KindStrategy } from '../../api/kind-strategy.js';
 import type { UserInfo } from '../user-info.js';
-import type { AdmissionChain } from '../admission/plugin.js';
+import type { AdmissionChain, AdmissionNotes } from '../admission/plugin.js';
 import type { CreateInput, CreateOutcome } from './prepare-create.js';
 import type { ServiceAccountTokenConfig } from '../serviceaccount/token-config.js';
 
@@ -40,4 +40,9 @@ export interface ResourceCall {
   name: string;
   query: URLSearchParams;
   user: UserInfo;
+  /**
+   * What admission said about this request without refusing it: warnings, which the reply carries
+   * as Warning headers, and audit annotations, kept here for the request's audit event.
+   */
+  admission?: AdmissionNotes;
 }

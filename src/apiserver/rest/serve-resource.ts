@@ -32,7 +32,11 @@ export async function serveResource(
 ): Promise<void> {
   const { rt } = call;
   const sub = info.subresource;
-  const send = (code: number, obj: unknown, warnings: string[] = []) => {
+  const send = (code: number, obj: unknown, decodeWarnings: string[] = []) => {
+    // Admission may run more than once for one request (a retried update): each text once, as Kubernetes sends them.
+    const admissionWarnings = call.admission?.warnings ?? [];
+    const warnings =
+      admissionWarnings.length > 0 ? [...new Set([...decodeWarnings, ...admissionWarnings])] : decodeWarnings;
     const body =
       format === 'table' && sub === '' && isObjectOf(obj, rt.kind)
         ? tableJson(

@@ -9,6 +9,7 @@ import type { WriteOptions } from './write-options.js';
 import { prepareForUpdate, timestamp } from './object-lifecycle.js';
 import { servedApiVersion, toServed, toStorage } from './version-conversion.js';
 import { storageKey, encodeObject, decodeObject } from './storage-key.js';
+import { admissionRequest } from './admission-request.js';
 
 /** The stored object in the served version, with its resourceVersion. */
 export function readStored(stored: StoredValue, call: ResourceCall): KubeObject {
@@ -124,7 +125,7 @@ async function commitUpdate(
         subresource: subresource || undefined,
         type: typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind }),
       });
-  await ctx.admission.admit('update', rt, withFields, old);
+  await ctx.admission.admit('update', rt, withFields, old, admissionRequest(call, subresource, opts));
   const toStore = toStorage(withFields, rt, strategy);
   delete toStore.metadata.resourceVersion;
   const key = storageKey(rt, call.namespace, call.name);
