@@ -173,6 +173,11 @@ test('Deployments are never refused: their template gets the warnings', async ()
   // Its pods meet enforce when the ReplicaSet controller creates them: they are refused, none exists.
   await new Promise((r) => setTimeout(r, 1500));
   assert.equal(ok(await k(['get', 'pods', '-n', 'strict', '-l', 'app=web', '-o', 'name'])).trim(), '');
+  const scaled = await k(['scale', 'deployment/web', '-n', 'strict', '--replicas=2']);
+  ok(scaled);
+  assert.deepEqual(warnings(scaled), [], 'a scale is a subresource write: not evaluated, as in Kubernetes');
+  const edited = await k(['label', 'deployment/web', '-n', 'strict', 'tier=front']);
+  assert.equal(warnings(edited).length, 1, 'any other update of a workload is');
   const job = await k(['create', 'job', 'j', '-n', 'strict', '--image=busybox', '--', 'true']);
   ok(job);
   assert.equal(warnings(job).length, 1);

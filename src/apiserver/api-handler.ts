@@ -263,6 +263,7 @@ async function routeResource(
     name: info.name,
     query: info.query,
     user,
+    subresource: info.subresource,
     admission: newAdmissionNotes(),
   };
   const format = negotiateFormat(req.headers.accept);

@@ -3,8 +3,11 @@ import { newAdmissionNotes } from '../admission/plugin.js';
 import type { ResourceCall } from './rest-context.js';
 import type { WriteOptions } from './write-options.js';
 
-/** The admission view of a write: its caller, subresource and dry run, and the call's notes (fresh ones when the call has none). */
+/**
+ * The admission view of a write: its caller, subresource (the URL's when known: a scale writes the
+ * whole object but is still a scale) and dry run, and the call's notes (fresh ones when it has none).
+ */
 export function admissionRequest(call: ResourceCall, subresource: string, opts: WriteOptions): AdmissionRequest {
   call.admission ??= newAdmissionNotes();
-  return { user: call.user, subresource, dryRun: opts.dryRun, notes: call.admission };
+  return { user: call.user, subresource: call.subresource ?? subresource, dryRun: opts.dryRun, notes: call.admission };
 }

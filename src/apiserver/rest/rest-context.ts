@@ -40,6 +40,8 @@ export interface ResourceCall {
   name: string;
   query: URLSearchParams;
   user: UserInfo;
+  /** The URL's subresource ('' for the object itself): what admission sees, also where a handler writes the whole object (scale). */
+  subresource?: string;
   /**
    * What admission said about this request without refusing it: warnings, which the reply carries
    * as Warning headers, and audit annotations, kept here for the request's audit event.
