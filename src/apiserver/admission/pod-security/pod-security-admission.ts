@@ -260,9 +260,12 @@ class PodSecurity {
       return;
     }
     const annotations: Record<string, string> = {};
-    if (labelErrors.length > 0)
+    if (labelErrors.length > 0) {
+      // As Go's field.ErrorList.ToAggregate() prints: one error bare, several in brackets.
+      const texts = labelErrors.map((e) => `${e.field}: ${e.message}`);
       annotations[AUDIT_ANNOTATION_ERROR] =
-        `Failed to parse policy: ${labelErrors.map((e) => `${e.field}: ${e.message}`).join(', ')}`;
+        `Failed to parse policy: ${texts.length === 1 ? texts[0] : `[${texts.join(', ')}]`}`;
+    }
     const cached: { lv: LevelVersion; result: Evaluation }[] = [];
     const evaluate = (lv: LevelVersion) => {
       const hit = cached.find((c) => sameLevelVersion(c.lv, lv));
