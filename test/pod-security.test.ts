@@ -170,8 +170,15 @@ test('Deployments are never refused: their template gets the warnings', async ()
   assert.deepEqual(warnings(r), [
     `would violate PodSecurity "restricted:latest": host namespaces (hostNetwork=true), ${RESTRICTED_DETAIL}`,
   ]);
-  // Its pods meet enforce when the ReplicaSet controller creates them: they are refused, none exists.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Its pods meet enforce when the ReplicaSet controller creates them: refused, with a FailedCreate event.
+  await until(
+    'a FailedCreate event naming the PodSecurity violation',
+    async () =>
+      /FailedCreate.*pods "web-[a-z0-9-]+" is forbidden: violates PodSecurity "restricted:latest": host namespaces/.test(
+        ok(await k(['get', 'events', '-n', 'strict', '--field-selector', 'reason=FailedCreate', '-o', 'wide'])),
+      ),
+    { timeoutMs: 20_000 },
+  );
   assert.equal(ok(await k(['get', 'pods', '-n', 'strict', '-l', 'app=web', '-o', 'name'])).trim(), '');
   const scaled = await k(['scale', 'deployment/web', '-n', 'strict', '--replicas=2']);
   ok(scaled);
