@@ -1,5 +1,6 @@
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { WatchCache } from '../watch-cache.js';
+import type { Store } from '../../store/store.js';
 import { allocateServiceAddresses, DEFAULT_SERVICE_RANGES, type ServiceRanges } from './service-allocation.js';
 import {
   DEFAULT_TOLERATION_SECONDS,
@@ -44,7 +45,11 @@ export interface AdmissionOptions {
  * pass none and build the very same chain, of which they only ever run the pure plugins (the
  * impure ones need the cache, and creates they handle are exactly those allPure says so).
  */
-export function builtInAdmission(options: AdmissionOptions, cache: WatchCache | undefined): AdmissionChain {
+export function builtInAdmission(
+  options: AdmissionOptions,
+  cache: WatchCache | undefined,
+  store?: Pick<Store, 'get'>,
+): AdmissionChain {
   return new AdmissionChain([
     serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, cache),
     defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
@@ -55,7 +60,7 @@ export function builtInAdmission(options: AdmissionOptions, cache: WatchCache | 
         maxVersion: options.podSecurity?.maxVersion ?? NEWEST_CHECK_VERSION,
       },
       cache && {
-        namespaceLabels: (name) => cache.get(`/registry/core/namespaces/${name}`)?.labels,
+        namespaceLabels: (name) => namespaceLabels(cache, store, name),
         pods: (namespace) => cache.list('/registry/core/pods/', namespace).map((o) => o.object() as Pod),
         anyNamespaceLabelled: namespacesLabelled(cache),
       },
@@ -89,4 +94,19 @@ function namespacesLabelled(cache: WatchCache): () => boolean {
       .some((ns) => Object.keys(ns.labels).some((k) => k.startsWith(POD_SECURITY_LABEL_PREFIX)));
     return answer;
   };
+}
+
+/** A namespace's labels from the cache, else (a namespace created a moment ago) from the store; undefined when it does not exist. */
+function namespaceLabels(
+  cache: WatchCache,
+  store: Pick<Store, 'get'> | undefined,
+  name: string,
+): Record<string, string> | undefined | Promise<Record<string, string> | undefined> {
+  const cached = cache.get(`/registry/core/namespaces/${name}`);
+  if (cached || !store) return cached?.labels;
+  return store.get(`/registry/core/namespaces/${name}`).then((v) => {
+    if (!v) return undefined;
+    const ns = JSON.parse(Buffer.from(v.value).toString('utf8')) as { metadata?: { labels?: Record<string, string> } };
+    return ns.metadata?.labels ?? {};
+  });
 }

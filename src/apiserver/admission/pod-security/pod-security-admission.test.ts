@@ -246,3 +246,32 @@ test('with privileged defaults and no labelled namespace the plugin handles no p
   assert.equal(labelled.chain.allPure(PODS, 'create'), false);
   assert.equal(labelled.chain.allPure(DEPLOYMENTS, 'create'), false);
 });
+
+test('a namespace the cache has not seen yet is read from the store; a missing one is a 500 for pods, an audit error for workloads', async () => {
+  const labels: Record<string, Record<string, string>> = {
+    fresh: { 'pod-security.kubernetes.io/enforce': 'baseline' },
+  };
+  const state: PodSecurityState = {
+    namespaceLabels: async (name) => labels[name],
+    pods: () => [],
+    anyNamespaceLabelled: () => true,
+  };
+  const chain = new AdmissionChain(podSecurityAdmission({ settings: DEFAULT_POD_SECURITY, maxVersion: 31 }, state));
+  await assert.rejects(
+    chain.admit('create', PODS, pod('x', 'fresh', { hostIPC: true }), undefined, request()),
+    /violates PodSecurity "baseline:latest": host namespaces \(hostIPC=true\)/,
+  );
+  const missing = await chain.admit('create', PODS, pod('x', 'gone'), undefined, request()).catch((e: unknown) => e);
+  assert.ok(missing instanceof ApiError);
+  assert.equal(missing.code, 500);
+  assert.equal(missing.message, 'Internal error occurred: failed to lookup namespace gone');
+  const req = request();
+  const deployment: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'gone' },
+    spec: { template: { spec: { containers: [] } } },
+  };
+  await chain.admit('create', DEPLOYMENTS, deployment, undefined, req);
+  assert.match(req.notes.auditAnnotations['pod-security.kubernetes.io/error'] ?? '', /failed to lookup namespace gone/);
+});

@@ -39,8 +39,12 @@ import {
 
 /** What the plugin reads of the server's state: a namespace's labels and a namespace's pods. */
 export interface PodSecurityState {
-  /** The labels of a namespace; undefined when the namespace is not known. */
-  namespaceLabels(name: string): Record<string, string> | undefined;
+  /**
+   * The labels of a namespace; undefined when the namespace does not exist. From the watch cache,
+   * falling back to the store for a namespace the cache has not seen yet (as Kubernetes falls back
+   * from its informer to a live GET).
+   */
+  namespaceLabels(name: string): Record<string, string> | undefined | Promise<Record<string, string> | undefined>;
   /** The pods of a namespace (a namespace label change checks them). */
   pods(namespace: string): Pod[];
   /** Whether any namespace has a pod-security.kubernetes.io/ label (cheap: asked per request). */
@@ -112,8 +116,8 @@ export function podSecurityAdmission(
       admit(operation, rt, obj, old, request) {
         const kind = kindOf(rt);
         if (kind === 'Namespace') psa.validateNamespace(operation, obj, old, request);
-        else if (kind === 'Pod') psa.validatePod(operation, obj, old, request);
-        else psa.validatePodController(rt, obj, request);
+        else if (kind === 'Pod') return psa.validatePod(operation, obj, old, request);
+        else return psa.validatePodController(rt, obj, request);
       },
     },
     {
@@ -184,16 +188,16 @@ class PodSecurity {
   }
 
   /** Pods: enforce, audit and warn, unless exempt or the update changes nothing the policy reads. */
-  validatePod(
+  async validatePod(
     operation: 'create' | 'update',
     pod: KubeObject,
     old: KubeObject | undefined,
     request: AdmissionRequest,
-  ): void {
+  ): Promise<void> {
     if (IGNORED_POD_SUBRESOURCES.has(request.subresource)) return;
     const namespace = pod.metadata.namespace ?? '';
     if (this.exempt(namespace, request)) return;
-    const { policy, errors: labelErrors } = this.namespacePolicy(namespace);
+    const { policy, errors: labelErrors } = await this.namespacePolicy(namespace);
     if (labelErrors.length === 0 && isFullyPrivileged(policy)) return;
     if (operation === 'update' && old && !isSignificantPodUpdate(pod as Pod, old as Pod)) return;
     this.evaluatePod(policy, labelErrors, pod.metadata, (pod.spec ?? {}) as PodSpec, request, {
@@ -204,16 +208,18 @@ class PodSecurity {
   }
 
   /** Workloads: warnings and audit annotations for their pod template (never a refusal). */
-  validatePodController(rt: ResourceType, obj: KubeObject, request: AdmissionRequest): void {
+  async validatePodController(rt: ResourceType, obj: KubeObject, request: AdmissionRequest): Promise<void> {
     if (request.subresource !== '') return;
     const namespace = obj.metadata.namespace ?? '';
     if (this.exempt(namespace, request)) return;
     let policy: Policy;
     let labelErrors: { field: string; message: string }[];
     try {
-      ({ policy, errors: labelErrors } = this.namespacePolicy(namespace));
-    } catch (err) {
-      request.notes.auditAnnotations[AUDIT_ANNOTATION_ERROR] = (err as Error).message;
+      ({ policy, errors: labelErrors } = await this.namespacePolicy(namespace));
+    } catch {
+      // Kubernetes lets the workload through and notes why it could not be evaluated.
+      request.notes.auditAnnotations[AUDIT_ANNOTATION_ERROR] =
+        `failed to lookup namespace ${namespace}: namespaces "${namespace}" not found`;
       return;
     }
     if (labelErrors.length === 0 && policy.warn.level === 'privileged' && policy.audit.level === 'privileged') return;
@@ -240,8 +246,8 @@ class PodSecurity {
   }
 
   /** The namespace's policy; a namespace the cache does not know is a 500, as Kubernetes answers. */
-  private namespacePolicy(namespace: string) {
-    const labels = this.state().namespaceLabels(namespace);
+  private async namespacePolicy(namespace: string) {
+    const labels = await this.state().namespaceLabels(namespace);
     if (labels === undefined) throw errors.internal(`failed to lookup namespace ${namespace}`);
     return this.policyOf(labels);
   }
