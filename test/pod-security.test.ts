@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -43,12 +43,39 @@ plugins:
       namespaces: [ops]
 `;
 
+/** Pod writes at Metadata (their audit annotations), nothing else. */
+const AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    resources: [{group: "", resources: [pods]}]
+    verbs: [create, update, patch]
+  - level: None
+`;
+
+interface AuditEvent {
+  verb: string;
+  objectRef?: { resource: string; namespace?: string; name?: string };
+  responseStatus?: { code: number };
+  annotations?: Record<string, string>;
+}
+
 before(async () => {
   configDir = await mkdtemp(join(tmpdir(), 'flotilla-psa-'));
   const file = join(configDir, 'admission.yaml');
   await writeFile(file, ADMISSION_CONFIG);
+  await writeFile(join(configDir, 'audit-policy.yaml'), AUDIT_POLICY);
   server = await startTestServer({
-    extraArgs: ['--admission-control-config-file', file, '--disable-scheduler'],
+    extraArgs: [
+      '--admission-control-config-file',
+      file,
+      '--disable-scheduler',
+      '--audit-policy-file',
+      join(configDir, 'audit-policy.yaml'),
+      '--audit-log-path',
+      join(configDir, 'audit.log'),
+    ],
   });
   for (const [ns, labels] of Object.entries(NAMESPACES)) {
     ok(await k(['create', 'namespace', ns]));
@@ -93,6 +120,20 @@ const RESTRICTED_DETAIL =
   'unrestricted capabilities (container "c" must set securityContext.capabilities.drop=["ALL"]), ' +
   'runAsNonRoot != true (pod or container "c" must set securityContext.runAsNonRoot=true), ' +
   'seccompProfile (pod or container "c" must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")';
+
+/**
+ * The audit event of the one pod create in `namespace` (waits for it: the log is buffered). By
+ * namespace: the audit log does not name the object of a create at the Metadata level yet.
+ */
+function auditedPodCreate(namespace: string): Promise<AuditEvent> {
+  return until(`the audit event of a pod create in ${namespace}`, async () =>
+    (await readFile(join(configDir, 'audit.log'), 'utf8').catch(() => ''))
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as AuditEvent)
+      .find((e) => e.verb === 'create' && e.objectRef?.resource === 'pods' && e.objectRef?.namespace === namespace),
+  );
+}
 
 /** kubectl's stderr lines that start with `Warning: `, without the prefix. */
 function warnings(r: KubectlResult): string[] {
@@ -269,6 +310,25 @@ test('namespace labels: bad values are refused; a tighter enforce level warns ab
   ]);
   ok(relax);
   assert.deepEqual(warnings(relax), []);
+});
+
+test('audit annotations reach the audit log: the audit level violations, the enforced policy, exemptions', async () => {
+  for (const ns of ['audit-a', 'audit-b', 'audit-c']) ok(await k(['create', 'namespace', ns]));
+  ok(await k(['label', 'namespace', 'audit-b', 'pod-security.kubernetes.io/enforce=restricted']));
+  ok(await k(['create', '-f', '-'], podYaml('audited', 'audit-a')));
+  const allowed = await auditedPodCreate('audit-a');
+  assert.equal(allowed.responseStatus?.code, 201);
+  assert.equal(allowed.annotations?.['pod-security.kubernetes.io/enforce-policy'], 'baseline:latest');
+  assert.equal(
+    allowed.annotations?.['pod-security.kubernetes.io/audit-violations'],
+    `would violate PodSecurity "restricted:latest": ${RESTRICTED_DETAIL}`,
+  );
+  await k(['create', '-f', '-'], podYaml('refused', 'audit-b'));
+  const refused = await auditedPodCreate('audit-b');
+  assert.equal(refused.responseStatus?.code, 403);
+  assert.equal(refused.annotations?.['pod-security.kubernetes.io/enforce-policy'], 'restricted:latest');
+  ok(await k(['create', '--as=ci-bot', '-f', '-'], podYaml('exempt', 'audit-c', PRIVILEGED)));
+  assert.equal((await auditedPodCreate('audit-c')).annotations?.['pod-security.kubernetes.io/exempt'], 'user');
 });
 
 // `flotilla up` runs a node agent, which owns the flotilla0 bridge: skipped where a cluster runs.

@@ -11,7 +11,7 @@ import { requestInfoOf, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
 import { Discovery } from './discovery.js';
 import { type ExtraRoute, serveNonResource } from './non-resource.js';
-import type { AuditRecorder } from './audit/audit-recorder.js';
+import { addAuditAnnotation, type AuditRecorder } from './audit/audit-recorder.js';
 import { sendError } from './send.js';
 import { WatchCache } from './watch-cache.js';
 import { serveWatch } from './watch-server.js';
@@ -264,7 +264,7 @@ async function routeResource(
     query: info.query,
     user,
     subresource: info.subresource,
-    admission: newAdmissionNotes(),
+    admission: newAdmissionNotes((key, value) => addAuditAnnotation(req, key, value)),
   };
   const format = negotiateFormat(req.headers.accept);
   if (info.verb === 'watch') {

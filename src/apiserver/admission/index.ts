@@ -24,6 +24,7 @@ export {
   type AdmissionNotes,
   type AdmissionRequest,
   anonymousRequest,
+  annotate,
   newAdmissionNotes,
 } from './plugin.js';
 export { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds };

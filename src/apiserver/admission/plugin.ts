@@ -8,16 +8,24 @@ export type AdmissionOperation = 'create' | 'update';
  * What a plugin may say about an admitted request besides yes or no, as Kubernetes' admission
  * attributes carry it: warnings for the client (sent as `Warning: 299 - "..."` headers, which
  * kubectl prints as `Warning: ...`) and annotations for the request's audit event
- * (`pod-security.kubernetes.io/audit-violations`). One per request, kept on the ResourceCall, so
- * an audit log can read the annotations when it records the request.
+ * (`pod-security.kubernetes.io/audit-violations`). One per request, kept on the ResourceCall;
+ * `onAnnotation` hands each annotation to the audit log as it is added (also on a refused request).
  */
 export interface AdmissionNotes {
   warnings: string[];
+  /** Read them; add them with annotate(). */
   auditAnnotations: Record<string, string>;
+  onAnnotation?: (key: string, value: string) => void;
 }
 
-export function newAdmissionNotes(): AdmissionNotes {
-  return { warnings: [], auditAnnotations: {} };
+export function newAdmissionNotes(onAnnotation?: (key: string, value: string) => void): AdmissionNotes {
+  return { warnings: [], auditAnnotations: {}, onAnnotation };
+}
+
+/** Adds an audit annotation to a request's notes (and to its audit event, when the request is audited). */
+export function annotate(notes: AdmissionNotes, key: string, value: string): void {
+  notes.auditAnnotations[key] = value;
+  notes.onAnnotation?.(key, value);
 }
 
 /** The request around the objects a plugin admits. */

@@ -20,7 +20,7 @@ import type { Pod, PodSpec, PodTemplateSpec } from 'kubernetes-types/core/v1.js'
 import { ApiError, errors } from '../../../api/errors.js';
 import type { KubeObject } from '../../../api/object.js';
 import type { ResourceType } from '../../../api/resource-type.js';
-import type { AdmissionNotes, AdmissionPlugin, AdmissionRequest } from '../plugin.js';
+import { type AdmissionNotes, type AdmissionPlugin, type AdmissionRequest, annotate } from '../plugin.js';
 import { byteOrder, type PodMeta } from './check-helpers.js';
 import { Evaluator, type Evaluation, forbiddenDetail, forbiddenReason } from './evaluator.js';
 import type { PodSecuritySettings } from './pod-security-config.js';
@@ -218,8 +218,11 @@ class PodSecurity {
       ({ policy, errors: labelErrors } = await this.namespacePolicy(namespace));
     } catch {
       // Kubernetes lets the workload through and notes why it could not be evaluated.
-      request.notes.auditAnnotations[AUDIT_ANNOTATION_ERROR] =
-        `failed to lookup namespace ${namespace}: namespaces "${namespace}" not found`;
+      annotate(
+        request.notes,
+        AUDIT_ANNOTATION_ERROR,
+        `failed to lookup namespace ${namespace}: namespaces "${namespace}" not found`,
+      );
       return;
     }
     if (labelErrors.length === 0 && policy.warn.level === 'privileged' && policy.audit.level === 'privileged') return;
@@ -234,12 +237,12 @@ class PodSecurity {
 
   private exempt(namespace: string, request: AdmissionRequest): boolean {
     if (namespace !== '' && this.exemptNamespaces.has(namespace)) {
-      request.notes.auditAnnotations[AUDIT_ANNOTATION_EXEMPT] = 'namespace';
+      annotate(request.notes, AUDIT_ANNOTATION_EXEMPT, 'namespace');
       return true;
     }
     const user = request.user?.name ?? '';
     if (user !== '' && this.exemptUsers.has(user)) {
-      request.notes.auditAnnotations[AUDIT_ANNOTATION_EXEMPT] = 'user';
+      annotate(request.notes, AUDIT_ANNOTATION_EXEMPT, 'user');
       return true;
     }
     return false;
@@ -262,7 +265,7 @@ class PodSecurity {
   ): void {
     const notes: AdmissionNotes = request.notes;
     if (spec.runtimeClassName && this.exemptRuntimeClasses.has(spec.runtimeClassName)) {
-      notes.auditAnnotations[AUDIT_ANNOTATION_EXEMPT] = 'runtimeClass';
+      annotate(notes, AUDIT_ANNOTATION_EXEMPT, 'runtimeClass');
       return;
     }
     const annotations: Record<string, string> = {};
@@ -303,7 +306,7 @@ class PodSecurity {
       if (!warn.allowed)
         notes.warnings.push(`would violate PodSecurity "${levelVersionString(policy.warn)}": ${forbiddenDetail(warn)}`);
     }
-    Object.assign(notes.auditAnnotations, annotations);
+    for (const [key, value] of Object.entries(annotations)) annotate(notes, key, value);
     if (refusal) throw refusal;
   }
 
