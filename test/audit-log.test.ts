@@ -89,6 +89,15 @@ describe('audit log', () => {
     assert.ok(!(await events()).some((e) => e.requestURI.startsWith('/readyz')), 'health checks are at None');
   });
 
+  it('names a created object at Metadata too, without its body', async () => {
+    const r = await server.kubectl(['create', 'secret', 'generic', 'named', '--from-literal=k=v']);
+    assert.equal(r.code, 0, r.stderr);
+    const e = await eventWhere('the secret create', (e) => e.verb === 'create' && e.objectRef?.resource === 'secrets');
+    assert.equal(e.level, 'Metadata');
+    assert.equal(e.objectRef?.name, 'named');
+    assert.equal(e.requestObject, undefined);
+  });
+
   it('records an error at Metadata with its status, and no objects', async () => {
     const r = await server.kubectl(['get', 'secret', 'absent']);
     assert.notEqual(r.code, 0);

@@ -1,4 +1,13 @@
-import { createWriteStream, mkdirSync, readdirSync, renameSync, statSync, unlinkSync, type WriteStream } from 'node:fs';
+import {
+  createWriteStream,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  type WriteStream,
+} from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
 export interface AuditLogFileOptions {
@@ -47,7 +56,9 @@ export class AuditLogFile {
     } catch {
       this.size = 0;
     }
-    return createWriteStream(this.options.path, { flags: 'a', mode: 0o600 });
+    // Opened here, not by the stream later: a rotation right after must find the file to rename.
+    const fd = openSync(this.options.path, 'a', 0o600);
+    return createWriteStream('', { fd });
   }
 
   private rotate(): void {

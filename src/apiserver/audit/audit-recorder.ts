@@ -99,7 +99,9 @@ export class AuditRecorder {
     emit('RequestReceived');
 
     let requestBody: Buffer | undefined;
-    if (decision.level !== 'Metadata') onBodyRead(req, (body) => (requestBody = body));
+    // A create's name is in its body: read it at every level for objectRef.name, as Kubernetes fills it.
+    const wantsBody = decision.level !== 'Metadata' || attrs.verb === 'create';
+    if (wantsBody) onBodyRead(req, (body) => (requestBody = body));
     const captured = captureResponse(res, decision, attrs.verb === 'watch', () => {
       if (attrs.verb === 'watch') emit('ResponseStarted', { responseStatus: { metadata: {}, code: res.statusCode } });
     });
@@ -117,7 +119,7 @@ export class AuditRecorder {
       const objects: Record<string, unknown> = {};
       const requestObject = requestBody && (await bodyObject(requestBody, req.headers['content-type'], decision));
       if (requestObject !== undefined) {
-        objects.requestObject = requestObject;
+        if (decision.level !== 'Metadata') objects.requestObject = requestObject;
         fillNameFromObject(base, requestObject);
       }
       if (decision.level === 'RequestResponse' && response) {
