@@ -1,6 +1,7 @@
 import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import { fieldErrors, type FieldError } from '../errors.js';
 import { parseQuantity, QUANTITY_ERROR } from '../validation/quantity.js';
+import { canonicalQuantity } from '../quota/quantity.js';
 import { ageColumn, col, nameColumn } from './columns.js';
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 
@@ -31,14 +32,15 @@ export const resourceQuotaStrategy = defineKind<ResourceQuota>({
     ),
   ],
   row(rq, now) {
-    // Kubernetes' printer walks spec.hard and shows status values (0 until the quota controller fills them).
+    // Kubernetes' printer walks status.hard (empty until the quota controller fills it) in name
+    // order; limits.* names go to LIMIT, the others to REQUEST; a missing used value prints 0.
     const hard = rq.status?.hard ?? {};
     const used = rq.status?.used ?? {};
     const req: string[] = [];
     const lim: string[] = [];
-    for (const name of Object.keys(rq.spec?.hard ?? {}).sort()) {
-      const cell = `${name}: ${used[name] ?? '0'}/${hard[name] ?? '0'}`;
-      (name.startsWith('limits.') ? lim : req).push(cell);
+    for (const name of Object.keys(hard).sort()) {
+      const cell = `${name}: ${canonicalQuantity(used[name] ?? '0')}/${canonicalQuantity(hard[name])}`;
+      (name.split('.')[0] === 'limits' && name.includes('.') ? lim : req).push(cell);
     }
     return [nameOf(rq), ageOf(rq, now), req.join(', '), lim.join(', ')];
   },

@@ -1,3 +1,4 @@
+import type { Store } from '../../store/store.js';
 import type { WatchCache } from '../watch-cache.js';
 import { allocateServiceAddresses, DEFAULT_SERVICE_RANGES, type ServiceRanges } from './service-allocation.js';
 import {
@@ -6,9 +7,11 @@ import {
   type DefaultTolerationSeconds,
 } from './default-toleration-seconds.js';
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
+import { limitRangerMutating, limitRangerValidating } from './limit-ranger.js';
+import { resourceQuotaPlugin } from './resource-quota.js';
 import { AdmissionChain, type AdmissionPlugin } from './plugin.js';
 
-export { AdmissionChain, type AdmissionPlugin, type AdmissionOperation } from './plugin.js';
+export { AdmissionChain, type AdmissionPlugin, type AdmissionOperation, type AdmissionRequest } from './plugin.js';
 export { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds };
 
 /** Settings of the built-in plugins: plain data, so write workers get the same (workerData). */
@@ -17,16 +20,26 @@ export interface AdmissionOptions {
   defaultTolerationSeconds?: DefaultTolerationSeconds;
 }
 
+/** The server state impure plugins read: the watch cache, and the store (ResourceQuota writes status.used). */
+export interface AdmissionState {
+  cache: WatchCache;
+  store: Store;
+}
+
 /**
- * The server's built-in admission chain. The main thread passes its watch cache; write workers
- * pass none and build the very same chain, of which they only ever run the pure plugins (the
- * impure ones need the cache, and creates they handle are exactly those allPure says so).
+ * The server's built-in admission chain. The main thread passes its state; write workers pass none
+ * and build the very same chain, of which they only ever run the pure plugins (the impure ones need
+ * the cache, and creates they handle are exactly those allPure says so).
  */
-export function builtInAdmission(options: AdmissionOptions, cache: WatchCache | undefined): AdmissionChain {
+export function builtInAdmission(options: AdmissionOptions, state: AdmissionState | undefined): AdmissionChain {
   return new AdmissionChain([
-    serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, cache),
+    serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, state?.cache),
+    limitRangerMutating(state?.cache),
     defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
     storageObjectInUseProtection,
+    limitRangerValidating(state?.cache),
+    // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
+    resourceQuotaPlugin(state),
   ]);
 }
 

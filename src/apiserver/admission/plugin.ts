@@ -3,6 +3,14 @@ import type { ResourceType } from '../../api/resource-type.js';
 
 export type AdmissionOperation = 'create' | 'update';
 
+/** The request around the object (the part of Kubernetes' admission.Attributes plugins here read). */
+export interface AdmissionRequest {
+  /** '' for the object itself, else the subresource written (status, ...). */
+  subresource: string;
+  /** A dry run: plugins check but change no server state (ResourceQuota charges nothing). */
+  dryRun: boolean;
+}
+
 /**
  * One admission step, as Kubernetes' admission plugins: a mutating plugin may change the object,
  * a validating one only rejects it (by throwing an ApiError). The chain runs every mutating plugin
@@ -19,12 +27,17 @@ export interface AdmissionPlugin {
   pure: boolean;
   /** Whether the plugin acts on this resource and operation (cheap: asked per request). */
   handles(rt: ResourceType, operation: AdmissionOperation): boolean;
-  /** Admits `obj` (mutating plugins change it in place); `old` is the stored object on update. Throws to reject. */
+  /**
+   * Admits `obj` (mutating plugins change it in place); `old` is the stored object on update.
+   * `request` is absent where no request is at hand (the server's own bootstrap writes, tests).
+   * Throws to reject.
+   */
   admit(
     operation: AdmissionOperation,
     rt: ResourceType,
     obj: KubeObject,
     old: KubeObject | undefined,
+    request?: AdmissionRequest,
   ): void | Promise<void>;
 }
 
@@ -46,10 +59,11 @@ export class AdmissionChain {
     rt: ResourceType,
     obj: KubeObject,
     old: KubeObject | undefined,
+    request?: AdmissionRequest,
   ): Promise<void> {
     for (const p of this.plugins) {
       if (!p.handles(rt, operation)) continue;
-      const pending = p.admit(operation, rt, obj, old);
+      const pending = p.admit(operation, rt, obj, old, request);
       if (pending) await pending;
     }
   }

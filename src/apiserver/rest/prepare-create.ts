@@ -96,7 +96,7 @@ export async function prepareCreateFromObject(
     checkCreateName(rt, input.name, obj);
     const generatedName = !obj.metadata.name;
     const managed = prepareNewObject(obj, rt, strategy, namespace, input.now, opts, managedFieldsDone);
-    await input.admission.admit('create', rt, managed, undefined);
+    await input.admission.admit('create', rt, managed, undefined, { subresource: '', dryRun: opts.dryRun });
     const stored = toStorage(managed, rt, strategy);
     const name = stored.metadata.name as string;
     return {

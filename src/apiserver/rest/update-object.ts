@@ -124,7 +124,7 @@ async function commitUpdate(
         subresource: subresource || undefined,
         type: typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind }),
       });
-  await ctx.admission.admit('update', rt, withFields, old);
+  await ctx.admission.admit('update', rt, withFields, old, { subresource, dryRun: opts.dryRun });
   const toStore = toStorage(withFields, rt, strategy);
   delete toStore.metadata.resourceVersion;
   const key = storageKey(rt, call.namespace, call.name);
