@@ -18,6 +18,9 @@ import type { AdmissionPlugin } from './plugin.js';
 
 const QUOTAS = findResourceType('', 'v1', 'resourcequotas');
 
+/** Events are never charged (Kubernetes' default ignored resources): they stay off the quota path. */
+const IGNORED_EVENT_GROUPS = new Set(['', 'events.k8s.io']);
+
 /** Tries per charge when a quota's status changed under it (the quota controller wrote it): the first and 3 retries. */
 const CHARGE_ATTEMPTS = 4;
 
@@ -71,6 +74,7 @@ export function resourceQuotaPlugin(state: QuotaAdmissionOptions | undefined): A
     state !== undefined &&
     QUOTAS !== undefined &&
     rt.namespaced &&
+    !(rt.plural === 'events' && IGNORED_EVENT_GROUPS.has(rt.group)) &&
     state.cache.count(QUOTAS.storagePrefix) > 0 &&
     evaluatorFor(rt.group, rt.plural).handles(operation);
 
@@ -84,7 +88,7 @@ export function resourceQuotaPlugin(state: QuotaAdmissionOptions | undefined): A
       if ((request?.subresource ?? '') !== '') return;
       const namespace = obj.metadata.namespace ?? '';
       const evaluator = evaluatorFor(rt.group, rt.plural);
-      if (!cachedQuotasCount(state.cache, namespace, evaluator)) return;
+      if (!cachedQuotaCounts(state.cache, namespace, evaluator)) return;
       const subject = admissionSubject(rt, obj);
       await serialized(namespace, async () => {
         let only: Set<string> | undefined;
@@ -114,7 +118,7 @@ export function resourceQuotaPlugin(state: QuotaAdmissionOptions | undefined): A
 }
 
 /** Whether a cached quota of the namespace names something this resource counts toward (cheap pre-check, no lock). */
-function cachedQuotasCount(cache: WatchCache, namespace: string, evaluator: QuotaEvaluator): boolean {
+function cachedQuotaCounts(cache: WatchCache, namespace: string, evaluator: QuotaEvaluator): boolean {
   if (!QUOTAS) return false;
   for (const o of cache.list(QUOTAS.storagePrefix, namespace)) {
     const q = o.object() as ResourceQuota;

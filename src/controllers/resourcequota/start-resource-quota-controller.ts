@@ -63,7 +63,8 @@ export async function startResourceQuotaController(
   };
   const replenish = (resource: string): InformerHandlers<KubeObject> => ({
     onUpdate: (old, obj) => {
-      if (ctrl.releasedBy(resource, old, obj)) enqueueNamespace(obj.metadata.namespace ?? '');
+      const namespace = obj.metadata.namespace ?? '';
+      if (quotas.list(namespace).length > 0 && ctrl.releasedBy(resource, old, obj)) enqueueNamespace(namespace);
     },
     onDelete: (obj) => enqueueNamespace(obj.metadata.namespace ?? ''),
   });
