@@ -2,6 +2,7 @@ import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import { fieldErrors, type FieldError } from '../errors.js';
 import { parseQuantity, QUANTITY_ERROR } from '../validation/quantity.js';
 import { canonicalQuantity } from '../quota/quantity.js';
+import { validateResourceQuotaSpec } from '../quota/quota-validation.js';
 import { ageColumn, col, nameColumn } from './columns.js';
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 
@@ -16,7 +17,7 @@ function validateQuantities(list: Record<string, string> | undefined, field: str
 /** core/v1 ResourceQuota: NAME AGE REQUEST LIMIT (`resource: used/hard`). */
 export const resourceQuotaStrategy = defineKind<ResourceQuota>({
   namespaced: true,
-  validate: (rq) => validateQuantities(rq.spec?.hard, 'spec.hard'),
+  validate: (rq) => [...validateQuantities(rq.spec?.hard, 'spec.hard'), ...validateResourceQuotaSpec(rq)],
   validateStatus: (rq) => [
     ...validateQuantities(rq.status?.hard, 'status.hard'),
     ...validateQuantities(rq.status?.used, 'status.used'),

@@ -10,3 +10,4 @@ export * from './check-request.js';
 export * from './calculate-status.js';
 export * from './limit-ranger.js';
 export * from './limit-range-validation.js';
+export * from './quota-validation.js';

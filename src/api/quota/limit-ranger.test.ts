@@ -10,6 +10,7 @@ import {
   pvcLimitViolations,
 } from './limit-ranger.js';
 import { validateLimitRangeSpec } from './limit-range-validation.js';
+import { validateResourceQuotaSpec } from './quota-validation.js';
 
 const lr = (...limits: LimitRangeItem[]): LimitRange => ({ metadata: { name: 'lr' }, spec: { limits } });
 
@@ -129,6 +130,26 @@ test('LimitRange defaults and validation', () => {
     [
       'spec.limits[0].min[cpu]: Invalid value: "2": min value 2 is greater than max value 1',
       "spec.limits[1].default: Forbidden: may not be specified when `type` is 'Pod'",
+    ],
+  );
+});
+
+test('ResourceQuota scopes: unsupported, misapplied and conflicting scopes are invalid', () => {
+  const rq = (hard: Record<string, string>, spec: object) => ({ spec: { hard, ...spec } });
+  const messages = (o: object) => validateResourceQuotaSpec(o).map((e) => `${e.field}: ${e.message}`);
+  assert.deepEqual(messages(rq({ pods: '1' }, { scopes: ['BestEffort'] })), []);
+  assert.deepEqual(messages(rq({ 'requests.cpu': '1' }, { scopes: ['BestEffort'] })), [
+    'spec.scopes: Invalid value: ["BestEffort"]: unsupported scope applied to resource',
+  ]);
+  assert.deepEqual(messages(rq({ pods: '1' }, { scopes: ['Terminating', 'NotTerminating'] })), [
+    'spec.scopes: Invalid value: ["Terminating","NotTerminating"]: conflicting scopes',
+  ]);
+  assert.deepEqual(
+    messages(
+      rq({ pods: '1' }, { scopeSelector: { matchExpressions: [{ scopeName: 'PriorityClass', operator: 'In' }] } }),
+    ),
+    [
+      "spec.scopeSelector.matchExpressions.values: Required value: must be at least one value when `operator` is 'In' or 'NotIn' for scope selector",
     ],
   );
 });
