@@ -190,6 +190,47 @@ test("compute: pods must request quota'd resources; requests and limits add up a
   ok(await server.kubectl(['create', '-n', ns, '-f', '-'], { stdin: pod('b', resources('600m', '256Mi')) }));
 });
 
+test("services: node ports and load balancers are quota'd resources of their own", async () => {
+  const ns = await namespace('quota-services');
+  ok(
+    await server.kubectl(['apply', '-n', ns, '-f', '-'], {
+      stdin: quota('q', { services: '3', 'services.nodeports': '1', 'services.loadbalancers': '0' }),
+    }),
+  );
+  await usedBecomes(ns, 'q', { services: '0', 'services.loadbalancers': '0', 'services.nodeports': '0' });
+  ok(await server.kubectl(['create', 'service', 'clusterip', 'a', '--tcp=80:80', '-n', ns]));
+  ok(await server.kubectl(['create', 'service', 'nodeport', 'b', '--tcp=80:80', '-n', ns]));
+  assert.match(
+    refused(await server.kubectl(['create', 'service', 'nodeport', 'c', '--tcp=80:80', '-n', ns])),
+    /services "c" is forbidden: exceeded quota: q, requested: services\.nodeports=1, used: services\.nodeports=1, limited: services\.nodeports=1$/,
+  );
+  assert.match(
+    refused(await server.kubectl(['create', 'service', 'loadbalancer', 'd', '--tcp=80:80', '-n', ns])),
+    /services "d" is forbidden: exceeded quota: q, requested: services\.loadbalancers=1,services\.nodeports=1, used: services\.loadbalancers=0,services\.nodeports=1, limited: services\.loadbalancers=0,services\.nodeports=1$/,
+  );
+  await usedBecomes(ns, 'q', { services: '2', 'services.loadbalancers': '0', 'services.nodeports': '1' });
+  ok(await server.kubectl(['delete', 'service', 'b', '-n', ns]));
+  await usedBecomes(ns, 'q', { services: '1', 'services.loadbalancers': '0', 'services.nodeports': '0' });
+});
+
+test('extended resources: requests.<name> counts what pods request', async () => {
+  const ns = await namespace('quota-extended');
+  ok(
+    await server.kubectl(['apply', '-n', ns, '-f', '-'], {
+      stdin: quota('dongles', { 'requests.example.com/dongle': '3' }),
+    }),
+  );
+  await usedBecomes(ns, 'dongles', { 'requests.example.com/dongle': '0' });
+  const dongles = (n: number) =>
+    `resources: {requests: {example.com/dongle: "${n}"}, limits: {example.com/dongle: "${n}"}}`;
+  ok(await server.kubectl(['create', '-n', ns, '-f', '-'], { stdin: pod('a', dongles(2)) }));
+  await usedBecomes(ns, 'dongles', { 'requests.example.com/dongle': '2' });
+  assert.match(
+    refused(await server.kubectl(['create', '-n', ns, '-f', '-'], { stdin: pod('b', dongles(2)) })),
+    /exceeded quota: dongles, requested: requests\.example\.com\/dongle=2, used: requests\.example\.com\/dongle=2, limited: requests\.example\.com\/dongle=3$/,
+  );
+});
+
 test('scopes: BestEffort, NotBestEffort and Terminating quotas count only their pods', async () => {
   const ns = await namespace('quota-scopes');
   ok(
