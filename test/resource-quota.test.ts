@@ -276,6 +276,43 @@ test('scopes: BestEffort, NotBestEffort and Terminating quotas count only their 
   await usedBecomes(ns, 'best-effort', { pods: '1' });
 });
 
+test('PriorityClass scope selector: only pods of the selected classes are counted', async () => {
+  const ns = await namespace('quota-priority');
+  ok(
+    await apply(`apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: quota-high}
+value: 1000
+`),
+  );
+  ok(
+    await server.kubectl(['apply', '-n', ns, '-f', '-'], {
+      stdin: quota(
+        'high',
+        { pods: '1' },
+        'scopeSelector: {matchExpressions: [{scopeName: PriorityClass, operator: In, values: [quota-high]}]}',
+      ),
+    }),
+  );
+  await usedBecomes(ns, 'high', { pods: '0' });
+  ok(
+    await server.kubectl(['create', '-n', ns, '-f', '-'], {
+      stdin: pod('high-1', '', 'priorityClassName: quota-high'),
+    }),
+  );
+  await usedBecomes(ns, 'high', { pods: '1' });
+  assert.match(
+    refused(
+      await server.kubectl(['create', '-n', ns, '-f', '-'], {
+        stdin: pod('high-2', '', 'priorityClassName: quota-high'),
+      }),
+    ),
+    /pods "high-2" is forbidden: exceeded quota: high, requested: pods=1, used: pods=1, limited: pods=1$/,
+  );
+  ok(await server.kubectl(['create', '-n', ns, '-f', '-'], { stdin: pod('plain') }));
+  assert.deepEqual((await quotaStatus(ns, 'high')).used, { pods: '1' });
+});
+
 test('storage: requests.storage and per StorageClass quotas', async () => {
   const ns = await namespace('quota-storage');
   ok(
