@@ -37,8 +37,19 @@ function refused(r: KubectlResult): string {
 
 const apply = (yaml: string) => server.kubectl(['apply', '-f', '-'], { stdin: yaml });
 
+/**
+ * A new namespace, once its controllers have filled it (the `default` ServiceAccount and the
+ * kube-root-ca.crt ConfigMap), so that object counts taken by a test do not change under it.
+ */
 async function namespace(name: string): Promise<string> {
   ok(await server.kubectl(['create', 'namespace', name]));
+  await until(
+    `namespace ${name} filled by its controllers`,
+    async () =>
+      (await server.kubectl(['get', 'serviceaccount', 'default', '-n', name])).code === 0 &&
+      (await server.kubectl(['get', 'configmap', 'kube-root-ca.crt', '-n', name])).code === 0,
+    { timeoutMs: 20_000 },
+  );
   return name;
 }
 
