@@ -140,7 +140,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     store: options.store,
     cache,
     now: options.now ?? (() => new Date()),
-    admission: builtInAdmission(admissionOptions, cache, options.store),
+    admission: builtInAdmission(admissionOptions, { cache, store: options.store }),
     serviceAccountTokens: tokenConfig,
   };
   const serviceAccountTokens = new ServiceAccountTokenAuthenticator({ cache, config: tokenConfig });

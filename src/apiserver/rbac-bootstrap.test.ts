@@ -16,7 +16,7 @@ async function setup(): Promise<{ ctx: RestContext; stop(): void }> {
   const store = await openStore('memory', '');
   const cache = new WatchCache({ store, fieldsOf: storedFields });
   await cache.start();
-  const ctx: RestContext = { store, cache, now: () => new Date(), admission: builtInAdmission({}, cache) };
+  const ctx: RestContext = { store, cache, now: () => new Date(), admission: builtInAdmission({}, { cache, store }) };
   await bootstrapObjects(ctx);
   return { ctx, stop: () => cache.stop() };
 }

@@ -196,6 +196,11 @@ export class WatchCache {
     return out;
   }
 
+  /** How many objects are under a resource prefix (all namespaces): a cheap "are there any" for per-request checks. */
+  count(resourcePrefix: string): number {
+    return this.byPrefix.get(resourcePrefix)?.size ?? 0;
+  }
+
   get(key: string): CachedObject | undefined {
     return this.byPrefix.get(resourcePrefixOf(key))?.get(key);
   }

@@ -18,6 +18,7 @@
  *   clusterrole-aggregation  rules of aggregated ClusterRoles (admin, edit, view) from the roles they select
  *   root-ca-cert-publisher   the kube-root-ca.crt ConfigMap (cluster CA) in every namespace
  *   serviceaccount-token     legacy ServiceAccount token Secrets filled with token, ca.crt, namespace
+ *   resourcequota       status.hard and status.used of ResourceQuotas (usage released as objects go)
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
@@ -45,6 +46,7 @@ import { startClusterRoleAggregation } from './clusterrole-aggregation/clusterro
 import { startRootCaPublisher } from './root-ca-publisher/root-ca-publisher.js';
 import { startTokensController } from './serviceaccount/tokens-controller.js';
 import { signingKeyFromPem } from '../machinery/serviceaccount-token/signing-key.js';
+import { startResourceQuotaController } from './resourcequota/start-resource-quota-controller.js';
 
 export {
   runController,
@@ -201,6 +203,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
           running.push(c);
         }),
       ),
+      startResourceQuotaController({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
     ]);
     informers.startAll();
     await started;

@@ -1,6 +1,8 @@
 import type { ResourceQuota } from 'kubernetes-types/core/v1.js';
 import { fieldErrors, type FieldError } from '../errors.js';
 import { parseQuantity, QUANTITY_ERROR } from '../validation/quantity.js';
+import { canonicalQuantity } from '../quota/quantity.js';
+import { validateResourceQuotaSpec } from '../quota/quota-validation.js';
 import { ageColumn, col, nameColumn } from './columns.js';
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 
@@ -15,7 +17,7 @@ function validateQuantities(list: Record<string, string> | undefined, field: str
 /** core/v1 ResourceQuota: NAME AGE REQUEST LIMIT (`resource: used/hard`). */
 export const resourceQuotaStrategy = defineKind<ResourceQuota>({
   namespaced: true,
-  validate: (rq) => validateQuantities(rq.spec?.hard, 'spec.hard'),
+  validate: (rq) => [...validateQuantities(rq.spec?.hard, 'spec.hard'), ...validateResourceQuotaSpec(rq)],
   validateStatus: (rq) => [
     ...validateQuantities(rq.status?.hard, 'status.hard'),
     ...validateQuantities(rq.status?.used, 'status.used'),
@@ -31,14 +33,15 @@ export const resourceQuotaStrategy = defineKind<ResourceQuota>({
     ),
   ],
   row(rq, now) {
-    // Kubernetes' printer walks spec.hard and shows status values (0 until the quota controller fills them).
+    // Kubernetes' printer walks status.hard (empty until the quota controller fills it) in name
+    // order; limits.* names go to LIMIT, the others to REQUEST; a missing used value prints 0.
     const hard = rq.status?.hard ?? {};
     const used = rq.status?.used ?? {};
     const req: string[] = [];
     const lim: string[] = [];
-    for (const name of Object.keys(rq.spec?.hard ?? {}).sort()) {
-      const cell = `${name}: ${used[name] ?? '0'}/${hard[name] ?? '0'}`;
-      (name.startsWith('limits.') ? lim : req).push(cell);
+    for (const name of Object.keys(hard).sort()) {
+      const cell = `${name}: ${canonicalQuantity(used[name] ?? '0')}/${canonicalQuantity(hard[name])}`;
+      (name.split('.')[0] === 'limits' && name.includes('.') ? lim : req).push(cell);
     }
     return [nameOf(rq), ageOf(rq, now), req.join(', '), lim.join(', ')];
   },

@@ -8,6 +8,8 @@ import {
   type DefaultTolerationSeconds,
 } from './default-toleration-seconds.js';
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
+import { limitRangerMutating, limitRangerValidating } from './limit-ranger.js';
+import { resourceQuotaPlugin } from './resource-quota.js';
 import { AdmissionChain, type AdmissionPlugin } from './plugin.js';
 import {
   DEFAULT_POD_SECURITY,
@@ -41,18 +43,21 @@ export interface AdmissionOptions {
   podSecurity?: { settings?: PodSecuritySettings; maxVersion?: number };
 }
 
+/** The server state impure plugins read: the watch cache, and the store (ResourceQuota writes status.used). */
+export interface AdmissionState {
+  cache: WatchCache;
+  store: Store;
+}
+
 /**
- * The server's built-in admission chain. The main thread passes its watch cache; write workers
- * pass none and build the very same chain, of which they only ever run the pure plugins (the
- * impure ones need the cache, and creates they handle are exactly those allPure says so).
+ * The server's built-in admission chain. The main thread passes its state; write workers pass none
+ * and build the very same chain, of which they only ever run the pure plugins (the impure ones need
+ * the cache, and creates they handle are exactly those allPure says so).
  */
-export function builtInAdmission(
-  options: AdmissionOptions,
-  cache: WatchCache | undefined,
-  store?: Pick<Store, 'get'>,
-): AdmissionChain {
+export function builtInAdmission(options: AdmissionOptions, state: AdmissionState | undefined): AdmissionChain {
   return new AdmissionChain([
-    serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, cache),
+    serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, state?.cache),
+    limitRangerMutating(state?.cache),
     defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
     storageObjectInUseProtection,
     ...podSecurityAdmission(
@@ -60,12 +65,15 @@ export function builtInAdmission(
         settings: options.podSecurity?.settings ?? DEFAULT_POD_SECURITY,
         maxVersion: options.podSecurity?.maxVersion ?? NEWEST_CHECK_VERSION,
       },
-      cache && {
-        namespaceLabels: (name) => namespaceLabels(cache, store, name),
-        pods: (namespace) => cache.list('/registry/core/pods/', namespace).map((o) => o.object() as Pod),
-        anyNamespaceLabelled: namespacesLabelled(cache),
+      state && {
+        namespaceLabels: (name) => namespaceLabels(state.cache, state.store, name),
+        pods: (namespace) => state.cache.list('/registry/core/pods/', namespace).map((o) => o.object() as Pod),
+        anyNamespaceLabelled: namespacesLabelled(state.cache),
       },
     ),
+    limitRangerValidating(state?.cache),
+    // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
+    resourceQuotaPlugin(state),
   ]);
 }
 

@@ -34,6 +34,7 @@ export interface AdmissionRequest {
   user?: UserInfo;
   /** '' for the object itself, else the subresource written (status, ephemeralcontainers, ...). */
   subresource: string;
+  /** A dry run: plugins check but change no server state (ResourceQuota charges nothing). */
   dryRun: boolean;
   notes: AdmissionNotes;
 }

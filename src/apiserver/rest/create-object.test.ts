@@ -23,7 +23,7 @@ async function setup(): Promise<{ ctx: RestContext; call: (namespace: string) =>
   );
   const cache = new WatchCache({ store, fieldsOf: storedFields });
   await cache.start();
-  const ctx: RestContext = { store, cache, now: () => NOW, admission: builtInAdmission({}, cache) };
+  const ctx: RestContext = { store, cache, now: () => NOW, admission: builtInAdmission({}, { cache, store }) };
   const rt = findResourceType('', 'v1', 'configmaps');
   if (!rt) throw new Error('no configmaps');
   const call = (namespace: string): ResourceCall => ({

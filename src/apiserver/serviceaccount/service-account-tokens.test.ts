@@ -53,7 +53,12 @@ async function setup() {
   await cache.start();
   let now = T0;
   const config = serviceAccountTokenConfig({ keyPem });
-  const ctx: RestContext = { store, cache, now: () => new Date(now), admission: builtInAdmission({}, cache) };
+  const ctx: RestContext = {
+    store,
+    cache,
+    now: () => new Date(now),
+    admission: builtInAdmission({}, { cache, store }),
+  };
   const authn = new ServiceAccountTokenAuthenticator({ cache, config, now: () => now });
   const request = async (name: string, body: unknown) =>
     createServiceAccountToken(ctx, config, {
