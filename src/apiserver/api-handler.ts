@@ -3,7 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
-import { ApiError } from '../api/errors.js';
+import { ApiError, errors } from '../api/errors.js';
+import { isStackOverflow, tooDeepMessage } from '../api/nesting-depth.js';
 import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
 import { getStrategy } from '../api/kinds/index.js';
 import type { UserInfo } from './user-info.js';
@@ -237,7 +238,9 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       run.catch((err: unknown) => {
         if (!(err instanceof ApiError))
           options.log?.error({ err, method: req.method, url: req.url }, 'internal error serving a request');
-        sendError(res, err);
+        // Bodies and stored objects are depth-limited, so a walk that still overflows the stack was
+        // handed input nested too deeply for it: the client's input, not a server fault.
+        sendError(res, isStackOverflow(err) ? errors.badRequest(`object nested too deeply: ${tooDeepMessage()}`) : err);
       });
     },
   };

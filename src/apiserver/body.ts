@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { errors } from '../api/errors.js';
+import { isStackOverflow, jsonTooDeep, tooDeepMessage, valueTooDeep, yamlMayBeTooDeep } from '../api/nesting-depth.js';
 
 const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });
 
@@ -57,22 +58,36 @@ export async function parseDocument(body: Buffer, type: 'json' | 'yaml'): Promis
   }
   if (type === 'json') return parseJson(text);
   if (isBlank(text)) throw errors.badRequest('the request body is empty');
+  // The YAML parser recurses per level, and overflowing the stack inside it can end the process
+  // (see api/nesting-depth.ts): text that might nest too deeply never reaches it.
+  if (yamlMayBeTooDeep(text)) throw errors.badRequest(`error converting YAML to JSON: yaml: ${tooDeepMessage()}`);
   const yaml = await (yamlModule ??= import('yaml'));
+  let doc: unknown;
   try {
-    return yaml.parse(text, { maxAliasCount: 100 });
+    doc = yaml.parse(text, { maxAliasCount: 100 });
   } catch (e) {
+    if (isStackOverflow(e)) throw errors.badRequest(`error converting YAML to JSON: yaml: ${tooDeepMessage()}`);
     throw errors.badRequest(`error converting YAML to JSON: ${firstLine(e)}`);
   }
+  if (valueTooDeep(doc)) throw errors.badRequest(`error converting YAML to JSON: yaml: ${tooDeepMessage()}`);
+  return doc;
 }
 
-/** parseDocument for JSON already decoded to text (decodeObject also scans it for duplicate keys). */
+/**
+ * parseDocument for JSON already decoded to text (decodeObject also scans it for duplicate keys).
+ * JSON nested deeper than MAX_NESTING_DEPTH is a 400, as Kubernetes' decoder refuses it (at
+ * 10,000 levels there): nothing downstream then walks a value deeper than that.
+ */
 export function parseJson(text: string): unknown {
   if (isBlank(text)) throw errors.badRequest('the request body is empty');
+  let doc: unknown;
   try {
-    return JSON.parse(text);
+    doc = JSON.parse(text);
   } catch (e) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${firstLine(e)}`);
   }
+  if (jsonTooDeep(text)) throw errors.badRequest(`couldn't get version/kind; json parse error: ${tooDeepMessage()}`);
+  return doc;
 }
 
 /** `text.trim() === ''`, without trimming a body that starts like a document. */

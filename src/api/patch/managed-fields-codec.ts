@@ -43,6 +43,41 @@ export function decodeManagedFields(entries: unknown): Manager[] {
   return out;
 }
 
+/**
+ * Whether every entry decodes as Kubernetes' DecodeManagedFields accepts it: operation Apply or
+ * Update, fieldsType FieldsV1, a manager string, and a FieldsV1 whose keys are `.` or start with
+ * `f:`, `k:`, `v:` or `i:` and whose values are objects. Kubernetes ignores managed fields sent
+ * with any entry that fails (it keeps the live object's), and so does updateManagedFields.
+ * Iterative, so a deeply nested FieldsV1 cannot overflow the stack. Pure.
+ */
+export function managedFieldsDecode(entries: unknown): boolean {
+  if (!Array.isArray(entries)) return false;
+  for (const e of entries) {
+    if (!isObject(e) || typeof e.manager !== 'string') return false;
+    if (e.operation !== 'Apply' && e.operation !== 'Update') return false;
+    if (e.fieldsType !== 'FieldsV1') return false;
+    if (e.apiVersion !== undefined && typeof e.apiVersion !== 'string') return false;
+    if (e.subresource !== undefined && typeof e.subresource !== 'string') return false;
+    if (e.fieldsV1 !== undefined && !isFieldsV1(e.fieldsV1)) return false;
+  }
+  return true;
+}
+
+const FIELDS_V1_KEY = /^(?:\.$|[fkvi]:)/;
+
+function isFieldsV1(v: unknown): boolean {
+  const stack: unknown[] = [v];
+  while (stack.length > 0) {
+    const o = stack.pop();
+    if (!isObject(o)) return false;
+    for (const k in o) {
+      if (!FIELDS_V1_KEY.test(k)) return false;
+      stack.push(o[k]);
+    }
+  }
+  return true;
+}
+
 /** Serialises managers with non-empty sets, in Kubernetes' order. */
 export function encodeManagedFields(managers: Manager[]): ManagedFieldsEntry[] {
   const sorted = managers

@@ -16,7 +16,13 @@ import { compareObjects } from './compare.js';
 import { FieldSet } from './field-set.js';
 import { createdFieldsV1Json } from './created-fields-v1.js';
 import { entryWithRawFieldsV1 } from './raw-fields-entry.js';
-import { decodeManagedFields, encodeManagedFields, managerId, type Manager } from './managed-fields-codec.js';
+import {
+  decodeManagedFields,
+  encodeManagedFields,
+  managedFieldsDecode,
+  managerId,
+  type Manager,
+} from './managed-fields-codec.js';
 import { findConflicts, ignoredFieldsFilter, settleOwnership } from './ownership.js';
 
 export interface UpdateManagedFieldsOptions {
@@ -105,7 +111,11 @@ export function stripManaged(obj: unknown): unknown {
 function managersForUpdate(old: KubeObject | undefined, updated: KubeObject, sub: string | undefined): Manager[] {
   const sent = updated.metadata?.managedFields;
   const live = old?.metadata?.managedFields;
-  if (sub === undefined && Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, live))
-    return decodeManagedFields(sent);
+  if (sub === undefined && Array.isArray(sent) && sent.length > 0 && !deepEqual(sent, live)) {
+    // `[{}]` resets them; other sent managed fields that do not decode are ignored (live's
+    // stay), as Kubernetes' decodeLiveOrNew does.
+    if (sent.length === 1 && isObject(sent[0]) && Object.keys(sent[0]).length === 0) return [];
+    if (managedFieldsDecode(sent)) return decodeManagedFields(sent);
+  }
   return decodeManagedFields(live);
 }

@@ -3,6 +3,7 @@ import type { KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { errors } from '../../api/errors.js';
+import { tooDeepMessage, valueTooDeep } from '../../api/nesting-depth.js';
 import { checkStructure, typeInfoFor } from '../../api/schema/index.js';
 import { duplicateJsonKeys } from '../duplicate-keys.js';
 import { normalizeNulls } from '../normalize-nulls.js';
@@ -43,6 +44,7 @@ export async function decodeObject(
   } else if (type === 'application/vnd.kubernetes.protobuf') {
     // The protobuf schemas load on first use: only kubectl's generators send protobuf.
     doc = (await import('../../api/protobuf/index.js')).decodeProtobufObject(body);
+    if (valueTooDeep(doc)) throw errors.badRequest(`object nested too deeply: ${tooDeepMessage()}`);
   } else {
     throw errors.unsupportedMediaType(contentType ?? '');
   }

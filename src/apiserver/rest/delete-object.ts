@@ -76,7 +76,9 @@ export async function deleteObject(
       );
     }
 
-    const next = structuredClone(obj);
+    // Only metadata (and a Namespace's status) change: a shallow copy, which also works for an
+    // object nested too deeply for structuredClone.
+    const next: KubeObject = { ...obj, metadata: { ...obj.metadata } };
     const nm = next.metadata;
     let changed = false;
     const policy = opts.propagationPolicy ?? (ORPHAN_BY_DEFAULT.has(rt.kind) ? 'Orphan' : 'Background');

@@ -2,6 +2,7 @@ import type { KubeObject } from '../../api/object.js';
 import type { StoredValue } from '../../store/store.js';
 import { ApiError, errors } from '../../api/errors.js';
 import { deepEqual } from '../../api/deep-equal.js';
+import { dropTooDeepManagedFields, jsonTooDeep } from '../../api/nesting-depth.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { typeInfoFor } from '../../api/schema/index.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
@@ -11,9 +12,13 @@ import { servedApiVersion, toServed, toStorage } from './version-conversion.js';
 import { storageKey, encodeObject, decodeObject } from './storage-key.js';
 import { admissionRequest } from './admission-request.js';
 
-/** The stored object in the served version, with its resourceVersion. */
+/**
+ * The stored object in the served version, with its resourceVersion. An object stored nested
+ * deeper than the limit (before it existed) loses its too-deep managedFields entries here.
+ */
 export function readStored(stored: StoredValue, call: ResourceCall): KubeObject {
   const obj = decodeObject<KubeObject>(stored.value);
+  if (jsonTooDeep(stored.value)) dropTooDeepManagedFields(obj);
   obj.metadata.resourceVersion = String(stored.modRevision);
   return toServed(obj, call.rt, call.strategy);
 }
