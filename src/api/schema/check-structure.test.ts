@@ -26,6 +26,24 @@ test('a string replicas is a type error at spec.replicas', () => {
   assert.deepEqual(r.unknownFields, []);
 });
 
+test('integers must fit the int32 or int64 format of their field', () => {
+  const d = deployment();
+  (d.spec as Record<string, unknown>).replicas = 2 ** 40;
+  const r = checkStructure(DEPLOY, d);
+  assert.equal(r.errors.length, 1);
+  assert.equal(r.errors[0]?.field, 'spec.replicas');
+  assert.equal(r.errors[0]?.reason, 'FieldValueInvalid');
+  assert.match(r.errors[0]?.message ?? '', /^Invalid value: 1099511627776: .*int32/);
+  (d.spec as Record<string, unknown>).replicas = 2 ** 31 - 1;
+  (d.spec as Record<string, unknown>).progressDeadlineSeconds = -(2 ** 31);
+  assert.deepEqual(checkStructure(DEPLOY, d).errors, []);
+  const p = pod();
+  (p.spec as Record<string, unknown>).activeDeadlineSeconds = 2 ** 40; // int64
+  assert.deepEqual(checkStructure(POD, p).errors, []);
+  (p.spec as Record<string, unknown>).activeDeadlineSeconds = 2 ** 63;
+  assert.equal(checkStructure(POD, p).errors[0]?.field, 'spec.activeDeadlineSeconds');
+});
+
 /** The first port of the first container of a deployment() fixture, to edit in place. */
 function firstPort(d: ReturnType<typeof deployment>): Record<string, unknown> {
   const spec = d.spec as { template: { spec: { containers: { ports?: Record<string, unknown>[] }[] } } };

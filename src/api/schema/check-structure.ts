@@ -46,6 +46,21 @@ function mismatch(out: StructureResult, path: string, value: unknown, expected: 
   );
 }
 
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX_EXCLUSIVE = 2 ** 31;
+const INT64_MIN = -(2 ** 63);
+const INT64_MAX_EXCLUSIVE = 2 ** 63;
+
+function outOfRange(out: StructureResult, path: string, value: number, bits: 32 | 64): void {
+  out.errors.push(
+    fieldErrors.invalid(
+      path || '<root>',
+      value,
+      `${path || 'body'} in body must be of type int${bits}: does not fit in a ${bits}-bit integer`,
+    ),
+  );
+}
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -88,10 +103,18 @@ function compile(schema: Schema): Check {
       return (v, p, o) => {
         if (v !== null && typeof v !== 'boolean') mismatch(o, p, v, 'boolean');
       };
-    case 'integer':
+    case 'integer': {
+      // Go decodes into int32/int64 fields and refuses numbers that do not fit (replicas: 2^40);
+      // the schema's format says which. Doubles above 2^63 - 1 are at least 2^63.
+      const [min, max] =
+        schema.format === 'int32' ? [INT32_MIN, INT32_MAX_EXCLUSIVE] : [INT64_MIN, INT64_MAX_EXCLUSIVE];
+      const bits = schema.format === 'int32' ? 32 : 64;
       return (v, p, o) => {
-        if (v !== null && !(typeof v === 'number' && Number.isInteger(v))) mismatch(o, p, v, 'integer');
+        if (v === null) return;
+        if (!(typeof v === 'number' && Number.isInteger(v))) mismatch(o, p, v, 'integer');
+        else if (v < min || v >= max) outOfRange(o, p, v, bits);
       };
+    }
     case 'number':
       return (v, p, o) => {
         if (v !== null && typeof v !== 'number') mismatch(o, p, v, 'number');
