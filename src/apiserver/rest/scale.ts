@@ -44,6 +44,21 @@ export function applyScale(obj: KubeObject, scale: unknown): KubeObject {
       'autoscaling',
     );
   }
+  // Scale.spec.replicas is an int32, as is the scaled object's field.
+  if (replicas > 2 ** 31 - 1) {
+    throw errors.invalid(
+      'Scale',
+      obj.metadata.name ?? '',
+      [
+        fieldErrors.invalid(
+          'spec.replicas',
+          replicas,
+          'spec.replicas in body must be of type int32: does not fit in a 32-bit integer',
+        ),
+      ],
+      'autoscaling',
+    );
+  }
   (obj.spec as ScalableSpec).replicas = replicas;
   if (s.metadata?.resourceVersion) obj.metadata.resourceVersion = s.metadata.resourceVersion;
   return obj;
