@@ -20,5 +20,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
     return;
   }
   const { code, body } = toStatus(err);
+  // An error answered before the request body has arrived (413, a bad header) ends the
+  // connection: Node would otherwise keep reading that body for as long as the client sends it.
+  if (res.req && !res.req.complete) res.setHeader('Connection', 'close');
   sendJson(res, code, JSON.stringify(body));
 }

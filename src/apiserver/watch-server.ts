@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { toStatus, errors } from '../api/errors.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
 import type { CachedEvent, CachedObject } from './watch-cache.js';
-import { selectionOf, selects } from './rest/list-objects.js';
+import { selectionOf, selects, validateWatchOptions } from './rest/list-objects.js';
 import { servedApiVersion, toServed } from './rest/version-conversion.js';
 import { includeObjectOf, tableRowJson, columnsJson } from './rest/table.js';
 import { boolParam, intParam, optionalBoolParam } from '../machinery/params/query-params.js';
@@ -27,6 +27,7 @@ export function serveWatch(
   res: ServerResponse,
 ): void {
   const { rt, query, strategy } = call;
+  validateWatchOptions(query);
   const sel = selectionOf(call);
   const rvParam = query.get('resourceVersion') ?? '';
   const sendInitialEvents = optionalBoolParam(query, 'sendInitialEvents');

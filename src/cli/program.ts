@@ -71,6 +71,12 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       5,
     )
     .option(
+      '--request-read-timeout <s>',
+      'seconds a client has to send a whole request, headers and body (0 = no limit); streams that follow a request (watch, logs, exec) are not cut',
+      (v) => nonNegativeInt(v),
+      60,
+    )
+    .option(
       '--write-workers <n>',
       'worker threads that prepare creates beside the main thread (0 = off; default: CPUs - 1, at least 1)',
       (v) => nonNegativeInt(v),

@@ -33,6 +33,7 @@ export interface ServeFlags {
   /** `--pod-security-default` and `--admission-control-config-file` (see pod-security-flags.ts). */
   podSecurityDefault?: string;
   admissionControlConfigFile?: string;
+  requestReadTimeout?: number;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -110,6 +111,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
           maxAgeDays: flags.auditLogMaxage,
         }
       : undefined,
+    requestReadTimeoutMs: flags.requestReadTimeout === undefined ? undefined : flags.requestReadTimeout * 1000,
     controllerSettings: settings.controllers,
     metricsTtlMs: settings.metricsTtlMs,
   };

@@ -20,16 +20,29 @@ export interface HttpsServerOptions {
   /** Served at /metrics (authenticated); requests are tracked into it. */
   metrics?: { registry: Registry; requests: RequestMetrics };
   log: Logger;
+  /**
+   * How long a client has to send a whole request, headers and body (Node's requestTimeout; 0 = no
+   * limit). Default 60 s, kube-apiserver's request timeout. A watch, log or exec stream is not cut:
+   * its request is complete before the response starts streaming.
+   */
+  requestTimeoutMs?: number;
+  /** How long a client has to send the headers (default 32 s, kube-apiserver's ReadHeaderTimeout). */
+  headersTimeoutMs?: number;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_HEADERS_TIMEOUT_MS = 32_000;
 
 const HEALTH = /^\/(healthz|livez|readyz)(?:\/([^/]+))?\/?$/;
 
 /**
  * The HTTPS server of the API: /healthz, /livez, /readyz, /version and /cacerts unauthenticated; everything
  * else authenticated (client certificate of the cluster CA or bearer token, else 401 Status), then
- * /metrics here and the rest to `handler`. Tuned for many long-lived clients: no request timeout
- * (watches stream for as long as the client wants), keep-alive of idle connections for 90 s.
- * Returns the server unlistened.
+ * /metrics here and the rest to `handler`. Tuned for many long-lived clients: requests must arrive
+ * within the request timeout, responses may stream for as long as the client wants (watches),
+ * keep-alive of idle connections for 90 s. A response sent before its request body has arrived
+ * (a 401, a 413) closes the connection, so a slow body cannot keep it open. Returns the server
+ * unlistened.
  */
 export function createHttpsServer(options: HttpsServerOptions): Server {
   const { handler, authenticator, log, metrics } = options;
@@ -45,8 +58,7 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
     keepAlive: true,
     keepAliveInitialDelay: 30_000,
     noDelay: true,
-    requestTimeout: 0,
-    headersTimeout: 60_000,
+    ...readTimeouts(options.requestTimeoutMs, options.headersTimeoutMs),
   });
   // Kubernetes' server closes idle keep-alive connections after 90 s; so do we.
   server.keepAliveTimeout = 90_000;
@@ -74,7 +86,10 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
     if (path === '/cacerts' && req.method === 'GET') return sendText(res, 200, options.tls.ca, 'text/plain');
 
     const user = authenticator.authenticate(req);
-    if (!user) return writeUnauthorized(res);
+    if (!user) {
+      closeIfBodyPending(req, res);
+      return writeUnauthorized(res);
+    }
     if (path === '/metrics' && metrics && req.method === 'GET') {
       try {
         handler.authorize?.(req, user);
@@ -128,11 +143,37 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (err.code !== 'ECONNRESET') log.debug({ err }, 'client error');
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // Node reports a request not received within the request or headers timeout as this code.
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     else socket.destroy();
   });
   server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'TLS handshake failed'));
   return server;
+}
+
+/** Node's timeouts from ours: headers at most as long as the whole request (Node insists). */
+function readTimeouts(
+  requestMs = DEFAULT_REQUEST_TIMEOUT_MS,
+  headersMs = DEFAULT_HEADERS_TIMEOUT_MS,
+): { requestTimeout: number; headersTimeout: number; connectionsCheckingInterval: number } {
+  const headersTimeout = requestMs > 0 ? Math.min(headersMs, requestMs) : headersMs;
+  // Node enforces both only when it sweeps its connections (every 30 s by default): sweep often
+  // enough that a timeout is not overrun by more than a quarter.
+  const shortest = Math.min(...[requestMs, headersTimeout].filter((t) => t > 0), 120_000);
+  return {
+    requestTimeout: requestMs,
+    headersTimeout,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(shortest / 4))),
+  };
+}
+
+/**
+ * Marks a response `Connection: close` when its request's body is still arriving: Node would
+ * otherwise keep reading (and discarding) that body for as long as the client sends it.
+ */
+export function closeIfBodyPending(req: IncomingMessage, res: ServerResponse): void {
+  if (!req.complete && !res.headersSent) res.setHeader('Connection', 'close');
 }
 
 function sendText(res: ServerResponse, code: number, body: string, contentType = 'text/plain; charset=utf-8'): void {

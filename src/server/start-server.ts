@@ -58,6 +58,14 @@ export interface StartServerOptions {
   serviceLbPool?: string[];
   /** Worker threads preparing creates beside the main thread (0 = off). Default: availableParallelism() - 1, at least 1. */
   writeWorkers?: number;
+  /**
+   * How long a client has to send a whole request, headers and body (default 60 s, as
+   * kube-apiserver's request timeout; 0 = no limit). Responses that stream after the request
+   * (watch, logs, exec) are not limited by it.
+   */
+  requestReadTimeoutMs?: number;
+  /** How long a client has to send the request headers (default 32 s, kube-apiserver's ReadHeaderTimeout). */
+  requestHeadersTimeoutMs?: number;
   /** How long in-flight requests may take to finish once close() began (default 5000 ms). */
   shutdownGraceMs?: number;
   /** Settings of individual controllers (timings for tests and small clusters, the node IPAM range). */
@@ -205,6 +213,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         isShuttingDown: () => shutdown.begun,
         metrics,
         log,
+        requestReadTimeoutMs: options.requestReadTimeoutMs,
+        requestHeadersTimeoutMs: options.requestHeadersTimeoutMs,
         port: options.port,
         host,
         graceMs: options.shutdownGraceMs ?? 5000,
@@ -300,6 +310,8 @@ interface ServeApiOptions {
   host: string;
   /** How long in-flight requests may take once the listener closed. */
   graceMs: number;
+  requestReadTimeoutMs?: number;
+  requestHeadersTimeoutMs?: number;
 }
 
 /**
@@ -327,6 +339,8 @@ async function serveApi(o: ServeApiOptions): Promise<Stoppable & { port: number;
       health: { healthz: [ping, cache], livez: [ping], readyz: [ping, cache, shutdown] },
       metrics: o.metrics,
       log: o.log,
+      requestTimeoutMs: o.requestReadTimeoutMs,
+      headersTimeoutMs: o.requestHeadersTimeoutMs,
     });
     return { server, port: await listen(server, o.port, o.host) };
   })().catch(async (err: unknown) => {

@@ -1,5 +1,5 @@
 import type { KubeObject } from '../../api/object.js';
-import { errors } from '../../api/errors.js';
+import { ApiError, errors, fieldErrors, type FieldError } from '../../api/errors.js';
 import {
   parseLabelSelector,
   parseFieldSelector,
@@ -67,24 +67,39 @@ function decodeContinue(text: string): ContinueToken {
 export async function listObjects(ctx: RestContext, call: ResourceCall, format: 'json' | 'table'): Promise<ListBody> {
   const { rt, query } = call;
   const sel = selectionOf(call);
+  // A negative limit means no limit, as in Kubernetes (only limit > 0 pages).
   const limit = Math.max(0, intParam(query, 'limit') ?? 0);
   const cont = query.get('continue');
   const rvParam = query.get('resourceVersion') ?? '';
+  const match = validateListOptions(query);
 
   let items: ListItem[];
   let revision: number;
   let more = false;
   let remaining: number | undefined;
+  if (rvParam !== '' && rvParam !== '0' && !/^\d+$/.test(rvParam))
+    throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
   if (cont) {
     const token = decodeContinue(cont);
     const page = await readStorePage(ctx, call, sel, token, limit);
+    ({ items, revision, more } = page);
+  } else if (match === 'Exact') {
+    // The state at exactly that revision, read from the store (as Kubernetes reads etcd at it):
+    // never the current state; 410 once compaction has removed it, 504 for a future revision.
+    const wanted = Number(rvParam);
+    await ctx.cache.waitFor(await ctx.store.currentRevision());
+    if (wanted > ctx.cache.revision) throw tooLargeResourceVersion(wanted, ctx.cache.revision);
+    const page = await readStorePage(ctx, call, sel, { rv: wanted, start: '' }, limit, EXACT_TOO_OLD);
     ({ items, revision, more } = page);
   } else {
     if (rvParam === '') {
       const current = await ctx.store.currentRevision();
       await ctx.cache.waitFor(current);
-    } else if (rvParam !== '0' && !/^\d+$/.test(rvParam)) {
-      throw errors.badRequest(`resourceVersion: Invalid value: "${rvParam}": must be a non-negative integer`);
+    } else if (rvParam !== '0' && Number(rvParam) > ctx.cache.revision) {
+      // Not older than a revision the cache has not seen yet: wait a little for it, as Kubernetes does.
+      const wanted = Number(rvParam);
+      if (!(await ctx.cache.waitFor(wanted, TOO_LARGE_WAIT_MS)))
+        throw tooLargeResourceVersion(wanted, ctx.cache.revision);
     }
     revision = ctx.cache.revision;
     const all = ctx.cache.list(rt.storagePrefix, call.namespace);
@@ -181,12 +196,90 @@ function cachedTableRow(item: ListItem, include: string, now: Date, render: () =
   return fresh.json;
 }
 
+/** Kubernetes' answer to a list at an exact revision compaction has removed. */
+const EXACT_TOO_OLD = 'The resourceVersion for the provided list is too old.';
+const CONTINUE_TOO_OLD =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+/** How long a list waits for a resourceVersion newer than the cache's (Kubernetes waits 3 s). */
+const TOO_LARGE_WAIT_MS = 3000;
+
+/**
+ * metav1 ListOptions checks of a list (not a watch), as Kubernetes' ValidateListOptions makes
+ * them: a 422 `ListOptions.meta.k8s.io "" is invalid` naming each parameter. Returns the
+ * resourceVersionMatch ('' when absent).
+ */
+export function validateListOptions(query: URLSearchParams): '' | 'Exact' | 'NotOlderThan' {
+  const match = query.get('resourceVersionMatch') ?? '';
+  const rv = query.get('resourceVersion') ?? '';
+  const problems: FieldError[] = [];
+  if (match !== '') {
+    if (rv === '')
+      problems.push(
+        fieldErrors.forbidden(
+          'resourceVersionMatch',
+          'resourceVersionMatch is forbidden unless resourceVersion is provided',
+        ),
+      );
+    if (query.get('continue'))
+      problems.push(
+        fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'),
+      );
+    if (match !== 'Exact' && match !== 'NotOlderThan')
+      problems.push(fieldErrors.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
+    if (match === 'Exact' && rv === '0')
+      problems.push(
+        fieldErrors.forbidden(
+          'resourceVersionMatch',
+          'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+        ),
+      );
+  }
+  if (query.get('sendInitialEvents') !== null)
+    problems.push(fieldErrors.forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
+  if (problems.length > 0) throw errors.invalid('ListOptions', '', problems, 'meta.k8s.io');
+  return match as '' | 'Exact' | 'NotOlderThan';
+}
+
+/**
+ * The resourceVersionMatch checks of a watch, as Kubernetes' validateWatchOptions makes them: only
+ * NotOlderThan, and only together with sendInitialEvents. (Kubernetes also requires that match
+ * whenever sendInitialEvents is set; that rule is left out so older clients keep working.)
+ */
+export function validateWatchOptions(query: URLSearchParams): void {
+  const match = query.get('resourceVersionMatch') ?? '';
+  if (match === '') return;
+  const problems: FieldError[] = [];
+  if (query.get('sendInitialEvents') === null)
+    problems.push(
+      fieldErrors.forbidden(
+        'resourceVersionMatch',
+        'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+      ),
+    );
+  if (match !== 'NotOlderThan')
+    problems.push(fieldErrors.notSupported('resourceVersionMatch', match, ['NotOlderThan']));
+  if (query.get('continue'))
+    problems.push(
+      fieldErrors.forbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden when continue is provided'),
+    );
+  if (problems.length > 0) throw errors.invalid('ListOptions', '', problems, 'meta.k8s.io');
+}
+
+/** 504 for a resourceVersion the server has not reached, as Kubernetes' NewTooLargeResourceVersionError. */
+function tooLargeResourceVersion(wanted: number, current: number): ApiError {
+  return new ApiError(504, 'Timeout', `Too large resource version: ${wanted}, current: ${current}`, {
+    causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+    retryAfterSeconds: 1,
+  });
+}
+
 async function readStorePage(
   ctx: RestContext,
   call: ResourceCall,
   sel: Selection,
   token: ContinueToken,
   limit: number,
+  tooOld = CONTINUE_TOO_OLD,
 ) {
   const prefix = call.namespace ? `${call.rt.storagePrefix}${call.namespace}/` : call.rt.storagePrefix;
   const items: ListItem[] = [];
@@ -210,11 +303,7 @@ async function readStorePage(
       if (more || !page.more) break;
     }
   } catch (e) {
-    if (e instanceof CompactedError) {
-      throw errors.gone(
-        'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-      );
-    }
+    if (e instanceof CompactedError) throw errors.gone(tooOld);
     throw e;
   }
   return { items, revision: token.rv, more };
