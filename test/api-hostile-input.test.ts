@@ -221,6 +221,16 @@ test('resourceVersionMatch=Exact lists the state at that revision, never the cur
   assertStatus(future, 504, 'Timeout', /Too large resource version/);
 });
 
+test('a 1 MB invalid label value gives a short 422 that still names the field', async () => {
+  const body = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big', labels: { a: 'a'.repeat(1 << 20) } } };
+  const r = await apiRequest(server, 'POST', CM, body);
+  assertStatus(r, 422, 'Invalid', /metadata\.labels: Invalid value: "a+"\.\.\. \(truncated from 1048576 characters\)/);
+  assert.ok(r.text.length < 4096, `reply of ${r.text.length} bytes`);
+  assert.equal(r.json.details.causes[0].field, 'metadata.labels');
+  assert.equal((await apiRequest(server, 'GET', `${CM}/big`)).status, 404);
+  await ready();
+});
+
 /** Opens a TLS connection, writes `head` and part of a body, and reports what came back and when it closed. */
 function slowRequest(head: string, partialBody: string): Promise<{ response: string; closedAfterMs: number }> {
   return new Promise((resolve, reject) => {

@@ -57,6 +57,31 @@ export interface FieldError {
   message: string;
 }
 
+/** Printed values longer than this many characters are cut (see shownValue). */
+export const MAX_SHOWN_VALUE_CHARS = 256;
+
+/**
+ * A value as a field error prints it: JSON (strings quoted), cut to its first 256 characters
+ * with `... (truncated from N characters)` after them when longer. Kubernetes' field errors print
+ * the whole value (a 1 MB label value gives a 2 MB 422: the message and the cause each hold it);
+ * cutting it keeps error replies and logs small and still shows what the value looked like.
+ * Pure; a value JSON cannot print (too deep) shows as its type.
+ */
+export function shownValue(value: unknown): string {
+  let text: string | undefined;
+  if (typeof value === 'string' && value.length > MAX_SHOWN_VALUE_CHARS) {
+    return `${JSON.stringify(value.slice(0, MAX_SHOWN_VALUE_CHARS))}... (truncated from ${value.length} characters)`;
+  }
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return Array.isArray(value) ? 'array' : typeof value;
+  }
+  if (text === undefined) return 'null';
+  if (text.length <= MAX_SHOWN_VALUE_CHARS) return text;
+  return `${text.slice(0, MAX_SHOWN_VALUE_CHARS)}... (truncated from ${text.length} characters)`;
+}
+
 export const fieldErrors = {
   required: (field: string, detail = ''): FieldError => ({
     field,
@@ -66,17 +91,17 @@ export const fieldErrors = {
   invalid: (field: string, value: unknown, detail: string): FieldError => ({
     field,
     reason: 'FieldValueInvalid',
-    message: `Invalid value: ${JSON.stringify(value)}: ${detail}`,
+    message: `Invalid value: ${shownValue(value)}: ${detail}`,
   }),
   notSupported: (field: string, value: unknown, allowed: string[]): FieldError => ({
     field,
     reason: 'FieldValueNotSupported',
-    message: `Unsupported value: ${JSON.stringify(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`,
+    message: `Unsupported value: ${shownValue(value)}: supported values: ${allowed.map((a) => `"${a}"`).join(', ')}`,
   }),
   duplicate: (field: string, value: unknown): FieldError => ({
     field,
     reason: 'FieldValueDuplicate',
-    message: `Duplicate value: ${JSON.stringify(value)}`,
+    message: `Duplicate value: ${shownValue(value)}`,
   }),
   forbidden: (field: string, detail: string): FieldError => ({
     field,

@@ -9,7 +9,7 @@
  * numbers, IntOrString integers and strings). Each definition compiles once into closures.
  */
 import type { FieldError } from '../errors.js';
-import { fieldErrors } from '../errors.js';
+import { fieldErrors, shownValue } from '../errors.js';
 import type { GroupVersionKind } from '../object.js';
 import type { Schema } from './json-schema.js';
 import { refName } from './json-schema.js';
@@ -37,7 +37,7 @@ function typeName(value: unknown): string {
 }
 
 function mismatch(out: StructureResult, path: string, value: unknown, expected: string): void {
-  const shown = typeof value === 'object' && value !== null ? typeName(value) : JSON.stringify(value);
+  const shown = typeof value === 'object' && value !== null ? typeName(value) : shownValue(value);
   out.errors.push(
     fieldErrors.typeInvalid(
       path || '<root>',

@@ -1,4 +1,4 @@
-import { fieldErrors, type FieldError } from '../errors.js';
+import { fieldErrors, MAX_SHOWN_VALUE_CHARS, shownValue, type FieldError } from '../errors.js';
 
 /**
  * Field-error helpers beyond `fieldErrors` in errors.ts, and small readers of untyped values.
@@ -9,13 +9,13 @@ export const more = {
   notFound: (field: string, value: unknown): FieldError => ({
     field,
     reason: 'FieldValueNotFound',
-    message: `Not found: ${JSON.stringify(value)}`,
+    message: `Not found: ${shownValue(value)}`,
   }),
   /** Like fieldErrors.invalid, but with the value already rendered (e.g. Go's `map[string]string{...}`). */
   invalidRendered: (field: string, rendered: string, detail: string): FieldError => ({
     field,
     reason: 'FieldValueInvalid',
-    message: `Invalid value: ${rendered}: ${detail}`,
+    message: `Invalid value: ${rendered.length > MAX_SHOWN_VALUE_CHARS ? `${rendered.slice(0, MAX_SHOWN_VALUE_CHARS)}... (truncated from ${rendered.length} characters)` : rendered}: ${detail}`,
   }),
   /** `Too long: must have at most N bytes` (annotations). */
   tooLongBytes: (field: string, max: number): FieldError => ({
