@@ -289,3 +289,65 @@ test('a watch outlives the request read timeout', async () => {
   await done;
   assert.ok(events.join('').includes('"name":"late"'), 'the event after 3 s arrived');
 });
+
+test('a watcher that does not read is ended once 16 MiB wait for it; a reading one gets every event', async () => {
+  const { request } = await import('node:https');
+  const watch = (paused: boolean) => {
+    const w = { lines: 0, ended: false, done: Promise.resolve() };
+    w.done = new Promise<void>((resolve) => {
+      const req = request(
+        `${server.url}${CM}?watch=true&fieldSelector=metadata.name=blob&timeoutSeconds=120`,
+        { headers: { authorization: `Bearer ${server.token}` }, ca: server.caPem },
+        (res) => {
+          let tail = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => {
+            tail += d;
+            for (let nl = tail.indexOf('\n'); nl >= 0; nl = tail.indexOf('\n')) {
+              w.lines++;
+              tail = tail.slice(nl + 1);
+            }
+          });
+          res.on('end', () => {
+            w.ended = true;
+            resolve();
+          });
+          res.on('error', () => resolve());
+          if (paused) res.pause();
+          (w as { res?: typeof res }).res = res;
+        },
+      );
+      req.on('error', () => resolve());
+      req.end();
+    });
+    return w as typeof w & { res?: import('node:http').IncomingMessage };
+  };
+  const slow = watch(true);
+  const fast = watch(false);
+  await new Promise((r) => setTimeout(r, 500));
+  const UPDATES = 30;
+  for (let i = 0; i < UPDATES; i++) {
+    const body = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'blob' },
+      data: { v: String.fromCharCode(97 + (i % 26)).repeat(900 * 1024) },
+    };
+    const r =
+      i === 0
+        ? await apiRequest(server, 'POST', CM, body, { timeoutMs: 60_000 })
+        : await apiRequest(server, 'PUT', `${CM}/blob`, body, { timeoutMs: 60_000 });
+    assert.ok(r.status === 201 || r.status === 200, r.text.slice(0, 200));
+  }
+  // The reading watcher saw all of them.
+  for (let i = 0; i < 100 && fast.lines < UPDATES; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(fast.lines, UPDATES);
+  // The one that never read was ended by the server: reading now gives what was in flight, then the end.
+  slow.res?.resume();
+  await slow.done;
+  assert.equal(slow.ended, true);
+  assert.ok(slow.lines < UPDATES, `the slow watcher got ${slow.lines} of ${UPDATES} events`);
+  fast.res?.destroy();
+  assert.equal((await apiRequest(server, 'DELETE', `${CM}/blob`)).status, 200);
+  await ready();
+});

@@ -10,14 +10,39 @@ import { boolParam, intParam, optionalBoolParam } from '../machinery/params/quer
 const BOOKMARK_INTERVAL_MS = 30_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const LINE_END = Buffer.from('}\n');
-/** A watcher that has this much unsent output is too slow to keep: its stream is ended and it relists. */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+/**
+ * A watcher whose queue holds this much more than its initial state is too slow to keep: its
+ * stream is ended and the client watches again (Kubernetes' cacher likewise terminates a watcher
+ * whose channel stays full).
+ */
+const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
+/**
+ * Output is handed to the socket only while less than this is unsent there. The rest waits in the
+ * watcher's queue as references to the shared event bytes: what is handed to a TLS socket is
+ * copied and encrypted for that connection alone, so a slow watcher must not be handed much.
+ */
+const SOCKET_HIGH_WATER = 256 * 1024;
+/** Queued pieces smaller than this are joined into one write (fewer HTTP chunks); larger ones go as they are. */
+const COALESCE_BYTES = 64 * 1024;
+const EVENT_OPEN = new Map<string, Buffer>();
+
+/** `{"type":"<type>","object":`, one shared buffer per type. */
+function eventOpen(type: string): Buffer {
+  let b = EVENT_OPEN.get(type);
+  if (!b) {
+    b = Buffer.from(`{"type":"${type}","object":`);
+    EVENT_OPEN.set(type, b);
+  }
+  return b;
+}
 
 /**
  * Serves a watch: a chunked stream of `{"type":..,"object":..}` lines. Starts with synthetic ADDED
  * events when resourceVersion is unset or "0" (or sendInitialEvents=true), else replays the cache's
  * events after the given revision (410 when they are gone), then follows live events. Each event's
- * line is built once per form and shared by every watcher that wants that form.
+ * line is built once per form and shared by every watcher that wants that form; each watcher
+ * queues references to those shared bytes and feeds its socket only as the client reads (see
+ * SOCKET_HIGH_WATER), and a watcher too slow to keep up is ended (MAX_QUEUED_BYTES).
  */
 export function serveWatch(
   ctx: RestContext,
@@ -74,7 +99,7 @@ export function serveWatch(
     const form = `${type}:${format}:${apiVersion}:${include}`;
     let line = ev?.lines?.get(form);
     if (line === undefined) {
-      line = Buffer.concat([Buffer.from(`{"type":"${type}","object":`), objectBytes(o), LINE_END]);
+      line = Buffer.concat([eventOpen(type), objectBytes(o), LINE_END]);
       if (ev) (ev.lines ??= new Map()).set(form, line);
     }
     if (format === 'table' && !sentColumns) {
@@ -90,10 +115,43 @@ export function serveWatch(
   };
 
   let closed = false;
+  // Output not yet handed to the socket: shared buffers (event lines, cached object bytes).
+  const queue: Buffer[] = [];
+  let queuedBytes = 0;
+  let budget = MAX_QUEUED_BYTES;
+  // While the initial state or the replay is queued, the budget does not apply.
+  let starting = true;
+  const pump = (): void => {
+    while (queue.length > 0 && !closed && res.writableLength < SOCKET_HIGH_WATER) {
+      let chunk = queue.shift() as Buffer;
+      if (chunk.length < COALESCE_BYTES && queue.length > 0 && queue[0].length < COALESCE_BYTES) {
+        const parts = [chunk];
+        let size = chunk.length;
+        while (queue.length > 0 && queue[0].length < COALESCE_BYTES && size < COALESCE_BYTES) {
+          const next = queue.shift() as Buffer;
+          parts.push(next);
+          size += next.length;
+        }
+        chunk = Buffer.concat(parts, size);
+      }
+      queuedBytes -= chunk.length;
+      res.write(chunk);
+    }
+  };
+  res.on('drain', pump);
   const write = (chunk: string | Buffer): void => {
     if (closed) return;
-    res.write(chunk);
-    if (res.writableLength > MAX_BUFFERED_BYTES) close();
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    queue.push(b);
+    queuedBytes += b.length;
+    if (!starting && queuedBytes > budget) {
+      // Too slow: what it has not received yet is dropped, the stream ends, the client re-watches.
+      queue.length = 0;
+      queuedBytes = 0;
+      close();
+      return;
+    }
+    pump();
   };
   const emit = (events: CachedEvent[]): void => {
     const out: Buffer[] = [];
@@ -108,7 +166,7 @@ export function serveWatch(
       else if (before) type = 'DELETED';
       if (type) out.push(lineFor(type, ev, ev.current));
     }
-    if (out.length > 0) write(out.length === 1 ? out[0] : Buffer.concat(out));
+    for (const line of out) write(line);
   };
   const bookmark = (initialEnd: boolean): void => {
     const ann = initialEnd ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : '';
@@ -121,14 +179,20 @@ export function serveWatch(
 
   // Initial state and subscription happen in one synchronous turn: no event can fall between them.
   if (sendInitial && sendInitialEvents !== false) {
-    const out: Buffer[] = [];
-    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace))
-      if (selects(call, sel, o)) out.push(lineFor('ADDED', undefined, o));
-    if (out.length > 0) write(Buffer.concat(out));
+    // The initial state is queued as the cache's own bytes, not copied per watcher.
+    const direct = format === 'json' && !convert;
+    for (const o of ctx.cache.list(rt.storagePrefix, call.namespace)) {
+      if (!selects(call, sel, o)) continue;
+      if (!direct) write(lineFor('ADDED', undefined, o));
+      else for (const p of [eventOpen('ADDED'), o.bytes, LINE_END]) write(p);
+    }
     if (sendInitialEvents === true && bookmarks) bookmark(true);
   } else {
     emit(replay);
   }
+  // Only what follows the initial state or the replay counts against the slow-watcher budget.
+  budget += queuedBytes;
+  starting = false;
   const unsubscribe = ctx.cache.subscribe({ prefix: rt.storagePrefix, onEvents: emit, onClose: () => close() });
   const bookmarkTimer = bookmarks ? setInterval(() => bookmark(false), BOOKMARK_INTERVAL_MS) : undefined;
   const timeout = setTimeout(() => close(), timeoutMs);
@@ -138,6 +202,10 @@ export function serveWatch(
     unsubscribe();
     if (bookmarkTimer) clearInterval(bookmarkTimer);
     clearTimeout(timeout);
+    res.off('drain', pump);
+    // What is still queued (bounded by the budget) goes out before the end of the stream.
+    for (const chunk of queue.splice(0)) res.write(chunk);
+    queuedBytes = 0;
     res.end();
   }
   req.on('close', close);
