@@ -76,9 +76,10 @@ export async function parseDocument(body: Buffer, type: 'json' | 'yaml'): Promis
 /**
  * parseDocument for JSON already decoded to text (decodeObject also scans it for duplicate keys).
  * JSON nested deeper than MAX_NESTING_DEPTH is a 400, as Kubernetes' decoder refuses it (at
- * 10,000 levels there): nothing downstream then walks a value deeper than that.
+ * 10,000 levels there): nothing downstream then walks a value deeper than that. `checkDepth`
+ * false: the caller checks the depth itself (decodeObject, in its duplicate-key scan).
  */
-export function parseJson(text: string): unknown {
+export function parseJson(text: string, checkDepth = true): unknown {
   if (isBlank(text)) throw errors.badRequest('the request body is empty');
   let doc: unknown;
   try {
@@ -86,7 +87,8 @@ export function parseJson(text: string): unknown {
   } catch (e) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${firstLine(e)}`);
   }
-  if (jsonTooDeep(text)) throw errors.badRequest(`couldn't get version/kind; json parse error: ${tooDeepMessage()}`);
+  if (checkDepth && jsonTooDeep(text))
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${tooDeepMessage()}`);
   return doc;
 }
 

@@ -6,11 +6,15 @@
  * Every create body goes through this, so it scans char codes and allocates next to nothing:
  * keys are compared in place in the text against the earlier keys of the same object (offsets
  * kept in one flat array), decoded only when they hold escapes, and paths are built only for a
- * duplicate. An object with many keys switches to a Set of decoded keys.
+ * duplicate. An object with many keys switches to a Set of decoded keys. JSON nested deeper than
+ * `maxDepth` is a 400 (the depth check of parseJson, done in this same pass).
  */
+import { errors } from '../api/errors.js';
+import { tooDeepMessage } from '../api/nesting-depth.js';
+
 const MANY_KEYS = 32;
 
-export function duplicateJsonKeys(text: string): string[] {
+export function duplicateJsonKeys(text: string, maxDepth = Number.POSITIVE_INFINITY): string[] {
   const found: string[] = [];
   // One frame per open object or array. For an object: where its keys start in `keys`, and the
   // offset in `keys` of its current key (-1 before the first); for an array: its item index.
@@ -66,7 +70,8 @@ export function duplicateJsonKeys(text: string): string[] {
       currentKey[depth] = -1;
       index[depth] = 0;
       many[depth] = undefined;
-      depth++;
+      if (++depth > maxDepth)
+        throw errors.badRequest(`couldn't get version/kind; json parse error: ${tooDeepMessage(maxDepth)}`);
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
       if (isObject[depth]) keys.length = keysFrom[depth];

@@ -3,7 +3,7 @@ import type { KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { errors } from '../../api/errors.js';
-import { tooDeepMessage, valueTooDeep } from '../../api/nesting-depth.js';
+import { MAX_NESTING_DEPTH, tooDeepMessage, valueTooDeep } from '../../api/nesting-depth.js';
 import { checkStructure, typeInfoFor } from '../../api/schema/index.js';
 import { duplicateJsonKeys } from '../duplicate-keys.js';
 import { normalizeNulls } from '../normalize-nulls.js';
@@ -36,8 +36,9 @@ export async function decodeObject(
   let mayHoldNulls = true;
   if (type === 'application/json' || type === '') {
     const text = body.toString('utf8');
-    doc = parseJson(text);
-    if (validation !== 'Ignore') duplicates = duplicateJsonKeys(text);
+    // The duplicate-key scan also measures the depth (one pass over the text instead of two).
+    doc = parseJson(text, validation === 'Ignore');
+    if (validation !== 'Ignore') duplicates = duplicateJsonKeys(text, MAX_NESTING_DEPTH);
     mayHoldNulls = text.includes('null');
   } else if (type === 'application/yaml') {
     doc = await parseDocument(body, 'yaml');

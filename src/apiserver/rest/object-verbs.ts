@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
 import { errors } from '../../api/errors.js';
+import { tooDeepMessage, valueTooDeep } from '../../api/nesting-depth.js';
 import { applyPatch, applyServerSide } from '../../api/patch/index.js';
 import { typeInfoFor } from '../../api/schema/index.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
@@ -104,6 +105,10 @@ export async function patchObject(
   const doc = await parseDocument(body, 'json');
   const result = await mutateObject(ctx, call, opts, subresource, (live) => {
     const patched = applyPatch(type, live, doc, typeInfo);
+    // Bodies are depth-checked when parsed; a JSON patch alone can nest its result deeper than
+    // its body (each op one level under the last), so its result is checked too.
+    if (type === 'application/json-patch+json' && valueTooDeep(patched))
+      throw errors.badRequest(`object nested too deeply: ${tooDeepMessage()}`);
     const { obj, warnings: w } = checkObject(patched, rt, opts.fieldValidation);
     warnings.push(...w);
     return obj;

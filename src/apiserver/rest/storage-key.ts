@@ -1,8 +1,6 @@
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import { rawFieldsV1Of } from '../../api/patch/raw-fields-entry.js';
-import { errors } from '../../api/errors.js';
-import { jsonTooDeep, tooDeepMessage } from '../../api/nesting-depth.js';
 
 /** The store key of one object: `/registry/<group>/<plural>/[<namespace>/]<name>`. */
 export function storageKey(rt: ResourceType, namespace: string, name: string): string {
@@ -15,13 +13,6 @@ export function storageKey(rt: ResourceType, namespace: string, name: string): s
  * resourceVersion without re-parsing).
  */
 export function encodeObject(obj: KubeObject): Buffer {
-  const bytes = encodeOrdered(obj);
-  // Nothing is stored nested deeper than the limit (a JSON patch can build depth a body has not).
-  if (jsonTooDeep(bytes)) throw errors.badRequest(`object nested too deeply: ${tooDeepMessage()}`);
-  return bytes;
-}
-
-function encodeOrdered(obj: KubeObject): Buffer {
   const managedFields = obj.metadata?.managedFields;
   if (Array.isArray(managedFields) && managedFields.some((e) => rawFieldsV1Of(e) !== undefined))
     return Buffer.from(withFieldsV1Text(obj, managedFields));
