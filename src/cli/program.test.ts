@@ -33,6 +33,7 @@ test('server defaults: /var/lib/flotilla, sqlite, 6443, all interfaces', () => {
     auditLogMaxbackup: 10,
     auditLogMaxsize: 100,
     defaultUnreachableTolerationSeconds: 5,
+    requestReadTimeout: 60,
   });
 });
 
