@@ -23,7 +23,7 @@ async function setup(): Promise<{ ctx: RestContext; call: (name: string) => Reso
   const store = await openStore('memory', '');
   const cache = new WatchCache({ store, fieldsOf: storedFields });
   await cache.start();
-  const ctx: RestContext = { store, cache, now: () => new Date(), admission: builtInAdmission({}, cache) };
+  const ctx: RestContext = { store, cache, now: () => new Date(), admission: builtInAdmission({}, { cache, store }) };
   const rt = findResourceType('', 'v1', 'configmaps');
   if (!rt) throw new Error('no configmaps');
   const call = (name: string): ResourceCall => ({
