@@ -230,7 +230,7 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   process.stdout.write(`# configMap update -> visible in the container: ${(performance.now() - t0).toFixed(0)} ms\n`);
 
   const podTmpfs = (await mountPoints()).filter((m) => m.startsWith(join(dataDir, 'pods')));
-  assert.equal(podTmpfs.length, 4, `tmpfs for mem, sec, pod, proj: ${podTmpfs.join(' ')}`);
+  assert.equal(podTmpfs.length, 5, `tmpfs for mem, sec, pod, proj, kube-api-access-*: ${podTmpfs.join(' ')}`);
   await kubectl(['delete', 'pod', 'vols', '--timeout=60s']);
   assert.deepEqual(
     (await mountPoints()).filter((m) => m.startsWith(`${dataDir}/`) && m !== join(dataDir, 'ns')),
@@ -333,7 +333,7 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
   const id = `${pod.metadata.uid}-main-0`;
   await node.agent.runtime.exec(id, ['sh', '-c', 'echo kept > /mem/f'], 5000);
   const before = await podMounts();
-  assert.equal(before.length, 2, before.join(' '));
+  assert.equal(before.length, 3, before.join(' ')); // sec, mem, kube-api-access-*
   const agent = await node.restartAgent();
   await kubectl(['patch', 'configmap', 'restart-cfg', '-p', '{"data":{"v":"two"}}']);
   await until(

@@ -21,9 +21,9 @@ interface Api {
   server: Server;
 }
 
-async function startApi(writeWorkers: number): Promise<Api> {
+async function startApi(writeWorkers: number, serviceAccountAdmission = false): Promise<Api> {
   const store = new MemoryStore();
-  const handler = await createApiHandler({ store, now: () => NOW, writeWorkers });
+  const handler = await createApiHandler({ store, now: () => NOW, writeWorkers, serviceAccountAdmission });
   const server = createServer((req, res) => handler.handle(req, res, ADMIN));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, store, handler, server };
@@ -166,7 +166,14 @@ const REQUESTS: [string, string, string | undefined, string?][] = [
     '{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"claim"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}',
   ],
   ['POST', '/api/v1/namespaces', '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"team-a"}}'],
-  ['POST', '/api/v1/namespaces/team-a/pods', pod('in-team-a')],
+  ['POST', '/api/v1/namespaces/team-a/pods', pod('in-team-a')], // 403: no controller makes team-a's default ServiceAccount
+  [
+    'POST',
+    '/api/v1/namespaces/default/serviceaccounts',
+    '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"quiet"},"automountServiceAccountToken":false,"imagePullSecrets":[{"name":"reg"}]}',
+  ],
+  ['POST', '/api/v1/namespaces/default/pods', pod('quiet-pod', {}, { serviceAccountName: 'quiet' })], // worker assumed wrong
+  ['POST', '/api/v1/namespaces/default/pods', pod('ghost-pod', {}, { serviceAccountName: 'ghost' })], // 403
   [
     'POST',
     '/apis/apps/v1/namespaces/default/deployments',
@@ -213,6 +220,7 @@ function mask(text: string): string {
   return text
     .replace(/"uid":"[0-9a-f-]{36}"/g, '"uid":"<uid>"')
     .replace(/gen-[a-z0-9]{5}/g, 'gen-<suffix>')
+    .replace(/kube-api-access-[a-z0-9]{5}/g, 'kube-api-access-<suffix>')
     .replace(/"resourceVersion":"\d+"/g, '"resourceVersion":"<rv>"')
     .replace(/"10\.43\.\d+\.\d+"/g, '"<cluster-ip>"');
 }
@@ -242,13 +250,14 @@ test('creates through write workers answer and store byte for byte what the main
     return originalReady.call(this);
   };
   try {
-    const main = await startApi(0);
-    const workers = await startApi(1);
+    const main = await startApi(0, true);
+    const workers = await startApi(1, true);
     try {
-      // The first create starts the worker (and is served on the main thread): the same on both.
-      const warm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warm"}}';
-      await send(main, 'POST', '/api/v1/namespaces/default/configmaps', warm);
-      await send(workers, 'POST', '/api/v1/namespaces/default/configmaps', warm);
+      // The first create starts the worker (and is served on the main thread): the same on both. It
+      // is the default ServiceAccount the serviceaccount controller would make.
+      const warm = '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}';
+      await send(main, 'POST', '/api/v1/namespaces/default/serviceaccounts', warm);
+      await send(workers, 'POST', '/api/v1/namespaces/default/serviceaccounts', warm);
       await until('the worker', () => pool?.ready() === true);
       prepared = 0;
       const a = await run(main);
@@ -260,10 +269,17 @@ test('creates through write workers answer and store byte for byte what the main
       assert.deepEqual(b.stored, a.stored);
       // The set covers what it claims to.
       const statuses = a.answers.map((s) => Number(/-> (\d+)/.exec(s)?.[1]));
-      for (const code of [201, 400, 404, 409, 415, 422]) assert.ok(statuses.includes(code), `a ${code} answer`);
+      for (const code of [201, 400, 403, 404, 409, 415, 422]) assert.ok(statuses.includes(code), `a ${code} answer`);
       assert.ok(
         a.answers.some((s) => s.includes('unknown field')) && a.answers.some((s) => s.includes('duplicate field')),
       );
+      // ServiceAccount admission: the usual case prepared by the worker, the others by the main thread.
+      const answerFor = (name: string): string =>
+        b.answers[REQUESTS.findIndex(([, , body]) => body?.includes(`"name":"${name}"`))];
+      assert.match(answerFor('plain'), /"mountPath":"\/var\/run\/secrets\/kubernetes.io\/serviceaccount"/);
+      assert.doesNotMatch(answerFor('quiet-pod'), /kube-api-access/);
+      assert.match(answerFor('quiet-pod'), /"imagePullSecrets":\[\{"name":"reg"\}\]/);
+      assert.match(answerFor('ghost-pod'), /-> 403 .*serviceaccount \\"ghost\\" not found/);
     } finally {
       await stopApi(main);
       await stopApi(workers);

@@ -123,6 +123,12 @@ export interface ApiHandlerOptions {
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
   /** PodSecurity admission: cluster defaults, exemptions, newest policy version (default: privileged everywhere). */
   podSecurity?: AdmissionOptions['podSecurity'];
+  /**
+   * Kubernetes' ServiceAccount admission: pods get a ServiceAccount that must exist and the
+   * kube-api-access-* token volume. Default false: it needs the serviceaccount controller, which
+   * in-process tests of the REST core do not run; the server turns it on.
+   */
+  serviceAccountAdmission?: boolean;
 }
 
 /**
@@ -135,6 +141,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const admissionOptions: AdmissionOptions = {
     defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
     podSecurity: options.podSecurity,
+    serviceAccount: options.serviceAccountAdmission ?? false,
   };
   const tokenConfig = serviceAccountTokenConfig(options.serviceAccountTokens);
   const ctx: RestContext = {

@@ -46,6 +46,10 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
     .option('--port <port>', 'HTTPS port of the Kubernetes API', parsePort, 6443)
     .option('--bind-address <ip>', 'address to listen on', '0.0.0.0')
     .option('--tls-san <name>', 'extra host name or IP for the serving certificate (repeatable)', collect, [])
+    .option(
+      '--advertise-address <ip>',
+      "address pods reach the API at (the kubernetes Service's endpoint; default: the bind address, or the host's first IPv4 when that is 0.0.0.0)",
+    )
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])

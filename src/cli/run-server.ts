@@ -10,6 +10,8 @@ export interface ServeFlags {
   datastore: string;
   port: number;
   bindAddress: string;
+  /** `--advertise-address`: where pods reach the API (default: see StartServerOptions.advertiseAddress). */
+  advertiseAddress?: string;
   tlsSan: string[];
   logLevel: string;
   disableControllers?: boolean;
@@ -88,6 +90,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     datastore: flags.datastore,
     port: flags.port,
     host: flags.bindAddress,
+    advertiseAddress: flags.advertiseAddress,
     tlsSans: [...flags.tlsSan, ...(nodesPlan?.tlsSans ?? [])],
     log,
     progress: out,

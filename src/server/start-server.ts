@@ -24,6 +24,8 @@ import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
 import { tightenDataDirModes } from './data-dir-modes.js';
+import { defaultAdvertiseAddress, publishApiEndpoints } from './api-endpoints.js';
+import { createClient } from '../machinery/client/index.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
 import type { ControllerSettings } from '../controllers/index.js';
 import type { AuthorizationMode } from '../apiserver/authz/modes.js';
@@ -83,6 +85,17 @@ export interface StartServerOptions {
    * `<dataDir>/cred/encryption-config.yaml`, written with a fresh key on a new cluster.
    */
   encryptionProviderConfig?: string;
+  /**
+   * Kubernetes' ServiceAccount admission (pods get their ServiceAccount's token volume; a missing
+   * ServiceAccount is refused). Default true; it relies on the serviceaccount controller.
+   */
+  serviceAccountAdmission?: boolean;
+  /**
+   * The address pods reach this server at: the `kubernetes` Service's endpoint
+   * (`--advertise-address`). Default: the bind address, or the host's first IPv4 address when that
+   * is a wildcard.
+   */
+  advertiseAddress?: string;
   /** The audit log: policy file (audit.k8s.io/v1 Policy) and where events go; default none. */
   audit?: AuditOptions;
   /**
@@ -202,6 +215,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             extraRoutes: encryption.routes,
             audit: audit?.recorder,
             podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
+            serviceAccountAdmission: options.serviceAccountAdmission ?? true,
             serviceAccountTokens: { keyPem: serviceAccountKeyPem, issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER },
             authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
           });
@@ -245,6 +259,23 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         loopback.closeAllConnections();
       },
     );
+    // Where pods reach this server through the `kubernetes` Service (kube-apiserver's endpoint reconciler).
+    const advertise = options.advertiseAddress ?? defaultAdvertiseAddress(host);
+    if (advertise)
+      await parts.start('kubernetes endpoints', () =>
+        inBackground(
+          (async () => {
+            const client = createClient({ server: 'http://localhost', socketPath, userAgent: 'kube-apiserver' });
+            try {
+              await publishApiEndpoints(client, advertise, api.port);
+            } finally {
+              await client.close();
+            }
+            return undefined;
+          })(),
+          (err) => log.error({ err }, 'publishing the kubernetes Service endpoints failed'),
+        ),
+      );
     // Controllers and scheduler start in the background (/readyz is about the API, not about them),
     // and run only while this server holds their Lease (several servers on one etcd).
     const elected = (name: string, start: () => Promise<Stoppable | undefined>): Stoppable =>

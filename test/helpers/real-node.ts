@@ -48,6 +48,8 @@ export interface RealNodeOptions {
   agent?: Partial<NodeOptions>;
   /** Import busybox as `busybox:latest` (default true). */
   busybox?: boolean;
+  /** The node's pod /24 (default: a random one in 10.42.200-249). */
+  podCIDR?: string;
   /** Runs before the agent starts, e.g. to write `<data-dir>/registries.yaml`. */
   prepareDataDir?: (dataDir: string) => Promise<void>;
 }
@@ -56,7 +58,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const suffix = Math.floor(Math.random() * 0xffff).toString(16);
   const nodeName = `${o.name}-${suffix}`;
   const bridge = `flt${suffix}`;
-  const podCIDR = `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`;
+  const podCIDR = o.podCIDR ?? `10.42.${200 + Math.floor(Math.random() * 50)}.0/24`;
   const dataDir = await mkdtemp(join(tmpdir(), `flotilla-${o.name}-`));
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);

@@ -15,6 +15,8 @@ export interface BusyboxImageOptions {
    * the busybox base layer (image GC and pruning tests). The base layer is byte-identical every time.
    */
   extraLayer?: Record<string, string>;
+  /** A host directory whose tree is added as that second layer (with `extraLayer`'s files, if any). */
+  extraLayerDir?: string;
 }
 
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
@@ -66,10 +68,10 @@ export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptio
     const layers = [
       { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: `sha256:${layerDigest}`, size: layerSize },
     ];
-    if (opts.extraLayer) {
-      const extra = join(work, 'extra');
-      await mkdir(extra);
-      for (const [path, content] of Object.entries(opts.extraLayer)) {
+    if (opts.extraLayer || opts.extraLayerDir) {
+      const extra = opts.extraLayerDir ?? join(work, 'extra');
+      await mkdir(extra, { recursive: true });
+      for (const [path, content] of Object.entries(opts.extraLayer ?? {})) {
         await mkdir(dirname(join(extra, path)), { recursive: true });
         await writeFile(join(extra, path), content);
       }

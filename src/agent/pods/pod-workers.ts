@@ -18,6 +18,7 @@ import { clientEventRecorder, type EventRecorder } from '../../machinery/events/
 import { buildContainerEnv, ContainerConfigError, type EnvObjects } from './container-env.js';
 import { ContainerMountError, PodVolumes, type VolumeObjects } from '../volumes/pod-volumes.js';
 import { NO_API_OBJECTS } from '../volumes/no-api-objects.js';
+import { clientTokenRequester, ServiceAccountTokens } from '../volumes/service-account-tokens.js';
 import { PodImagePuller, type RegistryPuller } from './image-pull.js';
 import { hostPortMappings } from './host-ports.js';
 import { PODS } from '../../machinery/resources/well-known.js';
@@ -51,6 +52,8 @@ export interface PodWorkersOptions {
   allowedUnsafeSysctls?: string[];
   /** Containers without a seccompProfile get RuntimeDefault (the kubelet's --seccomp-default); default false: Unconfined. */
   seccompDefault?: boolean;
+  /** Projected ServiceAccount tokens; unset: requested through `client`'s TokenRequest API. */
+  tokens?: ServiceAccountTokens;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -104,7 +107,11 @@ export class PodWorkers {
   private readonly pulls: PodImagePuller;
 
   constructor(private readonly o: PodWorkersOptions) {
-    this.volumes = new PodVolumes({ objects: o.objects ?? NO_API_OBJECTS, log: o.log });
+    this.volumes = new PodVolumes({
+      objects: o.objects ?? NO_API_OBJECTS,
+      tokens: o.tokens ?? new ServiceAccountTokens({ request: clientTokenRequester(o.client) }),
+      log: o.log,
+    });
     this.clock = o.clock ?? (() => new Date());
     this.events = new PodEvents(
       o.recorder ??
@@ -378,6 +385,10 @@ export class PodWorkers {
       await this.o.runtime.removeSandbox(rec.uid);
       if (rec.podDir) await this.volumes.tearDown(rec.uid, rec.podDir);
       rec.sandbox = undefined;
+    } else {
+      // Projected tokens are renewed by the sync that falls due (setUp writes the new one).
+      const tokenDue = this.volumes.refreshDueInMs(rec.uid);
+      if (tokenDue !== undefined) later(tokenDue);
     }
     await this.report(pod, rec, phase);
     return requeue !== undefined ? { requeueAfterMs: requeue } : {};

@@ -8,6 +8,11 @@ import type { ConfigMap, PersistentVolume, PersistentVolumeClaim, Pod } from 'ku
 import pino from 'pino';
 import { checkHostPath } from './host-path.js';
 import { ContainerMountError, PodVolumes, podObjectRefs, VolumeSetUpError, type VolumeObjects } from './pod-volumes.js';
+import { ServiceAccountTokens, type RequestToken } from './service-account-tokens.js';
+
+/** Tokens from a requester that must not be asked (pods without token projections). */
+const noTokens = (): ServiceAccountTokens =>
+  new ServiceAccountTokens({ request: () => Promise.reject(new Error('no TokenRequest expected')) });
 
 const dirs: string[] = [];
 after(async () => {
@@ -67,7 +72,7 @@ test('set-up: emptyDir, hostPath, configMap (refreshed on change), PVC; containe
     claim: async (ns, name) => (ns === 'ns' && name === 'data' ? claim : undefined),
     volume: async (name) => (name === 'pv1' ? pv : undefined),
   };
-  const vols = new PodVolumes({ objects, log: pino({ level: 'silent' }) });
+  const vols = new PodVolumes({ objects, tokens: noTokens(), log: pino({ level: 'silent' }) });
   const pod: Pod = {
     metadata: { name: 'p', namespace: 'ns', uid: 'u1' },
     spec: {
@@ -156,7 +161,7 @@ test('set-up failures name the volume: missing configMap, unbound claim', async 
     claim: async () => ({ metadata: { name: 'c' }, spec: {}, status: { phase: 'Pending' } }),
     volume: async () => undefined,
   };
-  const vols = new PodVolumes({ objects, log: pino({ level: 'silent' }) });
+  const vols = new PodVolumes({ objects, tokens: noTokens(), log: pino({ level: 'silent' }) });
   const pod = (v: NonNullable<Pod['spec']>['volumes']): Pod => ({
     metadata: { name: 'p', namespace: 'ns', uid: 'u2' },
     spec: { containers: [], volumes: v },
@@ -202,4 +207,79 @@ test('podObjectRefs: configMaps and secrets of volumes, projections and env', ()
       ['s1', 's2', 's3'],
     ],
   );
+});
+
+test('the kube-api-access volume: token from the TokenRequest API, ca.crt, namespace; a failed fetch names the volume', async () => {
+  const d = await tmp();
+  const podDir = join(d, 'pods/ns_p_u3');
+  const objects: VolumeObjects = {
+    configMap: (ns, name) =>
+      ns === 'ns' && name === 'kube-root-ca.crt' ? { metadata: { name }, data: { 'ca.crt': 'PEM' } } : undefined,
+    secret: () => undefined,
+    nodeAllocatable: () => ({}),
+    claim: async () => undefined,
+    volume: async () => undefined,
+  };
+  const asked: unknown[] = [];
+  let fail = false;
+  const request: RequestToken = async (namespace, serviceAccount, req) => {
+    asked.push({ namespace, serviceAccount, spec: req.spec });
+    if (fail) throw new Error('serviceaccounts "robot" not found');
+    return { ...req, status: { token: `jwt-${asked.length}`, expirationTimestamp: '2099-01-01T00:00:00Z' } };
+  };
+  const vols = new PodVolumes({
+    objects,
+    tokens: new ServiceAccountTokens({ request }),
+    log: pino({ level: 'silent' }),
+  });
+  const projected = {
+    defaultMode: 0o644,
+    sources: [
+      { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+      { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+      {
+        downwardAPI: {
+          items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }],
+        },
+      },
+    ],
+  };
+  const pod: Pod = {
+    metadata: { name: 'p', namespace: 'ns', uid: 'u3' },
+    spec: { serviceAccountName: 'robot', containers: [], volumes: [{ name: 'kube-api-access-abcde', projected }] },
+  };
+  try {
+    const paths = await vols.setUp(pod, podDir);
+    const dir = join(podDir, 'volumes/kubernetes.io~projected/kube-api-access-abcde');
+    assert.deepEqual(paths.get('kube-api-access-abcde'), { path: dir, readOnly: true });
+    assert.equal(await readFile(join(dir, 'token'), 'utf8'), 'jwt-1');
+    assert.equal((await stat(join(dir, 'token'))).mode & 0o777, 0o644);
+    assert.equal(await readFile(join(dir, 'ca.crt'), 'utf8'), 'PEM');
+    assert.equal(await readFile(join(dir, 'namespace'), 'utf8'), 'ns');
+    assert.deepEqual(asked, [
+      {
+        namespace: 'ns',
+        serviceAccount: 'robot',
+        spec: {
+          audiences: [],
+          expirationSeconds: 3607,
+          boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: 'u3' },
+        },
+      },
+    ]);
+    await vols.setUp(pod, podDir);
+    assert.equal(asked.length, 1, 'a fresh token is not asked for again');
+    assert.ok((vols.refreshDueInMs('u3') ?? 0) > 0);
+
+    fail = true;
+    const other: Pod = { ...pod, metadata: { name: 'q', namespace: 'ns', uid: 'u4' } };
+    await assert.rejects(vols.setUp(other, join(d, 'pods/ns_q_u4')), {
+      message:
+        'MountVolume.SetUp failed for volume "kube-api-access-abcde" : failed to fetch token: serviceaccounts "robot" not found',
+    });
+  } finally {
+    await vols.tearDown('u3', podDir);
+    await vols.tearDown('u4', join(d, 'pods/ns_q_u4'));
+  }
+  assert.equal(vols.refreshDueInMs('u3'), undefined, 'the tokens go with the pod');
 });

@@ -11,6 +11,7 @@ import { expandVars } from '../pods/container-env.js';
 import { writeAtomic, type Payload } from './atomic-writer.js';
 import { checkHostPath } from './host-path.js';
 import { setVolumeOwnership } from './fs-group.js';
+import type { ServiceAccountTokens } from './service-account-tokens.js';
 import {
   configMapPayload,
   DEFAULT_MODE,
@@ -59,6 +60,8 @@ const PLUGIN_DIR = {
 
 export interface PodVolumesOptions {
   objects: VolumeObjects;
+  /** Tokens of projected serviceAccountToken sources (the TokenRequest API). */
+  tokens: ServiceAccountTokens;
   log: Logger;
 }
 
@@ -71,7 +74,8 @@ export interface PodVolumesOptions {
  *   emptyDir          -> a directory (medium Memory: tmpfs, size = sizeLimit)
  *   hostPath          -> the host path itself, after its type check
  *   configMap         -> files written atomically (..data symlink swap), read-only
- *   secret, downwardAPI, projected -> the same on a tmpfs
+ *   secret, downwardAPI, projected -> the same on a tmpfs (projected tokens from the TokenRequest API,
+ *                     renewed at 80 % of their life: see refreshDueInMs)
  *   persistentVolumeClaim -> the bound PV's local.path or hostPath.path
  */
 export class PodVolumes {
@@ -150,12 +154,11 @@ export class PodVolumes {
       return { path: await this.project(dir('downwardAPI'), payload, true), readOnly: true };
     }
     if (v.projected) {
-      const payload = projectedPayload(pod, v.projected, this.o.objects, (what) =>
-        this.o.log.debug(
-          { pod: `${ns}/${pod.metadata?.name}`, volume: v.name },
-          `projected source not supported, skipped: ${what}`,
-        ),
-      );
+      const tokens = new Map<string, string>();
+      for (const src of v.projected.sources ?? [])
+        if (src.serviceAccountToken)
+          tokens.set(src.serviceAccountToken.path, await this.o.tokens.get(pod, src.serviceAccountToken));
+      const payload = projectedPayload(pod, v.projected, this.o.objects, tokens);
       return { path: await this.project(dir('projected'), payload, true), readOnly: true };
     }
     if (v.persistentVolumeClaim) {
@@ -258,7 +261,16 @@ export class PodVolumes {
     this.forget(podUid);
   }
 
+  /**
+   * Ms until one of the pod's projected tokens is due for renewal (the pod worker syncs the pod
+   * then, and setUp writes the new token); undefined when the pod has none.
+   */
+  refreshDueInMs(podUid: string): number | undefined {
+    return this.o.tokens.refreshDueInMs(podUid);
+  }
+
   private forget(podUid: string): void {
+    this.o.tokens.forget(podUid);
     this.paths.delete(podUid);
     for (const k of this.owned) if (k.startsWith(`${podUid} `)) this.owned.delete(k);
     for (const k of [...this.claims.keys()]) if (k.startsWith(`${podUid}/`)) this.claims.delete(k);

@@ -137,8 +137,7 @@ test('pod fields for env: IPs, node name; unknown path rejected', () => {
   assert.throws(() => podFieldValue(pod, 'spec.bogus'), /unsupported fieldPath/);
 });
 
-test('projected: sources merged in order with the volume defaultMode; item modes win; token sources skipped', () => {
-  const skipped: string[] = [];
+test('projected: sources merged in order with the volume defaultMode; item modes win; tokens as fetched', () => {
   const p = projectedPayload(
     pod,
     {
@@ -151,10 +150,22 @@ test('projected: sources merged in order with the volume defaultMode; item modes
       ],
     },
     objects,
-    (w) => skipped.push(w),
+    new Map([['token', 'jwt']]),
   );
-  assert.deepEqual(text(p), { 'app.conf': ['x=1', '440'], pw: ['hunter2', '400'], ns: ['ns', '440'] });
-  assert.deepEqual(skipped, ['serviceAccountToken token']);
+  assert.deepEqual(text(p), {
+    'app.conf': ['x=1', '440'],
+    pw: ['hunter2', '400'],
+    ns: ['ns', '440'],
+    token: ['jwt', '440'],
+  });
+  const grouped = { ...pod, spec: { ...pod.spec, containers: [], securityContext: { fsGroup: 2000 } } };
+  const withGroup = projectedPayload(
+    grouped,
+    { sources: [{ serviceAccountToken: { path: 't' } }] },
+    objects,
+    new Map([['t', 'jwt']]),
+  );
+  assert.deepEqual(text(withGroup), { t: ['jwt', '600'] }, 'the token is 0600 with an fsGroup');
   assert.throws(
     () => projectedPayload(pod, { sources: [{ configMap: { name: 'nope' } }] }, objects),
     /configmap "nope" not found/,

@@ -129,15 +129,15 @@ export function downwardPayload(
 }
 
 /**
- * A projected volume's files: its configMap, secret and downwardAPI sources merged in order (the
- * volume's defaultMode applies to each). serviceAccountToken sources are not supported yet and
- * are skipped (reported by `skipped`). Pure but for the lookup.
+ * A projected volume's files: its configMap, secret, downwardAPI and serviceAccountToken sources
+ * merged in order (the volume's defaultMode applies to each, but to a token with fsGroup). The tokens are fetched beforehand
+ * (they need the API) and given by projection path. Pure but for the lookup.
  */
 export function projectedPayload(
   pod: Pod,
   src: ProjectedVolumeSource,
   objects: ObjectLookup,
-  skipped: (what: string) => void = () => {},
+  tokens: ReadonlyMap<string, string> = new Map(),
 ): Payload {
   const mode = src.defaultMode ?? DEFAULT_MODE;
   const out: Payload = new Map();
@@ -145,7 +145,13 @@ export function projectedPayload(
     if (s.configMap) configMapPayload(pod, s.configMap, objects, out, mode);
     else if (s.secret) secretPayload(pod, s.secret, objects, out, mode);
     else if (s.downwardAPI) downwardPayload(pod, s.downwardAPI.items, mode, objects.nodeAllocatable(), out);
-    else if (s.serviceAccountToken) skipped(`serviceAccountToken ${s.serviceAccountToken.path}`);
+    else if (s.serviceAccountToken) {
+      const token = tokens.get(s.serviceAccountToken.path);
+      if (token === undefined) throw new Error(`no token fetched for ${JSON.stringify(s.serviceAccountToken.path)}`);
+      // As the kubelet: 0600 when the pod has an fsGroup (its volume ownership then adds group read).
+      const tokenMode = pod.spec?.securityContext?.fsGroup !== undefined ? 0o600 : mode;
+      out.set(s.serviceAccountToken.path, { data: Buffer.from(token, 'utf8'), mode: tokenMode });
+    }
   }
   return out;
 }

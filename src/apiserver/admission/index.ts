@@ -1,4 +1,4 @@
-import type { Pod } from 'kubernetes-types/core/v1.js';
+import type { Pod, ServiceAccount } from 'kubernetes-types/core/v1.js';
 import type { WatchCache } from '../watch-cache.js';
 import type { Store } from '../../store/store.js';
 import { allocateServiceAddresses, DEFAULT_SERVICE_RANGES, type ServiceRanges } from './service-allocation.js';
@@ -10,6 +10,10 @@ import {
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
 import { limitRangerMutating, limitRangerValidating } from './limit-ranger.js';
 import { resourceQuotaPlugin } from './resource-quota.js';
+import { serviceAccountAdmission, type ServiceAccountSource } from './service-account.js';
+import { findResourceType } from '../../api/resource-types.js';
+import { storageKey } from '../rest/storage-key.js';
+import { randomNameSuffix } from '../rest/object-lifecycle.js';
 import { AdmissionChain, type AdmissionPlugin } from './plugin.js';
 import {
   DEFAULT_POD_SECURITY,
@@ -41,6 +45,8 @@ export interface AdmissionOptions {
    * default the newest version any check changed in).
    */
   podSecurity?: { settings?: PodSecuritySettings; maxVersion?: number };
+  /** Kubernetes' ServiceAccount plugin (needs the serviceaccount controller to make `default`). Default off. */
+  serviceAccount?: boolean;
 }
 
 /** The server state impure plugins read: the watch cache, and the store (ResourceQuota writes status.used). */
@@ -51,30 +57,37 @@ export interface AdmissionState {
 
 /**
  * The server's built-in admission chain. The main thread passes its state; write workers pass none
- * and build the very same chain, of which they only ever run the pure plugins (the impure ones need
- * the cache, and creates they handle are exactly those allPure says so).
+ * and build the very same chain, of which they only run the pure plugins and the worker variants
+ * of the others (see AdmissionChain.runsInWorker).
  */
 export function builtInAdmission(options: AdmissionOptions, state: AdmissionState | undefined): AdmissionChain {
-  return new AdmissionChain([
-    serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, state?.cache),
-    limitRangerMutating(state?.cache),
-    defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
-    storageObjectInUseProtection,
-    ...podSecurityAdmission(
-      {
-        settings: options.podSecurity?.settings ?? DEFAULT_POD_SECURITY,
-        maxVersion: options.podSecurity?.maxVersion ?? NEWEST_CHECK_VERSION,
-      },
-      state && {
-        namespaceLabels: (name) => namespaceLabels(state.cache, state.store, name),
-        pods: (namespace) => state.cache.list('/registry/core/pods/', namespace).map((o) => o.object() as Pod),
-        anyNamespaceLabelled: namespacesLabelled(state.cache),
-      },
-    ),
-    limitRangerValidating(state?.cache),
-    // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
-    resourceQuotaPlugin(state),
-  ]);
+  const serviceAccount = options.serviceAccount
+    ? [serviceAccountAdmission(state && serviceAccountSource(state), randomNameSuffix)]
+    : [];
+  return new AdmissionChain(
+    [
+      serviceAddressAllocation(options.serviceRanges ?? DEFAULT_SERVICE_RANGES, state?.cache),
+      limitRangerMutating(state?.cache),
+      ...serviceAccount,
+      defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
+      storageObjectInUseProtection,
+      ...podSecurityAdmission(
+        {
+          settings: options.podSecurity?.settings ?? DEFAULT_POD_SECURITY,
+          maxVersion: options.podSecurity?.maxVersion ?? NEWEST_CHECK_VERSION,
+        },
+        state && {
+          namespaceLabels: (name) => namespaceLabels(state.cache, state.store, name),
+          pods: (namespace) => state.cache.list('/registry/core/pods/', namespace).map((o) => o.object() as Pod),
+          anyNamespaceLabelled: namespacesLabelled(state.cache),
+        },
+      ),
+      limitRangerValidating(state?.cache),
+      // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
+      resourceQuotaPlugin(state),
+    ],
+    state ? 'main' : 'worker',
+  );
 }
 
 /** Service cluster IP and node port allocation: reads the addresses in use from the watch cache (not pure). */
@@ -118,4 +131,19 @@ function namespaceLabels(
     const ns = JSON.parse(Buffer.from(v.value).toString('utf8')) as { metadata?: { labels?: Record<string, string> } };
     return ns.metadata?.labels ?? {};
   });
+}
+
+/** ServiceAccounts from the watch cache; `fresh` waits until the cache has seen the store's latest revision. */
+function serviceAccountSource({ cache, store }: AdmissionState): ServiceAccountSource {
+  const rt = findResourceType('', 'v1', 'serviceaccounts');
+  if (!rt) throw new Error('serviceaccounts is not a built-in resource');
+  const cached = (namespace: string, name: string): ServiceAccount | undefined =>
+    cache.get(storageKey(rt, namespace, name))?.object() as ServiceAccount | undefined;
+  return {
+    cached,
+    async fresh(namespace, name) {
+      await cache.waitFor(await store.currentRevision(), 1000);
+      return cached(namespace, name);
+    },
+  };
 }

@@ -41,9 +41,9 @@ test('a rejecting plugin stops the chain', async () => {
 
 test('built-in chain: only Service creates need the server state; claims get their finalizer, pods tolerations', async () => {
   const chain = builtInAdmission({ defaultTolerationSeconds: { notReady: 1, unreachable: 2 } }, undefined);
-  assert.equal(chain.allPure(rtOf('services'), 'create'), false);
+  assert.equal(chain.runsInWorker(rtOf('services'), 'create'), false);
   for (const plural of ['pods', 'configmaps', 'persistentvolumeclaims', 'persistentvolumes', 'namespaces'])
-    assert.equal(chain.allPure(rtOf(plural), 'create'), true, plural);
+    assert.equal(chain.runsInWorker(rtOf(plural), 'create'), true, plural);
   const claim = obj('PersistentVolumeClaim');
   await chain.admit('create', rtOf('persistentvolumeclaims'), claim, undefined);
   assert.deepEqual(claim.metadata.finalizers, ['kubernetes.io/pvc-protection']);

@@ -4,6 +4,23 @@ import type { UserInfo } from '../auth/user-info.js';
 
 export type AdmissionOperation = 'create' | 'update';
 
+/** What a plugin assumed of the server's state when it admitted in a write worker: plain, structured-clonable data. */
+export interface AdmissionAssumption {
+  plugin: string;
+  facts: unknown;
+}
+
+/**
+ * How a plugin that needs server state still runs in a write worker: `admit` admits as the main
+ * thread would in the usual state (pure, like a pure plugin's admit) and returns what it assumed of
+ * that state; before the create is committed the main thread asks `holds` (its own instance, with
+ * the server state), and prepares the create itself when the assumption is wrong.
+ */
+export interface WorkerAdmission {
+  admit(operation: AdmissionOperation, rt: ResourceType, obj: KubeObject, old: KubeObject | undefined): unknown;
+  holds(facts: unknown): boolean;
+}
+
 /**
  * What a plugin may say about an admitted request besides yes or no, as Kubernetes' admission
  * attributes carry it: warnings for the client (sent as `Warning: 299 - "..."` headers, which
@@ -58,6 +75,8 @@ export interface AdmissionPlugin {
    * such plugins also run in write workers, which hold no watch cache and no store.
    */
   pure: boolean;
+  /** Optional, for a plugin that is not pure: how a write worker runs it (see WorkerAdmission). */
+  inWorker?: WorkerAdmission;
   /** Whether the plugin acts on this resource and operation (cheap: asked per request). */
   handles(rt: ResourceType, operation: AdmissionOperation): boolean;
   /**
@@ -75,34 +94,59 @@ export interface AdmissionPlugin {
 
 /**
  * The ordered admission chain: mutating plugins in their given order, then validating ones. The
- * same chain (built by the same function) runs on the main thread and in write workers; a create is
- * only prepared by a worker when every plugin that handles it is pure (see allPure).
+ * same chain (built by the same function) runs on the main thread and in write workers (`where`);
+ * a create is only prepared by a worker when every plugin that handles it is pure or has a worker
+ * variant (see runsInWorker), and committed only when what those variants assumed holds.
  */
 export class AdmissionChain {
   readonly plugins: readonly AdmissionPlugin[];
 
-  constructor(plugins: readonly AdmissionPlugin[]) {
+  constructor(
+    plugins: readonly AdmissionPlugin[],
+    private readonly where: 'main' | 'worker' = 'main',
+  ) {
     this.plugins = [...plugins.filter((p) => p.kind === 'mutating'), ...plugins.filter((p) => p.kind === 'validating')];
   }
 
-  /** Runs every plugin that handles (rt, operation), in order. Rejects with the first plugin's error. */
+  /**
+   * Runs every plugin that handles (rt, operation), in order. Rejects with the first plugin's
+   * error. In a write worker, plugins that are not pure run their worker variant: resolves with
+   * what they assumed (undefined when nothing was).
+   */
   async admit(
     operation: AdmissionOperation,
     rt: ResourceType,
     obj: KubeObject,
     old: KubeObject | undefined,
     request: AdmissionRequest = anonymousRequest(),
-  ): Promise<void> {
+  ): Promise<AdmissionAssumption[] | undefined> {
+    let assumed: AdmissionAssumption[] | undefined;
     for (const p of this.plugins) {
       if (!p.handles(rt, operation)) continue;
+      if (this.where === 'worker' && !p.pure) {
+        if (!p.inWorker) throw new Error(`admission plugin ${p.name} cannot run in a write worker`);
+        const facts = p.inWorker.admit(operation, rt, obj, old);
+        if (facts !== undefined) (assumed ??= []).push({ plugin: p.name, facts });
+        continue;
+      }
       const pending = p.admit(operation, rt, obj, old, request);
       if (pending) await pending;
     }
+    return assumed;
   }
 
-  /** True when every plugin that handles (rt, operation) is pure: a write worker can run the chain for it. */
-  allPure(rt: ResourceType, operation: AdmissionOperation): boolean {
-    for (const p of this.plugins) if (!p.pure && p.handles(rt, operation)) return false;
+  /** True when a write worker can run the chain for (rt, operation): every plugin that handles it is pure or has a worker variant. */
+  runsInWorker(rt: ResourceType, operation: AdmissionOperation): boolean {
+    for (const p of this.plugins) if (!p.pure && !p.inWorker && p.handles(rt, operation)) return false;
+    return true;
+  }
+
+  /** On the main thread: whether everything a write worker's plugins assumed holds now (true for none). */
+  assumptionsHold(assumed: readonly AdmissionAssumption[] | undefined): boolean {
+    for (const a of assumed ?? []) {
+      const plugin = this.plugins.find((p) => p.name === a.plugin);
+      if (!plugin?.inWorker?.holds(a.facts)) return false;
+    }
     return true;
   }
 }

@@ -97,17 +97,24 @@ export async function createFromBody(
 ): Promise<CreatedObject> {
   const input = createInput(ctx, call, opts);
   const preparer = ctx.createPreparer;
+  const here: PrepareCreate = () => prepareCreateFromBody(input, body, contentType);
   const prepare: PrepareCreate =
     preparer && canPrepareElsewhere(ctx, call, contentType, format) && preparer.ready()
-      ? () => preparer.prepareCreate(input, body, contentType)
-      : () => prepareCreateFromBody(input, body, contentType);
+      ? async (attempt) => {
+          const outcome = await preparer.prepareCreate(input, body, contentType);
+          // The worker's admission assumed server state that is not so: this thread prepares it with the real state.
+          if (outcome.kind === 'prepared' && !ctx.admission.assumptionsHold(outcome.prepared.assumed))
+            return here(attempt);
+          return outcome;
+        }
+      : here;
   return commitCreate(ctx, call, opts, prepare);
 }
 
 /**
  * Whether a create prepared elsewhere ends as it would here: a JSON body, a JSON reply (a Table is
  * built from the object, which stays with the preparer), served in the stored version (the reply is
- * the stored bytes), and only pure admission plugins for it (the others need this thread's state).
+ * the stored bytes), and admission plugins a worker can run (pure ones, or ones whose assumptions are checked here).
  */
 function canPrepareElsewhere(
   ctx: RestContext,
@@ -119,7 +126,7 @@ function canPrepareElsewhere(
   const type = mediaType(contentType);
   if (type !== 'application/json' && type !== '') return false;
   const { rt } = call;
-  return servedApiVersion(rt) === rt.storageApiVersion && ctx.admission.allPure(rt, 'create');
+  return servedApiVersion(rt) === rt.storageApiVersion && ctx.admission.runsInWorker(rt, 'create');
 }
 
 /** What a create on this thread is prepared with: the URL's namespace and name, the options, the clock's now, the admission chain. */

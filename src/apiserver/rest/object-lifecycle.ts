@@ -51,6 +51,13 @@ const TRACKS_GENERATION = new Set([
 // Kubernetes' generateName alphabet: no vowels, no 0/1/3 (names.SimpleNameGenerator).
 const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** Five random characters of Kubernetes' generateName alphabet (names.SimpleNameGenerator's suffix). */
+export function randomNameSuffix(): string {
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
+  return suffix;
+}
+
 /**
  * Fills the server-owned metadata of an object about to be created: name from generateName, uid,
  * creationTimestamp, generation, and the kind's initial status. Clears what a client may not set.
@@ -58,11 +65,7 @@ const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 export function prepareForCreate(obj: KubeObject, rt: ResourceType, namespace: string, now: Date): void {
   const m = obj.metadata;
   pruneEmptyMetadata(obj);
-  if (!m.name && m.generateName) {
-    let suffix = '';
-    for (let i = 0; i < 5; i++) suffix += NAME_ALPHABET[randomInt(NAME_ALPHABET.length)];
-    m.name = m.generateName.slice(0, 58) + suffix;
-  }
+  if (!m.name && m.generateName) m.name = m.generateName.slice(0, 58) + randomNameSuffix();
   if (rt.namespaced) m.namespace = namespace;
   else delete m.namespace;
   m.uid = randomUUID();

@@ -14,7 +14,7 @@ import { errors, fieldErrors } from '../../api/errors.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { typeInfoFor } from '../../api/schema/index.js';
 import type { ObjectSummary } from '../watch-cache.js';
-import type { AdmissionChain, AdmissionRequest } from '../admission/plugin.js';
+import type { AdmissionAssumption, AdmissionChain, AdmissionRequest } from '../admission/plugin.js';
 import type { WriteOptions } from './write-options.js';
 import { decodeObject } from './decode-object.js';
 import { prepareForCreate, timestamp } from './object-lifecycle.js';
@@ -48,6 +48,8 @@ export interface PreparedCreate {
   /** What the watch cache keeps beside the bytes when `object` is absent. */
   summary?: ObjectSummary;
   warnings: string[];
+  /** What admission assumed of the server's state (write workers only; the main thread checks it before committing). */
+  assumed?: AdmissionAssumption[];
 }
 
 /**
@@ -98,13 +100,19 @@ export async function prepareCreateFromObject(
     checkCreateName(rt, input.name, obj);
     const generatedName = !obj.metadata.name;
     const managed = prepareNewObject(obj, rt, strategy, namespace, input.now, opts, managedFieldsDone);
-    await input.admission.admit('create', rt, managed, undefined, input.request);
+    const assumed = await input.admission.admit('create', rt, managed, undefined, input.request);
     const stored = toStorage(managed, rt, strategy);
     const name = stored.metadata.name as string;
-    return {
-      kind: 'prepared',
-      prepared: { namespace, name, generatedName, bytes: encodeObject(stored), object: stored, warnings },
+    const prepared: PreparedCreate = {
+      namespace,
+      name,
+      generatedName,
+      bytes: encodeObject(stored),
+      object: stored,
+      warnings,
     };
+    if (assumed) prepared.assumed = assumed;
+    return { kind: 'prepared', prepared };
   } catch (error) {
     return { kind: 'late-error', namespace, error };
   }

@@ -56,6 +56,7 @@ export async function runCreateJob(job: CreateJob, admission: AdmissionChain): P
       bytes,
       summary,
       warnings: p.warnings,
+      ...(p.assumed ? { assumed: p.assumed } : {}),
     },
   };
 }

@@ -240,11 +240,11 @@ test('a stricter enforce level on a namespace warns about the existing pods that
 
 test('with privileged defaults and no labelled namespace the plugin handles no pod, so pod creates stay pure', () => {
   const { chain } = setup({ default: {} });
-  assert.equal(chain.allPure(PODS, 'create'), true);
-  assert.equal(chain.allPure(NAMESPACES, 'create'), true);
+  assert.equal(chain.runsInWorker(PODS, 'create'), true);
+  assert.equal(chain.runsInWorker(NAMESPACES, 'create'), true);
   const labelled = setup({ default: { 'pod-security.kubernetes.io/warn': 'baseline' } });
-  assert.equal(labelled.chain.allPure(PODS, 'create'), false);
-  assert.equal(labelled.chain.allPure(DEPLOYMENTS, 'create'), false);
+  assert.equal(labelled.chain.runsInWorker(PODS, 'create'), false);
+  assert.equal(labelled.chain.runsInWorker(DEPLOYMENTS, 'create'), false);
 });
 
 test('a namespace the cache has not seen yet is read from the store; a missing one is a 500 for pods, an audit error for workloads', async () => {
