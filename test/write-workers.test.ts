@@ -253,11 +253,10 @@ test('creates through write workers answer and store byte for byte what the main
     const main = await startApi(0, true);
     const workers = await startApi(1, true);
     try {
-      // The first create starts the worker (and is served on the main thread): the same on both. It
-      // is the default ServiceAccount the serviceaccount controller would make.
-      const warm = '{"apiVersion":"v1","kind":"ServiceAccount","metadata":{"name":"default"}}';
-      await send(main, 'POST', '/api/v1/namespaces/default/serviceaccounts', warm);
-      await send(workers, 'POST', '/api/v1/namespaces/default/serviceaccounts', warm);
+      // The first create starts the worker (and is served on the main thread): the same on both.
+      const warm = '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"warm"}}';
+      await send(main, 'POST', '/api/v1/namespaces/default/configmaps', warm);
+      await send(workers, 'POST', '/api/v1/namespaces/default/configmaps', warm);
       await until('the worker', () => pool?.ready() === true);
       prepared = 0;
       const a = await run(main);

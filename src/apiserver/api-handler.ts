@@ -23,7 +23,7 @@ import { serveResource } from './rest/serve-resource.js';
 import { findSubresource } from './rest/subresources.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
-import { bootstrapObjects } from './bootstrap.js';
+import { bootstrapObjects, bootstrapServiceAccounts } from './bootstrap.js';
 import {
   builtInAdmission,
   DEFAULT_TOLERATION_SECONDS,
@@ -163,6 +163,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     });
   }
   await bootstrapObjects(ctx);
+  if (admissionOptions.serviceAccount) await bootstrapServiceAccounts(ctx);
   const rbacOn = (options.authorizationModes ?? []).includes('RBAC');
   // The namespaces of the namespaced policy objects were created just above.
   if (rbacOn) await reconcileRbacBootstrap(ctx, withNodeAgentPolicy(bootstrapPolicy()));

@@ -52,6 +52,16 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
   });
 }
 
+/**
+ * The `default` ServiceAccount of the four system namespaces, as the serviceaccount controller makes
+ * them: written by the server itself so that pods created right after start (before the elected
+ * controllers run) pass ServiceAccount admission. Idempotent.
+ */
+export async function bootstrapServiceAccounts(ctx: RestContext): Promise<void> {
+  for (const namespace of ['default', 'kube-system', 'kube-public', 'kube-node-lease'])
+    await ensure(ctx, namespace, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } });
+}
+
 async function ensure(ctx: RestContext, namespace: string, obj: KubeObject): Promise<void> {
   const [group, version] = obj.apiVersion.includes('/') ? obj.apiVersion.split('/') : ['', obj.apiVersion];
   const rt = findResourceTypeByKind(group, version, obj.kind);
