@@ -10,6 +10,7 @@ import {
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
 import { limitRangerMutating, limitRangerValidating } from './limit-ranger.js';
 import { resourceQuotaPlugin } from './resource-quota.js';
+import { certificateSigningRequestAdmission } from './certificate-signing-request.js';
 import { AdmissionChain, type AdmissionPlugin } from './plugin.js';
 import {
   DEFAULT_POD_SECURITY,
@@ -71,6 +72,7 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
         anyNamespaceLabelled: namespacesLabelled(state.cache),
       },
     ),
+    certificateSigningRequestAdmission,
     limitRangerValidating(state?.cache),
     // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
     resourceQuotaPlugin(state),
