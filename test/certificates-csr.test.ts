@@ -10,10 +10,28 @@ import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pino from 'pino';
+import { NodeClientCertificate, NODE_CLIENT_CERT_FILE } from '../src/agent/certificates/index.js';
+import { createClient } from '../src/machinery/client/index.js';
+import type { ResourceRef } from '../src/machinery/client/resource-path.js';
 import { createCertificateRequest } from '../src/machinery/pki/certificate-requests.js';
-import { flotillaCommand, kubectl, REPO_ROOT, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
+import {
+  flotillaCommand,
+  kubectl,
+  REPO_ROOT,
+  startTestServer,
+  type KubectlResult,
+  type TestServer,
+} from './helpers/cluster.js';
 
 let server: TestServer;
+
+const SELF_SUBJECT_REVIEWS: ResourceRef = {
+  group: 'authentication.k8s.io',
+  version: 'v1',
+  plural: 'selfsubjectreviews',
+  namespaced: false,
+};
 
 before(async () => {
   server = await startTestServer({ extraArgs: ['--authorization-mode', 'RBAC'], readyTimeoutMs: 60_000 });
@@ -109,7 +127,10 @@ test('a user CSR: requestor from the creator, approved by kubectl, signed, usabl
   await new Promise((r) => setTimeout(r, 500));
   assert.equal((await getCsr('carol')).status?.certificate, undefined);
 
-  assert.match(ok(await server.kubectl(['certificate', 'approve', 'carol'])), /certificatesigningrequest.certificates.k8s.io\/carol approved/);
+  assert.match(
+    ok(await server.kubectl(['certificate', 'approve', 'carol'])),
+    /certificatesigningrequest.certificates.k8s.io\/carol approved/,
+  );
   const cert = await issued('carol');
   const x = new X509Certificate(cert);
   assert.match(x.subject, /CN=carol/);
@@ -141,7 +162,10 @@ test('a denied CSR is never signed; approval cannot follow a denial', async () =
   await new Promise((r) => setTimeout(r, 1000));
   const got = await getCsr('dave');
   assert.equal(got.status?.certificate, undefined);
-  assert.deepEqual(got.status?.conditions?.map((c) => c.type), ['Denied']);
+  assert.deepEqual(
+    got.status?.conditions?.map((c) => c.type),
+    ['Denied'],
+  );
   assert.match(ok(await server.kubectl(['get', 'csr', 'dave'])), /^dave\s.*\sDenied\s*$/m);
   const approve = await server.kubectl(['certificate', 'approve', 'dave', '--force']);
   assert.notEqual(approve.code, 0);
@@ -151,9 +175,18 @@ test('a denied CSR is never signed; approval cannot follow a denial', async () =
 test('invalid requests are refused as Kubernetes refuses them', async () => {
   const { csr } = await createCertificateRequest({ commonName: 'erin' });
   const short = await server.kubectl(['create', '-f', '-'], {
-    stdin: csrManifest('short', csr, 'kubernetes.io/kube-apiserver-client', ['client auth'], '  expirationSeconds: 599\n'),
+    stdin: csrManifest(
+      'short',
+      csr,
+      'kubernetes.io/kube-apiserver-client',
+      ['client auth'],
+      '  expirationSeconds: 599\n',
+    ),
   });
-  assert.match(short.stderr, /spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 600 seconds \(10 minutes\)/);
+  assert.match(
+    short.stderr,
+    /spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 600 seconds \(10 minutes\)/,
+  );
   const garbage = await server.kubectl(['create', '-f', '-'], {
     stdin: csrManifest('garbage', 'not a pem', 'kubernetes.io/kube-apiserver-client', ['client auth']),
   });
@@ -166,11 +199,17 @@ test('invalid requests are refused as Kubernetes refuses them', async () => {
   const restricted = await server.kubectl(['create', '-f', '-'], {
     stdin: csrManifest('eve', masters.csr, 'kubernetes.io/kube-apiserver-client', ['client auth']),
   });
-  assert.match(restricted.stderr, /use of kubernetes.io\/kube-apiserver-client signer with system:masters group is not allowed/);
+  assert.match(
+    restricted.stderr,
+    /use of kubernetes.io\/kube-apiserver-client signer with system:masters group is not allowed/,
+  );
 });
 
 test('a node client CSR made with the join token is auto-approved and signed', async () => {
-  const { csr, key } = await createCertificateRequest({ commonName: 'system:node:n1', organizations: ['system:nodes'] });
+  const { csr, key } = await createCertificateRequest({
+    commonName: 'system:node:n1',
+    organizations: ['system:nodes'],
+  });
   const joinConfig = join(server.dataDir, 'join.kubeconfig');
   await writeFile(
     joinConfig,
@@ -231,4 +270,97 @@ current-context: bootstrap
   }, 'the Failed condition');
   assert.equal(failed.reason, 'SignerValidationFailure');
   assert.match(ok(await server.kubectl(['get', 'csr', 'node-csr-wrong'])), /Approved,Failed/);
+});
+
+test('flotilla kubeconfig --user alice --group dev writes a working kubeconfig', async () => {
+  const out = join(server.dataDir, 'alice.kubeconfig');
+  const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        ...flotillaCommand(),
+        'kubeconfig',
+        '--user',
+        'alice',
+        '--group',
+        'dev',
+        '--kubeconfig',
+        server.kubeconfig,
+        '--out',
+        out,
+      ],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await stat(out)).mode & 0o777, 0o600);
+  const whoami = JSON.parse(ok(await kubectl(['auth', 'whoami', '-o', 'json'], { kubeconfig: out }))) as {
+    status: { userInfo: { username: string; groups: string[] } };
+  };
+  assert.equal(whoami.status.userInfo.username, 'alice');
+  assert.deepEqual(whoami.status.userInfo.groups, ['dev', 'system:authenticated']);
+  // RBAC applies to the new user: nothing is granted yet.
+  const pods = await kubectl(['get', 'pods'], { kubeconfig: out });
+  assert.match(pods.stderr, /User "alice" cannot list resource "pods"/);
+  const csrs = ok(await server.kubectl(['get', 'csr']));
+  assert.match(
+    csrs,
+    /^user-alice-\S+\s+\S+\s+kubernetes\.io\/kube-apiserver-client\s+admin\s+<none>\s+Approved,Issued\s*$/m,
+  );
+});
+
+test('a node bootstraps its client certificate with the join token, stores it 0600 and renews it itself', async () => {
+  const dataDir = join(server.dataDir, 'node-a');
+  const log = pino({ level: 'silent' });
+  const opts = {
+    dataDir,
+    nodeName: 'node-a',
+    caPem: server.caPem,
+    log,
+    bootstrapClient: () => createClient({ server: server.url, token: server.joinToken, caPem: server.caPem }),
+  };
+  const certificate = await NodeClientCertificate.load(opts);
+  const file = join(dataDir, NODE_CLIENT_CERT_FILE);
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  const first = certificate.current();
+  assert.match(new X509Certificate(first.certPem).subject, /CN=system:node:node-a/);
+  const client = createClient({ server: server.url, caPem: server.caPem, clientCert: certificate });
+  const whoami = async () =>
+    (
+      (await client.create(SELF_SUBJECT_REVIEWS, '', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'SelfSubjectReview',
+        metadata: {},
+      })) as unknown as { status: { userInfo: { username: string; groups: string[] } } }
+    ).status.userInfo;
+  assert.deepEqual(await whoami(), {
+    username: 'system:node:node-a',
+    groups: ['system:nodes', 'system:authenticated'],
+  });
+  const nodeCsrs = async () =>
+    (JSON.parse(ok(await server.kubectl(['get', 'csr', '-o', 'json']))) as { items: CsrJson[] }).items.filter((c) =>
+      ['system:node-bootstrapper', 'system:node:node-a'].includes(c.spec.username ?? ''),
+    );
+  const before = (await nodeCsrs()).length;
+
+  // A restart reuses the stored certificate: no new request.
+  const again = await NodeClientCertificate.load(opts);
+  assert.equal(again.current().certPem.trim(), first.certPem.trim());
+  assert.equal((await nodeCsrs()).length, before);
+
+  // Renewal: the node asks with its own certificate (selfnodeclient), auto-approved; the client switches.
+  await certificate.renewOnce(client);
+  assert.notEqual(certificate.current().certPem, first.certPem);
+  assert.equal(await readFile(file, 'utf8').then((t) => t.includes(certificate.current().certPem.trim())), true);
+  const renewal = (await nodeCsrs()).find((c) => c.spec.username === 'system:node:node-a');
+  assert.ok(renewal, 'the renewal CSR is made by the node itself');
+  assert.deepEqual(
+    renewal.status?.conditions?.map((c) => [c.type, c.reason]),
+    [['Approved', 'AutoApproved']],
+  );
+  assert.equal((await whoami()).username, 'system:node:node-a');
+  await client.close();
 });

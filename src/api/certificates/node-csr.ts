@@ -67,8 +67,7 @@ export function apiServerClientUsagesProblem(usages: readonly string[]): string 
   let clientAuth = false;
   for (const u of usages) {
     if (u === 'client auth') clientAuth = true;
-    else if (u !== 'digital signature' && u !== 'key encipherment')
-      return `invalid usage for client certificate: ${u}`;
+    else if (u !== 'digital signature' && u !== 'key encipherment') return `invalid usage for client certificate: ${u}`;
   }
   return clientAuth ? undefined : 'missing required usage for client certificate: client auth';
 }

@@ -22,7 +22,8 @@ const APPROVAL_CONDITIONS = [APPROVED, DENIED];
 export function pemBlocks(text: string): { type: string; body: string }[] {
   const out: { type: string; body: string }[] = [];
   const re = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) out.push({ type: m[1] ?? '', body: (m[2] ?? '').replace(/\s+/g, '') });
+  for (let m = re.exec(text); m; m = re.exec(text))
+    out.push({ type: m[1] ?? '', body: (m[2] ?? '').replace(/\s+/g, '') });
   return out;
 }
 
@@ -69,13 +70,21 @@ function validateConditions(conditions: CertificateSigningRequestCondition[] | u
       approved = true;
       if (denied)
         errs.push(
-          fieldErrors.invalid(`${p}.type`, c.type, 'Approved condition may not be set once the Denied condition is set'),
+          fieldErrors.invalid(
+            `${p}.type`,
+            c.type,
+            'Approved condition may not be set once the Denied condition is set',
+          ),
         );
     } else if (c.type === DENIED) {
       denied = true;
       if (approved)
         errs.push(
-          fieldErrors.invalid(`${p}.type`, c.type, 'Denied condition may not be set once the Approved condition is set'),
+          fieldErrors.invalid(
+            `${p}.type`,
+            c.type,
+            'Denied condition may not be set once the Approved condition is set',
+          ),
         );
     }
     if (seen.has(c.type)) errs.push(fieldErrors.duplicate(`${p}.type`, c.type));
@@ -88,10 +97,13 @@ function validateCertificate(b64: string | undefined): FieldError[] {
   if (!b64) return [];
   const blocks = pemBlocks(bytesText(b64));
   const p = 'status.certificate';
-  if (blocks.length === 0) return [fieldErrors.invalid(p, '<certificate data>', 'must contain at least one CERTIFICATE PEM block')];
+  if (blocks.length === 0)
+    return [fieldErrors.invalid(p, '<certificate data>', 'must contain at least one CERTIFICATE PEM block')];
   const other = blocks.find((b) => b.type !== 'CERTIFICATE');
   if (other)
-    return [fieldErrors.invalid(p, '<certificate data>', `only CERTIFICATE PEM blocks are allowed, found "${other.type}"`)];
+    return [
+      fieldErrors.invalid(p, '<certificate data>', `only CERTIFICATE PEM blocks are allowed, found "${other.type}"`),
+    ];
   return [];
 }
 
@@ -228,7 +240,11 @@ export const certificateSigningRequestStrategy = defineKind<Csr>({
     }
   },
   validate(csr) {
-    return [...validateSpec(csr), ...validateConditions(csr.status?.conditions), ...validateCertificate(csr.status?.certificate)];
+    return [
+      ...validateSpec(csr),
+      ...validateConditions(csr.status?.conditions),
+      ...validateCertificate(csr.status?.certificate),
+    ];
   },
   validateUpdate: validateUpdate,
   validateStatus: (csr, old) => [
@@ -254,7 +270,11 @@ export const certificateSigningRequestStrategy = defineKind<Csr>({
       'string',
       'expirationSeconds is the requested duration of validity of the issued certificate. The certificate signer may issue a certificate with a different validity duration so a client must check the delta between the notBefore and and notAfter fields in the issued certificate to determine the actual duration.',
     ),
-    col('Condition', 'string', 'conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".'),
+    col(
+      'Condition',
+      'string',
+      'conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".',
+    ),
   ],
   row: (csr, now) => [
     nameOf(csr),

@@ -16,7 +16,10 @@ import { RECOGNIZERS, wantsApproval, type Recognizer } from './approving-plan.js
 type CsrObject = ObjectOf<CertificateSigningRequest>;
 
 /** Whether the requester of `csr` may create `certificatesigningrequests/<subresource>`. */
-export type CsrAuthorizer = (csr: CertificateSigningRequest, subresource: Recognizer['subresource']) => Promise<boolean>;
+export type CsrAuthorizer = (
+  csr: CertificateSigningRequest,
+  subresource: Recognizer['subresource'],
+) => Promise<boolean>;
 
 const SUBJECT_ACCESS_REVIEWS: ResourceRef = {
   group: 'authorization.k8s.io',
@@ -86,7 +89,10 @@ export function csrApprovingReconciler(
       if (!r.recognize(csr, req)) continue;
       if (!(await opts.authorize(csr, r.subresource))) continue;
       const condition = trueCondition(APPROVED, 'AutoApproved', r.successMessage, rfc3339(now()));
-      const approved = { ...csr, status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] } };
+      const approved = {
+        ...csr,
+        status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] },
+      };
       try {
         await opts.client.update(CSRS, '', approved, { subresource: 'approval' });
       } catch (err) {

@@ -94,6 +94,11 @@ export function startCsrSigning(opts: {
     log: opts.log,
     workers: 2,
     sources: [{ informer: csrs }],
-    reconcile: csrSigningReconciler({ client: opts.client, csrs, ca: opts.ca, signingDurationMs: opts.signingDurationMs }),
+    reconcile: csrSigningReconciler({
+      client: opts.client,
+      csrs,
+      ca: opts.ca,
+      signingDurationMs: opts.signingDurationMs,
+    }),
   });
 }
