@@ -48,7 +48,7 @@ function signingClient(ca: { cert: string; key: string }): FakeClient {
   const create = fake.create.bind(fake);
   let n = 0;
   fake.create = (async (rt, ns, obj, o) => {
-    const csr = structuredClone(obj) as KubeObject & { spec: { request: string }; status?: unknown };
+    const csr = structuredClone(obj) as unknown as KubeObject & { spec: { request: string }; status?: unknown };
     csr.metadata.name = `node-csr-${++n}`;
     const pem = Buffer.from(csr.spec.request, 'base64').toString();
     const cert = await signCertificateRequest(ca, pem, { usages: ['client auth'], ttlMs: 3_600_000, now: new Date() });
