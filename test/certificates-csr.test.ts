@@ -312,6 +312,63 @@ test('flotilla kubeconfig --user alice --group dev writes a working kubeconfig',
   );
 });
 
+test('approving needs approve on the signer (CertificateApproval), besides update on the approval subresource', async () => {
+  const { csr: approverCsr, key } = await createCertificateRequest({ commonName: 'approver' });
+  ok(
+    await server.kubectl(['create', '-f', '-'], {
+      stdin: csrManifest('approver', approverCsr, 'kubernetes.io/kube-apiserver-client', ['client auth']),
+    }),
+  );
+  ok(await server.kubectl(['certificate', 'approve', 'approver']));
+  const approver = await userKubeconfig('approver', await issued('approver'), key);
+  ok(
+    await server.kubectl([
+      'create',
+      'clusterrole',
+      'csr-approval-writer',
+      '--verb=get,list,update',
+      '--resource=certificatesigningrequests,certificatesigningrequests/approval',
+    ]),
+  );
+  ok(
+    await server.kubectl([
+      'create',
+      'clusterrolebinding',
+      'approver-writes',
+      '--clusterrole=csr-approval-writer',
+      '--user=approver',
+    ]),
+  );
+  const { csr } = await createCertificateRequest({ commonName: 'frank' });
+  ok(
+    await server.kubectl(['create', '-f', '-'], {
+      stdin: csrManifest('frank', csr, 'kubernetes.io/kube-apiserver-client', ['client auth']),
+    }),
+  );
+  const refused = await kubectl(['certificate', 'approve', 'frank'], { kubeconfig: approver });
+  assert.notEqual(refused.code, 0);
+  assert.match(
+    refused.stderr,
+    /certificatesigningrequests.certificates.k8s.io "frank" is forbidden: user not permitted to approve requests with signerName "kubernetes.io\/kube-apiserver-client"/,
+  );
+  // The bootstrap role for this signer's approvers grants it.
+  ok(
+    await server.kubectl([
+      'create',
+      'clusterrolebinding',
+      'approver-approves',
+      '--clusterrole=system:certificates.k8s.io:kube-apiserver-client-approver',
+      '--user=approver',
+    ]),
+  );
+  await eventually(
+    async () =>
+      (await kubectl(['certificate', 'approve', 'frank'], { kubeconfig: approver })).code === 0 ? true : undefined,
+    'approver to be allowed',
+  );
+  await issued('frank');
+});
+
 test('a node bootstraps its client certificate with the join token, stores it 0600 and renews it itself', async () => {
   const dataDir = join(server.dataDir, 'node-a');
   const log = pino({ level: 'silent' });

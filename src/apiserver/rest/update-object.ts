@@ -116,6 +116,7 @@ async function commitUpdate(
     ? (strategy.validateStatus?.(next, old) ?? [])
     : (strategy.validate?.(next, old) ?? []);
   if (problems.length > 0) throw errors.invalid(rt.kind, call.name, problems, rt.group);
+  ctx.checkUpdate?.(call, subresource, next, old);
   const now = ctx.now();
   const withFields = managedFieldsDone
     ? next
