@@ -23,7 +23,8 @@ function csr(extra: { spec?: Record<string, unknown>; status?: Record<string, un
   };
 }
 
-const messages = (o: KubeObject, old?: KubeObject) => (s.validate?.(o, old) ?? []).map((e) => `${e.field}: ${e.message}`);
+const messages = (o: KubeObject, old?: KubeObject) =>
+  (s.validate?.(o, old) ?? []).map((e) => `${e.field}: ${e.message}`);
 
 test('create: the requester is the creating user, whatever the body says; status starts empty', () => {
   const o = csr({ spec: { username: 'mallory', groups: ['system:masters'], uid: 'x', extra: { a: ['b'] } } });
@@ -49,7 +50,10 @@ test('validation: request PEM type, signer name, usages, expirationSeconds', () 
   assert.deepEqual(messages(csr({ spec: { usages: ['client auth', 'client auth'] } })), [
     'spec.usages[1]: Duplicate value: "client auth"',
   ]);
-  assert.match(messages(csr({ spec: { usages: ['flying'] } }))[0] ?? '', /^spec.usages\[0\]: Unsupported value: "flying"/);
+  assert.match(
+    messages(csr({ spec: { usages: ['flying'] } }))[0] ?? '',
+    /^spec.usages\[0\]: Unsupported value: "flying"/,
+  );
   assert.deepEqual(messages(csr({ spec: { expirationSeconds: 599 } })), [
     'spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 600 seconds (10 minutes)',
   ]);
@@ -71,11 +75,17 @@ test('conditions: Approved/Denied only True, mutually exclusive, no duplicates',
     'status.conditions[2].status: Unsupported value: "Maybe": supported values: "False", "True", "Unknown"',
     'status.conditions[3].type: Duplicate value: "Failed"',
   ]);
-  assert.match(messages(csr({ status: { conditions: [{ type: 'Approved', status: 'False' }] } }))[0] ?? '', /supported values: "True"/);
+  assert.match(
+    messages(csr({ status: { conditions: [{ type: 'Approved', status: 'False' }] } }))[0] ?? '',
+    /supported values: "True"/,
+  );
 });
 
 test('update of the object keeps spec and status; the status subresource keeps approval conditions', () => {
-  const old = csr({ spec: { username: 'bob' }, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'R' }] } });
+  const old = csr({
+    spec: { username: 'bob' },
+    status: { conditions: [{ type: 'Approved', status: 'True', reason: 'R' }] },
+  });
   const next = csr({ spec: { username: 'mallory', usages: ['server auth'] } });
   s.prepareForUpdate?.(next, old, '', NOW);
   assert.deepEqual(next.spec, old.spec);
@@ -114,7 +124,9 @@ test('approval changes only the conditions and stamps their times', () => {
 });
 
 test('updates may not remove or change Approved/Denied/Failed, nor replace a certificate', () => {
-  const old = csr({ status: { certificate: b64(CERT), conditions: [{ type: 'Denied', status: 'True', reason: 'R' }] } });
+  const old = csr({
+    status: { certificate: b64(CERT), conditions: [{ type: 'Denied', status: 'True', reason: 'R' }] },
+  });
   const removed = csr({ status: { certificate: b64(CERT), conditions: [] } });
   assert.deepEqual(
     (s.validateStatus?.(removed, old) ?? []).map((e) => e.message),
@@ -138,8 +150,22 @@ test('table: NAME AGE SIGNERNAME REQUESTOR REQUESTEDDURATION CONDITION', () => {
     spec: { username: 'bob', expirationSeconds: 3600 },
     status: { certificate: b64(CERT), conditions: [{ type: 'Approved', status: 'True' }] },
   });
-  assert.deepEqual(s.table.row(o, NOW), ['c1', '60m', 'kubernetes.io/kube-apiserver-client', 'bob', '60m', 'Approved,Issued']);
+  assert.deepEqual(s.table.row(o, NOW), [
+    'c1',
+    '60m',
+    'kubernetes.io/kube-apiserver-client',
+    'bob',
+    '60m',
+    'Approved,Issued',
+  ]);
   assert.deepEqual(s.table.row(csr(), NOW).slice(3), ['', '<none>', 'Pending']);
-  const failed = csr({ status: { conditions: [{ type: 'Denied', status: 'True' }, { type: 'Failed', status: 'True' }] } });
+  const failed = csr({
+    status: {
+      conditions: [
+        { type: 'Denied', status: 'True' },
+        { type: 'Failed', status: 'True' },
+      ],
+    },
+  });
   assert.equal(s.table.row(failed, NOW)[5], 'Denied,Failed');
 });

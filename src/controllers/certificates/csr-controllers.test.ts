@@ -82,7 +82,9 @@ test('signer: signs approved requests of its signers; leaves pending, denied and
     fake.actions.map((a) => [a.verb, a.name, a.subresource]),
     [['update', 'ok', 'status']],
   );
-  const status = (fake.actions[0]?.body as { status: { certificate: string } }).status;
+  const status = (fake.actions[0]?.body as { status: { certificate: string } } | undefined)?.status ?? {
+    certificate: '',
+  };
   const x = new X509Certificate(Buffer.from(status.certificate, 'base64').toString());
   assert.equal(x.subject, 'CN=alice\nO=dev');
   assert.equal(Date.parse(x.validTo) - NOW.getTime(), 7_200_000);
