@@ -21,6 +21,7 @@
  *   resourcequota       status.hard and status.used of ResourceQuotas (usage released as objects go)
  *   csrapproving        auto-approves node client certificate requests its requester may make (SubjectAccessReview)
  *   csrsigning          signs approved CertificateSigningRequests with the cluster CA (when given the CA)
+ *   csrcleaner          deletes requests an hour after they were issued, denied or failed, a day if still pending
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
@@ -50,6 +51,7 @@ import { startTokensController } from './serviceaccount/tokens-controller.js';
 import { signingKeyFromPem } from '../machinery/serviceaccount-token/signing-key.js';
 import { startResourceQuotaController } from './resourcequota/start-resource-quota-controller.js';
 import { startCsrApproving } from './certificates/csr-approving-controller.js';
+import { startCsrCleaner } from './certificates/csr-cleaner-controller.js';
 import { startCsrSigning } from './certificates/csr-signing-controller.js';
 import type { IssuedCert } from '../machinery/pki/issue-certs.js';
 
@@ -216,6 +218,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         running.push(c);
       }),
       startCsrApproving({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startCsrCleaner({ client: opts.client, informers, log }).then((c) => {
         running.push(c);
       }),
       ...(opts.signingCa
