@@ -18,6 +18,7 @@ import { createCertificateRequest } from '../src/machinery/pki/certificate-reque
 import {
   flotillaCommand,
   kubectl,
+  kubectlVersions,
   REPO_ROOT,
   startTestServer,
   type KubectlResult,
@@ -170,6 +171,27 @@ test('a denied CSR is never signed; approval cannot follow a denial', async () =
   const approve = await server.kubectl(['certificate', 'approve', 'dave', '--force']);
   assert.notEqual(approve.code, 0);
   assert.match(approve.stderr, /certificate signing request "dave" is already Denied/);
+});
+
+test('kubectl 1.27 to 1.33 approve and deny', async () => {
+  for (const version of kubectlVersions()) {
+    const tag = version.replace('.', '-');
+    for (const verb of ['approve', 'deny'] as const) {
+      const name = `${verb}-${tag}`;
+      const { csr } = await createCertificateRequest({ commonName: name });
+      ok(
+        await server.kubectl(['create', '-f', '-'], {
+          stdin: csrManifest(name, csr, 'kubernetes.io/kube-apiserver-client', ['client auth']),
+        }),
+      );
+      assert.match(
+        ok(await server.kubectl(['certificate', verb, name], { version })),
+        new RegExp(`${name} ${verb === 'approve' ? 'approved' : 'denied'}`),
+      );
+      const types = (await getCsr(name)).status?.conditions?.map((c) => c.type);
+      assert.deepEqual(types, [verb === 'approve' ? 'Approved' : 'Denied'], `kubectl ${version} ${verb}`);
+    }
+  }
 });
 
 test('invalid requests are refused as Kubernetes refuses them', async () => {
