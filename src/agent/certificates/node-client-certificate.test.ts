@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
+import { ClientError } from '../../machinery/client/client-error.js';
 import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { issueCa, issueLeaf } from '../../machinery/pki/issue-certs.js';
 import { signCertificateRequest } from '../../machinery/pki/certificate-requests.js';
@@ -145,6 +146,52 @@ test('start(): renews at the renewal time and retries a failed renewal', async (
     await new Promise((r) => setImmediate(r));
     assert.equal(calls.length, 2);
     await stop();
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('bootstrap waits for a server not reachable yet, but not for a refused token', async () => {
+  const ca = await issueCa(2);
+  const dataDir = await mkdtemp(join(tmpdir(), 'flotilla-node-cert-'));
+  try {
+    const client = signingClient(ca);
+    const create = client.create.bind(client);
+    let attempts = 0;
+    client.create = (async (...args: Parameters<FakeClient['create']>) => {
+      if (++attempts < 3) throw new Error('connect ECONNREFUSED 127.0.0.1:6443');
+      return create(...args);
+    }) as FakeClient['create'];
+    const slept: number[] = [];
+    const request = { sleep: async (ms: number) => void slept.push(ms) };
+    const cert = await NodeClientCertificate.load({
+      dataDir,
+      nodeName: 'n1',
+      caPem: ca.cert,
+      log,
+      bootstrapClient: () => client,
+      request,
+    });
+    assert.equal(attempts, 3);
+    assert.deepEqual(slept, [2000, 2000]);
+    assert.match(cert.current().certPem, /BEGIN CERTIFICATE/);
+
+    const refusing = new FakeClient();
+    refusing.create = (async () => {
+      throw new ClientError({ code: 401, reason: 'Unauthorized', message: 'Unauthorized' });
+    }) as FakeClient['create'];
+    await assert.rejects(
+      NodeClientCertificate.load({
+        dataDir: join(dataDir, 'other'),
+        nodeName: 'n2',
+        caPem: ca.cert,
+        log,
+        bootstrapClient: () => refusing,
+        request,
+      }),
+      ClientError,
+    );
+    assert.equal(slept.length, 2);
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }

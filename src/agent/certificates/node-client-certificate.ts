@@ -14,7 +14,9 @@ import type { Logger } from 'pino';
 import { KUBE_APISERVER_CLIENT_KUBELET_SIGNER, NODE_USER_PREFIX, NODES_GROUP } from '../../api/certificates/index.js';
 import type { ClientCertPair, ClientCertSource } from '../../machinery/client/http-transport.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { ClientError } from '../../machinery/client/client-error.js';
 import {
+  CertificateRequestError,
   requestCertificate,
   type CertificateRequestSpec,
   type RequestCertificateOptions,
@@ -138,10 +140,30 @@ export class NodeClientCertificate implements ClientCertSource {
     return new NodeClientCertificate(o, held(pair));
   }
 
+  /**
+   * Requests the certificate with the join token. Like the node's registration it waits for a
+   * server that is not reachable yet (retrying every 2 s within the request timeout); a refused
+   * token (401, 403) or a denied or failed request ends it at once.
+   */
   private static async bootstrap(o: NodeClientCertificateOptions): Promise<ClientCertPair> {
+    const now = o.now ?? Date.now;
+    const sleep = o.request?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const deadline = now() + (o.request?.timeoutMs ?? 600_000);
     const client = o.bootstrapClient();
     try {
-      return await requestCertificate(client, nodeClientRequest(o.nodeName, o.expirationSeconds), o.request);
+      for (;;) {
+        try {
+          return await requestCertificate(client, nodeClientRequest(o.nodeName, o.expirationSeconds), o.request);
+        } catch (err) {
+          const final =
+            err instanceof CertificateRequestError ||
+            (err instanceof ClientError && (err.code === 401 || err.code === 403)) ||
+            now() > deadline;
+          if (final) throw err;
+          o.log.warn({ err, node: o.nodeName }, 'requesting the node client certificate failed; retrying');
+          await sleep(2000);
+        }
+      }
     } finally {
       await client.close();
     }
