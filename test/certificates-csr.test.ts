@@ -139,6 +139,12 @@ test('a user CSR: requestor from the creator, approved by kubectl, signed, usabl
   // One hour requested, notBefore backdated five minutes.
   assert.ok(lifetime >= 3600 && lifetime <= 3600 + 600, `lifetime ${lifetime}s`);
   assert.match(ok(await server.kubectl(['get', 'csr', 'carol'])), /Approved,Issued/);
+  const described = ok(await server.kubectl(['describe', 'csr', 'carol']));
+  assert.match(described, /Requesting User:\s+admin/);
+  assert.match(described, /Signer:\s+kubernetes\.io\/kube-apiserver-client/);
+  assert.match(described, /Status:\s+Approved,Issued/);
+  assert.match(described, /Common Name:\s+carol/);
+  assert.match(described, /Organization:\s+\[?dev/);
   const conditions = (await getCsr('carol')).status?.conditions ?? [];
   assert.deepEqual(
     conditions.map((c) => [c.type, c.status, c.reason]),
