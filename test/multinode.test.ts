@@ -15,6 +15,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -270,6 +271,13 @@ test('up --nodes 3: three Ready nodes with distinct pod CIDRs, routed to each ot
   // The host routes nodes 2 and 3's pod CIDRs through their addresses on the node bridge.
   const routes = (await runCommand('ip', ['route', 'show', 'dev', `${CLUSTER}-br`])).stdout;
   for (const n of [NODE2, NODE3]) assert.ok(routes.includes(`${byName.get(n)?.[1]} via ${byName.get(n)?.[2]}`), routes);
+  // The agents of nodes 2 and 3 joined with the token only to get their client certificates.
+  for (const n of [NODE2, NODE3]) {
+    const pem = await readFile(join(dir, 'nodes', n, 'pki', 'node-client.pem'), 'utf8');
+    assert.match(new X509Certificate(pem).subject, new RegExp(`CN=system:node:${n}\nO=system:nodes`));
+  }
+  const csrs = (await k(['get', 'csr'])).stdout;
+  assert.equal(csrs.match(/\ssystem:node-bootstrapper\s+<none>\s+Approved,Issued/g)?.length, 2, csrs);
 });
 
 test('pods on three nodes: a client on node 2 reaches the others by pod IP (source kept), ClusterIP and DNS name', {

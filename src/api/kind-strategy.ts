@@ -12,6 +12,14 @@ export interface TableColumn {
   priority: number;
 }
 
+/** The requesting user as a strategy sees it (the authenticator's user info). */
+export interface RequestUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
 /**
  * Per-kind behaviour the generic API machinery calls. One implementation per kind in
  * src/api/kinds/<kind>.ts, registered in src/api/kinds/index.ts by `group/Kind` ('' group for core:
@@ -22,6 +30,13 @@ export interface KindStrategy {
   /** Applies Kubernetes' defaults in place; idempotent. Called before validation on create,
    *  update, patch and apply, in the object's served version. */
   applyDefaults?(obj: KubeObject): void;
+  /** Sets what the server owns from the creating user (CertificateSigningRequest's spec.username,
+   *  groups, uid, extra); runs after the generic create preparation, before defaults. Kinds with this
+   *  hook are prepared on the request's thread (write workers do not know the user). */
+  prepareForCreate?(obj: KubeObject, user: RequestUser | undefined): void;
+  /** Resets on update what the written part ('' for the object, or a subresource such as 'status'
+   *  or 'approval') may not change; runs after the generic update preparation, before defaults. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, subresource: string, now: Date): void;
   /** Semantic validation (names, required fields, enums, ranges, immutable fields when `old` is
    *  given on update). Structural validation (types, unknown fields) happens elsewhere, from the
    *  OpenAPI schemas. */

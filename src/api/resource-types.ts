@@ -115,6 +115,10 @@ export const RESOURCE_TYPES: ResourceType[] = [
     subresources: ['status'],
   }),
   rt('scheduling.k8s.io', 'v1', 'PriorityClass', 'priorityclasses', false, { shortNames: ['pc'] }),
+  rt('certificates.k8s.io', 'v1', 'CertificateSigningRequest', 'certificatesigningrequests', false, {
+    shortNames: ['csr'],
+    subresources: ['status', 'approval'],
+  }),
   rt('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   rt('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
   rt('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),

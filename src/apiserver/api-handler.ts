@@ -44,6 +44,7 @@ import { privilegedGroupAuthorizer } from './authz/privileged-group.js';
 import { RbacAuthorizer } from './authz/rbac/rbac-authorizer.js';
 import { WatchCacheRbacLister } from './authz/rbac/watch-cache-lister.js';
 import { RequestGate } from './authz/request-gate.js';
+import { checkCsrSignerPermission } from './authz/csr-signer-guard.js';
 import { unionAuthorizer } from './authz/union.js';
 import { rejectUpgradeWithStatus } from './rest/upgrade-proxy.js';
 import { reconcileRbacBootstrap } from './rbac-bootstrap.js';
@@ -178,6 +179,8 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     ruleResolver: gate.ruleResolver,
     authenticateToken: options.authenticateToken ?? authenticateServiceAccountToken,
   });
+  ctx.checkUpdate = (call, subresource, next, old) =>
+    checkCsrSignerPermission(gate.authorizer, call.user, call.rt, subresource, next, old);
   const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES, ...REVIEW_RESOURCE_TYPES]);
   const metricsApi = new MetricsApi(ctx, {
     ttlMs: options.metricsTtlMs,

@@ -57,18 +57,23 @@ export async function imageGCFlags(
 /**
  * Runs the node agent in the foreground until SIGINT or SIGTERM (containers keep running under
  * conmon when it stops). The server's CA comes from --ca-file, or from the server's TLS chain
- * pinned by the join token's `K10<sha256 of the CA PEM>` prefix.
+ * pinned by the join token's `K10<sha256 of the CA PEM>` prefix. The join token only bootstraps:
+ * the agent talks to the API with its own client certificate `system:node:<name>` (requested with
+ * the token through a CertificateSigningRequest, kept in `<data-dir>/pki/node-client.pem`, renewed
+ * before it expires).
  */
 export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla agent: ${line}\n`);
   };
-  const [{ createLogger }, { createClient }, { startNode }, { defaultNodeName }] = await Promise.all([
-    import('../server/create-logger.js'),
-    import('../machinery/client/index.js'),
-    import('../server/start-node.js'),
-    import('../agent/node/index.js'),
-  ]);
+  const [{ createLogger }, { createClient }, { startNode }, { defaultNodeName }, { NodeClientCertificate }] =
+    await Promise.all([
+      import('../server/create-logger.js'),
+      import('../machinery/client/index.js'),
+      import('../server/start-node.js'),
+      import('../agent/node/index.js'),
+      import('../agent/certificates/index.js'),
+    ]);
   const log = createLogger(flags.logLevel);
   try {
     const imageGC = await imageGCFlags(flags);
@@ -77,11 +82,24 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
     const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : await pinnedCa(flags.server, token);
     const nodeName = flags.nodeName ?? defaultNodeName();
     const { startIdleMemoryReducer } = await import('../server/idle-memory-reducer.js');
+    const certificate = await NodeClientCertificate.load({
+      dataDir: flags.dataDir,
+      nodeName,
+      caPem,
+      log,
+      bootstrapClient: () =>
+        createClient({ server: flags.server, token, caPem, userAgent: 'flotilla-agent-bootstrap' }),
+    });
     const running = await compose({ log }, async (parts) => {
       const client = await parts.start(
         'API client',
-        () => createClient({ server: flags.server, token, caPem }),
+        () => createClient({ server: flags.server, caPem, clientCert: certificate, userAgent: 'flotilla-agent' }),
         (c) => c.close(),
+      );
+      await parts.start(
+        'client certificate renewal',
+        () => certificate.start(client),
+        (stop) => stop(),
       );
       await parts.start('node', () =>
         startNode({

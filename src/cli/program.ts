@@ -248,6 +248,22 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .action(async (action: string, flags: { dataDir: string }) =>
       (await import('./secrets-encrypt.js')).runSecretsEncrypt(action, flags),
     );
+  program
+    .command('kubeconfig')
+    .description(
+      'write a kubeconfig for a user: a client certificate issued through the CSR API, approved with the admin kubeconfig',
+    )
+    .requiredOption('--user <name>', 'user name (the certificate CN)')
+    .option('--group <group>', 'group of the user (the certificate O; repeatable)', collect, [])
+    .option('--out <file>', 'write the kubeconfig to this file (mode 0600) instead of stdout')
+    .option('--data-dir <dir>', 'server data dir, whose admin kubeconfig.yaml is used', DEFAULT_DATA_DIR)
+    .option('--kubeconfig <path>', 'admin kubeconfig to request and approve with (default <data-dir>/kubeconfig.yaml)')
+    .option('--expiration-seconds <n>', "requested validity in seconds (default the signer's: one year)", (v) =>
+      positiveInt(v),
+    )
+    .action(async (flags: import('./kubeconfig-user.js').KubeconfigUserFlags) =>
+      (await import('./kubeconfig-user.js')).runKubeconfigUser(flags),
+    );
   const images = program.command('images').description("manage the node's images");
   images
     .command('import <file>')

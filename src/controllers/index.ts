@@ -19,6 +19,9 @@
  *   root-ca-cert-publisher   the kube-root-ca.crt ConfigMap (cluster CA) in every namespace
  *   serviceaccount-token     legacy ServiceAccount token Secrets filled with token, ca.crt, namespace
  *   resourcequota       status.hard and status.used of ResourceQuotas (usage released as objects go)
+ *   csrapproving        auto-approves node client certificate requests its requester may make (SubjectAccessReview)
+ *   csrsigning          signs approved CertificateSigningRequests with the cluster CA (when given the CA)
+ *   csrcleaner          deletes requests an hour after they were issued, denied or failed, a day if still pending
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
@@ -47,6 +50,10 @@ import { startRootCaPublisher } from './root-ca-publisher/root-ca-publisher.js';
 import { startTokensController } from './serviceaccount/tokens-controller.js';
 import { signingKeyFromPem } from '../machinery/serviceaccount-token/signing-key.js';
 import { startResourceQuotaController } from './resourcequota/start-resource-quota-controller.js';
+import { startCsrApproving } from './certificates/csr-approving-controller.js';
+import { startCsrCleaner } from './certificates/csr-cleaner-controller.js';
+import { startCsrSigning } from './certificates/csr-signing-controller.js';
+import type { IssuedCert } from '../machinery/pki/issue-certs.js';
 
 export {
   runController,
@@ -75,6 +82,8 @@ export interface StartControllersOptions {
   rootCaPem?: string;
   /** The ServiceAccount signing key (PEM) for legacy token Secrets. Undefined: the tokens controller does not run. */
   serviceAccountKeyPem?: string;
+  /** The cluster CA the CSR signer signs with; without it no CertificateSigningRequest is signed. */
+  signingCa?: IssuedCert;
 }
 
 /** Settings of individual controllers (the server passes those parsed from FLOTILLA_* by the CLI). */
@@ -84,6 +93,8 @@ export interface ControllerSettings {
   hpa?: Partial<HpaSettings>;
   nodes?: NodeControllerSettings;
   podGc?: { quarantineMs?: number; intervalMs?: number };
+  /** Longest certificate the CSR signer issues (default one year, Kubernetes' --cluster-signing-duration). */
+  csrSigningDurationMs?: number;
 }
 
 /** The root CA publisher and the legacy token Secret controller, each when its material was given. */
@@ -206,6 +217,25 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       startResourceQuotaController({ client: opts.client, informers, log }).then((c) => {
         running.push(c);
       }),
+      startCsrApproving({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startCsrCleaner({ client: opts.client, informers, log }).then((c) => {
+        running.push(c);
+      }),
+      ...(opts.signingCa
+        ? [
+            startCsrSigning({
+              client: opts.client,
+              informers,
+              log,
+              ca: opts.signingCa,
+              signingDurationMs: opts.settings?.csrSigningDurationMs,
+            }).then((c) => {
+              running.push(c);
+            }),
+          ]
+        : []),
     ]);
     informers.startAll();
     await started;

@@ -13,6 +13,8 @@ export interface BuiltInControllersOptions {
   rootCaPem?: string;
   /** The ServiceAccount signing key (PEM), for legacy token Secrets. */
   serviceAccountKeyPem?: string;
+  /** The cluster CA (certificate and key PEM) the CSR signer signs with. */
+  signingCa?: { cert: string; key: string };
 }
 
 /** Running controllers; stop() ends their watches and closes their client. Idempotent. */
@@ -47,6 +49,7 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
         settings: options.settings,
         rootCaPem: options.rootCaPem,
         serviceAccountKeyPem: options.serviceAccountKeyPem,
+        signingCa: options.signingCa,
       }),
     );
     return { stop: () => parts.stop() };

@@ -297,6 +297,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
                 settings: options.controllerSettings,
                 rootCaPem: tls.material.caCert,
                 serviceAccountKeyPem,
+                signingCa: { cert: tls.material.caCert, key: tls.material.caKey },
               }).then((c) => {
                 log.info({ startupMs: Math.round(performance.now() - t0) }, 'controllers running');
                 return c;

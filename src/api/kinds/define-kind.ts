@@ -1,5 +1,5 @@
 import type { FieldError } from '../errors.js';
-import type { KindStrategy, TableColumn } from '../kind-strategy.js';
+import type { KindStrategy, RequestUser, TableColumn } from '../kind-strategy.js';
 import type { KubeObject } from '../object.js';
 import type { NameValidator } from '../validation/names.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../validation/metadata.js';
@@ -11,6 +11,10 @@ export interface KindDefinition<T> {
   /** Name rule (default DNS-1123 subdomain). */
   nameValidator?: NameValidator;
   defaults?(obj: T): void;
+  /** Server-owned fields from the creating user (see KindStrategy.prepareForCreate). */
+  prepareForCreate?(obj: T, user: RequestUser | undefined): void;
+  /** What an update of the object or of a subresource may not change (see KindStrategy.prepareForUpdate). */
+  prepareForUpdate?(obj: T, old: T, subresource: string, now: Date): void;
   /** Spec checks, run on create and update (metadata checks are added by defineKind). */
   validate?(obj: T): FieldError[];
   /** Extra checks on update only (immutable fields...). */
@@ -47,6 +51,9 @@ export function defineKind<T>(def: KindDefinition<T>): KindStrategy {
     },
     table: { columns: def.columns, row: (obj, now) => def.row(typed(obj), now) },
   };
+  if (def.prepareForCreate) strategy.prepareForCreate = (obj, user) => def.prepareForCreate?.(typed(obj), user);
+  if (def.prepareForUpdate)
+    strategy.prepareForUpdate = (obj, old, sub, now) => def.prepareForUpdate?.(typed(obj), typed(old), sub, now);
   if (def.selectableFields) strategy.selectableFields = (obj) => def.selectableFields?.(typed(obj)) ?? {};
   if (def.convert) strategy.convert = def.convert;
   if (!def.defaults) delete strategy.applyDefaults;

@@ -1,5 +1,6 @@
 import type { KindStrategy } from '../kind-strategy.js';
 import { RESOURCE_TYPES } from '../resource-types.js';
+import { certificateSigningRequestStrategy } from './certificate-signing-request.js';
 import { configMapStrategy } from './configmap.js';
 import { controllerRevisionStrategy } from './controller-revision.js';
 import { cronJobStrategy } from './cronjob.js';
@@ -64,6 +65,7 @@ export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string
   ['events.k8s.io/Event', eventsV1Strategy],
   ['policy/PodDisruptionBudget', podDisruptionBudgetStrategy],
   ['scheduling.k8s.io/PriorityClass', priorityClassStrategy],
+  ['certificates.k8s.io/CertificateSigningRequest', certificateSigningRequestStrategy],
   ['rbac.authorization.k8s.io/Role', roleStrategy],
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingStrategy],
   ['rbac.authorization.k8s.io/ClusterRole', clusterRoleStrategy],

@@ -10,6 +10,7 @@ import {
 } from './schema/access.js';
 import { SCHEDULING_V1_PROTO, POLICY_V1_PROTO, NETWORKING_V1_PROTO } from './schema/cluster.js';
 import { AUTOSCALING_V1_PROTO, AUTOSCALING_V2_PROTO } from './schema/autoscaling.js';
+import { CERTIFICATES_V1_PROTO } from './schema/certificates.js';
 
 const PROTO_TEXTS = [
   META_PROTO,
@@ -28,6 +29,7 @@ const PROTO_TEXTS = [
   NETWORKING_V1_PROTO,
   AUTOSCALING_V1_PROTO,
   AUTOSCALING_V2_PROTO,
+  CERTIFICATES_V1_PROTO,
 ];
 
 let cached: protobuf.Root | undefined;

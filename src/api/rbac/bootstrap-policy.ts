@@ -19,6 +19,7 @@ import {
   MONITORING_GROUP,
   SYSTEM_PRIVILEGED_GROUP,
 } from './users.js';
+import { nodeBootstrapClusterRoleBindings } from './node-bootstrap-policy.js';
 
 /**
  * Kubernetes' bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go):
@@ -457,7 +458,11 @@ export interface BootstrapPolicy {
 export function bootstrapPolicy(): BootstrapPolicy {
   return {
     clusterRoles: [...systemClusterRoles(), ...controllerRoles()],
-    clusterRoleBindings: [...systemClusterRoleBindings(), ...controllerRoleBindings()],
+    clusterRoleBindings: [
+      ...systemClusterRoleBindings(),
+      ...controllerRoleBindings(),
+      ...nodeBootstrapClusterRoleBindings(),
+    ],
     roles: namespaceRoles(),
     roleBindings: namespaceRoleBindings(),
   };

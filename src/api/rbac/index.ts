@@ -8,6 +8,7 @@ export * from './bootstrap-policy.js';
 export * from './controller-policy.js';
 export * from './namespace-policy.js';
 export * from './node-agent-policy.js';
+export * from './node-bootstrap-policy.js';
 export * from './policy-rule.js';
 export * from './reconcile-plan.js';
 export * from './rule-builder.js';

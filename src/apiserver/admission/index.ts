@@ -14,6 +14,7 @@ import { serviceAccountAdmission, type ServiceAccountSource } from './service-ac
 import { findResourceType } from '../../api/resource-types.js';
 import { storageKey } from '../rest/storage-key.js';
 import { randomNameSuffix } from '../rest/object-lifecycle.js';
+import { certificateSigningRequestAdmission } from './certificate-signing-request.js';
 import { AdmissionChain, type AdmissionPlugin } from './plugin.js';
 import {
   DEFAULT_POD_SECURITY,
@@ -82,6 +83,7 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
           anyNamespaceLabelled: namespacesLabelled(state.cache),
         },
       ),
+      certificateSigningRequestAdmission,
       limitRangerValidating(state?.cache),
       // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
       resourceQuotaPlugin(state),

@@ -126,6 +126,8 @@ function canPrepareElsewhere(
   const type = mediaType(contentType);
   if (type !== 'application/json' && type !== '') return false;
   const { rt } = call;
+  // A strategy that stamps the requesting user needs this thread (workers do not know the user).
+  if (call.strategy.prepareForCreate) return false;
   return servedApiVersion(rt) === rt.storageApiVersion && ctx.admission.runsInWorker(rt, 'create');
 }
 

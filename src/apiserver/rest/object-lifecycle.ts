@@ -123,6 +123,12 @@ export function qosClass(pod: KubeObject): string {
 }
 
 /**
+ * Subresources whose writes change only status: `status`, and a CertificateSigningRequest's
+ * `approval` (its conditions; the kind's strategy narrows what each may change).
+ */
+export const STATUS_WRITERS: ReadonlySet<string> = new Set(['status', 'approval']);
+
+/**
  * Carries server-owned fields from the stored object into an update: identity and timestamps,
  * status (or everything but status, for the status subresource), and bumps generation on spec changes.
  * Throws 400/422 when the client tries to change the name or namespace.
@@ -147,7 +153,7 @@ export function prepareForUpdate(next: KubeObject, old: KubeObject, rt: Resource
     delete m.deletionTimestamp;
     delete m.deletionGracePeriodSeconds;
   }
-  if (subresource === 'status') {
+  if (STATUS_WRITERS.has(subresource)) {
     // Only status may change through the status subresource; keep the stored rest.
     for (const k of Object.keys(next))
       if (k !== 'status' && k !== 'metadata' && k !== 'apiVersion' && k !== 'kind') delete next[k];

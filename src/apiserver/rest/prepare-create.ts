@@ -9,7 +9,7 @@
  */
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
-import type { KindStrategy } from '../../api/kind-strategy.js';
+import type { KindStrategy, RequestUser } from '../../api/kind-strategy.js';
 import { errors, fieldErrors } from '../../api/errors.js';
 import { updateManagedFields } from '../../api/patch/index.js';
 import { typeInfoFor } from '../../api/schema/index.js';
@@ -99,7 +99,16 @@ export async function prepareCreateFromObject(
   try {
     checkCreateName(rt, input.name, obj);
     const generatedName = !obj.metadata.name;
-    const managed = prepareNewObject(obj, rt, strategy, namespace, input.now, opts, managedFieldsDone);
+    const managed = prepareNewObject(
+      obj,
+      rt,
+      strategy,
+      namespace,
+      input.now,
+      opts,
+      managedFieldsDone,
+      input.request?.user,
+    );
     const assumed = await input.admission.admit('create', rt, managed, undefined, input.request);
     const stored = toStorage(managed, rt, strategy);
     const name = stored.metadata.name as string;
@@ -161,8 +170,10 @@ export function prepareNewObject(
   now: Date,
   opts: WriteOptions,
   managedFieldsDone = false,
+  user?: RequestUser,
 ): KubeObject {
   prepareForCreate(candidate, rt, namespace, now);
+  strategy.prepareForCreate?.(candidate, user);
   strategy.applyDefaults?.(candidate);
   const problems = strategy.validate?.(candidate) ?? [];
   if (problems.length > 0) throw errors.invalid(rt.kind, candidate.metadata.name ?? '', problems, rt.group);

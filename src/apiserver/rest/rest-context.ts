@@ -1,3 +1,4 @@
+import type { KubeObject } from '../../api/object.js';
 import type { Store } from '../../store/store.js';
 import type { WatchCache } from '../watch-cache.js';
 import type { ResourceType } from '../../api/resource-type.js';
@@ -18,6 +19,11 @@ export interface RestContext {
   createPreparer?: CreatePreparer;
   /** Issuer, audiences and key of ServiceAccount tokens (serviceaccounts/token; 405 when undefined). */
   serviceAccountTokens?: ServiceAccountTokenConfig;
+  /**
+   * Checks of an update that need the requesting user, after the strategy prepared the object and
+   * before admission (Kubernetes' CertificateApproval and CertificateSigning). Throws to refuse.
+   */
+  checkUpdate?: (call: ResourceCall, subresource: string, next: KubeObject, old: KubeObject) => void;
 }
 
 /**

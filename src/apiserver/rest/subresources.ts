@@ -178,6 +178,9 @@ export const SUBRESOURCES: Readonly<Record<string, Readonly<Record<string, Reado
     daemonsets: { status },
   },
   batch: { jobs: { status }, cronjobs: { status } },
+  // A CertificateSigningRequest's approval: a view of the object whose writes change only its
+  // Approved/Denied conditions (the kind's strategy narrows it).
+  'certificates.k8s.io': { certificatesigningrequests: { status, approval: objectView(ownKind) } },
   autoscaling: { horizontalpodautoscalers: { status } },
   'networking.k8s.io': { ingresses: { status } },
   policy: { poddisruptionbudgets: { status } },

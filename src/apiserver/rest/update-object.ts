@@ -7,7 +7,7 @@ import { updateManagedFields } from '../../api/patch/index.js';
 import { typeInfoFor } from '../../api/schema/index.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import type { WriteOptions } from './write-options.js';
-import { prepareForUpdate, timestamp } from './object-lifecycle.js';
+import { prepareForUpdate, STATUS_WRITERS, timestamp } from './object-lifecycle.js';
 import { servedApiVersion, toServed, toStorage } from './version-conversion.js';
 import { storageKey, encodeObject, decodeObject } from './storage-key.js';
 import { admissionRequest } from './admission-request.js';
@@ -115,10 +115,13 @@ async function commitUpdate(
   next.apiVersion = old.apiVersion;
   next.kind = old.kind;
   prepareForUpdate(next, old, rt, subresource);
+  strategy.prepareForUpdate?.(next, old, subresource, ctx.now());
   strategy.applyDefaults?.(next);
-  const problems =
-    subresource === 'status' ? (strategy.validateStatus?.(next, old) ?? []) : (strategy.validate?.(next, old) ?? []);
+  const problems = STATUS_WRITERS.has(subresource)
+    ? (strategy.validateStatus?.(next, old) ?? [])
+    : (strategy.validate?.(next, old) ?? []);
   if (problems.length > 0) throw errors.invalid(rt.kind, call.name, problems, rt.group);
+  ctx.checkUpdate?.(call, subresource, next, old);
   const now = ctx.now();
   const withFields = managedFieldsDone
     ? next

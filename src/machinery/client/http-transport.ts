@@ -10,12 +10,26 @@ export interface ConnectionOptions {
   token?: string;
   /** PEM of the CA that signed the server certificate; without it the system roots are used. */
   caPem?: string;
-  /** Client certificate authentication (PEM certificate chain and key). */
-  clientCert?: { certPem: string; keyPem: string };
+  /**
+   * Client certificate authentication (PEM certificate chain and key), fixed or from a source
+   * that may rotate it: new connections use the source's current pair.
+   */
+  clientCert?: ClientCertPair | ClientCertSource;
   /** User-Agent header; defaults to `flotilla-client`. */
   userAgent?: string;
   /** Connect to this Unix socket instead of the URL's host (the server's loopback socket). */
   socketPath?: string;
+}
+
+export interface ClientCertPair {
+  certPem: string;
+  keyPem: string;
+}
+
+/** A client certificate that changes over time (a node's rotated certificate). */
+export interface ClientCertSource {
+  /** The pair to use now; a different object than before means the certificate changed. */
+  current(): ClientCertPair;
 }
 
 export interface HttpRequest {
@@ -36,18 +50,41 @@ export interface HttpTransport {
   close(): Promise<void>;
 }
 
-/** Creates the undici-based transport (keep-alive pool, TLS with the given CA and client cert). */
+const isSource = (c: ClientCertPair | ClientCertSource): c is ClientCertSource => 'current' in c;
+
+/**
+ * Creates the undici-based transport (keep-alive pool, TLS with the given CA and client cert).
+ * With a rotating client certificate, a new pool is made when the source's pair changes; the old
+ * one finishes its requests in flight (open watches included) and is closed.
+ */
 export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
   const base = opts.server.replace(/\/+$/, '');
-  const agent = new Agent({
-    keepAliveTimeout: 30_000,
-    connections: 64,
-    connect: {
-      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
-      ...(opts.caPem ? { ca: opts.caPem } : {}),
-      ...(opts.clientCert ? { cert: opts.clientCert.certPem, key: opts.clientCert.keyPem } : {}),
-    },
-  });
+  const newAgent = (cert: ClientCertPair | undefined) =>
+    new Agent({
+      keepAliveTimeout: 30_000,
+      connections: 64,
+      connect: {
+        ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+        ...(opts.caPem ? { ca: opts.caPem } : {}),
+        ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}),
+      },
+    });
+  const source = opts.clientCert && isSource(opts.clientCert) ? opts.clientCert : undefined;
+  let pair = source ? source.current() : (opts.clientCert as ClientCertPair | undefined);
+  let agent = newAgent(pair);
+  const retired = new Set<Agent>();
+  const currentAgent = (): Agent => {
+    if (!source) return agent;
+    const now = source.current();
+    if (now !== pair) {
+      const old = agent;
+      retired.add(old);
+      void old.close().finally(() => retired.delete(old));
+      pair = now;
+      agent = newAgent(now);
+    }
+    return agent;
+  };
   const headersOf = (req: HttpRequest): Record<string, string> => {
     const h: Record<string, string> = { accept: 'application/json', 'user-agent': opts.userAgent ?? 'flotilla-client' };
     if (opts.token) h.authorization = `Bearer ${opts.token}`;
@@ -56,7 +93,7 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
   };
   const send = (req: HttpRequest, streaming: boolean) =>
     request(base + req.path, {
-      dispatcher: agent,
+      dispatcher: currentAgent(),
       method: req.method as 'GET',
       headers: headersOf(req),
       body: req.body,
@@ -76,7 +113,7 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
       return res.body;
     },
     async close() {
-      await agent.close();
+      await Promise.all([agent.close(), ...[...retired].map((a) => a.close())]);
     },
   };
 }

@@ -8,6 +8,7 @@
  *                                    WorkQueue (machinery/controller, re-exported here) --> workers
  */
 export { createClient, clientOver, type ClientOptions } from './create-client.js';
+export type { ClientCertPair, ClientCertSource } from './http-transport.js';
 export type {
   KubeClient,
   ObjectList,

@@ -1,6 +1,7 @@
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { CronJob, Job } from 'kubernetes-types/batch/v1.js';
+import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
 import type { Lease } from 'kubernetes-types/coordination/v1.js';
 import type {
   ConfigMap,
@@ -66,6 +67,11 @@ export const INGRESS_CLASSES = servedResource<IngressClass>('networking.k8s.io',
 export const STORAGE_CLASSES = servedResource<StorageClass>('storage.k8s.io', 'v1', 'storageclasses');
 export const PDBS = servedResource<PodDisruptionBudget>('policy', 'v1', 'poddisruptionbudgets');
 export const PRIORITY_CLASSES = servedResource<PriorityClass>('scheduling.k8s.io', 'v1', 'priorityclasses');
+export const CSRS = servedResource<CertificateSigningRequest>(
+  'certificates.k8s.io',
+  'v1',
+  'certificatesigningrequests',
+);
 export const ROLES = servedResource<Role>('rbac.authorization.k8s.io', 'v1', 'roles');
 export const ROLE_BINDINGS = servedResource<RoleBinding>('rbac.authorization.k8s.io', 'v1', 'rolebindings');
 export const CLUSTER_ROLES = servedResource<ClusterRole>('rbac.authorization.k8s.io', 'v1', 'clusterroles');

@@ -1,0 +1,19 @@
+/**
+ * Certificates a node gets through the certificates.k8s.io API: its client certificate
+ * (bootstrapped with the join token, renewed before expiry) and any other certificate it requests.
+ */
+export {
+  NodeClientCertificate,
+  NODE_CLIENT_CERT_FILE,
+  nodeClientRequest,
+  parseStoredPair,
+  renewalTime,
+  usablePair,
+  type NodeClientCertificateOptions,
+} from './node-client-certificate.js';
+export {
+  CertificateRequestError,
+  requestCertificate,
+  type CertificateRequestSpec,
+  type RequestCertificateOptions,
+} from './request-certificate.js';

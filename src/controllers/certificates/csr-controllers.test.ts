@@ -1,0 +1,221 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
+import pino from 'pino';
+import type { KubeObject } from '../../api/object.js';
+import { FakeClient } from '../../machinery/client/testing/fake-client.js';
+import { Informer } from '../../machinery/client/informer.js';
+import { createCertificateRequest } from '../../machinery/pki/certificate-requests.js';
+import { issueCa } from '../../machinery/pki/issue-certs.js';
+import { CSRS } from '../../machinery/resources/well-known.js';
+import { csrApprovingReconciler } from './csr-approving-controller.js';
+import { csrSigningReconciler } from './csr-signing-controller.js';
+import { certificateTtlMs } from './signing-plan.js';
+
+const log = pino({ level: 'silent' });
+const NOW = new Date('2026-03-01T00:00:00Z');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+async function csrObject(
+  name: string,
+  subject: { commonName: string; organizations?: string[] },
+  spec: Record<string, unknown>,
+  status?: Record<string, unknown>,
+): Promise<KubeObject> {
+  const { csr } = await createCertificateRequest(subject);
+  return {
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { name },
+    spec: { request: b64(csr), ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+async function setup(...objs: KubeObject[]) {
+  const fake = new FakeClient();
+  fake.seed(CSRS, ...objs);
+  const csrs = new Informer(fake, CSRS, { log });
+  csrs.start();
+  await csrs.waitForSync();
+  return { fake, csrs };
+}
+
+const approved = { conditions: [{ type: 'Approved', status: 'True' }] };
+const nodeClient = {
+  signerName: 'kubernetes.io/kube-apiserver-client-kubelet',
+  usages: ['digital signature', 'client auth'],
+};
+
+test('signer: signs approved requests of its signers; leaves pending, denied and foreign ones', async () => {
+  const ca = await issueCa(30);
+  const objs = await Promise.all([
+    csrObject(
+      'ok',
+      { commonName: 'alice', organizations: ['dev'] },
+      {
+        signerName: 'kubernetes.io/kube-apiserver-client',
+        usages: ['client auth'],
+        expirationSeconds: 7200,
+      },
+      approved,
+    ),
+    csrObject(
+      'pending',
+      { commonName: 'p' },
+      { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] },
+    ),
+    csrObject(
+      'denied',
+      { commonName: 'd' },
+      { signerName: 'kubernetes.io/kube-apiserver-client', usages: ['client auth'] },
+      {
+        conditions: [{ type: 'Denied', status: 'True' }],
+      },
+    ),
+    csrObject('foreign', { commonName: 'f' }, { signerName: 'example.com/mine', usages: ['client auth'] }, approved),
+  ]);
+  const { fake, csrs } = await setup(...objs);
+  const reconcile = csrSigningReconciler({ client: fake, csrs, ca, now: () => NOW });
+  for (const name of ['ok', 'pending', 'denied', 'foreign', 'missing']) await reconcile({ namespace: '', name });
+  assert.deepEqual(
+    fake.actions.map((a) => [a.verb, a.name, a.subresource]),
+    [['update', 'ok', 'status']],
+  );
+  const status = (fake.actions[0]?.body as { status: { certificate: string } } | undefined)?.status ?? {
+    certificate: '',
+  };
+  const x = new X509Certificate(Buffer.from(status.certificate, 'base64').toString());
+  assert.equal(x.subject, 'CN=alice\nO=dev');
+  assert.equal(Date.parse(x.validTo) - NOW.getTime(), 7_200_000);
+  await csrs.stop();
+});
+
+test('signer: a kubelet client request with a wrong subject or usages gets Failed (SignerValidationFailure)', async () => {
+  const ca = await issueCa(30);
+  const objs = await Promise.all([
+    csrObject('wrong-o', { commonName: 'system:node:n1', organizations: ['system:masters'] }, nodeClient, approved),
+    csrObject(
+      'server-usage',
+      { commonName: 'system:node:n1', organizations: ['system:nodes'] },
+      {
+        ...nodeClient,
+        usages: ['digital signature', 'server auth'],
+      },
+      approved,
+    ),
+  ]);
+  const { fake, csrs } = await setup(...objs);
+  const reconcile = csrSigningReconciler({ client: fake, csrs, ca, now: () => NOW });
+  await reconcile({ namespace: '', name: 'wrong-o' });
+  await reconcile({ namespace: '', name: 'server-usage' });
+  const failed = fake.actions.map((a) =>
+    (a.body as { status: { conditions: { type: string; reason: string; message: string }[] } }).status.conditions.at(
+      -1,
+    ),
+  );
+  assert.deepEqual(failed, [
+    {
+      type: 'Failed',
+      status: 'True',
+      reason: 'SignerValidationFailure',
+      message: 'subject organization is not system:nodes',
+      lastUpdateTime: '2026-03-01T00:00:00Z',
+      lastTransitionTime: '2026-03-01T00:00:00Z',
+    },
+    {
+      type: 'Failed',
+      status: 'True',
+      reason: 'SignerValidationFailure',
+      message: 'usages did not match [digital signature key encipherment client auth]',
+      lastUpdateTime: '2026-03-01T00:00:00Z',
+      lastTransitionTime: '2026-03-01T00:00:00Z',
+    },
+  ]);
+  await csrs.stop();
+});
+
+test('certificate lifetime: requested, capped by the signing duration, at least 10 minutes', () => {
+  const spec = (expirationSeconds?: number) => ({ spec: { request: '', signerName: 's', expirationSeconds } });
+  assert.equal(certificateTtlMs(spec(), 86_400_000), 86_400_000);
+  assert.equal(certificateTtlMs(spec(3600), 86_400_000), 3_600_000);
+  assert.equal(certificateTtlMs(spec(999_999), 86_400_000), 86_400_000);
+  assert.equal(certificateTtlMs(spec(60), 86_400_000), 600_000);
+});
+
+test('approver: node client requests approved through the approval subresource when the requester may', async () => {
+  const objs = await Promise.all([
+    csrObject(
+      'self',
+      { commonName: 'system:node:n1', organizations: ['system:nodes'] },
+      {
+        ...nodeClient,
+        username: 'system:node:n1',
+        groups: ['system:nodes'],
+      },
+    ),
+    csrObject(
+      'boot',
+      { commonName: 'system:node:n2', organizations: ['system:nodes'] },
+      {
+        ...nodeClient,
+        username: 'system:node-bootstrapper',
+        groups: ['system:bootstrappers'],
+      },
+    ),
+    csrObject(
+      'other-node',
+      { commonName: 'system:node:n3', organizations: ['system:nodes'] },
+      {
+        ...nodeClient,
+        username: 'system:node:n1',
+        groups: ['system:nodes'],
+      },
+    ),
+    csrObject(
+      'user',
+      { commonName: 'alice' },
+      {
+        signerName: 'kubernetes.io/kube-apiserver-client',
+        usages: ['client auth'],
+        username: 'system:node-bootstrapper',
+      },
+    ),
+  ]);
+  const { fake, csrs } = await setup(...objs);
+  const asked: string[] = [];
+  // Policy of the test: bootstrappers may `nodeclient`, nodes may `selfnodeclient`.
+  const reconcile = csrApprovingReconciler({
+    client: fake,
+    csrs,
+    now: () => NOW,
+    authorize: async (csr, sub) => {
+      asked.push(`${csr.metadata?.name}:${sub}`);
+      return sub === 'selfnodeclient'
+        ? csr.spec.username?.startsWith('system:node:') === true
+        : (csr.spec.groups ?? []).includes('system:bootstrappers');
+    },
+  });
+  for (const name of ['self', 'boot', 'other-node', 'user']) await reconcile({ namespace: '', name });
+  assert.deepEqual(asked, ['self:selfnodeclient', 'boot:nodeclient', 'other-node:nodeclient']);
+  assert.deepEqual(
+    fake.actions.map((a) => [a.verb, a.name, a.subresource]),
+    [
+      ['update', 'self', 'approval'],
+      ['update', 'boot', 'approval'],
+    ],
+  );
+  const conditions = fake.actions.map(
+    (a) => (a.body as { status: { conditions: { reason: string; message: string }[] } }).status.conditions[0],
+  );
+  assert.equal(conditions[0]?.reason, 'AutoApproved');
+  assert.equal(conditions[0]?.message, 'Auto approving self kubelet client certificate after SubjectAccessReview.');
+  assert.equal(conditions[1]?.message, 'Auto approving kubelet client certificate after SubjectAccessReview.');
+  // Already decided requests are not looked at again.
+  fake.actions.length = 0;
+  asked.length = 0;
+  await new Promise((r) => setTimeout(r, 50));
+  await reconcile({ namespace: '', name: 'self' });
+  assert.deepEqual([fake.actions, asked], [[], []]);
+  await csrs.stop();
+});
