@@ -44,10 +44,12 @@ import { privilegedGroupAuthorizer } from './authz/privileged-group.js';
 import { RbacAuthorizer } from './authz/rbac/rbac-authorizer.js';
 import { WatchCacheRbacLister } from './authz/rbac/watch-cache-lister.js';
 import { RequestGate } from './authz/request-gate.js';
-import { unionAuthorizer } from './authz/union.js';
+import { unionAuthorizer, unionRuleResolver } from './authz/union.js';
 import { rejectUpgradeWithStatus } from './rest/upgrade-proxy.js';
-import { reconcileRbacBootstrap } from './rbac-bootstrap.js';
-import { bootstrapPolicy, withNodeAgentPolicy } from '../api/rbac/index.js';
+import { deleteObsoleteRbac, reconcileRbacBootstrap } from './rbac-bootstrap.js';
+import { bootstrapPolicy, obsoleteNodeAgentObjects, withNodeAgentPolicy } from '../api/rbac/index.js';
+import { NodeAuthorizer } from './authz/node/node-authorizer.js';
+import { WatchCacheNodeGraph } from './authz/node/watch-cache-node-graph.js';
 import type { TokenAuthentication } from './auth/token-authentication.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/token-authenticator.js';
 import { serviceAccountTokenConfig, type ServiceAccountTokenOptions } from './serviceaccount/token-config.js';
@@ -107,7 +109,7 @@ export interface ApiHandlerOptions {
   /**
    * Authorization modes (`--authorization-mode`). Default ['AlwaysAllow']. With 'RBAC': the
    * system:masters bypass then RBAC over the watch cache, and the bootstrap policy reconciled
-   * before this resolves. 'Node' is reserved (see api/rbac node-agent-policy.ts).
+   * before this resolves. 'Node' (with RBAC) puts the Node authorizer before RBAC.
    */
   authorizationModes?: readonly string[];
   /** The audit log (`--audit-policy-file`, `--audit-log-path`); default none. */
@@ -157,13 +159,22 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   }
   await bootstrapObjects(ctx);
   const rbacOn = (options.authorizationModes ?? []).includes('RBAC');
+  const nodeOn = (options.authorizationModes ?? []).includes('Node');
   // The namespaces of the namespaced policy objects were created just above.
-  if (rbacOn) await reconcileRbacBootstrap(ctx, withNodeAgentPolicy(bootstrapPolicy()));
+  if (rbacOn) {
+    await reconcileRbacBootstrap(ctx, withNodeAgentPolicy(bootstrapPolicy(), nodeOn));
+    await deleteObsoleteRbac(ctx, obsoleteNodeAgentObjects(nodeOn));
+  }
   const rbacLister = rbacOn ? new WatchCacheRbacLister(cache) : undefined;
   const rbac = rbacLister ? new RbacAuthorizer(rbacLister) : undefined;
+  const nodeGraph = nodeOn ? new WatchCacheNodeGraph(cache) : undefined;
   const allowAll = alwaysAllowAuthorizer();
+  // Kubernetes' order: the system:masters bypass, then Node, then RBAC.
+  const node = nodeGraph ? new NodeAuthorizer(nodeGraph) : undefined;
   const gate = rbac
-    ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), rbac), rbac)
+    ? node
+      ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), node, rbac), unionRuleResolver(node, rbac))
+      : new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), rbac), rbac)
     : new RequestGate(allowAll, allowAll);
   const reviews = new ReviewApi({
     authorizer: gate.authorizer,
@@ -195,6 +206,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     async close() {
       compactor.stop();
       rbacLister?.close();
+      nodeGraph?.close();
       cache.stop();
       await ctx.createPreparer?.close();
     },
