@@ -67,7 +67,10 @@ export class WatchCacheNodeGraph implements NodeGraph {
   }
 
   private podChanged(c: CachedObject, deleted: boolean): void {
-    if (deleted) return this.index.setPod(c.key, undefined);
+    if (deleted) {
+      this.index.setPod(c.key, undefined);
+      return;
+    }
     // Unbound pods are not in the graph: no need to parse them unless they were bound before.
     if (!c.fields['spec.nodeName'] && !this.index.tracks(c.key)) return;
     this.index.setPod(c.key, c.object() as Pod);
