@@ -137,6 +137,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const admissionOptions: AdmissionOptions = {
     defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
     podSecurity: options.podSecurity,
+    nodeRestriction: (options.authorizationModes ?? []).includes('Node'),
   };
   const tokenConfig = serviceAccountTokenConfig(options.serviceAccountTokens);
   const ctx: RestContext = {

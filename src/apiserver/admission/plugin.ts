@@ -2,7 +2,7 @@ import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import type { UserInfo } from '../auth/user-info.js';
 
-export type AdmissionOperation = 'create' | 'update';
+export type AdmissionOperation = 'create' | 'update' | 'delete';
 
 /**
  * What a plugin may say about an admitted request besides yes or no, as Kubernetes' admission
@@ -34,6 +34,9 @@ export interface AdmissionRequest {
   user?: UserInfo;
   /** '' for the object itself, else the subresource written (status, ephemeralcontainers, ...). */
   subresource: string;
+  /** The request's namespace and object name, when known ('' for a create with generateName). */
+  namespace?: string;
+  name?: string;
   /** A dry run: plugins check but change no server state (ResourceQuota charges nothing). */
   dryRun: boolean;
   notes: AdmissionNotes;
@@ -58,10 +61,14 @@ export interface AdmissionPlugin {
    * such plugins also run in write workers, which hold no watch cache and no store.
    */
   pure: boolean;
-  /** Whether the plugin acts on this resource and operation (cheap: asked per request). */
-  handles(rt: ResourceType, operation: AdmissionOperation): boolean;
   /**
-   * Admits `obj` (mutating plugins change it in place); `old` is the stored object on update.
+   * Whether the plugin acts on this resource and operation (cheap: asked per request); `request`
+   * lets a plugin act only for some callers (NodeRestriction: nodes).
+   */
+  handles(rt: ResourceType, operation: AdmissionOperation, request?: AdmissionRequest): boolean;
+  /**
+   * Admits `obj` (mutating plugins change it in place); `old` is the stored object on update and
+   * delete (on delete `obj` is the stored object too).
    * Throws to reject; warnings and audit annotations go to `request.notes`.
    */
   admit(
@@ -94,15 +101,15 @@ export class AdmissionChain {
     request: AdmissionRequest = anonymousRequest(),
   ): Promise<void> {
     for (const p of this.plugins) {
-      if (!p.handles(rt, operation)) continue;
+      if (!p.handles(rt, operation, request)) continue;
       const pending = p.admit(operation, rt, obj, old, request);
       if (pending) await pending;
     }
   }
 
-  /** True when every plugin that handles (rt, operation) is pure: a write worker can run the chain for it. */
-  allPure(rt: ResourceType, operation: AdmissionOperation): boolean {
-    for (const p of this.plugins) if (!p.pure && p.handles(rt, operation)) return false;
+  /** True when every plugin that handles (rt, operation, request) is pure: a write worker can run the chain for it. */
+  allPure(rt: ResourceType, operation: AdmissionOperation, request?: AdmissionRequest): boolean {
+    for (const p of this.plugins) if (!p.pure && p.handles(rt, operation, request)) return false;
     return true;
   }
 }
