@@ -87,21 +87,28 @@ export function admitNodeRequest(
 ): void {
   switch (a.rt.kind) {
     case 'Pod':
-      if (a.subresource === '') return admitPod(nodeName, a, obj, old, lookup);
-      if (a.subresource === 'status') return admitPodStatus(nodeName, a, obj, old);
-      if (a.subresource === 'eviction') return admitPodEviction(nodeName, a, obj, old);
-      throw forbidden(a, obj, `unexpected subresource "${a.subresource}", only 'status' and 'eviction' are allowed`);
+      if (a.subresource === '') admitPod(nodeName, a, obj, old, lookup);
+      else if (a.subresource === 'status') admitPodStatus(nodeName, a, obj, old);
+      else if (a.subresource === 'eviction') admitPodEviction(nodeName, a, obj, old);
+      else
+        throw forbidden(a, obj, `unexpected subresource "${a.subresource}", only 'status' and 'eviction' are allowed`);
+      break;
     case 'Node':
-      return admitNode(nodeName, a, obj as Node, old as Node | undefined);
+      admitNode(nodeName, a, obj as Node, old as Node | undefined);
+      break;
     case 'PersistentVolumeClaim':
       if (a.subresource !== 'status') throw forbidden(a, obj, 'may only update PVC status');
-      return admitPvcStatus(nodeName, a, obj, old);
+      admitPvcStatus(nodeName, a, obj, old);
+      break;
     case 'ServiceAccount':
-      return admitServiceAccountToken(nodeName, a, obj, lookup);
+      admitServiceAccountToken(nodeName, a, obj, lookup);
+      break;
     case 'Lease':
-      return admitLease(a, obj as Lease, nodeName);
+      admitLease(a, obj as Lease, nodeName);
+      break;
     case 'CSINode':
-      return admitCsiNode(nodeName, a, obj);
+      admitCsiNode(nodeName, a, obj);
+      break;
   }
 }
 
@@ -112,7 +119,10 @@ function admitPod(
   old: KubeObject | undefined,
   lookup: NodeRestrictionLookup,
 ): void {
-  if (a.operation === 'create') return admitMirrorPod(nodeName, a, obj as Pod, lookup);
+  if (a.operation === 'create') {
+    admitMirrorPod(nodeName, a, obj as Pod, lookup);
+    return;
+  }
   if (a.operation === 'delete') {
     // only allow a node to delete a pod bound to itself
     if ((old as Pod | undefined)?.spec?.nodeName !== nodeName)
