@@ -125,6 +125,8 @@ export interface ApiHandlerOptions {
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
   /** PodSecurity admission: cluster defaults, exemptions, newest policy version (default: privileged everywhere). */
   podSecurity?: AdmissionOptions['podSecurity'];
+  /** The client certificate presented to agents (logs, exec, attach, port-forward, stats). */
+  agentClientTls?: { cert: string; key: string };
 }
 
 /**
@@ -146,6 +148,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     now: options.now ?? (() => new Date()),
     admission: builtInAdmission(admissionOptions, { cache, store: options.store }),
     serviceAccountTokens: tokenConfig,
+    agentClientTls: options.agentClientTls,
   };
   const serviceAccountTokens = new ServiceAccountTokenAuthenticator({ cache, config: tokenConfig });
   const extraRoutes = [...oidcDiscoveryRoutes(tokenConfig), ...(options.extraRoutes ?? [])];

@@ -32,6 +32,7 @@ export type CreateApiHandler = (options: {
   serviceAccountTokens?: { keyPem?: string; issuer?: string; apiAudiences?: readonly string[] };
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
   podSecurity?: PodSecurityOptions;
+  agentClientTls?: { cert: string; key: string };
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

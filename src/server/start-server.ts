@@ -204,6 +204,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
             serviceAccountTokens: { keyPem: serviceAccountKeyPem, issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER },
             authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
+            agentClientTls: { cert: tls.material.kubeletClientCert, key: tls.material.kubeletClientKey },
           });
           serviceAccountTokens = handler.authenticateServiceAccountToken?.bind(handler);
           return handler;
