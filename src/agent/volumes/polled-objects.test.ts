@@ -9,14 +9,25 @@ import { PolledObjects } from './polled-objects.js';
 
 test('a miss reads the object by name and reports its arrival; changes are seen on refresh', async () => {
   const stored = new Map<string, KubeObject>([
-    ['default/s', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default', resourceVersion: '1' } }],
+    [
+      'default/s',
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default', resourceVersion: '1' } },
+    ],
   ]);
   const reads: string[] = [];
   const client = {
     async get(_r: unknown, ns: string, name: string) {
       reads.push(`${ns}/${name}`);
       const o = stored.get(`${ns}/${name}`);
-      if (!o) throw new ClientError({ apiVersion: 'v1', kind: 'Status', code: 404, reason: 'NotFound', message: 'nf', status: 'Failure' });
+      if (!o)
+        throw new ClientError({
+          apiVersion: 'v1',
+          kind: 'Status',
+          code: 404,
+          reason: 'NotFound',
+          message: 'nf',
+          status: 'Failure',
+        });
       return structuredClone(o);
     },
   } as unknown as KubeClient;
@@ -43,7 +54,10 @@ test('a miss reads the object by name and reports its arrival; changes are seen 
     const second = new Promise<void>((r) => {
       arrived = r;
     });
-    stored.set('default/s', { ...(stored.get('default/s') as KubeObject), metadata: { name: 's', namespace: 'default', resourceVersion: '2' } });
+    stored.set('default/s', {
+      ...(stored.get('default/s') as KubeObject),
+      metadata: { name: 's', namespace: 'default', resourceVersion: '2' },
+    });
     await second;
     assert.equal(polled.get('default', 's')?.metadata.resourceVersion, '2');
     assert.deepEqual(changes, ['default/s', 'default/s']);

@@ -252,7 +252,7 @@ function admitServiceAccountToken(nodeName: string, a: Attrs, obj: KubeObject, l
     obj as { spec?: { boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } } }
   ).spec?.boundObjectRef;
   // TokenRequests from a node must have a pod binding. That pod must be scheduled on the node.
-  if (!ref || ref.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name)
+  if (ref?.apiVersion !== 'v1' || ref.kind !== 'Pod' || !ref.name)
     throw forbidden(a, obj, 'node requested token not bound to a pod');
   if (!ref.uid) throw forbidden(a, obj, 'node requested token with a pod binding without a uid');
   const pod = lookup.pod(a.namespace, ref.name);

@@ -12,7 +12,7 @@ function peer(pem: string): PeerCertificate {
   return { subject: { CN: cn }, subjectaltname: x.subjectAltName } as unknown as PeerCertificate;
 }
 
-test("an agent certificate must name the node it is reached for (CN and SAN)", async () => {
+test('an agent certificate must name the node it is reached for (CN and SAN)', async () => {
   const ca = await issueCa(1);
   const n1 = await issueLeaf(ca, {
     subject: 'CN=system:node:n1',
