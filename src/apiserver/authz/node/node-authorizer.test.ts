@@ -147,3 +147,17 @@ test('only node users: others get no opinion, a nameless node a reason', () => {
     reason: 'unknown node for user "system:node:"',
   });
 });
+
+test('a Secret a bound PV names is readable through the claim of a pod on the node', () => {
+  const { graph, ask } = setup();
+  graph.setPersistentVolume('pv-1', {
+    spec: {
+      claimRef: { namespace: 'default', name: 'data' },
+      csi: { driver: 'd', volumeHandle: 'h', nodePublishSecretRef: { namespace: 'storage', name: 'csi-creds' } },
+    },
+  });
+  assert.equal(ask(n1, 'GET', '/api/v1/namespaces/storage/secrets/csi-creds').decision, 'allow');
+  assert.equal(ask(n2, 'GET', '/api/v1/namespaces/storage/secrets/csi-creds').decision, 'noOpinion');
+  graph.setPersistentVolume('pv-1', { spec: { claimRef: { namespace: 'default', name: 'data' } } });
+  assert.equal(ask(n1, 'GET', '/api/v1/namespaces/storage/secrets/csi-creds').decision, 'noOpinion');
+});

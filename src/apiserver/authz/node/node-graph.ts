@@ -35,9 +35,19 @@ export class NodeGraphIndex implements NodeGraph {
   private readonly pods = new Map<string, PodRecord>();
   /** PV name → `namespace/name` of its claimRef. */
   private readonly volumeClaims = new Map<string, string>();
+  /** `namespace/name` of a Secret → the PVs whose volume source names it (CSI and plugin credentials). */
+  private readonly volumeSecrets = new Map<string, Set<string>>();
+  /** PV name → the Secrets it names (to undo volumeSecrets). */
+  private readonly secretsOfVolume = new Map<string, string[]>();
 
   hasReference(node: string, kind: NodeReferenceKind, namespace: string, name: string): boolean {
-    return (this.byNode.get(node)?.get(refKey(kind, namespace, name)) ?? 0) > 0;
+    if ((this.byNode.get(node)?.get(refKey(kind, namespace, name)) ?? 0) > 0) return true;
+    // secret → pv → claim → pod → node
+    if (kind !== 'secrets') return false;
+    const volumes = this.volumeSecrets.get(`${namespace}/${name}`);
+    if (!volumes) return false;
+    for (const pv of volumes) if (this.hasPersistentVolume(node, pv)) return true;
+    return false;
   }
 
   hasPersistentVolume(node: string, name: string): boolean {
@@ -69,12 +79,30 @@ export class NodeGraphIndex implements NodeGraph {
     const ref = pv?.spec?.claimRef;
     if (ref?.name) this.volumeClaims.set(name, `${ref.namespace ?? ''}/${ref.name}`);
     else this.volumeClaims.delete(name);
+    for (const key of this.secretsOfVolume.get(name) ?? []) {
+      const set = this.volumeSecrets.get(key);
+      set?.delete(name);
+      if (set?.size === 0) this.volumeSecrets.delete(key);
+    }
+    const secrets = pv ? persistentVolumeSecrets(pv) : [];
+    if (secrets.length === 0) this.secretsOfVolume.delete(name);
+    else this.secretsOfVolume.set(name, secrets);
+    for (const key of secrets) {
+      let set = this.volumeSecrets.get(key);
+      if (!set) {
+        set = new Set();
+        this.volumeSecrets.set(key, set);
+      }
+      set.add(name);
+    }
   }
 
   clear(): void {
     this.byNode.clear();
     this.pods.clear();
     this.volumeClaims.clear();
+    this.volumeSecrets.clear();
+    this.secretsOfVolume.clear();
   }
 
   private count(record: PodRecord, delta: 1 | -1): void {
@@ -107,4 +135,33 @@ function referenceKeys(pod: Pick<Pod, 'metadata' | 'spec' | 'status'>): string[]
   for (const n of refs.resourceClaims) keys.push(refKey('resourceclaims', ns, n));
   if (refs.serviceAccount) keys.push(refKey('serviceaccounts', ns, refs.serviceAccount));
   return keys;
+}
+
+/**
+ * `namespace/name` of the Secrets a PV's source names (Kubernetes' VisitPVSecretNames): CSI
+ * secrets, and the credentials of the in-tree plugins that carry a namespace. A secretRef without
+ * a namespace means the claim's namespace.
+ */
+export function persistentVolumeSecrets(pv: Pick<PersistentVolume, 'spec'>): string[] {
+  const spec = pv.spec;
+  const claimNs = spec?.claimRef?.namespace ?? '';
+  const out = new Set<string>();
+  const add = (ref: { name?: string; namespace?: string } | undefined, fallbackNs = claimNs) => {
+    if (ref?.name) out.add(`${ref.namespace || fallbackNs}/${ref.name}`);
+  };
+  const csi = spec?.csi;
+  add(csi?.controllerPublishSecretRef);
+  add(csi?.controllerExpandSecretRef);
+  add(csi?.nodePublishSecretRef);
+  add(csi?.nodeStageSecretRef);
+  add((csi as { nodeExpandSecretRef?: { name?: string; namespace?: string } } | undefined)?.nodeExpandSecretRef);
+  if (spec?.azureFile?.secretName) add({ name: spec.azureFile.secretName, namespace: spec.azureFile.secretNamespace });
+  add(spec?.cephfs?.secretRef);
+  add(spec?.cinder?.secretRef);
+  add(spec?.flexVolume?.secretRef);
+  add(spec?.iscsi?.secretRef);
+  add(spec?.rbd?.secretRef);
+  add(spec?.scaleIO?.secretRef);
+  add(spec?.storageos?.secretRef);
+  return [...out];
 }
