@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Agent, fetch } from 'undici';
 import { ClientError } from '../src/machinery/client/client-error.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { CONFIG_MAPS, NODES, PODS, SECRETS } from '../src/machinery/resources/well-known.js';
@@ -255,4 +256,11 @@ test('a stolen join token cannot read a Secret', async () => {
   } finally {
     await stolen.close();
   }
+  // Naming the node beside the token does not make it that node under the Node authorizer.
+  const res = await fetch(`${node.server.url}/api/v1/namespaces/default/secrets/app-secret`, {
+    headers: { authorization: `Bearer ${node.server.joinToken}`, 'x-flotilla-node-name': node.nodeName },
+    dispatcher: new Agent({ connect: { ca: node.server.caPem } }),
+  });
+  assert.equal(res.status, 403);
+  assert.match(((await res.json()) as { message: string }).message, /User "system:node-bootstrapper" cannot get/);
 });

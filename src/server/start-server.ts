@@ -181,6 +181,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const authenticator = createAuthenticator({
       adminToken: tokens.adminToken,
       joinToken: tokens.joinToken,
+      joinTokenNodeNames: !(options.authorizationModes ?? []).includes('Node'),
       apiAudiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER],
       serviceAccountTokens: (token, audiences) =>
         serviceAccountTokens?.(token, audiences) ?? { kind: 'unknown' as const },
