@@ -162,6 +162,33 @@ test('NodeRestriction: not another Node, not node-restriction labels, not anothe
   );
 });
 
+test('tokens only for ServiceAccounts of its pods, bound to its pods', async () => {
+  const app = await admin.get(PODS, 'default', 'app');
+  const elsewhere = await admin.get(PODS, 'default', 'elsewhere');
+  const sa = { group: '', version: 'v1', plural: 'serviceaccounts/default', namespaced: true };
+  const request = (pod: { metadata: { name?: string; uid?: string } }) => ({
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    metadata: {},
+    spec: {
+      audiences: [],
+      boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name, uid: pod.metadata.uid },
+    },
+  });
+  const issued = (await node.client.create(sa, 'default', request(app), { subresource: 'token' })) as {
+    status?: { token?: string };
+  };
+  assert.ok(issued.status?.token, 'a token for its own pod');
+  await forbidden(
+    node.client.create(sa, 'default', request(elsewhere), { subresource: 'token' }),
+    /serviceaccounts "default" is forbidden: node requested token bound to a pod scheduled on a different node/,
+  );
+  await forbidden(
+    node.client.create(sa, 'default', { ...request(app), spec: { audiences: [] } }, { subresource: 'token' }),
+    /node requested token not bound to a pod/,
+  );
+});
+
 test('the rogue-node redirect fails', async () => {
   // A listener of the attacker's, with a CA of its own.
   const ca = await issueCa(1);

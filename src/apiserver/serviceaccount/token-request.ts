@@ -43,6 +43,8 @@ export interface TokenRequestInput {
   name: string;
   body: Buffer;
   contentType: string | undefined;
+  /** The caller, for admission (NodeRestriction lets a node ask only for tokens bound to its pods). */
+  user?: { name: string; groups: readonly string[] };
 }
 
 /** A stored object as read for the request: its object and the revision the cache must reach. */
@@ -79,6 +81,14 @@ export async function createServiceAccountToken(
 
   const sa = await read(ctx, coreKey('serviceaccounts', namespace, name));
   if (!sa) throw errors.notFound('serviceaccounts', name);
+  const saType = findResourceType('', 'v1', 'serviceaccounts');
+  if (saType)
+    await ctx.admission.admit('create', saType, req as unknown as KubeObject, sa.obj, {
+      user: input.user,
+      subresource: 'token',
+      namespace,
+      name,
+    });
 
   const spec = req.spec ?? { audiences: [] };
   const audiences = (spec.audiences ?? []).length > 0 ? [...(spec.audiences ?? [])] : [...config.apiAudiences];
