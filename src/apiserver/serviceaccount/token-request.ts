@@ -21,6 +21,8 @@ import {
 import { signJwt } from '../../machinery/serviceaccount-token/jwt.js';
 import { isPlainObject, mediaType, parseDocument } from '../body.js';
 import type { RestContext } from '../rest/rest-context.js';
+import { anonymousRequest } from '../admission/plugin.js';
+import type { UserInfo } from '../user-info.js';
 import { storageKey } from '../rest/storage-key.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
@@ -44,7 +46,7 @@ export interface TokenRequestInput {
   body: Buffer;
   contentType: string | undefined;
   /** The caller, for admission (NodeRestriction lets a node ask only for tokens bound to its pods). */
-  user?: { name: string; groups: readonly string[] };
+  user?: UserInfo;
 }
 
 /** A stored object as read for the request: its object and the revision the cache must reach. */
@@ -84,6 +86,7 @@ export async function createServiceAccountToken(
   const saType = findResourceType('', 'v1', 'serviceaccounts');
   if (saType)
     await ctx.admission.admit('create', saType, req as unknown as KubeObject, sa.obj, {
+      ...anonymousRequest(),
       user: input.user,
       subresource: 'token',
       namespace,
