@@ -1,6 +1,6 @@
 /**
  * A real node agent (join token, group system:nodes) against a server with
- * `--authorization-mode RBAC`: it registers, publishes its Secret, runs a pod, and the API
+ * `--authorization-mode RBAC`: it registers, publishes its serving CA, runs a pod, and the API
  * server's logs and exec through it keep working, while the join token cannot do admin things.
  */
 import { test, before, after } from 'node:test';

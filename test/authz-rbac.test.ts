@@ -226,7 +226,7 @@ test('impersonation needs the impersonate verb', async () => {
   );
 });
 
-test('nodes joining with the cluster token keep working (system:nodes is bound while the Node authorizer is missing)', async () => {
+test('nodes joining with the cluster token keep working (with RBAC alone, system:nodes is bound to system:node)', async () => {
   const client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
   const hollow = new HollowNodes({
     client,

@@ -5,7 +5,9 @@
  * `/stats/summary`, `/metrics/resource` and `/metrics`. Runs as root; cleans up in `after`.
  */
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunningAgent } from '../src/agent/agent.js';
 import type { Summary } from '../src/agent/stats/index.js';
@@ -52,9 +54,14 @@ const pod = (name: string, script: string) => ({
   },
 });
 
-/** GET a path of the agent server with its own credentials. */
-function agentGet(path: string): Promise<string> {
+/** GET a path of the agent server with the admin's client certificate (the agent asks SubjectAccessReview). */
+async function agentGet(path: string): Promise<string> {
   const a = agent as RunningAgent;
+  const dir = join((server as TestServer).dataDir, 'tls');
+  const [cert, key] = await Promise.all([
+    readFile(join(dir, 'admin.crt'), 'utf8'),
+    readFile(join(dir, 'admin.key'), 'utf8'),
+  ]);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -62,7 +69,8 @@ function agentGet(path: string): Promise<string> {
         port: a.server.port,
         path,
         ca: a.server.caPem,
-        headers: { Authorization: `Bearer ${a.server.token}` },
+        cert,
+        key,
       },
       (res) => {
         let body = '';

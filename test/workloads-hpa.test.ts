@@ -29,6 +29,7 @@ before(async () => {
     log: pino({ level: 'warn' }),
     count: 2,
     namePrefix: 'hpa-node-',
+    clusterCaPem: server.caPem,
     leaseRenewIntervalMs: 1000,
     statusSyncIntervalMs: 1000,
   }));

@@ -25,6 +25,7 @@ import { startApiObjects } from './volumes/api-objects.js';
 import { podObjectRefs } from './volumes/pod-volumes.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startAgentServer, type AgentServerHandlers, type RunningAgentServer } from './server/agent-server.js';
+import { AgentCallerAuth, apiReviews } from './server/caller-auth.js';
 import { nodeStreamingBackend } from './server/exec-backend.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes } from './network/node-routes.js';
@@ -66,6 +67,11 @@ export interface AgentOptions {
    * holds one for its grace period).
    */
   workers?: number;
+  /**
+   * The cluster CA: client certificates it signed (the API server's) authenticate to the agent's
+   * server. Without it only bearer tokens do (TokenReview).
+   */
+  clusterCaPem?: string;
   /** Port of the agent's HTTPS server (container logs); default 10250 (a free port when taken), 0 = any free port. */
   serverPort?: number;
   /**
@@ -140,7 +146,15 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     // Listens first: the Node advertises its port (default 10250, a free one when taken).
     const server = await parts.start(
       'agent server',
-      () => startAgentServer({ nodeName: o.nodeName, nodeIP: o.nodeIP, port: o.serverPort, log }),
+      () =>
+        startAgentServer({
+          nodeName: o.nodeName,
+          nodeIP: o.nodeIP,
+          port: o.serverPort,
+          log,
+          clusterCaPem: o.clusterCaPem,
+          auth: new AgentCallerAuth({ reviews: apiReviews(o.client) }),
+        }),
       (s) => s.close(),
     );
     const heartbeat = new NodeHeartbeat({
@@ -155,9 +169,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     );
     await server
       .publish(o.client)
-      .catch((err: unknown) =>
-        log.error({ err }, 'publishing the agent server credentials failed: no logs through the API'),
-      );
+      .catch((err: unknown) => log.error({ err }, 'publishing the agent serving CA failed: no logs through the API'));
     heartbeat.start();
     // Where the local-path provisioner puts this node's PVs (`<data-dir>/storage/<claim uid>`).
     await o.client

@@ -45,10 +45,12 @@ import { RbacAuthorizer } from './authz/rbac/rbac-authorizer.js';
 import { WatchCacheRbacLister } from './authz/rbac/watch-cache-lister.js';
 import { RequestGate } from './authz/request-gate.js';
 import { checkCsrSignerPermission } from './authz/csr-signer-guard.js';
-import { unionAuthorizer } from './authz/union.js';
+import { unionAuthorizer, unionRuleResolver } from './authz/union.js';
 import { rejectUpgradeWithStatus } from './rest/upgrade-proxy.js';
-import { reconcileRbacBootstrap } from './rbac-bootstrap.js';
-import { bootstrapPolicy, withNodeAgentPolicy } from '../api/rbac/index.js';
+import { deleteObsoleteRbac, reconcileRbacBootstrap } from './rbac-bootstrap.js';
+import { bootstrapPolicy, obsoleteNodeAgentObjects, withNodeAgentPolicy } from '../api/rbac/index.js';
+import { NodeAuthorizer } from './authz/node/node-authorizer.js';
+import { WatchCacheNodeGraph } from './authz/node/watch-cache-node-graph.js';
 import type { TokenAuthentication } from './auth/token-authentication.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/token-authenticator.js';
 import { serviceAccountTokenConfig, type ServiceAccountTokenOptions } from './serviceaccount/token-config.js';
@@ -108,7 +110,7 @@ export interface ApiHandlerOptions {
   /**
    * Authorization modes (`--authorization-mode`). Default ['AlwaysAllow']. With 'RBAC': the
    * system:masters bypass then RBAC over the watch cache, and the bootstrap policy reconciled
-   * before this resolves. 'Node' is reserved (see api/rbac node-agent-policy.ts).
+   * before this resolves. 'Node' (with RBAC) puts the Node authorizer before RBAC.
    */
   authorizationModes?: readonly string[];
   /** The audit log (`--audit-policy-file`, `--audit-log-path`); default none. */
@@ -130,6 +132,8 @@ export interface ApiHandlerOptions {
    * in-process tests of the REST core do not run; the server turns it on.
    */
   serviceAccountAdmission?: boolean;
+  /** The client certificate presented to agents (logs, exec, attach, port-forward, stats). */
+  agentClientTls?: { cert: string; key: string };
 }
 
 /**
@@ -143,6 +147,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     defaultTolerationSeconds: options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS,
     podSecurity: options.podSecurity,
     serviceAccount: options.serviceAccountAdmission ?? false,
+    nodeRestriction: (options.authorizationModes ?? []).includes('Node'),
   };
   const tokenConfig = serviceAccountTokenConfig(options.serviceAccountTokens);
   const ctx: RestContext = {
@@ -151,6 +156,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     now: options.now ?? (() => new Date()),
     admission: builtInAdmission(admissionOptions, { cache, store: options.store }),
     serviceAccountTokens: tokenConfig,
+    agentClientTls: options.agentClientTls,
   };
   const serviceAccountTokens = new ServiceAccountTokenAuthenticator({ cache, config: tokenConfig });
   const extraRoutes = [...oidcDiscoveryRoutes(tokenConfig), ...(options.extraRoutes ?? [])];
@@ -166,13 +172,22 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   await bootstrapObjects(ctx);
   if (admissionOptions.serviceAccount) await bootstrapServiceAccounts(ctx);
   const rbacOn = (options.authorizationModes ?? []).includes('RBAC');
+  const nodeOn = (options.authorizationModes ?? []).includes('Node');
   // The namespaces of the namespaced policy objects were created just above.
-  if (rbacOn) await reconcileRbacBootstrap(ctx, withNodeAgentPolicy(bootstrapPolicy()));
+  if (rbacOn) {
+    await reconcileRbacBootstrap(ctx, withNodeAgentPolicy(bootstrapPolicy(), nodeOn));
+    await deleteObsoleteRbac(ctx, obsoleteNodeAgentObjects(nodeOn));
+  }
   const rbacLister = rbacOn ? new WatchCacheRbacLister(cache) : undefined;
   const rbac = rbacLister ? new RbacAuthorizer(rbacLister) : undefined;
+  const nodeGraph = nodeOn ? new WatchCacheNodeGraph(cache) : undefined;
   const allowAll = alwaysAllowAuthorizer();
+  // Kubernetes' order: the system:masters bypass, then Node, then RBAC.
+  const node = nodeGraph ? new NodeAuthorizer(nodeGraph) : undefined;
   const gate = rbac
-    ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), rbac), rbac)
+    ? node
+      ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), node, rbac), unionRuleResolver(node, rbac))
+      : new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), rbac), rbac)
     : new RequestGate(allowAll, allowAll);
   const reviews = new ReviewApi({
     authorizer: gate.authorizer,
@@ -206,6 +221,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     async close() {
       compactor.stop();
       rbacLister?.close();
+      nodeGraph?.close();
       cache.stop();
       await ctx.createPreparer?.close();
     },

@@ -4,7 +4,14 @@ import { ApiError } from '../api/errors.js';
 import { getStrategy } from '../api/kinds/index.js';
 import { findResourceType } from '../api/resource-types.js';
 import type { ResourceType } from '../api/resource-type.js';
-import { type BootstrapPolicy, type ExistingRbac, planBootstrapReconcile } from '../api/rbac/index.js';
+import {
+  BOOTSTRAPPING_LABEL,
+  BOOTSTRAPPING_VALUE,
+  type BootstrapPolicy,
+  type ExistingRbac,
+  type ObsoleteRbacObject,
+  planBootstrapReconcile,
+} from '../api/rbac/index.js';
 import { createObject } from './rest/create-object.js';
 import { deleteObject } from './rest/delete-object.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
@@ -111,4 +118,24 @@ function callOf(rt: ResourceType, namespace: string, name: string): ResourceCall
     query: new URLSearchParams(),
     user: SYSTEM,
   };
+}
+
+/**
+ * Deletes policy objects an older Flotilla created and the current policy does not want (see
+ * obsoleteNodeAgentObjects), as system:masters. Absent ones are skipped; only objects labelled as
+ * bootstrap policy are removed, so a user's object of the same name stays. Idempotent.
+ */
+export async function deleteObsoleteRbac(ctx: RestContext, objects: readonly ObsoleteRbacObject[]): Promise<void> {
+  for (const o of objects) {
+    const rt = type(o.resource);
+    const stored = await ctx.store.get(storageKey(rt, o.namespace, o.name));
+    if (!stored) continue;
+    const obj = decodeObject<KubeObject>(stored.value);
+    if (obj.metadata.labels?.[BOOTSTRAPPING_LABEL] !== BOOTSTRAPPING_VALUE) continue;
+    try {
+      await deleteObject(ctx, callOf(rt, o.namespace, o.name), { dryRun: false });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.reason !== 'NotFound') throw e;
+    }
+  }
 }

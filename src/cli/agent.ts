@@ -108,6 +108,7 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
           nodeName,
           nodeIP: flags.nodeIp ?? firstIPv4(),
           log,
+          clusterCaPem: caPem,
           vxlan: flags.vxlan,
           imageGC,
           allowedUnsafeSysctls: flags.allowedUnsafeSysctls
@@ -231,6 +232,8 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         }),
       (c) => c.close(),
     );
+    // The cluster CA the server keeps in its data dir: the agent checks the API server's client certificate with it.
+    const clusterCaPem = await readFile(join(o.dataDir, 'tls', 'ca.crt'), 'utf8').catch(() => undefined);
     const node = await parts.start('node', () =>
       startNode({
         client,
@@ -238,6 +241,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         nodeName,
         nodeIP: o.nodeIP ?? firstIPv4(),
         log: o.log,
+        clusterCaPem,
         bridge: o.bridge,
         blackholeRoutes: o.blackholeRoutes,
         busybox: o.busybox,

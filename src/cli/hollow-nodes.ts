@@ -17,7 +17,7 @@ export interface HollowNodesFlags {
   pods: string;
   leaseIntervalMs: number;
   podStartDelayMs: number;
-  /** One stats server for all nodes (src/agent/hollow/hollow-stats.ts); publishes a Secret per node. */
+  /** One stats server for all nodes (src/agent/hollow/hollow-stats.ts); publishes its CA on each node. */
   fakeMetrics?: boolean;
   logLevel: string;
 }
@@ -46,7 +46,7 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
     process.exit(1);
   }
   const client = createClient({ ...conn, userAgent: 'flotilla-hollow-nodes' });
-  const stats = flags.fakeMetrics ? await startHollowStats(log) : undefined;
+  const stats = flags.fakeMetrics ? await startHollowStats(log, conn.caPem) : undefined;
   const hollow = new HollowNodes({
     client,
     log,

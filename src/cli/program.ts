@@ -59,7 +59,7 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
     .option('--disable-scheduler', 'do not run the scheduler')
     .option(
       '--authorization-mode <modes>',
-      'AlwaysAllow (default) or RBAC; a comma list such as Node,RBAC is accepted (Node is reserved: until it exists, RBAC binds the system:nodes group to the system:node role)',
+      'AlwaysAllow (default), RBAC, or Node,RBAC (the Node authorizer: each node reads only what its pods use; with RBAC alone the system:nodes group is bound to the system:node role)',
       authorizationModes,
     )
     .option(

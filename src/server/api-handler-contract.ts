@@ -33,6 +33,7 @@ export type CreateApiHandler = (options: {
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
   podSecurity?: PodSecurityOptions;
   serviceAccountAdmission?: boolean;
+  agentClientTls?: { cert: string; key: string };
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

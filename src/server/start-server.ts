@@ -194,6 +194,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const authenticator = createAuthenticator({
       adminToken: tokens.adminToken,
       joinToken: tokens.joinToken,
+      joinTokenNodeNames: !(options.authorizationModes ?? []).includes('Node'),
       apiAudiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER],
       serviceAccountTokens: (token, audiences) =>
         serviceAccountTokens?.(token, audiences) ?? { kind: 'unknown' as const },
@@ -218,6 +219,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             serviceAccountAdmission: options.serviceAccountAdmission ?? true,
             serviceAccountTokens: { keyPem: serviceAccountKeyPem, issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER },
             authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
+            agentClientTls: { cert: tls.material.kubeletClientCert, key: tls.material.kubeletClientKey },
           });
           serviceAccountTokens = handler.authenticateServiceAccountToken?.bind(handler);
           return handler;

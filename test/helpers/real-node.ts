@@ -6,7 +6,7 @@
  * agent and starts a new one on the same data dir (containers keep running meanwhile). stop()
  * removes containers, the bridge, the data dir and the server.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -17,10 +17,11 @@ import { createClient, type KubeClient } from '../../src/machinery/client/index.
 import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox.js';
 import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
 import { onePod, PODS } from '../../src/machinery/resources/well-known.js';
+import { issueLeaf } from '../../src/machinery/pki/issue-certs.js';
 
 export interface RealNode {
   server: TestServer;
-  /** Authenticated with the join token (as agents are). */
+  /** The agent's client: the join token (as `flotilla agent`), or its node certificate (options.credentials). */
   client: KubeClient;
   /** The agent running now (restartAgent() replaces it). */
   agent: RunningAgent;
@@ -52,6 +53,23 @@ export interface RealNodeOptions {
   podCIDR?: string;
   /** Runs before the agent starts, e.g. to write `<data-dir>/registries.yaml`. */
   prepareDataDir?: (dataDir: string) => Promise<void>;
+  /**
+   * How the agent authenticates: the join token (default, as `flotilla agent` does), or a client
+   * certificate `system:node:<name>` (O=system:nodes) issued from the server's CA, the identity
+   * the Node authorizer and NodeRestriction act on.
+   */
+  credentials?: 'join-token' | 'node-certificate';
+}
+
+/** A client certificate for `subject` (`CN=..., O=...`) from the CA in a server's data dir. */
+export async function issueClientCertificate(
+  serverDataDir: string,
+  subject: string,
+): Promise<{ certPem: string; keyPem: string }> {
+  const dir = join(serverDataDir, 'tls');
+  const [cert, key] = await Promise.all([readFile(join(dir, 'ca.crt'), 'utf8'), readFile(join(dir, 'ca.key'), 'utf8')]);
+  const leaf = await issueLeaf({ cert, key }, { subject, usage: 'client', validDays: 1 });
+  return { certPem: leaf.cert, keyPem: leaf.key };
 }
 
 export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
@@ -62,13 +80,21 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const dataDir = await mkdtemp(join(tmpdir(), `flotilla-${o.name}-`));
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);
-  const client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  const client =
+    o.credentials === 'node-certificate'
+      ? createClient({
+          server: server.url,
+          caPem: server.caPem,
+          clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${nodeName}, O=system:nodes`),
+        })
+      : createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
   const agentOptions: NodeOptions = {
     client,
     dataDir,
     nodeName,
     nodeIP: '127.0.0.1',
     log,
+    clusterCaPem: server.caPem,
     bridge,
     podCIDR,
     blackholeRoutes: [],

@@ -4,28 +4,22 @@
  * `/metrics/resource` for all its nodes from FakeStatsProvider. Each node advertises the server's
  * port in daemonEndpoints and carries the label `flotilla.dev/agent-host: 127.0.0.1`, so the API
  * server connects there (hollow InternalIPs are not routable) and names the node by the Host header
- * `<InternalIP>:<port>` it sends; the server's CA and token are published in every node's
- * `kube-system/flotilla-agent-<node>` Secret, as a real agent does.
+ * `<InternalIP>:<port>` it sends; the server's CA is published on every node (annotation), as a
+ * real agent does, and the server presents each node a certificate of its own name (SNI), so
+ * the API server's check that the certificate names the node holds. Callers are authorized by
+ * SubjectAccessReview as by a real agent.
  *
  *   startHollowStats() --> port --> new HollowNodes({kubeletPort, labels}) --> attach(hollow) --> publish(client)
  *
- * Off unless asked for (startHollowNodesWithStats): N Secrets for N nodes would weigh on scale tests.
+ * Off unless asked for (startHollowNodesWithStats): N annotations and certificates for N nodes would weigh on scale tests.
  */
 import type { Logger } from 'pino';
-import { isConflict } from '../../machinery/client/client-error.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
-import {
-  AGENT_SECRET_NAMESPACE,
-  agentSecretName,
-  startAgentServer,
-  type RunningAgentServer,
-} from '../server/agent-server.js';
+import { startAgentServer, type RunningAgentServer } from '../server/agent-server.js';
+import { AgentCallerAuth, apiReviews } from '../server/caller-auth.js';
 import { AGENT_HOST_LABEL } from '../../api/stats/summary-types.js';
 import { FakeStatsProvider } from './fake-stats.js';
 import { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
-import { SECRETS } from '../../machinery/resources/well-known.js';
-import type { Secret } from 'kubernetes-types/core/v1.js';
-import type { ObjectOf } from '../../machinery/resources/resource.js';
 
 export interface HollowStats {
   server: RunningAgentServer;
@@ -33,12 +27,13 @@ export interface HollowStats {
   labels: Record<string, string>;
   /** Serves the pods of these nodes from now on. */
   attach(hollow: HollowNodes): void;
-  /** Writes (or rewrites) the agent Secret of every node. */
+  /** Puts the server's CA on every node and authorizes callers through this client from now on. */
   publish(client: KubeClient, nodes: string[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHollowStats(log: Logger): Promise<HollowStats> {
+/** `clusterCaPem`: the cluster CA, which signs the API server's client certificate. */
+export async function startHollowStats(log: Logger, clusterCaPem?: string): Promise<HollowStats> {
   let hollow: HollowNodes | undefined;
   const byIp = new Map<string, string>();
   const provider = new FakeStatsProvider({
@@ -57,6 +52,8 @@ export async function startHollowStats(log: Logger): Promise<HollowStats> {
     port: 0,
     log,
     handlers: { findPod: () => undefined, isRunning: () => false, stats: provider },
+    clusterCaPem,
+    perNodeCertificates: true,
   });
   return {
     server,
@@ -66,35 +63,8 @@ export async function startHollowStats(log: Logger): Promise<HollowStats> {
       byIp.clear();
     },
     async publish(client, nodes) {
-      const data = {
-        'ca.crt': Buffer.from(server.caPem).toString('base64'),
-        token: Buffer.from(server.token).toString('base64'),
-      };
-      await Promise.all(
-        nodes.map(async (node) => {
-          const secret = {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            type: 'Opaque',
-            metadata: {
-              name: agentSecretName(node),
-              namespace: AGENT_SECRET_NAMESPACE,
-              labels: { 'flotilla.dev/agent': node },
-            },
-            data,
-          } satisfies ObjectOf<Secret>;
-          try {
-            await client.create(SECRETS, AGENT_SECRET_NAMESPACE, secret);
-          } catch (err) {
-            if (!isConflict(err) && (err as { code?: number }).code !== 409) throw err;
-            const live = await client.get(SECRETS, AGENT_SECRET_NAMESPACE, secret.metadata.name);
-            await client.update(SECRETS, AGENT_SECRET_NAMESPACE, {
-              ...secret,
-              metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion },
-            });
-          }
-        }),
-      );
+      server.authorizeWith(new AgentCallerAuth({ reviews: apiReviews(client) }));
+      await Promise.all(nodes.map((node) => server.publish(client, node)));
     },
     close: () => server.close(),
   };
@@ -102,9 +72,9 @@ export async function startHollowStats(log: Logger): Promise<HollowStats> {
 
 /** HollowNodes whose nodes report fake metrics: starts the stats server, the nodes (registered and started) and publishes the credentials. */
 export async function startHollowNodesWithStats(
-  opts: HollowNodesOptions,
+  opts: HollowNodesOptions & { clusterCaPem?: string },
 ): Promise<{ hollow: HollowNodes; stats: HollowStats }> {
-  const stats = await startHollowStats(opts.log);
+  const stats = await startHollowStats(opts.log, opts.clusterCaPem);
   const hollow = new HollowNodes({
     ...opts,
     kubeletPort: stats.server.port,

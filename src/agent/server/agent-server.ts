@@ -4,19 +4,18 @@
  * given a StatsProvider, the kubelet's `GET /stats/summary` (JSON subset) and `/metrics/resource`
  * (Prometheus text), plus the agent's own `/metrics` (see src/agent/stats).
  *
- * Authentication (both ways), without a shared secret to configure:
- * - at start the agent makes a fresh CA and a serving certificate signed by it (SANs: node IP,
- *   node name, 127.0.0.1, localhost), and a random 256-bit bearer token;
- * - it publishes both in the Secret `kube-system/flotilla-agent-<node>` (keys `ca.crt`, `token`)
- *   through its API client (join token or the in-process socket);
- * - the API server reads that Secret from its store, verifies the agent's certificate against
- *   `ca.crt` and presents `Authorization: Bearer <token>`; the agent answers 401 to anything else.
- * Only clients of the API that may read Secrets in kube-system (cluster admins, agents) learn the
- * token. The token and CA change with each agent start.
+ * Trust, both ways, without a shared secret:
+ * - at start the agent makes a fresh CA and a serving certificate signed by it (CN
+ *   `system:node:<node>`; SANs: node IP, node name, 127.0.0.1, localhost) and publishes the CA on
+ *   its own Node (annotation `flotilla.dev/agent-serving-ca`); the API server trusts it for that
+ *   node only (the certificate must name the node), and a node may write only its own Node;
+ * - callers present a client certificate of the cluster CA (the API server's CN
+ *   kube-apiserver-kubelet-client) or a bearer token; the agent authorizes each by
+ *   SubjectAccessReview through the API, as the kubelet's webhook mode (caller-auth.ts): 401
+ *   without credentials, 403 when the review says no.
  */
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -29,12 +28,11 @@ import { refuseUpgrade } from './streams/remote-command.js';
 import type { StatsProvider } from '../../api/stats/summary-types.js';
 import { resourceMetricsText } from '../stats/resource-metrics.js';
 import { parsePodLogOptions, type PodLogOptions } from '../../machinery/params/pod-stream-options.js';
-import { SECRETS } from '../../machinery/resources/well-known.js';
-import type { Secret } from 'kubernetes-types/core/v1.js';
-import type { ObjectOf } from '../../machinery/resources/resource.js';
-
-export const AGENT_SECRET_NAMESPACE = 'kube-system';
-export const agentSecretName = (node: string): string => `flotilla-agent-${node}`;
+import { NODES } from '../../machinery/resources/well-known.js';
+import { ANN_AGENT_SERVING_CA } from '../../api/kinds/node.js';
+import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
+import type { AgentCallerAuth } from './caller-auth.js';
+import type { IssuedCert } from '../../machinery/pki/issue-certs.js';
 
 /** Where a pod's logs are on this node. */
 export interface PodLogLocation {
@@ -66,14 +64,24 @@ export interface AgentServerOptions {
   log: Logger;
   /** Given here, or later through serve() (until then requests are answered 503). */
   handlers?: AgentServerHandlers;
+  /** The cluster CA: client certificates signed by it authenticate (CN → user, O → groups). */
+  clusterCaPem?: string;
+  /** Authentication and authorization of callers; given here or later through authorizeWith() (until then 401). */
+  auth?: AgentCallerAuth;
+  /**
+   * One server for many nodes (hollow nodes): a serving certificate per SNI name, issued on first
+   * use for `system:node:<name>`, and requests authorized for the node the SNI names.
+   */
+  perNodeCertificates?: boolean;
 }
 
 export interface RunningAgentServer {
   port: number;
   caPem: string;
-  token: string;
-  /** Writes the Secret the API server reads (ca.crt, token). */
-  publish(client: KubeClient): Promise<void>;
+  /** Puts the serving CA on Node `nodeName` (default this server's node), which the API server trusts for it. */
+  publish(client: KubeClient, nodeName?: string): Promise<void>;
+  /** Sets how callers are checked (when not given at start). */
+  authorizeWith(auth: AgentCallerAuth): void;
   /**
    * Starts answering with these handlers. The server listens before the pods it serves exist: the
    * agent advertises its port in the Node, and only the Node's pod CIDR lets it make the pod runtime.
@@ -82,7 +90,7 @@ export interface RunningAgentServer {
   close(): Promise<void>;
 }
 
-/** Listens on the agent port with a fresh CA, serving certificate and token (see above); close() stops it. */
+/** Listens on the agent port with a fresh CA and serving certificate (see above); close() stops it. */
 export async function startAgentServer(o: AgentServerOptions): Promise<RunningAgentServer> {
   let handlers = o.handlers;
   const { issueCa, issueLeaf } = await import('../../machinery/pki/issue-certs.js');
@@ -94,56 +102,74 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
     names: { dns: [o.nodeName, 'localhost'], ips },
     validDays: 3650,
   });
-  const token = randomBytes(32).toString('hex');
-  const expected = Buffer.from(`Bearer ${token}`);
-  const server = createServer({ cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`, key: leaf.key }, (req, res) => {
-    const auth = Buffer.from(req.headers.authorization ?? '');
-    if (auth.length !== expected.length || !timingSafeEqual(auth, expected)) return text(res, 401, 'Unauthorized\n');
-    if (!handlers) return text(res, 503, 'agent starting\n');
-    serve(o.nodeName, handlers, req, res).catch((err: unknown) => {
-      o.log.warn({ err: String(err), url: req.url }, 'agent server request failed');
-      if (!res.headersSent) text(res, 500, `${String(err)}\n`);
-      else res.destroy();
-    });
-  });
+  let auth = o.auth;
+  const perNode = new Map<string, Promise<SecureContext>>();
+  const sniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
+    if (!o.perNodeCertificates || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(servername)) return cb(null, undefined);
+    let pending = perNode.get(servername);
+    if (!pending) {
+      pending = nodeContext(ca, servername, ips, issueLeaf, o.clusterCaPem);
+      perNode.set(servername, pending);
+    }
+    pending.then((c) => cb(null, c), cb);
+  };
+  const server = createServer(
+    {
+      cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`,
+      key: leaf.key,
+      // Client certificates are asked for and checked against the cluster CA; a request without
+      // one may still authenticate with a bearer token, so the handshake does not insist.
+      ...(o.clusterCaPem ? { requestCert: true, rejectUnauthorized: false, ca: o.clusterCaPem } : {}),
+      SNICallback: sniCallback,
+    },
+    (req, res) => {
+      checkCaller(req).then(
+        (verdict) => {
+          if (verdict) return text(res, verdict.code, `${verdict.message}\n`);
+          if (!handlers) return text(res, 503, 'agent starting\n');
+          serve(o.nodeName, handlers, req, res).catch((err: unknown) => {
+            o.log.warn({ err: String(err), url: req.url }, 'agent server request failed');
+            if (!res.headersSent) text(res, 500, `${String(err)}\n`);
+            else res.destroy();
+          });
+        },
+        (err: unknown) => text(res, 500, `${String(err)}\n`),
+      );
+    },
+  );
+  /** undefined when the caller may go on, else the refusal. */
+  const checkCaller = async (req: IncomingMessage): Promise<{ code: number; message: string } | undefined> => {
+    if (!auth) return { code: 401, message: 'Unauthorized' };
+    const servername = (req.socket as TLSSocket).servername;
+    const node = o.perNodeCertificates && typeof servername === 'string' && servername ? servername : o.nodeName;
+    const verdict = await auth.check(req, node);
+    return verdict.ok ? undefined : verdict;
+  };
   const upgraded = new Set<Duplex>(); // exec/attach/port-forward sessions: the server no longer tracks them
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
     socket.once('close', () => upgraded.delete(socket));
-    const auth = Buffer.from(req.headers.authorization ?? '');
-    if (auth.length !== expected.length || !timingSafeEqual(auth, expected))
-      return refuseUpgrade(socket, 401, 'Unauthorized');
-    if (!handlers) return refuseUpgrade(socket, 503, 'agent starting');
-    if (!handlers.streaming) return refuseUpgrade(socket, 404, 'not found');
-    serveStreamingUpgrade(handlers.streaming, o.log, req, socket, head);
+    checkCaller(req).then(
+      (verdict) => {
+        if (verdict) return refuseUpgrade(socket, verdict.code, verdict.message);
+        if (!handlers) return refuseUpgrade(socket, 503, 'agent starting');
+        if (!handlers.streaming) return refuseUpgrade(socket, 404, 'not found');
+        serveStreamingUpgrade(handlers.streaming, o.log, req, socket, head);
+      },
+      () => refuseUpgrade(socket, 500, 'authorization failed'),
+    );
   });
   const port = await listen(server, o.port ?? 10250, o.host ?? '0.0.0.0', o.port === undefined, o.log);
   return {
     port,
     caPem: ca.cert,
-    token,
-    async publish(client) {
-      const secret = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'Opaque',
-        metadata: {
-          name: agentSecretName(o.nodeName),
-          namespace: AGENT_SECRET_NAMESPACE,
-          labels: { 'flotilla.dev/agent': o.nodeName },
-        },
-        data: { 'ca.crt': Buffer.from(ca.cert).toString('base64'), token: Buffer.from(token).toString('base64') },
-      } satisfies ObjectOf<Secret>;
-      try {
-        await client.create(SECRETS, AGENT_SECRET_NAMESPACE, secret);
-      } catch (err) {
-        if ((err as { code?: number }).code !== 409) throw err;
-        const live = await client.get(SECRETS, AGENT_SECRET_NAMESPACE, secret.metadata.name);
-        await client.update(SECRETS, AGENT_SECRET_NAMESPACE, {
-          ...secret,
-          metadata: { ...secret.metadata, resourceVersion: live.metadata.resourceVersion },
-        });
-      }
+    async publish(client, nodeName = o.nodeName) {
+      await client.patch(NODES, '', nodeName, 'merge', {
+        metadata: { annotations: { [ANN_AGENT_SERVING_CA]: ca.cert } },
+      });
+    },
+    authorizeWith(a) {
+      auth = a;
     },
     serve(h) {
       handlers = h;
@@ -155,6 +181,27 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
         for (const s of upgraded) s.destroy();
       }),
   };
+}
+
+/** A TLS context with a serving certificate for node `name`, issued by the server's CA (perNodeCertificates). */
+async function nodeContext(
+  ca: IssuedCert,
+  name: string,
+  ips: string[],
+  issueLeaf: (ca: IssuedCert, req: import('../../machinery/pki/issue-certs.js').LeafRequest) => Promise<IssuedCert>,
+  clusterCaPem: string | undefined,
+): Promise<SecureContext> {
+  const leaf = await issueLeaf(ca, {
+    subject: `CN=system:node:${name}`,
+    usage: 'server',
+    names: { dns: [name, 'localhost'], ips },
+    validDays: 3650,
+  });
+  return createSecureContext({
+    cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`,
+    key: leaf.key,
+    ...(clusterCaPem ? { ca: clusterCaPem } : {}),
+  });
 }
 
 function listen(server: Server, port: number, host: string, fallback: boolean, log: Logger): Promise<number> {

@@ -9,6 +9,17 @@ import type { EnvObjects } from '../pods/container-env.js';
 import type { NodeAllocatable } from './downward-api.js';
 import type { VolumeObjects } from './pod-volumes.js';
 import { CONFIG_MAPS, PVCS, PVS, SECRETS, SERVICES } from '../../machinery/resources/well-known.js';
+import { PolledObjects } from './polled-objects.js';
+
+/** Whether the client may list `r` in all namespaces (one item asked for); false on 403 only. */
+async function mayList(client: KubeClient, r: ResourceRef): Promise<boolean> {
+  try {
+    await client.list(r, '', { limit: 1 });
+    return true;
+  } catch (err) {
+    return (err as { code?: number }).code !== 403;
+  }
+}
 
 /** The API objects pods need on a node: configMaps, secrets and services cached by informers; claims and PVs fetched. */
 export interface RunningApiObjects extends VolumeObjects, EnvObjects {
@@ -26,29 +37,50 @@ export interface ApiObjectsOptions {
   syncTimeoutMs?: number;
 }
 
+/** Reads of one kind by namespace and name, from an informer or polled by name. */
+interface ObjectSource<T> {
+  get(namespace: string, name: string): T | undefined;
+  waitForSync(): Promise<void>;
+  stop(): Promise<void> | void;
+}
+
 /**
  * Starts the informers on configMaps, secrets and services (all namespaces: one watch each, as
- * the kubelet's watch-based managers but not per object) and waits for their first list.
+ * the kubelet's watch-based managers but not per object) and waits for their first list. When the
+ * agent may not list configMaps or secrets cluster-wide (the Node authorizer lets a node read only
+ * what its pods use), those are read by name instead and kept briefly (polled-objects.ts).
  */
 export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiObjects> {
   const make = <T extends KubeObject>(r: ResourceRef): Informer<T> => new Informer<T>(o.client, r, { log: o.log });
-  const configMaps = make<KubeObject & ConfigMap>(CONFIG_MAPS);
-  const secrets = make<KubeObject & Secret>(SECRETS);
-  const services = make<KubeObject & Service>(SERVICES);
   const handlers: ((kind: 'configmap' | 'secret', namespace: string, name: string) => void)[] = [];
-  const fan =
-    (kind: 'configmap' | 'secret') =>
-    (obj: KubeObject): void => {
-      for (const h of handlers) h(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
-    };
-  for (const [inf, kind] of [
-    [configMaps, 'configmap'],
-    [secrets, 'secret'],
-  ] as const) {
-    const f = fan(kind);
-    (inf as Informer).addHandlers({ onAdd: f, onUpdate: (_old, obj) => f(obj), onDelete: f });
+  const notify = (kind: 'configmap' | 'secret', namespace: string, name: string): void => {
+    for (const h of handlers) h(kind, namespace, name);
+  };
+  const source = async <T extends KubeObject>(
+    r: ResourceRef,
+    kind: 'configmap' | 'secret',
+  ): Promise<ObjectSource<T>> => {
+    if (!(await mayList(o.client, r))) {
+      o.log.info({ resource: r.plural }, 'not allowed to list cluster-wide: reading by name');
+      const polled = new PolledObjects<T>({
+        client: o.client,
+        resource: r,
+        log: o.log,
+        onChange: (ns, name) => notify(kind, ns, name),
+      });
+      return { get: (ns, name) => polled.get(ns, name), waitForSync: async () => {}, stop: () => polled.stop() };
+    }
+    const inf = make<T>(r);
+    const f = (obj: KubeObject): void => notify(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
+    (inf as unknown as Informer).addHandlers({ onAdd: f, onUpdate: (_old, obj) => f(obj), onDelete: f });
     inf.start();
-  }
+    return inf;
+  };
+  const [configMaps, secrets] = await Promise.all([
+    source<KubeObject & ConfigMap>(CONFIG_MAPS, 'configmap'),
+    source<KubeObject & Secret>(SECRETS, 'secret'),
+  ]);
+  const services = make<KubeObject & Service>(SERVICES);
   services.start();
   const all = Promise.all([configMaps.waitForSync(), secrets.waitForSync(), services.waitForSync()]);
   let timer: NodeJS.Timeout | undefined;

@@ -1,27 +1,27 @@
-import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import type { ClusterRole, ClusterRoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { BootstrapPolicy } from './bootstrap-policy.js';
-import {
-  AUTOUPDATE_ANNOTATION,
-  BOOTSTRAPPING_LABEL,
-  BOOTSTRAPPING_VALUE,
-  clusterRole,
-  clusterRoleBinding,
-  groupSubject,
-  newRule,
-  RBAC_GROUP,
-} from './rule-builder.js';
+import { clusterRole, clusterRoleBinding, groupSubject, newRule, userSubject } from './rule-builder.js';
 import { NODES_GROUP } from './users.js';
 
 /**
- * Stand-in for the Node authorizer while it does not exist: with RBAC on, the `system:nodes`
- * group is bound to `system:node` (as Kubernetes did before 1.8) and to `flotilla:node-agent`,
- * the reads of the node's other parts (service proxy, cluster DNS, NetworkPolicy) that
- * `system:node` lacks. Separate bindings, so dropping them later is one delete each. The Role of
- * the same name in kube-system lets an agent publish its serving CA and token in the Secret
- * `kube-system/flotilla-agent-<node>` (which the API server reads to reach it), until node
- * serving certificates replace that Secret.
+ * What Flotilla adds to Kubernetes' bootstrap policy for its nodes and for the API server's calls
+ * to them:
+ * - `flotilla:node-agent`, bound to `system:nodes`: the cluster-wide reads of the parts that run
+ *   beside each agent (service proxy, cluster DNS, NetworkPolicy), which `system:node` and the Node
+ *   authorizer do not give; k3s binds its node-proxier role to its nodes the same way.
+ * - `kube-apiserver-kubelet-admin`: the API server's client certificate towards agents (user
+ *   `kube-apiserver-kubelet-client`) bound to `system:kubelet-api-admin`, so the agents'
+ *   SubjectAccessReviews allow its logs, exec, attach, port-forward and stats calls.
+ * - with RBAC alone (no Node authorizer), `flotilla:nodes` binds `system:nodes` to `system:node`,
+ *   Kubernetes' recipe for clusters that run without the Node authorizer. With it, that binding
+ *   is removed (see obsoleteNodeAgentObjects): the Node authorizer gives nodes only their own.
  */
 export const NODE_AGENT_ROLE = 'flotilla:node-agent';
+/** The user of the API server's client certificate towards agents (kubeadm's and k3s' CN). */
+export const KUBELET_CLIENT_USER = 'kube-apiserver-kubelet-client';
+export const KUBELET_CLIENT_BINDING = 'kube-apiserver-kubelet-admin';
+/** The binding of `system:nodes` to `system:node` kept only while the Node authorizer is off. */
+export const NODES_BINDING = 'flotilla:nodes';
 
 export function nodeAgentClusterRoles(): ClusterRole[] {
   return [
@@ -36,53 +36,44 @@ export function nodeAgentClusterRoles(): ClusterRole[] {
   ];
 }
 
-export function nodeAgentClusterRoleBindings(): ClusterRoleBinding[] {
-  return [
-    clusterRoleBinding('flotilla:nodes', [groupSubject(NODES_GROUP)], 'system:node'),
+export function nodeAgentClusterRoleBindings(nodeAuthorizer: boolean): ClusterRoleBinding[] {
+  const bindings = [
     clusterRoleBinding(NODE_AGENT_ROLE, [groupSubject(NODES_GROUP)]),
+    clusterRoleBinding(KUBELET_CLIENT_BINDING, [userSubject(KUBELET_CLIENT_USER)], 'system:kubelet-api-admin'),
   ];
+  if (!nodeAuthorizer) bindings.push(clusterRoleBinding(NODES_BINDING, [groupSubject(NODES_GROUP)], 'system:node'));
+  return bindings;
 }
 
-const NODE_AGENT_NAMESPACE = 'kube-system';
+/** An object an older policy created that the current one no longer wants (deleted at start). */
+export interface ObsoleteRbacObject {
+  resource: 'clusterrolebindings' | 'roles' | 'rolebindings';
+  namespace: string;
+  name: string;
+}
 
-function meta(name: string): Role['metadata'] {
+/**
+ * What to delete at start: the kube-system Role and RoleBinding that let agents write Secrets there
+ * (agents no longer publish one), and with the Node authorizer the `system:nodes` → `system:node`
+ * binding. Deleting what is absent is fine (the caller ignores NotFound).
+ */
+export function obsoleteNodeAgentObjects(nodeAuthorizer: boolean): ObsoleteRbacObject[] {
+  const out: ObsoleteRbacObject[] = [
+    { resource: 'rolebindings', namespace: 'kube-system', name: NODE_AGENT_ROLE },
+    { resource: 'roles', namespace: 'kube-system', name: NODE_AGENT_ROLE },
+  ];
+  if (nodeAuthorizer) out.push({ resource: 'clusterrolebindings', namespace: '', name: NODES_BINDING });
+  return out;
+}
+
+/**
+ * The bootstrap policy plus the node-agent roles and bindings above; `nodeAuthorizer`: the Node
+ * authorizer runs (`Node,RBAC`). Fresh objects each call.
+ */
+export function withNodeAgentPolicy(policy: BootstrapPolicy, nodeAuthorizer = false): BootstrapPolicy {
   return {
-    name,
-    namespace: NODE_AGENT_NAMESPACE,
-    labels: { [BOOTSTRAPPING_LABEL]: BOOTSTRAPPING_VALUE },
-    annotations: { [AUTOUPDATE_ANNOTATION]: 'true' },
-  };
-}
-
-export function nodeAgentRoles(): Role[] {
-  return [
-    {
-      apiVersion: `${RBAC_GROUP}/v1`,
-      kind: 'Role',
-      metadata: meta(NODE_AGENT_ROLE),
-      rules: [newRule('get', 'create', 'update', 'patch').groups('').resources('secrets').rule()],
-    },
-  ];
-}
-
-export function nodeAgentRoleBindings(): RoleBinding[] {
-  return [
-    {
-      apiVersion: `${RBAC_GROUP}/v1`,
-      kind: 'RoleBinding',
-      metadata: meta(NODE_AGENT_ROLE),
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'Role', name: NODE_AGENT_ROLE },
-      subjects: [groupSubject(NODES_GROUP)],
-    },
-  ];
-}
-
-/** The bootstrap policy plus the node-agent roles and bindings above. Fresh objects each call. */
-export function withNodeAgentPolicy(policy: BootstrapPolicy): BootstrapPolicy {
-  return {
+    ...policy,
     clusterRoles: [...policy.clusterRoles, ...nodeAgentClusterRoles()],
-    clusterRoleBindings: [...policy.clusterRoleBindings, ...nodeAgentClusterRoleBindings()],
-    roles: [...policy.roles, ...nodeAgentRoles()],
-    roleBindings: [...policy.roleBindings, ...nodeAgentRoleBindings()],
+    clusterRoleBindings: [...policy.clusterRoleBindings, ...nodeAgentClusterRoleBindings(nodeAuthorizer)],
   };
 }

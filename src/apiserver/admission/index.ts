@@ -34,6 +34,8 @@ export {
   annotate,
   newAdmissionNotes,
 } from './plugin.js';
+import { nodeRestriction, type NodeRestrictionLookup } from './node-restriction.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 export { DEFAULT_TOLERATION_SECONDS, type DefaultTolerationSeconds };
 
 /** Settings of the built-in plugins: plain data, so write workers get the same (workerData). */
@@ -48,6 +50,8 @@ export interface AdmissionOptions {
   podSecurity?: { settings?: PodSecuritySettings; maxVersion?: number };
   /** Kubernetes' ServiceAccount plugin (needs the serviceaccount controller to make `default`). Default off. */
   serviceAccount?: boolean;
+  /** NodeRestriction on (the server turns it on with the Node authorizer, as kubeadm pairs them). */
+  nodeRestriction?: boolean;
 }
 
 /** The server state impure plugins read: the watch cache, and the store (ResourceQuota writes status.used). */
@@ -83,6 +87,7 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
           anyNamespaceLabelled: namespacesLabelled(state.cache),
         },
       ),
+      ...(options.nodeRestriction ? [nodeRestriction(state && cacheLookup(state.cache))] : []),
       certificateSigningRequestAdmission,
       limitRangerValidating(state?.cache),
       // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
@@ -92,13 +97,21 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
   );
 }
 
+/** NodeRestriction's reads, from the watch cache. */
+function cacheLookup(cache: WatchCache): NodeRestrictionLookup {
+  return {
+    node: (name) => cache.get(`/registry/core/nodes/${name}`)?.object() as Node | undefined,
+    pod: (namespace, name) => cache.get(`/registry/core/pods/${namespace}/${name}`)?.object() as Pod | undefined,
+  };
+}
+
 /** Service cluster IP and node port allocation: reads the addresses in use from the watch cache (not pure). */
 function serviceAddressAllocation(ranges: ServiceRanges, cache: WatchCache | undefined): AdmissionPlugin {
   return {
     name: 'ServiceAddressAllocation',
     kind: 'mutating',
     pure: false,
-    handles: (rt) => rt.group === '' && rt.kind === 'Service',
+    handles: (rt, operation) => operation !== 'delete' && rt.group === '' && rt.kind === 'Service',
     admit(operation, _rt, svc, old) {
       if (!cache) throw new Error('service address allocation needs the watch cache (it never runs in a write worker)');
       allocateServiceAddresses(cache, ranges, svc, operation === 'update' ? old : undefined);

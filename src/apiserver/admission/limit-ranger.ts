@@ -32,7 +32,7 @@ function anyLimitRange(cache: WatchCache | undefined): cache is WatchCache {
 
 /** Pods are checked on create only (their containers' resources cannot change), claims on create and update. */
 function limited(rt: ResourceType, operation: AdmissionOperation): boolean {
-  return (isPod(rt) && operation === 'create') || isClaim(rt);
+  return (isPod(rt) && operation === 'create') || (isClaim(rt) && operation !== 'delete');
 }
 
 /** `pods "web"`: how Kubernetes' admission errors name the object (its generateName when it has no name yet). */

@@ -2,7 +2,7 @@ import type { KubeObject } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
 import type { UserInfo } from '../auth/user-info.js';
 
-export type AdmissionOperation = 'create' | 'update';
+export type AdmissionOperation = 'create' | 'update' | 'delete';
 
 /** What a plugin assumed of the server's state when it admitted in a write worker: plain, structured-clonable data. */
 export interface AdmissionAssumption {
@@ -51,6 +51,9 @@ export interface AdmissionRequest {
   user?: UserInfo;
   /** '' for the object itself, else the subresource written (status, ephemeralcontainers, ...). */
   subresource: string;
+  /** The request's namespace and object name, when known ('' for a create with generateName). */
+  namespace?: string;
+  name?: string;
   /** A dry run: plugins check but change no server state (ResourceQuota charges nothing). */
   dryRun: boolean;
   notes: AdmissionNotes;
@@ -77,10 +80,14 @@ export interface AdmissionPlugin {
   pure: boolean;
   /** Optional, for a plugin that is not pure: how a write worker runs it (see WorkerAdmission). */
   inWorker?: WorkerAdmission;
-  /** Whether the plugin acts on this resource and operation (cheap: asked per request). */
-  handles(rt: ResourceType, operation: AdmissionOperation): boolean;
   /**
-   * Admits `obj` (mutating plugins change it in place); `old` is the stored object on update.
+   * Whether the plugin acts on this resource and operation (cheap: asked per request); `request`
+   * lets a plugin act only for some callers (NodeRestriction: nodes).
+   */
+  handles(rt: ResourceType, operation: AdmissionOperation, request?: AdmissionRequest): boolean;
+  /**
+   * Admits `obj` (mutating plugins change it in place); `old` is the stored object on update and
+   * delete (on delete `obj` is the stored object too).
    * Throws to reject; warnings and audit annotations go to `request.notes`.
    */
   admit(
@@ -122,7 +129,7 @@ export class AdmissionChain {
   ): Promise<AdmissionAssumption[] | undefined> {
     let assumed: AdmissionAssumption[] | undefined;
     for (const p of this.plugins) {
-      if (!p.handles(rt, operation)) continue;
+      if (!p.handles(rt, operation, request)) continue;
       if (this.where === 'worker' && !p.pure) {
         if (!p.inWorker) throw new Error(`admission plugin ${p.name} cannot run in a write worker`);
         const facts = p.inWorker.admit(operation, rt, obj, old);
@@ -135,9 +142,12 @@ export class AdmissionChain {
     return assumed;
   }
 
-  /** True when a write worker can run the chain for (rt, operation): every plugin that handles it is pure or has a worker variant. */
-  runsInWorker(rt: ResourceType, operation: AdmissionOperation): boolean {
-    for (const p of this.plugins) if (!p.pure && !p.inWorker && p.handles(rt, operation)) return false;
+  /**
+   * True when a write worker can run the chain for (rt, operation, request): every plugin that
+   * handles it is pure or has a worker variant.
+   */
+  runsInWorker(rt: ResourceType, operation: AdmissionOperation, request?: AdmissionRequest): boolean {
+    for (const p of this.plugins) if (!p.pure && !p.inWorker && p.handles(rt, operation, request)) return false;
     return true;
   }
 

@@ -82,9 +82,9 @@ export function resourceQuotaPlugin(state: QuotaAdmissionOptions | undefined): A
     name: 'ResourceQuota',
     kind: 'validating',
     pure: false,
-    handles: (rt, operation) => applies(rt, operation),
+    handles: (rt, operation) => operation !== 'delete' && applies(rt, operation),
     async admit(operation, rt, obj, old, request) {
-      if (!state || !QUOTAS || !applies(rt, operation)) return;
+      if (operation === 'delete' || !state || !QUOTAS || !applies(rt, operation)) return;
       if ((request?.subresource ?? '') !== '') return;
       const namespace = obj.metadata.namespace ?? '';
       const evaluator = evaluatorFor(rt.group, rt.plural);

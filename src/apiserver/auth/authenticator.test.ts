@@ -47,6 +47,14 @@ test('the join token (full or secret only) authenticates a node, named by header
   );
 });
 
+test('with joinTokenNodeNames off (the Node authorizer), the join token never names a node', () => {
+  const strict = createAuthenticator({ adminToken: 'admin-secret', joinToken, joinTokenNodeNames: false });
+  assert.deepEqual(
+    strict.authenticate(request({ authorization: `Bearer ${joinToken}`, 'x-flotilla-node-name': 'node-1' })),
+    { name: 'system:node-bootstrapper', groups: ['system:bootstrappers', 'system:nodes', 'system:authenticated'] },
+  );
+});
+
 test('other tokens go to lookupToken and gain system:authenticated', () => {
   assert.deepEqual(auth.authenticate(request({ authorization: 'bearer sa-token' })), {
     name: 'system:serviceaccount:default:web',

@@ -10,6 +10,12 @@ export interface AuthenticatorOptions {
   adminToken: string;
   /** Cluster join token (full `K10...::server:<secret>` form; agents may send either it or the secret). */
   joinToken: string;
+  /**
+   * Whether the join token may name a node with `X-Flotilla-Node-Name` (default true). The server
+   * turns it off with the Node authorizer: a node identity must then come from a node certificate,
+   * or any holder of the join token could act as any node and read what its pods use.
+   */
+  joinTokenNodeNames?: boolean;
   /** Further bearer tokens; undefined = not this token. */
   lookupToken?: (token: string) => UserInfo | undefined;
   /**
@@ -91,7 +97,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       sameDigest(presented, joinDigest) ||
       (joinSecretDigest !== undefined && sameDigest(presented, joinSecretDigest))
     ) {
-      const nodeName = typeof node === 'string' && node.length <= 253 && DNS_SUBDOMAIN.test(node) ? node : undefined;
+      const named = options.joinTokenNodeNames === false ? undefined : node;
+      const nodeName =
+        typeof named === 'string' && named.length <= 253 && DNS_SUBDOMAIN.test(named) ? named : undefined;
       return nodeName
         ? { name: `system:node:${nodeName}`, groups: ['system:nodes', AUTHENTICATED_GROUP] }
         : { name: 'system:node-bootstrapper', groups: ['system:bootstrappers', 'system:nodes', AUTHENTICATED_GROUP] };

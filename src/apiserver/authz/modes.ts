@@ -5,8 +5,8 @@ export type AuthorizationMode = (typeof AUTHORIZATION_MODES)[number];
 /**
  * Parses a comma-separated `--authorization-mode` value (`RBAC`, `Node,RBAC`, `AlwaysAllow`):
  * known names, no repeats, AlwaysAllow alone. Throws an Error with a message for the user.
- * `Node` is accepted and reserved: until the Node authorizer exists, RBAC's bootstrap binds the
- * `system:nodes` group to the `system:node` role instead, so it must come with RBAC.
+ * `Node` (the Node authorizer) must come with RBAC: it only narrows what nodes may do and leaves
+ * the rest, the node agents' cluster-wide reads included, to RBAC.
  */
 export function parseAuthorizationModes(text: string): AuthorizationMode[] {
   const modes = text

@@ -8,6 +8,7 @@
 import { request } from 'node:https';
 import type { Summary } from '../../api/stats/summary-types.js';
 import type { AgentEndpoint } from './agent-endpoint.js';
+import { agentTlsOptions } from '../rest/agent-connection.js';
 
 export interface ScrapedSummary {
   summary: Summary;
@@ -76,13 +77,13 @@ export function fetchSummary(ep: AgentEndpoint): Promise<Summary> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        // The certificate is checked against the agent's own CA and the address connected to.
+        // The certificate is checked against the node's agent CA and must name the node.
         host: ep.host,
         port: ep.port,
         path: '/stats/summary',
         method: 'GET',
-        ca: ep.caPem,
-        headers: { Authorization: `Bearer ${ep.token}`, Host: ep.hostHeader, Accept: 'application/json' },
+        ...agentTlsOptions({ nodeName: ep.node, caPem: ep.caPem, clientTls: ep.clientTls }),
+        headers: { Host: ep.hostHeader, Accept: 'application/json' },
         timeout: 5000,
       },
       (res) => {

@@ -9,5 +9,12 @@ import type { WriteOptions } from './write-options.js';
  */
 export function admissionRequest(call: ResourceCall, subresource: string, opts: WriteOptions): AdmissionRequest {
   call.admission ??= newAdmissionNotes();
-  return { user: call.user, subresource: call.subresource ?? subresource, dryRun: opts.dryRun, notes: call.admission };
+  return {
+    user: call.user,
+    subresource: call.subresource ?? subresource,
+    namespace: call.namespace,
+    name: call.name,
+    dryRun: opts.dryRun,
+    notes: call.admission,
+  };
 }

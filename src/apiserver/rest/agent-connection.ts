@@ -1,11 +1,18 @@
 /**
  * How the API server reaches the agent of the node a pod is bound to (pods/log, pods/exec, attach
- * and portforward): the Node's InternalIP and agent port (status.daemonEndpoints.kubeletEndpoint.Port),
- * the agent's CA and bearer token from Secret `kube-system/flotilla-agent-<node>` (published by the
- * agent, see src/agent/server/agent-server.ts). The errors are kube-apiserver's messages.
+ * and portforward; the metrics API too): the Node's InternalIP and agent port
+ * (status.daemonEndpoints.kubeletEndpoint.Port), and the CA of the agent's serving certificate from
+ * the Node's `flotilla.dev/agent-serving-ca` annotation. The agent's certificate must chain to that
+ * CA and name the node (SAN and CN `system:node:<name>`), so a node's self-published data never
+ * makes the API server trust it for another node. The API server authenticates with its own
+ * client certificate (CN kube-apiserver-kubelet-client, from the cluster CA); the agent checks it
+ * and asks SubjectAccessReview. The errors are kube-apiserver's messages.
  */
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { KubeObject } from '../../api/object.js';
 import { ApiError, errors } from '../../api/errors.js';
+import { ANN_AGENT_SERVING_CA } from '../../api/kinds/node.js';
+import { NODE_USER_PREFIX } from '../../api/rbac/node-identity.js';
 import { findResourceType } from '../../api/resource-types.js';
 import { decodeObject, storageKey } from './storage-key.js';
 import type { RestContext } from './rest-context.js';
@@ -26,10 +33,6 @@ interface NodeLike extends KubeObject {
     daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
   };
 }
-type SecretLike = KubeObject & { data?: Record<string, string> };
-
-/** Name of the Secret in kube-system where a node's agent publishes its CA and token. */
-export const agentSecretName = (nodeName: string): string => `flotilla-agent-${nodeName}`;
 
 /** A node's InternalIP and agent port, or undefined when it has not reported both. */
 export function nodeAgentAddress(node: KubeObject): { ip: string; port: number } | undefined {
@@ -39,22 +42,16 @@ export function nodeAgentAddress(node: KubeObject): { ip: string; port: number }
   return ip && port ? { ip, port } : undefined;
 }
 
-/** The CA and bearer token in an agent's Secret, or undefined when it has not published both. */
-export function publishedAgentCredentials(
-  secret: KubeObject | undefined,
-): { caPem: string; token: string } | undefined {
-  const data = (secret as SecretLike | undefined)?.data;
-  if (!data?.['ca.crt'] || !data.token) return undefined;
-  return {
-    caPem: Buffer.from(data['ca.crt'], 'base64').toString(),
-    token: Buffer.from(data.token, 'base64').toString(),
-  };
+/** The CA PEM a node's agent published on its Node, or undefined when it has not. */
+export function agentServingCa(node: KubeObject): string | undefined {
+  const pem = node.metadata.annotations?.[ANN_AGENT_SERVING_CA];
+  return pem?.includes('-----BEGIN CERTIFICATE-----') ? pem : undefined;
 }
 
 /** `host:port`, an IPv6 host in brackets. */
 export const authorityOf = (host: string, port: number): string => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-/** Where a node's agent listens and how to authenticate to it. */
+/** Where a node's agent listens and how to trust it. */
 export interface AgentConnection {
   nodeName: string;
   /** The Node's InternalIP. */
@@ -62,8 +59,33 @@ export interface AgentConnection {
   port: number;
   /** `host:port`, an IPv6 host in brackets: for the Host header and messages. */
   authority: string;
+  /** CA of the agent's serving certificate (from its Node). */
   caPem: string;
-  token: string;
+  /** The API server's client certificate towards agents; undefined when it has none. */
+  clientTls?: { cert: string; key: string };
+}
+
+/**
+ * TLS options of a connection to node `nodeName`'s agent: its CA only, SNI with the node name,
+ * the certificate must name the node (SAN, and CN `system:node:<name>` as kubelet serving
+ * certificates do), and the API server's client certificate. For https.request options.
+ */
+export function agentTlsOptions(c: { nodeName: string; caPem: string; clientTls?: { cert: string; key: string } }) {
+  return {
+    ca: c.caPem,
+    servername: c.nodeName,
+    checkServerIdentity: (host: string, cert: PeerCertificate) => agentIdentityError(c.nodeName, host, cert),
+    ...(c.clientTls ? { cert: c.clientTls.cert, key: c.clientTls.key } : {}),
+  };
+}
+
+/** Why `cert` is not node `nodeName`'s agent certificate, or undefined when it is. Exported for tests. */
+export function agentIdentityError(nodeName: string, host: string, cert: PeerCertificate): Error | undefined {
+  const cn = cert.subject?.CN;
+  const name = Array.isArray(cn) ? cn[0] : cn;
+  if (name !== `${NODE_USER_PREFIX}${nodeName}`)
+    return new Error(`the agent's certificate is for "${name ?? ''}", not for node "${nodeName}"`);
+  return checkServerIdentity(host, cert);
 }
 
 /** A core (v1) object from the store, or undefined when there is none. */
@@ -89,7 +111,7 @@ export async function readPod(ctx: RestContext, namespace: string, name: string)
 /**
  * The agent of the node pod `podName` is bound to. Throws BadRequest when the pod is not bound, its
  * Node is gone or has no address or agent port, ServiceUnavailable (503) when the agent has not
- * published its credentials yet. Reads only; no connection is made.
+ * published its serving CA yet. Reads only; no connection is made.
  */
 export async function podAgentConnection(ctx: RestContext, pod: PodLike, podName: string): Promise<AgentConnection> {
   const nodeName = pod.spec?.nodeName;
@@ -98,11 +120,9 @@ export async function podAgentConnection(ctx: RestContext, pod: PodLike, podName
   if (!node) throw errors.badRequest(`node ${nodeName} of pod ${podName} not found`);
   const address = nodeAgentAddress(node);
   if (!address) throw errors.badRequest(`node ${nodeName} has no InternalIP address or agent port`);
-  const credentials = publishedAgentCredentials(
-    await readCoreObject(ctx, 'secrets', 'kube-system', agentSecretName(nodeName)),
-  );
-  if (!credentials)
-    throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its credentials`);
+  const caPem = agentServingCa(node);
+  if (!caPem)
+    throw new ApiError(503, 'ServiceUnavailable', `the agent of node ${nodeName} has not published its serving CA`);
   const { ip: host, port } = address;
-  return { nodeName, host, port, authority: authorityOf(host, port), ...credentials };
+  return { nodeName, host, port, authority: authorityOf(host, port), caPem, clientTls: ctx.agentClientTls };
 }

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../../api/object.js';
 import { errors } from '../../api/errors.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
+import { anonymousRequest } from '../admission/plugin.js';
 import type { WriteOptions } from './write-options.js';
 import { checkNamespaceOpen } from './namespace-check.js';
 import { mediaType } from '../body.js';
@@ -128,7 +129,10 @@ function canPrepareElsewhere(
   const { rt } = call;
   // A strategy that stamps the requesting user needs this thread (workers do not know the user).
   if (call.strategy.prepareForCreate) return false;
-  return servedApiVersion(rt) === rt.storageApiVersion && ctx.admission.runsInWorker(rt, 'create');
+  return (
+    servedApiVersion(rt) === rt.storageApiVersion &&
+    ctx.admission.runsInWorker(rt, 'create', { ...anonymousRequest(), user: call.user, namespace: call.namespace })
+  );
 }
 
 /** What a create on this thread is prepared with: the URL's namespace and name, the options, the clock's now, the admission chain. */

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../api/object.js';
 import { errors } from '../../api/errors.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
+import { newAdmissionNotes } from '../admission/plugin.js';
 import { storageKey, encodeObject } from './storage-key.js';
 import { readStored, hasFinalizers } from './update-object.js';
 import { timestamp } from './object-lifecycle.js';
@@ -75,6 +76,15 @@ export async function deleteObject(
         rt.group,
       );
     }
+    call.admission ??= newAdmissionNotes();
+    await ctx.admission.admit('delete', rt, obj, obj, {
+      user: call.user,
+      subresource: '',
+      namespace: call.namespace,
+      name: call.name,
+      dryRun: opts.dryRun,
+      notes: call.admission,
+    });
 
     // Only metadata (and a Namespace's status) change: a shallow copy, which also works for an
     // object nested too deeply for structuredClone.

@@ -4,6 +4,7 @@ import { findResourceType } from '../../api/resource-types.js';
 import { getStrategy } from '../../api/kinds/index.js';
 import { labelSelectorFromObject } from '../../api/selectors/index.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
+import { newAdmissionNotes } from '../admission/plugin.js';
 import { deleteObject, parseDeleteOptions } from './delete-object.js';
 import { storageKey } from './storage-key.js';
 import { readStored, mutateObject } from './update-object.js';
@@ -31,6 +32,14 @@ export async function evictPod(ctx: RestContext, call: ResourceCall, body: unkno
   const stored = await ctx.store.get(storageKey(call.rt, call.namespace, call.name));
   if (!stored) throw errors.notFound('pods', call.name);
   const pod = readStored(stored, call);
+  await ctx.admission.admit('create', call.rt, evictionObject(body, call), pod, {
+    user: call.user,
+    subresource: 'eviction',
+    namespace: call.namespace,
+    name: call.name,
+    dryRun: false,
+    notes: (call.admission ??= newAdmissionNotes()),
+  });
   const phase = (pod.status as { phase?: string } | undefined)?.phase;
   const terminal = phase === 'Succeeded' || phase === 'Failed';
   if (!terminal && !pod.metadata.deletionTimestamp) {
@@ -46,6 +55,17 @@ export async function evictPod(ctx: RestContext, call: ResourceCall, body: unkno
   }
   await deleteObject(ctx, call, parseDeleteOptions(eviction.deleteOptions, new URLSearchParams()));
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+}
+
+/** The Eviction as admission sees it (the request's body, named after the pod when it names none). */
+function evictionObject(body: unknown, call: ResourceCall): KubeObject {
+  const b = (body && typeof body === 'object' ? body : {}) as Partial<KubeObject>;
+  return {
+    ...b,
+    apiVersion: b.apiVersion ?? 'policy/v1',
+    kind: 'Eviction',
+    metadata: { ...(b.metadata ?? {}), name: b.metadata?.name ?? call.name, namespace: call.namespace },
+  } as KubeObject;
 }
 
 async function takeDisruption(ctx: RestContext, call: ResourceCall, pdb: Pdb, podName: string): Promise<void> {

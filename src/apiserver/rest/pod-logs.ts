@@ -2,12 +2,12 @@
  * GET pods/<name>/log (verb connect, subresource log): finds the pod and its node's agent
  * (agent-connection.ts) and proxies the request to the agent's `/containerLogs/<ns>/<pod>/<container>`
  * over HTTPS, streaming the body as text/plain. The agent's certificate is verified against its
- * published CA and its token is presented as bearer token.
+ * node's CA and name; the API server presents its client certificate (agent-connection.ts).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { request } from 'node:https';
 import { ApiError, errors } from '../../api/errors.js';
-import { podAgentConnection, readPod, type PodLike } from './agent-connection.js';
+import { agentTlsOptions, podAgentConnection, readPod, type PodLike } from './agent-connection.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import { parsePodLogOptions, podLogQuery } from '../../machinery/params/pod-stream-options.js';
 
@@ -49,8 +49,8 @@ export async function servePodLogs(
         port: agent.port,
         path,
         method: 'GET',
-        ca: agent.caPem,
-        headers: { Authorization: `Bearer ${agent.token}`, Host: agent.authority },
+        ...agentTlsOptions(agent),
+        headers: { Host: agent.authority },
         timeout: 30_000,
       },
       (up) => {

@@ -15,6 +15,11 @@ export interface RestContext {
   now(): Date;
   /** Runs on every create and update before the object is stored. */
   admission: AdmissionChain;
+  /**
+   * The client certificate the API server presents to agents (CN kube-apiserver-kubelet-client);
+   * undefined: none (agents then answer 401).
+   */
+  agentClientTls?: { cert: string; key: string };
   /** Prepares creates of JSON bodies elsewhere (write worker threads; off when undefined). */
   createPreparer?: CreatePreparer;
   /** Issuer, audiences and key of ServiceAccount tokens (serviceaccounts/token; 405 when undefined). */

@@ -144,7 +144,13 @@ const token: Subresource = {
   verbs: ['create'],
   async create({ ctx, call, req }, { body }) {
     if (!ctx.serviceAccountTokens) throw errors.methodNotAllowed('create is not supported on serviceaccounts/token');
-    const request = { namespace: call.namespace, name: call.name, body, contentType: req.headers['content-type'] };
+    const request = {
+      namespace: call.namespace,
+      name: call.name,
+      body,
+      contentType: req.headers['content-type'],
+      user: call.user,
+    };
     return { code: 201, body: await createServiceAccountToken(ctx, ctx.serviceAccountTokens, request) };
   },
 };

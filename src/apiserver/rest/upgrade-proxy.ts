@@ -13,7 +13,7 @@ import { request } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { ApiError, errors, toStatus } from '../../api/errors.js';
 import type { NonResourceRequest, ResourceRequest } from '../request-info.js';
-import { podAgentConnection, readPod, type AgentConnection } from './agent-connection.js';
+import { agentTlsOptions, podAgentConnection, readPod, type AgentConnection } from './agent-connection.js';
 import { logContainer } from './pod-logs.js';
 import type { RestContext } from './rest-context.js';
 import { kubeletStreamQuery, parsePodStreamOptions } from '../../machinery/params/pod-stream-options.js';
@@ -118,7 +118,6 @@ export async function serveUpgrade(
 
 function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffer): Promise<void> {
   const headers: Record<string, string> = {
-    Authorization: `Bearer ${t.token}`,
     Connection: 'Upgrade',
     Host: t.authority,
   };
@@ -132,7 +131,7 @@ function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffe
       port: t.port,
       path: t.path,
       method: req.method,
-      ca: t.caPem,
+      ...agentTlsOptions(t),
       headers,
       agent: false,
       timeout: 30_000,

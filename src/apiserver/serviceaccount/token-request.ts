@@ -21,6 +21,8 @@ import {
 import { signJwt } from '../../machinery/serviceaccount-token/jwt.js';
 import { isPlainObject, mediaType, parseDocument } from '../body.js';
 import type { RestContext } from '../rest/rest-context.js';
+import { anonymousRequest } from '../admission/plugin.js';
+import type { UserInfo } from '../user-info.js';
 import { storageKey } from '../rest/storage-key.js';
 import { findResourceType } from '../../api/resource-types.js';
 import type { ResourceType } from '../../api/resource-type.js';
@@ -43,6 +45,8 @@ export interface TokenRequestInput {
   name: string;
   body: Buffer;
   contentType: string | undefined;
+  /** The caller, for admission (NodeRestriction lets a node ask only for tokens bound to its pods). */
+  user?: UserInfo;
 }
 
 /** A stored object as read for the request: its object and the revision the cache must reach. */
@@ -79,6 +83,15 @@ export async function createServiceAccountToken(
 
   const sa = await read(ctx, coreKey('serviceaccounts', namespace, name));
   if (!sa) throw errors.notFound('serviceaccounts', name);
+  const saType = findResourceType('', 'v1', 'serviceaccounts');
+  if (saType)
+    await ctx.admission.admit('create', saType, req as unknown as KubeObject, sa.obj, {
+      ...anonymousRequest(),
+      user: input.user,
+      subresource: 'token',
+      namespace,
+      name,
+    });
 
   const spec = req.spec ?? { audiences: [] };
   const audiences = (spec.audiences ?? []).length > 0 ? [...(spec.audiences ?? [])] : [...config.apiAudiences];

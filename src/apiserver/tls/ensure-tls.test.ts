@@ -19,7 +19,7 @@ async function withDataDir(fn: (dir: string) => Promise<void>): Promise<void> {
 test('first start issues a CA, a serving and an admin certificate, files 0600', () =>
   withDataDir(async (dir) => {
     const { material, issued } = await ensureTls(dir);
-    assert.deepEqual(issued, ['ca', 'server', 'admin']);
+    assert.deepEqual(issued, ['ca', 'server', 'admin', 'kubelet-client']);
     for (const file of Object.values(TLS_FILES)) {
       const s = await stat(join(dir, 'tls', file));
       assert.equal(s.mode & 0o777, 0o600, file);
@@ -67,10 +67,10 @@ test('leaves near expiry are renewed; a missing CA re-issues everything', () =>
     const first = await ensureTls(dir);
     const later = Date.now() + 340 * 86_400_000;
     const renewed = await ensureTls(dir, { now: () => later });
-    assert.deepEqual(renewed.issued, ['server', 'admin']);
+    assert.deepEqual(renewed.issued, ['server', 'admin', 'kubelet-client']);
     assert.equal(renewed.material.caCert, first.material.caCert);
     await rm(join(dir, 'tls', 'ca.key'));
     const fresh = await ensureTls(dir);
-    assert.deepEqual(fresh.issued, ['ca', 'server', 'admin']);
+    assert.deepEqual(fresh.issued, ['ca', 'server', 'admin', 'kubelet-client']);
     assert.notEqual(fresh.material.caCert, first.material.caCert);
   }));

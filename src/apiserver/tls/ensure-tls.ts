@@ -4,6 +4,7 @@ import { readOptionalFile, writePrivateFile } from './private-file.js';
 import { servingNames, type ServingNames } from '../../machinery/pki/serving-names.js';
 import { TLS_FILES, tlsDir, type TlsMaterial } from './tls-material.js';
 import type { IssuedCert } from '../../machinery/pki/issue-certs.js';
+import { KUBELET_CLIENT_USER } from '../../api/rbac/node-agent-policy.js';
 
 export interface EnsureTlsOptions {
   /** Extra serving-certificate names (host names or IP literals). */
@@ -14,8 +15,8 @@ export interface EnsureTlsOptions {
 
 export interface EnsureTlsResult {
   material: TlsMaterial;
-  /** Which certificates this call issued ('ca', 'server', 'admin'); empty when all were reused. */
-  issued: Array<'ca' | 'server' | 'admin'>;
+  /** Which certificates this call issued ('ca', 'server', 'admin', 'kubelet-client'); empty when all were reused. */
+  issued: Array<'ca' | 'server' | 'admin' | 'kubelet-client'>;
 }
 
 const CA_DAYS = 3650;
@@ -24,8 +25,9 @@ const LEAF_DAYS = 365;
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 /**
- * Makes sure `<data-dir>/tls/` holds a CA, a serving certificate covering servingNames(extraSans)
- * and an admin client certificate (CN=admin, O=system:masters), all files 0600, and returns them.
+ * Makes sure `<data-dir>/tls/` holds a CA, a serving certificate covering servingNames(extraSans),
+ * an admin client certificate (CN=admin, O=system:masters) and the API server's client
+ * certificate towards agents (CN=kube-apiserver-kubelet-client), all files 0600, and returns them.
  * Idempotent: existing valid files are reused as they are (a restart issues nothing and never
  * loads the x509 library). A new CA re-issues both leaves; a serving certificate missing a current
  * name (the host got a new address), near expiry or not signed by the CA is re-issued alone.
@@ -64,6 +66,20 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
     issued.push('admin');
   }
 
+  let kubeletClient: IssuedCert | undefined =
+    found.kubeletClientCert && found.kubeletClientKey
+      ? { cert: found.kubeletClientCert, key: found.kubeletClientKey }
+      : undefined;
+  if (!kubeletClient || !leafUsable(kubeletClient.cert, caX509, now())) {
+    const { issueLeaf } = await import('../../machinery/pki/issue-certs.js');
+    kubeletClient = await issueLeaf(ca, {
+      subject: `CN=${KUBELET_CLIENT_USER}`,
+      usage: 'client',
+      validDays: LEAF_DAYS,
+    });
+    issued.push('kubelet-client');
+  }
+
   const material: TlsMaterial = {
     caCert: ca.cert,
     caKey: ca.key,
@@ -71,6 +87,8 @@ export async function ensureTls(dataDir: string, options: EnsureTlsOptions = {})
     serverKey: server.key,
     adminCert: admin.cert,
     adminKey: admin.key,
+    kubeletClientCert: kubeletClient.cert,
+    kubeletClientKey: kubeletClient.key,
   };
   await Promise.all(
     keys.filter((k) => material[k] !== found[k]).map((k) => writePrivateFile(join(dir, TLS_FILES[k]), material[k])),

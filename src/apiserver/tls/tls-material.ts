@@ -9,6 +9,12 @@ export interface TlsMaterial {
   /** Client certificate CN=admin, O=system:masters, signed by the CA. */
   adminCert: string;
   adminKey: string;
+  /**
+   * Client certificate CN=kube-apiserver-kubelet-client, signed by the CA: what the API server
+   * presents to agents (logs, exec, attach, port-forward, stats), as kubeadm's apiserver-kubelet-client.
+   */
+  kubeletClientCert: string;
+  kubeletClientKey: string;
 }
 
 /** File names inside `<data-dir>/tls/`, one per TlsMaterial field. */
@@ -19,6 +25,8 @@ export const TLS_FILES: Record<keyof TlsMaterial, string> = {
   serverKey: 'server.key',
   adminCert: 'admin.crt',
   adminKey: 'admin.key',
+  kubeletClientCert: 'kubelet-client.crt',
+  kubeletClientKey: 'kubelet-client.key',
 };
 
 /** `<data-dir>/tls`. */

@@ -109,11 +109,13 @@ export function podSecurityAdmission(
       kind: 'validating',
       pure: false,
       handles(rt, operation) {
+        if (operation === 'delete') return false;
         const kind = kindOf(rt);
         if (kind === 'Namespace') return operation === 'update';
         return (kind === 'Pod' || POD_CONTROLLERS.has(kind)) && active();
       },
       admit(operation, rt, obj, old, request) {
+        if (operation === 'delete') return;
         const kind = kindOf(rt);
         if (kind === 'Namespace') psa.validateNamespace(operation, obj, old, request);
         else if (kind === 'Pod') return psa.validatePod(operation, obj, old, request);
@@ -126,7 +128,7 @@ export function podSecurityAdmission(
       pure: true,
       handles: (rt, operation) => kindOf(rt) === 'Namespace' && operation === 'create',
       admit(operation, _rt, obj, old, request) {
-        psa.validateNamespace(operation, obj, old, request);
+        if (operation !== 'delete') psa.validateNamespace(operation, obj, old, request);
       },
     },
   ];

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import type { KubeObject } from '../../api/object.js';
+import { ClientError } from '../../machinery/client/client-error.js';
+import type { KubeClient } from '../../machinery/client/kube-client.js';
+import { SECRETS } from '../../machinery/resources/well-known.js';
+import { PolledObjects } from './polled-objects.js';
+
+test('a miss reads the object by name and reports its arrival; changes are seen on refresh', async () => {
+  const stored = new Map<string, KubeObject>([
+    [
+      'default/s',
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default', resourceVersion: '1' } },
+    ],
+  ]);
+  const reads: string[] = [];
+  const client = {
+    async get(_r: unknown, ns: string, name: string) {
+      reads.push(`${ns}/${name}`);
+      const o = stored.get(`${ns}/${name}`);
+      if (!o)
+        throw new ClientError({
+          apiVersion: 'v1',
+          kind: 'Status',
+          code: 404,
+          reason: 'NotFound',
+          message: 'nf',
+          status: 'Failure',
+        });
+      return structuredClone(o);
+    },
+  } as unknown as KubeClient;
+  const changes: string[] = [];
+  let arrived: () => void = () => {};
+  const polled = new PolledObjects<KubeObject>({
+    client,
+    resource: SECRETS,
+    log: pino({ level: 'silent' }),
+    refreshMs: 20,
+    onChange: (ns, name) => {
+      changes.push(`${ns}/${name}`);
+      arrived();
+    },
+  });
+  const keepAlive = setInterval(() => {}, 1000); // the refresh timer is unref'd
+  try {
+    const first = new Promise<void>((r) => {
+      arrived = r;
+    });
+    assert.equal(polled.get('default', 's'), undefined, 'the first ask misses');
+    await first;
+    assert.equal(polled.get('default', 's')?.metadata.resourceVersion, '1');
+    const second = new Promise<void>((r) => {
+      arrived = r;
+    });
+    stored.set('default/s', {
+      ...(stored.get('default/s') as KubeObject),
+      metadata: { name: 's', namespace: 'default', resourceVersion: '2' },
+    });
+    await second;
+    assert.equal(polled.get('default', 's')?.metadata.resourceVersion, '2');
+    assert.deepEqual(changes, ['default/s', 'default/s']);
+    assert.equal(polled.get('default', 'absent'), undefined);
+  } finally {
+    clearInterval(keepAlive);
+    polled.stop();
+  }
+});
