@@ -401,7 +401,9 @@ test('workers that keep dying are given up (creates take the main-thread path)',
 });
 
 test('an idle worker is stopped and started again by the next create', async () => {
-  const pool = new WriteWorkerPool({ size: 1, config: CONFIG, idleStopMs: 100 });
+  // A restarted worker is stopped again once idle this long: long enough that a loaded machine's
+  // poll sees it ready in between.
+  const pool = new WriteWorkerPool({ size: 1, config: CONFIG, idleStopMs: 1000 });
   await until('the worker', () => pool.ready());
   assert.equal((await pool.prepare(job('before'))).kind, 'prepared');
   const first = pool.threadIds[0];
