@@ -20,6 +20,16 @@ export interface ResourceType {
   /** apiVersion objects are stored in (e.g. 'autoscaling/v2' for both HPA versions, 'v1' for
    *  events.k8s.io Events, which share core Events' storage); others are converted on the way. */
   storageApiVersion: string;
+  /** Set on resources a CustomResourceDefinition serves (absent for built-in kinds). */
+  custom?: CustomResourceInfo;
+}
+
+/** What a custom resource's descriptor carries from its CustomResourceDefinition. */
+export interface CustomResourceInfo {
+  /** The CRD's name (`<plural>.<group>`). */
+  crdName: string;
+  /** spec.versions[].subresources.scale: JSON paths (`.spec.replicas`) of the scale subresource. */
+  scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
 }
 
 /** A resource served by a handler of its own instead of the store (metrics, access reviews). */

@@ -1,3 +1,4 @@
+import type { KindStrategy } from './kind-strategy.js';
 import type { ResourceType } from './resource-type.js';
 
 function rt(
@@ -123,12 +124,66 @@ export const RESOURCE_TYPES: ResourceType[] = [
   rt('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
   rt('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
   rt('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
+  rt('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, {
+    shortNames: ['crd', 'crds'],
+    categories: ['api-extensions'],
+    subresources: ['status'],
+  }),
 ];
 
+/** One served version of a custom resource: its descriptor and its strategy. */
+export interface CustomResourceEntry {
+  rt: ResourceType;
+  strategy: KindStrategy;
+}
+
+/**
+ * The resources CustomResourceDefinitions serve, by CRD name. Process-wide: the API server's CRD
+ * registrar fills it from the watch cache, and everything that asks findResourceType, getStrategy
+ * or allResourceTypes in this process (REST, discovery, controllers) sees the same table.
+ */
+const customByCrd = new Map<string, CustomResourceEntry[]>();
+let customTypes: ResourceType[] = [];
+let allTypes: ResourceType[] = RESOURCE_TYPES;
+const customStrategies = new Map<string, KindStrategy>();
+const listeners = new Set<() => void>();
+
+/**
+ * Registers (or replaces) what the CRD `crdName` serves; an empty list unregisters it. Listeners
+ * (discovery) are told after the change. Idempotent for the same entries.
+ */
+export function setCustomResources(crdName: string, entries: CustomResourceEntry[]): void {
+  if (entries.length === 0 && !customByCrd.has(crdName)) return;
+  if (entries.length === 0) customByCrd.delete(crdName);
+  else customByCrd.set(crdName, entries);
+  customTypes = [...customByCrd.values()].flat().map((e) => e.rt);
+  allTypes = [...RESOURCE_TYPES, ...customTypes];
+  customStrategies.clear();
+  for (const e of [...customByCrd.values()].flat())
+    customStrategies.set(`${e.rt.group}/${e.rt.version}/${e.rt.kind}`, e.strategy);
+  for (const l of listeners) l();
+}
+
+/** Built-in resources then custom ones (the array is replaced, never mutated, on each change). */
+export function allResourceTypes(): ResourceType[] {
+  return allTypes;
+}
+
+/** The strategy of a custom resource's version, or undefined for built-in kinds. */
+export function customStrategy(group: string, version: string, kind: string): KindStrategy | undefined {
+  return customStrategies.get(`${group}/${version}/${kind}`);
+}
+
+/** Calls `listener` after every change of the custom resources; returns the unsubscribe function. */
+export function onResourceTypesChanged(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
 export function findResourceType(group: string, version: string, plural: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((r) => r.group === group && r.version === version && r.plural === plural);
+  return allTypes.find((r) => r.group === group && r.version === version && r.plural === plural);
 }
 
 export function findResourceTypeByKind(group: string, version: string, kind: string): ResourceType | undefined {
-  return RESOURCE_TYPES.find((r) => r.group === group && r.version === version && r.kind === kind);
+  return allTypes.find((r) => r.group === group && r.version === version && r.kind === kind);
 }

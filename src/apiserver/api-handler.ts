@@ -5,8 +5,9 @@ import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import { ApiError, errors } from '../api/errors.js';
 import { isStackOverflow, tooDeepMessage } from '../api/nesting-depth.js';
-import { findResourceType, RESOURCE_TYPES } from '../api/resource-types.js';
-import { getStrategy } from '../api/kinds/index.js';
+import { allResourceTypes, findResourceType, onResourceTypesChanged } from '../api/resource-types.js';
+import { strategyOf } from '../api/kinds/index.js';
+import { startCrdRegistrar } from './crd/crd-registrar.js';
 import type { UserInfo } from './user-info.js';
 import { requestInfoOf, type ResourceRequest } from './request-info.js';
 import { negotiateFormat } from './negotiation.js';
@@ -196,7 +197,14 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   });
   ctx.checkUpdate = (call, subresource, next, old) =>
     checkCsrSignerPermission(gate.authorizer, call.user, call.rt, subresource, next, old);
-  const discovery = new Discovery([...RESOURCE_TYPES, ...METRICS_RESOURCE_TYPES, ...REVIEW_RESOURCE_TYPES]);
+  // Discovery is rebuilt whenever CustomResourceDefinitions change what is served.
+  const buildDiscovery = () =>
+    new Discovery([...allResourceTypes(), ...METRICS_RESOURCE_TYPES, ...REVIEW_RESOURCE_TYPES]);
+  let discovery = buildDiscovery();
+  const stopDiscoveryUpdates = onResourceTypesChanged(() => {
+    discovery = buildDiscovery();
+  });
+  const crds = await startCrdRegistrar(ctx, (err) => options.log?.error({ err }, 'CustomResourceDefinition sync failed'));
   const metricsApi = new MetricsApi(ctx, {
     ttlMs: options.metricsTtlMs,
     log: options.log && 'warn' in options.log ? (options.log as Pick<Logger, 'warn'>) : undefined,
@@ -220,6 +228,8 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     authenticateServiceAccountToken,
     async close() {
       compactor.stop();
+      crds.stop();
+      stopDiscoveryUpdates();
       rbacLister?.close();
       nodeGraph?.close();
       cache.stop();
@@ -288,7 +298,7 @@ async function routeResource(
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   const call: ResourceCall = {
     rt,
-    strategy: getStrategy(rt.group, rt.kind),
+    strategy: strategyOf(rt),
     namespace: info.namespace,
     name: info.name,
     query: info.query,

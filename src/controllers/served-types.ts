@@ -1,5 +1,5 @@
 import type { ResourceType } from '../api/resource-type.js';
-import { RESOURCE_TYPES } from '../api/resource-types.js';
+import { allResourceTypes } from '../api/resource-types.js';
 import { parseApiVersion } from '../api/object.js';
 
 /**
@@ -7,7 +7,7 @@ import { parseApiVersion } from '../api/object.js';
  * as events.k8s.io Events and autoscaling/v1 HPAs, are left out). What the garbage collector
  * watches and the namespace controller empties. Pure.
  */
-export function storedResourceTypes(types: ResourceType[] = RESOURCE_TYPES): ResourceType[] {
+export function storedResourceTypes(types: ResourceType[] = allResourceTypes()): ResourceType[] {
   const seen = new Set<string>();
   const out: ResourceType[] = [];
   for (const rt of types) {
@@ -25,7 +25,7 @@ export function storedResourceTypes(types: ResourceType[] = RESOURCE_TYPES): Res
 export function typeForReference(
   apiVersion: string,
   kind: string,
-  types: ResourceType[] = RESOURCE_TYPES,
+  types: ResourceType[] = allResourceTypes(),
 ): ResourceType | undefined {
   const { group, version } = parseApiVersion(apiVersion);
   const exact = types.find((r) => r.group === group && r.version === version && r.kind === kind);

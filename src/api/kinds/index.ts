@@ -1,6 +1,8 @@
 import type { KindStrategy } from '../kind-strategy.js';
-import { RESOURCE_TYPES } from '../resource-types.js';
+import type { ResourceType } from '../resource-type.js';
+import { allResourceTypes, customStrategy } from '../resource-types.js';
 import { certificateSigningRequestStrategy } from './certificate-signing-request.js';
+import { customResourceDefinitionStrategy } from './custom-resource-definition.js';
 import { configMapStrategy } from './configmap.js';
 import { controllerRevisionStrategy } from './controller-revision.js';
 import { cronJobStrategy } from './cronjob.js';
@@ -70,6 +72,7 @@ export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingStrategy],
   ['rbac.authorization.k8s.io/ClusterRole', clusterRoleStrategy],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingStrategy],
+  ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinitionStrategy],
 ]);
 
 const fallbacks = new Map<string, KindStrategy>();
@@ -83,7 +86,9 @@ export function getStrategy(group: string, kind: string, namespaced?: boolean): 
   const key = `${group}/${kind}`;
   const known = KIND_STRATEGIES.get(key);
   if (known) return known;
-  const scoped = namespaced ?? RESOURCE_TYPES.find((r) => r.group === group && r.kind === kind)?.namespaced ?? true;
+  const custom = allResourceTypes().find((r) => r.custom && r.group === group && r.kind === kind);
+  if (custom) return strategyOf(custom);
+  const scoped = namespaced ?? allResourceTypes().find((r) => r.group === group && r.kind === kind)?.namespaced ?? true;
   const cacheKey = `${key}/${scoped}`;
   let fallback = fallbacks.get(cacheKey);
   if (!fallback) {
@@ -91,6 +96,11 @@ export function getStrategy(group: string, kind: string, namespaced?: boolean): 
     fallbacks.set(cacheKey, fallback);
   }
   return fallback;
+}
+
+/** The strategy of a served resource: a custom resource's version's own, else its kind's. Never throws. */
+export function strategyOf(rt: ResourceType): KindStrategy {
+  return (rt.custom && customStrategy(rt.group, rt.version, rt.kind)) || getStrategy(rt.group, rt.kind, rt.namespaced);
 }
 
 export { genericStrategy };

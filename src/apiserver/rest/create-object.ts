@@ -129,6 +129,8 @@ function canPrepareElsewhere(
   const { rt } = call;
   // A strategy that stamps the requesting user needs this thread (workers do not know the user).
   if (call.strategy.prepareForCreate) return false;
+  // Write workers know the built-in kinds only; custom resources are prepared on this thread.
+  if (rt.custom) return false;
   return (
     servedApiVersion(rt) === rt.storageApiVersion &&
     ctx.admission.runsInWorker(rt, 'create', { ...anonymousRequest(), user: call.user, namespace: call.namespace })

@@ -1,3 +1,4 @@
+import { CRD_CLEANUP_FINALIZER } from '../../api/kinds/custom-resource-definition.js';
 import type { KubeObject } from '../../api/object.js';
 import { errors } from '../../api/errors.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
@@ -105,6 +106,13 @@ export async function deleteObject(
     }
     if (policy === 'Background' && (finalizers.delete('orphan') || finalizers.delete('foregroundDeletion')))
       changed = true;
+    // A CRD's first deletion waits for its custom objects to go (the CRD registrar removes them).
+    if (rt.group === 'apiextensions.k8s.io' && rt.kind === 'CustomResourceDefinition' && !nm.deletionTimestamp) {
+      if (!finalizers.has(CRD_CLEANUP_FINALIZER)) {
+        finalizers.add(CRD_CLEANUP_FINALIZER);
+        changed = true;
+      }
+    }
     // Adding orphan/foreground finalizers only makes sense when something can own dependents; Kubernetes adds them regardless.
     if (changed) nm.finalizers = [...finalizers];
 

@@ -46,6 +46,7 @@ const TRACKS_GENERATION = new Set([
   'PodDisruptionBudget',
   'NetworkPolicy',
   'Ingress',
+  'CustomResourceDefinition',
 ]);
 
 // Kubernetes' generateName alphabet: no vowels, no 0/1/3 (names.SimpleNameGenerator).
@@ -74,9 +75,13 @@ export function prepareForCreate(obj: KubeObject, rt: ResourceType, namespace: s
   delete m.deletionTimestamp;
   delete m.deletionGracePeriodSeconds;
   delete (m as Record<string, unknown>).selfLink;
-  if (TRACKS_GENERATION.has(rt.kind)) m.generation = 1;
+  // Custom resources always track generation, as kube-apiserver's custom resource strategy does.
+  if (TRACKS_GENERATION.has(rt.kind) || rt.custom) m.generation = 1;
   else delete m.generation;
-  if (rt.subresources.includes('status')) obj.status = initialStatus(rt.kind, obj);
+  if (rt.subresources.includes('status')) {
+    if (rt.custom) delete obj.status;
+    else obj.status = initialStatus(rt.kind, obj);
+  }
 }
 
 function initialStatus(kind: string, obj: KubeObject): Record<string, unknown> {

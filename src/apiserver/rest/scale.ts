@@ -1,6 +1,14 @@
 import type { KubeObject } from '../../api/object.js';
 import { errors, fieldErrors } from '../../api/errors.js';
 import { formatLabelSelector } from '../../api/selectors/index.js';
+import { evaluateJsonPath, setAtPath } from '../../api/kinds/json-path.js';
+
+/** A CRD version's scale subresource paths (`.spec.replicas`, `.status.replicas`, `.status.selector`). */
+export interface ScalePaths {
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  labelSelectorPath?: string;
+}
 
 type ScalableSpec = {
   replicas?: number;
@@ -61,5 +69,31 @@ export function applyScale(obj: KubeObject, scale: unknown): KubeObject {
   }
   (obj.spec as ScalableSpec).replicas = replicas;
   if (s.metadata?.resourceVersion) obj.metadata.resourceVersion = s.metadata.resourceVersion;
+  return obj;
+}
+
+/**
+ * The autoscaling/v1 Scale of a custom resource, read through its CRD's scale paths (as
+ * kube-apiserver's custom resource scale storage: missing replicas read as 0, the selector is the
+ * string found at labelSelectorPath).
+ */
+export function toCustomScale(obj: KubeObject, paths: ScalePaths): KubeObject {
+  const scale = toScale({ ...obj, spec: {}, status: {} });
+  const num = (path: string) => {
+    const v = evaluateJsonPath(obj, path)[0];
+    return typeof v === 'number' ? v : 0;
+  };
+  const selector = paths.labelSelectorPath ? evaluateJsonPath(obj, paths.labelSelectorPath)[0] : undefined;
+  scale.spec = { replicas: num(paths.specReplicasPath) };
+  scale.status = { replicas: num(paths.statusReplicasPath), ...(typeof selector === 'string' ? { selector } : {}) };
+  return scale;
+}
+
+/** Writes a (validated) Scale's spec.replicas into a custom resource at its specReplicasPath. */
+export function applyCustomScale(obj: KubeObject, scale: unknown, paths: ScalePaths): KubeObject {
+  const probe = applyScale({ ...obj, metadata: { ...obj.metadata }, spec: {} }, scale);
+  const replicas = (probe.spec as ScalableSpec).replicas;
+  setAtPath(obj as unknown as Record<string, unknown>, paths.specReplicasPath, replicas);
+  obj.metadata.resourceVersion = probe.metadata.resourceVersion;
   return obj;
 }

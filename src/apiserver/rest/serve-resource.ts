@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
 import { ApiError, errors } from '../../api/errors.js';
+import type { ResourceType } from '../../api/resource-type.js';
 import type { ResourceRequest } from '../request-info.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import { readBody, mediaType, parseDocument } from '../body.js';
@@ -75,7 +76,7 @@ export async function serveResource(
     case 'patch': {
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      return sendReply(send, await patchObject(ctx, call, '', patchTypeOf(req), body, opts));
+      return sendReply(send, await patchObject(ctx, call, '', patchTypeOf(req, call.rt), body, opts));
     }
     case 'delete': {
       const body = await readBody(req);
@@ -140,7 +141,7 @@ async function serveSubresource(
       if (!handler) throw notSupported();
       const body = await readBody(req);
       const opts = writeOptionsOf(call.query, req.headers['user-agent']);
-      const patchType = info.verb === 'patch' ? patchTypeOf(req) : '';
+      const patchType = info.verb === 'patch' ? patchTypeOf(req, call.rt) : '';
       return sendReply(send, await handler(r, { body, opts, patchType }));
     }
     default:
@@ -153,9 +154,16 @@ function sendReply(send: Send, reply: Reply): void {
 }
 
 /** The patch's media type; 415 for any other. */
-function patchTypeOf(req: IncomingMessage): string {
+function patchTypeOf(req: IncomingMessage, rt: ResourceType): string {
   const type = mediaType(req.headers['content-type']);
   if (!PATCH_TYPES.has(type)) throw errors.unsupportedMediaType(req.headers['content-type'] ?? '');
+  // Custom resources have no Go struct tags to merge by: kube-apiserver refuses strategic merge patch.
+  if (rt.custom && type === 'application/strategic-merge-patch+json')
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml`,
+    );
   return type;
 }
 

@@ -13,7 +13,7 @@ import { mediaType, parseDocument } from '../body.js';
 import type { WriteOptions } from './write-options.js';
 import { mutateObject } from './update-object.js';
 import { applyPatch } from '../../api/patch/index.js';
-import { toScale, applyScale } from './scale.js';
+import { toScale, applyScale, toCustomScale, applyCustomScale } from './scale.js';
 import { bindPod } from './binding.js';
 import { evictPod } from './eviction.js';
 import { servePodLogs } from './pod-logs.js';
@@ -90,6 +90,29 @@ const scale: Subresource = {
     return { code: 200, body: toScale(updated) };
   },
 };
+
+/** autoscaling/v1 Scale of a custom resource, through its CRD's scale paths. */
+function customScale(paths: NonNullable<NonNullable<ResourceType['custom']>['scale']>): Subresource {
+  return {
+    kind: () => ({ group: 'autoscaling', version: 'v1', kind: 'Scale' }),
+    verbs: ['get', 'patch', 'update'],
+    get: async ({ ctx, call }) => ({ code: 200, body: toCustomScale(await getObject(ctx, call), paths) }),
+    async update({ ctx, call }, { body, opts }) {
+      const wanted = await parseDocument(body, 'json');
+      const updated = await mutateObject(ctx, call, opts, '', (live) => applyCustomScale(live, wanted, paths));
+      return { code: 200, body: toCustomScale(updated, paths) };
+    },
+    async patch({ ctx, call }, { body, opts, patchType }) {
+      if (patchType === 'application/apply-patch+yaml')
+        throw errors.methodNotAllowed(`apply is not supported on ${call.rt.plural}/scale`);
+      const doc = await parseDocument(body, 'json');
+      const updated = await mutateObject(ctx, call, opts, '', (live) =>
+        applyCustomScale(live, applyPatch(patchType, toCustomScale(live, paths), doc, undefined), paths),
+      );
+      return { code: 200, body: toCustomScale(updated, paths) };
+    },
+  };
+}
 
 /** PUT namespaces/<name>/finalize: sets spec.finalizers; the namespace goes once none are left. */
 const finalize: Subresource = {
@@ -190,18 +213,41 @@ export const SUBRESOURCES: Readonly<Record<string, Readonly<Record<string, Reado
   autoscaling: { horizontalpodautoscalers: { status } },
   'networking.k8s.io': { ingresses: { status } },
   policy: { poddisruptionbudgets: { status } },
+  'apiextensions.k8s.io': { customresourcedefinitions: { status } },
 };
 
 const NONE: Readonly<Record<string, Subresource>> = {};
 
+const customSubresources = new WeakMap<NonNullable<ResourceType['custom']>, Readonly<Record<string, Subresource>>>();
+
+/** A custom resource's subresources, from its CRD version's spec.subresources (kept per descriptor). */
+function subresourcesOfCustom(rt: Pick<ResourceType, 'subresources' | 'custom'>): Readonly<Record<string, Subresource>> {
+  const custom = rt.custom as NonNullable<ResourceType['custom']>;
+  let subs = customSubresources.get(custom);
+  if (!subs) {
+    const built: Record<string, Subresource> = {};
+    if (rt.subresources.includes('status')) built.status = status;
+    if (custom.scale) built.scale = customScale(custom.scale);
+    subs = built;
+    customSubresources.set(custom, subs);
+  }
+  return subs;
+}
+
 /** The subresources of a resource (empty when it has none). */
-export function subresourcesOf(rt: Pick<ResourceType, 'group' | 'plural'>): Readonly<Record<string, Subresource>> {
+export function subresourcesOf(
+  rt: Pick<ResourceType, 'group' | 'plural'> & Partial<Pick<ResourceType, 'subresources' | 'custom'>>,
+): Readonly<Record<string, Subresource>> {
+  if (rt.custom) return subresourcesOfCustom({ subresources: rt.subresources ?? [], custom: rt.custom });
   const group = Object.hasOwn(SUBRESOURCES, rt.group) ? SUBRESOURCES[rt.group] : undefined;
   return group && Object.hasOwn(group, rt.plural) ? group[rt.plural] : NONE;
 }
 
 /** One subresource of a resource, or undefined when it is not served. */
-export function findSubresource(rt: Pick<ResourceType, 'group' | 'plural'>, name: string): Subresource | undefined {
+export function findSubresource(
+  rt: Pick<ResourceType, 'group' | 'plural'> & Partial<Pick<ResourceType, 'subresources' | 'custom'>>,
+  name: string,
+): Subresource | undefined {
   const subs = subresourcesOf(rt);
   return Object.hasOwn(subs, name) ? subs[name] : undefined;
 }

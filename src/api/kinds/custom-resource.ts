@@ -1,0 +1,103 @@
+import type {
+  CustomResourceColumnDefinition,
+  CustomResourceDefinition,
+  CustomResourceDefinitionVersion,
+} from 'kubernetes-types/apiextensions/v1.js';
+import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { KindStrategy, TableColumn } from '../kind-strategy.js';
+import type { CustomResourceEntry } from '../resource-types.js';
+import type { ResourceType } from '../resource-type.js';
+import { NAME_DESCRIPTION, nameColumn } from './columns.js';
+import { ageOf, defineKind, nameOf } from './define-kind.js';
+import { translateTimestampSince } from './duration.js';
+import { evaluateJsonPath } from './json-path.js';
+
+/** Kubernetes' default printer column of a CRD without additionalPrinterColumns. */
+const DEFAULT_COLUMNS: CustomResourceColumnDefinition[] = [
+  { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+];
+
+/**
+ * The strategy of one version of a custom resource: metadata validation only, a NAME column then
+ * the version's additionalPrinterColumns (Kubernetes' default: AGE). Date cells are shown as ages,
+ * as kube-apiserver's custom resource table convertor does. Pure.
+ */
+export function customResourceStrategy(namespaced: boolean, version: CustomResourceDefinitionVersion): KindStrategy {
+  const printer = version.additionalPrinterColumns?.length ? version.additionalPrinterColumns : DEFAULT_COLUMNS;
+  const columns: TableColumn[] = [
+    { ...nameColumn(), description: NAME_DESCRIPTION },
+    ...printer.map(
+      (c): TableColumn => ({
+        name: c.name,
+        type: (['integer', 'number', 'boolean', 'date'].includes(c.type) ? c.type : 'string') as TableColumn['type'],
+        format: c.format ?? '',
+        description: c.description ?? '',
+        priority: c.priority ?? 0,
+      }),
+    ),
+  ];
+  return defineKind<{ metadata?: ObjectMeta }>({
+    namespaced,
+    columns,
+    row: (obj, now) => [
+      nameOf(obj),
+      ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now)),
+    ],
+    // Conversion strategy None: versions differ only in apiVersion.
+    convert: (obj, toApiVersion) => ({ ...obj, apiVersion: toApiVersion }),
+  });
+}
+
+function cell(c: CustomResourceColumnDefinition, values: unknown[], obj: { metadata?: ObjectMeta }, now: Date): unknown {
+  if (values.length === 0) return null;
+  if (c.type === 'date') {
+    if (c.jsonPath === '.metadata.creationTimestamp') return ageOf(obj, now);
+    return typeof values[0] === 'string' ? translateTimestampSince(values[0], now) : null;
+  }
+  if (values.length === 1 && (typeof values[0] !== 'object' || values[0] === null)) return values[0];
+  return values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(',');
+}
+
+/**
+ * The resources a CRD serves: one descriptor and strategy per served version, the storage
+ * version's apiVersion as storage (conversion None: only apiVersion changes). Pure.
+ */
+export function customResourceEntries(crd: CustomResourceDefinition): CustomResourceEntry[] {
+  const spec = crd.spec;
+  const names = crd.status?.acceptedNames?.plural ? crd.status.acceptedNames : spec.names;
+  const namespaced = spec.scope === 'Namespaced';
+  const storage = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name;
+  return spec.versions
+    .filter((v) => v.served)
+    .map((v) => {
+      const subresources: string[] = [];
+      if (v.subresources?.status) subresources.push('status');
+      const scale = v.subresources?.scale;
+      if (scale) subresources.push('scale');
+      const rt: ResourceType = {
+        group: spec.group,
+        version: v.name,
+        kind: names.kind,
+        listKind: names.listKind ?? `${names.kind}List`,
+        plural: names.plural,
+        singular: names.singular ?? names.kind.toLowerCase(),
+        namespaced,
+        shortNames: [...(names.shortNames ?? [])],
+        categories: [...(names.categories ?? [])],
+        subresources,
+        storagePrefix: `/registry/${spec.group}/${names.plural}/`,
+        storageApiVersion: `${spec.group}/${storage}`,
+        custom: {
+          crdName: crd.metadata?.name ?? '',
+          scale: scale
+            ? {
+                specReplicasPath: scale.specReplicasPath,
+                statusReplicasPath: scale.statusReplicasPath,
+                labelSelectorPath: scale.labelSelectorPath,
+              }
+            : undefined,
+        },
+      };
+      return { rt, strategy: customResourceStrategy(namespaced, v) };
+    });
+}
