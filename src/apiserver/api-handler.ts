@@ -204,7 +204,9 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const stopDiscoveryUpdates = onResourceTypesChanged(() => {
     discovery = buildDiscovery();
   });
-  const crds = await startCrdRegistrar(ctx, (err) => options.log?.error({ err }, 'CustomResourceDefinition sync failed'));
+  const crds = await startCrdRegistrar(ctx, (err) =>
+    options.log?.error({ err }, 'CustomResourceDefinition sync failed'),
+  );
   const metricsApi = new MetricsApi(ctx, {
     ttlMs: options.metricsTtlMs,
     log: options.log && 'warn' in options.log ? (options.log as Pick<Logger, 'warn'>) : undefined,

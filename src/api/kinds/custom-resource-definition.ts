@@ -1,7 +1,4 @@
-import type {
-  CustomResourceDefinition,
-  CustomResourceDefinitionNames,
-} from 'kubernetes-types/apiextensions/v1.js';
+import type { CustomResourceDefinition, CustomResourceDefinitionNames } from 'kubernetes-types/apiextensions/v1.js';
 import { type FieldError, fieldErrors } from '../errors.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
 import { col, nameColumn } from './columns.js';
@@ -42,7 +39,9 @@ function validate(crd: CustomResourceDefinition): FieldError[] {
   }
   const plural = spec.names?.plural ?? '';
   if (crd.metadata?.name !== `${plural}.${group}`)
-    errs.push(fieldErrors.invalid('metadata.name', crd.metadata?.name ?? '', 'must be spec.names.plural+"."+spec.group'));
+    errs.push(
+      fieldErrors.invalid('metadata.name', crd.metadata?.name ?? '', 'must be spec.names.plural+"."+spec.group'),
+    );
   if (!spec.scope) errs.push(fieldErrors.required('spec.scope'));
   else if (!SCOPES.includes(spec.scope)) errs.push(fieldErrors.notSupported('spec.scope', spec.scope, SCOPES));
   errs.push(...validateVersions(spec.versions ?? []));
@@ -62,18 +61,27 @@ function validateVersions(versions: CustomResourceDefinition['spec']['versions']
       if (seen.has(v.name)) errs.push(fieldErrors.duplicate(`${f}.name`, v.name));
       seen.add(v.name);
     }
-    if (!v.schema?.openAPIV3Schema) errs.push(fieldErrors.required(`${f}.schema.openAPIV3Schema`, 'schemas are required'));
+    if (!v.schema?.openAPIV3Schema)
+      errs.push(fieldErrors.required(`${f}.schema.openAPIV3Schema`, 'schemas are required'));
     const scale = v.subresources?.scale;
     if (scale) {
       if (!scale.specReplicasPath) errs.push(fieldErrors.required(`${f}.subresources.scale.specReplicasPath`));
       else if (!scale.specReplicasPath.startsWith('.spec.'))
         errs.push(
-          fieldErrors.invalid(`${f}.subresources.scale.specReplicasPath`, scale.specReplicasPath, 'should be a json path under .spec'),
+          fieldErrors.invalid(
+            `${f}.subresources.scale.specReplicasPath`,
+            scale.specReplicasPath,
+            'should be a json path under .spec',
+          ),
         );
       if (!scale.statusReplicasPath) errs.push(fieldErrors.required(`${f}.subresources.scale.statusReplicasPath`));
       else if (!scale.statusReplicasPath.startsWith('.status.'))
         errs.push(
-          fieldErrors.invalid(`${f}.subresources.scale.statusReplicasPath`, scale.statusReplicasPath, 'should be a json path under .status'),
+          fieldErrors.invalid(
+            `${f}.subresources.scale.statusReplicasPath`,
+            scale.statusReplicasPath,
+            'should be a json path under .status',
+          ),
         );
     }
   });
@@ -86,7 +94,13 @@ function validateVersions(versions: CustomResourceDefinition['spec']['versions']
       ),
     );
   if (!versions.some((v) => v.served))
-    errs.push(fieldErrors.invalid('spec.versions', versions.map((v) => v.name), 'must have at least one served version'));
+    errs.push(
+      fieldErrors.invalid(
+        'spec.versions',
+        versions.map((v) => v.name),
+        'must have at least one served version',
+      ),
+    );
   return errs;
 }
 

@@ -39,16 +39,18 @@ export function customResourceStrategy(namespaced: boolean, version: CustomResou
   return defineKind<{ metadata?: ObjectMeta }>({
     namespaced,
     columns,
-    row: (obj, now) => [
-      nameOf(obj),
-      ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now)),
-    ],
+    row: (obj, now) => [nameOf(obj), ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now))],
     // Conversion strategy None: versions differ only in apiVersion.
     convert: (obj, toApiVersion) => ({ ...obj, apiVersion: toApiVersion }),
   });
 }
 
-function cell(c: CustomResourceColumnDefinition, values: unknown[], obj: { metadata?: ObjectMeta }, now: Date): unknown {
+function cell(
+  c: CustomResourceColumnDefinition,
+  values: unknown[],
+  obj: { metadata?: ObjectMeta },
+  now: Date,
+): unknown {
   if (values.length === 0) return null;
   if (c.type === 'date') {
     if (c.jsonPath === '.metadata.creationTimestamp') return ageOf(obj, now);

@@ -54,7 +54,9 @@ export async function startCrdRegistrar(
   const registered = new Set<string>();
 
   async function syncOnce(): Promise<void> {
-    const crds = ctx.cache.list(crdType.storagePrefix, '').map((o) => o.object() as unknown as CustomResourceDefinition);
+    const crds = ctx.cache
+      .list(crdType.storagePrefix, '')
+      .map((o) => o.object() as unknown as CustomResourceDefinition);
     const statuses = new Map(planCrdStatuses(crds, timestamp(ctx.now())).map((s) => [s.name, s.status]));
     const present = new Set<string>();
     for (const crd of crds) {

@@ -221,7 +221,9 @@ const NONE: Readonly<Record<string, Subresource>> = {};
 const customSubresources = new WeakMap<NonNullable<ResourceType['custom']>, Readonly<Record<string, Subresource>>>();
 
 /** A custom resource's subresources, from its CRD version's spec.subresources (kept per descriptor). */
-function subresourcesOfCustom(rt: Pick<ResourceType, 'subresources' | 'custom'>): Readonly<Record<string, Subresource>> {
+function subresourcesOfCustom(
+  rt: Pick<ResourceType, 'subresources' | 'custom'>,
+): Readonly<Record<string, Subresource>> {
   const custom = rt.custom as NonNullable<ResourceType['custom']>;
   let subs = customSubresources.get(custom);
   if (!subs) {
