@@ -126,8 +126,8 @@ function validateNames(names: CustomResourceDefinitionNames | undefined, f: stri
   if (!names.listKind) errs.push(fieldErrors.required(`${f}.listKind`));
   else if (names.listKind === names.kind)
     errs.push(fieldErrors.invalid(`${f}.listKind`, names.listKind, 'kind and listKind cannot be the same'));
-  (names.shortNames ?? []).forEach((s, i) => label(`${f}.shortNames[${i}]`, s, true));
-  (names.categories ?? []).forEach((c, i) => label(`${f}.categories[${i}]`, c, true));
+  for (const [i, s] of (names.shortNames ?? []).entries()) label(`${f}.shortNames[${i}]`, s, true);
+  for (const [i, c] of (names.categories ?? []).entries()) label(`${f}.categories[${i}]`, c, true);
   return errs;
 }
 
