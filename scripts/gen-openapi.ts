@@ -205,7 +205,24 @@ function generate(module: string, name: string): Schema {
 }
 
 /** Types serialized specially (Go custom marshalers), as upstream defines them. */
+const APIEXT = 'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1';
+
 const SPECIAL: Record<string, Schema> = {
+  // Upstream gives these JSON-schema unions no type: any JSON value is accepted.
+  [`${APIEXT}.JSON`]: {
+    description:
+      'JSON represents any valid JSON value. These types are supported: bool, int64, float64, string, []interface{}, map[string]interface{} and nil.',
+  },
+  [`${APIEXT}.JSONSchemaPropsOrArray`]: {
+    description:
+      'JSONSchemaPropsOrArray represents a value that can either be a JSONSchemaProps or an array of JSONSchemaProps. Mainly here for serialization purposes.',
+  },
+  [`${APIEXT}.JSONSchemaPropsOrBool`]: {
+    description: 'JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.',
+  },
+  [`${APIEXT}.JSONSchemaPropsOrStringArray`]: {
+    description: 'JSONSchemaPropsOrStringArray represents a JSONSchemaProps or a string array.',
+  },
   [QUANTITY]: {
     description:
       'Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors. Serialized as a string such as "500m" or "1Gi"; plain numbers are accepted.',
