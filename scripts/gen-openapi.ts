@@ -323,8 +323,23 @@ function main(): void {
     kind: 'TokenRequest',
   });
 
+  const validationRule = resolveRef('apiextensions/v1', 'ValidationRule');
   for (let next = queue.shift(); next; next = queue.shift()) {
     definitions[`${prefixOf(next.module)}.${next.name}`] = generate(next.module, next.name);
+  }
+  // kubernetes-types leaves out JSONSchemaProps' x-kubernetes-* extensions; upstream has them.
+  const props = definitions[`${APIEXT}.JSONSchemaProps`]?.properties;
+  if (props) {
+    const strings = { type: 'array', items: { type: 'string' } } as Schema;
+    Object.assign(props, {
+      'x-kubernetes-embedded-resource': { type: 'boolean' },
+      'x-kubernetes-int-or-string': { type: 'boolean' },
+      'x-kubernetes-list-map-keys': strings,
+      'x-kubernetes-list-type': { type: 'string' },
+      'x-kubernetes-map-type': { type: 'string' },
+      'x-kubernetes-preserve-unknown-fields': { type: 'boolean' },
+      'x-kubernetes-validations': { type: 'array', items: { $ref: REF + validationRule } },
+    });
   }
   for (const [def, list] of gvks) {
     const schema = definitions[def];
