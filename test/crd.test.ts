@@ -10,7 +10,7 @@ import { startTestServer, type KubectlResult, type TestServer } from './helpers/
 let server: TestServer;
 
 before(async () => {
-  server = await startTestServer({ extraArgs: ['--disable-controllers'], readyTimeoutMs: 60_000 });
+  server = await startTestServer({ readyTimeoutMs: 60_000 });
 });
 after(async () => {
   await server?.stop();
@@ -218,6 +218,19 @@ test('a cluster-scoped CRD, a names conflict, and watch', async () => {
     .map((l) => JSON.parse(l));
   assert.ok(events.length >= 3);
   assert.ok(events.every((e) => e.type === 'ADDED' && e.object.kind === 'Widget'));
+});
+
+test('deleting a namespace deletes its custom objects', async () => {
+  ok(await server.kubectl(['create', 'namespace', 'crd-ns']));
+  ok(
+    await server.kubectl(['create', '-f', '-'], {
+      stdin: widget('in-ns', 'small').replace('namespace: default', 'namespace: crd-ns'),
+    }),
+  );
+  ok(await server.kubectl(['delete', 'namespace', 'crd-ns', '--timeout=30s']));
+  const raw = await server.kubectl(['get', '--raw', '/apis/example.com/v1/namespaces/crd-ns/widgets/in-ns']);
+  assert.notEqual(raw.code, 0);
+  assert.match(raw.stderr, /NotFound|not found/);
 });
 
 test('deleting a CRD removes its objects first, then stops serving it', async () => {

@@ -33,8 +33,10 @@ export interface NamespaceControllerOptions {
 export function namespaceReconciler(
   opts: NamespaceControllerOptions,
 ): (key: ObjectKey) => Promise<ReconcileResult | void> {
-  const types = (opts.types ?? storedResourceTypes()).filter((rt) => rt.namespaced);
+  // Read per reconcile: custom resources come and go with their CustomResourceDefinitions.
+  const namespacedTypes = () => (opts.types ?? storedResourceTypes()).filter((rt) => rt.namespaced);
   return async ({ name }) => {
+    const types = namespacedTypes();
     const ns = opts.namespaces.get('', name);
     if (!ns?.metadata.deletionTimestamp) return;
     const finalizers = (ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? [];
