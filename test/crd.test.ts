@@ -233,6 +233,25 @@ test('deleting a namespace deletes its custom objects', async () => {
   assert.match(raw.stderr, /NotFound|not found/);
 });
 
+test('garbage collection follows ownerReferences to and from custom objects', async () => {
+  const owner = JSON.parse(ok(await server.kubectl(['get', 'wg', 'second', '-o', 'json'])));
+  const cm = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'owned-by-widget',
+      namespace: 'default',
+      ownerReferences: [{ apiVersion: 'example.com/v1', kind: 'Widget', name: 'second', uid: owner.metadata.uid }],
+    },
+  };
+  ok(await server.kubectl(['create', '-f', '-'], { stdin: JSON.stringify(cm) }));
+  ok(await server.kubectl(['delete', 'wg', 'second']));
+  await eventually(
+    async () => (await server.kubectl(['get', 'configmap', 'owned-by-widget'])).code !== 0,
+    'the ConfigMap owned by a Widget to be collected',
+  );
+});
+
 test('deleting a CRD removes its objects first, then stops serving it', async () => {
   ok(await server.kubectl(['delete', 'crd', 'widgets.example.com', '--timeout=20s']));
   await eventually(

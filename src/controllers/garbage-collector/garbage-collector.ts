@@ -9,6 +9,7 @@ import { keyOf } from '../../machinery/client/object-key.js';
 import { WorkQueue } from '../../machinery/controller/work-queue.js';
 import { runWorkers, type ReconcileResult } from '../../machinery/controller/controller.js';
 import { storedResourceTypes, typeForReference } from '../served-types.js';
+import { onResourceTypesChanged } from '../../api/resource-types.js';
 import { OwnerIndex } from './owner-index.js';
 import {
   FOREGROUND_FINALIZER,
@@ -25,7 +26,7 @@ export interface GarbageCollectorOptions {
   log: Logger;
   /** Default 2. */
   workers?: number;
-  /** Resources to watch (default: every stored resource type). */
+  /** Resources to watch (default: every stored resource type, custom resources followed as they come). */
   types?: ResourceType[];
   /** Safety-net re-check of an owner waiting for its dependents (default 5 s; events normally come first). */
   foregroundRecheckMs?: number;
@@ -50,7 +51,8 @@ const OWNER = 'owner:';
 export class GarbageCollector {
   readonly queue = new WorkQueue();
   private readonly index = new OwnerIndex();
-  private readonly types: ResourceType[];
+  private types: ResourceType[];
+  private readonly watched = new Set<string>();
   private readonly unsubscribe: (() => void)[] = [];
   private workers?: Promise<void>;
 
@@ -60,24 +62,37 @@ export class GarbageCollector {
 
   /** Subscribes to every type's informer, waits for them to list, then starts the workers. */
   async start(): Promise<void> {
-    for (const rt of this.types) {
-      const inf = this.opts.informers.informerFor(rt, 'metadata');
-      this.unsubscribe.push(
-        inf.addHandlers({
-          onAdd: (o) => this.observe(rt, o, true),
-          onUpdate: (_old, o) => this.observe(rt, o, false),
-          onDelete: (o) => this.forget(o),
-        }),
-      );
-      inf.start();
-    }
+    for (const rt of this.types) this.watch(rt);
     await Promise.all(this.types.map((rt) => this.opts.informers.informerFor(rt, 'metadata').waitForSync()));
+    // Custom resources served later (CustomResourceDefinitions) are watched once they appear.
+    if (!this.opts.types) this.unsubscribe.push(onResourceTypesChanged(() => this.followResourceTypes()));
     const log = this.opts.log.child({ controller: 'garbage-collector' });
     this.workers = runWorkers(this.queue, this.opts.workers ?? 2, log, (key) =>
       key.startsWith(OWNER)
         ? this.processOwner(key.slice(OWNER.length))
         : this.processDependent(key.slice(DEPENDENT.length)),
     );
+  }
+
+  /** Starts the metadata informer of one resource (once per storage prefix). */
+  private watch(rt: ResourceType): void {
+    if (this.watched.has(rt.storagePrefix)) return;
+    this.watched.add(rt.storagePrefix);
+    const inf = this.opts.informers.informerFor(rt, 'metadata');
+    this.unsubscribe.push(
+      inf.addHandlers({
+        onAdd: (o) => this.observe(rt, o, true),
+        onUpdate: (_old, o) => this.observe(rt, o, false),
+        onDelete: (o) => this.forget(o),
+      }),
+    );
+    inf.start();
+  }
+
+  /** The served resources changed: watch the new ones (informers of removed ones see their objects go). */
+  private followResourceTypes(): void {
+    this.types = storedResourceTypes();
+    for (const rt of this.types) this.watch(rt);
   }
 
   async stop(): Promise<void> {
