@@ -66,6 +66,8 @@ spec:
     - name: Age
       type: date
       jsonPath: .metadata.creationTimestamp
+    selectableFields:
+    - jsonPath: .spec.size
 `;
 
 const GADGETS = `apiVersion: apiextensions.k8s.io/v1
@@ -129,6 +131,10 @@ test('custom objects: get by plural, singular, shortName and kind, printer colum
   assert.equal(
     ok(await server.kubectl(['get', 'wg', '--field-selector', 'metadata.name=first', '-o', 'name'])).trim(),
     'widget.example.com/first',
+  );
+  assert.equal(
+    ok(await server.kubectl(['get', 'wg', '--field-selector', 'spec.size=large', '-o', 'name'])).trim(),
+    'widget.example.com/second',
   );
 });
 
@@ -253,7 +259,29 @@ test('garbage collection follows ownerReferences to and from custom objects', as
 });
 
 test('deleting a CRD removes its objects first, then stops serving it', async () => {
-  ok(await server.kubectl(['delete', 'crd', 'widgets.example.com', '--timeout=20s']));
+  // An object with a finalizer of its own holds the CRD in Terminating; creates are refused meanwhile.
+  ok(
+    await server.kubectl([
+      'patch',
+      'wg',
+      'first',
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":["example.com/hold"]}}',
+    ]),
+  );
+  ok(await server.kubectl(['delete', 'crd', 'widgets.example.com', '--wait=false']));
+  await eventually(async () => {
+    const crd = JSON.parse(ok(await server.kubectl(['get', 'crd', 'widgets.example.com', '-o', 'json'])));
+    return (crd.status.conditions ?? []).some(
+      (c: { type: string; status: string }) => c.type === 'Terminating' && c.status === 'True',
+    );
+  }, 'the CRD Terminating');
+  await eventually(async () => {
+    const r = await server.kubectl(['create', '-f', '-'], { stdin: widget('late', 'small') });
+    return r.code !== 0 && /create not allowed while custom resource definition is terminating/.test(r.stderr);
+  }, 'creates refused while terminating');
+  ok(await server.kubectl(['patch', 'wg', 'first', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']));
   await eventually(
     async () => (await server.kubectl(['get', 'crd', 'widgets.example.com'])).code !== 0,
     'the CRD gone',

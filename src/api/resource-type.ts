@@ -30,6 +30,8 @@ export interface CustomResourceInfo {
   crdName: string;
   /** spec.versions[].subresources.scale: JSON paths (`.spec.replicas`) of the scale subresource. */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** The CRD is being deleted: its objects are being removed and creates are refused. */
+  terminating?: boolean;
 }
 
 /** A resource served by a handler of its own instead of the store (metrics, access reviews). */

@@ -298,6 +298,8 @@ async function routeResource(
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (info.subresource !== '' && !findSubresource(rt, info.subresource))
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  if (rt.custom?.terminating && info.verb === 'create')
+    throw errors.methodNotAllowed('create not allowed while custom resource definition is terminating');
   const call: ResourceCall = {
     rt,
     strategy: strategyOf(rt),

@@ -42,7 +42,21 @@ export function customResourceStrategy(namespaced: boolean, version: CustomResou
     row: (obj, now) => [nameOf(obj), ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now))],
     // Conversion strategy None: versions differ only in apiVersion.
     convert: (obj, toApiVersion) => ({ ...obj, apiVersion: toApiVersion }),
+    ...(version.selectableFields?.length ? { selectableFields: selectable(version.selectableFields) } : {}),
   });
+}
+
+/** spec.versions[].selectableFields: `.spec.color` is selected as `spec.color` (absent: ""). */
+function selectable(fields: { jsonPath: string }[]): (obj: object) => Record<string, string> {
+  const paths = fields.map((f) => ({ path: f.jsonPath, name: f.jsonPath.replace(/^\./, '') }));
+  return (obj) => {
+    const out: Record<string, string> = {};
+    for (const p of paths) {
+      const v = evaluateJsonPath(obj, p.path)[0];
+      out[p.name] = v === undefined || v === null || typeof v === 'object' ? '' : String(v);
+    }
+    return out;
+  };
 }
 
 function cell(
@@ -98,6 +112,7 @@ export function customResourceEntries(crd: CustomResourceDefinition): CustomReso
                 labelSelectorPath: scale.labelSelectorPath,
               }
             : undefined,
+          ...(crd.metadata?.deletionTimestamp ? { terminating: true } : {}),
         },
       };
       return { rt, strategy: customResourceStrategy(namespaced, v) };

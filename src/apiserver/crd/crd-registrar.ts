@@ -21,6 +21,8 @@ import { deleteObject } from '../rest/delete-object.js';
 import { timestamp } from '../rest/object-lifecycle.js';
 import { isEstablished, planCrdStatuses } from './crd-status-plan.js';
 
+/** How often a terminating CRD whose objects still have finalizers is looked at again. */
+const CLEANUP_POLL_MS = 500;
 const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
 const OPTS = { dryRun: false, fieldManager: 'flotilla-apiextensions', fieldValidation: 'Ignore' as const };
 
@@ -75,7 +77,7 @@ export async function startCrdRegistrar(
         setCustomResources(name, customResourceEntries(crd));
       }
       if (crd.metadata?.deletionTimestamp && (crd.metadata.finalizers ?? []).includes(CRD_CLEANUP_FINALIZER))
-        await cleanUp(crd);
+        if (!(await cleanUp(crd))) requeue(CLEANUP_POLL_MS);
     }
     for (const name of [...registered])
       if (!present.has(name)) {
@@ -84,8 +86,11 @@ export async function startCrdRegistrar(
       }
   }
 
-  /** Deletes the CRD's objects; once none is left, drops the finalizer (the CRD then goes). */
-  async function cleanUp(crd: CustomResourceDefinition): Promise<void> {
+  /**
+   * Deletes the CRD's objects; once none is left, drops the finalizer (the CRD then goes) and
+   * returns true. False: objects are still held by their own finalizers (polled again).
+   */
+  async function cleanUp(crd: CustomResourceDefinition): Promise<boolean> {
     const name = crd.metadata?.name ?? '';
     const rt = allResourceTypes().find((r) => r.custom?.crdName === name);
     if (rt) {
@@ -105,12 +110,19 @@ export async function startCrdRegistrar(
           if ((err as { code?: number }).code !== 404) throw err;
         });
       }
-      if (ctx.cache.list(rt.storagePrefix, '').length > 0) return; // finalizers of objects still pending
+      if (ctx.cache.list(rt.storagePrefix, '').length > 0) return false;
     }
     await mutateObject(ctx, crdCall(name), OPTS, '', (live) => {
       live.metadata.finalizers = (live.metadata.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
       return live;
     });
+    return true;
+  }
+
+  function requeue(ms: number): void {
+    clearTimeout(retry);
+    retry = setTimeout(() => void sync(), ms);
+    retry.unref?.();
   }
 
   function sync(): Promise<void> {
@@ -126,9 +138,7 @@ export async function startCrdRegistrar(
           await syncOnce();
         } catch (err) {
           onError(err);
-          clearTimeout(retry);
-          retry = setTimeout(() => void sync(), 1000);
-          retry.unref?.();
+          requeue(1000);
         }
       } while (again && !stopped);
     })().finally(() => {

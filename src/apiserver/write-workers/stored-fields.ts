@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../api/object.js';
-import { RESOURCE_TYPES } from '../../api/resource-types.js';
-import { getStrategy } from '../../api/kinds/index.js';
+import { allResourceTypes, RESOURCE_TYPES } from '../../api/resource-types.js';
+import { getStrategy, strategyOf } from '../../api/kinds/index.js';
 import { selectableFields } from '../rest/selectable-fields.js';
 
 let prefixKinds: Map<string, { group: string; kind: string }> | undefined;
@@ -17,7 +17,12 @@ export function storedFields(prefix: string, obj: KubeObject): Record<string, st
       if (!prefixKinds.has(rt.storagePrefix)) prefixKinds.set(rt.storagePrefix, { group: rt.group, kind: rt.kind });
   }
   const k = prefixKinds.get(prefix);
-  return k
-    ? selectableFields(getStrategy(k.group, k.kind), obj)
+  if (k) return selectableFields(getStrategy(k.group, k.kind), obj);
+  // A custom resource (its CRD's selectableFields), judged by the version it is stored in.
+  const custom = allResourceTypes().find(
+    (rt) => rt.custom && rt.storagePrefix === prefix && obj.apiVersion === `${rt.group}/${rt.version}`,
+  );
+  return custom
+    ? selectableFields(strategyOf(custom), obj)
     : { 'metadata.name': obj.metadata.name ?? '', 'metadata.namespace': obj.metadata.namespace ?? '' };
 }
