@@ -218,7 +218,8 @@ const SPECIAL: Record<string, Schema> = {
       'JSONSchemaPropsOrArray represents a value that can either be a JSONSchemaProps or an array of JSONSchemaProps. Mainly here for serialization purposes.',
   },
   [`${APIEXT}.JSONSchemaPropsOrBool`]: {
-    description: 'JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.',
+    description:
+      'JSONSchemaPropsOrBool represents JSONSchemaProps or a boolean value. Defaults to true for the boolean property.',
   },
   [`${APIEXT}.JSONSchemaPropsOrStringArray`]: {
     description: 'JSONSchemaPropsOrStringArray represents a JSONSchemaProps or a string array.',
