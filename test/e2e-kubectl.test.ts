@@ -10,7 +10,15 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { kubectlVersions, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 import type { KubectlOptions } from './helpers/kubectl.js';
-import { apiRequest, fixture, kubectlBackground, parseTable, writeManifest } from './helpers/e2e.js';
+import {
+  apiRequest,
+  fixture,
+  kubectlBackground,
+  parseTable,
+  ROOT_CA_CONFIGMAP,
+  withoutRootCa,
+  writeManifest,
+} from './helpers/e2e.js';
 import { until } from './helpers/wait-until.js';
 
 let server: TestServer;
@@ -155,8 +163,11 @@ test('api-resources: names, short names, groups, scope and kinds', async () => {
   // Short names and categories resolve.
   const ns = await namespace('e2e-shortnames');
   await ok(['-n', ns, 'create', 'configmap', 'short', '--from-literal=a=b']);
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-o', 'name'])).stdout, 'configmap/short\n');
-  assert.equal((await ok(['-n', ns, 'get', 'configmaps.v1.', '-o', 'name'])).stdout, 'configmap/short\n');
+  assert.equal(withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-o', 'name'])).stdout), 'configmap/short\n');
+  assert.equal(
+    withoutRootCa((await ok(['-n', ns, 'get', 'configmaps.v1.', '-o', 'name'])).stdout),
+    'configmap/short\n',
+  );
   await ok(['-n', ns, 'create', 'deployment', 'd', '--image=nginx']);
   // `all` is a category: the Deployment, and the ReplicaSet and pods its controller makes.
   const all = (await ok(['-n', ns, 'get', 'all', '-o', 'name'])).stdout.trim().split('\n');
@@ -246,7 +257,7 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   assert.equal(t.records[0].SELECTOR, 'app=web');
 
   // configmaps
-  t = parseTable((await ok(['-n', ns, 'get', 'configmaps'])).stdout);
+  t = parseTable(withoutRootCa((await ok(['-n', ns, 'get', 'configmaps'])).stdout));
   assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE']);
   assert.deepEqual(
     t.rows.map((r) => r.slice(0, 2)),
@@ -306,13 +317,22 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   );
 
   // -l
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'app=demo', '-o', 'name'])).stdout, 'configmap/settings\n');
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', 'app!=demo', '-o', 'name'])).stdout, 'configmap/other\n');
   assert.equal(
-    (await ok(['-n', ns, 'get', 'cm', '-l', 'app in (demo,x)', '-o', 'name'])).stdout,
+    withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-l', 'app=demo', '-o', 'name'])).stdout),
     'configmap/settings\n',
   );
-  assert.equal((await ok(['-n', ns, 'get', 'cm', '-l', '!app', '-o', 'name'])).stdout, 'configmap/other\n');
+  assert.equal(
+    withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-l', 'app!=demo', '-o', 'name'])).stdout),
+    'configmap/other\n',
+  );
+  assert.equal(
+    withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-l', 'app in (demo,x)', '-o', 'name'])).stdout),
+    'configmap/settings\n',
+  );
+  assert.equal(
+    withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-l', '!app', '-o', 'name'])).stdout),
+    'configmap/other\n',
+  );
   const none = await ok(['-n', ns, 'get', 'cm', '-l', 'app=nope']);
   assert.equal(none.stdout, '');
   assert.equal(none.stderr.trim(), `No resources found in ${ns} namespace.`);
@@ -335,7 +355,7 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
 
   // --field-selector
   assert.equal(
-    (await ok(['-n', ns, 'get', 'cm', '--field-selector', 'metadata.name=other', '-o', 'name'])).stdout,
+    withoutRootCa((await ok(['-n', ns, 'get', 'cm', '--field-selector', 'metadata.name=other', '-o', 'name'])).stdout),
     'configmap/other\n',
   );
   assert.equal(
@@ -354,7 +374,7 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
   assert.match(badField.stderr, /BadRequest|field label not supported|not supported/i);
 
   // --show-labels
-  t = parseTable((await ok(['-n', ns, 'get', 'cm', '--show-labels'])).stdout);
+  t = parseTable(withoutRootCa((await ok(['-n', ns, 'get', 'cm', '--show-labels'])).stdout));
   assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE', 'LABELS']);
   assert.deepEqual(
     t.records.map((r) => `${r.NAME}:${r.LABELS}`),
@@ -370,9 +390,9 @@ test('get: tables with the Kubernetes columns, -o wide/yaml/json/name, -l, -A, -
     '0 1',
   );
   assert.equal(
-    (
-      await ok(['-n', ns, 'get', 'cm', '-o', 'custom-columns=N:.metadata.name,M:.data.mode', '--no-headers'])
-    ).stdout.replace(/ +/g, ' '),
+    withoutRootCa(
+      (await ok(['-n', ns, 'get', 'cm', '-o', 'custom-columns=N:.metadata.name,M:.data.mode', '--no-headers'])).stdout,
+    ).replace(/ +/g, ' '),
     'other <none>\nsettings fast\n',
   );
 
@@ -401,11 +421,13 @@ test('get -w: list watch prints new rows for create, modify and delete; single-o
   const w = kubectlBackground(server, ['-n', ns, 'get', 'configmaps', '-w']);
   const we = kubectlBackground(server, ['-n', ns, 'get', 'configmaps', '-w', '--output-watch-events']);
   const one = kubectlBackground(server, ['-n', ns, 'get', 'configmap', 'existing', '-w', '-o', 'name']);
+  // The namespace's kube-root-ca.crt (the root CA publisher's) may come before or during the watch.
+  const mine = (lines: string[]) => lines.filter((l) => !l.includes(ROOT_CA_CONFIGMAP));
   try {
-    await w.waitFor((l) => l.length >= 2);
-    await we.waitFor((l) => l.length >= 2);
+    await w.waitFor((l) => mine(l).length >= 2);
+    await we.waitFor((l) => mine(l).length >= 2);
     await one.waitFor((l) => l.length >= 1);
-    let t = parseTable(w.lines().join('\n'));
+    let t = parseTable(mine(w.lines()).join('\n'));
     assert.deepEqual(t.header, ['NAME', 'DATA', 'AGE']);
     assert.deepEqual(
       t.rows.map((r) => r.slice(0, 2)),
@@ -418,8 +440,8 @@ test('get -w: list watch prints new rows for create, modify and delete; single-o
     await ok(['-n', ns, 'delete', 'configmap', 'w1']);
     await ok(['-n', ns, 'label', 'configmap', 'existing', 'seen=yes']);
 
-    await w.waitFor((l) => l.length >= 6);
-    t = parseTable(w.lines().join('\n'));
+    await w.waitFor((l) => mine(l).length >= 6);
+    t = parseTable(mine(w.lines()).join('\n'));
     assert.deepEqual(
       t.rows.map((r) => r.slice(0, 2)),
       [
@@ -430,8 +452,8 @@ test('get -w: list watch prints new rows for create, modify and delete; single-o
         ['existing', '1'],
       ],
     );
-    await we.waitFor((l) => l.length >= 6);
-    t = parseTable(we.lines().join('\n'));
+    await we.waitFor((l) => mine(l).length >= 6);
+    t = parseTable(mine(we.lines()).join('\n'));
     assert.deepEqual(t.header, ['EVENT', 'NAME', 'DATA', 'AGE']);
     assert.deepEqual(
       t.rows.map((r) => r.slice(0, 3)),
@@ -1010,7 +1032,7 @@ test('label and annotate: add, --overwrite, removal with key-, selectors', async
   // --all and -l
   await ok(['-n', ns, 'label', 'cm', '--all', 'batch=one']);
   assert.equal(
-    (await ok(['-n', ns, 'get', 'cm', '-l', 'batch=one', '-o', 'name'])).stdout,
+    withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-l', 'batch=one', '-o', 'name'])).stdout),
     'configmap/second\nconfigmap/settings\n',
   );
   await ok(['-n', ns, 'label', 'cm', '-l', 'app=demo', 'picked=yes']);
@@ -1182,7 +1204,10 @@ async function ownerWithDependents(ns: string, count: number, blockOwnerDeletion
   return uid;
 }
 async function names(ns: string): Promise<string[]> {
-  return (await ok(['-n', ns, 'get', 'cm', '-o', 'name'])).stdout.split('\n').filter(Boolean).sort();
+  return withoutRootCa((await ok(['-n', ns, 'get', 'cm', '-o', 'name'])).stdout)
+    .split('\n')
+    .filter(Boolean)
+    .sort();
 }
 
 test('delete: by name, -l, --all, --wait=false, --ignore-not-found, --dry-run, NotFound', async () => {
@@ -1203,7 +1228,7 @@ test('delete: by name, -l, --all, --wait=false, --ignore-not-found, --dry-run, N
   assert.equal((await ok(['-n', ns, 'delete', 'cm', 'd', '--ignore-not-found'])).stdout, '');
   for (const n of ['x', 'y']) await ok(['-n', ns, 'create', 'configmap', n]);
   assert.equal(
-    (await ok(['-n', ns, 'delete', 'cm', '--all'])).stdout,
+    withoutRootCa((await ok(['-n', ns, 'delete', 'cm', '--all'])).stdout),
     'configmap "x" deleted\nconfigmap "y" deleted\n',
   );
   assert.deepEqual(await names(ns), []);

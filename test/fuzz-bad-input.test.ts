@@ -33,6 +33,13 @@ before(async () => {
     metadata: { name: NS },
   });
   assert.equal(r.status, 201, r.text);
+  // Without the controllers nobody makes the namespace's `default` ServiceAccount, which pods need.
+  const sa = await apiRequest(server, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'default' },
+  });
+  assert.equal(sa.status, 201, sa.text);
 });
 after(async () => {
   agent.destroy();

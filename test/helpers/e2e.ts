@@ -172,3 +172,14 @@ export function apiRequest(
     req.end(payload);
   });
 }
+
+/** The ConfigMap the root CA publisher puts in every namespace (Kubernetes' kube-root-ca.crt). */
+export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
+
+/** kubectl output without the lines about kube-root-ca.crt, for tests about a namespace's own ConfigMaps. */
+export function withoutRootCa(output: string): string {
+  return output
+    .split('\n')
+    .filter((line) => !line.includes(ROOT_CA_CONFIGMAP))
+    .join('\n');
+}
