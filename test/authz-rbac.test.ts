@@ -13,6 +13,8 @@ import { HollowNodes } from '../src/agent/hollow/index.js';
 import { createClient } from '../src/machinery/client/index.js';
 import { issueLeaf } from '../src/machinery/pki/issue-certs.js';
 import { kubectl, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
+import { ok } from './helpers/kubectl.js';
+import { eventually } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -63,19 +65,6 @@ current-context: ${user}
 }
 
 const as = (kubeconfig: string) => (args: string[]) => kubectl(args, { kubeconfig });
-
-function ok(r: KubectlResult): string {
-  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function eventually(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('a user without bindings is Forbidden, in Kubernetes words', async () => {
   const bob = as(await userKubeconfig('bob'));

@@ -24,6 +24,8 @@ import {
   type KubectlResult,
   type TestServer,
 } from './helpers/cluster.js';
+import { ok } from './helpers/kubectl.js';
+import { eventually } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -41,22 +43,7 @@ after(async () => {
   await server?.stop();
 });
 
-function ok(r: KubectlResult): string {
-  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
-  return r.stdout;
-}
-
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-
-async function eventually<T>(fn: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function csrManifest(name: string, csrPem: string, signer: string, usages: string[], extra = ''): string {
   return `apiVersion: certificates.k8s.io/v1

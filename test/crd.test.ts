@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
+import { ok } from './helpers/kubectl.js';
+import { eventually } from './helpers/wait-until.js';
 
 let server: TestServer;
 
@@ -15,19 +17,6 @@ before(async () => {
 after(async () => {
   await server?.stop();
 });
-
-function ok(r: KubectlResult): string {
-  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function eventually(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const WIDGETS = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

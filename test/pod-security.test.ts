@@ -20,6 +20,7 @@ import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, kubectl, type KubectlResult, startTestServer, type TestServer } from './helpers/cluster.js';
 import { until } from './helpers/wait-until.js';
+import { ok } from './helpers/kubectl.js';
 
 let server: TestServer;
 let configDir = '';
@@ -99,11 +100,6 @@ const NAMESPACES: Record<string, string[]> = {
 };
 
 const k = (args: string[], stdin?: string): Promise<KubectlResult> => server.kubectl(args, { stdin });
-
-function ok(r: KubectlResult): string {
-  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 function podYaml(name: string, namespace: string, extra: { spec?: object; container?: object } = {}): string {
   return JSON.stringify({

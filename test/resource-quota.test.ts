@@ -12,6 +12,7 @@ import type { KubeClient } from '../src/machinery/client/kube-client.js';
 import { CONFIG_MAPS } from '../src/machinery/resources/well-known.js';
 import { startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
 import { until } from './helpers/wait-until.js';
+import { ok } from './helpers/kubectl.js';
 
 let server: TestServer;
 let client: KubeClient;
@@ -24,11 +25,6 @@ after(async () => {
   await client?.close();
   await server?.stop();
 });
-
-function ok(r: KubectlResult): string {
-  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
-  return r.stdout;
-}
 
 function refused(r: KubectlResult): string {
   assert.notEqual(r.code, 0, `kubectl should have failed: ${r.stdout}`);

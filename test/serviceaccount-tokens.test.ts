@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
 import { kubectl, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
+import { ok } from './helpers/kubectl.js';
+import { eventually } from './helpers/wait-until.js';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 let server: TestServer;
@@ -50,19 +52,6 @@ after(async () => {
 const admin = (args: string[], stdin?: string, version?: string) => server.kubectl(args, { stdin, version });
 const withToken = (token: string, args: string[], version?: string) =>
   kubectl(['--token', token, ...args], { kubeconfig: bare, version });
-
-function ok(r: KubectlResult): string {
-  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function eventually(fn: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await fn())) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const claimsOf = (token: string) =>
   JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()) as Record<string, unknown>;

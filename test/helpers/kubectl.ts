@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * Runs the machine's real kubectl. On these machines `kubectl` on PATH is a dispatcher; versioned
  * binaries (`kubectl.1.27` ... `kubectl.1.33`) sit beside the file it links to.
@@ -97,4 +98,10 @@ export function kubectl(args: string[], opts: KubectlOptions): Promise<KubectlRe
     child.stdin.on('error', () => {}); // kubectl may exit without reading stdin
     child.stdin.end(opts.stdin ?? '');
   });
+}
+
+/** The stdout of a kubectl run that must have succeeded (the assertion carries its stderr). */
+export function ok(r: KubectlResult): string {
+  assert.equal(r.code, 0, `kubectl failed: ${r.stderr}`);
+  return r.stdout;
 }
