@@ -112,7 +112,7 @@ export class EncryptedStore implements Store {
     let writeKey = 'identity';
     for (const prefix of this.config.explicitPrefixes()) {
       const t = this.transformersOf(`${prefix}x`);
-      if (t?.write.kind !== 'identity' && t) writeKey = `${t.write.kind}:${t.write.keyName}`;
+      if (t && t.write.kind !== 'identity') writeKey = `${t.write.kind}:${t.write.keyName}`;
       await this.forEachRaw(prefix, (raw) => {
         const label = this.keyLabelOf(raw.value);
         valuesByKey[label] = (valuesByKey[label] ?? 0) + 1;
