@@ -138,6 +138,12 @@ async function main() {
         '/api/v1/namespaces',
         JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench-rate' } }),
       );
+      // Pods need their ServiceAccount, and no controller runs here to create `default`.
+      await call(
+        'POST',
+        '/api/v1/namespaces/bench-rate/serviceaccounts',
+        JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }),
+      );
       // A 2 s warm-up first, not counted: a just-started server has cold JIT code and starts its write workers on the first create.
       const runWrk = (s: number, prefix: string) =>
         spawnSync(
