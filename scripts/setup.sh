@@ -15,7 +15,8 @@ log() { echo "setup: $*"; }
 # docker-registry: local OCI registry for pull tests.
 # wrk: the load generator of bench/api-bench.ts (creates over HTTPS from a second process).
 # python3-kubernetes, ruby-kubeclient: official client libraries the client tests run (test/clients-*.test.ts).
-packages=(etcd-server runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat python3-kubernetes ruby-kubeclient)
+# haproxy: the nodes' L7 proxy (Ingress); chromium: the browser the dashboard tests drive.
+packages=(etcd-server runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat python3-kubernetes ruby-kubeclient haproxy chromium)
 declare -A installed=()
 while read -r name status; do
   [[ "$status" == ii* ]] && installed[$name]=1
