@@ -8,8 +8,7 @@
  * pod CIDR and a TEST-NET blackhole route instead of the host's defaults). Runs as root.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -22,7 +21,8 @@ import { mountPoints } from '../src/agent/runtime/oci/mounts.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { busyboxArchive, removeBusyboxArchive } from './fixtures/images/busybox.js';
-import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from './helpers/cluster.js';
+import { AgentProcess } from './helpers/agent-process.js';
+import { flotillaCommand, startTestServer, type TestServer } from './helpers/cluster.js';
 import { onePod, PODS } from '../src/machinery/resources/well-known.js';
 import { httpGet, httpGetWhenUp } from './helpers/http-get.js';
 import { until } from './helpers/wait-until.js';
@@ -36,51 +36,19 @@ const BLACKHOLE = `198.51.100.${16 * Math.floor(Math.random() * 16)}/28`; // TES
 let server: TestServer;
 let client: KubeClient;
 let dataDir = '';
-let scriptDir = '';
-let agent: ChildProcess | undefined;
-let agentOut = '';
+let agent: AgentProcess;
 
 const runcArgs = (...args: string[]): string[] => ['--root', join(dataDir, 'runc'), ...args];
 
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'flotilla-restart-'));
-  scriptDir = await mkdtemp(join(tmpdir(), 'flotilla-restart-script-'));
   server = await startTestServer();
   client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
   const images = new ImageStore(join(dataDir, 'images'), log);
   const [img] = await images.importArchive(await busyboxArchive());
   assert.ok(img);
   await images.layerDirs(img);
-  await writeFile(
-    join(scriptDir, 'agent.mts'),
-    `
-const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
-const { createLogger } = await import(${JSON.stringify(join(REPO_ROOT, 'src/server/create-logger.ts'))});
-const { createClient } = await import(${JSON.stringify(join(REPO_ROOT, 'src/machinery/client/index.ts'))});
-const { startNode } = await import(${JSON.stringify(join(REPO_ROOT, 'src/server/start-node.ts'))});
-const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
-await startNode({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: c.blackholeRoutes });
-process.stdout.write('agent ready\\n');
-`,
-  );
-});
-
-after(async () => {
-  await killAgent();
-  await killAll(dataDir, log).catch(() => {});
-  await runCommand('ip', ['link', 'del', BRIDGE], { allowFailure: true });
-  await runCommand('ip', ['route', 'del', 'blackhole', BLACKHOLE], { allowFailure: true });
-  await client?.close();
-  await server?.stop();
-  await rm(dataDir, { recursive: true, force: true });
-  await rm(scriptDir, { recursive: true, force: true });
-  await removeBusyboxArchive();
-});
-
-/** Starts the agent as a child process; resolves once it runs its pod workers. */
-async function startAgentProcess(): Promise<void> {
-  agentOut = '';
-  const config = {
+  agent = new AgentProcess({
     server: server.url,
     token: server.joinToken,
     caPem: server.caPem,
@@ -89,34 +57,19 @@ async function startAgentProcess(): Promise<void> {
     bridge: BRIDGE,
     podCIDR: POD_CIDR,
     blackholeRoutes: [BLACKHOLE],
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', join(scriptDir, 'agent.mts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, AGENT_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  agent = child;
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (agentOut += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (agentOut += c));
-  await until(
-    'the agent ready',
-    () => {
-      if (child.exitCode !== null) throw new Error(`agent exited ${child.exitCode}:\n${agentOut}`);
-      return agentOut.includes('agent ready');
-    },
-    { timeoutMs: 30_000, describe: () => agentOut },
-  );
-}
+});
 
-/** kill -9 of the agent process (containers stay under conmon). */
-async function killAgent(): Promise<void> {
-  const child = agent;
-  agent = undefined;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await exited;
-}
+after(async () => {
+  await agent?.dispose();
+  await killAll(dataDir, log).catch(() => {});
+  await runCommand('ip', ['link', 'del', BRIDGE], { allowFailure: true });
+  await runCommand('ip', ['route', 'del', 'blackhole', BLACKHOLE], { allowFailure: true });
+  await client?.close();
+  await server?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await removeBusyboxArchive();
+});
 
 function manifest(name: string, script: string): string {
   return JSON.stringify({
@@ -153,7 +106,7 @@ async function waitForPod(name: string, ok: (p: Pod) => boolean, timeoutMs = 30_
       last = await getPod(name);
       return ok(last) && last;
     },
-    { timeoutMs, intervalMs: 50, describe: () => `${JSON.stringify(last?.status)}\n${agentOut}` },
+    { timeoutMs, intervalMs: 50, describe: () => `${JSON.stringify(last?.status)}\n${agent.output}` },
   );
 }
 
@@ -169,7 +122,7 @@ const running = (p: Pod): boolean =>
 const containerId = (p: Pod): string => (p.status?.containerStatuses?.[0]?.containerID ?? '').replace('runc://', '');
 
 test('kill -9 of the agent: the new agent re-adopts running containers, keeps pod IPs, restarts one that died meanwhile, deletes cleanly', async () => {
-  await startAgentProcess();
+  await agent.start();
   for (const [name, script] of [
     ['web', 'mkdir -p /www && echo "hi from $(hostname)" > /www/index.html && exec httpd -f -p 8080 -h /www'],
     ['sleeper', 'exec sleep 3600'],
@@ -189,12 +142,12 @@ test('kill -9 of the agent: the new agent re-adopts running containers, keeps po
   assert.ok(webPid && sleeperPid, JSON.stringify(before));
   assert.equal((await httpGetWhenUp(`http://${webIP}:8080/`)).body, 'hi from web\n');
 
-  await killAgent();
+  await agent.kill();
   // While no agent runs: the sleeper's container dies (exit 137); the web container keeps serving.
   process.kill(sleeperPid, 'SIGKILL');
   assert.equal((await get(`http://${webIP}:8080/`)).status, 200);
 
-  await startAgentProcess();
+  await agent.start();
   // restartPolicy Always: the dead container is restarted by the new agent (attempt 1, lastState 137).
   const restarted = await waitForPod(
     'sleeper',
@@ -235,12 +188,12 @@ test('kill -9 of the agent: the new agent re-adopts running containers, keeps po
 });
 
 test('flotilla killall leaves nothing behind: containers, conmon, mounts, veths, bridge, routes, cgroups', async () => {
-  if (!agent) await startAgentProcess();
+  if (!agent.running) await agent.start();
   const sleeper = await waitForPod('sleeper', running);
   const uid = sleeper.metadata?.uid ?? '';
   assert.ok((await runcList()).length >= 1);
   assert.ok((await conmonPids(dataDir)).length >= 1);
-  await killAgent();
+  await agent.kill();
 
   const r = await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dataDir], {
     allowFailure: true,

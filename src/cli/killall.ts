@@ -32,4 +32,8 @@ export async function runKillAll(flags: KillAllFlags): Promise<void> {
     ...(nodeRoutes.length ? [`${nodeRoutes.length} route(s) to other nodes removed`] : []),
   ];
   process.stdout.write(`flotilla killall: ${parts.join('; ')}\n`);
+  if (r.busyMounts.length) {
+    process.stderr.write(`flotilla killall: still mounted (in use by another process): ${r.busyMounts.join(', ')}\n`);
+    process.exitCode = 1;
+  }
 }

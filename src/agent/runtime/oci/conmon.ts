@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync as closeFd, openSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { helperSpawner } from '../../../machinery/exec/helper-spawner.js';
@@ -144,4 +145,21 @@ export function createWithConmon(given: ConmonOptions): Promise<number> {
     sync.on('close', () => finish(new Error(`conmon exited before the container was created: ${stderr()}`)));
     child.on('error', (err) => finish(err));
   });
+}
+
+/**
+ * Kills the conmon that watches container `id` (its pid from `<bundle>/conmon.pid`, checked against
+ * the process' arguments), so it writes no exit file for a container about to be removed and made anew
+ * under the same id. Nothing happens when that conmon is gone.
+ */
+export async function killConmon(bundle: string, id: string): Promise<void> {
+  const pid = Number((await readFile(`${bundle}/conmon.pid`, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+  if (!(argv[0] ?? '').endsWith('conmon') || !argv.includes(id)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // exited meanwhile
+  }
 }

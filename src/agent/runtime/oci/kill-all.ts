@@ -5,6 +5,7 @@ import { CniNetwork } from '../../network/cni-network.js';
 import { removeBlackholeRoutes } from '../../network/blackhole-routes.js';
 import { readNetworkState } from '../../network/network-state.js';
 import { runCommand } from '../../../machinery/exec/run-command.js';
+import { mountPoints, unmountAllUnder } from './mounts.js';
 import { OciRuntime } from './oci-runtime.js';
 import { networkPolicyTableName, proxyTableName } from '../../../machinery/nftables/node-tables.js';
 
@@ -15,6 +16,18 @@ export interface KillAllReport {
   veths: string[];
   bridge?: string;
   routes: string[];
+  /** Mounts under the data dir still there after the retries (something outside still uses them). */
+  busyMounts: string[];
+}
+
+/** Unmounts what is left under `dir`, a few times while exiting processes release their mounts; returns what stays. */
+async function unmountWithRetries(dir: string): Promise<string[]> {
+  const left = async () => (await mountPoints()).filter((m) => m === dir || m.startsWith(`${dir}/`));
+  for (let attempt = 0; attempt < 5 && (await left()).length > 0; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * attempt));
+    await unmountAllUnder(dir);
+  }
+  return left();
 }
 
 /** Pids of conmon processes whose arguments name a path in `dataDir` (from /proc/<pid>/cmdline). */
@@ -52,7 +65,8 @@ export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllR
     allowFailure: true,
   });
   const containers = listed.stdout.split('\n').filter((s) => s.trim()).length;
-  await runtime.destroyAll();
+  // conmon first: while it waits on a container (one runc created but nobody started included), the
+  // container's root file system stays busy and cannot be unmounted.
   const conmons = await conmonPids(dataDir);
   for (const pid of conmons) {
     try {
@@ -61,7 +75,13 @@ export async function killAll(dataDirArg: string, log: Logger): Promise<KillAllR
       // already gone
     }
   }
-  const report: KillAllReport = { containers, conmons: conmons.length, veths: [], routes: [] };
+  try {
+    await runtime.destroyAll();
+  } catch (err) {
+    log.warn({ err }, 'removing the containers and sandboxes failed part-way; unmounting what is left');
+  }
+  const report: KillAllReport = { containers, conmons: conmons.length, veths: [], routes: [], busyMounts: [] };
+  report.busyMounts = await unmountWithRetries(dataDir);
   if (state) {
     // The host ends of the pods' veths (normally gone with their namespaces), then the bridge.
     const links = await runCommand('ip', ['-j', 'link', 'show', 'master', state.bridge], { allowFailure: true });

@@ -9,7 +9,7 @@ import type { CniNetwork } from '../../network/cni-network.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxSpec } from '../container-runtime.js';
 import { runCommand } from '../../../machinery/exec/run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
-import { createWithConmon } from './conmon.js';
+import { createWithConmon, killConmon } from './conmon.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
 import { ALL_CAPABILITIES, buildOciSpec, effectiveCapabilities, imageGroups, resolveUser } from './oci-spec.js';
 import {
@@ -103,7 +103,10 @@ export class OciRuntime implements ContainerRuntime {
   /**
    * Re-adopts the containers a previous agent left running under conmon: every container in runc's
    * root that carries this runtime's annotations is known again (running, or exited with the code
-   * from its exit file), so nothing is started twice and nothing is lost.
+   * from its exit file), so nothing is started twice and nothing is lost. What a previous agent left
+   * half made is removed, so the pod workers make it anew: a container runc created but nobody
+   * started (the kubelet's rule: only a running container is kept as it is) and a prepared bundle
+   * runc never saw.
    */
   private async adopt(): Promise<void> {
     const listed = await runCommand(this.runc.path, ['--root', this.dirs.runcRoot, 'list', '--format', 'json'], {
@@ -143,6 +146,20 @@ export class OciRuntime implements ContainerRuntime {
             finishedAt: new Date().toISOString(),
           });
       }
+    }
+    for (const state of [...this.containers.values()]) {
+      if (state.status !== 'created') continue;
+      this.opts.log.info({ id: state.id }, 'removing a container created but never started by a previous agent');
+      // Its conmon first: the pod worker makes the container anew under the same id, and a late exit
+      // file of the old one would mark the new one exited.
+      await killConmon(join(this.dirs.containers, state.id), state.id);
+      await this.removeContainer(state.id);
+    }
+    const listedIds = new Set(items.map((it) => it.id));
+    for (const id of await readdir(this.dirs.containers).catch(() => [] as string[])) {
+      if (listedIds.has(id)) continue;
+      this.opts.log.info({ id }, 'removing a container bundle a previous agent prepared but never created');
+      await this.removeContainer(id);
     }
     if (items.length) this.opts.log.info({ adopted: this.containers.size }, 'containers re-adopted');
   }
