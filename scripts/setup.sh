@@ -43,6 +43,22 @@ if (( ${#missing[@]} > 0 )); then
   fi
 fi
 
+# The default image's busybox: Debian's dynamically linked build, unpacked beside the system (the
+# package conflicts with busybox-static, which the host keeps). Its shell looks commands up in PATH,
+# so the image's /bin/wget script stands in for busybox's broken `wget -T`.
+busybox_dir=/usr/local/lib/flotilla/busybox
+if [[ ! -x $busybox_dir/bin/busybox && $(id -u) -eq 0 ]]; then
+  log "unpacking Debian's busybox for the default image into $busybox_dir"
+  tmp=$(mktemp -d)
+  if (cd "$tmp" && apt-get download -qq busybox 2>/dev/null || { apt-get update -qq && apt-get download -qq busybox; }) &&
+    dpkg-deb -x "$tmp"/busybox_*.deb "$tmp/x"; then
+    install -D -m 0755 "$tmp/x/bin/busybox" "$busybox_dir/bin/busybox"
+  else
+    log "could not download Debian's busybox; the default image uses busybox-static (its wget -T crashes)" >&2
+  fi
+  rm -rf "$tmp"
+fi
+
 if [[ -L node_modules ]]; then
   # A git worktree sharing another checkout's dependencies: npm ci would empty the shared folder.
   log "node_modules is a link to $(readlink node_modules); not reinstalling through it"

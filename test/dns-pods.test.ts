@@ -76,9 +76,16 @@ spec:
     - -c
     - |
       echo "--resolv"; cat /etc/resolv.conf; echo "--end"
-      # busybox-static's wget looks names and the "http" service up through static glibc NSS (it
-      # segfaults without libnss in the image), so names are resolved with busybox's own nslookup
-      # (resolv.conf nameserver + search path) and the request is sent with nc to ip:80.
+      # As tutorials do it: wget by name (the default image's wget, with and without -T).
+      echo "wget=$(wget -qO- http://web)"
+      echo "wget-t=$(wget -T 2 -qO- http://web.dnst.svc.cluster.local)"
+      r=$(wget -T 2 -qO- http://127.0.0.1:1/ 2>&1)
+      echo "wget-t-refused=$r exit $?"
+      sleep 10 | nc -l -p 9000 >/dev/null &
+      s=$(date +%s)
+      r=$(wget -T 1 -qO- http://127.0.0.1:9000/ 2>&1)
+      echo "wget-t-stalled=$r exit $? after $(($(date +%s) - s))s"
+      # busybox's own nslookup (resolv.conf nameserver + search path), then nc to ip:80.
       get() { printf 'GET / HTTP/1.0\\r\\nHost: web\\r\\n\\r\\n' | nc -w 2 "$1" 80 2>&1 | tail -n 1; }
       addr() { nslookup "$1" 2>/dev/null | awk '/^Address/ && !/:53$/ { print $2 }' | head -n 1; }
       for i in $(seq 1 50); do
@@ -145,6 +152,13 @@ test('kube-dns Service exists; a pod reaches Service web by DNS name through the
   assert.match(resolv, /^nameserver 10\.43\.0\.10$/m);
   assert.equal(resolv.match(/^nameserver/gm)?.length, 1);
   assert.match(resolv, /^options ndots:5$/m);
+  assert.match(logs.stdout, /^wget=hello from web-/m);
+  assert.match(logs.stdout, /^wget-t=hello from web-/m);
+  assert.match(
+    logs.stdout,
+    /^wget-t-refused=wget: can't connect to remote host \(127\.0\.0\.1\): Connection refused exit 1$/m,
+  );
+  assert.match(logs.stdout, /^wget-t-stalled=wget: download timed out exit 1 after [12]s$/m);
   assert.match(logs.stdout, /^short=hello from web-/m);
   assert.match(logs.stdout, /^fqdn=hello from web-/m);
   assert.match(logs.stdout, new RegExp(`^short-addr=${ip.replace(/\./g, '\\.')}$`, 'm'));

@@ -196,7 +196,7 @@ export interface UpAgentOptions {
  * non-loopback IPv4 address. It joins through the server's root-only Unix socket
  * (`<data-dir>/apiserver.sock`, the loopback API the built-in controllers use): no TLS or token inside
  * one process. On the first start (no `<data-dir>/images` yet) it imports the busybox image built
- * from the machine's busybox-static as `busybox:latest` (= `docker.io/library/busybox:latest`), so the
+ * from the machine's busybox (defaultImageBusybox) as `busybox:latest` (= `docker.io/library/busybox:latest`), so the
  * quick start works offline. Resolves once the agent runs; the caller stops it before the server.
  */
 export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: string; stop(): Promise<void> }> {
@@ -254,7 +254,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         await buildBusyboxImage(file);
         const [img] = await node.images.importArchive(file);
         if (img) await node.images.layerDirs(img);
-        o.progress("imported busybox:latest (docker.io/library/busybox:latest) from the machine's busybox-static");
+        o.progress("imported busybox:latest (docker.io/library/busybox:latest) built from the machine's busybox");
       } catch (err) {
         o.log.warn({ err }, 'importing the busybox image failed');
       } finally {

@@ -54,7 +54,7 @@ export async function removeImage(ref: string, flags: ImagesFlags): Promise<void
   );
 }
 
-/** `flotilla images build-busybox FILE`: writes a busybox OCI archive from the machine's busybox-static (offline test image). */
+/** `flotilla images build-busybox FILE`: writes a busybox OCI archive from the machine's busybox (the offline default image). */
 export async function buildBusybox(file: string): Promise<void> {
   const { buildBusyboxImage } = await import('../agent/images/busybox-image.js');
   await buildBusyboxImage(file);

@@ -298,7 +298,7 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     );
   images
     .command('build-busybox <file>')
-    .description("write a busybox OCI archive from the machine's busybox-static (offline test image)")
+    .description("write a busybox OCI archive from the machine's busybox (the offline default image)")
     .action(async (file: string) => (await import('./images.js')).buildBusybox(file));
   return program;
 }

@@ -5,8 +5,21 @@ import { dirname, join } from 'node:path';
 import { runCommand } from '../../machinery/exec/run-command.js';
 import { sha256File } from './sha256-file.js';
 
+/**
+ * Debian's dynamically linked busybox, which scripts/setup.sh unpacks here (`apt-get download
+ * busybox`: the package itself conflicts with busybox-static). The image prefers it: busybox-static's
+ * shell runs its own applets before looking at PATH, so the image's /bin/wget (see WGET) would never
+ * be reached.
+ */
+export const DEBIAN_BUSYBOX = '/usr/local/lib/flotilla/busybox/bin/busybox';
+
+/** The busybox the image is built from: Debian's dynamic one when unpacked, else busybox-static's. */
+export async function defaultImageBusybox(): Promise<string> {
+  return (await stat(DEBIAN_BUSYBOX).catch(() => undefined)) ? DEBIAN_BUSYBOX : '/bin/busybox';
+}
+
 export interface BusyboxImageOptions {
-  /** The static busybox to copy (default /bin/busybox, from Debian's busybox-static). */
+  /** The busybox to copy (default: defaultImageBusybox()); a dynamic one brings the libraries `ldd` lists. */
   busybox?: string;
   /** Full reference recorded in the archive (default docker.io/library/busybox:latest). */
   name?: string;
@@ -19,17 +32,56 @@ export interface BusyboxImageOptions {
   extraLayerDir?: string;
 }
 
+/**
+ * /bin/wget: busybox 1.35 (Debian 12) dies of a NULL write while parsing wget's -T, which tutorials
+ * use (`wget -T 2 -qO- http://svc`): its build leaves the timeout feature out. The script drops
+ * -T N / -TN / --timeout=N and bounds the whole download with busybox's `timeout` instead, ending as
+ * wget's own timeout does (the message, exit 1).
+ */
+const WGET = `#!/bin/sh
+t=
+n=$#
+while [ "$n" -gt 0 ]; do
+  a=$1
+  shift
+  n=$((n - 1))
+  case $a in
+  -T)
+    t=$1
+    shift
+    n=$((n - 1))
+    ;;
+  -T*) t=\${a#-T} ;;
+  --timeout=*) t=\${a#--timeout=} ;;
+  *) set -- "$@" "$a" ;;
+  esac
+done
+[ -z "$t" ] && exec /bin/busybox wget "$@"
+# SIGINT: a shell reports a child killed by SIGTERM ("Terminated"), not one interrupted. (A real
+# Ctrl-C interrupts this script too, so 130 here means the timeout.)
+/bin/busybox timeout -s INT "$t" /bin/busybox wget "$@"
+s=$?
+[ "$s" -ne 130 ] && exit "$s"
+echo "wget: download timed out" >&2
+exit 1
+`;
+
+/** Name lookups as a glibc distribution has them (a dynamic busybox's resolver reads it). */
+const NSSWITCH = 'passwd: files\ngroup: files\nhosts: files dns\nnetworks: files\nservices: files\nprotocols: files\n';
+
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
 const GROUP = 'root:x:0:\nnogroup:x:65534:\n';
 
 /**
- * Builds an OCI image layout tar at `outFile` holding one layer: /bin/busybox, a symlink in /bin
+ * Builds an OCI image layout tar at `outFile` holding one layer: /bin/busybox (with its shared
+ * libraries when it is a dynamic build), a symlink in /bin
  * for every applet it lists (except `busybox` itself, which would replace the binary with a link
- * to itself), /etc/passwd, /etc/group, /tmp and /root; config Cmd ["sh"] and the usual PATH.
+ * to itself; wget is a script, see WGET), /etc/passwd, /etc/group, /tmp and /root; config Cmd ["sh"]
+ * and the usual PATH.
  * Needs nothing from the network: tests and offline machines import the result.
  */
 export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptions = {}): Promise<void> {
-  const busybox = opts.busybox ?? '/bin/busybox';
+  const busybox = opts.busybox ?? (await defaultImageBusybox());
   const work = await mkdtemp(join(tmpdir(), 'flotilla-busybox-'));
   try {
     const root = join(work, 'rootfs');
@@ -42,7 +94,16 @@ export async function buildBusyboxImage(outFile: string, opts: BusyboxImageOptio
       .split('\n')
       .map((s) => s.trim())
       .filter((s) => s && s !== 'busybox');
-    await Promise.all(applets.map((a) => symlink('busybox', join(root, 'bin', a))));
+    await Promise.all(applets.filter((a) => a !== 'wget').map((a) => symlink('busybox', join(root, 'bin', a))));
+    await writeFile(join(root, 'bin', 'wget'), WGET, { mode: 0o755 });
+    // A dynamic busybox: the C library, resolver and loader it links against, at the same paths.
+    const ldd = await runCommand('ldd', [busybox], { allowFailure: true });
+    for (const [, lib] of ldd.code === 0 ? ldd.stdout.matchAll(/(\/\S+\.so[.\d]*)/g) : []) {
+      if (!lib) continue;
+      await mkdir(dirname(join(root, lib)), { recursive: true });
+      await copyFile(lib, join(root, lib));
+    }
+    await writeFile(join(root, 'etc', 'nsswitch.conf'), NSSWITCH);
     await writeFile(join(root, 'etc', 'passwd'), PASSWD);
     await writeFile(join(root, 'etc', 'group'), GROUP);
 
