@@ -83,10 +83,12 @@ export function checkRbacEscalation(deps: EscalationCheckDeps, user: AuthzUser, 
   switch (write.resource) {
     case 'roles':
     case 'clusterroles':
-      return checkRoleWrite(deps, user, write);
+      checkRoleWrite(deps, user, write);
+      return;
     case 'rolebindings':
     case 'clusterrolebindings':
-      return checkBindingWrite(deps, user, write);
+      checkBindingWrite(deps, user, write);
+      return;
   }
 }
 
