@@ -395,3 +395,12 @@ test('escalation prevention: a namespace admin grants only what it holds', async
     ]),
   );
 });
+
+test('kubectl explain knows the review kinds', async () => {
+  const sar = ok(await run('admin', ['explain', 'subjectaccessreview.spec.resourceAttributes']));
+  assert.match(sar, /GROUP:\s+authorization\.k8s\.io/);
+  assert.match(sar, /verb\s+<string>/);
+  assert.match(ok(await run('admin', ['explain', 'selfsubjectaccessreview'])), /KIND:\s+SelfSubjectAccessReview/);
+  assert.match(ok(await run('admin', ['explain', 'tokenreview.status'])), /authenticated\s+<boolean>/);
+  assert.match(ok(await run('admin', ['explain', 'selfsubjectreview'])), /KIND:\s+SelfSubjectReview/);
+});
