@@ -199,7 +199,8 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const escalation = rbacLister ? { authorizer: gate.authorizer, lister: rbacLister } : undefined;
   ctx.checkUpdate = (call, subresource, next, old) => {
     checkCsrSignerPermission(gate.authorizer, call.user, call.rt, subresource, next, old);
-    if (escalation) checkRbacEscalation(escalation, call.user, rbacWrite(call, next, old));
+    if (escalation && call.rt.group === RBAC_GROUP)
+      checkRbacEscalation(escalation, call.user, rbacWrite(call, next, old));
   };
   if (escalation) {
     ctx.checkCreate = {
