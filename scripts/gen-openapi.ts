@@ -1,6 +1,6 @@
 /**
  * Generates src/api/schema/generated/definitions.json: OpenAPI (Swagger 2.0 style) definitions of
- * every type reachable from the kinds in src/api/resource-types.ts, plus the meta types the API
+ * every type reachable from the kinds in src/api/resource-types.ts and src/api/review-kinds.ts, plus the meta types the API
  * serves (ObjectMeta, Status, DeleteOptions, WatchEvent, Scale, Eviction, Binding, TokenRequest...).
  *
  * Source of truth: the .d.ts files of the `kubernetes-types` package (generated from the upstream
@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ts from 'typescript';
 import { RESOURCE_TYPES } from '../src/api/resource-types.js';
+import { REVIEW_KINDS } from '../src/api/review-kinds.js';
 import { ATOMIC_STRUCTS, FIELD_PATCH_METADATA } from '../src/api/schema/patch-metadata.js';
 import type { Definitions, Schema, SchemaGvk } from '../src/api/schema/json-schema.js';
 
@@ -293,6 +294,9 @@ function main(): void {
     for (const kind of [rt.kind, rt.listKind])
       addGvk(resolveRef(module, kind), { group: rt.group, version: rt.version, kind });
   }
+  // The create-only review kinds (SubjectAccessReview, TokenReview, ...): `kubectl explain` finds them by GVK.
+  for (const k of REVIEW_KINDS)
+    addGvk(resolveRef(moduleOf(k.group, k.version), k.kind), { group: k.group, version: k.version, kind: k.kind });
   for (const extra of EXTRA_ROOTS) resolveRef(extra.module, extra.name);
   const groupVersions = [...new Set(RESOURCE_TYPES.map((r) => `${r.group}/${r.version}`))].sort();
   const metaKinds: Record<string, string> = {

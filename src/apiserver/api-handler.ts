@@ -44,6 +44,7 @@ import { alwaysAllowAuthorizer } from './authz/always-allow.js';
 import { privilegedGroupAuthorizer } from './authz/privileged-group.js';
 import { RbacAuthorizer } from './authz/rbac/rbac-authorizer.js';
 import { WatchCacheRbacLister } from './authz/rbac/watch-cache-lister.js';
+import { checkRbacEscalation, rbacWrite, RBAC_GROUP } from './authz/rbac/escalation-check.js';
 import { RequestGate } from './authz/request-gate.js';
 import { checkCsrSignerPermission } from './authz/csr-signer-guard.js';
 import { unionAuthorizer, unionRuleResolver } from './authz/union.js';
@@ -195,8 +196,19 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     ruleResolver: gate.ruleResolver,
     authenticateToken: options.authenticateToken ?? authenticateServiceAccountToken,
   });
-  ctx.checkUpdate = (call, subresource, next, old) =>
+  const escalation = rbacLister ? { authorizer: gate.authorizer, lister: rbacLister } : undefined;
+  ctx.checkUpdate = (call, subresource, next, old) => {
     checkCsrSignerPermission(gate.authorizer, call.user, call.rt, subresource, next, old);
+    if (escalation && call.rt.group === RBAC_GROUP)
+      checkRbacEscalation(escalation, call.user, rbacWrite(call, next, old));
+  };
+  if (escalation) {
+    ctx.checkCreate = {
+      appliesTo: (rt) => rt.group === RBAC_GROUP,
+      check: (call, obj, generatedName) =>
+        checkRbacEscalation(escalation, call.user, rbacWrite(call, obj, undefined, generatedName)),
+    };
+  }
   // Discovery is rebuilt whenever CustomResourceDefinitions change what is served.
   const buildDiscovery = () =>
     new Discovery([...allResourceTypes(), ...METRICS_RESOURCE_TYPES, ...REVIEW_RESOURCE_TYPES]);

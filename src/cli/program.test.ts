@@ -34,7 +34,32 @@ test('server defaults: /var/lib/flotilla, sqlite, 6443, all interfaces', () => {
     auditLogMaxsize: 100,
     defaultUnreachableTolerationSeconds: 5,
     requestReadTimeout: 60,
+    serviceAccountIssuer: [],
+    serviceAccountKeyFile: [],
   });
+});
+
+test('ServiceAccount token flags: repeatable issuers and key files, comma-separated audiences', () => {
+  const o = parseOptions([
+    'server',
+    '--service-account-issuer',
+    'https://issuer.example',
+    '--service-account-issuer',
+    'https://old.example',
+    '--api-audiences',
+    'api, vault',
+    '--service-account-signing-key-file',
+    '/k/sa.key',
+    '--service-account-key-file',
+    '/k/other.pub',
+    '--service-account-jwks-uri',
+    'https://issuer.example/keys',
+  ]);
+  assert.deepEqual(o.serviceAccountIssuer, ['https://issuer.example', 'https://old.example']);
+  assert.deepEqual(o.apiAudiences, ['api', 'vault']);
+  assert.equal(o.serviceAccountSigningKeyFile, '/k/sa.key');
+  assert.deepEqual(o.serviceAccountKeyFile, ['/k/other.pub']);
+  assert.equal(o.serviceAccountJwksUri, 'https://issuer.example/keys');
 });
 
 test('server flags are parsed and validated', () => {

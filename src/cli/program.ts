@@ -111,6 +111,35 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       'AdmissionConfiguration file (as kube-apiserver): the PodSecurity plugin entry gives defaults and exemptions (usernames, runtimeClasses, namespaces)',
     )
     .option(
+      '--service-account-issuer <url>',
+      'iss of ServiceAccount tokens (repeatable: the first issues, all are accepted; OIDC discovery follows the first; default https://kubernetes.default.svc.cluster.local)',
+      collect,
+      [],
+    )
+    .option(
+      '--api-audiences <list>',
+      'audiences the API accepts in tokens, comma-separated (default: the issuers)',
+      (v) =>
+        v
+          .split(',')
+          .map((a) => a.trim())
+          .filter((a) => a !== ''),
+    )
+    .option(
+      '--service-account-signing-key-file <file>',
+      'RSA private key (PEM) ServiceAccount tokens are signed with; servers sharing a store share it (default <data-dir>/tls/service-account.key, made on first start)',
+    )
+    .option(
+      '--service-account-key-file <file>',
+      "further RSA key (PEM, public or private) whose tokens are accepted and published in the JWKS, e.g. another server's (repeatable)",
+      collect,
+      [],
+    )
+    .option(
+      '--service-account-jwks-uri <url>',
+      'the key set URL in /.well-known/openid-configuration (default: /openid/v1/jwks on the host the request came to)',
+    )
+    .option(
       '--service-lb-pool <addrs>',
       "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",
     );

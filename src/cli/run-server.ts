@@ -36,6 +36,12 @@ export interface ServeFlags {
   podSecurityDefault?: string;
   admissionControlConfigFile?: string;
   requestReadTimeout?: number;
+  /** The ServiceAccount token flags (kube-apiserver's names). */
+  serviceAccountIssuer?: string[];
+  apiAudiences?: string[];
+  serviceAccountSigningKeyFile?: string;
+  serviceAccountKeyFile?: string[];
+  serviceAccountJwksUri?: string;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -117,6 +123,13 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     requestReadTimeoutMs: flags.requestReadTimeout === undefined ? undefined : flags.requestReadTimeout * 1000,
     controllerSettings: settings.controllers,
     metricsTtlMs: settings.metricsTtlMs,
+    serviceAccountTokens: {
+      issuers: flags.serviceAccountIssuer,
+      apiAudiences: flags.apiAudiences,
+      signingKeyFile: flags.serviceAccountSigningKeyFile,
+      keyFiles: flags.serviceAccountKeyFile,
+      jwksUri: flags.serviceAccountJwksUri,
+    },
   };
   // One list: the server, then (`up`) the node agent and the extra nodes, which start in the
   // background (a failure leaves the API up) and stop first, in reverse order.

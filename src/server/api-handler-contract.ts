@@ -29,7 +29,14 @@ export type CreateApiHandler = (options: {
   authorizationModes?: readonly string[];
   extraRoutes?: readonly ExtraRoute[];
   audit?: AuditRecorder;
-  serviceAccountTokens?: { keyPem?: string; issuer?: string; apiAudiences?: readonly string[] };
+  serviceAccountTokens?: {
+    keyPem?: string;
+    publicKeyPems?: readonly string[];
+    issuer?: string;
+    issuers?: readonly string[];
+    apiAudiences?: readonly string[];
+    jwksUri?: string;
+  };
   authenticateToken?: (token: string, audiences?: readonly string[]) => TokenAuthentication;
   podSecurity?: PodSecurityOptions;
   serviceAccountAdmission?: boolean;

@@ -103,6 +103,26 @@ export interface StartServerOptions {
    * exemptions. Default: privileged everywhere, as Kubernetes (`flotilla up` passes its own).
    */
   podSecurity?: PodSecuritySettings;
+  /** ServiceAccount token issuers, audiences and keys (kube-apiserver's flags); default: see ServiceAccountTokenSettings. */
+  serviceAccountTokens?: ServiceAccountTokenSettings;
+}
+
+/**
+ * kube-apiserver's ServiceAccount token flags. Servers sharing one store must sign with a key the
+ * others accept: give them the same `--service-account-signing-key-file`, or each its own key plus
+ * the others' public keys in `--service-account-key-file`.
+ */
+export interface ServiceAccountTokenSettings {
+  /** `--service-account-issuer` (repeatable): the first is the `iss` of new tokens, all are accepted. Default https://kubernetes.default.svc.cluster.local. */
+  issuers?: string[];
+  /** `--api-audiences`: audiences the API accepts (default: the issuers). */
+  apiAudiences?: string[];
+  /** `--service-account-signing-key-file`: RSA private key PEM to sign with (default `<data-dir>/tls/service-account.key`, made on first start). */
+  signingKeyFile?: string;
+  /** `--service-account-key-file` (repeatable): PEM keys (public, or private whose public half counts) tokens are also accepted with. */
+  keyFiles?: string[];
+  /** `--service-account-jwks-uri`: the key set URL the discovery document names (default: on the host the request came to). */
+  jwksUri?: string;
 }
 
 export interface AuditOptions {
@@ -185,17 +205,25 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     await tightenDataDirModes(dataDir);
     if (tls.issued.length > 0)
       progress(`issued TLS certificates (${tls.issued.join(', ')}) in ${join(dataDir, 'tls')}`);
-    const [tokens, serviceAccountKeyPem] = await Promise.all([
+    const saSettings = options.serviceAccountTokens ?? {};
+    const [tokens, serviceAccountKeyPem, serviceAccountPublicKeyPems] = await Promise.all([
       ensureClusterTokens(dataDir, tls.material.caCert),
-      ensureServiceAccountKey(dataDir),
+      saSettings.signingKeyFile
+        ? readKeyFile(saSettings.signingKeyFile, '--service-account-signing-key-file')
+        : ensureServiceAccountKey(dataDir),
+      Promise.all((saSettings.keyFiles ?? []).map((f) => readKeyFile(f, '--service-account-key-file'))),
     ]);
+    const serviceAccountIssuers =
+      saSettings.issuers && saSettings.issuers.length > 0 ? saSettings.issuers : [DEFAULT_SERVICE_ACCOUNT_ISSUER];
+    const apiAudiences =
+      saSettings.apiAudiences && saSettings.apiAudiences.length > 0 ? saSettings.apiAudiences : serviceAccountIssuers;
     // ServiceAccount JWTs are checked by the REST core (it holds the watch cache): bound to it once it exists.
     let serviceAccountTokens: ApiHandler['authenticateServiceAccountToken'];
     const authenticator = createAuthenticator({
       adminToken: tokens.adminToken,
       joinToken: tokens.joinToken,
       joinTokenNodeNames: !(options.authorizationModes ?? []).includes('Node'),
-      apiAudiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER],
+      apiAudiences,
       serviceAccountTokens: (token, audiences) =>
         serviceAccountTokens?.(token, audiences) ?? { kind: 'unknown' as const },
     });
@@ -217,7 +245,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             audit: audit?.recorder,
             podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
             serviceAccountAdmission: options.serviceAccountAdmission ?? true,
-            serviceAccountTokens: { keyPem: serviceAccountKeyPem, issuer: DEFAULT_SERVICE_ACCOUNT_ISSUER },
+            serviceAccountTokens: {
+              keyPem: serviceAccountKeyPem,
+              publicKeyPems: serviceAccountPublicKeyPems,
+              issuers: serviceAccountIssuers,
+              apiAudiences,
+              jwksUri: saSettings.jwksUri,
+            },
             authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
             agentClientTls: { cert: tls.material.kubeletClientCert, key: tls.material.kubeletClientKey },
           });
@@ -441,4 +475,14 @@ function describeStore(spec: string, dataDir: string): string {
   if (spec === 'sqlite') return `SQLite store in ${dataDir}`;
   if (spec.startsWith('etcd://')) return `etcd store at ${spec.slice('etcd://'.length)}`;
   return `${spec} store`;
+}
+
+/** A key file's PEM; the error names the flag (start-up fails rather than run without the key). */
+async function readKeyFile(path: string, flag: string): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`${flag} ${path}: ${(err as Error).message}`);
+  }
 }

@@ -13,3 +13,4 @@ export * from './policy-rule.js';
 export * from './reconcile-plan.js';
 export * from './rule-builder.js';
 export * from './users.js';
+export * from './compact-rules.js';

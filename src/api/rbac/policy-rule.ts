@@ -132,6 +132,20 @@ function nonResourceURLCovers(owner: string, sub: string): boolean {
   return owner.endsWith('*') && sub.startsWith(trimRightStars(owner));
 }
 
+/**
+ * Kubernetes' resourceCoversAll: `*`, the resource itself, or `* /sub` (without the space) for a
+ * `resource/sub` entry.
+ */
+function resourcesCoverAll(owner: readonly string[], wanted: readonly string[]): boolean {
+  if (owner.includes(RESOURCE_ALL)) return true;
+  for (const path of wanted) {
+    if (owner.includes(path)) continue;
+    const slash = path.indexOf('/');
+    if (slash < 0 || !owner.includes(`*${path.slice(slash)}`)) return false;
+  }
+  return true;
+}
+
 /** Does the owner rule cover a broken-down subrule (Kubernetes' ruleCovers)? */
 export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const ov = owner.verbs ?? [];
@@ -141,7 +155,7 @@ export function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const ou = owner.nonResourceURLs ?? [];
   const verbOk = ov.includes(VERB_ALL) || hasAll(ov, sub.verbs ?? []);
   const groupOk = og.includes(API_GROUP_ALL) || hasAll(og, sub.apiGroups ?? []);
-  const resourceOk = or.includes(RESOURCE_ALL) || hasAll(or, sub.resources ?? []);
+  const resourceOk = resourcesCoverAll(or, sub.resources ?? []);
   const urlOk = (sub.nonResourceURLs ?? []).every((p) => ou.some((o) => nonResourceURLCovers(o, p)));
   const subNames = sub.resourceNames ?? [];
   const nameOk = subNames.length === 0 ? on.length === 0 : on.length === 0 || hasAll(on, subNames);

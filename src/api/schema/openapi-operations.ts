@@ -7,6 +7,7 @@
  */
 import type { ResourceType } from '../resource-type.js';
 import { RESOURCE_TYPES } from '../resource-types.js';
+import { REVIEW_KINDS, type ReviewKind } from '../review-kinds.js';
 import type { SchemaGvk } from './json-schema.js';
 import { definitionNameFor } from './definitions.js';
 
@@ -378,12 +379,45 @@ function resourcePaths(rt: ResourceType): PathSpec[] {
 
 /** Group-version document keys in index order: 'api/v1', 'apis/apps/v1', ... */
 export function groupVersionKeys(): string[] {
-  return [...new Set(RESOURCE_TYPES.map((r) => groupVersionPrefix(r.group, r.version).slice(1)))].sort();
+  const served = [...RESOURCE_TYPES, ...REVIEW_KINDS];
+  return [...new Set(served.map((r) => groupVersionPrefix(r.group, r.version).slice(1)))].sort();
 }
 
 /** Every path of one group-version ('api/v1', 'apis/apps/v1'), or undefined if none is served. */
 export function pathsOfGroupVersion(key: string): PathSpec[] | undefined {
-  const types = RESOURCE_TYPES.filter((r) => groupVersionPrefix(r.group, r.version).slice(1) === key);
-  if (types.length === 0) return undefined;
-  return types.flatMap(resourcePaths).sort((a, b) => a.path.localeCompare(b.path));
+  const inKey = (r: { group: string; version: string }) => groupVersionPrefix(r.group, r.version).slice(1) === key;
+  const types = RESOURCE_TYPES.filter(inKey);
+  const reviews = REVIEW_KINDS.filter(inKey);
+  if (types.length === 0 && reviews.length === 0) return undefined;
+  return [...types.flatMap(resourcePaths), ...reviews.flatMap(reviewPaths)].sort((a, b) =>
+    a.path.localeCompare(b.path),
+  );
+}
+
+/** A review kind's one operation, as upstream: `POST .../subjectaccessreviews` (createAuthorizationV1SubjectAccessReview). */
+function reviewPaths(k: ReviewKind): PathSpec[] {
+  const def = definitionNameFor(k);
+  if (!def) return [];
+  const id = `${groupWord(k.group)}${k.version.charAt(0).toUpperCase()}${k.version.slice(1)}`;
+  const ns = k.namespaced ? 'Namespaced' : '';
+  return [
+    {
+      path: `${groupVersionPrefix(k.group, k.version)}${k.namespaced ? '/namespaces/{namespace}' : ''}/${k.plural}`,
+      pathParams: k.namespaced ? ['namespace'] : [],
+      operations: [
+        {
+          method: 'post',
+          operationId: `create${id}${ns}${k.kind}`,
+          description: `create a ${k.kind}`,
+          action: 'post',
+          gvk: { group: k.group, version: k.version, kind: k.kind },
+          params: WRITE,
+          body: def,
+          response: def,
+          created: true,
+          accepted: true,
+        },
+      ],
+    },
+  ];
 }

@@ -110,3 +110,23 @@ test('component schemas use v3 refs, allOf around described refs, and keep patch
   for (const m of json.matchAll(/"#\/components\/schemas\/([^"]+)"/g))
     assert.ok(doc.components.schemas[m[1] as string], m[1]);
 });
+
+test('the review kinds are documented: one create operation each, schemas with their GVK', () => {
+  const authz = openApiV3Document('apis/authorization.k8s.io/v1') as Doc;
+  const post = authz.paths['/apis/authorization.k8s.io/v1/subjectaccessreviews']?.post;
+  assert.equal(post?.['x-kubernetes-action'], 'post');
+  assert.deepEqual(post?.['x-kubernetes-group-version-kind'], {
+    group: 'authorization.k8s.io',
+    version: 'v1',
+    kind: 'SubjectAccessReview',
+  });
+  assert.ok(authz.paths['/apis/authorization.k8s.io/v1/namespaces/{namespace}/localsubjectaccessreviews']?.post);
+  const sar = authz.components.schemas['io.k8s.api.authorization.v1.SubjectAccessReview'];
+  assert.deepEqual(sar?.['x-kubernetes-group-version-kind'], [
+    { group: 'authorization.k8s.io', kind: 'SubjectAccessReview', version: 'v1' },
+  ]);
+  const authn = openApiV3Document('apis/authentication.k8s.io/v1') as Doc;
+  assert.ok(authn.paths['/apis/authentication.k8s.io/v1/tokenreviews']?.post);
+  assert.ok(authn.paths['/apis/authentication.k8s.io/v1/selfsubjectreviews']?.post);
+  assert.ok(openApiV3Document('apis/authentication.k8s.io/v1beta1'));
+});

@@ -57,6 +57,7 @@ export async function commitCreate(
     if (rt.namespaced) await checkNamespaceOpen(ctx, namespace);
     if (outcome.kind === 'late-error') throw outcome.error;
     const p = outcome.prepared;
+    if (p.object && ctx.checkCreate?.appliesTo(rt)) ctx.checkCreate.check(call, p.object, p.generatedName);
     if (opts.dryRun) return { body: createdBody(call, p, undefined), warnings: p.warnings };
     const key = storageKey(rt, namespace, p.name);
     const source = p.object ?? p.summary;
@@ -129,6 +130,8 @@ function canPrepareElsewhere(
   const { rt } = call;
   // A strategy that stamps the requesting user needs this thread (workers do not know the user).
   if (call.strategy.prepareForCreate) return false;
+  // Checks that need the user and the authorizer run here.
+  if (ctx.checkCreate?.appliesTo(call.rt)) return false;
   // Write workers know the built-in kinds only; custom resources are prepared on this thread.
   if (rt.custom) return false;
   return (

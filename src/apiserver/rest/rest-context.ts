@@ -29,6 +29,19 @@ export interface RestContext {
    * before admission (Kubernetes' CertificateApproval and CertificateSigning). Throws to refuse.
    */
   checkUpdate?: (call: ResourceCall, subresource: string, next: KubeObject, old: KubeObject) => void;
+  /**
+   * Checks of a create that need the requesting user (RBAC escalation prevention), on this thread
+   * after the object was prepared, before it is stored; `appliesTo` keeps such creates out of
+   * write workers. Throws to refuse.
+   */
+  checkCreate?: CreateCheck;
+}
+
+/** A create check and the resources it looks at. */
+export interface CreateCheck {
+  appliesTo(rt: ResourceType): boolean;
+  /** `obj` is the prepared object; `generatedName`: its name came from generateName. */
+  check(call: ResourceCall, obj: KubeObject, generatedName: boolean): void;
 }
 
 /**

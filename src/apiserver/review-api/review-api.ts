@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SubjectAccessReviewSpec } from 'kubernetes-types/authorization/v1.js';
 import { ApiError, errors, type FieldError } from '../../api/errors.js';
 import { handlerServedType, type ResourceType } from '../../api/resource-type.js';
+import { REVIEW_KINDS } from '../../api/review-kinds.js';
 import type { TokenAuthentication } from '../auth/token-authentication.js';
 import type { UserInfo } from '../auth/user-info.js';
 import {
@@ -26,8 +27,7 @@ import { isPlainObject, mediaType, parseDocument, readBody } from '../body.js';
 import type { ResourceRequest } from '../request-info.js';
 import { sendJson } from '../send.js';
 
-export const AUTHORIZATION_GROUP = 'authorization.k8s.io';
-export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
+export { AUTHENTICATION_GROUP, AUTHORIZATION_GROUP } from '../../api/review-kinds.js';
 
 const reviewType = (group: string, version: string, kind: string, plural: string, namespaced: boolean) =>
   handlerServedType({
@@ -41,16 +41,9 @@ const reviewType = (group: string, version: string, kind: string, plural: string
   });
 
 /** What discovery advertises for the review APIs (as kube-apiserver: create only). */
-export const REVIEW_RESOURCE_TYPES = [
-  reviewType(AUTHENTICATION_GROUP, 'v1', 'SelfSubjectReview', 'selfsubjectreviews', false),
-  reviewType(AUTHENTICATION_GROUP, 'v1', 'TokenReview', 'tokenreviews', false),
-  reviewType(AUTHENTICATION_GROUP, 'v1beta1', 'SelfSubjectReview', 'selfsubjectreviews', false),
-  reviewType(AUTHENTICATION_GROUP, 'v1alpha1', 'SelfSubjectReview', 'selfsubjectreviews', false),
-  reviewType(AUTHORIZATION_GROUP, 'v1', 'LocalSubjectAccessReview', 'localsubjectaccessreviews', true),
-  reviewType(AUTHORIZATION_GROUP, 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false),
-  reviewType(AUTHORIZATION_GROUP, 'v1', 'SelfSubjectRulesReview', 'selfsubjectrulesreviews', false),
-  reviewType(AUTHORIZATION_GROUP, 'v1', 'SubjectAccessReview', 'subjectaccessreviews', false),
-];
+export const REVIEW_RESOURCE_TYPES = REVIEW_KINDS.map((k) =>
+  reviewType(k.group, k.version, k.kind, k.plural, k.namespaced),
+);
 
 export interface ReviewApiOptions {
   authorizer: Authorizer;

@@ -12,9 +12,9 @@ import { encodeObject } from '../rest/storage-key.js';
 import { WatchCache } from '../watch-cache.js';
 import { storedFields } from '../write-workers/stored-fields.js';
 import { ServiceAccountTokenAuthenticator } from './token-authenticator.js';
-import { serviceAccountTokenConfig } from './token-config.js';
+import { serviceAccountTokenConfig, type ServiceAccountTokenOptions } from './token-config.js';
 import { createServiceAccountToken } from './token-request.js';
-import { openIdConfiguration, jwksDocument } from './oidc-discovery.js';
+import { openIdConfiguration, jwksDocument, oidcDiscoveryRoutes } from './oidc-discovery.js';
 
 const ISSUER = 'https://kubernetes.default.svc.cluster.local';
 const T0 = Date.parse('2026-03-01T10:00:00Z');
@@ -27,7 +27,7 @@ const obj = (kind: string, metadata: KubeObject['metadata'], rest: Record<string
   ...rest,
 });
 
-async function setup() {
+async function setup(tokenOptions: ServiceAccountTokenOptions = { keyPem }) {
   const store = await openStore('memory', '');
   const put = (key: string, o: KubeObject) => store.create(key, encodeObject(o));
   await put('/registry/core/namespaces/default', obj('Namespace', { name: 'default' }));
@@ -52,7 +52,7 @@ async function setup() {
   const cache = new WatchCache({ store, fieldsOf: storedFields });
   await cache.start();
   let now = T0;
-  const config = serviceAccountTokenConfig({ keyPem });
+  const config = serviceAccountTokenConfig(tokenOptions);
   const ctx: RestContext = {
     store,
     cache,
@@ -344,4 +344,47 @@ test('OIDC discovery documents name the issuer and publish the signing key', asy
   assert.equal(jwks.keys.length, 1);
   assert.equal(jwks.keys[0].kid, config.key()?.keyId);
   assert.equal(jwks.keys[0].alg, 'RS256');
+});
+
+test("several issuers and keys: the first issuer issues, all are accepted; another server's key verifies", async () => {
+  const otherPem = await generateSigningKeyPem();
+  const issuers = ['https://issuer.example', 'https://old-issuer.example'];
+  const a = await setup({ keyPem, issuers });
+  const b = await setup({ keyPem: otherPem, publicKeyPems: [keyPem], issuers: [issuers[0]] });
+  const c = await setup({ keyPem: otherPem, issuers: [issuers[0]] });
+  try {
+    const tr = await a.request('web', tokenRequest());
+    assert.deepEqual(tr.spec?.audiences, issuers, 'the API audiences default to the issuers');
+    const token = tr.status?.token ?? '';
+    assert.equal(unverifiedPayload(token)?.iss, issuers[0]);
+    assert.equal(a.authn.authenticate(token).kind, 'user');
+    // Server b signs with its own key and accepts a's through --service-account-key-file.
+    assert.equal(b.authn.authenticate(token, [issuers[0]]).kind, 'user');
+    // Without a's key the signature does not verify; with another issuer the token is not b's at all.
+    assert.deepEqual(c.authn.authenticate(token, [issuers[0]]), {
+      kind: 'invalid',
+      message: 'error in cryptographic primitive',
+    });
+    const key = a.config.key();
+    assert.ok(key);
+    const old = await signJwt(key, { ...unverifiedPayload(token), iss: issuers[1] });
+    assert.equal(a.authn.authenticate(old).kind, 'user', 'a second issuer is still accepted');
+    assert.equal(b.authn.authenticate(old).kind, 'unknown');
+    // b publishes both keys; discovery names the first issuer, and the JWKS URI when one is set.
+    const jwks = JSON.parse(await jwksDocument(b.config)) as { keys: { kid: string }[] };
+    assert.deepEqual(
+      jwks.keys.map((k) => k.kid),
+      [b.config.key()?.keyId, key.keyId],
+    );
+    const withUri = serviceAccountTokenConfig({ keyPem, issuers, jwksUri: 'https://issuer.example/keys' });
+    assert.deepEqual(JSON.parse(openIdConfiguration(withUri, 'ignored:6443')).jwks_uri, 'https://issuer.example/keys');
+    assert.equal(JSON.parse(openIdConfiguration(withUri, 'ignored:6443')).issuer, issuers[0]);
+    // An issuer that is not an https URL has no discovery documents (as Kubernetes).
+    assert.deepEqual(oidcDiscoveryRoutes(serviceAccountTokenConfig({ keyPem, issuers: ['api'] })), []);
+    assert.equal(oidcDiscoveryRoutes(withUri).length, 4);
+  } finally {
+    a.stop();
+    b.stop();
+    c.stop();
+  }
 });

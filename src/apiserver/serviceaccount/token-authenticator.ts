@@ -23,7 +23,7 @@ import {
   POD_UID_EXTRA,
   TOKEN_SECRET_KEYS,
 } from '../../api/serviceaccount/token-claims.js';
-import { unverifiedPayload, verifyJwt } from '../../machinery/serviceaccount-token/jwt.js';
+import { unverifiedPayload, verifyJwtWithAny } from '../../machinery/serviceaccount-token/jwt.js';
 import type { TokenAuthentication } from '../auth/token-authentication.js';
 import type { UserInfo } from '../auth/user-info.js';
 import type { CachedObject, WatchCache } from '../watch-cache.js';
@@ -84,17 +84,18 @@ export class ServiceAccountTokenAuthenticator {
    * from the bounded memo of verified tokens; never throws.
    */
   authenticate(token: string, audiences?: readonly string[]): TokenAuthentication {
-    const key = this.o.config.key();
-    if (!key) return { kind: 'unknown' };
+    const keys = this.o.config.verificationKeys();
+    if (keys.length === 0) return { kind: 'unknown' };
     let v = this.remembered.get(token);
     if (!v) {
       const payload = unverifiedPayload(token);
       if (!payload) return { kind: 'unknown' };
       const iss = payload.iss;
-      if (iss !== this.o.config.issuer && iss !== LEGACY_SERVICE_ACCOUNT_ISSUER) return { kind: 'unknown' };
-      const decoded = verifyJwt(key, token);
+      const legacy = iss === LEGACY_SERVICE_ACCOUNT_ISSUER;
+      if (!legacy && (typeof iss !== 'string' || !this.o.config.issuers.includes(iss))) return { kind: 'unknown' };
+      const decoded = verifyJwtWithAny(keys, token);
       if (!decoded.ok) return decoded.notJwt ? { kind: 'unknown' } : { kind: 'invalid', message: decoded.message };
-      const parsed = iss === LEGACY_SERVICE_ACCOUNT_ISSUER ? legacyOf(decoded.payload) : boundOf(decoded.payload);
+      const parsed = legacy ? legacyOf(decoded.payload) : boundOf(decoded.payload);
       if (typeof parsed === 'string') return { kind: 'invalid', message: parsed };
       v = parsed;
       if (this.remembered.size >= this.max) {

@@ -5,10 +5,11 @@
  * with node:crypto: the API server authenticates every request synchronously, and jose's verify
  * is asynchronous only. The hand-written check is deliberately narrow — one algorithm (RS256, no
  * `none`, no HMAC), one key, compact serialization only — and its output is tested against jose's
- * own jwtVerify with the published JWKS.
+ * own jwtVerify with the published JWKS. Several keys (rotation, keys shared between servers) are
+ * tried in turn by verifyJwtWithAny.
  */
 import { verify as cryptoVerify } from 'node:crypto';
-import type { SigningKey } from './signing-key.js';
+import type { SigningKey, VerificationKey } from './signing-key.js';
 
 /** Signs `claims` as a compact RS256 JWT with header `{alg: RS256, kid}`. */
 export async function signJwt(key: SigningKey, claims: object): Promise<string> {
@@ -43,7 +44,7 @@ export function unverifiedPayload(token: string): Record<string, unknown> | unde
  * Checks the signature of a compact JWT against `key` (RS256 only; a `kid`, when present, must be
  * this key's) and returns its payload. Claims (exp, aud, ...) are the caller's to check.
  */
-export function verifyJwt(key: SigningKey, token: string): DecodedJwt {
+export function verifyJwt(key: VerificationKey, token: string): DecodedJwt {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => B64URL.test(p)))
     return { ok: false, notJwt: true, message: 'not a compact JWT' };
@@ -69,4 +70,18 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * verifyJwt against each of `keys` (Kubernetes' --service-account-key-file list): the payload of
+ * the first that verifies; otherwise the first key's error. No keys: the token is not for us.
+ */
+export function verifyJwtWithAny(keys: readonly VerificationKey[], token: string): DecodedJwt {
+  let first: DecodedJwt | undefined;
+  for (const key of keys) {
+    const r = verifyJwt(key, token);
+    if (r.ok || r.notJwt) return r;
+    first ??= r;
+  }
+  return first ?? { ok: false, notJwt: true, message: 'no keys to check ServiceAccount tokens with' };
 }

@@ -8,7 +8,8 @@ import type { RbacLister } from './rbac-lister.js';
  * (pkg/registry/rbac/validation/rule.go): first the ClusterRoleBindings, then (when a namespace
  * is given) that namespace's RoleBindings; for each binding whose subjects include the user, the
  * rules of the role it refers to. A missing role is an error, reported alongside, never fatal:
- * rules are additive, so what was found still counts.
+ * rules are additive, so what was found still counts. Only the bindings the lister's subject index
+ * offers for the user are looked at (each still checked subject by subject).
  */
 
 /**
@@ -24,7 +25,7 @@ export interface RuleSource {
 
 /** Visits the rules for `user` in `namespace` ('' = cluster-wide only), in Kubernetes' order. */
 export function visitRulesFor(lister: RbacLister, user: AuthzUser, namespace: string, visitor: RuleVisitor): void {
-  for (const binding of lister.listClusterRoleBindings()) {
+  for (const binding of lister.clusterRoleBindingsFor(user)) {
     const subject = appliesTo(user, binding.subjects, '');
     if (subject === undefined) continue;
     const resolved = roleRefRules(lister, binding.roleRef, '');
@@ -36,7 +37,7 @@ export function visitRulesFor(lister: RbacLister, user: AuthzUser, namespace: st
     for (const rule of resolved) if (!visitor(source, rule)) return;
   }
   if (namespace === '') return;
-  for (const binding of lister.listRoleBindings(namespace)) {
+  for (const binding of lister.roleBindingsFor(namespace, user)) {
     const subject = appliesTo(user, binding.subjects, namespace);
     if (subject === undefined) continue;
     const resolved = roleRefRules(lister, binding.roleRef, namespace);

@@ -1,6 +1,8 @@
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from 'kubernetes-types/rbac/v1.js';
 import type { CachedEvent, WatchCache } from '../../watch-cache.js';
-import type { RbacLister } from './rbac-lister.js';
+import type { AuthzUser } from '../authorizer.js';
+import { BindingIndex } from './binding-index.js';
+import { type RbacLister, withoutNamespace } from './rbac-lister.js';
 
 const PREFIX = {
   roles: '/registry/rbac.authorization.k8s.io/roles/',
@@ -12,24 +14,20 @@ const PREFIX = {
 type Kind = keyof typeof PREFIX;
 
 /**
- * The RBAC objects of the watch cache, parsed once per change and kept by namespace and name, so
- * every lookup of the authorizer is a map read (no store read, no JSON parse per request).
+ * The RBAC objects of the watch cache, parsed once per change and kept by namespace and name
+ * (bindings also by subject, see binding-index.ts), so every lookup of the authorizer is a map
+ * read (no store read, no JSON parse, no scan of unrelated bindings per request).
  *
- *   watch cache ──events (4 RBAC prefixes)──► parsed maps ──► getRole / listRoleBindings / ...
+ *   watch cache ──events (4 RBAC prefixes)──► parsed maps ──► getRole / roleBindingsFor / ...
  *
  * Subscribes on construction (the cache must be loaded). When the cache reloads after a broken
  * store watch it drops its subscribers; the next lookup then re-subscribes and re-reads the cache.
  */
 export class WatchCacheRbacLister implements RbacLister {
-  private readonly objects: Record<Kind, Map<string, unknown>> = {
-    roles: new Map(),
-    roleBindings: new Map(),
-    clusterRoles: new Map(),
-    clusterRoleBindings: new Map(),
-  };
-  /** RoleBindings by namespace and the ClusterRoleBindings as arrays, rebuilt on the first read after a change. */
-  private bindingsByNamespace: Map<string, RoleBinding[]> | undefined;
-  private clusterBindingList: ClusterRoleBinding[] | undefined;
+  private readonly roles = new Map<string, Role>();
+  private readonly clusterRoles = new Map<string, ClusterRole>();
+  private readonly roleBindings = new BindingIndex<RoleBinding>();
+  private readonly clusterRoleBindings = new BindingIndex<ClusterRoleBinding>();
   private unsubscribe: (() => void)[] = [];
   private attached = false;
 
@@ -39,33 +37,32 @@ export class WatchCacheRbacLister implements RbacLister {
 
   getRole(namespace: string, name: string): Role | undefined {
     this.ensureAttached();
-    return this.objects.roles.get(`${namespace}/${name}`) as Role | undefined;
+    return this.roles.get(`${namespace}/${name}`);
   }
 
   listRoleBindings(namespace: string): readonly RoleBinding[] {
     this.ensureAttached();
-    if (!this.bindingsByNamespace) {
-      const by = new Map<string, RoleBinding[]>();
-      for (const b of this.objects.roleBindings.values() as IterableIterator<RoleBinding>) {
-        const ns = b.metadata?.namespace ?? '';
-        const list = by.get(ns);
-        if (list) list.push(b);
-        else by.set(ns, [b]);
-      }
-      this.bindingsByNamespace = by;
-    }
-    return this.bindingsByNamespace.get(namespace) ?? [];
+    return this.roleBindings.list(namespace);
+  }
+
+  roleBindingsFor(namespace: string, user: AuthzUser): readonly RoleBinding[] {
+    this.ensureAttached();
+    return this.roleBindings.candidates(namespace, user);
   }
 
   getClusterRole(name: string): ClusterRole | undefined {
     this.ensureAttached();
-    return this.objects.clusterRoles.get(`/${name}`) as ClusterRole | undefined;
+    return this.clusterRoles.get(name);
   }
 
   listClusterRoleBindings(): readonly ClusterRoleBinding[] {
     this.ensureAttached();
-    this.clusterBindingList ??= [...this.objects.clusterRoleBindings.values()] as ClusterRoleBinding[];
-    return this.clusterBindingList;
+    return this.clusterRoleBindings.list('');
+  }
+
+  clusterRoleBindingsFor(user: AuthzUser): readonly ClusterRoleBinding[] {
+    this.ensureAttached();
+    return this.clusterRoleBindings.candidates('', user);
   }
 
   /** Stops following the cache (server shutdown). */
@@ -82,9 +79,11 @@ export class WatchCacheRbacLister implements RbacLister {
   /** Subscribes to the four prefixes and loads what the cache holds, in one synchronous turn. */
   private attach(): void {
     this.close();
+    this.roles.clear();
+    this.clusterRoles.clear();
+    this.roleBindings.clear();
+    this.clusterRoleBindings.clear();
     for (const kind of Object.keys(PREFIX) as Kind[]) {
-      const map = this.objects[kind];
-      map.clear();
       this.unsubscribe.push(
         this.cache.subscribe({
           prefix: PREFIX[kind],
@@ -94,25 +93,50 @@ export class WatchCacheRbacLister implements RbacLister {
           },
         }),
       );
-      for (const c of this.cache.list(PREFIX[kind], '')) map.set(`${c.namespace}/${c.name}`, c.object());
+      for (const c of this.cache.list(PREFIX[kind], '')) this.put(kind, c.namespace, c.name, c.object());
     }
-    this.invalidate();
     this.attached = true;
   }
 
   private apply(kind: Kind, events: CachedEvent[]): void {
-    const map = this.objects[kind];
     for (const ev of events) {
-      const key = `${ev.current.namespace}/${ev.current.name}`;
-      if (ev.type === 'DELETED') map.delete(key);
-      else map.set(key, ev.current.object());
+      const { namespace, name } = ev.current;
+      if (ev.type === 'DELETED') this.remove(kind, namespace, name);
+      else this.put(kind, namespace, name, ev.current.object());
     }
-    if (kind === 'roleBindings') this.bindingsByNamespace = undefined;
-    if (kind === 'clusterRoleBindings') this.clusterBindingList = undefined;
   }
 
-  private invalidate(): void {
-    this.bindingsByNamespace = undefined;
-    this.clusterBindingList = undefined;
+  private put(kind: Kind, namespace: string, name: string, object: unknown): void {
+    switch (kind) {
+      case 'roles':
+        this.roles.set(`${namespace}/${name}`, object as Role);
+        break;
+      case 'clusterRoles':
+        this.clusterRoles.set(name, object as ClusterRole);
+        break;
+      case 'roleBindings':
+        this.roleBindings.set(object as RoleBinding);
+        break;
+      case 'clusterRoleBindings':
+        this.clusterRoleBindings.set(withoutNamespace(object as ClusterRoleBinding));
+        break;
+    }
+  }
+
+  private remove(kind: Kind, namespace: string, name: string): void {
+    switch (kind) {
+      case 'roles':
+        this.roles.delete(`${namespace}/${name}`);
+        break;
+      case 'clusterRoles':
+        this.clusterRoles.delete(name);
+        break;
+      case 'roleBindings':
+        this.roleBindings.delete(namespace, name);
+        break;
+      case 'clusterRoleBindings':
+        this.clusterRoleBindings.delete('', name);
+        break;
+    }
   }
 }
