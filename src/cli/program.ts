@@ -55,6 +55,10 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
         .default(settings.logLevel ?? 'info'),
     )
+    .option(
+      '--log-file <path>',
+      "JSON logs to this file, warnings and errors as text on stderr ('-': JSON on stderr; the default of `server`; `up` defaults to <data-dir>/logs/flotilla.log)",
+    )
     .option('--disable-controllers', 'do not run the built-in controllers (garbage collector, workloads, nodes, ...)')
     .option('--disable-scheduler', 'do not run the scheduler')
     .option(

@@ -14,6 +14,8 @@ export interface ServeFlags {
   advertiseAddress?: string;
   tlsSan: string[];
   logLevel: string;
+  /** `--log-file`: undefined = the mode's default, '-' = JSON on stderr. */
+  logFile?: string;
   disableControllers?: boolean;
   disableScheduler?: boolean;
   /** `--authorization-mode`, parsed (default AlwaysAllow). */
@@ -65,7 +67,13 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     import('../server/create-logger.js'),
     import('../server/start-server.js'),
   ]);
-  const log = createLogger(flags.logLevel);
+  // `up` is run by a person at a terminal: progress and readable warnings there, the JSON in a file.
+  const logFile =
+    flags.logFile === '-'
+      ? undefined
+      : (flags.logFile ?? (mode === 'up' ? join(flags.dataDir, 'logs', 'flotilla.log') : undefined));
+  const log = createLogger(flags.logLevel, logFile);
+  if (logFile) out(`logs: ${logFile} (warnings and errors are shown here too)`);
   let nodesPlan: import('./up-nodes.js').UpNodesPlan | undefined;
   if (mode === 'up') {
     try {
