@@ -37,7 +37,7 @@ export function PodLogs({ params }: { params: URLSearchParams }) {
     if (previous) q.set('previous', 'true');
     (async () => {
       const res = await k8s(`/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}/log?${q}`, {
-        accept: 'text/plain',
+        accept: 'text/plain, */*',
         signal: ac.signal,
       });
       await readLines(
