@@ -193,15 +193,20 @@ async function open(page: Page, hash: string, selector: string): Promise<void> {
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`) });
 
 /** A request to the server from outside the browser, with a given Cookie and CSRF header. */
-function rawRequest(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function rawRequest(
+  path: string,
+  headers: Record<string, string>,
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(`${url}${path}`, { ca: caPem, headers, agent: false }, (res) => {
+    const req = request(`${url}${path}`, { ca: caPem, headers, agent: false, method }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(body);
   });
 }
 
@@ -244,6 +249,54 @@ test('log in with the admin token; log out ends the session on the server', { sk
     const replay = await rawRequest('/dashboard/k8s/api/v1/namespaces', asBrowser);
     assert.equal(replay.status, 401, replay.body);
     assert.match(replay.body, /"kind":"Status"/);
+  } finally {
+    await close();
+  }
+});
+
+test('a kubeconfig file with a client certificate logs in as its user; API calls carry that identity', {
+  skip,
+}, async () => {
+  const file = join(dir, 'jane.kubeconfig');
+  const made = await runCommand(
+    process.execPath,
+    [...flotillaCommand(), 'kubeconfig', '--user', 'jane', '--group', 'devs', '--data-dir', dir, '--out', file],
+    { allowFailure: true },
+  );
+  assert.equal(made.code, 0, made.stderr);
+  const { page, close } = await newPage();
+  try {
+    await page.goto(`${url}/dashboard/`);
+    await page.waitForSelector('input[name=mode]');
+    const [, kubeconfigMode] = await page.$$('input[name=mode]');
+    await kubeconfigMode?.click();
+    const input = await page.waitForSelector('input[type=file]');
+    await input?.uploadFile(file);
+    await page.waitForFunction(() =>
+      (document.querySelector('#kubeconfig') as HTMLTextAreaElement | null)?.value.includes('client-key-data'),
+    );
+    await page.click('button[type=submit]');
+    await page.waitForSelector('header .user');
+    assert.equal(await page.$eval('header .user', (e) => e.textContent), 'jane');
+    // Who the API server sees behind the session: SelfSubjectReview through the dashboard's API path.
+    const cookie = (await page.browserContext().cookies()).find((c) => c.name === 'flotilla-dashboard');
+    assert.ok(cookie);
+    const Cookie = `flotilla-dashboard=${cookie.value}`;
+    const { csrfToken } = JSON.parse((await rawRequest('/dashboard/session', { Cookie })).body) as {
+      csrfToken: string;
+    };
+    const review = await rawRequest(
+      '/dashboard/k8s/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      { Cookie, 'X-CSRF-Token': csrfToken, 'Content-Type': 'application/json' },
+      'POST',
+      JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }),
+    );
+    assert.equal(review.status, 201, review.body);
+    const info = (JSON.parse(review.body) as { status: { userInfo: { username: string; groups: string[] } } }).status
+      .userInfo;
+    assert.equal(info.username, 'jane');
+    assert.ok(info.groups.includes('devs'), JSON.stringify(info));
+    assert.ok(!info.groups.includes('system:masters'));
   } finally {
     await close();
   }
