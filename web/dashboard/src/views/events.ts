@@ -1,5 +1,6 @@
 /** A list of core/v1 Events, newest first. */
 import { html } from 'htm/preact';
+import { age } from './age';
 
 export interface KubeEvent {
   metadata: { name: string; namespace?: string; uid?: string };
@@ -15,16 +16,6 @@ export interface KubeEvent {
 
 function when(e: KubeEvent): string {
   return e.lastTimestamp ?? e.eventTime ?? '';
-}
-
-export function age(iso: string, now = Date.now()): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 120) return `${s}s`;
-  if (s < 7200) return `${Math.floor(s / 60)}m`;
-  if (s < 172800) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
 }
 
 export function EventList({ events, showObject }: { events: KubeEvent[]; showObject?: boolean }) {

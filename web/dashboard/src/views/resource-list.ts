@@ -9,6 +9,7 @@ import { ApiFailure, getJson, k8s, readLines, TABLE_ACCEPT } from '../api';
 import { type ResourceKind, resourcePath } from '../discovery';
 import { href } from '../router';
 import { type Table, TableModel, visibleRows, type WatchEvent } from '../table-model';
+import { age } from './age';
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -135,6 +136,12 @@ export function ResourceList({ kind, params }: { kind: ResourceKind; params: URL
 
   useEffect(() => setLabelInput(labels), [labels]);
 
+  // Ages are the server's text at the last event; between events they are counted here.
+  useEffect(() => {
+    const timer = setInterval(() => setTick((t) => t + 1), 5000);
+    return () => clearInterval(timer);
+  }, []);
+
   const m = model.current;
   const shown = visibleRows(m, { text, sortColumn: sort.column, descending: sort.descending });
   const columns = useMemo(
@@ -195,7 +202,7 @@ export function ResourceList({ kind, params }: { kind: ResourceKind; params: URL
               ${columns.map(({ c, i }) =>
                 c.format === 'name'
                   ? html`<td><a href=${objectHref(r.meta.name, r.meta.namespace)}>${cellText(r.cells[i])}</a></td>`
-                  : html`<td>${cellText(r.cells[i])}</td>`,
+                  : html`<td>${c.name === 'Age' && r.meta.creationTimestamp && kind.resource !== 'events' ? age(r.meta.creationTimestamp) : cellText(r.cells[i])}</td>`,
               )}
             </tr>`,
           )}
