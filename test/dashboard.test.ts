@@ -300,6 +300,21 @@ test('a kubeconfig file with a client certificate logs in as its user; API calls
   } finally {
     await close();
   }
+  // `flotilla dashboard --kubeconfig` prints a one-time link for that kubeconfig's own user.
+  const link = await runCommand(process.execPath, [...flotillaCommand(), 'dashboard', '--kubeconfig', file], {
+    allowFailure: true,
+  });
+  assert.equal(link.code, 0, link.stderr);
+  assert.match(link.stdout, /one-time login as jane/);
+  const janeLink = /(https:\/\/\S+#code=\S+)/.exec(link.stdout)?.[1] ?? '';
+  const viaLink = await newPage();
+  try {
+    await viaLink.page.goto(janeLink);
+    await viaLink.page.waitForSelector('header .user');
+    assert.equal(await viaLink.page.$eval('header .user', (e) => e.textContent), 'jane');
+  } finally {
+    await viaLink.close();
+  }
 });
 
 test('the one-time login link from `flotilla up` logs in once', { skip }, async () => {

@@ -30,6 +30,11 @@ before(async () => {
       res.end('{"kind":"NamespaceList"}');
     },
     assets: async () => assets,
+    // As the API authenticates: here a bearer token only.
+    credentialOf: (req) => {
+      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+      return token ? { kind: 'token', token } : undefined;
+    },
   });
   server = createServer((req, res) => dashboard.handle(req, res));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -186,6 +191,31 @@ test('a one-time code logs in once', async () => {
   assert.deepEqual(first.json().user, { name: 'jane', groups: ['devs'] });
   const again = await call('POST', '/dashboard/login', json, JSON.stringify({ code }));
   assert.equal(again.status, 401);
+});
+
+test("/dashboard/login-codes mints a code for the caller's own API credential", async () => {
+  const minted = await call('POST', '/dashboard/login-codes', { Authorization: 'Bearer good' });
+  assert.equal(minted.status, 201);
+  const { code, path, user, expiresInSeconds } = minted.json() as {
+    code: string;
+    path: string;
+    user: unknown;
+    expiresInSeconds: number;
+  };
+  assert.equal(path, `/dashboard/#code=${code}`);
+  assert.deepEqual(user, { name: 'jane', groups: ['devs'] });
+  assert.equal(expiresInSeconds, 300);
+  const json = { 'Content-Type': 'application/json' };
+  const used = await call('POST', '/dashboard/login', json, JSON.stringify({ code }));
+  assert.deepEqual(used.json().user, { name: 'jane', groups: ['devs'] });
+  assert.equal((await call('POST', '/dashboard/login-codes', { Authorization: 'Bearer bad' })).status, 401);
+  assert.equal((await call('POST', '/dashboard/login-codes')).status, 401);
+  assert.equal((await call('GET', '/dashboard/login-codes', { Authorization: 'Bearer good' })).status, 405);
+  const cross = await call('POST', '/dashboard/login-codes', {
+    Authorization: 'Bearer good',
+    Origin: 'https://x.example',
+  });
+  assert.equal(cross.status, 403);
 });
 
 test('without a built bundle the page says how to build it', async () => {

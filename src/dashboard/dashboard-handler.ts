@@ -6,6 +6,8 @@
  *   POST /dashboard/login        {token} | {kubeconfig} | {code}  → session cookie + CSRF token
  *   GET  /dashboard/session      who am I, and the CSRF token (needs the cookie)
  *   POST /dashboard/logout       ends the session on the server (needs the cookie + CSRF)
+ *   POST /dashboard/login-codes  a one-time login code for the caller's own API credential
+ *                                (bearer token or client certificate, as kubectl sends them)
  *   ANY  /dashboard/k8s/<path>   the Kubernetes API at /<path>, as the session's user
  *                                (needs the cookie + CSRF header) ─► serveApi(req, res, user)
  *
@@ -66,6 +68,12 @@ export interface DashboardOptions {
   authenticateToken(token: string): DashboardUser | undefined;
   /** Serves one Kubernetes API request (req.url rewritten to the API path) as `user`. Never throws. */
   serveApi(req: IncomingMessage, res: ServerResponse, user: DashboardUser): void;
+  /**
+   * The credential a request authenticates with at the API (its client certificate or bearer
+   * token), or undefined when it does not authenticate: `flotilla dashboard` mints a login link
+   * with it. Without this option /dashboard/login-codes is not served.
+   */
+  credentialOf?(req: IncomingMessage): SessionCredential | undefined;
   /** The bundle (loadAssets); resolved on first use. */
   assets: () => Promise<Assets>;
   sessions?: SessionStoreOptions;
@@ -106,6 +114,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     if (sub === '/login') return login(req, res);
     if (sub === '/session') return whoAmI(req, res);
     if (sub === '/logout') return logout(req, res);
+    if (sub === '/login-codes' && options.credentialOf) return mintCode(req, res, options.credentialOf);
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
 
@@ -163,6 +172,26 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const session = sessions.create(credential);
     res.setHeader('Set-Cookie', sessionCookie(session.id));
     sendJson(res, 200, { user: publicUser(user), csrfToken: session.csrfToken });
+  }
+
+  /** A code for the caller's own credential (never more than the caller has); 201 {code, path, expiresInSeconds}. */
+  function mintCode(
+    req: IncomingMessage,
+    res: ServerResponse,
+    credentialOf: (req: IncomingMessage) => SessionCredential | undefined,
+  ): void {
+    allowMethods(req, ['POST']);
+    checkSameOrigin(req);
+    const credential = credentialOf(req);
+    const user = credential && userOf(credential);
+    if (!credential || !user) throw errors.unauthorized();
+    const code = sessions.mintCode(credential);
+    sendJson(res, 201, {
+      user: publicUser(user),
+      code,
+      path: `${DASHBOARD_PATH}/#code=${code}`,
+      expiresInSeconds: Math.round(sessions.codeTtlMs / 1000),
+    });
   }
 
   function whoAmI(req: IncomingMessage, res: ServerResponse): void {

@@ -59,7 +59,7 @@ export class SessionStore {
   private readonly codes = new Map<string, LoginCode>();
   private readonly idleTimeoutMs: number;
   private readonly maxAgeMs: number;
-  private readonly codeTtlMs: number;
+  readonly codeTtlMs: number;
   private readonly maxSessions: number;
   private readonly now: () => number;
   private readonly random: (n: number) => Buffer;

@@ -21,6 +21,7 @@ import {
 } from './api-handler-contract.js';
 import type { HealthCheck } from './health-checks.js';
 import type { Dashboard } from '../dashboard/index.js';
+import { dashboardCredentialOf } from './dashboard-credential.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
@@ -241,6 +242,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
               return r.kind === 'user' ? r.user : undefined;
             },
             serveApi: (req, res, user) => handler.handle(req, res, user),
+            credentialOf: (req) => dashboardCredentialOf(authenticator, req),
             assets: () => dashboardModule.loadAssets(),
           }),
         isShuttingDown: () => shutdown.begun,
