@@ -297,6 +297,14 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .action(async (flags: import('./kubeconfig-user.js').KubeconfigUserFlags) =>
       (await import('./kubeconfig-user.js')).runKubeconfigUser(flags),
     );
+  program
+    .command('dashboard')
+    .description("print a one-time login link to the web dashboard of a running server, for the kubeconfig's user")
+    .option('--data-dir <dir>', 'server data dir, whose admin kubeconfig.yaml is used', DEFAULT_DATA_DIR)
+    .option('--kubeconfig <path>', "log in as this kubeconfig's user (default <data-dir>/kubeconfig.yaml)")
+    .action(async (flags: import('./dashboard-link.js').DashboardLinkFlags) =>
+      (await import('./dashboard-link.js')).runDashboardLink(flags),
+    );
   const images = program.command('images').description("manage the node's images");
   images
     .command('import <file>')

@@ -160,6 +160,8 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
 
 Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
 `);
+  if (mode === 'up')
+    process.stdout.write(`Dashboard (one-time login link, valid for 5 minutes):\n  ${server.dashboardLoginUrl()}\n\n`);
 
   // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent).
   const agent =

@@ -9,6 +9,7 @@ import { sendError } from '../apiserver/send.js';
 import type { ApiHandler } from './api-handler-contract.js';
 import { healthResponse, type HealthCheck } from './health-checks.js';
 import type { RequestMetrics } from './request-metrics.js';
+import { type Dashboard, isDashboardPath } from '../dashboard/index.js';
 import { versionInfo } from './version-info.js';
 
 export interface HttpsServerOptions {
@@ -28,6 +29,8 @@ export interface HttpsServerOptions {
   requestTimeoutMs?: number;
   /** How long a client has to send the headers (default 32 s, kube-apiserver's ReadHeaderTimeout). */
   headersTimeoutMs?: number;
+  /** The web dashboard at /dashboard/ (it authenticates its own requests by session cookie). */
+  dashboard?: Dashboard;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -36,8 +39,8 @@ const DEFAULT_HEADERS_TIMEOUT_MS = 32_000;
 const HEALTH = /^\/(healthz|livez|readyz)(?:\/([^/]+))?\/?$/;
 
 /**
- * The HTTPS server of the API: /healthz, /livez, /readyz, /version and /cacerts unauthenticated; everything
- * else authenticated (client certificate of the cluster CA or bearer token, else 401 Status), then
+ * The HTTPS server of the API: /healthz, /livez, /readyz, /version and /cacerts unauthenticated; /dashboard/
+ * to the dashboard (session cookie); everything else authenticated (client certificate of the cluster CA or bearer token, else 401 Status), then
  * /metrics here and the rest to `handler`. Tuned for many long-lived clients: requests must arrive
  * within the request timeout, responses may stream for as long as the client wants (watches),
  * keep-alive of idle connections for 90 s. A response sent before its request body has arrived
@@ -84,6 +87,7 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
     // The cluster CA, for agents joining with a token (k3s' /cacerts): public, and the agent checks
     // it against the CA hash inside the token (K10<sha256 of this PEM>::...) before trusting it.
     if (path === '/cacerts' && req.method === 'GET') return sendText(res, 200, options.tls.ca, 'text/plain');
+    if (options.dashboard && isDashboardPath(path)) return options.dashboard.handle(req, res);
 
     const user = authenticator.authenticate(req);
     if (!user) {

@@ -20,6 +20,8 @@ import {
   type OpenStore,
 } from './api-handler-contract.js';
 import type { HealthCheck } from './health-checks.js';
+import type { Dashboard } from '../dashboard/index.js';
+import { dashboardCredentialOf } from './dashboard-credential.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
 import { listenLoopback } from './loopback-server.js';
 import { startBuiltInControllers } from './built-in-controllers.js';
@@ -144,6 +146,11 @@ export interface RunningServer {
   kubeconfigPath: string;
   /** Bearer token of user admin (system:masters). */
   adminToken: string;
+  /**
+   * A one-time link to the web dashboard that logs in as admin (the admin token stays on the
+   * server; the link holds a code valid once, for 5 minutes). Each call mints a new code.
+   */
+  dashboardLoginUrl(): string;
   /** Cluster join token for agents (`<data-dir>/token`). */
   joinToken: string;
   caCertPem: string;
@@ -175,7 +182,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   progress(`opening ${describeStore(options.datastore, dataDir)}`);
   return compose({ log }, async (parts) => {
     // Independent steps overlap: certificate files, store, and the heavy module imports.
-    const [tls, plainStore, createHandler, metrics, { openSecretsEncryption }] = await Promise.all([
+    const [tls, plainStore, createHandler, metrics, { openSecretsEncryption }, dashboardModule] = await Promise.all([
       ensureTls(dataDir, { extraSans: options.tlsSans }),
       parts.start(
         'store',
@@ -188,6 +195,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       options.createApiHandler ?? loadCreateApiHandler(),
       createMetrics(),
       import('./secrets-encryption.js'),
+      import('../dashboard/index.js'),
     ]);
     const encryption = await openSecretsEncryption(
       plainStore,
@@ -260,6 +268,17 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         },
         tls: { cert: tls.material.serverCert, key: tls.material.serverKey, ca: tls.material.caCert },
         authenticator,
+        dashboard: (handler) =>
+          dashboardModule.createDashboard({
+            caPem: tls.material.caCert,
+            authenticateToken: (token) => {
+              const r = authenticator.authenticateToken(token);
+              return r.kind === 'user' ? r.user : undefined;
+            },
+            serveApi: (req, res, user) => handler.handle(req, res, user),
+            credentialOf: (req) => dashboardCredentialOf(authenticator, req),
+            assets: () => dashboardModule.loadAssets(),
+          }),
         isShuttingDown: () => shutdown.begun,
         metrics,
         log,
@@ -358,6 +377,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       dataDir,
       kubeconfigPath,
       adminToken: tokens.adminToken,
+      dashboardLoginUrl: () =>
+        `${url}/dashboard/#code=${api.dashboard.loginCode({ kind: 'token', token: tokens.adminToken })}`,
       joinToken: tokens.joinToken,
       caCertPem: tls.material.caCert,
       metrics: metrics.registry,
@@ -370,6 +391,8 @@ interface ServeApiOptions {
   createHandler: () => Promise<ApiHandler>;
   tls: { cert: string; key: string; ca: string };
   authenticator: ReturnType<typeof createAuthenticator>;
+  /** The web dashboard over the REST core. */
+  dashboard: (handler: ApiHandler) => Dashboard;
   /** True once close began: /readyz then answers 500. */
   isShuttingDown: () => boolean;
   metrics: Awaited<ReturnType<typeof createMetrics>>;
@@ -387,8 +410,11 @@ interface ServeApiOptions {
  * accepting, end the REST core's watches, give in-flight requests graceMs, then cut the rest.
  * A listener that cannot start closes the REST core again.
  */
-async function serveApi(o: ServeApiOptions): Promise<Stoppable & { port: number; handler: ApiHandler }> {
+async function serveApi(
+  o: ServeApiOptions,
+): Promise<Stoppable & { port: number; handler: ApiHandler; dashboard: Dashboard }> {
   const handler = await o.createHandler();
+  const dashboard = o.dashboard(handler);
   const ping: HealthCheck = { name: 'ping', check: () => undefined };
   const cache: HealthCheck = {
     name: 'watch-cache',
@@ -409,6 +435,7 @@ async function serveApi(o: ServeApiOptions): Promise<Stoppable & { port: number;
       log: o.log,
       requestTimeoutMs: o.requestReadTimeoutMs,
       headersTimeoutMs: o.requestHeadersTimeoutMs,
+      dashboard,
     });
     return { server, port: await listen(server, o.port, o.host) };
   })().catch(async (err: unknown) => {
@@ -418,6 +445,7 @@ async function serveApi(o: ServeApiOptions): Promise<Stoppable & { port: number;
   return {
     port,
     handler,
+    dashboard,
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
