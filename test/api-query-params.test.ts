@@ -74,4 +74,9 @@ test('pods/log options are checked before the pod is looked up, as Kubernetes va
   assert.match(bad.json.message, /^PodLogOptions "none" is invalid: tailLines: Invalid value: -1/);
   const missing = await api.request('GET', '/api/v1/namespaces/default/pods/none/log?follow=True&tailLines=1');
   assert.equal(missing.status, 404);
+  // A log is text: a client that accepts only text/plain is answered (here: the pod's 404), not refused with 406.
+  const textOnly = await api.request('GET', '/api/v1/namespaces/default/pods/none/log', undefined, {
+    accept: 'text/plain',
+  });
+  assert.equal(textOnly.status, 404);
 });

@@ -308,7 +308,8 @@ async function routeResource(
   if (!rt) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (!rt.namespaced && info.namespace !== '')
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  if (info.subresource !== '' && !findSubresource(rt, info.subresource))
+  const subresource = info.subresource === '' ? undefined : findSubresource(rt, info.subresource);
+  if (info.subresource !== '' && !subresource)
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   if (rt.custom?.terminating && info.verb === 'create')
     throw errors.methodNotAllowed('create not allowed while custom resource definition is terminating');
@@ -322,7 +323,8 @@ async function routeResource(
     subresource: info.subresource,
     admission: newAdmissionNotes((key, value) => addAuditAnnotation(req, key, value)),
   };
-  const format = negotiateFormat(req.headers.accept);
+  // A stream its handler writes itself (pods/log: text/plain) answers whatever the client accepts.
+  const format = subresource?.connect ? 'json' : negotiateFormat(req.headers.accept);
   if (info.verb === 'watch') {
     if (info.name)
       call.query.set(
