@@ -4,7 +4,17 @@ import type {
   CustomResourceDefinitionVersion,
 } from 'kubernetes-types/apiextensions/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { FieldError } from '../errors.js';
 import type { KindStrategy, TableColumn } from '../kind-strategy.js';
+import type { KubeObject } from '../object.js';
+import type { CrdSchema, SchemaValidator } from '../schema/custom/index.js';
+import {
+  applyDefaults,
+  compileValidator,
+  defaultedCopy,
+  ruleEngineGeneration,
+  schemaRuleEngine,
+} from '../schema/custom/index.js';
 import type { CustomResourceEntry } from '../resource-types.js';
 import type { ResourceType } from '../resource-type.js';
 import { NAME_DESCRIPTION, nameColumn } from './columns.js';
@@ -18,11 +28,37 @@ const DEFAULT_COLUMNS: CustomResourceColumnDefinition[] = [
 ];
 
 /**
- * The strategy of one version of a custom resource: metadata validation only, a NAME column then
- * the version's additionalPrinterColumns (Kubernetes' default: AGE). Date cells are shown as ages,
- * as kube-apiserver's custom resource table convertor does. Pure.
+ * The schema side of a version's strategy: defaults (on writes and on reads from storage) and
+ * validation against the schema. The validator compiles on first use and again when another
+ * x-kubernetes-validations engine registers (rules.ts).
+ */
+function schemaHooks(schema: CrdSchema | undefined): {
+  defaults?: (obj: KubeObject) => void;
+  check: (obj: KubeObject, old?: KubeObject) => FieldError[];
+  defaultOnRead?: (obj: KubeObject) => KubeObject;
+} {
+  if (!schema) return { check: () => [] };
+  let compiled: { validator: SchemaValidator; generation: number } | undefined;
+  const validator = () => {
+    if (!compiled || compiled.generation !== ruleEngineGeneration())
+      compiled = { validator: compileValidator(schema, schemaRuleEngine()), generation: ruleEngineGeneration() };
+    return compiled.validator;
+  };
+  return {
+    defaults: (obj) => applyDefaults(obj, schema),
+    check: (obj, old) => validator().validate(obj, old),
+    defaultOnRead: (obj) => defaultedCopy(obj, schema),
+  };
+}
+
+/**
+ * The strategy of one version of a custom resource: metadata validation, the version's schema
+ * (defaults, validation; pruning happens at decode), a NAME column then the version's
+ * additionalPrinterColumns (Kubernetes' default: AGE). Date cells are shown as ages, as
+ * kube-apiserver's custom resource table convertor does. Pure.
  */
 export function customResourceStrategy(namespaced: boolean, version: CustomResourceDefinitionVersion): KindStrategy {
+  const hooks = schemaHooks(version.schema?.openAPIV3Schema as CrdSchema | undefined);
   const printer = version.additionalPrinterColumns?.length ? version.additionalPrinterColumns : DEFAULT_COLUMNS;
   const columns: TableColumn[] = [
     { ...nameColumn(), description: NAME_DESCRIPTION },
@@ -36,14 +72,21 @@ export function customResourceStrategy(namespaced: boolean, version: CustomResou
       }),
     ),
   ];
-  return defineKind<{ metadata?: ObjectMeta }>({
+  const strategy = defineKind<{ metadata?: ObjectMeta }>({
     namespaced,
+    ...(hooks.defaults ? { defaults: hooks.defaults as (obj: { metadata?: ObjectMeta }) => void } : {}),
     columns,
     row: (obj, now) => [nameOf(obj), ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now))],
     // Conversion strategy None: versions differ only in apiVersion.
     convert: (obj, toApiVersion) => ({ ...obj, apiVersion: toApiVersion }),
     ...(version.selectableFields?.length ? { selectableFields: selectable(version.selectableFields) } : {}),
   });
+  const meta = { validate: strategy.validate, validateStatus: strategy.validateStatus };
+  // The whole object is checked against the schema, also on status writes (as kube-apiserver).
+  strategy.validate = (obj, old) => [...(meta.validate?.(obj, old) ?? []), ...hooks.check(obj, old)];
+  strategy.validateStatus = (obj, old) => [...(meta.validateStatus?.(obj, old) ?? []), ...hooks.check(obj, old)];
+  if (hooks.defaultOnRead) strategy.defaultOnRead = hooks.defaultOnRead;
+  return strategy;
 }
 
 /** spec.versions[].selectableFields: `.spec.color` is selected as `spec.color` (absent: ""). */
@@ -112,6 +155,7 @@ export function customResourceEntries(crd: CustomResourceDefinition): CustomReso
                 labelSelectorPath: scale.labelSelectorPath,
               }
             : undefined,
+          ...(v.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema as CrdSchema } : {}),
           ...(crd.metadata?.deletionTimestamp ? { terminating: true } : {}),
         },
       };

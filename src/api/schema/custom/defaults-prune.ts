@@ -101,10 +101,30 @@ function defaultNode(v: unknown, s: CrdSchema | undefined): void {
   }
 }
 
-/** Whether any node of the schema has a default (objects of schemas without any skip the walk). */
-export function hasDefaults(s: CrdSchema | undefined): boolean {
+/** Whether applyDefaults would change `v` (a read-only walk: stored objects usually need nothing). */
+export function needsDefaults(v: unknown, s: CrdSchema | undefined): boolean {
   if (!s) return false;
-  if (s.default !== undefined) return true;
-  if (s.properties && Object.values(s.properties).some(hasDefaults)) return true;
-  return hasDefaults(additionalSchema(s)) || hasDefaults(itemSchema(s));
+  if (Array.isArray(v)) {
+    const items = itemSchema(s);
+    return items !== undefined && v.some((x) => nonNullableNull(x, items) || needsDefaults(x, items));
+  }
+  if (!isPlainObject(v)) return false;
+  if (s.properties) {
+    for (const [k, prop] of Object.entries(s.properties))
+      if (prop.default !== undefined && (!(k in v) || nonNullableNull(v[k], prop))) return true;
+  }
+  const add = additionalSchema(s);
+  for (const k of Object.keys(v)) {
+    const prop = s.properties?.[k] ?? add;
+    if (prop && (nonNullableNull(v[k], prop) || needsDefaults(v[k], prop))) return true;
+  }
+  return false;
+}
+
+/** `obj` itself when it needs no defaults, else a defaulted deep copy (for shared, cached objects). */
+export function defaultedCopy<T>(obj: T, schema: CrdSchema): T {
+  if (!needsDefaults(obj, schema)) return obj;
+  const copy = structuredClone(obj);
+  applyDefaults(copy, schema);
+  return copy;
 }
