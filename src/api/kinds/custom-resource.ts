@@ -117,9 +117,27 @@ function cell(
   return values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(',');
 }
 
+const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
 /**
- * The resources a CRD serves: one descriptor and strategy per served version, the storage
- * version's apiVersion as storage (conversion None: only apiVersion changes). Pure.
+ * Kubernetes' version priority (CompareKubeAwareVersionStrings), as discovery orders a CRD's
+ * versions: GA before beta before alpha, higher numbers first (v2, v1, v1beta2, v1beta1,
+ * v1alpha1), then other names alphabetically. Negative when `a` comes first.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const ma = KUBE_VERSION.exec(a);
+  const mb = KUBE_VERSION.exec(b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : a.localeCompare(b);
+  const rank = (m: RegExpExecArray) => (m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0);
+  if (rank(ma) !== rank(mb)) return rank(mb) - rank(ma);
+  if (ma[1] !== mb[1]) return Number(mb[1]) - Number(ma[1]);
+  return Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
+
+/**
+ * The resources a CRD serves: one descriptor and strategy per served version, in version
+ * priority (the first is the group's preferred version, as kube-apiserver's discovery has it),
+ * the storage version's apiVersion as storage (conversion None: only apiVersion changes). Pure.
  */
 export function customResourceEntries(crd: CustomResourceDefinition): CustomResourceEntry[] {
   const spec = crd.spec;
@@ -128,6 +146,7 @@ export function customResourceEntries(crd: CustomResourceDefinition): CustomReso
   const storage = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name;
   return spec.versions
     .filter((v) => v.served)
+    .sort((a, b) => compareKubeVersions(a.name, b.name))
     .map((v) => {
       const subresources: string[] = [];
       if (v.subresources?.status) subresources.push('status');

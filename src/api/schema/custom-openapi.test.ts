@@ -7,7 +7,7 @@ import { openApiV2 } from './openapi-v2.js';
 import { openApiV3Document, openApiV3Index } from './openapi-v3.js';
 import { typeInfoFor } from './type-info.js';
 
-const crd: CustomResourceDefinition = {
+const crd = {
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
   metadata: { name: 'widgets.shop.example.com' },
@@ -45,7 +45,7 @@ const crd: CustomResourceDefinition = {
       },
     ],
   },
-};
+} as unknown as CustomResourceDefinition;
 
 describe('custom resources in OpenAPI and apply type info', () => {
   it('publishes, then withdraws, a CRD version', () => {

@@ -35,12 +35,14 @@ function pruneNode(v: unknown, s: CrdSchema, path: string, resourceRoot: boolean
   const preserve = s['x-kubernetes-preserve-unknown-fields'] === true;
   const add = additionalSchema(s);
   for (const k of Object.keys(v)) {
+    // The root's (and an embedded resource's) apiVersion, kind and metadata are the API's own,
+    // whatever the schema says of them (it may only restrict metadata.name/generateName).
+    if (resourceRoot && RESOURCE_FIELDS.has(k)) continue;
     const prop = s.properties?.[k];
     if (prop) {
       pruneNode(v[k], prop, join(path, k), prop['x-kubernetes-embedded-resource'] === true, out);
       continue;
     }
-    if (resourceRoot && RESOURCE_FIELDS.has(k)) continue;
     if (add) {
       pruneNode(v[k], add, `${path}[${k}]`, add['x-kubernetes-embedded-resource'] === true, out);
       continue;
