@@ -170,6 +170,14 @@ describe('custom resource validation', () => {
       setSchemaRuleEngine(undefined);
     }
   });
+
+  it('ratchets: an update leaving an invalid value as it was passes, a changed one is checked', () => {
+    const old = { spec: { image: 'Bad!', mode: 'turbo' } };
+    assert.deepEqual(messages({ spec: { image: 'Bad!', mode: 'turbo', replicas: 2 } }, old), []);
+    assert.deepEqual(messages({ spec: { image: 'Worse!', mode: 'turbo' } }, old), [
+      `spec.image: Invalid value: "Worse!": spec.image in body should match '^[a-z]+$'`,
+    ]);
+  });
 });
 
 describe('CRD schema checks', () => {

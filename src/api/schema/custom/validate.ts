@@ -10,7 +10,8 @@
  * tests match on these texts), and Kubernetes' semantics differ (nullable, int-or-string,
  * embedded resources, list-type set/map uniqueness, integer-valued numbers). Each schema node
  * compiles once (regexes, rule closures); `validate` is then a plain walk. The walk carries the
- * correlated old value so `x-kubernetes-validations` transition rules get `oldSelf` (rules.ts).
+ * correlated old value so `x-kubernetes-validations` transition rules get `oldSelf` (rules.ts),
+ * and values an update leaves unchanged are not checked again (ratcheting).
  */
 import type { FieldError } from '../../errors.js';
 import { fieldErrors, shownValue } from '../../errors.js';
@@ -119,6 +120,10 @@ class Walker {
 
   /** Validates `v` at `path`; `old` is the correlated old value (undefined if none). */
   node(n: Node, v: unknown, old: unknown, path: string): void {
+    // Ratcheting (kube-apiserver's CRDValidationRatcheting, on by default since 1.30): a value
+    // an update leaves as it was is not checked again, so a stricter schema does not block
+    // unrelated changes to objects stored before it.
+    if (old !== undefined && jsonEqual(v, old)) return;
     const s = n.s;
     if (v === null || v === undefined) {
       if (s.nullable || !n.types) return;
