@@ -104,14 +104,27 @@ describe('custom resource validation', () => {
       kind: 'K',
       metadata: { name: 'a' },
       extra: 1,
-      spec: { image: 'a', bogus: true, raw: { kept: 1 }, ports: [{ name: 'a', junk: 1 }], labels: { k: 'v' } },
+      spec: {
+        image: 'a',
+        bogus: true,
+        raw: { kept: 1 },
+        ports: [{ name: 'a', junk: 1 }],
+        labels: { k: 'v' },
+        template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', nope: 1 }, spec: { any: 1 } },
+      },
     };
-    assert.deepEqual(prune(obj, schema), ['extra', 'spec.bogus', 'spec.ports[0].junk']);
+    assert.deepEqual(prune(obj, schema), ['extra', 'spec.bogus', 'spec.ports[0].junk', 'spec.template.metadata.nope']);
     assert.deepEqual(obj, {
       apiVersion: 'x/v1',
       kind: 'K',
       metadata: { name: 'a' },
-      spec: { image: 'a', raw: { kept: 1 }, ports: [{ name: 'a' }], labels: { k: 'v' } },
+      spec: {
+        image: 'a',
+        raw: { kept: 1 },
+        ports: [{ name: 'a' }],
+        labels: { k: 'v' },
+        template: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { any: 1 } },
+      },
     });
   });
 

@@ -4,6 +4,7 @@
  * defaults are applied (`applyDefaults`, on every request and on every read from storage).
  * Both mutate in place and are idempotent.
  */
+import { checkObjectMeta } from '../check-structure.js';
 import type { CrdSchema } from './crd-schema.js';
 import { additionalSchema, isPlainObject, itemSchema } from './crd-schema.js';
 
@@ -37,7 +38,13 @@ function pruneNode(v: unknown, s: CrdSchema, path: string, resourceRoot: boolean
   for (const k of Object.keys(v)) {
     // The root's (and an embedded resource's) apiVersion, kind and metadata are the API's own,
     // whatever the schema says of them (it may only restrict metadata.name/generateName).
-    if (resourceRoot && RESOURCE_FIELDS.has(k)) continue;
+    if (resourceRoot && RESOURCE_FIELDS.has(k)) {
+      // An embedded resource's metadata is an ObjectMeta: its unknown fields go (the root's are
+      // the API's, checked at decode).
+      if (path !== '' && k === 'metadata')
+        out.push(...checkObjectMeta(v[k], { prune: true, path: join(path, k) }).unknownFields);
+      continue;
+    }
     const prop = s.properties?.[k];
     if (prop) {
       pruneNode(v[k], prop, join(path, k), prop['x-kubernetes-embedded-resource'] === true, out);
