@@ -12,6 +12,7 @@ import {
   applyDefaults,
   compileValidator,
   defaultedCopy,
+  hasDefaults,
   ruleEngineGeneration,
   schemaRuleEngine,
 } from '../schema/custom/index.js';
@@ -47,7 +48,9 @@ function schemaHooks(schema: CrdSchema | undefined): {
   return {
     defaults: (obj) => applyDefaults(obj, schema),
     check: (obj, old) => validator().validate(obj, old),
-    defaultOnRead: (obj) => defaultedCopy(obj, schema),
+    // Stored objects were pruned and defaulted when written: only a default the schema gained
+    // since can be missing, so a schema without defaults needs no walk on reads.
+    ...(hasDefaults(schema) ? { defaultOnRead: (obj: KubeObject) => defaultedCopy(obj, schema) } : {}),
   };
 }
 

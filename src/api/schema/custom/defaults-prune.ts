@@ -137,3 +137,11 @@ export function defaultedCopy<T>(obj: T, schema: CrdSchema): T {
   applyDefaults(copy, schema);
   return copy;
 }
+
+/** Whether any node of the schema has a default (without one, reads need no defaulting walk). */
+export function hasDefaults(s: CrdSchema | undefined): boolean {
+  if (!s) return false;
+  if (s.default !== undefined) return true;
+  if (s.properties && Object.values(s.properties).some(hasDefaults)) return true;
+  return hasDefaults(additionalSchema(s)) || hasDefaults(itemSchema(s));
+}

@@ -9,7 +9,7 @@
  */
 export type { CrdSchema, ValidationRule } from './crd-schema.js';
 export { checkCrdSchema } from './check-crd-schema.js';
-export { applyDefaults, defaultedCopy, needsDefaults, prune } from './defaults-prune.js';
+export { applyDefaults, defaultedCopy, hasDefaults, needsDefaults, prune } from './defaults-prune.js';
 export type { SchemaValidator } from './validate.js';
 export { compileValidator, jsonEqual } from './validate.js';
 export type { NodeRules, SchemaRuleEngine } from './rules.js';
