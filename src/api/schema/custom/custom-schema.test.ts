@@ -64,7 +64,7 @@ describe('custom resource validation', () => {
         tags: ['a', 'a', 'b'],
         ports: [{ name: 'h' }, { name: 'h' }],
         labels: { a: 'x', b: 'y', c: 'z' },
-        template: { kind: 'Pod' },
+        template: { kind: 'Pod', metadata: { name: 'a/b', labels: { 'bad key!': 'x' } } },
         choice: {},
       },
     });
@@ -80,6 +80,8 @@ describe('custom resource validation', () => {
       'spec.ports[1]: Duplicate value: map[string]interface {}{"name":"h"}',
       'spec.labels: Too many: 3: must have at most 2 items',
       'spec.template.apiVersion: Required value: must not be empty',
+      `spec.template.metadata.name: Invalid value: "a/b": may not contain '/'`,
+      `spec.template.metadata.labels: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
       '<nil>: Invalid value: "": "spec.choice" must validate one and only one schema (oneOf). Found none valid',
       'spec.choice.a: Required value',
     ];

@@ -17,6 +17,7 @@ import type { FieldError } from '../../errors.js';
 import { fieldErrors, shownValue } from '../../errors.js';
 import type { CrdSchema } from './crd-schema.js';
 import { additionalSchema, isPlainObject, itemSchema } from './crd-schema.js';
+import { validateAnnotations, validateLabels } from '../../validation/labels.js';
 import { FORMATS } from './formats.js';
 import type { NodeRules, SchemaRuleEngine } from './rules.js';
 
@@ -290,7 +291,7 @@ class Walker {
     }
   }
 
-  /** x-kubernetes-embedded-resource: apiVersion and kind are required, as kube's validateEmbeddedResource. */
+  /** x-kubernetes-embedded-resource: apiVersion and kind required, metadata an ObjectMeta, as kube's validateEmbeddedResource. */
   private embedded(v: unknown, path: string): void {
     if (!isPlainObject(v)) return;
     for (const k of ['apiVersion', 'kind']) {
@@ -298,8 +299,25 @@ class Walker {
       else if (typeof v[k] !== 'string') this.errs.push(fieldErrors.invalid(join(path, k), v[k], 'must be a string'));
       else if (v[k] === '') this.errs.push(fieldErrors.invalid(join(path, k), '', 'must not be empty'));
     }
-    if (v.metadata !== undefined && !isPlainObject(v.metadata))
-      this.errs.push(fieldErrors.invalid(join(path, 'metadata'), v.metadata, 'must be an object'));
+    if (v.metadata === undefined) return;
+    const metaPath = join(path, 'metadata');
+    if (!isPlainObject(v.metadata)) {
+      this.errs.push(fieldErrors.invalid(metaPath, v.metadata, 'must be an object'));
+      return;
+    }
+    // ObjectMeta rules, with the name optional (a template) and a path segment name.
+    const { name, labels, annotations } = v.metadata;
+    if (typeof name === 'string' && name !== '') {
+      if (name === '.' || name === '..')
+        this.errs.push(fieldErrors.invalid(join(metaPath, 'name'), name, `may not be '${name}'`));
+      for (const c of ['/', '%'])
+        if (name.includes(c))
+          this.errs.push(fieldErrors.invalid(join(metaPath, 'name'), name, `may not contain '${c}'`));
+    }
+    if (isPlainObject(labels))
+      this.errs.push(...validateLabels(labels as Record<string, string>, join(metaPath, 'labels')));
+    if (isPlainObject(annotations))
+      this.errs.push(...validateAnnotations(annotations as Record<string, string>, join(metaPath, 'annotations')));
   }
 
   private junctors(n: Node, v: unknown, old: unknown, path: string): void {
