@@ -289,6 +289,18 @@ test('kubectl explain reads the published schema', async () => {
   assert.match(top, /ScrapeTarget \(v1\) tells the scraper which Services to scrape\./);
 });
 
+test('kubectl 1.27 explains from the protobuf /openapi/v2 document too', async () => {
+  const out = ok(
+    await server.kubectl(['explain', 'scrapetargets.spec.endpoints.tlsConfig'], {
+      version: '1.27',
+      env: { KUBECTL_EXPLAIN_OPENAPIV3: 'false' },
+    }),
+  );
+  assert.match(out, /KIND:\s+ScrapeTarget/);
+  assert.match(out, /TLS settings of the scrape connection\./);
+  assert.match(out, /minVersion\s+<string>/);
+});
+
 test('a default added to the CRD later shows on read of objects stored before', async () => {
   const crd = JSON.parse(CRD_TEXT.replace(/^#.*\n/gm, ''));
   const v1 = crd.spec.versions.find((v: { name: string }) => v.name === 'v1');
