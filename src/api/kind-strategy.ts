@@ -52,6 +52,11 @@ export interface KindStrategy {
   /** Fields selectable with fieldSelector besides metadata.name and metadata.namespace
    *  (pods: spec.nodeName, status.phase, ...; events: involvedObject.*). Values as strings. */
   selectableFields?(obj: KubeObject): Record<string, string>;
+  /** Defaults applied to an object read from storage before it is served (custom resources:
+   *  the schema's defaults, as kube-apiserver applies them on every read). Returns `obj` itself
+   *  when nothing changes, else a defaulted copy: `obj` may be shared (watch cache) and must not
+   *  be mutated. */
+  defaultOnRead?(obj: KubeObject): KubeObject;
   /** Converts between two served versions of the same resource (autoscaling/v1 <-> v2,
    *  events.k8s.io/v1 <-> core v1 Event). Returns a new object with apiVersion set. */
   convert?(obj: KubeObject, toApiVersion: string): KubeObject;

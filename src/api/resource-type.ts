@@ -1,3 +1,5 @@
+import type { CrdSchema } from './schema/custom/crd-schema.js';
+
 /**
  * What the API server serves: one ResourceType per (group, version, resource). The table of all
  * of them is in resource-types.ts; the per-kind behaviour (defaults, validation, table columns,
@@ -30,6 +32,8 @@ export interface CustomResourceInfo {
   crdName: string;
   /** spec.versions[].subresources.scale: JSON paths (`.spec.replicas`) of the scale subresource. */
   scale?: { specReplicasPath: string; statusReplicasPath: string; labelSelectorPath?: string };
+  /** The version's `schema.openAPIV3Schema` (pruning at decode, OpenAPI publishing, apply type info). */
+  schema?: CrdSchema;
   /** The CRD is being deleted: its objects are being removed and creates are refused. */
   terminating?: boolean;
 }

@@ -61,13 +61,14 @@ test('the resources a CRD serves: one per served version, stored in the storage 
   const entries = customResourceEntries(defaulted(crd()) as never);
   assert.deepEqual(
     entries.map((e) => [e.rt.version, e.rt.storagePrefix, e.rt.storageApiVersion, e.rt.shortNames]),
+    // In Kubernetes' version priority: v2 first (the preferred version).
     [
-      ['v1', '/registry/example.com/widgets/', 'example.com/v1', ['wg']],
       ['v2', '/registry/example.com/widgets/', 'example.com/v1', ['wg']],
+      ['v1', '/registry/example.com/widgets/', 'example.com/v1', ['wg']],
     ],
   );
   const obj = { apiVersion: 'example.com/v2', kind: 'Widget', metadata: { name: 'a' } } as KubeObject;
-  assert.equal(entries[1].strategy.convert?.(obj, 'example.com/v1').apiVersion, 'example.com/v1');
+  assert.equal(entries[0].strategy.convert?.(obj, 'example.com/v1').apiVersion, 'example.com/v1');
 });
 
 test('table: NAME then the printer columns; dates as ages; default AGE', () => {

@@ -1,5 +1,7 @@
 import type { CustomResourceDefinition, CustomResourceDefinitionNames } from 'kubernetes-types/apiextensions/v1.js';
 import { type FieldError, fieldErrors } from '../errors.js';
+import type { CrdSchema } from '../schema/custom/index.js';
+import { checkCrdSchema, schemaRuleEngine } from '../schema/custom/index.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
 import { col, nameColumn } from './columns.js';
 import { createdAtOf, defineKind, nameOf } from './define-kind.js';
@@ -44,6 +46,14 @@ function validate(crd: CustomResourceDefinition): FieldError[] {
     );
   if (!spec.scope) errs.push(fieldErrors.required('spec.scope'));
   else if (!SCOPES.includes(spec.scope)) errs.push(fieldErrors.notSupported('spec.scope', spec.scope, SCOPES));
+  if (spec.preserveUnknownFields)
+    errs.push(
+      fieldErrors.invalid(
+        'spec.preserveUnknownFields',
+        true,
+        'cannot set to true, set x-kubernetes-preserve-unknown-fields to true in spec.versions[*].schema instead',
+      ),
+    );
   errs.push(...validateVersions(spec.versions ?? []));
   errs.push(...validateNames(spec.names, 'spec.names'));
   return errs;
@@ -63,6 +73,10 @@ function validateVersions(versions: CustomResourceDefinition['spec']['versions']
     }
     if (!v.schema?.openAPIV3Schema)
       errs.push(fieldErrors.required(`${f}.schema.openAPIV3Schema`, 'schemas are required'));
+    else
+      errs.push(
+        ...checkCrdSchema(v.schema.openAPIV3Schema as CrdSchema, `${f}.schema.openAPIV3Schema`, schemaRuleEngine()),
+      );
     const scale = v.subresources?.scale;
     if (scale) {
       if (!scale.specReplicasPath) errs.push(fieldErrors.required(`${f}.subresources.scale.specReplicasPath`));

@@ -4,7 +4,18 @@ import type {
   CustomResourceDefinitionVersion,
 } from 'kubernetes-types/apiextensions/v1.js';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import type { FieldError } from '../errors.js';
 import type { KindStrategy, TableColumn } from '../kind-strategy.js';
+import type { KubeObject } from '../object.js';
+import type { CrdSchema, SchemaValidator } from '../schema/custom/index.js';
+import {
+  applyDefaults,
+  compileValidator,
+  defaultedCopy,
+  hasDefaults,
+  ruleEngineGeneration,
+  schemaRuleEngine,
+} from '../schema/custom/index.js';
 import type { CustomResourceEntry } from '../resource-types.js';
 import type { ResourceType } from '../resource-type.js';
 import { NAME_DESCRIPTION, nameColumn } from './columns.js';
@@ -18,11 +29,39 @@ const DEFAULT_COLUMNS: CustomResourceColumnDefinition[] = [
 ];
 
 /**
- * The strategy of one version of a custom resource: metadata validation only, a NAME column then
- * the version's additionalPrinterColumns (Kubernetes' default: AGE). Date cells are shown as ages,
- * as kube-apiserver's custom resource table convertor does. Pure.
+ * The schema side of a version's strategy: defaults (on writes and on reads from storage) and
+ * validation against the schema. The validator compiles on first use and again when another
+ * x-kubernetes-validations engine registers (rules.ts).
+ */
+function schemaHooks(schema: CrdSchema | undefined): {
+  defaults?: (obj: KubeObject) => void;
+  check: (obj: KubeObject, old?: KubeObject) => FieldError[];
+  defaultOnRead?: (obj: KubeObject) => KubeObject;
+} {
+  if (!schema) return { check: () => [] };
+  let compiled: { validator: SchemaValidator; generation: number } | undefined;
+  const validator = () => {
+    if (!compiled || compiled.generation !== ruleEngineGeneration())
+      compiled = { validator: compileValidator(schema, schemaRuleEngine()), generation: ruleEngineGeneration() };
+    return compiled.validator;
+  };
+  return {
+    defaults: (obj) => applyDefaults(obj, schema),
+    check: (obj, old) => validator().validate(obj, old),
+    // Stored objects were pruned and defaulted when written: only a default the schema gained
+    // since can be missing, so a schema without defaults needs no walk on reads.
+    ...(hasDefaults(schema) ? { defaultOnRead: (obj: KubeObject) => defaultedCopy(obj, schema) } : {}),
+  };
+}
+
+/**
+ * The strategy of one version of a custom resource: metadata validation, the version's schema
+ * (defaults, validation; pruning happens at decode), a NAME column then the version's
+ * additionalPrinterColumns (Kubernetes' default: AGE). Date cells are shown as ages, as
+ * kube-apiserver's custom resource table convertor does. Pure.
  */
 export function customResourceStrategy(namespaced: boolean, version: CustomResourceDefinitionVersion): KindStrategy {
+  const hooks = schemaHooks(version.schema?.openAPIV3Schema as CrdSchema | undefined);
   const printer = version.additionalPrinterColumns?.length ? version.additionalPrinterColumns : DEFAULT_COLUMNS;
   const columns: TableColumn[] = [
     { ...nameColumn(), description: NAME_DESCRIPTION },
@@ -36,14 +75,21 @@ export function customResourceStrategy(namespaced: boolean, version: CustomResou
       }),
     ),
   ];
-  return defineKind<{ metadata?: ObjectMeta }>({
+  const strategy = defineKind<{ metadata?: ObjectMeta }>({
     namespaced,
+    ...(hooks.defaults ? { defaults: hooks.defaults as (obj: { metadata?: ObjectMeta }) => void } : {}),
     columns,
     row: (obj, now) => [nameOf(obj), ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now))],
     // Conversion strategy None: versions differ only in apiVersion.
     convert: (obj, toApiVersion) => ({ ...obj, apiVersion: toApiVersion }),
     ...(version.selectableFields?.length ? { selectableFields: selectable(version.selectableFields) } : {}),
   });
+  const meta = { validate: strategy.validate, validateStatus: strategy.validateStatus };
+  // The whole object is checked against the schema, also on status writes (as kube-apiserver).
+  strategy.validate = (obj, old) => [...(meta.validate?.(obj, old) ?? []), ...hooks.check(obj, old)];
+  strategy.validateStatus = (obj, old) => [...(meta.validateStatus?.(obj, old) ?? []), ...hooks.check(obj, old)];
+  if (hooks.defaultOnRead) strategy.defaultOnRead = hooks.defaultOnRead;
+  return strategy;
 }
 
 /** spec.versions[].selectableFields: `.spec.color` is selected as `spec.color` (absent: ""). */
@@ -74,9 +120,27 @@ function cell(
   return values.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(',');
 }
 
+const KUBE_VERSION = /^v(\d+)(?:(alpha|beta)(\d+))?$/;
+
 /**
- * The resources a CRD serves: one descriptor and strategy per served version, the storage
- * version's apiVersion as storage (conversion None: only apiVersion changes). Pure.
+ * Kubernetes' version priority (CompareKubeAwareVersionStrings), as discovery orders a CRD's
+ * versions: GA before beta before alpha, higher numbers first (v2, v1, v1beta2, v1beta1,
+ * v1alpha1), then other names alphabetically. Negative when `a` comes first.
+ */
+export function compareKubeVersions(a: string, b: string): number {
+  const ma = KUBE_VERSION.exec(a);
+  const mb = KUBE_VERSION.exec(b);
+  if (!ma || !mb) return ma ? -1 : mb ? 1 : a.localeCompare(b);
+  const rank = (m: RegExpExecArray) => (m[2] === undefined ? 2 : m[2] === 'beta' ? 1 : 0);
+  if (rank(ma) !== rank(mb)) return rank(mb) - rank(ma);
+  if (ma[1] !== mb[1]) return Number(mb[1]) - Number(ma[1]);
+  return Number(mb[3] ?? 0) - Number(ma[3] ?? 0);
+}
+
+/**
+ * The resources a CRD serves: one descriptor and strategy per served version, in version
+ * priority (the first is the group's preferred version, as kube-apiserver's discovery has it),
+ * the storage version's apiVersion as storage (conversion None: only apiVersion changes). Pure.
  */
 export function customResourceEntries(crd: CustomResourceDefinition): CustomResourceEntry[] {
   const spec = crd.spec;
@@ -85,6 +149,7 @@ export function customResourceEntries(crd: CustomResourceDefinition): CustomReso
   const storage = spec.versions.find((v) => v.storage)?.name ?? spec.versions[0]?.name;
   return spec.versions
     .filter((v) => v.served)
+    .sort((a, b) => compareKubeVersions(a.name, b.name))
     .map((v) => {
       const subresources: string[] = [];
       if (v.subresources?.status) subresources.push('status');
@@ -112,6 +177,7 @@ export function customResourceEntries(crd: CustomResourceDefinition): CustomReso
                 labelSelectorPath: scale.labelSelectorPath,
               }
             : undefined,
+          ...(v.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema as CrdSchema } : {}),
           ...(crd.metadata?.deletionTimestamp ? { terminating: true } : {}),
         },
       };

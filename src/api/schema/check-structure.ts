@@ -191,3 +191,16 @@ export function checkStructure(
   if (name) checkOfDefinition(name)(obj, '', out);
   return { errors: out.errors, unknownFields: out.unknownFields };
 }
+
+const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
+
+/**
+ * Checks (and with `prune` cleans) an object's `metadata` against ObjectMeta, as checkStructure
+ * does for built-in kinds; for custom resources, whose schema leaves metadata to the API.
+ * Paths start with `metadata.` (or `options.path`, for an embedded resource's metadata).
+ */
+export function checkObjectMeta(meta: unknown, options: { prune?: boolean; path?: string } = {}): StructureResult {
+  const out: Walk = { errors: [], unknownFields: [], prune: options.prune === true };
+  checkOfDefinition(OBJECT_META)(meta, options.path ?? 'metadata', out);
+  return { errors: out.errors, unknownFields: out.unknownFields };
+}

@@ -7,7 +7,7 @@
 export type { TypeInfo } from './type-info.js';
 export { typeInfoFor } from './type-info.js';
 export type { StructureResult } from './check-structure.js';
-export { checkStructure } from './check-structure.js';
+export { checkObjectMeta, checkStructure } from './check-structure.js';
 export type { Schema, SchemaGvk, Definitions } from './json-schema.js';
 export { DEFINITIONS, definitionNameFor } from './definitions.js';
 export type { SerializedDocument } from './openapi-v3.js';

@@ -6,8 +6,9 @@
  * server-side field validation.
  */
 import type { ResourceType } from '../resource-type.js';
-import { RESOURCE_TYPES } from '../resource-types.js';
+import { allResourceTypes } from '../resource-types.js';
 import { REVIEW_KINDS, type ReviewKind } from '../review-kinds.js';
+import { customDefinitionName } from './custom-openapi.js';
 import type { SchemaGvk } from './json-schema.js';
 import { definitionNameFor } from './definitions.js';
 
@@ -160,8 +161,10 @@ const SUBRESOURCE_KINDS: Record<
 };
 
 function resourcePaths(rt: ResourceType): PathSpec[] {
-  const kindDef = definitionNameFor(rt);
-  const listDef = definitionNameFor({ group: rt.group, version: rt.version, kind: rt.listKind });
+  const kindDef = rt.custom ? customDefinitionName(rt.group, rt.version, rt.kind) : definitionNameFor(rt);
+  const listDef = rt.custom
+    ? customDefinitionName(rt.group, rt.version, rt.listKind)
+    : definitionNameFor({ group: rt.group, version: rt.version, kind: rt.listKind });
   if (!kindDef || !listDef) return [];
   const gvk: SchemaGvk = { group: rt.group, version: rt.version, kind: rt.kind };
   const prefix = groupVersionPrefix(rt.group, rt.version);
@@ -377,16 +380,21 @@ function resourcePaths(rt: ResourceType): PathSpec[] {
   return paths;
 }
 
-/** Group-version document keys in index order: 'api/v1', 'apis/apps/v1', ... */
+/** Group-version document keys in index order: 'api/v1', 'apis/apps/v1', ... (custom resources included). */
 export function groupVersionKeys(): string[] {
-  const served = [...RESOURCE_TYPES, ...REVIEW_KINDS];
+  const served = [...allResourceTypes(), ...REVIEW_KINDS];
   return [...new Set(served.map((r) => groupVersionPrefix(r.group, r.version).slice(1)))].sort();
+}
+
+/** Whether a group-version key holds custom resources (its document changes with CRDs). */
+export function isCustomGroupVersion(key: string): boolean {
+  return allResourceTypes().some((r) => r.custom && groupVersionPrefix(r.group, r.version).slice(1) === key);
 }
 
 /** Every path of one group-version ('api/v1', 'apis/apps/v1'), or undefined if none is served. */
 export function pathsOfGroupVersion(key: string): PathSpec[] | undefined {
   const inKey = (r: { group: string; version: string }) => groupVersionPrefix(r.group, r.version).slice(1) === key;
-  const types = RESOURCE_TYPES.filter(inKey);
+  const types = allResourceTypes().filter(inKey);
   const reviews = REVIEW_KINDS.filter(inKey);
   if (types.length === 0 && reviews.length === 0) return undefined;
   return [...types.flatMap(resourcePaths), ...reviews.flatMap(reviewPaths)].sort((a, b) =>

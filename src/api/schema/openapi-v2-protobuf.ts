@@ -300,14 +300,15 @@ export function swaggerToProtoObject(doc: Json): Msg {
   });
 }
 
-let cache: SerializedProtobufDocument | undefined;
+let cache: { doc: Json; encoded: SerializedProtobufDocument } | undefined;
 
-/** The served Swagger 2.0 document as protobuf bytes with hash and ETag, encoded once. */
+/** The served Swagger 2.0 document as protobuf bytes with hash and ETag, encoded once per document. */
 export function openApiV2Protobuf(): SerializedProtobufDocument {
-  if (!cache) {
-    const bytes = Buffer.from(openApiV2DocumentType().encode(swaggerToProtoObject(openApiV2())).finish());
+  const doc = openApiV2();
+  if (cache?.doc !== doc) {
+    const bytes = Buffer.from(openApiV2DocumentType().encode(swaggerToProtoObject(doc)).finish());
     const hash = createHash('sha512').update(bytes).digest('hex').toUpperCase();
-    cache = { bytes, hash, etag: `"${hash}"` };
+    cache = { doc, encoded: { bytes, hash, etag: `"${hash}"` } };
   }
-  return cache;
+  return cache.encoded;
 }

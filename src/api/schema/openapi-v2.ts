@@ -4,6 +4,9 @@
  * (kubectl asks v2 for protobuf only, and uses v3 when the server has it.)
  */
 import { createHash } from 'node:crypto';
+import { allResourceTypes } from '../resource-types.js';
+import type { ResourceType } from '../resource-type.js';
+import { customDefinitions, toV2Schema } from './custom-openapi.js';
 import { DEFINITIONS } from './definitions.js';
 import type { Operation, PathSpec, QueryParam } from './openapi-operations.js';
 import { PATCH_CONTENT_TYPES, groupVersionKeys, pathsOfGroupVersion } from './openapi-operations.js';
@@ -71,26 +74,34 @@ function pathItem(spec: PathSpec): Record<string, unknown> {
   return item;
 }
 
-let cache: { doc: Record<string, unknown>; serialized: SerializedDocument } | undefined;
+let cache: { types: ResourceType[]; doc: Record<string, unknown>; serialized: SerializedDocument } | undefined;
 
-function build(): { doc: Record<string, unknown>; serialized: SerializedDocument } {
+function build(): { types: ResourceType[]; doc: Record<string, unknown>; serialized: SerializedDocument } {
+  const types = allResourceTypes();
   const paths: Record<string, unknown> = {};
   const specs = groupVersionKeys()
     .flatMap((key) => pathsOfGroupVersion(key) ?? [])
     .sort((a, b) => a.path.localeCompare(b.path));
   for (const spec of specs) paths[spec.path] = pathItem(spec);
-  const doc = { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.30.0' }, paths, definitions: DEFINITIONS };
+  const custom = Object.entries(customDefinitions()).map(([name, schema]) => [name, toV2Schema(schema)]);
+  const definitions = custom.length > 0 ? { ...DEFINITIONS, ...Object.fromEntries(custom) } : DEFINITIONS;
+  const doc = { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.30.0' }, paths, definitions };
   const json = JSON.stringify(doc);
   const hash = createHash('sha512').update(json).digest('hex').toUpperCase();
-  return { doc, serialized: { json, hash, etag: `"${hash}"` } };
+  return { types, doc, serialized: { json, hash, etag: `"${hash}"` } };
 }
 
-/** The whole Swagger 2.0 document. Shared and cached: do not mutate it. */
+function current(): NonNullable<typeof cache> {
+  if (cache?.types !== allResourceTypes()) cache = build();
+  return cache;
+}
+
+/** The whole Swagger 2.0 document (custom resources included). Shared and cached: do not mutate it. */
 export function openApiV2(): Record<string, unknown> {
-  return (cache ??= build()).doc;
+  return current().doc;
 }
 
-/** The Swagger 2.0 document as JSON text with hash and etag, precomputed once. */
+/** The Swagger 2.0 document as JSON text with hash and etag, rebuilt when custom resources change. */
 export function openApiV2Json(): SerializedDocument {
-  return (cache ??= build()).serialized;
+  return current().serialized;
 }

@@ -7,9 +7,16 @@
 import { createHash } from 'node:crypto';
 import type { Schema } from './json-schema.js';
 import { refName } from './json-schema.js';
-import { DEFINITIONS } from './definitions.js';
+import { allResourceTypes } from '../resource-types.js';
+import type { ResourceType } from '../resource-type.js';
+import { lookupDefinition } from './custom-openapi.js';
 import type { Operation, PathSpec, QueryParam } from './openapi-operations.js';
-import { PATCH_CONTENT_TYPES, groupVersionKeys, pathsOfGroupVersion } from './openapi-operations.js';
+import {
+  PATCH_CONTENT_TYPES,
+  groupVersionKeys,
+  isCustomGroupVersion,
+  pathsOfGroupVersion,
+} from './openapi-operations.js';
 import { schemaClosure } from './schema-closure.js';
 
 const V3_REF = '#/components/schemas/';
@@ -133,7 +140,7 @@ function buildGroupVersion(key: string): Record<string, unknown> | undefined {
       if (op.body) roots.add(op.body);
     }
   const schemas: Record<string, Schema> = {};
-  for (const name of schemaClosure(roots)) schemas[name] = componentSchema(name, DEFINITIONS[name] as Schema);
+  for (const name of schemaClosure(roots)) schemas[name] = componentSchema(name, lookupDefinition(name) as Schema);
   return {
     openapi: '3.0.0',
     info: INFO,
@@ -149,7 +156,7 @@ function buildDiscovery(key: 'api' | 'apis'): Record<string, unknown> {
       ? 'io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions'
       : 'io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList';
   const schemas: Record<string, Schema> = {};
-  for (const name of schemaClosure([def])) schemas[name] = componentSchema(name, DEFINITIONS[name] as Schema);
+  for (const name of schemaClosure([def])) schemas[name] = componentSchema(name, lookupDefinition(name) as Schema);
   return {
     openapi: '3.0.0',
     info: INFO,
@@ -179,7 +186,12 @@ export interface SerializedDocument {
   etag: string;
 }
 
-let cache: Map<string, { doc: Record<string, unknown>; serialized: SerializedDocument }> | undefined;
+type Documents = Map<string, { doc: Record<string, unknown>; serialized: SerializedDocument }>;
+
+/** Documents of built-in group-versions: built once. */
+let builtin: Documents | undefined;
+/** All documents, for one state of the served custom resources. */
+let cache: { types: ResourceType[]; docs: Documents; index?: SerializedDocument } | undefined;
 
 function serialize(doc: Record<string, unknown>): SerializedDocument {
   const json = JSON.stringify(doc);
@@ -187,24 +199,39 @@ function serialize(doc: Record<string, unknown>): SerializedDocument {
   return { json, hash, etag: `"${hash}"` };
 }
 
-function documents(): Map<string, { doc: Record<string, unknown>; serialized: SerializedDocument }> {
-  if (cache) return cache;
-  const built = new Map<string, { doc: Record<string, unknown>; serialized: SerializedDocument }>();
-  for (const key of ['api', 'apis'] as const) {
-    const doc = buildDiscovery(key);
-    built.set(key, { doc, serialized: serialize(doc) });
-  }
-  for (const key of groupVersionKeys()) {
+function build(keys: string[]): Documents {
+  const built: Documents = new Map();
+  for (const key of keys) {
     const doc = buildGroupVersion(key);
     if (doc) built.set(key, { doc, serialized: serialize(doc) });
   }
-  cache = built;
   return built;
+}
+
+function currentCache(): NonNullable<typeof cache> {
+  const types = allResourceTypes();
+  if (cache?.types === types) return cache;
+  if (!builtin) {
+    builtin = new Map();
+    for (const key of ['api', 'apis'] as const) {
+      const doc = buildDiscovery(key);
+      builtin.set(key, { doc, serialized: serialize(doc) });
+    }
+    for (const [k, v] of build(groupVersionKeys().filter((k) => !isCustomGroupVersion(k)))) builtin.set(k, v);
+  }
+  // Custom group-versions are rebuilt whenever the served custom resources change.
+  const custom = build(groupVersionKeys().filter(isCustomGroupVersion));
+  cache = { types, docs: new Map([...builtin, ...custom]) };
+  return cache;
+}
+
+function documents(): Documents {
+  return currentCache().docs;
 }
 
 /**
  * The `GET /openapi/v3` body: `{paths: {'api/v1': {serverRelativeURL: '/openapi/v3/api/v1?hash=...'}, ...}}`.
- * Deterministic; built once.
+ * Deterministic; rebuilt when the served custom resources change.
  */
 export function openApiV3Index(): { paths: Record<string, { serverRelativeURL: string }> } {
   const paths: Record<string, { serverRelativeURL: string }> = {};
@@ -214,10 +241,11 @@ export function openApiV3Index(): { paths: Record<string, { serverRelativeURL: s
   return { paths };
 }
 
-/** The index serialized, with its hash and etag. */
-let indexCache: SerializedDocument | undefined;
+/** The index serialized, with its hash and etag (rebuilt when custom resources change). */
 export function openApiV3IndexJson(): SerializedDocument {
-  return (indexCache ??= serialize(openApiV3Index()));
+  const c = currentCache();
+  c.index ??= serialize(openApiV3Index());
+  return c.index;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import type { Schema } from './json-schema.js';
 import { refName } from './json-schema.js';
-import { DEFINITIONS } from './definitions.js';
+import { lookupDefinition } from './custom-openapi.js';
 
 function collectRefs(schema: Schema, into: string[]): void {
   const name = refName(schema.$ref);
@@ -16,12 +16,12 @@ function collectRefs(schema: Schema, into: string[]): void {
   if (typeof schema.additionalProperties === 'object') collectRefs(schema.additionalProperties, into);
 }
 
-/** Names of `roots` and every definition they reach, sorted; names without a definition are skipped. */
+/** Names of `roots` and every definition they reach (built-in or custom), sorted; names without a definition are skipped. */
 export function schemaClosure(roots: Iterable<string>): string[] {
   const seen = new Set<string>();
   const stack = [...roots];
   for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
-    const schema = DEFINITIONS[name];
+    const schema = lookupDefinition(name);
     if (seen.has(name) || !schema) continue;
     seen.add(name);
     collectRefs(schema, stack);

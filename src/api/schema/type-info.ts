@@ -1,5 +1,8 @@
 import type { GroupVersionKind } from '../object.js';
 import type { Schema } from './json-schema.js';
+import { findResourceTypeByKind } from '../resource-types.js';
+import type { CrdSchema } from './custom/crd-schema.js';
+import { additionalSchema, itemSchema } from './custom/crd-schema.js';
 import { definitionNameFor, resolve } from './definitions.js';
 
 /**
@@ -86,15 +89,70 @@ function infoOf(schema: Schema): TypeInfo {
   return info;
 }
 
+/**
+ * TypeInfo over a CRD version's schema, so server-side apply merges custom objects as
+ * kube-apiserver does: x-kubernetes-list-type (unset: atomic) with x-kubernetes-list-map-keys,
+ * x-kubernetes-map-type (unset: granular), preserve-unknown-fields and int-or-string nodes as
+ * untyped. Nodes are built on demand and memoized per schema object.
+ */
+const customCache = new WeakMap<CrdSchema, TypeInfo>();
+
+class CustomTypeInfo implements TypeInfo {
+  readonly kind: TypeInfo['kind'];
+  readonly listType?: string;
+  readonly listMapKeys?: string[];
+  readonly mapType?: string;
+
+  constructor(private readonly s: CrdSchema) {
+    this.kind = s.properties
+      ? 'object'
+      : s.type === 'array'
+        ? 'array'
+        : additionalSchema(s)
+          ? 'map'
+          : s.type === 'object' || s.type === undefined
+            ? 'unknown'
+            : 'scalar';
+    if (s.type === 'array') this.listType = s['x-kubernetes-list-type'] ?? 'atomic';
+    if (s['x-kubernetes-list-map-keys']) this.listMapKeys = s['x-kubernetes-list-map-keys'];
+    if (s['x-kubernetes-map-type']) this.mapType = s['x-kubernetes-map-type'];
+  }
+
+  field(name: string): TypeInfo | undefined {
+    const props = this.s.properties;
+    if (props && Object.hasOwn(props, name)) return customTypeInfo(props[name] as CrdSchema);
+    if (name === 'metadata' || name === 'apiVersion' || name === 'kind') return undefined;
+    const add = additionalSchema(this.s);
+    return add ? customTypeInfo(add) : undefined;
+  }
+
+  elements(): TypeInfo | undefined {
+    const sub = this.s.type === 'array' ? itemSchema(this.s) : additionalSchema(this.s);
+    return sub ? customTypeInfo(sub) : undefined;
+  }
+}
+
+/** The TypeInfo of a schema node (memoized). */
+function customTypeInfo(s: CrdSchema): TypeInfo {
+  let info = customCache.get(s);
+  if (!info) customCache.set(s, (info = new CustomTypeInfo(s)));
+  return info;
+}
+
 const kindCache = new Map<string, TypeInfo>();
 
 /**
  * The navigable schema of a served kind (or its List), e.g. {group:'apps',version:'v1',kind:'Deployment'}.
- * Undefined when the kind has no schema (treat the object as atomic JSON). Cached: cheap to call per request.
+ * Custom resources get their CRD version's schema. Undefined when the kind has no schema (treat the
+ * object as atomic JSON). Cached: cheap to call per request.
  */
 export function typeInfoFor(gvk: GroupVersionKind): TypeInfo | undefined {
   const name = definitionNameFor(gvk);
-  if (!name) return undefined;
+  if (!name) {
+    // A custom resource: its CRD version's schema (x-kubernetes-list-type and friends).
+    const schema = findResourceTypeByKind(gvk.group, gvk.version, gvk.kind)?.custom?.schema;
+    return schema ? customTypeInfo(schema) : undefined;
+  }
   let info = kindCache.get(name);
   if (!info) kindCache.set(name, (info = new SchemaTypeInfo({ $ref: `#/definitions/${name}` })));
   return info;

@@ -2,9 +2,11 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../../api/object.js';
 import { apiVersionOf } from '../../api/object.js';
 import type { ResourceType } from '../../api/resource-type.js';
+import type { FieldError } from '../../api/errors.js';
 import { errors } from '../../api/errors.js';
 import { MAX_NESTING_DEPTH, tooDeepMessage, valueTooDeep } from '../../api/nesting-depth.js';
-import { checkStructure, typeInfoFor } from '../../api/schema/index.js';
+import { checkObjectMeta, checkStructure, typeInfoFor } from '../../api/schema/index.js';
+import { prune } from '../../api/schema/custom/index.js';
 import { duplicateJsonKeys } from '../duplicate-keys.js';
 import { normalizeNulls } from '../normalize-nulls.js';
 import { isPlainObject, mediaType, parseDocument, parseJson } from '../body.js';
@@ -92,7 +94,7 @@ export function checkObject(
   if (mayHoldNulls) normalizeNulls(obj, typeInfoFor(gvk));
   if (!isPlainObject(obj.metadata)) obj.metadata = {};
   // Unknown fields are dropped, as Kubernetes' typed decoding does (Strict rejects them below).
-  const result = checkStructure(gvk, obj, { prune: true });
+  const result = rt.custom ? checkCustom(obj, rt) : checkStructure(gvk, obj, { prune: true });
   if (result.errors.length > 0) throw errors.invalid(rt.kind, obj.metadata.name ?? '', result.errors, rt.group);
   const warnings: string[] = [];
   if (result.unknownFields.length > 0 && validation !== 'Ignore') {
@@ -104,6 +106,17 @@ export function checkObject(
     for (const f of result.unknownFields) warnings.push(`unknown field "${f}"`);
   }
   return { obj, warnings };
+}
+
+/**
+ * A custom object: metadata is ObjectMeta, the rest is pruned to the version's schema (types and
+ * values are the schema validator's, after defaulting, so only metadata type errors are here).
+ */
+function checkCustom(obj: KubeObject, rt: ResourceType): { errors: FieldError[]; unknownFields: string[] } {
+  const meta = checkObjectMeta(obj.metadata, { prune: true });
+  const schema = rt.custom?.schema;
+  const unknownFields = [...meta.unknownFields, ...(schema ? prune(obj, schema) : [])];
+  return { errors: meta.errors, unknownFields };
 }
 
 export type { IncomingMessage };

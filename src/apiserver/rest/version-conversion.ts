@@ -8,11 +8,14 @@ export function servedApiVersion(rt: ResourceType): string {
   return apiVersionOf(rt.group, rt.version);
 }
 
-/** Converts a stored object to the version the request asked for (no-op when they are the same). */
+/**
+ * Converts a stored object to the version the request asked for (no-op when they are the same),
+ * with the defaults applied on read (custom resources; a copy when they change anything).
+ */
 export function toServed(obj: KubeObject, rt: ResourceType, strategy: KindStrategy): KubeObject {
   const served = servedApiVersion(rt);
-  if (obj.apiVersion === served || !strategy.convert) return obj;
-  return strategy.convert(obj, served);
+  const converted = obj.apiVersion === served || !strategy.convert ? obj : strategy.convert(obj, served);
+  return strategy.defaultOnRead ? strategy.defaultOnRead(converted) : converted;
 }
 
 /** Converts an object in the served version to the storage version. */
