@@ -36,7 +36,7 @@ export interface HollowNodesOptions {
   podStartDelayMs?: number;
   /** Concurrent pod status writers (default 8). */
   workers?: number;
-  /** Agent port every node advertises (status.daemonEndpoints): the shared fake stats server's (see hollow-stats.ts). */
+  /** Agent port every node advertises (status.daemonEndpoints): the shared fake stats server's (see hollow-stats.ts); default 0, none. */
   kubeletPort?: number;
   clock?: () => Date;
 }
@@ -101,7 +101,8 @@ export class HollowNodes {
         capacity: opts.capacity,
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
         role: 'hollow',
-        kubeletPort: opts.kubeletPort,
+        // No fake stats server: port 0 says the node has no agent server (the API server never dials it).
+        kubeletPort: opts.kubeletPort ?? 0,
         nodeInfo: {
           containerRuntimeVersion: 'fake://0.1.0',
           osImage: 'Flotilla hollow node',

@@ -63,22 +63,25 @@ export function servingRequestNode(csr: CertificateSigningRequest): string | und
 }
 
 /**
- * Why the approver leaves a kubelet-serving request alone, or undefined to approve it. Kubernetes
- * approves none (an administrator or an external approver must); Flotilla approves, as k3s' server
- * signs its agents' serving certificates, exactly the requests a node makes for itself: requester
+ * Why the approver leaves a kubelet-serving request alone whatever the Node says, or undefined
+ * when it depends on the Node (servingNamesProblem). Kubernetes approves no kubelet-serving
+ * request (an administrator or an external approver must); Flotilla approves, as k3s' server signs
+ * its agents' serving certificates, exactly the requests a node makes for itself: requester
  * `system:node:<n>` in group system:nodes, CN the requester, a valid kubelet serving request, and
- * only names and addresses the Node object `n` carries. `addresses` undefined: no such Node.
+ * only names and addresses the Node object `n` carries.
  */
-export function servingApprovalProblem(
-  csr: CertificateSigningRequest,
+export function servingRequestProblem(csr: CertificateSigningRequest, req: RequestSubject): string | undefined {
+  if (servingRequestNode(csr) === undefined) return 'the requester is not a node';
+  if (req.commonName !== csr.spec.username) return 'the request is not for the requesting node';
+  return kubeletServingProblem(req, csr.spec.usages ?? []);
+}
+
+/** Why the request names what Node `node` does not carry (`addresses` undefined: no such Node), or undefined. */
+export function servingNamesProblem(
   req: RequestSubject,
+  node: string,
   addresses: readonly NodeAddressLike[] | undefined,
 ): string | undefined {
-  const node = servingRequestNode(csr);
-  if (node === undefined) return 'the requester is not a node';
-  if (req.commonName !== csr.spec.username) return 'the request is not for the requesting node';
-  const invalid = kubeletServingProblem(req, csr.spec.usages ?? []);
-  if (invalid !== undefined) return invalid;
   if (addresses === undefined) return `node ${node} not found`;
   return kubeletServingNamesProblem(req, node, addresses);
 }

@@ -15,8 +15,9 @@ import { CSRS, NODES } from '../../machinery/resources/well-known.js';
 import {
   NODE_SERVING_APPROVAL_MESSAGE,
   RECOGNIZERS,
-  servingApprovalProblem,
+  servingNamesProblem,
   servingRequestNode,
+  servingRequestProblem,
   wantsApproval,
   type Recognizer,
 } from './approving-plan.js';
@@ -70,7 +71,7 @@ export interface CsrApprovingOptions {
   now?: () => Date;
 }
 
-/** How long a node's serving request whose Node is not (yet) in the cache is looked at again. */
+/** How long a node's serving request that names what its cached Node does not (yet) carry is looked at again. */
 const NODE_WAIT_MS = 60_000;
 
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -116,14 +117,12 @@ export function csrApprovingReconciler(
     };
     const servingNode = opts.nodes ? servingRequestNode(csr) : undefined;
     if (servingNode !== undefined) {
-      const node = opts.nodes?.get('', servingNode);
-      if (!node) {
-        // The node registers just before it asks: the cache may not hold its Node yet.
-        const age = now().getTime() - Date.parse(csr.metadata?.creationTimestamp ?? '');
-        return age < NODE_WAIT_MS ? { requeueAfterMs: 500 } : undefined;
-      }
-      if (servingApprovalProblem(csr, req, node.status?.addresses ?? []) !== undefined) return undefined;
-      return approve(NODE_SERVING_APPROVAL_MESSAGE);
+      if (servingRequestProblem(csr, req) !== undefined) return undefined;
+      const addresses = opts.nodes?.get('', servingNode)?.status?.addresses;
+      if (servingNamesProblem(req, servingNode, addresses) === undefined) return approve(NODE_SERVING_APPROVAL_MESSAGE);
+      // A node registers (or posts its addresses) just before it asks: the cache may lag behind.
+      const age = now().getTime() - Date.parse(csr.metadata?.creationTimestamp ?? '');
+      return age < NODE_WAIT_MS ? { requeueAfterMs: 500 } : undefined;
     }
     for (const r of RECOGNIZERS) {
       if (!r.recognize(csr, req)) continue;

@@ -307,7 +307,18 @@ test("approver: a node's kubelet-serving request for its own Node addresses is a
   assert.deepEqual(asked, []);
   // A Node not in the cache yet: looked at again shortly (the node registers just before it asks).
   assert.deepEqual(results['no-node'], { requeueAfterMs: 500 });
-  assert.equal(results['foreign-ip'], undefined);
+  // So is one naming an address its Node does not carry (yet), while it is young; an invalid one is not.
+  assert.deepEqual(results['foreign-ip'], { requeueAfterMs: 500 });
+  assert.equal(results['client-usage'], undefined);
+  assert.equal(results['admin'], undefined);
+  const later = csrApprovingReconciler({
+    client: fake,
+    csrs,
+    nodes,
+    now: () => new Date(NOW.getTime() + 120_000),
+    authorize: async () => true,
+  });
+  assert.equal(await later({ namespace: '', name: 'foreign-ip' }), undefined);
   await nodes.stop();
   await csrs.stop();
 });
