@@ -226,7 +226,9 @@ test('the rogue-node redirect fails', async () => {
     await new Promise<void>((r) => l.listen(0, '127.0.0.1', r));
     return l;
   };
-  const listeners = [await listen(genuine.certPem, genuine.keyPem), await listen(forged.cert, forged.key)];
+  const genuineListener = await listen(genuine.certPem, genuine.keyPem);
+  const listeners = [genuineListener, await listen(forged.cert, forged.key)];
+  const portOf = (l: (typeof listeners)[number]) => (l.address() as AddressInfo).port;
   const live = await admin.get(NODES, '', node.nodeName);
   const savedPort = live.status?.daemonEndpoints?.kubeletEndpoint?.Port;
   const setPort = (c: KubeClient, port: number | undefined) =>
@@ -241,7 +243,7 @@ test('the rogue-node redirect fails', async () => {
   try {
     // Another node may not rewrite this node's address or port...
     await forbidden(
-      setPort(rogue, (listeners[0]?.address() as AddressInfo).port),
+      setPort(rogue, portOf(genuineListener)),
       new RegExp(`node "rogue" is not allowed to modify node "${node.nodeName}"`),
     );
     // ...nor publish credentials in kube-system as the old agents did.
@@ -259,7 +261,7 @@ test('the rogue-node redirect fails', async () => {
     // the rogue node's genuine certificate (cluster CA, another node) nor one of another CA that
     // claims this node is accepted: the logs never come from the rogue listeners.
     for (const l of listeners) {
-      await setPort(admin, (l.address() as AddressInfo).port);
+      await setPort(admin, portOf(l));
       const r = await node.server.kubectl(['logs', 'app']);
       assert.notEqual(r.code, 0, r.stdout);
       assert.doesNotMatch(r.stdout, /rogue text/);

@@ -294,11 +294,10 @@ test("approver: a node's kubelet-serving request for its own Node addresses is a
     fake.actions.filter((a) => a.verb === 'update').map((a) => [a.name, a.subresource]),
     [['own', 'approval']],
   );
-  const condition = (
-    fake.actions.find((a) => a.verb === 'update')?.body as {
-      status: { conditions: { type: string; reason: string; message: string }[] };
-    }
-  ).status.conditions[0];
+  type Approved = { status: { conditions: { type: string; reason: string; message: string }[] } };
+  const update = fake.actions.find((a) => a.verb === 'update');
+  assert.ok(update);
+  const condition = (update.body as Approved).status.conditions[0];
   assert.deepEqual(
     [condition?.type, condition?.reason, condition?.message],
     ['Approved', 'AutoApproved', NODE_SERVING_APPROVAL_MESSAGE],
@@ -310,7 +309,7 @@ test("approver: a node's kubelet-serving request for its own Node addresses is a
   // So is one naming an address its Node does not carry (yet), while it is young; an invalid one is not.
   assert.deepEqual(results['foreign-ip'], { requeueAfterMs: 500 });
   assert.equal(results['client-usage'], undefined);
-  assert.equal(results['admin'], undefined);
+  assert.equal(results.admin, undefined);
   const later = csrApprovingReconciler({
     client: fake,
     csrs,
