@@ -135,9 +135,10 @@ test('obtain: a requester that is not the node approves its own request (approva
     const client = signingClient(ca, 'admin');
     await NodeServingCertificate.obtain(client, { dataDir, nodeName: 'n1', names: NAMES, log });
     const approval = client.actions.find((a) => a.subresource === 'approval');
-    assert.equal(approval?.verb, 'update');
-    const conditions = (approval?.body as { status: { conditions: { type: string; status: string }[] } }).status
-      .conditions;
+    assert.ok(approval);
+    assert.equal(approval.verb, 'update');
+    type Approved = { status: { conditions: { type: string; status: string }[] } };
+    const conditions = (approval.body as Approved).status.conditions;
     assert.deepEqual(
       conditions.map((c) => [c.type, c.status]),
       [['Approved', 'True']],
