@@ -94,6 +94,8 @@ export class HollowNodes {
       transform: (o) => (ours.has(nodeNameOf(o)) ? o : slim(o)),
     });
     const interval = opts.leaseRenewIntervalMs ?? 2000;
+    // No fake stats server: port 0 says the node has no agent server (the API server never dials it).
+    const kubeletPort = opts.kubeletPort ?? 0;
     this.names.forEach((name, i) => {
       const config = resolveNodeConfig({
         name,
@@ -101,8 +103,7 @@ export class HollowNodes {
         capacity: opts.capacity,
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
         role: 'hollow',
-        // No fake stats server: port 0 says the node has no agent server (the API server never dials it).
-        kubeletPort: opts.kubeletPort ?? 0,
+        kubeletPort,
         nodeInfo: {
           containerRuntimeVersion: 'fake://0.1.0',
           osImage: 'Flotilla hollow node',
