@@ -4,8 +4,9 @@
  * and exec work (the API server presents its client certificate, the agent asks
  * SubjectAccessReview); the node reads the Secret of its pod and no other; NodeRestriction keeps it
  * to its own Node (no node-restriction.kubernetes.io labels) and its own pods' status; another node
- * cannot redirect this node's traffic (the issue's rogue-node redirect); the join token alone
- * cannot read a Secret.
+ * cannot redirect this node's traffic (the issue's rogue-node redirect: neither its own genuine
+ * serving certificate nor a foreign CA's is accepted for this node); the join token alone cannot
+ * read a Secret.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { CONFIG_MAPS, NODES, PODS, SECRETS } from '../src/machinery/resources/well-known.js';
 import { issueCa, issueLeaf } from '../src/machinery/pki/issue-certs.js';
 import { issueClientCertificate, startRealNode, type RealNode } from './helpers/real-node.js';
+import { nodeServingRequest, requestCertificate } from '../src/agent/certificates/index.js';
 
 let node: RealNode;
 let admin: KubeClient;
@@ -190,39 +192,58 @@ test('tokens only for ServiceAccounts of its pods, bound to its pods', async () 
 });
 
 test('the rogue-node redirect fails', async () => {
-  // A listener of the attacker's, with a CA of its own.
-  const ca = await issueCa(1);
-  const leaf = await issueLeaf(ca, {
-    subject: 'CN=system:node:rogue',
+  // The attacker's node gets a genuine serving certificate for itself: it sets its own Node's
+  // address to 127.0.0.1 (a node may write its own Node) and asks for it through a kubelet-serving
+  // CertificateSigningRequest, which the approver approves (its own name and address).
+  await rogue.create(NODES, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'rogue' } });
+  await rogue.patch(
+    NODES,
+    '',
+    'rogue',
+    'merge',
+    { status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }] } },
+    { subresource: 'status' },
+  );
+  const genuine = await requestCertificate(
+    rogue,
+    nodeServingRequest('rogue', { dnsNames: ['rogue'], ipAddresses: ['127.0.0.1'] }),
+    { timeoutMs: 30_000 },
+  );
+  // And a listener with a CA of its own, whose certificate claims this node.
+  const ownCa = await issueCa(1);
+  const forged = await issueLeaf(ownCa, {
+    subject: `CN=system:node:${node.nodeName}`,
     usage: 'server',
-    names: { dns: ['rogue', node.nodeName], ips: ['127.0.0.1'] },
+    names: { dns: [node.nodeName], ips: ['127.0.0.1'] },
     validDays: 1,
   });
   let reached = 0;
-  const listener = createServer({ cert: leaf.cert, key: leaf.key }, (_req, res) => {
-    reached++;
-    res.end('rogue text\n');
-  });
-  await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
-  const port = (listener.address() as AddressInfo).port;
-  try {
-    // Another node may register itself, but not rewrite this node's address, port or CA...
-    await rogue.create(NODES, '', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'rogue' } });
-    await forbidden(
-      rogue.patch(
-        NODES,
-        '',
-        node.nodeName,
-        'merge',
-        { status: { daemonEndpoints: { kubeletEndpoint: { Port: port } } } },
-        { subresource: 'status' },
-      ),
-      new RegExp(`node "rogue" is not allowed to modify node "${node.nodeName}"`),
+  const listen = async (cert: string, key: string) => {
+    const l = createServer({ cert, key }, (_req, res) => {
+      reached++;
+      res.end('rogue text\n');
+    });
+    await new Promise<void>((r) => l.listen(0, '127.0.0.1', r));
+    return l;
+  };
+  const genuineListener = await listen(genuine.certPem, genuine.keyPem);
+  const listeners = [genuineListener, await listen(forged.cert, forged.key)];
+  const portOf = (l: (typeof listeners)[number]) => (l.address() as AddressInfo).port;
+  const live = await admin.get(NODES, '', node.nodeName);
+  const savedPort = live.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  const setPort = (c: KubeClient, port: number | undefined) =>
+    c.patch(
+      NODES,
+      '',
+      node.nodeName,
+      'merge',
+      { status: { daemonEndpoints: { kubeletEndpoint: { Port: port } } } },
+      { subresource: 'status' },
     );
+  try {
+    // Another node may not rewrite this node's address or port...
     await forbidden(
-      rogue.patch(NODES, '', node.nodeName, 'merge', {
-        metadata: { annotations: { 'flotilla.dev/agent-serving-ca': ca.cert } },
-      }),
+      setPort(rogue, portOf(genuineListener)),
       new RegExp(`node "rogue" is not allowed to modify node "${node.nodeName}"`),
     );
     // ...nor publish credentials in kube-system as the old agents did.
@@ -236,42 +257,21 @@ test('the rogue-node redirect fails', async () => {
     );
     assert.match(await node.kubectl(['logs', 'app']), /secret-value/);
 
-    // Even with this node's address and CA replaced (only an admin can), a certificate that does
-    // not name this node is refused: the logs never come from the rogue listener.
-    const live = await admin.get(NODES, '', node.nodeName);
-    const saved = {
-      ca: live.metadata.annotations?.['flotilla.dev/agent-serving-ca'],
-      port: live.status?.daemonEndpoints?.kubeletEndpoint?.Port,
-    };
-    await admin.patch(NODES, '', node.nodeName, 'merge', {
-      metadata: { annotations: { 'flotilla.dev/agent-serving-ca': ca.cert } },
-    });
-    await admin.patch(
-      NODES,
-      '',
-      node.nodeName,
-      'merge',
-      { status: { daemonEndpoints: { kubeletEndpoint: { Port: port } } } },
-      { subresource: 'status' },
-    );
-    const r = await node.server.kubectl(['logs', 'app']);
-    assert.notEqual(r.code, 0, r.stdout);
-    assert.doesNotMatch(r.stdout, /rogue text/);
-    assert.equal(reached, 0, 'the API server sent no request to the rogue listener');
-    await admin.patch(NODES, '', node.nodeName, 'merge', {
-      metadata: { annotations: { 'flotilla.dev/agent-serving-ca': saved.ca ?? null } },
-    });
-    await admin.patch(
-      NODES,
-      '',
-      node.nodeName,
-      'merge',
-      { status: { daemonEndpoints: { kubeletEndpoint: { Port: saved.port } } } },
-      { subresource: 'status' },
-    );
+    // Even with this node's port pointed at the attacker's listeners (only an admin can), neither
+    // the rogue node's genuine certificate (cluster CA, another node) nor one of another CA that
+    // claims this node is accepted: the logs never come from the rogue listeners.
+    for (const l of listeners) {
+      await setPort(admin, portOf(l));
+      const r = await node.server.kubectl(['logs', 'app']);
+      assert.notEqual(r.code, 0, r.stdout);
+      assert.doesNotMatch(r.stdout, /rogue text/);
+    }
+    assert.equal(reached, 0, 'the API server sent no request to the rogue listeners');
   } finally {
-    await new Promise<void>((r) => listener.close(() => r()));
+    await setPort(admin, savedPort);
+    for (const l of listeners) await new Promise<void>((r) => l.close(() => r()));
   }
+  assert.match(await node.kubectl(['logs', 'app']), /secret-value/);
 });
 
 test('a stolen join token cannot read a Secret', async () => {

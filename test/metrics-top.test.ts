@@ -68,7 +68,7 @@ async function agentGet(path: string): Promise<string> {
         host: '127.0.0.1',
         port: a.server.port,
         path,
-        ca: a.server.caPem,
+        ca: (server as TestServer).caPem, // the agent serves its kubelet-serving certificate from the cluster CA
         cert,
         key,
       },

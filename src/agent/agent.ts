@@ -26,6 +26,7 @@ import { podObjectRefs } from './volumes/pod-volumes.js';
 import { OciRuntime } from './runtime/oci/oci-runtime.js';
 import { startAgentServer, type AgentServerHandlers, type RunningAgentServer } from './server/agent-server.js';
 import { AgentCallerAuth, apiReviews } from './server/caller-auth.js';
+import { keepServingCertificate, servingNamesOf, type ServingCertificateKeeper } from './certificates/index.js';
 import { nodeStreamingBackend } from './server/exec-backend.js';
 import { agentMetrics, CgroupStatsProvider, type StatsPod } from './stats/index.js';
 import { startNodeRoutes } from './network/node-routes.js';
@@ -75,6 +76,12 @@ export interface AgentOptions {
   /** Port of the agent's HTTPS server (container logs); default 10250 (a free port when taken), 0 = any free port. */
   serverPort?: number;
   /**
+   * The server's kubelet-serving certificate: spec.expirationSeconds of its requests (default the
+   * signer's, one year) and how long the start waits for the first one (default 60 s; the agent
+   * goes on without it meanwhile, its server refusing handshakes until the certificate is there).
+   */
+  servingCertificate?: { expirationSeconds?: number; waitMs?: number };
+  /**
    * Starts the node's cluster DNS server once the pod network is known, before the pod workers
    * (which put its nameserver in pods' resolv.conf); stopped after them. Undefined, or a start that
    * yields undefined: pods keep the host's resolv.conf. The node composition (server/start-node.ts)
@@ -121,6 +128,8 @@ export interface RunningAgent {
   clusterDns?: ClusterDnsServer;
   /** The agent's HTTPS server (port advertised in the Node's daemonEndpoints). */
   server: RunningAgentServer;
+  /** The server's serving certificate (kubelet-serving CSR), renewed before it expires. */
+  servingCertificate: ServingCertificateKeeper;
   /** Stops watching and reporting; containers keep running under conmon. Idempotent. */
   stop(): Promise<void>;
 }
@@ -167,9 +176,32 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       () => heartbeat.register(),
       () => heartbeat.stop(),
     );
-    await server
-      .publish(o.client)
-      .catch((err: unknown) => log.error({ err }, 'publishing the agent serving CA failed: no logs through the API'));
+    // The serving certificate names the addresses the Node now carries (the approver checks them there).
+    const servingCertificate = await parts.start(
+      'serving certificate',
+      () =>
+        keepServingCertificate(o.client, {
+          dataDir: o.dataDir,
+          nodeName: o.nodeName,
+          names: servingNamesOf(o.nodeName, node.status?.addresses ?? []),
+          caPem: o.clusterCaPem,
+          log,
+          expirationSeconds: o.servingCertificate?.expirationSeconds,
+          use: (pair) => server.setCertificate(pair),
+        }),
+      (k) => k.stop(),
+    );
+    const waitMs = o.servingCertificate?.waitMs ?? 60_000;
+    let waited: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      servingCertificate.ready.then(() => true),
+      new Promise<false>((r) => {
+        waited = setTimeout(() => r(false), waitMs);
+      }),
+    ]);
+    clearTimeout(waited);
+    if (!inTime)
+      log.warn('no serving certificate yet (is its request approved?): logs and exec through the API wait for it');
     heartbeat.start();
     // Where the local-path provisioner puts this node's PVs (`<data-dir>/storage/<claim uid>`).
     await o.client
@@ -291,6 +323,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       blackholeRoutes,
       clusterDns,
       server,
+      servingCertificate,
       stop: () => parts.stop(),
     };
   });

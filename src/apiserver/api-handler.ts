@@ -136,6 +136,8 @@ export interface ApiHandlerOptions {
   serviceAccountAdmission?: boolean;
   /** The client certificate presented to agents (logs, exec, attach, port-forward, stats). */
   agentClientTls?: { cert: string; key: string };
+  /** The CA agents' serving certificates must chain to (the cluster CA, which signs kubelet-serving requests). */
+  agentCaPem?: string;
 }
 
 /**
@@ -159,6 +161,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     admission: builtInAdmission(admissionOptions, { cache, store: options.store }),
     serviceAccountTokens: tokenConfig,
     agentClientTls: options.agentClientTls,
+    agentCaPem: options.agentCaPem,
   };
   const serviceAccountTokens = new ServiceAccountTokenAuthenticator({ cache, config: tokenConfig });
   const extraRoutes = [...oidcDiscoveryRoutes(tokenConfig), ...(options.extraRoutes ?? [])];

@@ -60,7 +60,8 @@ export async function imageGCFlags(
  * pinned by the join token's `K10<sha256 of the CA PEM>` prefix. The join token only bootstraps:
  * the agent talks to the API with its own client certificate `system:node:<name>` (requested with
  * the token through a CertificateSigningRequest, kept in `<data-dir>/pki/node-client.pem`, renewed
- * before it expires).
+ * before it expires). Its server's kubelet-serving certificate is requested with that client
+ * certificate (`<data-dir>/pki/node-serving.pem`, see agent/certificates).
  */
 export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promise<void> {
   const out = (line: string): void => {

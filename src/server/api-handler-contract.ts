@@ -41,6 +41,7 @@ export type CreateApiHandler = (options: {
   podSecurity?: PodSecurityOptions;
   serviceAccountAdmission?: boolean;
   agentClientTls?: { cert: string; key: string };
+  agentCaPem?: string;
 }) => Promise<ApiHandler>;
 export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
 

@@ -262,6 +262,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             },
             authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
             agentClientTls: { cert: tls.material.kubeletClientCert, key: tls.material.kubeletClientKey },
+            agentCaPem: tls.material.caCert,
           });
           serviceAccountTokens = handler.authenticateServiceAccountToken?.bind(handler);
           return handler;

@@ -17,3 +17,16 @@ export {
   type CertificateRequestSpec,
   type RequestCertificateOptions,
 } from './request-certificate.js';
+export {
+  approveOwnRequest,
+  certificateNames,
+  NODE_SERVING_CERT_FILE,
+  keepServingCertificate,
+  NodeServingCertificate,
+  nodeServingRequest,
+  servingNamesOf,
+  usableServingPair,
+  type NodeServingCertificateOptions,
+  type ServingCertificateKeeper,
+  type ServingCertificateNames,
+} from './node-serving-certificate.js';

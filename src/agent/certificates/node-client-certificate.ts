@@ -81,7 +81,8 @@ export function renewalTime(notBefore: number, notAfter: number, random: number)
   return notBefore + (notAfter - notBefore) * (0.75 + 0.1 * random);
 }
 
-async function writePairFile(path: string, pair: ClientCertPair): Promise<void> {
+/** Writes certificate then key to `path` (0600, its directory 0700) through a synced temporary file. */
+export async function writePairFile(path: string, pair: ClientCertPair): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const tmp = `${path}.tmp`;
   const f = await open(tmp, 'w', 0o600);

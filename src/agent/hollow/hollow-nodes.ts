@@ -36,7 +36,7 @@ export interface HollowNodesOptions {
   podStartDelayMs?: number;
   /** Concurrent pod status writers (default 8). */
   workers?: number;
-  /** Agent port every node advertises (status.daemonEndpoints): the shared fake stats server's (see hollow-stats.ts). */
+  /** Agent port every node advertises (status.daemonEndpoints): the shared fake stats server's (see hollow-stats.ts); default 0, none. */
   kubeletPort?: number;
   clock?: () => Date;
 }
@@ -94,6 +94,8 @@ export class HollowNodes {
       transform: (o) => (ours.has(nodeNameOf(o)) ? o : slim(o)),
     });
     const interval = opts.leaseRenewIntervalMs ?? 2000;
+    // No fake stats server: port 0 says the node has no agent server (the API server never dials it).
+    const kubeletPort = opts.kubeletPort ?? 0;
     this.names.forEach((name, i) => {
       const config = resolveNodeConfig({
         name,
@@ -101,7 +103,7 @@ export class HollowNodes {
         capacity: opts.capacity,
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
         role: 'hollow',
-        kubeletPort: opts.kubeletPort,
+        kubeletPort,
         nodeInfo: {
           containerRuntimeVersion: 'fake://0.1.0',
           osImage: 'Flotilla hollow node',

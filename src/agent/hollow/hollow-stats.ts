@@ -4,19 +4,22 @@
  * `/metrics/resource` for all its nodes from FakeStatsProvider. Each node advertises the server's
  * port in daemonEndpoints and carries the label `flotilla.dev/agent-host: 127.0.0.1`, so the API
  * server connects there (hollow InternalIPs are not routable) and names the node by the Host header
- * `<InternalIP>:<port>` it sends; the server's CA is published on every node (annotation), as a
- * real agent does, and the server presents each node a certificate of its own name (SNI), so
- * the API server's check that the certificate names the node holds. Callers are authorized by
- * SubjectAccessReview as by a real agent.
+ * `<InternalIP>:<port>` it sends. The server presents each node (by SNI) a kubelet-serving
+ * certificate of its own, requested through a CertificateSigningRequest on the node's first
+ * connection (`system:node:<name>`, its name and InternalIP), as a real agent's, so the API
+ * server's checks (cluster CA, node name, InternalIP) hold. The process's client approves the
+ * requests itself when it may (an administrator's credentials, or any under AlwaysAllow). Callers
+ * are authorized by SubjectAccessReview as by a real agent.
  *
  *   startHollowStats() --> port --> new HollowNodes({kubeletPort, labels}) --> attach(hollow) --> publish(client)
  *
- * Off unless asked for (startHollowNodesWithStats): N annotations and certificates for N nodes would weigh on scale tests.
+ * Off unless asked for (startHollowNodesWithStats): a certificate per node would weigh on scale tests.
  */
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { startAgentServer, type RunningAgentServer } from '../server/agent-server.js';
 import { AgentCallerAuth, apiReviews } from '../server/caller-auth.js';
+import { approveOwnRequest, nodeServingRequest, requestCertificate, servingNamesOf } from '../certificates/index.js';
 import { AGENT_HOST_LABEL } from '../../api/stats/summary-types.js';
 import { FakeStatsProvider } from './fake-stats.js';
 import { HollowNodes, type HollowNodesOptions } from './hollow-nodes.js';
@@ -27,7 +30,7 @@ export interface HollowStats {
   labels: Record<string, string>;
   /** Serves the pods of these nodes from now on. */
   attach(hollow: HollowNodes): void;
-  /** Puts the server's CA on every node and authorizes callers through this client from now on. */
+  /** Authorizes callers and requests the nodes' serving certificates through this client from now on. */
   publish(client: KubeClient, nodes: string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -45,6 +48,17 @@ export async function startHollowStats(log: Logger, clusterCaPem?: string): Prom
     },
     podsOn: (node) => hollow?.podsOn(node) ?? [],
   });
+  let api: KubeClient | undefined;
+  const certificateFor = async (name: string) => {
+    const ip = hollow?.internalIP(name);
+    if (!api || ip === undefined) throw new Error(`${name} is not a hollow node of this process (yet)`);
+    const client = api;
+    const names = servingNamesOf(name, [{ type: 'InternalIP', address: ip }]);
+    return requestCertificate(client, nodeServingRequest(name, names), {
+      afterCreate: (csr) => approveOwnRequest(client, csr, name, log),
+      timeoutMs: 30_000,
+    });
+  };
   const server = await startAgentServer({
     nodeName: 'hollow-stats',
     nodeIP: '127.0.0.1',
@@ -53,7 +67,7 @@ export async function startHollowStats(log: Logger, clusterCaPem?: string): Prom
     log,
     handlers: { findPod: () => undefined, isRunning: () => false, stats: provider },
     clusterCaPem,
-    perNodeCertificates: true,
+    perNodeCertificate: certificateFor,
   });
   return {
     server,
@@ -62,9 +76,9 @@ export async function startHollowStats(log: Logger, clusterCaPem?: string): Prom
       hollow = h;
       byIp.clear();
     },
-    async publish(client, nodes) {
+    async publish(client, _nodes) {
+      api = client;
       server.authorizeWith(new AgentCallerAuth({ reviews: apiReviews(client) }));
-      await Promise.all(nodes.map((node) => server.publish(client, node)));
     },
     close: () => server.close(),
   };

@@ -5,10 +5,11 @@
  * (Prometheus text), plus the agent's own `/metrics` (see src/agent/stats).
  *
  * Trust, both ways, without a shared secret:
- * - at start the agent makes a fresh CA and a serving certificate signed by it (CN
- *   `system:node:<node>`; SANs: node IP, node name, 127.0.0.1, localhost) and publishes the CA on
- *   its own Node (annotation `flotilla.dev/agent-serving-ca`); the API server trusts it for that
- *   node only (the certificate must name the node), and a node may write only its own Node;
+ * - the server serves the node's kubelet-serving certificate from the cluster CA (CN
+ *   `system:node:<node>`, the Node's addresses; agent/certificates NodeServingCertificate), given
+ *   at start or later through setCertificate(), which swaps the TLS context without a restart
+ *   (until there is one, handshakes fail); the API server verifies it against the cluster CA, the
+ *   node's name and its InternalIP;
  * - callers present a client certificate of the cluster CA (the API server's CN
  *   kube-apiserver-kubelet-client) or a bearer token; the agent authorizes each by
  *   SubjectAccessReview through the API, as the kubelet's webhook mode (caller-auth.ts): 401
@@ -19,7 +20,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { streamLog, type LogOptions } from './container-logs.js';
 import type { Duplex } from 'node:stream';
 import type { StreamingBackend } from './exec-backend.js';
@@ -28,11 +28,9 @@ import { refuseUpgrade } from './streams/remote-command.js';
 import type { StatsProvider } from '../../api/stats/summary-types.js';
 import { resourceMetricsText } from '../stats/resource-metrics.js';
 import { parsePodLogOptions, type PodLogOptions } from '../../machinery/params/pod-stream-options.js';
-import { NODES } from '../../machinery/resources/well-known.js';
-import { ANN_AGENT_SERVING_CA } from '../../api/kinds/node.js';
 import { createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import type { AgentCallerAuth } from './caller-auth.js';
-import type { IssuedCert } from '../../machinery/pki/issue-certs.js';
+import type { ClientCertPair } from '../../machinery/client/http-transport.js';
 
 /** Where a pod's logs are on this node. */
 export interface PodLogLocation {
@@ -68,18 +66,20 @@ export interface AgentServerOptions {
   clusterCaPem?: string;
   /** Authentication and authorization of callers; given here or later through authorizeWith() (until then 401). */
   auth?: AgentCallerAuth;
+  /** The serving certificate at start; later ones through setCertificate(). */
+  certificate?: ClientCertPair;
   /**
-   * One server for many nodes (hollow nodes): a serving certificate per SNI name, issued on first
-   * use for `system:node:<name>`, and requests authorized for the node the SNI names.
+   * One server for many nodes (hollow nodes): the serving certificate of the node the SNI names,
+   * from this function (asked once per name, again after a failure), and requests authorized for
+   * that node.
    */
-  perNodeCertificates?: boolean;
+  perNodeCertificate?: (nodeName: string) => Promise<ClientCertPair>;
 }
 
 export interface RunningAgentServer {
   port: number;
-  caPem: string;
-  /** Puts the serving CA on Node `nodeName` (default this server's node), which the API server trusts for it. */
-  publish(client: KubeClient, nodeName?: string): Promise<void>;
+  /** Serves `pair` on new connections from now on (open ones keep theirs). */
+  setCertificate(pair: ClientCertPair): void;
   /** Sets how callers are checked (when not given at start). */
   authorizeWith(auth: AgentCallerAuth): void;
   /**
@@ -90,36 +90,36 @@ export interface RunningAgentServer {
   close(): Promise<void>;
 }
 
-/** Listens on the agent port with a fresh CA and serving certificate (see above); close() stops it. */
+/** Listens on the agent port (see above); close() stops it. */
 export async function startAgentServer(o: AgentServerOptions): Promise<RunningAgentServer> {
   let handlers = o.handlers;
-  const { issueCa, issueLeaf } = await import('../../machinery/pki/issue-certs.js');
-  const ca = await issueCa(3650);
-  const ips = [...new Set([o.nodeIP, '127.0.0.1'])];
-  const leaf = await issueLeaf(ca, {
-    subject: `CN=system:node:${o.nodeName}`,
-    usage: 'server',
-    names: { dns: [o.nodeName, 'localhost'], ips },
-    validDays: 3650,
-  });
   let auth = o.auth;
+  // Client certificates are asked for and checked against the cluster CA; a request without one
+  // may still authenticate with a bearer token, so the handshake does not insist.
+  const clientCa = o.clusterCaPem ? { ca: o.clusterCaPem } : {};
+  const contextOptions = (pair: ClientCertPair) => ({ cert: pair.certPem, key: pair.keyPem, ...clientCa });
   const perNode = new Map<string, Promise<SecureContext>>();
   const sniCallback = (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
-    if (!o.perNodeCertificates || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(servername)) return cb(null, undefined);
+    const issue = o.perNodeCertificate;
+    if (!issue || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(servername)) return cb(null, undefined);
     let pending = perNode.get(servername);
     if (!pending) {
-      pending = nodeContext(ca, servername, ips, issueLeaf, o.clusterCaPem);
+      pending = issue(servername).then((pair) => createSecureContext(contextOptions(pair)));
+      pending.catch(() => perNode.delete(servername));
       perNode.set(servername, pending);
     }
-    pending.then((c) => cb(null, c), cb);
+    pending.then(
+      (c) => cb(null, c),
+      (err: unknown) => {
+        o.log.warn({ err: String(err), node: servername }, 'no serving certificate for the node');
+        cb(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
   };
   const server = createServer(
     {
-      cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`,
-      key: leaf.key,
-      // Client certificates are asked for and checked against the cluster CA; a request without
-      // one may still authenticate with a bearer token, so the handshake does not insist.
-      ...(o.clusterCaPem ? { requestCert: true, rejectUnauthorized: false, ca: o.clusterCaPem } : {}),
+      ...(o.certificate ? contextOptions(o.certificate) : clientCa),
+      ...(o.clusterCaPem ? { requestCert: true, rejectUnauthorized: false } : {}),
       SNICallback: sniCallback,
     },
     (req, res) => {
@@ -141,7 +141,7 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
   const checkCaller = async (req: IncomingMessage): Promise<{ code: number; message: string } | undefined> => {
     if (!auth) return { code: 401, message: 'Unauthorized' };
     const servername = (req.socket as TLSSocket).servername;
-    const node = o.perNodeCertificates && typeof servername === 'string' && servername ? servername : o.nodeName;
+    const node = o.perNodeCertificate && typeof servername === 'string' && servername ? servername : o.nodeName;
     const verdict = await auth.check(req, node);
     return verdict.ok ? undefined : verdict;
   };
@@ -162,11 +162,8 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
   const port = await listen(server, o.port ?? 10250, o.host ?? '0.0.0.0', o.port === undefined, o.log);
   return {
     port,
-    caPem: ca.cert,
-    async publish(client, nodeName = o.nodeName) {
-      await client.patch(NODES, '', nodeName, 'merge', {
-        metadata: { annotations: { [ANN_AGENT_SERVING_CA]: ca.cert } },
-      });
+    setCertificate(pair) {
+      server.setSecureContext(contextOptions(pair));
     },
     authorizeWith(a) {
       auth = a;
@@ -181,27 +178,6 @@ export async function startAgentServer(o: AgentServerOptions): Promise<RunningAg
         for (const s of upgraded) s.destroy();
       }),
   };
-}
-
-/** A TLS context with a serving certificate for node `name`, issued by the server's CA (perNodeCertificates). */
-async function nodeContext(
-  ca: IssuedCert,
-  name: string,
-  ips: string[],
-  issueLeaf: (ca: IssuedCert, req: import('../../machinery/pki/issue-certs.js').LeafRequest) => Promise<IssuedCert>,
-  clusterCaPem: string | undefined,
-): Promise<SecureContext> {
-  const leaf = await issueLeaf(ca, {
-    subject: `CN=system:node:${name}`,
-    usage: 'server',
-    names: { dns: [name, 'localhost'], ips },
-    validDays: 3650,
-  });
-  return createSecureContext({
-    cert: `${leaf.cert.trim()}\n${ca.cert.trim()}\n`,
-    key: leaf.key,
-    ...(clusterCaPem ? { ca: clusterCaPem } : {}),
-  });
 }
 
 function listen(server: Server, port: number, host: string, fallback: boolean, log: Logger): Promise<number> {

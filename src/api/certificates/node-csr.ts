@@ -71,3 +71,38 @@ export function apiServerClientUsagesProblem(usages: readonly string[]): string 
   }
   return clientAuth ? undefined : 'missing required usage for client certificate: client auth';
 }
+
+/** The addresses of a Node's status (core/v1 NodeAddress). */
+export interface NodeAddressLike {
+  type: string;
+  address: string;
+}
+
+/** Address types whose values a serving certificate may name as DNS names, and as IP addresses. */
+const DNS_ADDRESS_TYPES = new Set(['Hostname', 'InternalDNS', 'ExternalDNS']);
+const IP_ADDRESS_TYPES = new Set(['InternalIP', 'ExternalIP']);
+
+/**
+ * Why a node's kubelet-serving request names something that is not its own, or undefined when every
+ * name is: each DNS name is the node's name or one of its Hostname/InternalDNS/ExternalDNS addresses,
+ * each IP address one of its InternalIP/ExternalIP addresses (as the Node object says). Kubernetes
+ * leaves kubelet-serving requests to an administrator or an external approver; this is the check
+ * Flotilla's approver makes before it approves one (the requester must be the node itself too).
+ */
+export function kubeletServingNamesProblem(
+  req: Pick<RequestSubject, 'dnsNames' | 'ipAddresses'>,
+  nodeName: string,
+  addresses: readonly NodeAddressLike[],
+): string | undefined {
+  const dns = new Set([nodeName.toLowerCase()]);
+  const ips = new Set<string>();
+  for (const a of addresses) {
+    if (DNS_ADDRESS_TYPES.has(a.type)) dns.add(a.address.toLowerCase());
+    else if (IP_ADDRESS_TYPES.has(a.type)) ips.add(a.address.toLowerCase());
+  }
+  const badDns = req.dnsNames.find((n) => !dns.has(n.toLowerCase()));
+  if (badDns !== undefined) return `DNS subjectAltName ${badDns} is not an address of node ${nodeName}`;
+  const badIp = req.ipAddresses.find((ip) => !ips.has(ip.toLowerCase()));
+  if (badIp !== undefined) return `IP subjectAltName ${badIp} is not an address of node ${nodeName}`;
+  return undefined;
+}

@@ -13,14 +13,6 @@ const ROLE_PREFIX = 'node-role.kubernetes.io/';
  */
 export const ANN_NODE_DATA_DIR = 'flotilla.dev/data-dir';
 
-/**
- * Node annotation holding the PEM CA that signed the agent's serving certificate (made by the agent
- * at start). The API server trusts it only for that node: the certificate must also name the node
- * (CN `system:node:<name>` and the name among its SANs). A node may write only its own Node
- * (NodeRestriction), so no node can make the API server trust it for another.
- */
-export const ANN_AGENT_SERVING_CA = 'flotilla.dev/agent-serving-ca';
-
 /** ROLES cell: from `node-role.kubernetes.io/<role>` labels and `kubernetes.io/role`, sorted, `<none>` when none. */
 export function nodeRoles(node: Node): string {
   const roles = new Set<string>();

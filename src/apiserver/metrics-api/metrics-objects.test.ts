@@ -95,7 +95,7 @@ test('NodeStatsCache: one fetch per TTL, shared by concurrent callers; window = 
       return summary;
     },
   });
-  const ep = { node: 'n1', host: '127.0.0.1', port: 1, hostHeader: '', caPem: '' };
+  const ep = { node: 'n1', host: '127.0.0.1', address: '127.0.0.1', port: 1, hostHeader: '', caPem: '' };
   const [a, b] = await Promise.all([cache.get(ep), cache.get(ep)]);
   assert.equal(fetches, 1);
   assert.equal(a, b);

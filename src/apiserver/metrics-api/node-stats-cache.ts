@@ -72,17 +72,17 @@ export class NodeStatsCache {
   }
 }
 
-/** GET /stats/summary of an agent over HTTPS, verifying it against its published CA. */
+/** GET /stats/summary of an agent over HTTPS, verifying it against the cluster CA and its Node. */
 export function fetchSummary(ep: AgentEndpoint): Promise<Summary> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        // The certificate is checked against the node's agent CA and must name the node.
+        // The certificate must chain to the cluster CA and name the node and its InternalIP.
         host: ep.host,
         port: ep.port,
         path: '/stats/summary',
         method: 'GET',
-        ...agentTlsOptions({ nodeName: ep.node, caPem: ep.caPem, clientTls: ep.clientTls }),
+        ...agentTlsOptions({ nodeName: ep.node, caPem: ep.caPem, clientTls: ep.clientTls }, ep.address),
         headers: { Host: ep.hostHeader, Accept: 'application/json' },
         timeout: 5000,
       },

@@ -49,7 +49,7 @@ export async function servePodLogs(
         port: agent.port,
         path,
         method: 'GET',
-        ...agentTlsOptions(agent),
+        ...agentTlsOptions(agent, agent.host),
         headers: { Host: agent.authority },
         timeout: 30_000,
       },

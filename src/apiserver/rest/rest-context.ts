@@ -20,6 +20,11 @@ export interface RestContext {
    * undefined: none (agents then answer 401).
    */
   agentClientTls?: { cert: string; key: string };
+  /**
+   * The CA agents' serving certificates must chain to (the cluster CA: agents get them through
+   * kubelet-serving CertificateSigningRequests); undefined: agents are not contacted (503).
+   */
+  agentCaPem?: string;
   /** Prepares creates of JSON bodies elsewhere (write worker threads; off when undefined). */
   createPreparer?: CreatePreparer;
   /** Issuer, audiences and key of ServiceAccount tokens (serviceaccounts/token; 405 when undefined). */

@@ -131,7 +131,7 @@ function proxy(t: AgentTarget, req: IncomingMessage, client: Duplex, head: Buffe
       port: t.port,
       path: t.path,
       method: req.method,
-      ...agentTlsOptions(t),
+      ...agentTlsOptions(t, t.host),
       headers,
       agent: false,
       timeout: 30_000,

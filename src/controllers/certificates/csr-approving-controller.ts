@@ -1,4 +1,5 @@
 import type { CertificateSigningRequest } from 'kubernetes-types/certificates/v1.js';
+import type { Node } from 'kubernetes-types/core/v1.js';
 import type { Logger } from 'pino';
 import { APPROVED, trueCondition } from '../../api/certificates/index.js';
 import { requestPem } from '../../api/kinds/certificate-signing-request.js';
@@ -10,8 +11,16 @@ import type { ResourceRef } from '../../machinery/client/resource-path.js';
 import type { SharedInformers } from '../../machinery/client/shared-informers.js';
 import { runController, type ReconcileResult, type RunningController } from '../../machinery/controller/controller.js';
 import type { ObjectOf } from '../../machinery/resources/index.js';
-import { CSRS } from '../../machinery/resources/well-known.js';
-import { RECOGNIZERS, wantsApproval, type Recognizer } from './approving-plan.js';
+import { CSRS, NODES } from '../../machinery/resources/well-known.js';
+import {
+  NODE_SERVING_APPROVAL_MESSAGE,
+  RECOGNIZERS,
+  servingNamesProblem,
+  servingRequestNode,
+  servingRequestProblem,
+  wantsApproval,
+  type Recognizer,
+} from './approving-plan.js';
 
 type CsrObject = ObjectOf<CertificateSigningRequest>;
 
@@ -57,8 +66,13 @@ export interface CsrApprovingOptions {
   client: KubeClient;
   csrs: Informer<CsrObject>;
   authorize: CsrAuthorizer;
+  /** Nodes, for a node's own kubelet-serving requests; without it those are left for an administrator. */
+  nodes?: Informer<ObjectOf<Node>>;
   now?: () => Date;
 }
+
+/** How long a node's serving request that names what its cached Node does not (yet) carry is looked at again. */
+const NODE_WAIT_MS = 60_000;
 
 const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -66,8 +80,10 @@ const rfc3339 = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
  * Kubernetes' csrapproving controller, keyed by CSR name: a pending node client certificate
  * request is approved (condition Approved, reason AutoApproved, through the approval subresource)
  * when its requester may create `certificatesigningrequests/selfnodeclient` (a node renewing its
- * own certificate) or `.../nodeclient` (a bootstrap identity). Anything else is left for a human
- * (`kubectl certificate approve`). Idempotent; an unparsable request is left alone.
+ * own certificate) or `.../nodeclient` (a bootstrap identity). Beyond Kubernetes, a node's
+ * kubelet-serving request for its own name and Node addresses is approved too
+ * (servingApprovalProblem). Anything else is left for a human (`kubectl certificate approve`).
+ * Idempotent; an unparsable request is left alone.
  */
 export function csrApprovingReconciler(
   opts: CsrApprovingOptions,
@@ -85,10 +101,8 @@ export function csrApprovingReconciler(
       if (e instanceof pki.InvalidRequestError) return undefined;
       throw e;
     }
-    for (const r of RECOGNIZERS) {
-      if (!r.recognize(csr, req)) continue;
-      if (!(await opts.authorize(csr, r.subresource))) continue;
-      const condition = trueCondition(APPROVED, 'AutoApproved', r.successMessage, rfc3339(now()));
+    const approve = async (message: string): Promise<undefined> => {
+      const condition = trueCondition(APPROVED, 'AutoApproved', message, rfc3339(now()));
       const approved = {
         ...csr,
         status: { ...csr.status, conditions: [...(csr.status?.conditions ?? []), condition] },
@@ -100,6 +114,20 @@ export function csrApprovingReconciler(
         throw err;
       }
       return undefined;
+    };
+    const servingNode = opts.nodes ? servingRequestNode(csr) : undefined;
+    if (servingNode !== undefined) {
+      if (servingRequestProblem(csr, req) !== undefined) return undefined;
+      const addresses = opts.nodes?.get('', servingNode)?.status?.addresses;
+      if (servingNamesProblem(req, servingNode, addresses) === undefined) return approve(NODE_SERVING_APPROVAL_MESSAGE);
+      // A node registers (or posts its addresses) just before it asks: the cache may lag behind.
+      const age = now().getTime() - Date.parse(csr.metadata?.creationTimestamp ?? '');
+      return age < NODE_WAIT_MS ? { requeueAfterMs: 500 } : undefined;
+    }
+    for (const r of RECOGNIZERS) {
+      if (!r.recognize(csr, req)) continue;
+      if (!(await opts.authorize(csr, r.subresource))) continue;
+      return approve(r.successMessage);
     }
     return undefined;
   };
@@ -112,6 +140,7 @@ export function startCsrApproving(opts: {
   log: Logger;
 }): Promise<RunningController> {
   const csrs = opts.informers.informerFor(CSRS, 'full');
+  const nodes = opts.informers.informerFor(NODES, 'full');
   return runController({
     name: 'csrapproving',
     log: opts.log,
@@ -120,6 +149,7 @@ export function startCsrApproving(opts: {
     reconcile: csrApprovingReconciler({
       client: opts.client,
       csrs,
+      nodes,
       authorize: subjectAccessReviewAuthorizer(opts.client),
     }),
   });

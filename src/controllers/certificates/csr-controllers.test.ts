@@ -7,10 +7,11 @@ import { FakeClient } from '../../machinery/client/testing/fake-client.js';
 import { Informer } from '../../machinery/client/informer.js';
 import { createCertificateRequest } from '../../machinery/pki/certificate-requests.js';
 import { issueCa } from '../../machinery/pki/issue-certs.js';
-import { CSRS } from '../../machinery/resources/well-known.js';
+import { CSRS, NODES } from '../../machinery/resources/well-known.js';
 import { csrApprovingReconciler } from './csr-approving-controller.js';
 import { csrSigningReconciler } from './csr-signing-controller.js';
 import { certificateTtlMs } from './signing-plan.js';
+import { NODE_SERVING_APPROVAL_MESSAGE } from './approving-plan.js';
 
 const log = pino({ level: 'silent' });
 const NOW = new Date('2026-03-01T00:00:00Z');
@@ -18,7 +19,7 @@ const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 async function csrObject(
   name: string,
-  subject: { commonName: string; organizations?: string[] },
+  subject: { commonName: string; organizations?: string[]; dnsNames?: string[]; ipAddresses?: string[] },
   spec: Record<string, unknown>,
   status?: Record<string, unknown>,
 ): Promise<KubeObject> {
@@ -217,5 +218,106 @@ test('approver: node client requests approved through the approval subresource w
   await new Promise((r) => setTimeout(r, 50));
   await reconcile({ namespace: '', name: 'self' });
   assert.deepEqual([fake.actions, asked], [[], []]);
+  await csrs.stop();
+});
+
+test("approver: a node's kubelet-serving request for its own Node addresses is approved; others are left", async () => {
+  const serving = {
+    signerName: 'kubernetes.io/kubelet-serving',
+    usages: ['digital signature', 'server auth'],
+  };
+  const n1 = { commonName: 'system:node:n1', organizations: ['system:nodes'] };
+  const asNode = (node: string) => ({
+    username: `system:node:${node}`,
+    groups: ['system:nodes', 'system:authenticated'],
+  });
+  const created = { creationTimestamp: NOW.toISOString() };
+  const objs = await Promise.all([
+    csrObject('own', { ...n1, dnsNames: ['n1', 'n1.lan'], ipAddresses: ['10.0.0.1'] }, { ...serving, ...asNode('n1') }),
+    csrObject('foreign-ip', { ...n1, dnsNames: ['n1'], ipAddresses: ['10.0.0.2'] }, { ...serving, ...asNode('n1') }),
+    csrObject('foreign-dns', { ...n1, dnsNames: ['n2'] }, { ...serving, ...asNode('n1') }),
+    csrObject('for-other', { ...n1, ipAddresses: ['10.0.0.1'] }, { ...serving, ...asNode('n2') }),
+    csrObject(
+      'admin',
+      { ...n1, ipAddresses: ['10.0.0.1'] },
+      { ...serving, username: 'admin', groups: ['system:masters'] },
+    ),
+    csrObject(
+      'client-usage',
+      { ...n1, ipAddresses: ['10.0.0.1'] },
+      {
+        ...serving,
+        usages: ['digital signature', 'client auth'],
+        ...asNode('n1'),
+      },
+    ),
+    csrObject(
+      'no-node',
+      { commonName: 'system:node:n9', organizations: ['system:nodes'], ipAddresses: ['10.0.0.9'] },
+      {
+        ...serving,
+        ...asNode('n9'),
+      },
+    ),
+  ]);
+  for (const o of objs) o.metadata = { ...o.metadata, ...created };
+  const { fake, csrs } = await setup(...objs);
+  fake.seed(NODES, {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: 'n1' },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: '10.0.0.1' },
+        { type: 'Hostname', address: 'n1.lan' },
+      ],
+    },
+  });
+  const nodes = new Informer(fake, NODES, { log });
+  nodes.start();
+  await nodes.waitForSync();
+  const asked: string[] = [];
+  const reconcile = csrApprovingReconciler({
+    client: fake,
+    csrs,
+    nodes,
+    now: () => NOW,
+    authorize: async (csr, sub) => {
+      asked.push(`${csr.metadata?.name}:${sub}`);
+      return true;
+    },
+  });
+  const results: Record<string, unknown> = {};
+  for (const name of ['own', 'foreign-ip', 'foreign-dns', 'for-other', 'admin', 'client-usage', 'no-node'])
+    results[name] = await reconcile({ namespace: '', name });
+  assert.deepEqual(
+    fake.actions.filter((a) => a.verb === 'update').map((a) => [a.name, a.subresource]),
+    [['own', 'approval']],
+  );
+  type Approved = { status: { conditions: { type: string; reason: string; message: string }[] } };
+  const update = fake.actions.find((a) => a.verb === 'update');
+  assert.ok(update);
+  const condition = (update.body as Approved).status.conditions[0];
+  assert.deepEqual(
+    [condition?.type, condition?.reason, condition?.message],
+    ['Approved', 'AutoApproved', NODE_SERVING_APPROVAL_MESSAGE],
+  );
+  // Serving requests never go through the client-certificate SubjectAccessReviews.
+  assert.deepEqual(asked, []);
+  // A Node not in the cache yet: looked at again shortly (the node registers just before it asks).
+  assert.deepEqual(results['no-node'], { requeueAfterMs: 500 });
+  // So is one naming an address its Node does not carry (yet), while it is young; an invalid one is not.
+  assert.deepEqual(results['foreign-ip'], { requeueAfterMs: 500 });
+  assert.equal(results['client-usage'], undefined);
+  assert.equal(results.admin, undefined);
+  const later = csrApprovingReconciler({
+    client: fake,
+    csrs,
+    nodes,
+    now: () => new Date(NOW.getTime() + 120_000),
+    authorize: async () => true,
+  });
+  assert.equal(await later({ namespace: '', name: 'foreign-ip' }), undefined);
+  await nodes.stop();
   await csrs.stop();
 });
