@@ -156,7 +156,7 @@ export function schemaShape(schema: CelSchema | undefined): SizeShape | undefine
   return {
     size,
     field: (name) => {
-      const prop = schema.properties?.[unescape(name, schema)];
+      const prop = schema.properties?.[schemaPropertyName(name, schema)];
       if (prop) return schemaShape(prop);
       return typeof schema.additionalProperties === 'object' ? schemaShape(schema.additionalProperties) : undefined;
     },
@@ -167,7 +167,7 @@ export function schemaShape(schema: CelSchema | undefined): SizeShape | undefine
   };
 }
 
-function unescape(celName: string, schema: CelSchema): string {
+function schemaPropertyName(celName: string, schema: CelSchema): string {
   if (schema.properties && celName in schema.properties) return celName;
   for (const k of Object.keys(schema.properties ?? {})) if (escapeCelName(k) === celName) return k;
   return celName;
