@@ -334,8 +334,17 @@ function registerNetwork(env: Environment): void {
   );
 }
 
+/** Standard CEL conversions cel-js lacks: string() and int() of timestamps, string() of durations. */
+function registerConversions(env: Environment): void {
+  const TS = 'google.protobuf.Timestamp';
+  env.registerFunction(`string(${TS}): string`, (d: Date) => d.toISOString().replace(/\.000Z$/, 'Z'));
+  env.registerFunction(`int(${TS}): int`, (d: Date) => BigInt(Math.floor(d.getTime() / 1000)));
+  env.registerFunction('string(google.protobuf.Duration): string', (d: { toString(): string }) => d.toString());
+}
+
 /** Adds every Kubernetes CEL library to `env` (a fresh environment, before it is cloned). */
 export function registerKubernetesLibraries(env: Environment): Environment {
+  registerConversions(env);
   registerLists(env);
   registerStrings(env);
   registerUrls(env);
