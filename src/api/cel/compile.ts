@@ -10,7 +10,7 @@
  * set of variable declarations and kept.
  */
 import { type ASTNode, Environment } from '@marcbachmann/cel-js';
-import { estimateCost, PER_CALL_LIMIT, type SizeShape } from './cost.js';
+import { estimateCost, PER_CALL_LIMIT, type SizeShape, UNBOUNDED } from './cost.js';
 import { registerKubernetesLibraries } from './libraries.js';
 
 /** Declared variables: name to CEL type (`dyn`, `int`, `map<string, dyn>`, `list<string>`...). */
@@ -93,6 +93,11 @@ export function compileCel(expression: string, variables: CelVariables, options:
     };
   }
   const ast = parsed.ast;
+  // The cost with every variable as large as a request allows: when even that is within a limit,
+  // the per-evaluation check with the actual sizes is skipped (most expressions have no loops).
+  let worstCost: number | undefined;
+  const worst = () =>
+    (worstCost ??= estimateCost(ast, Object.fromEntries(Object.keys(variables).map((v) => [v, UNBOUNDED]))));
   const program: CelProgram = {
     expression,
     type,
@@ -100,7 +105,7 @@ export function compileCel(expression: string, variables: CelVariables, options:
     cost: (shapes) => estimateCost(ast, shapes),
     evaluate(activation, opts = {}) {
       let cost: number | undefined;
-      if (opts.shapes) {
+      if (opts.shapes && worst() > (opts.costLimit ?? PER_CALL_LIMIT)) {
         cost = estimateCost(ast, opts.shapes);
         if (cost > (opts.costLimit ?? PER_CALL_LIMIT))
           return { error: 'operation cancelled: actual cost limit exceeded', cost };

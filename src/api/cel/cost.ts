@@ -33,7 +33,11 @@ export interface SizeShape {
 }
 
 /** A value whose size nothing bounds but the request size (a variable without a schema). */
-export const UNBOUNDED: SizeShape = { size: MAX_REQUEST_SIZE_BYTES, field: () => undefined, items: () => undefined };
+export const UNBOUNDED: SizeShape = {
+  size: MAX_REQUEST_SIZE_BYTES,
+  field: () => UNBOUNDED,
+  items: () => UNBOUNDED,
+};
 
 /** A shape of a literal or computed value of known size. */
 function sized(size: number, inner?: SizeShape): SizeShape {

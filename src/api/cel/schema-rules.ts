@@ -32,6 +32,8 @@ const REASONS = ['FieldValueInvalid', 'FieldValueForbidden', 'FieldValueRequired
 interface CompiledRule {
   rule: CelValidationRule;
   program: CelProgram | string;
+  /** The estimated cost is within the per-call limit: values valid for the schema cannot exceed it. */
+  bounded: boolean;
   message?: CelProgram | string;
   transition: boolean;
 }
@@ -61,9 +63,11 @@ function compileRule(node: RuleSchema, rule: CelValidationRule): CompiledRule {
         resultTypeError: 'messageExpression must evaluate to a string',
       })
     : undefined;
+  const shapes = { self: schemaShape(node), oldSelf: schemaShape(node) };
   return {
     rule,
     program: c.ok ? c.program : c.error,
+    bounded: c.ok && c.program.cost(shapes) <= PER_CALL_LIMIT,
     message: m ? (m.ok ? m.program : m.error) : undefined,
     transition: 'oldSelf' in vars,
   };
@@ -110,7 +114,10 @@ export function compileSchemaRules(
     const errs: FieldError[] = [];
     const self = toCel(selfJson, node);
     const old = oldJson === undefined ? undefined : toCel(oldJson, node);
-    const shapes = { self: valueShape(self), oldSelf: old === undefined ? undefined : valueShape(old) };
+    const shapes = {
+      self: valueShape(self),
+      oldSelf: old === undefined ? undefined : valueShape(old),
+    };
     for (const c of compiled) {
       if (typeof c.program === 'string') {
         errs.push(fieldErrors.invalid(path, typeName(node), `rule compile error: ${c.program}`));
@@ -123,7 +130,7 @@ export function compileSchemaRules(
           continue; // a transition rule only runs on update
         else activation.oldSelf = old;
       }
-      const r = c.program.evaluate(activation, { shapes, costLimit: PER_CALL_LIMIT });
+      const r = c.program.evaluate(activation, c.bounded ? {} : { shapes, costLimit: PER_CALL_LIMIT });
       if ('error' in r) {
         const detail =
           r.error === 'operation cancelled: actual cost limit exceeded'
