@@ -40,6 +40,8 @@ export type CompileResult = { ok: true; program: CelProgram } | { ok: false; err
 export interface CompileOptions {
   /** The result type required ('bool' for rules and validations, 'string' for messages). */
   resultType?: 'bool' | 'string';
+  /** Object types the variables' types name (see schema-types.ts), declared with them. */
+  types?: { key: string; register(env: Environment): void };
   /** The error when the checked type is another ('must evaluate to bool' by default, as admission policies say). */
   resultTypeError?: string;
 }
@@ -50,14 +52,15 @@ const base = registerKubernetesLibraries(
 const environments = new Map<string, Environment>();
 const MAX_ENVIRONMENTS = 256;
 
-function environmentFor(variables: CelVariables): Environment {
-  const key = Object.entries(variables)
+function environmentFor(variables: CelVariables, types?: CompileOptions['types']): Environment {
+  const key = `${types?.key ?? ''}|${Object.entries(variables)
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([n, t]) => `${n}:${t}`)
-    .join(',');
+    .join(',')}`;
   let env = environments.get(key);
   if (!env) {
     env = base.clone();
+    types?.register(env);
     for (const [name, type] of Object.entries(variables)) env.registerVariable(name, type);
     if (environments.size >= MAX_ENVIRONMENTS) environments.clear();
     environments.set(key, env);
@@ -73,7 +76,7 @@ function environmentFor(variables: CelVariables): Environment {
 export function compileCel(expression: string, variables: CelVariables, options: CompileOptions = {}): CompileResult {
   let env: Environment;
   try {
-    env = environmentFor(variables);
+    env = environmentFor(variables, options.types);
   } catch (e) {
     return { ok: false, error: `compilation failed: ${(e as Error).message}` };
   }

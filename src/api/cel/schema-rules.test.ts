@@ -91,7 +91,8 @@ test('CRD write checks: compile errors, cost over the limit, reasons', () => {
         { rule: 'self.items.all(x, x.all(y, self.items.exists(w, w.exists(v, v == y))))' },
         { rule: 'self.items.size(' },
         { rule: 'self.items.size() > 0', reason: 'Nope' },
-        { rule: 'size(self.items)' },
+        { rule: 'self.items' },
+        { rule: 'self.nmae == "x"' },
       ],
     },
     'spec.versions[0].schema.openAPIV3Schema',
@@ -129,4 +130,35 @@ test('CRD write checks: compile errors, cost over the limit, reasons', () => {
     'p',
   );
   assert.deepEqual(bounded, []);
+});
+
+test('objects are typed by their schema: deep equality of self and oldSelf, typed fields', () => {
+  const node: RuleSchema = {
+    type: 'object',
+    properties: {
+      ports: {
+        type: 'array',
+        items: { type: 'object', properties: { port: { type: 'integer' }, name: { type: 'string' } } },
+      },
+      labels: { type: 'object', maxProperties: 64, additionalProperties: { type: 'string' } },
+    },
+    'x-kubernetes-validations': [
+      { rule: 'self == oldSelf', message: 'immutable' },
+      { rule: "self.ports.all(p, p.port > 0) && (!has(self.labels) || self.labels.all(k, self.labels[k] != ''))" },
+    ],
+  };
+  assert.deepEqual(checkSchemaRules(node, 'spec'), []);
+  const rules = compileSchemaRules(node);
+  const v = { ports: [{ port: 80, name: 'http' }], labels: { a: 'b' } };
+  assert.deepEqual(rules?.(v, structuredClone(v), 'spec'), []);
+  const changed = { ports: [{ port: 81, name: 'http' }] };
+  assert.deepEqual(rules?.(changed, v, 'spec'), [
+    { field: 'spec', reason: 'FieldValueInvalid', message: 'Invalid value: "object": immutable' },
+  ]);
+  assert.equal(rules?.({ ports: [{ port: 0 }] }, undefined, 'spec').length, 1);
+  assert.equal(
+    checkSchemaRules({ ...node, 'x-kubernetes-validations': [{ rule: 'self.ports[0].port + "x" == "y"' }] }, 's')
+      .length,
+    1,
+  );
 });

@@ -13,7 +13,8 @@ import { Optional } from '@marcbachmann/cel-js';
 import { type FieldError, fieldErrors } from '../errors.js';
 import { type CelProgram, compileCel } from './compile.js';
 import { costErrorMessage, PER_CALL_LIMIT, STATIC_ESTIMATED_COST_LIMIT } from './cost.js';
-import { type CelSchema, celTypeOfSchema, schemaShape, toCel, valueShape } from './values.js';
+import { type SchemaTypes, schemaTypes } from './schema-types.js';
+import { type CelSchema, schemaShape, valueShape } from './values.js';
 
 /** One `x-kubernetes-validations` entry. */
 export interface CelValidationRule {
@@ -42,8 +43,8 @@ function usesOldSelf(expression: string): boolean {
   return /\boldSelf\b/.test(expression);
 }
 
-function variablesOf(node: RuleSchema, rule: CelValidationRule): Record<string, string> {
-  const type = celTypeOfSchema(node);
+function variablesOf(types: SchemaTypes, rule: CelValidationRule): Record<string, string> {
+  const type = types.rootType;
   const vars: Record<string, string> = { self: type };
   if (usesOldSelf(rule.rule) || (rule.messageExpression && usesOldSelf(rule.messageExpression))) {
     vars.oldSelf = rule.optionalOldSelf ? `optional<${type}>` : type;
@@ -51,16 +52,18 @@ function variablesOf(node: RuleSchema, rule: CelValidationRule): Record<string, 
   return vars;
 }
 
-function compileRule(node: RuleSchema, rule: CelValidationRule): CompiledRule {
-  const vars = variablesOf(node, rule);
+function compileRule(node: RuleSchema, types: SchemaTypes, rule: CelValidationRule): CompiledRule {
+  const vars = variablesOf(types, rule);
   const c = compileCel(rule.rule ?? '', vars, {
     resultType: 'bool',
     resultTypeError: 'cel expression must evaluate to a bool',
+    types,
   });
   const m = rule.messageExpression
     ? compileCel(rule.messageExpression, vars, {
         resultType: 'string',
         resultTypeError: 'messageExpression must evaluate to a string',
+        types,
       })
     : undefined;
   const shapes = { self: schemaShape(node), oldSelf: schemaShape(node) };
@@ -109,11 +112,12 @@ export function compileSchemaRules(
 ): ((self: unknown, oldSelf: unknown, fieldPath: string) => FieldError[]) | undefined {
   const rules = node['x-kubernetes-validations'];
   if (!rules?.length) return undefined;
-  const compiled = rules.map((r) => compileRule(node, r));
+  const types = schemaTypes(node);
+  const compiled = rules.map((r) => compileRule(node, types, r));
   return (selfJson, oldJson, path) => {
     const errs: FieldError[] = [];
-    const self = toCel(selfJson, node);
-    const old = oldJson === undefined ? undefined : toCel(oldJson, node);
+    const self = types.convert(selfJson);
+    const old = oldJson === undefined ? undefined : types.convert(oldJson);
     const shapes = {
       self: valueShape(self),
       oldSelf: old === undefined ? undefined : valueShape(old),
@@ -160,13 +164,14 @@ export function compileSchemaRules(
 export function checkSchemaRules(node: RuleSchema, schemaPath: string): FieldError[] {
   const errs: FieldError[] = [];
   const shapes = { self: schemaShape(node), oldSelf: schemaShape(node) };
+  const types = schemaTypes(node);
   (node['x-kubernetes-validations'] ?? []).forEach((rule, i) => {
     const f = `${schemaPath}.x-kubernetes-validations[${i}]`;
     if (!rule.rule?.trim()) {
       errs.push(fieldErrors.required(`${f}.rule`));
       return;
     }
-    const c = compileRule(node, rule);
+    const c = compileRule(node, types, rule);
     if (typeof c.program === 'string') errs.push(fieldErrors.invalid(`${f}.rule`, rule, c.program));
     else {
       const cost = c.program.cost(shapes);

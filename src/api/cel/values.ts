@@ -173,6 +173,8 @@ function schemaPropertyName(celName: string, schema: CelSchema): string {
   return celName;
 }
 
+const EMPTY: SizeShape = { size: 0, field: () => undefined, items: () => undefined };
+
 /** What the cost estimator knows of an actual value (runtime cost): its real sizes. */
 export function valueShape(value: unknown): SizeShape | undefined {
   if (typeof value === 'string') return { size: value.length, field: () => undefined, items: () => undefined };
@@ -190,7 +192,8 @@ export function valueShape(value: unknown): SizeShape | undefined {
     let largest: SizeShape | undefined;
     return {
       size: Object.keys(obj).length,
-      field: (name) => valueShape(obj[name]),
+      // an absent field has nothing to iterate (reading it fails anyway)
+      field: (name) => valueShape(obj[name]) ?? EMPTY,
       items: () => (largest ??= largestShape(Object.values(obj))),
     };
   }
