@@ -133,9 +133,16 @@ export const RESOURCE_TYPES: ResourceType[] = [
     categories: ['api-extensions'],
     subresources: ['status'],
   }),
-  rt('admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicyBinding', 'validatingadmissionpolicybindings', false, {
-    categories: ['api-extensions'],
-  }),
+  rt(
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingAdmissionPolicyBinding',
+    'validatingadmissionpolicybindings',
+    false,
+    {
+      categories: ['api-extensions'],
+    },
+  ),
 ];
 
 /** One served version of a custom resource: its descriptor and its strategy. */
