@@ -346,6 +346,23 @@ function main(): void {
       'x-kubernetes-validations': { type: 'array', items: { $ref: REF + validationRule } },
     });
   }
+  // kubernetes-types leaves out NamedRuleWithOperations' inlined Rule fields; upstream has them.
+  const namedRule = definitions['io.k8s.api.admissionregistration.v1.NamedRuleWithOperations']?.properties;
+  if (namedRule) {
+    Object.assign(namedRule, {
+      resources: {
+        description:
+          "Resources is a list of resources this rule applies to. '*' means all resources, 'pods/*' all subresources of pods.",
+        type: 'array',
+        items: { type: 'string' },
+        'x-kubernetes-list-type': 'atomic',
+      },
+      scope: {
+        description: 'scope specifies the scope of this rule: "Cluster", "Namespaced" or "*" (the default).',
+        type: 'string',
+      },
+    });
+  }
   for (const [def, list] of gvks) {
     const schema = definitions[def];
     if (!schema) throw new Error(`GVK for missing definition ${def}`);

@@ -129,6 +129,20 @@ export const RESOURCE_TYPES: ResourceType[] = [
     categories: ['api-extensions'],
     subresources: ['status'],
   }),
+  rt('admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false, {
+    categories: ['api-extensions'],
+    subresources: ['status'],
+  }),
+  rt(
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingAdmissionPolicyBinding',
+    'validatingadmissionpolicybindings',
+    false,
+    {
+      categories: ['api-extensions'],
+    },
+  ),
 ];
 
 /** One served version of a custom resource: its descriptor and its strategy. */

@@ -34,6 +34,10 @@ import { serviceAccountStrategy } from './service-account.js';
 import { serviceStrategy } from './service.js';
 import { statefulSetStrategy } from './statefulset.js';
 import { storageClassStrategy } from './storage-class.js';
+import {
+  validatingAdmissionPolicyBindingStrategy,
+  validatingAdmissionPolicyStrategy,
+} from './validating-admission-policy.js';
 
 /** Every kind's strategy keyed `group/Kind` ('' group for core: `/Pod`, `apps/Deployment`). */
 export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string, KindStrategy>([
@@ -73,6 +77,8 @@ export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string
   ['rbac.authorization.k8s.io/ClusterRole', clusterRoleStrategy],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingStrategy],
   ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinitionStrategy],
+  ['admissionregistration.k8s.io/ValidatingAdmissionPolicy', validatingAdmissionPolicyStrategy],
+  ['admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding', validatingAdmissionPolicyBindingStrategy],
 ]);
 
 const fallbacks = new Map<string, KindStrategy>();

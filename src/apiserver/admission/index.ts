@@ -23,6 +23,7 @@ import {
   type PodSecuritySettings,
 } from './pod-security/index.js';
 import { NEWEST_CHECK_VERSION } from './pod-security/evaluator.js';
+import { validatingAdmissionPolicyPlugin } from './validating-admission-policy/plugin.js';
 
 export {
   AdmissionChain,
@@ -90,6 +91,8 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
       ...(options.nodeRestriction ? [nodeRestriction(state && cacheLookup(state.cache))] : []),
       certificateSigningRequestAdmission,
       limitRangerValidating(state?.cache),
+      // Kubernetes' order: after the mutating webhooks, before the validating webhooks and ResourceQuota.
+      validatingAdmissionPolicyPlugin(state?.cache),
       // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
       resourceQuotaPlugin(state),
     ],

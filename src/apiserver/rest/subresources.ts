@@ -214,6 +214,7 @@ export const SUBRESOURCES: Readonly<Record<string, Readonly<Record<string, Reado
   'networking.k8s.io': { ingresses: { status } },
   policy: { poddisruptionbudgets: { status } },
   'apiextensions.k8s.io': { customresourcedefinitions: { status } },
+  'admissionregistration.k8s.io': { validatingadmissionpolicies: { status } },
 };
 
 const NONE: Readonly<Record<string, Subresource>> = {};

@@ -1,13 +1,14 @@
 /**
  * The hook where `x-kubernetes-validations` (CEL rules) plug into custom resource validation.
- * This module only defines the contract; a CEL engine registers itself with
- * `setSchemaRuleEngine` at start-up. Without an engine, rules are not evaluated (and not checked
- * on CRD writes).
+ * This module defines the contract; the CEL engine of api/cel is the default, and
+ * `setSchemaRuleEngine` replaces it (tests). Without an engine, rules are not evaluated (and not
+ * checked on CRD writes).
  *
  *   CRD create/update ──> checkCrdSchema ──> engine.checkRules(node, schemaPath)   (compile errors, cost)
  *   CR create/update  ──> compileValidator(schema) ──> engine.compile(node) once per node
  *                         validate(obj, old) ──> NodeRules(self, oldSelf, fieldPath) per value
  */
+import { checkSchemaRules, compileSchemaRules, type RuleSchema } from '../../cel/schema-rules.js';
 import type { FieldError } from '../../errors.js';
 import type { CrdSchema } from './crd-schema.js';
 
@@ -36,7 +37,11 @@ export interface SchemaRuleEngine {
   checkRules?(node: CrdSchema, schemaPath: string): FieldError[];
 }
 
-let engine: SchemaRuleEngine | undefined;
+/** CEL (api/cel) evaluates the rules unless another engine registers (tests use their own). */
+let engine: SchemaRuleEngine | undefined = {
+  compile: (node) => compileSchemaRules(node as RuleSchema),
+  checkRules: (node, schemaPath) => checkSchemaRules(node as RuleSchema, schemaPath),
+};
 
 /** Registers (or with undefined removes) the process-wide rule engine. Validators built before keep theirs. */
 export function setSchemaRuleEngine(next: SchemaRuleEngine | undefined): void {
