@@ -6,82 +6,29 @@
  * bridge on this machine. Cleans up the containers, bridge, blackhole routes and data dir.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { CniNetwork } from '../src/agent/network/cni-network.js';
-import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
-import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
-import { flotillaCommand, kubectl, type KubectlResult } from './helpers/cluster.js';
+import type { KubectlResult } from './helpers/cluster.js';
 import { httpGetWhenUp } from './helpers/http-get.js';
+import { startUp, UP_BRIDGE_TAKEN, type UpProcess } from './helpers/up-process.js';
 import { until } from './helpers/wait-until.js';
 
-const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
-const bridgeTaken = existsSync('/sys/class/net/flotilla0');
-const BLACKHOLES = ['10.42.0.0/16', '10.43.0.0/16'];
-let preexistingRoutes = '';
-let dir = '';
-let child: ChildProcess | undefined;
-let out = '';
-
-const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
-  kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+let up: UpProcess | undefined;
+const k = (args: string[], stdin?: string): Promise<KubectlResult> => {
+  assert.ok(up);
+  return up.kubectl(args, stdin);
+};
+const out = (): string => up?.output() ?? '';
 
 before(async () => {
-  if (bridgeTaken) return;
-  preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
-  dir = await mkdtemp(join(tmpdir(), 'flotilla-up-agent-'));
-  child = spawn(
-    process.execPath,
-    [
-      ...flotillaCommand(),
-      'up',
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--bind-address',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const up = child;
-  await until(
-    'the node agent to start (or fail)',
-    () => /node agent (running|failed)/.test(out) || up.exitCode !== null,
-    {
-      timeoutMs: 60_000,
-      describe: () => out,
-    },
-  );
-  assert.match(out, /node agent running/, out);
+  if (UP_BRIDGE_TAKEN) return;
+  up = await startUp({ name: 'up-agent' });
 });
 
 after(async () => {
-  if (bridgeTaken) return;
-  if (child && child.exitCode === null) {
-    const up = child;
-    up.kill('SIGINT');
-    await until('flotilla up to exit after SIGINT', () => up.exitCode !== null || up.signalCode !== null, {
-      timeoutMs: 15_000,
-    }).catch(() => undefined); // then SIGKILL
-    if (up.exitCode === null) up.kill('SIGKILL');
-  }
-  const network = new CniNetwork({ ipamDataDir: join(dir, 'cni', 'networks'), log });
-  const runtime = new OciRuntime({ dataDir: dir, network, log });
-  await runtime.destroyAll();
-  await network.removeBridge();
-  await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
-  await rm(dir, { recursive: true, force: true });
+  await up?.stop();
 });
 
 const DEPLOYMENT = JSON.stringify({
@@ -112,22 +59,22 @@ const DEPLOYMENT = JSON.stringify({
 });
 
 test('flotilla up: the host is a Ready node and busybox is imported', {
-  skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here',
+  skip: UP_BRIDGE_TAKEN && 'flotilla0 exists: a real cluster runs here',
 }, async () => {
   const node = hostname().toLowerCase();
   const r = await k(['wait', '--for=condition=Ready', `node/${node}`, '--timeout=30s']);
-  assert.equal(r.code, 0, r.stderr + out);
-  assert.match(out, /imported busybox:latest/);
+  assert.equal(r.code, 0, r.stderr + out());
+  assert.match(out(), /imported busybox:latest/);
 });
 
 test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its IP, delete removes the containers', {
-  skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here',
+  skip: UP_BRIDGE_TAKEN && 'flotilla0 exists: a real cluster runs here',
 }, async () => {
   const applied = await k(['apply', '-f', '-'], DEPLOYMENT);
   assert.equal(applied.code, 0, applied.stderr);
   const t0 = performance.now();
   const avail = await k(['rollout', 'status', 'deploy/web', '--timeout=60s']);
-  assert.equal(avail.code, 0, avail.stderr + out);
+  assert.equal(avail.code, 0, avail.stderr + out());
   process.stdout.write(`# apply -> rollout complete (2 replicas): ${(performance.now() - t0).toFixed(0)} ms\n`);
   const pods = await k([
     'get',
@@ -151,7 +98,9 @@ test('flotilla up: a Deployment of 2 busybox httpd runs, each pod answers at its
     assert.equal(res.body, `hello from ${name}\n`);
   }
   const runcList = async (): Promise<string[]> =>
-    (await runCommand('runc', ['--root', join(dir, 'runc'), 'list', '-q'])).stdout.split('\n').filter(Boolean);
+    (await runCommand('runc', ['--root', join(up?.dataDir ?? '', 'runc'), 'list', '-q'])).stdout
+      .split('\n')
+      .filter(Boolean);
   assert.equal((await runcList()).length, 2);
 
   const deleted = await k(['delete', 'deploy', 'web', '--timeout=60s']);

@@ -8,45 +8,40 @@
  * Runs as root; skipped when a real cluster owns the `flotilla0` bridge or Chromium is missing.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
 import { runCommand } from '../src/machinery/exec/run-command.js';
-import { flotillaCommand, kubectl, REPO_ROOT, type KubectlResult } from './helpers/cluster.js';
-import { until } from './helpers/wait-until.js';
+import { flotillaCommand, REPO_ROOT, type KubectlResult } from './helpers/cluster.js';
+import { startUp, UP_BRIDGE_TAKEN, type UpProcess } from './helpers/up-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const bridgeTaken = existsSync('/sys/class/net/flotilla0');
-const skip = bridgeTaken
+const skip = UP_BRIDGE_TAKEN
   ? 'flotilla0 exists: a real cluster runs here'
   : !existsSync(CHROMIUM)
     ? `${CHROMIUM} is missing (scripts/setup.sh installs it)`
     : false;
-const BLACKHOLES = ['10.42.0.0/16', '10.43.0.0/16'];
 const OUTPUT = process.env.FLOTILLA_TEST_OUTPUT ?? join(REPO_ROOT, 'test-output', 'dashboard');
 
 /** Each payload, if it ever ran, would set window.__xss and open a dialog. */
 const SCRIPT_PAYLOAD = '<script>window.__xss="script";alert("script")</script>';
 const IMG_PAYLOAD = `<img src=x onerror="window.__xss='img';alert('img')">`;
 
-let preexistingRoutes = '';
+let up: UpProcess | undefined;
 let dir = '';
-let child: ChildProcess | undefined;
-let out = '';
 let url = '';
 let token = '';
 let caPem = '';
 let loginLink = '';
 let browser: Browser | undefined;
 
-const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
-  kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+const k = (args: string[], stdin?: string): Promise<KubectlResult> => {
+  assert.ok(up);
+  return up.kubectl(args, stdin);
+};
 
 async function apply(obj: unknown): Promise<void> {
   const r = await k(['apply', '-f', '-'], JSON.stringify(obj));
@@ -81,36 +76,12 @@ before(async () => {
     },
   );
   assert.equal(built.code, 0, built.stderr);
-  preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
-  dir = await mkdtemp(join(tmpdir(), 'flotilla-dashboard-'));
-  child = spawn(
-    process.execPath,
-    [
-      ...flotillaCommand(),
-      'up',
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--bind-address',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const up = child;
-  await until(
-    'the node agent to start (or fail)',
-    () => /node agent (running|failed)/.test(out) || up.exitCode !== null,
-    { timeoutMs: 90_000, describe: () => out },
-  );
-  assert.match(out, /node agent running/, out);
+  up = await startUp({ name: 'dashboard', timeoutMs: 90_000 });
+  dir = up.dataDir;
+  const out = up.output();
   loginLink = /(https:\/\/\S+\/dashboard\/#code=[A-Za-z0-9_-]+)/.exec(out)?.[1] ?? '';
   assert.ok(loginLink, `up printed a dashboard login link:\n${out}`);
-  url = /ready: API at (https:\/\/\S+);/.exec(out)?.[1] ?? '';
+  url = up.apiUrl();
   token = (await readFile(join(dir, 'admin-token'), 'utf8')).trim();
   caPem = await readFile(join(dir, 'tls', 'ca.crt'), 'utf8');
   await apply(pod('talker', 'i=0; while true; do echo "hello from talker $i"; i=$((i+1)); sleep 1; done'));
@@ -131,17 +102,7 @@ before(async () => {
 after(async () => {
   if (skip) return;
   await browser?.close().catch(() => undefined);
-  if (child && child.exitCode === null) {
-    const up = child;
-    up.kill('SIGINT');
-    await until('flotilla up to exit after SIGINT', () => up.exitCode !== null || up.signalCode !== null, {
-      timeoutMs: 15_000,
-    }).catch(() => undefined);
-    if (up.exitCode === null) up.kill('SIGKILL');
-  }
-  await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dir], { allowFailure: true });
-  await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
-  await rm(dir, { recursive: true, force: true });
+  await up?.stop();
 });
 
 /** What a page did that it must not: dialogs, CSP violations, requests for an injected image, page errors. */

@@ -5,27 +5,20 @@
  * cluster owns the `flotilla0` bridge. Cleans up with `flotilla killall --data-dir` and removes the data dir.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
-import { runCommand } from '../src/machinery/exec/run-command.js';
-import { flotillaCommand, kubectl, kubectlBinary, type KubectlResult } from './helpers/cluster.js';
+import { kubectlBinary, type KubectlResult } from './helpers/cluster.js';
+import { startUp, UP_BRIDGE_TAKEN, type UpProcess } from './helpers/up-process.js';
 import { until } from './helpers/wait-until.js';
 
-const bridgeTaken = existsSync('/sys/class/net/flotilla0');
-const skip = bridgeTaken && 'flotilla0 exists: a real cluster runs here';
-const BLACKHOLES = ['10.42.0.0/16', '10.43.0.0/16'];
-let preexistingRoutes = '';
-let dir = '';
-let child: ChildProcess | undefined;
-let out = '';
+const skip = UP_BRIDGE_TAKEN && 'flotilla0 exists: a real cluster runs here';
+let up: UpProcess | undefined;
 
-const k = (args: string[], stdin?: string): Promise<KubectlResult> =>
-  kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+const k = (args: string[], stdin?: string): Promise<KubectlResult> => {
+  assert.ok(up);
+  return up.kubectl(args, stdin);
+};
 
 const pod = (name: string, script: string) =>
   JSON.stringify({
@@ -39,37 +32,8 @@ const pod = (name: string, script: string) =>
   });
 
 before(async () => {
-  if (bridgeTaken) return;
-  preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
-  dir = await mkdtemp(join(tmpdir(), 'flotilla-logs-'));
-  child = spawn(
-    process.execPath,
-    [
-      ...flotillaCommand(),
-      'up',
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--bind-address',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const up = child;
-  await until(
-    'the node agent to start (or fail)',
-    () => /node agent (running|failed)/.test(out) || up.exitCode !== null,
-    {
-      timeoutMs: 60_000,
-      describe: () => out,
-    },
-  );
-  assert.match(out, /node agent running/, out);
+  if (UP_BRIDGE_TAKEN) return;
+  up = await startUp({ name: 'logs' });
   for (const [name, script] of [
     ['hello', 'echo hello; echo world; sleep 3600'],
     ['ticker', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.2; done'],
@@ -78,22 +42,11 @@ before(async () => {
     assert.equal(r.code, 0, r.stderr);
   }
   const w = await k(['wait', '--for=condition=Ready', 'pod/hello', 'pod/ticker', '--timeout=60s']);
-  assert.equal(w.code, 0, w.stderr + out);
+  assert.equal(w.code, 0, w.stderr + up.output());
 });
 
 after(async () => {
-  if (bridgeTaken) return;
-  if (child && child.exitCode === null) {
-    const up = child;
-    up.kill('SIGINT');
-    await until('flotilla up to exit after SIGINT', () => up.exitCode !== null || up.signalCode !== null, {
-      timeoutMs: 15_000,
-    }).catch(() => undefined); // then SIGKILL
-    if (up.exitCode === null) up.kill('SIGKILL');
-  }
-  await runCommand(process.execPath, [...flotillaCommand(), 'killall', '--data-dir', dir], { allowFailure: true });
-  await removeBlackholeRoutes(BLACKHOLES.filter((c) => !preexistingRoutes.includes(c)));
-  await rm(dir, { recursive: true, force: true });
+  await up?.stop();
 });
 
 /** Retries while the container has not written its lines yet. */
@@ -133,7 +86,7 @@ test('kubectl logs --timestamps prefixes RFC 3339 times', { skip }, async () => 
 test('kubectl logs -f streams lines the container appends later', { skip }, async () => {
   const proc = spawn(
     kubectlBinary(),
-    ['--kubeconfig', join(dir, 'kubeconfig.yaml'), 'logs', '-f', 'ticker', '--tail=1'],
+    ['--kubeconfig', join(up?.dataDir ?? '', 'kubeconfig.yaml'), 'logs', '-f', 'ticker', '--tail=1'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let got = '';

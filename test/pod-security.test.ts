@@ -7,18 +7,12 @@
  * `flotilla up`'s default (baseline enforced, restricted warned, kube-system exempt).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import pino from 'pino';
-import { CniNetwork } from '../src/agent/network/cni-network.js';
-import { removeBlackholeRoutes } from '../src/agent/network/blackhole-routes.js';
-import { OciRuntime } from '../src/agent/runtime/oci/oci-runtime.js';
-import { runCommand } from '../src/machinery/exec/run-command.js';
-import { flotillaCommand, kubectl, type KubectlResult, startTestServer, type TestServer } from './helpers/cluster.js';
+import { type KubectlResult, startTestServer, type TestServer } from './helpers/cluster.js';
+import { startUp, UP_BRIDGE_TAKEN } from './helpers/up-process.js';
 import { until } from './helpers/wait-until.js';
 import { ok } from './helpers/kubectl.js';
 
@@ -328,38 +322,12 @@ test('audit annotations reach the audit log: the audit level violations, the enf
 });
 
 // `flotilla up` runs a node agent, which owns the flotilla0 bridge: skipped where a cluster runs.
-const bridgeTaken = existsSync('/sys/class/net/flotilla0');
 test('flotilla up: baseline enforced and restricted warned by default, kube-system exempt', {
-  skip: bridgeTaken && 'flotilla0 exists: a real cluster runs here',
+  skip: UP_BRIDGE_TAKEN && 'flotilla0 exists: a real cluster runs here',
 }, async () => {
-  const log = pino({ level: 'silent' });
-  const dir = await mkdtemp(join(tmpdir(), 'flotilla-psa-up-'));
-  const preexistingRoutes = (await runCommand('ip', ['route', 'show', 'type', 'blackhole'])).stdout;
-  let out = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      ...flotillaCommand(),
-      'up',
-      '--data-dir',
-      dir,
-      '--port',
-      '0',
-      '--bind-address',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  const cluster = await startUp({ name: 'psa-up', waitFor: 'api' });
   try {
-    await until('flotilla up to serve the API', () => /ready: API at/.test(out) || child.exitCode !== null, {
-      timeoutMs: 60_000,
-      describe: () => out,
-    });
-    const up = (args: string[], stdin?: string) => kubectl(args, { kubeconfig: join(dir, 'kubeconfig.yaml'), stdin });
+    const up = (args: string[], stdin?: string) => cluster.kubectl(args, stdin);
     const priv = await up(['create', '--dry-run=server', '-f', '-'], podYaml('priv', 'default', PRIVILEGED));
     assert.match(
       priv.stderr,
@@ -372,16 +340,6 @@ test('flotilla up: baseline enforced and restricted warned by default, kube-syst
     ok(system);
     assert.deepEqual(warnings(system), []);
   } finally {
-    if (child.exitCode === null) {
-      child.kill('SIGINT');
-      await until('flotilla up to exit', () => child.exitCode !== null || child.signalCode !== null, {
-        timeoutMs: 15_000,
-      }).catch(() => child.kill('SIGKILL'));
-    }
-    const network = new CniNetwork({ ipamDataDir: join(dir, 'cni', 'networks'), log });
-    await new OciRuntime({ dataDir: dir, network, log }).destroyAll();
-    await network.removeBridge();
-    await removeBlackholeRoutes(['10.42.0.0/16', '10.43.0.0/16'].filter((c) => !preexistingRoutes.includes(c)));
-    await rm(dir, { recursive: true, force: true });
+    await cluster.stop();
   }
 });
