@@ -70,7 +70,7 @@ export function renderConfig(
     // Old workers of a reload finish their requests; a stuck connection keeps one at most this long.
     '  hard-stop-after 60s',
     `  nbthread ${o.threads ?? 1}`,
-    '  maxconn 20000',
+    // No maxconn: HAProxy derives it from the file descriptor limit it is given.
     '  tune.ssl.default-dh-param 2048',
     '  ssl-default-bind-options ssl-min-ver TLSv1.2',
     '',
