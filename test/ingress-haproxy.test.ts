@@ -183,12 +183,21 @@ test('the built-in IngressClass is the default; the tutorial Ingress routes by h
 
   await kubectlOk(['apply', '-f', '-'], TUTORIAL_INGRESS);
   const address = await until('the Ingress address', async () => {
-    const r = await server.kubectl(['get', 'ingress', 'example-ingress', '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}']);
+    const r = await server.kubectl([
+      'get',
+      'ingress',
+      'example-ingress',
+      '-o',
+      'jsonpath={.status.loadBalancer.ingress[*].ip}',
+    ]);
     return r.stdout.trim() === NODE_IP ? r.stdout.trim() : undefined;
   });
   assert.equal(address, NODE_IP);
   const table = await kubectlOk(['get', 'ingress', 'example-ingress']);
-  assert.match(table, new RegExp(`example-ingress\\s+<none>\\s+hello-world\\.example\\s+${NODE_IP.replace(/\./g, '\\.')}\\s+80`));
+  assert.match(
+    table,
+    new RegExp(`example-ingress\\s+<none>\\s+hello-world\\.example\\s+${NODE_IP.replace(/\./g, '\\.')}\\s+80`),
+  );
 
   const seen = new Set<string>();
   await until('both web pods answer /', async () => {
@@ -212,7 +221,9 @@ test('the built-in IngressClass is the default; the tutorial Ingress routes by h
 
   // Wildcard host (one label), Exact and ImplementationSpecific (as Prefix), port by name.
   await kubectlOk(['apply', '-f', '-'], WILDCARD_INGRESS);
-  await until('the wildcard Ingress is served', async () => ((await get('a.wild.example', '/exact')).code === 200 ? true : undefined));
+  await until('the wildcard Ingress is served', async () =>
+    (await get('a.wild.example', '/exact')).code === 200 ? true : undefined,
+  );
   assert.equal((await get('a.wild.example', '/exact')).body, web2[0]);
   assert.equal((await get('a.wild.example', '/exact/')).code, 404);
   assert.ok(web.includes((await get('b.wild.example', '/x/y')).body));
@@ -225,13 +236,25 @@ test('TLS: the certificate is chosen by SNI from kubernetes.io/tls Secrets; unkn
   const certs: Record<string, string> = {};
   for (const host of ['secure.example', 'other.example']) {
     const ca = await issueCa(1);
-    const leaf = await issueLeaf(ca, { subject: `CN=${host}`, usage: 'server', names: { dns: [host], ips: [] }, validDays: 1 });
+    const leaf = await issueLeaf(ca, {
+      subject: `CN=${host}`,
+      usage: 'server',
+      names: { dns: [host], ips: [] },
+      validDays: 1,
+    });
     await writeFile(join(dir, `${host}.crt`), leaf.cert);
     await writeFile(join(dir, `${host}.key`), leaf.key);
     certs[host] = join(dir, `${host}-ca.crt`);
     await writeFile(certs[host], ca.cert);
     const name = host.split('.')[0];
-    await kubectlOk(['create', 'secret', 'tls', `${name}-tls`, `--cert=${join(dir, `${host}.crt`)}`, `--key=${join(dir, `${host}.key`)}`]);
+    await kubectlOk([
+      'create',
+      'secret',
+      'tls',
+      `${name}-tls`,
+      `--cert=${join(dir, `${host}.crt`)}`,
+      `--key=${join(dir, `${host}.key`)}`,
+    ]);
   }
   await kubectlOk(
     ['apply', '-f', '-'],
@@ -264,7 +287,13 @@ spec:
   const crossed = await https('secure.example', certs['other.example'] ?? '');
   assert.equal(crossed.code, 0);
   assert.match(crossed.err, /certificate/i);
-  const unknown = await fromClient(['-k', '-v', '--resolve', `nobody.example:443:${NODE_IP}`, 'https://nobody.example/']);
+  const unknown = await fromClient([
+    '-k',
+    '-v',
+    '--resolve',
+    `nobody.example:443:${NODE_IP}`,
+    'https://nobody.example/',
+  ]);
   assert.match(unknown.err, /Flotilla Ingress Default Certificate/);
   assert.equal(unknown.code, 404);
 });
@@ -275,10 +304,15 @@ test('metrics: per-backend request counts in Prometheus format on the node', asy
   assert.equal(r.code, 200);
   const line = r.body
     .split('\n')
-    .find((l) => l.startsWith('haproxy_backend_http_responses_total{proxy="default_example-ingress_web2_8080",code="2xx"}'));
-  assert.ok(line, 'a 2xx counter for the tutorial Ingress\'s web2 backend');
+    .find((l) =>
+      l.startsWith('haproxy_backend_http_responses_total{proxy="default_example-ingress_web2_8080",code="2xx"}'),
+    );
+  assert.ok(line, "a 2xx counter for the tutorial Ingress's web2 backend");
   assert.ok(Number(line.split(' ').pop()) >= 1);
-  assert.match(r.body, /haproxy_server_http_responses_total\{proxy="default_example-ingress_web_8080",server="s1",code="2xx"\}/);
+  assert.match(
+    r.body,
+    /haproxy_server_http_responses_total\{proxy="default_example-ingress_web_8080",server="s1",code="2xx"\}/,
+  );
 });
 
 // A client in the client namespace: sequential keep-alive GETs until stdin closes, then prints
@@ -338,7 +372,9 @@ spec:
     http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: web2, port: { number: 8080 } } } }] }
 `,
     );
-    await until('the added Ingress is served', async () => ((await get('added.example', '/')).code === 200 ? true : undefined));
+    await until('the added Ingress is served', async () =>
+      (await get('added.example', '/')).code === 200 ? true : undefined,
+    );
     assert.ok(ingress.stats().reloads > before.reloads, 'the new Ingress reloaded HAProxy');
     assert.notEqual(await ingress.workerPid(), pid, 'a new worker serves');
   } finally {

@@ -69,7 +69,8 @@ const RUNTIME_OK = /changed from|no need to change/i;
  *           yes: `set server` commands on the runtime API (no reload)
  *           no:  write haproxy.cfg, crt-list and certificates --> haproxy -c --> seamless reload
  *
- * Resolves once HAProxy serves the first config. A failed sync is logged and retried (1 s) with a
+ * Resolves once HAProxy serves the first config; rejects at once when the client may not list
+ * the five kinds (e.g. a node identity without an RBAC grant for them). A failed sync is logged and retried (1 s) with a
  * reload, which brings HAProxy back to the model whatever state the failure left.
  */
 export async function startIngress(opts: StartIngressOptions): Promise<RunningIngress> {
@@ -83,6 +84,16 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     dir,
     threads: opts.threads,
   };
+  // An identity that may not read these (the Node authorizer alone) fails here at once, rather
+  // than leaving the informers retrying forever and the node waiting for them.
+  const probe = { limit: 1 };
+  await Promise.all([
+    opts.client.list(INGRESSES, '', probe),
+    opts.client.list(INGRESS_CLASSES, '', probe),
+    opts.client.list(SERVICES, '', probe),
+    opts.client.list(ENDPOINT_SLICES, '', probe),
+    opts.client.list(SECRETS, '', { ...probe, fieldSelector: 'type=kubernetes.io/tls' }),
+  ]);
   await mkdir(certDir(dir), { recursive: true, mode: 0o700 });
   await ensureDefaultCert(join(certDir(dir), DEFAULT_CERT));
   const configFile = join(dir, 'haproxy.cfg');
