@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { issueCa, issueLeaf } from '../src/machinery/pki/issue-certs.js';
+import { runtimeCommand } from '../src/ingress/index.js';
 import type { RunningNode } from '../src/server/start-node.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
@@ -69,11 +70,15 @@ after(async () => {
   await node?.stop();
 });
 
+const dataDir = () => node?.dataDir ?? assert.fail('the node runs');
 const ingressOf = () => (node?.agent as RunningNode | undefined)?.ingress ?? assert.fail('the ingress proxy runs');
 
 // Each pod serves its host name at /, /v2, /exact and /x/y.
+// /cgi-bin/slow answers after 3 s: a request in flight across a reload.
 const HTTPD =
-  'mkdir -p /www/x; for f in index.html v2 exact x/y; do hostname > /www/$f; done; exec httpd -f -p 8080 -h /www';
+  'mkdir -p /www/x /www/cgi-bin; for f in index.html v2 exact x/y; do hostname > /www/$f; done; ' +
+  "printf '#!/bin/sh\\necho Content-Type: text/plain\\necho\\nsleep 3\\nhostname\\n' > /www/cgi-bin/slow; chmod +x /www/cgi-bin/slow; " +
+  'exec httpd -f -p 8080 -h /www';
 const deployment = (name: string, replicas: number) => `
 apiVersion: apps/v1
 kind: Deployment
@@ -174,7 +179,7 @@ test('the built-in IngressClass is the default; the tutorial Ingress routes by h
   assert.equal(ic.spec.controller, 'flotilla.dev/ingress');
   assert.equal(ic.metadata.annotations['ingressclass.kubernetes.io/is-default-class'], 'true');
 
-  await kubectlOk(['apply', '-f', '-'], deployment('web', 2) + '---' + deployment('web2', 1));
+  await kubectlOk(['apply', '-f', '-'], `${deployment('web', 2)}---${deployment('web2', 1)}`);
   await kubectlOk(['rollout', 'status', 'deployment/web', '--timeout=120s']);
   await kubectlOk(['rollout', 'status', 'deployment/web2', '--timeout=120s']);
   const web = await podNames('web');
@@ -359,6 +364,13 @@ test('a steady request stream sees no failure while endpoints change (runtime AP
     assert.ok(mid.runtimeUpdates > before.runtimeUpdates, 'endpoint changes went through the runtime API');
     assert.equal(mid.reloads, before.reloads, 'no reload for endpoint changes');
     assert.equal(await ingress.workerPid(), pid, 'the same worker serves');
+    // A slow request in flight on the old worker when the reload comes must complete.
+    const slow = get('hello-world.example', '/cgi-bin/slow');
+    await until('the slow request reached a pod', async () => {
+      const stat = await runtimeCommand(join(dataDir(), 'ingress', 'haproxy.sock'), ['show stat']);
+      const row = stat.split('\n').find((l) => l.startsWith('default_example-ingress_web_8080,BACKEND,'));
+      return Number(row?.split(',')[4] ?? 0) >= 1 ? true : undefined; // scur
+    });
     // A new Ingress changes the structure: a seamless reload while requests flow.
     await kubectlOk(
       ['apply', '-f', '-'],
@@ -377,12 +389,15 @@ spec:
     );
     assert.ok(ingress.stats().reloads > before.reloads, 'the new Ingress reloaded HAProxy');
     assert.notEqual(await ingress.workerPid(), pid, 'a new worker serves');
+    const slowDone = await slow;
+    assert.equal(slowDone.code, 200, slowDone.err);
+    assert.deepEqual([slowDone.body], await podNames('web'));
   } finally {
     client.stdin.end();
     await done;
   }
   const result = JSON.parse(out.trim()) as { ok: number; failed: unknown[] };
-  assert.deepEqual(result.failed, [], `failed requests out of ${result.ok + result.failed.length}`);
+  assert.deepEqual(result.failed, [], `failed requests out of ${result.ok + result.failed.length}: ${JSON.stringify(result.failed)}`);
   assert.ok(result.ok > 50, `requests completed: ${result.ok}`);
 });
 
