@@ -187,6 +187,11 @@ test('the built-in IngressClass is the default; the tutorial Ingress routes by h
   assert.equal(web.length, 2);
 
   await kubectlOk(['apply', '-f', '-'], TUTORIAL_INGRESS);
+  // DefaultIngressClass admission named the class the Ingress left out.
+  assert.equal(
+    (await kubectlOk(['get', 'ingress', 'example-ingress', '-o', 'jsonpath={.spec.ingressClassName}'])).trim(),
+    'flotilla',
+  );
   const address = await until('the Ingress address', async () => {
     const r = await server.kubectl([
       'get',
@@ -201,7 +206,7 @@ test('the built-in IngressClass is the default; the tutorial Ingress routes by h
   const table = await kubectlOk(['get', 'ingress', 'example-ingress']);
   assert.match(
     table,
-    new RegExp(`example-ingress\\s+<none>\\s+hello-world\\.example\\s+${NODE_IP.replace(/\./g, '\\.')}\\s+80`),
+    new RegExp(`example-ingress\\s+flotilla\\s+hello-world\\.example\\s+${NODE_IP.replace(/\./g, '\\.')}\\s+80`),
   );
 
   const seen = new Set<string>();
@@ -397,7 +402,11 @@ spec:
     await done;
   }
   const result = JSON.parse(out.trim()) as { ok: number; failed: unknown[] };
-  assert.deepEqual(result.failed, [], `failed requests out of ${result.ok + result.failed.length}: ${JSON.stringify(result.failed)}`);
+  assert.deepEqual(
+    result.failed,
+    [],
+    `failed requests out of ${result.ok + result.failed.length}: ${JSON.stringify(result.failed)}`,
+  );
   assert.ok(result.ok > 50, `requests completed: ${result.ok}`);
 });
 
