@@ -41,6 +41,7 @@ export interface StartHaproxyOptions {
   startTimeoutMs?: number;
 }
 
+const PID_FILE = 'haproxy-master.pid';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `cmds` (`;`-separated, one non-interactive session) to a HAProxy stats socket. */
@@ -70,30 +71,36 @@ export function runtimeCommand(socket: string, cmds: string[], timeoutMs = 5000)
 
 const pidOf = (info: string): number => Number(/^Pid: (\d+)$/m.exec(info)?.[1] ?? 0);
 
-/** Stops a master a previous run left behind (its pid file names a live haproxy using our config). */
-async function stopLeftover(pidFile: string, configFile: string, log: Logger): Promise<void> {
+/**
+ * Stops a master a previous run left behind: the pid file in `dir` names a live haproxy using
+ * `configFile`. Resolves true when it stopped one. Idempotent.
+ */
+export async function stopLeftoverHaproxy(dir: string, configFile: string, log: Logger): Promise<boolean> {
+  const pidFile = join(dir, PID_FILE);
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-  if (!pid) return;
+  if (!pid) return false;
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmdline.includes('haproxy') || !cmdline.includes(configFile)) return;
+  if (!cmdline.includes('haproxy') || !cmdline.includes(configFile)) return false;
   log.info({ pid }, 'stopping the HAProxy a previous run left');
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
-    return;
+    return false;
   }
   for (let i = 0; i < 100; i++) {
-    if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''))) return;
+    if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => ''))) break;
     await sleep(50);
+    if (i === 99) process.kill(pid, 'SIGKILL');
   }
-  process.kill(pid, 'SIGKILL');
+  await rm(pidFile, { force: true });
+  return true;
 }
 
 /** Starts HAProxy on `configFile`; resolves once its worker answers on the stats socket. */
 export async function startHaproxy(o: StartHaproxyOptions): Promise<HaproxyProcess> {
   const binary = o.binary ?? 'haproxy';
-  const pidFile = join(o.dir, 'haproxy-master.pid');
-  await stopLeftover(pidFile, o.configFile, o.log);
+  const pidFile = join(o.dir, PID_FILE);
+  await stopLeftoverHaproxy(o.dir, o.configFile, o.log);
   await rm(o.socket, { force: true });
   const child: ChildProcess = spawn(binary, ['-W', '-db', '-f', o.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

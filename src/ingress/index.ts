@@ -7,7 +7,13 @@
  *     --> same structure: `set server` on the runtime API | else haproxy.cfg + seamless reload
  *     --> HAProxy (master-worker): ports 80/443 (SNI picks the certificate), /metrics (Prometheus)
  */
-export { startIngress, type StartIngressOptions, type RunningIngress, type IngressStats } from './start-ingress.js';
+export {
+  startIngress,
+  stopIngressLeftover,
+  type StartIngressOptions,
+  type RunningIngress,
+  type IngressStats,
+} from './start-ingress.js';
 export {
   buildModel,
   routeRequest,

@@ -16,7 +16,7 @@ import {
   statsSocket,
   type ListenOptions,
 } from './haproxy-config.js';
-import { startHaproxy, type HaproxyProcess } from './haproxy-process.js';
+import { startHaproxy, stopLeftoverHaproxy, type HaproxyProcess } from './haproxy-process.js';
 import { buildModel, type ProxyModel } from './ingress-model.js';
 import { assignSlots, slotCommands, slotCount, type SlotTable } from './server-slots.js';
 
@@ -96,7 +96,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   ]);
   await mkdir(certDir(dir), { recursive: true, mode: 0o700 });
   await ensureDefaultCert(join(certDir(dir), DEFAULT_CERT));
-  const configFile = join(dir, 'haproxy.cfg');
+  const configFile = configFileIn(dir);
 
   const informers = {
     ingresses: new Informer(opts.client, INGRESSES, { log }),
@@ -244,4 +244,14 @@ async function ensureDefaultCert(file: string): Promise<void> {
     validDays: 3650,
   });
   await writeFile(file, `${leaf.cert.trim()}\n${leaf.key.trim()}\n`, { mode: 0o600 });
+}
+
+const configFileIn = (dir: string) => join(dir, 'haproxy.cfg');
+
+/**
+ * Stops the HAProxy an agent left running in `dir` (`flotilla killall`: the proxy, like the
+ * containers, outlives an agent killed without a stop). Resolves true when one was stopped.
+ */
+export function stopIngressLeftover(dir: string, log: Logger): Promise<boolean> {
+  return stopLeftoverHaproxy(dir, configFileIn(dir), log);
 }
