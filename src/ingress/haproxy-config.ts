@@ -69,6 +69,9 @@ export function renderConfig(
     '  stats timeout 30s',
     // Old workers of a reload finish their requests; a stuck connection keeps one at most this long.
     '  hard-stop-after 60s',
+    // Reloads pass the listeners over the stats socket; without SO_REUSEPORT a second proxy on the
+    // same port (another cluster on this host) fails to start instead of sharing its connections.
+    '  noreuseport',
     `  nbthread ${o.threads ?? 1}`,
     // No maxconn: HAProxy derives it from the file descriptor limit it is given.
     '  tune.ssl.default-dh-param 2048',
