@@ -3,6 +3,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
+import { ClientError } from '../machinery/client/client-error.js';
 import { Informer } from '../machinery/client/informer.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
 import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
@@ -58,6 +59,8 @@ export interface RunningIngress {
   stop(): Promise<void>;
 }
 
+const TLS_SECRETS = 'type=kubernetes.io/tls';
+
 /** Lines of a runtime API answer that are not errors (`set server ... addr` reports what changed). */
 const RUNTIME_OK = /changed from|no need to change/i;
 
@@ -70,7 +73,8 @@ const RUNTIME_OK = /changed from|no need to change/i;
  *           no:  write haproxy.cfg, crt-list and certificates --> haproxy -c --> seamless reload
  *
  * Resolves once HAProxy serves the first config; rejects at once when the client may not list
- * the five kinds (e.g. a node identity without an RBAC grant for them). A failed sync is logged and retried (1 s) with a
+ * Ingresses, IngressClasses, Services or EndpointSlices; without the right to list Secrets it
+ * serves no Ingress certificates (logged). A failed sync is logged and retried (1 s) with a
  * reload, which brings HAProxy back to the model whatever state the failure left.
  */
 export async function startIngress(opts: StartIngressOptions): Promise<RunningIngress> {
@@ -92,8 +96,19 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     opts.client.list(INGRESS_CLASSES, '', probe),
     opts.client.list(SERVICES, '', probe),
     opts.client.list(ENDPOINT_SLICES, '', probe),
-    opts.client.list(SECRETS, '', { ...probe, fieldSelector: 'type=kubernetes.io/tls' }),
   ]);
+  // TLS Secrets are optional: a node identity under the Node authorizer may not read every Secret
+  // (nor should it); then only the default certificate answers on the HTTPS port.
+  const secretsReadable = await opts.client.list(SECRETS, '', { ...probe, fieldSelector: TLS_SECRETS }).then(
+    () => true,
+    (err: unknown) => {
+      if (!(err instanceof ClientError) || err.code !== 403) throw err;
+      log.warn(
+        'this identity may not list Secrets: Ingress TLS certificates are not served (default certificate only)',
+      );
+      return false;
+    },
+  );
   await mkdir(certDir(dir), { recursive: true, mode: 0o700 });
   await ensureDefaultCert(join(certDir(dir), DEFAULT_CERT));
   const configFile = configFileIn(dir);
@@ -103,7 +118,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     classes: new Informer(opts.client, INGRESS_CLASSES, { log }),
     services: new Informer(opts.client, SERVICES, { log }),
     slices: new Informer(opts.client, ENDPOINT_SLICES, { log }),
-    secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: 'type=kubernetes.io/tls' }),
+    ...(secretsReadable ? { secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: TLS_SECRETS }) } : {}),
   };
   const all = Object.values(informers);
 
@@ -148,7 +163,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         classes: informers.classes.list(),
         services: informers.services.list(),
         slices: informers.slices.list(),
-        secrets: informers.secrets.list(),
+        secrets: informers.secrets?.list() ?? [],
       });
       const tables = nextSlots(model);
       const key = structureKey(model, tables);
