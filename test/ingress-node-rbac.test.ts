@@ -60,7 +60,7 @@ function fetchText(host: string): Promise<{ status: number; body: string }> {
 test('a node identity under Node,RBAC routes Ingresses; no Secret is read, HTTPS has the default certificate', async () => {
   const ingress = (node?.agent as RunningNode | undefined)?.ingress;
   assert.ok(ingress, 'the ingress proxy started with the node identity');
-  const port = (backend?.address() as AddressInfo).port;
+  const port = ((backend ?? assert.fail('backend')).address() as AddressInfo).port;
   const server = node?.server ?? assert.fail('server');
   const apply = await server.kubectl(['apply', '-f', '-'], {
     stdin: `
