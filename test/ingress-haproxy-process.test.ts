@@ -3,10 +3,12 @@
  * local HTTP servers as endpoints. Checks that the rendered config is accepted, that runtime
  * commands move a slot between servers without a reload, that a reload replaces the worker while
  * the port keeps answering, and that a HAProxy left behind (an agent killed without a stop) is
- * found and stopped through its pid file. Stops what it starts.
+ * found and stopped through its pid file, and that HAProxy dies with its parent (SIGKILL
+ * included). Stops what it starts.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +18,11 @@ import pino from 'pino';
 import type { ProxyModel } from '../src/ingress/index.js';
 import { renderConfig, renderCrtList, startHaproxy, stopIngressLeftover } from '../src/ingress/index.js';
 import { issueCa, issueLeaf } from '../src/machinery/pki/issue-certs.js';
+import { REPO_ROOT } from './helpers/cluster.js';
 import { freePort } from './helpers/registry.js';
+import { untilWith } from './helpers/wait-until.js';
+
+const until = untilWith({ timeoutMs: 10_000, intervalMs: 50 });
 
 const log = pino({ level: 'silent' });
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -102,4 +108,39 @@ test('rendered config runs; runtime commands switch servers; a reload keeps the 
   assert.equal(exit.code === 0 || exit.signal === 'SIGTERM' || exit.code === 143, true, JSON.stringify(exit));
   assert.equal(await stopIngressLeftover(dir, log), false);
   await assert.rejects(fetchText(listen.httpPort, 'x.example'));
+});
+
+test('HAProxy dies with the process that started it, even by SIGKILL', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-haproxy-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const configFile = join(dir, 'haproxy.cfg');
+  const socket = join(dir, 'haproxy.sock');
+  const port = await freePort();
+  await writeFile(
+    configFile,
+    `global\n  master-worker\n  stats socket ${socket} mode 600 level admin expose-fd listeners\n` +
+      `defaults\n  mode http\n  timeout connect 1s\n  timeout client 5s\n  timeout server 5s\n` +
+      `frontend f\n  bind 127.0.0.1:${port}\n  http-request return status 200\n`,
+  );
+  // A parent process that starts HAProxy and prints its master pid, then waits to be killed.
+  const script =
+    `import(${JSON.stringify(join(REPO_ROOT, 'src', 'ingress', 'index.ts'))}).then(async ({ startHaproxy }) => {` +
+    "  const pino = (await import('pino')).default;" +
+    `  await startHaproxy({ configFile: ${JSON.stringify(configFile)}, socket: ${JSON.stringify(socket)}, dir: ${JSON.stringify(dir)}, log: pino({ level: 'silent' }) });` +
+    `  process.stdout.write((await import('node:fs')).readFileSync(${JSON.stringify(join(dir, 'haproxy-master.pid'))}, 'utf8'));` +
+    '  setInterval(() => {}, 1000);' +
+    '});';
+  const parent = spawn(process.execPath, ['--import', 'tsx', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  cleanups.push(async () => parent.kill('SIGKILL'));
+  const pid = await new Promise<number>((resolve, reject) => {
+    parent.stdout.on('data', (d) => resolve(Number(String(d).trim())));
+    parent.on('exit', () => reject(new Error('the parent exited before HAProxy ran')));
+  });
+  assert.ok(pid > 0);
+  assert.equal((await fetchText(port, 'any')).status, 200);
+  parent.kill('SIGKILL');
+  await until('the HAProxy master is gone', async () =>
+    (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')) ? undefined : true,
+  );
+  await assert.rejects(fetchText(port, 'any'));
 });

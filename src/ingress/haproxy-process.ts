@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { access, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -37,11 +37,14 @@ export interface StartHaproxyOptions {
   /** Directory for the master's pid file (a leftover master of a crashed agent is stopped first). */
   dir: string;
   log: Logger;
+  /** Stop HAProxy when this process dies, even by SIGKILL (default true; needs util-linux setpriv). */
+  dieWithParent?: boolean;
   /** How long to wait for the first worker (default 10 s). */
   startTimeoutMs?: number;
 }
 
 const PID_FILE = 'haproxy-master.pid';
+const SETPRIV = '/usr/bin/setpriv';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sends `cmds` (`;`-separated, one non-interactive session) to a HAProxy stats socket. */
@@ -102,7 +105,18 @@ export async function startHaproxy(o: StartHaproxyOptions): Promise<HaproxyProce
   const pidFile = join(o.dir, PID_FILE);
   await stopLeftoverHaproxy(o.dir, o.configFile, o.log);
   await rm(o.socket, { force: true });
-  const child: ChildProcess = spawn(binary, ['-W', '-db', '-f', o.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const args = ['-W', '-db', '-f', o.configFile];
+  // setpriv --pdeathsig: the master gets SIGTERM when this process dies (kill -9 included), so no
+  // orphan keeps the node's ports; the next agent starts its own anyway. Without setpriv: plain spawn.
+  const dieWithParent =
+    (o.dieWithParent ?? true) &&
+    (await access(SETPRIV).then(
+      () => true,
+      () => false,
+    ));
+  const child: ChildProcess = dieWithParent
+    ? spawn(SETPRIV, ['--pdeathsig', 'TERM', binary, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
