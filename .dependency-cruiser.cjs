@@ -2,7 +2,7 @@
 //
 //   L0  api, testing
 //   L1  machinery, store
-//   L2  apiserver, controllers, scheduler, agent, proxy, dns, netpol, dashboard   (no imports between these)
+//   L2  apiserver, controllers, scheduler, agent, proxy, dns, netpol, dashboard, ingress   (no imports between these)
 //   L3  server, cluster-nodes
 //   L4  cli
 //   (test/ and bench/ sit above everything and may import anything from src/)
@@ -15,7 +15,7 @@
 const LAYERS = [
   ['api', 'testing'],
   ['machinery', 'store'],
-  ['apiserver', 'controllers', 'scheduler', 'agent', 'proxy', 'dns', 'netpol', 'dashboard'],
+  ['apiserver', 'controllers', 'scheduler', 'agent', 'proxy', 'dns', 'netpol', 'dashboard', 'ingress'],
   ['server', 'cluster-nodes'],
   ['cli'],
 ];

@@ -4,11 +4,16 @@ import { findResourceTypeByKind } from '../api/resource-types.js';
 import { getStrategy } from '../api/kinds/index.js';
 import { createObject } from './rest/create-object.js';
 import { ApiError } from '../api/errors.js';
+import {
+  DEFAULT_INGRESS_CLASS_ANNOTATION,
+  FLOTILLA_INGRESS_CLASS,
+  FLOTILLA_INGRESS_CONTROLLER,
+} from '../api/kinds/ingress-class.js';
 import { CLUSTER_DNS_IP, KUBERNETES_SERVICE_IP } from '../machinery/net/cluster-network.js';
 
 const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
 
-/** Objects every cluster has: the four system namespaces, the `kubernetes` and `kube-system/kube-dns` Services and the default StorageClass `local-path`. Idempotent. */
+/** Objects every cluster has: the four system namespaces, the `kubernetes` and `kube-system/kube-dns` Services the default StorageClass `local-path` and the default IngressClass `flotilla`. Idempotent. */
 export async function bootstrapObjects(ctx: RestContext): Promise<void> {
   for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
     await ensure(ctx, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -49,6 +54,13 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     provisioner: 'flotilla.dev/local-path',
     reclaimPolicy: 'Delete',
     volumeBindingMode: 'WaitForFirstConsumer',
+  });
+  // The built-in L7 data plane's class (src/ingress on every node), default for Ingresses without a class.
+  await ensure(ctx, '', {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'IngressClass',
+    metadata: { name: FLOTILLA_INGRESS_CLASS, annotations: { [DEFAULT_INGRESS_CLASS_ANNOTATION]: 'true' } },
+    spec: { controller: FLOTILLA_INGRESS_CONTROLLER },
   });
 }
 

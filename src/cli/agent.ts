@@ -23,6 +23,12 @@ export interface AgentFlags {
   allowedUnsafeSysctls?: string;
   /** RuntimeDefault seccomp for containers naming no profile (the kubelet's --seccomp-default). */
   seccompDefault?: boolean;
+  /** No ingress proxy on this node. */
+  disableIngress?: boolean;
+  /** Ports of the ingress proxy (HTTP, HTTPS, metrics; 0 metrics = none). */
+  ingressHttpPort?: number;
+  ingressHttpsPort?: number;
+  ingressMetricsPort?: number;
 }
 
 /**
@@ -118,6 +124,13 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
             .filter(Boolean),
           seccompDefault: flags.seccompDefault,
           busybox: settings.busybox,
+          ingress: flags.disableIngress
+            ? false
+            : {
+                httpPort: flags.ingressHttpPort,
+                httpsPort: flags.ingressHttpsPort,
+                metricsPort: flags.ingressMetricsPort,
+              },
         }),
       );
       // A burst of pod starts leaves heap the agent does not need once quiet (see the server's).
@@ -190,6 +203,8 @@ export interface UpAgentOptions {
   blackholeRoutes?: string[];
   /** The host's busybox for port-forward (FLOTILLA_BUSYBOX). */
   busybox?: string;
+  /** Run the ingress proxy on ports 80 and 443 (default true). */
+  ingress?: boolean;
 }
 
 /**
@@ -246,6 +261,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         bridge: o.bridge,
         blackholeRoutes: o.blackholeRoutes,
         busybox: o.busybox,
+        ingress: o.ingress ?? true,
       }),
     );
     if (firstStart) {

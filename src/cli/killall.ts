@@ -5,7 +5,7 @@ export interface KillAllFlags {
 
 /**
  * `flotilla killall [--data-dir DIR]`: stops every container of the data dir's agent and removes the
- * mounts, namespaces, veths, bridge and blackhole routes it made (k3s-killall.sh's job). Run it with
+ * mounts, namespaces, veths, bridge and blackhole routes it made, and its ingress proxy (k3s-killall.sh's job). Run it with
  * the agent stopped; pod objects stay in the API (a restarted agent starts their pods again).
  */
 export async function runKillAll(flags: KillAllFlags): Promise<void> {
@@ -21,6 +21,9 @@ export async function runKillAll(flags: KillAllFlags): Promise<void> {
   ]);
   const extraNodes = await removeClusterNodes(flags.dataDir, log);
   const nodeRoutes = await removeRecordedNodeRoutes(flags.dataDir);
+  const { join } = await import('node:path');
+  const { stopIngressLeftover } = await import('../ingress/index.js');
+  const ingress = await stopIngressLeftover(join(flags.dataDir, 'ingress'), log);
   const r = await killAll(flags.dataDir, log);
   const parts = [
     `${r.containers} container(s) removed`,
@@ -29,6 +32,7 @@ export async function runKillAll(flags: KillAllFlags): Promise<void> {
     `${r.veths.length} veth(s) removed`,
     r.routes.length ? `blackhole routes ${r.routes.join(', ')} removed` : 'no blackhole routes',
     ...(extraNodes.length ? [`nodes ${extraNodes.join(', ')} removed`] : []),
+    ...(ingress ? ['ingress proxy stopped'] : []),
     ...(nodeRoutes.length ? [`${nodeRoutes.length} route(s) to other nodes removed`] : []),
   ];
   process.stdout.write(`flotilla killall: ${parts.join('; ')}\n`);

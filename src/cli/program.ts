@@ -196,6 +196,7 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       'flotilla',
     )
     .option('--node-subnet <cidr>', 'private subnet of the node bridge (this host .1, node i .i)', '10.44.0.0/24')
+    .option('--disable-ingress', "do not run node 1's ingress proxy (HAProxy on ports 80 and 443)")
     .action(async (flags: Omit<ServeFlags, 'datastore'>) => {
       const { runServer } = await import('./run-server.js');
       await runServer({ ...flags, datastore: 'sqlite' }, 'up', settings);
@@ -256,6 +257,20 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       'comma-separated sysctls (or prefix* patterns, namespaced ones only) pods may set beyond the safe set',
     )
     .option('--seccomp-default', 'give containers without a seccompProfile the RuntimeDefault profile')
+    .option('--disable-ingress', 'do not run the ingress proxy (HAProxy serving Ingresses of the flotilla class)')
+    .option('--ingress-http-port <port>', 'node port the ingress proxy serves HTTP on', parsePort, 80)
+    .option(
+      '--ingress-https-port <port>',
+      'node port the ingress proxy serves HTTPS on (certificate by SNI)',
+      parsePort,
+      443,
+    )
+    .option(
+      '--ingress-metrics-port <port>',
+      "port of the ingress proxy's Prometheus /metrics (0: none)",
+      parsePort,
+      10254,
+    )
     .addOption(
       new Option('--log-level <level>', 'log level of the JSON logs on stderr')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])

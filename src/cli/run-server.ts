@@ -7,6 +7,8 @@ import type { AuthorizationMode } from '../apiserver/authz/modes.js';
 /** Options shared by `flotilla server` and `flotilla up`, as commander parses them. */
 export interface ServeFlags {
   dataDir: string;
+  /** `up --disable-ingress`: node 1 runs no ingress proxy. */
+  disableIngress?: boolean;
   datastore: string;
   port: number;
   bindAddress: string;
@@ -176,6 +178,7 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
               bridge: nodesPlan?.podBridge,
               blackholeRoutes: nodesPlan?.blackholeRoutes,
               busybox: settings.busybox,
+              ingress: !flags.disableIngress,
             }),
           )
           .then((a) => {

@@ -13,6 +13,7 @@
  *   endpointslice       EndpointSlices and legacy Endpoints of every Service with a selector
  *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
  *   servicelb           status.loadBalancer.ingress of LoadBalancer Services (pool or node addresses)
+ *   ingress-status      status.loadBalancer.ingress of the built-in class's Ingresses (the Ready nodes' addresses)
  *   pvc/pv-protection   a claim in use by a pod (a bound volume) is not removed until released
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  *   clusterrole-aggregation  rules of aggregated ClusterRoles (admin, edit, view) from the roles they select
@@ -40,6 +41,7 @@ import { startStatefulSetController } from './statefulset/start-statefulset-cont
 import { startDaemonSetController } from './daemonset/start-daemonset-controller.js';
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
 import { startServiceLbController } from './servicelb/servicelb-controller.js';
+import { startIngressStatusController } from './ingress/ingress-status-controller.js';
 import { startHpaController } from './hpa/start-hpa-controller.js';
 import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
@@ -195,6 +197,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         running.push(c);
       }),
       startServiceLbController({ client: opts.client, informers, log, pool: opts.serviceLbPool }).then((c) => {
+        running.push(c);
+      }),
+      startIngressStatusController({ client: opts.client, informers, log }).then((c) => {
         running.push(c);
       }),
       startHpaController({ client: opts.client, informers, log, settings: opts.settings?.hpa }).then((c) => {

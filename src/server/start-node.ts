@@ -5,6 +5,8 @@ import { CLUSTER_DNS_IP, DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR } from '../m
 import { compose, optional } from '../machinery/lifecycle/runnables.js';
 import { startNetworkPolicy, type RunningNetworkPolicy } from '../netpol/index.js';
 import { startProxy, type RunningProxy } from '../proxy/index.js';
+import { startIngress, type RunningIngress, type StartIngressOptions } from '../ingress/index.js';
+import { join } from 'node:path';
 import { networkPolicyTableName, proxyTableName } from '../machinery/nftables/node-tables.js';
 
 export interface NodeOptions extends Omit<AgentOptions, 'clusterDns'> {
@@ -22,6 +24,12 @@ export interface NodeOptions extends Omit<AgentOptions, 'clusterDns'> {
    * true; needs the proxy. A server that cannot start is logged and pods keep the host's resolv.conf.
    */
   dns?: boolean | { port?: number };
+  /**
+   * The L7 data plane (one HAProxy for the Ingresses of the `flotilla` class; runtime files in
+   * `<data-dir>/ingress`). Default off here (tests opt in); `flotilla agent` and `up` turn it on with
+   * ports 80 and 443. A proxy that cannot start (a port taken, no haproxy) is logged; the node runs without.
+   */
+  ingress?: boolean | Pick<StartIngressOptions, 'bindAddress' | 'httpPort' | 'httpsPort' | 'metricsPort' | 'threads'>;
 }
 
 export interface RunningNode extends RunningAgent {
@@ -29,11 +37,13 @@ export interface RunningNode extends RunningAgent {
   proxy?: RunningProxy;
   /** Undefined when off or when it failed to start (logged). */
   networkPolicy?: RunningNetworkPolicy;
+  /** Undefined when off or when it failed to start (logged). */
+  ingress?: RunningIngress;
 }
 
 /**
  * A node as `flotilla up` and `flotilla agent` run it: the node agent with the cluster DNS server
- * plugged in, then the service proxy and NetworkPolicy enforcement beside it. The agent must start;
+ * plugged in, then the service proxy, NetworkPolicy enforcement and the ingress proxy beside it. The agent must start;
  * DNS, proxy and policy enforcement are optional (a failure is logged and the node runs without).
  * stop() stops them in reverse order; containers keep running under conmon. Idempotent.
  */
@@ -107,6 +117,20 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
             ),
           )
         : undefined;
-    return { ...agent, proxy, networkPolicy, stop: () => parts.stop() };
+    const ingress = o.ingress
+      ? await parts.start('ingress proxy', () =>
+          optional(
+            () =>
+              startIngress({
+                client: o.client,
+                log,
+                dir: join(o.dataDir, 'ingress'),
+                ...(typeof o.ingress === 'object' ? o.ingress : {}),
+              }),
+            (err) => log.error({ err }, 'ingress proxy not started'),
+          ),
+        )
+      : undefined;
+    return { ...agent, proxy, networkPolicy, ingress, stop: () => parts.stop() };
   });
 }

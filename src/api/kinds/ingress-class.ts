@@ -25,3 +25,32 @@ export const ingressClassStrategy = defineKind<IngressClass>({
     return [nameOf(ic), ic.spec?.controller ?? '', params, ageOf(ic, now)];
   },
 });
+
+/** The built-in IngressClass every cluster has (created at start, the default class). */
+export const FLOTILLA_INGRESS_CLASS = 'flotilla';
+/** spec.controller of the built-in class: the node data plane (src/ingress) serves its Ingresses. */
+export const FLOTILLA_INGRESS_CONTROLLER = 'flotilla.dev/ingress';
+/** Annotation that marks an IngressClass as the default for Ingresses without a class. */
+export const DEFAULT_INGRESS_CLASS_ANNOTATION = 'ingressclass.kubernetes.io/is-default-class';
+/** The class annotation Ingresses used before spec.ingressClassName (still honoured, as ingress-nginx does). */
+export const LEGACY_INGRESS_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
+
+const isDefaultClass = (c: IngressClass): boolean =>
+  c.metadata?.annotations?.[DEFAULT_INGRESS_CLASS_ANNOTATION] === 'true';
+
+/**
+ * Whether the controller `controller` serves `ing`, given every IngressClass: its class (spec
+ * ingressClassName, else the legacy annotation) names a class of that controller; an Ingress
+ * without a class is served when a default class of that controller exists and no default class of
+ * another controller does. Pure.
+ */
+export function ingressServedBy(
+  ing: { spec?: { ingressClassName?: string }; metadata?: { annotations?: Record<string, string> } },
+  classes: IngressClass[],
+  controller: string = FLOTILLA_INGRESS_CONTROLLER,
+): boolean {
+  const name = ing.spec?.ingressClassName ?? ing.metadata?.annotations?.[LEGACY_INGRESS_CLASS_ANNOTATION];
+  if (name) return classes.some((c) => c.metadata?.name === name && c.spec?.controller === controller);
+  const defaults = classes.filter(isDefaultClass);
+  return defaults.length > 0 && defaults.every((c) => c.spec?.controller === controller);
+}

@@ -7,8 +7,10 @@ import { NODES_GROUP } from './users.js';
  * What Flotilla adds to Kubernetes' bootstrap policy for its nodes and for the API server's calls
  * to them:
  * - `flotilla:node-agent`, bound to `system:nodes`: the cluster-wide reads of the parts that run
- *   beside each agent (service proxy, cluster DNS, NetworkPolicy), which `system:node` and the Node
- *   authorizer do not give; k3s binds its node-proxier role to its nodes the same way.
+ *   beside each agent (service proxy, cluster DNS, NetworkPolicy, the ingress proxy's Ingresses and
+ *   classes), which `system:node` and the Node authorizer do not give; k3s binds its node-proxier
+ *   role to its nodes the same way. Not Secrets: the ingress proxy serves TLS Secrets only where its
+ *   identity may read them (a node's may not under the Node authorizer).
  * - `kube-apiserver-kubelet-admin`: the API server's client certificate towards agents (user
  *   `kube-apiserver-kubelet-client`) bound to `system:kubelet-api-admin`, so the agents'
  *   SubjectAccessReviews allow its logs, exec, attach, port-forward and stats calls.
@@ -31,7 +33,10 @@ export function nodeAgentClusterRoles(): ClusterRole[] {
         .resources('namespaces', 'services', 'endpoints', 'pods', 'nodes')
         .rule(),
       newRule('get', 'list', 'watch').groups('discovery.k8s.io').resources('endpointslices').rule(),
-      newRule('get', 'list', 'watch').groups('networking.k8s.io').resources('networkpolicies').rule(),
+      newRule('get', 'list', 'watch')
+        .groups('networking.k8s.io')
+        .resources('networkpolicies', 'ingresses', 'ingressclasses')
+        .rule(),
     ]),
   ];
 }

@@ -8,6 +8,7 @@ import {
   type DefaultTolerationSeconds,
 } from './default-toleration-seconds.js';
 import { storageObjectInUseProtection } from './storage-object-in-use-protection.js';
+import { defaultIngressClassPlugin } from './default-ingress-class.js';
 import { limitRangerMutating, limitRangerValidating } from './limit-ranger.js';
 import { resourceQuotaPlugin } from './resource-quota.js';
 import { serviceAccountAdmission, type ServiceAccountSource } from './service-account.js';
@@ -77,6 +78,7 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
       ...serviceAccount,
       defaultTolerationSecondsPlugin(options.defaultTolerationSeconds ?? DEFAULT_TOLERATION_SECONDS),
       storageObjectInUseProtection,
+      defaultIngressClassPlugin(state?.cache),
       ...podSecurityAdmission(
         {
           settings: options.podSecurity?.settings ?? DEFAULT_POD_SECURITY,

@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../machinery/client/kube-client.js';
+import { ClientError } from '../machinery/client/client-error.js';
+import { Informer } from '../machinery/client/informer.js';
+import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
+import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
+import { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, SECRETS, SERVICES } from '../machinery/resources/well-known.js';
+import {
+  certDir,
+  crtListFile,
+  DEFAULT_CERT,
+  renderConfig,
+  renderCrtList,
+  statsSocket,
+  type ListenOptions,
+} from './haproxy-config.js';
+import { startHaproxy, stopLeftoverHaproxy, type HaproxyProcess } from './haproxy-process.js';
+import { buildModel, type ProxyModel } from './ingress-model.js';
+import { assignSlots, slotCommands, slotCount, type SlotTable } from './server-slots.js';
+
+export interface StartIngressOptions {
+  client: KubeClient;
+  log: Logger;
+  /** Runtime directory (config, certificates, sockets), e.g. `<data-dir>/ingress`; created if missing. */
+  dir: string;
+  /** Address to bind ('' = all of the node's addresses), ports 80/443 and the metrics port (default 10254; 0 = none). */
+  bindAddress?: string;
+  httpPort?: number;
+  httpsPort?: number;
+  metricsPort?: number;
+  /** HAProxy threads (default 1). */
+  threads?: number;
+  /** The haproxy binary (default from PATH). */
+  haproxyBinary?: string;
+  /** Minimum time between two syncs, ms (default 20): events in between are coalesced. */
+  minSyncIntervalMs?: number;
+}
+
+export interface IngressStats {
+  syncs: number;
+  /** Syncs that changed servers through the runtime API only. */
+  runtimeUpdates: number;
+  /** Syncs that rewrote the config and reloaded HAProxy. */
+  reloads: number;
+  failures: number;
+  lastSyncMs: number;
+}
+
+export interface RunningIngress {
+  /** Resolves after a sync that started after this call has been applied. */
+  syncNow(): Promise<void>;
+  stats(): IngressStats;
+  /** The serving worker's pid (changes on every reload). */
+  workerPid(): Promise<number>;
+  /** Stops watching and stops HAProxy. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const TLS_SECRETS = 'type=kubernetes.io/tls';
+
+/** Lines of a runtime API answer that are not errors (`set server ... addr` reports what changed). */
+const RUNTIME_OK = /changed from|no need to change/i;
+
+/**
+ * The node's L7 data plane: Ingresses of the `flotilla` class to one HAProxy.
+ *
+ *   Ingress / IngressClass / Service / EndpointSlice / TLS Secret informers --(any event)--> coalesced sync
+ *     --> buildModel (pure) --> slot tables (pure) --> structure unchanged?
+ *           yes: `set server` commands on the runtime API (no reload)
+ *           no:  write haproxy.cfg, crt-list and certificates --> haproxy -c --> seamless reload
+ *
+ * Resolves once HAProxy serves the first config; rejects at once when the client may not list
+ * Ingresses, IngressClasses, Services or EndpointSlices; without the right to list Secrets it
+ * serves no Ingress certificates (logged). A failed sync is logged and retried (1 s) with a
+ * reload, which brings HAProxy back to the model whatever state the failure left.
+ */
+export async function startIngress(opts: StartIngressOptions): Promise<RunningIngress> {
+  const log = opts.log.child({ component: 'ingress' });
+  const dir = opts.dir;
+  const listen: ListenOptions = {
+    bindAddress: opts.bindAddress,
+    httpPort: opts.httpPort ?? 80,
+    httpsPort: opts.httpsPort ?? 443,
+    metricsPort: opts.metricsPort ?? 10254,
+    dir,
+    threads: opts.threads,
+  };
+  // An identity that may not read these (the Node authorizer alone) fails here at once, rather
+  // than leaving the informers retrying forever and the node waiting for them.
+  const probe = { limit: 1 };
+  await Promise.all([
+    opts.client.list(INGRESSES, '', probe),
+    opts.client.list(INGRESS_CLASSES, '', probe),
+    opts.client.list(SERVICES, '', probe),
+    opts.client.list(ENDPOINT_SLICES, '', probe),
+  ]);
+  // TLS Secrets are optional: a node identity under the Node authorizer may not read every Secret
+  // (nor should it); then only the default certificate answers on the HTTPS port.
+  const secretsReadable = await opts.client.list(SECRETS, '', { ...probe, fieldSelector: TLS_SECRETS }).then(
+    () => true,
+    (err: unknown) => {
+      if (!(err instanceof ClientError) || err.code !== 403) throw err;
+      log.warn(
+        'this identity may not list Secrets: Ingress TLS certificates are not served (default certificate only)',
+      );
+      return false;
+    },
+  );
+  await mkdir(certDir(dir), { recursive: true, mode: 0o700 });
+  await ensureDefaultCert(join(certDir(dir), DEFAULT_CERT));
+  const configFile = configFileIn(dir);
+
+  const informers = {
+    ingresses: new Informer(opts.client, INGRESSES, { log }),
+    classes: new Informer(opts.client, INGRESS_CLASSES, { log }),
+    services: new Informer(opts.client, SERVICES, { log }),
+    slices: new Informer(opts.client, ENDPOINT_SLICES, { log }),
+    ...(secretsReadable ? { secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: TLS_SECRETS }) } : {}),
+  };
+  const all = Object.values(informers);
+
+  let haproxy: HaproxyProcess | undefined;
+  let slots = new Map<string, SlotTable>();
+  let structure = ''; // the structure key of what HAProxy runs; '' forces a reload
+  const st: IngressStats = { syncs: 0, runtimeUpdates: 0, reloads: 0, failures: 0, lastSyncMs: 0 };
+
+  const nextSlots = (model: ProxyModel): Map<string, SlotTable> => {
+    const out = new Map<string, SlotTable>();
+    for (const b of model.backends.values()) {
+      const prev = slots.get(b.name);
+      out.set(b.name, assignSlots(prev, b.endpoints, slotCount(b.endpoints.length, prev?.length)));
+    }
+    return out;
+  };
+
+  /** Writes the config, crt-list and certificate files; removes certificates no longer used. */
+  const writeFiles = async (model: ProxyModel, tables: Map<string, SlotTable>): Promise<void> => {
+    const keep = new Set([DEFAULT_CERT]);
+    for (const c of model.certs) {
+      keep.add(`${c.name}.pem`);
+      await writeFile(join(certDir(dir), `${c.name}.pem`), c.pem, { mode: 0o600 });
+    }
+    for (const f of await readdir(certDir(dir))) if (!keep.has(f)) await rm(join(certDir(dir), f), { force: true });
+    await writeFile(crtListFile(dir), renderCrtList(model, dir));
+    await writeFile(configFile, renderConfig(model, tables, listen));
+  };
+
+  const structureKey = (model: ProxyModel, tables: Map<string, SlotTable>): string => {
+    const h = createHash('sha256');
+    h.update(renderConfig(model, tables, listen, false));
+    for (const c of model.certs) h.update(`\0${c.name}\0${c.hosts.join(',')}\0${c.pem}`);
+    return h.digest('hex');
+  };
+
+  const sync = async (): Promise<void> => {
+    const t0 = performance.now();
+    try {
+      const model = buildModel({
+        ingresses: informers.ingresses.list(),
+        classes: informers.classes.list(),
+        services: informers.services.list(),
+        slices: informers.slices.list(),
+        secrets: informers.secrets?.list() ?? [],
+      });
+      const tables = nextSlots(model);
+      const key = structureKey(model, tables);
+      if (haproxy && key === structure) {
+        const cmds: string[] = [];
+        for (const [name, next] of tables) cmds.push(...slotCommands(name, slots.get(name) ?? [], next));
+        if (cmds.length) {
+          const out = await haproxy.command(cmds);
+          const bad = out.split('\n').filter((l) => l.trim() && !RUNTIME_OK.test(l));
+          if (bad.length) throw new Error(`haproxy runtime API: ${bad.join('; ')}`);
+          st.runtimeUpdates++;
+        }
+        slots = tables;
+      } else {
+        await writeFiles(model, tables);
+        if (haproxy) await haproxy.reload();
+        else haproxy = await startProcess();
+        slots = tables;
+        structure = key;
+        st.reloads++;
+      }
+      st.syncs++;
+      st.lastSyncMs = performance.now() - t0;
+    } catch (err) {
+      st.failures++;
+      structure = ''; // the next attempt reloads from the model
+      log.error({ err }, 'ingress sync failed; retrying');
+      syncer.retryAfter(1000);
+    }
+  };
+
+  let stopped = false;
+  const startProcess = async (): Promise<HaproxyProcess> => {
+    const p = await startHaproxy({
+      binary: opts.haproxyBinary,
+      configFile,
+      socket: statsSocket(dir),
+      dir,
+      log,
+    });
+    void p.exited.then((e) => {
+      if (stopped || haproxy !== p) return;
+      log.error(e, 'haproxy exited; starting it again');
+      haproxy = undefined;
+      structure = '';
+      syncer.retryAfter(1000);
+    });
+    return p;
+  };
+
+  const syncer = new CoalescedSync(sync, opts.minSyncIntervalMs ?? 20);
+  const onEvent = () => syncer.schedule();
+  for (const inf of all) (inf as Informer).addHandlers({ onAdd: onEvent, onUpdate: onEvent, onDelete: onEvent });
+  for (const inf of all) inf.start();
+  try {
+    await Promise.all(all.map((i) => i.waitForSync()));
+    await syncer.syncNow();
+    if (!haproxy) throw new Error('haproxy did not start (see the log)');
+  } catch (err) {
+    stopped = true;
+    await Promise.all([syncer.stop(), ...all.map((i) => i.stop())]);
+    await haproxy?.stop();
+    throw err;
+  }
+  log.info(
+    { dir, ports: [listen.httpPort, listen.httpsPort], metricsPort: listen.metricsPort },
+    'ingress proxy running',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    syncNow: () => syncer.syncNow(),
+    stats: () => ({ ...st }),
+    workerPid: async () => (haproxy ? haproxy.workerPid() : 0),
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        await Promise.all([syncer.stop(), ...all.map((i) => i.stop())]);
+        await haproxy?.stop();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** A self-signed certificate for SNI names no Ingress covers (as ingress-nginx's fake certificate). Kept across restarts. */
+async function ensureDefaultCert(file: string): Promise<void> {
+  if (await readFile(file, 'utf8').catch(() => '')) return;
+  const ca = await issueCa(3650);
+  const leaf = await issueLeaf(ca, {
+    subject: 'CN=Flotilla Ingress Default Certificate',
+    usage: 'server',
+    validDays: 3650,
+  });
+  await writeFile(file, `${leaf.cert.trim()}\n${leaf.key.trim()}\n`, { mode: 0o600 });
+}
+
+const configFileIn = (dir: string) => join(dir, 'haproxy.cfg');
+
+/**
+ * Stops the HAProxy an agent left running in `dir` (`flotilla killall`: the proxy, like the
+ * containers, outlives an agent killed without a stop). Resolves true when one was stopped.
+ */
+export function stopIngressLeftover(dir: string, log: Logger): Promise<boolean> {
+  return stopLeftoverHaproxy(dir, configFileIn(dir), log);
+}

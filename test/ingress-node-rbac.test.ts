@@ -1,0 +1,116 @@
+/**
+ * The ingress proxy under `--authorization-mode Node,RBAC` with the node's own certificate
+ * identity (`system:node:<name>`): `flotilla:node-agent` lets it read Ingresses, classes,
+ * Services and EndpointSlices, so HTTP routing works; Secrets stay unreadable (the Node
+ * authorizer's point), so HTTPS answers with the default certificate only. The endpoint is a local
+ * HTTP server named in a hand-made EndpointSlice (no containers). Stops what it starts.
+ */
+import assert from 'node:assert/strict';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, test } from 'node:test';
+import { runCommand } from '../src/machinery/exec/run-command.js';
+import type { RunningNode } from '../src/server/start-node.js';
+import { freePort } from './helpers/registry.js';
+import { startRealNode, type RealNode } from './helpers/real-node.js';
+import { untilWith } from './helpers/wait-until.js';
+
+let node: RealNode | undefined;
+let backend: Server | undefined;
+let httpPort = 0;
+let httpsPort = 0;
+
+before(async () => {
+  backend = createServer((_req, res) => res.end('local backend'));
+  await new Promise<void>((r) => backend?.listen(0, '127.0.0.1', r));
+  httpPort = await freePort();
+  httpsPort = await freePort();
+  node = await startRealNode({
+    name: 'ingress-rbac',
+    busybox: false,
+    credentials: 'node-certificate',
+    server: { extraArgs: ['--authorization-mode', 'Node,RBAC'] },
+    agent: {
+      serverPort: 0,
+      dns: false,
+      nodeRoutes: false,
+      ingress: { bindAddress: '127.0.0.1', httpPort, httpsPort, metricsPort: 0 },
+    },
+  });
+});
+
+after(async () => {
+  await node?.stop();
+  await new Promise((r) => backend?.close(r));
+});
+
+function fetchText(host: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port: httpPort, path: '/', headers: { host }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        body += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+test('a node identity under Node,RBAC routes Ingresses; no Secret is read, HTTPS has the default certificate', async () => {
+  const ingress = (node?.agent as RunningNode | undefined)?.ingress;
+  assert.ok(ingress, 'the ingress proxy started with the node identity');
+  const port = ((backend ?? assert.fail('backend')).address() as AddressInfo).port;
+  const server = node?.server ?? assert.fail('server');
+  const apply = await server.kubectl(['apply', '-f', '-'], {
+    stdin: `
+apiVersion: v1
+kind: Service
+metadata: { name: local, namespace: default }
+spec: { ports: [{ name: http, port: 80 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: local-1, namespace: default, labels: { kubernetes.io/service-name: local } }
+addressType: IPv4
+ports: [{ name: http, port: ${port}, protocol: TCP }]
+endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: never-read, namespace: default }
+type: kubernetes.io/tls
+data: { tls.crt: '', tls.key: '' }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: local, namespace: default }
+spec:
+  tls: [{ hosts: [local.example], secretName: never-read }]
+  rules:
+  - host: local.example
+    http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: local, port: { name: http } } } }] }
+`,
+  });
+  assert.equal(apply.code, 0, apply.stderr);
+  const until = untilWith({ timeoutMs: 30_000, intervalMs: 200, retryErrors: true });
+  const r = await until('the Ingress routes to the local backend', async () => {
+    const x = await fetchText('local.example');
+    return x.status === 200 ? x : undefined;
+  });
+  assert.equal(r.body, 'local backend');
+  const tls = await runCommand(
+    'curl',
+    [
+      '-skv',
+      '--max-time',
+      '5',
+      '--resolve',
+      `local.example:${httpsPort}:127.0.0.1`,
+      `https://local.example:${httpsPort}/`,
+    ],
+    { allowFailure: true },
+  );
+  assert.match(tls.stderr, /Flotilla Ingress Default Certificate/);
+  assert.match(tls.stdout, /local backend/);
+});
