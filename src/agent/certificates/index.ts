@@ -7,10 +7,10 @@ export {
   NODE_CLIENT_CERT_FILE,
   nodeClientRequest,
   parseStoredPair,
-  renewalTime,
   usablePair,
   type NodeClientCertificateOptions,
 } from './node-client-certificate.js';
+export { renewalTime, scheduleRenewals } from './renewal-schedule.js';
 export {
   CertificateRequestError,
   requestCertificate,

@@ -14,9 +14,9 @@ import {
   NODE_CLIENT_CERT_FILE,
   NodeClientCertificate,
   parseStoredPair,
-  renewalTime,
   usablePair,
 } from './node-client-certificate.js';
+import { renewalTime } from './renewal-schedule.js';
 
 const log = pino({ level: 'silent' });
 

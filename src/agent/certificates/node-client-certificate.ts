@@ -15,6 +15,7 @@ import { KUBE_APISERVER_CLIENT_KUBELET_SIGNER, NODE_USER_PREFIX, NODES_GROUP } f
 import type { ClientCertPair, ClientCertSource } from '../../machinery/client/http-transport.js';
 import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { ClientError } from '../../machinery/client/client-error.js';
+import { scheduleRenewals } from './renewal-schedule.js';
 import {
   CertificateRequestError,
   requestCertificate,
@@ -73,14 +74,6 @@ export function usablePair(pair: ClientCertPair, nodeName: string, caPem: string
   }
 }
 
-/**
- * When to renew: at 75-85 % of the certificate's life (the kubelet jitters 70-90 %), so that
- * many nodes started together do not renew at once. `random` is in [0, 1).
- */
-export function renewalTime(notBefore: number, notAfter: number, random: number): number {
-  return notBefore + (notAfter - notBefore) * (0.75 + 0.1 * random);
-}
-
 /** Writes certificate then key to `path` (0600, its directory 0700) through a synced temporary file. */
 export async function writePairFile(path: string, pair: ClientCertPair): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -117,10 +110,6 @@ export interface NodeClientCertificateOptions {
  * background once start() runs. Create it with NodeClientCertificate.load.
  */
 export class NodeClientCertificate implements ClientCertSource {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private renewal: Promise<void> | undefined;
-
   private constructor(
     private readonly o: NodeClientCertificateOptions,
     private pair: HeldPair,
@@ -185,34 +174,15 @@ export class NodeClientCertificate implements ClientCertSource {
    * expired. A failed renewal is retried after retryMs. Returns a stop function; idempotent.
    */
   start(client: KubeClient): () => Promise<void> {
-    const now = this.o.now ?? Date.now;
-    const random = this.o.random ?? Math.random;
-    let renewAt = renewalTime(this.pair.notBefore, this.pair.notAfter, random());
-    const schedule = (delayMs: number) => {
-      if (this.stopped) return;
-      // setTimeout holds at most ~24.8 days: a longer wait wakes up and schedules again.
-      this.timer = setTimeout(tick, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
-      this.timer.unref?.();
-    };
-    const tick = () => {
-      if (now() < renewAt) return schedule(renewAt - now());
-      this.renewal = this.renewOnce(client).then(
-        () => {
-          renewAt = renewalTime(this.pair.notBefore, this.pair.notAfter, random());
-          schedule(renewAt - now());
-        },
-        (err: unknown) => {
-          this.o.log.warn({ err, node: this.o.nodeName }, 'node client certificate renewal failed; retrying');
-          schedule(this.o.retryMs ?? 30_000);
-        },
-      );
-    };
-    schedule(renewAt - now());
-    return async () => {
-      this.stopped = true;
-      clearTimeout(this.timer);
-      await this.renewal?.catch(() => {});
-    };
+    return scheduleRenewals({
+      validity: () => this.pair,
+      renew: () => this.renewOnce(client),
+      onFailure: (err) =>
+        this.o.log.warn({ err, node: this.o.nodeName }, 'node client certificate renewal failed; retrying'),
+      now: this.o.now,
+      random: this.o.random,
+      retryMs: this.o.retryMs,
+    });
   }
 
   /** One renewal: request, store, then swap (new connections use the new pair). */

@@ -30,7 +30,8 @@ import type { KubeClient } from '../../machinery/client/kube-client.js';
 import { ClientError } from '../../machinery/client/client-error.js';
 import type { ObjectOf } from '../../machinery/resources/index.js';
 import { CSRS } from '../../machinery/resources/well-known.js';
-import { parseStoredPair, renewalTime, writePairFile } from './node-client-certificate.js';
+import { parseStoredPair, writePairFile } from './node-client-certificate.js';
+import { scheduleRenewals } from './renewal-schedule.js';
 import {
   requestCertificate,
   type CertificateRequestSpec,
@@ -189,9 +190,6 @@ export interface NodeServingCertificateOptions {
  * onRotate() get each new pair. Create it with NodeServingCertificate.obtain.
  */
 export class NodeServingCertificate {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-  private renewal: Promise<void> | undefined;
   private readonly listeners: ((pair: ClientCertPair) => void)[] = [];
 
   private constructor(
@@ -241,34 +239,15 @@ export class NodeServingCertificate {
    * renewal is retried after retryMs. Returns a stop function; idempotent.
    */
   start(client: KubeClient): () => Promise<void> {
-    const now = this.o.now ?? Date.now;
-    const random = this.o.random ?? Math.random;
-    let renewAt = renewalTime(this.pair.notBefore, this.pair.notAfter, random());
-    const schedule = (delayMs: number) => {
-      if (this.stopped) return;
-      // setTimeout holds at most ~24.8 days: a longer wait wakes up and schedules again.
-      this.timer = setTimeout(tick, Math.min(Math.max(0, delayMs), 2 ** 31 - 1));
-      this.timer.unref?.();
-    };
-    const tick = () => {
-      if (now() < renewAt) return schedule(renewAt - now());
-      this.renewal = this.renewOnce(client).then(
-        () => {
-          renewAt = renewalTime(this.pair.notBefore, this.pair.notAfter, random());
-          schedule(renewAt - now());
-        },
-        (err: unknown) => {
-          this.o.log.warn({ err, node: this.o.nodeName }, 'serving certificate renewal failed; retrying');
-          schedule(this.o.retryMs ?? 30_000);
-        },
-      );
-    };
-    schedule(renewAt - now());
-    return async () => {
-      this.stopped = true;
-      clearTimeout(this.timer);
-      await this.renewal?.catch(() => {});
-    };
+    return scheduleRenewals({
+      validity: () => this.pair,
+      renew: () => this.renewOnce(client),
+      onFailure: (err) =>
+        this.o.log.warn({ err, node: this.o.nodeName }, 'serving certificate renewal failed; retrying'),
+      now: this.o.now,
+      random: this.o.random,
+      retryMs: this.o.retryMs,
+    });
   }
 
   /** One renewal: request, store, then hand the new pair to the listeners. */
