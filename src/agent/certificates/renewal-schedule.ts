@@ -40,7 +40,10 @@ export function scheduleRenewals(o: RenewalScheduleOptions): () => Promise<void>
     timer.unref?.();
   };
   const tick = (): void => {
-    if (now() < renewAt) return schedule(renewAt - now());
+    if (now() < renewAt) {
+      schedule(renewAt - now());
+      return;
+    }
     renewal = o.renew().then(
       () => {
         renewAt = nextRenewal();
