@@ -23,32 +23,15 @@ import type { RunningNode } from '../src/server/start-node.js';
 import type { TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { untilWith } from './helpers/wait-until.js';
+import { clientNetns } from './helpers/client-netns.js';
 
-const hex = Math.floor(Math.random() * 0xffff)
-  .toString(16)
-  .padStart(4, '0');
-const R = 100 + Math.floor(Math.random() * 100);
-const NETNS = `flt-in-${hex}`;
-const VETH_HOST = `fih${hex}`;
-const VETH_CLIENT = `fic${hex}`;
-const NODE_IP = `10.79.${R}.1`;
-const CLIENT_IP = `10.79.${R}.2`;
+const client = clientNetns('i', 79);
+const { netns: NETNS, nodeIP: NODE_IP } = client;
 let node: RealNode | undefined;
 let server: TestServer;
 
-async function sh(cmd: string, args: string[]): Promise<void> {
-  const r = await runCommand(cmd, args, { allowFailure: true });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-}
-
 before(async () => {
-  await sh('ip', ['netns', 'add', NETNS]);
-  await sh('ip', ['link', 'add', VETH_HOST, 'type', 'veth', 'peer', 'name', VETH_CLIENT, 'netns', NETNS]);
-  await sh('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', VETH_HOST]);
-  await sh('ip', ['link', 'set', VETH_HOST, 'up']);
-  await sh('ip', ['-n', NETNS, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', VETH_CLIENT]);
-  await sh('ip', ['-n', NETNS, 'link', 'set', VETH_CLIENT, 'up']);
-  await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+  await client.create();
   // The ingress binds only the test's veth address, so ports 80/443 collide with nothing else.
   node = await startRealNode({
     name: 'ingress-test',
@@ -65,8 +48,7 @@ before(async () => {
 
 after(async () => {
   await node?.agent.stop();
-  await runCommand('ip', ['link', 'del', VETH_HOST], { allowFailure: true });
-  await runCommand('ip', ['netns', 'del', NETNS], { allowFailure: true });
+  await client.remove();
   await node?.stop();
 });
 

@@ -19,34 +19,17 @@ import { deleteTable } from '../src/proxy/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
 import { quietPeriod, untilWith } from './helpers/wait-until.js';
+import { clientNetns, sh } from './helpers/client-netns.js';
 
-const hex = Math.floor(Math.random() * 0xffff)
-  .toString(16)
-  .padStart(4, '0');
-const R = 100 + Math.floor(Math.random() * 100);
-const NETNS = `flt-np-${hex}`;
-const VETH_HOST = `fnh${hex}`;
-const VETH_CLIENT = `fnc${hex}`;
-const NODE_IP = `10.77.${R}.1`;
-const CLIENT_IP = `10.77.${R}.2`;
-const EXTERNAL_IP = `10.78.${R}.100`;
+const client = clientNetns('n', 77);
+const { netns: NETNS, nodeIP: NODE_IP, clientIP: CLIENT_IP } = client;
+const EXTERNAL_IP = `10.78.${client.r}.100`;
 let node: RealNode | undefined;
 let server: TestServer;
 let TABLE = '';
 
-async function sh(cmd: string, args: string[]): Promise<void> {
-  const r = await runCommand(cmd, args, { allowFailure: true });
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-}
-
 before(async () => {
-  await sh('ip', ['netns', 'add', NETNS]);
-  await sh('ip', ['link', 'add', VETH_HOST, 'type', 'veth', 'peer', 'name', VETH_CLIENT, 'netns', NETNS]);
-  await sh('ip', ['addr', 'add', `${NODE_IP}/24`, 'dev', VETH_HOST]);
-  await sh('ip', ['link', 'set', VETH_HOST, 'up']);
-  await sh('ip', ['-n', NETNS, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', VETH_CLIENT]);
-  await sh('ip', ['-n', NETNS, 'link', 'set', VETH_CLIENT, 'up']);
-  await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
+  await client.create();
   // Only the externalIP goes to the node; nothing else leaves the namespace.
   await sh('ip', ['-n', NETNS, 'route', 'add', `${EXTERNAL_IP}/32`, 'via', NODE_IP]);
   // the veth address must exist before the agent starts: it is the node's InternalIP
@@ -61,8 +44,7 @@ before(async () => {
 after(async () => {
   await node?.agent.stop();
   if (TABLE) await deleteTable(TABLE);
-  await runCommand('ip', ['link', 'del', VETH_HOST], { allowFailure: true });
-  await runCommand('ip', ['netns', 'del', NETNS], { allowFailure: true });
+  await client.remove();
   await runCommand('conntrack', ['-D', '-s', CLIENT_IP], { allowFailure: true }); // the test client's flows
   await node?.stop();
 });

@@ -90,6 +90,9 @@ export function renderConfig(
     '  retries 3',
     '  option redispatch 1',
     '  retry-on conn-failure empty-response',
+    // On a reload the old worker answers the next request of an idle keep-alive connection with
+    // `Connection: close` instead of closing it under a client that may be sending that request.
+    '  option idle-close-on-response',
     '',
   ];
   if (o.metricsPort) {
