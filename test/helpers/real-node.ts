@@ -24,6 +24,8 @@ export interface RealNode {
   server: TestServer;
   /** The agent's client, as the node `system:node:<name>` (or with the join token, see options.credentials). */
   client: KubeClient;
+  /** An admin client (system:masters) for what the test itself does: binding pods, watching them, reading events. */
+  admin: KubeClient;
   /** The agent running now (restartAgent() replaces it). */
   agent: RunningAgent;
   nodeName: string;
@@ -107,7 +109,9 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const dataDir = await mkdtemp(join(tmpdir(), `flotilla-${o.name}-`));
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);
+  const admin = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   const client = await agentClient(o.credentials ?? 'bootstrap', server, nodeName, dataDir).catch(async (err) => {
+    await admin.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
     throw err;
@@ -130,6 +134,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     await agent?.runtime.destroyAll();
     await agent?.network.removeBridge();
     await client.close();
+    await admin.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
     await removeBusyboxArchive(); // a no-op unless this process built it (the registry helper does too)
@@ -148,6 +153,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const node: RealNode = {
     server,
     client,
+    admin,
     agent,
     nodeName,
     dataDir,
@@ -161,7 +167,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
       return agent;
     },
     async bind(name, namespace = 'default') {
-      await client.create(
+      await admin.create(
         onePod(name),
         namespace,
         { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } },
@@ -177,7 +183,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
             new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`),
           );
         }, timeoutMs);
-        const handle = client.watch<PodObject>(
+        const handle = admin.watch<PodObject>(
           PODS,
           namespace,
           { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' },
