@@ -339,7 +339,8 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
   await until(
     'the update visible after the restart',
     async () => (await agent.runtime.exec(id, ['grep', '-qx', 'two', '/cfg/v'], 5000)) === 0,
-    { timeoutMs: 15_000 },
+    // As its node (Node authorizer) the agent re-reads the ConfigMaps its pods use every 15 s.
+    { timeoutMs: 40_000 },
   );
   assert.equal(
     await agent.runtime.exec(id, ['grep', '-qx', 'kept', '/mem/f'], 5000),
