@@ -101,7 +101,10 @@ test('an object in use that does not exist yet is read again soon, and its creat
   });
   const keepAlive = setInterval(() => {}, 1000);
   try {
+    assert.equal(await polled.settled(), false, 'nothing asked for yet');
     assert.equal(polled.get('default', 'later'), undefined);
+    assert.equal(await polled.settled(), true, 'the first read was waited for');
+    assert.equal(reads, 1);
     while (reads < 3) await new Promise((r) => setTimeout(r, 10));
     stored.set('default/later', {
       apiVersion: 'v1',

@@ -38,6 +38,8 @@ export interface PolledObjectsOptions {
  */
 export class PolledObjects<T extends KubeObject> {
   private readonly entries = new Map<string, Entry<T>>();
+  /** First reads in flight (a miss answered undefined until they finish). */
+  private readonly firstReads = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -54,10 +56,18 @@ export class PolledObjects<T extends KubeObject> {
     if (!entry) {
       entry = { value: undefined, lastUsed: this.now(), fetching: false };
       this.entries.set(key, entry);
-      void this.fetch(namespace, name, entry);
+      const read = this.fetch(namespace, name, entry).finally(() => this.firstReads.delete(read));
+      this.firstReads.add(read);
     }
     entry.lastUsed = this.now();
     return entry.value;
+  }
+
+  /** Resolves true once the first reads started so far have finished; false when none was in flight. */
+  async settled(): Promise<boolean> {
+    if (this.firstReads.size === 0) return false;
+    await Promise.all([...this.firstReads]);
+    return true;
   }
 
   stop(): void {
