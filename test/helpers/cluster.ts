@@ -8,7 +8,7 @@
  * race for a port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, readdirSync, statSync } from 'node:fs'; // RBD-TEMP
+import { readdirSync, statSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -131,7 +131,6 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (c: string) => (stdout += c));
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  child.once('exit', () => { if (process.env.RBD_DUMP) appendFileSync(process.env.RBD_DUMP, stderr); }); // RBD-TEMP
 
   const fail = async (why: string): Promise<never> => {
     child.kill('SIGKILL');
