@@ -195,7 +195,10 @@ export interface UpAgentOptions {
   /** The server's data dir: the agent uses its images/, ns/, containers/, runc/, exits/, conmon/, pods/ and cni/ subfolders. */
   dataDir: string;
   /** Connection options for a client acting as `user` on the server's loopback socket (RunningServer.loopbackConnection). */
-  connect: (user: { name: string; groups: string[] }, userAgent: string) => import('../machinery/client/index.js').ClientOptions;
+  connect: (
+    user: { name: string; groups: string[] },
+    userAgent: string,
+  ) => import('../machinery/client/index.js').ClientOptions;
   log: import('pino').Logger;
   progress: (line: string) => void;
   /** Node IP (default: the first non-loopback IPv4 address); `up --nodes` gives the node bridge address. */
@@ -246,7 +249,10 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
       'agent client',
       () =>
         createClient(
-          o.connect({ name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] }, 'flotilla-agent'),
+          o.connect(
+            { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] },
+            'flotilla-agent',
+          ),
         ),
       (c) => c.close(),
     );

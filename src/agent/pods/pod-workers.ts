@@ -437,7 +437,8 @@ export class PodWorkers {
         // Up after an earlier FailedMount: containers not started wait as before it again.
         const initial = pod.spec?.initContainers?.length ? 'PodInitializing' : 'ContainerCreating';
         for (const cr of rec.containers.values())
-          if (!cr.current && cr.waiting?.message?.startsWith('MountVolume.SetUp failed')) cr.waiting = { reason: initial };
+          if (!cr.current && cr.waiting?.message?.startsWith('MountVolume.SetUp failed'))
+            cr.waiting = { reason: initial };
       }
       rec.volumesUp = true;
       return true;

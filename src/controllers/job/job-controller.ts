@@ -341,10 +341,15 @@ export class JobController {
     const left = at + ttl * 1000 - this.now();
     if (left > 0) return { requeueAfterMs: left };
     try {
-      await (this.opts.ttlClient ?? this.opts.client).delete(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', {
-        propagationPolicy: 'Foreground',
-        preconditions: { uid: job.metadata.uid },
-      });
+      await (this.opts.ttlClient ?? this.opts.client).delete(
+        JOBS,
+        job.metadata.namespace ?? '',
+        job.metadata.name ?? '',
+        {
+          propagationPolicy: 'Foreground',
+          preconditions: { uid: job.metadata.uid },
+        },
+      );
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }

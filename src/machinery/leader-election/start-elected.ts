@@ -36,8 +36,7 @@ export async function startElected(o: StartElectedOptions): Promise<Stoppable> {
   return compose({ log: o.log }, async (parts) => {
     const client = await parts.start(
       'lease client',
-      () =>
-        createClient({ ...o.connection, userAgent: `flotilla-leader-election/${o.name}` }),
+      () => createClient({ ...o.connection, userAgent: `flotilla-leader-election/${o.name}` }),
       (c) => c.close(),
     );
     // One instance per term: started on becoming leader, stopped on losing the Lease or on stop().
