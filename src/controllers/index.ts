@@ -43,6 +43,7 @@ import { startDaemonSetController } from './daemonset/start-daemonset-controller
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
 import { startServiceLbController } from './servicelb/servicelb-controller.js';
 import { startIngressStatusController } from './ingress/ingress-status-controller.js';
+import { INGRESS_STATUS_CONTROLLER } from '../api/rbac/component-policy.js';
 import { startHpaController } from './hpa/start-hpa-controller.js';
 import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
@@ -241,7 +242,7 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
       }).then((c) => {
         running.push(c);
       }),
-      startIngressStatusController({ client: clientFor('ingress-status-controller'), informers, log }).then((c) => {
+      startIngressStatusController({ client: clientFor(INGRESS_STATUS_CONTROLLER), informers, log }).then((c) => {
         running.push(c);
       }),
       startHpaController({
