@@ -24,6 +24,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { flotillaCommand, REPO_ROOT, startTestServer, type TestServer } from '../test/helpers/cluster.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
+import { issueClientCertificate } from '../test/helpers/real-node.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   let agent: ChildProcess | undefined;
   try {
     server = await startTestServer();
-    client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+    client = createClient({ server: server.url, token: server.token, caPem: server.caPem });
     const images = new ImageStore(join(dataDir, 'images'), log);
     const [img] = await images.importArchive(await busyboxArchive());
     if (img) await images.layerDirs(img);
@@ -68,7 +69,7 @@ const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${mod('server/create-logger')});
 const { createClient } = await import(${mod('machinery/client/index')});
 const { startNode } = await import(${mod('server/start-node')});
-const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
+const client = createClient({ server: c.server, clientCert: c.clientCert, caPem: c.caPem });
 await startNode({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: [], proxy: false });
 process.on('SIGUSR2', () => process.stdout.write('MEM ' + JSON.stringify(process.memoryUsage()) + '\\n'));
 process.on('SIGHUP', async () => { const v8 = await import('node:v8'); v8.writeHeapSnapshot(c.heapSnapshot); process.stdout.write('SNAPSHOT\\n'); });
@@ -78,7 +79,8 @@ process.stdout.write('agent ready\\n');
     const config = {
       heapSnapshot: opt('heap-snapshot', ''),
       server: server.url,
-      token: server.joinToken,
+      // The agent's identity under the default Node,RBAC: its node (a certificate from the cluster CA).
+      clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${NODE}, O=system:nodes`),
       caPem: server.caPem,
       dataDir,
       nodeName: NODE,

@@ -28,6 +28,7 @@ import { deleteTable } from '../src/proxy/index.js';
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
 import { untilWith } from '../test/helpers/wait-until.js';
+import { issueClientCertificate } from '../test/helpers/real-node.js';
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -87,7 +88,12 @@ try {
   await sh('ip', ['-n', NETNS, 'link', 'set', VETH_CLIENT, 'up']);
   await sh('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);
   server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  // The agent's identity under the default Node,RBAC: its node (a certificate from the cluster CA).
+  client = createClient({
+    server: server.url,
+    caPem: server.caPem,
+    clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:tp-${hex}, O=system:nodes`),
+  });
   agent = await startNode({
     client,
     dataDir,

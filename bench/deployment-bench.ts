@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import pino from 'pino';
 import { startTestServer } from '../test/helpers/cluster.js';
+import { hollowNodeClient } from '../test/helpers/hollow-cluster.js';
 import { createClient, Informer } from '../src/machinery/client/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
@@ -66,12 +67,14 @@ async function main(): Promise<void> {
   const client = createClient({
     server: server.url,
     caPem: server.caPem,
-    token: server.joinToken,
+    token: server.token,
     userAgent: 'bench-hollow',
   });
   const admin = createClient({ server: server.url, caPem: server.caPem, token: server.token, userAgent: 'bench' });
   const hollow = new HollowNodes({
     client,
+    // Each node writes as itself (impersonated), as the default Node,RBAC requires.
+    clientFor: (name) => hollowNodeClient(client, name),
     log,
     count: nodeCount,
     namePrefix: 'bench-node-',

@@ -23,6 +23,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { busyboxArchive, removeBusyboxArchive } from '../test/fixtures/images/busybox.js';
 import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
+import { issueClientCertificate } from '../test/helpers/real-node.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string): string => {
@@ -153,7 +154,12 @@ async function main(): Promise<void> {
         ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_PROF] }
         : {},
     );
-    client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+    // The agent's identity under the default Node,RBAC: its node (a certificate from the cluster CA).
+    client = createClient({
+      server: server.url,
+      caPem: server.caPem,
+      clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${NODE}, O=system:nodes`),
+    });
     agent = await startNode({
       client,
       dataDir,

@@ -22,6 +22,7 @@ import { AgentProcess } from './helpers/agent-process.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';
 import { until } from './helpers/wait-until.js';
+import { issueClientCertificate } from './helpers/real-node.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -56,7 +57,7 @@ before(async () => {
   );
   agent = new AgentProcess({
     server: server.url,
-    token: server.joinToken,
+    clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${NODE}, O=system:nodes`),
     caPem: server.caPem,
     dataDir,
     nodeName: NODE,

@@ -111,7 +111,7 @@ test('unused images are collected with their content; the running pod keeps its 
 
   // 0 % cannot be reached: the kubelet's warning on the Node.
   const events = await until('a FreeDiskSpaceFailed event', async () => {
-    const list = await node.client.list<Event & KubeObject>(EVENTS, 'default', {
+    const list = await node.admin.list<Event & KubeObject>(EVENTS, 'default', {
       fieldSelector: `involvedObject.name=${node.nodeName}`,
     });
     return list.items.find((e) => e.reason === 'FreeDiskSpaceFailed');

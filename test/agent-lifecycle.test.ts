@@ -31,7 +31,7 @@ const uids = new Map<string, string>();
 
 before(async () => {
   node = await startRealNode({ name: 'lifecycle', agent: { proxy: false } });
-  ({ server, client, agent, nodeName: NODE } = node);
+  ({ server, admin: client, agent, nodeName: NODE } = node);
   hookServer = createServer((req, res) => {
     const pod = /^\/hook\/([^/]+)/.exec(req.url ?? '')?.[1] ?? '';
     const main = agent?.runtime.listContainers(uids.get(pod)).find((c) => c.name === 'main');

@@ -44,7 +44,7 @@ before(async () => {
     prepareDataDir: (dir) =>
       writeFile(join(dir, 'registries.yaml'), `mirrors:\n  "${MIRRORED}":\n    endpoint:\n      - "${mirror}"\n`),
   });
-  ({ server, client, agent } = node);
+  ({ server, admin: client, agent } = node);
 });
 
 after(async () => {

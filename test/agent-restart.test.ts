@@ -26,6 +26,7 @@ import { flotillaCommand, startTestServer, type TestServer } from './helpers/clu
 import { onePod, PODS } from '../src/machinery/resources/well-known.js';
 import { httpGet, httpGetWhenUp } from './helpers/http-get.js';
 import { until } from './helpers/wait-until.js';
+import { issueClientCertificate } from './helpers/real-node.js';
 
 const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
 const suffix = Math.floor(Math.random() * 0xffff).toString(16);
@@ -43,14 +44,15 @@ const runcArgs = (...args: string[]): string[] => ['--root', join(dataDir, 'runc
 before(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'flotilla-restart-'));
   server = await startTestServer();
-  client = createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  client = createClient({ server: server.url, token: server.token, caPem: server.caPem });
   const images = new ImageStore(join(dataDir, 'images'), log);
   const [img] = await images.importArchive(await busyboxArchive());
   assert.ok(img);
   await images.layerDirs(img);
   agent = new AgentProcess({
     server: server.url,
-    token: server.joinToken,
+    // The node's own identity, as a `flotilla agent` holds after its bootstrap.
+    clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${NODE}, O=system:nodes`),
     caPem: server.caPem,
     dataDir,
     nodeName: NODE,

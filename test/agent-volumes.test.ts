@@ -214,7 +214,7 @@ test('one pod with every volume type and env from a configMap and a secret; conf
   );
   assert.equal(out.get('env'), 'debug hunter2 hello 64');
 
-  // A configMap update is seen by the running container (volume and projection) within seconds.
+  // A configMap update is seen by the running container (volume and projection) within one re-read.
   const id = `${uid}-main-0`;
   const t0 = performance.now();
   await kubectl(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"updated"}}']);
@@ -226,6 +226,8 @@ test('one pod with every volume type and env from a configMap and a secret; conf
         ['sh', '-c', 'grep -qx updated /cfg/greeting && grep -qx updated /proj/greeting'],
         5000,
       )) === 0,
+    // As its node (Node authorizer) the agent re-reads the ConfigMaps its pods use every 15 s.
+    { timeoutMs: 40_000 },
   );
   process.stdout.write(`# configMap update -> visible in the container: ${(performance.now() - t0).toFixed(0)} ms\n`);
 
@@ -339,7 +341,8 @@ test('after an agent restart the volumes are taken over (no second tmpfs) and co
   await until(
     'the update visible after the restart',
     async () => (await agent.runtime.exec(id, ['grep', '-qx', 'two', '/cfg/v'], 5000)) === 0,
-    { timeoutMs: 15_000 },
+    // As its node (Node authorizer) the agent re-reads the ConfigMaps its pods use every 15 s.
+    { timeoutMs: 40_000 },
   );
   assert.equal(
     await agent.runtime.exec(id, ['grep', '-qx', 'kept', '/mem/f'], 5000),

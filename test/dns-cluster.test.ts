@@ -12,6 +12,7 @@ import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startDns, type RunningDns } from '../src/dns/index.js';
 import { answerData, dnsQuery } from '../src/dns/testing/dns-query.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { hollowNodeClient } from './helpers/hollow-cluster.js';
 import { writeManifest } from './helpers/e2e.js';
 import { until } from './helpers/wait-until.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
@@ -56,9 +57,10 @@ spec: {type: ExternalName, externalName: docs.example.com}
 before(async () => {
   server = await startTestServer({ datastore: 'memory' });
   admin = createClient({ server: server.url, caPem: server.caPem, token: server.token });
-  nodeClient = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  nodeClient = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   hollow = new HollowNodes({
     client: nodeClient,
+    clientFor: (name) => hollowNodeClient(nodeClient, name),
     log: pino({ level: 'warn' }),
     count: 2,
     namePrefix: 'dns-node-',

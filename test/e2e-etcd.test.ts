@@ -196,10 +196,10 @@ test('etcd: two servers, one leader: the controllers and scheduler run on one; a
   const second = await startTestServer({ datastore: `etcd://127.0.0.1:${etcd.clientPort}` });
   try {
     const first = serverIdentity(server.dataDir);
-    for (const name of ['flotilla-controller-manager', 'flotilla-scheduler'])
+    for (const name of ['kube-controller-manager', 'kube-scheduler'])
       assert.equal(await holder(name, second), first, `${name} is held by the first server`);
     await server.kill('SIGKILL');
-    for (const name of ['flotilla-controller-manager', 'flotilla-scheduler']) {
+    for (const name of ['kube-controller-manager', 'kube-scheduler']) {
       await until(
         `${name} taken over by the second server`,
         async () => (await holder(name, second)) === serverIdentity(second.dataDir),

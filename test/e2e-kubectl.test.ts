@@ -755,7 +755,7 @@ test('apply --server-side: conflict with another manager, then --force-conflicts
   let d = await getJson(['-n', ns, 'deploy', 'web'], true);
   assert.deepEqual(
     d.metadata.managedFields
-      .filter((m: any) => m.manager !== 'flotilla-controllers')
+      .filter((m: any) => m.manager !== 'kube-controller-manager')
       .map((m: any) => `${m.manager}/${m.operation}`),
     ['kubectl/Apply'],
   );
@@ -791,7 +791,7 @@ test('apply --server-side: conflict with another manager, then --force-conflicts
   assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
   const managers = d.metadata.managedFields
     .map((m: any) => m.manager)
-    .filter((m: string) => m !== 'flotilla-controllers')
+    .filter((m: string) => m !== 'kube-controller-manager')
     .sort();
   assert.deepEqual(managers, ['kubectl', 'team-b']);
   // The image moved to team-b: kubectl's entry no longer lists it.

@@ -35,6 +35,9 @@ before(async () => {
   // The ingress binds only the test's veth address, so ports 80/443 collide with nothing else.
   node = await startRealNode({
     name: 'ingress-test',
+    // TLS by SNI needs a proxy that may read kubernetes.io/tls Secrets, which a node may not under
+    // the default Node,RBAC (ingress-node-rbac.test.ts covers that mode): this server allows all.
+    server: { extraArgs: ['--authorization-mode', 'AlwaysAllow'] },
     agent: {
       nodeIP: NODE_IP,
       serverPort: 0,

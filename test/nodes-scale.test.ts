@@ -8,6 +8,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { hollowNodeClient } from './helpers/hollow-cluster.js';
 import { until } from './helpers/wait-until.js';
 
 const COUNT = 1000;
@@ -17,7 +18,7 @@ let hollow: HollowNodes | undefined;
 
 before(async () => {
   server = await startTestServer({ env: { FLOTILLA_CLUSTER_CIDR: '10.40.0.0/14' } });
-  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  client = createClient({ server: server.url, caPem: server.caPem, token: server.token });
 });
 
 after(async () => {
@@ -32,6 +33,7 @@ test(`${COUNT} hollow nodes register from one process and renew their Leases`, a
   const t0 = performance.now();
   hollow = new HollowNodes({
     client,
+    clientFor: (name) => hollowNodeClient(client, name),
     log: pino({ level: 'warn' }),
     count: COUNT,
     namePrefix: 'scale-',

@@ -142,12 +142,12 @@ test('a client certificate from another CA is not accepted', async () => {
   }
 });
 
-test('the join token authenticates an agent as system:node:<name>', async () => {
+test('under the default Node,RBAC the join token only bootstraps: X-Flotilla-Node-Name names no node', async () => {
   const r = await get('/api/v1/nodes', { token: server.joinToken, headers: { 'x-flotilla-node-name': 'worker-1' } });
   assert.equal(r.status, 200);
   assert.deepEqual(JSON.parse(r.body).user, {
-    name: 'system:node:worker-1',
-    groups: ['system:nodes', 'system:authenticated'],
+    name: 'system:node-bootstrapper',
+    groups: ['system:bootstrappers', 'system:nodes', 'system:authenticated'],
   });
 });
 

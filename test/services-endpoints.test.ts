@@ -10,6 +10,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { hollowNodeClient } from './helpers/hollow-cluster.js';
 import { parseTable, writeManifest } from './helpers/e2e.js';
 import { until } from './helpers/wait-until.js';
 import { PODS } from '../src/machinery/resources/well-known.js';
@@ -50,9 +51,10 @@ spec:
 before(async () => {
   server = await startTestServer({ datastore: 'memory' });
   admin = createClient({ server: server.url, caPem: server.caPem, token: server.token });
-  nodeClient = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  nodeClient = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   hollow = new HollowNodes({
     client: nodeClient,
+    clientFor: (name) => hollowNodeClient(nodeClient, name),
     log: pino({ level: 'warn' }),
     count: 2,
     namePrefix: 'svc-node-',

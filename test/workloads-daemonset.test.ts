@@ -13,6 +13,7 @@ import { createClient, type KubeClient } from '../src/machinery/client/index.js'
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import type { KubeObject } from '../src/api/object.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { hollowNodeClient } from './helpers/hollow-cluster.js';
 import { untilWith } from './helpers/wait-until.js';
 import { NODES, PODS } from '../src/machinery/resources/well-known.js';
 
@@ -24,6 +25,7 @@ const log = pino({ level: 'warn' });
 function hollowNodes(count: number, firstIndex: number): HollowNodes {
   const h = new HollowNodes({
     client,
+    clientFor: (name) => hollowNodeClient(client, name),
     log,
     count,
     firstIndex,
@@ -37,7 +39,7 @@ function hollowNodes(count: number, firstIndex: number): HollowNodes {
 
 before(async () => {
   server = await startTestServer({ datastore: 'memory' });
-  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  client = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   const h = hollowNodes(3, 0);
   await h.registerAll();
   h.start();

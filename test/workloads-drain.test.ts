@@ -11,6 +11,7 @@ import pino from 'pino';
 import { createClient, type KubeClient } from '../src/machinery/client/index.js';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
+import { hollowNodeClient } from './helpers/hollow-cluster.js';
 import { parseTable, writeManifest } from './helpers/e2e.js';
 import { until } from './helpers/wait-until.js';
 
@@ -20,9 +21,10 @@ let hollow: HollowNodes;
 
 before(async () => {
   server = await startTestServer({ datastore: 'memory' });
-  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  client = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   hollow = new HollowNodes({
     client,
+    clientFor: (name) => hollowNodeClient(client, name),
     log: pino({ level: 'warn' }),
     count: 4,
     namePrefix: 'hollow-',

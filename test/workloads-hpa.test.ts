@@ -23,7 +23,7 @@ before(async () => {
     datastore: 'memory',
     env: { FLOTILLA_HPA_SYNC_PERIOD_MS: '1000', FLOTILLA_METRICS_TTL_MS: '500' },
   });
-  client = createClient({ server: server.url, caPem: server.caPem, token: server.joinToken });
+  client = createClient({ server: server.url, caPem: server.caPem, token: server.token });
   ({ hollow, stats } = await startHollowNodesWithStats({
     client,
     log: pino({ level: 'warn' }),

@@ -194,6 +194,11 @@ async function pinnedCa(server: string, token: string): Promise<string> {
 export interface UpAgentOptions {
   /** The server's data dir: the agent uses its images/, ns/, containers/, runc/, exits/, conmon/, pods/ and cni/ subfolders. */
   dataDir: string;
+  /** Connection options for a client acting as `user` on the server's loopback socket (RunningServer.loopbackConnection). */
+  connect: (
+    user: { name: string; groups: string[] },
+    userAgent: string,
+  ) => import('../machinery/client/index.js').ClientOptions;
   log: import('pino').Logger;
   progress: (line: string) => void;
   /** Node IP (default: the first non-loopback IPv4 address); `up --nodes` gives the node bridge address. */
@@ -210,9 +215,11 @@ export interface UpAgentOptions {
 /**
  * Starts the node agent inside `flotilla up`: node name = the host name, node IP = the first
  * non-loopback IPv4 address. It joins through the server's root-only Unix socket
- * (`<data-dir>/apiserver.sock`, the loopback API the built-in controllers use): no TLS or token inside
- * one process. On the first start (no `<data-dir>/images` yet) it imports the busybox image built
- * from the machine's busybox (defaultImageBusybox) as `busybox:latest` (= `docker.io/library/busybox:latest`), so the
+ * (`<data-dir>/apiserver.sock`, the loopback API the built-in controllers use): no TLS inside one
+ * process, and as its node (`system:node:<name>`, group system:nodes), so the Node authorizer and
+ * NodeRestriction treat it as they treat a `flotilla agent` holding its node certificate. On the
+ * first start (no `<data-dir>/images` yet) it imports the busybox image built from the machine's
+ * busybox (defaultImageBusybox) as `busybox:latest` (= `docker.io/library/busybox:latest`), so the
  * quick start works offline. Resolves once the agent runs; the caller stops it before the server.
  */
 export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: string; stop(): Promise<void> }> {
@@ -241,11 +248,12 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     const client = await parts.start(
       'agent client',
       () =>
-        createClient({
-          server: 'http://localhost',
-          socketPath: join(o.dataDir, 'apiserver.sock'),
-          userAgent: 'flotilla-agent',
-        }),
+        createClient(
+          o.connect(
+            { name: `system:node:${nodeName}`, groups: ['system:nodes', 'system:authenticated'] },
+            'flotilla-agent',
+          ),
+        ),
       (c) => c.close(),
     );
     // The cluster CA the server keeps in its data dir: the agent checks the API server's client certificate with it.

@@ -26,17 +26,22 @@ export interface HollowNodesFlags {
  * Runs N hollow nodes in the foreground until SIGINT/SIGTERM (then stops their heartbeats; the
  * Nodes stay, as after a crash). Connects with --kubeconfig, or --server + --token (the cluster
  * join token) with the CA from --ca-file, else from `<server>/cacerts` checked against the
- * token's `K10<sha256>` prefix. Prints `registered N nodes in T ms` once all are registered.
+ * token's `K10<sha256>` prefix. With --kubeconfig each node writes as itself (`system:node:<name>`
+ * through impersonation, so the kubeconfig's user needs the impersonate verb, as admin has): the
+ * Node authorizer and NodeRestriction (`--authorization-mode Node,RBAC`, the default) then apply
+ * as to real agents. The join token alone acts as a node only with `--authorization-mode RBAC`.
+ * Prints `registered N nodes in T ms` once all are registered.
  */
 export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
   const out = (line: string): void => {
     process.stdout.write(`flotilla: ${line}\n`);
   };
-  const [{ createLogger }, { createClient, loadKubeconfig }, { HollowNodes, startHollowStats }] = await Promise.all([
-    import('../server/create-logger.js'),
-    import('../machinery/client/index.js'),
-    import('../agent/hollow/index.js'),
-  ]);
+  const [{ createLogger }, { createClient, impersonatingClient, loadKubeconfig }, { HollowNodes, startHollowStats }] =
+    await Promise.all([
+      import('../server/create-logger.js'),
+      import('../machinery/client/index.js'),
+      import('../agent/hollow/index.js'),
+    ]);
   const log = createLogger(flags.logLevel);
   let conn: ClientOptions;
   try {
@@ -49,6 +54,9 @@ export async function runHollowNodes(flags: HollowNodesFlags): Promise<void> {
   const stats = flags.fakeMetrics ? await startHollowStats(log, conn.caPem) : undefined;
   const hollow = new HollowNodes({
     client,
+    ...(flags.kubeconfig
+      ? { clientFor: (name: string) => impersonatingClient(client, `system:node:${name}`, ['system:nodes']) }
+      : {}),
     log,
     count: flags.count,
     namePrefix: flags.namePrefix,

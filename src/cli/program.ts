@@ -63,7 +63,7 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
     .option('--disable-scheduler', 'do not run the scheduler')
     .option(
       '--authorization-mode <modes>',
-      'AlwaysAllow (default), RBAC, or Node,RBAC (the Node authorizer: each node reads only what its pods use; with RBAC alone the system:nodes group is bound to the system:node role)',
+      'Node,RBAC (default: the Node authorizer, each node reads only what its pods use, then RBAC), RBAC (the system:nodes group bound to the system:node role instead), or AlwaysAllow (every authenticated request allowed)',
       authorizationModes,
     )
     .option(

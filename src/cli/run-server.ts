@@ -20,7 +20,7 @@ export interface ServeFlags {
   logFile?: string;
   disableControllers?: boolean;
   disableScheduler?: boolean;
-  /** `--authorization-mode`, parsed (default AlwaysAllow). */
+  /** `--authorization-mode`, parsed (default Node,RBAC: see StartServerOptions.authorizationModes). */
   authorizationMode?: AuthorizationMode[];
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
@@ -172,6 +172,7 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
           .then(({ startUpAgent }) =>
             startUpAgent({
               dataDir: flags.dataDir,
+              connect: server.loopbackConnection,
               log,
               progress: out,
               nodeIP: nodesPlan?.nodeIP,

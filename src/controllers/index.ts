@@ -31,7 +31,8 @@ import { runController, type RunningController } from '../machinery/controller/c
 import { GarbageCollector } from './garbage-collector/garbage-collector.js';
 import { namespaceReconciler } from './namespace/namespace-controller.js';
 import { namespaceKeyOfServiceAccount, serviceAccountReconciler } from './serviceaccount/serviceaccount-controller.js';
-import { startWorkloadControllers } from './deployment/start-workload-controllers.js';
+import { startReplicaSetController } from './replicaset/start-replicaset-controller.js';
+import { startDeploymentController } from './deployment/start-deployment-controller.js';
 import { startNodeControllers, type NodeControllerSettings } from './node-lifecycle/start-node-controllers.js';
 import { startEndpointControllers } from './endpointslice/start-endpoint-controllers.js';
 import { startJobController } from './job/start-job-controller.js';
@@ -42,6 +43,7 @@ import { startDaemonSetController } from './daemonset/start-daemonset-controller
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
 import { startServiceLbController } from './servicelb/servicelb-controller.js';
 import { startIngressStatusController } from './ingress/ingress-status-controller.js';
+import { INGRESS_STATUS_CONTROLLER } from '../api/rbac/component-policy.js';
 import { startHpaController } from './hpa/start-hpa-controller.js';
 import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
@@ -72,7 +74,17 @@ export { namespaceReconciler } from './namespace/namespace-controller.js';
 export { serviceAccountReconciler } from './serviceaccount/serviceaccount-controller.js';
 
 export interface StartControllersOptions {
+  /**
+   * The controller manager's own client: the shared informers list and watch through it, and the
+   * controllers Kubernetes runs under kube-controller-manager's identity (the legacy token Secrets) write through it.
+   */
   client: KubeClient;
+  /**
+   * The client a controller writes through, by its Kubernetes ServiceAccount name (`deployment-controller`,
+   * `generic-garbage-collector`, ...): kube-controller-manager's --use-service-account-credentials, each
+   * controller its own user with its own `system:controller:<name>` role. Default: `client` for all.
+   */
+  clientFor?: (controller: string) => KubeClient;
   log: Logger;
   /** Namespace controller poll interval while contents are going away (default 1 s). */
   namespacePollMs?: number;
@@ -107,9 +119,11 @@ function serviceAccountCredentialControllers(
 ): Promise<RunningController>[] {
   const caPem = opts.rootCaPem;
   if (caPem === undefined) return [];
-  const started = [startRootCaPublisher({ client: opts.client, informers, log, caPem })];
+  const clientFor = opts.clientFor ?? (() => opts.client);
+  const started = [startRootCaPublisher({ client: clientFor('root-ca-cert-publisher'), informers, log, caPem })];
   if (opts.serviceAccountKeyPem !== undefined)
     started.push(
+      // Kubernetes runs the tokens controller under kube-controller-manager's own identity.
       startTokensController({
         client: opts.client,
         informers,
@@ -134,9 +148,10 @@ export interface Controllers {
 export async function startControllers(opts: StartControllersOptions): Promise<Controllers> {
   const log = opts.log.child({ component: 'controllers' });
   const informers = new SharedInformers(opts.client, log);
+  const clientFor = opts.clientFor ?? (() => opts.client);
   const namespaces = informers.informerFor(NAMESPACES, 'full');
   const serviceAccounts = informers.informerFor(SERVICE_ACCOUNTS, 'metadata');
-  const gc = new GarbageCollector({ client: opts.client, informers, log });
+  const gc = new GarbageCollector({ client: clientFor('generic-garbage-collector'), informers, log });
   const running: RunningController[] = [];
   try {
     const started = Promise.all([
@@ -146,7 +161,12 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         log,
         workers: 2,
         sources: [{ informer: namespaces }],
-        reconcile: namespaceReconciler({ client: opts.client, namespaces, log, pollIntervalMs: opts.namespacePollMs }),
+        reconcile: namespaceReconciler({
+          client: clientFor('namespace-controller'),
+          namespaces,
+          log,
+          pollIntervalMs: opts.namespacePollMs,
+        }),
       }).then((c) => {
         running.push(c);
       }),
@@ -155,83 +175,118 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         log,
         workers: 1,
         sources: [{ informer: namespaces }, { informer: serviceAccounts, keysFor: namespaceKeyOfServiceAccount }],
-        reconcile: serviceAccountReconciler({ client: opts.client, namespaces, serviceAccounts }),
+        reconcile: serviceAccountReconciler({
+          client: clientFor('service-account-controller'),
+          namespaces,
+          serviceAccounts,
+        }),
       }).then((c) => {
         running.push(c);
       }),
-      startWorkloadControllers({ client: opts.client, informers, log }).then((cs) => {
-        running.push(...cs);
+      startReplicaSetController({ client: clientFor('replicaset-controller'), informers, log }).then((c) => {
+        running.push(c);
       }),
+      startDeploymentController({ client: clientFor('deployment-controller'), informers, log }).then((c) => {
+        running.push(c);
+      }),
+      // Node lifecycle and node IPAM both run as node-controller, as in kube-controller-manager.
       startNodeControllers({
-        client: opts.client,
+        client: clientFor('node-controller'),
         informers,
         log,
         settings: opts.settings?.nodes,
       }).then((cs) => {
         running.push(...cs);
       }),
-      startEndpointControllers({ client: opts.client, informers, log }).then((cs) => {
+      startEndpointControllers({
+        client: clientFor('endpointslice-controller'),
+        endpointsClient: clientFor('endpoint-controller'),
+        informers,
+        log,
+      }).then((cs) => {
         running.push(...cs);
       }),
-      startJobController({ client: opts.client, informers, log }).then((c) => {
+      startJobController({
+        client: clientFor('job-controller'),
+        ttlClient: clientFor('ttl-after-finished-controller'),
+        informers,
+        log,
+      }).then((c) => {
         running.push(c);
       }),
       startCronJobController({
-        client: opts.client,
+        client: clientFor('cronjob-controller'),
         informers,
         log,
         clockSpeed: opts.settings?.cronJobClockSpeed,
       }).then((c) => {
         running.push(c);
       }),
-      startDisruptionController({ client: opts.client, informers, log }).then((c) => {
+      startDisruptionController({ client: clientFor('disruption-controller'), informers, log }).then((c) => {
         running.push(c);
       }),
-      startStatefulSetController({ client: opts.client, informers, log }).then((c) => {
+      startStatefulSetController({ client: clientFor('statefulset-controller'), informers, log }).then((c) => {
         running.push(c);
       }),
-      startDaemonSetController({ client: opts.client, informers, log }).then((c) => {
+      startDaemonSetController({ client: clientFor('daemon-set-controller'), informers, log }).then((c) => {
         running.push(c);
       }),
-      startVolumeControllers({ client: opts.client, informers, log }).then((c) => {
+      startVolumeControllers({ client: clientFor('persistent-volume-binder'), informers, log }).then((c) => {
         running.push(c);
       }),
-      startServiceLbController({ client: opts.client, informers, log, pool: opts.serviceLbPool }).then((c) => {
+      startServiceLbController({
+        client: clientFor('service-controller'),
+        informers,
+        log,
+        pool: opts.serviceLbPool,
+      }).then((c) => {
         running.push(c);
       }),
-      startIngressStatusController({ client: opts.client, informers, log }).then((c) => {
+      startIngressStatusController({ client: clientFor(INGRESS_STATUS_CONTROLLER), informers, log }).then((c) => {
         running.push(c);
       }),
-      startHpaController({ client: opts.client, informers, log, settings: opts.settings?.hpa }).then((c) => {
+      startHpaController({
+        client: clientFor('horizontal-pod-autoscaler'),
+        informers,
+        log,
+        settings: opts.settings?.hpa,
+      }).then((c) => {
         running.push(c);
       }),
-      startPodGc({ client: opts.client, informers, log, ...opts.settings?.podGc }).then((c) => {
+      startPodGc({ client: clientFor('pod-garbage-collector'), informers, log, ...opts.settings?.podGc }).then((c) => {
         running.push(c);
       }),
-      startVolumeProtection({ client: opts.client, informers, log }).then((cs) => {
+      startVolumeProtection({
+        client: clientFor('pvc-protection-controller'),
+        pvClient: clientFor('pv-protection-controller'),
+        informers,
+        log,
+      }).then((cs) => {
         running.push(...cs);
       }),
-      startClusterRoleAggregation({ client: opts.client, informers, log }).then((c) => {
-        running.push(c);
-      }),
+      startClusterRoleAggregation({ client: clientFor('clusterrole-aggregation-controller'), informers, log }).then(
+        (c) => {
+          running.push(c);
+        },
+      ),
       ...serviceAccountCredentialControllers(opts, informers, log).map((p) =>
         p.then((c) => {
           running.push(c);
         }),
       ),
-      startResourceQuotaController({ client: opts.client, informers, log }).then((c) => {
+      startResourceQuotaController({ client: clientFor('resourcequota-controller'), informers, log }).then((c) => {
         running.push(c);
       }),
-      startCsrApproving({ client: opts.client, informers, log }).then((c) => {
+      startCsrApproving({ client: clientFor('certificate-controller'), informers, log }).then((c) => {
         running.push(c);
       }),
-      startCsrCleaner({ client: opts.client, informers, log }).then((c) => {
+      startCsrCleaner({ client: clientFor('certificate-controller'), informers, log }).then((c) => {
         running.push(c);
       }),
       ...(opts.signingCa
         ? [
             startCsrSigning({
-              client: opts.client,
+              client: clientFor('certificate-controller'),
               informers,
               log,
               ca: opts.signingCa,

@@ -71,7 +71,7 @@ test('a client certificate of the cluster CA, with its key, proves CN and O', as
   const user = await issueLeaf(ca, { subject: 'CN=jane, O=devs, O=ops', usage: 'client', validDays: 1 });
   const now = Date.now();
   const id = certificateIdentity(user.cert, user.key, ca.cert, now);
-  assert.deepEqual(id.user, { name: 'jane', groups: ['devs', 'ops'] });
+  assert.deepEqual(id.user, { name: 'jane', groups: ['devs', 'ops', 'system:authenticated'] });
   assert.ok(id.notAfterMs > now);
 
   const unauthorized = (f: () => unknown, message: RegExp) =>

@@ -89,7 +89,8 @@ async function fromKubeconfig(text: string): Promise<LoginRequest> {
 
 /**
  * The identity of a client certificate issued by `caPem`, proven by its private key: CN the user,
- * O the groups (as the API server's certificate authenticator). Throws a 401 ApiError when the
+ * O the groups plus system:authenticated (as the API server's certificate authenticator, so RBAC's
+ * bindings to authenticated users such as system:basic-user apply). Throws a 401 ApiError when the
  * certificate is not the CA's, not valid now, not for client authentication, or not the key's.
  */
 export function certificateIdentity(
@@ -126,7 +127,11 @@ export function certificateIdentity(
   const subject = subjectOf(cert.subject);
   const name = subject.CN?.[0];
   if (!name) throw new ApiError(401, 'Unauthorized', 'client certificate: no common name');
-  return { user: { name, groups: [...(subject.O ?? [])] }, notAfterMs: notAfter };
+  const groups = subject.O ?? [];
+  return {
+    user: { name, groups: groups.includes('system:authenticated') ? [...groups] : [...groups, 'system:authenticated'] },
+    notAfterMs: notAfter,
+  };
 }
 
 /** Node's subject text (`CN=admin\nO=system:masters`) as attribute → values. */

@@ -1,10 +1,17 @@
 import { compose } from '../machinery/lifecycle/runnables.js';
 import type { Logger } from 'pino';
 import type { ControllerSettings } from '../controllers/index.js';
+import type { ClientOptions, KubeClient } from '../machinery/client/index.js';
+import { controllerUser } from '../api/rbac/controller-policy.js';
+import { KUBE_CONTROLLER_MANAGER } from '../api/rbac/users.js';
+import type { UserInfo } from '../apiserver/auth/user-info.js';
+
+/** The controller manager's own user (system:kube-controller-manager, Kubernetes' bootstrap role of that name). */
+export const CONTROLLER_MANAGER_USER: UserInfo = { name: KUBE_CONTROLLER_MANAGER, groups: ['system:authenticated'] };
 
 export interface BuiltInControllersOptions {
-  /** This server's loopback Unix socket (see loopback-server.ts). */
-  socketPath: string;
+  /** Connection options for a client acting as `user` (this server's loopback socket, see loopback-server.ts). */
+  connect: (user: UserInfo, userAgent: string) => ClientOptions;
   log: Logger;
   /** Addresses of the built-in LoadBalancer provider (default: node InternalIPs). */
   serviceLbPool?: string[];
@@ -17,7 +24,7 @@ export interface BuiltInControllersOptions {
   signingCa?: { cert: string; key: string };
 }
 
-/** Running controllers; stop() ends their watches and closes their client. Idempotent. */
+/** Running controllers; stop() ends their watches and closes their clients. Idempotent. */
 export interface BuiltInControllers {
   stop(): Promise<void>;
 }
@@ -25,9 +32,12 @@ export interface BuiltInControllers {
 /**
  * Starts the controllers that run inside `flotilla server` (every one controllers/index.ts lists:
  * garbage collector, namespace, workloads, nodes, endpoints, volumes, ...). As DESIGN.md asks they
- * reach the API only through the HTTP client, here over this server's loopback Unix socket. The
- * client and controller modules are imported here, after the server listens, so they do not delay
- * start-up. Resolves once their caches have synced.
+ * reach the API only through the HTTP client, here over this server's loopback Unix socket, as
+ * kube-controller-manager with --use-service-account-credentials: the shared informers as
+ * system:kube-controller-manager, each controller's writes as its ServiceAccount
+ * `kube-system/<controller>` (bound to `system:controller:<controller>` by the bootstrap policy).
+ * The client and controller modules are imported here, after the server listens, so they do not
+ * delay start-up. Resolves once their caches have synced.
  */
 export async function startBuiltInControllers(options: BuiltInControllersOptions): Promise<BuiltInControllers> {
   const [{ createClient }, { startControllers }] = await Promise.all([
@@ -37,13 +47,29 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
   return compose({ log: options.log }, async (parts) => {
     const client = await parts.start(
       'controllers client',
-      () =>
-        createClient({ server: 'http://localhost', socketPath: options.socketPath, userAgent: 'flotilla-controllers' }),
+      () => createClient(options.connect(CONTROLLER_MANAGER_USER, 'kube-controller-manager')),
       (c) => c.close(),
     );
+    // One client per controller user, made on first use; closed after the controllers stopped.
+    const perController = await parts.start(
+      'controller clients',
+      () => new Map<string, KubeClient>(),
+      async (m) => {
+        await Promise.all([...m.values()].map((c) => c.close()));
+      },
+    );
+    const clientFor = (controller: string): KubeClient => {
+      let c = perController.get(controller);
+      if (c === undefined) {
+        c = createClient(options.connect(controllerUser(controller), `kube-controller-manager/${controller}`));
+        perController.set(controller, c);
+      }
+      return c;
+    };
     await parts.start('controllers', () =>
       startControllers({
         client,
+        clientFor,
         log: options.log,
         serviceLbPool: options.serviceLbPool,
         settings: options.settings,

@@ -23,8 +23,11 @@ import type { HealthCheck } from './health-checks.js';
 import type { Dashboard } from '../dashboard/index.js';
 import { dashboardCredentialOf } from './dashboard-credential.js';
 import { localServerUrl, writeKubeconfig } from './kubeconfig.js';
-import { listenLoopback } from './loopback-server.js';
-import { startBuiltInControllers } from './built-in-controllers.js';
+import { LoopbackIdentities, listenLoopback, loopbackConnection } from './loopback-server.js';
+import { CONTROLLER_MANAGER_USER, startBuiltInControllers } from './built-in-controllers.js';
+import type { UserInfo } from '../apiserver/auth/user-info.js';
+import type { ClientOptions } from '../machinery/client/index.js';
+import { KUBE_SCHEDULER } from '../api/rbac/users.js';
 import { tightenDataDirModes } from './data-dir-modes.js';
 import { defaultAdvertiseAddress, publishApiEndpoints } from './api-endpoints.js';
 import { createClient } from '../machinery/client/index.js';
@@ -77,9 +80,10 @@ export interface StartServerOptions {
   /** How long metrics.k8s.io caches a node's stats summary (default 10 s). */
   metricsTtlMs?: number;
   /**
-   * `--authorization-mode`: ['AlwaysAllow'] (default) lets every authenticated request through;
-   * with 'RBAC' every request is authorized (system:masters bypass, then RBAC) and the bootstrap
-   * policy is reconciled before the server reports ready.
+   * `--authorization-mode`: ['Node', 'RBAC'] (default, as kubeadm sets it) authorizes every
+   * request (system:masters bypass, the Node authorizer for nodes, then RBAC) and reconciles the
+   * bootstrap policy before the server reports ready; ['RBAC'] without the Node authorizer;
+   * ['AlwaysAllow'] lets every authenticated request through.
    */
   authorizationModes?: AuthorizationMode[];
   /**
@@ -127,6 +131,12 @@ export interface ServiceAccountTokenSettings {
   jwksUri?: string;
 }
 
+/** `--authorization-mode` when none is given: the Node authorizer, then RBAC (kubeadm's setting). */
+export const DEFAULT_AUTHORIZATION_MODES: readonly AuthorizationMode[] = ['Node', 'RBAC'];
+
+/** The scheduler's user: system:kube-scheduler, bound to system:kube-scheduler and system:volume-scheduler. */
+const SCHEDULER_USER: UserInfo = { name: KUBE_SCHEDULER, groups: ['system:authenticated'] };
+
 export interface AuditOptions {
   /** `--audit-policy-file`. */
   policyFile: string;
@@ -153,6 +163,11 @@ export interface RunningServer {
   dashboardLoginUrl(): string;
   /** Cluster join token for agents (`<data-dir>/token`). */
   joinToken: string;
+  /**
+   * Connection options for a client in this process acting as `user` over the loopback socket
+   * (`up`'s node agent runs as its node). The identity holds only while this server runs.
+   */
+  loopbackConnection(user: UserInfo, userAgent: string): ClientOptions;
   caCertPem: string;
   /** Prometheus registry (/metrics). */
   metrics: Registry;
@@ -175,6 +190,7 @@ export interface RunningServer {
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const { dataDir, log } = options;
   const progress = options.progress ?? (() => {});
+  const authorizationModes = options.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES;
   const t0 = performance.now();
   // Times in progress lines count from process start (performance.now()'s origin), as users feel them.
   const ms = (): string => `${Math.round(performance.now())} ms`;
@@ -230,7 +246,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const authenticator = createAuthenticator({
       adminToken: tokens.adminToken,
       joinToken: tokens.joinToken,
-      joinTokenNodeNames: !(options.authorizationModes ?? []).includes('Node'),
+      joinTokenNodeNames: !authorizationModes.includes('Node'),
       apiAudiences,
       serviceAccountTokens: (token, audiences) =>
         serviceAccountTokens?.(token, audiences) ?? { kind: 'unknown' as const },
@@ -248,7 +264,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             defaultTolerationSeconds: options.defaultTolerationSeconds,
             writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
             metricsTtlMs: options.metricsTtlMs,
-            authorizationModes: options.authorizationModes,
+            authorizationModes,
             extraRoutes: encryption.routes,
             audit: audit?.recorder,
             podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
@@ -307,9 +323,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       (r) => r.stop(),
     );
     const socketPath = join(dataDir, 'apiserver.sock');
+    // Each component on the loopback socket calls as its own user (a token minted here, in memory).
+    const identities = new LoopbackIdentities();
+    const connect = (user: UserInfo, userAgent: string): ClientOptions =>
+      loopbackConnection(socketPath, identities, user, userAgent);
     await parts.start(
       'loopback API',
-      () => listenLoopback(socketPath, api.handler),
+      () => listenLoopback(socketPath, api.handler, identities),
       (loopback) => {
         loopback.close();
         loopback.closeAllConnections();
@@ -334,20 +354,21 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       );
     // Controllers and scheduler start in the background (/readyz is about the API, not about them),
     // and run only while this server holds their Lease (several servers on one etcd).
-    const elected = (name: string, start: () => Promise<Stoppable | undefined>): Stoppable =>
+    // Lease names as Kubernetes': the components' bootstrap roles may update only their own.
+    const elected = (name: string, user: UserInfo, start: () => Promise<Stoppable | undefined>): Stoppable =>
       inBackground(
         import('../machinery/leader-election/start-elected.js').then(({ startElected }) =>
-          startElected({ socketPath, log, name, dataDir, start }),
+          startElected({ connection: connect(user, `${name}/leader-election`), log, name, dataDir, start }),
         ),
         (err) => log.error({ err, lease: name }, 'leader election failed to start'),
       );
     if (options.controllers !== false)
       await parts.start('controller manager', () =>
-        elected('flotilla-controller-manager', () =>
+        elected('kube-controller-manager', CONTROLLER_MANAGER_USER, () =>
           optional(
             () =>
               startBuiltInControllers({
-                socketPath,
+                connect,
                 log,
                 serviceLbPool: options.serviceLbPool,
                 settings: options.controllerSettings,
@@ -364,7 +385,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       );
     if (options.scheduler !== false)
       await parts.start('scheduler', () =>
-        elected('flotilla-scheduler', () => startSchedulerInServer({ socketPath, log })),
+        elected('kube-scheduler', SCHEDULER_USER, () =>
+          startSchedulerInServer({ connection: connect(SCHEDULER_USER, 'kube-scheduler'), log }),
+        ),
       );
     // Stopped first: /readyz turns 500 before anything else goes.
     await parts.start('readiness', () =>
@@ -381,6 +404,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       dashboardLoginUrl: () =>
         `${url}/dashboard/#code=${api.dashboard.loginCode({ kind: 'token', token: tokens.adminToken })}`,
       joinToken: tokens.joinToken,
+      loopbackConnection: connect,
       caCertPem: tls.material.caCert,
       metrics: metrics.registry,
       close: () => parts.stop(),

@@ -12,8 +12,11 @@ import { until } from './wait-until.js';
 
 export interface AgentProcessConfig {
   server: string;
-  /** The agent's bearer token towards the API server. */
-  token: string;
+  /**
+   * The agent's client certificate: its node identity `system:node:<name>` (group system:nodes), as
+   * a `flotilla agent` holds after its bootstrap (see issueClientCertificate in real-node.ts).
+   */
+  clientCert: { certPem: string; keyPem: string };
   caPem: string;
   dataDir: string;
   nodeName: string;
@@ -27,7 +30,7 @@ const c = JSON.parse(process.env.AGENT_CONFIG ?? '{}');
 const { createLogger } = await import(${JSON.stringify(join(root, 'src/server/create-logger.ts'))});
 const { createClient } = await import(${JSON.stringify(join(root, 'src/machinery/client/index.ts'))});
 const { startNode } = await import(${JSON.stringify(join(root, 'src/server/start-node.ts'))});
-const client = createClient({ server: c.server, token: c.token, caPem: c.caPem });
+const client = createClient({ server: c.server, clientCert: c.clientCert, caPem: c.caPem });
 await startNode({ client, dataDir: c.dataDir, nodeName: c.nodeName, nodeIP: '127.0.0.1', log: createLogger('warn'), bridge: c.bridge, podCIDR: c.podCIDR, blackholeRoutes: c.blackholeRoutes });
 process.stdout.write('agent ready\\n');
 `;

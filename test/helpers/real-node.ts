@@ -18,11 +18,14 @@ import { busyboxArchive, removeBusyboxArchive } from '../fixtures/images/busybox
 import { startTestServer, type TestServer, type TestServerOptions } from './cluster.js';
 import { onePod, PODS } from '../../src/machinery/resources/well-known.js';
 import { issueLeaf } from '../../src/machinery/pki/issue-certs.js';
+import { NodeClientCertificate } from '../../src/agent/certificates/index.js';
 
 export interface RealNode {
   server: TestServer;
-  /** The agent's client: the join token (as `flotilla agent`), or its node certificate (options.credentials). */
+  /** The agent's client, as the node `system:node:<name>` (or with the join token, see options.credentials). */
   client: KubeClient;
+  /** An admin client (system:masters) for what the test itself does: binding pods, watching them, reading events. */
+  admin: KubeClient;
   /** The agent running now (restartAgent() replaces it). */
   agent: RunningAgent;
   nodeName: string;
@@ -54,11 +57,13 @@ export interface RealNodeOptions {
   /** Runs before the agent starts, e.g. to write `<data-dir>/registries.yaml`. */
   prepareDataDir?: (dataDir: string) => Promise<void>;
   /**
-   * How the agent authenticates: the join token (default, as `flotilla agent` does), or a client
-   * certificate `system:node:<name>` (O=system:nodes) issued from the server's CA, the identity
-   * the Node authorizer and NodeRestriction act on.
+   * How the agent authenticates. 'bootstrap' (default, as `flotilla agent`): a client certificate
+   * `system:node:<name>` (O=system:nodes) requested with the join token through a
+   * CertificateSigningRequest the server's controllers approve and sign, kept in the agent's data
+   * dir. 'node-certificate': the same identity issued directly from the server's CA (no controllers
+   * needed). 'join-token': the join token itself, a node only with `--authorization-mode RBAC`.
    */
-  credentials?: 'join-token' | 'node-certificate';
+  credentials?: 'bootstrap' | 'join-token' | 'node-certificate';
 }
 
 /** A client certificate for `subject` (`CN=..., O=...`) from the CA in a server's data dir. */
@@ -72,6 +77,30 @@ export async function issueClientCertificate(
   return { certPem: leaf.cert, keyPem: leaf.key };
 }
 
+/** The agent's API client for the chosen credentials (see RealNodeOptions.credentials). */
+async function agentClient(
+  credentials: NonNullable<RealNodeOptions['credentials']>,
+  server: TestServer,
+  nodeName: string,
+  dataDir: string,
+): Promise<KubeClient> {
+  const conn = { server: server.url, caPem: server.caPem, userAgent: 'flotilla-agent' };
+  if (credentials === 'join-token') return createClient({ ...conn, token: server.joinToken });
+  if (credentials === 'node-certificate')
+    return createClient({
+      ...conn,
+      clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${nodeName}, O=system:nodes`),
+    });
+  const certificate = await NodeClientCertificate.load({
+    dataDir,
+    nodeName,
+    caPem: server.caPem,
+    log: pino({ level: 'silent' }),
+    bootstrapClient: () => createClient({ ...conn, token: server.joinToken }),
+  });
+  return createClient({ ...conn, clientCert: certificate });
+}
+
 export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const suffix = Math.floor(Math.random() * 0xffff).toString(16);
   const nodeName = `${o.name}-${suffix}`;
@@ -80,14 +109,13 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const dataDir = await mkdtemp(join(tmpdir(), `flotilla-${o.name}-`));
   const log = pino({ level: process.env.FLOTILLA_TEST_LOG ?? 'silent' });
   const server = await startTestServer(o.server);
-  const client =
-    o.credentials === 'node-certificate'
-      ? createClient({
-          server: server.url,
-          caPem: server.caPem,
-          clientCert: await issueClientCertificate(server.dataDir, `CN=system:node:${nodeName}, O=system:nodes`),
-        })
-      : createClient({ server: server.url, token: server.joinToken, caPem: server.caPem });
+  const admin = createClient({ server: server.url, caPem: server.caPem, token: server.token });
+  const client = await agentClient(o.credentials ?? 'bootstrap', server, nodeName, dataDir).catch(async (err) => {
+    await admin.close();
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+    throw err;
+  });
   const agentOptions: NodeOptions = {
     client,
     dataDir,
@@ -106,6 +134,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
     await agent?.runtime.destroyAll();
     await agent?.network.removeBridge();
     await client.close();
+    await admin.close();
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
     await removeBusyboxArchive(); // a no-op unless this process built it (the registry helper does too)
@@ -124,6 +153,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
   const node: RealNode = {
     server,
     client,
+    admin,
     agent,
     nodeName,
     dataDir,
@@ -137,7 +167,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
       return agent;
     },
     async bind(name, namespace = 'default') {
-      await client.create(
+      await admin.create(
         onePod(name),
         namespace,
         { apiVersion: 'v1', kind: 'Binding', metadata: { name }, target: { kind: 'Node', name: nodeName } },
@@ -153,7 +183,7 @@ export async function startRealNode(o: RealNodeOptions): Promise<RealNode> {
             new Error(`pod ${name}: condition not met in ${timeoutMs} ms; last status ${JSON.stringify(last?.status)}`),
           );
         }, timeoutMs);
-        const handle = client.watch<PodObject>(
+        const handle = admin.watch<PodObject>(
           PODS,
           namespace,
           { fieldSelector: `metadata.name=${name}`, resourceVersion: '0' },

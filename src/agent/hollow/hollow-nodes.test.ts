@@ -37,7 +37,12 @@ test('hollow nodes register with leases, run bound pods with IPs from their podC
     () => !!fake.peek(LEASES, 'kube-node-lease', 'hollow-1') && !!fake.peek(NODES, '', 'hollow-0'),
   );
   const node = fake.peek(NODES, '', 'hollow-0') as KubeObject & { metadata: { labels: Record<string, string> } };
-  assert.equal(node.metadata.labels['node-role.kubernetes.io/hollow'], '');
+  assert.equal(node.metadata.labels['flotilla.dev/hollow'], 'true');
+  // NodeRestriction forbids a node to give itself a node-role.kubernetes.io/ label.
+  assert.deepEqual(
+    Object.keys(node.metadata.labels).filter((k) => k.startsWith('node-role.kubernetes.io/')),
+    [],
+  );
   await fake.patch(NODES, '', 'hollow-0', 'merge', { spec: { podCIDR: '10.42.7.0/24', podCIDRs: ['10.42.7.0/24'] } });
 
   await fake.create(PODS, 'default', pod('web', 'hollow-0'));

@@ -18,7 +18,13 @@ import { podsOnNode } from '../../machinery/client/indexes.js';
 type PodObject = ObjectOf<Pod>;
 
 export interface HollowNodesOptions {
+  /** Lists and watches nodes and pods (one informer each for all nodes). */
   client: KubeClient;
+  /**
+   * The client one node writes its Node, Lease and pods through: under the Node authorizer each
+   * node must be its own user (`system:node:<name>`, e.g. an impersonatingClient). Default `client`.
+   */
+  clientFor?: (nodeName: string) => KubeClient;
   log: Logger;
   count: number;
   /** Node names are `<prefix><index>` (default `hollow-`). */
@@ -49,7 +55,8 @@ interface PodState {
 /**
  * N hollow nodes in one process (kubemark's hollow kubelet, with a fake runtime):
  *
- *   one client, one node informer, one pod informer (all pods, filtered here by spec.nodeName)
+ *   one client, one node informer, one pod informer (all pods, filtered here by spec.nodeName);
+ *   each node writes through its own client (clientFor), as the node it is
  *   per node: NodeHeartbeat (register, Lease every leaseRenewIntervalMs, spread; status sync)
  *   pods bound to our nodes --> WorkQueue --> workers: report Running (IP from the node's
  *       podCIDR), then Succeeded when annotated to exit; a pod being deleted is removed (grace 0)
@@ -101,8 +108,8 @@ export class HollowNodes {
         name,
         internalIP: formatIPv4(0x0a_c8_00_00 + first + i + 1), // 10.200.0.0/16: hollow node addresses
         capacity: opts.capacity,
+        // No node-role.kubernetes.io/ label: NodeRestriction forbids nodes to set it on themselves.
         labels: { 'flotilla.dev/hollow': 'true', ...opts.labels },
-        role: 'hollow',
         kubeletPort,
         nodeInfo: {
           containerRuntimeVersion: 'fake://0.1.0',
@@ -115,7 +122,7 @@ export class HollowNodes {
       this.heartbeats.set(
         name,
         new NodeHeartbeat({
-          client: opts.client,
+          client: this.clientOf(name),
           config,
           log: opts.log,
           leaseRenewIntervalMs: interval,
@@ -129,6 +136,10 @@ export class HollowNodes {
         }),
       );
     });
+  }
+
+  private clientOf(nodeName: string): KubeClient {
+    return this.opts.clientFor?.(nodeName) ?? this.opts.client;
   }
 
   /** Starts the informers, every node's registration and heartbeats, and the pod workers. */
@@ -215,7 +226,7 @@ export class HollowNodes {
       const uid = pod.metadata.uid ?? '';
       if (this.deleted.has(uid)) return;
       try {
-        await this.opts.client.delete(PODS, ns, name, {
+        await this.clientOf(nodeName).delete(PODS, ns, name, {
           gracePeriodSeconds: 0,
           preconditions: { uid: pod.metadata.uid },
         });
@@ -240,7 +251,7 @@ export class HollowNodes {
       const podIP = this.ipFor(key, nodeName, state);
       if (!podIP) return { requeueAfterMs: 250 };
       const hostIP = this.heartbeats.get(nodeName)?.config.internalIP ?? '';
-      await this.opts.client.patch(
+      await this.clientOf(nodeName).patch(
         PODS,
         ns,
         name,
@@ -256,7 +267,7 @@ export class HollowNodes {
     const started = Date.parse(pod.status?.startTime ?? '') || now.getTime();
     const due = started + exit - now.getTime();
     if (due > 0) return { requeueAfterMs: due };
-    await this.opts.client.patch(
+    await this.clientOf(nodeName).patch(
       PODS,
       ns,
       name,

@@ -425,7 +425,21 @@ export class PodWorkers {
   private async syncVolumes(pod: PodObject, rec: PodRecord): Promise<boolean> {
     if (!pod.spec?.volumes?.length) return true;
     try {
-      await this.volumes.setUp(pod, rec.podDir ?? '');
+      try {
+        await this.volumes.setUp(pod, rec.podDir ?? '');
+      } catch (err) {
+        // Objects read by name on a first miss (Node authorizer) are not missing, just not read yet:
+        // once those reads finished, set up again before reporting FailedMount.
+        if (rec.volumesUp || !(await this.o.objects?.settled?.())) throw err;
+        await this.volumes.setUp(pod, rec.podDir ?? '');
+      }
+      if (!rec.volumesUp) {
+        // Up after an earlier FailedMount: containers not started wait as before it again.
+        const initial = pod.spec?.initContainers?.length ? 'PodInitializing' : 'ContainerCreating';
+        for (const cr of rec.containers.values())
+          if (!cr.current && cr.waiting?.message?.startsWith('MountVolume.SetUp failed'))
+            cr.waiting = { reason: initial };
+      }
       rec.volumesUp = true;
       return true;
     } catch (err) {

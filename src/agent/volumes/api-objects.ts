@@ -40,6 +40,8 @@ export interface ApiObjectsOptions {
 /** Reads of one kind by namespace and name, from an informer or polled by name. */
 interface ObjectSource<T> {
   get(namespace: string, name: string): T | undefined;
+  /** See ObjectLookup.settled; absent for informers. */
+  settled?(): Promise<boolean>;
   waitForSync(): Promise<void>;
   stop(): Promise<void> | void;
 }
@@ -68,7 +70,12 @@ export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiO
         log: o.log,
         onChange: (ns, name) => notify(kind, ns, name),
       });
-      return { get: (ns, name) => polled.get(ns, name), waitForSync: async () => {}, stop: () => polled.stop() };
+      return {
+        get: (ns, name) => polled.get(ns, name),
+        settled: () => polled.settled(),
+        waitForSync: async () => {},
+        stop: () => polled.stop(),
+      };
     }
     const inf = make<T>(r);
     const f = (obj: KubeObject): void => notify(kind, obj.metadata.namespace ?? '', obj.metadata.name ?? '');
@@ -109,6 +116,10 @@ export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiO
     secret: (ns, name) => secrets.get(ns, name),
     services: (ns) => services.list(ns),
     nodeAllocatable: o.nodeAllocatable,
+    settled: async () => {
+      const waited = await Promise.all([configMaps.settled?.(), secrets.settled?.()]);
+      return waited.some((w) => w === true);
+    },
     claim: (ns, name) => getOrUndefined<KubeObject & PersistentVolumeClaim>(PVCS, ns, name),
     volume: (name) => getOrUndefined<KubeObject & PersistentVolume>(PVS, '', name),
     onChange: (h) => {

@@ -18,6 +18,11 @@ export interface PolledObjectsOptions {
   onChange(namespace: string, name: string): void;
   /** How often the objects in use are read again (default 15 s). */
   refreshMs?: number;
+  /**
+   * How soon an object in use that does not exist is read again (default 2 s): a pod waiting for a
+   * ConfigMap or Secret starts soon after it is created, as it would through a watch.
+   */
+  missingRetryMs?: number;
   /** Objects not asked for this long are forgotten (default 5 min). */
   idleMs?: number;
   now?: () => number;
@@ -28,11 +33,13 @@ export interface PolledObjectsOptions {
  * and ConfigMaps, for agents that may not list them cluster-wide (the Node authorizer allows a node
  * to read only the objects its pods use, by name). A first `get` of a name answers undefined and
  * reads it; its arrival calls onChange, which re-syncs the pods that use it. Objects in use are
- * read again every `refreshMs`, so changes reach volumes within that time; no watch per object
- * (which would hold one connection each).
+ * read again every `refreshMs`, so changes reach volumes within that time, and missing ones every
+ * `missingRetryMs`; no watch per object (which would hold one HTTP/1.1 connection each).
  */
 export class PolledObjects<T extends KubeObject> {
   private readonly entries = new Map<string, Entry<T>>();
+  /** First reads in flight (a miss answered undefined until they finish). */
+  private readonly firstReads = new Set<Promise<void>>();
   private readonly timer: NodeJS.Timeout;
   private readonly now: () => number;
 
@@ -49,10 +56,18 @@ export class PolledObjects<T extends KubeObject> {
     if (!entry) {
       entry = { value: undefined, lastUsed: this.now(), fetching: false };
       this.entries.set(key, entry);
-      void this.fetch(namespace, name, entry);
+      const read = this.fetch(namespace, name, entry).finally(() => this.firstReads.delete(read));
+      this.firstReads.add(read);
     }
     entry.lastUsed = this.now();
     return entry.value;
+  }
+
+  /** Resolves true once the first reads started so far have finished; false when none was in flight. */
+  async settled(): Promise<boolean> {
+    if (this.firstReads.size === 0) return false;
+    await Promise.all([...this.firstReads]);
+    return true;
   }
 
   stop(): void {
@@ -93,5 +108,12 @@ export class PolledObjects<T extends KubeObject> {
     const before = entry.value?.metadata.resourceVersion;
     entry.value = next;
     if (next?.metadata.resourceVersion !== before) this.o.onChange(namespace, name);
+    const key = `${namespace}/${name}`;
+    if (next === undefined && this.entries.get(key) === entry)
+      setTimeout(() => {
+        // Still wanted (not forgotten as idle, not stopped): read it again.
+        if (this.entries.get(key) === entry && this.now() - entry.lastUsed <= (this.o.idleMs ?? 300_000))
+          void this.fetch(namespace, name, entry);
+      }, this.o.missingRetryMs ?? 2000).unref();
   }
 }

@@ -17,6 +17,12 @@ export interface ObjectLookup {
   configMap(namespace: string, name: string): ConfigMap | undefined;
   secret(namespace: string, name: string): Secret | undefined;
   nodeAllocatable(): NodeAllocatable;
+  /**
+   * For lookups that read objects by name on a first miss (an agent under the Node authorizer):
+   * resolves true once every read started so far has finished, false when none was in flight.
+   * Undefined: lookups answer from a full cache.
+   */
+  settled?(): Promise<boolean>;
 }
 
 /** A missing configMap/secret or key; the message is the kubelet's. */

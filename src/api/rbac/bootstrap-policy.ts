@@ -20,6 +20,7 @@ import {
   SYSTEM_PRIVILEGED_GROUP,
 } from './users.js';
 import { nodeBootstrapClusterRoleBindings } from './node-bootstrap-policy.js';
+import { componentClusterRoleBindings, componentClusterRoles } from './component-policy.js';
 
 /**
  * Kubernetes' bootstrap RBAC policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go):
@@ -457,11 +458,12 @@ export interface BootstrapPolicy {
 /** The whole bootstrap policy, in the order kube-apiserver reconciles it. Fresh objects each call. */
 export function bootstrapPolicy(): BootstrapPolicy {
   return {
-    clusterRoles: [...systemClusterRoles(), ...controllerRoles()],
+    clusterRoles: [...systemClusterRoles(), ...controllerRoles(), ...componentClusterRoles()],
     clusterRoleBindings: [
       ...systemClusterRoleBindings(),
       ...controllerRoleBindings(),
       ...nodeBootstrapClusterRoleBindings(),
+      ...componentClusterRoleBindings(),
     ],
     roles: namespaceRoles(),
     roleBindings: namespaceRoleBindings(),

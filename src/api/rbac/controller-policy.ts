@@ -170,6 +170,12 @@ function controllerRuleSets(): Record<string, PolicyRule[]> {
       newRule('list', 'watch', 'patch', 'create', 'delete').groups(legacy).resources('pods').rule(),
       eventsRule(),
     ],
+    'resourcequota-controller': [
+      // Quota counts usage of anything, so it may list and watch everything.
+      newRule('list', 'watch').groups('*').resources('*').rule(),
+      newRule('update').groups(legacy).resources('resourcequotas/status').rule(),
+      eventsRule(),
+    ],
     'service-account-controller': [newRule('create').groups(legacy).resources('serviceaccounts').rule(), eventsRule()],
     // Flotilla's built-in LoadBalancer provider writes Service status, as the cloud service controller does.
     'service-controller': [

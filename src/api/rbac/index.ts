@@ -14,3 +14,4 @@ export * from './reconcile-plan.js';
 export * from './rule-builder.js';
 export * from './users.js';
 export * from './compact-rules.js';
+export * from './component-policy.js';

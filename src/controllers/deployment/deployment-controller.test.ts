@@ -122,7 +122,7 @@ test('a new Deployment: creates its ReplicaSet at full size, revision 1, Progres
   const hash = computeHash(template('nginx:1'));
   assert.deepEqual(summary(fake), [
     `create replicasets web-${hash}`,
-    'patch deployments web',
+    'update deployments web',
     'update deployments/status web',
     'update deployments/status web',
   ]);
@@ -159,7 +159,9 @@ test('a new Deployment: creates its ReplicaSet at full size, revision 1, Progres
       },
     },
   });
-  assert.deepEqual(fake.actions[1].body, { metadata: { annotations: { 'deployment.kubernetes.io/revision': '1' } } });
+  assert.deepEqual((fake.actions[1].body as KubeObject).metadata.annotations, {
+    'deployment.kubernetes.io/revision': '1',
+  });
   assert.deepEqual(conditionsOf(fake.actions[2].body), ['Progressing=True/NewReplicaSetCreated']);
   assert.deepEqual(conditionsOf(fake.actions[3].body), [
     'Progressing=True/NewReplicaSetCreated',
@@ -181,7 +183,7 @@ test('a template change starts a rolling update: the new ReplicaSet takes the su
   const hash = computeHash(template('nginx:2'));
   assert.deepEqual(summary(fake), [
     `create replicasets web-${hash}`,
-    'patch deployments web',
+    'update deployments web',
     'update deployments/status web',
     'update deployments/status web',
   ]);

@@ -475,13 +475,11 @@ export class DeploymentController {
   /** SetDeploymentRevision: the Deployment's revision annotation follows its new ReplicaSet's. */
   private async setRevision(d: Dep, revision: string | undefined): Promise<void> {
     if (revision === undefined || d.metadata.annotations?.[REVISION] === revision) return;
-    const updated = await this.opts.client.patch(
-      DEPLOYMENTS,
-      d.metadata.namespace ?? '',
-      d.metadata.name ?? '',
-      'merge',
-      { metadata: { annotations: { [REVISION]: revision } } },
-    );
+    // An update, as Kubernetes' controller writes it (its role may update Deployments, not patch them).
+    const updated = await this.opts.client.update(DEPLOYMENTS, d.metadata.namespace ?? '', {
+      ...d,
+      metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: revision } },
+    });
     d.metadata.annotations = updated.metadata.annotations;
     d.metadata.resourceVersion = updated.metadata.resourceVersion;
   }

@@ -7,7 +7,10 @@ import { EndpointSliceController } from './endpointslice-controller.js';
 import { ENDPOINTS, ENDPOINT_SLICES, NODES, PODS, SERVICES } from '../../machinery/resources/well-known.js';
 
 export interface StartEndpointControllersOptions {
+  /** The EndpointSlice controller's client. */
   client: KubeClient;
+  /** The Endpoints controller's client (its own user in Kubernetes); default `client`. */
+  endpointsClient?: KubeClient;
   informers: SharedInformers;
   log: Logger;
   /** Workers of each controller (default 5, as kube-controller-manager's --concurrent-*-syncs). */
@@ -34,7 +37,7 @@ export async function startEndpointControllers(opts: StartEndpointControllersOpt
     nodes,
     log: opts.log.child({ controller: 'endpointslice' }),
   });
-  const epCtrl = new EndpointsController({ client: opts.client, services, pods, endpoints });
+  const epCtrl = new EndpointsController({ client: opts.endpointsClient ?? opts.client, services, pods, endpoints });
   const workers = opts.workers ?? 5;
   return Promise.all([
     runController({

@@ -102,13 +102,21 @@ async function setup(h: KubeObject, replicas: number, cpu: Record<string, string
   };
 }
 
+/** Writes to the scale subresource, with the replicas they set (the body is the whole Scale read before). */
 const scaleActions = (f: FakeClient) =>
-  f.actions.filter((a) => a.subresource === 'scale').map((a) => [a.verb, a.resource, a.name, a.body]);
+  f.actions
+    .filter((a) => a.subresource === 'scale')
+    .map((a) => [
+      a.verb,
+      a.resource,
+      a.name,
+      { spec: { replicas: (a.body as { spec?: { replicas?: number } }).spec?.replicas } },
+    ]);
 
-test('scale up on CPU utilization: scale patched, event, status with current metrics and conditions', async () => {
+test('scale up on CPU utilization: scale updated, event, status with current metrics and conditions', async () => {
   const c = await setup(hpa(), 2, { a: '80m', b: '80m' });
   assert.deepEqual(await c.sync(), { requeueAfterMs: 15_000 });
-  assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 4 } }]]);
+  assert.deepEqual(scaleActions(c.fake), [['update', 'deployments', 'web', { spec: { replicas: 4 } }]]);
   assert.deepEqual(c.recorder.events, [
     'Normal SuccessfulRescale New size: 4; reason: cpu resource utilization (percentage of request) above target',
   ]);
@@ -146,7 +154,7 @@ test('within tolerance: no scale, status only; a second reconcile within the per
 test('max and min limits: ScalingLimited TooManyReplicas; below min scaled up at once', async () => {
   const c = await setup(hpa({ maxReplicas: 3 }), 2, { a: '100m', b: '100m' });
   await c.sync();
-  assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]]);
+  assert.deepEqual(scaleActions(c.fake), [['update', 'deployments', 'web', { spec: { replicas: 3 } }]]);
   assert.ok(
     c
       .status()
@@ -155,7 +163,7 @@ test('max and min limits: ScalingLimited TooManyReplicas; below min scaled up at
   await c.stop();
   const m = await setup(hpa({ minReplicas: 3 }), 1, { a: '50m' });
   await m.sync();
-  assert.deepEqual(scaleActions(m.fake), [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]]);
+  assert.deepEqual(scaleActions(m.fake), [['update', 'deployments', 'web', { spec: { replicas: 3 } }]]);
   assert.deepEqual(m.recorder.events, [
     'Normal SuccessfulRescale New size: 3; reason: Current number of replicas below Spec.MinReplicas',
   ]);
@@ -169,7 +177,7 @@ test('scale down waits for the stabilization window (default 5 min without behav
   assert.ok(c.status().conditions.some((x) => x.reason === 'ScaleDownStabilized'));
   c.setNow(T0 + 301_000);
   await c.sync();
-  assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 1 } }]]);
+  assert.deepEqual(scaleActions(c.fake), [['update', 'deployments', 'web', { spec: { replicas: 1 } }]]);
   assert.deepEqual(c.recorder.events, ['Normal SuccessfulRescale New size: 1; reason: All metrics below target']);
   await c.stop();
 });
@@ -191,7 +199,7 @@ test('behavior: short scale-down window and a Pods policy limiting the step', as
   await c.sync();
   assert.deepEqual(
     scaleActions(c.fake),
-    [['patch', 'deployments', 'web', { spec: { replicas: 3 } }]],
+    [['update', 'deployments', 'web', { spec: { replicas: 3 } }]],
     'one pod per minute',
   );
   assert.ok(c.status().conditions.some((x) => x.type === 'ScalingLimited' && x.reason === 'ScaleUpLimit'));
@@ -206,7 +214,7 @@ test('behavior: short scale-down window and a Pods policy limiting the step', as
   assert.ok(c.status().conditions.some((x) => x.reason === 'ScaleDownStabilized'));
   c.setNow(T0 + 60_000);
   await c.sync();
-  assert.deepEqual(scaleActions(c.fake), [['patch', 'deployments', 'web', { spec: { replicas: 1 } }]]);
+  assert.deepEqual(scaleActions(c.fake), [['update', 'deployments', 'web', { spec: { replicas: 1 } }]]);
   await c.stop();
 });
 
@@ -271,7 +279,7 @@ test('a StatefulSet on memory AverageValue: scaled through its scale subresource
   assert.equal(c.status().desiredReplicas, 2);
   c.setNow(T0 + 301_000);
   await c.sync();
-  assert.deepEqual(scaleActions(c.fake), [['patch', 'statefulsets', 'db', { spec: { replicas: 1 } }]]);
+  assert.deepEqual(scaleActions(c.fake), [['update', 'statefulsets', 'db', { spec: { replicas: 1 } }]]);
   assert.deepEqual(c.recorder.events, ['Normal SuccessfulRescale New size: 1; reason: All metrics below target']);
   await c.stop();
 });

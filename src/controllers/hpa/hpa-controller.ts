@@ -157,12 +157,14 @@ export class HpaController {
     const rt = scaleTargetType(ref);
 
     let scale: Scale;
+    let scaleObject: KubeObject | undefined;
     try {
       if (!rt)
         throw new Error(
           `no matches for kind "${ref.kind}" in group "${(ref.apiVersion ?? '').split('/').slice(0, -1).join('/')}"`,
         );
-      scale = readScale(await this.o.client.get(rt, ns, ref.name, { subresource: 'scale' }));
+      scaleObject = await this.o.client.get(rt, ns, ref.name, { subresource: 'scale' });
+      scale = readScale(scaleObject);
     } catch (err) {
       const msg = errorMessage(err);
       this.o.recorder.event(hpa, 'Warning', 'FailedGetScale', msg);
@@ -247,9 +249,15 @@ export class HpaController {
       rescale = desired !== current;
     }
 
-    if (rescale && rt) {
+    if (rescale && rt && scaleObject) {
       try {
-        await this.o.client.patch(rt, ns, ref.name, 'merge', { spec: { replicas: desired } }, { subresource: 'scale' });
+        // An update of the Scale read above, as Kubernetes' HPA writes it (its role may update */scale, not patch it).
+        await this.o.client.update(
+          rt,
+          ns,
+          { ...scaleObject, spec: { ...(scaleObject.spec as object), replicas: desired } },
+          { subresource: 'scale' },
+        );
       } catch (err) {
         const msg = errorMessage(err);
         this.o.recorder.event(

@@ -38,6 +38,8 @@ type PodObject = ObjectOf<Pod>;
 
 export interface JobControllerOptions {
   client: KubeClient;
+  /** Deletes expired Jobs: the ttl-after-finished controller's client (its own user in Kubernetes); default `client`. */
+  ttlClient?: KubeClient;
   jobs: Informer<JobObject>;
   pods: Informer<PodObject>;
   recorder: EventRecorder;
@@ -339,10 +341,15 @@ export class JobController {
     const left = at + ttl * 1000 - this.now();
     if (left > 0) return { requeueAfterMs: left };
     try {
-      await this.opts.client.delete(JOBS, job.metadata.namespace ?? '', job.metadata.name ?? '', {
-        propagationPolicy: 'Foreground',
-        preconditions: { uid: job.metadata.uid },
-      });
+      await (this.opts.ttlClient ?? this.opts.client).delete(
+        JOBS,
+        job.metadata.namespace ?? '',
+        job.metadata.name ?? '',
+        {
+          propagationPolicy: 'Foreground',
+          preconditions: { uid: job.metadata.uid },
+        },
+      );
     } catch (err) {
       if (!isNotFound(err) && !isConflict(err)) throw err;
     }

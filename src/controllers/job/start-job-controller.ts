@@ -8,6 +8,8 @@ import { JOBS, PODS } from '../../machinery/resources/well-known.js';
 
 export interface StartJobControllerOptions {
   client: KubeClient;
+  /** The ttl-after-finished controller's client (deletes expired Jobs); default `client`. */
+  ttlClient?: KubeClient;
   informers: SharedInformers;
   log: Logger;
   /** Default 5, as kube-controller-manager's --concurrent-job-syncs. */
@@ -23,7 +25,7 @@ export async function startJobController(opts: StartJobControllerOptions): Promi
   const pods = opts.informers.informerFor(PODS, 'full');
   const log = opts.log.child({ controller: 'job' });
   const recorder = clientEventRecorder({ client: opts.client, component: 'job-controller', log });
-  const ctrl = new JobController({ client: opts.client, jobs, pods, recorder, log });
+  const ctrl = new JobController({ client: opts.client, ttlClient: opts.ttlClient, jobs, pods, recorder, log });
   return runController({
     name: 'job',
     log: opts.log,

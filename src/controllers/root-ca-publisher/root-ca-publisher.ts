@@ -74,7 +74,8 @@ export async function startRootCaPublisher(opts: {
   caPem: string;
 }): Promise<RunningController> {
   const namespaces = opts.informers.informerFor(NAMESPACES, 'full');
-  const configMaps = new Informer(opts.client, CONFIG_MAPS, {
+  // Informers list and watch as the controller manager (the shared informers' client), as in Kubernetes.
+  const configMaps = new Informer(opts.informers.client, CONFIG_MAPS, {
     log: opts.log,
     fieldSelector: `metadata.name=${ROOT_CA_CONFIG_MAP}`,
   });

@@ -209,7 +209,7 @@ test('scale down with whenScaled=Delete: the condemned pod becomes an owner of i
   await ctrl.reconcile({ namespace: 'n', name: 'web' });
   assert.deepEqual(
     fake.actions.map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.name}`),
-    ['patch persistentvolumeclaims data-web-1', 'delete pods web-1'],
+    ['update persistentvolumeclaims data-web-1', 'delete pods web-1'],
     'status (counted before the deletion, as Kubernetes does) is unchanged',
   );
   const refs = (fake.actions[0].body as { metadata: { ownerReferences: unknown[] } }).metadata.ownerReferences;

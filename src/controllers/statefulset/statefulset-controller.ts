@@ -211,8 +211,10 @@ export class StatefulSetController {
       }
       const refs = claim.metadata.ownerReferences ?? [];
       if (refs.some((r) => r.uid === pod.metadata.uid)) continue;
-      await this.opts.client.patch(PVCS, ns, claim.metadata.name ?? '', 'merge', {
-        metadata: { ownerReferences: [...refs, ownerRefTo(pod)], resourceVersion: claim.metadata.resourceVersion },
+      // An update, as Kubernetes' controller writes it (its role may update claims, not patch them).
+      await this.opts.client.update(PVCS, ns, {
+        ...claim,
+        metadata: { ...claim.metadata, ownerReferences: [...refs, ownerRefTo(pod)] },
       });
     }
   }

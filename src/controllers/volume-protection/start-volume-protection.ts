@@ -11,11 +11,14 @@ import { PODS, PVCS, PVS } from '../../machinery/resources/well-known.js';
 /**
  * kube's pvc-protection and pv-protection controllers: the protection finalizer of a claim being
  * deleted goes once no pod uses it (checked again with a live list, as the cache may lag); a
- * volume's goes once it is no longer Bound. The finalizer list is written with the object's
- * resourceVersion (a conflict retries with fresh state).
+ * volume's goes once it is no longer Bound. The object is updated (the only write their roles
+ * allow) from the cached copy, so its resourceVersion guards it (a conflict retries with fresh state).
  */
 export async function startVolumeProtection(opts: {
+  /** The pvc-protection controller's client. */
   client: KubeClient;
+  /** The pv-protection controller's client (its own user in Kubernetes); default `client`. */
+  pvClient?: KubeClient;
   informers: SharedInformers;
   log: Logger;
 }): Promise<RunningController[]> {
@@ -34,9 +37,7 @@ export async function startVolumeProtection(opts: {
     if (!finalizers) return;
     opts.log.info({ claim: `${namespace}/${name}` }, 'pvc-protection: claim no longer used; removing its finalizer');
     await opts.client
-      .patch(PVCS, namespace ?? '', name, 'merge', {
-        metadata: { resourceVersion: claim.metadata.resourceVersion, finalizers },
-      })
+      .update(PVCS, namespace ?? '', { ...claim, metadata: { ...claim.metadata, finalizers } })
       .catch(ignoreGone);
   };
   const reconcileVolume = async ({ name }: ObjectKey): Promise<void> => {
@@ -44,8 +45,8 @@ export async function startVolumeProtection(opts: {
     const finalizers = pv && releasableVolume(pv);
     if (!pv || !finalizers) return;
     opts.log.info({ volume: name }, 'pv-protection: volume no longer bound; removing its finalizer');
-    await opts.client
-      .patch(PVS, '', name, 'merge', { metadata: { resourceVersion: pv.metadata.resourceVersion, finalizers } })
+    await (opts.pvClient ?? opts.client)
+      .update(PVS, '', { ...pv, metadata: { ...pv.metadata, finalizers } })
       .catch(ignoreGone);
   };
   // A pod that finishes or goes releases the claims it named.

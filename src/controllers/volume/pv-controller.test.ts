@@ -144,7 +144,7 @@ test("local-path: default class written, waits for a consumer, then provisions o
   await settle();
   fake.actions.length = 0;
   await ctrl.reconcile({ namespace: 'n', name: 'data' });
-  assert.deepEqual(verbs(fake), ['patch persistentvolumeclaims data', 'create persistentvolumes pvc-c-uid']);
+  assert.deepEqual(verbs(fake), ['update persistentvolumeclaims data', 'create persistentvolumes pvc-c-uid']);
   const pv = fake.peek(PVS, '', 'pvc-c-uid') as PV;
   assert.deepEqual(pv.spec?.hostPath, { path: '/data/storage/c-uid', type: 'DirectoryOrCreate' });
   assert.deepEqual(pv.spec?.nodeAffinity?.required?.nodeSelectorTerms?.[0].matchExpressions, [
@@ -183,7 +183,7 @@ test("the scheduler's selected-node annotation is enough to provision", async ()
     classes: [LOCAL_PATH],
   });
   await ctrl.reconcile({ namespace: 'n', name: 'data' });
-  assert.deepEqual(verbs(fake), ['patch persistentvolumeclaims data', 'create persistentvolumes pvc-c-uid']);
+  assert.deepEqual(verbs(fake), ['update persistentvolumeclaims data', 'create persistentvolumes pvc-c-uid']);
   await stop();
 });
 

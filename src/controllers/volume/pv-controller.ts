@@ -225,9 +225,13 @@ export class PersistentVolumeController {
   private async provision(claim: PVC, sc: Class, node: Node): Promise<void> {
     const ann = claim.metadata.annotations ?? {};
     if (ann[ANN_STORAGE_PROVISIONER] !== LOCAL_PATH_PROVISIONER) {
-      await this.o.client.patch(PVCS, claim.metadata.namespace ?? '', claim.metadata.name ?? '', 'merge', {
+      // An update, as the binder writes claims (its role may update them, not patch them).
+      await this.o.client.update(PVCS, claim.metadata.namespace ?? '', {
+        ...claim,
         metadata: {
+          ...claim.metadata,
           annotations: {
+            ...ann,
             [ANN_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER,
             [ANN_BETA_STORAGE_PROVISIONER]: LOCAL_PATH_PROVISIONER,
           },

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient } from './create-client.js';
+import { createClient, impersonatingClient } from './create-client.js';
 import { ClientError, isNotFound } from './client-error.js';
 import { loadKubeconfig } from './kubeconfig.js';
 import type { WatchEvent } from './watch-stream.js';
@@ -201,4 +201,24 @@ current-context: flotilla
 `,
   );
   assert.deepEqual(await loadKubeconfig(path), { server: 'https://127.0.0.1:6443', caPem: ca, token: 't0k' });
+});
+
+test('an impersonating client sends Impersonate-User and one Impersonate-Group per group over the same connections', async () => {
+  const headers: Record<string, string | string[] | undefined>[] = [];
+  respond = (req, res) => {
+    headers.push({ user: req.headers['impersonate-user'], groups: req.headersDistinct['impersonate-group'] });
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"x"}}');
+  };
+  const base = createClient({ server: url, token: 'admin' });
+  const node = impersonatingClient(base, 'system:node:n1', ['system:nodes', 'extra']);
+  await node.get(CONFIG_MAPS, 'default', 'x');
+  await node.close(); // leaves base open
+  await base.get(CONFIG_MAPS, 'default', 'x');
+  await base.close();
+  assert.deepEqual(headers, [
+    { user: 'system:node:n1', groups: ['system:nodes', 'extra'] },
+    { user: undefined, groups: undefined },
+  ]);
+  assert.equal(seen.at(-2)?.auth, 'Bearer admin');
 });

@@ -1,5 +1,10 @@
 import type { KubeObject } from '../../api/object.js';
-import { createHttpTransport, type ConnectionOptions, type HttpTransport } from './http-transport.js';
+import {
+  createHttpTransport,
+  impersonatingTransport,
+  type ConnectionOptions,
+  type HttpTransport,
+} from './http-transport.js';
 import type {
   DeleteOptions,
   KubeClient,
@@ -31,6 +36,16 @@ export function createClient(opts: ClientOptions): KubeClient {
   return new HttpKubeClient(createHttpTransport(opts));
 }
 
+/**
+ * A client that acts as `user` in `groups` (impersonation) over `client`'s connections, for one
+ * process that plays many identities (hollow nodes, each its own node). Closing it leaves `client`
+ * open. Only for clients made by createClient/clientOver; throws for others.
+ */
+export function impersonatingClient(client: KubeClient, user: string, groups: readonly string[]): KubeClient {
+  if (!(client instanceof HttpKubeClient)) throw new Error('impersonatingClient needs an HTTP client');
+  return new HttpKubeClient(impersonatingTransport(client.http, user, groups));
+}
+
 /** A KubeClient over any transport (tests pass a fake one). */
 export function clientOver(http: HttpTransport): KubeClient {
   return new HttpKubeClient(http);
@@ -46,7 +61,7 @@ function writeQuery(o: PatchOptions): string {
 
 // The server's JSON is trusted to be of the requested type: these casts are the client's contract.
 class HttpKubeClient implements KubeClient {
-  constructor(private readonly http: HttpTransport) {}
+  constructor(readonly http: HttpTransport) {}
 
   async get<T extends KubeObject>(
     rt: ResourceRef,

@@ -37,6 +37,8 @@ export interface HttpRequest {
   path: string;
   body?: string;
   contentType?: string;
+  /** Extra request headers (impersonation); a list value is sent as repeated headers. */
+  headers?: Readonly<Record<string, string | readonly string[]>>;
   /** Abort the request (and, for streams, the open response body). */
   signal?: AbortSignal;
 }
@@ -85,8 +87,12 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
     }
     return agent;
   };
-  const headersOf = (req: HttpRequest): Record<string, string> => {
-    const h: Record<string, string> = { accept: 'application/json', 'user-agent': opts.userAgent ?? 'flotilla-client' };
+  const headersOf = (req: HttpRequest): Record<string, string | string[]> => {
+    const h: Record<string, string | string[]> = {
+      ...(req.headers as Record<string, string | string[]> | undefined),
+      accept: 'application/json',
+      'user-agent': opts.userAgent ?? 'flotilla-client',
+    };
     if (opts.token) h.authorization = `Bearer ${opts.token}`;
     if (req.body !== undefined) h['content-type'] = req.contentType ?? 'application/json';
     return h;
@@ -115,5 +121,20 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
     async close() {
       await Promise.all([agent.close(), ...[...retired].map((a) => a.close())]);
     },
+  };
+}
+
+/**
+ * A transport that sends every request of `base` as `user` in `groups` (Kubernetes' Impersonate-User
+ * and Impersonate-Group headers) over base's connections; close() leaves base open. The caller's own
+ * identity must be allowed the `impersonate` verb on those users and groups.
+ */
+export function impersonatingTransport(base: HttpTransport, user: string, groups: readonly string[]): HttpTransport {
+  const headers = { 'impersonate-user': user, ...(groups.length > 0 ? { 'impersonate-group': [...groups] } : {}) };
+  const withHeaders = (req: HttpRequest): HttpRequest => ({ ...req, headers: { ...req.headers, ...headers } });
+  return {
+    json: (req) => base.json(withHeaders(req)),
+    stream: (req) => base.stream(withHeaders(req)),
+    close: async () => {},
   };
 }

@@ -7,7 +7,7 @@
  *                                        |  keys
  *                                    WorkQueue (machinery/controller, re-exported here) --> workers
  */
-export { createClient, clientOver, type ClientOptions } from './create-client.js';
+export { createClient, clientOver, impersonatingClient, type ClientOptions } from './create-client.js';
 export type { ClientCertPair, ClientCertSource } from './http-transport.js';
 export type {
   KubeClient,

@@ -29,7 +29,8 @@ export class SharedInformers {
   private running = false;
 
   constructor(
-    private readonly client: KubeClient,
+    /** The client the informers list and watch through. */
+    readonly client: KubeClient,
     private readonly log: Logger,
   ) {}
 

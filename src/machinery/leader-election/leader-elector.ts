@@ -10,7 +10,7 @@ type LeaseObject = KubeObject & Lease;
 
 export interface LeaderElectionOptions {
   client: KubeClient;
-  /** Lease name, e.g. `flotilla-controller-manager`. */
+  /** Lease name, e.g. `kube-controller-manager`. */
   name: string;
   /** Lease namespace (default kube-system). */
   namespace?: string;

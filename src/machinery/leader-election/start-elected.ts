@@ -4,14 +4,15 @@ import type { Logger } from 'pino';
 import { Restartable } from '../lifecycle/restartable.js';
 import { compose, type Stoppable } from '../lifecycle/runnables.js';
 import { runWithLeaderElection } from './leader-elector.js';
+import type { ClientOptions } from '../client/create-client.js';
 
 export type { Stoppable };
 
 export interface StartElectedOptions {
-  /** The server's loopback Unix socket, for the election's own client. */
-  socketPath: string;
+  /** How the election's own client reaches the API (the server's loopback socket, as the elected component's user). */
+  connection: ClientOptions;
   log: Logger;
-  /** Lease name in kube-system, e.g. `flotilla-controller-manager`. */
+  /** Lease name in kube-system, e.g. `kube-controller-manager` (the name the component's bootstrap role may update). */
   name: string;
   /** The server's data dir: with the host name it makes the identity, stable across restarts of one server. */
   dataDir: string;
@@ -35,12 +36,7 @@ export async function startElected(o: StartElectedOptions): Promise<Stoppable> {
   return compose({ log: o.log }, async (parts) => {
     const client = await parts.start(
       'lease client',
-      () =>
-        createClient({
-          server: 'http://localhost',
-          socketPath: o.socketPath,
-          userAgent: `flotilla-leader-election/${o.name}`,
-        }),
+      () => createClient({ ...o.connection, userAgent: `flotilla-leader-election/${o.name}` }),
       (c) => c.close(),
     );
     // One instance per term: started on becoming leader, stopped on losing the Lease or on stop().
