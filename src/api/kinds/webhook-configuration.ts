@@ -124,7 +124,7 @@ export function validateWebhooks(
 
 function validateWebhook(w: Webhook, mutating: boolean, p: string, lenient: Leniency): FieldError[] {
   const errs = fullyQualifiedName(`${p}.name`, w.name);
-  (w.rules ?? []).forEach((r, i) => errs.push(...validateRule(r, `${p}.rules[${i}]`)));
+  for (const [i, r] of (w.rules ?? []).entries()) errs.push(...validateRule(r, `${p}.rules[${i}]`));
   if (w.failurePolicy !== undefined && !FAILURE_POLICIES.includes(w.failurePolicy))
     errs.push(fieldErrors.notSupported(`${p}.failurePolicy`, w.failurePolicy, FAILURE_POLICIES));
   if (w.matchPolicy !== undefined && !MATCH_POLICIES.includes(w.matchPolicy))
