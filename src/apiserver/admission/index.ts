@@ -25,6 +25,7 @@ import {
 } from './pod-security/index.js';
 import { NEWEST_CHECK_VERSION } from './pod-security/evaluator.js';
 import { validatingAdmissionPolicyPlugin } from './validating-admission-policy/plugin.js';
+import { mutatingWebhookAdmission, validatingWebhookAdmission } from './webhooks/webhook-admission.js';
 
 export {
   AdmissionChain,
@@ -93,8 +94,12 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
       ...(options.nodeRestriction ? [nodeRestriction(state && cacheLookup(state.cache))] : []),
       certificateSigningRequestAdmission,
       limitRangerValidating(state?.cache),
-      // Kubernetes' order: after the mutating webhooks, before the validating webhooks and ResourceQuota.
+      // Kubernetes' order: MutatingAdmissionWebhook after every built-in mutating plugin (the chain
+      // runs mutating plugins first, in list order), then ValidatingAdmissionPolicy, then
+      // ValidatingAdmissionWebhook, then ResourceQuota.
+      mutatingWebhookAdmission(state && { cache: state.cache }),
       validatingAdmissionPolicyPlugin(state?.cache),
+      validatingWebhookAdmission(state && { cache: state.cache }),
       // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
       resourceQuotaPlugin(state),
     ],
