@@ -12,6 +12,8 @@ import { request as httpsRequest } from 'node:https';
 export interface WebhookTarget {
   /** `https://host:port/path` as the configuration names it (messages, the Host header). */
   url: URL;
+  /** The same as text, as Kubernetes prints it (`https://svc.ns.svc:443/path`, the port kept). */
+  urlText: string;
   /** The address to connect to: an endpoint's IP and port for a Service, else the url's host and port. */
   connectHost: string;
   connectPort: number;
@@ -39,7 +41,7 @@ const DEFAULT_MAX_REPLY = 16 * 1024 * 1024;
 export function postJson(target: WebhookTarget, body: unknown, opts: CallOptions): Promise<WebhookReply> {
   const url = new URL(target.url.toString());
   url.searchParams.set('timeout', `${opts.timeoutSeconds}s`);
-  const shown = `Post "${url.toString()}"`;
+  const shown = shownPost(target.urlText, opts.timeoutSeconds);
   const payload = Buffer.from(JSON.stringify(body));
   const max = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY;
   return new Promise((resolve, reject) => {
@@ -104,6 +106,11 @@ export function postJson(target: WebhookTarget, body: unknown, opts: CallOptions
     });
     req.end(payload);
   });
+}
+
+/** `Post "https://...?timeout=10s"`, as client-go's errors start. */
+export function shownPost(urlText: string, timeoutSeconds: number): string {
+  return `Post "${urlText}?timeout=${timeoutSeconds}s"`;
 }
 
 function isIp(host: string): boolean {

@@ -7,7 +7,7 @@ import type { Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { WebhookClientConfig } from '../../../api/kinds/webhook-configuration.js';
 import type { WatchCache } from '../../watch-cache.js';
-import { CallFailed, type WebhookTarget } from './call-webhook.js';
+import { CallFailed, shownPost, type WebhookTarget } from './call-webhook.js';
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
@@ -15,7 +15,7 @@ const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 export function urlTarget(raw: string): WebhookTarget {
   const url = new URL(raw);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  return { url, connectHost: host, connectPort: Number(url.port || 443), serverName: host };
+  return { url, urlText: raw, connectHost: host, connectPort: Number(url.port || 443), serverName: host };
 }
 
 /**
@@ -23,17 +23,18 @@ export function urlTarget(raw: string): WebhookTarget {
  * and the certificate check, one ready endpoint (picked at random, spreading load) to connect to.
  * Throws CallFailed with Kubernetes' texts when there is no such Service, port or ready endpoint.
  */
-export function serviceTarget(cache: WatchCache, cc: WebhookClientConfig): WebhookTarget {
+export function serviceTarget(cache: WatchCache, cc: WebhookClientConfig, timeoutSeconds: number): WebhookTarget {
   const ref = cc.service;
   if (!ref) throw new Error('serviceTarget needs a service reference');
   const port = ref.port ?? 443;
   const serverName = `${ref.name}.${ref.namespace}.svc`;
-  const url = new URL(`https://${serverName}:${port}${ref.path ?? ''}`);
-  const shown = `Post "${url.toString()}"`;
+  const urlText = `https://${serverName}:${port}${ref.path ?? ''}`;
+  const url = new URL(urlText);
+  const shown = shownPost(urlText, timeoutSeconds);
   const svc = cache.get(`/registry/core/services/${ref.namespace}/${ref.name}`)?.object() as Service | undefined;
   if (!svc) throw new CallFailed(`${shown}: service "${ref.name}" not found`);
   if (svc.spec?.type === 'ExternalName' && svc.spec.externalName)
-    return { url, connectHost: svc.spec.externalName, connectPort: port, serverName };
+    return { url, urlText, connectHost: svc.spec.externalName, connectPort: port, serverName };
   const svcPort = (svc.spec?.ports ?? []).find((p) => p.port === port);
   if (!svcPort) throw new CallFailed(`${shown}: no service port ${port} found for service "${ref.name}"`);
   const candidates: { ip: string; port: number }[] = [];
@@ -50,5 +51,5 @@ export function serviceTarget(cache: WatchCache, cc: WebhookClientConfig): Webho
   }
   if (candidates.length === 0) throw new CallFailed(`${shown}: no endpoints available for service "${ref.name}"`);
   const pick = candidates[Math.floor(Math.random() * candidates.length)] as { ip: string; port: number };
-  return { url, connectHost: pick.ip, connectPort: pick.port, serverName };
+  return { url, urlText, connectHost: pick.ip, connectPort: pick.port, serverName };
 }

@@ -23,6 +23,7 @@ import { strategyOf } from '../../../api/kinds/index.js';
 import { applyJsonPatch } from '../../../api/patch/json-patch.js';
 import {
   ADMISSION_REGISTRATION_GROUP,
+  DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
   type Webhook,
   type WebhookConfiguration,
 } from '../../../api/kinds/webhook-configuration.js';
@@ -36,7 +37,7 @@ import {
   objectSelectorMatches,
 } from './matching.js';
 import { admissionReviewRequest, InvalidResponse, kindOf, verifyAdmissionResponse } from './admission-review.js';
-import { CallFailed, postJson, type WebhookTarget } from './call-webhook.js';
+import { CallFailed, postJson } from './call-webhook.js';
 import { serviceTarget, urlTarget } from './service-target.js';
 
 /** One webhook with the configuration it belongs to. */
@@ -221,11 +222,10 @@ class WebhookDispatcher {
       dryRun: request.dryRun,
     });
     try {
-      const target = this.target(inv);
-      const reply = await this.post(target, review, {
-        caPem: inv.caPem,
-        timeoutSeconds: hook.timeoutSeconds ?? 10,
-      });
+      const timeoutSeconds = hook.timeoutSeconds ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS;
+      const cc = hook.clientConfig;
+      const target = cc.url ? urlTarget(cc.url) : serviceTarget(this.deps.cache, cc, timeoutSeconds);
+      const reply = await this.post(target, review, { caPem: inv.caPem, timeoutSeconds });
       const verdict = verifyAdmissionResponse(reply, uid, this.mutating);
       for (const [k, v] of Object.entries(verdict.auditAnnotations)) annotate(request.notes, `${hook.name}/${k}`, v);
       request.notes.warnings.push(...verdict.warnings);
@@ -248,11 +248,6 @@ class WebhookDispatcher {
       }
       throw errors.internal(failure.message);
     }
-  }
-
-  private target(inv: Invocation): WebhookTarget {
-    const cc = inv.hook.clientConfig;
-    return cc.url ? urlTarget(cc.url) : serviceTarget(this.deps.cache, cc);
   }
 }
 
