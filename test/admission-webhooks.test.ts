@@ -131,7 +131,7 @@ async function install(t: TestContext, kind: string, name: string, yaml: string)
   ok(await server.kubectl(['apply', '-f', '-'], { stdin: yaml }));
 }
 
-test('the configuration is validated as Kubernetes does, with the field named', async (t) => {
+test('the configuration is validated as Kubernetes does, with the field named', async () => {
   const bad = `apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingWebhookConfiguration
 metadata: {name: bad}
