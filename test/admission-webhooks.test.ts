@@ -304,6 +304,15 @@ test('failurePolicy: a dead webhook is skipped with Ignore and refuses with Fail
     configuration('Validating', 'garbage', urlConfig('/garbage')),
   );
   await deleteConfig('validatingwebhookconfiguration', 'dead-fail');
+  const metrics = ok(await server.kubectl(['get', '--raw', '/metrics']));
+  assert.match(
+    metrics,
+    /apiserver_admission_webhook_fail_open_count\{name="dead-ignore\.webhooks\.test",type="validating"\} 1/,
+  );
+  assert.match(
+    metrics,
+    /apiserver_admission_webhook_rejection_count\{name="dead-fail\.webhooks\.test",type="validating",operation="CREATE",error_type="calling_webhook_error",rejection_code="500"\} 1/,
+  );
   const g = await server.kubectl(['-n', 'hooked', 'create', 'configmap', 'garbage', '--from-literal=a=b']);
   assert.notEqual(g.code, 0);
   assert.match(g.stderr, /received invalid webhook response: expected response\.uid="[0-9a-f-]+", got "not-the-uid"/);

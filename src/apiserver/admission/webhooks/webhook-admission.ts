@@ -39,6 +39,7 @@ import {
 import { admissionReviewRequest, InvalidResponse, kindOf, verifyAdmissionResponse } from './admission-review.js';
 import { CallFailed, postJson } from './call-webhook.js';
 import { serviceTarget, urlTarget } from './service-target.js';
+import type { WebhookMetrics } from './webhook-metrics.js';
 
 /** One webhook with the configuration it belongs to. */
 interface ConfiguredHook {
@@ -54,6 +55,8 @@ export interface WebhookDeps {
   post?: typeof postJson;
   /** Called when a webhook call fails and its failurePolicy is Ignore (the server logs it). */
   onFailOpen?: (webhook: string, err: Error) => void;
+  /** Latency, refusals and fail-open counts per webhook (kube-apiserver's metric names). */
+  metrics?: WebhookMetrics;
 }
 
 const MUTATING_PREFIX = '/registry/admissionregistration.k8s.io/mutatingwebhookconfigurations/';
@@ -221,6 +224,10 @@ class WebhookDispatcher {
       requestKind,
       dryRun: request.dryRun,
     });
+    const type = this.mutating ? 'admit' : 'validating';
+    const started = performance.now();
+    const observe = (refusal?: Parameters<WebhookMetrics['observe']>[4]) =>
+      this.deps.metrics?.observe(hook.name, type, a.operation, (performance.now() - started) / 1000, refusal);
     try {
       const timeoutSeconds = hook.timeoutSeconds ?? DEFAULT_WEBHOOK_TIMEOUT_SECONDS;
       const cc = hook.clientConfig;
@@ -229,7 +236,12 @@ class WebhookDispatcher {
       const verdict = verifyAdmissionResponse(reply, uid, this.mutating);
       for (const [k, v] of Object.entries(verdict.auditAnnotations)) annotate(request.notes, `${hook.name}/${k}`, v);
       request.notes.warnings.push(...verdict.warnings);
-      if (!verdict.allowed) throw denied(hook.name, verdict.status, a, request.name || (obj ?? old)?.metadata.name);
+      if (!verdict.allowed) {
+        const refusal = denied(hook.name, verdict.status, a, request.name || (obj ?? old)?.metadata.name);
+        observe({ errorType: 'no_error', code: refusal.code });
+        throw refusal;
+      }
+      observe();
       return verdict;
     } catch (err) {
       if (!(err instanceof CallFailed) && !(err instanceof InvalidResponse)) throw err;
@@ -237,15 +249,18 @@ class WebhookDispatcher {
         err instanceof CallFailed ? `failed to call webhook: ${err.message}` : (err as InvalidResponse).message;
       const failure = new Error(`failed calling webhook "${hook.name}": ${reason}`);
       if (hook.failurePolicy === 'Ignore') {
+        observe();
         const kind = this.mutating ? 'mutation' : 'validating';
         annotate(
           request.notes,
           `failed-open.${kind}.webhook.admission.k8s.io/round_${round}_index_${inv.index}`,
           hook.name,
         );
+        this.deps.metrics?.failOpen(hook.name, type);
         this.deps.onFailOpen?.(hook.name, failure);
         return undefined;
       }
+      observe({ errorType: 'calling_webhook_error', code: 500 });
       throw errors.internal(failure.message);
     }
   }
