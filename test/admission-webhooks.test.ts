@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { startTestServer, type TestServer } from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';
+import { eventually } from './helpers/wait-until.js';
 import { issueCa, issueLeaf } from '../src/machinery/pki/issue-certs.js';
 
 let server: TestServer;
@@ -336,4 +337,26 @@ test('a webhook slower than its timeoutSeconds fails the call in time', async (t
   );
   assert.ok(ms < 3000, `refused after ${ms} ms`);
   await deleteConfig('validatingwebhookconfiguration', 'slow');
+});
+
+test('pods the controllers create go through webhooks too (not prepared in a write worker)', async (t) => {
+  const yaml = configuration('Mutating', 'pods', urlConfig('/mutate')).replace(
+    'resources: [configmaps]',
+    'resources: [pods]',
+  );
+  await install(t, 'mutatingwebhookconfiguration', 'pods', yaml);
+  t.after(async () => {
+    await server.kubectl(['-n', 'hooked', 'delete', 'deployment', 'web', '--ignore-not-found']);
+  });
+  ok(await server.kubectl(['-n', 'hooked', 'create', 'deployment', 'web', '--image=busybox', '--replicas=2']));
+  await eventually(async () => {
+    const pods = JSON.parse(ok(await server.kubectl(['-n', 'hooked', 'get', 'pods', '-l', 'app=web', '-o', 'json'])));
+    return (
+      pods.items.length === 2 &&
+      pods.items.every((p: { metadata: { labels: Record<string, string> } }) => p.metadata.labels.mutated === 'yes')
+    );
+  }, "the Deployment's pods, labelled by the webhook");
+  const review = received.filter((x) => x.path === '/mutate').at(-1)?.request as Record<string, unknown>;
+  assert.deepEqual(review.kind, { group: '', version: 'v1', kind: 'Pod' });
+  assert.match((review.userInfo as { username: string }).username, /^system:/);
 });
