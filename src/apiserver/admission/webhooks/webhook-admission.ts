@@ -86,11 +86,16 @@ const SYSTEM_NAMESPACES = new Set(['kube-system', 'kube-node-lease']);
  *   Kubernetes leaves this to the webhook author's namespaceSelector; here a webhook that matches
  *   everything cannot wedge the cluster's own machinery. Users' writes to kube-system still go through.
  */
-export function isExemptRequest(rt: ResourceType, namespace: string, request: AdmissionRequest): boolean {
+export function isExemptRequest(
+  rt: ResourceType,
+  namespace: string,
+  request: AdmissionRequest,
+  objectName?: string,
+): boolean {
   if (rt.group === ADMISSION_REGISTRATION_GROUP && EXEMPT_KINDS.has(rt.kind)) return true;
   const user = request.user;
   if (!user) return true;
-  const target = rt.group === '' && rt.plural === 'namespaces' ? (request.name ?? '') : namespace;
+  const target = rt.group === '' && rt.plural === 'namespaces' ? request.name || objectName || '' : namespace;
   if (!SYSTEM_NAMESPACES.has(target)) return false;
   const n = user.name;
   return (
@@ -333,7 +338,7 @@ export function mutatingWebhookAdmission(deps: WebhookDeps | undefined): Admissi
     async admit(operation, rt, obj, old, request) {
       if (!dispatcher) return;
       const a = attributes(operation, rt, obj, request);
-      if (isExemptRequest(rt, a.namespace, request)) return;
+      if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return;
       const subject = operation === 'delete' ? undefined : obj;
       const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old);
       if (invocations.length === 0) return;
@@ -413,7 +418,7 @@ export function validatingWebhookAdmission(deps: WebhookDeps | undefined): Admis
     async admit(operation, rt, obj, old, request) {
       if (!dispatcher) return;
       const a = attributes(operation, rt, obj, request);
-      if (isExemptRequest(rt, a.namespace, request)) return;
+      if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return;
       const subject = operation === 'delete' ? undefined : obj;
       const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old);
       if (invocations.length === 0) return;
