@@ -161,6 +161,10 @@ webhooks:
     'webhooks[0].admissionReviewVersions: Invalid value: ["v3"]: must include at least one of v1, v1beta1',
   ])
     assert.ok(r.stderr.includes(text), `${text}\n${r.stderr}`);
+  // The served OpenAPI has the rule's resources and scope (kubernetes-types leaves them out).
+  const explained = ok(await server.kubectl(['explain', 'validatingwebhookconfigurations.webhooks.rules']));
+  assert.match(explained, /resources\s+<\[\]string>/);
+  assert.match(explained, /scope\s+<string>/);
 });
 
 test('a validating webhook by url refuses with its message; warnings reach kubectl; defaults and table', async (t) => {
