@@ -6,7 +6,7 @@
  * (`Post "https://...?timeout=10s": context deadline exceeded`), which the dispatcher wraps as
  * Kubernetes does (`failed calling webhook "x": failed to call webhook: ...`).
  */
-import { request as httpsRequest } from 'node:https';
+import { Agent, request as httpsRequest } from 'node:https';
 
 /** Where to send the request: the URL shown in messages, and the address actually dialled. */
 export interface WebhookTarget {
@@ -37,12 +37,33 @@ export interface CallOptions {
 
 const DEFAULT_MAX_REPLY = 16 * 1024 * 1024;
 
+/**
+ * Connections to webhooks are kept open between calls (as Kubernetes' client does): a TLS
+ * handshake per admitted request would cost more than a quick webhook's answer. The agent pools by
+ * address, server name and CA, so configurations never share a connection they should not. Idle
+ * connections close after 4 s, before a typical server's 5 s keep-alive ends them under us.
+ */
+const keepAlive = new Agent({ keepAlive: true, timeout: 4000, maxFreeSockets: 16 });
+
 /** POSTs `body` (JSON) and resolves with the parsed 200 reply; rejects with CallFailed. */
 export function postJson(target: WebhookTarget, body: unknown, opts: CallOptions): Promise<WebhookReply> {
+  return attempt(target, Buffer.from(JSON.stringify(body)), opts, Date.now() + opts.timeoutSeconds * 1000, true);
+}
+
+/**
+ * One try. A kept-alive connection the webhook closed just as it was reused fails before anything
+ * was answered: that try is made once more on a new connection (Node's documented pattern).
+ */
+function attempt(
+  target: WebhookTarget,
+  payload: Buffer,
+  opts: CallOptions,
+  deadline: number,
+  mayRetry: boolean,
+): Promise<WebhookReply> {
   const url = new URL(target.url.toString());
   url.searchParams.set('timeout', `${opts.timeoutSeconds}s`);
   const shown = shownPost(target.urlText, opts.timeoutSeconds);
-  const payload = Buffer.from(JSON.stringify(body));
   const max = opts.maxReplyBytes ?? DEFAULT_MAX_REPLY;
   return new Promise((resolve, reject) => {
     let done = false;
@@ -67,13 +88,24 @@ export function postJson(target: WebhookTarget, body: unknown, opts: CallOptions
         accept: 'application/json',
         'content-length': payload.length,
       },
-      agent: false,
+      agent: keepAlive,
     });
-    const timer = setTimeout(() => {
-      finish(new CallFailed(`${shown}: context deadline exceeded`));
-      req.destroy();
-    }, opts.timeoutSeconds * 1000);
-    req.on('error', (err) => finish(new CallFailed(`${shown}: ${describe(err, target)}`)));
+    const timer = setTimeout(
+      () => {
+        finish(new CallFailed(`${shown}: context deadline exceeded`));
+        req.destroy();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (mayRetry && req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE') && !done) {
+        done = true;
+        clearTimeout(timer);
+        attempt(target, payload, opts, deadline, false).then(resolve, reject);
+        return;
+      }
+      finish(new CallFailed(`${shown}: ${describe(err, target)}`));
+    });
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
