@@ -113,16 +113,21 @@ const OPERATIONS: Record<AdmissionOperation, WebhookOperation> = {
   delete: 'DELETE',
 };
 
-/** The hooks of every configuration under `prefix`, configurations in name order; recomputed when the cache moved. */
+/**
+ * The hooks of every configuration under `prefix`, configurations in name order; parsed again only
+ * when a configuration changed (other writes move the cache's revision but not these objects').
+ */
 function hookSource(cache: WatchCache, prefix: string): () => readonly ConfiguredHook[] {
-  let at = -1;
+  let seen = '';
   let hooks: ConfiguredHook[] = [];
   return () => {
     if (cache.count(prefix) === 0) return [];
-    if (cache.revision === at) return hooks;
-    at = cache.revision;
+    const configs = cache.list(prefix, '');
+    const key = configs.map((c) => `${c.name}@${c.revision}`).join(',');
+    if (key === seen) return hooks;
+    seen = key;
     hooks = [];
-    for (const c of cache.list(prefix, '')) {
+    for (const c of configs) {
       const cfg = c.object() as WebhookConfiguration;
       for (const hook of cfg.webhooks ?? []) {
         const ca = hook.clientConfig?.caBundle;
