@@ -364,3 +364,28 @@ test('pods the controllers create go through webhooks too (not prepared in a wri
   assert.deepEqual(review.kind, { group: '', version: 'v1', kind: 'Pod' });
   assert.match((review.userInfo as { username: string }).username, /^system:/);
 });
+
+test('a validating webhook on DELETE gets the old object and can refuse the deletion', async (t) => {
+  ok(
+    await server.kubectl(['apply', '-f', '-'], {
+      stdin: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keep, namespace: hooked, labels: {deny: "yes"}}\n',
+    }),
+  );
+  const yaml = configuration('Validating', 'nodelete', urlConfig('/validate')).replace(
+    'operations: [CREATE, UPDATE]',
+    'operations: [DELETE]',
+  );
+  await install(t, 'validatingwebhookconfiguration', 'nodelete', yaml);
+  const r = await server.kubectl(['-n', 'hooked', 'delete', 'configmap', 'keep']);
+  assert.notEqual(r.code, 0);
+  assert.match(
+    r.stderr,
+    /admission webhook "nodelete\.webhooks\.test" denied the request: configmaps labelled deny=yes/,
+  );
+  const review = received.filter((x) => x.path === '/validate').at(-1)?.request as Record<string, unknown>;
+  assert.equal(review.operation, 'DELETE');
+  assert.equal(review.object, null);
+  assert.equal((review.oldObject as { metadata: { name: string } }).metadata.name, 'keep');
+  assert.equal((review.options as { kind: string }).kind, 'DeleteOptions');
+  ok(await server.kubectl(['-n', 'hooked', 'get', 'configmap', 'keep']));
+});
