@@ -82,11 +82,25 @@ test('validation: the messages kube-apiserver gives', () => {
   for (const e of expected) assert.ok(errs.includes(e), `missing ${e}\n${errs.join('\n')}`);
 });
 
-test('matchConditions are refused until CEL evaluates them', () => {
+test('matchConditions: names qualified and unique, expressions that compile', () => {
   const errs = messages(
-    config('ValidatingWebhookConfiguration', [hook({ matchConditions: [{ name: 'x', expression: 'true' }] })]),
+    config('ValidatingWebhookConfiguration', [
+      hook({
+        matchConditions: [
+          { name: 'ok', expression: "object.metadata.name != 'x'" },
+          { name: 'ok', expression: 'request.operation ==' },
+          { name: 'bad name!', expression: 'true' },
+        ],
+      }),
+    ]),
   );
-  assert.match(errs.join('\n'), /webhooks\[0\]\.matchConditions\[0\]: Forbidden: matchConditions are not supported/);
+  assert.ok(errs.includes('webhooks[0].matchConditions[1].name: Duplicate value: "ok"'), errs.join('\n'));
+  assert.match(
+    errs.join('\n'),
+    /webhooks\[0\]\.matchConditions\[1\]\.expression: Invalid value: "request\.operation ==": compilation failed/,
+  );
+  assert.match(errs.join('\n'), /webhooks\[0\]\.matchConditions\[2\]\.name: Invalid value: "bad name!"/);
+  assert.equal(errs.length, 3, errs.join('\n'));
 });
 
 test('update: what the stored configuration had (sideEffects Some) stays allowed', () => {

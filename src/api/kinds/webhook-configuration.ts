@@ -5,12 +5,13 @@
  */
 import type { LabelSelector } from 'kubernetes-types/meta/v1.js';
 import { fieldErrors, type FieldError } from '../errors.js';
-import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
-import { invalidEach } from '../validation/field.js';
+import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '../validation/names.js';
+import { invalidEach, more } from '../validation/field.js';
 import { validateLabelSelector } from '../validation/label-selector.js';
 import { ageColumn, col, nameColumn } from './columns.js';
 import { ageOf, defineKind, nameOf } from './define-kind.js';
 import type { KindStrategy } from '../kind-strategy.js';
+import { type CelProgram, compileCel } from '../cel/index.js';
 
 /** A rule as the API has it (kubernetes-types leaves out `resources` and `scope`). */
 export interface WebhookRule {
@@ -68,6 +69,22 @@ export const ADMISSION_REGISTRATION_GROUP = 'admissionregistration.k8s.io';
 /** Kubernetes' default timeout of a webhook call, and the most it may be. */
 export const DEFAULT_WEBHOOK_TIMEOUT_SECONDS = 10;
 const MAX_WEBHOOK_TIMEOUT_SECONDS = 30;
+
+/** The variables a webhook's matchConditions may use (Kubernetes' webhook match condition environment). */
+export const WEBHOOK_MATCH_VARIABLES: Readonly<Record<string, string>> = {
+  object: 'dyn',
+  oldObject: 'dyn',
+  request: 'dyn',
+  authorizer: 'dyn',
+};
+
+const MAX_MATCH_CONDITIONS = 64;
+
+/** A matchCondition's program, or its compile error. Pure (compiled environments are cached). */
+export function compileMatchCondition(expression: string): CelProgram | string {
+  const c = compileCel(expression ?? '', WEBHOOK_MATCH_VARIABLES, { resultType: 'bool' });
+  return c.ok ? c.program : c.error;
+}
 
 const FAILURE_POLICIES = ['Fail', 'Ignore'];
 const MATCH_POLICIES = ['Equivalent', 'Exact'];
@@ -153,15 +170,30 @@ function validateWebhook(w: Webhook, mutating: boolean, p: string, lenient: Leni
   else if (cc.service) errs.push(...validateWebhookService(`${p}.clientConfig.service`, cc.service));
   if (cc.caBundle !== undefined && !/^[A-Za-z0-9+/]*={0,2}$/.test(cc.caBundle))
     errs.push(fieldErrors.invalid(`${p}.clientConfig.caBundle`, '<value>', 'illegal base64 data'));
-  (w.matchConditions ?? []).forEach((mc, i) => {
-    // CEL match conditions need the CEL layer, which is not wired into the webhook dispatch yet:
-    // refused here rather than stored and silently ignored (which would call the webhook too often).
-    errs.push(
-      fieldErrors.forbidden(
-        `${p}.matchConditions[${i}]`,
-        `matchConditions are not supported by this server yet (expression ${JSON.stringify(mc?.expression ?? '')})`,
-      ),
-    );
+  errs.push(...validateMatchConditions(w.matchConditions, `${p}.matchConditions`));
+  return errs;
+}
+
+/** validateMatchConditions: at most 64, names qualified and unique, expressions that compile to bool. */
+function validateMatchConditions(conditions: WebhookMatchCondition[] | undefined, field: string): FieldError[] {
+  const list = conditions ?? [];
+  const errs: FieldError[] = [];
+  if (list.length > MAX_MATCH_CONDITIONS) errs.push(more.tooMany(field, list.length, MAX_MATCH_CONDITIONS));
+  const seen = new Set<string>();
+  list.forEach((mc, i) => {
+    const f = `${field}[${i}]`;
+    if (!mc?.name) errs.push(fieldErrors.required(`${f}.name`));
+    else {
+      for (const m of isQualifiedName(mc.name)) errs.push(fieldErrors.invalid(`${f}.name`, mc.name, m));
+      if (seen.has(mc.name)) errs.push(fieldErrors.duplicate(`${f}.name`, mc.name));
+      seen.add(mc.name);
+    }
+    if (!mc?.expression) {
+      errs.push(fieldErrors.required(`${f}.expression`));
+      return;
+    }
+    const program = compileMatchCondition(mc.expression);
+    if (typeof program === 'string') errs.push(fieldErrors.invalid(`${f}.expression`, mc.expression, program));
   });
   return errs;
 }

@@ -219,3 +219,27 @@ test('write workers: a create a webhook matches is prepared on the main thread',
   assert.equal(validatingWebhookAdmission(undefined).handles(configMaps, 'create', request()), false);
   cache.stop();
 });
+
+test('matchConditions: a false condition skips the webhook; an error follows failurePolicy', async () => {
+  const cache = await cacheWith(
+    [],
+    [
+      hook('labelled.x.y', {
+        matchConditions: [
+          { name: 'has-team', expression: "has(object.metadata.labels) && 'team' in object.metadata.labels" },
+        ],
+      }),
+      hook('broken.x.y', {
+        failurePolicy: 'Ignore',
+        matchConditions: [{ name: 'boom', expression: 'object.spec.missing == 1' }],
+      }),
+    ],
+  );
+  const { post, calls } = fakePost(() => ({ allowed: true }));
+  const plugin = validatingWebhookAdmission({ cache, post });
+  await plugin.admit('create', configMaps, cm(), undefined, request());
+  assert.deepEqual(calls, []);
+  await plugin.admit('create', configMaps, cm({ team: 'a' }), undefined, request());
+  assert.deepEqual(calls, ['labelled.x.y']);
+  cache.stop();
+});

@@ -21,8 +21,10 @@ import { ApiError, errors, type StatusReason } from '../../../api/errors.js';
 import { allResourceTypes } from '../../../api/resource-types.js';
 import { strategyOf } from '../../../api/kinds/index.js';
 import { applyJsonPatch } from '../../../api/patch/json-patch.js';
+import { type CelProgram, PER_CALL_LIMIT, toCel, valueShape } from '../../../api/cel/index.js';
 import {
   ADMISSION_REGISTRATION_GROUP,
+  compileMatchCondition,
   DEFAULT_WEBHOOK_TIMEOUT_SECONDS,
   type Webhook,
   type WebhookConfiguration,
@@ -45,6 +47,8 @@ import type { WebhookMetrics } from './webhook-metrics.js';
 interface ConfiguredHook {
   configuration: string;
   hook: Webhook;
+  /** Compiled matchConditions (a string: the compile error). */
+  conditions: { name: string; program: CelProgram | string }[];
   /** Decoded caBundle (PEM), undefined for system roots. */
   caPem?: string;
 }
@@ -134,6 +138,10 @@ function hookSource(cache: WatchCache, prefix: string): () => readonly Configure
         hooks.push({
           configuration: cfg.metadata?.name ?? '',
           hook,
+          conditions: (hook.matchConditions ?? []).map((m) => ({
+            name: m.name,
+            program: compileMatchCondition(m.expression),
+          })),
           caPem: ca ? Buffer.from(ca, 'base64').toString('utf8') : undefined,
         });
       }
@@ -177,7 +185,12 @@ class WebhookDispatcher {
   }
 
   /** The hooks this request goes to, in order. */
-  invocations(a: MatchAttributes, obj: KubeObject | undefined, old: KubeObject | undefined): Invocation[] {
+  invocations(
+    a: MatchAttributes,
+    obj: KubeObject | undefined,
+    old: KubeObject | undefined,
+    request: AdmissionRequest,
+  ): Invocation[] {
     const served = allResourceTypes();
     const out: Invocation[] = [];
     let nsLabels: Record<string, string> | undefined | null = null;
@@ -197,6 +210,7 @@ class WebhookDispatcher {
         )
       )
         return;
+      if (h.conditions.length > 0 && !conditionsHold(h, a, obj, old, request)) return;
       out.push({ ...h, index, rt });
     });
     return out;
@@ -276,6 +290,57 @@ class WebhookDispatcher {
   }
 }
 
+/**
+ * A webhook's matchConditions (CEL over object, oldObject and request): all true calls it, one
+ * false skips it. An error skips it under failurePolicy Ignore and refuses the request under Fail
+ * (Kubernetes' matchconditions matcher).
+ */
+function conditionsHold(
+  h: ConfiguredHook,
+  a: MatchAttributes,
+  obj: KubeObject | undefined,
+  old: KubeObject | undefined,
+  request: AdmissionRequest,
+): boolean {
+  const kind = { group: a.rt.group, version: a.rt.version, kind: a.rt.kind };
+  const resource = { group: a.rt.group, version: a.rt.version, resource: a.rt.plural };
+  const user = request.user;
+  const activation: Record<string, unknown> = {
+    object: obj ? toCel(obj) : null,
+    oldObject: old ? toCel(old) : null,
+    request: toCel({
+      kind,
+      resource,
+      subResource: a.subresource,
+      requestKind: kind,
+      requestResource: resource,
+      requestSubResource: a.subresource,
+      name: request.name || (obj ?? old)?.metadata.name || '',
+      namespace: a.namespace,
+      operation: a.operation,
+      userInfo: user ? { username: user.name, uid: user.uid ?? '', groups: user.groups, extra: user.extra ?? {} } : {},
+      dryRun: request.dryRun,
+    }),
+    authorizer: null,
+  };
+  const shapes: Record<string, ReturnType<typeof valueShape>> = {};
+  for (const k of ['object', 'oldObject', 'request']) shapes[k] = valueShape(activation[k]);
+  for (const c of h.conditions) {
+    const r =
+      typeof c.program === 'string'
+        ? { error: `compilation error: ${c.program}` }
+        : c.program.evaluate(activation, { shapes, costLimit: PER_CALL_LIMIT });
+    if ('error' in r) {
+      if (h.hook.failurePolicy === 'Ignore') return false;
+      throw errors.internal(
+        `failed calling webhook "${h.hook.name}": matchCondition '${c.name}' resulted in error: ${r.error}`,
+      );
+    }
+    if (r.value !== true) return false;
+  }
+  return true;
+}
+
 /** `obj` in `rt`'s version (matchPolicy Equivalent may match another version of the resource). */
 function inVersion(obj: KubeObject, rt: ResourceType): KubeObject {
   const apiVersion = rt.group ? `${rt.group}/${rt.version}` : rt.version;
@@ -345,7 +410,7 @@ export function mutatingWebhookAdmission(deps: WebhookDeps | undefined): Admissi
       const a = attributes(operation, rt, obj, request);
       if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return;
       const subject = operation === 'delete' ? undefined : obj;
-      const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old);
+      const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old, request);
       if (invocations.length === 0) return;
       let changedAny = false;
       const previouslyInvoked: Invocation[] = [];
@@ -425,7 +490,7 @@ export function validatingWebhookAdmission(deps: WebhookDeps | undefined): Admis
       const a = attributes(operation, rt, obj, request);
       if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return;
       const subject = operation === 'delete' ? undefined : obj;
-      const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old);
+      const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old, request);
       if (invocations.length === 0) return;
       const outcomes = await Promise.allSettled(
         invocations.map((inv) => dispatcher.call(inv, a, subject, old, request, 0)),
