@@ -343,12 +343,7 @@ test('a webhook slower than its timeoutSeconds fails the call in time', async (t
   await deleteConfig('validatingwebhookconfiguration', 'slow');
 });
 
-// Skipped for now: in this test's server the Deployment's pods are not created within 60 s, also
-// without any webhook configuration installed (seen: no ReplicaSet, or one with 0 pods); re-enable
-// once that is understood. The write-worker path is covered by the runsInWorker unit test.
-test('pods the controllers create go through webhooks too (not prepared in a write worker)', {
-  skip: 'the controllers do not create the pods in this server (see the comment above)',
-}, async (t) => {
+test('pods the controllers create go through webhooks too (not prepared in a write worker)', async (t) => {
   const yaml = configuration('Mutating', 'pods', urlConfig('/mutate')).replace(
     'resources: [configmaps]',
     'resources: [pods]',
