@@ -64,7 +64,10 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
   const newAgent = (cert: ClientCertPair | undefined) =>
     new Agent({
       keepAliveTimeout: 30_000,
-      connections: 64,
+      // No cap on connections: over HTTP/1.1 every open watch holds one, and a capped pool would
+      // queue the watches past the cap for good (the controllers watch every stored type, custom
+      // resources included).
+      connections: null,
       connect: {
         ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
         ...(opts.caPem ? { ca: opts.caPem } : {}),
