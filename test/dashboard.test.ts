@@ -145,10 +145,25 @@ async function loginWithToken(page: Page): Promise<void> {
 }
 
 async function open(page: Page, hash: string, selector: string): Promise<void> {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, hash);
-  await page.waitForSelector(selector, { timeout: 30_000 });
+  // Chromium aborts requests in flight when the host's interfaces change (other tests add and
+  // remove veths and bridges meanwhile): a view whose first fetch was cut is opened once more.
+  for (let attempt = 1; ; attempt++) {
+    if (attempt > 1) {
+      await page.evaluate(() => {
+        location.hash = '#/';
+      });
+      await page.waitForFunction(() => location.hash === '#/');
+    }
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, hash);
+    try {
+      await page.waitForSelector(selector, { timeout: 15_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`) });
