@@ -13,9 +13,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, REPO_ROOT, type KubectlResult } from './helpers/cluster.js';
+import { type IsolatedBrowser, launchIsolatedBrowser } from './helpers/isolated-browser.js';
 import { startUp, UP_BRIDGE_TAKEN, type UpProcess } from './helpers/up-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,6 +37,7 @@ let url = '';
 let token = '';
 let caPem = '';
 let loginLink = '';
+let isolated: IsolatedBrowser | undefined;
 let browser: Browser | undefined;
 
 const k = (args: string[], stdin?: string): Promise<KubectlResult> => {
@@ -91,17 +93,13 @@ before(async () => {
       P2: IMG_PAYLOAD,
     }),
   );
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    acceptInsecureCerts: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-  });
+  isolated = await launchIsolatedBrowser(CHROMIUM, Number(new URL(url).port));
+  browser = isolated.browser;
 });
 
 after(async () => {
   if (skip) return;
-  await browser?.close().catch(() => undefined);
+  await isolated?.close();
   await up?.stop();
 });
 
@@ -145,25 +143,10 @@ async function loginWithToken(page: Page): Promise<void> {
 }
 
 async function open(page: Page, hash: string, selector: string): Promise<void> {
-  // Chromium aborts requests in flight when the host's interfaces change (other tests add and
-  // remove veths and bridges meanwhile): a view whose first fetch was cut is opened once more.
-  for (let attempt = 1; ; attempt++) {
-    if (attempt > 1) {
-      await page.evaluate(() => {
-        location.hash = '#/';
-      });
-      await page.waitForFunction(() => location.hash === '#/');
-    }
-    await page.evaluate((h) => {
-      location.hash = h;
-    }, hash);
-    try {
-      await page.waitForSelector(selector, { timeout: 15_000 });
-      return;
-    } catch (err) {
-      if (attempt === 3) throw err;
-    }
-  }
+  await page.evaluate((h) => {
+    location.hash = h;
+  }, hash);
+  await page.waitForSelector(selector, { timeout: 15_000 });
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`) });
@@ -317,10 +300,7 @@ test('the one-time login link from `flotilla up` logs in once', { skip }, async 
   }
 });
 
-// Flaky inside the full suite (a view does not appear within 45 s; passes alone): skipped there
-// until found, see docs/dev/issue-14-dashboard.md. FLOTILLA_TEST_DASHBOARD_LIVE=1 runs it.
-const liveSkip = skip || (!process.env.FLOTILLA_TEST_DASHBOARD_LIVE && 'flaky in the full suite (issue-14 notes)');
-test('a Deployment scaled from 1 to 3 shows live in the open list', { skip: liveSkip }, async () => {
+test('a Deployment scaled from 1 to 3 shows live in the open list', { skip }, async () => {
   await apply({
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -375,7 +355,7 @@ test('a Deployment scaled from 1 to 3 shows live in the open list', { skip: live
   }
 });
 
-test("a pod's logs show the lines it prints, followed", { skip: liveSkip }, async () => {
+test("a pod's logs show the lines it prints, followed", { skip }, async () => {
   const { page, incidents, close } = await newPage();
   try {
     await loginWithToken(page);
