@@ -346,22 +346,24 @@ function main(): void {
       'x-kubernetes-validations': { type: 'array', items: { $ref: REF + validationRule } },
     });
   }
-  // kubernetes-types leaves out NamedRuleWithOperations' inlined Rule fields; upstream has them.
-  const namedRule = definitions['io.k8s.api.admissionregistration.v1.NamedRuleWithOperations']?.properties;
-  if (namedRule) {
-    Object.assign(namedRule, {
-      resources: {
-        description:
-          "Resources is a list of resources this rule applies to. '*' means all resources, 'pods/*' all subresources of pods.",
-        type: 'array',
-        items: { type: 'string' },
-        'x-kubernetes-list-type': 'atomic',
-      },
-      scope: {
-        description: 'scope specifies the scope of this rule: "Cluster", "Namespaced" or "*" (the default).',
-        type: 'string',
-      },
-    });
+  // kubernetes-types leaves out the embedded Rule's fields of the webhook rules; upstream has them.
+  for (const rule of ['RuleWithOperations', 'NamedRuleWithOperations']) {
+    const ruleProps = definitions[`io.k8s.api.admissionregistration.v1.${rule}`]?.properties;
+    if (ruleProps)
+      Object.assign(ruleProps, {
+        resources: {
+          description:
+            "Resources is a list of resources this rule applies to. For example: 'pods' means pods. 'pods/log' means the log subresource of pods. '*' means all resources, but not subresources. 'pods/*' means all subresources of pods. '*/scale' means all scale subresources. '*/*' means all resources and their subresources.",
+          type: 'array',
+          items: { type: 'string' },
+          'x-kubernetes-list-type': 'atomic',
+        },
+        scope: {
+          description:
+            'scope specifies the scope of this rule. Valid values are "Cluster", "Namespaced", and "*". Default is "*".',
+          type: 'string',
+        },
+      } as Record<string, Schema>);
   }
   for (const [def, list] of gvks) {
     const schema = definitions[def];

@@ -129,6 +129,12 @@ export const RESOURCE_TYPES: ResourceType[] = [
     categories: ['api-extensions'],
     subresources: ['status'],
   }),
+  rt('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false, {
+    categories: ['api-extensions'],
+  }),
+  rt('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false, {
+    categories: ['api-extensions'],
+  }),
   rt('admissionregistration.k8s.io', 'v1', 'ValidatingAdmissionPolicy', 'validatingadmissionpolicies', false, {
     categories: ['api-extensions'],
     subresources: ['status'],

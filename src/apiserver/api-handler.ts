@@ -27,6 +27,7 @@ import { ApiMetrics } from './api-metrics.js';
 import { bootstrapObjects, bootstrapServiceAccounts } from './bootstrap.js';
 import {
   builtInAdmission,
+  WebhookMetrics,
   DEFAULT_TOLERATION_SECONDS,
   type DefaultTolerationSeconds,
   newAdmissionNotes,
@@ -158,7 +159,18 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     store: options.store,
     cache,
     now: options.now ?? (() => new Date()),
-    admission: builtInAdmission(admissionOptions, { cache, store: options.store }),
+    admission: builtInAdmission(admissionOptions, {
+      cache,
+      store: options.store,
+      webhooks: {
+        metrics: options.metrics ? new WebhookMetrics(options.metrics) : undefined,
+        onFailOpen: (webhook, err) =>
+          (options.log as Partial<Pick<Logger, 'warn'>> | undefined)?.warn?.(
+            { webhook, err: err.message },
+            'admission webhook call failed; failing open',
+          ),
+      },
+    }),
     serviceAccountTokens: tokenConfig,
     agentClientTls: options.agentClientTls,
     agentCaPem: options.agentCaPem,

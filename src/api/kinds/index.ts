@@ -38,6 +38,10 @@ import {
   validatingAdmissionPolicyBindingStrategy,
   validatingAdmissionPolicyStrategy,
 } from './validating-admission-policy.js';
+import {
+  mutatingWebhookConfigurationStrategy,
+  validatingWebhookConfigurationStrategy,
+} from './webhook-configuration.js';
 
 /** Every kind's strategy keyed `group/Kind` ('' group for core: `/Pod`, `apps/Deployment`). */
 export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string, KindStrategy>([
@@ -76,6 +80,8 @@ export const KIND_STRATEGIES: ReadonlyMap<string, KindStrategy> = new Map<string
   ['rbac.authorization.k8s.io/RoleBinding', roleBindingStrategy],
   ['rbac.authorization.k8s.io/ClusterRole', clusterRoleStrategy],
   ['rbac.authorization.k8s.io/ClusterRoleBinding', clusterRoleBindingStrategy],
+  ['admissionregistration.k8s.io/MutatingWebhookConfiguration', mutatingWebhookConfigurationStrategy],
+  ['admissionregistration.k8s.io/ValidatingWebhookConfiguration', validatingWebhookConfigurationStrategy],
   ['apiextensions.k8s.io/CustomResourceDefinition', customResourceDefinitionStrategy],
   ['admissionregistration.k8s.io/ValidatingAdmissionPolicy', validatingAdmissionPolicyStrategy],
   ['admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding', validatingAdmissionPolicyBindingStrategy],

@@ -181,6 +181,8 @@ export const FIELD_PATCH_METADATA: Readonly<Record<string, Readonly<Record<strin
   'io.k8s.api.discovery.v1.EndpointSlice': { endpoints: atomic, ports: atomic },
   'io.k8s.api.discovery.v1.Endpoint': { addresses: set },
   'io.k8s.api.discovery.v1.EndpointHints': { forZones: atomic },
+  'io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration': { webhooks: mergeMap('name') },
+  'io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration': { webhooks: mergeMap('name') },
   'io.k8s.api.networking.v1.NetworkPolicySpec': { ingress: atomic, egress: atomic, policyTypes: atomic },
   'io.k8s.api.networking.v1.NetworkPolicyIngressRule': { ports: atomic, from: atomic },
   'io.k8s.api.networking.v1.NetworkPolicyEgressRule': { ports: atomic, to: atomic },

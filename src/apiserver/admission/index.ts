@@ -25,6 +25,12 @@ import {
 } from './pod-security/index.js';
 import { NEWEST_CHECK_VERSION } from './pod-security/evaluator.js';
 import { validatingAdmissionPolicyPlugin } from './validating-admission-policy/plugin.js';
+import {
+  mutatingWebhookAdmission,
+  validatingWebhookAdmission,
+  type WebhookDeps,
+} from './webhooks/webhook-admission.js';
+export { WebhookMetrics } from './webhooks/webhook-metrics.js';
 
 export {
   AdmissionChain,
@@ -60,6 +66,8 @@ export interface AdmissionOptions {
 export interface AdmissionState {
   cache: WatchCache;
   store: Store;
+  /** Admission webhooks: their metrics, and who hears of calls that failed open (the server's log). */
+  webhooks?: Pick<WebhookDeps, 'metrics' | 'onFailOpen'>;
 }
 
 /**
@@ -93,8 +101,12 @@ export function builtInAdmission(options: AdmissionOptions, state: AdmissionStat
       ...(options.nodeRestriction ? [nodeRestriction(state && cacheLookup(state.cache))] : []),
       certificateSigningRequestAdmission,
       limitRangerValidating(state?.cache),
-      // Kubernetes' order: after the mutating webhooks, before the validating webhooks and ResourceQuota.
+      // Kubernetes' order: MutatingAdmissionWebhook after every built-in mutating plugin (the chain
+      // runs mutating plugins first, in list order), then ValidatingAdmissionPolicy, then
+      // ValidatingAdmissionWebhook, then ResourceQuota.
+      mutatingWebhookAdmission(state && { ...state.webhooks, cache: state.cache }),
       validatingAdmissionPolicyPlugin(state?.cache),
+      validatingWebhookAdmission(state && { ...state.webhooks, cache: state.cache }),
       // Keep ResourceQuota the last plugin: it charges the quota, so nothing after it may refuse.
       resourceQuotaPlugin(state),
     ],
