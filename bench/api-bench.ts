@@ -10,7 +10,7 @@
  */
 import { Agent, request } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { wrkCreatePods, wrkInstalled } from './wrk/create-pods.js';
 import { startTestServer } from '../test/helpers/cluster.js';
 import { startEtcdTestServer } from '../src/store/etcd/etcd-test-server.js';
 
@@ -129,9 +129,7 @@ async function main() {
       p50Ms?: number;
       p99Ms?: number;
     };
-    const wrk = spawnSync('wrk', ['--version']);
-    if (wrk.error === undefined) {
-      const seconds = 8;
+    if (wrkInstalled()) {
       // Into their own namespace, deleted afterwards, so the list and memory figures are for exactly --pods pods.
       await call(
         'POST',
@@ -144,32 +142,13 @@ async function main() {
         '/api/v1/namespaces/bench-rate/serviceaccounts',
         JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }),
       );
-      // A 2 s warm-up first, not counted: a just-started server has cold JIT code and starts its write workers on the first create.
-      const runWrk = (s: number, prefix: string) =>
-        spawnSync(
-          'wrk',
-          [
-            '-t1',
-            `-c${concurrency}`,
-            `-d${s}s`,
-            '-s',
-            'bench/wrk/create-pods.lua',
-            server.url,
-            '--',
-            server.token,
-            'bench-rate',
-            prefix,
-          ],
-          { encoding: 'utf8' },
-        );
-      runWrk(2, 'warm');
-      const out = runWrk(seconds, 'wrk');
-      const figures = JSON.parse(/WRKJSON (\{.*\})/.exec(out.stdout)?.[1] ?? '{"created":0,"failed":0}') as {
-        created: number;
-        failed: number;
-        p50Ms?: number;
-        p99Ms?: number;
-      };
+      const figures = wrkCreatePods({
+        url: server.url,
+        token: server.token,
+        namespace: 'bench-rate',
+        seconds: 8,
+        connections: concurrency,
+      });
       failures += figures.failed;
       // (A DELETE body needs its Content-Length: without it Node's server reads the body as a new,
       // malformed request, and answers that with a bare 400 while the real deletion runs on.)
@@ -181,10 +160,10 @@ async function main() {
       if (cleared.status !== 200)
         throw new Error(`deleting the rate-test pods: ${cleared.status} ${cleared.body.slice(0, 200)}`);
       createRate = {
-        tool: 'wrk -t1 -c32',
+        tool: figures.tool,
         warmUpSeconds: 2,
-        seconds,
-        perSecond: Math.round(figures.created / seconds),
+        seconds: figures.seconds,
+        perSecond: figures.perSecond,
         p50Ms: figures.p50Ms,
         p99Ms: figures.p99Ms,
       };
@@ -204,7 +183,7 @@ async function main() {
         }
       }),
     );
-    if (createRate.tool !== 'wrk -t1 -c32') {
+    if (createRate.tool === 'node https client') {
       createRate.seconds = +((performance.now() - t0) / 1000).toFixed(2);
       createRate.perSecond = Math.round(remaining / createRate.seconds);
     }

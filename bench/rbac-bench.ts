@@ -15,7 +15,7 @@
  * controllers and scheduler; traffic goes only to the servers this starts on 127.0.0.1.
  */
 import { Agent, request } from 'node:https';
-import { spawnSync } from 'node:child_process';
+import { wrkCreatePods, wrkInstalled } from './wrk/create-pods.js';
 import { bootstrapPolicy, resolveAggregation } from '../src/api/rbac/index.js';
 import type { Attributes } from '../src/apiserver/authz/authorizer.js';
 import { RbacAuthorizer } from '../src/apiserver/authz/rbac/rbac-authorizer.js';
@@ -172,40 +172,8 @@ async function measure(mode: 'AlwaysAllow' | 'Node,RBAC'): Promise<ModeFigures> 
       throw new Error(`expected 403 outside ${NS}, got ${probe.status}`);
 
     let creates: ModeFigures['creates'];
-    if (spawnSync('wrk', ['--version']).error === undefined) {
-      const runWrk = (s: number, prefix: string) =>
-        spawnSync(
-          'wrk',
-          [
-            '-t1',
-            `-c${concurrency}`,
-            `-d${s}s`,
-            '-s',
-            'bench/wrk/create-pods.lua',
-            server.url,
-            '--',
-            token,
-            NS,
-            prefix,
-          ],
-          { encoding: 'utf8' },
-        );
-      runWrk(2, 'warm');
-      const out = runWrk(seconds, 'wrk');
-      const f = JSON.parse(/WRKJSON (\{.*\})/.exec(out.stdout)?.[1] ?? '{"created":0,"failed":0}') as {
-        created: number;
-        failed: number;
-        p50Ms?: number;
-        p99Ms?: number;
-      };
-      creates = {
-        tool: `wrk -t1 -c${concurrency}`,
-        seconds,
-        perSecond: Math.round(f.created / seconds),
-        p50Ms: f.p50Ms,
-        p99Ms: f.p99Ms,
-        failed: f.failed,
-      };
+    if (wrkInstalled()) {
+      creates = wrkCreatePods({ url: server.url, token, namespace: NS, seconds, connections: concurrency });
       // Deleted until none is left, so the LIST figures are for exactly --pods pods.
       for (let left = -1; left !== 0; ) {
         await must(client, 'DELETE', `/api/v1/namespaces/${NS}/pods`, { gracePeriodSeconds: 0 });
