@@ -7,7 +7,7 @@
  * deeply).
  */
 import type { Environment } from '@marcbachmann/cel-js';
-import { type CelSchema, escapeCelName } from './values.js';
+import { type CelSchema, celScalarType, escapeCelName } from './values.js';
 
 interface ObjectType {
   name: string;
@@ -49,17 +49,9 @@ export function schemaTypes(schema: CelSchema | undefined, rootName = 'Object'):
 
   const typeOf = (s: CelSchema | undefined, name: string): string => {
     if (!s || s['x-kubernetes-int-or-string']) return 'dyn';
+    const scalar = celScalarType(s);
+    if (scalar) return scalar;
     switch (s.type) {
-      case 'integer':
-        return 'int';
-      case 'number':
-        return 'double';
-      case 'boolean':
-        return 'bool';
-      case 'string':
-        if (s.format === 'date-time' || s.format === 'date') return 'google.protobuf.Timestamp';
-        if (s.format === 'byte') return 'bytes';
-        return 'string';
       case 'array':
         return `list<${typeOf(s.items, `${name}.items`)}>`;
       case 'object': {

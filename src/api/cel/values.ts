@@ -89,9 +89,8 @@ export function toCel(value: unknown, schema?: CelSchema): unknown {
   }
 }
 
-/** The CEL type of a value of `schema` ('dyn' where it varies), for declaring `self` and `oldSelf`. */
-export function celTypeOfSchema(schema: CelSchema | undefined): string {
-  if (!schema || schema['x-kubernetes-int-or-string'] || schema['x-kubernetes-preserve-unknown-fields']) return 'dyn';
+/** The CEL type of a scalar schema (integer, number, boolean, string by format); undefined for the rest. */
+export function celScalarType(schema: CelSchema): string | undefined {
   switch (schema.type) {
     case 'integer':
       return 'int';
@@ -103,16 +102,24 @@ export function celTypeOfSchema(schema: CelSchema | undefined): string {
       if (schema.format === 'date-time' || schema.format === 'date') return 'google.protobuf.Timestamp';
       if (schema.format === 'byte') return 'bytes';
       return 'string';
-    case 'array':
-      return `list<${celTypeOfSchema(schema.items)}>`;
-    case 'object':
-      if (!schema.properties && typeof schema.additionalProperties === 'object') {
-        return `map<string, ${celTypeOfSchema(schema.additionalProperties)}>`;
-      }
-      return 'map<string, dyn>';
     default:
-      return 'dyn';
+      return undefined;
   }
+}
+
+/** The CEL type of a value of `schema` ('dyn' where it varies), for declaring `self` and `oldSelf`. */
+export function celTypeOfSchema(schema: CelSchema | undefined): string {
+  if (!schema || schema['x-kubernetes-int-or-string'] || schema['x-kubernetes-preserve-unknown-fields']) return 'dyn';
+  const scalar = celScalarType(schema);
+  if (scalar) return scalar;
+  if (schema.type === 'array') return `list<${celTypeOfSchema(schema.items)}>`;
+  if (schema.type === 'object') {
+    if (!schema.properties && typeof schema.additionalProperties === 'object') {
+      return `map<string, ${celTypeOfSchema(schema.additionalProperties)}>`;
+    }
+    return 'map<string, dyn>';
+  }
+  return 'dyn';
 }
 
 /** Smallest JSON text of one value of a schema's type, plus a separator: how many fit in a request. */
