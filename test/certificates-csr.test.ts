@@ -21,6 +21,7 @@ import {
   kubectlVersions,
   REPO_ROOT,
   startTestServer,
+  writeUserKubeconfig,
   type KubectlResult,
   type TestServer,
 } from './helpers/cluster.js';
@@ -71,28 +72,8 @@ async function issued(name: string): Promise<string> {
   return Buffer.from(b, 'base64').toString();
 }
 
-async function userKubeconfig(user: string, cert: string, key: string): Promise<string> {
-  const dir = join(server.dataDir, 'users', user);
-  await mkdir(dir, { recursive: true });
-  const path = join(dir, 'kubeconfig.yaml');
-  await writeFile(
-    path,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: flotilla
-  cluster: {server: ${server.url}, certificate-authority-data: ${b64(server.caPem)}}
-users:
-- name: ${user}
-  user: {client-certificate-data: ${b64(cert)}, client-key-data: ${b64(key)}}
-contexts:
-- name: ${user}
-  context: {cluster: flotilla, user: ${user}}
-current-context: ${user}
-`,
-  );
-  return path;
-}
+const userKubeconfig = (user: string, certPem: string, keyPem: string) =>
+  writeUserKubeconfig(server, user, { certPem, keyPem });
 
 test('a user CSR: requestor from the creator, approved by kubectl, signed, usable', async () => {
   const { csr, key } = await createCertificateRequest({ commonName: 'carol', organizations: ['dev', 'qa'] });
@@ -225,23 +206,7 @@ test('a node client CSR made with the join token is auto-approved and signed', a
     commonName: 'system:node:n1',
     organizations: ['system:nodes'],
   });
-  const joinConfig = join(server.dataDir, 'join.kubeconfig');
-  await writeFile(
-    joinConfig,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: flotilla
-  cluster: {server: ${server.url}, certificate-authority-data: ${b64(server.caPem)}}
-users:
-- name: bootstrap
-  user: {token: "${server.joinToken}"}
-contexts:
-- name: bootstrap
-  context: {cluster: flotilla, user: bootstrap}
-current-context: bootstrap
-`,
-  );
+  const joinConfig = await writeUserKubeconfig(server, 'bootstrap', { token: server.joinToken });
   ok(
     await kubectl(['create', '-f', '-'], {
       kubeconfig: joinConfig,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signJwt } from '../src/machinery/serviceaccount-token/jwt.js';
 import { generateSigningKeyPem, signingKeyFromPem } from '../src/machinery/serviceaccount-token/signing-key.js';
-import { kubectl, startTestServer, type TestServer } from './helpers/cluster.js';
+import { kubectl, startTestServer, writeUserKubeconfig, type TestServer } from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';
 import { eventually } from './helpers/wait-until.js';
 
@@ -51,23 +51,7 @@ before(async () => {
     ],
     readyTimeoutMs: 60_000,
   });
-  bare = join(server.dataDir, 'bare-kubeconfig.yaml');
-  await writeFile(
-    bare,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: flotilla
-  cluster: {server: '${server.url}', certificate-authority-data: ${Buffer.from(server.caPem).toString('base64')}}
-users:
-- name: nobody
-  user: {}
-contexts:
-- name: nobody
-  context: {cluster: flotilla, user: nobody}
-current-context: nobody
-`,
-  );
+  bare = await writeUserKubeconfig(server, 'nobody', undefined);
   ok(await server.kubectl(['create', 'serviceaccount', 'robot']));
 });
 

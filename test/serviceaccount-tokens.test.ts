@@ -10,7 +10,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
-import { kubectl, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
+import {
+  kubectl,
+  startTestServer,
+  writeUserKubeconfig,
+  type KubectlResult,
+  type TestServer,
+} from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';
 import { eventually } from './helpers/wait-until.js';
 
@@ -21,25 +27,7 @@ let bare: string;
 
 before(async () => {
   server = await startTestServer({ extraArgs: ['--authorization-mode', 'RBAC'], readyTimeoutMs: 60_000 });
-  bare = join(server.dataDir, 'bare-kubeconfig.yaml');
-  await writeFile(
-    bare,
-    `apiVersion: v1
-kind: Config
-clusters:
-- name: flotilla
-  cluster:
-    server: ${server.url}
-    certificate-authority-data: ${Buffer.from(server.caPem).toString('base64')}
-users:
-- name: nobody
-  user: {}
-contexts:
-- name: nobody
-  context: {cluster: flotilla, user: nobody}
-current-context: nobody
-`,
-  );
+  bare = await writeUserKubeconfig(server, 'nobody', undefined);
   await eventually(
     async () => (await admin(['get', 'serviceaccount', 'default'])).code === 0,
     'the default ServiceAccount',

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { renderKubeconfig } from '../server/kubeconfig.js';
 
 /** `flotilla kubeconfig` flags, as commander parses them. */
 export interface KubeconfigUserFlags {
@@ -9,38 +10,6 @@ export interface KubeconfigUserFlags {
   /** Admin kubeconfig (default `<data-dir>/kubeconfig.yaml`). */
   kubeconfig?: string;
   expirationSeconds?: number;
-}
-
-/** The text of a kubeconfig for one user with a client certificate. Values are JSON-quoted (valid YAML). Pure. */
-export function renderUserKubeconfig(o: {
-  server: string;
-  caPem: string | undefined;
-  user: string;
-  certPem: string;
-  keyPem: string;
-}): string {
-  const q = JSON.stringify;
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  const context = `${o.user}@flotilla`;
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: flotilla
-  cluster:
-    server: ${q(o.server)}
-${o.caPem ? `    certificate-authority-data: ${b64(o.caPem)}\n` : ''}users:
-- name: ${q(o.user)}
-  user:
-    client-certificate-data: ${b64(o.certPem)}
-    client-key-data: ${b64(o.keyPem)}
-contexts:
-- name: ${q(context)}
-  context:
-    cluster: flotilla
-    user: ${q(o.user)}
-current-context: ${q(context)}
-preferences: {}
-`;
 }
 
 /**
@@ -89,7 +58,13 @@ export async function runKubeconfigUser(flags: KubeconfigUserFlags): Promise<voi
         },
       },
     );
-    const text = renderUserKubeconfig({ server: conn.server, caPem: conn.caPem, user: flags.user, ...pair });
+    const text = renderKubeconfig({
+      server: conn.server,
+      caCertPem: conn.caPem,
+      user: flags.user,
+      context: `${flags.user}@flotilla`,
+      credential: pair,
+    });
     if (flags.out) {
       await writeFile(flags.out, text, { mode: 0o600 });
       process.stderr.write(`flotilla: wrote a kubeconfig for user ${flags.user} to ${flags.out}\n`);

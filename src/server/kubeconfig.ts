@@ -1,39 +1,52 @@
 import { join } from 'node:path';
 import { readOptionalFile, writePrivateFile } from '../apiserver/tls/private-file.js';
 
+/** How a kubeconfig's user proves who it is; none: the caller passes its own flags (`--token`). */
+export type KubeconfigCredential = { token: string } | { certPem: string; keyPem: string } | undefined;
+
 export interface KubeconfigInput {
   /** e.g. https://127.0.0.1:6443 */
   server: string;
-  caCertPem: string;
-  token: string;
+  /** The CA that signed the server's certificate; absent: the system's trust store. */
+  caCertPem?: string;
+  /** The user entry's name (default `admin`). */
+  user?: string;
+  credential: KubeconfigCredential;
+  /** The context's name (default `flotilla`). */
+  context?: string;
 }
 
 export const KUBECONFIG_FILE = 'kubeconfig.yaml';
 
 /**
- * The admin kubeconfig: cluster `flotilla` (server + CA data), user `admin` (bearer token),
- * context `flotilla`, current. Rendered by hand: every value is a URL, base64 or hex, so nothing
- * needs YAML quoting, and start-up skips loading a YAML library. Pure.
+ * A kubeconfig with one cluster (`flotilla`: server + CA data), one user and one context, current.
+ * Rendered by hand with JSON-quoted values (valid YAML), so start-up skips loading a YAML library. Pure.
  */
 export function renderKubeconfig(input: KubeconfigInput): string {
-  const ca = Buffer.from(input.caCertPem).toString('base64');
+  const q = JSON.stringify;
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  const user = input.user ?? 'admin';
+  const context = input.context ?? 'flotilla';
+  const c = input.credential;
+  const credential = !c
+    ? '  user: {}\n'
+    : 'token' in c
+      ? `  user:\n    token: ${q(c.token)}\n`
+      : `  user:\n    client-certificate-data: ${b64(c.certPem)}\n    client-key-data: ${b64(c.keyPem)}\n`;
   return `apiVersion: v1
 kind: Config
 clusters:
 - name: flotilla
   cluster:
-    server: ${input.server}
-    certificate-authority-data: ${ca}
-users:
-- name: admin
-  user:
-    token: ${input.token}
-contexts:
-- name: flotilla
+    server: ${q(input.server)}
+${input.caCertPem ? `    certificate-authority-data: ${b64(input.caCertPem)}\n` : ''}users:
+- name: ${q(user)}
+${credential}contexts:
+- name: ${q(context)}
   context:
     cluster: flotilla
-    user: admin
-current-context: flotilla
+    user: ${q(user)}
+current-context: ${q(context)}
 preferences: {}
 `;
 }

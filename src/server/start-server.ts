@@ -310,7 +310,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const kubeconfigPath = await writeKubeconfig(dataDir, {
       server: url,
       caCertPem: tls.material.caCert,
-      token: tokens.adminToken,
+      credential: { token: tokens.adminToken },
     });
     log.info(
       { url, dataDir, datastore: options.datastore, startupMs: Math.round(performance.now() - t0) },

@@ -9,15 +9,33 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type KubeconfigCredential, renderKubeconfig } from '../../src/server/kubeconfig.js';
 import { kubectl as runKubectl, type KubectlOptions, type KubectlResult } from './kubectl.js';
 import { type Probe, until } from './wait-until.js';
 
 export { kubectl, kubectlBinary, kubectlVersions, type KubectlOptions, type KubectlResult } from './kubectl.js';
+
+/**
+ * Writes a kubeconfig for one user of `server` (a token, a client certificate, or none: the caller
+ * passes `--token`) to `<data-dir>/kubeconfigs/<user>.yaml`, context named after the user. Returns its path.
+ */
+export async function writeUserKubeconfig(
+  server: { url: string; caPem: string; dataDir: string },
+  user: string,
+  credential: KubeconfigCredential,
+): Promise<string> {
+  const dir = join(server.dataDir, 'kubeconfigs');
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, `${user.replace(/[^a-z0-9.-]/gi, '_')}.yaml`);
+  const text = renderKubeconfig({ server: server.url, caCertPem: server.caPem, user, context: user, credential });
+  await writeFile(path, text, { mode: 0o600 });
+  return path;
+}
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -79,9 +79,13 @@ export async function launchIsolatedBrowser(
     bridge = server;
     await new Promise<void>((resolve, reject) => server.once('error', reject).listen(socketPath, resolve));
 
-    const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', FORWARDER, String(serverPort), socketPath], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      'ip',
+      ['netns', 'exec', netns, process.execPath, '-e', FORWARDER, String(serverPort), socketPath],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     forwarder = child;
     let out = '';
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
