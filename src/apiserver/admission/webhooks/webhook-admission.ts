@@ -392,6 +392,25 @@ function replaceContent(target: KubeObject, source: KubeObject): void {
 }
 
 /**
+ * The webhooks of `dispatcher` that this request goes to, with the request's attributes and the
+ * object sent (none for a delete); undefined when the request is exempt or none match.
+ */
+function matchingWebhooks(
+  dispatcher: WebhookDispatcher,
+  operation: AdmissionOperation,
+  rt: ResourceType,
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  request: AdmissionRequest,
+) {
+  const a = attributes(operation, rt, obj, request);
+  if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return undefined;
+  const subject = operation === 'delete' ? undefined : obj;
+  const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old, request);
+  return invocations.length === 0 ? undefined : { a, subject, invocations };
+}
+
+/**
  * MutatingAdmissionWebhook: runs after the built-in mutating plugins. A webhook's JSONPatch is
  * applied to the object in the version the webhook saw; webhooks with reinvocationPolicy IfNeeded
  * are called once more when a later webhook changed the object (Kubernetes also re-runs its
@@ -406,12 +425,9 @@ export function mutatingWebhookAdmission(deps: WebhookDeps | undefined): Admissi
     pure: false,
     handles: (rt, operation, request) => dispatcher?.mayMatch(rt, operation, request) ?? false,
     async admit(operation, rt, obj, old, request) {
-      if (!dispatcher) return;
-      const a = attributes(operation, rt, obj, request);
-      if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return;
-      const subject = operation === 'delete' ? undefined : obj;
-      const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old, request);
-      if (invocations.length === 0) return;
+      const matched = dispatcher && matchingWebhooks(dispatcher, operation, rt, obj, old, request);
+      if (!matched) return;
+      const { a, subject, invocations } = matched;
       let changedAny = false;
       const previouslyInvoked: Invocation[] = [];
       const reinvoke = new Set<Invocation>();
@@ -486,12 +502,9 @@ export function validatingWebhookAdmission(deps: WebhookDeps | undefined): Admis
     pure: false,
     handles: (rt, operation, request) => dispatcher?.mayMatch(rt, operation, request) ?? false,
     async admit(operation, rt, obj, old, request) {
-      if (!dispatcher) return;
-      const a = attributes(operation, rt, obj, request);
-      if (isExemptRequest(rt, a.namespace, request, obj.metadata.name)) return;
-      const subject = operation === 'delete' ? undefined : obj;
-      const invocations = dispatcher.invocations(a, subject, operation === 'create' ? undefined : old, request);
-      if (invocations.length === 0) return;
+      const matched = dispatcher && matchingWebhooks(dispatcher, operation, rt, obj, old, request);
+      if (!matched) return;
+      const { a, subject, invocations } = matched;
       const outcomes = await Promise.allSettled(
         invocations.map((inv) => dispatcher.call(inv, a, subject, old, request, 0)),
       );
