@@ -146,7 +146,14 @@ async function open(page: Page, hash: string, selector: string): Promise<void> {
   await page.evaluate((h) => {
     location.hash = h;
   }, hash);
-  await page.waitForSelector(selector, { timeout: 15_000 });
+  try {
+    await page.waitForSelector(selector, { timeout: 30_000 });
+  } catch (err) {
+    // What the page shows instead, for the failure message and a screenshot.
+    await shot(page, `failed-${selector.replace(/[^a-z0-9-]+/gi, '_')}`).catch(() => undefined);
+    const text = await page.evaluate(() => document.body.innerText.slice(0, 600)).catch(() => '?');
+    throw new Error(`${selector} did not appear at ${page.url()}; the page shows:\n${text}`, { cause: err });
+  }
 }
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`) });
