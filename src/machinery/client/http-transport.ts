@@ -54,41 +54,56 @@ export interface HttpTransport {
 
 const isSource = (c: ClientCertPair | ClientCertSource): c is ClientCertSource => 'current' in c;
 
+/** Connections per server for ordinary requests (streams have their own, uncapped pool). */
+const MAX_REQUEST_CONNECTIONS = 64;
+
+interface Pools {
+  requests: Agent;
+  streams: Agent;
+}
+
 /**
- * Creates the undici-based transport (keep-alive pool, TLS with the given CA and client cert).
- * With a rotating client certificate, a new pool is made when the source's pair changes; the old
- * one finishes its requests in flight (open watches included) and is closed.
+ * Creates the undici-based transport (keep-alive pools, TLS with the given CA and client cert): one
+ * bounded pool for requests, one for streams. With a rotating client certificate, new pools are
+ * made when the source's pair changes; the old ones finish their requests in flight (open watches
+ * included) and are closed.
  */
 export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
   const base = opts.server.replace(/\/+$/, '');
-  const newAgent = (cert: ClientCertPair | undefined) =>
-    new Agent({
-      keepAliveTimeout: 30_000,
-      // No cap on connections: over HTTP/1.1 every open watch holds one, and a capped pool would
-      // queue the watches past the cap for good (the controllers watch every stored type, custom
-      // resources included).
-      connections: null,
-      connect: {
-        ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
-        ...(opts.caPem ? { ca: opts.caPem } : {}),
-        ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}),
-      },
-    });
+  const newPools = (cert: ClientCertPair | undefined): Pools => {
+    const connect = {
+      ...(opts.socketPath ? { socketPath: opts.socketPath } : {}),
+      ...(opts.caPem ? { ca: opts.caPem } : {}),
+      ...(cert ? { cert: cert.certPem, key: cert.keyPem } : {}),
+    };
+    return {
+      // Requests share a bounded set of connections: a burst (a thousand hollow nodes renewing
+      // their Leases at once) queues here instead of overflowing the server's accept backlog.
+      requests: new Agent({ keepAliveTimeout: 30_000, connections: MAX_REQUEST_CONNECTIONS, connect }),
+      // Streams are not capped: over HTTP/1.1 every open watch holds a connection for as long as it
+      // runs, and a capped pool would queue the watches past the cap for good (the controllers
+      // watch every stored type, custom resources included).
+      streams: new Agent({ keepAliveTimeout: 30_000, connections: null, connect }),
+    };
+  };
   const source = opts.clientCert && isSource(opts.clientCert) ? opts.clientCert : undefined;
   let pair = source ? source.current() : (opts.clientCert as ClientCertPair | undefined);
-  let agent = newAgent(pair);
+  let pools = newPools(pair);
   const retired = new Set<Agent>();
-  const currentAgent = (): Agent => {
-    if (!source) return agent;
+  const retire = (a: Agent) => {
+    retired.add(a);
+    void a.close().finally(() => retired.delete(a));
+  };
+  const currentPools = (): Pools => {
+    if (!source) return pools;
     const now = source.current();
     if (now !== pair) {
-      const old = agent;
-      retired.add(old);
-      void old.close().finally(() => retired.delete(old));
+      retire(pools.requests);
+      retire(pools.streams);
       pair = now;
-      agent = newAgent(now);
+      pools = newPools(now);
     }
-    return agent;
+    return pools;
   };
   const headersOf = (req: HttpRequest): Record<string, string | string[]> => {
     const h: Record<string, string | string[]> = {
@@ -102,7 +117,7 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
   };
   const send = (req: HttpRequest, streaming: boolean) =>
     request(base + req.path, {
-      dispatcher: currentAgent(),
+      dispatcher: streaming ? currentPools().streams : currentPools().requests,
       method: req.method as 'GET',
       headers: headersOf(req),
       body: req.body,
@@ -122,7 +137,7 @@ export function createHttpTransport(opts: ConnectionOptions): HttpTransport {
       return res.body;
     },
     async close() {
-      await Promise.all([agent.close(), ...[...retired].map((a) => a.close())]);
+      await Promise.all([pools.requests.close(), pools.streams.close(), ...[...retired].map((a) => a.close())]);
     },
   };
 }
