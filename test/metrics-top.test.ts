@@ -109,23 +109,26 @@ test("kubectl top pods / nodes show the containers' real usage; a busy loop show
         .split('\n').length === 2,
   );
   let lastTop = '';
-  const rows = await until('kubectl top pods: the busy pod at 50m or more and 5× the idle one, which holds 7Mi', async () => {
-    const out = await kubectl(['top', 'pods', '-l', 'app=metrics']);
-    lastTop = out;
-    const parsed = new Map(
-      out
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.trim().split(/\s+/))
-        .map(([name, cpu, mem]) => [name ?? '', { cpu: num(cpu ?? ''), mem: num(mem ?? '') }]),
-    );
-    const busy = parsed.get('busy');
-    const idle = parsed.get('idle');
-    // Until the busy loop's rate shows (the kubelet's CPU rate needs two samples), the idle pod holds
-    // its 8 MB, and the CPU it spent filling them has left the rate window (slow on a loaded machine).
-    return busy && idle && busy.cpu >= 50 && idle.mem >= 7 && busy.cpu > idle.cpu * 5 && { out, busy, idle };
-  }).catch((err: Error) => {
+  const rows = await until(
+    'kubectl top pods: the busy pod at 50m or more and 5× the idle one, which holds 7Mi',
+    async () => {
+      const out = await kubectl(['top', 'pods', '-l', 'app=metrics']);
+      lastTop = out;
+      const parsed = new Map(
+        out
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim().split(/\s+/))
+          .map(([name, cpu, mem]) => [name ?? '', { cpu: num(cpu ?? ''), mem: num(mem ?? '') }]),
+      );
+      const busy = parsed.get('busy');
+      const idle = parsed.get('idle');
+      // Until the busy loop's rate shows (the kubelet's CPU rate needs two samples), the idle pod holds
+      // its 8 MB, and the CPU it spent filling them has left the rate window (slow on a loaded machine).
+      return busy && idle && busy.cpu >= 50 && idle.mem >= 7 && busy.cpu > idle.cpu * 5 && { out, busy, idle };
+    },
+  ).catch((err: Error) => {
     throw new Error(`${err.message}; last output:\n${lastTop}`);
   });
   assert.match(rows.out, /^NAME\s+CPU\(cores\)\s+MEMORY\(bytes\)/);

@@ -8,6 +8,7 @@ import { runController } from '../machinery/controller/controller.js';
 import { compose, optional, type Stoppable } from '../machinery/lifecycle/runnables.js';
 import { ImageStore } from './images/image-store.js';
 import { statfsUsage, type DiskUsageReader } from './images/disk-usage.js';
+import { DEFAULT_LOG_ROTATION, type LogRotationLimits } from './runtime/oci/log-rotation.js';
 import { ImageGarbageCollector, imageGCPolicy, type ImageGCPolicy } from './images/image-gc.js';
 import { imageIdsInUse } from './images/images-in-use.js';
 import { mountedLowerStacks } from './images/mounted-layers.js';
@@ -107,6 +108,11 @@ export interface AgentOptions {
   imageGC?:
     | false
     | (Partial<ImageGCPolicy> & { periodMs?: number; firstDelayMs?: number; diskUsage?: DiskUsageReader });
+  /**
+   * Container log rotation (runtime/oci/log-rotation.ts), as the kubelet's containerLogMaxSize /
+   * containerLogMaxFiles: 10Mi and 5 files, checked every 10 s (periodMs). false: off.
+   */
+  containerLogs?: false | (Partial<LogRotationLimits> & { periodMs?: number });
   /** Sysctls pods may set beyond the kubelet's safe set (names or `prefix*`), as --allowed-unsafe-sysctls. */
   allowedUnsafeSysctls?: string[];
   /** RuntimeDefault seccomp for containers that name no profile, as the kubelet's --seccomp-default (default false). */
@@ -312,6 +318,23 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
           return gc;
         })
       : undefined;
+    const logRotation = o.containerLogs;
+    if (logRotation !== false) {
+      const limits = {
+        maxBytes: logRotation?.maxBytes ?? DEFAULT_LOG_ROTATION.maxBytes,
+        maxFiles: logRotation?.maxFiles ?? DEFAULT_LOG_ROTATION.maxFiles,
+      };
+      await parts.start('container log rotation', () => {
+        let running = false;
+        const timer = setInterval(() => {
+          if (running) return;
+          running = true;
+          void runtime.rotateLogs(limits).finally(() => (running = false));
+        }, logRotation?.periodMs ?? 10_000);
+        timer.unref();
+        return { stop: async () => clearInterval(timer) };
+      });
+    }
     log.info({ podCIDR }, 'agent running');
     return {
       nodeName: o.nodeName,

@@ -23,6 +23,9 @@ export interface AgentFlags {
   allowedUnsafeSysctls?: string;
   /** RuntimeDefault seccomp for containers naming no profile (the kubelet's --seccomp-default). */
   seccompDefault?: boolean;
+  /** Container log rotation (the kubelet's --container-log-max-size / --container-log-max-files). */
+  containerLogMaxSize?: number;
+  containerLogMaxFiles?: number;
   /** No ingress proxy on this node. */
   disableIngress?: boolean;
   /** Ports of the ingress proxy (HTTP, HTTPS, metrics; 0 metrics = none). */
@@ -118,6 +121,7 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
           clusterCaPem: caPem,
           vxlan: flags.vxlan,
           imageGC,
+          containerLogs: { maxBytes: flags.containerLogMaxSize, maxFiles: flags.containerLogMaxFiles },
           allowedUnsafeSysctls: flags.allowedUnsafeSysctls
             ?.split(',')
             .map((s) => s.trim())

@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import type { ServeFlags } from './run-server.js';
 import { parseSettings, type EnvSettings } from '../machinery/config/switches.js';
 import { type AuthorizationMode, parseAuthorizationModes } from '../apiserver/authz/modes.js';
+import { parseQuantity } from '../api/validation/quantity.js';
 
 export const DEFAULT_DATA_DIR = '/var/lib/flotilla';
 
@@ -23,6 +24,19 @@ function parseDatastore(value: string): string {
 function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number of seconds');
+  return n;
+}
+
+function logMaxSize(value: string): number {
+  const n = parseQuantity(value);
+  if (n === undefined || !Number.isInteger(n) || n < 1024)
+    throw new InvalidArgumentError('must be a size of at least 1Ki, such as 10Mi');
+  return n;
+}
+
+function logMaxFiles(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 2) throw new InvalidArgumentError('must be a whole number of at least 2');
   return n;
 }
 
@@ -252,6 +266,13 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       '85',
     )
     .option('--image-gc-low-threshold <percent>', 'disk usage image GC frees down to (below the high threshold)', '80')
+    .option(
+      '--container-log-max-size <size>',
+      "a container's log is rotated when it reaches this size (a quantity: 10Mi)",
+      logMaxSize,
+      10 * 1024 * 1024,
+    )
+    .option('--container-log-max-files <n>', 'log files kept per container, the live one included', logMaxFiles, 5)
     .option(
       '--allowed-unsafe-sysctls <list>',
       'comma-separated sysctls (or prefix* patterns, namespaced ones only) pods may set beyond the safe set',

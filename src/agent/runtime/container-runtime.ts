@@ -146,6 +146,8 @@ export interface ContainerState {
   exitCode?: number;
   /** Completed (0), Error (non-zero) or OOMKilled, once exited. */
   reason?: string;
+  /** The container's log file on the host (k8s-file format), where the runtime knows it. */
+  logPath?: string;
 }
 
 export interface ContainerRuntime {
@@ -185,4 +187,6 @@ export interface ContainerRuntime {
   listContainers(podUid?: string): ContainerState[];
   /** Called after a container exits (its state already updated). */
   onExit(listener: (state: ContainerState) => void): void;
+  /** Rotates running containers' logs that have reached the limits; optional (real runtimes only). */
+  rotateLogs?(limits: { maxBytes: number; maxFiles: number }): Promise<void>;
 }

@@ -81,7 +81,8 @@ function since(line: LogLine, sinceMs: number | undefined): boolean {
 /**
  * Streams a log file to `write` (which returns false when the reader went away). With follow,
  * keeps polling the file for appended records until `active()` turns false (and the file is read to
- * its end) or `closed()` is true.
+ * its end) or `closed()` is true, and follows the log across rotations (the renamed file is read to
+ * its end, then the new one at the same path from its start).
  */
 export async function streamLog(
   file: string,
@@ -91,7 +92,7 @@ export async function streamLog(
   closed: () => boolean,
   pollMs = 100,
 ): Promise<void> {
-  const fh = await open(file, 'r');
+  let fh = await open(file, 'r');
   try {
     const parser = new LogParser();
     let pos = 0;
@@ -109,11 +110,26 @@ export async function streamLog(
     };
     const readMore = async (): Promise<string> => {
       const size = (await fh.stat()).size;
-      if (size <= pos) return '';
+      if (size <= pos) {
+        // Read to its end: when the log was rotated (renamed, a new file at the path), go on there.
+        if (o.follow && (await rotatedAway())) return readMore();
+        return '';
+      }
       const buf = Buffer.alloc(size - pos);
       const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
       pos += bytesRead;
       return buf.subarray(0, bytesRead).toString('utf8');
+    };
+    const rotatedAway = async (): Promise<boolean> => {
+      const now = await stat(file).catch(() => undefined);
+      const current = await fh.stat();
+      // conmon writes to the renamed file until it has reopened the path: finish that one first.
+      if (!now || now.ino === current.ino || current.size > pos) return false;
+      const next = await open(file, 'r');
+      await fh.close();
+      fh = next;
+      pos = 0;
+      return true;
     };
     let first = parser.push(await readMore());
     if (!o.follow) first.push(...parser.flush());

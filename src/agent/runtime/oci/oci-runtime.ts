@@ -10,6 +10,7 @@ import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxS
 import { runCommand } from '../../../machinery/exec/run-command.js';
 import { containerCgroupPath, removePodCgroups } from './cgroups.js';
 import { createWithConmon, killConmon } from './conmon.js';
+import { type LogRotationLimits, rotateIfFull } from './log-rotation.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
 import { ALL_CAPABILITIES, buildOciSpec, effectiveCapabilities, imageGroups, resolveUser } from './oci-spec.js';
 import {
@@ -133,6 +134,7 @@ export class OciRuntime implements ContainerRuntime {
         status: it.status === 'running' ? 'running' : it.status === 'created' ? 'created' : 'exited',
         pid: it.pid,
         startedAt: it.created,
+        logPath: a['io.flotilla.container.log-path'],
       };
       this.containers.set(it.id, state);
       if (state.status === 'exited') {
@@ -324,6 +326,7 @@ export class OciRuntime implements ContainerRuntime {
       name: spec.name,
       attempt: spec.attempt,
       status: 'created',
+      logPath: join(sandbox.dir, spec.logPath),
     };
     this.containers.set(spec.id, state);
     try {
@@ -340,7 +343,7 @@ export class OciRuntime implements ContainerRuntime {
         id: spec.id,
         shortId: shortId(spec.id),
         bundle,
-        logPath: join(sandbox.dir, spec.logPath),
+        logPath: state.logPath ?? '',
         exitDir: this.dirs.exits,
         socketDir: this.dirs.sockets,
         stdin: spec.stdin,
@@ -425,6 +428,7 @@ export class OciRuntime implements ContainerRuntime {
         'io.flotilla.pod.uid': spec.podUid,
         'io.flotilla.container.name': spec.name,
         'io.flotilla.container.attempt': String(spec.attempt),
+        'io.flotilla.container.log-path': join(podDir, spec.logPath),
       },
       terminal: spec.tty,
     });
@@ -477,6 +481,18 @@ export class OciRuntime implements ContainerRuntime {
   }
 
   /** conmon's attach socket (SOCK_SEQPACKET; input written there reaches the container's stdin) and control fifo (`1 <rows> <cols>` resizes its terminal). Pure. */
+  /** Rotates the logs of running containers that have reached the limit (see log-rotation.ts). */
+  async rotateLogs(limits: LogRotationLimits): Promise<void> {
+    for (const c of [...this.containers.values()]) {
+      if (c.status !== 'running' || !c.logPath) continue;
+      const rotated = await rotateIfFull(c.logPath, this.attachPaths(c.id).ctl, limits).catch((err: unknown) => {
+        this.opts.log.warn({ id: c.id, err: String(err) }, 'container log rotation failed');
+        return false;
+      });
+      if (rotated) this.opts.log.debug({ id: c.id, log: c.logPath }, 'container log rotated');
+    }
+  }
+
   attachPaths(id: string): { socket: string; ctl: string } {
     return { socket: join(this.dirs.sockets, shortId(id), 'attach'), ctl: join(this.dirs.containers, id, 'ctl') };
   }
