@@ -113,6 +113,8 @@ export interface AgentOptions {
    * containerLogMaxFiles: 10Mi and 5 files, checked every 10 s (periodMs). false: off.
    */
   containerLogs?: false | (Partial<LogRotationLimits> & { periodMs?: number });
+  /** Processes per pod (the pod cgroup's pids.max), as the kubelet's --pod-max-pids; default no cap. */
+  podMaxPids?: number;
   /** Sysctls pods may set beyond the kubelet's safe set (names or `prefix*`), as --allowed-unsafe-sysctls. */
   allowedUnsafeSysctls?: string[];
   /** RuntimeDefault seccomp for containers that name no profile, as the kubelet's --seccomp-default (default false). */
@@ -230,7 +232,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
     const blackholeRoutes = o.blackholeRoutes ?? [DEFAULT_CLUSTER_CIDR, DEFAULT_SERVICE_CIDR];
     if (blackholeRoutes.length) await ensureBlackholeRoutes(blackholeRoutes);
     await recordNetworkState(o.dataDir, { bridge: network.bridge, subnet: podCIDR, blackholeRoutes }); // for `flotilla killall`
-    const runtime = new OciRuntime({ dataDir: o.dataDir, network, log });
+    const runtime = new OciRuntime({ dataDir: o.dataDir, network, log, podMaxPids: o.podMaxPids });
     await parts.start(
       'pod runtime',
       () => runtime.init(),

@@ -26,6 +26,8 @@ export interface AgentFlags {
   /** Container log rotation (the kubelet's --container-log-max-size / --container-log-max-files). */
   containerLogMaxSize?: number;
   containerLogMaxFiles?: number;
+  /** Processes per pod; -1 none (the kubelet's --pod-max-pids). */
+  podMaxPids?: number;
   /** No ingress proxy on this node. */
   disableIngress?: boolean;
   /** Ports of the ingress proxy (HTTP, HTTPS, metrics; 0 metrics = none). */
@@ -122,6 +124,7 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
           vxlan: flags.vxlan,
           imageGC,
           containerLogs: { maxBytes: flags.containerLogMaxSize, maxFiles: flags.containerLogMaxFiles },
+          podMaxPids: flags.podMaxPids !== undefined && flags.podMaxPids > 0 ? flags.podMaxPids : undefined,
           allowedUnsafeSysctls: flags.allowedUnsafeSysctls
             ?.split(',')
             .map((s) => s.trim())

@@ -40,6 +40,13 @@ function logMaxFiles(value: string): number {
   return n;
 }
 
+function podMaxPids(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || (n < 1 && n !== -1))
+    throw new InvalidArgumentError('must be a positive whole number, or -1');
+  return n;
+}
+
 function authorizationModes(value: string): AuthorizationMode[] {
   try {
     return parseAuthorizationModes(value);
@@ -273,6 +280,7 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       10 * 1024 * 1024,
     )
     .option('--container-log-max-files <n>', 'log files kept per container, the live one included', logMaxFiles, 5)
+    .option('--pod-max-pids <n>', 'processes (and threads) a pod may run at once; -1: no cap', podMaxPids, -1)
     .option(
       '--allowed-unsafe-sysctls <list>',
       'comma-separated sysctls (or prefix* patterns, namespaced ones only) pods may set beyond the safe set',

@@ -1,4 +1,4 @@
-import { readdir, rmdir } from 'node:fs/promises';
+import { access, mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -18,4 +18,24 @@ export async function removePodCgroups(podUid: string): Promise<void> {
     ...(await readdir(CGROUP_ROOT).catch(() => [] as string[])).map((c) => join(CGROUP_ROOT, c)),
   ];
   await Promise.all(roots.map((r) => rmdir(join(r, 'flotilla', `pod${podUid}`)).catch(() => {})));
+}
+
+/**
+ * Caps the number of processes (and threads) in a pod, as the kubelet's --pod-max-pids: `pids.max`
+ * on the pod's cgroup, made before runc makes the containers' cgroups under it. Cgroup v1: the pids
+ * hierarchy; v2: the unified one, with the pids controller enabled down to the pod.
+ */
+export async function limitPodPids(podUid: string, max: number): Promise<void> {
+  const v2 = await access(join(CGROUP_ROOT, 'cgroup.controllers')).then(
+    () => true,
+    () => false,
+  );
+  const parent = v2 ? join(CGROUP_ROOT, 'flotilla') : join(CGROUP_ROOT, 'pids', 'flotilla');
+  const dir = join(parent, `pod${podUid}`);
+  await mkdir(dir, { recursive: true });
+  if (v2) {
+    await writeFile(join(CGROUP_ROOT, 'cgroup.subtree_control'), '+pids');
+    await writeFile(join(parent, 'cgroup.subtree_control'), '+pids');
+  }
+  await writeFile(join(dir, 'pids.max'), String(max));
 }

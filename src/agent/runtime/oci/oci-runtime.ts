@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CniNetwork } from '../../network/cni-network.js';
 import type { ContainerRuntime, ContainerSpec, ContainerState, Sandbox, SandboxSpec } from '../container-runtime.js';
 import { runCommand } from '../../../machinery/exec/run-command.js';
-import { containerCgroupPath, removePodCgroups } from './cgroups.js';
+import { containerCgroupPath, limitPodPids, removePodCgroups } from './cgroups.js';
 import { createWithConmon, killConmon } from './conmon.js';
 import { type LogRotationLimits, rotateIfFull } from './log-rotation.js';
 import { ensurePrivateMount, isMountedFromOtherDevice, unmount, unmountAllUnder } from './mounts.js';
@@ -35,6 +35,8 @@ export interface OciRuntimeOptions {
   log: Logger;
   runc?: string;
   conmon?: string;
+  /** Processes per pod (pids.max of the pod's cgroup), as the kubelet's --pod-max-pids; none: no cap. */
+  podMaxPids?: number;
 }
 
 /**
@@ -208,6 +210,7 @@ export class OciRuntime implements ContainerRuntime {
         : writeFile(join(dir, 'hosts'), hosts('')),
       writeFile(join(dir, 'hostname'), `${host.network ? osHostname() : spec.hostname}\n`),
       copyFile('/etc/resolv.conf', join(dir, 'resolv.conf')).catch(() => writeFile(join(dir, 'resolv.conf'), '')),
+      this.opts.podMaxPids ? limitPodPids(spec.uid, this.opts.podMaxPids) : undefined,
     ]);
     const sandbox: Sandbox = {
       uid: spec.uid,
