@@ -117,6 +117,12 @@ export interface AgentOptions {
   allowedUnsafeSysctls?: string[];
   /** RuntimeDefault seccomp for containers that name no profile, as the kubelet's --seccomp-default (default false). */
   seccompDefault?: boolean;
+  /**
+   * Waits, before a deleted pod's containers are signalled, until its address is out of the
+   * node's data planes (PodWorkersOptions.endpointWithdrawal). The node composition
+   * (server/start-node.ts) plugs the service proxy and the ingress proxy in here. Unset: no wait.
+   */
+  endpointWithdrawal?: (podIP: string, budgetMs: number) => Promise<unknown>;
 }
 
 export interface RunningAgent {
@@ -269,6 +275,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       imagePuller,
       allowedUnsafeSysctls: o.allowedUnsafeSysctls,
       seccompDefault: o.seccompDefault,
+      endpointWithdrawal: o.endpointWithdrawal,
     });
     runtime.onExit((state) => {
       const key = workers.keyForUid(state.podUid);

@@ -54,6 +54,15 @@ export interface PodWorkersOptions {
   seccompDefault?: boolean;
   /** Projected ServiceAccount tokens; unset: requested through `client`'s TokenRequest API. */
   tokens?: ServiceAccountTokens;
+  /**
+   * Before a deleted pod's running containers get their preStop hook and SIGTERM: resolves once
+   * the pod's address is out of the node's data planes (service proxy, ingress) and the other
+   * nodes have had their bound of time to follow, or after budgetMs. What it waits comes off the
+   * grace period. Unset: containers are stopped at once.
+   */
+  endpointWithdrawal?: (podIP: string, budgetMs: number) => Promise<unknown>;
+  /** The most a deletion waits for endpointWithdrawal: at most this, and at most half the grace period (default 10 s). */
+  maxWithdrawalWaitMs?: number;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -160,11 +169,9 @@ export class PodWorkers {
       await this.adopt(pod, rec);
     }
     if (pod.metadata.deletionTimestamp) {
-      await this.teardown(
-        rec,
-        (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
-        pod,
-      );
+      const graceMs = (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      const waitedMs = await this.withdrawEndpoint(pod, rec, graceMs);
+      await this.teardown(rec, Math.max(0, graceMs - waitedMs), pod);
       await this.o.client
         .delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
           gracePeriodSeconds: 0,
@@ -177,6 +184,25 @@ export class PodWorkers {
     }
     if (rec.terminal) return {};
     return this.sync(pod, rec);
+  }
+
+  /**
+   * A deleted pod that may still receive traffic (it has an IP and a running container, and a
+   * grace period) waits until its address is out of the node's data planes before anything is
+   * signalled, so no new connection reaches a process that is shutting down; established ones go
+   * on to the end (conntrack and HAProxy keep them). At most half the grace period, so the
+   * containers keep the rest for their own shutdown. Returns the ms waited.
+   */
+  private async withdrawEndpoint(pod: PodObject, rec: PodRecord, graceMs: number): Promise<number> {
+    const ip = pod.status?.podIP;
+    const gate = this.o.endpointWithdrawal;
+    if (!gate || !ip || graceMs <= 0) return 0;
+    if (!this.o.runtime.listContainers(rec.uid).some((c) => c.status === 'running')) return 0;
+    const t0 = performance.now();
+    const outcome = await gate(ip, Math.min(graceMs / 2, this.o.maxWithdrawalWaitMs ?? 10_000));
+    const waitedMs = performance.now() - t0;
+    this.o.log.debug({ pod: rec.key, ip, outcome, waitedMs: Math.round(waitedMs) }, 'endpoint withdrawn before stop');
+    return waitedMs;
   }
 
   /**
