@@ -101,17 +101,24 @@ export class EndpointWithdrawals {
     const now = this.clock();
     if (w.timer) clearTimeout(w.timer);
     w.timer = undefined;
-    if (this.ready.has(w.ip)) {
-      if (now >= w.wait.deadline) return this.finish(w, 'timed-out');
-      w.timer = setTimeout(() => this.check(w), w.wait.deadline - now);
+    const outcome = this.outcome(w, now);
+    if (outcome) {
+      this.finish(w, outcome);
       return;
     }
     const at = this.withdrawnAt.get(w.ip);
-    if (at === undefined) return this.finish(w, 'not-served');
-    const settled = at + w.wait.settleMs;
-    if (now >= settled) return this.finish(w, 'withdrawn');
-    if (now >= w.wait.deadline) return this.finish(w, 'timed-out');
-    w.timer = setTimeout(() => this.check(w), Math.min(settled, w.wait.deadline) - now);
+    const next =
+      at === undefined || this.ready.has(w.ip) ? w.wait.deadline : Math.min(at + w.wait.settleMs, w.wait.deadline);
+    w.timer = setTimeout(() => this.check(w), next - now);
+  }
+
+  /** The outcome of a wait at `now`, undefined while it goes on. */
+  private outcome(w: Waiter, now: number): WithdrawalOutcome | undefined {
+    if (this.ready.has(w.ip)) return now >= w.wait.deadline ? 'timed-out' : undefined;
+    const at = this.withdrawnAt.get(w.ip);
+    if (at === undefined) return 'not-served';
+    if (now >= at + w.wait.settleMs) return 'withdrawn';
+    return now >= w.wait.deadline ? 'timed-out' : undefined;
   }
 
   private finish(w: Waiter, o: WithdrawalOutcome): void {
