@@ -201,15 +201,28 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
         agent
           .catch(() => undefined)
           .then(() => import('./up-nodes.js'))
-          .then(({ startUpNodes }) =>
-            startUpNodes(plan, {
+          .then(async ({ startUpNodes, reportNodesReady }) => {
+            const nodes = await startUpNodes(plan, {
               dataDir: flags.dataDir,
               port: server.port,
               log,
               logLevel: flags.logLevel,
               progress: out,
-            }),
-          ),
+            });
+            // Then how the nodes come Ready, each as the API sees it (node 1 included when it runs).
+            const first = await agent.catch(() => undefined);
+            const report = reportNodesReady({
+              names: [...(first ? [first.nodeName] : []), ...plan.layout.nodes.map((n) => n.name)],
+              connect: server.loopbackConnection,
+              progress: out,
+            });
+            return {
+              stop: async () => {
+                await report.stop();
+                await nodes?.stop();
+              },
+            };
+          }),
         (err) => {
           log.error({ err }, 'extra nodes failed to start');
           out(`extra nodes failed to start: ${err instanceof Error ? err.message : String(err)}`);
