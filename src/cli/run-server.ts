@@ -162,8 +162,15 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
 
 Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
 `);
-  if (mode === 'up')
+  if (mode === 'up') {
     process.stdout.write(`Dashboard (one-time login link, valid for 5 minutes):\n  ${server.dashboardLoginUrl()}\n\n`);
+    // A missing or too old kubectl (Debian 12's is 1.20) is the first surprise a person meets: say so now.
+    void import('./kubectl-fit.js').then(async ({ findOnPath, clientMinor, kubectlAdvice }) => {
+      const path = findOnPath('kubectl');
+      const advice = kubectlAdvice({ path, minor: path ? await clientMinor(path) : undefined });
+      if (advice) out(advice);
+    });
+  }
 
   // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent).
   const agent =
