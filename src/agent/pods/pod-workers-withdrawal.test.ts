@@ -64,7 +64,7 @@ function deletedPod(uid: string, podIP: string | undefined, grace: number): PodO
   };
 }
 
-function workers(calls: string[], containers: ContainerState[], waitMs: number) {
+function workers(calls: string[], containers: ContainerState[], waitMs: number, requeue?: (key: string) => void) {
   const client = new FakeClient();
   return {
     client,
@@ -79,6 +79,7 @@ function workers(calls: string[], containers: ContainerState[], waitMs: number) 
         await new Promise((r) => setTimeout(r, waitMs));
       },
       maxWithdrawalWaitMs: 10_000,
+      requeue,
     }),
   };
 }
@@ -118,4 +119,23 @@ test('no wait without a pod IP, with grace 0, or when nothing runs', async () =>
     await w.reconcile(`default/${pod.metadata.name}`, pod);
     assert.ok(!calls.some((c) => c.startsWith('withdraw')), `${pod.metadata.name}: ${calls.join(', ')}`);
   }
+});
+
+test('with a work queue the wait holds no worker: reconcile returns at once and the pod is requeued when it ends', async () => {
+  const calls: string[] = [];
+  const requeued: string[] = [];
+  const { workers: w, client } = workers(calls, [running('u5')], 150, (key) => requeued.push(key));
+  const pod = deletedPod('u5', '10.42.0.8', 6);
+  client.seed(PODS, pod);
+  const t0 = performance.now();
+  assert.deepEqual(await w.reconcile('default/p-u5', pod), {});
+  assert.ok(performance.now() - t0 < 100, 'returned before the wait ended');
+  assert.deepEqual(calls, ['withdraw 10.42.0.8 budget 3000']);
+  await w.reconcile('default/p-u5', pod); // an event meanwhile: still waiting, nothing stopped
+  assert.deepEqual(calls, ['withdraw 10.42.0.8 budget 3000']);
+  while (!requeued.length) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(requeued, ['default/p-u5']);
+  await w.reconcile('default/p-u5', pod);
+  assert.match(calls[1] ?? '', /^stop u5-c-0 5[0-9]{3}/);
+  assert.equal(client.peek(PODS, 'default', 'p-u5'), undefined);
 });
