@@ -13,7 +13,7 @@ import { ImageGarbageCollector, imageGCPolicy, type ImageGCPolicy } from './imag
 import { imageIdsInUse } from './images/images-in-use.js';
 import { mountedLowerStacks } from './images/mounted-layers.js';
 import { clientEventRecorder } from '../machinery/events/event-recorder.js';
-import { ImagePuller } from './images/pull-image.js';
+import { ImagePuller, type PullProgress } from './images/pull-image.js';
 import { loadRegistriesConfig } from './images/registries-config.js';
 import { CniNetwork } from './network/cni-network.js';
 import { ensureBlackholeRoutes } from './network/blackhole-routes.js';
@@ -119,6 +119,14 @@ export interface AgentOptions {
   allowedUnsafeSysctls?: string[];
   /** RuntimeDefault seccomp for containers that name no profile, as the kubelet's --seccomp-default (default false). */
   seccompDefault?: boolean;
+  /**
+   * Waits, before a deleted pod's containers are signalled, until its address is out of the
+   * node's data planes (PodWorkersOptions.endpointWithdrawal). The node composition
+   * (server/start-node.ts) plugs the service proxy and the ingress proxy in here. Unset: no wait.
+   */
+  endpointWithdrawal?: (podIP: string, budgetMs: number) => Promise<unknown>;
+  /** Hears how image pulls go (ImagePullerOptions.onProgress): the CLI prints it for a person. Unset: logged only. */
+  pullProgress?: (p: PullProgress) => void;
 }
 
 export interface RunningAgent {
@@ -155,7 +163,12 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
   checkAllowedUnsafeSysctls(o.allowedUnsafeSysctls ?? []); // as bad thresholds: before anything starts
   const images = new ImageStore(join(o.dataDir, 'images'), log);
   // Mirrors and registry credentials; an invalid file stops the start (the error names the field).
-  const imagePuller = new ImagePuller({ store: images, registries: await loadRegistriesConfig(o.dataDir), log });
+  const imagePuller = new ImagePuller({
+    store: images,
+    registries: await loadRegistriesConfig(o.dataDir),
+    log,
+    onProgress: o.pullProgress,
+  });
   const pods = new Informer<PodObject>(o.client, PODS, { log, fieldSelector: `spec.nodeName=${o.nodeName}` });
   // Kubelet events about the Node and about pods and containers: one recorder, one correlation.
   const kubeletEvents = clientEventRecorder({ client: o.client, component: 'kubelet', host: o.nodeName, log });
@@ -271,6 +284,7 @@ export async function startAgent(o: AgentOptions): Promise<RunningAgent> {
       imagePuller,
       allowedUnsafeSysctls: o.allowedUnsafeSysctls,
       seccompDefault: o.seccompDefault,
+      endpointWithdrawal: o.endpointWithdrawal,
     });
     runtime.onExit((state) => {
       const key = workers.keyForUid(state.podUid);

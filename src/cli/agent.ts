@@ -78,14 +78,21 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
   const out = (line: string): void => {
     process.stdout.write(`flotilla agent: ${line}\n`);
   };
-  const [{ createLogger }, { createClient }, { startNode }, { defaultNodeName }, { NodeClientCertificate }] =
-    await Promise.all([
-      import('../server/create-logger.js'),
-      import('../machinery/client/index.js'),
-      import('../server/start-node.js'),
-      import('../agent/node/index.js'),
-      import('../agent/certificates/index.js'),
-    ]);
+  const [
+    { createLogger },
+    { createClient },
+    { startNode },
+    { defaultNodeName },
+    { NodeClientCertificate },
+    { pullProgressPrinter },
+  ] = await Promise.all([
+    import('../server/create-logger.js'),
+    import('../machinery/client/index.js'),
+    import('../server/start-node.js'),
+    import('../agent/node/index.js'),
+    import('../agent/certificates/index.js'),
+    import('./pull-progress.js'),
+  ]);
   const log = createLogger(flags.logLevel);
   try {
     const imageGC = await imageGCFlags(flags);
@@ -131,6 +138,7 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
             .filter(Boolean),
           seccompDefault: flags.seccompDefault,
           busybox: settings.busybox,
+          pullProgress: pullProgressPrinter(out),
           ingress: flags.disableIngress
             ? false
             : {
@@ -239,6 +247,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     { startNode },
     { defaultNodeName },
     { buildBusyboxImage },
+    { pullProgressPrinter },
   ] = await Promise.all([
     import('node:fs'),
     import('node:fs/promises'),
@@ -248,6 +257,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
     import('../server/start-node.js'),
     import('../agent/node/index.js'),
     import('../agent/images/busybox-image.js'),
+    import('./pull-progress.js'),
   ]);
   const firstStart = !existsSync(join(o.dataDir, 'images'));
   const nodeName = defaultNodeName();
@@ -277,6 +287,7 @@ export async function startUpAgent(o: UpAgentOptions): Promise<{ nodeName: strin
         blackholeRoutes: o.blackholeRoutes,
         busybox: o.busybox,
         ingress: o.ingress ?? true,
+        pullProgress: pullProgressPrinter(o.progress),
       }),
     );
     if (firstStart) {

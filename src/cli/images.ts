@@ -75,12 +75,14 @@ async function openStore({ dataDir, logLevel }: ImagesFlags) {
  * Exits 1 with the registry's reason on failure.
  */
 export async function pullImage(ref: string, flags: ImagesFlags & { creds?: string }): Promise<void> {
-  const [{ ImagePuller }, { loadRegistriesConfig }, { parseImageName }, { createLogger }] = await Promise.all([
-    import('../agent/images/pull-image.js'),
-    import('../agent/images/registries-config.js'),
-    import('../agent/images/registry/image-name.js'),
-    import('../server/create-logger.js'),
-  ]);
+  const [{ ImagePuller }, { loadRegistriesConfig }, { parseImageName }, { createLogger }, { pullProgressLine }] =
+    await Promise.all([
+      import('../agent/images/pull-image.js'),
+      import('../agent/images/registries-config.js'),
+      import('../agent/images/registry/image-name.js'),
+      import('../server/create-logger.js'),
+      import('./pull-progress.js'),
+    ]);
   const store = await openStore(flags);
   const log = createLogger(flags.logLevel ?? 'warn');
   try {
@@ -94,7 +96,22 @@ export async function pullImage(ref: string, flags: ImagesFlags & { creds?: stri
         password: flags.creds.slice(colon + 1),
       });
     }
-    const puller = new ImagePuller({ store, registries: await loadRegistriesConfig(flags.dataDir), log });
+    // Progress on stderr (stdout keeps the one result line scripts read): rewritten in place on a
+    // terminal, a line a second otherwise.
+    const tty = process.stderr.isTTY === true;
+    const puller = new ImagePuller({
+      store,
+      registries: await loadRegistriesConfig(flags.dataDir),
+      log,
+      progressIntervalMs: tty ? 200 : 1000,
+      onProgress: (p) => {
+        if (p.done) {
+          if (tty) process.stderr.write('\r\x1b[K');
+          return;
+        }
+        process.stderr.write(tty ? `\r\x1b[K${pullProgressLine(p)}` : `${pullProgressLine(p)}\n`);
+      },
+    });
     const t0 = performance.now();
     const img = await puller.pull(ref, { secrets });
     process.stdout.write(

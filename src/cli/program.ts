@@ -349,6 +349,17 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .action(async (flags: import('./dashboard-link.js').DashboardLinkFlags) =>
       (await import('./dashboard-link.js')).runDashboardLink(flags),
     );
+  program
+    .command('get-kubectl')
+    .description(
+      'install a kubectl that fits this server (the newest 1.<minor> patch release from dl.k8s.io, sha256 checked)',
+    )
+    .option('--dir <dir>', 'install <dir>/kubectl', '/usr/local/bin')
+    .option('--minor <n>', "kubectl 1.<n> (default the server's)")
+    .option('--from <url>', 'release host (a mirror of https://dl.k8s.io/release)')
+    .action(async (flags: import('./kubectl-fit.js').GetKubectlFlags) =>
+      (await import('./kubectl-fit.js')).runGetKubectl(flags),
+    );
   const images = program.command('images').description("manage the node's images");
   images
     .command('import <file>')

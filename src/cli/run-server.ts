@@ -162,8 +162,15 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
 
 Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
 `);
-  if (mode === 'up')
+  if (mode === 'up') {
     process.stdout.write(`Dashboard (one-time login link, valid for 5 minutes):\n  ${server.dashboardLoginUrl()}\n\n`);
+    // A missing or too old kubectl (Debian 12's is 1.20) is the first surprise a person meets: say so now.
+    void import('./kubectl-fit.js').then(async ({ findOnPath, clientMinor, kubectlAdvice }) => {
+      const path = findOnPath('kubectl');
+      const advice = kubectlAdvice({ path, minor: path ? await clientMinor(path) : undefined });
+      if (advice) out(advice);
+    });
+  }
 
   // `up` runs the node agent in this process (src/cli/agent.ts startUpAgent).
   const agent =
@@ -201,15 +208,28 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
         agent
           .catch(() => undefined)
           .then(() => import('./up-nodes.js'))
-          .then(({ startUpNodes }) =>
-            startUpNodes(plan, {
+          .then(async ({ startUpNodes, reportNodesReady }) => {
+            const nodes = await startUpNodes(plan, {
               dataDir: flags.dataDir,
               port: server.port,
               log,
               logLevel: flags.logLevel,
               progress: out,
-            }),
-          ),
+            });
+            // Then how the nodes come Ready, each as the API sees it (node 1 included when it runs).
+            const first = await agent.catch(() => undefined);
+            const report = reportNodesReady({
+              names: [...(first ? [first.nodeName] : []), ...plan.layout.nodes.map((n) => n.name)],
+              connect: server.loopbackConnection,
+              progress: out,
+            });
+            return {
+              stop: async () => {
+                await report.stop();
+                await nodes?.stop();
+              },
+            };
+          }),
         (err) => {
           log.error({ err }, 'extra nodes failed to start');
           out(`extra nodes failed to start: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ClusterNodes, NodeLayout } from '../cluster-nodes/index.js';
+import type { ClientOptions } from '../machinery/client/index.js';
 
 /** The `--nodes`, `--cluster-name` and `--node-subnet` options of `flotilla up`. */
 export interface UpNodesFlags {
@@ -75,4 +76,43 @@ export async function startUpNodes(
     progress: o.progress,
     logLevel: o.logLevel,
   });
+}
+
+/**
+ * Tells the terminal of `up` how the nodes come Ready (nodes-ready.ts), in the background, through
+ * a client of its own on the server's loopback socket (`connect`). stop() ends the wait and closes
+ * the client. Never rejects: a failure is only the end of the report.
+ */
+export function reportNodesReady(o: {
+  names: string[];
+  connect: (user: { name: string; groups: string[] }, userAgent: string) => ClientOptions;
+  progress: (line: string) => void;
+}): { stop(): Promise<void> } {
+  let stopped = false;
+  const done = (async () => {
+    const [{ createClient }, { waitNodesReady }, { NODES }] = await Promise.all([
+      import('../machinery/client/index.js'),
+      import('./nodes-ready.js'),
+      import('../machinery/resources/well-known.js'),
+    ]);
+    const client = createClient(
+      o.connect({ name: 'flotilla-up', groups: ['system:masters', 'system:authenticated'] }, 'flotilla-up'),
+    );
+    try {
+      await waitNodesReady({
+        names: o.names,
+        listNodes: async () => (await client.list(NODES, '')).items,
+        progress: o.progress,
+        stopped: () => stopped,
+      });
+    } finally {
+      await client.close();
+    }
+  })().catch(() => undefined);
+  return {
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
 }

@@ -110,7 +110,7 @@ export async function startClusterNodes(o: StartClusterNodesOptions): Promise<Cl
     n.pid = child.pid;
     const logFile = createWriteStream(join(n.dataDir, 'agent.log'), { flags: 'a' });
     child.stderr?.pipe(logFile);
-    let out = '';
+    let out: string | undefined = '';
     ready.push(
       new Promise<void>((res) => {
         const timer = setTimeout(() => {
@@ -119,12 +119,22 @@ export async function startClusterNodes(o: StartClusterNodesOptions): Promise<Cl
           );
           res();
         }, o.readyTimeoutMs ?? 60_000);
+        let pending = '';
         child.stdout?.setEncoding('utf8').on('data', (c: string) => {
           logFile.write(c);
+          // The agent's image pull progress goes on to the terminal of `up`, named by node.
+          pending += c;
+          const lines = pending.split('\n');
+          pending = lines.pop() ?? '';
+          for (const l of lines) {
+            const m = /^flotilla agent: (pull(?:ing|ed) .*)$/.exec(l);
+            if (m) o.progress(`node ${n.name}: ${m[1]}`);
+          }
+          if (out === undefined) return;
           out += c;
           if (/ready: node /.test(out)) {
             clearTimeout(timer);
-            out = '';
+            out = undefined;
             o.progress(`node ${n.name} running (netns ${n.netns}, ${n.ip})`);
             res();
           }

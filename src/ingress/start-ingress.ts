@@ -6,6 +6,7 @@ import type { KubeClient } from '../machinery/client/kube-client.js';
 import { ClientError } from '../machinery/client/client-error.js';
 import { Informer } from '../machinery/client/informer.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
+import { EndpointWithdrawals } from '../machinery/net/endpoint-withdrawals.js';
 import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
 import { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, SECRETS, SERVICES } from '../machinery/resources/well-known.js';
 import {
@@ -53,6 +54,8 @@ export interface RunningIngress {
   /** Resolves after a sync that started after this call has been applied. */
   syncNow(): Promise<void>;
   stats(): IngressStats;
+  /** The endpoint addresses HAProxy last got as ready, and when each left (the agent waits on it before it stops a pod). */
+  withdrawals: EndpointWithdrawals;
   /** The serving worker's pid (changes on every reload). */
   workerPid(): Promise<number>;
   /** Stops watching and stops HAProxy. Idempotent. */
@@ -126,6 +129,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   let slots = new Map<string, SlotTable>();
   let structure = ''; // the structure key of what HAProxy runs; '' forces a reload
   const st: IngressStats = { syncs: 0, runtimeUpdates: 0, reloads: 0, failures: 0, lastSyncMs: 0 };
+  const withdrawals = new EndpointWithdrawals();
 
   const nextSlots = (model: ProxyModel): Map<string, SlotTable> => {
     const out = new Map<string, SlotTable>();
@@ -157,12 +161,13 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
 
   const sync = async (): Promise<void> => {
     const t0 = performance.now();
+    const slices = informers.slices.list();
     try {
       const model = buildModel({
         ingresses: informers.ingresses.list(),
         classes: informers.classes.list(),
         services: informers.services.list(),
-        slices: informers.slices.list(),
+        slices,
         secrets: informers.secrets?.list() ?? [],
       });
       const tables = nextSlots(model);
@@ -185,6 +190,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         structure = key;
         st.reloads++;
       }
+      withdrawals.applied(slices);
       st.syncs++;
       st.lastSyncMs = performance.now() - t0;
     } catch (err) {
@@ -237,10 +243,12 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   return {
     syncNow: () => syncer.syncNow(),
     stats: () => ({ ...st }),
+    withdrawals,
     workerPid: async () => (haproxy ? haproxy.workerPid() : 0),
     stop() {
       stopping ??= (async () => {
         stopped = true;
+        withdrawals.close();
         await Promise.all([syncer.stop(), ...all.map((i) => i.stop())]);
         await haproxy?.stop();
       })();

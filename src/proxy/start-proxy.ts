@@ -6,6 +6,7 @@ import { Informer } from '../machinery/client/informer.js';
 import { runCommand } from '../machinery/exec/run-command.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
 import { NftSession } from '../machinery/nftables/nft-session.js';
+import { EndpointWithdrawals } from '../machinery/net/endpoint-withdrawals.js';
 import {
   renderScript,
   RulesetBuilder,
@@ -47,6 +48,8 @@ export interface RunningProxy {
   syncNow(): Promise<void>;
   /** Number of syncs applied so far, and the last one's duration in ms. */
   stats(): { syncs: number; lastSyncMs: number; failures: number };
+  /** The endpoint addresses the applied table sends new connections to, and when each left it (the agent waits on it before it stops a pod). */
+  withdrawals: EndpointWithdrawals;
   /** Stops watching; with removeRules (default true) deletes the table. Idempotent. */
   stop(opts?: { removeRules?: boolean }): Promise<void>;
 }
@@ -92,6 +95,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   const st = { syncs: 0, lastSyncMs: 0, failures: 0 };
   // A kept nft process: starting `nft -f` per sync costs more than the change itself on a loaded node.
   const nft = new NftSession();
+  const withdrawals = new EndpointWithdrawals();
   const masqueradeAll = opts.masqueradeAll ?? !(await bridgedTrafficHooked());
   const builder = new RulesetBuilder(table, {
     staticDnat: opts.staticDnat,
@@ -119,11 +123,13 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
 
   const sync = async (): Promise<void> => {
     const t0 = performance.now();
+    const built = slices.list();
     const next = builder.build(inputs());
     try {
       await nft.apply(renderScript(next, applied));
       const flows = staleUdpFlows(applied, next);
       applied = next;
+      withdrawals.applied(built);
       // After the commit, so no new flow can reach a removed endpoint; conntrack exits 1 when none matched.
       for (const args of flows)
         await runCommand('conntrack', args, { allowFailure: true }).catch((err: unknown) =>
@@ -159,8 +165,10 @@ export async function startProxy(opts: StartProxyOptions): Promise<RunningProxy>
   return {
     syncNow: () => syncer.syncNow(),
     stats: () => ({ ...st }),
+    withdrawals,
     stop(o = {}) {
       stopping ??= (async () => {
+        withdrawals.close();
         await Promise.all([syncer.stop(), services.stop(), slices.stop()]);
         await nft.close();
         if (o.removeRules ?? true) await deleteTable(table);

@@ -9,7 +9,7 @@ import { startIngress, type RunningIngress, type StartIngressOptions } from '../
 import { join } from 'node:path';
 import { networkPolicyTableName, proxyTableName } from '../machinery/nftables/node-tables.js';
 
-export interface NodeOptions extends Omit<AgentOptions, 'clusterDns'> {
+export interface NodeOptions extends Omit<AgentOptions, 'clusterDns' | 'endpointWithdrawal'> {
   /** Service proxy (nftables table `flotilla-proxy`, or `flotilla-proxy-<bridge>` for another bridge); default true. */
   proxy?: boolean;
   /** NetworkPolicy enforcement for this node's pods (nftables table `flotilla-netpol[-<bridge>]`); default true. */
@@ -30,6 +30,12 @@ export interface NodeOptions extends Omit<AgentOptions, 'clusterDns'> {
    * ports 80 and 443. A proxy that cannot start (a port taken, no haproxy) is logged; the node runs without.
    */
   ingress?: boolean | Pick<StartIngressOptions, 'bindAddress' | 'httpPort' | 'httpsPort' | 'metricsPort' | 'threads'>;
+  /**
+   * How long a deleted pod that was a ready endpoint stays up after this node's proxies applied its
+   * withdrawal, before its containers are signalled: the bound for the other nodes' proxies, fed by
+   * the same watch event, to apply it too (default 1000 ms; within half the grace period).
+   */
+  withdrawalSettleMs?: number;
 }
 
 export interface RunningNode extends RunningAgent {
@@ -42,9 +48,19 @@ export interface RunningNode extends RunningAgent {
 }
 
 /**
+ * Default of NodeOptions.withdrawalSettleMs. Every node's proxy gets an EndpointSlice change from
+ * the same watch and applies it within tens of ms (coalescing 50 ms, one nft transaction); a
+ * second covers a loaded node without holding a pod much longer than the preStop sleeps
+ * Kubernetes users add for the same purpose (5 to 15 s).
+ */
+export const DEFAULT_WITHDRAWAL_SETTLE_MS = 1000;
+
+/**
  * A node as `flotilla up` and `flotilla agent` run it: the node agent with the cluster DNS server
  * plugged in, then the service proxy, NetworkPolicy enforcement and the ingress proxy beside it. The agent must start;
  * DNS, proxy and policy enforcement are optional (a failure is logged and the node runs without).
+ * A deleted pod's containers are signalled only once the proxy and the ingress proxy have applied
+ * its withdrawal (its EndpointSlice endpoint no longer ready) and withdrawalSettleMs have passed.
  * stop() stops them in reverse order; containers keep running under conmon. Idempotent.
  */
 export async function startNode(o: NodeOptions): Promise<RunningNode> {
@@ -52,10 +68,20 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
   const proxyOn = o.proxy ?? true;
   const dnsOn = (o.dns ?? true) !== false && proxyOn;
   const dnsMetrics = new DnsMetrics(); // served on the agent's /metrics
+  // The proxies start after the agent (they need its bridge): the agent's stop path reads them late.
+  const planes: { proxy?: RunningProxy; ingress?: RunningIngress } = {};
+  const settleMs = o.withdrawalSettleMs ?? DEFAULT_WITHDRAWAL_SETTLE_MS;
+  const endpointWithdrawal = (ip: string, budgetMs: number) => {
+    const wait = { deadline: performance.now() + budgetMs, settleMs };
+    return Promise.all(
+      [planes.proxy?.withdrawals, planes.ingress?.withdrawals].map((w) => w?.waitWithdrawn(ip, wait) ?? 'not-served'),
+    );
+  };
   return compose({ log }, async (parts) => {
     const agent = await parts.start('node agent', () =>
       startAgent({
         ...o,
+        endpointWithdrawal,
         metricsRegistries: [...(o.metricsRegistries ?? []), dnsMetrics.registry],
         clusterDns: dnsOn
           ? (network) =>
@@ -131,6 +157,8 @@ export async function startNode(o: NodeOptions): Promise<RunningNode> {
           ),
         )
       : undefined;
+    planes.proxy = proxy;
+    planes.ingress = ingress;
     return { ...agent, proxy, networkPolicy, ingress, stop: () => parts.stop() };
   });
 }

@@ -16,7 +16,7 @@ import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { runCommand } from '../../machinery/exec/run-command.js';
 import { ImageStore } from './image-store.js';
-import { ImagePuller } from './pull-image.js';
+import { ImagePuller, type PullProgress } from './pull-image.js';
 import { DOCKER_LIST, DOCKER_MANIFEST } from './registry/media-types.js';
 
 const log = pino({ level: 'silent' });
@@ -180,6 +180,32 @@ test('anonymous Bearer token, manifest list -> linux/amd64 Docker manifest, gzip
   const [unpacked] = await store.layerDirs(a);
   assert.equal(await readFile(join(unpacked ?? '', 'etc', 'greeting'), 'utf8'), 'hello\n');
   assert.equal((await store.resolve(ref))?.id, a.id);
+});
+
+test('onProgress hears the pull: the layers to fetch and their bytes, then done; a second pull fetches nothing', async () => {
+  const store = new ImageStore(join(dir, 'store-progress'), log);
+  const reports: PullProgress[] = [];
+  const puller = new ImagePuller({ store, log, onProgress: (p) => reports.push(p) });
+  const ref = `127.0.0.1:${port}/team/app:v1`;
+  await puller.pull(ref);
+  const image = `127.0.0.1:${port}/team/app:v1`;
+  assert.deepEqual(
+    reports.map(({ elapsedMs: _, ...r }) => r),
+    [
+      { image, layers: 1, layersDone: 0, bytes: layer.length, bytesDone: 0, done: false },
+      { image, layers: 1, layersDone: 1, bytes: layer.length, bytesDone: layer.length, done: false },
+      { image, layers: 1, layersDone: 1, bytes: layer.length, bytesDone: layer.length, done: true },
+    ],
+  );
+  reports.length = 0;
+  await new ImagePuller({ store, log, onProgress: (p) => reports.push(p) }).pull(ref);
+  assert.deepEqual(
+    reports.map((r) => [r.layers, r.bytes, r.done]),
+    [
+      [0, 0, false],
+      [0, 0, true],
+    ],
+  );
 });
 
 test('a private repository: the token is fetched with the credentials as Basic auth; without them the 401 is the reason', async () => {

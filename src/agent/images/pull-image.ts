@@ -21,6 +21,30 @@ export interface ImagePullerOptions {
   concurrency?: number;
   /** Per-request header and body-chunk timeout (default 30 s). */
   timeoutMs?: number;
+  /**
+   * Hears how each pull goes (a person's terminal: `flotilla images pull`, `flotilla up`): once the
+   * manifest is read, as each layer completes, at most every progressIntervalMs while bytes arrive,
+   * and at the end. Unset: nothing reported.
+   */
+  onProgress?: (p: PullProgress) => void;
+  /** Least time between two byte-count reports of one pull (default 1000 ms). */
+  progressIntervalMs?: number;
+}
+
+/** Where one pull stands. Layers already in the content store are not counted (nothing to fetch). */
+export interface PullProgress {
+  /** The full reference, e.g. `docker.io/library/nginx:1.25`. */
+  image: string;
+  /** Layers to download, and how many are complete. */
+  layers: number;
+  layersDone: number;
+  /** Bytes of those layers (from the manifest), and how many have arrived. */
+  bytes: number;
+  bytesDone: number;
+  /** Milliseconds since the pull started. */
+  elapsedMs: number;
+  /** The last report of this pull (the image is stored). */
+  done: boolean;
 }
 
 export interface PullOptions {
@@ -123,6 +147,42 @@ export class ImagePuller {
     return ep.mirror ? (fromConfig ?? fromSecret) : (fromSecret ?? fromConfig);
   }
 
+  /** The progress of one pull, reported to onProgress (bytes throttled); no-ops without it. */
+  private progress(name: ImageName, toFetch: { size?: number }[]) {
+    const report = this.o.onProgress;
+    const interval = this.o.progressIntervalMs ?? 1000;
+    const t0 = performance.now();
+    const p: PullProgress = {
+      image: name.ref,
+      layers: toFetch.length,
+      layersDone: 0,
+      bytes: toFetch.reduce((n, l) => n + (l.size ?? 0), 0),
+      bytesDone: 0,
+      elapsedMs: 0,
+      done: false,
+    };
+    let last = t0;
+    const emit = () => {
+      last = performance.now();
+      report?.({ ...p, elapsedMs: Math.round(last - t0) });
+    };
+    emit();
+    return {
+      bytes: (n: number) => {
+        p.bytesDone += n;
+        if (report && performance.now() - last >= interval) emit();
+      },
+      layerDone: () => {
+        p.layersDone++;
+        emit();
+      },
+      finish: () => {
+        p.done = true;
+        emit();
+      },
+    };
+  }
+
   private async pullFrom(client: RegistryClient, name: ImageName): Promise<ImageRecord> {
     let fetched = await client.getManifest(name.reference);
     if (name.digest && fetched.digest !== name.digest)
@@ -155,17 +215,25 @@ export class ImagePuller {
           manifest.layers.map((l) => [l.digest, { ...l, path: join(tmp, l.digest.replace(':', '-')) }]),
         ).values(),
       ];
+      const stored = (digest: string) => join(store.root, 'blobs', 'sha256', digest.replace(/^sha256:/, ''));
+      const missing = new Set<string>();
+      for (const l of layers) {
+        if (await exists(stored(l.digest)))
+          l.path = stored(l.digest); // content-addressed and checked when it was written
+        else missing.add(l.digest);
+      }
+      const progress = this.progress(
+        name,
+        layers.filter((l) => missing.has(l.digest)),
+      );
       await eachLimited(layers, this.o.concurrency ?? 3, async (l) => {
-        const stored = join(store.root, 'blobs', 'sha256', l.digest.replace(/^sha256:/, ''));
-        if (await exists(stored)) {
-          l.path = stored; // content-addressed and checked when it was written
-          return;
-        }
-        await client.getBlob(l.digest, l.path, l.size);
+        if (!missing.has(l.digest)) return;
+        await client.getBlob(l.digest, l.path, l.size, progress.bytes);
+        progress.layerDone();
       });
       for (const l of layers)
         if (l.digest !== manifest.config.digest) blobs.push({ digest: l.digest, path: l.path, layer: true });
-      return await store.addImage(
+      const image = await store.addImage(
         {
           names: [name.ref],
           manifestDigest: fetched.digest,
@@ -176,6 +244,8 @@ export class ImagePuller {
         },
         { verified: true, source: 'pull' },
       );
+      progress.finish();
+      return image;
     } finally {
       release();
       await rm(tmp, { recursive: true, force: true });

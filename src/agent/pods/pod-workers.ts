@@ -54,6 +54,15 @@ export interface PodWorkersOptions {
   seccompDefault?: boolean;
   /** Projected ServiceAccount tokens; unset: requested through `client`'s TokenRequest API. */
   tokens?: ServiceAccountTokens;
+  /**
+   * Before a deleted pod's running containers get their preStop hook and SIGTERM: resolves once
+   * the pod's address is out of the node's data planes (service proxy, ingress) and the other
+   * nodes have had their bound of time to follow, or after budgetMs. What it waits comes off the
+   * grace period. Unset: containers are stopped at once.
+   */
+  endpointWithdrawal?: (podIP: string, budgetMs: number) => Promise<unknown>;
+  /** The most a deletion waits for endpointWithdrawal: at most this, and at most half the grace period (default 10 s). */
+  maxWithdrawalWaitMs?: number;
 }
 
 /** The agent's memory of one pod it runs. */
@@ -69,6 +78,8 @@ interface PodRecord {
   lastStatus?: string;
   /** The pod's volumes were set up once (later failures keep the containers running). */
   volumesUp?: boolean;
+  /** A deletion's wait for the endpoint withdrawal: when it started, and whether it ended. */
+  withdrawal?: { startedAt: number; done: boolean };
 }
 
 /** Whether a container's environment names the pod IP (its start then waits for the network). Pure. */
@@ -160,11 +171,10 @@ export class PodWorkers {
       await this.adopt(pod, rec);
     }
     if (pod.metadata.deletionTimestamp) {
-      await this.teardown(
-        rec,
-        (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000,
-        pod,
-      );
+      const graceMs = (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      const waitedMs = await this.withdrawEndpoint(pod, rec, graceMs);
+      if (waitedMs === 'pending') return {};
+      await this.teardown(rec, Math.max(0, graceMs - waitedMs), pod);
       await this.o.client
         .delete(PODS, pod.metadata.namespace ?? '', pod.metadata.name ?? '', {
           gracePeriodSeconds: 0,
@@ -177,6 +187,43 @@ export class PodWorkers {
     }
     if (rec.terminal) return {};
     return this.sync(pod, rec);
+  }
+
+  /**
+   * A deleted pod that may still receive traffic (it has an IP and a running container, and a
+   * grace period) waits until its address is out of the node's data planes before anything is
+   * signalled, so no new connection reaches a process that is shutting down; established ones go
+   * on to the end (conntrack and HAProxy keep them). At most half the grace period, so the
+   * containers keep the rest for their own shutdown. The wait does not hold a worker: it runs
+   * beside the queue and requeues the pod when it ends ('pending' until then; awaited in place
+   * when there is no requeue). Returns the ms since the wait began (0: no wait).
+   */
+  private async withdrawEndpoint(pod: PodObject, rec: PodRecord, graceMs: number): Promise<number | 'pending'> {
+    if (rec.withdrawal) return rec.withdrawal.done ? performance.now() - rec.withdrawal.startedAt : 'pending';
+    const ip = pod.status?.podIP;
+    const gate = this.o.endpointWithdrawal;
+    if (!gate || !ip || graceMs <= 0) return 0;
+    if (!this.o.runtime.listContainers(rec.uid).some((c) => c.status === 'running')) return 0;
+    const w = { startedAt: performance.now(), done: false };
+    rec.withdrawal = w;
+    const waiting = gate(ip, Math.min(graceMs / 2, this.o.maxWithdrawalWaitMs ?? 10_000)).then(
+      (outcome: unknown) => {
+        w.done = true;
+        const waitedMs = Math.round(performance.now() - w.startedAt);
+        this.o.log.debug({ pod: rec.key, ip, outcome, waitedMs }, 'endpoint withdrawn before stop');
+      },
+      (err: unknown) => {
+        w.done = true;
+        this.o.log.warn({ pod: rec.key, ip, err }, 'waiting for the endpoint withdrawal failed; stopping now');
+      },
+    );
+    const requeue = this.o.requeue;
+    if (!requeue) {
+      await waiting;
+      return performance.now() - w.startedAt;
+    }
+    void waiting.then(() => requeue(rec.key));
+    return 'pending';
   }
 
   /**

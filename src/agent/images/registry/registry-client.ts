@@ -80,8 +80,9 @@ export class RegistryClient {
   /**
    * Streams a blob into `file`, checking its sha256 digest (and size, when known) on the way;
    * rejects on a mismatch (the file is then incomplete or wrong: the caller removes it).
+   * `onBytes` hears the size of each chunk received (progress).
    */
-  async getBlob(digest: string, file: string, size?: number): Promise<void> {
+  async getBlob(digest: string, file: string, size?: number, onBytes?: (n: number) => void): Promise<void> {
     const res = await this.send(`blobs/${digest}`, '*/*');
     const hash = createHash('sha256');
     let n = 0;
@@ -91,6 +92,7 @@ export class RegistryClient {
         for await (const c of src) {
           hash.update(c);
           n += c.length;
+          onBytes?.(c.length);
           yield c;
         }
       },
