@@ -57,9 +57,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 interface Props {
   target: Target;
   obj: { spec?: { replicas?: number; paused?: boolean; unschedulable?: boolean } } & Deployment;
+  /** The object was deleted: every button is disabled; the last outcome stays shown. */
+  gone?: boolean;
 }
 
-export function ObjectActions({ target, obj }: Props) {
+export function ObjectActions({ target, obj, gone = false }: Props) {
   const actions = actionsFor(target);
   const checks = actions.flatMap((a) => accessFor(a, target));
   const answers = useAccess(checks);
@@ -156,7 +158,7 @@ export function ObjectActions({ target, obj }: Props) {
   const disabledTitle = (a: ActionId) =>
     answers.size === 0 ? 'checking permissions…' : allowed(a) ? '' : 'you may not do this (RBAC)';
   const button = (a: ActionId) =>
-    html`<button type="button" class=${`action action-${a}`} disabled=${busy || !allowed(a)}
+    html`<button type="button" class=${`action action-${a}`} disabled=${busy || gone || !allowed(a)}
       title=${disabledTitle(a)} onClick=${click[a]}>${LABELS[a]}</button>`;
 
   return html`
@@ -173,7 +175,7 @@ export function ObjectActions({ target, obj }: Props) {
       ${busy ? html`<span class="hint">working…</span>` : null}
     </div>
     ${
-      confirm === 'delete'
+      confirm === 'delete' && !gone
         ? html`<div class="confirm" role="alertdialog" aria-label="Confirm delete">
             <p>Delete ${target.kind.kind} <strong>${target.namespace ? `${target.namespace}/` : ''}${target.name}</strong>? This cannot be undone.</p>
             <button type="button" class="danger confirm-delete" disabled=${busy} onClick=${doDelete}>Delete</button>

@@ -120,7 +120,7 @@ export function ObjectDetail({ kind, params }: { kind: ResourceKind; params: URL
       </p>
       ${gone ? html`<p class="error gone" role="status">This object was deleted.</p>` : null}
       ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-      ${gone ? null : html`<${ObjectActions} target=${{ kind, namespace: ns, name }} obj=${obj} />`}
+      <${ObjectActions} target=${{ kind, namespace: ns, name }} obj=${obj} gone=${gone} />
       ${
         obj.status?.conditions?.length
           ? html`<h2>Conditions</h2>
