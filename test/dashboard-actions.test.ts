@@ -412,3 +412,28 @@ test('the YAML editor shows the diff of a change, applies it with server-side ap
     await close();
   }
 });
+
+test('a pod page graphs its CPU and memory from the history the server keeps', { skip, timeout: 300_000 }, async () => {
+  const { page, errors, close } = await newPage();
+  try {
+    await loginWithToken(page);
+    await open(page, '#/object?g=&v=v1&r=pods&ns=default&n=shell', '.usage');
+    // Two samples (15 s apart at the soonest): both charts drawn with them.
+    await page.waitForFunction(
+      () => {
+        const charts = [...document.querySelectorAll('.usage .chart')];
+        return (
+          charts.length === 2 &&
+          charts.every((c) => Number(c.getAttribute('data-points')) >= 2 && c.querySelector('canvas'))
+        );
+      },
+      { timeout: 120_000, polling: 1000 },
+    );
+    assert.deepEqual(await page.$$eval('.usage .u-title', (ts) => ts.map((t) => t.textContent)), ['CPU', 'Memory']);
+    await shot(page, 'pod-graphs');
+    await noCsp(page, 'graphs');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -12,6 +12,7 @@ import { href } from '../router';
 import { EventList, type KubeEvent } from './events';
 import { ObjectActions } from './object-actions';
 
+import type { UsageGraphs as UsageGraphsView } from './usage-graphs';
 import type { YamlEditor as YamlEditorView } from './yaml-editor';
 
 export interface KubeObject {
@@ -89,6 +90,16 @@ export function ObjectDetail({ kind, params }: { kind: ResourceKind; params: URL
       (e: Error) => setEditorError(e.message),
     );
   const uid = obj?.metadata.uid;
+  // Graphs (uPlot) for pods and nodes: a chunk of its own, loaded with the page of one.
+  const graphed = kind.group === '' && (kind.resource === 'pods' || kind.resource === 'nodes');
+  const [Graphs, setGraphs] = useState<typeof UsageGraphsView | undefined>(undefined);
+  useEffect(() => {
+    if (graphed)
+      import('./usage-graphs').then(
+        (m) => setGraphs(() => m.UsageGraphs),
+        () => undefined,
+      );
+  }, [graphed]);
 
   useEffect(() => {
     if (!uid) return;
@@ -113,8 +124,7 @@ export function ObjectDetail({ kind, params }: { kind: ResourceKind; params: URL
         <a href=${href('list', { g: kind.group, v: kind.version, r: kind.resource, ns })}>← ${kind.resource}</a>
         ${
           isPod
-            ? html` · <a class="logs-link" href=${href('logs', { ns, n: name, c: container })}>Logs</a>
-              · <a class="terminal-link" href=${href('terminal', { ns, n: name, c: container })}>Terminal</a>`
+            ? html` · <a class="logs-link" href=${href('logs', { ns, n: name, c: container })}>Logs</a>${' · '}<a class="terminal-link" href=${href('terminal', { ns, n: name, c: container })}>Terminal</a>`
             : null
         }
       </p>
@@ -133,6 +143,7 @@ export function ObjectDetail({ kind, params }: { kind: ResourceKind; params: URL
             </table>`
           : null
       }
+      ${graphed ? html`<h2>Usage</h2>${Graphs ? html`<${Graphs} name=${name} namespace=${ns} />` : html`<p class="hint">Loading…</p>`}` : null}
       <h2>Events</h2>
       <${EventList} events=${events} />
       <h2>YAML</h2>
