@@ -68,6 +68,7 @@ export function ObjectActions({ target, obj, gone = false }: Props) {
   const allowed = (a: ActionId) => accessFor(a, target).every((c) => answers.get(accessKey(c)) === true);
   const [replicas, setReplicas] = useState<string>('');
   const [busy, setBusy] = useState(false);
+  const [progress, setProgress] = useState('');
   const [result, setResult] = useState<{ ok: boolean; text: string } | undefined>(undefined);
   const [confirm, setConfirm] = useState<'delete' | 'drain' | undefined>(undefined);
   const [drainOpts, setDrainOpts] = useState({ force: false, deleteEmptyDirData: false });
@@ -86,6 +87,7 @@ export function ObjectActions({ target, obj, gone = false }: Props) {
       setResult({ ok: false, text: `${what} failed: ${msg}` });
     } finally {
       setBusy(false);
+      setProgress('');
     }
   };
 
@@ -151,6 +153,18 @@ export function ObjectActions({ target, obj, gone = false }: Props) {
           }
         }
       }
+      // As kubectl drain: done when the evicted pods are gone (their uids no longer on the node).
+      const evicted = new Set(p.evict.map((e) => e.metadata.uid));
+      for (;;) {
+        const left = await getJson<{ items?: Pod[] }>(
+          `/api/v1/pods?${new URLSearchParams({ fieldSelector: `spec.nodeName=${target.name}` })}`,
+        );
+        const waiting = (left.items ?? []).filter((x) => evicted.has(x.metadata.uid)).length;
+        if (waiting === 0) break;
+        if (Date.now() > deadline) throw new Error(`${waiting} evicted pod(s) still terminating`);
+        setProgress(`waiting for ${waiting} evicted pod(s) to terminate…`);
+        await sleep(1000);
+      }
       setConfirm(undefined);
       return `drained: ${p.evict.length} pod(s) evicted, ${p.skipped.length} left (DaemonSet or mirror)`;
     });
@@ -172,7 +186,7 @@ export function ObjectActions({ target, obj, gone = false }: Props) {
               ${button(a)}</span>`
           : button(a),
       )}
-      ${busy ? html`<span class="hint">working…</span>` : null}
+      ${busy ? html`<span class="hint">${progress || 'working…'}</span>` : null}
     </div>
     ${
       confirm === 'delete' && !gone
