@@ -165,5 +165,23 @@ test("kubectl top pods / nodes show the containers' real usage; a busy loop show
   );
   assert.match(resource, /^node_memory_working_set_bytes \d+ \d+$/m);
   assert.match(await agentGet('/metrics'), /^flotilla_agent_running_containers 2$/m);
+
+  // The history the dashboard graphs: asked for with ?history=true, samples 10 s apart; without it
+  // the object is metrics-server's shape.
+  const raw = '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/busy';
+  assert.equal('history' in (JSON.parse(await kubectl(['get', '--raw', raw])) as object), false);
+  type WithHistory = { history: { timestamps: number[]; cpuNanoCores: number[]; memoryBytes: number[] } };
+  const withHistory = await until('two samples in the busy pod’s history', async () => {
+    const m = JSON.parse(await kubectl(['get', '--raw', `${raw}?history=true`])) as WithHistory;
+    return m.history.timestamps.length >= 2 ? m : undefined;
+  });
+  const h = withHistory.history;
+  assert.equal(h.cpuNanoCores.length, h.timestamps.length);
+  assert.ok((h.timestamps[1] ?? 0) - (h.timestamps[0] ?? 0) >= 10_000, JSON.stringify(h));
+  assert.ok(h.cpuNanoCores.every((c) => c > 0) && h.memoryBytes.every((m) => m > 0), JSON.stringify(h));
+  const nodeHistory = JSON.parse(
+    await kubectl(['get', '--raw', `/apis/metrics.k8s.io/v1beta1/nodes/${NODE}?history=true`]),
+  ) as WithHistory;
+  assert.ok(nodeHistory.history.timestamps.length >= 2, JSON.stringify(nodeHistory.history));
   await kubectl(['delete', 'pods', '-l', 'app=metrics', '--wait=true', '--timeout=30s']);
 });

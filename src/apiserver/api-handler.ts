@@ -257,6 +257,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     authenticateServiceAccountToken,
     async close() {
       compactor.stop();
+      metricsApi.close();
       crds.stop();
       stopDiscoveryUpdates();
       rbacLister?.close();

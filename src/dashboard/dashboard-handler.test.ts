@@ -14,6 +14,7 @@ const assets: Assets = new Map([
   ['index.html', { type: 'text/html; charset=utf-8', body: Buffer.from('<!doctype html>'), etag: '"i"' }],
   ['app.js', { type: 'text/javascript; charset=utf-8', body: appJs, gzip: Buffer.alloc(0), etag: '"a"' }],
 ]);
+const upgrades: { url: string; user: DashboardUser; headers: IncomingHttpHeaders }[] = [];
 let dashboard: Dashboard;
 let server: Server;
 let base = '';
@@ -29,6 +30,10 @@ before(async () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end('{"kind":"NamespaceList"}');
     },
+    serveApiUpgrade: (req, socket, _head, user) => {
+      upgrades.push({ url: req.url ?? '', user, headers: { ...req.headers } });
+      socket.end('HTTP/1.1 418 Upgraded Here\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+    },
     assets: async () => assets,
     // As the API authenticates: here a bearer token only.
     credentialOf: (req) => {
@@ -37,6 +42,7 @@ before(async () => {
     },
   });
   server = createServer((req, res) => dashboard.handle(req, res));
+  server.on('upgrade', (req, socket, head) => dashboard.handleUpgrade(req, socket, head));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -240,4 +246,67 @@ test('without a built bundle the page says how to build it', async () => {
   } finally {
     await new Promise<void>((r) => s.close(() => r()));
   }
+});
+
+/** An upgrade request (a WebSocket handshake) and the status line of its answer. */
+function upgrade(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, {
+      agent: false,
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('a WebSocket (exec) goes to the API as the session user with the CSRF token as a subprotocol, which is removed', async () => {
+  const { cookie, csrf } = await login();
+  const host = base.slice('http://'.length);
+  const path = '/dashboard/k8s/api/v1/namespaces/default/pods/p/exec?command=sh&stdin=true&tty=true';
+  const good = {
+    Cookie: cookie,
+    Origin: `https://${host}`,
+    'Sec-WebSocket-Protocol': `v5.channel.k8s.io, v4.channel.k8s.io, csrf.dashboard.flotilla.dev.${csrf}`,
+  };
+  upgrades.length = 0;
+  assert.equal((await upgrade(path, good)).status, 418);
+  assert.equal(upgrades.length, 1);
+  assert.equal(upgrades[0]?.url, '/api/v1/namespaces/default/pods/p/exec?command=sh&stdin=true&tty=true');
+  assert.equal(upgrades[0]?.user.name, 'jane');
+  assert.equal(upgrades[0]?.headers['sec-websocket-protocol'], 'v5.channel.k8s.io, v4.channel.k8s.io');
+  assert.equal(upgrades[0]?.headers.cookie, undefined);
+
+  const refused = async (headers: Record<string, string>, status: number, message: RegExp) => {
+    const r = await upgrade(path, headers);
+    assert.equal(r.status, status, r.body);
+    assert.match(r.body, message);
+    assert.match(r.body, /"kind":"Status"/);
+  };
+  await refused({ ...good, 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io' }, 403, /CSRF/);
+  await refused(
+    { ...good, 'Sec-WebSocket-Protocol': 'v5.channel.k8s.io, csrf.dashboard.flotilla.dev.wrong' },
+    403,
+    /CSRF/,
+  );
+  await refused({ ...good, Origin: 'https://evil.example' }, 403, /cross-origin/);
+  await refused({ ...good, Cookie: 'flotilla-dashboard=nope' }, 401, /log in/);
+  const other = await upgrade('/dashboard/assets/app.js', good);
+  assert.equal(other.status, 404);
+  assert.equal(upgrades.length, 1);
 });

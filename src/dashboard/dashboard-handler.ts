@@ -10,6 +10,8 @@
  *                                (bearer token or client certificate, as kubectl sends them)
  *   ANY  /dashboard/k8s/<path>   the Kubernetes API at /<path>, as the session's user
  *                                (needs the cookie + CSRF header) ─► serveApi(req, res, user)
+ *   GET  /dashboard/k8s/<path>   with `Upgrade: websocket` (pods/exec): the same, the CSRF token
+ *                                as a subprotocol ─► serveApiUpgrade(req, socket, head, user)
  *
  * Why a server-side session and a proxy path rather than a token kept by the page: the credential
  * never reaches the browser's JavaScript (an XSS cannot read it), a client certificate can log in
@@ -18,6 +20,7 @@
  * authorization (RBAC), admission and audit see that user exactly as for kubectl.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { ApiError, errors, toStatus } from '../api/errors.js';
 import type { Assets } from './assets.js';
 import { certificateIdentity, parseLoginRequest } from './login-request.js';
@@ -33,6 +36,15 @@ import {
 export const DASHBOARD_PATH = '/dashboard';
 export const SESSION_COOKIE = 'flotilla-dashboard';
 export const CSRF_HEADER = 'x-csrf-token';
+/**
+ * A browser cannot set headers on a WebSocket, so a WebSocket request carries the session's CSRF
+ * token as an extra subprotocol `<this prefix><token>` (as Kubernetes carries a bearer token in
+ * `base64url.bearer.authorization.k8s.io.<token>`); the server removes it before the API sees the
+ * request and never names it in the reply. Why not a one-time ticket in the URL: no extra round
+ * trip, nothing secret in a request line or a log, and the token is the same one every other call
+ * already proves.
+ */
+export const CSRF_PROTOCOL_PREFIX = 'csrf.dashboard.flotilla.dev.';
 
 /**
  * The Content-Security-Policy of every dashboard response: scripts, styles, images and fetches
@@ -69,6 +81,11 @@ export interface DashboardOptions {
   /** Serves one Kubernetes API request (req.url rewritten to the API path) as `user`. Never throws. */
   serveApi(req: IncomingMessage, res: ServerResponse, user: DashboardUser): void;
   /**
+   * Serves one upgrade request of the API (pods/exec over WebSocket; req.url rewritten to the API
+   * path) as `user`. Never throws. Without it the dashboard refuses upgrades.
+   */
+  serveApiUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer, user: DashboardUser): void;
+  /**
    * The credential a request authenticates with at the API (its client certificate or bearer
    * token), or undefined when it does not authenticate: `flotilla dashboard` mints a login link
    * with it. Without this option /dashboard/login-codes is not served.
@@ -83,6 +100,12 @@ export interface DashboardOptions {
 export interface Dashboard {
   /** Serves a request whose path is /dashboard or below. Never throws; errors are Status objects. */
   handle(req: IncomingMessage, res: ServerResponse): void;
+  /**
+   * Serves an upgrade request whose path is /dashboard or below: only /dashboard/k8s/<path>, with
+   * the session cookie, a same-origin Origin and the CSRF token as a subprotocol. Never throws;
+   * a refusal is a Status answered before the upgrade.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** A one-time login code for `credential` (the URL path is `/dashboard/#code=<code>`). */
   loginCode(credential: SessionCredential): string;
 }
@@ -226,6 +249,37 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     options.serveApi(req, res, user);
   }
 
+  function proxyUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, apiPath: string): void {
+    if (!options.serveApiUpgrade) throw new ApiError(404, 'NotFound', 'upgrade not supported');
+    // Browsers always send Origin on a WebSocket; a cross-site page must not drive a terminal.
+    const origin = headerOf(req, 'origin');
+    if (origin === undefined || origin !== `https://${req.headers.host ?? ''}`)
+      throw errors.forbidden(`cross-origin WebSocket from ${origin ?? '(no Origin)'} refused`);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+    const csrf = offered.find((p) => p.startsWith(CSRF_PROTOCOL_PREFIX))?.slice(CSRF_PROTOCOL_PREFIX.length);
+    const session = sessions.get(cookieOf(req));
+    if (!session) throw errors.unauthorized('no dashboard session: log in');
+    if (!sameToken(csrf, session.csrfToken)) throw errors.forbidden('missing or wrong CSRF token');
+    const user = userOf(session.credential);
+    if (!user) {
+      sessions.delete(session.id);
+      throw errors.unauthorized('the session’s credential is no longer valid: log in again');
+    }
+    if (!/^\/(api|apis)\//.test(apiPath))
+      throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+    req.url = apiPath;
+    const rest = offered.filter((p) => !p.startsWith(CSRF_PROTOCOL_PREFIX));
+    if (rest.length > 0) req.headers['sec-websocket-protocol'] = rest.join(', ');
+    else delete req.headers['sec-websocket-protocol'];
+    for (const h of Object.keys(req.headers))
+      if (h === 'authorization' || h === 'cookie' || h === CSRF_HEADER || h.startsWith('impersonate-'))
+        delete req.headers[h];
+    options.serveApiUpgrade(req, socket, head, user);
+  }
+
   /** The caller's session and user; throws 401 without one, 403 when `csrf` and the token is wrong. */
   function authenticated(
     req: IncomingMessage,
@@ -263,8 +317,31 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         : route(req, res, path);
       run.catch((err: unknown) => sendStatus(req, res, err));
     },
+    handleUpgrade(req, socket, head) {
+      socket.on('error', () => socket.destroy());
+      const url = req.url ?? '/';
+      const prefix = `${DASHBOARD_PATH}/k8s/`;
+      try {
+        if (!url.startsWith(prefix))
+          throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+        proxyUpgrade(req, socket, head, url.slice(prefix.length - 1));
+      } catch (err) {
+        refuseUpgrade(socket, err);
+      }
+    },
     loginCode: (credential) => sessions.mintCode(credential),
   };
+}
+
+/** Answers an upgrade request with a Status instead of upgrading. */
+function refuseUpgrade(socket: Duplex, err: unknown): void {
+  const { code, body } = toStatus(err);
+  const text = JSON.stringify(body);
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+    `HTTP/1.1 ${code} ${code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 404 ? 'Not Found' : 'Error'}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
 
 function publicUser(u: DashboardUser): { name: string; groups: string[] } {

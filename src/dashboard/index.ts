@@ -4,6 +4,7 @@ export {
   isDashboardPath,
   CONTENT_SECURITY_POLICY,
   CSRF_HEADER,
+  CSRF_PROTOCOL_PREFIX,
   DASHBOARD_PATH,
   SESSION_COOKIE,
   type Dashboard,

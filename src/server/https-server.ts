@@ -113,6 +113,9 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // The dashboard's terminal: authenticated by its session, not by the API's credentials.
+    if (options.dashboard && isDashboardPath((req.url ?? '/').split('?')[0] ?? '/'))
+      return options.dashboard.handleUpgrade(req, socket, head);
     const user = authenticator.authenticate(req);
     if (!user)
       return rejectUpgrade(

@@ -293,6 +293,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
               return r.kind === 'user' ? r.user : undefined;
             },
             serveApi: (req, res, user) => handler.handle(req, res, user),
+            serveApiUpgrade: handler.handleUpgrade
+              ? (req, socket, head, user) => handler.handleUpgrade?.(req, socket, head, user)
+              : undefined,
             credentialOf: (req) => dashboardCredentialOf(authenticator, req),
             assets: () => dashboardModule.loadAssets(),
           }),

@@ -10,6 +10,12 @@
  *
  * Pods whose node has no agent server, or whose containers have no figures yet, are left out, as
  * metrics-server leaves out pods it has no metrics for. An unreachable agent is logged and skipped.
+ *
+ * History (for the dashboard's graphs; not part of metrics-server's API): every scrape is also
+ * recorded in a MetricsHistory. A GET of one pod or node with `?history=true` adds a `history`
+ * field (`timestamps` in ms, `cpuNanoCores`, `memoryBytes`, oldest first) to the usual object;
+ * clients that do not ask get exactly metrics-server's shape. While such requests keep coming
+ * for a node (a graph is open), its agent is scraped every SAMPLE_MS so the history has no gaps.
  */
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -29,6 +35,12 @@ import {
   type PodMetrics,
 } from './metrics-objects.js';
 import { NodeStatsCache, type FetchSummary, type ScrapedSummary } from './node-stats-cache.js';
+import { MetricsHistory, type Series } from './metrics-history.js';
+
+/** How often a node with a graph open is scraped (metrics-server's default resolution). */
+const SAMPLE_MS = 15_000;
+/** A node is sampled until this long after the last history request for it. */
+const SAMPLE_FOR_MS = 10 * 60_000;
 
 export const METRICS_GROUP = 'metrics.k8s.io';
 
@@ -58,12 +70,40 @@ export interface MetricsApiOptions {
 
 export class MetricsApi {
   private readonly stats: NodeStatsCache;
+  private readonly history = new MetricsHistory();
+  private readonly recorded = new WeakSet<ScrapedSummary>();
+  /** Node name → until when it is sampled (a graph of it, or of one of its pods, is open). */
+  private readonly sampled = new Map<string, number>();
+  private sampler: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly ctx: RestContext,
     private readonly o: MetricsApiOptions = {},
   ) {
     this.stats = new NodeStatsCache({ ttlMs: o.ttlMs, fetch: o.fetch });
+  }
+
+  /** Stops the history sampler. Idempotent. */
+  close(): void {
+    clearInterval(this.sampler);
+    this.sampler = undefined;
+    this.sampled.clear();
+  }
+
+  /** Keeps scraping `node` for SAMPLE_FOR_MS from now. */
+  private sample(node: string): void {
+    this.sampled.set(node, Date.now() + SAMPLE_FOR_MS);
+    if (this.sampler) return;
+    this.sampler = setInterval(() => {
+      const now = Date.now();
+      for (const [n, until] of this.sampled) if (until < now) this.sampled.delete(n);
+      if (this.sampled.size === 0) return this.close();
+      const nodes = [...this.sampled.keys()]
+        .map((n) => this.ctx.cache.get(`/registry/core/nodes/${n}`)?.object())
+        .filter((n): n is KubeObject => !!n);
+      void this.scrape(nodes);
+    }, SAMPLE_MS);
+    this.sampler.unref();
   }
 
   /** Serves one metrics.k8s.io request; throws ApiErrors (the caller writes them as Status). */
@@ -102,7 +142,9 @@ export class MetricsApi {
     }
     if (info.name) {
       if (!items[0]) throw errors.notFound('nodemetrics', info.name, METRICS_GROUP);
-      return items[0];
+      if (info.query.get('history') !== 'true') return items[0];
+      this.sample(info.name);
+      return { ...items[0], history: historyOf(this.history.node(info.name)) };
     }
     return { kind: 'NodeMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata: {}, items };
   }
@@ -148,7 +190,10 @@ export class MetricsApi {
     }
     if (info.name) {
       if (!items[0]) throw errors.notFound('podmetrics', `${info.namespace}/${info.name}`, METRICS_GROUP);
-      return items[0];
+      const pod = pods[0];
+      if (info.query.get('history') !== 'true' || !pod) return items[0];
+      this.sample(pod.spec?.nodeName ?? '');
+      return { ...items[0], history: historyOf(this.history.pod(pod.metadata.uid ?? '')) };
     }
     return { kind: 'PodMetricsList', apiVersion: METRICS_GROUP_VERSION, metadata: {}, items };
   }
@@ -161,7 +206,12 @@ export class MetricsApi {
         const ep = agentEndpoint(this.ctx, n);
         if (!ep) return;
         try {
-          out.set(ep.node, await this.stats.get(ep));
+          const scraped = await this.stats.get(ep);
+          if (!this.recorded.has(scraped)) {
+            this.recorded.add(scraped);
+            this.history.record(scraped.summary, scraped.at);
+          }
+          out.set(ep.node, scraped);
         } catch (err) {
           this.o.log?.warn({ node: ep.node, err: String(err) }, 'scraping the node agent for metrics failed');
         }
@@ -169,4 +219,9 @@ export class MetricsApi {
     );
     return out;
   }
+}
+
+/** A history series as served: parallel arrays, oldest first. */
+function historyOf(s: Series): { timestamps: number[]; cpuNanoCores: number[]; memoryBytes: number[] } {
+  return { timestamps: s.t, cpuNanoCores: s.cpu, memoryBytes: s.memory };
 }

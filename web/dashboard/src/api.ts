@@ -17,6 +17,11 @@ export function setSession(token: string, ended?: () => void): void {
   if (ended) onSessionEnd = ended;
 }
 
+/** The current session's CSRF token, for a WebSocket (which carries it as a subprotocol). */
+export function currentCsrfToken(): string {
+  return csrfToken;
+}
+
 /** A Kubernetes Status (or another failure) as an Error with the server's message. */
 export class ApiFailure extends Error {
   constructor(

@@ -7,6 +7,7 @@
 import { html } from 'htm/preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
+import { forgetAccess } from './access';
 import { dashboardCall, setSession } from './api';
 import { Layout } from './views/layout';
 import { Login, type SessionInfo } from './views/login';
@@ -16,6 +17,8 @@ function App() {
   const [error, setError] = useState('');
 
   const loggedIn = (s: SessionInfo) => {
+    // Answers about what the previous user may do are not this user's.
+    forgetAccess();
     setSession(s.csrfToken, () => setSessionInfo(null));
     setSessionInfo(s);
   };
