@@ -175,25 +175,42 @@ test('kubectl auth can-i answers the matrix', async () => {
   assert.deepEqual(wrong, []);
 });
 
-test('an anonymous caller is not authenticated: 401 for the API and for access reviews, public paths stay open', async () => {
-  // kubectl with no credentials answers a 401 by prompting for a user name, so these go over plain HTTPS.
-  const call = (method: string, path: string, body?: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        `${server.url}${path}`,
-        { method, ca: server.caPem, headers: body ? { 'content-type': 'application/json' } : {} },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+/** A request over plain HTTPS with no credentials (or the headers given). */
+function anonymousCall(
+  to: TestServer,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${to.url}${path}`,
+      { method, ca: to.caPem, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const message = (body: string) => (JSON.parse(body) as { message?: string }).message;
+
+test('an anonymous caller is system:anonymous: 403 with Kubernetes texts, public-info paths open, kubectl refused', async () => {
+  const call = (method: string, path: string, body?: string) => anonymousCall(server, method, path, body);
   const pods = await call('GET', '/api/v1/namespaces/default/pods');
-  assert.equal(pods.status, 401);
-  assert.equal((JSON.parse(pods.body) as { reason?: string }).reason, 'Unauthorized');
+  assert.equal(pods.status, 403, pods.body);
+  assert.equal(
+    message(pods.body),
+    'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
+  );
+  // system:discovery is bound to system:authenticated only (as since Kubernetes 1.14).
+  const discovery = await call('GET', '/apis');
+  assert.equal(discovery.status, 403);
+  assert.equal(message(discovery.body), 'forbidden: User "system:anonymous" cannot get path "/apis"');
   const review = await call(
     'POST',
     '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
@@ -203,11 +220,71 @@ test('an anonymous caller is not authenticated: 401 for the API and for access r
       spec: { resourceAttributes: { verb: 'list', resource: 'pods' } },
     }),
   );
-  assert.equal(review.status, 401);
-  assert.equal((await call('GET', '/version')).status, 200);
-  assert.equal((await call('GET', '/healthz')).status, 200);
+  assert.equal(review.status, 403);
+  assert.match(
+    message(review.body) ?? '',
+    /^selfsubjectaccessreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectaccessreviews"/,
+  );
+  // system:public-info-viewer (system:unauthenticated too): version and health.
+  for (const path of ['/version', '/healthz', '/livez', '/readyz'])
+    assert.equal((await call('GET', path)).status, 200, path);
+  assert.equal((await call('GET', '/metrics')).status, 403);
+  // A wrong token is never anonymous.
+  const wrong = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      `${server.url}/api/v1/namespaces/default/pods`,
+      { ca: server.caPem, headers: { authorization: 'Bearer not-a-token' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(wrong, 401);
+  // Once granted through RBAC, anonymous may do what it is granted (as in Kubernetes).
+  ok(
+    await server.kubectl([
+      'create',
+      'rolebinding',
+      'anonymous-view',
+      '--clusterrole=view',
+      '--user=system:anonymous',
+      '-n',
+      'team-b',
+    ]),
+  );
+  await eventually(
+    async () => (await call('GET', '/api/v1/namespaces/team-b/configmaps')).status === 200,
+    'anonymous to list configmaps in team-b',
+  );
+  ok(await server.kubectl(['delete', 'rolebinding', 'anonymous-view', '-n', 'team-b']));
   const kubectlAnonymous = await run('anonymous', ['get', 'pods', '-n', 'default']);
   assert.notEqual(kubectlAnonymous.code, 0);
+  assert.match(kubectlAnonymous.stderr, /Forbidden|forbidden/);
+  assert.match(kubectlAnonymous.stderr, /system:anonymous/);
+});
+
+test('--anonymous-auth=false: a request without credentials is 401 again', async () => {
+  const closed = await startTestServer({
+    extraArgs: [
+      '--authorization-mode',
+      'Node,RBAC',
+      '--anonymous-auth=false',
+      '--disable-controllers',
+      '--disable-scheduler',
+    ],
+    readyTimeoutMs: 60_000,
+  });
+  try {
+    const pods = await anonymousCall(closed, 'GET', '/api/v1/namespaces/default/pods');
+    assert.equal(pods.status, 401);
+    assert.equal((JSON.parse(pods.body) as { reason?: string }).reason, 'Unauthorized');
+    assert.equal((await anonymousCall(closed, 'GET', '/version')).status, 200);
+  } finally {
+    await closed.stop();
+  }
 });
 
 /** A real request that must end in Kubernetes' 403 text. */
