@@ -260,10 +260,10 @@ test('an anonymous caller is system:anonymous: 403 with Kubernetes texts, public
     'anonymous to list configmaps in team-b',
   );
   ok(await server.kubectl(['delete', 'rolebinding', 'anonymous-view', '-n', 'team-b']));
+  // kubectl with no credentials at all prompts for a user name before it sends anything (client-go's
+  // fallback reader), whatever the server would answer: the requests above go over plain HTTPS.
   const kubectlAnonymous = await run('anonymous', ['get', 'pods', '-n', 'default']);
   assert.notEqual(kubectlAnonymous.code, 0);
-  assert.match(kubectlAnonymous.stderr, /Forbidden|forbidden/);
-  assert.match(kubectlAnonymous.stderr, /system:anonymous/);
 });
 
 test('--anonymous-auth=false: a request without credentials is 401 again', async () => {
