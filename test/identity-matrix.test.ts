@@ -356,6 +356,80 @@ test('real requests: a node reads its own Node, not unrelated Secrets', async ()
   );
 });
 
+test('a node reads the TLS Secrets served Ingresses name (the ingress data plane), and no other Secret', async () => {
+  const tlsData = `data: { tls.crt: '${Buffer.from('cert').toString('base64')}', tls.key: '${Buffer.from('key').toString('base64')}' }`;
+  ok(
+    await server.kubectl(['apply', '-f', '-'], {
+      stdin: `
+apiVersion: v1
+kind: Secret
+metadata: { name: site-tls, namespace: team-b }
+type: kubernetes.io/tls
+${tlsData}
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: unnamed-tls, namespace: team-b }
+type: kubernetes.io/tls
+${tlsData}
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: opaque-named, namespace: team-b }
+stringData: { password: hunter2 }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: other-class-tls, namespace: team-b }
+type: kubernetes.io/tls
+${tlsData}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: someone-else }
+spec: { controller: example.com/other-ingress }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: site, namespace: team-b }
+spec:
+  tls: [{ hosts: [site.example], secretName: site-tls }, { hosts: [x.example], secretName: opaque-named }]
+  defaultBackend: { service: { name: site, port: { number: 80 } } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: other, namespace: team-b }
+spec:
+  ingressClassName: someone-else
+  tls: [{ hosts: [o.example], secretName: other-class-tls }]
+  defaultBackend: { service: { name: site, port: { number: 80 } } }
+`,
+    }),
+  );
+  const noRelationship = (name: string) =>
+    new RegExp(
+      `secrets "${name}" is forbidden: User "system:node:${NODE}" cannot get resource "secrets" in API group "" in the namespace "team-b": no relationship found between node '${NODE}' and this object`,
+    );
+  // The Ingress (default class flotilla) names site-tls: any node may read it, also as a watch by name.
+  assert.match(ok(await run('node', ['get', 'secret', 'site-tls', '-n', 'team-b', '-o', 'name'])), /secret\/site-tls/);
+  assert.match(
+    ok(
+      await run('node', ['get', 'secrets', '-n', 'team-b', '--field-selector', 'metadata.name=site-tls', '-o', 'name']),
+    ),
+    /secret\/site-tls/,
+  );
+  await refused('node', ['get', 'secret', 'unnamed-tls', '-n', 'team-b'], noRelationship('unnamed-tls'));
+  await refused('node', ['get', 'secret', 'opaque-named', '-n', 'team-b'], noRelationship('opaque-named'));
+  await refused('node', ['get', 'secret', 'other-class-tls', '-n', 'team-b'], noRelationship('other-class-tls'));
+  await refused('node', ['get', 'secrets', '-n', 'team-b'], /cannot list resource "secrets"/);
+  // Once no served Ingress names it, the node loses it.
+  ok(await server.kubectl(['delete', 'ingress', 'site', '-n', 'team-b']));
+  await eventually(
+    async () => (await run('node', ['get', 'secret', 'site-tls', '-n', 'team-b'])).code !== 0,
+    'site-tls to be unreadable for the node',
+  );
+});
+
 test('a stolen join token cannot read, list or create Secrets, nor bind itself cluster-admin', async () => {
   await refused(
     'bootstrap',
