@@ -547,6 +547,14 @@ test('escalation prevention: a namespace admin grants only what it holds', async
   );
 });
 
+test("the controllers' ServiceAccounts exist in kube-system, as with kube-controller-manager's --use-service-account-credentials", async () => {
+  const want = ['generic-garbage-collector', 'namespace-controller', 'deployment-controller', 'replicaset-controller'];
+  await eventually(async () => {
+    const r = await server.kubectl(['get', 'serviceaccounts', '-n', 'kube-system', '-o', 'name']);
+    return r.code === 0 && want.every((n) => r.stdout.includes(`serviceaccount/${n}\n`));
+  }, 'the controller ServiceAccounts');
+});
+
 test('kubectl explain knows the review kinds', async () => {
   const sar = ok(await run('admin', ['explain', 'subjectaccessreview.spec.resourceAttributes']));
   assert.match(sar, /GROUP:\s+authorization\.k8s\.io/);
