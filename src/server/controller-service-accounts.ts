@@ -23,29 +23,32 @@ export async function ensureControllerServiceAccount(
 ): Promise<void> {
   const attempts = opts.attempts ?? 5;
   for (let attempt = 1; !opts.stopped?.(); attempt++) {
-    try {
-      await client.get(SERVICE_ACCOUNTS, CONTROLLER_NAMESPACE, controller);
+    const failure = await getOrCreate(client, controller);
+    if (failure === undefined || opts.stopped?.()) return;
+    if (attempt >= attempts) {
+      log.warn({ err: String(failure), controller }, 'could not create the ServiceAccount of a controller');
       return;
-    } catch (err) {
-      if (isNotFound(err)) {
-        try {
-          await client.create(SERVICE_ACCOUNTS, CONTROLLER_NAMESPACE, {
-            apiVersion: 'v1',
-            kind: 'ServiceAccount',
-            metadata: { name: controller, namespace: CONTROLLER_NAMESPACE },
-          } as KubeObject);
-          return;
-        } catch (createErr) {
-          if (isAlreadyExists(createErr)) return;
-          err = createErr;
-        }
-      }
-      if (opts.stopped?.()) return;
-      if (attempt >= attempts) {
-        log.warn({ err: String(err), controller }, 'could not create the ServiceAccount of a controller');
-        return;
-      }
     }
     await new Promise((r) => setTimeout(r, opts.retryDelayMs ?? 1000));
+  }
+}
+
+/** One attempt: undefined when the ServiceAccount exists (found, created, or created meanwhile), else the error. */
+async function getOrCreate(client: KubeClient, controller: string): Promise<unknown> {
+  try {
+    await client.get(SERVICE_ACCOUNTS, CONTROLLER_NAMESPACE, controller);
+    return undefined;
+  } catch (err) {
+    if (!isNotFound(err)) return err;
+  }
+  try {
+    await client.create(SERVICE_ACCOUNTS, CONTROLLER_NAMESPACE, {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: controller, namespace: CONTROLLER_NAMESPACE },
+    } as KubeObject);
+    return undefined;
+  } catch (err) {
+    return isAlreadyExists(err) ? undefined : err;
   }
 }
