@@ -261,9 +261,9 @@ test('an unauthenticated upgrade request gets 401', async () => {
 test('the data dir holds a kubeconfig for this server and a k3s-style join token', async () => {
   const kubeconfig = await readFile(server.kubeconfigPath, 'utf8');
   assert.equal(server.kubeconfigPath, join(dataDir, 'kubeconfig.yaml'));
-  assert.match(kubeconfig, new RegExp(`server: https://127\\.0\\.0\\.1:${server.port}\\n`));
-  assert.match(kubeconfig, new RegExp(`token: ${server.adminToken}\\n`));
-  assert.match(kubeconfig, /current-context: flotilla/);
+  assert.match(kubeconfig, new RegExp(`server: "?https://127\\.0\\.0\\.1:${server.port}"?\\n`));
+  assert.match(kubeconfig, new RegExp(`token: "?${server.adminToken}"?\\n`));
+  assert.match(kubeconfig, /current-context: "?flotilla"?/);
   assert.ok(kubeconfig.includes(Buffer.from(server.caCertPem).toString('base64')));
   assert.equal((await readFile(join(dataDir, 'token'), 'utf8')).trim(), server.joinToken);
   assert.match(server.joinToken, /^K10[0-9a-f]{64}::server:[0-9a-f]{32}$/);
