@@ -175,25 +175,42 @@ test('kubectl auth can-i answers the matrix', async () => {
   assert.deepEqual(wrong, []);
 });
 
-test('an anonymous caller is not authenticated: 401 for the API and for access reviews, public paths stay open', async () => {
-  // kubectl with no credentials answers a 401 by prompting for a user name, so these go over plain HTTPS.
-  const call = (method: string, path: string, body?: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(
-        `${server.url}${path}`,
-        { method, ca: server.caPem, headers: body ? { 'content-type': 'application/json' } : {} },
-        (res) => {
-          let text = '';
-          res.setEncoding('utf8').on('data', (c: string) => (text += c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on('error', reject);
-      req.end(body);
-    });
+/** A request over plain HTTPS with no credentials (or the headers given). */
+function anonymousCall(
+  to: TestServer,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      `${to.url}${path}`,
+      { method, ca: to.caPem, headers: body ? { 'content-type': 'application/json' } : {} },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const message = (body: string) => (JSON.parse(body) as { message?: string }).message;
+
+test('an anonymous caller is system:anonymous: 403 with Kubernetes texts, public-info paths open, kubectl refused', async () => {
+  const call = (method: string, path: string, body?: string) => anonymousCall(server, method, path, body);
   const pods = await call('GET', '/api/v1/namespaces/default/pods');
-  assert.equal(pods.status, 401);
-  assert.equal((JSON.parse(pods.body) as { reason?: string }).reason, 'Unauthorized');
+  assert.equal(pods.status, 403, pods.body);
+  assert.equal(
+    message(pods.body),
+    'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
+  );
+  // system:discovery is bound to system:authenticated only (as since Kubernetes 1.14).
+  const discovery = await call('GET', '/apis');
+  assert.equal(discovery.status, 403);
+  assert.equal(message(discovery.body), 'forbidden: User "system:anonymous" cannot get path "/apis"');
   const review = await call(
     'POST',
     '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
@@ -203,11 +220,71 @@ test('an anonymous caller is not authenticated: 401 for the API and for access r
       spec: { resourceAttributes: { verb: 'list', resource: 'pods' } },
     }),
   );
-  assert.equal(review.status, 401);
-  assert.equal((await call('GET', '/version')).status, 200);
-  assert.equal((await call('GET', '/healthz')).status, 200);
+  assert.equal(review.status, 403);
+  assert.match(
+    message(review.body) ?? '',
+    /^selfsubjectaccessreviews.authorization.k8s.io is forbidden: User "system:anonymous" cannot create resource "selfsubjectaccessreviews"/,
+  );
+  // system:public-info-viewer (system:unauthenticated too): version and health.
+  for (const path of ['/version', '/healthz', '/livez', '/readyz'])
+    assert.equal((await call('GET', path)).status, 200, path);
+  assert.equal((await call('GET', '/metrics')).status, 403);
+  // A wrong token is never anonymous.
+  const wrong = await new Promise<number>((resolve, reject) => {
+    const req = request(
+      `${server.url}/api/v1/namespaces/default/pods`,
+      { ca: server.caPem, headers: { authorization: 'Bearer not-a-token' } },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  assert.equal(wrong, 401);
+  // Once granted through RBAC, anonymous may do what it is granted (as in Kubernetes).
+  ok(
+    await server.kubectl([
+      'create',
+      'rolebinding',
+      'anonymous-view',
+      '--clusterrole=view',
+      '--user=system:anonymous',
+      '-n',
+      'team-b',
+    ]),
+  );
+  await eventually(
+    async () => (await call('GET', '/api/v1/namespaces/team-b/configmaps')).status === 200,
+    'anonymous to list configmaps in team-b',
+  );
+  ok(await server.kubectl(['delete', 'rolebinding', 'anonymous-view', '-n', 'team-b']));
+  // kubectl with no credentials at all prompts for a user name before it sends anything (client-go's
+  // fallback reader), whatever the server would answer: the requests above go over plain HTTPS.
   const kubectlAnonymous = await run('anonymous', ['get', 'pods', '-n', 'default']);
   assert.notEqual(kubectlAnonymous.code, 0);
+});
+
+test('--anonymous-auth=false: a request without credentials is 401 again', async () => {
+  const closed = await startTestServer({
+    extraArgs: [
+      '--authorization-mode',
+      'Node,RBAC',
+      '--anonymous-auth=false',
+      '--disable-controllers',
+      '--disable-scheduler',
+    ],
+    readyTimeoutMs: 60_000,
+  });
+  try {
+    const pods = await anonymousCall(closed, 'GET', '/api/v1/namespaces/default/pods');
+    assert.equal(pods.status, 401);
+    assert.equal((JSON.parse(pods.body) as { reason?: string }).reason, 'Unauthorized');
+    assert.equal((await anonymousCall(closed, 'GET', '/version')).status, 200);
+  } finally {
+    await closed.stop();
+  }
 });
 
 /** A real request that must end in Kubernetes' 403 text. */
@@ -276,6 +353,80 @@ test('real requests: a node reads its own Node, not unrelated Secrets', async ()
     'node',
     ['delete', 'namespace', 'team-b'],
     /User "system:node:matrix-node" cannot delete resource "namespaces"/,
+  );
+});
+
+test('a node reads the TLS Secrets served Ingresses name (the ingress data plane), and no other Secret', async () => {
+  const tlsData = `data: { tls.crt: '${Buffer.from('cert').toString('base64')}', tls.key: '${Buffer.from('key').toString('base64')}' }`;
+  ok(
+    await server.kubectl(['apply', '-f', '-'], {
+      stdin: `
+apiVersion: v1
+kind: Secret
+metadata: { name: site-tls, namespace: team-b }
+type: kubernetes.io/tls
+${tlsData}
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: unnamed-tls, namespace: team-b }
+type: kubernetes.io/tls
+${tlsData}
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: opaque-named, namespace: team-b }
+stringData: { password: hunter2 }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: other-class-tls, namespace: team-b }
+type: kubernetes.io/tls
+${tlsData}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: { name: someone-else }
+spec: { controller: example.com/other-ingress }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: site, namespace: team-b }
+spec:
+  tls: [{ hosts: [site.example], secretName: site-tls }, { hosts: [x.example], secretName: opaque-named }]
+  defaultBackend: { service: { name: site, port: { number: 80 } } }
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: { name: other, namespace: team-b }
+spec:
+  ingressClassName: someone-else
+  tls: [{ hosts: [o.example], secretName: other-class-tls }]
+  defaultBackend: { service: { name: site, port: { number: 80 } } }
+`,
+    }),
+  );
+  const noRelationship = (name: string) =>
+    new RegExp(
+      `secrets "${name}" is forbidden: User "system:node:${NODE}" cannot get resource "secrets" in API group "" in the namespace "team-b": no relationship found between node '${NODE}' and this object`,
+    );
+  // The Ingress (default class flotilla) names site-tls: any node may read it, also as a watch by name.
+  assert.match(ok(await run('node', ['get', 'secret', 'site-tls', '-n', 'team-b', '-o', 'name'])), /secret\/site-tls/);
+  assert.match(
+    ok(
+      await run('node', ['get', 'secrets', '-n', 'team-b', '--field-selector', 'metadata.name=site-tls', '-o', 'name']),
+    ),
+    /secret\/site-tls/,
+  );
+  await refused('node', ['get', 'secret', 'unnamed-tls', '-n', 'team-b'], noRelationship('unnamed-tls'));
+  await refused('node', ['get', 'secret', 'opaque-named', '-n', 'team-b'], noRelationship('opaque-named'));
+  await refused('node', ['get', 'secret', 'other-class-tls', '-n', 'team-b'], noRelationship('other-class-tls'));
+  await refused('node', ['get', 'secrets', '-n', 'team-b'], /cannot list resource "secrets"/);
+  // Once no served Ingress names it, the node loses it.
+  ok(await server.kubectl(['delete', 'ingress', 'site', '-n', 'team-b']));
+  await eventually(
+    async () => (await run('node', ['get', 'secret', 'site-tls', '-n', 'team-b'])).code !== 0,
+    'site-tls to be unreadable for the node',
   );
 });
 
@@ -394,6 +545,14 @@ test('escalation prevention: a namespace admin grants only what it holds', async
       'team-a',
     ]),
   );
+});
+
+test("the controllers' ServiceAccounts exist in kube-system, as with kube-controller-manager's --use-service-account-credentials", async () => {
+  const want = ['generic-garbage-collector', 'namespace-controller', 'deployment-controller', 'replicaset-controller'];
+  await eventually(async () => {
+    const r = await server.kubectl(['get', 'serviceaccounts', '-n', 'kube-system', '-o', 'name']);
+    return r.code === 0 && want.every((n) => r.stdout.includes(`serviceaccount/${n}\n`));
+  }, 'the controller ServiceAccounts');
 });
 
 test('kubectl explain knows the review kinds', async () => {

@@ -1,15 +1,17 @@
 /**
  * The ingress proxy under `--authorization-mode Node,RBAC` with the node's own certificate
  * identity (`system:node:<name>`): `flotilla:node-agent` lets it read Ingresses, classes,
- * Services and EndpointSlices, so HTTP routing works; Secrets stay unreadable (the Node
- * authorizer's point), so HTTPS answers with the default certificate only. The endpoint is a local
- * HTTP server named in a hand-made EndpointSlice (no containers). Stops what it starts.
+ * Services and EndpointSlices, so HTTP routing works; it may not list Secrets, but the Node
+ * authorizer lets every node read, by name, the TLS Secrets that served Ingresses name, so HTTPS
+ * answers with the Ingress's own certificate. The endpoint is a local HTTP server named in a
+ * hand-made EndpointSlice (no containers). Stops what it starts.
  */
 import assert from 'node:assert/strict';
 import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { runCommand } from '../src/machinery/exec/run-command.js';
+import { issueCa, issueLeaf } from '../src/machinery/pki/issue-certs.js';
 import type { RunningNode } from '../src/server/start-node.js';
 import { freePort } from './helpers/registry.js';
 import { startRealNode, type RealNode } from './helpers/real-node.js';
@@ -57,11 +59,19 @@ function fetchText(host: string): Promise<{ status: number; body: string }> {
   });
 }
 
-test('a node identity under Node,RBAC routes Ingresses; no Secret is read, HTTPS has the default certificate', async () => {
+test('a node identity under Node,RBAC routes Ingresses and serves their TLS certificate, read by name', async () => {
   const ingress = (node?.agent as RunningNode | undefined)?.ingress;
   assert.ok(ingress, 'the ingress proxy started with the node identity');
   const port = ((backend ?? assert.fail('backend')).address() as AddressInfo).port;
   const server = node?.server ?? assert.fail('server');
+  const ca = await issueCa(1);
+  const leaf = await issueLeaf(ca, {
+    subject: 'CN=local.example',
+    names: { dns: ['local.example'], ips: [] },
+    usage: 'server',
+    validDays: 1,
+  });
+  const b64 = (t: string) => Buffer.from(t).toString('base64');
   const apply = await server.kubectl(['apply', '-f', '-'], {
     stdin: `
 apiVersion: v1
@@ -78,15 +88,15 @@ endpoints: [{ addresses: [127.0.0.1], conditions: { ready: true } }]
 ---
 apiVersion: v1
 kind: Secret
-metadata: { name: never-read, namespace: default }
+metadata: { name: local-tls, namespace: default }
 type: kubernetes.io/tls
-data: { tls.crt: '', tls.key: '' }
+data: { tls.crt: '${b64(leaf.cert)}', tls.key: '${b64(leaf.key)}' }
 ---
 apiVersion: networking.k8s.io/v1
 kind: Ingress
 metadata: { name: local, namespace: default }
 spec:
-  tls: [{ hosts: [local.example], secretName: never-read }]
+  tls: [{ hosts: [local.example], secretName: local-tls }]
   rules:
   - host: local.example
     http: { paths: [{ path: /, pathType: Prefix, backend: { service: { name: local, port: { name: http } } } }] }
@@ -99,18 +109,23 @@ spec:
     return x.status === 200 ? x : undefined;
   });
   assert.equal(r.body, 'local backend');
-  const tls = await runCommand(
-    'curl',
-    [
-      '-skv',
-      '--max-time',
-      '5',
-      '--resolve',
-      `local.example:${httpsPort}:127.0.0.1`,
-      `https://local.example:${httpsPort}/`,
-    ],
-    { allowFailure: true },
-  );
-  assert.match(tls.stderr, /Flotilla Ingress Default Certificate/);
+  const curl = () =>
+    runCommand(
+      'curl',
+      [
+        '-skv',
+        '--max-time',
+        '5',
+        '--resolve',
+        `local.example:${httpsPort}:127.0.0.1`,
+        `https://local.example:${httpsPort}/`,
+      ],
+      { allowFailure: true },
+    );
+  const tls = await until('HTTPS serves the Ingress certificate', async () => {
+    const x = await curl();
+    return /subject: CN=local\.example/.test(x.stderr) ? x : undefined;
+  });
+  assert.doesNotMatch(tls.stderr, /Flotilla Ingress Default Certificate/);
   assert.match(tls.stdout, /local backend/);
 });

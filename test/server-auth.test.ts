@@ -37,9 +37,10 @@ const stubStore = {
 let dataDir: string;
 let server: RunningServer;
 
-async function start(): Promise<RunningServer> {
+/** The server under test answers requests without credentials 401 (`--anonymous-auth=false`) unless `anonymousAuth` is left on. */
+async function start(dir = dataDir, anonymousAuth = false): Promise<RunningServer> {
   return startServer({
-    dataDir,
+    dataDir: dir,
     datastore: 'memory',
     port: 0,
     host: '127.0.0.1',
@@ -48,6 +49,7 @@ async function start(): Promise<RunningServer> {
     openStore: async () => stubStore,
     controllers: false,
     scheduler: false,
+    anonymousAuth,
   });
 }
 
@@ -68,14 +70,15 @@ interface Reply {
 
 function get(
   path: string,
-  opts: { token?: string; cert?: string; key?: string; headers?: Record<string, string> } = {},
+  opts: { token?: string; cert?: string; key?: string; headers?: Record<string, string>; to?: RunningServer } = {},
 ): Promise<Reply> {
+  const to = opts.to ?? server;
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.token !== undefined) headers.authorization = `Bearer ${opts.token}`;
     const req = request(
-      `${server.url}${path}`,
-      { ca: server.caCertPem, cert: opts.cert, key: opts.key, headers, agent: false },
+      `${to.url}${path}`,
+      { ca: to.caCertPem, cert: opts.cert, key: opts.key, headers, agent: false },
       (res) => {
         let body = '';
         res.setEncoding('utf8');
@@ -103,6 +106,31 @@ test('no token: 401 with a Kubernetes Status', async () => {
   assert.equal(r.status, 401);
   assert.equal(r.contentType, 'application/json');
   assert.deepEqual(JSON.parse(r.body), UNAUTHORIZED);
+});
+
+test('anonymous authentication (the default): no credentials reach the handler as system:anonymous; bad ones stay 401', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'flotilla-anon-'));
+  const otherDir = await mkdtemp(join(tmpdir(), 'flotilla-other-ca-'));
+  const anon = await start(dir, true);
+  const via = (path: string, opts: Parameters<typeof get>[1] = {}) => get(path, { ...opts, to: anon });
+  try {
+    const none = await via('/api/v1/namespaces');
+    assert.equal(none.status, 200);
+    assert.deepEqual(JSON.parse(none.body).user, { name: 'system:anonymous', groups: ['system:unauthenticated'] });
+    // Not a bearer token: no credential (as Kubernetes), so anonymous too.
+    assert.equal(
+      JSON.parse((await via('/api', { headers: { authorization: 'Basic eDp5' } })).body).user.name,
+      'system:anonymous',
+    );
+    assert.equal((await via('/api/v1/pods', { token: 'not-a-token' })).status, 401);
+    const { ensureTls } = await import('../src/apiserver/tls/ensure-tls.js');
+    const other = (await ensureTls(otherDir)).material;
+    assert.equal((await via('/apis', { cert: other.adminCert, key: other.adminKey })).status, 401);
+  } finally {
+    await anon.close();
+    await rm(dir, { recursive: true, force: true });
+    await rm(otherDir, { recursive: true, force: true });
+  }
 });
 
 test('a wrong token: 401', async () => {
@@ -233,9 +261,9 @@ test('an unauthenticated upgrade request gets 401', async () => {
 test('the data dir holds a kubeconfig for this server and a k3s-style join token', async () => {
   const kubeconfig = await readFile(server.kubeconfigPath, 'utf8');
   assert.equal(server.kubeconfigPath, join(dataDir, 'kubeconfig.yaml'));
-  assert.match(kubeconfig, new RegExp(`server: https://127\\.0\\.0\\.1:${server.port}\\n`));
-  assert.match(kubeconfig, new RegExp(`token: ${server.adminToken}\\n`));
-  assert.match(kubeconfig, /current-context: flotilla/);
+  assert.match(kubeconfig, new RegExp(`server: "?https://127\\.0\\.0\\.1:${server.port}"?\\n`));
+  assert.match(kubeconfig, new RegExp(`token: "?${server.adminToken}"?\\n`));
+  assert.match(kubeconfig, /current-context: "?flotilla"?/);
   assert.ok(kubeconfig.includes(Buffer.from(server.caCertPem).toString('base64')));
   assert.equal((await readFile(join(dataDir, 'token'), 'utf8')).trim(), server.joinToken);
   assert.match(server.joinToken, /^K10[0-9a-f]{64}::server:[0-9a-f]{32}$/);

@@ -89,3 +89,11 @@ test('up has no --datastore (always the embedded SQLite store)', () => {
   assert.equal(parseOptions(['up', '--port', '7443']).port, 7443);
   assert.throws(() => parseOptions(['up', '--datastore', 'memory']));
 });
+
+test('--anonymous-auth: unset by default (on), bare or =true on, =false off, other values refused', () => {
+  assert.equal(parseOptions(['server']).anonymousAuth, undefined);
+  assert.equal(parseOptions(['server', '--anonymous-auth']).anonymousAuth, true);
+  assert.equal(parseOptions(['up', '--anonymous-auth=true']).anonymousAuth, true);
+  assert.equal(parseOptions(['server', '--anonymous-auth=false']).anonymousAuth, false);
+  assert.throws(() => parseOptions(['server', '--anonymous-auth=maybe']));
+});

@@ -57,6 +57,13 @@ function authorizationModes(value: string): AuthorizationMode[] {
   }
 }
 
+/** A boolean flag's value as Go's flag package takes it (`--anonymous-auth=false`). */
+function parseBool(value: string): boolean {
+  if (['true', 't', '1', 'TRUE', 'True', 'T'].includes(value)) return true;
+  if (['false', 'f', '0', 'FALSE', 'False', 'F'].includes(value)) return false;
+  throw new InvalidArgumentError('must be true or false');
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -86,6 +93,11 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       '--authorization-mode <modes>',
       'Node,RBAC (default: the Node authorizer, each node reads only what its pods use, then RBAC), RBAC (the system:nodes group bound to the system:node role instead), or AlwaysAllow (every authenticated request allowed)',
       authorizationModes,
+    )
+    .option(
+      '--anonymous-auth [bool]',
+      'requests without credentials run as system:anonymous (group system:unauthenticated) and are authorized like any user; =false answers them 401 (default true; off with AlwaysAllow)',
+      parseBool,
     )
     .option(
       '--default-not-ready-toleration-seconds <s>',

@@ -22,6 +22,8 @@ export interface ServeFlags {
   disableScheduler?: boolean;
   /** `--authorization-mode`, parsed (default Node,RBAC: see StartServerOptions.authorizationModes). */
   authorizationMode?: AuthorizationMode[];
+  /** `--anonymous-auth` (default true). */
+  anonymousAuth?: boolean;
   defaultNotReadyTolerationSeconds?: number;
   defaultUnreachableTolerationSeconds?: number;
   /** Addresses of the built-in LoadBalancer provider (controllers/servicelb parseLbPool syntax). */
@@ -113,6 +115,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     controllers: !flags.disableControllers,
     scheduler: !flags.disableScheduler,
     authorizationModes: flags.authorizationMode,
+    anonymousAuth: flags.anonymousAuth,
     podSecurity,
     defaultTolerationSeconds: {
       notReady: flags.defaultNotReadyTolerationSeconds ?? 5,

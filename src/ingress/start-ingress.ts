@@ -5,9 +5,13 @@ import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { ClientError } from '../machinery/client/client-error.js';
 import { Informer } from '../machinery/client/informer.js';
+import { PolledObjects } from '../machinery/client/polled-objects.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
 import { EndpointWithdrawals } from '../machinery/net/endpoint-withdrawals.js';
 import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
+import type { Secret } from 'kubernetes-types/core/v1.js';
+import type { KubeObject } from '../api/object.js';
+import { servedIngressTlsSecrets } from '../api/kinds/ingress-class.js';
 import { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, SECRETS, SERVICES } from '../machinery/resources/well-known.js';
 import {
   certDir,
@@ -76,8 +80,8 @@ const RUNTIME_OK = /changed from|no need to change/i;
  *           no:  write haproxy.cfg, crt-list and certificates --> haproxy -c --> seamless reload
  *
  * Resolves once HAProxy serves the first config; rejects at once when the client may not list
- * Ingresses, IngressClasses, Services or EndpointSlices; without the right to list Secrets it
- * serves no Ingress certificates (logged). A failed sync is logged and retried (1 s) with a
+ * Ingresses, IngressClasses, Services or EndpointSlices; without the right to list Secrets (a node
+ * identity) it reads the TLS Secrets of served Ingresses by name, each again every 15 s. A failed sync is logged and retried (1 s) with a
  * reload, which brings HAProxy back to the model whatever state the failure left.
  */
 export async function startIngress(opts: StartIngressOptions): Promise<RunningIngress> {
@@ -100,15 +104,13 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     opts.client.list(SERVICES, '', probe),
     opts.client.list(ENDPOINT_SLICES, '', probe),
   ]);
-  // TLS Secrets are optional: a node identity under the Node authorizer may not read every Secret
-  // (nor should it); then only the default certificate answers on the HTTPS port.
-  const secretsReadable = await opts.client.list(SECRETS, '', { ...probe, fieldSelector: TLS_SECRETS }).then(
+  // A node identity under the Node authorizer may not list Secrets: it may read, by name, the TLS
+  // Secrets that served Ingresses name (the authorizer's ingress rule), so those are polled one by one.
+  const secretsListable = await opts.client.list(SECRETS, '', { ...probe, fieldSelector: TLS_SECRETS }).then(
     () => true,
     (err: unknown) => {
       if (!(err instanceof ClientError) || err.code !== 403) throw err;
-      log.warn(
-        'this identity may not list Secrets: Ingress TLS certificates are not served (default certificate only)',
-      );
+      log.info('this identity may not list Secrets: reading the TLS Secrets of served Ingresses by name');
       return false;
     },
   );
@@ -121,9 +123,35 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     classes: new Informer(opts.client, INGRESS_CLASSES, { log }),
     services: new Informer(opts.client, SERVICES, { log }),
     slices: new Informer(opts.client, ENDPOINT_SLICES, { log }),
-    ...(secretsReadable ? { secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: TLS_SECRETS }) } : {}),
+    ...(secretsListable ? { secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: TLS_SECRETS }) } : {}),
   };
   const all = Object.values(informers);
+  const polledSecrets = secretsListable
+    ? undefined
+    : new PolledObjects<Secret & KubeObject>({
+        client: opts.client,
+        resource: SECRETS,
+        log,
+        onChange: () => syncer.schedule(),
+      });
+  /** The TLS Secrets the model may use: all of them (informer), or those served Ingresses name, read so far. */
+  const tlsSecrets = (): Secret[] => {
+    if (informers.secrets) return informers.secrets.list();
+    const out: Secret[] = [];
+    for (const key of servedIngressTlsSecrets(informers.ingresses.list(), informers.classes.list())) {
+      const slash = key.indexOf('/');
+      const s = polledSecrets?.get(key.slice(0, slash), key.slice(slash + 1));
+      if (s?.type === 'kubernetes.io/tls') out.push(s);
+    }
+    return out;
+  };
+  // Reading a name keeps it polled: between syncs (a quiet cluster may not sync for long) the names
+  // in use are read here, so they are not forgotten as idle and dropped at the next sync.
+  const keepPolled =
+    polledSecrets &&
+    setInterval(() => {
+      tlsSecrets();
+    }, 60_000).unref();
 
   let haproxy: HaproxyProcess | undefined;
   let slots = new Map<string, SlotTable>();
@@ -168,7 +196,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         classes: informers.classes.list(),
         services: informers.services.list(),
         slices,
-        secrets: informers.secrets?.list() ?? [],
+        secrets: tlsSecrets(),
       });
       const tables = nextSlots(model);
       const key = structureKey(model, tables);
@@ -230,6 +258,8 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     if (!haproxy) throw new Error('haproxy did not start (see the log)');
   } catch (err) {
     stopped = true;
+    clearInterval(keepPolled);
+    polledSecrets?.stop();
     await Promise.all([syncer.stop(), ...all.map((i) => i.stop())]);
     await haproxy?.stop();
     throw err;
@@ -249,6 +279,8 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
       stopping ??= (async () => {
         stopped = true;
         withdrawals.close();
+        clearInterval(keepPolled);
+        polledSecrets?.stop();
         await Promise.all([syncer.stop(), ...all.map((i) => i.stop())]);
         await haproxy?.stop();
       })();

@@ -5,6 +5,7 @@ import type { ClientOptions, KubeClient } from '../machinery/client/index.js';
 import { controllerUser } from '../api/rbac/controller-policy.js';
 import { KUBE_CONTROLLER_MANAGER } from '../api/rbac/users.js';
 import type { UserInfo } from '../apiserver/auth/user-info.js';
+import { ensureControllerServiceAccount } from './controller-service-accounts.js';
 
 /** The controller manager's own user (system:kube-controller-manager, Kubernetes' bootstrap role of that name). */
 export const CONTROLLER_MANAGER_USER: UserInfo = { name: KUBE_CONTROLLER_MANAGER, groups: ['system:authenticated'] };
@@ -35,7 +36,8 @@ export interface BuiltInControllers {
  * reach the API only through the HTTP client, here over this server's loopback Unix socket, as
  * kube-controller-manager with --use-service-account-credentials: the shared informers as
  * system:kube-controller-manager, each controller's writes as its ServiceAccount
- * `kube-system/<controller>` (bound to `system:controller:<controller>` by the bootstrap policy).
+ * `kube-system/<controller>` (bound to `system:controller:<controller>` by the bootstrap policy),
+ * whose ServiceAccount object is created on first use as Kubernetes' SAControllerClientBuilder does.
  * The client and controller modules are imported here, after the server listens, so they do not
  * delay start-up. Resolves once their caches have synced.
  */
@@ -51,10 +53,14 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
       (c) => c.close(),
     );
     // One client per controller user, made on first use; closed after the controllers stopped.
+    let stopped = false;
+    const accounts: Promise<void>[] = [];
     const perController = await parts.start(
       'controller clients',
       () => new Map<string, KubeClient>(),
       async (m) => {
+        stopped = true;
+        await Promise.all(accounts);
         await Promise.all([...m.values()].map((c) => c.close()));
       },
     );
@@ -63,6 +69,7 @@ export async function startBuiltInControllers(options: BuiltInControllersOptions
       if (c === undefined) {
         c = createClient(options.connect(controllerUser(controller), `kube-controller-manager/${controller}`));
         perController.set(controller, c);
+        accounts.push(ensureControllerServiceAccount(client, controller, options.log, { stopped: () => stopped }));
       }
       return c;
     };

@@ -87,6 +87,12 @@ export interface StartServerOptions {
    */
   authorizationModes?: AuthorizationMode[];
   /**
+   * `--anonymous-auth` (default true, as kube-apiserver): a request without credentials is
+   * `system:anonymous` in `system:unauthenticated`, left to authorization (403 where RBAC gives it
+   * nothing); false answers it 401. Off with AlwaysAllow, as Kubernetes resets it there.
+   */
+  anonymousAuth?: boolean;
+  /**
    * `--encryption-provider-config`: the EncryptionConfiguration for data at rest. Default
    * `<dataDir>/cred/encryption-config.yaml`, written with a fresh key on a new cluster.
    */
@@ -191,6 +197,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const { dataDir, log } = options;
   const progress = options.progress ?? (() => {});
   const authorizationModes = options.authorizationModes ?? DEFAULT_AUTHORIZATION_MODES;
+  // As kube-apiserver: every request would be allowed to anyone, so AlwaysAllow turns anonymous off.
+  const anonymousAuth = (options.anonymousAuth ?? true) && !authorizationModes.includes('AlwaysAllow');
+  if (options.anonymousAuth === true && authorizationModes.includes('AlwaysAllow'))
+    log.warn('anonymous authentication is not allowed with the AlwaysAllow authorizer: turned off');
   const t0 = performance.now();
   // Times in progress lines count from process start (performance.now()'s origin), as users feel them.
   const ms = (): string => `${Math.round(performance.now())} ms`;
@@ -247,6 +257,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       adminToken: tokens.adminToken,
       joinToken: tokens.joinToken,
       joinTokenNodeNames: !authorizationModes.includes('Node'),
+      anonymous: anonymousAuth,
       apiAudiences,
       serviceAccountTokens: (token, audiences) =>
         serviceAccountTokens?.(token, audiences) ?? { kind: 'unknown' as const },

@@ -9,7 +9,7 @@ import type { EnvObjects } from '../pods/container-env.js';
 import type { NodeAllocatable } from './downward-api.js';
 import type { VolumeObjects } from './pod-volumes.js';
 import { CONFIG_MAPS, PVCS, PVS, SECRETS, SERVICES } from '../../machinery/resources/well-known.js';
-import { PolledObjects } from './polled-objects.js';
+import { PolledObjects } from '../../machinery/client/polled-objects.js';
 
 /** Whether the client may list `r` in all namespaces (one item asked for); false on 403 only. */
 async function mayList(client: KubeClient, r: ResourceRef): Promise<boolean> {
@@ -50,7 +50,7 @@ interface ObjectSource<T> {
  * Starts the informers on configMaps, secrets and services (all namespaces: one watch each, as
  * the kubelet's watch-based managers but not per object) and waits for their first list. When the
  * agent may not list configMaps or secrets cluster-wide (the Node authorizer lets a node read only
- * what its pods use), those are read by name instead and kept briefly (polled-objects.ts).
+ * what its pods use), those are read by name instead and kept briefly (machinery/client/polled-objects.ts).
  */
 export async function startApiObjects(o: ApiObjectsOptions): Promise<RunningApiObjects> {
   const make = <T extends KubeObject>(r: ResourceRef): Informer<T> => new Informer<T>(o.client, r, { log: o.log });

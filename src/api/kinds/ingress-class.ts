@@ -1,4 +1,4 @@
-import type { IngressClass } from 'kubernetes-types/networking/v1.js';
+import type { Ingress, IngressClass } from 'kubernetes-types/networking/v1.js';
 import { fieldErrors } from '../errors.js';
 import { validateImmutable } from '../validation/field.js';
 import { ageColumn, col, nameColumn } from './columns.js';
@@ -53,4 +53,23 @@ export function ingressServedBy(
   if (name) return classes.some((c) => c.metadata?.name === name && c.spec?.controller === controller);
   const defaults = classes.filter(isDefaultClass);
   return defaults.length > 0 && defaults.every((c) => c.spec?.controller === controller);
+}
+
+/**
+ * `<namespace>/<secretName>` of every spec.tls[].secretName of the Ingresses `controller` serves
+ * (ingressServedBy): the TLS Secrets that controller's data plane needs. Pure.
+ */
+export function servedIngressTlsSecrets(
+  ingresses: readonly Ingress[],
+  classes: IngressClass[],
+  controller: string = FLOTILLA_INGRESS_CONTROLLER,
+): Set<string> {
+  const out = new Set<string>();
+  for (const ing of ingresses) {
+    const namespace = ing.metadata?.namespace ?? '';
+    const tls = ing.spec?.tls ?? [];
+    if (tls.length === 0 || !ingressServedBy(ing, classes, controller)) continue;
+    for (const t of tls) if (t.secretName) out.add(`${namespace}/${t.secretName}`);
+  }
+  return out;
 }

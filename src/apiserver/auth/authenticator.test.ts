@@ -124,3 +124,14 @@ test('ServiceAccount tokens: asked per request, and TokenReview-style checks hon
   assert.equal(a.authenticateToken(joinSecret, ['api', 'x']).kind, 'user');
   assert.deepEqual(a.authenticateToken('nothing'), { kind: 'unknown' });
 });
+
+test('with anonymous on, only a request without credentials is system:anonymous; bad credentials stay unauthenticated', () => {
+  const anon = createAuthenticator({ adminToken: 'admin-secret', joinToken, anonymous: true });
+  const anonymous = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
+  assert.deepEqual(anon.authenticate(request({})), anonymous);
+  // Not a bearer token: no credential, as Kubernetes' bearer token authenticator sees it.
+  assert.deepEqual(anon.authenticate(request({ authorization: 'Basic YWRtaW46YWRtaW4=' })), anonymous);
+  assert.equal(anon.authenticate(request({ authorization: 'Bearer wrong' })), undefined);
+  assert.equal(anon.authenticate(request({ authorization: `Bearer ${joinToken.slice(0, -1)}` })), undefined);
+  assert.equal(anon.authenticate(request({ authorization: 'Bearer admin-secret' }))?.name, 'admin');
+});

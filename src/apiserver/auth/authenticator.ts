@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { TLSSocket } from 'node:tls';
 import { joinTokenSecret } from './cluster-tokens.js';
 import type { TokenAuthentication } from './token-authentication.js';
+import { ALL_UNAUTHENTICATED, ANONYMOUS } from '../../api/rbac/users.js';
 import { AUTHENTICATED_GROUP, type UserInfo } from './user-info.js';
 
 export interface AuthenticatorOptions {
@@ -28,13 +29,21 @@ export interface AuthenticatorOptions {
    * wraps such authenticators, they are valid only for a review asking for one of these (or none).
    */
   apiAudiences?: readonly string[];
+  /**
+   * Kubernetes' `--anonymous-auth`: a request that presents no credentials at all (no bearer
+   * token, no client certificate) is user `system:anonymous` in group `system:unauthenticated`,
+   * left to authorization. Credentials that do not authenticate stay unauthenticated (401), never
+   * anonymous. Default false.
+   */
+  anonymous?: boolean;
 }
 
 export interface Authenticator {
   /**
    * The user a request authenticates as, or undefined (the caller answers 401). Tries, like
    * Kubernetes' union authenticator, a client certificate the TLS layer verified against the
-   * cluster CA (CN → name, O → groups), then the bearer token. Pure and synchronous.
+   * cluster CA (CN → name, O → groups), then the bearer token; with `anonymous` on, a request
+   * with neither is the anonymous user (see isAnonymous). Pure and synchronous.
    */
   authenticate(req: IncomingMessage): UserInfo | undefined;
   /**
@@ -57,6 +66,27 @@ function digestOf(secret: string): Buffer {
 /** Compares a presented secret's digest with a known one in constant time (digests, so lengths may differ). */
 function sameDigest(presented: Buffer, known: Buffer): boolean {
   return timingSafeEqual(presented, known);
+}
+
+/** The user of a request without credentials when anonymous authentication is on (Kubernetes' anonymous authenticator). */
+export function anonymousUser(): UserInfo {
+  return { name: ANONYMOUS, groups: [ALL_UNAUTHENTICATED] };
+}
+
+/** True for the anonymous user: it holds no credential (a dashboard login, for one, must not start from it). */
+export function isAnonymous(user: { name: string; groups: readonly string[] }): boolean {
+  return user.name === ANONYMOUS && user.groups.includes(ALL_UNAUTHENTICATED);
+}
+
+/**
+ * Whether the request came over TLS with a client certificate. Asked only once the certificate
+ * did not authenticate (the CA did not verify it, or it names nobody): as Kubernetes' x509
+ * authenticator, a bad certificate is a failed login, not the absence of one.
+ */
+function presentedCertificate(req: IncomingMessage): boolean {
+  const socket = req.socket;
+  if (!(socket instanceof TLSSocket)) return false;
+  return Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
 }
 
 function withAuthenticated(groups: string[]): string[] {
@@ -142,7 +172,11 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
         lastAnswer.set(req.socket, { credentials, user: fixed });
         return fixed;
       }
-      return token === undefined ? undefined : fromLookup(token);
+      if (token !== undefined) return fromLookup(token);
+      // Only a request with no credentials at all is anonymous: an Authorization header that is not
+      // a bearer token counts as none (as Kubernetes' bearer token authenticator), a bad
+      // certificate does not.
+      return options.anonymous && !presentedCertificate(req) ? anonymousUser() : undefined;
     },
     authenticateToken(token, audiences) {
       const requested = audiences && audiences.length > 0 ? audiences : undefined;

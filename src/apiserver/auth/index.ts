@@ -1,6 +1,8 @@
 /** Authentication: bearer tokens (admin, cluster join token) and client certificates of the cluster CA. */
 export {
+  anonymousUser,
   createAuthenticator,
+  isAnonymous,
   NODE_NAME_HEADER,
   type Authenticator,
   type AuthenticatorOptions,

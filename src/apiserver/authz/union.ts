@@ -3,6 +3,7 @@ import {
   type Attributes,
   type AuthorizationResult,
   type Authorizer,
+  NO_OPINION,
   type AuthzUser,
   type NonResourceRuleInfo,
   type ResourceRuleInfo,
@@ -18,15 +19,18 @@ import {
 export function unionAuthorizer(...authorizers: Authorizer[]): Authorizer {
   return {
     authorize(attributes: Attributes): AuthorizationResult {
-      const reasons: string[] = [];
-      const errors: string[] = [];
+      // Allocated only when some authorizer gives a reason or an error (most answers have neither).
+      let reasons: string[] | undefined;
+      let errors: string[] | undefined;
       for (const a of authorizers) {
         const r = a.authorize(attributes);
-        if (r.error) errors.push(r.error);
-        if (r.reason) reasons.push(r.reason);
+        if (r.error) (errors ??= []).push(r.error);
+        if (r.reason) (reasons ??= []).push(r.reason);
         if (r.decision !== 'noOpinion') return r;
       }
-      const error = aggregateErrors(errors);
+      if (reasons === undefined && errors === undefined) return NO_OPINION;
+      reasons ??= [];
+      const error = aggregateErrors(errors ?? []);
       return error === undefined
         ? { decision: 'noOpinion', reason: reasons.join('\n') }
         : { decision: 'noOpinion', reason: reasons.join('\n'), error };

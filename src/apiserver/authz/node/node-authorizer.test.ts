@@ -161,3 +161,29 @@ test('a Secret a bound PV names is readable through the claim of a pod on the no
   graph.setPersistentVolume('pv-1', { spec: { claimRef: { namespace: 'default', name: 'data' } } });
   assert.equal(ask(n1, 'GET', '/api/v1/namespaces/storage/secrets/csi-creds').decision, 'noOpinion');
 });
+
+test('every node reads the TLS Secrets served Ingresses name, by name only; other users get nothing from it', () => {
+  const readable = new Set(['web/site-tls']);
+  const authz = new NodeAuthorizer(new NodeGraphIndex(), {
+    readable: (namespace, name) => readable.has(`${namespace}/${name}`),
+  });
+  const ask = (user: AuthzUser, method: string, url: string) =>
+    authz.authorize(attributesFromRequest(user, method, parseRequestInfo(method, url)));
+  for (const node of [n1, n2]) {
+    assert.equal(ask(node, 'GET', '/api/v1/namespaces/web/secrets/site-tls').decision, 'allow');
+    assert.equal(
+      ask(node, 'GET', '/api/v1/namespaces/web/secrets?watch=true&fieldSelector=metadata.name%3Dsite-tls').decision,
+      'allow',
+    );
+  }
+  assert.equal(
+    ask(n1, 'GET', '/api/v1/namespaces/web/secrets/other').reason,
+    "no relationship found between node 'n1' and this object",
+  );
+  assert.equal(ask(n1, 'GET', '/api/v1/namespaces/web/secrets').decision, 'noOpinion');
+  assert.equal(ask(n1, 'GET', '/api/v1/secrets?fieldSelector=type%3Dkubernetes.io%2Ftls').decision, 'noOpinion');
+  assert.equal(ask(n1, 'PUT', '/api/v1/namespaces/web/secrets/site-tls').decision, 'noOpinion');
+  assert.equal(ask(n1, 'DELETE', '/api/v1/namespaces/web/secrets/site-tls').decision, 'noOpinion');
+  const bob: AuthzUser = { name: 'bob', groups: ['system:authenticated'] };
+  assert.equal(ask(bob, 'GET', '/api/v1/namespaces/web/secrets/site-tls').decision, 'noOpinion');
+});

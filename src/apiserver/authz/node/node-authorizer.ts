@@ -12,6 +12,7 @@ import {
   type RulesForResult,
   type AuthzUser,
 } from '../authorizer.js';
+import type { IngressTlsSecrets } from './ingress-tls-secrets.js';
 import type { NodeGraph, NodeReferenceKind } from './node-graph.js';
 
 /** The namespace of node Leases (Kubernetes' api.NamespaceNodeLease). */
@@ -34,7 +35,11 @@ export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 export class NodeAuthorizer implements Authorizer, RuleResolver {
   private readonly rules = nodeRules();
 
-  constructor(private readonly graph: NodeGraph) {}
+  constructor(
+    private readonly graph: NodeGraph,
+    /** The TLS Secrets every node's ingress data plane may read (none when undefined). */
+    private readonly ingressTlsSecrets?: IngressTlsSecrets,
+  ) {}
 
   authorize(a: Attributes): AuthorizationResult {
     const nodeName = nodeIdentity(a.user);
@@ -63,8 +68,11 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   private authorizeResource(node: string, a: ResourceAttributes): AuthorizationResult | undefined {
     if (a.apiGroup === '') {
       switch (a.resource) {
-        case 'secrets':
-          return this.readNamespaced(node, 'secrets', a);
+        case 'secrets': {
+          const decided = this.readNamespaced(node, 'secrets', a);
+          if (decided.decision === 'allow' || !this.readsIngressTlsSecret(a)) return decided;
+          return ALLOW;
+        }
         case 'configmaps':
           return this.readNamespaced(node, 'configmaps', a);
         case 'persistentvolumeclaims':
@@ -88,6 +96,13 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
     if (a.subresource) return noOpinion('cannot read subresource');
     if (!a.namespace) return noOpinion('can only read namespaced object of this type');
     return this.path(node, kind, a);
+  }
+
+  /** A read (get, or list / watch pinned to one name) of a TLS Secret a served Ingress names. */
+  private readsIngressTlsSecret(a: ResourceAttributes): boolean {
+    if (!this.ingressTlsSecrets || a.subresource || !a.namespace || !a.name) return false;
+    if (a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'watch') return false;
+    return this.ingressTlsSecrets.readable(a.namespace, a.name);
   }
 
   private get(node: string, kind: NodeReferenceKind, a: ResourceAttributes): AuthorizationResult {

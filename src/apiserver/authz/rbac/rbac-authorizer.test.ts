@@ -254,3 +254,33 @@ test('bootstrap policy through the authorizer: anonymous, authenticated users, c
       JSON.stringify({ ...attrs, user: attrs.user.name }),
     );
 });
+
+test('RBAC authorizer: remembered decisions follow the lister version and never mix up users', () => {
+  let version = 0;
+  let objects: RbacObjects = {
+    roles: [role('ns', 'reader', [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }])],
+    roleBindings: [roleBinding('ns', 'devs', 'Role', 'reader', [group('b'), group('c')])],
+  };
+  let lister = staticRbacLister(objects);
+  const authorizer = new RbacAuthorizer({
+    getRole: (ns, name) => lister.getRole(ns, name),
+    listRoleBindings: (ns) => lister.listRoleBindings(ns),
+    roleBindingsFor: (ns, u) => lister.roleBindingsFor(ns, u),
+    getClusterRole: (name) => lister.getClusterRole(name),
+    listClusterRoleBindings: () => lister.listClusterRoleBindings(),
+    clusterRoleBindingsFor: (u) => lister.clusterRoleBindingsFor(u),
+    version: () => version,
+  });
+  const joined: AuthzUser = { name: 'x', groups: ['b\u0000c'] };
+  const member: AuthzUser = { name: 'x', groups: ['b'] };
+  const other: AuthzUser = { name: 'x\u0000b', groups: [] };
+  assert.equal(authorizer.authorize(res(joined, 'get', 'pods', 'ns')).decision, 'noOpinion');
+  assert.equal(authorizer.authorize(res(other, 'get', 'pods', 'ns')).decision, 'noOpinion');
+  assert.equal(authorizer.authorize(res(member, 'get', 'pods', 'ns')).decision, 'allow');
+  // A change the lister reports is seen at once; without a new version the old answer stands.
+  objects = { ...objects, roleBindings: [] };
+  lister = staticRbacLister(objects);
+  assert.equal(authorizer.authorize(res(member, 'get', 'pods', 'ns')).decision, 'allow');
+  version++;
+  assert.equal(authorizer.authorize(res(member, 'get', 'pods', 'ns')).decision, 'noOpinion');
+});

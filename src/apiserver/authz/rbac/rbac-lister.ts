@@ -22,6 +22,11 @@ export interface RbacLister {
   listClusterRoleBindings(): readonly ClusterRoleBinding[];
   /** The ClusterRoleBindings that may name the user, as roleBindingsFor. */
   clusterRoleBindingsFor(user: AuthzUser): readonly ClusterRoleBinding[];
+  /**
+   * A number that changes whenever any answer above may change; undefined when the lister cannot
+   * tell (then nothing read from it may be remembered). Lets the authorizer remember decisions.
+   */
+  version?(): number;
 }
 
 export interface RbacObjects {
@@ -51,6 +56,7 @@ export function staticRbacLister(objects: RbacObjects): RbacLister {
     getClusterRole: (name) => clusterRoles.get(name),
     listClusterRoleBindings: () => clusterBindings.list(''),
     clusterRoleBindingsFor: (user) => clusterBindings.candidates('', user),
+    version: () => 0,
   };
 }
 

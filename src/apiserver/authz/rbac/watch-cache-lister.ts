@@ -30,6 +30,8 @@ export class WatchCacheRbacLister implements RbacLister {
   private readonly clusterRoleBindings = new BindingIndex<ClusterRoleBinding>();
   private unsubscribe: (() => void)[] = [];
   private attached = false;
+  /** Bumped on every change of what the lookups answer (see RbacLister.version). */
+  private changes = 0;
 
   constructor(private readonly cache: WatchCache) {
     this.attach();
@@ -65,6 +67,11 @@ export class WatchCacheRbacLister implements RbacLister {
     return this.clusterRoleBindings.candidates('', user);
   }
 
+  version(): number {
+    this.ensureAttached();
+    return this.changes;
+  }
+
   /** Stops following the cache (server shutdown). */
   close(): void {
     for (const u of this.unsubscribe) u();
@@ -79,6 +86,7 @@ export class WatchCacheRbacLister implements RbacLister {
   /** Subscribes to the four prefixes and loads what the cache holds, in one synchronous turn. */
   private attach(): void {
     this.close();
+    this.changes++;
     this.roles.clear();
     this.clusterRoles.clear();
     this.roleBindings.clear();
@@ -99,6 +107,7 @@ export class WatchCacheRbacLister implements RbacLister {
   }
 
   private apply(kind: Kind, events: CachedEvent[]): void {
+    this.changes++;
     for (const ev of events) {
       const { namespace, name } = ev.current;
       if (ev.type === 'DELETED') this.remove(kind, namespace, name);

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { ClientError } from '../../machinery/client/client-error.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import { SECRETS } from '../../machinery/resources/well-known.js';
+import { ClientError } from './client-error.js';
+import type { KubeClient } from './kube-client.js';
+import { SECRETS } from '../resources/well-known.js';
 import { PolledObjects } from './polled-objects.js';
 
 test('a miss reads the object by name and reports its arrival; changes are seen on refresh', async () => {

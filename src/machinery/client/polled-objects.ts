@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../api/object.js';
-import { isNotFound } from '../../machinery/client/client-error.js';
-import type { KubeClient } from '../../machinery/client/kube-client.js';
-import type { ResourceRef } from '../../machinery/client/resource-path.js';
+import { isNotFound } from './client-error.js';
+import type { KubeClient } from './kube-client.js';
+import type { ResourceRef } from './resource-path.js';
 
 interface Entry<T> {
   value: T | undefined;
