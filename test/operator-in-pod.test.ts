@@ -2,8 +2,8 @@
  * An operator in a pod, end to end with real kubectl and real containers: the image carries the
  * machine's node binary and test/fixtures/clients/widget-operator.mjs (@kubernetes/client-node).
  * The operator runs as a Deployment with its ServiceAccount's projected token, limited by a Role
- * to its CRD (read, status write) and Deployments; it watches Widgets through informers, creates a
- * Deployment for each (owned by the Widget), and writes the Widget's status through the status
+ * to its CRD (read, status write), Deployments and Services; it watches Widgets through informers,
+ * creates a Deployment and a Service for each (owned by the Widget), and writes the Widget's status through the status
  * subresource. Its own validating webhook is served from the pod over TLS (a Secret the test
  * makes, caBundle from the test CA) and reached through a Service: a Widget asking for too many
  * replicas is refused with the operator's message. Runs as root (test/helpers/real-node.ts).
@@ -112,6 +112,9 @@ rules:
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [get, list, watch, create, update, patch]
+- apiGroups: ['']
+  resources: [services]
+  verbs: [get, create]
 ---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
@@ -248,6 +251,16 @@ test('an operator in a pod reconciles its custom resource and serves its own web
   assert.equal(owner?.kind, 'Widget');
   assert.equal(owner?.name, 'first');
   assert.equal(deployment.spec.replicas, 1);
+  const service = await eventually(
+    async () => {
+      const r = await kubectl(['get', 'service', 'first-app', '-n', 'ops', '-o', 'json']);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    },
+    'the operator created service first-app',
+    60_000,
+  );
+  assert.equal(service.metadata.ownerReferences?.[0]?.name, 'first');
+  assert.deepEqual(service.spec.selector, { 'ops.test/widget': 'first' });
   const status = await eventually(
     async () => {
       const w = JSON.parse(await n.kubectl(['get', 'widget', 'first', '-n', 'ops', '-o', 'json']));
@@ -299,10 +312,12 @@ test('an operator in a pod reconciles its custom resource and serves its own web
   assert.ok(update.stderr.includes('spec.replicas: 6 is more than the 5'), update.stderr);
   assert.equal((await kubectl(['get', 'widget', 'greedy', '-n', 'ops'])).code, 1);
 
-  // Deleting the Widget removes its Deployment (garbage collection through the ownerReference).
+  // Deleting the Widget removes its Deployment and Service (garbage collection through the ownerReferences).
   await n.kubectl(['delete', 'widget', 'first', '-n', 'ops']);
   await eventually(
-    async () => (await kubectl(['get', 'deployment', 'first-app', '-n', 'ops'])).code !== 0,
+    async () =>
+      (await kubectl(['get', 'deployment', 'first-app', '-n', 'ops'])).code !== 0 &&
+      (await kubectl(['get', 'service', 'first-app', '-n', 'ops'])).code !== 0,
     'first-app garbage-collected',
     60_000,
   );
