@@ -20,6 +20,7 @@ let port = 0;
 let caBundle = '';
 /** What the webhook does: convert, or fail every review with a message. */
 let mode: 'convert' | 'fail' = 'convert';
+let lastReviewApiVersion = '';
 /** Every ConversionReview request received. */
 const reviews: { desiredAPIVersion: string; objects: Record<string, unknown>[] }[] = [];
 
@@ -46,7 +47,7 @@ before(async () => {
   const leaf = await issueLeaf(ca, {
     subject: 'CN=conv',
     usage: 'server',
-    names: { dns: [], ips: ['127.0.0.1'] },
+    names: { dns: ['conv.conv-system.svc'], ips: ['127.0.0.1'] },
     validDays: 1,
   });
   caBundle = Buffer.from(ca.cert).toString('base64');
@@ -57,6 +58,7 @@ before(async () => {
       const review = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       const request = review.request as { uid: string; desiredAPIVersion: string; objects: Obj[] };
       reviews.push({ desiredAPIVersion: request.desiredAPIVersion, objects: request.objects });
+      lastReviewApiVersion = review.apiVersion;
       const response =
         mode === 'fail'
           ? { uid: request.uid, result: { status: 'Failure', message: 'the converter is down for maintenance' } }
@@ -280,6 +282,54 @@ spec: {host: gamma.local, port: 82}
   );
   assert.equal(raw.apiVersion, 'conv.test/v2');
   assert.deepEqual(raw.spec, { address: 'gamma.example:7070' });
+});
+
+test('the webhook reached through a Service (its EndpointSlice) converts too', async () => {
+  ok(
+    await server.kubectl(['apply', '-f', '-'], {
+      stdin: `apiVersion: v1
+kind: Namespace
+metadata: {name: conv-system}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: conv, namespace: conv-system}
+spec:
+  ports: [{name: https, port: 443, targetPort: ${port}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: conv-1
+  namespace: conv-system
+  labels: {kubernetes.io/service-name: conv}
+addressType: IPv4
+ports: [{name: https, port: ${port}, protocol: TCP}]
+endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+`,
+    }),
+  );
+  ok(
+    await server.kubectl(['apply', '-f', '-'], {
+      stdin: crd(`    strategy: Webhook
+    webhook:
+      conversionReviewVersions: [v1beta1, v1]
+      clientConfig:
+        service: {namespace: conv-system, name: conv, path: /convert}
+        caBundle: ${caBundle}`),
+    }),
+  );
+  const stored = JSON.parse(ok(await server.kubectl(['get', 'crd', 'gadgets.conv.test', '-o', 'json'])));
+  assert.equal(stored.spec.conversion.webhook.clientConfig.service.port, 443, 'port defaulted');
+  reviews.length = 0;
+  await eventually(async () => {
+    const r = await server.kubectl(['get', 'gadgets.v2.conv.test', 'alpha', '-o', 'json']);
+    return r.code === 0 && JSON.parse(r.stdout).spec.address === 'alpha.local:8080';
+  }, 'alpha read in v2 through the Service');
+  assert.ok(reviews.length > 0);
+  // The CRD listed v1beta1 first: the review went as apiextensions.k8s.io/v1beta1.
+  assert.equal(lastReviewApiVersion, 'apiextensions.k8s.io/v1beta1');
+  ok(await server.kubectl(['apply', '-f', '-'], { stdin: crd(webhookConversion()) }));
 });
 
 test('a failing webhook gives Kubernetes error on reads and writes', async () => {
