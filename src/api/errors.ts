@@ -34,7 +34,9 @@ export type StatusReason =
   | 'TooManyRequests'
   | 'InternalError'
   | 'Timeout'
-  | 'ServiceUnavailable';
+  | 'ServiceUnavailable'
+  /** StatusReasonUnknown: a server error with no more specific reason (kubectl: `Error from server: <message>`). */
+  | '';
 
 export class ApiError extends Error {
   constructor(
@@ -174,7 +176,7 @@ export function toStatus(err: unknown): { code: number; body: Record<string, unk
     metadata: {},
     status: 'Failure',
     message: e.message,
-    reason: e.reason,
+    ...(e.reason ? { reason: e.reason } : {}),
     code: e.code,
   };
   if (e.details) body.details = e.details;

@@ -1,4 +1,5 @@
 import type { CrdSchema } from './schema/custom/crd-schema.js';
+import type { WebhookClientConfig } from 'kubernetes-types/apiextensions/v1.js';
 
 /**
  * What the API server serves: one ResourceType per (group, version, resource). The table of all
@@ -36,6 +37,11 @@ export interface CustomResourceInfo {
   schema?: CrdSchema;
   /** The CRD is being deleted: its objects are being removed and creates are refused. */
   terminating?: boolean;
+  /**
+   * spec.conversion with strategy Webhook: objects move between versions through this webhook
+   * (ConversionReview) instead of only changing apiVersion.
+   */
+  conversionWebhook?: { clientConfig: WebhookClientConfig; conversionReviewVersions: string[] };
 }
 
 /** A resource served by a handler of its own instead of the store (metrics, access reviews). */

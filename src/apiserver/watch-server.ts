@@ -3,7 +3,8 @@ import { toStatus, errors } from '../api/errors.js';
 import type { ResourceCall, RestContext } from './rest/rest-context.js';
 import type { CachedEvent, CachedObject } from './watch-cache.js';
 import { selectionOf, selects, validateWatchOptions } from './rest/list-objects.js';
-import { servedApiVersion, toServed } from './rest/version-conversion.js';
+import { servedApiVersion, servedObjects, toServed } from './rest/version-conversion.js';
+import type { KubeObject } from '../api/object.js';
 import { includeObjectOf, tableRowJson, columnsJson } from './rest/table.js';
 import { boolParam, intParam, optionalBoolParam } from '../machinery/params/query-params.js';
 
@@ -85,22 +86,25 @@ export function serveWatch(
     return;
   }
 
-  const objectBytes = (o: CachedObject): Buffer => {
+  // A CRD converting through a webhook: events are converted (asynchronously, in order) per watcher.
+  const hooked = rt.custom?.conversionWebhook !== undefined;
+  const objectBytes = (o: CachedObject, served?: KubeObject): Buffer => {
     if (format === 'table') {
-      const obj = toServed(o.object(), rt, strategy);
+      const obj = served ?? toServed(o.object(), rt, strategy);
       const row = tableRowJson(strategy, obj, include, ctx.now());
       return Buffer.from(
         `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${o.revision}"},"rows":[${row}]}`,
       );
     }
+    if (served) return Buffer.from(JSON.stringify(served));
     return convert ? Buffer.from(JSON.stringify(toServed(o.object(), rt, strategy))) : o.bytes;
   };
-  const lineFor = (type: string, ev: CachedEvent | undefined, o: CachedObject): Buffer => {
+  const lineFor = (type: string, ev: CachedEvent | undefined, o: CachedObject, served?: KubeObject): Buffer => {
     const form = `${type}:${format}:${apiVersion}:${include}`;
-    let line = ev?.lines?.get(form);
+    let line = served ? undefined : ev?.lines?.get(form);
     if (line === undefined) {
-      line = Buffer.concat([eventOpen(type), objectBytes(o), LINE_END]);
-      if (ev) (ev.lines ??= new Map()).set(form, line);
+      line = Buffer.concat([eventOpen(type), objectBytes(o, served), LINE_END]);
+      if (ev && !served) (ev.lines ??= new Map()).set(form, line);
     }
     if (format === 'table' && !sentColumns) {
       sentColumns = true;
@@ -153,8 +157,31 @@ export function serveWatch(
     }
     pump();
   };
+  // Webhook conversions finish in the order they were started: each waits for the one before.
+  let pending: Promise<void> = Promise.resolve();
+  const inOrder = (step: () => void | Promise<void>): void => {
+    pending = pending.then(step).catch((err: unknown) => {
+      // A failed conversion ends the watch with kube's ERROR event; the client watches again.
+      if (!closed) write(`{"type":"ERROR","object":${JSON.stringify(toStatus(err).body)}}\n`);
+      close();
+    });
+  };
+  const writeConverted = (entries: { type: string; ev?: CachedEvent; o: CachedObject }[]): void => {
+    if (entries.length === 0) return;
+    inOrder(async () => {
+      if (closed) return;
+      const served = await servedObjects(
+        ctx.cache,
+        entries.map((e) => e.o.object()),
+        rt,
+        strategy,
+      );
+      for (const [i, e] of entries.entries()) write(lineFor(e.type, e.ev, e.o, served[i]));
+    });
+  };
   const emit = (events: CachedEvent[]): void => {
     const out: Buffer[] = [];
+    const hookedOut: { type: string; ev: CachedEvent; o: CachedObject }[] = [];
     for (const ev of events) {
       const now = selects(call, sel, ev.current);
       const before = ev.previous !== undefined && selects(call, sel, ev.previous);
@@ -164,9 +191,12 @@ export function serveWatch(
       else if (now && before) type = 'MODIFIED';
       else if (now) type = 'ADDED';
       else if (before) type = 'DELETED';
-      if (type) out.push(lineFor(type, ev, ev.current));
+      if (!type) continue;
+      if (hooked) hookedOut.push({ type, ev, o: ev.current });
+      else out.push(lineFor(type, ev, ev.current));
     }
     for (const line of out) write(line);
+    writeConverted(hookedOut);
   };
   const bookmark = (initialEnd: boolean): void => {
     const ann = initialEnd ? ',"annotations":{"k8s.io/initial-events-end":"true"}' : '';
@@ -174,18 +204,24 @@ export function serveWatch(
       format === 'table'
         ? `{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}},"rows":[]}`
         : `{"kind":"${rt.kind}","apiVersion":"${apiVersion}","metadata":{"resourceVersion":"${ctx.cache.revision}"${ann}}}`;
-    write(`{"type":"BOOKMARK","object":${obj}}\n`);
+    const line = `{"type":"BOOKMARK","object":${obj}}\n`;
+    if (hooked) inOrder(() => write(line));
+    else write(line);
   };
 
   // Initial state and subscription happen in one synchronous turn: no event can fall between them.
   if (sendInitial && sendInitialEvents !== false) {
     // The initial state is queued as the cache's own bytes, not copied per watcher.
     const direct = format === 'json' && !convert;
+    const initial: { type: string; o: CachedObject }[] = [];
     for (const o of ctx.cache.list(rt.storagePrefix, call.namespace)) {
       if (!selects(call, sel, o)) continue;
-      if (!direct) write(lineFor('ADDED', undefined, o));
+      if (hooked) initial.push({ type: 'ADDED', o });
+      else if (!direct) write(lineFor('ADDED', undefined, o));
       else for (const p of [eventOpen('ADDED'), o.bytes, LINE_END]) write(p);
     }
+    // The whole initial state in one ConversionReview, as a list.
+    writeConverted(initial);
     if (sendInitialEvents === true && bookmarks) bookmark(true);
   } else {
     emit(replay);

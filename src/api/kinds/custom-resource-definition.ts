@@ -4,6 +4,7 @@ import type { CrdSchema } from '../schema/custom/index.js';
 import { checkCrdSchema, schemaRuleEngine } from '../schema/custom/index.js';
 import { isDNS1035Label, isDNS1123Subdomain } from '../validation/names.js';
 import { col, nameColumn } from './columns.js';
+import { validateWebhookService, validateWebhookUrl } from './webhook-configuration.js';
 import { createdAtOf, defineKind, nameOf } from './define-kind.js';
 
 export type { CustomResourceDefinition };
@@ -23,6 +24,8 @@ function defaults(crd: CustomResourceDefinition): void {
     names.listKind ||= `${names.kind}List`;
   }
   spec.conversion ??= { strategy: 'None' };
+  const service = spec.conversion.webhook?.clientConfig?.service as Mutable<{ port?: number }> | undefined;
+  if (service) service.port ??= 443;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -56,6 +59,65 @@ function validate(crd: CustomResourceDefinition): FieldError[] {
     );
   errs.push(...validateVersions(spec.versions ?? []));
   errs.push(...validateNames(spec.names, 'spec.names'));
+  errs.push(...validateConversion(spec));
+  return errs;
+}
+
+const CONVERSION_STRATEGIES = ['None', 'Webhook'];
+const CONVERSION_REVIEW_VERSIONS = ['v1', 'v1beta1'];
+
+/**
+ * validateCustomResourceConversion: the strategy, and for Webhook exactly one of url or service,
+ * the URL or Service reference, and conversionReviewVersions. Field paths are the internal
+ * type's (`spec.conversion.webhookClientConfig`), as kube-apiserver reports them.
+ */
+function validateConversion(spec: CustomResourceDefinition['spec']): FieldError[] {
+  const conversion = spec.conversion;
+  if (!conversion) return [];
+  const f = 'spec.conversion';
+  const errs: FieldError[] = [];
+  const strategy = conversion.strategy ?? '';
+  if (!strategy) errs.push(fieldErrors.required(`${f}.strategy`));
+  else if (!CONVERSION_STRATEGIES.includes(strategy))
+    errs.push(fieldErrors.notSupported(`${f}.strategy`, strategy, CONVERSION_STRATEGIES));
+  const cc = conversion.webhook?.clientConfig;
+  const reviewVersions = conversion.webhook?.conversionReviewVersions ?? [];
+  if (strategy !== 'Webhook') {
+    if (cc)
+      errs.push(
+        fieldErrors.forbidden(`${f}.webhookClientConfig`, 'should not be set when strategy is not set to Webhook'),
+      );
+    if (reviewVersions.length > 0)
+      errs.push(
+        fieldErrors.forbidden(`${f}.conversionReviewVersions`, 'should not be set when strategy is not set to Webhook'),
+      );
+    return errs;
+  }
+  if (!cc) errs.push(fieldErrors.required(`${f}.webhookClientConfig`, 'required when strategy is set to Webhook'));
+  else if ((cc.url === undefined) === (cc.service === undefined))
+    errs.push(fieldErrors.required(`${f}.webhookClientConfig`, 'exactly one of url or service is required'));
+  else if (cc.url !== undefined) errs.push(...validateWebhookUrl(`${f}.webhookClientConfig.url`, cc.url));
+  else if (cc.service) errs.push(...validateWebhookService(`${f}.webhookClientConfig.service`, cc.service));
+  errs.push(...validateConversionReviewVersions(reviewVersions, `${f}.conversionReviewVersions`));
+  return errs;
+}
+
+function validateConversionReviewVersions(versions: string[], field: string): FieldError[] {
+  if (versions.length === 0) return [fieldErrors.required(field)];
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  versions.forEach((v, i) => {
+    if (seen.has(v)) {
+      errs.push(fieldErrors.invalid(`${field}[${i}]`, v, 'duplicate version'));
+      return;
+    }
+    seen.add(v);
+    for (const m of isDNS1035Label(v)) errs.push(fieldErrors.invalid(`${field}[${i}]`, v, m));
+  });
+  if (!versions.some((v) => CONVERSION_REVIEW_VERSIONS.includes(v)))
+    errs.push(
+      fieldErrors.invalid(field, versions, `must include at least one of ${CONVERSION_REVIEW_VERSIONS.join(', ')}`),
+    );
   return errs;
 }
 

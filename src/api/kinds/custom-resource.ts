@@ -80,7 +80,8 @@ export function customResourceStrategy(namespaced: boolean, version: CustomResou
     ...(hooks.defaults ? { defaults: hooks.defaults as (obj: { metadata?: ObjectMeta }) => void } : {}),
     columns,
     row: (obj, now) => [nameOf(obj), ...printer.map((c) => cell(c, evaluateJsonPath(obj, c.jsonPath), obj, now))],
-    // Conversion strategy None: versions differ only in apiVersion.
+    // Conversion strategy None: versions differ only in apiVersion. With strategy Webhook the
+    // REST paths convert through the webhook (version-conversion.ts) and never reach this.
     convert: (obj, toApiVersion) => ({ ...obj, apiVersion: toApiVersion }),
     ...(version.selectableFields?.length ? { selectableFields: selectable(version.selectableFields) } : {}),
   });
@@ -179,6 +180,14 @@ export function customResourceEntries(crd: CustomResourceDefinition): CustomReso
             : undefined,
           ...(v.schema?.openAPIV3Schema ? { schema: v.schema.openAPIV3Schema as CrdSchema } : {}),
           ...(crd.metadata?.deletionTimestamp ? { terminating: true } : {}),
+          ...(spec.conversion?.strategy === 'Webhook' && spec.conversion.webhook?.clientConfig
+            ? {
+                conversionWebhook: {
+                  clientConfig: spec.conversion.webhook.clientConfig,
+                  conversionReviewVersions: [...(spec.conversion.webhook.conversionReviewVersions ?? [])],
+                },
+              }
+            : {}),
         },
       };
       return { rt, strategy: customResourceStrategy(namespaced, v) };

@@ -317,7 +317,7 @@ export function validateWebhookUrl(field: string, raw: string): FieldError[] {
 }
 
 /** webhook.ValidateWebhookService. */
-function validateWebhookService(field: string, s: WebhookServiceReference): FieldError[] {
+export function validateWebhookService(field: string, s: WebhookServiceReference): FieldError[] {
   const errs: FieldError[] = [];
   if (!s.name) errs.push(fieldErrors.required(`${field}.name`, 'service name is required'));
   if (!s.namespace) errs.push(fieldErrors.required(`${field}.namespace`, 'service namespace is required'));

@@ -55,7 +55,14 @@ describe('custom resources in OpenAPI and apply type info', () => {
       const doc = openApiV3Document('apis/shop.example.com/v1') as {
         paths: Record<
           string,
-          Record<string, { 'x-kubernetes-group-version-kind'?: unknown; parameters?: Array<{ name: string }> }>
+          Record<
+            string,
+            {
+              'x-kubernetes-group-version-kind'?: unknown;
+              parameters?: Array<{ name: string }>;
+              requestBody?: { content: Record<string, unknown> };
+            }
+          >
         >;
         components: { schemas: Record<string, Record<string, unknown>> };
       };
@@ -67,6 +74,12 @@ describe('custom resources in OpenAPI and apply type info', () => {
       assert.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta']);
       const patch = doc.paths['/apis/shop.example.com/v1/namespaces/{namespace}/widgets/{name}']?.patch;
       assert.ok(patch?.parameters?.some((p) => p.name === 'fieldValidation'));
+      // No strategic merge patch for custom resources: kubectl apply/diff then send merge patches.
+      assert.deepEqual(Object.keys(patch?.requestBody?.content ?? {}), [
+        'application/json-patch+json',
+        'application/merge-patch+json',
+        'application/apply-patch+yaml',
+      ]);
       assert.ok(doc.paths['/apis/shop.example.com/v1/namespaces/{namespace}/widgets/{name}/status']);
       const v2 = openApiV2() as {
         definitions: Record<string, { properties?: Record<string, Record<string, unknown>> }>;

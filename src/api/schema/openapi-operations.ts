@@ -27,6 +27,8 @@ export interface Operation {
   params: QueryParam[];
   /** Definition name of the request body; `patch` bodies are meta.v1.Patch in four content types. */
   body?: string;
+  /** A patch's content types when not PATCH_CONTENT_TYPES (custom resources take no strategic merge patch). */
+  patchTypes?: string[];
   /** Definition name of the 200/201 response. */
   response: string;
   /** 201 for create-style operations, 202 also possible for delete. */
@@ -49,6 +51,13 @@ export const PATCH_CONTENT_TYPES = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
+/**
+ * Custom resources refuse strategic merge patch, and kube-apiserver's OpenAPI leaves it out of
+ * their PATCH operations: kubectl (apply, diff, edit) reads that list to choose its patch type.
+ */
+export const CUSTOM_PATCH_CONTENT_TYPES = PATCH_CONTENT_TYPES.filter(
+  (t) => t !== 'application/strategic-merge-patch+json',
+);
 
 const q = (name: string, type: QueryParam['type'], description: string): QueryParam => ({ name, type, description });
 const DRY_RUN = q(
@@ -173,7 +182,11 @@ function resourcePaths(rt: ResourceType): PathSpec[] {
   const scope = rt.namespaced ? `/namespaces/{namespace}` : '';
   const scopeParams = rt.namespaced ? ['namespace'] : [];
   const what = rt.kind;
-  const op = (o: Omit<Operation, 'gvk'> & { gvk?: SchemaGvk }): Operation => ({ gvk, ...o });
+  const op = (o: Omit<Operation, 'gvk'> & { gvk?: SchemaGvk }): Operation => ({
+    gvk,
+    ...o,
+    ...(rt.custom && o.method === 'patch' ? { patchTypes: CUSTOM_PATCH_CONTENT_TYPES } : {}),
+  });
   const paths: PathSpec[] = [
     {
       path: `${prefix}${scope}/${rt.plural}`,

@@ -30,7 +30,7 @@ function operation(op: Operation): Record<string, unknown> {
   params.push(...op.params.map(parameter));
   return {
     description: op.description,
-    consumes: op.method === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'],
+    consumes: op.method === 'patch' ? (op.patchTypes ?? PATCH_CONTENT_TYPES) : ['*/*'],
     produces: op.watch
       ? [
           'application/json',

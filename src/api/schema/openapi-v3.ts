@@ -99,7 +99,7 @@ function operation(op: Operation): Record<string, unknown> {
     'x-kubernetes-group-version-kind': { group: op.gvk.group, kind: op.gvk.kind, version: op.gvk.version },
   };
   if (op.body) {
-    const types = op.method === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'];
+    const types = op.method === 'patch' ? (op.patchTypes ?? PATCH_CONTENT_TYPES) : ['*/*'];
     out.requestBody = {
       content: Object.fromEntries(types.map((t) => [t, { schema: { $ref: V3_REF + op.body } }])),
       required: op.method !== 'delete',

@@ -10,7 +10,7 @@ import { anonymousRequest } from '../admission/plugin.js';
 import type { WriteOptions } from './write-options.js';
 import { checkNamespaceOpen } from './namespace-check.js';
 import { mediaType } from '../body.js';
-import { servedApiVersion, toServed } from './version-conversion.js';
+import { servedApiVersion, servedObject, storageObject } from './version-conversion.js';
 import { storageKey, rememberJson, withResourceVersion } from './storage-key.js';
 import { admissionRequest } from './admission-request.js';
 import {
@@ -58,13 +58,13 @@ export async function commitCreate(
     if (outcome.kind === 'late-error') throw outcome.error;
     const p = outcome.prepared;
     if (p.object && ctx.checkCreate?.appliesTo(rt)) ctx.checkCreate.check(call, p.object, p.generatedName);
-    if (opts.dryRun) return { body: createdBody(call, p, undefined), warnings: p.warnings };
+    if (opts.dryRun) return { body: await createdBody(ctx, call, p, undefined), warnings: p.warnings };
     const key = storageKey(rt, namespace, p.name);
     const source = p.object ?? p.summary;
     if (!source) throw new Error('a prepared create carries neither its object nor its summary');
     const forget = ctx.cache.expect(key, p.bytes, source);
     const result = await ctx.store.create(key, p.bytes).finally(forget);
-    if (result.ok) return { body: createdBody(call, p, result.revision), warnings: p.warnings };
+    if (result.ok) return { body: await createdBody(ctx, call, p, result.revision), warnings: p.warnings };
     if (p.generatedName && attempt + 1 < GENERATED_NAME_ATTEMPTS) continue;
     throw errors.alreadyExists(rt.plural, p.name, rt.group);
   }
@@ -75,9 +75,14 @@ export async function commitCreate(
  * with that JSON remembered when the object is at hand, else as bytes; converted when the served
  * version is not the stored one (only creates prepared on this thread can be).
  */
-function createdBody(call: ResourceCall, p: PreparedCreate, revision: number | undefined): KubeObject | Buffer {
+async function createdBody(
+  ctx: RestContext,
+  call: ResourceCall,
+  p: PreparedCreate,
+  revision: number | undefined,
+): Promise<KubeObject | Buffer> {
   if (p.object && revision !== undefined) p.object.metadata.resourceVersion = String(revision);
-  const served = p.object && toServed(p.object, call.rt, call.strategy);
+  const served = p.object && (await servedObject(ctx.cache, p.object, call.rt, call.strategy));
   if (served && served !== p.object) return served;
   const b = p.bytes;
   const json =
@@ -152,6 +157,10 @@ export function createInput(ctx: RestContext, call: ResourceCall, opts: WriteOpt
     now: ctx.now(),
     admission: ctx.admission,
     request: admissionRequest(call, '', opts),
+    // Only custom resources converted by a webhook need this (they are never prepared in a worker).
+    ...(rt.custom?.conversionWebhook
+      ? { toStorage: (obj: KubeObject) => storageObject(ctx.cache, obj, rt, strategy) }
+      : {}),
   };
 }
 

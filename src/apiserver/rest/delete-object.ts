@@ -6,7 +6,7 @@ import { newAdmissionNotes } from '../admission/plugin.js';
 import { storageKey, encodeObject } from './storage-key.js';
 import { readStored, hasFinalizers } from './update-object.js';
 import { timestamp } from './object-lifecycle.js';
-import { toStorage } from './version-conversion.js';
+import { storageObject } from './version-conversion.js';
 import { isPlainObject } from '../body.js';
 import { boolParam, intParam } from '../../machinery/params/query-params.js';
 
@@ -59,7 +59,7 @@ export async function deleteObject(
   for (let attempt = 0; attempt < 20; attempt++) {
     const stored = await ctx.store.get(key);
     if (!stored) throw errors.notFound(rt.plural, call.name, rt.group);
-    const obj = readStored(stored, call);
+    const obj = await readStored(ctx, stored, call);
     const m = obj.metadata;
     if (opts.preconditions?.uid && opts.preconditions.uid !== m.uid) {
       throw errors.conflict(
@@ -136,7 +136,7 @@ export async function deleteObject(
         // fall through to removal
       } else {
         if (!changed || opts.dryRun) return { object: next, deleted: false };
-        const toStore = toStorage(next, rt, strategy);
+        const toStore = await storageObject(ctx.cache, next, rt, strategy);
         delete toStore.metadata.resourceVersion;
         const result = await ctx.store.update(key, encodeObject(toStore), stored.modRevision);
         if (!result.ok) continue;

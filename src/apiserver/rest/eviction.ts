@@ -31,7 +31,7 @@ export async function evictPod(ctx: RestContext, call: ResourceCall, body: unkno
   const eviction = (body ?? {}) as { deleteOptions?: unknown };
   const stored = await ctx.store.get(storageKey(call.rt, call.namespace, call.name));
   if (!stored) throw errors.notFound('pods', call.name);
-  const pod = readStored(stored, call);
+  const pod = await readStored(ctx, stored, call);
   await ctx.admission.admit('create', call.rt, evictionObject(body, call), pod, {
     user: call.user,
     subresource: 'eviction',

@@ -32,7 +32,7 @@ export async function getObject(ctx: RestContext, call: ResourceCall): Promise<K
   const { rt } = call;
   const stored = await ctx.store.get(storageKey(rt, call.namespace, call.name));
   if (!stored) throw errors.notFound(rt.plural, call.name, rt.group);
-  return readStored(stored, call);
+  return readStored(ctx, stored, call);
 }
 
 /** PUT of an object (or of the part `subresource` names) from a request body. */

@@ -33,6 +33,8 @@ export interface CreateInput {
   admission: AdmissionChain;
   /** The caller and the request's admission notes (in a write worker a copy: pure plugins add no notes). */
   request?: AdmissionRequest;
+  /** The move to the storage version when it is asynchronous (a CRD's conversion webhook); else toStorage. */
+  toStorage?: (obj: KubeObject) => Promise<KubeObject>;
 }
 
 /** A create ready for the store: prepare's result, commit's input. */
@@ -110,7 +112,7 @@ export async function prepareCreateFromObject(
       input.request?.user,
     );
     const assumed = await input.admission.admit('create', rt, managed, undefined, input.request);
-    const stored = toStorage(managed, rt, strategy);
+    const stored = input.toStorage ? await input.toStorage(managed) : toStorage(managed, rt, strategy);
     const name = stored.metadata.name as string;
     const prepared: PreparedCreate = {
       namespace,

@@ -8,7 +8,7 @@ import { typeInfoFor } from '../../api/schema/index.js';
 import type { ResourceCall, RestContext } from './rest-context.js';
 import type { WriteOptions } from './write-options.js';
 import { prepareForUpdate, STATUS_WRITERS, timestamp } from './object-lifecycle.js';
-import { servedApiVersion, toServed, toStorage } from './version-conversion.js';
+import { servedApiVersion, servedObject, storageObject } from './version-conversion.js';
 import { storageKey, encodeObject, decodeObject } from './storage-key.js';
 import { admissionRequest } from './admission-request.js';
 
@@ -16,11 +16,11 @@ import { admissionRequest } from './admission-request.js';
  * The stored object in the served version, with its resourceVersion. An object stored nested
  * deeper than the limit (before it existed) loses its too-deep managedFields entries here.
  */
-export function readStored(stored: StoredValue, call: ResourceCall): KubeObject {
+export function readStored(ctx: RestContext, stored: StoredValue, call: ResourceCall): Promise<KubeObject> {
   const obj = decodeObject<KubeObject>(stored.value);
   if (jsonTooDeep(stored.value)) dropTooDeepManagedFields(obj);
   obj.metadata.resourceVersion = String(stored.modRevision);
-  return toServed(obj, call.rt, call.strategy);
+  return servedObject(ctx.cache, obj, call.rt, call.strategy);
 }
 
 /** Thrown when the store's compare-and-swap lost a race the caller may retry (not a client precondition). */
@@ -71,7 +71,7 @@ export async function mutateObject(
       if (onMissing) return onMissing();
       throw errors.notFound(call.rt.plural, call.name, call.rt.group);
     }
-    const live = readStored(stored, call);
+    const live = await readStored(ctx, stored, call);
     const next = await mutate(structuredClone(live));
     if (next.metadata?.resourceVersion === live.metadata.resourceVersion) delete next.metadata.resourceVersion;
     try {
@@ -100,7 +100,7 @@ async function commitUpdate(
   managedFieldsDone: boolean,
 ): Promise<KubeObject> {
   const { rt, strategy } = call;
-  const old = readStored(stored, call);
+  const old = await readStored(ctx, stored, call);
   if (!next.metadata || typeof next.metadata !== 'object') next.metadata = {};
   const wanted = next.metadata.resourceVersion;
   if (wanted !== undefined && wanted !== '' && wanted !== old.metadata.resourceVersion) {
@@ -134,24 +134,24 @@ async function commitUpdate(
         type: typeInfoFor({ group: rt.group, version: rt.version, kind: rt.kind }),
       });
   await ctx.admission.admit('update', rt, withFields, old, admissionRequest(call, subresource, opts));
-  const toStore = toStorage(withFields, rt, strategy);
+  const toStore = await storageObject(ctx.cache, withFields, rt, strategy);
   delete toStore.metadata.resourceVersion;
   const key = storageKey(rt, call.namespace, call.name);
 
   if (toStore.metadata.deletionTimestamp && !hasFinalizers(toStore)) {
     // The last finalizer is gone: the deletion that was waiting for it completes now.
-    if (opts.dryRun) return toServed(toStore, rt, strategy);
+    if (opts.dryRun) return servedObject(ctx.cache, toStore, rt, strategy);
     const result = await ctx.store.delete(key, stored.modRevision);
     if (!result.ok) throw new LostRace();
     toStore.metadata.resourceVersion = String(result.revision);
-    return toServed(toStore, rt, strategy);
+    return servedObject(ctx.cache, toStore, rt, strategy);
   }
   if (isNoop(toStore, old, rt.storageApiVersion === old.apiVersion ? undefined : decodeStoredPlain(stored))) {
     return old;
   }
   if (opts.dryRun) {
     toStore.metadata.resourceVersion = old.metadata.resourceVersion;
-    return toServed(toStore, rt, strategy);
+    return servedObject(ctx.cache, toStore, rt, strategy);
   }
   const bytes = encodeObject(toStore);
   const forget = ctx.cache.expect(key, bytes, toStore);
@@ -161,7 +161,7 @@ async function commitUpdate(
     throw new LostRace();
   }
   toStore.metadata.resourceVersion = String(result.revision);
-  return toServed(toStore, rt, strategy);
+  return servedObject(ctx.cache, toStore, rt, strategy);
 }
 
 export function hasFinalizers(obj: KubeObject): boolean {

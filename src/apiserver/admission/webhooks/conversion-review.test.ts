@@ -107,3 +107,39 @@ test('bad replies fail with the messages Kubernetes gives', async () => {
     /conversion webhook for example\.com\/v1, Kind=Widget failed: Post .*connection refused/,
   );
 });
+
+test('the review version is the first of the CRD conversionReviewVersions this server knows', async () => {
+  const seen: string[] = [];
+  const post: typeof postJson = async (_target, body) => {
+    const review = body as {
+      apiVersion: string;
+      request: { uid: string; desiredAPIVersion: string; objects: KubeObject[] };
+    };
+    seen.push(review.apiVersion);
+    const convertedObjects = review.request.objects.map((o) => ({
+      ...o,
+      apiVersion: review.request.desiredAPIVersion,
+    }));
+    return {
+      apiVersion: review.apiVersion,
+      kind: 'ConversionReview',
+      response: { uid: review.request.uid, convertedObjects, result: { status: 'Success' } },
+    };
+  };
+  const hook = (versions: string[]) => ({
+    clientConfig: { url: 'https://127.0.0.1:9/convert' },
+    conversionReviewVersions: versions,
+    cache: noCache,
+    post,
+  });
+  await convertThroughWebhook(hook(['v2', 'v1beta1', 'v1']), [widget('a')], 'example.com/v2');
+  await convertThroughWebhook(hook(['v1', 'v1beta1']), [widget('a')], 'example.com/v2');
+  assert.deepEqual(seen, ['apiextensions.k8s.io/v1beta1', 'apiextensions.k8s.io/v1']);
+  await assert.rejects(
+    convertThroughWebhook(hook(['v3']), [widget('a')], 'example.com/v2'),
+    (e: unknown) =>
+      e instanceof ConversionFailed &&
+      e.message ===
+        'conversion webhook for example.com/v1, Kind=Widget failed: webhook does not accept known ConversionReview versions (v1, v1beta1)',
+  );
+});

@@ -1,13 +1,11 @@
 /**
  * Conversion webhooks of multi-version CustomResourceDefinitions (`spec.conversion.strategy:
- * Webhook`): ConversionReview v1 sent to the CRD's clientConfig (url or Service, caBundle, as
+ * Webhook`): a ConversionReview (v1, or v1beta1 for a webhook that lists only that) sent to the CRD's clientConfig (url or Service, caBundle, as
  * admission webhooks reach theirs) and the reply checked as kube-apiserver's webhook converter
  * does: kind and apiVersion of the review, uid, result, one object back per object sent, each in
  * the desired version with the same kind, name, namespace and uid; metadata other than labels and
  * annotations is restored from the original.
- *
- * Not yet called by the custom resource read and write paths, whose version conversion is
- * synchronous today (conversion None); wiring it in needs those paths to await a conversion.
+ * The REST paths call it through rest/version-conversion.ts.
  */
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../../api/object.js';
@@ -18,14 +16,21 @@ import { CallFailed, postJson } from './call-webhook.js';
 import { serviceTarget, urlTarget } from './service-target.js';
 
 export const CONVERSION_REVIEW_API_VERSION = 'apiextensions.k8s.io/v1';
+/** The ConversionReview versions this server sends, in its order of preference. */
+export const CONVERSION_REVIEW_VERSIONS = ['v1', 'v1beta1'];
 
 /** A conversion that failed; the message is Kubernetes' (`conversion webhook for <gvk> failed: ...`). */
 export class ConversionFailed extends Error {}
 
 /** The ConversionReview sent for `objects`. Pure. */
-export function conversionReviewRequest(uid: string, desiredAPIVersion: string, objects: readonly KubeObject[]) {
+export function conversionReviewRequest(
+  uid: string,
+  desiredAPIVersion: string,
+  objects: readonly KubeObject[],
+  reviewApiVersion = CONVERSION_REVIEW_API_VERSION,
+) {
   return {
-    apiVersion: CONVERSION_REVIEW_API_VERSION,
+    apiVersion: reviewApiVersion,
     kind: 'ConversionReview',
     request: { uid, desiredAPIVersion, objects },
   };
@@ -45,14 +50,15 @@ export function convertedObjectsFrom(
   uid: string,
   originals: readonly KubeObject[],
   desired: string,
+  reviewApiVersion = CONVERSION_REVIEW_API_VERSION,
 ): KubeObject[] {
   const first = originals[0];
   if (!first) return [];
   const failed = (why: string) => new ConversionFailed(`conversion webhook for ${gvkText(first)} failed: ${why}`);
   const review = reply as { apiVersion?: unknown; kind?: unknown; response?: Record<string, unknown> } | null;
-  if (!review || review.apiVersion !== CONVERSION_REVIEW_API_VERSION || review.kind !== 'ConversionReview')
+  if (!review || review.apiVersion !== reviewApiVersion || review.kind !== 'ConversionReview')
     throw failed(
-      `expected webhook response of apiextensions.k8s.io/v1, Kind=ConversionReview, got ${String(review?.apiVersion ?? '')}, Kind=${String(review?.kind ?? '')}`,
+      `expected webhook response of ${reviewApiVersion}, Kind=ConversionReview, got ${String(review?.apiVersion ?? '')}, Kind=${String(review?.kind ?? '')}`,
     );
   const r = review.response;
   if (!r || typeof r !== 'object') throw failed('no response provided');
@@ -120,6 +126,8 @@ function restoredMetadata(
 /** What a conversion call needs: the CRD's webhook client config and where Services are looked up. */
 export interface ConversionWebhook {
   clientConfig: WebhookClientConfig;
+  /** The CRD's conversionReviewVersions: the first this server knows is sent (default v1). */
+  conversionReviewVersions?: readonly string[];
   cache: WatchCache;
   post?: typeof postJson;
   /** Kubernetes gives conversion calls no timeout of their own; 30 s keeps a hung webhook from holding a request forever. */
@@ -138,13 +146,21 @@ export async function convertThroughWebhook(
   const toSend = objects.filter((o) => o.apiVersion !== desired);
   const first = toSend[0];
   if (!first) return [...objects];
+  const known = hook.conversionReviewVersions?.length
+    ? hook.conversionReviewVersions.find((v) => CONVERSION_REVIEW_VERSIONS.includes(v))
+    : 'v1';
+  if (!known)
+    throw new ConversionFailed(
+      `conversion webhook for ${gvkText(first)} failed: webhook does not accept known ConversionReview versions (v1, v1beta1)`,
+    );
+  const reviewApiVersion = `apiextensions.k8s.io/${known}`;
   const uid = randomUUID();
   const timeoutSeconds = hook.timeoutSeconds ?? 30;
   let reply: unknown;
   try {
     const cc = hook.clientConfig;
     const target = cc.url ? urlTarget(cc.url) : serviceTarget(hook.cache, cc, timeoutSeconds);
-    reply = await (hook.post ?? postJson)(target, conversionReviewRequest(uid, desired, toSend), {
+    reply = await (hook.post ?? postJson)(target, conversionReviewRequest(uid, desired, toSend, reviewApiVersion), {
       caPem: cc.caBundle ? Buffer.from(cc.caBundle, 'base64').toString('utf8') : undefined,
       timeoutSeconds,
     });
@@ -152,7 +168,7 @@ export async function convertThroughWebhook(
     if (!(err instanceof CallFailed)) throw err;
     throw new ConversionFailed(`conversion webhook for ${gvkText(first)} failed: ${err.message}`);
   }
-  const converted = convertedObjectsFrom(reply, uid, toSend, desired);
+  const converted = convertedObjectsFrom(reply, uid, toSend, desired, reviewApiVersion);
   let next = 0;
   return objects.map((o) => (o.apiVersion === desired ? o : (converted[next++] as KubeObject)));
 }
