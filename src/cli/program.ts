@@ -168,6 +168,13 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       '--service-lb-pool <addrs>',
       "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",
     );
+  cmd
+    .option(
+      '--snapshot-schedule <cron>',
+      "store snapshots (whole backups) on this cron schedule, as k3s' --etcd-snapshot-schedule-cron ('off': none; default '0 */12 * * *' on etcd, off on SQLite)",
+    )
+    .option('--snapshot-retention <n>', 'scheduled snapshots kept (the oldest are pruned)', (v) => positiveInt(v), 5)
+    .option('--snapshot-dir <dir>', 'where scheduled snapshots go (default <data-dir>/db/snapshots)');
   if (withDatastore)
     cmd.option(
       '--datastore <spec>',

@@ -109,6 +109,8 @@ export interface StartServerOptions {
    * exemptions. Default: privileged everywhere, as Kubernetes (`flotilla up` passes its own).
    */
   podSecurity?: PodSecuritySettings;
+  /** Scheduled store snapshots (whole backups) with retention; default none. */
+  snapshots?: { schedule: string; retention: number; dir: string };
   /** ServiceAccount token issuers, audiences and keys (kube-apiserver's flags); default: see ServiceAccountTokenSettings. */
   serviceAccountTokens?: ServiceAccountTokenSettings;
 }
@@ -391,6 +393,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         elected('kube-scheduler', SCHEDULER_USER, () =>
           startSchedulerInServer({ connection: connect(SCHEDULER_USER, 'kube-scheduler'), log }),
         ),
+      );
+    const snapshots = options.snapshots;
+    if (snapshots && options.datastore !== 'memory')
+      await parts.start(
+        'store snapshots',
+        async () =>
+          (await import('./backup/snapshots.js')).startSnapshotSchedule({
+            ...snapshots,
+            dataDir,
+            datastore: options.datastore,
+            log: log.child({ component: 'snapshots' }),
+          }),
+        (s) => s.stop(),
       );
     // Stopped first: /readyz turns 500 before anything else goes.
     await parts.start('readiness', () =>
