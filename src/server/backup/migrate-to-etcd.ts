@@ -18,7 +18,7 @@ export interface MigrateResult {
   keys: number;
   /** The SQLite store's last revision. */
   sqliteRevision: number;
-  /** etcd's revision after the migration; everything below it is compacted. */
+  /** etcd's revision after the migration (every revision up to the SQLite store's last one is compacted). */
   etcdRevision: number;
 }
 
@@ -34,10 +34,11 @@ export class MigrationError extends Error {
 /**
  * Copies every live key of a data dir's SQLite store into an empty etcd cluster, as k3s does when a
  * server moves from kine's SQLite to etcd. Values (object JSON, encrypted Secrets as they are)
- * move unchanged; revisions cannot (etcd assigns its own), so clients are made to relist instead
- * of trusting an old resourceVersion: etcd's revision is first raised above the SQLite store's
- * last one and then compacted, so a watch or list from any resourceVersion a client saw before the
- * migration gets 410 Gone (it relists), and an update carrying one gets 409 Conflict (it re-reads).
+ * move unchanged; revisions cannot (etcd assigns its own), so resourceVersions only move forward
+ * and clients relist instead of trusting an old one: etcd's revision is first raised above the
+ * SQLite store's last one and compacted there, then the keys are copied. Every migrated object gets
+ * a resourceVersion above any a client saw before; a watch or list from one of those old ones gets
+ * 410 Gone (the client relists), an update carrying one 409 Conflict (it re-reads).
  * Refuses while a server runs on the data dir (its loopback socket answers) and when etcd already
  * holds API objects. Not idempotent: a second run finds the objects and refuses.
  */
@@ -53,11 +54,17 @@ export async function migrateSqliteToEtcd(o: MigrateOptions): Promise<MigrateRes
     const present = await etcd.count('/registry/');
     if (present > 0) throw new MigrationError(`etcd at ${o.endpoints.join(',')} already holds ${present} API objects`);
     const sqliteRevision = await sqlite.currentRevision();
+    await raiseRevisionAbove(etcd, sqliteRevision);
+    const floor = await etcd.currentRevision();
+    await etcd.compact(floor);
+    progress(
+      `etcd at revision ${floor} (SQLite at ${sqliteRevision}), compacted there: clients with older resourceVersions relist`,
+    );
     let keys = 0;
     let startAfter: string | undefined;
     for (;;) {
-      // One read revision for every page: a consistent copy even of a store that was written last
-      // by a server killed mid-write (its WAL replays on open).
+      // One read revision for every page: a consistent copy (a store last written by a server
+      // killed mid-write is whole too: its WAL replays on open).
       const page = await sqlite.list('', { limit: BATCH, startAfter, revision: sqliteRevision });
       await Promise.all(
         page.items.map(async (kv) => {
@@ -70,11 +77,7 @@ export async function migrateSqliteToEtcd(o: MigrateOptions): Promise<MigrateRes
       if (!page.more || page.items.length === 0) break;
       startAfter = page.items[page.items.length - 1].key;
     }
-    progress(`copied ${keys} keys (SQLite revision ${sqliteRevision})`);
-    await raiseRevisionAbove(etcd, sqliteRevision);
     const etcdRevision = await etcd.currentRevision();
-    await etcd.compact(etcdRevision);
-    progress(`etcd at revision ${etcdRevision}, compacted: clients relist`);
     return { keys, sqliteRevision, etcdRevision };
   } finally {
     await Promise.all([sqlite.close(), etcd.close()]);
