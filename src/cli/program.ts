@@ -386,6 +386,15 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .option('--data-dir <dir>', 'data dir of the server', DEFAULT_DATA_DIR)
     .action(async (flags: { dataDir: string; toEtcd: string }) => (await import('./backup.js')).runMigrate(flags));
   program
+    .command('certificate <action>')
+    .description(
+      "the server's certificates: check (subjects, expiry), rotate (new serving and client certificates from the same CA; a running server serves the new one without a restart)",
+    )
+    .option('--data-dir <dir>', 'data dir of the server', DEFAULT_DATA_DIR)
+    .action(async (action: string, flags: { dataDir: string }) =>
+      (await import('./certificate.js')).runCertificate(action, flags),
+    );
+  program
     .command('kubeconfig')
     .description(
       'write a kubeconfig for a user: a client certificate issued through the CSR API, approved with the admin kubeconfig',

@@ -36,6 +36,7 @@ import type { ControllerSettings } from '../controllers/index.js';
 import type { AuthorizationMode } from '../apiserver/authz/modes.js';
 import type { PodSecuritySettings } from '../apiserver/admission/pod-security/index.js';
 import { KUBERNETES_MINOR } from './version-info.js';
+import { createCertificateRotation } from './certificate-rotation.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -221,6 +222,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log,
     );
     const store = encryption.store;
+    const certificates = createCertificateRotation({ dataDir, extraSans: options.tlsSans, log });
     const audit = options.audit
       ? await parts.start(
           'audit log',
@@ -267,7 +269,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
             metricsTtlMs: options.metricsTtlMs,
             authorizationModes,
-            extraRoutes: encryption.routes,
+            extraRoutes: [...encryption.routes, ...certificates.routes],
             audit: audit?.recorder,
             podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
             serviceAccountAdmission: options.serviceAccountAdmission ?? true,
@@ -311,6 +313,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         graceMs: options.shutdownGraceMs ?? 5000,
       }),
     );
+    // `flotilla certificate rotate` and renewals near expiry swap the serving certificate live.
+    certificates.attach((m) => api.setTls({ cert: m.serverCert, key: m.serverKey, ca: m.caCert }));
+    await parts.start('certificate renewal', () => certificates.startRenewal());
     const url = localServerUrl(options.host, api.port);
     const kubeconfigPath = await writeKubeconfig(dataDir, {
       server: url,
@@ -453,9 +458,15 @@ interface ServeApiOptions {
  * accepting, end the REST core's watches, give in-flight requests graceMs, then cut the rest.
  * A listener that cannot start closes the REST core again.
  */
-async function serveApi(
-  o: ServeApiOptions,
-): Promise<Stoppable & { port: number; handler: ApiHandler; dashboard: Dashboard }> {
+async function serveApi(o: ServeApiOptions): Promise<
+  Stoppable & {
+    port: number;
+    handler: ApiHandler;
+    dashboard: Dashboard;
+    /** Serves new TLS connections with this certificate (open ones keep theirs). */
+    setTls(tls: { cert: string; key: string; ca: string }): void;
+  }
+> {
   const handler = await o.createHandler();
   const dashboard = o.dashboard(handler);
   const ping: HealthCheck = { name: 'ping', check: () => undefined };
@@ -489,6 +500,7 @@ async function serveApi(
     port,
     handler,
     dashboard,
+    setTls: (tls) => server.setSecureContext(tls),
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
