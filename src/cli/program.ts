@@ -337,11 +337,11 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       .option('--data-dir <dir>', 'data dir of the server (TLS material, tokens; the SQLite store)', DEFAULT_DATA_DIR)
       .option(
         '--datastore <spec>',
-        "the server's store: sqlite (in the data dir) or etcd://HOST:PORT[,HOST:PORT...]",
-        parseDatastore,
+        "the server's store: sqlite (in the data dir), etcd://HOST:PORT[,...] or https://HOST:PORT[,...] (etcd with TLS)",
+        (v) => (/^https:\/\/[^,\s]+(,https:\/\/[^,\s]+)*$/.test(v) ? v : parseDatastore(v)),
         'sqlite',
       )
-      .option('--etcd-cafile <file>', 'CA of an etcd with TLS')
+      .option('--etcd-cafile <file>', 'CA of an etcd with TLS (default for https://: <data-dir>/tls/etcd/ca.crt)')
       .option('--etcd-certfile <file>', 'client certificate towards etcd')
       .option('--etcd-keyfile <file>', 'client key towards etcd');
   storeOptions(
@@ -358,7 +358,7 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .description('restore a backup (or snapshot) into a data dir; start a server on it afterwards')
     .requiredOption('--data-dir <dir>', 'data dir to restore into (must be empty unless --force)')
     .option('--force', 'overwrite the store, TLS material and tokens of a non-empty data dir')
-    .option('--etcd-data-dir <dir>', 'etcd backups: where the restored etcd data dir goes (default <data-dir>/db/etcd)')
+    .option('--etcd-data-dir <dir>', 'etcd backups: where the restored etcd data dir goes (default <data-dir>/etcd)')
     .option('--etcd-name <name>', 'etcd backups: name of the member that will run on it', 'default')
     .option('--etcd-peer-url <url>', 'etcd backups: its peer URL', 'http://localhost:2380')
     .action(async (file: string, flags: import('./backup.js').RestoreFlags) =>

@@ -71,17 +71,15 @@ export async function writeBackup(o: WriteBackupOptions): Promise<BackupManifest
       await mkdir(join(staging, 'db'));
       store = await snapshotSqlite(join(o.dataDir, SQLITE_PATH), join(staging, SQLITE_PATH));
     } else {
-      const endpoints = etcdEndpoints(o.datastore);
+      const { endpoints, tls } = etcdTarget(o.datastore, o.dataDir, o.etcdTls);
       if (endpoints.length === 0)
-        throw new TypeError(`backup of datastore ${JSON.stringify(o.datastore)}: expected sqlite or etcd://HOST:PORT`);
+        throw new TypeError(
+          `backup of datastore ${JSON.stringify(o.datastore)}: expected sqlite, etcd://HOST:PORT or https://HOST:PORT`,
+        );
       datastore = 'etcd';
       storePath = ETCD_SNAPSHOT_PATH;
       await mkdir(join(staging, 'etcd'));
-      store = await saveEtcdSnapshot(
-        endpoints.map((e) => (o.etcdTls ? e.replace(/^http:/, 'https:') : e)),
-        join(staging, ETCD_SNAPSHOT_PATH),
-        o.etcdTls,
-      );
+      store = await saveEtcdSnapshot(endpoints, join(staging, ETCD_SNAPSHOT_PATH), tls);
     }
     const paths = [storePath];
     for (const part of DATA_DIR_PARTS)
@@ -118,7 +116,7 @@ export interface RestoreOptions {
   dataDir: string;
   /** Overwrite what the data dir holds (its store files, TLS material, tokens). */
   force?: boolean;
-  /** For an etcd backup: where the restored etcd data dir goes (default `<dataDir>/db/etcd`) and its member. */
+  /** For an etcd backup: where the restored etcd data dir goes (default `<dataDir>/etcd`, the embedded member's) and its member. */
   etcdDataDir?: string;
   etcdMember?: EtcdRestoreMember;
 }
@@ -162,7 +160,7 @@ export async function restoreBackup(file: string, o: RestoreOptions): Promise<Re
       restored.push(f.path);
     }
     if (manifest.datastore === 'etcd') {
-      const etcdDir = o.etcdDataDir ?? join(o.dataDir, 'db', 'etcd');
+      const etcdDir = o.etcdDataDir ?? join(o.dataDir, 'etcd');
       const present = await readdir(etcdDir).catch(() => [] as string[]);
       if (present.length > 0) {
         if (!o.force)
@@ -218,6 +216,32 @@ async function extractBackup(file: string, into: string): Promise<BackupManifest
   if (!manifest.files.some((f) => f.path === storeFile))
     throw new RestoreError(`${file}: no store snapshot (${storeFile})`);
   return manifest;
+}
+
+/**
+ * Client URLs and TLS of an etcd store spec: `etcd://` and `http://` are plain; `https://` uses the
+ * given files or else the embedded member's (`<data-dir>/tls/etcd/`: its CA copy and the API
+ * server's etcd client certificate).
+ */
+function etcdTarget(
+  spec: string,
+  dataDir: string,
+  tls: EtcdClientTls | undefined,
+): { endpoints: string[]; tls?: EtcdClientTls } {
+  if (!spec.startsWith('https://')) return { endpoints: etcdEndpoints(spec), tls };
+  const endpoints = spec
+    .split(',')
+    .map((h) => h.trim().replace(/\/+$/, ''))
+    .filter((h) => /^https:\/\/[^/\s]+$/.test(h));
+  const dir = join(dataDir, 'tls', 'etcd');
+  return {
+    endpoints,
+    tls: tls ?? {
+      caFile: join(dir, 'ca.crt'),
+      certFile: join(dir, 'apiserver-etcd-client.crt'),
+      keyFile: join(dir, 'apiserver-etcd-client.key'),
+    },
+  };
 }
 
 /** The store snapshot's revision and key count of an extracted store file (tests and `snapshot ls`). */
