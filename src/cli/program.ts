@@ -173,7 +173,9 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       '--snapshot-schedule <cron>',
       "store snapshots (whole backups) on this cron schedule, as k3s' --etcd-snapshot-schedule-cron ('off': none; default '0 */12 * * *' on etcd, off on SQLite)",
     )
-    .option('--snapshot-retention <n>', 'scheduled snapshots kept (the oldest are pruned)', (v) => positiveInt(v), 5)
+    .option('--snapshot-retention <n>', 'scheduled snapshots kept, the oldest pruned (default 5)', (v) =>
+      positiveInt(v),
+    )
     .option('--snapshot-dir <dir>', 'where scheduled snapshots go (default <data-dir>/db/snapshots)');
   if (withDatastore)
     cmd.option(
