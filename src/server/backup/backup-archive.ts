@@ -68,8 +68,11 @@ export async function writeBackup(o: WriteBackupOptions): Promise<BackupManifest
     if (o.datastore === 'sqlite') {
       datastore = 'sqlite';
       storePath = SQLITE_PATH;
+      const dbPath = join(o.dataDir, SQLITE_PATH);
+      if (!(await stat(dbPath).catch(() => undefined)))
+        throw new TypeError(`no SQLite store at ${dbPath} (a server on etcd: give --datastore)`);
       await mkdir(join(staging, 'db'));
-      store = await snapshotSqlite(join(o.dataDir, SQLITE_PATH), join(staging, SQLITE_PATH));
+      store = await snapshotSqlite(dbPath, join(staging, SQLITE_PATH));
     } else {
       const { endpoints, tls } = etcdTarget(o.datastore, o.dataDir, o.etcdTls);
       if (endpoints.length === 0)
