@@ -319,3 +319,101 @@ test('migrate: a SQLite store moves to an empty etcd; objects stay, an old resou
     ['ADDED after-migration'],
   );
 });
+
+test('etcd over TLS: backup of an https:// store with the client certificate in <data-dir>/tls/etcd', {
+  skip: skipEtcd,
+}, async () => {
+  const { issueCa, issueLeaf } = await import('../src/machinery/pki/issue-certs.js');
+  const { createServer } = await import('node:net');
+  const dataDir = await tempDir('backup-etcd-tls');
+  const etcdDir = await tempDir('etcd-tls-member');
+  const ca = await issueCa(30);
+  const member = await issueLeaf(ca, {
+    subject: 'CN=etcd-member',
+    usage: 'server',
+    names: { dns: ['localhost'], ips: ['127.0.0.1'] },
+    validDays: 30,
+  });
+  const client = await issueLeaf(ca, { subject: 'CN=kube-apiserver-etcd-client', usage: 'client', validDays: 30 });
+  const tlsDir = join(dataDir, 'tls', 'etcd');
+  await import('node:fs/promises').then((fs) => fs.mkdir(tlsDir, { recursive: true }));
+  const files = {
+    ca: join(tlsDir, 'ca.crt'),
+    memberCert: join(etcdDir, 'member.crt'),
+    memberKey: join(etcdDir, 'member.key'),
+    clientCert: join(tlsDir, 'apiserver-etcd-client.crt'),
+    clientKey: join(tlsDir, 'apiserver-etcd-client.key'),
+  };
+  await writeFile(files.ca, ca.cert);
+  await writeFile(files.memberCert, member.cert);
+  await writeFile(files.memberKey, member.key);
+  await writeFile(files.clientCert, client.cert);
+  await writeFile(files.clientKey, client.key);
+  const freePort = (): Promise<number> =>
+    new Promise((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(port));
+      });
+    });
+  const [clientPort, peerPort] = [await freePort(), await freePort()];
+  const endpoint = `https://127.0.0.1:${clientPort}`;
+  const etcd = spawn(
+    'etcd',
+    [
+      '--name=tls',
+      `--data-dir=${join(etcdDir, 'data')}`,
+      `--listen-client-urls=${endpoint}`,
+      `--advertise-client-urls=${endpoint}`,
+      `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
+      `--initial-cluster=tls=http://127.0.0.1:${peerPort}`,
+      `--cert-file=${files.memberCert}`,
+      `--key-file=${files.memberKey}`,
+      `--trusted-ca-file=${files.ca}`,
+      '--client-cert-auth',
+      '--log-level=error',
+      '--logger=zap',
+    ],
+    { stdio: 'ignore' },
+  );
+  cleanup.push(async () => {
+    etcd.kill('SIGKILL');
+  });
+  const etcdctl = (args: string[]) =>
+    new Promise<number>((resolve) => {
+      const c = spawn(
+        'etcdctl',
+        [
+          `--endpoints=${endpoint}`,
+          `--cacert=${files.ca}`,
+          `--cert=${files.clientCert}`,
+          `--key=${files.clientKey}`,
+          ...args,
+        ],
+        { env: { ...process.env, ETCDCTL_API: '3' }, stdio: 'ignore' },
+      );
+      c.on('close', (code) => resolve(code ?? 1));
+    });
+  await until('etcd with TLS to answer', async () => (await etcdctl(['endpoint', 'health'])) === 0, {
+    timeoutMs: 20_000,
+  });
+  for (let i = 0; i < 3; i++) assert.equal(await etcdctl(['put', `/registry/configmaps/default/tls-${i}`, 'x']), 0);
+  // Without the client certificate etcd refuses the snapshot; the data dir's files are the default.
+  const out = join(dataDir, 'tls-backup.tar.gz');
+  const taken = await ok(['backup', '--data-dir', dataDir, '--datastore', endpoint, '--out', out]);
+  assert.match(taken, /store: etcd snapshot at revision 4, \d+ keys/);
+  assert.match(taken, /tls\/etcd\/apiserver-etcd-client\.key/);
+  const refused = await flotilla([
+    'backup',
+    '--data-dir',
+    dataDir,
+    '--datastore',
+    endpoint,
+    '--etcd-cafile',
+    files.ca,
+    '--out',
+    join(dataDir, 'refused.tar.gz'),
+  ]);
+  assert.equal(refused.code, 1, refused.stdout);
+});

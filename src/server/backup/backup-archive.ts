@@ -37,7 +37,7 @@ export interface BackupManifest {
   datastore: 'sqlite' | 'etcd';
   /** The store's revision when the backup was taken (every acknowledged write up to it is in). */
   revision: number;
-  /** Live keys in the store snapshot (for etcd: every key of the cluster). */
+  /** Live keys in the store snapshot (for etcd: etcdctl's total, which counts every stored key version). */
   keys: number;
   files: Array<{ path: string; size: number; sha256: string }>;
 }
