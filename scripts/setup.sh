@@ -9,14 +9,15 @@ cd "$(dirname "$0")/.."
 
 log() { echo "setup: $*"; }
 
-# etcd-server: distributed store; runc + conmon: containers; containernetworking-plugins: pod
+# etcd-server: distributed store; etcd-client: etcdctl, which saves and restores etcd snapshots
+# (flotilla backup/restore; Debian's 3.4 has no etcdutl); runc + conmon: containers; containernetworking-plugins: pod
 # network (iptables: the portmap plugin's hostPort rules, iptables-nft on Debian); nftables:
 # services; iproute2: netns and routes; busybox-static: test image content;
 # docker-registry: local OCI registry for pull tests.
 # wrk: the load generator of bench/api-bench.ts (creates over HTTPS from a second process).
 # python3-kubernetes, ruby-kubeclient: official client libraries the client tests run (test/clients-*.test.ts).
 # haproxy: the nodes' L7 proxy (Ingress); chromium: the browser the dashboard tests drive.
-packages=(etcd-server runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat python3-kubernetes ruby-kubeclient haproxy chromium)
+packages=(etcd-server etcd-client runc conmon containernetworking-plugins iptables nftables iproute2 busybox-static docker-registry wrk apache2-utils conntrack socat python3-kubernetes ruby-kubeclient haproxy chromium)
 declare -A installed=()
 while read -r name status; do
   [[ "$status" == ii* ]] && installed[$name]=1

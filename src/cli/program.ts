@@ -180,6 +180,15 @@ function serveOptions(cmd: Command, withDatastore: boolean, settings: EnvSetting
       '--service-lb-pool <addrs>',
       "addresses for LoadBalancer Services: IPs, ranges a-b and CIDRs, comma-separated (default: the Ready nodes' InternalIPs)",
     );
+  cmd
+    .option(
+      '--snapshot-schedule <cron>',
+      "store snapshots (whole backups) on this cron schedule, as k3s' --etcd-snapshot-schedule-cron ('off': none; default '0 */12 * * *' on etcd, off on SQLite)",
+    )
+    .option('--snapshot-retention <n>', 'scheduled snapshots kept, the oldest pruned (default 5)', (v) =>
+      positiveInt(v),
+    )
+    .option('--snapshot-dir <dir>', 'where scheduled snapshots go (default <data-dir>/db/snapshots)');
   if (withDatastore)
     cmd.option(
       '--datastore <spec>',
@@ -336,6 +345,68 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .option('--data-dir <dir>', 'data dir of the server', DEFAULT_DATA_DIR)
     .action(async (action: string, flags: { dataDir: string }) =>
       (await import('./secrets-encrypt.js')).runSecretsEncrypt(action, flags),
+    );
+  const storeOptions = (cmd: Command): Command =>
+    cmd
+      .option('--data-dir <dir>', 'data dir of the server (TLS material, tokens; the SQLite store)', DEFAULT_DATA_DIR)
+      .option(
+        '--datastore <spec>',
+        "the server's store: sqlite (in the data dir), etcd://HOST:PORT[,...] or https://HOST:PORT[,...] (etcd with TLS)",
+        (v) => (/^https:\/\/[^,\s]+(,https:\/\/[^,\s]+)*$/.test(v) ? v : parseDatastore(v)),
+        'sqlite',
+      )
+      .option('--etcd-cafile <file>', 'CA of an etcd with TLS (default for https://: <data-dir>/tls/etcd/ca.crt)')
+      .option('--etcd-certfile <file>', 'client certificate towards etcd')
+      .option('--etcd-keyfile <file>', 'client key towards etcd');
+  storeOptions(
+    program
+      .command('backup')
+      .description(
+        "back up a server's store (SQLite online backup or etcd snapshot, taken while it runs) with its CA, keys, tokens and encryption configuration",
+      ),
+  )
+    .option('--out <file>', 'archive to write (default ./flotilla-backup-<host>-<unix time>.tar.gz)')
+    .action(async (flags: import('./backup.js').BackupFlags) => (await import('./backup.js')).runBackup(flags));
+  program
+    .command('restore <file>')
+    .description('restore a backup (or snapshot) into a data dir; start a server on it afterwards')
+    .requiredOption('--data-dir <dir>', 'data dir to restore into (must be empty unless --force)')
+    .option('--force', 'overwrite the store, TLS material and tokens of a non-empty data dir')
+    .option('--etcd-data-dir <dir>', 'etcd backups: where the restored etcd data dir goes (default <data-dir>/etcd)')
+    .option('--etcd-name <name>', 'etcd backups: name of the member that will run on it', 'default')
+    .option('--etcd-peer-url <url>', 'etcd backups: its peer URL', 'http://localhost:2380')
+    .action(async (file: string, flags: import('./backup.js').RestoreFlags) =>
+      (await import('./backup.js')).runRestore(file, flags),
+    );
+  storeOptions(
+    program
+      .command('snapshot <action>')
+      .description(
+        'store snapshots in the snapshot dir: save (one now), ls, prune (keep the newest --snapshot-retention)',
+      ),
+  )
+    .option('--snapshot-dir <dir>', 'where snapshots are kept (default <data-dir>/db/snapshots)')
+    .option('--snapshot-retention <n>', 'snapshots prune keeps', (v) => positiveInt(v), 5)
+    .option('--name <name>', 'name prefix of the snapshots saved or pruned', 'flotilla-snapshot')
+    .action(async (action: string, flags: import('./backup.js').SnapshotFlags) =>
+      (await import('./backup.js')).runSnapshot(action, flags),
+    );
+  program
+    .command('migrate')
+    .description(
+      "copy a stopped server's SQLite store into an empty etcd cluster; then start it with --datastore etcd://...",
+    )
+    .requiredOption('--to-etcd <endpoints>', 'etcd client endpoints, HOST:PORT[,HOST:PORT...] or etcd://...')
+    .option('--data-dir <dir>', 'data dir of the server', DEFAULT_DATA_DIR)
+    .action(async (flags: { dataDir: string; toEtcd: string }) => (await import('./backup.js')).runMigrate(flags));
+  program
+    .command('certificate <action>')
+    .description(
+      "the server's certificates: check (subjects, expiry), rotate (new serving and client certificates from the same CA; a running server serves the new one without a restart)",
+    )
+    .option('--data-dir <dir>', 'data dir of the server', DEFAULT_DATA_DIR)
+    .action(async (action: string, flags: { dataDir: string }) =>
+      (await import('./certificate.js')).runCertificate(action, flags),
     );
   program
     .command('kubeconfig')

@@ -48,6 +48,10 @@ export interface ServeFlags {
   serviceAccountSigningKeyFile?: string;
   serviceAccountKeyFile?: string[];
   serviceAccountJwksUri?: string;
+  /** `--snapshot-schedule` (cron, 'off'), `--snapshot-retention`, `--snapshot-dir`: scheduled store snapshots. */
+  snapshotSchedule?: string;
+  snapshotRetention?: number;
+  snapshotDir?: string;
   /** `up` only: nodes in all (extra ones in network namespaces, src/cli/up-nodes.ts), cluster name, node bridge subnet. */
   nodes?: number;
   clusterName?: string;
@@ -103,6 +107,13 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  let snapshots: StartServerOptions['snapshots'];
+  try {
+    snapshots = await (await import('../server/backup/snapshot-flags.js')).snapshotsFromFlags(flags);
+  } catch (err) {
+    out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
   const options: StartServerOptions = {
     dataDir: flags.dataDir,
     datastore: flags.datastore,
@@ -136,6 +147,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     requestReadTimeoutMs: flags.requestReadTimeout === undefined ? undefined : flags.requestReadTimeout * 1000,
     controllerSettings: settings.controllers,
     metricsTtlMs: settings.metricsTtlMs,
+    snapshots,
     serviceAccountTokens: {
       issuers: flags.serviceAccountIssuer,
       apiAudiences: flags.apiAudiences,

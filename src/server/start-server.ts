@@ -36,6 +36,7 @@ import type { ControllerSettings } from '../controllers/index.js';
 import type { AuthorizationMode } from '../apiserver/authz/modes.js';
 import type { PodSecuritySettings } from '../apiserver/admission/pod-security/index.js';
 import { KUBERNETES_MINOR } from './version-info.js';
+import { createCertificateRotation } from './certificate-rotation.js';
 
 export interface StartServerOptions {
   /** Holds the database, tls/, token, admin-token and kubeconfig.yaml. Created (0700) when missing. */
@@ -115,6 +116,8 @@ export interface StartServerOptions {
    * exemptions. Default: privileged everywhere, as Kubernetes (`flotilla up` passes its own).
    */
   podSecurity?: PodSecuritySettings;
+  /** Scheduled store snapshots (whole backups) with retention; default none. */
+  snapshots?: { schedule: string; retention: number; dir: string };
   /** ServiceAccount token issuers, audiences and keys (kube-apiserver's flags); default: see ServiceAccountTokenSettings. */
   serviceAccountTokens?: ServiceAccountTokenSettings;
 }
@@ -229,6 +232,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       log,
     );
     const store = encryption.store;
+    const certificates = createCertificateRotation({ dataDir, extraSans: options.tlsSans, log });
     const audit = options.audit
       ? await parts.start(
           'audit log',
@@ -276,7 +280,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
             writeWorkers: options.writeWorkers ?? Math.max(1, availableParallelism() - 1),
             metricsTtlMs: options.metricsTtlMs,
             authorizationModes,
-            extraRoutes: encryption.routes,
+            extraRoutes: [...encryption.routes, ...certificates.routes],
             audit: audit?.recorder,
             podSecurity: { settings: options.podSecurity, maxVersion: Number(KUBERNETES_MINOR) },
             serviceAccountAdmission: options.serviceAccountAdmission ?? true,
@@ -320,6 +324,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         graceMs: options.shutdownGraceMs ?? 5000,
       }),
     );
+    // `flotilla certificate rotate` and renewals near expiry swap the serving certificate live.
+    certificates.attach((m) => api.setTls({ cert: m.serverCert, key: m.serverKey, ca: m.caCert }));
+    await parts.start('certificate renewal', () => certificates.startRenewal());
     const url = localServerUrl(options.host, api.port);
     const kubeconfigPath = await writeKubeconfig(dataDir, {
       server: url,
@@ -403,6 +410,19 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
           startSchedulerInServer({ connection: connect(SCHEDULER_USER, 'kube-scheduler'), log }),
         ),
       );
+    const snapshots = options.snapshots;
+    if (snapshots && options.datastore !== 'memory')
+      await parts.start(
+        'store snapshots',
+        async () =>
+          (await import('./backup/snapshots.js')).startSnapshotSchedule({
+            ...snapshots,
+            dataDir,
+            datastore: options.datastore,
+            log: log.child({ component: 'snapshots' }),
+          }),
+        (s) => s.stop(),
+      );
     // Stopped first: /readyz turns 500 before anything else goes.
     await parts.start('readiness', () =>
       stoppable(() => {
@@ -449,9 +469,15 @@ interface ServeApiOptions {
  * accepting, end the REST core's watches, give in-flight requests graceMs, then cut the rest.
  * A listener that cannot start closes the REST core again.
  */
-async function serveApi(
-  o: ServeApiOptions,
-): Promise<Stoppable & { port: number; handler: ApiHandler; dashboard: Dashboard }> {
+async function serveApi(o: ServeApiOptions): Promise<
+  Stoppable & {
+    port: number;
+    handler: ApiHandler;
+    dashboard: Dashboard;
+    /** Serves new TLS connections with this certificate (open ones keep theirs). */
+    setTls(tls: { cert: string; key: string; ca: string }): void;
+  }
+> {
   const handler = await o.createHandler();
   const dashboard = o.dashboard(handler);
   const ping: HealthCheck = { name: 'ping', check: () => undefined };
@@ -485,6 +511,7 @@ async function serveApi(
     port,
     handler,
     dashboard,
+    setTls: (tls) => server.setSecureContext(tls),
     async stop() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

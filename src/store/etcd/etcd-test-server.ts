@@ -19,6 +19,11 @@ export interface EtcdTestServerOptions {
   binary?: string;
   /** How long to wait for /health (default 15000 ms). */
   timeoutMs?: number;
+  /**
+   * Fills the (empty) data dir before etcd starts, e.g. restores a snapshot for the member named
+   * `test` with this peer URL (etcd starts on what it finds).
+   */
+  prepareDataDir?: (dataDir: string, member: { name: string; peerUrl: string }) => Promise<void>;
 }
 
 /** True when an etcd binary can be run; test files use it to skip etcd suites on machines without one. */
@@ -48,6 +53,14 @@ async function startOnce(options: EtcdTestServerOptions): Promise<EtcdTestServer
   const dataDir = mkdtempSync(join(tmpdir(), 'flotilla-etcd-'));
   const client = `http://127.0.0.1:${clientPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
+  if (options.prepareDataDir) {
+    try {
+      await options.prepareDataDir(dataDir, { name: 'test', peerUrl: peer });
+    } catch (err) {
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
   const child = spawn(
     options.binary ?? 'etcd',
     [
