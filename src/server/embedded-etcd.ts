@@ -76,7 +76,7 @@ export async function startEmbeddedEtcd(o: EmbeddedEtcdOptions): Promise<Embedde
 
 /**
  * Adds `name` at `peerUrl` to the cluster reached through `endpoints` and returns etcd's
- * --initial-cluster for it. A member already registered at that peer URL (an earlier join that
+ * --initial-cluster for it (retried for up to 60 s while etcd refuses it). A member already registered at that peer URL (an earlier join that
  * never started, or a member whose data was wiped) is removed first, as etcd refuses a second one.
  */
 async function addMember(
@@ -87,28 +87,45 @@ async function addMember(
   log: Logger,
 ): Promise<string> {
   const { Etcd3 } = await import('etcd3');
-  const client = new Etcd3({
-    hosts: endpoints,
-    credentials: {
-      rootCertificate: Buffer.from(tls.caPem),
-      certChain: Buffer.from(tls.certPem),
-      privateKey: Buffer.from(tls.keyPem),
-    },
-  });
-  try {
-    const before = await client.cluster.memberList({});
-    for (const m of before.members ?? [])
-      if (m.peerURLs?.includes(peerUrl)) {
-        log.warn({ member: m.name, id: m.ID, peerUrl }, 'removing the stale etcd member at our peer URL');
-        await client.cluster.memberRemove({ ID: m.ID });
-      }
-    const added = await client.cluster.memberAdd({ peerURLs: [peerUrl] });
-    return (added.members ?? [])
-      .map((m) => `${m.ID === added.member?.ID ? name : m.name}=${m.peerURLs?.[0] ?? ''}`)
-      .filter((e) => !e.endsWith('='))
-      .join(',');
-  } finally {
-    client.close();
+  // A client per attempt: the etcd3 client's circuit breaker would hold retries back after a refusal.
+  const withClient = async <T>(fn: (c: InstanceType<typeof Etcd3>) => Promise<T>): Promise<T> => {
+    const client = new Etcd3({
+      hosts: endpoints,
+      credentials: {
+        rootCertificate: Buffer.from(tls.caPem),
+        certChain: Buffer.from(tls.certPem),
+        privateKey: Buffer.from(tls.keyPem),
+      },
+    });
+    try {
+      return await fn(client);
+    } finally {
+      client.close();
+    }
+  };
+  // etcd refuses a reconfiguration until every member has been connected a while (its health
+  // interval, 5 s: "unhealthy cluster"): a member that joined just before makes us wait.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const added = await withClient(async (client) => {
+        const before = await client.cluster.memberList({});
+        for (const m of before.members ?? [])
+          if (m.peerURLs?.includes(peerUrl)) {
+            log.warn({ member: m.name, id: m.ID, peerUrl }, 'removing the stale etcd member at our peer URL');
+            await client.cluster.memberRemove({ ID: m.ID });
+          }
+        return client.cluster.memberAdd({ peerURLs: [peerUrl] });
+      });
+      return (added.members ?? [])
+        .map((m) => `${m.ID === added.member?.ID ? name : m.name}=${m.peerURLs?.[0] ?? ''}`)
+        .filter((e) => !e.endsWith('='))
+        .join(',');
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      log.info({ err: (err as Error).message }, 'etcd refused the new member for now; retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
   }
 }
 
