@@ -96,7 +96,8 @@ export async function startEtcdMember(o: EtcdMemberOptions, waitHealthyMs = 60_0
   let restartTimer: NodeJS.Timeout | undefined;
   const run = (): void => {
     const startedAt = Date.now();
-    const c = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Own process group: a Ctrl-C on the terminal reaches the server only, which stops etcd last.
+    const c = spawn('setpriv', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
     child = c;
     c.stderr?.pipe(logStream, { end: false });
     c.once('error', (err) => o.log.error({ err, member: o.name }, 'etcd could not be started'));
