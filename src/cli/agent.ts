@@ -34,6 +34,11 @@ export interface AgentFlags {
   ingressHttpPort?: number;
   ingressHttpsPort?: number;
   ingressMetricsPort?: number;
+  /**
+   * Reach the API through a local TCP balancer over every server of the `kubernetes` endpoints,
+   * failing over when one dies (k3s' agent load balancer); --server is the first and the last resort.
+   */
+  serverBalancer?: boolean;
 }
 
 /**
@@ -110,11 +115,25 @@ export async function runAgent(flags: AgentFlags, settings: EnvSettings): Promis
         createClient({ server: flags.server, token, caPem, userAgent: 'flotilla-agent-bootstrap' }),
     });
     const running = await compose({ log }, async (parts) => {
+      const balancer = flags.serverBalancer
+        ? await parts.start(
+            'server balancer',
+            async () => (await import('./agent-server-balancer.js')).startServerBalancer(flags.server, log),
+            (b) => b.stop(),
+          )
+        : undefined;
+      const server = balancer?.url ?? flags.server;
       const client = await parts.start(
         'API client',
-        () => createClient({ server: flags.server, caPem, clientCert: certificate, userAgent: 'flotilla-agent' }),
+        () => createClient({ server, caPem, clientCert: certificate, userAgent: 'flotilla-agent' }),
         (c) => c.close(),
       );
+      if (balancer)
+        await parts.start(
+          'server list',
+          async () => balancer.follow(client),
+          (stop) => stop(),
+        );
       await parts.start(
         'client certificate renewal',
         () => certificate.start(client),

@@ -19,6 +19,8 @@ export async function runKillAll(flags: KillAllFlags): Promise<void> {
     import('../cluster-nodes/index.js'),
     import('../agent/network/node-routes.js'),
   ]);
+  const { removeClusterServers } = await import('../cluster-nodes/index.js');
+  const extraServers = await removeClusterServers(flags.dataDir, log);
   const extraNodes = await removeClusterNodes(flags.dataDir, log);
   const nodeRoutes = await removeRecordedNodeRoutes(flags.dataDir);
   const { join } = await import('node:path');
@@ -31,6 +33,7 @@ export async function runKillAll(flags: KillAllFlags): Promise<void> {
     r.bridge ? `bridge ${r.bridge} removed` : 'no bridge',
     `${r.veths.length} veth(s) removed`,
     r.routes.length ? `blackhole routes ${r.routes.join(', ')} removed` : 'no blackhole routes',
+    ...(extraServers.length ? [`servers ${extraServers.join(', ')} removed`] : []),
     ...(extraNodes.length ? [`nodes ${extraNodes.join(', ')} removed`] : []),
     ...(ingress ? ['ingress proxy stopped'] : []),
     ...(nodeRoutes.length ? [`${nodeRoutes.length} route(s) to other nodes removed`] : []),

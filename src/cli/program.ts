@@ -208,14 +208,32 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .description('A container orchestrator that speaks the Kubernetes API')
     .version('0.1.0');
 
-  serveOptions(
-    program.command('server').description('run the control plane (Kubernetes API server)'),
-    true,
-    settings,
-  ).action(async (flags: ServeFlags) => {
-    const { runServer } = await import('./run-server.js');
-    await runServer(flags, 'server', settings);
-  });
+  serveOptions(program.command('server').description('run the control plane (Kubernetes API server)'), true, settings)
+    .option(
+      '--cluster-init',
+      'run an etcd member beside this server (the etcd binary, supervised, TLS from the cluster CA) and start a new etcd cluster with it: the store of a highly available control plane (others --join)',
+    )
+    .option(
+      '--join <url>',
+      'join the control plane of the server at URL (https://HOST:6443): take its CA, keys and tokens (needs --token), add an etcd member beside this server to its etcd cluster and use it as the store',
+    )
+    .option(
+      '--token <token>',
+      'with --join: the admin token of the server joined (<data-dir>/admin-token there), or an absolute path to a file holding it',
+    )
+    .option(
+      '--ca-file <file>',
+      "with --join: the joined server's CA certificate (default: taken from its /cacerts unchecked)",
+    )
+    .option('--etcd-name <name>', 'name of the etcd member (default: host name and a hash of the data dir)')
+    .option(
+      '--etcd-members <list>',
+      "with --cluster-init: NAME=IP,NAME=IP,... every member of a new etcd cluster, each server started with the same list (this one is --etcd-name's entry, else the one at --advertise-address); the servers must share the first one's CA, keys and tokens (tls/ca.crt, tls/ca.key, tls/service-account.key, admin-token, token, cred/encryption-config.yaml)",
+    )
+    .action(async (flags: ServeFlags) => {
+      const { runServer } = await import('./run-server.js');
+      await runServer(flags, 'server', settings);
+    });
 
   serveOptions(
     program
@@ -238,6 +256,12 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
       'flotilla',
     )
     .option('--node-subnet <cidr>', 'private subnet of the node bridge (this host .1, node i .i)', '10.44.0.0/24')
+    .option(
+      '--servers <n>',
+      'API servers in all, each with an etcd member (the store is then etcd, not SQLite): server 1 is this process, the others run in network namespaces on the node bridge (from its top address down)',
+      (v) => positiveInt(v),
+      1,
+    )
     .option('--disable-ingress', "do not run node 1's ingress proxy (HAProxy on ports 80 and 443)")
     .action(async (flags: Omit<ServeFlags, 'datastore'>) => {
       const { runServer } = await import('./run-server.js');
@@ -288,6 +312,10 @@ export function buildProgram(settings: EnvSettings = parseSettings({})): Command
     .option('--node-ip <ip>', 'node InternalIP (default: the first non-loopback IPv4 address)')
     .option('--ca-file <file>', "CA of the API server (default: pinned from the server by the token's hash)")
     .option('--vxlan', 'reach nodes that are not on a shared segment over VXLAN (UDP 8472, link flotilla.1)')
+    .option(
+      '--server-balancer',
+      'reach the API through a local load balancer over every server of the kubernetes endpoints (127.0.0.1, a free port), failing over when one dies; --server is the first and the last resort',
+    )
     .option(
       '--image-gc-high-threshold <percent>',
       "disk usage of the images' file system at which unused images are deleted, least recently used first (100: never)",

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { EnvSettings } from '../machinery/config/switches.js';
-import { inBackground, Runnables } from '../machinery/lifecycle/runnables.js';
+import { inBackground, Runnables, stoppable } from '../machinery/lifecycle/runnables.js';
 import type { StartServerOptions } from '../server/start-server.js';
 import type { AuthorizationMode } from '../apiserver/authz/modes.js';
 
@@ -56,6 +56,16 @@ export interface ServeFlags {
   nodes?: number;
   clusterName?: string;
   nodeSubnet?: string;
+  /** `up --servers S`: API servers in all (etcd cluster of S members). */
+  servers?: number;
+  /** `server --cluster-init` / `--join URL --token T [--ca-file F]` / `--etcd-name`: embedded etcd member. */
+  clusterInit?: boolean;
+  join?: string;
+  token?: string;
+  caFile?: string;
+  etcdName?: string;
+  /** `--etcd-members NAME=IP,...` with --cluster-init: a new etcd cluster of these members, bootstrapped together. */
+  etcdMembers?: string;
 }
 
 /**
@@ -69,7 +79,7 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     process.stdout.write(`flotilla: ${line}\n`);
   };
   out(
-    `starting ${mode === 'up' ? ((flags.nodes ?? 1) > 1 ? `a cluster of ${flags.nodes} nodes` : 'a single-node cluster') : 'the control plane'} (data dir ${flags.dataDir})`,
+    `starting ${mode === 'up' ? upDescription(flags.nodes ?? 1, flags.servers ?? 1) : 'the control plane'} (data dir ${flags.dataDir})`,
   );
   const [{ createLogger }, { startServer }] = await Promise.all([
     import('../server/create-logger.js'),
@@ -107,16 +117,60 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
     out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
-  let snapshots: StartServerOptions['snapshots'];
+  // One list: (an etcd member,) the server, then (`up`) the node agent and the extra servers and
+  // nodes, which start in the background (a failure leaves the API up) and stop first, in reverse order.
+  const parts = new Runnables({ log });
+  // `up --servers S`: servers 2..S start once server 1 runs (below) but stop after it: server 1
+  // then shuts down (Leases released, endpoints updated) while etcd still has its quorum.
+  const extraServers: { starting?: Promise<import('../cluster-nodes/index.js').ClusterServers | undefined> } = {};
+  // A restart of `up --servers S`: server 1's member alone has no quorum, so the others start now.
+  if (nodesPlan?.servers.length && (await import('node:fs')).existsSync(join(flags.dataDir, 'etcd', 'member'))) {
+    const plan = nodesPlan;
+    extraServers.starting = import('./up-nodes.js').then(({ startUpServers }) =>
+      startUpServers(plan, {
+        dataDir: flags.dataDir,
+        port: flags.port || 6443,
+        log,
+        logLevel: flags.logLevel,
+        progress: out,
+        together: true,
+      }),
+    );
+    extraServers.starting.catch((err: unknown) => {
+      log.error({ err }, 'extra servers failed to start');
+      out(`extra servers failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    });
+  }
+  let etcd: import('../server/embedded-etcd.js').EmbeddedEtcd | undefined;
   try {
-    snapshots = await (await import('../server/backup/snapshot-flags.js')).snapshotsFromFlags(flags);
+    etcd = await startEtcdIfAsked(flags, mode, nodesPlan, parts, log, out);
   } catch (err) {
+    log.error({ err }, 'start-up failed');
     out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    await (await extraServers.starting?.catch(() => undefined))?.stop();
+    await parts.stop().catch(() => undefined);
     process.exit(1);
   }
+  let snapshots: StartServerOptions['snapshots'];
+  try {
+    // Decided on the store actually used: an embedded etcd takes snapshots by default, as k3s.
+    const datastore = etcd?.storeSpec ?? flags.datastore;
+    snapshots = (await import('../server/backup/snapshot-flags.js')).snapshotsFromFlags({ ...flags, datastore });
+  } catch (err) {
+    out(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);
+    await (await extraServers.starting?.catch(() => undefined))?.stop();
+    await parts.stop().catch(() => undefined);
+    process.exit(1);
+  }
+  if (nodesPlan?.servers.length)
+    await parts.start('extra servers', async () =>
+      stoppable(async () => (await extraServers.starting?.catch(() => undefined))?.stop()),
+    );
   const options: StartServerOptions = {
     dataDir: flags.dataDir,
-    datastore: flags.datastore,
+    datastore: etcd?.storeSpec ?? flags.datastore,
+    etcdTls: etcd?.clientTls,
+    etcdClientUrls: etcd ? () => [etcd.member.clientUrl] : undefined,
     port: flags.port,
     host: flags.bindAddress,
     advertiseAddress: flags.advertiseAddress,
@@ -156,9 +210,6 @@ export async function runServer(flags: ServeFlags, mode: 'server' | 'up', settin
       jwksUri: flags.serviceAccountJwksUri,
     },
   };
-  // One list: the server, then (`up`) the node agent and the extra nodes, which start in the
-  // background (a failure leaves the API up) and stop first, in reverse order.
-  const parts = new Runnables({ log });
   const server = await parts
     .start(
       'API server',
@@ -215,22 +266,23 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
       out(`node agent failed to start: ${err instanceof Error ? err.message : String(err)}`);
     }),
   );
-  // `up --nodes N`: the other nodes, once node 1 runs (or failed; their failure leaves the rest up).
+  // `up --servers S --nodes N`: the other servers, then the other nodes, once node 1 runs (or
+  // failed; their failure leaves the rest up). The nodes stop first, the servers after server 1.
   if (nodesPlan) {
     const plan = nodesPlan;
-    await parts.start('extra nodes', () =>
+    await parts.start('extra servers and nodes', () =>
       inBackground(
         agent
           .catch(() => undefined)
           .then(() => import('./up-nodes.js'))
-          .then(async ({ startUpNodes, reportNodesReady }) => {
-            const nodes = await startUpNodes(plan, {
-              dataDir: flags.dataDir,
-              port: server.port,
-              log,
-              logLevel: flags.logLevel,
-              progress: out,
-            });
+          .then(async ({ startUpNodes, startUpServers, reportNodesReady }) => {
+            const o = { dataDir: flags.dataDir, port: server.port, log, logLevel: flags.logLevel, progress: out };
+            if (extraServers.starting) await extraServers.starting.catch(() => undefined);
+            else {
+              extraServers.starting = startUpServers(plan, o);
+              await extraServers.starting;
+            }
+            const nodes = await startUpNodes(plan, o);
             // Then how the nodes come Ready, each as the API sees it (node 1 included when it runs).
             const first = await agent.catch(() => undefined);
             const report = reportNodesReady({
@@ -246,8 +298,8 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
             };
           }),
         (err) => {
-          log.error({ err }, 'extra nodes failed to start');
-          out(`extra nodes failed to start: ${err instanceof Error ? err.message : String(err)}`);
+          log.error({ err }, 'extra servers or nodes failed to start');
+          out(`extra servers or nodes failed to start: ${err instanceof Error ? err.message : String(err)}`);
         },
       ),
     );
@@ -270,4 +322,94 @@ Cluster join token: ${server.dataDir}/token. Stop with Ctrl-C.
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/**
+ * `server --cluster-init` / `--join`, and `up --servers S` (server 1 starts the cluster on the node
+ * bridge address): starts this server's etcd member as the first part of `parts` (stopped last).
+ * undefined when none was asked for. Throws an Error naming the flag at fault.
+ */
+async function startEtcdIfAsked(
+  flags: ServeFlags,
+  mode: 'server' | 'up',
+  nodesPlan: import('./up-nodes.js').UpNodesPlan | undefined,
+  parts: Runnables,
+  log: import('pino').Logger,
+  out: (line: string) => void,
+): Promise<import('../server/embedded-etcd.js').EmbeddedEtcd | undefined> {
+  const upServers = mode === 'up' && (flags.servers ?? 1) > 1;
+  if (!upServers && !flags.clusterInit && !flags.join) {
+    if (flags.etcdMembers) throw new Error('--etcd-members goes with --cluster-init');
+    return undefined;
+  }
+  if (flags.clusterInit && flags.join) throw new Error('--cluster-init and --join: one or the other');
+  if (flags.etcdMembers && !flags.clusterInit) throw new Error('--etcd-members goes with --cluster-init');
+  if (flags.datastore !== 'sqlite' && mode === 'server')
+    throw new Error(`--datastore ${flags.datastore}: --cluster-init and --join run their own etcd member`);
+  const [
+    { defaultAdvertiseAddress },
+    { startEmbeddedEtcd, parseEtcdMembers },
+    { etcdMemberExists },
+    { serverIdentity },
+  ] = await Promise.all([
+    import('../server/api-endpoints.js'),
+    import('../server/embedded-etcd.js'),
+    import('../server/etcd-supervisor.js'),
+    import('../machinery/leader-election/start-elected.js'),
+  ]);
+  const { resolve } = await import('node:path');
+  const dataDir = resolve(flags.dataDir);
+  const staticMembers = flags.etcdMembers
+    ? parseEtcdMembers(flags.etcdMembers, {
+        name: flags.etcdName,
+        address: flags.advertiseAddress ?? defaultAdvertiseAddress(flags.bindAddress),
+      })
+    : undefined;
+  const address = upServers
+    ? nodesPlan?.layout.hostIP
+    : (staticMembers?.self.address ?? flags.advertiseAddress ?? defaultAdvertiseAddress(flags.bindAddress));
+  if (!address) throw new Error('no address for the etcd member: set --advertise-address');
+  let joinThrough: string[] | undefined;
+  if (flags.join && !etcdMemberExists(join(dataDir, 'etcd'))) {
+    if (!flags.token) throw new Error('--join needs --token (the admin token of the server joined)');
+    const { readFile } = await import('node:fs/promises');
+    const token = flags.token.startsWith('/') ? (await readFile(flags.token, 'utf8')).trim() : flags.token;
+    const caPem = flags.caFile ? await readFile(flags.caFile, 'utf8') : undefined;
+    const { fetchServerBootstrap, writeServerBootstrap } = await import('../server/cluster-bootstrap.js');
+    out(`joining the control plane of ${flags.join}`);
+    const bootstrap = await fetchServerBootstrap(flags.join.replace(/\/+$/, ''), token, caPem);
+    await writeServerBootstrap(dataDir, bootstrap);
+    joinThrough = bootstrap.etcdClientUrls;
+  }
+  const name =
+    staticMembers?.self.name ??
+    flags.etcdName ??
+    (upServers && nodesPlan ? `${nodesPlan.layout.cluster}-server1` : serverIdentity(dataDir).replace(/_/g, '-'));
+  if (upServers && nodesPlan) {
+    // Removed last, once server 1 and its etcd member (listening on it) have stopped.
+    const plan = nodesPlan;
+    const { deleteNodeBridge } = await import('../cluster-nodes/index.js');
+    const { stoppable } = await import('../machinery/lifecycle/runnables.js');
+    await parts.start('node bridge', async () => stoppable(() => deleteNodeBridge(plan.layout.bridge)));
+  }
+  return parts.start(
+    'etcd member',
+    () =>
+      startEmbeddedEtcd({
+        dataDir,
+        address,
+        name,
+        joinThrough,
+        initialCluster: staticMembers?.initialCluster,
+        tlsSans: [...flags.tlsSan, ...(nodesPlan?.tlsSans ?? [])],
+        log,
+        progress: out,
+      }),
+    (e) => e.stop(),
+  );
+}
+
+function upDescription(nodes: number, servers: number): string {
+  const n = nodes > 1 ? `a cluster of ${nodes} nodes` : 'a single-node cluster';
+  return servers > 1 ? `${n} with ${servers} API servers and etcd members` : n;
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { ClusterNodes, NodeLayout } from '../cluster-nodes/index.js';
+import type { ClusterNodes, ClusterServers, ExtraServer, NodeLayout } from '../cluster-nodes/index.js';
 import type { ClientOptions } from '../machinery/client/index.js';
 
 /** The `--nodes`, `--cluster-name` and `--node-subnet` options of `flotilla up`. */
@@ -8,6 +8,8 @@ export interface UpNodesFlags {
   nodes?: number;
   clusterName?: string;
   nodeSubnet?: string;
+  /** `--servers S`: servers 2..S in namespaces on the node bridge. */
+  servers?: number;
   bindAddress: string;
   port: number;
 }
@@ -23,6 +25,8 @@ export interface UpNodesPlan {
   nodeIP?: string;
   /** Extra names for the serving certificate. */
   tlsSans: string[];
+  /** Servers 2..S (`--servers S`); empty for one server. */
+  servers: ExtraServer[];
 }
 
 /**
@@ -30,20 +34,23 @@ export interface UpNodesPlan {
  * listen on it and name it in its certificate. Throws an Error naming the bad option.
  */
 export async function prepareUpNodes(flags: UpNodesFlags): Promise<UpNodesPlan> {
-  const { nodeLayout, ensureNodeBridge, DEFAULT_CLUSTER_NAME } = await import('../cluster-nodes/index.js');
+  const { nodeLayout, ensureNodeBridge, serverLayout, DEFAULT_CLUSTER_NAME } = await import(
+    '../cluster-nodes/index.js'
+  );
   const cluster = flags.clusterName ?? DEFAULT_CLUSTER_NAME;
   const layout = nodeLayout(cluster, flags.nodes ?? 1, flags.nodeSubnet);
+  const servers = serverLayout(layout, flags.servers ?? 1);
   const named = cluster !== DEFAULT_CLUSTER_NAME;
   const plan: UpNodesPlan = {
     layout,
     tlsSans: [],
+    servers,
     ...(named ? { podBridge: `${cluster}0`, blackholeRoutes: [] } : {}),
   };
-  if (!layout.nodes.length) return plan;
+  if (!layout.nodes.length && !servers.length) return plan;
   if (flags.bindAddress !== '0.0.0.0' && flags.bindAddress !== layout.hostIP) {
-    throw new Error(
-      `--nodes ${flags.nodes} needs the API server on the node bridge: --bind-address 0.0.0.0 or ${layout.hostIP}`,
-    );
+    const what = servers.length ? `--servers ${flags.servers}` : `--nodes ${flags.nodes}`;
+    throw new Error(`${what} needs the API server on the node bridge: --bind-address 0.0.0.0 or ${layout.hostIP}`);
   }
   await ensureNodeBridge(layout);
   plan.nodeIP = layout.hostIP;
@@ -70,6 +77,7 @@ export async function startUpNodes(
     dataDir,
     layout: plan.layout,
     serverUrl: `https://${plan.layout.hostIP}:${o.port}`,
+    serverUrls: [plan.layout.hostIP, ...plan.servers.map((s) => s.ip)].map((ip) => `https://${ip}:${o.port}`),
     tokenFile: join(dataDir, 'token'),
     caFile: join(tlsDir(dataDir), TLS_FILES.caCert),
     log: o.log,
@@ -115,4 +123,45 @@ export function reportNodesReady(o: {
       await done;
     },
   };
+}
+
+/**
+ * Starts servers 2..S (`up --servers S`) once server 1 listens on `port`: they join through it. On a
+ * restart (`together`) they start beside server 1 from the data they have, on `port`.
+ */
+export async function startUpServers(
+  plan: UpNodesPlan,
+  o: {
+    dataDir: string;
+    port: number;
+    log: Logger;
+    logLevel: string;
+    progress: (line: string) => void;
+    /** A restart: every member has its data; start them all at once, beside server 1. */
+    together?: boolean;
+  },
+): Promise<ClusterServers | undefined> {
+  if (!plan.servers.length) return undefined;
+  const [{ startClusterServers }, { tlsDir, TLS_FILES }, { resolve }] = await Promise.all([
+    import('../cluster-nodes/index.js'),
+    import('../apiserver/tls/tls-material.js'),
+    import('node:path'),
+  ]);
+  const dataDir = resolve(o.dataDir);
+  o.progress(
+    `starting ${plan.servers.length} more server(s) with etcd members: network namespaces on bridge ${plan.layout.bridge}`,
+  );
+  return startClusterServers({
+    dataDir,
+    layout: plan.layout,
+    servers: plan.servers,
+    joinUrl: `https://${plan.layout.hostIP}:${o.port}`,
+    port: o.port,
+    adminTokenFile: join(dataDir, 'admin-token'),
+    caFile: join(tlsDir(dataDir), TLS_FILES.caCert),
+    log: o.log,
+    progress: o.progress,
+    logLevel: o.logLevel,
+    together: o.together,
+  });
 }

@@ -19,3 +19,11 @@ export {
 } from './start-cluster-nodes.js';
 export { ensureNodeBridge, deleteNodeBridge, setNodeLink, netnsPath } from './node-netns.js';
 export { readClusterNodesState, type ClusterNodesState } from './cluster-nodes-state.js';
+export {
+  serverLayout,
+  startClusterServers,
+  removeClusterServers,
+  type ExtraServer,
+  type ClusterServers,
+  type RunningExtraServer,
+} from './start-cluster-servers.js';

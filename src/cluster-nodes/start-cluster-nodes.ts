@@ -32,6 +32,11 @@ export interface StartClusterNodesOptions {
   layout: NodeLayout;
   /** API server as the nodes reach it, e.g. https://10.44.0.1:6443. */
   serverUrl: string;
+  /**
+   * Several servers (`up --servers`): node i is given server (i - 1) mod S of this list as --server
+   * (spreading them) and runs its server balancer over all of them. Default: serverUrl alone.
+   */
+  serverUrls?: string[];
   /** File holding the cluster join token (`<dataDir>/token`). */
   tokenFile: string;
   /** The API server's CA certificate (`<dataDir>/tls/ca.crt`). */
@@ -90,7 +95,8 @@ export async function startClusterNodes(o: StartClusterNodesOptions): Promise<Cl
       ...command,
       'agent',
       '--server',
-      o.serverUrl,
+      o.serverUrls?.length ? (o.serverUrls[(n.index - 1) % o.serverUrls.length] ?? o.serverUrl) : o.serverUrl,
+      ...(o.serverUrls && o.serverUrls.length > 1 ? ['--server-balancer'] : []),
       '--token',
       o.tokenFile,
       '--ca-file',
@@ -250,7 +256,8 @@ export async function removeClusterNodes(
     }),
   );
   for (const n of state.nodes) await deleteNodeNamespace(n);
-  await deleteNodeBridge(state.bridge);
+  // With extra servers (`up --servers`) the bridge carries etcd: whoever stops them removes it.
+  if (!existsSync(join(dataDir, 'cluster-servers.json'))) await deleteNodeBridge(state.bridge);
   await removeClusterNodesState(dataDir);
   return state.nodes.map((n) => n.name);
 }

@@ -43,7 +43,11 @@ export type CreateApiHandler = (options: {
   agentClientTls?: { cert: string; key: string };
   agentCaPem?: string;
 }) => Promise<ApiHandler>;
-export type OpenStore = (spec: string, dataDir: string) => Promise<Store>;
+export type OpenStore = (
+  spec: string,
+  dataDir: string,
+  options?: { etcdTls?: import('../store/index.js').EtcdClientTls },
+) => Promise<Store>;
 
 /** Loads the REST core's createApiHandler. */
 export async function loadCreateApiHandler(): Promise<CreateApiHandler> {

@@ -31,6 +31,11 @@ export interface HttpsServerOptions {
   headersTimeoutMs?: number;
   /** The web dashboard at /dashboard/ (it authenticates its own requests by session cookie). */
   dashboard?: Dashboard;
+  /**
+   * What a joining server needs (the shared CA, keys, tokens and the etcd members), served at
+   * /v1-flotilla/server-bootstrap to admins (group system:masters) only. Undefined: not served.
+   */
+  serverBootstrap?: () => Promise<unknown>;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -93,6 +98,18 @@ export function createHttpsServer(options: HttpsServerOptions): Server {
     if (!user) {
       closeIfBodyPending(req, res);
       return writeUnauthorized(res);
+    }
+    if (path === '/v1-flotilla/server-bootstrap' && options.serverBootstrap && req.method === 'GET') {
+      if (!user.groups.includes('system:masters'))
+        return sendText(res, 403, 'the server bootstrap is for cluster admins (system:masters)\n');
+      options.serverBootstrap().then(
+        (b) => sendText(res, 200, JSON.stringify(b), 'application/json'),
+        (err: unknown) => {
+          log.error({ err }, 'reading the server bootstrap failed');
+          sendText(res, 500, 'reading the server bootstrap failed\n');
+        },
+      );
+      return;
     }
     if (path === '/metrics' && metrics && req.method === 'GET') {
       try {

@@ -29,7 +29,7 @@ import type { UserInfo } from '../apiserver/auth/user-info.js';
 import type { ClientOptions } from '../machinery/client/index.js';
 import { KUBE_SCHEDULER } from '../api/rbac/users.js';
 import { tightenDataDirModes } from './data-dir-modes.js';
-import { defaultAdvertiseAddress, publishApiEndpoints } from './api-endpoints.js';
+import { defaultAdvertiseAddress } from './api-endpoints.js';
 import { createClient } from '../machinery/client/index.js';
 import { startSchedulerInServer } from '../scheduler/start-in-server.js';
 import type { ControllerSettings } from '../controllers/index.js';
@@ -56,6 +56,15 @@ export interface StartServerOptions {
   createApiHandler?: CreateApiHandler;
   /** Replace the store factory. Default: store/index.js openStore. */
   openStore?: OpenStore;
+  /** Client TLS towards etcd when `datastore` is `https://...` (the embedded member's, see embedded-etcd.ts). */
+  etcdTls?: import('../store/index.js').EtcdClientTls;
+  /**
+   * Client URLs of this cluster's etcd members when this server runs one: joining servers get them
+   * with the shared files from /v1-flotilla/server-bootstrap (admins only). Undefined: not served.
+   */
+  etcdClientUrls?: () => string[];
+  /** The `kubernetes` endpoints' API server Lease: duration and renew period (default 15 s, 10 s). */
+  apiServerLease?: { durationSeconds?: number; renewIntervalMs?: number };
   /** Run the built-in controllers (every one of controllers/index.ts). Default true. */
   controllers?: boolean;
   /** Run the scheduler. Default true. */
@@ -217,7 +226,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         'store',
         async () => {
           const open = options.openStore ?? (await loadOpenStore(options.datastore));
-          return open(options.datastore, dataDir);
+          return open(options.datastore, dataDir, { etcdTls: options.etcdTls });
         },
         (s) => s.close(),
       ),
@@ -322,6 +331,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         port: options.port,
         host,
         graceMs: options.shutdownGraceMs ?? 5000,
+        serverBootstrap: options.etcdClientUrls
+          ? async () => {
+              const { readServerBootstrap } = await import('./cluster-bootstrap.js');
+              return readServerBootstrap(dataDir, options.etcdClientUrls?.() ?? []);
+            }
+          : undefined,
       }),
     );
     // `flotilla certificate rotate` and renewals near expiry swap the serving certificate live.
@@ -356,23 +371,39 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         loopback.closeAllConnections();
       },
     );
-    // Where pods reach this server through the `kubernetes` Service (kube-apiserver's endpoint reconciler).
+    // Where pods reach this server through the `kubernetes` Service: kube-apiserver's lease-based
+    // endpoint reconciler (every live server's address; a stopped one drops out when its Lease ends).
     const advertise = options.advertiseAddress ?? defaultAdvertiseAddress(host);
-    if (advertise)
-      await parts.start('kubernetes endpoints', () =>
-        inBackground(
-          (async () => {
-            const client = createClient({ server: 'http://localhost', socketPath, userAgent: 'kube-apiserver' });
-            try {
-              await publishApiEndpoints(client, advertise, api.port);
-            } finally {
-              await client.close();
-            }
-            return undefined;
-          })(),
-          (err) => log.error({ err }, 'publishing the kubernetes Service endpoints failed'),
-        ),
+    if (advertise) {
+      const client = createClient({ server: 'http://localhost', socketPath, userAgent: 'kube-apiserver' });
+      await parts.start(
+        'kubernetes endpoints',
+        async () => {
+          const [{ startApiEndpointsReconciler }, { serverIdentity }] = await Promise.all([
+            import('./api-endpoints-reconciler.js'),
+            import('../machinery/leader-election/start-elected.js'),
+          ]);
+          return startApiEndpointsReconciler({
+            client,
+            identity: serverIdentity(dataDir),
+            self: { ip: advertise, port: api.port },
+            log,
+            leaseDurationSeconds: options.apiServerLease?.durationSeconds,
+            renewIntervalMs: options.apiServerLease?.renewIntervalMs,
+          });
+        },
+        async (r) => {
+          // Bounded: without etcd quorum the last writes would wait for good.
+          await Promise.race([
+            r
+              .stop()
+              .catch((err: unknown) => log.warn({ err }, 'removing this server from the kubernetes endpoints failed')),
+            new Promise((res) => setTimeout(res, 3000).unref()),
+          ]);
+          await client.close();
+        },
       );
+    }
     // Controllers and scheduler start in the background (/readyz is about the API, not about them),
     // and run only while this server holds their Lease (several servers on one etcd).
     // Lease names as Kubernetes': the components' bootstrap roles may update only their own.
@@ -460,6 +491,7 @@ interface ServeApiOptions {
   host: string;
   /** How long in-flight requests may take once the listener closed. */
   graceMs: number;
+  serverBootstrap?: () => Promise<unknown>;
   requestReadTimeoutMs?: number;
   requestHeadersTimeoutMs?: number;
 }
@@ -501,6 +533,7 @@ async function serveApi(o: ServeApiOptions): Promise<
       requestTimeoutMs: o.requestReadTimeoutMs,
       headersTimeoutMs: o.requestHeadersTimeoutMs,
       dashboard,
+      serverBootstrap: o.serverBootstrap,
     });
     return { server, port: await listen(server, o.port, o.host) };
   })().catch(async (err: unknown) => {

@@ -23,7 +23,8 @@ export interface IssuedCert {
 export interface LeafRequest {
   /** Distinguished name, e.g. `CN=admin, O=system:masters`. */
   subject: string;
-  usage: 'server' | 'client';
+  /** `peer`: both, as etcd members present one certificate to each other (etcd's peer TLS). */
+  usage: 'server' | 'client' | 'peer';
   /** Subject alternative names (server certificates). */
   names?: ServingNames;
   validDays: number;
@@ -80,7 +81,8 @@ export async function issueLeaf(ca: IssuedCert, req: LeafRequest): Promise<Issue
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension([
-      req.usage === 'server' ? x509.ExtendedKeyUsage.serverAuth : x509.ExtendedKeyUsage.clientAuth,
+      ...(req.usage === 'client' ? [] : [x509.ExtendedKeyUsage.serverAuth]),
+      ...(req.usage === 'server' ? [] : [x509.ExtendedKeyUsage.clientAuth]),
     ]),
     await x509.AuthorityKeyIdentifierExtension.create(caCert),
   ];

@@ -19,6 +19,15 @@ export interface EtcdStoreOptions {
   endpoints: string[];
   /** Prepended to every key, so several clusters (or test runs) can share one etcd. Default ''. */
   prefix?: string;
+  /** Client TLS (https:// endpoints): the CA that signed etcd's certificate, and our client certificate. */
+  tls?: EtcdClientTls;
+}
+
+/** PEM material of an etcd client that speaks TLS with client certificates (etcd's --client-cert-auth). */
+export interface EtcdClientTls {
+  caPem: string;
+  certPem: string;
+  keyPem: string;
 }
 
 /**
@@ -43,6 +52,15 @@ export class EtcdStore implements Store {
       // A full list of a large resource easily exceeds gRPC's default 4 MiB reply limit
       // (10,000 pods of 1.5 KB = 15 MB); kube-apiserver lifts the limit the same way.
       grpcOptions: { 'grpc.max_receive_message_length': -1 },
+      ...(options.tls
+        ? {
+            credentials: {
+              rootCertificate: Buffer.from(options.tls.caPem),
+              certChain: Buffer.from(options.tls.certPem),
+              privateKey: Buffer.from(options.tls.keyPem),
+            },
+          }
+        : {}),
     });
     this.prefix = options.prefix ?? '';
   }
