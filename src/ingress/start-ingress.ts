@@ -4,15 +4,31 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { ClientError } from '../machinery/client/client-error.js';
+import type { ResourceRef } from '../machinery/client/resource-path.js';
 import { Informer } from '../machinery/client/informer.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
 import { EndpointWithdrawals } from '../machinery/net/endpoint-withdrawals.js';
 import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
-import { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, SECRETS, SERVICES } from '../machinery/resources/well-known.js';
+import {
+  GATEWAY_CLASSES,
+  GATEWAYS,
+  GRPC_ROUTES,
+  HTTP_ROUTES,
+  REFERENCE_GRANTS,
+} from '../machinery/resources/gateway-api.js';
+import {
+  ENDPOINT_SLICES,
+  INGRESS_CLASSES,
+  INGRESSES,
+  NAMESPACES,
+  SECRETS,
+  SERVICES,
+} from '../machinery/resources/well-known.js';
 import {
   certDir,
   crtListFile,
   DEFAULT_CERT,
+  portCrtListFile,
   renderConfig,
   renderCrtList,
   statsSocket,
@@ -112,6 +128,20 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
       return false;
     },
   );
+  // The Gateway API (CRDs installed at start): served when this identity may list its objects;
+  // a cluster without the CRDs (or a node role without the reads) serves Ingresses only.
+  const gatewayReadable = await Promise.all(
+    ([GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, NAMESPACES] as ResourceRef[]).map((r) =>
+      opts.client.list(r, '', probe),
+    ),
+  ).then(
+    () => true,
+    (err: unknown) => {
+      if (!(err instanceof ClientError) || (err.code !== 403 && err.code !== 404)) throw err;
+      log.warn({ err: err.message }, 'Gateway API objects are not readable: Gateways are not served');
+      return false;
+    },
+  );
   await mkdir(certDir(dir), { recursive: true, mode: 0o700 });
   await ensureDefaultCert(join(certDir(dir), DEFAULT_CERT));
   const configFile = configFileIn(dir);
@@ -123,7 +153,17 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     slices: new Informer(opts.client, ENDPOINT_SLICES, { log }),
     ...(secretsReadable ? { secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: TLS_SECRETS }) } : {}),
   };
-  const all = Object.values(informers);
+  const gw = gatewayReadable
+    ? {
+        gatewayClasses: new Informer(opts.client, GATEWAY_CLASSES, { log }),
+        gateways: new Informer(opts.client, GATEWAYS, { log }),
+        httpRoutes: new Informer(opts.client, HTTP_ROUTES, { log }),
+        grpcRoutes: new Informer(opts.client, GRPC_ROUTES, { log }),
+        grants: new Informer(opts.client, REFERENCE_GRANTS, { log }),
+        namespaces: new Informer(opts.client, NAMESPACES, { log }),
+      }
+    : undefined;
+  const all: Informer[] = [...Object.values(informers), ...Object.values(gw ?? {})] as Informer[];
 
   let haproxy: HaproxyProcess | undefined;
   let slots = new Map<string, SlotTable>();
@@ -143,19 +183,25 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   /** Writes the config, crt-list and certificate files; removes certificates no longer used. */
   const writeFiles = async (model: ProxyModel, tables: Map<string, SlotTable>): Promise<void> => {
     const keep = new Set([DEFAULT_CERT]);
-    for (const c of model.certs) {
+    const gwFrontends = model.gateway?.frontends ?? [];
+    for (const c of [...model.certs, ...gwFrontends.flatMap((f) => f.certs)]) {
+      if (keep.has(`${c.name}.pem`)) continue;
       keep.add(`${c.name}.pem`);
       await writeFile(join(certDir(dir), `${c.name}.pem`), c.pem, { mode: 0o600 });
     }
     for (const f of await readdir(certDir(dir))) if (!keep.has(f)) await rm(join(certDir(dir), f), { force: true });
-    await writeFile(crtListFile(dir), renderCrtList(model, dir));
+    await writeFile(crtListFile(dir), renderCrtList(model, dir, listen.httpsPort));
+    for (const f of gwFrontends)
+      if (f.tls && f.port !== listen.httpsPort)
+        await writeFile(portCrtListFile(dir, f.port), renderCrtList(model, dir, listen.httpsPort, f.port));
     await writeFile(configFile, renderConfig(model, tables, listen));
   };
 
   const structureKey = (model: ProxyModel, tables: Map<string, SlotTable>): string => {
     const h = createHash('sha256');
     h.update(renderConfig(model, tables, listen, false));
-    for (const c of model.certs) h.update(`\0${c.name}\0${c.hosts.join(',')}\0${c.pem}`);
+    for (const c of [...model.certs, ...(model.gateway?.frontends ?? []).flatMap((f) => f.certs)])
+      h.update(`\0${c.name}\0${c.hosts.join(',')}\0${c.pem}`);
     return h.digest('hex');
   };
 
@@ -169,6 +215,15 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         services: informers.services.list(),
         slices,
         secrets: informers.secrets?.list() ?? [],
+        secretsReadable,
+        gateway: gw && {
+          gatewayClasses: gw.gatewayClasses.list(),
+          gateways: gw.gateways.list(),
+          httpRoutes: gw.httpRoutes.list(),
+          grpcRoutes: gw.grpcRoutes.list(),
+          grants: gw.grants.list(),
+          namespaces: gw.namespaces.list(),
+        },
       });
       const tables = nextSlots(model);
       const key = structureKey(model, tables);
