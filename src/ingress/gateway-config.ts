@@ -88,13 +88,22 @@ function headerLines(dir: 'request' | 'response', mods: RuleModel['requestHeader
 /** The default port of a scheme, which a Location header leaves out. */
 const DEFAULT_PORT: Record<string, number> = { http: 80, https: 443 };
 
-export function gatewayFrontendLines(f: GatewayFrontendModel): { requests: string[]; backends: string[] } {
+/**
+ * The lines of one port's listeners. `shared`: the frontend also binds the other Ingress port, so
+ * each entry also says whether the connection is TLS (an HTTPS listener's routes are not served
+ * on the plain port, nor the other way round).
+ */
+export function gatewayFrontendLines(
+  f: GatewayFrontendModel,
+  shared = false,
+): { requests: string[]; backends: string[] } {
   const requests: string[] = [];
   const backends: string[] = [];
   for (const e of f.entries) {
     const terms = entryTerms(e);
     if (!terms) continue;
-    const cond = terms.map((t) => ['!{ var(txn.gwr) -m found }', ...t].join(' ')).join(' || ');
+    const tls = shared ? [f.tls ? '{ ssl_fc }' : '!{ ssl_fc }'] : [];
+    const cond = terms.map((t) => ['!{ var(txn.gwr) -m found }', ...tls, ...t].join(' ')).join(' || ');
     requests.push(`  http-request set-var(txn.gwr) str(${e.rule}) if ${cond}`);
   }
   for (const r of f.rules) {

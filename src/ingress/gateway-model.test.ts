@@ -190,7 +190,7 @@ test('weighted backends, filters, redirect and timeouts render into haproxy.cfg'
   const has = (l: string) => assert.ok(lines.includes(l), `missing: ${l}\n${cfg}`);
   const R0 = '{ var(txn.gwr) -m str 80_app_split_r0 }';
   has(
-    `  http-request set-var(txn.gwr) str(80_app_split_r0) if !{ var(txn.gwr) -m found } { path -m str "/split" } || !{ var(txn.gwr) -m found } { path -m beg "/split/" }`,
+    `  http-request set-var(txn.gwr) str(80_app_split_r0) if !{ var(txn.gwr) -m found } !{ ssl_fc } { path -m str "/split" } || !{ var(txn.gwr) -m found } !{ ssl_fc } { path -m beg "/split/" }`,
   );
   has(`  http-request set-header x-env "canary 100%%" if ${R0}`);
   has(`  http-request del-header x-drop if ${R0}`);

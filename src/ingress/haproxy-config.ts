@@ -120,7 +120,7 @@ export function renderConfig(
   const gwOn = (port: number, tls: boolean) =>
     (model.gateway?.frontends ?? []).find((f) => f.port === port && f.tls === tls);
   const shared = [gwOn(o.httpPort, false), gwOn(o.httpsPort, true)].filter((f): f is GatewayFrontendModel => !!f);
-  const gw = shared.map((f) => gatewayFrontendLines(f));
+  const gw = shared.map((f) => gatewayFrontendLines(f, true));
   lines.push(
     'frontend flotilla-ingress',
     `  bind ${bind(o, o.httpPort)}`,

@@ -33,6 +33,8 @@ export interface Operation {
   created?: boolean;
   accepted?: boolean;
   watch?: boolean;
+  /** An operation on custom resources: no strategic merge patch (kubectl apply then sends a merge patch). */
+  custom?: boolean;
 }
 
 export interface PathSpec {
@@ -49,6 +51,13 @@ export const PATCH_CONTENT_TYPES = [
   'application/strategic-merge-patch+json',
   'application/apply-patch+yaml',
 ];
+
+/**
+ * The patch content types an operation accepts: custom resources have no strategic merge patch
+ * (as kube-apiserver serves them), which is what makes kubectl apply fall back to a merge patch.
+ */
+export const patchContentTypes = (op: Pick<Operation, 'custom'>): string[] =>
+  op.custom ? PATCH_CONTENT_TYPES.filter((t) => t !== 'application/strategic-merge-patch+json') : PATCH_CONTENT_TYPES;
 
 const q = (name: string, type: QueryParam['type'], description: string): QueryParam => ({ name, type, description });
 const DRY_RUN = q(
@@ -173,7 +182,11 @@ function resourcePaths(rt: ResourceType): PathSpec[] {
   const scope = rt.namespaced ? `/namespaces/{namespace}` : '';
   const scopeParams = rt.namespaced ? ['namespace'] : [];
   const what = rt.kind;
-  const op = (o: Omit<Operation, 'gvk'> & { gvk?: SchemaGvk }): Operation => ({ gvk, ...o });
+  const op = (o: Omit<Operation, 'gvk'> & { gvk?: SchemaGvk }): Operation => ({
+    gvk,
+    ...(rt.custom ? { custom: true } : {}),
+    ...o,
+  });
   const paths: PathSpec[] = [
     {
       path: `${prefix}${scope}/${rt.plural}`,

@@ -9,7 +9,7 @@ import type { ResourceType } from '../resource-type.js';
 import { customDefinitions, toV2Schema } from './custom-openapi.js';
 import { DEFINITIONS } from './definitions.js';
 import type { Operation, PathSpec, QueryParam } from './openapi-operations.js';
-import { PATCH_CONTENT_TYPES, groupVersionKeys, pathsOfGroupVersion } from './openapi-operations.js';
+import { groupVersionKeys, patchContentTypes, pathsOfGroupVersion } from './openapi-operations.js';
 import type { SerializedDocument } from './openapi-v3.js';
 
 const REF = '#/definitions/';
@@ -30,7 +30,7 @@ function operation(op: Operation): Record<string, unknown> {
   params.push(...op.params.map(parameter));
   return {
     description: op.description,
-    consumes: op.method === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'],
+    consumes: op.method === 'patch' ? patchContentTypes(op) : ['*/*'],
     produces: op.watch
       ? [
           'application/json',

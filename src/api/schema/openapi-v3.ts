@@ -12,7 +12,7 @@ import type { ResourceType } from '../resource-type.js';
 import { lookupDefinition } from './custom-openapi.js';
 import type { Operation, PathSpec, QueryParam } from './openapi-operations.js';
 import {
-  PATCH_CONTENT_TYPES,
+  patchContentTypes,
   groupVersionKeys,
   isCustomGroupVersion,
   pathsOfGroupVersion,
@@ -99,7 +99,7 @@ function operation(op: Operation): Record<string, unknown> {
     'x-kubernetes-group-version-kind': { group: op.gvk.group, kind: op.gvk.kind, version: op.gvk.version },
   };
   if (op.body) {
-    const types = op.method === 'patch' ? PATCH_CONTENT_TYPES : ['*/*'];
+    const types = op.method === 'patch' ? patchContentTypes(op) : ['*/*'];
     out.requestBody = {
       content: Object.fromEntries(types.map((t) => [t, { schema: { $ref: V3_REF + op.body } }])),
       required: op.method !== 'delete',
