@@ -110,15 +110,12 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   // An identity that may not read these (the Node authorizer alone) fails here at once, rather
   // than leaving the informers retrying forever and the node waiting for them.
   const probe = { limit: 1 };
-  await Promise.all([
-    opts.client.list(INGRESSES, '', probe),
-    opts.client.list(INGRESS_CLASSES, '', probe),
-    opts.client.list(SERVICES, '', probe),
-    opts.client.list(ENDPOINT_SLICES, '', probe),
-  ]);
+  const list = (r: ResourceRef, extra: Record<string, string> = {}) =>
+    probeList(() => opts.client.list(r, '', { ...probe, ...extra }));
+  await Promise.all([list(INGRESSES), list(INGRESS_CLASSES), list(SERVICES), list(ENDPOINT_SLICES)]);
   // TLS Secrets are optional: a node identity under the Node authorizer may not read every Secret
   // (nor should it); then only the default certificate answers on the HTTPS port.
-  const secretsReadable = await opts.client.list(SECRETS, '', { ...probe, fieldSelector: TLS_SECRETS }).then(
+  const secretsReadable = await list(SECRETS, { fieldSelector: TLS_SECRETS }).then(
     () => true,
     (err: unknown) => {
       if (!(err instanceof ClientError) || err.code !== 403) throw err;
@@ -132,7 +129,7 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   // a cluster without the CRDs (or a node role without the reads) serves Ingresses only.
   const gatewayReadable = await Promise.all(
     ([GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, NAMESPACES] as ResourceRef[]).map((r) =>
-      opts.client.list(r, '', probe),
+      list(r),
     ),
   ).then(
     () => true,
@@ -310,6 +307,23 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
       return stopping;
     },
   };
+}
+
+/**
+ * A start-up probe list: an answer (or a refusal, 401/403/404, which is final) is returned or
+ * thrown at once; other failures (a server busy at start, a dropped connection) are tried three
+ * times, 500 ms apart, so a transient error does not leave the node without its proxy.
+ */
+async function probeList<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const final = err instanceof ClientError && [401, 403, 404].includes(err.code);
+      if (final || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** A self-signed certificate for SNI names no Ingress covers (as ingress-nginx's fake certificate). Kept across restarts. */
