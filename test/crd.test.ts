@@ -98,7 +98,7 @@ test('a CRD becomes Established and its resource is served at once', async () =>
   const names = crd.status.conditions.find((c: { type: string }) => c.type === 'NamesAccepted');
   assert.equal(names.status, 'True');
   assert.equal(names.reason, 'NoConflicts');
-  assert.match(ok(await server.kubectl(['get', 'crd'])), /NAME\s+CREATED AT\nwidgets\.example\.com\s+\d{4}-/);
+  assert.match(ok(await server.kubectl(['get', 'crd'])), /NAME\s+CREATED AT\n(?:.*\n)*widgets\.example\.com\s+\d{4}-/);
   assert.match(
     ok(await server.kubectl(['api-resources', '--api-group=example.com'])),
     /widgets\s+wg\s+example\.com\/v1\s+true\s+Widget/,

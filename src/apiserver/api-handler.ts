@@ -24,7 +24,12 @@ import { serveResource } from './rest/serve-resource.js';
 import { findSubresource } from './rest/subresources.js';
 import { serveUpgrade } from './rest/upgrade-proxy.js';
 import { ApiMetrics } from './api-metrics.js';
-import { bootstrapObjects, bootstrapServiceAccounts } from './bootstrap.js';
+import {
+  bootstrapGatewayApiCrds,
+  bootstrapGatewayClass,
+  bootstrapObjects,
+  bootstrapServiceAccounts,
+} from './bootstrap.js';
 import {
   builtInAdmission,
   WebhookMetrics,
@@ -188,6 +193,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
     });
   }
   await bootstrapObjects(ctx);
+  await bootstrapGatewayApiCrds(ctx);
   if (admissionOptions.serviceAccount) await bootstrapServiceAccounts(ctx);
   const rbacOn = (options.authorizationModes ?? []).includes('RBAC');
   const nodeOn = (options.authorizationModes ?? []).includes('Node');
@@ -236,6 +242,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const crds = await startCrdRegistrar(ctx, (err) =>
     options.log?.error({ err }, 'CustomResourceDefinition sync failed'),
   );
+  await bootstrapGatewayClass(ctx);
   const metricsApi = new MetricsApi(ctx, {
     ttlMs: options.metricsTtlMs,
     log: options.log && 'warn' in options.log ? (options.log as Pick<Logger, 'warn'>) : undefined,

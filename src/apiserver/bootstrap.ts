@@ -9,6 +9,12 @@ import {
   FLOTILLA_INGRESS_CLASS,
   FLOTILLA_INGRESS_CONTROLLER,
 } from '../api/kinds/ingress-class.js';
+import {
+  FLOTILLA_GATEWAY_CLASS,
+  FLOTILLA_GATEWAY_CONTROLLER,
+  GATEWAY_GROUP,
+  gatewayApiCrds,
+} from '../api/gateway/index.js';
 import { CLUSTER_DNS_IP, KUBERNETES_SERVICE_IP } from '../machinery/net/cluster-network.js';
 
 const SYSTEM = { name: 'system:apiserver', groups: ['system:masters'] };
@@ -61,6 +67,29 @@ export async function bootstrapObjects(ctx: RestContext): Promise<void> {
     kind: 'IngressClass',
     metadata: { name: FLOTILLA_INGRESS_CLASS, annotations: { [DEFAULT_INGRESS_CLASS_ANNOTATION]: 'true' } },
     spec: { controller: FLOTILLA_INGRESS_CONTROLLER },
+  });
+}
+
+/**
+ * The Gateway API standard channel's CustomResourceDefinitions (src/api/gateway/crds.ts), stored
+ * before the CRD registrar starts so they are served from the first request. Idempotent (an
+ * existing definition, possibly changed by an administrator, is left as it is).
+ */
+export async function bootstrapGatewayApiCrds(ctx: RestContext): Promise<void> {
+  for (const crd of gatewayApiCrds()) await ensure(ctx, '', crd as unknown as KubeObject);
+}
+
+/**
+ * The GatewayClass `flotilla` (controller flotilla.dev/gateway-controller): created once the CRD
+ * registrar serves gatewayclasses; nothing when the type is not served (CRD removed). Idempotent.
+ */
+export async function bootstrapGatewayClass(ctx: RestContext): Promise<void> {
+  if (!findResourceTypeByKind(GATEWAY_GROUP, 'v1', 'GatewayClass')) return;
+  await ensure(ctx, '', {
+    apiVersion: `${GATEWAY_GROUP}/v1`,
+    kind: 'GatewayClass',
+    metadata: { name: FLOTILLA_GATEWAY_CLASS },
+    spec: { controllerName: FLOTILLA_GATEWAY_CONTROLLER, description: 'Flotilla node proxy (HAProxy)' },
   });
 }
 

@@ -14,6 +14,7 @@
  *   persistentvolume    PVC <-> PV binding, the local-path provisioner, reclaim policies
  *   servicelb           status.loadBalancer.ingress of LoadBalancer Services (pool or node addresses)
  *   ingress-status      status.loadBalancer.ingress of the built-in class's Ingresses (the Ready nodes' addresses)
+ *   gateway-status      status of the built-in GatewayClass's Gateway API objects (classes, Gateways, HTTP/GRPCRoutes)
  *   pvc/pv-protection   a claim in use by a pod (a bound volume) is not removed until released
  *   pod-gc              orphaned pods, unscheduled terminating pods, terminated pods over a threshold
  *   clusterrole-aggregation  rules of aggregated ClusterRoles (admin, edit, view) from the roles they select
@@ -43,7 +44,8 @@ import { startDaemonSetController } from './daemonset/start-daemonset-controller
 import { startVolumeControllers } from './volume/start-volume-controllers.js';
 import { startServiceLbController } from './servicelb/servicelb-controller.js';
 import { startIngressStatusController } from './ingress/ingress-status-controller.js';
-import { INGRESS_STATUS_CONTROLLER } from '../api/rbac/component-policy.js';
+import { GATEWAY_STATUS_CONTROLLER, INGRESS_STATUS_CONTROLLER } from '../api/rbac/component-policy.js';
+import { startGatewayStatusController } from './gateway/gateway-status-controller.js';
 import { startHpaController } from './hpa/start-hpa-controller.js';
 import type { HpaSettings } from './hpa/hpa-controller.js';
 import { startPodGc } from './podgc/start-pod-gc.js';
@@ -243,6 +245,9 @@ export async function startControllers(opts: StartControllersOptions): Promise<C
         running.push(c);
       }),
       startIngressStatusController({ client: clientFor(INGRESS_STATUS_CONTROLLER), informers, log }).then((c) => {
+        running.push(c);
+      }),
+      startGatewayStatusController({ client: clientFor(GATEWAY_STATUS_CONTROLLER), informers, log }).then((c) => {
         running.push(c);
       }),
       startHpaController({

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { PathRoute, ProxyModel } from './ingress-model.js';
-import { slotName, type SlotTable } from './server-slots.js';
+import { gatewayFrontendLines } from './gateway-config.js';
+import type { GatewayFrontendModel } from './gateway-model.js';
+import { parseEntry, slotName, type SlotTable } from './server-slots.js';
 
 /**
  * Renders haproxy.cfg from the proxy model. Pure. The text has two uses: the file HAProxy loads,
@@ -29,6 +31,8 @@ export const DEFAULT_CERT = 'default.pem';
 export const statsSocket = (dir: string) => join(dir, 'haproxy.sock');
 export const certDir = (dir: string) => join(dir, 'certs');
 export const crtListFile = (dir: string) => join(dir, 'crt-list.txt');
+/** The crt-list of a Gateway HTTPS listener port other than the Ingress HTTPS port. */
+export const portCrtListFile = (dir: string, port: number) => join(dir, `crt-list-${port}.txt`);
 
 /** Paths HAProxy gets: RFC 3986 path characters only (others are skipped, as ingress-nginx refuses them). */
 export const SAFE_PATH = /^\/[A-Za-z0-9/._~%!$&()*+,;=:@-]*$/;
@@ -104,16 +108,27 @@ export function renderConfig(
       '',
     );
   }
-  lines.push(
-    'frontend flotilla-ingress',
-    `  bind ${bind(o, o.httpPort)}`,
-    `  bind ${bind(o, o.httpsPort)} ssl crt-list ${crtListFile(o.dir)} alpn h2,http/1.1`,
+  const preamble = [
     '  http-request set-var(txn.host) req.hdr(host),field(1,:),lower',
     // Only safe methods are sent again after an empty response; a POST may have had effects.
     '  http-request disable-l7-retry unless METH_GET || METH_HEAD || METH_OPTIONS',
     '  http-request set-header X-Forwarded-Proto https if { ssl_fc }',
     '  http-request set-header X-Forwarded-Proto http unless { ssl_fc }',
+  ];
+  // Gateway listeners on the Ingress ports share those frontends (their routes are tried first);
+  // a listener whose protocol differs from the Ingress port's is not served there.
+  const gwOn = (port: number, tls: boolean) =>
+    (model.gateway?.frontends ?? []).find((f) => f.port === port && f.tls === tls);
+  const shared = [gwOn(o.httpPort, false), gwOn(o.httpsPort, true)].filter((f): f is GatewayFrontendModel => !!f);
+  const gw = shared.map((f) => gatewayFrontendLines(f, true));
+  lines.push(
+    'frontend flotilla-ingress',
+    `  bind ${bind(o, o.httpPort)}`,
+    `  bind ${bind(o, o.httpsPort)} ssl crt-list ${crtListFile(o.dir)} alpn h2,http/1.1`,
+    ...preamble,
   );
+  for (const g of gw) lines.push(...g.requests);
+  for (const g of gw) lines.push(...g.backends);
   for (const g of model.hosts) {
     const h = hostAcl(g.host);
     for (const p of g.paths) {
@@ -124,6 +139,21 @@ export function renderConfig(
     if (h) lines.push(`  use_backend ${def}${condition(h, [])}`);
   }
   lines.push(`  default_backend ${def}`, '');
+  for (const f of model.gateway?.frontends ?? []) {
+    if (f.port === o.httpPort || f.port === o.httpsPort || f.port === o.metricsPort) continue;
+    const g = gatewayFrontendLines(f);
+    lines.push(
+      `frontend gateway-${f.port}`,
+      f.tls
+        ? `  bind ${bind(o, f.port)} ssl crt-list ${portCrtListFile(o.dir, f.port)} alpn h2,http/1.1`
+        : `  bind ${bind(o, f.port)}`,
+      ...preamble,
+      ...g.requests,
+      ...g.backends,
+      `  default_backend ${NOT_FOUND_BACKEND}`,
+      '',
+    );
+  }
   lines.push(
     `backend ${NOT_FOUND_BACKEND}`,
     '  http-request return status 404 content-type text/plain string "default backend - 404"',
@@ -131,20 +161,30 @@ export function renderConfig(
   );
   for (const b of [...model.backends.values()].sort((x, y) => x.name.localeCompare(y.name))) {
     lines.push(`backend ${b.name}`, '  balance roundrobin');
+    if (b.timeoutMs) lines.push(`  timeout server ${b.timeoutMs}ms`);
+    const proto = b.proto ? ` proto ${b.proto}` : '';
     (slots.get(b.name) ?? []).forEach((ep, i) => {
-      if (!addresses) lines.push(`  server ${slotName(i)} ADDRESS`);
-      else if (ep === undefined) lines.push(`  server ${slotName(i)} 127.0.0.1:1 disabled`);
-      else lines.push(`  server ${slotName(i)} ${ep}`);
+      if (!addresses) lines.push(`  server ${slotName(i)} ADDRESS${proto}`);
+      else if (ep === undefined) lines.push(`  server ${slotName(i)} 127.0.0.1:1 disabled${proto}`);
+      else {
+        const { address, weight } = parseEntry(ep);
+        lines.push(`  server ${slotName(i)} ${address}${weight === undefined ? '' : ` weight ${weight}`}${proto}`);
+      }
     });
     lines.push('');
   }
   return lines.join('\n');
 }
 
-/** crt-list: the default certificate first (served without a matching SNI name), then one line per Ingress certificate. */
-export function renderCrtList(model: ProxyModel, dir: string): string {
+/**
+ * crt-list: the default certificate first (served without a matching SNI name), then one line per
+ * Ingress certificate and per certificate of the Gateway HTTPS listeners on the Ingress HTTPS port.
+ * With `port` (another Gateway HTTPS port): the default certificate and that port's certificates.
+ */
+export function renderCrtList(model: ProxyModel, dir: string, httpsPort?: number, port?: number): string {
   const lines = [join(certDir(dir), DEFAULT_CERT)];
-  for (const c of model.certs) {
+  const gw = (model.gateway?.frontends ?? []).find((f) => f.tls && f.port === (port ?? httpsPort))?.certs ?? [];
+  for (const c of [...(port === undefined ? model.certs : []), ...gw]) {
     const file = join(certDir(dir), `${c.name}.pem`);
     lines.push(c.hosts.length ? `${file} ${c.hosts.join(' ')}` : file);
   }

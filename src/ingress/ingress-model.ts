@@ -2,30 +2,15 @@ import type { Secret, Service } from 'kubernetes-types/core/v1.js';
 import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { Ingress, IngressBackend, IngressClass } from 'kubernetes-types/networking/v1.js';
 import { ingressServedBy } from '../api/kinds/ingress-class.js';
+import { buildGatewayModel, type GatewayInputs, type GatewayModel } from './gateway-model.js';
+import type { BackendModel, CertModel, Endpoint } from './model-types.js';
+
+export type { BackendModel, CertModel, Endpoint } from './model-types.js';
 
 /**
  * What the node's L7 proxy serves, computed from the API objects. Pure: the HAProxy config and
  * the runtime server updates are rendered from it (haproxy-config.ts, server-slots.ts).
  */
-
-/** One server of a backend: a pod address (EndpointSlices directly, never the ClusterIP). */
-export interface Endpoint {
-  ip: string;
-  port: number;
-}
-
-/** One HAProxy backend: an Ingress's use of one Service port (so metrics are per Ingress and Service). */
-export interface BackendModel {
-  /** HAProxy backend name, `<ns>_<ingress>_<service>_<port>`. */
-  name: string;
-  namespace: string;
-  ingress: string;
-  service: string;
-  /** The Service port as the Ingress names it (number or name). */
-  port: number | string;
-  /** Ready endpoints, sorted; serving-terminating ones only when none is ready. Empty: 503. */
-  endpoints: Endpoint[];
-}
 
 export type MatchType = 'Exact' | 'Prefix';
 
@@ -45,15 +30,6 @@ export interface HostRoutes {
   paths: PathRoute[];
 }
 
-/** A certificate served for the SNI names `hosts` (empty: the names in the certificate). */
-export interface CertModel {
-  /** File name stem, `<ns>_<secret>`. */
-  name: string;
-  /** Certificate chain then key, PEM. */
-  pem: string;
-  hosts: string[];
-}
-
 export interface ProxyModel {
   /** Exact hosts, then wildcards (longest first), then the host-less rules. */
   hosts: HostRoutes[];
@@ -62,6 +38,8 @@ export interface ProxyModel {
   /** By name. */
   backends: Map<string, BackendModel>;
   certs: CertModel[];
+  /** Gateway API listeners, routes and their backends (also in `backends`); empty without Gateways. */
+  gateway?: GatewayModel;
 }
 
 export interface ModelInputs {
@@ -70,6 +48,10 @@ export interface ModelInputs {
   services: Service[];
   slices: EndpointSlice[];
   secrets: Secret[];
+  /** The Gateway API objects; undefined: not served (no Gateway API CRDs, or not readable). */
+  gateway?: GatewayInputs;
+  /** Whether `secrets` holds what the identity may read (false: certificate references are not judged). */
+  secretsReadable?: boolean;
 }
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -237,7 +219,17 @@ export function buildModel(inputs: ModelInputs, controller?: string): ProxyModel
       certs.push(c);
     }
   }
-  return { hosts, defaultBackend, backends, certs };
+  const gateway: GatewayModel = inputs.gateway
+    ? buildGatewayModel(
+        inputs.gateway,
+        inputs.services,
+        slicesBySvc,
+        inputs.secretsReadable === false ? undefined : inputs.secrets,
+        sliceEndpoints,
+      )
+    : { frontends: [], backends: [] };
+  for (const b of gateway.backends) backends.set(b.name, b);
+  return { hosts, defaultBackend, backends, certs, gateway };
 }
 
 /**

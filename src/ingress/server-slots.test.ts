@@ -44,3 +44,31 @@ test('runtime commands: maint for emptied slots, addr then ready for filled ones
   ]);
   assert.deepEqual(slotCommands('be', next, next), []);
 });
+
+test('weighted endpoints: a weight change keeps the slot and becomes one `set server ... weight`', () => {
+  const a = assignSlots(
+    undefined,
+    [
+      { ip: '10.0.0.1', port: 80, weight: 200 },
+      { ip: '10.0.0.2', port: 80, weight: 20 },
+    ],
+    8,
+  );
+  assert.deepEqual(a.slice(0, 3), ['10.0.0.1:80@200', '10.0.0.2:80@20', undefined]);
+  const b = assignSlots(
+    a,
+    [
+      { ip: '10.0.0.1', port: 80, weight: 100 },
+      { ip: '10.0.0.3', port: 80, weight: 20 },
+    ],
+    8,
+  );
+  assert.deepEqual(b.slice(0, 3), ['10.0.0.1:80@100', '10.0.0.3:80@20', undefined]);
+  assert.deepEqual(slotCommands('be', a, b), [
+    'set server be/s1 weight 100',
+    'set server be/s2 state maint',
+    'set server be/s2 addr 10.0.0.3 port 80',
+    'set server be/s2 weight 20',
+    'set server be/s2 state ready',
+  ]);
+});

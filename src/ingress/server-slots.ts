@@ -1,4 +1,4 @@
-import type { Endpoint } from './ingress-model.js';
+import type { Endpoint } from './model-types.js';
 
 /**
  * Server slots of the HAProxy backends: each backend has a fixed number of `server sN` lines
@@ -11,10 +11,17 @@ import type { Endpoint } from './ingress-model.js';
 /** Slots per backend: at least this many, then the next power of two above the endpoint count. */
 export const MIN_SLOTS = 8;
 
-/** slot index -> endpoint (`ip:port`), undefined = empty (disabled). */
+/** slot index -> endpoint (`ip:port`, `ip:port@weight` when weighted), undefined = empty (disabled). */
 export type SlotTable = (string | undefined)[];
 
+/** The identity of an endpoint in its slot (a weight change keeps the slot). */
 export const endpointId = (e: Endpoint): string => `${e.ip}:${e.port}`;
+const entryOf = (e: Endpoint): string => (e.weight === undefined ? endpointId(e) : `${endpointId(e)}@${e.weight}`);
+/** A slot entry's address (`ip:port`) and weight. */
+export function parseEntry(entry: string): { address: string; weight?: number } {
+  const at = entry.indexOf('@');
+  return at < 0 ? { address: entry } : { address: entry.slice(0, at), weight: Number(entry.slice(at + 1)) };
+}
 
 /** The slot count a backend with `n` endpoints needs, never fewer than it `had` (slots only grow). */
 export function slotCount(n: number, had = 0): number {
@@ -28,17 +35,17 @@ export function slotCount(n: number, had = 0): number {
  * slots, gone ones leave theirs empty. `size` must be >= endpoints.length.
  */
 export function assignSlots(prev: SlotTable | undefined, endpoints: Endpoint[], size: number): SlotTable {
-  const want = new Set(endpoints.map(endpointId));
+  const want = new Map(endpoints.map((e) => [endpointId(e), entryOf(e)]));
   const next: SlotTable = Array.from({ length: size }, (_, i) => {
     const e = prev?.[i];
-    return e !== undefined && want.has(e) ? e : undefined;
+    return e !== undefined ? want.get(parseEntry(e).address) : undefined;
   });
-  const placed = new Set(next.filter((e): e is string => e !== undefined));
+  const placed = new Set(next.filter((e): e is string => e !== undefined).map((e) => parseEntry(e).address));
   let free = 0;
-  for (const id of want) {
+  for (const [id, entry] of want) {
     if (placed.has(id)) continue;
     while (next[free] !== undefined) free++;
-    next[free] = id;
+    next[free] = entry;
   }
   return next;
 }
@@ -48,8 +55,9 @@ export const slotName = (i: number): string => `s${i + 1}`;
 
 /**
  * Runtime API commands that turn `prev` into `next` for one backend (same size): emptied slots go
- * to maintenance (no new requests; requests in flight finish), changed ones get their address then
- * go ready. Empty when nothing changed.
+ * to maintenance (no new requests; requests in flight finish), changed ones get their address
+ * (and weight) then go ready; a slot whose endpoint stays but whose weight changed gets only
+ * `set server ... weight`. Empty when nothing changed.
  */
 export function slotCommands(backend: string, prev: SlotTable, next: SlotTable): string[] {
   const out: string[] = [];
@@ -58,10 +66,17 @@ export function slotCommands(backend: string, prev: SlotTable, next: SlotTable):
     const now = next[i];
     if (was === now) continue;
     const server = `${backend}/${slotName(i)}`;
-    if (was !== undefined) out.push(`set server ${server} state maint`);
-    if (now !== undefined) {
-      const at = now.lastIndexOf(':');
-      out.push(`set server ${server} addr ${now.slice(0, at)} port ${now.slice(at + 1)}`);
+    const w = was === undefined ? undefined : parseEntry(was);
+    const n = now === undefined ? undefined : parseEntry(now);
+    if (w && n && w.address === n.address) {
+      out.push(`set server ${server} weight ${n.weight ?? 1}`);
+      continue;
+    }
+    if (w) out.push(`set server ${server} state maint`);
+    if (n) {
+      const at = n.address.lastIndexOf(':');
+      out.push(`set server ${server} addr ${n.address.slice(0, at)} port ${n.address.slice(at + 1)}`);
+      if (n.weight !== undefined || w?.weight !== undefined) out.push(`set server ${server} weight ${n.weight ?? 1}`);
       out.push(`set server ${server} state ready`);
     }
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../machinery/client/kube-client.js';
 import { ClientError } from '../machinery/client/client-error.js';
+import type { ResourceRef } from '../machinery/client/resource-path.js';
 import { Informer } from '../machinery/client/informer.js';
 import { PolledObjects } from '../machinery/client/polled-objects.js';
 import { CoalescedSync } from '../machinery/nftables/coalesced-sync.js';
@@ -12,11 +13,26 @@ import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import { servedIngressTlsSecrets } from '../api/kinds/ingress-class.js';
-import { ENDPOINT_SLICES, INGRESS_CLASSES, INGRESSES, SECRETS, SERVICES } from '../machinery/resources/well-known.js';
+import {
+  GATEWAY_CLASSES,
+  GATEWAYS,
+  GRPC_ROUTES,
+  HTTP_ROUTES,
+  REFERENCE_GRANTS,
+} from '../machinery/resources/gateway-api.js';
+import {
+  ENDPOINT_SLICES,
+  INGRESS_CLASSES,
+  INGRESSES,
+  NAMESPACES,
+  SECRETS,
+  SERVICES,
+} from '../machinery/resources/well-known.js';
 import {
   certDir,
   crtListFile,
   DEFAULT_CERT,
+  portCrtListFile,
   renderConfig,
   renderCrtList,
   statsSocket,
@@ -98,19 +114,30 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   // An identity that may not read these (the Node authorizer alone) fails here at once, rather
   // than leaving the informers retrying forever and the node waiting for them.
   const probe = { limit: 1 };
-  await Promise.all([
-    opts.client.list(INGRESSES, '', probe),
-    opts.client.list(INGRESS_CLASSES, '', probe),
-    opts.client.list(SERVICES, '', probe),
-    opts.client.list(ENDPOINT_SLICES, '', probe),
-  ]);
+  const list = (r: ResourceRef, extra: Record<string, string> = {}) =>
+    probeList(() => opts.client.list(r, '', { ...probe, ...extra }));
+  await Promise.all([list(INGRESSES), list(INGRESS_CLASSES), list(SERVICES), list(ENDPOINT_SLICES)]);
   // A node identity under the Node authorizer may not list Secrets: it may read, by name, the TLS
   // Secrets that served Ingresses name (the authorizer's ingress rule), so those are polled one by one.
-  const secretsListable = await opts.client.list(SECRETS, '', { ...probe, fieldSelector: TLS_SECRETS }).then(
+  const secretsListable = await list(SECRETS, { fieldSelector: TLS_SECRETS }).then(
     () => true,
     (err: unknown) => {
       if (!(err instanceof ClientError) || err.code !== 403) throw err;
       log.info('this identity may not list Secrets: reading the TLS Secrets of served Ingresses by name');
+      return false;
+    },
+  );
+  // The Gateway API (CRDs installed at start): served when this identity may list its objects;
+  // a cluster without the CRDs (or a node role without the reads) serves Ingresses only.
+  const gatewayReadable = await Promise.all(
+    ([GATEWAY_CLASSES, GATEWAYS, HTTP_ROUTES, GRPC_ROUTES, REFERENCE_GRANTS, NAMESPACES] as ResourceRef[]).map((r) =>
+      list(r),
+    ),
+  ).then(
+    () => true,
+    (err: unknown) => {
+      if (!(err instanceof ClientError) || (err.code !== 403 && err.code !== 404)) throw err;
+      log.warn({ err: err.message }, 'Gateway API objects are not readable: Gateways are not served');
       return false;
     },
   );
@@ -125,7 +152,17 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
     slices: new Informer(opts.client, ENDPOINT_SLICES, { log }),
     ...(secretsListable ? { secrets: new Informer(opts.client, SECRETS, { log, fieldSelector: TLS_SECRETS }) } : {}),
   };
-  const all = Object.values(informers);
+  const gw = gatewayReadable
+    ? {
+        gatewayClasses: new Informer(opts.client, GATEWAY_CLASSES, { log }),
+        gateways: new Informer(opts.client, GATEWAYS, { log }),
+        httpRoutes: new Informer(opts.client, HTTP_ROUTES, { log }),
+        grpcRoutes: new Informer(opts.client, GRPC_ROUTES, { log }),
+        grants: new Informer(opts.client, REFERENCE_GRANTS, { log }),
+        namespaces: new Informer(opts.client, NAMESPACES, { log }),
+      }
+    : undefined;
+  const all: Informer[] = [...Object.values(informers), ...Object.values(gw ?? {})] as Informer[];
   const polledSecrets = secretsListable
     ? undefined
     : new PolledObjects<Secret & KubeObject>({
@@ -171,19 +208,25 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
   /** Writes the config, crt-list and certificate files; removes certificates no longer used. */
   const writeFiles = async (model: ProxyModel, tables: Map<string, SlotTable>): Promise<void> => {
     const keep = new Set([DEFAULT_CERT]);
-    for (const c of model.certs) {
+    const gwFrontends = model.gateway?.frontends ?? [];
+    for (const c of [...model.certs, ...gwFrontends.flatMap((f) => f.certs)]) {
+      if (keep.has(`${c.name}.pem`)) continue;
       keep.add(`${c.name}.pem`);
       await writeFile(join(certDir(dir), `${c.name}.pem`), c.pem, { mode: 0o600 });
     }
     for (const f of await readdir(certDir(dir))) if (!keep.has(f)) await rm(join(certDir(dir), f), { force: true });
-    await writeFile(crtListFile(dir), renderCrtList(model, dir));
+    await writeFile(crtListFile(dir), renderCrtList(model, dir, listen.httpsPort));
+    for (const f of gwFrontends)
+      if (f.tls && f.port !== listen.httpsPort)
+        await writeFile(portCrtListFile(dir, f.port), renderCrtList(model, dir, listen.httpsPort, f.port));
     await writeFile(configFile, renderConfig(model, tables, listen));
   };
 
   const structureKey = (model: ProxyModel, tables: Map<string, SlotTable>): string => {
     const h = createHash('sha256');
     h.update(renderConfig(model, tables, listen, false));
-    for (const c of model.certs) h.update(`\0${c.name}\0${c.hosts.join(',')}\0${c.pem}`);
+    for (const c of [...model.certs, ...(model.gateway?.frontends ?? []).flatMap((f) => f.certs)])
+      h.update(`\0${c.name}\0${c.hosts.join(',')}\0${c.pem}`);
     return h.digest('hex');
   };
 
@@ -197,6 +240,16 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         services: informers.services.list(),
         slices,
         secrets: tlsSecrets(),
+        // Gateway certificateRefs come only from listed Secrets (the node rule covers Ingresses).
+        secretsReadable: secretsListable,
+        gateway: gw && {
+          gatewayClasses: gw.gatewayClasses.list(),
+          gateways: gw.gateways.list(),
+          httpRoutes: gw.httpRoutes.list(),
+          grpcRoutes: gw.grpcRoutes.list(),
+          grants: gw.grants.list(),
+          namespaces: gw.namespaces.list(),
+        },
       });
       const tables = nextSlots(model);
       const key = structureKey(model, tables);
@@ -287,6 +340,23 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
       return stopping;
     },
   };
+}
+
+/**
+ * A start-up probe list: an answer (or a refusal, 401/403/404, which is final) is returned or
+ * thrown at once; other failures (a server busy at start, a dropped connection) are tried three
+ * times, 500 ms apart, so a transient error does not leave the node without its proxy.
+ */
+async function probeList<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const final = err instanceof ClientError && [401, 403, 404].includes(err.code);
+      if (final || attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
 }
 
 /** A self-signed certificate for SNI names no Ingress covers (as ingress-nginx's fake certificate). Kept across restarts. */

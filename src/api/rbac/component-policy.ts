@@ -11,10 +11,14 @@ import { KUBE_SCHEDULER } from './users.js';
  * - `flotilla:controller:ingress-status-controller`, bound to the ServiceAccount
  *   kube-system/ingress-status-controller the built-in Ingress class's status writer runs as (an
  *   ingress controller has a role of its own in Kubernetes too, e.g. ingress-nginx's): Ingress status, events.
+ * - `flotilla:controller:gateway-status-controller`, bound to kube-system/gateway-status-controller:
+ *   the status of the Gateway API objects of the built-in GatewayClass, events.
  */
 export const SCHEDULER_EXTRA_ROLE = 'flotilla:kube-scheduler';
 export const INGRESS_STATUS_CONTROLLER = 'ingress-status-controller';
 const INGRESS_STATUS_ROLE = `flotilla:controller:${INGRESS_STATUS_CONTROLLER}`;
+export const GATEWAY_STATUS_CONTROLLER = 'gateway-status-controller';
+const GATEWAY_STATUS_ROLE = `flotilla:controller:${GATEWAY_STATUS_CONTROLLER}`;
 
 export function componentClusterRoles(): ClusterRole[] {
   return [
@@ -25,6 +29,13 @@ export function componentClusterRoles(): ClusterRole[] {
       newRule('update', 'patch').groups('networking.k8s.io').resources('ingresses/status').rule(),
       eventsRule(),
     ]),
+    clusterRole(GATEWAY_STATUS_ROLE, [
+      newRule('update', 'patch')
+        .groups('gateway.networking.k8s.io')
+        .resources('gatewayclasses/status', 'gateways/status', 'httproutes/status', 'grpcroutes/status')
+        .rule(),
+      eventsRule(),
+    ]),
   ];
 }
 
@@ -32,5 +43,6 @@ export function componentClusterRoleBindings(): ClusterRoleBinding[] {
   return [
     clusterRoleBinding(SCHEDULER_EXTRA_ROLE, [userSubject(KUBE_SCHEDULER)]),
     clusterRoleBinding(INGRESS_STATUS_ROLE, [serviceAccountSubject('kube-system', INGRESS_STATUS_CONTROLLER)]),
+    clusterRoleBinding(GATEWAY_STATUS_ROLE, [serviceAccountSubject('kube-system', GATEWAY_STATUS_CONTROLLER)]),
   ];
 }

@@ -8,7 +8,7 @@ import { NODES_GROUP } from './users.js';
  * to them:
  * - `flotilla:node-agent`, bound to `system:nodes`: the cluster-wide reads of the parts that run
  *   beside each agent (service proxy, cluster DNS, NetworkPolicy, the ingress proxy's Ingresses and
- *   classes), which `system:node` and the Node authorizer do not give; k3s binds its node-proxier
+ *   classes, Gateway API objects), which `system:node` and the Node authorizer do not give; k3s binds its node-proxier
  *   role to its nodes the same way. Not Secrets: the ingress proxy serves TLS Secrets only where its
  *   identity may read them (a node's may not under the Node authorizer).
  * - `kube-apiserver-kubelet-admin`: the API server's client certificate towards agents (user
@@ -36,6 +36,10 @@ export function nodeAgentClusterRoles(): ClusterRole[] {
       newRule('get', 'list', 'watch')
         .groups('networking.k8s.io')
         .resources('networkpolicies', 'ingresses', 'ingressclasses')
+        .rule(),
+      newRule('get', 'list', 'watch')
+        .groups('gateway.networking.k8s.io')
+        .resources('gatewayclasses', 'gateways', 'httproutes', 'grpcroutes', 'referencegrants')
         .rule(),
     ]),
   ];

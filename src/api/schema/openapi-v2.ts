@@ -9,7 +9,7 @@ import type { ResourceType } from '../resource-type.js';
 import { customDefinitions, toV2Schema } from './custom-openapi.js';
 import { DEFINITIONS } from './definitions.js';
 import type { Operation, PathSpec, QueryParam } from './openapi-operations.js';
-import { PATCH_CONTENT_TYPES, groupVersionKeys, pathsOfGroupVersion } from './openapi-operations.js';
+import { groupVersionKeys, PATCH_CONTENT_TYPES, pathsOfGroupVersion } from './openapi-operations.js';
 import type { SerializedDocument } from './openapi-v3.js';
 
 const REF = '#/definitions/';
