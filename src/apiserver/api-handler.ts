@@ -59,7 +59,7 @@ import { deleteObsoleteRbac, reconcileRbacBootstrap } from './rbac-bootstrap.js'
 import { bootstrapPolicy, obsoleteNodeAgentObjects, withNodeAgentPolicy } from '../api/rbac/index.js';
 import { NodeAuthorizer } from './authz/node/node-authorizer.js';
 import { WatchCacheNodeGraph } from './authz/node/watch-cache-node-graph.js';
-import { WatchCacheIngressTlsSecrets } from './authz/node/ingress-tls-secrets.js';
+import { WatchCacheServedTlsSecrets } from './authz/node/served-tls-secrets.js';
 import type { TokenAuthentication } from './auth/token-authentication.js';
 import { ServiceAccountTokenAuthenticator } from './serviceaccount/token-authenticator.js';
 import { serviceAccountTokenConfig, type ServiceAccountTokenOptions } from './serviceaccount/token-config.js';
@@ -207,8 +207,8 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
   const nodeGraph = nodeOn ? new WatchCacheNodeGraph(cache) : undefined;
   const allowAll = alwaysAllowAuthorizer();
   // Kubernetes' order: the system:masters bypass, then Node, then RBAC.
-  const ingressTlsSecrets = nodeOn ? new WatchCacheIngressTlsSecrets(cache) : undefined;
-  const node = nodeGraph ? new NodeAuthorizer(nodeGraph, ingressTlsSecrets) : undefined;
+  const servedTlsSecrets = nodeOn ? new WatchCacheServedTlsSecrets(cache) : undefined;
+  const node = nodeGraph ? new NodeAuthorizer(nodeGraph, servedTlsSecrets) : undefined;
   const gate = rbac
     ? node
       ? new RequestGate(unionAuthorizer(privilegedGroupAuthorizer(), node, rbac), unionRuleResolver(node, rbac))
@@ -271,7 +271,7 @@ export async function createApiHandler(options: ApiHandlerOptions): Promise<ApiH
       stopDiscoveryUpdates();
       rbacLister?.close();
       nodeGraph?.close();
-      ingressTlsSecrets?.close();
+      servedTlsSecrets?.close();
       cache.stop();
       await ctx.createPreparer?.close();
     },

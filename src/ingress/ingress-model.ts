@@ -50,8 +50,6 @@ export interface ModelInputs {
   secrets: Secret[];
   /** The Gateway API objects; undefined: not served (no Gateway API CRDs, or not readable). */
   gateway?: GatewayInputs;
-  /** Whether `secrets` holds what the identity may read (false: certificate references are not judged). */
-  secretsReadable?: boolean;
 }
 
 const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -220,13 +218,7 @@ export function buildModel(inputs: ModelInputs, controller?: string): ProxyModel
     }
   }
   const gateway: GatewayModel = inputs.gateway
-    ? buildGatewayModel(
-        inputs.gateway,
-        inputs.services,
-        slicesBySvc,
-        inputs.secretsReadable === false ? undefined : inputs.secrets,
-        sliceEndpoints,
-      )
+    ? buildGatewayModel(inputs.gateway, inputs.services, slicesBySvc, inputs.secrets, sliceEndpoints)
     : { frontends: [], backends: [] };
   for (const b of gateway.backends) backends.set(b.name, b);
   return { hosts, defaultBackend, backends, certs, gateway };

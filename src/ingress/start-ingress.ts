@@ -13,6 +13,8 @@ import { issueCa, issueLeaf } from '../machinery/pki/issue-certs.js';
 import type { Secret } from 'kubernetes-types/core/v1.js';
 import type { KubeObject } from '../api/object.js';
 import { servedIngressTlsSecrets } from '../api/kinds/ingress-class.js';
+import { servedGatewayTlsSecrets } from '../api/gateway/tls-secrets.js';
+import type { Gateway, GatewayClass, ReferenceGrant } from '../api/gateway/types.js';
 import {
   GATEWAY_CLASSES,
   GATEWAYS,
@@ -171,11 +173,24 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         log,
         onChange: () => syncer.schedule(),
       });
-  /** The TLS Secrets the model may use: all of them (informer), or those served Ingresses name, read so far. */
+  /**
+   * The TLS Secrets the model may use: all of them (informer), or those served Ingresses and
+   * Gateways name, read so far (the names the Node authorizer lets every node read).
+   */
   const tlsSecrets = (): Secret[] => {
     if (informers.secrets) return informers.secrets.list();
     const out: Secret[] = [];
-    for (const key of servedIngressTlsSecrets(informers.ingresses.list(), informers.classes.list())) {
+    const named = [
+      ...servedIngressTlsSecrets(informers.ingresses.list(), informers.classes.list()),
+      ...(gw
+        ? servedGatewayTlsSecrets(
+            gw.gateways.list() as Gateway[],
+            gw.gatewayClasses.list() as GatewayClass[],
+            gw.grants.list() as ReferenceGrant[],
+          )
+        : []),
+    ];
+    for (const key of new Set(named)) {
       const slash = key.indexOf('/');
       const s = polledSecrets?.get(key.slice(0, slash), key.slice(slash + 1));
       if (s?.type === 'kubernetes.io/tls') out.push(s);
@@ -240,8 +255,6 @@ export async function startIngress(opts: StartIngressOptions): Promise<RunningIn
         services: informers.services.list(),
         slices,
         secrets: tlsSecrets(),
-        // Gateway certificateRefs come only from listed Secrets (the node rule covers Ingresses).
-        secretsReadable: secretsListable,
         gateway: gw && {
           gatewayClasses: gw.gatewayClasses.list(),
           gateways: gw.gateways.list(),

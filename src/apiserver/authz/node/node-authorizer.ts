@@ -12,7 +12,7 @@ import {
   type RulesForResult,
   type AuthzUser,
 } from '../authorizer.js';
-import type { IngressTlsSecrets } from './ingress-tls-secrets.js';
+import type { ServedTlsSecrets } from './served-tls-secrets.js';
 import type { NodeGraph, NodeReferenceKind } from './node-graph.js';
 
 /** The namespace of node Leases (Kubernetes' api.NamespaceNodeLease). */
@@ -38,7 +38,7 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   constructor(
     private readonly graph: NodeGraph,
     /** The TLS Secrets every node's ingress data plane may read (none when undefined). */
-    private readonly ingressTlsSecrets?: IngressTlsSecrets,
+    private readonly servedTlsSecrets?: ServedTlsSecrets,
   ) {}
 
   authorize(a: Attributes): AuthorizationResult {
@@ -100,9 +100,9 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
 
   /** A read (get, or list / watch pinned to one name) of a TLS Secret a served Ingress names. */
   private readsIngressTlsSecret(a: ResourceAttributes): boolean {
-    if (!this.ingressTlsSecrets || a.subresource || !a.namespace || !a.name) return false;
+    if (!this.servedTlsSecrets || a.subresource || !a.namespace || !a.name) return false;
     if (a.verb !== 'get' && a.verb !== 'list' && a.verb !== 'watch') return false;
-    return this.ingressTlsSecrets.readable(a.namespace, a.name);
+    return this.servedTlsSecrets.readable(a.namespace, a.name);
   }
 
   private get(node: string, kind: NodeReferenceKind, a: ResourceAttributes): AuthorizationResult {
