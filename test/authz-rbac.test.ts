@@ -12,7 +12,7 @@ import pino from 'pino';
 import { HollowNodes } from '../src/agent/hollow/index.js';
 import { createClient } from '../src/machinery/client/index.js';
 import { issueLeaf } from '../src/machinery/pki/issue-certs.js';
-import { kubectl, startTestServer, type KubectlResult, type TestServer } from './helpers/cluster.js';
+import { kubectl, startTestServer, type TestServer } from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';
 import { eventually } from './helpers/wait-until.js';
 

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { NodeClientCertificate, NODE_CLIENT_CERT_FILE } from '../src/agent/certificates/index.js';
@@ -22,7 +22,6 @@ import {
   REPO_ROOT,
   startTestServer,
   writeUserKubeconfig,
-  type KubectlResult,
   type TestServer,
 } from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';

@@ -10,7 +10,7 @@
  * - the YAML editor changes a ConfigMap's data, shows the diff, applies it (server-side apply as
  *   flotilla-dashboard), and kubectl sees it.
  * Every page is checked for CSP violations (xterm.js and CodeMirror inject no inline style).
- * Screenshots go to test-output/dashboard/ (FLOTILLA_TEST_OUTPUT overrides the folder).
+ * Screenshots go to test-output/dashboard/ (FLOTILLA_TEST_DASHBOARD_OUTPUT overrides the folder).
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'puppeteer-core';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, REPO_ROOT, type KubectlResult } from './helpers/cluster.js';
+import { DASHBOARD_OUTPUT, loginWithToken, openView, screenshot, watchedPage } from './helpers/dashboard-pages.js';
 import { type IsolatedBrowser, launchIsolatedBrowser } from './helpers/isolated-browser.js';
 import { startUp, UP_BRIDGE_TAKEN, type UpProcess } from './helpers/up-process.js';
 import { until } from './helpers/wait-until.js';
@@ -30,7 +31,6 @@ const skip = UP_BRIDGE_TAKEN
   : !existsSync(CHROMIUM)
     ? `${CHROMIUM} is missing (scripts/setup.sh installs it)`
     : false;
-const OUTPUT = process.env.FLOTILLA_TEST_OUTPUT ?? join(REPO_ROOT, 'test-output', 'dashboard');
 
 let up: UpProcess | undefined;
 let dir = '';
@@ -73,7 +73,7 @@ const deployment = (name: string, replicas: number) => ({
 
 before(async () => {
   if (skip) return;
-  await mkdir(OUTPUT, { recursive: true });
+  await mkdir(DASHBOARD_OUTPUT, { recursive: true });
   const built = await runCommand(
     process.execPath,
     ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'build-dashboard.ts')],
@@ -96,36 +96,14 @@ after(async () => {
   await up?.stop();
 });
 
-/** A page in its own browser context, with CSP violations and page errors recorded. */
+/** A watched page (see helpers/dashboard-pages.ts); `errors` are its page errors. */
 async function newPage(): Promise<{ page: Page; errors: string[]; close: () => Promise<void> }> {
-  assert.ok(browser);
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.evaluateOnNewDocument(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  return { page, errors, close: () => context.close() };
+  const { page, incidents, close } = await watchedPage(browser ?? assert.fail('no browser'), 900);
+  return { page, errors: incidents.errors, close };
 }
 
-async function loginWithToken(page: Page): Promise<void> {
-  await page.goto(`${url}/dashboard/`);
-  await page.waitForSelector('#token');
-  await page.type('#token', token);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('header .user');
-}
-
-async function open(page: Page, hash: string, selector: string): Promise<void> {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, hash);
-  await page.waitForSelector(selector, { timeout: 30_000 });
-}
+const login = (page: Page) => loginWithToken(page, url, token);
+const open = openView;
 
 /** Waits for an enabled button and clicks it. */
 async function press(page: Page, selector: string): Promise<void> {
@@ -134,7 +112,7 @@ async function press(page: Page, selector: string): Promise<void> {
 }
 
 const textOf = (page: Page, sel: string) => page.$eval(sel, (e) => e.textContent ?? '');
-const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`) });
+const shot = screenshot;
 
 async function noCsp(page: Page, where: string): Promise<void> {
   const csp = await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
@@ -154,7 +132,7 @@ test('as admin every action works, each seen through kubectl', { skip, timeout: 
   await apply(deployment('act', 1));
   const { page, errors, close } = await newPage();
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/object?g=apps&v=v1&r=deployments&ns=default&n=act', 'button.action-scale');
     await page.waitForFunction(() => /readyReplicas: 1/.test(document.querySelector('pre.yaml')?.textContent ?? ''), {
       timeout: 90_000,
@@ -343,7 +321,7 @@ test('the terminal runs a command in a pod over the exec WebSocket', { skip, tim
   assert.equal(waited.code, 0, waited.stderr);
   const { page, errors, close } = await newPage();
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/object?g=&v=v1&r=pods&ns=default&n=shell', 'a.terminal-link');
     await page.click('a.terminal-link');
     await page.waitForSelector('.xterm-rows', { timeout: 30_000 });
@@ -375,7 +353,7 @@ test('the YAML editor shows the diff of a change, applies it with server-side ap
   await kOut(['create', 'configmap', 'edit-me', '--from-literal=greeting=hello']);
   const { page, errors, close } = await newPage();
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/object?g=&v=v1&r=configmaps&ns=default&n=edit-me', 'button.edit-yaml');
     await page.click('button.edit-yaml');
     await page.waitForSelector('.cm-content', { timeout: 30_000 });
@@ -416,7 +394,7 @@ test('the YAML editor shows the diff of a change, applies it with server-side ap
 test('a pod page graphs its CPU and memory from the history the server keeps', { skip, timeout: 300_000 }, async () => {
   const { page, errors, close } = await newPage();
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/object?g=&v=v1&r=pods&ns=default&n=shell', '.usage');
     // Two samples (15 s apart at the soonest): both charts drawn with them.
     await page.waitForFunction(

@@ -4,7 +4,7 @@
  * token and log out for real, the one-time login link `up` prints, a Deployment scaled 1 → 3 seen
  * live in the open list, a pod's log line, and hostile content (ConfigMap data and annotations,
  * an Event, a pod's log holding `<script>` and `<img onerror>`) rendered as text with no script run.
- * Screenshots of the views go to test-output/dashboard/ (FLOTILLA_TEST_OUTPUT overrides the folder).
+ * Screenshots of the views go to test-output/dashboard/ (FLOTILLA_TEST_DASHBOARD_OUTPUT overrides the folder).
  * Runs as root; skipped when a real cluster owns the `flotilla0` bridge or Chromium is missing.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +17,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { runCommand } from '../src/machinery/exec/run-command.js';
 import { flotillaCommand, REPO_ROOT, type KubectlResult } from './helpers/cluster.js';
 import { type IsolatedBrowser, launchIsolatedBrowser } from './helpers/isolated-browser.js';
+import { DASHBOARD_OUTPUT, loginWithToken, openView, screenshot, watchedPage } from './helpers/dashboard-pages.js';
 import { startUp, UP_BRIDGE_TAKEN, type UpProcess } from './helpers/up-process.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,7 +26,6 @@ const skip = UP_BRIDGE_TAKEN
   : !existsSync(CHROMIUM)
     ? `${CHROMIUM} is missing (scripts/setup.sh installs it)`
     : false;
-const OUTPUT = process.env.FLOTILLA_TEST_OUTPUT ?? join(REPO_ROOT, 'test-output', 'dashboard');
 
 /** Each payload, if it ever ran, would set window.__xss and open a dialog. */
 const SCRIPT_PAYLOAD = '<script>window.__xss="script";alert("script")</script>';
@@ -69,7 +69,7 @@ const pod = (name: string, script: string, env: Record<string, string> = {}) => 
 
 before(async () => {
   if (skip) return;
-  await mkdir(OUTPUT, { recursive: true });
+  await mkdir(DASHBOARD_OUTPUT, { recursive: true });
   const built = await runCommand(
     process.execPath,
     ['--import', 'tsx', join(REPO_ROOT, 'scripts', 'build-dashboard.ts')],
@@ -103,60 +103,10 @@ after(async () => {
   await up?.stop();
 });
 
-/** What a page did that it must not: dialogs, CSP violations, requests for an injected image, page errors. */
-interface Incidents {
-  dialogs: string[];
-  requests: string[];
-  errors: string[];
-}
-
-/** A page in its own browser context (its own cookies), watched for incidents. */
-async function newPage(): Promise<{ page: Page; incidents: Incidents; close: () => Promise<void> }> {
-  assert.ok(browser);
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setViewport({ width: 1280, height: 800 });
-  const incidents: Incidents = { dialogs: [], requests: [], errors: [] };
-  page.on('dialog', (d) => {
-    incidents.dialogs.push(d.message());
-    void d.dismiss();
-  });
-  page.on('pageerror', (e) => incidents.errors.push(String(e)));
-  page.on('request', (r) => {
-    if (/\/x(\?|$)/.test(r.url())) incidents.requests.push(r.url());
-  });
-  // Before any page script: record CSP violations (an injected inline script or handler would cause one).
-  await page.evaluateOnNewDocument(() => {
-    const w = window as unknown as { __csp: string[] };
-    w.__csp = [];
-    document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  return { page, incidents, close: () => context.close() };
-}
-
-async function loginWithToken(page: Page): Promise<void> {
-  await page.goto(`${url}/dashboard/`);
-  await page.waitForSelector('#token');
-  await page.type('#token', token);
-  await page.click('button[type=submit]');
-  await page.waitForSelector('header .user');
-}
-
-async function open(page: Page, hash: string, selector: string): Promise<void> {
-  await page.evaluate((h) => {
-    location.hash = h;
-  }, hash);
-  try {
-    await page.waitForSelector(selector, { timeout: 30_000 });
-  } catch (err) {
-    // What the page shows instead, for the failure message and a screenshot.
-    await shot(page, `failed-${selector.replace(/[^a-z0-9-]+/gi, '_')}`).catch(() => undefined);
-    const text = await page.evaluate(() => document.body.innerText.slice(0, 600)).catch(() => '?');
-    throw new Error(`${selector} did not appear at ${page.url()}; the page shows:\n${text}`, { cause: err });
-  }
-}
-
-const shot = (page: Page, name: string) => page.screenshot({ path: join(OUTPUT, `${name}.png`) });
+const newPage = () => watchedPage(browser ?? assert.fail('no browser'));
+const login = (page: Page) => loginWithToken(page, url, token);
+const open = openView;
+const shot = screenshot;
 
 /** A request to the server from outside the browser, with a given Cookie and CSRF header. */
 function rawRequest(
@@ -326,7 +276,7 @@ test('a Deployment scaled from 1 to 3 shows live in the open list', { skip }, as
   });
   const { page, incidents, close } = await newPage();
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/list?g=apps&v=v1&r=deployments&ns=default', 'section.resource-list');
     const row = 'tr[data-key="default/web"]';
     await page.waitForFunction(
@@ -365,7 +315,7 @@ test('a Deployment scaled from 1 to 3 shows live in the open list', { skip }, as
 test("a pod's logs show the lines it prints, followed", { skip }, async () => {
   const { page, incidents, close } = await newPage();
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/object?g=&v=v1&r=pods&ns=default&n=talker', 'a.logs-link');
     await page.click('a.logs-link');
     await page.waitForSelector('pre.log');
@@ -439,7 +389,7 @@ test('hostile content is shown as text in every view and no script runs', { skip
   };
   const text = (sel: string) => page.$eval(sel, (e) => e.textContent ?? '');
   try {
-    await loginWithToken(page);
+    await login(page);
     await open(page, '#/object?g=&v=v1&r=configmaps&ns=default&n=xss', 'pre.yaml');
     await page.waitForFunction(() => (document.querySelector('table.events')?.textContent ?? '').includes('Hostile'), {
       timeout: 30_000,

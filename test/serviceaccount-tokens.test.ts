@@ -6,17 +6,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, SignJWT } from 'jose';
 import { createPrivateKey } from 'node:crypto';
-import {
-  kubectl,
-  startTestServer,
-  writeUserKubeconfig,
-  type KubectlResult,
-  type TestServer,
-} from './helpers/cluster.js';
+import { kubectl, startTestServer, writeUserKubeconfig, type TestServer } from './helpers/cluster.js';
 import { ok } from './helpers/kubectl.js';
 import { eventually } from './helpers/wait-until.js';
 

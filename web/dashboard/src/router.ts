@@ -21,11 +21,14 @@ export function href(view: string, params: Record<string, string | undefined> = 
 }
 
 export function useRoute(): Route {
-  const [route, setRoute] = useState(() => parseHash(location.hash));
+  const [state, setState] = useState(() => ({ hash: location.hash, route: parseHash(location.hash) }));
   useEffect(() => {
-    const on = () => setRoute(parseHash(location.hash));
+    const on = () =>
+      setState((s) => (s.hash === location.hash ? s : { hash: location.hash, route: parseHash(location.hash) }));
     addEventListener('hashchange', on);
+    // Effects run after the first paint: a hash that changed in between fired no event heard here.
+    on();
     return () => removeEventListener('hashchange', on);
   }, []);
-  return route;
+  return state.route;
 }
