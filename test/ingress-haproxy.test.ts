@@ -377,7 +377,10 @@ spec:
     await until('the added Ingress is served', async () =>
       (await get('added.example', '/')).code === 200 ? true : undefined,
     );
-    assert.ok(ingress.stats().reloads > before.reloads, 'the new Ingress reloaded HAProxy');
+    // The new worker may answer before the reload call has returned and been counted.
+    await until('the new Ingress reloaded HAProxy', async () =>
+      ingress.stats().reloads > before.reloads ? true : undefined,
+    );
     assert.notEqual(await ingress.workerPid(), pid, 'a new worker serves');
     const slowDone = await slow;
     assert.equal(slowDone.code, 200, slowDone.err);
