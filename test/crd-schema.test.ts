@@ -5,7 +5,7 @@
  * non-structural CRDs refused, invalid objects refused with kube-apiserver's messages, defaults
  * applied (also on read, after the CRD gains one), unknown fields pruned (or refused with
  * Strict), the status subresource validated, `kubectl explain`, server-side apply merging
- * list-type map entries of two managers.
+ * list-type map entries of two managers; and the same CRD with CEL rules at depth.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -316,4 +316,98 @@ test('a default added to the CRD later shows on read of objects stored before', 
     const r = await server.kubectl(['get', 'st', 'nolabel', '-o', 'json']);
     return r.code === 0 && JSON.parse(r.stdout).spec.jobLabel === 'unnamed';
   }, 'the new default on read');
+});
+
+/**
+ * The same big CRD under another group with CEL rules at depth, as operators add them: on the
+ * spec (a count), on each endpoint (a field pair), on each relabeling inside an endpoint (an
+ * action that needs a target), and a transition rule (jobLabel immutable). Defaults apply before
+ * the rules run, as in kube-apiserver (the endpoint's scheme defaults to http).
+ */
+function bigCrdWithRules(): string {
+  const crd = JSON.parse(
+    CRD_TEXT.split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n'),
+  );
+  crd.metadata.name = 'scrapetargets.rules.flotilla.dev';
+  crd.spec.group = 'rules.flotilla.dev';
+  const v1 = crd.spec.versions.find((v: { name: string }) => v.name === 'v1');
+  const spec = v1.schema.openAPIV3Schema.properties.spec;
+  spec['x-kubernetes-validations'] = [{ rule: 'size(self.endpoints) <= 8', message: 'at most 8 endpoints' }];
+  const endpoint = spec.properties.endpoints.items;
+  endpoint['x-kubernetes-validations'] = [
+    { rule: "!has(self.tlsConfig) || self.scheme == 'https'", message: 'tlsConfig needs scheme https' },
+  ];
+  endpoint.properties.relabelings.items['x-kubernetes-validations'] = [
+    {
+      rule: "self.action != 'replace' || has(self.targetLabel)",
+      messageExpression: "'action ' + self.action + ' needs a targetLabel'",
+    },
+  ];
+  spec.properties.jobLabel['x-kubernetes-validations'] = [
+    { rule: 'self == oldSelf', message: 'jobLabel is immutable' },
+  ];
+  return JSON.stringify(crd);
+}
+
+test('CEL rules at depth in the big CRD: each refusal names its field; a transition rule guards an update', async () => {
+  ok(await server.kubectl(['apply', '-f', '-'], { stdin: bigCrdWithRules() }));
+  ok(
+    await server.kubectl([
+      'wait',
+      '--for=condition=Established',
+      'crd/scrapetargets.rules.flotilla.dev',
+      '--timeout=20s',
+    ]),
+  );
+  const ruled = (name: string, spec: string) => target(name, spec, 'rules.flotilla.dev/v1');
+  const httpsValid = VALID.replace('  - port: http\n', '  - port: http\n    scheme: https\n');
+  await eventually(
+    async () => (await server.kubectl(['apply', '-f', '-'], { stdin: ruled('good', httpsValid) })).code === 0,
+    'a valid object of the ruled CRD to be accepted',
+  );
+
+  // The endpoint's scheme defaults to http, and http with tlsConfig breaks the endpoint's rule.
+  const noScheme = await server.kubectl(['create', '-f', '-'], { stdin: ruled('tls-http', VALID) });
+  assert.notEqual(noScheme.code, 0);
+  assert.match(noScheme.stderr, /spec\.endpoints\[0\]: Invalid value: "object": tlsConfig needs scheme https/);
+
+  const relabel = httpsValid.replace('      targetLabel: pod\n', '');
+  const noTarget = await server.kubectl(['create', '-f', '-'], { stdin: ruled('no-target', relabel) });
+  assert.notEqual(noTarget.code, 0);
+  assert.match(
+    noTarget.stderr,
+    /spec\.endpoints\[0\]\.relabelings\[0\]: Invalid value: "object": action replace needs a targetLabel/,
+  );
+
+  const many = `${httpsValid.split('  podTemplate:')[0]}${Array.from(
+    { length: 8 },
+    (_, i) => `  - port: extra${i}\n    targetPort: ${9000 + i}\n`,
+  ).join('')}`;
+  const tooMany = await server.kubectl(['create', '-f', '-'], { stdin: ruled('too-many', many) });
+  assert.notEqual(tooMany.code, 0);
+  assert.match(tooMany.stderr, /spec: Invalid value: "object": at most 8 endpoints/);
+
+  const changed = await server.kubectl([
+    'patch',
+    'scrapetargets.rules.flotilla.dev',
+    'good',
+    '--type=merge',
+    '-p',
+    '{"spec":{"jobLabel":"other"}}',
+  ]);
+  assert.notEqual(changed.code, 0);
+  assert.match(changed.stderr, /spec\.jobLabel: Invalid value: "string": jobLabel is immutable/);
+  // Changes that keep the rules pass.
+  ok(
+    await server.kubectl([
+      'patch',
+      'scrapetargets.rules.flotilla.dev',
+      'good',
+      '--type=merge',
+      '-p',
+      '{"spec":{"replicas":2}}',
+    ]),
+  );
 });
