@@ -15,13 +15,14 @@
  * by the admin over a kept-alive connection: latency, not throughput. Both servers run without
  * controllers and scheduler; traffic goes only to the servers this starts on 127.0.0.1.
  */
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
+import { type Call, caller, inParallel, must } from './helpers/https-caller.js';
 import { wrkCreatePods, wrkInstalled } from './wrk/create-pods.js';
 import { bootstrapPolicy, resolveAggregation } from '../src/api/rbac/index.js';
 import type { Attributes } from '../src/apiserver/authz/authorizer.js';
 import { RbacAuthorizer } from '../src/apiserver/authz/rbac/rbac-authorizer.js';
 import { staticRbacLister } from '../src/apiserver/authz/rbac/rbac-lister.js';
-import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
+import { startTestServer } from '../test/helpers/cluster.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -61,62 +62,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return +s[Math.min(s.length - 1, Math.floor(s.length * p))].toFixed(3);
 };
-
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: string; ms: number }>;
-
-function caller(server: TestServer, token: string, agent: Agent): Call {
-  const url = new URL(server.url);
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const t0 = performance.now();
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method,
-          path,
-          agent,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            ...(payload === undefined ? {} : { 'content-length': Buffer.byteLength(payload) }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              body: Buffer.concat(chunks).toString(),
-              ms: performance.now() - t0,
-            }),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-}
-
-async function must(call: Call, method: string, path: string, body?: unknown): Promise<string> {
-  const r = await call(method, path, body);
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 300)}`);
-  return r.body;
-}
-
-/** Runs `count` calls with `concurrency` in flight; returns the failures. */
-async function inParallel(count: number, one: (i: number) => Promise<boolean>): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) if (!(await one(next++))) failed++;
-    }),
-  );
-  return failed;
-}
 
 /** The namespace, the client's ServiceAccount, Role and RoleBinding; returns the client's token. */
 async function setUp(admin: Call): Promise<string> {
@@ -189,6 +134,7 @@ async function measure(mode: 'AlwaysAllow' | 'Node,RBAC'): Promise<ModeFigures> 
     const t0 = performance.now();
     const fillFailed = await inParallel(
       podCount,
+      concurrency,
       async (i) => (await client('POST', `/api/v1/namespaces/${NS}/pods`, bodies[i])).status === 201,
     );
     const fillSeconds = (performance.now() - t0) / 1000;
@@ -226,6 +172,7 @@ async function reviews(admin: Call): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const failed = await inParallel(
     bindingCount,
+    concurrency,
     async (i) =>
       (
         await admin('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {

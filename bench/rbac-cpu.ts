@@ -7,8 +7,9 @@
  * Usage: node --import tsx bench/rbac-cpu.ts [--creates 3000] [--reviews 3000] [--bindings 2000] [--cpu-prof DIR]
  */
 import { readFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
-import { startTestServer, type TestServer } from '../test/helpers/cluster.js';
+import { Agent } from 'node:https';
+import { type Call, caller, inParallel, must } from './helpers/https-caller.js';
+import { startTestServer } from '../test/helpers/cluster.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => {
@@ -29,54 +30,6 @@ function cpuUs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * TICK_US;
-}
-
-type Call = (method: string, path: string, body?: unknown) => Promise<{ status: number; body: string }>;
-
-function caller(server: TestServer, token: string, agent: Agent): Call {
-  const url = new URL(server.url);
-  return (method, path, body) =>
-    new Promise((resolve, reject) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const req = request(
-        {
-          host: url.hostname,
-          port: url.port,
-          method,
-          path,
-          agent,
-          headers: {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            ...(payload === undefined ? {} : { 'content-length': Buffer.byteLength(payload) }),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
-}
-
-async function must(call: Call, method: string, path: string, body?: unknown): Promise<string> {
-  const r = await call(method, path, body);
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${r.body.slice(0, 300)}`);
-  return r.body;
-}
-
-async function inParallel(count: number, one: (i: number) => Promise<boolean>): Promise<number> {
-  let next = 0;
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) if (!(await one(next++))) failed++;
-    }),
-  );
-  return failed;
 }
 
 function pod(prefix: string, i: number) {
@@ -134,13 +87,13 @@ async function measure(mode: 'AlwaysAllow' | 'Node,RBAC') {
     const client = caller(server, await setUp(admin), agent);
     const create = (prefix: string) => async (i: number) =>
       (await client('POST', `/api/v1/namespaces/${NS}/pods`, pod(prefix, i))).status === 201;
-    await inParallel(500, create('warm'));
+    await inParallel(500, concurrency, create('warm'));
     const c0 = cpuUs(server.pid);
-    const failed = await inParallel(createCount, create('p'));
+    const failed = await inParallel(createCount, concurrency, create('p'));
     const createUs = (cpuUs(server.pid) - c0) / createCount;
     const out: Record<string, unknown> = { mode, creates: createCount, failed, cpuUsPerCreate: Math.round(createUs) };
     if (mode !== 'AlwaysAllow' && reviewCount > 0) {
-      await inParallel(bindingCount, async (i) => {
+      await inParallel(bindingCount, concurrency, async (i) => {
         const r = await admin('POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
           apiVersion: 'rbac.authorization.k8s.io/v1',
           kind: 'RoleBinding',
