@@ -20,6 +20,9 @@ import { isLookupError, type StreamingBackend } from './exec-backend.js';
 import { openRemoteCommand, streamFlags } from './exec.js';
 import { refuseUpgrade, SUCCESS, type TerminalSize } from './streams/remote-command.js';
 
+/** How long after a resize the newest size is written again (see the resize handling below). */
+const RESIZE_REPEAT_MS = 150;
+
 const POLL_MS = 100;
 
 /** One parsed k8s-file log line. Pure. */
@@ -88,24 +91,35 @@ export async function serveAttach(
     const ctl = target.attach.ctl;
     // Only the newest size is written, after the sizes that arrived together are in: kubectl sends
     // size+1 then the size (to force a redraw on re-attach), and with conmon 2.1.6 two writes that
-    // met in its control fifo were seen to leave the terminal at size+1.
+    // met in its control fifo left the terminal at the first. Sizes that arrive apart can still
+    // meet there (a loaded machine), so the newest is written once more a moment later: setting
+    // the size a terminal already has changes nothing.
     let pending: TerminalSize | undefined;
     let flushing = false;
+    let again: NodeJS.Timeout | undefined;
+    const writeSize = (s: TerminalSize) =>
+      appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, {
+        flag: constants.O_WRONLY | constants.O_NONBLOCK,
+      }).catch(() => {});
     const flush = async (): Promise<void> => {
       flushing = true;
+      let last: TerminalSize | undefined;
       for (let s = pending; s; s = pending) {
         pending = undefined;
-        await appendFile(ctl, `1 ${Math.floor(s.height)} ${Math.floor(s.width)}\n`, {
-          flag: constants.O_WRONLY | constants.O_NONBLOCK,
-        }).catch(() => {});
+        last = s;
+        await writeSize(s);
       }
       flushing = false;
+      clearTimeout(again);
+      const newest = last;
+      if (newest) again = setTimeout(() => void writeSize(newest), RESIZE_REPEAT_MS);
     };
     streams.onResize((s) => {
       const idle = !pending && !flushing;
       pending = s;
       if (idle) setImmediate(() => void flush());
     });
+    void streams.closed.then(() => clearTimeout(again));
   }
   let gone = false;
   void streams.closed.then(() => {
