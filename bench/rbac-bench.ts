@@ -16,6 +16,7 @@
  * controllers and scheduler; traffic goes only to the servers this starts on 127.0.0.1.
  */
 import { Agent } from 'node:https';
+import { BENCH_NAMESPACE, BENCH_SERVICE_ACCOUNT, setUpBenchClient } from './helpers/bench-client.js';
 import { type Call, caller, inParallel, must } from './helpers/https-caller.js';
 import { wrkCreatePods, wrkInstalled } from './wrk/create-pods.js';
 import { bootstrapPolicy, resolveAggregation } from '../src/api/rbac/index.js';
@@ -34,8 +35,8 @@ const bindingCount = Number(opt('bindings', '10000'));
 const seconds = Number(opt('seconds', '8'));
 const reviewCount = Number(opt('reviews', '3000'));
 const concurrency = 32;
-const NS = 'bench';
-const SA = 'bench-client';
+const NS = BENCH_NAMESPACE;
+const SA = BENCH_SERVICE_ACCOUNT;
 const SA_USER = `system:serviceaccount:${NS}:${SA}`;
 
 function pod(i: number) {
@@ -63,36 +64,6 @@ const pct = (xs: number[], p: number) => {
   return +s[Math.min(s.length - 1, Math.floor(s.length * p))].toFixed(3);
 };
 
-/** The namespace, the client's ServiceAccount, Role and RoleBinding; returns the client's token. */
-async function setUp(admin: Call): Promise<string> {
-  await must(admin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  for (const name of ['default', SA])
-    await must(admin, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name },
-    });
-  await must(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'pod-writer' },
-    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete', 'deletecollection'] }],
-  });
-  await must(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'bench-client' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-writer' },
-    subjects: [{ kind: 'ServiceAccount', name: SA, namespace: NS }],
-  });
-  const issued = await must(admin, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`, {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    spec: { expirationSeconds: 3600 },
-  });
-  return (JSON.parse(issued) as { status: { token: string } }).status.token;
-}
-
 interface ModeFigures {
   authorizationMode: string;
   creates: { tool: string; seconds: number; perSecond: number; p50Ms?: number; p99Ms?: number; failed: number };
@@ -110,7 +81,7 @@ async function measure(mode: 'AlwaysAllow' | 'Node,RBAC'): Promise<ModeFigures> 
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: server.caPem });
   try {
     const admin = caller(server, server.token, agent);
-    const token = await setUp(admin);
+    const token = await setUpBenchClient(admin);
     const client = caller(server, token, agent);
     // The client may do its part, and nothing more, when RBAC is on.
     const probe = await client('GET', `/api/v1/namespaces/default/pods`);

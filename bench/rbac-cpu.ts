@@ -8,7 +8,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { type Call, caller, inParallel, must } from './helpers/https-caller.js';
+import { BENCH_NAMESPACE, setUpBenchClient } from './helpers/bench-client.js';
+import { caller, inParallel } from './helpers/https-caller.js';
 import { startTestServer } from '../test/helpers/cluster.js';
 
 const args = process.argv.slice(2);
@@ -21,8 +22,7 @@ const reviewCount = Number(opt('reviews', '3000'));
 const bindingCount = Number(opt('bindings', '2000'));
 const profDir = opt('cpu-prof', '');
 const concurrency = 32;
-const NS = 'bench';
-const SA = 'bench-client';
+const NS = BENCH_NAMESPACE;
 const TICK_US = 1e6 / 100; // USER_HZ
 
 /** utime + stime of a process in microseconds. */
@@ -44,35 +44,6 @@ function pod(prefix: string, i: number) {
   };
 }
 
-async function setUp(admin: Call): Promise<string> {
-  await must(admin, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  for (const name of ['default', SA])
-    await must(admin, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts`, {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name },
-    });
-  await must(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/roles`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: { name: 'pod-writer' },
-    rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'list', 'delete'] }],
-  });
-  await must(admin, 'POST', `/apis/rbac.authorization.k8s.io/v1/namespaces/${NS}/rolebindings`, {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'bench-client' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-writer' },
-    subjects: [{ kind: 'ServiceAccount', name: SA, namespace: NS }],
-  });
-  const issued = await must(admin, 'POST', `/api/v1/namespaces/${NS}/serviceaccounts/${SA}/token`, {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    spec: { expirationSeconds: 3600 },
-  });
-  return (JSON.parse(issued) as { status: { token: string } }).status.token;
-}
-
 async function measure(mode: 'AlwaysAllow' | 'Node,RBAC') {
   const server = await startTestServer({
     extraArgs: ['--disable-controllers', '--disable-scheduler', '--authorization-mode', mode],
@@ -84,7 +55,7 @@ async function measure(mode: 'AlwaysAllow' | 'Node,RBAC') {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, ca: server.caPem });
   try {
     const admin = caller(server, server.token, agent);
-    const client = caller(server, await setUp(admin), agent);
+    const client = caller(server, await setUpBenchClient(admin), agent);
     const create = (prefix: string) => async (i: number) =>
       (await client('POST', `/api/v1/namespaces/${NS}/pods`, pod(prefix, i))).status === 201;
     await inParallel(500, concurrency, create('warm'));

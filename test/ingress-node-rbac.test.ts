@@ -164,11 +164,11 @@ spec:
       return /subject: CN=gw\.example/.test(x.stderr) && x.stdout.includes('local backend') ? x : undefined;
     },
     {
-      describe: async () =>
-        `curl: ${last
-          .split('\n')
-          .filter((l) => /subject|HTTP\/|error/i.test(l))
-          .join(' | ')}\n` + (await server.kubectl(['get', 'gateway', 'gw', '-o', 'yaml'])).stdout,
+      describe: async () => {
+        const lines = last.split('\n').filter((l) => /subject|HTTP\/|error/i.test(l));
+        const gateway = (await server.kubectl(['get', 'gateway', 'gw', '-o', 'yaml'])).stdout;
+        return `curl: ${lines.join(' | ')}\n${gateway}`;
+      },
     },
   );
   assert.match(tls.stdout, /local backend/);
